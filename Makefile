@@ -1,0 +1,124 @@
+# appliance: build, test, install.
+#
+#   make demo     install what is missing, build, build the demo appliance
+#   make check    install what is missing, build, run every test
+#   make check-asan / check-fuzz / check-slow    the longer judges
+#   make install PREFIX=/usr/local DESTDIR=...
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+DESTDIR ?=
+
+CC ?= cc
+BUILD ?= build
+PKGS := yaml-0.1 json-c
+WERROR ?= -Werror
+WARNINGS := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Wvla -Wwrite-strings -Wundef -fno-common
+CFLAGS ?= -O2 -g
+ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE -Iinclude $(WARNINGS) $(WERROR) $(CFLAGS) \
+	$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+
+# Debian packages: to build, to test, and what the full pipeline runs.
+DEPS_BUILD := gcc make pkg-config libyaml-dev libjson-c-dev perl
+DEPS_TEST := libcmocka-dev clang libclang-rt-14-dev
+DEPS := $(DEPS_BUILD) $(DEPS_TEST)
+
+LIB_SRCS := $(filter-out builder/main.c builder/cmd_%.c,$(wildcard builder/*.c))
+CLI_SRCS := builder/main.c $(wildcard builder/cmd_*.c)
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/%.o)
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+MANS := $(BUILD)/man/appliance.1 $(BUILD)/man/appliance-recipe.5
+
+.PHONY: all deps demo check check-asan check-fuzz check-slow fuzz install clean
+
+all: $(BUILD)/appliance $(MANS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/libappliance.a: $(LIB_OBJS)
+	ar rcs $@ $^
+
+$(BUILD)/appliance: $(CLI_OBJS) $(BUILD)/libappliance.a
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJS) $(BUILD)/libappliance.a $(LIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libappliance.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP $(LDFLAGS) -o $@ $< $(BUILD)/libappliance.a $(LIBS) $(CMOCKA_LIBS)
+
+$(BUILD)/man/appliance.1: man/appliance.pod
+	@mkdir -p $(dir $@)
+	pod2man --section=1 --center="appliance" --release="appliance" --name=APPLIANCE $< $@
+
+$(BUILD)/man/appliance-recipe.5: man/appliance-recipe.pod
+	@mkdir -p $(dir $@)
+	pod2man --section=5 --center="appliance" --release="appliance" --name=APPLIANCE-RECIPE $< $@
+
+# Installs the Debian packages that are missing; quiet when all are there.
+deps:
+	@missing=$$(for p in $(DEPS); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; \
+	done); \
+	if [ -n "$$missing" ]; then \
+		echo "make deps: installing" $$missing; \
+		sudo=; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+		$$sudo apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends \
+			$$missing >/dev/null || exit 1; \
+	fi
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	$(BUILD)/appliance build recipes/demo.yaml
+
+check: deps
+	@$(MAKE) --no-print-directory all $(UNIT_BINS)
+	@BUILD=$(BUILD) tests/run-tests $(UNIT_BINS) tests/recipes/*.sh tests/integration/*.sh
+
+# Unit and recipe tests again, built with address and undefined sanitizers.
+check-asan: deps
+	@$(MAKE) --no-print-directory BUILD=build/asan \
+		CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
+		LDFLAGS="-fsanitize=address,undefined" build/asan/appliance \
+		$(UNIT_SRCS:tests/unit/%.c=build/asan/tests/%)
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 BUILD=build/asan tests/run-tests \
+		$(UNIT_SRCS:tests/unit/%.c=build/asan/tests/%) tests/recipes/*.sh
+
+# The recipe parser under libFuzzer, seeded with every recipe we have.
+FUZZ_FLAGS := -std=gnu11 -D_GNU_SOURCE -Iinclude -g -O1 \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+fuzz: deps $(BUILD)/fuzz/recipe_fuzz
+
+$(BUILD)/fuzz/recipe_fuzz: tests/fuzz/recipe_fuzz.c $(LIB_SRCS) $(wildcard include/appliance/*.h)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_FLAGS) $(shell pkg-config --cflags $(PKGS)) -o $@ tests/fuzz/recipe_fuzz.c \
+		$(LIB_SRCS) $(LIBS)
+
+FUZZ_SECONDS ?= 60
+check-fuzz: fuzz
+	@rm -rf $(BUILD)/fuzz/corpus && mkdir -p $(BUILD)/fuzz/corpus
+	@cp recipes/*.yaml tests/data/recipes/valid/*.yaml tests/data/recipes/invalid/*.yaml \
+		$(BUILD)/fuzz/corpus/
+	$(BUILD)/fuzz/recipe_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+		-dict=tests/fuzz/recipe.dict $(BUILD)/fuzz/corpus
+
+check-slow: check
+	@BUILD=$(BUILD) tests/run-tests $(wildcard tests/slow/*.sh)
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
+	install -m 0755 $(BUILD)/appliance $(DESTDIR)$(BINDIR)/appliance
+	install -m 0644 $(BUILD)/man/appliance.1 $(DESTDIR)$(MANDIR)/man1/appliance.1
+	install -m 0644 $(BUILD)/man/appliance-recipe.5 $(DESTDIR)$(MANDIR)/man5/appliance-recipe.5
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,110 @@
+/* cmd_recipe.c: the commands that read a recipe and stop at the plan:
+ * `appliance validate` and `appliance plan`. */
+#include <getopt.h>
+#include <stdio.h>
+
+#include "appliance/cli.h"
+#include "appliance/plan.h"
+
+static const char validate_usage[] =
+    "Usage: appliance validate RECIPE\n"
+    "\n"
+    "Check RECIPE against the recipe format (appliance-recipe(5)) and report\n"
+    "every problem as FILE:LINE:COL: error: MESSAGE. Prints nothing when the\n"
+    "recipe is valid.\n"
+    "\n"
+    "Options:\n"
+    "  -h, --help    show this help\n"
+    "\n"
+    "Exit status: 0 valid, 2 usage error, 3 invalid recipe.\n";
+
+static const char plan_usage[] =
+    "Usage: appliance plan RECIPE [--json]\n"
+    "\n"
+    "Print the resolved build plan of RECIPE: partition tables with byte\n"
+    "offsets, volume groups and volumes in extents and bytes, mount order,\n"
+    "OS source, add-ons and outputs. The same recipe always prints the same\n"
+    "plan.\n"
+    "\n"
+    "Options:\n"
+    "  -j, --json    print the plan as JSON (sizes in bytes)\n"
+    "  -h, --help    show this help\n"
+    "\n"
+    "Exit status: 0 success, 2 usage error, 3 invalid recipe.\n";
+
+/* Parses and resolves path; on failure prints the diagnostics. */
+static const struct plan *
+load_plan(const char *path, int *status)
+{
+    struct ab_error err = AB_ERROR_INIT;
+    struct recipe *recipe = recipe_parse(path, &err);
+    const struct plan *plan = recipe ? plan_new(recipe, &err) : NULL;
+    if (!plan)
+        *status = cli_report(&err);
+    ab_error_release(&err);
+    return plan;
+}
+
+/* Shared option loop: only --help (and --json for plan). */
+static int
+parse_args(const char *command, const char *usage, int argc, char **argv, int *json,
+           const char **recipe)
+{
+    static const struct option options[] = {
+        {"help", no_argument, NULL, 'h'},
+        {"json", no_argument, NULL, 'j'},
+        {NULL, 0, NULL, 0},
+    };
+    int c;
+    while ((c = getopt_long(argc, argv, json ? "hj" : "h", options, NULL)) != -1) {
+        switch (c) {
+        case 'h':
+            fputs(usage, stdout);
+            return 0;
+        case 'j':
+            if (json) {
+                *json = 1;
+                break;
+            }
+            return cli_usage_error(command, "unrecognized option '--json'");
+        default:
+            return cli_usage_error(command, "invalid option");
+        }
+    }
+    if (optind >= argc)
+        return cli_usage_error(command, "missing RECIPE");
+    if (optind + 1 < argc)
+        return cli_usage_error(command, "unexpected argument '%s'", argv[optind + 1]);
+    *recipe = argv[optind];
+    return -1;
+}
+
+int
+cmd_validate(int argc, char **argv)
+{
+    const char *path = NULL;
+    int status = parse_args("validate", validate_usage, argc, argv, NULL, &path);
+    if (status >= 0)
+        return status;
+    CLEANUP_PLAN const struct plan *plan = load_plan(path, &status);
+    return plan ? 0 : status;
+}
+
+int
+cmd_plan(int argc, char **argv)
+{
+    const char *path = NULL;
+    int json = 0;
+    int status = parse_args("plan", plan_usage, argc, argv, &json, &path);
+    if (status >= 0)
+        return status;
+    CLEANUP_PLAN const struct plan *plan = load_plan(path, &status);
+    if (!plan)
+        return status;
+    int r = json ? plan_write_json(plan, stdout) : plan_write_text(plan, stdout);
+    if (r < 0 || fflush(stdout) != 0) {
+        perror("appliance: error: writing the plan");
+        return 1;
+    }
+    return 0;
+}

@@ -1,0 +1,118 @@
+/* enums.c: the name tables of the recipe enums. */
+#include "appliance/enums.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define TABLE(name, ...)                                                                           \
+    static const struct ab_enum_name name##_names[] = {__VA_ARGS__};                               \
+    const struct ab_enum_table name##_table = {name##_names,                                       \
+                                               sizeof(name##_names) / sizeof(name##_names[0])}
+
+TABLE(distro, {DISTRO_CENTOS_STREAM_9, "centos-stream-9"}, {DISTRO_ROCKY_9, "rocky-9"},
+      {DISTRO_ALMALINUX_9, "almalinux-9"}, {DISTRO_DEBIAN_12, "debian-12"},
+      {DISTRO_UBUNTU_24_04, "ubuntu-24.04"});
+TABLE(family, {FAMILY_GENERIC, "generic"}, {FAMILY_RHEL, "rhel"}, {FAMILY_DEBIAN, "debian"});
+TABLE(fs, {FS_XFS, "xfs"}, {FS_EXT4, "ext4"}, {FS_SWAP, "swap"});
+TABLE(firmware, {FIRMWARE_BIOS, "bios"}, {FIRMWARE_UEFI, "uefi"}, {FIRMWARE_BOTH, "bios+uefi"});
+TABLE(controller, {CONTROLLER_SCSI, "scsi"}, {CONTROLLER_SATA, "sata"}, {CONTROLLER_IDE, "ide"});
+TABLE(addon, {ADDON_VMWARE, "vmware"}, {ADDON_VIRTUALBOX, "virtualbox"}, {ADDON_HYPERV, "hyperv"},
+      {ADDON_KVM, "kvm"});
+TABLE(output, {OUTPUT_OVA, "ova"}, {OUTPUT_OVF, "ovf"}, {OUTPUT_VMDK, "vmdk"},
+      {OUTPUT_QCOW2, "qcow2"}, {OUTPUT_LIBVIRT, "libvirt"}, {OUTPUT_VHDX, "vhdx"},
+      {OUTPUT_HYPERV, "hyperv"}, {OUTPUT_VDI, "vdi"}, {OUTPUT_RAW, "raw"},
+      {OUTPUT_AZURE, "azure"}, {OUTPUT_GCE, "gce"});
+TABLE(digest, {DIGEST_SHA256, "sha256"}, {DIGEST_SHA1, "sha1"}, {DIGEST_SHA512, "sha512"});
+
+const char *
+ab_enum_to_string(const struct ab_enum_table *t, int value)
+{
+    for (size_t i = 0; i < t->n; i++)
+        if (t->names[i].value == value)
+            return t->names[i].name;
+    return "?";
+}
+
+int
+ab_enum_from_string(const struct ab_enum_table *t, const char *name, int *value)
+{
+    for (size_t i = 0; i < t->n; i++) {
+        if (strcmp(t->names[i].name, name) == 0) {
+            *value = t->names[i].value;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+char *
+ab_enum_list(const struct ab_enum_table *t, char *buf, size_t size)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < t->n && used < size; i++) {
+        const char *sep = i == 0 ? "" : i + 1 == t->n ? " or " : ", ";
+        int r = snprintf(buf + used, size - used, "%s'%s'", sep, t->names[i].name);
+        if (r < 0)
+            break;
+        used += (size_t)r;
+    }
+    return buf;
+}
+
+const char *
+distro_to_string(enum distro d)
+{
+    return d == DISTRO_NONE ? "none" : ab_enum_to_string(&distro_table, d);
+}
+
+const char *
+family_to_string(enum distro_family f)
+{
+    return ab_enum_to_string(&family_table, f);
+}
+
+const char *
+fs_to_string(enum fs_type fs)
+{
+    if (fs == FS_VFAT)
+        return "vfat";
+    if (fs == FS_NONE)
+        return "none";
+    return ab_enum_to_string(&fs_table, fs);
+}
+
+const char *
+firmware_to_string(enum firmware fw)
+{
+    return ab_enum_to_string(&firmware_table, fw);
+}
+
+const char *
+controller_to_string(enum controller c)
+{
+    return ab_enum_to_string(&controller_table, c);
+}
+
+const char *
+digest_to_string(enum digest d)
+{
+    return ab_enum_to_string(&digest_table, d);
+}
+
+enum distro_family
+distro_family(enum distro d)
+{
+    switch (d) {
+    case DISTRO_CENTOS_STREAM_9:
+    case DISTRO_ROCKY_9:
+    case DISTRO_ALMALINUX_9:
+        return FAMILY_RHEL;
+    case DISTRO_DEBIAN_12:
+    case DISTRO_UBUNTU_24_04:
+        return FAMILY_DEBIAN;
+    case DISTRO_NONE:
+        break;
+    }
+    return FAMILY_GENERIC;
+}

@@ -1,0 +1,92 @@
+/* main.c: the appliance program's entry: global options and commands. */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "appliance/cli.h"
+
+static const char usage_text[] =
+    "Usage: appliance [--version] [--help] COMMAND [ARGS]\n"
+    "\n"
+    "Build the standard two-disk virtual machine from a recipe and package it\n"
+    "for every hypervisor.\n"
+    "\n"
+    "Commands:\n"
+    "  validate RECIPE          check a recipe; silent when it is valid\n"
+    "  plan RECIPE [--json]     print the resolved build plan\n"
+    "  build RECIPE [-o DIR]    build the appliance into DIR\n"
+    "\n"
+    "Run 'appliance COMMAND --help' for a command's options.\n"
+    "Exit status: 0 success, 1 build failed, 2 usage error, 3 invalid recipe.\n";
+
+static const struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+} commands[] = {
+    {"validate", cmd_validate},
+    {"plan", cmd_plan},
+    {"build", cmd_build},
+};
+
+int
+cli_usage_error(const char *command, const char *fmt, ...)
+{
+    va_list ap;
+    fputs("appliance: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    if (command)
+        fprintf(stderr, "Try 'appliance %s --help' for more information.\n", command);
+    else
+        fputs("Try 'appliance --help' for more information.\n", stderr);
+    return 2;
+}
+
+int
+cli_report(struct ab_error *err)
+{
+    ab_error_sort(err);
+    ab_error_write(err, stderr);
+    return ab_error_exit_status(err);
+}
+
+int
+main(int argc, char **argv)
+{
+    static const struct option options[] = {
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+    };
+    int c;
+
+    /* '+': stop at the command name; its options are its own. */
+    while ((c = getopt_long(argc, argv, "+hV", options, NULL)) != -1) {
+        switch (c) {
+        case 'h':
+            fputs(usage_text, stdout);
+            return 0;
+        case 'V':
+            printf("appliance %s\n", APPLIANCE_VERSION);
+            return 0;
+        default:
+            return cli_usage_error(NULL, "invalid option");
+        }
+    }
+    if (optind >= argc)
+        return cli_usage_error(NULL, "missing command");
+    const char *name = argv[optind];
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+        if (strcmp(commands[i].name, name) == 0) {
+            int sub_argc = argc - optind;
+            char **sub_argv = argv + optind;
+            optind = 0; /* reset getopt for the command's own options */
+            return commands[i].run(sub_argc, sub_argv);
+        }
+    }
+    return cli_usage_error(NULL, "unknown command '%s'", name);
+}

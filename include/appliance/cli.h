@@ -1,0 +1,22 @@
+/* cli.h: the commands of the appliance program (main.c dispatches). */
+#ifndef APPLIANCE_CLI_H
+#define APPLIANCE_CLI_H
+
+#include "appliance/error.h"
+
+#define APPLIANCE_VERSION "0.1.0"
+
+/* Each command parses its own options from argv (argv[0] is the command
+ * name) and returns the process exit status. */
+int cmd_validate(int argc, char **argv);
+int cmd_plan(int argc, char **argv);
+int cmd_build(int argc, char **argv);
+
+/* Prints "appliance: <msg>" and the hint line for a usage error; returns 2. */
+int cli_usage_error(const char *command, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Prints err's diagnostics to stderr and returns its exit status. */
+int cli_report(struct ab_error *err);
+
+#endif

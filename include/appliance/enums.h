@@ -1,0 +1,111 @@
+/* enums.h: every recipe enum, with one name table each.
+ *
+ * The same table serves the parser (name -> value), the plan printer
+ * (value -> name) and error messages (the list of accepted names). */
+#ifndef APPLIANCE_ENUMS_H
+#define APPLIANCE_ENUMS_H
+
+#include <stddef.h>
+
+enum distro {
+    DISTRO_NONE = 0, /* rootfs: instead of a distribution */
+    DISTRO_CENTOS_STREAM_9,
+    DISTRO_ROCKY_9,
+    DISTRO_ALMALINUX_9,
+    DISTRO_DEBIAN_12,
+    DISTRO_UBUNTU_24_04,
+};
+
+enum distro_family {
+    FAMILY_GENERIC = 0, /* a prebuilt root tree of unknown family */
+    FAMILY_RHEL,
+    FAMILY_DEBIAN,
+};
+
+enum fs_type {
+    FS_NONE = 0,
+    FS_XFS,
+    FS_EXT4,
+    FS_SWAP,
+    FS_VFAT, /* the EFI system partition only; not accepted in recipes */
+};
+
+enum firmware {
+    FIRMWARE_BIOS = 1 << 0,
+    FIRMWARE_UEFI = 1 << 1,
+    FIRMWARE_BOTH = FIRMWARE_BIOS | FIRMWARE_UEFI,
+};
+
+enum controller {
+    CONTROLLER_SCSI = 0,
+    CONTROLLER_SATA,
+    CONTROLLER_IDE,
+};
+
+enum addon_flags {
+    ADDON_VMWARE = 1 << 0,
+    ADDON_VIRTUALBOX = 1 << 1,
+    ADDON_HYPERV = 1 << 2,
+    ADDON_KVM = 1 << 3,
+    ADDON_ALL = (1 << 4) - 1,
+};
+
+enum output_flags {
+    OUTPUT_OVA = 1 << 0,
+    OUTPUT_OVF = 1 << 1,
+    OUTPUT_VMDK = 1 << 2,
+    OUTPUT_QCOW2 = 1 << 3,
+    OUTPUT_LIBVIRT = 1 << 4,
+    OUTPUT_VHDX = 1 << 5,
+    OUTPUT_HYPERV = 1 << 6,
+    OUTPUT_VDI = 1 << 7,
+    OUTPUT_RAW = 1 << 8,
+    OUTPUT_AZURE = 1 << 9,
+    OUTPUT_GCE = 1 << 10,
+};
+
+enum digest {
+    DIGEST_SHA256 = 0,
+    DIGEST_SHA1,
+    DIGEST_SHA512,
+};
+
+struct ab_enum_name {
+    int value;
+    const char *name;
+};
+
+/* A name table: entries in the order they are listed to users. */
+struct ab_enum_table {
+    const struct ab_enum_name *names;
+    size_t n;
+};
+
+extern const struct ab_enum_table distro_table;
+extern const struct ab_enum_table family_table;
+extern const struct ab_enum_table fs_table;        /* the names a recipe may use */
+extern const struct ab_enum_table firmware_table;
+extern const struct ab_enum_table controller_table;
+extern const struct ab_enum_table addon_table;
+extern const struct ab_enum_table output_table;
+extern const struct ab_enum_table digest_table;
+
+/* Returns the name of value, or "?" if the table has none. */
+const char *ab_enum_to_string(const struct ab_enum_table *t, int value);
+/* Sets *value and returns 0 if name is in the table, else returns -1. */
+int ab_enum_from_string(const struct ab_enum_table *t, const char *name, int *value);
+/* Writes "a, b or c" into buf (always NUL-terminated); returns buf. */
+char *ab_enum_list(const struct ab_enum_table *t, char *buf, size_t size);
+
+/* Per-enum conveniences built on the tables. */
+const char *distro_to_string(enum distro d);
+const char *family_to_string(enum distro_family f);
+const char *fs_to_string(enum fs_type fs);
+const char *firmware_to_string(enum firmware fw);
+const char *controller_to_string(enum controller c);
+const char *digest_to_string(enum digest d);
+
+/* The family a distribution belongs to. */
+enum distro_family distro_family(enum distro d);
+
+#endif

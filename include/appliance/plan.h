@@ -1,0 +1,171 @@
+/* plan.h: the validated, fully resolved build plan.
+ *
+ * plan_new() checks a parsed recipe as a whole and resolves it: defaults
+ * filled in, sizes in bytes, partition tables with byte offsets, LVM
+ * extents per volume, mount order, implied outputs. The plan is immutable
+ * once made and is the only thing that flows from the front end (recipe)
+ * to the back end (engine, exporters). The same recipe always gives the
+ * same plan, and plan_write_text() the same bytes. */
+#ifndef APPLIANCE_PLAN_H
+#define APPLIANCE_PLAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "appliance/enums.h"
+#include "appliance/error.h"
+#include "appliance/recipe.h"
+
+/* Layout constants, shared with the engine. */
+#define PLAN_ALIGN (UINT64_C(1) << 20)          /* partitions start on 1MiB */
+#define PLAN_BIOS_BOOT_SIZE (UINT64_C(1) << 20) /* GRUB core image for BIOS */
+#define PLAN_ESP_SIZE (UINT64_C(256) << 20)     /* FAT EFI system partition */
+#define PLAN_GPT_TAIL (UINT64_C(1) << 20)       /* backup GPT, kept aligned */
+#define PLAN_PE_SIZE (UINT64_C(4) << 20)        /* LVM physical extent */
+#define PLAN_PE_START (UINT64_C(1) << 20)       /* LVM metadata before data */
+#define PLAN_DEFAULT_BOOT (UINT64_C(1) << 30)
+#define PLAN_MAX_DISK (UINT64_C(2) << 40) /* a sparse VMDK holds 2TiB */
+
+enum part_role {
+    PART_BIOS_BOOT,
+    PART_ESP,
+    PART_BOOT,
+    PART_LVM,
+};
+
+const char *part_role_to_string(enum part_role role);
+/* The GPT partition type GUID of a role. */
+const char *part_role_type_guid(enum part_role role);
+
+struct plan_partition {
+    unsigned number; /* 1-based, as the kernel names it */
+    enum part_role role;
+    uint64_t start;  /* bytes from the start of the disk */
+    uint64_t size;   /* bytes */
+    enum fs_type fs; /* FS_NONE for BIOS boot and LVM */
+    const char *mount;
+};
+
+struct plan_lv {
+    const char *name;
+    const char *mount; /* NULL for swap */
+    enum fs_type fs;
+    uint64_t requested; /* bytes asked for; 0 for rest */
+    bool rest;
+    uint64_t extents;
+    uint64_t size; /* extents * PE size */
+};
+
+struct plan_vg {
+    const char *name;
+    unsigned pv_partition; /* partition number of its only PV */
+    uint64_t pe_size;
+    uint64_t pe_start;
+    uint64_t extents;      /* in the PV */
+    uint64_t free_extents; /* left unallocated */
+    struct plan_lv *lvs;
+    size_t n_lvs;
+};
+
+enum plan_disk_id {
+    PLAN_DISK_OS = 0,
+    PLAN_DISK_APP = 1,
+    PLAN_N_DISKS = 2,
+};
+
+struct plan_disk {
+    const char *id; /* "os" or "app" */
+    uint64_t size;
+    struct plan_partition parts[4];
+    size_t n_parts;
+    struct plan_vg vg;
+};
+
+struct plan_mount {
+    const char *path;
+    enum fs_type fs;
+    enum plan_disk_id disk;
+    const struct plan_lv *lv;              /* NULL when a partition */
+    const struct plan_partition *partition; /* NULL when an LV */
+    const char *options;                    /* fstab options */
+    unsigned passno;                        /* fstab fsck pass */
+};
+
+struct plan_file {
+    const char *src;  /* as written in the recipe */
+    char *src_abs;    /* resolved, inside the recipe's folder */
+    const char *dest;
+    const char *owner; /* "root:root" by default */
+    int mode;          /* -1: keep the source's */
+};
+
+struct plan {
+    struct recipe *recipe; /* owned; the plan's strings point into it */
+
+    const char *name;
+    const char *version;
+    const char *description; /* "" when not given */
+    const char *vendor;      /* "" when not given */
+
+    struct {
+        enum distro distro; /* DISTRO_NONE with rootfs */
+        enum distro_family family;
+        const char *rootfs;  /* as written, or NULL */
+        char *rootfs_abs;    /* resolved, or NULL */
+        const char *mirror;  /* NULL: the distribution's default */
+        char *const *packages;
+        const char *hostname;
+        const char *timezone;
+        const char *locale;
+        char *kernel_cmdline; /* defaults + the recipe's */
+    } os;
+
+    struct {
+        unsigned cpus;
+        uint64_t memory;
+        enum firmware firmware;
+        enum controller controller;
+        unsigned nics;
+    } hardware;
+
+    struct plan_disk disks[PLAN_N_DISKS];
+
+    struct plan_mount *mounts; /* in mount order: parents first */
+    size_t n_mounts;
+
+    unsigned addons;           /* enum addon_flags */
+    const struct recipe_user *users;
+    size_t n_users;
+    struct plan_file *files;
+    size_t n_files;
+    char *const *run;
+
+    unsigned outputs;         /* enum output_flags, implied ones included */
+    unsigned outputs_implied; /* those added because another needs them */
+    enum digest ova_digest;
+    const char *hardware_family;
+};
+
+/* Checks and resolves recipe, taking ownership of it in every case.
+ * Returns the plan, or NULL with every problem found in err. */
+const struct plan *plan_new(struct recipe *recipe, struct ab_error *err);
+void plan_free(const struct plan *plan);
+
+static inline void
+plan_cleanup(const struct plan **p)
+{
+    plan_free(*p);
+}
+#define CLEANUP_PLAN __attribute__((cleanup(plan_cleanup)))
+
+/* The human-readable plan, byte-identical for the same recipe. */
+int plan_write_text(const struct plan *plan, FILE *out);
+/* The same as JSON, for pipelines. */
+int plan_write_json(const struct plan *plan, FILE *out);
+
+/* "/dev/vg_os/root" style name of an LV, written into buf. */
+char *plan_lv_device(const struct plan_vg *vg, const struct plan_lv *lv, char *buf, size_t size);
+
+#endif

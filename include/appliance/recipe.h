@@ -1,0 +1,145 @@
+/* recipe.h: a parsed recipe, every value with its position in the file.
+ *
+ * recipe_parse() reads a recipe file (format 1, see appliance-recipe(5)),
+ * checks the type and form of every value, and reports every problem it
+ * finds with its file:line:col. Checks that need the whole recipe (sizes
+ * that must fit, unique mount points) belong to plan_new(). */
+#ifndef APPLIANCE_RECIPE_H
+#define APPLIANCE_RECIPE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "appliance/enums.h"
+#include "appliance/error.h"
+
+/* Limits that keep a hostile recipe from costing memory or time. */
+#define RECIPE_MAX_FILE_BYTES (1024 * 1024)
+#define RECIPE_MAX_NODES 100000 /* nodes visited, aliases expanded */
+#define RECIPE_MAX_SCALAR 65536
+#define RECIPE_MAX_LIST 4096
+
+struct recipe_volume {
+    struct ab_pos pos; /* the volume's mapping */
+    char *name;
+    struct ab_pos name_pos;
+    char *mount; /* NULL for swap */
+    struct ab_pos mount_pos;
+    uint64_t size; /* bytes; 0 when rest */
+    bool rest;
+    struct ab_pos size_pos;
+    enum fs_type fs; /* FS_NONE: the family's default */
+    struct ab_pos fs_pos;
+};
+
+struct recipe_disk {
+    bool present;
+    struct ab_pos pos;
+    uint64_t size;
+    struct ab_pos size_pos;
+    char *vg; /* NULL: the default */
+    struct ab_pos vg_pos;
+    uint64_t boot; /* OS disk only; 0: the default */
+    bool boot_set;
+    struct ab_pos boot_pos;
+    struct recipe_volume *volumes;
+    size_t n_volumes;
+    struct ab_pos volumes_pos;
+};
+
+struct recipe_user {
+    struct ab_pos pos;
+    char *name;
+    struct ab_pos name_pos;
+    char **groups; /* NULL-terminated */
+    char *password_hash; /* NULL: no password (locked) */
+    char **ssh_authorized_keys; /* NULL-terminated */
+};
+
+struct recipe_file {
+    struct ab_pos pos;
+    char *src; /* as written, relative to the recipe's folder */
+    struct ab_pos src_pos;
+    char *dest;
+    struct ab_pos dest_pos;
+    char *owner; /* NULL: root:root */
+    int mode;    /* -1: keep the source's mode */
+};
+
+struct recipe {
+    char *path; /* the recipe file as given; positions point at it */
+    char *dir;  /* its folder, absolute */
+    struct ab_pos pos;
+
+    char *name;
+    char *version;
+    char *description;
+    char *vendor;
+
+    struct {
+        struct ab_pos pos;
+        enum distro distro;
+        struct ab_pos distro_pos;
+        char *rootfs;
+        struct ab_pos rootfs_pos;
+        char *mirror;
+        char **packages; /* NULL-terminated */
+        char *hostname;
+        char *timezone;
+        char *locale;
+        char *kernel_cmdline;
+    } os;
+    bool os_present;
+
+    struct {
+        unsigned cpus;    /* 0: default */
+        uint64_t memory;  /* 0: default */
+        struct ab_pos memory_pos;
+        enum firmware firmware; /* 0: default */
+        enum controller controller;
+        bool controller_set;
+        int nics; /* -1: default */
+    } hardware;
+
+    struct recipe_disk os_disk;
+    struct recipe_disk app_disk;
+    struct ab_pos disks_pos;
+    bool disks_present;
+
+    unsigned addons; /* enum addon_flags */
+    bool addons_set;
+
+    struct recipe_user *users;
+    size_t n_users;
+    struct recipe_file *files;
+    size_t n_files;
+    char **run; /* NULL-terminated */
+
+    unsigned outputs; /* enum output_flags */
+    bool outputs_set;
+    struct ab_pos outputs_pos;
+
+    enum digest ova_digest;
+    char *ova_hardware_family; /* NULL: default */
+};
+
+/* Parses the recipe at path. On success returns a recipe to be freed with
+ * recipe_free(); on failure returns NULL with every problem found in err. */
+struct recipe *recipe_parse(const char *path, struct ab_error *err);
+
+/* Parses a recipe held in memory; path names it in diagnostics and decides
+ * the folder that relative paths start from. */
+struct recipe *recipe_parse_buffer(const char *path, const char *text, size_t len,
+                                   struct ab_error *err);
+
+void recipe_free(struct recipe *r);
+
+static inline void
+recipe_cleanup(struct recipe **r)
+{
+    recipe_free(*r);
+}
+#define CLEANUP_RECIPE __attribute__((cleanup(recipe_cleanup)))
+
+#endif
