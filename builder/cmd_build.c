@@ -31,7 +31,7 @@ cmd_build(int argc, char **argv)
     const char *output = NULL;
     int c;
 
-    while ((c = getopt_long(argc, argv, "o:h", options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":o:h", options, NULL)) != -1) {
         switch (c) {
         case 'o':
             output = optarg;
@@ -40,7 +40,7 @@ cmd_build(int argc, char **argv)
             fputs(build_usage, stdout);
             return 0;
         default:
-            return cli_usage_error("build", "invalid option");
+            return cli_option_error("build", c, argv);
         }
     }
     if (optind >= argc)

@@ -56,7 +56,7 @@ parse_args(const char *command, const char *usage, int argc, char **argv, int *j
         {NULL, 0, NULL, 0},
     };
     int c;
-    while ((c = getopt_long(argc, argv, json ? "hj" : "h", options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, json ? ":hj" : ":h", options, NULL)) != -1) {
         switch (c) {
         case 'h':
             fputs(usage, stdout);
@@ -66,9 +66,9 @@ parse_args(const char *command, const char *usage, int argc, char **argv, int *j
                 *json = 1;
                 break;
             }
-            return cli_usage_error(command, "unrecognized option '--json'");
+            return cli_usage_error(command, "unknown option '%s'", argv[optind - 1]);
         default:
-            return cli_usage_error(command, "invalid option");
+            return cli_option_error(command, c, argv);
         }
     }
     if (optind >= argc)

@@ -47,6 +47,17 @@ cli_usage_error(const char *command, const char *fmt, ...)
 }
 
 int
+cli_option_error(const char *command, int c, char **argv)
+{
+    const char *arg = argv[optind - 1];
+    if (c == ':')
+        return cli_usage_error(command, "option '%s' needs an argument", arg);
+    if (optopt && strncmp(arg, "--", 2) != 0)
+        return cli_usage_error(command, "unknown option '-%c'", optopt);
+    return cli_usage_error(command, "unknown option '%s'", arg);
+}
+
+int
 cli_report(struct ab_error *err)
 {
     ab_error_sort(err);
@@ -64,8 +75,9 @@ main(int argc, char **argv)
     };
     int c;
 
+    opterr = 0; /* every option error is reported by cli_option_error() */
     /* '+': stop at the command name; its options are its own. */
-    while ((c = getopt_long(argc, argv, "+hV", options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+:hV", options, NULL)) != -1) {
         switch (c) {
         case 'h':
             fputs(usage_text, stdout);
@@ -74,7 +86,7 @@ main(int argc, char **argv)
             printf("appliance %s\n", APPLIANCE_VERSION);
             return 0;
         default:
-            return cli_usage_error(NULL, "invalid option");
+            return cli_option_error(NULL, c, argv);
         }
     }
     if (optind >= argc)
@@ -85,6 +97,7 @@ main(int argc, char **argv)
             int sub_argc = argc - optind;
             char **sub_argv = argv + optind;
             optind = 0; /* reset getopt for the command's own options */
+            opterr = 0;
             return commands[i].run(sub_argc, sub_argv);
         }
     }

@@ -146,7 +146,7 @@ users_array(const struct plan *p)
         json_object *o = json_object_new_object();
         put_str(o, "name", u->name);
         json_object_object_add(o, "groups", strv_array(u->groups));
-        json_object_object_add(o, "password", json_object_new_boolean(u->password_hash != NULL));
+        json_object_object_add(o, "password", json_object_new_boolean(recipe_user_password_set(u)));
         json_object_object_add(o, "ssh_authorized_keys", strv_array(u->ssh_authorized_keys));
         json_object_array_add(a, o);
     }

@@ -161,7 +161,7 @@ write_customisation(const struct plan *p, FILE *out)
                 fputs(" none", out);
             for (char **g = u->groups; g && *g; g++)
                 fprintf(out, " %s", *g);
-            fprintf(out, "; password %s; %zu ssh key%s\n", u->password_hash ? "set" : "locked",
+            fprintf(out, "; password %s; %zu ssh key%s\n", recipe_user_password_set(u) ? "set" : "locked",
                     keys, keys == 1 ? "" : "s");
         }
     }

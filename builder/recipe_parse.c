@@ -795,6 +795,13 @@ recipe_parse(const char *path, struct ab_error *err)
     return recipe_parse_buffer(path, text, len, err);
 }
 
+bool
+recipe_user_password_set(const struct recipe_user *u)
+{
+    return u->password_hash && strcmp(u->password_hash, "!") != 0 &&
+           strcmp(u->password_hash, "*") != 0;
+}
+
 void
 recipe_free(struct recipe *r)
 {

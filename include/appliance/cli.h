@@ -16,6 +16,10 @@ int cmd_build(int argc, char **argv);
 int cli_usage_error(const char *command, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* Reports the option getopt_long() refused: c is ':' (missing argument,
+ * with a leading ':' in the option string) or '?'. Returns 2. */
+int cli_option_error(const char *command, int c, char **argv);
+
 /* Prints err's diagnostics to stderr and returns its exit status. */
 int cli_report(struct ab_error *err);
 

@@ -57,6 +57,9 @@ struct recipe_user {
     char **ssh_authorized_keys; /* NULL-terminated */
 };
 
+/* True when the user can log in with a password ("!" and "*" lock it). */
+bool recipe_user_password_set(const struct recipe_user *u);
+
 struct recipe_file {
     struct ab_pos pos;
     char *src; /* as written, relative to the recipe's folder */

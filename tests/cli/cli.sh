@@ -1,0 +1,65 @@
+#!/bin/bash
+# The command line: help, version, usage errors (exit 2 with a hint line),
+# exit statuses, and every long option documented in appliance(1).
+set -u
+app=${APPLIANCE:?}
+top=${TOP:-$PWD}
+pass=0 fail=0
+ok() { pass=$((pass + 1)); echo "ok - $*"; }
+bad() { fail=$((fail + 1)); echo "not ok - $*"; }
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+
+# expect STATUS DESCRIPTION -- COMMAND...: runs it, checks the exit status.
+expect() {
+    local want=$1 what=$2; shift 3
+    "$@" >"$tmp/out" 2>"$tmp/err"
+    local got=$?
+    if [ "$got" = "$want" ]; then ok "$what"; else bad "$what (exit $got, want $want)"; cat "$tmp/err"; fi
+}
+
+expect 0 "--version" -- "$app" --version
+grep -qE '^appliance [0-9]+\.[0-9]+\.[0-9]+$' "$tmp/out" && ok "version format" || bad "version format"
+expect 0 "--help" -- "$app" --help
+grep -q '^Usage: appliance' "$tmp/out" && ok "--help on stdout" || bad "--help on stdout"
+for c in validate plan build; do
+    expect 0 "$c --help" -- "$app" "$c" --help
+    grep -q "^Usage: appliance $c" "$tmp/out" && ok "$c --help text" || bad "$c --help text"
+done
+
+# Usage errors: exit 2, a message and a hint line naming --help.
+usage() {
+    expect 2 "usage error: $*" -- "$app" "$@"
+    if grep -q "^Try 'appliance.*--help' for more information.$" "$tmp/err"; then
+        ok "hint line: $*"
+    else
+        bad "hint line: $*"
+    fi
+}
+usage
+usage frobnicate
+usage --bogus
+usage validate
+usage plan
+usage plan --bogus x.yaml
+usage validate --json x.yaml
+usage validate a.yaml b.yaml
+usage build
+usage build -o
+
+# Exit statuses of recipe problems and of a missing file.
+expect 3 "missing recipe file exits 3" -- "$app" validate "$tmp/nope.yaml"
+grep -q "nope.yaml: error: cannot read recipe: No such file or directory" "$tmp/err" \
+    && ok "missing file message" || bad "missing file message: $(cat "$tmp/err")"
+expect 0 "demo recipe validates quietly" -- "$app" validate "$top/recipes/demo.yaml"
+[ -s "$tmp/out" ] || [ -s "$tmp/err" ] && bad "validate printed something" || ok "validate is quiet"
+
+# Every long option in any --help is documented in the man page source.
+opts=$( { "$app" --help; for c in validate plan build; do "$app" "$c" --help; done; } |
+    grep -oE -- '--[a-z][a-z-]+' | sort -u)
+[ -n "$opts" ] && ok "found options in --help" || bad "no options found in --help"
+for o in $opts; do
+    grep -q -- "B<$o>" "$top/man/appliance.pod" && ok "documented: $o" || bad "undocumented: $o"
+done
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
