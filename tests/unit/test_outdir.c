@@ -18,7 +18,7 @@ static char top[] = "/tmp/appliance-outdir-XXXXXX";
 static void
 write_file(const char *dir, const char *name, const char *text)
 {
-    char path[512];
+    char path[1100];
     snprintf(path, sizeof(path), "%s/%s", dir, name);
     FILE *f = fopen(path, "w");
     assert_non_null(f);
@@ -29,7 +29,7 @@ write_file(const char *dir, const char *name, const char *text)
 static int
 exists(const char *dir, const char *name)
 {
-    char path[512];
+    char path[1100];
     snprintf(path, sizeof(path), "%s/%s", dir, name);
     return access(path, F_OK) == 0;
 }
@@ -38,7 +38,7 @@ exists(const char *dir, const char *name)
 static int
 leftovers(const char *parent)
 {
-    char cmd[600];
+    char cmd[1200];
     snprintf(cmd, sizeof(cmd), "test -z \"$(ls -A %s | grep -v '^result$')\"", parent);
     return system(cmd) != 0;
 }
