@@ -1,0 +1,95 @@
+/* fsids.c: filesystem identities derived from the plan, and /etc/fstab. */
+#include "appliance/fsids.h"
+
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <string.h>
+
+/* SHA-256 of "appliance-fsid\0name\0version\0disk\0what", first 16 bytes,
+ * shaped as a version 4 (random) UUID. */
+static void
+derive(const struct plan *plan, const char *disk, const char *what, unsigned char id[16])
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    const char *parts[] = {"appliance-fsid", plan->name, plan->version, disk, what};
+
+    memset(md, 0, sizeof(md));
+    if (ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL)) {
+        for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
+            EVP_DigestUpdate(ctx, parts[i], strlen(parts[i]) + 1);
+        EVP_DigestFinal_ex(ctx, md, &len);
+    }
+    EVP_MD_CTX_free(ctx);
+    memcpy(id, md, 16);
+    id[6] = (unsigned char)((id[6] & 0x0f) | 0x40);
+    id[8] = (unsigned char)((id[8] & 0x3f) | 0x80);
+}
+
+void
+fsid_uuid(const struct plan *plan, enum plan_disk_id disk, const struct plan_partition *part,
+          const struct plan_lv *lv, char out[FSID_UUID_BUF])
+{
+    unsigned char id[16];
+    char what[160];
+
+    if (lv)
+        snprintf(what, sizeof(what), "lv:%s", lv->name);
+    else
+        snprintf(what, sizeof(what), "part:%s", part_role_to_string(part->role));
+    derive(plan, plan->disks[disk].id, what, id);
+    snprintf(out, FSID_UUID_BUF,
+             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", id[0], id[1],
+             id[2], id[3], id[4], id[5], id[6], id[7], id[8], id[9], id[10], id[11], id[12], id[13],
+             id[14], id[15]);
+}
+
+uint32_t
+fsid_fat_serial(const struct plan *plan)
+{
+    unsigned char id[16];
+    derive(plan, "os", "part:esp-serial", id);
+    return (uint32_t)id[0] << 24 | (uint32_t)id[1] << 16 | (uint32_t)id[2] << 8 | id[3];
+}
+
+void
+fsid_fat_serial_text(uint32_t serial, char out[10])
+{
+    snprintf(out, 10, "%04X-%04X", (unsigned)(serial >> 16), (unsigned)(serial & 0xffff));
+}
+
+void
+fsid_of_mount(const struct plan *plan, const struct plan_mount *m, char out[FSID_UUID_BUF])
+{
+    if (m->partition && m->partition->role == PART_ESP)
+        fsid_fat_serial_text(fsid_fat_serial(plan), out);
+    else
+        fsid_uuid(plan, m->disk, m->partition, m->lv, out);
+}
+
+int
+fstab_write(const struct plan *plan, FILE *out)
+{
+    char uuid[FSID_UUID_BUF];
+
+    fprintf(out, "# /etc/fstab of %s %s, written by appliance from its plan.\n", plan->name,
+            plan->version);
+    fputs("# Filesystems by UUID: disk names change between hypervisors.\n", out);
+    for (size_t i = 0; i < plan->n_mounts; i++) {
+        const struct plan_mount *m = &plan->mounts[i];
+        fsid_of_mount(plan, m, uuid);
+        fprintf(out, "UUID=%s %s %s %s 0 %u\n", uuid, m->path, fs_to_string(m->fs), m->options,
+                m->passno);
+    }
+    for (int d = 0; d < PLAN_N_DISKS; d++) {
+        const struct plan_vg *vg = &plan->disks[d].vg;
+        for (size_t i = 0; i < vg->n_lvs; i++) {
+            if (vg->lvs[i].fs != FS_SWAP)
+                continue;
+            fsid_uuid(plan, (enum plan_disk_id)d, NULL, &vg->lvs[i], uuid);
+            fprintf(out, "UUID=%s none swap sw 0 0\n", uuid);
+        }
+    }
+    return ferror(out) ? -1 : 0;
+}

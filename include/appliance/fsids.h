@@ -1,0 +1,34 @@
+/* fsids.h: the identities of a build's filesystems, and /etc/fstab.
+ *
+ * Every filesystem and swap area gets a UUID derived from the appliance's
+ * name and version, the disk and the volume: the same recipe gives the
+ * same identities, so builds are reproducible and fstab, grub.cfg and the
+ * filesystems agree without asking each other. (Deployed clones share
+ * filesystem UUIDs in any case; machine-id is what makes them distinct.) */
+#ifndef APPLIANCE_FSIDS_H
+#define APPLIANCE_FSIDS_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "appliance/plan.h"
+
+#define FSID_UUID_BUF 37
+
+/* The UUID (lowercase, 8-4-4-4-12) of the filesystem on partition part or
+ * on lv (exactly one is non-NULL) of disk. */
+void fsid_uuid(const struct plan *plan, enum plan_disk_id disk, const struct plan_partition *part,
+               const struct plan_lv *lv, char out[FSID_UUID_BUF]);
+
+/* The FAT volume id of the EFI system partition, and its "XXXX-XXXX" form. */
+uint32_t fsid_fat_serial(const struct plan *plan);
+void fsid_fat_serial_text(uint32_t serial, char out[10]);
+
+/* The UUID of a mount's filesystem ("XXXX-XXXX" for the ESP). */
+void fsid_of_mount(const struct plan *plan, const struct plan_mount *m, char out[FSID_UUID_BUF]);
+
+/* Writes /etc/fstab for the plan: every mount by UUID in mount order, then
+ * swap. Returns 0, or -1 on a write error. */
+int fstab_write(const struct plan *plan, FILE *out);
+
+#endif

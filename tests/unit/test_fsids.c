@@ -1,0 +1,146 @@
+/* test_fsids.c: derived filesystem identities and /etc/fstab. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "appliance/fsids.h"
+
+static const char recipe_text[] =
+    "recipe: 1\n"
+    "name: ids\n"
+    "version: \"1\"\n"
+    "os: { distro: debian-12 }\n"
+    "disks:\n"
+    "  os:\n"
+    "    size: 4GiB\n"
+    "    volumes:\n"
+    "      - { name: root, mount: /, size: 2GiB }\n"
+    "      - { name: swap, size: 256MiB, fs: swap }\n"
+    "  app:\n"
+    "    size: 1GiB\n"
+    "    volumes:\n"
+    "      - { name: data, mount: /srv/data, size: rest, fs: xfs }\n";
+
+static const struct plan *
+load(const char *text)
+{
+    struct ab_error err = AB_ERROR_INIT;
+    struct recipe *r = recipe_parse_buffer("/tmp/ids.yaml", text, strlen(text), &err);
+    const struct plan *p = r ? plan_new(r, &err) : NULL;
+    if (!p)
+        ab_error_write(&err, stderr);
+    ab_error_release(&err);
+    assert_non_null(p);
+    return p;
+}
+
+static void
+assert_uuid_form(const char *u)
+{
+    assert_int_equal(strlen(u), 36);
+    for (int i = 0; i < 36; i++) {
+        if (i == 8 || i == 13 || i == 18 || i == 23)
+            assert_int_equal(u[i], '-');
+        else
+            assert_true(isxdigit((unsigned char)u[i]) && !isupper((unsigned char)u[i]));
+    }
+    assert_int_equal(u[14], '4');              /* version 4 */
+    assert_non_null(strchr("89ab", u[19]));    /* RFC 4122 variant */
+}
+
+static void
+test_uuids_are_stable_and_distinct(void **state)
+{
+    (void)state;
+    const struct plan *a = load(recipe_text), *b = load(recipe_text);
+    char u1[FSID_UUID_BUF], u2[FSID_UUID_BUF], u3[FSID_UUID_BUF], u4[FSID_UUID_BUF];
+
+    fsid_uuid(a, PLAN_DISK_OS, NULL, &a->disks[0].vg.lvs[0], u1);
+    fsid_uuid(b, PLAN_DISK_OS, NULL, &b->disks[0].vg.lvs[0], u2);
+    fsid_uuid(a, PLAN_DISK_OS, NULL, &a->disks[0].vg.lvs[1], u3);
+    const struct plan_partition *boot = &a->disks[0].parts[2];
+    assert_int_equal(boot->role, PART_BOOT);
+    fsid_uuid(a, PLAN_DISK_OS, boot, NULL, u4);
+    assert_uuid_form(u1);
+    assert_uuid_form(u3);
+    assert_uuid_form(u4);
+    assert_string_equal(u1, u2);
+    assert_string_not_equal(u1, u3);
+    assert_string_not_equal(u1, u4);
+    plan_free(a);
+    plan_free(b);
+}
+
+static void
+test_version_changes_uuids(void **state)
+{
+    (void)state;
+    char other[sizeof(recipe_text)];
+    memcpy(other, recipe_text, sizeof(recipe_text));
+    memcpy(strstr(other, "\"1\""), "\"2\"", 3);
+    const struct plan *a = load(recipe_text), *b = load(other);
+    char u1[FSID_UUID_BUF], u2[FSID_UUID_BUF];
+    fsid_uuid(a, PLAN_DISK_APP, NULL, &a->disks[1].vg.lvs[0], u1);
+    fsid_uuid(b, PLAN_DISK_APP, NULL, &b->disks[1].vg.lvs[0], u2);
+    assert_string_not_equal(u1, u2);
+    plan_free(a);
+    plan_free(b);
+}
+
+static void
+test_fat_serial_text(void **state)
+{
+    (void)state;
+    char t[10];
+    fsid_fat_serial_text(0x1234abcd, t);
+    assert_string_equal(t, "1234-ABCD");
+}
+
+static void
+test_fstab(void **state)
+{
+    (void)state;
+    const struct plan *p = load(recipe_text);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_int_equal(fstab_write(p, f), 0);
+    assert_int_equal(fclose(f), 0);
+
+    char root[FSID_UUID_BUF], swap[FSID_UUID_BUF], data[FSID_UUID_BUF], line[200];
+    fsid_uuid(p, PLAN_DISK_OS, NULL, &p->disks[0].vg.lvs[0], root);
+    fsid_uuid(p, PLAN_DISK_OS, NULL, &p->disks[0].vg.lvs[1], swap);
+    fsid_uuid(p, PLAN_DISK_APP, NULL, &p->disks[1].vg.lvs[0], data);
+    snprintf(line, sizeof(line), "\nUUID=%s / ext4 defaults 0 1\n", root);
+    assert_non_null(strstr(buf, line));
+    snprintf(line, sizeof(line), "\nUUID=%s /srv/data xfs defaults 0 0\n", data);
+    assert_non_null(strstr(buf, line));
+    snprintf(line, sizeof(line), "\nUUID=%s none swap sw 0 0\n", swap);
+    assert_non_null(strstr(buf, line));
+    assert_non_null(strstr(buf, " /boot ext4 defaults 0 2\n"));
+    assert_non_null(strstr(buf, " /boot/efi vfat umask=0077 0 2\n"));
+    /* Parents before children: / first, never a /dev/sdX name. */
+    assert_true(strstr(buf, " / ext4") < strstr(buf, " /boot "));
+    assert_null(strstr(buf, "/dev/sd"));
+    free(buf);
+    plan_free(p);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_uuids_are_stable_and_distinct),
+        cmocka_unit_test(test_version_changes_uuids),
+        cmocka_unit_test(test_fat_serial_text),
+        cmocka_unit_test(test_fstab),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
