@@ -49,9 +49,12 @@ $(BUILD)/libappliance.a: $(LIB_OBJS)
 $(BUILD)/appliance: $(CLI_OBJS) $(BUILD)/libappliance.a
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJS) $(BUILD)/libappliance.a $(LIBS)
 
+# Each test's dependency file is hidden (.test_x.d), so that the glob
+# build/tests/test_* names the test programs only.
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libappliance.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -MMD -MP $(LDFLAGS) -o $@ $< $(BUILD)/libappliance.a $(LIBS) $(CMOCKA_LIBS)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -MF $(dir $@).$(notdir $@).d $(LDFLAGS) -o $@ $< \
+		$(BUILD)/libappliance.a $(LIBS) $(CMOCKA_LIBS)
 
 $(BUILD)/man/appliance.1: man/appliance.pod
 	@mkdir -p $(dir $@)
@@ -79,7 +82,7 @@ demo: deps
 	$(BUILD)/appliance build recipes/demo.yaml
 
 check: deps
-	@$(MAKE) --no-print-directory all $(UNIT_BINS)
+	@$(MAKE) -s --no-print-directory all $(UNIT_BINS)
 	@BUILD=$(BUILD) tests/run-tests $(UNIT_BINS) tests/cli/*.sh tests/recipes/*.sh tests/integration/*.sh
 
 # Unit and recipe tests again, built with address and undefined sanitizers.
@@ -101,13 +104,16 @@ $(BUILD)/fuzz/recipe_fuzz: tests/fuzz/recipe_fuzz.c $(LIB_SRCS) $(wildcard inclu
 	clang $(FUZZ_FLAGS) $(shell pkg-config --cflags $(PKGS)) -o $@ tests/fuzz/recipe_fuzz.c \
 		$(LIB_SRCS) $(LIBS)
 
+# Seeds are whatever recipes exist (none of the fixture folders is needed);
+# a crash or a unit slower than 10s fails, its input kept in $(BUILD)/fuzz/.
 FUZZ_SECONDS ?= 60
+FUZZ_SEEDS = $(wildcard recipes/*.yaml tests/data/recipes/valid/*.yaml \
+	tests/data/recipes/invalid/*.yaml)
 check-fuzz: fuzz
 	@rm -rf $(BUILD)/fuzz/corpus && mkdir -p $(BUILD)/fuzz/corpus
-	@cp recipes/*.yaml tests/data/recipes/valid/*.yaml tests/data/recipes/invalid/*.yaml \
-		$(BUILD)/fuzz/corpus/
-	$(BUILD)/fuzz/recipe_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
-		-dict=tests/fuzz/recipe.dict $(BUILD)/fuzz/corpus
+	$(if $(FUZZ_SEEDS),@cp $(FUZZ_SEEDS) $(BUILD)/fuzz/corpus/)
+	$(BUILD)/fuzz/recipe_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 \
+		-dict=tests/fuzz/recipe.dict -artifact_prefix=$(BUILD)/fuzz/ $(BUILD)/fuzz/corpus
 
 check-slow: check
 	@BUILD=$(BUILD) tests/run-tests $(wildcard tests/slow/*.sh)

@@ -33,6 +33,8 @@ name_check_appliance(const char *text)
 const char *
 name_check_version(const char *text)
 {
+    if (text[0] == '\0')
+        return "must not be empty";
     if (strlen(text) > 64)
         return "must be at most 64 characters";
     for (const char *c = text; *c; c++) {
@@ -114,7 +116,7 @@ name_check_timezone(const char *text)
 {
     if (strlen(text) > 64)
         return "must be at most 64 characters";
-    if (text[0] == '/' || strstr(text, "..") || strstr(text, "//"))
+    if (text[0] == '\0' || text[0] == '/' || strstr(text, "..") || strstr(text, "//"))
         return "must be a zone name such as 'Europe/Rome' or 'UTC'";
     if (!all_of(text, "/_+-", false))
         return "must be a zone name such as 'Europe/Rome' or 'UTC'";
@@ -233,7 +235,7 @@ const char *
 name_check_owner(const char *text)
 {
     const char *colon = strchr(text, ':');
-    if (colon == text || (colon && colon[1] == '\0'))
+    if (text[0] == '\0' || colon == text || (colon && colon[1] == '\0'))
         return "must be 'user', 'user:group' or numeric 'uid:gid'";
     for (const char *c = text; *c; c++) {
         if (*c == ':' && c != colon)
@@ -272,6 +274,8 @@ path_check_absolute(const char *text, int allow_trailing_slash)
 const char *
 path_check_relative_inside(const char *text)
 {
+    if (text[0] == '\0')
+        return "must not be empty";
     if (text[0] == '/')
         return "must be relative to the recipe's folder";
     if (strlen(text) > 1024)

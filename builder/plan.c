@@ -70,8 +70,11 @@ resolve_inside(const struct recipe *r, const char *path, const struct ab_pos *po
     if (asprintf(&joined, "%s/%s", r->dir, path) < 0)
         return ab_error_set(err, AB_E_NOMEM, 0, NULL, "out of memory");
     char *real = realpath(joined, NULL);
+    if (!real && errno == ENOENT)
+        return ab_error_set(err, AB_E_RECIPE, errno, pos,
+                            "%s '%s' not found in the recipe's folder", what, path);
     if (!real)
-        return ab_error_set(err, AB_E_RECIPE, errno, pos, "%s '%s' not found: %s", what, path,
+        return ab_error_set(err, AB_E_RECIPE, errno, pos, "%s '%s': %s", what, path,
                             strerror(errno));
     size_t l = strlen(r->dir);
     bool inside = strcmp(r->dir, "/") == 0 ||
@@ -84,6 +87,28 @@ resolve_inside(const struct recipe *r, const char *path, const struct ab_pos *po
     }
     *out = real;
     return 0;
+}
+
+/* A rootfs is a tarball inside the recipe's folder, used as it is. */
+static int
+resolve_rootfs(struct plan *plan, struct ab_error *err)
+{
+    const struct recipe *r = plan->recipe;
+    struct stat st;
+    int ret = 0;
+
+    if (resolve_inside(r, r->os.rootfs, &r->os.rootfs_pos, "rootfs", &plan->os.rootfs_abs, err) < 0)
+        ret = -1;
+    else if (stat(plan->os.rootfs_abs, &st) < 0 || !S_ISREG(st.st_mode))
+        ret = ab_recipe_error(err, &r->os.rootfs_pos,
+                              "rootfs '%s' is not a file: it must be a tar archive", r->os.rootfs);
+    if (r->os.mirror)
+        ret = ab_recipe_error(err, &r->os.mirror_pos,
+                              "'mirror' needs 'distro': a rootfs is used as it is");
+    if (r->os.packages && r->os.packages[0])
+        ret = ab_recipe_error(err, &r->os.packages_pos,
+                              "'packages' needs 'distro': a rootfs is used as it is");
+    return ret;
 }
 
 static int
@@ -105,15 +130,8 @@ resolve_os(struct plan *plan, struct ab_error *err)
                                "'distro' and 'rootfs' exclude each other: give one");
     if (r->os.distro == DISTRO_NONE && !r->os.rootfs)
         return ab_recipe_error(err, &r->os.pos, "'os' needs 'distro' or 'rootfs'");
-    if (r->os.rootfs) {
-        if (resolve_inside(r, r->os.rootfs, &r->os.rootfs_pos, "rootfs", &plan->os.rootfs_abs,
-                           err) < 0)
-            ret = -1;
-        if (r->os.mirror || r->os.packages)
-            ret = ab_recipe_error(err, &r->os.rootfs_pos,
-                                  "a rootfs is used as it is: 'mirror' and 'packages' need "
-                                  "'distro'");
-    }
+    if (r->os.rootfs && resolve_rootfs(plan, err) < 0)
+        ret = -1;
     if (asprintf(&plan->os.kernel_cmdline, "%s%s%s", BASE_CMDLINE,
                  r->os.kernel_cmdline ? " " : "",
                  r->os.kernel_cmdline ? r->os.kernel_cmdline : "") < 0)
@@ -141,10 +159,10 @@ resolve_addons_outputs(struct plan *plan, struct ab_error *err)
         plan->addons = 0;
     else
         plan->addons = r->addons_set ? r->addons : ADDON_ALL;
-    if (r->os.distro == DISTRO_NONE && r->addons_set && r->addons)
-        return ab_recipe_error(err, &r->os.rootfs_pos,
-                               "add-ons are installed from the distribution: with 'rootfs', "
-                               "leave 'addons' out or empty");
+    if (r->os.rootfs && r->addons_set && r->addons)
+        return ab_recipe_error(err, &r->addons_pos,
+                               "'addons' needs 'distro': add-ons are installed from the "
+                               "distribution");
     plan->outputs = r->outputs_set ? r->outputs : OUTPUT_OVA;
     if (r->outputs_set && r->outputs == 0)
         return ab_recipe_error(err, &r->outputs_pos, "'outputs' must name at least one output");
@@ -214,9 +232,10 @@ resolve_disks(struct plan *plan, struct ab_error *err)
     if (plan_resolve_disk(plan, PLAN_DISK_APP, err) < 0)
         ret = -1;
     if (strcmp(plan->disks[0].vg.name, plan->disks[1].vg.name) == 0)
-        ret = ab_recipe_error(err, r->app_disk.vg ? &r->app_disk.vg_pos : &r->app_disk.pos,
-                              "volume group '%s' is used by both disks: the two must differ",
-                              plan->disks[1].vg.name);
+        ret = ab_recipe_error(err, r->app_disk.vg ? &r->app_disk.vg_pos : &r->os_disk.vg_pos,
+                              "volume group '%s' is used by both disks: the two must differ%s",
+                              plan->disks[1].vg.name,
+                              r->app_disk.vg ? "" : " (disk 'app' uses it by default)");
     /* Mount rules need both disks' volumes, even when a size did not fit. */
     if (plan->disks[0].vg.lvs && plan->disks[1].vg.lvs && plan_resolve_mounts(plan, err) < 0)
         ret = -1;

@@ -54,8 +54,9 @@ check_disk_size(const struct recipe_disk *rd, const char *id, struct ab_error *e
     char a[SIZE_BUF], b[SIZE_BUF];
 
     if (rd->size % PLAN_ALIGN)
-        return ab_recipe_error(err, &rd->size_pos, "size of disk '%s' (%s) must be a whole number of MiB",
-                               id, size_format(rd->size, a, sizeof(a)));
+        return ab_recipe_error(err, &rd->size_pos,
+                               "size of disk '%s' (%s) must be a whole number of MiB", id,
+                               size_format_exact(rd->size, a, sizeof(a)));
     if (rd->size > PLAN_MAX_DISK)
         return ab_recipe_error(err, &rd->size_pos,
                                "disk '%s' (%s) is larger than %s, the most a sparse VMDK can hold",
@@ -72,14 +73,18 @@ check_boot(const struct plan *plan, const struct recipe_disk *rd, uint64_t boot,
     uint64_t min = fs == FS_XFS ? MIN_XFS : MIN_BOOT_EXT4;
     const struct ab_pos *pos = rd->boot_set ? &rd->boot_pos : &rd->pos;
 
-    (void)plan;
     if (boot % PLAN_ALIGN)
         return ab_recipe_error(err, pos, "boot partition size (%s) must be a whole number of MiB",
-                               size_format(boot, a, sizeof(a)));
+                               size_format_exact(boot, a, sizeof(a)));
     if (boot < min)
         return ab_recipe_error(err, pos, "boot partition (%s) is too small for %s: at least %s",
                                size_format(boot, a, sizeof(a)), fs_to_string(fs),
                                size_format(min, b, sizeof(b)));
+    /* Also keeps the partition cursor from wrapping around 2^64. */
+    if (boot > plan->disks[PLAN_DISK_OS].size)
+        return ab_recipe_error(err, pos, "boot partition (%s) does not fit in disk 'os' (%s)",
+                               size_format(boot, a, sizeof(a)),
+                               size_format(plan->disks[PLAN_DISK_OS].size, b, sizeof(b)));
     return 0;
 }
 
@@ -121,7 +126,8 @@ layout_partitions(struct plan *plan, enum plan_disk_id id, const struct recipe_d
 static uint64_t
 extents_for(uint64_t bytes)
 {
-    return (bytes + PLAN_PE_SIZE - 1) / PLAN_PE_SIZE;
+    /* Not (bytes + PE - 1) / PE: that wraps to 0 extents near 2^64. */
+    return bytes / PLAN_PE_SIZE + (bytes % PLAN_PE_SIZE != 0);
 }
 
 static int
@@ -160,7 +166,7 @@ allocate_fixed(struct plan_disk *d, const struct recipe_disk *rd, uint64_t *left
             ret = ab_recipe_error(err, &rd->volumes[i].size_pos,
                                   "volume '%s' (%s) does not fit in disk '%s': %s left", lv->name,
                                   size_format(lv->requested, a, sizeof(a)), d->id,
-                                  size_format(*left * d->vg.pe_size, b, sizeof(b)));
+                                  size_format_round(*left * d->vg.pe_size, b, sizeof(b)));
             continue;
         }
         lv->extents = need;

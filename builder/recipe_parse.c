@@ -35,12 +35,13 @@ checked_string(struct yw *w, yaml_node_t *n, const char *what, size_t max,
     return ab_recipe_error(w->err, &pos, "invalid %s '%s': %s", what, *out, why);
 }
 
-/* A list of strings each checked by check(). */
+/* A list (named list_what) of strings (each an item_what) each checked
+ * by check(). */
 static int
-checked_list(struct yw *w, yaml_node_t *n, const char *what, size_t max_len,
+checked_list(struct yw *w, yaml_node_t *n, const char *list_what, const char *what, size_t max_len,
              const char *(*check)(const char *), char ***out)
 {
-    int ret = yw_string_list(w, n, what, max_len, out);
+    int ret = yw_string_list(w, n, list_what, max_len, out);
     if (ret < 0 || !check)
         return ret;
     yaml_node_item_t *item = n->data.sequence.items.start;
@@ -127,6 +128,7 @@ static int
 parse_mirror(struct yw *w, yaml_node_t *n, void *ctx)
 {
     struct recipe *r = ctx;
+    r->os.mirror_pos = yw_pos(w, n);
     return checked_string(w, n, "mirror", 2048, name_check_mirror, &r->os.mirror);
 }
 
@@ -134,7 +136,9 @@ static int
 parse_packages(struct yw *w, yaml_node_t *n, void *ctx)
 {
     struct recipe *r = ctx;
-    return checked_list(w, n, "package name", 200, name_check_package, &r->os.packages);
+    r->os.packages_pos = yw_pos(w, n);
+    return checked_list(w, n, "'packages'", "package name", 200, name_check_package,
+                        &r->os.packages);
 }
 
 static int
@@ -213,7 +217,7 @@ parse_memory(struct yw *w, yaml_node_t *n, void *ctx)
     if (r->hardware.memory % MiB)
         return ab_recipe_error(w->err, &r->hardware.memory_pos,
                                "memory (%s) must be a whole number of MiB",
-                               size_format(r->hardware.memory, buf, sizeof(buf)));
+                               size_format_exact(r->hardware.memory, buf, sizeof(buf)));
     return 0;
 }
 
@@ -354,9 +358,12 @@ parse_volumes(struct yw *w, yaml_node_t *n, void *ctx)
         char where[64];
         snprintf(where, sizeof(where), "volume %zu", i + 1);
         v->pos = yw_pos(w, item);
+        size_t unknown = w->unknown_keys;
         if (yw_mapping(w, item, where, volume_fields, N(volume_fields), v) < 0) {
             ret = -1;
-            if (!v->name || w->over_budget)
+            /* A misspelt key or a bad fs: "no mount point" would follow from it. */
+            bool bad_fs = v->fs_pos.line && v->fs == FS_NONE;
+            if (!v->name || w->over_budget || w->unknown_keys != unknown || bad_fs)
                 continue;
         }
         if (check_volume_mount(v, w->err) < 0)
@@ -397,9 +404,34 @@ static const struct yw_field os_disk_fields[] = {
     {"volumes", parse_volumes, YW_REQUIRED},
 };
 
+/* `boot` in disk 'app': reported by report_app_boot() at the key. */
+static int
+parse_app_boot(struct yw *w, yaml_node_t *n, void *ctx)
+{
+    (void)w, (void)n, (void)ctx;
+    return -1;
+}
+
+/* Reports a `boot` key in disk 'app' where it stands, with the reason. */
+static void
+report_app_boot(struct yw *w, yaml_node_t *n)
+{
+    if (n->type != YAML_MAPPING_NODE)
+        return;
+    for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+        yaml_node_t *key = yw_node(w, p->key);
+        if (key->type == YAML_SCALAR_NODE && strcmp((char *)key->data.scalar.value, "boot") == 0) {
+            struct ab_pos pos = yw_pos(w, key);
+            ab_recipe_error(w->err, &pos,
+                            "disk 'app' has no boot partition: 'boot' belongs in disk 'os'");
+        }
+    }
+}
+
 static const struct yw_field app_disk_fields[] = {
     {"size", parse_disk_size, YW_REQUIRED},
     {"vg", parse_disk_vg, 0},
+    {"boot", parse_app_boot, 0},
     {"volumes", parse_volumes, YW_REQUIRED},
 };
 
@@ -418,6 +450,7 @@ parse_app_disk(struct yw *w, yaml_node_t *n, void *ctx)
     struct recipe *r = ctx;
     r->app_disk.present = true;
     r->app_disk.pos = yw_pos(w, n);
+    report_app_boot(w, n);
     return yw_mapping(w, n, "disk 'app'", app_disk_fields, N(app_disk_fields), &r->app_disk);
 }
 
@@ -442,7 +475,8 @@ parse_addons(struct yw *w, yaml_node_t *n, void *ctx)
 {
     struct recipe *r = ctx;
     r->addons_set = true;
-    return yw_flag_list(w, n, "add-on", &addon_table, &r->addons);
+    r->addons_pos = yw_pos(w, n);
+    return yw_flag_list(w, n, "'addons'", &addon_table, &r->addons);
 }
 
 static int
@@ -457,7 +491,7 @@ static int
 parse_user_groups(struct yw *w, yaml_node_t *n, void *ctx)
 {
     struct recipe_user *u = ctx;
-    return checked_list(w, n, "group name", 32, name_check_user, &u->groups);
+    return checked_list(w, n, "'groups'", "group name", 32, name_check_user, &u->groups);
 }
 
 static int
@@ -471,7 +505,7 @@ parse_user_password(struct yw *w, yaml_node_t *n, void *ctx)
         return 0;
     /* Never echo the value: it may be a plain password. */
     struct ab_pos pos = yw_pos(w, n);
-    return ab_recipe_error(w->err, &pos, "password_hash %s", why);
+    return ab_recipe_error(w->err, &pos, "'password_hash' %s", why);
 }
 
 static int
@@ -635,7 +669,7 @@ parse_outputs(struct yw *w, yaml_node_t *n, void *ctx)
     struct recipe *r = ctx;
     r->outputs_set = true;
     r->outputs_pos = yw_pos(w, n);
-    return yw_flag_list(w, n, "output", &output_table, &r->outputs);
+    return yw_flag_list(w, n, "'outputs'", &output_table, &r->outputs);
 }
 
 static int

@@ -64,6 +64,38 @@ size_parse(const char *text, uint64_t *bytes, const char **why)
 }
 
 char *
+size_format_exact(uint64_t bytes, char *buf, size_t size)
+{
+    if (bytes % KiB == 0)
+        return size_format(bytes, buf, size);
+    snprintf(buf, size, "%" PRIu64 "B", bytes);
+    return buf;
+}
+
+char *
+size_format_round(uint64_t bytes, char *buf, size_t size)
+{
+    static const struct {
+        const char *name;
+        uint64_t factor;
+    } big[] = {{"TiB", TiB}, {"GiB", GiB}, {"MiB", MiB}, {"KiB", KiB}};
+
+    for (size_t i = 0; i < sizeof(big) / sizeof(big[0]); i++) {
+        if (bytes < big[i].factor)
+            continue;
+        uint64_t whole = bytes / big[i].factor;
+        uint64_t tenth = (bytes % big[i].factor) * 10 / big[i].factor;
+        if (bytes % big[i].factor == 0)
+            snprintf(buf, size, "%" PRIu64 "%s", whole, big[i].name);
+        else
+            snprintf(buf, size, "%" PRIu64 ".%" PRIu64 "%s", whole, tenth, big[i].name);
+        return buf;
+    }
+    snprintf(buf, size, "%" PRIu64 "B", bytes);
+    return buf;
+}
+
+char *
 size_format(uint64_t bytes, char *buf, size_t size)
 {
     static const struct {

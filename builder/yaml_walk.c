@@ -16,6 +16,115 @@ mark_pos(const struct yw *w, yaml_mark_t m)
     return (struct ab_pos){w->file, (unsigned)m.line + 1, (unsigned)m.column + 1};
 }
 
+/* Nesting deeper than this is refused: no recipe needs it, and libyaml's
+ * scanner takes time quadratic in the depth of flow collections. */
+#define YW_MAX_DEPTH 64
+
+/* One pass over the parser's events, refusing deep nesting before
+ * yaml_parser_load() spends its quadratic time on it. Syntax errors are
+ * left for the load to report. */
+static int
+check_depth(struct yw *w, const char *text, size_t len)
+{
+    yaml_parser_t parser;
+    yaml_event_t ev;
+    int depth = 0, ret = 0;
+
+    if (!yaml_parser_initialize(&parser))
+        return ab_error_set(w->err, AB_E_NOMEM, 0, NULL, "cannot initialise the YAML parser");
+    yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+    while (ret == 0 && yaml_parser_parse(&parser, &ev)) {
+        yaml_event_type_t type = ev.type;
+        if (type == YAML_SEQUENCE_START_EVENT || type == YAML_MAPPING_START_EVENT)
+            depth++;
+        else if (type == YAML_SEQUENCE_END_EVENT || type == YAML_MAPPING_END_EVENT)
+            depth--;
+        if (depth > YW_MAX_DEPTH) {
+            struct ab_pos pos = mark_pos(w, ev.start_mark);
+            ret = ab_recipe_error(w->err, &pos,
+                                  "recipe nests lists and mappings more than %d levels deep",
+                                  YW_MAX_DEPTH);
+        }
+        yaml_event_delete(&ev);
+        if (type == YAML_STREAM_END_EVENT)
+            break;
+    }
+    yaml_parser_delete(&parser);
+    return ret;
+}
+
+/* Counts n and what it holds with aliases expanded, stopping at the
+ * budget: a "billion laughs" costs at most max_visits steps here. */
+static int
+count_expanded(struct yw *w, yaml_node_t *n, unsigned depth, size_t *count)
+{
+    if (++*count > w->max_visits || depth > YW_MAX_DEPTH)
+        return -1;
+    if (n->type == YAML_SEQUENCE_NODE) {
+        for (yaml_node_item_t *i = n->data.sequence.items.start; i < n->data.sequence.items.top;
+             i++)
+            if (count_expanded(w, yw_node(w, *i), depth + 1, count) < 0)
+                return -1;
+    } else if (n->type == YAML_MAPPING_NODE) {
+        for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++)
+            if (count_expanded(w, yw_node(w, p->key), depth + 1, count) < 0 ||
+                count_expanded(w, yw_node(w, p->value), depth + 1, count) < 0)
+                return -1;
+    }
+    return 0;
+}
+
+/* Refuses a document that aliases blow up (or loop), before any walk.
+ * The diagnostic points at the top-level value where the budget ran out. */
+static int
+check_expansion(struct yw *w)
+{
+    yaml_node_t *root = yw_root(w), *at = root;
+    size_t count = 1;
+    int ret = 0;
+
+    if (root->type == YAML_MAPPING_NODE) {
+        for (yaml_node_pair_t *p = root->data.mapping.pairs.start;
+             ret == 0 && p < root->data.mapping.pairs.top; p++) {
+            at = yw_node(w, p->value);
+            ret = count_expanded(w, yw_node(w, p->key), 1, &count);
+            if (ret == 0)
+                ret = count_expanded(w, at, 1, &count);
+        }
+    } else {
+        ret = count_expanded(w, root, 0, &count);
+    }
+    if (ret == 0)
+        return 0;
+    struct ab_pos pos = yw_pos(w, at);
+    if (count > w->max_visits)
+        return ab_recipe_error(w->err, &pos,
+                               "recipe holds more than %zu values once aliases are expanded",
+                               w->max_visits);
+    return ab_recipe_error(w->err, &pos,
+                           "aliases nest the recipe more than %d levels deep (or refer to "
+                           "themselves)",
+                           YW_MAX_DEPTH);
+}
+
+/* libyaml's own words, at the place it stopped; where the construct it
+ * was reading began on another line (an unclosed '['), that place too. */
+static void
+report_syntax_error(struct yw *w, const yaml_parser_t *parser)
+{
+    struct ab_pos pos = mark_pos(w, parser->problem_mark);
+    const char *problem = parser->problem ? parser->problem : "syntax error";
+
+    if (!parser->context)
+        ab_recipe_error(w->err, &pos, "invalid YAML: %s", problem);
+    else if (parser->context_mark.line == parser->problem_mark.line)
+        ab_recipe_error(w->err, &pos, "invalid YAML: %s %s", problem, parser->context);
+    else
+        ab_recipe_error(w->err, &pos, "invalid YAML: %s %s (started at line %zu, column %zu)",
+                        problem, parser->context, parser->context_mark.line + 1,
+                        parser->context_mark.column + 1);
+}
+
 int
 yw_load(struct yw *w, const char *file, const char *text, size_t len, struct ab_error *err)
 {
@@ -27,16 +136,14 @@ yw_load(struct yw *w, const char *file, const char *text, size_t len, struct ab_
     w->err = err;
     w->max_visits = 100000;
     w->max_scalar = 65536;
+    if (check_depth(w, text, len) < 0)
+        return -1;
     if (!yaml_parser_initialize(&parser))
         return ab_error_set(err, AB_E_NOMEM, 0, NULL, "cannot initialise the YAML parser");
     yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
 
     if (!yaml_parser_load(&parser, &w->doc)) {
-        struct ab_pos pos = mark_pos(w, parser.problem_mark);
-        if (parser.context)
-            ab_recipe_error(err, &pos, "invalid YAML: %s %s", parser.problem, parser.context);
-        else
-            ab_recipe_error(err, &pos, "invalid YAML: %s", parser.problem ? parser.problem : "?");
+        report_syntax_error(w, &parser);
         goto out;
     }
     w->loaded = true;
@@ -48,18 +155,17 @@ yw_load(struct yw *w, const char *file, const char *text, size_t len, struct ab_
 
     yaml_document_t extra;
     if (!yaml_parser_load(&parser, &extra)) {
-        struct ab_pos pos = mark_pos(w, parser.problem_mark);
-        ab_recipe_error(err, &pos, "invalid YAML: %s", parser.problem ? parser.problem : "?");
+        report_syntax_error(w, &parser);
         goto out;
     }
     bool more = yaml_document_get_root_node(&extra) != NULL;
     struct ab_pos extra_pos = mark_pos(w, extra.start_mark);
     yaml_document_delete(&extra);
     if (more) {
-        ab_recipe_error(err, &extra_pos, "a recipe holds one YAML document, this is a second one");
+        ab_recipe_error(err, &extra_pos, "second YAML document: a recipe is a single document");
         goto out;
     }
-    ret = 0;
+    ret = check_expansion(w);
 out:
     yaml_parser_delete(&parser);
     return ret;
@@ -101,8 +207,7 @@ yw_visit(struct yw *w, const yaml_node_t *n)
         return true;
     w->over_budget = true;
     struct ab_pos pos = yw_pos(w, n);
-    ab_recipe_error(w->err, &pos,
-                    "recipe expands to more than %zu values: aliases must not multiply it",
+    ab_recipe_error(w->err, &pos, "recipe holds more than %zu values once aliases are expanded",
                     w->max_visits);
     return false;
 }
@@ -112,7 +217,7 @@ yw_kind(const yaml_node_t *n)
 {
     switch (n->type) {
     case YAML_SCALAR_NODE:
-        return yw_is_null(n) ? "empty" : "a string";
+        return yw_is_null(n) ? "an empty value" : "a string";
     case YAML_SEQUENCE_NODE:
         return "a list";
     case YAML_MAPPING_NODE:
@@ -133,15 +238,16 @@ yw_is_null(const yaml_node_t *n)
            strcmp(v, "Null") == 0 || strcmp(v, "NULL") == 0;
 }
 
-int
-yw_scalar(struct yw *w, yaml_node_t *n, const char *what, const char **text)
+/* yw_scalar(), naming what a list or mapping should have been. */
+static int
+scalar_as(struct yw *w, yaml_node_t *n, const char *what, const char *expected, const char **text)
 {
     struct ab_pos pos = yw_pos(w, n);
 
     if (!yw_visit(w, n))
         return -1;
     if (n->type != YAML_SCALAR_NODE)
-        return ab_recipe_error(w->err, &pos, "%s must be a value, not %s", what, yw_kind(n));
+        return ab_recipe_error(w->err, &pos, "%s must be %s, not %s", what, expected, yw_kind(n));
     if (yw_is_null(n))
         return ab_recipe_error(w->err, &pos, "%s is empty", what);
     if (n->data.scalar.length > w->max_scalar)
@@ -154,16 +260,22 @@ yw_scalar(struct yw *w, yaml_node_t *n, const char *what, const char **text)
 }
 
 int
+yw_scalar(struct yw *w, yaml_node_t *n, const char *what, const char **text)
+{
+    return scalar_as(w, n, what, "a single value", text);
+}
+
+int
 yw_string(struct yw *w, yaml_node_t *n, const char *what, size_t max, char **out)
 {
     const char *text;
 
-    if (yw_scalar(w, n, what, &text) < 0)
+    if (scalar_as(w, n, what, "a string", &text) < 0)
         return -1;
     size_t len = strlen(text);
     if (len > max) {
         struct ab_pos pos = yw_pos(w, n);
-        return ab_recipe_error(w->err, &pos, "%s is too long (%zu characters, at most %zu)", what,
+        return ab_recipe_error(w->err, &pos, "%s is too long (%zu bytes, at most %zu)", what,
                                len, max);
     }
     for (const char *c = text; *c; c++) {
@@ -187,23 +299,23 @@ yw_uint(struct yw *w, yaml_node_t *n, const char *what, uint64_t min, uint64_t m
     const char *text;
     struct ab_pos pos = yw_pos(w, n);
 
-    if (yw_scalar(w, n, what, &text) < 0)
+    if (scalar_as(w, n, what, "an integer", &text) < 0)
         return -1;
     if (n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
         return ab_recipe_error(w->err, &pos, "%s must be an integer, not a quoted string", what);
     uint64_t v = 0;
-    const char *p = text;
+    bool too_big = false;
+    const char *p = text + (text[0] == '-');
     if (!isdigit((unsigned char)*p))
         return ab_recipe_error(w->err, &pos, "%s must be an integer, not '%s'", what, text);
     for (; isdigit((unsigned char)*p); p++) {
-        if (v > (UINT64_MAX - 9) / 10)
-            return ab_recipe_error(w->err, &pos, "%s is out of range (%" PRIu64 "..%" PRIu64 ")",
-                                   what, min, max);
-        v = v * 10 + (uint64_t)(*p - '0');
+        uint64_t d = (uint64_t)(*p - '0');
+        too_big = too_big || v > (UINT64_MAX - d) / 10;
+        v = too_big ? v : v * 10 + d;
     }
     if (*p)
         return ab_recipe_error(w->err, &pos, "%s must be an integer, not '%s'", what, text);
-    if (v < min || v > max)
+    if (too_big || (text[0] == '-' && v > 0) || v < min || v > max)
         return ab_recipe_error(w->err, &pos, "%s must be from %" PRIu64 " to %" PRIu64 ", not %s",
                                what, min, max, text);
     *out = v;
@@ -214,9 +326,10 @@ int
 yw_enum(struct yw *w, yaml_node_t *n, const char *what, const struct ab_enum_table *t, int *out)
 {
     const char *text;
-    char list[512];
+    char list[512], expected[528];
 
-    if (yw_scalar(w, n, what, &text) < 0)
+    snprintf(expected, sizeof(expected), "one of %s", ab_enum_list(t, list, sizeof(list)));
+    if (scalar_as(w, n, what, expected, &text) < 0)
         return -1;
     if (ab_enum_from_string(t, text, out) == 0)
         return 0;
@@ -231,7 +344,8 @@ yw_size(struct yw *w, yaml_node_t *n, const char *what, bool allow_rest, uint64_
 {
     const char *text, *why;
 
-    if (yw_scalar(w, n, what, &text) < 0)
+    const char *expected = allow_rest ? "a size such as '4GiB' or 'rest'" : "a size such as '4GiB'";
+    if (scalar_as(w, n, what, expected, &text) < 0)
         return -1;
     if (allow_rest && strcmp(text, "rest") == 0) {
         *rest = true;
@@ -288,6 +402,25 @@ yw_string_list(struct yw *w, yaml_node_t *n, const char *what, size_t max_len, c
     return ret;
 }
 
+/* One item of a flag list: its flag, or -1 after reporting. */
+static int
+flag_item(struct yw *w, yaml_node_t *item, size_t i, const char *what,
+          const struct ab_enum_table *t)
+{
+    const char *text;
+    char list[512], item_what[128];
+    int v;
+
+    snprintf(item_what, sizeof(item_what), "item %zu of %s", i + 1, what);
+    if (scalar_as(w, item, item_what, "a name", &text) < 0)
+        return -1;
+    if (ab_enum_from_string(t, text, &v) == 0)
+        return v;
+    struct ab_pos pos = yw_pos(w, item);
+    return ab_recipe_error(w->err, &pos, "unknown value '%s' in %s: expected %s", text, what,
+                           ab_enum_list(t, list, sizeof(list)));
+}
+
 int
 yw_flag_list(struct yw *w, yaml_node_t *n, const char *what, const struct ab_enum_table *t,
              unsigned *flags)
@@ -301,17 +434,15 @@ yw_flag_list(struct yw *w, yaml_node_t *n, const char *what, const struct ab_enu
     *flags = 0;
     for (size_t i = 0; i < count; i++) {
         yaml_node_t *item = yw_node(w, items[i]);
-        int v;
-        if (yw_enum(w, item, what, t, &v) < 0) {
+        int v = flag_item(w, item, i, what, t);
+        if (v < 0) {
             ret = -1;
-            continue;
-        }
-        if (*flags & (unsigned)v) {
+        } else if (*flags & (unsigned)v) {
             struct ab_pos pos = yw_pos(w, item);
-            ret = ab_recipe_error(w->err, &pos, "%s '%s' is listed twice", what,
-                                  ab_enum_to_string(t, v));
+            ret = ab_recipe_error(w->err, &pos, "'%s' is listed twice in %s",
+                                  ab_enum_to_string(t, v), what);
         }
-        *flags |= (unsigned)v;
+        *flags |= v < 0 ? 0 : (unsigned)v;
     }
     return ret;
 }
@@ -345,28 +476,47 @@ edit_distance(const char *a, const char *b)
     return row[lb];
 }
 
-static void
+/* The known key that name most likely misspells, or -1: a close edit
+ * (at most 2, and at most half the key) or a prefix of 3 letters or more. */
+static int
+closest_field(const char *name, const struct yw_field *fields, size_t n_fields)
+{
+    int best = -1;
+    size_t best_d = SIZE_MAX;
+
+    for (size_t i = 0; i < n_fields; i++) {
+        const char *key = fields[i].key;
+        size_t d = edit_distance(name, key);
+        size_t shorter = strlen(name) < strlen(key) ? strlen(name) : strlen(key);
+        bool prefix = shorter >= 3 && strncmp(name, key, shorter) == 0;
+        if (!(d <= 2 && 2 * d <= strlen(key)) && !prefix)
+            continue;
+        if (d < best_d) {
+            best_d = d;
+            best = (int)i;
+        }
+    }
+    return best;
+}
+
+/* Reports an unknown key; returns the field it hints at, or -1. */
+static int
 report_unknown_key(struct yw *w, yaml_node_t *key, const char *name, const char *where,
                    const struct yw_field *fields, size_t n_fields)
 {
     struct ab_pos pos = yw_pos(w, key);
-    const char *best = NULL;
-    size_t best_d = 3; /* hint only for close misses */
-
-    for (size_t i = 0; i < n_fields; i++) {
-        size_t d = edit_distance(name, fields[i].key);
-        if (d < best_d) {
-            best_d = d;
-            best = fields[i].key;
-        }
-    }
+    int best = closest_field(name, fields, n_fields);
     char in[160] = "";
+
+    w->unknown_keys++;
     if (where)
         snprintf(in, sizeof(in), " in %s", where);
-    if (best)
-        ab_recipe_error(w->err, &pos, "unknown key '%s'%s (did you mean '%s'?)", name, in, best);
+    if (best >= 0)
+        ab_recipe_error(w->err, &pos, "unknown key '%s'%s (did you mean '%s'?)", name, in,
+                        fields[best].key);
     else
         ab_recipe_error(w->err, &pos, "unknown key '%s'%s", name, in);
+    return best;
 }
 
 static int
@@ -378,20 +528,60 @@ find_field(const struct yw_field *fields, size_t n_fields, const char *name)
     return -1;
 }
 
-/* Reports a key seen before in the same mapping; returns true if so. */
-static bool
-duplicate_key(struct yw *w, yaml_node_pair_t *start, yaml_node_pair_t *pair, const char *name)
+/* The keys of one mapping seen so far: a bit and the first line of each
+ * known key (so duplicates cost nothing however long the mapping), and
+ * the keys that unknown keys were taken for. */
+struct seen_keys {
+    uint64_t given;
+    uint64_t hinted;
+    size_t line[64];
+};
+
+/* Checks one key of a mapping; returns its field, or -1 (reported). */
+static int
+mapping_key(struct yw *w, yaml_node_t *key, const char *where, const struct yw_field *fields,
+            size_t n_fields, struct seen_keys *seen)
 {
-    for (yaml_node_pair_t *p = start; p < pair; p++) {
-        yaml_node_t *k = yw_node(w, p->key);
-        if (k->type == YAML_SCALAR_NODE && strcmp((const char *)k->data.scalar.value, name) == 0) {
-            struct ab_pos pos = yw_pos(w, yw_node(w, pair->key));
-            ab_recipe_error(w->err, &pos, "duplicate key '%s' (first given at line %zu)", name,
-                            k->start_mark.line + 1);
-            return true;
-        }
+    const char *name;
+
+    if (yw_scalar(w, key, "a key", &name) < 0)
+        return -1;
+    int i = find_field(fields, n_fields, name);
+    if (i < 0) {
+        int hint = report_unknown_key(w, key, name, where, fields, n_fields);
+        if (hint >= 0)
+            seen->hinted |= UINT64_C(1) << hint;
+        return -1;
     }
-    return false;
+    if (seen->given & (UINT64_C(1) << i)) {
+        struct ab_pos pos = yw_pos(w, key);
+        return ab_recipe_error(w->err, &pos, "duplicate key '%s' (first given at line %zu)", name,
+                               seen->line[i]);
+    }
+    seen->given |= UINT64_C(1) << i;
+    seen->line[i] = key->start_mark.line + 1;
+    return i;
+}
+
+/* Reports the required keys not given (unless an unknown key was taken
+ * for one: its misspelling is reported already). */
+static int
+check_required(struct yw *w, const struct ab_pos *pos, const char *where,
+               const struct yw_field *fields, size_t n_fields, const struct seen_keys *seen)
+{
+    int ret = 0;
+
+    for (size_t i = 0; i < n_fields; i++) {
+        uint64_t bit = UINT64_C(1) << i;
+        if (!(fields[i].flags & YW_REQUIRED) || ((seen->given | seen->hinted) & bit))
+            continue;
+        if (where)
+            ab_recipe_error(w->err, pos, "missing required key '%s' in %s", fields[i].key, where);
+        else
+            ab_recipe_error(w->err, pos, "missing required key '%s'", fields[i].key);
+        ret = -1;
+    }
+    return ret;
 }
 
 int
@@ -399,7 +589,7 @@ yw_mapping(struct yw *w, yaml_node_t *n, const char *where, const struct yw_fiel
            size_t n_fields, void *ctx)
 {
     struct ab_pos pos = yw_pos(w, n);
-    uint64_t seen = 0;
+    struct seen_keys seen = {0, 0, {0}};
     int ret = 0;
 
     if (!yw_visit(w, n))
@@ -407,39 +597,15 @@ yw_mapping(struct yw *w, yaml_node_t *n, const char *where, const struct yw_fiel
     if (n->type != YAML_MAPPING_NODE)
         return ab_recipe_error(w->err, &pos, "%s must be a mapping, not %s",
                                where ? where : "a recipe", yw_kind(n));
-    yaml_node_pair_t *start = n->data.mapping.pairs.start;
-    for (yaml_node_pair_t *pair = start; pair < n->data.mapping.pairs.top; pair++) {
-        yaml_node_t *key = yw_node(w, pair->key);
-        const char *name;
-        if (yw_scalar(w, key, "a key", &name) < 0) {
-            ret = -1;
-            continue;
-        }
-        if (duplicate_key(w, start, pair, name)) {
-            ret = -1;
-            continue;
-        }
-        int i = find_field(fields, n_fields, name);
-        if (i < 0) {
-            report_unknown_key(w, key, name, where, fields, n_fields);
-            ret = -1;
-            continue;
-        }
-        seen |= UINT64_C(1) << i;
-        if (fields[i].parse(w, yw_node(w, pair->value), ctx) < 0)
+    for (yaml_node_pair_t *pair = n->data.mapping.pairs.start; pair < n->data.mapping.pairs.top;
+         pair++) {
+        int i = mapping_key(w, yw_node(w, pair->key), where, fields, n_fields, &seen);
+        if (i < 0 || fields[i].parse(w, yw_node(w, pair->value), ctx) < 0)
             ret = -1;
         if (w->over_budget)
             return -1;
     }
-    for (size_t i = 0; i < n_fields; i++) {
-        if ((fields[i].flags & YW_REQUIRED) && !(seen & (UINT64_C(1) << i))) {
-            if (where)
-                ab_recipe_error(w->err, &pos, "missing required key '%s' in %s", fields[i].key,
-                                where);
-            else
-                ab_recipe_error(w->err, &pos, "missing required key '%s'", fields[i].key);
-            ret = -1;
-        }
-    }
+    if (check_required(w, &pos, where, fields, n_fields, &seen) < 0)
+        ret = -1;
     return ret;
 }

@@ -87,7 +87,9 @@ struct recipe {
         char *rootfs;
         struct ab_pos rootfs_pos;
         char *mirror;
+        struct ab_pos mirror_pos;
         char **packages; /* NULL-terminated */
+        struct ab_pos packages_pos;
         char *hostname;
         char *timezone;
         char *locale;
@@ -112,6 +114,7 @@ struct recipe {
 
     unsigned addons; /* enum addon_flags */
     bool addons_set;
+    struct ab_pos addons_pos;
 
     struct recipe_user *users;
     size_t n_users;

@@ -20,4 +20,12 @@ int size_parse(const char *text, uint64_t *bytes, const char **why);
 #define SIZE_BUF 32
 char *size_format(uint64_t bytes, char *buf, size_t size);
 
+/* Like size_format() but never rounded: "1025MiB", "1073741825B". For
+ * messages about sizes that are not whole, where rounding hides why. */
+char *size_format_exact(uint64_t bytes, char *buf, size_t size);
+
+/* For amounts people compare at a glance ("1.2GiB left"): in the largest
+ * unit not above bytes, one decimal rounded down, none when exact. */
+char *size_format_round(uint64_t bytes, char *buf, size_t size);
+
 #endif

@@ -24,10 +24,13 @@ struct yw {
     size_t max_visits;
     size_t max_scalar;
     bool over_budget;
+    size_t unknown_keys; /* keys reported as unknown so far */
 };
 
 /* Loads the single YAML document in text. Returns 0, or -1 with a
- * positioned diagnostic (syntax error, several documents, empty input). */
+ * positioned diagnostic (syntax error, several documents, empty input,
+ * nesting deeper than 64 levels, aliases that expand the document past
+ * max_visits nodes or refer to themselves). */
 int yw_load(struct yw *w, const char *file, const char *text, size_t len, struct ab_error *err);
 void yw_release(struct yw *w);
 
@@ -74,9 +77,10 @@ struct yw_field {
     unsigned flags;
 };
 
-/* Walks a mapping against a table of known keys: unknown keys (with a
- * "did you mean" hint), duplicate keys and missing required keys are
- * reported; every known key's parser is called. `where` names the mapping
+/* Walks a mapping against a table of at most 64 known keys: unknown keys
+ * (with a "did you mean" hint), duplicate keys and missing required keys
+ * are reported (a required key that an unknown key misspells is not
+ * reported missing too); every known key's parser is called. `where` names the mapping
  * in messages ("'hardware'", "volume 2 of disk 'os'"), NULL at the top. */
 int yw_mapping(struct yw *w, yaml_node_t *n, const char *where, const struct yw_field *fields,
                size_t n_fields, void *ctx);

@@ -1,0 +1,158 @@
+/* unit.h: helpers shared by the unit tests (cmocka).
+ *
+ * Tests that parse recipes run inside a fresh temporary folder (see
+ * unit_enter_tmpdir), so a recipe is named "recipe.yaml" in diagnostics
+ * and its relative paths resolve inside that folder. */
+#ifndef APPLIANCE_TEST_UNIT_H
+#define APPLIANCE_TEST_UNIT_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <ftw.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "appliance/error.h"
+#include "appliance/plan.h"
+#include "appliance/recipe.h"
+
+#define UNIT_RECIPE "recipe.yaml"
+
+static char unit_tmpdir[PATH_MAX];
+static char unit_oldcwd[PATH_MAX];
+
+/* Group setup: makes a temporary folder and enters it. */
+static inline int
+unit_enter_tmpdir(void **state)
+{
+    (void)state;
+    const char *base = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+    snprintf(unit_tmpdir, sizeof(unit_tmpdir), "%s/appliance-unit-XXXXXX", base);
+    if (!getcwd(unit_oldcwd, sizeof(unit_oldcwd)) || !mkdtemp(unit_tmpdir) ||
+        chdir(unit_tmpdir) < 0)
+        return -1;
+    return 0;
+}
+
+static inline int
+unit_remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st, (void)flag, (void)ftw;
+    return remove(path);
+}
+
+/* Group teardown: leaves and removes the temporary folder. */
+static inline int
+unit_leave_tmpdir(void **state)
+{
+    (void)state;
+    if (chdir(unit_oldcwd) < 0)
+        return -1;
+    return nftw(unit_tmpdir, unit_remove_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Writes text to path (relative to the temporary folder). */
+static inline void
+unit_write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    assert_true(fputs(text, f) >= 0);
+    assert_int_equal(fclose(f), 0);
+}
+
+/* The 1-based column of the first needle on 1-based line of text. */
+static inline unsigned
+col_of(const char *text, unsigned line, const char *needle)
+{
+    for (unsigned l = 1; l < line; l++) {
+        text = strchr(text, '\n');
+        assert_non_null(text);
+        text++;
+    }
+    const char *end = strchr(text, '\n');
+    const char *hit = strstr(text, needle);
+    assert_non_null(hit);
+    assert_true(!end || hit < end);
+    return (unsigned)(hit - text) + 1;
+}
+
+/* Every diagnostic of err as the CLI prints them, sorted; to be freed.
+ * (Not inlined: GCC 12 then takes the result for a dangling pointer.) */
+static __attribute__((noinline, unused)) char *
+unit_error_text(struct ab_error *err)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    assert_non_null(f);
+    ab_error_sort(err);
+    ab_error_write(err, f);
+    assert_int_equal(fclose(f), 0);
+    return text;
+}
+
+static inline struct recipe *
+unit_parse(const char *text, struct ab_error *err)
+{
+    return recipe_parse_buffer(UNIT_RECIPE, text, strlen(text), err);
+}
+
+/* Parses and plans text, which must be valid; fails the test otherwise. */
+static inline const struct plan *
+unit_plan(const char *text)
+{
+    struct ab_error err = AB_ERROR_INIT;
+    struct recipe *r = unit_parse(text, &err);
+    const struct plan *p = r ? plan_new(r, &err) : NULL;
+    if (!p) {
+        char *msg = unit_error_text(&err);
+        print_error("%s", msg);
+        free(msg);
+    }
+    ab_error_release(&err);
+    assert_non_null(p);
+    return p;
+}
+
+/* Parses and plans text, which must be refused; returns the diagnostics
+ * as the CLI prints them (to be freed) and the exit status in *status. */
+static inline char *
+unit_plan_errors(const char *text, int *status)
+{
+    struct ab_error err = AB_ERROR_INIT;
+    struct recipe *r = unit_parse(text, &err);
+    const struct plan *p = r ? plan_new(r, &err) : NULL;
+    assert_null(p);
+    assert_true(err.n_diags > 0);
+    if (status)
+        *status = ab_error_exit_status(&err);
+    char *msg = unit_error_text(&err);
+    ab_error_release(&err);
+    return msg;
+}
+
+/* The whole of what a FILE writer produces, as a string to be freed.
+ * (Not inlined: GCC 12 then takes the result for a dangling pointer.) */
+static __attribute__((noinline, unused)) char *
+unit_capture(int (*write)(const struct plan *, FILE *), const struct plan *p)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    assert_non_null(f);
+    assert_int_equal(write(p, f), 0);
+    assert_int_equal(fclose(f), 0);
+    assert_int_equal(strlen(text), len);
+    return text;
+}
+
+#endif
