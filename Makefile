@@ -83,7 +83,7 @@ demo: deps
 
 check: deps
 	@$(MAKE) -s --no-print-directory all $(UNIT_BINS)
-	@BUILD=$(BUILD) tests/run-tests $(UNIT_BINS) tests/cli/*.sh tests/recipes/*.sh tests/integration/*.sh
+	@BUILD=$(BUILD) tests/run-tests $(UNIT_BINS) $(wildcard tests/cli/*.sh tests/recipes/*.sh tests/integration/*.sh)
 
 # Unit and recipe tests again, built with address and undefined sanitizers.
 check-asan: deps

@@ -3,6 +3,8 @@
 
 #include <ctype.h>
 #include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static bool
@@ -116,7 +118,9 @@ name_check_timezone(const char *text)
 {
     if (strlen(text) > 64)
         return "must be at most 64 characters";
-    if (text[0] == '\0' || text[0] == '/' || strstr(text, "..") || strstr(text, "//"))
+    size_t len = strlen(text);
+    if (len == 0 || text[0] == '/' || text[len - 1] == '/' || strstr(text, "..") ||
+        strstr(text, "//"))
         return "must be a zone name such as 'Europe/Rome' or 'UTC'";
     if (!all_of(text, "/_+-", false))
         return "must be a zone name such as 'Europe/Rome' or 'UTC'";
@@ -143,6 +147,8 @@ name_check_package(const char *text)
     unsigned char c = (unsigned char)text[0];
     if (!isalnum(c) && c != '@')
         return "must start with a letter, a digit or '@' (a group)";
+    if (c == '@' && text[1] == '\0')
+        return "a group name must follow '@'";
     if (!all_of(text + 1, "+._:=~-", false))
         return "only letters, digits and '+', '.', '_', ':', '=', '~', '-' are allowed";
     return NULL;
@@ -176,7 +182,7 @@ name_check_hardware_family(const char *text)
     if (l < 1 || l > 2 || !all_of(n, "", false) || !isdigit((unsigned char)n[0]) ||
         (l == 2 && !isdigit((unsigned char)n[1])))
         return "must be 'vmx-' and a number, such as 'vmx-13'";
-    if (l == 1 && n[0] < '4')
+    if (atoi(n) < 4)
         return "hardware versions below vmx-4 do not exist";
     return NULL;
 }
@@ -310,4 +316,17 @@ mode_parse(const char *text)
         mode = mode * 8 + (*c - '0');
     }
     return mode > 07777 ? -1 : mode;
+}
+
+void
+url_redact(const char *url, char *buf, size_t size)
+{
+    const char *start = strstr(url, "://");
+    const char *host = start ? start + 3 : url;
+    size_t auth = strcspn(host, "/@");
+    if (!start || host[auth] != '@') {
+        snprintf(buf, size, "%s", url);
+        return;
+    }
+    snprintf(buf, size, "%.*s***%s", (int)(host - url), url, host + auth);
 }

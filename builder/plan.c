@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "appliance/cleanup.h"
+#include "appliance/names.h"
 #include "appliance/plan_resolve.h"
 
 #define DEFAULT_CPUS 2
@@ -125,6 +126,11 @@ resolve_os(struct plan *plan, struct ab_error *err)
     plan->os.hostname = r->os.hostname ? r->os.hostname : r->name;
     plan->os.timezone = r->os.timezone ? r->os.timezone : "UTC";
     plan->os.locale = r->os.locale ? r->os.locale : "C.UTF-8";
+    if (!r->os.hostname && r->name && name_check_hostname(r->name))
+        ret = ab_recipe_error(err, &r->name_pos,
+                              "name '%s' is not a valid hostname, which it is by default: set "
+                              "'hostname' in 'os'",
+                              r->name);
     if (r->os.distro != DISTRO_NONE && r->os.rootfs)
         return ab_recipe_error(err, &r->os.rootfs_pos,
                                "'distro' and 'rootfs' exclude each other: give one");

@@ -2,6 +2,9 @@
 #include "appliance/plan.h"
 
 #include <json-c/json.h>
+#include <stdio.h>
+
+#include "appliance/names.h"
 
 static void
 put_str(json_object *o, const char *key, const char *value)
@@ -41,7 +44,10 @@ os_object(const struct plan *p)
     put_str(o, "distro", p->os.rootfs ? NULL : distro_to_string(p->os.distro));
     put_str(o, "family", family_to_string(p->os.family));
     put_str(o, "rootfs", p->os.rootfs);
-    put_str(o, "mirror", p->os.mirror);
+    char mirror[2100];
+    if (p->os.mirror)
+        url_redact(p->os.mirror, mirror, sizeof(mirror));
+    put_str(o, "mirror", p->os.mirror ? mirror : NULL);
     json_object_object_add(o, "packages", strv_array(p->os.packages));
     json_object_object_add(o, "addons", flags_array(&addon_table, p->addons));
     put_str(o, "hostname", p->os.hostname);
@@ -163,7 +169,9 @@ files_array(const struct plan *p)
         put_str(o, "src", f->src);
         put_str(o, "dest", f->dest);
         put_str(o, "owner", f->owner);
-        json_object_object_add(o, "mode", f->mode >= 0 ? json_object_new_int(f->mode) : NULL);
+        char mode[16];
+        snprintf(mode, sizeof(mode), "%04o", (unsigned)(f->mode & 07777));
+        put_str(o, "mode", f->mode >= 0 ? mode : NULL);
         json_object_array_add(a, o);
     }
     return a;

@@ -4,6 +4,7 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "appliance/names.h"
 #include "appliance/size.h"
 
 static void
@@ -30,9 +31,19 @@ write_header(const struct plan *p, FILE *out)
         fprintf(out, "  vendor       %s\n", p->vendor);
 }
 
+static const char *
+mirror_text(const struct plan *p, char *buf, size_t size)
+{
+    if (!p->os.mirror)
+        return "default";
+    url_redact(p->os.mirror, buf, size);
+    return buf;
+}
+
 static void
 write_os(const struct plan *p, FILE *out)
 {
+    char mirror[2100];
     fputs("\nos\n", out);
     if (p->os.rootfs)
         fprintf(out, "  source       rootfs %s\n", p->os.rootfs);
@@ -40,7 +51,7 @@ write_os(const struct plan *p, FILE *out)
         fprintf(out, "  source       %s (family %s)\n", distro_to_string(p->os.distro),
                 family_to_string(p->os.family));
     if (!p->os.rootfs)
-        fprintf(out, "  mirror       %s\n", p->os.mirror ? p->os.mirror : "default");
+        fprintf(out, "  mirror       %s\n", mirror_text(p, mirror, sizeof(mirror)));
     fputs("  packages    ", out);
     if (!p->os.packages || !p->os.packages[0])
         fputs(" none", out);
@@ -201,8 +212,11 @@ write_outputs(const struct plan *p, FILE *out)
         write_flags(out, &output_table, p->outputs_implied);
         fputc(')', out);
     }
-    fprintf(out, "\n  ova digest   %s\n", digest_to_string(p->ova_digest));
-    fprintf(out, "  hw family    %s\n", p->hardware_family);
+    fputc('\n', out);
+    if (p->outputs & (OUTPUT_OVA | OUTPUT_OVF)) {
+        fprintf(out, "  ova digest   %s\n", digest_to_string(p->ova_digest));
+        fprintf(out, "  hw family    %s\n", p->hardware_family);
+    }
 }
 
 int

@@ -77,6 +77,7 @@ static int
 parse_name(struct yw *w, yaml_node_t *n, void *ctx)
 {
     struct recipe *r = ctx;
+    r->name_pos = yw_pos(w, n);
     return checked_string(w, n, "name", 63, name_check_appliance, &r->name);
 }
 
@@ -356,7 +357,7 @@ parse_volumes(struct yw *w, yaml_node_t *n, void *ctx)
         struct recipe_volume *v = &d->volumes[i];
         yaml_node_t *item = yw_node(w, items[i]);
         char where[64];
-        snprintf(where, sizeof(where), "volume %zu", i + 1);
+        snprintf(where, sizeof(where), "volume %zu of disk '%s'", i + 1, d->id);
         v->pos = yw_pos(w, item);
         size_t unknown = w->unknown_keys;
         if (yw_mapping(w, item, where, volume_fields, N(volume_fields), v) < 0) {
@@ -439,6 +440,7 @@ static int
 parse_os_disk(struct yw *w, yaml_node_t *n, void *ctx)
 {
     struct recipe *r = ctx;
+    r->os_disk.id = "os";
     r->os_disk.present = true;
     r->os_disk.pos = yw_pos(w, n);
     return yw_mapping(w, n, "disk 'os'", os_disk_fields, N(os_disk_fields), &r->os_disk);
@@ -448,6 +450,7 @@ static int
 parse_app_disk(struct yw *w, yaml_node_t *n, void *ctx)
 {
     struct recipe *r = ctx;
+    r->app_disk.id = "app";
     r->app_disk.present = true;
     r->app_disk.pos = yw_pos(w, n);
     report_app_boot(w, n);
@@ -651,9 +654,13 @@ parse_run(struct yw *w, yaml_node_t *n, void *ctx)
         const char *text;
         char what[64];
         snprintf(what, sizeof(what), "run line %zu", i + 1);
-        if (yw_scalar(w, yw_node(w, items[i]), what, &text) < 0)
+        yaml_node_t *item = yw_node(w, items[i]);
+        if (yw_scalar(w, item, what, &text) < 0)
             ret = -1;
-        else if (!(v[i] = strdup(text)))
+        else if (text[strspn(text, " \t\n")] == '\0') {
+            struct ab_pos pos = yw_pos(w, item);
+            ret = ab_recipe_error(w->err, &pos, "%s is blank", what);
+        } else if (!(v[i] = strdup(text)))
             ret = ab_error_set(w->err, AB_E_NOMEM, 0, NULL, "out of memory");
         if (!v[i] && !(v[i] = strdup("")))
             ret = -1;

@@ -29,6 +29,10 @@ const char *path_check_absolute(const char *text, int allow_trailing_slash);
  * '..' component that climbs above the start. */
 const char *path_check_relative_inside(const char *text);
 
+/* Copies url into buf with any user:password@ replaced by "***@", for
+ * plans, logs and reports. */
+void url_redact(const char *url, char *buf, size_t size);
+
 /* Parses "0755" or "755" (octal, up to 07777); returns the mode or -1. */
 int mode_parse(const char *text);
 

@@ -34,6 +34,7 @@ struct recipe_volume {
 };
 
 struct recipe_disk {
+    const char *id; /* "os" or "app" */
     bool present;
     struct ab_pos pos;
     uint64_t size;
@@ -76,6 +77,7 @@ struct recipe {
     struct ab_pos pos;
 
     char *name;
+    struct ab_pos name_pos;
     char *version;
     char *description;
     char *vendor;

@@ -194,7 +194,7 @@ test_json_values(void **state)
     json_object *admin = item(at(o, "users"), 0);
     assert_true(json_object_get_boolean(at(admin, "password")));
     assert_false(json_object_get_boolean(at(item(at(o, "users"), 1), "password")));
-    assert_int_equal(json_object_get_int64(at(item(at(o, "files"), 0), "mode")), 0644);
+    assert_string_equal(json_object_get_string(at(item(at(o, "files"), 0), "mode")), "0644");
     json_object *outputs = at(o, "outputs");
     assert_int_equal(json_object_array_length(outputs), 3);
     assert_string_equal(json_object_get_string(item(outputs, 1)), "qcow2");
