@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,41 +12,7 @@
 #include <unistd.h>
 
 #include "appliance/cleanup.h"
-
-static int
-rm_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
-{
-    (void)st;
-    (void)ftw;
-    int r = type == FTW_DP ? rmdir(path) : unlink(path);
-    return r < 0 && errno != ENOENT ? -1 : 0;
-}
-
-int
-rm_rf(const char *path)
-{
-    if (access(path, F_OK) < 0 && errno == ENOENT)
-        return 0;
-    return nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-/* mkdir -p */
-static int
-make_parents(const char *dir)
-{
-    CLEANUP_FREE char *copy = strdup(dir);
-    if (!copy)
-        return -1;
-    for (char *p = copy + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(copy, 0755) < 0 && errno != EEXIST)
-            return -1;
-        *p = '/';
-    }
-    return mkdir(copy, 0755) < 0 && errno != EEXIST ? -1 : 0;
-}
+#include "appliance/fsutil.h"
 
 static int
 take_lock(struct outdir *o, struct ab_error *err)
@@ -100,7 +65,7 @@ outdir_begin(struct outdir *o, const char *final, struct ab_error *err)
         return ab_error_set(err, AB_E_NOMEM, 0, NULL, "out of memory");
     const char *parent = dirname(dir_copy), *base = basename(base_copy);
 
-    if (make_parents(parent) < 0)
+    if (mkdir_p(parent, 0755) < 0)
         return ab_build_error(err, errno, "cannot create output folder '%s': %s", parent,
                               strerror(errno));
     if (asprintf(&o->final, "%s", copy) < 0 || asprintf(&o->lock, "%s/.%s.lock", parent, base) < 0 ||

@@ -30,7 +30,4 @@ int outdir_commit(struct outdir *o, struct ab_error *err);
  * Safe to call in every state, and from a cleanup attribute. */
 void outdir_release(struct outdir *o);
 
-/* Removes a tree like rm -rf, without following symbolic links. */
-int rm_rf(const char *path);
-
 #endif

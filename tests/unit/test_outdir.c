@@ -11,12 +11,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "appliance/fsutil.h"
 #include "appliance/outdir.h"
 
 static char top[] = "/tmp/appliance-outdir-XXXXXX";
 
 static void
-write_file(const char *dir, const char *name, const char *text)
+put_file(const char *dir, const char *name, const char *text)
 {
     char path[1100];
     snprintf(path, sizeof(path), "%s/%s", dir, name);
@@ -55,7 +56,7 @@ test_commit_new(void **state)
 
     assert_int_equal(outdir_begin(&o, final, &err), 0);
     assert_non_null(o.tmp);
-    write_file(o.tmp, "disk.img", "new");
+    put_file(o.tmp, "disk.img", "new");
     assert_false(exists(final, "disk.img"));
     assert_int_equal(outdir_commit(&o, &err), 0);
     outdir_release(&o);
@@ -73,12 +74,12 @@ test_failed_build_keeps_previous(void **state)
     snprintf(final, sizeof(final), "%s/keep/result", top);
 
     assert_int_equal(outdir_begin(&o, final, &err), 0);
-    write_file(o.tmp, "good.img", "good");
+    put_file(o.tmp, "good.img", "good");
     assert_int_equal(outdir_commit(&o, &err), 0);
     outdir_release(&o);
 
     assert_int_equal(outdir_begin(&o, final, &err), 0);
-    write_file(o.tmp, "half.img", "half");
+    put_file(o.tmp, "half.img", "half");
     outdir_release(&o); /* the build failed: no commit */
     assert_true(exists(final, "good.img"));
     assert_false(exists(final, "half.img"));
@@ -97,11 +98,11 @@ test_commit_replaces_previous(void **state)
     snprintf(final, sizeof(final), "%s/replace/result", top);
 
     assert_int_equal(outdir_begin(&o, final, &err), 0);
-    write_file(o.tmp, "old.img", "old");
+    put_file(o.tmp, "old.img", "old");
     assert_int_equal(outdir_commit(&o, &err), 0);
     outdir_release(&o);
     assert_int_equal(outdir_begin(&o, final, &err), 0);
-    write_file(o.tmp, "new.img", "new");
+    put_file(o.tmp, "new.img", "new");
     assert_int_equal(outdir_commit(&o, &err), 0);
     outdir_release(&o);
     assert_true(exists(final, "new.img"));
@@ -143,7 +144,7 @@ test_final_is_a_file(void **state)
     snprintf(parent, sizeof(parent), "%s/file", top);
     snprintf(final, sizeof(final), "%s/result", parent);
     assert_int_equal(mkdir(parent, 0755), 0);
-    write_file(parent, "result", "not a folder");
+    put_file(parent, "result", "not a folder");
 
     assert_int_equal(outdir_begin(&o, final, &err), 0);
     assert_int_equal(outdir_commit(&o, &err), -1);

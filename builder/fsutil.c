@@ -1,0 +1,84 @@
+/* fsutil.c: small file system helpers shared by the build stages. */
+#include "appliance/fsutil.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "appliance/cleanup.h"
+
+int
+mkdir_p(const char *path, mode_t mode)
+{
+    CLEANUP_FREE char *copy = strdup(path);
+    if (!copy)
+        return -1;
+    for (char *p = copy + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(copy, 0755) < 0 && errno != EEXIST)
+            return -1;
+        *p = '/';
+    }
+    return mkdir(copy, mode) < 0 && errno != EEXIST ? -1 : 0;
+}
+
+static int
+rm_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+    (void)st;
+    (void)ftw;
+    int r = type == FTW_DP ? rmdir(path) : unlink(path);
+    return r < 0 && errno != ENOENT ? -1 : 0;
+}
+
+int
+rm_rf(const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st) < 0)
+        return errno == ENOENT ? 0 : -1;
+    return nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+int
+write_file(const char *root, const char *path, const char *text, mode_t mode,
+           struct ab_error *err)
+{
+    CLEANUP_FREE char *full = NULL, *dir = NULL;
+    if (asprintf(&full, "%s%s", root ? root : "", path) < 0 || !(dir = strdup(full)))
+        return ab_error_set(err, AB_E_NOMEM, 0, NULL, "out of memory");
+    char *slash = strrchr(dir, '/');
+    if (slash && slash != dir) {
+        *slash = '\0';
+        if (mkdir_p(dir, 0755) < 0)
+            return ab_build_error(err, errno, "cannot create '%s': %s", dir, strerror(errno));
+    }
+    unlink(full); /* never write through a link the tree put there */
+    CLEANUP_CLOSE int fd = open(full, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode);
+    size_t len = strlen(text);
+    if (fd < 0 || write(fd, text, len) != (ssize_t)len || fchmod(fd, mode) < 0)
+        return ab_build_error(err, errno, "cannot write '%s': %s", path, strerror(errno));
+    return 0;
+}
+
+int
+write_filef(const char *root, const char *path, mode_t mode, struct ab_error *err,
+            const char *fmt, ...)
+{
+    CLEANUP_FREE char *text = NULL;
+    va_list ap;
+    va_start(ap, fmt);
+    int r = vasprintf(&text, fmt, ap);
+    va_end(ap);
+    if (r < 0)
+        return ab_error_set(err, AB_E_NOMEM, 0, NULL, "out of memory");
+    return write_file(root, path, text, mode, err);
+}

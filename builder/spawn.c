@@ -1,0 +1,268 @@
+/* spawn.c: running the tools the build relies on. */
+#include "appliance/spawn.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "appliance/cleanup.h"
+
+#define TAIL_SIZE 2048
+#define MAX_CHILDREN 16
+
+static FILE *log_file;
+static volatile pid_t children[MAX_CHILDREN];
+
+void
+spawn_set_log(FILE *log)
+{
+    log_file = log;
+}
+
+static void
+track(pid_t pid, int add)
+{
+    for (int i = 0; i < MAX_CHILDREN; i++) {
+        if (add ? children[i] == 0 : children[i] == pid) {
+            children[i] = add ? pid : 0;
+            return;
+        }
+    }
+}
+
+void
+spawn_kill_all(int sig)
+{
+    for (int i = 0; i < MAX_CHILDREN; i++)
+        if (children[i] > 0)
+            kill(-children[i], sig);
+}
+
+int
+spawn_have(const char *program)
+{
+    const char *path = getenv("PATH");
+    if (strchr(program, '/'))
+        return access(program, X_OK) == 0;
+    CLEANUP_FREE char *copy = strdup(path ? path : "/usr/sbin:/usr/bin:/sbin:/bin");
+    for (char *dir = strtok(copy, ":"); dir; dir = strtok(NULL, ":")) {
+        char full[4096];
+        snprintf(full, sizeof(full), "%s/%s", dir, program);
+        if (access(full, X_OK) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+static void
+log_argv(const char *const *argv, const struct spawn_opts *o)
+{
+    if (!log_file)
+        return;
+    fputs(o && o->chroot ? "+ [chroot] " : "+ ", log_file);
+    for (const char *const *a = argv; *a; a++)
+        fprintf(log_file, "%s%s", *a, a[1] ? " " : "\n");
+    fflush(log_file);
+}
+
+static void __attribute__((noreturn))
+child(const char *const *argv, const struct spawn_opts *o, int in_fd, int out_fd, int err_fd)
+{
+    setpgid(0, 0);
+    signal(SIGPIPE, SIG_DFL);
+    dup2(in_fd, STDIN_FILENO);
+    dup2(out_fd, STDOUT_FILENO);
+    dup2(err_fd, STDERR_FILENO);
+    if (o && o->env)
+        for (const char *const *e = o->env; *e; e++)
+            putenv((char *)*e);
+    if (o && o->chroot && (chroot(o->chroot) < 0 || chdir("/") < 0)) {
+        dprintf(STDERR_FILENO, "cannot enter %s: %s\n", o->chroot, strerror(errno));
+        _exit(126);
+    }
+    if (o && o->cwd && chdir(o->cwd) < 0) {
+        dprintf(STDERR_FILENO, "cannot enter %s: %s\n", o->cwd, strerror(errno));
+        _exit(126);
+    }
+    execvp(argv[0], (char *const *)argv);
+    dprintf(STDERR_FILENO, "cannot run %s: %s\n", argv[0], strerror(errno));
+    _exit(127);
+}
+
+/* Keeps the last TAIL_SIZE bytes of what the child said, for errors. */
+static void
+keep_tail(char *tail, size_t *len, const char *buf, size_t n)
+{
+    if (n >= TAIL_SIZE) {
+        memcpy(tail, buf + n - TAIL_SIZE, TAIL_SIZE);
+        *len = TAIL_SIZE;
+        return;
+    }
+    if (*len + n > TAIL_SIZE) {
+        size_t drop = *len + n - TAIL_SIZE;
+        memmove(tail, tail + drop, *len - drop);
+        *len -= drop;
+    }
+    memcpy(tail + *len, buf, n);
+    *len += n;
+}
+
+struct pump {
+    int in_fd, out_fd, err_fd;
+    const char *input;
+    size_t input_left;
+    char *out;
+    size_t out_len;
+    char tail[TAIL_SIZE];
+    size_t tail_len;
+};
+
+static int
+pump_read(struct pump *p, int *fd, int is_stdout)
+{
+    char buf[65536];
+    ssize_t n = read(*fd, buf, sizeof(buf));
+    if (n < 0 && (errno == EINTR || errno == EAGAIN))
+        return 0;
+    if (n <= 0) {
+        close(*fd);
+        *fd = -1;
+        return 0;
+    }
+    if (is_stdout && p->out) {
+        char *grown = realloc(p->out, p->out_len + (size_t)n + 1);
+        if (!grown)
+            return -1;
+        p->out = grown;
+        memcpy(p->out + p->out_len, buf, (size_t)n);
+        p->out_len += (size_t)n;
+        p->out[p->out_len] = '\0';
+        return 0;
+    }
+    keep_tail(p->tail, &p->tail_len, buf, (size_t)n);
+    if (log_file)
+        fwrite(buf, 1, (size_t)n, log_file);
+    return 0;
+}
+
+static void
+pump_write(struct pump *p)
+{
+    ssize_t n = write(p->in_fd, p->input, p->input_left);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN))
+        return;
+    if (n <= 0 || (size_t)n == p->input_left) {
+        close(p->in_fd);
+        p->in_fd = -1;
+        return;
+    }
+    p->input += n;
+    p->input_left -= (size_t)n;
+}
+
+static int
+pump_all(struct pump *p)
+{
+    while (p->out_fd >= 0 || p->err_fd >= 0) {
+        struct pollfd fds[3] = {{p->out_fd, POLLIN, 0}, {p->err_fd, POLLIN, 0},
+                                {p->in_fd, POLLOUT, 0}};
+        if (poll(fds, 3, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        if (fds[0].revents && pump_read(p, &p->out_fd, 1) < 0)
+            return -1;
+        if (fds[1].revents && pump_read(p, &p->err_fd, 0) < 0)
+            return -1;
+        if (fds[2].revents && p->in_fd >= 0)
+            pump_write(p);
+    }
+    if (p->in_fd >= 0)
+        close(p->in_fd);
+    return 0;
+}
+
+static int
+report_failure(const char *tool, int status, struct pump *p, struct ab_error *err)
+{
+    while (p->tail_len && (p->tail[p->tail_len - 1] == '\n' || p->tail[p->tail_len - 1] == ' '))
+        p->tail_len--;
+    /* The last three lines say why, in the tool's own words. */
+    size_t start = p->tail_len;
+    for (int lines = 0; start > 0 && lines < 3; start--)
+        if (p->tail[start - 1] == '\n' && ++lines == 3)
+            break;
+    char how[64];
+    if (WIFEXITED(status))
+        snprintf(how, sizeof(how), "exit %d", WEXITSTATUS(status));
+    else
+        snprintf(how, sizeof(how), "killed by signal %d", WTERMSIG(status));
+    return ab_build_error(err, 0, "'%s' failed (%s)%s%.*s", tool, how, p->tail_len ? ": " : "",
+                          (int)(p->tail_len - start), p->tail + start);
+}
+
+int
+spawn_run(const char *const *argv, const struct spawn_opts *o, struct ab_error *err)
+{
+    int in[2] = {-1, -1}, out[2], errp[2];
+    if (!(o && o->quiet_argv))
+        log_argv(argv, o);
+    if (o && o->input && pipe2(in, O_CLOEXEC) < 0)
+        return ab_build_error(err, errno, "cannot run '%s': %s", argv[0], strerror(errno));
+    int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0)
+        return ab_build_error(err, errno, "cannot run '%s': %s", argv[0], strerror(errno));
+    pid_t pid = fork();
+    if (pid == 0)
+        child(argv, o, in[0] >= 0 ? in[0] : null, out[1], errp[1]);
+    if (pid > 0)
+        track(pid, 1);
+    close(out[1]);
+    close(errp[1]);
+    close(null);
+    if (in[0] >= 0)
+        close(in[0]);
+    struct pump p = {in[1], out[0], errp[0], o ? o->input : NULL, o && o->input ? o->input_len : 0,
+                     NULL, 0, {0}, 0};
+    if (o && o->output && !(p.out = calloc(1, 1)))
+        return ab_error_set(err, AB_E_NOMEM, 0, NULL, "out of memory");
+    int pr = pid > 0 ? pump_all(&p) : -1;
+    int status = 0;
+    while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    track(pid, 0);
+    if (log_file)
+        fflush(log_file);
+    if (pid < 0 || pr < 0) {
+        free(p.out);
+        return ab_build_error(err, errno, "cannot run '%s': %s", argv[0], strerror(errno));
+    }
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        free(p.out);
+        return report_failure(argv[0], status, &p, err);
+    }
+    if (o && o->output)
+        *o->output = p.out;
+    return 0;
+}
+
+int
+spawn_cmd(struct ab_error *err, const char *first, ...)
+{
+    const char *argv[64];
+    size_t n = 0;
+    va_list ap;
+    va_start(ap, first);
+    for (const char *a = first; a && n < 63; a = va_arg(ap, const char *))
+        argv[n++] = a;
+    va_end(ap);
+    argv[n] = NULL;
+    return spawn_run(argv, NULL, err);
+}

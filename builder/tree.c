@@ -1,0 +1,206 @@
+/* tree.c: the root tree on the host. */
+#include "appliance/tree.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "appliance/cleanup.h"
+#include "appliance/fsutil.h"
+
+/* A member name that stays inside the root: relative, no '..'. */
+static bool
+member_name_safe(const char *name)
+{
+    if (name[0] == '/')
+        return false;
+    for (const char *c = name; *c;) {
+        size_t l = strcspn(c, "/");
+        if (l == 2 && c[0] == '.' && c[1] == '.')
+            return false;
+        c += l;
+        while (*c == '/')
+            c++;
+    }
+    return true;
+}
+
+/* Rewrites the entry's name (and hard link target) to dir/name. */
+static int
+place_entry(struct archive_entry *e, const char *dir, const char *what, struct ab_error *err)
+{
+    const char *name = archive_entry_pathname(e);
+    const char *link = archive_entry_hardlink(e);
+    CLEANUP_FREE char *full = NULL, *full_link = NULL;
+
+    if (!name || !member_name_safe(name))
+        return ab_build_error(err, 0, "%s: entry '%s' escapes the root: refused", what,
+                              name ? name : "?");
+    if (link && !member_name_safe(link))
+        return ab_build_error(err, 0, "%s: hard link '%s' -> '%s' escapes the root: refused", what,
+                              name, link);
+    if (asprintf(&full, "%s/%s", dir, name) < 0 ||
+        (link && asprintf(&full_link, "%s/%s", dir, link) < 0))
+        return ab_error_set(err, AB_E_NOMEM, 0, NULL, "out of memory");
+    archive_entry_copy_pathname(e, full);
+    if (link)
+        archive_entry_copy_hardlink(e, full_link);
+    return 0;
+}
+
+static int
+copy_data(struct archive *in, struct archive *out)
+{
+    const void *buf;
+    size_t size;
+    la_int64_t offset;
+    for (;;) {
+        int r = archive_read_data_block(in, &buf, &size, &offset);
+        if (r == ARCHIVE_EOF)
+            return ARCHIVE_OK;
+        if (r < ARCHIVE_OK)
+            return r;
+        if (archive_write_data_block(out, buf, size, offset) < ARCHIVE_OK)
+            return ARCHIVE_FATAL;
+    }
+}
+
+static int
+extract_all(struct archive *in, struct archive *out, const char *dir, const char *what,
+            struct ab_error *err)
+{
+    struct archive_entry *e;
+    for (;;) {
+        int r = archive_read_next_header(in, &e);
+        if (r == ARCHIVE_EOF)
+            return 0;
+        if (r < ARCHIVE_WARN)
+            return ab_build_error(err, 0, "%s: %s", what, archive_error_string(in));
+        if (place_entry(e, dir, what, err) < 0)
+            return -1;
+        r = archive_write_header(out, e);
+        if (r < ARCHIVE_WARN)
+            return ab_build_error(err, 0, "%s: '%s': %s", what,
+                                  archive_entry_pathname(e) + strlen(dir) + 1,
+                                  archive_error_string(out));
+        if (archive_entry_size(e) > 0 && copy_data(in, out) < ARCHIVE_OK)
+            return ab_build_error(err, 0, "%s: '%s': %s", what,
+                                  archive_entry_pathname(e) + strlen(dir) + 1,
+                                  archive_error_string(archive_errno(in) ? in : out));
+        if (archive_write_finish_entry(out) < ARCHIVE_WARN)
+            return ab_build_error(err, 0, "%s: %s", what, archive_error_string(out));
+    }
+}
+
+int
+tree_extract(const char *archive, const char *dir, const char *what, struct ab_error *err)
+{
+    struct archive *in = archive_read_new();
+    struct archive *out = archive_write_disk_new();
+    int ret = -1;
+
+    if (!in || !out) {
+        ab_error_set(err, AB_E_NOMEM, 0, NULL, "out of memory");
+        goto done;
+    }
+    archive_read_support_filter_all(in);
+    archive_read_support_format_tar(in);
+    archive_read_support_format_gnutar(in);
+    archive_write_disk_set_options(out, ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM |
+                                            ARCHIVE_EXTRACT_OWNER | ARCHIVE_EXTRACT_ACL |
+                                            ARCHIVE_EXTRACT_XATTR | ARCHIVE_EXTRACT_FFLAGS |
+                                            ARCHIVE_EXTRACT_SECURE_SYMLINKS |
+                                            ARCHIVE_EXTRACT_SECURE_NODOTDOT);
+    archive_write_disk_set_standard_lookup(out);
+    if (archive_read_open_filename(in, archive, 1 << 20) != ARCHIVE_OK) {
+        ab_build_error(err, 0, "%s: %s", what, archive_error_string(in));
+        goto done;
+    }
+    ret = extract_all(in, out, dir, what, err);
+    if (ret == 0 && archive_write_close(out) != ARCHIVE_OK)
+        ret = ab_build_error(err, 0, "%s: %s", what, archive_error_string(out));
+done:
+    archive_read_free(in);
+    archive_write_free(out);
+    return ret;
+}
+
+/* Compares kernel versions the way sort -V would, near enough. */
+static int
+version_cmp(const struct dirent **a, const struct dirent **b)
+{
+    return strverscmp((*a)->d_name, (*b)->d_name);
+}
+
+static int
+is_kernel(const struct dirent *d)
+{
+    return strncmp(d->d_name, "vmlinuz-", 8) == 0;
+}
+
+int
+tree_kernel_version(const char *root, char *out, size_t size, struct ab_error *err)
+{
+    CLEANUP_FREE char *boot = NULL;
+    struct dirent **list = NULL;
+    if (asprintf(&boot, "%s/boot", root) < 0)
+        return ab_error_set(err, AB_E_NOMEM, 0, NULL, "out of memory");
+    int n = scandir(boot, &list, is_kernel, version_cmp);
+    if (n <= 0) {
+        free(list);
+        return ab_build_error(err, 0, "the root tree has no kernel (no /boot/vmlinuz-*)");
+    }
+    snprintf(out, size, "%s", list[n - 1]->d_name + 8);
+    for (int i = 0; i < n; i++)
+        free(list[i]);
+    free(list);
+    return 0;
+}
+
+/* Moves root+path to dest and leaves an empty mount point behind. */
+static int
+move_out(const char *root, const char *path, const char *dest, struct ab_error *err)
+{
+    CLEANUP_FREE char *src = NULL;
+    struct stat st;
+    if (asprintf(&src, "%s%s", root, path) < 0)
+        return ab_error_set(err, AB_E_NOMEM, 0, NULL, "out of memory");
+    if (lstat(src, &st) < 0 || !S_ISDIR(st.st_mode)) {
+        if (mkdir(dest, 0755) < 0 || mkdir_p(src, 0755) < 0)
+            return ab_build_error(err, errno, "cannot make mount point '%s': %s", path,
+                                  strerror(errno));
+        return 0;
+    }
+    if (rename(src, dest) < 0 || mkdir(src, st.st_mode & 07777) < 0 ||
+        lchown(src, st.st_uid, st.st_gid) < 0 || chmod(src, st.st_mode & 07777) < 0)
+        return ab_build_error(err, errno, "cannot split '%s' out of the tree: %s", path,
+                              strerror(errno));
+    return 0;
+}
+
+int
+tree_split(const struct plan *plan, const char *root, const char *fsdir, char **paths,
+           struct ab_error *err)
+{
+    if (mkdir(fsdir, 0755) < 0 && errno != EEXIST)
+        return ab_build_error(err, errno, "cannot create '%s': %s", fsdir, strerror(errno));
+    for (size_t i = plan->n_mounts; i-- > 0;) {
+        const struct plan_mount *m = &plan->mounts[i];
+        if (strcmp(m->path, "/") == 0) {
+            if (!(paths[i] = strdup(root)))
+                return ab_error_set(err, AB_E_NOMEM, 0, NULL, "out of memory");
+            continue;
+        }
+        if (asprintf(&paths[i], "%s/m%zu", fsdir, i) < 0)
+            return ab_error_set(err, AB_E_NOMEM, 0, NULL, "out of memory");
+        if (move_out(root, m->path, paths[i], err) < 0)
+            return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,37 @@
+/* cache.h: root trees cached by a content hash of what shapes them.
+ *
+ * An entry is `roots/KEY.tar` with `roots/KEY.sum` beside it ("SHA256
+ * SIZE"), written only once the archive is whole. An entry whose archive
+ * is missing, of the wrong size or digest is removed and built again:
+ * a partial or corrupt entry is never used. */
+#ifndef APPLIANCE_CACHE_H
+#define APPLIANCE_CACHE_H
+
+#include <stdbool.h>
+
+#include "appliance/error.h"
+#include "appliance/os_source.h"
+#include "appliance/plan.h"
+
+#define CACHE_KEY_HEX 65
+
+struct cache_opts {
+    const char *dir; /* NULL: the default (cache_default_dir) */
+    bool disabled;   /* --no-cache: build into scratch, store nothing */
+};
+
+/* $APPLIANCE_CACHE_DIR, else /var/cache/appliance for root, else
+ * $XDG_CACHE_HOME/appliance or ~/.cache/appliance. Returns malloc'd. */
+char *cache_default_dir(void);
+
+/* The cache key of plan's root tree. */
+int cache_key(const struct plan *plan, const struct os_source *src, char key[CACHE_KEY_HEX],
+              struct ab_error *err);
+
+/* Gives the path of plan's root tree archive in *tar_path, from the cache
+ * (*hit true) or fetched now (stored unless disabled). scratch is a
+ * private folder of the build. */
+int cache_root_tree(const struct plan *plan, const struct cache_opts *opts, const char *scratch,
+                    char **tar_path, bool *hit, struct ab_error *err);
+
+#endif

@@ -1,0 +1,41 @@
+/* spawn.h: running the well-kept tools the build relies on.
+ *
+ * Every child's output goes to the build log (when one is open), never to
+ * the terminal; when a child fails, the error carries the tool's own last
+ * lines of output. Children get their own process group so that the
+ * builder can stop them all (spawn_kill_all) on an interrupt. */
+#ifndef APPLIANCE_SPAWN_H
+#define APPLIANCE_SPAWN_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "appliance/error.h"
+
+struct spawn_opts {
+    const char *chroot;     /* run inside this root (NULL: the host) */
+    const char *cwd;        /* working folder (inside the chroot, if any) */
+    const char *input;      /* written to the child's stdin (NULL: /dev/null) */
+    size_t input_len;
+    char **output;          /* if set, receives the child's stdout (malloc'd) */
+    const char *const *env; /* extra NAME=value entries, NULL-terminated */
+    int quiet_argv;         /* do not write the command line to the log */
+};
+
+/* Where children's output and the command lines go; NULL: discarded. */
+void spawn_set_log(FILE *log);
+
+/* Runs argv[0] (searched in PATH) with argv. Returns 0 when it exits 0;
+ * else -1 with "'TOOL' failed (exit N): <its last output lines>". */
+int spawn_run(const char *const *argv, const struct spawn_opts *opts, struct ab_error *err);
+
+/* Convenience: spawn_run with no options. */
+int spawn_cmd(struct ab_error *err, const char *first, ...) __attribute__((sentinel));
+
+/* True if a program of that name is in PATH. */
+int spawn_have(const char *program);
+
+/* Sends sig to the process groups of all children still running. */
+void spawn_kill_all(int sig);
+
+#endif
