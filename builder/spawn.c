@@ -253,16 +253,36 @@ spawn_run(const char *const *argv, const struct spawn_opts *o, struct ab_error *
     return 0;
 }
 
+#define MAX_ARGS 64
+
+static void
+collect_args(const char **argv, const char *first, va_list ap)
+{
+    size_t n = 0;
+    for (const char *a = first; a && n < MAX_ARGS - 1; a = va_arg(ap, const char *))
+        argv[n++] = a;
+    argv[n] = NULL;
+}
+
 int
 spawn_cmd(struct ab_error *err, const char *first, ...)
 {
-    const char *argv[64];
-    size_t n = 0;
+    const char *argv[MAX_ARGS];
     va_list ap;
     va_start(ap, first);
-    for (const char *a = first; a && n < 63; a = va_arg(ap, const char *))
-        argv[n++] = a;
+    collect_args(argv, first, ap);
     va_end(ap);
-    argv[n] = NULL;
     return spawn_run(argv, NULL, err);
+}
+
+int
+spawn_chroot(const char *root, struct ab_error *err, const char *first, ...)
+{
+    const char *argv[MAX_ARGS];
+    struct spawn_opts o = {.chroot = root};
+    va_list ap;
+    va_start(ap, first);
+    collect_args(argv, first, ap);
+    va_end(ap);
+    return spawn_run(argv, &o, err);
 }

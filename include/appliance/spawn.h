@@ -32,6 +32,10 @@ int spawn_run(const char *const *argv, const struct spawn_opts *opts, struct ab_
 /* Convenience: spawn_run with no options. */
 int spawn_cmd(struct ab_error *err, const char *first, ...) __attribute__((sentinel));
 
+/* Convenience: runs the command inside root (chroot), no other options. */
+int spawn_chroot(const char *root, struct ab_error *err, const char *first, ...)
+    __attribute__((sentinel));
+
 /* True if a program of that name is in PATH. */
 int spawn_have(const char *program);
 

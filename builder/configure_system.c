@@ -1,0 +1,176 @@
+/* configure_system.c: system settings and clone hygiene of the tree. */
+#include "appliance/configure.h"
+
+#include <errno.h>
+#include <glob.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "appliance/cleanup.h"
+#include "appliance/fsutil.h"
+#include "appliance/spawn.h"
+
+static const char network_unit[] =
+    "# appliance: DHCP on every Ethernet interface, whatever the hypervisor names it\n"
+    "[Match]\n"
+    "Type=ether\n"
+    "\n"
+    "[Network]\n"
+    "DHCP=yes\n";
+
+static const char report_script[] =
+    "#!/bin/sh\n"
+    "# appliance: a report on the console once the filesystems are up, for the\n"
+    "# people at the console and for `appliance test`.\n"
+    "echo \"APPLIANCE-REPORT-BEGIN $1 $2\"\n"
+    "findmnt -rn -o TARGET,SOURCE,FSTYPE -t ext4,xfs,vfat | while read -r t s f; do\n"
+    "    echo \"mount $t $s $f\"\n"
+    "done\n"
+    "swapon --noheadings --show=NAME | while read -r s; do echo \"swap $s\"; done\n"
+    "lvs --noheadings -o vg_name,lv_name -S lv_active=active 2>/dev/null |\n"
+    "    while read -r v l; do echo \"lv $v/$l\"; done\n"
+    "echo APPLIANCE-REPORT-END\n";
+
+static const char report_unit_fmt[] =
+    "[Unit]\n"
+    "Description=Appliance boot report on the console\n"
+    "After=local-fs.target swap.target\n"
+    "\n"
+    "[Service]\n"
+    "Type=oneshot\n"
+    "ExecStart=/usr/libexec/appliance/console-report %s %s\n"
+    "StandardOutput=journal+console\n"
+    "\n"
+    "[Install]\n"
+    "WantedBy=multi-user.target\n";
+
+static const char ssh_keys_unit[] =
+    "[Unit]\n"
+    "Description=Generate this machine's own SSH host keys on first boot\n"
+    "Before=ssh.service sshd.service\n"
+    "ConditionPathExistsGlob=!/etc/ssh/ssh_host_*_key\n"
+    "\n"
+    "[Service]\n"
+    "Type=oneshot\n"
+    "ExecStart=/usr/bin/ssh-keygen -A\n"
+    "\n"
+    "[Install]\n"
+    "WantedBy=multi-user.target\n";
+
+static int
+set_timezone(const struct plan *plan, const char *root, struct ab_error *err)
+{
+    CLEANUP_FREE char *zone = NULL, *target = NULL, *link = NULL;
+    if (asprintf(&zone, "%s/usr/share/zoneinfo/%s", root, plan->os.timezone) < 0 ||
+        asprintf(&target, "/usr/share/zoneinfo/%s", plan->os.timezone) < 0 ||
+        asprintf(&link, "%s/etc/localtime", root) < 0)
+        return ab_error_set(err, AB_E_NOMEM, 0, NULL, "out of memory");
+    if (access(zone, R_OK) < 0 && strcmp(plan->os.timezone, "UTC") != 0)
+        return ab_build_error(err, 0, "timezone '%s' is not known to the installed system",
+                              plan->os.timezone);
+    unlink(link);
+    if (symlink(target, link) < 0)
+        return ab_build_error(err, errno, "cannot set the timezone: %s", strerror(errno));
+    return write_filef(root, "/etc/timezone", 0644, err, "%s\n", plan->os.timezone);
+}
+
+static int
+set_identity(const struct plan *plan, const char *root, struct ab_error *err)
+{
+    const char *h = plan->os.hostname;
+    const char *dot = strchr(h, '.');
+    int shortlen = dot ? (int)(dot - h) : (int)strlen(h);
+    if (write_filef(root, "/etc/hostname", 0644, err, "%.*s\n", shortlen, h) < 0 ||
+        write_filef(root, "/etc/hosts", 0644, err,
+                    "127.0.0.1\tlocalhost\n127.0.1.1\t%s%s%.*s\n"
+                    "::1\t\tlocalhost ip6-localhost ip6-loopback\n",
+                    h, dot ? " " : "", dot ? shortlen : 0, h) < 0 ||
+        write_filef(root, "/etc/default/locale", 0644, err, "LANG=%s\n", plan->os.locale) < 0)
+        return -1;
+    return set_timezone(plan, root, err);
+}
+
+static int
+install_services(const struct plan *plan, const char *root, struct ab_error *err)
+{
+    if (write_file(root, "/etc/systemd/network/80-appliance-dhcp.network", network_unit, 0644,
+                   err) < 0 ||
+        write_file(root, "/usr/libexec/appliance/console-report", report_script, 0755, err) < 0 ||
+        write_filef(root, "/etc/systemd/system/appliance-console-report.service", 0644, err,
+                    report_unit_fmt, plan->name, plan->version) < 0 ||
+        write_file(root, "/etc/systemd/system/appliance-ssh-host-keys.service", ssh_keys_unit,
+                   0644, err) < 0)
+        return -1;
+    return spawn_chroot(root, err, "systemctl", "enable", "--quiet", "systemd-networkd.service",
+                      "appliance-console-report.service", "appliance-ssh-host-keys.service",
+                      NULL);
+}
+
+int
+configure_system(const struct plan *plan, const char *root, struct ab_error *err)
+{
+    if (set_identity(plan, root, err) < 0 || install_services(plan, root, err) < 0) {
+        ab_error_prefix(err, "while configuring the system");
+        return -1;
+    }
+    return 0;
+}
+
+/* Removes every path matching pattern under root. */
+static void
+remove_glob(const char *root, const char *pattern)
+{
+    CLEANUP_FREE char *full = NULL;
+    glob_t g = {0};
+    if (asprintf(&full, "%s%s", root, pattern) < 0)
+        return;
+    if (glob(full, GLOB_NOSORT, NULL, &g) == 0)
+        for (size_t i = 0; i < g.gl_pathc; i++)
+            rm_rf(g.gl_pathv[i]);
+    globfree(&g);
+}
+
+static const char *const hygiene_removed[] = {
+    "/etc/ssh/ssh_host_*",
+    "/var/lib/dbus/machine-id",
+    "/var/lib/systemd/random-seed",
+    "/var/lib/systemd/credential.secret",
+    "/var/lib/dhcp/*.leases",
+    "/var/lib/NetworkManager/*.lease",
+    "/var/lib/cloud/instances",
+    "/var/log/journal/*",
+    "/var/log/*.log",
+    "/var/log/apt/*",
+    "/var/cache/apt/*.bin",
+    "/var/cache/apt/archives/*.deb",
+    "/var/lib/apt/lists/*_Packages",
+    "/var/lib/apt/lists/*_InRelease",
+    "/var/cache/dnf/*",
+    "/root/.bash_history",
+    "/tmp/*",
+    "/var/tmp/*",
+};
+
+int
+configure_hygiene(const struct plan *plan, const char *root, struct ab_error *err)
+{
+    (void)plan;
+    for (size_t i = 0; i < sizeof(hygiene_removed) / sizeof(hygiene_removed[0]); i++)
+        remove_glob(root, hygiene_removed[i]);
+    /* Empty, not absent: systemd fills it on first boot (machine-id(5)). */
+    if (write_file(root, "/etc/machine-id", "", 0444, err) < 0)
+        return -1;
+    CLEANUP_FREE char *dbus = NULL;
+    if (asprintf(&dbus, "%s/var/lib/dbus", root) < 0)
+        return ab_error_set(err, AB_E_NOMEM, 0, NULL, "out of memory");
+    if (access(dbus, F_OK) == 0) {
+        CLEANUP_FREE char *link = NULL;
+        if (asprintf(&link, "%s/machine-id", dbus) < 0 || symlink("/etc/machine-id", link) < 0)
+            return ab_build_error(err, errno, "cannot link /var/lib/dbus/machine-id: %s",
+                                  strerror(errno));
+    }
+    return 0;
+}

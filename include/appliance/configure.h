@@ -1,0 +1,28 @@
+/* configure.h: the root tree made into this appliance, natively on the
+ * host in a chroot of the tree (never in the emulated appliance). */
+#ifndef APPLIANCE_CONFIGURE_H
+#define APPLIANCE_CONFIGURE_H
+
+#include "appliance/error.h"
+#include "appliance/plan.h"
+
+/* System settings: hostname, time zone, locale, network by DHCP on any
+ * Ethernet interface, the console boot report, first-boot SSH host keys. */
+int configure_system(const struct plan *plan, const char *root, struct ab_error *err);
+
+/* Boot: /etc/fstab by UUID, GRUB's configuration and modules in /boot/grub
+ * for kernel kver, /etc/default/grub for later kernel updates. */
+int configure_boot(const struct plan *plan, const char *root, const char *kver,
+                   struct ab_error *err);
+
+/* The recipe's users, files and run lines, in that order. */
+int configure_customize(const struct plan *plan, const char *root, struct ab_error *err);
+
+/* Clone hygiene: empty machine-id, no SSH host keys, random seed, logs,
+ * DHCP leases and package caches cleared. Last, after everything. */
+int configure_hygiene(const struct plan *plan, const char *root, struct ab_error *err);
+
+/* "/dev/mapper/vg_os-root": '-' in either name doubled, as dm names it. */
+char *configure_dm_name(const char *vg, const char *lv);
+
+#endif
