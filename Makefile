@@ -12,7 +12,7 @@ DESTDIR ?=
 
 CC ?= cc
 BUILD ?= build
-PKGS := yaml-0.1 json-c libcrypto libarchive
+PKGS := yaml-0.1 json-c libcrypto libarchive libguestfs
 WERROR ?= -Werror
 WARNINGS := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wvla -Wwrite-strings -Wundef -fno-common
@@ -23,7 +23,7 @@ LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 
 # Debian packages: to build, to test, and what the full pipeline runs.
-DEPS_BUILD := gcc make pkg-config libyaml-dev libjson-c-dev libssl-dev libarchive-dev perl
+DEPS_BUILD := gcc make pkg-config libyaml-dev libjson-c-dev libssl-dev libarchive-dev libguestfs-dev perl
 DEPS_TEST := libcmocka-dev clang libclang-rt-14-dev
 DEPS := $(DEPS_BUILD) $(DEPS_TEST)
 

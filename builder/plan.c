@@ -51,6 +51,13 @@ part_role_type_guid(enum part_role role)
     return "?";
 }
 
+uint64_t
+plan_lv_offset(const struct plan_disk *disk, const struct plan_lv *lv)
+{
+    const struct plan_partition *pv = &disk->parts[disk->vg.pv_partition - 1];
+    return pv->start + disk->vg.pe_start + lv->first_extent * disk->vg.pe_size;
+}
+
 char *
 plan_lv_device(const struct plan_vg *vg, const struct plan_lv *lv, char *buf, size_t size)
 {

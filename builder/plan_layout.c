@@ -246,6 +246,11 @@ resolve_volumes(struct plan *plan, struct plan_disk *d, const struct recipe_disk
     d->vg.free_extents = left;
     if (ret < 0)
         return -1;
+    uint64_t next = 0;
+    for (size_t i = 0; i < d->vg.n_lvs; i++) {
+        d->vg.lvs[i].first_extent = next;
+        next += d->vg.lvs[i].extents;
+    }
     for (size_t i = 0; i < d->vg.n_lvs; i++)
         if (check_min_size(d, &rd->volumes[i], &d->vg.lvs[i], err) < 0)
             ret = -1;

@@ -55,7 +55,8 @@ struct plan_lv {
     uint64_t requested; /* bytes asked for; 0 for rest */
     bool rest;
     uint64_t extents;
-    uint64_t size; /* extents * PE size */
+    uint64_t size;         /* extents * PE size */
+    uint64_t first_extent; /* where LVM puts it, creating the LVs in order */
 };
 
 struct plan_vg {
@@ -164,6 +165,10 @@ plan_cleanup(const struct plan **p)
 int plan_write_text(const struct plan *plan, FILE *out);
 /* The same as JSON, for pipelines. */
 int plan_write_json(const struct plan *plan, FILE *out);
+
+/* Byte offset of lv's data in its disk: the PV partition's start, the PV's
+ * data offset and the extents before it. */
+uint64_t plan_lv_offset(const struct plan_disk *disk, const struct plan_lv *lv);
 
 /* "/dev/vg_os/root" style name of an LV, written into buf. */
 char *plan_lv_device(const struct plan_vg *vg, const struct plan_lv *lv, char *buf, size_t size);

@@ -1,0 +1,177 @@
+/* bootloader.c: GRUB for BIOS and UEFI, installed without the appliance. */
+#include "appliance/bootloader.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "appliance/cleanup.h"
+#include "appliance/fsids.h"
+#include "appliance/fsutil.h"
+#include "appliance/spawn.h"
+
+#define SECTOR 512
+/* Offsets in GRUB's boot.img and diskboot.img (grub/include/grub/i386/pc/boot.h). */
+#define BOOT_KERNEL_SECTOR 0x5c
+#define BOOT_DRIVE_CHECK 0x66
+#define BOOT_MBR_KEEP 0x1b8 /* disk signature, partition table, 55AA */
+#define DISKBOOT_BLOCKLIST (SECTOR - 12)
+#define CORE_SEGMENT 0x820
+
+static const char *const efi_modules[] = {
+    "part_gpt", "part_msdos", "fat", "ext2", "xfs", "lvm", "search", "search_fs_uuid",
+    "normal", "configfile", "linux", "echo", "gzio", "all_video", "efi_gop", "serial",
+    "terminal", "test", NULL,
+};
+
+static const char *const pc_modules[] = {
+    "biosdisk", "part_gpt", "ext2", "xfs", "search", "search_fs_uuid", "normal",
+    "configfile", "serial", "terminal", NULL,
+};
+
+static const struct plan_mount *
+boot_mount(const struct plan *plan)
+{
+    for (size_t i = 0; i < plan->n_mounts; i++)
+        if (strcmp(plan->mounts[i].path, "/boot") == 0)
+            return &plan->mounts[i];
+    return NULL;
+}
+
+/* grub-mkimage inside the tree; the image lands in the tree's /tmp. */
+static int
+mkimage(const char *root, const char *format, const char *out, const char *const *modules,
+        struct ab_error *err)
+{
+    const char *argv[48];
+    size_t n = 0;
+    CLEANUP_FREE char *dir = NULL;
+    if (asprintf(&dir, "/usr/lib/grub/%s", strcmp(format, "i386-pc") == 0 ? "i386-pc" : format) < 0)
+        return ab_error_set(err, AB_E_NOMEM, 0, NULL, "out of memory");
+    const char *head[] = {"grub-mkimage", "-O", format, "-d", dir, "-p", "/grub",
+                          "-c", "/tmp/appliance-early.cfg", "-o", out};
+    for (size_t i = 0; i < sizeof(head) / sizeof(head[0]); i++)
+        argv[n++] = head[i];
+    for (const char *const *m = modules; *m && n < 47; m++)
+        argv[n++] = *m;
+    argv[n] = NULL;
+    struct spawn_opts o = {.chroot = root};
+    return spawn_run(argv, &o, err);
+}
+
+static int
+move_out(const char *root, const char *name, const char *scratch, const char *as,
+         struct ab_error *err)
+{
+    CLEANUP_FREE char *from = NULL, *to = NULL;
+    if (asprintf(&from, "%s%s", root, name) < 0 || asprintf(&to, "%s/%s", scratch, as) < 0)
+        return ab_error_set(err, AB_E_NOMEM, 0, NULL, "out of memory");
+    if (spawn_cmd(err, "mv", from, to, NULL) < 0)
+        return -1;
+    return 0;
+}
+
+int
+bootloader_images(const struct plan *plan, const char *root, const char *scratch,
+                  struct ab_error *err)
+{
+    char uuid[FSID_UUID_BUF];
+    fsid_of_mount(plan, boot_mount(plan), uuid);
+    if (write_filef(root, "/tmp/appliance-early.cfg", 0644, err,
+                    "search --no-floppy --fs-uuid --set=root %s\nset prefix=($root)/grub\n",
+                    uuid) < 0)
+        return -1;
+    if (plan->hardware.firmware & FIRMWARE_UEFI) {
+        if (mkimage(root, "x86_64-efi", "/tmp/BOOTX64.EFI", efi_modules, err) < 0 ||
+            move_out(root, "/tmp/BOOTX64.EFI", scratch, "BOOTX64.EFI", err) < 0)
+            goto fail;
+    }
+    if (plan->hardware.firmware & FIRMWARE_BIOS) {
+        CLEANUP_FREE char *boot_img = NULL, *dest = NULL;
+        if (mkimage(root, "i386-pc", "/tmp/core.img", pc_modules, err) < 0 ||
+            move_out(root, "/tmp/core.img", scratch, "core.img", err) < 0)
+            goto fail;
+        if (asprintf(&boot_img, "%s/usr/lib/grub/i386-pc/boot.img", root) < 0 ||
+            asprintf(&dest, "%s/boot.img", scratch) < 0)
+            return ab_error_set(err, AB_E_NOMEM, 0, NULL, "out of memory");
+        if (spawn_cmd(err, "cp", boot_img, dest, NULL) < 0)
+            goto fail;
+    }
+    CLEANUP_FREE char *early = NULL;
+    if (asprintf(&early, "%s/tmp/appliance-early.cfg", root) >= 0)
+        unlink(early);
+    return 0;
+fail:
+    ab_error_prefix(err, "while making GRUB's images");
+    return -1;
+}
+
+static int
+read_whole(const char *path, unsigned char **buf, size_t *len, size_t pad_to,
+           struct ab_error *err)
+{
+    struct stat st;
+    CLEANUP_CLOSE int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || fstat(fd, &st) < 0)
+        return ab_build_error(err, errno, "cannot read '%s': %s", path, strerror(errno));
+    size_t size = ((size_t)st.st_size + pad_to - 1) / pad_to * pad_to;
+    *buf = calloc(1, size ? size : pad_to);
+    if (!*buf)
+        return ab_error_set(err, AB_E_NOMEM, 0, NULL, "out of memory");
+    if (read(fd, *buf, (size_t)st.st_size) != st.st_size)
+        return ab_build_error(err, errno, "cannot read '%s': %s", path, strerror(errno));
+    *len = size;
+    return 0;
+}
+
+static void
+put_le(unsigned char *p, uint64_t v, int bytes)
+{
+    for (int i = 0; i < bytes; i++)
+        p[i] = (unsigned char)(v >> (8 * i));
+}
+
+int
+bootloader_install_bios(const struct plan *plan, const char *os_img, const char *scratch,
+                        struct ab_error *err)
+{
+    const struct plan_disk *d = &plan->disks[PLAN_DISK_OS];
+    CLEANUP_FREE char *boot_path = NULL, *core_path = NULL;
+    CLEANUP_FREE unsigned char *boot = NULL, *core = NULL;
+    size_t boot_len, core_len;
+    unsigned char mbr[SECTOR];
+
+    if (asprintf(&boot_path, "%s/boot.img", scratch) < 0 ||
+        asprintf(&core_path, "%s/core.img", scratch) < 0)
+        return ab_error_set(err, AB_E_NOMEM, 0, NULL, "out of memory");
+    if (read_whole(boot_path, &boot, &boot_len, SECTOR, err) < 0 ||
+        read_whole(core_path, &core, &core_len, SECTOR, err) < 0)
+        return -1;
+    uint64_t lba = d->parts[0].start / SECTOR; /* the BIOS boot partition comes first */
+    if (d->parts[0].role != PART_BIOS_BOOT || boot_len != SECTOR || core_len > d->parts[0].size)
+        return ab_build_error(err, 0, "GRUB's core image (%zu bytes) does not fit the BIOS "
+                                      "boot partition",
+                              core_len);
+    CLEANUP_CLOSE int fd = open(os_img, O_RDWR | O_CLOEXEC);
+    if (fd < 0 || pread(fd, mbr, SECTOR, 0) != SECTOR)
+        return ab_build_error(err, errno, "cannot read '%s': %s", os_img, strerror(errno));
+    /* boot.img: keep the protective MBR's table, point at core.img, and
+     * boot from the BIOS drive whatever number it has. */
+    memcpy(boot + BOOT_MBR_KEEP, mbr + BOOT_MBR_KEEP, SECTOR - BOOT_MBR_KEEP);
+    put_le(boot + BOOT_KERNEL_SECTOR, lba, 8);
+    boot[BOOT_DRIVE_CHECK] = 0x90;
+    boot[BOOT_DRIVE_CHECK + 1] = 0x90;
+    /* diskboot.img, core.img's first sector: where the rest of it lies. */
+    put_le(core + DISKBOOT_BLOCKLIST, lba + 1, 8);
+    put_le(core + DISKBOOT_BLOCKLIST + 8, core_len / SECTOR - 1, 2);
+    put_le(core + DISKBOOT_BLOCKLIST + 10, CORE_SEGMENT, 2);
+    if (pwrite(fd, core, core_len, (off_t)(lba * SECTOR)) != (ssize_t)core_len ||
+        pwrite(fd, boot, SECTOR, 0) != SECTOR || fsync(fd) < 0)
+        return ab_build_error(err, errno, "cannot write GRUB to '%s': %s", os_img,
+                              strerror(errno));
+    return 0;
+}

@@ -1,0 +1,199 @@
+/* hostfs.c: partition tables and filesystems written on the host. */
+#include "appliance/hostfs.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "appliance/cleanup.h"
+#include "appliance/fsids.h"
+#include "appliance/spawn.h"
+
+#define SECTOR 512
+
+static const char *
+gpt_name(enum part_role role)
+{
+    switch (role) {
+    case PART_BIOS_BOOT:
+        return "bios-boot";
+    case PART_ESP:
+        return "EFI System";
+    case PART_BOOT:
+        return "boot";
+    case PART_LVM:
+        return "lvm";
+    }
+    return "?";
+}
+
+int
+hostfs_disk(const struct plan *plan, enum plan_disk_id id, const char *img, struct ab_error *err)
+{
+    const struct plan_disk *d = &plan->disks[id];
+    CLEANUP_CLOSE int fd = open(img, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0 || ftruncate(fd, (off_t)d->size) < 0)
+        return ab_build_error(err, errno, "cannot create disk '%s': %s", img, strerror(errno));
+
+    CLEANUP_FREE char *script = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&script, &len);
+    fprintf(f, "label: gpt\nunit: sectors\nfirst-lba: %" PRIu64 "\n", PLAN_ALIGN / SECTOR);
+    for (size_t i = 0; i < d->n_parts; i++) {
+        const struct plan_partition *p = &d->parts[i];
+        fprintf(f, "start=%" PRIu64 ", size=%" PRIu64 ", type=%s, name=\"%s\"\n",
+                p->start / SECTOR, p->size / SECTOR, part_role_type_guid(p->role),
+                gpt_name(p->role));
+    }
+    if (fclose(f) != 0)
+        return ab_error_set(err, AB_E_NOMEM, 0, NULL, "out of memory");
+    const char *argv[] = {"sfdisk", "--quiet", "--no-reread", "--no-tell-kernel", img, NULL};
+    struct spawn_opts o = {.input = script, .input_len = strlen(script)};
+    if (spawn_run(argv, &o, err) < 0) {
+        ab_error_prefix(err, "while writing the partition table of disk '%s'", d->id);
+        return -1;
+    }
+    return 0;
+}
+
+void
+hostfs_extent(const struct plan *plan, const struct plan_mount *m, uint64_t *offset,
+              uint64_t *size)
+{
+    const struct plan_disk *d = &plan->disks[m->disk];
+    if (m->lv) {
+        *offset = plan_lv_offset(d, m->lv);
+        *size = m->lv->size;
+    } else {
+        *offset = m->partition->start;
+        *size = m->partition->size;
+    }
+}
+
+static const char *
+fs_label(const struct plan_mount *m)
+{
+    if (m->lv)
+        return m->lv->name;
+    return m->partition->role == PART_BOOT ? "boot" : "ESP";
+}
+
+static int
+make_ext4(const struct plan *plan, const struct plan_mount *m, const char *img, const char *dir,
+          struct ab_error *err)
+{
+    uint64_t offset, size;
+    char uuid[FSID_UUID_BUF], opts[96], blocks[32], label[17];
+    hostfs_extent(plan, m, &offset, &size);
+    fsid_of_mount(plan, m, uuid);
+    snprintf(opts, sizeof(opts), "offset=%" PRIu64 ",assume_storage_prezeroed=1", offset);
+    snprintf(blocks, sizeof(blocks), "%" PRIu64 "k", size / 1024);
+    snprintf(label, sizeof(label), "%s", fs_label(m));
+    /* orphan_file is new in e2fsprogs 1.47: older guests' fsck refuse it. */
+    const char *argv[] = {"mke2fs", "-q", "-F", "-t", "ext4", "-O", "^orphan_file", "-U", uuid,
+                          "-L", label, "-E", opts, "-d", dir, img, blocks, NULL};
+    return spawn_run(argv, NULL, err);
+}
+
+/* Copies the entries of dir into the FAT filesystem at img@@offset. */
+static int
+mcopy_tree(const char *img_at, const char *dir, struct ab_error *err)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int ret = 0;
+    if (!d)
+        return 0;
+    while (ret == 0 && (e = readdir(d))) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        CLEANUP_FREE char *path = NULL;
+        if (asprintf(&path, "%s/%s", dir, e->d_name) < 0)
+            ret = ab_error_set(err, AB_E_NOMEM, 0, NULL, "out of memory");
+        else
+            ret = spawn_cmd(err, "mcopy", "-s", "-o", "-i", img_at, path, "::/", NULL);
+    }
+    closedir(d);
+    return ret;
+}
+
+static int
+make_esp(const struct plan *plan, const struct plan_mount *m, const char *img, const char *dir,
+         const char *efi_image, struct ab_error *err)
+{
+    uint64_t offset, size;
+    char serial[16], sectors[32], blocks[32], img_at[4200];
+    hostfs_extent(plan, m, &offset, &size);
+    snprintf(serial, sizeof(serial), "%08" PRIX32, fsid_fat_serial(plan));
+    snprintf(sectors, sizeof(sectors), "%" PRIu64, offset / SECTOR);
+    snprintf(blocks, sizeof(blocks), "%" PRIu64, size / 1024);
+    snprintf(img_at, sizeof(img_at), "%s@@%" PRIu64, img, offset);
+    const char *mkfs[] = {"mkfs.vfat", "-F", "32", "-s", "1", "-n", "ESP", "-i", serial,
+                          "--offset", sectors, img, blocks, NULL};
+    if (spawn_run(mkfs, NULL, err) < 0 || mcopy_tree(img_at, dir, err) < 0)
+        return -1;
+    if (!efi_image)
+        return 0;
+    const char *env[] = {"MTOOLS_SKIP_CHECK=1", NULL};
+    const char *mmd[] = {"mmd", "-i", img_at, "::/EFI", "::/EFI/BOOT", NULL};
+    const char *mcopy[] = {"mcopy", "-o", "-i", img_at, efi_image, "::/EFI/BOOT/BOOTX64.EFI", NULL};
+    struct spawn_opts o = {.env = env};
+    if (spawn_run(mmd, &o, err) < 0 || spawn_run(mcopy, &o, err) < 0)
+        return -1;
+    return 0;
+}
+
+int
+hostfs_make(const struct plan *plan, const struct plan_mount *m, const char *img,
+            const char *dir, const char *efi_image, struct ab_error *err)
+{
+    int r = 0;
+    switch (m->fs) {
+    case FS_EXT4:
+        r = make_ext4(plan, m, img, dir, err);
+        break;
+    case FS_VFAT:
+        r = make_esp(plan, m, img, dir, efi_image, err);
+        break;
+    case FS_XFS:
+    case FS_SWAP:
+    case FS_NONE:
+        return ab_build_error(err, 0, "internal error: %s is not made on the host",
+                              fs_to_string(m->fs));
+    }
+    if (r < 0)
+        ab_error_prefix(err, "while making the %s filesystem of '%s'", fs_to_string(m->fs),
+                        m->path);
+    return r;
+}
+
+int
+hostfs_swap(const struct plan *plan, enum plan_disk_id id, const struct plan_lv *lv,
+            const char *img, const char *scratch, struct ab_error *err)
+{
+    char uuid[FSID_UUID_BUF], label[17];
+    CLEANUP_FREE char *tmp = NULL;
+    CLEANUP_FREE char *page = malloc(4096);
+    fsid_uuid(plan, id, NULL, lv, uuid);
+    snprintf(label, sizeof(label), "%s", lv->name);
+    if (!page || asprintf(&tmp, "%s/swap-%s", scratch, lv->name) < 0)
+        return ab_error_set(err, AB_E_NOMEM, 0, NULL, "out of memory");
+    CLEANUP_CLOSE int fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0 || ftruncate(fd, (off_t)lv->size) < 0)
+        return ab_build_error(err, errno, "cannot create '%s': %s", tmp, strerror(errno));
+    if (spawn_cmd(err, "mkswap", "-q", "-U", uuid, "-L", label, tmp, NULL) < 0)
+        return -1;
+    /* mkswap writes one page; the rest of the area stays zero. */
+    CLEANUP_CLOSE int out = open(img, O_WRONLY | O_CLOEXEC);
+    off_t at = (off_t)plan_lv_offset(&plan->disks[id], lv);
+    if (pread(fd, page, 4096, 0) != 4096 || out < 0 || pwrite(out, page, 4096, at) != 4096)
+        return ab_build_error(err, errno, "cannot write the swap signature of '%s': %s",
+                              lv->name, strerror(errno));
+    unlink(tmp);
+    return 0;
+}

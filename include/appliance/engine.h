@@ -1,0 +1,37 @@
+/* engine.h: the libguestfs appliance, for what only it does well without
+ * root or loop devices: LVM on the two disks, and xfs (made and filled in
+ * the appliance, as xfsprogs cannot fill a filesystem image from a tree).
+ * One launch per build; the only file that includes <guestfs.h>. */
+#ifndef APPLIANCE_ENGINE_H
+#define APPLIANCE_ENGINE_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "appliance/error.h"
+#include "appliance/plan.h"
+
+struct engine;
+
+/* Launches the appliance with both raw disks; software emulation unless
+ * use_kvm. The appliance's messages go to log (may be NULL). */
+struct engine *engine_launch(const char *os_img, const char *app_img, bool use_kvm, FILE *log,
+                             struct ab_error *err);
+
+/* PVs, VGs and LVs of both disks as the plan says, created in order so
+ * that each LV lands where plan_lv_offset() says; checked against LVM's
+ * own metadata. */
+int engine_lvm(struct engine *e, const struct plan *plan, struct ab_error *err);
+
+/* Makes xfs on mount m (an LV or /boot) with its UUID, fills it from the
+ * tar archive (xattrs, ACLs and SELinux labels kept). */
+int engine_xfs(struct engine *e, const struct plan *plan, const struct plan_mount *m,
+               const char *tar, struct ab_error *err);
+
+/* Shuts the appliance down (reporting write errors) and frees e. */
+int engine_finish(struct engine *e, struct ab_error *err);
+
+/* Kills the appliance without waiting; for interrupts. NULL-safe. */
+void engine_abort(struct engine *e);
+
+#endif

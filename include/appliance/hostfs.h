@@ -1,0 +1,29 @@
+/* hostfs.h: partition tables and filesystems written on the host,
+ * straight into the sparse raw disks at their final byte offsets, with
+ * util-linux, e2fsprogs, dosfstools and mtools. No root, no loop device,
+ * and no file data through the emulated appliance. */
+#ifndef APPLIANCE_HOSTFS_H
+#define APPLIANCE_HOSTFS_H
+
+#include "appliance/error.h"
+#include "appliance/plan.h"
+
+/* Creates the sparse disk image of the plan's disk and its GPT (sfdisk). */
+int hostfs_disk(const struct plan *plan, enum plan_disk_id id, const char *img,
+                struct ab_error *err);
+
+/* Makes mount m's filesystem at its place in img, filled from dir:
+ * ext4 with mke2fs -d, the FAT ESP with mkfs.vfat and mcopy (plus
+ * efi_image as EFI/BOOT/BOOTX64.EFI). xfs is made in the appliance. */
+int hostfs_make(const struct plan *plan, const struct plan_mount *m, const char *img,
+                const char *dir, const char *efi_image, struct ab_error *err);
+
+/* Writes the swap signature of swap LV lv of disk id (mkswap). */
+int hostfs_swap(const struct plan *plan, enum plan_disk_id id, const struct plan_lv *lv,
+                const char *img, const char *scratch, struct ab_error *err);
+
+/* The byte offset and size of mount m's filesystem in its disk. */
+void hostfs_extent(const struct plan *plan, const struct plan_mount *m, uint64_t *offset,
+                   uint64_t *size);
+
+#endif
