@@ -1,40 +1,144 @@
 /* cmd_build.c: `appliance build RECIPE [-o DIR]`. */
+#include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
+#include "appliance/build.h"
 #include "appliance/cleanup.h"
 #include "appliance/cli.h"
 #include "appliance/plan.h"
+#include "appliance/spawn.h"
 
 static const char build_usage[] =
-    "Usage: appliance build RECIPE [-o DIR]\n"
+    "Usage: appliance build RECIPE [-o DIR] [OPTIONS]\n"
     "\n"
     "Build the appliance that RECIPE describes: the OS disk and the\n"
-    "application disk, exported to the recipe's outputs.\n"
+    "application disk, as sparse raw images NAME-os.img and NAME-app.img,\n"
+    "and build-report.json. A failed or interrupted build leaves nothing\n"
+    "behind and never touches a previous output.\n"
     "\n"
     "Options:\n"
-    "  -o, --output DIR   write the results to DIR\n"
-    "                     (default: output/NAME-VERSION)\n"
-    "  -h, --help         show this help\n"
+    "  -o, --output DIR     write the results to DIR\n"
+    "                       (default: output/NAME-VERSION)\n"
+    "      --cache-dir DIR  keep root trees in DIR (default: /var/cache/appliance\n"
+    "                       as root, or $APPLIANCE_CACHE_DIR)\n"
+    "      --no-cache       build the root tree afresh and do not keep it\n"
+    "      --log FILE       write every command and its output to FILE\n"
+    "  -h, --help           show this help\n"
     "\n"
-    "Exit status: 0 success, 1 build failed, 2 usage error, 3 invalid recipe.\n";
+    "Exit status: 0 success, 1 build failed, 2 usage error, 3 invalid recipe,\n"
+    "130 or 143 interrupted.\n";
+
+struct progress {
+    double start;
+};
+
+static double
+mono(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static void
+on_begin(void *ctx, const char *stage, const char *what)
+{
+    struct progress *p = ctx;
+    fprintf(stderr, "[%6.1fs] %-12s %s\n", mono() - p->start, stage, what);
+}
+
+static void
+on_end(void *ctx, const char *stage, double seconds)
+{
+    (void)ctx, (void)stage, (void)seconds;
+}
+
+static void
+on_notice(void *ctx, const char *message)
+{
+    struct progress *p = ctx;
+    fprintf(stderr, "[%6.1fs] notice: %s\n", mono() - p->start, message);
+}
+
+static volatile sig_atomic_t caught;
+
+static void
+on_signal(int sig)
+{
+    caught = sig;
+    build_interrupted = 1;
+    spawn_kill_all(SIGTERM);
+}
+
+static void
+install_handlers(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+}
+
+static int
+run_build(const struct plan *plan, const char *output, struct build_opts *opts)
+{
+    struct ab_error err = AB_ERROR_INIT;
+    struct progress p = {mono()};
+    struct build_events ev = {&p, on_begin, on_end, on_notice};
+    CLEANUP_FREE char *dir = NULL;
+
+    if (!output && asprintf(&dir, "output/%s-%s", plan->name, plan->version) < 0)
+        return 1;
+    opts->output = output ? output : dir;
+    opts->events = &ev;
+    install_handlers();
+    if (build_run(plan, opts, &err) < 0) {
+        int status = caught ? 128 + caught : cli_report(&err);
+        if (caught)
+            fprintf(stderr, "appliance: interrupted: nothing was written to '%s'\n",
+                    opts->output);
+        ab_error_release(&err);
+        return status;
+    }
+    fprintf(stderr, "[%6.1fs] done: %s\n", mono() - p.start, opts->output);
+    return 0;
+}
 
 int
 cmd_build(int argc, char **argv)
 {
     static const struct option options[] = {
         {"output", required_argument, NULL, 'o'},
+        {"cache-dir", required_argument, NULL, 'C'},
+        {"no-cache", no_argument, NULL, 'N'},
+        {"log", required_argument, NULL, 'L'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *output = NULL;
+    struct build_opts opts = {0};
+    const char *output = NULL, *log_path = NULL;
     int c;
 
     while ((c = getopt_long(argc, argv, ":o:h", options, NULL)) != -1) {
         switch (c) {
         case 'o':
             output = optarg;
+            break;
+        case 'C':
+            opts.cache.dir = optarg;
+            break;
+        case 'N':
+            opts.cache.disabled = true;
+            break;
+        case 'L':
+            log_path = optarg;
             break;
         case 'h':
             fputs(build_usage, stdout);
@@ -56,12 +160,12 @@ cmd_build(int argc, char **argv)
         ab_error_release(&err);
         return status;
     }
-    CLEANUP_FREE char *dir = NULL;
-    if (!output && asprintf(&dir, "output/%s-%s", plan->name, plan->version) < 0)
+    CLEANUP_FCLOSE FILE *log = NULL;
+    if (log_path && !(log = fopen(log_path, "w"))) {
+        fprintf(stderr, "appliance: error: cannot write log '%s': %s\n", log_path,
+                strerror(errno));
         return 1;
-    fprintf(stderr,
-            "appliance: recipe '%s' is valid (see 'appliance plan %s')\n"
-            "appliance: not yet built: the disk engine that writes %s is not implemented yet\n",
-            argv[optind], argv[optind], output ? output : dir);
-    return 1;
+    }
+    opts.log = log;
+    return run_build(plan, output, &opts);
 }

@@ -47,6 +47,27 @@ static const char report_unit_fmt[] =
     "[Install]\n"
     "WantedBy=multi-user.target\n";
 
+/* Both volume groups active before local filesystems are mounted, on any
+ * hypervisor: event activation alone can leave the application disk's VG
+ * inactive when the initramfs already scanned it. */
+static const char lvm_unit[] =
+    "[Unit]\n"
+    "Description=Activate the appliance's LVM volume groups\n"
+    "DefaultDependencies=no\n"
+    "Wants=systemd-udev-trigger.service\n"
+    "After=systemd-udev-trigger.service\n"
+    "Before=local-fs-pre.target shutdown.target\n"
+    "Conflicts=shutdown.target\n"
+    "\n"
+    "[Service]\n"
+    "Type=oneshot\n"
+    "RemainAfterExit=yes\n"
+    "ExecStartPre=-/bin/udevadm settle --timeout=60\n"
+    "ExecStart=/sbin/lvm vgchange -aay --sysinit\n"
+    "\n"
+    "[Install]\n"
+    "WantedBy=local-fs-pre.target\n";
+
 static const char ssh_keys_unit[] =
     "[Unit]\n"
     "Description=Generate this machine's own SSH host keys on first boot\n"
@@ -102,11 +123,12 @@ install_services(const struct plan *plan, const char *root, struct ab_error *err
         write_filef(root, "/etc/systemd/system/appliance-console-report.service", 0644, err,
                     report_unit_fmt, plan->name, plan->version) < 0 ||
         write_file(root, "/etc/systemd/system/appliance-ssh-host-keys.service", ssh_keys_unit,
-                   0644, err) < 0)
+                   0644, err) < 0 ||
+        write_file(root, "/etc/systemd/system/appliance-lvm.service", lvm_unit, 0644, err) < 0)
         return -1;
     return spawn_chroot(root, err, "systemctl", "enable", "--quiet", "systemd-networkd.service",
                       "appliance-console-report.service", "appliance-ssh-host-keys.service",
-                      NULL);
+                      "appliance-lvm.service", NULL);
 }
 
 int

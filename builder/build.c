@@ -1,0 +1,293 @@
+/* build.c: the build pipeline, stage by stage. */
+#include "appliance/build.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "appliance/bootloader.h"
+#include "appliance/cleanup.h"
+#include "appliance/configure.h"
+#include "appliance/engine.h"
+#include "appliance/fsutil.h"
+#include "appliance/hostfs.h"
+#include "appliance/kvm.h"
+#include "appliance/outdir.h"
+#include "appliance/report.h"
+#include "appliance/spawn.h"
+#include "appliance/tree.h"
+
+volatile int build_interrupted;
+
+struct build {
+    const struct plan *plan;
+    const struct build_opts *opts;
+    struct outdir out;
+    char *work;    /* scratch folder, removed at the end */
+    char *tree;    /* work/tree */
+    char *images[PLAN_N_DISKS];
+    char **fs_dirs; /* one per plan mount */
+    char kver[128];
+    struct kvm_probe kvm;
+    struct report report;
+    /* the appliance thread */
+    pthread_t thread;
+    bool thread_started;
+    struct engine *engine;
+    struct ab_error engine_err;
+};
+
+static double
+now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static void
+notice(struct build *b, const char *msg)
+{
+    const struct build_events *ev = b->opts->events;
+    if (ev && ev->notice)
+        ev->notice(ev->ctx, msg);
+}
+
+/* Runs one stage, timing it for the report and the progress display. */
+static int
+stage(struct build *b, const char *name, const char *what,
+      int (*fn)(struct build *b, struct ab_error *err), struct ab_error *err)
+{
+    const struct build_events *ev = b->opts->events;
+    if (build_interrupted)
+        return ab_build_error(err, EINTR, "interrupted");
+    if (ev && ev->stage_begin)
+        ev->stage_begin(ev->ctx, name, what);
+    double start = now();
+    int r = fn(b, err);
+    double secs = now() - start;
+    report_stage(&b->report, name, secs);
+    if (ev && ev->stage_end && r == 0)
+        ev->stage_end(ev->ctx, name, secs);
+    if (r < 0 && build_interrupted)
+        return ab_build_error(err, EINTR, "interrupted");
+    return r;
+}
+
+/* ---- stages ------------------------------------------------------------- */
+
+static int
+do_preflight(struct build *b, struct ab_error *err)
+{
+    static const char *const tools[] = {"sfdisk", "mke2fs", "mkswap", "mkfs.vfat", "mcopy",
+                                        "mmd", "tar", "cp", "mv", NULL};
+    if (geteuid() != 0)
+        return ab_build_error(err, EPERM, "building needs root: the tree is configured in a "
+                                          "chroot and owned by many users");
+    for (const char *const *t = tools; *t; t++)
+        if (!spawn_have(*t))
+            return ab_build_error(err, ENOENT, "'%s' is not installed (run 'make deps')", *t);
+    kvm_probe(&b->kvm);
+    if (!kvm_usable(&b->kvm)) {
+        char msg[512];
+        snprintf(msg, sizeof(msg), "%s (%s): using software emulation, which is slower",
+                 kvm_state_reason(b->kvm.state), b->kvm.detail);
+        notice(b, msg);
+    }
+    const char *root = b->opts->workroot ? b->opts->workroot : "/var/tmp";
+    if (asprintf(&b->work, "%s/appliance-XXXXXX", root) < 0 || !mkdtemp(b->work))
+        return ab_build_error(err, errno, "cannot create a scratch folder in '%s': %s", root,
+                              strerror(errno));
+    if (asprintf(&b->tree, "%s/tree", b->work) < 0 ||
+        !(b->fs_dirs = calloc(b->plan->n_mounts + 1, sizeof(char *))))
+        return ab_error_set(err, AB_E_NOMEM, 0, NULL, "out of memory");
+    return outdir_begin(&b->out, b->opts->output, err);
+}
+
+static int
+do_disks(struct build *b, struct ab_error *err)
+{
+    for (int i = 0; i < PLAN_N_DISKS; i++) {
+        if (asprintf(&b->images[i], "%s/%s-%s.img", b->out.tmp, b->plan->name,
+                     b->plan->disks[i].id) < 0)
+            return ab_error_set(err, AB_E_NOMEM, 0, NULL, "out of memory");
+        if (hostfs_disk(b->plan, (enum plan_disk_id)i, b->images[i], err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static void *
+appliance_thread(void *arg)
+{
+    struct build *b = arg;
+    double start = now();
+    b->engine = engine_launch(b->images[0], b->images[1], kvm_usable(&b->kvm), b->opts->log,
+                              &b->engine_err);
+    if (b->engine)
+        engine_lvm(b->engine, b->plan, &b->engine_err);
+    report_stage(&b->report, "appliance-lvm", now() - start);
+    return NULL;
+}
+
+static int
+start_appliance(struct build *b, struct ab_error *err)
+{
+    if (pthread_create(&b->thread, NULL, appliance_thread, b) != 0)
+        return ab_build_error(err, errno, "cannot start the appliance thread");
+    b->thread_started = true;
+    return 0;
+}
+
+static int
+do_os(struct build *b, struct ab_error *err)
+{
+    CLEANUP_FREE char *tar = NULL, *scratch = NULL;
+    bool hit = false;
+    if (asprintf(&scratch, "%s/os", b->work) < 0 || mkdir_p(scratch, 0755) < 0)
+        return ab_build_error(err, errno, "cannot create '%s'", b->work);
+    if (cache_root_tree(b->plan, &b->opts->cache, scratch, &tar, &hit, err) < 0)
+        return -1;
+    b->report.cache_hit = hit;
+    if (hit)
+        notice(b, "root tree: from the cache");
+    if (mkdir(b->tree, 0755) < 0)
+        return ab_build_error(err, errno, "cannot create '%s': %s", b->tree, strerror(errno));
+    return tree_extract(tar, b->tree, b->plan->os.rootfs ? "rootfs" : "root tree", err);
+}
+
+static int
+do_configure(struct build *b, struct ab_error *err)
+{
+    const char *scratch = b->work;
+    if (tree_kernel_version(b->tree, b->kver, sizeof(b->kver), err) < 0 ||
+        configure_system(b->plan, b->tree, err) < 0 ||
+        configure_customize(b->plan, b->tree, err) < 0 ||
+        configure_boot(b->plan, b->tree, b->kver, err) < 0 ||
+        bootloader_images(b->plan, b->tree, scratch, err) < 0 ||
+        configure_hygiene(b->plan, b->tree, err) < 0)
+        return -1;
+    CLEANUP_FREE char *fs = NULL;
+    if (asprintf(&fs, "%s/fs", b->work) < 0)
+        return ab_error_set(err, AB_E_NOMEM, 0, NULL, "out of memory");
+    return tree_split(b->plan, b->tree, fs, b->fs_dirs, err);
+}
+
+/* Waits for the appliance thread; then makes the xfs filesystems in it. */
+static int
+do_appliance(struct build *b, struct ab_error *err)
+{
+    pthread_join(b->thread, NULL);
+    b->thread_started = false;
+    if (ab_error_is_set(&b->engine_err)) {
+        for (size_t i = 0; i < b->engine_err.n_diags; i++)
+            ab_build_error(err, b->engine_err.errnum, "%s", b->engine_err.diags[i].msg);
+        return -1;
+    }
+    for (size_t i = 0; i < b->plan->n_mounts; i++) {
+        const struct plan_mount *m = &b->plan->mounts[i];
+        if (m->fs != FS_XFS)
+            continue;
+        CLEANUP_FREE char *tar = NULL;
+        if (asprintf(&tar, "%s/xfs-%zu.tar", b->work, i) < 0)
+            return ab_error_set(err, AB_E_NOMEM, 0, NULL, "out of memory");
+        const char *argv[] = {"tar", "--xattrs", "--xattrs-include=*", "--acls", "--selinux",
+                              "--numeric-owner", "-C", b->fs_dirs[i], "-cf", tar, ".", NULL};
+        if (spawn_run(argv, NULL, err) < 0 || engine_xfs(b->engine, b->plan, m, tar, err) < 0)
+            return -1;
+        unlink(tar);
+    }
+    struct engine *e = b->engine;
+    b->engine = NULL;
+    return engine_finish(e, err);
+}
+
+static int
+do_filesystems(struct build *b, struct ab_error *err)
+{
+    CLEANUP_FREE char *efi = NULL;
+    if (asprintf(&efi, "%s/BOOTX64.EFI", b->work) < 0)
+        return ab_error_set(err, AB_E_NOMEM, 0, NULL, "out of memory");
+    for (size_t i = 0; i < b->plan->n_mounts; i++) {
+        const struct plan_mount *m = &b->plan->mounts[i];
+        if (m->fs == FS_XFS)
+            continue;
+        if (hostfs_make(b->plan, m, b->images[m->disk], b->fs_dirs[i],
+                        m->fs == FS_VFAT ? efi : NULL, err) < 0)
+            return -1;
+    }
+    for (int d = 0; d < PLAN_N_DISKS; d++) {
+        const struct plan_vg *vg = &b->plan->disks[d].vg;
+        for (size_t i = 0; i < vg->n_lvs; i++)
+            if (vg->lvs[i].fs == FS_SWAP &&
+                hostfs_swap(b->plan, (enum plan_disk_id)d, &vg->lvs[i], b->images[d], b->work,
+                            err) < 0)
+                return -1;
+    }
+    if (b->plan->hardware.firmware & FIRMWARE_BIOS)
+        return bootloader_install_bios(b->plan, b->images[PLAN_DISK_OS], b->work, err);
+    return 0;
+}
+
+static int
+do_finish(struct build *b, struct ab_error *err)
+{
+    b->report.kvm = kvm_usable(&b->kvm);
+    snprintf(b->report.kernel, sizeof(b->report.kernel), "%s", b->kver);
+    if (report_write(&b->report, b->plan, b->out.tmp, (const char *const *)b->images, err) < 0)
+        return -1;
+    return outdir_commit(&b->out, err);
+}
+
+/* ---- the pipeline ------------------------------------------------------- */
+
+static void
+build_release(struct build *b)
+{
+    if (b->thread_started)
+        pthread_join(b->thread, NULL);
+    engine_abort(b->engine);
+    ab_error_release(&b->engine_err);
+    if (b->work)
+        rm_rf(b->work);
+    outdir_release(&b->out);
+    for (size_t i = 0; b->fs_dirs && i < b->plan->n_mounts; i++)
+        free(b->fs_dirs[i]);
+    free(b->fs_dirs);
+    for (int i = 0; i < PLAN_N_DISKS; i++)
+        free(b->images[i]);
+    free(b->tree);
+    free(b->work);
+    report_release(&b->report);
+}
+
+int
+build_run(const struct plan *plan, const struct build_opts *opts, struct ab_error *err)
+{
+    struct build b = {.plan = plan, .opts = opts, .out = OUTDIR_INIT};
+    int r = -1;
+
+    setenv("MTOOLS_SKIP_CHECK", "1", 1);
+    spawn_set_log(opts->log);
+    report_init(&b.report);
+    if (stage(&b, "preflight", "checking tools, KVM and folders", do_preflight, err) < 0 ||
+        stage(&b, "disks", "partitioning the two disks", do_disks, err) < 0 ||
+        start_appliance(&b, err) < 0 ||
+        stage(&b, "os", "preparing the root tree", do_os, err) < 0 ||
+        stage(&b, "configure", "configuring the tree natively", do_configure, err) < 0 ||
+        stage(&b, "appliance", "waiting for LVM in the appliance", do_appliance, err) < 0 ||
+        stage(&b, "filesystems", "writing the filesystems and boot code", do_filesystems,
+              err) < 0 ||
+        stage(&b, "finish", "writing the report", do_finish, err) < 0)
+        goto out;
+    r = 0;
+out:
+    build_release(&b);
+    spawn_set_log(NULL);
+    return r;
+}

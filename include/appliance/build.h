@@ -1,0 +1,42 @@
+/* build.h: the build pipeline, plan -> the two raw disks of the appliance.
+ *
+ *   preflight -> disks (GPT) -> [appliance: LVM, in a thread meanwhile]
+ *   -> OS (cached root tree) -> tree (extract, configure natively, GRUB)
+ *   -> split per filesystem -> filesystems on the host -> boot code
+ *   -> report -> output swapped into place
+ *
+ * Library code: progress and notices go through struct build_events;
+ * nothing here prints. */
+#ifndef APPLIANCE_BUILD_H
+#define APPLIANCE_BUILD_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "appliance/cache.h"
+#include "appliance/error.h"
+#include "appliance/plan.h"
+
+struct build_events {
+    void *ctx;
+    void (*stage_begin)(void *ctx, const char *stage, const char *what);
+    void (*stage_end)(void *ctx, const char *stage, double seconds);
+    void (*notice)(void *ctx, const char *message);
+};
+
+struct build_opts {
+    const char *output;   /* the output folder */
+    const char *workroot; /* where scratch folders go; NULL: /var/tmp */
+    struct cache_opts cache;
+    FILE *log;            /* commands and tool output; NULL: none */
+    const struct build_events *events;
+};
+
+/* Builds the appliance; on failure nothing is left behind and a previous
+ * output in opts->output is untouched. */
+int build_run(const struct plan *plan, const struct build_opts *opts, struct ab_error *err);
+
+/* Set from a signal handler: the build stops at the next step. */
+extern volatile int build_interrupted;
+
+#endif
