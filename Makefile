@@ -22,10 +22,14 @@ ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE -Iinclude $(WARNINGS) $(WERROR) $(CFLAGS)
 LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 
-# Debian packages: to build, to test, and what the full pipeline runs.
-DEPS_BUILD := gcc make pkg-config libyaml-dev libjson-c-dev libssl-dev libarchive-dev libguestfs-dev perl
-DEPS_TEST := libcmocka-dev clang libclang-rt-14-dev
-DEPS := $(DEPS_BUILD) $(DEPS_TEST)
+# Debian packages: to build, to run a build, and to test.
+DEPS_BUILD := gcc make pkg-config perl libyaml-dev libjson-c-dev libssl-dev libarchive-dev \
+	libguestfs-dev
+# linux-image-amd64: libguestfs builds its appliance from the host's kernel.
+DEPS_RUN := mmdebstrap debian-archive-keyring linux-image-amd64 qemu-system-x86 qemu-utils \
+	fdisk mtools e2fsprogs dosfstools xfsprogs lvm2 tar
+DEPS_TEST := libcmocka-dev clang libclang-rt-14-dev python3 ovmf guestfs-tools libxml2-utils
+DEPS := $(DEPS_BUILD) $(DEPS_RUN) $(DEPS_TEST)
 
 LIB_SRCS := $(filter-out builder/main.c builder/cmd_%.c,$(wildcard builder/*.c))
 CLI_SRCS := builder/main.c $(wildcard builder/cmd_*.c)

@@ -29,7 +29,10 @@ static const char report_script[] =
     "findmnt -rn -o TARGET,SOURCE,FSTYPE -t ext4,xfs,vfat | while read -r t s f; do\n"
     "    echo \"mount $t $s $f\"\n"
     "done\n"
-    "swapon --noheadings --show=NAME | while read -r s; do echo \"swap $s\"; done\n"
+    "swapon --noheadings --show=NAME | while read -r s; do\n"
+    "    for m in /dev/mapper/*; do [ \"$(readlink -f \"$m\")\" = \"$s\" ] && s=$m; done\n"
+    "    echo \"swap $s\"\n"
+    "done\n"
     "lvs --noheadings -o vg_name,lv_name -S lv_active=active 2>/dev/null |\n"
     "    while read -r v l; do echo \"lv $v/$l\"; done\n"
     "echo APPLIANCE-REPORT-END\n";
@@ -42,7 +45,10 @@ static const char report_unit_fmt[] =
     "[Service]\n"
     "Type=oneshot\n"
     "ExecStart=/usr/libexec/appliance/console-report %s %s\n"
-    "StandardOutput=journal+console\n"
+    "StandardOutput=tty\n"
+    "TTYPath=/dev/console\n"
+    "TTYReset=no\n"
+    "TTYVHangup=no\n"
     "\n"
     "[Install]\n"
     "WantedBy=multi-user.target\n";
