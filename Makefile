@@ -27,7 +27,7 @@ DEPS_BUILD := gcc make pkg-config perl libyaml-dev libjson-c-dev libssl-dev liba
 	libguestfs-dev
 # linux-image-amd64: libguestfs builds its appliance from the host's kernel.
 DEPS_RUN := mmdebstrap debian-archive-keyring linux-image-amd64 qemu-system-x86 qemu-utils \
-	fdisk mtools e2fsprogs dosfstools xfsprogs lvm2 tar
+	libguestfs-xfs fdisk mtools e2fsprogs dosfstools xfsprogs lvm2 tar
 DEPS_TEST := libcmocka-dev clang libclang-rt-14-dev python3 ovmf guestfs-tools libxml2-utils
 DEPS := $(DEPS_BUILD) $(DEPS_RUN) $(DEPS_TEST)
 

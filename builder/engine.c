@@ -24,6 +24,13 @@ guestfs_failed(struct engine *e, struct ab_error *err, const char *what)
                           msg ? msg : "unknown libguestfs error");
 }
 
+/* Errors reach the caller through guestfs_last_error(), not stderr. */
+static void
+quiet_errors(guestfs_h *g, void *opaque, const char *msg)
+{
+    (void)g, (void)opaque, (void)msg;
+}
+
 static void
 log_event(guestfs_h *g, void *opaque, uint64_t event, int handle, int flags, const char *buf,
           size_t len, const uint64_t *array, size_t array_len)
@@ -56,7 +63,7 @@ engine_launch(const char *os_img, const char *app_img, bool use_kvm, FILE *log,
         return NULL;
     }
     guestfs_parse_environment(e->g);
-    guestfs_set_error_handler(e->g, NULL, NULL);
+    guestfs_set_error_handler(e->g, quiet_errors, NULL);
     e->log = log;
     if (log) {
         guestfs_set_verbose(e->g, 1);
