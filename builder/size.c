@@ -72,14 +72,14 @@ size_format_exact(uint64_t bytes, char *buf, size_t size)
     return buf;
 }
 
+static const struct {
+    const char *name;
+    uint64_t factor;
+} big[] = {{"TiB", TiB}, {"GiB", GiB}, {"MiB", MiB}, {"KiB", KiB}};
+
 char *
 size_format_round(uint64_t bytes, char *buf, size_t size)
 {
-    static const struct {
-        const char *name;
-        uint64_t factor;
-    } big[] = {{"TiB", TiB}, {"GiB", GiB}, {"MiB", MiB}, {"KiB", KiB}};
-
     for (size_t i = 0; i < sizeof(big) / sizeof(big[0]); i++) {
         if (bytes < big[i].factor)
             continue;
@@ -98,11 +98,6 @@ size_format_round(uint64_t bytes, char *buf, size_t size)
 char *
 size_format(uint64_t bytes, char *buf, size_t size)
 {
-    static const struct {
-        const char *name;
-        uint64_t factor;
-    } big[] = {{"TiB", TiB}, {"GiB", GiB}, {"MiB", MiB}, {"KiB", KiB}};
-
     if (bytes == 0) {
         snprintf(buf, size, "0B");
         return buf;
@@ -113,14 +108,5 @@ size_format(uint64_t bytes, char *buf, size_t size)
             return buf;
         }
     }
-    for (size_t i = 0; i < sizeof(big) / sizeof(big[0]); i++) {
-        if (bytes >= big[i].factor) {
-            uint64_t whole = bytes / big[i].factor;
-            uint64_t tenth = (bytes % big[i].factor) * 10 / big[i].factor;
-            snprintf(buf, size, "%" PRIu64 ".%" PRIu64 "%s", whole, tenth, big[i].name);
-            return buf;
-        }
-    }
-    snprintf(buf, size, "%" PRIu64 "B", bytes);
-    return buf;
+    return size_format_round(bytes, buf, size);
 }
