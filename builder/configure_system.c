@@ -137,10 +137,58 @@ install_services(const struct plan *plan, const char *root, struct ab_error *err
                       "appliance-lvm.service", NULL);
 }
 
+/* Each add-on's services start only on their own hypervisor, so one image
+ * behaves well everywhere (systemd.unit(5), ConditionVirtualization=). */
+static const struct {
+    const char *unit;
+    const char *condition;
+} addon_units[] = {
+    {"open-vm-tools.service", "ConditionVirtualization=vmware\n"},
+    {"vgauth.service", "ConditionVirtualization=vmware\n"},
+    {"hv-kvp-daemon.service", "ConditionVirtualization=microsoft\n"},
+    {"hv-vss-daemon.service", "ConditionVirtualization=microsoft\n"},
+    {"hv-fcopy-daemon.service", "ConditionVirtualization=microsoft\n"},
+    {"hypervkvpd.service", "ConditionVirtualization=microsoft\n"},
+    {"hypervvssd.service", "ConditionVirtualization=microsoft\n"},
+    {"hypervfcopyd.service", "ConditionVirtualization=microsoft\n"},
+    {"qemu-guest-agent.service", "ConditionVirtualization=|kvm\nConditionVirtualization=|qemu\n"},
+};
+
+static bool
+unit_installed(const char *root, const char *unit)
+{
+    static const char *const dirs[] = {"/lib/systemd/system", "/usr/lib/systemd/system"};
+    for (size_t i = 0; i < 2; i++) {
+        CLEANUP_FREE char *path = NULL;
+        if (asprintf(&path, "%s%s/%s", root, dirs[i], unit) >= 0 && access(path, F_OK) == 0)
+            return true;
+    }
+    return false;
+}
+
+static int
+condition_addons(const char *root, struct ab_error *err)
+{
+    for (size_t i = 0; i < sizeof(addon_units) / sizeof(addon_units[0]); i++) {
+        if (!unit_installed(root, addon_units[i].unit))
+            continue;
+        CLEANUP_FREE char *path = NULL;
+        if (asprintf(&path, "/etc/systemd/system/%s.d/appliance-hypervisor.conf",
+                     addon_units[i].unit) < 0)
+            return ab_error_set(err, AB_E_NOMEM, 0, NULL, "out of memory");
+        if (write_filef(root, path, 0644, err,
+                        "# appliance: start only on this add-on's own hypervisor\n[Unit]\n%s",
+                        addon_units[i].condition) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 int
 configure_system(const struct plan *plan, const char *root, struct ab_error *err)
 {
-    if (set_identity(plan, root, err) < 0 || install_services(plan, root, err) < 0) {
+    if (set_identity(plan, root, err) < 0 || install_services(plan, root, err) < 0 ||
+        condition_addons(root, err) < 0) {
         ab_error_prefix(err, "while configuring the system");
         return -1;
     }

@@ -17,6 +17,8 @@
 #include "appliance/hash.h"
 #include "appliance/spawn.h"
 
+#define UBUNTU_KEYRING "/usr/share/keyrings/ubuntu-archive-keyring.gpg"
+
 /* Bump when the tree this source makes changes for the same inputs. */
 #define DEBIAN_SOURCE_VERSION "debian-3"
 
@@ -237,6 +239,13 @@ debian_fetch(const struct plan *plan, const char *tar_path, const char *scratch,
                      plan->os.locale, dot ? dot + 1 : "ISO-8859-1") < 0)
             return ab_error_set(err, AB_E_NOMEM, 0, NULL, "out of memory");
         argv[n++] = locale_hook;
+    }
+    if (plan->os.distro == DISTRO_UBUNTU_24_04) {
+        if (access(UBUNTU_KEYRING, R_OK) < 0)
+            return ab_build_error(err, ENOENT, "ubuntu-24.04 needs Ubuntu's archive keys in "
+                                               "'%s' (package ubuntu-keyring)",
+                                  UBUNTU_KEYRING);
+        argv[n++] = "--keyring=" UBUNTU_KEYRING;
     }
     argv[n++] = suite(plan);
     argv[n++] = tar_path;
