@@ -2,7 +2,6 @@
 #include "appliance/build.h"
 
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +12,7 @@
 #include "appliance/bootloader.h"
 #include "appliance/cleanup.h"
 #include "appliance/configure.h"
-#include "appliance/engine.h"
+#include "appliance/engine_proc.h"
 #include "appliance/fsutil.h"
 #include "appliance/hostfs.h"
 #include "appliance/kvm.h"
@@ -35,11 +34,8 @@ struct build {
     char kver[128];
     struct kvm_probe kvm;
     struct report report;
-    /* the appliance thread */
-    pthread_t thread;
-    bool thread_started;
-    struct engine *engine;
-    struct ab_error engine_err;
+    struct engine_proc appliance; /* runs beside the host's work */
+    double appliance_start;
 };
 
 static double
@@ -99,7 +95,9 @@ do_preflight(struct build *b, struct ab_error *err)
                  kvm_state_reason(b->kvm.state), b->kvm.detail);
         notice(b, msg);
     }
-    const char *root = b->opts->workroot ? b->opts->workroot : "/var/tmp";
+    const char *root = b->opts->workroot ? b->opts->workroot : getenv("TMPDIR");
+    if (!root || !*root)
+        root = "/var/tmp";
     if (asprintf(&b->work, "%s/appliance-XXXXXX", root) < 0 || !mkdtemp(b->work))
         return ab_build_error(err, errno, "cannot create a scratch folder in '%s': %s", root,
                               strerror(errno));
@@ -122,26 +120,15 @@ do_disks(struct build *b, struct ab_error *err)
     return 0;
 }
 
-static void *
-appliance_thread(void *arg)
-{
-    struct build *b = arg;
-    double start = now();
-    b->engine = engine_launch(b->images[0], b->images[1], kvm_usable(&b->kvm), b->opts->log,
-                              &b->engine_err);
-    if (b->engine)
-        engine_lvm(b->engine, b->plan, &b->engine_err);
-    report_stage(&b->report, "appliance-lvm", now() - start);
-    return NULL;
-}
-
 static int
 start_appliance(struct build *b, struct ab_error *err)
 {
-    if (pthread_create(&b->thread, NULL, appliance_thread, b) != 0)
-        return ab_build_error(err, errno, "cannot start the appliance thread");
-    b->thread_started = true;
-    return 0;
+    CLEANUP_FREE char *scratch = NULL;
+    b->appliance_start = now();
+    if (asprintf(&scratch, "%s/g", b->work) < 0 || mkdir(scratch, 0700) < 0)
+        return ab_build_error(err, errno, "cannot create '%s/g'", b->work);
+    return engine_proc_start(&b->appliance, b->plan, b->images[0], b->images[1],
+                             kvm_usable(&b->kvm), scratch, b->opts->log, err);
 }
 
 static int
@@ -178,17 +165,13 @@ do_configure(struct build *b, struct ab_error *err)
     return tree_split(b->plan, b->tree, fs, b->fs_dirs, err);
 }
 
-/* Waits for the appliance thread; then makes the xfs filesystems in it. */
+/* Waits for the appliance's LVM layout; then makes the xfs filesystems. */
 static int
 do_appliance(struct build *b, struct ab_error *err)
 {
-    pthread_join(b->thread, NULL);
-    b->thread_started = false;
-    if (ab_error_is_set(&b->engine_err)) {
-        for (size_t i = 0; i < b->engine_err.n_diags; i++)
-            ab_build_error(err, b->engine_err.errnum, "%s", b->engine_err.diags[i].msg);
+    if (engine_proc_ready(&b->appliance, err) < 0)
         return -1;
-    }
+    report_stage(&b->report, "appliance-lvm", now() - b->appliance_start);
     for (size_t i = 0; i < b->plan->n_mounts; i++) {
         const struct plan_mount *m = &b->plan->mounts[i];
         if (m->fs != FS_XFS)
@@ -198,13 +181,11 @@ do_appliance(struct build *b, struct ab_error *err)
             return ab_error_set(err, AB_E_NOMEM, 0, NULL, "out of memory");
         const char *argv[] = {"tar", "--xattrs", "--xattrs-include=*", "--acls", "--selinux",
                               "--numeric-owner", "-C", b->fs_dirs[i], "-cf", tar, ".", NULL};
-        if (spawn_run(argv, NULL, err) < 0 || engine_xfs(b->engine, b->plan, m, tar, err) < 0)
+        if (spawn_run(argv, NULL, err) < 0 || engine_proc_xfs(&b->appliance, i, tar, err) < 0)
             return -1;
         unlink(tar);
     }
-    struct engine *e = b->engine;
-    b->engine = NULL;
-    return engine_finish(e, err);
+    return engine_proc_finish(&b->appliance, err);
 }
 
 static int
@@ -249,10 +230,7 @@ do_finish(struct build *b, struct ab_error *err)
 static void
 build_release(struct build *b)
 {
-    if (b->thread_started)
-        pthread_join(b->thread, NULL);
-    engine_abort(b->engine);
-    ab_error_release(&b->engine_err);
+    engine_proc_kill(&b->appliance);
     if (b->work)
         rm_rf(b->work);
     outdir_release(&b->out);
@@ -269,7 +247,8 @@ build_release(struct build *b)
 int
 build_run(const struct plan *plan, const struct build_opts *opts, struct ab_error *err)
 {
-    struct build b = {.plan = plan, .opts = opts, .out = OUTDIR_INIT};
+    struct build b = {.plan = plan, .opts = opts, .out = OUTDIR_INIT,
+                      .appliance = ENGINE_PROC_INIT};
     int r = -1;
 
     setenv("MTOOLS_SKIP_CHECK", "1", 1);

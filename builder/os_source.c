@@ -12,6 +12,7 @@
 
 static const struct os_source *const sources[] = {
     &os_source_debian,
+    &os_source_dnf,
     &os_source_rootfs,
 };
 

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -117,6 +118,7 @@ struct pump {
     int in_fd, out_fd, err_fd;
     const char *input;
     size_t input_left;
+    int input_broken; /* the child closed its stdin: SIGPIPE is pending */
     char *out;
     size_t out_len;
     char tail[TAIL_SIZE];
@@ -157,6 +159,8 @@ pump_write(struct pump *p)
     ssize_t n = write(p->in_fd, p->input, p->input_left);
     if (n < 0 && (errno == EINTR || errno == EAGAIN))
         return;
+    if (n < 0 && errno == EPIPE)
+        p->input_broken = 1;
     if (n <= 0 || (size_t)n == p->input_left) {
         close(p->in_fd);
         p->in_fd = -1;
@@ -187,6 +191,29 @@ pump_all(struct pump *p)
     if (p->in_fd >= 0)
         close(p->in_fd);
     return 0;
+}
+
+/* pump_all with SIGPIPE blocked in this thread: a child that exits
+ * without reading its input makes write() fail with EPIPE instead of
+ * killing the builder. The signal that write() raised is taken back
+ * before the mask is restored. Blocked only after fork, so children
+ * start with the caller's mask. */
+static int
+pump_all_guarded(struct pump *p)
+{
+    sigset_t pipe_set, old;
+    sigemptyset(&pipe_set);
+    sigaddset(&pipe_set, SIGPIPE);
+    if (pthread_sigmask(SIG_BLOCK, &pipe_set, &old) != 0)
+        return -1;
+    int r = pump_all(p);
+    if (p->input_broken && !sigismember(&old, SIGPIPE)) {
+        const struct timespec zero = {0, 0};
+        while (sigtimedwait(&pipe_set, NULL, &zero) == SIGPIPE)
+            ;
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return r;
 }
 
 static int
@@ -229,11 +256,14 @@ spawn_run(const char *const *argv, const struct spawn_opts *o, struct ab_error *
     close(null);
     if (in[0] >= 0)
         close(in[0]);
+    /* Never block on the child's stdin while its output waits unread. */
+    if (in[1] >= 0)
+        fcntl(in[1], F_SETFL, fcntl(in[1], F_GETFL) | O_NONBLOCK);
     struct pump p = {in[1], out[0], errp[0], o ? o->input : NULL, o && o->input ? o->input_len : 0,
-                     NULL, 0, {0}, 0};
+                     0, NULL, 0, {0}, 0};
     if (o && o->output && !(p.out = calloc(1, 1)))
         return ab_error_set(err, AB_E_NOMEM, 0, NULL, "out of memory");
-    int pr = pid > 0 ? pump_all(&p) : -1;
+    int pr = pid > 0 ? pump_all_guarded(&p) : -1;
     int status = 0;
     while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
         ;

@@ -26,7 +26,7 @@ struct build_events {
 
 struct build_opts {
     const char *output;   /* the output folder */
-    const char *workroot; /* where scratch folders go; NULL: /var/tmp */
+    const char *workroot; /* where scratch folders go; NULL: $TMPDIR or /var/tmp */
     struct cache_opts cache;
     FILE *log;            /* commands and tool output; NULL: none */
     const struct build_events *events;

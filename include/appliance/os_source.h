@@ -25,6 +25,7 @@ struct os_source {
 };
 
 extern const struct os_source os_source_debian;
+extern const struct os_source os_source_dnf;
 extern const struct os_source os_source_rootfs;
 
 /* The source that builds plan's tree; never NULL for a valid plan. */
