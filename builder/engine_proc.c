@@ -203,6 +203,13 @@ engine_proc_kill(struct engine_proc *p)
         kill(p->pid, SIGKILL);
         while (waitpid(p->pid, NULL, 0) < 0 && errno == EINTR)
             ;
+        /* qemu and libguestfs's helpers share the child's group: wait until
+         * every one is gone, so that none writes into the scratch folder
+         * while the build removes it (at most 5 s). */
+        for (int i = 0; i < 500 && kill(-p->pid, 0) == 0; i++) {
+            kill(-p->pid, SIGKILL);
+            usleep(10000);
+        }
     }
     p->pid = 0;
 }

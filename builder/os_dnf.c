@@ -150,7 +150,8 @@ repo_add(struct dnf_setup *s, const char *id, const char *base, const char *sub,
         return -1;
     }
     if (local_base && asprintf(&r->local, "%s/%s", local_base, sub) < 0) {
-        r->local = NULL;
+        free(r->url);
+        r->url = r->local = NULL;
         return -1;
     }
     s->n_repos++;
@@ -307,8 +308,8 @@ dnf_setup_repo_file(const struct dnf_setup *s)
     const struct dnf_distro *d = distro_info(s->plan->os.distro);
     char *text = NULL;
     size_t len = 0;
-    FILE *f = open_memstream(&text, &len);
-    if (!f || !d)
+    FILE *f = d ? open_memstream(&text, &len) : NULL;
+    if (!f)
         return NULL;
     fprintf(f, "# written by appliance for %s: read by this build's dnf only\n",
             distro_to_string(s->plan->os.distro));

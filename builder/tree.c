@@ -101,6 +101,13 @@ extract_all(struct archive *in, struct archive *out, const char *dir, const char
 int
 tree_extract(const char *archive, const char *dir, const char *what, struct ab_error *err)
 {
+    /* Entries are written as dir/name, and libarchive refuses any symbolic
+     * link on that whole path: the host's own (a linked /home or /var/tmp)
+     * must be resolved first, so that only the tree's links count. */
+    CLEANUP_FREE char *real = realpath(dir, NULL);
+    if (!real)
+        return ab_build_error(err, errno, "%s: cannot extract into '%s': %s", what, dir,
+                              strerror(errno));
     struct archive *in = archive_read_new();
     struct archive *out = archive_write_disk_new();
     int ret = -1;
@@ -122,7 +129,7 @@ tree_extract(const char *archive, const char *dir, const char *what, struct ab_e
         ab_build_error(err, 0, "%s: %s", what, archive_error_string(in));
         goto done;
     }
-    ret = extract_all(in, out, dir, what, err);
+    ret = extract_all(in, out, real, what, err);
     if (ret == 0 && archive_write_close(out) != ARCHIVE_OK)
         ret = ab_build_error(err, 0, "%s: %s", what, archive_error_string(out));
 done:
@@ -156,10 +163,12 @@ tree_kernel_version(const char *root, char *out, size_t size, struct ab_error *e
         free(list);
         return ab_build_error(err, 0, "the root tree has no kernel (no /boot/vmlinuz-*)");
     }
-    snprintf(out, size, "%s", list[n - 1]->d_name + 8);
+    int len = snprintf(out, size, "%s", list[n - 1]->d_name + 8);
     for (int i = 0; i < n; i++)
         free(list[i]);
     free(list);
+    if (len < 0 || (size_t)len >= size)
+        return ab_build_error(err, 0, "kernel version '%s' is too long", out);
     return 0;
 }
 

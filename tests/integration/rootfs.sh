@@ -30,6 +30,8 @@ EOF
 }
 
 # Builds keep their scratch folders in a private TMPDIR, to be counted.
+# (libguestfs keeps its appliance cache where it was.)
+export LIBGUESTFS_CACHEDIR=${LIBGUESTFS_CACHEDIR:-${TMPDIR:-/var/tmp}}
 export TMPDIR=$work/tmp
 mkdir -p "$TMPDIR"
 scratch_count() { ls -A "$TMPDIR" | wc -l; }
