@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "appliance/cleanup.h"
+#include "appliance/configure.h"
 #include "appliance/fsids.h"
 #include "appliance/fsutil.h"
 #include "appliance/spawn.h"
@@ -49,10 +50,13 @@ mkimage(const char *root, const char *format, const char *out, const char *const
 {
     const char *argv[48];
     size_t n = 0;
-    CLEANUP_FREE char *dir = NULL;
-    if (asprintf(&dir, "/usr/lib/grub/%s", strcmp(format, "i386-pc") == 0 ? "i386-pc" : format) < 0)
+    struct grub_names names;
+    CLEANUP_FREE char *dir = NULL, *prefix = NULL;
+    configure_grub_names(root, &names);
+    if (asprintf(&dir, "/usr/lib/grub/%s", format) < 0 ||
+        asprintf(&prefix, "/%s", names.dir) < 0)
         return ab_error_set(err, AB_E_NOMEM, 0, NULL, "out of memory");
-    const char *head[] = {"grub-mkimage", "-O", format, "-d", dir, "-p", "/grub",
+    const char *head[] = {names.mkimage, "-O", format, "-d", dir, "-p", prefix,
                           "-c", "/tmp/appliance-early.cfg", "-o", out};
     for (size_t i = 0; i < sizeof(head) / sizeof(head[0]); i++)
         argv[n++] = head[i];
@@ -80,10 +84,12 @@ bootloader_images(const struct plan *plan, const char *root, const char *scratch
                   struct ab_error *err)
 {
     char uuid[FSID_UUID_BUF];
+    struct grub_names names;
     fsid_of_mount(plan, boot_mount(plan), uuid);
+    configure_grub_names(root, &names);
     if (write_filef(root, "/tmp/appliance-early.cfg", 0644, err,
-                    "search --no-floppy --fs-uuid --set=root %s\nset prefix=($root)/grub\n",
-                    uuid) < 0)
+                    "search --no-floppy --fs-uuid --set=root %s\nset prefix=($root)/%s\n",
+                    uuid, names.dir) < 0)
         return -1;
     if (plan->hardware.firmware & FIRMWARE_UEFI) {
         if (mkimage(root, "x86_64-efi", "/tmp/BOOTX64.EFI", efi_modules, err) < 0 ||

@@ -157,7 +157,7 @@ do_configure(struct build *b, struct ab_error *err)
         configure_customize(b->plan, b->tree, err) < 0 ||
         configure_boot(b->plan, b->tree, b->kver, err) < 0 ||
         bootloader_images(b->plan, b->tree, scratch, err) < 0 ||
-        configure_hygiene(b->plan, b->tree, err) < 0)
+        configure_hygiene(b->plan, b->tree, err) < 0 || configure_selinux(b->tree, err) < 0)
         return -1;
     CLEANUP_FREE char *fs = NULL;
     if (asprintf(&fs, "%s/fs", b->work) < 0)

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "appliance/cleanup.h"
 #include "appliance/fsids.h"
@@ -26,6 +27,15 @@ configure_dm_name(const char *vg, const char *lv)
         o += sprintf(o, *s == '-' ? "--" : "%c", *s);
     *o = '\0';
     return out;
+}
+
+void
+configure_grub_names(const char *root, struct grub_names *names)
+{
+    CLEANUP_FREE char *path = NULL;
+    bool two = asprintf(&path, "%s/usr/bin/grub2-mkimage", root) >= 0 && access(path, X_OK) == 0;
+    names->dir = two ? "grub2" : "grub";
+    names->mkimage = two ? "grub2-mkimage" : "grub-mkimage";
 }
 
 static const struct plan_mount *
@@ -93,7 +103,12 @@ write_grub_cfg(const struct plan *plan, const char *root, const char *kver, stru
         r = asprintf(&initrd, "initrd.img-%s", kver);
     if (!args || r < 0)
         return ab_error_set(err, AB_E_NOMEM, 0, NULL, "out of memory");
-    if (write_filef(root, "/boot/grub/grub.cfg", 0644, err, grub_cfg_fmt, plan->name,
+    struct grub_names names;
+    CLEANUP_FREE char *cfg = NULL;
+    configure_grub_names(root, &names);
+    if (asprintf(&cfg, "/boot/%s/grub.cfg", names.dir) < 0)
+        return ab_error_set(err, AB_E_NOMEM, 0, NULL, "out of memory");
+    if (write_filef(root, cfg, 0644, err, grub_cfg_fmt, plan->name,
                     plan->version, boot->fs == FS_XFS ? "xfs" : "ext2", uuid, plan->name,
                     plan->version, kver, args, initrd) < 0)
         return -1;
@@ -113,10 +128,12 @@ static int
 copy_grub_modules(const char *root, struct ab_error *err)
 {
     static const char *const platforms[] = {"i386-pc", "x86_64-efi"};
+    struct grub_names names;
+    configure_grub_names(root, &names);
     for (size_t i = 0; i < 2; i++) {
         CLEANUP_FREE char *src = NULL, *dst = NULL;
         if (asprintf(&src, "%s/usr/lib/grub/%s/.", root, platforms[i]) < 0 ||
-            asprintf(&dst, "%s/boot/grub/%s", root, platforms[i]) < 0)
+            asprintf(&dst, "%s/boot/%s/%s", root, names.dir, platforms[i]) < 0)
             return ab_error_set(err, AB_E_NOMEM, 0, NULL, "out of memory");
         if (mkdir_p(dst, 0755) < 0)
             return ab_build_error(err, errno, "cannot create '%s': %s", dst, strerror(errno));

@@ -115,9 +115,22 @@ set_identity(const struct plan *plan, const char *root, struct ab_error *err)
                     "127.0.0.1\tlocalhost\n127.0.1.1\t%s%s%.*s\n"
                     "::1\t\tlocalhost ip6-localhost ip6-loopback\n",
                     h, dot ? " " : "", dot ? shortlen : 0, h) < 0 ||
-        write_filef(root, "/etc/default/locale", 0644, err, "LANG=%s\n", plan->os.locale) < 0)
+        write_filef(root, "/etc/default/locale", 0644, err, "LANG=%s\n", plan->os.locale) < 0 ||
+        write_filef(root, "/etc/locale.conf", 0644, err, "LANG=%s\n", plan->os.locale) < 0)
         return -1;
     return set_timezone(plan, root, err);
+}
+
+static bool
+unit_installed(const char *root, const char *unit)
+{
+    static const char *const dirs[] = {"/lib/systemd/system", "/usr/lib/systemd/system"};
+    for (size_t i = 0; i < 2; i++) {
+        CLEANUP_FREE char *path = NULL;
+        if (asprintf(&path, "%s%s/%s", root, dirs[i], unit) >= 0 && access(path, F_OK) == 0)
+            return true;
+    }
+    return false;
 }
 
 static int
@@ -132,9 +145,14 @@ install_services(const struct plan *plan, const char *root, struct ab_error *err
                    0644, err) < 0 ||
         write_file(root, "/etc/systemd/system/appliance-lvm.service", lvm_unit, 0644, err) < 0)
         return -1;
-    return spawn_chroot(root, err, "systemctl", "enable", "--quiet", "systemd-networkd.service",
-                      "appliance-console-report.service", "appliance-ssh-host-keys.service",
-                      "appliance-lvm.service", NULL);
+    /* NetworkManager (the CentOS family) configures every Ethernet
+     * interface by DHCP on its own; elsewhere systemd-networkd does. */
+    const char *network = unit_installed(root, "NetworkManager.service")
+                              ? "NetworkManager.service"
+                              : "systemd-networkd.service";
+    return spawn_chroot(root, err, "systemctl", "enable", "--quiet", network,
+                        "appliance-console-report.service", "appliance-ssh-host-keys.service",
+                        "appliance-lvm.service", NULL);
 }
 
 /* Each add-on's services start only on their own hypervisor, so one image
@@ -154,17 +172,6 @@ static const struct {
     {"qemu-guest-agent.service", "ConditionVirtualization=|kvm\nConditionVirtualization=|qemu\n"},
 };
 
-static bool
-unit_installed(const char *root, const char *unit)
-{
-    static const char *const dirs[] = {"/lib/systemd/system", "/usr/lib/systemd/system"};
-    for (size_t i = 0; i < 2; i++) {
-        CLEANUP_FREE char *path = NULL;
-        if (asprintf(&path, "%s%s/%s", root, dirs[i], unit) >= 0 && access(path, F_OK) == 0)
-            return true;
-    }
-    return false;
-}
 
 static int
 condition_addons(const char *root, struct ab_error *err)
@@ -249,4 +256,43 @@ configure_hygiene(const struct plan *plan, const char *root, struct ab_error *er
                                   strerror(errno));
     }
     return 0;
+}
+
+/* The policy type of /etc/selinux/config, or NULL when SELinux is off. */
+static char *
+selinux_type(const char *root)
+{
+    CLEANUP_FREE char *path = NULL;
+    char line[256], type[64] = "targeted";
+    bool enabled = false;
+    if (asprintf(&path, "%s/etc/selinux/config", root) < 0)
+        return NULL;
+    CLEANUP_FCLOSE FILE *f = fopen(path, "r");
+    while (f && fgets(line, sizeof(line), f)) {
+        if (strncmp(line, "SELINUX=", 8) == 0)
+            enabled = strncmp(line + 8, "disabled", 8) != 0;
+        else if (sscanf(line, "SELINUXTYPE=%63s", type) == 1)
+            continue;
+    }
+    return f && enabled ? strdup(type) : NULL;
+}
+
+int
+configure_selinux(const char *root, struct ab_error *err)
+{
+    CLEANUP_FREE char *type = selinux_type(root), *contexts = NULL, *full = NULL;
+    if (!type)
+        return 0;
+    if (asprintf(&contexts, "/etc/selinux/%s/contexts/files/file_contexts", type) < 0 ||
+        asprintf(&full, "%s%s", root, contexts) < 0)
+        return ab_error_set(err, AB_E_NOMEM, 0, NULL, "out of memory");
+    struct ab_error ignored = AB_ERROR_INIT;
+    int r = access(full, R_OK) == 0
+                ? spawn_chroot(root, &ignored, "setfiles", "-F", "-e", "/proc", "-e", "/sys",
+                               "-e", "/dev", contexts, "/", NULL)
+                : -1;
+    ab_error_release(&ignored);
+    if (r == 0)
+        return 0;
+    return write_file(root, "/.autorelabel", "", 0644, err);
 }

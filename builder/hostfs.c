@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "appliance/cleanup.h"
@@ -100,6 +102,10 @@ make_ext4(const struct plan *plan, const struct plan_mount *m, const char *img, 
     return spawn_run(argv, NULL, err);
 }
 
+/* mtools checks the geometry against the size, which mkfs.vfat's --offset
+ * and block count do not match; the builder sets it too. */
+static const char *const mtools_env[] = {"MTOOLS_SKIP_CHECK=1", NULL};
+
 /* Copies the entries of dir into the FAT filesystem at img@@offset. */
 static int
 mcopy_tree(const char *img_at, const char *dir, struct ab_error *err)
@@ -115,11 +121,56 @@ mcopy_tree(const char *img_at, const char *dir, struct ab_error *err)
         CLEANUP_FREE char *path = NULL;
         if (asprintf(&path, "%s/%s", dir, e->d_name) < 0)
             ret = ab_error_set(err, AB_E_NOMEM, 0, NULL, "out of memory");
-        else
-            ret = spawn_cmd(err, "mcopy", "-s", "-o", "-i", img_at, path, "::/", NULL);
+        else {
+            const char *argv[] = {"mcopy", "-s", "-o", "-i", img_at, path, "::/", NULL};
+            struct spawn_opts o = {.env = mtools_env};
+            ret = spawn_run(argv, &o, err);
+        }
     }
     closedir(d);
     return ret;
+}
+
+/* True if dir has a folder called name as FAT sees names (any case); its
+ * path then goes to found (malloc'd). */
+static bool
+has_folder(const char *dir, const char *name, char **found)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    struct stat st;
+    *found = NULL;
+    if (!d)
+        return false;
+    while (!*found && (e = readdir(d))) {
+        if (strcasecmp(e->d_name, name) != 0 || asprintf(found, "%s/%s", dir, e->d_name) < 0)
+            continue;
+        if (stat(*found, &st) < 0 || !S_ISDIR(st.st_mode)) {
+            free(*found);
+            *found = NULL;
+        }
+    }
+    closedir(d);
+    return *found != NULL;
+}
+
+/* Puts efi_image at EFI/BOOT/BOOTX64.EFI, making only the folders that
+ * the tree did not bring (mmd fails on one that exists). */
+static int
+put_efi_image(const char *img_at, const char *dir, const char *efi_image, struct ab_error *err)
+{
+    CLEANUP_FREE char *efi = NULL, *boot = NULL;
+    const char *mmd[] = {"mmd", "-i", img_at, NULL, NULL, NULL};
+    size_t n = 3;
+    if (!has_folder(dir, "EFI", &efi))
+        mmd[n++] = "::/EFI";
+    if (!efi || !has_folder(efi, "BOOT", &boot))
+        mmd[n++] = "::/EFI/BOOT";
+    const char *mcopy[] = {"mcopy", "-o", "-i", img_at, efi_image, "::/EFI/BOOT/BOOTX64.EFI", NULL};
+    struct spawn_opts o = {.env = mtools_env};
+    if ((n > 3 && spawn_run(mmd, &o, err) < 0) || spawn_run(mcopy, &o, err) < 0)
+        return -1;
+    return 0;
 }
 
 static int
@@ -137,15 +188,7 @@ make_esp(const struct plan *plan, const struct plan_mount *m, const char *img, c
                           "--offset", sectors, img, blocks, NULL};
     if (spawn_run(mkfs, NULL, err) < 0 || mcopy_tree(img_at, dir, err) < 0)
         return -1;
-    if (!efi_image)
-        return 0;
-    const char *env[] = {"MTOOLS_SKIP_CHECK=1", NULL};
-    const char *mmd[] = {"mmd", "-i", img_at, "::/EFI", "::/EFI/BOOT", NULL};
-    const char *mcopy[] = {"mcopy", "-o", "-i", img_at, efi_image, "::/EFI/BOOT/BOOTX64.EFI", NULL};
-    struct spawn_opts o = {.env = env};
-    if (spawn_run(mmd, &o, err) < 0 || spawn_run(mcopy, &o, err) < 0)
-        return -1;
-    return 0;
+    return efi_image ? put_efi_image(img_at, dir, efi_image, err) : 0;
 }
 
 int

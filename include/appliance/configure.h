@@ -22,6 +22,19 @@ int configure_customize(const struct plan *plan, const char *root, struct ab_err
  * DHCP leases and package caches cleared. Last, after everything. */
 int configure_hygiene(const struct plan *plan, const char *root, struct ab_error *err);
 
+/* GRUB's names in a tree: Debian's "grub" and grub-mkimage, or the CentOS
+ * family's "grub2" and grub2-mkimage (found by looking at the tree). */
+struct grub_names {
+    const char *dir;     /* under /boot */
+    const char *mkimage; /* the program */
+};
+void configure_grub_names(const char *root, struct grub_names *names);
+
+/* SELinux labels, when the tree has a policy (the CentOS family): setfiles
+ * in a chroot of the tree; if that cannot run, /.autorelabel makes the
+ * first boot label it. Last: it labels what the other steps wrote. */
+int configure_selinux(const char *root, struct ab_error *err);
+
 /* "/dev/mapper/vg_os-root": '-' in either name doubled, as dm names it. */
 char *configure_dm_name(const char *vg, const char *lv);
 
