@@ -1,0 +1,123 @@
+# tests/lib/itest.sh: what the integration tests share. Sourced (bash):
+#
+#   . "$TOP/tests/lib/itest.sh"
+#   ok TEXT / bad TEXT          count and print "ok - TEXT" / "not ok - TEXT"
+#   judge CMD ARGS...           run tests/lib/judge.py, count its ok/not ok lines
+#   need PROGRAM...             exit 77 with a reason unless all are on PATH
+#   itest_build RECIPE          build RECIPE (or reuse the cached build), set
+#                               IMG_OS, IMG_APP, PLAN; 77 if the engine is missing
+#   finish                      print "N passed, N failed", exit 1 if any failed
+#
+# Builds are cached in $BUILD/itest/<recipe name>/, keyed by the appliance
+# binary (path, size, mtime) and the recipe's text, so the layout and boot
+# tests build a recipe once between them. A build runs in a temporary folder
+# (removed on exit) and is moved into the cache only when it succeeded.
+# Everything else goes to $ITEST_TMP, removed on exit.
+
+set -u
+APPLIANCE=${APPLIANCE:?APPLIANCE is not set: run this through tests/run-tests}
+TOP=${TOP:-$PWD}
+ITEST_BUILD=${BUILD:-build}
+case $ITEST_BUILD in /*) ;; *) ITEST_BUILD=$TOP/$ITEST_BUILD ;; esac
+JUDGE=$TOP/tests/lib/judge.py
+pass=0 fail=0
+
+ITEST_TMP=$(mktemp -d "${TMPDIR:-/tmp}/itest.XXXXXX") || exit 99
+ITEST_CLEAN=("$ITEST_TMP")
+itest_cleanup() { rm -rf "${ITEST_CLEAN[@]}"; }
+trap itest_cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM HUP
+
+ok() { pass=$((pass + 1)); echo "ok - $*"; }
+bad() { fail=$((fail + 1)); echo "not ok - $*"; }
+
+# judge CMD ARGS...: every "ok"/"not ok" line of judge.py counts as one
+# check; a judge that fails without saying why counts as one failure.
+judge() {
+    local out rc n_ok n_bad
+    out=$(python3 "$JUDGE" "$@" 2>&1)
+    rc=$?
+    [ -n "$out" ] && echo "$out"
+    n_ok=$(grep -c '^ok ' <<<"$out")
+    n_bad=$(grep -c '^not ok ' <<<"$out")
+    pass=$((pass + n_ok)) fail=$((fail + n_bad))
+    if [ "$rc" -ne 0 ] && [ "$n_bad" -eq 0 ]; then
+        bad "judge.py $1 exited with status $rc"
+    fi
+    return "$rc"
+}
+
+need() {
+    local p
+    for p in "$@"; do
+        command -v "$p" >/dev/null || { echo "SKIP: $p is not installed"; exit 77; }
+    done
+}
+
+finish() {
+    echo "$pass passed, $fail failed"
+    [ "$fail" -eq 0 ]
+    exit
+}
+
+# itest_key RECIPE: what a cached build of RECIPE depends on.
+itest_key() {
+    { stat -L -c '%n %s %Y' "$APPLIANCE"; sha256sum <"$1"; } | sha256sum | cut -d' ' -f1
+}
+
+# itest_build RECIPE: sets PLAN (the plan JSON), IMG_OS, IMG_APP. Returns 1
+# (after a "not ok" line and the build's output tail) when the build fails;
+# exits 77 when the disk engine is not built yet.
+itest_build() {
+    local recipe=$1 name key cache log start rc
+    name=$(basename "$recipe" .yaml)
+    cache=$ITEST_BUILD/itest/$name
+    key=$(itest_key "$recipe")
+    mkdir -p "$ITEST_BUILD/itest" || return 1
+    PLAN=$ITEST_TMP/$name-plan.json
+    if ! "$APPLIANCE" plan "$recipe" --json >"$PLAN" 2>"$ITEST_TMP/plan.err"; then
+        bad "plan of $recipe"; cat "$ITEST_TMP/plan.err"; return 1
+    fi
+    local app_name
+    app_name=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["name"])' "$PLAN")
+
+    # One build of a recipe at a time, also between tests run in parallel.
+    exec {lockfd}>"$ITEST_BUILD/itest/.$name.lock"
+    flock "$lockfd"
+    if [ -f "$cache/key" ] && [ "$(cat "$cache/key")" = "$key" ] &&
+        [ -f "$cache/$app_name-os.img" ] && [ -f "$cache/$app_name-app.img" ]; then
+        echo "# reusing the build of $recipe in $cache"
+    else
+        local out
+        out=$(mktemp -d "$ITEST_BUILD/itest/.$name.XXXXXX") || return 1
+        ITEST_CLEAN+=("$out")
+        log=$out/build.log
+        echo "# building $recipe (log: $cache/build.log)"
+        start=$SECONDS
+        "$APPLIANCE" build "$recipe" -o "$out/out" >"$log" 2>&1
+        rc=$?
+        echo "# build: exit $rc after $((SECONDS - start)) s"
+        if [ "$rc" -ne 0 ] && grep -q 'not yet built' "$log"; then
+            tail -n 3 "$log"
+            echo "SKIP: appliance build: the disk engine is not built yet ($(grep -m1 'not yet built' "$log"))"
+            exit 77
+        fi
+        if [ "$rc" -ne 0 ]; then
+            bad "appliance build $recipe (exit $rc)"; tail -n 30 "$log" | sed 's/^/    | /'
+            mkdir -p "$cache" && cp "$log" "$cache/build.log"
+            return 1
+        fi
+        ok "appliance build $recipe ($((SECONDS - start)) s)"
+        mv "$log" "$out/out/build.log" && echo "$key" >"$out/out/key" &&
+            rm -rf "$cache" && mv "$out/out" "$cache" || { bad "cannot store the build in $cache"; return 1; }
+    fi
+    exec {lockfd}>&-
+    IMG_OS=$cache/$app_name-os.img
+    IMG_APP=$cache/$app_name-app.img
+    local f
+    for f in "$IMG_OS" "$IMG_APP"; do
+        [ -f "$f" ] || { bad "build wrote $(basename "$f")"; ls -la "$cache"; return 1; }
+    done
+    return 0
+}
