@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -157,11 +158,21 @@ bootloader_install_bios(const struct plan *plan, const char *os_img, const char 
     if (read_whole(boot_path, &boot, &boot_len, SECTOR, err) < 0 ||
         read_whole(core_path, &core, &core_len, SECTOR, err) < 0)
         return -1;
-    uint64_t lba = d->parts[0].start / SECTOR; /* the BIOS boot partition comes first */
-    if (d->parts[0].role != PART_BIOS_BOOT || boot_len != SECTOR || core_len > d->parts[0].size)
-        return ab_build_error(err, 0, "GRUB's core image (%zu bytes) does not fit the BIOS "
-                                      "boot partition",
+    const struct plan_partition *bios_boot = &d->parts[0]; /* it comes first */
+    uint64_t lba = bios_boot->start / SECTOR;
+    if (d->n_parts == 0 || bios_boot->role != PART_BIOS_BOOT)
+        return ab_build_error(err, 0, "disk '%s' has no BIOS boot partition for GRUB", d->id);
+    if (boot_len != SECTOR)
+        return ab_build_error(err, 0, "GRUB's boot image '%s' is not one sector", boot_path);
+    /* diskboot.img and at least one sector that it loads. */
+    if (core_len < 2 * SECTOR)
+        return ab_build_error(err, 0, "GRUB's core image '%s' is too small (%zu bytes)", core_path,
                               core_len);
+    if (core_len > bios_boot->size)
+        return ab_build_error(err, 0,
+                              "GRUB's core image (%zu bytes) does not fit the BIOS boot "
+                              "partition (%" PRIu64 " bytes)",
+                              core_len, bios_boot->size);
     CLEANUP_CLOSE int fd = open(os_img, O_RDWR | O_CLOEXEC);
     if (fd < 0 || pread(fd, mbr, SECTOR, 0) != SECTOR)
         return ab_build_error(err, errno, "cannot read '%s': %s", os_img, strerror(errno));

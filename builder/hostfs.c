@@ -229,8 +229,11 @@ hostfs_swap(const struct plan *plan, enum plan_disk_id id, const struct plan_lv 
     CLEANUP_CLOSE int fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0 || ftruncate(fd, (off_t)lv->size) < 0)
         return ab_build_error(err, errno, "cannot create '%s': %s", tmp, strerror(errno));
-    if (spawn_cmd(err, "mkswap", "-q", "-U", uuid, "-L", label, tmp, NULL) < 0)
+    /* -p 4096: the page this copies, whatever the build host's page size. */
+    if (spawn_cmd(err, "mkswap", "-q", "-p", "4096", "-U", uuid, "-L", label, tmp, NULL) < 0) {
+        unlink(tmp);
         return -1;
+    }
     /* mkswap writes one page; the rest of the area stays zero. */
     CLEANUP_CLOSE int out = open(img, O_WRONLY | O_CLOEXEC);
     off_t at = (off_t)plan_lv_offset(&plan->disks[id], lv);

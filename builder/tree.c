@@ -172,6 +172,40 @@ tree_kernel_version(const char *root, char *out, size_t size, struct ab_error *e
     return 0;
 }
 
+/* Each part of mount point path that exists in the tree at src (root +
+ * path) must be a folder: a symbolic link on the way (the tree's own
+ * `srv -> /`, say) would send the split out of the tree, moving or making
+ * the host's folders, and a link or a file cannot be mounted on. */
+static int
+check_mount_point(const char *src, size_t root_len, const char *path, struct ab_error *err)
+{
+    CLEANUP_FREE char *part = strdup(src);
+    struct stat st;
+    if (!part)
+        return ab_error_set(err, AB_E_NOMEM, 0, NULL, "out of memory");
+    for (char *c = part + root_len + 1;; c++) {
+        if (*c != '/' && *c != '\0')
+            continue;
+        char saved = *c;
+        *c = '\0';
+        if (lstat(part, &st) < 0) {
+            if (errno == ENOENT)
+                return 0; /* the rest is made as folders */
+            return ab_build_error(err, errno, "cannot split '%s' out of the tree: %s", path,
+                                  strerror(errno));
+        }
+        if (S_ISLNK(st.st_mode))
+            return ab_build_error(err, 0, "mount point '%s': '%s' is a symbolic link in the tree",
+                                  path, part + root_len);
+        if (!S_ISDIR(st.st_mode))
+            return ab_build_error(err, 0, "mount point '%s': '%s' is not a folder in the tree",
+                                  path, part + root_len);
+        if (!saved)
+            return 0;
+        *c = saved;
+    }
+}
+
 /* Moves root+path to dest and leaves an empty mount point behind. */
 static int
 move_out(const char *root, const char *path, const char *dest, struct ab_error *err)
@@ -180,7 +214,9 @@ move_out(const char *root, const char *path, const char *dest, struct ab_error *
     struct stat st;
     if (asprintf(&src, "%s%s", root, path) < 0)
         return ab_error_set(err, AB_E_NOMEM, 0, NULL, "out of memory");
-    if (lstat(src, &st) < 0 || !S_ISDIR(st.st_mode)) {
+    if (check_mount_point(src, strlen(root), path, err) < 0)
+        return -1;
+    if (lstat(src, &st) < 0) {
         if (mkdir(dest, 0755) < 0 || mkdir_p(src, 0755) < 0)
             return ab_build_error(err, errno, "cannot make mount point '%s': %s", path,
                                   strerror(errno));

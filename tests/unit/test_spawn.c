@@ -1,0 +1,239 @@
+/* test_spawn.c: running tools, their status, input, output and errors. */
+#include "unit.h"
+
+#include <signal.h>
+
+#include "appliance/cleanup.h"
+#include "appliance/spawn.h"
+
+#define NO_SUCH_PROGRAM "appliance-no-such-program-7f3a"
+
+/* The one diagnostic of err (there must be exactly one). */
+static const char *
+only_msg(const struct ab_error *err)
+{
+    assert_int_equal(err->n_diags, 1);
+    assert_int_equal(err->code, AB_E_BUILD);
+    return err->diags[0].msg;
+}
+
+static void
+test_success(void **state)
+{
+    (void)state;
+    struct ab_error err = AB_ERROR_INIT;
+    assert_int_equal(spawn_cmd(&err, "true", NULL), 0);
+    assert_int_equal(spawn_cmd(&err, "sh", "-c", "exit 0", NULL), 0);
+    assert_false(ab_error_is_set(&err));
+}
+
+/* A failure names the tool and its status, and ends with its last three
+ * lines of output, in its own words. */
+static void
+test_exit_status_and_last_lines(void **state)
+{
+    (void)state;
+    struct ab_error err = AB_ERROR_INIT;
+    assert_int_equal(spawn_cmd(&err, "sh", "-c",
+                               "for i in 1 2 3 4 5; do echo \"line $i\" >&2; done; exit 3", NULL),
+                     -1);
+    assert_string_equal(only_msg(&err), "'sh' failed (exit 3): line 3\nline 4\nline 5");
+    ab_error_release(&err);
+
+    /* Silent failure: no trailing ": ". */
+    assert_int_equal(spawn_cmd(&err, "false", NULL), -1);
+    assert_string_equal(only_msg(&err), "'false' failed (exit 1)");
+    ab_error_release(&err);
+
+    /* Only the end of a long output is kept. */
+    assert_int_equal(spawn_cmd(&err, "sh", "-c",
+                               "i=0; while [ $i -lt 5000 ]; do echo \"noise $i\"; i=$((i+1)); done;"
+                               " echo 'the reason' >&2; exit 42",
+                               NULL),
+                     -1);
+    const char *msg = only_msg(&err);
+    assert_non_null(strstr(msg, "'sh' failed (exit 42): "));
+    assert_non_null(strstr(msg, "the reason"));
+    assert_null(strstr(msg, "noise 0\n"));
+    ab_error_release(&err);
+}
+
+static void
+test_killed_by_signal(void **state)
+{
+    (void)state;
+    struct ab_error err = AB_ERROR_INIT;
+    assert_int_equal(spawn_cmd(&err, "sh", "-c", "kill -TERM $$", NULL), -1);
+    assert_string_equal(only_msg(&err), "'sh' failed (killed by signal 15)");
+    ab_error_release(&err);
+}
+
+static void
+test_stdout_capture(void **state)
+{
+    (void)state;
+    struct ab_error err = AB_ERROR_INIT;
+    CLEANUP_FREE char *out = NULL;
+    const char *argv[] = {"sh", "-c", "printf 'abc\\n'; echo to-stderr >&2", NULL};
+    struct spawn_opts o = {.output = &out};
+    assert_int_equal(spawn_run(argv, &o, &err), 0);
+    assert_string_equal(out, "abc\n");
+
+    /* Nothing written: an empty string, not NULL. */
+    CLEANUP_FREE char *empty = NULL;
+    const char *silent[] = {"true", NULL};
+    struct spawn_opts o2 = {.output = &empty};
+    assert_int_equal(spawn_run(silent, &o2, &err), 0);
+    assert_non_null(empty);
+    assert_string_equal(empty, "");
+    assert_false(ab_error_is_set(&err));
+}
+
+/* Input and output at once, larger than a pipe holds: no deadlock. */
+static void
+test_stdin_input(void **state)
+{
+    (void)state;
+    struct ab_error err = AB_ERROR_INIT;
+    CLEANUP_FREE char *out = NULL;
+    const char *argv[] = {"cat", NULL};
+    struct spawn_opts o = {.input = "hello\nworld\n", .input_len = 12, .output = &out};
+    assert_int_equal(spawn_run(argv, &o, &err), 0);
+    assert_string_equal(out, "hello\nworld\n");
+
+    size_t big_len = (size_t)1 << 20;
+    CLEANUP_FREE char *big = malloc(big_len);
+    assert_non_null(big);
+    for (size_t i = 0; i < big_len; i++)
+        big[i] = (char)('a' + i % 26);
+    CLEANUP_FREE char *copy = NULL;
+    struct spawn_opts o2 = {.input = big, .input_len = big_len, .output = &copy};
+    assert_int_equal(spawn_run(argv, &o2, &err), 0);
+    assert_non_null(copy);
+    assert_memory_equal(copy, big, big_len);
+    assert_int_equal(copy[big_len], '\0');
+
+    /* input_len, not the string's length, counts. */
+    CLEANUP_FREE char *part = NULL;
+    struct spawn_opts o3 = {.input = "abcdef", .input_len = 3, .output = &part};
+    assert_int_equal(spawn_run(argv, &o3, &err), 0);
+    assert_string_equal(part, "abc");
+    assert_false(ab_error_is_set(&err));
+}
+
+/* A child that exits without reading its input is a failure or success of
+ * its own; it must not kill the builder with SIGPIPE. */
+static void
+test_input_not_read(void **state)
+{
+    (void)state;
+    struct ab_error err = AB_ERROR_INIT;
+    size_t big_len = (size_t)4 << 20;
+    CLEANUP_FREE char *big = calloc(1, big_len);
+    assert_non_null(big);
+    const char *argv[] = {"true", NULL};
+    struct spawn_opts o = {.input = big, .input_len = big_len};
+    assert_int_equal(spawn_run(argv, &o, &err), 0);
+    const char *fail[] = {"sh", "-c", "echo bad input >&2; exit 5", NULL};
+    assert_int_equal(spawn_run(fail, &o, &err), -1);
+    assert_string_equal(only_msg(&err), "'sh' failed (exit 5): bad input");
+    ab_error_release(&err);
+
+    /* SIGPIPE is neither left blocked nor pending for the builder. */
+    sigset_t mask, pending;
+    assert_int_equal(sigprocmask(SIG_BLOCK, NULL, &mask), 0);
+    assert_false(sigismember(&mask, SIGPIPE));
+    assert_int_equal(sigpending(&pending), 0);
+    assert_false(sigismember(&pending, SIGPIPE));
+}
+
+static void
+test_missing_program(void **state)
+{
+    (void)state;
+    struct ab_error err = AB_ERROR_INIT;
+    assert_int_equal(spawn_cmd(&err, NO_SUCH_PROGRAM, "--help", NULL), -1);
+    const char *msg = only_msg(&err);
+    assert_non_null(strstr(msg, "'" NO_SUCH_PROGRAM "' failed (exit 127)"));
+    assert_non_null(strstr(msg, "No such file or directory"));
+    ab_error_release(&err);
+}
+
+static void
+test_env_and_cwd(void **state)
+{
+    (void)state;
+    struct ab_error err = AB_ERROR_INIT;
+    CLEANUP_FREE char *out = NULL;
+    const char *env[] = {"APPLIANCE_TEST_VAR=from-spawn", NULL};
+    const char *argv[] = {"sh", "-c", "printf '%s %s' \"$APPLIANCE_TEST_VAR\" \"$(pwd)\"", NULL};
+    struct spawn_opts o = {.env = env, .cwd = "/", .output = &out};
+    assert_int_equal(spawn_run(argv, &o, &err), 0);
+    assert_string_equal(out, "from-spawn /");
+    /* The extra variable is the child's only. */
+    assert_null(getenv("APPLIANCE_TEST_VAR"));
+
+    const char *t[] = {"true", NULL};
+    struct spawn_opts bad = {.cwd = "/nonexistent-appliance-dir"};
+    assert_int_equal(spawn_run(t, &bad, &err), -1);
+    assert_non_null(strstr(only_msg(&err), "'true' failed (exit 126): cannot enter "
+                                           "/nonexistent-appliance-dir"));
+    ab_error_release(&err);
+}
+
+/* Children's command lines and output go to the log, when one is set. */
+static void
+test_log(void **state)
+{
+    (void)state;
+    struct ab_error err = AB_ERROR_INIT;
+    CLEANUP_FREE char *text = NULL;
+    size_t len = 0;
+    FILE *log = open_memstream(&text, &len);
+    assert_non_null(log);
+    spawn_set_log(log);
+    assert_int_equal(spawn_cmd(&err, "sh", "-c", "echo logged-line", NULL), 0);
+    spawn_set_log(NULL);
+    assert_int_equal(fclose(log), 0);
+    assert_non_null(strstr(text, "+ sh -c echo logged-line\n"));
+    assert_non_null(strstr(text, "\nlogged-line\n"));
+}
+
+static void
+test_have(void **state)
+{
+    (void)state;
+    assert_true(spawn_have("sh"));
+    assert_true(spawn_have("/bin/sh"));
+    assert_false(spawn_have(NO_SUCH_PROGRAM));
+    assert_false(spawn_have("/nonexistent/sh"));
+
+    /* Searched in PATH, not elsewhere. */
+    const char *old = getenv("PATH");
+    CLEANUP_FREE char *saved = old ? strdup(old) : NULL;
+    assert_int_equal(setenv("PATH", "/nonexistent-appliance-dir", 1), 0);
+    assert_false(spawn_have("sh"));
+    if (saved)
+        assert_int_equal(setenv("PATH", saved, 1), 0);
+    else
+        assert_int_equal(unsetenv("PATH"), 0);
+    assert_true(spawn_have("sh"));
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_success),
+        cmocka_unit_test(test_exit_status_and_last_lines),
+        cmocka_unit_test(test_killed_by_signal),
+        cmocka_unit_test(test_stdout_capture),
+        cmocka_unit_test(test_stdin_input),
+        cmocka_unit_test(test_input_not_read),
+        cmocka_unit_test(test_missing_program),
+        cmocka_unit_test(test_env_and_cwd),
+        cmocka_unit_test(test_log),
+        cmocka_unit_test(test_have),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
