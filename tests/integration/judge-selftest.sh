@@ -84,6 +84,7 @@ accept "the good virt-inspector XML" inspector "$plan" "$data/inspector-good.xml
 reject "a wrong major version" "major version is 12" inspector "$plan" "$data/inspector-wrong-version.xml"
 reject "a missing mount point" "fstab mounts /var/cache/app" inspector "$plan" "$data/inspector-missing-mount.xml"
 reject "a missing package" "package curl is installed" inspector "$plan" "$data/inspector-missing-package.xml"
+reject "a missing add-on" "add-on hyperv: hyperv-daemons is installed" inspector "$plan" "$data/inspector-missing-addon.xml"
 reject "no OS found" "finds one operating system" inspector "$plan" "$data/inspector-none.xml"
 reject "a filesystem that could not be mounted" "mounts every filesystem without error" \
     inspector "$plan" "$data/inspector-good.xml" "$data/inspector-mount-error.stderr"

@@ -404,6 +404,16 @@ def judge_inspector(j, plan, xml_path, stderr_path=None):
     apps = {(a.findtext("name") or "").strip() for a in osx.iter("application")}
     for pkg in plan["os"].get("packages", []):
         j.check(pkg in apps, f"package {pkg} is installed", "not in the package database")
+    # The add-ons' guest tools, as Debian packages them (VirtualBox: the
+    # kernel's own vboxguest driver, no package).
+    addon_packages = {"vmware": "open-vm-tools", "hyperv": "hyperv-daemons",
+                      "kvm": "qemu-guest-agent"}
+    if plan["os"].get("family") == "debian":
+        for addon in plan["os"].get("addons", []):
+            pkg = addon_packages.get(addon)
+            if pkg:
+                j.check(pkg in apps, f"add-on {addon}: {pkg} is installed",
+                        "not in the package database")
 
     if stderr_path is not None:
         err = read_text(stderr_path).strip()
