@@ -90,16 +90,29 @@ make_ext4(const struct plan *plan, const struct plan_mount *m, const char *img, 
           struct ab_error *err)
 {
     uint64_t offset, size;
-    char uuid[FSID_UUID_BUF], opts[96], blocks[32], label[17];
+    char uuid[FSID_UUID_BUF], opts[160], blocks[32], label[17];
+    struct stat st;
     hostfs_extent(plan, m, &offset, &size);
     fsid_of_mount(plan, m, uuid);
-    snprintf(opts, sizeof(opts), "offset=%" PRIu64 ",assume_storage_prezeroed=1", offset);
+    if (stat(dir, &st) < 0)
+        return ab_build_error(err, errno, "cannot read '%s': %s", dir, strerror(errno));
+    /* The filesystem's root is the folder's own: owner here, mode below. */
+    snprintf(opts, sizeof(opts), "offset=%" PRIu64 ",assume_storage_prezeroed=1,root_owner=%u:%u",
+             offset, (unsigned)st.st_uid, (unsigned)st.st_gid);
     snprintf(blocks, sizeof(blocks), "%" PRIu64 "k", size / 1024);
     snprintf(label, sizeof(label), "%s", fs_label(m));
     /* orphan_file is new in e2fsprogs 1.47: older guests' fsck refuse it. */
     const char *argv[] = {"mke2fs", "-q", "-F", "-t", "ext4", "-O", "^orphan_file", "-U", uuid,
                           "-L", label, "-E", opts, "-d", dir, img, blocks, NULL};
-    return spawn_run(argv, NULL, err);
+    if (spawn_run(argv, NULL, err) < 0)
+        return -1;
+    if ((st.st_mode & 07777) == 0755)
+        return 0;
+    char sif[64], at[4200];
+    snprintf(sif, sizeof(sif), "set_inode_field / mode 04%04o", (unsigned)(st.st_mode & 07777));
+    snprintf(at, sizeof(at), "%s?offset=%" PRIu64, img, offset);
+    const char *debugfs[] = {"debugfs", "-w", "-R", sif, at, NULL};
+    return spawn_run(debugfs, NULL, err);
 }
 
 /* mtools checks the geometry against the size, which mkfs.vfat's --offset
