@@ -59,17 +59,6 @@ static const char *const base_packages[] = {
     "ca-certificates", NULL,
 };
 
-static const struct {
-    unsigned flag;
-    const char *package;
-} addon_packages[] = {
-    {ADDON_VMWARE, "open-vm-tools"},
-    {ADDON_HYPERV, "hyperv-daemons"},
-    {ADDON_KVM, "qemu-guest-agent"},
-    /* VirtualBox: the in-kernel vboxguest and vboxsf drivers; Debian ships
-     * its guest utilities in contrib only. */
-};
-
 static bool
 debian_handles(const struct plan *plan)
 {
@@ -107,9 +96,9 @@ include_list(const struct plan *plan)
     fputs(kernel_package(plan), f);
     for (const char *const *p = base_packages; *p; p++)
         fprintf(f, ",%s", *p);
-    for (size_t i = 0; i < sizeof(addon_packages) / sizeof(addon_packages[0]); i++)
-        if (plan->addons & addon_packages[i].flag)
-            fprintf(f, ",%s", addon_packages[i].package);
+    for (size_t i = 0; i < os_n_addon_packages; i++)
+        if (plan->addons & os_addon_packages[i].flag)
+            fprintf(f, ",%s", os_addon_packages[i].package);
     if (needs_locale_gen(plan))
         fputs(",locales", f);
     for (char *const *p = plan->os.packages; p && *p; p++)

@@ -57,16 +57,6 @@ static const char *const base_packages[] = {
     "e2fsprogs", "dosfstools", NULL,
 };
 
-static const struct {
-    unsigned flag;
-    const char *package;
-} addon_packages[] = {
-    {ADDON_VMWARE, "open-vm-tools"},
-    {ADDON_HYPERV, "hyperv-daemons"},
-    {ADDON_KVM, "qemu-guest-agent"},
-    /* VirtualBox: the kernel's own vboxguest and vboxsf drivers. */
-};
-
 const char dnf_dracut_conf[] =
     "# written by appliance: one generic initramfs that boots on every hypervisor\n"
     "hostonly=\"no\"\n"
@@ -406,9 +396,9 @@ dnf_setup_packages(const struct dnf_setup *s)
     for (const char *const *q = base_packages; *q; q++)
         if (!(list[n++] = strdup(*q)))
             goto fail;
-    for (size_t i = 0; i < sizeof(addon_packages) / sizeof(addon_packages[0]); i++)
-        if ((p->addons & addon_packages[i].flag) &&
-            !(list[n++] = strdup(addon_packages[i].package)))
+    for (size_t i = 0; i < os_n_addon_packages; i++)
+        if ((p->addons & os_addon_packages[i].flag) &&
+            !(list[n++] = strdup(os_addon_packages[i].package)))
             goto fail;
     if ((list[n] = langpack(p->os.locale)))
         n++;
