@@ -12,7 +12,7 @@ DESTDIR ?=
 
 CC ?= cc
 BUILD ?= build
-PKGS := yaml-0.1 json-c libcrypto libarchive libguestfs
+PKGS := yaml-0.1 json-c libcrypto libarchive libguestfs libdeflate
 WERROR ?= -Werror
 WARNINGS := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wvla -Wwrite-strings -Wundef -fno-common
@@ -24,7 +24,7 @@ CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 
 # Debian packages: to build, to run a build, and to test.
 DEPS_BUILD := gcc make pkg-config perl libyaml-dev libjson-c-dev libssl-dev libarchive-dev \
-	libguestfs-dev
+	libguestfs-dev libdeflate-dev zlib1g-dev
 # linux-image-amd64: libguestfs builds its appliance from the host's kernel.
 # dnf, rpm: the CentOS family (rpm also brings rpmbuild, for the tests).
 DEPS_RUN := mmdebstrap debian-archive-keyring linux-image-amd64 qemu-system-x86 qemu-utils \
@@ -41,7 +41,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 MANS := $(BUILD)/man/appliance.1 $(BUILD)/man/appliance-recipe.5
 
-.PHONY: all deps demo check check-asan check-fuzz check-slow fuzz install clean
+.PHONY: all deps demo check check-asan check-fuzz check-slow fuzz install clean bench
 
 all: $(BUILD)/appliance $(MANS)
 
@@ -123,6 +123,17 @@ check-fuzz: fuzz
 
 check-slow: check
 	@BUILD=$(BUILD) tests/run-tests $(wildcard tests/slow/*.sh)
+
+# Benchmarks: helper programs that are never installed, and the scripts
+# that time them (BENCH_DISK: a raw disk; default the demo's OS disk).
+BENCH_BINS := $(BUILD)/bench/vmdk-write $(BUILD)/bench/deflate-compare
+bench: $(BENCH_BINS)
+	BUILD=$(BUILD) bench/vmdk-stream.sh $(BENCH_DISK)
+
+$(BUILD)/bench/%: bench/%.c $(BUILD)/libappliance.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -MF $(dir $@).$(notdir $@).d $(LDFLAGS) -o $@ $< \
+		$(BUILD)/libappliance.a $(LIBS) $(shell pkg-config --libs zlib 2>/dev/null)
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5

@@ -32,8 +32,11 @@ enum vmdk_adapter {
 /* Compression levels are libdeflate's, 1 (fastest) to 12 (smallest). */
 #define VMDK_LEVEL_MIN 1
 #define VMDK_LEVEL_MAX 12
-/* The level used when vmdk_opts.level is 0. */
-#define VMDK_LEVEL_DEFAULT 6
+/* The level used when vmdk_opts.level is 0. Measured on the demo's OS disk
+ * against zlib's level 6 (qemu-img's), single-threaded: level 4 stores 1.2%
+ * more in a quarter of the CPU time; level 5 stores 1% less in a third;
+ * level 6 1.4% less in 38%. */
+#define VMDK_LEVEL_DEFAULT 4
 
 /* Called by the thread that called vmdk_stream_write, after each batch of
  * grains is written and once more at the end with done == total (bytes of
@@ -43,11 +46,11 @@ typedef void (*vmdk_progress_fn)(uint64_t done, uint64_t total, void *opaque);
 /* Every field's zero value is the default. */
 struct vmdk_opts {
     enum vmdk_adapter adapter;
-    unsigned threads;           /* compression threads; 0: the online CPUs */
-    int level;                  /* VMDK_LEVEL_MIN..MAX; 0: VMDK_LEVEL_DEFAULT */
-    vmdk_progress_fn progress;  /* may be NULL */
-    void *progress_opaque;      /* passed to progress */
-    uint32_t cid;               /* descriptor CID; 0: a random one */
+    unsigned threads;          /* compression threads; 0: one per CPU it may use */
+    int level;                 /* VMDK_LEVEL_MIN..MAX; 0: VMDK_LEVEL_DEFAULT */
+    vmdk_progress_fn progress; /* may be NULL */
+    void *progress_opaque;     /* passed to progress */
+    uint32_t cid;              /* descriptor CID; 0: a random one */
 };
 
 #define VMDK_OPTS_INIT {VMDK_ADAPTER_LSILOGIC, 0, 0, NULL, NULL, 0}
