@@ -12,7 +12,7 @@ DESTDIR ?=
 
 CC ?= cc
 BUILD ?= build
-PKGS := yaml-0.1 json-c libcrypto libarchive libguestfs libdeflate
+PKGS := yaml-0.1 json-c libcrypto libarchive libguestfs libdeflate libxml-2.0
 WERROR ?= -Werror
 WARNINGS := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wvla -Wwrite-strings -Wundef -fno-common
@@ -24,7 +24,7 @@ CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 
 # Debian packages: to build, to run a build, and to test.
 DEPS_BUILD := gcc make pkg-config perl libyaml-dev libjson-c-dev libssl-dev libarchive-dev \
-	libguestfs-dev libdeflate-dev zlib1g-dev
+	libguestfs-dev libdeflate-dev zlib1g-dev libxml2-dev
 # linux-image-amd64: libguestfs builds its appliance from the host's kernel.
 # dnf, rpm: the CentOS family (rpm also brings rpmbuild, for the tests).
 DEPS_RUN := mmdebstrap debian-archive-keyring linux-image-amd64 qemu-system-x86 qemu-utils \

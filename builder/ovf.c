@@ -1,0 +1,476 @@
+/* ovf.c: the OVF 1.0 descriptor, built with libxml2's tree API.
+ *
+ * Every element is made with xmlNewTextChild() (which escapes its text) and
+ * every attribute with xmlNewNsProp(); nothing is pasted as a string. The
+ * DMTF schema fixes the order of the envelope's sections and of each Item's
+ * rasd:* children (alphabetical); put_item() writes those in that order by
+ * construction. See IMPORTERS.md for what each importer demands. */
+#include "appliance/ovf.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libxml/tree.h>
+#include <libxml/xmlerror.h>
+#include <libxml/xmlsave.h>
+
+#include "appliance/cleanup.h"
+
+#define NETWORK_NAME "VM Network"
+#define NIC_SUBTYPE "E1000" /* VirtualBox, VMware and virt-v2v all know it */
+
+/* InstanceIDs of the hardware Items. */
+enum {
+    ID_CPU = 1,
+    ID_MEMORY,
+    ID_CONTROLLER,
+    ID_DISK1,
+    ID_DISK2,
+    ID_NIC1,
+};
+
+struct os_row {
+    enum distro distro;
+    unsigned id;
+    const char *os_type;
+    const char *description;
+};
+
+/* The OVF ids are CIM_OperatingSystem's OsType values (64-bit ones). */
+static const struct os_row os_rows[] = {
+    {DISTRO_DEBIAN_12, 96, "debian12_64Guest", "Debian GNU/Linux 12 (64-bit)"},
+    {DISTRO_UBUNTU_24_04, 94, "ubuntu64Guest", "Ubuntu Linux (64-bit)"},
+    {DISTRO_CENTOS_STREAM_9, 107, "centos9_64Guest", "CentOS Stream 9 (64-bit)"},
+    {DISTRO_ROCKY_9, 80, "rhel9_64Guest", "Rocky Linux 9 (64-bit)"},
+    {DISTRO_ALMALINUX_9, 80, "rhel9_64Guest", "AlmaLinux 9 (64-bit)"},
+};
+static const struct os_row os_other = {DISTRO_NONE, 101, "other5xLinux64Guest",
+                                       "Other Linux (64-bit)"};
+
+static const struct os_row *
+os_row_of(const struct plan *plan)
+{
+    for (size_t i = 0; i < sizeof(os_rows) / sizeof(os_rows[0]); i++)
+        if (os_rows[i].distro == plan->os.distro)
+            return &os_rows[i];
+    return &os_other;
+}
+
+unsigned
+ovf_os_id(const struct plan *plan)
+{
+    return os_row_of(plan)->id;
+}
+
+const char *
+ovf_vmw_os_type(const struct plan *plan)
+{
+    return os_row_of(plan)->os_type;
+}
+
+struct ovf_doc {
+    xmlDocPtr doc;
+    xmlNsPtr def; /* default namespace: the envelope's elements */
+    xmlNsPtr ovf; /* the same URI with the "ovf" prefix, for attributes */
+    xmlNsPtr rasd;
+    xmlNsPtr vssd;
+    xmlNsPtr vmw;
+    bool failed; /* some libxml2 call returned NULL (out of memory) */
+};
+
+/* A child element with escaped text (NULL: empty); NULL-safe in parent so
+ * that a failure propagates to the final check. */
+static xmlNodePtr
+put(struct ovf_doc *d, xmlNodePtr parent, xmlNsPtr ns, const char *name, const char *text)
+{
+    if (!parent) {
+        d->failed = true;
+        return NULL;
+    }
+    xmlNodePtr n = xmlNewTextChild(parent, ns, BAD_CAST name, BAD_CAST text);
+    if (!n)
+        d->failed = true;
+    return n;
+}
+
+static void
+attr(struct ovf_doc *d, xmlNodePtr node, xmlNsPtr ns, const char *name, const char *value)
+{
+    if (!node || !xmlNewNsProp(node, ns, BAD_CAST name, BAD_CAST value))
+        d->failed = true;
+}
+
+static void
+attr_u64(struct ovf_doc *d, xmlNodePtr node, xmlNsPtr ns, const char *name, uint64_t value)
+{
+    char buf[32];
+    snprintf(buf, sizeof(buf), "%" PRIu64, value);
+    attr(d, node, ns, name, buf);
+}
+
+/* A hardware Item. The fields are in the schema's order (alphabetical);
+ * NULL ones are left out. */
+struct rasd_item {
+    const char *address;
+    const char *address_on_parent;
+    const char *allocation_units;
+    const char *automatic_allocation;
+    const char *connection;
+    const char *description;
+    const char *element_name;
+    const char *host_resource;
+    unsigned instance_id;
+    unsigned parent; /* 0: none */
+    const char *resource_subtype;
+    unsigned resource_type;
+    uint64_t virtual_quantity; /* 0: none */
+};
+
+static void
+put_rasd(struct ovf_doc *d, xmlNodePtr item, const char *name, const char *text)
+{
+    if (text)
+        put(d, item, d->rasd, name, text);
+}
+
+static void
+put_item(struct ovf_doc *d, xmlNodePtr vhs, const struct rasd_item *it)
+{
+    char instance[16], parent[16], type[16], quantity[32];
+    snprintf(instance, sizeof(instance), "%u", it->instance_id);
+    snprintf(parent, sizeof(parent), "%u", it->parent);
+    snprintf(type, sizeof(type), "%u", it->resource_type);
+    snprintf(quantity, sizeof(quantity), "%" PRIu64, it->virtual_quantity);
+
+    xmlNodePtr item = put(d, vhs, d->def, "Item", NULL);
+    put_rasd(d, item, "Address", it->address);
+    put_rasd(d, item, "AddressOnParent", it->address_on_parent);
+    put_rasd(d, item, "AllocationUnits", it->allocation_units);
+    put_rasd(d, item, "AutomaticAllocation", it->automatic_allocation);
+    put_rasd(d, item, "Connection", it->connection);
+    put_rasd(d, item, "Description", it->description);
+    put_rasd(d, item, "ElementName", it->element_name);
+    put_rasd(d, item, "HostResource", it->host_resource);
+    put_rasd(d, item, "InstanceID", instance);
+    put_rasd(d, item, "Parent", it->parent ? parent : NULL);
+    put_rasd(d, item, "ResourceSubType", it->resource_subtype);
+    put_rasd(d, item, "ResourceType", type);
+    put_rasd(d, item, "VirtualQuantity", it->virtual_quantity ? quantity : NULL);
+}
+
+static void
+put_references(struct ovf_doc *d, xmlNodePtr env, const struct ovf_disk_file disks[2])
+{
+    xmlNodePtr refs = put(d, env, d->def, "References", NULL);
+    for (int i = 0; i < PLAN_N_DISKS; i++) {
+        char id[16];
+        snprintf(id, sizeof(id), "file%d", i + 1);
+        xmlNodePtr f = put(d, refs, d->def, "File", NULL);
+        attr(d, f, d->ovf, "id", id);
+        attr(d, f, d->ovf, "href", disks[i].href);
+        attr_u64(d, f, d->ovf, "size", disks[i].size);
+    }
+}
+
+static void
+put_disk_section(struct ovf_doc *d, xmlNodePtr env, const struct ovf_disk_file disks[2])
+{
+    xmlNodePtr sec = put(d, env, d->def, "DiskSection", NULL);
+    put(d, sec, d->def, "Info", "Virtual disk information");
+    for (int i = 0; i < PLAN_N_DISKS; i++) {
+        char id[16], file[16];
+        snprintf(id, sizeof(id), "vmdisk%d", i + 1);
+        snprintf(file, sizeof(file), "file%d", i + 1);
+        xmlNodePtr disk = put(d, sec, d->def, "Disk", NULL);
+        attr(d, disk, d->ovf, "diskId", id);
+        attr(d, disk, d->ovf, "fileRef", file);
+        attr_u64(d, disk, d->ovf, "capacity", disks[i].capacity);
+        attr(d, disk, d->ovf, "capacityAllocationUnits", "byte");
+        attr(d, disk, d->ovf, "format", OVF_FORMAT_STREAM_OPTIMIZED);
+        attr_u64(d, disk, d->ovf, "populatedSize", disks[i].populated_size);
+    }
+}
+
+static void
+put_network_section(struct ovf_doc *d, xmlNodePtr env)
+{
+    xmlNodePtr sec = put(d, env, d->def, "NetworkSection", NULL);
+    put(d, sec, d->def, "Info", "The list of logical networks");
+    xmlNodePtr net = put(d, sec, d->def, "Network", NULL);
+    attr(d, net, d->ovf, "name", NETWORK_NAME);
+    put(d, net, d->def, "Description", "The " NETWORK_NAME " network");
+}
+
+static void
+put_product_section(struct ovf_doc *d, xmlNodePtr vs, const struct plan *plan)
+{
+    xmlNodePtr sec = put(d, vs, d->def, "ProductSection", NULL);
+    put(d, sec, d->def, "Info", "Meta-information about the installed software");
+    put(d, sec, d->def, "Product", plan->description[0] ? plan->description : plan->name);
+    if (plan->vendor[0])
+        put(d, sec, d->def, "Vendor", plan->vendor);
+    put(d, sec, d->def, "Version", plan->version);
+    put(d, sec, d->def, "FullVersion", plan->version);
+}
+
+static void
+put_os_section(struct ovf_doc *d, xmlNodePtr vs, const struct plan *plan)
+{
+    const struct os_row *os = os_row_of(plan);
+    xmlNodePtr sec = put(d, vs, d->def, "OperatingSystemSection", NULL);
+    attr_u64(d, sec, d->ovf, "id", os->id);
+    attr(d, sec, d->vmw, "osType", os->os_type);
+    put(d, sec, d->def, "Info", "The kind of installed guest operating system");
+    put(d, sec, d->def, "Description", os->description);
+}
+
+static void
+put_system(struct ovf_doc *d, xmlNodePtr vhs, const struct plan *plan)
+{
+    xmlNodePtr sys = put(d, vhs, d->def, "System", NULL);
+    put(d, sys, d->vssd, "ElementName", "Virtual Hardware Family");
+    put(d, sys, d->vssd, "InstanceID", "0");
+    put(d, sys, d->vssd, "VirtualSystemIdentifier", plan->name);
+    put(d, sys, d->vssd, "VirtualSystemType", plan->hardware_family);
+}
+
+static void
+put_cpu_memory(struct ovf_doc *d, xmlNodePtr vhs, const struct plan *plan)
+{
+    char cpus[48], mem[48];
+    uint64_t mib = plan->hardware.memory >> 20;
+    snprintf(cpus, sizeof(cpus), "%u virtual CPU(s)", plan->hardware.cpus);
+    snprintf(mem, sizeof(mem), "%" PRIu64 "MB of memory", mib);
+    put_item(d, vhs,
+             &(struct rasd_item){.allocation_units = "hertz * 10^6",
+                                 .description = "Number of Virtual CPUs",
+                                 .element_name = cpus,
+                                 .instance_id = ID_CPU,
+                                 .resource_type = 3,
+                                 .virtual_quantity = plan->hardware.cpus});
+    put_item(d, vhs,
+             &(struct rasd_item){.allocation_units = "byte * 2^20",
+                                 .description = "Memory Size",
+                                 .element_name = mem,
+                                 .instance_id = ID_MEMORY,
+                                 .resource_type = 4,
+                                 .virtual_quantity = mib});
+}
+
+/* One controller holds both disks: a SCSI and a SATA controller have room
+ * for many, an IDE one for two (master and slave), and the appliance has no
+ * CD-ROM that would need another IDE controller. */
+static void
+put_storage(struct ovf_doc *d, xmlNodePtr vhs, const struct plan *plan)
+{
+    static const struct rasd_item controllers[] = {
+        [CONTROLLER_SCSI] = {.address = "0",
+                             .description = "SCSI Controller",
+                             .element_name = "SCSI Controller 0",
+                             .instance_id = ID_CONTROLLER,
+                             .resource_subtype = "lsilogic",
+                             .resource_type = 6},
+        [CONTROLLER_SATA] = {.address = "0",
+                             .description = "SATA Controller",
+                             .element_name = "SATA Controller 0",
+                             .instance_id = ID_CONTROLLER,
+                             .resource_subtype = "AHCI",
+                             .resource_type = 20},
+        [CONTROLLER_IDE] = {.address = "0",
+                            .description = "IDE Controller",
+                            .element_name = "IDE Controller 0",
+                            .instance_id = ID_CONTROLLER,
+                            .resource_type = 5},
+    };
+    put_item(d, vhs, &controllers[plan->hardware.controller]);
+    for (int i = 0; i < PLAN_N_DISKS; i++) {
+        char addr[16], name[32], host[32];
+        snprintf(addr, sizeof(addr), "%d", i);
+        snprintf(name, sizeof(name), "Hard Disk %d", i + 1);
+        snprintf(host, sizeof(host), "ovf:/disk/vmdisk%d", i + 1);
+        put_item(d, vhs,
+                 &(struct rasd_item){.address_on_parent = addr,
+                                     .element_name = name,
+                                     .host_resource = host,
+                                     .instance_id = ID_DISK1 + (unsigned)i,
+                                     .parent = ID_CONTROLLER,
+                                     .resource_type = 17});
+    }
+}
+
+static void
+put_nics(struct ovf_doc *d, xmlNodePtr vhs, const struct plan *plan)
+{
+    for (unsigned i = 0; i < plan->hardware.nics; i++) {
+        char name[32];
+        snprintf(name, sizeof(name), "Network adapter %u", i + 1);
+        put_item(d, vhs,
+                 &(struct rasd_item){.automatic_allocation = "true",
+                                     .connection = NETWORK_NAME,
+                                     .description =
+                                         NIC_SUBTYPE " ethernet adapter on \"" NETWORK_NAME "\"",
+                                     .element_name = name,
+                                     .instance_id = ID_NIC1 + i,
+                                     .resource_subtype = NIC_SUBTYPE,
+                                     .resource_type = 10});
+    }
+}
+
+static void
+put_hardware_section(struct ovf_doc *d, xmlNodePtr vs, const struct plan *plan)
+{
+    xmlNodePtr vhs = put(d, vs, d->def, "VirtualHardwareSection", NULL);
+    put(d, vhs, d->def, "Info", "Virtual hardware requirements");
+    put_system(d, vhs, plan);
+    put_cpu_memory(d, vhs, plan);
+    put_storage(d, vhs, plan);
+    put_nics(d, vhs, plan);
+    /* bios+uefi boots either way; only a UEFI-only appliance needs EFI. */
+    if (plan->hardware.firmware == FIRMWARE_UEFI) {
+        xmlNodePtr cfg = put(d, vhs, d->vmw, "Config", NULL);
+        attr(d, cfg, d->ovf, "required", "false");
+        attr(d, cfg, d->vmw, "key", "firmware");
+        attr(d, cfg, d->vmw, "value", "efi");
+    }
+}
+
+static void
+put_envelope(struct ovf_doc *d, const struct plan *plan, const struct ovf_disk_file disks[2])
+{
+    xmlNodePtr env = xmlNewDocNode(d->doc, NULL, BAD_CAST "Envelope", NULL);
+    if (!env) {
+        d->failed = true;
+        return;
+    }
+    xmlDocSetRootElement(d->doc, env);
+    d->def = xmlNewNs(env, BAD_CAST OVF_NS, NULL);
+    d->ovf = xmlNewNs(env, BAD_CAST OVF_NS, BAD_CAST "ovf");
+    d->rasd = xmlNewNs(env, BAD_CAST OVF_NS_RASD, BAD_CAST "rasd");
+    d->vmw = xmlNewNs(env, BAD_CAST OVF_NS_VMW, BAD_CAST "vmw");
+    d->vssd = xmlNewNs(env, BAD_CAST OVF_NS_VSSD, BAD_CAST "vssd");
+    if (!d->def || !d->ovf || !d->rasd || !d->vmw || !d->vssd ||
+        !xmlNewNs(env, BAD_CAST OVF_NS_XSI, BAD_CAST "xsi")) {
+        d->failed = true;
+        return;
+    }
+    xmlSetNs(env, d->def);
+
+    put_references(d, env, disks);
+    put_disk_section(d, env, disks);
+    if (plan->hardware.nics > 0)
+        put_network_section(d, env);
+    xmlNodePtr vs = put(d, env, d->def, "VirtualSystem", NULL);
+    attr(d, vs, d->ovf, "id", plan->name);
+    put(d, vs, d->def, "Info", "A virtual machine");
+    put(d, vs, d->def, "Name", plan->name);
+    put_product_section(d, vs, plan);
+    put_os_section(d, vs, plan);
+    put_hardware_section(d, vs, plan);
+}
+
+/* libxml2's newest error text, without its trailing newline. */
+static const char *
+xml_error_text(char *buf, size_t size)
+{
+    const xmlError *e = xmlGetLastError();
+    if (!e || !e->message)
+        return NULL;
+    snprintf(buf, size, "%s", e->message);
+    size_t n = strlen(buf);
+    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+        buf[--n] = '\0';
+    return buf;
+}
+
+/* Serialises doc into fd; -1 with err set on failure. */
+static int
+save_fd(xmlDocPtr doc, int fd, const char *path, struct ab_error *err)
+{
+    char buf[512];
+    xmlResetLastError();
+    errno = 0;
+    xmlSaveCtxtPtr s = xmlSaveToFd(fd, "UTF-8", XML_SAVE_FORMAT);
+    if (!s) {
+        const char *msg = xml_error_text(buf, sizeof(buf));
+        return ab_build_error(err, errno, "cannot start writing '%s': %s", path,
+                              msg ? msg : "libxml2 xmlSaveToFd failed");
+    }
+    long r1 = xmlSaveDoc(s, doc);
+    int r2 = xmlSaveClose(s);
+    const char *msg = xml_error_text(buf, sizeof(buf));
+    if (r1 < 0 || r2 < 0 || msg)
+        return ab_build_error(err, errno, "cannot write '%s': %s", path,
+                              msg ? msg : (errno ? strerror(errno) : "libxml2 failed to save"));
+    if (fsync(fd) < 0)
+        return ab_build_error(err, errno, "cannot write '%s': %s", path, strerror(errno));
+    return 0;
+}
+
+/* Writes doc under a temporary name beside path, then renames it. */
+static int
+save_atomic(xmlDocPtr doc, const char *path, struct ab_error *err)
+{
+    CLEANUP_FREE char *tmp = NULL;
+    if (asprintf(&tmp, "%s.tmpXXXXXX", path) < 0) {
+        tmp = NULL;
+        return ab_error_set(err, AB_E_NOMEM, ENOMEM, NULL, "out of memory");
+    }
+    int fd = mkstemp(tmp);
+    if (fd < 0)
+        return ab_build_error(err, errno, "cannot create '%s': %s", tmp, strerror(errno));
+    int rc = 0;
+    if (fchmod(fd, 0644) < 0)
+        rc = ab_build_error(err, errno, "cannot set mode of '%s': %s", tmp, strerror(errno));
+    if (rc == 0)
+        rc = save_fd(doc, fd, tmp, err);
+    if (close(fd) < 0 && rc == 0)
+        rc = ab_build_error(err, errno, "cannot write '%s': %s", tmp, strerror(errno));
+    if (rc == 0 && rename(tmp, path) < 0)
+        rc = ab_build_error(err, errno, "cannot rename '%s' to '%s': %s", tmp, path,
+                            strerror(errno));
+    if (rc < 0)
+        unlink(tmp);
+    return rc;
+}
+
+/* libxml2 prints its errors to stderr unless told otherwise; library code
+ * never prints, so they are only recorded (xmlGetLastError) while we run. */
+static void
+xml_quiet(void *ctx, const xmlError *e)
+{
+    (void)ctx, (void)e;
+}
+
+int
+ovf_write(const struct plan *plan, const struct ovf_disk_file disks[2], const char *path,
+          struct ab_error *err)
+{
+    xmlInitParser();
+    xmlStructuredErrorFunc old_fn = xmlStructuredError;
+    void *old_ctx = xmlStructuredErrorContext;
+    xmlSetStructuredErrorFunc(NULL, (xmlStructuredErrorFunc)xml_quiet);
+
+    int rc = 0;
+    struct ovf_doc d = {.doc = xmlNewDoc(BAD_CAST "1.0")};
+    if (d.doc)
+        put_envelope(&d, plan, disks);
+    if (!d.doc || d.failed) {
+        char buf[512];
+        const char *msg = xml_error_text(buf, sizeof(buf));
+        rc = ab_error_set(err, AB_E_NOMEM, ENOMEM, NULL, "cannot build the OVF descriptor: %s",
+                          msg ? msg : "out of memory");
+    } else {
+        rc = save_atomic(d.doc, path, err);
+    }
+    if (rc < 0)
+        ab_error_prefix(err, "while writing OVF descriptor '%s'", path);
+    xmlFreeDoc(d.doc);
+    xmlSetStructuredErrorFunc(old_ctx, old_fn);
+    return rc;
+}
