@@ -80,9 +80,18 @@ move_out(const char *root, const char *name, const char *scratch, const char *as
     return 0;
 }
 
-int
-bootloader_images(const struct plan *plan, const char *root, const char *scratch,
-                  struct ab_error *err)
+static int
+copy_boot_img(const char *root, const char *scratch, struct ab_error *err)
+{
+    CLEANUP_FREE char *boot_img = NULL, *dest = NULL;
+    if (asprintf(&boot_img, "%s/usr/lib/grub/i386-pc/boot.img", root) < 0 ||
+        asprintf(&dest, "%s/boot.img", scratch) < 0)
+        return ab_error_set(err, AB_E_NOMEM, 0, NULL, "out of memory");
+    return spawn_cmd(err, "cp", boot_img, dest, NULL);
+}
+
+static int
+make_images(const struct plan *plan, const char *root, const char *scratch, struct ab_error *err)
 {
     char uuid[FSID_UUID_BUF];
     struct grub_names names;
@@ -92,29 +101,31 @@ bootloader_images(const struct plan *plan, const char *root, const char *scratch
                     "search --no-floppy --fs-uuid --set=root %s\nset prefix=($root)/%s\n",
                     uuid, names.dir) < 0)
         return -1;
-    if (plan->hardware.firmware & FIRMWARE_UEFI) {
-        if (mkimage(root, "x86_64-efi", "/tmp/BOOTX64.EFI", efi_modules, err) < 0 ||
-            move_out(root, "/tmp/BOOTX64.EFI", scratch, "BOOTX64.EFI", err) < 0)
-            goto fail;
-    }
-    if (plan->hardware.firmware & FIRMWARE_BIOS) {
-        CLEANUP_FREE char *boot_img = NULL, *dest = NULL;
-        if (mkimage(root, "i386-pc", "/tmp/core.img", pc_modules, err) < 0 ||
-            move_out(root, "/tmp/core.img", scratch, "core.img", err) < 0)
-            goto fail;
-        if (asprintf(&boot_img, "%s/usr/lib/grub/i386-pc/boot.img", root) < 0 ||
-            asprintf(&dest, "%s/boot.img", scratch) < 0)
-            return ab_error_set(err, AB_E_NOMEM, 0, NULL, "out of memory");
-        if (spawn_cmd(err, "cp", boot_img, dest, NULL) < 0)
-            goto fail;
-    }
+    if ((plan->hardware.firmware & FIRMWARE_UEFI) &&
+        (mkimage(root, "x86_64-efi", "/tmp/BOOTX64.EFI", efi_modules, err) < 0 ||
+         move_out(root, "/tmp/BOOTX64.EFI", scratch, "BOOTX64.EFI", err) < 0))
+        return -1;
+    if ((plan->hardware.firmware & FIRMWARE_BIOS) &&
+        (mkimage(root, "i386-pc", "/tmp/core.img", pc_modules, err) < 0 ||
+         move_out(root, "/tmp/core.img", scratch, "core.img", err) < 0 ||
+         copy_boot_img(root, scratch, err) < 0))
+        return -1;
+    return 0;
+}
+
+int
+bootloader_images(const struct plan *plan, const char *root, const char *scratch,
+                  struct ab_error *err)
+{
     CLEANUP_FREE char *early = NULL;
+    int r = make_images(plan, root, scratch, err);
     if (asprintf(&early, "%s/tmp/appliance-early.cfg", root) >= 0)
         unlink(early);
-    return 0;
-fail:
-    ab_error_prefix(err, "while making GRUB's images");
-    return -1;
+    else
+        early = NULL;
+    if (r < 0)
+        ab_error_prefix(err, "while making GRUB's images");
+    return r;
 }
 
 static int

@@ -17,7 +17,7 @@
 static int
 add_user(const char *root, const struct recipe_user *u, struct ab_error *err)
 {
-    CLEANUP_FREE char *groups = NULL, *check = NULL;
+    CLEANUP_FREE char *groups = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&groups, &len);
     for (char **g = u->groups; g && *g; g++) {
