@@ -38,8 +38,8 @@ struct build {
     double appliance_start;
 };
 
-static double
-now(void)
+double
+build_clock(void)
 {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
@@ -64,9 +64,9 @@ stage(struct build *b, const char *name, const char *what,
         return ab_build_error(err, EINTR, "interrupted");
     if (ev && ev->stage_begin)
         ev->stage_begin(ev->ctx, name, what);
-    double start = now();
+    double start = build_clock();
     int r = fn(b, err);
-    double secs = now() - start;
+    double secs = build_clock() - start;
     report_stage(&b->report, name, secs);
     if (ev && ev->stage_end && r == 0)
         ev->stage_end(ev->ctx, name, secs);
@@ -124,7 +124,7 @@ static int
 start_appliance(struct build *b, struct ab_error *err)
 {
     CLEANUP_FREE char *scratch = NULL;
-    b->appliance_start = now();
+    b->appliance_start = build_clock();
     if (asprintf(&scratch, "%s/g", b->work) < 0 || mkdir(scratch, 0700) < 0)
         return ab_build_error(err, errno, "cannot create '%s/g'", b->work);
     return engine_proc_start(&b->appliance, b->plan, b->images[0], b->images[1],
@@ -171,7 +171,7 @@ do_appliance(struct build *b, struct ab_error *err)
 {
     if (engine_proc_ready(&b->appliance, err) < 0)
         return -1;
-    report_stage(&b->report, "appliance-lvm", now() - b->appliance_start);
+    report_stage(&b->report, "appliance-lvm", build_clock() - b->appliance_start);
     for (size_t i = 0; i < b->plan->n_mounts; i++) {
         const struct plan_mount *m = &b->plan->mounts[i];
         if (m->fs != FS_XFS)

@@ -37,19 +37,11 @@ struct progress {
     double start;
 };
 
-static double
-mono(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
 static void
 on_begin(void *ctx, const char *stage, const char *what)
 {
     struct progress *p = ctx;
-    fprintf(stderr, "[%6.1fs] %-12s %s\n", mono() - p->start, stage, what);
+    fprintf(stderr, "[%6.1fs] %-12s %s\n", build_clock() - p->start, stage, what);
 }
 
 static void
@@ -62,7 +54,7 @@ static void
 on_notice(void *ctx, const char *message)
 {
     struct progress *p = ctx;
-    fprintf(stderr, "[%6.1fs] notice: %s\n", mono() - p->start, message);
+    fprintf(stderr, "[%6.1fs] notice: %s\n", build_clock() - p->start, message);
 }
 
 static volatile sig_atomic_t caught;
@@ -90,7 +82,7 @@ static int
 run_build(const struct plan *plan, const char *output, struct build_opts *opts)
 {
     struct ab_error err = AB_ERROR_INIT;
-    struct progress p = {mono()};
+    struct progress p = {build_clock()};
     struct build_events ev = {&p, on_begin, on_end, on_notice};
     CLEANUP_FREE char *dir = NULL;
 
@@ -107,7 +99,7 @@ run_build(const struct plan *plan, const char *output, struct build_opts *opts)
         ab_error_release(&err);
         return status;
     }
-    fprintf(stderr, "[%6.1fs] done: %s\n", mono() - p.start, opts->output);
+    fprintf(stderr, "[%6.1fs] done: %s\n", build_clock() - p.start, opts->output);
     return 0;
 }
 
