@@ -24,13 +24,13 @@ CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 
 # Debian packages: to build, to run a build, and to test.
 DEPS_BUILD := gcc make pkg-config perl libyaml-dev libjson-c-dev libssl-dev libarchive-dev \
-	libguestfs-dev libdeflate-dev zlib1g-dev libxml2-dev
+	libguestfs-dev libdeflate-dev zlib1g-dev libxml2-dev libvirt-dev
 # linux-image-amd64: libguestfs builds its appliance from the host's kernel.
 # dnf, rpm: the CentOS family (rpm also brings rpmbuild, for the tests).
 DEPS_RUN := mmdebstrap debian-archive-keyring linux-image-amd64 qemu-system-x86 qemu-utils \
-	libguestfs-xfs fdisk mtools e2fsprogs dosfstools xfsprogs lvm2 tar dnf rpm
+	libguestfs-xfs fdisk mtools e2fsprogs dosfstools xfsprogs lvm2 tar pigz dnf rpm
 DEPS_TEST := libcmocka-dev clang libclang-rt-14-dev python3 ovmf guestfs-tools libxml2-utils \
-	createrepo-c zstd
+	createrepo-c zstd libvirt-clients
 DEPS := $(DEPS_BUILD) $(DEPS_RUN) $(DEPS_TEST)
 
 LIB_SRCS := $(filter-out builder/main.c builder/cmd_%.c,$(wildcard builder/*.c))

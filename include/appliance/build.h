@@ -11,6 +11,7 @@
 #define APPLIANCE_BUILD_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "appliance/cache.h"
@@ -22,6 +23,10 @@ struct build_events {
     void (*stage_begin)(void *ctx, const char *stage, const char *what);
     void (*stage_end)(void *ctx, const char *stage, double seconds);
     void (*notice)(void *ctx, const char *message);
+    /* A long step within a stage (an export, a disk fill): what it is,
+     * and bytes done of total; total 0 when unknown. Called often: the
+     * receiver decides how often to draw. May be NULL. */
+    void (*progress)(void *ctx, const char *what, uint64_t done, uint64_t total);
 };
 
 struct build_opts {

@@ -1,0 +1,82 @@
+/* export.h: the two raw disks -> every output the recipe asks for.
+ *
+ * The output folder holds, by output:
+ *
+ *   ova      NAME.ova             .ovf, .mf, then NAME-os.vmdk, NAME-app.vmdk
+ *   ovf      ovf/NAME.ovf         the same, unpacked: ovf/NAME.mf, ovf/NAME-*.vmdk
+ *   vmdk     NAME-os.vmdk         monolithicSparse, and NAME-app.vmdk
+ *   qcow2    NAME-os.qcow2        and NAME-app.qcow2
+ *   libvirt  NAME.xml             domain XML using the qcow2 disks
+ *   vhdx     NAME-os.vhdx         dynamic, and NAME-app.vhdx
+ *   hyperv   NAME.ps1             creates the Hyper-V VM from the VHDX disks
+ *   vdi      NAME-os.vdi          and NAME-app.vdi
+ *   raw      NAME-os.raw          sparse, and NAME-app.raw
+ *   azure    NAME-os.vhd          fixed VHD, a whole number of MiB
+ *   gce      NAME-os.tar.gz       disk.raw in a gzip'd GNU tar, and NAME-app.tar.gz
+ *
+ * plus build-report.json and SHA256SUMS (over every other file). Each file
+ * is written under a temporary name and renamed when complete; the whole
+ * folder is swapped into place by outdir.c only when every output is. */
+#ifndef APPLIANCE_EXPORT_H
+#define APPLIANCE_EXPORT_H
+
+#include <stdint.h>
+
+#include "appliance/error.h"
+#include "appliance/plan.h"
+
+/* Progress of one long step: done and total in bytes. */
+typedef void (*export_progress_fn)(void *ctx, const char *what, uint64_t done, uint64_t total);
+
+struct export_job {
+    const struct plan *plan;
+    const char *images[PLAN_N_DISKS]; /* the raw disks (scratch; may be moved) */
+    const char *dir;                  /* the folder being filled */
+    const char *final_dir;            /* absolute path it will have, for libvirt */
+    const char *work;                 /* scratch folder */
+    export_progress_fn progress;      /* may be NULL */
+    void *progress_ctx;
+    void (*step)(void *ctx, const char *what); /* a step begins; may be NULL */
+};
+
+/* Writes every output of job->plan into job->dir. The raw images may be
+ * moved (for the raw output) and must not be used afterwards. */
+int export_all(const struct export_job *job, struct ab_error *err);
+
+/* "NAME-os" / "NAME-app": the base name of a disk's files. */
+char *export_disk_base(const struct plan *plan, enum plan_disk_id disk);
+
+/* NAME.ova's pieces, into dir: the two streamOptimized VMDKs, the .ovf and
+ * the .mf (export_ova.c). */
+int export_ovf_folder(const struct export_job *job, const char *dir, struct ab_error *err);
+/* NAME.ova from a folder written by export_ovf_folder (export_ova.c). */
+int export_ova_pack(const struct plan *plan, const char *ovf_dir, const char *ova_path,
+                    struct ab_error *err);
+
+/* The manifest line of a file, exactly "SHA256(name)= hex\n" (the digest's
+ * name as VMware spells it: SHA1, SHA256, SHA512). */
+int export_manifest_line(enum digest algo, const char *dir, const char *name, char **line,
+                         struct ab_error *err);
+
+/* One disk to disk.raw inside a gzip'd GNU tar (export_gce.c). */
+int export_gce(const char *raw, const char *tar_gz, struct ab_error *err);
+
+/* SHA256SUMS over every regular file below dir but itself, in sha256sum's
+ * format ("hex  path", paths relative to dir, sorted) (export_sums.c). */
+int export_sums(const char *dir, struct ab_error *err);
+
+/* The libvirt domain XML (export_libvirt.c): q35, the plan's CPUs and
+ * memory, the two qcow2 disks as virtio disks at the given absolute paths,
+ * virtio NICs on the default network, serial console, OVMF loader when the
+ * firmware is uefi-only. Written with libxml2, renamed into place. */
+int export_libvirt_xml(const struct plan *plan, const char *const qcow2[PLAN_N_DISKS],
+                       const char *path, struct ab_error *err);
+
+/* The Hyper-V PowerShell script (export_hyperv.c): creates a Generation 2
+ * VM (Generation 1 when bios-only) with the plan's memory and CPUs, both
+ * VHDX disks (names relative to the script's folder), a network adapter,
+ * and Secure Boot set for Linux. */
+int export_hyperv_script(const struct plan *plan, const char *const vhdx[PLAN_N_DISKS],
+                         const char *path, struct ab_error *err);
+
+#endif
