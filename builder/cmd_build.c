@@ -83,7 +83,7 @@ run_build(const struct plan *plan, const char *output, struct build_opts *opts)
 {
     struct ab_error err = AB_ERROR_INIT;
     struct progress p = {build_clock()};
-    struct build_events ev = {&p, on_begin, on_end, on_notice};
+    struct build_events ev = {&p, on_begin, on_end, on_notice, NULL};
     CLEANUP_FREE char *dir = NULL;
 
     if (!output && asprintf(&dir, "output/%s-%s", plan->name, plan->version) < 0)
