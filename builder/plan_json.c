@@ -177,8 +177,8 @@ files_array(const struct plan *p)
     return a;
 }
 
-int
-plan_write_json(const struct plan *p, FILE *out)
+struct json_object *
+plan_json_object(const struct plan *p)
 {
     json_object *o = json_object_new_object();
     put_u64(o, "recipe", 1);
@@ -201,7 +201,13 @@ plan_write_json(const struct plan *p, FILE *out)
     put_str(ova, "digest", digest_to_string(p->ova_digest));
     put_str(ova, "hardware_family", p->hardware_family);
     json_object_object_add(o, "ova", ova);
+    return o;
+}
 
+int
+plan_write_json(const struct plan *p, FILE *out)
+{
+    json_object *o = plan_json_object(p);
     const char *text =
         json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
     int ret = fprintf(out, "%s\n", text) < 0 ? -1 : 0;

@@ -77,6 +77,7 @@ report_write(struct report *r, const struct plan *plan, const char *dir,
     pthread_mutex_unlock(&r->lock);
     json_object_object_add(o, "stages", stages);
     json_object_object_add(o, "disks", disks_array(plan, images));
+    json_object_object_add(o, "plan", plan_json_object(plan));
 
     char path[4096];
     snprintf(path, sizeof(path), "%s/build-report.json", dir);

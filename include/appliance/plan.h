@@ -165,6 +165,10 @@ plan_cleanup(const struct plan **p)
 int plan_write_text(const struct plan *plan, FILE *out);
 /* The same as JSON, for pipelines. */
 int plan_write_json(const struct plan *plan, FILE *out);
+/* The same as a json-c object, which the caller puts (build-report.json
+ * embeds it). */
+struct json_object;
+struct json_object *plan_json_object(const struct plan *plan);
 
 /* Byte offset of lv's data in its disk: the PV partition's start, the PV's
  * data offset and the extents before it. */
