@@ -13,6 +13,7 @@
 #include "appliance/cleanup.h"
 #include "appliance/configure.h"
 #include "appliance/engine_proc.h"
+#include "appliance/export.h"
 #include "appliance/fsutil.h"
 #include "appliance/hostfs.h"
 #include "appliance/kvm.h"
@@ -36,6 +37,8 @@ struct build {
     struct report report;
     struct engine_proc appliance; /* runs beside the host's work */
     double appliance_start;
+    char *raw_dir;                 /* out.tmp/.raw: the disks before export */
+    struct export_files files;     /* what the output holds */
 };
 
 double
@@ -107,11 +110,18 @@ do_preflight(struct build *b, struct ab_error *err)
     return outdir_begin(&b->out, b->opts->output, err);
 }
 
+/* The raw disks live in the output's temporary folder (the raw output is
+ * a rename away, and the free space checked is the output's), under a
+ * hidden folder removed once the exports are written. */
 static int
 do_disks(struct build *b, struct ab_error *err)
 {
+    if (asprintf(&b->raw_dir, "%s/.raw", b->out.tmp) < 0)
+        return ab_error_set(err, AB_E_NOMEM, 0, NULL, "out of memory");
+    if (mkdir(b->raw_dir, 0700) < 0)
+        return ab_build_error(err, errno, "cannot create '%s': %s", b->raw_dir, strerror(errno));
     for (int i = 0; i < PLAN_N_DISKS; i++) {
-        if (asprintf(&b->images[i], "%s/%s-%s.img", b->out.tmp, b->plan->name,
+        if (asprintf(&b->images[i], "%s/%s-%s.img", b->raw_dir, b->plan->name,
                      b->plan->disks[i].id) < 0)
             return ab_error_set(err, AB_E_NOMEM, 0, NULL, "out of memory");
         if (hostfs_disk(b->plan, (enum plan_disk_id)i, b->images[i], err) < 0)
@@ -157,7 +167,8 @@ do_configure(struct build *b, struct ab_error *err)
         configure_customize(b->plan, b->tree, err) < 0 ||
         configure_boot(b->plan, b->tree, b->kver, err) < 0 ||
         bootloader_images(b->plan, b->tree, scratch, err) < 0 ||
-        configure_hygiene(b->plan, b->tree, err) < 0 || configure_selinux(b->tree, err) < 0)
+        configure_hygiene(b->plan, b->tree, err) < 0 || configure_selinux(b->tree, err) < 0 ||
+        tree_packages(b->tree, &b->report.packages, err) < 0)
         return -1;
     CLEANUP_FREE char *fs = NULL;
     if (asprintf(&fs, "%s/fs", b->work) < 0)
@@ -215,12 +226,67 @@ do_filesystems(struct build *b, struct ab_error *err)
     return 0;
 }
 
+static void
+export_step(void *ctx, const char *what)
+{
+    struct build *b = ctx;
+    const struct build_events *ev = b->opts->events;
+    if (ev && ev->progress)
+        ev->progress(ev->ctx, what, 0, 0);
+}
+
+static void
+export_progress(void *ctx, const char *what, uint64_t done, uint64_t total)
+{
+    struct build *b = ctx;
+    const struct build_events *ev = b->opts->events;
+    if (ev && ev->progress)
+        ev->progress(ev->ctx, what, done, total);
+}
+
+static int
+do_export(struct build *b, struct ab_error *err)
+{
+    for (int i = 0; i < PLAN_N_DISKS; i++) {
+        struct stat st;
+        if (stat(b->images[i], &st) < 0)
+            return ab_build_error(err, errno, "cannot stat '%s': %s", b->images[i],
+                                  strerror(errno));
+        b->report.disk_size[i] = (uint64_t)st.st_size;
+        b->report.disk_allocated[i] = (uint64_t)st.st_blocks * 512;
+    }
+    CLEANUP_FREE char *final_abs = NULL, *cwd = NULL;
+    if (b->out.final[0] == '/')
+        final_abs = strdup(b->out.final);
+    else if ((cwd = getcwd(NULL, 0)) && asprintf(&final_abs, "%s/%s", cwd, b->out.final) < 0)
+        final_abs = NULL;
+    if (!final_abs)
+        return ab_error_set(err, AB_E_NOMEM, 0, NULL, "out of memory");
+    struct export_job job = {
+        .plan = b->plan,
+        .images = {b->images[0], b->images[1]},
+        .dir = b->out.tmp,
+        .final_dir = final_abs,
+        .work = b->work,
+        .progress = export_progress,
+        .progress_ctx = b,
+        .step = export_step,
+    };
+    if (export_all(&job, err) < 0)
+        return -1;
+    rm_rf(b->raw_dir);
+    return 0;
+}
+
 static int
 do_finish(struct build *b, struct ab_error *err)
 {
     b->report.kvm = kvm_usable(&b->kvm);
     snprintf(b->report.kernel, sizeof(b->report.kernel), "%s", b->kver);
-    if (report_write(&b->report, b->plan, b->out.tmp, (const char *const *)b->images, err) < 0)
+    if (export_files_collect(b->out.tmp, &b->files, err) < 0 ||
+        report_write(&b->report, b->plan, b->out.tmp, &b->files, err) < 0 ||
+        export_files_add(b->out.tmp, "build-report.json", &b->files, err) < 0 ||
+        export_sums_write(b->out.tmp, &b->files, err) < 0)
         return -1;
     return outdir_commit(&b->out, err);
 }
@@ -239,6 +305,8 @@ build_release(struct build *b)
     free(b->fs_dirs);
     for (int i = 0; i < PLAN_N_DISKS; i++)
         free(b->images[i]);
+    free(b->raw_dir);
+    export_files_release(&b->files);
     free(b->tree);
     free(b->work);
     report_release(&b->report);
@@ -262,7 +330,8 @@ build_run(const struct plan *plan, const struct build_opts *opts, struct ab_erro
         stage(&b, "appliance", "waiting for LVM in the appliance", do_appliance, err) < 0 ||
         stage(&b, "filesystems", "writing the filesystems and boot code", do_filesystems,
               err) < 0 ||
-        stage(&b, "finish", "writing the report", do_finish, err) < 0)
+        stage(&b, "export", "writing the outputs", do_export, err) < 0 ||
+        stage(&b, "finish", "writing checksums and the report", do_finish, err) < 0)
         goto out;
     r = 0;
 out:

@@ -13,6 +13,7 @@
 
 #include "appliance/cleanup.h"
 #include "appliance/fsutil.h"
+#include "appliance/spawn.h"
 
 /* A member name that stays inside the root: relative, no '..'. */
 static bool
@@ -248,4 +249,36 @@ tree_split(const struct plan *plan, const char *root, const char *fsdir, char **
             return -1;
     }
     return 0;
+}
+
+static int
+exists_in(const char *root, const char *path)
+{
+    CLEANUP_FREE char *full = NULL;
+    struct stat st;
+    return asprintf(&full, "%s/%s", root, path) >= 0 && lstat(full, &st) == 0;
+}
+
+int
+tree_packages(const char *root, char **list, struct ab_error *err)
+{
+    CLEANUP_FREE char *admindir = NULL;
+    *list = NULL;
+    if (exists_in(root, "var/lib/dpkg/status")) {
+        if (asprintf(&admindir, "--admindir=%s/var/lib/dpkg", root) < 0)
+            return ab_error_set(err, AB_E_NOMEM, 0, NULL, "out of memory");
+        const char *argv[] = {"dpkg-query", admindir, "-W", "-f",
+                              "${Package}\\t${Version}\\t${Architecture}\\n", NULL};
+        struct spawn_opts o = {.output = list, .quiet_argv = 0};
+        return spawn_run(argv, &o, err);
+    }
+    if (exists_in(root, "var/lib/rpm") || exists_in(root, "usr/lib/sysimage/rpm")) {
+        const char *argv[] = {"rpm", "--root", root, "-qa", "--qf",
+                              "%{NAME}\\t%|EPOCH?{%{EPOCH}:}|%{VERSION}-%{RELEASE}\\t%{ARCH}\\n",
+                              NULL};
+        struct spawn_opts o = {.output = list};
+        return spawn_run(argv, &o, err);
+    }
+    *list = strdup("");
+    return *list ? 0 : ab_error_set(err, AB_E_NOMEM, 0, NULL, "out of memory");
 }

@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "appliance/error.h"
+#include "appliance/hash.h"
 #include "appliance/plan.h"
 
 /* Progress of one long step: done and total in bytes. */
@@ -61,9 +62,34 @@ int export_manifest_line(enum digest algo, const char *dir, const char *name, ch
 /* One disk to disk.raw inside a gzip'd GNU tar (export_gce.c). */
 int export_gce(const char *raw, const char *tar_gz, struct ab_error *err);
 
-/* SHA256SUMS over every regular file below dir but itself, in sha256sum's
- * format ("hex  path", paths relative to dir, sorted) (export_sums.c). */
-int export_sums(const char *dir, struct ab_error *err);
+/* The files of an output folder, with their sizes and SHA-256 digests
+ * (export_sums.c): what SHA256SUMS and build-report.json list. */
+struct export_file {
+    char *path; /* relative to the folder */
+    uint64_t size;
+    char sha256[HASH_HEX_MAX];
+};
+
+struct export_files {
+    struct export_file *v;
+    size_t n;
+};
+
+/* Every regular file below dir except SHA256SUMS, sorted by path, hashed
+ * on every core. */
+int export_files_collect(const char *dir, struct export_files *files, struct ab_error *err);
+/* Adds (and hashes) one more file, keeping the order. */
+int export_files_add(const char *dir, const char *path, struct export_files *files,
+                     struct ab_error *err);
+void export_files_release(struct export_files *files);
+
+/* dir/SHA256SUMS in sha256sum's format: "hex  path" per line. */
+int export_sums_write(const char *dir, const struct export_files *files, struct ab_error *err);
+
+/* The tar format of an OVA whose members have these sizes: ustar, or GNU
+ * when a member is too big for ustar (never pax, which vSphere cannot
+ * read). A libarchive ARCHIVE_FORMAT_TAR_* value. */
+int export_ova_tar_format(const uint64_t *sizes, size_t n);
 
 /* The libvirt domain XML (export_libvirt.c): q35, the plan's CPUs and
  * memory, the two qcow2 disks as virtio disks at the given absolute paths,

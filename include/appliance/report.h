@@ -1,12 +1,17 @@
-/* report.h: build-report.json, what a pipeline reads after a build:
- * recipe, stage timings, disks and their sizes. */
+/* report.h: build-report.json, what a pipeline reads after a build: the
+ * recipe's digest, the tools' versions, stage timings, the resolved plan
+ * (disk layout), the disks' sizes, every file shipped with its size and
+ * SHA-256, and the installed packages (a simple SBOM). Password hashes
+ * and file contents never appear in it. */
 #ifndef APPLIANCE_REPORT_H
 #define APPLIANCE_REPORT_H
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "appliance/error.h"
+#include "appliance/export.h"
 #include "appliance/plan.h"
 
 #define REPORT_MAX_STAGES 32
@@ -21,6 +26,9 @@ struct report {
     bool cache_hit;
     bool kvm;
     char kernel[128];
+    uint64_t disk_size[PLAN_N_DISKS];      /* the raw disks' virtual sizes */
+    uint64_t disk_allocated[PLAN_N_DISKS]; /* and the bytes they hold */
+    char *packages;                        /* tree_packages()'s list, owned */
 };
 
 void report_init(struct report *r);
@@ -28,8 +36,8 @@ void report_release(struct report *r);
 /* Records a stage's time; thread-safe. name must outlive r. */
 void report_stage(struct report *r, const char *name, double seconds);
 
-/* Writes dir/build-report.json; images are the two disk files. */
+/* Writes dir/build-report.json; files are the output's files. */
 int report_write(struct report *r, const struct plan *plan, const char *dir,
-                 const char *const *images, struct ab_error *err);
+                 const struct export_files *files, struct ab_error *err);
 
 #endif

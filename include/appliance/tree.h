@@ -17,6 +17,11 @@ int tree_extract(const char *archive, const char *dir, const char *what, struct 
 /* The newest kernel in root/boot (the part after "vmlinuz-"). */
 int tree_kernel_version(const char *root, char *out, size_t size, struct ab_error *err);
 
+/* The packages installed in root, one "name\tversion\tarch" line each,
+ * sorted, from its dpkg or rpm database read by the host's dpkg-query or
+ * rpm; "" for a tree with neither. *list is malloc'd. */
+int tree_packages(const char *root, char **list, struct ab_error *err);
+
 /* Moves each mounted subtree but "/" out of root into fsdir/m<i> (i its
  * index in plan->mounts), deepest first, leaving an empty mount point of
  * the same owner and mode. Folders that did not exist are created empty.
