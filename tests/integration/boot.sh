@@ -18,7 +18,7 @@ mkdir -p "$logs"
 # boot_and_judge FIRMWARE BUS: boots IMG_OS + IMG_APP, judges the report.
 boot_and_judge() {
     local fw=$1 bus=$2 name log
-    name=$(basename "$IMG_OS" -os.img)-$fw-$bus
+    name=$(basename "$IMG_OS" -os.raw)-$fw-$bus
     log=$ITEST_TMP/$name.serial
     if boot_images "$fw" "$bus" "$IMG_OS" "$IMG_APP" "$log"; then
         ok "$name: boots to the report and a login prompt"

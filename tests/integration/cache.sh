@@ -10,7 +10,7 @@ need python3 mmdebstrap
 
 work=$ITEST_TMP/cache
 mkdir -p "$work"
-cp "$TOP/tests/integration/recipes/layout.yaml" "$work/cached.yaml"
+sed "s/^outputs: .*/outputs: [raw]/" "$TOP/tests/integration/recipes/layout.yaml" >"$work/cached.yaml"
 
 report_says() { # REPORT KEY
     python3 -c 'import json,sys; print(str(json.load(open(sys.argv[1]))[sys.argv[2]]).lower())' "$1" "$2"

@@ -86,7 +86,7 @@ itest_build() {
     exec {lockfd}>"$ITEST_BUILD/itest/.$name.lock"
     flock "$lockfd"
     if [ -f "$cache/key" ] && [ "$(cat "$cache/key")" = "$key" ] &&
-        [ -f "$cache/$app_name-os.img" ] && [ -f "$cache/$app_name-app.img" ]; then
+        [ -f "$cache/$app_name-os.raw" ] && [ -f "$cache/$app_name-app.raw" ]; then
         echo "# reusing the build of $recipe in $cache"
     else
         local out
@@ -113,8 +113,8 @@ itest_build() {
             rm -rf "$cache" && mv "$out/out" "$cache" || { bad "cannot store the build in $cache"; return 1; }
     fi
     exec {lockfd}>&-
-    IMG_OS=$cache/$app_name-os.img
-    IMG_APP=$cache/$app_name-app.img
+    IMG_OS=$cache/$app_name-os.raw
+    IMG_APP=$cache/$app_name-app.raw
     local f
     for f in "$IMG_OS" "$IMG_APP"; do
         [ -f "$f" ] || { bad "build wrote $(basename "$f")"; ls -la "$cache"; return 1; }

@@ -1,0 +1,124 @@
+#!/usr/bin/env python3
+"""tests/lib/exports.py: file-format facts of a build's outputs that no
+tool states, read from the bytes. Prints "ok - ..." / "not ok - ..." lines.
+
+  exports.py report DIR RECIPE    build-report.json: recipe digest, files, SBOM
+  exports.py ova DIR NAME         OVA headers (ustar/GNU magic), OVF sizes
+  exports.py azure-gce DIR NAME   fixed VHD footer, MiB rule; GCE tar format
+"""
+import gzip
+import hashlib
+import json
+import os
+import sys
+import xml.etree.ElementTree as ET
+
+OVF = "{http://schemas.dmtf.org/ovf/envelope/1}"
+
+
+def ok(cond, what, why=""):
+    print(("ok - " if cond else "not ok - ") + what + ("" if cond or not why else ": " + why))
+
+
+def sha256(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def report(out, recipe):
+    r = json.load(open(os.path.join(out, "build-report.json")))
+    ok(r["recipe"]["sha256"] == sha256(recipe), "report: the recipe's SHA-256")
+    sums = {}
+    for line in open(os.path.join(out, "SHA256SUMS")):
+        digest, path = line.rstrip("\n").split("  ", 1)
+        sums[path] = digest
+    files = {f["path"]: f for f in r["files"]}
+    ok(set(files) == set(sums) - {"build-report.json"},
+       "report: lists every file of SHA256SUMS but itself", str(set(files) ^ set(sums)))
+    bad = [p for p, f in files.items()
+           if f["sha256"] != sums.get(p) or f["size"] != os.path.getsize(os.path.join(out, p))]
+    ok(not bad, "report: each file's size and digest are right", " ".join(bad))
+    names = [p["name"] for p in r["packages"]]
+    ok(len(names) > 50 and names == sorted(names), "report: %d packages, sorted" % len(names))
+    ok(any(n.startswith("linux-image") for n in names) and "lvm2" in names,
+       "report: the SBOM has the kernel and lvm2")
+    ok(all(p.get("version") for p in r["packages"]), "report: every package has a version")
+    ok(r["tools"].get("qemu-img", "").startswith("qemu-img version"), "report: qemu-img version")
+    ok(r["plan"]["name"] == r["name"], "report: embeds the plan")
+    for d in r["disks"]:
+        raw = os.path.join(out, "%s-%s.raw" % (r["name"], d["disk"]))
+        ok(d["size"] == os.path.getsize(raw), "report: %s disk size" % d["disk"])
+
+
+def tar_magic(path):
+    """(name, magic, size) of each member header, walking the tar."""
+    out = []
+    with open(path, "rb") as f:
+        while True:
+            h = f.read(512)
+            if len(h) < 512 or h == b"\0" * 512:
+                break
+            name = h[0:100].rstrip(b"\0").decode()
+            size_field = h[124:136]
+            if size_field[0] & 0x80:
+                size = int.from_bytes(size_field[1:], "big")
+            else:
+                size = int(size_field.rstrip(b"\0 ") or b"0", 8)
+            out.append((name, h[257:265], h[156:157], size))
+            f.seek((size + 511) // 512 * 512, 1)
+    return out
+
+
+def ova(out, name):
+    members = tar_magic(os.path.join(out, name + ".ova"))
+    ok([m[0] for m in members] == [name + ".ovf", name + ".mf", name + "-os.vmdk",
+                                   name + "-app.vmdk"], "OVA: .ovf, .mf, then the disks")
+    ok(all(m[1] == b"ustar\x0000" for m in members), "OVA: every header is strict ustar",
+       repr([m[1] for m in members]))
+    ok(all(m[2] == b"0" for m in members), "OVA: regular files only, no pax or folders")
+    tree = ET.parse(os.path.join(out, "ovf", name + ".ovf"))
+    for f in tree.getroot().iter(OVF + "File"):
+        href, size = f.get(OVF + "href"), int(f.get(OVF + "size"))
+        real = os.path.getsize(os.path.join(out, "ovf", href))
+        ok(size == real, "OVF: File %s ovf:size is its exact size" % href, "%d != %d" % (size, real))
+    for d in tree.getroot().iter(OVF + "Disk"):
+        ref = d.get(OVF + "fileRef")
+        disk = "os" if ref.endswith("os") or "os" in ref.split("-")[-1] else "app"
+        cap = int(d.get(OVF + "capacity"))
+        ok(d.get(OVF + "capacityAllocationUnits") == "byte" and d.get(OVF + "populatedSize"),
+           "OVF: Disk %s capacity in bytes, populatedSize" % d.get(OVF + "diskId"))
+        sizes = [os.path.getsize(os.path.join(out, "%s-%s.raw" % (name, x))) for x in ("os", "app")]
+        ok(cap in sizes, "OVF: Disk %s capacity is a raw disk's size" % d.get(OVF + "diskId"))
+        del disk
+
+
+def azure_gce(out, name):
+    for d in ("os", "app"):
+        vhd = os.path.join(out, "%s-%s.vhd" % (name, d))
+        raw = os.path.getsize(os.path.join(out, "%s-%s.raw" % (name, d)))
+        size = os.path.getsize(vhd)
+        with open(vhd, "rb") as f:
+            f.seek(size - 512)
+            footer = f.read(512)
+        cur = int.from_bytes(footer[48:56], "big")
+        ok(footer[0:8] == b"conectix", "azure %s: VHD footer cookie" % d)
+        ok(int.from_bytes(footer[60:64], "big") == 2, "azure %s: disk type fixed" % d)
+        ok(cur == raw and cur % (1 << 20) == 0 and size == cur + 512,
+           "azure %s: virtual size %d, a whole number of MiB, data + footer" % (d, cur))
+        gz = os.path.join(out, "%s-%s.tar.gz" % (name, d))
+        with gzip.open(gz, "rb") as f:
+            h = f.read(512)
+        ok(h[0:9] == b"disk.raw\0", "gce %s: first member disk.raw" % d)
+        ok(h[257:265] == b"ustar  \0", "gce %s: GNU tar header" % d, repr(h[257:265]))
+
+
+def main():
+    cmd = sys.argv[1]
+    {"report": report, "ova": ova, "azure-gce": azure_gce}[cmd](*sys.argv[2:])
+
+
+if __name__ == "__main__":
+    main()
