@@ -84,8 +84,7 @@ write_filef(const char *root, const char *path, mode_t mode, struct ab_error *er
 }
 
 int
-write_atomic(const char *path, mode_t mode, write_atomic_fn fill, void *ctx,
-             struct ab_error *err)
+write_atomic(const char *path, mode_t mode, write_atomic_fn fill, void *ctx, struct ab_error *err)
 {
     CLEANUP_FREE char *tmp = NULL;
     if (asprintf(&tmp, "%s.tmpXXXXXX", path) < 0) {
@@ -134,8 +133,7 @@ fill_data(int fd, const char *tmp, void *ctx, struct ab_error *err)
 }
 
 int
-write_atomic_data(const char *path, mode_t mode, const void *data, size_t len,
-                  struct ab_error *err)
+write_atomic_data(const char *path, mode_t mode, const void *data, size_t len, struct ab_error *err)
 {
     struct data_span d = {data, len};
     return write_atomic(path, mode, fill_data, &d, err);
