@@ -67,8 +67,9 @@ int export_sums(const char *dir, struct ab_error *err);
 
 /* The libvirt domain XML (export_libvirt.c): q35, the plan's CPUs and
  * memory, the two qcow2 disks as virtio disks at the given absolute paths,
- * virtio NICs on the default network, serial console, OVMF loader when the
- * firmware is uefi-only. Written with libxml2, renamed into place. */
+ * virtio NICs on the default network, serial console, OVMF chosen by
+ * libvirt (firmware='efi', Secure Boot off) when the firmware is uefi-only.
+ * Written with libxml2, renamed into place. */
 int export_libvirt_xml(const struct plan *plan, const char *const qcow2[PLAN_N_DISKS],
                        const char *path, struct ab_error *err);
 
