@@ -75,8 +75,9 @@ int export_libvirt_xml(const struct plan *plan, const char *const qcow2[PLAN_N_D
 
 /* The Hyper-V PowerShell script (export_hyperv.c): creates a Generation 2
  * VM (Generation 1 when bios-only) with the plan's memory and CPUs, both
- * VHDX disks (names relative to the script's folder), a network adapter,
- * and Secure Boot set for Linux. */
+ * VHDX disks (names relative to the script's folder), the plan's network
+ * adapters, and Secure Boot off (our GRUB is unsigned) with the Microsoft
+ * UEFI CA template. UTF-8 with a BOM, CRLF lines. */
 int export_hyperv_script(const struct plan *plan, const char *const vhdx[PLAN_N_DISKS],
                          const char *path, struct ab_error *err);
 
