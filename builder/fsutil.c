@@ -82,3 +82,59 @@ write_filef(const char *root, const char *path, mode_t mode, struct ab_error *er
         return ab_error_set(err, AB_E_NOMEM, 0, NULL, "out of memory");
     return write_file(root, path, text, mode, err);
 }
+
+int
+write_atomic(const char *path, mode_t mode, write_atomic_fn fill, void *ctx, struct ab_error *err)
+{
+    CLEANUP_FREE char *tmp = NULL;
+    if (asprintf(&tmp, "%s.tmpXXXXXX", path) < 0) {
+        tmp = NULL;
+        return ab_error_set(err, AB_E_NOMEM, ENOMEM, NULL, "out of memory");
+    }
+    int fd = mkstemp(tmp);
+    if (fd < 0)
+        return ab_build_error(err, errno, "cannot create '%s': %s", tmp, strerror(errno));
+    int rc = 0;
+    if (fchmod(fd, mode) < 0)
+        rc = ab_build_error(err, errno, "cannot set mode of '%s': %s", tmp, strerror(errno));
+    if (rc == 0)
+        rc = fill(fd, tmp, ctx, err);
+    if (rc == 0 && fsync(fd) < 0)
+        rc = ab_build_error(err, errno, "cannot write '%s': %s", tmp, strerror(errno));
+    if (close(fd) < 0 && rc == 0)
+        rc = ab_build_error(err, errno, "cannot write '%s': %s", tmp, strerror(errno));
+    if (rc == 0 && rename(tmp, path) < 0)
+        rc = ab_build_error(err, errno, "cannot rename '%s' to '%s': %s", tmp, path,
+                            strerror(errno));
+    if (rc < 0)
+        unlink(tmp);
+    return rc;
+}
+
+struct data_span {
+    const char *data;
+    size_t len;
+};
+
+static int
+fill_data(int fd, const char *tmp, void *ctx, struct ab_error *err)
+{
+    const struct data_span *d = ctx;
+    for (size_t done = 0; done < d->len;) {
+        ssize_t n = write(fd, d->data + done, d->len - done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return ab_build_error(err, n < 0 ? errno : EIO, "cannot write '%s': %s", tmp,
+                                  strerror(n < 0 ? errno : EIO));
+        done += (size_t)n;
+    }
+    return 0;
+}
+
+int
+write_atomic_data(const char *path, mode_t mode, const void *data, size_t len, struct ab_error *err)
+{
+    struct data_span d = {data, len};
+    return write_atomic(path, mode, fill_data, &d, err);
+}

@@ -13,14 +13,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <libxml/tree.h>
-#include <libxml/xmlerror.h>
-#include <libxml/xmlsave.h>
 
-#include "appliance/cleanup.h"
+#include "appliance/xmlfile.h"
 
 #define NETWORK_NAME "VM Network"
 #define NIC_SUBTYPE "E1000" /* VirtualBox, VMware and virt-v2v all know it */
@@ -374,87 +370,12 @@ put_envelope(struct ovf_doc *d, const struct plan *plan, const struct ovf_disk_f
     put_hardware_section(d, vs, plan);
 }
 
-/* libxml2's newest error text, without its trailing newline. */
-static const char *
-xml_error_text(char *buf, size_t size)
-{
-    const xmlError *e = xmlGetLastError();
-    if (!e || !e->message)
-        return NULL;
-    snprintf(buf, size, "%s", e->message);
-    size_t n = strlen(buf);
-    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
-        buf[--n] = '\0';
-    return buf;
-}
-
-/* Serialises doc into fd; -1 with err set on failure. */
-static int
-save_fd(xmlDocPtr doc, int fd, const char *path, struct ab_error *err)
-{
-    char buf[512];
-    xmlResetLastError();
-    errno = 0;
-    xmlSaveCtxtPtr s = xmlSaveToFd(fd, "UTF-8", XML_SAVE_FORMAT);
-    if (!s) {
-        const char *msg = xml_error_text(buf, sizeof(buf));
-        return ab_build_error(err, errno, "cannot start writing '%s': %s", path,
-                              msg ? msg : "libxml2 xmlSaveToFd failed");
-    }
-    long r1 = xmlSaveDoc(s, doc);
-    int r2 = xmlSaveClose(s);
-    const char *msg = xml_error_text(buf, sizeof(buf));
-    if (r1 < 0 || r2 < 0 || msg)
-        return ab_build_error(err, errno, "cannot write '%s': %s", path,
-                              msg ? msg : (errno ? strerror(errno) : "libxml2 failed to save"));
-    if (fsync(fd) < 0)
-        return ab_build_error(err, errno, "cannot write '%s': %s", path, strerror(errno));
-    return 0;
-}
-
-/* Writes doc under a temporary name beside path, then renames it. */
-static int
-save_atomic(xmlDocPtr doc, const char *path, struct ab_error *err)
-{
-    CLEANUP_FREE char *tmp = NULL;
-    if (asprintf(&tmp, "%s.tmpXXXXXX", path) < 0) {
-        tmp = NULL;
-        return ab_error_set(err, AB_E_NOMEM, ENOMEM, NULL, "out of memory");
-    }
-    int fd = mkstemp(tmp);
-    if (fd < 0)
-        return ab_build_error(err, errno, "cannot create '%s': %s", tmp, strerror(errno));
-    int rc = 0;
-    if (fchmod(fd, 0644) < 0)
-        rc = ab_build_error(err, errno, "cannot set mode of '%s': %s", tmp, strerror(errno));
-    if (rc == 0)
-        rc = save_fd(doc, fd, tmp, err);
-    if (close(fd) < 0 && rc == 0)
-        rc = ab_build_error(err, errno, "cannot write '%s': %s", tmp, strerror(errno));
-    if (rc == 0 && rename(tmp, path) < 0)
-        rc = ab_build_error(err, errno, "cannot rename '%s' to '%s': %s", tmp, path,
-                            strerror(errno));
-    if (rc < 0)
-        unlink(tmp);
-    return rc;
-}
-
-/* libxml2 prints its errors to stderr unless told otherwise; library code
- * never prints, so they are only recorded (xmlGetLastError) while we run. */
-static void
-xml_quiet(void *ctx, const xmlError *e)
-{
-    (void)ctx, (void)e;
-}
-
 int
 ovf_write(const struct plan *plan, const struct ovf_disk_file disks[2], const char *path,
           struct ab_error *err)
 {
-    xmlInitParser();
-    xmlStructuredErrorFunc old_fn = xmlStructuredError;
-    void *old_ctx = xmlStructuredErrorContext;
-    xmlSetStructuredErrorFunc(NULL, (xmlStructuredErrorFunc)xml_quiet);
+    struct xmlfile_quiet quiet;
+    xmlfile_quiet_begin(&quiet);
 
     int rc = 0;
     struct ovf_doc d = {.doc = xmlNewDoc(BAD_CAST "1.0")};
@@ -462,15 +383,15 @@ ovf_write(const struct plan *plan, const struct ovf_disk_file disks[2], const ch
         put_envelope(&d, plan, disks);
     if (!d.doc || d.failed) {
         char buf[512];
-        const char *msg = xml_error_text(buf, sizeof(buf));
+        const char *msg = xmlfile_error_text(buf, sizeof(buf));
         rc = ab_error_set(err, AB_E_NOMEM, ENOMEM, NULL, "cannot build the OVF descriptor: %s",
                           msg ? msg : "out of memory");
     } else {
-        rc = save_atomic(d.doc, path, err);
+        rc = xmlfile_save(d.doc, path, err);
     }
     if (rc < 0)
         ab_error_prefix(err, "while writing OVF descriptor '%s'", path);
     xmlFreeDoc(d.doc);
-    xmlSetStructuredErrorFunc(old_ctx, old_fn);
+    xmlfile_quiet_end(&quiet);
     return rc;
 }

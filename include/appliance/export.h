@@ -93,15 +93,17 @@ int export_ova_tar_format(const uint64_t *sizes, size_t n);
 
 /* The libvirt domain XML (export_libvirt.c): q35, the plan's CPUs and
  * memory, the two qcow2 disks as virtio disks at the given absolute paths,
- * virtio NICs on the default network, serial console, OVMF loader when the
- * firmware is uefi-only. Written with libxml2, renamed into place. */
+ * virtio NICs on the default network, serial console, OVMF chosen by
+ * libvirt (firmware='efi', Secure Boot off) when the firmware is uefi-only.
+ * Written with libxml2, renamed into place. */
 int export_libvirt_xml(const struct plan *plan, const char *const qcow2[PLAN_N_DISKS],
                        const char *path, struct ab_error *err);
 
 /* The Hyper-V PowerShell script (export_hyperv.c): creates a Generation 2
  * VM (Generation 1 when bios-only) with the plan's memory and CPUs, both
- * VHDX disks (names relative to the script's folder), a network adapter,
- * and Secure Boot set for Linux. */
+ * VHDX disks (names relative to the script's folder), the plan's network
+ * adapters, and Secure Boot off (our GRUB is unsigned) with the Microsoft
+ * UEFI CA template. UTF-8 with a BOM, CRLF lines. */
 int export_hyperv_script(const struct plan *plan, const char *const vhdx[PLAN_N_DISKS],
                          const char *path, struct ab_error *err);
 

@@ -22,4 +22,18 @@ int write_file(const char *root, const char *path, const char *text, mode_t mode
 int write_filef(const char *root, const char *path, mode_t mode, struct ab_error *err,
                 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
+/* Fills fd, a new file named tmp; returns 0 or -1 with err set. */
+typedef int (*write_atomic_fn)(int fd, const char *tmp, void *ctx, struct ab_error *err);
+
+/* Writes path all at once or not at all: fill() writes a new file beside
+ * it (path.tmpXXXXXX, with mode), which is then synced, closed and renamed
+ * over path. On failure the temporary file is removed and path is left as
+ * it was. */
+int write_atomic(const char *path, mode_t mode, write_atomic_fn fill, void *ctx,
+                 struct ab_error *err);
+
+/* write_atomic with len bytes of data as the content. */
+int write_atomic_data(const char *path, mode_t mode, const void *data, size_t len,
+                      struct ab_error *err);
+
 #endif

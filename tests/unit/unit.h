@@ -155,4 +155,64 @@ unit_capture(int (*write)(const struct plan *, FILE *), const struct plan *p)
     return text;
 }
 
+/* The repository's top: $TOP (tests/run-tests), else where we started. */
+static __attribute__((unused)) const char *
+unit_top_dir(void)
+{
+    const char *top = getenv("TOP");
+    return top && *top ? top : unit_oldcwd;
+}
+
+/* The whole of a file as a string to be freed (its length in *len when
+ * len is set), or NULL if it cannot be read. */
+static __attribute__((noinline, unused)) char *
+unit_slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char *text = NULL;
+    size_t n = 0;
+    FILE *m = open_memstream(&text, &n);
+    assert_non_null(m);
+    int c;
+    while ((c = getc(f)) != EOF)
+        putc(c, m);
+    fclose(f);
+    assert_int_equal(fclose(m), 0);
+    if (len)
+        *len = n;
+    return text;
+}
+
+/* The file got must equal the golden file TOP/golden byte for byte; with
+ * the environment variable update set to 1, got replaces the golden first
+ * (read the diff before committing it). */
+static __attribute__((unused)) void
+unit_assert_golden(const char *got_path, const char *golden, const char *update)
+{
+    char path[PATH_MAX];
+    assert_true(snprintf(path, sizeof(path), "%s/%s", unit_top_dir(), golden) < (int)sizeof(path));
+    size_t got_len = 0, want_len = 0;
+    char *got = unit_slurp(got_path, &got_len);
+    assert_non_null(got);
+    const char *u = getenv(update);
+    if (u && strcmp(u, "1") == 0) {
+        FILE *f = fopen(path, "wb");
+        assert_non_null(f);
+        assert_int_equal(fwrite(got, 1, got_len, f), got_len);
+        assert_int_equal(fclose(f), 0);
+    }
+    char *want = unit_slurp(path, &want_len);
+    if (!want)
+        print_error("no golden file '%s' (%s=1 writes it)\n", path, update);
+    assert_non_null(want);
+    if (got_len != want_len || memcmp(got, want, got_len) != 0)
+        print_error("'%s' differs from golden '%s' (%s=1 rewrites it)\n", got_path, path, update);
+    assert_string_equal(got, want);
+    assert_int_equal(got_len, want_len);
+    free(got);
+    free(want);
+}
+
 #endif

@@ -1,0 +1,37 @@
+/* xmlfile.h: libxml2 documents to files, without libxml2 printing.
+ *
+ * Library code never prints, but libxml2 writes its errors to stderr
+ * unless told otherwise: between xmlfile_quiet_begin() and _end() they are
+ * only recorded, and xmlfile_error_text() gives the newest one for an
+ * error message. xmlfile_save() writes a document the way every XML output
+ * of appliance is written: UTF-8, indented, under a temporary name that is
+ * renamed into place when complete. */
+#ifndef APPLIANCE_XMLFILE_H
+#define APPLIANCE_XMLFILE_H
+
+#include <stddef.h>
+
+#include <libxml/tree.h>
+#include <libxml/xmlerror.h>
+
+#include "appliance/error.h"
+
+struct xmlfile_quiet {
+    xmlStructuredErrorFunc old_fn;
+    void *old_ctx;
+};
+
+/* Initialises libxml2 and silences it until xmlfile_quiet_end(q). */
+void xmlfile_quiet_begin(struct xmlfile_quiet *q);
+/* Restores the error handler that xmlfile_quiet_begin(q) found. */
+void xmlfile_quiet_end(const struct xmlfile_quiet *q);
+
+/* libxml2's newest error text without its trailing newline, in buf; NULL
+ * when there is none. */
+const char *xmlfile_error_text(char *buf, size_t size);
+
+/* Writes doc to path (mode 0644), replacing it atomically (write_atomic).
+ * Returns 0, or -1 with libxml2's or the system's error in err. */
+int xmlfile_save(xmlDocPtr doc, const char *path, struct ab_error *err);
+
+#endif
