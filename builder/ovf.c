@@ -180,7 +180,7 @@ put_disk_section(struct ovf_doc *d, xmlNodePtr env, const struct ovf_disk_file d
     xmlNodePtr sec = put(d, env, d->def, "DiskSection", NULL);
     put(d, sec, d->def, "Info", "Virtual disk information");
     for (int i = 0; i < PLAN_N_DISKS; i++) {
-        char id[16], file[16];
+        char id[32], file[32];
         snprintf(id, sizeof(id), "vmdisk%d", i + 1);
         snprintf(file, sizeof(file), "file%d", i + 1);
         xmlNodePtr disk = put(d, sec, d->def, "Disk", NULL);

@@ -7,7 +7,7 @@
 # states (tar header magic, VHD footer, manifest syntax) are read by
 # tests/lib/exports.py straight from the bytes.
 . "${TOP:-.}/tests/lib/itest.sh"
-need python3 qemu-img xmllint sha256sum bsdtar tar
+need python3 qemu-img xmllint sha256sum bsdtar tar virt-xml-validate virsh
 
 SCHEMA=$TOP/../shared/ovf-schema/dsp8023_1.1.1.xsd
 itest_build "$TOP/tests/integration/recipes/layout.yaml" || finish
@@ -108,6 +108,29 @@ done
 out_py=$(judge_py azure-gce "$out" "$name" 2>&1)
 echo "$out_py"
 pass=$((pass + $(grep -c '^ok ' <<<"$out_py"))) fail=$((fail + $(grep -c '^not ok ' <<<"$out_py")))
+# ---- libvirt and Hyper-V ---------------------------------------------------
+if virt-xml-validate "$out/$name.xml" domain >"$ITEST_TMP/vxv" 2>&1; then
+    ok "virt-xml-validate accepts $name.xml"
+else
+    bad "virt-xml-validate: $(tail -3 "$ITEST_TMP/vxv")"
+fi
+for d in os app; do
+    # The path is where the build wrote it (the test moves the folder).
+    grep -q "file=\"/[^\"]*/$name-$d.qcow2\"" "$out/$name.xml" &&
+        ok "$name.xml uses $name-$d.qcow2" || bad "$name.xml does not name $name-$d.qcow2"
+done
+if virsh -q -c test:///default define "$out/$name.xml" >"$ITEST_TMP/virsh" 2>&1; then
+    ok "virsh (test driver) defines the domain"
+else
+    bad "virsh define: $(tail -3 "$ITEST_TMP/virsh")"
+fi
+grep -q -- "-Generation 2" "$out/$name.ps1" && ok "$name.ps1: Generation 2 for bios+uefi" ||
+    bad "$name.ps1 does not create a Generation 2 VM"
+for d in os app; do
+    grep -q "'$name-$d.vhdx'" "$out/$name.ps1" && ok "$name.ps1 attaches $name-$d.vhdx" ||
+        bad "$name.ps1 does not name $name-$d.vhdx"
+done
+
 # GCE: GNU tar reads it, one member disk.raw, the app disk's bytes exactly.
 members=$(tar tzf "$out/$name-app.tar.gz" | tr '\n' ' ')
 [ "$members" = "disk.raw " ] && ok "GCE archive holds disk.raw alone" || bad "GCE members: $members"
