@@ -1,7 +1,8 @@
 #!/bin/bash
 # A real boot: builds tests/integration/recipes/layout.yaml (firmware
-# bios+uefi) and boots the two disks under qemu with SeaBIOS + virtio-scsi
-# and with OVMF + virtio-blk, then tests/integration/recipes/bios-only.yaml
+# bios+uefi) and boots its raw disks under qemu with SeaBIOS + virtio-scsi
+# and its qcow2 output with OVMF + virtio-blk on q35 (the devices of its
+# libvirt output), then tests/integration/recipes/bios-only.yaml
 # (firmware bios, no ESP) with SeaBIOS + IDE. Each boot must reach the
 # guest's APPLIANCE-REPORT and a login prompt on ttyS0, and the report must
 # show every mount, swap and LV of the plan (tests/lib/judge.py report).
@@ -18,7 +19,8 @@ mkdir -p "$logs"
 # boot_and_judge FIRMWARE BUS: boots IMG_OS + IMG_APP, judges the report.
 boot_and_judge() {
     local fw=$1 bus=$2 name log
-    name=$(basename "$IMG_OS" -os.raw)-$fw-$bus
+    name=$(basename "$IMG_OS" | sed 's/-os\.\(raw\|qcow2\)$//')-$fw-$bus
+    case $IMG_OS in *.qcow2) name=$name-qcow2 ;; esac
     log=$ITEST_TMP/$name.serial
     if boot_images "$fw" "$bus" "$IMG_OS" "$IMG_APP" "$log"; then
         ok "$name: boots to the report and a login prompt"
@@ -32,6 +34,8 @@ boot_and_judge() {
 
 if itest_build "$TOP/tests/integration/recipes/layout.yaml"; then
     boot_and_judge bios scsi
+    # The qcow2 pair, on the devices of the libvirt output (q35, virtio).
+    IMG_OS=${IMG_OS%.raw}.qcow2 IMG_APP=${IMG_APP%.raw}.qcow2
     boot_and_judge uefi virtio
 fi
 

@@ -8,6 +8,7 @@
 # FIRMWARE  bios (SeaBIOS) | uefi (OVMF, with a private copy of its VARS)
 # BUS       virtio (virtio-blk) | scsi (virtio-scsi) | ide (PIIX, pc machine)
 #           | sata (ICH9 AHCI, q35 machine)
+# OS_IMG    raw, or qcow2 when its name ends in .qcow2 (APP_IMG alike)
 # LOG       file that receives the guest's ttyS0 output (overwritten)
 # TIMEOUT   seconds to wait for the report and the prompt (default
 #           $BOOT_TIMEOUT, else 420)
@@ -100,8 +101,10 @@ _boot_run() (
     *) echo "boot: unknown firmware '$fw' (bios or uefi)" >&2; exit 2 ;;
     esac
 
-    drives=(-drive "file=$os,format=raw,if=none,id=d0,cache=unsafe"
-        -drive "file=$app,format=raw,if=none,id=d1,cache=unsafe")
+    local fmt=raw
+    case $os in *.qcow2) fmt=qcow2 ;; esac
+    drives=(-drive "file=$os,format=$fmt,if=none,id=d0,cache=unsafe"
+        -drive "file=$app,format=$fmt,if=none,id=d1,cache=unsafe")
     case $bus in
     virtio) drives+=(-device virtio-blk-pci,drive=d0,bootindex=1
         -device virtio-blk-pci,drive=d1) ;;

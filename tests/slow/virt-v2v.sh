@@ -1,0 +1,37 @@
+#!/bin/bash
+# A real importer: virt-v2v reads the OVA (manifest, OVF, VMDKs), inspects
+# the guest, converts it for KVM and writes it out. Slow under emulation
+# (it rebuilds the guest's initramfs in the libguestfs appliance, ~12 min
+# here), hence make check-slow.
+. "${TOP:-.}/tests/lib/itest.sh"
+need virt-v2v qemu-img
+
+itest_build "$TOP/tests/integration/recipes/layout.yaml" || finish
+out=$(dirname "$IMG_OS")
+ova=$out/layout.ova
+[ -f "$ova" ] || { bad "layout.ova is missing"; finish; }
+
+# KVM that cannot run a guest makes libguestfs abort: use TCG then, as the
+# builder does (tests/lib/boot.sh probes the same way).
+. "$TOP/tests/lib/boot.sh"
+boot_probe_accel
+[ "$BOOT_ACCEL" = kvm ] || export LIBGUESTFS_BACKEND_SETTINGS=${LIBGUESTFS_BACKEND_SETTINGS:-force_tcg}
+dest=$ITEST_TMP/v2v
+mkdir -p "$dest"
+start=$SECONDS
+if virt-v2v -i ova "$ova" -o local -os "$dest" -of qcow2 >"$ITEST_TMP/v2v.log" 2>&1; then
+    ok "virt-v2v -i ova accepts layout.ova and converts it ($((SECONDS - start)) s)"
+else
+    bad "virt-v2v failed: $(tail -15 "$ITEST_TMP/v2v.log")"
+    finish
+fi
+grep -q 'Inspecting the source' "$ITEST_TMP/v2v.log" && ok "virt-v2v inspected the guest" ||
+    bad "virt-v2v did not inspect the guest"
+grep -Eiq 'debian|Linux' "$ITEST_TMP/v2v.log" && ok "virt-v2v found a Linux guest" ||
+    bad "virt-v2v found no Linux guest: $(grep -i 'guest' "$ITEST_TMP/v2v.log" | head -3)"
+n=$(ls "$dest"/*-sd* "$dest"/*-vd* "$dest"/*-hd* 2>/dev/null | wc -l)
+[ "$n" = 2 ] && ok "virt-v2v wrote both disks" || bad "virt-v2v wrote $n disks: $(ls "$dest")"
+for f in "$dest"/*.xml; do
+    grep -q '<domain' "$f" && ok "virt-v2v wrote a libvirt domain: $(basename "$f")"
+done
+finish
