@@ -1,0 +1,158 @@
+/* test_export.c: manifest lines, SHA256SUMS, the OVA's tar format and
+ * member order, read back with libarchive. */
+#include <archive.h>
+#include <archive_entry.h>
+
+#include "appliance/cleanup.h"
+#include "appliance/export.h"
+#include "unit.h"
+
+/* sha1/sha256/sha512 of "abc" (FIPS 180 examples). */
+#define ABC_SHA1 "a9993e364706816aba3e25717850c26c9cd0d89d"
+#define ABC_SHA256 "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+#define ABC_SHA512                                                                                 \
+    "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a2192992a274fc1a836ba3c23a3feeb" \
+    "bd454d4423643ce80e2a9ac94fa54ca49f"
+
+static void
+test_manifest_line(void **state)
+{
+    (void)state;
+    unit_write_file("abc", "abc");
+    struct {
+        enum digest algo;
+        const char *want;
+    } cases[] = {
+        {DIGEST_SHA256, "SHA256(abc)= " ABC_SHA256 "\n"},
+        {DIGEST_SHA1, "SHA1(abc)= " ABC_SHA1 "\n"},
+        {DIGEST_SHA512, "SHA512(abc)= " ABC_SHA512 "\n"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct ab_error err = AB_ERROR_INIT;
+        char *line = NULL;
+        assert_int_equal(export_manifest_line(cases[i].algo, ".", "abc", &line, &err), 0);
+        assert_string_equal(line, cases[i].want);
+        free(line);
+    }
+    struct ab_error err = AB_ERROR_INIT;
+    char *line = NULL;
+    assert_int_equal(export_manifest_line(DIGEST_SHA256, ".", "missing", &line, &err), -1);
+    assert_null(line);
+    ab_error_release(&err);
+}
+
+static void
+test_tar_format(void **state)
+{
+    (void)state;
+    uint64_t small[] = {4096, 300 << 20, (UINT64_C(8) << 30) - 1};
+    assert_int_equal(export_ova_tar_format(small, 3), ARCHIVE_FORMAT_TAR_USTAR);
+    uint64_t big[] = {4096, UINT64_C(8) << 30};
+    assert_int_equal(export_ova_tar_format(big, 2), ARCHIVE_FORMAT_TAR_GNUTAR);
+    assert_int_equal(export_ova_tar_format(NULL, 0), ARCHIVE_FORMAT_TAR_USTAR);
+}
+
+static void
+test_sums(void **state)
+{
+    (void)state;
+    assert_int_equal(mkdir("sums", 0755), 0);
+    assert_int_equal(mkdir("sums/ovf", 0755), 0);
+    unit_write_file("sums/b.txt", "abc");
+    unit_write_file("sums/ovf/a.txt", "abc");
+    unit_write_file("sums/a.txt", "");
+    unit_write_file("sums/SHA256SUMS", "stale");
+    struct ab_error err = AB_ERROR_INIT;
+    struct export_files files = {NULL, 0};
+    assert_int_equal(export_files_collect("sums", &files, &err), 0);
+    assert_int_equal(files.n, 3);
+    assert_string_equal(files.v[0].path, "a.txt");
+    assert_string_equal(files.v[1].path, "b.txt");
+    assert_string_equal(files.v[2].path, "ovf/a.txt");
+    assert_int_equal(files.v[1].size, 3);
+    unit_write_file("sums/report.json", "abc");
+    assert_int_equal(export_files_add("sums", "report.json", &files, &err), 0);
+    assert_int_equal(export_sums_write("sums", &files, &err), 0);
+    char *text = unit_slurp("sums/SHA256SUMS", NULL);
+    assert_string_equal(text, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+                              "  a.txt\n" ABC_SHA256 "  b.txt\n" ABC_SHA256 "  ovf/a.txt\n" ABC_SHA256
+                              "  report.json\n");
+    free(text);
+    export_files_release(&files);
+    assert_int_equal(files.n, 0);
+    assert_int_equal(export_files_collect("no-such-folder", &files, &err), -1);
+    ab_error_release(&err);
+    export_files_release(&files);
+}
+
+static const char recipe[] = "recipe: 1\n"
+                             "name: t\n"
+                             "version: '1'\n"
+                             "os: {distro: debian-12}\n"
+                             "disks:\n"
+                             "  os: {size: 4GiB, volumes: [{name: root, mount: /, size: 1GiB}]}\n"
+                             "  app: {size: 1GiB, volumes: [{name: a, mount: /a, size: 512MiB}]}\n";
+
+static void
+test_ova_pack(void **state)
+{
+    (void)state;
+    CLEANUP_PLAN const struct plan *plan = unit_plan(recipe);
+    assert_int_equal(mkdir("ova", 0755), 0);
+    unit_write_file("ova/t-os.vmdk", "os disk");
+    unit_write_file("ova/t-app.vmdk", "app disk");
+    unit_write_file("ova/t.ovf", "<Envelope/>");
+    unit_write_file("ova/t.mf", "SHA256(t.ovf)= x\n");
+    unit_write_file("ova/stray", "not shipped");
+    struct ab_error err = AB_ERROR_INIT;
+    assert_int_equal(export_ova_pack(plan, "ova", "t.ova", &err), 0);
+
+    struct archive *a = archive_read_new();
+    archive_read_support_format_tar(a);
+    assert_int_equal(archive_read_open_filename(a, "t.ova", 10240), ARCHIVE_OK);
+    const char *order[] = {"t.ovf", "t.mf", "t-os.vmdk", "t-app.vmdk"};
+    const char *data[] = {"<Envelope/>", "SHA256(t.ovf)= x\n", "os disk", "app disk"};
+    struct archive_entry *e;
+    size_t n = 0;
+    while (archive_read_next_header(a, &e) == ARCHIVE_OK) {
+        assert_true(n < 4);
+        assert_string_equal(archive_entry_pathname(e), order[n]);
+        assert_int_equal(archive_format(a), ARCHIVE_FORMAT_TAR_USTAR);
+        assert_int_equal(archive_entry_filetype(e), AE_IFREG);
+        char buf[64] = "";
+        assert_int_equal(archive_read_data(a, buf, sizeof(buf) - 1), strlen(data[n]));
+        assert_string_equal(buf, data[n]);
+        n++;
+    }
+    assert_int_equal(n, 4);
+    archive_read_free(a);
+
+    /* A member missing: an error, and no OVA left behind. */
+    assert_int_equal(unlink("ova/t-app.vmdk"), 0);
+    assert_int_equal(export_ova_pack(plan, "ova", "u.ova", &err), -1);
+    assert_int_equal(access("u.ova", F_OK), -1);
+    assert_int_equal(access("u.ova.tmp", F_OK), -1);
+    ab_error_release(&err);
+}
+
+static void
+test_disk_base(void **state)
+{
+    (void)state;
+    CLEANUP_PLAN const struct plan *plan = unit_plan(recipe);
+    CLEANUP_FREE char *os = export_disk_base(plan, PLAN_DISK_OS);
+    CLEANUP_FREE char *app = export_disk_base(plan, PLAN_DISK_APP);
+    assert_string_equal(os, "t-os");
+    assert_string_equal(app, "t-app");
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_manifest_line), cmocka_unit_test(test_tar_format),
+        cmocka_unit_test(test_sums),          cmocka_unit_test(test_ova_pack),
+        cmocka_unit_test(test_disk_base),
+    };
+    return cmocka_run_group_tests(tests, unit_enter_tmpdir, unit_leave_tmpdir);
+}
