@@ -18,6 +18,7 @@
 #include "appliance/hostfs.h"
 #include "appliance/kvm.h"
 #include "appliance/outdir.h"
+#include "appliance/preflight.h"
 #include "appliance/report.h"
 #include "appliance/spawn.h"
 #include "appliance/tree.h"
@@ -68,6 +69,7 @@ stage(struct build *b, const char *name, const char *what,
     if (ev && ev->stage_begin)
         ev->stage_begin(ev->ctx, name, what);
     double start = build_clock();
+    size_t first = err->n_diags;
     int r = fn(b, err);
     double secs = build_clock() - start;
     report_stage(&b->report, name, secs);
@@ -75,6 +77,8 @@ stage(struct build *b, const char *name, const char *what,
         ev->stage_end(ev->ctx, name, secs);
     if (r < 0 && build_interrupted)
         return ab_build_error(err, EINTR, "interrupted");
+    if (r < 0)
+        ab_error_prefix_since(err, first, name);
     return r;
 }
 
@@ -83,14 +87,12 @@ stage(struct build *b, const char *name, const char *what,
 static int
 do_preflight(struct build *b, struct ab_error *err)
 {
-    static const char *const tools[] = {"sfdisk", "mke2fs", "mkswap", "mkfs.vfat", "mcopy",
-                                        "mmd", "tar", "cp", "mv", NULL};
-    if (geteuid() != 0)
-        return ab_build_error(err, EPERM, "building needs root: the tree is configured in a "
-                                          "chroot and owned by many users");
-    for (const char *const *t = tools; *t; t++)
-        if (!spawn_have(*t))
-            return ab_build_error(err, ENOENT, "'%s' is not installed (run 'make deps')", *t);
+    const char *root = b->opts->workroot ? b->opts->workroot : getenv("TMPDIR");
+    if (!root || !*root)
+        root = "/var/tmp";
+    struct preflight_opts po = {b->opts->output, root, !b->opts->no_space_check};
+    if (preflight_check(b->plan, &po, err) < 0)
+        return -1;
     kvm_probe(&b->kvm);
     if (!kvm_usable(&b->kvm)) {
         char msg[512];
@@ -98,9 +100,6 @@ do_preflight(struct build *b, struct ab_error *err)
                  kvm_state_reason(b->kvm.state), b->kvm.detail);
         notice(b, msg);
     }
-    const char *root = b->opts->workroot ? b->opts->workroot : getenv("TMPDIR");
-    if (!root || !*root)
-        root = "/var/tmp";
     if (asprintf(&b->work, "%s/appliance-XXXXXX", root) < 0 || !mkdtemp(b->work))
         return ab_build_error(err, errno, "cannot create a scratch folder in '%s': %s", root,
                               strerror(errno));

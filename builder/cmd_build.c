@@ -16,9 +16,10 @@
 static const char build_usage[] =
     "Usage: appliance build RECIPE [-o DIR] [OPTIONS]\n"
     "\n"
-    "Build the appliance that RECIPE describes: the OS disk and the\n"
-    "application disk, as sparse raw images NAME-os.img and NAME-app.img,\n"
-    "and build-report.json. A failed or interrupted build leaves nothing\n"
+    "Build the appliance that RECIPE describes (the OS disk and the\n"
+    "application disk) and write every output it asks for (OVA, qcow2 +\n"
+    "libvirt XML, VHDX + Hyper-V script, ...), SHA256SUMS and\n"
+    "build-report.json. A failed or interrupted build leaves nothing\n"
     "behind and never touches a previous output.\n"
     "\n"
     "Options:\n"
@@ -28,6 +29,7 @@ static const char build_usage[] =
     "                       as root, or $APPLIANCE_CACHE_DIR)\n"
     "      --no-cache       build the root tree afresh and do not keep it\n"
     "      --log FILE       write every command and its output to FILE\n"
+    "      --no-space-check build even when the free space looks too small\n"
     "  -h, --help           show this help\n"
     "\n"
     "Exit status: 0 success, 1 build failed, 2 usage error, 3 invalid recipe,\n"
@@ -111,6 +113,7 @@ cmd_build(int argc, char **argv)
         {"cache-dir", required_argument, NULL, 'C'},
         {"no-cache", no_argument, NULL, 'N'},
         {"log", required_argument, NULL, 'L'},
+        {"no-space-check", no_argument, NULL, 'S'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -131,6 +134,9 @@ cmd_build(int argc, char **argv)
             break;
         case 'L':
             log_path = optarg;
+            break;
+        case 'S':
+            opts.no_space_check = true;
             break;
         case 'h':
             fputs(build_usage, stdout);

@@ -88,6 +88,18 @@ ab_error_prefix(struct ab_error *err, const char *fmt, ...)
     free(ctx);
 }
 
+void
+ab_error_prefix_since(struct ab_error *err, size_t first, const char *prefix)
+{
+    for (size_t i = first; i < err->n_diags; i++) {
+        char *joined = NULL;
+        if (asprintf(&joined, "%s: %s", prefix, err->diags[i].msg) >= 0) {
+            free(err->diags[i].msg);
+            err->diags[i].msg = joined;
+        }
+    }
+}
+
 int
 ab_error_exit_status(const struct ab_error *err)
 {

@@ -34,6 +34,7 @@ struct build_opts {
     const char *workroot; /* where scratch folders go; NULL: $TMPDIR or /var/tmp */
     struct cache_opts cache;
     FILE *log;            /* commands and tool output; NULL: none */
+    bool no_space_check;  /* --no-space-check: skip the free space estimate */
     const struct build_events *events;
 };
 

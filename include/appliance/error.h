@@ -63,6 +63,10 @@ int ab_error_set(struct ab_error *err, enum ab_error_code code, int errnum,
 void ab_error_prefix(struct ab_error *err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* Prefixes "prefix: " to every diagnostic from index first on (those
+ * that one step added). */
+void ab_error_prefix_since(struct ab_error *err, size_t first, const char *prefix);
+
 /* True when err holds at least one diagnostic. */
 static inline int
 ab_error_is_set(const struct ab_error *err)
