@@ -1,0 +1,83 @@
+/* test_preflight.c: the free space estimate and the folder checks. */
+#include "appliance/preflight.h"
+#include "unit.h"
+
+static char *
+recipe_with(const char *outputs, const char *os_size)
+{
+    char *text = NULL;
+    assert_true(asprintf(&text,
+                         "recipe: 1\nname: t\nversion: '1'\nos: {distro: debian-12}\n"
+                         "disks:\n"
+                         "  os: {size: %s, boot: 256MiB, volumes: [{name: root, mount: /, size: rest}]}\n"
+                         "  app: {size: 1GiB, volumes: [{name: a, mount: /a, size: 512MiB}]}\n"
+                         "outputs: [%s]\n",
+                         os_size, outputs) > 0);
+    return text;
+}
+
+static uint64_t
+need_output(const char *outputs, const char *os_size)
+{
+    char *text = recipe_with(outputs, os_size);
+    const struct plan *p = unit_plan(text);
+    struct preflight_need need;
+    preflight_estimate(p, &need);
+    plan_free(p);
+    free(text);
+    return need.output;
+}
+
+static void
+test_estimate(void **state)
+{
+    (void)state;
+    const uint64_t G = UINT64_C(1) << 30;
+    /* raw alone: the sparse disks' data; each full-size format adds as much. */
+    assert_int_equal(need_output("raw", "8GiB"), G);
+    assert_int_equal(need_output("qcow2", "8GiB"), 2 * G);
+    assert_int_equal(need_output("qcow2, vdi, vhdx", "8GiB"), 4 * G);
+    /* The OVA's VMDKs are compressed: less than another full copy. */
+    assert_true(need_output("ova", "8GiB") > G && need_output("ova", "8GiB") < 2 * G);
+    assert_true(need_output("ova, ovf", "8GiB") >= need_output("ova", "8GiB"));
+    /* More outputs never need less. */
+    assert_true(need_output("ova, qcow2, libvirt", "8GiB") > need_output("ova", "8GiB"));
+    /* A disk smaller than the estimate bounds it. */
+    assert_true(need_output("raw", "600MiB") <= (UINT64_C(600) << 20));
+}
+
+static void
+test_folders(void **state)
+{
+    (void)state;
+    char *text = recipe_with("raw", "8GiB");
+    CLEANUP_PLAN const struct plan *p = unit_plan(text);
+    free(text);
+    unit_write_file("file", "x");
+    struct ab_error err = AB_ERROR_INIT;
+    /* A folder that does not exist yet is fine if its parent is writable
+     * (the space check is off: this folder's filesystem may be small). */
+    struct preflight_opts ok = {"not/yet/there", ".", false};
+    if (geteuid() == 0) {
+        assert_int_equal(preflight_check(p, &ok, &err), 0);
+    }
+    ab_error_release(&err);
+    /* Below a file: one line per folder. */
+    struct preflight_opts bad = {"file/out", "file/scratch", false};
+    assert_int_equal(preflight_check(p, &bad, &err), -1);
+    char *msg = unit_error_text(&err);
+    assert_non_null(strstr(msg, "output folder 'file/out': 'file' is not a folder"));
+    assert_non_null(strstr(msg, "scratch folder 'file/scratch': 'file' is not a folder"));
+    free(msg);
+    ab_error_release(&err);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_estimate),
+        cmocka_unit_test(test_folders),
+    };
+    return cmocka_run_group_tests(tests, unit_enter_tmpdir, unit_leave_tmpdir);
+}
