@@ -4,15 +4,13 @@
  * tests/data/libvirt/ (LIBVIRT_UPDATE_GOLDEN=1 rewrites them) and by XPath
  * queries of the facts a KVM host reads: firmware, disks, NICs, console. */
 #include "unit.h"
+#include "unit_xml.h"
 
 #include <dirent.h>
 #include <inttypes.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-#include <libxml/parser.h>
-#include <libxml/tree.h>
-#include <libxml/xpath.h>
 
 #include "appliance/cleanup.h"
 #include "appliance/export.h"
@@ -90,59 +88,6 @@ assert_libvirt_accepts(const char *path)
     assert_tool(cmd, 0);
     FMT(cmd, "virsh -q -c test:///default define '%s'", path);
     assert_tool(cmd, 0);
-}
-
-/* ---- XPath ---- */
-
-struct xq {
-    xmlDocPtr doc;
-    xmlXPathContextPtr ctx;
-};
-
-static void
-xq_open(struct xq *q, const char *path)
-{
-    q->doc = xmlReadFile(path, NULL, XML_PARSE_NONET);
-    assert_non_null(q->doc);
-    q->ctx = xmlXPathNewContext(q->doc);
-    assert_non_null(q->ctx);
-}
-
-static void
-xq_close(struct xq *q)
-{
-    xmlXPathFreeContext(q->ctx);
-    xmlFreeDoc(q->doc);
-}
-
-static void
-assert_xpath_str(struct xq *q, const char *expr, const char *want)
-{
-    xmlXPathObjectPtr o = xmlXPathEvalExpression(BAD_CAST expr, q->ctx);
-    assert_non_null(o);
-    xmlChar *s = xmlXPathCastToString(o);
-    if (strcmp((const char *)s, want) != 0)
-        print_error("%s: got '%s', want '%s'\n", expr, (const char *)s, want);
-    assert_string_equal((const char *)s, want);
-    xmlFree(s);
-    xmlXPathFreeObject(o);
-}
-
-static void
-assert_xpath_u64(struct xq *q, const char *expr, uint64_t want)
-{
-    char buf[32];
-    snprintf(buf, sizeof(buf), "%" PRIu64, want);
-    assert_xpath_str(q, expr, buf);
-}
-
-/* count(expr) must be want. */
-static void
-assert_count(struct xq *q, const char *expr, unsigned want)
-{
-    char buf[1024];
-    FMT(buf, "count(%s)", expr);
-    assert_xpath_u64(q, buf, want);
 }
 
 static void

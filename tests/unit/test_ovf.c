@@ -2,16 +2,13 @@
  * schema, by golden files, and by XPath queries of the facts importers
  * read (sizes, OS id, firmware, rasd order, disk-controller links). */
 #include "unit.h"
+#include "unit_xml.h"
 
 #include <dirent.h>
 #include <inttypes.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-#include <libxml/parser.h>
-#include <libxml/tree.h>
-#include <libxml/xpath.h>
-#include <libxml/xpathInternals.h>
 
 #include "appliance/cleanup.h"
 #include "appliance/ovf.h"
@@ -103,59 +100,14 @@ assert_schema_valid(const char *path)
 
 /* ---- XPath ---- */
 
-struct xq {
-    xmlDocPtr doc;
-    xmlXPathContextPtr ctx;
-};
-
 static void
-xq_open(struct xq *q, const char *path)
+ovf_xq_open(struct xq *q, const char *path)
 {
-    q->doc = xmlReadFile(path, NULL, XML_PARSE_NONET);
-    assert_non_null(q->doc);
-    q->ctx = xmlXPathNewContext(q->doc);
-    assert_non_null(q->ctx);
+    xq_open(q, path);
     assert_int_equal(xmlXPathRegisterNs(q->ctx, BAD_CAST "ovf", BAD_CAST OVF_NS), 0);
     assert_int_equal(xmlXPathRegisterNs(q->ctx, BAD_CAST "rasd", BAD_CAST OVF_NS_RASD), 0);
     assert_int_equal(xmlXPathRegisterNs(q->ctx, BAD_CAST "vssd", BAD_CAST OVF_NS_VSSD), 0);
     assert_int_equal(xmlXPathRegisterNs(q->ctx, BAD_CAST "vmw", BAD_CAST OVF_NS_VMW), 0);
-}
-
-static void
-xq_close(struct xq *q)
-{
-    xmlXPathFreeContext(q->ctx);
-    xmlFreeDoc(q->doc);
-}
-
-static void
-assert_xpath_str(struct xq *q, const char *expr, const char *want)
-{
-    xmlXPathObjectPtr o = xmlXPathEvalExpression(BAD_CAST expr, q->ctx);
-    assert_non_null(o);
-    xmlChar *s = xmlXPathCastToString(o);
-    if (strcmp((const char *)s, want) != 0)
-        print_error("%s: got '%s', want '%s'\n", expr, (const char *)s, want);
-    assert_string_equal((const char *)s, want);
-    xmlFree(s);
-    xmlXPathFreeObject(o);
-}
-
-static void
-assert_xpath_u64(struct xq *q, const char *expr, uint64_t want)
-{
-    char buf[32];
-    snprintf(buf, sizeof(buf), "%" PRIu64, want);
-    assert_xpath_str(q, expr, buf);
-}
-
-/* count(expr) must be want. */
-static void
-assert_count(struct xq *q, const char *expr, unsigned want)
-{
-    char buf[1024];
-    snprintf(buf, sizeof(buf), "count(%s)", expr);
-    assert_xpath_u64(q, buf, want);
 }
 
 /* Every Item's rasd children in the schema's (alphabetical) order, and
@@ -188,7 +140,7 @@ assert_facts(const char *path, const struct plan *p)
 {
     static const unsigned controller_type[] = {6, 20, 5};
     struct xq q;
-    xq_open(&q, path);
+    ovf_xq_open(&q, path);
 
     for (int i = 0; i < 2; i++) {
         char e[512];
@@ -330,7 +282,7 @@ test_product_escaped(void **state)
     write_ovf(p, "t.ovf");
     assert_schema_valid("t.ovf");
     struct xq q;
-    xq_open(&q, "t.ovf");
+    ovf_xq_open(&q, "t.ovf");
     assert_xpath_str(&q, "//ovf:ProductSection/ovf:Product", "a <b> & \"c\" ]]> d");
     assert_xpath_str(&q, "//ovf:ProductSection/ovf:Vendor", "V&V");
     assert_xpath_str(&q, "//ovf:ProductSection/ovf:Version", "1.2.3");
@@ -341,28 +293,10 @@ test_product_escaped(void **state)
     CLEANUP_PLAN const struct plan *p2 =
         unit_plan(recipe_text("{distro: debian-12}", "bios", "scsi", 1, NULL));
     write_ovf(p2, "t.ovf");
-    xq_open(&q, "t.ovf");
+    ovf_xq_open(&q, "t.ovf");
     assert_xpath_str(&q, "//ovf:ProductSection/ovf:Product", "t");
     assert_count(&q, "//ovf:ProductSection/ovf:Vendor", 0);
     xq_close(&q);
-}
-
-static char *
-slurp(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return NULL;
-    char *text = NULL;
-    size_t len = 0;
-    FILE *m = open_memstream(&text, &len);
-    assert_non_null(m);
-    int c;
-    while ((c = getc(f)) != EOF)
-        putc(c, m);
-    fclose(f);
-    assert_int_equal(fclose(m), 0);
-    return text;
 }
 
 /* Byte-for-byte against tests/data/ovf/NAME.ovf; OVF_UPDATE_GOLDEN=1
@@ -377,7 +311,7 @@ assert_golden(const char *name, const char *firmware, const char *controller, un
     assert_schema_valid("t.ovf");
     char golden[PATH_MAX];
     FMT(golden, "%s/tests/data/ovf/%s.ovf", top_dir(), name);
-    CLEANUP_FREE char *got = slurp("t.ovf");
+    CLEANUP_FREE char *got = unit_slurp("t.ovf", NULL);
     assert_non_null(got);
     const char *update = getenv("OVF_UPDATE_GOLDEN");
     if (update && strcmp(update, "1") == 0) {
@@ -386,7 +320,7 @@ assert_golden(const char *name, const char *firmware, const char *controller, un
         assert_true(fputs(got, f) >= 0);
         assert_int_equal(fclose(f), 0);
     }
-    CLEANUP_FREE char *want = slurp(golden);
+    CLEANUP_FREE char *want = unit_slurp(golden, NULL);
     if (!want)
         print_error("no golden file '%s' (OVF_UPDATE_GOLDEN=1 writes it)\n", golden);
     assert_non_null(want);
@@ -435,7 +369,7 @@ test_write_errors(void **state)
     struct stat st;
     assert_int_equal(stat("t.ovf", &st), 0);
     assert_int_equal(st.st_mode & 0777, 0644);
-    CLEANUP_FREE char *text = slurp("t.ovf");
+    CLEANUP_FREE char *text = unit_slurp("t.ovf", NULL);
     assert_non_null(strstr(text, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Envelope"));
     assert_no_temp_files();
 }
