@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "appliance/cli.h"
 
@@ -55,6 +56,13 @@ cli_option_error(const char *command, int c, char **argv)
     if (optopt && strncmp(arg, "--", 2) != 0)
         return cli_usage_error(command, "unknown option '-%c'", optopt);
     return cli_usage_error(command, "unknown option '%s'", arg);
+}
+
+bool
+cli_stderr_is_terminal(void)
+{
+    const char *term = getenv("TERM");
+    return isatty(STDERR_FILENO) && !(term && strcmp(term, "dumb") == 0);
 }
 
 int

@@ -18,6 +18,8 @@
 #define MAX_CHILDREN 16
 
 static FILE *log_file;
+static void (*echo_fn)(void *ctx, const char *line);
+static void *echo_ctx;
 static volatile pid_t children[MAX_CHILDREN];
 
 void
@@ -61,15 +63,34 @@ spawn_have(const char *program)
     return 0;
 }
 
+void
+spawn_set_echo(void (*echo)(void *ctx, const char *line), void *ctx)
+{
+    echo_fn = echo;
+    echo_ctx = ctx;
+}
+
 static void
 log_argv(const char *const *argv, const struct spawn_opts *o)
 {
-    if (!log_file)
+    if (!log_file && !echo_fn)
         return;
-    fputs(o && o->chroot ? "+ [chroot] " : "+ ", log_file);
+    CLEANUP_FREE char *line = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&line, &len);
+    if (!f)
+        return;
+    fputs(o && o->chroot ? "+ [chroot] " : "+ ", f);
     for (const char *const *a = argv; *a; a++)
-        fprintf(log_file, "%s%s", *a, a[1] ? " " : "\n");
-    fflush(log_file);
+        fprintf(f, "%s%s", *a, a[1] ? " " : "");
+    if (fclose(f) != 0)
+        return;
+    if (log_file) {
+        fprintf(log_file, "%s\n", line);
+        fflush(log_file);
+    }
+    if (echo_fn)
+        echo_fn(echo_ctx, line);
 }
 
 static void __attribute__((noreturn))

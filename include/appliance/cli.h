@@ -2,6 +2,8 @@
 #ifndef APPLIANCE_CLI_H
 #define APPLIANCE_CLI_H
 
+#include <stdbool.h>
+
 #include "appliance/error.h"
 
 #define APPLIANCE_VERSION "0.1.0"
@@ -19,6 +21,9 @@ int cli_usage_error(const char *command, const char *fmt, ...)
 /* Reports the option getopt_long() refused: c is ':' (missing argument,
  * with a leading ':' in the option string) or '?'. Returns 2. */
 int cli_option_error(const char *command, int c, char **argv);
+
+/* Whether stderr is a terminal that can redraw a line ($TERM not "dumb"). */
+bool cli_stderr_is_terminal(void);
 
 /* Prints err's diagnostics to stderr and returns its exit status. */
 int cli_report(struct ab_error *err);

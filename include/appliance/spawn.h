@@ -25,6 +25,11 @@ struct spawn_opts {
 /* Where children's output and the command lines go; NULL: discarded. */
 void spawn_set_log(FILE *log);
 
+/* Also hands each command line ("+ TOOL ARGS", as in the log) to echo
+ * before it runs, from the thread that runs it (for `build --verbose`);
+ * NULL: none. Lines of commands run with quiet_argv are not handed. */
+void spawn_set_echo(void (*echo)(void *ctx, const char *line), void *ctx);
+
 /* Runs argv[0] (searched in PATH) with argv. Returns 0 when it exits 0;
  * else -1 with "'TOOL' failed (exit N): <its last output lines>". */
 int spawn_run(const char *const *argv, const struct spawn_opts *opts, struct ab_error *err);
