@@ -1,0 +1,460 @@
+/* test_boot_vm.c: which disks of an output are booted (OVA members
+ * included), qemu's command line, and the VM's life against a fake qemu:
+ * its console read, its exit seen, it is stopped, the scratch removed and
+ * the shipped disks left as they were. */
+#include "unit.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "appliance/boot_vm.h"
+#include "appliance/build.h"
+#include "appliance/cleanup.h"
+#include "appliance/spawn.h"
+
+static void
+touch(const char *path)
+{
+    unit_write_file(path, "x");
+}
+
+/* A sparse raw disk of size bytes. */
+static void
+raw_disk(const char *path, off_t size)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    assert_true(fd >= 0);
+    assert_int_equal(ftruncate(fd, size), 0);
+    assert_int_equal(pwrite(fd, "BOOT", 4, 0), 4);
+    assert_int_equal(close(fd), 0);
+}
+
+static char *
+joined(char **argv)
+{
+    char *s = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&s, &len);
+    assert_non_null(f);
+    for (char **a = argv; *a; a++)
+        fprintf(f, "%s%s", a == argv ? "" : " ", *a);
+    assert_int_equal(fclose(f), 0);
+    return s;
+}
+
+/* ---- the command line ---------------------------------------------------- */
+
+static void
+test_argv_bios_scsi_tcg(void **state)
+{
+    (void)state;
+    setenv("APPLIANCE_QEMU", "qemu-system-x86_64", 1);
+    struct boot_vm_config c = {FIRMWARE_BIOS, CONTROLLER_SCSI, 2, 1, 1ull << 30, false, NULL, NULL};
+    const char *const disks[2] = {"/s/os.qcow2", "/s/app.qcow2"};
+    CLEANUP_STRV char **argv = boot_vm_argv(&c, disks, NULL);
+    CLEANUP_FREE char *s = joined(argv);
+    assert_string_equal(s, "qemu-system-x86_64 -machine q35,accel=tcg -m 1024M -smp 2 "
+                           "-nodefaults -no-user-config -no-reboot -display none -vga std "
+                           "-monitor none -serial stdio "
+                           "-drive file=/s/os.qcow2,format=qcow2,if=none,id=disk0,cache=unsafe,"
+                           "discard=unmap "
+                           "-drive file=/s/app.qcow2,format=qcow2,if=none,id=disk1,cache=unsafe,"
+                           "discard=unmap "
+                           "-device virtio-scsi-pci,id=scsi0 "
+                           "-device scsi-hd,drive=disk0,bus=scsi0.0,bootindex=1 "
+                           "-device scsi-hd,drive=disk1,bus=scsi0.0 "
+                           "-nic user,model=virtio-net-pci,restrict=on");
+}
+
+static void
+test_argv_uefi_sata_kvm(void **state)
+{
+    (void)state;
+    setenv("APPLIANCE_QEMU", "qemu-system-x86_64", 1);
+    struct boot_vm_config c = {FIRMWARE_UEFI,   CONTROLLER_SATA, 1, 2, 1536ull << 20, true,
+                               "/ovmf/CODE.fd", "/ovmf/VARS.fd"};
+    const char *const disks[2] = {"/s/os.qcow2", "/s/app.qcow2"};
+    CLEANUP_STRV char **argv = boot_vm_argv(&c, disks, "/s/OVMF_VARS.fd");
+    CLEANUP_FREE char *s = joined(argv);
+    assert_non_null(strstr(s, " -machine q35,accel=kvm -cpu host -m 1536M -smp 1 "));
+    assert_non_null(strstr(s, " -drive if=pflash,format=raw,unit=0,readonly=on,file=/ovmf/CODE.fd "
+                              "-drive if=pflash,format=raw,unit=1,file=/s/OVMF_VARS.fd "));
+    assert_non_null(strstr(s, " -device ide-hd,drive=disk0,bus=ide.0,bootindex=1 "
+                              "-device ide-hd,drive=disk1,bus=ide.1 "));
+    assert_non_null(strstr(s, "-nic user,model=virtio-net-pci,restrict=on "
+                              "-nic user,model=virtio-net-pci,restrict=on"));
+    assert_null(strstr(s, "VARS.fd,")); /* the template itself is never given to qemu */
+    assert_null(strstr(s, "file=/ovmf/VARS.fd"));
+}
+
+static void
+test_argv_ide_no_nic(void **state)
+{
+    (void)state;
+    struct boot_vm_config c = {FIRMWARE_BIOS, CONTROLLER_IDE, 1,    0,
+                               512ull << 20,  false,          NULL, NULL};
+    const char *const disks[2] = {"/s/os.qcow2", "/s/app.qcow2"};
+    CLEANUP_STRV char **argv = boot_vm_argv(&c, disks, NULL);
+    CLEANUP_FREE char *s = joined(argv);
+    assert_non_null(strstr(s, " -machine pc,accel=tcg "));
+    assert_non_null(strstr(s, " -device ide-hd,drive=disk0,bus=ide.0,unit=0,bootindex=1 "
+                              "-device ide-hd,drive=disk1,bus=ide.0,unit=1 -nic none"));
+    assert_null(strstr(s, "pflash"));
+}
+
+/* ---- the disks of an output ---------------------------------------------- */
+
+static int
+find(const char *dir, struct boot_disks *d, char **msg)
+{
+    struct ab_error err = AB_ERROR_INIT;
+    int r = boot_disks_find(dir, "n", d, &err);
+    *msg = r < 0 ? unit_error_text(&err) : NULL;
+    ab_error_release(&err);
+    return r;
+}
+
+static void
+test_disks_preference(void **state)
+{
+    (void)state;
+    struct boot_disks d;
+    char *msg;
+    assert_int_equal(mkdir("out", 0755), 0);
+    assert_int_equal(find("out", &d, &msg), -1);
+    assert_string_equal(msg, "appliance: error: no disks of 'n' in 'out' (looked for "
+                             "n-os.qcow2, .raw, .img, ovf/n-os.vmdk, .vmdk, .vdi, .vhdx and "
+                             "n.ova)\n");
+    free(msg);
+
+    static const struct {
+        const char *os, *app, *kind, *format;
+    } steps[] = {
+        /* Each step adds a better pair; the best present wins. */
+        {"out/n-os.vhdx", "out/n-app.vhdx", "vhdx", "vhdx"},
+        {"out/n-os.vdi", "out/n-app.vdi", "vdi", "vdi"},
+        {"out/n-os.vmdk", "out/n-app.vmdk", "vmdk", "vmdk"},
+        {"out/ovf/n-os.vmdk", "out/ovf/n-app.vmdk", "ovf", "vmdk"},
+        {"out/n-os.img", "out/n-app.img", "img", "raw"},
+        {"out/n-os.raw", "out/n-app.raw", "raw", "raw"},
+        {"out/n-os.qcow2", "out/n-app.qcow2", "qcow2", "qcow2"},
+    };
+    assert_int_equal(mkdir("out/ovf", 0755), 0);
+    for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+        touch(steps[i].os);
+        touch(steps[i].app);
+        assert_int_equal(find("out", &d, &msg), 0);
+        assert_string_equal(d.kind, steps[i].kind);
+        assert_string_equal(d.format, steps[i].format);
+        assert_string_equal(d.file[0], steps[i].os);
+        assert_string_equal(d.file[1], steps[i].app);
+        char want[PATH_MAX + 64];
+        snprintf(want, sizeof(want), "%s/%s", unit_tmpdir, steps[i].app);
+        assert_string_equal(d.backing[1], want); /* absolute, for the overlay */
+        boot_disks_release(&d);
+    }
+}
+
+static void
+test_disks_half_pair(void **state)
+{
+    (void)state;
+    struct boot_disks d;
+    char *msg;
+    assert_int_equal(mkdir("half", 0755), 0);
+    touch("half/n-os.raw");
+    touch("half/n-app.img"); /* another kind does not make a pair */
+    touch("half/n-os.img");
+    assert_int_equal(find("half", &d, &msg), -1);
+    assert_string_equal(msg, "appliance: error: 'half' has 'n-os.raw' but not 'n-app.raw'\n");
+    free(msg);
+}
+
+/* ---- OVA members ---------------------------------------------------------- */
+
+static void
+make_tar(const char *format, const char *tar, const char *dir)
+{
+    char opt[64];
+    snprintf(opt, sizeof(opt), "--format=%s", format);
+    struct ab_error err = AB_ERROR_INIT;
+    const char *argv[] = {"tar",
+                          opt,
+                          "-C",
+                          dir,
+                          "-cf",
+                          tar,
+                          "n.ovf",
+                          "n-os.vmdk",
+                          "n-app.vmdk",
+                          "a-rather-long-folder-name-for-the-member-names-in-this-tar-to-need-"
+                          "more-than-a-hundred-bytes/n-os.vmdk",
+                          NULL};
+    assert_int_equal(spawn_run(argv, NULL, &err), 0);
+}
+
+static char *
+read_at(const char *path, uint64_t offset, uint64_t size)
+{
+    char *buf = calloc(1, size + 1);
+    int fd = open(path, O_RDONLY);
+    assert_true(fd >= 0);
+    assert_int_equal(pread(fd, buf, size, (off_t)offset), (ssize_t)size);
+    close(fd);
+    return buf;
+}
+
+static void
+test_tar_members(void **state)
+{
+    (void)state;
+    const char *long_dir = "ova-src/a-rather-long-folder-name-for-the-member-names-in-this-tar-"
+                           "to-need-more-than-a-hundred-bytes";
+    assert_int_equal(mkdir("ova-src", 0755), 0);
+    assert_int_equal(mkdir(long_dir, 0755), 0);
+    unit_write_file("ova-src/n.ovf", "<Envelope/>");
+    unit_write_file("ova-src/n-os.vmdk", "the OS disk");
+    unit_write_file("ova-src/n-app.vmdk", "the application disk, longer than 512 bytes? no");
+    char deep[PATH_MAX];
+    snprintf(deep, sizeof(deep), "%s/n-os.vmdk", long_dir);
+    unit_write_file(deep, "deep");
+    static const char *const formats[] = {"ustar", "pax", "gnu"};
+    for (size_t i = 0; i < 3; i++) {
+        char tar[64];
+        snprintf(tar, sizeof(tar), "t-%s.ova", formats[i]);
+        make_tar(formats[i], tar, "ova-src");
+        struct ab_error err = AB_ERROR_INIT;
+        uint64_t off = 0, size = 0;
+        assert_int_equal(boot_tar_find(tar, "n-app.vmdk", &off, &size, &err), 1);
+        CLEANUP_FREE char *app = read_at(tar, off, size);
+        assert_string_equal(app, "the application disk, longer than 512 bytes? no");
+        assert_int_equal(boot_tar_find(tar, "n-os.vmdk", &off, &size, &err), 1);
+        CLEANUP_FREE char *os = read_at(tar, off, size);
+        assert_string_equal(os, "the OS disk");
+        assert_int_equal(boot_tar_find(tar, deep + strlen("ova-src/"), &off, &size, &err), 1);
+        CLEANUP_FREE char *d = read_at(tar, off, size);
+        assert_string_equal(d, "deep");
+        assert_int_equal(boot_tar_find(tar, "n-data.vmdk", &off, &size, &err), 0);
+        assert_false(ab_error_is_set(&err));
+    }
+}
+
+static void
+test_disks_from_ova(void **state)
+{
+    (void)state;
+    struct boot_disks d;
+    char *msg;
+    assert_int_equal(mkdir("ova-out", 0755), 0);
+    make_tar("ustar", "ova-out/n.ova", "ova-src");
+    assert_int_equal(find("ova-out", &d, &msg), 0);
+    assert_string_equal(d.kind, "ova");
+    assert_string_equal(d.format, "vmdk");
+    assert_string_equal(d.file[0], "ova-out/n.ova");
+    char want[PATH_MAX + 200];
+    snprintf(want, sizeof(want),
+             "json:{\"driver\":\"vmdk\",\"file\":{\"driver\":\"raw\",\"offset\":2560,"
+             "\"size\":47,\"file\":{\"driver\":\"file\",\"filename\":\"%s/ova-out/n.ova\"}}}",
+             unit_tmpdir);
+    assert_string_equal(d.backing[1], want); /* n.ovf, n-os.vmdk, then n-app.vmdk's data */
+    boot_disks_release(&d);
+
+    assert_int_equal(mkdir("ova-bad", 0755), 0);
+    unit_write_file("ova-bad/n.ova", "not a tar at all");
+    assert_int_equal(find("ova-bad", &d, &msg), -1);
+    assert_non_null(strstr(msg, "/ova-bad/n.ova': truncated tar header\n"));
+    free(msg);
+}
+
+/* ---- the VM, with a fake qemu --------------------------------------------- */
+
+/* Writes an executable script as the qemu to run. */
+static void
+fake_qemu(const char *body)
+{
+    char path[PATH_MAX + 16];
+    snprintf(path, sizeof(path), "%s/qemu", unit_tmpdir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fprintf(f, "#!/bin/sh\necho \"$@\" > %s/qemu.args\n%s\n", unit_tmpdir, body);
+    assert_int_equal(fclose(f), 0);
+    assert_int_equal(chmod(path, 0755), 0);
+    setenv("APPLIANCE_QEMU", path, 1);
+}
+
+static void
+vm_disks(struct boot_disks *d)
+{
+    char *msg;
+    assert_true(mkdir("vm", 0755) == 0 || errno == EEXIST);
+    raw_disk("vm/n-os.raw", 8 << 20);
+    raw_disk("vm/n-app.raw", 4 << 20);
+    assert_int_equal(find("vm", d, &msg), 0);
+}
+
+static const struct boot_vm_config bios = {FIRMWARE_BIOS, CONTROLLER_SCSI, 1,    1,
+                                           256ull << 20,  false,           NULL, NULL};
+
+/* Waits for qemu to end or at most seconds; returns boot_vm_wait's last. */
+static int
+wait_for(struct boot_vm *vm, double seconds, const char *needle)
+{
+    struct ab_error err = AB_ERROR_INIT;
+    double until = build_clock() + seconds;
+    int r = 0;
+    while (build_clock() < until) {
+        r = boot_vm_wait(vm, 200, &err);
+        if (r == 2 || r < 0 || (needle && vm->log && strstr(vm->log, needle)))
+            break;
+    }
+    assert_false(ab_error_is_set(&err));
+    return r;
+}
+
+static void
+test_vm_console_and_stop(void **state)
+{
+    (void)state;
+    struct boot_disks d;
+    struct boot_vm vm;
+    struct ab_error err = AB_ERROR_INIT;
+    vm_disks(&d);
+    struct stat before;
+    assert_int_equal(stat("vm/n-os.raw", &before), 0);
+    fake_qemu("echo 'Linux version 6.1'; echo 'test login: '; exec sleep 60");
+    CLEANUP_FCLOSE FILE *keep = fopen("kept.log", "w");
+    assert_int_equal(boot_vm_start(&vm, &bios, &d, unit_tmpdir, keep, &err), 0);
+    CLEANUP_FREE char *scratch = strdup(vm.scratch);
+    assert_int_equal(access(scratch, F_OK), 0);
+    assert_int_equal(wait_for(&vm, 10, "login: "), 1);
+    assert_non_null(strstr(vm.log, "Linux version 6.1\ntest login: \n"));
+    pid_t pid = vm.pid;
+    boot_vm_stop(&vm);
+    assert_int_equal(kill(pid, 0), -1); /* gone, and reaped */
+    assert_int_equal(access(scratch, F_OK), -1);
+    boot_vm_stop(&vm); /* twice: harmless */
+
+    /* qemu got the overlays, which were backed by the shipped disks. */
+    CLEANUP_FREE char *args = NULL;
+    size_t len = 0;
+    FILE *f = fopen("qemu.args", "r");
+    assert_non_null(f);
+    assert_true(getline(&args, &len, f) > 0);
+    fclose(f);
+    char want[PATH_MAX + 64];
+    snprintf(want, sizeof(want), "file=%s/os.qcow2,format=qcow2,", scratch);
+    assert_non_null(strstr(args, want));
+    struct stat after;
+    assert_int_equal(stat("vm/n-os.raw", &after), 0);
+    assert_int_equal(after.st_mtim.tv_sec, before.st_mtim.tv_sec);
+    assert_int_equal(after.st_mtim.tv_nsec, before.st_mtim.tv_nsec);
+
+    assert_int_equal(fflush(keep), 0);
+    CLEANUP_FREE char *kept = NULL;
+    f = fopen("kept.log", "r");
+    assert_non_null(f);
+    assert_true(getdelim(&kept, &len, '\0', f) > 0);
+    fclose(f);
+    assert_string_equal(kept, "Linux version 6.1\ntest login: \n");
+    free(vm.log);
+    boot_disks_release(&d);
+}
+
+static void
+test_vm_qemu_fails(void **state)
+{
+    (void)state;
+    struct boot_disks d;
+    struct boot_vm vm;
+    struct ab_error err = AB_ERROR_INIT;
+    vm_disks(&d);
+    fake_qemu("echo 'qemu-system-x86_64: -machine q35: unsupported machine type' >&2; exit 1");
+    assert_int_equal(boot_vm_start(&vm, &bios, &d, unit_tmpdir, NULL, &err), 0);
+    CLEANUP_FREE char *scratch = strdup(vm.scratch);
+    assert_int_equal(wait_for(&vm, 10, NULL), 2);
+    assert_true(WIFEXITED(vm.status) && WEXITSTATUS(vm.status) == 1);
+    assert_string_equal(boot_vm_qemu_said(&vm),
+                        "qemu-system-x86_64: -machine q35: unsupported machine type");
+    boot_vm_stop(&vm);
+    assert_int_equal(access(scratch, F_OK), -1);
+    free(vm.log);
+    boot_disks_release(&d);
+}
+
+/* A qemu that ignores SIGTERM is killed after the grace period. */
+static void
+test_vm_stubborn_qemu(void **state)
+{
+    (void)state;
+    struct boot_disks d;
+    struct boot_vm vm;
+    struct ab_error err = AB_ERROR_INIT;
+    vm_disks(&d);
+    fake_qemu("trap '' TERM; echo ready; while :; do sleep 1; done");
+    assert_int_equal(boot_vm_start(&vm, &bios, &d, unit_tmpdir, NULL, &err), 0);
+    assert_int_equal(wait_for(&vm, 10, "ready"), 1);
+    pid_t pid = vm.pid;
+    double start = build_clock();
+    boot_vm_stop(&vm);
+    assert_true(build_clock() - start >= 2.9);
+    assert_int_equal(kill(pid, 0), -1);
+    free(vm.log);
+    boot_disks_release(&d);
+}
+
+/* A missing backing file: nothing runs, nothing is left. */
+static void
+test_vm_start_fails_cleanly(void **state)
+{
+    (void)state;
+    struct boot_disks d;
+    struct boot_vm vm;
+    struct ab_error err = AB_ERROR_INIT;
+    vm_disks(&d);
+    free(d.backing[1]);
+    d.backing[1] = strdup("/nonexistent/n-app.raw");
+    assert_int_equal(boot_vm_start(&vm, &bios, &d, unit_tmpdir, NULL, &err), -1);
+    CLEANUP_FREE char *msg = unit_error_text(&err);
+    assert_non_null(strstr(msg, "while making an overlay over 'vm/n-app.raw': 'qemu-img' failed"));
+    assert_null(vm.scratch);
+    assert_int_equal(vm.pid, 0);
+    ab_error_release(&err);
+    boot_disks_release(&d);
+}
+
+static void
+test_ovmf_override(void **state)
+{
+    (void)state;
+    const char *code, *vars;
+    struct ab_error err = AB_ERROR_INIT;
+    touch("CODE.fd");
+    touch("VARS.fd");
+    setenv("APPLIANCE_OVMF_CODE", "CODE.fd", 1);
+    setenv("APPLIANCE_OVMF_VARS", "VARS.fd", 1);
+    assert_int_equal(boot_ovmf_find(&code, &vars, &err), 0);
+    assert_string_equal(code, "CODE.fd");
+    assert_string_equal(vars, "VARS.fd");
+    setenv("APPLIANCE_OVMF_VARS", "missing.fd", 1);
+    assert_int_equal(boot_ovmf_find(&code, &vars, &err), -1);
+    ab_error_release(&err);
+    unsetenv("APPLIANCE_OVMF_CODE");
+    unsetenv("APPLIANCE_OVMF_VARS");
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_argv_bios_scsi_tcg),     cmocka_unit_test(test_argv_uefi_sata_kvm),
+        cmocka_unit_test(test_argv_ide_no_nic),        cmocka_unit_test(test_disks_preference),
+        cmocka_unit_test(test_disks_half_pair),        cmocka_unit_test(test_tar_members),
+        cmocka_unit_test(test_disks_from_ova),         cmocka_unit_test(test_vm_console_and_stop),
+        cmocka_unit_test(test_vm_qemu_fails),          cmocka_unit_test(test_vm_stubborn_qemu),
+        cmocka_unit_test(test_vm_start_fails_cleanly), cmocka_unit_test(test_ovmf_override),
+    };
+    return cmocka_run_group_tests(tests, unit_enter_tmpdir, unit_leave_tmpdir);
+}
