@@ -18,6 +18,7 @@ static const char usage_text[] =
     "  validate RECIPE          check a recipe; silent when it is valid\n"
     "  plan RECIPE [--json]     print the resolved build plan\n"
     "  build RECIPE [-o DIR]    build the appliance into DIR\n"
+    "  test OUTPUT_DIR          boot what build wrote and check it\n"
     "\n"
     "Run 'appliance COMMAND --help' for a command's options.\n"
     "Exit status: 0 success, 1 build failed, 2 usage error, 3 invalid recipe.\n";
@@ -29,6 +30,7 @@ static const struct {
     {"validate", cmd_validate},
     {"plan", cmd_plan},
     {"build", cmd_build},
+    {"test", cmd_test},
 };
 
 int

@@ -21,7 +21,7 @@ expect 0 "--version" -- "$app" --version
 grep -qE '^appliance [0-9]+\.[0-9]+\.[0-9]+$' "$tmp/out" && ok "version format" || bad "version format"
 expect 0 "--help" -- "$app" --help
 grep -q '^Usage: appliance' "$tmp/out" && ok "--help on stdout" || bad "--help on stdout"
-for c in validate plan build; do
+for c in validate plan build test; do
     expect 0 "$c --help" -- "$app" "$c" --help
     grep -q "^Usage: appliance $c" "$tmp/out" && ok "$c --help text" || bad "$c --help text"
 done
@@ -45,6 +45,13 @@ usage validate --json x.yaml
 usage validate a.yaml b.yaml
 usage build
 usage build -o
+usage build -q -v x.yaml
+usage test
+usage test --firmware
+usage test --firmware efi out
+usage test --timeout 0 out
+usage test --timeout 10s out
+usage test out1 out2
 
 # Exit statuses of recipe problems and of a missing file.
 expect 3 "missing recipe file exits 3" -- "$app" validate "$tmp/nope.yaml"
@@ -53,8 +60,13 @@ grep -q "nope.yaml: error: cannot read recipe: No such file or directory" "$tmp/
 expect 0 "demo recipe validates quietly" -- "$app" validate "$top/recipes/demo.yaml"
 [ -s "$tmp/out" ] || [ -s "$tmp/err" ] && bad "validate printed something" || ok "validate is quiet"
 
+# test: an output folder without a build report is an error, not a usage error.
+expect 1 "test of a folder that holds no build exits 1" -- "$app" test "$tmp"
+grep -q "build-report.json': No such file or directory" "$tmp/err" \
+    && ok "test names the missing report" || bad "test names the missing report: $(cat "$tmp/err")"
+
 # Every long option in any --help is documented in the man page source.
-opts=$( { "$app" --help; for c in validate plan build; do "$app" "$c" --help; done; } |
+opts=$( { "$app" --help; for c in validate plan build test; do "$app" "$c" --help; done; } |
     grep -oE -- '--[a-z][a-z-]+' | sort -u)
 [ -n "$opts" ] && ok "found options in --help" || bad "no options found in --help"
 for o in $opts; do
