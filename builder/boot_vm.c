@@ -61,7 +61,7 @@ struct args {
     bool failed;
 };
 
-static void
+static void __attribute__((format(printf, 2, 0)))
 vadd(struct args *a, const char *fmt, va_list ap)
 {
     char *s = NULL;

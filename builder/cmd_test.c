@@ -194,10 +194,14 @@ boot_one(struct boot_run *b, const struct boot_expect *e, const struct boot_disk
     free(vm.log);
     if (r == 0) {
         progress_stage_end(b->progress, seconds);
-        for (size_t i = 0; i < extra.n_reasons; i++)
-            boot_verdict_add(&v, "%s", extra.reasons[i]);
-        print_verdict(fw, &v, seconds);
-        r = v.n_reasons ? 1 : 0;
+        /* Why the wait ended first, then what the console lacked. */
+        for (size_t i = 0; i < v.n_reasons; i++)
+            boot_verdict_add(&extra, "%s", v.reasons[i]);
+        extra.n_mounts = v.n_mounts;
+        extra.n_swaps = v.n_swaps;
+        extra.n_lvs = v.n_lvs;
+        print_verdict(fw, &extra, seconds);
+        r = extra.n_reasons ? 1 : 0;
     }
     boot_verdict_release(&extra);
     boot_verdict_release(&v);

@@ -375,7 +375,7 @@ progress_status(struct progress *p, const char *text)
     pthread_mutex_unlock(&p->lock);
 }
 
-static void
+static void __attribute__((format(printf, 3, 0)))
 vline(struct progress *p, enum progress_level level, const char *fmt, va_list ap)
 {
     pthread_mutex_lock(&p->lock);
