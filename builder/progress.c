@@ -75,6 +75,10 @@ progress_bytes_text(const char *what, uint64_t done, uint64_t total, unsigned ba
                     size_t size)
 {
     char d[32], t[32], bar[64] = "";
+    if (total == 0 && done == 0) { /* a step that begins: its name only */
+        snprintf(buf, size, "%s", what);
+        return;
+    }
     progress_size(done, d, sizeof(d));
     if (total == 0) {
         snprintf(buf, size, "%s  %s", what, d);
@@ -182,6 +186,9 @@ compose(const struct progress *p, bool final, double seconds, char *line, size_t
         snprintf(line + used, size - used, "%s  %.1fs", p->what, seconds);
     else if (final)
         snprintf(line + used, size - used, "%s", p->what);
+    else if (p->has_bytes && p->total == 0 && p->done == 0)
+        snprintf(line + used, size - used, "%s  %lds", p->item,
+                 (long)(p->clock() - p->item_start));
     else if (p->has_bytes)
         progress_bytes_text(p->item, p->done, p->total, BAR_CELLS, line + used, size - used);
     else if (elapsed >= 1)
@@ -337,6 +344,8 @@ progress_bytes(struct progress *p, const char *what, uint64_t done, uint64_t tot
     pthread_mutex_lock(&p->lock);
     double now = p->clock();
     if (p->tty) {
+        if (!p->has_bytes || strcmp(p->item, what) != 0)
+            p->item_start = now;
         snprintf(p->item, sizeof(p->item), "%s", what);
         p->done = done;
         p->total = total;

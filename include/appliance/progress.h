@@ -75,6 +75,7 @@ struct progress {
     double stage_start, last_draw;
     char item[96]; /* the newest byte count: what, done, total */
     uint64_t done, total;
+    double item_start;          /* when the newest item was first seen */
     bool has_bytes;
     struct progress_rate items[PROGRESS_MAX_ITEMS];
     struct progress_rate status_rate;
@@ -93,7 +94,8 @@ void progress_release(struct progress *p);
 void progress_stage(struct progress *p, const char *stage, const char *what);
 /* The stage ends after seconds; its line stays with the duration. */
 void progress_stage_end(struct progress *p, double seconds);
-/* Bytes done of total (0: unknown) of one item of the stage. */
+/* Bytes done of total (0: unknown) of one item of the stage; done and
+ * total both 0: the item begins (shown by name, with its elapsed time). */
 void progress_bytes(struct progress *p, const char *what, uint64_t done, uint64_t total);
 /* A short text after the stage's elapsed time, such as "kernel started";
  * NULL or "" clears it. */
@@ -116,7 +118,8 @@ void progress_bar(double fraction, unsigned cells, char *buf, size_t size);
 /* Whole percent done, 0..100, rounded down; -1 when total is 0. */
 int progress_percent(uint64_t done, uint64_t total);
 /* "demo-os.vmdk  [#####.....]  58%  812 MiB/1.4 GiB" (bar only when
- * bar_cells > 0; "demo-os.vmdk  812 MiB" when total is 0). */
+ * bar_cells > 0; "demo-os.vmdk  812 MiB" when total is 0; "demo-os.vmdk"
+ * when both are 0). */
 void progress_bytes_text(const char *what, uint64_t done, uint64_t total, unsigned bar_cells,
                          char *buf, size_t size);
 /* Whether a plain line is due for a byte count: the first one, the

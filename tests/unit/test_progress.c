@@ -139,6 +139,8 @@ test_bytes_text(void **state)
     assert_string_equal(b, "demo-os.vmdk  58%  812 MiB/1.4 GiB");
     progress_bytes_text("demo-os.vmdk", 812 * MiB, 0, 12, b, sizeof(b));
     assert_string_equal(b, "demo-os.vmdk  812 MiB");
+    progress_bytes_text("demo.ova", 0, 0, 12, b, sizeof(b)); /* a step begins */
+    assert_string_equal(b, "demo.ova");
     progress_bytes_text("x", 1400 * MiB, 1400 * MiB, 4, b, sizeof(b));
     assert_string_equal(b, "x  [####]  100%  1.4 GiB/1.4 GiB");
 }
@@ -276,6 +278,32 @@ test_tty_live_line(void **state)
     capture_close(&c);
 }
 
+/* A step without byte counts shows its name and how long it has taken. */
+static void
+test_tty_step(void **state)
+{
+    (void)state;
+    struct capture c;
+    capture_open(&c, true, PROGRESS_NORMAL);
+    progress_stage(&c.p, "export", "writing the outputs");
+    fake_now = 2;
+    progress_bytes(&c.p, "demo-os.qcow2", 0, 0);
+    fake_now = 9.5;
+    progress_bytes(&c.p, "demo-os.qcow2", 0, 0);
+    const char *t = capture_text(&c);
+    assert_non_null(strstr(t, "\r[   2.0s] export       demo-os.qcow2  0s\033[K"));
+    assert_non_null(strstr(t, "\r[   9.5s] export       demo-os.qcow2  7s\033[K"));
+    capture_close(&c);
+
+    capture_open(&c, false, PROGRESS_NORMAL);
+    progress_stage(&c.p, "export", "writing the outputs");
+    progress_bytes(&c.p, "demo-os.qcow2", 0, 0);
+    progress_bytes(&c.p, "demo-os.qcow2", 0, 0);
+    assert_string_equal(capture_text(&c), "[   0.0s] export       writing the outputs\n"
+                                          "[   0.0s] export       demo-os.qcow2\n");
+    capture_close(&c);
+}
+
 /* A notice goes above the live line, which is drawn again below it. */
 static void
 test_tty_notice_above(void **state)
@@ -367,6 +395,7 @@ main(void)
         cmocka_unit_test(test_plain_parallel_items),
         cmocka_unit_test(test_plain_status),
         cmocka_unit_test(test_tty_live_line),
+        cmocka_unit_test(test_tty_step),
         cmocka_unit_test(test_tty_notice_above),
         cmocka_unit_test(test_tty_width),
         cmocka_unit_test(test_quiet_and_verbose),
