@@ -7,9 +7,9 @@
 #      once under SeaBIOS: PASS, exit 0, the console kept, the disks not
 #      written, qemu and its scratch folder gone afterwards;
 #   2. a copy of that output whose OS disk is blank (the application disk
-#      and the build report are the real ones, under the .raw names of the
-#      exporters), with a 20 s timeout: FAIL, exit 1, the reasons printed,
-#      nothing left behind;
+#      and the build report are the real ones, under the .img names builds
+#      used before the exporters), with a 20 s timeout: FAIL, exit 1, the
+#      reasons printed, nothing left behind;
 #   3. the same interrupted after 3 s: exit 130, nothing left behind.
 #
 # The serial log of the good boot is kept in
@@ -36,7 +36,8 @@ leftovers() {
 itest_build "$TOP/tests/integration/recipes/layout.yaml" || finish
 out=$(dirname "$IMG_OS")
 [ -f "$out/build-report.json" ] || { bad "the build wrote build-report.json"; finish; }
-stamp() { stat -c '%n %s %Y' "$IMG_OS" "$IMG_APP"; }
+# Every disk file of the output: size and modification time.
+stamp() { stat -c '%n %s %Y' "$out"/layout-* "$out"/layout.ova "$out"/ovf/* 2>/dev/null; }
 before=$(stamp)
 
 # 1. A good boot.
@@ -54,8 +55,10 @@ grep -qE '^PASS bios: login prompt after [0-9]+ s; 7 mounts, 1 swap, 6 LVs as pl
 grep -q '^FAIL' "$ITEST_TMP/out" && bad "good build: no FAIL line" || ok "good build: no FAIL line"
 [ "$(grep -c '^accel: \(KVM\|TCG, software emulation (.*)\)$' "$ITEST_TMP/err")" = 1 ] &&
     ok "the accelerator said on one line" || bad "the accelerator said on one line"
-grep -q "^disks (img): $IMG_OS, $IMG_APP$" "$ITEST_TMP/err" &&
-    ok "boots the legacy NAME-os.img, NAME-app.img" || bad "disks line: $(grep disks "$ITEST_TMP/err")"
+# The best pair of the output: qcow2 if the recipe asks for it, else raw.
+if [ -f "$out/layout-os.qcow2" ]; then kind=qcow2; else kind=raw; fi
+grep -q "^disks ($kind): $out/layout-os.$kind, $out/layout-app.$kind$" "$ITEST_TMP/err" &&
+    ok "boots layout-os.$kind, layout-app.$kind" || bad "disks line: $(grep disks "$ITEST_TMP/err")"
 grep -q 'APPLIANCE-REPORT-END' "$serial" && grep -q 'login:' "$serial" &&
     ok "--keep-log has the report and the prompt" || bad "--keep-log has the report and the prompt"
 cp "$serial" "$logs/integration-test-cmd-bios.serial"
@@ -67,8 +70,8 @@ leftovers "good build"
 bad_out=$ITEST_TMP/blank
 mkdir -p "$bad_out"
 cp "$out/build-report.json" "$bad_out/"
-truncate -s "$(stat -c %s "$IMG_OS")" "$bad_out/layout-os.raw"
-ln -s "$IMG_APP" "$bad_out/layout-app.raw"
+truncate -s "$(stat -c %s "$IMG_OS")" "$bad_out/layout-os.img"
+ln -s "$IMG_APP" "$bad_out/layout-app.img"
 start=$SECONDS
 TMPDIR=$scratch "$APPLIANCE" test "$bad_out" --firmware bios --timeout 20 \
     >"$ITEST_TMP/out" 2>"$ITEST_TMP/err"
@@ -76,7 +79,7 @@ rc=$?
 echo "# appliance test (blank OS disk): exit $rc after $((SECONDS - start)) s"
 sed 's/^/    | /' "$ITEST_TMP/out"
 [ "$rc" = 1 ] && ok "blank OS disk: exit 1" || bad "blank OS disk: exit $rc, want 1"
-grep -q '^disks (raw): ' "$ITEST_TMP/err" && ok "boots NAME-os.raw, NAME-app.raw" ||
+grep -q '^disks (img): ' "$ITEST_TMP/err" && ok "boots the legacy NAME-os.img, NAME-app.img" ||
     bad "disks line: $(grep disks "$ITEST_TMP/err")"
 grep -qE '^FAIL bios: 3 problems after 2[0-9] s$' "$ITEST_TMP/out" && ok "blank OS disk: FAIL bios" ||
     bad "blank OS disk: FAIL line"
