@@ -2,6 +2,7 @@
 #include "appliance/build.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,8 @@ struct build {
     double appliance_start;
     char *raw_dir;                 /* out.tmp/.raw: the disks before export */
     struct export_files files;     /* what the output holds */
+    pthread_t sweeper;             /* removes the tree while exports run */
+    bool sweeping;
 };
 
 double
@@ -225,6 +228,20 @@ do_filesystems(struct build *b, struct ab_error *err)
     return 0;
 }
 
+/* The root tree and the per-filesystem folders are not needed once the
+ * filesystems are written: tens of thousands of files, removed on another
+ * thread while the exports compress (their cost is CPU, this one's I/O). */
+static void *
+sweep(void *arg)
+{
+    struct build *b = arg;
+    CLEANUP_FREE char *fs = NULL;
+    rm_rf(b->tree);
+    if (asprintf(&fs, "%s/fs", b->work) >= 0)
+        rm_rf(fs);
+    return NULL;
+}
+
 static void
 export_step(void *ctx, const char *what)
 {
@@ -246,6 +263,7 @@ export_progress(void *ctx, const char *what, uint64_t done, uint64_t total)
 static int
 do_export(struct build *b, struct ab_error *err)
 {
+    b->sweeping = pthread_create(&b->sweeper, NULL, sweep, b) == 0;
     for (int i = 0; i < PLAN_N_DISKS; i++) {
         struct stat st;
         if (stat(b->images[i], &st) < 0)
@@ -296,6 +314,8 @@ static void
 build_release(struct build *b)
 {
     engine_proc_kill(&b->appliance);
+    if (b->sweeping)
+        pthread_join(b->sweeper, NULL);
     if (b->work)
         rm_rf(b->work);
     outdir_release(&b->out);

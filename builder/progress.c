@@ -104,7 +104,8 @@ progress_rate_due(struct progress_rate *r, uint64_t done, uint64_t total, double
     else if (r->printed == 0)
         due = true;
     else
-        due = tenth > r->tenth || now - r->last >= PROGRESS_PLAIN_EVERY;
+        due = (tenth > r->tenth && now - r->last >= PROGRESS_PLAIN_MIN) ||
+              now - r->last >= PROGRESS_PLAIN_EVERY;
     if (due) {
         r->tenth = tenth;
         r->last = now;

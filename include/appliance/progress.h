@@ -39,6 +39,9 @@ enum progress_level {
 
 /* Seconds between two plain lines of the same byte count or status. */
 #define PROGRESS_PLAIN_EVERY 10.0
+/* ... but a new tenth no sooner than this after the last line (a sparse
+ * disk's holes fly by). */
+#define PROGRESS_PLAIN_MIN 1.0
 /* Seconds between two redraws of the live line by the ticker. */
 #define PROGRESS_TICK 0.5
 /* Seconds between two redraws caused by progress events. */

@@ -156,8 +156,9 @@ test_rate_due(void **state)
     assert_true(progress_rate_due(&r, 100, 1000, 110.0)); /* a new tenth */
     assert_false(progress_rate_due(&r, 150, 1000, 115.0));
     assert_true(progress_rate_due(&r, 160, 1000, 120.0)); /* 10 s since the last */
-    assert_true(progress_rate_due(&r, 500, 1000, 120.5)); /* jumped tenths: once */
-    assert_false(progress_rate_due(&r, 501, 1000, 120.6));
+    assert_false(progress_rate_due(&r, 300, 1000, 120.5)); /* new tenth, < 1 s after */
+    assert_true(progress_rate_due(&r, 500, 1000, 121.0));  /* jumped tenths: once */
+    assert_false(progress_rate_due(&r, 501, 1000, 121.5));
     assert_true(progress_rate_due(&r, 1000, 1000, 121.0));  /* the end */
     assert_false(progress_rate_due(&r, 1000, 1000, 140.0)); /* only once */
 
@@ -193,20 +194,26 @@ test_plain_lines(void **state)
     (void)state;
     struct capture c;
     capture_open(&c, false, PROGRESS_NORMAL);
-    fake_now = 1.25;
+    fake_now = 1.0;
     progress_stage(&c.p, "export", "writing the outputs");
-    for (uint64_t pct = 0; pct <= 100; pct++)
+    for (uint64_t pct = 0; pct <= 100; pct++) {
+        fake_now = 1.0 + (double)pct * 0.5;
         progress_bytes(&c.p, "demo-os.vmdk", pct * 14 * MiB, 1400 * MiB);
-    fake_now = 3;
+    }
+    /* Tenths flying by within a second: not one line each. */
+    for (uint64_t pct = 0; pct <= 100; pct++)
+        progress_bytes(&c.p, "demo-app.vmdk", pct * 14 * MiB, 1400 * MiB);
+    fake_now = 60;
     progress_notice(&c.p, "a notice");
     progress_stage_end(&c.p, 1.75);
     const char *t = capture_text(&c);
-    assert_non_null(strstr(t, "[   1.2s] export       writing the outputs\n"));
-    assert_non_null(strstr(t, "[   1.2s] export       demo-os.vmdk  0%  0 B/1.4 GiB\n"));
-    assert_non_null(strstr(t, "[   1.2s] export       demo-os.vmdk  50%  700 MiB/1.4 GiB\n"));
-    assert_non_null(strstr(t, "[   1.2s] export       demo-os.vmdk  100%  1.4 GiB/1.4 GiB\n"));
+    assert_non_null(strstr(t, "[   1.0s] export       writing the outputs\n"));
+    assert_non_null(strstr(t, "[   1.0s] export       demo-os.vmdk  0%  0 B/1.4 GiB\n"));
+    assert_non_null(strstr(t, "[  26.0s] export       demo-os.vmdk  50%  700 MiB/1.4 GiB\n"));
+    assert_non_null(strstr(t, "[  51.0s] export       demo-os.vmdk  100%  1.4 GiB/1.4 GiB\n"));
     assert_int_equal(count(t, "demo-os.vmdk"), 11); /* 0%, 10% ... 90%, 100% */
-    assert_non_null(strstr(t, "[   3.0s] notice: a notice\n"));
+    assert_int_equal(count(t, "demo-app.vmdk"), 2); /* 0% and 100% */
+    assert_non_null(strstr(t, "[  60.0s] notice: a notice\n"));
     assert_null(strchr(t, '\r'));
     assert_null(strchr(t, '\033'));
     capture_close(&c);
@@ -221,6 +228,7 @@ test_plain_parallel_items(void **state)
     capture_open(&c, false, PROGRESS_NORMAL);
     progress_stage(&c.p, "export", "writing the outputs");
     for (uint64_t pct = 0; pct <= 100; pct++) {
+        fake_now = (double)pct;
         progress_bytes(&c.p, "demo-os.vmdk", pct, 100);
         progress_bytes(&c.p, "demo-app.vmdk", pct, 100);
     }
