@@ -17,6 +17,7 @@ static const char usage_text[] =
     "  validate RECIPE          check a recipe; silent when it is valid\n"
     "  plan RECIPE [--json]     print the resolved build plan\n"
     "  build RECIPE [-o DIR]    build the appliance into DIR\n"
+    "  inspect BUNDLE|DISK...   describe and check built appliances or disk images\n"
     "\n"
     "Run 'appliance COMMAND --help' for a command's options.\n"
     "Exit status: 0 success, 1 build failed, 2 usage error, 3 invalid recipe.\n";
@@ -28,6 +29,7 @@ static const struct {
     {"validate", cmd_validate},
     {"plan", cmd_plan},
     {"build", cmd_build},
+    {"inspect", cmd_inspect},
 };
 
 int
