@@ -12,7 +12,7 @@ DESTDIR ?=
 
 CC ?= cc
 BUILD ?= build
-PKGS := yaml-0.1 json-c libcrypto libarchive libguestfs libdeflate libxml-2.0
+PKGS := yaml-0.1 json-c libcrypto libarchive libguestfs libdeflate libxml-2.0 libvirt
 WERROR ?= -Werror
 WARNINGS := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wvla -Wwrite-strings -Wundef -fno-common

@@ -18,6 +18,7 @@ static const char usage_text[] =
     "  plan RECIPE [--json]     print the resolved build plan\n"
     "  build RECIPE [-o DIR]    build the appliance into DIR\n"
     "  inspect BUNDLE|DISK...   describe and check built appliances or disk images\n"
+    "  deploy OUTPUT_DIR        define (and start) the appliance as a libvirt domain\n"
     "\n"
     "Run 'appliance COMMAND --help' for a command's options.\n"
     "Exit status: 0 success, 1 build failed, 2 usage error, 3 invalid recipe.\n";
@@ -30,6 +31,7 @@ static const struct {
     {"plan", cmd_plan},
     {"build", cmd_build},
     {"inspect", cmd_inspect},
+    {"deploy", cmd_deploy},
 };
 
 int
