@@ -356,7 +356,7 @@ add_disk(struct bundle *b, const char *name, const char *path, struct ab_error *
 /* ---- OVA ---- */
 
 struct extract_want {
-    char *names[8]; /* plain member names to extract; NULL: the descriptor's disks */
+    char *names[8]; /* plain member names to extract; n == 0: every disk image */
     size_t n;
 };
 
@@ -364,8 +364,10 @@ static bool
 want_member(void *ctx, const char *name)
 {
     const struct extract_want *w = ctx;
-    if (w->n == 0)
-        return !ends_with(name, ".ovf") && !ends_with(name, ".mf") && !ends_with(name, ".cert");
+    static const char *const disks[] = {".vmdk", ".img", ".raw", ".qcow2", ".vhd", ".vhdx", ".vdi"};
+    for (size_t i = 0; w->n == 0 && i < sizeof(disks) / sizeof(disks[0]); i++)
+        if (ends_with(name, disks[i]))
+            return true;
     for (size_t i = 0; i < w->n; i++)
         if (strcmp(w->names[i], name) == 0)
             return true;
@@ -480,19 +482,31 @@ take_ova(struct bundle *b, const struct ova_contents *c, bool first_pass, struct
     return rc;
 }
 
-/* Adds the disks an OVA pass extracted, in References order. */
+static int
+add_extracted(struct bundle *b, const struct ova_member *mb, struct ab_error *err)
+{
+    CLEANUP_FREE char *name = NULL;
+    if (asprintf(&name, "%s:%s", b->ova_label, mb->name) < 0)
+        return NOMEM(err);
+    return add_disk(b, name, mb->extracted, err);
+}
+
+/* Adds the disks an OVA pass extracted: those the descriptor's Disks
+ * name, in its order (other members, such as an NVRAM file, are not
+ * disks). */
 static int
 take_extracted(struct bundle *b, const struct ova_contents *c, struct ab_error *err)
 {
-    for (size_t m = 0; m < c->n; m++) {
-        const struct ova_member *mb = &c->members[m];
-        if (!mb->extracted)
-            continue;
-        CLEANUP_FREE char *name = NULL;
-        if (asprintf(&name, "%s:%s", b->ova_label, mb->name) < 0)
-            return NOMEM(err);
-        if (add_disk(b, name, mb->extracted, err) < 0)
-            return -1;
+    const struct ovf_summary *s = b->ovf;
+    for (size_t i = 0; s && i < s->n_disks; i++) {
+        int f = s->disks[i].file;
+        const char *href = f >= 0 ? s->files[f].href : NULL;
+        for (size_t m = 0; href && m < c->n; m++)
+            if (c->members[m].extracted && strcmp(c->members[m].name, href) == 0) {
+                if (add_extracted(b, &c->members[m], err) < 0)
+                    return -1;
+                break;
+            }
     }
     return 0;
 }
@@ -688,7 +702,7 @@ folder_ovf(struct bundle *b, struct ab_error *err)
     char ovf_name[NAME_MAX + 8];
     snprintf(ovf_name, sizeof(ovf_name), "%s.ovf", b->name);
     if (rc == 0)
-        rc = check_ovf_files(b, b->ovf, "ovf", ovf_name, size_in_dir, dir, &m, have_mf, err);
+        rc = check_ovf_files(b, b->ovf, b->ovf_source, ovf_name, size_in_dir, dir, &m, have_mf, err);
     manifest_release(&m);
     return rc;
 }

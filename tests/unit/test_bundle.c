@@ -226,6 +226,33 @@ test_folder(void **state)
     bundle_free(b);
 }
 
+/* With BUNDLE_DISKS, the descriptor's disks are extracted (qemu-img
+ * calls these fakes raw) in its order; other members are not disks. */
+static void
+test_extract(void **state)
+{
+    (void)state;
+    make_ovf_dir("ex");
+    sh("echo nvram >ex/t.nvram && "
+       "tar --format=ustar -cf ex.ova -C ex t.ovf t.mf t-os.vmdk t-app.vmdk t.nvram");
+    struct ab_error err = AB_ERROR_INIT;
+    struct bundle *b = bundle_open("ex.ova", BUNDLE_DISKS | BUNDLE_VERIFY, "exscratch", &err);
+    assert_non_null(b);
+    assert_true(b->ova_verified); /* digested in the same pass */
+    assert_int_equal(b->n_disks, 2);
+    assert_string_equal(b->disks[0].name, "ex.ova:t-os.vmdk");
+    assert_string_equal(b->disks[0].format, "raw");
+    assert_int_equal(b->disks[0].file_size, 3000);
+    char want[PATH_MAX];
+    FMT(want, "%s/exscratch/t-os.vmdk", unit_tmpdir);
+    assert_string_equal(b->disks[0].path, want);
+    assert_string_equal(b->disks[1].name, "ex.ova:t-app.vmdk");
+    sh("cmp exscratch/t-os.vmdk ex/t-os.vmdk && test ! -e exscratch/t.nvram");
+    assert_int_equal(bundle_verify(b, &err), 0);
+    assert_int_equal(b->checks[1].state, CHECK_OK);
+    bundle_free(b);
+}
+
 static void
 test_errors(void **state)
 {
@@ -260,7 +287,8 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_good_ova),   cmocka_unit_test(test_tampered_ova),
         cmocka_unit_test(test_ova_order_and_sizes), cmocka_unit_test(test_ovf_file),
-        cmocka_unit_test(test_folder),     cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_folder),     cmocka_unit_test(test_extract),
+        cmocka_unit_test(test_errors),
     };
     return cmocka_run_group_tests(tests, unit_enter_tmpdir, unit_leave_tmpdir);
 }
