@@ -21,7 +21,7 @@ static const char usage_text[] =
     "  deploy OUTPUT_DIR        define (and start) the appliance as a libvirt domain\n"
     "\n"
     "Run 'appliance COMMAND --help' for a command's options.\n"
-    "Exit status: 0 success, 1 build failed, 2 usage error, 3 invalid recipe.\n";
+    "Exit status: 0 success, 1 failure, 2 usage error, 3 invalid recipe.\n";
 
 static const struct {
     const char *name;
