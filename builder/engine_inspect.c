@@ -17,10 +17,20 @@
 
 #define NOMEM(err) ab_error_set((err), AB_E_NOMEM, ENOMEM, NULL, "out of memory")
 
+/* An LVM physical volume blkid saw: LVM's own device names can be the
+ * appliance kernel's (which may order the disks differently), so PVs are
+ * named by matching their UUIDs with these. */
+struct pv_seen {
+    char uuid[64]; /* without dashes */
+    char *device;
+};
+
 struct engine_inspect {
     guestfs_h *g;
     const struct inspect_drive *drives;
     size_t n_drives;
+    struct pv_seen *pvs_seen;
+    size_t n_pvs_seen;
     double launch_seconds;
 };
 
@@ -109,6 +119,9 @@ engine_inspect_close(struct engine_inspect *e, struct ab_error *err)
     if (err && guestfs_shutdown(e->g) < 0)
         r = failed(e, err, "while shutting the appliance down");
     guestfs_close(e->g);
+    for (size_t i = 0; i < e->n_pvs_seen; i++)
+        free(e->pvs_seen[i].device);
+    free(e->pvs_seen);
     free(e);
     return r;
 }
@@ -155,12 +168,42 @@ blkid(struct engine_inspect *e, const char *dev)
     return guestfs_blkid(e->g, dev);
 }
 
+/* LVM's UUIDs with their dashes taken out, for comparing. */
+static void
+undash(const char *in, size_t len, char *out, size_t size)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < len && in[i] && o + 1 < size; i++)
+        if (in[i] != '-')
+            out[o++] = in[i];
+    out[o] = '\0';
+}
+
 static int
-add_fs(struct inspect_guest *g, const char *dev, char *const *id, uint64_t size,
-       struct ab_error *err)
+note_pv(struct engine_inspect *e, const char *dev, const char *uuid, struct ab_error *err)
+{
+    struct pv_seen *grown = realloc(e->pvs_seen, (e->n_pvs_seen + 1) * sizeof(*grown));
+    if (!grown)
+        return NOMEM(err);
+    e->pvs_seen = grown;
+    struct pv_seen *p = &grown[e->n_pvs_seen];
+    undash(uuid, strlen(uuid), p->uuid, sizeof(p->uuid));
+    if (!(p->device = strdup(dev)))
+        return NOMEM(err);
+    e->n_pvs_seen++;
+    return 0;
+}
+
+/* A filesystem (or swap) that blkid found on dev; a PV is noted instead. */
+static int
+add_fs(struct engine_inspect *e, struct inspect_guest *g, const char *dev, char *const *id,
+       uint64_t size, struct ab_error *err)
 {
     const char *type = hash_get(id, "TYPE");
-    if (!type || strcmp(type, "LVM2_member") == 0)
+    const char *uuid = hash_get(id, "UUID");
+    if (type && uuid && strcmp(type, "LVM2_member") == 0)
+        return note_pv(e, dev, uuid, err);
+    if (!type)
         return 0;
     struct inspect_fs *grown = realloc(g->fss, (g->n_fss + 1) * sizeof(*grown));
     if (!grown)
@@ -201,7 +244,7 @@ add_partition(struct engine_inspect *e, struct inspect_guest *g, struct inspect_
     p->name = dup_or_null(hash_get(id, "PART_ENTRY_NAME"));
     p->type = dup_or_null(hash_get(id, "PART_ENTRY_TYPE"));
     p->type_name = inspect_part_type_name(p->type);
-    return add_fs(g, dev, id, p->size, err);
+    return add_fs(e, g, dev, id, p->size, err);
 }
 
 /* True if part ("/dev/sda1") is a partition of disk ("/dev/sda"). */
@@ -233,7 +276,7 @@ read_disks(struct engine_inspect *e, struct inspect_guest *g, struct ab_error *e
         const char *pt = hash_get(id, "PTTYPE");
         if (pt && !(d->table = strdup(strcmp(pt, "dos") == 0 ? "msdos" : pt)))
             return NOMEM(err);
-        if (!pt && add_fs(g, d->device, id, d->size, err) < 0)
+        if (!pt && add_fs(e, g, d->device, id, d->size, err) < 0)
             return -1;
         for (size_t p = 0; pt && parts[p]; p++)
             if (partition_of(parts[p], d->device) && add_partition(e, g, d, parts[p], err) < 0)
@@ -243,17 +286,6 @@ read_disks(struct engine_inspect *e, struct inspect_guest *g, struct ab_error *e
 }
 
 /* ---- LVM ---- */
-
-/* LVM's UUIDs with their dashes taken out, for comparing. */
-static void
-undash(const char *in, size_t len, char *out, size_t size)
-{
-    size_t o = 0;
-    for (size_t i = 0; i < len && in[i] && o + 1 < size; i++)
-        if (in[i] != '-')
-            out[o++] = in[i];
-    out[o] = '\0';
-}
 
 /* Which VG each PV is in: by UUID, as virt-filesystems' own column can
  * be wrong when there are two VGs (DESIGN.md). */
@@ -300,6 +332,19 @@ read_vgs(struct engine_inspect *e, struct inspect_guest *g, struct ab_error *err
     return rc;
 }
 
+/* The PV's device as libguestfs names it (/dev/sda3 for the first
+ * drive's third partition), found by its UUID; else LVM's name. */
+static const char *
+pv_device(const struct engine_inspect *e, const struct guestfs_lvm_pv *pv)
+{
+    char uuid[64];
+    undash(pv->pv_uuid, sizeof(pv->pv_uuid), uuid, sizeof(uuid));
+    for (size_t i = 0; i < e->n_pvs_seen; i++)
+        if (strcmp(e->pvs_seen[i].uuid, uuid) == 0)
+            return e->pvs_seen[i].device;
+    return pv->pv_name;
+}
+
 static int
 read_pvs(struct engine_inspect *e, struct inspect_guest *g, struct ab_error *err)
 {
@@ -312,7 +357,7 @@ read_pvs(struct engine_inspect *e, struct inspect_guest *g, struct ab_error *err
         struct inspect_pv *p = &g->pvs[g->n_pvs++];
         p->size = pvs->val[i].pv_size;
         p->free = pvs->val[i].pv_free;
-        if (!(p->device = strdup(pvs->val[i].pv_name)))
+        if (!(p->device = strdup(pv_device(e, &pvs->val[i]))))
             rc = NOMEM(err);
     }
     if (rc == 0)
@@ -370,7 +415,7 @@ read_lvs(struct engine_inspect *e, struct inspect_guest *g, struct ab_error *err
         l->size = (uint64_t)size;
         CLEANUP_STRV char **id = rc == 0 ? blkid(e, l->device) : NULL;
         if (rc == 0)
-            rc = add_fs(g, l->device, id, l->size, err);
+            rc = add_fs(e, g, l->device, id, l->size, err);
     }
     guestfs_free_lvm_lv_list(full);
     return rc;
