@@ -104,8 +104,7 @@ safe_name(const char *name, bool plain)
     return true;
 }
 
-static int
-add_problem(struct bundle *b, struct ab_error *err, const char *fmt, ...)
+static int add_problem(struct bundle *b, struct ab_error *err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 static int
@@ -146,8 +145,8 @@ problems_from(struct bundle *b, struct ab_error *parse_err, struct ab_error *err
 }
 
 static int
-add_check(struct bundle *b, const char *manifest, const struct manifest_entry *e,
-          const char *path, struct ab_error *err)
+add_check(struct bundle *b, const char *manifest, const struct manifest_entry *e, const char *path,
+          struct ab_error *err)
 {
     struct bundle_check *grown = realloc(b->checks, (b->n_checks + 1) * sizeof(*grown));
     if (!grown)
@@ -168,8 +167,8 @@ add_check(struct bundle *b, const char *manifest, const struct manifest_entry *e
 /* One check per manifest entry. dir: where the named files are (NULL:
  * they are members of b->ova). Unsafe names are problems, never opened. */
 static int
-add_manifest_checks(struct bundle *b, const char *label, const char *text, size_t len,
-                    bool sums, const char *dir, struct manifest *m, struct ab_error *err)
+add_manifest_checks(struct bundle *b, const char *label, const char *text, size_t len, bool sums,
+                    const char *dir, struct manifest *m, struct ab_error *err)
 {
     struct ab_error parse_err = AB_ERROR_INIT;
     int r = sums ? manifest_parse_sums(label, text, len, m, &parse_err)
@@ -279,8 +278,7 @@ check_ovf_files(struct bundle *b, const struct ovf_summary *s, const char *where
             rc = add_problem(b, err, "%s: '%s', named by the descriptor, is missing", where,
                              f->href);
         else if (f->has_size && size != f->size)
-            rc = add_problem(b, err,
-                             "%s: '%s' is %ju bytes, but its File ovf:size says %ju", where,
+            rc = add_problem(b, err, "%s: '%s' is %ju bytes, but its File ovf:size says %ju", where,
                              f->href, (uintmax_t)size, (uintmax_t)f->size);
         if (rc == 0 && have_mf && !manifest_find(mf, f->href))
             rc = add_problem(b, err, "%s: the manifest does not list '%s'", where, f->href);
@@ -329,8 +327,7 @@ add_disk(struct bundle *b, const char *name, const char *path, struct ab_error *
     char real[PATH_MAX];
     uint64_t size = 0;
     if (!realpath(path, real))
-        return ab_build_error(err, errno, "cannot read disk image '%s': %s", path,
-                              strerror(errno));
+        return ab_build_error(err, errno, "cannot read disk image '%s': %s", path, strerror(errno));
     if (!is_file(real, &size))
         return ab_build_error(err, 0, "disk image '%s' is not a regular file", path);
     struct bundle_disk d = {.file_size = size};
@@ -382,8 +379,8 @@ check_member_order(struct bundle *b, const struct ova_contents *c, const struct 
 {
     const char *label = b->ova_label;
     if (c->ovf != 0)
-        return add_problem(b, err, "%s: the first member is '%s', not the .ovf descriptor",
-                           label, c->members[0].name);
+        return add_problem(b, err, "%s: the first member is '%s', not the .ovf descriptor", label,
+                           c->members[0].name);
     if (c->mf > 1)
         return add_problem(b, err, "%s: the manifest '%s' does not follow the descriptor", label,
                            c->members[c->mf].name);
@@ -462,14 +459,14 @@ take_ova(struct bundle *b, const struct ova_contents *c, bool first_pass, struct
     CLEANUP_FREE char *mf_label = NULL;
     if (c->mf >= 0 && asprintf(&mf_label, "%s:%s", b->ova_label, c->members[c->mf].name) < 0)
         return NOMEM(err);
-    int rc = c->mf >= 0 ? add_manifest_checks(b, mf_label, c->mf_text, c->mf_len, false, NULL,
-                                              &mf, err)
-                        : 0;
+    int rc = c->mf >= 0
+                 ? add_manifest_checks(b, mf_label, c->mf_text, c->mf_len, false, NULL, &mf, err)
+                 : 0;
     if (rc == 0)
         rc = take_summary_problems(b, s, where, err);
     if (rc == 0)
-        rc = check_ovf_files(b, s, b->ova_label, ovf_name, size_in_ova, (void *)c, &mf,
-                             c->mf >= 0, err);
+        rc = check_ovf_files(b, s, b->ova_label, ovf_name, size_in_ova, (void *)c, &mf, c->mf >= 0,
+                             err);
     if (rc == 0)
         rc = check_member_order(b, c, s, err);
     manifest_release(&mf);
@@ -577,8 +574,8 @@ open_ovf_file(struct bundle *b, unsigned flags, struct ab_error *err)
     if (rc == 0)
         rc = take_summary_problems(b, b->ovf, b->path, err);
     if (rc == 0)
-        rc = check_ovf_files(b, b->ovf, b->path, ovf_name, size_in_dir, (void *)where, &m,
-                             have_mf, err);
+        rc = check_ovf_files(b, b->ovf, b->path, ovf_name, size_in_dir, (void *)where, &m, have_mf,
+                             err);
     manifest_release(&m);
     for (size_t i = 0; rc == 0 && (flags & BUNDLE_DISKS) && i < b->ovf->n_disks; i++) {
         int f = b->ovf->disks[i].file;
@@ -638,8 +635,7 @@ folder_disks(struct bundle *b, struct extract_want *want, struct ab_error *err)
         char base[NAME_MAX + 1];
         snprintf(base, sizeof(base), "%s-%s", b->name, roles[r]);
         bool found = false;
-        for (size_t s = 0; s <= sizeof(disk_suffixes) / sizeof(disk_suffixes[0]) && !found;
-             s++) {
+        for (size_t s = 0; s <= sizeof(disk_suffixes) / sizeof(disk_suffixes[0]) && !found; s++) {
             bool in_ovf = s == sizeof(disk_suffixes) / sizeof(disk_suffixes[0]);
             char name[NAME_MAX * 2];
             snprintf(name, sizeof(name), "%s%s%s", in_ovf ? "ovf/" : "", base,
@@ -702,7 +698,8 @@ folder_ovf(struct bundle *b, struct ab_error *err)
     char ovf_name[NAME_MAX + 8];
     snprintf(ovf_name, sizeof(ovf_name), "%s.ovf", b->name);
     if (rc == 0)
-        rc = check_ovf_files(b, b->ovf, b->ovf_source, ovf_name, size_in_dir, dir, &m, have_mf, err);
+        rc =
+            check_ovf_files(b, b->ovf, b->ovf_source, ovf_name, size_in_dir, dir, &m, have_mf, err);
     manifest_release(&m);
     return rc;
 }
@@ -730,8 +727,8 @@ open_folder(struct bundle *b, unsigned flags, struct ab_error *err)
         rc = open_ova(b, flags, want.n ? &want : NULL, err);
     for (size_t i = 0; i < want.n; i++) {
         if (rc == 0 && !has_disk_from_ova(b, want.names[i]))
-            rc = add_problem(b, err, "no disk image '%s' in the folder or in '%s'",
-                             want.names[i], b->ova_label);
+            rc = add_problem(b, err, "no disk image '%s' in the folder or in '%s'", want.names[i],
+                             b->ova_label);
         free(want.names[i]);
     }
     CLEANUP_FREE char *sums = path_join(b->path, "SHA256SUMS");
@@ -880,8 +877,7 @@ bundle_verify(struct bundle *b, struct ab_error *err)
     if (b->ova && !b->ova_verified && verify_ova(b, err) < 0)
         return -1;
     for (size_t i = 0; i < b->n_checks; i++)
-        if (b->checks[i].path && b->checks[i].state == CHECK_PENDING &&
-            verify_file(b, i, err) < 0)
+        if (b->checks[i].path && b->checks[i].state == CHECK_PENDING && verify_file(b, i, err) < 0)
             return -1;
     return 0;
 }

@@ -50,12 +50,9 @@ int
 cmd_deploy(int argc, char **argv)
 {
     static const struct option options[] = {
-        {"connect", required_argument, NULL, 'c'},
-        {"name", required_argument, NULL, 'n'},
-        {"start", no_argument, NULL, 's'},
-        {"replace", no_argument, NULL, 'R'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"connect", required_argument, NULL, 'c'}, {"name", required_argument, NULL, 'n'},
+        {"start", no_argument, NULL, 's'},         {"replace", no_argument, NULL, 'R'},
+        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
     };
     struct deploy_opts o = {.notice = on_notice};
     int c;

@@ -58,8 +58,7 @@ install_handlers(void)
     sigaction(SIGHUP, &sa, NULL);
 }
 
-static void
-progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Progress for people watching; nothing when stderr is not a terminal. */
 static void
@@ -150,8 +149,9 @@ probe_kvm(void)
     struct kvm_probe kvm;
     kvm_probe(&kvm);
     if (!kvm_usable(&kvm))
-        fprintf(stderr, "appliance: notice: %s (%s): the appliance runs under software "
-                        "emulation\n",
+        fprintf(stderr,
+                "appliance: notice: %s (%s): the appliance runs under software "
+                "emulation\n",
                 kvm_state_reason(kvm.state), kvm.detail);
     return kvm_usable(&kvm);
 }

@@ -85,11 +85,13 @@ only_xml(const char *dir, struct ab_error *err)
         return found;
     free(found);
     if (n == 0)
-        ab_build_error(err, 0, "'%s' has no libvirt domain XML (NAME.xml): was it built with "
-                               "the libvirt output?", dir);
+        ab_build_error(err, 0,
+                       "'%s' has no libvirt domain XML (NAME.xml): was it built with "
+                       "the libvirt output?",
+                       dir);
     else
-        ab_build_error(err, 0, "'%s' has %zu .xml files and no build-report.json naming one",
-                       dir, n);
+        ab_build_error(err, 0, "'%s' has %zu .xml files and no build-report.json naming one", dir,
+                       n);
     return NULL;
 }
 
@@ -115,8 +117,8 @@ deploy_find_xml(const char *dir, struct ab_error *err)
     return only_xml(dir, err);
 }
 
-static void
-notice(const struct deploy_opts *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void notice(const struct deploy_opts *o, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 static void
 notice(const struct deploy_opts *o, const char *fmt, ...)
@@ -137,8 +139,8 @@ quiet_errors(void *ctx, virErrorPtr e)
     (void)ctx, (void)e;
 }
 
-static int
-virt_failed(struct ab_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int virt_failed(struct ab_error *err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* "what: libvirt's message". */
 static int
@@ -196,8 +198,9 @@ check_networks(struct job *j, struct ab_error *err)
             continue;
         }
         const char *msg = virGetLastErrorMessage();
-        notice(j->o, "network '%s' is not available on %s (%s): its NICs use user-mode "
-                     "networking",
+        notice(j->o,
+               "network '%s' is not available on %s (%s): its NICs use user-mode "
+               "networking",
                nets[i], j->r->uri, msg ? msg : "not found");
         if (domxml_use_user_networking(j->d, nets[i], err) < 0)
             return -1;
@@ -279,8 +282,8 @@ read_back(struct job *j, virDomainPtr dom, struct ab_error *err)
     CLEANUP_FREE char *xml = virDomainGetXMLDesc(dom, VIR_DOMAIN_XML_INACTIVE);
     if (!xml)
         return virt_failed(err, "cannot read back the domain");
-    CLEANUP_DOMXML struct domxml *d = domxml_read_buffer("the defined domain", xml,
-                                                         strlen(xml), err);
+    CLEANUP_DOMXML struct domxml *d =
+        domxml_read_buffer("the defined domain", xml, strlen(xml), err);
     if (!d)
         return -1;
     struct deploy_result *r = j->r;
@@ -299,8 +302,7 @@ define(struct job *j, struct ab_error *err)
         return -1;
     virDomainPtr dom = virDomainDefineXML(j->conn, xml);
     if (!dom)
-        return virt_failed(err, "libvirt refused domain '%s' on %s", domxml_name(j->d),
-                           j->r->uri);
+        return virt_failed(err, "libvirt refused domain '%s' on %s", domxml_name(j->d), j->r->uri);
     j->r->replaced = j->existing != NULL;
     int rc = read_back(j, dom, err);
     if (rc == 0 && j->o->start) {

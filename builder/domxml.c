@@ -127,8 +127,9 @@ parse(const char *name, const char *text, size_t len, const char *path, struct a
     xmlSetStructuredErrorFunc(NULL, (xmlStructuredErrorFunc)xml_quiet);
     xmlResetLastError();
     int opts = XML_PARSE_NONET | XML_PARSE_NOWARNING;
-    d->doc = path ? xmlReadFile(path, NULL, opts)
-                  : len <= INT_MAX ? xmlReadMemory(text, (int)len, name, NULL, opts) : NULL;
+    d->doc = path             ? xmlReadFile(path, NULL, opts)
+             : len <= INT_MAX ? xmlReadMemory(text, (int)len, name, NULL, opts)
+                              : NULL;
     const xmlError *e = xmlGetLastError();
     char msg[512] = "not well-formed XML";
     if (!d->doc && e && e->message)
@@ -185,9 +186,9 @@ set_child_text(struct domxml *d, const char *name, const char *value, const char
         n = xmlNewDocNode(d->doc, NULL, BAD_CAST name, NULL);
         if (!n)
             return NOMEM(err);
-        if (prev ? !xmlAddNextSibling(prev, n)
-                 : root(d)->children ? !xmlAddPrevSibling(root(d)->children, n)
-                                     : !xmlAddChild(root(d), n)) {
+        if (prev                ? !xmlAddNextSibling(prev, n)
+            : root(d)->children ? !xmlAddPrevSibling(root(d)->children, n)
+                                : !xmlAddChild(root(d), n)) {
             xmlFreeNode(n);
             return NOMEM(err);
         }
@@ -294,8 +295,7 @@ domxml_disk_files(const struct domxml *d)
 {
     char **v = calloc(1, sizeof(char *));
     size_t n = 0;
-    for (xmlNodePtr disk = child(child(root(d), "devices"), "disk"); v && disk;
-         disk = disk->next) {
+    for (xmlNodePtr disk = child(child(root(d), "devices"), "disk"); v && disk; disk = disk->next) {
         xmlNodePtr src = file_source(disk);
         if (!src)
             continue;

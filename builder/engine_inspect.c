@@ -290,8 +290,8 @@ read_disks(struct engine_inspect *e, struct inspect_guest *g, struct ab_error *e
 /* Which VG each PV is in: by UUID, as virt-filesystems' own column can
  * be wrong when there are two VGs (DESIGN.md). */
 static int
-assign_pvs(struct engine_inspect *e, struct inspect_guest *g,
-           const struct guestfs_lvm_pv_list *pvs, struct ab_error *err)
+assign_pvs(struct engine_inspect *e, struct inspect_guest *g, const struct guestfs_lvm_pv_list *pvs,
+           struct ab_error *err)
 {
     for (size_t v = 0; v < g->n_vgs; v++) {
         CLEANUP_STRV char **uuids = guestfs_vgpvuuids(e->g, g->vgs[v].name);

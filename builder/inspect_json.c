@@ -67,17 +67,15 @@ ovf_disks(const struct ovf_summary *s)
         json_object *o = json_object_new_object();
         put_str(o, "id", d->id);
         put_str(o, "file", f ? f->href : NULL);
-        json_object_object_add(o, "size", f && f->has_size
-                                              ? json_object_new_int64((int64_t)f->size)
-                                              : NULL);
+        json_object_object_add(o, "size",
+                               f && f->has_size ? json_object_new_int64((int64_t)f->size) : NULL);
         put_u64(o, "capacity", d->capacity);
         json_object_object_add(o, "populated_size",
-                               d->has_populated
-                                   ? json_object_new_int64((int64_t)d->populated_size)
-                                   : NULL);
+                               d->has_populated ? json_object_new_int64((int64_t)d->populated_size)
+                                                : NULL);
         put_str(o, "format", d->format);
-        put_str(o, "controller", d->controller >= 0 ? s->controllers[d->controller].instance_id
-                                                    : NULL);
+        put_str(o, "controller",
+                d->controller >= 0 ? s->controllers[d->controller].instance_id : NULL);
         put_str(o, "address", d->address);
         json_object_array_add(a, o);
     }
@@ -275,8 +273,8 @@ inspect_write_json(const struct inspect_report *r, FILE *out)
     json_object_object_add(root, "verified", json_object_new_boolean(r->verified));
     json_object_object_add(root, "guest", r->guest ? guest_object(r->guest) : NULL);
     json_object_object_add(root, "ok", json_object_new_boolean(inspect_report_ok(r)));
-    const char *text =
-        json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
+    const char *text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
+                                                                JSON_C_TO_STRING_NOSLASHESCAPE);
     int rc = fprintf(out, "%s\n", text) < 0 ? -1 : 0;
     json_object_put(root);
     return rc;

@@ -89,8 +89,8 @@ write_checks(const struct bundle *b, FILE *out)
             manifest = c->manifest;
             fprintf(out, "  manifest %s\n", manifest);
         }
-        fprintf(out, "    %-11s %-6s %s\n", check_state_name(c->state),
-                manifest_algo_name(c->algo), c->file);
+        fprintf(out, "    %-11s %-6s %s\n", check_state_name(c->state), manifest_algo_name(c->algo),
+                c->file);
     }
 }
 
@@ -136,7 +136,9 @@ write_disk(const struct inspect_disk *d, FILE *out)
     for (size_t i = 0; i < d->n_parts; i++) {
         const struct inspect_part *p = &d->parts[i];
         fprintf(out, "    %-10s %9s at %-8s %s", p->device, SZ(p->size), SZ(p->start),
-                p->type_name ? p->type_name : p->type ? p->type : "");
+                p->type_name ? p->type_name
+                : p->type    ? p->type
+                             : "");
         if (p->name)
             fprintf(out, " '%s'", p->name);
         fputc('\n', out);
@@ -163,8 +165,7 @@ write_lvm(const struct inspect_guest *g, FILE *out)
     }
     for (size_t p = 0; p < g->n_pvs; p++)
         if (!g->pvs[p].vg)
-            fprintf(out, "  PV %s  %s, in no volume group\n", g->pvs[p].device,
-                    SZ(g->pvs[p].size));
+            fprintf(out, "  PV %s  %s, in no volume group\n", g->pvs[p].device, SZ(g->pvs[p].size));
 }
 
 static const char *
@@ -176,8 +177,7 @@ known(const char *s)
 static void
 write_os(const struct inspect_os *os, FILE *out)
 {
-    fprintf(out, "  %s  %s\n", os->root,
-            known(os->product) ? os->product : "(no product name)");
+    fprintf(out, "  %s  %s\n", os->root, known(os->product) ? os->product : "(no product name)");
     fprintf(out, "    %s %s %d.%d", known(os->type) ? os->type : "?",
             known(os->distro) ? os->distro : "?", os->major, os->minor);
     if (known(os->arch))

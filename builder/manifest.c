@@ -207,8 +207,8 @@ parse_sums_line(const struct line *l, struct manifest *m, struct ab_error *err)
 /* Calls parse on every line that is not blank; reports them all. */
 static int
 parse_lines(const char *file, const char *text, size_t len, struct manifest *m,
-            struct ab_error *err, int (*parse)(const struct line *, struct manifest *,
-                                               struct ab_error *))
+            struct ab_error *err,
+            int (*parse)(const struct line *, struct manifest *, struct ab_error *))
 {
     int rc = 0;
     struct line l = {file, text, 0, 0};

@@ -172,7 +172,8 @@ sink_open(struct pass *p, struct ova_member *m, struct sink *k, struct ab_error 
                               m->name, p->path, (uintmax_t)m->size);
     if (k->keep_text && !(k->text = malloc((size_t)m->size + 1)))
         return ab_error_set(err, AB_E_NOMEM, ENOMEM, NULL, "out of memory");
-    unsigned want = p->o->flags & OVA_READ_DIGESTS ? wanted_digests(&p->mf, p->have_mf, m->name) : 0;
+    unsigned want =
+        p->o->flags & OVA_READ_DIGESTS ? wanted_digests(&p->mf, p->have_mf, m->name) : 0;
     for (int i = 0; i < OVA_N_DIGESTS; i++)
         if ((want & (1u << i)) && !(k->d[i] = digest_new((enum digest)i)))
             return ab_error_set(err, AB_E_NOMEM, ENOMEM, NULL, "out of memory");
@@ -184,8 +185,7 @@ sink_open(struct pass *p, struct ova_member *m, struct sink *k, struct ab_error 
     }
     k->fd = open(m->extracted, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (k->fd < 0)
-        return ab_build_error(err, errno, "cannot create '%s': %s", m->extracted,
-                              strerror(errno));
+        return ab_build_error(err, errno, "cannot create '%s': %s", m->extracted, strerror(errno));
     return 0;
 }
 
@@ -204,8 +204,7 @@ sink_data(struct pass *p, struct ova_member *m, struct sink *k, const char *buf,
         k->text_len += n;
     }
     if (k->fd >= 0 && write_all(k->fd, buf, n) < 0)
-        return ab_build_error(err, errno, "cannot write '%s': %s", m->extracted,
-                              strerror(errno));
+        return ab_build_error(err, errno, "cannot write '%s': %s", m->extracted, strerror(errno));
     return 0;
 }
 
@@ -254,9 +253,8 @@ read_member_data(struct pass *p, struct ova_member *m, bool keep_text, struct ab
         needed = needed || k.d[i];
     if (rc == 0 && !needed) {
         sink_release(&k);
-        return archive_read_data_skip(p->a) == ARCHIVE_OK
-                   ? 0
-                   : archive_failed(p, err, "cannot read");
+        return archive_read_data_skip(p->a) == ARCHIVE_OK ? 0
+                                                          : archive_failed(p, err, "cannot read");
     }
     while (rc == 0) {
         la_ssize_t n = archive_read_data(p->a, p->data, BUF_SIZE);

@@ -35,8 +35,7 @@ struct reader {
     bool nomem;
 };
 
-static void
-problem(struct reader *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void problem(struct reader *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void
 problem(struct reader *r, const char *fmt, ...)
@@ -146,8 +145,8 @@ ovf_units_bytes(const char *units, uint64_t *bytes)
     static const struct {
         const char *name;
         unsigned shift;
-    } words[] = {{"byte", 0}, {"bytes", 0}, {"KiloBytes", 10}, {"MegaBytes", 20},
-                 {"GigaBytes", 30}, {"TeraBytes", 40}};
+    } words[] = {{"byte", 0},       {"bytes", 0},      {"KiloBytes", 10},
+                 {"MegaBytes", 20}, {"GigaBytes", 30}, {"TeraBytes", 40}};
     for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
         if (strcmp(units, words[i].name) == 0) {
             *bytes = UINT64_C(1) << words[i].shift;
@@ -236,8 +235,7 @@ read_files(struct reader *r)
         if (size && parse_u64(size, &f->size) == 0)
             f->has_size = true;
         else if (size)
-            problem(r, "ovf:size '%s' of file '%s' is not a number", size,
-                    f->href ? f->href : "?");
+            problem(r, "ovf:size '%s' of file '%s' is not a number", size, f->href ? f->href : "?");
     }
     xmlXPathFreeObject(o);
 }
@@ -267,8 +265,8 @@ read_disk(struct reader *r, xmlNodePtr node, struct ovf_disk *d)
     if (!d->id)
         problem(r, "a Disk has no ovf:diskId");
     if (file_ref && d->file < 0)
-        problem(r, "disk '%s' names file '%s', which References does not list",
-                d->id ? d->id : "?", file_ref);
+        problem(r, "disk '%s' names file '%s', which References does not list", d->id ? d->id : "?",
+                file_ref);
     if (!d->format)
         problem(r, "disk '%s' has no ovf:format", d->id ? d->id : "?");
     if (!capacity)
@@ -328,8 +326,7 @@ read_product(struct reader *r)
 /* The fields of one hardware Item that the summary uses. */
 struct item {
     unsigned type;
-    char *instance_id, *subtype, *quantity, *units, *parent, *address, *host_resource,
-        *connection;
+    char *instance_id, *subtype, *quantity, *units, *parent, *address, *host_resource, *connection;
 };
 
 static void
@@ -371,8 +368,7 @@ static void
 add_controller(struct reader *r, struct item *it)
 {
     struct ovf_summary *s = r->s;
-    struct ovf_controller *grown =
-        realloc(s->controllers, (s->n_controllers + 1) * sizeof(*grown));
+    struct ovf_controller *grown = realloc(s->controllers, (s->n_controllers + 1) * sizeof(*grown));
     if (!grown) {
         r->nomem = true;
         return;
@@ -539,8 +535,7 @@ check_envelope(struct reader *r, const char *name, struct ab_error *err)
         return ab_build_error(err, 0, "'%s' is not an OVF descriptor: its root element is '%s'",
                               name, root ? (const char *)root->name : "(none)");
     if (strcmp(ns, OVF_NS_2) == 0)
-        return ab_build_error(err, 0, "'%s' is an OVF 2.0 descriptor; only OVF 1.x is read",
-                              name);
+        return ab_build_error(err, 0, "'%s' is an OVF 2.0 descriptor; only OVF 1.x is read", name);
     if (strcmp(ns, OVF_NS) != 0)
         return ab_build_error(err, 0, "'%s' is not an OVF 1.x descriptor: namespace '%s'", name,
                               ns);

@@ -31,10 +31,10 @@ enum bundle_kind {
 };
 
 enum check_state {
-    CHECK_PENDING,  /* not verified (yet) */
+    CHECK_PENDING, /* not verified (yet) */
     CHECK_OK,
     CHECK_MISMATCH,
-    CHECK_MISSING,  /* the manifest lists a file that is not there */
+    CHECK_MISSING, /* the manifest lists a file that is not there */
 };
 
 /* One digest a manifest promises. */

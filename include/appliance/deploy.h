@@ -26,11 +26,11 @@ struct deploy_opts {
 };
 
 struct deploy_result {
-    char *uri;   /* the connection's own URI */
-    char *xml;   /* the NAME.xml read */
-    char *name;  /* of the domain defined */
+    char *uri;  /* the connection's own URI */
+    char *xml;  /* the NAME.xml read */
+    char *name; /* of the domain defined */
     char *uuid;
-    char *type;  /* "kvm", "qemu", ... as libvirt stored it */
+    char *type;   /* "kvm", "qemu", ... as libvirt stored it */
     char **disks; /* NULL-terminated pairs: target dev, source file, as libvirt stored them */
     bool replaced, started;
 };

@@ -29,13 +29,13 @@ struct inspect_part {
     unsigned number;
     char *device; /* "/dev/sda1" */
     uint64_t start, size;
-    char *name;      /* GPT partition name, may be NULL */
-    char *type;      /* GPT type GUID or MBR id ("0x83"), may be NULL */
+    char *name;            /* GPT partition name, may be NULL */
+    char *type;            /* GPT type GUID or MBR id ("0x83"), may be NULL */
     const char *type_name; /* "EFI System", "Linux LVM", ... or NULL */
 };
 
 struct inspect_disk {
-    char *device; /* "/dev/sda" */
+    char *device;              /* "/dev/sda" */
     const char *name, *format; /* the drive's, not owned */
     uint64_t size;
     char *table; /* "gpt", "msdos", NULL: none */
@@ -63,7 +63,7 @@ struct inspect_lv {
 
 struct inspect_fs {
     char *device;
-    char *type; /* blkid's TYPE: ext4, xfs, vfat, swap, ... */
+    char *type;         /* blkid's TYPE: ext4, xfs, vfat, swap, ... */
     char *label, *uuid; /* may be NULL */
     uint64_t size;
 };
@@ -103,8 +103,7 @@ struct engine_inspect *engine_inspect_launch(const struct inspect_drive *drives,
                                              bool use_kvm, struct ab_error *err);
 
 /* Reads everything above into a new *out. */
-int engine_inspect_read(struct engine_inspect *e, struct inspect_guest **out,
-                        struct ab_error *err);
+int engine_inspect_read(struct engine_inspect *e, struct inspect_guest **out, struct ab_error *err);
 
 /* Shuts the appliance down and frees e; NULL-safe. */
 int engine_inspect_close(struct engine_inspect *e, struct ab_error *err);

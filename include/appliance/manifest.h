@@ -16,9 +16,9 @@
 
 struct manifest_entry {
     enum digest algo;
-    char *name;              /* the file's name as the manifest writes it */
-    char hex[HASH_HEX_MAX];  /* lowercase */
-    unsigned line;           /* 1-based line in the manifest */
+    char *name;             /* the file's name as the manifest writes it */
+    char hex[HASH_HEX_MAX]; /* lowercase */
+    unsigned line;          /* 1-based line in the manifest */
 };
 
 struct manifest {
@@ -26,7 +26,10 @@ struct manifest {
     size_t n;
 };
 
-#define MANIFEST_INIT {NULL, 0}
+#define MANIFEST_INIT                                                                              \
+    {                                                                                              \
+        NULL, 0                                                                                    \
+    }
 
 /* Parses an OVF manifest; file names the manifest in diagnostics
  * ("file:line:col: error: ..."). Every bad line is reported; returns -1 if

@@ -38,7 +38,13 @@ struct ova_contents {
     char whole_sha256[HASH_HEX_MAX];
 };
 
-#define OVA_CONTENTS_INIT {NULL, 0, -1, -1, NULL, NULL, 0, 0, false, {0}}
+#define OVA_CONTENTS_INIT                                                                          \
+    {                                                                                              \
+        NULL, 0, -1, -1, NULL, NULL, 0, 0, false,                                                  \
+        {                                                                                          \
+            0                                                                                      \
+        }                                                                                          \
+    }
 
 enum ova_read_flags {
     OVA_READ_DIGESTS = 1 << 0,

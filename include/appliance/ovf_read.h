@@ -43,13 +43,13 @@ struct ovf_disk {
     uint64_t capacity; /* bytes */
     bool has_populated;
     uint64_t populated_size;
-    char *format;     /* the format URI */
-    int controller;   /* index into controllers, -1: not attached */
-    char *address;    /* rasd:AddressOnParent, may be NULL */
+    char *format;   /* the format URI */
+    int controller; /* index into controllers, -1: not attached */
+    char *address;  /* rasd:AddressOnParent, may be NULL */
 };
 
 struct ovf_summary {
-    char *name; /* VirtualSystem/Name, else its ovf:id */
+    char *name;                                      /* VirtualSystem/Name, else its ovf:id */
     char *product, *vendor, *version, *full_version; /* each may be NULL */
     bool has_os_id;
     unsigned os_id; /* CIM OsType: 96 Debian 64-bit, ... */

@@ -12,8 +12,7 @@
 
 #define FMT(buf, ...) assert_true(snprintf((buf), sizeof(buf), __VA_ARGS__) < (int)sizeof(buf))
 
-static void
-sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 static void
 sh(const char *fmt, ...)
@@ -34,13 +33,13 @@ sh(const char *fmt, ...)
 static void
 make_ovf_dir(const char *dir)
 {
-    sh("mkdir -p %s && head -c 3000 /dev/urandom >%s/t-os.vmdk && printf app >%s/t-app.vmdk",
-       dir, dir, dir);
-    CLEANUP_PLAN const struct plan *p = unit_plan(
-        "recipe: 1\nname: t\nversion: '1'\nos: {distro: debian-12}\n"
-        "hardware: {cpus: 1, memory: 1GiB, firmware: bios, controller: scsi, nics: 1}\n"
-        "disks:\n  os: {size: 8GiB, volumes: [{name: root, mount: /, size: rest}]}\n"
-        "  app: {size: 1GiB, volumes: [{name: a, mount: /a, size: rest}]}\n");
+    sh("mkdir -p %s && head -c 3000 /dev/urandom >%s/t-os.vmdk && printf app >%s/t-app.vmdk", dir,
+       dir, dir);
+    CLEANUP_PLAN const struct plan *p =
+        unit_plan("recipe: 1\nname: t\nversion: '1'\nos: {distro: debian-12}\n"
+                  "hardware: {cpus: 1, memory: 1GiB, firmware: bios, controller: scsi, nics: 1}\n"
+                  "disks:\n  os: {size: 8GiB, volumes: [{name: root, mount: /, size: rest}]}\n"
+                  "  app: {size: 1GiB, volumes: [{name: a, mount: /a, size: rest}]}\n");
     const struct ovf_disk_file disks[2] = {{"t-os.vmdk", 3000, UINT64_C(8) << 30, 3000},
                                            {"t-app.vmdk", 3, UINT64_C(1) << 30, 3}};
     char path[PATH_MAX];
@@ -285,9 +284,12 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_good_ova),   cmocka_unit_test(test_tampered_ova),
-        cmocka_unit_test(test_ova_order_and_sizes), cmocka_unit_test(test_ovf_file),
-        cmocka_unit_test(test_folder),     cmocka_unit_test(test_extract),
+        cmocka_unit_test(test_good_ova),
+        cmocka_unit_test(test_tampered_ova),
+        cmocka_unit_test(test_ova_order_and_sizes),
+        cmocka_unit_test(test_ovf_file),
+        cmocka_unit_test(test_folder),
+        cmocka_unit_test(test_extract),
         cmocka_unit_test(test_errors),
     };
     return cmocka_run_group_tests(tests, unit_enter_tmpdir, unit_leave_tmpdir);

@@ -262,9 +262,8 @@ test_folder_errors(void **state)
     deploy_result_release(&r);
     unit_write_file("out/demo-app.qcow2", "QFI");
     CLEANUP_FREE char *errors2 = NULL;
-    assert_int_equal(deploy("nosuchdriver:///x?socket=/nonexistent", NULL, false, false, &r, &n,
-                            &errors2),
-                     -1);
+    assert_int_equal(
+        deploy("nosuchdriver:///x?socket=/nonexistent", NULL, false, false, &r, &n, &errors2), -1);
     assert_non_null(strstr(errors2, "appliance: error: cannot connect to "
                                     "'nosuchdriver:///x?socket=/nonexistent': "));
     deploy_result_release(&r);

@@ -200,7 +200,8 @@ test_refused(void **state)
     struct ab_error err = AB_ERROR_INIT;
     assert_null(domxml_read_file("nope.xml", &err));
     char *msg = unit_error_text(&err);
-    assert_string_equal(msg, "appliance: error: cannot read 'nope.xml': No such file or directory\n");
+    assert_string_equal(msg,
+                        "appliance: error: cannot read 'nope.xml': No such file or directory\n");
     free(msg);
     ab_error_release(&err);
 }
@@ -209,9 +210,9 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_getters),         cmocka_unit_test(test_relocate),
+        cmocka_unit_test(test_getters),          cmocka_unit_test(test_relocate),
         cmocka_unit_test(test_relocate_missing), cmocka_unit_test(test_type),
-        cmocka_unit_test(test_rename),          cmocka_unit_test(test_user_networking),
+        cmocka_unit_test(test_rename),           cmocka_unit_test(test_user_networking),
         cmocka_unit_test(test_refused),
     };
     return cmocka_run_group_tests(tests, unit_enter_tmpdir, unit_leave_tmpdir);

@@ -7,8 +7,8 @@
 #define H40 "da39a3ee5e6b4b0d3255bfef95601890afd80709"
 
 static char *
-mf_errors(const char *text, int (*parse)(const char *, const char *, size_t, struct manifest *,
-                                         struct ab_error *))
+mf_errors(const char *text,
+          int (*parse)(const char *, const char *, size_t, struct manifest *, struct ab_error *))
 {
     struct ab_error err = AB_ERROR_INIT;
     struct manifest m = MANIFEST_INIT;
@@ -69,12 +69,11 @@ test_mf_errors(void **state)
                           "SHA1(d)= " H40 "zz\n"
                           "SHA256()= " H64 "\n",
                           manifest_parse_mf);
-    assert_string_equal(msg,
-                        "x.mf:2:1: error: not a manifest line: want ALGO(file)= digest\n"
-                        "x.mf:3:1: error: unsupported digest: want SHA1, SHA256 or SHA512\n"
-                        "x.mf:4:12: error: a SHA256 digest has 64 hex digits, not 3\n"
-                        "x.mf:5:10: error: a SHA1 digest has 40 hex digits, not 42\n"
-                        "x.mf:6:8: error: empty file name in the manifest line\n");
+    assert_string_equal(msg, "x.mf:2:1: error: not a manifest line: want ALGO(file)= digest\n"
+                             "x.mf:3:1: error: unsupported digest: want SHA1, SHA256 or SHA512\n"
+                             "x.mf:4:12: error: a SHA256 digest has 64 hex digits, not 3\n"
+                             "x.mf:5:10: error: a SHA1 digest has 40 hex digits, not 42\n"
+                             "x.mf:6:8: error: empty file name in the manifest line\n");
     free(msg);
 }
 
@@ -83,7 +82,7 @@ test_sums(void **state)
 {
     (void)state;
     static const char text[] = H64 "  build-report.json\n" H64 " *ovf/demo.ovf\n"
-                               "\\" H64 "  back\\\\slash\\nnewline\n";
+                                   "\\" H64 "  back\\\\slash\\nnewline\n";
     struct ab_error err = AB_ERROR_INIT;
     struct manifest m = MANIFEST_INIT;
     assert_int_equal(manifest_parse_sums("SHA256SUMS", text, strlen(text), &m, &err), 0);
@@ -120,8 +119,8 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_mf_lines), cmocka_unit_test(test_mf_upper_hex_lowered),
-        cmocka_unit_test(test_mf_errors), cmocka_unit_test(test_sums),
+        cmocka_unit_test(test_mf_lines),    cmocka_unit_test(test_mf_upper_hex_lowered),
+        cmocka_unit_test(test_mf_errors),   cmocka_unit_test(test_sums),
         cmocka_unit_test(test_sums_errors), cmocka_unit_test(test_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

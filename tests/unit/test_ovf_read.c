@@ -181,11 +181,15 @@ static const char foreign[] =
     "   <OperatingSystemSection ovf:id='101'><Info>x</Info></OperatingSystemSection>\n"
     "   <VirtualHardwareSection><Info>x</Info>\n"
     "    <System><vssd:VirtualSystemType>virtualbox-2.2</vssd:VirtualSystemType></System>\n"
-    "    <Item><rasd:HostResource>/disk/d1</rasd:HostResource><rasd:InstanceID>9</rasd:InstanceID>\n"
+    "    "
+    "<Item><rasd:HostResource>/disk/d1</rasd:HostResource><rasd:InstanceID>9</rasd:InstanceID>\n"
     "     <rasd:Parent>5</rasd:Parent><rasd:ResourceType>17</rasd:ResourceType></Item>\n"
     "    <Item><rasd:AllocationUnits>MegaBytes</rasd:AllocationUnits>\n"
-    "     <rasd:ResourceType>4</rasd:ResourceType><rasd:VirtualQuantity>512</rasd:VirtualQuantity></Item>\n"
-    "    <Item><rasd:InstanceID>5</rasd:InstanceID><rasd:ResourceSubType>PIIX4</rasd:ResourceSubType>\n"
+    "     "
+    "<rasd:ResourceType>4</rasd:ResourceType><rasd:VirtualQuantity>512</rasd:VirtualQuantity></"
+    "Item>\n"
+    "    "
+    "<Item><rasd:InstanceID>5</rasd:InstanceID><rasd:ResourceSubType>PIIX4</rasd:ResourceSubType>\n"
     "     <rasd:ResourceType>5</rasd:ResourceType></Item>\n"
     "   </VirtualHardwareSection>\n"
     "  </VirtualSystem>\n"
@@ -246,8 +250,12 @@ test_problems(void **state)
         " <VirtualSystem ovf:id='v'>\n"
         "  <OperatingSystemSection ovf:id='linux'/>\n"
         "  <VirtualHardwareSection>\n"
-        "   <Item><rasd:ResourceType>3</rasd:ResourceType><rasd:VirtualQuantity>two</rasd:VirtualQuantity></Item>\n"
-        "   <Item><rasd:HostResource>ovf:/disk/d2</rasd:HostResource><rasd:ResourceType>17</rasd:ResourceType></Item>\n"
+        "   "
+        "<Item><rasd:ResourceType>3</rasd:ResourceType><rasd:VirtualQuantity>two</"
+        "rasd:VirtualQuantity></Item>\n"
+        "   "
+        "<Item><rasd:HostResource>ovf:/disk/d2</rasd:HostResource><rasd:ResourceType>17</"
+        "rasd:ResourceType></Item>\n"
         "   <Item><rasd:HostResource>ovf:/disk/d1</rasd:HostResource><rasd:Parent>4</rasd:Parent>\n"
         "    <rasd:ResourceType>17</rasd:ResourceType></Item>\n"
         "  </VirtualHardwareSection>\n"
@@ -318,17 +326,16 @@ test_units(void **state)
         const char *units;
         uint64_t bytes;
     } ok[] = {
-        {"byte", 1},           {"byte * 2^20", MiB}, {"byte*2^30", GiB},
-        {"byte * 10^3", 1000}, {"MegaBytes", MiB},   {"KiloBytes", KiB},
-        {"GigaBytes", GiB},
+        {"byte", 1},        {"byte * 2^20", MiB}, {"byte*2^30", GiB}, {"byte * 10^3", 1000},
+        {"MegaBytes", MiB}, {"KiloBytes", KiB},   {"GigaBytes", GiB},
     };
     for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
         uint64_t b = 0;
         assert_int_equal(ovf_units_bytes(ok[i].units, &b), 0);
         assert_int_equal(b, ok[i].bytes);
     }
-    static const char *const bad[] = {"", "bytes * 2", "byte * 2^64", "byte * 3^2", "MB",
-                                      "byte * 2^20 x"};
+    static const char *const bad[] = {"",           "bytes * 2", "byte * 2^64",
+                                      "byte * 3^2", "MB",        "byte * 2^20 x"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         uint64_t b = 0;
         assert_int_equal(ovf_units_bytes(bad[i], &b), -1);
