@@ -12,7 +12,7 @@ DESTDIR ?=
 
 CC ?= cc
 BUILD ?= build
-PKGS := yaml-0.1 json-c libcrypto libarchive libguestfs libdeflate libxml-2.0
+PKGS := yaml-0.1 json-c libcrypto libarchive libguestfs libdeflate libxml-2.0 libvirt
 WERROR ?= -Werror
 WARNINGS := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wvla -Wwrite-strings -Wundef -fno-common
@@ -29,8 +29,10 @@ DEPS_BUILD := gcc make pkg-config perl libyaml-dev libjson-c-dev libssl-dev liba
 # dnf, rpm: the CentOS family (rpm also brings rpmbuild, for the tests).
 DEPS_RUN := mmdebstrap debian-archive-keyring linux-image-amd64 qemu-system-x86 qemu-utils \
 	libguestfs-xfs fdisk mtools e2fsprogs dosfstools xfsprogs lvm2 tar pigz dnf rpm
+# libvirt-daemon, libvirt-daemon-driver-qemu: deploy.sh starts its own session libvirtd.
 DEPS_TEST := libcmocka-dev clang libclang-rt-14-dev python3 ovmf guestfs-tools libxml2-utils \
-	createrepo-c zstd libvirt-clients libarchive-tools virt-v2v
+	createrepo-c zstd libvirt-clients libarchive-tools virt-v2v libvirt-daemon \
+	libvirt-daemon-driver-qemu
 DEPS := $(DEPS_BUILD) $(DEPS_RUN) $(DEPS_TEST)
 
 LIB_SRCS := $(filter-out builder/main.c builder/cmd_%.c,$(wildcard builder/*.c))

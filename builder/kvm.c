@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -90,6 +91,25 @@ read_stderr(int fd, char *line, size_t size)
     return true;
 }
 
+/* Writes "quit" to qemu's monitor. A qemu that aborted at once (as it
+ * does when KVM is broken) has closed the pipe already: the write must
+ * fail with EPIPE, not kill the caller with SIGPIPE. */
+static void
+write_quit(int fd)
+{
+    sigset_t pipe_set, old;
+    sigemptyset(&pipe_set);
+    sigaddset(&pipe_set, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+    sigset_t pending;
+    bool was_pending = sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE);
+    if (write(fd, "quit\n", 5) < 0 && errno == EPIPE && !was_pending) {
+        struct timespec zero = {0, 0};
+        sigtimedwait(&pipe_set, NULL, &zero); /* the SIGPIPE that write raised */
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
 static void
 run_qemu_probe(struct kvm_probe *p)
 {
@@ -112,8 +132,7 @@ run_qemu_probe(struct kvm_probe *p)
         goto fail;
     }
     /* "quit" waits in the pipe; qemu reads it once its monitor is up. */
-    if (write(in[1], "quit\n", 5) < 0)
-        p->detail[0] = '\0';
+    write_quit(in[1]);
     bool done = read_stderr(err[0], p->detail, sizeof(p->detail));
     if (!done)
         kill(pid, SIGKILL);

@@ -18,10 +18,12 @@ static const char usage_text[] =
     "  validate RECIPE          check a recipe; silent when it is valid\n"
     "  plan RECIPE [--json]     print the resolved build plan\n"
     "  build RECIPE [-o DIR]    build the appliance into DIR\n"
+    "  inspect BUNDLE|DISK...   describe and check built appliances or disk images\n"
+    "  deploy OUTPUT_DIR        define (and start) the appliance as a libvirt domain\n"
     "  test OUTPUT_DIR          boot what build wrote and check it\n"
     "\n"
     "Run 'appliance COMMAND --help' for a command's options.\n"
-    "Exit status: 0 success, 1 build failed, 2 usage error, 3 invalid recipe.\n";
+    "Exit status: 0 success, 1 failure, 2 usage error, 3 invalid recipe.\n";
 
 static const struct {
     const char *name;
@@ -30,6 +32,8 @@ static const struct {
     {"validate", cmd_validate},
     {"plan", cmd_plan},
     {"build", cmd_build},
+    {"inspect", cmd_inspect},
+    {"deploy", cmd_deploy},
     {"test", cmd_test},
 };
 

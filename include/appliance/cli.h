@@ -13,6 +13,8 @@
 int cmd_validate(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
 int cmd_build(int argc, char **argv);
+int cmd_inspect(int argc, char **argv);
+int cmd_deploy(int argc, char **argv);
 int cmd_test(int argc, char **argv);
 
 /* Prints "appliance: <msg>" and the hint line for a usage error; returns 2. */

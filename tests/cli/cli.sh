@@ -21,7 +21,7 @@ expect 0 "--version" -- "$app" --version
 grep -qE '^appliance [0-9]+\.[0-9]+\.[0-9]+$' "$tmp/out" && ok "version format" || bad "version format"
 expect 0 "--help" -- "$app" --help
 grep -q '^Usage: appliance' "$tmp/out" && ok "--help on stdout" || bad "--help on stdout"
-for c in validate plan build test; do
+for c in validate plan build test inspect deploy; do
     expect 0 "$c --help" -- "$app" "$c" --help
     grep -q "^Usage: appliance $c" "$tmp/out" && ok "$c --help text" || bad "$c --help text"
 done
@@ -52,11 +52,21 @@ usage test --firmware efi out
 usage test --timeout 0 out
 usage test --timeout 10s out
 usage test out1 out2
+usage inspect
+usage inspect --bogus x.ova
+usage deploy
+usage deploy a b
+usage deploy dir --connect
+usage deploy dir --name ''
 
 # Exit statuses of recipe problems and of a missing file.
 expect 3 "missing recipe file exits 3" -- "$app" validate "$tmp/nope.yaml"
 grep -q "nope.yaml: error: cannot read recipe: No such file or directory" "$tmp/err" \
     && ok "missing file message" || bad "missing file message: $(cat "$tmp/err")"
+expect 1 "inspect of a missing file exits 1" -- "$app" inspect --no-disks "$tmp/nope.ova"
+grep -q "cannot read '$tmp/nope.ova': No such file or directory" "$tmp/err" \
+    && ok "inspect: missing file message" || bad "inspect: missing file message: $(cat "$tmp/err")"
+expect 1 "deploy of a folder without NAME.xml exits 1" -- "$app" deploy "$tmp" -c test:///default
 expect 0 "demo recipe validates quietly" -- "$app" validate "$top/recipes/demo.yaml"
 [ -s "$tmp/out" ] || [ -s "$tmp/err" ] && bad "validate printed something" || ok "validate is quiet"
 
@@ -66,7 +76,7 @@ grep -q "build-report.json': No such file or directory" "$tmp/err" \
     && ok "test names the missing report" || bad "test names the missing report: $(cat "$tmp/err")"
 
 # Every long option in any --help is documented in the man page source.
-opts=$( { "$app" --help; for c in validate plan build test; do "$app" "$c" --help; done; } |
+opts=$( { "$app" --help; for c in validate plan build test inspect deploy; do "$app" "$c" --help; done; } |
     grep -oE -- '--[a-z][a-z-]+' | sort -u)
 [ -n "$opts" ] && ok "found options in --help" || bad "no options found in --help"
 for o in $opts; do

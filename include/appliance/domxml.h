@@ -1,0 +1,63 @@
+/* domxml.h: a libvirt domain XML, read and changed for `appliance deploy`.
+ *
+ * The libvirt output (NAME.xml, export.h) names its qcow2 disks by the
+ * absolute paths they had when they were built; the folder may have moved
+ * since. These functions point the disks at where they are now, switch
+ * the virtualisation type, rename the domain, and move NICs whose network
+ * the target host lacks to user-mode networking, on the libxml2 tree;
+ * nothing is pasted as text. */
+#ifndef APPLIANCE_DOMXML_H
+#define APPLIANCE_DOMXML_H
+
+#include <stddef.h>
+
+#include "appliance/error.h"
+
+struct domxml;
+
+/* Parses a domain XML (no network access, no entities substituted). */
+struct domxml *domxml_read_file(const char *path, struct ab_error *err);
+struct domxml *domxml_read_buffer(const char *name, const char *text, size_t len,
+                                  struct ab_error *err);
+void domxml_free(struct domxml *d);
+
+/* <name>, <uuid> and <domain type=...>; NULL when absent. */
+const char *domxml_name(const struct domxml *d);
+const char *domxml_uuid(const struct domxml *d);
+const char *domxml_type(const struct domxml *d);
+
+int domxml_set_type(struct domxml *d, const char *type, struct ab_error *err);
+/* Sets <uuid> (adding it after <name> when missing). */
+int domxml_set_uuid(struct domxml *d, const char *uuid, struct ab_error *err);
+
+/* Sets <name>, and removes <uuid> and every interface's <mac address>, so
+ * that libvirt makes new ones: the renamed domain is another machine. */
+int domxml_rename(struct domxml *d, const char *name, struct ab_error *err);
+
+/* Points every disk backed by a file at dir/BASENAME, dir made absolute;
+ * fails, naming the disk, when a file is not in dir. */
+int domxml_relocate_disks(struct domxml *d, const char *dir, struct ab_error *err);
+
+/* The file-backed disks as NULL-terminated pairs: target dev ("vda", or
+ * "" when absent), source file. Freed with ab_strv_free(); NULL: no memory. */
+char **domxml_disk_files(const struct domxml *d);
+
+/* The distinct networks the interfaces of type 'network' use; freed with
+ * ab_strv_free(); NULL: no memory. */
+char **domxml_networks(const struct domxml *d);
+
+/* Interfaces on network becomes user-mode ('user') interfaces, keeping
+ * their model and MAC address. */
+int domxml_use_user_networking(struct domxml *d, const char *network, struct ab_error *err);
+
+/* The document as text, to be freed. */
+char *domxml_to_string(const struct domxml *d, struct ab_error *err);
+
+static inline void
+domxml_cleanup(struct domxml **d)
+{
+    domxml_free(*d);
+}
+#define CLEANUP_DOMXML __attribute__((cleanup(domxml_cleanup)))
+
+#endif

@@ -1,0 +1,175 @@
+#!/bin/bash
+# appliance inspect on a real build (tests/integration/recipes/bios-only.yaml),
+# packed into bundles by tools nobody here wrote: qemu-img (qcow2 and
+# streamOptimized VMDK), tar (the OVA), sha256sum (manifest, SHA256SUMS); the
+# descriptor is the OVF writer's golden with this build's sizes.
+#  - the output folder, --json: every digest OK, the OVF summary, and what
+#    the appliance reads (VGs, LVs, filesystems, mounts, OS, hostname)
+#    against the plan
+#  - the OVA alone, with a blank raw disk: the VMDKs extracted and read,
+#    vg_os, its LVs, Debian, the manifest OK, in the text output
+#  - a tampered OVA: MISMATCH for that member only, exit 1, no appliance
+#  - a missing file: exit 1
+# Two libguestfs launches under TCG: about 2 minutes after the build.
+. "${TOP:-.}/tests/lib/itest.sh"
+
+need python3 qemu-img tar sha256sum
+recipe=$TOP/tests/integration/recipes/bios-only.yaml
+itest_build "$recipe" || finish
+name=bios-only
+out=$ITEST_TMP/out
+# A TMPDIR of our own, to see the scratch folders go; libguestfs keeps its
+# appliance cache where it was.
+export LIBGUESTFS_CACHEDIR=${LIBGUESTFS_CACHEDIR:-${TMPDIR:-/var/tmp}}
+export TMPDIR=$ITEST_TMP/tmp
+mkdir -p "$TMPDIR"
+
+# ---- the bundle ----
+start=$SECONDS
+mkdir -p "$out/ovf"
+for d in os app; do
+    img=$IMG_OS
+    [ "$d" = app ] && img=$IMG_APP
+    qemu-img convert -O qcow2 "$img" "$out/$name-$d.qcow2" &&
+        qemu-img convert -O vmdk -o subformat=streamOptimized,adapter_type=lsilogic "$img" \
+            "$out/ovf/$name-$d.vmdk" || { bad "qemu-img convert $d"; finish; }
+done
+size() { stat -c %s "$1"; }
+sed -e "s/t-os\.vmdk/$name-os.vmdk/; s/t-app\.vmdk/$name-app.vmdk/" \
+    -e "s/ovf:size=\"123456789\"/ovf:size=\"$(size "$out/ovf/$name-os.vmdk")\"/" \
+    -e "s/ovf:size=\"4242\"/ovf:size=\"$(size "$out/ovf/$name-app.vmdk")\"/" \
+    -e "s/ovf:capacity=\"10737418240\"/ovf:capacity=\"$(size "$IMG_OS")\"/" \
+    -e "s/ovf:capacity=\"2147483648\"/ovf:capacity=\"$(size "$IMG_APP")\"/" \
+    -e "s/ovf:id=\"t\"/ovf:id=\"$name\"/; s/<Name>t</<Name>$name</" \
+    "$TOP/tests/data/ovf/scsi-bios+uefi.ovf" >"$out/ovf/$name.ovf"
+(cd "$out/ovf" && for f in $name.ovf $name-os.vmdk $name-app.vmdk; do
+    printf 'SHA256(%s)= %s\n' "$f" "$(sha256sum <"$f" | cut -d' ' -f1)"
+done >$name.mf)
+tar --format=ustar -cf "$out/$name.ova" -C "$out/ovf" $name.ovf $name.mf $name-os.vmdk $name-app.vmdk
+cp "$(dirname "$IMG_OS")/build-report.json" "$out/"
+(cd "$out" && find . -type f | sed 's|^\./||' | sort | xargs sha256sum >"$ITEST_TMP/sums" &&
+    mv "$ITEST_TMP/sums" SHA256SUMS)
+echo "# bundle made in $((SECONDS - start)) s"
+
+# ---- the output folder, as JSON ----
+start=$SECONDS
+"$APPLIANCE" inspect --json "$out" >"$ITEST_TMP/folder.json" 2>"$ITEST_TMP/folder.err"
+rc=$?
+echo "# inspect --json of the folder: exit $rc after $((SECONDS - start)) s"
+[ "$rc" = 0 ] && ok "inspect of the output folder exits 0" ||
+    { bad "inspect of the output folder exits $rc"; cat "$ITEST_TMP/folder.err"; }
+python3 - "$ITEST_TMP/folder.json" "$PLAN" >"$ITEST_TMP/judge.out" 2>&1 <<'EOF'
+import json, sys
+got = json.load(open(sys.argv[1]))
+plan = json.load(open(sys.argv[2]))
+def check(cond, what):
+    print(("ok - " if cond else "not ok - ") + what)
+b = got["bundles"][0]
+check(got["ok"] and b["ok"] and got["verified"], "the folder is ok and verified")
+states = {(c["manifest"], c["file"]): c["state"] for c in b["checks"]}
+check(len(states) == 3 + 3 + 8 and set(states.values()) == {"OK"},
+      "every digest OK: ovf/NAME.mf, the OVA's .mf, SHA256SUMS (%s)" % sorted(set(states.values())))
+ovf = b["ovf"]
+check(ovf["source"] == "ovf/bios-only.ovf" and ovf["name"] == "bios-only", "OVF from ovf/NAME.ovf")
+check(ovf["os_id"] == 96 and ovf["os_type"] == "debian12_64Guest", "OVF OS id and vmw:osType")
+hw = ovf["hardware"]
+check(hw["controllers"][0]["type"] == "SCSI" and hw["firmware"] == "bios", "OVF controller, firmware")
+check([d["file"] for d in ovf["disks"]] == ["bios-only-os.vmdk", "bios-only-app.vmdk"], "OVF disks")
+check([i["name"] for i in b["images"]] == ["bios-only-os.qcow2", "bios-only-app.qcow2"]
+      and {i["format"] for i in b["images"]} == {"qcow2"}, "the qcow2 disks are the ones read")
+g = got["guest"]
+check([d["partition_table"] for d in g["disks"]] == ["gpt", "gpt"], "two GPT disks")
+for disk in plan["disks"]:
+    vg = disk["vg"]
+    gvg = [v for v in g["vgs"] if v["name"] == vg["name"]]
+    check(len(gvg) == 1, "VG %s found" % vg["name"])
+    want = {l["name"]: l["size"] for l in vg["lvs"]}
+    have = {l["name"]: l["size"] for l in g["lvs"] if l["vg"] == vg["name"]}
+    check(want == have, "LVs of %s and their sizes as planned (%s)" % (vg["name"], sorted(have)))
+    pvs = [p for p in g["pvs"] if p["vg"] == vg["name"]]
+    dev = "/dev/sda" if disk["id"] == "os" else "/dev/sdb"
+    check(len(pvs) == 1 and pvs[0]["device"] == "%s%d" % (dev, vg["pv_partition"]),
+          "%s on %s%d" % (vg["name"], dev, vg["pv_partition"]))
+fss = {f["device"]: f for f in g["filesystems"]}
+def device(m):
+    if m.get("lv"):
+        return m["lv"]
+    return "%s%d" % ("/dev/sda" if m["disk"] == "os" else "/dev/sdb", m["partition"])
+for m in plan["mounts"]:
+    dev = device(m)
+    check(dev in fss and fss[dev]["type"] == m["fs"], "%s on %s is %s" % (m["path"], dev, m["fs"]))
+check(any(f["type"] == "swap" for f in fss.values()), "a swap volume")
+oses = g["operating_systems"]
+check(len(oses) == 1, "one operating system")
+if oses:
+    os = oses[0]
+    check(os["root"] == "/dev/vg_os/root" and os["distro"] == "debian" and os["major_version"] == 12,
+          "Debian 12 on /dev/vg_os/root")
+    check(os["hostname"] == plan["os"]["hostname"], "hostname %s" % os["hostname"])
+    check(len(os["kernels"]) >= 1 and os["packages"] > 100, "kernel %s, %s packages" % (os["kernels"], os["packages"]))
+    mounts = {m["path"]: m["device"] for m in os["mounts"]}
+    want = {m["path"]: device(m) for m in plan["mounts"]}
+    check(all(mounts.get(p) == d for p, d in want.items()), "fstab's mounts as planned")
+EOF
+rc=$?
+cat "$ITEST_TMP/judge.out"
+[ "$rc" = 0 ] || bad "the JSON judge failed (exit $rc)"
+pass=$((pass + $(grep -c '^ok ' "$ITEST_TMP/judge.out")))
+fail=$((fail + $(grep -c '^not ok ' "$ITEST_TMP/judge.out")))
+
+# ---- the OVA alone, beside a blank disk: the VMDKs are extracted ----
+qemu-img create -q -f raw "$ITEST_TMP/blank.img" 16M
+start=$SECONDS
+"$APPLIANCE" inspect "$out/$name.ova" "$ITEST_TMP/blank.img" >"$ITEST_TMP/ova.txt" 2>"$ITEST_TMP/ova.err"
+rc=$?
+secs=$((SECONDS - start))
+echo "# inspect of the OVA: exit $rc after $secs s"
+grep -m1 'libguestfs appliance' "$ITEST_TMP/ova.txt"
+[ "$rc" = 0 ] && ok "inspect of the OVA exits 0 ($secs s)" ||
+    { bad "inspect of the OVA exits $rc"; cat "$ITEST_TMP/ova.err"; }
+expect_line() { # REGEX DESCRIPTION
+    grep -Eq -- "$1" "$ITEST_TMP/ova.txt" && ok "$2" || bad "$2: no line matching '$1'"
+}
+expect_line "^    OK +SHA256 $name-os\.vmdk$" "OVA manifest: $name-os.vmdk OK"
+expect_line "^    OK +SHA256 $name\.ovf$" "OVA manifest: $name.ovf OK"
+expect_line "^  image $name\.ova:$name-os\.vmdk: vmdk, 4GiB" "the OS disk extracted as a VMDK"
+expect_line "^  /dev/sda  $name\.ova:$name-os\.vmdk  vmdk, 4GiB, gpt$" "the OS VMDK read as /dev/sda"
+expect_line "^  VG vg_os " "vg_os"
+expect_line "^  VG vg_app " "vg_app"
+for lv in root var swap log; do
+    expect_line "^    LV /dev/vg_os/$lv " "LV vg_os/$lv"
+done
+expect_line "^  /dev/vg_os/root +ext4 .* label 'root'" "the root filesystem and its label"
+expect_line "^    linux debian 12\.[0-9]+, x86_64, hostname 'bios-only', [0-9]+ packages \(deb\)$" "Debian 12 detected"
+expect_line "^    kernel [0-9]" "a kernel"
+expect_line "^  /dev/sdc  blank\.img  raw, 16MiB, no partition table$" "the blank raw disk"
+expect_line "^result: ok$" "result: ok"
+ls -d "$TMPDIR"/appliance-inspect.* 2>/dev/null && bad "scratch folder left behind" ||
+    ok "no scratch folder left behind"
+
+# ---- a tampered OVA: one byte of the OS disk ----
+cp "$out/$name.ova" "$ITEST_TMP/tampered.ova"
+python3 - "$ITEST_TMP/tampered.ova" "$name-os.vmdk" <<'EOF'
+import sys, tarfile
+m = tarfile.open(sys.argv[1]).getmember(sys.argv[2])
+with open(sys.argv[1], "r+b") as f:
+    at = m.offset_data + m.size // 2
+    f.seek(at); b = f.read(1); f.seek(at); f.write(bytes([b[0] ^ 0xff]))
+EOF
+"$APPLIANCE" inspect --no-disks "$ITEST_TMP/tampered.ova" >"$ITEST_TMP/tampered.txt" 2>&1
+rc=$?
+[ "$rc" = 1 ] && ok "a tampered OVA exits 1" || bad "a tampered OVA exits $rc"
+grep -Eq "^    MISMATCH +SHA256 $name-os\.vmdk$" "$ITEST_TMP/tampered.txt" &&
+    ok "the tampered member is a MISMATCH" || { bad "no MISMATCH for $name-os.vmdk"; cat "$ITEST_TMP/tampered.txt"; }
+[ "$(grep -Ec '^    OK +SHA256 ' "$ITEST_TMP/tampered.txt")" = 2 ] &&
+    ok "the other members are OK" || bad "the other members are not OK"
+grep -q '^result: 1 digest not matching' "$ITEST_TMP/tampered.txt" &&
+    ok "result line counts the mismatch" || bad "result line: $(tail -n1 "$ITEST_TMP/tampered.txt")"
+
+# ---- a file that is not there ----
+"$APPLIANCE" inspect --no-disks "$ITEST_TMP/nope.ova" >/dev/null 2>"$ITEST_TMP/nope.err"
+rc=$?
+[ "$rc" = 1 ] && grep -q "cannot read '.*nope.ova': No such file or directory" "$ITEST_TMP/nope.err" &&
+    ok "a missing file exits 1 with a message" || bad "a missing file: exit $rc, $(cat "$ITEST_TMP/nope.err")"
+
+finish
