@@ -4,8 +4,9 @@
 #
 #   bench/vmdk-stream.sh [RAW]
 #
-# RAW defaults to the demo's OS disk, output/demo-1.0.0/demo-os.img, which
-# `make demo` builds when it is missing. Each writer runs RUNS times (default
+# RAW defaults to the demo's OS disk as a raw image, $BUILD/bench/demo/
+# demo-os.raw, built from recipes/demo.yaml (with `outputs: [raw]`) when it
+# is missing. Each writer runs RUNS times (default
 # 2), alternating, and the best time counts; both outputs must pass
 # `qemu-img check` and be identical to RAW by `qemu-img compare`. Prints
 # times, sizes and the ratios as plain lines. THREADS and LEVEL go to the
@@ -17,7 +18,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 build=${BUILD:-build}
 runs=${RUNS:-2}
-raw=${1:-output/demo-1.0.0/demo-os.img}
+raw=${1:-$build/bench/demo/demo-os.raw}
 writer=$build/bench/vmdk-write
 
 if ! command -v qemu-img >/dev/null; then
@@ -29,8 +30,11 @@ if [ ! -f "$raw" ]; then
         echo "vmdk-stream: error: '$raw' does not exist" >&2
         exit 1
     fi
-    echo "vmdk-stream: '$raw' is missing; building the demo (make demo)"
-    make demo
+    echo "vmdk-stream: '$raw' is missing; building the demo's raw disks"
+    make -s "$build/appliance"
+    mkdir -p "$build/bench"
+    sed 's/^outputs: .*/outputs: [raw]/' recipes/demo.yaml >"$build/bench/demo-raw.yaml"
+    "$build/appliance" build -q "$build/bench/demo-raw.yaml" -o "$build/bench/demo"
 fi
 make -s "$writer"
 
