@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "appliance/cleanup.h"
+#include "appliance/redact.h"
 
 #define TAIL_SIZE 2048
 #define MAX_CHILDREN 16
@@ -61,14 +62,22 @@ spawn_have(const char *program)
     return 0;
 }
 
+/* The command line, with the values of secret-looking words hidden. */
 static void
 log_argv(const char *const *argv, const struct spawn_opts *o)
 {
     if (!log_file)
         return;
-    fputs(o && o->chroot ? "+ [chroot] " : "+ ", log_file);
+    CLEANUP_FREE char *line = NULL, *shown = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&line, &len);
+    if (!f)
+        return;
     for (const char *const *a = argv; *a; a++)
-        fprintf(log_file, "%s%s", *a, a[1] ? " " : "\n");
+        fprintf(f, "%s%s", *a, a[1] ? " " : "");
+    if (fclose(f) != 0 || !(shown = redact(line)))
+        return;
+    fprintf(log_file, "%s%s\n", o && o->chroot ? "+ [chroot] " : "+ ", shown);
     fflush(log_file);
 }
 
@@ -219,20 +228,25 @@ pump_all_guarded(struct pump *p)
 static int
 report_failure(const char *tool, int status, struct pump *p, struct ab_error *err)
 {
-    while (p->tail_len && (p->tail[p->tail_len - 1] == '\n' || p->tail[p->tail_len - 1] == ' '))
-        p->tail_len--;
     /* The last three lines say why, in the tool's own words. */
-    size_t start = p->tail_len;
+    char *why = p->tail;
+    size_t len = p->tail_len;
+    while (len && (why[len - 1] == '\n' || why[len - 1] == ' '))
+        len--;
+    size_t start = len;
     for (int lines = 0; start > 0 && lines < 3; start--)
-        if (p->tail[start - 1] == '\n' && ++lines == 3)
+        if (why[start - 1] == '\n' && ++lines == 3)
             break;
     char how[64];
     if (WIFEXITED(status))
         snprintf(how, sizeof(how), "exit %d", WEXITSTATUS(status));
     else
         snprintf(how, sizeof(how), "killed by signal %d", WTERMSIG(status));
-    return ab_build_error(err, 0, "'%s' failed (%s)%s%.*s", tool, how, p->tail_len ? ": " : "",
-                          (int)(p->tail_len - start), p->tail + start);
+    CLEANUP_FREE char *text = strndup(why + start, len - start);
+    CLEANUP_FREE char *shown = text ? redact(text) : NULL;
+    if (!shown)
+        return ab_error_set(err, AB_E_NOMEM, 0, NULL, "out of memory");
+    return ab_build_error(err, 0, "'%s' failed (%s)%s%s", tool, how, *shown ? ": " : "", shown);
 }
 
 int
@@ -259,8 +273,11 @@ spawn_run(const char *const *argv, const struct spawn_opts *o, struct ab_error *
     /* Never block on the child's stdin while its output waits unread. */
     if (in[1] >= 0)
         fcntl(in[1], F_SETFL, fcntl(in[1], F_GETFL) | O_NONBLOCK);
-    struct pump p = {in[1], out[0], errp[0], o ? o->input : NULL, o && o->input ? o->input_len : 0,
-                     0, NULL, 0, {0}, 0};
+    struct pump p = {.in_fd = in[1],
+                     .out_fd = out[0],
+                     .err_fd = errp[0],
+                     .input = o ? o->input : NULL,
+                     .input_left = o && o->input ? o->input_len : 0};
     if (o && o->output && !(p.out = calloc(1, 1)))
         return ab_error_set(err, AB_E_NOMEM, 0, NULL, "out of memory");
     int pr = pid > 0 ? pump_all_guarded(&p) : -1;

@@ -26,7 +26,10 @@ struct spawn_opts {
 void spawn_set_log(FILE *log);
 
 /* Runs argv[0] (searched in PATH) with argv. Returns 0 when it exits 0;
- * else -1 with "'TOOL' failed (exit N): <its last output lines>". */
+ * else -1 with "'TOOL' failed (exit N): <its last output lines>". The
+ * command line in the log and the output lines in the error go through
+ * redact(): values of secret-looking assignments and options are hidden.
+ * The child's output itself goes to the log as it is. */
 int spawn_run(const char *const *argv, const struct spawn_opts *opts, struct ab_error *err);
 
 /* Convenience: spawn_run with no options. */

@@ -199,6 +199,28 @@ test_log(void **state)
     assert_non_null(strstr(text, "\nlogged-line\n"));
 }
 
+/* Secret values stay out of the log's command lines and of errors; the
+ * child's own output goes to the log as it is. */
+static void
+test_secrets_redacted(void **state)
+{
+    (void)state;
+    struct ab_error err = AB_ERROR_INIT;
+    CLEANUP_FREE char *text = NULL;
+    size_t len = 0;
+    FILE *log = open_memstream(&text, &len);
+    assert_non_null(log);
+    spawn_set_log(log);
+    assert_int_equal(spawn_cmd(&err, "sh", "-c", "MY_SECRET=hunter2 true", NULL), 0);
+    assert_int_equal(spawn_cmd(&err, "sh", "-c", "echo --password hunter2 >&2; exit 1", NULL), -1);
+    spawn_set_log(NULL);
+    assert_int_equal(fclose(log), 0);
+    assert_non_null(strstr(text, "+ sh -c MY_SECRET=*** true\n"));
+    assert_non_null(strstr(text, "+ sh -c echo --password *** >&2; exit 1\n"));
+    assert_string_equal(only_msg(&err), "'sh' failed (exit 1): --password ***");
+    ab_error_release(&err);
+}
+
 static void
 test_have(void **state)
 {
@@ -234,6 +256,7 @@ main(void)
         cmocka_unit_test(test_env_and_cwd),
         cmocka_unit_test(test_log),
         cmocka_unit_test(test_have),
+        cmocka_unit_test(test_secrets_redacted),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
