@@ -123,6 +123,9 @@ keep_tail(char *tail, size_t *len, const char *buf, size_t n)
     *len += n;
 }
 
+#define CAUSE_LINES 4
+#define LINE_SIZE 512
+
 struct pump {
     int in_fd, out_fd, err_fd;
     const char *input;
@@ -132,7 +135,36 @@ struct pump {
     size_t out_len;
     char tail[TAIL_SIZE];
     size_t tail_len;
+    const char *cause;       /* spawn_opts.cause */
+    char line[2][LINE_SIZE]; /* the line being read, from stderr and stdout */
+    size_t line_len[2];
+    char causes[TAIL_SIZE]; /* the first CAUSE_LINES lines starting with cause */
+    size_t causes_len;
+    int n_causes;
 };
+
+/* Keeps the first lines of the tool's output that start with p->cause. */
+static void
+keep_causes(struct pump *p, int is_stdout, const char *buf, size_t n)
+{
+    char *line = p->line[is_stdout];
+    size_t *len = &p->line_len[is_stdout], plen = strlen(p->cause);
+    for (size_t i = 0; i < n && p->n_causes < CAUSE_LINES; i++) {
+        if (buf[i] != '\n') {
+            if (*len < LINE_SIZE)
+                line[(*len)++] = buf[i];
+            continue;
+        }
+        if (*len >= plen && memcmp(line, p->cause, plen) == 0 &&
+            p->causes_len + *len + 1 <= sizeof(p->causes)) {
+            memcpy(p->causes + p->causes_len, line, *len);
+            p->causes_len += *len;
+            p->causes[p->causes_len++] = '\n';
+            p->n_causes++;
+        }
+        *len = 0;
+    }
+}
 
 static int
 pump_read(struct pump *p, int *fd, int is_stdout)
@@ -157,6 +189,8 @@ pump_read(struct pump *p, int *fd, int is_stdout)
         return 0;
     }
     keep_tail(p->tail, &p->tail_len, buf, (size_t)n);
+    if (p->cause)
+        keep_causes(p, is_stdout, buf, (size_t)n);
     if (log_file)
         fwrite(buf, 1, (size_t)n, log_file);
     return 0;
@@ -228,12 +262,13 @@ pump_all_guarded(struct pump *p)
 static int
 report_failure(const char *tool, int status, struct pump *p, struct ab_error *err)
 {
-    /* The last three lines say why, in the tool's own words. */
-    char *why = p->tail;
-    size_t len = p->tail_len;
+    /* The lines marked as errors, else the last three, say why in the
+     * tool's own words. */
+    char *why = p->causes_len ? p->causes : p->tail;
+    size_t len = p->causes_len ? p->causes_len : p->tail_len;
     while (len && (why[len - 1] == '\n' || why[len - 1] == ' '))
         len--;
-    size_t start = len;
+    size_t start = p->causes_len ? 0 : len;
     for (int lines = 0; start > 0 && lines < 3; start--)
         if (why[start - 1] == '\n' && ++lines == 3)
             break;
@@ -277,7 +312,8 @@ spawn_run(const char *const *argv, const struct spawn_opts *o, struct ab_error *
                      .out_fd = out[0],
                      .err_fd = errp[0],
                      .input = o ? o->input : NULL,
-                     .input_left = o && o->input ? o->input_len : 0};
+                     .input_left = o && o->input ? o->input_len : 0,
+                     .cause = o ? o->cause : NULL};
     if (o && o->output && !(p.out = calloc(1, 1)))
         return ab_error_set(err, AB_E_NOMEM, 0, NULL, "out of memory");
     int pr = pid > 0 ? pump_all_guarded(&p) : -1;

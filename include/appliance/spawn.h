@@ -20,6 +20,9 @@ struct spawn_opts {
     char **output;          /* if set, receives the child's stdout (malloc'd) */
     const char *const *env; /* extra NAME=value entries, NULL-terminated */
     int quiet_argv;         /* do not write the command line to the log */
+    const char *cause;      /* how the tool's error lines start (apt's "E: "): when
+                               it fails, the error quotes the first few of them
+                               instead of its last lines, where the cause may not be */
 };
 
 /* Where children's output and the command lines go; NULL: discarded. */

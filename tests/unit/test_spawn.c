@@ -221,6 +221,29 @@ test_secrets_redacted(void **state)
     ab_error_release(&err);
 }
 
+/* With a cause prefix, the error quotes the first lines that carry it
+ * (apt's "E: "), not the last lines. */
+static void
+test_cause_lines(void **state)
+{
+    (void)state;
+    struct ab_error err = AB_ERROR_INIT;
+    const char *argv[] = {"sh", "-c",
+                          "exec >&2; echo 'I: working'; echo 'E: the cause'; echo noise; "
+                          "echo 'E: the consequence'; for i in 1 2 3; do echo after; done; exit 25",
+                          NULL};
+    struct spawn_opts o = {.cause = "E: "};
+    assert_int_equal(spawn_run(argv, &o, &err), -1);
+    assert_string_equal(only_msg(&err), "'sh' failed (exit 25): E: the cause\nE: the consequence");
+    ab_error_release(&err);
+
+    /* No such line: the last lines, as without one. */
+    const char *plain[] = {"sh", "-c", "echo one; echo two >&2; exit 2", NULL};
+    assert_int_equal(spawn_run(plain, &o, &err), -1);
+    assert_string_equal(only_msg(&err), "'sh' failed (exit 2): one\ntwo");
+    ab_error_release(&err);
+}
+
 static void
 test_have(void **state)
 {
@@ -257,6 +280,7 @@ main(void)
         cmocka_unit_test(test_log),
         cmocka_unit_test(test_have),
         cmocka_unit_test(test_secrets_redacted),
+        cmocka_unit_test(test_cause_lines),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
