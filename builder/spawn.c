@@ -20,6 +20,7 @@
 
 static FILE *log_file;
 static volatile pid_t children[MAX_CHILDREN];
+static volatile sig_atomic_t stopping; /* spawn_kill_all was called */
 
 void
 spawn_set_log(FILE *log)
@@ -39,8 +40,23 @@ track(pid_t pid, int add)
 }
 
 void
+spawn_adopt(pid_t pid)
+{
+    track(pid, 1);
+    if (stopping)
+        kill(-pid, SIGTERM);
+}
+
+void
+spawn_forget(pid_t pid)
+{
+    track(pid, 0);
+}
+
+void
 spawn_kill_all(int sig)
 {
+    stopping = 1;
     for (int i = 0; i < MAX_CHILDREN; i++)
         if (children[i] > 0)
             kill(-children[i], sig);
@@ -288,6 +304,8 @@ int
 spawn_run(const char *const *argv, const struct spawn_opts *o, struct ab_error *err)
 {
     int in[2] = {-1, -1}, out[2], errp[2];
+    if (stopping)
+        return ab_build_error(err, EINTR, "interrupted");
     if (!(o && o->quiet_argv))
         log_argv(argv, o);
     if (o && o->input && pipe2(in, O_CLOEXEC) < 0)
@@ -298,8 +316,10 @@ spawn_run(const char *const *argv, const struct spawn_opts *o, struct ab_error *
     pid_t pid = fork();
     if (pid == 0)
         child(argv, o, in[0] >= 0 ? in[0] : null, out[1], errp[1]);
-    if (pid > 0)
-        track(pid, 1);
+    if (pid > 0) {
+        setpgid(pid, pid); /* also here: the group exists before any kill */
+        spawn_adopt(pid);
+    }
     close(out[1]);
     close(errp[1]);
     close(null);

@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "appliance/error.h"
 
@@ -45,7 +46,15 @@ int spawn_chroot(const char *root, struct ab_error *err, const char *first, ...)
 /* True if a program of that name is in PATH. */
 int spawn_have(const char *program);
 
-/* Sends sig to the process groups of all children still running. */
+/* Sends sig to the process groups of all children still running (and of
+ * the adopted ones), and makes every later spawn_run fail at once with
+ * "interrupted": meant for a signal handler, where it is safe. */
 void spawn_kill_all(int sig);
+
+/* A child started elsewhere, in a process group of its own (the
+ * appliance's), that spawn_kill_all must reach too; spawn_forget it once
+ * it is reaped. */
+void spawn_adopt(pid_t pid);
+void spawn_forget(pid_t pid);
 
 #endif

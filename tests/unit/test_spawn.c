@@ -244,6 +244,19 @@ test_cause_lines(void **state)
     ab_error_release(&err);
 }
 
+/* After spawn_kill_all (an interrupt), nothing new starts. Last: it is
+ * for good. */
+static void
+test_nothing_starts_after_kill_all(void **state)
+{
+    (void)state;
+    struct ab_error err = AB_ERROR_INIT;
+    spawn_kill_all(SIGTERM);
+    assert_int_equal(spawn_cmd(&err, "true", NULL), -1);
+    assert_string_equal(only_msg(&err), "interrupted");
+    ab_error_release(&err);
+}
+
 static void
 test_have(void **state)
 {
@@ -281,6 +294,7 @@ main(void)
         cmocka_unit_test(test_have),
         cmocka_unit_test(test_secrets_redacted),
         cmocka_unit_test(test_cause_lines),
+        cmocka_unit_test(test_nothing_starts_after_kill_all),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
