@@ -12,6 +12,7 @@
 
 #include "appliance/cleanup.h"
 #include "appliance/fsutil.h"
+#include "appliance/redact.h"
 #include "appliance/spawn.h"
 
 static int
@@ -128,6 +129,17 @@ enter_mounts(const char *root, bool enter, struct ab_error *err)
     return 0;
 }
 
+/* "run line N 'TEXT'": its first line, secret values hidden. */
+static void
+run_line_context(struct ab_error *err, size_t i, const char *line)
+{
+    size_t first = strcspn(line, "\n");
+    CLEANUP_FREE char *head = strndup(line, first);
+    CLEANUP_FREE char *shown = head ? redact(head) : NULL;
+    ab_error_prefix(err, "run line %zu '%s%s'", i + 1, shown ? shown : "",
+                    line[first] && line[first + 1] ? " ..." : "");
+}
+
 static int
 run_lines(const struct plan *plan, const char *root, struct ab_error *err)
 {
@@ -140,7 +152,7 @@ run_lines(const struct plan *plan, const char *root, struct ab_error *err)
         const char *argv[] = {"/bin/sh", "-e", "-c", plan->run[i], NULL};
         struct spawn_opts o = {.chroot = root};
         if (spawn_run(argv, &o, err) < 0) {
-            ab_error_prefix(err, "run line %zu", i + 1);
+            run_line_context(err, i, plan->run[i]);
             ret = -1;
         }
     }

@@ -11,6 +11,7 @@
 
 #include "appliance/cleanup.h"
 #include "appliance/engine.h"
+#include "appliance/spawn.h"
 
 #define LINE_MAX_LEN 8192
 
@@ -140,6 +141,7 @@ engine_proc_start(struct engine_proc *p, const struct plan *plan, const char *os
     }
     close(sv[1]);
     setpgid(pid, pid); /* also here: no race with the child's own call */
+    spawn_adopt(pid);  /* an interrupt stops the appliance at once */
     p->pid = pid;
     p->fd = sv[0];
     return 0;
@@ -188,6 +190,7 @@ engine_proc_finish(struct engine_proc *p, struct ab_error *err)
     int status;
     while (waitpid(p->pid, &status, 0) < 0 && errno == EINTR)
         ;
+    spawn_forget(p->pid);
     p->pid = 0;
     return r;
 }
@@ -210,6 +213,7 @@ engine_proc_kill(struct engine_proc *p)
             kill(-p->pid, SIGKILL);
             usleep(10000);
         }
+        spawn_forget(p->pid);
     }
     p->pid = 0;
 }

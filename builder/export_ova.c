@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "appliance/build.h"
 #include "appliance/cleanup.h"
 #include "appliance/fsutil.h"
 #include "appliance/hash.h"
@@ -214,6 +215,8 @@ add_member(struct archive *a, const char *dir, const char *name, time_t mtime,
             return ab_build_error(err, errno, "cannot read '%s': %s", path, strerror(errno));
         if (n == 0)
             break;
+        if (build_interrupted)
+            return ab_build_error(err, EINTR, "interrupted");
         if (archive_write_data(a, buf, (size_t)n) != n)
             return ab_build_error(err, archive_errno(a), "cannot write the OVA: %s",
                                   archive_error_string(a));

@@ -204,7 +204,10 @@ debian_fetch(const struct plan *plan, const char *tar_path, const char *scratch,
     if (write_text_file(hook, essential_hook, 0755, err) < 0)
         return -1;
     const char *fixed[] = {
-        "mmdebstrap", "--mode=root", "--variant=minbase", "--format=tar", "--quiet",
+        "mmdebstrap",
+        "--mode=root",
+        "--variant=minbase",
+        "--format=tar",
         include,
         "--dpkgopt=path-exclude=/usr/share/man/*",
         "--dpkgopt=path-exclude=/usr/share/locale/*",
@@ -240,8 +243,12 @@ debian_fetch(const struct plan *plan, const char *tar_path, const char *scratch,
     argv[n++] = tar_path;
     int r = add_sources(plan, argv, &n, &mirror_line, &g, err);
     argv[n] = NULL;
+    /* Not --quiet, which hides apt's own errors ("E: Failed to fetch ...
+     * Connection refused"): they go to the log, and the first of them
+     * into the error. */
+    struct spawn_opts o = {.cause = "E: "};
     if (r == 0)
-        r = spawn_run(argv, NULL, err);
+        r = spawn_run(argv, &o, err);
     globfree(&g);
     if (r < 0)
         ab_error_prefix(err, "while installing %s with mmdebstrap",

@@ -3,8 +3,10 @@
 
 #include <json-c/json.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "appliance/names.h"
+#include "appliance/redact.h"
 
 static void
 put_str(json_object *o, const char *key, const char *value)
@@ -34,6 +36,19 @@ strv_array(char *const *v)
     json_object *a = json_object_new_array();
     for (; v && *v; v++)
         json_object_array_add(a, json_object_new_string(*v));
+    return a;
+}
+
+/* The run lines as the plan shows them: secret values hidden. */
+static json_object *
+run_array(char *const *v)
+{
+    json_object *a = json_object_new_array();
+    for (; v && *v; v++) {
+        char *shown = redact(*v);
+        json_object_array_add(a, json_object_new_string(shown ? shown : ""));
+        free(shown);
+    }
     return a;
 }
 
@@ -195,7 +210,7 @@ plan_json_object(const struct plan *p)
     json_object_object_add(o, "mounts", mounts_array(p));
     json_object_object_add(o, "users", users_array(p));
     json_object_object_add(o, "files", files_array(p));
-    json_object_object_add(o, "run", strv_array(p->run));
+    json_object_object_add(o, "run", run_array(p->run));
     json_object_object_add(o, "outputs", flags_array(&output_table, p->outputs));
     json_object *ova = json_object_new_object();
     put_str(ova, "digest", digest_to_string(p->ova_digest));

@@ -2,9 +2,11 @@
 #include "appliance/plan.h"
 
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "appliance/names.h"
+#include "appliance/redact.h"
 #include "appliance/size.h"
 
 static void
@@ -190,14 +192,17 @@ write_customisation(const struct plan *p, FILE *out)
     if (p->run && p->run[0]) {
         fputs("\nrun\n", out);
         for (size_t i = 0; p->run[i]; i++) {
+            char *shown = redact(p->run[i]); /* secret values hidden */
+            const char *line = shown ? shown : "";
             fprintf(out, "  %zu. ", i + 1);
-            for (const char *c = p->run[i]; *c; c++) {
+            for (const char *c = line; *c; c++) {
                 fputc(*c, out);
                 if (*c == '\n' && c[1])
                     fputs("     ", out);
             }
-            if (p->run[i][0] == '\0' || p->run[i][strlen(p->run[i]) - 1] != '\n')
+            if (line[0] == '\0' || line[strlen(line) - 1] != '\n')
                 fputc('\n', out);
+            free(shown);
         }
     }
 }

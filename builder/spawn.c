@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "appliance/cleanup.h"
+#include "appliance/redact.h"
 
 #define TAIL_SIZE 2048
 #define MAX_CHILDREN 16
@@ -21,6 +22,7 @@ static FILE *log_file;
 static void (*echo_fn)(void *ctx, const char *line);
 static void *echo_ctx;
 static volatile pid_t children[MAX_CHILDREN];
+static volatile sig_atomic_t stopping; /* spawn_kill_all was called */
 
 void
 spawn_set_log(FILE *log)
@@ -40,8 +42,23 @@ track(pid_t pid, int add)
 }
 
 void
+spawn_adopt(pid_t pid)
+{
+    track(pid, 1);
+    if (stopping)
+        kill(-pid, SIGTERM);
+}
+
+void
+spawn_forget(pid_t pid)
+{
+    track(pid, 0);
+}
+
+void
 spawn_kill_all(int sig)
 {
+    stopping = 1;
     for (int i = 0; i < MAX_CHILDREN; i++)
         if (children[i] > 0)
             kill(-children[i], sig);
@@ -70,27 +87,31 @@ spawn_set_echo(void (*echo)(void *ctx, const char *line), void *ctx)
     echo_ctx = ctx;
 }
 
+/* The command line, with the values of secret-looking words hidden. */
 static void
 log_argv(const char *const *argv, const struct spawn_opts *o)
 {
     if (!log_file && !echo_fn)
         return;
-    CLEANUP_FREE char *line = NULL;
+    CLEANUP_FREE char *line = NULL, *shown = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&line, &len);
     if (!f)
         return;
-    fputs(o && o->chroot ? "+ [chroot] " : "+ ", f);
     for (const char *const *a = argv; *a; a++)
         fprintf(f, "%s%s", *a, a[1] ? " " : "");
-    if (fclose(f) != 0)
+    if (fclose(f) != 0 || !(shown = redact(line)))
         return;
+    const char *prefix = o && o->chroot ? "+ [chroot] " : "+ ";
     if (log_file) {
-        fprintf(log_file, "%s\n", line);
+        fprintf(log_file, "%s%s\n", prefix, shown);
         fflush(log_file);
     }
-    if (echo_fn)
-        echo_fn(echo_ctx, line);
+    if (echo_fn) {
+        CLEANUP_FREE char *echoed = NULL;
+        if (asprintf(&echoed, "%s%s", prefix, shown) >= 0)
+            echo_fn(echo_ctx, echoed);
+    }
 }
 
 static void __attribute__((noreturn))
@@ -135,6 +156,9 @@ keep_tail(char *tail, size_t *len, const char *buf, size_t n)
     *len += n;
 }
 
+#define CAUSE_LINES 4
+#define LINE_SIZE 512
+
 struct pump {
     int in_fd, out_fd, err_fd;
     const char *input;
@@ -144,7 +168,36 @@ struct pump {
     size_t out_len;
     char tail[TAIL_SIZE];
     size_t tail_len;
+    const char *cause;       /* spawn_opts.cause */
+    char line[2][LINE_SIZE]; /* the line being read, from stderr and stdout */
+    size_t line_len[2];
+    char causes[TAIL_SIZE]; /* the first CAUSE_LINES lines starting with cause */
+    size_t causes_len;
+    int n_causes;
 };
+
+/* Keeps the first lines of the tool's output that start with p->cause. */
+static void
+keep_causes(struct pump *p, int is_stdout, const char *buf, size_t n)
+{
+    char *line = p->line[is_stdout];
+    size_t *len = &p->line_len[is_stdout], plen = strlen(p->cause);
+    for (size_t i = 0; i < n && p->n_causes < CAUSE_LINES; i++) {
+        if (buf[i] != '\n') {
+            if (*len < LINE_SIZE)
+                line[(*len)++] = buf[i];
+            continue;
+        }
+        if (*len >= plen && memcmp(line, p->cause, plen) == 0 &&
+            p->causes_len + *len + 1 <= sizeof(p->causes)) {
+            memcpy(p->causes + p->causes_len, line, *len);
+            p->causes_len += *len;
+            p->causes[p->causes_len++] = '\n';
+            p->n_causes++;
+        }
+        *len = 0;
+    }
+}
 
 static int
 pump_read(struct pump *p, int *fd, int is_stdout)
@@ -169,6 +222,8 @@ pump_read(struct pump *p, int *fd, int is_stdout)
         return 0;
     }
     keep_tail(p->tail, &p->tail_len, buf, (size_t)n);
+    if (p->cause)
+        keep_causes(p, is_stdout, buf, (size_t)n);
     if (log_file)
         fwrite(buf, 1, (size_t)n, log_file);
     return 0;
@@ -240,26 +295,34 @@ pump_all_guarded(struct pump *p)
 static int
 report_failure(const char *tool, int status, struct pump *p, struct ab_error *err)
 {
-    while (p->tail_len && (p->tail[p->tail_len - 1] == '\n' || p->tail[p->tail_len - 1] == ' '))
-        p->tail_len--;
-    /* The last three lines say why, in the tool's own words. */
-    size_t start = p->tail_len;
+    /* The lines marked as errors, else the last three, say why in the
+     * tool's own words. */
+    char *why = p->causes_len ? p->causes : p->tail;
+    size_t len = p->causes_len ? p->causes_len : p->tail_len;
+    while (len && (why[len - 1] == '\n' || why[len - 1] == ' '))
+        len--;
+    size_t start = p->causes_len ? 0 : len;
     for (int lines = 0; start > 0 && lines < 3; start--)
-        if (p->tail[start - 1] == '\n' && ++lines == 3)
+        if (why[start - 1] == '\n' && ++lines == 3)
             break;
     char how[64];
     if (WIFEXITED(status))
         snprintf(how, sizeof(how), "exit %d", WEXITSTATUS(status));
     else
         snprintf(how, sizeof(how), "killed by signal %d", WTERMSIG(status));
-    return ab_build_error(err, 0, "'%s' failed (%s)%s%.*s", tool, how, p->tail_len ? ": " : "",
-                          (int)(p->tail_len - start), p->tail + start);
+    CLEANUP_FREE char *text = strndup(why + start, len - start);
+    CLEANUP_FREE char *shown = text ? redact(text) : NULL;
+    if (!shown)
+        return ab_error_set(err, AB_E_NOMEM, 0, NULL, "out of memory");
+    return ab_build_error(err, 0, "'%s' failed (%s)%s%s", tool, how, *shown ? ": " : "", shown);
 }
 
 int
 spawn_run(const char *const *argv, const struct spawn_opts *o, struct ab_error *err)
 {
     int in[2] = {-1, -1}, out[2], errp[2];
+    if (stopping)
+        return ab_build_error(err, EINTR, "interrupted");
     if (!(o && o->quiet_argv))
         log_argv(argv, o);
     if (o && o->input && pipe2(in, O_CLOEXEC) < 0)
@@ -270,8 +333,10 @@ spawn_run(const char *const *argv, const struct spawn_opts *o, struct ab_error *
     pid_t pid = fork();
     if (pid == 0)
         child(argv, o, in[0] >= 0 ? in[0] : null, out[1], errp[1]);
-    if (pid > 0)
-        track(pid, 1);
+    if (pid > 0) {
+        setpgid(pid, pid); /* also here: the group exists before any kill */
+        spawn_adopt(pid);
+    }
     close(out[1]);
     close(errp[1]);
     close(null);
@@ -280,8 +345,12 @@ spawn_run(const char *const *argv, const struct spawn_opts *o, struct ab_error *
     /* Never block on the child's stdin while its output waits unread. */
     if (in[1] >= 0)
         fcntl(in[1], F_SETFL, fcntl(in[1], F_GETFL) | O_NONBLOCK);
-    struct pump p = {in[1], out[0], errp[0], o ? o->input : NULL, o && o->input ? o->input_len : 0,
-                     0, NULL, 0, {0}, 0};
+    struct pump p = {.in_fd = in[1],
+                     .out_fd = out[0],
+                     .err_fd = errp[0],
+                     .input = o ? o->input : NULL,
+                     .input_left = o && o->input ? o->input_len : 0,
+                     .cause = o ? o->cause : NULL};
     if (o && o->output && !(p.out = calloc(1, 1)))
         return ab_error_set(err, AB_E_NOMEM, 0, NULL, "out of memory");
     int pr = pid > 0 ? pump_all_guarded(&p) : -1;

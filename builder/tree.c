@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "appliance/build.h"
 #include "appliance/cleanup.h"
 #include "appliance/fsutil.h"
 #include "appliance/spawn.h"
@@ -72,15 +73,34 @@ copy_data(struct archive *in, struct archive *out)
     }
 }
 
+/* libarchive's message, with the system's reason when it leaves it out:
+ * its disk writer says "Write failed" for a full disk. EILSEQ and EINVAL
+ * are its own codes for a bad archive and a misuse, not the system's. */
+static const char *
+archive_why(struct archive *a, char *buf, size_t size)
+{
+    const char *msg = archive_error_string(a);
+    int e = archive_errno(a);
+    if (!msg)
+        msg = "unknown error";
+    if (e <= 0 || e == EILSEQ || e == EINVAL || strstr(msg, strerror(e)))
+        return msg;
+    snprintf(buf, size, "%s: %s", msg, strerror(e));
+    return buf;
+}
+
 static int
 extract_all(struct archive *in, struct archive *out, const char *dir, const char *what,
             struct ab_error *err)
 {
     struct archive_entry *e;
+    char why[512];
     for (;;) {
         int r = archive_read_next_header(in, &e);
         if (r == ARCHIVE_EOF)
             return 0;
+        if (build_interrupted)
+            return ab_build_error(err, EINTR, "interrupted");
         if (r < ARCHIVE_WARN)
             return ab_build_error(err, 0, "%s: %s", what, archive_error_string(in));
         if (place_entry(e, dir, what, err) < 0)
@@ -89,13 +109,13 @@ extract_all(struct archive *in, struct archive *out, const char *dir, const char
         if (r < ARCHIVE_WARN)
             return ab_build_error(err, 0, "%s: '%s': %s", what,
                                   archive_entry_pathname(e) + strlen(dir) + 1,
-                                  archive_error_string(out));
+                                  archive_why(out, why, sizeof(why)));
         if (archive_entry_size(e) > 0 && copy_data(in, out) < ARCHIVE_OK)
             return ab_build_error(err, 0, "%s: '%s': %s", what,
                                   archive_entry_pathname(e) + strlen(dir) + 1,
-                                  archive_error_string(archive_errno(in) ? in : out));
+                                  archive_why(archive_errno(in) ? in : out, why, sizeof(why)));
         if (archive_write_finish_entry(out) < ARCHIVE_WARN)
-            return ab_build_error(err, 0, "%s: %s", what, archive_error_string(out));
+            return ab_build_error(err, 0, "%s: %s", what, archive_why(out, why, sizeof(why)));
     }
 }
 
@@ -131,8 +151,9 @@ tree_extract(const char *archive, const char *dir, const char *what, struct ab_e
         goto done;
     }
     ret = extract_all(in, out, real, what, err);
+    char why[512];
     if (ret == 0 && archive_write_close(out) != ARCHIVE_OK)
-        ret = ab_build_error(err, 0, "%s: %s", what, archive_error_string(out));
+        ret = ab_build_error(err, 0, "%s: %s", what, archive_why(out, why, sizeof(why)));
 done:
     archive_read_free(in);
     archive_write_free(out);

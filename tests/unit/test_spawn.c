@@ -199,6 +199,64 @@ test_log(void **state)
     assert_non_null(strstr(text, "\nlogged-line\n"));
 }
 
+/* Secret values stay out of the log's command lines and of errors; the
+ * child's own output goes to the log as it is. */
+static void
+test_secrets_redacted(void **state)
+{
+    (void)state;
+    struct ab_error err = AB_ERROR_INIT;
+    CLEANUP_FREE char *text = NULL;
+    size_t len = 0;
+    FILE *log = open_memstream(&text, &len);
+    assert_non_null(log);
+    spawn_set_log(log);
+    assert_int_equal(spawn_cmd(&err, "sh", "-c", "MY_SECRET=hunter2 true", NULL), 0);
+    assert_int_equal(spawn_cmd(&err, "sh", "-c", "echo --password hunter2 >&2; exit 1", NULL), -1);
+    spawn_set_log(NULL);
+    assert_int_equal(fclose(log), 0);
+    assert_non_null(strstr(text, "+ sh -c MY_SECRET=*** true\n"));
+    assert_non_null(strstr(text, "+ sh -c echo --password *** >&2; exit 1\n"));
+    assert_string_equal(only_msg(&err), "'sh' failed (exit 1): --password ***");
+    ab_error_release(&err);
+}
+
+/* With a cause prefix, the error quotes the first lines that carry it
+ * (apt's "E: "), not the last lines. */
+static void
+test_cause_lines(void **state)
+{
+    (void)state;
+    struct ab_error err = AB_ERROR_INIT;
+    const char *argv[] = {"sh", "-c",
+                          "exec >&2; echo 'I: working'; echo 'E: the cause'; echo noise; "
+                          "echo 'E: the consequence'; for i in 1 2 3; do echo after; done; exit 25",
+                          NULL};
+    struct spawn_opts o = {.cause = "E: "};
+    assert_int_equal(spawn_run(argv, &o, &err), -1);
+    assert_string_equal(only_msg(&err), "'sh' failed (exit 25): E: the cause\nE: the consequence");
+    ab_error_release(&err);
+
+    /* No such line: the last lines, as without one. */
+    const char *plain[] = {"sh", "-c", "echo one; echo two >&2; exit 2", NULL};
+    assert_int_equal(spawn_run(plain, &o, &err), -1);
+    assert_string_equal(only_msg(&err), "'sh' failed (exit 2): one\ntwo");
+    ab_error_release(&err);
+}
+
+/* After spawn_kill_all (an interrupt), nothing new starts. Last: it is
+ * for good. */
+static void
+test_nothing_starts_after_kill_all(void **state)
+{
+    (void)state;
+    struct ab_error err = AB_ERROR_INIT;
+    spawn_kill_all(SIGTERM);
+    assert_int_equal(spawn_cmd(&err, "true", NULL), -1);
+    assert_string_equal(only_msg(&err), "interrupted");
+    ab_error_release(&err);
+}
+
 static void
 test_have(void **state)
 {
@@ -234,6 +292,9 @@ main(void)
         cmocka_unit_test(test_env_and_cwd),
         cmocka_unit_test(test_log),
         cmocka_unit_test(test_have),
+        cmocka_unit_test(test_secrets_redacted),
+        cmocka_unit_test(test_cause_lines),
+        cmocka_unit_test(test_nothing_starts_after_kill_all),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
