@@ -72,6 +72,22 @@ dup_or_null(const char *s)
     return s && *s ? strdup(s) : NULL;
 }
 
+/* blkid -o export (which guestfs_blkid runs) escapes spaces and other
+ * characters with a backslash: the value as it is, or NULL. */
+static char *
+dup_unescaped(const char *s)
+{
+    char *out = dup_or_null(s), *w = out;
+    for (const char *r = out; r && *r; r++) {
+        if (*r == '\\' && r[1])
+            r++;
+        *w++ = *r;
+    }
+    if (w)
+        *w = '\0';
+    return out;
+}
+
 struct engine_inspect *
 engine_inspect_launch(const struct inspect_drive *drives, size_t n, bool use_kvm,
                       struct ab_error *err)
@@ -210,7 +226,7 @@ add_fs(struct engine_inspect *e, struct inspect_guest *g, const char *dev, char 
         return NOMEM(err);
     g->fss = grown;
     struct inspect_fs *f = &grown[g->n_fss++];
-    *f = (struct inspect_fs){strdup(dev), strdup(type), dup_or_null(hash_get(id, "LABEL")),
+    *f = (struct inspect_fs){strdup(dev), strdup(type), dup_unescaped(hash_get(id, "LABEL")),
                              dup_or_null(hash_get(id, "UUID")), size};
     return f->device && f->type ? 0 : NOMEM(err);
 }
@@ -241,7 +257,7 @@ add_partition(struct engine_inspect *e, struct inspect_guest *g, struct inspect_
     p->number = (unsigned)hash_u64(id, "PART_ENTRY_NUMBER");
     p->start = hash_u64(id, "PART_ENTRY_OFFSET") * 512;
     p->size = hash_u64(id, "PART_ENTRY_SIZE") * 512;
-    p->name = dup_or_null(hash_get(id, "PART_ENTRY_NAME"));
+    p->name = dup_unescaped(hash_get(id, "PART_ENTRY_NAME"));
     p->type = dup_or_null(hash_get(id, "PART_ENTRY_TYPE"));
     p->type_name = inspect_part_type_name(p->type);
     return add_fs(e, g, dev, id, p->size, err);
