@@ -20,7 +20,6 @@
 #include "appliance/spawn.h"
 
 #define NOMEM(err) ab_error_set((err), AB_E_NOMEM, ENOMEM, NULL, "out of memory")
-#define BUF_SIZE (1 << 20)
 
 volatile int bundle_interrupted;
 
@@ -821,27 +820,7 @@ verify_ova(struct bundle *b, struct ab_error *err)
 static int
 digest_path(enum digest algo, const char *path, char *hex, struct ab_error *err)
 {
-    CLEANUP_CLOSE int fd = open(path, O_RDONLY | O_CLOEXEC);
-    CLEANUP_DIGEST struct digest_ctx *d = digest_new(algo);
-    CLEANUP_FREE char *buf = malloc(BUF_SIZE);
-    if (!d || !buf)
-        return NOMEM(err);
-    if (fd < 0)
-        return ab_build_error(err, errno, "cannot read '%s': %s", path, strerror(errno));
-    for (;;) {
-        if (bundle_interrupted)
-            return ab_build_error(err, EINTR, "reading '%s': interrupted", path);
-        ssize_t n = read(fd, buf, BUF_SIZE);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return ab_build_error(err, errno, "cannot read '%s': %s", path, strerror(errno));
-        if (n == 0)
-            break;
-        digest_update(d, buf, (size_t)n);
-    }
-    digest_hex(d, hex);
-    return 0;
+    return digest_file_stoppable(algo, path, hex, &bundle_interrupted, err);
 }
 
 /* A file's digest, reusing one computed for an earlier check. */

@@ -87,6 +87,13 @@ digest_hex(struct digest_ctx *d, char *hex)
 int
 digest_file(enum digest algo, const char *path, char *hex, struct ab_error *err)
 {
+    return digest_file_stoppable(algo, path, hex, NULL, err);
+}
+
+int
+digest_file_stoppable(enum digest algo, const char *path, char *hex, const volatile int *stop,
+                      struct ab_error *err)
+{
     CLEANUP_CLOSE int fd = open(path, O_RDONLY | O_CLOEXEC);
     CLEANUP_DIGEST struct digest_ctx *d = digest_new(algo);
     CLEANUP_FREE char *buf = malloc(1 << 20);
@@ -98,6 +105,8 @@ digest_file(enum digest algo, const char *path, char *hex, struct ab_error *err)
     if (!d)
         return ab_error_set(err, AB_E_NOMEM, 0, NULL, "out of memory");
     for (;;) {
+        if (stop && *stop)
+            return ab_build_error(err, EINTR, "reading '%s': interrupted", path);
         ssize_t n = read(fd, buf, 1 << 20);
         if (n < 0 && errno == EINTR)
             continue;

@@ -5,19 +5,8 @@
 #include <json-c/json.h>
 #include <string.h>
 
+#include "appliance/jsonutil.h"
 #include "appliance/manifest.h"
-
-static void
-put_str(json_object *o, const char *key, const char *value)
-{
-    json_object_object_add(o, key, value ? json_object_new_string(value) : NULL);
-}
-
-static void
-put_u64(json_object *o, const char *key, uint64_t value)
-{
-    json_object_object_add(o, key, json_object_new_int64((int64_t)value));
-}
 
 static json_object *
 strv(char *const *v, size_t step)

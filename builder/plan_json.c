@@ -5,20 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "appliance/jsonutil.h"
 #include "appliance/names.h"
 #include "appliance/redact.h"
-
-static void
-put_str(json_object *o, const char *key, const char *value)
-{
-    json_object_object_add(o, key, value ? json_object_new_string(value) : NULL);
-}
-
-static void
-put_u64(json_object *o, const char *key, uint64_t value)
-{
-    json_object_object_add(o, key, json_object_new_int64((int64_t)value));
-}
 
 static json_object *
 flags_array(const struct ab_enum_table *t, unsigned flags)

@@ -24,6 +24,10 @@ void digest_hex(struct digest_ctx *d, char *hex);
 
 /* Digest of a whole file. */
 int digest_file(enum digest algo, const char *path, char *hex, struct ab_error *err);
+/* The same, giving up with EINTR between reads once *stop is set (stop
+ * may be NULL). */
+int digest_file_stoppable(enum digest algo, const char *path, char *hex, const volatile int *stop,
+                          struct ab_error *err);
 
 static inline void
 digest_cleanup(struct digest_ctx **d)
