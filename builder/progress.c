@@ -240,6 +240,33 @@ end_stage(struct progress *p)
     memset(p->items, 0, sizeof(p->items));
 }
 
+/* Under the lock: what a tick does. On a terminal the live line's clock
+ * moves; elsewhere a stage that printed nothing for PROGRESS_PLAIN_QUIET
+ * seconds says it is still at work, so that a log never falls silent. */
+static void
+tick_locked(struct progress *p)
+{
+    if (p->tty) {
+        draw(p, false, -1);
+        return;
+    }
+    double now = p->clock();
+    if (!shown(p) || !p->in_stage || now - p->last_plain < PROGRESS_PLAIN_QUIET)
+        return;
+    fprintf(p->out, "[%6.1fs] %-12s %s  %lds%s%s\n", now - p->start, p->stage, p->what,
+            (long)(now - p->stage_start), p->status[0] ? "  " : "", p->status);
+    fflush(p->out);
+    p->last_plain = now;
+}
+
+void
+progress_tick(struct progress *p)
+{
+    pthread_mutex_lock(&p->lock);
+    tick_locked(p);
+    pthread_mutex_unlock(&p->lock);
+}
+
 static void *
 tick(void *arg)
 {
@@ -255,7 +282,7 @@ tick(void *arg)
         }
         pthread_cond_timedwait(&p->wake, &p->lock, &t);
         if (!p->stopping)
-            draw(p, false, -1);
+            tick_locked(p);
     }
     pthread_mutex_unlock(&p->lock);
     return NULL;
@@ -264,7 +291,7 @@ tick(void *arg)
 int
 progress_start_ticker(struct progress *p)
 {
-    if (!p->tty || !shown(p) || p->ticking)
+    if (!shown(p) || p->ticking)
         return 0;
     sigset_t all, old;
     sigfillset(&all);
@@ -307,6 +334,7 @@ progress_stage(struct progress *p, const char *stage, const char *what)
     } else if (shown(p)) {
         fprintf(p->out, "[%6.1fs] %-12s %s\n", p->stage_start - p->start, stage, what);
         fflush(p->out);
+        p->last_plain = p->stage_start;
     }
     pthread_mutex_unlock(&p->lock);
 }
@@ -360,6 +388,7 @@ progress_bytes(struct progress *p, const char *what, uint64_t done, uint64_t tot
             progress_bytes_text(what, done, total, 0, line + n, sizeof(line) - (size_t)n);
         fprintf(p->out, "%s\n", line);
         fflush(p->out);
+        p->last_plain = now;
     }
     pthread_mutex_unlock(&p->lock);
 }
@@ -381,6 +410,7 @@ progress_status(struct progress *p, const char *text)
         fprintf(p->out, "[%6.1fs] %-12s %s  %lds%s%s\n", now - p->start, p->stage, p->what,
                 (long)(now - p->stage_start), p->status[0] ? "  " : "", p->status);
         fflush(p->out);
+        p->last_plain = now;
     }
     pthread_mutex_unlock(&p->lock);
 }
@@ -393,6 +423,7 @@ vline(struct progress *p, enum progress_level level, const char *fmt, va_list ap
         erase(p);
         vfprintf(p->out, fmt, ap);
         fputc('\n', p->out);
+        p->last_plain = p->clock();
         draw(p, false, -1);
         fflush(p->out);
     }

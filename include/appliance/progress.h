@@ -42,6 +42,8 @@ enum progress_level {
 /* ... but a new tenth no sooner than this after the last line (a sparse
  * disk's holes fly by). */
 #define PROGRESS_PLAIN_MIN 1.0
+/* Plain lines: a stage silent this long prints a line saying it goes on. */
+#define PROGRESS_PLAIN_QUIET 30.0
 /* Seconds between two redraws of the live line by the ticker. */
 #define PROGRESS_TICK 0.5
 /* Seconds between two redraws caused by progress events. */
@@ -76,6 +78,7 @@ struct progress {
     bool in_stage, drawn;
     char stage[24], what[160], status[160];
     double stage_start, last_draw;
+    double last_plain; /* when the last plain line was printed */
     char item[96]; /* the newest byte count: what, done, total */
     uint64_t done, total;
     double item_start;          /* when the newest item was first seen */
@@ -86,10 +89,12 @@ struct progress {
 
 /* Sets p up to write to out; tty chooses the live line. Starts no thread. */
 void progress_init(struct progress *p, FILE *out, bool tty, enum progress_level level);
-/* Starts the ticker thread (on a terminal only; all signals blocked in
+/* Starts the ticker thread (all signals blocked in
  * it). Returns 0, or -1 with errno when the thread cannot start (the
  * display then works without it). */
 int progress_start_ticker(struct progress *p);
+/* What the ticker does each time (tests call it with their own clock). */
+void progress_tick(struct progress *p);
 /* Ends the live line, stops the ticker. Safe to call twice. */
 void progress_release(struct progress *p);
 

@@ -259,6 +259,37 @@ test_plain_status(void **state)
     capture_close(&c);
 }
 
+/* Elsewhere a stage that printed nothing for PROGRESS_PLAIN_QUIET seconds
+ * says it goes on: a log never falls silent for a minute. */
+static void
+test_plain_never_silent(void **state)
+{
+    (void)state;
+    struct capture c;
+    capture_open(&c, false, PROGRESS_NORMAL);
+    fake_now = 0;
+    progress_stage(&c.p, "os", "preparing the root tree");
+    for (int s = 1; s <= 95; s++) {
+        fake_now = s;
+        progress_tick(&c.p);
+    }
+    const char *t = capture_text(&c);
+    assert_non_null(strstr(t, "[  30.0s] os           preparing the root tree  30s\n"));
+    assert_non_null(strstr(t, "[  60.0s] os           preparing the root tree  60s\n"));
+    assert_non_null(strstr(t, "[  90.0s] os           preparing the root tree  90s\n"));
+    assert_int_equal(count(t, "\n"), 4);
+    capture_close(&c);
+
+    /* Quiet: nothing at all. */
+    capture_open(&c, false, PROGRESS_QUIET);
+    fake_now = 0;
+    progress_stage(&c.p, "os", "preparing the root tree");
+    fake_now = 100;
+    progress_tick(&c.p);
+    assert_string_equal(capture_text(&c), "");
+    capture_close(&c);
+}
+
 /* On a terminal: the live line redrawn in place, ended with the duration. */
 static void
 test_tty_live_line(void **state)
@@ -402,6 +433,7 @@ main(void)
         cmocka_unit_test(test_plain_lines),
         cmocka_unit_test(test_plain_parallel_items),
         cmocka_unit_test(test_plain_status),
+        cmocka_unit_test(test_plain_never_silent),
         cmocka_unit_test(test_tty_live_line),
         cmocka_unit_test(test_tty_step),
         cmocka_unit_test(test_tty_notice_above),
