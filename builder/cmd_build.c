@@ -41,7 +41,7 @@ static const char build_usage[] =
     "  -h, --help           show this help\n"
     "\n"
     "Exit status: 0 success, 1 build failed, 2 usage error, 3 invalid recipe,\n"
-    "130 or 143 interrupted.\n";
+    "129, 130 or 143 interrupted (SIGHUP, SIGINT, SIGTERM).\n";
 
 static void
 on_begin(void *ctx, const char *stage, const char *what)
