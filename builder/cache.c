@@ -48,23 +48,27 @@ cache_key(const struct plan *plan, const struct os_source *src, char key[CACHE_K
     return 0;
 }
 
-/* True when tar and its sum file agree in size and digest. */
-static bool
-entry_valid(const char *tar, const char *sum)
+/* 1 when tar and its sum file agree in size and digest, 0 when they do
+ * not (or one is missing): the entry is to be made anew. -1 when tar
+ * cannot be read to the end (an I/O error): an entry that may well be
+ * good is not thrown away for it. */
+static int
+entry_check(const char *tar, const char *sum, struct ab_error *err)
 {
     CLEANUP_FCLOSE FILE *f = fopen(sum, "r");
     char want[HASH_HEX_MAX], got[HASH_HEX_MAX];
     uint64_t size = 0;
     struct stat st;
-    struct ab_error ignored = AB_ERROR_INIT;
 
     if (!f || fscanf(f, "%128s %" SCNu64, want, &size) != 2)
-        return false;
+        return 0;
     if (stat(tar, &st) < 0 || (uint64_t)st.st_size != size)
-        return false;
-    bool ok = digest_file(DIGEST_SHA256, tar, got, &ignored) == 0 && strcmp(want, got) == 0;
-    ab_error_release(&ignored);
-    return ok;
+        return 0;
+    if (digest_file(DIGEST_SHA256, tar, got, err) < 0) {
+        ab_error_prefix(err, "root-tree cache");
+        return -1;
+    }
+    return strcmp(want, got) == 0;
 }
 
 static int
@@ -133,7 +137,10 @@ cache_root_tree(const struct plan *plan, const struct cache_opts *opts, const ch
     if (asprintf(&roots, "%s/roots", dir) < 0 || mkdir_p(roots, 0755) < 0)
         return ab_build_error(err, errno, "cannot create cache folder '%s/roots': %s", dir,
                               strerror(errno));
-    if (entry_valid(*tar_path, sum)) {
+    int valid = entry_check(*tar_path, sum, err);
+    if (valid < 0)
+        return -1;
+    if (valid) {
         *hit = true;
         return 0;
     }
