@@ -24,7 +24,7 @@ export_gce(const char *raw, const char *tar_gz, struct ab_error *err)
     /* The member must be named disk.raw: a hard link of that name in a
      * folder of its own beside the output (same filesystem as raw). */
     CLEANUP_FREE char *dir = NULL, *link_path = NULL, *tmp = NULL;
-    if (asprintf(&dir, "%s.d", tar_gz) < 0 || asprintf(&link_path, "%s/disk.raw", dir) < 0 ||
+    if (asprintf(&dir, "%s.parts", tar_gz) < 0 || asprintf(&link_path, "%s/disk.raw", dir) < 0 ||
         asprintf(&tmp, "%s.tmp", tar_gz) < 0)
         return ab_error_set(err, AB_E_NOMEM, 0, NULL, "out of memory");
     if (mkdir(dir, 0755) < 0)
