@@ -30,7 +30,7 @@ grep -q 'Inspecting the source' "$ITEST_TMP/v2v.log" && ok "virt-v2v inspected t
 mkdir -p "$ITEST_BUILD/test-logs" && cp "$dest"/*.xml "$ITEST_BUILD/test-logs/" 2>/dev/null &&
     echo "# virt-v2v's domain: $ITEST_BUILD/test-logs/$(cd "$dest" && ls *.xml | head -1)"
 # What the inspection found lands in the domain it writes (libosinfo id).
-if grep -q 'libosinfo:os id="http://debian.org/debian/12"' "$dest"/*.xml 2>/dev/null; then
+if grep -Eq "libosinfo:os id=['\"]http://debian.org/debian/12['\"]" "$dest"/*.xml 2>/dev/null; then
     ok "virt-v2v identified the guest as Debian 12"
 else
     bad "virt-v2v did not identify Debian 12: $(grep -h 'libosinfo:os' "$dest"/*.xml 2>/dev/null)"
