@@ -17,7 +17,7 @@ WERROR ?= -Werror
 WARNINGS := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wvla -Wwrite-strings -Wundef -fno-common
 CFLAGS ?= -O2 -g
-ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE -Iinclude $(WARNINGS) $(WERROR) $(CFLAGS) \
+ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE -Iinclude -Ibuilder $(WARNINGS) $(WERROR) $(CFLAGS) \
 	$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
@@ -35,8 +35,11 @@ DEPS_TEST := libcmocka-dev clang libclang-rt-14-dev python3 ovmf guestfs-tools l
 	libvirt-daemon-driver-qemu
 DEPS := $(DEPS_BUILD) $(DEPS_RUN) $(DEPS_TEST)
 
-LIB_SRCS := $(filter-out builder/main.c builder/cmd_%.c,$(wildcard builder/*.c))
-CLI_SRCS := builder/main.c $(wildcard builder/cmd_*.c)
+# One folder per stage under builder/ (builder/README.md). The commands
+# (builder/cli/main.c, cmd_*.c) make the program; everything else,
+# the progress display included, goes into libappliance.a for the tests.
+CLI_SRCS := builder/cli/main.c $(wildcard builder/cli/cmd_*.c)
+LIB_SRCS := $(filter-out $(CLI_SRCS),$(wildcard builder/*/*.c))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/%.o)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
@@ -98,7 +101,7 @@ check: deps
 # a cleanup variable, which gcc accepts silently.
 check-clang:
 	@for f in $(LIB_SRCS) $(CLI_SRCS); do \
-		clang -std=gnu11 -D_GNU_SOURCE -Iinclude $(WARNINGS) -Werror -fsyntax-only \
+		clang -std=gnu11 -D_GNU_SOURCE -Iinclude -Ibuilder $(WARNINGS) -Werror -fsyntax-only \
 			$(shell pkg-config --cflags $(PKGS)) $$f || exit 1; \
 	done
 
@@ -112,11 +115,11 @@ check-asan: deps
 		$(UNIT_SRCS:tests/unit/%.c=build/asan/tests/%) tests/recipes/*.sh
 
 # The recipe parser under libFuzzer, seeded with every recipe we have.
-FUZZ_FLAGS := -std=gnu11 -D_GNU_SOURCE -Iinclude -g -O1 \
+FUZZ_FLAGS := -std=gnu11 -D_GNU_SOURCE -Iinclude -Ibuilder -g -O1 \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 fuzz: deps $(BUILD)/fuzz/recipe_fuzz
 
-$(BUILD)/fuzz/recipe_fuzz: tests/fuzz/recipe_fuzz.c $(LIB_SRCS) $(wildcard include/appliance/*.h)
+$(BUILD)/fuzz/recipe_fuzz: tests/fuzz/recipe_fuzz.c $(LIB_SRCS) $(wildcard include/appliance/*.h builder/*/*.h)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_FLAGS) $(shell pkg-config --cflags $(PKGS)) -o $@ tests/fuzz/recipe_fuzz.c \
 		$(LIB_SRCS) $(LIBS)

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 
 #include "appliance/error.h"
-#include "appliance/vmdk.h"
+#include "export/vmdk.h"
 
 static void
 print_progress(uint64_t done, uint64_t total, void *opaque)

@@ -5,8 +5,7 @@
 #include <stdbool.h>
 
 #include "appliance/error.h"
-
-#define APPLIANCE_VERSION "0.1.0"
+#include "appliance/version.h"
 
 /* Each command parses its own options from argv (argv[0] is the command
  * name) and returns the process exit status. */

@@ -58,6 +58,9 @@ int ab_error_set(struct ab_error *err, enum ab_error_code code, int errnum,
 #define ab_recipe_error(err, pos, ...) ab_error_set((err), AB_E_RECIPE, 0, (pos), __VA_ARGS__)
 #define ab_build_error(err, errnum, ...) ab_error_set((err), AB_E_BUILD, (errnum), NULL, __VA_ARGS__)
 
+/* Sets the one "out of memory" diagnostic (AB_E_NOMEM, ENOMEM); returns -1. */
+int ab_oom(struct ab_error *err);
+
 /* Prepends context to the newest diagnostic, the e2fsprogs way:
  * "while writing partition table of 'os': <old message>". */
 void ab_error_prefix(struct ab_error *err, const char *fmt, ...)

@@ -3,7 +3,7 @@
 #include "unit.h"
 
 #include "appliance/cleanup.h"
-#include "appliance/domxml.h"
+#include "deploy/domxml.h"
 
 /* Like the libvirt output of export.h: q35, two virtio qcow2 disks named
  * by the paths they had at build time, a NIC on 'default', a CD-ROM

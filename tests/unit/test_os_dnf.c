@@ -8,7 +8,7 @@
 #include "appliance/cache.h"
 #include "appliance/cleanup.h"
 #include "appliance/fsutil.h"
-#include "appliance/os_dnf.h"
+#include "os/os_dnf.h"
 #include "appliance/os_source.h"
 
 /* A recipe for distro; mirror NULL for none; packages a YAML flow list

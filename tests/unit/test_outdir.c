@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "appliance/fsutil.h"
-#include "appliance/outdir.h"
+#include "build/outdir.h"
 
 static char top[] = "/tmp/appliance-outdir-XXXXXX";
 

@@ -1,5 +1,5 @@
 /* test_preflight.c: the free space estimate and the folder checks. */
-#include "appliance/preflight.h"
+#include "build/preflight.h"
 #include "unit.h"
 
 static char *

@@ -6,7 +6,7 @@
 #include <time.h>
 
 #include "appliance/build.h"
-#include "appliance/progress.h"
+#include "cli/progress.h"
 
 #define MiB (1024ull * 1024)
 #define GiB (1024ull * MiB)

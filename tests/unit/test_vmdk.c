@@ -8,7 +8,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 
-#include "appliance/vmdk.h"
+#include "export/vmdk.h"
 
 #define GRAIN 65536u
 #define MiB (1024u * 1024u)

@@ -5,7 +5,7 @@
 
 #include "appliance/cleanup.h"
 #include "appliance/size.h"
-#include "appliance/yaml_walk.h"
+#include "recipe/yaml_walk.h"
 
 struct doc {
     struct yw w;

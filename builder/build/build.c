@@ -1,0 +1,360 @@
+/* build.c: the build pipeline, stage by stage. */
+#include "appliance/build.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "appliance/bootloader.h"
+#include "appliance/cleanup.h"
+#include "appliance/configure.h"
+#include "appliance/engine_proc.h"
+#include "appliance/export.h"
+#include "appliance/fsutil.h"
+#include "appliance/hostfs.h"
+#include "appliance/kvm.h"
+#include "outdir.h"
+#include "preflight.h"
+#include "report.h"
+#include "appliance/spawn.h"
+#include "appliance/tree.h"
+
+volatile int build_interrupted;
+
+struct build {
+    const struct plan *plan;
+    const struct build_opts *opts;
+    struct outdir out;
+    char *work;    /* scratch folder, removed at the end */
+    char *tree;    /* work/tree */
+    char *images[PLAN_N_DISKS];
+    char **fs_dirs; /* one per plan mount */
+    char kver[128];
+    struct kvm_probe kvm;
+    struct report report;
+    struct engine_proc appliance; /* runs beside the host's work */
+    double appliance_start;
+    char *raw_dir;                 /* out.tmp/.raw: the disks before export */
+    struct export_files files;     /* what the output holds */
+    pthread_t sweeper;             /* removes the tree while exports run */
+    bool sweeping;
+};
+
+double
+build_clock(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static void
+notice(struct build *b, const char *msg)
+{
+    const struct build_events *ev = b->opts->events;
+    if (ev && ev->notice)
+        ev->notice(ev->ctx, msg);
+}
+
+/* Runs one stage, timing it for the report and the progress display. */
+static int
+stage(struct build *b, const char *name, const char *what,
+      int (*fn)(struct build *b, struct ab_error *err), struct ab_error *err)
+{
+    const struct build_events *ev = b->opts->events;
+    if (build_interrupted)
+        return ab_build_error(err, EINTR, "interrupted");
+    if (ev && ev->stage_begin)
+        ev->stage_begin(ev->ctx, name, what);
+    double start = build_clock();
+    size_t first = err->n_diags;
+    int r = fn(b, err);
+    double secs = build_clock() - start;
+    report_stage(&b->report, name, secs);
+    if (ev && ev->stage_end && r == 0)
+        ev->stage_end(ev->ctx, name, secs);
+    if (r < 0 && build_interrupted)
+        return ab_build_error(err, EINTR, "interrupted");
+    if (r < 0)
+        ab_error_prefix_since(err, first, name);
+    return r;
+}
+
+/* ---- stages ------------------------------------------------------------- */
+
+static int
+do_preflight(struct build *b, struct ab_error *err)
+{
+    const char *root = b->opts->workroot ? b->opts->workroot : getenv("TMPDIR");
+    if (!root || !*root)
+        root = "/var/tmp";
+    struct preflight_opts po = {b->opts->output, root, !b->opts->no_space_check};
+    if (preflight_check(b->plan, &po, err) < 0)
+        return -1;
+    kvm_probe(&b->kvm);
+    if (!kvm_usable(&b->kvm)) {
+        char msg[512];
+        snprintf(msg, sizeof(msg), "%s (%s): using software emulation, which is slower",
+                 kvm_state_reason(b->kvm.state), b->kvm.detail);
+        notice(b, msg);
+    }
+    if (asprintf(&b->work, "%s/appliance-XXXXXX", root) < 0 || !mkdtemp(b->work))
+        return ab_build_error(err, errno, "cannot create a scratch folder in '%s': %s", root,
+                              strerror(errno));
+    if (asprintf(&b->tree, "%s/tree", b->work) < 0 ||
+        !(b->fs_dirs = calloc(b->plan->n_mounts + 1, sizeof(char *))))
+        return ab_oom(err);
+    return outdir_begin(&b->out, b->opts->output, err);
+}
+
+/* The raw disks live in the output's temporary folder (the raw output is
+ * a rename away, and the free space checked is the output's), under a
+ * hidden folder removed once the exports are written. */
+static int
+do_disks(struct build *b, struct ab_error *err)
+{
+    if (asprintf(&b->raw_dir, "%s/.raw", b->out.tmp) < 0)
+        return ab_oom(err);
+    if (mkdir(b->raw_dir, 0700) < 0)
+        return ab_build_error(err, errno, "cannot create '%s': %s", b->raw_dir, strerror(errno));
+    for (int i = 0; i < PLAN_N_DISKS; i++) {
+        if (asprintf(&b->images[i], "%s/%s-%s.img", b->raw_dir, b->plan->name,
+                     b->plan->disks[i].id) < 0)
+            return ab_oom(err);
+        if (hostfs_disk(b->plan, (enum plan_disk_id)i, b->images[i], err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int
+start_appliance(struct build *b, struct ab_error *err)
+{
+    CLEANUP_FREE char *scratch = NULL;
+    b->appliance_start = build_clock();
+    if (asprintf(&scratch, "%s/g", b->work) < 0 || mkdir(scratch, 0700) < 0)
+        return ab_build_error(err, errno, "cannot create '%s/g'", b->work);
+    return engine_proc_start(&b->appliance, b->plan, b->images[0], b->images[1],
+                             kvm_usable(&b->kvm), scratch, b->opts->log, err);
+}
+
+static int
+do_os(struct build *b, struct ab_error *err)
+{
+    CLEANUP_FREE char *tar = NULL, *scratch = NULL;
+    bool hit = false;
+    if (asprintf(&scratch, "%s/os", b->work) < 0 || mkdir_p(scratch, 0755) < 0)
+        return ab_build_error(err, errno, "cannot create '%s'", b->work);
+    if (cache_root_tree(b->plan, &b->opts->cache, scratch, &tar, &hit, err) < 0)
+        return -1;
+    b->report.cache_hit = hit;
+    if (hit)
+        notice(b, "root tree: from the cache");
+    if (mkdir(b->tree, 0755) < 0)
+        return ab_build_error(err, errno, "cannot create '%s': %s", b->tree, strerror(errno));
+    return tree_extract(tar, b->tree, b->plan->os.rootfs ? "rootfs" : "root tree", err);
+}
+
+static int
+do_configure(struct build *b, struct ab_error *err)
+{
+    const char *scratch = b->work;
+    if (tree_kernel_version(b->tree, b->kver, sizeof(b->kver), err) < 0 ||
+        configure_system(b->plan, b->tree, err) < 0 ||
+        configure_customize(b->plan, b->tree, err) < 0 ||
+        configure_boot(b->plan, b->tree, b->kver, err) < 0 ||
+        bootloader_images(b->plan, b->tree, scratch, err) < 0 ||
+        configure_hygiene(b->plan, b->tree, err) < 0 || configure_selinux(b->tree, err) < 0 ||
+        tree_packages(b->tree, &b->report.packages, err) < 0)
+        return -1;
+    CLEANUP_FREE char *fs = NULL;
+    if (asprintf(&fs, "%s/fs", b->work) < 0)
+        return ab_oom(err);
+    return tree_split(b->plan, b->tree, fs, b->fs_dirs, err);
+}
+
+/* Waits for the appliance's LVM layout; then makes the xfs filesystems. */
+static int
+do_appliance(struct build *b, struct ab_error *err)
+{
+    if (engine_proc_ready(&b->appliance, err) < 0)
+        return -1;
+    report_stage(&b->report, "appliance-lvm", build_clock() - b->appliance_start);
+    for (size_t i = 0; i < b->plan->n_mounts; i++) {
+        const struct plan_mount *m = &b->plan->mounts[i];
+        if (m->fs != FS_XFS)
+            continue;
+        CLEANUP_FREE char *tar = NULL;
+        if (asprintf(&tar, "%s/xfs-%zu.tar", b->work, i) < 0)
+            return ab_oom(err);
+        const char *argv[] = {"tar", "--xattrs", "--xattrs-include=*", "--acls", "--selinux",
+                              "--numeric-owner", "-C", b->fs_dirs[i], "-cf", tar, ".", NULL};
+        if (spawn_run(argv, NULL, err) < 0 || engine_proc_xfs(&b->appliance, i, tar, err) < 0)
+            return -1;
+        unlink(tar);
+    }
+    return engine_proc_finish(&b->appliance, err);
+}
+
+static int
+do_filesystems(struct build *b, struct ab_error *err)
+{
+    CLEANUP_FREE char *efi = NULL;
+    if (asprintf(&efi, "%s/BOOTX64.EFI", b->work) < 0)
+        return ab_oom(err);
+    for (size_t i = 0; i < b->plan->n_mounts; i++) {
+        const struct plan_mount *m = &b->plan->mounts[i];
+        if (m->fs == FS_XFS)
+            continue;
+        if (hostfs_make(b->plan, m, b->images[m->disk], b->fs_dirs[i],
+                        m->fs == FS_VFAT ? efi : NULL, err) < 0)
+            return -1;
+    }
+    for (int d = 0; d < PLAN_N_DISKS; d++) {
+        const struct plan_vg *vg = &b->plan->disks[d].vg;
+        for (size_t i = 0; i < vg->n_lvs; i++)
+            if (vg->lvs[i].fs == FS_SWAP &&
+                hostfs_swap(b->plan, (enum plan_disk_id)d, &vg->lvs[i], b->images[d], b->work,
+                            err) < 0)
+                return -1;
+    }
+    if (b->plan->hardware.firmware & FIRMWARE_BIOS)
+        return bootloader_install_bios(b->plan, b->images[PLAN_DISK_OS], b->work, err);
+    return 0;
+}
+
+/* The root tree and the per-filesystem folders are not needed once the
+ * filesystems are written: tens of thousands of files, removed on another
+ * thread while the exports compress (their cost is CPU, this one's I/O). */
+static void *
+sweep(void *arg)
+{
+    struct build *b = arg;
+    CLEANUP_FREE char *fs = NULL;
+    rm_rf(b->tree);
+    if (asprintf(&fs, "%s/fs", b->work) >= 0)
+        rm_rf(fs);
+    return NULL;
+}
+
+static void
+export_step(void *ctx, const char *what)
+{
+    struct build *b = ctx;
+    const struct build_events *ev = b->opts->events;
+    if (ev && ev->progress)
+        ev->progress(ev->ctx, what, 0, 0);
+}
+
+static void
+export_progress(void *ctx, const char *what, uint64_t done, uint64_t total)
+{
+    struct build *b = ctx;
+    const struct build_events *ev = b->opts->events;
+    if (ev && ev->progress)
+        ev->progress(ev->ctx, what, done, total);
+}
+
+static int
+do_export(struct build *b, struct ab_error *err)
+{
+    b->sweeping = pthread_create(&b->sweeper, NULL, sweep, b) == 0;
+    for (int i = 0; i < PLAN_N_DISKS; i++) {
+        struct stat st;
+        if (stat(b->images[i], &st) < 0)
+            return ab_build_error(err, errno, "cannot stat '%s': %s", b->images[i],
+                                  strerror(errno));
+        b->report.disk_size[i] = (uint64_t)st.st_size;
+        b->report.disk_allocated[i] = (uint64_t)st.st_blocks * 512;
+    }
+    CLEANUP_FREE char *final_abs = NULL, *cwd = NULL;
+    if (b->out.final[0] == '/')
+        final_abs = strdup(b->out.final);
+    else if ((cwd = getcwd(NULL, 0)) && asprintf(&final_abs, "%s/%s", cwd, b->out.final) < 0)
+        final_abs = NULL;
+    if (!final_abs)
+        return ab_oom(err);
+    struct export_job job = {
+        .plan = b->plan,
+        .images = {b->images[0], b->images[1]},
+        .dir = b->out.tmp,
+        .final_dir = final_abs,
+        .work = b->work,
+        .progress = export_progress,
+        .progress_ctx = b,
+        .step = export_step,
+    };
+    if (export_all(&job, err) < 0)
+        return -1;
+    rm_rf(b->raw_dir);
+    return 0;
+}
+
+static int
+do_finish(struct build *b, struct ab_error *err)
+{
+    b->report.kvm = kvm_usable(&b->kvm);
+    snprintf(b->report.kernel, sizeof(b->report.kernel), "%s", b->kver);
+    if (export_files_collect(b->out.tmp, &b->files, err) < 0 ||
+        report_write(&b->report, b->plan, b->out.tmp, &b->files, err) < 0 ||
+        export_files_add(b->out.tmp, "build-report.json", &b->files, err) < 0 ||
+        export_sums_write(b->out.tmp, &b->files, err) < 0)
+        return -1;
+    return outdir_commit(&b->out, err);
+}
+
+/* ---- the pipeline ------------------------------------------------------- */
+
+static void
+build_release(struct build *b)
+{
+    engine_proc_kill(&b->appliance);
+    if (b->sweeping)
+        pthread_join(b->sweeper, NULL);
+    if (b->work)
+        rm_rf(b->work);
+    outdir_release(&b->out);
+    for (size_t i = 0; b->fs_dirs && i < b->plan->n_mounts; i++)
+        free(b->fs_dirs[i]);
+    free(b->fs_dirs);
+    for (int i = 0; i < PLAN_N_DISKS; i++)
+        free(b->images[i]);
+    free(b->raw_dir);
+    export_files_release(&b->files);
+    free(b->tree);
+    free(b->work);
+    report_release(&b->report);
+}
+
+int
+build_run(const struct plan *plan, const struct build_opts *opts, struct ab_error *err)
+{
+    struct build b = {.plan = plan, .opts = opts, .out = OUTDIR_INIT,
+                      .appliance = ENGINE_PROC_INIT};
+    int r = -1;
+
+    setenv("MTOOLS_SKIP_CHECK", "1", 1);
+    spawn_set_log(opts->log);
+    report_init(&b.report);
+    if (stage(&b, "preflight", "checking tools, KVM and folders", do_preflight, err) < 0 ||
+        stage(&b, "disks", "partitioning the two disks", do_disks, err) < 0 ||
+        start_appliance(&b, err) < 0 ||
+        stage(&b, "os", "preparing the root tree", do_os, err) < 0 ||
+        stage(&b, "configure", "configuring the tree natively", do_configure, err) < 0 ||
+        stage(&b, "appliance", "waiting for LVM in the appliance", do_appliance, err) < 0 ||
+        stage(&b, "filesystems", "writing the filesystems and boot code", do_filesystems,
+              err) < 0 ||
+        stage(&b, "export", "writing the outputs", do_export, err) < 0 ||
+        stage(&b, "finish", "writing checksums and the report", do_finish, err) < 0)
+        goto out;
+    r = 0;
+out:
+    build_release(&b);
+    spawn_set_log(NULL);
+    return r;
+}

@@ -1,0 +1,150 @@
+/* preflight.c: what a build needs, checked before any long work: root,
+ * the tools of the recipe's sources and outputs, folders that can be
+ * written, and free space for the disks and the outputs. Every problem is
+ * one line of the error, all of them in one run. */
+#include "preflight.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include "appliance/cleanup.h"
+#include "appliance/size.h"
+#include "appliance/spawn.h"
+
+/* Bytes of data in the OS disk of a small appliance (the demo holds
+ * 0.8 GiB); the estimate is meant to catch a folder that is clearly too
+ * small, not to predict the build to the byte. */
+#define DATA_ESTIMATE (UINT64_C(1) << 30)
+
+static uint64_t
+pct(uint64_t v, unsigned percent)
+{
+    return v / 100 * percent;
+}
+
+void
+preflight_estimate(const struct plan *plan, struct preflight_need *need)
+{
+    uint64_t d = DATA_ESTIMATE;
+    if (plan->disks[PLAN_DISK_OS].size < d)
+        d = plan->disks[PLAN_DISK_OS].size;
+    unsigned o = plan->outputs;
+    uint64_t out = d; /* the raw disks, sparse */
+    if (o & OUTPUT_OVF)
+        out += pct(d, 40); /* compressed VMDKs */
+    if (o & OUTPUT_OVA)
+        out += pct(d, (o & OUTPUT_OVF) ? 40 : 80); /* the VMDKs, then the tar */
+    static const unsigned whole[] = {OUTPUT_VMDK, OUTPUT_QCOW2, OUTPUT_VHDX, OUTPUT_VDI,
+                                     OUTPUT_AZURE};
+    for (size_t i = 0; i < sizeof(whole) / sizeof(whole[0]); i++)
+        if (o & whole[i])
+            out += d;
+    if (o & OUTPUT_GCE)
+        out += pct(d, 40);
+    need->output = out;
+    /* The root tree, and the tar of each xfs filesystem while it is made. */
+    need->scratch = 2 * d;
+}
+
+/* The nearest folder of path that exists (path itself, or a parent). */
+static char *
+existing_parent(const char *path)
+{
+    char *p = strdup(path);
+    while (p) {
+        struct stat st;
+        if (stat(p, &st) == 0)
+            return p;
+        char *slash = strrchr(p, '/');
+        if (!slash) {
+            free(p);
+            return strdup(".");
+        }
+        if (slash == p) {
+            slash[1] = '\0';
+            continue;
+        }
+        *slash = '\0';
+    }
+    return NULL;
+}
+
+static void
+check_folder(const char *what, const char *path, uint64_t need, bool space,
+             struct ab_error *err)
+{
+    CLEANUP_FREE char *dir = existing_parent(path);
+    if (!dir) {
+        ab_oom(err);
+        return;
+    }
+    struct stat st;
+    if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+        ab_build_error(err, ENOTDIR, "%s '%s': '%s' is not a folder", what, path, dir);
+        return;
+    }
+    if (access(dir, W_OK | X_OK) < 0) {
+        ab_build_error(err, errno, "%s '%s': cannot write in '%s': %s", what, path, dir,
+                       strerror(errno));
+        return;
+    }
+    struct statvfs vfs;
+    if (!space || statvfs(dir, &vfs) < 0)
+        return;
+    uint64_t avail = (uint64_t)vfs.f_bavail * vfs.f_frsize;
+    if (avail < need) {
+        char a[32], n[32];
+        size_format_round(avail, a, sizeof(a));
+        size_format_round(need, n, sizeof(n));
+        ab_build_error(err, ENOSPC,
+                       "%s '%s': %s free, the build needs about %s (use --no-space-check "
+                       "to try anyway)",
+                       what, dir, a, n);
+    }
+}
+
+/* The programs a build of plan runs, beyond those every build needs. */
+static void
+check_tools(const struct plan *plan, struct ab_error *err)
+{
+    static const char *const always[] = {"sfdisk", "mke2fs", "mkswap", "mkfs.vfat", "mcopy",
+                                         "mmd",    "debugfs", "tar",  "qemu-img", NULL};
+    for (const char *const *t = always; *t; t++)
+        if (!spawn_have(*t))
+            ab_build_error(err, ENOENT, "'%s' is not installed (run 'make deps')", *t);
+    if (!plan->os.rootfs && plan->os.family == FAMILY_DEBIAN && !spawn_have("mmdebstrap"))
+        ab_build_error(err, ENOENT, "'mmdebstrap' is not installed: it installs %s "
+                                    "(run 'make deps')",
+                       distro_to_string(plan->os.distro));
+    if (!plan->os.rootfs && plan->os.family == FAMILY_RHEL && !spawn_have("dnf"))
+        ab_build_error(err, ENOENT, "'dnf' is not installed: it installs %s (run 'make deps')",
+                       distro_to_string(plan->os.distro));
+    if ((plan->outputs & OUTPUT_GCE) && !spawn_have("pigz"))
+        ab_build_error(err, ENOENT, "'pigz' is not installed: the gce output needs it "
+                                    "(run 'make deps')");
+}
+
+int
+preflight_check(const struct plan *plan, const struct preflight_opts *o, struct ab_error *err)
+{
+    size_t before = err->n_diags;
+    if (geteuid() != 0)
+        ab_build_error(err, EPERM, "building needs root: the tree is configured in a chroot "
+                                   "and owned by many users");
+    check_tools(plan, err);
+    struct preflight_need need;
+    preflight_estimate(plan, &need);
+    /* Both on one filesystem: it must hold both. */
+    CLEANUP_FREE char *a = existing_parent(o->output), *b = existing_parent(o->scratch);
+    struct stat sa, sb;
+    bool shared = a && b && stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev;
+    check_folder("output folder", o->output, need.output + (shared ? need.scratch : 0),
+                 o->check_space, err);
+    check_folder("scratch folder", o->scratch, need.scratch, o->check_space && !shared, err);
+    return err->n_diags > before ? -1 : 0;
+}

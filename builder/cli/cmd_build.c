@@ -1,0 +1,206 @@
+/* cmd_build.c: `appliance build RECIPE [-o DIR]`. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "appliance/build.h"
+#include "appliance/cleanup.h"
+#include "appliance/cli.h"
+#include "appliance/plan.h"
+#include "progress.h"
+#include "appliance/spawn.h"
+
+static const char build_usage[] =
+    "Usage: appliance build RECIPE [-o DIR] [OPTIONS]\n"
+    "\n"
+    "Build the appliance that RECIPE describes (the OS disk and the\n"
+    "application disk) and write every output it asks for (OVA, qcow2 +\n"
+    "libvirt XML, VHDX + Hyper-V script, ...), SHA256SUMS and\n"
+    "build-report.json. A failed or interrupted build leaves nothing\n"
+    "behind and never touches a previous output.\n"
+    "\n"
+    "On a terminal each stage has one line, redrawn in place with the time\n"
+    "spent and, for long writes, a bar with percent and bytes; elsewhere the\n"
+    "same as plain timestamped lines.\n"
+    "\n"
+    "Options:\n"
+    "  -o, --output DIR     write the results to DIR\n"
+    "                       (default: output/NAME-VERSION)\n"
+    "      --cache-dir DIR  keep root trees in DIR (default: /var/cache/appliance\n"
+    "                       as root, or $APPLIANCE_CACHE_DIR)\n"
+    "      --no-cache       build the root tree afresh and do not keep it\n"
+    "      --log FILE       write every command and its output to FILE\n"
+    "      --no-space-check build even when the free space looks too small\n"
+    "  -q, --quiet          print errors only\n"
+    "  -v, --verbose        also print each command the build runs\n"
+    "  -h, --help           show this help\n"
+    "\n"
+    "Exit status: 0 success, 1 build failed, 2 usage error, 3 invalid recipe,\n"
+    "129, 130 or 143 interrupted (SIGHUP, SIGINT, SIGTERM).\n";
+
+static void
+on_begin(void *ctx, const char *stage, const char *what)
+{
+    progress_stage(ctx, stage, what);
+}
+
+static void
+on_end(void *ctx, const char *stage, double seconds)
+{
+    (void)stage;
+    progress_stage_end(ctx, seconds);
+}
+
+static void
+on_notice(void *ctx, const char *message)
+{
+    progress_notice(ctx, message);
+}
+
+static void
+on_progress(void *ctx, const char *what, uint64_t done, uint64_t total)
+{
+    progress_bytes(ctx, what, done, total);
+}
+
+static void
+on_command(void *ctx, const char *line)
+{
+    progress_line(ctx, PROGRESS_VERBOSE, "%s", line);
+}
+
+static volatile sig_atomic_t caught;
+
+static void
+on_signal(int sig)
+{
+    caught = sig;
+    build_interrupted = 1;
+    spawn_kill_all(SIGTERM);
+}
+
+static void
+install_handlers(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+}
+
+static int
+run_build(const struct plan *plan, const char *output, struct build_opts *opts,
+          enum progress_level level)
+{
+    struct ab_error err = AB_ERROR_INIT;
+    struct progress p;
+    CLEANUP_FREE char *dir = NULL;
+
+    if (!output && asprintf(&dir, "output/%s-%s", plan->name, plan->version) < 0)
+        return 1;
+    progress_init(&p, stderr, cli_stderr_is_terminal(), level);
+    struct build_events ev = {&p, on_begin, on_end, on_notice, on_progress};
+    opts->output = output ? output : dir;
+    opts->events = &ev;
+    if (level >= PROGRESS_VERBOSE)
+        spawn_set_echo(on_command, &p);
+    install_handlers();
+    progress_start_ticker(&p);
+    int r = build_run(plan, opts, &err);
+    progress_release(&p);
+    spawn_set_echo(NULL, NULL);
+    if (r < 0) {
+        int status = caught ? 128 + caught : cli_report(&err);
+        if (caught)
+            fprintf(stderr, "appliance: interrupted: nothing was written to '%s'\n",
+                    opts->output);
+        ab_error_release(&err);
+        return status;
+    }
+    if (level >= PROGRESS_NORMAL)
+        fprintf(stderr, "[%6.1fs] done: %s\n", build_clock() - p.start, opts->output);
+    return 0;
+}
+
+int
+cmd_build(int argc, char **argv)
+{
+    static const struct option options[] = {
+        {"output", required_argument, NULL, 'o'},
+        {"cache-dir", required_argument, NULL, 'C'},
+        {"no-cache", no_argument, NULL, 'N'},
+        {"log", required_argument, NULL, 'L'},
+        {"no-space-check", no_argument, NULL, 'S'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    struct build_opts opts = {0};
+    const char *output = NULL, *log_path = NULL;
+    enum progress_level level = PROGRESS_NORMAL;
+    bool quiet = false;
+    int c;
+
+    while ((c = getopt_long(argc, argv, ":o:qvh", options, NULL)) != -1) {
+        switch (c) {
+        case 'o':
+            output = optarg;
+            break;
+        case 'C':
+            opts.cache.dir = optarg;
+            break;
+        case 'N':
+            opts.cache.disabled = true;
+            break;
+        case 'L':
+            log_path = optarg;
+            break;
+        case 'S':
+            opts.no_space_check = true;
+            break;
+        case 'q':
+            level = PROGRESS_QUIET;
+            quiet = true;
+            break;
+        case 'v':
+            level = PROGRESS_VERBOSE;
+            break;
+        case 'h':
+            fputs(build_usage, stdout);
+            return 0;
+        default:
+            return cli_option_error("build", c, argv);
+        }
+    }
+    if (quiet && level == PROGRESS_VERBOSE)
+        return cli_usage_error("build", "options '--quiet' and '--verbose' exclude each other");
+    if (optind >= argc)
+        return cli_usage_error("build", "missing RECIPE");
+    if (optind + 1 < argc)
+        return cli_usage_error("build", "unexpected argument '%s'", argv[optind + 1]);
+
+    struct ab_error err = AB_ERROR_INIT;
+    struct recipe *recipe = recipe_parse(argv[optind], &err);
+    CLEANUP_PLAN const struct plan *plan = recipe ? plan_new(recipe, &err) : NULL;
+    if (!plan) {
+        int status = cli_report(&err);
+        ab_error_release(&err);
+        return status;
+    }
+    CLEANUP_FCLOSE FILE *log = NULL;
+    if (log_path && !(log = fopen(log_path, "w"))) {
+        fprintf(stderr, "appliance: error: cannot write log '%s': %s\n", log_path,
+                strerror(errno));
+        return 1;
+    }
+    opts.log = log;
+    return run_build(plan, output, &opts, level);
+}

@@ -1,0 +1,140 @@
+/* fsutil.c: small file system helpers shared by the build stages. */
+#include "appliance/fsutil.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "appliance/cleanup.h"
+
+int
+mkdir_p(const char *path, mode_t mode)
+{
+    CLEANUP_FREE char *copy = strdup(path);
+    if (!copy)
+        return -1;
+    for (char *p = copy + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(copy, 0755) < 0 && errno != EEXIST)
+            return -1;
+        *p = '/';
+    }
+    return mkdir(copy, mode) < 0 && errno != EEXIST ? -1 : 0;
+}
+
+static int
+rm_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+    (void)st;
+    (void)ftw;
+    int r = type == FTW_DP ? rmdir(path) : unlink(path);
+    return r < 0 && errno != ENOENT ? -1 : 0;
+}
+
+int
+rm_rf(const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st) < 0)
+        return errno == ENOENT ? 0 : -1;
+    return nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+int
+write_file(const char *root, const char *path, const char *text, mode_t mode,
+           struct ab_error *err)
+{
+    CLEANUP_FREE char *full = NULL, *dir = NULL;
+    if (asprintf(&full, "%s%s", root ? root : "", path) < 0 || !(dir = strdup(full)))
+        return ab_oom(err);
+    char *slash = strrchr(dir, '/');
+    if (slash && slash != dir) {
+        *slash = '\0';
+        if (mkdir_p(dir, 0755) < 0)
+            return ab_build_error(err, errno, "cannot create '%s': %s", dir, strerror(errno));
+    }
+    unlink(full); /* never write through a link the tree put there */
+    CLEANUP_CLOSE int fd = open(full, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode);
+    size_t len = strlen(text);
+    if (fd < 0 || write(fd, text, len) != (ssize_t)len || fchmod(fd, mode) < 0)
+        return ab_build_error(err, errno, "cannot write '%s': %s", path, strerror(errno));
+    return 0;
+}
+
+int
+write_filef(const char *root, const char *path, mode_t mode, struct ab_error *err,
+            const char *fmt, ...)
+{
+    CLEANUP_FREE char *text = NULL;
+    va_list ap;
+    va_start(ap, fmt);
+    int r = vasprintf(&text, fmt, ap);
+    va_end(ap);
+    if (r < 0)
+        return ab_oom(err);
+    return write_file(root, path, text, mode, err);
+}
+
+int
+write_atomic(const char *path, mode_t mode, write_atomic_fn fill, void *ctx, struct ab_error *err)
+{
+    CLEANUP_FREE char *tmp = NULL;
+    if (asprintf(&tmp, "%s.tmpXXXXXX", path) < 0) {
+        tmp = NULL;
+        return ab_oom(err);
+    }
+    int fd = mkstemp(tmp);
+    if (fd < 0)
+        return ab_build_error(err, errno, "cannot create '%s': %s", tmp, strerror(errno));
+    int rc = 0;
+    if (fchmod(fd, mode) < 0)
+        rc = ab_build_error(err, errno, "cannot set mode of '%s': %s", tmp, strerror(errno));
+    if (rc == 0)
+        rc = fill(fd, tmp, ctx, err);
+    if (rc == 0 && fsync(fd) < 0)
+        rc = ab_build_error(err, errno, "cannot write '%s': %s", tmp, strerror(errno));
+    if (close(fd) < 0 && rc == 0)
+        rc = ab_build_error(err, errno, "cannot write '%s': %s", tmp, strerror(errno));
+    if (rc == 0 && rename(tmp, path) < 0)
+        rc = ab_build_error(err, errno, "cannot rename '%s' to '%s': %s", tmp, path,
+                            strerror(errno));
+    if (rc < 0)
+        unlink(tmp);
+    return rc;
+}
+
+struct data_span {
+    const char *data;
+    size_t len;
+};
+
+static int
+fill_data(int fd, const char *tmp, void *ctx, struct ab_error *err)
+{
+    const struct data_span *d = ctx;
+    for (size_t done = 0; done < d->len;) {
+        ssize_t n = write(fd, d->data + done, d->len - done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return ab_build_error(err, n < 0 ? errno : EIO, "cannot write '%s': %s", tmp,
+                                  strerror(n < 0 ? errno : EIO));
+        done += (size_t)n;
+    }
+    return 0;
+}
+
+int
+write_atomic_data(const char *path, mode_t mode, const void *data, size_t len, struct ab_error *err)
+{
+    struct data_span d = {data, len};
+    return write_atomic(path, mode, fill_data, &d, err);
+}

@@ -1,0 +1,155 @@
+/* configure_boot.c: fstab and GRUB's configuration in the tree. */
+#include "appliance/configure.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "appliance/cleanup.h"
+#include "appliance/fsids.h"
+#include "appliance/fsutil.h"
+#include "appliance/spawn.h"
+
+char *
+configure_dm_name(const char *vg, const char *lv)
+{
+    size_t n = strlen("/dev/mapper/") + 2 * (strlen(vg) + strlen(lv)) + 2;
+    char *out = malloc(n);
+    if (!out)
+        return NULL;
+    char *o = out + sprintf(out, "/dev/mapper/");
+    for (const char *s = vg; *s; s++)
+        o += sprintf(o, *s == '-' ? "--" : "%c", *s);
+    *o++ = '-';
+    for (const char *s = lv; *s; s++)
+        o += sprintf(o, *s == '-' ? "--" : "%c", *s);
+    *o = '\0';
+    return out;
+}
+
+void
+configure_grub_names(const char *root, struct grub_names *names)
+{
+    CLEANUP_FREE char *path = NULL;
+    bool two = asprintf(&path, "%s/usr/bin/grub2-mkimage", root) >= 0 && access(path, X_OK) == 0;
+    names->dir = two ? "grub2" : "grub";
+    names->mkimage = two ? "grub2-mkimage" : "grub-mkimage";
+}
+
+static const struct plan_mount *
+mount_at(const struct plan *plan, const char *path)
+{
+    for (size_t i = 0; i < plan->n_mounts; i++)
+        if (strcmp(plan->mounts[i].path, path) == 0)
+            return &plan->mounts[i];
+    return NULL;
+}
+
+/* root=... and the rest of the kernel command line. */
+static char *
+kernel_args(const struct plan *plan)
+{
+    const struct plan_mount *root = mount_at(plan, "/");
+    const char *vg = plan->disks[PLAN_DISK_OS].vg.name;
+    CLEANUP_FREE char *dm = configure_dm_name(vg, root->lv->name);
+    char *args = NULL;
+    if (!dm || asprintf(&args, "root=%s ro rd.lvm.lv=%s/%s %s", dm, vg, root->lv->name,
+                        plan->os.kernel_cmdline) < 0)
+        return NULL;
+    return args;
+}
+
+static int
+write_fstab(const struct plan *plan, const char *root, struct ab_error *err)
+{
+    CLEANUP_FREE char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (!f || fstab_write(plan, f) < 0 || fclose(f) != 0)
+        return ab_oom(err);
+    return write_file(root, "/etc/fstab", text, 0644, err);
+}
+
+static const char grub_cfg_fmt[] =
+    "# GRUB configuration of %s %s, written by appliance.\n"
+    "# The same for BIOS and UEFI; update-grub may replace it after a kernel update.\n"
+    "set timeout=2\n"
+    "serial --unit=0 --speed=115200\n"
+    "terminal_input console serial\n"
+    "terminal_output console serial\n"
+    "insmod part_gpt\n"
+    "insmod %s\n"
+    "search --no-floppy --fs-uuid --set=root %s\n"
+    "menuentry '%s %s' {\n"
+    "\tinsmod gzio\n"
+    "\tlinux /vmlinuz-%s %s\n"
+    "\tinitrd /%s\n"
+    "}\n";
+
+static int
+write_grub_cfg(const struct plan *plan, const char *root, const char *kver, struct ab_error *err)
+{
+    const struct plan_mount *boot = mount_at(plan, "/boot");
+    char uuid[FSID_UUID_BUF];
+    CLEANUP_FREE char *args = kernel_args(plan), *initrd = NULL;
+    int r;
+
+    fsid_of_mount(plan, boot, uuid);
+    if (plan->os.family == FAMILY_RHEL)
+        r = asprintf(&initrd, "initramfs-%s.img", kver);
+    else
+        r = asprintf(&initrd, "initrd.img-%s", kver);
+    if (!args || r < 0)
+        return ab_oom(err);
+    struct grub_names names;
+    CLEANUP_FREE char *cfg = NULL;
+    configure_grub_names(root, &names);
+    if (asprintf(&cfg, "/boot/%s/grub.cfg", names.dir) < 0)
+        return ab_oom(err);
+    if (write_filef(root, cfg, 0644, err, grub_cfg_fmt, plan->name,
+                    plan->version, boot->fs == FS_XFS ? "xfs" : "ext2", uuid, plan->name,
+                    plan->version, kver, args, initrd) < 0)
+        return -1;
+    return write_filef(root, "/etc/default/grub", 0644, err,
+                       "# written by appliance: used by update-grub after kernel updates\n"
+                       "GRUB_DEFAULT=0\n"
+                       "GRUB_TIMEOUT=2\n"
+                       "GRUB_CMDLINE_LINUX=\"rd.lvm.lv=%s/%s %s\"\n"
+                       "GRUB_TERMINAL=\"console serial\"\n"
+                       "GRUB_SERIAL_COMMAND=\"serial --unit=0 --speed=115200\"\n",
+                       plan->disks[PLAN_DISK_OS].vg.name, mount_at(plan, "/")->lv->name,
+                       plan->os.kernel_cmdline);
+}
+
+/* GRUB's modules where its core images look for them: /boot/grub/<platform>. */
+static int
+copy_grub_modules(const char *root, struct ab_error *err)
+{
+    static const char *const platforms[] = {"i386-pc", "x86_64-efi"};
+    struct grub_names names;
+    configure_grub_names(root, &names);
+    for (size_t i = 0; i < 2; i++) {
+        CLEANUP_FREE char *src = NULL, *dst = NULL;
+        if (asprintf(&src, "%s/usr/lib/grub/%s/.", root, platforms[i]) < 0 ||
+            asprintf(&dst, "%s/boot/%s/%s", root, names.dir, platforms[i]) < 0)
+            return ab_oom(err);
+        if (mkdir_p(dst, 0755) < 0)
+            return ab_build_error(err, errno, "cannot create '%s': %s", dst, strerror(errno));
+        if (spawn_cmd(err, "cp", "-a", src, dst, NULL) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+int
+configure_boot(const struct plan *plan, const char *root, const char *kver, struct ab_error *err)
+{
+    if (write_fstab(plan, root, err) < 0 || write_grub_cfg(plan, root, kver, err) < 0 ||
+        copy_grub_modules(root, err) < 0) {
+        ab_error_prefix(err, "while configuring the boot loader");
+        return -1;
+    }
+    return 0;
+}

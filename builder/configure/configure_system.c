@@ -1,0 +1,303 @@
+/* configure_system.c: system settings and clone hygiene of the tree. */
+#include "appliance/configure.h"
+
+#include <errno.h>
+#include <glob.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "appliance/cleanup.h"
+#include "appliance/fsutil.h"
+#include "appliance/spawn.h"
+
+static const char network_unit[] =
+    "# appliance: DHCP on every Ethernet interface, whatever the hypervisor names it\n"
+    "[Match]\n"
+    "Type=ether\n"
+    "\n"
+    "[Network]\n"
+    "DHCP=yes\n";
+
+static const char report_script[] =
+    "#!/bin/sh\n"
+    "# appliance: a report on the console once the filesystems are up, for the\n"
+    "# people at the console and for `appliance test`.\n"
+    "echo \"APPLIANCE-REPORT-BEGIN $1 $2\"\n"
+    "findmnt -rn -o TARGET,SOURCE,FSTYPE -t ext4,xfs,vfat | while read -r t s f; do\n"
+    "    echo \"mount $t $s $f\"\n"
+    "done\n"
+    "swapon --noheadings --show=NAME | while read -r s; do\n"
+    "    for m in /dev/mapper/*; do [ \"$(readlink -f \"$m\")\" = \"$s\" ] && s=$m; done\n"
+    "    echo \"swap $s\"\n"
+    "done\n"
+    "lvs --noheadings -o vg_name,lv_name -S lv_active=active 2>/dev/null |\n"
+    "    while read -r v l; do echo \"lv $v/$l\"; done\n"
+    "echo APPLIANCE-REPORT-END\n";
+
+static const char report_unit_fmt[] =
+    "[Unit]\n"
+    "Description=Appliance boot report on the console\n"
+    "After=local-fs.target swap.target\n"
+    "\n"
+    "[Service]\n"
+    "Type=oneshot\n"
+    "ExecStart=/usr/libexec/appliance/console-report %s %s\n"
+    "StandardOutput=tty\n"
+    "TTYPath=/dev/console\n"
+    "TTYReset=no\n"
+    "TTYVHangup=no\n"
+    "\n"
+    "[Install]\n"
+    "WantedBy=multi-user.target\n";
+
+/* Both volume groups active before local filesystems are mounted, on any
+ * hypervisor: event activation alone can leave the application disk's VG
+ * inactive when the initramfs already scanned it. */
+static const char lvm_unit[] =
+    "[Unit]\n"
+    "Description=Activate the appliance's LVM volume groups\n"
+    "DefaultDependencies=no\n"
+    "Wants=systemd-udev-trigger.service\n"
+    "After=systemd-udev-trigger.service\n"
+    "Before=local-fs-pre.target shutdown.target\n"
+    "Conflicts=shutdown.target\n"
+    "\n"
+    "[Service]\n"
+    "Type=oneshot\n"
+    "RemainAfterExit=yes\n"
+    "ExecStartPre=-/bin/udevadm settle --timeout=60\n"
+    "ExecStart=/sbin/lvm vgchange -aay --sysinit\n"
+    "\n"
+    "[Install]\n"
+    "WantedBy=local-fs-pre.target\n";
+
+static const char ssh_keys_unit[] =
+    "[Unit]\n"
+    "Description=Generate this machine's own SSH host keys on first boot\n"
+    "Before=ssh.service sshd.service\n"
+    "ConditionPathExistsGlob=!/etc/ssh/ssh_host_*_key\n"
+    "\n"
+    "[Service]\n"
+    "Type=oneshot\n"
+    "ExecStart=/usr/bin/ssh-keygen -A\n"
+    "\n"
+    "[Install]\n"
+    "WantedBy=multi-user.target\n";
+
+static int
+set_timezone(const struct plan *plan, const char *root, struct ab_error *err)
+{
+    CLEANUP_FREE char *zone = NULL, *target = NULL, *link = NULL;
+    if (asprintf(&zone, "%s/usr/share/zoneinfo/%s", root, plan->os.timezone) < 0 ||
+        asprintf(&target, "/usr/share/zoneinfo/%s", plan->os.timezone) < 0 ||
+        asprintf(&link, "%s/etc/localtime", root) < 0)
+        return ab_oom(err);
+    if (access(zone, R_OK) < 0 && strcmp(plan->os.timezone, "UTC") != 0)
+        return ab_build_error(err, 0, "timezone '%s' is not known to the installed system",
+                              plan->os.timezone);
+    unlink(link);
+    if (symlink(target, link) < 0)
+        return ab_build_error(err, errno, "cannot set the timezone: %s", strerror(errno));
+    return write_filef(root, "/etc/timezone", 0644, err, "%s\n", plan->os.timezone);
+}
+
+static int
+set_identity(const struct plan *plan, const char *root, struct ab_error *err)
+{
+    const char *h = plan->os.hostname;
+    const char *dot = strchr(h, '.');
+    int shortlen = dot ? (int)(dot - h) : (int)strlen(h);
+    if (write_filef(root, "/etc/hostname", 0644, err, "%.*s\n", shortlen, h) < 0 ||
+        write_filef(root, "/etc/hosts", 0644, err,
+                    "127.0.0.1\tlocalhost\n127.0.1.1\t%s%s%.*s\n"
+                    "::1\t\tlocalhost ip6-localhost ip6-loopback\n",
+                    h, dot ? " " : "", dot ? shortlen : 0, h) < 0 ||
+        write_filef(root, "/etc/default/locale", 0644, err, "LANG=%s\n", plan->os.locale) < 0 ||
+        write_filef(root, "/etc/locale.conf", 0644, err, "LANG=%s\n", plan->os.locale) < 0)
+        return -1;
+    return set_timezone(plan, root, err);
+}
+
+static bool
+unit_installed(const char *root, const char *unit)
+{
+    static const char *const dirs[] = {"/lib/systemd/system", "/usr/lib/systemd/system"};
+    for (size_t i = 0; i < 2; i++) {
+        CLEANUP_FREE char *path = NULL;
+        if (asprintf(&path, "%s%s/%s", root, dirs[i], unit) >= 0 && access(path, F_OK) == 0)
+            return true;
+    }
+    return false;
+}
+
+static int
+install_services(const struct plan *plan, const char *root, struct ab_error *err)
+{
+    if (write_file(root, "/etc/systemd/network/80-appliance-dhcp.network", network_unit, 0644,
+                   err) < 0 ||
+        write_file(root, "/usr/libexec/appliance/console-report", report_script, 0755, err) < 0 ||
+        write_filef(root, "/etc/systemd/system/appliance-console-report.service", 0644, err,
+                    report_unit_fmt, plan->name, plan->version) < 0 ||
+        write_file(root, "/etc/systemd/system/appliance-ssh-host-keys.service", ssh_keys_unit,
+                   0644, err) < 0 ||
+        write_file(root, "/etc/systemd/system/appliance-lvm.service", lvm_unit, 0644, err) < 0)
+        return -1;
+    /* NetworkManager (the CentOS family) configures every Ethernet
+     * interface by DHCP on its own; elsewhere systemd-networkd does. */
+    const char *network = unit_installed(root, "NetworkManager.service")
+                              ? "NetworkManager.service"
+                              : "systemd-networkd.service";
+    return spawn_chroot(root, err, "systemctl", "enable", "--quiet", network,
+                        "appliance-console-report.service", "appliance-ssh-host-keys.service",
+                        "appliance-lvm.service", NULL);
+}
+
+/* Each add-on's services start only on their own hypervisor, so one image
+ * behaves well everywhere (systemd.unit(5), ConditionVirtualization=). */
+static const struct {
+    const char *unit;
+    const char *condition;
+} addon_units[] = {
+    {"open-vm-tools.service", "ConditionVirtualization=vmware\n"},
+    {"vgauth.service", "ConditionVirtualization=vmware\n"},
+    {"hv-kvp-daemon.service", "ConditionVirtualization=microsoft\n"},
+    {"hv-vss-daemon.service", "ConditionVirtualization=microsoft\n"},
+    {"hv-fcopy-daemon.service", "ConditionVirtualization=microsoft\n"},
+    {"hypervkvpd.service", "ConditionVirtualization=microsoft\n"},
+    {"hypervvssd.service", "ConditionVirtualization=microsoft\n"},
+    {"hypervfcopyd.service", "ConditionVirtualization=microsoft\n"},
+    {"qemu-guest-agent.service", "ConditionVirtualization=|kvm\nConditionVirtualization=|qemu\n"},
+};
+
+
+static int
+condition_addons(const char *root, struct ab_error *err)
+{
+    for (size_t i = 0; i < sizeof(addon_units) / sizeof(addon_units[0]); i++) {
+        if (!unit_installed(root, addon_units[i].unit))
+            continue;
+        CLEANUP_FREE char *path = NULL;
+        if (asprintf(&path, "/etc/systemd/system/%s.d/appliance-hypervisor.conf",
+                     addon_units[i].unit) < 0)
+            return ab_oom(err);
+        if (write_filef(root, path, 0644, err,
+                        "# appliance: start only on this add-on's own hypervisor\n[Unit]\n%s",
+                        addon_units[i].condition) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+int
+configure_system(const struct plan *plan, const char *root, struct ab_error *err)
+{
+    if (set_identity(plan, root, err) < 0 || install_services(plan, root, err) < 0 ||
+        condition_addons(root, err) < 0) {
+        ab_error_prefix(err, "while configuring the system");
+        return -1;
+    }
+    return 0;
+}
+
+/* Removes every path matching pattern under root. */
+static void
+remove_glob(const char *root, const char *pattern)
+{
+    CLEANUP_FREE char *full = NULL;
+    glob_t g = {0};
+    if (asprintf(&full, "%s%s", root, pattern) < 0)
+        return;
+    if (glob(full, GLOB_NOSORT, NULL, &g) == 0)
+        for (size_t i = 0; i < g.gl_pathc; i++)
+            rm_rf(g.gl_pathv[i]);
+    globfree(&g);
+}
+
+static const char *const hygiene_removed[] = {
+    "/etc/ssh/ssh_host_*",
+    "/var/lib/dbus/machine-id",
+    "/var/lib/systemd/random-seed",
+    "/var/lib/systemd/credential.secret",
+    "/var/lib/dhcp/*.leases",
+    "/var/lib/NetworkManager/*.lease",
+    "/var/lib/cloud/instances",
+    "/var/log/journal/*",
+    "/var/log/*.log",
+    "/var/log/syslog*",
+    "/var/log/messages*",
+    "/var/log/wtmp",
+    "/var/log/btmp",
+    "/var/log/lastlog",
+    "/var/log/apt/*",
+    "/var/cache/apt/*.bin",
+    "/var/cache/apt/archives/*.deb",
+    "/var/lib/apt/lists/*_Packages",
+    "/var/lib/apt/lists/*_InRelease",
+    "/var/cache/dnf/*",
+    "/root/.bash_history",
+    "/tmp/*",
+    "/var/tmp/*",
+};
+
+int
+configure_hygiene(const struct plan *plan, const char *root, struct ab_error *err)
+{
+    (void)plan;
+    for (size_t i = 0; i < sizeof(hygiene_removed) / sizeof(hygiene_removed[0]); i++)
+        remove_glob(root, hygiene_removed[i]);
+    /* Empty, not absent: systemd fills it on first boot (machine-id(5)). */
+    if (write_file(root, "/etc/machine-id", "", 0444, err) < 0)
+        return -1;
+    CLEANUP_FREE char *dbus = NULL;
+    if (asprintf(&dbus, "%s/var/lib/dbus", root) < 0)
+        return ab_oom(err);
+    if (access(dbus, F_OK) == 0) {
+        CLEANUP_FREE char *link = NULL;
+        if (asprintf(&link, "%s/machine-id", dbus) < 0 || symlink("/etc/machine-id", link) < 0)
+            return ab_build_error(err, errno, "cannot link /var/lib/dbus/machine-id: %s",
+                                  strerror(errno));
+    }
+    return 0;
+}
+
+/* The policy type of /etc/selinux/config, or NULL when SELinux is off. */
+static char *
+selinux_type(const char *root)
+{
+    CLEANUP_FREE char *path = NULL;
+    char line[256], type[64] = "targeted";
+    bool enabled = false;
+    if (asprintf(&path, "%s/etc/selinux/config", root) < 0)
+        return NULL;
+    CLEANUP_FCLOSE FILE *f = fopen(path, "r");
+    while (f && fgets(line, sizeof(line), f)) {
+        if (strncmp(line, "SELINUX=", 8) == 0)
+            enabled = strncmp(line + 8, "disabled", 8) != 0;
+        else if (sscanf(line, "SELINUXTYPE=%63s", type) == 1)
+            continue;
+    }
+    return f && enabled ? strdup(type) : NULL;
+}
+
+int
+configure_selinux(const char *root, struct ab_error *err)
+{
+    CLEANUP_FREE char *type = selinux_type(root), *contexts = NULL, *full = NULL;
+    if (!type)
+        return 0;
+    if (asprintf(&contexts, "/etc/selinux/%s/contexts/files/file_contexts", type) < 0 ||
+        asprintf(&full, "%s%s", root, contexts) < 0)
+        return ab_oom(err);
+    struct ab_error ignored = AB_ERROR_INIT;
+    int r = access(full, R_OK) == 0
+                ? spawn_chroot(root, &ignored, "setfiles", "-F", "-e", "/proc", "-e", "/sys",
+                               "-e", "/dev", contexts, "/", NULL)
+                : -1;
+    ab_error_release(&ignored);
+    if (r == 0)
+        return 0;
+    return write_file(root, "/.autorelabel", "", 0644, err);
+}

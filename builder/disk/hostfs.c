@@ -1,0 +1,258 @@
+/* hostfs.c: partition tables and filesystems written on the host. */
+#include "appliance/hostfs.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "appliance/cleanup.h"
+#include "appliance/fsids.h"
+#include "appliance/spawn.h"
+
+#define SECTOR 512
+
+static const char *
+gpt_name(enum part_role role)
+{
+    switch (role) {
+    case PART_BIOS_BOOT:
+        return "bios-boot";
+    case PART_ESP:
+        return "EFI System";
+    case PART_BOOT:
+        return "boot";
+    case PART_LVM:
+        return "lvm";
+    }
+    return "?";
+}
+
+int
+hostfs_disk(const struct plan *plan, enum plan_disk_id id, const char *img, struct ab_error *err)
+{
+    const struct plan_disk *d = &plan->disks[id];
+    CLEANUP_CLOSE int fd = open(img, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0 || ftruncate(fd, (off_t)d->size) < 0)
+        return ab_build_error(err, errno, "cannot create disk '%s': %s", img, strerror(errno));
+
+    CLEANUP_FREE char *script = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&script, &len);
+    fprintf(f, "label: gpt\nunit: sectors\nfirst-lba: %" PRIu64 "\n", PLAN_ALIGN / SECTOR);
+    for (size_t i = 0; i < d->n_parts; i++) {
+        const struct plan_partition *p = &d->parts[i];
+        fprintf(f, "start=%" PRIu64 ", size=%" PRIu64 ", type=%s, name=\"%s\"\n",
+                p->start / SECTOR, p->size / SECTOR, part_role_type_guid(p->role),
+                gpt_name(p->role));
+    }
+    if (fclose(f) != 0)
+        return ab_oom(err);
+    const char *argv[] = {"sfdisk", "--quiet", "--no-reread", "--no-tell-kernel", img, NULL};
+    struct spawn_opts o = {.input = script, .input_len = strlen(script)};
+    if (spawn_run(argv, &o, err) < 0) {
+        ab_error_prefix(err, "while writing the partition table of disk '%s'", d->id);
+        return -1;
+    }
+    return 0;
+}
+
+void
+hostfs_extent(const struct plan *plan, const struct plan_mount *m, uint64_t *offset,
+              uint64_t *size)
+{
+    const struct plan_disk *d = &plan->disks[m->disk];
+    if (m->lv) {
+        *offset = plan_lv_offset(d, m->lv);
+        *size = m->lv->size;
+    } else {
+        *offset = m->partition->start;
+        *size = m->partition->size;
+    }
+}
+
+static const char *
+fs_label(const struct plan_mount *m)
+{
+    if (m->lv)
+        return m->lv->name;
+    return m->partition->role == PART_BOOT ? "boot" : "ESP";
+}
+
+static int
+make_ext4(const struct plan *plan, const struct plan_mount *m, const char *img, const char *dir,
+          struct ab_error *err)
+{
+    uint64_t offset, size;
+    char uuid[FSID_UUID_BUF], opts[160], blocks[32], label[17];
+    struct stat st;
+    hostfs_extent(plan, m, &offset, &size);
+    fsid_of_mount(plan, m, uuid);
+    if (stat(dir, &st) < 0)
+        return ab_build_error(err, errno, "cannot read '%s': %s", dir, strerror(errno));
+    /* The filesystem's root is the folder's own: owner here, mode below. */
+    snprintf(opts, sizeof(opts), "offset=%" PRIu64 ",assume_storage_prezeroed=1,root_owner=%u:%u",
+             offset, (unsigned)st.st_uid, (unsigned)st.st_gid);
+    snprintf(blocks, sizeof(blocks), "%" PRIu64 "k", size / 1024);
+    snprintf(label, sizeof(label), "%s", fs_label(m));
+    /* orphan_file is new in e2fsprogs 1.47: older guests' fsck refuse it. */
+    const char *argv[] = {"mke2fs", "-q", "-F", "-t", "ext4", "-O", "^orphan_file", "-U", uuid,
+                          "-L", label, "-E", opts, "-d", dir, img, blocks, NULL};
+    if (spawn_run(argv, NULL, err) < 0)
+        return -1;
+    if ((st.st_mode & 07777) == 0755)
+        return 0;
+    char sif[64], at[4200];
+    snprintf(sif, sizeof(sif), "set_inode_field / mode 04%04o", (unsigned)(st.st_mode & 07777));
+    snprintf(at, sizeof(at), "%s?offset=%" PRIu64, img, offset);
+    const char *debugfs[] = {"debugfs", "-w", "-R", sif, at, NULL};
+    return spawn_run(debugfs, NULL, err);
+}
+
+/* mtools checks the geometry against the size, which mkfs.vfat's --offset
+ * and block count do not match; the builder sets it too. */
+static const char *const mtools_env[] = {"MTOOLS_SKIP_CHECK=1", NULL};
+
+/* Copies the entries of dir into the FAT filesystem at img@@offset. */
+static int
+mcopy_tree(const char *img_at, const char *dir, struct ab_error *err)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int ret = 0;
+    if (!d)
+        return 0;
+    while (ret == 0 && (e = readdir(d))) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        CLEANUP_FREE char *path = NULL;
+        if (asprintf(&path, "%s/%s", dir, e->d_name) < 0)
+            ret = ab_oom(err);
+        else {
+            const char *argv[] = {"mcopy", "-s", "-o", "-i", img_at, path, "::/", NULL};
+            struct spawn_opts o = {.env = mtools_env};
+            ret = spawn_run(argv, &o, err);
+        }
+    }
+    closedir(d);
+    return ret;
+}
+
+/* True if dir has a folder called name as FAT sees names (any case); its
+ * path then goes to found (malloc'd). */
+static bool
+has_folder(const char *dir, const char *name, char **found)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    struct stat st;
+    *found = NULL;
+    if (!d)
+        return false;
+    while (!*found && (e = readdir(d))) {
+        if (strcasecmp(e->d_name, name) != 0 || asprintf(found, "%s/%s", dir, e->d_name) < 0)
+            continue;
+        if (stat(*found, &st) < 0 || !S_ISDIR(st.st_mode)) {
+            free(*found);
+            *found = NULL;
+        }
+    }
+    closedir(d);
+    return *found != NULL;
+}
+
+/* Puts efi_image at EFI/BOOT/BOOTX64.EFI, making only the folders that
+ * the tree did not bring (mmd fails on one that exists). */
+static int
+put_efi_image(const char *img_at, const char *dir, const char *efi_image, struct ab_error *err)
+{
+    CLEANUP_FREE char *efi = NULL, *boot = NULL;
+    const char *mmd[] = {"mmd", "-i", img_at, NULL, NULL, NULL};
+    size_t n = 3;
+    if (!has_folder(dir, "EFI", &efi))
+        mmd[n++] = "::/EFI";
+    if (!efi || !has_folder(efi, "BOOT", &boot))
+        mmd[n++] = "::/EFI/BOOT";
+    const char *mcopy[] = {"mcopy", "-o", "-i", img_at, efi_image, "::/EFI/BOOT/BOOTX64.EFI", NULL};
+    struct spawn_opts o = {.env = mtools_env};
+    if ((n > 3 && spawn_run(mmd, &o, err) < 0) || spawn_run(mcopy, &o, err) < 0)
+        return -1;
+    return 0;
+}
+
+static int
+make_esp(const struct plan *plan, const struct plan_mount *m, const char *img, const char *dir,
+         const char *efi_image, struct ab_error *err)
+{
+    uint64_t offset, size;
+    char serial[16], sectors[32], blocks[32], img_at[4200];
+    hostfs_extent(plan, m, &offset, &size);
+    snprintf(serial, sizeof(serial), "%08" PRIX32, fsid_fat_serial(plan));
+    snprintf(sectors, sizeof(sectors), "%" PRIu64, offset / SECTOR);
+    snprintf(blocks, sizeof(blocks), "%" PRIu64, size / 1024);
+    snprintf(img_at, sizeof(img_at), "%s@@%" PRIu64, img, offset);
+    const char *mkfs[] = {"mkfs.vfat", "-F", "32", "-s", "1", "-n", "ESP", "-i", serial,
+                          "--offset", sectors, img, blocks, NULL};
+    if (spawn_run(mkfs, NULL, err) < 0 || mcopy_tree(img_at, dir, err) < 0)
+        return -1;
+    return efi_image ? put_efi_image(img_at, dir, efi_image, err) : 0;
+}
+
+int
+hostfs_make(const struct plan *plan, const struct plan_mount *m, const char *img,
+            const char *dir, const char *efi_image, struct ab_error *err)
+{
+    int r = 0;
+    switch (m->fs) {
+    case FS_EXT4:
+        r = make_ext4(plan, m, img, dir, err);
+        break;
+    case FS_VFAT:
+        r = make_esp(plan, m, img, dir, efi_image, err);
+        break;
+    case FS_XFS:
+    case FS_SWAP:
+    case FS_NONE:
+        return ab_build_error(err, 0, "internal error: %s is not made on the host",
+                              fs_to_string(m->fs));
+    }
+    if (r < 0)
+        ab_error_prefix(err, "while making the %s filesystem of '%s'", fs_to_string(m->fs),
+                        m->path);
+    return r;
+}
+
+int
+hostfs_swap(const struct plan *plan, enum plan_disk_id id, const struct plan_lv *lv,
+            const char *img, const char *scratch, struct ab_error *err)
+{
+    char uuid[FSID_UUID_BUF], label[17];
+    CLEANUP_FREE char *tmp = NULL;
+    CLEANUP_FREE char *page = malloc(4096);
+    fsid_uuid(plan, id, NULL, lv, uuid);
+    snprintf(label, sizeof(label), "%s", lv->name);
+    if (!page || asprintf(&tmp, "%s/swap-%s", scratch, lv->name) < 0)
+        return ab_oom(err);
+    CLEANUP_CLOSE int fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0 || ftruncate(fd, (off_t)lv->size) < 0)
+        return ab_build_error(err, errno, "cannot create '%s': %s", tmp, strerror(errno));
+    /* -p 4096: the page this copies, whatever the build host's page size. */
+    if (spawn_cmd(err, "mkswap", "-q", "-p", "4096", "-U", uuid, "-L", label, tmp, NULL) < 0) {
+        unlink(tmp);
+        return -1;
+    }
+    /* mkswap writes one page; the rest of the area stays zero. */
+    CLEANUP_CLOSE int out = open(img, O_WRONLY | O_CLOEXEC);
+    off_t at = (off_t)plan_lv_offset(&plan->disks[id], lv);
+    if (pread(fd, page, 4096, 0) != 4096 || out < 0 || pwrite(out, page, 4096, at) != 4096)
+        return ab_build_error(err, errno, "cannot write the swap signature of '%s': %s",
+                              lv->name, strerror(errno));
+    unlink(tmp);
+    return 0;
+}

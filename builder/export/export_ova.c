@@ -1,0 +1,290 @@
+/* export_ova.c: the OVF bundle (two streamOptimized VMDKs, the .ovf, the
+ * .mf) and the OVA, a tar of it in the order importers demand. */
+#include "appliance/export.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "appliance/build.h"
+#include "appliance/cleanup.h"
+#include "appliance/fsutil.h"
+#include "appliance/hash.h"
+#include "appliance/ovf.h"
+#include "vmdk.h"
+
+/* Strict ustar stores a member's size in 11 octal digits. */
+#define USTAR_MAX_SIZE ((UINT64_C(1) << 33) - 1)
+
+static int
+oom(struct ab_error *err)
+{
+    return ab_oom(err);
+}
+
+/* VMware's spelling of a manifest digest. */
+static const char *
+manifest_algo(enum digest algo)
+{
+    switch (algo) {
+    case DIGEST_SHA1:
+        return "SHA1";
+    case DIGEST_SHA512:
+        return "SHA512";
+    case DIGEST_SHA256:
+        break;
+    }
+    return "SHA256";
+}
+
+int
+export_manifest_line(enum digest algo, const char *dir, const char *name, char **line,
+                     struct ab_error *err)
+{
+    CLEANUP_FREE char *path = NULL;
+    char hex[HASH_HEX_MAX];
+    if (asprintf(&path, "%s/%s", dir, name) < 0)
+        return oom(err);
+    if (digest_file(algo, path, hex, err) < 0)
+        return -1;
+    if (asprintf(line, "%s(%s)= %s\n", manifest_algo(algo), name, hex) < 0)
+        return oom(err);
+    return 0;
+}
+
+static enum vmdk_adapter
+adapter_of(enum controller c)
+{
+    /* VMware has no SATA adapter type; its SATA disks say lsilogic too. */
+    return c == CONTROLLER_IDE ? VMDK_ADAPTER_IDE : VMDK_ADAPTER_LSILOGIC;
+}
+
+struct vmdk_progress {
+    const struct export_job *job;
+    const char *what;
+};
+
+static void
+vmdk_progress(uint64_t done, uint64_t total, void *opaque)
+{
+    struct vmdk_progress *p = opaque;
+    p->job->progress(p->job->progress_ctx, p->what, done, total);
+}
+
+static int
+write_manifest(const struct plan *plan, const char *dir, const char *const names[3],
+               struct ab_error *err)
+{
+    CLEANUP_FREE char *path = NULL, *text = NULL;
+    size_t len = 0;
+    CLEANUP_FCLOSE FILE *mem = open_memstream(&text, &len);
+    if (!mem)
+        return oom(err);
+    for (int i = 0; i < 3; i++) {
+        CLEANUP_FREE char *line = NULL;
+        if (export_manifest_line(plan->ova_digest, dir, names[i], &line, err) < 0)
+            return -1;
+        fputs(line, mem);
+    }
+    if (fclose(mem) != 0) {
+        mem = NULL;
+        return oom(err);
+    }
+    mem = NULL;
+    if (asprintf(&path, "%s/%s.mf", dir, plan->name) < 0)
+        return oom(err);
+    return write_file(NULL, path, text, 0644, err);
+}
+
+int
+export_ovf_folder(const struct export_job *job, const char *dir, struct ab_error *err)
+{
+    const struct plan *plan = job->plan;
+    struct ovf_disk_file disks[PLAN_N_DISKS];
+    char *hrefs[PLAN_N_DISKS] = {NULL, NULL};
+    CLEANUP_FREE char *ovf_name = NULL, *ovf_path = NULL;
+    int rc = -1;
+
+    if (mkdir_p(dir, 0755) < 0)
+        return ab_build_error(err, errno, "cannot create '%s': %s", dir, strerror(errno));
+    for (int i = 0; i < PLAN_N_DISKS; i++) {
+        CLEANUP_FREE char *base = export_disk_base(plan, (enum plan_disk_id)i);
+        CLEANUP_FREE char *path = NULL;
+        struct stat raw, out;
+        if (!base || asprintf(&hrefs[i], "%s.vmdk", base) < 0) {
+            hrefs[i] = NULL;
+            oom(err);
+            goto out;
+        }
+        if (asprintf(&path, "%s/%s", dir, hrefs[i]) < 0) {
+            path = NULL;
+            oom(err);
+            goto out;
+        }
+        struct vmdk_progress p = {job, hrefs[i]};
+        struct vmdk_opts o = VMDK_OPTS_INIT;
+        o.adapter = adapter_of(plan->hardware.controller);
+        if (job->progress) {
+            o.progress = vmdk_progress;
+            o.progress_opaque = &p;
+        }
+        if (job->step)
+            job->step(job->progress_ctx, hrefs[i]);
+        if (vmdk_stream_write(job->images[i], path, &o, err) < 0)
+            goto out;
+        if (stat(job->images[i], &raw) < 0 || stat(path, &out) < 0) {
+            ab_build_error(err, errno, "cannot stat '%s': %s", path, strerror(errno));
+            goto out;
+        }
+        disks[i] = (struct ovf_disk_file){
+            .href = hrefs[i],
+            .size = (uint64_t)out.st_size,
+            .capacity = (uint64_t)raw.st_size,
+            .populated_size = (uint64_t)raw.st_blocks * 512,
+        };
+    }
+    if (asprintf(&ovf_name, "%s.ovf", plan->name) < 0 ||
+        asprintf(&ovf_path, "%s/%s", dir, ovf_name) < 0) {
+        oom(err);
+        goto out;
+    }
+    if (ovf_write(plan, disks, ovf_path, err) < 0)
+        goto out;
+    const char *names[3] = {ovf_name, hrefs[0], hrefs[1]};
+    rc = write_manifest(plan, dir, names, err);
+out:
+    for (int i = 0; i < PLAN_N_DISKS; i++)
+        free(hrefs[i]);
+    return rc;
+}
+
+/* ---- the OVA ------------------------------------------------------------ */
+
+static void
+archive_cleanup(struct archive **a)
+{
+    if (*a)
+        archive_write_free(*a);
+}
+
+static int
+add_member(struct archive *a, const char *dir, const char *name, time_t mtime,
+           struct ab_error *err)
+{
+    CLEANUP_FREE char *path = NULL;
+    if (asprintf(&path, "%s/%s", dir, name) < 0)
+        return oom(err);
+    CLEANUP_CLOSE int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) < 0)
+        return ab_build_error(err, errno, "cannot read '%s': %s", path, strerror(errno));
+    posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+
+    struct archive_entry *e = archive_entry_new();
+    if (!e)
+        return oom(err);
+    archive_entry_set_pathname(e, name);
+    archive_entry_set_filetype(e, AE_IFREG);
+    archive_entry_set_perm(e, 0644);
+    archive_entry_set_size(e, st.st_size);
+    archive_entry_set_mtime(e, mtime, 0);
+    archive_entry_set_uid(e, 0);
+    archive_entry_set_gid(e, 0);
+    int r = archive_write_header(a, e);
+    archive_entry_free(e);
+    if (r != ARCHIVE_OK)
+        return ab_build_error(err, archive_errno(a), "cannot add '%s' to the OVA: %s", name,
+                              archive_error_string(a));
+
+    enum { CHUNK = 1 << 20 };
+    CLEANUP_FREE char *buf = malloc(CHUNK);
+    if (!buf)
+        return oom(err);
+    for (;;) {
+        ssize_t n = read(fd, buf, CHUNK);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return ab_build_error(err, errno, "cannot read '%s': %s", path, strerror(errno));
+        if (n == 0)
+            break;
+        if (build_interrupted)
+            return ab_build_error(err, EINTR, "interrupted");
+        if (archive_write_data(a, buf, (size_t)n) != n)
+            return ab_build_error(err, archive_errno(a), "cannot write the OVA: %s",
+                                  archive_error_string(a));
+    }
+    return 0;
+}
+
+int
+export_ova_tar_format(const uint64_t *sizes, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (sizes[i] > USTAR_MAX_SIZE)
+            return ARCHIVE_FORMAT_TAR_GNUTAR;
+    return ARCHIVE_FORMAT_TAR_USTAR;
+}
+
+/* Writes members (files of ovf_dir, in that order) to the tar tmp. */
+static int
+write_tar(const char *ovf_dir, const char *const *members, size_t n, const char *tmp,
+          struct ab_error *err)
+{
+    uint64_t sizes[8];
+    for (size_t i = 0; i < n && i < 8; i++) {
+        CLEANUP_FREE char *path = NULL;
+        struct stat st;
+        if (asprintf(&path, "%s/%s", ovf_dir, members[i]) < 0)
+            return oom(err);
+        if (stat(path, &st) < 0)
+            return ab_build_error(err, errno, "cannot stat '%s': %s", path, strerror(errno));
+        sizes[i] = (uint64_t)st.st_size;
+    }
+    __attribute__((cleanup(archive_cleanup))) struct archive *a = archive_write_new();
+    if (!a)
+        return oom(err);
+    if (archive_write_set_format(a, export_ova_tar_format(sizes, n)) != ARCHIVE_OK ||
+        archive_write_add_filter_none(a) != ARCHIVE_OK ||
+        archive_write_open_filename(a, tmp) != ARCHIVE_OK)
+        return ab_build_error(err, archive_errno(a), "cannot create '%s': %s", tmp,
+                              archive_error_string(a));
+    time_t now = time(NULL);
+    for (size_t i = 0; i < n; i++)
+        if (add_member(a, ovf_dir, members[i], now, err) < 0)
+            return -1;
+    if (archive_write_close(a) != ARCHIVE_OK)
+        return ab_build_error(err, archive_errno(a), "cannot finish '%s': %s", tmp,
+                              archive_error_string(a));
+    return 0;
+}
+
+int
+export_ova_pack(const struct plan *plan, const char *ovf_dir, const char *ova_path,
+                struct ab_error *err)
+{
+    CLEANUP_FREE char *ovf = NULL, *mf = NULL, *tmp = NULL, *os = NULL, *app = NULL;
+    CLEANUP_FREE char *os_base = export_disk_base(plan, PLAN_DISK_OS);
+    CLEANUP_FREE char *app_base = export_disk_base(plan, PLAN_DISK_APP);
+    if (!os_base || !app_base || asprintf(&os, "%s.vmdk", os_base) < 0 ||
+        asprintf(&app, "%s.vmdk", app_base) < 0 || asprintf(&ovf, "%s.ovf", plan->name) < 0 ||
+        asprintf(&mf, "%s.mf", plan->name) < 0 || asprintf(&tmp, "%s.tmp", ova_path) < 0)
+        return oom(err);
+    /* The descriptor first, the manifest second, then the disks in
+     * References order: importers that stream the OVA read it in order. */
+    const char *members[] = {ovf, mf, os, app};
+    if (write_tar(ovf_dir, members, 4, tmp, err) < 0 ||
+        (rename(tmp, ova_path) < 0 &&
+         ab_build_error(err, errno, "cannot rename '%s': %s", tmp, strerror(errno)) < 0)) {
+        unlink(tmp);
+        return -1;
+    }
+    return 0;
+}

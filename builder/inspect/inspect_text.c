@@ -1,0 +1,255 @@
+/* inspect_text.c: what `appliance inspect` found, for people. */
+#include "appliance/inspect.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+#include "manifest.h"
+#include "appliance/size.h"
+
+#define SZ(v) size_format_round((v), (char[SIZE_BUF]){0}, SIZE_BUF)
+
+bool
+inspect_report_ok(const struct inspect_report *r)
+{
+    if (r->n_errors)
+        return false;
+    for (size_t i = 0; i < r->n_bundles; i++)
+        if (!bundle_ok(r->bundles[i]))
+            return false;
+    return true;
+}
+
+static void
+write_hardware(const struct ovf_summary *s, FILE *out)
+{
+    fprintf(out, "    hardware     %s, %u CPU%s, %s memory, firmware %s\n",
+            s->system_type ? s->system_type : "(no system type)", s->cpus, s->cpus == 1 ? "" : "s",
+            SZ(s->memory), s->firmware);
+    for (size_t i = 0; i < s->n_controllers; i++) {
+        const struct ovf_controller *c = &s->controllers[i];
+        fprintf(out, "    controller   %s%s%s (InstanceID %s)\n",
+                ovf_controller_kind(c->resource_type), c->subtype ? " " : "",
+                c->subtype ? c->subtype : "", c->instance_id ? c->instance_id : "?");
+    }
+    for (size_t i = 0; i < s->n_nics; i++)
+        fprintf(out, "    NIC          %s on '%s'\n", s->nics[i].subtype ? s->nics[i].subtype : "?",
+                s->nics[i].network ? s->nics[i].network : "");
+}
+
+static void
+write_ovf_disk(const struct ovf_summary *s, const struct ovf_disk *d, FILE *out)
+{
+    const struct ovf_file *f = d->file >= 0 ? &s->files[d->file] : NULL;
+    fprintf(out, "    disk         %s: %s", d->id ? d->id : "?",
+            f && f->href ? f->href : "(no file)");
+    if (f && f->has_size)
+        fprintf(out, ", file %s", SZ(f->size));
+    fprintf(out, ", capacity %s", SZ(d->capacity));
+    if (d->has_populated)
+        fprintf(out, ", populated %s", SZ(d->populated_size));
+    fprintf(out, ", %s", ovf_format_name(d->format));
+    if (d->controller >= 0)
+        fprintf(out, ", on %s controller %s at %s",
+                ovf_controller_kind(s->controllers[d->controller].resource_type),
+                s->controllers[d->controller].instance_id, d->address ? d->address : "?");
+    fputc('\n', out);
+}
+
+static void
+write_ovf(const struct bundle *b, FILE *out)
+{
+    const struct ovf_summary *s = b->ovf;
+    fprintf(out, "  OVF descriptor %s\n", b->ovf_source);
+    fprintf(out, "    product      %s", s->product ? s->product : "(none)");
+    if (s->vendor)
+        fprintf(out, ", vendor %s", s->vendor);
+    if (s->version)
+        fprintf(out, ", version %s", s->version);
+    fprintf(out, "\n    name         %s\n", s->name ? s->name : "(none)");
+    fprintf(out, "    OS           ");
+    if (s->has_os_id)
+        fprintf(out, "%u", s->os_id);
+    if (s->os_type)
+        fprintf(out, " %s", s->os_type);
+    fprintf(out, "%s%s\n", s->os_description ? ": " : "",
+            s->os_description ? s->os_description : "");
+    write_hardware(s, out);
+    for (size_t i = 0; i < s->n_disks; i++)
+        write_ovf_disk(s, &s->disks[i], out);
+}
+
+static void
+write_checks(const struct bundle *b, FILE *out)
+{
+    const char *manifest = NULL;
+    for (size_t i = 0; i < b->n_checks; i++) {
+        const struct bundle_check *c = &b->checks[i];
+        if (!manifest || strcmp(manifest, c->manifest) != 0) {
+            manifest = c->manifest;
+            fprintf(out, "  manifest %s\n", manifest);
+        }
+        fprintf(out, "    %-11s %-6s %s\n", check_state_name(c->state), manifest_algo_name(c->algo),
+                c->file);
+    }
+}
+
+static void
+write_bundle(const struct bundle *b, FILE *out)
+{
+    fprintf(out, "%s: ", b->path);
+    switch (b->kind) {
+    case BUNDLE_FOLDER:
+        fprintf(out, "output folder of '%s'\n", b->name);
+        break;
+    case BUNDLE_OVA:
+        fputs("OVA\n", out);
+        break;
+    case BUNDLE_OVF:
+        fputs("OVF descriptor\n", out);
+        break;
+    case BUNDLE_DISK:
+        fputs("disk image\n", out);
+        break;
+    }
+    if (b->ovf)
+        write_ovf(b, out);
+    else if (b->kind != BUNDLE_DISK)
+        fputs("  no OVF descriptor\n", out);
+    if (b->kind != BUNDLE_DISK && b->ovf && b->n_checks == 0)
+        fputs("  no manifest\n", out);
+    write_checks(b, out);
+    for (size_t i = 0; i < b->n_disks; i++) {
+        const struct bundle_disk *d = &b->disks[i];
+        fprintf(out, "  image %s: %s, %s (file %s)\n", d->name, d->format, SZ(d->virtual_size),
+                SZ(d->file_size));
+    }
+    for (size_t i = 0; i < b->n_problems; i++)
+        fprintf(out, "  problem: %s\n", b->problems[i]);
+}
+
+static void
+write_disk(const struct inspect_disk *d, FILE *out)
+{
+    fprintf(out, "  %s  %s  %s, %s, %s\n", d->device, d->name, d->format, SZ(d->size),
+            d->table ? d->table : "no partition table");
+    for (size_t i = 0; i < d->n_parts; i++) {
+        const struct inspect_part *p = &d->parts[i];
+        fprintf(out, "    %-10s %9s at %-8s %s", p->device, SZ(p->size), SZ(p->start),
+                p->type_name ? p->type_name
+                : p->type    ? p->type
+                             : "");
+        if (p->name)
+            fprintf(out, " '%s'", p->name);
+        fputc('\n', out);
+    }
+}
+
+static void
+write_lvm(const struct inspect_guest *g, FILE *out)
+{
+    if (!g->n_pvs && !g->n_vgs)
+        return;
+    fputs("LVM\n", out);
+    for (size_t v = 0; v < g->n_vgs; v++) {
+        const struct inspect_vg *vg = &g->vgs[v];
+        fprintf(out, "  VG %s  %s, %s free, %u PV%s, %u LV%s\n", vg->name, SZ(vg->size),
+                SZ(vg->free), vg->n_pvs, vg->n_pvs == 1 ? "" : "s", vg->n_lvs,
+                vg->n_lvs == 1 ? "" : "s");
+        for (size_t p = 0; p < g->n_pvs; p++)
+            if (g->pvs[p].vg && strcmp(g->pvs[p].vg, vg->name) == 0)
+                fprintf(out, "    PV %-18s %s\n", g->pvs[p].device, SZ(g->pvs[p].size));
+        for (size_t l = 0; l < g->n_lvs; l++)
+            if (strcmp(g->lvs[l].vg, vg->name) == 0)
+                fprintf(out, "    LV %-18s %s\n", g->lvs[l].device, SZ(g->lvs[l].size));
+    }
+    for (size_t p = 0; p < g->n_pvs; p++)
+        if (!g->pvs[p].vg)
+            fprintf(out, "  PV %s  %s, in no volume group\n", g->pvs[p].device, SZ(g->pvs[p].size));
+}
+
+static const char *
+known(const char *s)
+{
+    return s && *s && strcmp(s, "unknown") != 0 ? s : NULL;
+}
+
+static void
+write_os(const struct inspect_os *os, FILE *out)
+{
+    fprintf(out, "  %s  %s\n", os->root, known(os->product) ? os->product : "(no product name)");
+    fprintf(out, "    %s %s %d.%d", known(os->type) ? os->type : "?",
+            known(os->distro) ? os->distro : "?", os->major, os->minor);
+    if (known(os->arch))
+        fprintf(out, ", %s", os->arch);
+    if (known(os->hostname))
+        fprintf(out, ", hostname '%s'", os->hostname);
+    if (os->packages >= 0)
+        fprintf(out, ", %ld packages (%s)", os->packages,
+                known(os->package_format) ? os->package_format : "?");
+    fputc('\n', out);
+    for (size_t i = 0; os->kernels && os->kernels[i]; i++)
+        fprintf(out, "    kernel %s\n", os->kernels[i]);
+    for (size_t i = 0; os->mounts && os->mounts[i] && os->mounts[i + 1]; i += 2)
+        fprintf(out, "    mount %-14s %s\n", os->mounts[i], os->mounts[i + 1]);
+}
+
+static void
+write_guest(const struct inspect_guest *g, FILE *out)
+{
+    fprintf(out, "disks (one read-only libguestfs appliance: started in %.1f s, read in %.1f s)\n",
+            g->launch_seconds, g->read_seconds);
+    for (size_t i = 0; i < g->n_disks; i++)
+        write_disk(&g->disks[i], out);
+    write_lvm(g, out);
+    if (g->n_fss)
+        fputs("filesystems\n", out);
+    for (size_t i = 0; i < g->n_fss; i++) {
+        const struct inspect_fs *f = &g->fss[i];
+        fprintf(out, "  %-18s %-5s %9s", f->device, f->type, SZ(f->size));
+        if (f->label)
+            fprintf(out, "  label '%s'", f->label);
+        if (f->uuid)
+            fprintf(out, "  UUID %s", f->uuid);
+        fputc('\n', out);
+    }
+    fputs(g->n_oses ? "operating systems\n" : "operating systems: none found\n", out);
+    for (size_t i = 0; i < g->n_oses; i++)
+        write_os(&g->oses[i], out);
+}
+
+/* "ok", or what went wrong, counted. */
+static void
+write_result(const struct inspect_report *r, FILE *out)
+{
+    size_t bad = 0, problems = 0, unchecked = 0;
+    for (size_t i = 0; i < r->n_bundles; i++) {
+        const struct bundle *b = r->bundles[i];
+        problems += b->n_problems;
+        for (size_t c = 0; c < b->n_checks; c++) {
+            bad += b->checks[c].state == CHECK_MISMATCH || b->checks[c].state == CHECK_MISSING;
+            unchecked += b->checks[c].state == CHECK_PENDING;
+        }
+    }
+    if (inspect_report_ok(r)) {
+        fprintf(out, "result: ok%s\n", unchecked ? " (digests not checked)" : "");
+        return;
+    }
+    fprintf(out, "result: %zu digest%s not matching, %zu problem%s, %zu unreadable\n", bad,
+            bad == 1 ? "" : "s", problems, problems == 1 ? "" : "s", r->n_errors);
+}
+
+int
+inspect_write_text(const struct inspect_report *r, FILE *out)
+{
+    for (size_t i = 0; i < r->n_bundles; i++) {
+        write_bundle(r->bundles[i], out);
+        fputc('\n', out);
+    }
+    if (r->guest) {
+        write_guest(r->guest, out);
+        fputc('\n', out);
+    }
+    write_result(r, out);
+    return ferror(out) ? -1 : 0;
+}

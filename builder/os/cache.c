@@ -1,0 +1,149 @@
+/* cache.c: root trees cached by a content hash of what shapes them. */
+#include "appliance/cache.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "appliance/cleanup.h"
+#include "appliance/fsutil.h"
+#include "appliance/hash.h"
+
+char *
+cache_default_dir(void)
+{
+    const char *env = getenv("APPLIANCE_CACHE_DIR");
+    const char *xdg = getenv("XDG_CACHE_HOME");
+    const char *home = getenv("HOME");
+    char *dir = NULL;
+    int r;
+
+    if (env && *env)
+        r = asprintf(&dir, "%s", env);
+    else if (geteuid() == 0)
+        r = asprintf(&dir, "/var/cache/appliance");
+    else if (xdg && *xdg)
+        r = asprintf(&dir, "%s/appliance", xdg);
+    else
+        r = asprintf(&dir, "%s/.cache/appliance", home ? home : "/tmp");
+    return r < 0 ? NULL : dir;
+}
+
+int
+cache_key(const struct plan *plan, const struct os_source *src, char key[CACHE_KEY_HEX],
+          struct ab_error *err)
+{
+    CLEANUP_DIGEST struct digest_ctx *d = digest_new(DIGEST_SHA256);
+    if (!d)
+        return ab_oom(err);
+    digest_str(d, "appliance-root-tree-1");
+    digest_str(d, src->name);
+    if (src->key(plan, d, err) < 0)
+        return -1;
+    digest_hex(d, key);
+    return 0;
+}
+
+/* 1 when tar and its sum file agree in size and digest, 0 when they do
+ * not (or one is missing): the entry is to be made anew. -1 when tar
+ * cannot be read to the end (an I/O error): an entry that may well be
+ * good is not thrown away for it. */
+static int
+entry_check(const char *tar, const char *sum, struct ab_error *err)
+{
+    CLEANUP_FCLOSE FILE *f = fopen(sum, "r");
+    char want[HASH_HEX_MAX], got[HASH_HEX_MAX];
+    uint64_t size = 0;
+    struct stat st;
+
+    if (!f || fscanf(f, "%128s %" SCNu64, want, &size) != 2)
+        return 0;
+    if (stat(tar, &st) < 0 || (uint64_t)st.st_size != size)
+        return 0;
+    if (digest_file(DIGEST_SHA256, tar, got, err) < 0) {
+        ab_error_prefix(err, "root-tree cache");
+        return -1;
+    }
+    return strcmp(want, got) == 0;
+}
+
+static int
+write_sum(const char *tar, const char *sum, struct ab_error *err)
+{
+    char hex[HASH_HEX_MAX];
+    struct stat st;
+    CLEANUP_FREE char *tmp = NULL;
+
+    if (digest_file(DIGEST_SHA256, tar, hex, err) < 0 || stat(tar, &st) < 0)
+        return -1;
+    if (asprintf(&tmp, "%s.part", sum) < 0)
+        return ab_oom(err);
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        return ab_build_error(err, errno, "cannot write '%s': %s", tmp, strerror(errno));
+    fprintf(f, "%s %" PRIu64 "\n", hex, (uint64_t)st.st_size);
+    if (fflush(f) != 0 || fsync(fileno(f)) < 0 || fclose(f) != 0 || rename(tmp, sum) < 0)
+        return ab_build_error(err, errno, "cannot write '%s': %s", sum, strerror(errno));
+    return 0;
+}
+
+/* Fetches into path.part, then moves it into place and records its sum. */
+static int
+fetch_entry(const struct plan *plan, const struct os_source *src, const char *tar,
+            const char *sum, const char *scratch, struct ab_error *err)
+{
+    CLEANUP_FREE char *part = NULL;
+    if (asprintf(&part, "%s.part-%ld", tar, (long)getpid()) < 0)
+        return ab_oom(err);
+    unlink(sum);
+    if (src->fetch(plan, part, scratch, err) < 0) {
+        unlink(part);
+        return -1;
+    }
+    if (rename(part, tar) < 0) {
+        unlink(part);
+        return ab_build_error(err, errno, "cannot store '%s': %s", tar, strerror(errno));
+    }
+    return write_sum(tar, sum, err);
+}
+
+int
+cache_root_tree(const struct plan *plan, const struct cache_opts *opts, const char *scratch,
+                char **tar_path, bool *hit, struct ab_error *err)
+{
+    const struct os_source *src = os_source_for(plan);
+    char key[CACHE_KEY_HEX];
+    CLEANUP_FREE char *dir = NULL, *sum = NULL;
+
+    *hit = false;
+    if (!src)
+        return ab_build_error(err, 0, "no OS source can build this recipe's tree");
+    if (opts->disabled) {
+        if (asprintf(tar_path, "%s/root.tar", scratch) < 0)
+            return ab_oom(err);
+        return src->fetch(plan, *tar_path, scratch, err);
+    }
+    if (cache_key(plan, src, key, err) < 0)
+        return -1;
+    dir = opts->dir ? strdup(opts->dir) : cache_default_dir();
+    if (!dir || asprintf(tar_path, "%s/roots/%s.tar", dir, key) < 0 ||
+        asprintf(&sum, "%s/roots/%s.sum", dir, key) < 0)
+        return ab_oom(err);
+    CLEANUP_FREE char *roots = NULL;
+    if (asprintf(&roots, "%s/roots", dir) < 0 || mkdir_p(roots, 0755) < 0)
+        return ab_build_error(err, errno, "cannot create cache folder '%s/roots': %s", dir,
+                              strerror(errno));
+    int valid = entry_check(*tar_path, sum, err);
+    if (valid < 0)
+        return -1;
+    if (valid) {
+        *hit = true;
+        return 0;
+    }
+    unlink(*tar_path);
+    return fetch_entry(plan, src, *tar_path, sum, scratch, err);
+}

@@ -1,0 +1,264 @@
+/* os_debian.c: Debian and Ubuntu root trees through mmdebstrap.
+ *
+ * The initramfs is configured before the kernel is installed (an
+ * essential hook), so mmdebstrap generates it once, natively, with LVM and
+ * the storage and network drivers of every hypervisor family. */
+#include "appliance/os_source.h"
+
+#include <errno.h>
+#include <glob.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "appliance/cleanup.h"
+#include "appliance/hash.h"
+#include "appliance/spawn.h"
+
+#define UBUNTU_KEYRING "/usr/share/keyrings/ubuntu-archive-keyring.gpg"
+
+/* Bump when the tree this source makes changes for the same inputs. */
+#define DEBIAN_SOURCE_VERSION "debian-3"
+
+static const char essential_hook[] =
+    "#!/bin/sh\n"
+    "# appliance: configure the initramfs before the kernel is installed\n"
+    "set -e\n"
+    "R=\"$1\"\n"
+    "mkdir -p \"$R/etc/initramfs-tools/conf.d\" \"$R/etc/initramfs-tools/hooks\" \\\n"
+    "    \"$R/etc/initramfs-tools/scripts/local-block\"\n"
+    "echo 'MODULES=most' > \"$R/etc/initramfs-tools/conf.d/appliance.conf\"\n"
+    "echo 'RESUME=none' > \"$R/etc/initramfs-tools/conf.d/resume\"\n"
+    "cat > \"$R/etc/initramfs-tools/hooks/appliance-drivers\" <<'EOF'\n"
+    "#!/bin/sh\n"
+    "# appliance: the storage and network drivers of every hypervisor family\n"
+    "case \"$1\" in prereqs) exit 0;; esac\n"
+    ". /usr/share/initramfs-tools/hook-functions\n"
+    "for m in vmw_pvscsi mptspi mptsas vmxnet3 hv_storvsc hv_vmbus hv_netvsc hv_utils \\\n"
+    "    virtio_blk virtio_scsi virtio_net virtio_pci ahci ata_piix e1000 e1000e \\\n"
+    "    dm_mod sd_mod sr_mod ext4 xfs vfat; do\n"
+    "    manual_add_modules \"$m\"\n"
+    "done\n"
+    "EOF\n"
+    "chmod 755 \"$R/etc/initramfs-tools/hooks/appliance-drivers\"\n"
+    "cat > \"$R/etc/initramfs-tools/scripts/local-block/appliance-lvm\" <<'EOF'\n"
+    "#!/bin/sh\n"
+    "# appliance: activate the volume groups while waiting for the root device\n"
+    "case \"$1\" in prereqs) exit 0;; esac\n"
+    "lvm vgchange -aay --sysinit >/dev/null 2>&1 || true\n"
+    "exit 0\n"
+    "EOF\n"
+    "chmod 755 \"$R/etc/initramfs-tools/scripts/local-block/appliance-lvm\"\n";
+
+static const char *const base_packages[] = {
+    "lvm2",          "grub-pc-bin", "grub-efi-amd64-bin", "grub2-common", "initramfs-tools",
+    "zstd",          "systemd-sysv", "udev",              "dbus",         "openssh-server",
+    "e2fsprogs",     "xfsprogs",    "dosfstools",         "iproute2",     "sudo",
+    "ca-certificates", NULL,
+};
+
+static bool
+debian_handles(const struct plan *plan)
+{
+    return plan->os.family == FAMILY_DEBIAN;
+}
+
+static const char *
+suite(const struct plan *plan)
+{
+    return plan->os.distro == DISTRO_UBUNTU_24_04 ? "noble" : "bookworm";
+}
+
+static const char *
+kernel_package(const struct plan *plan)
+{
+    return plan->os.distro == DISTRO_UBUNTU_24_04 ? "linux-image-virtual" : "linux-image-amd64";
+}
+
+static bool
+needs_locale_gen(const struct plan *plan)
+{
+    const char *l = plan->os.locale;
+    return strcmp(l, "C") != 0 && strcmp(l, "POSIX") != 0 && strcmp(l, "C.UTF-8") != 0;
+}
+
+/* The --include list: base, kernel, add-ons, locales, the recipe's. */
+static char *
+include_list(const struct plan *plan)
+{
+    char *list = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&list, &len);
+    if (!f)
+        return NULL;
+    fputs(kernel_package(plan), f);
+    for (const char *const *p = base_packages; *p; p++)
+        fprintf(f, ",%s", *p);
+    for (size_t i = 0; i < os_n_addon_packages; i++)
+        if (plan->addons & os_addon_packages[i].flag)
+            fprintf(f, ",%s", os_addon_packages[i].package);
+    if (needs_locale_gen(plan))
+        fputs(",locales", f);
+    for (char *const *p = plan->os.packages; p && *p; p++)
+        fprintf(f, ",%s", *p);
+    if (fclose(f) != 0) {
+        free(list);
+        return NULL;
+    }
+    return list;
+}
+
+/* Host apt source files, used when the recipe names no mirror. */
+static int
+host_sources(glob_t *g)
+{
+    int r = glob("/etc/apt/sources.list", 0, NULL, g);
+    glob("/etc/apt/sources.list.d/*.sources", r == 0 ? GLOB_APPEND : 0, NULL, g);
+    glob("/etc/apt/sources.list.d/*.list", g->gl_pathc ? GLOB_APPEND : 0, NULL, g);
+    return (int)g->gl_pathc;
+}
+
+static void
+key_host_sources(struct digest_ctx *key)
+{
+    glob_t g = {0};
+    host_sources(&g);
+    for (size_t i = 0; i < g.gl_pathc; i++) {
+        CLEANUP_FCLOSE FILE *f = fopen(g.gl_pathv[i], "r");
+        char buf[4096];
+        size_t n;
+        digest_str(key, g.gl_pathv[i]);
+        while (f && (n = fread(buf, 1, sizeof(buf), f)) > 0)
+            digest_update(key, buf, n);
+    }
+    globfree(&g);
+}
+
+static int
+debian_key(const struct plan *plan, struct digest_ctx *key, struct ab_error *err)
+{
+    CLEANUP_FREE char *list = include_list(plan);
+    if (!list)
+        return ab_oom(err);
+    digest_str(key, DEBIAN_SOURCE_VERSION);
+    digest_str(key, distro_to_string(plan->os.distro));
+    digest_str(key, list);
+    digest_str(key, plan->os.locale);
+    digest_str(key, essential_hook);
+    if (plan->os.mirror)
+        digest_str(key, plan->os.mirror);
+    else
+        key_host_sources(key);
+    return 0;
+}
+
+static int
+write_text_file(const char *path, const char *text, mode_t mode, struct ab_error *err)
+{
+    CLEANUP_FCLOSE FILE *f = fopen(path, "w");
+    if (!f || fputs(text, f) < 0 || fflush(f) != 0 || fchmod(fileno(f), mode) < 0)
+        return ab_build_error(err, errno, "cannot write '%s': %s", path, strerror(errno));
+    return 0;
+}
+
+/* The sources mmdebstrap reads: the recipe's mirror or the host's files. */
+static int
+add_sources(const struct plan *plan, const char **argv, size_t *n, char **mirror_line, glob_t *g,
+            struct ab_error *err)
+{
+    if (plan->os.mirror) {
+        const char *components =
+            plan->os.distro == DISTRO_UBUNTU_24_04 ? "main universe" : "main";
+        if (asprintf(mirror_line, "deb %s %s %s", plan->os.mirror, suite(plan), components) < 0)
+            return ab_oom(err);
+        argv[(*n)++] = *mirror_line;
+        return 0;
+    }
+    if (plan->os.distro == DISTRO_UBUNTU_24_04) {
+        argv[(*n)++] = "deb http://archive.ubuntu.com/ubuntu noble main universe";
+        return 0;
+    }
+    if (host_sources(g) == 0)
+        return ab_build_error(err, 0, "no apt sources on this host and no 'mirror' in the "
+                                      "recipe: set os.mirror");
+    for (size_t i = 0; i < g->gl_pathc && *n < 60; i++)
+        argv[(*n)++] = g->gl_pathv[i];
+    return 0;
+}
+
+static int
+debian_fetch(const struct plan *plan, const char *tar_path, const char *scratch,
+             struct ab_error *err)
+{
+    CLEANUP_FREE char *hook = NULL, *list = include_list(plan), *include = NULL;
+    CLEANUP_FREE char *mirror_line = NULL, *locale_hook = NULL;
+    glob_t g = {0};
+    const char *argv[80];
+    size_t n = 0;
+
+    if (!list || asprintf(&hook, "%s/essential-hook", scratch) < 0 ||
+        asprintf(&include, "--include=%s", list) < 0)
+        return ab_oom(err);
+    if (write_text_file(hook, essential_hook, 0755, err) < 0)
+        return -1;
+    const char *fixed[] = {
+        "mmdebstrap",
+        "--mode=root",
+        "--variant=minbase",
+        "--format=tar",
+        include,
+        "--dpkgopt=path-exclude=/usr/share/man/*",
+        "--dpkgopt=path-exclude=/usr/share/locale/*",
+        "--dpkgopt=path-include=/usr/share/locale/locale.alias",
+        "--dpkgopt=path-exclude=/usr/share/doc/*",
+        "--dpkgopt=path-include=/usr/share/doc/*/copyright",
+        "--dpkgopt=path-exclude=/usr/share/info/*",
+        "--customize-hook=rm -f \"$1\"/etc/ssh/ssh_host_*",
+    };
+    for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+        argv[n++] = fixed[i];
+    CLEANUP_FREE char *hook_arg = NULL;
+    if (asprintf(&hook_arg, "--essential-hook=%s", hook) < 0)
+        return ab_oom(err);
+    argv[n++] = hook_arg;
+    if (needs_locale_gen(plan)) {
+        const char *dot = strchr(plan->os.locale, '.');
+        if (asprintf(&locale_hook,
+                     "--customize-hook=echo '%s %s' > \"$1\"/etc/locale.gen && "
+                     "chroot \"$1\" locale-gen",
+                     plan->os.locale, dot ? dot + 1 : "ISO-8859-1") < 0)
+            return ab_oom(err);
+        argv[n++] = locale_hook;
+    }
+    if (plan->os.distro == DISTRO_UBUNTU_24_04) {
+        if (access(UBUNTU_KEYRING, R_OK) < 0)
+            return ab_build_error(err, ENOENT, "ubuntu-24.04 needs Ubuntu's archive keys in "
+                                               "'%s' (package ubuntu-keyring)",
+                                  UBUNTU_KEYRING);
+        argv[n++] = "--keyring=" UBUNTU_KEYRING;
+    }
+    argv[n++] = suite(plan);
+    argv[n++] = tar_path;
+    int r = add_sources(plan, argv, &n, &mirror_line, &g, err);
+    argv[n] = NULL;
+    /* Not --quiet, which hides apt's own errors ("E: Failed to fetch ...
+     * Connection refused"): they go to the log, and the first of them
+     * into the error. */
+    struct spawn_opts o = {.cause = "E: "};
+    if (r == 0)
+        r = spawn_run(argv, &o, err);
+    globfree(&g);
+    if (r < 0)
+        ab_error_prefix(err, "while installing %s with mmdebstrap",
+                        distro_to_string(plan->os.distro));
+    return r;
+}
+
+const struct os_source os_source_debian = {
+    .name = "mmdebstrap",
+    .handles = debian_handles,
+    .key = debian_key,
+    .fetch = debian_fetch,
+};

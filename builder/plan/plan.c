@@ -1,0 +1,307 @@
+/* plan.c: recipe -> plan. Defaults, the OS source, outputs, files, and
+ * the calls into the layout and mount resolvers. */
+#include "appliance/plan.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "appliance/cleanup.h"
+#include "appliance/names.h"
+#include "plan_resolve.h"
+
+#define DEFAULT_CPUS 2
+#define DEFAULT_MEMORY (UINT64_C(2) << 30)
+#define DEFAULT_NICS 1
+#define DEFAULT_HARDWARE_FAMILY "vmx-13"
+#define BASE_CMDLINE "console=tty0 console=ttyS0,115200"
+
+const char *
+part_role_to_string(enum part_role role)
+{
+    switch (role) {
+    case PART_BIOS_BOOT:
+        return "bios-boot";
+    case PART_ESP:
+        return "esp";
+    case PART_BOOT:
+        return "boot";
+    case PART_LVM:
+        return "lvm";
+    }
+    return "?";
+}
+
+const char *
+part_role_type_guid(enum part_role role)
+{
+    switch (role) {
+    case PART_BIOS_BOOT:
+        return "21686148-6449-6E6F-744E-656564454649";
+    case PART_ESP:
+        return "C12A7328-F81F-11D2-BA4B-00A0C93EC93B";
+    case PART_BOOT:
+        return "BC13C2FF-59E6-4262-A352-B275FD6F7172"; /* XBOOTLDR */
+    case PART_LVM:
+        return "E6D6D379-F507-44C2-A23C-238F2A3DF928";
+    }
+    return "?";
+}
+
+uint64_t
+plan_lv_offset(const struct plan_disk *disk, const struct plan_lv *lv)
+{
+    const struct plan_partition *pv = &disk->parts[disk->vg.pv_partition - 1];
+    return pv->start + disk->vg.pe_start + lv->first_extent * disk->vg.pe_size;
+}
+
+char *
+plan_lv_device(const struct plan_vg *vg, const struct plan_lv *lv, char *buf, size_t size)
+{
+    snprintf(buf, size, "/dev/%s/%s", vg->name, lv->name);
+    return buf;
+}
+
+/* Resolves path (relative to the recipe's folder) and checks that it
+ * exists and stays inside that folder, symbolic links followed. */
+static int
+resolve_inside(const struct recipe *r, const char *path, const struct ab_pos *pos,
+               const char *what, char **out, struct ab_error *err)
+{
+    CLEANUP_FREE char *joined = NULL;
+
+    if (!r->dir)
+        return ab_recipe_error(err, pos, "cannot resolve the recipe's folder");
+    if (asprintf(&joined, "%s/%s", r->dir, path) < 0)
+        return ab_oom(err);
+    char *real = realpath(joined, NULL);
+    if (!real && errno == ENOENT)
+        return ab_error_set(err, AB_E_RECIPE, errno, pos,
+                            "%s '%s' not found in the recipe's folder", what, path);
+    if (!real)
+        return ab_error_set(err, AB_E_RECIPE, errno, pos, "%s '%s': %s", what, path,
+                            strerror(errno));
+    size_t l = strlen(r->dir);
+    bool inside = strcmp(r->dir, "/") == 0 ||
+                  (strncmp(real, r->dir, l) == 0 && (real[l] == '\0' || real[l] == '/'));
+    if (!inside) {
+        free(real);
+        return ab_recipe_error(err, pos,
+                               "%s '%s' is outside the recipe's folder (through a symbolic link)",
+                               what, path);
+    }
+    *out = real;
+    return 0;
+}
+
+/* A rootfs is a tarball inside the recipe's folder, used as it is. */
+static int
+resolve_rootfs(struct plan *plan, struct ab_error *err)
+{
+    const struct recipe *r = plan->recipe;
+    struct stat st;
+    int ret = 0;
+
+    if (resolve_inside(r, r->os.rootfs, &r->os.rootfs_pos, "rootfs", &plan->os.rootfs_abs, err) < 0)
+        ret = -1;
+    else if (stat(plan->os.rootfs_abs, &st) < 0 || !S_ISREG(st.st_mode))
+        ret = ab_recipe_error(err, &r->os.rootfs_pos,
+                              "rootfs '%s' is not a file: it must be a tar archive", r->os.rootfs);
+    if (r->os.mirror)
+        ret = ab_recipe_error(err, &r->os.mirror_pos,
+                              "'mirror' needs 'distro': a rootfs is used as it is");
+    if (r->os.packages && r->os.packages[0])
+        ret = ab_recipe_error(err, &r->os.packages_pos,
+                              "'packages' needs 'distro': a rootfs is used as it is");
+    return ret;
+}
+
+static int
+resolve_os(struct plan *plan, struct ab_error *err)
+{
+    const struct recipe *r = plan->recipe;
+    int ret = 0;
+
+    plan->os.distro = r->os.distro;
+    plan->os.family = distro_family(r->os.distro);
+    plan->os.rootfs = r->os.rootfs;
+    plan->os.mirror = r->os.mirror;
+    plan->os.packages = r->os.packages;
+    plan->os.hostname = r->os.hostname ? r->os.hostname : r->name;
+    plan->os.timezone = r->os.timezone ? r->os.timezone : "UTC";
+    plan->os.locale = r->os.locale ? r->os.locale : "C.UTF-8";
+    if (!r->os.hostname && r->name && name_check_hostname(r->name))
+        ret = ab_recipe_error(err, &r->name_pos,
+                              "name '%s' is not a valid hostname, which it is by default: set "
+                              "'hostname' in 'os'",
+                              r->name);
+    if (r->os.distro != DISTRO_NONE && r->os.rootfs)
+        return ab_recipe_error(err, &r->os.rootfs_pos,
+                               "'distro' and 'rootfs' exclude each other: give one");
+    if (r->os.distro == DISTRO_NONE && !r->os.rootfs)
+        return ab_recipe_error(err, &r->os.pos, "'os' needs 'distro' or 'rootfs'");
+    if (r->os.rootfs && resolve_rootfs(plan, err) < 0)
+        ret = -1;
+    if (asprintf(&plan->os.kernel_cmdline, "%s%s%s", BASE_CMDLINE,
+                 r->os.kernel_cmdline ? " " : "",
+                 r->os.kernel_cmdline ? r->os.kernel_cmdline : "") < 0)
+        return ab_oom(err);
+    return ret;
+}
+
+static void
+resolve_hardware(struct plan *plan)
+{
+    const struct recipe *r = plan->recipe;
+    plan->hardware.cpus = r->hardware.cpus ? r->hardware.cpus : DEFAULT_CPUS;
+    plan->hardware.memory = r->hardware.memory ? r->hardware.memory : DEFAULT_MEMORY;
+    plan->hardware.firmware = r->hardware.firmware ? r->hardware.firmware : FIRMWARE_BOTH;
+    plan->hardware.controller = r->hardware.controller;
+    plan->hardware.nics = r->hardware.nics >= 0 ? (unsigned)r->hardware.nics : DEFAULT_NICS;
+}
+
+static int
+resolve_addons_outputs(struct plan *plan, struct ab_error *err)
+{
+    const struct recipe *r = plan->recipe;
+
+    if (r->os.distro == DISTRO_NONE)
+        plan->addons = 0;
+    else
+        plan->addons = r->addons_set ? r->addons : ADDON_ALL;
+    if (r->os.rootfs && r->addons_set && r->addons)
+        return ab_recipe_error(err, &r->addons_pos,
+                               "'addons' needs 'distro': add-ons are installed from the "
+                               "distribution");
+    plan->outputs = r->outputs_set ? r->outputs : OUTPUT_OVA;
+    if (r->outputs_set && r->outputs == 0)
+        return ab_recipe_error(err, &r->outputs_pos, "'outputs' must name at least one output");
+    if ((plan->outputs & OUTPUT_LIBVIRT) && !(plan->outputs & OUTPUT_QCOW2))
+        plan->outputs_implied |= OUTPUT_QCOW2;
+    if ((plan->outputs & OUTPUT_HYPERV) && !(plan->outputs & OUTPUT_VHDX))
+        plan->outputs_implied |= OUTPUT_VHDX;
+    plan->outputs |= plan->outputs_implied;
+    plan->ova_digest = r->ova_digest;
+    plan->hardware_family = r->ova_hardware_family ? r->ova_hardware_family
+                                                   : DEFAULT_HARDWARE_FAMILY;
+    return 0;
+}
+
+static int
+resolve_users(struct plan *plan, struct ab_error *err)
+{
+    const struct recipe *r = plan->recipe;
+    int ret = 0;
+
+    plan->users = r->users;
+    plan->n_users = r->n_users;
+    for (size_t i = 0; i < r->n_users; i++) {
+        for (size_t j = 0; j < i; j++) {
+            if (r->users[i].name && r->users[j].name &&
+                strcmp(r->users[i].name, r->users[j].name) == 0) {
+                ret = ab_recipe_error(err, &r->users[i].name_pos, "user '%s' is listed twice",
+                                      r->users[i].name);
+                break;
+            }
+        }
+    }
+    return ret;
+}
+
+static int
+resolve_files(struct plan *plan, struct ab_error *err)
+{
+    const struct recipe *r = plan->recipe;
+    int ret = 0;
+
+    plan->files = calloc(r->n_files ? r->n_files : 1, sizeof(*plan->files));
+    if (!plan->files)
+        return ab_oom(err);
+    plan->n_files = r->n_files;
+    for (size_t i = 0; i < r->n_files; i++) {
+        const struct recipe_file *rf = &r->files[i];
+        struct plan_file *f = &plan->files[i];
+        f->src = rf->src;
+        f->dest = rf->dest;
+        f->owner = rf->owner ? rf->owner : "root:root";
+        f->mode = rf->mode;
+        if (resolve_inside(r, rf->src, &rf->src_pos, "source", &f->src_abs, err) < 0)
+            ret = -1;
+    }
+    return ret;
+}
+
+static int
+resolve_disks(struct plan *plan, struct ab_error *err)
+{
+    const struct recipe *r = plan->recipe;
+    int ret = 0;
+
+    if (plan_resolve_disk(plan, PLAN_DISK_OS, err) < 0)
+        ret = -1;
+    if (plan_resolve_disk(plan, PLAN_DISK_APP, err) < 0)
+        ret = -1;
+    if (strcmp(plan->disks[0].vg.name, plan->disks[1].vg.name) == 0)
+        ret = ab_recipe_error(err, r->app_disk.vg ? &r->app_disk.vg_pos : &r->os_disk.vg_pos,
+                              "volume group '%s' is used by both disks: the two must differ%s",
+                              plan->disks[1].vg.name,
+                              r->app_disk.vg ? "" : " (disk 'app' uses it by default)");
+    /* Mount rules need both disks' volumes, even when a size did not fit. */
+    if (plan->disks[0].vg.lvs && plan->disks[1].vg.lvs && plan_resolve_mounts(plan, err) < 0)
+        ret = -1;
+    return ret;
+}
+
+const struct plan *
+plan_new(struct recipe *recipe, struct ab_error *err)
+{
+    struct plan *plan = calloc(1, sizeof(*plan));
+    if (!plan) {
+        recipe_free(recipe);
+        ab_oom(err);
+        return NULL;
+    }
+    plan->recipe = recipe;
+    plan->name = recipe->name;
+    plan->version = recipe->version;
+    plan->description = recipe->description ? recipe->description : "";
+    plan->vendor = recipe->vendor ? recipe->vendor : "";
+    plan->run = recipe->run;
+
+    int ret = resolve_os(plan, err);
+    resolve_hardware(plan);
+    if (resolve_addons_outputs(plan, err) < 0)
+        ret = -1;
+    if (resolve_users(plan, err) < 0)
+        ret = -1;
+    if (resolve_files(plan, err) < 0)
+        ret = -1;
+    if (resolve_disks(plan, err) < 0)
+        ret = -1;
+    if (ret < 0 || ab_error_is_set(err)) {
+        plan_free(plan);
+        return NULL;
+    }
+    return plan;
+}
+
+void
+plan_free(const struct plan *cplan)
+{
+    struct plan *plan = (struct plan *)cplan;
+    if (!plan)
+        return;
+    for (int i = 0; i < PLAN_N_DISKS; i++)
+        free(plan->disks[i].vg.lvs);
+    free(plan->mounts);
+    for (size_t i = 0; i < plan->n_files; i++)
+        free(plan->files[i].src_abs);
+    free(plan->files);
+    free(plan->os.rootfs_abs);
+    free(plan->os.kernel_cmdline);
+    recipe_free(plan->recipe);
+    free(plan);
+}

@@ -1,0 +1,447 @@
+/* boot_vm.c: qemu with overlays over the shipped disks, its console read
+ * through a pipe. */
+#include "appliance/boot_vm.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "appliance/cleanup.h"
+#include "appliance/kvm.h"
+#include "appliance/spawn.h"
+
+#define LOG_LIMIT (32u << 20) /* console kept in memory; older halves dropped */
+#define STOP_GRACE_MS 3000
+
+static const struct {
+    const char *code, *vars;
+} ovmf_pairs[] = {
+    {"/usr/share/OVMF/OVMF_CODE_4M.fd", "/usr/share/OVMF/OVMF_VARS_4M.fd"},
+    {"/usr/share/OVMF/OVMF_CODE.fd", "/usr/share/OVMF/OVMF_VARS.fd"},
+};
+
+int
+boot_ovmf_find(const char **code, const char **vars, struct ab_error *err)
+{
+    const char *c = getenv("APPLIANCE_OVMF_CODE"), *v = getenv("APPLIANCE_OVMF_VARS");
+    if (c && *c && v && *v) {
+        if (access(c, R_OK) < 0 || access(v, R_OK) < 0)
+            return ab_build_error(err, errno, "cannot read OVMF '%s' or '%s': %s", c, v,
+                                  strerror(errno));
+        *code = c;
+        *vars = v;
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof(ovmf_pairs) / sizeof(ovmf_pairs[0]); i++) {
+        if (access(ovmf_pairs[i].code, R_OK) == 0 && access(ovmf_pairs[i].vars, R_OK) == 0) {
+            *code = ovmf_pairs[i].code;
+            *vars = ovmf_pairs[i].vars;
+            return 0;
+        }
+    }
+    return ab_build_error(err, ENOENT,
+                          "UEFI firmware not found: install the 'ovmf' package, or set "
+                          "APPLIANCE_OVMF_CODE and APPLIANCE_OVMF_VARS");
+}
+
+/* ---- the command line --------------------------------------------------- */
+
+struct args {
+    char **v;
+    size_t n;
+    bool failed;
+};
+
+static void __attribute__((format(printf, 2, 0)))
+vadd(struct args *a, const char *fmt, va_list ap)
+{
+    char *s = NULL;
+    if (a->failed)
+        return;
+    char **grown = vasprintf(&s, fmt, ap) < 0 ? NULL : realloc(a->v, (a->n + 2) * sizeof(char *));
+    if (!grown) {
+        free(s);
+        a->failed = true;
+        return;
+    }
+    a->v = grown;
+    a->v[a->n++] = s;
+    a->v[a->n] = NULL;
+}
+
+/* One word of the command line. */
+static void __attribute__((format(printf, 2, 3))) word(struct args *a, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vadd(a, fmt, ap);
+    va_end(ap);
+}
+
+/* An option and its value. */
+static void __attribute__((format(printf, 3, 4)))
+opt(struct args *a, const char *option, const char *fmt, ...)
+{
+    va_list ap;
+    word(a, "%s", option);
+    va_start(ap, fmt);
+    vadd(a, fmt, ap);
+    va_end(ap);
+}
+
+static void
+add_disks(struct args *a, enum controller ctl, const char *const disks[2])
+{
+    for (int i = 0; i < 2; i++)
+        opt(a, "-drive", "file=%s,format=qcow2,if=none,id=disk%d,cache=unsafe,discard=unmap",
+            disks[i], i);
+    const char *boot[2] = {",bootindex=1", ""};
+    switch (ctl) {
+    case CONTROLLER_SCSI:
+        opt(a, "-device", "virtio-scsi-pci,id=scsi0");
+        for (int i = 0; i < 2; i++)
+            opt(a, "-device", "scsi-hd,drive=disk%d,bus=scsi0.0%s", i, boot[i]);
+        break;
+    case CONTROLLER_SATA: /* q35's AHCI ports are ide.0 ... ide.5 */
+        for (int i = 0; i < 2; i++)
+            opt(a, "-device", "ide-hd,drive=disk%d,bus=ide.%d%s", i, i, boot[i]);
+        break;
+    case CONTROLLER_IDE:
+        for (int i = 0; i < 2; i++)
+            opt(a, "-device", "ide-hd,drive=disk%d,bus=ide.0,unit=%d%s", i, i, boot[i]);
+        break;
+    }
+}
+
+char **
+boot_vm_argv(const struct boot_vm_config *c, const char *const disks[2], const char *vars)
+{
+    struct args a = {NULL, 0, false};
+    word(&a, "%s", kvm_qemu_binary());
+    opt(&a, "-machine", "%s,accel=%s", c->controller == CONTROLLER_IDE ? "pc" : "q35",
+        c->kvm ? "kvm" : "tcg");
+    if (c->kvm)
+        opt(&a, "-cpu", "host");
+    opt(&a, "-m", "%lluM", (unsigned long long)(c->memory >> 20));
+    opt(&a, "-smp", "%u", c->cpus ? c->cpus : 1);
+    word(&a, "-nodefaults");
+    word(&a, "-no-user-config");
+    word(&a, "-no-reboot");
+    opt(&a, "-display", "none");
+    opt(&a, "-vga", "std");
+    opt(&a, "-monitor", "none");
+    opt(&a, "-serial", "stdio");
+    if (c->firmware == FIRMWARE_UEFI) {
+        opt(&a, "-drive", "if=pflash,format=raw,unit=0,readonly=on,file=%s", c->ovmf_code);
+        opt(&a, "-drive", "if=pflash,format=raw,unit=1,file=%s", vars);
+    }
+    add_disks(&a, c->controller, disks);
+    if (c->nics == 0)
+        opt(&a, "-nic", "none");
+    for (unsigned i = 0; i < c->nics; i++)
+        opt(&a, "-nic", "user,model=virtio-net-pci,restrict=on");
+    if (a.failed) {
+        ab_strv_free(a.v);
+        return NULL;
+    }
+    return a.v;
+}
+
+/* ---- scratch ------------------------------------------------------------ */
+
+static const char *const scratch_files[] = {"os.qcow2", "app.qcow2", "OVMF_VARS.fd"};
+
+static void
+remove_scratch(struct boot_vm *vm)
+{
+    if (!vm->scratch)
+        return;
+    for (size_t i = 0; i < sizeof(scratch_files) / sizeof(scratch_files[0]); i++) {
+        char path[4096];
+        snprintf(path, sizeof(path), "%s/%s", vm->scratch, scratch_files[i]);
+        unlink(path);
+    }
+    rmdir(vm->scratch);
+    free(vm->scratch);
+    vm->scratch = NULL;
+}
+
+static int
+copy_file(const char *from, const char *to, struct ab_error *err)
+{
+    CLEANUP_CLOSE int in = open(from, O_RDONLY | O_CLOEXEC);
+    CLEANUP_CLOSE int out = -1;
+    if (in < 0 || (out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0)
+        return ab_build_error(err, errno, "cannot copy '%s' to '%s': %s", from, to,
+                              strerror(errno));
+    char buf[65536];
+    ssize_t n;
+    while ((n = read(in, buf, sizeof(buf))) > 0)
+        if (write(out, buf, (size_t)n) != n)
+            return ab_build_error(err, errno, "cannot write '%s': %s", to, strerror(errno));
+    if (n < 0)
+        return ab_build_error(err, errno, "cannot read '%s': %s", from, strerror(errno));
+    return 0;
+}
+
+/* The scratch folder, the two overlays and the variable store. */
+static int
+prepare(struct boot_vm *vm, const struct boot_vm_config *c, const struct boot_disks *d,
+        const char *workroot, char *overlays[2], char **vars, struct ab_error *err)
+{
+    const char *root = workroot ? workroot : getenv("TMPDIR");
+    if (!root || !*root)
+        root = "/var/tmp";
+    if (asprintf(&vm->scratch, "%s/appliance-test-XXXXXX", root) < 0) {
+        vm->scratch = NULL;
+        return ab_oom(err);
+    }
+    if (!mkdtemp(vm->scratch)) {
+        int e = errno;
+        free(vm->scratch);
+        vm->scratch = NULL;
+        return ab_build_error(err, e, "cannot create a scratch folder in '%s': %s", root,
+                              strerror(e));
+    }
+    for (int i = 0; i < 2; i++) {
+        if (asprintf(&overlays[i], "%s/%s", vm->scratch, scratch_files[i]) < 0)
+            return ab_oom(err);
+        const char *argv[] = {"qemu-img", "create", "-q",          "-f",        "qcow2", "-F",
+                              d->format,  "-b",     d->backing[i], overlays[i], NULL};
+        if (spawn_run(argv, NULL, err) < 0) {
+            ab_error_prefix(err, "while making an overlay over '%s'", d->file[i]);
+            return -1;
+        }
+    }
+    if (c->firmware != FIRMWARE_UEFI)
+        return 0;
+    if (asprintf(vars, "%s/%s", vm->scratch, scratch_files[2]) < 0)
+        return ab_oom(err);
+    return copy_file(c->ovmf_vars, *vars, err);
+}
+
+/* ---- running ------------------------------------------------------------ */
+
+static void __attribute__((noreturn)) child(char **argv, int out_fd, int err_fd, pid_t parent)
+{
+    setpgid(0, 0); /* a Ctrl-C on the terminal is the parent's to handle */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent)
+        _exit(127);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    int null = open("/dev/null", O_RDONLY);
+    if (null >= 0)
+        dup2(null, STDIN_FILENO);
+    dup2(out_fd, STDOUT_FILENO);
+    dup2(err_fd, STDERR_FILENO);
+    execvp(argv[0], argv);
+    dprintf(STDERR_FILENO, "cannot run %s: %s\n", argv[0], strerror(errno));
+    _exit(127);
+}
+
+static int
+spawn_qemu(struct boot_vm *vm, char **argv, struct ab_error *err)
+{
+    int out[2], errp[2];
+    if (pipe2(out, O_CLOEXEC) < 0)
+        return ab_build_error(err, errno, "cannot start qemu: %s", strerror(errno));
+    if (pipe2(errp, O_CLOEXEC) < 0) {
+        close(out[0]);
+        close(out[1]);
+        return ab_build_error(err, errno, "cannot start qemu: %s", strerror(errno));
+    }
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid == 0)
+        child(argv, out[1], errp[1], parent);
+    close(out[1]);
+    close(errp[1]);
+    if (pid < 0) {
+        close(out[0]);
+        close(errp[0]);
+        return ab_build_error(err, errno, "cannot start qemu: %s", strerror(errno));
+    }
+    setpgid(pid, pid);
+    vm->pid = pid;
+    vm->console_fd = out[0];
+    vm->err_fd = errp[0];
+    return 0;
+}
+
+int
+boot_vm_start(struct boot_vm *vm, const struct boot_vm_config *c, const struct boot_disks *d,
+              const char *workroot, FILE *keep, struct ab_error *err)
+{
+    memset(vm, 0, sizeof(*vm));
+    vm->console_fd = vm->err_fd = -1;
+    vm->keep = keep;
+    char *overlays[2] = {NULL, NULL};
+    CLEANUP_FREE char *vars = NULL;
+    CLEANUP_STRV char **argv = NULL;
+    int r = prepare(vm, c, d, workroot, overlays, &vars, err);
+    if (r == 0) {
+        const char *const disks[2] = {overlays[0], overlays[1]};
+        argv = boot_vm_argv(c, disks, vars);
+        r = argv ? spawn_qemu(vm, argv, err)
+                 : ab_oom(err);
+    }
+    free(overlays[0]);
+    free(overlays[1]);
+    if (r < 0)
+        boot_vm_stop(vm);
+    return r;
+}
+
+static int
+keep_console(struct boot_vm *vm, const char *buf, size_t n, struct ab_error *err)
+{
+    if (vm->keep && (fwrite(buf, 1, n, vm->keep) != n || fflush(vm->keep) != 0))
+        return ab_build_error(err, errno, "cannot write the console log: %s", strerror(errno));
+    if (vm->log_len + n + 1 > LOG_LIMIT && vm->log_len > LOG_LIMIT / 2) {
+        size_t drop = vm->log_len - LOG_LIMIT / 2;
+        memmove(vm->log, vm->log + drop, vm->log_len - drop);
+        vm->log_len -= drop;
+    }
+    if (vm->log_len + n + 1 > vm->log_cap) {
+        size_t cap = (vm->log_len + n + 1) * 2;
+        char *grown = realloc(vm->log, cap);
+        if (!grown)
+            return ab_oom(err);
+        vm->log = grown;
+        vm->log_cap = cap;
+    }
+    memcpy(vm->log + vm->log_len, buf, n);
+    vm->log_len += n;
+    vm->log[vm->log_len] = '\0';
+    return 0;
+}
+
+static void
+keep_err(struct boot_vm *vm, const char *buf, size_t n)
+{
+    size_t room = sizeof(vm->err_tail) - 1;
+    if (n >= room) {
+        memcpy(vm->err_tail, buf + n - room, room);
+        vm->err_len = room;
+    } else {
+        if (vm->err_len + n > room) {
+            size_t drop = vm->err_len + n - room;
+            memmove(vm->err_tail, vm->err_tail + drop, vm->err_len - drop);
+            vm->err_len -= drop;
+        }
+        memcpy(vm->err_tail + vm->err_len, buf, n);
+        vm->err_len += n;
+    }
+    vm->err_tail[vm->err_len] = '\0';
+}
+
+/* Reads what is there on fd; closes it at EOF. Returns bytes read. */
+static ssize_t
+drain(struct boot_vm *vm, int *fd, bool console, struct ab_error *err)
+{
+    char buf[65536];
+    ssize_t n = read(*fd, buf, sizeof(buf));
+    if (n < 0)
+        return errno == EINTR || errno == EAGAIN ? 0 : -1;
+    if (n == 0) {
+        close(*fd);
+        *fd = -1;
+        return 0;
+    }
+    if (!console)
+        keep_err(vm, buf, (size_t)n);
+    else if (keep_console(vm, buf, (size_t)n, err) < 0)
+        return -2;
+    return n;
+}
+
+static bool
+reap(struct boot_vm *vm, int flags)
+{
+    if (vm->pid <= 0)
+        return true;
+    pid_t r;
+    while ((r = waitpid(vm->pid, &vm->status, flags)) < 0 && errno == EINTR)
+        ;
+    if (r == vm->pid || (r < 0 && errno == ECHILD)) {
+        vm->pid = 0;
+        vm->exited = true;
+        return true;
+    }
+    return false;
+}
+
+int
+boot_vm_wait(struct boot_vm *vm, int ms, struct ab_error *err)
+{
+    if (vm->exited)
+        return 2;
+    struct pollfd fds[2] = {{vm->console_fd, POLLIN, 0}, {vm->err_fd, POLLIN, 0}};
+    int grew = 0;
+    if (poll(fds, 2, ms) > 0) {
+        ssize_t n = fds[0].revents ? drain(vm, &vm->console_fd, true, err) : 0;
+        if (n == -2)
+            return -1;
+        grew = n > 0;
+        if (fds[1].revents)
+            drain(vm, &vm->err_fd, false, err);
+    }
+    /* qemu has exited once both pipes are closed, or when reaped. */
+    if ((vm->console_fd < 0 && vm->err_fd < 0) || reap(vm, WNOHANG)) {
+        while (vm->console_fd >= 0 && drain(vm, &vm->console_fd, true, err) > 0)
+            grew = 1;
+        while (vm->err_fd >= 0 && drain(vm, &vm->err_fd, false, err) > 0)
+            ;
+        reap(vm, 0);
+        return 2;
+    }
+    return grew;
+}
+
+const char *
+boot_vm_qemu_said(struct boot_vm *vm)
+{
+    while (vm->err_len &&
+           (vm->err_tail[vm->err_len - 1] == '\n' || vm->err_tail[vm->err_len - 1] == ' '))
+        vm->err_tail[--vm->err_len] = '\0';
+    return vm->err_tail;
+}
+
+static void
+sleep_ms(int ms)
+{
+    struct timespec t = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    while (nanosleep(&t, &t) < 0 && errno == EINTR)
+        ;
+}
+
+void
+boot_vm_stop(struct boot_vm *vm)
+{
+    if (vm->pid > 0) {
+        kill(vm->pid, SIGTERM);
+        for (int waited = 0; waited < STOP_GRACE_MS && !reap(vm, WNOHANG); waited += 50)
+            sleep_ms(50);
+        if (vm->pid > 0) {
+            kill(vm->pid, SIGKILL);
+            reap(vm, 0);
+        }
+    }
+    if (vm->console_fd >= 0)
+        close(vm->console_fd);
+    if (vm->err_fd >= 0)
+        close(vm->err_fd);
+    vm->console_fd = vm->err_fd = -1;
+    remove_scratch(vm);
+}
