@@ -1,10 +1,10 @@
 /* kvm.c: probe whether qemu can run a guest with KVM. */
 #include "appliance/kvm.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,7 +15,7 @@
 
 #include "appliance/cleanup.h"
 
-#define PROBE_TIMEOUT_MS 10000
+#define PROBE_TIMEOUT_MS 5000
 
 const char *
 kvm_qemu_binary(void)
@@ -42,28 +42,92 @@ kvm_state_reason(enum kvm_state s)
     return "?";
 }
 
+/* The probe boots the host's kernel (the one libguestfs boots too) with
+ * accel=kvm and waits for its "Linux version" line on the serial port.
+ * Starting qemu proves nothing: on some hosts /dev/kvm opens, qemu starts
+ * and SeaBIOS runs, but the kernel's real-mode setup never finishes, and
+ * every libguestfs launch then hangs for good. With KVM working the line
+ * comes within a second. Without a kernel in /boot, the guest is a
+ * seven-byte firmware that exits through an isa-debug-exit port: it
+ * catches qemu's aborts ("failed to set MSR 0x10a"), not that hang. */
+#define PROBE_BANNER "Linux version"
+#define PROBE_EXIT_STATUS ((0x2a << 1) | 1)
+
+/* The newest /boot/vmlinuz-*, or "" when there is none. */
 static void
-child_exec(int in_fd, int err_fd)
+probe_kernel(char *path, size_t size)
+{
+    path[0] = '\0';
+    DIR *d = opendir("/boot");
+    struct dirent *e;
+    char best[256] = "";
+    while (d && (e = readdir(d)))
+        if (strncmp(e->d_name, "vmlinuz-", 8) == 0 && strlen(e->d_name) < sizeof(best) &&
+            strverscmp(e->d_name, best) > 0)
+            snprintf(best, sizeof(best), "%s", e->d_name);
+    if (d)
+        closedir(d);
+    if (best[0])
+        snprintf(path, size, "/boot/%s", best);
+    if (path[0] && access(path, R_OK) < 0)
+        path[0] = '\0';
+}
+
+static int
+write_probe_firmware(char *path, size_t size)
+{
+    const char *tmp = getenv("TMPDIR");
+    if (snprintf(path, size, "%s/appliance-kvm-probe-XXXXXX", tmp && *tmp ? tmp : "/tmp") >=
+        (int)size)
+        return -1;
+    CLEANUP_CLOSE int fd = mkostemp(path, O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    static unsigned char fw[65536];
+    /* At F000:FFF0: mov al, 0x2a; out 0xf4, al; hlt; jmp $-3. */
+    static const unsigned char reset[] = {0xb0, 0x2a, 0xe6, 0xf4, 0xf4, 0xeb, 0xfd};
+    memset(fw, 0xf4, sizeof(fw));
+    memcpy(fw + sizeof(fw) - 16, reset, sizeof(reset));
+    if (write(fd, fw, sizeof(fw)) != (ssize_t)sizeof(fw)) {
+        unlink(path);
+        return -1;
+    }
+    return 0;
+}
+
+/* Between fork and exec: the kernel's (or the firmware's) qemu with its
+ * serial port and stderr on out_fd. */
+static void
+child_exec(const char *kernel, const char *firmware, int out_fd)
 {
     const char *qemu = kvm_qemu_binary();
-    dup2(in_fd, STDIN_FILENO);
-    dup2(err_fd, STDERR_FILENO);
-    int null = open("/dev/null", O_WRONLY);
+    int null = open("/dev/null", O_RDONLY);
     if (null >= 0)
-        dup2(null, STDOUT_FILENO);
-    execlp(qemu, qemu, "-machine", "accel=kvm", "-cpu", "host", "-display", "none",
-           "-nodefaults", "-S", "-monitor", "stdio", "-serial", "none", (char *)NULL);
-    dprintf(err_fd, "cannot run %s: %s\n", qemu, strerror(errno));
+        dup2(null, STDIN_FILENO);
+    dup2(out_fd, STDOUT_FILENO);
+    dup2(out_fd, STDERR_FILENO);
+    if (kernel[0])
+        execlp(qemu, qemu, "-machine", "accel=kvm", "-cpu", "host", "-m", "256", "-display", "none",
+               "-nodefaults", "-no-reboot", "-serial", "stdio", "-kernel", kernel, "-append",
+               "console=ttyS0 earlyprintk=serial,ttyS0,115200 panic=-1", (char *)NULL);
+    else
+        execlp(qemu, qemu, "-machine", "accel=kvm", "-cpu", "host", "-m", "16", "-display", "none",
+               "-nodefaults", "-serial", "none", "-bios", firmware, "-device",
+               "isa-debug-exit,iobase=0xf4,iosize=1", (char *)NULL);
+    dprintf(out_fd, "cannot run %s: %s\n", qemu, strerror(errno));
     _exit(127);
 }
 
-/* Reads the child's stderr until it closes or the deadline passes;
- * keeps its first line. Returns false on timeout. */
-static bool
-read_stderr(int fd, char *line, size_t size)
+enum probe_read { PROBE_EOF, PROBE_BANNER_SEEN, PROBE_TIMEOUT };
+
+/* Reads the child's output until it closes, shows the banner or the
+ * deadline passes; keeps its first line (qemu's error, if it failed). */
+static enum probe_read
+read_output(int fd, char *line, size_t size)
 {
-    char buf[4096];
+    char buf[8192];
     size_t used = 0;
+    enum probe_read r = PROBE_EOF;
     struct timespec start;
     clock_gettime(CLOCK_MONOTONIC, &start);
     for (;;) {
@@ -71,16 +135,23 @@ read_stderr(int fd, char *line, size_t size)
         clock_gettime(CLOCK_MONOTONIC, &now);
         long spent = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
         struct pollfd pfd = {fd, POLLIN, 0};
-        if (spent >= PROBE_TIMEOUT_MS || poll(&pfd, 1, (int)(PROBE_TIMEOUT_MS - spent)) == 0)
-            return false;
+        if (spent >= PROBE_TIMEOUT_MS || poll(&pfd, 1, (int)(PROBE_TIMEOUT_MS - spent)) == 0) {
+            r = PROBE_TIMEOUT;
+            break;
+        }
         ssize_t n = read(fd, buf + used, sizeof(buf) - 1 - used);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
             break;
         used += (size_t)n;
-        if (used == sizeof(buf) - 1)
+        buf[used] = '\0';
+        if (memmem(buf, used, PROBE_BANNER, strlen(PROBE_BANNER))) {
+            r = PROBE_BANNER_SEEN;
             break;
+        }
+        if (used == sizeof(buf) - 1) /* keep the first line, look at the rest */
+            used = strcspn(buf, "\n") + 1 < used ? strcspn(buf, "\n") + 1 : used;
     }
     buf[used] = '\0';
     size_t l = strcspn(buf, "\n");
@@ -88,70 +159,53 @@ read_stderr(int fd, char *line, size_t size)
         l = size - 1;
     memcpy(line, buf, l);
     line[l] = '\0';
-    return true;
-}
-
-/* Writes "quit" to qemu's monitor. A qemu that aborted at once (as it
- * does when KVM is broken) has closed the pipe already: the write must
- * fail with EPIPE, not kill the caller with SIGPIPE. */
-static void
-write_quit(int fd)
-{
-    sigset_t pipe_set, old;
-    sigemptyset(&pipe_set);
-    sigaddset(&pipe_set, SIGPIPE);
-    pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
-    sigset_t pending;
-    bool was_pending = sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE);
-    if (write(fd, "quit\n", 5) < 0 && errno == EPIPE && !was_pending) {
-        struct timespec zero = {0, 0};
-        sigtimedwait(&pipe_set, NULL, &zero); /* the SIGPIPE that write raised */
-    }
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return r;
 }
 
 static void
 run_qemu_probe(struct kvm_probe *p)
 {
-    int in[2], err[2];
-    if (pipe2(in, O_CLOEXEC) < 0)
+    char kernel[512], firmware[4096] = "";
+    int out[2];
+    probe_kernel(kernel, sizeof(kernel));
+    if (!kernel[0] && write_probe_firmware(firmware, sizeof(firmware)) < 0)
         goto fail;
-    if (pipe2(err, O_CLOEXEC) < 0) {
-        close(in[0]);
-        close(in[1]);
+    if (pipe2(out, O_CLOEXEC) < 0)
         goto fail;
-    }
     pid_t pid = fork();
     if (pid == 0)
-        child_exec(in[0], err[1]);
-    close(in[0]);
-    close(err[1]);
+        child_exec(kernel, firmware, out[1]);
+    close(out[1]);
     if (pid < 0) {
-        close(in[1]);
-        close(err[0]);
+        close(out[0]);
         goto fail;
     }
-    /* "quit" waits in the pipe; qemu reads it once its monitor is up. */
-    write_quit(in[1]);
-    bool done = read_stderr(err[0], p->detail, sizeof(p->detail));
-    if (!done)
+    enum probe_read r = read_output(out[0], p->detail, sizeof(p->detail));
+    if (r != PROBE_EOF)
         kill(pid, SIGKILL);
-    close(in[1]);
-    close(err[0]);
+    close(out[0]);
     int status = 0;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
         ;
-    if (!done)
-        snprintf(p->detail, sizeof(p->detail), "qemu did not quit within %d s",
-                 PROBE_TIMEOUT_MS / 1000);
+    if (firmware[0])
+        unlink(firmware);
     if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
         p->state = KVM_NO_QEMU;
-    else if (done && WIFEXITED(status) && WEXITSTATUS(status) == 0)
+    else if (r == PROBE_BANNER_SEEN ||
+             (firmware[0] && WIFEXITED(status) && WEXITSTATUS(status) == PROBE_EXIT_STATUS))
         p->state = KVM_USABLE;
     else
         p->state = KVM_BROKEN;
+    if (p->state == KVM_USABLE)
+        p->detail[0] = '\0';
+    else if (r == PROBE_TIMEOUT)
+        snprintf(p->detail, sizeof(p->detail),
+                 "qemu started with KVM, but its guest did not boot within %d s",
+                 PROBE_TIMEOUT_MS / 1000);
     return;
 fail:
+    if (firmware[0])
+        unlink(firmware);
     p->state = KVM_NO_QEMU;
     snprintf(p->detail, sizeof(p->detail), "%s", strerror(errno));
 }

@@ -1,9 +1,11 @@
 /* kvm.h: is hardware virtualisation usable here?
  *
- * /dev/kvm can exist and still fail to run a guest (inside some VMs qemu
- * aborts with "failed to set MSR 0x10a"). The probe asks the qemu that
- * libguestfs and the boot tests use: it starts it with accel=kvm, stopped
- * before the first instruction, and tells it to quit. Takes ~0.1 s. */
+ * /dev/kvm can exist and still fail to run a guest: inside some VMs qemu
+ * aborts with "failed to set MSR 0x10a", inside others it starts and its
+ * guest never runs an instruction. The probe asks the qemu that libguestfs
+ * and the boot tests use to run a seven-byte firmware with accel=kvm that
+ * exits through an isa-debug-exit port: ~0.1 s when KVM works, at most
+ * 5 s when the guest hangs. */
 #ifndef APPLIANCE_KVM_H
 #define APPLIANCE_KVM_H
 

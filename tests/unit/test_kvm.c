@@ -36,16 +36,34 @@ kvm_device_present(void)
 }
 
 static void
-test_usable_when_qemu_quits(void **state)
+test_usable_when_the_kernel_boots(void **state)
 {
     (void)state;
     struct kvm_probe p;
     if (!kvm_device_present())
         skip();
-    /* Reads the monitor's "quit" like qemu does, then exits 0. */
-    fake_qemu("read cmd; [ \"$cmd\" = quit ] && exit 0; exit 1");
+    /* A guest whose kernel prints its banner, then runs on: the probe
+     * stops it. */
+    fake_qemu("echo 'Probing EDD (edd=off to disable)... ok'\n"
+              "echo '[    0.000000] Linux version 6.1.0-57-amd64'\nexec sleep 60");
     kvm_probe(&p);
     assert_int_equal(p.state, KVM_USABLE);
+    assert_string_equal(p.detail, "");
+}
+
+/* qemu starts with KVM and SeaBIOS runs, but the kernel never gets past
+ * its real-mode setup: qemu starting is not KVM working. */
+static void
+test_broken_when_the_guest_hangs(void **state)
+{
+    (void)state;
+    struct kvm_probe p;
+    if (!kvm_device_present())
+        skip();
+    fake_qemu("printf 'P'\nexec sleep 60");
+    kvm_probe(&p);
+    assert_int_equal(p.state, KVM_BROKEN);
+    assert_non_null(strstr(p.detail, "did not boot within"));
 }
 
 static void
@@ -86,7 +104,8 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_usable_when_qemu_quits),
+        cmocka_unit_test(test_usable_when_the_kernel_boots),
+        cmocka_unit_test(test_broken_when_the_guest_hangs),
         cmocka_unit_test(test_broken_when_qemu_aborts),
         cmocka_unit_test(test_no_qemu),
         cmocka_unit_test(test_reasons_are_named),
