@@ -23,16 +23,22 @@
 # arguments or a missing tool. The qemu it started is always killed by its
 # own PID, also when the caller is interrupted or dies.
 
-# boot_probe_accel: sets BOOT_ACCEL to kvm when qemu can really start a KVM
-# guest here, else tcg. A /dev/kvm that exists is not enough: under some
-# nested hypervisors qemu aborts ("failed to set MSR 0x10a").
+# boot_probe_accel: sets BOOT_ACCEL to kvm when a guest really runs with KVM
+# here, else tcg, as the program's own probe (builder/common/kvm.c) decides:
+# the host's kernel booted with accel=kvm must print its banner within 5 s.
+# A /dev/kvm that exists is not enough: under some nested hypervisors qemu
+# aborts ("failed to set MSR 0x10a"), under others it starts and its guest
+# never gets past real mode.
 boot_probe_accel() {
     [ -n "${BOOT_ACCEL:-}" ] && return 0
     BOOT_ACCEL=tcg
-    # In a subshell with stderr closed: an abort is not reported as "Aborted".
-    if [ -w /dev/kvm ] &&
-        (echo quit | timeout 30 "${QEMU:-qemu-system-x86_64}" -machine accel=kvm -cpu host \
-            -display none -nodefaults -S -monitor stdio -serial none) >/dev/null 2>&1; then
+    local kernel
+    kernel=$(ls /boot/vmlinuz-* 2>/dev/null | sort -V | tail -n 1)
+    if [ -w /dev/kvm ] && [ -n "$kernel" ] &&
+        timeout 5 "${QEMU:-qemu-system-x86_64}" -machine accel=kvm -cpu host -m 256 \
+            -display none -nodefaults -no-reboot -serial stdio -kernel "$kernel" \
+            -append "console=ttyS0 earlyprintk=serial,ttyS0,115200 panic=-1" </dev/null 2>/dev/null |
+        grep -q -m 1 'Linux version'; then
         BOOT_ACCEL=kvm
     fi
     export BOOT_ACCEL
