@@ -24,7 +24,9 @@ static const char network_unit[] =
 static const char report_script[] =
     "#!/bin/sh\n"
     "# appliance: a report on the console once the filesystems are up, for the\n"
-    "# people at the console and for `appliance test`.\n"
+    "# people at the console and for `appliance test`. Gathered first, then\n"
+    "# written at once after a newline, so no other console line is glued to it.\n"
+    "report=$(\n"
     "echo \"APPLIANCE-REPORT-BEGIN $1 $2\"\n"
     "findmnt -rn -o TARGET,SOURCE,FSTYPE -t ext4,xfs,vfat | while read -r t s f; do\n"
     "    echo \"mount $t $s $f\"\n"
@@ -35,15 +37,21 @@ static const char report_script[] =
     "done\n"
     "lvs --noheadings -o vg_name,lv_name -S lv_active=active 2>/dev/null |\n"
     "    while read -r v l; do echo \"lv $v/$l\"; done\n"
-    "echo APPLIANCE-REPORT-END\n";
+    "echo APPLIANCE-REPORT-END\n"
+    ")\n"
+    "printf '\\n%s\\n' \"$report\"\n";
 
 static const char report_unit_fmt[] =
     "[Unit]\n"
     "Description=Appliance boot report on the console\n"
     "After=local-fs.target swap.target\n"
+    "# The whole report before any login prompt: a getty's prompt has no newline,\n"
+    "# and a report line written after it would be glued to it.\n"
+    "Before=getty.target serial-getty@ttyS0.service getty@tty1.service\n"
     "\n"
     "[Service]\n"
     "Type=oneshot\n"
+    "TimeoutStartSec=120\n"
     "ExecStart=/usr/libexec/appliance/console-report %s %s\n"
     "StandardOutput=tty\n"
     "TTYPath=/dev/console\n"

@@ -303,7 +303,7 @@ read_disks(struct engine_inspect *e, struct inspect_guest *g, struct ab_error *e
 /* ---- LVM ---- */
 
 /* Which VG each PV is in: by UUID, as virt-filesystems' own column can
- * be wrong when there are two VGs (DESIGN.md). */
+ * be wrong when there are two VGs (docs/design.md, Pitfalls). */
 static int
 assign_pvs(struct engine_inspect *e, struct inspect_guest *g, const struct guestfs_lvm_pv_list *pvs,
            struct ab_error *err)

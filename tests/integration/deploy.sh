@@ -120,7 +120,8 @@ as_user=(env -i PATH="$PATH" HOME="$home" XDG_RUNTIME_DIR="$home/run"
     XDG_CONFIG_HOME="$home/config" XDG_CACHE_HOME="$home/cache" XDG_DATA_HOME="$home/data")
 if [ "$(id -u)" = 0 ]; then
     # root's qemu:///session is the system daemon: run as nobody instead.
-    need setpriv
+    command -v setpriv >/dev/null ||
+        { skip "a real session libvirtd: setpriv is not installed (util-linux)"; finish; }
     chmod 711 "$ITEST_TMP"
     chown -R 65534:65534 "$home"
     as_user+=(setpriv --reuid=65534 --regid=65534 --clear-groups)

@@ -29,7 +29,7 @@ for pair in "os:$IMG_OS" "app:$IMG_APP"; do
 done
 judge gpt "$PLAN" "$ITEST_TMP/sfdisk-os.json" "$ITEST_TMP/sfdisk-app.json"
 
-# libguestfs cannot use a KVM that qemu cannot run (see DESIGN.md).
+# libguestfs cannot use a KVM that qemu cannot run (see docs/design.md).
 boot_probe_accel
 [ "$BOOT_ACCEL" = tcg ] && export LIBGUESTFS_BACKEND_SETTINGS=${LIBGUESTFS_BACKEND_SETTINGS:-force_tcg}
 

@@ -9,7 +9,9 @@
 . "${TOP:-.}/tests/lib/itest.sh"
 need python3 qemu-img xmllint sha256sum bsdtar tar virt-xml-validate virsh
 
-SCHEMA=$TOP/../shared/ovf-schema/dsp8023_1.1.1.xsd
+# The DMTF OVF schema is third-party: found only through $OVF_SCHEMA_DIR.
+SCHEMA_WHERE="DMTF DSP8023, https://www.dmtf.org/dsp/DSP8023, set OVF_SCHEMA_DIR"
+SCHEMA=${OVF_SCHEMA_DIR:+$OVF_SCHEMA_DIR/dsp8023_1.1.1.xsd}
 itest_build "$TOP/tests/integration/recipes/layout.yaml" || finish
 out=$(dirname "$IMG_OS")
 name=layout
@@ -36,14 +38,16 @@ echo "$out_py"
 pass=$((pass + $(grep -c '^ok ' <<<"$out_py"))) fail=$((fail + $(grep -c '^not ok ' <<<"$out_py")))
 
 # ---- OVF, manifest, OVA ----------------------------------------------------
-if [ -f "$SCHEMA" ]; then
+if [ -z "${OVF_SCHEMA_DIR:-}" ]; then
+    skip "ovf/$name.ovf against the DMTF OVF schema: OVF_SCHEMA_DIR is not set ($SCHEMA_WHERE)"
+elif [ ! -r "$SCHEMA" ]; then
+    skip "ovf/$name.ovf against the DMTF OVF schema: no readable $SCHEMA ($SCHEMA_WHERE)"
+else
     if xmllint --noout --nonet --schema "$SCHEMA" "$out/ovf/$name.ovf" 2>"$ITEST_TMP/xsd"; then
         ok "ovf/$name.ovf validates against the DMTF schema"
     else
         bad "ovf/$name.ovf: $(grep -v 'Skipping import' "$ITEST_TMP/xsd" | head -5)"
     fi
-else
-    bad "the DMTF schema is missing: $SCHEMA"
 fi
 out_py=$(judge_py ova "$out" "$name" 2>&1)
 echo "$out_py"

@@ -2,11 +2,15 @@
 #
 #   . "$TOP/tests/lib/itest.sh"
 #   ok TEXT / bad TEXT          count and print "ok - TEXT" / "not ok - TEXT"
+#   skip REASON                 count and print "skip - REASON": a check that
+#                               cannot run here (tests/run-tests shows it)
 #   judge CMD ARGS...           run tests/lib/judge.py, count its ok/not ok lines
 #   need PROGRAM...             exit 77 with a reason unless all are on PATH
 #   itest_build RECIPE          build RECIPE (or reuse the cached build), set
 #                               IMG_OS, IMG_APP, PLAN; 77 if the engine is missing
-#   finish                      print "N passed, N failed", exit 1 if any failed
+#   finish                      print "N passed, N failed, N skipped"; exit 1
+#                               if any failed or no check ran at all, 77 if
+#                               every check was skipped
 #
 # Builds are cached in $BUILD/itest/<recipe name>/, keyed by the appliance
 # binary (path, size, mtime) and the recipe's text, so the layout and boot
@@ -20,7 +24,7 @@ TOP=${TOP:-$PWD}
 ITEST_BUILD=${BUILD:-build}
 case $ITEST_BUILD in /*) ;; *) ITEST_BUILD=$TOP/$ITEST_BUILD ;; esac
 JUDGE=$TOP/tests/lib/judge.py
-pass=0 fail=0
+pass=0 fail=0 skipped=0
 
 ITEST_TMP=$(mktemp -d "${TMPDIR:-/tmp}/itest.XXXXXX") || exit 99
 ITEST_CLEAN=("$ITEST_TMP")
@@ -31,6 +35,7 @@ trap 'exit 143' TERM HUP
 
 ok() { pass=$((pass + 1)); echo "ok - $*"; }
 bad() { fail=$((fail + 1)); echo "not ok - $*"; }
+skip() { skipped=$((skipped + 1)); echo "skip - $*"; }
 
 # judge CMD ARGS...: every "ok"/"not ok" line of judge.py counts as one
 # check; a judge that fails without saying why counts as one failure.
@@ -56,7 +61,15 @@ need() {
 }
 
 finish() {
-    echo "$pass passed, $fail failed"
+    echo "$pass passed, $fail failed, $skipped skipped"
+    if [ "$fail" -eq 0 ] && [ "$pass" -eq 0 ]; then
+        if [ "$skipped" -gt 0 ]; then
+            echo "SKIP: every check was skipped"
+            exit 77
+        fi
+        echo "not ok - no check ran"
+        exit 1
+    fi
     [ "$fail" -eq 0 ]
     exit
 }

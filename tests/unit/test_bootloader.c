@@ -86,10 +86,7 @@ static void
 make_gpt(const struct plan *plan)
 {
     struct ab_error err = AB_ERROR_INIT;
-    if (system("command -v sfdisk >/dev/null") != 0) {
-        print_message("skipped: sfdisk is not installed\n");
-        skip();
-    }
+    unit_need("sfdisk");
     assert_int_equal(rm_rf("scratch"), 0);
     assert_int_equal(mkdir("scratch", 0700), 0);
     if (hostfs_disk(plan, PLAN_DISK_OS, "os.img", &err) < 0)

@@ -119,7 +119,7 @@ test_kvm_kept_when_usable(void **state)
 {
     (void)state;
     if (access("/dev/kvm", R_OK | W_OK) != 0)
-        skip();
+        unit_skip("no usable /dev/kvm here: the kvm domain type is not tried");
     make_folder();
     fake_qemu(true);
     struct deploy_result r;

@@ -95,10 +95,7 @@ static void
 need(const char *const *tools)
 {
     for (; *tools; tools++)
-        if (run(NULL, "command -v %s >/dev/null", *tools) != 0) {
-            print_message("skipped: '%s' is not installed\n", *tools);
-            skip();
-        }
+        unit_need(*tools);
 }
 
 static void
@@ -412,8 +409,7 @@ test_ext4(void **state)
     static const char *const tools[] = {"sfdisk", "mke2fs", "e2fsck", "dumpe2fs", "debugfs", NULL};
     need(tools);
     if (geteuid() != 0) {
-        print_message("skipped: owners need root\n");
-        skip();
+        unit_skip("owners need root");
     }
     const struct plan *plan = plan_for("bios", "100MiB", "64MiB");
     make_disk(plan, PLAN_DISK_OS, "os.img");
@@ -512,16 +508,15 @@ test_swap(void **state)
     struct stat st;
     assert_int_equal(stat("scratch/swap-swap", &st), -1);
 
-    /* blkid agrees, when it is there. */
+    /* blkid agrees. */
     CLEANUP_FREE char *probe = NULL;
-    if (run(NULL, "command -v blkid >/dev/null") == 0) {
-        assert_int_equal(run(&probe, "blkid -p -O %" PRIu64 " -o export os.img", offset), 0);
-        char line[128];
-        snprintf(line, sizeof(line), "UUID=%s\n", uuid);
-        assert_non_null(strstr(probe, line));
-        assert_non_null(strstr(probe, "TYPE=swap\n"));
-        assert_non_null(strstr(probe, "LABEL=swap\n"));
-    }
+    unit_need("blkid");
+    assert_int_equal(run(&probe, "blkid -p -O %" PRIu64 " -o export os.img", offset), 0);
+    char line[128];
+    snprintf(line, sizeof(line), "UUID=%s\n", uuid);
+    assert_non_null(strstr(probe, line));
+    assert_non_null(strstr(probe, "TYPE=swap\n"));
+    assert_non_null(strstr(probe, "LABEL=swap\n"));
     assert_int_equal(rm_rf("scratch"), 0);
     assert_int_equal(unlink("os.img"), 0);
     plan_free(plan);

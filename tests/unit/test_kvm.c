@@ -1,9 +1,5 @@
 /* test_kvm.c: the KVM probe, against fake qemu binaries. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
+#include "unit.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,7 +37,7 @@ test_usable_when_the_kernel_boots(void **state)
     (void)state;
     struct kvm_probe p;
     if (!kvm_device_present())
-        skip();
+        unit_skip("no read-write /dev/kvm here: the probe never starts qemu");
     /* A guest whose kernel prints its banner, then runs on: the probe
      * stops it. */
     fake_qemu("echo 'Probing EDD (edd=off to disable)... ok'\n"
@@ -59,7 +55,7 @@ test_broken_when_the_guest_hangs(void **state)
     (void)state;
     struct kvm_probe p;
     if (!kvm_device_present())
-        skip();
+        unit_skip("no read-write /dev/kvm here: the probe never starts qemu");
     fake_qemu("printf 'P'\nexec sleep 60");
     kvm_probe(&p);
     assert_int_equal(p.state, KVM_BROKEN);
@@ -72,7 +68,7 @@ test_broken_when_qemu_aborts(void **state)
     (void)state;
     struct kvm_probe p;
     if (!kvm_device_present())
-        skip();
+        unit_skip("no read-write /dev/kvm here: the probe never starts qemu");
     fake_qemu("echo 'qemu-system-x86_64: error: failed to set MSR 0x10a to 0x69' >&2; kill -ABRT $$");
     kvm_probe(&p);
     assert_int_equal(p.state, KVM_BROKEN);
@@ -85,7 +81,7 @@ test_no_qemu(void **state)
     (void)state;
     struct kvm_probe p;
     if (!kvm_device_present())
-        skip();
+        unit_skip("no read-write /dev/kvm here: the probe never starts qemu");
     setenv("APPLIANCE_QEMU", "/nonexistent/qemu-system-x86_64", 1);
     kvm_probe(&p);
     assert_int_equal(p.state, KVM_NO_QEMU);

@@ -58,9 +58,10 @@ test_folders(void **state)
     /* A folder that does not exist yet is fine if its parent is writable
      * (the space check is off: this folder's filesystem may be small). */
     struct preflight_opts ok = {"not/yet/there", ".", false};
-    if (geteuid() == 0) {
+    if (geteuid() == 0)
         assert_int_equal(preflight_check(p, &ok, &err), 0);
-    }
+    else
+        unit_skip_part("a good folder passing preflight: checked only as root (a build needs root)");
     ab_error_release(&err);
     /* Below a file: one line per folder. */
     struct preflight_opts bad = {"file/out", "file/scratch", false};

@@ -3,7 +3,7 @@
 
 #include "appliance/size.h"
 
-/* Every key of the format (RECIPE.md's example, made valid). */
+/* Every key of the format (docs/recipe.md), made valid. */
 static const char full[] =
     "recipe: 1\n"                                                                     /* 1 */
     "name: acme-crm\n"                                                                /* 2 */

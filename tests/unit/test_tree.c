@@ -111,6 +111,8 @@ assert_stat(const char *path, mode_t type, int mode, int uid, int gid)
     if (geteuid() == 0) {
         assert_int_equal(st.st_uid, uid);
         assert_int_equal(st.st_gid, gid);
+    } else {
+        unit_skip_part("owners and set-id bits of extracted files: checked only as root");
     }
 }
 

@@ -96,7 +96,7 @@ judge(const char *raw, const char *vmdk)
 {
     char cmd[512];
     if (!have_qemu_img())
-        return;
+        unit_skip("qemu-img is not installed: the VMDK is not judged by qemu-img check/compare");
     assert_int_equal(qemu_check(vmdk), 0);
     snprintf(cmd, sizeof(cmd), "qemu-img compare -q -f raw -F vmdk '%s' '%s'", raw, vmdk);
     assert_int_equal(shell(cmd), 0);

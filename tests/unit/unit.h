@@ -163,6 +163,88 @@ unit_top_dir(void)
     return top && *top ? top : unit_oldcwd;
 }
 
+/* ---- skips: tests/run-tests shows them as SKIP, with the reason ----------
+ *
+ * A check that cannot run here is never passed silently. unit_skip()
+ * prints "skip - REASON" (tests/run-tests collects these lines) and ends
+ * the current test as skipped (cmocka's skip(): "[  SKIPPED ]").
+ * unit_skip_part() prints the same line once per call site and lets the
+ * test go on: for a few checks left out of a test that otherwise runs. */
+static __attribute__((unused, format(printf, 1, 0))) void
+unit_skip_message(const char *fmt, va_list ap)
+{
+    char reason[1024];
+    vsnprintf(reason, sizeof(reason), fmt, ap);
+    print_message("skip - %s\n", reason);
+}
+
+static __attribute__((unused, format(printf, 1, 2))) void
+unit_skip_print(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    unit_skip_message(fmt, ap);
+    va_end(ap);
+}
+
+#define unit_skip(...)                                                                             \
+    do {                                                                                           \
+        unit_skip_print(__VA_ARGS__);                                                              \
+        skip();                                                                                    \
+    } while (0)
+
+#define unit_skip_part(...)                                                                        \
+    do {                                                                                           \
+        static int unit_skip_said_;                                                                \
+        if (!unit_skip_said_++)                                                                    \
+            unit_skip_print(__VA_ARGS__);                                                          \
+    } while (0)
+
+/* Whether PROGRAM is on PATH. */
+static __attribute__((unused)) int
+unit_have(const char *program)
+{
+    char cmd[512];
+    if (snprintf(cmd, sizeof(cmd), "command -v '%s' >/dev/null 2>&1", program) >= (int)sizeof(cmd))
+        return 0;
+    return system(cmd) == 0;
+}
+
+/* Skips the current test unless PROGRAM is on PATH. */
+#define unit_need(program)                                                                         \
+    do {                                                                                           \
+        if (!unit_have(program))                                                                   \
+            unit_skip("%s is not installed", (program));                                           \
+    } while (0)
+
+/* The DMTF OVF schema is third-party: it is found only through
+ * $OVF_SCHEMA_DIR (the folder holding dsp8023_1.1.1.xsd and the schemas it
+ * imports). Returns its path, or NULL with the reason in *why. */
+#define UNIT_OVF_SCHEMA_FILE "dsp8023_1.1.1.xsd"
+#define UNIT_OVF_SCHEMA_WHERE "DMTF DSP8023, https://www.dmtf.org/dsp/DSP8023, set OVF_SCHEMA_DIR"
+
+static __attribute__((unused)) const char *
+unit_ovf_schema(const char **why)
+{
+    static char path[PATH_MAX], reason[PATH_MAX + 256];
+    const char *dir = getenv("OVF_SCHEMA_DIR");
+    if (!dir || !*dir) {
+        snprintf(reason, sizeof(reason),
+                 "no DMTF OVF schema: OVF_SCHEMA_DIR is not set (" UNIT_OVF_SCHEMA_WHERE ")");
+    } else if (snprintf(path, sizeof(path), "%s/" UNIT_OVF_SCHEMA_FILE, dir) >= (int)sizeof(path) ||
+               access(path, R_OK) != 0) {
+        snprintf(reason, sizeof(reason),
+                 "no DMTF OVF schema: no readable " UNIT_OVF_SCHEMA_FILE
+                 " in OVF_SCHEMA_DIR='%s' (" UNIT_OVF_SCHEMA_WHERE ")",
+                 dir);
+    } else {
+        return path;
+    }
+    if (why)
+        *why = reason;
+    return NULL;
+}
+
 /* The whole of a file as a string to be freed (its length in *len when
  * len is set), or NULL if it cannot be read. */
 static __attribute__((noinline, unused)) char *
