@@ -90,7 +90,7 @@ make_gpt(const struct plan *plan)
         print_message("skipped: sfdisk is not installed\n");
         skip();
     }
-    assert_int_equal(rm_rf("scratch"), 0);
+    assert_int_equal(rm_rf("scratch", "scratch"), 0);
     assert_int_equal(mkdir("scratch", 0700), 0);
     if (hostfs_disk(plan, PLAN_DISK_OS, "os.img", &err) < 0)
         fail_msg("%s", err.diags[0].msg);
