@@ -113,6 +113,29 @@ nsrun(const char *root, enum nsrun_where where, const char *const *argv,
 }
 
 int
+nsrun_private(const char *const *argv, const struct spawn_opts *opts, struct ab_error *err)
+{
+    size_t n_argv = 0;
+    while (argv[n_argv])
+        n_argv++;
+    CLEANUP_FREE const char **args = calloc(n_argv + 6, sizeof(char *));
+    if (!args)
+        return ab_oom(err);
+    const char *head[] = {"unshare", "--mount", "--propagation", "private", "--"};
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof(head) / sizeof(head[0]); i++)
+        args[n++] = head[i];
+    for (size_t i = 0; i < n_argv; i++)
+        args[n++] = argv[i];
+    size_t first = err->n_diags;
+    if (spawn_run(args, opts, err) < 0) {
+        name_command(err, first, argv[0]);
+        return -1;
+    }
+    return 0;
+}
+
+int
 nsrun_chroot(const char *root, struct ab_error *err, const char *first, ...)
 {
     const char *argv[64];

@@ -32,6 +32,11 @@ extern const char nsrun_script[];
 int nsrun(const char *root, enum nsrun_where where, const char *const *argv,
           const struct spawn_opts *opts, struct ab_error *err);
 
+/* Runs argv in a private mount namespace of its own and nothing more
+ * (mmdebstrap, which mounts /proc, /sys and /dev in the tree it makes:
+ * those mounts stay in that namespace). Failures named after argv[0]. */
+int nsrun_private(const char *const *argv, const struct spawn_opts *opts, struct ab_error *err);
+
 /* nsrun(root, NSRUN_CHROOT, ...) of the arguments, no other options: what
  * spawn_chroot was for. */
 int nsrun_chroot(const char *root, struct ab_error *err, const char *first, ...)
