@@ -41,12 +41,20 @@ inroot_open_root(const char *root, struct ab_error *err)
     return fd;
 }
 
+/* openat2 refuses a mode unless the file may be created (O_TMPFILE holds
+ * O_DIRECTORY's bit: compare it whole). */
+static bool
+takes_mode(int flags)
+{
+    return (flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE;
+}
+
 int
 inroot_open_quiet(int rootfd, const char *path, int flags)
 {
     struct open_how how = {
         .flags = (unsigned long long)(flags | O_CLOEXEC),
-        .mode = (flags & (O_CREAT | O_TMPFILE)) ? 0644 : 0,
+        .mode = takes_mode(flags) ? 0644 : 0,
         .resolve = RESOLVE_FLAGS,
     };
     const char *p = *path ? path : "/";
@@ -63,7 +71,7 @@ inroot_open(int rootfd, const char *path, int flags, mode_t mode, struct ab_erro
 {
     struct open_how how = {
         .flags = (unsigned long long)(flags | O_CLOEXEC),
-        .mode = (flags & (O_CREAT | O_TMPFILE)) ? mode : 0,
+        .mode = takes_mode(flags) ? mode : 0,
         .resolve = RESOLVE_FLAGS,
     };
     long fd;
