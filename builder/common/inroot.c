@@ -154,8 +154,18 @@ mkdir_fd(int rootfd, const char *path, mode_t mode, struct ab_error *err)
     if (mkdirat(parent, name, mode) < 0 && errno != EEXIST)
         return fail(err, errno, "create", path);
     fd = inroot_open_quiet(rootfd, path, O_PATH | O_DIRECTORY);
-    if (fd < 0)
-        return fail(err, errno, "create", path);
+    if (fd < 0) {
+        char target[PATH_MAX];
+        int e = errno;
+        ssize_t n = readlinkat(parent, name, target, sizeof(target) - 1);
+        if (n < 0)
+            return fail(err, e, "create", path);
+        target[n] = '\0';
+        /* mkdir -p in a chroot would not make a missing link target either. */
+        return ab_build_error(err, e, "cannot create '%s' in the tree: it is a symbolic link "
+                              "to '%s', %s in the tree", path, target,
+                              e == ENOENT ? "which does not exist" : why(e));
+    }
     return fd;
 }
 

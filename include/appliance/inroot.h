@@ -45,7 +45,8 @@ FILE *inroot_fopen_read(int rootfd, const char *path);
 
 /* mkdir -p of path in the tree: the folders made have mode (those
  * between, 0755). An existing link to a folder (inside the tree) counts
- * as that folder. */
+ * as that folder; a link to nothing is an error, as for mkdir -p in a
+ * chroot: its target is not made. */
 int inroot_mkdir_p(int rootfd, const char *path, mode_t mode, struct ab_error *err);
 
 /* The folder holding path's last component, made (mkdir -p, 0755) when
