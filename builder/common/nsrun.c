@@ -84,16 +84,17 @@ nsrun(const char *root, enum nsrun_where where, const char *const *argv,
     CLEANUP_CLOSE int rootfd = inroot_open_root(root, err);
     if (rootfd < 0 || inroot_api_dirs(rootfd, err) < 0)
         return -1;
-    CLEANUP_FREE char *script = NULL;
-    CLEANUP_FREE const char **args = calloc(n_argv + 10, sizeof(char *));
-    CLEANUP_FREE const char **env = calloc(n_env + 2, sizeof(char *));
-    if (!args || !env || asprintf(&script, "APPLIANCE_NSRUN=%s", nsrun_script) < 0)
-        return ab_oom(err);
     const char *head[] = {"unshare", "--mount", "--propagation", "private", "--", "sh", "-c",
                           "eval \"$APPLIANCE_NSRUN\"", "appliance-nsrun", root,
                           where == NSRUN_CHROOT ? "chroot" : "host"};
+    size_t n_head = sizeof(head) / sizeof(head[0]);
+    CLEANUP_FREE char *script = NULL;
+    CLEANUP_FREE const char **args = calloc(n_head + n_argv + 1, sizeof(char *));
+    CLEANUP_FREE const char **env = calloc(n_env + 2, sizeof(char *));
+    if (!args || !env || asprintf(&script, "APPLIANCE_NSRUN=%s", nsrun_script) < 0)
+        return ab_oom(err);
     size_t n = 0;
-    for (size_t i = 0; i < sizeof(head) / sizeof(head[0]); i++)
+    for (size_t i = 0; i < n_head; i++)
         args[n++] = head[i];
     for (size_t i = 0; i < n_argv; i++)
         args[n++] = argv[i];
@@ -118,12 +119,12 @@ nsrun_private(const char *const *argv, const struct spawn_opts *opts, struct ab_
     size_t n_argv = 0;
     while (argv[n_argv])
         n_argv++;
-    CLEANUP_FREE const char **args = calloc(n_argv + 6, sizeof(char *));
+    const char *head[] = {"unshare", "--mount", "--propagation", "private", "--"};
+    size_t n_head = sizeof(head) / sizeof(head[0]), n = 0;
+    CLEANUP_FREE const char **args = calloc(n_head + n_argv + 1, sizeof(char *));
     if (!args)
         return ab_oom(err);
-    const char *head[] = {"unshare", "--mount", "--propagation", "private", "--"};
-    size_t n = 0;
-    for (size_t i = 0; i < sizeof(head) / sizeof(head[0]); i++)
+    for (size_t i = 0; i < n_head; i++)
         args[n++] = head[i];
     for (size_t i = 0; i < n_argv; i++)
         args[n++] = argv[i];
