@@ -162,9 +162,10 @@ mkdir_fd(int rootfd, const char *path, mode_t mode, struct ab_error *err)
             return fail(err, e, "create", path);
         target[n] = '\0';
         /* mkdir -p in a chroot would not make a missing link target either. */
-        return ab_build_error(err, e, "cannot create '%s' in the tree: it is a symbolic link "
-                              "to '%s', %s in the tree", path, target,
-                              e == ENOENT ? "which does not exist" : why(e));
+        return ab_build_error(err, e,
+                              "cannot create '%s' in the tree: it is a symbolic link "
+                              "to '%s', %s in the tree",
+                              path, target, e == ENOENT ? "which does not exist" : why(e));
     }
     return fd;
 }
@@ -322,8 +323,10 @@ remove_at(int dir, const char *name, uint64_t mnt, const char *shown, struct ab_
     if (type != S_IFDIR)
         return unlink_leaf(dir, name) < 0 ? fail(err, errno, "remove", shown) : 0;
     if (mnt && id != mnt)
-        return ab_build_error(err, EXDEV, "cannot remove '%s' in the tree: a mount point "
-                              "is below it: refused", shown);
+        return ab_build_error(err, EXDEV,
+                              "cannot remove '%s' in the tree: a mount point "
+                              "is below it: refused",
+                              shown);
     int fd = openat(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0)
         return fail(err, errno, "remove", shown);
@@ -596,7 +599,8 @@ inroot_api_dirs(int rootfd, struct ab_error *err)
             return ab_build_error(err, ENOTDIR,
                                   "'/%s' in the tree is %s, not a folder: nothing is mounted "
                                   "through it: refused",
-                                  dirs[i], S_ISLNK(st.st_mode) ? "a symbolic link" : "not a folder");
+                                  dirs[i],
+                                  S_ISLNK(st.st_mode) ? "a symbolic link" : "not a folder");
     }
     return 0;
 }

@@ -84,8 +84,16 @@ nsrun(const char *root, enum nsrun_where where, const char *const *argv,
     CLEANUP_CLOSE int rootfd = inroot_open_root(root, err);
     if (rootfd < 0 || inroot_api_dirs(rootfd, err) < 0)
         return -1;
-    const char *head[] = {"unshare", "--mount", "--propagation", "private", "--", "sh", "-c",
-                          "eval \"$APPLIANCE_NSRUN\"", "appliance-nsrun", root,
+    const char *head[] = {"unshare",
+                          "--mount",
+                          "--propagation",
+                          "private",
+                          "--",
+                          "sh",
+                          "-c",
+                          "eval \"$APPLIANCE_NSRUN\"",
+                          "appliance-nsrun",
+                          root,
                           where == NSRUN_CHROOT ? "chroot" : "host"};
     size_t n_head = sizeof(head) / sizeof(head[0]);
     CLEANUP_FREE char *script = NULL;

@@ -39,8 +39,8 @@ configure_grub_names(const char *root, struct grub_names *names)
     CLEANUP_CLOSE int rootfd = inroot_open_root(root, &ignored);
     ab_error_release(&ignored);
     struct stat st;
-    bool two = rootfd >= 0 && inroot_exists(rootfd, "/usr/bin/grub2-mkimage", &st) &&
-               S_ISREG(st.st_mode);
+    bool two =
+        rootfd >= 0 && inroot_exists(rootfd, "/usr/bin/grub2-mkimage", &st) && S_ISREG(st.st_mode);
     names->dir = two ? "grub2" : "grub";
     names->mkimage = two ? "grub2-mkimage" : "grub-mkimage";
 }

@@ -289,8 +289,8 @@ configure_selinux(const char *root, struct ab_error *err)
     if (rootfd < 0)
         return -1;
     int r = inroot_exists(rootfd, contexts, NULL)
-                ? nsrun_chroot(root, &ignored, "setfiles", "-F", "-e", "/proc", "-e", "/sys",
-                               "-e", "/dev", contexts, "/", NULL)
+                ? nsrun_chroot(root, &ignored, "setfiles", "-F", "-e", "/proc", "-e", "/sys", "-e",
+                               "/dev", contexts, "/", NULL)
                 : -1;
     ab_error_release(&ignored);
     if (r == 0)

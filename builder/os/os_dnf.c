@@ -429,7 +429,8 @@ dnf_key(const struct plan *plan, struct digest_ctx *key, struct ab_error *err)
     return 0;
 }
 
-/* The repositories, dnf.conf and rpm macros in scratch; the dracut configuration in the (new) root. */
+/* The repositories, dnf.conf and rpm macros in scratch; the dracut configuration in the (new) root.
+ */
 static int
 write_config(const struct dnf_setup *s, const char *scratch, const char *root, struct ab_error *err)
 {
@@ -469,8 +470,16 @@ run_dnf(const struct dnf_setup *s, const char *scratch, const char *root, struct
         !(argv = calloc(n_packages + 32, sizeof(char *))))
         return ab_oom(err);
     const char *fixed[] = {
-        "dnf", "-y", installroot, "--releasever=9", "--forcearch=x86_64", config, reposdir,
-        "--noplugins", "--setopt=install_weak_deps=False", "--setopt=tsflags=nodocs",
+        "dnf",
+        "-y",
+        installroot,
+        "--releasever=9",
+        "--forcearch=x86_64",
+        config,
+        reposdir,
+        "--noplugins",
+        "--setopt=install_weak_deps=False",
+        "--setopt=tsflags=nodocs",
     };
     for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
         argv[n++] = fixed[i];

@@ -297,7 +297,8 @@ tree_packages(const char *root, char **list, struct ab_error *err)
         CLEANUP_CLOSE int rootfd = inroot_open_root(root, err);
         if (rootfd < 0)
             return -1;
-        CLEANUP_CLOSE int dpkg = inroot_open(rootfd, "/var/lib/dpkg", O_RDONLY | O_DIRECTORY, 0, err);
+        CLEANUP_CLOSE int dpkg =
+            inroot_open(rootfd, "/var/lib/dpkg", O_RDONLY | O_DIRECTORY, 0, err);
         if (dpkg < 0 || fcntl(dpkg, F_SETFD, 0) < 0)
             return dpkg < 0 ? -1 : ab_build_error(err, errno, "cannot read the package database");
         if (asprintf(&admindir, "--admindir=/proc/self/fd/%d", dpkg) < 0)

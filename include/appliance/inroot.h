@@ -52,8 +52,7 @@ int inroot_mkdir_p(int rootfd, const char *path, mode_t mode, struct ab_error *e
 /* The folder holding path's last component, made (mkdir -p, 0755) when
  * make, as an O_PATH descriptor; *leaf points at that last component in
  * path. A path whose last component is "", "." or ".." is refused. */
-int inroot_parent(int rootfd, const char *path, bool make, const char **leaf,
-                  struct ab_error *err);
+int inroot_parent(int rootfd, const char *path, bool make, const char **leaf, struct ab_error *err);
 
 /* A new regular file at path opened for writing, mode; its folders made.
  * What was at path (a file, a link: never followed) is removed first; a

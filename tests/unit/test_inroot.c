@@ -132,12 +132,10 @@ test_relative_dotdot_link(void **state)
     mkdirs("t/decoy/systemd/system");
     CLEANUP_CLOSE int root = root_fd();
     struct ab_error err = AB_ERROR_INIT;
-    assert_int_equal(inroot_write(root, "/usr/libexec/appliance/report", "#!/bin/sh\n", 10, 0755,
-                                  &err),
-                     0);
-    assert_int_equal(inroot_write(root, "/etc/systemd/system/host.service", "mine\n", 5, 0644,
-                                  &err),
-                     0);
+    assert_int_equal(
+        inroot_write(root, "/usr/libexec/appliance/report", "#!/bin/sh\n", 10, 0755, &err), 0);
+    assert_int_equal(
+        inroot_write(root, "/etc/systemd/system/host.service", "mine\n", 5, 0644, &err), 0);
     assert_file("t/decoy/libexec/appliance/report", "#!/bin/sh\n");
     assert_file("t/decoy/systemd/system/host.service", "mine\n");
     struct stat st;
@@ -193,7 +191,8 @@ test_loop(void **state)
     assert_int_equal(inroot_write(root, "/etc/a/file", "x", 1, 0644, &err), -1);
     assert_int_equal(err.errnum, ELOOP);
     CLEANUP_FREE char *text = unit_error_text(&err);
-    assert_non_null(strstr(text, "'/etc/a' in the tree: too many levels of symbolic links (a loop?)"));
+    assert_non_null(
+        strstr(text, "'/etc/a' in the tree: too many levels of symbolic links (a loop?)"));
     ab_error_release(&err);
     assert_int_equal(inroot_mkdir_p(root, "/etc/b/d", 0755, &err), -1);
     assert_int_equal(err.errnum, ELOOP);
