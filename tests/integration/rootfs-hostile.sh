@@ -185,6 +185,7 @@ is-file /decoy/ssh/sshd_config
 readlink /etc/systemd
 GF
     )
+    got=$(sed '/^[[:space:]]*$/d' <<<"$got") # cat's files end in a newline of their own
     # unit, script, files: folder, files: file, run line, mounts, key,
     # planted host key (removed), sshd_config (kept), the link itself
     want="true
