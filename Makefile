@@ -30,7 +30,7 @@ DEPS_BUILD := gcc make pkg-config perl libyaml-dev libjson-c-dev libssl-dev liba
 DEPS_RUN := mmdebstrap debian-archive-keyring linux-image-amd64 qemu-system-x86 qemu-utils \
 	libguestfs-xfs fdisk mtools e2fsprogs dosfstools xfsprogs lvm2 tar pigz dnf rpm
 # libvirt-daemon, libvirt-daemon-driver-qemu: deploy.sh starts its own session libvirtd.
-DEPS_TEST := libcmocka-dev clang libclang-rt-14-dev python3 ovmf guestfs-tools libxml2-utils \
+DEPS_TEST := libcmocka-dev clang libclang-rt-14-dev python3 ovmf guestfs-tools guestfish libxml2-utils \
 	createrepo-c zstd libvirt-clients libarchive-tools virt-v2v libvirt-daemon \
 	libvirt-daemon-driver-qemu
 DEPS := $(DEPS_BUILD) $(DEPS_RUN) $(DEPS_TEST)

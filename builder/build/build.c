@@ -236,9 +236,9 @@ sweep(void *arg)
 {
     struct build *b = arg;
     CLEANUP_FREE char *fs = NULL;
-    rm_rf(b->tree);
+    rm_rf(b->work, b->tree);
     if (asprintf(&fs, "%s/fs", b->work) >= 0)
-        rm_rf(fs);
+        rm_rf(b->work, fs);
     return NULL;
 }
 
@@ -291,7 +291,7 @@ do_export(struct build *b, struct ab_error *err)
     };
     if (export_all(&job, err) < 0)
         return -1;
-    rm_rf(b->raw_dir);
+    rm_rf(b->out.tmp, b->raw_dir);
     return 0;
 }
 
@@ -317,7 +317,7 @@ build_release(struct build *b)
     if (b->sweeping)
         pthread_join(b->sweeper, NULL);
     if (b->work)
-        rm_rf(b->work);
+        rm_rf(b->work, b->work);
     outdir_release(&b->out);
     for (size_t i = 0; b->fs_dirs && i < b->plan->n_mounts; i++)
         free(b->fs_dirs[i]);

@@ -96,7 +96,7 @@ outdir_commit(struct outdir *o, struct ab_error *err)
         if (renameat2(AT_FDCWD, o->tmp, AT_FDCWD, o->final, RENAME_EXCHANGE) < 0)
             return ab_build_error(err, errno, "cannot move the new output into '%s': %s",
                                   o->final, strerror(errno));
-        rm_rf(o->tmp); /* now the previous output */
+        rm_rf(o->tmp, o->tmp); /* now the previous output */
     } else if (rename(o->tmp, o->final) < 0) {
         return ab_build_error(err, errno, "cannot move the new output into '%s': %s", o->final,
                               strerror(errno));
@@ -112,7 +112,7 @@ outdir_release(struct outdir *o)
     if (!o)
         return;
     if (o->tmp)
-        rm_rf(o->tmp);
+        rm_rf(o->tmp, o->tmp);
     if (o->lock_fd >= 0) {
         unlink(o->lock);
         close(o->lock_fd);

@@ -118,7 +118,7 @@ guest_thread(void *arg)
     struct guest_job *j = arg;
     struct engine_inspect *e = engine_inspect_launch(j->drives, j->n, j->use_kvm, &j->err);
     /* qemu holds the disks open: the extracted copies can go now. */
-    rm_rf(j->scratch);
+    rm_rf(j->scratch, j->scratch);
     if (e)
         engine_inspect_read(e, &j->guest, &j->err);
     engine_inspect_close(e, &j->err);
@@ -283,7 +283,7 @@ cmd_inspect(int argc, char **argv)
     install_handlers();
     struct inspect_report r = {0};
     int status = run(&r, argv + optind, (size_t)(argc - optind), &o, scratch);
-    rm_rf(scratch);
+    rm_rf(scratch, scratch);
     report_release(&r);
     return status;
 }

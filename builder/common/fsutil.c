@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include "appliance/cleanup.h"
+#include "appliance/inroot.h"
 
 int
 mkdir_p(const char *path, mode_t mode)
@@ -39,21 +41,105 @@ rm_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
     return r < 0 && errno != ENOENT ? -1 : 0;
 }
 
+/* True when path is "", "/" or has a ".." component. */
+static bool
+path_unsafe(const char *path)
+{
+    if (!*path || strspn(path, "/") == strlen(path))
+        return true;
+    for (const char *c = path; *c;) {
+        size_t l = strcspn(c, "/");
+        if (l == 2 && c[0] == '.' && c[1] == '.')
+            return true;
+        c += l;
+        c += strspn(c, "/");
+    }
+    return false;
+}
+
+/* True when path is scratch or below it, as written. */
+static bool
+path_under(const char *scratch, const char *path)
+{
+    size_t n = strlen(scratch);
+    while (n > 1 && scratch[n - 1] == '/')
+        n--;
+    return strncmp(path, scratch, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
+/* mountinfo's octal escapes (\040 for a space) decoded in place. */
+static void
+unescape_mount(char *s)
+{
+    char *o = s;
+    for (char *c = s; *c; c++) {
+        if (c[0] == '\\' && c[1] >= '0' && c[1] <= '3' && c[2] >= '0' && c[2] <= '7' &&
+            c[3] >= '0' && c[3] <= '7') {
+            *o++ = (char)((c[1] - '0') * 64 + (c[2] - '0') * 8 + (c[3] - '0'));
+            c += 3;
+        } else {
+            *o++ = *c;
+        }
+    }
+    *o = '\0';
+}
+
+/* True when a mount point of this mount namespace is at real or below it. */
+static bool
+has_mount_below(const char *real)
+{
+    CLEANUP_FCLOSE FILE *f = fopen("/proc/self/mountinfo", "r");
+    CLEANUP_FREE char *line = NULL;
+    size_t cap = 0;
+    if (!f)
+        return true; /* cannot tell: refuse */
+    while (getline(&line, &cap, f) > 0) {
+        char point[4096];
+        if (sscanf(line, "%*s %*s %*s %*s %4095s", point) != 1)
+            continue;
+        unescape_mount(point);
+        if (path_under(real, point))
+            return true;
+    }
+    return false;
+}
+
 int
-rm_rf(const char *path)
+rm_rf(const char *scratch, const char *path)
 {
     struct stat st;
+    if (!scratch || !path || path_unsafe(scratch) || path_unsafe(path) ||
+        !path_under(scratch, path)) {
+        errno = EINVAL;
+        return -1;
+    }
     if (lstat(path, &st) < 0)
         return errno == ENOENT ? 0 : -1;
-    return nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    if (S_ISDIR(st.st_mode)) {
+        CLEANUP_FREE char *real = realpath(path, NULL);
+        if (!real)
+            return -1;
+        if (has_mount_below(real)) {
+            errno = EBUSY;
+            return -1;
+        }
+    }
+    return nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
 }
 
 int
 write_file(const char *root, const char *path, const char *text, mode_t mode,
            struct ab_error *err)
 {
-    CLEANUP_FREE char *full = NULL, *dir = NULL;
-    if (asprintf(&full, "%s%s", root ? root : "", path) < 0 || !(dir = strdup(full)))
+    size_t len = strlen(text);
+    if (root) {
+        if (mkdir_p(root, 0755) < 0) /* the tree's own folder: a host path */
+            return ab_build_error(err, errno, "cannot create '%s': %s", root, strerror(errno));
+        CLEANUP_CLOSE int rootfd = inroot_open_root(root, err);
+        return rootfd < 0 ? -1 : inroot_write(rootfd, path, text, len, mode, err);
+    }
+    CLEANUP_FREE char *dir = strdup(path);
+    if (!dir)
         return ab_oom(err);
     char *slash = strrchr(dir, '/');
     if (slash && slash != dir) {
@@ -61,9 +147,8 @@ write_file(const char *root, const char *path, const char *text, mode_t mode,
         if (mkdir_p(dir, 0755) < 0)
             return ab_build_error(err, errno, "cannot create '%s': %s", dir, strerror(errno));
     }
-    unlink(full); /* never write through a link the tree put there */
-    CLEANUP_CLOSE int fd = open(full, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode);
-    size_t len = strlen(text);
+    unlink(path); /* never write through a link put there */
+    CLEANUP_CLOSE int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode);
     if (fd < 0 || write(fd, text, len) != (ssize_t)len || fchmod(fd, mode) < 0)
         return ab_build_error(err, errno, "cannot write '%s': %s", path, strerror(errno));
     return 0;

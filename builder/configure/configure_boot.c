@@ -2,14 +2,17 @@
 #include "appliance/configure.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "appliance/cleanup.h"
 #include "appliance/fsids.h"
 #include "appliance/fsutil.h"
+#include "appliance/inroot.h"
 #include "appliance/spawn.h"
 
 char *
@@ -32,8 +35,12 @@ configure_dm_name(const char *vg, const char *lv)
 void
 configure_grub_names(const char *root, struct grub_names *names)
 {
-    CLEANUP_FREE char *path = NULL;
-    bool two = asprintf(&path, "%s/usr/bin/grub2-mkimage", root) >= 0 && access(path, X_OK) == 0;
+    struct ab_error ignored = AB_ERROR_INIT;
+    CLEANUP_CLOSE int rootfd = inroot_open_root(root, &ignored);
+    ab_error_release(&ignored);
+    struct stat st;
+    bool two =
+        rootfd >= 0 && inroot_exists(rootfd, "/usr/bin/grub2-mkimage", &st) && S_ISREG(st.st_mode);
     names->dir = two ? "grub2" : "grub";
     names->mkimage = two ? "grub2-mkimage" : "grub-mkimage";
 }
@@ -130,14 +137,17 @@ copy_grub_modules(const char *root, struct ab_error *err)
     static const char *const platforms[] = {"i386-pc", "x86_64-efi"};
     struct grub_names names;
     configure_grub_names(root, &names);
+    CLEANUP_CLOSE int rootfd = inroot_open_root(root, err);
+    if (rootfd < 0)
+        return -1;
     for (size_t i = 0; i < 2; i++) {
-        CLEANUP_FREE char *src = NULL, *dst = NULL;
-        if (asprintf(&src, "%s/usr/lib/grub/%s/.", root, platforms[i]) < 0 ||
-            asprintf(&dst, "%s/boot/%s/%s", root, names.dir, platforms[i]) < 0)
+        CLEANUP_FREE char *src_path = NULL, *dst = NULL;
+        if (asprintf(&src_path, "/usr/lib/grub/%s", platforms[i]) < 0 ||
+            asprintf(&dst, "/boot/%s/%s", names.dir, platforms[i]) < 0)
             return ab_oom(err);
-        if (mkdir_p(dst, 0755) < 0)
-            return ab_build_error(err, errno, "cannot create '%s': %s", dst, strerror(errno));
-        if (spawn_cmd(err, "cp", "-a", src, dst, NULL) < 0)
+        /* Both ends in the tree: read and written through it, never the host. */
+        CLEANUP_CLOSE int src = inroot_open(rootfd, src_path, O_RDONLY | O_DIRECTORY, 0, err);
+        if (src < 0 || inroot_copy(src, rootfd, dst, err) < 0)
             return -1;
     }
     return 0;

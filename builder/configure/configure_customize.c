@@ -1,17 +1,19 @@
 /* configure_customize.c: the recipe's users, files and run lines, in a
- * chroot of the tree on the host. */
+ * chroot of the tree on the host, each in a private mount namespace. */
 #include "appliance/configure.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "appliance/cleanup.h"
 #include "appliance/fsutil.h"
+#include "appliance/inroot.h"
+#include "appliance/nsrun.h"
 #include "appliance/redact.h"
 #include "appliance/spawn.h"
 
@@ -23,18 +25,17 @@ add_user(const char *root, const struct recipe_user *u, struct ab_error *err)
     FILE *f = open_memstream(&groups, &len);
     for (char **g = u->groups; g && *g; g++) {
         fprintf(f, "%s%s", g == u->groups ? "" : ",", *g);
-        if (spawn_chroot(root, err, "groupadd", "-f", *g, NULL) < 0)
+        if (nsrun_chroot(root, err, "groupadd", "-f", *g, NULL) < 0)
             return -1;
     }
     fclose(f);
-    struct spawn_opts exists = {.chroot = root};
     const char *getent[] = {"getent", "passwd", u->name, NULL};
     struct ab_error ignored = AB_ERROR_INIT;
-    bool known = spawn_run(getent, &exists, &ignored) == 0;
+    bool known = nsrun(root, NSRUN_CHROOT, getent, NULL, &ignored) == 0;
     ab_error_release(&ignored);
-    if (!known && spawn_chroot(root, err, "useradd", "-m", "-s", "/bin/bash", u->name, NULL) < 0)
+    if (!known && nsrun_chroot(root, err, "useradd", "-m", "-s", "/bin/bash", u->name, NULL) < 0)
         return -1;
-    if (*groups && spawn_chroot(root, err, "usermod", "-a", "-G", groups, u->name, NULL) < 0)
+    if (*groups && nsrun_chroot(root, err, "usermod", "-a", "-G", groups, u->name, NULL) < 0)
         return -1;
     if (!u->password_hash)
         return 0;
@@ -43,8 +44,8 @@ add_user(const char *root, const struct recipe_user *u, struct ab_error *err)
     if (asprintf(&line, "%s:%s\n", u->name, u->password_hash) < 0)
         return ab_oom(err);
     const char *chpasswd[] = {"chpasswd", "-e", NULL};
-    struct spawn_opts o = {.chroot = root, .input = line, .input_len = strlen(line)};
-    return spawn_run(chpasswd, &o, err);
+    struct spawn_opts o = {.input = line, .input_len = strlen(line)};
+    return nsrun(root, NSRUN_CHROOT, chpasswd, &o, err);
 }
 
 static int
@@ -64,67 +65,48 @@ add_keys(const char *root, const struct recipe_user *u, struct ab_error *err)
         return ab_oom(err);
     if (write_file(root, file, keys, 0600, err) < 0)
         return -1;
-    return spawn_chroot(root, err, "chown", "-R", owner, home, NULL) < 0 ||
-                   spawn_chroot(root, err, "chmod", "0700", home, NULL) < 0
+    return nsrun_chroot(root, err, "chown", "-R", owner, home, NULL) < 0 ||
+                   nsrun_chroot(root, err, "chmod", "0700", home, NULL) < 0
                ? -1
                : 0;
 }
 
+/* The path in the tree that a `files:` entry makes: dest itself, or
+ * dest/NAME of the source when dest ends in '/' and the source is a file. */
+static char *
+file_target(const struct plan_file *f, bool is_dir)
+{
+    size_t dl = strlen(f->dest);
+    bool into = f->dest[dl - 1] == '/';
+    char *inside = NULL;
+    if (is_dir || !into)
+        return strndup(f->dest, into && dl > 1 ? dl - 1 : dl);
+    if (asprintf(&inside, "%s%s", f->dest, strrchr(f->src_abs, '/') + 1) < 0)
+        return NULL;
+    return inside;
+}
+
+/* The source (a trusted host file or folder) copied by descriptors into
+ * the tree, every destination folder resolved inside it (inroot.h); the
+ * owner and mode are then set in a chroot, by the tree's own names. */
 static int
 copy_file(const char *root, const struct plan_file *f, struct ab_error *err)
 {
     struct stat st;
-    CLEANUP_FREE char *dest = NULL, *src = NULL, *inside = NULL;
-    size_t dl = strlen(f->dest);
-    bool into = f->dest[dl - 1] == '/';
-
-    if (stat(f->src_abs, &st) < 0)
+    CLEANUP_CLOSE int src = open(f->src_abs, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (src < 0 || fstat(src, &st) < 0)
         return ab_build_error(err, errno, "source '%s': %s", f->src, strerror(errno));
-    if (S_ISDIR(st.st_mode) || !into)
-        inside = strndup(f->dest, into && dl > 1 ? dl - 1 : dl);
-    else if (asprintf(&inside, "%s%s", f->dest, strrchr(f->src_abs, '/') + 1) < 0)
-        inside = NULL;
-    if (!inside || asprintf(&dest, "%s%s", root, inside) < 0 ||
-        asprintf(&src, "%s%s", f->src_abs, S_ISDIR(st.st_mode) ? "/." : "") < 0)
+    CLEANUP_FREE char *inside = file_target(f, S_ISDIR(st.st_mode));
+    if (!inside)
         return ab_oom(err);
-    CLEANUP_FREE char *parent = strdup(dest);
-    if (!parent)
-        return ab_oom(err);
-    *strrchr(parent, '/') = '\0';
-    if (mkdir_p(S_ISDIR(st.st_mode) ? dest : parent, 0755) < 0)
-        return ab_build_error(err, errno, "cannot create '%s': %s", inside, strerror(errno));
-    if (spawn_cmd(err, "cp", "-a", "--no-preserve=ownership", src, dest, NULL) < 0 ||
-        spawn_chroot(root, err, "chown", "-R", f->owner, inside, NULL) < 0)
+    CLEANUP_CLOSE int rootfd = inroot_open_root(root, err);
+    if (rootfd < 0 || inroot_copy(src, rootfd, inside, err) < 0 ||
+        nsrun_chroot(root, err, "chown", "-R", f->owner, inside, NULL) < 0)
         return -1;
     if (f->mode >= 0) {
         char mode[16];
         snprintf(mode, sizeof(mode), "%04o", (unsigned)f->mode & 07777);
-        return spawn_chroot(root, err, "chmod", mode, inside, NULL);
-    }
-    return 0;
-}
-
-/* /proc, /sys and /dev for run lines; services are kept from starting. */
-static int
-enter_mounts(const char *root, bool enter, struct ab_error *err)
-{
-    static const char *const dirs[] = {"/proc", "/sys", "/dev"};
-    for (size_t i = 0; i < 3; i++) {
-        size_t k = enter ? i : 2 - i;
-        CLEANUP_FREE char *at = NULL;
-        if (asprintf(&at, "%s%s", root, dirs[k]) < 0)
-            return ab_oom(err);
-        if (!enter) {
-            umount2(at, MNT_DETACH);
-            continue;
-        }
-        mkdir_p(at, 0755);
-        int r = k == 0   ? mount("proc", at, "proc", 0, NULL)
-                : k == 1 ? mount("sysfs", at, "sysfs", 0, NULL)
-                         : mount("/dev", at, NULL, MS_BIND, NULL);
-        if (r < 0)
-            return ab_build_error(err, errno, "cannot mount %s in the tree: %s", dirs[k],
-                                  strerror(errno));
+        return nsrun_chroot(root, err, "chmod", mode, inside, NULL);
     }
     return 0;
 }
@@ -147,19 +129,19 @@ run_lines(const struct plan *plan, const char *root, struct ab_error *err)
         return 0;
     if (write_file(root, "/usr/sbin/policy-rc.d", "#!/bin/sh\nexit 101\n", 0755, err) < 0)
         return -1;
-    int ret = enter_mounts(root, true, err);
+    /* Each line in a chroot of its own private mount namespace (nsrun.h):
+     * /proc, /sys and /dev are the line's alone and end with it. */
+    int ret = 0;
     for (size_t i = 0; ret == 0 && plan->run[i]; i++) {
         const char *argv[] = {"/bin/sh", "-e", "-c", plan->run[i], NULL};
-        struct spawn_opts o = {.chroot = root};
-        if (spawn_run(argv, &o, err) < 0) {
+        if (nsrun(root, NSRUN_CHROOT, argv, NULL, err) < 0) {
             run_line_context(err, i, plan->run[i]);
             ret = -1;
         }
     }
-    enter_mounts(root, false, err);
-    CLEANUP_FREE char *rc = NULL;
-    if (asprintf(&rc, "%s/usr/sbin/policy-rc.d", root) >= 0)
-        unlink(rc);
+    CLEANUP_CLOSE int rootfd = inroot_open_root(root, err);
+    if (rootfd < 0 || inroot_remove(rootfd, "/usr/sbin/policy-rc.d", err) < 0)
+        ret = -1;
     return ret;
 }
 

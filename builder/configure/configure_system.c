@@ -2,7 +2,6 @@
 #include "appliance/configure.h"
 
 #include <errno.h>
-#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +10,8 @@
 
 #include "appliance/cleanup.h"
 #include "appliance/fsutil.h"
+#include "appliance/inroot.h"
+#include "appliance/nsrun.h"
 #include "appliance/spawn.h"
 
 static const char network_unit[] =
@@ -98,17 +99,19 @@ static const char ssh_keys_unit[] =
 static int
 set_timezone(const struct plan *plan, const char *root, struct ab_error *err)
 {
-    CLEANUP_FREE char *zone = NULL, *target = NULL, *link = NULL;
-    if (asprintf(&zone, "%s/usr/share/zoneinfo/%s", root, plan->os.timezone) < 0 ||
-        asprintf(&target, "/usr/share/zoneinfo/%s", plan->os.timezone) < 0 ||
-        asprintf(&link, "%s/etc/localtime", root) < 0)
+    CLEANUP_FREE char *target = NULL;
+    CLEANUP_CLOSE int rootfd = inroot_open_root(root, err);
+    if (rootfd < 0)
+        return -1;
+    if (asprintf(&target, "/usr/share/zoneinfo/%s", plan->os.timezone) < 0)
         return ab_oom(err);
-    if (access(zone, R_OK) < 0 && strcmp(plan->os.timezone, "UTC") != 0)
+    if (!inroot_exists(rootfd, target, NULL) && strcmp(plan->os.timezone, "UTC") != 0)
         return ab_build_error(err, 0, "timezone '%s' is not known to the installed system",
                               plan->os.timezone);
-    unlink(link);
-    if (symlink(target, link) < 0)
-        return ab_build_error(err, errno, "cannot set the timezone: %s", strerror(errno));
+    if (inroot_symlink(rootfd, target, "/etc/localtime", err) < 0) {
+        ab_error_prefix(err, "while setting the timezone");
+        return -1;
+    }
     return write_filef(root, "/etc/timezone", 0644, err, "%s\n", plan->os.timezone);
 }
 
@@ -133,9 +136,12 @@ static bool
 unit_installed(const char *root, const char *unit)
 {
     static const char *const dirs[] = {"/lib/systemd/system", "/usr/lib/systemd/system"};
-    for (size_t i = 0; i < 2; i++) {
+    struct ab_error ignored = AB_ERROR_INIT;
+    CLEANUP_CLOSE int rootfd = inroot_open_root(root, &ignored);
+    ab_error_release(&ignored);
+    for (size_t i = 0; rootfd >= 0 && i < 2; i++) {
         CLEANUP_FREE char *path = NULL;
-        if (asprintf(&path, "%s%s/%s", root, dirs[i], unit) >= 0 && access(path, F_OK) == 0)
+        if (asprintf(&path, "%s/%s", dirs[i], unit) >= 0 && inroot_exists(rootfd, path, NULL))
             return true;
     }
     return false;
@@ -158,7 +164,7 @@ install_services(const struct plan *plan, const char *root, struct ab_error *err
     const char *network = unit_installed(root, "NetworkManager.service")
                               ? "NetworkManager.service"
                               : "systemd-networkd.service";
-    return spawn_chroot(root, err, "systemctl", "enable", "--quiet", network,
+    return nsrun_chroot(root, err, "systemctl", "enable", "--quiet", network,
                         "appliance-console-report.service", "appliance-ssh-host-keys.service",
                         "appliance-lvm.service", NULL);
 }
@@ -210,20 +216,6 @@ configure_system(const struct plan *plan, const char *root, struct ab_error *err
     return 0;
 }
 
-/* Removes every path matching pattern under root. */
-static void
-remove_glob(const char *root, const char *pattern)
-{
-    CLEANUP_FREE char *full = NULL;
-    glob_t g = {0};
-    if (asprintf(&full, "%s%s", root, pattern) < 0)
-        return;
-    if (glob(full, GLOB_NOSORT, NULL, &g) == 0)
-        for (size_t i = 0; i < g.gl_pathc; i++)
-            rm_rf(g.gl_pathv[i]);
-    globfree(&g);
-}
-
 static const char *const hygiene_removed[] = {
     "/etc/ssh/ssh_host_*",
     "/var/lib/dbus/machine-id",
@@ -254,20 +246,22 @@ int
 configure_hygiene(const struct plan *plan, const char *root, struct ab_error *err)
 {
     (void)plan;
-    for (size_t i = 0; i < sizeof(hygiene_removed) / sizeof(hygiene_removed[0]); i++)
-        remove_glob(root, hygiene_removed[i]);
-    /* Empty, not absent: systemd fills it on first boot (machine-id(5)). */
-    if (write_file(root, "/etc/machine-id", "", 0444, err) < 0)
+    CLEANUP_CLOSE int rootfd = inroot_open_root(root, err);
+    if (rootfd < 0)
         return -1;
-    CLEANUP_FREE char *dbus = NULL;
-    if (asprintf(&dbus, "%s/var/lib/dbus", root) < 0)
-        return ab_oom(err);
-    if (access(dbus, F_OK) == 0) {
-        CLEANUP_FREE char *link = NULL;
-        if (asprintf(&link, "%s/machine-id", dbus) < 0 || symlink("/etc/machine-id", link) < 0)
-            return ab_build_error(err, errno, "cannot link /var/lib/dbus/machine-id: %s",
-                                  strerror(errno));
-    }
+    /* Each pattern's folder is resolved in the tree: a `var/log -> /var/log`
+     * link there empties the tree's own /var/log, never the host's. */
+    for (size_t i = 0; i < sizeof(hygiene_removed) / sizeof(hygiene_removed[0]); i++)
+        if (inroot_remove_glob(rootfd, hygiene_removed[i], err) < 0) {
+            ab_error_prefix(err, "while clearing '%s'", hygiene_removed[i]);
+            return -1;
+        }
+    /* Empty, not absent: systemd fills it on first boot (machine-id(5)). */
+    if (inroot_write(rootfd, "/etc/machine-id", "", 0, 0444, err) < 0)
+        return -1;
+    if (inroot_exists(rootfd, "/var/lib/dbus", NULL) &&
+        inroot_symlink(rootfd, "/etc/machine-id", "/var/lib/dbus/machine-id", err) < 0)
+        return -1;
     return 0;
 }
 
@@ -275,12 +269,12 @@ configure_hygiene(const struct plan *plan, const char *root, struct ab_error *er
 static char *
 selinux_type(const char *root)
 {
-    CLEANUP_FREE char *path = NULL;
     char line[256], type[64] = "targeted";
     bool enabled = false;
-    if (asprintf(&path, "%s/etc/selinux/config", root) < 0)
-        return NULL;
-    CLEANUP_FCLOSE FILE *f = fopen(path, "r");
+    struct ab_error ignored = AB_ERROR_INIT;
+    CLEANUP_CLOSE int rootfd = inroot_open_root(root, &ignored);
+    ab_error_release(&ignored);
+    CLEANUP_FCLOSE FILE *f = rootfd >= 0 ? inroot_fopen_read(rootfd, "/etc/selinux/config") : NULL;
     while (f && fgets(line, sizeof(line), f)) {
         if (strncmp(line, "SELINUX=", 8) == 0)
             enabled = strncmp(line + 8, "disabled", 8) != 0;
@@ -293,16 +287,18 @@ selinux_type(const char *root)
 int
 configure_selinux(const char *root, struct ab_error *err)
 {
-    CLEANUP_FREE char *type = selinux_type(root), *contexts = NULL, *full = NULL;
+    CLEANUP_FREE char *type = selinux_type(root), *contexts = NULL;
     if (!type)
         return 0;
-    if (asprintf(&contexts, "/etc/selinux/%s/contexts/files/file_contexts", type) < 0 ||
-        asprintf(&full, "%s%s", root, contexts) < 0)
+    if (asprintf(&contexts, "/etc/selinux/%s/contexts/files/file_contexts", type) < 0)
         return ab_oom(err);
     struct ab_error ignored = AB_ERROR_INIT;
-    int r = access(full, R_OK) == 0
-                ? spawn_chroot(root, &ignored, "setfiles", "-F", "-e", "/proc", "-e", "/sys",
-                               "-e", "/dev", contexts, "/", NULL)
+    CLEANUP_CLOSE int rootfd = inroot_open_root(root, err);
+    if (rootfd < 0)
+        return -1;
+    int r = inroot_exists(rootfd, contexts, NULL)
+                ? nsrun_chroot(root, &ignored, "setfiles", "-F", "-e", "/proc", "-e", "/sys", "-e",
+                               "/dev", contexts, "/", NULL)
                 : -1;
     ab_error_release(&ignored);
     if (r == 0)

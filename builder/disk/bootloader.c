@@ -14,6 +14,8 @@
 #include "appliance/configure.h"
 #include "appliance/fsids.h"
 #include "appliance/fsutil.h"
+#include "appliance/inroot.h"
+#include "appliance/nsrun.h"
 #include "appliance/spawn.h"
 
 #define SECTOR 512
@@ -64,30 +66,21 @@ mkimage(const char *root, const char *format, const char *out, const char *const
     for (const char *const *m = modules; *m && n < 47; m++)
         argv[n++] = *m;
     argv[n] = NULL;
-    struct spawn_opts o = {.chroot = root};
-    return spawn_run(argv, &o, err);
+    return nsrun(root, NSRUN_CHROOT, argv, NULL, err);
 }
 
+/* name in the tree (read through it, inroot.h) copied to scratch/as. */
 static int
-move_out(const char *root, const char *name, const char *scratch, const char *as,
+copy_out(const char *root, const char *name, const char *scratch, const char *as, bool remove,
          struct ab_error *err)
 {
-    CLEANUP_FREE char *from = NULL, *to = NULL;
-    if (asprintf(&from, "%s%s", root, name) < 0 || asprintf(&to, "%s/%s", scratch, as) < 0)
+    CLEANUP_FREE char *to = NULL;
+    if (asprintf(&to, "%s/%s", scratch, as) < 0)
         return ab_oom(err);
-    if (spawn_cmd(err, "mv", from, to, NULL) < 0)
+    CLEANUP_CLOSE int rootfd = inroot_open_root(root, err);
+    if (rootfd < 0 || inroot_copy_out(rootfd, name, to, err) < 0)
         return -1;
-    return 0;
-}
-
-static int
-copy_boot_img(const char *root, const char *scratch, struct ab_error *err)
-{
-    CLEANUP_FREE char *boot_img = NULL, *dest = NULL;
-    if (asprintf(&boot_img, "%s/usr/lib/grub/i386-pc/boot.img", root) < 0 ||
-        asprintf(&dest, "%s/boot.img", scratch) < 0)
-        return ab_oom(err);
-    return spawn_cmd(err, "cp", boot_img, dest, NULL);
+    return remove ? inroot_remove(rootfd, name, err) : 0;
 }
 
 static int
@@ -103,12 +96,12 @@ make_images(const struct plan *plan, const char *root, const char *scratch, stru
         return -1;
     if ((plan->hardware.firmware & FIRMWARE_UEFI) &&
         (mkimage(root, "x86_64-efi", "/tmp/BOOTX64.EFI", efi_modules, err) < 0 ||
-         move_out(root, "/tmp/BOOTX64.EFI", scratch, "BOOTX64.EFI", err) < 0))
+         copy_out(root, "/tmp/BOOTX64.EFI", scratch, "BOOTX64.EFI", true, err) < 0))
         return -1;
     if ((plan->hardware.firmware & FIRMWARE_BIOS) &&
         (mkimage(root, "i386-pc", "/tmp/core.img", pc_modules, err) < 0 ||
-         move_out(root, "/tmp/core.img", scratch, "core.img", err) < 0 ||
-         copy_boot_img(root, scratch, err) < 0))
+         copy_out(root, "/tmp/core.img", scratch, "core.img", true, err) < 0 ||
+         copy_out(root, "/usr/lib/grub/i386-pc/boot.img", scratch, "boot.img", false, err) < 0))
         return -1;
     return 0;
 }
@@ -117,12 +110,12 @@ int
 bootloader_images(const struct plan *plan, const char *root, const char *scratch,
                   struct ab_error *err)
 {
-    CLEANUP_FREE char *early = NULL;
     int r = make_images(plan, root, scratch, err);
-    if (asprintf(&early, "%s/tmp/appliance-early.cfg", root) >= 0)
-        unlink(early);
-    else
-        early = NULL;
+    struct ab_error ignored = AB_ERROR_INIT;
+    CLEANUP_CLOSE int rootfd = inroot_open_root(root, &ignored);
+    if (rootfd >= 0)
+        inroot_remove(rootfd, "/tmp/appliance-early.cfg", &ignored);
+    ab_error_release(&ignored);
     if (r < 0)
         ab_error_prefix(err, "while making GRUB's images");
     return r;

@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -119,10 +120,45 @@ make_ext4(const struct plan *plan, const struct plan_mount *m, const char *img, 
  * and block count do not match; the builder sets it too. */
 static const char *const mtools_env[] = {"MTOOLS_SKIP_CHECK=1", NULL};
 
+static char *esp_link; /* set by find_link: nftw has no context */
+
+static int
+find_link(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+    (void)st;
+    (void)ftw;
+    if (type == FTW_SL || type == FTW_SLN) {
+        esp_link = strdup(path);
+        return 1;
+    }
+    return 0;
+}
+
+/* FAT holds no symbolic links: mcopy would copy what one points at, read
+ * on the host (a tree's `boot/efi/x -> /etc/shadow`): refused. */
+static int
+refuse_links(const char *dir, struct ab_error *err)
+{
+    esp_link = NULL;
+    int r = nftw(dir, find_link, 16, FTW_PHYS);
+    CLEANUP_FREE char *link = esp_link;
+    esp_link = NULL;
+    if (r < 0 && errno != ENOENT)
+        return ab_build_error(err, errno, "cannot read '%s': %s", dir, strerror(errno));
+    if (r > 0)
+        return ab_build_error(err, 0,
+                              "the EFI system partition holds no symbolic links: '%s' in the "
+                              "tree's ESP is one: refused",
+                              link ? link + strlen(dir) : "?");
+    return 0;
+}
+
 /* Copies the entries of dir into the FAT filesystem at img@@offset. */
 static int
 mcopy_tree(const char *img_at, const char *dir, struct ab_error *err)
 {
+    if (refuse_links(dir, err) < 0)
+        return -1;
     DIR *d = opendir(dir);
     struct dirent *e;
     int ret = 0;

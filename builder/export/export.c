@@ -108,7 +108,7 @@ export_ovf_ova(const struct export_job *job, struct ab_error *err)
             return -1;
     }
     if (!keep)
-        rm_rf(ovf_dir);
+        rm_rf(keep ? job->dir : job->work, ovf_dir);
     return 0;
 }
 

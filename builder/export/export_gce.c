@@ -43,6 +43,6 @@ export_gce(const char *raw, const char *tar_gz, struct ab_error *err)
     }
     if (rc < 0)
         unlink(tmp);
-    rm_rf(dir);
+    rm_rf(dir, dir);
     return rc;
 }

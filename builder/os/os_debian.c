@@ -15,6 +15,7 @@
 
 #include "appliance/cleanup.h"
 #include "appliance/hash.h"
+#include "appliance/nsrun.h"
 #include "appliance/spawn.h"
 
 #define UBUNTU_KEYRING "/usr/share/keyrings/ubuntu-archive-keyring.gpg"
@@ -247,8 +248,10 @@ debian_fetch(const struct plan *plan, const char *tar_path, const char *scratch,
      * Connection refused"): they go to the log, and the first of them
      * into the error. */
     struct spawn_opts o = {.cause = "E: "};
+    /* mmdebstrap --mode=root mounts /proc, /sys and /dev in the tree it
+     * makes: in a mount namespace of its own, never in the host's. */
     if (r == 0)
-        r = spawn_run(argv, &o, err);
+        r = nsrun_private(argv, &o, err);
     globfree(&g);
     if (r < 0)
         ab_error_prefix(err, "while installing %s with mmdebstrap",

@@ -8,16 +8,15 @@
  * never read or written. The dracut configuration is written into the
  * root before the kernel is installed, so the kernel's scriptlets make the
  * one initramfs, natively, with LVM and every hypervisor's drivers. dnf
- * runs in a private mount namespace with /proc and a minimal /dev in the
- * root for the packages' scriptlets; those mounts end with dnf, whatever
- * happens to it. The root is then packed as a tar archive.
+ * runs in a private mount namespace with /proc, /sys and a minimal /dev in
+ * the root for the packages' scriptlets (nsrun.h); those mounts end with
+ * dnf, whatever happens to it. The root is then packed as a tar archive.
  *
  * Which repositories, GPG checks and packages: see os_dnf.h. */
 #include "os_dnf.h"
 
 #include <ctype.h>
 #include <errno.h>
-#include <glob.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +27,8 @@
 #include "appliance/cleanup.h"
 #include "appliance/fsutil.h"
 #include "appliance/hash.h"
+#include "appliance/inroot.h"
+#include "appliance/nsrun.h"
 #include "appliance/os_source.h"
 #include "appliance/spawn.h"
 
@@ -63,34 +64,6 @@ const char dnf_dracut_conf[] =
     "add_dracutmodules+=\" lvm \"\n"
     "add_drivers+=\" vmw_pvscsi mptspi vmxnet3 hv_storvsc hv_vmbus hv_netvsc virtio_blk "
     "virtio_scsi virtio_net ahci ata_piix e1000 \"\n";
-
-/* Runs "$@" with /proc and a minimal /dev in root ($1); started through
- * `unshare --mount --propagation private`, so the mounts are dnf's alone. */
-static const char in_root_script[] =
-    "#!/bin/sh\n"
-    "# appliance: dnf with /proc and a minimal /dev in the new root, for the\n"
-    "# packages' scriptlets; run in a private mount namespace\n"
-    "R=$1\n"
-    "shift\n"
-    "mkdir -p \"$R/proc\" \"$R/dev\" &&\n"
-    "    mount -t proc proc \"$R/proc\" &&\n"
-    "    mount -t tmpfs -o mode=0755,nosuid dev \"$R/dev\" &&\n"
-    "    mknod -m 666 \"$R/dev/null\" c 1 3 &&\n"
-    "    mknod -m 666 \"$R/dev/zero\" c 1 5 &&\n"
-    "    mknod -m 666 \"$R/dev/full\" c 1 7 &&\n"
-    "    mknod -m 666 \"$R/dev/random\" c 1 8 &&\n"
-    "    mknod -m 666 \"$R/dev/urandom\" c 1 9 &&\n"
-    "    mknod -m 666 \"$R/dev/tty\" c 5 0 &&\n"
-    "    mkdir -m 755 \"$R/dev/pts\" &&\n"
-    "    mkdir -m 1777 \"$R/dev/shm\" &&\n"
-    "    ln -s /proc/self/fd \"$R/dev/fd\" &&\n"
-    "    ln -s /proc/self/fd/0 \"$R/dev/stdin\" &&\n"
-    "    ln -s /proc/self/fd/1 \"$R/dev/stdout\" &&\n"
-    "    ln -s /proc/self/fd/2 \"$R/dev/stderr\" || {\n"
-    "    echo \"appliance: cannot mount /proc and /dev in the root for the scriptlets\" >&2\n"
-    "    exit 1\n"
-    "}\n"
-    "exec \"$@\"\n";
 
 static bool
 dnf_handles(const struct plan *plan)
@@ -437,7 +410,7 @@ dnf_key(const struct plan *plan, struct digest_ctx *key, struct ab_error *err)
     digest_str(key, conf);
     digest_str(key, macros);
     digest_str(key, dnf_dracut_conf);
-    digest_str(key, in_root_script);
+    digest_str(key, nsrun_script);
     for (char **q = packages; *q; q++)
         digest_str(key, *q);
     digest_u64(key, 0);
@@ -456,69 +429,57 @@ dnf_key(const struct plan *plan, struct digest_ctx *key, struct ab_error *err)
     return 0;
 }
 
-/* The repositories, dnf.conf, rpm macros and the namespace script in
- * scratch; the dracut configuration in the (new) root. */
+/* The repositories, dnf.conf and rpm macros in scratch; the dracut configuration in the (new) root.
+ */
 static int
 write_config(const struct dnf_setup *s, const char *scratch, const char *root, struct ab_error *err)
 {
     CLEANUP_FREE char *repos = dnf_setup_repo_file(s), *conf = dnf_setup_dnf_conf(s);
     CLEANUP_FREE char *macros = dnf_setup_rpm_macros(s);
     CLEANUP_FREE char *repo_path = NULL, *conf_path = NULL, *macros_path = NULL;
-    CLEANUP_FREE char *script_path = NULL;
     if (!repos || !conf || !macros ||
         asprintf(&repo_path, "%s/repos/appliance.repo", scratch) < 0 ||
         asprintf(&conf_path, "%s/dnf.conf", scratch) < 0 ||
-        asprintf(&macros_path, "%s/home/.rpmmacros", scratch) < 0 ||
-        asprintf(&script_path, "%s/in-root.sh", scratch) < 0)
+        asprintf(&macros_path, "%s/home/.rpmmacros", scratch) < 0)
         return ab_oom(err);
-    if (rm_rf(root) < 0 || mkdir_p(root, 0755) < 0)
+    if (rm_rf(scratch, root) < 0 || mkdir_p(root, 0755) < 0)
         return ab_build_error(err, errno, "cannot make a fresh root '%s': %s", root,
                               strerror(errno));
     if (write_file(NULL, repo_path, repos, 0600, err) < 0 ||
         write_file(NULL, conf_path, conf, 0644, err) < 0 ||
         write_file(NULL, macros_path, macros, 0644, err) < 0 ||
-        write_file(NULL, script_path, in_root_script, 0755, err) < 0 ||
         write_file(root, "/etc/dracut.conf.d/appliance.conf", dnf_dracut_conf, 0644, err) < 0)
         return -1;
     return 0;
-}
-
-/* spawn_run names the program it started, unshare; the failure is dnf's
- * (or, in the script's own words, the mounts'). */
-static void
-name_dnf(struct ab_error *err)
-{
-    static const char started[] = "'unshare' ";
-    struct ab_diag *d = err->n_diags ? &err->diags[err->n_diags - 1] : NULL;
-    char *renamed = NULL;
-    if (d && strncmp(d->msg, started, strlen(started)) == 0 &&
-        asprintf(&renamed, "'dnf' %s", d->msg + strlen(started)) >= 0) {
-        free(d->msg);
-        d->msg = renamed;
-    }
 }
 
 static int
 run_dnf(const struct dnf_setup *s, const char *scratch, const char *root, struct ab_error *err)
 {
     CLEANUP_STRV char **packages = dnf_setup_packages(s);
-    CLEANUP_FREE char *script = NULL, *installroot = NULL, *config = NULL, *reposdir = NULL;
+    CLEANUP_FREE char *installroot = NULL, *config = NULL, *reposdir = NULL;
     CLEANUP_FREE char *home = NULL;
     CLEANUP_FREE const char **argv = NULL;
     size_t n = 0, n_packages = 0;
     for (char **q = packages; q && *q; q++)
         n_packages++;
-    if (!packages || asprintf(&script, "%s/in-root.sh", scratch) < 0 ||
-        asprintf(&installroot, "--installroot=%s", root) < 0 ||
+    if (!packages || asprintf(&installroot, "--installroot=%s", root) < 0 ||
         asprintf(&config, "--config=%s/dnf.conf", scratch) < 0 ||
         asprintf(&reposdir, "--setopt=reposdir=%s/repos", scratch) < 0 ||
         asprintf(&home, "HOME=%s/home", scratch) < 0 ||
         !(argv = calloc(n_packages + 32, sizeof(char *))))
         return ab_oom(err);
     const char *fixed[] = {
-        "unshare", "--mount", "--propagation", "private", "--", "sh", script, root,
-        "dnf", "-y", installroot, "--releasever=9", "--forcearch=x86_64", config, reposdir,
-        "--noplugins", "--setopt=install_weak_deps=False", "--setopt=tsflags=nodocs",
+        "dnf",
+        "-y",
+        installroot,
+        "--releasever=9",
+        "--forcearch=x86_64",
+        config,
+        reposdir,
+        "--noplugins",
+        "--setopt=install_weak_deps=False",
+        "--setopt=tsflags=nodocs",
     };
     for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
         argv[n++] = fixed[i];
@@ -530,29 +491,22 @@ run_dnf(const struct dnf_setup *s, const char *scratch, const char *root, struct
     argv[n] = NULL;
     const char *env[] = {home, NULL};
     struct spawn_opts o = {.env = env};
-    if (spawn_run(argv, &o, err) < 0) {
-        name_dnf(err);
-        return -1;
-    }
-    return 0;
+    return nsrun(root, NSRUN_HOST, argv, &o, err);
 }
 
 /* dnf's cache and logs stay out of the tree: the logs name the mirror. */
-static void
-tidy_root(const char *root)
+static int
+tidy_root(const char *root, struct ab_error *err)
 {
     static const char *const patterns[] = {"/var/cache/dnf/*", "/var/log/dnf*.log",
                                            "/var/log/hawkey.log"};
-    for (size_t i = 0; i < sizeof(patterns) / sizeof(patterns[0]); i++) {
-        CLEANUP_FREE char *full = NULL;
-        glob_t g = {0};
-        if (asprintf(&full, "%s%s", root, patterns[i]) < 0)
-            continue;
-        if (glob(full, GLOB_NOSORT, NULL, &g) == 0)
-            for (size_t k = 0; k < g.gl_pathc; k++)
-                rm_rf(g.gl_pathv[k]);
-        globfree(&g);
-    }
+    CLEANUP_CLOSE int rootfd = inroot_open_root(root, err);
+    if (rootfd < 0)
+        return -1;
+    for (size_t i = 0; i < sizeof(patterns) / sizeof(patterns[0]); i++)
+        if (inroot_remove_glob(rootfd, patterns[i], err) < 0)
+            return -1;
+    return 0;
 }
 
 static int
@@ -584,10 +538,9 @@ dnf_fetch(const struct plan *plan, const char *tar_path, const char *scratch, st
         ab_error_prefix(err, "while installing %s with dnf", distro_to_string(plan->os.distro));
         return -1;
     }
-    tidy_root(root);
-    if (pack_root(root, tar_path, err) < 0)
+    if (tidy_root(root, err) < 0 || pack_root(root, tar_path, err) < 0)
         return -1;
-    rm_rf(root); /* the archive is the tree now; free the space early */
+    rm_rf(dir, root); /* the archive is the tree now; free the space early */
     return 0;
 }
 

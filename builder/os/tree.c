@@ -5,6 +5,7 @@
 #include <archive_entry.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include "appliance/build.h"
 #include "appliance/cleanup.h"
 #include "appliance/fsutil.h"
+#include "appliance/inroot.h"
 #include "appliance/spawn.h"
 
 /* A member name that stays inside the root: relative, no '..'. */
@@ -176,11 +178,13 @@ is_kernel(const struct dirent *d)
 int
 tree_kernel_version(const char *root, char *out, size_t size, struct ab_error *err)
 {
-    CLEANUP_FREE char *boot = NULL;
     struct dirent **list = NULL;
-    if (asprintf(&boot, "%s/boot", root) < 0)
-        return ab_oom(err);
-    int n = scandir(boot, &list, is_kernel, version_cmp);
+    CLEANUP_CLOSE int rootfd = inroot_open_root(root, err);
+    if (rootfd < 0)
+        return -1;
+    /* The tree's /boot, resolved in the tree: read through its descriptor. */
+    CLEANUP_CLOSE int boot = inroot_open_quiet(rootfd, "/boot", O_RDONLY | O_DIRECTORY);
+    int n = boot >= 0 ? scandirat(boot, ".", &list, is_kernel, version_cmp) : -1;
     if (n <= 0) {
         free(list);
         return ab_build_error(err, 0, "the root tree has no kernel (no /boot/vmlinuz-*)");
@@ -275,9 +279,10 @@ tree_split(const struct plan *plan, const char *root, const char *fsdir, char **
 static int
 exists_in(const char *root, const char *path)
 {
-    CLEANUP_FREE char *full = NULL;
-    struct stat st;
-    return asprintf(&full, "%s/%s", root, path) >= 0 && lstat(full, &st) == 0;
+    struct ab_error ignored = AB_ERROR_INIT;
+    CLEANUP_CLOSE int rootfd = inroot_open_root(root, &ignored);
+    ab_error_release(&ignored);
+    return rootfd >= 0 && inroot_exists(rootfd, path, NULL);
 }
 
 int
@@ -286,7 +291,17 @@ tree_packages(const char *root, char **list, struct ab_error *err)
     CLEANUP_FREE char *admindir = NULL;
     *list = NULL;
     if (exists_in(root, "var/lib/dpkg/status")) {
-        if (asprintf(&admindir, "--admindir=%s/var/lib/dpkg", root) < 0)
+        /* The folder as the tree resolves it, to dpkg-query by descriptor:
+         * a `var/lib/dpkg -> /var/lib/dpkg` link reads the tree's, never
+         * the host's (the descriptor is inherited: no O_CLOEXEC). */
+        CLEANUP_CLOSE int rootfd = inroot_open_root(root, err);
+        if (rootfd < 0)
+            return -1;
+        CLEANUP_CLOSE int dpkg =
+            inroot_open(rootfd, "/var/lib/dpkg", O_RDONLY | O_DIRECTORY, 0, err);
+        if (dpkg < 0 || fcntl(dpkg, F_SETFD, 0) < 0)
+            return dpkg < 0 ? -1 : ab_build_error(err, errno, "cannot read the package database");
+        if (asprintf(&admindir, "--admindir=/proc/self/fd/%d", dpkg) < 0)
             return ab_oom(err);
         const char *argv[] = {"dpkg-query", admindir, "-W", "-f",
                               "${Package}\\t${Version}\\t${Architecture}\\n", NULL};

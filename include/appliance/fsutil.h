@@ -10,11 +10,18 @@
 /* mkdir -p; returns 0 or -1 with errno set. */
 int mkdir_p(const char *path, mode_t mode);
 
-/* rm -rf without following symbolic links; 0 or -1 with errno set. */
-int rm_rf(const char *path);
+/* rm -rf of path, which must be the folder scratch (the caller's own
+ * scratch or output folder) or below it, as written: refused (EINVAL)
+ * when it is not, or either is empty, "/" or holds a ".." component.
+ * Never follows a symbolic link, never crosses into another mount: a
+ * path with a mount point at or below it is refused whole (EBUSY),
+ * nothing removed. 0 or -1 with errno set; absent is fine. */
+int rm_rf(const char *scratch, const char *path);
 
-/* Writes text to root/path (root may be NULL), creating parent folders,
- * replacing what is there, with the given mode. */
+/* Writes text to path, creating parent folders, replacing what is there
+ * (a link is replaced, never followed), with the given mode. With root,
+ * path is in the tree at root and resolved inside it (inroot.h); without,
+ * a host path. */
 int write_file(const char *root, const char *path, const char *text, mode_t mode,
                struct ab_error *err);
 

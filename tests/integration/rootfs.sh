@@ -3,6 +3,7 @@
 # the two disks, and malicious archives refused with a clear error, leaving
 # no output and no scratch folder behind.
 . "${TOP:-.}/tests/lib/itest.sh"
+. "$TOP/tests/lib/rootfs.sh"
 need python3 zstd tar virt-cat
 
 work=$ITEST_TMP/rootfs
@@ -85,15 +86,7 @@ fi
 
 # A real tree: the Debian root from the cache (an earlier build made it),
 # marked and packed here as tar.zst.
-cache=${APPLIANCE_CACHE_DIR:-/var/cache/appliance}
-# (the largest entry: the cache also holds the small archives above)
-base=$(ls -S "$cache"/roots/*.tar 2>/dev/null | head -1)
-if [ -z "$base" ] || [ "$(stat -c %s "$base")" -lt 100000000 ]; then
-    itest_build "$TOP/tests/integration/recipes/layout.yaml" || finish
-    base=$(ls -S "$cache"/roots/*.tar 2>/dev/null | head -1)
-fi
-[ -n "$base" ] || { bad "no cached root tree to pack"; finish; }
-cp "$base" "$work/tree.tar"
+rootfs_base_tar "$work/tree.tar" || finish
 mkdir -p "$work/add/etc" && echo "packed by rootfs.sh" >"$work/add/etc/rootfs-marker"
 tar --numeric-owner -C "$work/add" -rf "$work/tree.tar" etc/rootfs-marker
 zstd -q -T0 --rm "$work/tree.tar" -o "$work/tree.tar.zst"

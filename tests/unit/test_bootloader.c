@@ -87,7 +87,7 @@ make_gpt(const struct plan *plan)
 {
     struct ab_error err = AB_ERROR_INIT;
     unit_need("sfdisk");
-    assert_int_equal(rm_rf("scratch"), 0);
+    assert_int_equal(rm_rf("scratch", "scratch"), 0);
     assert_int_equal(mkdir("scratch", 0700), 0);
     if (hostfs_disk(plan, PLAN_DISK_OS, "os.img", &err) < 0)
         fail_msg("%s", err.diags[0].msg);

@@ -87,8 +87,8 @@ exists(const char *path)
 static const struct plan *
 setup_plan(void)
 {
-    assert_int_equal(rm_rf("cache"), 0);
-    assert_int_equal(rm_rf("scratch"), 0);
+    assert_int_equal(rm_rf("cache", "cache"), 0);
+    assert_int_equal(rm_rf("scratch", "scratch"), 0);
     assert_int_equal(mkdir("scratch", 0700), 0);
     make_rootfs("first\n");
     const struct plan *plan = unit_plan(recipe_text);

@@ -73,7 +73,7 @@ exists(const char *root, const char *path)
 static void
 make_tree(const char *root, int with_dbus)
 {
-    assert_int_equal(rm_rf(root), 0);
+    assert_int_equal(rm_rf(root, root), 0);
     put(root, "/etc/machine-id", "0123456789abcdef0123456789abcdef\n", 0444);
     put(root, "/etc/hostname", "kept\n", 0644);
     put(root, "/etc/ssh/ssh_host_rsa_key", "secret\n", 0600);
@@ -173,7 +173,7 @@ test_hygiene(void **state)
     target[n] = '\0';
     assert_string_equal(target, "/etc/machine-id");
     assert_false(ab_error_is_set(&err));
-    assert_int_equal(rm_rf(root), 0);
+    assert_int_equal(rm_rf(root, root), 0);
     plan_free(plan);
 }
 
@@ -189,7 +189,7 @@ test_hygiene_without_dbus(void **state)
     assert_int_equal(configure_hygiene(plan, root, &err), 0);
     check_clean(root);
     assert_false(exists(root, "/var/lib/dbus"));
-    assert_int_equal(rm_rf(root), 0);
+    assert_int_equal(rm_rf(root, root), 0);
     plan_free(plan);
 }
 
@@ -218,7 +218,7 @@ test_hygiene_machine_id_link(void **state)
     assert_non_null(fgets(buf, sizeof(buf), f));
     fclose(f);
     assert_string_equal(buf, "host's own\n");
-    assert_int_equal(rm_rf(root), 0);
+    assert_int_equal(rm_rf(root, root), 0);
     plan_free(plan);
 }
 

@@ -314,7 +314,7 @@ static void
 make_source(const char *dir)
 {
     char p[PATH_MAX];
-    assert_int_equal(rm_rf(dir), 0);
+    assert_int_equal(rm_rf(dir, dir), 0);
     assert_int_equal(mkdir_p(dir, 0755), 0);
 #define P(rel) (snprintf(p, sizeof(p), "%s/%s", dir, rel), p)
     assert_int_equal(mkdir(P("etc"), 0755), 0);
@@ -422,7 +422,7 @@ test_ext4(void **state)
     check_ext4(plan, "/srv/data", "app.img", "data", 0);
     check_gpt(plan, PLAN_DISK_OS, "os.img", false);
     check_gpt(plan, PLAN_DISK_APP, "app.img", false);
-    assert_int_equal(rm_rf("src"), 0);
+    assert_int_equal(rm_rf("src", "src"), 0);
     assert_int_equal(unlink("os.img"), 0);
     assert_int_equal(unlink("app.img"), 0);
     plan_free(plan);
@@ -517,7 +517,7 @@ test_swap(void **state)
     assert_non_null(strstr(probe, line));
     assert_non_null(strstr(probe, "TYPE=swap\n"));
     assert_non_null(strstr(probe, "LABEL=swap\n"));
-    assert_int_equal(rm_rf("scratch"), 0);
+    assert_int_equal(rm_rf("scratch", "scratch"), 0);
     assert_int_equal(unlink("os.img"), 0);
     plan_free(plan);
 }
@@ -540,7 +540,7 @@ check_esp(const char *tree_kind)
     fill("os.img", offset - 4096, 4096, 0xa5);
     fill("os.img", offset + size, 4096, 0x5a);
 
-    assert_int_equal(rm_rf("esp"), 0);
+    assert_int_equal(rm_rf("esp", "esp"), 0);
     assert_int_equal(mkdir_p("esp", 0755), 0);
     unit_write_file("esp/readme.txt", "top\n");
     if (strcmp(tree_kind, "vendor") == 0) {
@@ -590,7 +590,7 @@ check_esp(const char *tree_kind)
     if (!strstr(info, "FAT32"))
         fail_msg("not FAT32:\n%s", info);
 
-    assert_int_equal(rm_rf("esp"), 0);
+    assert_int_equal(rm_rf("esp", "esp"), 0);
     assert_int_equal(unlink("BOOTX64.EFI"), 0);
     assert_int_equal(unlink("os.img"), 0);
     plan_free(plan);

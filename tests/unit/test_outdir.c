@@ -166,7 +166,7 @@ main(void)
     if (!mkdtemp(top))
         return 1;
     int r = cmocka_run_group_tests(tests, NULL, NULL);
-    if (rm_rf(top) < 0)
+    if (rm_rf(top, top) < 0)
         r = 1;
     return r;
 }

@@ -73,7 +73,7 @@ write_tar(const char *path, const struct member *m, size_t n)
 static void
 fresh_dir(const char *path)
 {
-    assert_int_equal(rm_rf(path), 0);
+    assert_int_equal(rm_rf(path, path), 0);
     assert_int_equal(mkdir_p(path, 0755), 0);
 }
 
@@ -208,8 +208,8 @@ test_extract_intact(void **state)
         fail_msg("%s", err.diags[0].msg);
     check_good_tree(abs);
     assert_false(ab_error_is_set(&err));
-    assert_int_equal(rm_rf("good"), 0);
-    assert_int_equal(rm_rf(abs), 0);
+    assert_int_equal(rm_rf("good", "good"), 0);
+    assert_int_equal(rm_rf(abs, abs), 0);
 }
 
 /* The folder may be reached through a symbolic link of the host's (a
@@ -232,7 +232,7 @@ test_extract_through_host_link(void **state)
     if (tree_extract("good.tar", "alias-work/tree", "rootfs", &err) < 0)
         fail_msg("%s", err.diags[0].msg);
     check_good_tree("real-work/tree");
-    assert_int_equal(rm_rf("real-work"), 0);
+    assert_int_equal(rm_rf("real-work", "real-work"), 0);
     assert_int_equal(unlink("alias-work"), 0);
 }
 
@@ -296,8 +296,8 @@ test_refuse_dotdot(void **state)
     assert_refused("deep", deep, 2, "'etc/../../../escape'");
     assert_only("deep/a", (const char *const[]){"b", NULL});
     assert_only("deep/a/b", (const char *const[]){"root", NULL});
-    assert_int_equal(rm_rf("dotdot"), 0);
-    assert_int_equal(rm_rf("deep"), 0);
+    assert_int_equal(rm_rf("dotdot", "dotdot"), 0);
+    assert_int_equal(rm_rf("deep", "deep"), 0);
 }
 
 static void
@@ -320,7 +320,7 @@ test_refuse_absolute(void **state)
     };
     assert_refused("abs", etc, 1, "'/etc/x'");
     assert_only("abs/a/b/root", (const char *const[]){NULL});
-    assert_int_equal(rm_rf("abs"), 0);
+    assert_int_equal(rm_rf("abs", "abs"), 0);
 }
 
 static void
@@ -346,7 +346,7 @@ test_refuse_hardlink_out(void **state)
     struct stat st;
     assert_int_equal(stat("hl/a/x", &st), 0);
     assert_int_equal(st.st_nlink, 1);
-    assert_int_equal(rm_rf("hl"), 0);
+    assert_int_equal(rm_rf("hl", "hl"), 0);
 }
 
 /* A symbolic link in the archive, then a member written through it. */
@@ -379,7 +379,7 @@ test_refuse_write_through_symlink(void **state)
         {"alias/file", 'f', 0644, "pwned\n", 0, 0, NULL},
     };
     assert_refused("sym", in, 3, "'alias/file'");
-    assert_int_equal(rm_rf("sym"), 0);
+    assert_int_equal(rm_rf("sym", "sym"), 0);
 }
 
 /* A member that replaces a symbolic link replaces the link: the file it
@@ -404,7 +404,7 @@ test_no_write_through_replaced_symlink(void **state)
     ab_error_release(&err);
     assert_file_text("over/victim", "outside\n");
     assert_only("over", (const char *const[]){"root", "victim", NULL});
-    assert_int_equal(rm_rf("over"), 0);
+    assert_int_equal(rm_rf("over", "over"), 0);
 }
 
 static void
@@ -421,7 +421,7 @@ test_not_an_archive(void **state)
     assert_int_equal(strncmp(err.diags[0].msg, "rootfs: ", 8), 0);
     assert_non_null(strstr(err.diags[0].msg, "missing.tar"));
     ab_error_release(&err);
-    assert_int_equal(rm_rf("junk"), 0);
+    assert_int_equal(rm_rf("junk", "junk"), 0);
 }
 
 /* ---- kernel version ------------------------------------------------------ */
@@ -459,10 +459,10 @@ test_kernel_version(void **state)
     assert_int_equal(tree_kernel_version("k", kver, sizeof(kver), &err), -1);
     assert_string_equal(err.diags[0].msg, "the root tree has no kernel (no /boot/vmlinuz-*)");
     ab_error_release(&err);
-    assert_int_equal(rm_rf("k/boot"), 0);
+    assert_int_equal(rm_rf("k/boot", "k/boot"), 0);
     assert_int_equal(tree_kernel_version("k", kver, sizeof(kver), &err), -1);
     ab_error_release(&err);
-    assert_int_equal(rm_rf("k"), 0);
+    assert_int_equal(rm_rf("k", "k"), 0);
 }
 
 /* ---- split --------------------------------------------------------------- */
@@ -592,7 +592,7 @@ test_split(void **state)
 
     free_paths(paths, plan->n_mounts);
     plan_free(plan);
-    assert_int_equal(rm_rf("sp"), 0);
+    assert_int_equal(rm_rf("sp", "sp"), 0);
 }
 
 /* Mount points missing below other mounts are made in the right one. */
@@ -628,7 +628,7 @@ test_split_missing(void **state)
 
     free_paths(paths, plan->n_mounts);
     plan_free(plan);
-    assert_int_equal(rm_rf("sm"), 0);
+    assert_int_equal(rm_rf("sm", "sm"), 0);
 }
 
 /* A tree whose mount point lies behind a symbolic link: splitting must
@@ -639,7 +639,7 @@ check_split_refused(const char *make_srv, const char *named)
 {
     const struct plan *plan = unit_plan(split_recipe);
     struct ab_error err = AB_ERROR_INIT;
-    assert_int_equal(rm_rf("sl"), 0);
+    assert_int_equal(rm_rf("sl", "sl"), 0);
     assert_int_equal(mkdir_p("sl/tree/var/log", 0755), 0);
     assert_int_equal(mkdir_p("sl/tree/boot/efi", 0755), 0);
     assert_int_equal(mkdir_p("sl/host/data", 0755), 0);
@@ -671,7 +671,7 @@ check_split_refused(const char *make_srv, const char *named)
 
     free_paths(paths, plan->n_mounts);
     plan_free(plan);
-    assert_int_equal(rm_rf("sl"), 0);
+    assert_int_equal(rm_rf("sl", "sl"), 0);
 }
 
 static void

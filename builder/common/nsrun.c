@@ -1,0 +1,159 @@
+/* nsrun.c: chroot work (and dnf) in a private mount namespace with the
+ * tree's own /proc, /sys and /dev (see nsrun.h). */
+#include "appliance/nsrun.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "appliance/cleanup.h"
+#include "appliance/inroot.h"
+
+/* Run by `unshare --mount --propagation private -- sh -c`, handed over in
+ * the environment so that the log shows the command, not the script.
+ * mount(8) resolves "$R/proc" on the host: each of the three is checked
+ * again here to be a folder and not a link (inroot_api_dirs did it first,
+ * with a clear error); even a link swapped in between would only send a
+ * mount of this namespace, which the host never sees. */
+const char nsrun_script[] =
+    "# appliance: \"$@\" with /proc, /sys and a private /dev in the tree ($1),\n"
+    "# in a private mount namespace: none of these mounts reaches the host\n"
+    "unset APPLIANCE_NSRUN\n"
+    "R=$1 W=$2\n"
+    "shift 2\n"
+    "for d in proc sys dev; do\n"
+    "    if [ -h \"$R/$d\" ] || [ ! -d \"$R/$d\" ]; then\n"
+    "        echo \"appliance: '/$d' in the tree is not a folder: refused\" >&2\n"
+    "        exit 125\n"
+    "    fi\n"
+    "done\n"
+    "mount -t proc -o nosuid,nodev,noexec proc \"$R/proc\" &&\n"
+    "    mount --bind \"$R/proc/sys\" \"$R/proc/sys\" &&\n"
+    "    mount -o remount,bind,ro \"$R/proc/sys\" &&\n"
+    "    mount -t sysfs -o ro,nosuid,nodev,noexec sysfs \"$R/sys\" &&\n"
+    "    mount -t tmpfs -o mode=0755,nosuid dev \"$R/dev\" &&\n"
+    "    mknod -m 666 \"$R/dev/null\" c 1 3 &&\n"
+    "    mknod -m 666 \"$R/dev/zero\" c 1 5 &&\n"
+    "    mknod -m 666 \"$R/dev/full\" c 1 7 &&\n"
+    "    mknod -m 666 \"$R/dev/random\" c 1 8 &&\n"
+    "    mknod -m 666 \"$R/dev/urandom\" c 1 9 &&\n"
+    "    mknod -m 666 \"$R/dev/tty\" c 5 0 &&\n"
+    "    mkdir -m 755 \"$R/dev/pts\" &&\n"
+    "    mkdir -m 1777 \"$R/dev/shm\" &&\n"
+    "    ln -s /proc/self/fd \"$R/dev/fd\" &&\n"
+    "    ln -s /proc/self/fd/0 \"$R/dev/stdin\" &&\n"
+    "    ln -s /proc/self/fd/1 \"$R/dev/stdout\" &&\n"
+    "    ln -s /proc/self/fd/2 \"$R/dev/stderr\" || {\n"
+    "    echo \"appliance: cannot mount /proc, /sys and /dev in the tree\" >&2\n"
+    "    exit 125\n"
+    "}\n"
+    "if [ \"$W\" = chroot ]; then\n"
+    "    exec chroot \"$R\" \"$@\"\n"
+    "fi\n"
+    "exec \"$@\"\n";
+
+/* spawn_run names the program it started, unshare; the failure is the
+ * command's (or, in the script's own words, the mounts'). */
+static void
+name_command(struct ab_error *err, size_t first, const char *tool)
+{
+    static const char started[] = "'unshare' ";
+    for (size_t i = first; i < err->n_diags; i++) {
+        struct ab_diag *d = &err->diags[i];
+        char *renamed = NULL;
+        if (strncmp(d->msg, started, strlen(started)) == 0 &&
+            asprintf(&renamed, "'%s' %s", tool, d->msg + strlen(started)) >= 0) {
+            free(d->msg);
+            d->msg = renamed;
+        }
+    }
+}
+
+int
+nsrun(const char *root, enum nsrun_where where, const char *const *argv,
+      const struct spawn_opts *opts, struct ab_error *err)
+{
+    size_t n_argv = 0, n_env = 0;
+    while (argv[n_argv])
+        n_argv++;
+    for (const char *const *e = opts && opts->env ? opts->env : NULL; e && *e; e++)
+        n_env++;
+    CLEANUP_CLOSE int rootfd = inroot_open_root(root, err);
+    if (rootfd < 0 || inroot_api_dirs(rootfd, err) < 0)
+        return -1;
+    const char *head[] = {"unshare",
+                          "--mount",
+                          "--propagation",
+                          "private",
+                          "--",
+                          "sh",
+                          "-c",
+                          "eval \"$APPLIANCE_NSRUN\"",
+                          "appliance-nsrun",
+                          root,
+                          where == NSRUN_CHROOT ? "chroot" : "host"};
+    size_t n_head = sizeof(head) / sizeof(head[0]);
+    CLEANUP_FREE char *script = NULL;
+    CLEANUP_FREE const char **args = calloc(n_head + n_argv + 1, sizeof(char *));
+    CLEANUP_FREE const char **env = calloc(n_env + 2, sizeof(char *));
+    if (!args || !env || asprintf(&script, "APPLIANCE_NSRUN=%s", nsrun_script) < 0)
+        return ab_oom(err);
+    size_t n = 0;
+    for (size_t i = 0; i < n_head; i++)
+        args[n++] = head[i];
+    for (size_t i = 0; i < n_argv; i++)
+        args[n++] = argv[i];
+    for (size_t i = 0; i < n_env; i++)
+        env[i] = opts->env[i];
+    env[n_env] = script;
+    struct spawn_opts o = opts ? *opts : (struct spawn_opts){0};
+    o.chroot = NULL;
+    o.cwd = NULL;
+    o.env = env;
+    size_t first = err->n_diags;
+    if (spawn_run(args, &o, err) < 0) {
+        name_command(err, first, argv[0]);
+        return -1;
+    }
+    return 0;
+}
+
+int
+nsrun_private(const char *const *argv, const struct spawn_opts *opts, struct ab_error *err)
+{
+    size_t n_argv = 0;
+    while (argv[n_argv])
+        n_argv++;
+    const char *head[] = {"unshare", "--mount", "--propagation", "private", "--"};
+    size_t n_head = sizeof(head) / sizeof(head[0]), n = 0;
+    CLEANUP_FREE const char **args = calloc(n_head + n_argv + 1, sizeof(char *));
+    if (!args)
+        return ab_oom(err);
+    for (size_t i = 0; i < n_head; i++)
+        args[n++] = head[i];
+    for (size_t i = 0; i < n_argv; i++)
+        args[n++] = argv[i];
+    size_t first = err->n_diags;
+    if (spawn_run(args, opts, err) < 0) {
+        name_command(err, first, argv[0]);
+        return -1;
+    }
+    return 0;
+}
+
+int
+nsrun_chroot(const char *root, struct ab_error *err, const char *first, ...)
+{
+    const char *argv[64];
+    size_t n = 0;
+    va_list ap;
+    va_start(ap, first);
+    for (const char *a = first; a && n < 63; a = va_arg(ap, const char *))
+        argv[n++] = a;
+    va_end(ap);
+    argv[n] = NULL;
+    return nsrun(root, NSRUN_CHROOT, argv, NULL, err);
+}

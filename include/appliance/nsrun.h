@@ -1,0 +1,45 @@
+/* nsrun.h: commands that need a root tree's /proc, /sys and /dev (a
+ * chroot of the tree, or dnf filling a new root), run in a private mount
+ * namespace.
+ *
+ * The command starts through `unshare --mount --propagation private`: the
+ * tree's /proc (procfs, /proc/sys read-only), /sys (sysfs, read-only) and
+ * /dev (a tmpfs with null, zero, full, random, urandom, tty, pts/, shm/ and
+ * the fd links) are mounted in that namespace only, so nothing is ever
+ * mounted in the host's and the mounts end with the command, whatever
+ * happens to it: no unmount can fail and leave the host's /dev in the
+ * tree. /proc, /sys and /dev must be real folders of the tree (made when
+ * absent; a link or a file there is refused), so no mount is sent outside
+ * it. The command's failure is reported under its own name. */
+#ifndef APPLIANCE_NSRUN_H
+#define APPLIANCE_NSRUN_H
+
+#include "appliance/error.h"
+#include "appliance/spawn.h"
+
+enum nsrun_where {
+    NSRUN_CHROOT, /* argv runs chrooted into the tree (PATH searched there) */
+    NSRUN_HOST,   /* argv is a host program working on the tree (dnf --installroot) */
+};
+
+/* The shell script the namespace runs ($1 the tree, $2 "chroot" or "host",
+ * then the command): for cache keys of what it makes. */
+extern const char nsrun_script[];
+
+/* Runs argv as spawn_run would (opts as there; opts->chroot must be NULL,
+ * opts->cwd is not supported), with the tree root's /proc, /sys and /dev
+ * in a private mount namespace. */
+int nsrun(const char *root, enum nsrun_where where, const char *const *argv,
+          const struct spawn_opts *opts, struct ab_error *err);
+
+/* Runs argv in a private mount namespace of its own and nothing more
+ * (mmdebstrap, which mounts /proc, /sys and /dev in the tree it makes:
+ * those mounts stay in that namespace). Failures named after argv[0]. */
+int nsrun_private(const char *const *argv, const struct spawn_opts *opts, struct ab_error *err);
+
+/* nsrun(root, NSRUN_CHROOT, ...) of the arguments, no other options: what
+ * spawn_chroot was for. */
+int nsrun_chroot(const char *root, struct ab_error *err, const char *first, ...)
+    __attribute__((sentinel));
+
+#endif
