@@ -283,6 +283,8 @@ test_dir(const struct test_opts *o)
     }
     if (r == 0)
         r = boot_disks_find(o->dir, e.name, &d, &err);
+    if (r == 0)
+        r = boot_disks_check(&d, &err);
     struct progress p;
     progress_init(&p, stderr, cli_stderr_is_terminal(), PROGRESS_NORMAL);
     install_handlers();
