@@ -42,16 +42,25 @@ fake_qemu(bool kvm_works)
     setenv("APPLIANCE_QEMU", path, 1);
 }
 
-/* out/: an output folder like export.h's, qcow2 files faked (libvirt's
- * test driver does not open them). */
+/* A small qcow2 made by qemu-img: deploy checks its disks (image_check.h)
+ * before libvirt sees them. */
+static void
+qcow2(const char *path)
+{
+    char cmd[PATH_MAX + 64];
+    FMT(cmd, "qemu-img create -q -f qcow2 '%s' 1M", path);
+    assert_int_equal(system(cmd), 0);
+}
+
+/* out/: an output folder like export.h's, with small qcow2 disks. */
 static void
 make_folder(void)
 {
     mkdir("out", 0755);
     unit_write_file("out/build-report.json", "{\"name\": \"demo\", \"version\": \"1.0\"}\n");
     unit_write_file("out/demo.xml", domain_xml);
-    unit_write_file("out/demo-os.qcow2", "QFI");
-    unit_write_file("out/demo-app.qcow2", "QFI");
+    qcow2("out/demo-os.qcow2");
+    qcow2("out/demo-app.qcow2");
 }
 
 static char *
@@ -260,7 +269,7 @@ test_folder_errors(void **state)
     assert_non_null(strstr(errors, "disk 'vdb' of 'out/demo.xml' is 'demo-app.qcow2', which is "
                                    "not in '"));
     deploy_result_release(&r);
-    unit_write_file("out/demo-app.qcow2", "QFI");
+    qcow2("out/demo-app.qcow2");
     CLEANUP_FREE char *errors2 = NULL;
     assert_int_equal(
         deploy("nosuchdriver:///x?socket=/nonexistent", NULL, false, false, &r, &n, &errors2), -1);
