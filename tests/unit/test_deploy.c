@@ -278,6 +278,31 @@ test_folder_errors(void **state)
     deploy_result_release(&r);
 }
 
+/* A disk that names another file is refused before libvirt sees it. */
+static void
+test_hostile_disk_refused(void **state)
+{
+    (void)state;
+    make_folder();
+    fake_qemu(false);
+    assert_int_equal(system("qemu-img create -q -f qcow2 -b demo-app.qcow2 -F qcow2 "
+                            "out/demo-os.qcow2"),
+                     0);
+    struct deploy_result r;
+    struct notes n = {""};
+    CLEANUP_FREE char *errors = NULL;
+    assert_int_equal(deploy("test:///default", NULL, false, false, &r, &n, &errors), -1);
+    char want[PATH_MAX + 200];
+    FMT(want,
+        "appliance: error: '%s' names another file: backing file 'demo-app.qcow2'; refusing an "
+        "image that refers to files outside itself\n",
+        out_path("demo-os.qcow2"));
+    assert_string_equal(errors, want);
+    assert_null(r.name); /* nothing defined */
+    deploy_result_release(&r);
+    qcow2("out/demo-os.qcow2");
+}
+
 static void
 test_find_xml(void **state)
 {
@@ -345,6 +370,7 @@ main(void)
         cmocka_unit_test(test_shared_disk_refused),
         cmocka_unit_test(test_missing_network_user_mode),
         cmocka_unit_test(test_folder_errors),
+        cmocka_unit_test(test_hostile_disk_refused),
         cmocka_unit_test(test_find_xml),
         cmocka_unit_test(test_uri_is_local),
     };
