@@ -20,8 +20,8 @@
 
 #define HEAD_SIZE 4096
 #define SECTOR 512
-#define NAME_SHOWN 256            /* a referenced name is shown up to this many bytes */
-#define DESC_MAX (1u << 20)       /* a VMDK descriptor read for its parent and extents */
+#define NAME_SHOWN 256                 /* a referenced name is shown up to this many bytes */
+#define DESC_MAX (1u << 20)            /* a VMDK descriptor read for its parent and extents */
 #define VMDK_PARENT_SPAN (20 * SECTOR) /* what qemu reads at 0x200 for the parent */
 
 /* ---- reading the image's bytes ------------------------------------------ */
@@ -125,17 +125,15 @@ refuse_ref(struct ab_error *err, const char *label, const char *what, const char
 static int
 refuse_unnamed(struct ab_error *err, const char *label, const char *what)
 {
-    return ab_build_error(err, EPERM,
-                          "'%s' %s; refusing an image that refers to files outside itself", label,
-                          what);
+    return ab_build_error(
+        err, EPERM, "'%s' %s; refusing an image that refers to files outside itself", label, what);
 }
 
 static int
 refuse_format(struct ab_error *err, const char *label, const char *what)
 {
-    return ab_build_error(err, EPERM,
-                          "'%s' is %s, a format appliance cannot vouch for; refusing it", label,
-                          what);
+    return ab_build_error(
+        err, EPERM, "'%s' is %s, a format appliance cannot vouch for; refusing it", label, what);
 }
 
 static int
@@ -253,8 +251,9 @@ sniff_qcow2(const struct src *s, const unsigned char *h, size_t n, const char *l
 {
     uint32_t version = n >= 8 ? be32(h + 4) : 0;
     if (version != 2 && version != 3)
-        return refuse_format(err, label, version == 1 ? "a qcow (version 1) image"
-                                                      : "a qcow image of an unknown version");
+        return refuse_format(err, label,
+                             version == 1 ? "a qcow (version 1) image"
+                                          : "a qcow image of an unknown version");
     if (n < 104 && version == 3)
         return refuse_format(err, label, "a truncated qcow2 image");
     uint64_t backing = be64(h + 8);

@@ -19,9 +19,8 @@
 
 #include "appliance/cleanup.h"
 #include "appliance/image_check.h"
-#include "domxml.h"
 #include "appliance/kvm.h"
-
+#include "domxml.h"
 
 bool
 deploy_uri_is_local(const char *uri)

@@ -304,7 +304,8 @@ set_disk_format(struct domxml *d, xmlNodePtr disk, const char *format, struct ab
     if (!drv)
         return ab_oom(err);
     if (type && strcmp(type, format) != 0)
-        return ab_build_error(err, 0, "disk '%s' of '%s' is a %s image, but its driver type says %s",
+        return ab_build_error(err, 0,
+                              "disk '%s' of '%s' is a %s image, but its driver type says %s",
                               target ? target : "?", d->source, format, type);
     if (!type && !xmlSetProp(drv, BAD_CAST "type", BAD_CAST format))
         return ab_oom(err);
@@ -314,8 +315,7 @@ set_disk_format(struct domxml *d, xmlNodePtr disk, const char *format, struct ab
 }
 
 int
-domxml_set_disk_format(struct domxml *d, const char *file, const char *format,
-                       struct ab_error *err)
+domxml_set_disk_format(struct domxml *d, const char *file, const char *format, struct ab_error *err)
 {
     for (xmlNodePtr n = child(child(root(d), "devices"), "disk"); n; n = n->next) {
         xmlNodePtr src = file_source(n);

@@ -19,7 +19,6 @@
 #include "manifest.h"
 #include "ova_read.h"
 
-
 volatile int bundle_interrupted;
 
 /* The disk files a folder may hold for one disk, in the order they are

@@ -49,8 +49,7 @@ struct image_info {
 
 /* Checks the image file at path (label: how messages name it) and fills
  * info. -1 when it is refused, unreadable, or qemu-img cannot read it. */
-int image_check(const char *path, const char *label, struct image_info *info,
-                struct ab_error *err);
+int image_check(const char *path, const char *label, struct image_info *info, struct ab_error *err);
 
 /* The same for an image that is the length bytes at offset in path (an
  * OVA member, read in place): qemu-img reads it through a raw node with
@@ -75,7 +74,7 @@ int image_sniff(int fd, uint64_t offset, uint64_t length, const char *label,
 /* Judges json, what `qemu-img info --output=json` said of the image it
  * was given as qemu_name (a path, or image_member_name()'s), which
  * image_sniff found to be format; fills info. */
-int image_judge_info(const char *json, const char *qemu_name, const char *label,
-                     const char *format, struct image_info *info, struct ab_error *err);
+int image_judge_info(const char *json, const char *qemu_name, const char *label, const char *format,
+                     struct image_info *info, struct ab_error *err);
 
 #endif

@@ -496,12 +496,13 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_argv_bios_scsi_tcg),     cmocka_unit_test(test_argv_uefi_sata_kvm),
-        cmocka_unit_test(test_argv_ide_no_nic),        cmocka_unit_test(test_disks_preference),
-        cmocka_unit_test(test_disks_half_pair),        cmocka_unit_test(test_tar_members),
-        cmocka_unit_test(test_disks_from_ova),         cmocka_unit_test(test_disks_checked),         cmocka_unit_test(test_vm_console_and_stop),
-        cmocka_unit_test(test_vm_qemu_fails),          cmocka_unit_test(test_vm_stubborn_qemu),
-        cmocka_unit_test(test_vm_start_fails_cleanly), cmocka_unit_test(test_ovmf_override),
+        cmocka_unit_test(test_argv_bios_scsi_tcg),  cmocka_unit_test(test_argv_uefi_sata_kvm),
+        cmocka_unit_test(test_argv_ide_no_nic),     cmocka_unit_test(test_disks_preference),
+        cmocka_unit_test(test_disks_half_pair),     cmocka_unit_test(test_tar_members),
+        cmocka_unit_test(test_disks_from_ova),      cmocka_unit_test(test_disks_checked),
+        cmocka_unit_test(test_vm_console_and_stop), cmocka_unit_test(test_vm_qemu_fails),
+        cmocka_unit_test(test_vm_stubborn_qemu),    cmocka_unit_test(test_vm_start_fails_cleanly),
+        cmocka_unit_test(test_ovmf_override),
     };
     return cmocka_run_group_tests(tests, unit_enter_tmpdir, unit_leave_tmpdir);
 }

@@ -127,15 +127,17 @@ test_json_member(void **state)
 {
     (void)state;
     CLEANUP_FREE char *name = image_member_name("vmdk", "/tmp/appliance-fixture/n.ova", 512, 65536);
-    assert_string_equal(name, "json:{\"driver\":\"vmdk\",\"file\":{\"driver\":\"raw\",\"offset\":512,"
-                              "\"size\":65536,\"file\":{\"driver\":\"file\",\"filename\":"
-                              "\"/tmp/appliance-fixture/n.ova\"}}}");
+    assert_string_equal(name,
+                        "json:{\"driver\":\"vmdk\",\"file\":{\"driver\":\"raw\",\"offset\":512,"
+                        "\"size\":65536,\"file\":{\"driver\":\"file\",\"filename\":"
+                        "\"/tmp/appliance-fixture/n.ova\"}}}");
     struct image_info info;
     CLEANUP_FREE char *msg = judge("member.vmdk", name, "vmdk", &info);
     assert_null(msg);
     assert_int_equal(info.virtual_size, 1 << 20);
     /* The same answer about another member (another offset) is refused. */
-    CLEANUP_FREE char *other = image_member_name("vmdk", "/tmp/appliance-fixture/n.ova", 1024, 65536);
+    CLEANUP_FREE char *other =
+        image_member_name("vmdk", "/tmp/appliance-fixture/n.ova", 1024, 65536);
     CLEANUP_FREE char *m2 = judge("member.vmdk", other, "vmdk", NULL);
     assert_non_null(m2);
     assert_non_null(strstr(m2, "names another file: extent 'json:{"));
@@ -253,12 +255,14 @@ test_sniff_qcow2(void **state)
     put_be32(h + 108, 9);
     memcpy(h + 112, "/dev/sda1", 9);
     write_at("data.qcow2", h, sizeof(h), 0);
-    sniff_refused("data.qcow2",
-                  "appliance: error: 'data.qcow2' names another file: data file '/dev/sda1'" REFUSAL);
+    sniff_refused(
+        "data.qcow2",
+        "appliance: error: 'data.qcow2' names another file: data file '/dev/sda1'" REFUSAL);
     memset(h + 104, 0, 20); /* the bit alone */
     write_at("data2.qcow2", h, sizeof(h), 0);
-    sniff_refused("data2.qcow2",
-                  "appliance: error: 'data2.qcow2' keeps its data in an external data file" REFUSAL);
+    sniff_refused(
+        "data2.qcow2",
+        "appliance: error: 'data2.qcow2' keeps its data in an external data file" REFUSAL);
 
     memset(h, 0, sizeof(h));
     memcpy(h, "QFI\xfb\0\0\0\1", 8);
@@ -336,7 +340,8 @@ test_sniff_descriptors(void **state)
                                   "RW 4192256 SPARSE \"split-s002.vmdk\"\n");
     sniff_refused("split.vmdk", "appliance: error: 'split.vmdk' names another file: extent "
                                 "'split-s001.vmdk'" REFUSAL);
-    unit_write_file("bare.vmdk", "# Disk DescriptorFile\nversion=1\ncreateType=\"monolithicFlat\"\n");
+    unit_write_file("bare.vmdk",
+                    "# Disk DescriptorFile\nversion=1\ncreateType=\"monolithicFlat\"\n");
     sniff_refused("bare.vmdk", "appliance: error: 'bare.vmdk' is a VMDK descriptor, whose data can "
                                "only be in other files" REFUSAL);
     /* Control characters in a name are not written to the terminal. */
