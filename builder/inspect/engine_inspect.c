@@ -110,8 +110,7 @@ engine_inspect_launch(const struct inspect_drive *drives, size_t n, bool use_kvm
         /* A drive without its format would be probed by qemu: every
          * drive comes through image_check (image_check.h), which tells it. */
         if (!drives[i].format || !*drives[i].format) {
-            ab_build_error(err, 0, "disk '%s' has no format: it was not checked",
-                           drives[i].name);
+            ab_build_error(err, 0, "disk '%s' has no format: it was not checked", drives[i].name);
             engine_inspect_close(e, NULL);
             return NULL;
         }
