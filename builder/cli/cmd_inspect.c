@@ -26,16 +26,19 @@ static const char inspect_usage[] =
     "CPUs, memory, controller, NICs, firmware, disks), recomputes every digest\n"
     "of the manifests (.mf, SHA256SUMS), and reads the disks through one\n"
     "read-only libguestfs appliance: partitions, LVM, filesystems and the\n"
-    "operating system. The disks of all arguments are read together.\n"
+    "operating system. The disks of all arguments are read together. A disk\n"
+    "image that names another file (a backing file, a data file, VMDK extents\n"
+    "or a parent) is refused before anything opens it.\n"
     "\n"
     "Options:\n"
     "  -j, --json       print the findings as JSON (sizes in bytes)\n"
-    "      --no-disks   do not read the disks (no appliance: takes seconds)\n"
+    "      --no-disks   do not read the disks (no appliance: takes seconds); the\n"
+    "                   disk files there are still checked\n"
     "      --no-verify  do not recompute the manifests' digests\n"
     "  -h, --help       show this help\n"
     "\n"
-    "Exit status: 0 all is well, 1 a file could not be read, a digest does not\n"
-    "match or the bundle has a problem, 2 usage error.\n";
+    "Exit status: 0 all is well, 1 a file could not be read, a disk image was\n"
+    "refused, a digest does not match or the bundle has a problem, 2 usage error.\n";
 
 static volatile sig_atomic_t caught;
 

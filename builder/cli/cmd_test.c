@@ -31,7 +31,9 @@ static const char test_usage[] =
     "login prompt reached, every planned filesystem mounted from its volume,\n"
     "every logical volume active, swap on. The disks booted are NAME-*.qcow2,\n"
     "else NAME-*.raw or .img, else the VMDKs of ovf/, else .vmdk, .vdi, .vhdx,\n"
-    "else those inside NAME.ova; they are never written to.\n"
+    "else those inside NAME.ova; they are never written to. A disk that names\n"
+    "another file (a backing file, a data file, VMDK extents or a parent) is\n"
+    "refused before anything opens it.\n"
     "\n"
     "Options:\n"
     "      --firmware FW    bios, uefi, or all that the appliance supports\n"
@@ -283,6 +285,8 @@ test_dir(const struct test_opts *o)
     }
     if (r == 0)
         r = boot_disks_find(o->dir, e.name, &d, &err);
+    if (r == 0)
+        r = boot_disks_check(&d, &err);
     struct progress p;
     progress_init(&p, stderr, cli_stderr_is_terminal(), PROGRESS_NORMAL);
     install_handlers();

@@ -18,9 +18,9 @@
 #include <libvirt/virterror.h>
 
 #include "appliance/cleanup.h"
-#include "domxml.h"
+#include "appliance/image_check.h"
 #include "appliance/kvm.h"
-
+#include "domxml.h"
 
 bool
 deploy_uri_is_local(const char *uri)
@@ -315,7 +315,24 @@ define(struct job *j, struct ab_error *err)
     return rc;
 }
 
-/* NAME.xml, its disks where they are now, and the new name. */
+/* Every disk the domain points at, checked before libvirt (or qemu) opens
+ * it: refused when it names another file; its format given explicitly. */
+static int
+check_images(struct job *j, struct ab_error *err)
+{
+    CLEANUP_STRV char **disks = domxml_disk_files(j->d);
+    if (!disks)
+        return ab_oom(err);
+    for (size_t i = 0; disks[i] && disks[i + 1]; i += 2) {
+        struct image_info info;
+        if (image_check(disks[i + 1], disks[i + 1], &info, err) < 0 ||
+            domxml_set_disk_format(j->d, disks[i + 1], info.format, err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* NAME.xml, its disks where they are now and checked, and the new name. */
 static int
 prepare(struct job *j, struct ab_error *err)
 {
@@ -323,7 +340,7 @@ prepare(struct job *j, struct ab_error *err)
         return -1;
     if (!(j->d = domxml_read_file(j->r->xml, err)))
         return -1;
-    if (domxml_relocate_disks(j->d, j->o->dir, err) < 0)
+    if (domxml_relocate_disks(j->d, j->o->dir, err) < 0 || check_images(j, err) < 0)
         return -1;
     return j->o->name ? domxml_rename(j->d, j->o->name, err) : 0;
 }

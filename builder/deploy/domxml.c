@@ -268,7 +268,59 @@ domxml_relocate_disks(struct domxml *d, const char *dir, struct ab_error *err)
         return ab_build_error(err, errno, "cannot read '%s': %s", dir, strerror(errno));
     for (xmlNodePtr n = child(child(root(d), "devices"), "disk"); n; n = n->next) {
         xmlNodePtr src = file_source(n);
+        if (is_element(n, "disk") && !src && child(n, "source")) {
+            CLEANUP_FREE char *type = attr_of(n, "type");
+            CLEANUP_FREE char *target = attr_of(child(n, "target"), "dev");
+            return ab_build_error(err, 0,
+                                  "disk '%s' of '%s' is not a file of the folder (type '%s'); "
+                                  "refusing a domain whose disks are outside it",
+                                  target ? target : "?", d->source, type ? type : "?");
+        }
         if (src && relocate_one(d, n, src, real, err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* The disk's <driver>, added (name 'qemu') when it has none. */
+static xmlNodePtr
+disk_driver(xmlNodePtr disk)
+{
+    xmlNodePtr drv = child(disk, "driver");
+    if (drv)
+        return drv;
+    drv = xmlNewChild(disk, NULL, BAD_CAST "driver", NULL);
+    if (drv && !xmlSetProp(drv, BAD_CAST "name", BAD_CAST "qemu"))
+        return NULL;
+    return drv;
+}
+
+static int
+set_disk_format(struct domxml *d, xmlNodePtr disk, const char *format, struct ab_error *err)
+{
+    CLEANUP_FREE char *target = attr_of(child(disk, "target"), "dev");
+    xmlNodePtr drv = disk_driver(disk);
+    CLEANUP_FREE char *type = drv ? attr_of(drv, "type") : NULL;
+    if (!drv)
+        return ab_oom(err);
+    if (type && strcmp(type, format) != 0)
+        return ab_build_error(err, 0,
+                              "disk '%s' of '%s' is a %s image, but its driver type says %s",
+                              target ? target : "?", d->source, format, type);
+    if (!type && !xmlSetProp(drv, BAD_CAST "type", BAD_CAST format))
+        return ab_oom(err);
+    for (xmlNodePtr b; (b = child(disk, "backingStore"));)
+        remove_node(b);
+    return xmlNewChild(disk, NULL, BAD_CAST "backingStore", NULL) ? 0 : ab_oom(err);
+}
+
+int
+domxml_set_disk_format(struct domxml *d, const char *file, const char *format, struct ab_error *err)
+{
+    for (xmlNodePtr n = child(child(root(d), "devices"), "disk"); n; n = n->next) {
+        xmlNodePtr src = file_source(n);
+        CLEANUP_FREE char *f = src ? attr_of(src, "file") : NULL;
+        if (f && strcmp(f, file) == 0 && set_disk_format(d, n, format, err) < 0)
             return -1;
     }
     return 0;

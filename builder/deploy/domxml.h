@@ -35,8 +35,17 @@ int domxml_set_uuid(struct domxml *d, const char *uuid, struct ab_error *err);
 int domxml_rename(struct domxml *d, const char *name, struct ab_error *err);
 
 /* Points every disk backed by a file at dir/BASENAME, dir made absolute;
- * fails, naming the disk, when a file is not in dir. */
+ * fails, naming the disk, when a file is not in dir, or when a disk has a
+ * source that is not a file (a host's block device, a network volume). */
 int domxml_relocate_disks(struct domxml *d, const char *dir, struct ab_error *err);
+
+/* For the disks whose source is file: the <driver type> is format (set
+ * when missing; a different one fails), and the disk gets an empty
+ * <backingStore/> instead of any the XML gave it: the image has no
+ * backing chain (image_check.h saw to that), and libvirt is not to look
+ * for one. */
+int domxml_set_disk_format(struct domxml *d, const char *file, const char *format,
+                           struct ab_error *err);
 
 /* The file-backed disks as NULL-terminated pairs: target dev ("vda", or
  * "" when absent), source file. Freed with ab_strv_free(); NULL: no memory. */

@@ -15,10 +15,9 @@
 #include <unistd.h>
 
 #include "appliance/cleanup.h"
+#include "appliance/image_check.h"
 #include "manifest.h"
 #include "ova_read.h"
-#include "appliance/spawn.h"
-
 
 volatile int bundle_interrupted;
 
@@ -297,30 +296,13 @@ take_summary_problems(struct bundle *b, const struct ovf_summary *s, const char 
 
 /* ---- disks ---- */
 
-static int
-probe_disk(const char *path, char **format, uint64_t *virtual_size, struct ab_error *err)
-{
-    const char *argv[] = {"qemu-img", "info", "--output=json", "-U", path, NULL};
-    CLEANUP_FREE char *out = NULL;
-    struct spawn_opts o = {.output = &out};
-    if (spawn_run(argv, &o, err) < 0)
-        return -1;
-    json_object *j = json_tokener_parse(out), *fmt, *vsize;
-    if (!j || !json_object_object_get_ex(j, "format", &fmt) ||
-        !json_object_object_get_ex(j, "virtual-size", &vsize)) {
-        json_object_put(j);
-        return ab_build_error(err, 0, "cannot read what 'qemu-img info' says of '%s'", path);
-    }
-    *format = strdup(json_object_get_string(fmt));
-    *virtual_size = (uint64_t)json_object_get_int64(vsize);
-    json_object_put(j);
-    return *format ? 0 : ab_oom(err);
-}
-
 /* Adds a disk image: its absolute path (qemu would take "x:y" for a
- * protocol), its format and size as qemu-img sees them. */
+ * protocol), its format and size, once image_check has passed it (a
+ * refused image is an error: nothing opens it). name: as the findings
+ * show it; label: as errors name it (NULL: path). */
 static int
-add_disk(struct bundle *b, const char *name, const char *path, struct ab_error *err)
+add_disk(struct bundle *b, const char *name, const char *path, const char *label,
+         struct ab_error *err)
 {
     char real[PATH_MAX];
     uint64_t size = 0;
@@ -328,17 +310,17 @@ add_disk(struct bundle *b, const char *name, const char *path, struct ab_error *
         return ab_build_error(err, errno, "cannot read disk image '%s': %s", path, strerror(errno));
     if (!is_file(real, &size))
         return ab_build_error(err, 0, "disk image '%s' is not a regular file", path);
-    struct bundle_disk d = {.file_size = size};
-    if (probe_disk(real, &d.format, &d.virtual_size, err) < 0) {
-        ab_error_prefix(err, "while reading disk image '%s'", path);
+    struct image_info info;
+    if (image_check(real, label ? label : path, &info, err) < 0)
         return -1;
-    }
+    struct bundle_disk d = {.file_size = size, .virtual_size = info.virtual_size};
     struct bundle_disk *grown = realloc(b->disks, (b->n_disks + 1) * sizeof(*grown));
+    d.format = strdup(info.format);
     d.name = strdup(name);
     d.path = strdup(real);
     if (grown)
         b->disks = grown;
-    if (!grown || !d.name || !d.path) {
+    if (!grown || !d.name || !d.path || !d.format) {
         free(d.name);
         free(d.path);
         free(d.format);
@@ -481,9 +463,16 @@ static int
 add_extracted(struct bundle *b, const struct ova_member *mb, struct ab_error *err)
 {
     CLEANUP_FREE char *name = NULL;
-    if (asprintf(&name, "%s:%s", b->ova_label, mb->name) < 0)
+    CLEANUP_FREE char *label = NULL;
+    if (asprintf(&name, "%s:%s", b->ova_label, mb->name) < 0) {
+        name = NULL;
         return ab_oom(err);
-    return add_disk(b, name, mb->extracted, err);
+    }
+    if (asprintf(&label, "%s:%s", b->ova, mb->name) < 0) {
+        label = NULL;
+        return ab_oom(err);
+    }
+    return add_disk(b, name, mb->extracted, label, err);
 }
 
 /* Adds the disks an OVA pass extracted: those the descriptor's Disks
@@ -551,8 +540,10 @@ open_ova_file(struct bundle *b, unsigned flags, struct ab_error *err)
     return open_ova(b, flags, flags & BUNDLE_DISKS ? &all : NULL, err);
 }
 
+/* Its disks are plain files beside it: always checked, with or without
+ * BUNDLE_DISKS. */
 static int
-open_ovf_file(struct bundle *b, unsigned flags, struct ab_error *err)
+open_ovf_file(struct bundle *b, struct ab_error *err)
 {
     if (!(b->ovf = ovf_read_file(b->path, err)) || !(b->ovf_source = strdup(b->path)))
         return b->ovf ? ab_oom(err) : -1;
@@ -575,23 +566,21 @@ open_ovf_file(struct bundle *b, unsigned flags, struct ab_error *err)
         rc = check_ovf_files(b, b->ovf, b->path, ovf_name, size_in_dir, (void *)where, &m, have_mf,
                              err);
     manifest_release(&m);
-    for (size_t i = 0; rc == 0 && (flags & BUNDLE_DISKS) && i < b->ovf->n_disks; i++) {
+    for (size_t i = 0; rc == 0 && i < b->ovf->n_disks; i++) {
         int f = b->ovf->disks[i].file;
         const char *href = f >= 0 ? b->ovf->files[f].href : NULL;
         CLEANUP_FREE char *p = href && safe_name(href, true) ? path_join(where, href) : NULL;
         if (p && is_file(p, NULL))
-            rc = add_disk(b, href, p, err);
+            rc = add_disk(b, href, p, NULL, err);
     }
     return rc;
 }
 
 static int
-open_disk_file(struct bundle *b, unsigned flags, struct ab_error *err)
+open_disk_file(struct bundle *b, struct ab_error *err)
 {
-    if (!(flags & BUNDLE_DISKS))
-        return 0;
     const char *base = strrchr(b->path, '/');
-    return add_disk(b, base ? base + 1 : b->path, b->path, err);
+    return add_disk(b, base ? base + 1 : b->path, b->path, NULL, err);
 }
 
 /* The appliance's name: build-report.json's "name", else the one .ova. */
@@ -625,7 +614,9 @@ folder_name(const char *dir)
 }
 
 /* Finds each disk's file in the folder, in disk_suffixes order, then in
- * ovf/; those found nowhere go to want (to come from the OVA). */
+ * ovf/; those found nowhere go to want (to come from the OVA), or are a
+ * problem, unless want is NULL (the disks are not extracted: only the
+ * files there are checked). */
 static int
 folder_disks(struct bundle *b, struct extract_want *want, struct ab_error *err)
 {
@@ -643,10 +634,12 @@ folder_disks(struct bundle *b, struct extract_want *want, struct ab_error *err)
                 return ab_oom(err);
             if (is_file(p, NULL)) {
                 found = true;
-                if (add_disk(b, name, p, err) < 0)
+                if (add_disk(b, name, p, NULL, err) < 0)
                     return -1;
             }
         }
+        if (!found && !want)
+            continue;
         if (!found && b->ova && want->n < 8 &&
             asprintf(&want->names[want->n++], "%s.vmdk", base) < 0)
             return ab_oom(err);
@@ -720,7 +713,7 @@ open_folder(struct bundle *b, unsigned flags, struct ab_error *err)
     if (!ova || (is_file(ova, NULL) && set_ova(b, ova, rel, err) < 0))
         return ova ? -1 : ab_oom(err);
     struct extract_want want = {.n = 0};
-    int rc = flags & BUNDLE_DISKS ? folder_disks(b, &want, err) : 0;
+    int rc = folder_disks(b, flags & BUNDLE_DISKS ? &want : NULL, err);
     if (rc == 0 && b->ova)
         rc = open_ova(b, flags, want.n ? &want : NULL, err);
     for (size_t i = 0; i < want.n; i++) {
@@ -783,10 +776,10 @@ bundle_open(const char *path, unsigned flags, const char *scratch, struct ab_err
             rc = open_ova_file(b, flags, err);
             break;
         case BUNDLE_OVF:
-            rc = open_ovf_file(b, flags, err);
+            rc = open_ovf_file(b, err);
             break;
         case BUNDLE_DISK:
-            rc = open_disk_file(b, flags, err);
+            rc = open_disk_file(b, err);
             break;
         }
     }

@@ -107,6 +107,13 @@ engine_inspect_launch(const struct inspect_drive *drives, size_t n, bool use_kvm
     if (!use_kvm && guestfs_set_backend_settings(e->g, tcg) < 0)
         goto fail;
     for (size_t i = 0; i < n; i++) {
+        /* A drive without its format would be probed by qemu: every
+         * drive comes through image_check (image_check.h), which tells it. */
+        if (!drives[i].format || !*drives[i].format) {
+            ab_build_error(err, 0, "disk '%s' has no format: it was not checked", drives[i].name);
+            engine_inspect_close(e, NULL);
+            return NULL;
+        }
         if (guestfs_add_drive_opts(e->g, drives[i].path, GUESTFS_ADD_DRIVE_OPTS_READONLY, 1,
                                    GUESTFS_ADD_DRIVE_OPTS_FORMAT, drives[i].format, -1) < 0) {
             failed(e, err, "cannot add a disk to the appliance");

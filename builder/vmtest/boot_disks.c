@@ -3,13 +3,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <json-c/json.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "appliance/cleanup.h"
+#include "appliance/image_check.h"
 
 static const struct {
     const char *kind, *format;
@@ -34,6 +34,7 @@ boot_disks_release(struct boot_disks *d)
     for (int i = 0; i < 2; i++) {
         free(d->file[i]);
         free(d->backing[i]);
+        free(d->member[i]);
     }
     memset(d, 0, sizeof(*d));
 }
@@ -72,31 +73,6 @@ try_layout(size_t l, const char *dir, const char *name, struct boot_disks *d, st
     return 1;
 }
 
-/* json:{"driver":"vmdk","file":{"driver":"raw","offset":N,"size":M,
- * "file":{"driver":"file","filename":OVA}}}: qemu reads the VMDK in place. */
-static char *
-ova_member_json(const char *ova, uint64_t offset, uint64_t size)
-{
-    json_object *file = json_object_new_object();
-    json_object_object_add(file, "driver", json_object_new_string("file"));
-    json_object_object_add(file, "filename", json_object_new_string(ova));
-    json_object *raw = json_object_new_object();
-    json_object_object_add(raw, "driver", json_object_new_string("raw"));
-    json_object_object_add(raw, "offset", json_object_new_int64((int64_t)offset));
-    json_object_object_add(raw, "size", json_object_new_int64((int64_t)size));
-    json_object_object_add(raw, "file", file);
-    json_object *vmdk = json_object_new_object();
-    json_object_object_add(vmdk, "driver", json_object_new_string("vmdk"));
-    json_object_object_add(vmdk, "file", raw);
-    char *s = NULL;
-    if (asprintf(&s, "json:%s",
-                 json_object_to_json_string_ext(vmdk, JSON_C_TO_STRING_PLAIN |
-                                                          JSON_C_TO_STRING_NOSLASHESCAPE)) < 0)
-        s = NULL;
-    json_object_put(vmdk);
-    return s;
-}
-
 static int
 try_ova(const char *dir, const char *name, struct boot_disks *d, struct ab_error *err)
 {
@@ -118,7 +94,11 @@ try_ova(const char *dir, const char *name, struct boot_disks *d, struct ab_error
             return -1;
         if (r == 0)
             return ab_build_error(err, ENOENT, "'%s' holds no '%s'", ova, member);
-        if (!(d->file[i] = strdup(ova)) || !(d->backing[i] = ova_member_json(abs, offset, size)))
+        /* qemu reads the VMDK in place, through a raw node over its bytes. */
+        d->offset[i] = offset;
+        d->length[i] = size;
+        if (!(d->file[i] = strdup(ova)) || !(d->member[i] = strdup(member)) ||
+            !(d->backing[i] = image_member_name("vmdk", abs, offset, size)))
             return ab_oom(err);
     }
     d->kind = "ova";
@@ -144,6 +124,38 @@ boot_disks_find(const char *dir, const char *name, struct boot_disks *d, struct 
         boot_disks_release(d);
         return -1;
     }
+    return 0;
+}
+
+/* One disk as image_check sees it: refused when it names another file, or
+ * when it is not in the format its name promises (the format qemu will be
+ * told). */
+static int
+check_one(const struct boot_disks *d, int i, struct ab_error *err)
+{
+    struct image_info info;
+    CLEANUP_FREE char *label = NULL;
+    if (d->member[i] && asprintf(&label, "%s:%s", d->file[i], d->member[i]) < 0) {
+        label = NULL;
+        return ab_oom(err);
+    }
+    int r = d->member[i]
+                ? image_check_member(d->file[i], d->offset[i], d->length[i], label, &info, err)
+                : image_check(d->file[i], d->file[i], &info, err);
+    if (r < 0)
+        return -1;
+    if (strcmp(info.format, d->format) != 0)
+        return ab_build_error(err, 0, "'%s' is a %s image, not %s as its name says",
+                              label ? label : d->file[i], info.format, d->format);
+    return 0;
+}
+
+int
+boot_disks_check(const struct boot_disks *d, struct ab_error *err)
+{
+    for (int i = 0; i < 2; i++)
+        if (check_one(d, i, err) < 0)
+            return -1;
     return 0;
 }
 

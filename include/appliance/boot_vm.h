@@ -27,6 +27,8 @@ struct boot_disks {
     char *file[2];      /* the files read, OS disk first (the OVA, twice, for "ova") */
     char *backing[2];   /* qemu-img create -b: an absolute path, or json:{...} for a
                            VMDK inside the OVA */
+    char *member[2];    /* "ova": the member's name, else NULL */
+    uint64_t offset[2], length[2]; /* "ova": where the member's bytes are in the OVA */
 };
 
 /* Finds the appliance NAME's disks in dir, in this order of preference:
@@ -35,6 +37,12 @@ struct boot_disks {
  * twin. Fails when none is there, or when only one disk of a pair is. */
 int boot_disks_find(const char *dir, const char *name, struct boot_disks *d, struct ab_error *err);
 void boot_disks_release(struct boot_disks *d);
+
+/* Checks both disks with image_check (an OVA's members in place) before
+ * anything opens them: fails when one names another file (a backing
+ * file, a data file, VMDK extents or a parent) or is not in d->format,
+ * the format the overlays name as their backing format. */
+int boot_disks_check(const struct boot_disks *d, struct ab_error *err);
 
 /* Where member's data lies in the tar (ustar, pax or GNU) file at path.
  * Returns 1 found, 0 not there, -1 on a read error or a damaged tar. */

@@ -20,7 +20,7 @@
 
 struct inspect_drive {
     const char *path;   /* absolute */
-    const char *format; /* qemu's name: raw, qcow2, vmdk, ... */
+    const char *format; /* qemu's name: raw, qcow2, vmdk, ... (image_check.h); required */
     const char *name;   /* as shown */
     uint64_t size;      /* virtual size in bytes */
 };

@@ -269,6 +269,53 @@ test_disks_from_ova(void **state)
     free(msg);
 }
 
+/* The disks found are checked before qemu opens them: good ones pass, a
+ * file not in its name's format and an OVA member that is a descriptor
+ * are refused. */
+static void
+test_disks_checked(void **state)
+{
+    (void)state;
+    struct boot_disks d;
+    char *msg;
+    assert_int_equal(mkdir("chk", 0755), 0);
+    assert_int_equal(system("qemu-img create -q -f qcow2 chk/n-os.qcow2 1M && "
+                            "qemu-img create -q -f qcow2 chk/n-app.qcow2 1M"),
+                     0);
+    assert_int_equal(find("chk", &d, &msg), 0);
+    struct ab_error err = AB_ERROR_INIT;
+    assert_int_equal(boot_disks_check(&d, &err), 0);
+    boot_disks_release(&d);
+    raw_disk("chk/n-app.qcow2", 1 << 20);
+    assert_int_equal(find("chk", &d, &msg), 0);
+    assert_int_equal(boot_disks_check(&d, &err), -1);
+    msg = unit_error_text(&err);
+    assert_string_equal(msg, "appliance: error: 'chk/n-app.qcow2' is a raw image, not qcow2 as "
+                             "its name says\n");
+    free(msg);
+    ab_error_release(&err);
+    boot_disks_release(&d);
+
+    assert_int_equal(mkdir("chk-ova", 0755), 0);
+    assert_int_equal(mkdir("chk-src", 0755), 0);
+    unit_write_file("chk-src/n.ovf", "<Envelope/>");
+    unit_write_file("chk-src/n-os.vmdk", "# Disk DescriptorFile\nversion=1\n"
+                                         "RW 2048 FLAT \"/etc/shadow\" 0\n");
+    assert_int_equal(system("qemu-img create -q -f vmdk chk-src/n-app.vmdk 1M"), 0);
+    assert_int_equal(system("tar --format=ustar -C chk-src -cf chk-ova/n.ova n.ovf n-os.vmdk "
+                            "n-app.vmdk"),
+                     0);
+    assert_int_equal(find("chk-ova", &d, &msg), 0);
+    assert_int_equal(boot_disks_check(&d, &err), -1);
+    msg = unit_error_text(&err);
+    assert_string_equal(msg, "appliance: error: 'chk-ova/n.ova:n-os.vmdk' names another file: "
+                             "extent '/etc/shadow'; refusing an image that refers to files "
+                             "outside itself\n");
+    free(msg);
+    ab_error_release(&err);
+    boot_disks_release(&d);
+}
+
 /* ---- the VM, with a fake qemu --------------------------------------------- */
 
 /* Writes an executable script as the qemu to run. */
@@ -449,12 +496,13 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_argv_bios_scsi_tcg),     cmocka_unit_test(test_argv_uefi_sata_kvm),
-        cmocka_unit_test(test_argv_ide_no_nic),        cmocka_unit_test(test_disks_preference),
-        cmocka_unit_test(test_disks_half_pair),        cmocka_unit_test(test_tar_members),
-        cmocka_unit_test(test_disks_from_ova),         cmocka_unit_test(test_vm_console_and_stop),
-        cmocka_unit_test(test_vm_qemu_fails),          cmocka_unit_test(test_vm_stubborn_qemu),
-        cmocka_unit_test(test_vm_start_fails_cleanly), cmocka_unit_test(test_ovmf_override),
+        cmocka_unit_test(test_argv_bios_scsi_tcg),  cmocka_unit_test(test_argv_uefi_sata_kvm),
+        cmocka_unit_test(test_argv_ide_no_nic),     cmocka_unit_test(test_disks_preference),
+        cmocka_unit_test(test_disks_half_pair),     cmocka_unit_test(test_tar_members),
+        cmocka_unit_test(test_disks_from_ova),      cmocka_unit_test(test_disks_checked),
+        cmocka_unit_test(test_vm_console_and_stop), cmocka_unit_test(test_vm_qemu_fails),
+        cmocka_unit_test(test_vm_stubborn_qemu),    cmocka_unit_test(test_vm_start_fails_cleanly),
+        cmocka_unit_test(test_ovmf_override),
     };
     return cmocka_run_group_tests(tests, unit_enter_tmpdir, unit_leave_tmpdir);
 }

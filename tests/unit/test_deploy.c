@@ -42,16 +42,25 @@ fake_qemu(bool kvm_works)
     setenv("APPLIANCE_QEMU", path, 1);
 }
 
-/* out/: an output folder like export.h's, qcow2 files faked (libvirt's
- * test driver does not open them). */
+/* A small qcow2 made by qemu-img: deploy checks its disks (image_check.h)
+ * before libvirt sees them. */
+static void
+qcow2(const char *path)
+{
+    char cmd[PATH_MAX + 64];
+    FMT(cmd, "qemu-img create -q -f qcow2 '%s' 1M", path);
+    assert_int_equal(system(cmd), 0);
+}
+
+/* out/: an output folder like export.h's, with small qcow2 disks. */
 static void
 make_folder(void)
 {
     mkdir("out", 0755);
     unit_write_file("out/build-report.json", "{\"name\": \"demo\", \"version\": \"1.0\"}\n");
     unit_write_file("out/demo.xml", domain_xml);
-    unit_write_file("out/demo-os.qcow2", "QFI");
-    unit_write_file("out/demo-app.qcow2", "QFI");
+    qcow2("out/demo-os.qcow2");
+    qcow2("out/demo-app.qcow2");
 }
 
 static char *
@@ -260,13 +269,38 @@ test_folder_errors(void **state)
     assert_non_null(strstr(errors, "disk 'vdb' of 'out/demo.xml' is 'demo-app.qcow2', which is "
                                    "not in '"));
     deploy_result_release(&r);
-    unit_write_file("out/demo-app.qcow2", "QFI");
+    qcow2("out/demo-app.qcow2");
     CLEANUP_FREE char *errors2 = NULL;
     assert_int_equal(
         deploy("nosuchdriver:///x?socket=/nonexistent", NULL, false, false, &r, &n, &errors2), -1);
     assert_non_null(strstr(errors2, "appliance: error: cannot connect to "
                                     "'nosuchdriver:///x?socket=/nonexistent': "));
     deploy_result_release(&r);
+}
+
+/* A disk that names another file is refused before libvirt sees it. */
+static void
+test_hostile_disk_refused(void **state)
+{
+    (void)state;
+    make_folder();
+    fake_qemu(false);
+    assert_int_equal(system("qemu-img create -q -f qcow2 -b demo-app.qcow2 -F qcow2 "
+                            "out/demo-os.qcow2"),
+                     0);
+    struct deploy_result r;
+    struct notes n = {""};
+    CLEANUP_FREE char *errors = NULL;
+    assert_int_equal(deploy("test:///default", NULL, false, false, &r, &n, &errors), -1);
+    char want[PATH_MAX + 200];
+    FMT(want,
+        "appliance: error: '%s' names another file: backing file 'demo-app.qcow2'; refusing an "
+        "image that refers to files outside itself\n",
+        out_path("demo-os.qcow2"));
+    assert_string_equal(errors, want);
+    assert_null(r.name); /* nothing defined */
+    deploy_result_release(&r);
+    qcow2("out/demo-os.qcow2");
 }
 
 static void
@@ -336,6 +370,7 @@ main(void)
         cmocka_unit_test(test_shared_disk_refused),
         cmocka_unit_test(test_missing_network_user_mode),
         cmocka_unit_test(test_folder_errors),
+        cmocka_unit_test(test_hostile_disk_refused),
         cmocka_unit_test(test_find_xml),
         cmocka_unit_test(test_uri_is_local),
     };

@@ -125,6 +125,46 @@ test_relocate_missing(void **state)
     ab_error_release(&err);
 }
 
+/* The format image_check found becomes the driver type; a different one
+ * is refused; a <backingStore> of the XML's own is replaced by an empty
+ * one; a disk that is not a file is refused. */
+static void
+test_disk_format(void **state)
+{
+    (void)state;
+    CLEANUP_DOMXML struct domxml *d =
+        read_domain("<domain type='kvm'><name>x</name><devices>"
+                    "<disk type='file' device='disk'><source file='/a.qcow2'/><target dev='vda'/>"
+                    "<backingStore type='file'><format type='raw'/><source file='/etc/shadow'/>"
+                    "</backingStore></disk>"
+                    "<disk type='file' device='disk'><driver name='qemu' type='raw'/>"
+                    "<source file='/b.img'/><target dev='vdb'/></disk>"
+                    "</devices></domain>");
+    struct ab_error err = AB_ERROR_INIT;
+    assert_int_equal(domxml_set_disk_format(d, "/a.qcow2", "qcow2", &err), 0);
+    CLEANUP_FREE char *xml = domxml_to_string(d, &err);
+    assert_non_null(xml);
+    assert_non_null(strstr(xml, "<driver name=\"qemu\" type=\"qcow2\"/>"));
+    assert_non_null(strstr(xml, "<backingStore/>"));
+    assert_null(strstr(xml, "shadow"));
+    assert_int_equal(domxml_set_disk_format(d, "/b.img", "vmdk", &err), -1);
+    CLEANUP_FREE char *msg = unit_error_text(&err);
+    assert_string_equal(msg, "appliance: error: disk 'vdb' of 'demo.xml' is a vmdk image, but its "
+                             "driver type says raw\n");
+    ab_error_release(&err);
+
+    CLEANUP_DOMXML struct domxml *blk = read_domain(
+        "<domain type='kvm'><name>x</name><devices>"
+        "<disk type='block' device='disk'><source dev='/dev/sda'/><target dev='vda'/></disk>"
+        "</devices></domain>");
+    assert_int_equal(domxml_relocate_disks(blk, ".", &err), -1);
+    CLEANUP_FREE char *m2 = unit_error_text(&err);
+    assert_string_equal(m2,
+                        "appliance: error: disk 'vda' of 'demo.xml' is not a file of the "
+                        "folder (type 'block'); refusing a domain whose disks are outside it\n");
+    ab_error_release(&err);
+}
+
 static void
 test_type(void **state)
 {
@@ -213,7 +253,7 @@ main(void)
         cmocka_unit_test(test_getters),          cmocka_unit_test(test_relocate),
         cmocka_unit_test(test_relocate_missing), cmocka_unit_test(test_type),
         cmocka_unit_test(test_rename),           cmocka_unit_test(test_user_networking),
-        cmocka_unit_test(test_refused),
+        cmocka_unit_test(test_refused),          cmocka_unit_test(test_disk_format),
     };
     return cmocka_run_group_tests(tests, unit_enter_tmpdir, unit_leave_tmpdir);
 }

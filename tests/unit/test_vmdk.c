@@ -8,6 +8,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 
+#include "appliance/image_check.h"
 #include "export/vmdk.h"
 
 #define GRAIN 65536u
@@ -100,6 +101,18 @@ judge(const char *raw, const char *vmdk)
     assert_int_equal(qemu_check(vmdk), 0);
     snprintf(cmd, sizeof(cmd), "qemu-img compare -q -f raw -F vmdk '%s' '%s'", raw, vmdk);
     assert_int_equal(shell(cmd), 0);
+    /* What inspect, test and deploy check of images from outside passes. */
+    struct ab_error err = AB_ERROR_INIT;
+    struct image_info info;
+    int r = image_check(vmdk, vmdk, &info, &err);
+    if (r < 0) {
+        char *msg = unit_error_text(&err);
+        print_error("%s", msg);
+        free(msg);
+    }
+    ab_error_release(&err);
+    assert_int_equal(r, 0);
+    assert_string_equal(info.format, "vmdk");
 }
 
 /* ---- reading the VMDK back ---- */
