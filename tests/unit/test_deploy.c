@@ -34,8 +34,9 @@ static const char domain_xml[] =
 static void
 fake_qemu(bool kvm_works)
 {
-    unit_write_file("qemu", kvm_works ? "#!/bin/sh\nread cmd; exit 0\n"
-                                      : "#!/bin/sh\necho 'failed to set MSR 0x10a' >&2; exit 1\n");
+    unit_write_file("qemu", kvm_works
+                                ? "#!/bin/sh\necho '[    0.000000] Linux version 6.1'; exec sleep 60\n"
+                                : "#!/bin/sh\necho 'failed to set MSR 0x10a' >&2; exit 1\n");
     assert_int_equal(chmod("qemu", 0755), 0);
     char path[PATH_MAX + 16];
     FMT(path, "%s/qemu", unit_tmpdir);
@@ -112,8 +113,12 @@ test_defined_on_test_driver(void **state)
     assert_string_equal(r.name, "demo");
     assert_string_equal(r.uuid, UUID);
     assert_string_equal(r.type, "qemu"); /* KVM cannot run a guest "here" */
-    assert_non_null(strstr(n.text, "KVM cannot run a guest here (failed to set MSR 0x10a): the "
-                                   "domain uses software emulation (type 'qemu')"));
+    /* Without /dev/kvm the probe never starts qemu. */
+    assert_non_null(strstr(n.text, access("/dev/kvm", R_OK | W_OK) == 0
+                                       ? "KVM cannot run a guest here (failed to set MSR 0x10a): the "
+                                         "domain uses software emulation (type 'qemu')"
+                                       : "no /dev/kvm (No such file or directory): the "
+                                         "domain uses software emulation (type 'qemu')"));
     assert_string_equal(r.disks[0], "vda");
     assert_string_equal(r.disks[1], out_path("demo-os.qcow2"));
     assert_string_equal(r.disks[2], "vdb");
