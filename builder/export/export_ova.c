@@ -13,11 +13,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "appliance/build.h"
 #include "appliance/cleanup.h"
 #include "appliance/fsutil.h"
 #include "appliance/hash.h"
 #include "appliance/ovf.h"
+#include "appliance/stop.h"
 #include "vmdk.h"
 
 /* Strict ustar stores a member's size in 11 octal digits. */
@@ -131,6 +131,7 @@ export_ovf_folder(const struct export_job *job, const char *dir, struct ab_error
         struct vmdk_progress p = {job, hrefs[i]};
         struct vmdk_opts o = VMDK_OPTS_INIT;
         o.adapter = adapter_of(plan->hardware.controller);
+        o.stop = stop_flag();
         if (job->progress) {
             o.progress = vmdk_progress;
             o.progress_opaque = &p;
@@ -215,7 +216,7 @@ add_member(struct archive *a, const char *dir, const char *name, time_t mtime,
             return ab_build_error(err, errno, "cannot read '%s': %s", path, strerror(errno));
         if (n == 0)
             break;
-        if (build_interrupted)
+        if (stop_requested())
             return ab_build_error(err, EINTR, "interrupted");
         if (archive_write_data(a, buf, (size_t)n) != n)
             return ab_build_error(err, archive_errno(a), "cannot write the OVA: %s",
