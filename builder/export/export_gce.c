@@ -5,7 +5,7 @@
  * stored, as Google's own instructions do it) and pigz compresses on every
  * core; libarchive's writers store no sparse members, which for a mostly
  * empty disk means compressing gigabytes of zeros. */
-#include "appliance/export.h"
+#include "exporter.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -46,3 +46,21 @@ export_gce(const char *raw, const char *tar_gz, struct ab_error *err)
     rm_rf(dir);
     return rc;
 }
+
+static int
+gce_write(const struct exporter *self, const struct export_job *job, struct ab_error *err)
+{
+    (void)self;
+    for (int i = 0; i < PLAN_N_DISKS; i++) {
+        CLEANUP_FREE char *name = export_disk_file(job->plan, (enum plan_disk_id)i, "tar.gz");
+        CLEANUP_FREE char *path = NULL;
+        if (!name || asprintf(&path, "%s/%s", job->dir, name) < 0)
+            return ab_oom(err);
+        export_step(job, name);
+        if (export_gce(job->images[i], path, err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+const struct exporter exporter_gce = {"gce", OUTPUT_GCE, NULL, gce_write};

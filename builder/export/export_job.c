@@ -1,0 +1,27 @@
+/* export_job.c: what every exporter shares: the names of the disks' files
+ * and the steps it announces. */
+#include "exporter.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+char *
+export_disk_base(const struct plan *plan, enum plan_disk_id disk)
+{
+    char *s;
+    return asprintf(&s, "%s-%s", plan->name, plan->disks[disk].id) < 0 ? NULL : s;
+}
+
+char *
+export_disk_file(const struct plan *plan, enum plan_disk_id disk, const char *ext)
+{
+    char *s;
+    return asprintf(&s, "%s-%s.%s", plan->name, plan->disks[disk].id, ext) < 0 ? NULL : s;
+}
+
+void
+export_step(const struct export_job *job, const char *what)
+{
+    if (job->step)
+        job->step(job->progress_ctx, what);
+}

@@ -1,0 +1,36 @@
+/* exporter.h: one output format as the dispatcher (export.c) sees it.
+ *
+ * Each export_FORMAT.c defines its exporter(s); export.c lists them in the
+ * order they run and calls those whose outputs the plan asks for, through
+ * this table only. What several exporters share, the names of the disks'
+ * files and the step shown while one is written, is in export_job.c. */
+#ifndef APPLIANCE_EXPORTER_H
+#define APPLIANCE_EXPORTER_H
+
+#include "appliance/error.h"
+#include "appliance/export.h"
+
+struct exporter {
+    const char *name;
+    unsigned outputs; /* the OUTPUT_* it writes: it runs when the plan asks for any */
+    const void *data; /* its own constants (qemu-img's target), or NULL */
+    int (*write)(const struct exporter *self, const struct export_job *job, struct ab_error *err);
+};
+
+/* export_ova.c: ovf/ (OUTPUT_OVF) and NAME.ova (OUTPUT_OVA). */
+extern const struct exporter exporter_ovf;
+/* export_qemu.c: converted by qemu-img. */
+extern const struct exporter exporter_qcow2, exporter_vmdk, exporter_vhdx, exporter_vdi,
+    exporter_azure;
+/* export_gce.c, export_libvirt.c, export_hyperv.c. */
+extern const struct exporter exporter_gce, exporter_libvirt, exporter_hyperv;
+/* export_raw.c: the raw disks themselves, moved: it runs last. */
+extern const struct exporter exporter_raw;
+
+/* Tells job->step that writing what (a file name) begins. */
+void export_step(const struct export_job *job, const char *what);
+
+/* "NAME-os.EXT" / "NAME-app.EXT"; NULL when out of memory. */
+char *export_disk_file(const struct plan *plan, enum plan_disk_id disk, const char *ext);
+
+#endif
