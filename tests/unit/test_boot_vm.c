@@ -331,7 +331,7 @@ test_vm_console_and_stop(void **state)
     assert_int_equal(access(scratch, F_OK), 0);
     assert_int_equal(wait_for(&vm, 10, "login: "), 1);
     assert_non_null(strstr(vm.log, "Linux version 6.1\ntest login: \n"));
-    pid_t pid = vm.pid;
+    pid_t pid = vm.qemu.pid;
     boot_vm_stop(&vm);
     assert_int_equal(kill(pid, 0), -1); /* gone, and reaped */
     assert_int_equal(access(scratch, F_OK), -1);
@@ -396,7 +396,7 @@ test_vm_stubborn_qemu(void **state)
     fake_qemu("trap '' TERM; echo ready; while :; do sleep 1; done");
     assert_int_equal(boot_vm_start(&vm, &bios, &d, unit_tmpdir, NULL, &err), 0);
     assert_int_equal(wait_for(&vm, 10, "ready"), 1);
-    pid_t pid = vm.pid;
+    pid_t pid = vm.qemu.pid;
     double start = mono_now();
     boot_vm_stop(&vm);
     assert_true(mono_now() - start >= 2.9);
@@ -420,7 +420,7 @@ test_vm_start_fails_cleanly(void **state)
     CLEANUP_FREE char *msg = unit_error_text(&err);
     assert_non_null(strstr(msg, "while making an overlay over 'vm/n-app.raw': 'qemu-img' failed"));
     assert_null(vm.scratch);
-    assert_int_equal(vm.pid, 0);
+    assert_int_equal(vm.qemu.pid, 0);
     ab_error_release(&err);
     boot_disks_release(&d);
 }
