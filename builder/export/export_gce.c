@@ -52,11 +52,10 @@ gce_write(const struct exporter *self, const struct export_job *job, struct ab_e
 {
     (void)self;
     for (int i = 0; i < PLAN_N_DISKS; i++) {
-        CLEANUP_FREE char *name = export_disk_file(job->plan, (enum plan_disk_id)i, "tar.gz");
-        CLEANUP_FREE char *path = NULL;
-        if (!name || asprintf(&path, "%s/%s", job->dir, name) < 0)
+        CLEANUP_FREE char *path = export_disk_path(job, (enum plan_disk_id)i, "tar.gz");
+        if (!path)
             return ab_oom(err);
-        export_step(job, name);
+        export_step(job, export_base_name(path));
         if (export_gce(job->images[i], path, err) < 0)
             return -1;
     }

@@ -337,7 +337,7 @@ hyperv_write(const struct exporter *self, const struct export_job *job, struct a
     if (!os || !app || asprintf(&ps1, "%s/%s.ps1", job->dir, plan->name) < 0)
         return ab_oom(err);
     const char *const vhdx[PLAN_N_DISKS] = {os, app};
-    export_step(job, strrchr(ps1, '/') + 1);
+    export_step(job, export_base_name(ps1));
     return export_hyperv_script(plan, vhdx, ps1, err);
 }
 

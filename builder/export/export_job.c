@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 char *
 export_disk_base(const struct plan *plan, enum plan_disk_id disk)
@@ -17,6 +18,23 @@ export_disk_file(const struct plan *plan, enum plan_disk_id disk, const char *ex
 {
     char *s;
     return asprintf(&s, "%s-%s.%s", plan->name, plan->disks[disk].id, ext) < 0 ? NULL : s;
+}
+
+char *
+export_disk_path(const struct export_job *job, enum plan_disk_id disk, const char *ext)
+{
+    const struct plan *plan = job->plan;
+    char *s;
+    if (asprintf(&s, "%s/%s-%s.%s", job->dir, plan->name, plan->disks[disk].id, ext) < 0)
+        return NULL;
+    return s;
+}
+
+const char *
+export_base_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
 }
 
 void

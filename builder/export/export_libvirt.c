@@ -278,7 +278,7 @@ libvirt_write(const struct exporter *self, const struct export_job *job, struct 
         asprintf(&app, "%s/%s", job->final_dir, app_name) < 0)
         return ab_oom(err);
     const char *const qcow2[PLAN_N_DISKS] = {os, app};
-    export_step(job, strrchr(xml, '/') + 1);
+    export_step(job, export_base_name(xml));
     return export_libvirt_xml(plan, qcow2, xml, err);
 }
 

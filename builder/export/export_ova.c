@@ -296,7 +296,7 @@ ovf_bundle_write(const struct exporter *self, const struct export_job *job, stru
     if (export_ovf_folder(job, ovf_dir, err) < 0)
         return -1;
     if (plan->outputs & OUTPUT_OVA) {
-        export_step(job, strrchr(ova, '/') + 1);
+        export_step(job, export_base_name(ova));
         if (export_ova_pack(plan, ovf_dir, ova, err) < 0)
             return -1;
     }

@@ -24,10 +24,9 @@ static int
 convert_disk(const struct export_job *job, const struct qemu_target *t, enum plan_disk_id disk,
              const char *options, struct ab_error *err)
 {
-    CLEANUP_FREE char *name = export_disk_file(job->plan, disk, t->ext);
-    CLEANUP_FREE char *path = NULL, *tmp = NULL;
-    if (!name || asprintf(&path, "%s/%s", job->dir, name) < 0 ||
-        asprintf(&tmp, "%s/.%s.tmp", job->dir, name) < 0)
+    CLEANUP_FREE char *path = export_disk_path(job, disk, t->ext), *tmp = NULL;
+    const char *name = path ? export_base_name(path) : NULL;
+    if (!path || asprintf(&tmp, "%s/.%s.tmp", job->dir, name) < 0)
         return ab_oom(err);
     export_step(job, name);
     const char *argv[] = {"qemu-img", "convert",         "-f", "raw", "-O", t->format, "-o",

@@ -14,9 +14,8 @@ raw_write(const struct exporter *self, const struct export_job *job, struct ab_e
 {
     (void)self;
     for (int i = 0; i < PLAN_N_DISKS; i++) {
-        CLEANUP_FREE char *name = export_disk_file(job->plan, (enum plan_disk_id)i, "raw");
-        CLEANUP_FREE char *path = NULL;
-        if (!name || asprintf(&path, "%s/%s", job->dir, name) < 0)
+        CLEANUP_FREE char *path = export_disk_path(job, (enum plan_disk_id)i, "raw");
+        if (!path)
             return ab_oom(err);
         if (rename(job->images[i], path) < 0)
             return ab_build_error(err, errno, "cannot move '%s' to '%s': %s", job->images[i], path,

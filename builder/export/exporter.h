@@ -32,5 +32,9 @@ void export_step(const struct export_job *job, const char *what);
 
 /* "NAME-os.EXT" / "NAME-app.EXT"; NULL when out of memory. */
 char *export_disk_file(const struct plan *plan, enum plan_disk_id disk, const char *ext);
+/* The same in job->dir ("DIR/NAME-os.EXT"); NULL when out of memory. */
+char *export_disk_path(const struct export_job *job, enum plan_disk_id disk, const char *ext);
+/* The file name part of such a path. */
+const char *export_base_name(const char *path);
 
 #endif
