@@ -48,18 +48,19 @@ export_gce(const char *raw, const char *tar_gz, struct ab_error *err)
 }
 
 static int
+gce_disk(const struct export_job *job, const char *raw, const char *path, const void *ctx,
+         struct ab_error *err)
+{
+    (void)job;
+    (void)ctx;
+    return export_gce(raw, path, err);
+}
+
+static int
 gce_write(const struct exporter *self, const struct export_job *job, struct ab_error *err)
 {
     (void)self;
-    for (int i = 0; i < PLAN_N_DISKS; i++) {
-        CLEANUP_FREE char *path = export_disk_path(job, (enum plan_disk_id)i, "tar.gz");
-        if (!path)
-            return ab_oom(err);
-        export_step(job, export_base_name(path));
-        if (export_gce(job->images[i], path, err) < 0)
-            return -1;
-    }
-    return 0;
+    return export_each_disk(job, "tar.gz", true, gce_disk, NULL, err);
 }
 
 const struct exporter exporter_gce = {"gce", OUTPUT_GCE, NULL, gce_write};

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "appliance/cleanup.h"
+
 char *
 export_disk_base(const struct plan *plan, enum plan_disk_id disk)
 {
@@ -35,6 +37,22 @@ export_base_name(const char *path)
 {
     const char *slash = strrchr(path, '/');
     return slash ? slash + 1 : path;
+}
+
+int
+export_each_disk(const struct export_job *job, const char *ext, bool announce, export_disk_fn fn,
+                 const void *ctx, struct ab_error *err)
+{
+    for (int i = 0; i < PLAN_N_DISKS; i++) {
+        CLEANUP_FREE char *path = export_disk_path(job, (enum plan_disk_id)i, ext);
+        if (!path)
+            return ab_oom(err);
+        if (announce)
+            export_step(job, export_base_name(path));
+        if (fn(job, job->images[i], path, ctx, err) < 0)
+            return -1;
+    }
+    return 0;
 }
 
 void

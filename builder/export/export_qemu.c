@@ -20,17 +20,22 @@ struct qemu_target {
     bool adapter; /* add the VMDK's adapter type, matching the OVF's controller */
 };
 
+struct convert {
+    const struct qemu_target *target;
+    const char *options;
+};
+
 static int
-convert_disk(const struct export_job *job, const struct qemu_target *t, enum plan_disk_id disk,
-             const char *options, struct ab_error *err)
+convert_disk(const struct export_job *job, const char *raw, const char *path, const void *ctx,
+             struct ab_error *err)
 {
-    CLEANUP_FREE char *path = export_disk_path(job, disk, t->ext), *tmp = NULL;
-    const char *name = path ? export_base_name(path) : NULL;
-    if (!path || asprintf(&tmp, "%s/.%s.tmp", job->dir, name) < 0)
+    const struct convert *c = ctx;
+    const char *name = export_base_name(path);
+    CLEANUP_FREE char *tmp = NULL;
+    if (asprintf(&tmp, "%s/.%s.tmp", job->dir, name) < 0)
         return ab_oom(err);
-    export_step(job, name);
-    const char *argv[] = {"qemu-img", "convert",         "-f", "raw", "-O", t->format, "-o",
-                          options,    job->images[disk], tmp,  NULL};
+    const char *argv[] = {"qemu-img", "convert",  "-f", "raw", "-O", c->target->format,
+                          "-o",       c->options, raw,  tmp,   NULL};
     if (spawn_run(argv, NULL, err) < 0) {
         unlink(tmp);
         ab_error_prefix(err, "writing %s", name);
@@ -52,10 +57,8 @@ qemu_write(const struct exporter *self, const struct export_job *job, struct ab_
     if (asprintf(&options, "%s%s%s", t->options, t->adapter ? ",adapter_type=" : "",
                  t->adapter ? adapter : "") < 0)
         return ab_oom(err);
-    for (int i = 0; i < PLAN_N_DISKS; i++)
-        if (convert_disk(job, t, (enum plan_disk_id)i, options, err) < 0)
-            return -1;
-    return 0;
+    struct convert c = {t, options};
+    return export_each_disk(job, t->ext, true, convert_disk, &c, err);
 }
 
 static const struct qemu_target qcow2 = {"qcow2", "qcow2", "compat=1.1", false};

@@ -7,21 +7,23 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "appliance/cleanup.h"
+static int
+move_disk(const struct export_job *job, const char *raw, const char *path, const void *ctx,
+          struct ab_error *err)
+{
+    (void)job;
+    (void)ctx;
+    if (rename(raw, path) < 0)
+        return ab_build_error(err, errno, "cannot move '%s' to '%s': %s", raw, path,
+                              strerror(errno));
+    return 0;
+}
 
 static int
 raw_write(const struct exporter *self, const struct export_job *job, struct ab_error *err)
 {
     (void)self;
-    for (int i = 0; i < PLAN_N_DISKS; i++) {
-        CLEANUP_FREE char *path = export_disk_path(job, (enum plan_disk_id)i, "raw");
-        if (!path)
-            return ab_oom(err);
-        if (rename(job->images[i], path) < 0)
-            return ab_build_error(err, errno, "cannot move '%s' to '%s': %s", job->images[i], path,
-                                  strerror(errno));
-    }
-    return 0;
+    return export_each_disk(job, "raw", false, move_disk, NULL, err);
 }
 
 const struct exporter exporter_raw = {"raw", OUTPUT_RAW, NULL, raw_write};

@@ -7,6 +7,8 @@
 #ifndef APPLIANCE_EXPORTER_H
 #define APPLIANCE_EXPORTER_H
 
+#include <stdbool.h>
+
 #include "appliance/error.h"
 #include "appliance/export.h"
 
@@ -36,5 +38,15 @@ char *export_disk_file(const struct plan *plan, enum plan_disk_id disk, const ch
 char *export_disk_path(const struct export_job *job, enum plan_disk_id disk, const char *ext);
 /* The file name part of such a path. */
 const char *export_base_name(const char *path);
+
+/* One disk's file: its raw image and the path of the file to write. */
+typedef int (*export_disk_fn)(const struct export_job *job, const char *raw, const char *path,
+                              const void *ctx, struct ab_error *err);
+
+/* Calls fn for each disk with export_disk_path(job, disk, ext), first
+ * announcing the file as a step when announce is set; stops at the first
+ * failure. */
+int export_each_disk(const struct export_job *job, const char *ext, bool announce,
+                     export_disk_fn fn, const void *ctx, struct ab_error *err);
 
 #endif
