@@ -34,20 +34,11 @@ read_line(int fd, char *buf, size_t size)
     return 0;
 }
 
+/* A peer that has gone makes it fail with EPIPE, not kill us. */
 static int
 write_line(int fd, const char *line)
 {
-    size_t len = strlen(line);
-    while (len) {
-        ssize_t w = write(fd, line, len);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        line += w;
-        len -= (size_t)w;
-    }
-    return 0;
+    return spawn_write(fd, line, strlen(line));
 }
 
 /* "ok" or "error MESSAGE" for the parent. */

@@ -109,7 +109,8 @@ int spawn_start(const char *const *argv, const struct spawn_opts *opts, unsigned
  * that needs a process of its own (the libguestfs appliance); the child
  * exits with what fn returns. stdio buffers are flushed first so that none
  * is written twice. The child inherits every descriptor: fn closes those
- * it must not hold. c's pipes stay -1. */
+ * it must not hold; call it while no other thread starts children, whose
+ * pipes it would inherit too. c's pipes stay -1. */
 int spawn_fork_fn(int (*fn)(void *arg), void *arg, struct spawn_child *c, struct ab_error *err);
 
 /* Reaps c once it has ended (block: waits until it has): returns 1 with
