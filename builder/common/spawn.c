@@ -234,7 +234,7 @@ launch_release(struct launch *l)
     free(l->envp);
 }
 
-/* NAME=... entries of env with the same NAME as entry. */
+/* Whether env has an entry for the name of entry (NAME=value). */
 static bool
 env_overrides(const char *const *env, const char *entry)
 {
