@@ -12,19 +12,19 @@
 
 #include "appliance/bootloader.h"
 #include "appliance/cleanup.h"
+#include "appliance/clock.h"
 #include "appliance/configure.h"
 #include "appliance/engine_proc.h"
 #include "appliance/export.h"
 #include "appliance/fsutil.h"
 #include "appliance/hostfs.h"
 #include "appliance/kvm.h"
+#include "appliance/spawn.h"
+#include "appliance/stop.h"
+#include "appliance/tree.h"
 #include "outdir.h"
 #include "preflight.h"
 #include "report.h"
-#include "appliance/spawn.h"
-#include "appliance/tree.h"
-
-volatile int build_interrupted;
 
 struct build {
     const struct plan *plan;
@@ -45,14 +45,6 @@ struct build {
     bool sweeping;
 };
 
-double
-build_clock(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
 static void
 notice(struct build *b, const char *msg)
 {
@@ -67,18 +59,18 @@ stage(struct build *b, const char *name, const char *what,
       int (*fn)(struct build *b, struct ab_error *err), struct ab_error *err)
 {
     const struct build_events *ev = b->opts->events;
-    if (build_interrupted)
+    if (stop_requested())
         return ab_build_error(err, EINTR, "interrupted");
     if (ev && ev->stage_begin)
         ev->stage_begin(ev->ctx, name, what);
-    double start = build_clock();
+    double start = mono_now();
     size_t first = err->n_diags;
     int r = fn(b, err);
-    double secs = build_clock() - start;
+    double secs = mono_now() - start;
     report_stage(&b->report, name, secs);
     if (ev && ev->stage_end && r == 0)
         ev->stage_end(ev->ctx, name, secs);
-    if (r < 0 && build_interrupted)
+    if (r < 0 && stop_requested())
         return ab_build_error(err, EINTR, "interrupted");
     if (r < 0)
         ab_error_prefix_since(err, first, name);
@@ -136,7 +128,7 @@ static int
 start_appliance(struct build *b, struct ab_error *err)
 {
     CLEANUP_FREE char *scratch = NULL;
-    b->appliance_start = build_clock();
+    b->appliance_start = mono_now();
     if (asprintf(&scratch, "%s/g", b->work) < 0 || mkdir(scratch, 0700) < 0)
         return ab_build_error(err, errno, "cannot create '%s/g'", b->work);
     return engine_proc_start(&b->appliance, b->plan, b->images[0], b->images[1],
@@ -184,7 +176,7 @@ do_appliance(struct build *b, struct ab_error *err)
 {
     if (engine_proc_ready(&b->appliance, err) < 0)
         return -1;
-    report_stage(&b->report, "appliance-lvm", build_clock() - b->appliance_start);
+    report_stage(&b->report, "appliance-lvm", mono_now() - b->appliance_start);
     for (size_t i = 0; i < b->plan->n_mounts; i++) {
         const struct plan_mount *m = &b->plan->mounts[i];
         if (m->fs != FS_XFS)

@@ -11,9 +11,11 @@
 #include "appliance/build.h"
 #include "appliance/cleanup.h"
 #include "appliance/cli.h"
+#include "appliance/clock.h"
 #include "appliance/plan.h"
-#include "progress.h"
 #include "appliance/spawn.h"
+#include "appliance/stop.h"
+#include "progress.h"
 
 static const char build_usage[] =
     "Usage: appliance build RECIPE [-o DIR] [OPTIONS]\n"
@@ -74,13 +76,10 @@ on_command(void *ctx, const char *line)
     progress_line(ctx, PROGRESS_VERBOSE, "%s", line);
 }
 
-static volatile sig_atomic_t caught;
-
 static void
 on_signal(int sig)
 {
-    caught = sig;
-    build_interrupted = 1;
+    stop_request(sig);
     spawn_kill_all(SIGTERM);
 }
 
@@ -117,15 +116,15 @@ run_build(const struct plan *plan, const char *output, struct build_opts *opts,
     progress_release(&p);
     spawn_set_echo(NULL, NULL);
     if (r < 0) {
-        int status = caught ? 128 + caught : cli_report(&err);
-        if (caught)
+        int status = stop_signal() ? 128 + stop_signal() : cli_report(&err);
+        if (stop_signal())
             fprintf(stderr, "appliance: interrupted: nothing was written to '%s'\n",
                     opts->output);
         ab_error_release(&err);
         return status;
     }
     if (level >= PROGRESS_NORMAL)
-        fprintf(stderr, "[%6.1fs] done: %s\n", build_clock() - p.start, opts->output);
+        fprintf(stderr, "[%6.1fs] done: %s\n", mono_now() - p.start, opts->output);
     return 0;
 }
 

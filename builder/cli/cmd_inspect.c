@@ -16,6 +16,7 @@
 #include "appliance/fsutil.h"
 #include "appliance/inspect.h"
 #include "appliance/kvm.h"
+#include "appliance/stop.h"
 
 static const char inspect_usage[] =
     "Usage: appliance inspect [OPTIONS] BUNDLE|DISK...\n"
@@ -40,13 +41,10 @@ static const char inspect_usage[] =
     "Exit status: 0 all is well, 1 a file could not be read, a disk image was\n"
     "refused, a digest does not match or the bundle has a problem, 2 usage error.\n";
 
-static volatile sig_atomic_t caught;
-
 static void
 on_signal(int sig)
 {
-    caught = sig;
-    bundle_interrupted = 1;
+    stop_request(sig);
 }
 
 static void
@@ -169,7 +167,7 @@ open_bundles(struct inspect_report *r, char **paths, size_t n, const struct insp
 {
     unsigned flags = (o->disks ? BUNDLE_DISKS : 0) | (o->verify ? BUNDLE_VERIFY : 0);
     r->bundles = calloc(n, sizeof(*r->bundles));
-    for (size_t i = 0; r->bundles && i < n && !caught; i++) {
+    for (size_t i = 0; r->bundles && i < n && !stop_requested(); i++) {
         struct ab_error err = AB_ERROR_INIT;
         CLEANUP_FREE char *sub = NULL;
         if (asprintf(&sub, "%s/%zu", scratch, i) < 0) {
@@ -187,7 +185,7 @@ open_bundles(struct inspect_report *r, char **paths, size_t n, const struct insp
 static void
 verify_bundles(struct inspect_report *r)
 {
-    for (size_t i = 0; i < r->n_bundles && !caught; i++) {
+    for (size_t i = 0; i < r->n_bundles && !stop_requested(); i++) {
         struct ab_error err = AB_ERROR_INIT;
         if (r->bundles[i]->n_checks)
             progress("checking the digests of '%s'", r->bundles[i]->path);
@@ -205,7 +203,7 @@ run(struct inspect_report *r, char **paths, size_t n, const struct inspect_opts 
     struct guest_job job = {.scratch = scratch, .err = AB_ERROR_INIT};
     pthread_t thread;
     bool started = false;
-    if (o->disks && !caught && (job.n = collect_drives(r, &drives)) > 0) {
+    if (o->disks && !stop_requested() && (job.n = collect_drives(r, &drives)) > 0) {
         job.drives = drives;
         job.use_kvm = probe_kvm();
         progress("starting a libguestfs appliance with %zu disk%s", job.n, job.n == 1 ? "" : "s");
@@ -215,13 +213,13 @@ run(struct inspect_report *r, char **paths, size_t n, const struct inspect_opts 
     }
     if (o->verify)
         verify_bundles(r);
-    r->verified = o->verify && !caught;
+    r->verified = o->verify && !stop_requested();
     if (started)
         pthread_join(thread, NULL);
     r->guest = job.guest;
     take_errors(r, &job.err);
-    if (caught)
-        return 128 + caught;
+    if (stop_requested())
+        return 128 + stop_signal();
     int rc = o->json ? inspect_write_json(r, stdout) : inspect_write_text(r, stdout);
     for (size_t i = 0; i < r->n_errors; i++)
         fprintf(stderr, "appliance: error: %s\n", r->errors[i]);

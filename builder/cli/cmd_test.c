@@ -10,12 +10,13 @@
 
 #include "appliance/boot_judge.h"
 #include "appliance/boot_vm.h"
-#include "appliance/build.h"
 #include "appliance/cleanup.h"
 #include "appliance/cli.h"
+#include "appliance/clock.h"
 #include "appliance/kvm.h"
-#include "progress.h"
 #include "appliance/spawn.h"
+#include "appliance/stop.h"
+#include "progress.h"
 
 #define DEFAULT_TIMEOUT 600
 /* Once the report or the login prompt is there, how long to wait for the
@@ -53,15 +54,11 @@ struct test_opts {
     const char *keep_log;
 };
 
-static volatile sig_atomic_t caught;
-static volatile pid_t running_qemu;
-
+/* qemu is one of spawn's children: spawn_kill_all reaches it. */
 static void
 on_signal(int sig)
 {
-    caught = sig;
-    if (running_qemu > 0)
-        kill(running_qemu, SIGTERM);
+    stop_request(sig);
     spawn_kill_all(SIGTERM);
 }
 
@@ -104,7 +101,7 @@ milestone(unsigned seen)
 static bool
 boot_over(struct boot_run *b, struct boot_vm *vm, int waited, struct boot_verdict *extra)
 {
-    double now = build_clock(), spent = now - b->start;
+    double now = mono_now(), spent = now - b->start;
     unsigned both = BOOT_SEEN_REPORT | BOOT_SEEN_LOGIN;
     if (waited == 2) {
         const char *said = boot_vm_qemu_said(vm);
@@ -144,7 +141,7 @@ watch(struct boot_run *b, struct boot_vm *vm, struct boot_verdict *extra, struct
         int r = boot_vm_wait(vm, 1000, err);
         if (r < 0)
             return -1;
-        if (caught)
+        if (stop_requested())
             return ab_build_error(err, EINTR, "interrupted");
         if (r == 1)
             b->seen = boot_console_scan(vm->log, vm->log_len);
@@ -184,13 +181,11 @@ boot_one(struct boot_run *b, const struct boot_expect *e, const struct boot_disk
     struct boot_vm vm;
     if (boot_vm_start(&vm, c, d, NULL, keep, err) < 0)
         return -1;
-    running_qemu = vm.pid;
-    b->start = build_clock();
+    b->start = mono_now();
     struct boot_verdict extra = {0}, v = {0};
     int r = watch(b, &vm, &extra, err);
-    running_qemu = 0;
     boot_vm_stop(&vm);
-    double seconds = build_clock() - b->start;
+    double seconds = mono_now() - b->start;
     if (r == 0)
         r = boot_judge(e, vm.log ? vm.log : "", vm.log_len, &v, err);
     free(vm.log);
@@ -297,8 +292,8 @@ test_dir(const struct test_opts *o)
     boot_disks_release(&d);
     boot_expect_release(&e);
     if (r < 0) {
-        int status = caught ? 128 + caught : (cli_report(&err), 1);
-        if (caught)
+        int status = stop_signal() ? 128 + stop_signal() : (cli_report(&err), 1);
+        if (stop_signal())
             fputs("appliance: interrupted: qemu stopped, nothing left behind\n", stderr);
         ab_error_release(&err);
         return status;

@@ -9,7 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "appliance/build.h"
+#include "appliance/clock.h"
 
 #define LINE_MAX_BYTES 512
 #define BAR_CELLS 16
@@ -141,7 +141,7 @@ progress_init(struct progress *p, FILE *out, bool tty, enum progress_level level
     p->out = out;
     p->tty = tty;
     p->level = level;
-    p->clock = build_clock;
+    p->clock = mono_now;
     p->start = p->clock();
     pthread_mutex_init(&p->lock, NULL);
     pthread_condattr_t attr;
@@ -273,13 +273,7 @@ tick(void *arg)
     struct progress *p = arg;
     pthread_mutex_lock(&p->lock);
     while (!p->stopping) {
-        struct timespec t;
-        clock_gettime(CLOCK_MONOTONIC, &t);
-        t.tv_nsec += (long)(PROGRESS_TICK * 1e9);
-        if (t.tv_nsec >= 1000000000L) {
-            t.tv_sec++;
-            t.tv_nsec -= 1000000000L;
-        }
+        struct timespec t = mono_deadline(PROGRESS_TICK);
         pthread_cond_timedwait(&p->wake, &p->lock, &t);
         if (!p->stopping)
             tick_locked(p);

@@ -91,8 +91,8 @@ digest_file(enum digest algo, const char *path, char *hex, struct ab_error *err)
 }
 
 int
-digest_file_stoppable(enum digest algo, const char *path, char *hex, const volatile int *stop,
-                      struct ab_error *err)
+digest_file_stoppable(enum digest algo, const char *path, char *hex,
+                      const volatile sig_atomic_t *stop, struct ab_error *err)
 {
     CLEANUP_CLOSE int fd = open(path, O_RDONLY | O_CLOEXEC);
     CLEANUP_DIGEST struct digest_ctx *d = digest_new(algo);

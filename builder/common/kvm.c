@@ -10,10 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "appliance/cleanup.h"
+#include "appliance/clock.h"
+#include "appliance/spawn.h"
 
 #define PROBE_TIMEOUT_MS 5000
 
@@ -95,69 +96,55 @@ write_probe_firmware(char *path, size_t size)
     return 0;
 }
 
-/* Between fork and exec: the kernel's (or the firmware's) qemu with its
- * serial port and stderr on out_fd. */
-static void
-child_exec(const char *kernel, const char *firmware, int out_fd)
-{
-    const char *qemu = kvm_qemu_binary();
-    int null = open("/dev/null", O_RDONLY);
-    if (null >= 0)
-        dup2(null, STDIN_FILENO);
-    dup2(out_fd, STDOUT_FILENO);
-    dup2(out_fd, STDERR_FILENO);
-    if (kernel[0])
-        execlp(qemu, qemu, "-machine", "accel=kvm", "-cpu", "host", "-m", "256", "-display", "none",
-               "-nodefaults", "-no-reboot", "-serial", "stdio", "-kernel", kernel, "-append",
-               "console=ttyS0 earlyprintk=serial,ttyS0,115200 panic=-1", (char *)NULL);
-    else
-        execlp(qemu, qemu, "-machine", "accel=kvm", "-cpu", "host", "-m", "16", "-display", "none",
-               "-nodefaults", "-serial", "none", "-bios", firmware, "-device",
-               "isa-debug-exit,iobase=0xf4,iosize=1", (char *)NULL);
-    dprintf(out_fd, "cannot run %s: %s\n", qemu, strerror(errno));
-    _exit(127);
-}
-
 enum probe_read { PROBE_EOF, PROBE_BANNER_SEEN, PROBE_TIMEOUT };
 
-/* Reads the child's output until it closes, shows the banner or the
- * deadline passes; keeps its first line (qemu's error, if it failed). */
+/* Reads the guest's serial port (fds[0], qemu's stdout) and qemu's stderr
+ * (fds[1]) until both close, the banner shows or the deadline passes;
+ * keeps stderr's first line (qemu's error, if it failed). */
 static enum probe_read
-read_output(int fd, char *line, size_t size)
+read_output(const int fds[2], char *line, size_t size)
 {
-    char buf[8192];
-    size_t used = 0;
+    char serial[8192], err[4096];
+    size_t n_serial = 0, n_err = 0;
+    struct pollfd pfd[2] = {{fds[0], POLLIN, 0}, {fds[1], POLLIN, 0}};
+    double deadline = mono_now() + PROBE_TIMEOUT_MS / 1000.0;
     enum probe_read r = PROBE_EOF;
-    struct timespec start;
-    clock_gettime(CLOCK_MONOTONIC, &start);
-    for (;;) {
-        struct timespec now;
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        long spent = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
-        struct pollfd pfd = {fd, POLLIN, 0};
-        if (spent >= PROBE_TIMEOUT_MS || poll(&pfd, 1, (int)(PROBE_TIMEOUT_MS - spent)) == 0) {
+    while (pfd[0].fd >= 0 || pfd[1].fd >= 0) {
+        int left = (int)((deadline - mono_now()) * 1000);
+        if (left <= 0 || poll(pfd, 2, left) == 0) {
             r = PROBE_TIMEOUT;
             break;
         }
-        ssize_t n = read(fd, buf + used, sizeof(buf) - 1 - used);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        used += (size_t)n;
-        buf[used] = '\0';
-        if (memmem(buf, used, PROBE_BANNER, strlen(PROBE_BANNER))) {
+        for (int i = 0; i < 2; i++) {
+            if (pfd[i].fd < 0 || !pfd[i].revents)
+                continue;
+            char *buf = i ? err : serial, spill[4096];
+            size_t *used = i ? &n_err : &n_serial, cap = i ? sizeof(err) : sizeof(serial);
+            if (!i && *used == cap - 1) /* the banner is at the serial port's tail */
+                *used = 0;
+            bool full = *used == cap - 1; /* stderr: its head is kept, the rest read away */
+            ssize_t n = full ? read(pfd[i].fd, spill, sizeof(spill))
+                             : read(pfd[i].fd, buf + *used, cap - 1 - *used);
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n <= 0) {
+                pfd[i].fd = -1;
+                continue;
+            }
+            if (!full)
+                *used += (size_t)n;
+            buf[*used] = '\0';
+        }
+        if (memmem(serial, n_serial, PROBE_BANNER, strlen(PROBE_BANNER))) {
             r = PROBE_BANNER_SEEN;
             break;
         }
-        if (used == sizeof(buf) - 1) /* keep the first line, look at the rest */
-            used = strcspn(buf, "\n") + 1 < used ? strcspn(buf, "\n") + 1 : used;
     }
-    buf[used] = '\0';
-    size_t l = strcspn(buf, "\n");
+    err[n_err] = '\0';
+    size_t l = strcspn(err, "\n");
     if (l >= size)
         l = size - 1;
-    memcpy(line, buf, l);
+    memcpy(line, err, l);
     line[l] = '\0';
     return r;
 }
@@ -165,34 +152,43 @@ read_output(int fd, char *line, size_t size)
 static void
 run_qemu_probe(struct kvm_probe *p)
 {
-    char kernel[512], firmware[4096] = "";
-    int out[2];
+    char kernel[512], firmware[4096] = "", device[] = "isa-debug-exit,iobase=0xf4,iosize=1";
     probe_kernel(kernel, sizeof(kernel));
-    if (!kernel[0] && write_probe_firmware(firmware, sizeof(firmware)) < 0)
-        goto fail;
-    if (pipe2(out, O_CLOEXEC) < 0)
-        goto fail;
-    pid_t pid = fork();
-    if (pid == 0)
-        child_exec(kernel, firmware, out[1]);
-    close(out[1]);
-    if (pid < 0) {
-        close(out[0]);
-        goto fail;
+    if (!kernel[0] && write_probe_firmware(firmware, sizeof(firmware)) < 0) {
+        p->state = KVM_NO_QEMU;
+        snprintf(p->detail, sizeof(p->detail), "cannot write the probe's firmware: %s",
+                 strerror(errno));
+        return;
     }
-    enum probe_read r = read_output(out[0], p->detail, sizeof(p->detail));
+    const char *const boot[] = {kvm_qemu_binary(), "-machine", "accel=kvm", "-cpu", "host", "-m",
+                                "256", "-display", "none", "-nodefaults", "-no-reboot", "-serial",
+                                "stdio", "-kernel", kernel, "-append",
+                                "console=ttyS0 earlyprintk=serial,ttyS0,115200 panic=-1", NULL};
+    const char *const bare[] = {kvm_qemu_binary(), "-machine", "accel=kvm", "-cpu", "host", "-m",
+                                "16", "-display", "none", "-nodefaults", "-serial", "none",
+                                "-bios", firmware, "-device", device, NULL};
+    struct spawn_child c;
+    struct ab_error err = AB_ERROR_INIT;
+    if (spawn_start(kernel[0] ? boot : bare, NULL, SPAWN_STDOUT_PIPE | SPAWN_STDERR_PIPE, &c,
+                    &err) < 0) {
+        if (firmware[0])
+            unlink(firmware);
+        p->state = KVM_NO_QEMU;
+        snprintf(p->detail, sizeof(p->detail), "%s",
+                 err.n_diags ? err.diags[0].msg : strerror(err.errnum));
+        ab_error_release(&err);
+        return;
+    }
+    const int fds[2] = {c.out_fd, c.err_fd};
+    enum probe_read r = read_output(fds, p->detail, sizeof(p->detail));
     if (r != PROBE_EOF)
-        kill(pid, SIGKILL);
-    close(out[0]);
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-        ;
+        spawn_signal(&c, SIGKILL);
+    spawn_close(&c);
+    spawn_reap(&c, true);
     if (firmware[0])
         unlink(firmware);
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-        p->state = KVM_NO_QEMU;
-    else if (r == PROBE_BANNER_SEEN ||
-             (firmware[0] && WIFEXITED(status) && WEXITSTATUS(status) == PROBE_EXIT_STATUS))
+    if (r == PROBE_BANNER_SEEN ||
+        (firmware[0] && WIFEXITED(c.status) && WEXITSTATUS(c.status) == PROBE_EXIT_STATUS))
         p->state = KVM_USABLE;
     else
         p->state = KVM_BROKEN;
@@ -202,12 +198,6 @@ run_qemu_probe(struct kvm_probe *p)
         snprintf(p->detail, sizeof(p->detail),
                  "qemu started with KVM, but its guest did not boot within %d s",
                  PROBE_TIMEOUT_MS / 1000);
-    return;
-fail:
-    if (firmware[0])
-        unlink(firmware);
-    p->state = KVM_NO_QEMU;
-    snprintf(p->detail, sizeof(p->detail), "%s", strerror(errno));
 }
 
 void

@@ -63,8 +63,11 @@ mkimage(const char *root, const char *format, const char *out, const char *const
                           "-c", "/tmp/appliance-early.cfg", "-o", out};
     for (size_t i = 0; i < sizeof(head) / sizeof(head[0]); i++)
         argv[n++] = head[i];
-    for (const char *const *m = modules; *m && n < 47; m++)
+    for (const char *const *m = modules; *m; m++) {
+        if (n + 1 == sizeof(argv) / sizeof(argv[0]))
+            return ab_build_error(err, E2BIG, "too many GRUB modules for grub-mkimage");
         argv[n++] = *m;
+    }
     argv[n] = NULL;
     return nsrun(root, NSRUN_CHROOT, argv, NULL, err);
 }

@@ -34,20 +34,11 @@ read_line(int fd, char *buf, size_t size)
     return 0;
 }
 
+/* A peer that has gone makes it fail with EPIPE, not kill us. */
 static int
 write_line(int fd, const char *line)
 {
-    size_t len = strlen(line);
-    while (len) {
-        ssize_t w = write(fd, line, len);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        line += w;
-        len -= (size_t)w;
-    }
-    return 0;
+    return spawn_write(fd, line, strlen(line));
 }
 
 /* "ok" or "error MESSAGE" for the parent. */
@@ -80,21 +71,31 @@ private_tmpdir(const char *scratch)
     setenv("XDG_RUNTIME_DIR", scratch, 1);
 }
 
-static void __attribute__((noreturn))
-child_main(int fd, const struct plan *plan, const char *os_img, const char *app_img,
-           bool use_kvm, const char *scratch, FILE *log)
+/* What the child gets: its end of the socket pair and the work. */
+struct child_args {
+    int fd, parent_fd;
+    const struct plan *plan;
+    const char *os_img, *app_img, *scratch;
+    bool use_kvm;
+    FILE *log;
+};
+
+/* In its own process group (spawn_fork_fn's), which qemu joins: the parent
+ * stops them all with one kill(), and decides when (terminal signals do
+ * not reach it). */
+static int
+child_main(void *arg)
 {
+    const struct child_args *a = arg;
+    const struct plan *plan = a->plan;
+    int fd = a->fd;
     struct ab_error err = AB_ERROR_INIT;
     char line[LINE_MAX_LEN];
 
-    /* Its own process group, which qemu joins: the parent stops them all
-     * with one kill(), and decides when (terminal signals do not reach it). */
-    setpgid(0, 0);
+    close(a->parent_fd);
     signal(SIGINT, SIG_IGN);
-    signal(SIGTERM, SIG_DFL);
-    signal(SIGHUP, SIG_DFL);
-    private_tmpdir(scratch);
-    struct engine *e = engine_launch(os_img, app_img, use_kvm, log, &err);
+    private_tmpdir(a->scratch);
+    struct engine *e = engine_launch(a->os_img, a->app_img, a->use_kvm, a->log, &err);
     if (e)
         engine_lvm(e, plan, &err);
     bool failed = ab_error_is_set(&err);
@@ -114,9 +115,9 @@ child_main(int fd, const struct plan *plan, const char *os_img, const char *app_
         }
     }
     engine_abort(e);
-    if (log)
-        fflush(log);
-    _exit(0);
+    if (a->log)
+        fflush(a->log);
+    return 0;
 }
 
 int
@@ -127,22 +128,15 @@ engine_proc_start(struct engine_proc *p, const struct plan *plan, const char *os
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
         return ab_build_error(err, errno, "cannot start the appliance: %s", strerror(errno));
-    if (log)
-        fflush(log);
-    pid_t pid = fork();
-    if (pid < 0) {
-        close(sv[0]);
-        close(sv[1]);
-        return ab_build_error(err, errno, "cannot start the appliance: %s", strerror(errno));
-    }
-    if (pid == 0) {
-        close(sv[0]);
-        child_main(sv[1], plan, os_img, app_img, use_kvm, scratch, log);
-    }
+    struct child_args a = {sv[1], sv[0], plan, os_img, app_img, scratch, use_kvm, log};
+    /* Known to spawn_kill_all: an interrupt stops the appliance at once. */
+    int r = spawn_fork_fn(child_main, &a, &p->child, err);
     close(sv[1]);
-    setpgid(pid, pid); /* also here: no race with the child's own call */
-    spawn_adopt(pid);  /* an interrupt stops the appliance at once */
-    p->pid = pid;
+    if (r < 0) {
+        close(sv[0]);
+        ab_error_prefix(err, "while starting the appliance");
+        return -1;
+    }
     p->fd = sv[0];
     return 0;
 }
@@ -187,11 +181,7 @@ engine_proc_finish(struct engine_proc *p, struct ab_error *err)
     int r = write_line(p->fd, "finish\n") < 0 ? -1 : await_reply(p, "while shutting down", err);
     close(p->fd);
     p->fd = -1;
-    int status;
-    while (waitpid(p->pid, &status, 0) < 0 && errno == EINTR)
-        ;
-    spawn_forget(p->pid);
-    p->pid = 0;
+    spawn_reap(&p->child, true);
     return r;
 }
 
@@ -201,19 +191,16 @@ engine_proc_kill(struct engine_proc *p)
     if (p->fd >= 0)
         close(p->fd);
     p->fd = -1;
-    if (p->pid > 0) {
-        kill(-p->pid, SIGKILL);
-        kill(p->pid, SIGKILL);
-        while (waitpid(p->pid, NULL, 0) < 0 && errno == EINTR)
-            ;
+    pid_t group = p->child.pid;
+    if (group > 0) {
+        spawn_signal(&p->child, SIGKILL);
+        spawn_reap(&p->child, true);
         /* qemu and libguestfs's helpers share the child's group: wait until
          * every one is gone, so that none writes into the scratch folder
          * while the build removes it (at most 5 s). */
-        for (int i = 0; i < 500 && kill(-p->pid, 0) == 0; i++) {
-            kill(-p->pid, SIGKILL);
+        for (int i = 0; i < 500 && kill(-group, 0) == 0; i++) {
+            kill(-group, SIGKILL);
             usleep(10000);
         }
-        spawn_forget(p->pid);
     }
-    p->pid = 0;
 }

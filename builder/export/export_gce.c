@@ -5,7 +5,7 @@
  * stored, as Google's own instructions do it) and pigz compresses on every
  * core; libarchive's writers store no sparse members, which for a mostly
  * empty disk means compressing gigabytes of zeros. */
-#include "appliance/export.h"
+#include "exporter.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -46,3 +46,21 @@ export_gce(const char *raw, const char *tar_gz, struct ab_error *err)
     rm_rf(dir, dir);
     return rc;
 }
+
+static int
+gce_disk(const struct export_job *job, const char *raw, const char *path, const void *ctx,
+         struct ab_error *err)
+{
+    (void)job;
+    (void)ctx;
+    return export_gce(raw, path, err);
+}
+
+static int
+gce_write(const struct exporter *self, const struct export_job *job, struct ab_error *err)
+{
+    (void)self;
+    return export_each_disk(job, "tar.gz", true, gce_disk, NULL, err);
+}
+
+const struct exporter exporter_gce = {"gce", OUTPUT_GCE, NULL, gce_write};

@@ -22,7 +22,7 @@
  * PowerShell 5.1 reads a script without a BOM in the ANSI code page, which
  * would garble a non-ASCII vendor or description; PowerShell 7 reads
  * either. It is built in memory and written with write_atomic_data(). */
-#include "appliance/export.h"
+#include "exporter.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -324,3 +324,21 @@ export_hyperv_script(const struct plan *plan, const char *const vhdx[PLAN_N_DISK
         ab_error_prefix(err, "while writing Hyper-V script '%s'", path);
     return rc;
 }
+
+/* NAME.ps1, naming the VHDX disks beside it. */
+static int
+hyperv_write(const struct exporter *self, const struct export_job *job, struct ab_error *err)
+{
+    (void)self;
+    const struct plan *plan = job->plan;
+    CLEANUP_FREE char *ps1 = NULL;
+    CLEANUP_FREE char *os = export_disk_file(plan, PLAN_DISK_OS, "vhdx");
+    CLEANUP_FREE char *app = export_disk_file(plan, PLAN_DISK_APP, "vhdx");
+    if (!os || !app || asprintf(&ps1, "%s/%s.ps1", job->dir, plan->name) < 0)
+        return ab_oom(err);
+    const char *const vhdx[PLAN_N_DISKS] = {os, app};
+    export_step(job, export_base_name(ps1));
+    return export_hyperv_script(plan, vhdx, ps1, err);
+}
+
+const struct exporter exporter_hyperv = {"hyperv", OUTPUT_HYPERV, NULL, hyperv_write};

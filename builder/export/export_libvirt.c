@@ -25,7 +25,7 @@
  *
  * Built with libxml2's tree API (xmlNewTextChild and xmlNewProp escape
  * every value) and saved through xmlfile_save(), like the OVF descriptor. */
-#include "appliance/export.h"
+#include "exporter.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -263,3 +263,23 @@ export_libvirt_xml(const struct plan *plan, const char *const qcow2[PLAN_N_DISKS
     xmlfile_quiet_end(&quiet);
     return rc;
 }
+
+/* NAME.xml, its disks the qcow2 files where the output folder will be. */
+static int
+libvirt_write(const struct exporter *self, const struct export_job *job, struct ab_error *err)
+{
+    (void)self;
+    const struct plan *plan = job->plan;
+    CLEANUP_FREE char *xml = NULL, *os = NULL, *app = NULL;
+    CLEANUP_FREE char *os_name = export_disk_file(plan, PLAN_DISK_OS, "qcow2");
+    CLEANUP_FREE char *app_name = export_disk_file(plan, PLAN_DISK_APP, "qcow2");
+    if (!os_name || !app_name || asprintf(&xml, "%s/%s.xml", job->dir, plan->name) < 0 ||
+        asprintf(&os, "%s/%s", job->final_dir, os_name) < 0 ||
+        asprintf(&app, "%s/%s", job->final_dir, app_name) < 0)
+        return ab_oom(err);
+    const char *const qcow2[PLAN_N_DISKS] = {os, app};
+    export_step(job, export_base_name(xml));
+    return export_libvirt_xml(plan, qcow2, xml, err);
+}
+
+const struct exporter exporter_libvirt = {"libvirt", OUTPUT_LIBVIRT, NULL, libvirt_write};

@@ -1,6 +1,6 @@
 /* export_ova.c: the OVF bundle (two streamOptimized VMDKs, the .ovf, the
  * .mf) and the OVA, a tar of it in the order importers demand. */
-#include "appliance/export.h"
+#include "exporter.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -13,21 +13,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "appliance/build.h"
 #include "appliance/cleanup.h"
 #include "appliance/fsutil.h"
 #include "appliance/hash.h"
 #include "appliance/ovf.h"
+#include "appliance/stop.h"
 #include "vmdk.h"
 
 /* Strict ustar stores a member's size in 11 octal digits. */
 #define USTAR_MAX_SIZE ((UINT64_C(1) << 33) - 1)
-
-static int
-oom(struct ab_error *err)
-{
-    return ab_oom(err);
-}
 
 /* VMware's spelling of a manifest digest. */
 static const char *
@@ -51,11 +45,11 @@ export_manifest_line(enum digest algo, const char *dir, const char *name, char *
     CLEANUP_FREE char *path = NULL;
     char hex[HASH_HEX_MAX];
     if (asprintf(&path, "%s/%s", dir, name) < 0)
-        return oom(err);
+        return ab_oom(err);
     if (digest_file(algo, path, hex, err) < 0)
         return -1;
     if (asprintf(line, "%s(%s)= %s\n", manifest_algo(algo), name, hex) < 0)
-        return oom(err);
+        return ab_oom(err);
     return 0;
 }
 
@@ -86,7 +80,7 @@ write_manifest(const struct plan *plan, const char *dir, const char *const names
     size_t len = 0;
     CLEANUP_FCLOSE FILE *mem = open_memstream(&text, &len);
     if (!mem)
-        return oom(err);
+        return ab_oom(err);
     for (int i = 0; i < 3; i++) {
         CLEANUP_FREE char *line = NULL;
         if (export_manifest_line(plan->ova_digest, dir, names[i], &line, err) < 0)
@@ -95,11 +89,11 @@ write_manifest(const struct plan *plan, const char *dir, const char *const names
     }
     if (fclose(mem) != 0) {
         mem = NULL;
-        return oom(err);
+        return ab_oom(err);
     }
     mem = NULL;
     if (asprintf(&path, "%s/%s.mf", dir, plan->name) < 0)
-        return oom(err);
+        return ab_oom(err);
     return write_file(NULL, path, text, 0644, err);
 }
 
@@ -115,28 +109,26 @@ export_ovf_folder(const struct export_job *job, const char *dir, struct ab_error
     if (mkdir_p(dir, 0755) < 0)
         return ab_build_error(err, errno, "cannot create '%s': %s", dir, strerror(errno));
     for (int i = 0; i < PLAN_N_DISKS; i++) {
-        CLEANUP_FREE char *base = export_disk_base(plan, (enum plan_disk_id)i);
         CLEANUP_FREE char *path = NULL;
         struct stat raw, out;
-        if (!base || asprintf(&hrefs[i], "%s.vmdk", base) < 0) {
-            hrefs[i] = NULL;
-            oom(err);
+        if (!(hrefs[i] = export_disk_file(plan, (enum plan_disk_id)i, "vmdk"))) {
+            ab_oom(err);
             goto out;
         }
         if (asprintf(&path, "%s/%s", dir, hrefs[i]) < 0) {
             path = NULL;
-            oom(err);
+            ab_oom(err);
             goto out;
         }
         struct vmdk_progress p = {job, hrefs[i]};
         struct vmdk_opts o = VMDK_OPTS_INIT;
         o.adapter = adapter_of(plan->hardware.controller);
+        o.stop = stop_flag();
         if (job->progress) {
             o.progress = vmdk_progress;
             o.progress_opaque = &p;
         }
-        if (job->step)
-            job->step(job->progress_ctx, hrefs[i]);
+        export_step(job, hrefs[i]);
         if (vmdk_stream_write(job->images[i], path, &o, err) < 0)
             goto out;
         if (stat(job->images[i], &raw) < 0 || stat(path, &out) < 0) {
@@ -152,7 +144,7 @@ export_ovf_folder(const struct export_job *job, const char *dir, struct ab_error
     }
     if (asprintf(&ovf_name, "%s.ovf", plan->name) < 0 ||
         asprintf(&ovf_path, "%s/%s", dir, ovf_name) < 0) {
-        oom(err);
+        ab_oom(err);
         goto out;
     }
     if (ovf_write(plan, disks, ovf_path, err) < 0)
@@ -180,7 +172,7 @@ add_member(struct archive *a, const char *dir, const char *name, time_t mtime,
 {
     CLEANUP_FREE char *path = NULL;
     if (asprintf(&path, "%s/%s", dir, name) < 0)
-        return oom(err);
+        return ab_oom(err);
     CLEANUP_CLOSE int fd = open(path, O_RDONLY | O_CLOEXEC);
     struct stat st;
     if (fd < 0 || fstat(fd, &st) < 0)
@@ -189,7 +181,7 @@ add_member(struct archive *a, const char *dir, const char *name, time_t mtime,
 
     struct archive_entry *e = archive_entry_new();
     if (!e)
-        return oom(err);
+        return ab_oom(err);
     archive_entry_set_pathname(e, name);
     archive_entry_set_filetype(e, AE_IFREG);
     archive_entry_set_perm(e, 0644);
@@ -206,7 +198,7 @@ add_member(struct archive *a, const char *dir, const char *name, time_t mtime,
     enum { CHUNK = 1 << 20 };
     CLEANUP_FREE char *buf = malloc(CHUNK);
     if (!buf)
-        return oom(err);
+        return ab_oom(err);
     for (;;) {
         ssize_t n = read(fd, buf, CHUNK);
         if (n < 0 && errno == EINTR)
@@ -215,7 +207,7 @@ add_member(struct archive *a, const char *dir, const char *name, time_t mtime,
             return ab_build_error(err, errno, "cannot read '%s': %s", path, strerror(errno));
         if (n == 0)
             break;
-        if (build_interrupted)
+        if (stop_requested())
             return ab_build_error(err, EINTR, "interrupted");
         if (archive_write_data(a, buf, (size_t)n) != n)
             return ab_build_error(err, archive_errno(a), "cannot write the OVA: %s",
@@ -243,14 +235,14 @@ write_tar(const char *ovf_dir, const char *const *members, size_t n, const char 
         CLEANUP_FREE char *path = NULL;
         struct stat st;
         if (asprintf(&path, "%s/%s", ovf_dir, members[i]) < 0)
-            return oom(err);
+            return ab_oom(err);
         if (stat(path, &st) < 0)
             return ab_build_error(err, errno, "cannot stat '%s': %s", path, strerror(errno));
         sizes[i] = (uint64_t)st.st_size;
     }
     __attribute__((cleanup(archive_cleanup))) struct archive *a = archive_write_new();
     if (!a)
-        return oom(err);
+        return ab_oom(err);
     if (archive_write_set_format(a, export_ova_tar_format(sizes, n)) != ARCHIVE_OK ||
         archive_write_add_filter_none(a) != ARCHIVE_OK ||
         archive_write_open_filename(a, tmp) != ARCHIVE_OK)
@@ -270,13 +262,12 @@ int
 export_ova_pack(const struct plan *plan, const char *ovf_dir, const char *ova_path,
                 struct ab_error *err)
 {
-    CLEANUP_FREE char *ovf = NULL, *mf = NULL, *tmp = NULL, *os = NULL, *app = NULL;
-    CLEANUP_FREE char *os_base = export_disk_base(plan, PLAN_DISK_OS);
-    CLEANUP_FREE char *app_base = export_disk_base(plan, PLAN_DISK_APP);
-    if (!os_base || !app_base || asprintf(&os, "%s.vmdk", os_base) < 0 ||
-        asprintf(&app, "%s.vmdk", app_base) < 0 || asprintf(&ovf, "%s.ovf", plan->name) < 0 ||
+    CLEANUP_FREE char *ovf = NULL, *mf = NULL, *tmp = NULL;
+    CLEANUP_FREE char *os = export_disk_file(plan, PLAN_DISK_OS, "vmdk");
+    CLEANUP_FREE char *app = export_disk_file(plan, PLAN_DISK_APP, "vmdk");
+    if (!os || !app || asprintf(&ovf, "%s.ovf", plan->name) < 0 ||
         asprintf(&mf, "%s.mf", plan->name) < 0 || asprintf(&tmp, "%s.tmp", ova_path) < 0)
-        return oom(err);
+        return ab_oom(err);
     /* The descriptor first, the manifest second, then the disks in
      * References order: importers that stream the OVA read it in order. */
     const char *members[] = {ovf, mf, os, app};
@@ -288,3 +279,30 @@ export_ova_pack(const struct plan *plan, const char *ovf_dir, const char *ova_pa
     }
     return 0;
 }
+
+/* ---- the exporter ------------------------------------------------------- */
+
+/* ovf/ when the plan keeps it, else a scratch folder; then NAME.ova. */
+static int
+ovf_bundle_write(const struct exporter *self, const struct export_job *job, struct ab_error *err)
+{
+    (void)self;
+    const struct plan *plan = job->plan;
+    bool keep = plan->outputs & OUTPUT_OVF;
+    CLEANUP_FREE char *ovf_dir = NULL, *ova = NULL;
+    if (asprintf(&ovf_dir, "%s/%s", keep ? job->dir : job->work, keep ? "ovf" : "ova") < 0 ||
+        asprintf(&ova, "%s/%s.ova", job->dir, plan->name) < 0)
+        return ab_oom(err);
+    if (export_ovf_folder(job, ovf_dir, err) < 0)
+        return -1;
+    if (plan->outputs & OUTPUT_OVA) {
+        export_step(job, export_base_name(ova));
+        if (export_ova_pack(plan, ovf_dir, ova, err) < 0)
+            return -1;
+    }
+    if (!keep)
+        rm_rf(job->work, ovf_dir);
+    return 0;
+}
+
+const struct exporter exporter_ovf = {"ovf", OUTPUT_OVA | OUTPUT_OVF, NULL, ovf_bundle_write};

@@ -17,12 +17,6 @@
 
 #define SUMS_NAME "SHA256SUMS"
 
-static int
-oom(struct ab_error *err)
-{
-    return ab_oom(err);
-}
-
 void
 export_files_release(struct export_files *files)
 {
@@ -98,7 +92,7 @@ hash_worker(void *arg)
         CLEANUP_FREE char *path = NULL;
         struct ab_error e = AB_ERROR_INIT;
         int r = asprintf(&path, "%s/%s", p->dir, f->path) < 0
-                    ? oom(&e)
+                    ? ab_oom(&e)
                     : digest_file(DIGEST_SHA256, path, f->sha256, &e);
         if (r < 0) {
             pthread_mutex_lock(&p->lock);
@@ -145,7 +139,7 @@ export_files_collect(const char *dir, struct export_files *files, struct ab_erro
     walk.failed = 0;
     if (nftw(dir, visit, 16, FTW_PHYS) != 0) {
         int e = walk.failed ? walk.failed : errno;
-        return e == ENOMEM ? oom(err)
+        return e == ENOMEM ? ab_oom(err)
                            : ab_build_error(err, e, "cannot list '%s': %s", dir, strerror(e));
     }
     qsort(files->v, files->n, sizeof(*files->v), by_path);
@@ -159,11 +153,11 @@ export_files_add(const char *dir, const char *path, struct export_files *files,
     CLEANUP_FREE char *full = NULL;
     struct stat st;
     if (asprintf(&full, "%s/%s", dir, path) < 0)
-        return oom(err);
+        return ab_oom(err);
     if (stat(full, &st) < 0)
         return ab_build_error(err, errno, "cannot stat '%s': %s", full, strerror(errno));
     if (push(files, path, (uint64_t)st.st_size) < 0)
-        return oom(err);
+        return ab_oom(err);
     if (hash_from(dir, files, files->n - 1, err) < 0)
         return -1;
     qsort(files->v, files->n, sizeof(*files->v), by_path);
@@ -177,10 +171,10 @@ export_sums_write(const char *dir, const struct export_files *files, struct ab_e
     size_t len = 0;
     FILE *mem = open_memstream(&text, &len);
     if (!mem)
-        return oom(err);
+        return ab_oom(err);
     for (size_t i = 0; i < files->n; i++)
         fprintf(mem, "%s  %s\n", files->v[i].sha256, files->v[i].path);
     if (fclose(mem) != 0 || asprintf(&path, "%s/%s", dir, SUMS_NAME) < 0)
-        return oom(err);
+        return ab_oom(err);
     return write_file(NULL, path, text, 0644, err);
 }

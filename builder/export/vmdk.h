@@ -12,10 +12,15 @@
  * Holes of the raw image (SEEK_DATA/SEEK_HOLE) are never read, all-zero
  * grains are not stored, and grains are compressed on several threads and
  * written in order by the calling thread; memory use is bounded by the
- * number of threads, not by the size of the disk. */
+ * number of threads, not by the size of the disk.
+ *
+ * It links with libc, pthread and libdeflate alone (and error.o): the
+ * Makefile builds bench/vmdk-write that way, so a dependency creeping in
+ * breaks the build. */
 #ifndef APPLIANCE_VMDK_H
 #define APPLIANCE_VMDK_H
 
+#include <signal.h>
 #include <stdint.h>
 
 #include "appliance/error.h"
@@ -51,9 +56,15 @@ struct vmdk_opts {
     vmdk_progress_fn progress; /* may be NULL */
     void *progress_opaque;     /* passed to progress */
     uint32_t cid;              /* descriptor CID; 0: a random one */
+    /* Once *stop is non-zero, the write fails with EINTR ("interrupted")
+     * at the next batch of grains; NULL: never. */
+    const volatile sig_atomic_t *stop;
 };
 
-#define VMDK_OPTS_INIT {VMDK_ADAPTER_LSILOGIC, 0, 0, NULL, NULL, 0}
+#define VMDK_OPTS_INIT                                                                             \
+    {                                                                                              \
+        VMDK_ADAPTER_LSILOGIC, 0, 0, NULL, NULL, 0, NULL                                           \
+    }
 
 /* Writes the raw image raw_path as a streamOptimized VMDK at vmdk_path,
  * whose descriptor names the extent by vmdk_path's basename (so write it

@@ -22,7 +22,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "appliance/build.h"
 #include "appliance/cleanup.h"
 
 #define SECTOR 512u
@@ -591,7 +590,7 @@ static int
 pipeline_run(struct stream *s, const struct vmdk_opts *o, struct ab_error *err)
 {
     for (;;) {
-        if (build_interrupted)
+        if (o->stop && *o->stop)
             return ab_build_error(err, EINTR, "interrupted");
         if (fill_queue(s, err) < 0)
             return -1;

@@ -18,8 +18,8 @@
 #include "appliance/image_check.h"
 #include "manifest.h"
 #include "ova_read.h"
-
-volatile int bundle_interrupted;
+#include "appliance/spawn.h"
+#include "appliance/stop.h"
 
 /* The disk files a folder may hold for one disk, in the order they are
  * preferred: the cheapest for qemu to open first. export.h names them. */
@@ -506,7 +506,7 @@ open_ova(struct bundle *b, unsigned flags, const struct extract_want *want, stru
     if (extract && mkdir(b->scratch, 0700) < 0 && errno != EEXIST)
         return ab_build_error(err, errno, "cannot create '%s': %s", b->scratch, strerror(errno));
     struct ova_read_opts o = {ova_flags, b->scratch, extract ? want_member : NULL, (void *)want,
-                              &bundle_interrupted};
+                              stop_flag()};
     int rc = ova_read(b->ova, &o, &c, err);
     if (rc == 0)
         rc = take_ova(b, &c, true, err);
@@ -796,7 +796,7 @@ static int
 verify_ova(struct bundle *b, struct ab_error *err)
 {
     struct ova_contents c = OVA_CONTENTS_INIT;
-    struct ova_read_opts o = {.flags = OVA_READ_DIGESTS, .stop = &bundle_interrupted};
+    struct ova_read_opts o = {.flags = OVA_READ_DIGESTS, .stop = stop_flag()};
     int rc = ova_read(b->ova, &o, &c, err);
     if (rc == 0)
         rc = take_ova(b, &c, false, err);
@@ -808,11 +808,11 @@ verify_ova(struct bundle *b, struct ab_error *err)
     return rc;
 }
 
-/* digest_file(), stopping soon when bundle_interrupted is set. */
+/* digest_file(), stopping soon once a stop is requested. */
 static int
 digest_path(enum digest algo, const char *path, char *hex, struct ab_error *err)
 {
-    return digest_file_stoppable(algo, path, hex, &bundle_interrupted, err);
+    return digest_file_stoppable(algo, path, hex, stop_flag(), err);
 }
 
 /* A file's digest, reusing one computed for an earlier check. */

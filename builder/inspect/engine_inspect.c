@@ -14,7 +14,7 @@
 #include <time.h>
 
 #include "appliance/cleanup.h"
-
+#include "appliance/clock.h"
 
 /* An LVM physical volume blkid saw: LVM's own device names can be the
  * appliance kernel's (which may order the disks differently), so PVs are
@@ -32,14 +32,6 @@ struct engine_inspect {
     size_t n_pvs_seen;
     double launch_seconds;
 };
-
-static double
-now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static int
 failed(struct engine_inspect *e, struct ab_error *err, const char *what)
@@ -103,7 +95,7 @@ engine_inspect_launch(const struct inspect_drive *drives, size_t n, bool use_kvm
     guestfs_set_error_handler(e->g, quiet_errors, NULL);
     char force_tcg[] = "force_tcg";
     char *tcg[] = {force_tcg, NULL};
-    double start = now();
+    double start = mono_now();
     if (!use_kvm && guestfs_set_backend_settings(e->g, tcg) < 0)
         goto fail;
     for (size_t i = 0; i < n; i++) {
@@ -124,7 +116,7 @@ engine_inspect_launch(const struct inspect_drive *drives, size_t n, bool use_kvm
     }
     if (guestfs_launch(e->g) < 0)
         goto fail;
-    e->launch_seconds = now() - start;
+    e->launch_seconds = mono_now() - start;
     return e;
 fail:
     failed(e, err, "cannot launch the libguestfs appliance");
@@ -522,7 +514,7 @@ read_oses(struct engine_inspect *e, struct inspect_guest *g, struct ab_error *er
 int
 engine_inspect_read(struct engine_inspect *e, struct inspect_guest **out, struct ab_error *err)
 {
-    double start = now();
+    double start = mono_now();
     struct inspect_guest *g = calloc(1, sizeof(*g));
     if (!g)
         return ab_oom(err);
@@ -533,7 +525,7 @@ engine_inspect_read(struct engine_inspect *e, struct inspect_guest **out, struct
         inspect_guest_free(g);
         return -1;
     }
-    g->read_seconds = now() - start;
+    g->read_seconds = mono_now() - start;
     *out = g;
     return 0;
 }

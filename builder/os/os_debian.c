@@ -166,7 +166,7 @@ write_text_file(const char *path, const char *text, mode_t mode, struct ab_error
 
 /* The sources mmdebstrap reads: the recipe's mirror or the host's files. */
 static int
-add_sources(const struct plan *plan, const char **argv, size_t *n, char **mirror_line, glob_t *g,
+add_sources(const struct plan *plan, struct spawn_argv *argv, char **mirror_line, glob_t *g,
             struct ab_error *err)
 {
     if (plan->os.mirror) {
@@ -174,18 +174,18 @@ add_sources(const struct plan *plan, const char **argv, size_t *n, char **mirror
             plan->os.distro == DISTRO_UBUNTU_24_04 ? "main universe" : "main";
         if (asprintf(mirror_line, "deb %s %s %s", plan->os.mirror, suite(plan), components) < 0)
             return ab_oom(err);
-        argv[(*n)++] = *mirror_line;
+        spawn_argv_add(argv, *mirror_line);
         return 0;
     }
     if (plan->os.distro == DISTRO_UBUNTU_24_04) {
-        argv[(*n)++] = "deb http://archive.ubuntu.com/ubuntu noble main universe";
+        spawn_argv_add(argv, "deb http://archive.ubuntu.com/ubuntu noble main universe");
         return 0;
     }
     if (host_sources(g) == 0)
         return ab_build_error(err, 0, "no apt sources on this host and no 'mirror' in the "
                                       "recipe: set os.mirror");
-    for (size_t i = 0; i < g->gl_pathc && *n < 60; i++)
-        argv[(*n)++] = g->gl_pathv[i];
+    for (size_t i = 0; i < g->gl_pathc; i++)
+        spawn_argv_add(argv, g->gl_pathv[i]);
     return 0;
 }
 
@@ -196,8 +196,7 @@ debian_fetch(const struct plan *plan, const char *tar_path, const char *scratch,
     CLEANUP_FREE char *hook = NULL, *list = include_list(plan), *include = NULL;
     CLEANUP_FREE char *mirror_line = NULL, *locale_hook = NULL;
     glob_t g = {0};
-    const char *argv[80];
-    size_t n = 0;
+    CLEANUP_SPAWN_ARGV struct spawn_argv argv = SPAWN_ARGV_INIT;
 
     if (!list || asprintf(&hook, "%s/essential-hook", scratch) < 0 ||
         asprintf(&include, "--include=%s", list) < 0)
@@ -219,11 +218,11 @@ debian_fetch(const struct plan *plan, const char *tar_path, const char *scratch,
         "--customize-hook=rm -f \"$1\"/etc/ssh/ssh_host_*",
     };
     for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
-        argv[n++] = fixed[i];
+        spawn_argv_add(&argv, fixed[i]);
     CLEANUP_FREE char *hook_arg = NULL;
     if (asprintf(&hook_arg, "--essential-hook=%s", hook) < 0)
         return ab_oom(err);
-    argv[n++] = hook_arg;
+    spawn_argv_add(&argv, hook_arg);
     if (needs_locale_gen(plan)) {
         const char *dot = strchr(plan->os.locale, '.');
         if (asprintf(&locale_hook,
@@ -231,19 +230,20 @@ debian_fetch(const struct plan *plan, const char *tar_path, const char *scratch,
                      "chroot \"$1\" locale-gen",
                      plan->os.locale, dot ? dot + 1 : "ISO-8859-1") < 0)
             return ab_oom(err);
-        argv[n++] = locale_hook;
+        spawn_argv_add(&argv, locale_hook);
     }
     if (plan->os.distro == DISTRO_UBUNTU_24_04) {
         if (access(UBUNTU_KEYRING, R_OK) < 0)
             return ab_build_error(err, ENOENT, "ubuntu-24.04 needs Ubuntu's archive keys in "
                                                "'%s' (package ubuntu-keyring)",
                                   UBUNTU_KEYRING);
-        argv[n++] = "--keyring=" UBUNTU_KEYRING;
+        spawn_argv_add(&argv, "--keyring=" UBUNTU_KEYRING);
     }
-    argv[n++] = suite(plan);
-    argv[n++] = tar_path;
-    int r = add_sources(plan, argv, &n, &mirror_line, &g, err);
-    argv[n] = NULL;
+    spawn_argv_add(&argv, suite(plan));
+    spawn_argv_add(&argv, tar_path);
+    int r = add_sources(plan, &argv, &mirror_line, &g, err);
+    if (r == 0 && argv.failed)
+        r = ab_oom(err);
     /* Not --quiet, which hides apt's own errors ("E: Failed to fetch ...
      * Connection refused"): they go to the log, and the first of them
      * into the error. */
@@ -251,7 +251,7 @@ debian_fetch(const struct plan *plan, const char *tar_path, const char *scratch,
     /* mmdebstrap --mode=root mounts /proc, /sys and /dev in the tree it
      * makes: in a mount namespace of its own, never in the host's. */
     if (r == 0)
-        r = nsrun_private(argv, &o, err);
+        r = nsrun_private(argv.v, &o, err);
     globfree(&g);
     if (r < 0)
         ab_error_prefix(err, "while installing %s with mmdebstrap",

@@ -12,11 +12,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "appliance/build.h"
 #include "appliance/cleanup.h"
 #include "appliance/fsutil.h"
 #include "appliance/inroot.h"
 #include "appliance/spawn.h"
+#include "appliance/stop.h"
 
 /* A member name that stays inside the root: relative, no '..'. */
 static bool
@@ -101,7 +101,7 @@ extract_all(struct archive *in, struct archive *out, const char *dir, const char
         int r = archive_read_next_header(in, &e);
         if (r == ARCHIVE_EOF)
             return 0;
-        if (build_interrupted)
+        if (stop_requested())
             return ab_build_error(err, EINTR, "interrupted");
         if (r < ARCHIVE_WARN)
             return ab_build_error(err, 0, "%s: %s", what, archive_error_string(in));

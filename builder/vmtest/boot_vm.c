@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -231,51 +230,17 @@ prepare(struct boot_vm *vm, const struct boot_vm_config *c, const struct boot_di
 
 /* ---- running ------------------------------------------------------------ */
 
-static void __attribute__((noreturn)) child(char **argv, int out_fd, int err_fd, pid_t parent)
-{
-    setpgid(0, 0); /* a Ctrl-C on the terminal is the parent's to handle */
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent)
-        _exit(127);
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
-    int null = open("/dev/null", O_RDONLY);
-    if (null >= 0)
-        dup2(null, STDIN_FILENO);
-    dup2(out_fd, STDOUT_FILENO);
-    dup2(err_fd, STDERR_FILENO);
-    execvp(argv[0], argv);
-    dprintf(STDERR_FILENO, "cannot run %s: %s\n", argv[0], strerror(errno));
-    _exit(127);
-}
-
+/* qemu in its own process group (a Ctrl-C on the terminal is the parent's
+ * to handle), dying with its parent; spawn_kill_all reaches it. */
 static int
 spawn_qemu(struct boot_vm *vm, char **argv, struct ab_error *err)
 {
-    int out[2], errp[2];
-    if (pipe2(out, O_CLOEXEC) < 0)
-        return ab_build_error(err, errno, "cannot start qemu: %s", strerror(errno));
-    if (pipe2(errp, O_CLOEXEC) < 0) {
-        close(out[0]);
-        close(out[1]);
-        return ab_build_error(err, errno, "cannot start qemu: %s", strerror(errno));
+    struct spawn_opts o = {.quiet_argv = 1};
+    unsigned flags = SPAWN_STDOUT_PIPE | SPAWN_STDERR_PIPE | SPAWN_DIE_WITH_PARENT;
+    if (spawn_start((const char *const *)argv, &o, flags, &vm->qemu, err) < 0) {
+        ab_error_prefix(err, "cannot start qemu");
+        return -1;
     }
-    pid_t parent = getpid();
-    pid_t pid = fork();
-    if (pid == 0)
-        child(argv, out[1], errp[1], parent);
-    close(out[1]);
-    close(errp[1]);
-    if (pid < 0) {
-        close(out[0]);
-        close(errp[0]);
-        return ab_build_error(err, errno, "cannot start qemu: %s", strerror(errno));
-    }
-    setpgid(pid, pid);
-    vm->pid = pid;
-    vm->console_fd = out[0];
-    vm->err_fd = errp[0];
     return 0;
 }
 
@@ -284,7 +249,7 @@ boot_vm_start(struct boot_vm *vm, const struct boot_vm_config *c, const struct b
               const char *workroot, FILE *keep, struct ab_error *err)
 {
     memset(vm, 0, sizeof(*vm));
-    vm->console_fd = vm->err_fd = -1;
+    vm->qemu = (struct spawn_child)SPAWN_CHILD_INIT;
     vm->keep = keep;
     char *overlays[2] = {NULL, NULL};
     CLEANUP_FREE char *vars = NULL;
@@ -367,19 +332,15 @@ drain(struct boot_vm *vm, int *fd, bool console, struct ab_error *err)
 }
 
 static bool
-reap(struct boot_vm *vm, int flags)
+reap(struct boot_vm *vm, bool block)
 {
-    if (vm->pid <= 0)
+    if (vm->qemu.pid <= 0)
         return true;
-    pid_t r;
-    while ((r = waitpid(vm->pid, &vm->status, flags)) < 0 && errno == EINTR)
-        ;
-    if (r == vm->pid || (r < 0 && errno == ECHILD)) {
-        vm->pid = 0;
-        vm->exited = true;
-        return true;
-    }
-    return false;
+    if (!spawn_reap(&vm->qemu, block))
+        return false;
+    vm->status = vm->qemu.status;
+    vm->exited = true;
+    return true;
 }
 
 int
@@ -387,23 +348,23 @@ boot_vm_wait(struct boot_vm *vm, int ms, struct ab_error *err)
 {
     if (vm->exited)
         return 2;
-    struct pollfd fds[2] = {{vm->console_fd, POLLIN, 0}, {vm->err_fd, POLLIN, 0}};
+    struct pollfd fds[2] = {{vm->qemu.out_fd, POLLIN, 0}, {vm->qemu.err_fd, POLLIN, 0}};
     int grew = 0;
     if (poll(fds, 2, ms) > 0) {
-        ssize_t n = fds[0].revents ? drain(vm, &vm->console_fd, true, err) : 0;
+        ssize_t n = fds[0].revents ? drain(vm, &vm->qemu.out_fd, true, err) : 0;
         if (n == -2)
             return -1;
         grew = n > 0;
         if (fds[1].revents)
-            drain(vm, &vm->err_fd, false, err);
+            drain(vm, &vm->qemu.err_fd, false, err);
     }
     /* qemu has exited once both pipes are closed, or when reaped. */
-    if ((vm->console_fd < 0 && vm->err_fd < 0) || reap(vm, WNOHANG)) {
-        while (vm->console_fd >= 0 && drain(vm, &vm->console_fd, true, err) > 0)
+    if ((vm->qemu.out_fd < 0 && vm->qemu.err_fd < 0) || reap(vm, false)) {
+        while (vm->qemu.out_fd >= 0 && drain(vm, &vm->qemu.out_fd, true, err) > 0)
             grew = 1;
-        while (vm->err_fd >= 0 && drain(vm, &vm->err_fd, false, err) > 0)
+        while (vm->qemu.err_fd >= 0 && drain(vm, &vm->qemu.err_fd, false, err) > 0)
             ;
-        reap(vm, 0);
+        reap(vm, true);
         return 2;
     }
     return grew;
@@ -429,19 +390,15 @@ sleep_ms(int ms)
 void
 boot_vm_stop(struct boot_vm *vm)
 {
-    if (vm->pid > 0) {
-        kill(vm->pid, SIGTERM);
-        for (int waited = 0; waited < STOP_GRACE_MS && !reap(vm, WNOHANG); waited += 50)
+    if (vm->qemu.pid > 0) {
+        spawn_signal(&vm->qemu, SIGTERM);
+        for (int waited = 0; waited < STOP_GRACE_MS && !reap(vm, false); waited += 50)
             sleep_ms(50);
-        if (vm->pid > 0) {
-            kill(vm->pid, SIGKILL);
-            reap(vm, 0);
+        if (vm->qemu.pid > 0) {
+            spawn_signal(&vm->qemu, SIGKILL);
+            reap(vm, true);
         }
     }
-    if (vm->console_fd >= 0)
-        close(vm->console_fd);
-    if (vm->err_fd >= 0)
-        close(vm->err_fd);
-    vm->console_fd = vm->err_fd = -1;
+    spawn_close(&vm->qemu);
     remove_scratch(vm);
 }

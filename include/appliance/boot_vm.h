@@ -18,6 +18,7 @@
 
 #include "appliance/enums.h"
 #include "appliance/error.h"
+#include "appliance/spawn.h"
 
 /* ---- the disks of an output folder (boot_disks.c) ---------------------- */
 
@@ -75,9 +76,7 @@ int boot_ovmf_find(const char **code, const char **vars, struct ab_error *err);
 char **boot_vm_argv(const struct boot_vm_config *c, const char *const disks[2], const char *vars);
 
 struct boot_vm {
-    pid_t pid;      /* qemu; 0 when not running */
-    int console_fd; /* its ttyS0 */
-    int err_fd;     /* its stderr */
+    struct spawn_child qemu; /* pid 0 when not running; out_fd its ttyS0, err_fd its stderr */
     char *scratch;  /* the overlays and the variable store */
     char *log;      /* every console byte read so far (NUL-terminated) */
     size_t log_len, log_cap;

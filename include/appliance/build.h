@@ -42,10 +42,4 @@ struct build_opts {
  * output in opts->output is untouched. */
 int build_run(const struct plan *plan, const struct build_opts *opts, struct ab_error *err);
 
-/* Seconds on the monotonic clock, for stage timings and progress lines. */
-double build_clock(void);
-
-/* Set from a signal handler: the build stops at the next step. */
-extern volatile int build_interrupted;
-
 #endif

@@ -79,10 +79,6 @@ enum bundle_flags {
     BUNDLE_VERIFY = 1 << 1, /* bundle_verify() will follow: read an OVA once for both */
 };
 
-/* Set from a signal handler: reading and digesting stop soon after,
- * failing with EINTR. */
-extern volatile int bundle_interrupted;
-
 /* Opens path. scratch is a folder that does not exist yet, made when an
  * OVA's disks must be extracted; the caller removes it. */
 struct bundle *bundle_open(const char *path, unsigned flags, const char *scratch,

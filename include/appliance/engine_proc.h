@@ -14,13 +14,14 @@
 
 #include "appliance/error.h"
 #include "appliance/plan.h"
+#include "appliance/spawn.h"
 
 struct engine_proc {
-    pid_t pid; /* 0: not running */
+    struct spawn_child child; /* child.pid 0: not running */
     int fd;
 };
 
-#define ENGINE_PROC_INIT {0, -1}
+#define ENGINE_PROC_INIT {SPAWN_CHILD_INIT, -1}
 
 /* Starts the child: it launches the appliance and creates the LVM layout.
  * libguestfs's temporary files go into scratch (an existing folder). */

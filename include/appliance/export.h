@@ -40,11 +40,12 @@ struct export_job {
     void (*step)(void *ctx, const char *what); /* a step begins; may be NULL */
 };
 
-/* Writes every output of job->plan into job->dir. The raw images may be
- * moved (for the raw output) and must not be used afterwards. */
+/* Writes every output of job->plan into job->dir, one exporter per format
+ * (builder/export/exporter.h). The raw images may be moved (for the raw
+ * output) and must not be used afterwards. */
 int export_all(const struct export_job *job, struct ab_error *err);
 
-/* "NAME-os" / "NAME-app": the base name of a disk's files. */
+/* "NAME-os" / "NAME-app": the base name of a disk's files (export_job.c). */
 char *export_disk_base(const struct plan *plan, enum plan_disk_id disk);
 
 /* NAME.ova's pieces, into dir: the two streamOptimized VMDKs, the .ovf and

@@ -3,6 +3,7 @@
 #ifndef APPLIANCE_HASH_H
 #define APPLIANCE_HASH_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -26,8 +27,8 @@ void digest_hex(struct digest_ctx *d, char *hex);
 int digest_file(enum digest algo, const char *path, char *hex, struct ab_error *err);
 /* The same, giving up with EINTR between reads once *stop is set (stop
  * may be NULL). */
-int digest_file_stoppable(enum digest algo, const char *path, char *hex, const volatile int *stop,
-                          struct ab_error *err);
+int digest_file_stoppable(enum digest algo, const char *path, char *hex,
+                          const volatile sig_atomic_t *stop, struct ab_error *err);
 
 static inline void
 digest_cleanup(struct digest_ctx **d)

@@ -7,6 +7,7 @@
 #ifndef APPLIANCE_SPAWN_H
 #define APPLIANCE_SPAWN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <sys/types.h>
@@ -41,7 +42,22 @@ void spawn_set_echo(void (*echo)(void *ctx, const char *line), void *ctx);
  * The child's output itself goes to the log as it is. */
 int spawn_run(const char *const *argv, const struct spawn_opts *opts, struct ab_error *err);
 
-/* Convenience: spawn_run with no options. */
+/* A command line built word by word, growing as needed. The words are
+ * borrowed: they must outlive the run. Out of memory is remembered in
+ * failed and reported by the caller (ab_oom) before running. */
+struct spawn_argv {
+    const char **v; /* NULL-terminated once a word is added */
+    size_t n, cap;
+    bool failed;
+};
+
+#define SPAWN_ARGV_INIT {NULL, 0, 0, false}
+#define CLEANUP_SPAWN_ARGV __attribute__((cleanup(spawn_argv_release)))
+
+void spawn_argv_add(struct spawn_argv *a, const char *word);
+void spawn_argv_release(struct spawn_argv *a);
+
+/* Convenience: spawn_run with no options. Any number of words. */
 int spawn_cmd(struct ab_error *err, const char *first, ...) __attribute__((sentinel));
 
 /* Convenience: runs the command inside root (chroot), no other options. */
@@ -51,15 +67,65 @@ int spawn_chroot(const char *root, struct ab_error *err, const char *first, ...)
 /* True if a program of that name is in PATH. */
 int spawn_have(const char *program);
 
-/* Sends sig to the process groups of all children still running (and of
- * the adopted ones), and makes every later spawn_run fail at once with
- * "interrupted": meant for a signal handler, where it is safe. */
+/* Sends sig to the process groups of all children still running (those
+ * of spawn_start and spawn_fork_fn included): meant for a signal handler,
+ * where it is safe. Nothing new starts once a stop is requested
+ * (stop_request): spawn_run and spawn_start then fail with "interrupted". */
 void spawn_kill_all(int sig);
 
-/* A child started elsewhere, in a process group of its own (the
- * appliance's), that spawn_kill_all must reach too; spawn_forget it once
- * it is reaped. */
-void spawn_adopt(pid_t pid);
-void spawn_forget(pid_t pid);
+/* ---- children that run beside the caller ------------------------------- */
+
+/* This file is the only place that forks. Every child gets a process group
+ * of its own (a Ctrl-C on the terminal is the builder's to handle), its
+ * signal handlers reset and no signal blocked, and is known to
+ * spawn_kill_all from its fork until spawn_reap. Between fork and exec it
+ * does only async-signal-safe work: the command line, the environment and
+ * every path are made before the fork. */
+
+enum spawn_flags {
+    SPAWN_STDIN_PIPE = 1 << 0,      /* c->in_fd writes its stdin (else /dev/null) */
+    SPAWN_STDOUT_PIPE = 1 << 1,     /* c->out_fd reads its stdout (else /dev/null) */
+    SPAWN_STDERR_PIPE = 1 << 2,     /* c->err_fd reads its stderr (else /dev/null) */
+    SPAWN_DIE_WITH_PARENT = 1 << 3, /* SIGKILL when this process dies (PR_SET_PDEATHSIG) */
+};
+
+struct spawn_child {
+    pid_t pid;                 /* also its process group; 0: not running */
+    int in_fd, out_fd, err_fd; /* the caller's ends of its pipes (O_CLOEXEC); -1: none */
+    int status;                /* its wait status, once reaped */
+};
+
+#define SPAWN_CHILD_INIT {0, -1, -1, -1, 0}
+
+/* Starts argv[0] (searched in PATH) with opts' chroot, cwd and env (the
+ * other options are spawn_run's) and logs its command line as spawn_run
+ * does. Returns 0 once the program runs; -1 when it cannot: "cannot run
+ * 'TOOL': REASON" or "cannot enter 'DIR': REASON", with nothing left open
+ * or running. */
+int spawn_start(const char *const *argv, const struct spawn_opts *opts, unsigned flags,
+                struct spawn_child *c, struct ab_error *err);
+
+/* Runs fn(arg) in a forked copy of this process, without exec, for work
+ * that needs a process of its own (the libguestfs appliance); the child
+ * exits with what fn returns. stdio buffers are flushed first so that none
+ * is written twice. The child inherits every descriptor: fn closes those
+ * it must not hold; call it while no other thread starts children, whose
+ * pipes it would inherit too. c's pipes stay -1. */
+int spawn_fork_fn(int (*fn)(void *arg), void *arg, struct spawn_child *c, struct ab_error *err);
+
+/* Reaps c once it has ended (block: waits until it has): returns 1 with
+ * c->status set and c->pid 0, also when c was not running; 0 when it still
+ * runs. spawn_kill_all forgets it. */
+int spawn_reap(struct spawn_child *c, bool block);
+
+/* Sends sig to c's process group; nothing when c is not running. */
+void spawn_signal(const struct spawn_child *c, int sig);
+
+/* Closes the caller's ends of c's pipes that are still open. */
+void spawn_close(struct spawn_child *c);
+
+/* Writes all of buf to fd, a child's stdin: 0, or -1 with errno; a child
+ * that has closed its end gives EPIPE, never SIGPIPE. */
+int spawn_write(int fd, const void *buf, size_t len);
 
 #endif

@@ -11,8 +11,8 @@
 #include <sys/wait.h>
 
 #include "appliance/boot_vm.h"
-#include "appliance/build.h"
 #include "appliance/cleanup.h"
+#include "appliance/clock.h"
 #include "appliance/spawn.h"
 
 static void
@@ -350,9 +350,9 @@ static int
 wait_for(struct boot_vm *vm, double seconds, const char *needle)
 {
     struct ab_error err = AB_ERROR_INIT;
-    double until = build_clock() + seconds;
+    double until = mono_now() + seconds;
     int r = 0;
-    while (build_clock() < until) {
+    while (mono_now() < until) {
         r = boot_vm_wait(vm, 200, &err);
         if (r == 2 || r < 0 || (needle && vm->log && strstr(vm->log, needle)))
             break;
@@ -378,7 +378,7 @@ test_vm_console_and_stop(void **state)
     assert_int_equal(access(scratch, F_OK), 0);
     assert_int_equal(wait_for(&vm, 10, "login: "), 1);
     assert_non_null(strstr(vm.log, "Linux version 6.1\ntest login: \n"));
-    pid_t pid = vm.pid;
+    pid_t pid = vm.qemu.pid;
     boot_vm_stop(&vm);
     assert_int_equal(kill(pid, 0), -1); /* gone, and reaped */
     assert_int_equal(access(scratch, F_OK), -1);
@@ -443,10 +443,10 @@ test_vm_stubborn_qemu(void **state)
     fake_qemu("trap '' TERM; echo ready; while :; do sleep 1; done");
     assert_int_equal(boot_vm_start(&vm, &bios, &d, unit_tmpdir, NULL, &err), 0);
     assert_int_equal(wait_for(&vm, 10, "ready"), 1);
-    pid_t pid = vm.pid;
-    double start = build_clock();
+    pid_t pid = vm.qemu.pid;
+    double start = mono_now();
     boot_vm_stop(&vm);
-    assert_true(build_clock() - start >= 2.9);
+    assert_true(mono_now() - start >= 2.9);
     assert_int_equal(kill(pid, 0), -1);
     free(vm.log);
     boot_disks_release(&d);
@@ -467,7 +467,7 @@ test_vm_start_fails_cleanly(void **state)
     CLEANUP_FREE char *msg = unit_error_text(&err);
     assert_non_null(strstr(msg, "while making an overlay over 'vm/n-app.raw': 'qemu-img' failed"));
     assert_null(vm.scratch);
-    assert_int_equal(vm.pid, 0);
+    assert_int_equal(vm.qemu.pid, 0);
     ab_error_release(&err);
     boot_disks_release(&d);
 }

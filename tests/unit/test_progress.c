@@ -5,7 +5,7 @@
 #include <math.h>
 #include <time.h>
 
-#include "appliance/build.h"
+#include "appliance/clock.h"
 #include "cli/progress.h"
 
 #define MiB (1024ull * 1024)
@@ -406,7 +406,7 @@ test_ticker(void **state)
     (void)state;
     struct capture c;
     capture_open(&c, true, PROGRESS_NORMAL);
-    c.p.clock = build_clock;
+    c.p.clock = mono_now;
     c.p.start = c.p.clock();
     progress_stage(&c.p, "appliance", "waiting");
     assert_int_equal(progress_start_ticker(&c.p), 0);

@@ -434,6 +434,21 @@ test_progress(void **state)
     clean_folder();
 }
 
+/* A stop requested through opts.stop ends the write, leaving nothing. */
+static void
+test_stop_leaves_nothing(void **state)
+{
+    (void)state;
+    volatile sig_atomic_t stop = 1;
+    struct vmdk_opts o = VMDK_OPTS_INIT;
+    make_sparse("s.img", 8 * MiB);
+    put_data("s.img", 0, MiB);
+    o.stop = &stop;
+    expect_failure("s.img", "s.vmdk", &o, "while writing 's.vmdk': interrupted");
+    assert_true(only_files("s.img"));
+    clean_folder();
+}
+
 static void
 test_unreadable_input_leaves_nothing(void **state)
 {
@@ -500,6 +515,7 @@ main(void)
         cmocka_unit_test(test_size_not_a_multiple_of_a_sector),
         cmocka_unit_test(test_empty_disks),
         cmocka_unit_test(test_progress),
+        cmocka_unit_test(test_stop_leaves_nothing),
         cmocka_unit_test(test_unreadable_input_leaves_nothing),
         cmocka_unit_test(test_failed_write_leaves_nothing),
         cmocka_unit_test(test_adapter_names),

@@ -1,0 +1,63 @@
+/* export_job.c: what every exporter shares: the names of the disks' files
+ * and the steps it announces. */
+#include "exporter.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "appliance/cleanup.h"
+
+char *
+export_disk_base(const struct plan *plan, enum plan_disk_id disk)
+{
+    char *s;
+    return asprintf(&s, "%s-%s", plan->name, plan->disks[disk].id) < 0 ? NULL : s;
+}
+
+char *
+export_disk_file(const struct plan *plan, enum plan_disk_id disk, const char *ext)
+{
+    char *s;
+    return asprintf(&s, "%s-%s.%s", plan->name, plan->disks[disk].id, ext) < 0 ? NULL : s;
+}
+
+char *
+export_disk_path(const struct export_job *job, enum plan_disk_id disk, const char *ext)
+{
+    const struct plan *plan = job->plan;
+    char *s;
+    if (asprintf(&s, "%s/%s-%s.%s", job->dir, plan->name, plan->disks[disk].id, ext) < 0)
+        return NULL;
+    return s;
+}
+
+const char *
+export_base_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+int
+export_each_disk(const struct export_job *job, const char *ext, bool announce, export_disk_fn fn,
+                 const void *ctx, struct ab_error *err)
+{
+    for (int i = 0; i < PLAN_N_DISKS; i++) {
+        CLEANUP_FREE char *path = export_disk_path(job, (enum plan_disk_id)i, ext);
+        if (!path)
+            return ab_oom(err);
+        if (announce)
+            export_step(job, export_base_name(path));
+        if (fn(job, job->images[i], path, ctx, err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+void
+export_step(const struct export_job *job, const char *what)
+{
+    if (job->step)
+        job->step(job->progress_ctx, what);
+}

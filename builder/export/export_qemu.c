@@ -1,0 +1,76 @@
+/* export_qemu.c: the formats qemu-img writes fast and right: qcow2, VMDK
+ * (monolithicSparse), VHDX, VDI and Azure's fixed VHD, one exporter each. */
+#include "exporter.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "appliance/cleanup.h"
+#include "appliance/spawn.h"
+
+/* One qemu-img target: file extension, -O format, -o options. */
+struct qemu_target {
+    const char *ext;
+    const char *format;
+    const char *options;
+    bool adapter; /* add the VMDK's adapter type, matching the OVF's controller */
+};
+
+struct convert {
+    const struct qemu_target *target;
+    const char *options;
+};
+
+static int
+convert_disk(const struct export_job *job, const char *raw, const char *path, const void *ctx,
+             struct ab_error *err)
+{
+    const struct convert *c = ctx;
+    const char *name = export_base_name(path);
+    CLEANUP_FREE char *tmp = NULL;
+    if (asprintf(&tmp, "%s/.%s.tmp", job->dir, name) < 0)
+        return ab_oom(err);
+    const char *argv[] = {"qemu-img", "convert",  "-f", "raw", "-O", c->target->format,
+                          "-o",       c->options, raw,  tmp,   NULL};
+    if (spawn_run(argv, NULL, err) < 0) {
+        unlink(tmp);
+        ab_error_prefix(err, "writing %s", name);
+        return -1;
+    }
+    if (rename(tmp, path) < 0) {
+        unlink(tmp);
+        return ab_build_error(err, errno, "cannot rename '%s': %s", tmp, strerror(errno));
+    }
+    return 0;
+}
+
+static int
+qemu_write(const struct exporter *self, const struct export_job *job, struct ab_error *err)
+{
+    const struct qemu_target *t = self->data;
+    const char *adapter = job->plan->hardware.controller == CONTROLLER_IDE ? "ide" : "lsilogic";
+    CLEANUP_FREE char *options = NULL;
+    if (asprintf(&options, "%s%s%s", t->options, t->adapter ? ",adapter_type=" : "",
+                 t->adapter ? adapter : "") < 0)
+        return ab_oom(err);
+    struct convert c = {t, options};
+    return export_each_disk(job, t->ext, true, convert_disk, &c, err);
+}
+
+static const struct qemu_target qcow2 = {"qcow2", "qcow2", "compat=1.1", false};
+static const struct qemu_target vmdk = {"vmdk", "vmdk", "subformat=monolithicSparse", true};
+static const struct qemu_target vhdx = {"vhdx", "vhdx", "subformat=dynamic", false};
+static const struct qemu_target vdi = {"vdi", "vdi", "static=off", false};
+/* Azure: fixed VHD whose virtual size is exactly the raw size (a whole
+ * number of MiB, which the plan guarantees), not CHS-rounded. */
+static const struct qemu_target azure = {"vhd", "vpc", "subformat=fixed,force_size=on", false};
+
+const struct exporter exporter_qcow2 = {"qcow2", OUTPUT_QCOW2, &qcow2, qemu_write};
+const struct exporter exporter_vmdk = {"vmdk", OUTPUT_VMDK, &vmdk, qemu_write};
+const struct exporter exporter_vhdx = {"vhdx", OUTPUT_VHDX, &vhdx, qemu_write};
+const struct exporter exporter_vdi = {"vdi", OUTPUT_VDI, &vdi, qemu_write};
+const struct exporter exporter_azure = {"azure", OUTPUT_AZURE, &azure, qemu_write};

@@ -1,0 +1,52 @@
+/* exporter.h: one output format as the dispatcher (export.c) sees it.
+ *
+ * Each export_FORMAT.c defines its exporter(s); export.c lists them in the
+ * order they run and calls those whose outputs the plan asks for, through
+ * this table only. What several exporters share, the names of the disks'
+ * files and the step shown while one is written, is in export_job.c. */
+#ifndef APPLIANCE_EXPORTER_H
+#define APPLIANCE_EXPORTER_H
+
+#include <stdbool.h>
+
+#include "appliance/error.h"
+#include "appliance/export.h"
+
+struct exporter {
+    const char *name;
+    unsigned outputs; /* the OUTPUT_* it writes: it runs when the plan asks for any */
+    const void *data; /* its own constants (qemu-img's target), or NULL */
+    int (*write)(const struct exporter *self, const struct export_job *job, struct ab_error *err);
+};
+
+/* export_ova.c: ovf/ (OUTPUT_OVF) and NAME.ova (OUTPUT_OVA). */
+extern const struct exporter exporter_ovf;
+/* export_qemu.c: converted by qemu-img. */
+extern const struct exporter exporter_qcow2, exporter_vmdk, exporter_vhdx, exporter_vdi,
+    exporter_azure;
+/* export_gce.c, export_libvirt.c, export_hyperv.c. */
+extern const struct exporter exporter_gce, exporter_libvirt, exporter_hyperv;
+/* export_raw.c: the raw disks themselves, moved: it runs last. */
+extern const struct exporter exporter_raw;
+
+/* Tells job->step that writing what (a file name) begins. */
+void export_step(const struct export_job *job, const char *what);
+
+/* "NAME-os.EXT" / "NAME-app.EXT"; NULL when out of memory. */
+char *export_disk_file(const struct plan *plan, enum plan_disk_id disk, const char *ext);
+/* The same in job->dir ("DIR/NAME-os.EXT"); NULL when out of memory. */
+char *export_disk_path(const struct export_job *job, enum plan_disk_id disk, const char *ext);
+/* The file name part of such a path. */
+const char *export_base_name(const char *path);
+
+/* One disk's file: its raw image and the path of the file to write. */
+typedef int (*export_disk_fn)(const struct export_job *job, const char *raw, const char *path,
+                              const void *ctx, struct ab_error *err);
+
+/* Calls fn for each disk with export_disk_path(job, disk, ext), first
+ * announcing the file as a step when announce is set; stops at the first
+ * failure. */
+int export_each_disk(const struct export_job *job, const char *ext, bool announce,
+                     export_disk_fn fn, const void *ctx, struct ab_error *err);
+
+#endif
