@@ -285,31 +285,53 @@ exists_in(const char *root, const char *path)
     return rootfd >= 0 && inroot_exists(rootfd, path, NULL);
 }
 
+/* The folder at path as the tree resolves it, open for a child to read
+ * by descriptor (/proc/self/fd/N): a `var/lib/dpkg -> /var/lib/dpkg` link
+ * reads the tree's, never the host's. The descriptor is inherited: no
+ * O_CLOEXEC. */
+static int
+open_db_dir(const char *root, const char *path, const char *opt, char **arg,
+            struct ab_error *err)
+{
+    CLEANUP_CLOSE int rootfd = inroot_open_root(root, err);
+    if (rootfd < 0)
+        return -1;
+    int fd = inroot_open(rootfd, path, O_RDONLY | O_DIRECTORY, 0, err);
+    if (fd < 0)
+        return -1;
+    if (fcntl(fd, F_SETFD, 0) < 0) {
+        close(fd);
+        return ab_build_error(err, errno, "cannot read the package database");
+    }
+    if (asprintf(arg, "%s=/proc/self/fd/%d", opt, fd) < 0) {
+        close(fd);
+        return ab_oom(err);
+    }
+    return fd;
+}
+
 int
 tree_packages(const char *root, char **list, struct ab_error *err)
 {
-    CLEANUP_FREE char *admindir = NULL;
+    CLEANUP_FREE char *dbarg = NULL;
     *list = NULL;
     if (exists_in(root, "var/lib/dpkg/status")) {
-        /* The folder as the tree resolves it, to dpkg-query by descriptor:
-         * a `var/lib/dpkg -> /var/lib/dpkg` link reads the tree's, never
-         * the host's (the descriptor is inherited: no O_CLOEXEC). */
-        CLEANUP_CLOSE int rootfd = inroot_open_root(root, err);
-        if (rootfd < 0)
+        CLEANUP_CLOSE int fd = open_db_dir(root, "/var/lib/dpkg", "--admindir", &dbarg, err);
+        if (fd < 0)
             return -1;
-        CLEANUP_CLOSE int dpkg =
-            inroot_open(rootfd, "/var/lib/dpkg", O_RDONLY | O_DIRECTORY, 0, err);
-        if (dpkg < 0 || fcntl(dpkg, F_SETFD, 0) < 0)
-            return dpkg < 0 ? -1 : ab_build_error(err, errno, "cannot read the package database");
-        if (asprintf(&admindir, "--admindir=/proc/self/fd/%d", dpkg) < 0)
-            return ab_oom(err);
-        const char *argv[] = {"dpkg-query", admindir, "-W", "-f",
+        const char *argv[] = {"dpkg-query", dbarg, "-W", "-f",
                               "${Package}\\t${Version}\\t${Architecture}\\n", NULL};
         struct spawn_opts o = {.output = list, .quiet_argv = 0};
         return spawn_run(argv, &o, err);
     }
-    if (exists_in(root, "var/lib/rpm") || exists_in(root, "usr/lib/sysimage/rpm")) {
-        const char *argv[] = {"rpm", "--root", root, "-qa", "--qf",
+    const char *rpmdb = exists_in(root, "usr/lib/sysimage/rpm") ? "/usr/lib/sysimage/rpm"
+                        : exists_in(root, "var/lib/rpm")         ? "/var/lib/rpm"
+                                                                 : NULL;
+    if (rpmdb) {
+        CLEANUP_CLOSE int fd = open_db_dir(root, rpmdb, "--dbpath", &dbarg, err);
+        if (fd < 0)
+            return -1;
+        const char *argv[] = {"rpm", dbarg, "-qa", "--qf",
                               "%{NAME}\\t%|EPOCH?{%{EPOCH}:}|%{VERSION}-%{RELEASE}\\t%{ARCH}\\n",
                               NULL};
         struct spawn_opts o = {.output = list};

@@ -19,7 +19,9 @@ int tree_kernel_version(const char *root, char *out, size_t size, struct ab_erro
 
 /* The packages installed in root, one "name\tversion\tarch" line each,
  * sorted, from its dpkg or rpm database read by the host's dpkg-query or
- * rpm; "" for a tree with neither. *list is malloc'd. */
+ * rpm; "" for a tree with neither. The database folder is resolved inside
+ * the tree and handed to the tool by descriptor, so a link in the tree
+ * never makes it read the host's. *list is malloc'd. */
 int tree_packages(const char *root, char **list, struct ab_error *err);
 
 /* Moves each mounted subtree but "/" out of root into fsdir/m<i> (i its
