@@ -290,8 +290,7 @@ exists_in(const char *root, const char *path)
  * reads the tree's, never the host's. The descriptor is inherited: no
  * O_CLOEXEC. */
 static int
-open_db_dir(const char *root, const char *path, const char *opt, char **arg,
-            struct ab_error *err)
+open_db_dir(const char *root, const char *path, const char *opt, char **arg, struct ab_error *err)
 {
     CLEANUP_CLOSE int rootfd = inroot_open_root(root, err);
     if (rootfd < 0)
@@ -319,19 +318,22 @@ tree_packages(const char *root, char **list, struct ab_error *err)
         CLEANUP_CLOSE int fd = open_db_dir(root, "/var/lib/dpkg", "--admindir", &dbarg, err);
         if (fd < 0)
             return -1;
-        const char *argv[] = {"dpkg-query", dbarg, "-W", "-f",
-                              "${Package}\\t${Version}\\t${Architecture}\\n", NULL};
+        const char *argv[] = {
+            "dpkg-query", dbarg, "-W", "-f", "${Package}\\t${Version}\\t${Architecture}\\n", NULL};
         struct spawn_opts o = {.output = list, .quiet_argv = 0};
         return spawn_run(argv, &o, err);
     }
     const char *rpmdb = exists_in(root, "usr/lib/sysimage/rpm") ? "/usr/lib/sysimage/rpm"
-                        : exists_in(root, "var/lib/rpm")         ? "/var/lib/rpm"
-                                                                 : NULL;
+                        : exists_in(root, "var/lib/rpm")        ? "/var/lib/rpm"
+                                                                : NULL;
     if (rpmdb) {
         CLEANUP_CLOSE int fd = open_db_dir(root, rpmdb, "--dbpath", &dbarg, err);
         if (fd < 0)
             return -1;
-        const char *argv[] = {"rpm", dbarg, "-qa", "--qf",
+        const char *argv[] = {"rpm",
+                              dbarg,
+                              "-qa",
+                              "--qf",
                               "%{NAME}\\t%|EPOCH?{%{EPOCH}:}|%{VERSION}-%{RELEASE}\\t%{ARCH}\\n",
                               NULL};
         struct spawn_opts o = {.output = list};
