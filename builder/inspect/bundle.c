@@ -16,6 +16,7 @@
 
 #include "appliance/cleanup.h"
 #include "appliance/image_check.h"
+#include "appliance/tar_member.h"
 #include "manifest.h"
 #include "ova_read.h"
 #include "appliance/spawn.h"
@@ -495,6 +496,34 @@ take_extracted(struct bundle *b, const struct ova_contents *c, struct ab_error *
     return 0;
 }
 
+/* Without extraction, the descriptor's disks are still judged where they
+ * lie in the OVA (image_check_member): one that names another file is
+ * refused whether or not the disks are read. */
+static int
+check_members_in_place(const struct bundle *b, struct ab_error *err)
+{
+    const struct ovf_summary *s = b->ovf;
+    for (size_t i = 0; s && i < s->n_disks; i++) {
+        int f = s->disks[i].file;
+        const char *href = f >= 0 ? s->files[f].href : NULL;
+        uint64_t offset, size;
+        int r = href ? tar_member_find(b->ova, href, &offset, &size, err) : 0;
+        if (r < 0)
+            return -1;
+        CLEANUP_FREE char *label = NULL;
+        if (r == 0)
+            continue; /* a missing member is one of the bundle's problems already */
+        if (asprintf(&label, "%s:%s", b->ova_label, href) < 0) {
+            label = NULL;
+            return ab_oom(err);
+        }
+        struct image_info info;
+        if (image_check_member(b->ova, offset, size, label, &info, err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 /* The pass bundle_open makes over b->ova: headers and texts only, unless
  * disks must be extracted (want: the members; n == 0: the descriptor's). */
 static int
@@ -514,8 +543,8 @@ open_ova(struct bundle *b, unsigned flags, const struct extract_want *want, stru
         settle_member_checks(b, &c);
         b->ova_verified = true;
     }
-    if (rc == 0 && extract)
-        rc = take_extracted(b, &c, err);
+    if (rc == 0)
+        rc = extract ? take_extracted(b, &c, err) : check_members_in_place(b, err);
     ova_contents_release(&c);
     return rc;
 }

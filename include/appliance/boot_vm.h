@@ -45,11 +45,6 @@ void boot_disks_release(struct boot_disks *d);
  * the format the overlays name as their backing format. */
 int boot_disks_check(const struct boot_disks *d, struct ab_error *err);
 
-/* Where member's data lies in the tar (ustar, pax or GNU) file at path.
- * Returns 1 found, 0 not there, -1 on a read error or a damaged tar. */
-int boot_tar_find(const char *path, const char *member, uint64_t *offset, uint64_t *size,
-                  struct ab_error *err);
-
 /* ---- the machine (boot_vm.c) ------------------------------------------- */
 
 struct boot_vm_config {

@@ -110,6 +110,11 @@ refused "inspect of an OVA whose disk is a flat descriptor" "extent '$decoy'" --
     "$APPLIANCE" inspect "$T/evil.ova"
 grep -qF "'$T/evil.ova:t-os.vmdk' names another file" "$T/err" &&
     ok "the refusal names the OVA's member" || { bad "the member is not named"; cat "$T/err"; }
+# Without the disks read, the member is still judged where it lies.
+refused "inspect --no-disks of that OVA" "extent '$decoy'" -- \
+    "$APPLIANCE" inspect --no-disks "$T/evil.ova"
+grep -qF "'evil.ova:t-os.vmdk' names another file" "$T/err" &&
+    ok "--no-disks: the refusal names the OVA's member" || { bad "--no-disks: the member is not named"; cat "$T/err"; }
 # An OVF with its files beside it: the same descriptor.
 refused "inspect of the OVF beside it" "extent '$decoy'" -- "$APPLIANCE" inspect "$ova_src/t.ovf"
 

@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 
 #include "appliance/boot_vm.h"
+#include "appliance/tar_member.h"
 #include "appliance/cleanup.h"
 #include "appliance/clock.h"
 #include "appliance/spawn.h"
@@ -228,16 +229,16 @@ test_tar_members(void **state)
         make_tar(formats[i], tar, "ova-src");
         struct ab_error err = AB_ERROR_INIT;
         uint64_t off = 0, size = 0;
-        assert_int_equal(boot_tar_find(tar, "n-app.vmdk", &off, &size, &err), 1);
+        assert_int_equal(tar_member_find(tar, "n-app.vmdk", &off, &size, &err), 1);
         CLEANUP_FREE char *app = read_at(tar, off, size);
         assert_string_equal(app, "the application disk, longer than 512 bytes? no");
-        assert_int_equal(boot_tar_find(tar, "n-os.vmdk", &off, &size, &err), 1);
+        assert_int_equal(tar_member_find(tar, "n-os.vmdk", &off, &size, &err), 1);
         CLEANUP_FREE char *os = read_at(tar, off, size);
         assert_string_equal(os, "the OS disk");
-        assert_int_equal(boot_tar_find(tar, deep + strlen("ova-src/"), &off, &size, &err), 1);
+        assert_int_equal(tar_member_find(tar, deep + strlen("ova-src/"), &off, &size, &err), 1);
         CLEANUP_FREE char *d = read_at(tar, off, size);
         assert_string_equal(d, "deep");
-        assert_int_equal(boot_tar_find(tar, "n-data.vmdk", &off, &size, &err), 0);
+        assert_int_equal(tar_member_find(tar, "n-data.vmdk", &off, &size, &err), 0);
         assert_false(ab_error_is_set(&err));
     }
 }
