@@ -16,11 +16,11 @@
 
 #include "appliance/cleanup.h"
 #include "appliance/image_check.h"
+#include "appliance/spawn.h"
+#include "appliance/stop.h"
 #include "appliance/tar_member.h"
 #include "manifest.h"
 #include "ova_read.h"
-#include "appliance/spawn.h"
-#include "appliance/stop.h"
 
 /* The disk files a folder may hold for one disk, in the order they are
  * preferred: the cheapest for qemu to open first. export.h names them. */

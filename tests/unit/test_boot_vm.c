@@ -11,10 +11,10 @@
 #include <sys/wait.h>
 
 #include "appliance/boot_vm.h"
-#include "appliance/tar_member.h"
 #include "appliance/cleanup.h"
 #include "appliance/clock.h"
 #include "appliance/spawn.h"
+#include "appliance/tar_member.h"
 
 static void
 touch(const char *path)
