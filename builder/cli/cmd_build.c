@@ -76,24 +76,6 @@ on_command(void *ctx, const char *line)
     progress_line(ctx, PROGRESS_VERBOSE, "%s", line);
 }
 
-static void
-on_signal(int sig)
-{
-    stop_request(sig);
-    spawn_kill_all(SIGTERM);
-}
-
-static void
-install_handlers(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
-}
-
 static int
 run_build(const struct plan *plan, const char *output, struct build_opts *opts,
           enum progress_level level)
@@ -110,7 +92,7 @@ run_build(const struct plan *plan, const char *output, struct build_opts *opts,
     opts->events = &ev;
     if (level >= PROGRESS_VERBOSE)
         spawn_set_echo(on_command, &p);
-    install_handlers();
+    cli_stop_on_signals(CLI_STOP_CHILDREN);
     progress_start_ticker(&p);
     int r = build_run(plan, opts, &err);
     progress_release(&p);

@@ -41,24 +41,6 @@ static const char inspect_usage[] =
     "Exit status: 0 all is well, 1 a file could not be read, a disk image was\n"
     "refused, a digest does not match or the bundle has a problem, 2 usage error.\n";
 
-static void
-on_signal(int sig)
-{
-    stop_request(sig);
-}
-
-static void
-install_handlers(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_signal;
-    sa.sa_flags = SA_RESTART; /* libguestfs's thread may take the signal */
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
-}
-
 static void progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Progress for people watching; nothing when stderr is not a terminal. */
@@ -281,7 +263,7 @@ cmd_inspect(int argc, char **argv)
                 tmp && *tmp ? tmp : "/tmp", strerror(errno));
         return 1;
     }
-    install_handlers();
+    cli_stop_on_signals(CLI_STOP_RESTART);
     struct inspect_report r = {0};
     int status = run(&r, argv + optind, (size_t)(argc - optind), &o, scratch);
     rm_rf(scratch, scratch);

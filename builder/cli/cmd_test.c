@@ -54,25 +54,6 @@ struct test_opts {
     const char *keep_log;
 };
 
-/* qemu is one of spawn's children: spawn_kill_all reaches it. */
-static void
-on_signal(int sig)
-{
-    stop_request(sig);
-    spawn_kill_all(SIGTERM);
-}
-
-static void
-install_handlers(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_signal; /* no SA_RESTART: poll() returns at once */
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
-}
-
 /* ---- one boot ------------------------------------------------------------ */
 
 struct boot_run {
@@ -284,7 +265,7 @@ test_dir(const struct test_opts *o)
         r = boot_disks_check(&d, &err);
     struct progress p;
     progress_init(&p, stderr, cli_stderr_is_terminal(), PROGRESS_NORMAL);
-    install_handlers();
+    cli_stop_on_signals(CLI_STOP_CHILDREN); /* qemu is one of spawn's children */
     progress_start_ticker(&p);
     if (r == 0)
         r = run_tests(o, &e, &d, &p, &err);

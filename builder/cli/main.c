@@ -1,5 +1,6 @@
 /* main.c: the appliance program's entry: global options and commands. */
 #include <getopt.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,6 +8,8 @@
 #include <unistd.h>
 
 #include "appliance/cli.h"
+#include "appliance/spawn.h"
+#include "appliance/stop.h"
 
 static const char usage_text[] =
     "Usage: appliance [--version] [--help] COMMAND [ARGS]\n"
@@ -69,6 +72,31 @@ cli_stderr_is_terminal(void)
 {
     const char *term = getenv("TERM");
     return isatty(STDERR_FILENO) && !(term && strcmp(term, "dumb") == 0);
+}
+
+static void
+on_stop_signal(int sig)
+{
+    stop_request(sig);
+}
+
+static void
+on_stop_signal_children(int sig)
+{
+    stop_request(sig);
+    spawn_kill_all(SIGTERM);
+}
+
+void
+cli_stop_on_signals(unsigned flags)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = flags & CLI_STOP_CHILDREN ? on_stop_signal_children : on_stop_signal;
+    sa.sa_flags = flags & CLI_STOP_RESTART ? SA_RESTART : 0;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
 }
 
 int

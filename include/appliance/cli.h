@@ -27,6 +27,16 @@ int cli_option_error(const char *command, int c, char **argv);
 /* Whether stderr is a terminal that can redraw a line ($TERM not "dumb"). */
 bool cli_stderr_is_terminal(void);
 
+enum cli_stop_flags {
+    CLI_STOP_CHILDREN = 1 << 0, /* the handler also sends SIGTERM to spawn's children */
+    CLI_STOP_RESTART = 1 << 1,  /* SA_RESTART: for a libguestfs thread that may take it */
+};
+
+/* Installs the handler of SIGINT, SIGTERM and SIGHUP: stop_request(sig),
+ * and with CLI_STOP_CHILDREN spawn_kill_all(SIGTERM). Without
+ * CLI_STOP_RESTART a blocking poll() returns at once. */
+void cli_stop_on_signals(unsigned flags);
+
 /* Prints err's diagnostics to stderr and returns its exit status. */
 int cli_report(struct ab_error *err);
 
