@@ -86,7 +86,9 @@ do_preflight(struct build *b, struct ab_error *err)
     if (!root || !*root)
         root = "/var/tmp";
     struct preflight_opts po = {b->opts->output, root, !b->opts->no_space_check};
-    if (preflight_check(b->plan, &po, err) < 0)
+    /* The output's lock first: a second build into the same folder is
+     * refused at once, before the KVM probe (up to 5 s where KVM hangs). */
+    if (preflight_check(b->plan, &po, err) < 0 || outdir_begin(&b->out, b->opts->output, err) < 0)
         return -1;
     kvm_probe(&b->kvm);
     if (!kvm_usable(&b->kvm)) {
@@ -101,7 +103,7 @@ do_preflight(struct build *b, struct ab_error *err)
     if (asprintf(&b->tree, "%s/tree", b->work) < 0 ||
         !(b->fs_dirs = calloc(b->plan->n_mounts + 1, sizeof(char *))))
         return ab_oom(err);
-    return outdir_begin(&b->out, b->opts->output, err);
+    return 0;
 }
 
 /* The raw disks live in the output's temporary folder (the raw output is

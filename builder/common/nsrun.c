@@ -147,13 +147,13 @@ nsrun_private(const char *const *argv, const struct spawn_opts *opts, struct ab_
 int
 nsrun_chroot(const char *root, struct ab_error *err, const char *first, ...)
 {
-    const char *argv[64];
-    size_t n = 0;
+    CLEANUP_SPAWN_ARGV struct spawn_argv argv = SPAWN_ARGV_INIT;
     va_list ap;
     va_start(ap, first);
-    for (const char *a = first; a && n < 63; a = va_arg(ap, const char *))
-        argv[n++] = a;
+    for (const char *a = first; a; a = va_arg(ap, const char *))
+        spawn_argv_add(&argv, a);
     va_end(ap);
-    argv[n] = NULL;
-    return nsrun(root, NSRUN_CHROOT, argv, NULL, err);
+    if (argv.failed || !argv.v)
+        return ab_oom(err);
+    return nsrun(root, NSRUN_CHROOT, argv.v, NULL, err);
 }

@@ -51,8 +51,7 @@ static int
 mkimage(const char *root, const char *format, const char *out, const char *const *modules,
         struct ab_error *err)
 {
-    const char *argv[48];
-    size_t n = 0;
+    CLEANUP_SPAWN_ARGV struct spawn_argv argv = SPAWN_ARGV_INIT;
     struct grub_names names;
     CLEANUP_FREE char *dir = NULL, *prefix = NULL;
     configure_grub_names(root, &names);
@@ -62,14 +61,12 @@ mkimage(const char *root, const char *format, const char *out, const char *const
     const char *head[] = {names.mkimage, "-O", format, "-d", dir, "-p", prefix,
                           "-c", "/tmp/appliance-early.cfg", "-o", out};
     for (size_t i = 0; i < sizeof(head) / sizeof(head[0]); i++)
-        argv[n++] = head[i];
-    for (const char *const *m = modules; *m; m++) {
-        if (n + 1 == sizeof(argv) / sizeof(argv[0]))
-            return ab_build_error(err, E2BIG, "too many GRUB modules for grub-mkimage");
-        argv[n++] = *m;
-    }
-    argv[n] = NULL;
-    return nsrun(root, NSRUN_CHROOT, argv, NULL, err);
+        spawn_argv_add(&argv, head[i]);
+    for (const char *const *m = modules; *m; m++)
+        spawn_argv_add(&argv, *m);
+    if (argv.failed)
+        return ab_oom(err);
+    return nsrun(root, NSRUN_CHROOT, argv.v, NULL, err);
 }
 
 /* name in the tree (read through it, inroot.h) copied to scratch/as. */
