@@ -95,7 +95,7 @@ demo: deps
 
 check: deps
 	@$(MAKE) -s --no-print-directory all $(UNIT_BINS) check-clang
-	@BUILD=$(BUILD) tests/run-tests $(UNIT_BINS) $(wildcard tests/cli/*.sh tests/recipes/*.sh tests/integration/*.sh)
+	@BUILD=$(BUILD) tests/run-tests $(UNIT_BINS) $(wildcard tests/cli/*.sh tests/source/*.sh tests/recipes/*.sh tests/integration/*.sh)
 
 # A second compiler's opinion: clang refuses, for one, a goto that jumps past
 # a cleanup variable, which gcc accepts silently.

@@ -7,6 +7,8 @@
 
 #include <stddef.h>
 
+#include "appliance/hash.h" /* enum digest, a recipe enum too (ova.digest) */
+
 enum distro {
     DISTRO_NONE = 0, /* rootfs: instead of a distribution */
     DISTRO_CENTOS_STREAM_9,
@@ -62,12 +64,6 @@ enum output_flags {
     OUTPUT_RAW = 1 << 8,
     OUTPUT_AZURE = 1 << 9,
     OUTPUT_GCE = 1 << 10,
-};
-
-enum digest {
-    DIGEST_SHA256 = 0,
-    DIGEST_SHA1,
-    DIGEST_SHA512,
 };
 
 struct ab_enum_name {

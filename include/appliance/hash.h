@@ -7,8 +7,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "appliance/enums.h"
 #include "appliance/error.h"
+
+/* The algorithms; the recipe names them (ova.digest, enums.h). */
+enum digest {
+    DIGEST_SHA256 = 0,
+    DIGEST_SHA1,
+    DIGEST_SHA512,
+};
 
 #define HASH_HEX_MAX 129 /* sha512 in hex, and its NUL */
 
