@@ -496,13 +496,17 @@ take_extracted(struct bundle *b, const struct ova_contents *c, struct ab_error *
     return 0;
 }
 
-/* Without extraction, the descriptor's disks are still judged where they
- * lie in the OVA (image_check_member): one that names another file is
- * refused whether or not the disks are read. */
+/* Without extraction, the descriptor's disks are still judged by their own
+ * bytes where they lie in the OVA (image_sniff: nothing else opens them),
+ * so one that names another file is refused whether or not the disks are
+ * read. */
 static int
 check_members_in_place(const struct bundle *b, struct ab_error *err)
 {
     const struct ovf_summary *s = b->ovf;
+    CLEANUP_CLOSE int fd = open(b->ova, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return ab_build_error(err, errno, "cannot read '%s': %s", b->ova, strerror(errno));
     for (size_t i = 0; s && i < s->n_disks; i++) {
         int f = s->disks[i].file;
         const char *href = f >= 0 ? s->files[f].href : NULL;
@@ -510,15 +514,15 @@ check_members_in_place(const struct bundle *b, struct ab_error *err)
         int r = href ? tar_member_find(b->ova, href, &offset, &size, err) : 0;
         if (r < 0)
             return -1;
-        CLEANUP_FREE char *label = NULL;
         if (r == 0)
             continue; /* a missing member is one of the bundle's problems already */
+        CLEANUP_FREE char *label = NULL;
         if (asprintf(&label, "%s:%s", b->ova_label, href) < 0) {
             label = NULL;
             return ab_oom(err);
         }
-        struct image_info info;
-        if (image_check_member(b->ova, offset, size, label, &info, err) < 0)
+        char format[IMAGE_FORMAT_MAX];
+        if (image_sniff(fd, offset, size, label, format, err) < 0)
             return -1;
     }
     return 0;
