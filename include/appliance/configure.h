@@ -15,6 +15,13 @@ int configure_system(const struct plan *plan, const char *root, struct ab_error 
 int configure_boot(const struct plan *plan, const char *root, const char *kver,
                    struct ab_error *err);
 
+/* appliance-grow: a script and an enabled unit that grow, at every boot,
+ * each disk's LVM partition, PV, growing volume (plan_vg.grow_lv) and its
+ * filesystem when the disk has grown; one line per disk on the console. */
+int configure_grow(const struct plan *plan, const char *root, struct ab_error *err);
+/* The script itself, for the plan (malloc'd; NULL when out of memory). */
+char *configure_grow_script(const struct plan *plan);
+
 /* The recipe's users, files and run lines, in that order. */
 int configure_customize(const struct plan *plan, const char *root, struct ab_error *err);
 
