@@ -55,24 +55,10 @@ static const char essential_hook[] =
 /* lvm2, fdisk (sfdisk), e2fsprogs and xfsprogs: also what appliance-grow
  * runs at boot (configure_grow.c). */
 static const char *const base_packages[] = {
-    "lvm2",
-    "grub-pc-bin",
-    "grub-efi-amd64-bin",
-    "grub2-common",
-    "initramfs-tools",
-    "zstd",
-    "systemd-sysv",
-    "udev",
-    "dbus",
-    "openssh-server",
-    "e2fsprogs",
-    "xfsprogs",
-    "dosfstools",
-    "iproute2",
-    "sudo",
-    "ca-certificates",
-    "fdisk",
-    NULL,
+    "lvm2",          "grub-pc-bin", "grub-efi-amd64-bin", "grub2-common", "initramfs-tools",
+    "zstd",          "systemd-sysv", "udev",              "dbus",         "openssh-server",
+    "e2fsprogs",     "xfsprogs",    "dosfstools",         "iproute2",     "sudo",
+    "ca-certificates", "fdisk",     NULL,
 };
 
 static bool

@@ -54,21 +54,9 @@ static const struct dnf_distro dnf_distros[] = {
 /* lvm2, util-linux (sfdisk, partx), e2fsprogs and xfsprogs: also what
  * appliance-grow runs at boot (configure_grow.c). */
 static const char *const base_packages[] = {
-    "kernel",
-    "dracut",
-    "lvm2",
-    "grub2-pc",
-    "grub2-pc-modules",
-    "grub2-efi-x64",
-    "grub2-efi-x64-modules",
-    "shim-x64",
-    "NetworkManager",
-    "openssh-server",
-    "xfsprogs",
-    "e2fsprogs",
-    "dosfstools",
-    "util-linux",
-    NULL,
+    "kernel", "dracut", "lvm2", "grub2-pc", "grub2-pc-modules", "grub2-efi-x64",
+    "grub2-efi-x64-modules", "shim-x64", "NetworkManager", "openssh-server", "xfsprogs",
+    "e2fsprogs", "dosfstools", "util-linux", NULL,
 };
 
 const char dnf_dracut_conf[] =
