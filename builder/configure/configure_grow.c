@@ -5,6 +5,7 @@
  * xfs_growfs. Written into the tree in one place, install_grow(). */
 #include "appliance/configure.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 
 #define GROW_SCRIPT "/usr/libexec/appliance/appliance-grow"
 #define GROW_UNIT "/etc/systemd/system/appliance-grow.service"
+#define GROW_STATE "/var/lib/appliance/grow" /* the script's STATE */
 
 /* The functions; one call per disk follows them (grow_calls()). */
 static const char grow_functions[] =
@@ -25,8 +27,9 @@ static const char grow_functions[] =
     "# grown to the end of the disk, the PV resized, the extents it gained given\n"
     "# to the disk's growing volume and its filesystem grown online. Nothing is\n"
     "# ever shrunk, and a disk laid out otherwise is left alone. One line per\n"
-    "# disk on the console and in the journal. When the disk, the partition and\n"
-    "# the last run's record agree, nothing else is read: no LVM command runs.\n"
+    "# disk on the console and in the journal. When the disk and the partition\n"
+    "# are as recorded in $STATE/VG (by the build, then by each run that grew\n"
+    "# them), nothing else is read: no LVM command runs.\n"
     "PATH=/usr/sbin:/usr/bin:/sbin:/bin\n"
     "export PATH LC_ALL=C\n"
     "STATE=/var/lib/appliance/grow\n"
@@ -59,8 +62,9 @@ static const char grow_functions[] =
     "    printf '%s\\n' \"$1\" | sed -n 's/^[[:space:]]*//; /./{p;q;}'\n"
     "}\n"
     "\n"
-    "# fast VG DMNAME: true when the last run's record of the PV under the\n"
-    "# growing LV (DMNAME in /dev/mapper) matches the disk as it is: sysfs only.\n"
+    "# fast VG DMNAME: true when the record of the PV under the growing LV\n"
+    "# (DMNAME in /dev/mapper), \"DISK START SIZE\" in sectors, matches the disk\n"
+    "# as it is: sysfs only.\n"
     "fast() {\n"
     "    rec=\n"
     "    [ -r \"$STATE/$1\" ] && read -r rec <\"$STATE/$1\"\n"
@@ -72,7 +76,7 @@ static const char grow_functions[] =
     "        [ $# -eq 1 ] && [ -r \"$1/partition\" ] || return 1\n"
     "        read -r s <\"$1/start\" && read -r z <\"$1/size\" && read -r t <\"$1/../size\" || "
     "return 1\n"
-    "        [ \"$rec\" = \"${1##*/} $t $s $z\" ]\n"
+    "        [ \"$rec\" = \"$t $s $z\" ]\n"
     "        return\n"
     "    done\n"
     "    return 1\n"
@@ -93,7 +97,7 @@ static const char grow_functions[] =
     "# it is the disk's last and the disk has at least one extent more.\n"
     "# Sets grew_part; part_bytes, disk_rec as they are after.\n"
     "grow_partition() {\n"
-    "    name=${2##*/} sys=/sys/class/block/${2##*/} disk= grew_part=\n"
+    "    sys=/sys/class/block/${2##*/} disk= grew_part=\n"
     "    if [ ! -r \"$sys/partition\" ]; then\n"
     "        say \"$1: not grown: $2 is not a partition\"\n"
     "        return 1\n"
@@ -123,7 +127,7 @@ static const char grow_functions[] =
     "        read -r psize <\"$sys/size\"\n"
     "        grew_part=yes\n"
     "    fi\n"
-    "    part_bytes=$((psize * 512)) disk_rec=\"$name $dsize $start $psize\"\n"
+    "    part_bytes=$((psize * 512)) disk_rec=\"$dsize $start $psize\"\n"
     "}\n"
     "\n"
     "# grow_fs VG LV FS MOUNT: grows the LV's filesystem online; sets grew_fs.\n"
@@ -277,13 +281,36 @@ configure_grow_script(const struct plan *plan)
     return text;
 }
 
-/* The script, its unit, enabled: every write into the tree is here. */
+char *
+configure_grow_record(const struct plan_disk *d)
+{
+    const struct plan_partition *pv = &d->parts[d->vg.pv_partition - 1];
+    char *text = NULL;
+    if (asprintf(&text, "%" PRIu64 " %" PRIu64 " %" PRIu64 "\n", d->size / 512, pv->start / 512,
+                 pv->size / 512) < 0)
+        return NULL;
+    return text;
+}
+
+/* The script, its unit, enabled, and the record of each growing disk as
+ * built (so that a first boot on disks of that size reads sysfs only):
+ * every write into the tree is here. */
 static int
-install_grow(const char *root, const char *script, struct ab_error *err)
+install_grow(const struct plan *plan, const char *root, const char *script, struct ab_error *err)
 {
     if (write_file(root, GROW_SCRIPT, script, 0755, err) < 0 ||
         write_file(root, GROW_UNIT, grow_unit, 0644, err) < 0)
         return -1;
+    for (int i = 0; i < PLAN_N_DISKS; i++) {
+        const struct plan_disk *d = &plan->disks[i];
+        CLEANUP_FREE char *path = NULL, *record = configure_grow_record(d);
+        if (!d->vg.grow_lv)
+            continue;
+        if (!record || asprintf(&path, GROW_STATE "/%s", d->vg.name) < 0)
+            return ab_oom(err);
+        if (write_file(root, path, record, 0644, err) < 0)
+            return -1;
+    }
     return spawn_chroot(root, err, "systemctl", "enable", "--quiet", "appliance-grow.service",
                         NULL);
 }
@@ -294,7 +321,7 @@ configure_grow(const struct plan *plan, const char *root, struct ab_error *err)
     CLEANUP_FREE char *script = configure_grow_script(plan);
     if (!script)
         return ab_oom(err);
-    if (install_grow(root, script, err) < 0) {
+    if (install_grow(plan, root, script, err) < 0) {
         ab_error_prefix(err, "while installing appliance-grow");
         return -1;
     }

@@ -46,6 +46,12 @@ test_calls(void **state)
                         "grow 'vg-sys' 'my-log' 'ext4' '/var/log' 'vg--sys-my--log'\n"
                         "grow 'vg_app' 'data' 'xfs' '/srv/it'\\''s' 'vg_app-data'\n"
                         "exit $status\n");
+    /* As built: OS disk 8GiB, LVM partition 4 from 1346371584 to 1MiB
+     * before the end; the application disk's from 1MiB. */
+    CLEANUP_FREE char *os = configure_grow_record(&p->disks[PLAN_DISK_OS]);
+    CLEANUP_FREE char *app = configure_grow_record(&p->disks[PLAN_DISK_APP]);
+    assert_string_equal(os, "16777216 2625536 14149632\n");
+    assert_string_equal(app, "4194304 2048 4190208\n");
     plan_free(p);
 }
 
