@@ -25,7 +25,8 @@ GiB=$((1024 * 1024 * 1024))
 
 # measure OS_IMG APP_IMG OUT: sizes in bytes, "KEY VALUE" per line: the
 # LVM partitions, PVs, VGs, every LV, and the growing filesystems (ext4
-# 'log' by tune2fs, xfs 'data' by xfs_info) once mounted: the guest was
+# 'log' by tune2fs, xfs 'data' by xfs_info) once mounted, and the records
+# of appliance-grow (rec_VG: DISK,START,SIZE in sectors): the guest was
 # stopped, not shut down, so their logs are replayed first, into qcow2
 # overlays that are thrown away. One libguestfs launch.
 measure() {
@@ -41,6 +42,12 @@ blockdev-getsize64 /dev/sdb1
 pvs-full
 vgs-full
 lvs-full
+mount /dev/vg_os/root /
+echo "rec_vg_os"
+cat /var/lib/appliance/grow/vg_os
+echo "rec_vg_app"
+cat /var/lib/appliance/grow/vg_app
+umount /
 mount /dev/vg_os/log /
 echo "ext4_log"
 tune2fs-l /dev/vg_os/log
@@ -55,11 +62,15 @@ import re, sys
 out, section, name = {}, None, None
 for line in open(sys.argv[1]):
     line = line.strip()
-    if line in ("part_os", "part_app", "ext4_log", "xfs_data"):
+    if line in ("part_os", "part_app", "rec_vg_os", "rec_vg_app", "ext4_log", "xfs_data"):
         section = line
         continue
     if section in ("part_os", "part_app") and line.isdigit():
         out[section] = int(line)
+        section = None
+        continue
+    if section in ("rec_vg_os", "rec_vg_app") and re.fullmatch(r"\d+ \d+ \d+", line):
+        out[section] = line.replace(" ", ",")
         section = None
         continue
     m = re.match(r"^([\w ]+?): (.*)$", line)
@@ -87,6 +98,20 @@ PY
 
 # value FILE KEY
 value() { awk -v k="$2" '$1 == k { print $2 }' "$1"; }
+
+# record_matches FILE VG PART IMG WHAT: appliance-grow's record of VG,
+# "DISK,START,SIZE" in sectors, names the disk image's size and the LVM
+# partition's size as measured.
+record_matches() {
+    local rec part disk
+    rec=$(value "$1" "rec_$2") part=$(value "$1" "$3")
+    disk=$(qemu-img info --output=json "$4" | python3 -c 'import json,sys; print(json.load(sys.stdin)["virtual-size"])')
+    if [ -n "$rec" ] && [ "${rec%%,*}" = $((disk / 512)) ] && [ "${rec##*,}" = $((part / 512)) ]; then
+        ok "$5: the record of $2 ($rec) is the disk's and partition's size"
+    else
+        bad "$5: the record of $2 is '$rec', not the disk's $((disk / 512)) and partition's $((part / 512)) sectors"
+    fi
+}
 
 # grew_by BEFORE AFTER KEY BYTES WHAT: AFTER's KEY is BYTES larger than
 # BEFORE's, within an extent (4MiB) either way.
@@ -133,6 +158,8 @@ else
     bad "guestfish measures the disks as built: $(tail -n 3 "$ITEST_TMP/before.err")"
     finish
 fi
+record_matches "$ITEST_TMP/before" vg_os part_os "$OS" "as built"
+record_matches "$ITEST_TMP/before" vg_app part_app "$APP" "as built"
 qemu-img resize -q -f qcow2 "$OS" +1G && qemu-img resize -q -f qcow2 "$APP" +2G &&
     ok "qemu-img resize: OS disk +1GiB, application disk +2GiB" ||
     { bad "qemu-img resize the copies"; finish; }
@@ -163,6 +190,8 @@ if measure "$OS" "$APP" "$A"; then
     grew_by "$B" "$A" vg_vg_app $((2 * GiB)) "application disk: VG vg_app"
     grew_by "$B" "$A" lv_data $((2 * GiB)) "application disk: LV vg_app/data"
     grew_by "$B" "$A" fs_data $((2 * GiB)) "application disk: xfs on vg_app/data"
+    record_matches "$A" vg_os part_os "$OS" "after boot 1"
+    record_matches "$A" vg_app part_app "$APP" "after boot 1"
     for lv in root swap app app-cache; do
         grew_by "$B" "$A" "lv_$lv" 0 "LV $lv unchanged"
     done
