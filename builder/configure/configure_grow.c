@@ -164,7 +164,7 @@ static const char grow_functions[] =
     "    fi\n"
     "    set -- \"$1\" \"$2\" \"$3\" \"$4\" $(pv_fields \"$1\" pv_name)\n"
     "    if [ $# -ne 5 ]; then\n"
-    "        say \"$1: not grown: $(($# - 4)) physical volumes, only one is grown\"\n"
+    "        say \"$1: not grown: the group has $(($# - 4)) physical volumes, not one\"\n"
     "        return\n"
     "    fi\n"
     "    pv=$5\n"
