@@ -153,11 +153,23 @@ copy_grub_modules(const char *root, struct ab_error *err)
     return 0;
 }
 
+/* The ESP is mounted at /boot/efi by fstab: systemd-gpt-auto-generator's
+ * automount of it at /efi (made because /boot is in fstab and /efi is
+ * not) would mount it a second time whenever something looks there, as
+ * e2scrub_reap does at every boot. */
+static int
+mask_efi_automount(const struct plan *plan, const char *root, struct ab_error *err)
+{
+    if (!(plan->hardware.firmware & FIRMWARE_UEFI))
+        return 0;
+    return spawn_chroot(root, err, "systemctl", "mask", "--quiet", "efi.automount", NULL);
+}
+
 int
 configure_boot(const struct plan *plan, const char *root, const char *kver, struct ab_error *err)
 {
     if (write_fstab(plan, root, err) < 0 || write_grub_cfg(plan, root, kver, err) < 0 ||
-        copy_grub_modules(root, err) < 0) {
+        copy_grub_modules(root, err) < 0 || mask_efi_automount(plan, root, err) < 0) {
         ab_error_prefix(err, "while configuring the boot loader");
         return -1;
     }

@@ -53,11 +53,13 @@ static const char essential_hook[] =
     "EOF\n"
     "chmod 755 \"$R/etc/initramfs-tools/scripts/local-block/appliance-lvm\"\n";
 
+/* lvm2, fdisk (sfdisk), e2fsprogs and xfsprogs: also what appliance-grow
+ * runs at boot (configure_grow.c). */
 static const char *const base_packages[] = {
     "lvm2",          "grub-pc-bin", "grub-efi-amd64-bin", "grub2-common", "initramfs-tools",
     "zstd",          "systemd-sysv", "udev",              "dbus",         "openssh-server",
     "e2fsprogs",     "xfsprogs",    "dosfstools",         "iproute2",     "sudo",
-    "ca-certificates", NULL,
+    "ca-certificates", "fdisk",     NULL,
 };
 
 static bool

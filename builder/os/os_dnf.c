@@ -52,10 +52,12 @@ static const struct dnf_distro dnf_distros[] = {
      "https://repo.almalinux.org/almalinux/RPM-GPG-KEY-AlmaLinux-9", "almalinux-release"},
 };
 
+/* lvm2, util-linux (sfdisk, partx), e2fsprogs and xfsprogs: also what
+ * appliance-grow runs at boot (configure_grow.c). */
 static const char *const base_packages[] = {
     "kernel", "dracut", "lvm2", "grub2-pc", "grub2-pc-modules", "grub2-efi-x64",
     "grub2-efi-x64-modules", "shim-x64", "NetworkManager", "openssh-server", "xfsprogs",
-    "e2fsprogs", "dosfstools", NULL,
+    "e2fsprogs", "dosfstools", "util-linux", NULL,
 };
 
 const char dnf_dracut_conf[] =

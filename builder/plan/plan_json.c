@@ -73,6 +73,22 @@ hardware_object(const struct plan *p)
     return o;
 }
 
+static const char *
+grow_to_string(enum plan_grow g)
+{
+    switch (g) {
+    case PLAN_GROW_REST:
+        return "rest";
+    case PLAN_GROW_VOLUME:
+        return "volume";
+    case PLAN_GROW_OFF:
+        return "off";
+    case PLAN_GROW_NONE:
+        break;
+    }
+    return "none";
+}
+
 static json_object *
 vg_object(const struct plan_vg *vg)
 {
@@ -91,11 +107,14 @@ vg_object(const struct plan_vg *vg)
         put_str(l, "fs", fs_to_string(lv->fs));
         put_str(l, "mount", lv->mount);
         json_object_object_add(l, "rest", json_object_new_boolean(lv->rest));
+        json_object_object_add(l, "grows", json_object_new_boolean(lv->grows));
         put_u64(l, "extents", lv->extents);
         put_u64(l, "size", lv->size);
         json_object_array_add(lvs, l);
     }
     json_object_object_add(o, "lvs", lvs);
+    put_str(o, "grow", grow_to_string(vg->grow));
+    put_str(o, "grow_lv", vg->grow_lv ? vg->grow_lv->name : NULL);
     return o;
 }
 

@@ -219,6 +219,70 @@ check_lv_names(const struct plan_disk *d, const struct recipe_disk *rd, struct a
     return ret;
 }
 
+/* The volume marked `grow: true`, at most one per disk, never against a
+ * disk's `grow: false`; NULL with *ret -1 after reporting. */
+static struct plan_lv *
+marked_grow_lv(struct plan_disk *d, const struct recipe_disk *rd, int *ret, struct ab_error *err)
+{
+    struct plan_lv *marked = NULL;
+    for (size_t i = 0; i < d->vg.n_lvs; i++) {
+        const struct recipe_volume *rv = &rd->volumes[i];
+        if (!rv->grow_set || !rv->grow)
+            continue;
+        if (rd->grow_set && !rd->grow)
+            *ret = ab_recipe_error(err, &rv->grow_pos,
+                                   "volume '%s' cannot grow: disk '%s' has 'grow: false'", rv->name,
+                                   d->id);
+        else if (marked)
+            *ret = ab_recipe_error(err, &rv->grow_pos,
+                                   "volume '%s' cannot grow: volume '%s' already grows with disk "
+                                   "'%s' (at most one per disk)",
+                                   rv->name, marked->name, d->id);
+        else
+            marked = &d->vg.lvs[i];
+    }
+    return marked;
+}
+
+/* Which volume takes the space of a grown disk: the one with `grow: true`,
+ * else the `rest` volume unless it is swap or says `grow: false`. */
+static int
+resolve_grow(struct plan_disk *d, const struct recipe_disk *rd, struct ab_error *err)
+{
+    int ret = 0;
+    struct plan_lv *lv = marked_grow_lv(d, rd, &ret, err);
+    const char *why = "no volume takes the rest";
+
+    d->vg.grow = lv ? PLAN_GROW_VOLUME : PLAN_GROW_NONE;
+    for (size_t i = 0; !lv && i < d->vg.n_lvs; i++) {
+        struct plan_lv *rest = &d->vg.lvs[i];
+        if (!rest->rest)
+            continue;
+        if (rest->fs == FS_SWAP)
+            why = "the volume that takes the rest is swap";
+        else if (rd->volumes[i].grow_set)
+            why = "the volume that takes the rest has 'grow: false'";
+        else {
+            lv = rest;
+            d->vg.grow = PLAN_GROW_REST;
+        }
+    }
+    d->vg.grow_why = why;
+    if (rd->grow_set && !rd->grow) {
+        d->vg.grow = PLAN_GROW_OFF;
+        return ret;
+    }
+    if (!lv && rd->grow_set)
+        return ab_recipe_error(err, &rd->grow_pos,
+                               "disk '%s' cannot grow: %s (give one volume 'grow: true')", d->id,
+                               why);
+    if (lv) {
+        lv->grows = true;
+        d->vg.grow_lv = lv;
+    }
+    return ret;
+}
+
 static int
 resolve_volumes(struct plan *plan, struct plan_disk *d, const struct recipe_disk *rd,
                 struct ab_error *err)
@@ -238,13 +302,14 @@ resolve_volumes(struct plan *plan, struct plan_disk *d, const struct recipe_disk
     }
     if (check_lv_names(d, rd, err) < 0)
         return -1;
+    int grow_ret = resolve_grow(d, rd, err);
 
     uint64_t left = d->vg.extents;
     int ret = allocate_fixed(d, rd, &left, err);
     if (allocate_rest(d, rd, &left, err) < 0)
         ret = -1;
     d->vg.free_extents = left;
-    if (ret < 0)
+    if (ret < 0 || grow_ret < 0)
         return -1;
     uint64_t next = 0;
     for (size_t i = 0; i < d->vg.n_lvs; i++) {

@@ -114,12 +114,37 @@ write_vg(const struct plan_disk *d, FILE *out)
                 size_format(lv->size, a, sizeof(a)), fs_to_string(lv->fs),
                 lv->mount ? lv->mount : "-");
         if (lv->rest)
-            fputs("  (rest)", out);
+            fputs(lv->grows ? "  (rest, grows)" : "  (rest)", out);
+        else if (lv->grows)
+            fputs("  (grows)", out);
         else if (lv->requested != lv->size)
             fprintf(out, "  (%s asked, rounded up to whole extents)",
                     size_format(lv->requested, a, sizeof(a)));
         fputc('\n', out);
     }
+}
+
+/* Which volume takes the space when the disk grows (appliance-grow). */
+static void
+write_grow(const struct plan_disk *d, FILE *out)
+{
+    const struct plan_vg *vg = &d->vg;
+    fputs("  grows        ", out);
+    switch (vg->grow) {
+    case PLAN_GROW_REST:
+    case PLAN_GROW_VOLUME:
+        fprintf(out, "%s/%s (%s%s%s): %s\n", vg->name, vg->grow_lv->name,
+                fs_to_string(vg->grow_lv->fs), vg->grow_lv->mount ? ", " : "",
+                vg->grow_lv->mount ? vg->grow_lv->mount : "",
+                vg->grow == PLAN_GROW_REST ? "the volume that takes the rest" : "'grow: true'");
+        return;
+    case PLAN_GROW_OFF:
+        fputs("nothing: 'grow: false'\n", out);
+        return;
+    case PLAN_GROW_NONE:
+        break;
+    }
+    fprintf(out, "nothing: %s\n", vg->grow_why);
 }
 
 static void
@@ -132,6 +157,7 @@ write_disks(const struct plan *p, FILE *out)
                 size_format(d->size, sz, sizeof(sz)), d->size);
         write_partitions(d, out);
         write_vg(d, out);
+        write_grow(d, out);
     }
 }
 

@@ -314,11 +314,21 @@ parse_vol_fs(struct yw *w, yaml_node_t *n, void *ctx)
     return 0;
 }
 
+static int
+parse_vol_grow(struct yw *w, yaml_node_t *n, void *ctx)
+{
+    struct recipe_volume *v = ctx;
+    v->grow_pos = yw_pos(w, n);
+    if (yw_bool(w, n, "'grow'", &v->grow) < 0)
+        return -1;
+    v->grow_set = true;
+    return 0;
+}
+
 static const struct yw_field volume_fields[] = {
-    {"name", parse_vol_name, YW_REQUIRED},
-    {"mount", parse_vol_mount, 0},
-    {"size", parse_vol_size, YW_REQUIRED},
-    {"fs", parse_vol_fs, 0},
+    {"name", parse_vol_name, YW_REQUIRED}, {"mount", parse_vol_mount, 0},
+    {"size", parse_vol_size, YW_REQUIRED}, {"fs", parse_vol_fs, 0},
+    {"grow", parse_vol_grow, 0},
 };
 
 /* Swap has no mount point; every other volume has one. */
@@ -333,6 +343,10 @@ check_volume_mount(struct recipe_volume *v, struct ab_error *err)
         return ab_recipe_error(err, &v->pos,
                                "volume '%s' has no mount point (only swap volumes have none)",
                                name);
+    if (v->fs == FS_SWAP && v->grow_set && v->grow)
+        return ab_recipe_error(
+            err, &v->grow_pos,
+            "swap volume '%s' cannot grow: only a filesystem grows with its disk", name);
     return 0;
 }
 
@@ -398,10 +412,22 @@ parse_disk_boot(struct yw *w, yaml_node_t *n, void *ctx)
     return yw_size(w, n, "boot partition size", false, &d->boot, NULL);
 }
 
+static int
+parse_disk_grow(struct yw *w, yaml_node_t *n, void *ctx)
+{
+    struct recipe_disk *d = ctx;
+    d->grow_pos = yw_pos(w, n);
+    if (yw_bool(w, n, "'grow'", &d->grow) < 0)
+        return -1;
+    d->grow_set = true;
+    return 0;
+}
+
 static const struct yw_field os_disk_fields[] = {
     {"size", parse_disk_size, YW_REQUIRED},
     {"vg", parse_disk_vg, 0},
     {"boot", parse_disk_boot, 0},
+    {"grow", parse_disk_grow, 0},
     {"volumes", parse_volumes, YW_REQUIRED},
 };
 
@@ -433,6 +459,7 @@ static const struct yw_field app_disk_fields[] = {
     {"size", parse_disk_size, YW_REQUIRED},
     {"vg", parse_disk_vg, 0},
     {"boot", parse_app_boot, 0},
+    {"grow", parse_disk_grow, 0},
     {"volumes", parse_volumes, YW_REQUIRED},
 };
 

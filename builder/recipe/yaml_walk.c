@@ -323,6 +323,23 @@ yw_uint(struct yw *w, yaml_node_t *n, const char *what, uint64_t min, uint64_t m
 }
 
 int
+yw_bool(struct yw *w, yaml_node_t *n, const char *what, bool *out)
+{
+    const char *text;
+    struct ab_pos pos = yw_pos(w, n);
+
+    if (scalar_as(w, n, what, "true or false", &text) < 0)
+        return -1;
+    if (n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+        return ab_recipe_error(w->err, &pos, "%s must be true or false, not a quoted string", what);
+    if (strcmp(text, "true") == 0 || strcmp(text, "false") == 0) {
+        *out = text[0] == 't';
+        return 0;
+    }
+    return ab_recipe_error(w->err, &pos, "%s must be true or false, not '%s'", what, text);
+}
+
+int
 yw_enum(struct yw *w, yaml_node_t *n, const char *what, const struct ab_enum_table *t, int *out)
 {
     const char *text;

@@ -52,6 +52,9 @@ int yw_scalar(struct yw *w, yaml_node_t *n, const char *what, const char **text)
 int yw_string(struct yw *w, yaml_node_t *n, const char *what, size_t max, char **out);
 int yw_uint(struct yw *w, yaml_node_t *n, const char *what, uint64_t min, uint64_t max,
             uint64_t *out);
+/* A plain `true` or `false` (YAML 1.2's core schema: no yes/no/on/off,
+ * nothing quoted). */
+int yw_bool(struct yw *w, yaml_node_t *n, const char *what, bool *out);
 int yw_enum(struct yw *w, yaml_node_t *n, const char *what, const struct ab_enum_table *t,
             int *out);
 /* A size; with allow_rest, the word `rest` sets *rest instead. */

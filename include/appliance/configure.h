@@ -15,6 +15,16 @@ int configure_system(const struct plan *plan, const char *root, struct ab_error 
 int configure_boot(const struct plan *plan, const char *root, const char *kver,
                    struct ab_error *err);
 
+/* appliance-grow: a script and an enabled unit that grow, at every boot,
+ * each disk's LVM partition, PV, growing volume (plan_vg.grow_lv) and its
+ * filesystem when the disk has grown; one line per disk on the console. */
+int configure_grow(const struct plan *plan, const char *root, struct ab_error *err);
+/* The script itself, for the plan (malloc'd; NULL when out of memory). */
+char *configure_grow_script(const struct plan *plan);
+/* Its record of a disk as built, "DISK START SIZE\n": the disk's and its
+ * LVM partition's sectors of 512 bytes (malloc'd; NULL when out of memory). */
+char *configure_grow_record(const struct plan_disk *disk);
+
 /* The recipe's users, files and run lines, in that order. */
 int configure_customize(const struct plan *plan, const char *root, struct ab_error *err);
 

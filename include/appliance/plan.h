@@ -57,6 +57,16 @@ struct plan_lv {
     uint64_t extents;
     uint64_t size;         /* extents * PE size */
     uint64_t first_extent; /* where LVM puts it, creating the LVs in order */
+    bool grows;            /* the volume that takes a grown disk's space */
+};
+
+/* Why a disk's volume group grows with its disk, or not (appliance-grow,
+ * configure_grow()). */
+enum plan_grow {
+    PLAN_GROW_REST,   /* the volume of size `rest` grows */
+    PLAN_GROW_VOLUME, /* the volume with `grow: true` grows */
+    PLAN_GROW_OFF,    /* `grow: false` on the disk */
+    PLAN_GROW_NONE,   /* no volume can: no rest volume, or it is swap or `grow: false` */
 };
 
 struct plan_vg {
@@ -68,6 +78,9 @@ struct plan_vg {
     uint64_t free_extents; /* left unallocated */
     struct plan_lv *lvs;
     size_t n_lvs;
+    enum plan_grow grow;
+    const struct plan_lv *grow_lv; /* the LV among lvs that grows; NULL: none */
+    const char *grow_why;          /* PLAN_GROW_NONE: the reason, for people */
 };
 
 enum plan_disk_id {

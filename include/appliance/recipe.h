@@ -31,6 +31,9 @@ struct recipe_volume {
     struct ab_pos size_pos;
     enum fs_type fs; /* FS_NONE: the family's default */
     struct ab_pos fs_pos;
+    bool grow; /* `grow:` as given; meaningful when grow_set */
+    bool grow_set;
+    struct ab_pos grow_pos;
 };
 
 struct recipe_disk {
@@ -44,6 +47,9 @@ struct recipe_disk {
     uint64_t boot; /* OS disk only; 0: the default */
     bool boot_set;
     struct ab_pos boot_pos;
+    bool grow; /* `grow:` as given; meaningful when grow_set */
+    bool grow_set;
+    struct ab_pos grow_pos;
     struct recipe_volume *volumes;
     size_t n_volumes;
     struct ab_pos volumes_pos;

@@ -82,7 +82,7 @@ EOF
 
 BASEOS=(centos-stream-release kernel dracut lvm2 device-mapper grub2-pc grub2-pc-modules
     grub2-efi-x64 grub2-efi-x64-modules shim-x64 NetworkManager openssh-server xfsprogs
-    e2fsprogs dosfstools glibc-langpack-it unrequested-extra)
+    e2fsprogs dosfstools util-linux glibc-langpack-it unrequested-extra)
 APPSTREAM=(open-vm-tools hyperv-daemons qemu-guest-agent nginx)
 mkdir -p "$T/spec" "$T/rpmbuild"
 built=0
@@ -187,7 +187,7 @@ grep -qx 'source dnf' "$T/main/out" && ok "os_source_for picks the dnf source" |
 
 WANT=(filesystem setup centos-stream-release kernel dracut lvm2 device-mapper grub2-pc
     grub2-pc-modules grub2-efi-x64 grub2-efi-x64-modules shim-x64 NetworkManager
-    openssh-server xfsprogs e2fsprogs dosfstools open-vm-tools hyperv-daemons
+    openssh-server xfsprogs e2fsprogs dosfstools util-linux open-vm-tools hyperv-daemons
     qemu-guest-agent glibc-langpack-it nginx)
 tar -tf "$T/main/root.tar" | sed 's|^\./||' | sort >"$T/main/list"
 missing=()

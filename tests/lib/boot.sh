@@ -13,7 +13,10 @@
 # TIMEOUT   seconds to wait for the report and the prompt (default
 #           $BOOT_TIMEOUT, else 420)
 #
-# The disks are opened with -snapshot: the images are never written. The
+# The disks are opened with -snapshot: the images are never written
+# ($BOOT_SNAPSHOT=no writes to them, for a test that boots its own copies
+# twice and reads what the first boot changed; qemu is stopped with
+# SIGTERM, so what the guest has not synced is lost). The
 # guest gets 1 GiB of RAM ($BOOT_MEMORY), $BOOT_SMP vCPUs (default 1) and a
 # user-mode NIC without outside access ($BOOT_NIC=none for no NIC at all).
 # KVM is used when a probe shows it can run a guest, else TCG ($BOOT_ACCEL
@@ -129,14 +132,18 @@ _boot_run() (
     cpu=()
     [ "$BOOT_ACCEL" = kvm ] && cpu=(-cpu host)
 
+    snapshot=(-snapshot)
+    [ "${BOOT_SNAPSHOT:-yes}" = no ] && snapshot=()
+
     : >"$log" || exit 2
     start=$SECONDS
-    # -snapshot: writes go to a temporary overlay, the images stay as built.
+    # -snapshot: writes go to a temporary overlay, the images stay as built
+    # (unless BOOT_SNAPSHOT=no).
     # -no-reboot: a guest that panics or reboots ends the run at once.
     "$qemu" -machine "$machine,accel=$BOOT_ACCEL" "${cpu[@]}" \
         -m "${BOOT_MEMORY:-1024}" -smp "${BOOT_SMP:-1}" \
         -nodefaults -display none -vga std -monitor none -no-reboot \
-        -serial "file:$log" "${nic[@]}" "${fwopts[@]}" "${drives[@]}" -snapshot \
+        -serial "file:$log" "${nic[@]}" "${fwopts[@]}" "${drives[@]}" "${snapshot[@]}" \
         </dev/null >"$work/qemu.out" 2>&1 &
     qpid=$!
 

@@ -62,7 +62,7 @@ packages_text(const struct dnf_setup *s)
 
 #define BASE_PACKAGES                                                                              \
     "kernel dracut lvm2 grub2-pc grub2-pc-modules grub2-efi-x64 grub2-efi-x64-modules "            \
-    "shim-x64 NetworkManager openssh-server xfsprogs e2fsprogs dosfstools"
+    "shim-x64 NetworkManager openssh-server xfsprogs e2fsprogs dosfstools util-linux"
 #define ADDONS "open-vm-tools hyperv-daemons qemu-guest-agent"
 
 static void

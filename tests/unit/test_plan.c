@@ -304,6 +304,87 @@ test_rest_errors(void **state)
                               "volume 'b' takes the rest of disk 'app', but nothing is left"));
 }
 
+/* The volume that takes a grown disk's space: the rest volume by default,
+ * the one marked `grow: true`, none when the rest is swap or growth is off. */
+static void
+test_grow(void **state)
+{
+    (void)state;
+    const struct plan *p = unit_plan(recipe(DEBIAN, BIOS, OS_10G, APP_2G, NULL));
+    const struct plan_vg *os = &p->disks[PLAN_DISK_OS].vg, *app = &p->disks[PLAN_DISK_APP].vg;
+    assert_int_equal(os->grow, PLAN_GROW_REST);
+    assert_ptr_equal(os->grow_lv, &os->lvs[2]);
+    assert_true(os->lvs[2].grows);
+    assert_false(os->lvs[0].grows || os->lvs[1].grows);
+    assert_int_equal(app->grow, PLAN_GROW_REST);
+    assert_ptr_equal(app->grow_lv, &app->lvs[0]);
+    plan_free(p);
+
+    p = unit_plan(recipe(DEBIAN, BIOS,
+                         "{size: 10GiB, grow: true, volumes: [{name: root, mount: /, size: 4GiB, "
+                         "grow: true}, {name: log, mount: /var/log, size: rest}]}",
+                         "{size: 2GiB, grow: false, volumes: [{name: data, mount: /srv, size: "
+                         "rest}]}",
+                         NULL));
+    os = &p->disks[PLAN_DISK_OS].vg, app = &p->disks[PLAN_DISK_APP].vg;
+    assert_int_equal(os->grow, PLAN_GROW_VOLUME);
+    assert_ptr_equal(os->grow_lv, &os->lvs[0]);
+    assert_false(os->lvs[1].grows);
+    assert_int_equal(app->grow, PLAN_GROW_OFF);
+    assert_null(app->grow_lv);
+    assert_false(app->lvs[0].grows);
+    plan_free(p);
+
+    p = unit_plan(recipe(DEBIAN, BIOS,
+                         "{size: 10GiB, volumes: [{name: root, mount: /, size: 4GiB}, "
+                         "{name: log, mount: /var/log, size: rest, grow: false}]}",
+                         "{size: 2GiB, volumes: [{name: data, mount: /srv, size: 1GiB}, "
+                         "{name: swap, size: rest, fs: swap}]}",
+                         NULL));
+    os = &p->disks[PLAN_DISK_OS].vg, app = &p->disks[PLAN_DISK_APP].vg;
+    assert_int_equal(os->grow, PLAN_GROW_NONE);
+    assert_null(os->grow_lv);
+    assert_string_equal(os->grow_why, "the volume that takes the rest has 'grow: false'");
+    assert_int_equal(app->grow, PLAN_GROW_NONE);
+    assert_string_equal(app->grow_why, "the volume that takes the rest is swap");
+    plan_free(p);
+}
+
+static void
+test_grow_errors(void **state)
+{
+    (void)state;
+    const char *text =
+        recipe(DEBIAN, BIOS, OS_10G,
+               "{size: 2GiB, volumes: [{name: a, mount: /a, size: 1GiB, grow: true}, "
+               "{name: b, mount: /b, size: rest, grow: true}]}",
+               NULL);
+    assert_refused(text, diag(text, 8, "true}]",
+                              "volume 'b' cannot grow: volume 'a' already grows with disk 'app' "
+                              "(at most one per disk)"));
+
+    text = recipe(DEBIAN, BIOS, OS_10G,
+                  "{size: 2GiB, grow: true, volumes: [{name: a, mount: /a, size: 1GiB}]}", NULL);
+    assert_refused(text, diag(text, 8, "true,",
+                              "disk 'app' cannot grow: no volume takes the rest (give one volume "
+                              "'grow: true')"));
+
+    text = recipe(DEBIAN, BIOS, OS_10G,
+                  "{size: 2GiB, grow: false, volumes: [{name: a, mount: /a, size: rest, "
+                  "grow: true}]}",
+                  NULL);
+    assert_refused(text,
+                   diag(text, 8, "true}]", "volume 'a' cannot grow: disk 'app' has 'grow: false'"));
+
+    text = recipe(DEBIAN, BIOS,
+                  "{size: 10GiB, volumes: [{name: root, mount: /, size: rest}, "
+                  "{name: swap, size: 1GiB, fs: swap, grow: true}]}",
+                  APP_2G, NULL);
+    assert_refused(text, diag(text, 7, "true}]",
+                              "swap volume 'swap' cannot grow: only a filesystem grows with its "
+                              "disk"));
+}
+
 static void
 test_size_errors(void **state)
 {
@@ -674,6 +755,8 @@ main(void)
         cmocka_unit_test(test_extents_rounded_up),
         cmocka_unit_test(test_fit_error),
         cmocka_unit_test(test_rest_errors),
+        cmocka_unit_test(test_grow),
+        cmocka_unit_test(test_grow_errors),
         cmocka_unit_test(test_size_errors),
         cmocka_unit_test(test_size_overflow),
         cmocka_unit_test(test_mount_order),

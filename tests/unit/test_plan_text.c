@@ -114,10 +114,14 @@ test_text_values(void **state)
     assert_contains(text, "  3   270532608    1344274431   1GiB      boot       ext4  /boot\n");
     assert_contains(text, "  4   1344274432   10736369663  8957MiB   lvm        -     vg_os\n");
     assert_contains(text, "  1   1048576      2146435071   2046MiB   lvm        -     vg_app\n");
-    assert_contains(text, "    log              959      3836MiB   ext4  /var/log  (rest)\n");
+    assert_contains(text,
+                    "    log              959      3836MiB   ext4  /var/log  (rest, grows)\n");
+    assert_contains(text,
+                    "  grows        vg_os/log (ext4, /var/log): the volume that takes the rest\n");
     assert_contains(text, "    app              256      1GiB      ext4  /opt/app  (1023MiB "
                           "asked, rounded up to whole extents)\n");
-    assert_contains(text, "    data             255      1020MiB   xfs   /srv/data  (rest)\n");
+    assert_contains(text,
+                    "    data             255      1020MiB   xfs   /srv/data  (rest, grows)\n");
     assert_contains(text, "  swap                    /dev/vg_os/swap\n");
     assert_contains(text, "  admin: groups sudo; password set; 1 ssh key\n");
     assert_contains(text, "  backup: groups none; password locked; 0 ssh keys\n");

@@ -246,6 +246,31 @@ test_uint(void **state)
 }
 
 static void
+test_bool(void **state)
+{
+    (void)state;
+    struct doc d;
+    bool v = false;
+    load(&d, "a: true\nb: false\nc: 'true'\nd: yes\ne: [true]\nf: True\n");
+    assert_int_equal(yw_bool(&d.w, get(&d, "a"), "'a'", &v), 0);
+    assert_true(v);
+    assert_int_equal(yw_bool(&d.w, get(&d, "b"), "'b'", &v), 0);
+    assert_false(v);
+
+    v = true;
+    assert_int_equal(yw_bool(&d.w, get(&d, "c"), "'c'", &v), -1);
+    assert_diag(&d, 0, 3, 4, "'c'|true or false|quoted");
+    assert_int_equal(yw_bool(&d.w, get(&d, "d"), "'d'", &v), -1);
+    assert_diag(&d, 1, 4, 4, "'d'|true or false|'yes'");
+    assert_int_equal(yw_bool(&d.w, get(&d, "e"), "'e'", &v), -1);
+    assert_diag(&d, 2, 5, 4, "'e'|true or false|a list");
+    assert_int_equal(yw_bool(&d.w, get(&d, "f"), "'f'", &v), -1);
+    assert_diag(&d, 3, 6, 4, "'f'|'True'");
+    assert_true(v);
+    unload(&d);
+}
+
+static void
 test_enum(void **state)
 {
     (void)state;
@@ -601,6 +626,7 @@ main(void)
         cmocka_unit_test(test_scalar),
         cmocka_unit_test(test_string),
         cmocka_unit_test(test_uint),
+        cmocka_unit_test(test_bool),
         cmocka_unit_test(test_enum),
         cmocka_unit_test(test_size),
         cmocka_unit_test(test_seq),
