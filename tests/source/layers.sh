@@ -1,14 +1,15 @@
 #!/bin/bash
 # The folders of builder/ are layers (builder/README.md): a folder includes
 # headers of its own layer and of the layers below it, never above, and the
-# three commands after the build (inspect, vmtest, deploy) not each other.
+# three commands after the build (inspect, vmtest, deploy) not each other;
+# lifecycle/ (resize, convert) may use all three.
 # A public header belongs to the folder of its .c file.
 set -u
 cd "${TOP:-.}" || exit 99
 python3 - <<'PY'
 import glob, os, re, sys
 order = ["common", "recipe", "plan", "os", "configure", "disk", "export", "build",
-         "inspect", "vmtest", "deploy", "cli"]
+         "inspect", "vmtest", "deploy", "lifecycle", "cli"]
 rank = {d: i for i, d in enumerate(order)}
 peers = {"inspect", "vmtest", "deploy"}
 # Headers with no .c of their name, by the folder whose API they are.
