@@ -459,6 +459,25 @@ mountpoints(struct engine_inspect *e, const char *root)
     return m;
 }
 
+/* Whether the OS carries appliance-grow, is set to start it, and which VGs
+ * it knows the size of (the paths configure_grow.c writes). */
+static void
+read_grow(struct engine_inspect *e, struct inspect_os *os)
+{
+    os->grow_unit = guestfs_is_file(e->g, "/etc/systemd/system/appliance-grow.service") > 0 &&
+                    guestfs_is_file(e->g, "/usr/libexec/appliance/appliance-grow") > 0;
+    CLEANUP_STRV char **wants =
+        guestfs_glob_expand(e->g, "/etc/systemd/system/*.wants/appliance-grow.service");
+    os->grow_enabled = wants && wants[0];
+    CLEANUP_STRV char **vgs = guestfs_glob_expand(e->g, "/var/lib/appliance/grow/*");
+    size_t n = 0;
+    while (vgs && vgs[n])
+        n++;
+    os->grow_vgs = calloc(n + 1, sizeof(char *));
+    for (size_t i = 0; os->grow_vgs && i < n; i++)
+        os->grow_vgs[i] = strdup(vgs[i] + strlen("/var/lib/appliance/grow/"));
+}
+
 /* Mounts the OS read-only to list its kernels and count its packages;
  * what cannot be mounted or read is left out, not an error. */
 static void
@@ -473,6 +492,7 @@ read_os_files(struct engine_inspect *e, struct inspect_os *os)
     os->kernels = calloc(n + 1, sizeof(char *));
     for (size_t i = 0; os->kernels && i < n; i++)
         os->kernels[i] = strdup(k[i] + strlen("/boot/vmlinuz-"));
+    read_grow(e, os);
     struct guestfs_application2_list *apps = guestfs_inspect_list_applications2(e->g, os->root);
     os->packages = apps ? (long)apps->len : -1;
     if (apps)
@@ -579,6 +599,7 @@ inspect_guest_free(struct inspect_guest *g)
         free(os->package_format);
         ab_strv_free(os->mounts);
         ab_strv_free(os->kernels);
+        ab_strv_free(os->grow_vgs);
     }
     free(g->oses);
     free(g);
