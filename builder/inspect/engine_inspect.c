@@ -459,6 +459,24 @@ mountpoints(struct engine_inspect *e, const char *root)
     return m;
 }
 
+/* The paths of the mounted guest matching prefix + pattern, without the
+ * prefix, NULL-terminated; NULL when out of memory. */
+static char **
+glob_names(struct engine_inspect *e, const char *prefix, const char *pattern)
+{
+    CLEANUP_FREE char *glob = NULL;
+    if (asprintf(&glob, "%s%s", prefix, pattern) < 0)
+        return NULL;
+    CLEANUP_STRV char **paths = guestfs_glob_expand(e->g, glob);
+    size_t n = 0;
+    while (paths && paths[n])
+        n++;
+    char **names = calloc(n + 1, sizeof(char *));
+    for (size_t i = 0; names && i < n; i++)
+        names[i] = strdup(paths[i] + strlen(prefix));
+    return names;
+}
+
 /* Whether the OS carries appliance-grow, is set to start it, and which VGs
  * it knows the size of (the paths configure_grow.c writes). */
 static void
@@ -469,13 +487,7 @@ read_grow(struct engine_inspect *e, struct inspect_os *os)
     CLEANUP_STRV char **wants =
         guestfs_glob_expand(e->g, "/etc/systemd/system/*.wants/appliance-grow.service");
     os->grow_enabled = wants && wants[0];
-    CLEANUP_STRV char **vgs = guestfs_glob_expand(e->g, "/var/lib/appliance/grow/*");
-    size_t n = 0;
-    while (vgs && vgs[n])
-        n++;
-    os->grow_vgs = calloc(n + 1, sizeof(char *));
-    for (size_t i = 0; os->grow_vgs && i < n; i++)
-        os->grow_vgs[i] = strdup(vgs[i] + strlen("/var/lib/appliance/grow/"));
+    os->grow_vgs = glob_names(e, "/var/lib/appliance/grow/", "*");
 }
 
 /* Mounts the OS read-only to list its kernels and count its packages;
@@ -485,13 +497,7 @@ read_os_files(struct engine_inspect *e, struct inspect_os *os)
 {
     for (size_t i = 0; os->mounts && os->mounts[i] && os->mounts[i + 1]; i += 2)
         guestfs_mount_ro(e->g, os->mounts[i + 1], os->mounts[i]);
-    CLEANUP_STRV char **k = guestfs_glob_expand(e->g, "/boot/vmlinuz-*");
-    size_t n = 0;
-    while (k && k[n])
-        n++;
-    os->kernels = calloc(n + 1, sizeof(char *));
-    for (size_t i = 0; os->kernels && i < n; i++)
-        os->kernels[i] = strdup(k[i] + strlen("/boot/vmlinuz-"));
+    os->kernels = glob_names(e, "/boot/vmlinuz-", "*");
     read_grow(e, os);
     struct guestfs_application2_list *apps = guestfs_inspect_list_applications2(e->g, os->root);
     os->packages = apps ? (long)apps->len : -1;
