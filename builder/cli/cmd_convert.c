@@ -14,11 +14,13 @@
 #include "appliance/size.h"
 #include "appliance/spawn.h"
 #include "appliance/stop.h"
+#include "convert_live.h"
 #include "progress.h"
 
 static const char convert_usage[] =
     "Usage: appliance convert SRC -o DIR --to OUTPUTS [OPTIONS]\n"
     "       appliance convert OS_DISK APP_DISK -o DIR --to OUTPUTS [OPTIONS]\n"
+    "       appliance convert --connect URI --domain NAME --live -o DIR --to OUTPUTS\n"
     "\n"
     "Move an existing appliance to other hypervisors. SRC is an output folder\n"
     "as build wrote it (its two disks in any one format beside\n"
@@ -43,6 +45,13 @@ static const char convert_usage[] =
     "      --name NAME         the name of the outputs (default: the source's)\n"
     "      --new-identity      a clone: machine-id emptied and SSH host keys\n"
     "                          removed in the copies (regenerated at first boot)\n"
+    "  -c, --connect URI       libvirt connection URI of --domain (default: libvirt's)\n"
+    "      --domain NAME       convert this running libvirt domain (with --live)\n"
+    "      --live              while it runs: its filesystems frozen through the\n"
+    "                          qemu guest agent for a disk-only snapshot, its\n"
+    "                          disks copied, the snapshot committed back\n"
+    "      --allow-crash-consistent  without a guest agent that can freeze,\n"
+    "                          snapshot anyway (as a power cut would leave it)\n"
     "      --log FILE          write every command and its output to FILE\n"
     "  -q, --quiet             print errors only\n"
     "  -v, --verbose           also print each command convert runs\n"
@@ -122,7 +131,8 @@ parse_number(const char *opt, const char *text, unsigned *n)
 }
 
 static int
-run_convert(struct convert_request *req, enum progress_level level)
+run_convert(struct convert_request *req, const struct convert_live_args *live,
+            enum progress_level level)
 {
     struct ab_error err = AB_ERROR_INIT;
     struct progress p;
@@ -134,7 +144,7 @@ run_convert(struct convert_request *req, enum progress_level level)
         spawn_set_echo(on_command, &p);
     cli_stop_on_signals(CLI_STOP_CHILDREN);
     progress_start_ticker(&p);
-    int r = convert_run(req, &err);
+    int r = live->domain ? convert_live_run(req, live, &p, &err) : convert_run(req, &err);
     progress_release(&p);
     spawn_set_echo(NULL, NULL);
     if (r < 0) {
@@ -157,7 +167,32 @@ enum {
     OPT_NAME,
     OPT_NEW_IDENTITY,
     OPT_LOG,
+    OPT_DOMAIN,
+    OPT_LIVE,
+    OPT_ALLOW_CRASH_CONSISTENT,
 };
+
+/* --connect, --domain, --live, --allow-crash-consistent; -1: not one. */
+static int
+parse_live_option(int c, struct convert_live_args *live)
+{
+    switch (c) {
+    case 'c':
+        live->uri = optarg;
+        return 0;
+    case OPT_DOMAIN:
+        live->domain = optarg;
+        return 0;
+    case OPT_LIVE:
+        live->live = true;
+        return 0;
+    case OPT_ALLOW_CRASH_CONSISTENT:
+        live->allow_crash_consistent = true;
+        return 0;
+    default:
+        return -1;
+    }
+}
 
 static int
 parse_option(int c, struct convert_request *req, const char **log_path)
@@ -213,18 +248,23 @@ cmd_convert(int argc, char **argv)
         {"name", required_argument, NULL, OPT_NAME},
         {"new-identity", no_argument, NULL, OPT_NEW_IDENTITY},
         {"log", required_argument, NULL, OPT_LOG},
+        {"connect", required_argument, NULL, 'c'},
+        {"domain", required_argument, NULL, OPT_DOMAIN},
+        {"live", no_argument, NULL, OPT_LIVE},
+        {"allow-crash-consistent", no_argument, NULL, OPT_ALLOW_CRASH_CONSISTENT},
         {"quiet", no_argument, NULL, 'q'},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     struct convert_request req = {0};
+    struct convert_live_args live = {0};
     const char *log_path = NULL;
     enum progress_level level = PROGRESS_NORMAL;
     bool quiet = false;
     int c, r;
 
-    while ((c = getopt_long(argc, argv, ":o:t:qvh", options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":o:t:c:qvh", options, NULL)) != -1) {
         switch (c) {
         case 'q':
             level = PROGRESS_QUIET;
@@ -237,7 +277,9 @@ cmd_convert(int argc, char **argv)
             fputs(convert_usage, stdout);
             return 0;
         default:
-            r = parse_option(c, &req, &log_path);
+            r = parse_live_option(c, &live);
+            if (r < 0)
+                r = parse_option(c, &req, &log_path);
             if (r < 0)
                 return cli_option_error("convert", c, argv);
             if (r > 0)
@@ -247,7 +289,9 @@ cmd_convert(int argc, char **argv)
     if (quiet && level == PROGRESS_VERBOSE)
         return cli_usage_error("convert", "options '--quiet' and '--verbose' exclude each other");
     int n_args = argc - optind;
-    if (n_args < 1)
+    if ((r = convert_live_check_usage(&live, n_args)) != 0)
+        return r;
+    if (n_args < 1 && !live.domain)
         return cli_usage_error("convert", "missing SRC");
     if (n_args > 2)
         return cli_usage_error("convert", "unexpected argument '%s'", argv[optind + 2]);
@@ -268,5 +312,5 @@ cmd_convert(int argc, char **argv)
         return 1;
     }
     req.log = log;
-    return run_convert(&req, level);
+    return run_convert(&req, &live, level);
 }

@@ -536,6 +536,8 @@ live_begin(const struct live_opts *o, struct live_session **out, struct ab_error
     s->o = NULL;
     if (rc < 0) {
         commit_all(s, err);
+        if (s->xml_path)
+            unlink(s->xml_path);
         session_free(s);
         return -1;
     }
