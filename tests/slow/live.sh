@@ -180,16 +180,13 @@ phase judge
 boot_probe_accel
 [ "$BOOT_ACCEL" = kvm ] || export LIBGUESTFS_BACKEND_SETTINGS=${LIBGUESTFS_BACKEND_SETTINGS:-force_tcg}
 export LIBGUESTFS_BACKEND=direct
-os=$(ls "$out"/*-os.qcow2 2>/dev/null | head -1)
-app=$(ls "$out"/*-app.qcow2 2>/dev/null | head -1)
-if [ -z "$os" ] || [ -z "$app" ]; then
-    bad "convert wrote the two qcow2 disks: $(ls "$out" 2>&1 | tr '\n' ' ')"
-    finish
-fi
-for f in "$os" "$app"; do
-    qemu-img check -q "$f" && ok "qemu-img check $(basename "$f")" || bad "qemu-img check $(basename "$f")"
-done
-guestfish --ro -a "$os" -a "$app" >"$ITEST_TMP/gf.out" 2>"$ITEST_TMP/gf.err" <<'EOF'
+# judge_copy OS APP: the converted disks, offline.
+judge_copy() {
+    local os=$1 app=$2 f fs lines last where gf_rc
+    for f in "$os" "$app"; do
+        qemu-img check -q "$f" && ok "qemu-img check $(basename "$f")" || bad "qemu-img check $(basename "$f")"
+    done
+    guestfish --ro --format=qcow2 -a "$os" -a "$app" >"$ITEST_TMP/gf.out" 2>"$ITEST_TMP/gf.err" <<'EOF'
 run
 echo fsck-log: 
 fsck ext4 /dev/vg_os/log
@@ -209,28 +206,37 @@ echo data-lines:
 wc-l /live-marker
 tail-n 1 /live-marker
 EOF
-gf_rc=$?
-sed 's/^/    | /' "$ITEST_TMP/gf.out" "$ITEST_TMP/gf.err"
-[ "$gf_rc" = 0 ] && ok "guestfish read the converted disks" || bad "guestfish (exit $gf_rc)"
-after() { sed -n "/^$1: *$/{n;p}" "$ITEST_TMP/gf.out"; }
-for fs in fsck-log fsck-root fsck-app xfs-data; do
-    [ "$(after $fs)" = 0 ] && ok "$fs: clean" || bad "$fs: status '$(after $fs)'"
-done
-for fs in log data; do
-    lines=$(after $fs-lines)
-    last=$(sed -n "/^$fs-lines: *$/{n;n;p}" "$ITEST_TMP/gf.out")
-    [ "${lines:-0}" -ge 1 ] 2>/dev/null && ok "$fs marker in the copy: $lines lines" ||
-        bad "$fs marker in the copy: '$lines' lines"
-    where=/var/log/live-marker
-    [ $fs = data ] && where=/srv/data/live-marker
-    # The copy is the file as of the snapshot: its last line is a line of
-    # the guest's file, which has more since.
-    if [ -n "$last" ] && ga_run /bin/grep -qx "$last" "$where"; then
-        ok "$fs marker: the copy's last line ($last) is in the guest's file, which has $(count "$where") lines now"
-    else
-        bad "$fs marker: the copy's last line '$last' is not in the guest's $where"
-    fi
-done
+    gf_rc=$?
+    sed 's/^/    | /' "$ITEST_TMP/gf.out" "$ITEST_TMP/gf.err"
+    [ "$gf_rc" = 0 ] && ok "guestfish read the converted disks" || bad "guestfish (exit $gf_rc)"
+    after() { sed -n "/^$1: *$/{n;p}" "$ITEST_TMP/gf.out"; }
+    for fs in fsck-log fsck-root fsck-app xfs-data; do
+        [ "$(after $fs)" = 0 ] && ok "$fs: clean" || bad "$fs: status '$(after $fs)'"
+    done
+    for fs in log data; do
+        lines=$(after $fs-lines)
+        last=$(sed -n "/^$fs-lines: *$/{n;n;p}" "$ITEST_TMP/gf.out")
+        [ "${lines:-0}" -ge 1 ] 2>/dev/null && ok "$fs marker in the copy: $lines lines" ||
+            bad "$fs marker in the copy: '$lines' lines"
+        where=/var/log/live-marker
+        [ $fs = data ] && where=/srv/data/live-marker
+        # The copy is the file as of the snapshot: its last line is a line of
+        # the guest's file, which has more since.
+        if [ -n "$last" ] && ga_run /bin/grep -qx "$last" "$where"; then
+            ok "$fs marker: the copy's last line ($last) is in the guest's file, which has $(count "$where") lines now"
+        else
+            bad "$fs marker: the copy's last line '$last' is not in the guest's $where"
+        fi
+    done
+
+}
+os=$(ls "$out"/*-os.qcow2 2>/dev/null | head -1)
+app=$(ls "$out"/*-app.qcow2 2>/dev/null | head -1)
+if [ -n "$os" ] && [ -n "$app" ]; then
+    judge_copy "$os" "$app"
+else
+    bad "convert wrote the two qcow2 disks: $(ls "$out" 2>&1 | tr '\n' ' ')"
+fi
 
 # ---- without a guest agent ----
 phase no-agent
