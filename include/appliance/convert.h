@@ -63,6 +63,11 @@ void convert_hardware_release(struct convert_hardware *hw);
  * as they were, so that several sources can be layered. */
 int convert_hardware_read(const char *path, struct convert_hardware *hw, struct ab_error *err);
 
+/* The same from an OVF summary already read (ovf_read.h). */
+struct ovf_summary;
+int convert_hardware_from_ovf(const struct ovf_summary *s, struct convert_hardware *hw,
+                              struct ab_error *err);
+
 /* Converts req->src (or req->disks) into req->out_dir. */
 int convert_run(const struct convert_request *req, struct ab_error *err);
 
