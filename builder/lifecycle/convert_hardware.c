@@ -28,6 +28,8 @@ convert_hardware_release(struct convert_hardware *hw)
         return;
     free(hw->name);
     free(hw->version);
+    free(hw->description);
+    free(hw->vendor);
     free(hw->from);
     *hw = (struct convert_hardware){0};
 }
@@ -89,7 +91,9 @@ from_plan_json(json_object *plan, struct convert_hardware *hw, struct ab_error *
     if ((s = json_str(os, "distro")) && ab_enum_from_string(&distro_table, s, &v) == 0)
         hw->distro = v;
     if (set_str(&hw->name, json_str(plan, "name"), err) < 0 ||
-        set_str(&hw->version, json_str(plan, "version"), err) < 0)
+        set_str(&hw->version, json_str(plan, "version"), err) < 0 ||
+        set_str(&hw->description, json_str(plan, "description"), err) < 0 ||
+        set_str(&hw->vendor, json_str(plan, "vendor"), err) < 0)
         return -1;
     return 0;
 }
@@ -178,7 +182,11 @@ convert_hardware_from_ovf(const struct ovf_summary *s, struct convert_hardware *
         hw->controller = c;
     if (d)
         hw->distro = d;
-    if (set_str(&hw->name, s->name, err) < 0 || set_str(&hw->version, s->version, err) < 0)
+    /* Ours writes the description as the product when there is one. */
+    const char *product =
+        s->product && (!s->name || strcmp(s->product, s->name)) ? s->product : NULL;
+    if (set_str(&hw->name, s->name, err) < 0 || set_str(&hw->version, s->version, err) < 0 ||
+        set_str(&hw->description, product, err) < 0 || set_str(&hw->vendor, s->vendor, err) < 0)
         return -1;
     return 0;
 }

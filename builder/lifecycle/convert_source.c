@@ -240,6 +240,8 @@ convert_source_plan(const struct convert_source *s, const struct convert_request
     struct plan_convert c = {
         .name = req->name ? req->name : hw->name,
         .version = hw->version,
+        .description = hw->description,
+        .vendor = hw->vendor,
         .distro = (enum distro)hw->distro,
         .cpus = hw->cpus,
         .memory = hw->memory,

@@ -46,6 +46,7 @@ struct convert_request {
 struct convert_hardware {
     char *name;
     char *version;
+    char *description, *vendor;
     unsigned cpus;
     uint64_t memory; /* bytes */
     int firmware;    /* enum firmware, 0: unknown */
