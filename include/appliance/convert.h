@@ -46,6 +46,7 @@ struct convert_request {
 struct convert_hardware {
     char *name;
     char *version;
+    char *description, *vendor;
     unsigned cpus;
     uint64_t memory; /* bytes */
     int firmware;    /* enum firmware, 0: unknown */
@@ -62,6 +63,11 @@ void convert_hardware_release(struct convert_hardware *hw);
  * interfaces), told apart by content. Fields the file does not give stay
  * as they were, so that several sources can be layered. */
 int convert_hardware_read(const char *path, struct convert_hardware *hw, struct ab_error *err);
+
+/* The same from an OVF summary already read (ovf_read.h). */
+struct ovf_summary;
+int convert_hardware_from_ovf(const struct ovf_summary *s, struct convert_hardware *hw,
+                              struct ab_error *err);
 
 /* Converts req->src (or req->disks) into req->out_dir. */
 int convert_run(const struct convert_request *req, struct ab_error *err);
