@@ -22,6 +22,7 @@
 
 #include "appliance/cleanup.h"
 #include "appliance/clock.h"
+#include "appliance/stop.h"
 
 /* More disks than an appliance has; a domain with more is refused. */
 #define LIVE_MAX_DISKS 8
@@ -461,6 +462,20 @@ commit_disk(struct live_session *s, const struct live_disk *d, struct ab_error *
 static int
 commit_all(struct live_session *s, struct ab_error *err)
 {
+    if (s->snapped && virDomainIsActive(s->dom) != 1) {
+        /* No block job without a running qemu: the overlays stay the
+         * domain's disks until they are committed offline. */
+        for (size_t i = 0; i < s->n_disks; i++)
+            ab_build_error(err, 0,
+                           "domain '%s' stopped during the conversion: its disk '%s' is the "
+                           "overlay '%s'; commit it offline (qemu-img commit -f qcow2 '%s'), "
+                           "then point the disk back at '%s' (virsh edit %s) and delete the "
+                           "overlay",
+                           s->name, s->disks[i].target, s->disks[i].overlay, s->disks[i].overlay,
+                           s->disks[i].path, s->name);
+        s->snapped = false;
+        return -1;
+    }
     int rc = 0;
     for (size_t i = 0; s->snapped && i < s->n_disks; i++) {
         const struct live_disk *d = &s->disks[i];
@@ -531,6 +546,8 @@ live_begin(const struct live_opts *o, struct live_session **out, struct ab_error
         rc = check_files(s, err);
     if (rc == 0)
         rc = write_xml(s, o->scratch_dir, err);
+    if (rc == 0 && stop_requested())
+        rc = ab_build_error(err, EINTR, "interrupted");
     if (rc == 0)
         rc = hold_disks(s, err);
     s->o = NULL;

@@ -151,6 +151,11 @@ check_domain() { # WHAT: the domain runs on its original disks, no overlay left
     local left
     left=$(ls "$vm" | grep -v -x -e live-os.qcow2 -e live-app.qcow2 -e serial.log)
     [ -z "$left" ] && ok "$1: no overlay left beside the disks" || bad "$1: left beside the disks: $left"
+    vsh dumpxml --inactive "$DOM" | grep -o "<source file='[^']*'" | sort >"$ITEST_TMP/inactive"
+    printf "<source file='%s'\n" "$vm/live-app.qcow2" "$vm/live-os.qcow2" >"$ITEST_TMP/inactive.want"
+    cmp -s "$ITEST_TMP/inactive" "$ITEST_TMP/inactive.want" &&
+        ok "$1: the persistent definition names the original files" ||
+        bad "$1: the persistent definition names $(tr '\n' ' ' <"$ITEST_TMP/inactive")"
     vsh dumpxml "$DOM" | grep -q '<backingStore type=' && bad "$1: a disk still has a backing chain" ||
         ok "$1: no disk has a backing chain"
     [ "$(vsh domstate "$DOM")" = running ] && [ "$(vsh domid "$DOM")" = "$domid" ] &&
