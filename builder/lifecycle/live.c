@@ -384,31 +384,43 @@ snapshot(struct live_session *s, struct ab_error *err)
     return 0;
 }
 
-/* The source file libvirt now gives the disk target (to be freed). */
+/* An attribute of a child element of the running domain's disk target
+ * (to be freed): its <source file>, its block job's <mirror ready>. */
 static char *
-current_source(struct live_session *s, const char *target)
+disk_attr(struct live_session *s, const char *target, const char *child, const char *attr)
 {
     CLEANUP_FREE char *xml = virDomainGetXMLDesc(s->dom, 0);
     xmlDocPtr doc = xml ? xmlReadMemory(xml, (int)strlen(xml), "domain.xml", NULL,
                                         XML_PARSE_NONET | XML_PARSE_NOWARNING)
                         : NULL;
     xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL;
-    char *src = NULL;
-    for (xmlNodePtr devs = root ? root->children : NULL; devs && !src; devs = devs->next)
-        for (xmlNodePtr n = devs->type == XML_ELEMENT_NODE ? devs->children : NULL; n && !src;
+    char *value = NULL;
+    bool found = false;
+    for (xmlNodePtr devs = root ? root->children : NULL; devs && !found; devs = devs->next)
+        for (xmlNodePtr n = devs->type == XML_ELEMENT_NODE ? devs->children : NULL; n && !found;
              n = n->next) {
             if (n->type != XML_ELEMENT_NODE || xmlStrcmp(n->name, BAD_CAST "disk") != 0)
                 continue;
             CLEANUP_FREE char *dev = xml_attr(n, "target", "dev");
-            if (dev && strcmp(dev, target) == 0)
-                src = xml_attr(n, "source", "file");
+            if ((found = dev && strcmp(dev, target) == 0))
+                value = xml_attr(n, child, attr);
         }
     xmlFreeDoc(doc);
-    return src;
+    return value;
 }
 
-/* Until the active commit has caught up with the guest (libvirt reports
- * cur == end only once the job is ready to pivot). */
+/* libvirt's own view of the job: ready to pivot once it has processed
+ * qemu's BLOCK_JOB_READY event (<mirror ready='yes'>), which can come
+ * after virDomainGetBlockJobInfo already shows cur == end. */
+static bool
+mirror_ready(struct live_session *s, const char *target)
+{
+    CLEANUP_FREE char *ready = disk_attr(s, target, "mirror", "ready");
+    return ready && strcmp(ready, "yes") == 0;
+}
+
+/* Until the active commit has caught up with the guest (cur == end) and
+ * libvirt knows it. */
 static int
 wait_ready(struct live_session *s, const struct live_disk *d, struct ab_error *err)
 {
@@ -423,13 +435,29 @@ wait_ready(struct live_session *s, const struct live_disk *d, struct ab_error *e
                                   "the block commit of disk '%s' ended before it was "
                                   "ready to pivot",
                                   d->target);
-        if (info.end > 0 && info.cur == info.end)
+        if (info.end > 0 && info.cur == info.end && mirror_ready(s, d->target))
             return 0;
         if (mono_now() > deadline)
             return ab_build_error(err, ETIMEDOUT,
                                   "the block commit of disk '%s' did not catch up with the "
                                   "guest in %d minutes",
                                   d->target, LIVE_COMMIT_TIMEOUT_MS / 60000);
+        struct timespec ts = {0, 100 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+}
+
+/* The pivot, tried again for a few seconds while libvirt says the job is
+ * "not ready for pivot yet" (VIR_ERR_BLOCK_COPY_ACTIVE). */
+static int
+pivot(struct live_session *s, const struct live_disk *d)
+{
+    for (int attempt = 0;; attempt++) {
+        if (virDomainBlockJobAbort(s->dom, d->target, VIR_DOMAIN_BLOCK_JOB_ABORT_PIVOT) == 0)
+            return 0;
+        virErrorPtr e = virGetLastError();
+        if (!e || e->code != VIR_ERR_BLOCK_COPY_ACTIVE || attempt == 100)
+            return -1;
         struct timespec ts = {0, 100 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
@@ -445,9 +473,9 @@ commit_disk(struct live_session *s, const struct live_disk *d, struct ab_error *
         return virt_failed(err, "cannot start the block commit of disk '%s'", d->target);
     if (wait_ready(s, d, err) < 0)
         return -1;
-    if (virDomainBlockJobAbort(s->dom, d->target, VIR_DOMAIN_BLOCK_JOB_ABORT_PIVOT) < 0)
+    if (pivot(s, d) < 0)
         return virt_failed(err, "cannot pivot disk '%s' back onto '%s'", d->target, d->path);
-    CLEANUP_FREE char *now = current_source(s, d->target);
+    CLEANUP_FREE char *now = disk_attr(s, d->target, "source", "file");
     if (!now || strcmp(now, d->path) != 0)
         return ab_build_error(err, 0, "disk '%s' runs on '%s' after the pivot, not on '%s'",
                               d->target, now ? now : "?", d->path);
