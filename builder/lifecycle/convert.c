@@ -365,7 +365,8 @@ compare(struct convert *c, int i, const char *rel, const char *qemu_name, const 
                         "converted disk '%s' differs from '%s', or cannot be compared with it; "
                         "nothing was written",
                         rel,
-                        c->refs[i] == c->src.disks[i].path ? c->src.disks[i].label : c->refs[i]);
+                        strcmp(c->refs[i], c->src.disks[i].path) == 0 ? c->src.disks[i].label
+                                                                      : c->refs[i]);
         return -1;
     }
     return convert_report_compared(&c->report, rel, i, err);
