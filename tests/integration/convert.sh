@@ -10,7 +10,12 @@
 # both OS filesystems after --new-identity). A blank pair of disks is
 # refused with nothing written. Three libguestfs launches in all.
 . "${TOP:-.}/tests/lib/itest.sh"
+. "$TOP/tests/lib/boot.sh"
 need python3 qemu-img guestfish xmllint sha256sum tar
+# guestfish cannot use a KVM that qemu cannot run (see docs/design.md);
+# appliance convert probes it itself.
+boot_probe_accel
+[ "$BOOT_ACCEL" = tcg ] && export LIBGUESTFS_BACKEND_SETTINGS=${LIBGUESTFS_BACKEND_SETTINGS:-force_tcg}
 
 SCHEMA_WHERE="DMTF DSP8023, https://www.dmtf.org/dsp/DSP8023, set OVF_SCHEMA_DIR"
 SCHEMA=${OVF_SCHEMA_DIR:+$OVF_SCHEMA_DIR/dsp8023_1.1.1.xsd}
