@@ -39,6 +39,7 @@
 #include "lvm_label.h"
 
 static const char *const vg_names[PLAN_N_DISKS] = {"vg_os", "vg_app"};
+static const char *const plan_disk_ids[PLAN_N_DISKS] = {"os", "app"};
 
 struct convert {
     const struct convert_request *req;
@@ -48,10 +49,12 @@ struct convert {
     char *final_abs;
     struct convert_source src;
     const struct plan *plan;
+    unsigned outputs;           /* as asked, implied ones included */
     char *images[PLAN_N_DISKS]; /* the raw disks the exporters read */
     bool copied[PLAN_N_DISKS];  /* images[i] is a copy (else the source itself) */
     char *refs[PLAN_N_DISKS];   /* what converted disks must equal, and its format */
     const char *ref_formats[PLAN_N_DISKS];
+    int boot; /* enum disk_boot_flags of the OS disk */
     struct identity_result identity;
     struct convert_report report;
     struct export_files files;
@@ -150,15 +153,15 @@ do_source(struct convert *c, struct ab_error *err)
                               strerror(errno));
     if (asprintf(&ova_scratch, "%s/src", c->work) < 0)
         return ab_oom(err);
-    if (convert_source_open(c->req, ova_scratch, &c->src, err) < 0 ||
-        !(c->plan = convert_source_plan(&c->src, c->req, err)))
+    if (convert_source_open(c->req, ova_scratch, &c->src, err) < 0)
         return -1;
+    c->outputs = c->req->outputs | output_implied(c->req->outputs);
     for (int i = 0; i < PLAN_N_DISKS; i++)
-        if ((c->plan->outputs & OUTPUT_AZURE) && c->plan->disks[i].size % MiB)
+        if ((c->outputs & OUTPUT_AZURE) && c->src.disks[i].virtual_size % MiB)
             return ab_build_error(err, 0,
                                   "the %s disk's size (%" PRIu64 " bytes) is not a whole number "
                                   "of MiB, which Azure needs: resize it first",
-                                  c->plan->disks[i].id, c->plan->disks[i].size);
+                                  plan_disk_ids[i], c->src.disks[i].virtual_size);
     return 0;
 }
 
@@ -169,7 +172,7 @@ do_source(struct convert *c, struct ab_error *err)
 static bool
 use_in_place(const struct convert *c, int i)
 {
-    return strcmp(c->src.disks[i].format, "raw") == 0 && !(c->plan->outputs & OUTPUT_RAW) &&
+    return strcmp(c->src.disks[i].format, "raw") == 0 && !(c->outputs & OUTPUT_RAW) &&
            !(c->req->new_identity && i == PLAN_DISK_OS);
 }
 
@@ -179,8 +182,7 @@ copy_disk(struct convert *c, int i, struct ab_error *err)
     const struct convert_disk *d = &c->src.disks[i];
     if (use_in_place(c, i))
         return (c->images[i] = strdup(d->path)) ? 0 : ab_oom(err);
-    if (asprintf(&c->images[i], "%s/%s-%s.img", c->raw_dir, c->plan->name, c->plan->disks[i].id) <
-        0) {
+    if (asprintf(&c->images[i], "%s/%s.img", c->raw_dir, plan_disk_ids[i]) < 0) {
         c->images[i] = NULL;
         return ab_oom(err);
     }
@@ -215,15 +217,31 @@ check_vg(struct convert *c, int i, struct ab_error *err)
                               "'%s' (the %s disk) is not a disk of this project's appliances: "
                               "%s, where the volume group '%s' should be; refusing to convert a "
                               "guest that may lack the other hypervisors' drivers",
-                              label, c->plan->disks[i].id, why, vg_names[i]);
+                              label, plan_disk_ids[i], why, vg_names[i]);
     if (strcmp(name, vg_names[i]) != 0)
         return ab_build_error(err, 0,
                               "'%s' (the %s disk) holds the volume group '%s', not '%s': not a "
                               "disk of this project's appliances (or the disks are swapped); "
                               "refusing to convert a guest that may lack the other "
                               "hypervisors' drivers",
-                              label, c->plan->disks[i].id, name, vg_names[i]);
+                              label, plan_disk_ids[i], name, vg_names[i]);
+    if (i == PLAN_DISK_OS && (c->boot = disk_boot_kinds(fd, (uint64_t)st.st_size, err)) < 0)
+        return -1;
     return 0;
+}
+
+/* An OVF says "efi" or nothing (BIOS): of a disk that boots both ways, as
+ * every build's does unless its recipe says otherwise, nothing means
+ * bios+uefi, so that Hyper-V gets a Generation 2 VM as a build gives it. */
+static void
+settle_firmware(struct convert *c)
+{
+    struct convert_hardware *hw = &c->src.hw;
+    if (c->req->firmware || !hw->firmware_from_ovf || hw->firmware != FIRMWARE_BIOS ||
+        c->boot != (DISK_BOOT_BIOS | DISK_BOOT_UEFI))
+        return;
+    hw->firmware = FIRMWARE_BOTH;
+    notice(c, "firmware: the OVF names none (BIOS) and the OS disk boots both ways: bios+uefi");
 }
 
 static int
@@ -236,6 +254,10 @@ do_disks(struct convert *c, struct ab_error *err)
     for (int i = 0; i < PLAN_N_DISKS; i++)
         if (copy_disk(c, i, err) < 0 || check_vg(c, i, err) < 0)
             return -1;
+    settle_firmware(c);
+    if (!(c->plan = convert_source_plan(&c->src, c->req, err)))
+        return -1;
+    c->report.plan = c->plan;
     notice(c, "no change to the guest is needed: it is an appliance of this project (volume "
               "groups vg_os and vg_app), and every one carries every hypervisor's drivers and "
               "add-ons");
@@ -343,7 +365,8 @@ compare(struct convert *c, int i, const char *rel, const char *qemu_name, const 
                         "converted disk '%s' differs from '%s', or cannot be compared with it; "
                         "nothing was written",
                         rel,
-                        c->refs[i] == c->src.disks[i].path ? c->src.disks[i].label : c->refs[i]);
+                        strcmp(c->refs[i], c->src.disks[i].path) == 0 ? c->src.disks[i].label
+                                                                      : c->refs[i]);
         return -1;
     }
     return convert_report_compared(&c->report, rel, i, err);
@@ -516,7 +539,6 @@ convert_run(const struct convert_request *req, struct ab_error *err)
     convert_report_init(&c.report, req, &c.src, &c.identity);
     if (stage(&c, "source", "reading the source", do_source, err) < 0)
         goto out;
-    c.report.plan = c.plan;
     if (stage(&c, "disks", "copying the disks to raw and checking them", do_disks, err) < 0 ||
         (req->new_identity && stage(&c, "identity", "a new machine: machine-id and SSH host keys",
                                     do_identity, err) < 0) ||

@@ -84,8 +84,10 @@ from_plan_json(json_object *plan, struct convert_hardware *hw, struct ab_error *
     if (nics > 0 && nics <= 8)
         hw->nics = (unsigned)nics;
     const char *s = json_str(h, "firmware");
-    if (s && ab_enum_from_string(&firmware_table, s, &v) == 0)
+    if (s && ab_enum_from_string(&firmware_table, s, &v) == 0) {
         hw->firmware = v;
+        hw->firmware_from_ovf = false;
+    }
     if ((s = json_str(h, "controller")) && ab_enum_from_string(&controller_table, s, &v) == 0)
         hw->controller = v + 1;
     if ((s = json_str(os, "distro")) && ab_enum_from_string(&distro_table, s, &v) == 0)
@@ -173,8 +175,10 @@ convert_hardware_from_ovf(const struct ovf_summary *s, struct convert_hardware *
         hw->cpus = s->cpus;
     if (s->memory)
         hw->memory = s->memory;
-    if (s->firmware)
+    if (s->firmware) {
         hw->firmware = strcmp(s->firmware, "efi") == 0 ? FIRMWARE_UEFI : FIRMWARE_BIOS;
+        hw->firmware_from_ovf = true;
+    }
     if (s->n_nics > 0 && s->n_nics <= 8)
         hw->nics = (unsigned)s->n_nics;
     int c = ovf_controller(s), d = ovf_distro(s);
@@ -267,6 +271,7 @@ domain_firmware(xmlNodePtr dom, struct convert_hardware *hw)
     bool efi = (fw && strcmp(fw, "efi") == 0) || (type && strcmp(type, "pflash") == 0) ||
                (path && (strcasestr(path, "ovmf") || strcasestr(path, "edk2")));
     hw->firmware = efi ? FIRMWARE_UEFI : FIRMWARE_BIOS;
+    hw->firmware_from_ovf = false;
 }
 
 static void

@@ -137,13 +137,16 @@ disks_from_folder(struct convert_source *s, struct ab_error *err)
 static int
 folder_hardware(struct convert_source *s, struct ab_error *err)
 {
-    CLEANUP_FREE char *report = NULL;
-    struct stat st;
-    if (asprintf(&report, "%s/build-report.json", s->path) < 0)
-        return ab_oom(err);
-    if (stat(report, &st) == 0) {
-        s->hw_from = "build-report.json";
-        return convert_hardware_read(report, &s->hw, err);
+    static const char *const reports[] = {"build-report.json", "convert-report.json"};
+    for (size_t i = 0; i < 2; i++) {
+        CLEANUP_FREE char *report = NULL;
+        struct stat st;
+        if (asprintf(&report, "%s/%s", s->path, reports[i]) < 0)
+            return ab_oom(err);
+        if (stat(report, &st) == 0) {
+            s->hw_from = reports[i];
+            return convert_hardware_read(report, &s->hw, err);
+        }
     }
     if (s->bundle->ovf) {
         s->hw_from = s->bundle->ovf_source;

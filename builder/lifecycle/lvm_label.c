@@ -30,6 +30,11 @@ le32(const uint8_t *p)
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
+static const uint8_t bios_boot_guid[16] = {0x48, 0x61, 0x68, 0x21, 0x49, 0x64, 0x6f, 0x6e,
+                                           0x74, 0x4e, 0x65, 0x65, 0x64, 0x45, 0x46, 0x49};
+static const uint8_t esp_guid[16] = {0x28, 0x73, 0x2a, 0xc1, 0x1f, 0xf8, 0xd2, 0x11,
+                                     0xba, 0x4b, 0x00, 0xa0, 0xc9, 0x3e, 0xc9, 0x3b};
+
 /* Reads len bytes at off, which must lie inside the image: 1 read, 0
  * outside the image or short, -1 error. */
 static int
@@ -43,14 +48,13 @@ read_at(int fd, uint64_t size, uint64_t off, void *buf, size_t len, struct ab_er
     return (size_t)n == len;
 }
 
-/* The byte offset of the first LVM partition of the GPT; 0 when the disk
- * has no GPT or no LVM partition (then the whole disk is tried). */
+/* Calls fn for each GPT entry until it returns non-zero: 1 when one
+ * did, 0 when none did or there is no GPT, -1 on a read error. */
 static int
-gpt_lvm_start(int fd, uint64_t size, uint64_t *start, uint64_t *end, struct ab_error *err)
+gpt_each(int fd, uint64_t size, int (*fn)(void *ctx, const uint8_t e[128]), void *ctx,
+         struct ab_error *err)
 {
     uint8_t hdr[92], e[128];
-    *start = 0;
-    *end = size;
     int r = read_at(fd, size, SECTOR, hdr, sizeof(hdr), err);
     if (r <= 0 || memcmp(hdr, "EFI PART", 8) != 0)
         return r;
@@ -62,16 +66,67 @@ gpt_lvm_start(int fd, uint64_t size, uint64_t *start, uint64_t *end, struct ab_e
         r = read_at(fd, size, lba * SECTOR + (uint64_t)i * esize, e, sizeof(e), err);
         if (r <= 0)
             return r;
-        if (memcmp(e, lvm_type_guid, 16) != 0)
-            continue;
-        uint64_t first = le64(e + 32), last = le64(e + 40);
-        if (first > last || last >= size / SECTOR)
-            return 0;
-        *start = first * SECTOR;
-        *end = (last + 1) * SECTOR;
-        return 1;
+        if ((r = fn(ctx, e)) != 0)
+            return r;
     }
     return 0;
+}
+
+struct boot_kinds {
+    int flags;
+};
+
+static int
+note_boot(void *ctx, const uint8_t e[128])
+{
+    struct boot_kinds *k = ctx;
+    if (memcmp(e, bios_boot_guid, 16) == 0)
+        k->flags |= DISK_BOOT_BIOS;
+    if (memcmp(e, esp_guid, 16) == 0)
+        k->flags |= DISK_BOOT_UEFI;
+    return 0;
+}
+
+int
+disk_boot_kinds(int fd, uint64_t size, struct ab_error *err)
+{
+    struct boot_kinds k = {0};
+    return gpt_each(fd, size, note_boot, &k, err) < 0 ? -1 : k.flags;
+}
+
+struct lvm_part {
+    uint64_t size, start, end;
+    bool bad;
+};
+
+static int
+note_lvm(void *ctx, const uint8_t e[128])
+{
+    struct lvm_part *p = ctx;
+    if (memcmp(e, lvm_type_guid, 16) != 0)
+        return 0;
+    uint64_t first = le64(e + 32), last = le64(e + 40);
+    if (first > last || last >= p->size / SECTOR) {
+        p->bad = true;
+        return 1;
+    }
+    p->start = first * SECTOR;
+    p->end = (last + 1) * SECTOR;
+    return 1;
+}
+
+/* The byte offset of the first LVM partition of the GPT; 0 when the disk
+ * has no GPT or no LVM partition (then the whole disk is tried). */
+static int
+gpt_lvm_start(int fd, uint64_t size, uint64_t *start, uint64_t *end, struct ab_error *err)
+{
+    struct lvm_part p = {size, 0, size, false};
+    int r = gpt_each(fd, size, note_lvm, &p, err);
+    *start = p.start;
+    *end = p.end;
+    if (r < 0 || p.bad)
+        return r < 0 ? -1 : 0;
+    return r;
 }
 
 /* The label's sector (0-3) and the PV header's offset in the PV. */

@@ -50,6 +50,7 @@ struct convert_hardware {
     unsigned cpus;
     uint64_t memory; /* bytes */
     int firmware;    /* enum firmware, 0: unknown */
+    bool firmware_from_ovf; /* an OVF's, where saying nothing means BIOS */
     int controller;  /* enum controller + 1, 0: unknown */
     unsigned nics;
     int distro; /* enum distro, 0 (DISTRO_NONE): unknown */
