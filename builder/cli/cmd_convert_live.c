@@ -41,12 +41,15 @@ static char *
 scratch_dir(struct ab_error *err)
 {
     const char *tmp = getenv("TMPDIR");
+    if (!tmp || !*tmp)
+        tmp = "/var/tmp";
     char *dir = NULL;
-    if (asprintf(&dir, "%s/appliance-live.XXXXXX", tmp && *tmp ? tmp : "/var/tmp") < 0)
-        return ab_oom(err), NULL;
+    if (asprintf(&dir, "%s/appliance-live.XXXXXX", tmp) < 0) {
+        ab_oom(err);
+        return NULL;
+    }
     if (!mkdtemp(dir)) {
-        ab_build_error(err, errno, "cannot create a folder in '%s': %s",
-                       tmp && *tmp ? tmp : "/var/tmp", strerror(errno));
+        ab_build_error(err, errno, "cannot create a folder in '%s': %s", tmp, strerror(errno));
         free(dir);
         return NULL;
     }
