@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "appliance/cleanup.h"
+#include "appliance/engine_handle.h"
 #include "appliance/fsids.h"
 
 struct engine {
@@ -19,27 +20,7 @@ struct engine {
 static int
 guestfs_failed(struct engine *e, struct ab_error *err, const char *what)
 {
-    const char *msg = guestfs_last_error(e->g);
-    return ab_build_error(err, guestfs_last_errno(e->g), "%s: %s", what,
-                          msg ? msg : "unknown libguestfs error");
-}
-
-/* Errors reach the caller through guestfs_last_error(), not stderr. */
-static void
-quiet_errors(guestfs_h *g, void *opaque, const char *msg)
-{
-    (void)g, (void)opaque, (void)msg;
-}
-
-static void
-log_event(guestfs_h *g, void *opaque, uint64_t event, int handle, int flags, const char *buf,
-          size_t len, const uint64_t *array, size_t array_len)
-{
-    (void)g, (void)event, (void)handle, (void)flags, (void)array, (void)array_len;
-    FILE *log = opaque;
-    fwrite(buf, 1, len, log);
-    if (len && buf[len - 1] != '\n' && event != GUESTFS_EVENT_APPLIANCE)
-        fputc('\n', log);
+    return engine_handle_failed(e->g, err, what);
 }
 
 static int
@@ -57,25 +38,15 @@ engine_launch(const char *os_img, const char *app_img, bool use_kvm, FILE *log,
               struct ab_error *err)
 {
     struct engine *e = calloc(1, sizeof(*e));
-    if (!e || !(e->g = guestfs_create_flags(GUESTFS_CREATE_NO_ENVIRONMENT))) {
-        free(e);
-        ab_build_error(err, errno, "cannot create a libguestfs handle");
+    if (!e) {
+        ab_oom(err);
         return NULL;
     }
-    guestfs_parse_environment(e->g);
-    guestfs_set_error_handler(e->g, quiet_errors, NULL);
-    e->log = log;
-    if (log) {
-        guestfs_set_verbose(e->g, 1);
-        guestfs_set_event_callback(e->g, log_event,
-                                   GUESTFS_EVENT_LIBRARY | GUESTFS_EVENT_WARNING |
-                                       GUESTFS_EVENT_APPLIANCE,
-                                   0, log);
+    if (!(e->g = engine_handle_new(use_kvm, log, err))) {
+        free(e);
+        return NULL;
     }
-    char force_tcg[] = "force_tcg";
-    char *tcg[] = {force_tcg, NULL};
-    if (!use_kvm && guestfs_set_backend_settings(e->g, tcg) < 0)
-        goto fail;
+    e->log = log;
     if (add_disk(e, os_img, err) < 0 || add_disk(e, app_img, err) < 0)
         goto out;
     if (guestfs_launch(e->g) < 0)
