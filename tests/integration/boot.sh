@@ -23,6 +23,7 @@ mkdir -p "$logs"
 
 # pv_region IMG FORMAT DISK OUT: the PV's label and metadata area (the
 # bytes before its first extent) of disk DISK ("os" or "app") of IMG.
+# (qemu-img dd's count counts the skipped blocks too.)
 pv_region() {
     local start
     start=$(python3 -c 'import json,sys
@@ -30,7 +31,9 @@ d = next(d for d in json.load(open(sys.argv[1]))["disks"] if d["id"] == sys.argv
 p = next(p for p in d["partitions"] if p["number"] == d["vg"]["pv_partition"])
 assert p["start"] % 1048576 == 0 and d["vg"]["data_offset"] == 1048576
 print(p["start"] // 1048576)' "$PLAN" "$3") &&
-        qemu-img dd -f "$2" -O raw bs=1M skip="$start" count=1 if="$1" of="$4" 2>/dev/null
+        rm -f "$4" &&
+        qemu-img dd -f "$2" -O raw bs=1M skip="$start" count=$((start + 1)) if="$1" of="$4" &&
+        [ "$(stat -c %s "$4")" = 1048576 ] && [ "$(dd if="$4" bs=8 skip=64 count=1 2>/dev/null)" = LABELONE ]
 }
 
 # mda_text FILE: the seqno and description of the text the metadata area
@@ -51,7 +54,8 @@ lvm_after_boot() {
     for disk in os app; do
         if [ "$disk" = os ]; then img=$IMG_OS ov=$3; else img=$IMG_APP ov=$4; fi
         before=$ITEST_TMP/$name-$disk-before.pv after=$ITEST_TMP/$name-$disk-after.pv
-        if ! pv_region "$img" "$fmt" "$disk" "$before" || ! pv_region "$ov" qcow2 "$disk" "$after"; then
+        if ! pv_region "$img" "$fmt" "$disk" "$before" || ! pv_region "$ov" qcow2 "$disk" "$after" ||
+            ! mda_text "$before" >/dev/null; then
             bad "$name: read the $disk disk's PV metadata before and after the boot"; continue
         fi
         if cmp -s "$before" "$after"; then
