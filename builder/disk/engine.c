@@ -14,6 +14,8 @@ struct engine {
     guestfs_h *g;
     FILE *log;
     char *devices[PLAN_N_DISKS]; /* /dev/sda, /dev/sdb */
+    char line[1024];             /* the appliance's console, up to a newline */
+    size_t line_len;
 };
 
 static int
@@ -31,15 +33,36 @@ quiet_errors(guestfs_h *g, void *opaque, const char *msg)
     (void)g, (void)opaque, (void)msg;
 }
 
+/* One whole line per write: the build writes into the same log from
+ * another process, and a line of its own must not land inside one of the
+ * appliance's console lines. */
+static void
+log_line_flush(struct engine *e)
+{
+    if (!e->line_len)
+        return;
+    if (e->line[e->line_len - 1] != '\n')
+        e->line[e->line_len++] = '\n';
+    fwrite(e->line, 1, e->line_len, e->log);
+    fflush(e->log);
+    e->line_len = 0;
+}
+
+/* The appliance's console comes in pieces of lines; library messages and
+ * warnings whole, without their newline. */
 static void
 log_event(guestfs_h *g, void *opaque, uint64_t event, int handle, int flags, const char *buf,
           size_t len, const uint64_t *array, size_t array_len)
 {
-    (void)g, (void)event, (void)handle, (void)flags, (void)array, (void)array_len;
-    FILE *log = opaque;
-    fwrite(buf, 1, len, log);
-    if (len && buf[len - 1] != '\n' && event != GUESTFS_EVENT_APPLIANCE)
-        fputc('\n', log);
+    (void)g, (void)handle, (void)flags, (void)array, (void)array_len;
+    struct engine *e = opaque;
+    for (size_t i = 0; i < len; i++) {
+        e->line[e->line_len++] = buf[i];
+        if (buf[i] == '\n' || e->line_len == sizeof(e->line) - 1)
+            log_line_flush(e);
+    }
+    if (event != GUESTFS_EVENT_APPLIANCE)
+        log_line_flush(e);
 }
 
 static int
@@ -67,10 +90,9 @@ engine_launch(const char *os_img, const char *app_img, bool use_kvm, FILE *log,
     e->log = log;
     if (log) {
         guestfs_set_verbose(e->g, 1);
-        guestfs_set_event_callback(e->g, log_event,
-                                   GUESTFS_EVENT_LIBRARY | GUESTFS_EVENT_WARNING |
-                                       GUESTFS_EVENT_APPLIANCE,
-                                   0, log);
+        guestfs_set_event_callback(
+            e->g, log_event,
+            GUESTFS_EVENT_LIBRARY | GUESTFS_EVENT_WARNING | GUESTFS_EVENT_APPLIANCE, 0, e);
     }
     char force_tcg[] = "force_tcg";
     char *tcg[] = {force_tcg, NULL};
@@ -220,6 +242,8 @@ engine_finish(struct engine *e, struct ab_error *err)
     if (guestfs_shutdown(e->g) < 0)
         r = guestfs_failed(e, err, "while shutting the appliance down");
     guestfs_close(e->g);
+    if (e->log)
+        log_line_flush(e);
     free(e->devices[0]);
     free(e->devices[1]);
     free(e);
@@ -232,6 +256,8 @@ engine_abort(struct engine *e)
     if (!e)
         return;
     guestfs_close(e->g); /* kills the appliance without syncing */
+    if (e->log)
+        log_line_flush(e);
     free(e->devices[0]);
     free(e->devices[1]);
     free(e);
