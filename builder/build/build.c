@@ -19,6 +19,7 @@
 #include "appliance/fsutil.h"
 #include "appliance/hostfs.h"
 #include "appliance/kvm.h"
+#include "appliance/lvm_meta.h"
 #include "appliance/outdir.h"
 #include "appliance/spawn.h"
 #include "appliance/stop.h"
@@ -37,6 +38,7 @@ struct build {
     char kver[128];
     struct kvm_probe kvm;
     struct report report;
+    bool xfs;                     /* the plan has xfs: the appliance makes it */
     struct engine_proc appliance; /* runs beside the host's work */
     double appliance_start;
     char *raw_dir;                 /* out.tmp/.raw: the disks before export */
@@ -79,6 +81,15 @@ stage(struct build *b, const char *name, const char *what,
 
 /* ---- stages ------------------------------------------------------------- */
 
+static bool
+plan_has_xfs(const struct plan *plan)
+{
+    for (size_t i = 0; i < plan->n_mounts; i++)
+        if (plan->mounts[i].fs == FS_XFS)
+            return true;
+    return false;
+}
+
 static int
 do_preflight(struct build *b, struct ab_error *err)
 {
@@ -90,8 +101,12 @@ do_preflight(struct build *b, struct ab_error *err)
      * refused at once, before the KVM probe (up to 5 s where KVM hangs). */
     if (preflight_check(b->plan, &po, err) < 0 || outdir_begin(&b->out, b->opts->output, err) < 0)
         return -1;
-    kvm_probe(&b->kvm);
-    if (!kvm_usable(&b->kvm)) {
+    /* Only the appliance, for xfs, runs a virtual machine: without xfs no
+     * qemu is started, not even the probe's. */
+    b->xfs = plan_has_xfs(b->plan);
+    if (b->xfs)
+        kvm_probe(&b->kvm);
+    if (b->xfs && !kvm_usable(&b->kvm)) {
         char msg[512];
         snprintf(msg, sizeof(msg), "%s (%s): using software emulation, which is slower",
                  kvm_state_reason(b->kvm.state), b->kvm.detail);
@@ -108,7 +123,8 @@ do_preflight(struct build *b, struct ab_error *err)
 
 /* The raw disks live in the output's temporary folder (the raw output is
  * a rename away, and the free space checked is the output's), under a
- * hidden folder removed once the exports are written. */
+ * hidden folder removed once the exports are written. Each gets its GPT
+ * and its LVM metadata, written by the program (lvm_meta.h). */
 static int
 do_disks(struct build *b, struct ab_error *err)
 {
@@ -120,9 +136,14 @@ do_disks(struct build *b, struct ab_error *err)
         if (asprintf(&b->images[i], "%s/%s-%s.img", b->raw_dir, b->plan->name,
                      b->plan->disks[i].id) < 0)
             return ab_oom(err);
-        if (hostfs_disk(b->plan, (enum plan_disk_id)i, b->images[i], err) < 0)
+        if (hostfs_disk(b->plan, (enum plan_disk_id)i, b->images[i], err) < 0 ||
+            lvm_meta_write(b->plan, (enum plan_disk_id)i, b->images[i], lvm_meta_time(), err) < 0)
             return -1;
     }
+    notice(b, b->xfs ? "LVM metadata written by the program; xfs volumes: the libguestfs "
+                       "appliance makes them"
+                     : "LVM metadata written by the program; no xfs volume: no appliance "
+                       "started");
     return 0;
 }
 
@@ -130,6 +151,8 @@ static int
 start_appliance(struct build *b, struct ab_error *err)
 {
     CLEANUP_FREE char *scratch = NULL;
+    if (!b->xfs)
+        return 0;
     b->appliance_start = mono_now();
     if (asprintf(&scratch, "%s/g", b->work) < 0 || mkdir(scratch, 0700) < 0)
         return ab_build_error(err, errno, "cannot create '%s/g'", b->work);
@@ -172,13 +195,14 @@ do_configure(struct build *b, struct ab_error *err)
     return tree_split(b->plan, b->tree, fs, b->fs_dirs, err);
 }
 
-/* Waits for the appliance's LVM layout; then makes the xfs filesystems. */
+/* Waits for the appliance to see the volume groups; then makes the xfs
+ * filesystems. */
 static int
 do_appliance(struct build *b, struct ab_error *err)
 {
     if (engine_proc_ready(&b->appliance, err) < 0)
         return -1;
-    report_stage(&b->report, "appliance-lvm", mono_now() - b->appliance_start);
+    report_stage(&b->report, "appliance-launch", mono_now() - b->appliance_start);
     for (size_t i = 0; i < b->plan->n_mounts; i++) {
         const struct plan_mount *m = &b->plan->mounts[i];
         if (m->fs != FS_XFS)
@@ -292,7 +316,7 @@ do_export(struct build *b, struct ab_error *err)
 static int
 do_finish(struct build *b, struct ab_error *err)
 {
-    b->report.kvm = kvm_usable(&b->kvm);
+    b->report.kvm = b->xfs && kvm_usable(&b->kvm);
     snprintf(b->report.kernel, sizeof(b->report.kernel), "%s", b->kver);
     if (export_files_collect(b->out.tmp, &b->files, err) < 0 ||
         report_write(&b->report, b->plan, b->out.tmp, &b->files, err) < 0 ||
@@ -340,9 +364,9 @@ build_run(const struct plan *plan, const struct build_opts *opts, struct ab_erro
         start_appliance(&b, err) < 0 ||
         stage(&b, "os", "preparing the root tree", do_os, err) < 0 ||
         stage(&b, "configure", "configuring the tree natively", do_configure, err) < 0 ||
-        stage(&b, "appliance", "waiting for LVM in the appliance", do_appliance, err) < 0 ||
-        stage(&b, "filesystems", "writing the filesystems and boot code", do_filesystems,
-              err) < 0 ||
+        (b.xfs && stage(&b, "appliance", "making xfs in the appliance", do_appliance, err) < 0) ||
+        stage(&b, "filesystems", "writing the filesystems and boot code", do_filesystems, err) <
+            0 ||
         stage(&b, "export", "writing the outputs", do_export, err) < 0 ||
         stage(&b, "finish", "writing checksums and the report", do_finish, err) < 0)
         goto out;

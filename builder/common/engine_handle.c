@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <guestfs.h>
+#include <stdlib.h>
 
 /* Errors reach the caller through guestfs_last_error(), not stderr. */
 static void
@@ -11,15 +12,48 @@ quiet_errors(guestfs_h *g, void *opaque, const char *msg)
     (void)g, (void)opaque, (void)msg;
 }
 
+/* The log of one handle: the appliance's console, kept until a newline,
+ * so that each write is one whole line (the build writes into the same
+ * log from another process, and a line of its own must not land inside
+ * one of the appliance's console lines). Freed when the handle closes. */
+struct handle_log {
+    FILE *log;
+    char line[1024];
+    size_t len;
+};
+
+static void
+log_flush(struct handle_log *l)
+{
+    if (!l->len)
+        return;
+    if (l->line[l->len - 1] != '\n')
+        l->line[l->len++] = '\n';
+    fwrite(l->line, 1, l->len, l->log);
+    fflush(l->log);
+    l->len = 0;
+}
+
+/* The appliance's console comes in pieces of lines; library messages and
+ * warnings whole, without their newline. */
 static void
 log_event(guestfs_h *g, void *opaque, uint64_t event, int handle, int flags, const char *buf,
           size_t len, const uint64_t *array, size_t array_len)
 {
-    (void)g, (void)event, (void)handle, (void)flags, (void)array, (void)array_len;
-    FILE *log = opaque;
-    fwrite(buf, 1, len, log);
-    if (len && buf[len - 1] != '\n' && event != GUESTFS_EVENT_APPLIANCE)
-        fputc('\n', log);
+    (void)g, (void)handle, (void)flags, (void)array, (void)array_len;
+    struct handle_log *l = opaque;
+    if (event == GUESTFS_EVENT_CLOSE) {
+        log_flush(l);
+        free(l);
+        return;
+    }
+    for (size_t i = 0; i < len; i++) {
+        l->line[l->len++] = buf[i];
+        if (buf[i] == '\n' || l->len == sizeof(l->line) - 1)
+            log_flush(l);
+    }
+    if (event != GUESTFS_EVENT_APPLIANCE)
+        log_flush(l);
 }
 
 int
@@ -40,11 +74,24 @@ engine_handle_new(bool use_kvm, FILE *log, struct ab_error *err)
     }
     guestfs_parse_environment(g);
     guestfs_set_error_handler(g, quiet_errors, NULL);
-    if (log) {
+    struct handle_log *l = log ? calloc(1, sizeof(*l)) : NULL;
+    if (log && !l) {
+        guestfs_close(g);
+        ab_oom(err);
+        return NULL;
+    }
+    if (l) {
+        l->log = log;
         guestfs_set_verbose(g, 1);
-        guestfs_set_event_callback(
-            g, log_event, GUESTFS_EVENT_LIBRARY | GUESTFS_EVENT_WARNING | GUESTFS_EVENT_APPLIANCE,
-            0, log);
+        if (guestfs_set_event_callback(g, log_event,
+                                       GUESTFS_EVENT_LIBRARY | GUESTFS_EVENT_WARNING |
+                                           GUESTFS_EVENT_APPLIANCE | GUESTFS_EVENT_CLOSE,
+                                       0, l) < 0) {
+            free(l);
+            engine_handle_failed(g, err, "cannot log the libguestfs appliance");
+            guestfs_close(g);
+            return NULL;
+        }
     }
     char force_tcg[] = "force_tcg";
     char *tcg[] = {force_tcg, NULL};

@@ -1,7 +1,9 @@
 /* engine.h: the libguestfs appliance, for what only it does well without
- * root or loop devices: LVM on the two disks, and xfs (made and filled in
- * the appliance, as xfsprogs cannot fill a filesystem image from a tree).
- * One launch per build; the only file that includes <guestfs.h>. */
+ * root or loop devices: xfs (made and filled in the appliance, as xfsprogs
+ * cannot fill a filesystem image from a tree), in the LVs of the volume
+ * groups the program wrote itself (lvm_meta.h). A build starts it only
+ * when the plan has an xfs volume; one launch per build; the only file
+ * that includes <guestfs.h>. */
 #ifndef APPLIANCE_ENGINE_H
 #define APPLIANCE_ENGINE_H
 
@@ -18,10 +20,10 @@ struct engine;
 struct engine *engine_launch(const char *os_img, const char *app_img, bool use_kvm, FILE *log,
                              struct ab_error *err);
 
-/* PVs, VGs and LVs of both disks as the plan says, created in order so
- * that each LV lands where plan_lv_offset() says; checked against LVM's
- * own metadata. */
-int engine_lvm(struct engine *e, const struct plan *plan, struct ab_error *err);
+/* Checks that the appliance's lvm2 sees both disks' VGs as the program
+ * wrote them (lvm_meta.h): metadata unchanged (seqno 1), every LV one
+ * segment where plan_lv_offset() says. */
+int engine_check_lvm(struct engine *e, const struct plan *plan, struct ab_error *err);
 
 /* Makes xfs on mount m (an LV or /boot) with its UUID, fills it from the
  * tar archive (xattrs, ACLs and SELinux labels kept). */

@@ -97,7 +97,7 @@ child_main(void *arg)
     private_tmpdir(a->scratch);
     struct engine *e = engine_launch(a->os_img, a->app_img, a->use_kvm, a->log, &err);
     if (e)
-        engine_lvm(e, plan, &err);
+        engine_check_lvm(e, plan, &err);
     bool failed = ab_error_is_set(&err);
     reply(fd, &err);
     while (!failed && read_line(fd, line, sizeof(line)) == 0) {
@@ -155,7 +155,7 @@ await_reply(struct engine_proc *p, const char *what, struct ab_error *err)
 int
 engine_proc_ready(struct engine_proc *p, struct ab_error *err)
 {
-    if (await_reply(p, "while creating the volume groups", err) < 0) {
+    if (await_reply(p, "while reading the volume groups", err) < 0) {
         engine_proc_kill(p);
         return -1;
     }

@@ -23,13 +23,15 @@ struct engine_proc {
 
 #define ENGINE_PROC_INIT {SPAWN_CHILD_INIT, -1}
 
-/* Starts the child: it launches the appliance and creates the LVM layout.
+/* Starts the child: it launches the appliance and checks that it sees the
+ * volume groups the program wrote (engine_check_lvm()).
  * libguestfs's temporary files go into scratch (an existing folder). */
 int engine_proc_start(struct engine_proc *p, const struct plan *plan, const char *os_img,
                       const char *app_img, bool use_kvm, const char *scratch, FILE *log,
                       struct ab_error *err);
 
-/* Waits until the LVM layout is made (or has failed). */
+/* Waits until the appliance is up and has checked the volume groups (or
+ * has failed). */
 int engine_proc_ready(struct engine_proc *p, struct ab_error *err);
 
 /* Makes the xfs filesystem of plan->mounts[mount] from the tar archive. */

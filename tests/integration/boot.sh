@@ -6,28 +6,93 @@
 # (firmware bios, no ESP) with SeaBIOS + IDE. Each boot must reach the
 # guest's APPLIANCE-REPORT and a login prompt on ttyS0, and the report must
 # show every mount, swap and LV of the plan (tests/lib/judge.py report).
+# Each boot writes into qcow2 overlays of the images, not the images: the
+# guest's lvm2 must accept the metadata the program wrote without a repair
+# or an update (each PV's metadata area the same bytes after the boot as
+# before, its text still seqno 1), and the serial log must hold no LVM
+# warning.
 # Under TCG each boot takes 1-1.5 minutes; the serial logs are kept in
 # $BUILD/test-logs/integration-boot-*.serial.
 . "${TOP:-.}/tests/lib/itest.sh"
 . "$TOP/tests/lib/boot.sh"
 
-need python3 sfdisk qemu-system-x86_64
+need python3 sfdisk qemu-system-x86_64 qemu-img
 [ -r "${OVMF_CODE:-/usr/share/OVMF/OVMF_CODE.fd}" ] || { echo "SKIP: OVMF is not installed"; exit 77; }
 logs=$ITEST_BUILD/test-logs
 mkdir -p "$logs"
 
-# boot_and_judge FIRMWARE BUS: boots IMG_OS + IMG_APP, judges the report.
+# pv_region IMG FORMAT DISK OUT: the PV's label and metadata area (the
+# bytes before its first extent) of disk DISK ("os" or "app") of IMG.
+# (qemu-img dd's count counts the skipped blocks too.)
+pv_region() {
+    local start
+    start=$(python3 -c 'import json,sys
+d = next(d for d in json.load(open(sys.argv[1]))["disks"] if d["id"] == sys.argv[2])
+p = next(p for p in d["partitions"] if p["number"] == d["vg"]["pv_partition"])
+assert p["start"] % 1048576 == 0 and d["vg"]["data_offset"] == 1048576
+print(p["start"] // 1048576)' "$PLAN" "$3") &&
+        rm -f "$4" &&
+        qemu-img dd -f "$2" -O raw bs=1M skip="$start" count=$((start + 1)) if="$1" of="$4" &&
+        [ "$(stat -c %s "$4")" = 1048576 ] && [ "$(dd if="$4" bs=8 skip=64 count=1 2>/dev/null)" = LABELONE ]
+}
+
+# mda_text FILE: the seqno and description of the text the metadata area
+# header of PV region FILE points to.
+mda_text() {
+    python3 -c 'import re,struct,sys
+b = open(sys.argv[1], "rb").read()
+off, size = struct.unpack_from("<QQ", b, 4096 + 40)
+t = b[4096 + off:4096 + off + size].decode(errors="replace")
+m = re.search(r"\nseqno = (\d+)", t); dsc = re.search(r"\ndescription = \"([^\"]*)\"", t)
+print("seqno", m.group(1) if m else "?", "description", repr(dsc.group(1) if dsc else "?"))' "$1"
+}
+
+# lvm_after_boot NAME FORMAT OVERLAY_OS OVERLAY_APP LOG: what the guest's
+# lvm2 did to the metadata, and said on the console.
+lvm_after_boot() {
+    local name=$1 fmt=$2 disk img ov before after
+    for disk in os app; do
+        if [ "$disk" = os ]; then img=$IMG_OS ov=$3; else img=$IMG_APP ov=$4; fi
+        before=$ITEST_TMP/$name-$disk-before.pv after=$ITEST_TMP/$name-$disk-after.pv
+        if ! pv_region "$img" "$fmt" "$disk" "$before" || ! pv_region "$ov" qcow2 "$disk" "$after" ||
+            ! mda_text "$before" >/dev/null; then
+            bad "$name: read the $disk disk's PV metadata before and after the boot"; continue
+        fi
+        if cmp -s "$before" "$after"; then
+            ok "$name: the guest's lvm2 left the $disk disk's LVM metadata as written ($(mda_text "$after"))"
+        else
+            bad "$name: the guest's lvm2 rewrote the $disk disk's LVM metadata:" \
+                "before $(mda_text "$before"), after $(mda_text "$after")"
+        fi
+    done
+    if grep -aiE 'lvm|pvs|vgchange|device-mapper' "$5" | grep -aiE 'warning|repair|inconsistent|checksum|error' \
+        >"$ITEST_TMP/lvm-warnings"; then
+        bad "$name: LVM warnings on the console:"; sed 's/^/    | /' "$ITEST_TMP/lvm-warnings"
+    else
+        ok "$name: no LVM warning on the console"
+    fi
+}
+
+# boot_and_judge FIRMWARE BUS: boots overlays of IMG_OS + IMG_APP, judges
+# the report and what LVM did.
 boot_and_judge() {
-    local fw=$1 bus=$2 name log
+    local fw=$1 bus=$2 name log fmt=raw ov_os ov_app
     name=$(basename "$IMG_OS" | sed 's/-os\.\(raw\|qcow2\)$//')-$fw-$bus
-    case $IMG_OS in *.qcow2) name=$name-qcow2 ;; esac
+    case $IMG_OS in *.qcow2) name=$name-qcow2 fmt=qcow2 ;; esac
     log=$ITEST_TMP/$name.serial
-    if boot_images "$fw" "$bus" "$IMG_OS" "$IMG_APP" "$log"; then
+    ov_os=$ITEST_TMP/$name-os.qcow2 ov_app=$ITEST_TMP/$name-app.qcow2
+    if ! qemu-img create -q -f qcow2 -b "$IMG_OS" -F "$fmt" "$ov_os" ||
+        ! qemu-img create -q -f qcow2 -b "$IMG_APP" -F "$fmt" "$ov_app"; then
+        bad "$name: qcow2 overlays of the images"; return
+    fi
+    if BOOT_SNAPSHOT=no boot_images "$fw" "$bus" "$ov_os" "$ov_app" "$log"; then
         ok "$name: boots to the report and a login prompt"
         judge report "$PLAN" "$log"
+        lvm_after_boot "$name" "$fmt" "$ov_os" "$ov_app" "$log"
     else
         bad "$name: boots to the report and a login prompt"
     fi
+    rm -f "$ov_os" "$ov_app"
     cp "$log" "$logs/integration-boot-$name.serial" &&
         echo "# serial log: $logs/integration-boot-$name.serial"
 }
