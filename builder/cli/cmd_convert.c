@@ -212,13 +212,13 @@ parse_option(int c, struct convert_request *req, const char **log_path)
         return parse_number("--cpus", optarg, &req->cpus);
     case OPT_MEMORY:
         if (size_parse(optarg, &req->memory, &why) < 0 || req->memory < 64 * MiB)
-            return cli_usage_error("convert",
-                                   "option '--memory' needs a size of at least 64MiB, not '%s'", optarg);
+            return cli_usage_error(
+                "convert", "option '--memory' needs a size of at least 64MiB, not '%s'", optarg);
         return 0;
     case OPT_FIRMWARE:
         if (ab_enum_from_string(&firmware_table, optarg, &v) < 0)
-            return cli_usage_error("convert",
-                                   "unknown firmware '%s' (expected bios, uefi or bios+uefi)", optarg);
+            return cli_usage_error(
+                "convert", "unknown firmware '%s' (expected bios, uefi or bios+uefi)", optarg);
         req->firmware = v;
         return 0;
     case OPT_NAME:

@@ -48,10 +48,10 @@ struct convert_hardware {
     char *version;
     char *description, *vendor;
     unsigned cpus;
-    uint64_t memory; /* bytes */
-    int firmware;    /* enum firmware, 0: unknown */
+    uint64_t memory;        /* bytes */
+    int firmware;           /* enum firmware, 0: unknown */
     bool firmware_from_ovf; /* an OVF's, where saying nothing means BIOS */
-    int controller;  /* enum controller + 1, 0: unknown */
+    int controller;         /* enum controller + 1, 0: unknown */
     unsigned nics;
     int distro; /* enum distro, 0 (DISTRO_NONE): unknown */
     char *from; /* the file it was read from, for the report */

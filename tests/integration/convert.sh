@@ -154,6 +154,21 @@ else
     bad "convert of the OVA failed: $(tail -5 "$T/convert.log")"
 fi
 
+# ---- 2b. an interrupt leaves the previous output as it was -----------------
+(cd "$out2" && sha256sum ./* ./*/* 2>/dev/null) >"$T/before"
+"$APPLIANCE" convert "$out/$name.ova" -o "$out2" --to vhdx,ova >"$T/int.log" 2>&1 &
+cpid=$!
+for _ in $(seq 600); do grep -q "export" "$T/int.log" && break; sleep 0.1; done
+kill -INT "$cpid"
+wait "$cpid"
+rc=$?
+[ "$rc" -eq 130 ] && grep -q "interrupted: nothing was written" "$T/int.log" &&
+    ok "SIGINT during the export: exit 130, nothing written" ||
+    bad "SIGINT during the export: exit $rc, $(tail -2 "$T/int.log")"
+(cd "$out2" && sha256sum --quiet -c "$T/before") >/dev/null 2>&1 && ! ls -d "$T"/.out-ova.* >/dev/null 2>&1 &&
+    ok "the interrupted convert left the previous output as it was, and no temporary folder" ||
+    bad "the interrupted convert changed the previous output or left a temporary folder"
+
 # ---- 3. bare disks with explicit hardware, to vhdx + hyperv -----------------
 out3=$T/out-disks
 if convert "$out/$name-os.raw" "$out/$name-app.raw" -o "$out3" --to hyperv --name moved \
