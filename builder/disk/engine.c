@@ -9,6 +9,7 @@
 
 #include "appliance/cleanup.h"
 #include "appliance/fsids.h"
+#include "appliance/gfs.h"
 
 struct engine {
     guestfs_h *g;
@@ -19,16 +20,7 @@ struct engine {
 static int
 guestfs_failed(struct engine *e, struct ab_error *err, const char *what)
 {
-    const char *msg = guestfs_last_error(e->g);
-    return ab_build_error(err, guestfs_last_errno(e->g), "%s: %s", what,
-                          msg ? msg : "unknown libguestfs error");
-}
-
-/* Errors reach the caller through guestfs_last_error(), not stderr. */
-static void
-quiet_errors(guestfs_h *g, void *opaque, const char *msg)
-{
-    (void)g, (void)opaque, (void)msg;
+    return gfs_failed(e->g, err, what);
 }
 
 static void
@@ -57,13 +49,14 @@ engine_launch(const char *os_img, const char *app_img, bool use_kvm, FILE *log,
               struct ab_error *err)
 {
     struct engine *e = calloc(1, sizeof(*e));
-    if (!e || !(e->g = guestfs_create_flags(GUESTFS_CREATE_NO_ENVIRONMENT))) {
-        free(e);
-        ab_build_error(err, errno, "cannot create a libguestfs handle");
+    if (!e) {
+        ab_oom(err);
         return NULL;
     }
-    guestfs_parse_environment(e->g);
-    guestfs_set_error_handler(e->g, quiet_errors, NULL);
+    if (!(e->g = gfs_create(use_kvm, err))) {
+        free(e);
+        return NULL;
+    }
     e->log = log;
     if (log) {
         guestfs_set_verbose(e->g, 1);
@@ -72,10 +65,6 @@ engine_launch(const char *os_img, const char *app_img, bool use_kvm, FILE *log,
                                        GUESTFS_EVENT_APPLIANCE,
                                    0, log);
     }
-    char force_tcg[] = "force_tcg";
-    char *tcg[] = {force_tcg, NULL};
-    if (!use_kvm && guestfs_set_backend_settings(e->g, tcg) < 0)
-        goto fail;
     if (add_disk(e, os_img, err) < 0 || add_disk(e, app_img, err) < 0)
         goto out;
     if (guestfs_launch(e->g) < 0)

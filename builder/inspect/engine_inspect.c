@@ -15,6 +15,7 @@
 
 #include "appliance/cleanup.h"
 #include "appliance/clock.h"
+#include "appliance/gfs.h"
 
 /* An LVM physical volume blkid saw: LVM's own device names can be the
  * appliance kernel's (which may order the disks differently), so PVs are
@@ -36,15 +37,7 @@ struct engine_inspect {
 static int
 failed(struct engine_inspect *e, struct ab_error *err, const char *what)
 {
-    const char *msg = guestfs_last_error(e->g);
-    return ab_build_error(err, guestfs_last_errno(e->g), "%s: %s", what,
-                          msg ? msg : "unknown libguestfs error");
-}
-
-static void
-quiet_errors(guestfs_h *g, void *opaque, const char *msg)
-{
-    (void)g, (void)opaque, (void)msg;
+    return gfs_failed(e->g, err, what);
 }
 
 /* A value of a key/value list (blkid's, inspection's), or NULL. */
@@ -84,20 +77,17 @@ engine_inspect_launch(const struct inspect_drive *drives, size_t n, bool use_kvm
                       struct ab_error *err)
 {
     struct engine_inspect *e = calloc(1, sizeof(*e));
-    if (!e || !(e->g = guestfs_create_flags(GUESTFS_CREATE_NO_ENVIRONMENT))) {
+    if (!e) {
+        ab_oom(err);
+        return NULL;
+    }
+    double start = mono_now();
+    if (!(e->g = gfs_create(use_kvm, err))) {
         free(e);
-        ab_build_error(err, errno, "cannot create a libguestfs handle");
         return NULL;
     }
     e->drives = drives;
     e->n_drives = n;
-    guestfs_parse_environment(e->g);
-    guestfs_set_error_handler(e->g, quiet_errors, NULL);
-    char force_tcg[] = "force_tcg";
-    char *tcg[] = {force_tcg, NULL};
-    double start = mono_now();
-    if (!use_kvm && guestfs_set_backend_settings(e->g, tcg) < 0)
-        goto fail;
     for (size_t i = 0; i < n; i++) {
         /* A drive without its format would be probed by qemu: every
          * drive comes through image_check (image_check.h), which tells it. */
