@@ -24,6 +24,7 @@ static const char usage_text[] =
     "  inspect BUNDLE|DISK...   describe and check built appliances or disk images\n"
     "  deploy OUTPUT_DIR        define (and start) the appliance as a libvirt domain\n"
     "  test OUTPUT_DIR          boot what build wrote and check it\n"
+    "  resize IMAGE --size SIZE grow or shrink one disk of the appliance offline\n"
     "\n"
     "Run 'appliance COMMAND --help' for a command's options.\n"
     "Exit status: 0 success, 1 failure, 2 usage error, 3 invalid recipe.\n";
@@ -38,6 +39,7 @@ static const struct {
     {"inspect", cmd_inspect},
     {"deploy", cmd_deploy},
     {"test", cmd_test},
+    {"resize", cmd_resize},
 };
 
 int
