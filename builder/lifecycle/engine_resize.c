@@ -211,12 +211,42 @@ take_lvs(struct eng *e, const struct seg *s, size_t n, struct ab_error *err)
                 return ab_build_error(err, 0, "volume group '%s' has too many volumes", l->vg);
             lv = &l->lvs[l->n_lvs++];
             snprintf(lv->name, sizeof(lv->name), "%s", s[i].lv);
-            lv->first_extent = s[i].start;
         }
         lv->extents += s[i].size;
-        if (s[i].start < lv->first_extent)
-            lv->first_extent = s[i].start;
     }
+    return 0;
+}
+
+/* The volumes' order in the VG's metadata (the order the build made them
+ * in, which pvmove does not change): "\t\tNAME {" lines of its
+ * logical_volumes section. */
+static int
+take_order(struct eng *e, struct ab_error *err)
+{
+    struct resize_layout *l = e->l;
+    size_t size = 0;
+    CLEANUP_FREE char *meta = guestfs_vgmeta(e->g, l->vg, &size);
+    if (!meta)
+        return failed(e, err, "vgmeta");
+    CLEANUP_FREE char *text = strndup(meta, size);
+    if (!text)
+        return ab_oom(err);
+    char *p = strstr(text, "\n\tlogical_volumes {\n");
+    char *end = p ? strstr(p + 1, "\n\t}") : NULL;
+    unsigned order = 0;
+    for (char *line = p ? strchr(p + 1, '\n') : NULL; line && line < end;
+         line = strchr(line + 1, '\n')) {
+        if (strncmp(line, "\n\t\t", 3) != 0 || line[3] == '\t')
+            continue;
+        size_t n = strcspn(line + 3, " \n");
+        for (size_t i = 0; i < l->n_lvs; i++)
+            if (strlen(l->lvs[i].name) == n && strncmp(l->lvs[i].name, line + 3, n) == 0)
+                l->lvs[i].order = ++order;
+    }
+    for (size_t i = 0; i < l->n_lvs; i++)
+        if (!l->lvs[i].order)
+            return ab_build_error(err, 0, "volume '%s' is not in the metadata of '%s'",
+                                  l->lvs[i].name, l->vg);
     return 0;
 }
 
@@ -525,7 +555,7 @@ work(struct eng *e, const struct resize_volume *v, size_t n, struct ab_error *er
     if (r == 0)
         r = take_lvs(e, segs, n_segs, err);
     free(segs);
-    if (r < 0 || read_filesystems(e, err) < 0)
+    if (r < 0 || take_order(e, err) < 0 || read_filesystems(e, err) < 0)
         return -1;
     struct resize_layout *l = e->l;
     l->new_pe_count = resize_pe_count(l->new_part_sectors * 512, l->pe_start, l->extent_size);

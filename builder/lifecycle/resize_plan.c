@@ -146,13 +146,13 @@ apply_named(struct resize_layout *l, const struct resize_volume *v, size_t n, st
     return 0;
 }
 
-/* Without --volume: the last volume on the PV takes the difference. */
+/* Without --volume: the VG's last volume takes the difference. */
 static int
 apply_last(struct resize_layout *l, uint64_t sum, struct ab_error *err)
 {
     struct resize_lv *last = NULL;
     for (size_t i = 0; i < l->n_lvs; i++)
-        if (!last || l->lvs[i].first_extent > last->first_extent)
+        if (!last || l->lvs[i].order > last->order)
             last = &l->lvs[i];
     if (!last)
         return ab_build_error(err, 0, "volume group '%s' has no volume", l->vg);

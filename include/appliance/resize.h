@@ -82,7 +82,7 @@ int resize_volume_parse(const char *arg, struct resize_volume *v, const char **w
 struct resize_lv {
     char name[RESIZE_NAME_MAX];
     char fs[RESIZE_FS_MAX]; /* blkid's type: ext4, xfs, swap; "" none found */
-    uint64_t first_extent;  /* where its first segment starts */
+    unsigned order;         /* in the VG's metadata: the order they were made in */
     uint64_t extents, new_extents;
     uint64_t fs_size, new_fs_size; /* bytes, 0 unknown */
     uint64_t fs_min;               /* ext: resize2fs -P, in bytes; 0 unknown */
@@ -114,7 +114,7 @@ uint64_t resize_pe_count(uint64_t part_bytes, uint64_t pe_start, uint64_t extent
 
 /* Sets every lvs[].new_extents for l->new_pe_count: the volumes named get
  * their sizes (rounded up to whole extents); without any, the VG's last
- * volume (the one placed last on the PV) takes what the PV gains or loses.
+ * volume (the last one made: the last in its metadata) takes what the PV gains or loses.
  * -1 when a name is unknown, the volumes do not fit, a volume would shrink
  * that holds xfs (which cannot shrink), or a volume that changes holds
  * neither ext2/3/4 nor xfs. */
