@@ -39,6 +39,9 @@ struct job {
     char *create_opts;
     char part_uuid[64], part_name[128];
     mode_t mode;
+    uid_t uid;
+    gid_t gid;
+    char *real_image; /* the file a link IMAGE names: replaced in its folder */
 };
 
 static void
@@ -369,6 +372,7 @@ run_appliance(struct job *j, struct ab_error *err)
     if (r == 0) {
         pid_t group = c.pid;
         spawn_reap(&c, true);
+        int status = c.status;
         /* Whatever qemu the child left behind goes with its group. */
         c.pid = group;
         kill_group(&c);
@@ -379,8 +383,10 @@ run_appliance(struct job *j, struct ab_error *err)
             for (char *line = strtok(sh->msg, DIAG_SEP); line; line = strtok(NULL, DIAG_SEP))
                 ab_error_set(err, (enum ab_error_code)sh->code, 0, NULL, "%s", line);
             r = -1;
-        } else if (!WIFEXITED(c.status) && sh->code == 0) {
-            r = ab_build_error(err, 0, "the appliance process ended unexpectedly");
+        } else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+            /* Killed, or ended without saying why: nothing it did counts. */
+            r = ab_build_error(err, 0, "the appliance process ended unexpectedly (status %d)",
+                               status);
         }
         *j->l = sh->l;
     }
@@ -464,6 +470,12 @@ copy_in(struct job *j, struct ab_error *err)
                               size_format(l->new_disk_size, a, sizeof(a)), p.number, p.start);
     }
     l->new_part_sectors = last - p.start + 1;
+    /* A partition that did not end where the build ends it never moves
+     * the other way: it only grows with the disk, only shrinks with it. */
+    if (l->new_disk_size > l->disk_size && l->new_part_sectors < p.size)
+        l->new_part_sectors = p.size;
+    if (l->new_disk_size <= l->disk_size && l->new_part_sectors > p.size)
+        l->new_part_sectors = p.size;
     return 0;
 }
 
@@ -498,6 +510,9 @@ convert_out(struct job *j, struct ab_error *err)
 static int
 swap_in(struct job *j, struct ab_error *err)
 {
+    if (chown(j->out, j->uid, j->gid) < 0)
+        return ab_build_error(err, errno, "cannot set the owner of '%s': %s", j->out,
+                              strerror(errno));
     if (chmod(j->out, j->mode & 07777) < 0)
         return ab_build_error(err, errno, "cannot set the mode of '%s': %s", j->out,
                               strerror(errno));
@@ -546,6 +561,14 @@ check_dest(struct job *j, struct ab_error *err)
     if (!S_ISREG(st.st_mode))
         return ab_build_error(err, 0, "'%s' is not a regular file", j->o->image);
     j->mode = st.st_mode;
+    j->uid = st.st_uid;
+    j->gid = st.st_gid;
+    if (!j->o->output) {
+        if (!(j->real_image = realpath(j->o->image, NULL)))
+            return ab_build_error(err, errno, "cannot resolve '%s': %s", j->o->image,
+                                  strerror(errno));
+        j->dest = j->real_image;
+    }
     if (j->o->output && lstat(j->o->output, &st) == 0)
         return ab_build_error(err, EEXIST, "'%s' exists: the output must be a new file",
                               j->o->output);
@@ -573,5 +596,6 @@ resize_run(const struct resize_opts *o, struct resize_layout *l, struct ab_error
     free(j.work);
     free(j.out);
     free(j.create_opts);
+    free(j.real_image);
     return r;
 }
