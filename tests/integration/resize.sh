@@ -34,10 +34,10 @@ MiB=1048576
 facts() {
     guestfish --ro --format="$2" -a "$1" >"$3" 2>"$3.err" <<'EOF'
 run
-debug sh "echo vg_uuid=$(lvm vgs --noheadings -o vg_uuid vg_app | tr -d ' ')"
-debug sh "echo pv_uuid=$(lvm pvs --noheadings -o pv_uuid /dev/sda1 | tr -d ' ')"
+debug sh "echo vg_uuid=$(lvm vgs --noheadings -o vg_uuid vg_app)"
+debug sh "echo pv_uuid=$(lvm pvs --noheadings -o pv_uuid /dev/sda1)"
 debug sh "lvm vgck vg_app >/dev/null 2>&1; echo vgck=$?"
-debug sh "for lv in app data app-cache; do echo size_$lv=$(lvm lvs --noheadings --units b --nosuffix -o lv_size vg_app/$lv | tr -d ' '); done"
+debug sh "for lv in app data app-cache; do echo size_$lv=$(lvm lvs --noheadings --units b --nosuffix -o lv_size vg_app/$lv); done"
 debug sh "e2fsck -fn /dev/vg_app/app >/dev/null 2>&1; echo fsck_app=$?"
 debug sh "e2fsck -fn /dev/vg_app/app-cache >/dev/null 2>&1; echo fsck_app-cache=$?"
 debug sh "xfs_repair -n /dev/vg_app/data >/dev/null 2>&1; echo fsck_data=$?"
@@ -54,7 +54,7 @@ umount /
 EOF
 }
 
-fact() { sed -n "s/^$2=//p" "$1" | head -n 1; }
+fact() { sed -n "s/^$2= *//p" "$1" | head -n 1; }
 vsize() { qemu-img info --output=json -f "$2" "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["virtual-size"])'; }
 scratch_left() { ls -A "$T" | grep -c '^\.appliance-resize' ; }
 
@@ -114,8 +114,8 @@ umount /
 mount /dev/vg_app/app-cache /
 write /resize-marker "marker-app-cache"
 umount /
-debug sh "echo vg_uuid=$(lvm vgs --noheadings -o vg_uuid vg_app | tr -d ' ')"
-debug sh "echo pv_uuid=$(lvm pvs --noheadings -o pv_uuid /dev/sda1 | tr -d ' ')"
+debug sh "echo vg_uuid=$(lvm vgs --noheadings -o vg_uuid vg_app)"
+debug sh "echo pv_uuid=$(lvm pvs --noheadings -o pv_uuid /dev/sda1)"
 EOF
 then
     ok "markers written ($((SECONDS - start)) s)"
