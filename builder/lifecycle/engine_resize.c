@@ -3,8 +3,10 @@
  *
  * libguestfs's API does each step it has a call for (pvresize,
  * resize2fs, lvresize, xfs_growfs, xfs_repair, vfs_minimum_size); LVM's
- * own commands, run in the appliance, do what it lacks: the PV's segments
- * with their places (pvs --segments), pvmove and vgck. Names in those
+ * and e2fsprogs' own commands, run in the appliance through the daemon's
+ * shell (guestfs_debug "sh"), do what it has no call for: the PV's
+ * segments with their places (pvs --segments), pvmove, vgck and
+ * e2fsck -fn (guestfs_e2fsck always repairs). Names in those
  * command lines come from the image: the VG is vg_os or vg_app, and LV
  * names are checked against LVM's own character set first. */
 #include "engine_resize.h"
