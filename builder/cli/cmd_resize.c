@@ -44,8 +44,9 @@ on_step(void *ctx, const char *what)
 }
 
 static bool
-probe_kvm(void)
+probe_kvm(void *ctx)
 {
+    (void)ctx;
     struct kvm_probe kvm;
     kvm_probe(&kvm);
     if (!kvm_usable(&kvm) && isatty(STDERR_FILENO))
@@ -112,7 +113,7 @@ cmd_resize(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    struct resize_opts o = {.step = on_step};
+    struct resize_opts o = {.step = on_step, .kvm = probe_kvm};
     struct resize_volume *volumes = NULL;
     const char *size = NULL, *why = NULL;
     int c, status = 0;
@@ -151,7 +152,6 @@ cmd_resize(int argc, char **argv)
     o.volumes = volumes;
 
     cli_stop_on_signals(CLI_STOP_CHILDREN);
-    o.use_kvm = probe_kvm();
     struct ab_error err = AB_ERROR_INIT;
     struct resize_layout l;
     if (resize_run(&o, &l, &err) < 0) {

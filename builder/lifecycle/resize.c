@@ -42,6 +42,7 @@ struct job {
     uid_t uid;
     gid_t gid;
     char *real_image; /* the file a link IMAGE names: replaced in its folder */
+    bool use_kvm;
 };
 
 static void
@@ -328,7 +329,7 @@ child_main(void *arg)
     setenv("TMPDIR", a->j->scratch, 1);
     setenv("XDG_RUNTIME_DIR", a->j->scratch, 1);
     const struct resize_opts *o = a->j->o;
-    int r = engine_resize(a->j->work, &a->sh->l, o->volumes, o->n_volumes, o->use_kvm, &err);
+    int r = engine_resize(a->j->work, &a->sh->l, o->volumes, o->n_volumes, a->j->use_kvm, &err);
     if (r < 0) {
         size_t len = 0;
         a->sh->code = err.code ? (int)err.code : AB_E_BUILD;
@@ -539,6 +540,7 @@ resize_steps(struct job *j, struct ab_error *err)
         if (gpt_rewrite(j, l->new_disk_size, err) < 0 || gpt_resize_part(j, err) < 0)
             return -1;
     }
+    j->use_kvm = j->o->kvm && j->o->kvm(j->o->ctx);
     step(j, "resizing LVM and the filesystems in the libguestfs appliance");
     if (interrupted(err) < 0 || run_appliance(j, err) < 0)
         return -1;

@@ -138,7 +138,10 @@ struct resize_opts {
     struct resize_amount size;
     const struct resize_volume *volumes;
     size_t n_volumes;
-    bool use_kvm;
+    /* Asked once, just before the appliance starts (so that what is
+     * refused without it is refused at once): whether KVM can run it.
+     * NULL: software emulation. */
+    bool (*kvm)(void *ctx);
     void (*step)(void *ctx, const char *what); /* progress, may be NULL */
     void *ctx;
 };
