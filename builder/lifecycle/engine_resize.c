@@ -25,7 +25,9 @@
 struct eng {
     guestfs_h *g;
     struct resize_layout *l;
-    char pv[32]; /* /dev/sdaN */
+    char pv[32];        /* /dev/sdaN, as libguestfs's API names it */
+    char pv_kernel[64]; /* the appliance kernel's name for it, as LVM's commands do: the
+                           kernel may order the disks otherwise (/dev/sdb1) */
 };
 
 static int
@@ -166,8 +168,15 @@ take_vg(struct eng *e, const struct seg *s, size_t n, struct ab_error *err)
         if (strcmp(s[i].pv, s[0].pv) != 0)
             return ab_build_error(err, 0, "the disk holds more than one PV (%s, %s)", s[0].pv,
                                   s[i].pv);
-    if (strcmp(s[0].pv, e->pv) != 0)
-        return ab_build_error(err, 0, "the PV is %s, not the last partition %s", s[0].pv, e->pv);
+    /* The API translates device names (LVM's commands print the kernel's):
+     * the one PV it sees must be the last partition. */
+    CLEANUP_STRV char **pvs = guestfs_pvs(e->g);
+    if (!pvs)
+        return failed(e, err, "pvs");
+    if (!pvs[0] || pvs[1] || strcmp(pvs[0], e->pv) != 0)
+        return ab_build_error(err, 0, "the PV is %s, not the last partition %s",
+                              pvs[0] ? pvs[0] : "missing", e->pv);
+    snprintf(e->pv_kernel, sizeof(e->pv_kernel), "%s", s[0].pv);
     if (strcmp(s[0].vg, "vg_os") != 0 && strcmp(s[0].vg, "vg_app") != 0)
         return ab_build_error(err, 0,
                               "the PV belongs to volume group '%s': an appliance disk holds "
@@ -441,8 +450,8 @@ move_down(struct eng *e, struct ab_error *err)
     if (!ranges[0])
         return ab_build_error(err, 0, "no free extents below the new end of the PV of '%s'", l->vg);
     CLEANUP_FREE char *cmd = NULL;
-    if (asprintf(&cmd, "lvm pvmove --alloc anywhere %s:%" PRIu64 "-%" PRIu64 " %s%s", e->pv,
-                 l->new_pe_count, l->pe_count - 1, e->pv, ranges) < 0)
+    if (asprintf(&cmd, "lvm pvmove --alloc anywhere %s:%" PRIu64 "-%" PRIu64 " %s%s", e->pv_kernel,
+                 l->new_pe_count, l->pe_count - 1, e->pv_kernel, ranges) < 0)
         return ab_oom(err);
     if (appliance_sh(e, cmd, NULL, err) < 0) {
         ab_error_prefix(err, "while moving %" PRIu64 " extents of '%s' below the new end", past,
@@ -571,7 +580,7 @@ int
 engine_resize(const char *raw, struct resize_layout *l, const struct resize_volume *v, size_t n,
               bool use_kvm, struct ab_error *err)
 {
-    struct eng e = {NULL, l, ""};
+    struct eng e = {NULL, l, "", ""};
     snprintf(e.pv, sizeof(e.pv), "/dev/sda%u", l->part_number);
     if (!(e.g = gfs_create(use_kvm, err)))
         return -1;

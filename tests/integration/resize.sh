@@ -35,13 +35,12 @@ facts() {
     guestfish --ro --format="$2" -a "$1" >"$3" 2>"$3.err" <<'EOF'
 run
 debug sh "echo vg_uuid=$(lvm vgs --noheadings -o vg_uuid vg_app)"
-debug sh "echo pv_uuid=$(lvm pvs --noheadings -o pv_uuid /dev/sda1)"
+debug sh "echo pv_uuid=$(lvm pvs --noheadings -o pv_uuid)"
 debug sh "lvm vgck vg_app >/dev/null 2>&1; echo vgck=$?"
 debug sh "for lv in app data app-cache; do echo size_$lv=$(lvm lvs --noheadings --units b --nosuffix -o lv_size vg_app/$lv); done"
 debug sh "e2fsck -fn /dev/vg_app/app >/dev/null 2>&1; echo fsck_app=$?"
 debug sh "e2fsck -fn /dev/vg_app/app-cache >/dev/null 2>&1; echo fsck_app-cache=$?"
 debug sh "xfs_repair -n /dev/vg_app/data >/dev/null 2>&1; echo fsck_data=$?"
-debug sh "echo part_size=$(blockdev --getsize64 /dev/sda1)"
 mount-ro /dev/vg_app/app /
 debug sh "echo marker_app=$(cat /sysroot/resize-marker)"
 umount /
@@ -115,7 +114,7 @@ mount /dev/vg_app/app-cache /
 write /resize-marker "marker-app-cache"
 umount /
 debug sh "echo vg_uuid=$(lvm vgs --noheadings -o vg_uuid vg_app)"
-debug sh "echo pv_uuid=$(lvm pvs --noheadings -o pv_uuid /dev/sda1)"
+debug sh "echo pv_uuid=$(lvm pvs --noheadings -o pv_uuid)"
 EOF
 then
     ok "markers written ($((SECONDS - start)) s)"
