@@ -29,7 +29,8 @@ DEPS_BUILD := gcc make pkg-config perl libyaml-dev libjson-c-dev libssl-dev liba
 # dnf, rpm: the CentOS family (rpm also brings rpmbuild, for the tests).
 DEPS_RUN := mmdebstrap debian-archive-keyring linux-image-amd64 qemu-system-x86 qemu-utils \
 	libguestfs-xfs fdisk mtools e2fsprogs dosfstools xfsprogs lvm2 tar pigz dnf rpm
-# libvirt-daemon, libvirt-daemon-driver-qemu: deploy.sh starts its own session libvirtd.
+# libvirt-daemon, libvirt-daemon-driver-qemu: deploy.sh and tests/slow/live.sh start their
+# own session libvirtd.
 DEPS_TEST := libcmocka-dev clang libclang-rt-14-dev python3 ovmf guestfs-tools guestfish libxml2-utils \
 	createrepo-c zstd libvirt-clients libarchive-tools virt-v2v libvirt-daemon \
 	libvirt-daemon-driver-qemu

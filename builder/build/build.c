@@ -19,10 +19,10 @@
 #include "appliance/fsutil.h"
 #include "appliance/hostfs.h"
 #include "appliance/kvm.h"
+#include "appliance/outdir.h"
 #include "appliance/spawn.h"
 #include "appliance/stop.h"
 #include "appliance/tree.h"
-#include "outdir.h"
 #include "preflight.h"
 #include "report.h"
 

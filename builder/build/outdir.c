@@ -1,5 +1,5 @@
 /* outdir.c: the output folder, written whole or not at all. */
-#include "outdir.h"
+#include "appliance/outdir.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -24,6 +24,8 @@ static const char usage_text[] =
     "  inspect BUNDLE|DISK...   describe and check built appliances or disk images\n"
     "  deploy OUTPUT_DIR        define (and start) the appliance as a libvirt domain\n"
     "  test OUTPUT_DIR          boot what build wrote and check it\n"
+    "  convert SRC -o DIR --to OUTPUTS\n"
+    "                           move an appliance to other hypervisors\n"
     "  resize IMAGE --size SIZE grow or shrink one disk of the appliance offline\n"
     "\n"
     "Run 'appliance COMMAND --help' for a command's options.\n"
@@ -39,6 +41,7 @@ static const struct {
     {"inspect", cmd_inspect},
     {"deploy", cmd_deploy},
     {"test", cmd_test},
+    {"convert", cmd_convert},
     {"resize", cmd_resize},
 };
 

@@ -8,8 +8,8 @@
 #include <string.h>
 
 #include "appliance/cleanup.h"
+#include "appliance/engine_handle.h"
 #include "appliance/fsids.h"
-#include "appliance/gfs.h"
 
 struct engine {
     guestfs_h *g;
@@ -20,18 +20,7 @@ struct engine {
 static int
 guestfs_failed(struct engine *e, struct ab_error *err, const char *what)
 {
-    return gfs_failed(e->g, err, what);
-}
-
-static void
-log_event(guestfs_h *g, void *opaque, uint64_t event, int handle, int flags, const char *buf,
-          size_t len, const uint64_t *array, size_t array_len)
-{
-    (void)g, (void)event, (void)handle, (void)flags, (void)array, (void)array_len;
-    FILE *log = opaque;
-    fwrite(buf, 1, len, log);
-    if (len && buf[len - 1] != '\n' && event != GUESTFS_EVENT_APPLIANCE)
-        fputc('\n', log);
+    return engine_handle_failed(e->g, err, what);
 }
 
 static int
@@ -53,18 +42,11 @@ engine_launch(const char *os_img, const char *app_img, bool use_kvm, FILE *log,
         ab_oom(err);
         return NULL;
     }
-    if (!(e->g = gfs_create(use_kvm, err))) {
+    if (!(e->g = engine_handle_new(use_kvm, log, err))) {
         free(e);
         return NULL;
     }
     e->log = log;
-    if (log) {
-        guestfs_set_verbose(e->g, 1);
-        guestfs_set_event_callback(e->g, log_event,
-                                   GUESTFS_EVENT_LIBRARY | GUESTFS_EVENT_WARNING |
-                                       GUESTFS_EVENT_APPLIANCE,
-                                   0, log);
-    }
     if (add_disk(e, os_img, err) < 0 || add_disk(e, app_img, err) < 0)
         goto out;
     if (guestfs_launch(e->g) < 0)

@@ -616,12 +616,16 @@ open_disk_file(struct bundle *b, struct ab_error *err)
     return add_disk(b, base ? base + 1 : b->path, b->path, NULL, err);
 }
 
-/* The appliance's name: build-report.json's "name", else the one .ova. */
+/* The appliance's name: build-report.json's "name" (or, in a folder that
+ * `appliance convert` wrote, convert-report.json's), else the one .ova. */
 static char *
 folder_name(const char *dir)
 {
     CLEANUP_FREE char *report = path_join(dir, "build-report.json");
+    CLEANUP_FREE char *converted = path_join(dir, "convert-report.json");
     json_object *j = report ? json_object_from_file(report) : NULL, *name;
+    if (!j && converted)
+        j = json_object_from_file(converted);
     char *out = NULL;
     if (j && json_object_object_get_ex(j, "name", &name) &&
         json_object_is_type(name, json_type_string))

@@ -15,7 +15,7 @@
 
 #include "appliance/cleanup.h"
 #include "appliance/clock.h"
-#include "appliance/gfs.h"
+#include "appliance/engine_handle.h"
 
 /* An LVM physical volume blkid saw: LVM's own device names can be the
  * appliance kernel's (which may order the disks differently), so PVs are
@@ -37,7 +37,7 @@ struct engine_inspect {
 static int
 failed(struct engine_inspect *e, struct ab_error *err, const char *what)
 {
-    return gfs_failed(e->g, err, what);
+    return engine_handle_failed(e->g, err, what);
 }
 
 /* A value of a key/value list (blkid's, inspection's), or NULL. */
@@ -81,13 +81,13 @@ engine_inspect_launch(const struct inspect_drive *drives, size_t n, bool use_kvm
         ab_oom(err);
         return NULL;
     }
-    double start = mono_now();
-    if (!(e->g = gfs_create(use_kvm, err))) {
+    if (!(e->g = engine_handle_new(use_kvm, NULL, err))) {
         free(e);
         return NULL;
     }
     e->drives = drives;
     e->n_drives = n;
+    double start = mono_now();
     for (size_t i = 0; i < n; i++) {
         /* A drive without its format would be probed by qemu: every
          * drive comes through image_check (image_check.h), which tells it. */
@@ -449,6 +449,37 @@ mountpoints(struct engine_inspect *e, const char *root)
     return m;
 }
 
+/* The paths of the mounted guest matching prefix + pattern, without the
+ * prefix, NULL-terminated; NULL when out of memory. */
+static char **
+glob_names(struct engine_inspect *e, const char *prefix, const char *pattern)
+{
+    CLEANUP_FREE char *glob = NULL;
+    if (asprintf(&glob, "%s%s", prefix, pattern) < 0)
+        return NULL;
+    CLEANUP_STRV char **paths = guestfs_glob_expand(e->g, glob);
+    size_t n = 0;
+    while (paths && paths[n])
+        n++;
+    char **names = calloc(n + 1, sizeof(char *));
+    for (size_t i = 0; names && i < n; i++)
+        names[i] = strdup(paths[i] + strlen(prefix));
+    return names;
+}
+
+/* Whether the OS carries appliance-grow, is set to start it, and which VGs
+ * it knows the size of (the paths configure_grow.c writes). */
+static void
+read_grow(struct engine_inspect *e, struct inspect_os *os)
+{
+    os->grow_unit = guestfs_is_file(e->g, "/etc/systemd/system/appliance-grow.service") > 0 &&
+                    guestfs_is_file(e->g, "/usr/libexec/appliance/appliance-grow") > 0;
+    CLEANUP_STRV char **wants =
+        guestfs_glob_expand(e->g, "/etc/systemd/system/*.wants/appliance-grow.service");
+    os->grow_enabled = wants && wants[0];
+    os->grow_vgs = glob_names(e, "/var/lib/appliance/grow/", "*");
+}
+
 /* Mounts the OS read-only to list its kernels and count its packages;
  * what cannot be mounted or read is left out, not an error. */
 static void
@@ -456,13 +487,8 @@ read_os_files(struct engine_inspect *e, struct inspect_os *os)
 {
     for (size_t i = 0; os->mounts && os->mounts[i] && os->mounts[i + 1]; i += 2)
         guestfs_mount_ro(e->g, os->mounts[i + 1], os->mounts[i]);
-    CLEANUP_STRV char **k = guestfs_glob_expand(e->g, "/boot/vmlinuz-*");
-    size_t n = 0;
-    while (k && k[n])
-        n++;
-    os->kernels = calloc(n + 1, sizeof(char *));
-    for (size_t i = 0; os->kernels && i < n; i++)
-        os->kernels[i] = strdup(k[i] + strlen("/boot/vmlinuz-"));
+    os->kernels = glob_names(e, "/boot/vmlinuz-", "*");
+    read_grow(e, os);
     struct guestfs_application2_list *apps = guestfs_inspect_list_applications2(e->g, os->root);
     os->packages = apps ? (long)apps->len : -1;
     if (apps)
@@ -569,6 +595,7 @@ inspect_guest_free(struct inspect_guest *g)
         free(os->package_format);
         ab_strv_free(os->mounts);
         ab_strv_free(os->kernels);
+        ab_strv_free(os->grow_vgs);
     }
     free(g->oses);
     free(g);

@@ -214,6 +214,11 @@ os_object(const struct inspect_os *os)
     json_object_object_add(o, "packages",
                            os->packages >= 0 ? json_object_new_int64(os->packages) : NULL);
     json_object_object_add(o, "kernels", strv(os->kernels, 1));
+    json_object *grow = json_object_new_object();
+    json_object_object_add(grow, "installed", json_object_new_boolean(os->grow_unit));
+    json_object_object_add(grow, "enabled", json_object_new_boolean(os->grow_enabled));
+    json_object_object_add(grow, "volume_groups", strv(os->grow_vgs, 1));
+    json_object_object_add(o, "grow_service", grow);
     for (size_t i = 0; os->mounts && os->mounts[i] && os->mounts[i + 1]; i += 2) {
         json_object *m = json_object_new_object();
         put_str(m, "path", os->mounts[i]);

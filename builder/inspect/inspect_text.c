@@ -174,6 +174,21 @@ known(const char *s)
     return s && *s && strcmp(s, "unknown") != 0 ? s : NULL;
 }
 
+/* Whether a disk the hypervisor enlarges will be used: appliance-grow's
+ * state, and the volume groups it knows. */
+static void
+write_grow(const struct inspect_os *os, FILE *out)
+{
+    if (!os->grow_unit) {
+        fputs("    grow service: absent (a disk enlarged by the hypervisor stays unused)\n", out);
+        return;
+    }
+    fprintf(out, "    grow service: %s", os->grow_enabled ? "enabled" : "installed, not enabled");
+    for (size_t i = 0; os->grow_vgs && os->grow_vgs[i]; i++)
+        fprintf(out, "%s%s", i ? ", " : " (grows ", os->grow_vgs[i]);
+    fputs(os->grow_vgs && os->grow_vgs[0] ? ")\n" : "\n", out);
+}
+
 static void
 write_os(const struct inspect_os *os, FILE *out)
 {
@@ -190,6 +205,7 @@ write_os(const struct inspect_os *os, FILE *out)
     fputc('\n', out);
     for (size_t i = 0; os->kernels && os->kernels[i]; i++)
         fprintf(out, "    kernel %s\n", os->kernels[i]);
+    write_grow(os, out);
     for (size_t i = 0; os->mounts && os->mounts[i] && os->mounts[i + 1]; i += 2)
         fprintf(out, "    mount %-14s %s\n", os->mounts[i], os->mounts[i + 1]);
 }

@@ -19,7 +19,7 @@
 #include <string.h>
 
 #include "appliance/cleanup.h"
-#include "appliance/gfs.h"
+#include "appliance/engine_handle.h"
 #include "appliance/size.h"
 
 struct eng {
@@ -33,7 +33,7 @@ struct eng {
 static int
 failed(struct eng *e, struct ab_error *err, const char *what)
 {
-    return gfs_failed(e->g, err, what);
+    return engine_handle_failed(e->g, err, what);
 }
 
 /* Runs a shell command line in the appliance; *out (may be NULL) gets its
@@ -582,7 +582,7 @@ engine_resize(const char *raw, struct resize_layout *l, const struct resize_volu
 {
     struct eng e = {NULL, l, "", ""};
     snprintf(e.pv, sizeof(e.pv), "/dev/sda%u", l->part_number);
-    if (!(e.g = gfs_create(use_kvm, err)))
+    if (!(e.g = engine_handle_new(use_kvm, NULL, err)))
         return -1;
     int r = -1;
     if (guestfs_add_drive_opts(e.g, raw, GUESTFS_ADD_DRIVE_OPTS_FORMAT, "raw",

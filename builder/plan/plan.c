@@ -179,10 +179,7 @@ resolve_addons_outputs(struct plan *plan, struct ab_error *err)
     plan->outputs = r->outputs_set ? r->outputs : OUTPUT_OVA;
     if (r->outputs_set && r->outputs == 0)
         return ab_recipe_error(err, &r->outputs_pos, "'outputs' must name at least one output");
-    if ((plan->outputs & OUTPUT_LIBVIRT) && !(plan->outputs & OUTPUT_QCOW2))
-        plan->outputs_implied |= OUTPUT_QCOW2;
-    if ((plan->outputs & OUTPUT_HYPERV) && !(plan->outputs & OUTPUT_VHDX))
-        plan->outputs_implied |= OUTPUT_VHDX;
+    plan->outputs_implied = output_implied(plan->outputs);
     plan->outputs |= plan->outputs_implied;
     plan->ova_digest = r->ova_digest;
     plan->hardware_family = r->ova_hardware_family ? r->ova_hardware_family

@@ -116,3 +116,14 @@ distro_family(enum distro d)
     }
     return FAMILY_GENERIC;
 }
+
+unsigned
+output_implied(unsigned outputs)
+{
+    unsigned implied = 0;
+    if ((outputs & OUTPUT_LIBVIRT) && !(outputs & OUTPUT_QCOW2))
+        implied |= OUTPUT_QCOW2;
+    if ((outputs & OUTPUT_HYPERV) && !(outputs & OUTPUT_VHDX))
+        implied |= OUTPUT_VHDX;
+    return implied;
+}

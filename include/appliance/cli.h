@@ -15,6 +15,7 @@ int cmd_build(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_deploy(int argc, char **argv);
 int cmd_test(int argc, char **argv);
+int cmd_convert(int argc, char **argv);
 int cmd_resize(int argc, char **argv);
 
 /* Prints "appliance: <msg>" and the hint line for a usage error; returns 2. */

@@ -75,6 +75,10 @@ struct inspect_os {
     char **mounts;  /* NULL-terminated pairs: mount point, device; shortest first */
     char **kernels; /* NULL-terminated: "6.1.0-56-amd64" (from /boot/vmlinuz-*) */
     long packages;  /* -1: unknown */
+    /* appliance-grow (configure_grow.c): its unit, whether a target wants
+     * it, and the VGs it has a size record of (NULL-terminated). */
+    bool grow_unit, grow_enabled;
+    char **grow_vgs;
 };
 
 struct inspect_guest {

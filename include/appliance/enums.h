@@ -93,6 +93,10 @@ int ab_enum_from_string(const struct ab_enum_table *t, const char *name, int *va
 /* Writes "a, b or c" into buf (always NUL-terminated); returns buf. */
 char *ab_enum_list(const struct ab_enum_table *t, char *buf, size_t size);
 
+/* The outputs that outputs needs beside itself and does not name: qcow2
+ * for libvirt, vhdx for hyperv. */
+unsigned output_implied(unsigned outputs);
+
 /* Per-enum conveniences built on the tables. */
 const char *distro_to_string(enum distro d);
 const char *family_to_string(enum distro_family f);

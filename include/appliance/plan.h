@@ -167,6 +167,29 @@ struct plan {
 const struct plan *plan_new(struct recipe *recipe, struct ab_error *err);
 void plan_free(const struct plan *plan);
 
+/* What `appliance convert` knows of an appliance it did not build: the
+ * source's hardware and its disks' sizes (plan_convert.c). */
+struct plan_convert {
+    const char *name;                 /* required; checked as a recipe's name is */
+    const char *version;              /* NULL: "0" */
+    const char *description, *vendor; /* NULL: "" */
+    enum distro distro;               /* DISTRO_NONE: unknown (the OVF says "other Linux") */
+    unsigned cpus;
+    uint64_t memory;
+    enum firmware firmware;
+    enum controller controller;
+    unsigned nics;
+    uint64_t disk_sizes[PLAN_N_DISKS]; /* the images' virtual sizes */
+    unsigned outputs;                  /* as asked; implied ones are added */
+};
+
+/* The plan the exporters need for an existing appliance: name, version,
+ * hardware, every add-on (each image of this project carries them all),
+ * the disks' ids, sizes and VG names (no partitions or volumes: nothing
+ * is laid out), the outputs, the OVA's digest and hardware family as a
+ * build's defaults. Freed with plan_free(). */
+const struct plan *plan_for_convert(const struct plan_convert *c, struct ab_error *err);
+
 static inline void
 plan_cleanup(const struct plan **p)
 {

@@ -85,6 +85,15 @@ for line in open(sys.argv[1]):
         out[k] = int(v)
     elif section == "xfs_data" and k in ("xfs_datablocks", "xfs_blocksize"):
         out[k] = int(v)
+# LVM in the appliance names PVs by the kernel's disk names, which under
+# load may put the appliance's own disk first (libguestfs issue #69):
+# /dev/sdb4 and /dev/sdc1 are then the first and second drives' PVs.
+pv = {k: re.fullmatch(r"pv_/dev/sd([a-z])(\d+)", k) for k in out if k.startswith("pv_")}
+letters = sorted({m.group(1) for m in pv.values() if m})
+if len(letters) == 2 and letters != ["a", "b"]:
+    ab = dict(zip(letters, "ab"))
+    moved = {"pv_/dev/sd%s%s" % (ab[m.group(1)], m.group(2)): out.pop(k) for k, m in pv.items() if m}
+    out.update(moved)
 if "Block count" in out and "Block size" in out:
     out["fs_log"] = out.pop("Block count") * out.pop("Block size")
 if "xfs_datablocks" in out and "xfs_blocksize" in out:

@@ -110,6 +110,10 @@ if oses:
     mounts = {m["path"]: m["device"] for m in os["mounts"]}
     want = {m["path"]: device(m) for m in plan["mounts"]}
     check(all(mounts.get(p) == d for p, d in want.items()), "fstab's mounts as planned")
+    grow = os["grow_service"]
+    want = sorted(d["vg"]["name"] for d in plan["disks"] if d["vg"]["grow_lv"])
+    check(grow["installed"] and grow["enabled"] and grow["volume_groups"] == want,
+          "grow service installed, enabled, with the size records of %s (%s)" % (want, grow))
 EOF
 rc=$?
 cat "$ITEST_TMP/judge.out"
@@ -142,6 +146,8 @@ done
 expect_line "^  /dev/vg_os/root +ext4 .* label 'root'" "the root filesystem and its label"
 expect_line "^    linux debian 12\.[0-9]+, x86_64, hostname 'bios-only', [0-9]+ packages \(deb\)$" "Debian 12 detected"
 expect_line "^    kernel [0-9]" "a kernel"
+expect_line "^  VG vg_app +[0-9.]+[KMGT]iB, [0-9.]+([KMGT]i)?B free, 1 PV, " "vg_app's size and free space"
+expect_line "^    grow service: enabled \(grows vg_" "the grow service and the VGs it grows"
 expect_line "^  /dev/sdc  blank\.img  raw, 16MiB, no partition table$" "the blank raw disk"
 expect_line "^result: ok$" "result: ok"
 ls -d "$TMPDIR"/appliance-inspect.* 2>/dev/null && bad "scratch folder left behind" ||

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "appliance/fsutil.h"
-#include "build/outdir.h"
+#include "appliance/outdir.h"
 
 static char top[] = "/tmp/appliance-outdir-XXXXXX";
 

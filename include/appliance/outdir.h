@@ -3,7 +3,8 @@
  * A build writes into a temporary folder beside the final one and swaps
  * it into place only when everything succeeded; a previous good output
  * stays untouched until that moment. A lock file beside the folder keeps
- * two builds from writing the same output at once. */
+ * two builds from writing the same output at once. build and convert
+ * (builder/lifecycle/) both write their folders through it. */
 #ifndef APPLIANCE_OUTDIR_H
 #define APPLIANCE_OUTDIR_H
 

@@ -1,0 +1,554 @@
+/* convert.c: `appliance convert`, the driver (include/appliance/convert.h).
+ *
+ *   source (lock the output; open and check SRC; the plan)
+ *   -> disks (each to a raw sparse scratch copy; the VGs vg_os and vg_app
+ *      read from the bytes, lvm_label.c)
+ *   -> identity (--new-identity only: machine-id, SSH host keys)
+ *   -> export (export_all(), the build's exporters; the sources' digests
+ *      meanwhile)
+ *   -> verify (every converted disk against its source: qemu-img compare)
+ *   -> finish (SHA256SUMS, convert-report.json, the folder swapped in) */
+#include "appliance/convert.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "appliance/cleanup.h"
+#include "appliance/clock.h"
+#include "appliance/export.h"
+#include "appliance/fsutil.h"
+#include "appliance/hash.h"
+#include "appliance/image_check.h"
+#include "appliance/kvm.h"
+#include "appliance/outdir.h"
+#include "appliance/size.h"
+#include "appliance/spawn.h"
+#include "appliance/stop.h"
+#include "appliance/tar_member.h"
+#include "convert_report.h"
+#include "convert_source.h"
+#include "engine_identity.h"
+#include "lvm_label.h"
+
+static const char *const vg_names[PLAN_N_DISKS] = {"vg_os", "vg_app"};
+static const char *const plan_disk_ids[PLAN_N_DISKS] = {"os", "app"};
+
+struct convert {
+    const struct convert_request *req;
+    struct outdir out;
+    char *work;    /* scratch outside the output: an OVA's disks */
+    char *raw_dir; /* out.tmp/.raw: the raw copies, removed before the sums */
+    char *final_abs;
+    struct convert_source src;
+    const struct plan *plan;
+    unsigned outputs;           /* as asked, implied ones included */
+    char *images[PLAN_N_DISKS]; /* the raw disks the exporters read */
+    bool copied[PLAN_N_DISKS];  /* images[i] is a copy (else the source itself) */
+    char *refs[PLAN_N_DISKS];   /* what converted disks must equal, and its format */
+    const char *ref_formats[PLAN_N_DISKS];
+    int boot; /* enum disk_boot_flags of the OS disk */
+    struct identity_result identity;
+    struct convert_report report;
+    struct export_files files;
+    pthread_t digester;
+    bool digesting;
+    struct ab_error digest_err;
+};
+
+static void notice(struct convert *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+notice(struct convert *c, const char *fmt, ...)
+{
+    const struct build_events *ev = c->req->events;
+    CLEANUP_FREE char *msg = NULL;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vasprintf(&msg, fmt, ap);
+    va_end(ap);
+    if (n >= 0 && ev && ev->notice)
+        ev->notice(ev->ctx, msg);
+}
+
+static void
+step(void *ctx, const char *what)
+{
+    struct convert *c = ctx;
+    const struct build_events *ev = c->req->events;
+    if (ev && ev->progress)
+        ev->progress(ev->ctx, what, 0, 0);
+}
+
+static void
+progress(void *ctx, const char *what, uint64_t done, uint64_t total)
+{
+    struct convert *c = ctx;
+    const struct build_events *ev = c->req->events;
+    if (ev && ev->progress)
+        ev->progress(ev->ctx, what, done, total);
+}
+
+/* Runs one stage, timing it for the report and the progress display. */
+static int
+stage(struct convert *c, const char *name, const char *what,
+      int (*fn)(struct convert *c, struct ab_error *err), struct ab_error *err)
+{
+    const struct build_events *ev = c->req->events;
+    if (stop_requested())
+        return ab_build_error(err, EINTR, "interrupted");
+    if (ev && ev->stage_begin)
+        ev->stage_begin(ev->ctx, name, what);
+    double start = mono_now();
+    size_t first = err->n_diags;
+    int r = fn(c, err);
+    double secs = mono_now() - start;
+    convert_report_stage(&c->report, name, secs);
+    if (ev && ev->stage_end && r == 0)
+        ev->stage_end(ev->ctx, name, secs);
+    if (r < 0 && stop_requested())
+        return ab_build_error(err, EINTR, "interrupted");
+    if (r < 0)
+        ab_error_prefix_since(err, first, name);
+    return r;
+}
+
+/* ---- source ---- */
+
+static const char *
+workroot(const struct convert_request *req)
+{
+    const char *root = req->workroot ? req->workroot : getenv("TMPDIR");
+    return root && *root ? root : "/var/tmp";
+}
+
+static int
+absolute(const char *path, char **out, struct ab_error *err)
+{
+    CLEANUP_FREE char *cwd = NULL;
+    if (path[0] == '/')
+        *out = strdup(path);
+    else if (!(cwd = getcwd(NULL, 0)) || asprintf(out, "%s/%s", cwd, path) < 0)
+        *out = NULL;
+    return *out ? 0 : ab_oom(err);
+}
+
+static int
+do_source(struct convert *c, struct ab_error *err)
+{
+    const char *root = workroot(c->req);
+    CLEANUP_FREE char *ova_scratch = NULL;
+    if (outdir_begin(&c->out, c->req->out_dir, err) < 0 ||
+        absolute(c->out.final, &c->final_abs, err) < 0)
+        return -1;
+    if (asprintf(&c->work, "%s/appliance-convert-XXXXXX", root) < 0 || !mkdtemp(c->work))
+        return ab_build_error(err, errno, "cannot create a scratch folder in '%s': %s", root,
+                              strerror(errno));
+    if (asprintf(&ova_scratch, "%s/src", c->work) < 0)
+        return ab_oom(err);
+    if (convert_source_open(c->req, ova_scratch, &c->src, err) < 0)
+        return -1;
+    c->outputs = c->req->outputs | output_implied(c->req->outputs);
+    for (int i = 0; i < PLAN_N_DISKS; i++)
+        if ((c->outputs & OUTPUT_AZURE) && c->src.disks[i].virtual_size % MiB)
+            return ab_build_error(err, 0,
+                                  "the %s disk's size (%" PRIu64 " bytes) is not a whole number "
+                                  "of MiB, which Azure needs: resize it first",
+                                  plan_disk_ids[i], c->src.disks[i].virtual_size);
+    return 0;
+}
+
+/* ---- disks ---- */
+
+/* The source image itself serves when it is raw and nothing will change
+ * or move it. */
+static bool
+use_in_place(const struct convert *c, int i)
+{
+    return strcmp(c->src.disks[i].format, "raw") == 0 && !(c->outputs & OUTPUT_RAW) &&
+           !(c->req->new_identity && i == PLAN_DISK_OS);
+}
+
+static int
+copy_disk(struct convert *c, int i, struct ab_error *err)
+{
+    const struct convert_disk *d = &c->src.disks[i];
+    if (use_in_place(c, i))
+        return (c->images[i] = strdup(d->path)) ? 0 : ab_oom(err);
+    if (asprintf(&c->images[i], "%s/%s.img", c->raw_dir, plan_disk_ids[i]) < 0) {
+        c->images[i] = NULL;
+        return ab_oom(err);
+    }
+    c->copied[i] = true;
+    step(c, d->label);
+    const char *argv[] = {"qemu-img", "convert", "-f",         d->format, "-O",
+                          "raw",      d->path,   c->images[i], NULL};
+    if (spawn_run(argv, NULL, err) < 0) {
+        ab_error_prefix(err, "while copying '%s'", d->label);
+        return -1;
+    }
+    return 0;
+}
+
+/* The guest carries what every hypervisor needs when its disks hold the
+ * volume groups an appliance's do. */
+static int
+check_vg(struct convert *c, int i, struct ab_error *err)
+{
+    CLEANUP_CLOSE int fd = open(c->images[i], O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) < 0)
+        return ab_build_error(err, errno, "cannot read '%s': %s", c->images[i], strerror(errno));
+    char name[LVM_VG_NAME_MAX];
+    const char *why = NULL;
+    int r = lvm_label_vg_name(fd, (uint64_t)st.st_size, name, &why, err);
+    if (r < 0)
+        return -1;
+    const char *label = c->src.disks[i].label;
+    if (r == 0)
+        return ab_build_error(err, 0,
+                              "'%s' (the %s disk) is not a disk of this project's appliances: "
+                              "%s, where the volume group '%s' should be; refusing to convert a "
+                              "guest that may lack the other hypervisors' drivers",
+                              label, plan_disk_ids[i], why, vg_names[i]);
+    if (strcmp(name, vg_names[i]) != 0)
+        return ab_build_error(err, 0,
+                              "'%s' (the %s disk) holds the volume group '%s', not '%s': not a "
+                              "disk of this project's appliances (or the disks are swapped); "
+                              "refusing to convert a guest that may lack the other "
+                              "hypervisors' drivers",
+                              label, plan_disk_ids[i], name, vg_names[i]);
+    if (i == PLAN_DISK_OS && (c->boot = disk_boot_kinds(fd, (uint64_t)st.st_size, err)) < 0)
+        return -1;
+    return 0;
+}
+
+/* An OVF says "efi" or nothing (BIOS): of a disk that boots both ways, as
+ * every build's does unless its recipe says otherwise, nothing means
+ * bios+uefi, so that Hyper-V gets a Generation 2 VM as a build gives it. */
+static void
+settle_firmware(struct convert *c)
+{
+    struct convert_hardware *hw = &c->src.hw;
+    if (c->req->firmware || !hw->firmware_from_ovf || hw->firmware != FIRMWARE_BIOS ||
+        c->boot != (DISK_BOOT_BIOS | DISK_BOOT_UEFI))
+        return;
+    hw->firmware = FIRMWARE_BOTH;
+    notice(c, "firmware: the OVF names none (BIOS) and the OS disk boots both ways: bios+uefi");
+}
+
+static int
+do_disks(struct convert *c, struct ab_error *err)
+{
+    if (asprintf(&c->raw_dir, "%s/.raw", c->out.tmp) < 0)
+        return ab_oom(err);
+    if (mkdir(c->raw_dir, 0700) < 0)
+        return ab_build_error(err, errno, "cannot create '%s': %s", c->raw_dir, strerror(errno));
+    for (int i = 0; i < PLAN_N_DISKS; i++)
+        if (copy_disk(c, i, err) < 0 || check_vg(c, i, err) < 0)
+            return -1;
+    settle_firmware(c);
+    if (!(c->plan = convert_source_plan(&c->src, c->req, err)))
+        return -1;
+    c->report.plan = c->plan;
+    notice(c, "no change to the guest is needed: it is an appliance of this project (volume "
+              "groups vg_os and vg_app), and every one carries every hypervisor's drivers and "
+              "add-ons");
+    return 0;
+}
+
+/* ---- identity ---- */
+
+static int
+do_identity(struct convert *c, struct ab_error *err)
+{
+    struct kvm_probe kvm;
+    kvm_probe(&kvm);
+    if (!kvm_usable(&kvm))
+        notice(c, "%s (%s): the libguestfs appliance runs under software emulation",
+               kvm_state_reason(kvm.state), kvm.detail);
+    const char *app_format = c->copied[PLAN_DISK_APP] ? "raw" : c->src.disks[1].format;
+    if (engine_identity_clear(c->images[PLAN_DISK_OS], c->images[PLAN_DISK_APP], app_format,
+                              kvm_usable(&kvm), c->req->log, &c->identity, err) < 0)
+        return -1;
+    notice(c,
+           "new identity: /etc/machine-id emptied%s, %u SSH host key file(s) removed; both are "
+           "made anew at first boot",
+           c->identity.machine_id_was_set ? "" : " (it was empty already)",
+           c->identity.host_keys_removed);
+    return 0;
+}
+
+/* ---- export ---- */
+
+static void *
+digest_sources(void *arg)
+{
+    struct convert *c = arg;
+    for (int i = 0; i < PLAN_N_DISKS; i++)
+        if (digest_file_stoppable(DIGEST_SHA256, c->src.disks[i].path, c->report.src_sha256[i],
+                                  stop_flag(), &c->digest_err) < 0)
+            break;
+    return NULL;
+}
+
+static int
+do_export(struct convert *c, struct ab_error *err)
+{
+    c->digesting = pthread_create(&c->digester, NULL, digest_sources, c) == 0;
+    struct export_job job = {
+        .plan = c->plan,
+        .images = {c->images[0], c->images[1]},
+        .dir = c->out.tmp,
+        .final_dir = c->final_abs,
+        .work = c->work,
+        .progress = progress,
+        .progress_ctx = c,
+        .step = step,
+    };
+    int r = export_all(&job, err);
+    if (c->digesting) {
+        pthread_join(c->digester, NULL);
+        c->digesting = false;
+    }
+    if (r == 0 && ab_error_is_set(&c->digest_err)) {
+        for (size_t i = 0; i < c->digest_err.n_diags; i++)
+            ab_build_error(err, c->digest_err.errnum, "%s", c->digest_err.diags[i].msg);
+        return -1;
+    }
+    return r;
+}
+
+/* ---- verify ---- */
+
+static char *copy_path(const struct convert *c, int i);
+
+/* What every converted disk i is compared with: the source image; with a
+ * new identity, the OS disk's changed copy (wherever the raw exporter
+ * moved it). */
+static int
+set_refs(struct convert *c, struct ab_error *err)
+{
+    for (int i = 0; i < PLAN_N_DISKS; i++) {
+        bool own = c->req->new_identity && i == PLAN_DISK_OS;
+        if (!own) {
+            c->refs[i] = strdup(c->src.disks[i].path);
+            c->ref_formats[i] = c->src.disks[i].format;
+        } else {
+            c->refs[i] = copy_path(c, i);
+            c->ref_formats[i] = "raw";
+        }
+        if (!c->refs[i])
+            return ab_oom(err);
+    }
+    return 0;
+}
+
+static int
+compare(struct convert *c, int i, const char *rel, const char *qemu_name, const char *format,
+        struct ab_error *err)
+{
+    step(c, rel);
+    const char *argv[] = {"qemu-img", "compare", "-f", c->ref_formats[i], "-F", format,
+                          c->refs[i], qemu_name, NULL};
+    if (strncmp(qemu_name, "json:", 5) == 0) /* the driver is in the name */
+        argv[4] = c->refs[i], argv[5] = qemu_name, argv[6] = NULL;
+    if (spawn_run(argv, NULL, err) < 0) {
+        ab_error_prefix(err,
+                        "converted disk '%s' differs from '%s', or cannot be compared with it; "
+                        "nothing was written",
+                        rel,
+                        strcmp(c->refs[i], c->src.disks[i].path) == 0 ? c->src.disks[i].label
+                                                                      : c->refs[i]);
+        return -1;
+    }
+    return convert_report_compared(&c->report, rel, i, err);
+}
+
+/* One disk file of an output, compared unless it is the reference. */
+static int
+compare_file(struct convert *c, int i, const char *rel, const char *format, struct ab_error *err)
+{
+    CLEANUP_FREE char *path = NULL;
+    if (asprintf(&path, "%s/%s", c->out.tmp, rel) < 0)
+        return ab_oom(err);
+    if (strcmp(path, c->refs[i]) == 0)
+        return convert_report_compared(&c->report, rel, i, err);
+    return compare(c, i, rel, path, format, err);
+}
+
+/* The OVA's VMDKs, read in place through qemu's raw offset node. */
+static int
+compare_ova_member(struct convert *c, int i, const char *ova, const char *member,
+                   struct ab_error *err)
+{
+    CLEANUP_FREE char *path = NULL, *name = NULL, *rel = NULL;
+    uint64_t off, len;
+    if (asprintf(&path, "%s/%s", c->out.tmp, ova) < 0 || asprintf(&rel, "%s:%s", ova, member) < 0)
+        return ab_oom(err);
+    int r = tar_member_find(path, member, &off, &len, err);
+    if (r <= 0)
+        return r < 0 ? -1 : ab_build_error(err, 0, "'%s' has no member '%s'", ova, member);
+    if (!(name = image_member_name("vmdk", path, off, len)))
+        return ab_oom(err);
+    return compare(c, i, rel, name, "vmdk", err);
+}
+
+/* Where the raw copy of disk i is now (the raw exporter moves it). */
+static char *
+copy_path(const struct convert *c, int i)
+{
+    if (!(c->plan->outputs & OUTPUT_RAW) || !c->copied[i])
+        return strdup(c->images[i]);
+    CLEANUP_FREE char *base = export_disk_base(c->plan, (enum plan_disk_id)i);
+    char *path;
+    return base && asprintf(&path, "%s/%s.raw", c->out.tmp, base) >= 0 ? path : NULL;
+}
+
+/* GCE's disk.raw, streamed out of its archive and compared byte for byte
+ * with a raw image that equals the source: the source itself when raw,
+ * else the copy the exporters read, compared with the source first. */
+static int
+compare_gce(struct convert *c, int i, const char *rel, struct ab_error *err)
+{
+    CLEANUP_FREE char *path = NULL, *raw = NULL;
+    bool raw_ref = strcmp(c->ref_formats[i], "raw") == 0;
+    if (asprintf(&path, "%s/%s", c->out.tmp, rel) < 0 ||
+        !(raw = raw_ref ? strdup(c->refs[i]) : copy_path(c, i)))
+        return ab_oom(err);
+    if (!raw_ref && !(c->plan->outputs & OUTPUT_RAW) &&
+        compare(c, i, "the raw copy", raw, "raw", err) < 0)
+        return -1;
+    step(c, rel);
+    const char *argv[] = {"sh", "-c", "tar -xOzf \"$1\" disk.raw | cmp -s - \"$2\"", "sh", path,
+                          raw,  NULL};
+    if (spawn_run(argv, NULL, err) < 0) {
+        ab_error_prefix(err, "converted disk '%s' differs from its source; nothing was written",
+                        rel);
+        return -1;
+    }
+    return convert_report_compared(&c->report, rel, i, err);
+}
+
+static const struct {
+    unsigned output;
+    const char *ext, *format;
+} disk_files[] = {
+    {OUTPUT_VMDK, "vmdk", "vmdk"}, {OUTPUT_QCOW2, "qcow2", "qcow2"}, {OUTPUT_VHDX, "vhdx", "vhdx"},
+    {OUTPUT_VDI, "vdi", "vdi"},    {OUTPUT_AZURE, "vhd", "vpc"},     {OUTPUT_RAW, "raw", "raw"},
+};
+
+static int
+verify_disk(struct convert *c, int i, struct ab_error *err)
+{
+    const struct plan *p = c->plan;
+    CLEANUP_FREE char *base = export_disk_base(p, (enum plan_disk_id)i);
+    CLEANUP_FREE char *rel = NULL, *ova = NULL, *member = NULL;
+    if (!base)
+        return ab_oom(err);
+    for (size_t k = 0; k < sizeof(disk_files) / sizeof(disk_files[0]); k++) {
+        if (!(p->outputs & disk_files[k].output))
+            continue;
+        free(rel);
+        if (asprintf(&rel, "%s.%s", base, disk_files[k].ext) < 0)
+            return rel = NULL, ab_oom(err);
+        if (compare_file(c, i, rel, disk_files[k].format, err) < 0)
+            return -1;
+    }
+    free(rel);
+    rel = NULL;
+    if ((p->outputs & OUTPUT_OVF) &&
+        (asprintf(&rel, "ovf/%s.vmdk", base) < 0 || compare_file(c, i, rel, "vmdk", err) < 0))
+        return -1;
+    if ((p->outputs & OUTPUT_OVA) &&
+        (asprintf(&ova, "%s.ova", p->name) < 0 || asprintf(&member, "%s.vmdk", base) < 0 ||
+         compare_ova_member(c, i, ova, member, err) < 0))
+        return -1;
+    free(rel);
+    rel = NULL;
+    if ((p->outputs & OUTPUT_GCE) &&
+        (asprintf(&rel, "%s.tar.gz", base) < 0 || compare_gce(c, i, rel, err) < 0))
+        return -1;
+    return 0;
+}
+
+static int
+do_verify(struct convert *c, struct ab_error *err)
+{
+    if (set_refs(c, err) < 0)
+        return -1;
+    for (int i = 0; i < PLAN_N_DISKS; i++)
+        if (verify_disk(c, i, err) < 0)
+            return -1;
+    return 0;
+}
+
+/* ---- finish ---- */
+
+static int
+do_finish(struct convert *c, struct ab_error *err)
+{
+    rm_rf(c->out.tmp, c->raw_dir);
+    if (export_files_collect(c->out.tmp, &c->files, err) < 0 ||
+        convert_report_write(&c->report, c->out.tmp, &c->files, err) < 0 ||
+        export_files_add(c->out.tmp, "convert-report.json", &c->files, err) < 0 ||
+        export_sums_write(c->out.tmp, &c->files, err) < 0)
+        return -1;
+    return outdir_commit(&c->out, err);
+}
+
+/* ---- the pipeline ---- */
+
+static void
+convert_release(struct convert *c)
+{
+    if (c->digesting)
+        pthread_join(c->digester, NULL);
+    if (c->work)
+        rm_rf(c->work, c->work);
+    outdir_release(&c->out);
+    for (int i = 0; i < PLAN_N_DISKS; i++) {
+        free(c->images[i]);
+        free(c->refs[i]);
+    }
+    free(c->work);
+    free(c->raw_dir);
+    free(c->final_abs);
+    export_files_release(&c->files);
+    convert_report_release(&c->report);
+    plan_free(c->plan);
+    convert_source_release(&c->src);
+    ab_error_release(&c->digest_err);
+}
+
+int
+convert_run(const struct convert_request *req, struct ab_error *err)
+{
+    struct convert c = {.req = req, .out = OUTDIR_INIT, .digest_err = AB_ERROR_INIT};
+    int r = -1;
+    if (!req->out_dir || (!req->src && (!req->disks[0] || !req->disks[1])) || !req->outputs)
+        return ab_error_set(err, AB_E_USAGE, 0, NULL, "convert needs a source, outputs and -o");
+    spawn_set_log(req->log);
+    convert_report_init(&c.report, req, &c.src, &c.identity);
+    if (stage(&c, "source", "reading the source", do_source, err) < 0)
+        goto out;
+    if (stage(&c, "disks", "copying the disks to raw and checking them", do_disks, err) < 0 ||
+        (req->new_identity && stage(&c, "identity", "a new machine: machine-id and SSH host keys",
+                                    do_identity, err) < 0) ||
+        stage(&c, "export", "writing the outputs", do_export, err) < 0 ||
+        stage(&c, "verify", "comparing every converted disk with its source", do_verify, err) < 0 ||
+        stage(&c, "finish", "writing checksums and the report", do_finish, err) < 0)
+        goto out;
+    r = 0;
+out:
+    convert_release(&c);
+    spawn_set_log(NULL);
+    return r;
+}

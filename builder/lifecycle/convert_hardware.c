@@ -1,0 +1,391 @@
+/* convert_hardware.c: the machine a source describes, from a
+ * build-report.json (the plan it embeds), an OVF descriptor (ours or a
+ * peer's: VMware, VirtualBox) or a libvirt domain XML (`virsh dumpxml`).
+ * Each reader sets only the fields its file gives, so that the source's
+ * own description, --hardware-from and the options can be layered. */
+#include "appliance/convert.h"
+
+#include <errno.h>
+#include <json-c/json.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "appliance/cleanup.h"
+#include "appliance/enums.h"
+#include "appliance/ovf_read.h"
+#include "appliance/size.h"
+#include "appliance/xmlfile.h"
+
+#define HW_FILE_MAX (16u << 20)
+
+void
+convert_hardware_release(struct convert_hardware *hw)
+{
+    if (!hw)
+        return;
+    free(hw->name);
+    free(hw->version);
+    free(hw->description);
+    free(hw->vendor);
+    free(hw->from);
+    *hw = (struct convert_hardware){0};
+}
+
+static int
+set_str(char **dst, const char *src, struct ab_error *err)
+{
+    if (!src || !*src)
+        return 0;
+    char *copy = strdup(src);
+    if (!copy)
+        return ab_oom(err);
+    free(*dst);
+    *dst = copy;
+    return 0;
+}
+
+/* ---- build-report.json ---- */
+
+static const char *
+json_str(json_object *o, const char *key)
+{
+    json_object *v;
+    if (!o || !json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+        return NULL;
+    return json_object_get_string(v);
+}
+
+static int64_t
+json_int(json_object *o, const char *key)
+{
+    json_object *v;
+    if (!o || !json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_int))
+        return 0;
+    return json_object_get_int64(v);
+}
+
+static int
+from_plan_json(json_object *plan, struct convert_hardware *hw, struct ab_error *err)
+{
+    json_object *h = NULL, *os = NULL;
+    json_object_object_get_ex(plan, "hardware", &h);
+    json_object_object_get_ex(plan, "os", &os);
+    if (!h)
+        return ab_build_error(err, 0, "'%s' holds no plan with a hardware section", hw->from);
+    int v;
+    int64_t cpus = json_int(h, "cpus"), memory = json_int(h, "memory"), nics = json_int(h, "nics");
+    if (cpus > 0 && cpus <= 1024)
+        hw->cpus = (unsigned)cpus;
+    if (memory > 0)
+        hw->memory = (uint64_t)memory;
+    if (nics > 0 && nics <= 8)
+        hw->nics = (unsigned)nics;
+    const char *s = json_str(h, "firmware");
+    if (s && ab_enum_from_string(&firmware_table, s, &v) == 0) {
+        hw->firmware = v;
+        hw->firmware_from_ovf = false;
+    }
+    if ((s = json_str(h, "controller")) && ab_enum_from_string(&controller_table, s, &v) == 0)
+        hw->controller = v + 1;
+    if ((s = json_str(os, "distro")) && ab_enum_from_string(&distro_table, s, &v) == 0)
+        hw->distro = v;
+    if (set_str(&hw->name, json_str(plan, "name"), err) < 0 ||
+        set_str(&hw->version, json_str(plan, "version"), err) < 0 ||
+        set_str(&hw->description, json_str(plan, "description"), err) < 0 ||
+        set_str(&hw->vendor, json_str(plan, "vendor"), err) < 0)
+        return -1;
+    return 0;
+}
+
+static int
+read_report(const char *path, const char *text, struct convert_hardware *hw, struct ab_error *err)
+{
+    json_tokener *tok = json_tokener_new();
+    if (!tok)
+        return ab_oom(err);
+    json_object *j = json_tokener_parse_ex(tok, text, (int)strlen(text));
+    enum json_tokener_error e = json_tokener_get_error(tok);
+    json_tokener_free(tok);
+    if (!j || e != json_tokener_success) {
+        json_object_put(j);
+        return ab_build_error(err, 0, "'%s' is not JSON: %s", path, json_tokener_error_desc(e));
+    }
+    json_object *plan = NULL;
+    /* build-report.json embeds the plan; `appliance plan --json` is one. */
+    if (!json_object_object_get_ex(j, "plan", &plan))
+        plan = j;
+    int r = from_plan_json(plan, hw, err);
+    json_object_put(j);
+    return r;
+}
+
+/* ---- OVF ---- */
+
+static int
+ovf_distro(const struct ovf_summary *s)
+{
+    static const struct {
+        const char *os_type;
+        int distro;
+    } rows[] = {
+        {"debian12_64Guest", DISTRO_DEBIAN_12},
+        {"centos9_64Guest", DISTRO_CENTOS_STREAM_9},
+        {"ubuntu64Guest", DISTRO_UBUNTU_24_04},
+    };
+    for (size_t i = 0; s->os_type && i < sizeof(rows) / sizeof(rows[0]); i++)
+        if (strcmp(s->os_type, rows[i].os_type) == 0)
+            return rows[i].distro;
+    if (s->os_description && strstr(s->os_description, "Rocky Linux 9"))
+        return DISTRO_ROCKY_9;
+    if (s->os_description && strstr(s->os_description, "AlmaLinux 9"))
+        return DISTRO_ALMALINUX_9;
+    return DISTRO_NONE;
+}
+
+/* The controller the first disk hangs on: SCSI, SATA or IDE. */
+static int
+ovf_controller(const struct ovf_summary *s)
+{
+    for (size_t i = 0; i < s->n_disks; i++) {
+        int c = s->disks[i].controller;
+        if (c < 0 || (size_t)c >= s->n_controllers)
+            continue;
+        switch (s->controllers[c].resource_type) {
+        case 5:
+            return CONTROLLER_IDE + 1;
+        case 6:
+            return CONTROLLER_SCSI + 1;
+        case 20:
+            return CONTROLLER_SATA + 1;
+        default:
+            return 0;
+        }
+    }
+    return 0;
+}
+
+int
+convert_hardware_from_ovf(const struct ovf_summary *s, struct convert_hardware *hw,
+                          struct ab_error *err)
+{
+    if (s->cpus > 0 && s->cpus <= 1024)
+        hw->cpus = s->cpus;
+    if (s->memory)
+        hw->memory = s->memory;
+    if (s->firmware) {
+        hw->firmware = strcmp(s->firmware, "efi") == 0 ? FIRMWARE_UEFI : FIRMWARE_BIOS;
+        hw->firmware_from_ovf = true;
+    }
+    if (s->n_nics > 0 && s->n_nics <= 8)
+        hw->nics = (unsigned)s->n_nics;
+    int c = ovf_controller(s), d = ovf_distro(s);
+    if (c)
+        hw->controller = c;
+    if (d)
+        hw->distro = d;
+    /* Ours writes the description as the product when there is one. */
+    const char *product =
+        s->product && (!s->name || strcmp(s->product, s->name)) ? s->product : NULL;
+    if (set_str(&hw->name, s->name, err) < 0 || set_str(&hw->version, s->version, err) < 0 ||
+        set_str(&hw->description, product, err) < 0 || set_str(&hw->vendor, s->vendor, err) < 0)
+        return -1;
+    return 0;
+}
+
+static int
+read_ovf(const char *path, const char *text, size_t len, struct convert_hardware *hw,
+         struct ab_error *err)
+{
+    CLEANUP_OVF_SUMMARY struct ovf_summary *s = ovf_read_buffer(path, text, len, err);
+    return s ? convert_hardware_from_ovf(s, hw, err) : -1;
+}
+
+/* ---- libvirt domain XML ---- */
+
+static xmlNodePtr
+child(xmlNodePtr n, const char *name)
+{
+    for (xmlNodePtr c = n ? n->children : NULL; c; c = c->next)
+        if (c->type == XML_ELEMENT_NODE && strcmp((const char *)c->name, name) == 0)
+            return c;
+    return NULL;
+}
+
+static char *
+text_of(xmlNodePtr n)
+{
+    return n ? (char *)xmlNodeGetContent(n) : NULL;
+}
+
+static char *
+attr_of(xmlNodePtr n, const char *name)
+{
+    return n ? (char *)xmlGetProp(n, (const xmlChar *)name) : NULL;
+}
+
+/* libvirt's memory units (formatdomain.html#memory-allocation). */
+static uint64_t
+memory_unit(const char *unit)
+{
+    static const struct {
+        const char *name;
+        uint64_t bytes;
+    } units[] = {
+        {"b", 1},           {"bytes", 1},    {"KB", 1000}, {"k", KiB},
+        {"KiB", KiB},       {"MB", 1000000}, {"M", MiB},   {"MiB", MiB},
+        {"GB", 1000000000}, {"G", GiB},      {"GiB", GiB}, {"TB", UINT64_C(1000000000000)},
+        {"T", TiB},         {"TiB", TiB},
+    };
+    if (!unit)
+        return KiB;
+    for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+        if (strcmp(unit, units[i].name) == 0)
+            return units[i].bytes;
+    return 0;
+}
+
+static void
+domain_memory(xmlNodePtr dom, struct convert_hardware *hw)
+{
+    xmlNodePtr m = child(dom, "memory");
+    CLEANUP_FREE char *text = text_of(m), *unit = attr_of(m, "unit");
+    uint64_t per = memory_unit(unit);
+    char *end;
+    unsigned long long v = text ? strtoull(text, &end, 10) : 0;
+    if (v && per && *end == '\0' && v <= UINT64_MAX / per)
+        hw->memory = v * per;
+}
+
+static void
+domain_firmware(xmlNodePtr dom, struct convert_hardware *hw)
+{
+    xmlNodePtr os = child(dom, "os");
+    if (!os)
+        return;
+    CLEANUP_FREE char *fw = attr_of(os, "firmware");
+    xmlNodePtr loader = child(os, "loader");
+    CLEANUP_FREE char *type = attr_of(loader, "type"), *path = text_of(loader);
+    bool efi = (fw && strcmp(fw, "efi") == 0) || (type && strcmp(type, "pflash") == 0) ||
+               (path && (strcasestr(path, "ovmf") || strcasestr(path, "edk2")));
+    hw->firmware = efi ? FIRMWARE_UEFI : FIRMWARE_BIOS;
+    hw->firmware_from_ovf = false;
+}
+
+static void
+domain_devices(xmlNodePtr dom, struct convert_hardware *hw)
+{
+    xmlNodePtr dev = child(dom, "devices");
+    unsigned nics = 0;
+    bool bus_seen = false;
+    for (xmlNodePtr c = dev ? dev->children : NULL; c; c = c->next) {
+        if (c->type != XML_ELEMENT_NODE)
+            continue;
+        if (strcmp((const char *)c->name, "interface") == 0)
+            nics++;
+        if (strcmp((const char *)c->name, "disk") != 0 || bus_seen)
+            continue;
+        CLEANUP_FREE char *device = attr_of(c, "device");
+        if (device && strcmp(device, "disk") != 0)
+            continue;
+        CLEANUP_FREE char *bus = attr_of(child(c, "target"), "bus");
+        int v;
+        bus_seen = true;
+        if (bus && ab_enum_from_string(&controller_table, bus, &v) == 0)
+            hw->controller = v + 1;
+    }
+    if (nics > 0 && nics <= 8)
+        hw->nics = nics;
+}
+
+static int
+from_domain(xmlNodePtr dom, struct convert_hardware *hw, struct ab_error *err)
+{
+    CLEANUP_FREE char *name = text_of(child(dom, "name"));
+    CLEANUP_FREE char *vcpu = text_of(child(dom, "vcpu"));
+    char *end;
+    unsigned long n = vcpu ? strtoul(vcpu, &end, 10) : 0;
+    if (n > 0 && n <= 1024 && *end == '\0')
+        hw->cpus = (unsigned)n;
+    domain_memory(dom, hw);
+    domain_firmware(dom, hw);
+    domain_devices(dom, hw);
+    return set_str(&hw->name, name, err);
+}
+
+static int
+read_xml(const char *path, const char *text, size_t len, struct convert_hardware *hw,
+         struct ab_error *err)
+{
+    struct xmlfile_quiet q;
+    char buf[256];
+    xmlfile_quiet_begin(&q);
+    xmlDocPtr doc =
+        xmlReadMemory(text, (int)len, path, NULL, XML_PARSE_NONET | XML_PARSE_NOWARNING);
+    xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL;
+    int r;
+    if (!doc) {
+        const char *msg = xmlfile_error_text(buf, sizeof(buf));
+        r = ab_build_error(err, 0, "'%s' is not XML: %s", path, msg ? msg : "unknown error");
+    } else if (root && strcmp((const char *)root->name, "domain") == 0) {
+        r = from_domain(root, hw, err);
+    } else if (root && strcmp((const char *)root->name, "Envelope") == 0) {
+        r = read_ovf(path, text, len, hw, err);
+    } else {
+        r = ab_build_error(err, 0,
+                           "'%s' is neither an OVF descriptor nor a libvirt domain XML (root "
+                           "element '%s')",
+                           path, root ? (const char *)root->name : "");
+    }
+    xmlFreeDoc(doc);
+    xmlfile_quiet_end(&q);
+    return r;
+}
+
+/* ---- the file ---- */
+
+static char *
+slurp(const char *path, size_t *len, struct ab_error *err)
+{
+    CLEANUP_FCLOSE FILE *f = fopen(path, "re");
+    if (!f) {
+        ab_build_error(err, errno, "cannot read '%s': %s", path, strerror(errno));
+        return NULL;
+    }
+    char *buf = malloc(HW_FILE_MAX + 1);
+    if (!buf) {
+        ab_oom(err);
+        return NULL;
+    }
+    *len = fread(buf, 1, HW_FILE_MAX + 1, f);
+    if (ferror(f) || *len > HW_FILE_MAX) {
+        ab_build_error(err, ferror(f) ? errno : EFBIG, "cannot read '%s': %s", path,
+                       ferror(f) ? strerror(errno) : "larger than 16 MiB");
+        free(buf);
+        return NULL;
+    }
+    buf[*len] = '\0';
+    return buf;
+}
+
+int
+convert_hardware_read(const char *path, struct convert_hardware *hw, struct ab_error *err)
+{
+    size_t len = 0;
+    CLEANUP_FREE char *text = slurp(path, &len, err);
+    if (!text)
+        return -1;
+    if (set_str(&hw->from, path, err) < 0)
+        return -1;
+    const char *p = text + strspn(text, " \t\r\n");
+    if (*p == '{')
+        return read_report(path, text, hw, err);
+    if (*p == '<' || !strncmp(p, "\xef\xbb\xbf<", 4))
+        return read_xml(path, text, len, hw, err);
+    return ab_build_error(err, 0,
+                          "cannot tell what '%s' is: expected a build-report.json, an .ovf or "
+                          "a libvirt domain XML",
+                          path);
+}

@@ -1,0 +1,23 @@
+/* engine_handle.h: a libguestfs handle made the one way every engine
+ * makes it (disk/engine.c, inspect/engine_inspect.c,
+ * lifecycle/engine_identity.c): no environment but libguestfs's own
+ * variables, errors kept for guestfs_last_error() instead of printed,
+ * software emulation (force_tcg) unless KVM is usable, and, when a log is
+ * given, the appliance's messages written to it. */
+#ifndef APPLIANCE_ENGINE_HANDLE_H
+#define APPLIANCE_ENGINE_HANDLE_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "appliance/error.h"
+
+struct guestfs_h;
+
+/* A new handle, not launched; NULL with err set. */
+struct guestfs_h *engine_handle_new(bool use_kvm, FILE *log, struct ab_error *err);
+
+/* "WHAT: <libguestfs's last error>" into err; returns -1. */
+int engine_handle_failed(struct guestfs_h *g, struct ab_error *err, const char *what);
+
+#endif
