@@ -26,6 +26,7 @@ static const char usage_text[] =
     "  test OUTPUT_DIR          boot what build wrote and check it\n"
     "  convert SRC -o DIR --to OUTPUTS\n"
     "                           move an appliance to other hypervisors\n"
+    "  resize IMAGE --size SIZE grow or shrink one disk of the appliance offline\n"
     "\n"
     "Run 'appliance COMMAND --help' for a command's options.\n"
     "Exit status: 0 success, 1 failure, 2 usage error, 3 invalid recipe.\n";
@@ -41,6 +42,7 @@ static const struct {
     {"deploy", cmd_deploy},
     {"test", cmd_test},
     {"convert", cmd_convert},
+    {"resize", cmd_resize},
 };
 
 int

@@ -21,7 +21,7 @@ expect 0 "--version" -- "$app" --version
 grep -qE '^appliance [0-9]+\.[0-9]+\.[0-9]+$' "$tmp/out" && ok "version format" || bad "version format"
 expect 0 "--help" -- "$app" --help
 grep -q '^Usage: appliance' "$tmp/out" && ok "--help on stdout" || bad "--help on stdout"
-for c in validate plan build test inspect deploy convert; do
+for c in validate plan build test inspect deploy convert resize; do
     expect 0 "$c --help" -- "$app" "$c" --help
     grep -q "^Usage: appliance $c" "$tmp/out" && ok "$c --help text" || bad "$c --help text"
 done
@@ -76,7 +76,7 @@ grep -q "build-report.json': No such file or directory" "$tmp/err" \
     && ok "test names the missing report" || bad "test names the missing report: $(cat "$tmp/err")"
 
 # Every long option in any --help is documented in the man page source.
-opts=$( { "$app" --help; for c in validate plan build test inspect deploy convert; do "$app" "$c" --help; done; } |
+opts=$( { "$app" --help; for c in validate plan build test inspect deploy convert resize; do "$app" "$c" --help; done; } |
     grep -oE -- '--[a-z][a-z-]+' | sort -u)
 [ -n "$opts" ] && ok "found options in --help" || bad "no options found in --help"
 for o in $opts; do
