@@ -15,7 +15,11 @@ quiet_errors(guestfs_h *g, void *opaque, const char *msg)
 /* The log of one handle: the appliance's console, kept until a newline,
  * so that each write is one whole line (the build writes into the same
  * log from another process, and a line of its own must not land inside
- * one of the appliance's console lines). Freed when the handle closes. */
+ * one of the appliance's console lines). Kept as the handle's private
+ * data; engine_handle_close() writes what is left and frees it, after
+ * guestfs_close() (inside it, from its close event, fwrite hung). */
+#define LOG_KEY "appliance_log"
+
 struct handle_log {
     FILE *log;
     char line[1024];
@@ -42,11 +46,6 @@ log_event(guestfs_h *g, void *opaque, uint64_t event, int handle, int flags, con
 {
     (void)g, (void)handle, (void)flags, (void)array, (void)array_len;
     struct handle_log *l = opaque;
-    if (event == GUESTFS_EVENT_CLOSE) {
-        log_flush(l);
-        free(l);
-        return;
-    }
     for (size_t i = 0; i < len; i++) {
         l->line[l->len++] = buf[i];
         if (buf[i] == '\n' || l->len == sizeof(l->line) - 1)
@@ -54,6 +53,19 @@ log_event(guestfs_h *g, void *opaque, uint64_t event, int handle, int flags, con
     }
     if (event != GUESTFS_EVENT_APPLIANCE)
         log_flush(l);
+}
+
+void
+engine_handle_close(guestfs_h *g)
+{
+    if (!g)
+        return;
+    struct handle_log *l = guestfs_get_private(g, LOG_KEY);
+    guestfs_close(g);
+    if (l) {
+        log_flush(l);
+        free(l);
+    }
 }
 
 int
@@ -82,14 +94,13 @@ engine_handle_new(bool use_kvm, FILE *log, struct ab_error *err)
     }
     if (l) {
         l->log = log;
+        guestfs_set_private(g, LOG_KEY, l);
         guestfs_set_verbose(g, 1);
-        if (guestfs_set_event_callback(g, log_event,
-                                       GUESTFS_EVENT_LIBRARY | GUESTFS_EVENT_WARNING |
-                                           GUESTFS_EVENT_APPLIANCE | GUESTFS_EVENT_CLOSE,
-                                       0, l) < 0) {
-            free(l);
+        if (guestfs_set_event_callback(
+                g, log_event,
+                GUESTFS_EVENT_LIBRARY | GUESTFS_EVENT_WARNING | GUESTFS_EVENT_APPLIANCE, 0, l) < 0) {
             engine_handle_failed(g, err, "cannot log the libguestfs appliance");
-            guestfs_close(g);
+            engine_handle_close(g);
             return NULL;
         }
     }
@@ -97,7 +108,7 @@ engine_handle_new(bool use_kvm, FILE *log, struct ab_error *err)
     char *tcg[] = {force_tcg, NULL};
     if (!use_kvm && guestfs_set_backend_settings(g, tcg) < 0) {
         engine_handle_failed(g, err, "cannot set up the libguestfs appliance");
-        guestfs_close(g);
+        engine_handle_close(g);
         return NULL;
     }
     return g;

@@ -190,7 +190,7 @@ engine_finish(struct engine *e, struct ab_error *err)
         return 0;
     if (guestfs_shutdown(e->g) < 0)
         r = guestfs_failed(e, err, "while shutting the appliance down");
-    guestfs_close(e->g);
+    engine_handle_close(e->g);
     free(e->devices[0]);
     free(e->devices[1]);
     free(e);
@@ -202,7 +202,7 @@ engine_abort(struct engine *e)
 {
     if (!e)
         return;
-    guestfs_close(e->g); /* kills the appliance without syncing */
+    engine_handle_close(e->g); /* kills the appliance without syncing */
     free(e->devices[0]);
     free(e->devices[1]);
     free(e);

@@ -122,7 +122,7 @@ engine_inspect_close(struct engine_inspect *e, struct ab_error *err)
         return 0;
     if (err && guestfs_shutdown(e->g) < 0)
         r = failed(e, err, "while shutting the appliance down");
-    guestfs_close(e->g);
+    engine_handle_close(e->g);
     for (size_t i = 0; i < e->n_pvs_seen; i++)
         free(e->pvs_seen[i].device);
     free(e->pvs_seen);

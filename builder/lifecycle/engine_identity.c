@@ -140,7 +140,7 @@ engine_identity_clear(const char *os_raw, const char *app, const char *app_forma
     }
     r = 0;
 out:
-    guestfs_close(g);
+    engine_handle_close(g);
     res->seconds = mono_now() - start;
     return r;
 }

@@ -594,6 +594,6 @@ engine_resize(const char *raw, struct resize_layout *l, const struct resize_volu
         r = 0;
     if (r == 0 && guestfs_shutdown(e.g) < 0)
         r = failed(&e, err, "while shutting the appliance down");
-    guestfs_close(e.g);
+    engine_handle_close(e.g);
     return r;
 }

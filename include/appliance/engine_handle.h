@@ -17,6 +17,11 @@ struct guestfs_h;
 /* A new handle, not launched; NULL with err set. */
 struct guestfs_h *engine_handle_new(bool use_kvm, FILE *log, struct ab_error *err);
 
+/* Closes a handle made by engine_handle_new() (guestfs_close(), which
+ * kills the appliance if it still runs), then writes the rest of its log
+ * and frees it; NULL-safe. Every such handle is closed this way. */
+void engine_handle_close(struct guestfs_h *g);
+
 /* "WHAT: <libguestfs's last error>" into err; returns -1. */
 int engine_handle_failed(struct guestfs_h *g, struct ab_error *err, const char *what);
 
