@@ -96,9 +96,10 @@ engine_handle_new(bool use_kvm, FILE *log, struct ab_error *err)
         l->log = log;
         guestfs_set_private(g, LOG_KEY, l);
         guestfs_set_verbose(g, 1);
-        if (guestfs_set_event_callback(
-                g, log_event,
-                GUESTFS_EVENT_LIBRARY | GUESTFS_EVENT_WARNING | GUESTFS_EVENT_APPLIANCE, 0, l) < 0) {
+        if (guestfs_set_event_callback(g, log_event,
+                                       GUESTFS_EVENT_LIBRARY | GUESTFS_EVENT_WARNING |
+                                           GUESTFS_EVENT_APPLIANCE,
+                                       0, l) < 0) {
             engine_handle_failed(g, err, "cannot log the libguestfs appliance");
             engine_handle_close(g);
             return NULL;
