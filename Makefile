@@ -32,7 +32,7 @@ DEPS_RUN := mmdebstrap debian-archive-keyring linux-image-amd64 qemu-system-x86 
 # libvirt-daemon, libvirt-daemon-driver-qemu: deploy.sh and tests/slow/live.sh start their
 # own session libvirtd.
 DEPS_TEST := libcmocka-dev clang libclang-rt-14-dev python3 ovmf guestfs-tools guestfish libxml2-utils \
-	createrepo-c zstd libvirt-clients libarchive-tools virt-v2v nbdkit libvirt-daemon \
+	createrepo-c zstd libvirt-clients libarchive-tools virt-v2v nbdkit libnbd-bin libvirt-daemon \
 	libvirt-daemon-driver-qemu
 DEPS := $(DEPS_BUILD) $(DEPS_RUN) $(DEPS_TEST)
 

@@ -4,7 +4,7 @@
 # (it rebuilds the guest's initramfs in the libguestfs appliance, ~12 min
 # here), hence make check-slow.
 . "${TOP:-.}/tests/lib/itest.sh"
-need virt-v2v qemu-img nbdkit
+need virt-v2v qemu-img nbdkit nbdcopy
 
 itest_build "$TOP/tests/integration/recipes/layout.yaml" || finish
 out=$(dirname "$IMG_OS")
