@@ -138,12 +138,15 @@ quiet_errors(void *ctx, virErrorPtr e)
     (void)ctx, (void)e;
 }
 
-static int virt_failed(struct ab_error *err, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+void
+deploy_virt_quiet(void)
+{
+    virSetErrorFunc(NULL, quiet_errors);
+}
 
 /* "what: libvirt's message". */
-static int
-virt_failed(struct ab_error *err, const char *fmt, ...)
+int
+deploy_virt_failed(struct ab_error *err, const char *fmt, ...)
 {
     char *what = NULL;
     va_list ap;
@@ -227,14 +230,14 @@ check_existing(struct job *j, struct ab_error *err)
                               name, j->r->uri);
     int active = virDomainIsActive(j->existing);
     if (active < 0)
-        return virt_failed(err, "cannot tell whether domain '%s' is running", name);
+        return deploy_virt_failed(err, "cannot tell whether domain '%s' is running", name);
     if (active)
         return ab_build_error(err, EBUSY,
                               "domain '%s' is running on %s: shut it down before replacing it",
                               name, j->r->uri);
     char uuid[VIR_UUID_STRING_BUFLEN];
     if (virDomainGetUUIDString(j->existing, uuid) < 0)
-        return virt_failed(err, "cannot read the UUID of domain '%s'", name);
+        return deploy_virt_failed(err, "cannot read the UUID of domain '%s'", name);
     return domxml_set_uuid(j->d, uuid, err);
 }
 
@@ -249,7 +252,7 @@ check_disks_unused(struct job *j, struct ab_error *err)
     if (!ours)
         return ab_oom(err);
     if (n < 0)
-        return virt_failed(err, "cannot list the domains of %s", j->r->uri);
+        return deploy_virt_failed(err, "cannot list the domains of %s", j->r->uri);
     int rc = 0;
     for (int i = 0; i < n; i++) {
         const char *other = virDomainGetName(doms[i]);
@@ -280,7 +283,7 @@ read_back(struct job *j, virDomainPtr dom, struct ab_error *err)
 {
     CLEANUP_FREE char *xml = virDomainGetXMLDesc(dom, VIR_DOMAIN_XML_INACTIVE);
     if (!xml)
-        return virt_failed(err, "cannot read back the domain");
+        return deploy_virt_failed(err, "cannot read back the domain");
     CLEANUP_DOMXML struct domxml *d =
         domxml_read_buffer("the defined domain", xml, strlen(xml), err);
     if (!d)
@@ -301,12 +304,12 @@ define(struct job *j, struct ab_error *err)
         return -1;
     virDomainPtr dom = virDomainDefineXML(j->conn, xml);
     if (!dom)
-        return virt_failed(err, "libvirt refused domain '%s' on %s", domxml_name(j->d), j->r->uri);
+        return deploy_virt_failed(err, "libvirt refused domain '%s' on %s", domxml_name(j->d), j->r->uri);
     j->r->replaced = j->existing != NULL;
     int rc = read_back(j, dom, err);
     if (rc == 0 && j->o->start) {
         if (virDomainCreate(dom) < 0)
-            rc = virt_failed(err, "domain '%s' is defined on %s but did not start",
+            rc = deploy_virt_failed(err, "domain '%s' is defined on %s but did not start",
                              domxml_name(j->d), j->r->uri);
         else
             j->r->started = true;
@@ -348,14 +351,14 @@ prepare(struct job *j, struct ab_error *err)
 static int
 connect_host(struct job *j, struct ab_error *err)
 {
-    virSetErrorFunc(NULL, quiet_errors);
+    deploy_virt_quiet();
     j->conn = virConnectOpen(j->o->uri);
     if (!j->conn)
-        return virt_failed(err, "cannot connect to '%s'",
+        return deploy_virt_failed(err, "cannot connect to '%s'",
                            j->o->uri ? j->o->uri : "libvirt's default URI");
     j->r->uri = virConnectGetURI(j->conn);
     if (!j->r->uri)
-        return virt_failed(err, "cannot read the URI of the connection");
+        return deploy_virt_failed(err, "cannot read the URI of the connection");
     return 0;
 }
 

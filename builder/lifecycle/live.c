@@ -5,6 +5,8 @@
  * errors to stderr is turned off. */
 #include "appliance/live.h"
 
+#include "appliance/deploy.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -65,30 +67,6 @@ live_notice(const struct live_opts *o, const char *fmt, ...)
     free(n >= 0 ? msg : NULL);
 }
 
-static void
-quiet_errors(void *ctx, virErrorPtr e)
-{
-    (void)ctx, (void)e;
-}
-
-static int virt_failed(struct ab_error *err, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-/* "what: libvirt's message". */
-static int
-virt_failed(struct ab_error *err, const char *fmt, ...)
-{
-    char *what = NULL;
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vasprintf(&what, fmt, ap);
-    va_end(ap);
-    const char *msg = virGetLastErrorMessage();
-    int rc = ab_build_error(err, 0, "%s: %s", n >= 0 ? what : "libvirt",
-                            msg ? msg : "unknown libvirt error");
-    free(n >= 0 ? what : NULL);
-    return rc;
-}
 
 static char *
 xml_attr(xmlNodePtr n, const char *child, const char *attr)
@@ -179,7 +157,7 @@ read_disks(struct live_session *s, struct ab_error *err)
 {
     CLEANUP_FREE char *xml = virDomainGetXMLDesc(s->dom, 0);
     if (!xml)
-        return virt_failed(err, "cannot read the definition of domain '%s'", s->name);
+        return deploy_virt_failed(err, "cannot read the definition of domain '%s'", s->name);
     xmlDocPtr doc = xmlReadMemory(xml, (int)strlen(xml), "domain.xml", NULL,
                                   XML_PARSE_NONET | XML_PARSE_NOWARNING);
     xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL;
@@ -228,7 +206,7 @@ write_xml(struct live_session *s, const char *dir, struct ab_error *err)
     CLEANUP_FREE char *xml =
         virDomainGetXMLDesc(s->dom, persistent == 1 ? VIR_DOMAIN_XML_INACTIVE : 0);
     if (!xml)
-        return virt_failed(err, "cannot read the definition of domain '%s'", s->name);
+        return deploy_virt_failed(err, "cannot read the definition of domain '%s'", s->name);
     if (asprintf(&s->xml_path, "%s/%s.xml", dir, s->name) < 0) {
         s->xml_path = NULL;
         return ab_oom(err);
@@ -246,10 +224,10 @@ write_xml(struct live_session *s, const char *dir, struct ab_error *err)
 static int
 connect_domain(struct live_session *s, const struct live_opts *o, struct ab_error *err)
 {
-    virSetErrorFunc(NULL, quiet_errors);
+    deploy_virt_quiet();
     s->conn = virConnectOpen(o->uri);
     if (!s->conn)
-        return virt_failed(err, "cannot connect to '%s'",
+        return deploy_virt_failed(err, "cannot connect to '%s'",
                            o->uri ? o->uri : "libvirt's default URI");
     s->dom = virDomainLookupByName(s->conn, o->domain);
     if (!s->dom)
@@ -268,7 +246,7 @@ connect_domain(struct live_session *s, const struct live_opts *o, struct ab_erro
         return ab_oom(err);
     int active = virDomainIsActive(s->dom);
     if (active < 0)
-        return virt_failed(err, "cannot tell whether domain '%s' is running", s->name);
+        return deploy_virt_failed(err, "cannot tell whether domain '%s' is running", s->name);
     if (!active)
         return ab_build_error(err, 0,
                               "domain '%s' is not running: convert its disks offline (appliance "
@@ -322,7 +300,7 @@ thaw(struct live_session *s, struct ab_error *err)
         }
         sleep(1);
     }
-    return virt_failed(err,
+    return deploy_virt_failed(err,
                        "cannot thaw the filesystems of domain '%s' (virsh domfsthaw %s thaws "
                        "them)",
                        s->name, s->name);
@@ -378,7 +356,7 @@ snapshot(struct live_session *s, struct ab_error *err)
                      VIR_DOMAIN_SNAPSHOT_CREATE_ATOMIC;
     virDomainSnapshotPtr snap = virDomainSnapshotCreateXML(s->dom, xml, flags);
     if (!snap)
-        return virt_failed(err, "cannot take a disk-only snapshot of domain '%s'", s->name);
+        return deploy_virt_failed(err, "cannot take a disk-only snapshot of domain '%s'", s->name);
     virDomainSnapshotFree(snap);
     s->snapped = true;
     return 0;
@@ -429,7 +407,7 @@ wait_ready(struct live_session *s, const struct live_disk *d, struct ab_error *e
         virDomainBlockJobInfo info;
         int r = virDomainGetBlockJobInfo(s->dom, d->target, &info, 0);
         if (r < 0)
-            return virt_failed(err, "cannot follow the block commit of disk '%s'", d->target);
+            return deploy_virt_failed(err, "cannot follow the block commit of disk '%s'", d->target);
         if (r == 0)
             return ab_build_error(err, 0,
                                   "the block commit of disk '%s' ended before it was "
@@ -470,11 +448,11 @@ commit_disk(struct live_session *s, const struct live_disk *d, struct ab_error *
 {
     unsigned flags = VIR_DOMAIN_BLOCK_COMMIT_ACTIVE | VIR_DOMAIN_BLOCK_COMMIT_SHALLOW;
     if (virDomainBlockCommit(s->dom, d->target, NULL, NULL, 0, flags) < 0)
-        return virt_failed(err, "cannot start the block commit of disk '%s'", d->target);
+        return deploy_virt_failed(err, "cannot start the block commit of disk '%s'", d->target);
     if (wait_ready(s, d, err) < 0)
         return -1;
     if (pivot(s, d) < 0)
-        return virt_failed(err, "cannot pivot disk '%s' back onto '%s'", d->target, d->path);
+        return deploy_virt_failed(err, "cannot pivot disk '%s' back onto '%s'", d->target, d->path);
     CLEANUP_FREE char *now = disk_attr(s, d->target, "source", "file");
     if (!now || strcmp(now, d->path) != 0)
         return ab_build_error(err, 0, "disk '%s' runs on '%s' after the pivot, not on '%s'",

@@ -49,4 +49,10 @@ char *deploy_find_xml(const char *dir, struct ab_error *err);
  * "test:///default"), or localhost. NULL (libvirt's default) is local. */
 bool deploy_uri_is_local(const char *uri);
 
+/* libvirt's errors kept for virGetLastErrorMessage(), not printed (every
+ * user of libvirt here: deploy.c, lifecycle/live.c). */
+void deploy_virt_quiet(void);
+/* "WHAT: libvirt's last message" into err; returns -1. */
+int deploy_virt_failed(struct ab_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 #endif
