@@ -304,13 +304,14 @@ define(struct job *j, struct ab_error *err)
         return -1;
     virDomainPtr dom = virDomainDefineXML(j->conn, xml);
     if (!dom)
-        return deploy_virt_failed(err, "libvirt refused domain '%s' on %s", domxml_name(j->d), j->r->uri);
+        return deploy_virt_failed(err, "libvirt refused domain '%s' on %s", domxml_name(j->d),
+                                  j->r->uri);
     j->r->replaced = j->existing != NULL;
     int rc = read_back(j, dom, err);
     if (rc == 0 && j->o->start) {
         if (virDomainCreate(dom) < 0)
             rc = deploy_virt_failed(err, "domain '%s' is defined on %s but did not start",
-                             domxml_name(j->d), j->r->uri);
+                                    domxml_name(j->d), j->r->uri);
         else
             j->r->started = true;
     }
@@ -355,7 +356,7 @@ connect_host(struct job *j, struct ab_error *err)
     j->conn = virConnectOpen(j->o->uri);
     if (!j->conn)
         return deploy_virt_failed(err, "cannot connect to '%s'",
-                           j->o->uri ? j->o->uri : "libvirt's default URI");
+                                  j->o->uri ? j->o->uri : "libvirt's default URI");
     j->r->uri = virConnectGetURI(j->conn);
     if (!j->r->uri)
         return deploy_virt_failed(err, "cannot read the URI of the connection");

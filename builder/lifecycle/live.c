@@ -67,7 +67,6 @@ live_notice(const struct live_opts *o, const char *fmt, ...)
     free(n >= 0 ? msg : NULL);
 }
 
-
 static char *
 xml_attr(xmlNodePtr n, const char *child, const char *attr)
 {
@@ -228,7 +227,7 @@ connect_domain(struct live_session *s, const struct live_opts *o, struct ab_erro
     s->conn = virConnectOpen(o->uri);
     if (!s->conn)
         return deploy_virt_failed(err, "cannot connect to '%s'",
-                           o->uri ? o->uri : "libvirt's default URI");
+                                  o->uri ? o->uri : "libvirt's default URI");
     s->dom = virDomainLookupByName(s->conn, o->domain);
     if (!s->dom)
         s->dom = virDomainLookupByUUIDString(s->conn, o->domain);
@@ -300,10 +299,11 @@ thaw(struct live_session *s, struct ab_error *err)
         }
         sleep(1);
     }
-    return deploy_virt_failed(err,
-                       "cannot thaw the filesystems of domain '%s' (virsh domfsthaw %s thaws "
-                       "them)",
-                       s->name, s->name);
+    return deploy_virt_failed(
+        err,
+        "cannot thaw the filesystems of domain '%s' (virsh domfsthaw %s thaws "
+        "them)",
+        s->name, s->name);
 }
 
 static xmlNodePtr
@@ -407,7 +407,8 @@ wait_ready(struct live_session *s, const struct live_disk *d, struct ab_error *e
         virDomainBlockJobInfo info;
         int r = virDomainGetBlockJobInfo(s->dom, d->target, &info, 0);
         if (r < 0)
-            return deploy_virt_failed(err, "cannot follow the block commit of disk '%s'", d->target);
+            return deploy_virt_failed(err, "cannot follow the block commit of disk '%s'",
+                                      d->target);
         if (r == 0)
             return ab_build_error(err, 0,
                                   "the block commit of disk '%s' ended before it was "

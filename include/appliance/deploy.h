@@ -53,6 +53,7 @@ bool deploy_uri_is_local(const char *uri);
  * user of libvirt here: deploy.c, lifecycle/live.c). */
 void deploy_virt_quiet(void);
 /* "WHAT: libvirt's last message" into err; returns -1. */
-int deploy_virt_failed(struct ab_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int deploy_virt_failed(struct ab_error *err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 #endif
