@@ -77,7 +77,7 @@ check_pv() {
         vgs "${common[@]}" -o vg_name,vg_uuid,vg_extent_size,vg_extent_count,vg_free_count,pv_count,lv_count,vg_seqno,vg_attr \
             >"$T/vgs.json" 2>"$T/vgs.err" &&
         lvs "${common[@]}" -o +seg_pe_ranges,lv_uuid,seg_start_pe,seg_count,lv_time,lv_host,segtype,stripes \
-            -O seg_pe_ranges >"$T/lvs.json" 2>"$T/lvs.err"; then
+            >"$T/lvs.json" 2>"$T/lvs.err"; then
         ok "$name $disk: pvs, vgs and lvs read $vg"
     else
         bad "$name $disk: pvs/vgs/lvs failed: $(cat "$T"/pvs.err "$T"/vgs.err "$T"/lvs.err)"
@@ -114,7 +114,14 @@ check(int(g["vg_extent_count"]) == vg["extents"] and int(g["vg_free_count"]) == 
 check(int(g["pv_count"]) == 1 and int(g["lv_count"]) == len(vg["lvs"]),
       f"{g['pv_count']} PV, {g['lv_count']} LVs")
 check(g["vg_seqno"] == "1" and g["vg_attr"].startswith("wz--n"), f"seqno {g['vg_seqno']}, attr {g['vg_attr']}")
-# In extent order (lvs -O seg_pe_ranges), which must be the plan's order.
+# In extent order, which must be the plan's order. Sorted here by the first
+# extent: lvs -O seg_pe_ranges sorts the text and is not stable between runs.
+def first_extent(l):
+    try:
+        return int(l["seg_pe_ranges"].rsplit(":", 1)[1].split("-")[0])
+    except (IndexError, ValueError):
+        return -1
+lvs = sorted(lvs, key=first_extent)
 first = 0
 want_time = time.strftime("%Y-%m-%d %H:%M:%S +0000", time.gmtime(int(epoch)))
 check([l["lv_name"] for l in lvs] == [l["name"] for l in vg["lvs"]],
