@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "appliance/bootloader.h"
+#include "appliance/cache.h"
 #include "appliance/cleanup.h"
 #include "appliance/clock.h"
 #include "appliance/configure.h"
@@ -33,6 +34,9 @@ struct build {
     struct outdir out;
     char *work;    /* scratch folder, removed at the end */
     char *tree;    /* work/tree */
+    bool private_ns;              /* in a private mount namespace of its own */
+    bool overlay;                 /* tree: the cache's unpacked tree + an overlay */
+    struct tree_mounts mounts;    /* the overlay and the filesystems' views */
     char *images[PLAN_N_DISKS];
     char **fs_dirs; /* one per plan mount */
     char kver[128];
@@ -172,9 +176,31 @@ do_os(struct build *b, struct ab_error *err)
     b->report.cache_hit = hit;
     if (hit)
         notice(b, "root tree: from the cache");
+    const char *what = b->plan->os.rootfs ? "rootfs" : "root tree";
+    /* A cached tree is unpacked once and overlaid; without the cache, or
+     * where the build cannot mount (no CAP_SYS_ADMIN, no overlayfs), it
+     * is extracted into the scratch folder. */
+    if (!b->opts->cache.disabled && b->private_ns) {
+        CLEANUP_FREE char *lower = NULL;
+        if (cache_unpacked_tree(tar, what, &lower, err) < 0)
+            return -1;
+        struct ab_error why;
+        ab_error_init(&why);
+        if (tree_overlay(&b->mounts, lower, b->work, b->tree, &why) == 0) {
+            b->overlay = true;
+            notice(b, "root tree: the cache's unpacked tree under an overlay, nothing extracted");
+            return 0;
+        }
+        char msg[512];
+        snprintf(msg, sizeof(msg), "%s: extracting the tree instead",
+                 why.n_diags ? why.diags[why.n_diags - 1].msg : "no overlay");
+        ab_error_release(&why);
+        notice(b, msg);
+        rm_rf(b->work, b->tree);
+    }
     if (mkdir(b->tree, 0755) < 0)
         return ab_build_error(err, errno, "cannot create '%s': %s", b->tree, strerror(errno));
-    return tree_extract(tar, b->tree, b->plan->os.rootfs ? "rootfs" : "root tree", err);
+    return tree_extract(tar, b->tree, what, err);
 }
 
 static int
@@ -192,6 +218,8 @@ do_configure(struct build *b, struct ab_error *err)
     CLEANUP_FREE char *fs = NULL;
     if (asprintf(&fs, "%s/fs", b->work) < 0)
         return ab_oom(err);
+    if (b->overlay)
+        return tree_views(&b->mounts, b->plan, b->tree, fs, b->fs_dirs, err);
     return tree_split(b->plan, b->tree, fs, b->fs_dirs, err);
 }
 
@@ -253,10 +281,13 @@ static void *
 sweep(void *arg)
 {
     struct build *b = arg;
-    CLEANUP_FREE char *fs = NULL;
+    CLEANUP_FREE char *fs = NULL, *upper = NULL;
+    tree_unmount(&b->mounts);
     rm_rf(b->work, b->tree);
     if (asprintf(&fs, "%s/fs", b->work) >= 0)
         rm_rf(b->work, fs);
+    if (asprintf(&upper, "%s/upper", b->work) >= 0)
+        rm_rf(b->work, upper);
     return NULL;
 }
 
@@ -334,6 +365,7 @@ build_release(struct build *b)
     engine_proc_kill(&b->appliance);
     if (b->sweeping)
         pthread_join(b->sweeper, NULL);
+    tree_unmount(&b->mounts);
     if (b->work)
         rm_rf(b->work, b->work);
     outdir_release(&b->out);
@@ -357,6 +389,9 @@ build_run(const struct plan *plan, const struct build_opts *opts, struct ab_erro
     int r = -1;
 
     setenv("MTOOLS_SKIP_CHECK", "1", 1);
+    /* Before any thread of the build: the ones it starts share the
+     * namespace. */
+    b.private_ns = tree_private_namespace() == 0;
     spawn_set_log(opts->log);
     report_init(&b.report);
     if (stage(&b, "preflight", "checking tools, KVM and folders", do_preflight, err) < 0 ||

@@ -12,6 +12,7 @@
 #include "appliance/cleanup.h"
 #include "appliance/fsutil.h"
 #include "appliance/hash.h"
+#include "appliance/tree.h"
 
 char *
 cache_default_dir(void)
@@ -111,6 +112,49 @@ fetch_entry(const struct plan *plan, const struct os_source *src, const char *ta
     return write_sum(tar, sum, err);
 }
 
+/* roots/KEY.tar -> roots/KEY.tree */
+static int
+unpacked_path(const char *tar, char **tree, struct ab_error *err)
+{
+    size_t n = strlen(tar);
+    if (n < 4 || strcmp(tar + n - 4, ".tar") != 0)
+        return ab_build_error(err, 0, "'%s' is not a cache entry", tar);
+    if (asprintf(tree, "%.*s.tree", (int)(n - 4), tar) < 0)
+        return ab_oom(err);
+    return 0;
+}
+
+int
+cache_unpacked_tree(const char *tar, const char *what, char **dir, struct ab_error *err)
+{
+    CLEANUP_FREE char *part = NULL, *roots = NULL;
+    struct stat st;
+    if (unpacked_path(tar, dir, err) < 0)
+        return -1;
+    if (stat(*dir, &st) == 0 && S_ISDIR(st.st_mode))
+        return 0;
+    const char *slash = strrchr(tar, '/');
+    if (!slash || asprintf(&roots, "%.*s", (int)(slash - tar), tar) < 0 ||
+        asprintf(&part, "%s.part-%ld", *dir, (long)getpid()) < 0)
+        return ab_oom(err);
+    rm_rf(roots, part);
+    if (mkdir(part, 0755) < 0)
+        return ab_build_error(err, errno, "cannot create '%s': %s", part, strerror(errno));
+    if (tree_extract(tar, part, what, err) < 0) {
+        rm_rf(roots, part);
+        return -1;
+    }
+    /* Another build may have unpacked the same entry meanwhile: its tree
+     * is as good as this one. */
+    if (rename(part, *dir) < 0) {
+        int e = errno;
+        rm_rf(roots, part);
+        if (e != EEXIST && e != ENOTEMPTY)
+            return ab_build_error(err, e, "cannot store '%s': %s", *dir, strerror(e));
+    }
+    return 0;
+}
+
 int
 cache_root_tree(const struct plan *plan, const struct cache_opts *opts, const char *scratch,
                 char **tar_path, bool *hit, struct ab_error *err)
@@ -145,5 +189,11 @@ cache_root_tree(const struct plan *plan, const struct cache_opts *opts, const ch
         return 0;
     }
     unlink(*tar_path);
+    CLEANUP_FREE char *tree = NULL;
+    if (unpacked_path(*tar_path, &tree, err) < 0)
+        return -1;
+    if (rm_rf(roots, tree) < 0)
+        return ab_build_error(err, errno, "cannot remove the stale '%s': %s", tree,
+                              strerror(errno));
     return fetch_entry(plan, src, *tar_path, sum, scratch, err);
 }

@@ -3,7 +3,9 @@
  * An entry is `roots/KEY.tar` with `roots/KEY.sum` beside it ("SHA256
  * SIZE"), written only once the archive is whole. An entry whose archive
  * is missing, of the wrong size or digest is removed and built again:
- * a partial or corrupt entry is never used. */
+ * a partial or corrupt entry is never used. Beside it, `roots/KEY.tree`
+ * is the same tree unpacked, made by the first build that lays an overlay
+ * on it, removed with the entry. */
 #ifndef APPLIANCE_CACHE_H
 #define APPLIANCE_CACHE_H
 
@@ -33,5 +35,11 @@ int cache_key(const struct plan *plan, const struct os_source *src, char key[CAC
  * private folder of the build. */
 int cache_root_tree(const struct plan *plan, const struct cache_opts *opts, const char *scratch,
                     char **tar_path, bool *hit, struct ab_error *err);
+
+/* The entry of tar_path (a cache entry's archive) unpacked beside it, as
+ * roots/KEY.tree: extracted once, into a temporary name renamed when whole,
+ * and read-only from then on (the builds lay an overlay on it). *dir is
+ * malloc'd. */
+int cache_unpacked_tree(const char *tar_path, const char *what, char **dir, struct ab_error *err);
 
 #endif

@@ -3,6 +3,7 @@
 #ifndef APPLIANCE_TREE_H
 #define APPLIANCE_TREE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "appliance/error.h"
@@ -30,5 +31,41 @@ int tree_packages(const char *root, char **list, struct ab_error *err);
  * paths[i] receives the folder of mount i ("/" is root itself). */
 int tree_split(const struct plan *plan, const char *root, const char *fsdir, char **paths,
                struct ab_error *err);
+
+/* ---- the tree through overlayfs (tree_mount.c) ----------------------------
+ *
+ * A warm build does not extract its root tree: the cache keeps it unpacked
+ * (cache_unpacked_tree), read-only below an overlay whose upper layer is
+ * in the build's scratch folder, and each filesystem's folder is a bind
+ * mount of the merged tree with the mounts below it hidden by empty
+ * folders. Every mount is made in the build's private mount namespace:
+ * none reaches the host, and all vanish with the build's process. */
+
+/* The mounts made, unmounted in reverse order by tree_unmount. */
+struct tree_mounts {
+    char **paths;
+    size_t n, cap;
+};
+
+/* Moves the calling thread, and the threads and processes it starts from
+ * now on, into a private mount namespace. 0, or -1 with errno (EPERM
+ * without CAP_SYS_ADMIN): then nothing changed. */
+int tree_private_namespace(void);
+
+/* Mounts lower (read-only) under an overlay at merged, its upper layer and
+ * work folder made in work. */
+int tree_overlay(struct tree_mounts *mt, const char *lower, const char *work, const char *merged,
+                 struct ab_error *err);
+
+/* What tree_split gives, without moving anything: paths[i] = fsdir/m<i>,
+ * a bind mount of mount i's folder in root, where each mount of the plan
+ * nearest below it is hidden by an empty folder of the same owner, mode
+ * and times. A mount point must be a folder reached through folders only
+ * (no symbolic link); one that does not exist is made. */
+int tree_views(struct tree_mounts *mt, const struct plan *plan, const char *root, const char *fsdir,
+               char **paths, struct ab_error *err);
+
+/* Detaches every mount of mt, the last first; mt may be reused. */
+void tree_unmount(struct tree_mounts *mt);
 
 #endif

@@ -1,0 +1,204 @@
+/* tree_mount.c: the root tree seen through overlayfs, and the folder of
+ * each filesystem as a bind mount of the merged tree, all in the build's
+ * private mount namespace. */
+#include "appliance/tree.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "appliance/cleanup.h"
+#include "appliance/fsutil.h"
+
+int
+tree_private_namespace(void)
+{
+    if (unshare(CLONE_NEWNS) < 0)
+        return -1;
+    /* Nothing mounted from now on propagates back to the host's namespace. */
+    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+        return -1;
+    return 0;
+}
+
+static int
+remember(struct tree_mounts *mt, const char *path, struct ab_error *err)
+{
+    if (mt->n == mt->cap) {
+        size_t cap = mt->cap ? mt->cap * 2 : 8;
+        char **p = realloc(mt->paths, cap * sizeof(*p));
+        if (!p)
+            return ab_oom(err);
+        mt->paths = p, mt->cap = cap;
+    }
+    if (!(mt->paths[mt->n] = strdup(path)))
+        return ab_oom(err);
+    mt->n++;
+    return 0;
+}
+
+void
+tree_unmount(struct tree_mounts *mt)
+{
+    while (mt->n > 0) {
+        char *p = mt->paths[--mt->n];
+        umount2(p, MNT_DETACH);
+        free(p);
+    }
+    free(mt->paths);
+    mt->paths = NULL;
+    mt->cap = 0;
+}
+
+int
+tree_overlay(struct tree_mounts *mt, const char *lower, const char *work, const char *merged,
+             struct ab_error *err)
+{
+    CLEANUP_FREE char *upper = NULL, *ovl = NULL, *opts = NULL;
+    if (asprintf(&upper, "%s/upper", work) < 0 || asprintf(&ovl, "%s/ovl", work) < 0)
+        return ab_oom(err);
+    if (strpbrk(lower, ",:") || strpbrk(upper, ",:"))
+        return ab_build_error(err, 0, "overlay: a folder name holds ',' or ':'");
+    if (asprintf(&opts, "lowerdir=%s,upperdir=%s,workdir=%s", lower, upper, ovl) < 0)
+        return ab_oom(err);
+    if ((mkdir(upper, 0755) < 0 && errno != EEXIST) || (mkdir(ovl, 0700) < 0 && errno != EEXIST) ||
+        (mkdir(merged, 0755) < 0 && errno != EEXIST))
+        return ab_build_error(err, errno, "cannot create the overlay's folders in '%s': %s", work,
+                              strerror(errno));
+    if (mount("overlay", merged, "overlay", 0, opts) < 0)
+        return ab_build_error(err, errno, "cannot mount the root tree's overlay: %s",
+                              strerror(errno));
+    return remember(mt, merged, err);
+}
+
+/* A descriptor of folder path inside root, walked one folder at a time
+ * with no symbolic link on the way (the tree's `srv -> /` would mount the
+ * host's folders); folders that do not exist are made, as the mount point
+ * a filesystem needs. */
+static int
+mount_point_fd(const char *root, const char *path, struct ab_error *err)
+{
+    int fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return ab_build_error(err, errno, "cannot open '%s': %s", root, strerror(errno));
+    CLEANUP_FREE char *copy = strdup(path);
+    if (!copy) {
+        close(fd);
+        return ab_oom(err);
+    }
+    char *save = NULL;
+    for (char *c = strtok_r(copy, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+        struct stat st;
+        const char *why = NULL;
+        if (strcmp(c, ".") == 0 || strcmp(c, "..") == 0)
+            why = "a '.' or '..' in its path";
+        else if (fstatat(fd, c, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+            if (errno != ENOENT || (mkdirat(fd, c, 0755) < 0 && errno != EEXIST))
+                why = strerror(errno);
+        } else if (S_ISLNK(st.st_mode))
+            why = "a symbolic link in the tree";
+        else if (!S_ISDIR(st.st_mode))
+            why = "not a folder in the tree";
+        int next = why ? -1 : openat(fd, c, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        close(fd);
+        if (next < 0)
+            return ab_build_error(err, why ? 0 : errno, "mount point '%s': %s", path,
+                                  why ? why : strerror(errno));
+        fd = next;
+    }
+    return fd;
+}
+
+static int
+bind_fd(struct tree_mounts *mt, int src, const char *target, struct ab_error *err)
+{
+    char from[64];
+    snprintf(from, sizeof(from), "/proc/self/fd/%d", src);
+    if (mount(from, target, NULL, MS_BIND, NULL) < 0)
+        return ab_build_error(err, errno, "cannot bind '%s': %s", target, strerror(errno));
+    return remember(mt, target, err);
+}
+
+/* The nearest mount of the plan above mount c, or -1. */
+static long
+parent_of(const struct plan *plan, size_t c)
+{
+    const char *cp = plan->mounts[c].path;
+    long best = -1;
+    size_t best_len = 0;
+    for (size_t i = 0; i < plan->n_mounts; i++) {
+        const char *p = plan->mounts[i].path;
+        size_t n = strlen(p);
+        bool above = i != c && (strcmp(p, "/") == 0 ? strcmp(cp, "/") != 0
+                                                    : strncmp(cp, p, n) == 0 && cp[n] == '/');
+        if (above && (best < 0 || n > best_len))
+            best = (long)i, best_len = n;
+    }
+    return best;
+}
+
+/* Hides mount c's contents in the view of its parent with an empty folder
+ * of the same owner, mode and times. */
+static int
+mask(const struct plan *plan, size_t c, const char *fsdir,
+     char **paths, struct ab_error *err)
+{
+    long p = parent_of(plan, c);
+    if (p < 0)
+        return 0;
+    const char *cp = plan->mounts[c].path, *pp = plan->mounts[p].path;
+    const char *below = strcmp(pp, "/") == 0 ? cp : cp + strlen(pp);
+    CLEANUP_FREE char *empty = NULL;
+    CLEANUP_CLOSE int target = mount_point_fd(paths[p], below, err);
+    struct stat st;
+    if (target < 0)
+        return -1;
+    if (fstat(target, &st) < 0 || asprintf(&empty, "%s/e%zu", fsdir, c) < 0)
+        return ab_build_error(err, errno, "mount point '%s': %s", cp, strerror(errno));
+    struct timespec times[2] = {st.st_atim, st.st_mtim};
+    if (mkdir(empty, 0700) < 0 || chown(empty, st.st_uid, st.st_gid) < 0 ||
+        chmod(empty, st.st_mode & 07777) < 0 || utimensat(AT_FDCWD, empty, times, 0) < 0)
+        return ab_build_error(err, errno, "cannot make '%s': %s", empty, strerror(errno));
+    CLEANUP_CLOSE int src = open(empty, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    char at[64];
+    snprintf(at, sizeof(at), "/proc/self/fd/%d", target);
+    if (src < 0)
+        return ab_build_error(err, errno, "cannot open '%s': %s", empty, strerror(errno));
+    char from[64];
+    snprintf(from, sizeof(from), "/proc/self/fd/%d", src);
+    if (mount(from, at, NULL, MS_BIND, NULL) < 0)
+        return ab_build_error(err, errno, "cannot hide '%s' from the filesystem of '%s': %s", cp,
+                              pp, strerror(errno));
+    /* Unmounted with the view it sits in (MNT_DETACH takes both). */
+    return 0;
+}
+
+int
+tree_views(struct tree_mounts *mt, const struct plan *plan, const char *root, const char *fsdir,
+           char **paths, struct ab_error *err)
+{
+    if (mkdir(fsdir, 0755) < 0 && errno != EEXIST)
+        return ab_build_error(err, errno, "cannot create '%s': %s", fsdir, strerror(errno));
+    for (size_t i = 0; i < plan->n_mounts; i++) {
+        CLEANUP_CLOSE int src = mount_point_fd(root, plan->mounts[i].path, err);
+        if (src < 0)
+            return -1;
+        if (asprintf(&paths[i], "%s/m%zu", fsdir, i) < 0)
+            return ab_oom(err);
+        if (mkdir(paths[i], 0700) < 0)
+            return ab_build_error(err, errno, "cannot create '%s': %s", paths[i],
+                                  strerror(errno));
+        if (bind_fd(mt, src, paths[i], err) < 0)
+            return -1;
+    }
+    for (size_t i = 0; i < plan->n_mounts; i++)
+        if (mask(plan, i, fsdir, paths, err) < 0)
+            return -1;
+    return 0;
+}
