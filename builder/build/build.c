@@ -34,9 +34,9 @@ struct build {
     struct outdir out;
     char *work;    /* scratch folder, removed at the end */
     char *tree;    /* work/tree */
-    bool private_ns;              /* in a private mount namespace of its own */
-    bool overlay;                 /* tree: the cache's unpacked tree + an overlay */
-    struct tree_mounts mounts;    /* the overlay and the filesystems' views */
+    bool private_ns;           /* in a private mount namespace of its own */
+    bool overlay;              /* tree: the cache's unpacked tree + an overlay */
+    struct tree_mounts mounts; /* the overlay and the filesystems' views */
     char *images[PLAN_N_DISKS];
     char **fs_dirs; /* one per plan mount */
     char kver[128];

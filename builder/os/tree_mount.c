@@ -146,8 +146,7 @@ parent_of(const struct plan *plan, size_t c)
 /* Hides mount c's contents in the view of its parent with an empty folder
  * of the same owner, mode and times. */
 static int
-mask(const struct plan *plan, size_t c, const char *fsdir,
-     char **paths, struct ab_error *err)
+mask(const struct plan *plan, size_t c, const char *fsdir, char **paths, struct ab_error *err)
 {
     long p = parent_of(plan, c);
     if (p < 0)
@@ -192,8 +191,7 @@ tree_views(struct tree_mounts *mt, const struct plan *plan, const char *root, co
         if (asprintf(&paths[i], "%s/m%zu", fsdir, i) < 0)
             return ab_oom(err);
         if (mkdir(paths[i], 0700) < 0)
-            return ab_build_error(err, errno, "cannot create '%s': %s", paths[i],
-                                  strerror(errno));
+            return ab_build_error(err, errno, "cannot create '%s': %s", paths[i], strerror(errno));
         if (bind_fd(mt, src, paths[i], err) < 0)
             return -1;
     }
