@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,23 +93,25 @@ mount_point_fd(const char *root, const char *path, struct ab_error *err)
         close(fd);
         return ab_oom(err);
     }
-    char *save = NULL;
+    char *save = NULL, done[PATH_MAX] = "";
     for (char *c = strtok_r(copy, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
         struct stat st;
         const char *why = NULL;
+        size_t at = strlen(done);
+        snprintf(done + at, sizeof(done) - at, "/%s", c);
         if (strcmp(c, ".") == 0 || strcmp(c, "..") == 0)
-            why = "a '.' or '..' in its path";
+            why = "is '.' or '..'";
         else if (fstatat(fd, c, &st, AT_SYMLINK_NOFOLLOW) < 0) {
             if (errno != ENOENT || (mkdirat(fd, c, 0755) < 0 && errno != EEXIST))
                 why = strerror(errno);
         } else if (S_ISLNK(st.st_mode))
-            why = "a symbolic link in the tree";
+            why = "is a symbolic link in the tree";
         else if (!S_ISDIR(st.st_mode))
-            why = "not a folder in the tree";
+            why = "is not a folder in the tree";
         int next = why ? -1 : openat(fd, c, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         close(fd);
         if (next < 0)
-            return ab_build_error(err, why ? 0 : errno, "mount point '%s': %s", path,
+            return ab_build_error(err, why ? 0 : errno, "mount point '%s': '%s' %s", path, done,
                                   why ? why : strerror(errno));
         fd = next;
     }

@@ -667,8 +667,30 @@ test_split_missing(void **state)
 /* A tree whose mount point lies behind a symbolic link: splitting must
  * neither follow it out of the tree (the host's folders would be moved
  * or made) nor leave a link or a file where a filesystem is mounted. */
+static struct tree_mounts view_mounts;
+
+/* tree_views with tree_split's signature, its mounts kept in view_mounts. */
+static int
+split_by_views(const struct plan *plan, const char *root, const char *fsdir, char **paths,
+               struct ab_error *err)
+{
+    return tree_views(&view_mounts, plan, root, fsdir, paths, err);
+}
+
+typedef int (*split_fn)(const struct plan *, const char *, const char *, char **,
+                        struct ab_error *);
+
+static bool
+in_private_namespace(void)
+{
+    static int state; /* 0 not tried, 1 in one, -1 cannot */
+    if (!state)
+        state = tree_private_namespace() == 0 ? 1 : -1;
+    return state > 0;
+}
+
 static void
-check_split_refused(const char *make_srv, const char *named)
+check_refused_by(split_fn split, const char *make_srv, const char *named)
 {
     const struct plan *plan = unit_plan(split_recipe);
     struct ab_error err = AB_ERROR_INIT;
@@ -693,7 +715,8 @@ check_split_refused(const char *make_srv, const char *named)
 
     char **paths = calloc(plan->n_mounts, sizeof(char *));
     assert_non_null(paths);
-    assert_int_equal(tree_split(plan, "sl/tree", "sl/fs", paths, &err), -1);
+    assert_int_equal(split(plan, "sl/tree", "sl/fs", paths, &err), -1);
+    tree_unmount(&view_mounts);
     assert_int_equal(err.n_diags, 1);
     if (!strstr(err.diags[0].msg, "'/srv/data'") || !strstr(err.diags[0].msg, named))
         fail_msg("message '%s' does not name '/srv/data' and %s", err.diags[0].msg, named);
@@ -705,6 +728,16 @@ check_split_refused(const char *make_srv, const char *named)
     free_paths(paths, plan->n_mounts);
     plan_free(plan);
     assert_int_equal(rm_rf("sl", "sl"), 0);
+}
+
+static void
+check_split_refused(const char *make_srv, const char *named)
+{
+    check_refused_by(tree_split, make_srv, named);
+    if (in_private_namespace())
+        check_refused_by(split_by_views, make_srv, named);
+    else
+        unit_skip_part("tree_views: no private mount namespace here (needs CAP_SYS_ADMIN)");
 }
 
 static void
@@ -735,6 +768,95 @@ test_split_mount_point_is_file(void **state)
     check_split_refused("file-mount-point", "not a folder");
 }
 
+/* The overlay and the views: the same folders as tree_split gives, the
+ * tree itself untouched, the cache's lower tree untouched by writes. */
+static void
+test_views(void **state)
+{
+    (void)state;
+    if (!in_private_namespace()) {
+        unit_skip("tree_views: no private mount namespace here (needs CAP_SYS_ADMIN)");
+        return;
+    }
+    const struct plan *plan = unit_plan(split_recipe);
+    struct ab_error err = AB_ERROR_INIT;
+    char p[PATH_MAX + 64];
+    size_t root = mount_index(plan, "/"), boot = mount_index(plan, "/boot"),
+           esp = mount_index(plan, "/boot/efi"), var = mount_index(plan, "/var"),
+           log = mount_index(plan, "/var/log"), data = mount_index(plan, "/srv/data");
+
+    fresh_dir("vw/lower");
+    mkdir_owned("vw/lower/etc", 0755, 0, 0);
+    unit_write_file("vw/lower/etc/hostname", "views\n");
+    mkdir_owned("vw/lower/boot", 0700, 0, 0);
+    unit_write_file("vw/lower/boot/vmlinuz-6.1.0-10-amd64", "kernel");
+    mkdir_owned("vw/lower/boot/efi", 0700, 0, 0);
+    mkdir_owned("vw/lower/boot/efi/EFI/BOOT", 0755, 0, 0);
+    unit_write_file("vw/lower/boot/efi/EFI/BOOT/x", "efi");
+    mkdir_owned("vw/lower/var", 0751, 7, 8);
+    mkdir_owned("vw/lower/var/lib", 0755, 0, 0);
+    unit_write_file("vw/lower/var/lib/foo", "state");
+    mkdir_owned("vw/lower/var/log", 02750, 123, 456);
+    unit_write_file("vw/lower/var/log/syslog", "log");
+    fresh_dir("vw/work");
+
+    struct tree_mounts mt = {0};
+    char lower[PATH_MAX + 64], work[PATH_MAX + 64], merged[PATH_MAX + 64];
+    snprintf(lower, sizeof(lower), "%s/vw/lower", unit_tmpdir);
+    snprintf(work, sizeof(work), "%s/vw/work", unit_tmpdir);
+    snprintf(merged, sizeof(merged), "%s/vw/work/tree", unit_tmpdir);
+    if (tree_overlay(&mt, lower, work, merged, &err) < 0) {
+        unit_skip("overlayfs: %s", err.diags[0].msg);
+        ab_error_release(&err);
+        plan_free(plan);
+        return;
+    }
+    /* Configure writes into the merged tree, never into the lower one. */
+    unit_write_file("vw/work/tree/etc/hostname", "configured\n");
+    unit_write_file("vw/work/tree/var/log/new", "new log");
+
+    char **paths = calloc(plan->n_mounts, sizeof(char *));
+    assert_non_null(paths);
+    if (tree_views(&mt, plan, merged, "vw/fs", paths, &err) < 0)
+        fail_msg("%s", err.diags[0].msg);
+
+    assert_file_text("vw/lower/etc/hostname", "views\n");
+    assert_only("vw/lower/var/log", (const char *const[]){"syslog", NULL});
+    /* The root's view: mount points, empty, as they were. */
+    assert_only(paths[root], (const char *const[]){"etc", "boot", "var", "srv", NULL});
+    snprintf(p, sizeof(p), "%s/etc/hostname", paths[root]);
+    assert_file_text(p, "configured\n");
+    snprintf(p, sizeof(p), "%s/boot", paths[root]);
+    assert_empty_dir(p);
+    assert_stat(p, S_IFDIR, 0700, 0, 0);
+    snprintf(p, sizeof(p), "%s/var", paths[root]);
+    assert_empty_dir(p);
+    assert_stat(p, S_IFDIR, 0751, 7, 8);
+    snprintf(p, sizeof(p), "%s/srv/data", paths[root]);
+    assert_empty_dir(p);
+
+    assert_only(paths[boot], (const char *const[]){"vmlinuz-6.1.0-10-amd64", "efi", NULL});
+    snprintf(p, sizeof(p), "%s/efi", paths[boot]);
+    assert_empty_dir(p);
+    assert_stat(p, S_IFDIR, 0700, 0, 0);
+    assert_only(paths[esp], (const char *const[]){"EFI", NULL});
+    assert_only(paths[var], (const char *const[]){"lib", "log", NULL});
+    snprintf(p, sizeof(p), "%s/log", paths[var]);
+    assert_empty_dir(p);
+    assert_stat(p, S_IFDIR, 02750, 123, 456);
+    assert_only(paths[log], (const char *const[]){"new", "syslog", NULL});
+    assert_stat(paths[log], S_IFDIR, 02750, 123, 456);
+    assert_empty_dir(paths[data]);
+    /* The merged tree itself still holds everything. */
+    assert_only("vw/work/tree/var/log", (const char *const[]){"new", "syslog", NULL});
+
+    tree_unmount(&mt);
+    assert_empty_dir("vw/work/tree");
+    free_paths(paths, plan->n_mounts);
+    plan_free(plan);
+    assert_int_equal(rm_rf("vw", "vw"), 0);
+}
+
 int
 main(void)
 {
@@ -751,6 +873,7 @@ main(void)
         cmocka_unit_test(test_packages_inside_the_tree),
         cmocka_unit_test(test_split),
         cmocka_unit_test(test_split_missing),
+        cmocka_unit_test(test_views),
         cmocka_unit_test(test_split_through_absolute_link),
         cmocka_unit_test(test_split_through_relative_link),
         cmocka_unit_test(test_split_mount_point_is_link),
