@@ -21,10 +21,12 @@
 #include "appliance/hostfs.h"
 #include "appliance/kvm.h"
 #include "appliance/lvm_meta.h"
+#include "appliance/os_source.h"
 #include "appliance/outdir.h"
 #include "appliance/spawn.h"
 #include "appliance/stop.h"
 #include "appliance/tree.h"
+#include "diskcache.h"
 #include "preflight.h"
 #include "report.h"
 
@@ -37,6 +39,8 @@ struct build {
     bool private_ns;           /* in a private mount namespace of its own */
     bool overlay;              /* tree: the cache's unpacked tree + an overlay */
     struct tree_mounts mounts; /* the overlay and the filesystems' views */
+    struct diskcache disks; /* images and exports reused between builds */
+    struct export_reuse reuse;
     char *images[PLAN_N_DISKS];
     char **fs_dirs; /* one per plan mount */
     char kver[128];
@@ -165,6 +169,43 @@ start_appliance(struct build *b, struct ab_error *err)
 }
 
 static int
+reuse_fetch(void *ctx, enum plan_disk_id disk, const char *tag, const char *path,
+            struct ab_error *err)
+{
+    struct build *b = ctx;
+    return diskcache_fetch_file(&b->disks, disk, tag, path, err);
+}
+
+static int
+reuse_store(void *ctx, enum plan_disk_id disk, const char *tag, const char *path,
+            struct ab_error *err)
+{
+    struct build *b = ctx;
+    return diskcache_store_file(&b->disks, disk, tag, path, err);
+}
+
+/* The disks and exports of earlier builds (diskcache.h), in CACHE/disks;
+ * off with --no-cache. */
+static int
+open_disk_cache(struct build *b, struct ab_error *err)
+{
+    const struct os_source *src = os_source_for(b->plan);
+    char key[CACHE_KEY_HEX];
+    CLEANUP_FREE char *base = NULL, *dir = NULL;
+    if (b->opts->cache.disabled || !src)
+        return 0;
+    base = b->opts->cache.dir ? strdup(b->opts->cache.dir) : cache_default_dir();
+    if (!base || asprintf(&dir, "%s/disks", base) < 0)
+        return ab_oom(err);
+    uint64_t max = b->opts->cache.max_bytes ? b->opts->cache.max_bytes : CACHE_DISKS_MAX_DEFAULT;
+    if (cache_key(b->plan, src, key, err) < 0 ||
+        diskcache_open(&b->disks, dir, max, b->plan, key, err) < 0)
+        return -1;
+    b->reuse = (struct export_reuse){reuse_fetch, reuse_store, b};
+    return 0;
+}
+
+static int
 do_os(struct build *b, struct ab_error *err)
 {
     CLEANUP_FREE char *tar = NULL, *scratch = NULL;
@@ -176,6 +217,8 @@ do_os(struct build *b, struct ab_error *err)
     b->report.cache_hit = hit;
     if (hit)
         notice(b, "root tree: from the cache");
+    if (open_disk_cache(b, err) < 0)
+        return -1;
     const char *what = b->plan->os.rootfs ? "rootfs" : "root tree";
     /* A cached tree is unpacked once and overlaid; without the cache, or
      * where the build cannot mount (no CAP_SYS_ADMIN, no overlayfs), it
@@ -247,15 +290,55 @@ do_appliance(struct build *b, struct ab_error *err)
     return engine_proc_finish(&b->appliance, err);
 }
 
+/* A disk whose key an earlier build had is copied from the cache. */
+static int
+reuse_disks(struct build *b, struct ab_error *err)
+{
+    for (int d = 0; d < PLAN_N_DISKS; d++) {
+        int got = diskcache_fetch_image(&b->disks, (enum plan_disk_id)d, b->images[d], err);
+        char msg[256];
+        if (got < 0)
+            return -1;
+        if (!b->disks.dir)
+            continue;
+        snprintf(msg, sizeof(msg),
+                 got ? "%s disk: reused from the cache (key %.12s: the program, the root tree, "
+                       "the plan and the files that land on it are unchanged)"
+                     : "%s disk: built (key %.12s not in the cache)",
+                 d == PLAN_DISK_OS ? "OS" : "application", b->disks.key[d]);
+        notice(b, msg);
+    }
+    return 0;
+}
+
+/* Keeps the disks just built for the next build; a failure costs only
+ * the reuse. */
+static void
+keep_disks(struct build *b)
+{
+    for (int d = 0; d < PLAN_N_DISKS; d++) {
+        struct ab_error e = AB_ERROR_INIT;
+        if (diskcache_store_image(&b->disks, (enum plan_disk_id)d, b->images[d], &e) < 0 &&
+            e.n_diags) {
+            char msg[512];
+            snprintf(msg, sizeof(msg), "cache: %s", e.diags[0].msg);
+            notice(b, msg);
+        }
+        ab_error_release(&e);
+    }
+}
+
 static int
 do_filesystems(struct build *b, struct ab_error *err)
 {
     CLEANUP_FREE char *efi = NULL;
     if (asprintf(&efi, "%s/BOOTX64.EFI", b->work) < 0)
         return ab_oom(err);
+    if (reuse_disks(b, err) < 0)
+        return -1;
     for (size_t i = 0; i < b->plan->n_mounts; i++) {
         const struct plan_mount *m = &b->plan->mounts[i];
-        if (m->fs == FS_XFS)
+        if (m->fs == FS_XFS || b->disks.hit[m->disk])
             continue;
         if (hostfs_make(b->plan, m, b->images[m->disk], b->fs_dirs[i],
                         m->fs == FS_VFAT ? efi : NULL, err) < 0)
@@ -263,14 +346,16 @@ do_filesystems(struct build *b, struct ab_error *err)
     }
     for (int d = 0; d < PLAN_N_DISKS; d++) {
         const struct plan_vg *vg = &b->plan->disks[d].vg;
-        for (size_t i = 0; i < vg->n_lvs; i++)
+        for (size_t i = 0; i < vg->n_lvs && !b->disks.hit[d]; i++)
             if (vg->lvs[i].fs == FS_SWAP &&
                 hostfs_swap(b->plan, (enum plan_disk_id)d, &vg->lvs[i], b->images[d], b->work,
                             err) < 0)
                 return -1;
     }
-    if (b->plan->hardware.firmware & FIRMWARE_BIOS)
-        return bootloader_install_bios(b->plan, b->images[PLAN_DISK_OS], b->work, err);
+    if ((b->plan->hardware.firmware & FIRMWARE_BIOS) && !b->disks.hit[PLAN_DISK_OS] &&
+        bootloader_install_bios(b->plan, b->images[PLAN_DISK_OS], b->work, err) < 0)
+        return -1;
+    keep_disks(b);
     return 0;
 }
 
@@ -337,6 +422,7 @@ do_export(struct build *b, struct ab_error *err)
         .progress = export_progress,
         .progress_ctx = b,
         .step = export_step,
+        .reuse = b->disks.dir ? &b->reuse : NULL,
     };
     if (export_all(&job, err) < 0)
         return -1;
@@ -376,6 +462,7 @@ build_release(struct build *b)
         free(b->images[i]);
     free(b->raw_dir);
     export_files_release(&b->files);
+    diskcache_release(&b->disks);
     free(b->tree);
     free(b->work);
     report_release(&b->report);

@@ -10,6 +10,7 @@
 
 #include "appliance/build.h"
 #include "appliance/cleanup.h"
+#include "appliance/size.h"
 #include "appliance/cli.h"
 #include "appliance/clock.h"
 #include "appliance/plan.h"
@@ -35,7 +36,10 @@ static const char build_usage[] =
     "                       (default: output/NAME-VERSION)\n"
     "      --cache-dir DIR  keep root trees in DIR (default: /var/cache/appliance\n"
     "                       as root, or $APPLIANCE_CACHE_DIR)\n"
-    "      --no-cache       build the root tree afresh and do not keep it\n"
+    "      --no-cache       build everything afresh and keep nothing: the root\n"
+    "                       tree, the disks and their exports\n"
+    "      --cache-max SIZE the cache's disks and exports take at most SIZE,\n"
+    "                       the least recently used go first (default 8GiB)\n"
     "      --log FILE       write every command and its output to FILE\n"
     "      --no-space-check build even when the free space looks too small\n"
     "  -q, --quiet          print errors only\n"
@@ -117,6 +121,7 @@ cmd_build(int argc, char **argv)
         {"output", required_argument, NULL, 'o'},
         {"cache-dir", required_argument, NULL, 'C'},
         {"no-cache", no_argument, NULL, 'N'},
+        {"cache-max", required_argument, NULL, 'M'},
         {"log", required_argument, NULL, 'L'},
         {"no-space-check", no_argument, NULL, 'S'},
         {"quiet", no_argument, NULL, 'q'},
@@ -141,6 +146,13 @@ cmd_build(int argc, char **argv)
         case 'N':
             opts.cache.disabled = true;
             break;
+        case 'M': {
+            const char *why = NULL;
+            if (size_parse(optarg, &opts.cache.max_bytes, &why) < 0 || opts.cache.max_bytes == 0)
+                return cli_usage_error("build", "--cache-max '%s': %s", optarg,
+                                       why ? why : "must be more than 0");
+            break;
+        }
         case 'L':
             log_path = optarg;
             break;

@@ -223,3 +223,36 @@ write_atomic_data(const char *path, mode_t mode, const void *data, size_t len, s
     struct data_span d = {data, len};
     return write_atomic(path, mode, fill_data, &d, err);
 }
+
+int
+copy_sparse(int in, int out)
+{
+    struct stat st;
+    if (fstat(in, &st) < 0 || ftruncate(out, 0) < 0 || ftruncate(out, st.st_size) < 0)
+        return -1;
+    off_t pos = 0;
+    while (pos < st.st_size) {
+        off_t data = lseek(in, pos, SEEK_DATA);
+        if (data < 0) {
+            if (errno == ENXIO)
+                break; /* only a hole is left */
+            return -1;
+        }
+        off_t hole = lseek(in, data, SEEK_HOLE);
+        if (hole < 0)
+            return -1;
+        off_t from = data, to = data;
+        while (from < hole) {
+            ssize_t n = copy_file_range(in, &from, out, &to, (size_t)(hole - from), 0);
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n <= 0) {
+                if (n == 0)
+                    errno = EIO;
+                return -1;
+            }
+        }
+        pos = hole;
+    }
+    return 0;
+}

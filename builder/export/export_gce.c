@@ -60,7 +60,7 @@ static int
 gce_write(const struct exporter *self, const struct export_job *job, struct ab_error *err)
 {
     (void)self;
-    return export_each_disk(job, "tar.gz", true, gce_disk, NULL, err);
+    return export_each_disk(job, "tar.gz", "gce.tar.gz", true, gce_disk, NULL, err);
 }
 
 const struct exporter exporter_gce = {"gce", OUTPUT_GCE, NULL, gce_write};

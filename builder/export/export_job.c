@@ -40,13 +40,46 @@ export_base_name(const char *path)
 }
 
 int
-export_each_disk(const struct export_job *job, const char *ext, bool announce, export_disk_fn fn,
-                 const void *ctx, struct ab_error *err)
+export_disk_file_reused(const struct export_job *job, enum plan_disk_id disk, const char *tag,
+                        const char *path, export_disk_fn fn, const void *ctx, struct ab_error *err)
+{
+    const struct export_reuse *r = job->reuse;
+    if (r && r->fetch) {
+        int got = r->fetch(r->ctx, disk, tag, path, err);
+        if (got < 0)
+            return -1;
+        if (got > 0) {
+            CLEANUP_FREE char *what = NULL;
+            if (asprintf(&what, "%s (reused)", export_base_name(path)) < 0)
+                return ab_oom(err);
+            export_step(job, what);
+            return 0;
+        }
+    }
+    export_step(job, export_base_name(path));
+    if (fn(job, job->images[disk], path, ctx, err) < 0)
+        return -1;
+    if (r && r->store) {
+        struct ab_error ignored = AB_ERROR_INIT;
+        r->store(r->ctx, disk, tag, path, &ignored);
+        ab_error_release(&ignored);
+    }
+    return 0;
+}
+
+int
+export_each_disk(const struct export_job *job, const char *ext, const char *tag, bool announce,
+                 export_disk_fn fn, const void *ctx, struct ab_error *err)
 {
     for (int i = 0; i < PLAN_N_DISKS; i++) {
         CLEANUP_FREE char *path = export_disk_path(job, (enum plan_disk_id)i, ext);
         if (!path)
             return ab_oom(err);
+        if (tag) {
+            if (export_disk_file_reused(job, (enum plan_disk_id)i, tag, path, fn, ctx, err) < 0)
+                return -1;
+            continue;
+        }
         if (announce)
             export_step(job, export_base_name(path));
         if (fn(job, job->images[i], path, ctx, err) < 0)

@@ -97,6 +97,22 @@ write_manifest(const struct plan *plan, const char *dir, const char *const names
     return write_file(NULL, path, text, 0644, err);
 }
 
+/* One disk's streamOptimized VMDK; ctx is its name in the OVF. */
+static int
+ovf_vmdk(const struct export_job *job, const char *raw, const char *path, const void *ctx,
+         struct ab_error *err)
+{
+    struct vmdk_progress p = {job, ctx};
+    struct vmdk_opts o = VMDK_OPTS_INIT;
+    o.adapter = adapter_of(job->plan->hardware.controller);
+    o.stop = stop_flag();
+    if (job->progress) {
+        o.progress = vmdk_progress;
+        o.progress_opaque = &p;
+    }
+    return vmdk_stream_write(raw, path, &o, err);
+}
+
 int
 export_ovf_folder(const struct export_job *job, const char *dir, struct ab_error *err)
 {
@@ -120,16 +136,8 @@ export_ovf_folder(const struct export_job *job, const char *dir, struct ab_error
             ab_oom(err);
             goto out;
         }
-        struct vmdk_progress p = {job, hrefs[i]};
-        struct vmdk_opts o = VMDK_OPTS_INIT;
-        o.adapter = adapter_of(plan->hardware.controller);
-        o.stop = stop_flag();
-        if (job->progress) {
-            o.progress = vmdk_progress;
-            o.progress_opaque = &p;
-        }
-        export_step(job, hrefs[i]);
-        if (vmdk_stream_write(job->images[i], path, &o, err) < 0)
+        if (export_disk_file_reused(job, (enum plan_disk_id)i, "ovf.vmdk", path, ovf_vmdk,
+                                    hrefs[i], err) < 0)
             goto out;
         if (stat(job->images[i], &raw) < 0 || stat(path, &out) < 0) {
             ab_build_error(err, errno, "cannot stat '%s': %s", path, strerror(errno));

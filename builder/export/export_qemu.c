@@ -58,7 +58,7 @@ qemu_write(const struct exporter *self, const struct export_job *job, struct ab_
                  t->adapter ? adapter : "") < 0)
         return ab_oom(err);
     struct convert c = {t, options};
-    return export_each_disk(job, t->ext, true, convert_disk, &c, err);
+    return export_each_disk(job, t->ext, t->ext, true, convert_disk, &c, err);
 }
 
 static const struct qemu_target qcow2 = {"qcow2", "qcow2", "compat=1.1", false};

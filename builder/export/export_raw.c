@@ -23,7 +23,7 @@ static int
 raw_write(const struct exporter *self, const struct export_job *job, struct ab_error *err)
 {
     (void)self;
-    return export_each_disk(job, "raw", false, move_disk, NULL, err);
+    return export_each_disk(job, "raw", NULL, false, move_disk, NULL, err);
 }
 
 const struct exporter exporter_raw = {"raw", OUTPUT_RAW, NULL, raw_write};

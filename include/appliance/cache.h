@@ -10,6 +10,7 @@
 #define APPLIANCE_CACHE_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "appliance/error.h"
 #include "appliance/os_source.h"
@@ -18,9 +19,13 @@
 #define CACHE_KEY_HEX 65
 
 struct cache_opts {
-    const char *dir; /* NULL: the default (cache_default_dir) */
-    bool disabled;   /* --no-cache: build into scratch, store nothing */
+    const char *dir;    /* NULL: the default (cache_default_dir) */
+    bool disabled;      /* --no-cache: build into scratch, store nothing */
+    uint64_t max_bytes; /* --cache-max: the disks' and exports' part; 0: default */
 };
+
+/* The default size limit of the cache's disks/ folder (--cache-max). */
+#define CACHE_DISKS_MAX_DEFAULT (UINT64_C(8) << 30)
 
 /* $APPLIANCE_CACHE_DIR, else /var/cache/appliance for root, else
  * $XDG_CACHE_HOME/appliance or ~/.cache/appliance. Returns malloc'd. */

@@ -29,6 +29,18 @@
 /* Progress of one long step: done and total in bytes. */
 typedef void (*export_progress_fn)(void *ctx, const char *what, uint64_t done, uint64_t total);
 
+/* Per-disk files kept between builds (the build's disk cache): fetch gives
+ * 1 when the file of disk and tag ("qcow2", "ovf.vmdk") is now at path, 0
+ * when it is not kept, -1 on error; store keeps a file just written (its
+ * failure is not the export's). */
+struct export_reuse {
+    int (*fetch)(void *ctx, enum plan_disk_id disk, const char *tag, const char *path,
+                 struct ab_error *err);
+    int (*store)(void *ctx, enum plan_disk_id disk, const char *tag, const char *path,
+                 struct ab_error *err);
+    void *ctx;
+};
+
 struct export_job {
     const struct plan *plan;
     const char *images[PLAN_N_DISKS]; /* the raw disks (scratch; may be moved) */
@@ -38,6 +50,7 @@ struct export_job {
     export_progress_fn progress;      /* may be NULL */
     void *progress_ctx;
     void (*step)(void *ctx, const char *what); /* a step begins; may be NULL */
+    const struct export_reuse *reuse;          /* NULL: every file written */
 };
 
 /* Writes every output of job->plan into job->dir, one exporter per format

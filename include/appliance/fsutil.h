@@ -43,4 +43,10 @@ int write_atomic(const char *path, mode_t mode, write_atomic_fn fill, void *ctx,
 int write_atomic_data(const char *path, mode_t mode, const void *data, size_t len,
                       struct ab_error *err);
 
+/* Copies all of in to out (both from offset 0), holes kept as holes:
+ * only the data extents (SEEK_DATA/SEEK_HOLE) are copied, in the kernel
+ * (copy_file_range, a reflink where the filesystem can), and out is
+ * truncated to in's size. Returns 0 or -1 with errno set. */
+int copy_sparse(int in, int out);
+
 #endif

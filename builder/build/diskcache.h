@@ -1,0 +1,64 @@
+/* diskcache.h: incremental builds. Each disk's image, and each file an
+ * exporter writes from one disk, is kept in the cache under a key of
+ * everything that can change its bytes, and reused by the next build whose
+ * key is the same.
+ *
+ * A disk's key digests: the program itself (its executable's bytes), the
+ * root tree's cache key, SOURCE_DATE_EPOCH, the plan (with, for the OS
+ * disk, the application disk reduced to what the OS disk holds of it: its
+ * VG, LV names, filesystems and mount points, as /etc/fstab and the grow
+ * service name them, not its sizes), and the contents, modes and owners
+ * of the `files:` that land on it. A `files:` entry landing on the
+ * application disk counts for the OS disk too when the recipe has `run:`
+ * lines, which could read it. An export's key is its disk's key with the
+ * exporter's tag and the plan's hardware and OVA settings.
+ *
+ * Entries live in CACHE/disks/ as KEY.img (a sparse raw image) and
+ * KEY.TAG (an exported file), written under a temporary name and renamed
+ * when whole, each store holding CACHE/disks/.lock; a reused entry's time
+ * is touched, and after each store the least recently used entries go
+ * until the folder is under its size limit. */
+#ifndef APPLIANCE_DISKCACHE_H
+#define APPLIANCE_DISKCACHE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "appliance/error.h"
+#include "appliance/plan.h"
+
+#define DISKCACHE_KEY_HEX 65
+
+struct diskcache {
+    char *dir;                               /* CACHE/disks; NULL: off */
+    uint64_t max_bytes;                      /* the folder's size limit */
+    char key[PLAN_N_DISKS][DISKCACHE_KEY_HEX];
+    char export_salt[DISKCACHE_KEY_HEX];     /* the plan's hardware and OVA */
+    bool hit[PLAN_N_DISKS];                  /* the image was reused */
+};
+
+/* Computes the keys; tree_key is the root tree's cache key. dir NULL
+ * turns the cache off (every other call then does nothing). */
+int diskcache_open(struct diskcache *dc, const char *dir, uint64_t max_bytes,
+                   const struct plan *plan, const char *tree_key, struct ab_error *err);
+
+/* 1 when disk's image was in the cache and is now copied to img, 0 when
+ * not, -1 on error. */
+int diskcache_fetch_image(struct diskcache *dc, enum plan_disk_id disk, const char *img,
+                          struct ab_error *err);
+
+/* Stores img as disk's image (errors are not fatal: the cache is an
+ * optimisation; they are returned for the log). */
+int diskcache_store_image(struct diskcache *dc, enum plan_disk_id disk, const char *img,
+                          struct ab_error *err);
+
+/* The same for a file an exporter writes from one disk, tag naming the
+ * exporter and format ("qcow2", "ovf.vmdk"). */
+int diskcache_fetch_file(struct diskcache *dc, enum plan_disk_id disk, const char *tag,
+                         const char *path, struct ab_error *err);
+int diskcache_store_file(struct diskcache *dc, enum plan_disk_id disk, const char *tag,
+                         const char *path, struct ab_error *err);
+
+void diskcache_release(struct diskcache *dc);
+
+#endif
