@@ -39,7 +39,7 @@ struct build {
     bool private_ns;           /* in a private mount namespace of its own */
     bool overlay;              /* tree: the cache's unpacked tree + an overlay */
     struct tree_mounts mounts; /* the overlay and the filesystems' views */
-    struct diskcache disks; /* images and exports reused between builds */
+    struct diskcache disks;    /* images and exports reused between builds */
     struct export_reuse reuse;
     char *images[PLAN_N_DISKS];
     char **fs_dirs; /* one per plan mount */

@@ -103,7 +103,8 @@ app_disk_seen_from_os(struct json_object *disk)
     if (json_object_object_get_ex(disk, "partitions", &parts)) {
         struct json_object *a = json_object_new_array();
         for (size_t i = 0; i < json_object_array_length(parts); i++) {
-            struct json_object *p = json_object_array_get_idx(parts, i), *q = json_object_new_object();
+            struct json_object *p = json_object_array_get_idx(parts, i),
+                               *q = json_object_new_object();
             static const char *const keep[] = {"number", "role", "type_guid", "fs", "mount"};
             for (size_t k = 0; k < sizeof(keep) / sizeof(keep[0]); k++)
                 json_object_object_add(q, keep[k],
@@ -200,7 +201,7 @@ export_salt(const struct plan *plan, char out[DISKCACHE_KEY_HEX], struct ab_erro
         json_object_put(j);
         return ab_oom(err);
     }
-    static const char *const keep[] = {"name", "version", "description", "vendor",
+    static const char *const keep[] = {"name",     "version", "description", "vendor",
                                        "hardware", "outputs", "ova"};
     digest_str(d, "appliance-export-1");
     for (size_t k = 0; k < sizeof(keep) / sizeof(keep[0]); k++) {
@@ -368,8 +369,8 @@ store(struct diskcache *dc, enum plan_disk_id disk, const char *tag, const char 
     if (!dc->dir)
         return 0;
     CLEANUP_FREE char *entry = entry_path(dc, disk, tag), *tmp = NULL, *lock = NULL;
-    if (!entry || asprintf(&tmp, "%s/.tmp-%ld-%s", dc->dir, (long)getpid(),
-                           strrchr(entry, '/') + 1) < 0 ||
+    if (!entry ||
+        asprintf(&tmp, "%s/.tmp-%ld-%s", dc->dir, (long)getpid(), strrchr(entry, '/') + 1) < 0 ||
         asprintf(&lock, "%s/.lock", dc->dir) < 0)
         return ab_oom(err);
     struct stat st;

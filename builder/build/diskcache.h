@@ -30,11 +30,11 @@
 #define DISKCACHE_KEY_HEX 65
 
 struct diskcache {
-    char *dir;                               /* CACHE/disks; NULL: off */
-    uint64_t max_bytes;                      /* the folder's size limit */
+    char *dir;          /* CACHE/disks; NULL: off */
+    uint64_t max_bytes; /* the folder's size limit */
     char key[PLAN_N_DISKS][DISKCACHE_KEY_HEX];
-    char export_salt[DISKCACHE_KEY_HEX];     /* the plan's hardware and OVA */
-    bool hit[PLAN_N_DISKS];                  /* the image was reused */
+    char export_salt[DISKCACHE_KEY_HEX]; /* the plan's hardware and OVA */
+    bool hit[PLAN_N_DISKS];              /* the image was reused */
 };
 
 /* Computes the keys; tree_key is the root tree's cache key. dir NULL

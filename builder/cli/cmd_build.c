@@ -10,10 +10,10 @@
 
 #include "appliance/build.h"
 #include "appliance/cleanup.h"
-#include "appliance/size.h"
 #include "appliance/cli.h"
 #include "appliance/clock.h"
 #include "appliance/plan.h"
+#include "appliance/size.h"
 #include "appliance/spawn.h"
 #include "appliance/stop.h"
 #include "progress.h"
@@ -118,16 +118,11 @@ int
 cmd_build(int argc, char **argv)
 {
     static const struct option options[] = {
-        {"output", required_argument, NULL, 'o'},
-        {"cache-dir", required_argument, NULL, 'C'},
-        {"no-cache", no_argument, NULL, 'N'},
-        {"cache-max", required_argument, NULL, 'M'},
-        {"log", required_argument, NULL, 'L'},
-        {"no-space-check", no_argument, NULL, 'S'},
-        {"quiet", no_argument, NULL, 'q'},
-        {"verbose", no_argument, NULL, 'v'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"output", required_argument, NULL, 'o'}, {"cache-dir", required_argument, NULL, 'C'},
+        {"no-cache", no_argument, NULL, 'N'},     {"cache-max", required_argument, NULL, 'M'},
+        {"log", required_argument, NULL, 'L'},    {"no-space-check", no_argument, NULL, 'S'},
+        {"quiet", no_argument, NULL, 'q'},        {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
     };
     struct build_opts opts = {0};
     const char *output = NULL, *log_path = NULL;

@@ -136,8 +136,8 @@ export_ovf_folder(const struct export_job *job, const char *dir, struct ab_error
             ab_oom(err);
             goto out;
         }
-        if (export_disk_file_reused(job, (enum plan_disk_id)i, "ovf.vmdk", path, ovf_vmdk,
-                                    hrefs[i], err) < 0)
+        if (export_disk_file_reused(job, (enum plan_disk_id)i, "ovf.vmdk", path, ovf_vmdk, hrefs[i],
+                                    err) < 0)
             goto out;
         if (stat(job->images[i], &raw) < 0 || stat(path, &out) < 0) {
             ab_build_error(err, errno, "cannot stat '%s': %s", path, strerror(errno));

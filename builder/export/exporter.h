@@ -46,14 +46,14 @@ typedef int (*export_disk_fn)(const struct export_job *job, const char *raw, con
 /* Writes one disk's file at path with fn, announced as a step, unless
  * job->reuse has it for that disk and tag (then it is copied from there
  * and announced as reused); a file written is offered to job->reuse. */
-int export_disk_file_reused(const struct export_job *job, enum plan_disk_id disk,
-                            const char *tag, const char *path, export_disk_fn fn, const void *ctx,
+int export_disk_file_reused(const struct export_job *job, enum plan_disk_id disk, const char *tag,
+                            const char *path, export_disk_fn fn, const void *ctx,
                             struct ab_error *err);
 
 /* Calls fn for each disk with export_disk_path(job, disk, ext), first
  * announcing the file as a step when announce is set; stops at the first
  * failure. With a tag, each file goes through export_disk_file_reused. */
-int export_each_disk(const struct export_job *job, const char *ext, const char *tag,
-                     bool announce, export_disk_fn fn, const void *ctx, struct ab_error *err);
+int export_each_disk(const struct export_job *job, const char *ext, const char *tag, bool announce,
+                     export_disk_fn fn, const void *ctx, struct ab_error *err);
 
 #endif
