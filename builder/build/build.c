@@ -192,7 +192,7 @@ open_disk_cache(struct build *b, struct ab_error *err)
     const struct os_source *src = os_source_for(b->plan);
     char key[CACHE_KEY_HEX];
     CLEANUP_FREE char *base = NULL, *dir = NULL;
-    if (b->opts->cache.disabled || !src)
+    if (b->opts->cache.disabled || b->opts->cache.no_reuse || !src)
         return 0;
     base = b->opts->cache.dir ? strdup(b->opts->cache.dir) : cache_default_dir();
     if (!base || asprintf(&dir, "%s/disks", base) < 0)

@@ -35,17 +35,18 @@ disk_of(const struct plan *plan, const char *path)
     return disk;
 }
 
-static int digest_tree(struct digest_ctx *d, int dirfd, const char *name, struct ab_error *err);
+static int digest_tree(struct digest_ctx *d, int dirfd, const char *name, bool top,
+                       struct ab_error *err);
 
 /* Names, types, modes, owners, sizes, link targets and contents of the
  * file or folder name in dirfd, folders in name order. */
 static int
-digest_tree(struct digest_ctx *d, int dirfd, const char *name, struct ab_error *err)
+digest_tree(struct digest_ctx *d, int dirfd, const char *name, bool top, struct ab_error *err)
 {
     struct stat st;
     if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
         return ab_build_error(err, errno, "cannot read '%s': %s", name, strerror(errno));
-    digest_str(d, name);
+    digest_str(d, top ? "" : name);
     digest_u64(d, st.st_mode);
     digest_u64(d, st.st_uid);
     digest_u64(d, st.st_gid);
@@ -86,7 +87,7 @@ digest_tree(struct digest_ctx *d, int dirfd, const char *name, struct ab_error *
     for (int i = 0; i < n; i++) {
         const char *e = list[i]->d_name;
         if (r == 0 && strcmp(e, ".") != 0 && strcmp(e, "..") != 0)
-            r = digest_tree(d, fd, e, err);
+            r = digest_tree(d, fd, e, false, err);
         free(list[i]);
     }
     free(list);
@@ -152,12 +153,47 @@ plan_text_for(const struct plan *plan, enum plan_disk_id disk)
                 json_object_array_put_idx(disks, i, app_disk_seen_from_os(d));
         }
     }
-    /* The files entries are digested with their contents (file_keys). */
+    /* The files entries are digested with their contents (disk_key), and
+     * where the recipe lies changes no byte. */
     if (json_object_object_get_ex(j, "files", &files))
         json_object_object_del(j, "files");
+    json_object_object_del(j, "recipe");
     char *text = strdup(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN));
     json_object_put(j);
     return text;
+}
+
+/* The host's tools that write a disk's or an export's bytes, by their
+ * own bytes: another mke2fs or qemu-img is another key. */
+static const char *const tools[] = {
+    "sfdisk", "mke2fs", "mkswap", "mkfs.vfat", "mformat", "mcopy", "mmd", "mkfs.xfs",
+    "xfs_db", "qemu-img", "tar", "pigz", "gzip",
+};
+
+static int
+digest_tools(struct digest_ctx *d, struct ab_error *err)
+{
+    const char *path = getenv("PATH");
+    for (size_t i = 0; i < sizeof(tools) / sizeof(tools[0]); i++) {
+        char hex[HASH_HEX_MAX] = "absent";
+        CLEANUP_FREE char *copy = strdup(path ? path : "/usr/bin:/bin");
+        char *save = NULL;
+        if (!copy)
+            return ab_oom(err);
+        for (char *dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
+            CLEANUP_FREE char *full = NULL;
+            if (asprintf(&full, "%s/%s", dir, tools[i]) < 0)
+                return ab_oom(err);
+            if (access(full, X_OK) == 0) {
+                if (digest_file(DIGEST_SHA256, full, hex, err) < 0)
+                    return -1;
+                break;
+            }
+        }
+        digest_str(d, tools[i]);
+        digest_str(d, hex);
+    }
+    return 0;
 }
 
 static int
@@ -176,14 +212,27 @@ disk_key(const struct plan *plan, enum plan_disk_id disk, const char *exe, const
     digest_str(d, tree_key);
     digest_str(d, epoch ? epoch : "");
     digest_str(d, text);
+    if (digest_tools(d, err) < 0)
+        return -1;
     for (size_t i = 0; i < plan->n_files; i++) {
         const struct plan_file *f = &plan->files[i];
         if (!run_lines && disk_of(plan, f->dest) != disk)
             continue;
+        /* What lands in the tree: dest, or dest/NAME for a file copied
+         * into a folder (configure_customize.c); the source's own path is
+         * no byte of the image. */
+        const char *slash = strrchr(f->src_abs, '/');
+        CLEANUP_FREE char *parent = slash ? strndup(f->src_abs, (size_t)(slash - f->src_abs)) : NULL;
+        const char *leaf = slash ? slash + 1 : f->src_abs;
+        CLEANUP_CLOSE int pfd = open(slash ? (*parent ? parent : "/") : ".",
+                                     O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (pfd < 0)
+            return ab_build_error(err, errno, "cannot read '%s': %s", f->src_abs, strerror(errno));
         digest_str(d, f->dest);
+        digest_str(d, f->dest[0] && f->dest[strlen(f->dest) - 1] == '/' ? leaf : "");
         digest_str(d, f->owner ? f->owner : "");
         digest_u64(d, (uint64_t)(int64_t)f->mode);
-        if (digest_tree(d, AT_FDCWD, f->src_abs, err) < 0)
+        if (digest_tree(d, pfd, leaf, true, err) < 0)
             return -1;
     }
     digest_hex(d, key);

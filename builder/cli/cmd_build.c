@@ -38,6 +38,8 @@ static const char build_usage[] =
     "                       as root, or $APPLIANCE_CACHE_DIR)\n"
     "      --no-cache       build everything afresh and keep nothing: the root\n"
     "                       tree, the disks and their exports\n"
+    "      --no-reuse       build every disk and export afresh and keep none\n"
+    "                       (the root tree still comes from the cache)\n"
     "      --cache-max SIZE the cache's disks and exports take at most SIZE,\n"
     "                       the least recently used go first (default 8GiB)\n"
     "      --log FILE       write every command and its output to FILE\n"
@@ -104,8 +106,7 @@ run_build(const struct plan *plan, const char *output, struct build_opts *opts,
     if (r < 0) {
         int status = stop_signal() ? 128 + stop_signal() : cli_report(&err);
         if (stop_signal())
-            fprintf(stderr, "appliance: interrupted: nothing was written to '%s'\n",
-                    opts->output);
+            fprintf(stderr, "appliance: interrupted: nothing was written to '%s'\n", opts->output);
         ab_error_release(&err);
         return status;
     }
@@ -118,11 +119,17 @@ int
 cmd_build(int argc, char **argv)
 {
     static const struct option options[] = {
-        {"output", required_argument, NULL, 'o'}, {"cache-dir", required_argument, NULL, 'C'},
-        {"no-cache", no_argument, NULL, 'N'},     {"cache-max", required_argument, NULL, 'M'},
-        {"log", required_argument, NULL, 'L'},    {"no-space-check", no_argument, NULL, 'S'},
-        {"quiet", no_argument, NULL, 'q'},        {"verbose", no_argument, NULL, 'v'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+        {"output", required_argument, NULL, 'o'},
+        {"cache-dir", required_argument, NULL, 'C'},
+        {"no-cache", no_argument, NULL, 'N'},
+        {"no-reuse", no_argument, NULL, 'R'},
+        {"cache-max", required_argument, NULL, 'M'},
+        {"log", required_argument, NULL, 'L'},
+        {"no-space-check", no_argument, NULL, 'S'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     struct build_opts opts = {0};
     const char *output = NULL, *log_path = NULL;
@@ -140,6 +147,9 @@ cmd_build(int argc, char **argv)
             break;
         case 'N':
             opts.cache.disabled = true;
+            break;
+        case 'R':
+            opts.cache.no_reuse = true;
             break;
         case 'M': {
             const char *why = NULL;
@@ -185,8 +195,7 @@ cmd_build(int argc, char **argv)
     }
     CLEANUP_FCLOSE FILE *log = NULL;
     if (log_path && !(log = fopen(log_path, "w"))) {
-        fprintf(stderr, "appliance: error: cannot write log '%s': %s\n", log_path,
-                strerror(errno));
+        fprintf(stderr, "appliance: error: cannot write log '%s': %s\n", log_path, strerror(errno));
         return 1;
     }
     opts.log = log;

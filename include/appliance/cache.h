@@ -22,6 +22,7 @@ struct cache_opts {
     const char *dir;    /* NULL: the default (cache_default_dir) */
     bool disabled;      /* --no-cache: build into scratch, store nothing */
     uint64_t max_bytes; /* --cache-max: the disks' and exports' part; 0: default */
+    bool no_reuse;      /* --no-reuse: root tree from the cache, all else built */
 };
 
 /* The default size limit of the cache's disks/ folder (--cache-max). */
