@@ -166,8 +166,8 @@ plan_text_for(const struct plan *plan, enum plan_disk_id disk)
 /* The host's tools that write a disk's or an export's bytes, by their
  * own bytes: another mke2fs or qemu-img is another key. */
 static const char *const tools[] = {
-    "sfdisk", "mke2fs", "mkswap", "mkfs.vfat", "mformat", "mcopy", "mmd", "mkfs.xfs",
-    "xfs_db", "qemu-img", "tar", "pigz", "gzip",
+    "sfdisk",   "mke2fs", "mkswap",   "mkfs.vfat", "mformat", "mcopy", "mmd",
+    "mkfs.xfs", "xfs_db", "qemu-img", "tar",       "pigz",    "gzip",
 };
 
 static int
@@ -222,10 +222,11 @@ disk_key(const struct plan *plan, enum plan_disk_id disk, const char *exe, const
          * into a folder (configure_customize.c); the source's own path is
          * no byte of the image. */
         const char *slash = strrchr(f->src_abs, '/');
-        CLEANUP_FREE char *parent = slash ? strndup(f->src_abs, (size_t)(slash - f->src_abs)) : NULL;
+        CLEANUP_FREE char *parent =
+            slash ? strndup(f->src_abs, (size_t)(slash - f->src_abs)) : NULL;
         const char *leaf = slash ? slash + 1 : f->src_abs;
-        CLEANUP_CLOSE int pfd = open(slash ? (*parent ? parent : "/") : ".",
-                                     O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        CLEANUP_CLOSE int pfd =
+            open(slash ? (*parent ? parent : "/") : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (pfd < 0)
             return ab_build_error(err, errno, "cannot read '%s': %s", f->src_abs, strerror(errno));
         digest_str(d, f->dest);
