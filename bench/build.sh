@@ -11,7 +11,9 @@
 # the best time counting (these machines are noisy):
 #
 #   warm           a build of recipes/demo.yaml with its root tree in the
-#                  cache, into a new output folder: reference and new
+#                  cache, into a new output folder: reference and new (the
+#                  new one with --no-reuse: its disks and exports written,
+#                  not copied from the incremental cache)
 #   app-only       a rebuild after a change that touches only the
 #                  application disk (a `files:` entry under /opt/app): new
 #                  engine, against the reference's warm build
@@ -80,13 +82,13 @@ best() { sort -n | head -n 1; }
 
 # Warm the cache (and the page cache) once for each engine.
 echo "build: warming the root tree cache"
-seconds "$app" recipes/demo.yaml "$work/warm-new" >/dev/null
+seconds "$app" recipes/demo.yaml "$work/warm-new" --no-reuse >/dev/null
 seconds "$refdir/build/appliance" recipes/demo.yaml "$work/warm-ref" >/dev/null
 
 : >"$work/ref.t"; : >"$work/new.t"; : >"$work/app.t"
 for i in $(seq "$runs"); do
     seconds "$refdir/build/appliance" recipes/demo.yaml "$work/ref-$i" >>"$work/ref.t"
-    seconds "$app" recipes/demo.yaml "$work/new-$i" >>"$work/new.t"
+    seconds "$app" recipes/demo.yaml "$work/new-$i" --no-reuse >>"$work/new.t"
     # The previous build of the same recipe, then the change.
     app_recipe "base $i"
     seconds "$app" "$work/demo-app.yaml" "$work/app-$i" >/dev/null
