@@ -114,3 +114,14 @@ engine_handle_new(bool use_kvm, FILE *log, struct ab_error *err)
     }
     return g;
 }
+
+int
+engine_handle_report_write_errors(guestfs_h *g, int index, struct ab_error *err)
+{
+    char set[64];
+    /* libguestfs's direct backend names the drives hd0, hd1, ... */
+    snprintf(set, sizeof(set), "drive.hd%d.werror=report", index);
+    if (guestfs_config(g, "-set", set) < 0)
+        return engine_handle_failed(g, err, "cannot configure the appliance's disks");
+    return 0;
+}

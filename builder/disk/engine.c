@@ -24,13 +24,13 @@ guestfs_failed(struct engine *e, struct ab_error *err, const char *what)
 }
 
 static int
-add_disk(struct engine *e, const char *img, struct ab_error *err)
+add_disk(struct engine *e, int index, const char *img, struct ab_error *err)
 {
     if (guestfs_add_drive_opts(e->g, img, GUESTFS_ADD_DRIVE_OPTS_FORMAT, "raw",
                                GUESTFS_ADD_DRIVE_OPTS_CACHEMODE, "unsafe",
                                GUESTFS_ADD_DRIVE_OPTS_DISCARD, "besteffort", -1) < 0)
         return guestfs_failed(e, err, "cannot add disk to the appliance");
-    return 0;
+    return engine_handle_report_write_errors(e->g, index, err);
 }
 
 struct engine *
@@ -47,7 +47,7 @@ engine_launch(const char *os_img, const char *app_img, bool use_kvm, FILE *log,
         return NULL;
     }
     e->log = log;
-    if (add_disk(e, os_img, err) < 0 || add_disk(e, app_img, err) < 0)
+    if (add_disk(e, 0, os_img, err) < 0 || add_disk(e, 1, app_img, err) < 0)
         goto out;
     if (guestfs_launch(e->g) < 0)
         goto fail;

@@ -127,6 +127,8 @@ engine_identity_clear(const char *os_raw, const char *app, const char *app_forma
         engine_handle_failed(g, err, "cannot add the disks to the appliance");
         goto out;
     }
+    if (engine_handle_report_write_errors(g, 0, err) < 0)
+        goto out;
     if (guestfs_launch(g) < 0) {
         engine_handle_failed(g, err, "cannot launch the libguestfs appliance");
         goto out;

@@ -586,12 +586,14 @@ engine_resize(const char *raw, struct resize_layout *l, const struct resize_volu
         return -1;
     int r = -1;
     if (guestfs_add_drive_opts(e.g, raw, GUESTFS_ADD_DRIVE_OPTS_FORMAT, "raw",
-                               GUESTFS_ADD_DRIVE_OPTS_CACHEMODE, "unsafe", -1) < 0)
+                               GUESTFS_ADD_DRIVE_OPTS_CACHEMODE, "unsafe", -1) < 0) {
         failed(&e, err, "cannot add the disk to the appliance");
-    else if (guestfs_launch(e.g) < 0)
-        failed(&e, err, "cannot launch the libguestfs appliance");
-    else if (work(&e, v, n, err) == 0)
-        r = 0;
+    } else if (engine_handle_report_write_errors(e.g, 0, err) == 0) {
+        if (guestfs_launch(e.g) < 0)
+            failed(&e, err, "cannot launch the libguestfs appliance");
+        else if (work(&e, v, n, err) == 0)
+            r = 0;
+    }
     if (r == 0 && guestfs_shutdown(e.g) < 0)
         r = failed(&e, err, "while shutting the appliance down");
     engine_handle_close(e.g);

@@ -22,6 +22,12 @@ struct guestfs_h *engine_handle_new(bool use_kvm, FILE *log, struct ab_error *er
  * and frees it; NULL-safe. Every such handle is closed this way. */
 void engine_handle_close(struct guestfs_h *g);
 
+/* Makes qemu report a failed write of drive index (0 for the first added)
+ * to the guest as an I/O error, which fails the call that wrote, instead
+ * of pausing the appliance for good (qemu's default for a full host disk:
+ * werror=enospc). Call once per writable drive, before the launch. */
+int engine_handle_report_write_errors(struct guestfs_h *g, int index, struct ab_error *err);
+
 /* "WHAT: <libguestfs's last error>" into err; returns -1. */
 int engine_handle_failed(struct guestfs_h *g, struct ab_error *err, const char *what);
 
