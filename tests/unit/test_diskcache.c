@@ -22,8 +22,8 @@
     "  app:\n"                                                                                     \
     "    size: %s\n"                                                                               \
     "    volumes:\n"                                                                               \
-    "      - { name: data, mount: /srv/data, size: 1GiB }\n"                                      \
-    "      - { name: rest, mount: /srv/rest, size: rest }\n"                                      \
+    "      - { name: data, mount: /srv/data, size: 1GiB }\n"                                       \
+    "      - { name: rest, mount: /srv/rest, size: rest }\n"                                       \
     "files:\n"                                                                                     \
     "  - { src: files/motd, dest: /etc/motd }\n"                                                   \
     "  - { src: files/app/, dest: /srv/data/app/ }\n"
