@@ -4,7 +4,9 @@
 #
 #   fail_recipe NAME OUTPUTS [SED]   $F/NAME.yaml: layout.yaml with those outputs
 #   make_prev NAME                   $F/NAME.out: a previous output (a marker file)
-#   fbuild NAME RECIPE OUT ARGS...   build and wait; sets rc and secs
+#   fbuild NAME RECIPE OUT ARGS...   build and wait; sets rc and secs (every
+#                                    build --no-reuse: each stage runs, none is
+#                                    a copy from an earlier run's cache)
 #   fstart NAME RECIPE OUT ARGS...   build in the background; sets bpid
 #   fwait NAME                       wait for it; sets rc and secs
 #   wait_stage NAME STAGE            wait for the stage's progress line
@@ -66,8 +68,8 @@ fbuild() {
     local name=$1 recipe=$2 out=$3 start=$SECONDS
     shift 3
     mkdir -p "$F/$name.tmp"
-    TMPDIR=$F/$name.tmp "$APPLIANCE" build "$recipe" -o "$out" --log "$F/$name.log" "$@" \
-        >"$F/$name.stdout" 2>"$F/$name.err"
+    TMPDIR=$F/$name.tmp "$APPLIANCE" build --no-reuse "$recipe" -o "$out" --log "$F/$name.log" \
+        "$@" >"$F/$name.stdout" 2>"$F/$name.err"
     rc=$?
     secs=$((SECONDS - start))
     echo "# $name: exit $rc after $secs s"
@@ -78,8 +80,8 @@ fstart() {
     shift 3
     mkdir -p "$F/$name.tmp"
     eval "start_$name=$SECONDS"
-    TMPDIR=$F/$name.tmp "$APPLIANCE" build "$recipe" -o "$out" --log "$F/$name.log" "$@" \
-        >"$F/$name.stdout" 2>"$F/$name.err" &
+    TMPDIR=$F/$name.tmp "$APPLIANCE" build --no-reuse "$recipe" -o "$out" --log "$F/$name.log" \
+        "$@" >"$F/$name.stdout" 2>"$F/$name.err" &
     bpid=$!
     eval "pid_$name=$bpid"
     FAIL_PIDS+=("$bpid")
