@@ -95,44 +95,46 @@ digest_tree(struct digest_ctx *d, int dirfd, const char *name, bool top, struct 
     return r;
 }
 
+/* A new object with the members keep[0..n) of from. */
+static struct json_object *
+pick(struct json_object *from, const char *const *keep, size_t n)
+{
+    struct json_object *o = json_object_new_object();
+    for (size_t k = 0; k < n; k++)
+        json_object_object_add(o, keep[k], json_object_get(json_object_object_get(from, keep[k])));
+    return o;
+}
+
+/* The same for each element of the array from. */
+static struct json_object *
+pick_each(struct json_object *from, const char *const *keep, size_t n)
+{
+    struct json_object *a = json_object_new_array();
+    for (size_t i = 0; i < json_object_array_length(from); i++)
+        json_object_array_add(a, pick(json_object_array_get_idx(from, i), keep, n));
+    return a;
+}
+
+#define PICK(from, ...)                                                                            \
+    pick((from), (const char *const[]){__VA_ARGS__},                                               \
+         sizeof((const char *const[]){__VA_ARGS__}) / sizeof(const char *))
+#define PICK_EACH(from, ...)                                                                       \
+    pick_each((from), (const char *const[]){__VA_ARGS__},                                          \
+              sizeof((const char *const[]){__VA_ARGS__}) / sizeof(const char *))
+
 /* The application disk as the OS disk knows it: names, not sizes. */
 static struct json_object *
 app_disk_seen_from_os(struct json_object *disk)
 {
-    struct json_object *o = json_object_new_object(), *vg, *lvs, *parts;
-    json_object_object_add(o, "id", json_object_get(json_object_object_get(disk, "id")));
-    if (json_object_object_get_ex(disk, "partitions", &parts)) {
-        struct json_object *a = json_object_new_array();
-        for (size_t i = 0; i < json_object_array_length(parts); i++) {
-            struct json_object *p = json_object_array_get_idx(parts, i),
-                               *q = json_object_new_object();
-            static const char *const keep[] = {"number", "role", "type_guid", "fs", "mount"};
-            for (size_t k = 0; k < sizeof(keep) / sizeof(keep[0]); k++)
-                json_object_object_add(q, keep[k],
-                                       json_object_get(json_object_object_get(p, keep[k])));
-            json_object_array_add(a, q);
-        }
-        json_object_object_add(o, "partitions", a);
-    }
+    struct json_object *o = PICK(disk, "id"), *vg, *lvs, *parts;
+    if (json_object_object_get_ex(disk, "partitions", &parts))
+        json_object_object_add(o, "partitions",
+                               PICK_EACH(parts, "number", "role", "type_guid", "fs", "mount"));
     if (json_object_object_get_ex(disk, "vg", &vg) && json_object_is_type(vg, json_type_object)) {
-        struct json_object *v = json_object_new_object();
-        static const char *const keep_vg[] = {"name", "pv_partition", "grow", "grow_lv"};
-        for (size_t k = 0; k < sizeof(keep_vg) / sizeof(keep_vg[0]); k++)
-            json_object_object_add(v, keep_vg[k],
-                                   json_object_get(json_object_object_get(vg, keep_vg[k])));
-        if (json_object_object_get_ex(vg, "lvs", &lvs)) {
-            struct json_object *a = json_object_new_array();
-            for (size_t i = 0; i < json_object_array_length(lvs); i++) {
-                struct json_object *l = json_object_array_get_idx(lvs, i);
-                struct json_object *q = json_object_new_object();
-                static const char *const keep[] = {"name", "fs", "mount", "rest", "grows"};
-                for (size_t k = 0; k < sizeof(keep) / sizeof(keep[0]); k++)
-                    json_object_object_add(q, keep[k],
-                                           json_object_get(json_object_object_get(l, keep[k])));
-                json_object_array_add(a, q);
-            }
-            json_object_object_add(v, "lvs", a);
-        }
+        struct json_object *v = PICK(vg, "name", "pv_partition", "grow", "grow_lv");
+        if (json_object_object_get_ex(vg, "lvs", &lvs))
+            json_object_object_add(v, "lvs",
+                                   PICK_EACH(lvs, "name", "fs", "mount", "rest", "grows"));
         json_object_object_add(o, "vg", v);
     }
     return o;
