@@ -552,6 +552,36 @@ free_paths(char **paths, size_t n)
     free(paths);
 }
 
+/* The tree the split tests start from: each mount point of split_recipe
+ * but /srv/data, with owners and modes to keep, and a file in each. */
+static void
+make_split_tree(const char *root, const char *hostname)
+{
+    static const struct {
+        const char *path;
+        int mode, uid, gid;
+        const char *file, *text;
+    } dirs[] = {
+        {"etc", 0755, 0, 0, "etc/hostname", NULL},
+        {"boot", 0700, 0, 0, "boot/vmlinuz-6.1.0-10-amd64", "kernel"},
+        {"boot/efi", 0700, 0, 0, NULL, NULL},
+        {"boot/efi/EFI/BOOT", 0755, 0, 0, "boot/efi/EFI/BOOT/x", "efi"},
+        {"var", 0751, 7, 8, NULL, NULL},
+        {"var/lib", 0755, 0, 0, "var/lib/foo", "state"},
+        {"var/log", 02750, 123, 456, "var/log/syslog", "log"},
+    };
+    char p[PATH_MAX + 64];
+    fresh_dir(root);
+    for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+        snprintf(p, sizeof(p), "%s/%s", root, dirs[i].path);
+        mkdir_owned(p, dirs[i].mode, dirs[i].uid, dirs[i].gid);
+        if (dirs[i].file) {
+            snprintf(p, sizeof(p), "%s/%s", root, dirs[i].file);
+            unit_write_file(p, dirs[i].text ? dirs[i].text : hostname);
+        }
+    }
+}
+
 static void
 test_split(void **state)
 {
@@ -563,19 +593,7 @@ test_split(void **state)
            esp = mount_index(plan, "/boot/efi"), var = mount_index(plan, "/var"),
            log = mount_index(plan, "/var/log"), data = mount_index(plan, "/srv/data");
 
-    fresh_dir("sp/tree");
-    mkdir_owned("sp/tree/etc", 0755, 0, 0);
-    unit_write_file("sp/tree/etc/hostname", "split\n");
-    mkdir_owned("sp/tree/boot", 0700, 0, 0);
-    unit_write_file("sp/tree/boot/vmlinuz-6.1.0-10-amd64", "kernel");
-    mkdir_owned("sp/tree/boot/efi", 0700, 0, 0);
-    mkdir_owned("sp/tree/boot/efi/EFI/BOOT", 0755, 0, 0);
-    unit_write_file("sp/tree/boot/efi/EFI/BOOT/x", "efi");
-    mkdir_owned("sp/tree/var", 0751, 7, 8);
-    mkdir_owned("sp/tree/var/lib", 0755, 0, 0);
-    unit_write_file("sp/tree/var/lib/foo", "state");
-    mkdir_owned("sp/tree/var/log", 02750, 123, 456);
-    unit_write_file("sp/tree/var/log/syslog", "log");
+    make_split_tree("sp/tree", "split\n");
     /* /srv/data is not in the tree at all. */
 
     char **paths = calloc(plan->n_mounts, sizeof(char *));
@@ -785,19 +803,7 @@ test_views(void **state)
            esp = mount_index(plan, "/boot/efi"), var = mount_index(plan, "/var"),
            log = mount_index(plan, "/var/log"), data = mount_index(plan, "/srv/data");
 
-    fresh_dir("vw/lower");
-    mkdir_owned("vw/lower/etc", 0755, 0, 0);
-    unit_write_file("vw/lower/etc/hostname", "views\n");
-    mkdir_owned("vw/lower/boot", 0700, 0, 0);
-    unit_write_file("vw/lower/boot/vmlinuz-6.1.0-10-amd64", "kernel");
-    mkdir_owned("vw/lower/boot/efi", 0700, 0, 0);
-    mkdir_owned("vw/lower/boot/efi/EFI/BOOT", 0755, 0, 0);
-    unit_write_file("vw/lower/boot/efi/EFI/BOOT/x", "efi");
-    mkdir_owned("vw/lower/var", 0751, 7, 8);
-    mkdir_owned("vw/lower/var/lib", 0755, 0, 0);
-    unit_write_file("vw/lower/var/lib/foo", "state");
-    mkdir_owned("vw/lower/var/log", 02750, 123, 456);
-    unit_write_file("vw/lower/var/log/syslog", "log");
+    make_split_tree("vw/lower", "views\n");
     fresh_dir("vw/work");
 
     struct tree_mounts mt = {0};
