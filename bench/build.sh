@@ -76,6 +76,8 @@ seconds() {
         return 1
     fi
     end=$(date +%s%N)
+    # Only the report is kept: the outputs of a few builds would fill /var/tmp.
+    find "$out" -mindepth 1 -maxdepth 1 ! -name build-report.json -exec rm -rf {} +
     echo $(((end - start) / 1000000))
 }
 best() { sort -n | head -n 1; }
@@ -110,9 +112,11 @@ printf '  %-34s %10s  %s (target <= 0.15x)\n' "app-only change, this engine" "$(
 if [ "$cold" = 1 ]; then
     printf '  %-34s %10s  %s\n' "cold (--no-cache), this engine" "$(secs "$t_cold")" "$(ratio "$t_cold" "$t_ref")"
 fi
-echo "stages of this engine's last warm build:"
-python3 - "$work/new-$runs/build-report.json" <<'EOF'
+for what in "last warm build:new-$runs" "last app-only rebuild:app-$runs"; do
+    echo "stages of this engine's ${what%%:*}:"
+    python3 - "$work/${what#*:}/build-report.json" <<'EOF'
 import json, sys
 for s in json.load(open(sys.argv[1]))["stages"]:
-    print("  %-14s %7.1f s" % (s["stage"], s["seconds"]))
+    print("  %-16s %7.1f s" % (s["stage"], s["seconds"]))
 EOF
+done
