@@ -5,19 +5,23 @@
 #include <stdio.h>
 #include <string.h>
 
-/* SHA-256 of "appliance-fsid\0name\0version\0disk\0what", first 16 bytes,
- * shaped as a version 4 (random) UUID. */
+/* SHA-256 of "appliance-fsid\0name\0version\0disk\0what\0", then
+ * "seed\0" when the recipe has one (so that seed-less recipes keep the
+ * identities they had), first 16 bytes, shaped as a version 4 (random)
+ * UUID. */
 static void
 derive(const struct plan *plan, const char *disk, const char *what, unsigned char id[16])
 {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    const char *parts[] = {"appliance-fsid", plan->name, plan->version, disk, what};
+    const char *seed = plan->seed ? plan->seed : "";
+    const char *parts[] = {"appliance-fsid", plan->name, plan->version, disk, what, seed};
+    size_t n = sizeof(parts) / sizeof(parts[0]) - (*seed ? 0 : 1);
 
     memset(md, 0, sizeof(md));
     if (ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL)) {
-        for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
+        for (size_t i = 0; i < n; i++)
             EVP_DigestUpdate(ctx, parts[i], strlen(parts[i]) + 1);
         EVP_DigestFinal_ex(ctx, md, &len);
     }
