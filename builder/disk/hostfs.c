@@ -45,12 +45,19 @@ hostfs_disk(const struct plan *plan, enum plan_disk_id id, const char *img, stru
 
     CLEANUP_FREE char *script = NULL;
     size_t len = 0;
+    char guid[FSID_UUID_BUF];
     FILE *f = open_memstream(&script, &len);
-    fprintf(f, "label: gpt\nunit: sectors\nfirst-lba: %" PRIu64 "\n", PLAN_ALIGN / SECTOR);
+    if (!f)
+        return ab_oom(err);
+    /* The GUIDs from the plan: sfdisk would draw them at random. */
+    fsid_gpt_guid(plan, id, NULL, guid);
+    fprintf(f, "label: gpt\nlabel-id: %s\nunit: sectors\nfirst-lba: %" PRIu64 "\n", guid,
+            PLAN_ALIGN / SECTOR);
     for (size_t i = 0; i < d->n_parts; i++) {
         const struct plan_partition *p = &d->parts[i];
-        fprintf(f, "start=%" PRIu64 ", size=%" PRIu64 ", type=%s, name=\"%s\"\n",
-                p->start / SECTOR, p->size / SECTOR, part_role_type_guid(p->role),
+        fsid_gpt_guid(plan, id, p, guid);
+        fprintf(f, "start=%" PRIu64 ", size=%" PRIu64 ", type=%s, uuid=%s, name=\"%s\"\n",
+                p->start / SECTOR, p->size / SECTOR, part_role_type_guid(p->role), guid,
                 gpt_name(p->role));
     }
     if (fclose(f) != 0)

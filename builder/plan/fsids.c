@@ -49,6 +49,24 @@ fsid_uuid(const struct plan *plan, enum plan_disk_id disk, const struct plan_par
              id[14], id[15]);
 }
 
+void
+fsid_gpt_guid(const struct plan *plan, enum plan_disk_id disk, const struct plan_partition *part,
+                char out[FSID_UUID_BUF])
+{
+    unsigned char id[16];
+    char what[160];
+
+    if (part)
+        snprintf(what, sizeof(what), "gpt-part:%u", part->number);
+    else
+        snprintf(what, sizeof(what), "gpt-disk");
+    derive(plan, plan->disks[disk].id, what, id);
+    snprintf(out, FSID_UUID_BUF,
+             "%02X%02X%02X%02X-%02X%02X-%02X%02X-%02X%02X-%02X%02X%02X%02X%02X%02X", id[0], id[1],
+             id[2], id[3], id[4], id[5], id[6], id[7], id[8], id[9], id[10], id[11], id[12], id[13],
+             id[14], id[15]);
+}
+
 uint32_t
 fsid_fat_serial(const struct plan *plan)
 {

@@ -20,6 +20,11 @@
 void fsid_uuid(const struct plan *plan, enum plan_disk_id disk, const struct plan_partition *part,
                const struct plan_lv *lv, char out[FSID_UUID_BUF]);
 
+/* The GUID (uppercase, as sfdisk writes it) of disk's GPT (part NULL) or
+ * of its partition part: the label-id and the partitions' unique GUIDs. */
+void fsid_gpt_guid(const struct plan *plan, enum plan_disk_id disk,
+                   const struct plan_partition *part, char out[FSID_UUID_BUF]);
+
 /* The FAT volume id of the EFI system partition, and its "XXXX-XXXX" form. */
 uint32_t fsid_fat_serial(const struct plan *plan);
 void fsid_fat_serial_text(uint32_t serial, char out[10]);

@@ -139,6 +139,25 @@ test_seed_changes_uuids(void **state)
         assert_string_not_equal(u[2][k], u[4][k]);
         assert_string_not_equal(u[0][k], u[4][k]);
     }
+    /* The GPT's GUIDs: one per disk and partition, each its own, seeded. */
+    char g[5][3][FSID_UUID_BUF];
+    for (int i = 0; i < 5; i++) {
+        fsid_gpt_guid(p[i], PLAN_DISK_OS, NULL, g[i][0]);
+        fsid_gpt_guid(p[i], PLAN_DISK_OS, &p[i]->disks[0].parts[2], g[i][1]);
+        fsid_gpt_guid(p[i], PLAN_DISK_APP, NULL, g[i][2]);
+        for (int k = 0; k < 3; k++) {
+            assert_int_equal(strlen(g[i][k]), 36);
+            assert_string_not_equal(g[i][k], u[i][1]);
+        }
+        assert_string_not_equal(g[i][0], g[i][1]);
+        assert_string_not_equal(g[i][0], g[i][2]);
+    }
+    for (int k = 0; k < 3; k++) {
+        assert_string_equal(g[0][k], g[1][k]);
+        assert_string_equal(g[2][k], g[3][k]);
+        assert_string_not_equal(g[0][k], g[2][k]);
+        assert_string_not_equal(g[2][k], g[4][k]);
+    }
     assert_int_equal(serial[2], serial[3]);
     assert_int_not_equal(serial[0], serial[2]);
     assert_int_not_equal(serial[2], serial[4]);

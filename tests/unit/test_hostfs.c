@@ -160,7 +160,11 @@ check_gpt(const struct plan *plan, enum plan_disk_id id, const char *img, bool f
     json_object *root = json_tokener_parse(text);
     assert_non_null(root);
     json_object *pt = get(root, "partitiontable");
+    char guid[FSID_UUID_BUF];
     assert_string_equal(json_object_get_string(get(pt, "label")), "gpt");
+    /* Every GUID is the plan's, none drawn at random. */
+    fsid_gpt_guid(plan, id, NULL, guid);
+    assert_string_equal(json_object_get_string(get(pt, "id")), guid);
     assert_int_equal(json_object_get_int64(get(pt, "firstlba")), PLAN_ALIGN / SECTOR);
     /* The backup GPT fits behind the last partition. */
     uint64_t last = (uint64_t)json_object_get_int64(get(pt, "lastlba"));
@@ -175,6 +179,8 @@ check_gpt(const struct plan *plan, enum plan_disk_id id, const char *img, bool f
         if (strcasecmp(type, part_role_type_guid(p->role)) != 0)
             fail_msg("partition %u of '%s' has type %s, not %s", p->number, img, type,
                      part_role_type_guid(p->role));
+        fsid_gpt_guid(plan, id, p, guid);
+        assert_string_equal(json_object_get_string(get(jp, "uuid")), guid);
         char node[64];
         snprintf(node, sizeof(node), "%s%u", img, p->number);
         assert_string_equal(json_object_get_string(get(jp, "node")), node);
