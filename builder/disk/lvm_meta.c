@@ -75,20 +75,6 @@ lvm_meta_uuid(const struct plan *plan, enum plan_disk_id id, const char *what,
     out[n] = '\0';
 }
 
-int64_t
-lvm_meta_time(void)
-{
-    const char *s = getenv("SOURCE_DATE_EPOCH");
-    char *end = NULL;
-    if (!s || !*s)
-        return 0;
-    errno = 0;
-    long long v = strtoll(s, &end, 10);
-    if (errno || *end || v < 0)
-        return 0;
-    return (int64_t)v;
-}
-
 static const struct plan_partition *
 pv_partition(const struct plan_disk *d)
 {

@@ -93,7 +93,7 @@ archive_why(struct archive *a, char *buf, size_t size)
 
 static int
 extract_all(struct archive *in, struct archive *out, const char *dir, const char *what,
-            struct ab_error *err)
+            int64_t *newest, struct ab_error *err)
 {
     struct archive_entry *e;
     char why[512];
@@ -105,6 +105,8 @@ extract_all(struct archive *in, struct archive *out, const char *dir, const char
             return ab_build_error(err, EINTR, "interrupted");
         if (r < ARCHIVE_WARN)
             return ab_build_error(err, 0, "%s: %s", what, archive_error_string(in));
+        if (archive_entry_mtime_is_set(e) && (int64_t)archive_entry_mtime(e) > *newest)
+            *newest = (int64_t)archive_entry_mtime(e);
         if (place_entry(e, dir, what, err) < 0)
             return -1;
         r = archive_write_header(out, e);
@@ -122,8 +124,13 @@ extract_all(struct archive *in, struct archive *out, const char *dir, const char
 }
 
 int
-tree_extract(const char *archive, const char *dir, const char *what, struct ab_error *err)
+tree_extract(const char *archive, const char *dir, const char *what, int64_t *newest,
+             struct ab_error *err)
 {
+    int64_t ignored = 0;
+    if (!newest)
+        newest = &ignored;
+    *newest = 0;
     /* Entries are written as dir/name, and libarchive refuses any symbolic
      * link on that whole path: the host's own (a linked /home or /var/tmp)
      * must be resolved first, so that only the tree's links count. */
@@ -152,7 +159,7 @@ tree_extract(const char *archive, const char *dir, const char *what, struct ab_e
         ab_build_error(err, 0, "%s: %s", what, archive_error_string(in));
         goto done;
     }
-    ret = extract_all(in, out, real, what, err);
+    ret = extract_all(in, out, real, what, newest, err);
     char why[512];
     if (ret == 0 && archive_write_close(out) != ARCHIVE_OK)
         ret = ab_build_error(err, 0, "%s: %s", what, archive_why(out, why, sizeof(why)));

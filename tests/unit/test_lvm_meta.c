@@ -368,21 +368,6 @@ test_write(void **state)
     ab_error_release(&err);
 }
 
-static void
-test_time(void **state)
-{
-    (void)state;
-    unsetenv("SOURCE_DATE_EPOCH");
-    assert_int_equal(lvm_meta_time(), 0);
-    setenv("SOURCE_DATE_EPOCH", "1700000000", 1);
-    assert_int_equal(lvm_meta_time(), 1700000000);
-    setenv("SOURCE_DATE_EPOCH", "soon", 1);
-    assert_int_equal(lvm_meta_time(), 0);
-    setenv("SOURCE_DATE_EPOCH", "-5", 1);
-    assert_int_equal(lvm_meta_time(), 0);
-    unsetenv("SOURCE_DATE_EPOCH");
-}
-
 /* The same plan, the same identities; each object its own; another
  * version of the appliance, others. */
 static void
@@ -457,7 +442,7 @@ main(void)
         cmocka_unit_test(test_crc),          cmocka_unit_test(test_label_is_lvm2s),
         cmocka_unit_test(test_pv_bytes),     cmocka_unit_test(test_golden_text),
         cmocka_unit_test(test_extent_order), cmocka_unit_test(test_sizes),
-        cmocka_unit_test(test_write),        cmocka_unit_test(test_time),
+        cmocka_unit_test(test_write),
         cmocka_unit_test(test_uuids),        cmocka_unit_test(test_seed),
     };
     return cmocka_run_group_tests(tests, unit_enter_tmpdir, unit_leave_tmpdir);
