@@ -268,7 +268,7 @@ do_filesystems(struct build *b, struct ab_error *err)
         if (m->fs == FS_XFS)
             continue;
         if (hostfs_make(b->plan, m, b->images[m->disk], b->fs_dirs[i],
-                        m->fs == FS_VFAT ? efi : NULL, err) < 0)
+                        m->fs == FS_VFAT ? efi : NULL, b->epoch, err) < 0)
             return -1;
     }
     for (int d = 0; d < PLAN_N_DISKS; d++) {

@@ -93,34 +93,123 @@ fs_label(const struct plan_mount *m)
     return m->partition->role == PART_BOOT ? "boot" : "ESP";
 }
 
+static void
+put_ctime(FILE *script, unsigned long ino, int64_t epoch)
+{
+    /* The reserved inodes but the root have no entry to copy a time from. */
+    if (ino == 2 || ino >= 11)
+        fprintf(script, "sif <%lu> ctime @%" PRId64 "\n", ino, epoch);
+}
+
+/* The inodes first..first+count-1 of one group but those in list, its
+ * "Free inodes:" ranges ("A-B, C", up to the end of the line). */
+static unsigned long
+group_ctimes(FILE *script, unsigned long first, unsigned long count, const char *list,
+             int64_t epoch)
+{
+    unsigned long ino = first, end = first + count, used = 0;
+    const char *p = list;
+    while (ino < end) {
+        unsigned long a = end, b = end;
+        char *q;
+        p += strspn(p, " ,");
+        if (*p >= '0' && *p <= '9') {
+            a = b = strtoul(p, &q, 10);
+            if (*q == '-')
+                b = strtoul(q + 1, &q, 10);
+            p = q;
+        }
+        for (; ino < a && ino < end; ino++, used++)
+            put_ctime(script, ino, epoch);
+        if (b + 1 > ino)
+            ino = b + 1;
+    }
+    return used;
+}
+
+/* Writes "sif <N> ctime @epoch" into script for every inode in use, read
+ * from dumpe2fs's "Inodes per group", "Group G:" and "  Free inodes:"
+ * lines. -1 when it finds none: dumpe2fs's text is not what it knows. */
+static int
+ctime_script(const char *dump, int64_t epoch, FILE *script)
+{
+    unsigned long per_group = 0, group = 0, used = 0;
+    bool in_group = false;
+    for (const char *line = dump; line && *line;) {
+        const char *nl = strchr(line, '\n');
+        if (sscanf(line, "Inodes per group: %lu", &per_group) == 1)
+            ;
+        else if (sscanf(line, "Group %lu:", &group) == 1)
+            in_group = per_group > 0;
+        else if (in_group && strncmp(line, "  Free inodes:", 14) == 0) {
+            used += group_ctimes(script, group * per_group + 1, per_group, line + 14, epoch);
+            in_group = false;
+        }
+        line = nl ? nl + 1 : NULL;
+    }
+    return used > 0 ? 0 : -1;
+}
+
+/* mke2fs -d copies each file's ctime, which is when the build last
+ * touched it (extracted, written, its times clamped): every inode in use
+ * gets the epoch instead, and the root its folder's mode, in one debugfs
+ * run. */
+static int
+fix_inodes(const char *at, mode_t root_mode, int64_t epoch, struct ab_error *err)
+{
+    CLEANUP_FREE char *dump = NULL, *script = NULL, *echo = NULL;
+    size_t len = 0;
+    const char *dumpe2fs[] = {"dumpe2fs", at, NULL};
+    struct spawn_opts d = {.output = &dump};
+    if (spawn_run(dumpe2fs, &d, err) < 0)
+        return -1;
+    FILE *f = open_memstream(&script, &len);
+    if (!f)
+        return ab_oom(err);
+    int r = ctime_script(dump, epoch, f);
+    if (root_mode != 0755)
+        fprintf(f, "sif <2> mode 04%04o\n", (unsigned)root_mode);
+    if (fclose(f) != 0)
+        return ab_oom(err);
+    if (r < 0)
+        return ab_build_error(err, 0, "dumpe2fs of '%s' lists no inode in use", at);
+    /* Its stdout echoes each of the thousands of commands: not logged. */
+    const char *debugfs[] = {"debugfs", "-w", "-f", "-", at, NULL};
+    struct spawn_opts o = {.input = script, .input_len = len, .output = &echo};
+    return spawn_run(debugfs, &o, err);
+}
+
 static int
 make_ext4(const struct plan *plan, const struct plan_mount *m, const char *img, const char *dir,
-          struct ab_error *err)
+          int64_t epoch, struct ab_error *err)
 {
     uint64_t offset, size;
-    char uuid[FSID_UUID_BUF], opts[160], blocks[32], label[17];
+    char uuid[FSID_UUID_BUF], seed[FSID_UUID_BUF], opts[224], blocks[32], label[17];
+    char fake_time[48], at[4200];
     struct stat st;
     hostfs_extent(plan, m, &offset, &size);
     fsid_of_mount(plan, m, uuid);
+    fsid_ext4_hash_seed(plan, m, seed);
     if (stat(dir, &st) < 0)
         return ab_build_error(err, errno, "cannot read '%s': %s", dir, strerror(errno));
-    /* The filesystem's root is the folder's own: owner here, mode below. */
-    snprintf(opts, sizeof(opts), "offset=%" PRIu64 ",assume_storage_prezeroed=1,root_owner=%u:%u",
-             offset, (unsigned)st.st_uid, (unsigned)st.st_gid);
+    /* The filesystem's root is the folder's own: owner here, mode below.
+     * The directory hash seed is derived too (mke2fs draws it). */
+    snprintf(opts, sizeof(opts),
+             "offset=%" PRIu64 ",assume_storage_prezeroed=1,root_owner=%u:%u,hash_seed=%s",
+             offset, (unsigned)st.st_uid, (unsigned)st.st_gid, seed);
     snprintf(blocks, sizeof(blocks), "%" PRIu64 "k", size / 1024);
     snprintf(label, sizeof(label), "%s", fs_label(m));
+    /* The superblock's, the journal's and the reserved inodes' times. */
+    snprintf(fake_time, sizeof(fake_time), "E2FSPROGS_FAKE_TIME=%" PRId64, epoch);
+    const char *const env[] = {fake_time, NULL};
+    struct spawn_opts o = {.env = env};
     /* orphan_file is new in e2fsprogs 1.47: older guests' fsck refuse it. */
     const char *argv[] = {"mke2fs", "-q", "-F", "-t", "ext4", "-O", "^orphan_file", "-U", uuid,
                           "-L", label, "-E", opts, "-d", dir, img, blocks, NULL};
-    if (spawn_run(argv, NULL, err) < 0)
+    if (spawn_run(argv, &o, err) < 0)
         return -1;
-    if ((st.st_mode & 07777) == 0755)
-        return 0;
-    char sif[64], at[4200];
-    snprintf(sif, sizeof(sif), "set_inode_field / mode 04%04o", (unsigned)(st.st_mode & 07777));
     snprintf(at, sizeof(at), "%s?offset=%" PRIu64, img, offset);
-    const char *debugfs[] = {"debugfs", "-w", "-R", sif, at, NULL};
-    return spawn_run(debugfs, NULL, err);
+    return fix_inodes(at, st.st_mode & 07777, epoch, err);
 }
 
 /* mtools checks the geometry against the size, which mkfs.vfat's --offset
@@ -249,12 +338,12 @@ make_esp(const struct plan *plan, const struct plan_mount *m, const char *img, c
 
 int
 hostfs_make(const struct plan *plan, const struct plan_mount *m, const char *img,
-            const char *dir, const char *efi_image, struct ab_error *err)
+            const char *dir, const char *efi_image, int64_t epoch, struct ab_error *err)
 {
     int r = 0;
     switch (m->fs) {
     case FS_EXT4:
-        r = make_ext4(plan, m, img, dir, err);
+        r = make_ext4(plan, m, img, dir, epoch, err);
         break;
     case FS_VFAT:
         r = make_esp(plan, m, img, dir, efi_image, err);

@@ -67,6 +67,23 @@ fsid_gpt_guid(const struct plan *plan, enum plan_disk_id disk, const struct plan
              id[14], id[15]);
 }
 
+void
+fsid_ext4_hash_seed(const struct plan *plan, const struct plan_mount *m, char out[FSID_UUID_BUF])
+{
+    unsigned char id[16];
+    char what[160];
+
+    if (m->lv)
+        snprintf(what, sizeof(what), "hash-seed:lv:%s", m->lv->name);
+    else
+        snprintf(what, sizeof(what), "hash-seed:part:%u", m->partition->number);
+    derive(plan, plan->disks[m->disk].id, what, id);
+    snprintf(out, FSID_UUID_BUF,
+             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", id[0], id[1],
+             id[2], id[3], id[4], id[5], id[6], id[7], id[8], id[9], id[10], id[11], id[12], id[13],
+             id[14], id[15]);
+}
+
 uint32_t
 fsid_fat_serial(const struct plan *plan)
 {

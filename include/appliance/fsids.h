@@ -25,6 +25,11 @@ void fsid_uuid(const struct plan *plan, enum plan_disk_id disk, const struct pla
 void fsid_gpt_guid(const struct plan *plan, enum plan_disk_id disk,
                    const struct plan_partition *part, char out[FSID_UUID_BUF]);
 
+/* The directory hash seed (a UUID, as mke2fs -E hash_seed= takes it) of
+ * mount m's ext4: htree order depends on it. */
+void fsid_ext4_hash_seed(const struct plan *plan, const struct plan_mount *m,
+                         char out[FSID_UUID_BUF]);
+
 /* The FAT volume id of the EFI system partition, and its "XXXX-XXXX" form. */
 uint32_t fsid_fat_serial(const struct plan *plan);
 void fsid_fat_serial_text(uint32_t serial, char out[10]);

@@ -16,6 +16,7 @@
 #include "appliance/fsutil.h"
 #include "appliance/hostfs.h"
 
+#define UNIT_EPOCH 1700000000 /* 2023-11-14 22:13:20 UTC */
 #define SECTOR 512
 
 /* A recipe for the given firmware and OS disk, and small everything else. */
@@ -356,7 +357,7 @@ check_ext4(const struct plan *plan, const char *path, const char *img, const cha
     if (offset + size + 4096 <= disk)
         fill(img, offset + size, 4096, 0x5a);
 
-    if (hostfs_make(plan, m, img, "src", NULL, &err) < 0)
+    if (hostfs_make(plan, m, img, "src", NULL, UNIT_EPOCH, &err) < 0)
         fail_msg("%s", err.diags[0].msg);
     assert_false(ab_error_is_set(&err));
 
@@ -383,6 +384,26 @@ check_ext4(const struct plan *plan, const char *path, const char *img, const cha
     assert_int_equal(strtoull(blocks, NULL, 10) * strtoull(bsize, NULL, 10), size);
     field(sb, "Filesystem features", got, sizeof(got));
     assert_null(strstr(got, "orphan_file"));
+    /* Nothing drawn at random, no time but the epoch. */
+    char seed[FSID_UUID_BUF];
+    fsid_ext4_hash_seed(plan, m, seed);
+    field(sb, "Directory Hash Seed", got, sizeof(got));
+    assert_string_equal(got, seed);
+    assert_string_not_equal(seed, uuid);
+    CLEANUP_FREE char *times = NULL;
+    assert_int_equal(run(&times, "TZ=UTC dumpe2fs -h '%s?offset=%" PRIu64 "' 2>/dev/null",
+                         img, offset),
+                     0);
+    field(times, "Filesystem created", got, sizeof(got));
+    assert_string_equal(got, "Tue Nov 14 22:13:20 2023");
+    field(times, "Last write time", got, sizeof(got));
+    assert_string_equal(got, "Tue Nov 14 22:13:20 2023");
+    CLEANUP_FREE char *root = debugfs_stat(img, offset, "/");
+    CLEANUP_FREE char *lost = debugfs_stat(img, offset, "/lost+found");
+    static const char *const stamps[] = {"ctime: 0x6553f100:", "crtime: 0x6553f100:", NULL};
+    for (const char *const *t = stamps; *t; t++)
+        if (!strstr(root, *t) || !strstr(lost, *t))
+            fail_msg("not '%s' in:\n%s\n%s", *t, root, lost);
     if (!full)
         return;
 
@@ -400,6 +421,10 @@ check_ext4(const struct plan *plan, const char *path, const char *img, const cha
     if (!strstr(link, "Fast link dest: \"/etc/hostname\""))
         fail_msg("not the link's target:\n%s", link);
     assert_inode(su, "regular", "04755", 0, 0, 1);
+    /* Every inode's ctime is the epoch, whenever its file was written. */
+    for (const char *const *t = stamps; *t; t++)
+        if (!strstr(host, *t) || !strstr(su, *t) || !strstr(link, *t) || !strstr(priv, *t))
+            fail_msg("not '%s' in every inode:\n%s", *t, host);
     assert_inode(priv, "directory", "0700", 1000, 1000, 2);
     CLEANUP_FREE char *cat = NULL;
     assert_int_equal(run(&cat, "debugfs -R 'cat /etc/hostname' '%s?offset=%" PRIu64 "' 2>/dev/null",
@@ -444,7 +469,8 @@ test_ext4_error(void **state)
     struct ab_error err = AB_ERROR_INIT;
     unit_write_file("short.img", "");
     assert_int_equal(
-        hostfs_make(plan, mount_of(plan, "/"), "short.img", "no-such-source", NULL, &err), -1);
+        hostfs_make(plan, mount_of(plan, "/"), "short.img", "no-such-source", NULL, UNIT_EPOCH,
+                    &err), -1);
     const char *msg = err.diags[0].msg;
     static const char want[] =
         "while making the ext4 filesystem of '/': cannot read 'no-such-source': ";
@@ -558,7 +584,7 @@ check_esp(const char *tree_kind)
     }
     unit_write_file("BOOTX64.EFI", "MZ not really an EFI program\n");
 
-    if (hostfs_make(plan, m, "os.img", "esp", "BOOTX64.EFI", &err) < 0)
+    if (hostfs_make(plan, m, "os.img", "esp", "BOOTX64.EFI", UNIT_EPOCH, &err) < 0)
         fail_msg("%s", err.diags[0].msg);
     assert_filled("os.img", offset - 4096, 4096, 0xa5);
     assert_filled("os.img", offset + size, 4096, 0x5a);
