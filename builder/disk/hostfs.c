@@ -155,7 +155,8 @@ ctime_script(const char *dump, int64_t epoch, FILE *script)
  * gets the epoch instead, and the root its folder's mode, in one debugfs
  * run. */
 static int
-fix_inodes(const char *at, mode_t root_mode, int64_t epoch, struct ab_error *err)
+fix_inodes(const char *at, mode_t root_mode, int64_t epoch, const char *const *env,
+           struct ab_error *err)
 {
     CLEANUP_FREE char *dump = NULL, *script = NULL, *echo = NULL;
     size_t len = 0;
@@ -173,9 +174,10 @@ fix_inodes(const char *at, mode_t root_mode, int64_t epoch, struct ab_error *err
         return ab_oom(err);
     if (r < 0)
         return ab_build_error(err, 0, "dumpe2fs of '%s' lists no inode in use", at);
-    /* Its stdout echoes each of the thousands of commands: not logged. */
+    /* Its stdout echoes each of the thousands of commands: not logged.
+     * Its superblock write stamps the fake time too, not the clock's. */
     const char *debugfs[] = {"debugfs", "-w", "-f", "-", at, NULL};
-    struct spawn_opts o = {.input = script, .input_len = len, .output = &echo};
+    struct spawn_opts o = {.input = script, .input_len = len, .output = &echo, .env = env};
     return spawn_run(debugfs, &o, err);
 }
 
@@ -199,7 +201,8 @@ make_ext4(const struct plan *plan, const struct plan_mount *m, const char *img, 
              offset, (unsigned)st.st_uid, (unsigned)st.st_gid, seed);
     snprintf(blocks, sizeof(blocks), "%" PRIu64 "k", size / 1024);
     snprintf(label, sizeof(label), "%s", fs_label(m));
-    /* The superblock's, the journal's and the reserved inodes' times. */
+    /* The superblock's, the journal's and the reserved inodes' times
+     * (mke2fs and debugfs alike; e2fsprogs 1.47.0 ignores SOURCE_DATE_EPOCH). */
     snprintf(fake_time, sizeof(fake_time), "E2FSPROGS_FAKE_TIME=%" PRId64, epoch);
     const char *const env[] = {fake_time, NULL};
     struct spawn_opts o = {.env = env};
@@ -209,7 +212,7 @@ make_ext4(const struct plan *plan, const struct plan_mount *m, const char *img, 
     if (spawn_run(argv, &o, err) < 0)
         return -1;
     snprintf(at, sizeof(at), "%s?offset=%" PRIu64, img, offset);
-    return fix_inodes(at, st.st_mode & 07777, epoch, err);
+    return fix_inodes(at, st.st_mode & 07777, epoch, env, err);
 }
 
 /* mtools checks the geometry against the size, which mkfs.vfat's --offset
@@ -249,31 +252,84 @@ refuse_links(const char *dir, struct ab_error *err)
     return 0;
 }
 
+static int
+by_name(const struct dirent **a, const struct dirent **b)
+{
+    return strcmp((*a)->d_name, (*b)->d_name); /* bytes: no locale's order */
+}
+
+static void
+free_entries(struct dirent **list, int n)
+{
+    for (int i = 0; i < n; i++)
+        free(list[i]);
+    free(list);
+}
+
+static int copy_dir(const char *img_at, const char *dir, const char *to, int depth,
+                    struct ab_error *err);
+
+/* One entry: a folder made (mmd) and filled, or a file copied (mcopy). */
+static int
+copy_entry(const char *img_at, const char *path, const char *dest, int depth,
+           struct ab_error *err)
+{
+    struct stat st;
+    struct spawn_opts o = {.env = mtools_env};
+    if (lstat(path, &st) < 0)
+        return ab_build_error(err, errno, "cannot read '%s': %s", path, strerror(errno));
+    if (S_ISDIR(st.st_mode)) {
+        const char *mmd[] = {"mmd", "-i", img_at, dest, NULL};
+        if (depth > 64)
+            return ab_build_error(err, ELOOP, "the tree's ESP nests folders too deep");
+        if (spawn_run(mmd, &o, err) < 0)
+            return -1;
+        return copy_dir(img_at, path, dest, depth + 1, err);
+    }
+    if (!S_ISREG(st.st_mode))
+        return ab_build_error(err, 0,
+                              "the EFI system partition holds only files and folders: '%s' in "
+                              "the tree's ESP is neither",
+                              path);
+    const char *mcopy[] = {"mcopy", "-o", "-i", img_at, path, dest, NULL};
+    return spawn_run(mcopy, &o, err);
+}
+
+/* The entries of dir into the FAT folder to, in name order: the FAT
+ * directories get the same entries in the same order whatever order the
+ * host's filesystem lists them in (mcopy -s would take that one). Their
+ * times are mtools' own: SOURCE_DATE_EPOCH (epoch.h). */
+static int
+copy_dir(const char *img_at, const char *dir, const char *to, int depth, struct ab_error *err)
+{
+    struct dirent **list = NULL;
+    int n = scandir(dir, &list, NULL, by_name), ret = 0;
+    if (n < 0)
+        return ab_build_error(err, errno, "cannot read '%s': %s", dir, strerror(errno));
+    for (int i = 0; ret == 0 && i < n; i++) {
+        const char *name = list[i]->d_name;
+        CLEANUP_FREE char *path = NULL, *dest = NULL;
+        if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+            continue;
+        if (asprintf(&path, "%s/%s", dir, name) < 0 || asprintf(&dest, "%s/%s", to, name) < 0)
+            ret = ab_oom(err);
+        else
+            ret = copy_entry(img_at, path, dest, depth, err);
+    }
+    free_entries(list, n);
+    return ret;
+}
+
 /* Copies the entries of dir into the FAT filesystem at img@@offset. */
 static int
 mcopy_tree(const char *img_at, const char *dir, struct ab_error *err)
 {
+    struct stat st;
     if (refuse_links(dir, err) < 0)
         return -1;
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    int ret = 0;
-    if (!d)
+    if (stat(dir, &st) < 0 && errno == ENOENT)
         return 0;
-    while (ret == 0 && (e = readdir(d))) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        CLEANUP_FREE char *path = NULL;
-        if (asprintf(&path, "%s/%s", dir, e->d_name) < 0)
-            ret = ab_oom(err);
-        else {
-            const char *argv[] = {"mcopy", "-s", "-o", "-i", img_at, path, "::/", NULL};
-            struct spawn_opts o = {.env = mtools_env};
-            ret = spawn_run(argv, &o, err);
-        }
-    }
-    closedir(d);
-    return ret;
+    return copy_dir(img_at, dir, "::", 0, err);
 }
 
 /* True if dir has a folder called name as FAT sees names (any case); its
@@ -329,8 +385,11 @@ make_esp(const struct plan *plan, const struct plan_mount *m, const char *img, c
     snprintf(sectors, sizeof(sectors), "%" PRIu64, offset / SECTOR);
     snprintf(blocks, sizeof(blocks), "%" PRIu64, size / 1024);
     snprintf(img_at, sizeof(img_at), "%s@@%" PRIu64, img, offset);
-    const char *mkfs[] = {"mkfs.vfat", "-F", "32", "-s", "1", "-n", "ESP", "-i", serial,
-                          "--offset", sectors, img, blocks, NULL};
+    /* --invariant: no time of day in the boot sector or the label's entry
+     * (dosfstools 4.2 ignores SOURCE_DATE_EPOCH); the serial after it is
+     * the plan's. */
+    const char *mkfs[] = {"mkfs.vfat", "--invariant", "-F", "32", "-s", "1", "-n", "ESP", "-i",
+                          serial, "--offset", sectors, img, blocks, NULL};
     if (spawn_run(mkfs, NULL, err) < 0 || mcopy_tree(img_at, dir, err) < 0)
         return -1;
     return efi_image ? put_efi_image(img_at, dir, efi_image, err) : 0;

@@ -650,6 +650,58 @@ test_esp_tree_has_efi_boot_lowercase(void **state)
     check_esp("lowercase");
 }
 
+/* The ESP of a tree whose folders list their entries in one order, and
+ * of the same tree made in the other order a second later (readdir order
+ * on the host is creation order on tmpfs): the same bytes. */
+static void
+make_esp_of(const struct plan *plan, const char *img, bool reverse)
+{
+    static const char *const names[] = {"a.txt", "b.txt", "c.txt", "EFI/debian/z.cfg",
+                                        "EFI/debian/grub.cfg", "EFI/debian/m.efi"};
+    const size_t n = sizeof(names) / sizeof(names[0]);
+    struct ab_error err = AB_ERROR_INIT;
+    const struct plan_mount *m = mount_of(plan, "/boot/efi");
+    assert_int_equal(rm_rf("esp", "esp"), 0);
+    assert_int_equal(mkdir_p("esp/EFI/debian", 0755), 0);
+    for (size_t i = 0; i < n; i++) {
+        char path[64];
+        snprintf(path, sizeof(path), "esp/%s", names[reverse ? n - 1 - i : i]);
+        unit_write_file(path, path);
+    }
+    make_disk(plan, PLAN_DISK_OS, img);
+    if (hostfs_make(plan, m, img, "esp", "BOOTX64.EFI", UNIT_EPOCH, &err) < 0)
+        fail_msg("%s", err.diags[0].msg);
+}
+
+static void
+test_esp_reproducible(void **state)
+{
+    (void)state;
+    static const char *const tools[] = {"sfdisk", "mkfs.vfat", "mcopy", "mmd", "mdir", NULL};
+    need(tools);
+    const struct plan *plan = plan_for("uefi", "400MiB", "64MiB");
+    unit_write_file("BOOTX64.EFI", "MZ not really an EFI program\n");
+    setenv("SOURCE_DATE_EPOCH", "1700000000", 1);
+    make_esp_of(plan, "one.img", false);
+    sleep(1);
+    make_esp_of(plan, "two.img", true);
+    unsetenv("SOURCE_DATE_EPOCH");
+    assert_int_equal(run(NULL, "cmp -s one.img two.img"), 0);
+    /* Every entry's time is the epoch (2023-11-14 22:13 UTC). */
+    CLEANUP_FREE char *dir = NULL;
+    const struct plan_mount *m = mount_of(plan, "/boot/efi");
+    assert_int_equal(run(&dir, "mdir -i one.img@@%" PRIu64 " ::/EFI/debian 2>&1",
+                         m->partition->start),
+                     0);
+    if (!strstr(dir, "2023-11-14  22:13") && !strstr(dir, "2023-11-14  10:13"))
+        fail_msg("not the epoch's time:\n%s", dir);
+    assert_int_equal(rm_rf("esp", "esp"), 0);
+    assert_int_equal(unlink("one.img"), 0);
+    assert_int_equal(unlink("two.img"), 0);
+    assert_int_equal(unlink("BOOTX64.EFI"), 0);
+    plan_free(plan);
+}
+
 int
 main(void)
 {
@@ -664,6 +716,7 @@ main(void)
         cmocka_unit_test(test_esp),
         cmocka_unit_test(test_esp_tree_has_efi),
         cmocka_unit_test(test_esp_tree_has_efi_boot_lowercase),
+        cmocka_unit_test(test_esp_reproducible),
     };
     /* As the builder does: mtools would refuse an image whose geometry
      * does not match the size mkfs.vfat was given. */
