@@ -47,8 +47,8 @@ struct build {
     struct export_files files;     /* what the output holds */
     pthread_t sweeper;             /* removes the tree while exports run */
     bool sweeping;
-    int64_t epoch;                 /* SOURCE_DATE_EPOCH, once known (epoch.h) */
-    bool epoch_given;              /* by the environment */
+    int64_t epoch;    /* SOURCE_DATE_EPOCH, once known (epoch.h) */
+    bool epoch_given; /* by the environment */
 };
 
 static void

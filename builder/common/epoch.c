@@ -36,8 +36,7 @@ epoch_from_env(int64_t *out, struct ab_error *err)
         return 0;
     if (epoch_parse(s, out) < 0)
         return ab_build_error(err, EINVAL,
-                              "%s '%.40s' is not a number of seconds since 1970 (0 to %" PRId64
-                              ")",
+                              "%s '%.40s' is not a number of seconds since 1970 (0 to %" PRId64 ")",
                               EPOCH_ENV, s, EPOCH_MAX);
     return 1;
 }
@@ -136,7 +135,6 @@ epoch_clamp_tree(const char *dir, int64_t epoch, struct ab_error *err)
     if (clamp_dir(fd, st.st_dev, epoch, 0, dir, err) < 0)
         return -1;
     if (clamp_one(AT_FDCWD, dir, &st, epoch) < 0)
-        return ab_build_error(err, errno, "cannot set the times of '%s': %s", dir,
-                              strerror(errno));
+        return ab_build_error(err, errno, "cannot set the times of '%s': %s", dir, strerror(errno));
     return 0;
 }

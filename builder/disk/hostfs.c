@@ -197,8 +197,8 @@ make_ext4(const struct plan *plan, const struct plan_mount *m, const char *img, 
     /* The filesystem's root is the folder's own: owner here, mode below.
      * The directory hash seed is derived too (mke2fs draws it). */
     snprintf(opts, sizeof(opts),
-             "offset=%" PRIu64 ",assume_storage_prezeroed=1,root_owner=%u:%u,hash_seed=%s",
-             offset, (unsigned)st.st_uid, (unsigned)st.st_gid, seed);
+             "offset=%" PRIu64 ",assume_storage_prezeroed=1,root_owner=%u:%u,hash_seed=%s", offset,
+             (unsigned)st.st_uid, (unsigned)st.st_gid, seed);
     snprintf(blocks, sizeof(blocks), "%" PRIu64 "k", size / 1024);
     snprintf(label, sizeof(label), "%s", fs_label(m));
     /* The superblock's, the journal's and the reserved inodes' times
@@ -271,8 +271,7 @@ static int copy_dir(const char *img_at, const char *dir, const char *to, int dep
 
 /* One entry: a folder made (mmd) and filled, or a file copied (mcopy). */
 static int
-copy_entry(const char *img_at, const char *path, const char *dest, int depth,
-           struct ab_error *err)
+copy_entry(const char *img_at, const char *path, const char *dest, int depth, struct ab_error *err)
 {
     struct stat st;
     struct spawn_opts o = {.env = mtools_env};
@@ -388,16 +387,16 @@ make_esp(const struct plan *plan, const struct plan_mount *m, const char *img, c
     /* --invariant: no time of day in the boot sector or the label's entry
      * (dosfstools 4.2 ignores SOURCE_DATE_EPOCH); the serial after it is
      * the plan's. */
-    const char *mkfs[] = {"mkfs.vfat", "--invariant", "-F", "32", "-s", "1", "-n", "ESP", "-i",
-                          serial, "--offset", sectors, img, blocks, NULL};
+    const char *mkfs[] = {"mkfs.vfat", "--invariant", "-F",    "32", "-s",   "1", "-n", "ESP", "-i",
+                          serial,      "--offset",    sectors, img,  blocks, NULL};
     if (spawn_run(mkfs, NULL, err) < 0 || mcopy_tree(img_at, dir, err) < 0)
         return -1;
     return efi_image ? put_efi_image(img_at, dir, efi_image, err) : 0;
 }
 
 int
-hostfs_make(const struct plan *plan, const struct plan_mount *m, const char *img,
-            const char *dir, const char *efi_image, int64_t epoch, struct ab_error *err)
+hostfs_make(const struct plan *plan, const struct plan_mount *m, const char *img, const char *dir,
+            const char *efi_image, int64_t epoch, struct ab_error *err)
 {
     int r = 0;
     switch (m->fs) {

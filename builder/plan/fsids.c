@@ -51,7 +51,7 @@ fsid_uuid(const struct plan *plan, enum plan_disk_id disk, const struct plan_par
 
 void
 fsid_gpt_guid(const struct plan *plan, enum plan_disk_id disk, const struct plan_partition *part,
-                char out[FSID_UUID_BUF])
+              char out[FSID_UUID_BUF])
 {
     unsigned char id[16];
     char what[160];

@@ -2,9 +2,9 @@
  *
  * Every filesystem and swap area gets a UUID derived from the appliance's
  * name and version, the disk and the volume, and the recipe's seed when it
- * has one: the same recipe gives the same identities, so builds are reproducible and fstab, grub.cfg and the
- * filesystems agree without asking each other. (Deployed clones share
- * filesystem UUIDs in any case; machine-id is what makes them distinct.) */
+ * has one: the same recipe gives the same identities, so builds are reproducible and fstab,
+ * grub.cfg and the filesystems agree without asking each other. (Deployed clones share filesystem
+ * UUIDs in any case; machine-id is what makes them distinct.) */
 #ifndef APPLIANCE_FSIDS_H
 #define APPLIANCE_FSIDS_H
 

@@ -19,8 +19,9 @@
  *                   the plan gave it
  *
  * Every checksum is lvm's CRC-32 (lvm_crc). Every UUID is derived from the
- * plan (name, version, disk, VG or LV, and the seed when there is one), and the times are one value the
- * caller gives (the build's SOURCE_DATE_EPOCH, epoch.h), so the same plan gives the same bytes. */
+ * plan (name, version, disk, VG or LV, and the seed when there is one), and the times are one value
+ * the caller gives (the build's SOURCE_DATE_EPOCH, epoch.h), so the same plan gives the same bytes.
+ */
 #ifndef APPLIANCE_LVM_META_H
 #define APPLIANCE_LVM_META_H
 

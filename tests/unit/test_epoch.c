@@ -21,8 +21,9 @@ test_parse(void **state)
     assert_int_equal(v, 0);
     assert_int_equal(epoch_parse("4102444799", &v), 0);
     assert_int_equal(v, EPOCH_MAX);
-    static const char *const bad[] = {"", "soon", "-5", "+5", " 5", "5 ", "1.5", "0x10",
-                                      "4102444800", "99999999999999999999999", NULL};
+    static const char *const bad[] = {"",   "soon", "-5",   "+5",         " 5",
+                                      "5 ", "1.5",  "0x10", "4102444800", "99999999999999999999999",
+                                      NULL};
     for (const char *const *b = bad; *b; b++) {
         v = 7;
         if (epoch_parse(*b, &v) != -1)

@@ -102,8 +102,8 @@ load_seeded(const char *seed)
     const char *at = strstr(recipe_text, "os:");
     if (!seed)
         return load(recipe_text);
-    snprintf(text, sizeof(text), "%.*sseed: \"%s\"\n%s", (int)(at - recipe_text), recipe_text,
-             seed, at);
+    snprintf(text, sizeof(text), "%.*sseed: \"%s\"\n%s", (int)(at - recipe_text), recipe_text, seed,
+             at);
     return load(text);
 }
 

@@ -391,9 +391,8 @@ check_ext4(const struct plan *plan, const char *path, const char *img, const cha
     assert_string_equal(got, seed);
     assert_string_not_equal(seed, uuid);
     CLEANUP_FREE char *times = NULL;
-    assert_int_equal(run(&times, "TZ=UTC dumpe2fs -h '%s?offset=%" PRIu64 "' 2>/dev/null",
-                         img, offset),
-                     0);
+    assert_int_equal(
+        run(&times, "TZ=UTC dumpe2fs -h '%s?offset=%" PRIu64 "' 2>/dev/null", img, offset), 0);
     field(times, "Filesystem created", got, sizeof(got));
     assert_string_equal(got, "Tue Nov 14 22:13:20 2023");
     field(times, "Last write time", got, sizeof(got));
@@ -468,9 +467,9 @@ test_ext4_error(void **state)
     const struct plan *plan = plan_for("bios", "100MiB", "64MiB");
     struct ab_error err = AB_ERROR_INIT;
     unit_write_file("short.img", "");
-    assert_int_equal(
-        hostfs_make(plan, mount_of(plan, "/"), "short.img", "no-such-source", NULL, UNIT_EPOCH,
-                    &err), -1);
+    assert_int_equal(hostfs_make(plan, mount_of(plan, "/"), "short.img", "no-such-source", NULL,
+                                 UNIT_EPOCH, &err),
+                     -1);
     const char *msg = err.diags[0].msg;
     static const char want[] =
         "while making the ext4 filesystem of '/': cannot read 'no-such-source': ";
@@ -656,8 +655,8 @@ test_esp_tree_has_efi_boot_lowercase(void **state)
 static void
 make_esp_of(const struct plan *plan, const char *img, bool reverse)
 {
-    static const char *const names[] = {"a.txt", "b.txt", "c.txt", "EFI/debian/z.cfg",
-                                        "EFI/debian/grub.cfg", "EFI/debian/m.efi"};
+    static const char *const names[] = {
+        "a.txt", "b.txt", "c.txt", "EFI/debian/z.cfg", "EFI/debian/grub.cfg", "EFI/debian/m.efi"};
     const size_t n = sizeof(names) / sizeof(names[0]);
     struct ab_error err = AB_ERROR_INIT;
     const struct plan_mount *m = mount_of(plan, "/boot/efi");
@@ -690,9 +689,8 @@ test_esp_reproducible(void **state)
     /* Every entry's time is the epoch (2023-11-14 22:13 UTC). */
     CLEANUP_FREE char *dir = NULL;
     const struct plan_mount *m = mount_of(plan, "/boot/efi");
-    assert_int_equal(run(&dir, "mdir -i one.img@@%" PRIu64 " ::/EFI/debian 2>&1",
-                         m->partition->start),
-                     0);
+    assert_int_equal(
+        run(&dir, "mdir -i one.img@@%" PRIu64 " ::/EFI/debian 2>&1", m->partition->start), 0);
     if (!strstr(dir, "2023-11-14  22:13") && !strstr(dir, "2023-11-14  10:13"))
         fail_msg("not the epoch's time:\n%s", dir);
     assert_int_equal(rm_rf("esp", "esp"), 0);

@@ -442,8 +442,8 @@ main(void)
         cmocka_unit_test(test_crc),          cmocka_unit_test(test_label_is_lvm2s),
         cmocka_unit_test(test_pv_bytes),     cmocka_unit_test(test_golden_text),
         cmocka_unit_test(test_extent_order), cmocka_unit_test(test_sizes),
-        cmocka_unit_test(test_write),
-        cmocka_unit_test(test_uuids),        cmocka_unit_test(test_seed),
+        cmocka_unit_test(test_write),        cmocka_unit_test(test_uuids),
+        cmocka_unit_test(test_seed),
     };
     return cmocka_run_group_tests(tests, unit_enter_tmpdir, unit_leave_tmpdir);
 }
