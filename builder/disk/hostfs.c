@@ -202,8 +202,9 @@ make_ext4(const struct plan *plan, const struct plan_mount *m, const char *img, 
     snprintf(blocks, sizeof(blocks), "%" PRIu64 "k", size / 1024);
     snprintf(label, sizeof(label), "%s", fs_label(m));
     /* The superblock's, the journal's and the reserved inodes' times
-     * (mke2fs and debugfs alike; e2fsprogs 1.47.0 ignores SOURCE_DATE_EPOCH). */
-    snprintf(fake_time, sizeof(fake_time), "E2FSPROGS_FAKE_TIME=%" PRId64, epoch);
+     * (mke2fs and debugfs alike; e2fsprogs 1.47.0 ignores SOURCE_DATE_EPOCH).
+     * 0 there means "the clock's": an epoch of 0 is given as second 1. */
+    snprintf(fake_time, sizeof(fake_time), "E2FSPROGS_FAKE_TIME=%" PRId64, epoch ? epoch : 1);
     const char *const env[] = {fake_time, NULL};
     struct spawn_opts o = {.env = env};
     /* orphan_file is new in e2fsprogs 1.47: older guests' fsck refuse it. */
