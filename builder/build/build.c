@@ -2,6 +2,7 @@
 #include "appliance/build.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 #include "appliance/clock.h"
 #include "appliance/configure.h"
 #include "appliance/engine_proc.h"
+#include "appliance/epoch.h"
 #include "appliance/export.h"
 #include "appliance/fsutil.h"
 #include "appliance/hostfs.h"
@@ -53,6 +55,8 @@ struct build {
     struct export_files files;     /* what the output holds */
     pthread_t sweeper;             /* removes the tree while exports run */
     bool sweeping;
+    int64_t epoch;    /* SOURCE_DATE_EPOCH, once known (epoch.h) */
+    bool epoch_given; /* by the environment */
 };
 
 static void
@@ -105,6 +109,10 @@ do_preflight(struct build *b, struct ab_error *err)
     if (!root || !*root)
         root = "/var/tmp";
     struct preflight_opts po = {b->opts->output, root, !b->opts->no_space_check};
+    int given = epoch_from_env(&b->epoch, err);
+    if (given < 0)
+        return -1;
+    b->epoch_given = given > 0;
     /* The output's lock first: a second build into the same folder is
      * refused at once, before the KVM probe (up to 5 s where KVM hangs). */
     if (preflight_check(b->plan, &po, err) < 0 || outdir_begin(&b->out, b->opts->output, err) < 0)
@@ -132,7 +140,8 @@ do_preflight(struct build *b, struct ab_error *err)
 /* The raw disks live in the output's temporary folder (the raw output is
  * a rename away, and the free space checked is the output's), under a
  * hidden folder removed once the exports are written. Each gets its GPT
- * and its LVM metadata, written by the program (lvm_meta.h). */
+ * and its LVM metadata, written by the program (lvm_meta.h), whose
+ * creation times are the epoch: this stage runs once the tree gave it. */
 static int
 do_disks(struct build *b, struct ab_error *err)
 {
@@ -145,7 +154,7 @@ do_disks(struct build *b, struct ab_error *err)
                      b->plan->disks[i].id) < 0)
             return ab_oom(err);
         if (hostfs_disk(b->plan, (enum plan_disk_id)i, b->images[i], err) < 0 ||
-            lvm_meta_write(b->plan, (enum plan_disk_id)i, b->images[i], lvm_meta_time(), err) < 0)
+            lvm_meta_write(b->plan, (enum plan_disk_id)i, b->images[i], b->epoch, err) < 0)
             return -1;
     }
     notice(b, b->xfs ? "LVM metadata written by the program; xfs volumes: the libguestfs "
@@ -166,6 +175,24 @@ start_appliance(struct build *b, struct ab_error *err)
         return ab_build_error(err, errno, "cannot create '%s/g'", b->work);
     return engine_proc_start(&b->appliance, b->plan, b->images[0], b->images[1],
                              kvm_usable(&b->kvm), scratch, b->opts->log, err);
+}
+
+/* SOURCE_DATE_EPOCH as the environment gave it, else the newest time in
+ * the root tree's archive (the same for the same cache entry or rootfs
+ * archive on any day), exported to every child from here on: mke2fs,
+ * mtools, the tree's own tools in run: lines, update-initramfs. */
+static int
+set_epoch(struct build *b, int64_t newest, struct ab_error *err)
+{
+    char msg[128];
+    if (!b->epoch_given)
+        b->epoch = newest > EPOCH_MAX ? EPOCH_MAX : newest;
+    b->report.source_date_epoch = b->epoch;
+    b->report.epoch_from_env = b->epoch_given;
+    snprintf(msg, sizeof(msg), "SOURCE_DATE_EPOCH=%" PRId64 " (%s)", b->epoch,
+             b->epoch_given ? "from the environment" : "the root tree's newest time");
+    notice(b, msg);
+    return epoch_export(b->epoch, err);
 }
 
 static int
@@ -210,6 +237,7 @@ do_os(struct build *b, struct ab_error *err)
 {
     CLEANUP_FREE char *tar = NULL, *scratch = NULL;
     bool hit = false;
+    int64_t newest = 0;
     if (asprintf(&scratch, "%s/os", b->work) < 0 || mkdir_p(scratch, 0755) < 0)
         return ab_build_error(err, errno, "cannot create '%s'", b->work);
     if (cache_root_tree(b->plan, &b->opts->cache, scratch, &tar, &hit, err) < 0)
@@ -232,7 +260,9 @@ do_os(struct build *b, struct ab_error *err)
         if (tree_overlay(&b->mounts, lower, b->work, b->tree, &why) == 0) {
             b->overlay = true;
             notice(b, "root tree: the cache's unpacked tree under an overlay, nothing extracted");
-            return 0;
+            if (tree_archive_newest(tar, what, &newest, err) < 0)
+                return -1;
+            return set_epoch(b, newest, err);
         }
         char msg[512];
         snprintf(msg, sizeof(msg), "%s: extracting the tree instead",
@@ -243,7 +273,9 @@ do_os(struct build *b, struct ab_error *err)
     }
     if (mkdir(b->tree, 0755) < 0)
         return ab_build_error(err, errno, "cannot create '%s': %s", b->tree, strerror(errno));
-    return tree_extract(tar, b->tree, what, err);
+    if (tree_extract(tar, b->tree, what, &newest, err) < 0)
+        return -1;
+    return set_epoch(b, newest, err);
 }
 
 static int
@@ -261,9 +293,16 @@ do_configure(struct build *b, struct ab_error *err)
     CLEANUP_FREE char *fs = NULL;
     if (asprintf(&fs, "%s/fs", b->work) < 0)
         return ab_oom(err);
-    if (b->overlay)
-        return tree_views(&b->mounts, b->plan, b->tree, fs, b->fs_dirs, err);
-    return tree_split(b->plan, b->tree, fs, b->fs_dirs, err);
+    if (b->overlay ? tree_views(&b->mounts, b->plan, b->tree, fs, b->fs_dirs, err) < 0
+                   : tree_split(b->plan, b->tree, fs, b->fs_dirs, err) < 0)
+        return -1;
+    /* What the configuration wrote (and the mount points the split left)
+     * gets the epoch, what it read an atime no later than its mtime:
+     * mke2fs -d and tar copy both. */
+    for (size_t i = 0; i < b->plan->n_mounts; i++)
+        if (epoch_clamp_tree(b->fs_dirs[i], b->epoch, err) < 0)
+            return -1;
+    return 0;
 }
 
 /* Waits for the appliance to see the volume groups; then makes the xfs
@@ -341,7 +380,7 @@ do_filesystems(struct build *b, struct ab_error *err)
         if (m->fs == FS_XFS || b->disks.hit[m->disk])
             continue;
         if (hostfs_make(b->plan, m, b->images[m->disk], b->fs_dirs[i],
-                        m->fs == FS_VFAT ? efi : NULL, err) < 0)
+                        m->fs == FS_VFAT ? efi : NULL, b->epoch, err) < 0)
             return -1;
     }
     for (int d = 0; d < PLAN_N_DISKS; d++) {
@@ -482,9 +521,9 @@ build_run(const struct plan *plan, const struct build_opts *opts, struct ab_erro
     spawn_set_log(opts->log);
     report_init(&b.report);
     if (stage(&b, "preflight", "checking tools, KVM and folders", do_preflight, err) < 0 ||
+        stage(&b, "os", "preparing the root tree", do_os, err) < 0 ||
         stage(&b, "disks", "partitioning the two disks", do_disks, err) < 0 ||
         start_appliance(&b, err) < 0 ||
-        stage(&b, "os", "preparing the root tree", do_os, err) < 0 ||
         stage(&b, "configure", "configuring the tree natively", do_configure, err) < 0 ||
         (b.xfs && stage(&b, "appliance", "making xfs in the appliance", do_appliance, err) < 0) ||
         stage(&b, "filesystems", "writing the filesystems and boot code", do_filesystems, err) <

@@ -177,6 +177,9 @@ report_write(struct report *r, const struct plan *plan, const char *dir,
     json_object_object_add(o, "kernel", json_object_new_string(r->kernel));
     json_object_object_add(o, "kvm", json_object_new_boolean(r->kvm));
     json_object_object_add(o, "root_tree_from_cache", json_object_new_boolean(r->cache_hit));
+    json_object_object_add(o, "source_date_epoch", json_object_new_int64(r->source_date_epoch));
+    json_object_object_add(o, "source_date_epoch_from",
+                           json_object_new_string(r->epoch_from_env ? "environment" : "root tree"));
     json_object *stages = json_object_new_array();
     pthread_mutex_lock(&r->lock);
     for (size_t i = 0; i < r->n_stages; i++) {

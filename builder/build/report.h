@@ -24,6 +24,8 @@ struct report {
     } stages[REPORT_MAX_STAGES];
     size_t n_stages;
     bool cache_hit;
+    int64_t source_date_epoch; /* the build's one time (epoch.h) */
+    bool epoch_from_env;       /* given by SOURCE_DATE_EPOCH, not the tree's */
     bool kvm;
     char kernel[128];
     uint64_t disk_size[PLAN_N_DISKS];      /* the raw disks' virtual sizes */

@@ -51,6 +51,7 @@ const char nsrun_script[] =
     "    exit 125\n"
     "}\n"
     "if [ \"$W\" = chroot ]; then\n"
+    "    unset TMPDIR # the host's scratch folder: not in the tree\n"
     "    exec chroot \"$R\" \"$@\"\n"
     "fi\n"
     "exec \"$@\"\n";

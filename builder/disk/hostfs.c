@@ -45,12 +45,19 @@ hostfs_disk(const struct plan *plan, enum plan_disk_id id, const char *img, stru
 
     CLEANUP_FREE char *script = NULL;
     size_t len = 0;
+    char guid[FSID_UUID_BUF];
     FILE *f = open_memstream(&script, &len);
-    fprintf(f, "label: gpt\nunit: sectors\nfirst-lba: %" PRIu64 "\n", PLAN_ALIGN / SECTOR);
+    if (!f)
+        return ab_oom(err);
+    /* The GUIDs from the plan: sfdisk would draw them at random. */
+    fsid_gpt_guid(plan, id, NULL, guid);
+    fprintf(f, "label: gpt\nlabel-id: %s\nunit: sectors\nfirst-lba: %" PRIu64 "\n", guid,
+            PLAN_ALIGN / SECTOR);
     for (size_t i = 0; i < d->n_parts; i++) {
         const struct plan_partition *p = &d->parts[i];
-        fprintf(f, "start=%" PRIu64 ", size=%" PRIu64 ", type=%s, name=\"%s\"\n",
-                p->start / SECTOR, p->size / SECTOR, part_role_type_guid(p->role),
+        fsid_gpt_guid(plan, id, p, guid);
+        fprintf(f, "start=%" PRIu64 ", size=%" PRIu64 ", type=%s, uuid=%s, name=\"%s\"\n",
+                p->start / SECTOR, p->size / SECTOR, part_role_type_guid(p->role), guid,
                 gpt_name(p->role));
     }
     if (fclose(f) != 0)
@@ -86,34 +93,127 @@ fs_label(const struct plan_mount *m)
     return m->partition->role == PART_BOOT ? "boot" : "ESP";
 }
 
+static void
+put_ctime(FILE *script, unsigned long ino, int64_t epoch)
+{
+    /* The reserved inodes but the root have no entry to copy a time from. */
+    if (ino == 2 || ino >= 11)
+        fprintf(script, "sif <%lu> ctime @%" PRId64 "\n", ino, epoch);
+}
+
+/* The inodes first..first+count-1 of one group but those in list, its
+ * "Free inodes:" ranges ("A-B, C", up to the end of the line). */
+static unsigned long
+group_ctimes(FILE *script, unsigned long first, unsigned long count, const char *list,
+             int64_t epoch)
+{
+    unsigned long ino = first, end = first + count, used = 0;
+    const char *p = list;
+    while (ino < end) {
+        unsigned long a = end, b = end;
+        char *q;
+        p += strspn(p, " ,");
+        if (*p >= '0' && *p <= '9') {
+            a = b = strtoul(p, &q, 10);
+            if (*q == '-')
+                b = strtoul(q + 1, &q, 10);
+            p = q;
+        }
+        for (; ino < a && ino < end; ino++, used++)
+            put_ctime(script, ino, epoch);
+        if (b + 1 > ino)
+            ino = b + 1;
+    }
+    return used;
+}
+
+/* Writes "sif <N> ctime @epoch" into script for every inode in use, read
+ * from dumpe2fs's "Inodes per group", "Group G:" and "  Free inodes:"
+ * lines. -1 when it finds none: dumpe2fs's text is not what it knows. */
+static int
+ctime_script(const char *dump, int64_t epoch, FILE *script)
+{
+    unsigned long per_group = 0, group = 0, used = 0;
+    bool in_group = false;
+    for (const char *line = dump; line && *line;) {
+        const char *nl = strchr(line, '\n');
+        if (sscanf(line, "Inodes per group: %lu", &per_group) == 1)
+            ;
+        else if (sscanf(line, "Group %lu:", &group) == 1)
+            in_group = per_group > 0;
+        else if (in_group && strncmp(line, "  Free inodes:", 14) == 0) {
+            used += group_ctimes(script, group * per_group + 1, per_group, line + 14, epoch);
+            in_group = false;
+        }
+        line = nl ? nl + 1 : NULL;
+    }
+    return used > 0 ? 0 : -1;
+}
+
+/* mke2fs -d copies each file's ctime, which is when the build last
+ * touched it (extracted, written, its times clamped): every inode in use
+ * gets the epoch instead, and the root its folder's mode, in one debugfs
+ * run. */
+static int
+fix_inodes(const char *at, mode_t root_mode, int64_t epoch, const char *const *env,
+           struct ab_error *err)
+{
+    CLEANUP_FREE char *dump = NULL, *script = NULL, *echo = NULL;
+    size_t len = 0;
+    const char *dumpe2fs[] = {"dumpe2fs", at, NULL};
+    struct spawn_opts d = {.output = &dump};
+    if (spawn_run(dumpe2fs, &d, err) < 0)
+        return -1;
+    FILE *f = open_memstream(&script, &len);
+    if (!f)
+        return ab_oom(err);
+    int r = ctime_script(dump, epoch, f);
+    if (root_mode != 0755)
+        fprintf(f, "sif <2> mode 04%04o\n", (unsigned)root_mode);
+    if (fclose(f) != 0)
+        return ab_oom(err);
+    if (r < 0)
+        return ab_build_error(err, 0, "dumpe2fs of '%s' lists no inode in use", at);
+    /* Its stdout echoes each of the thousands of commands: not logged.
+     * Its superblock write stamps the fake time too, not the clock's. */
+    const char *debugfs[] = {"debugfs", "-w", "-f", "-", at, NULL};
+    struct spawn_opts o = {.input = script, .input_len = len, .output = &echo, .env = env};
+    return spawn_run(debugfs, &o, err);
+}
+
 static int
 make_ext4(const struct plan *plan, const struct plan_mount *m, const char *img, const char *dir,
-          struct ab_error *err)
+          int64_t epoch, struct ab_error *err)
 {
     uint64_t offset, size;
-    char uuid[FSID_UUID_BUF], opts[160], blocks[32], label[17];
+    char uuid[FSID_UUID_BUF], seed[FSID_UUID_BUF], opts[224], blocks[32], label[17];
+    char fake_time[48], at[4200];
     struct stat st;
     hostfs_extent(plan, m, &offset, &size);
     fsid_of_mount(plan, m, uuid);
+    fsid_ext4_hash_seed(plan, m, seed);
     if (stat(dir, &st) < 0)
         return ab_build_error(err, errno, "cannot read '%s': %s", dir, strerror(errno));
-    /* The filesystem's root is the folder's own: owner here, mode below. */
-    snprintf(opts, sizeof(opts), "offset=%" PRIu64 ",assume_storage_prezeroed=1,root_owner=%u:%u",
-             offset, (unsigned)st.st_uid, (unsigned)st.st_gid);
+    /* The filesystem's root is the folder's own: owner here, mode below.
+     * The directory hash seed is derived too (mke2fs draws it). */
+    snprintf(opts, sizeof(opts),
+             "offset=%" PRIu64 ",assume_storage_prezeroed=1,root_owner=%u:%u,hash_seed=%s", offset,
+             (unsigned)st.st_uid, (unsigned)st.st_gid, seed);
     snprintf(blocks, sizeof(blocks), "%" PRIu64 "k", size / 1024);
     snprintf(label, sizeof(label), "%s", fs_label(m));
+    /* The superblock's, the journal's and the reserved inodes' times
+     * (mke2fs and debugfs alike; e2fsprogs 1.47.0 ignores SOURCE_DATE_EPOCH).
+     * 0 there means "the clock's": an epoch of 0 is given as second 1. */
+    snprintf(fake_time, sizeof(fake_time), "E2FSPROGS_FAKE_TIME=%" PRId64, epoch ? epoch : 1);
+    const char *const env[] = {fake_time, NULL};
+    struct spawn_opts o = {.env = env};
     /* orphan_file is new in e2fsprogs 1.47: older guests' fsck refuse it. */
     const char *argv[] = {"mke2fs", "-q", "-F", "-t", "ext4", "-O", "^orphan_file", "-U", uuid,
                           "-L", label, "-E", opts, "-d", dir, img, blocks, NULL};
-    if (spawn_run(argv, NULL, err) < 0)
+    if (spawn_run(argv, &o, err) < 0)
         return -1;
-    if ((st.st_mode & 07777) == 0755)
-        return 0;
-    char sif[64], at[4200];
-    snprintf(sif, sizeof(sif), "set_inode_field / mode 04%04o", (unsigned)(st.st_mode & 07777));
     snprintf(at, sizeof(at), "%s?offset=%" PRIu64, img, offset);
-    const char *debugfs[] = {"debugfs", "-w", "-R", sif, at, NULL};
-    return spawn_run(debugfs, NULL, err);
+    return fix_inodes(at, st.st_mode & 07777, epoch, env, err);
 }
 
 /* mtools checks the geometry against the size, which mkfs.vfat's --offset
@@ -153,31 +253,83 @@ refuse_links(const char *dir, struct ab_error *err)
     return 0;
 }
 
+static int
+by_name(const struct dirent **a, const struct dirent **b)
+{
+    return strcmp((*a)->d_name, (*b)->d_name); /* bytes: no locale's order */
+}
+
+static void
+free_entries(struct dirent **list, int n)
+{
+    for (int i = 0; i < n; i++)
+        free(list[i]);
+    free(list);
+}
+
+static int copy_dir(const char *img_at, const char *dir, const char *to, int depth,
+                    struct ab_error *err);
+
+/* One entry: a folder made (mmd) and filled, or a file copied (mcopy). */
+static int
+copy_entry(const char *img_at, const char *path, const char *dest, int depth, struct ab_error *err)
+{
+    struct stat st;
+    struct spawn_opts o = {.env = mtools_env};
+    if (lstat(path, &st) < 0)
+        return ab_build_error(err, errno, "cannot read '%s': %s", path, strerror(errno));
+    if (S_ISDIR(st.st_mode)) {
+        const char *mmd[] = {"mmd", "-i", img_at, dest, NULL};
+        if (depth > 64)
+            return ab_build_error(err, ELOOP, "the tree's ESP nests folders too deep");
+        if (spawn_run(mmd, &o, err) < 0)
+            return -1;
+        return copy_dir(img_at, path, dest, depth + 1, err);
+    }
+    if (!S_ISREG(st.st_mode))
+        return ab_build_error(err, 0,
+                              "the EFI system partition holds only files and folders: '%s' in "
+                              "the tree's ESP is neither",
+                              path);
+    const char *mcopy[] = {"mcopy", "-o", "-i", img_at, path, dest, NULL};
+    return spawn_run(mcopy, &o, err);
+}
+
+/* The entries of dir into the FAT folder to, in name order: the FAT
+ * directories get the same entries in the same order whatever order the
+ * host's filesystem lists them in (mcopy -s would take that one). Their
+ * times are mtools' own: SOURCE_DATE_EPOCH (epoch.h). */
+static int
+copy_dir(const char *img_at, const char *dir, const char *to, int depth, struct ab_error *err)
+{
+    struct dirent **list = NULL;
+    int n = scandir(dir, &list, NULL, by_name), ret = 0;
+    if (n < 0)
+        return ab_build_error(err, errno, "cannot read '%s': %s", dir, strerror(errno));
+    for (int i = 0; ret == 0 && i < n; i++) {
+        const char *name = list[i]->d_name;
+        CLEANUP_FREE char *path = NULL, *dest = NULL;
+        if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+            continue;
+        if (asprintf(&path, "%s/%s", dir, name) < 0 || asprintf(&dest, "%s/%s", to, name) < 0)
+            ret = ab_oom(err);
+        else
+            ret = copy_entry(img_at, path, dest, depth, err);
+    }
+    free_entries(list, n);
+    return ret;
+}
+
 /* Copies the entries of dir into the FAT filesystem at img@@offset. */
 static int
 mcopy_tree(const char *img_at, const char *dir, struct ab_error *err)
 {
+    struct stat st;
     if (refuse_links(dir, err) < 0)
         return -1;
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    int ret = 0;
-    if (!d)
+    if (stat(dir, &st) < 0 && errno == ENOENT)
         return 0;
-    while (ret == 0 && (e = readdir(d))) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        CLEANUP_FREE char *path = NULL;
-        if (asprintf(&path, "%s/%s", dir, e->d_name) < 0)
-            ret = ab_oom(err);
-        else {
-            const char *argv[] = {"mcopy", "-s", "-o", "-i", img_at, path, "::/", NULL};
-            struct spawn_opts o = {.env = mtools_env};
-            ret = spawn_run(argv, &o, err);
-        }
-    }
-    closedir(d);
-    return ret;
+    return copy_dir(img_at, dir, "::", 0, err);
 }
 
 /* True if dir has a folder called name as FAT sees names (any case); its
@@ -233,21 +385,24 @@ make_esp(const struct plan *plan, const struct plan_mount *m, const char *img, c
     snprintf(sectors, sizeof(sectors), "%" PRIu64, offset / SECTOR);
     snprintf(blocks, sizeof(blocks), "%" PRIu64, size / 1024);
     snprintf(img_at, sizeof(img_at), "%s@@%" PRIu64, img, offset);
-    const char *mkfs[] = {"mkfs.vfat", "-F", "32", "-s", "1", "-n", "ESP", "-i", serial,
-                          "--offset", sectors, img, blocks, NULL};
+    /* --invariant: no time of day in the boot sector or the label's entry
+     * (dosfstools 4.2 ignores SOURCE_DATE_EPOCH); the serial after it is
+     * the plan's. */
+    const char *mkfs[] = {"mkfs.vfat", "--invariant", "-F",    "32", "-s",   "1", "-n", "ESP", "-i",
+                          serial,      "--offset",    sectors, img,  blocks, NULL};
     if (spawn_run(mkfs, NULL, err) < 0 || mcopy_tree(img_at, dir, err) < 0)
         return -1;
     return efi_image ? put_efi_image(img_at, dir, efi_image, err) : 0;
 }
 
 int
-hostfs_make(const struct plan *plan, const struct plan_mount *m, const char *img,
-            const char *dir, const char *efi_image, struct ab_error *err)
+hostfs_make(const struct plan *plan, const struct plan_mount *m, const char *img, const char *dir,
+            const char *efi_image, int64_t epoch, struct ab_error *err)
 {
     int r = 0;
     switch (m->fs) {
     case FS_EXT4:
-        r = make_ext4(plan, m, img, dir, err);
+        r = make_ext4(plan, m, img, dir, epoch, err);
         break;
     case FS_VFAT:
         r = make_esp(plan, m, img, dir, efi_image, err);

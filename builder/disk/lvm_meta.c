@@ -32,7 +32,8 @@ lvm_crc(uint32_t crc, const void *buf, size_t len)
 }
 
 /* The 32 characters of a UUID as lvm stores them: SHA-256 of
- * "appliance-lvm\0name\0version\0disk\0what\0", one byte per character. */
+ * "appliance-lvm\0name\0version\0disk\0what\0", then "seed\0" when the
+ * recipe has one, one byte per character. */
 static void
 uuid_raw(const struct plan *plan, enum plan_disk_id id, const char *what, char out[LVM_UUID_LEN])
 {
@@ -45,6 +46,8 @@ uuid_raw(const struct plan *plan, enum plan_disk_id id, const char *what, char o
         digest_str(d, plan->version);
         digest_str(d, plan->disks[id].id);
         digest_str(d, what);
+        if (plan->seed && *plan->seed)
+            digest_str(d, plan->seed);
         digest_hex(d, hex);
     }
     for (size_t i = 0; i < LVM_UUID_LEN; i++) {
@@ -70,20 +73,6 @@ lvm_meta_uuid(const struct plan *plan, enum plan_disk_id id, const char *what,
             out[n++] = raw[at++];
     }
     out[n] = '\0';
-}
-
-int64_t
-lvm_meta_time(void)
-{
-    const char *s = getenv("SOURCE_DATE_EPOCH");
-    char *end = NULL;
-    if (!s || !*s)
-        return 0;
-    errno = 0;
-    long long v = strtoll(s, &end, 10);
-    if (errno || *end || v < 0)
-        return 0;
-    return (int64_t)v;
 }
 
 static const struct plan_partition *

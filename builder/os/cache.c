@@ -140,7 +140,7 @@ cache_unpacked_tree(const char *tar, const char *what, char **dir, struct ab_err
     rm_rf(roots, part);
     if (mkdir(part, 0755) < 0)
         return ab_build_error(err, errno, "cannot create '%s': %s", part, strerror(errno));
-    if (tree_extract(tar, part, what, err) < 0) {
+    if (tree_extract(tar, part, what, NULL, err) < 0) {
         rm_rf(roots, part);
         return -1;
     }

@@ -93,7 +93,7 @@ archive_why(struct archive *a, char *buf, size_t size)
 
 static int
 extract_all(struct archive *in, struct archive *out, const char *dir, const char *what,
-            struct ab_error *err)
+            int64_t *newest, struct ab_error *err)
 {
     struct archive_entry *e;
     char why[512];
@@ -105,6 +105,8 @@ extract_all(struct archive *in, struct archive *out, const char *dir, const char
             return ab_build_error(err, EINTR, "interrupted");
         if (r < ARCHIVE_WARN)
             return ab_build_error(err, 0, "%s: %s", what, archive_error_string(in));
+        if (archive_entry_mtime_is_set(e) && (int64_t)archive_entry_mtime(e) > *newest)
+            *newest = (int64_t)archive_entry_mtime(e);
         if (place_entry(e, dir, what, err) < 0)
             return -1;
         r = archive_write_header(out, e);
@@ -122,8 +124,13 @@ extract_all(struct archive *in, struct archive *out, const char *dir, const char
 }
 
 int
-tree_extract(const char *archive, const char *dir, const char *what, struct ab_error *err)
+tree_extract(const char *archive, const char *dir, const char *what, int64_t *newest,
+             struct ab_error *err)
 {
+    int64_t ignored = 0;
+    if (!newest)
+        newest = &ignored;
+    *newest = 0;
     /* Entries are written as dir/name, and libarchive refuses any symbolic
      * link on that whole path: the host's own (a linked /home or /var/tmp)
      * must be resolved first, so that only the tree's links count. */
@@ -152,13 +159,52 @@ tree_extract(const char *archive, const char *dir, const char *what, struct ab_e
         ab_build_error(err, 0, "%s: %s", what, archive_error_string(in));
         goto done;
     }
-    ret = extract_all(in, out, real, what, err);
+    ret = extract_all(in, out, real, what, newest, err);
     char why[512];
     if (ret == 0 && archive_write_close(out) != ARCHIVE_OK)
         ret = ab_build_error(err, 0, "%s: %s", what, archive_why(out, why, sizeof(why)));
 done:
     archive_read_free(in);
     archive_write_free(out);
+    return ret;
+}
+
+int
+tree_archive_newest(const char *archive, const char *what, int64_t *newest, struct ab_error *err)
+{
+    struct archive *in = archive_read_new();
+    struct archive_entry *e;
+    int ret = -1;
+    *newest = 0;
+    if (!in)
+        return ab_oom(err);
+    archive_read_support_filter_all(in);
+    archive_read_support_format_tar(in);
+    archive_read_support_format_gnutar(in);
+    if (archive_read_open_filename(in, archive, 1 << 20) != ARCHIVE_OK) {
+        ab_build_error(err, 0, "%s: %s", what, archive_error_string(in));
+        goto done;
+    }
+    /* Headers only: the members' data is skipped (seeked over in a plain
+     * tar), never read. */
+    for (;;) {
+        int r = archive_read_next_header(in, &e);
+        if (r == ARCHIVE_EOF)
+            break;
+        if (stop_requested()) {
+            ab_build_error(err, EINTR, "interrupted");
+            goto done;
+        }
+        if (r < ARCHIVE_WARN) {
+            ab_build_error(err, 0, "%s: %s", what, archive_error_string(in));
+            goto done;
+        }
+        if (archive_entry_mtime_is_set(e) && (int64_t)archive_entry_mtime(e) > *newest)
+            *newest = (int64_t)archive_entry_mtime(e);
+    }
+    ret = 0;
+done:
+    archive_read_free(in);
     return ret;
 }
 

@@ -61,16 +61,25 @@ int
 tree_overlay(struct tree_mounts *mt, const char *lower, const char *work, const char *merged,
              struct ab_error *err)
 {
-    CLEANUP_FREE char *upper = NULL, *ovl = NULL, *opts = NULL;
-    if (asprintf(&upper, "%s/upper", work) < 0 || asprintf(&ovl, "%s/ovl", work) < 0)
+    CLEANUP_FREE char *upper = NULL, *ovl = NULL, *opts = NULL, *ro = NULL;
+    if (asprintf(&upper, "%s/upper", work) < 0 || asprintf(&ovl, "%s/ovl", work) < 0 ||
+        asprintf(&ro, "%s/lower", work) < 0)
         return ab_oom(err);
-    if (strpbrk(lower, ",:") || strpbrk(upper, ",:"))
+    if (strpbrk(ro, ",:") || strpbrk(upper, ",:"))
         return ab_build_error(err, 0, "overlay: a folder name holds ',' or ':'");
-    if (asprintf(&opts, "lowerdir=%s,upperdir=%s,workdir=%s", lower, upper, ovl) < 0)
+    if (asprintf(&opts, "lowerdir=%s,upperdir=%s,workdir=%s", ro, upper, ovl) < 0)
         return ab_oom(err);
     if ((mkdir(upper, 0755) < 0 && errno != EEXIST) || (mkdir(ovl, 0700) < 0 && errno != EEXIST) ||
-        (mkdir(merged, 0755) < 0 && errno != EEXIST))
+        (mkdir(ro, 0755) < 0 && errno != EEXIST) || (mkdir(merged, 0755) < 0 && errno != EEXIST))
         return ab_build_error(err, errno, "cannot create the overlay's folders in '%s': %s", work,
+                              strerror(errno));
+    /* The cache's tree seen read-only and without access times: reading it
+     * (mke2fs -d, tar) changes nothing in it, not even an atime that the
+     * next build would copy. */
+    if (mount(lower, ro, NULL, MS_BIND, NULL) < 0 ||
+        (remember(mt, ro, err) == 0 &&
+         mount(NULL, ro, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOATIME, NULL) < 0))
+        return ab_build_error(err, errno, "cannot bind the root tree read-only: %s",
                               strerror(errno));
     if (mount("overlay", merged, "overlay", 0, opts) < 0)
         return ab_build_error(err, errno, "cannot mount the root tree's overlay: %s",

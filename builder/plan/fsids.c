@@ -5,19 +5,23 @@
 #include <stdio.h>
 #include <string.h>
 
-/* SHA-256 of "appliance-fsid\0name\0version\0disk\0what", first 16 bytes,
- * shaped as a version 4 (random) UUID. */
+/* SHA-256 of "appliance-fsid\0name\0version\0disk\0what\0", then
+ * "seed\0" when the recipe has one (so that seed-less recipes keep the
+ * identities they had), first 16 bytes, shaped as a version 4 (random)
+ * UUID. */
 static void
 derive(const struct plan *plan, const char *disk, const char *what, unsigned char id[16])
 {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    const char *parts[] = {"appliance-fsid", plan->name, plan->version, disk, what};
+    const char *seed = plan->seed ? plan->seed : "";
+    const char *parts[] = {"appliance-fsid", plan->name, plan->version, disk, what, seed};
+    size_t n = sizeof(parts) / sizeof(parts[0]) - (*seed ? 0 : 1);
 
     memset(md, 0, sizeof(md));
     if (ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL)) {
-        for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
+        for (size_t i = 0; i < n; i++)
             EVP_DigestUpdate(ctx, parts[i], strlen(parts[i]) + 1);
         EVP_DigestFinal_ex(ctx, md, &len);
     }
@@ -39,6 +43,41 @@ fsid_uuid(const struct plan *plan, enum plan_disk_id disk, const struct plan_par
     else
         snprintf(what, sizeof(what), "part:%s", part_role_to_string(part->role));
     derive(plan, plan->disks[disk].id, what, id);
+    snprintf(out, FSID_UUID_BUF,
+             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", id[0], id[1],
+             id[2], id[3], id[4], id[5], id[6], id[7], id[8], id[9], id[10], id[11], id[12], id[13],
+             id[14], id[15]);
+}
+
+void
+fsid_gpt_guid(const struct plan *plan, enum plan_disk_id disk, const struct plan_partition *part,
+              char out[FSID_UUID_BUF])
+{
+    unsigned char id[16];
+    char what[160];
+
+    if (part)
+        snprintf(what, sizeof(what), "gpt-part:%u", part->number);
+    else
+        snprintf(what, sizeof(what), "gpt-disk");
+    derive(plan, plan->disks[disk].id, what, id);
+    snprintf(out, FSID_UUID_BUF,
+             "%02X%02X%02X%02X-%02X%02X-%02X%02X-%02X%02X-%02X%02X%02X%02X%02X%02X", id[0], id[1],
+             id[2], id[3], id[4], id[5], id[6], id[7], id[8], id[9], id[10], id[11], id[12], id[13],
+             id[14], id[15]);
+}
+
+void
+fsid_ext4_hash_seed(const struct plan *plan, const struct plan_mount *m, char out[FSID_UUID_BUF])
+{
+    unsigned char id[16];
+    char what[160];
+
+    if (m->lv)
+        snprintf(what, sizeof(what), "hash-seed:lv:%s", m->lv->name);
+    else
+        snprintf(what, sizeof(what), "hash-seed:part:%u", m->partition->number);
+    derive(plan, plan->disks[m->disk].id, what, id);
     snprintf(out, FSID_UUID_BUF,
              "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", id[0], id[1],
              id[2], id[3], id[4], id[5], id[6], id[7], id[8], id[9], id[10], id[11], id[12], id[13],

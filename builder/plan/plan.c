@@ -266,6 +266,7 @@ plan_new(struct recipe *recipe, struct ab_error *err)
     plan->version = recipe->version;
     plan->description = recipe->description ? recipe->description : "";
     plan->vendor = recipe->vendor ? recipe->vendor : "";
+    plan->seed = recipe->seed ? recipe->seed : "";
     plan->run = recipe->run;
 
     int ret = resolve_os(plan, err);

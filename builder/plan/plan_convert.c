@@ -69,6 +69,7 @@ plan_for_convert(const struct plan_convert *c, struct ab_error *err)
     plan->version = r->version;
     plan->description = r->description;
     plan->vendor = r->vendor;
+    plan->seed = ""; /* identities are the source's own, never derived anew */
     plan->os.distro = c->distro;
     plan->os.family = distro_family(c->distro);
     plan->hardware.cpus = c->cpus;

@@ -209,6 +209,8 @@ plan_json_object(const struct plan *p)
     put_str(o, "version", p->version);
     put_str(o, "description", p->description);
     put_str(o, "vendor", p->vendor);
+    if (*p->seed)
+        put_str(o, "seed", p->seed);
     json_object_object_add(o, "os", os_object(p));
     json_object_object_add(o, "hardware", hardware_object(p));
     json_object *disks = json_object_new_array();

@@ -31,6 +31,8 @@ write_header(const struct plan *p, FILE *out)
         fprintf(out, "  description  %s\n", p->description);
     if (*p->vendor)
         fprintf(out, "  vendor       %s\n", p->vendor);
+    if (*p->seed)
+        fprintf(out, "  seed         %s\n", p->seed);
 }
 
 static const char *

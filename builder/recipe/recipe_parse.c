@@ -102,6 +102,16 @@ parse_vendor(struct yw *w, yaml_node_t *n, void *ctx)
     return yw_string(w, n, "'vendor'", 256, &r->vendor);
 }
 
+/* Any single line: two builds of one recipe with different seeds get
+ * different UUIDs (fsids.h, lvm_meta.h), the same seed the same ones. */
+static int
+parse_seed(struct yw *w, yaml_node_t *n, void *ctx)
+{
+    struct recipe *r = ctx;
+    r->seed_pos = yw_pos(w, n);
+    return yw_string(w, n, "'seed'", 256, &r->seed);
+}
+
 /* ---- os ----------------------------------------------------------------- */
 
 static int
@@ -742,6 +752,7 @@ static const struct yw_field top_fields[] = {
     {"version", parse_version, YW_REQUIRED},
     {"description", parse_description, 0},
     {"vendor", parse_vendor, 0},
+    {"seed", parse_seed, 0},
     {"os", parse_os, YW_REQUIRED},
     {"hardware", parse_hardware, 0},
     {"disks", parse_disks, YW_REQUIRED},
@@ -881,6 +892,7 @@ recipe_free(struct recipe *r)
     free(r->version);
     free(r->description);
     free(r->vendor);
+    free(r->seed);
     free(r->os.rootfs);
     free(r->os.mirror);
     ab_strv_free(r->os.packages);

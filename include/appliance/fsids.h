@@ -1,10 +1,10 @@
 /* fsids.h: the identities of a build's filesystems, and /etc/fstab.
  *
  * Every filesystem and swap area gets a UUID derived from the appliance's
- * name and version, the disk and the volume: the same recipe gives the
- * same identities, so builds are reproducible and fstab, grub.cfg and the
- * filesystems agree without asking each other. (Deployed clones share
- * filesystem UUIDs in any case; machine-id is what makes them distinct.) */
+ * name and version, the disk and the volume, and the recipe's seed when it
+ * has one: the same recipe gives the same identities, so builds are reproducible and fstab,
+ * grub.cfg and the filesystems agree without asking each other. (Deployed clones share filesystem
+ * UUIDs in any case; machine-id is what makes them distinct.) */
 #ifndef APPLIANCE_FSIDS_H
 #define APPLIANCE_FSIDS_H
 
@@ -19,6 +19,16 @@
  * on lv (exactly one is non-NULL) of disk. */
 void fsid_uuid(const struct plan *plan, enum plan_disk_id disk, const struct plan_partition *part,
                const struct plan_lv *lv, char out[FSID_UUID_BUF]);
+
+/* The GUID (uppercase, as sfdisk writes it) of disk's GPT (part NULL) or
+ * of its partition part: the label-id and the partitions' unique GUIDs. */
+void fsid_gpt_guid(const struct plan *plan, enum plan_disk_id disk,
+                   const struct plan_partition *part, char out[FSID_UUID_BUF]);
+
+/* The directory hash seed (a UUID, as mke2fs -E hash_seed= takes it) of
+ * mount m's ext4: htree order depends on it. */
+void fsid_ext4_hash_seed(const struct plan *plan, const struct plan_mount *m,
+                         char out[FSID_UUID_BUF]);
 
 /* The FAT volume id of the EFI system partition, and its "XXXX-XXXX" form. */
 uint32_t fsid_fat_serial(const struct plan *plan);

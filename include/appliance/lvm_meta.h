@@ -19,8 +19,9 @@
  *                   the plan gave it
  *
  * Every checksum is lvm's CRC-32 (lvm_crc). Every UUID is derived from the
- * plan (name, version, disk, VG or LV), and the times are one value the
- * caller gives (lvm_meta_time()), so the same plan gives the same bytes. */
+ * plan (name, version, disk, VG or LV, and the seed when there is one), and the times are one value
+ * the caller gives (the build's SOURCE_DATE_EPOCH, epoch.h), so the same plan gives the same bytes.
+ */
 #ifndef APPLIANCE_LVM_META_H
 #define APPLIANCE_LVM_META_H
 
@@ -47,9 +48,6 @@ uint32_t lvm_crc(uint32_t crc, const void *buf, size_t len);
  * lvm's 62-character alphabet with lvm's dashes. */
 void lvm_meta_uuid(const struct plan *plan, enum plan_disk_id id, const char *what,
                    char out[LVM_UUID_BUF]);
-
-/* SOURCE_DATE_EPOCH when set to a number, else 0: the creation times. */
-int64_t lvm_meta_time(void);
 
 /* The metadata text of disk id's VG, NUL-terminated; *len counts the NUL,
  * as lvm's raw_locn size does. NULL when out of memory. */

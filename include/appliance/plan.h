@@ -122,6 +122,7 @@ struct plan {
     const char *version;
     const char *description; /* "" when not given */
     const char *vendor;      /* "" when not given */
+    const char *seed;        /* "" when not given: part of every derived identity */
 
     struct {
         enum distro distro; /* DISTRO_NONE with rootfs */

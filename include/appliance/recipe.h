@@ -87,6 +87,8 @@ struct recipe {
     char *version;
     char *description;
     char *vendor;
+    char *seed; /* NULL: none; mixed into every derived identity */
+    struct ab_pos seed_pos;
 
     struct {
         struct ab_pos pos;

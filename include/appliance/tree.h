@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "appliance/error.h"
 #include "appliance/plan.h"
@@ -12,8 +13,17 @@
 /* Extracts a tar archive (plain, gz, xz, zst) into dir with owners,
  * modes, times, ACLs and xattrs. An entry that would land outside dir
  * ('..', an absolute name, a write through a symbolic link) is refused:
- * `what` names the archive in the message. */
-int tree_extract(const char *archive, const char *dir, const char *what, struct ab_error *err);
+ * `what` names the archive in the message. *newest (when not NULL) gets
+ * the newest modification time among the members (0 for none): the
+ * build's SOURCE_DATE_EPOCH when the environment gives none (epoch.h). */
+int tree_extract(const char *archive, const char *dir, const char *what, int64_t *newest,
+                 struct ab_error *err);
+
+/* *newest: the newest modification time among the members of archive (0
+ * for none), read from their headers only: what tree_extract gives, for a
+ * tree that is not extracted (the overlay's). */
+int tree_archive_newest(const char *archive, const char *what, int64_t *newest,
+                        struct ab_error *err);
 
 /* The newest kernel in root/boot (the part after "vmlinuz-"). */
 int tree_kernel_version(const char *root, char *out, size_t size, struct ab_error *err);

@@ -5,11 +5,12 @@
  *
  * The code path is the build's own: hostfs_disk() makes each sparse image
  * and its GPT, lvm_meta_write() its PV label, headers and metadata text,
- * with lvm_meta_time() (SOURCE_DATE_EPOCH, else 0) as the creation time.
+ * with SOURCE_DATE_EPOCH (else 0; epoch_from_env()) as the creation time.
  * Errors are printed the way the CLI prints them; the exit status is the
  * CLI's (1 build failed, 3 invalid recipe). */
 #include <stdio.h>
 
+#include "appliance/epoch.h"
 #include "appliance/error.h"
 #include "appliance/hostfs.h"
 #include "appliance/lvm_meta.h"
@@ -35,11 +36,12 @@ main(int argc, char **argv)
     struct ab_error err = AB_ERROR_INIT;
     struct recipe *recipe = recipe_parse(argv[1], &err);
     CLEANUP_PLAN const struct plan *plan = recipe ? plan_new(recipe, &err) : NULL;
-    if (!plan)
+    int64_t when = 0;
+    if (!plan || epoch_from_env(&when, &err) < 0)
         return fail(&err);
     for (int i = 0; i < PLAN_N_DISKS; i++)
         if (hostfs_disk(plan, (enum plan_disk_id)i, argv[2 + i], &err) < 0 ||
-            lvm_meta_write(plan, (enum plan_disk_id)i, argv[2 + i], lvm_meta_time(), &err) < 0)
+            lvm_meta_write(plan, (enum plan_disk_id)i, argv[2 + i], when, &err) < 0)
             return fail(&err);
     return 0;
 }

@@ -94,6 +94,77 @@ test_version_changes_uuids(void **state)
     plan_free(b);
 }
 
+/* recipe_text with "seed: SEED" after its version (none when NULL). */
+static const struct plan *
+load_seeded(const char *seed)
+{
+    char text[sizeof(recipe_text) + 300];
+    const char *at = strstr(recipe_text, "os:");
+    if (!seed)
+        return load(recipe_text);
+    snprintf(text, sizeof(text), "%.*sseed: \"%s\"\n%s", (int)(at - recipe_text), recipe_text, seed,
+             at);
+    return load(text);
+}
+
+/* A seed changes every identity; the same seed gives the same ones; none
+ * (or an empty one) gives those a seed-less recipe always had. */
+static void
+test_seed_changes_uuids(void **state)
+{
+    (void)state;
+    const struct plan *none = load_seeded(NULL), *empty = load_seeded("");
+    const struct plan *a = load_seeded("customer-a"), *a2 = load_seeded("customer-a");
+    const struct plan *b = load_seeded("customer-b");
+    const struct plan *p[] = {none, empty, a, a2, b};
+    char u[5][3][FSID_UUID_BUF];
+    uint32_t serial[5];
+    for (int i = 0; i < 5; i++) {
+        fsid_uuid(p[i], PLAN_DISK_OS, NULL, &p[i]->disks[0].vg.lvs[0], u[i][0]);
+        fsid_uuid(p[i], PLAN_DISK_OS, &p[i]->disks[0].parts[2], NULL, u[i][1]);
+        fsid_uuid(p[i], PLAN_DISK_APP, NULL, &p[i]->disks[1].vg.lvs[0], u[i][2]);
+        serial[i] = fsid_fat_serial(p[i]);
+        for (int k = 0; k < 3; k++)
+            assert_uuid_form(u[i][k]);
+    }
+    assert_string_equal(a->seed, "customer-a");
+    assert_string_equal(none->seed, "");
+    /* Pinned: the seed-less identities of this recipe before seeds existed. */
+    assert_string_equal(u[0][0], "726f298b-3ad5-42d2-8c94-42ef3e2c6abd");
+    assert_int_equal(serial[0], 0x48D29F97);
+    for (int k = 0; k < 3; k++) {
+        assert_string_equal(u[0][k], u[1][k]);
+        assert_string_equal(u[2][k], u[3][k]);
+        assert_string_not_equal(u[0][k], u[2][k]);
+        assert_string_not_equal(u[2][k], u[4][k]);
+        assert_string_not_equal(u[0][k], u[4][k]);
+    }
+    /* The GPT's GUIDs: one per disk and partition, each its own, seeded. */
+    char g[5][3][FSID_UUID_BUF];
+    for (int i = 0; i < 5; i++) {
+        fsid_gpt_guid(p[i], PLAN_DISK_OS, NULL, g[i][0]);
+        fsid_gpt_guid(p[i], PLAN_DISK_OS, &p[i]->disks[0].parts[2], g[i][1]);
+        fsid_gpt_guid(p[i], PLAN_DISK_APP, NULL, g[i][2]);
+        for (int k = 0; k < 3; k++) {
+            assert_int_equal(strlen(g[i][k]), 36);
+            assert_string_not_equal(g[i][k], u[i][1]);
+        }
+        assert_string_not_equal(g[i][0], g[i][1]);
+        assert_string_not_equal(g[i][0], g[i][2]);
+    }
+    for (int k = 0; k < 3; k++) {
+        assert_string_equal(g[0][k], g[1][k]);
+        assert_string_equal(g[2][k], g[3][k]);
+        assert_string_not_equal(g[0][k], g[2][k]);
+        assert_string_not_equal(g[2][k], g[4][k]);
+    }
+    assert_int_equal(serial[2], serial[3]);
+    assert_int_not_equal(serial[0], serial[2]);
+    assert_int_not_equal(serial[2], serial[4]);
+    for (int i = 0; i < 5; i++)
+        plan_free(p[i]);
+}
+
 static void
 test_fat_serial_text(void **state)
 {
@@ -139,6 +210,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_uuids_are_stable_and_distinct),
         cmocka_unit_test(test_version_changes_uuids),
+        cmocka_unit_test(test_seed_changes_uuids),
         cmocka_unit_test(test_fat_serial_text),
         cmocka_unit_test(test_fstab),
     };

@@ -16,6 +16,7 @@
 #include "appliance/fsutil.h"
 #include "appliance/hostfs.h"
 
+#define UNIT_EPOCH 1700000000 /* 2023-11-14 22:13:20 UTC */
 #define SECTOR 512
 
 /* A recipe for the given firmware and OS disk, and small everything else. */
@@ -160,7 +161,11 @@ check_gpt(const struct plan *plan, enum plan_disk_id id, const char *img, bool f
     json_object *root = json_tokener_parse(text);
     assert_non_null(root);
     json_object *pt = get(root, "partitiontable");
+    char guid[FSID_UUID_BUF];
     assert_string_equal(json_object_get_string(get(pt, "label")), "gpt");
+    /* Every GUID is the plan's, none drawn at random. */
+    fsid_gpt_guid(plan, id, NULL, guid);
+    assert_string_equal(json_object_get_string(get(pt, "id")), guid);
     assert_int_equal(json_object_get_int64(get(pt, "firstlba")), PLAN_ALIGN / SECTOR);
     /* The backup GPT fits behind the last partition. */
     uint64_t last = (uint64_t)json_object_get_int64(get(pt, "lastlba"));
@@ -175,6 +180,8 @@ check_gpt(const struct plan *plan, enum plan_disk_id id, const char *img, bool f
         if (strcasecmp(type, part_role_type_guid(p->role)) != 0)
             fail_msg("partition %u of '%s' has type %s, not %s", p->number, img, type,
                      part_role_type_guid(p->role));
+        fsid_gpt_guid(plan, id, p, guid);
+        assert_string_equal(json_object_get_string(get(jp, "uuid")), guid);
         char node[64];
         snprintf(node, sizeof(node), "%s%u", img, p->number);
         assert_string_equal(json_object_get_string(get(jp, "node")), node);
@@ -350,7 +357,7 @@ check_ext4(const struct plan *plan, const char *path, const char *img, const cha
     if (offset + size + 4096 <= disk)
         fill(img, offset + size, 4096, 0x5a);
 
-    if (hostfs_make(plan, m, img, "src", NULL, &err) < 0)
+    if (hostfs_make(plan, m, img, "src", NULL, UNIT_EPOCH, &err) < 0)
         fail_msg("%s", err.diags[0].msg);
     assert_false(ab_error_is_set(&err));
 
@@ -377,6 +384,25 @@ check_ext4(const struct plan *plan, const char *path, const char *img, const cha
     assert_int_equal(strtoull(blocks, NULL, 10) * strtoull(bsize, NULL, 10), size);
     field(sb, "Filesystem features", got, sizeof(got));
     assert_null(strstr(got, "orphan_file"));
+    /* Nothing drawn at random, no time but the epoch. */
+    char seed[FSID_UUID_BUF];
+    fsid_ext4_hash_seed(plan, m, seed);
+    field(sb, "Directory Hash Seed", got, sizeof(got));
+    assert_string_equal(got, seed);
+    assert_string_not_equal(seed, uuid);
+    CLEANUP_FREE char *times = NULL;
+    assert_int_equal(
+        run(&times, "TZ=UTC dumpe2fs -h '%s?offset=%" PRIu64 "' 2>/dev/null", img, offset), 0);
+    field(times, "Filesystem created", got, sizeof(got));
+    assert_string_equal(got, "Tue Nov 14 22:13:20 2023");
+    field(times, "Last write time", got, sizeof(got));
+    assert_string_equal(got, "Tue Nov 14 22:13:20 2023");
+    CLEANUP_FREE char *root = debugfs_stat(img, offset, "/");
+    CLEANUP_FREE char *lost = debugfs_stat(img, offset, "/lost+found");
+    static const char *const stamps[] = {"ctime: 0x6553f100:", "crtime: 0x6553f100:", NULL};
+    for (const char *const *t = stamps; *t; t++)
+        if (!strstr(root, *t) || !strstr(lost, *t))
+            fail_msg("not '%s' in:\n%s\n%s", *t, root, lost);
     if (!full)
         return;
 
@@ -394,6 +420,10 @@ check_ext4(const struct plan *plan, const char *path, const char *img, const cha
     if (!strstr(link, "Fast link dest: \"/etc/hostname\""))
         fail_msg("not the link's target:\n%s", link);
     assert_inode(su, "regular", "04755", 0, 0, 1);
+    /* Every inode's ctime is the epoch, whenever its file was written. */
+    for (const char *const *t = stamps; *t; t++)
+        if (!strstr(host, *t) || !strstr(su, *t) || !strstr(link, *t) || !strstr(priv, *t))
+            fail_msg("not '%s' in every inode:\n%s", *t, host);
     assert_inode(priv, "directory", "0700", 1000, 1000, 2);
     CLEANUP_FREE char *cat = NULL;
     assert_int_equal(run(&cat, "debugfs -R 'cat /etc/hostname' '%s?offset=%" PRIu64 "' 2>/dev/null",
@@ -437,8 +467,9 @@ test_ext4_error(void **state)
     const struct plan *plan = plan_for("bios", "100MiB", "64MiB");
     struct ab_error err = AB_ERROR_INIT;
     unit_write_file("short.img", "");
-    assert_int_equal(
-        hostfs_make(plan, mount_of(plan, "/"), "short.img", "no-such-source", NULL, &err), -1);
+    assert_int_equal(hostfs_make(plan, mount_of(plan, "/"), "short.img", "no-such-source", NULL,
+                                 UNIT_EPOCH, &err),
+                     -1);
     const char *msg = err.diags[0].msg;
     static const char want[] =
         "while making the ext4 filesystem of '/': cannot read 'no-such-source': ";
@@ -552,7 +583,7 @@ check_esp(const char *tree_kind)
     }
     unit_write_file("BOOTX64.EFI", "MZ not really an EFI program\n");
 
-    if (hostfs_make(plan, m, "os.img", "esp", "BOOTX64.EFI", &err) < 0)
+    if (hostfs_make(plan, m, "os.img", "esp", "BOOTX64.EFI", UNIT_EPOCH, &err) < 0)
         fail_msg("%s", err.diags[0].msg);
     assert_filled("os.img", offset - 4096, 4096, 0xa5);
     assert_filled("os.img", offset + size, 4096, 0x5a);
@@ -618,6 +649,57 @@ test_esp_tree_has_efi_boot_lowercase(void **state)
     check_esp("lowercase");
 }
 
+/* The ESP of a tree whose folders list their entries in one order, and
+ * of the same tree made in the other order a second later (readdir order
+ * on the host is creation order on tmpfs): the same bytes. */
+static void
+make_esp_of(const struct plan *plan, const char *img, bool reverse)
+{
+    static const char *const names[] = {
+        "a.txt", "b.txt", "c.txt", "EFI/debian/z.cfg", "EFI/debian/grub.cfg", "EFI/debian/m.efi"};
+    const size_t n = sizeof(names) / sizeof(names[0]);
+    struct ab_error err = AB_ERROR_INIT;
+    const struct plan_mount *m = mount_of(plan, "/boot/efi");
+    assert_int_equal(rm_rf("esp", "esp"), 0);
+    assert_int_equal(mkdir_p("esp/EFI/debian", 0755), 0);
+    for (size_t i = 0; i < n; i++) {
+        char path[64];
+        snprintf(path, sizeof(path), "esp/%s", names[reverse ? n - 1 - i : i]);
+        unit_write_file(path, path);
+    }
+    make_disk(plan, PLAN_DISK_OS, img);
+    if (hostfs_make(plan, m, img, "esp", "BOOTX64.EFI", UNIT_EPOCH, &err) < 0)
+        fail_msg("%s", err.diags[0].msg);
+}
+
+static void
+test_esp_reproducible(void **state)
+{
+    (void)state;
+    static const char *const tools[] = {"sfdisk", "mkfs.vfat", "mcopy", "mmd", "mdir", NULL};
+    need(tools);
+    const struct plan *plan = plan_for("uefi", "400MiB", "64MiB");
+    unit_write_file("BOOTX64.EFI", "MZ not really an EFI program\n");
+    setenv("SOURCE_DATE_EPOCH", "1700000000", 1);
+    make_esp_of(plan, "one.img", false);
+    sleep(1);
+    make_esp_of(plan, "two.img", true);
+    unsetenv("SOURCE_DATE_EPOCH");
+    assert_int_equal(run(NULL, "cmp -s one.img two.img"), 0);
+    /* Every entry's time is the epoch (2023-11-14 22:13 UTC). */
+    CLEANUP_FREE char *dir = NULL;
+    const struct plan_mount *m = mount_of(plan, "/boot/efi");
+    assert_int_equal(
+        run(&dir, "mdir -i one.img@@%" PRIu64 " ::/EFI/debian 2>&1", m->partition->start), 0);
+    if (!strstr(dir, "2023-11-14  22:13") && !strstr(dir, "2023-11-14  10:13"))
+        fail_msg("not the epoch's time:\n%s", dir);
+    assert_int_equal(rm_rf("esp", "esp"), 0);
+    assert_int_equal(unlink("one.img"), 0);
+    assert_int_equal(unlink("two.img"), 0);
+    assert_int_equal(unlink("BOOTX64.EFI"), 0);
+    plan_free(plan);
+}
+
 int
 main(void)
 {
@@ -632,6 +714,7 @@ main(void)
         cmocka_unit_test(test_esp),
         cmocka_unit_test(test_esp_tree_has_efi),
         cmocka_unit_test(test_esp_tree_has_efi_boot_lowercase),
+        cmocka_unit_test(test_esp_reproducible),
     };
     /* As the builder does: mtools would refuse an image whose geometry
      * does not match the size mkfs.vfat was given. */

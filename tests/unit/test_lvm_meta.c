@@ -368,21 +368,6 @@ test_write(void **state)
     ab_error_release(&err);
 }
 
-static void
-test_time(void **state)
-{
-    (void)state;
-    unsetenv("SOURCE_DATE_EPOCH");
-    assert_int_equal(lvm_meta_time(), 0);
-    setenv("SOURCE_DATE_EPOCH", "1700000000", 1);
-    assert_int_equal(lvm_meta_time(), 1700000000);
-    setenv("SOURCE_DATE_EPOCH", "soon", 1);
-    assert_int_equal(lvm_meta_time(), 0);
-    setenv("SOURCE_DATE_EPOCH", "-5", 1);
-    assert_int_equal(lvm_meta_time(), 0);
-    unsetenv("SOURCE_DATE_EPOCH");
-}
-
 /* The same plan, the same identities; each object its own; another
  * version of the appliance, others. */
 static void
@@ -415,6 +400,41 @@ test_uuids(void **state)
     assert_string_not_equal(again, ids[0][0]);
 }
 
+/* A seed changes every LVM identity (label and text alike); the same
+ * seed gives the same ones; a seed-less recipe keeps those it had. */
+static void
+test_seed(void **state)
+{
+    (void)state;
+    static const char *const seeds[] = {NULL, "", "one", "one", "two"};
+    const char *what[] = {"vg", "pv", "lv:root", "lv:data"};
+    char ids[5][4][LVM_UUID_BUF];
+    for (int s = 0; s < 5; s++) {
+        CLEANUP_FREE char *text = NULL, *seeded = NULL;
+        assert_true(asprintf(&text, recipe_small, "64MiB") > 0);
+        char *os = strstr(text, "os:");
+        assert_true(asprintf(&seeded, "%.*s%s%s%s%s", (int)(os - text), text,
+                             seeds[s] ? "seed: \"" : "", seeds[s] ? seeds[s] : "",
+                             seeds[s] ? "\"\n" : "", os) > 0);
+        CLEANUP_PLAN const struct plan *plan = unit_plan(seeded);
+        for (int w = 0; w < 4; w++)
+            lvm_meta_uuid(plan, w == 3 ? PLAN_DISK_APP : PLAN_DISK_OS, what[w], ids[s][w]);
+        if (s == 3) {
+            CLEANUP_FREE unsigned char *buf = NULL;
+            size_t len = 0;
+            struct ab_error err = AB_ERROR_INIT;
+            assert_int_equal(lvm_meta_pv(plan, PLAN_DISK_OS, 0, &buf, &len, &err), 0);
+            check_pv_bytes(plan, PLAN_DISK_OS, buf, len);
+        }
+    }
+    for (int w = 0; w < 4; w++) {
+        assert_string_equal(ids[0][w], ids[1][w]);
+        assert_string_equal(ids[2][w], ids[3][w]);
+        assert_string_not_equal(ids[0][w], ids[2][w]);
+        assert_string_not_equal(ids[2][w], ids[4][w]);
+    }
+}
+
 int
 main(void)
 {
@@ -422,8 +442,8 @@ main(void)
         cmocka_unit_test(test_crc),          cmocka_unit_test(test_label_is_lvm2s),
         cmocka_unit_test(test_pv_bytes),     cmocka_unit_test(test_golden_text),
         cmocka_unit_test(test_extent_order), cmocka_unit_test(test_sizes),
-        cmocka_unit_test(test_write),        cmocka_unit_test(test_time),
-        cmocka_unit_test(test_uuids),
+        cmocka_unit_test(test_write),        cmocka_unit_test(test_uuids),
+        cmocka_unit_test(test_seed),
     };
     return cmocka_run_group_tests(tests, unit_enter_tmpdir, unit_leave_tmpdir);
 }

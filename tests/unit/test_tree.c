@@ -196,15 +196,18 @@ test_extract_intact(void **state)
     struct ab_error err = AB_ERROR_INIT;
     write_tar("good.tar", good, sizeof(good) / sizeof(good[0]));
     fresh_dir("good");
-    if (tree_extract("good.tar", "good", "rootfs", &err) < 0)
+    int64_t newest = -1;
+    if (tree_extract("good.tar", "good", "rootfs", &newest, &err) < 0)
         fail_msg("%s", err.diags[0].msg);
     check_good_tree("good");
+    /* Every member has MTIME: the newest is it, whatever today is. */
+    assert_int_equal(newest, MTIME);
 
     /* Into a folder given by an absolute path. */
     char abs[PATH_MAX + 64];
     snprintf(abs, sizeof(abs), "%s/good-abs", unit_tmpdir);
     fresh_dir(abs);
-    if (tree_extract("good.tar", abs, "rootfs", &err) < 0)
+    if (tree_extract("good.tar", abs, "rootfs", NULL, &err) < 0)
         fail_msg("%s", err.diags[0].msg);
     check_good_tree(abs);
     assert_false(ab_error_is_set(&err));
@@ -225,11 +228,11 @@ test_extract_through_host_link(void **state)
     fresh_dir("real-work/tree");
     assert_int_equal(symlink("real-work", "alias-work"), 0);
     snprintf(alias, sizeof(alias), "%s/alias-work/tree", unit_tmpdir);
-    if (tree_extract("good.tar", alias, "rootfs", &err) < 0)
+    if (tree_extract("good.tar", alias, "rootfs", NULL, &err) < 0)
         fail_msg("%s", err.diags[0].msg);
     check_good_tree("real-work/tree");
     fresh_dir("real-work/tree");
-    if (tree_extract("good.tar", "alias-work/tree", "rootfs", &err) < 0)
+    if (tree_extract("good.tar", "alias-work/tree", "rootfs", NULL, &err) < 0)
         fail_msg("%s", err.diags[0].msg);
     check_good_tree("real-work/tree");
     assert_int_equal(rm_rf("real-work", "real-work"), 0);
@@ -249,7 +252,7 @@ assert_refused(const char *dir, const struct member *m, size_t n, const char *na
     snprintf(root, sizeof(root), "%s/a/b/root", dir);
     write_tar(tar, m, n);
     fresh_dir(root);
-    assert_int_equal(tree_extract(tar, root, "evil.tar", &err), -1);
+    assert_int_equal(tree_extract(tar, root, "evil.tar", NULL, &err), -1);
     assert_int_equal(err.code, AB_E_BUILD);
     assert_int_equal(err.n_diags, 1);
     const char *msg = err.diags[0].msg;
@@ -400,7 +403,7 @@ test_no_write_through_replaced_symlink(void **state)
         {"u", 'f', 0644, "pwned\n", 0, 0, NULL},
     };
     write_tar("over.tar", m, sizeof(m) / sizeof(m[0]));
-    (void)tree_extract("over.tar", "over/root", "over.tar", &err);
+    (void)tree_extract("over.tar", "over/root", "over.tar", NULL, &err);
     ab_error_release(&err);
     assert_file_text("over/victim", "outside\n");
     assert_only("over", (const char *const[]){"root", "victim", NULL});
@@ -414,10 +417,10 @@ test_not_an_archive(void **state)
     struct ab_error err = AB_ERROR_INIT;
     unit_write_file("junk.tar", "this is not a tar archive, not at all, not even close\n");
     fresh_dir("junk");
-    assert_int_equal(tree_extract("junk.tar", "junk", "rootfs", &err), -1);
+    assert_int_equal(tree_extract("junk.tar", "junk", "rootfs", NULL, &err), -1);
     assert_int_equal(strncmp(err.diags[0].msg, "rootfs: ", 8), 0);
     ab_error_release(&err);
-    assert_int_equal(tree_extract("missing.tar", "junk", "rootfs", &err), -1);
+    assert_int_equal(tree_extract("missing.tar", "junk", "rootfs", NULL, &err), -1);
     assert_int_equal(strncmp(err.diags[0].msg, "rootfs: ", 8), 0);
     assert_non_null(strstr(err.diags[0].msg, "missing.tar"));
     ab_error_release(&err);
