@@ -410,7 +410,7 @@ sweep(void *arg)
     rm_rf(b->work, b->tree);
     if (asprintf(&fs, "%s/fs", b->work) >= 0)
         rm_rf(b->work, fs);
-    if (asprintf(&upper, "%s/upper", b->work) >= 0)
+    if (asprintf(&upper, "%s/rw", b->work) >= 0)
         rm_rf(b->work, upper);
     return NULL;
 }

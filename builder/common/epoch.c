@@ -55,14 +55,15 @@ epoch_export(int64_t epoch, struct ab_error *err)
 static int
 clamp_one(int dirfd, const char *name, const struct stat *st, int64_t epoch)
 {
-    if ((int64_t)st->st_mtim.tv_sec < epoch && (int64_t)st->st_atim.tv_sec == st->st_mtim.tv_sec &&
-        st->st_atim.tv_nsec == st->st_mtim.tv_nsec)
-        return 0;
     struct timespec t = st->st_mtim;
     if ((int64_t)t.tv_sec >= epoch) {
         t.tv_sec = (time_t)epoch;
         t.tv_nsec = 0;
     }
+    /* Nothing to change: no write, and no copy-up under the overlay. */
+    if (st->st_mtim.tv_sec == t.tv_sec && st->st_mtim.tv_nsec == t.tv_nsec &&
+        st->st_atim.tv_sec == t.tv_sec && st->st_atim.tv_nsec == t.tv_nsec)
+        return 0;
     struct timespec times[2] = {t, t};
     return utimensat(dirfd, name, times, AT_SYMLINK_NOFOLLOW);
 }

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "appliance/cleanup.h"
+#include "appliance/epoch.h"
 #include "appliance/fsutil.h"
 #include "appliance/hash.h"
 #include "appliance/tree.h"
@@ -140,7 +141,11 @@ cache_unpacked_tree(const char *tar, const char *what, char **dir, struct ab_err
     rm_rf(roots, part);
     if (mkdir(part, 0755) < 0)
         return ab_build_error(err, errno, "cannot create '%s': %s", part, strerror(errno));
-    if (tree_extract(tar, part, what, NULL, err) < 0) {
+    /* libarchive gives each file the time of extraction as its atime (a
+     * tar has none): atime := mtime, so that a build's clamp to its epoch
+     * (epoch.h) has nothing to change, and copies up nothing, in a tree
+     * whose files are all older than the epoch. */
+    if (tree_extract(tar, part, what, NULL, err) < 0 || epoch_clamp_tree(part, EPOCH_MAX, err) < 0) {
         rm_rf(roots, part);
         return -1;
     }

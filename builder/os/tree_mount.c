@@ -57,31 +57,47 @@ tree_unmount(struct tree_mounts *mt)
     mt->cap = 0;
 }
 
+/* Binds path on itself, without access times: a read there changes no
+ * time that a filesystem made from it would copy. */
+static int
+bind_noatime(struct tree_mounts *mt, const char *from, const char *path, unsigned long extra,
+             struct ab_error *err)
+{
+    if (mount(from, path, NULL, MS_BIND, NULL) < 0)
+        return ab_build_error(err, errno, "cannot bind '%s': %s", path, strerror(errno));
+    if (remember(mt, path, err) < 0)
+        return -1;
+    if (mount(NULL, path, NULL, MS_REMOUNT | MS_BIND | MS_NOATIME | extra, NULL) < 0)
+        return ab_build_error(err, errno, "cannot make '%s' noatime: %s", path, strerror(errno));
+    return 0;
+}
+
 int
 tree_overlay(struct tree_mounts *mt, const char *lower, const char *work, const char *merged,
              struct ab_error *err)
 {
-    CLEANUP_FREE char *upper = NULL, *ovl = NULL, *opts = NULL, *ro = NULL;
-    if (asprintf(&upper, "%s/upper", work) < 0 || asprintf(&ovl, "%s/ovl", work) < 0 ||
-        asprintf(&ro, "%s/lower", work) < 0)
+    CLEANUP_FREE char *rw = NULL, *upper = NULL, *ovl = NULL, *opts = NULL, *ro = NULL;
+    if (asprintf(&rw, "%s/rw", work) < 0 || asprintf(&upper, "%s/rw/upper", work) < 0 ||
+        asprintf(&ovl, "%s/rw/ovl", work) < 0 || asprintf(&ro, "%s/lower", work) < 0)
         return ab_oom(err);
     if (strpbrk(ro, ",:") || strpbrk(upper, ",:"))
         return ab_build_error(err, 0, "overlay: a folder name holds ',' or ':'");
     if (asprintf(&opts, "lowerdir=%s,upperdir=%s,workdir=%s", ro, upper, ovl) < 0)
         return ab_oom(err);
-    if ((mkdir(upper, 0755) < 0 && errno != EEXIST) || (mkdir(ovl, 0700) < 0 && errno != EEXIST) ||
-        (mkdir(ro, 0755) < 0 && errno != EEXIST) || (mkdir(merged, 0755) < 0 && errno != EEXIST))
+    if ((mkdir(rw, 0755) < 0 && errno != EEXIST) || (mkdir(ro, 0755) < 0 && errno != EEXIST) ||
+        (mkdir(merged, 0755) < 0 && errno != EEXIST))
         return ab_build_error(err, errno, "cannot create the overlay's folders in '%s': %s", work,
                               strerror(errno));
-    /* The cache's tree seen read-only and without access times: reading it
-     * (mke2fs -d, tar) changes nothing in it, not even an atime that the
-     * next build would copy. */
-    if (mount(lower, ro, NULL, MS_BIND, NULL) < 0 ||
-        (remember(mt, ro, err) == 0 &&
-         mount(NULL, ro, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOATIME, NULL) < 0))
-        return ab_build_error(err, errno, "cannot bind the root tree read-only: %s",
+    /* Below the overlay, the cache's tree read-only and both layers without
+     * access times: reading the tree (configure, the clamp, mke2fs -d,
+     * tar) changes nothing in it, not even the atime that the overlay's
+     * own reads of a folder would give it after the build clamped it. */
+    if (bind_noatime(mt, lower, ro, MS_RDONLY, err) < 0 || bind_noatime(mt, rw, rw, 0, err) < 0)
+        return -1;
+    if ((mkdir(upper, 0755) < 0 && errno != EEXIST) || (mkdir(ovl, 0700) < 0 && errno != EEXIST))
+        return ab_build_error(err, errno, "cannot create the overlay's folders in '%s': %s", rw,
                               strerror(errno));
-    if (mount("overlay", merged, "overlay", 0, opts) < 0)
+    if (mount("overlay", merged, "overlay", MS_NOATIME, opts) < 0)
         return ab_build_error(err, errno, "cannot mount the root tree's overlay: %s",
                               strerror(errno));
     return remember(mt, merged, err);
@@ -132,9 +148,7 @@ bind_fd(struct tree_mounts *mt, int src, const char *target, struct ab_error *er
 {
     char from[64];
     snprintf(from, sizeof(from), "/proc/self/fd/%d", src);
-    if (mount(from, target, NULL, MS_BIND, NULL) < 0)
-        return ab_build_error(err, errno, "cannot bind '%s': %s", target, strerror(errno));
-    return remember(mt, target, err);
+    return bind_noatime(mt, from, target, 0, err);
 }
 
 /* The nearest mount of the plan above mount c, or -1. */
@@ -183,7 +197,13 @@ mask(const struct plan *plan, size_t c, const char *fsdir, char **paths, struct 
         return ab_build_error(err, errno, "cannot open '%s': %s", empty, strerror(errno));
     char from[64];
     snprintf(from, sizeof(from), "/proc/self/fd/%d", src);
-    if (mount(from, at, NULL, MS_BIND, NULL) < 0)
+    /* Mounted through the descriptor of the folder it hides; remounted by
+     * its path, which mount_point_fd just walked folder by folder. */
+    CLEANUP_FREE char *hidden = NULL;
+    if (asprintf(&hidden, "%s%s", paths[p], below) < 0)
+        return ab_oom(err);
+    if (mount(from, at, NULL, MS_BIND, NULL) < 0 ||
+        mount(NULL, hidden, NULL, MS_REMOUNT | MS_BIND | MS_NOATIME, NULL) < 0)
         return ab_build_error(err, errno, "cannot hide '%s' from the filesystem of '%s': %s", cp,
                               pp, strerror(errno));
     /* Unmounted with the view it sits in (MNT_DETACH takes both). */
