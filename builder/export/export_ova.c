@@ -10,14 +10,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "appliance/cleanup.h"
+#include "appliance/epoch.h"
 #include "appliance/fsutil.h"
 #include "appliance/hash.h"
 #include "appliance/ovf.h"
 #include "appliance/stop.h"
+#include "image_ids.h"
 #include "vmdk.h"
 
 /* Strict ustar stores a member's size in 11 octal digits. */
@@ -122,7 +123,10 @@ export_ovf_folder(const struct export_job *job, const char *dir, struct ab_error
         }
         struct vmdk_progress p = {job, hrefs[i]};
         struct vmdk_opts o = VMDK_OPTS_INIT;
+        struct image_id_key key;
+        image_id_key_for(plan, (enum plan_disk_id)i, "vmdk-stream", &key);
         o.adapter = adapter_of(plan->hardware.controller);
+        o.cid = image_id_cid(&key);
         o.stop = stop_flag();
         if (job->progress) {
             o.progress = vmdk_progress;
@@ -248,9 +252,11 @@ write_tar(const char *ovf_dir, const char *const *members, size_t n, const char 
         archive_write_open_filename(a, tmp) != ARCHIVE_OK)
         return ab_build_error(err, archive_errno(a), "cannot create '%s': %s", tmp,
                               archive_error_string(a));
-    time_t now = time(NULL);
+    /* Reproducible members: owner 0:0 without names, mode 0644 and the
+     * mtime SOURCE_DATE_EPOCH, whatever the files' own. */
+    time_t mtime = (time_t)source_date_epoch();
     for (size_t i = 0; i < n; i++)
-        if (add_member(a, ovf_dir, members[i], now, err) < 0)
+        if (add_member(a, ovf_dir, members[i], mtime, err) < 0)
             return -1;
     if (archive_write_close(a) != ARCHIVE_OK)
         return ab_build_error(err, archive_errno(a), "cannot finish '%s': %s", tmp,

@@ -55,7 +55,8 @@ struct vmdk_opts {
     int level;                 /* VMDK_LEVEL_MIN..MAX; 0: VMDK_LEVEL_DEFAULT */
     vmdk_progress_fn progress; /* may be NULL */
     void *progress_opaque;     /* passed to progress */
-    uint32_t cid;              /* descriptor CID; 0: a random one */
+    uint32_t cid;              /* descriptor CID; 0: one derived from the extent's
+                                  name and the capacity (never random) */
     /* Once *stop is non-zero, the write fails with EINTR ("interrupted")
      * at the next batch of grains; NULL: never. */
     const volatile sig_atomic_t *stop;

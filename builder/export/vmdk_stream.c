@@ -240,15 +240,29 @@ descriptor_format(char *buf, size_t size, uint64_t capacity, const char *extent_
     return n > 0 && (size_t)n < size ? 0 : -1;
 }
 
+/* For temporary names only: nothing random goes into the VMDK. */
 static uint32_t
-random_cid(void)
+random_u32(void)
 {
-    uint32_t cid = 0;
-    /* 0xffffffff means "no parent" and 0xfffffffe is reserved too. */
-    while (cid == 0 || cid >= 0xfffffffeu)
-        if (getrandom(&cid, sizeof(cid), 0) != (ssize_t)sizeof(cid))
-            cid = ((uint32_t)getpid() * 2654435761u) >> 1 | 1;
-    return cid;
+    uint32_t v = 0;
+    if (getrandom(&v, sizeof(v), 0) != (ssize_t)sizeof(v))
+        v = (uint32_t)getpid() * 2654435761u;
+    return v;
+}
+
+/* The CID when the caller gives none: FNV-1a of the extent's name and the
+ * capacity, so that the same disk under the same name gives the same
+ * bytes. Never 0 ("none"), 0xfffffffe or 0xffffffff ("no parent"). */
+static uint32_t
+default_cid(const char *extent_name, uint64_t capacity)
+{
+    uint32_t h = 2166136261u;
+    for (const char *p = extent_name; *p; p++)
+        h = (h ^ (unsigned char)*p) * 16777619u;
+    for (int i = 0; i < 8; i++)
+        h = (h ^ (unsigned char)(capacity >> (8 * i))) * 16777619u;
+    h >>= 1;
+    return h ? h : 1;
 }
 
 /* ---- reading and compressing (worker threads) ---- */
@@ -482,7 +496,8 @@ write_head(struct stream *s, const char *extent_name, const struct vmdk_opts *o,
         return ab_oom(err);
     header_encode(head, s->capacity, GD_AT_END);
     if (descriptor_format((char *)head + DESC_OFFSET * SECTOR, DESC_SECTORS * SECTOR, s->capacity,
-                          extent_name, o->adapter, o->cid ? o->cid : random_cid()) < 0)
+                          extent_name, o->adapter,
+                          o->cid ? o->cid : default_cid(extent_name, s->capacity)) < 0)
         return ab_build_error(err, 0, "the VMDK descriptor for '%s' is too long", extent_name);
     return out_write(s, head, (size_t)OVERHEAD_SECTORS * SECTOR, err);
 }
@@ -756,7 +771,7 @@ stream_open_output(struct stream *s, const char *vmdk_path, struct ab_error *err
     for (int attempt = 0; attempt < 100; attempt++) {
         free(s->tmp_path);
         s->tmp_path = NULL;
-        if (asprintf(&s->tmp_path, "%s.tmp-%ld-%08x", vmdk_path, (long)getpid(), random_cid()) < 0)
+        if (asprintf(&s->tmp_path, "%s.tmp-%ld-%08x", vmdk_path, (long)getpid(), random_u32()) < 0)
             return ab_oom(err);
         s->out_fd = open(s->tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
         if (s->out_fd >= 0)
