@@ -204,9 +204,8 @@ static const uint64_t vhdx_header_offset[2] = {64u * 1024u, 128u * 1024u};
 
 /* {8B7CA206-4790-4B9A-B8FE-575F050F886E} and {BECA12AB-B2E6-4523-93EF-C309E000C746}
  * as stored (GUID byte order). */
-static const unsigned char vhdx_metadata_region[16] = {0x06, 0xa2, 0x7c, 0x8b, 0x90, 0x47,
-                                                       0x9a, 0x4b, 0xb8, 0xfe, 0x57, 0x5f,
-                                                       0x05, 0x0f, 0x88, 0x6e};
+static const unsigned char vhdx_metadata_region[16] = {
+    0x06, 0xa2, 0x7c, 0x8b, 0x90, 0x47, 0x9a, 0x4b, 0xb8, 0xfe, 0x57, 0x5f, 0x05, 0x0f, 0x88, 0x6e};
 static const unsigned char vhdx_page83[16] = {0xab, 0x12, 0xca, 0xbe, 0xe6, 0xb2, 0x23, 0x45,
                                               0x93, 0xef, 0xc3, 0x09, 0xe0, 0x00, 0xc7, 0x46};
 
@@ -300,8 +299,7 @@ vhdx_read_headers(int fd, const char *path, unsigned char h[2][VHDX_HEADER_SIZE]
 /* Zeroes the log area: with LogGuid zero it is empty, but qemu-img leaves
  * its replayed entries (with their random log GUID) there. */
 static int
-vhdx_zero_log(int fd, const char *path, uint64_t size, const unsigned char *h,
-              struct ab_error *err)
+vhdx_zero_log(int fd, const char *path, uint64_t size, const unsigned char *h, struct ab_error *err)
 {
     uint32_t len = get_le32(h + 68);
     uint64_t off = get_le64(h + 72);
@@ -396,8 +394,8 @@ vhd_checksum(const unsigned char *f)
 }
 
 static int
-vhd_fix_footer(int fd, const char *path, uint64_t at, const struct image_id_key *key,
-               int64_t epoch, uint32_t *type, struct ab_error *err)
+vhd_fix_footer(int fd, const char *path, uint64_t at, const struct image_id_key *key, int64_t epoch,
+               uint32_t *type, struct ab_error *err)
 {
     unsigned char f[VHD_FOOTER];
     if (read_at(fd, path, f, sizeof(f), at, err) < 0)
@@ -415,8 +413,7 @@ vhd_fix_footer(int fd, const char *path, uint64_t at, const struct image_id_key 
 }
 
 int
-image_ids_vhd(const char *path, const struct image_id_key *key, int64_t epoch,
-              struct ab_error *err)
+image_ids_vhd(const char *path, const struct image_id_key *key, int64_t epoch, struct ab_error *err)
 {
     uint64_t size;
     uint32_t type, first_type;
@@ -453,8 +450,8 @@ vmdk_new_descriptor(const char *desc, uint32_t cid)
         line++;
     const char *end = strchr(line, '\n');
     char *out;
-    if (asprintf(&out, "%.*sCID=%08x%s", (int)(line - desc), desc, (unsigned)cid,
-                 end ? end : "") < 0)
+    if (asprintf(&out, "%.*sCID=%08x%s", (int)(line - desc), desc, (unsigned)cid, end ? end : "") <
+        0)
         return NULL;
     return out;
 }
@@ -468,8 +465,8 @@ image_ids_vmdk(const char *path, const struct image_id_key *key, struct ab_error
     if (fd < 0 || read_at(fd, path, h, sizeof(h), 0, err) < 0)
         return -1;
     uint64_t off = get_le64(h + 28) * 512, len = get_le64(h + 36) * 512;
-    if (get_le32(h) != VMDK_MAGIC || off == 0 || len == 0 || len > VMDK_DESC_MAX ||
-        off > size || len > size - off)
+    if (get_le32(h) != VMDK_MAGIC || off == 0 || len == 0 || len > VMDK_DESC_MAX || off > size ||
+        len > size - off)
         return not_understood(path, "VMDK", "no embedded descriptor", err);
     CLEANUP_FREE char *desc = calloc(1, len + 1), *text = NULL;
     if (!desc)
