@@ -48,10 +48,11 @@ export_gce(const char *raw, const char *tar_gz, struct ab_error *err)
 }
 
 static int
-gce_disk(const struct export_job *job, const char *raw, const char *path, const void *ctx,
-         struct ab_error *err)
+gce_disk(const struct export_job *job, enum plan_disk_id disk, const char *raw, const char *path,
+         const void *ctx, struct ab_error *err)
 {
     (void)job;
+    (void)disk;
     (void)ctx;
     return export_gce(raw, path, err);
 }

@@ -49,7 +49,7 @@ export_each_disk(const struct export_job *job, const char *ext, bool announce, e
             return ab_oom(err);
         if (announce)
             export_step(job, export_base_name(path));
-        if (fn(job, job->images[i], path, ctx, err) < 0)
+        if (fn(job, (enum plan_disk_id)i, job->images[i], path, ctx, err) < 0)
             return -1;
     }
     return 0;

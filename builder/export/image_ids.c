@@ -171,6 +171,13 @@ put_le32(unsigned char *p, uint32_t v)
         p[i] = (unsigned char)(v >> (8 * i));
 }
 
+static void
+put_le64(unsigned char *p, uint64_t v)
+{
+    put_le32(p, (uint32_t)v);
+    put_le32(p + 4, (uint32_t)(v >> 32));
+}
+
 static uint32_t
 get_be32(const unsigned char *p)
 {
@@ -333,6 +340,9 @@ image_ids_vhdx(const char *path, const struct image_id_key *key, struct ab_error
     if (vhdx_zero_log(fd, path, size, h[cur], err) < 0)
         return -1;
     for (int i = 0; i < 2; i++) {
+        /* qemu-img starts the sequence at a random number: the header in
+         * use keeps the higher one, 2. */
+        put_le64(h[i] + 8, i == cur ? 2 : 1);
         image_id_guid(key, "vhdx-file-write", 1, h[i] + 16);
         image_id_guid(key, "vhdx-data-write", 1, h[i] + 32);
         memset(h[i] + 48, 0, 16); /* LogGuid: no log */
@@ -349,7 +359,7 @@ image_ids_vhdx(const char *path, const struct image_id_key *key, struct ab_error
 /* ---- VDI ---- */
 
 #define VDI_SIGNATURE 0xbeda107fu
-#define VDI_HEADER_BYTES 0x1d8u /* the pre-header and VDIHeader1 */
+#define VDI_HEADER_BYTES 0x1c8u /* the pre-header and VDIHeader1 up to its UUIDs' end */
 #define VDI_TYPE_DIFF 4u
 #define VDI_UUID_CREATE 0x188u
 #define VDI_UUID_MODIFY 0x198u

@@ -7,8 +7,10 @@
  * digest of the plan's name, version, the disk and the format) and
  * SOURCE_DATE_EPOCH, and fix the checksums that cover them:
  *
- *   vhdx  both headers' FileWriteGuid and DataWriteGuid (LogGuid zero: the
- *         file must have no log to replay, and its log area is zeroed),
+ *   vhdx  both headers' FileWriteGuid, DataWriteGuid and SequenceNumber
+ *         (random too: 2 for the header in use, 1 for the other); LogGuid
+ *         zero (the file must have no log to replay; its log area, which
+ *         holds qemu-img's replayed entries, is zeroed),
  *         the metadata's Page 83 data (the virtual disk id), the headers'
  *         CRC-32C
  *   vdi   uuidCreate and uuidModify (a differencing image is refused)
