@@ -40,9 +40,8 @@ char *export_disk_path(const struct export_job *job, enum plan_disk_id disk, con
 const char *export_base_name(const char *path);
 
 /* One disk's file: the disk, its raw image and the path of the file to write. */
-typedef int (*export_disk_fn)(const struct export_job *job, enum plan_disk_id disk,
-                              const char *raw, const char *path, const void *ctx,
-                              struct ab_error *err);
+typedef int (*export_disk_fn)(const struct export_job *job, enum plan_disk_id disk, const char *raw,
+                              const char *path, const void *ctx, struct ab_error *err);
 
 /* Calls fn for each disk with export_disk_path(job, disk, ext), first
  * announcing the file as a step when announce is set; stops at the first

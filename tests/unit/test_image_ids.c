@@ -214,9 +214,9 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_vhdx),        cmocka_unit_test(test_vdi),
-        cmocka_unit_test(test_vhd_fixed),   cmocka_unit_test(test_vhd_dynamic),
-        cmocka_unit_test(test_vmdk),        cmocka_unit_test(test_refused),
+        cmocka_unit_test(test_vhdx),      cmocka_unit_test(test_vdi),
+        cmocka_unit_test(test_vhd_fixed), cmocka_unit_test(test_vhd_dynamic),
+        cmocka_unit_test(test_vmdk),      cmocka_unit_test(test_refused),
         cmocka_unit_test(test_derived),
     };
     return cmocka_run_group_tests(tests, unit_enter_tmpdir, unit_leave_tmpdir);
