@@ -318,10 +318,11 @@ do_finish(struct build *b, struct ab_error *err)
 {
     b->report.kvm = b->xfs && kvm_usable(&b->kvm);
     snprintf(b->report.kernel, sizeof(b->report.kernel), "%s", b->kver);
+    /* SHA256SUMS lists what ships, the same bytes from the same disks;
+     * not the report, which holds this run's times. */
     if (export_files_collect(b->out.tmp, &b->files, err) < 0 ||
-        report_write(&b->report, b->plan, b->out.tmp, &b->files, err) < 0 ||
-        export_files_add(b->out.tmp, "build-report.json", &b->files, err) < 0 ||
-        export_sums_write(b->out.tmp, &b->files, err) < 0)
+        export_sums_write(b->out.tmp, &b->files, err) < 0 ||
+        report_write(&b->report, b->plan, b->out.tmp, &b->files, err) < 0)
         return -1;
     return outdir_commit(&b->out, err);
 }

@@ -14,9 +14,12 @@
  *   azure    NAME-os.vhd          fixed VHD, a whole number of MiB
  *   gce      NAME-os.tar.gz       disk.raw in a gzip'd GNU tar, and NAME-app.tar.gz
  *
- * plus build-report.json and SHA256SUMS (over every other file). Each file
- * is written under a temporary name and renamed when complete; the whole
- * folder is swapped into place by outdir.c only when every output is. */
+ * plus build-report.json and SHA256SUMS (over every other file but the
+ * report, which holds the run's times: from the same disks and
+ * SOURCE_DATE_EPOCH, SHA256SUMS and every file it lists are the same
+ * bytes). Each file is written under a temporary name and renamed when
+ * complete; the whole folder is swapped into place by outdir.c only when
+ * every output is. */
 #ifndef APPLIANCE_EXPORT_H
 #define APPLIANCE_EXPORT_H
 
