@@ -147,7 +147,7 @@ out2=$T/out-ova
 if convert "$out/$name.ova" -o "$out2" --to libvirt; then
     ok "convert of the OVA to libvirt (qcow2 implied)"
     compare_all "$out2" "$src/$name-os.qcow2" qcow2 "$src/$name-app.qcow2" qcow2
-    grep -q "<vcpu>1</vcpu>" "$out2/$name.xml" && grep -q "$out2/$name-os.qcow2" "$out2/$name.xml" &&
+    grep -q "<vcpu>1</vcpu>" "$out2/$name.xml" && grep -q "/var/lib/libvirt/images/$name-os.qcow2" "$out2/$name.xml" &&
         ok "the libvirt XML has the OVF's CPUs and names the converted qcow2 disks" ||
         bad "the libvirt XML: $(grep -E 'vcpu|source file' "$out2/$name.xml" | tr -s ' ')"
 else
