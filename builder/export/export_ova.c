@@ -127,6 +127,8 @@ export_ovf_folder(const struct export_job *job, const char *dir, struct ab_error
         image_id_key_for(plan, (enum plan_disk_id)i, "vmdk-stream", &key);
         o.adapter = adapter_of(plan->hardware.controller);
         o.cid = image_id_cid(&key);
+        uint64_t populated = 0;
+        o.populated = &populated;
         o.stop = stop_flag();
         if (job->progress) {
             o.progress = vmdk_progress;
@@ -143,7 +145,7 @@ export_ovf_folder(const struct export_job *job, const char *dir, struct ab_error
             .href = hrefs[i],
             .size = (uint64_t)out.st_size,
             .capacity = (uint64_t)raw.st_size,
-            .populated_size = (uint64_t)raw.st_blocks * 512,
+            .populated_size = populated,
         };
     }
     if (asprintf(&ovf_name, "%s.ovf", plan->name) < 0 ||

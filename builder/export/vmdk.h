@@ -60,11 +60,16 @@ struct vmdk_opts {
     /* Once *stop is non-zero, the write fails with EINTR ("interrupted")
      * at the next batch of grains; NULL: never. */
     const volatile sig_atomic_t *stop;
+    /* When not NULL, set on success to the bytes of the disk that hold
+     * data: its non-zero grains, the last one cut at the disk's end (the
+     * OVF's populatedSize; it depends on the contents alone, not on how
+     * the raw file is allocated). */
+    uint64_t *populated;
 };
 
 #define VMDK_OPTS_INIT                                                                             \
     {                                                                                              \
-        VMDK_ADAPTER_LSILOGIC, 0, 0, NULL, NULL, 0, NULL                                           \
+        VMDK_ADAPTER_LSILOGIC, 0, 0, NULL, NULL, 0, NULL, NULL                                     \
     }
 
 /* Writes the raw image raw_path as a streamOptimized VMDK at vmdk_path,

@@ -109,6 +109,7 @@ struct stream {
     uint32_t gt[GTES_PER_GT];
     uint64_t gt_index;
     bool gt_used;
+    uint64_t populated; /* bytes of the grains stored */
 };
 
 static const char *const adapter_names[] = {
@@ -541,9 +542,13 @@ job_commit(struct stream *s, struct job *j, struct ab_error *err)
     }
     if (check_room(s, j->out_len / SECTOR, err) < 0)
         return -1;
-    for (unsigned i = 0; i < CHUNK_GRAINS; i++)
-        if (j->stored & (1u << i))
-            s->gt[(first + i) % GTES_PER_GT] = (uint32_t)(s->out_sector + j->at[i]);
+    for (unsigned i = 0; i < CHUNK_GRAINS; i++) {
+        if (!(j->stored & (1u << i)))
+            continue;
+        s->gt[(first + i) % GTES_PER_GT] = (uint32_t)(s->out_sector + j->at[i]);
+        uint64_t start = (first + i) * GRAIN_BYTES;
+        s->populated += s->raw_size - start < GRAIN_BYTES ? s->raw_size - start : GRAIN_BYTES;
+    }
     s->gt_used = true;
     return out_write(s, j->out, j->out_len, err);
 }
@@ -817,5 +822,7 @@ vmdk_stream_write(const char *raw_path, const char *vmdk_path, const struct vmdk
         ab_error_prefix(err, "while writing '%s'", vmdk_path);
         return -1;
     }
+    if (o->populated)
+        *o->populated = s.populated;
     return 0;
 }
