@@ -9,11 +9,12 @@ source_date_epoch(void)
 {
     const char *s = getenv("SOURCE_DATE_EPOCH");
     char *end = NULL;
-    if (!s || !*s)
+    /* Digits only (the specification's rule): no sign, no blank. */
+    if (!s || *s < '0' || *s > '9')
         return 0;
     errno = 0;
     long long v = strtoll(s, &end, 10);
-    if (errno || *end || v < 0)
+    if (errno || *end)
         return 0;
     return (int64_t)v;
 }

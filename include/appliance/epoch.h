@@ -8,8 +8,8 @@
 
 #include <stdint.h>
 
-/* SOURCE_DATE_EPOCH (seconds since 1970) when it is set to a non-negative
- * decimal number, else 0. */
+/* SOURCE_DATE_EPOCH (seconds since 1970) when it is set to a decimal
+ * number (ASCII digits only) that fits, else 0. */
 int64_t source_date_epoch(void);
 
 #endif
