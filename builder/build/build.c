@@ -445,18 +445,10 @@ do_export(struct build *b, struct ab_error *err)
         b->report.disk_size[i] = (uint64_t)st.st_size;
         b->report.disk_allocated[i] = (uint64_t)st.st_blocks * 512;
     }
-    CLEANUP_FREE char *final_abs = NULL, *cwd = NULL;
-    if (b->out.final[0] == '/')
-        final_abs = strdup(b->out.final);
-    else if ((cwd = getcwd(NULL, 0)) && asprintf(&final_abs, "%s/%s", cwd, b->out.final) < 0)
-        final_abs = NULL;
-    if (!final_abs)
-        return ab_oom(err);
     struct export_job job = {
         .plan = b->plan,
         .images = {b->images[0], b->images[1]},
         .dir = b->out.tmp,
-        .final_dir = final_abs,
         .work = b->work,
         .progress = export_progress,
         .progress_ctx = b,
@@ -474,10 +466,11 @@ do_finish(struct build *b, struct ab_error *err)
 {
     b->report.kvm = b->xfs && kvm_usable(&b->kvm);
     snprintf(b->report.kernel, sizeof(b->report.kernel), "%s", b->kver);
+    /* SHA256SUMS lists what ships, the same bytes from the same disks;
+     * not the report, which holds this run's times. */
     if (export_files_collect(b->out.tmp, &b->files, err) < 0 ||
-        report_write(&b->report, b->plan, b->out.tmp, &b->files, err) < 0 ||
-        export_files_add(b->out.tmp, "build-report.json", &b->files, err) < 0 ||
-        export_sums_write(b->out.tmp, &b->files, err) < 0)
+        export_sums_write(b->out.tmp, &b->files, err) < 0 ||
+        report_write(&b->report, b->plan, b->out.tmp, &b->files, err) < 0)
         return -1;
     return outdir_commit(&b->out, err);
 }

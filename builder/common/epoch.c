@@ -41,6 +41,16 @@ epoch_from_env(int64_t *out, struct ab_error *err)
     return 1;
 }
 
+int64_t
+source_date_epoch(void)
+{
+    const char *s = getenv(EPOCH_ENV);
+    int64_t v = 0;
+    if (!s || !*s || epoch_parse(s, &v) < 0)
+        return 0;
+    return v;
+}
+
 int
 epoch_export(int64_t epoch, struct ab_error *err)
 {

@@ -4,7 +4,8 @@
  * GNU tar writes it (--format=oldgnu, --sparse: the disk's holes are not
  * stored, as Google's own instructions do it) and pigz compresses on every
  * core; libarchive's writers store no sparse members, which for a mostly
- * empty disk means compressing gigabytes of zeros. */
+ * empty disk means compressing gigabytes of zeros. The archive depends on
+ * the disk's contents and SOURCE_DATE_EPOCH alone. */
 #include "exporter.h"
 
 #include <errno.h>
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 #include "appliance/cleanup.h"
+#include "appliance/epoch.h"
 #include "appliance/fsutil.h"
 #include "appliance/spawn.h"
 
@@ -34,9 +36,29 @@ export_gce(const char *raw, const char *tar_gz, struct ab_error *err)
         rc = ab_build_error(err, errno, "cannot link '%s' as '%s': %s", raw, link_path,
                             strerror(errno));
     } else {
-        const char *argv[] = {"tar", "--format=oldgnu", "--sparse", "--owner=0", "--group=0",
-                              "--numeric-owner", "--use-compress-program=pigz", "-C", dir,
-                              "-cf", tmp, "disk.raw", NULL};
+        /* Reproducible: the member's owner, mode and time fixed, its holes
+         * found from its contents (not from how the file happens to be
+         * allocated), no name or time in the gzip header; pigz's output
+         * is the same whatever its thread count. */
+        char mtime[40];
+        snprintf(mtime, sizeof(mtime), "--mtime=@%lld", (long long)source_date_epoch());
+        const char *argv[] = {"tar",
+                              "--format=oldgnu",
+                              "--sparse",
+                              "--hole-detection=raw",
+                              "--sort=name",
+                              mtime,
+                              "--owner=0",
+                              "--group=0",
+                              "--numeric-owner",
+                              "--mode=0644",
+                              "--use-compress-program=pigz -n",
+                              "-C",
+                              dir,
+                              "-cf",
+                              tmp,
+                              "disk.raw",
+                              NULL};
         rc = spawn_run(argv, NULL, err);
         if (rc == 0 && rename(tmp, tar_gz) < 0)
             rc = ab_build_error(err, errno, "cannot rename '%s': %s", tmp, strerror(errno));
@@ -48,10 +70,11 @@ export_gce(const char *raw, const char *tar_gz, struct ab_error *err)
 }
 
 static int
-gce_disk(const struct export_job *job, const char *raw, const char *path, const void *ctx,
-         struct ab_error *err)
+gce_disk(const struct export_job *job, enum plan_disk_id disk, const char *raw, const char *path,
+         const void *ctx, struct ab_error *err)
 {
     (void)job;
+    (void)disk;
     (void)ctx;
     return export_gce(raw, path, err);
 }

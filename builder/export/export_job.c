@@ -57,7 +57,7 @@ export_disk_file_reused(const struct export_job *job, enum plan_disk_id disk, co
         }
     }
     export_step(job, export_base_name(path));
-    if (fn(job, job->images[disk], path, ctx, err) < 0)
+    if (fn(job, disk, job->images[disk], path, ctx, err) < 0)
         return -1;
     if (r && r->store) {
         struct ab_error ignored = AB_ERROR_INIT;
@@ -82,7 +82,7 @@ export_each_disk(const struct export_job *job, const char *ext, const char *tag,
         }
         if (announce)
             export_step(job, export_base_name(path));
-        if (fn(job, job->images[i], path, ctx, err) < 0)
+        if (fn(job, (enum plan_disk_id)i, job->images[i], path, ctx, err) < 0)
             return -1;
     }
     return 0;

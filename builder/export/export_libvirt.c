@@ -8,6 +8,9 @@
  * kvm add-on installs the agent, a VNC display, and a virtio RNG so that
  * first-boot key generation does not wait for entropy. No uuid and no MAC
  * addresses: libvirt makes new ones on every define, so copies differ.
+ * The disks are named in libvirt's default pool (/var/lib/libvirt/images),
+ * not in the output folder, so the file is the same wherever the build
+ * wrote it; `appliance deploy` points them at the folder.
  *
  * Firmware: bios and bios+uefi appliances get libvirt's default, SeaBIOS.
  * A uefi-only one gets <os firmware='efi'>, with Secure Boot and enrolled
@@ -264,7 +267,9 @@ export_libvirt_xml(const struct plan *plan, const char *const qcow2[PLAN_N_DISKS
     return rc;
 }
 
-/* NAME.xml, its disks the qcow2 files where the output folder will be. */
+/* NAME.xml, its disks the qcow2 files in libvirt's default storage pool:
+ * never the output folder's path, so that the file is the same wherever
+ * the build wrote it. `appliance deploy` points them at the folder. */
 static int
 libvirt_write(const struct exporter *self, const struct export_job *job, struct ab_error *err)
 {
@@ -274,8 +279,8 @@ libvirt_write(const struct exporter *self, const struct export_job *job, struct 
     CLEANUP_FREE char *os_name = export_disk_file(plan, PLAN_DISK_OS, "qcow2");
     CLEANUP_FREE char *app_name = export_disk_file(plan, PLAN_DISK_APP, "qcow2");
     if (!os_name || !app_name || asprintf(&xml, "%s/%s.xml", job->dir, plan->name) < 0 ||
-        asprintf(&os, "%s/%s", job->final_dir, os_name) < 0 ||
-        asprintf(&app, "%s/%s", job->final_dir, app_name) < 0)
+        asprintf(&os, "%s/%s", EXPORT_LIBVIRT_IMAGES, os_name) < 0 ||
+        asprintf(&app, "%s/%s", EXPORT_LIBVIRT_IMAGES, app_name) < 0)
         return ab_oom(err);
     const char *const qcow2[PLAN_N_DISKS] = {os, app};
     export_step(job, export_base_name(xml));

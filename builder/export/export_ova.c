@@ -10,14 +10,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "appliance/cleanup.h"
+#include "appliance/epoch.h"
 #include "appliance/fsutil.h"
 #include "appliance/hash.h"
 #include "appliance/ovf.h"
 #include "appliance/stop.h"
+#include "image_ids.h"
 #include "vmdk.h"
 
 /* Strict ustar stores a member's size in 11 octal digits. */
@@ -97,20 +98,72 @@ write_manifest(const struct plan *plan, const char *dir, const char *const names
     return write_file(NULL, path, text, 0644, err);
 }
 
-/* One disk's streamOptimized VMDK; ctx is its name in the OVF. */
+struct ovf_vmdk_ctx {
+    const char *href;    /* its name in the OVF */
+    uint64_t *populated; /* the writer's count of the disk's data */
+};
+
+/* One disk's streamOptimized VMDK (export_disk_fn). */
 static int
-ovf_vmdk(const struct export_job *job, const char *raw, const char *path, const void *ctx,
-         struct ab_error *err)
+ovf_vmdk(const struct export_job *job, enum plan_disk_id disk, const char *raw, const char *path,
+         const void *opaque, struct ab_error *err)
 {
-    struct vmdk_progress p = {job, ctx};
+    const struct ovf_vmdk_ctx *c = opaque;
+    struct vmdk_progress p = {job, c->href};
     struct vmdk_opts o = VMDK_OPTS_INIT;
+    struct image_id_key key;
+    image_id_key_for(job->plan, disk, "vmdk-stream", &key);
     o.adapter = adapter_of(job->plan->hardware.controller);
+    o.cid = image_id_cid(&key);
+    o.populated = c->populated;
     o.stop = stop_flag();
     if (job->progress) {
         o.progress = vmdk_progress;
         o.progress_opaque = &p;
     }
     return vmdk_stream_write(raw, path, &o, err);
+}
+
+/* The OVF's populatedSize as the VMDK writer counts it (vmdk.h): the bytes
+ * of the disk's non-zero 64 KiB grains, the last one cut at the end; read
+ * from the raw disk's data extents only. */
+static int
+populated_bytes(const char *raw, uint64_t *out, struct ab_error *err)
+{
+    enum { GRAIN = 65536 };
+    CLEANUP_CLOSE int fd = open(raw, O_RDONLY | O_CLOEXEC);
+    CLEANUP_FREE unsigned char *buf = malloc(GRAIN);
+    static const unsigned char zero[GRAIN];
+    struct stat st;
+    if (!buf)
+        return ab_oom(err);
+    if (fd < 0 || fstat(fd, &st) < 0)
+        return ab_build_error(err, errno, "cannot read '%s': %s", raw, strerror(errno));
+    uint64_t size = (uint64_t)st.st_size, total = 0, next = 0; /* first grain not yet counted */
+    off_t pos = 0;
+    while ((uint64_t)pos < size) {
+        off_t data = lseek(fd, pos, SEEK_DATA);
+        if (data < 0 && errno == ENXIO)
+            break;
+        off_t hole = data < 0 ? -1 : lseek(fd, data, SEEK_HOLE);
+        if (hole < 0)
+            return ab_build_error(err, errno, "cannot read '%s': %s", raw, strerror(errno));
+        for (uint64_t g = (uint64_t)data / GRAIN * GRAIN; g < (uint64_t)hole; g += GRAIN) {
+            if (g < next)
+                continue;
+            size_t len = size - g < GRAIN ? (size_t)(size - g) : GRAIN;
+            ssize_t n = pread(fd, buf, len, (off_t)g);
+            if (n != (ssize_t)len)
+                return ab_build_error(err, n < 0 ? errno : EIO, "cannot read '%s': %s", raw,
+                                      strerror(n < 0 ? errno : EIO));
+            if (memcmp(buf, zero, len) != 0)
+                total += len;
+            next = g + GRAIN;
+        }
+        pos = hole;
+    }
+    *out = total;
+    return 0;
 }
 
 int
@@ -136,8 +189,13 @@ export_ovf_folder(const struct export_job *job, const char *dir, struct ab_error
             ab_oom(err);
             goto out;
         }
-        if (export_disk_file_reused(job, (enum plan_disk_id)i, "ovf.vmdk", path, ovf_vmdk, hrefs[i],
+        uint64_t populated = UINT64_MAX;
+        struct ovf_vmdk_ctx ctx = {hrefs[i], &populated};
+        if (export_disk_file_reused(job, (enum plan_disk_id)i, "ovf.vmdk", path, ovf_vmdk, &ctx,
                                     err) < 0)
+            goto out;
+        /* A VMDK reused from an earlier build: its count from the disk. */
+        if (populated == UINT64_MAX && populated_bytes(job->images[i], &populated, err) < 0)
             goto out;
         if (stat(job->images[i], &raw) < 0 || stat(path, &out) < 0) {
             ab_build_error(err, errno, "cannot stat '%s': %s", path, strerror(errno));
@@ -147,7 +205,7 @@ export_ovf_folder(const struct export_job *job, const char *dir, struct ab_error
             .href = hrefs[i],
             .size = (uint64_t)out.st_size,
             .capacity = (uint64_t)raw.st_size,
-            .populated_size = (uint64_t)raw.st_blocks * 512,
+            .populated_size = populated,
         };
     }
     if (asprintf(&ovf_name, "%s.ovf", plan->name) < 0 ||
@@ -256,9 +314,11 @@ write_tar(const char *ovf_dir, const char *const *members, size_t n, const char 
         archive_write_open_filename(a, tmp) != ARCHIVE_OK)
         return ab_build_error(err, archive_errno(a), "cannot create '%s': %s", tmp,
                               archive_error_string(a));
-    time_t now = time(NULL);
+    /* Reproducible members: owner 0:0 without names, mode 0644 and the
+     * mtime SOURCE_DATE_EPOCH, whatever the files' own. */
+    time_t mtime = (time_t)source_date_epoch();
     for (size_t i = 0; i < n; i++)
-        if (add_member(a, ovf_dir, members[i], now, err) < 0)
+        if (add_member(a, ovf_dir, members[i], mtime, err) < 0)
             return -1;
     if (archive_write_close(a) != ARCHIVE_OK)
         return ab_build_error(err, archive_errno(a), "cannot finish '%s': %s", tmp,

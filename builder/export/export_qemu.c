@@ -1,5 +1,8 @@
 /* export_qemu.c: the formats qemu-img writes fast and right: qcow2, VMDK
- * (monolithicSparse), VHDX, VDI and Azure's fixed VHD, one exporter each. */
+ * (monolithicSparse), VHDX, VDI and Azure's fixed VHD, one exporter each.
+ * The random ids and times qemu-img writes into VMDK, VHDX, VDI and VHD
+ * headers are replaced by derived ones (image_ids.c), so that the same
+ * disks give the same files. */
 #include "exporter.h"
 
 #include <errno.h>
@@ -10,7 +13,9 @@
 #include <unistd.h>
 
 #include "appliance/cleanup.h"
+#include "appliance/epoch.h"
 #include "appliance/spawn.h"
+#include "image_ids.h"
 
 /* One qemu-img target: file extension, -O format, -o options. */
 struct qemu_target {
@@ -26,8 +31,8 @@ struct convert {
 };
 
 static int
-convert_disk(const struct export_job *job, const char *raw, const char *path, const void *ctx,
-             struct ab_error *err)
+convert_disk(const struct export_job *job, enum plan_disk_id disk, const char *raw,
+             const char *path, const void *ctx, struct ab_error *err)
 {
     const struct convert *c = ctx;
     const char *name = export_base_name(path);
@@ -37,6 +42,14 @@ convert_disk(const struct export_job *job, const char *raw, const char *path, co
     const char *argv[] = {"qemu-img", "convert",  "-f", "raw", "-O", c->target->format,
                           "-o",       c->options, raw,  tmp,   NULL};
     if (spawn_run(argv, NULL, err) < 0) {
+        unlink(tmp);
+        ab_error_prefix(err, "writing %s", name);
+        return -1;
+    }
+    /* qemu-img's random ids and times, replaced by derived ones. */
+    struct image_id_key key;
+    image_id_key_for(job->plan, disk, c->target->format, &key);
+    if (image_ids_rewrite(tmp, c->target->format, &key, source_date_epoch(), err) < 0) {
         unlink(tmp);
         ab_error_prefix(err, "writing %s", name);
         return -1;

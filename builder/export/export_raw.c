@@ -8,10 +8,11 @@
 #include <string.h>
 
 static int
-move_disk(const struct export_job *job, const char *raw, const char *path, const void *ctx,
-          struct ab_error *err)
+move_disk(const struct export_job *job, enum plan_disk_id disk, const char *raw, const char *path,
+          const void *ctx, struct ab_error *err)
 {
     (void)job;
+    (void)disk;
     (void)ctx;
     if (rename(raw, path) < 0)
         return ab_build_error(err, errno, "cannot move '%s' to '%s': %s", raw, path,

@@ -39,9 +39,9 @@ char *export_disk_path(const struct export_job *job, enum plan_disk_id disk, con
 /* The file name part of such a path. */
 const char *export_base_name(const char *path);
 
-/* One disk's file: its raw image and the path of the file to write. */
-typedef int (*export_disk_fn)(const struct export_job *job, const char *raw, const char *path,
-                              const void *ctx, struct ab_error *err);
+/* One disk's file: the disk, its raw image and the path of the file to write. */
+typedef int (*export_disk_fn)(const struct export_job *job, enum plan_disk_id disk, const char *raw,
+                              const char *path, const void *ctx, struct ab_error *err);
 
 /* Writes one disk's file at path with fn, announced as a step, unless
  * job->reuse has it for that disk and tag (then it is copied from there

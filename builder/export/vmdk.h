@@ -55,15 +55,21 @@ struct vmdk_opts {
     int level;                 /* VMDK_LEVEL_MIN..MAX; 0: VMDK_LEVEL_DEFAULT */
     vmdk_progress_fn progress; /* may be NULL */
     void *progress_opaque;     /* passed to progress */
-    uint32_t cid;              /* descriptor CID; 0: a random one */
+    uint32_t cid;              /* descriptor CID; 0: one derived from the extent's
+                                  name and the capacity (never random) */
     /* Once *stop is non-zero, the write fails with EINTR ("interrupted")
      * at the next batch of grains; NULL: never. */
     const volatile sig_atomic_t *stop;
+    /* When not NULL, set on success to the bytes of the disk that hold
+     * data: its non-zero grains, the last one cut at the disk's end (the
+     * OVF's populatedSize; it depends on the contents alone, not on how
+     * the raw file is allocated). */
+    uint64_t *populated;
 };
 
 #define VMDK_OPTS_INIT                                                                             \
     {                                                                                              \
-        VMDK_ADAPTER_LSILOGIC, 0, 0, NULL, NULL, 0, NULL                                           \
+        VMDK_ADAPTER_LSILOGIC, 0, 0, NULL, NULL, 0, NULL, NULL                                     \
     }
 
 /* Writes the raw image raw_path as a streamOptimized VMDK at vmdk_path,

@@ -109,6 +109,7 @@ struct stream {
     uint32_t gt[GTES_PER_GT];
     uint64_t gt_index;
     bool gt_used;
+    uint64_t populated; /* bytes of the grains stored */
 };
 
 static const char *const adapter_names[] = {
@@ -240,15 +241,29 @@ descriptor_format(char *buf, size_t size, uint64_t capacity, const char *extent_
     return n > 0 && (size_t)n < size ? 0 : -1;
 }
 
+/* For temporary names only: nothing random goes into the VMDK. */
 static uint32_t
-random_cid(void)
+random_u32(void)
 {
-    uint32_t cid = 0;
-    /* 0xffffffff means "no parent" and 0xfffffffe is reserved too. */
-    while (cid == 0 || cid >= 0xfffffffeu)
-        if (getrandom(&cid, sizeof(cid), 0) != (ssize_t)sizeof(cid))
-            cid = ((uint32_t)getpid() * 2654435761u) >> 1 | 1;
-    return cid;
+    uint32_t v = 0;
+    if (getrandom(&v, sizeof(v), 0) != (ssize_t)sizeof(v))
+        v = (uint32_t)getpid() * 2654435761u;
+    return v;
+}
+
+/* The CID when the caller gives none: FNV-1a of the extent's name and the
+ * capacity, so that the same disk under the same name gives the same
+ * bytes. Never 0 ("none"), 0xfffffffe or 0xffffffff ("no parent"). */
+static uint32_t
+default_cid(const char *extent_name, uint64_t capacity)
+{
+    uint32_t h = 2166136261u;
+    for (const char *p = extent_name; *p; p++)
+        h = (h ^ (unsigned char)*p) * 16777619u;
+    for (int i = 0; i < 8; i++)
+        h = (h ^ (unsigned char)(capacity >> (8 * i))) * 16777619u;
+    h >>= 1;
+    return h ? h : 1;
 }
 
 /* ---- reading and compressing (worker threads) ---- */
@@ -482,7 +497,8 @@ write_head(struct stream *s, const char *extent_name, const struct vmdk_opts *o,
         return ab_oom(err);
     header_encode(head, s->capacity, GD_AT_END);
     if (descriptor_format((char *)head + DESC_OFFSET * SECTOR, DESC_SECTORS * SECTOR, s->capacity,
-                          extent_name, o->adapter, o->cid ? o->cid : random_cid()) < 0)
+                          extent_name, o->adapter,
+                          o->cid ? o->cid : default_cid(extent_name, s->capacity)) < 0)
         return ab_build_error(err, 0, "the VMDK descriptor for '%s' is too long", extent_name);
     return out_write(s, head, (size_t)OVERHEAD_SECTORS * SECTOR, err);
 }
@@ -526,9 +542,13 @@ job_commit(struct stream *s, struct job *j, struct ab_error *err)
     }
     if (check_room(s, j->out_len / SECTOR, err) < 0)
         return -1;
-    for (unsigned i = 0; i < CHUNK_GRAINS; i++)
-        if (j->stored & (1u << i))
-            s->gt[(first + i) % GTES_PER_GT] = (uint32_t)(s->out_sector + j->at[i]);
+    for (unsigned i = 0; i < CHUNK_GRAINS; i++) {
+        if (!(j->stored & (1u << i)))
+            continue;
+        s->gt[(first + i) % GTES_PER_GT] = (uint32_t)(s->out_sector + j->at[i]);
+        uint64_t start = (first + i) * GRAIN_BYTES;
+        s->populated += s->raw_size - start < GRAIN_BYTES ? s->raw_size - start : GRAIN_BYTES;
+    }
     s->gt_used = true;
     return out_write(s, j->out, j->out_len, err);
 }
@@ -756,7 +776,7 @@ stream_open_output(struct stream *s, const char *vmdk_path, struct ab_error *err
     for (int attempt = 0; attempt < 100; attempt++) {
         free(s->tmp_path);
         s->tmp_path = NULL;
-        if (asprintf(&s->tmp_path, "%s.tmp-%ld-%08x", vmdk_path, (long)getpid(), random_cid()) < 0)
+        if (asprintf(&s->tmp_path, "%s.tmp-%ld-%08x", vmdk_path, (long)getpid(), random_u32()) < 0)
             return ab_oom(err);
         s->out_fd = open(s->tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
         if (s->out_fd >= 0)
@@ -802,5 +822,7 @@ vmdk_stream_write(const char *raw_path, const char *vmdk_path, const struct vmdk
         ab_error_prefix(err, "while writing '%s'", vmdk_path);
         return -1;
     }
+    if (o->populated)
+        *o->populated = s.populated;
     return 0;
 }

@@ -46,7 +46,6 @@ struct convert {
     struct outdir out;
     char *work;    /* scratch outside the output: an OVA's disks */
     char *raw_dir; /* out.tmp/.raw: the raw copies, removed before the sums */
-    char *final_abs;
     struct convert_source src;
     const struct plan *plan;
     unsigned outputs;           /* as asked, implied ones included */
@@ -130,23 +129,11 @@ workroot(const struct convert_request *req)
 }
 
 static int
-absolute(const char *path, char **out, struct ab_error *err)
-{
-    CLEANUP_FREE char *cwd = NULL;
-    if (path[0] == '/')
-        *out = strdup(path);
-    else if (!(cwd = getcwd(NULL, 0)) || asprintf(out, "%s/%s", cwd, path) < 0)
-        *out = NULL;
-    return *out ? 0 : ab_oom(err);
-}
-
-static int
 do_source(struct convert *c, struct ab_error *err)
 {
     const char *root = workroot(c->req);
     CLEANUP_FREE char *ova_scratch = NULL;
-    if (outdir_begin(&c->out, c->req->out_dir, err) < 0 ||
-        absolute(c->out.final, &c->final_abs, err) < 0)
+    if (outdir_begin(&c->out, c->req->out_dir, err) < 0)
         return -1;
     if (asprintf(&c->work, "%s/appliance-convert-XXXXXX", root) < 0 || !mkdtemp(c->work))
         return ab_build_error(err, errno, "cannot create a scratch folder in '%s': %s", root,
@@ -307,7 +294,6 @@ do_export(struct convert *c, struct ab_error *err)
         .plan = c->plan,
         .images = {c->images[0], c->images[1]},
         .dir = c->out.tmp,
-        .final_dir = c->final_abs,
         .work = c->work,
         .progress = progress,
         .progress_ctx = c,
@@ -496,10 +482,11 @@ static int
 do_finish(struct convert *c, struct ab_error *err)
 {
     rm_rf(c->out.tmp, c->raw_dir);
+    /* SHA256SUMS lists the converted files, not the report (this run's
+     * times and source). */
     if (export_files_collect(c->out.tmp, &c->files, err) < 0 ||
-        convert_report_write(&c->report, c->out.tmp, &c->files, err) < 0 ||
-        export_files_add(c->out.tmp, "convert-report.json", &c->files, err) < 0 ||
-        export_sums_write(c->out.tmp, &c->files, err) < 0)
+        export_sums_write(c->out.tmp, &c->files, err) < 0 ||
+        convert_report_write(&c->report, c->out.tmp, &c->files, err) < 0)
         return -1;
     return outdir_commit(&c->out, err);
 }
@@ -520,7 +507,6 @@ convert_release(struct convert *c)
     }
     free(c->work);
     free(c->raw_dir);
-    free(c->final_abs);
     export_files_release(&c->files);
     convert_report_release(&c->report);
     plan_free(c->plan);

@@ -30,6 +30,11 @@ int epoch_parse(const char *text, int64_t *out);
  * is set to something else (the specification's "exit with an error"). */
 int epoch_from_env(int64_t *out, struct ab_error *err);
 
+/* The environment's SOURCE_DATE_EPOCH for code that only reads it (the
+ * exporters, after the build exported it): its value when it is set to
+ * what epoch_parse accepts, else 0, never the wall clock. */
+int64_t source_date_epoch(void);
+
 /* Sets SOURCE_DATE_EPOCH in this process's environment: every child
  * started from now on (spawn.h) inherits it. Call it before any thread
  * that starts children runs. */

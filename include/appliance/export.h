@@ -14,9 +14,12 @@
  *   azure    NAME-os.vhd          fixed VHD, a whole number of MiB
  *   gce      NAME-os.tar.gz       disk.raw in a gzip'd GNU tar, and NAME-app.tar.gz
  *
- * plus build-report.json and SHA256SUMS (over every other file). Each file
- * is written under a temporary name and renamed when complete; the whole
- * folder is swapped into place by outdir.c only when every output is. */
+ * plus build-report.json and SHA256SUMS (over every other file but the
+ * report, which holds the run's times: from the same disks and
+ * SOURCE_DATE_EPOCH, SHA256SUMS and every file it lists are the same
+ * bytes). Each file is written under a temporary name and renamed when
+ * complete; the whole folder is swapped into place by outdir.c only when
+ * every output is. */
 #ifndef APPLIANCE_EXPORT_H
 #define APPLIANCE_EXPORT_H
 
@@ -45,7 +48,6 @@ struct export_job {
     const struct plan *plan;
     const char *images[PLAN_N_DISKS]; /* the raw disks (scratch; may be moved) */
     const char *dir;                  /* the folder being filled */
-    const char *final_dir;            /* absolute path it will have, for libvirt */
     const char *work;                 /* scratch folder */
     export_progress_fn progress;      /* may be NULL */
     void *progress_ctx;
@@ -104,6 +106,10 @@ int export_sums_write(const char *dir, const struct export_files *files, struct 
  * when a member is too big for ustar (never pax, which vSphere cannot
  * read). A libarchive ARCHIVE_FORMAT_TAR_* value. */
 int export_ova_tar_format(const uint64_t *sizes, size_t n);
+
+/* Where NAME.xml says the qcow2 disks are: libvirt's default storage pool
+ * ("default", /var/lib/libvirt/images). */
+#define EXPORT_LIBVIRT_IMAGES "/var/lib/libvirt/images"
 
 /* The libvirt domain XML (export_libvirt.c): q35, the plan's CPUs and
  * memory, the two qcow2 disks as virtio disks at the given absolute paths,

@@ -142,12 +142,36 @@ ok(all(len(d["identical"]) >= 8 for d in r["disks"]),
 PY
 )"
 
+# ---- 1b. the same folder again: the same bytes ------------------------------
+# Another output folder, scratch folder, time, host name and CPU count:
+# every file but convert-report.json (this run's times) is the same.
+outb=$T/again/out-all
+mkdir -p "$T/again/tmp"
+one_cpu=() other_host=()
+command -v taskset >/dev/null && one_cpu=(taskset -c 0)
+unshare -u true 2>/dev/null && other_host=(unshare -u sh -c 'hostname another-host && exec "$@"' sh)
+start=$SECONDS
+if TMPDIR=$T/again/tmp "${other_host[@]}" "${one_cpu[@]}" "$APPLIANCE" convert "$src" -o "$outb" \
+    --to ova,ovf,vmdk,qcow2,libvirt,vhdx,hyperv,vdi,raw,azure,gce >"$T/again.log" 2>&1; then
+    echo "# the second convert of the folder: $((SECONDS - start)) s"
+    differ=$(cd "$out" && find . -type f ! -name convert-report.json | sed 's|^\./||' | sort |
+        while read -r f; do cmp -s "$f" "$outb/$f" || echo "$f"; done)
+    [ "$(cd "$out" && find . -type f | sort)" = "$(cd "$outb" && find . -type f | sort)" ] &&
+        [ -z "$differ" ] &&
+        ok "a second convert of the folder (other -o, TMPDIR, time, host name, one CPU): every file but convert-report.json identical (cmp)" ||
+        bad "a second convert of the folder differs: $(echo ${differ:-"its file list"})"
+else
+    bad "the second convert of the folder failed: $(tail -5 "$T/again.log")"
+fi
+rm -rf "$T/again"
+
 # ---- 2. the OVA, to qcow2 + libvirt -----------------------------------------
 out2=$T/out-ova
 if convert "$out/$name.ova" -o "$out2" --to libvirt; then
     ok "convert of the OVA to libvirt (qcow2 implied)"
     compare_all "$out2" "$src/$name-os.qcow2" qcow2 "$src/$name-app.qcow2" qcow2
-    grep -q "<vcpu>1</vcpu>" "$out2/$name.xml" && grep -q "$out2/$name-os.qcow2" "$out2/$name.xml" &&
+    grep -q "<vcpu>1</vcpu>" "$out2/$name.xml" &&
+        grep -q "/var/lib/libvirt/images/$name-os.qcow2" "$out2/$name.xml" &&
         ok "the libvirt XML has the OVF's CPUs and names the converted qcow2 disks" ||
         bad "the libvirt XML: $(grep -E 'vcpu|source file' "$out2/$name.xml" | tr -s ' ')"
 else

@@ -123,6 +123,28 @@ test_clamp(void **state)
     ab_error_release(&err);
 }
 
+/* source_date_epoch: what the exporters read; 0 for anything but a plain
+ * number in range, never the wall clock. */
+static void
+test_source_date_epoch(void **state)
+{
+    (void)state;
+    unsetenv("SOURCE_DATE_EPOCH");
+    assert_int_equal(source_date_epoch(), 0);
+    setenv("SOURCE_DATE_EPOCH", "", 1);
+    assert_int_equal(source_date_epoch(), 0);
+    setenv("SOURCE_DATE_EPOCH", "1700000000", 1);
+    assert_int_equal(source_date_epoch(), 1700000000);
+    setenv("SOURCE_DATE_EPOCH", "4102444799", 1); /* EPOCH_MAX: past 32 bits */
+    assert_int_equal(source_date_epoch(), INT64_C(4102444799));
+    const char *bad[] = {"soon", "-5", "12abc", "99999999999999999999999", " 1", "4102444800"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        setenv("SOURCE_DATE_EPOCH", bad[i], 1);
+        assert_int_equal(source_date_epoch(), 0);
+    }
+    unsetenv("SOURCE_DATE_EPOCH");
+}
+
 int
 main(void)
 {
@@ -130,6 +152,7 @@ main(void)
         cmocka_unit_test(test_parse),
         cmocka_unit_test(test_env),
         cmocka_unit_test(test_clamp),
+        cmocka_unit_test(test_source_date_epoch),
     };
     return cmocka_run_group_tests(tests, unit_enter_tmpdir, unit_leave_tmpdir);
 }

@@ -2,6 +2,8 @@
  * member order, read back with libarchive. */
 #include <archive.h>
 #include <archive_entry.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 
 #include "appliance/cleanup.h"
 #include "appliance/export.h"
@@ -105,6 +107,7 @@ test_ova_pack(void **state)
     unit_write_file("ova/t.mf", "SHA256(t.ovf)= x\n");
     unit_write_file("ova/stray", "not shipped");
     struct ab_error err = AB_ERROR_INIT;
+    setenv("SOURCE_DATE_EPOCH", "1700000000", 1);
     assert_int_equal(export_ova_pack(plan, "ova", "t.ova", &err), 0);
 
     struct archive *a = archive_read_new();
@@ -119,6 +122,14 @@ test_ova_pack(void **state)
         assert_string_equal(archive_entry_pathname(e), order[n]);
         assert_int_equal(archive_format(a), ARCHIVE_FORMAT_TAR_USTAR);
         assert_int_equal(archive_entry_filetype(e), AE_IFREG);
+        /* Reproducible: fixed owner, mode and time. */
+        assert_int_equal(archive_entry_mtime(e), 1700000000);
+        assert_int_equal(archive_entry_uid(e), 0);
+        assert_int_equal(archive_entry_gid(e), 0);
+        const char *uname = archive_entry_uname(e), *gname = archive_entry_gname(e);
+        assert_true(!uname || !*uname);
+        assert_true(!gname || !*gname);
+        assert_int_equal(archive_entry_perm(e), 0644);
         char buf[64] = "";
         assert_int_equal(archive_read_data(a, buf, sizeof(buf) - 1), strlen(data[n]));
         assert_string_equal(buf, data[n]);
@@ -126,6 +137,14 @@ test_ova_pack(void **state)
     }
     assert_int_equal(n, 4);
     archive_read_free(a);
+
+    /* Packed again, the members' own times and modes changed: the same bytes. */
+    struct timespec old[2] = {{.tv_sec = 1}, {.tv_sec = 1}};
+    assert_int_equal(utimensat(AT_FDCWD, "ova/t.ovf", old, 0), 0);
+    assert_int_equal(chmod("ova/t.mf", 0600), 0);
+    assert_int_equal(export_ova_pack(plan, "ova", "again.ova", &err), 0);
+    assert_int_equal(system("cmp -s t.ova again.ova"), 0);
+    unsetenv("SOURCE_DATE_EPOCH");
 
     /* A member missing: an error, and no OVA left behind. */
     assert_int_equal(unlink("ova/t-app.vmdk"), 0);

@@ -308,10 +308,19 @@ test_zero_grains_are_skipped(void **state)
     make_sparse("zeros.img", 0);
     put_zeros("zeros.img", 0, 4 * MiB); /* allocated, all zero */
     put_data("zeros.img", 2 * MiB, GRAIN);
-    convert("zeros.img", "zeros.vmdk", NULL);
+    struct vmdk_opts o = VMDK_OPTS_INIT;
+    uint64_t populated = 0;
+    o.populated = &populated;
+    convert("zeros.img", "zeros.vmdk", &o);
     judge("zeros.img", "zeros.vmdk");
     parse("zeros.vmdk", &p);
     assert_int_equal(p.grains, 1);
+    /* The allocated zeros are not populated: only the grain of data. */
+    assert_int_equal(populated, GRAIN);
+    /* No CID given: one derived, not random; the same bytes again. */
+    assert_int_equal(mkdir("again", 0755), 0);
+    convert("zeros.img", "again/zeros.vmdk", NULL);
+    assert_int_equal(shell("cmp zeros.vmdk again/zeros.vmdk"), 0);
     clean_folder();
 }
 
@@ -362,7 +371,10 @@ test_size_not_a_multiple_of_a_grain(void **state)
     make_sparse("odd.img", size);
     put_data("odd.img", size - GRAIN - 512, GRAIN + 512); /* the partial last grain too */
     o.adapter = VMDK_ADAPTER_IDE;
+    uint64_t populated = 0;
+    o.populated = &populated;
     convert("odd.img", "odd.vmdk", &o);
+    assert_int_equal(populated, GRAIN + 7 * 512); /* the last grain cut at the end */
     judge("odd.img", "odd.vmdk");
     parse("odd.vmdk", &p);
     assert_int_equal(p.capacity, size / 512);
