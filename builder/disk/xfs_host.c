@@ -81,8 +81,7 @@ check_entry(struct walk *w, const char *host, const char *inside, const struct s
     const char *name = strrchr(inside, '/');
     name = name ? name + 1 : inside;
     if (*inside && !proto_word_ok(name))
-        walk_refuse(w, "name '%s' (whitespace, a control byte, or mkfs.xfs's ':' or '$')",
-                    inside);
+        walk_refuse(w, "name '%s' (whitespace, a control byte, or mkfs.xfs's ':' or '$')", inside);
     else if (!S_ISDIR(st->st_mode) && st->st_nlink > 1)
         walk_refuse(w, "hard link '%s' (%ju links)", inside, (uintmax_t)st->st_nlink);
     else if (llistxattr(host, NULL, 0) > 0)
@@ -230,8 +229,7 @@ copy_range(int in, int out, off_t from, off_t to, uint64_t at, char *buf)
         ssize_t n = pread(in, buf, want, from);
         if (n <= 0)
             return n == 0 ? (errno = EIO, -1) : -1;
-        if (!all_zero(buf, (size_t)n) &&
-            pwrite(out, buf, (size_t)n, from + (off_t)at) != n)
+        if (!all_zero(buf, (size_t)n) && pwrite(out, buf, (size_t)n, from + (off_t)at) != n)
             return -1;
         from += n;
     }
@@ -289,8 +287,7 @@ make_scratch(const char *img, const char *proto_path, const struct xfs_proto *p,
 
 static int
 mkfs_scratch(const struct plan *plan, const struct plan_mount *m, const char *img,
-             const char *proto_path, const struct xfs_proto *p, uint64_t size,
-             struct ab_error *err)
+             const char *proto_path, const struct xfs_proto *p, uint64_t size, struct ab_error *err)
 {
     char uuid[FSID_UUID_BUF], label[13];
     CLEANUP_FREE char *uuid_opt = NULL, *data_opt = NULL;
@@ -299,8 +296,8 @@ mkfs_scratch(const struct plan *plan, const struct plan_mount *m, const char *im
     if (asprintf(&uuid_opt, "uuid=%s", uuid) < 0 ||
         asprintf(&data_opt, "file,name=%s,size=%" PRIu64 "k", img, size / 1024) < 0)
         return ab_oom(err);
-    if (spawn_cmd(err, "mkfs.xfs", "-q", "-f", "-p", proto_path, "-m", uuid_opt, "-L", label,
-                  "-d", data_opt, NULL) < 0)
+    if (spawn_cmd(err, "mkfs.xfs", "-q", "-f", "-p", proto_path, "-m", uuid_opt, "-L", label, "-d",
+                  data_opt, NULL) < 0)
         return -1;
     if (!p->fix)
         return 0;

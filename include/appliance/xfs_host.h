@@ -32,7 +32,10 @@ struct xfs_proto {
     char *refuse; /* set: why the folder cannot go through a protofile */
 };
 
-#define XFS_PROTO_INIT {NULL, NULL, NULL}
+#define XFS_PROTO_INIT                                                                             \
+    {                                                                                              \
+        NULL, NULL, NULL                                                                           \
+    }
 
 /* Writes the protofile of folder dir into p (dir's own owner and mode are
  * the root's). Returns 0, with p->refuse set (malloc'd, "hard link
