@@ -249,10 +249,10 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_proto_tree),      cmocka_unit_test(test_proto_empty),
-        cmocka_unit_test(test_refuse_space),    cmocka_unit_test(test_refuse_odd_names),
+        cmocka_unit_test(test_proto_tree),       cmocka_unit_test(test_proto_empty),
+        cmocka_unit_test(test_refuse_space),     cmocka_unit_test(test_refuse_odd_names),
         cmocka_unit_test(test_refuse_hard_link), cmocka_unit_test(test_refuse_xattr),
-        cmocka_unit_test(test_refuse_first),    cmocka_unit_test(test_copy_sparse),
+        cmocka_unit_test(test_refuse_first),     cmocka_unit_test(test_copy_sparse),
         cmocka_unit_test(test_copy_error),
     };
     umask(022);
