@@ -14,7 +14,7 @@ int hostfs_disk(const struct plan *plan, enum plan_disk_id id, const char *img,
 
 /* Makes mount m's filesystem at its place in img, filled from dir:
  * ext4 with mke2fs -d, the FAT ESP with mkfs.vfat and mcopy (plus
- * efi_image as EFI/BOOT/BOOTX64.EFI). xfs is made in the appliance. */
+ * efi_image as EFI/BOOT/BOOTX64.EFI). xfs is made by xfs_host.h. */
 int hostfs_make(const struct plan *plan, const struct plan_mount *m, const char *img,
                 const char *dir, const char *efi_image, struct ab_error *err);
 
