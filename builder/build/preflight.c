@@ -129,8 +129,10 @@ check_tools(const struct plan *plan, struct ab_error *err)
             static const char *const xfs[] = {"mkfs.xfs", "xfs_db", NULL};
             for (const char *const *t = xfs; *t; t++)
                 if (!spawn_have(*t))
-                    ab_build_error(err, ENOENT, "'%s' is not installed: xfs volumes need it "
-                                                "(run 'make deps')", *t);
+                    ab_build_error(err, ENOENT,
+                                   "'%s' is not installed: xfs volumes need it "
+                                   "(run 'make deps')",
+                                   *t);
             break;
         }
     if ((plan->outputs & OUTPUT_GCE) && !spawn_have("pigz"))
