@@ -24,6 +24,7 @@
 /* One walk of a folder: the protofile and the xfs_db commands as they grow. */
 struct walk {
     FILE *proto, *fix;
+    unsigned long long root_time;
     char *refuse;
     struct ab_error *err;
 };
@@ -54,14 +55,6 @@ proto_word_ok(const char *s)
     return true;
 }
 
-/* A path xfs_db's command line takes as one word. */
-static bool
-db_path_ok(const char *s)
-{
-    return strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._+-@/") ==
-           strlen(s);
-}
-
 static int
 proto_sort(const struct dirent **a, const struct dirent **b)
 {
@@ -90,11 +83,23 @@ check_entry(struct walk *w, const char *host, const char *inside, const struct s
         walk_refuse(w, "socket '%s'", inside);
     else if (S_ISREG(st->st_mode) && st->st_size > INT_MAX)
         walk_refuse(w, "file '%s' of 2 GiB or more", inside);
-    else if ((st->st_mode & S_ISVTX) && !db_path_ok(inside))
-        walk_refuse(w, "sticky '%s' with a name xfs_db cannot be given", inside);
 }
 
-/* "d--755 0 0", the sticky bit left to the fix commands. */
+/* A time as xfs's big timestamps hold it (bigtime, mkfs.xfs 6.1's default,
+ * asked for explicitly below), and xfs_db writes the field: nanoseconds
+ * since 1901-12-13 20:45:52 UTC, clamped to what xfs can hold. */
+static unsigned long long
+big_time(const struct timespec *ts)
+{
+    const long long min = -2147483648LL, max = 16299260424LL;
+    long long s = ts->tv_sec < min ? min : ts->tv_sec > max ? max : ts->tv_sec;
+    return (unsigned long long)(s - min) * 1000000000ULL + (unsigned long long)ts->tv_nsec;
+}
+
+/* "d--755 0 0"; the sticky bit and the times left to the fix commands
+ * (mkfs.xfs gives every inode its clock): all four the folder's mtime, so
+ * the same folder gives the same inodes (its atimes change as it is read,
+ * mkfs.xfs's reading included). */
 static void
 put_mode(struct walk *w, const char *inside, const struct stat *st)
 {
@@ -107,8 +112,15 @@ put_mode(struct walk *w, const char *inside, const struct stat *st)
     fprintf(w->proto, "%c%c%c%03o %u %u", type, (st->st_mode & S_ISUID) ? 'u' : '-',
             (st->st_mode & S_ISGID) ? 'g' : '-', (unsigned)(st->st_mode & 0777),
             (unsigned)st->st_uid, (unsigned)st->st_gid);
+    unsigned long long m = big_time(&st->st_mtim);
+    if (!*inside)
+        w->root_time = m;
+    fprintf(w->fix,
+            "path /%s\nwrite core.atime.sec %llu\nwrite core.mtime.sec %llu\n"
+            "write core.ctime.sec %llu\nwrite v3.crtime.sec %llu\n",
+            inside, m, m, m, m);
     if (st->st_mode & S_ISVTX)
-        fprintf(w->fix, "path /%s\nwrite core.mode 0%o\n", inside, (unsigned)st->st_mode);
+        fprintf(w->fix, "write core.mode 0%o\n", (unsigned)st->st_mode);
 }
 
 static int walk_dir(struct walk *w, const char *host, const char *inside);
@@ -194,6 +206,7 @@ xfs_host_proto(const char *dir, struct xfs_proto *p, struct ab_error *err)
     if ((fclose(w.proto) != 0) | (fclose(w.fix) != 0))
         r = r < 0 ? r : ab_oom(err);
     p->refuse = w.refuse;
+    p->root_time = w.root_time;
     if (p->fix && !*p->fix) {
         free(p->fix);
         p->fix = NULL;
@@ -285,6 +298,34 @@ make_scratch(const char *img, const char *proto_path, const struct xfs_proto *p,
     return 0;
 }
 
+/* p's fix commands, and the times of the realtime bitmap and summary
+ * inodes mkfs.xfs makes with its clock (the only ones left with it). */
+static int
+own_inodes(const char *img, const struct xfs_proto *p, char **fix, struct ab_error *err)
+{
+    CLEANUP_FREE char *out = NULL;
+    unsigned long long rbm, rsum;
+    const char *argv[] = {"xfs_db", "-r", "-c", "sb 0", "-c", "print rbmino rsumino", img, NULL};
+    struct spawn_opts o = {.output = &out};
+    if (spawn_run(argv, &o, err) < 0)
+        return -1;
+    if (!out || sscanf(out, "rbmino = %llu rsumino = %llu", &rbm, &rsum) != 2)
+        return ab_build_error(err, 0, "xfs_db printed no rbmino and rsumino: '%s'",
+                              out ? out : "");
+    unsigned long long t = p->root_time;
+    if (asprintf(fix,
+                 "%s"
+                 "inode %llu\nwrite core.atime.sec %llu\nwrite core.mtime.sec %llu\n"
+                 "write core.ctime.sec %llu\nwrite v3.crtime.sec %llu\n"
+                 "inode %llu\nwrite core.atime.sec %llu\nwrite core.mtime.sec %llu\n"
+                 "write core.ctime.sec %llu\nwrite v3.crtime.sec %llu\n",
+                 p->fix ? p->fix : "", rbm, t, t, t, t, rsum, t, t, t, t) < 0) {
+        *fix = NULL;
+        return ab_oom(err);
+    }
+    return 0;
+}
+
 static int
 mkfs_scratch(const struct plan *plan, const struct plan_mount *m, const char *img,
              const char *proto_path, const struct xfs_proto *p, uint64_t size, struct ab_error *err)
@@ -296,15 +337,16 @@ mkfs_scratch(const struct plan *plan, const struct plan_mount *m, const char *im
     if (asprintf(&uuid_opt, "uuid=%s", uuid) < 0 ||
         asprintf(&data_opt, "file,name=%s,size=%" PRIu64 "k", img, size / 1024) < 0)
         return ab_oom(err);
-    if (spawn_cmd(err, "mkfs.xfs", "-q", "-f", "-p", proto_path, "-m", uuid_opt, "-L", label, "-d",
+    if (spawn_cmd(err, "mkfs.xfs", "-q", "-f", "-p", proto_path, "-m", uuid_opt, "-m", "bigtime=1", "-L", label, "-d",
                   data_opt, NULL) < 0)
         return -1;
-    if (!p->fix)
-        return 0;
+    CLEANUP_FREE char *fix = NULL;
+    if (own_inodes(img, p, &fix, err) < 0)
+        return -1;
     const char *argv[] = {"xfs_db", "-x", img, NULL};
-    struct spawn_opts o = {.input = p->fix, .input_len = strlen(p->fix)};
+    struct spawn_opts o = {.input = fix, .input_len = strlen(fix)};
     if (spawn_run(argv, &o, err) < 0) {
-        ab_error_prefix(err, "while restoring sticky bits");
+        ab_error_prefix(err, "while setting times and sticky bits");
         return -1;
     }
     return 0;

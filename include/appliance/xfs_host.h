@@ -9,14 +9,15 @@
  *
  * The protofile carries names, owners, modes with setuid and setgid,
  * regular files, directories, symbolic links, device nodes and fifos. It
- * does not carry the sticky bit (mkfs.xfs reads three octal digits), which
- * is set afterwards with xfs_db; nor hard links, extended attributes (ACLs
+ * does not carry the sticky bit (mkfs.xfs reads three octal digits) nor
+ * times (every inode gets mkfs.xfs's clock): xfs_db sets them afterwards,
+ * atime, mtime, ctime and crtime all the folder's mtime. Nor does it
+ * carry hard links, extended attributes (ACLs
  * and SELinux labels included), sockets, names with whitespace or control
  * bytes, or files of 2 GiB or more (mkfs.xfs 6.1 reads each file into one
  * buffer of int size). A folder with any of those is refused, with the
  * reason, and the caller makes that filesystem some other way (the
- * libguestfs appliance, which takes a tar of the folder). The inodes get
- * mkfs.xfs's current time, not the folder's times. */
+ * libguestfs appliance, which takes a tar of the folder). */
 #ifndef APPLIANCE_XFS_HOST_H
 #define APPLIANCE_XFS_HOST_H
 
@@ -28,14 +29,13 @@
 
 struct xfs_proto {
     char *text;   /* the protofile (malloc'd) */
-    char *fix;    /* xfs_db commands that restore sticky bits; NULL: none */
+    char *fix;    /* xfs_db commands that set the times and sticky bits */
     char *refuse; /* set: why the folder cannot go through a protofile */
+    unsigned long long root_time; /* the folder's mtime as xfs_db writes it, also
+                                     given to the inodes mkfs.xfs makes for itself */
 };
 
-#define XFS_PROTO_INIT                                                                             \
-    {                                                                                              \
-        NULL, NULL, NULL                                                                           \
-    }
+#define XFS_PROTO_INIT {NULL, NULL, NULL, 0}
 
 /* Writes the protofile of folder dir into p (dir's own owner and mode are
  * the root's). Returns 0, with p->refuse set (malloc'd, "hard link

@@ -3,10 +3,11 @@
 # the kernel, on a small synthetic tree (no build, a few seconds):
 #  - xfs_repair -n: the filesystem, cut out of the disk at the plan's
 #    offset, is clean
+#  - made twice: the same bytes
 #  - blkid: the plan's UUID and the volume's label
 #  - the kernel's xfs, mounted read-only from a loop device: every entry's
-#    type, mode (setuid, setgid and sticky included), owner, symbolic link
-#    target, device numbers and file contents as in the folder
+#    type, mode (setuid, setgid and sticky included), owner, mtime, symbolic
+#    link target, device numbers and file contents as in the folder
 #  - folders a protofile cannot carry (a hard link, a name with a space)
 #    refused with the reason, nothing made
 . "${TOP:-.}/tests/lib/itest.sh"
@@ -78,6 +79,16 @@ used=$(($(stat -c %b "$IMG") * 512))
 [ "$used" -lt $((64 << 20)) ] && ok "the disk stays sparse ($((used >> 20)) MiB allocated)" ||
     bad "the disk is not sparse: $((used >> 20)) MiB allocated"
 
+# The same folder, made again: the same bytes (derived UUID, the folder's
+# times, entries in name order).
+if "$MAKE" "$T/recipe.yaml" /srv/data "$D" "$T/again.img" "$T" >/dev/null 2>"$T/make.err" &&
+    cmp -s -i "$off:$off" -n "$size" "$IMG" "$T/again.img"; then
+    ok "made again: the same bytes"
+else
+    bad "made again: other bytes ($(cmp -i "$off:$off" -n "$size" "$IMG" "$T/again.img" 2>&1 | head -n 1))"
+fi
+rm -f "$T/again.img"
+
 FS=$T/fs.img
 dd if="$IMG" of="$FS" bs=1M skip=$((off >> 20)) count=$((size >> 20)) conv=sparse status=none
 if xfs_repair -n -f "$FS" >"$T/repair.log" 2>&1; then
@@ -97,11 +108,11 @@ if ! mount -t xfs -o loop,ro,norecovery,offset="$off",sizelimit="$size" "$IMG" "
     exit 77
 fi
 ok "mounted read-only by the kernel's xfs"
-listing() { (cd "$1" && find . -printf '%p %y %#m %U %G %l\n' | LC_ALL=C sort); }
+listing() { (cd "$1" && find . -printf '%p %y %#m %U %G %T@ %l\n' | LC_ALL=C sort); }
 # Block and character devices: their numbers.
 devices() { (cd "$1" && find . \( -type b -o -type c \) -exec stat -c '%n %t:%T' {} + | LC_ALL=C sort); }
 if diff <(listing "$D") <(listing "$MNT") >"$T/diff"; then
-    ok "every entry's type, mode, owner and link target as in the folder ($(listing "$D" | wc -l) entries)"
+    ok "every entry's type, mode, owner, mtime and link target as in the folder ($(listing "$D" | wc -l) entries)"
 else
     bad "entries differ (< folder, > xfs): $(head -n 10 "$T/diff")"
 fi

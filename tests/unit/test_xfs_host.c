@@ -78,6 +78,9 @@ test_proto_tree(void **state)
     put("t", "suid", "#!/bin/sh\n", 04755);
     put("t", "sgid", "", 02711);
     folder("t", "tmp", 01777);
+    CLEANUP_FREE char *f = path_of("t", "file");
+    struct timespec times[2] = {{1700000000, 5}, {0, 0}};
+    assert_int_equal(utimensat(AT_FDCWD, f, times, 0), 0);
 
     struct xfs_proto x = XFS_PROTO_INIT;
     proto_of("t", &x);
@@ -102,11 +105,23 @@ test_proto_tree(void **state)
                          u, g, u, g, u, g, unit_tmpdir, u, g, u, g, unit_tmpdir, u, g, u, g,
                          unit_tmpdir, u, g, unit_tmpdir, u, g) > 0);
     assert_string_equal(x.text, want);
-    assert_string_equal(x.fix, "path /tmp\nwrite core.mode 041777\n");
+    /* Times in xfs's bigtime encoding (ns since 1901-12-13 20:45:52): the
+     * file's mtime as atime, mtime, ctime and crtime. */
+    assert_non_null(strstr(x.fix, "path /file\n"
+                                  "write core.atime.sec 2147483648000000000\n"
+                                  "write core.mtime.sec 2147483648000000000\n"
+                                  "write core.ctime.sec 2147483648000000000\n"
+                                  "write v3.crtime.sec 2147483648000000000\n"
+                                  "path /link\n"));
+    /* The sticky bit, last: tmp is the last entry. */
+    const char *tmp = strstr(x.fix, "path /tmp\n");
+    assert_non_null(tmp);
+    assert_non_null(strstr(tmp, "write core.mode 041777\n"));
+    assert_string_equal(strstr(x.fix, "write core.mode"), "write core.mode 041777\n");
     xfs_host_proto_release(&x);
 }
 
-/* Nothing to fix: no commands. */
+/* An empty folder: its root's times only. */
 static void
 test_proto_empty(void **state)
 {
@@ -115,7 +130,10 @@ test_proto_empty(void **state)
     struct xfs_proto x = XFS_PROTO_INIT;
     proto_of("e", &x);
     assert_null(x.refuse);
-    assert_null(x.fix);
+    assert_non_null(x.fix);
+    const char *root = "path /\nwrite core.atime.sec ";
+    assert_int_equal(strncmp(x.fix, root, strlen(root)), 0);
+    assert_null(strstr(x.fix, "core.mode"));
     assert_non_null(strstr(x.text, "\nd--755 "));
     xfs_host_proto_release(&x);
 }
