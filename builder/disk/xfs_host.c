@@ -310,8 +310,7 @@ own_inodes(const char *img, const struct xfs_proto *p, char **fix, struct ab_err
     if (spawn_run(argv, &o, err) < 0)
         return -1;
     if (!out || sscanf(out, "rbmino = %llu rsumino = %llu", &rbm, &rsum) != 2)
-        return ab_build_error(err, 0, "xfs_db printed no rbmino and rsumino: '%s'",
-                              out ? out : "");
+        return ab_build_error(err, 0, "xfs_db printed no rbmino and rsumino: '%s'", out ? out : "");
     unsigned long long t = p->root_time;
     if (asprintf(fix,
                  "%s"
@@ -337,8 +336,8 @@ mkfs_scratch(const struct plan *plan, const struct plan_mount *m, const char *im
     if (asprintf(&uuid_opt, "uuid=%s", uuid) < 0 ||
         asprintf(&data_opt, "file,name=%s,size=%" PRIu64 "k", img, size / 1024) < 0)
         return ab_oom(err);
-    if (spawn_cmd(err, "mkfs.xfs", "-q", "-f", "-p", proto_path, "-m", uuid_opt, "-m", "bigtime=1", "-L", label, "-d",
-                  data_opt, NULL) < 0)
+    if (spawn_cmd(err, "mkfs.xfs", "-q", "-f", "-p", proto_path, "-m", uuid_opt, "-m", "bigtime=1",
+                  "-L", label, "-d", data_opt, NULL) < 0)
         return -1;
     CLEANUP_FREE char *fix = NULL;
     if (own_inodes(img, p, &fix, err) < 0)

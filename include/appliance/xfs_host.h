@@ -35,7 +35,10 @@ struct xfs_proto {
                                      given to the inodes mkfs.xfs makes for itself */
 };
 
-#define XFS_PROTO_INIT {NULL, NULL, NULL, 0}
+#define XFS_PROTO_INIT                                                                             \
+    {                                                                                              \
+        NULL, NULL, NULL, 0                                                                        \
+    }
 
 /* Writes the protofile of folder dir into p (dir's own owner and mode are
  * the root's). Returns 0, with p->refuse set (malloc'd, "hard link
