@@ -29,6 +29,8 @@ struct walk {
     struct ab_error *err;
 };
 
+static void walk_refuse(struct walk *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 static void
 walk_refuse(struct walk *w, const char *fmt, ...)
 {
@@ -203,7 +205,8 @@ xfs_host_proto(const char *dir, struct xfs_proto *p, struct ab_error *err)
     fputs("appliance\n0 0\n", w.proto);
     int r = w.refuse ? 0 : walk_entry(&w, dir, "");
     fputs("$\n", w.proto);
-    if ((fclose(w.proto) != 0) | (fclose(w.fix) != 0))
+    int closed = fclose(w.proto);
+    if (fclose(w.fix) != 0 || closed != 0)
         r = r < 0 ? r : ab_oom(err);
     p->refuse = w.refuse;
     p->root_time = w.root_time;
