@@ -390,7 +390,7 @@ build_run(const struct plan *plan, const struct build_opts *opts, struct ab_erro
     setenv("MTOOLS_SKIP_CHECK", "1", 1);
     spawn_set_log(opts->log);
     report_init(&b.report);
-    if (stage(&b, "preflight", "checking tools, KVM and folders", do_preflight, err) < 0 ||
+    if (stage(&b, "preflight", "checking tools and folders", do_preflight, err) < 0 ||
         stage(&b, "disks", "partitioning the two disks", do_disks, err) < 0 ||
         stage(&b, "os", "preparing the root tree", do_os, err) < 0 ||
         stage(&b, "configure", "configuring the tree natively", do_configure, err) < 0 ||
