@@ -28,6 +28,7 @@
 #include "appliance/spawn.h"
 #include "appliance/stop.h"
 #include "appliance/tree.h"
+#include "appliance/xfs_host.h"
 #include "diskcache.h"
 #include "preflight.h"
 #include "report.h"
@@ -43,12 +44,14 @@ struct build {
     struct tree_mounts mounts; /* the overlay and the filesystems' views */
     struct diskcache disks;    /* images and exports reused between builds */
     struct export_reuse reuse;
+    bool reuse_checked; /* reuse_disks ran */
     char *images[PLAN_N_DISKS];
     char **fs_dirs; /* one per plan mount */
     char kver[128];
     struct kvm_probe kvm;
     struct report report;
-    bool xfs;                     /* the plan has xfs: the appliance makes it */
+    bool xfs;                     /* an xfs folder the host cannot make: the appliance does */
+    bool *in_appliance;           /* per plan mount: its xfs is the appliance's to make */
     struct engine_proc appliance; /* runs beside the host's work */
     double appliance_start;
     char *raw_dir;                 /* out.tmp/.raw: the disks before export */
@@ -117,22 +120,12 @@ do_preflight(struct build *b, struct ab_error *err)
      * refused at once, before the KVM probe (up to 5 s where KVM hangs). */
     if (preflight_check(b->plan, &po, err) < 0 || outdir_begin(&b->out, b->opts->output, err) < 0)
         return -1;
-    /* Only the appliance, for xfs, runs a virtual machine: without xfs no
-     * qemu is started, not even the probe's. */
-    b->xfs = plan_has_xfs(b->plan);
-    if (b->xfs)
-        kvm_probe(&b->kvm);
-    if (b->xfs && !kvm_usable(&b->kvm)) {
-        char msg[512];
-        snprintf(msg, sizeof(msg), "%s (%s): using software emulation, which is slower",
-                 kvm_state_reason(b->kvm.state), b->kvm.detail);
-        notice(b, msg);
-    }
     if (asprintf(&b->work, "%s/appliance-XXXXXX", root) < 0 || !mkdtemp(b->work))
         return ab_build_error(err, errno, "cannot create a scratch folder in '%s': %s", root,
                               strerror(errno));
     if (asprintf(&b->tree, "%s/tree", b->work) < 0 ||
-        !(b->fs_dirs = calloc(b->plan->n_mounts + 1, sizeof(char *))))
+        !(b->fs_dirs = calloc(b->plan->n_mounts + 1, sizeof(char *))) ||
+        !(b->in_appliance = calloc(b->plan->n_mounts + 1, sizeof(bool))))
         return ab_oom(err);
     return 0;
 }
@@ -157,10 +150,7 @@ do_disks(struct build *b, struct ab_error *err)
             lvm_meta_write(b->plan, (enum plan_disk_id)i, b->images[i], b->epoch, err) < 0)
             return -1;
     }
-    notice(b, b->xfs ? "LVM metadata written by the program; xfs volumes: the libguestfs "
-                       "appliance makes them"
-                     : "LVM metadata written by the program; no xfs volume: no appliance "
-                       "started");
+    notice(b, "LVM metadata written by the program");
     return 0;
 }
 
@@ -305,34 +295,13 @@ do_configure(struct build *b, struct ab_error *err)
     return 0;
 }
 
-/* Waits for the appliance to see the volume groups; then makes the xfs
- * filesystems. */
-static int
-do_appliance(struct build *b, struct ab_error *err)
-{
-    if (engine_proc_ready(&b->appliance, err) < 0)
-        return -1;
-    report_stage(&b->report, "appliance-launch", mono_now() - b->appliance_start);
-    for (size_t i = 0; i < b->plan->n_mounts; i++) {
-        const struct plan_mount *m = &b->plan->mounts[i];
-        if (m->fs != FS_XFS)
-            continue;
-        CLEANUP_FREE char *tar = NULL;
-        if (asprintf(&tar, "%s/xfs-%zu.tar", b->work, i) < 0)
-            return ab_oom(err);
-        const char *argv[] = {"tar", "--xattrs", "--xattrs-include=*", "--acls", "--selinux",
-                              "--numeric-owner", "-C", b->fs_dirs[i], "-cf", tar, ".", NULL};
-        if (spawn_run(argv, NULL, err) < 0 || engine_proc_xfs(&b->appliance, i, tar, err) < 0)
-            return -1;
-        unlink(tar);
-    }
-    return engine_proc_finish(&b->appliance, err);
-}
-
 /* A disk whose key an earlier build had is copied from the cache. */
 static int
 reuse_disks(struct build *b, struct ab_error *err)
 {
+    if (b->reuse_checked)
+        return 0;
+    b->reuse_checked = true;
     for (int d = 0; d < PLAN_N_DISKS; d++) {
         int got = diskcache_fetch_image(&b->disks, (enum plan_disk_id)d, b->images[d], err);
         char msg[256];
@@ -365,6 +334,73 @@ keep_disks(struct build *b)
         }
         ab_error_release(&e);
     }
+}
+
+/* Makes each xfs filesystem on the host (xfs_host.h). A folder that a
+ * protofile cannot carry is the appliance's, which then starts: only the
+ * appliance runs a virtual machine, so no qemu is started otherwise, not
+ * even the KVM probe's. */
+static int
+do_xfs(struct build *b, struct ab_error *err)
+{
+    if (reuse_disks(b, err) < 0)
+        return -1;
+    for (size_t i = 0; i < b->plan->n_mounts; i++) {
+        const struct plan_mount *m = &b->plan->mounts[i];
+        struct xfs_proto p = XFS_PROTO_INIT;
+        if (m->fs != FS_XFS || b->disks.hit[m->disk])
+            continue;
+        int r = xfs_host_proto(b->fs_dirs[i], &p, err);
+        if (r == 0 && p.refuse) {
+            char msg[1024];
+            snprintf(msg, sizeof(msg),
+                     "xfs of '%s': made in the libguestfs appliance: mkfs.xfs -p cannot "
+                     "carry its %s",
+                     m->path, p.refuse);
+            notice(b, msg);
+            b->in_appliance[i] = b->xfs = true;
+        } else if (r == 0)
+            r = xfs_host_make(b->plan, m, b->images[m->disk], &p, b->work, err);
+        xfs_host_proto_release(&p);
+        if (r < 0)
+            return -1;
+    }
+    if (!b->xfs) {
+        notice(b, "xfs made on the host (mkfs.xfs -p): no appliance started");
+        return 0;
+    }
+    kvm_probe(&b->kvm);
+    if (!kvm_usable(&b->kvm)) {
+        char msg[512];
+        snprintf(msg, sizeof(msg), "%s (%s): using software emulation, which is slower",
+                 kvm_state_reason(b->kvm.state), b->kvm.detail);
+        notice(b, msg);
+    }
+    return 0;
+}
+
+/* Starts the appliance and waits for it to see the volume groups; then
+ * makes the xfs filesystems the host could not. */
+static int
+do_appliance(struct build *b, struct ab_error *err)
+{
+    if (start_appliance(b, err) < 0 || engine_proc_ready(&b->appliance, err) < 0)
+        return -1;
+    report_stage(&b->report, "appliance-launch", mono_now() - b->appliance_start);
+    for (size_t i = 0; i < b->plan->n_mounts; i++) {
+        const struct plan_mount *m = &b->plan->mounts[i];
+        if (m->fs != FS_XFS || !b->in_appliance[i])
+            continue;
+        CLEANUP_FREE char *tar = NULL;
+        if (asprintf(&tar, "%s/xfs-%zu.tar", b->work, i) < 0)
+            return ab_oom(err);
+        const char *argv[] = {"tar", "--xattrs", "--xattrs-include=*", "--acls", "--selinux",
+                              "--numeric-owner", "-C", b->fs_dirs[i], "-cf", tar, ".", NULL};
+        if (spawn_run(argv, NULL, err) < 0 || engine_proc_xfs(&b->appliance, i, tar, err) < 0)
+            return -1;
+        unlink(tar);
+    }
+    return engine_proc_finish(&b->appliance, err);
 }
 
 static int
@@ -490,6 +526,7 @@ build_release(struct build *b)
     for (size_t i = 0; b->fs_dirs && i < b->plan->n_mounts; i++)
         free(b->fs_dirs[i]);
     free(b->fs_dirs);
+    free(b->in_appliance);
     for (int i = 0; i < PLAN_N_DISKS; i++)
         free(b->images[i]);
     free(b->raw_dir);
@@ -513,11 +550,11 @@ build_run(const struct plan *plan, const struct build_opts *opts, struct ab_erro
     b.private_ns = tree_private_namespace() == 0;
     spawn_set_log(opts->log);
     report_init(&b.report);
-    if (stage(&b, "preflight", "checking tools, KVM and folders", do_preflight, err) < 0 ||
+    if (stage(&b, "preflight", "checking tools and folders", do_preflight, err) < 0 ||
         stage(&b, "os", "preparing the root tree", do_os, err) < 0 ||
         stage(&b, "disks", "partitioning the two disks", do_disks, err) < 0 ||
-        start_appliance(&b, err) < 0 ||
         stage(&b, "configure", "configuring the tree natively", do_configure, err) < 0 ||
+        (plan_has_xfs(plan) && stage(&b, "xfs", "making xfs on the host", do_xfs, err) < 0) ||
         (b.xfs && stage(&b, "appliance", "making xfs in the appliance", do_appliance, err) < 0) ||
         stage(&b, "filesystems", "writing the filesystems and boot code", do_filesystems, err) <
             0 ||

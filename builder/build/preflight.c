@@ -47,7 +47,7 @@ preflight_estimate(const struct plan *plan, struct preflight_need *need)
     if (o & OUTPUT_GCE)
         out += pct(d, 40);
     need->output = out;
-    /* The root tree, and the tar of each xfs filesystem while it is made. */
+    /* The root tree, and each xfs filesystem's scratch file (or tar) while it is made. */
     need->scratch = 2 * d;
 }
 
@@ -124,6 +124,17 @@ check_tools(const struct plan *plan, struct ab_error *err)
     if (!plan->os.rootfs && plan->os.family == FAMILY_RHEL && !spawn_have("dnf"))
         ab_build_error(err, ENOENT, "'dnf' is not installed: it installs %s (run 'make deps')",
                        distro_to_string(plan->os.distro));
+    for (size_t i = 0; i < plan->n_mounts; i++)
+        if (plan->mounts[i].fs == FS_XFS) {
+            static const char *const xfs[] = {"mkfs.xfs", "xfs_db", NULL};
+            for (const char *const *t = xfs; *t; t++)
+                if (!spawn_have(*t))
+                    ab_build_error(err, ENOENT,
+                                   "'%s' is not installed: xfs volumes need it "
+                                   "(run 'make deps')",
+                                   *t);
+            break;
+        }
     if ((plan->outputs & OUTPUT_GCE) && !spawn_have("pigz"))
         ab_build_error(err, ENOENT, "'pigz' is not installed: the gce output needs it "
                                     "(run 'make deps')");

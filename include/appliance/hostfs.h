@@ -16,7 +16,7 @@ int hostfs_disk(const struct plan *plan, enum plan_disk_id id, const char *img,
 
 /* Makes mount m's filesystem at its place in img, filled from dir:
  * ext4 with mke2fs -d, the FAT ESP with mkfs.vfat and mcopy (plus
- * efi_image as EFI/BOOT/BOOTX64.EFI). xfs is made in the appliance.
+ * efi_image as EFI/BOOT/BOOTX64.EFI). xfs is made by xfs_host.h.
  * Every identity comes from the plan and every time the filesystem
  * itself stamps is epoch (SOURCE_DATE_EPOCH), so the same plan, tree and
  * epoch give the same bytes; the files' own times are dir's, which the

@@ -11,7 +11,8 @@
 #                  device" in the os stage, the tmpfs left empty
 #   mirror         an unreachable mirror with --no-cache: mmdebstrap's cause
 #   run line       a failing run: line, named with its text, secret hidden
-#   SIGTERM        while the libguestfs appliance makes LVM: exit 143
+#   SIGTERM        while the libguestfs appliance makes xfs (a hard link in
+#                  /srv/data: mkfs.xfs -p cannot carry it): exit 143
 #
 # Part 2 (failures-export.sh): SIGTERM in export, two builds into one
 # output, SIGINT in the os stage, secrets in a successful build.
@@ -27,6 +28,12 @@ run:
   - echo before
   - "API_TOKEN=hunter2 sh -c 'echo the reason >&2; exit 3'"
   - touch /never
+EOF
+# A hard link in the xfs volume's folder: only the appliance can make it.
+fail_recipe hardlink raw
+cat >>"$F/hardlink.yaml" <<'EOF'
+run:
+  - mkdir -p /srv/data/x && echo a >/srv/data/x/one && ln /srv/data/x/one /srv/data/x/two
 EOF
 grep -q '127.0.0.1:9' "$F/mirror.yaml" || { bad "mirror recipe not made"; finish; }
 
@@ -89,10 +96,13 @@ grep -aq '/never' "$F/runfail.log" && bad "runfail: the line after the failing o
     ok "runfail: nothing ran after the failing line"
 no_leftovers runfail "$F/runfail.out"
 
-# ---- SIGTERM while the appliance makes LVM --------------------------------
+# ---- SIGTERM while the appliance makes xfs --------------------------------
 make_prev app
-fstart app "$F/raw.yaml" "$F/app.out"
+fstart app "$F/hardlink.yaml" "$F/app.out"
 if wait_stage app appliance; then
+    grep -aq "notice: xfs of '/srv/data': made in the libguestfs appliance: .*hard link 'x/one'" \
+        "$F/app.err" && ok "app: the build says why the appliance makes /srv/data" ||
+        bad "app: no notice of why the appliance makes /srv/data: $(grep -a notice "$F/app.err")"
     sleep 1
     own=$(own_processes app | wc -l)
     [ "$own" -gt 2 ] && ok "app: the appliance runs ($own processes of the build)" ||
