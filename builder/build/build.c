@@ -394,8 +394,10 @@ do_appliance(struct build *b, struct ab_error *err)
         CLEANUP_FREE char *tar = NULL;
         if (asprintf(&tar, "%s/xfs-%zu.tar", b->work, i) < 0)
             return ab_oom(err);
-        const char *argv[] = {"tar", "--xattrs", "--xattrs-include=*", "--acls", "--selinux",
-                              "--numeric-owner", "-C", b->fs_dirs[i], "-cf", tar, ".", NULL};
+        const char *argv[] = {"tar",    "--xattrs",    "--xattrs-include=*",
+                              "--acls", "--selinux",   "--numeric-owner",
+                              "-C",     b->fs_dirs[i], "-cf",
+                              tar,      ".",           NULL};
         if (spawn_run(argv, NULL, err) < 0 || engine_proc_xfs(&b->appliance, i, tar, err) < 0)
             return -1;
         unlink(tar);

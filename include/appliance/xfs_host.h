@@ -28,9 +28,9 @@
 #include "appliance/plan.h"
 
 struct xfs_proto {
-    char *text;   /* the protofile (malloc'd) */
-    char *fix;    /* xfs_db commands that set the times and sticky bits */
-    char *refuse; /* set: why the folder cannot go through a protofile */
+    char *text;                   /* the protofile (malloc'd) */
+    char *fix;                    /* xfs_db commands that set the times and sticky bits */
+    char *refuse;                 /* set: why the folder cannot go through a protofile */
     unsigned long long root_time; /* the folder's mtime as xfs_db writes it, also
                                      given to the inodes mkfs.xfs makes for itself */
 };
