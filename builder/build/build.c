@@ -37,8 +37,8 @@ struct build {
     const struct plan *plan;
     const struct build_opts *opts;
     struct outdir out;
-    char *work;    /* scratch folder, removed at the end */
-    char *tree;    /* work/tree */
+    char *work;                /* scratch folder, removed at the end */
+    char *tree;                /* work/tree */
     bool private_ns;           /* in a private mount namespace of its own */
     bool overlay;              /* tree: the cache's unpacked tree + an overlay */
     struct tree_mounts mounts; /* the overlay and the filesystems' views */
@@ -54,9 +54,9 @@ struct build {
     bool *in_appliance;           /* per plan mount: its xfs is the appliance's to make */
     struct engine_proc appliance; /* runs beside the host's work */
     double appliance_start;
-    char *raw_dir;                 /* out.tmp/.raw: the disks before export */
-    struct export_files files;     /* what the output holds */
-    pthread_t sweeper;             /* removes the tree while exports run */
+    char *raw_dir;             /* out.tmp/.raw: the disks before export */
+    struct export_files files; /* what the output holds */
+    pthread_t sweeper;         /* removes the tree while exports run */
     bool sweeping;
     int64_t epoch;    /* SOURCE_DATE_EPOCH, once known (epoch.h) */
     bool epoch_given; /* by the environment */
@@ -424,9 +424,8 @@ do_filesystems(struct build *b, struct ab_error *err)
     for (int d = 0; d < PLAN_N_DISKS; d++) {
         const struct plan_vg *vg = &b->plan->disks[d].vg;
         for (size_t i = 0; i < vg->n_lvs && !b->disks.hit[d]; i++)
-            if (vg->lvs[i].fs == FS_SWAP &&
-                hostfs_swap(b->plan, (enum plan_disk_id)d, &vg->lvs[i], b->images[d], b->work,
-                            err) < 0)
+            if (vg->lvs[i].fs == FS_SWAP && hostfs_swap(b->plan, (enum plan_disk_id)d, &vg->lvs[i],
+                                                        b->images[d], b->work, err) < 0)
                 return -1;
     }
     if ((b->plan->hardware.firmware & FIRMWARE_BIOS) && !b->disks.hit[PLAN_DISK_OS] &&
@@ -499,6 +498,26 @@ do_export(struct build *b, struct ab_error *err)
     return 0;
 }
 
+/* A digest of an export copied from the cache, kept there by the build
+ * that hashed it: not read again. */
+static int
+known_digest(void *ctx, const char *path, char hex[HASH_HEX_MAX])
+{
+    struct build *b = ctx;
+    return diskcache_known_digest(&b->disks, path, hex);
+}
+
+/* Keeps beside each cache entry this build copied the digest it computed. */
+static void
+keep_digests(struct build *b)
+{
+    for (size_t i = 0; i < b->files.n; i++) {
+        CLEANUP_FREE char *path = NULL;
+        if (asprintf(&path, "%s/%s", b->out.tmp, b->files.v[i].path) >= 0)
+            diskcache_keep_digest(&b->disks, path, b->files.v[i].sha256);
+    }
+}
+
 static int
 do_finish(struct build *b, struct ab_error *err)
 {
@@ -506,8 +525,10 @@ do_finish(struct build *b, struct ab_error *err)
     snprintf(b->report.kernel, sizeof(b->report.kernel), "%s", b->kver);
     /* SHA256SUMS lists what ships, the same bytes from the same disks;
      * not the report, which holds this run's times. */
-    if (export_files_collect(b->out.tmp, &b->files, err) < 0 ||
-        export_sums_write(b->out.tmp, &b->files, err) < 0 ||
+    if (export_files_collect_known(b->out.tmp, &b->files, known_digest, b, err) < 0)
+        return -1;
+    keep_digests(b);
+    if (export_sums_write(b->out.tmp, &b->files, err) < 0 ||
         report_write(&b->report, b->plan, b->out.tmp, &b->files, err) < 0)
         return -1;
     return outdir_commit(&b->out, err);
@@ -542,8 +563,8 @@ build_release(struct build *b)
 int
 build_run(const struct plan *plan, const struct build_opts *opts, struct ab_error *err)
 {
-    struct build b = {.plan = plan, .opts = opts, .out = OUTDIR_INIT,
-                      .appliance = ENGINE_PROC_INIT};
+    struct build b = {
+        .plan = plan, .opts = opts, .out = OUTDIR_INIT, .appliance = ENGINE_PROC_INIT};
     int r = -1;
 
     setenv("MTOOLS_SKIP_CHECK", "1", 1);

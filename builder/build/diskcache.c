@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -290,6 +291,13 @@ diskcache_open(struct diskcache *dc, const char *dir, uint64_t max_bytes, const 
 void
 diskcache_release(struct diskcache *dc)
 {
+    for (size_t i = 0; i < dc->n_copies; i++) {
+        free(dc->copies[i].entry);
+        free(dc->copies[i].file);
+    }
+    free(dc->copies);
+    dc->copies = NULL;
+    dc->n_copies = 0;
     free(dc->dir);
     dc->dir = NULL;
 }
@@ -336,6 +344,83 @@ copy_to(const char *from, const char *to, struct ab_error *err)
     return 0;
 }
 
+/* An export file of this build that is a copy of entry (fetched or
+ * stored): its digest can be kept beside the entry, or read from there. */
+static int
+remember_copy(struct diskcache *dc, const char *entry, const char *file)
+{
+    struct diskcache_copy *v = realloc(dc->copies, (dc->n_copies + 1) * sizeof(*v));
+    if (!v)
+        return -1;
+    dc->copies = v;
+    v[dc->n_copies].entry = strdup(entry);
+    v[dc->n_copies].file = strdup(file);
+    if (!v[dc->n_copies].entry || !v[dc->n_copies].file) {
+        free(v[dc->n_copies].entry);
+        free(v[dc->n_copies].file);
+        return -1;
+    }
+    dc->n_copies++;
+    return 0;
+}
+
+/* ENTRY.sha256: the SHA-256 of ENTRY, written by the build that hashed a
+ * copy of it; removed whenever ENTRY is replaced or evicted. */
+static char *
+sum_path(const char *entry)
+{
+    char *p = NULL;
+    return asprintf(&p, "%s.sha256", entry) < 0 ? NULL : p;
+}
+
+static bool
+is_sum(const char *name)
+{
+    size_t n = strlen(name);
+    return n > 7 && strcmp(name + n - 7, ".sha256") == 0;
+}
+
+int
+diskcache_known_digest(struct diskcache *dc, const char *file, char hex[HASH_HEX_MAX])
+{
+    for (size_t i = 0; i < dc->n_copies; i++) {
+        if (strcmp(dc->copies[i].file, file) != 0)
+            continue;
+        CLEANUP_FREE char *sum = sum_path(dc->copies[i].entry);
+        CLEANUP_FCLOSE FILE *f = sum ? fopen(sum, "re") : NULL;
+        char line[HASH_HEX_MAX + 2] = "";
+        if (!f || !fgets(line, sizeof(line), f))
+            return 0;
+        line[strcspn(line, "\n")] = '\0';
+        if (strlen(line) != 64 || strspn(line, "0123456789abcdef") != 64)
+            return 0;
+        memcpy(hex, line, 65);
+        return 1;
+    }
+    return 0;
+}
+
+void
+diskcache_keep_digest(struct diskcache *dc, const char *file, const char *hex)
+{
+    for (size_t i = 0; i < dc->n_copies; i++) {
+        if (strcmp(dc->copies[i].file, file) != 0)
+            continue;
+        CLEANUP_FREE char *sum = sum_path(dc->copies[i].entry), *tmp = NULL;
+        struct stat st;
+        if (!sum || stat(sum, &st) == 0 || stat(dc->copies[i].entry, &st) < 0 ||
+            asprintf(&tmp, "%s.tmp-%ld", sum, (long)getpid()) < 0)
+            return;
+        FILE *f = fopen(tmp, "we");
+        if (!f)
+            return;
+        int bad = fprintf(f, "%s\n", hex) < 0;
+        if (fclose(f) != 0 || bad || rename(tmp, sum) < 0)
+            unlink(tmp);
+        return;
+    }
+}
+
 static int
 fetch(struct diskcache *dc, enum plan_disk_id disk, const char *tag, const char *dest,
       struct ab_error *err)
@@ -350,6 +435,8 @@ fetch(struct diskcache *dc, enum plan_disk_id disk, const char *tag, const char 
     if (copy_to(entry, dest, err) < 0)
         return -1;
     utimensat(AT_FDCWD, entry, NULL, 0); /* recently used */
+    if (tag && remember_copy(dc, entry, dest) < 0)
+        return ab_oom(err);
     return 1;
 }
 
@@ -384,8 +471,8 @@ evict(const struct diskcache *dc, const char *keep)
         return;
     while ((e = readdir(d))) {
         struct stat st;
-        if (e->d_name[0] == '.' || fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-            !S_ISREG(st.st_mode))
+        if (e->d_name[0] == '.' || is_sum(e->d_name) ||
+            fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
             continue;
         if (n == cap) {
             struct aged *w = realloc(v, (cap = cap ? cap * 2 : 32) * sizeof(*v));
@@ -405,8 +492,12 @@ evict(const struct diskcache *dc, const char *keep)
     for (size_t i = 0; i < n && total > dc->max_bytes; i++) {
         if (strcmp(v[i].name, keep_name) == 0)
             continue;
-        if (unlinkat(dirfd(d), v[i].name, 0) == 0)
+        if (unlinkat(dirfd(d), v[i].name, 0) == 0) {
+            char sum[NAME_MAX + 16];
+            snprintf(sum, sizeof(sum), "%s.sha256", v[i].name);
+            unlinkat(dirfd(d), sum, 0);
             total -= v[i].bytes;
+        }
     }
     for (size_t i = 0; i < n; i++)
         free(v[i].name);
@@ -436,11 +527,16 @@ store(struct diskcache *dc, enum plan_disk_id disk, const char *tag, const char 
         unlink(tmp);
         return ab_build_error(err, e, "cannot lock '%s': %s", lock, strerror(e));
     }
+    CLEANUP_FREE char *sum = sum_path(entry);
+    if (sum)
+        unlink(sum); /* the digest of what entry was */
     if (rename(tmp, entry) < 0) {
         int e = errno;
         unlink(tmp);
         return ab_build_error(err, e, "cannot store '%s': %s", entry, strerror(e));
     }
+    if (tag && remember_copy(dc, entry, src) < 0)
+        return ab_oom(err);
     evict(dc, entry);
     return 0;
 }

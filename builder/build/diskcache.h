@@ -25,9 +25,15 @@
 #include <stdint.h>
 
 #include "appliance/error.h"
+#include "appliance/hash.h"
 #include "appliance/plan.h"
 
 #define DISKCACHE_KEY_HEX 65
+
+struct diskcache_copy {
+    char *entry; /* CACHE/disks/KEY.TAG */
+    char *file;  /* this build's copy of it */
+};
 
 struct diskcache {
     char *dir;          /* CACHE/disks; NULL: off */
@@ -35,6 +41,8 @@ struct diskcache {
     char key[PLAN_N_DISKS][DISKCACHE_KEY_HEX];
     char export_salt[DISKCACHE_KEY_HEX]; /* the plan's hardware and OVA */
     bool hit[PLAN_N_DISKS];              /* the image was reused */
+    struct diskcache_copy *copies;       /* export files fetched or stored */
+    size_t n_copies;
 };
 
 /* Computes the keys; tree_key is the root tree's cache key. dir NULL
@@ -58,6 +66,14 @@ int diskcache_fetch_file(struct diskcache *dc, enum plan_disk_id disk, const cha
                          const char *path, struct ab_error *err);
 int diskcache_store_file(struct diskcache *dc, enum plan_disk_id disk, const char *tag,
                          const char *path, struct ab_error *err);
+
+/* The SHA-256 of file, this build's copy of an export entry, when an
+ * earlier build kept it beside the entry: 1 and hex, else 0. */
+int diskcache_known_digest(struct diskcache *dc, const char *file, char hex[HASH_HEX_MAX]);
+
+/* Keeps hex, the digest of file (this build's copy of an export entry),
+ * beside the entry, unless one is there; failures only cost the reuse. */
+void diskcache_keep_digest(struct diskcache *dc, const char *file, const char *hex);
 
 void diskcache_release(struct diskcache *dc);
 

@@ -89,6 +89,8 @@ hash_worker(void *arg)
         if (i >= p->files->n)
             return NULL;
         struct export_file *f = &p->files->v[i];
+        if (f->sha256[0])
+            continue; /* known already (export_files_collect_known) */
         CLEANUP_FREE char *path = NULL;
         struct ab_error e = AB_ERROR_INIT;
         int r = asprintf(&path, "%s/%s", p->dir, f->path) < 0
@@ -134,6 +136,13 @@ hash_from(const char *dir, struct export_files *files, size_t first, struct ab_e
 int
 export_files_collect(const char *dir, struct export_files *files, struct ab_error *err)
 {
+    return export_files_collect_known(dir, files, NULL, NULL, err);
+}
+
+int
+export_files_collect_known(const char *dir, struct export_files *files, export_known_fn known,
+                           void *ctx, struct ab_error *err)
+{
     walk.files = files;
     walk.skip = strlen(dir) + 1;
     walk.failed = 0;
@@ -143,6 +152,13 @@ export_files_collect(const char *dir, struct export_files *files, struct ab_erro
                            : ab_build_error(err, e, "cannot list '%s': %s", dir, strerror(e));
     }
     qsort(files->v, files->n, sizeof(*files->v), by_path);
+    for (size_t i = 0; known && i < files->n; i++) {
+        CLEANUP_FREE char *path = NULL;
+        if (asprintf(&path, "%s/%s", dir, files->v[i].path) < 0)
+            return ab_oom(err);
+        if (known(ctx, path, files->v[i].sha256) <= 0)
+            files->v[i].sha256[0] = '\0';
+    }
     return hash_from(dir, files, 0, err);
 }
 

@@ -94,6 +94,12 @@ struct export_files {
 /* Every regular file below dir except SHA256SUMS, sorted by path, hashed
  * on every core. */
 int export_files_collect(const char *dir, struct export_files *files, struct ab_error *err);
+/* The digest of a file of the folder (its path as dir/NAME) when it is
+ * known without reading it: 1 and hex, else 0. */
+typedef int (*export_known_fn)(void *ctx, const char *path, char hex[HASH_HEX_MAX]);
+/* export_files_collect, taking from known the digests it has. */
+int export_files_collect_known(const char *dir, struct export_files *files, export_known_fn known,
+                               void *ctx, struct ab_error *err);
 /* Adds (and hashes) one more file, keeping the order. */
 int export_files_add(const char *dir, const char *path, struct export_files *files,
                      struct ab_error *err);

@@ -252,6 +252,40 @@ test_off(void **state)
     plan_free(plan);
 }
 
+/* A digest kept beside an export entry is given for the next build's copy
+ * of it, and forgotten when the entry is stored anew. */
+static void
+test_known_digest(void **state)
+{
+    (void)state;
+    const struct plan *plan = small_plan();
+    struct diskcache dc;
+    struct ab_error err = AB_ERROR_INIT;
+    char hex[HASH_HEX_MAX];
+    const char *sum = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    assert_int_equal(diskcache_open(&dc, "kd-cache", UINT64_C(1) << 30, plan, "t", &err), 0);
+    unit_write_file("first.qcow2", "bytes");
+    assert_int_equal(diskcache_store_file(&dc, PLAN_DISK_OS, "qcow2", "first.qcow2", &err), 0);
+    assert_int_equal(diskcache_known_digest(&dc, "first.qcow2", hex), 0);
+    diskcache_keep_digest(&dc, "first.qcow2", sum);
+    diskcache_keep_digest(&dc, "unknown.qcow2", sum); /* not a copy: nothing kept */
+    diskcache_release(&dc);
+
+    assert_int_equal(diskcache_open(&dc, "kd-cache", UINT64_C(1) << 30, plan, "t", &err), 0);
+    assert_int_equal(diskcache_fetch_file(&dc, PLAN_DISK_OS, "qcow2", "second.qcow2", &err), 1);
+    assert_int_equal(diskcache_known_digest(&dc, "second.qcow2", hex), 1);
+    assert_string_equal(hex, sum);
+    assert_int_equal(diskcache_known_digest(&dc, "first.qcow2", hex), 0);
+    /* Stored anew: the old digest is gone with the old bytes. */
+    unit_write_file("third.qcow2", "other bytes");
+    assert_int_equal(diskcache_store_file(&dc, PLAN_DISK_OS, "qcow2", "third.qcow2", &err), 0);
+    assert_int_equal(diskcache_known_digest(&dc, "third.qcow2", hex), 0);
+    assert_int_equal(diskcache_known_digest(&dc, "second.qcow2", hex), 0);
+    diskcache_release(&dc);
+    plan_free(plan);
+    assert_int_equal(rm_rf("kd-cache", "kd-cache"), 0);
+}
+
 int
 main(void)
 {
@@ -263,6 +297,7 @@ main(void)
         cmocka_unit_test_setup(test_store_and_fetch, setup),
         cmocka_unit_test_setup(test_eviction, setup),
         cmocka_unit_test_setup(test_off, setup),
+        cmocka_unit_test_setup(test_known_digest, setup),
     };
     return cmocka_run_group_tests(tests, unit_enter_tmpdir, unit_leave_tmpdir);
 }
