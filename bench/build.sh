@@ -5,7 +5,10 @@
 # script, in the same run on the same machine.
 #
 #   bench/build.sh                 (make bench runs it)
-#   REF=<commit> RUNS=3 COLD=0 bench/build.sh
+#   REF=<commit> RUNS=3 COLD=0 CACHE_DIR=DIR bench/build.sh
+#
+# CACHE_DIR: the cache both engines use (--cache-dir; default theirs), so
+# that the benchmark's disks do not push other builds' out of the default.
 #
 # Measured, alternating between the engines, RUNS times each (default 2),
 # the best time counting (these machines are noisy):
@@ -71,7 +74,8 @@ seconds() {
     shift 3
     rm -rf "$out"
     start=$(date +%s%N)
-    if ! "$engine" build -q "$recipe" -o "$out" "$@" >"$out.log" 2>&1; then
+    if ! "$engine" build -q ${CACHE_DIR:+--cache-dir "$CACHE_DIR"} "$recipe" -o "$out" "$@" \
+        >"$out.log" 2>&1; then
         echo "build: $engine failed: $(tail -n 5 "$out.log")" >&2
         return 1
     fi
