@@ -1,9 +1,13 @@
-/* build.h: the build pipeline, plan -> the two raw disks of the appliance.
+/* build.h: the build pipeline, plan -> the two raw disks of the appliance
+ * -> every output.
  *
- *   preflight -> disks (GPT) -> [appliance: LVM, in a thread meanwhile]
- *   -> OS (cached root tree) -> tree (extract, configure natively, GRUB)
- *   -> split per filesystem -> filesystems on the host -> boot code
- *   -> report -> output swapped into place
+ *   preflight -> os (the cached tree under an overlay, SOURCE_DATE_EPOCH)
+ *   -> disks (GPT, LVM metadata written by the program)
+ *   -> configure (natively, GRUB; a view per filesystem, times clamped)
+ *   -> disks reused from the cache, or xfs (mkfs.xfs -p; the appliance
+ *      only for what a protofile cannot carry) and the other filesystems
+ *      on the host -> boot code -> exports (reused per disk when the
+ *      cache has them) -> SHA256SUMS, report -> output swapped into place
  *
  * Library code: progress and notices go through struct build_events;
  * nothing here prints. */
