@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "appliance/cleanup.h"
+#include "appliance/fsids.h"
 #include "appliance/hash.h"
 
 #define LVM_LABEL_ID "LABELONE"
@@ -38,18 +39,8 @@ static void
 uuid_raw(const struct plan *plan, enum plan_disk_id id, const char *what, char out[LVM_UUID_LEN])
 {
     static const char alphabet[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-    char hex[HASH_HEX_MAX] = "";
-    CLEANUP_DIGEST struct digest_ctx *d = digest_new(DIGEST_SHA256);
-    if (d) {
-        digest_str(d, "appliance-lvm");
-        digest_str(d, plan->name);
-        digest_str(d, plan->version);
-        digest_str(d, plan->disks[id].id);
-        digest_str(d, what);
-        if (plan->seed && *plan->seed)
-            digest_str(d, plan->seed);
-        digest_hex(d, hex);
-    }
+    char hex[HASH_HEX_MAX];
+    fsid_digest(plan, "appliance-lvm", plan->disks[id].id, what, hex);
     for (size_t i = 0; i < LVM_UUID_LEN; i++) {
         unsigned byte = 0;
         if (strlen(hex) >= 2 * LVM_UUID_LEN)

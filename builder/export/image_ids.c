@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "appliance/cleanup.h"
+#include "appliance/fsids.h"
 #include "appliance/hash.h"
 
 /* ---- derived values ---- */
@@ -34,19 +35,8 @@ void
 image_id_key_for(const struct plan *plan, enum plan_disk_id disk, const char *format,
                  struct image_id_key *key)
 {
-    char hex[HASH_HEX_MAX] = "";
-    CLEANUP_DIGEST struct digest_ctx *d = digest_new(DIGEST_SHA256);
-    if (d) {
-        digest_str(d, "appliance-image-id");
-        digest_str(d, plan->name);
-        digest_str(d, plan->version);
-        digest_str(d, plan->disks[disk].id);
-        digest_str(d, format);
-        /* The recipe's seed: only when given, as in fsids.c. */
-        if (plan->seed && *plan->seed)
-            digest_str(d, plan->seed);
-        digest_hex(d, hex);
-    }
+    char hex[HASH_HEX_MAX];
+    fsid_digest(plan, "appliance-image-id", plan->disks[disk].id, format, hex);
     hex_to_bytes(hex, key->b, sizeof(key->b));
 }
 

@@ -1,32 +1,44 @@
 /* fsids.c: filesystem identities derived from the plan, and /etc/fstab. */
 #include "appliance/fsids.h"
 
-#include <openssl/evp.h>
+#include "appliance/cleanup.h"
+#include "appliance/hash.h"
+
 #include <stdio.h>
 #include <string.h>
 
-/* SHA-256 of "appliance-fsid\0name\0version\0disk\0what\0", then
- * "seed\0" when the recipe has one (so that seed-less recipes keep the
- * identities they had), first 16 bytes, shaped as a version 4 (random)
- * UUID. */
+void
+fsid_digest(const struct plan *plan, const char *domain, const char *disk, const char *what,
+            char hex[HASH_HEX_MAX])
+{
+    CLEANUP_DIGEST struct digest_ctx *d = digest_new(DIGEST_SHA256);
+    hex[0] = '\0';
+    if (!d)
+        return;
+    digest_str(d, domain);
+    digest_str(d, plan->name);
+    digest_str(d, plan->version);
+    digest_str(d, disk);
+    digest_str(d, what);
+    /* Only when given, so that seed-less recipes keep their identities. */
+    if (plan->seed && *plan->seed)
+        digest_str(d, plan->seed);
+    digest_hex(d, hex);
+}
+
+/* fsid_digest("appliance-fsid", ...), first 16 bytes, shaped as a version
+ * 4 (random) UUID. */
 static void
 derive(const struct plan *plan, const char *disk, const char *what, unsigned char id[16])
 {
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    const char *seed = plan->seed ? plan->seed : "";
-    const char *parts[] = {"appliance-fsid", plan->name, plan->version, disk, what, seed};
-    size_t n = sizeof(parts) / sizeof(parts[0]) - (*seed ? 0 : 1);
-
-    memset(md, 0, sizeof(md));
-    if (ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL)) {
-        for (size_t i = 0; i < n; i++)
-            EVP_DigestUpdate(ctx, parts[i], strlen(parts[i]) + 1);
-        EVP_DigestFinal_ex(ctx, md, &len);
+    char hex[HASH_HEX_MAX];
+    fsid_digest(plan, "appliance-fsid", disk, what, hex);
+    memset(id, 0, 16);
+    for (size_t i = 0; i < 16 && strlen(hex) >= 32; i++) {
+        unsigned byte = 0;
+        sscanf(hex + 2 * i, "%2x", &byte);
+        id[i] = (unsigned char)byte;
     }
-    EVP_MD_CTX_free(ctx);
-    memcpy(id, md, 16);
     id[6] = (unsigned char)((id[6] & 0x0f) | 0x40);
     id[8] = (unsigned char)((id[8] & 0x3f) | 0x80);
 }

@@ -11,7 +11,15 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "appliance/hash.h"
 #include "appliance/plan.h"
+
+/* The SHA-256, in hex, of "DOMAIN\0name\0version\0DISK\0WHAT\0" and then
+ * "seed\0" when the recipe has one: what every identity the program
+ * derives (filesystem UUIDs, LVM UUIDs, GPT GUIDs, image ids) starts from,
+ * each DOMAIN its own. */
+void fsid_digest(const struct plan *plan, const char *domain, const char *disk, const char *what,
+                 char hex[HASH_HEX_MAX]);
 
 #define FSID_UUID_BUF 37
 
