@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "appliance/bytes.h"
 #include "appliance/cleanup.h"
 #include "appliance/fsids.h"
 #include "appliance/hash.h"
@@ -171,20 +172,6 @@ lvm_meta_text(const struct plan *plan, enum plan_disk_id id, int64_t when, size_
     }
     *len = size;
     return text;
-}
-
-static void
-put_le32(unsigned char *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static void
-put_le64(unsigned char *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++)
-        p[i] = (unsigned char)(v >> (8 * i));
 }
 
 /* Sector 1: label_header, then pv_header with its two area lists and the

@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "appliance/bytes.h"
 #include "appliance/cleanup.h"
 
 #define SECTOR 512u
@@ -137,27 +138,6 @@ vmdk_adapter_from_string(const char *name, enum vmdk_adapter *adapter)
         }
     }
     return -1;
-}
-
-static void
-put_le16(unsigned char *p, uint16_t v)
-{
-    p[0] = (unsigned char)v;
-    p[1] = (unsigned char)(v >> 8);
-}
-
-static void
-put_le32(unsigned char *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static void
-put_le64(unsigned char *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++)
-        p[i] = (unsigned char)(v >> (8 * i));
 }
 
 static uint64_t
