@@ -230,7 +230,7 @@ do_os(struct build *b, struct ab_error *err)
     int64_t newest = 0;
     if (asprintf(&scratch, "%s/os", b->work) < 0 || mkdir_p(scratch, 0755) < 0)
         return ab_build_error(err, errno, "cannot create '%s'", b->work);
-    if (cache_root_tree(b->plan, &b->opts->cache, scratch, &tar, &hit, err) < 0)
+    if (cache_root_tree(b->plan, &b->opts->cache, b->private_ns, scratch, &tar, &hit, err) < 0)
         return -1;
     b->report.cache_hit = hit;
     if (hit)

@@ -38,9 +38,11 @@ int cache_key(const struct plan *plan, const struct os_source *src, char key[CAC
 
 /* Gives the path of plan's root tree archive in *tar_path, from the cache
  * (*hit true) or fetched now (stored unless disabled). scratch is a
- * private folder of the build. */
-int cache_root_tree(const struct plan *plan, const struct cache_opts *opts, const char *scratch,
-                    char **tar_path, bool *hit, struct ab_error *err);
+ * private folder of the build. for_overlay: the caller uses the unpacked
+ * tree (cache_unpacked_tree) when there is one, so an entry that has one
+ * is checked by its archive's size, not its digest. */
+int cache_root_tree(const struct plan *plan, const struct cache_opts *opts, bool for_overlay,
+                    const char *scratch, char **tar_path, bool *hit, struct ab_error *err);
 
 /* The entry of tar_path (a cache entry's archive) unpacked beside it, as
  * roots/KEY.tree: extracted once, into a temporary name renamed when whole,

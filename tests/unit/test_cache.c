@@ -102,7 +102,7 @@ lookup(const struct plan *plan, const struct cache_opts *opts, char **path)
 {
     struct ab_error err = AB_ERROR_INIT;
     bool hit = true;
-    if (cache_root_tree(plan, opts, "scratch", path, &hit, &err) < 0)
+    if (cache_root_tree(plan, opts, false, "scratch", path, &hit, &err) < 0)
         fail_msg("%s", err.diags[0].msg);
     assert_false(ab_error_is_set(&err));
     /* Whatever the way, the archive given is the rootfs, whole. */
@@ -209,6 +209,52 @@ check_rebuilt(const char *how)
     plan_free(plan);
 }
 
+/* For an overlay build, an entry whose tree is unpacked is checked by its
+ * archive's size only (the tree came from the archive once it was checked
+ * whole); without the tree, or for an extracting build, the flipped byte
+ * is found and the entry rebuilt. */
+static void
+test_overlay_checks_size(void **state)
+{
+    (void)state;
+    const struct plan *plan = setup_plan();
+    struct cache_opts opts = {.dir = "cache"};
+    struct ab_error err = AB_ERROR_INIT;
+    char tar[256], sum[256], tree[300];
+    CLEANUP_FREE char *p1 = NULL, *p2 = NULL, *p3 = NULL, *p4 = NULL;
+    bool hit = false;
+    entry_paths(plan, tar, sum, sizeof(tar));
+    assert_false(lookup(plan, &opts, &p1));
+    int fd = open(tar, O_RDWR);
+    unsigned char c;
+    assert_true(fd >= 0);
+    assert_int_equal(pread(fd, &c, 1, 600), 1);
+    c ^= 0x01;
+    assert_int_equal(pwrite(fd, &c, 1, 600), 1);
+    assert_int_equal(close(fd), 0);
+
+    /* No unpacked tree yet: even an overlay build checks the digest. */
+    assert_int_equal(cache_root_tree(plan, &opts, true, "scratch", &p2, &hit, &err), 0);
+    assert_false(hit);
+    /* The tree unpacked: the same damage now goes by (size only). */
+    assert_int_equal(cache_unpacked_tree(p2, "rootfs", &p3, &err), 0);
+    snprintf(tree, sizeof(tree), "%.*s.tree", (int)(strlen(tar) - 4), tar);
+    assert_string_equal(p3, tree);
+    fd = open(tar, O_RDWR);
+    assert_true(fd >= 0);
+    assert_int_equal(pwrite(fd, &c, 1, 600), 1);
+    assert_int_equal(close(fd), 0);
+    assert_int_equal(cache_root_tree(plan, &opts, true, "scratch", &p4, &hit, &err), 0);
+    assert_true(hit);
+    free(p4);
+    p4 = NULL;
+    /* An extracting build reads the archive whole: it checks it whole. */
+    assert_int_equal(cache_root_tree(plan, &opts, false, "scratch", &p4, &hit, &err), 0);
+    assert_false(hit);
+    assert_false(ab_error_is_set(&err));
+    plan_free(plan);
+}
+
 static void
 test_truncated_tar(void **state)
 {
@@ -311,11 +357,11 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_miss_then_hit),       cmocka_unit_test(test_truncated_tar),
-        cmocka_unit_test(test_corrupt_byte),        cmocka_unit_test(test_missing_sum),
-        cmocka_unit_test(test_missing_tar),         cmocka_unit_test(test_bad_sum),
-        cmocka_unit_test(test_grown_tar),           cmocka_unit_test(test_disabled),
-        cmocka_unit_test(test_key_follows_content),
+        cmocka_unit_test(test_miss_then_hit), cmocka_unit_test(test_truncated_tar),
+        cmocka_unit_test(test_corrupt_byte),  cmocka_unit_test(test_overlay_checks_size),
+        cmocka_unit_test(test_missing_sum),   cmocka_unit_test(test_missing_tar),
+        cmocka_unit_test(test_bad_sum),       cmocka_unit_test(test_grown_tar),
+        cmocka_unit_test(test_disabled),      cmocka_unit_test(test_key_follows_content),
     };
     return cmocka_run_group_tests(tests, unit_enter_tmpdir, unit_leave_tmpdir);
 }
