@@ -4,6 +4,7 @@
 #include "appliance/cleanup.h"
 #include "appliance/hash.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -43,57 +44,55 @@ derive(const struct plan *plan, const char *disk, const char *what, unsigned cha
     id[8] = (unsigned char)((id[8] & 0x3f) | 0x80);
 }
 
+/* derive() as UUID text, lowercase (blkid's form) or uppercase (sfdisk's). */
+static void
+uuid_text(const struct plan *plan, const char *disk, const char *what, bool upper,
+          char out[FSID_UUID_BUF])
+{
+    unsigned char id[16];
+    derive(plan, disk, what, id);
+    int n = 0;
+    for (int i = 0; i < 16; i++)
+        n += snprintf(out + n, (size_t)(FSID_UUID_BUF - n), upper ? "%s%02X" : "%s%02x",
+                      i == 4 || i == 6 || i == 8 || i == 10 ? "-" : "", id[i]);
+}
+
 void
 fsid_uuid(const struct plan *plan, enum plan_disk_id disk, const struct plan_partition *part,
           const struct plan_lv *lv, char out[FSID_UUID_BUF])
 {
-    unsigned char id[16];
     char what[160];
 
     if (lv)
         snprintf(what, sizeof(what), "lv:%s", lv->name);
     else
         snprintf(what, sizeof(what), "part:%s", part_role_to_string(part->role));
-    derive(plan, plan->disks[disk].id, what, id);
-    snprintf(out, FSID_UUID_BUF,
-             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", id[0], id[1],
-             id[2], id[3], id[4], id[5], id[6], id[7], id[8], id[9], id[10], id[11], id[12], id[13],
-             id[14], id[15]);
+    uuid_text(plan, plan->disks[disk].id, what, false, out);
 }
 
 void
 fsid_gpt_guid(const struct plan *plan, enum plan_disk_id disk, const struct plan_partition *part,
               char out[FSID_UUID_BUF])
 {
-    unsigned char id[16];
     char what[160];
 
     if (part)
         snprintf(what, sizeof(what), "gpt-part:%u", part->number);
     else
         snprintf(what, sizeof(what), "gpt-disk");
-    derive(plan, plan->disks[disk].id, what, id);
-    snprintf(out, FSID_UUID_BUF,
-             "%02X%02X%02X%02X-%02X%02X-%02X%02X-%02X%02X-%02X%02X%02X%02X%02X%02X", id[0], id[1],
-             id[2], id[3], id[4], id[5], id[6], id[7], id[8], id[9], id[10], id[11], id[12], id[13],
-             id[14], id[15]);
+    uuid_text(plan, plan->disks[disk].id, what, true, out);
 }
 
 void
 fsid_ext4_hash_seed(const struct plan *plan, const struct plan_mount *m, char out[FSID_UUID_BUF])
 {
-    unsigned char id[16];
     char what[160];
 
     if (m->lv)
         snprintf(what, sizeof(what), "hash-seed:lv:%s", m->lv->name);
     else
         snprintf(what, sizeof(what), "hash-seed:part:%u", m->partition->number);
-    derive(plan, plan->disks[m->disk].id, what, id);
-    snprintf(out, FSID_UUID_BUF,
-             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", id[0], id[1],
-             id[2], id[3], id[4], id[5], id[6], id[7], id[8], id[9], id[10], id[11], id[12], id[13],
-             id[14], id[15]);
+    uuid_text(plan, plan->disks[m->disk].id, what, false, out);
 }
 
 uint32_t
