@@ -130,6 +130,43 @@ do_preflight(struct build *b, struct ab_error *err)
     return 0;
 }
 
+static int
+reuse_fetch(void *ctx, enum plan_disk_id disk, const char *tag, const char *path,
+            struct ab_error *err)
+{
+    struct build *b = ctx;
+    return diskcache_fetch_file(&b->disks, disk, tag, path, err);
+}
+
+static int
+reuse_store(void *ctx, enum plan_disk_id disk, const char *tag, const char *path,
+            struct ab_error *err)
+{
+    struct build *b = ctx;
+    return diskcache_store_file(&b->disks, disk, tag, path, err);
+}
+
+/* The disks and exports of earlier builds (diskcache.h), in CACHE/disks;
+ * off with --no-cache. */
+static int
+open_disk_cache(struct build *b, struct ab_error *err)
+{
+    const struct os_source *src = os_source_for(b->plan);
+    char key[CACHE_KEY_HEX];
+    CLEANUP_FREE char *base = NULL, *dir = NULL;
+    if (b->opts->cache.disabled || b->opts->cache.no_reuse || !src)
+        return 0;
+    base = b->opts->cache.dir ? strdup(b->opts->cache.dir) : cache_default_dir();
+    if (!base || asprintf(&dir, "%s/disks", base) < 0)
+        return ab_oom(err);
+    uint64_t max = b->opts->cache.max_bytes ? b->opts->cache.max_bytes : CACHE_DISKS_MAX_DEFAULT;
+    if (cache_key(b->plan, src, key, err) < 0 ||
+        diskcache_open(&b->disks, dir, max, b->plan, key, err) < 0)
+        return -1;
+    b->reuse = (struct export_reuse){reuse_fetch, reuse_store, b};
+    return 0;
+}
+
 /* The raw disks live in the output's temporary folder (the raw output is
  * a rename away, and the free space checked is the output's), under a
  * hidden folder removed once the exports are written. Each gets its GPT
@@ -138,6 +175,9 @@ do_preflight(struct build *b, struct ab_error *err)
 static int
 do_disks(struct build *b, struct ab_error *err)
 {
+    /* After the os stage: the keys hold the build's SOURCE_DATE_EPOCH. */
+    if (open_disk_cache(b, err) < 0)
+        return -1;
     if (asprintf(&b->raw_dir, "%s/.raw", b->out.tmp) < 0)
         return ab_oom(err);
     if (mkdir(b->raw_dir, 0700) < 0)
@@ -186,43 +226,6 @@ set_epoch(struct build *b, int64_t newest, struct ab_error *err)
 }
 
 static int
-reuse_fetch(void *ctx, enum plan_disk_id disk, const char *tag, const char *path,
-            struct ab_error *err)
-{
-    struct build *b = ctx;
-    return diskcache_fetch_file(&b->disks, disk, tag, path, err);
-}
-
-static int
-reuse_store(void *ctx, enum plan_disk_id disk, const char *tag, const char *path,
-            struct ab_error *err)
-{
-    struct build *b = ctx;
-    return diskcache_store_file(&b->disks, disk, tag, path, err);
-}
-
-/* The disks and exports of earlier builds (diskcache.h), in CACHE/disks;
- * off with --no-cache. */
-static int
-open_disk_cache(struct build *b, struct ab_error *err)
-{
-    const struct os_source *src = os_source_for(b->plan);
-    char key[CACHE_KEY_HEX];
-    CLEANUP_FREE char *base = NULL, *dir = NULL;
-    if (b->opts->cache.disabled || b->opts->cache.no_reuse || !src)
-        return 0;
-    base = b->opts->cache.dir ? strdup(b->opts->cache.dir) : cache_default_dir();
-    if (!base || asprintf(&dir, "%s/disks", base) < 0)
-        return ab_oom(err);
-    uint64_t max = b->opts->cache.max_bytes ? b->opts->cache.max_bytes : CACHE_DISKS_MAX_DEFAULT;
-    if (cache_key(b->plan, src, key, err) < 0 ||
-        diskcache_open(&b->disks, dir, max, b->plan, key, err) < 0)
-        return -1;
-    b->reuse = (struct export_reuse){reuse_fetch, reuse_store, b};
-    return 0;
-}
-
-static int
 do_os(struct build *b, struct ab_error *err)
 {
     CLEANUP_FREE char *tar = NULL, *scratch = NULL;
@@ -235,8 +238,6 @@ do_os(struct build *b, struct ab_error *err)
     b->report.cache_hit = hit;
     if (hit)
         notice(b, "root tree: from the cache");
-    if (open_disk_cache(b, err) < 0)
-        return -1;
     const char *what = b->plan->os.rootfs ? "rootfs" : "root tree";
     /* A cached tree is unpacked once and overlaid; without the cache, or
      * where the build cannot mount (no CAP_SYS_ADMIN, no overlayfs), it

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "appliance/cleanup.h"
+#include "appliance/epoch.h"
 #include "appliance/fsutil.h"
 #include "appliance/hash.h"
 
@@ -206,14 +207,14 @@ disk_key(const struct plan *plan, enum plan_disk_id disk, const char *exe, const
     CLEANUP_DIGEST struct digest_ctx *d = digest_new(DIGEST_SHA256);
     bool run_lines = plan->run && plan->run[0];
     CLEANUP_FREE char *text = plan_text_for(plan, disk);
-    const char *epoch = getenv("SOURCE_DATE_EPOCH");
     if (!d || !text)
         return ab_oom(err);
     digest_str(d, "appliance-disk-1");
     digest_str(d, plan->disks[disk].id);
     digest_str(d, exe);
     digest_str(d, tree_key);
-    digest_str(d, epoch ? epoch : "");
+    /* The build's epoch, exported by the os stage before the cache opens. */
+    digest_u64(d, (uint64_t)source_date_epoch());
     digest_str(d, text);
     if (digest_tools(d, err) < 0)
         return -1;

@@ -161,6 +161,19 @@ test_miss_then_hit(void **state)
     plan_free(plan);
 }
 
+/* Flips the lowest bit of the byte at offset of path. */
+static void
+flip_byte(const char *path, off_t offset)
+{
+    int fd = open(path, O_RDWR);
+    unsigned char c;
+    assert_true(fd >= 0);
+    assert_int_equal(pread(fd, &c, 1, offset), 1);
+    c ^= 0x01;
+    assert_int_equal(pwrite(fd, &c, 1, offset), 1);
+    assert_int_equal(close(fd), 0);
+}
+
 /* Damages the entry as told; the next lookup must miss and rebuild, and
  * the one after that hit again. */
 static void
@@ -178,13 +191,7 @@ check_rebuilt(const char *how)
         assert_int_equal(stat(tar, &st), 0);
         assert_int_equal(truncate(tar, st.st_size / 2), 0);
     } else if (strcmp(how, "corrupt") == 0) {
-        int fd = open(tar, O_RDWR);
-        unsigned char c;
-        assert_true(fd >= 0);
-        assert_int_equal(pread(fd, &c, 1, 600), 1);
-        c ^= 0x01;
-        assert_int_equal(pwrite(fd, &c, 1, 600), 1);
-        assert_int_equal(close(fd), 0);
+        flip_byte(tar, 600);
     } else if (strcmp(how, "no-sum") == 0) {
         assert_int_equal(unlink(sum), 0);
     } else if (strcmp(how, "no-tar") == 0) {
@@ -225,13 +232,7 @@ test_overlay_checks_size(void **state)
     bool hit = false;
     entry_paths(plan, tar, sum, sizeof(tar));
     assert_false(lookup(plan, &opts, &p1));
-    int fd = open(tar, O_RDWR);
-    unsigned char c;
-    assert_true(fd >= 0);
-    assert_int_equal(pread(fd, &c, 1, 600), 1);
-    c ^= 0x01;
-    assert_int_equal(pwrite(fd, &c, 1, 600), 1);
-    assert_int_equal(close(fd), 0);
+    flip_byte(tar, 600);
 
     /* No unpacked tree yet: even an overlay build checks the digest. */
     assert_int_equal(cache_root_tree(plan, &opts, true, "scratch", &p2, &hit, &err), 0);
@@ -240,10 +241,7 @@ test_overlay_checks_size(void **state)
     assert_int_equal(cache_unpacked_tree(p2, "rootfs", &p3, &err), 0);
     snprintf(tree, sizeof(tree), "%.*s.tree", (int)(strlen(tar) - 4), tar);
     assert_string_equal(p3, tree);
-    fd = open(tar, O_RDWR);
-    assert_true(fd >= 0);
-    assert_int_equal(pwrite(fd, &c, 1, 600), 1);
-    assert_int_equal(close(fd), 0);
+    flip_byte(tar, 600);
     assert_int_equal(cache_root_tree(plan, &opts, true, "scratch", &p4, &hit, &err), 0);
     assert_true(hit);
     free(p4);
