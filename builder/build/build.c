@@ -410,7 +410,7 @@ static int
 do_filesystems(struct build *b, struct ab_error *err)
 {
     CLEANUP_FREE char *efi = NULL;
-    if (asprintf(&efi, "%s/BOOTX64.EFI", b->work) < 0)
+    if (asprintf(&efi, "%s/efi-boot", b->work) < 0)
         return ab_oom(err);
     if (reuse_disks(b, err) < 0)
         return -1;

@@ -37,6 +37,43 @@ static const char *const pc_modules[] = {
     "configfile", "serial", "terminal", NULL,
 };
 
+/* The signed chain, Debian's family's paths and then the CentOS family's
+ * (shim-x64 and grub2-efi-x64 install into the vendor's folder of the
+ * ESP): the first one the tree holds is used. */
+#define RHEL_ESP(file)                                                                             \
+    "/boot/efi/EFI/centos/" file, "/boot/efi/EFI/rocky/" file, "/boot/efi/EFI/almalinux/" file,    \
+        "/boot/efi/EFI/redhat/" file
+static const char *const shim_paths[] = {
+    "/usr/lib/shim/shimx64.efi.signed.latest", /* Ubuntu */
+    "/usr/lib/shim/shimx64.efi.signed",
+    RHEL_ESP("shimx64.efi"),
+    NULL,
+};
+static const char *const grub_paths[] = {
+    "/usr/lib/grub/x86_64-efi-signed/grubx64.efi.signed",
+    RHEL_ESP("grubx64.efi"),
+    NULL,
+};
+static const char *const mm_paths[] = {
+    "/usr/lib/shim/mmx64.efi.signed",
+    "/usr/lib/shim/mmx64.efi",
+    RHEL_ESP("mmx64.efi"),
+    NULL,
+};
+
+/* shim on the removable path loads grubx64.efi (and MokManager) from its
+ * own folder; fbx64.efi stays out of it, or the firmware's first boot
+ * would go to the fallback, which makes boot entries and resets. */
+static const struct signed_file {
+    const char *as; /* in EFI/BOOT */
+    const char *const *paths;
+    const char *package; /* for the error */
+} signed_files[] = {
+    {"BOOTX64.EFI", shim_paths, "shim-signed or shim-x64"},
+    {"grubx64.efi", grub_paths, "grub-efi-amd64-signed or grub2-efi-x64"},
+    {"mmx64.efi", mm_paths, "shim-helpers-amd64-signed or shim-x64"},
+};
+
 static const struct plan_mount *
 boot_mount(const struct plan *plan)
 {
@@ -83,20 +120,93 @@ copy_out(const char *root, const char *name, const char *scratch, const char *as
     return remove ? inroot_remove(rootfd, name, err) : 0;
 }
 
+static const char *
+first_in_tree(int rootfd, const char *const *paths)
+{
+    struct stat st;
+    for (const char *const *p = paths; *p; p++)
+        if (inroot_exists(rootfd, *p, &st) && S_ISREG(st.st_mode))
+            return *p;
+    return NULL;
+}
+
+/* The signed GRUB reads grub.cfg from the folder it was loaded from (its
+ * built-in prefix, the vendor's folder, when that holds one): this one
+ * finds /boot by UUID and reads the configuration there. */
+static int
+write_signed_cfg(const char *dir, const char *at, const char *uuid, const char *grub_dir,
+                 struct ab_error *err)
+{
+    return write_filef(dir, at, 0644, err,
+                       "# written by appliance: GRUB's configuration is on /boot\n"
+                       "search --no-floppy --fs-uuid --set=root %s\n"
+                       "set prefix=($root)/%s\n"
+                       "configfile $prefix/grub.cfg\n",
+                       uuid, grub_dir);
+}
+
+/* Secure Boot: the tree's signed shim, GRUB and MokManager into
+ * scratch/efi-boot, with the configuration beside them. */
+static int
+signed_images(const char *root, const char *scratch, const char *uuid, const char *grub_dir,
+              struct ab_error *err)
+{
+    CLEANUP_CLOSE int rootfd = inroot_open_root(root, err);
+    if (rootfd < 0)
+        return -1;
+    for (size_t i = 0; i < sizeof(signed_files) / sizeof(signed_files[0]); i++) {
+        const struct signed_file *f = &signed_files[i];
+        const char *from = first_in_tree(rootfd, f->paths);
+        CLEANUP_FREE char *as = NULL;
+        if (!from)
+            return ab_build_error(err, ENOENT,
+                                  "Secure Boot needs '%s' (from %s), which the tree does not "
+                                  "have: install it, or set 'hardware.secure_boot: false'",
+                                  f->paths[0], f->package);
+        if (asprintf(&as, "efi-boot/%s", f->as) < 0)
+            return ab_oom(err);
+        if (copy_out(root, from, scratch, as, false, err) < 0)
+            return -1;
+        /* The CentOS family's GRUB looks in its vendor's folder first. */
+        if (strncmp(from, "/boot/efi/EFI/", 14) == 0 && strcmp(f->as, "grubx64.efi") == 0) {
+            CLEANUP_FREE char *cfg = strdup(from);
+            if (!cfg)
+                return ab_oom(err);
+            strcpy(strrchr(cfg, '/') + 1, "grub.cfg");
+            if (write_signed_cfg(root, cfg, uuid, grub_dir, err) < 0)
+                return -1;
+        }
+    }
+    /* shim-x64 puts the fallback there too: out. */
+    struct stat st;
+    if (inroot_exists(rootfd, "/boot/efi/EFI/BOOT/fbx64.efi", &st) &&
+        inroot_remove(rootfd, "/boot/efi/EFI/BOOT/fbx64.efi", err) < 0)
+        return -1;
+    return write_signed_cfg(scratch, "/efi-boot/grub.cfg", uuid, grub_dir, err);
+}
+
 static int
 make_images(const struct plan *plan, const char *root, const char *scratch, struct ab_error *err)
 {
     char uuid[FSID_UUID_BUF];
     struct grub_names names;
+    CLEANUP_FREE char *efi_dir = NULL;
     fsid_of_mount(plan, boot_mount(plan), uuid);
     configure_grub_names(root, &names);
+    if (asprintf(&efi_dir, "%s/efi-boot", scratch) < 0)
+        return ab_oom(err);
+    if ((plan->hardware.firmware & FIRMWARE_UEFI) && mkdir(efi_dir, 0755) < 0 && errno != EEXIST)
+        return ab_build_error(err, errno, "cannot create '%s': %s", efi_dir, strerror(errno));
     if (write_filef(root, "/tmp/appliance-early.cfg", 0644, err,
                     "search --no-floppy --fs-uuid --set=root %s\nset prefix=($root)/%s\n",
                     uuid, names.dir) < 0)
         return -1;
-    if ((plan->hardware.firmware & FIRMWARE_UEFI) &&
-        (mkimage(root, "x86_64-efi", "/tmp/BOOTX64.EFI", efi_modules, err) < 0 ||
-         copy_out(root, "/tmp/BOOTX64.EFI", scratch, "BOOTX64.EFI", true, err) < 0))
+    if (plan->hardware.secure_boot) {
+        if (signed_images(root, scratch, uuid, names.dir, err) < 0)
+            return -1;
+    } else if ((plan->hardware.firmware & FIRMWARE_UEFI) &&
+               (mkimage(root, "x86_64-efi", "/tmp/BOOTX64.EFI", efi_modules, err) < 0 ||
+                copy_out(root, "/tmp/BOOTX64.EFI", scratch, "efi-boot/BOOTX64.EFI", true, err) < 0))
         return -1;
     if ((plan->hardware.firmware & FIRMWARE_BIOS) &&
         (mkimage(root, "i386-pc", "/tmp/core.img", pc_modules, err) < 0 ||

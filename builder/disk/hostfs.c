@@ -355,10 +355,10 @@ has_folder(const char *dir, const char *name, char **found)
     return *found != NULL;
 }
 
-/* Puts efi_image at EFI/BOOT/BOOTX64.EFI, making only the folders that
+/* Puts the files of efi_dir into EFI/BOOT, making only the folders that
  * the tree did not bring (mmd fails on one that exists). */
 static int
-put_efi_image(const char *img_at, const char *dir, const char *efi_image, struct ab_error *err)
+put_efi_boot(const char *img_at, const char *dir, const char *efi_dir, struct ab_error *err)
 {
     CLEANUP_FREE char *efi = NULL, *boot = NULL;
     const char *mmd[] = {"mmd", "-i", img_at, NULL, NULL, NULL};
@@ -367,16 +367,15 @@ put_efi_image(const char *img_at, const char *dir, const char *efi_image, struct
         mmd[n++] = "::/EFI";
     if (!efi || !has_folder(efi, "BOOT", &boot))
         mmd[n++] = "::/EFI/BOOT";
-    const char *mcopy[] = {"mcopy", "-o", "-i", img_at, efi_image, "::/EFI/BOOT/BOOTX64.EFI", NULL};
     struct spawn_opts o = {.env = mtools_env};
-    if ((n > 3 && spawn_run(mmd, &o, err) < 0) || spawn_run(mcopy, &o, err) < 0)
+    if (n > 3 && spawn_run(mmd, &o, err) < 0)
         return -1;
-    return 0;
+    return copy_dir(img_at, efi_dir, "::/EFI/BOOT", 0, err);
 }
 
 static int
 make_esp(const struct plan *plan, const struct plan_mount *m, const char *img, const char *dir,
-         const char *efi_image, struct ab_error *err)
+         const char *efi_dir, struct ab_error *err)
 {
     uint64_t offset, size;
     char serial[16], sectors[32], blocks[32], img_at[4200];
@@ -392,12 +391,12 @@ make_esp(const struct plan *plan, const struct plan_mount *m, const char *img, c
                           serial,      "--offset",    sectors, img,  blocks, NULL};
     if (spawn_run(mkfs, NULL, err) < 0 || mcopy_tree(img_at, dir, err) < 0)
         return -1;
-    return efi_image ? put_efi_image(img_at, dir, efi_image, err) : 0;
+    return efi_dir ? put_efi_boot(img_at, dir, efi_dir, err) : 0;
 }
 
 int
 hostfs_make(const struct plan *plan, const struct plan_mount *m, const char *img, const char *dir,
-            const char *efi_image, int64_t epoch, struct ab_error *err)
+            const char *efi_dir, int64_t epoch, struct ab_error *err)
 {
     int r = 0;
     switch (m->fs) {
@@ -405,7 +404,7 @@ hostfs_make(const struct plan *plan, const struct plan_mount *m, const char *img
         r = make_ext4(plan, m, img, dir, epoch, err);
         break;
     case FS_VFAT:
-        r = make_esp(plan, m, img, dir, efi_image, err);
+        r = make_esp(plan, m, img, dir, efi_dir, err);
         break;
     case FS_XFS:
     case FS_SWAP:

@@ -62,6 +62,10 @@ static const char *const base_packages[] = {
     "ca-certificates", "fdisk",     NULL,
 };
 
+/* Secure Boot: the signed shim (with MokManager and mokutil) and the
+ * signed monolithic GRUB; the kernel and its modules are signed already. */
+static const char *const secure_boot_packages[] = {"shim-signed", "grub-efi-amd64-signed", NULL};
+
 static bool
 debian_handles(const struct plan *plan)
 {
@@ -98,6 +102,8 @@ include_list(const struct plan *plan)
         return NULL;
     fputs(kernel_package(plan), f);
     for (const char *const *p = base_packages; *p; p++)
+        fprintf(f, ",%s", *p);
+    for (const char *const *p = secure_boot_packages; plan->hardware.secure_boot && *p; p++)
         fprintf(f, ",%s", *p);
     for (size_t i = 0; i < os_n_addon_packages; i++)
         if (plan->addons & os_addon_packages[i].flag)

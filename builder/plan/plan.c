@@ -152,6 +152,25 @@ resolve_os(struct plan *plan, struct ab_error *err)
     return ret;
 }
 
+/* Secure Boot: on by default wherever UEFI boots a distribution this
+ * builder installs (its signed chain is installed with it); a rootfs
+ * brings its own boot chain, so there only when the recipe asks. */
+static int
+resolve_secure_boot(struct plan *plan, struct ab_error *err)
+{
+    const struct recipe *r = plan->recipe;
+    bool uefi = plan->hardware.firmware & FIRMWARE_UEFI;
+    if (r->hardware.secure_boot == 1 && !uefi)
+        return ab_recipe_error(err, &r->hardware.secure_boot_pos,
+                               "'secure_boot' needs UEFI: firmware '%s' has none",
+                               firmware_to_string(plan->hardware.firmware));
+    if (r->hardware.secure_boot >= 0)
+        plan->hardware.secure_boot = r->hardware.secure_boot == 1;
+    else
+        plan->hardware.secure_boot = uefi && r->os.distro != DISTRO_NONE;
+    return 0;
+}
+
 static void
 resolve_hardware(struct plan *plan)
 {
@@ -271,6 +290,8 @@ plan_new(struct recipe *recipe, struct ab_error *err)
 
     int ret = resolve_os(plan, err);
     resolve_hardware(plan);
+    if (resolve_secure_boot(plan, err) < 0)
+        ret = -1;
     if (resolve_addons_outputs(plan, err) < 0)
         ret = -1;
     if (resolve_users(plan, err) < 0)

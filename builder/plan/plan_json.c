@@ -70,6 +70,7 @@ hardware_object(const struct plan *p)
     put_str(o, "firmware", firmware_to_string(p->hardware.firmware));
     put_str(o, "controller", controller_to_string(p->hardware.controller));
     put_u64(o, "nics", p->hardware.nics);
+    json_object_object_add(o, "secure_boot", json_object_new_boolean(p->hardware.secure_boot));
     return o;
 }
 

@@ -80,6 +80,7 @@ write_hardware(const struct plan *p, FILE *out)
     fprintf(out, "  firmware     %s\n", firmware_to_string(p->hardware.firmware));
     fprintf(out, "  controller   %s\n", controller_to_string(p->hardware.controller));
     fprintf(out, "  nics         %u\n", p->hardware.nics);
+    fprintf(out, "  secure boot  %s\n", p->hardware.secure_boot ? "on" : "off");
 }
 
 static void

@@ -266,9 +266,22 @@ parse_nics(struct yw *w, yaml_node_t *n, void *ctx)
     return 0;
 }
 
+static int
+parse_secure_boot(struct yw *w, yaml_node_t *n, void *ctx)
+{
+    struct recipe *r = ctx;
+    bool v;
+    r->hardware.secure_boot_pos = yw_pos(w, n);
+    if (yw_bool(w, n, "'secure_boot'", &v) < 0)
+        return -1;
+    r->hardware.secure_boot = v;
+    return 0;
+}
+
 static const struct yw_field hardware_fields[] = {
-    {"cpus", parse_cpus, 0},           {"memory", parse_memory, 0}, {"firmware", parse_firmware, 0},
-    {"controller", parse_controller, 0}, {"nics", parse_nics, 0},
+    {"cpus", parse_cpus, 0},         {"memory", parse_memory, 0},
+    {"firmware", parse_firmware, 0}, {"controller", parse_controller, 0},
+    {"nics", parse_nics, 0},         {"secure_boot", parse_secure_boot, 0},
 };
 
 static int
@@ -774,6 +787,7 @@ recipe_new(const char *path)
         return NULL;
     r->path = strdup(path);
     r->hardware.nics = -1;
+    r->hardware.secure_boot = -1;
     r->ova_digest = DIGEST_SHA256;
     r->pos = (struct ab_pos){r->path, 1, 1};
     return r;

@@ -16,13 +16,13 @@ int hostfs_disk(const struct plan *plan, enum plan_disk_id id, const char *img,
 
 /* Makes mount m's filesystem at its place in img, filled from dir:
  * ext4 with mke2fs -d, the FAT ESP with mkfs.vfat and mcopy (plus
- * efi_image as EFI/BOOT/BOOTX64.EFI). xfs is made by xfs_host.h.
+ * the files of efi_dir in EFI/BOOT). xfs is made by xfs_host.h.
  * Every identity comes from the plan and every time the filesystem
  * itself stamps is epoch (SOURCE_DATE_EPOCH), so the same plan, tree and
  * epoch give the same bytes; the files' own times are dir's, which the
  * build clamps to the epoch first (epoch_clamp_tree). */
 int hostfs_make(const struct plan *plan, const struct plan_mount *m, const char *img,
-                const char *dir, const char *efi_image, int64_t epoch, struct ab_error *err);
+                const char *dir, const char *efi_dir, int64_t epoch, struct ab_error *err);
 
 /* Writes the swap signature of swap LV lv of disk id (mkswap). */
 int hostfs_swap(const struct plan *plan, enum plan_disk_id id, const struct plan_lv *lv,

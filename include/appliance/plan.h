@@ -143,6 +143,9 @@ struct plan {
         enum firmware firmware;
         enum controller controller;
         unsigned nics;
+        /* UEFI boots the distribution's signed shim, GRUB and kernel
+         * (bootloader.h), and the exports ask for Secure Boot. */
+        bool secure_boot;
     } hardware;
 
     struct plan_disk disks[PLAN_N_DISKS];

@@ -115,6 +115,8 @@ struct recipe {
         enum controller controller;
         bool controller_set;
         int nics; /* -1: default */
+        int secure_boot; /* -1: default, 0 off, 1 on */
+        struct ab_pos secure_boot_pos;
     } hardware;
 
     struct recipe_disk os_disk;

@@ -581,9 +581,12 @@ check_esp(const char *tree_kind)
         assert_int_equal(mkdir_p("esp/efi/boot", 0755), 0);
         unit_write_file("esp/efi/boot/fallback.csv", "csv\n");
     }
-    unit_write_file("BOOTX64.EFI", "MZ not really an EFI program\n");
+    assert_int_equal(rm_rf("efi-boot", "efi-boot"), 0);
+    assert_int_equal(mkdir_p("efi-boot", 0755), 0);
+    unit_write_file("efi-boot/BOOTX64.EFI", "MZ not really an EFI program\n");
+    unit_write_file("efi-boot/grubx64.efi", "MZ nor this one\n");
 
-    if (hostfs_make(plan, m, "os.img", "esp", "BOOTX64.EFI", UNIT_EPOCH, &err) < 0)
+    if (hostfs_make(plan, m, "os.img", "esp", "efi-boot", UNIT_EPOCH, &err) < 0)
         fail_msg("%s", err.diags[0].msg);
     assert_filled("os.img", offset - 4096, 4096, 0xa5);
     assert_filled("os.img", offset + size, 4096, 0x5a);
@@ -602,6 +605,10 @@ check_esp(const char *tree_kind)
         fail_msg("not labelled ESP:\n%s", dir);
     assert_int_equal(run(&efi, "mtype -i os.img@@%" PRIu64 " ::/EFI/BOOT/BOOTX64.EFI", offset), 0);
     assert_string_equal(efi, "MZ not really an EFI program\n");
+    /* Every file of the folder, under its own name (shim loads grubx64.efi). */
+    CLEANUP_FREE char *grub = NULL;
+    assert_int_equal(run(&grub, "mtype -i os.img@@%" PRIu64 " ::/EFI/BOOT/grubx64.efi", offset), 0);
+    assert_string_equal(grub, "MZ nor this one\n");
     assert_int_equal(run(&readme, "mtype -i os.img@@%" PRIu64 " ::/readme.txt", offset), 0);
     assert_string_equal(readme, "top\n");
     if (strcmp(tree_kind, "vendor") == 0) {
@@ -622,7 +629,7 @@ check_esp(const char *tree_kind)
         fail_msg("not FAT32:\n%s", info);
 
     assert_int_equal(rm_rf("esp", "esp"), 0);
-    assert_int_equal(unlink("BOOTX64.EFI"), 0);
+    assert_int_equal(rm_rf("efi-boot", "efi-boot"), 0);
     assert_int_equal(unlink("os.img"), 0);
     plan_free(plan);
 }
