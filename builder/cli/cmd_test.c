@@ -37,22 +37,53 @@ static const char test_usage[] =
     "refused before anything opens it.\n"
     "\n"
     "Options:\n"
-    "      --firmware FW    bios, uefi, or all that the appliance supports\n"
-    "                       (default: all)\n"
+    "      --firmware FW    bios, uefi (Secure Boot off), secureboot (OVMF with\n"
+    "                       Microsoft's keys enrolled and Secure Boot enforced: the\n"
+    "                       guest's kernel must say Secure Boot is on), or all that\n"
+    "                       the appliance supports (default: all; secureboot when it\n"
+    "                       was built with Secure Boot)\n"
     "      --timeout SECS   give up on a boot after SECS seconds (default 600)\n"
     "      --keep-log FILE  write what the console printed to FILE\n"
     "  -h, --help           show this help\n"
     "\n"
-    "Prints PASS or FAIL per firmware on stdout, each failure with its reasons.\n"
+    "Prints PASS or FAIL per firmware on stdout, each failure with its reasons,\n"
+    "and what the guest's kernel said of Secure Boot under UEFI.\n"
     "Exit status: 0 every boot passed, 1 one failed or could not run,\n"
     "2 usage error, 130 or 143 interrupted.\n";
 
 struct test_opts {
     const char *dir;
-    const char *firmware; /* "bios", "uefi", "all" */
+    const char *firmware; /* "bios", "uefi", "secureboot", "all" */
     long timeout;
     const char *keep_log;
 };
+
+/* The boots `--firmware` asks for. */
+enum test_mode {
+    MODE_BIOS = 1 << 0,
+    MODE_UEFI = 1 << 1,
+    MODE_SECURE_BOOT = 1 << 2,
+};
+
+static const char *
+mode_name(unsigned mode)
+{
+    return mode == MODE_BIOS ? "bios" : mode == MODE_UEFI ? "uefi" : "secureboot";
+}
+
+static unsigned
+modes_wanted(const char *firmware, const struct boot_expect *e)
+{
+    if (strcmp(firmware, "bios") == 0)
+        return MODE_BIOS;
+    if (strcmp(firmware, "uefi") == 0)
+        return MODE_UEFI;
+    if (strcmp(firmware, "secureboot") == 0)
+        return MODE_SECURE_BOOT;
+    return ((e->firmware & FIRMWARE_BIOS) ? MODE_BIOS : 0) |
+           ((e->firmware & FIRMWARE_UEFI) ? MODE_UEFI : 0) |
+           (e->secure_boot ? MODE_SECURE_BOOT : 0);
+}
 
 /* ---- one boot ------------------------------------------------------------ */
 
@@ -134,16 +165,27 @@ watch(struct boot_run *b, struct boot_vm *vm, struct boot_verdict *extra, struct
     }
 }
 
+static const char *
+secure_boot_said(const struct boot_vm_config *c, enum boot_secure_boot sb)
+{
+    if (c->firmware != FIRMWARE_UEFI)
+        return "";
+    return sb == BOOT_SB_ON    ? "; Secure Boot on"
+           : sb == BOOT_SB_OFF ? "; Secure Boot off"
+                               : "; the kernel said nothing of Secure Boot";
+}
+
 static void
-print_verdict(const char *fw, const struct boot_verdict *v, double seconds)
+print_verdict(const char *fw, const struct boot_verdict *v, const char *sb, double seconds)
 {
     if (v->n_reasons == 0) {
-        printf("PASS %s: login prompt after %.0f s; %zu mount%s, %zu swap, %zu LV%s as planned\n",
+        printf("PASS %s: login prompt after %.0f s; %zu mount%s, %zu swap, %zu LV%s as "
+               "planned%s\n",
                fw, seconds, v->n_mounts, v->n_mounts == 1 ? "" : "s", v->n_swaps, v->n_lvs,
-               v->n_lvs == 1 ? "" : "s");
+               v->n_lvs == 1 ? "" : "s", sb);
     } else {
-        printf("FAIL %s: %zu problem%s after %.0f s\n", fw, v->n_reasons,
-               v->n_reasons == 1 ? "" : "s", seconds);
+        printf("FAIL %s: %zu problem%s after %.0f s%s\n", fw, v->n_reasons,
+               v->n_reasons == 1 ? "" : "s", seconds, sb);
         for (size_t i = 0; i < v->n_reasons; i++)
             printf("  - %s\n", v->reasons[i]);
     }
@@ -155,7 +197,7 @@ static int
 boot_one(struct boot_run *b, const struct boot_expect *e, const struct boot_disks *d,
          const struct boot_vm_config *c, FILE *keep, struct ab_error *err)
 {
-    const char *fw = c->firmware == FIRMWARE_UEFI ? "uefi" : "bios";
+    const char *fw = c->secure_boot ? "secureboot" : c->firmware == FIRMWARE_UEFI ? "uefi" : "bios";
     char what[64];
     snprintf(what, sizeof(what), "booting (%s)", fw);
     progress_stage(b->progress, "test", what);
@@ -178,7 +220,11 @@ boot_one(struct boot_run *b, const struct boot_expect *e, const struct boot_disk
         extra.n_mounts = v.n_mounts;
         extra.n_swaps = v.n_swaps;
         extra.n_lvs = v.n_lvs;
-        print_verdict(fw, &extra, seconds);
+        /* Enforced is only proven by the guest saying so. */
+        if (c->secure_boot && v.secure_boot != BOOT_SB_ON)
+            boot_verdict_add(&extra, "the guest's kernel did not say \"Secure boot enabled\"%s",
+                             v.secure_boot == BOOT_SB_OFF ? ": it said Secure Boot is off" : "");
+        print_verdict(fw, &extra, secure_boot_said(c, v.secure_boot), seconds);
         r = extra.n_reasons ? 1 : 0;
     }
     boot_verdict_release(&extra);
@@ -203,11 +249,13 @@ run_tests(const struct test_opts *o, const struct boot_expect *e, const struct b
           struct progress *p, struct ab_error *err)
 {
     struct kvm_probe k;
-    struct boot_vm_config c = {0, e->controller, e->cpus, e->nics, e->memory, false, NULL, NULL};
-    unsigned fws = strcmp(o->firmware, "all") == 0    ? (unsigned)e->firmware
-                   : strcmp(o->firmware, "bios") == 0 ? FIRMWARE_BIOS
-                                                      : FIRMWARE_UEFI;
-    if ((fws & FIRMWARE_UEFI) && boot_ovmf_find(&c.ovmf_code, &c.ovmf_vars, err) < 0)
+    struct boot_vm_config c = {0,     e->controller, e->cpus, e->nics, e->memory,
+                               false, NULL,          NULL,    false};
+    unsigned modes = modes_wanted(o->firmware, e);
+    const char *code = NULL, *vars = NULL, *sb_code = NULL, *sb_vars = NULL;
+    if ((modes & MODE_UEFI) && boot_ovmf_find(&code, &vars, err) < 0)
+        return -1;
+    if ((modes & MODE_SECURE_BOOT) && boot_ovmf_find_secure(&sb_code, &sb_vars, err) < 0)
         return -1;
     CLEANUP_FCLOSE FILE *keep = NULL;
     if (o->keep_log && !(keep = fopen(o->keep_log, "w")))
@@ -218,13 +266,17 @@ run_tests(const struct test_opts *o, const struct boot_expect *e, const struct b
     progress_line(p, PROGRESS_NORMAL, "disks (%s): %s, %s", d->kind, d->file[0], d->file[1]);
     int failed = 0;
     struct boot_run b = {p, o, 0, 0, 0};
-    for (unsigned fw = FIRMWARE_BIOS; fw <= FIRMWARE_UEFI; fw <<= 1) {
-        if (!(fws & fw))
+    bool first = true;
+    for (unsigned mode = MODE_BIOS; mode <= MODE_SECURE_BOOT; mode <<= 1) {
+        if (!(modes & mode))
             continue;
-        c.firmware = (enum firmware)fw;
-        if (keep && fws == FIRMWARE_BOTH)
-            fprintf(keep, "%s==== appliance test: %s ====\n", fw == FIRMWARE_BIOS ? "" : "\n",
-                    fw == FIRMWARE_BIOS ? "bios" : "uefi");
+        c.firmware = mode == MODE_BIOS ? FIRMWARE_BIOS : FIRMWARE_UEFI;
+        c.secure_boot = mode == MODE_SECURE_BOOT;
+        c.ovmf_code = c.secure_boot ? sb_code : code;
+        c.ovmf_vars = c.secure_boot ? sb_vars : vars;
+        if (keep && (modes & (modes - 1)))
+            fprintf(keep, "%s==== appliance test: %s ====\n", first ? "" : "\n", mode_name(mode));
+        first = false;
         b.seen = 0;
         b.first_half = 0;
         int r = boot_one(&b, e, d, &c, keep, err);
@@ -249,13 +301,21 @@ test_dir(const struct test_opts *o)
     CLEANUP_FREE char *report = NULL;
     if (asprintf(&report, "%s/build-report.json", o->dir) < 0)
         return 1;
-    unsigned want = strcmp(o->firmware, "bios") == 0   ? FIRMWARE_BIOS
-                    : strcmp(o->firmware, "uefi") == 0 ? FIRMWARE_UEFI
-                                                       : 0;
+    unsigned want = strcmp(o->firmware, "bios") == 0  ? FIRMWARE_BIOS
+                    : strcmp(o->firmware, "all") == 0 ? 0
+                                                      : FIRMWARE_UEFI;
     int r = boot_expect_load(&e, report, &err);
     if (r == 0 && want && !(e.firmware & want)) {
         int status = cli_usage_error("test", "'%s' boots with %s only, not %s", e.name,
                                      firmware_to_string(e.firmware), o->firmware);
+        boot_expect_release(&e);
+        return status;
+    }
+    if (r == 0 && strcmp(o->firmware, "secureboot") == 0 && !e.secure_boot) {
+        int status = cli_usage_error("test",
+                                     "'%s' was built without Secure Boot "
+                                     "(hardware.secure_boot: false): test it with uefi",
+                                     e.name);
         boot_expect_release(&e);
         return status;
     }
@@ -310,9 +370,9 @@ cmd_test(int argc, char **argv)
         switch (c) {
         case 'f':
             if (strcmp(optarg, "bios") != 0 && strcmp(optarg, "uefi") != 0 &&
-                strcmp(optarg, "all") != 0)
-                return cli_usage_error("test", "invalid --firmware '%s': bios, uefi or all",
-                                       optarg);
+                strcmp(optarg, "secureboot") != 0 && strcmp(optarg, "all") != 0)
+                return cli_usage_error(
+                    "test", "invalid --firmware '%s': bios, uefi, secureboot or all", optarg);
             o.firmware = optarg;
             break;
         case 't':

@@ -129,6 +129,8 @@ parse_hardware(json_object *hw, struct boot_expect *e, const char *what, struct 
     if (!fw || ab_enum_from_string(&firmware_table, fw, &v) < 0)
         return bad_plan(what, "hardware.firmware is not bios, uefi or bios+uefi", err);
     e->firmware = (enum firmware)v;
+    json_object *sb = member(hw, "secure_boot", json_type_boolean);
+    e->secure_boot = sb && json_object_get_boolean(sb);
     if (!ctl || ab_enum_from_string(&controller_table, ctl, &v) < 0)
         return bad_plan(what, "hardware.controller is not scsi, sata or ide", err);
     e->controller = (enum controller)v;
@@ -408,6 +410,26 @@ boot_console_scan(const char *log, size_t len)
     return seen;
 }
 
+/* The kernel's own line (arch/x86/kernel/setup.c: "Secure boot enabled",
+ * "Secure boot disabled", "Secure boot could not be determined"). */
+enum boot_secure_boot
+boot_console_secure_boot(const char *log, size_t len)
+{
+    enum boot_secure_boot sb = BOOT_SB_UNKNOWN;
+    static const char key[] = "Secure boot ";
+    for (const char *p = log, *end = log + len;
+         (p = memmem(p, (size_t)(end - p), key, sizeof(key) - 1)); p += sizeof(key) - 1) {
+        const char *w = p + sizeof(key) - 1;
+        size_t left = (size_t)(end - w);
+        if (left >= 7 && memcmp(w, "enabled", 7) == 0)
+            sb = BOOT_SB_ON;
+        else if ((left >= 8 && memcmp(w, "disabled", 8) == 0) ||
+                 (left >= 9 && memcmp(w, "could not", 9) == 0))
+            sb = BOOT_SB_OFF;
+    }
+    return sb;
+}
+
 /* ---- the verdict ------------------------------------------------------- */
 
 int
@@ -618,6 +640,7 @@ boot_judge(const struct boot_expect *e, const char *log, size_t len, struct boot
     unsigned seen = boot_console_scan(log, len);
     int found = parse_report(log, len, &r);
     int ret = found < 0 ? -1 : 0;
+    v->secure_boot = boot_console_secure_boot(log, len);
     if (ret == 0 && (seen & BOOT_SEEN_PANIC))
         ret = boot_verdict_add(v, "the kernel panicked");
     if (ret == 0 && (seen & BOOT_SEEN_EMERGENCY))

@@ -52,6 +52,25 @@ boot_ovmf_find(const char **code, const char **vars, struct ab_error *err)
                           "APPLIANCE_OVMF_CODE and APPLIANCE_OVMF_VARS");
 }
 
+int
+boot_ovmf_find_secure(const char **code, const char **vars, struct ab_error *err)
+{
+    const char *c = getenv("APPLIANCE_OVMF_SB_CODE"), *v = getenv("APPLIANCE_OVMF_SB_VARS");
+    if (!c || !*c || !v || !*v) {
+        c = "/usr/share/OVMF/OVMF_CODE_4M.ms.fd";
+        v = "/usr/share/OVMF/OVMF_VARS_4M.ms.fd";
+    }
+    if (access(c, R_OK) < 0 || access(v, R_OK) < 0)
+        return ab_build_error(err, errno,
+                              "Secure Boot firmware '%s' or '%s' not readable: %s (install the "
+                              "'ovmf' package, or set APPLIANCE_OVMF_SB_CODE and "
+                              "APPLIANCE_OVMF_SB_VARS)",
+                              c, v, strerror(errno));
+    *code = c;
+    *vars = v;
+    return 0;
+}
+
 /* ---- the command line --------------------------------------------------- */
 
 struct args {
@@ -60,8 +79,7 @@ struct args {
     bool failed;
 };
 
-static void __attribute__((format(printf, 2, 0)))
-vadd(struct args *a, const char *fmt, va_list ap)
+static void __attribute__((format(printf, 2, 0))) vadd(struct args *a, const char *fmt, va_list ap)
 {
     char *s = NULL;
     if (a->failed)
@@ -126,8 +144,11 @@ boot_vm_argv(const struct boot_vm_config *c, const char *const disks[2], const c
 {
     struct args a = {NULL, 0, false};
     word(&a, "%s", kvm_qemu_binary());
-    opt(&a, "-machine", "%s,accel=%s", c->controller == CONTROLLER_IDE ? "pc" : "q35",
-        c->kvm ? "kvm" : "tcg");
+    enum controller ctl = c->controller;
+    if (c->secure_boot && ctl == CONTROLLER_IDE)
+        ctl = CONTROLLER_SATA; /* q35 has no PIIX */
+    opt(&a, "-machine", "%s,accel=%s%s", ctl == CONTROLLER_IDE ? "pc" : "q35",
+        c->kvm ? "kvm" : "tcg", c->secure_boot ? ",smm=on" : "");
     if (c->kvm)
         opt(&a, "-cpu", "host");
     opt(&a, "-m", "%lluM", (unsigned long long)(c->memory >> 20));
@@ -140,10 +161,12 @@ boot_vm_argv(const struct boot_vm_config *c, const char *const disks[2], const c
     opt(&a, "-monitor", "none");
     opt(&a, "-serial", "stdio");
     if (c->firmware == FIRMWARE_UEFI) {
+        if (c->secure_boot)
+            opt(&a, "-global", "driver=cfi.pflash01,property=secure,value=on");
         opt(&a, "-drive", "if=pflash,format=raw,unit=0,readonly=on,file=%s", c->ovmf_code);
         opt(&a, "-drive", "if=pflash,format=raw,unit=1,file=%s", vars);
     }
-    add_disks(&a, c->controller, disks);
+    add_disks(&a, ctl, disks);
     if (c->nics == 0)
         opt(&a, "-nic", "none");
     for (unsigned i = 0; i < c->nics; i++)
@@ -258,8 +281,7 @@ boot_vm_start(struct boot_vm *vm, const struct boot_vm_config *c, const struct b
     if (r == 0) {
         const char *const disks[2] = {overlays[0], overlays[1]};
         argv = boot_vm_argv(c, disks, vars);
-        r = argv ? spawn_qemu(vm, argv, err)
-                 : ab_oom(err);
+        r = argv ? spawn_qemu(vm, argv, err) : ab_oom(err);
     }
     free(overlays[0]);
     free(overlays[1]);

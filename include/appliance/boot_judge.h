@@ -38,6 +38,7 @@ struct boot_lv {
 struct boot_expect {
     char *name, *version;
     enum firmware firmware; /* FIRMWARE_BIOS, _UEFI or _BOTH */
+    bool secure_boot;       /* hardware.secure_boot (false when absent) */
     enum controller controller;
     unsigned cpus, nics;
     uint64_t memory; /* bytes */
@@ -71,11 +72,21 @@ enum boot_seen {
 };
 unsigned boot_console_scan(const char *log, size_t len);
 
+/* What the guest's kernel said of Secure Boot ("secureboot: Secure boot
+ * enabled", or "disabled" / "could not be determined"): its last word. */
+enum boot_secure_boot {
+    BOOT_SB_UNKNOWN, /* nothing: BIOS, or the kernel's info messages hidden (quiet) */
+    BOOT_SB_OFF,
+    BOOT_SB_ON,
+};
+enum boot_secure_boot boot_console_secure_boot(const char *log, size_t len);
+
 /* The reasons a boot failed, one line each; none: it passed. */
 struct boot_verdict {
     char **reasons;
     size_t n_reasons;
-    size_t n_mounts, n_swaps, n_lvs; /* what the report showed as planned */
+    size_t n_mounts, n_swaps, n_lvs;   /* what the report showed as planned */
+    enum boot_secure_boot secure_boot; /* boot_console_secure_boot */
 };
 
 /* Judges a console log against e: login prompt reached, a complete

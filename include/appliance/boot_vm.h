@@ -55,17 +55,26 @@ struct boot_vm_config {
     bool kvm;              /* else TCG */
     const char *ovmf_code; /* UEFI: firmware code, opened read-only */
     const char *ovmf_vars; /* UEFI: variable store template (copied) */
+    /* UEFI with Secure Boot enforced: the ovmf pair has Microsoft's keys
+     * enrolled (boot_ovmf_find_secure); q35 with SMM and the code flash
+     * secure, as OVMF's SMM build needs. */
+    bool secure_boot;
 };
 
 /* The OVMF pair to use: $APPLIANCE_OVMF_CODE and $APPLIANCE_OVMF_VARS, or
  * Debian's ovmf package (4 MiB build first). */
 int boot_ovmf_find(const char **code, const char **vars, struct ab_error *err);
+/* The same with Secure Boot enforced and Microsoft's UEFI CA enrolled:
+ * $APPLIANCE_OVMF_SB_CODE and $APPLIANCE_OVMF_SB_VARS, or Debian's
+ * OVMF_CODE_4M.ms.fd and OVMF_VARS_4M.ms.fd. */
+int boot_ovmf_find_secure(const char **code, const char **vars, struct ab_error *err);
 
 /* qemu's command line for c, the two overlays and the variable store copy
  * (NULL for BIOS); argv[0] is kvm_qemu_binary(). NULL-terminated, to be
  * freed with ab_strv_free; NULL when out of memory.
  *
- * Disks: scsi -> virtio-scsi (q35), sata -> AHCI (q35), ide -> PIIX (pc);
+ * Disks: scsi -> virtio-scsi (q35), sata -> AHCI (q35), ide -> PIIX (pc;
+ * AHCI on q35 with Secure Boot, which needs q35's SMM);
  * the OS disk boots first. NICs: user-mode virtio, without outside access.
  * -no-reboot: a guest that reboots or panics ends the run. */
 char **boot_vm_argv(const struct boot_vm_config *c, const char *const disks[2], const char *vars);
