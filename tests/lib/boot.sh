@@ -6,6 +6,10 @@
 #   boot_images FIRMWARE BUS OS_IMG APP_IMG LOG [TIMEOUT]
 #
 # FIRMWARE  bios (SeaBIOS) | uefi (OVMF, with a private copy of its VARS)
+#           | secureboot (OVMF with Microsoft's keys enrolled and Secure Boot
+#           enforced: $OVMF_SB_CODE, $OVMF_SB_VARS, default Debian's
+#           OVMF_CODE_4M.ms.fd and OVMF_VARS_4M.ms.fd; q35 with SMM and a
+#           secure code flash, whatever BUS is; ide becomes sata)
 # BUS       virtio (virtio-blk) | scsi (virtio-scsi) | ide (PIIX, pc machine)
 #           | sata (ICH9 AHCI, q35 machine)
 # OS_IMG    raw, or qcow2 when its name ends in .qcow2 (APP_IMG alike)
@@ -69,6 +73,8 @@ _boot_run() (
     qemu=${QEMU:-qemu-system-x86_64}
     code=${OVMF_CODE:-/usr/share/OVMF/OVMF_CODE.fd}
     vars=${OVMF_VARS:-/usr/share/OVMF/OVMF_VARS.fd}
+    sb_code=${OVMF_SB_CODE:-/usr/share/OVMF/OVMF_CODE_4M.ms.fd}
+    sb_vars=${OVMF_SB_VARS:-/usr/share/OVMF/OVMF_VARS_4M.ms.fd}
     end_marker=${BOOT_REPORT_END:-APPLIANCE-REPORT-END}
     caller=$$ qpid='' work=''
 
@@ -98,6 +104,7 @@ _boot_run() (
 
     machine=q35
     [ "$bus" = ide ] && machine=pc
+    [ "$fw" = secureboot ] && [ "$bus" = ide ] && bus=sata
     fwopts=()
     case $fw in
     bios) ;;
@@ -107,7 +114,16 @@ _boot_run() (
         fwopts=(-drive "if=pflash,format=raw,unit=0,readonly=on,file=$code"
             -drive "if=pflash,format=raw,unit=1,file=$work/OVMF_VARS.fd")
         ;;
-    *) echo "boot: unknown firmware '$fw' (bios or uefi)" >&2; exit 2 ;;
+    secureboot)
+        [ -r "$sb_code" ] && [ -r "$sb_vars" ] ||
+            { echo "boot: Secure Boot OVMF not found ($sb_code, $sb_vars)" >&2; exit 2; }
+        cp "$sb_vars" "$work/OVMF_VARS.fd" || exit 2
+        machine=q35,smm=on
+        fwopts=(-global driver=cfi.pflash01,property=secure,value=on
+            -drive "if=pflash,format=raw,unit=0,readonly=on,file=$sb_code"
+            -drive "if=pflash,format=raw,unit=1,file=$work/OVMF_VARS.fd")
+        ;;
+    *) echo "boot: unknown firmware '$fw' (bios, uefi or secureboot)" >&2; exit 2 ;;
     esac
 
     local fmt=raw

@@ -135,6 +135,7 @@ test_expect_from_report(void **state)
     assert_string_equal(e.name, "judged");
     assert_string_equal(e.version, "2.1");
     assert_int_equal(e.firmware, FIRMWARE_BOTH);
+    assert_true(e.secure_boot); /* UEFI and a distribution: on by default */
     assert_int_equal(e.controller, CONTROLLER_SATA);
     assert_int_equal(e.cpus, 2);
     assert_int_equal(e.nics, 2);
@@ -242,6 +243,41 @@ test_good_boot_passes(void **state)
     assert_int_equal(v.n_mounts, 6);
     assert_int_equal(v.n_swaps, 1);
     assert_int_equal(v.n_lvs, 5);
+    assert_int_equal(v.secure_boot, BOOT_SB_UNKNOWN); /* the kernel said nothing of it */
+    boot_verdict_release(&v);
+}
+
+/* What the kernel said of Secure Boot: its own line, the last one. */
+static void
+test_secure_boot_said(void **state)
+{
+    (void)state;
+    static const char on[] =
+        "[    0.000000] Kernel is locked down from EFI Secure Boot; see man "
+        "kernel_lockdown.7\r\n[    0.000000] secureboot: Secure boot enabled\r\n";
+    static const char off[] = "[    0.000000] secureboot: Secure boot disabled\r\n";
+    static const char unknown[] =
+        "[    0.000000] secureboot: Secure boot could not be determined\n";
+    assert_int_equal(boot_console_secure_boot(on, strlen(on)), BOOT_SB_ON);
+    assert_int_equal(boot_console_secure_boot(off, strlen(off)), BOOT_SB_OFF);
+    assert_int_equal(boot_console_secure_boot(unknown, strlen(unknown)), BOOT_SB_OFF);
+    assert_int_equal(boot_console_secure_boot("SeaBIOS", 7), BOOT_SB_UNKNOWN);
+    /* Cut in the middle of the word: not a claim either way. */
+    assert_int_equal(boot_console_secure_boot(on, strlen(on) - 4), BOOT_SB_UNKNOWN);
+    /* EFI stub's own "UEFI Secure Boot is enabled." is not the kernel's verdict. */
+    static const char stub[] = "EFI stub: UEFI Secure Boot is enabled.\n";
+    assert_int_equal(boot_console_secure_boot(stub, strlen(stub)), BOOT_SB_UNKNOWN);
+    /* A kexec'd second kernel's word is the last. */
+    CLEANUP_FREE char *both = NULL;
+    assert_true(asprintf(&both, "%s%s", on, off) > 0);
+    assert_int_equal(boot_console_secure_boot(both, strlen(both)), BOOT_SB_OFF);
+    /* boot_judge reports it with the rest. */
+    CLEANUP_FREE char *log = NULL;
+    assert_true(asprintf(&log, "%s%s", on, good_console) > 0);
+    struct boot_verdict v;
+    CLEANUP_FREE char *r = judge(log, &v);
+    assert_string_equal(r, "");
+    assert_int_equal(v.secure_boot, BOOT_SB_ON);
     boot_verdict_release(&v);
 }
 
@@ -371,6 +407,7 @@ main(void)
         cmocka_unit_test(test_mapper_name),
         cmocka_unit_test(test_scan),
         cmocka_unit_test(test_good_boot_passes),
+        cmocka_unit_test(test_secure_boot_said),
         cmocka_unit_test(test_last_report_counts),
         cmocka_unit_test(test_missing_mount),
         cmocka_unit_test(test_renamed_vg),

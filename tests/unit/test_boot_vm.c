@@ -53,7 +53,8 @@ test_argv_bios_scsi_tcg(void **state)
 {
     (void)state;
     setenv("APPLIANCE_QEMU", "qemu-system-x86_64", 1);
-    struct boot_vm_config c = {FIRMWARE_BIOS, CONTROLLER_SCSI, 2, 1, 1ull << 30, false, NULL, NULL};
+    struct boot_vm_config c = {FIRMWARE_BIOS, CONTROLLER_SCSI, 2, 1, 1ull << 30, false, NULL, NULL,
+                               false};
     const char *const disks[2] = {"/s/os.qcow2", "/s/app.qcow2"};
     CLEANUP_STRV char **argv = boot_vm_argv(&c, disks, NULL);
     CLEANUP_FREE char *s = joined(argv);
@@ -75,8 +76,8 @@ test_argv_uefi_sata_kvm(void **state)
 {
     (void)state;
     setenv("APPLIANCE_QEMU", "qemu-system-x86_64", 1);
-    struct boot_vm_config c = {FIRMWARE_UEFI,   CONTROLLER_SATA, 1, 2, 1536ull << 20, true,
-                               "/ovmf/CODE.fd", "/ovmf/VARS.fd"};
+    struct boot_vm_config c = {FIRMWARE_UEFI,   CONTROLLER_SATA, 1,    2, 1536ull << 20, true,
+                               "/ovmf/CODE.fd", "/ovmf/VARS.fd", false};
     const char *const disks[2] = {"/s/os.qcow2", "/s/app.qcow2"};
     CLEANUP_STRV char **argv = boot_vm_argv(&c, disks, "/s/OVMF_VARS.fd");
     CLEANUP_FREE char *s = joined(argv);
@@ -91,12 +92,68 @@ test_argv_uefi_sata_kvm(void **state)
     assert_null(strstr(s, "file=/ovmf/VARS.fd"));
 }
 
+/* Secure Boot: q35 with SMM, the code flash secure, before the flashes;
+ * IDE becomes AHCI (q35 has no PIIX). */
+static void
+test_argv_secure_boot(void **state)
+{
+    (void)state;
+    struct boot_vm_config c = {.firmware = FIRMWARE_UEFI,
+                               .controller = CONTROLLER_IDE,
+                               .cpus = 1,
+                               .nics = 0,
+                               .memory = 1024ull << 20,
+                               .ovmf_code = "/ovmf/CODE.ms.fd",
+                               .ovmf_vars = "/ovmf/VARS.ms.fd",
+                               .secure_boot = true};
+    const char *const disks[2] = {"/s/os.qcow2", "/s/app.qcow2"};
+    CLEANUP_STRV char **argv = boot_vm_argv(&c, disks, "/s/OVMF_VARS.fd");
+    CLEANUP_FREE char *s = joined(argv);
+    assert_non_null(strstr(s, " -machine q35,accel=tcg,smm=on "));
+    assert_non_null(strstr(s, " -global driver=cfi.pflash01,property=secure,value=on "
+                              "-drive if=pflash,format=raw,unit=0,readonly=on,"
+                              "file=/ovmf/CODE.ms.fd "
+                              "-drive if=pflash,format=raw,unit=1,file=/s/OVMF_VARS.fd "));
+    assert_non_null(strstr(s, " -device ide-hd,drive=disk0,bus=ide.0,bootindex=1 "
+                              "-device ide-hd,drive=disk1,bus=ide.1 "));
+    /* Without it: neither SMM nor the secure flash. */
+    c.secure_boot = false;
+    c.controller = CONTROLLER_SATA;
+    CLEANUP_STRV char **plain = boot_vm_argv(&c, disks, "/s/OVMF_VARS.fd");
+    CLEANUP_FREE char *p = joined(plain);
+    assert_null(strstr(p, "smm"));
+    assert_null(strstr(p, "secure"));
+}
+
+static void
+test_ovmf_secure_override(void **state)
+{
+    (void)state;
+    const char *code, *vars;
+    struct ab_error err = AB_ERROR_INIT;
+    touch("SB_CODE.fd");
+    touch("SB_VARS.fd");
+    setenv("APPLIANCE_OVMF_SB_CODE", "SB_CODE.fd", 1);
+    setenv("APPLIANCE_OVMF_SB_VARS", "SB_VARS.fd", 1);
+    assert_int_equal(boot_ovmf_find_secure(&code, &vars, &err), 0);
+    assert_string_equal(code, "SB_CODE.fd");
+    assert_string_equal(vars, "SB_VARS.fd");
+    setenv("APPLIANCE_OVMF_SB_VARS", "missing.fd", 1);
+    assert_int_equal(boot_ovmf_find_secure(&code, &vars, &err), -1);
+    CLEANUP_FREE char *text = unit_error_text(&err);
+    if (!strstr(text, "Secure Boot firmware 'SB_CODE.fd' or 'missing.fd' not readable"))
+        fail_msg("%s", text);
+    ab_error_release(&err);
+    unsetenv("APPLIANCE_OVMF_SB_CODE");
+    unsetenv("APPLIANCE_OVMF_SB_VARS");
+}
+
 static void
 test_argv_ide_no_nic(void **state)
 {
     (void)state;
-    struct boot_vm_config c = {FIRMWARE_BIOS, CONTROLLER_IDE, 1,    0,
-                               512ull << 20,  false,          NULL, NULL};
+    struct boot_vm_config c = {FIRMWARE_BIOS, CONTROLLER_IDE, 1,    0,    512ull << 20,
+                               false,         NULL,           NULL, false};
     const char *const disks[2] = {"/s/os.qcow2", "/s/app.qcow2"};
     CLEANUP_STRV char **argv = boot_vm_argv(&c, disks, NULL);
     CLEANUP_FREE char *s = joined(argv);
@@ -343,8 +400,8 @@ vm_disks(struct boot_disks *d)
     assert_int_equal(find("vm", d, &msg), 0);
 }
 
-static const struct boot_vm_config bios = {FIRMWARE_BIOS, CONTROLLER_SCSI, 1,    1,
-                                           256ull << 20,  false,           NULL, NULL};
+static const struct boot_vm_config bios = {
+    FIRMWARE_BIOS, CONTROLLER_SCSI, 1, 1, 256ull << 20, false, NULL, NULL, false};
 
 /* Waits for qemu to end or at most seconds; returns boot_vm_wait's last. */
 static int
@@ -497,13 +554,14 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_argv_bios_scsi_tcg),  cmocka_unit_test(test_argv_uefi_sata_kvm),
-        cmocka_unit_test(test_argv_ide_no_nic),     cmocka_unit_test(test_disks_preference),
-        cmocka_unit_test(test_disks_half_pair),     cmocka_unit_test(test_tar_members),
-        cmocka_unit_test(test_disks_from_ova),      cmocka_unit_test(test_disks_checked),
-        cmocka_unit_test(test_vm_console_and_stop), cmocka_unit_test(test_vm_qemu_fails),
-        cmocka_unit_test(test_vm_stubborn_qemu),    cmocka_unit_test(test_vm_start_fails_cleanly),
-        cmocka_unit_test(test_ovmf_override),
+        cmocka_unit_test(test_argv_bios_scsi_tcg),   cmocka_unit_test(test_argv_uefi_sata_kvm),
+        cmocka_unit_test(test_argv_ide_no_nic),      cmocka_unit_test(test_disks_preference),
+        cmocka_unit_test(test_disks_half_pair),      cmocka_unit_test(test_tar_members),
+        cmocka_unit_test(test_disks_from_ova),       cmocka_unit_test(test_disks_checked),
+        cmocka_unit_test(test_vm_console_and_stop),  cmocka_unit_test(test_vm_qemu_fails),
+        cmocka_unit_test(test_vm_stubborn_qemu),     cmocka_unit_test(test_vm_start_fails_cleanly),
+        cmocka_unit_test(test_ovmf_override),        cmocka_unit_test(test_argv_secure_boot),
+        cmocka_unit_test(test_ovmf_secure_override),
     };
     return cmocka_run_group_tests(tests, unit_enter_tmpdir, unit_leave_tmpdir);
 }

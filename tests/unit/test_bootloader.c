@@ -8,6 +8,7 @@
 
 #include "appliance/bootloader.h"
 #include "appliance/cleanup.h"
+#include "appliance/fsids.h"
 #include "appliance/fsutil.h"
 #include "appliance/hostfs.h"
 
@@ -268,14 +269,163 @@ test_no_bios_boot_partition(void **state)
     plan_free(plan);
 }
 
+/* ---- Secure Boot: the signed chain on the removable path ---------------- */
+
+static char *
+slurp(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return NULL;
+    char *text = calloc(1, 4096);
+    assert_non_null(text);
+    assert_true(fread(text, 1, 4095, f) > 0);
+    fclose(f);
+    return text;
+}
+
+/* A tree holding files (each's text its own name), the scratch folder
+ * empty; returns the absolute tree and scratch paths. */
+static void
+fake_tree(const char *const *files, char **tree, char **scratch)
+{
+    char cwd[4096];
+    assert_non_null(getcwd(cwd, sizeof(cwd)));
+    assert_true(asprintf(tree, "%s/tree", cwd) > 0);
+    assert_true(asprintf(scratch, "%s/scratch", cwd) > 0);
+    assert_int_equal(rm_rf(cwd, *tree), 0);
+    assert_int_equal(rm_rf(cwd, *scratch), 0);
+    assert_int_equal(mkdir_p(*scratch, 0755), 0);
+    CLEANUP_FREE char *tmp = NULL;
+    assert_true(asprintf(&tmp, "%s/tmp", *tree) > 0);
+    assert_int_equal(mkdir_p(tmp, 01777), 0);
+    for (const char *const *f = files; *f; f++) {
+        CLEANUP_FREE char *path = NULL;
+        assert_true(asprintf(&path, "%s%s", *tree, *f) > 0);
+        char *slash = strrchr(path, '/');
+        *slash = '\0';
+        assert_int_equal(mkdir_p(path, 0755), 0);
+        *slash = '/';
+        unit_write_file(path, *f);
+    }
+}
+
+static void
+assert_file(const char *dir, const char *name, const char *text)
+{
+    CLEANUP_FREE char *path = NULL, *got = NULL;
+    assert_true(asprintf(&path, "%s/%s", dir, name) > 0);
+    got = slurp(path);
+    if (!got)
+        fail_msg("no '%s'", path);
+    if (!strstr(got, text))
+        fail_msg("'%s' lacks '%s':\n%s", path, text, got);
+}
+
+static void
+test_secure_boot_debian(void **state)
+{
+    (void)state;
+    static const char *const files[] = {
+        "/usr/lib/shim/shimx64.efi.signed",
+        "/usr/lib/shim/mmx64.efi.signed",
+        "/usr/lib/shim/fbx64.efi.signed",
+        "/usr/lib/grub/x86_64-efi-signed/grubx64.efi.signed",
+        NULL,
+    };
+    const struct plan *plan = plan_for("uefi");
+    assert_true(plan->hardware.secure_boot);
+    CLEANUP_FREE char *tree = NULL, *scratch = NULL, *boot = NULL;
+    fake_tree(files, &tree, &scratch);
+    struct ab_error err = AB_ERROR_INIT;
+    if (bootloader_images(plan, tree, scratch, &err) < 0)
+        fail_msg("%s", err.diags[0].msg);
+    assert_true(asprintf(&boot, "%s/efi-boot", scratch) > 0);
+    assert_file(boot, "BOOTX64.EFI", "/usr/lib/shim/shimx64.efi.signed");
+    assert_file(boot, "grubx64.efi", "/usr/lib/grub/x86_64-efi-signed/grubx64.efi.signed");
+    assert_file(boot, "mmx64.efi", "/usr/lib/shim/mmx64.efi.signed");
+    /* /boot found by its UUID, its grub.cfg read. */
+    char uuid[FSID_UUID_BUF];
+    fsid_of_mount(plan, &plan->mounts[1], uuid);
+    assert_string_equal(plan->mounts[1].path, "/boot");
+    CLEANUP_FREE char *search = NULL;
+    assert_true(asprintf(&search, "search --no-floppy --fs-uuid --set=root %s\n", uuid) > 0);
+    assert_file(boot, "grub.cfg", search);
+    assert_file(boot, "grub.cfg", "set prefix=($root)/grub\nconfigfile $prefix/grub.cfg\n");
+    /* Nothing else: no fallback (it would reset to make boot entries). */
+    CLEANUP_FREE char *listing = NULL;
+    struct stat st;
+    assert_true(asprintf(&listing, "%s/fbx64.efi", boot) > 0);
+    assert_int_equal(stat(listing, &st), -1);
+    plan_free(plan);
+}
+
+static void
+test_secure_boot_centos_layout(void **state)
+{
+    (void)state;
+    static const char *const files[] = {
+        "/usr/bin/grub2-mkimage",
+        "/boot/efi/EFI/centos/shimx64.efi",
+        "/boot/efi/EFI/centos/grubx64.efi",
+        "/boot/efi/EFI/centos/mmx64.efi",
+        "/boot/efi/EFI/BOOT/BOOTX64.EFI",
+        "/boot/efi/EFI/BOOT/fbx64.efi",
+        NULL,
+    };
+    const struct plan *plan = plan_for("uefi");
+    CLEANUP_FREE char *tree = NULL, *scratch = NULL, *boot = NULL, *vendor = NULL, *fb = NULL;
+    fake_tree(files, &tree, &scratch);
+    struct ab_error err = AB_ERROR_INIT;
+    if (bootloader_images(plan, tree, scratch, &err) < 0)
+        fail_msg("%s", err.diags[0].msg);
+    assert_true(asprintf(&boot, "%s/efi-boot", scratch) > 0);
+    assert_file(boot, "BOOTX64.EFI", "/boot/efi/EFI/centos/shimx64.efi");
+    assert_file(boot, "grubx64.efi", "/boot/efi/EFI/centos/grubx64.efi");
+    assert_file(boot, "mmx64.efi", "/boot/efi/EFI/centos/mmx64.efi");
+    assert_file(boot, "grub.cfg", "set prefix=($root)/grub2\n");
+    /* The vendor's GRUB reads its own folder first: the same config there. */
+    assert_true(asprintf(&vendor, "%s/boot/efi/EFI/centos", tree) > 0);
+    assert_file(vendor, "grub.cfg", "set prefix=($root)/grub2\n");
+    struct stat st;
+    assert_true(asprintf(&fb, "%s/boot/efi/EFI/BOOT/fbx64.efi", tree) > 0);
+    assert_int_equal(stat(fb, &st), -1);
+    plan_free(plan);
+}
+
+static void
+test_secure_boot_missing_shim(void **state)
+{
+    (void)state;
+    static const char *const files[] = {"/usr/lib/grub/x86_64-efi-signed/grubx64.efi.signed", NULL};
+    const struct plan *plan = plan_for("uefi");
+    CLEANUP_FREE char *tree = NULL, *scratch = NULL;
+    fake_tree(files, &tree, &scratch);
+    struct ab_error err = AB_ERROR_INIT;
+    assert_int_equal(bootloader_images(plan, tree, scratch, &err), -1);
+    CLEANUP_FREE char *text = unit_error_text(&err);
+    if (!strstr(text, "Secure Boot needs '/usr/lib/shim/shimx64.efi.signed.latest' (from "
+                      "shim-signed or shim-x64)") ||
+        !strstr(text, "'hardware.secure_boot: false'"))
+        fail_msg("%s", text);
+    ab_error_release(&err);
+    plan_free(plan);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_install_both),           cmocka_unit_test(test_install_bios_only),
-        cmocka_unit_test(test_install_partial_sector), cmocka_unit_test(test_install_exactly_full),
-        cmocka_unit_test(test_core_too_large),         cmocka_unit_test(test_bad_images),
+        cmocka_unit_test(test_install_both),
+        cmocka_unit_test(test_install_bios_only),
+        cmocka_unit_test(test_install_partial_sector),
+        cmocka_unit_test(test_install_exactly_full),
+        cmocka_unit_test(test_core_too_large),
+        cmocka_unit_test(test_bad_images),
         cmocka_unit_test(test_no_bios_boot_partition),
+        cmocka_unit_test(test_secure_boot_debian),
+        cmocka_unit_test(test_secure_boot_centos_layout),
+        cmocka_unit_test(test_secure_boot_missing_shim),
     };
     return cmocka_run_group_tests(tests, unit_enter_tmpdir, unit_leave_tmpdir);
 }
