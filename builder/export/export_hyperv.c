@@ -7,10 +7,10 @@
  * memory (rounded up to the 2 MiB that Hyper-V counts in), the plan's
  * CPUs, the disks attached where they lie (not copied), the OS disk first
  * to boot, and the plan's network adapters on one virtual switch. Secure
- * Boot is turned off: the image boots a GRUB made with grub-mkimage, which
- * nobody has signed; the "Microsoft UEFI Certificate Authority" template is
- * set all the same, so that turning Secure Boot on for a signed shim is one
- * switch.
+ * Boot (Generation 2) is on with the "Microsoft UEFI Certificate
+ * Authority" template when the image boots the distribution's signed shim
+ * (hardware.secure_boot), off when it boots a GRUB made with grub-mkimage,
+ * which nobody has signed.
  *
  * Every string that comes from the plan is written as a PowerShell
  * single-quoted literal (ps_quote), in which nothing expands: only the
@@ -145,7 +145,9 @@ put_help(struct ps *s, const struct plan *plan, const char *script)
     line(s, "#");
     line(s, "# .DESCRIPTION");
     line(s, "# A Generation %d VM (%s) with %u virtual CPU(s),", is_gen2(plan) ? 2 : 1,
-         is_gen2(plan) ? "UEFI, Secure Boot off, disks on SCSI" : "BIOS, disks on IDE",
+         !is_gen2(plan)               ? "BIOS, disks on IDE"
+         : plan->hardware.secure_boot ? "UEFI, Secure Boot on, disks on SCSI"
+                                      : "UEFI, Secure Boot off, disks on SCSI",
          plan->hardware.cpus);
     if (plan->hardware.nics > 0)
         line(s, "# %" PRIu64 " MiB of static memory and %u network adapter(s) on one switch.",
@@ -245,8 +247,10 @@ put_disks(struct ps *s, const struct plan *plan)
     if (is_gen2(plan)) {
         line(s, "    $osDrive = %s SCSI %s 0 -Path $osDisk -Passthru", attach, where);
         line(s, "    %s SCSI %s 1 -Path $appDisk", attach, where);
-        line(s, "    Set-VMFirmware -VM $vm -EnableSecureBoot Off -SecureBootTemplate "
-                "MicrosoftUEFICertificateAuthority -FirstBootDevice $osDrive");
+        line(s,
+             "    Set-VMFirmware -VM $vm -EnableSecureBoot %s -SecureBootTemplate "
+             "MicrosoftUEFICertificateAuthority -FirstBootDevice $osDrive",
+             plan->hardware.secure_boot ? "On" : "Off");
     } else {
         line(s, "    %s IDE %s 0 -Path $osDisk", attach, where);
         line(s, "    %s IDE %s 1 -Path $appDisk", attach, where);

@@ -13,12 +13,14 @@
  * wrote it; `appliance deploy` points them at the folder.
  *
  * Firmware: bios and bios+uefi appliances get libvirt's default, SeaBIOS.
- * A uefi-only one gets <os firmware='efi'>, with Secure Boot and enrolled
- * keys turned off in <firmware>: libvirt then picks a plain OVMF build from
- * the firmware descriptors the distribution installs (Debian 12:
- * /usr/share/qemu/firmware/60-edk2-x86_64.json), so the file names no host
- * path. Secure Boot stays off because the image boots a GRUB made with
- * grub-mkimage, which nobody has signed.
+ * A uefi-only one gets <os firmware='efi'>, and in <firmware> the features
+ * secure-boot and enrolled-keys on when the image boots the distribution's
+ * signed shim (hardware.secure_boot), with SMM, which OVMF's Secure Boot
+ * build needs; both off for one that boots a GRUB made with grub-mkimage,
+ * which nobody has signed. libvirt picks the OVMF build from the firmware
+ * descriptors the distribution installs (Debian 12, in
+ * /usr/share/qemu/firmware: 40-edk2-x86_64-secure-enrolled.json, else
+ * 60-edk2-x86_64.json), so the file names no host path.
  *
  * CPU: host-model. The default qemu64 model lacks x86-64-v2, which the
  * RHEL 9 family requires; host-model gives the guest the host's features
@@ -139,16 +141,19 @@ put_os(struct lv_doc *d, xmlNodePtr dom, const struct plan *plan)
         return; /* SeaBIOS, which bios+uefi images boot with too */
     attr(d, os, "firmware", "efi");
     xmlNodePtr fw = put(d, os, "firmware", NULL);
-    put_empty(d, fw, "feature", "enabled", "no", "name", "secure-boot");
-    put_empty(d, fw, "feature", "enabled", "no", "name", "enrolled-keys");
+    const char *sb = plan->hardware.secure_boot ? "yes" : "no";
+    put_empty(d, fw, "feature", "enabled", sb, "name", "secure-boot");
+    put_empty(d, fw, "feature", "enabled", sb, "name", "enrolled-keys");
 }
 
 static void
-put_platform(struct lv_doc *d, xmlNodePtr dom)
+put_platform(struct lv_doc *d, xmlNodePtr dom, const struct plan *plan)
 {
     xmlNodePtr features = put(d, dom, "features", NULL);
     put(d, features, "acpi", NULL);
     put(d, features, "apic", NULL);
+    if (plan->hardware.firmware == FIRMWARE_UEFI && plan->hardware.secure_boot)
+        put_empty(d, features, "smm", "state", "on", NULL, NULL);
     put_empty(d, dom, "cpu", "mode", "host-model", NULL, NULL);
 
     xmlNodePtr clock = put_empty(d, dom, "clock", "offset", "utc", NULL, NULL);
@@ -219,7 +224,7 @@ put_domain(struct lv_doc *d, const struct plan *plan, const char *const qcow2[PL
     put_identity(d, dom, plan);
     put_resources(d, dom, plan);
     put_os(d, dom, plan);
-    put_platform(d, dom);
+    put_platform(d, dom, plan);
     xmlNodePtr devs = put(d, dom, "devices", NULL);
     put_disks(d, devs, qcow2);
     put_nics(d, devs, plan);

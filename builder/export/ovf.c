@@ -333,6 +333,12 @@ put_hardware_section(struct ovf_doc *d, xmlNodePtr vs, const struct plan *plan)
         attr(d, cfg, d->ovf, "required", "false");
         attr(d, cfg, d->vmw, "key", "firmware");
         attr(d, cfg, d->vmw, "value", "efi");
+        if (plan->hardware.secure_boot) {
+            xmlNodePtr sb = put(d, vhs, d->vmw, "Config", NULL);
+            attr(d, sb, d->ovf, "required", "false");
+            attr(d, sb, d->vmw, "key", "uefi.secureBoot.enabled");
+            attr(d, sb, d->vmw, "value", "true");
+        }
     }
 }
 

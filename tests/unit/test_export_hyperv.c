@@ -250,8 +250,10 @@ assert_facts(const char *path, const struct plan *p)
     FMT(buf, "Set-VMProcessor -VM $vm -Count %u\r\n", p->hardware.cpus);
     assert_code(&s, buf, 1);
 
-    /* Generation 2 boots from SCSI with Secure Boot off (our GRUB is not
+    /* Generation 2 boots from SCSI, with Secure Boot on when the image
+     * boots the signed shim (off for a grub-mkimage GRUB, which nobody has
      * signed), Generation 1 from IDE. */
+    bool sb = p->hardware.secure_boot;
     const char *ctl = gen2 ? "SCSI" : "IDE";
     FMT(buf, "-ControllerType %s -ControllerNumber 0 -ControllerLocation 0 -Path $osDisk", ctl);
     assert_code(&s, buf, 1);
@@ -261,12 +263,15 @@ assert_facts(const char *path, const struct plan *p)
     assert_code(&s, "-Path $osDisk -Passthru\r\n", gen2);
     assert_code(&s, "Add-VMHardDiskDrive ", 2);
     assert_code(&s, "-ControllerType ", 2);
-    assert_code(&s,
-                "Set-VMFirmware -VM $vm -EnableSecureBoot Off -SecureBootTemplate "
-                "MicrosoftUEFICertificateAuthority -FirstBootDevice $osDrive\r\n",
-                gen2);
+    FMT(buf,
+        "Set-VMFirmware -VM $vm -EnableSecureBoot %s -SecureBootTemplate "
+        "MicrosoftUEFICertificateAuthority -FirstBootDevice $osDrive\r\n",
+        sb ? "On" : "Off");
+    assert_code(&s, buf, gen2);
     assert_code(&s, "Set-VMFirmware", gen2);
-    assert_code(&s, "EnableSecureBoot On", 0);
+    assert_code(&s, "EnableSecureBoot On", gen2 && sb);
+    assert_code(&s, "EnableSecureBoot Off", gen2 && !sb);
+    assert_true(!sb || gen2); /* the plan has it only with UEFI */
     assert_code(&s, "Set-VMBios -VM $vm -StartupOrder @('', '', '', '')", !gen2);
     if (!gen2)
         assert_true(has_literal(&s, "IDE"));
@@ -329,10 +334,11 @@ static void
 test_matrix(void **state)
 {
     (void)state;
-    static const char *const firmwares[] = {"bios", "uefi", "bios+uefi"};
+    static const char *const firmwares[] = {"bios", "uefi", "bios+uefi",
+                                            "uefi, secure_boot: false"};
     static const unsigned nics[] = {0, 1, 4};
     static const char *const memory[] = {"1GiB", "257MiB"};
-    for (size_t f = 0; f < 3; f++)
+    for (size_t f = 0; f < 4; f++)
         for (size_t n = 0; n < 3; n++)
             for (size_t m = 0; m < 2; m++) {
                 CLEANUP_PLAN const struct plan *p =
@@ -417,6 +423,7 @@ test_golden(void **state)
     const char *demo = "description: 'a test appliance'\nvendor: 'appliance project'\n";
     assert_golden("bios+uefi", "bios+uefi", 1, demo);
     assert_golden("uefi", "uefi", 1, demo);
+    assert_golden("uefi-no-secure-boot", "uefi, secure_boot: false", 1, demo);
     assert_golden("bios", "bios", 1, NULL);
     assert_golden("uefi-4-nics", "uefi", 4, demo);
     assert_golden("bios-no-nic", "bios", 0, demo);

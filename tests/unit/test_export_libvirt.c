@@ -122,12 +122,21 @@ assert_facts(const char *path, const struct plan *p, const char *const qcow2[PLA
     assert_xpath_u64(&q, "/domain/vcpu", p->hardware.cpus);
     assert_xpath_str(&q, "/domain/os/type[@arch='x86_64'][@machine='q35']", "hvm");
 
-    /* UEFI-only: OVMF chosen by libvirt, without Secure Boot; else SeaBIOS. */
-    bool efi = p->hardware.firmware == FIRMWARE_UEFI;
+    /* UEFI-only: OVMF chosen by libvirt, with Secure Boot and Microsoft's
+     * keys enrolled (and SMM) when the image boots the signed shim, without
+     * for a grub-mkimage GRUB; else SeaBIOS. */
+    bool efi = p->hardware.firmware == FIRMWARE_UEFI, sb = efi && p->hardware.secure_boot;
     assert_count(&q, "/domain/os[@firmware='efi']", efi);
-    assert_count(&q, "/domain/os/firmware/feature[@name='secure-boot'][@enabled='no']", efi);
-    assert_count(&q, "/domain/os/firmware/feature[@name='enrolled-keys'][@enabled='no']", efi);
-    assert_count(&q, "/domain/os/firmware/feature[@enabled!='no']", 0);
+    const char *on = sb ? "yes" : "no", *off = sb ? "no" : "yes";
+    char xp[256];
+    FMT(xp, "/domain/os/firmware/feature[@name='secure-boot'][@enabled='%s']", on);
+    assert_count(&q, xp, efi);
+    FMT(xp, "/domain/os/firmware/feature[@name='enrolled-keys'][@enabled='%s']", on);
+    assert_count(&q, xp, efi);
+    FMT(xp, "/domain/os/firmware/feature[@enabled='%s']", off);
+    assert_count(&q, xp, 0);
+    assert_count(&q, "/domain/features/smm[@state='on']", sb);
+    assert_count(&q, "/domain/features/smm", sb);
     assert_count(&q, "/domain/os/loader | /domain/os/nvram", 0);
 
     assert_count(&q, "/domain/features/acpi", 1);
@@ -191,10 +200,11 @@ static void
 test_matrix(void **state)
 {
     (void)state;
-    static const char *const firmwares[] = {"bios", "uefi", "bios+uefi"};
+    static const char *const firmwares[] = {"bios", "uefi", "bios+uefi",
+                                            "uefi, secure_boot: false"};
     static const unsigned nics[] = {0, 1, 4};
     static const char *const addons[] = {"[kvm]", "[vmware, hyperv]"};
-    for (size_t f = 0; f < 3; f++)
+    for (size_t f = 0; f < 4; f++)
         for (size_t n = 0; n < 3; n++)
             for (size_t a = 0; a < 2; a++) {
                 CLEANUP_PLAN const struct plan *p =
@@ -264,6 +274,7 @@ test_golden(void **state)
     const char *demo = "description: 'a test appliance'\nvendor: 'appliance project'\n";
     assert_golden("bios+uefi", "bios+uefi", 1, "[vmware, virtualbox, hyperv, kvm]", demo);
     assert_golden("uefi", "uefi", 1, "[kvm]", demo);
+    assert_golden("uefi-no-secure-boot", "uefi, secure_boot: false", 1, "[kvm]", demo);
     assert_golden("bios-no-agent", "bios", 1, "[vmware]", NULL);
     assert_golden("uefi-4-nics", "uefi", 4, "[kvm]", demo);
     assert_golden("no-nic", "bios+uefi", 0, "[kvm]", demo);

@@ -182,13 +182,19 @@ assert_facts(const char *path, const struct plan *p)
                  1);
     assert_count(&q, "//ovf:Item/rasd:InstanceID[. = preceding::rasd:InstanceID]", 0);
 
-    bool efi = p->hardware.firmware == FIRMWARE_UEFI;
-    assert_count(&q, "//vmw:Config", efi);
+    /* UEFI-only: EFI, and Secure Boot when the image boots the signed shim. */
+    bool efi = p->hardware.firmware == FIRMWARE_UEFI, sb = efi && p->hardware.secure_boot;
+    assert_count(&q, "//vmw:Config", efi + sb);
     assert_count(&q,
                  "/ovf:Envelope/ovf:VirtualSystem/ovf:VirtualHardwareSection/vmw:Config"
-                 "[@ovf:required='false'][@vmw:key='firmware'][@vmw:value='efi']"
-                 "[not(following-sibling::*)]",
+                 "[@ovf:required='false'][@vmw:key='firmware'][@vmw:value='efi']",
                  efi);
+    assert_count(&q,
+                 "/ovf:Envelope/ovf:VirtualSystem/ovf:VirtualHardwareSection/vmw:Config"
+                 "[@ovf:required='false'][@vmw:key='uefi.secureBoot.enabled'][@vmw:value='true']"
+                 "[not(following-sibling::*)]",
+                 sb);
+    assert_count(&q, "//vmw:Config[@vmw:key='firmware'][not(following-sibling::*)]", efi && !sb);
 
     unsigned nics = p->hardware.nics;
     assert_count(&q, "/ovf:Envelope/ovf:NetworkSection", nics > 0);
@@ -228,10 +234,11 @@ test_matrix(void **state)
 {
     (void)state;
     static const char *const controllers[] = {"scsi", "sata", "ide"};
-    static const char *const firmwares[] = {"bios", "uefi", "bios+uefi"};
+    static const char *const firmwares[] = {"bios", "uefi", "bios+uefi",
+                                            "uefi, secure_boot: false"};
     static const unsigned nics[] = {0, 1, 4};
     for (size_t c = 0; c < 3; c++)
-        for (size_t f = 0; f < 3; f++)
+        for (size_t f = 0; f < 4; f++)
             for (size_t n = 0; n < 3; n++) {
                 CLEANUP_PLAN const struct plan *p = unit_plan(recipe_text(
                     "{distro: debian-12}", firmwares[f], controllers[c], nics[n], NULL));

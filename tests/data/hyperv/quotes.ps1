@@ -2,7 +2,7 @@
 # Creates the Hyper-V virtual machine of the appliance t 1.2.3.
 #
 # .DESCRIPTION
-# A Generation 2 VM (UEFI, Secure Boot off, disks on SCSI) with 3 virtual CPU(s),
+# A Generation 2 VM (UEFI, Secure Boot on, disks on SCSI) with 3 virtual CPU(s),
 # 1024 MiB of static memory and 2 network adapter(s) on one switch.
 # The two VHDX disks of this folder are attached where they are, not
 # copied: put the folder where the VM should live first. It starts
@@ -63,7 +63,7 @@ try {
     }
     $osDrive = Add-VMHardDiskDrive -VM $vm -ControllerType SCSI -ControllerNumber 0 -ControllerLocation 0 -Path $osDisk -Passthru
     Add-VMHardDiskDrive -VM $vm -ControllerType SCSI -ControllerNumber 0 -ControllerLocation 1 -Path $appDisk
-    Set-VMFirmware -VM $vm -EnableSecureBoot Off -SecureBootTemplate MicrosoftUEFICertificateAuthority -FirstBootDevice $osDrive
+    Set-VMFirmware -VM $vm -EnableSecureBoot On -SecureBootTemplate MicrosoftUEFICertificateAuthority -FirstBootDevice $osDrive
     Get-VMNetworkAdapter -VM $vm | Connect-VMNetworkAdapter -SwitchName $SwitchName
     Add-VMNetworkAdapter -VM $vm -SwitchName $SwitchName
 } catch {
