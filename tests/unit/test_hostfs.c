@@ -675,7 +675,7 @@ make_esp_of(const struct plan *plan, const char *img, bool reverse)
         unit_write_file(path, path);
     }
     make_disk(plan, PLAN_DISK_OS, img);
-    if (hostfs_make(plan, m, img, "esp", "BOOTX64.EFI", UNIT_EPOCH, &err) < 0)
+    if (hostfs_make(plan, m, img, "esp", "efi-boot", UNIT_EPOCH, &err) < 0)
         fail_msg("%s", err.diags[0].msg);
 }
 
@@ -686,7 +686,9 @@ test_esp_reproducible(void **state)
     static const char *const tools[] = {"sfdisk", "mkfs.vfat", "mcopy", "mmd", "mdir", NULL};
     need(tools);
     const struct plan *plan = plan_for("uefi", "400MiB", "64MiB");
-    unit_write_file("BOOTX64.EFI", "MZ not really an EFI program\n");
+    assert_int_equal(mkdir_p("efi-boot", 0755), 0);
+    unit_write_file("efi-boot/BOOTX64.EFI", "MZ not really an EFI program\n");
+    unit_write_file("efi-boot/grubx64.efi", "MZ nor this one\n");
     setenv("SOURCE_DATE_EPOCH", "1700000000", 1);
     make_esp_of(plan, "one.img", false);
     sleep(1);
@@ -703,7 +705,7 @@ test_esp_reproducible(void **state)
     assert_int_equal(rm_rf("esp", "esp"), 0);
     assert_int_equal(unlink("one.img"), 0);
     assert_int_equal(unlink("two.img"), 0);
-    assert_int_equal(unlink("BOOTX64.EFI"), 0);
+    assert_int_equal(rm_rf("efi-boot", "efi-boot"), 0);
     plan_free(plan);
 }
 
