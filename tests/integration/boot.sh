@@ -2,7 +2,9 @@
 # A real boot: builds tests/integration/recipes/layout.yaml (firmware
 # bios+uefi) and boots its raw disks under qemu with SeaBIOS + virtio-scsi
 # and its qcow2 output with OVMF + virtio-blk on q35 (the devices of its
-# libvirt output), then tests/integration/recipes/bios-only.yaml
+# libvirt output; the image boots the signed shim, hardware.secure_boot
+# being on by default, and plain OVMF, without keys, must run it with
+# Secure Boot off: the kernel says so; secureboot.sh boots it enforced), then tests/integration/recipes/bios-only.yaml
 # (firmware bios, no ESP) with SeaBIOS + IDE. Each boot must reach the
 # guest's APPLIANCE-REPORT and a login prompt on ttyS0, and the report must
 # show every mount, swap and LV of the plan (tests/lib/judge.py report).
@@ -73,10 +75,10 @@ lvm_after_boot() {
     fi
 }
 
-# boot_and_judge FIRMWARE BUS: boots overlays of IMG_OS + IMG_APP, judges
-# the report and what LVM did.
+# boot_and_judge FIRMWARE BUS [SAID]: boots overlays of IMG_OS + IMG_APP,
+# judges the report and what LVM did, and that the console holds SAID.
 boot_and_judge() {
-    local fw=$1 bus=$2 name log fmt=raw ov_os ov_app
+    local fw=$1 bus=$2 said=${3:-} name log fmt=raw ov_os ov_app
     name=$(basename "$IMG_OS" | sed 's/-os\.\(raw\|qcow2\)$//')-$fw-$bus
     case $IMG_OS in *.qcow2) name=$name-qcow2 fmt=qcow2 ;; esac
     log=$ITEST_TMP/$name.serial
@@ -89,6 +91,10 @@ boot_and_judge() {
         ok "$name: boots to the report and a login prompt"
         judge report "$PLAN" "$log"
         lvm_after_boot "$name" "$fmt" "$ov_os" "$ov_app" "$log"
+        if [ -n "$said" ]; then
+            grep -aq "$said" "$log" && ok "$name: the console says '$said'" ||
+                bad "$name: the console says '$said'"
+        fi
     else
         bad "$name: boots to the report and a login prompt"
     fi
@@ -101,7 +107,7 @@ if itest_build "$TOP/tests/integration/recipes/layout.yaml"; then
     boot_and_judge bios scsi
     # The qcow2 pair, on the devices of the libvirt output (q35, virtio).
     IMG_OS=${IMG_OS%.raw}.qcow2 IMG_APP=${IMG_APP%.raw}.qcow2
-    boot_and_judge uefi virtio
+    boot_and_judge uefi virtio 'secureboot: Secure boot disabled'
 fi
 
 if itest_build "$TOP/tests/integration/recipes/bios-only.yaml"; then
