@@ -8,17 +8,24 @@
  *   own package manager (dpkg --purge, rpm -e), so that its database
  *   says what the tree holds: a container runs on its host's kernel and
  *   on no hypervisor;
+ * - the add-ons' drop-ins (ConditionVirtualization=) of the units purged
+ *   with them removed;
+ * - the application disk's mount points made, where the platform mounts
+ *   the volumes;
  * - /etc/fstab without the disks' filesystems: the platform mounts the
  *   container's root and volumes;
  * - appliance-lvm and appliance-grow, the volume groups' services, kept
  *   from starting in a container (ConditionVirtualization=!container). */
 #include "appliance/container.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "appliance/cleanup.h"
 #include "appliance/fsutil.h"
@@ -113,6 +120,63 @@ purge(const struct plan *plan, const char *root, const char *packages, struct ab
     return r;
 }
 
+static bool
+unit_exists(int rootfd, const char *unit)
+{
+    static const char *const dirs[] = {"/lib/systemd/system", "/usr/lib/systemd/system",
+                                       "/etc/systemd/system"};
+    for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+        CLEANUP_FREE char *path = NULL;
+        if (asprintf(&path, "%s/%s", dirs[i], unit) >= 0 && inroot_exists(rootfd, path, NULL))
+            return true;
+    }
+    return false;
+}
+
+/* The add-ons' drop-ins (configure_system.c) of units purged with them. */
+static int
+remove_orphan_dropins(int rootfd, struct ab_error *err)
+{
+    int fd = inroot_open_quiet(rootfd, "/etc/systemd/system", O_RDONLY | O_DIRECTORY);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    int r = 0;
+    if (!d) {
+        if (fd >= 0)
+            close(fd);
+        return 0;
+    }
+    for (struct dirent *e; r == 0 && (e = readdir(d));) {
+        size_t len = strlen(e->d_name);
+        CLEANUP_FREE char *unit = NULL, *conf = NULL, *dir = NULL;
+        if (len < 3 || strcmp(e->d_name + len - 2, ".d") != 0)
+            continue;
+        if (!(unit = strndup(e->d_name, len - 2)) ||
+            asprintf(&dir, "/etc/systemd/system/%s", e->d_name) < 0 ||
+            asprintf(&conf, "%s/appliance-hypervisor.conf", dir) < 0) {
+            r = ab_oom(err);
+            break;
+        }
+        if (!inroot_exists(rootfd, conf, NULL) || unit_exists(rootfd, unit))
+            continue;
+        r = inroot_remove(rootfd, conf, err);
+        if (r == 0)
+            unlinkat(dirfd(d), e->d_name, AT_REMOVEDIR); /* when nothing else is there */
+    }
+    closedir(d);
+    return r;
+}
+
+/* The application disk's mount points, which a container gets as volumes. */
+static int
+mount_points(const struct plan *plan, int rootfd, struct ab_error *err)
+{
+    for (size_t i = 0; i < plan->n_mounts; i++)
+        if (plan->mounts[i].disk == PLAN_DISK_APP &&
+            inroot_mkdir_p(rootfd, plan->mounts[i].path, 0755, err) < 0)
+            return -1;
+    return 0;
+}
+
 int
 configure_container(const struct plan *plan, const char *root, const char *packages,
                     struct ab_error *err)
@@ -122,6 +186,7 @@ configure_container(const struct plan *plan, const char *root, const char *packa
         return -1;
     /* /boot first: the kernel's removal then finds no GRUB to update. */
     if (inroot_remove_glob(rootfd, "/boot/*", err) < 0 || purge(plan, root, packages, err) < 0 ||
+        remove_orphan_dropins(rootfd, err) < 0 || mount_points(plan, rootfd, err) < 0 ||
         inroot_remove_glob(rootfd, "/var/log/*.log", err) < 0 ||
         write_file(root, "/etc/fstab", fstab, 0644, err) < 0 ||
         write_file(root, "/etc/systemd/system/appliance-lvm.service.d/appliance-container.conf",

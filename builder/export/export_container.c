@@ -19,6 +19,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <json-c/json.h>
+#include <locale.h>
 #include <search.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -459,8 +460,8 @@ open_tar(struct archive **a, bool zstd, struct walk *w)
 
 /* The layer at layer (digest and size out) and the template at ct. */
 static int
-write_trees(const char *root, int64_t epoch, const char *layer, const char *ct, char *layer_hex,
-            uint64_t *size, struct ab_error *err)
+write_trees_utf8(const char *root, int64_t epoch, const char *layer, const char *ct,
+                 char *layer_hex, uint64_t *size, struct ab_error *err)
 {
     struct walk w = {.epoch = epoch, .err = err};
     CLEANUP_DIGEST struct digest_ctx *d = digest_new(DIGEST_SHA256);
@@ -500,6 +501,23 @@ out:
     for (int i = 0; i < N_OUT; i++)
         archive_write_free(w.out[i]);
     tdestroy(w.links, link_free);
+    return r;
+}
+
+/* pax names are UTF-8: this thread works in C.UTF-8 meanwhile, so the
+ * tree's names (UTF-8 already) are written as they are, whatever the
+ * program's locale. */
+static int
+write_trees(const char *root, int64_t epoch, const char *layer, const char *ct, char *layer_hex,
+            uint64_t *size, struct ab_error *err)
+{
+    locale_t utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+    if (!utf8)
+        return ab_build_error(err, errno, "cannot use the locale C.UTF-8: %s", strerror(errno));
+    locale_t old = uselocale(utf8);
+    int r = write_trees_utf8(root, epoch, layer, ct, layer_hex, size, err);
+    uselocale(old);
+    freelocale(utf8);
     return r;
 }
 
