@@ -12,6 +12,8 @@
  *   with them removed;
  * - the application disk's mount points made, where the platform mounts
  *   the volumes;
+ * - what the purge left that differs from build to build removed: dpkg's
+ *   log, ldconfig's aux-cache (inode numbers and ctimes);
  * - /etc/fstab without the disks' filesystems: the platform mounts the
  *   container's root and volumes;
  * - appliance-lvm and appliance-grow, the volume groups' services, kept
@@ -188,6 +190,9 @@ configure_container(const struct plan *plan, const char *root, const char *packa
     if (inroot_remove_glob(rootfd, "/boot/*", err) < 0 || purge(plan, root, packages, err) < 0 ||
         remove_orphan_dropins(rootfd, err) < 0 || mount_points(plan, rootfd, err) < 0 ||
         inroot_remove_glob(rootfd, "/var/log/*.log", err) < 0 ||
+        /* the libc trigger's ldconfig records the libraries' inode numbers
+         * and ctimes there: a cache, made again when missing */
+        inroot_remove(rootfd, "/var/cache/ldconfig/aux-cache", err) < 0 ||
         write_file(root, "/etc/fstab", fstab, 0644, err) < 0 ||
         write_file(root, "/etc/systemd/system/appliance-lvm.service.d/appliance-container.conf",
                    no_container, 0644, err) < 0 ||
