@@ -1,10 +1,10 @@
 /* export_container.c: the container tree as NAME-container.tar (an OCI
  * image layout in a tar) and NAME-ct.tar.zst (container.h).
  *
- * One walk of the tree writes the layer (a plain tar, hashed as it is
- * written: its digest is the config's diff_id and, the layer being stored
- * uncompressed, the blob's name) and the zstd'd template at once, with
- * libarchive: members in byte order of their names, no user or group
+ * One walk of the tree writes, with libarchive, the layer three ways at
+ * once: as a plain tar only hashed (its digest is the config's diff_id),
+ * gzip'd with no time in its header (the blob, named by its digest), and
+ * as the zstd'd template (names "./..."): members in byte order of their names, no user or group
  * names, mtimes clamped to SOURCE_DATE_EPOCH and no other time, xattrs in
  * name order, a file's later hard links as links to its first name.
  * The OCI documents are json-c's plain text, members in a fixed order;
@@ -32,7 +32,7 @@
 #include "appliance/cleanup.h"
 #include "appliance/hash.h"
 
-#define MT_LAYER "application/vnd.oci.image.layer.v1.tar"
+#define MT_LAYER "application/vnd.oci.image.layer.v1.tar+gzip"
 #define MT_CONFIG "application/vnd.oci.image.config.v1+json"
 #define MT_MANIFEST "application/vnd.oci.image.manifest.v1+json"
 #define MT_INDEX "application/vnd.oci.image.index.v1+json"
@@ -191,7 +191,7 @@ container_index_json(const struct plan *plan, const char *manifest_digest, uint6
 
 /* ---- the tree's walk ---------------------------------------------------- */
 
-/* The layer's bytes go to a file and through a digest. */
+/* An archive's bytes go through a digest, and to a file unless fd < 0. */
 struct sink {
     int fd;
     struct digest_ctx *digest;
@@ -203,7 +203,7 @@ sink_write(struct archive *a, void *ctx, const void *buf, size_t len)
 {
     struct sink *s = ctx;
     const char *p = buf;
-    for (size_t done = 0; done < len;) {
+    for (size_t done = 0; s->fd >= 0 && done < len;) {
         ssize_t n = write(s->fd, p + done, len - done);
         if (n < 0 && errno == EINTR)
             continue;
@@ -242,7 +242,10 @@ link_free(void *p)
     free(l);
 }
 
-enum { OUT_LAYER, OUT_CT, N_OUT };
+/* The layer uncompressed (hashed only: its diff_id), the layer gzip'd
+ * (the blob) and the template. */
+enum { OUT_TAR, OUT_LAYER, OUT_CT, N_OUT };
+enum filter { FILTER_NONE, FILTER_GZIP, FILTER_ZSTD };
 
 struct walk {
     struct archive *out[N_OUT];
@@ -252,13 +255,13 @@ struct walk {
     struct ab_error *err;
 };
 
-static const char *const out_prefix[N_OUT] = {"", "./"};
+static const char *const out_prefix[N_OUT] = {"", "", "./"};
 
 static int
 archive_fail(struct walk *w, int i, const char *path)
 {
     return ab_build_error(w->err, archive_errno(w->out[i]), "while writing '%s' of the %s: %s",
-                          path, i == OUT_LAYER ? "container layer" : "container template",
+                          path, i != OUT_CT ? "container layer" : "container template",
                           archive_error_string(w->out[i]));
 }
 
@@ -343,7 +346,7 @@ put_entry(struct walk *w, struct archive_entry *e, const char *rel, int fd, bool
     CLEANUP_FREE char *link = archive_entry_hardlink(e) ? strdup(archive_entry_hardlink(e)) : NULL;
     for (int i = 0; i < N_OUT; i++) {
         CLEANUP_FREE char *name = NULL, *target = NULL;
-        if (!*rel && i == OUT_LAYER)
+        if (!*rel && i != OUT_CT)
             continue; /* a layer names no root folder; the template has "./" */
         if (asprintf(&name, "%s%s", out_prefix[i], rel) < 0 ||
             (link && asprintf(&target, "%s%s", out_prefix[i], link) < 0))
@@ -443,40 +446,55 @@ walk_dir(struct walk *w, int dirfd, const char *rel)
 /* ---- the files ---------------------------------------------------------- */
 
 static int
-open_tar(struct archive **a, bool zstd, struct walk *w)
+open_tar(struct archive **a, enum filter filter, struct walk *w)
 {
     *a = archive_write_new();
     if (!*a)
         return ab_oom(w->err);
     /* pax only where ustar cannot say it (long names, xattrs); no
-     * per-file times but the mtime. */
+     * per-file times but the mtime; no time in the gzip header. */
     if (archive_write_set_format_pax_restricted(*a) != ARCHIVE_OK ||
-        (zstd && archive_write_add_filter_zstd(*a) != ARCHIVE_OK) ||
+        (filter == FILTER_ZSTD && archive_write_add_filter_zstd(*a) != ARCHIVE_OK) ||
+        (filter == FILTER_GZIP &&
+         (archive_write_add_filter_gzip(*a) != ARCHIVE_OK ||
+          archive_write_set_filter_option(*a, "gzip", "timestamp", NULL) != ARCHIVE_OK ||
+          archive_write_set_filter_option(*a, "gzip", "compression-level", "1") != ARCHIVE_OK)) ||
         archive_write_set_bytes_in_last_block(*a, 1) != ARCHIVE_OK)
         return ab_build_error(w->err, archive_errno(*a), "cannot set up a tar writer: %s",
                               archive_error_string(*a));
     return 0;
 }
 
-/* The layer at layer (digest and size out) and the template at ct. */
+/* What write_trees tells of the layer. */
+struct layer_info {
+    char diff_hex[HASH_HEX_MAX]; /* uncompressed */
+    char blob_hex[HASH_HEX_MAX]; /* gzip'd */
+    uint64_t size;               /* gzip'd */
+};
+
+/* The gzip'd layer at layer and the template at ct. */
 static int
 write_trees_utf8(const char *root, int64_t epoch, const char *layer, const char *ct,
-                 char *layer_hex, uint64_t *size, struct ab_error *err)
+                 struct layer_info *info, struct ab_error *err)
 {
     struct walk w = {.epoch = epoch, .err = err};
-    CLEANUP_DIGEST struct digest_ctx *d = digest_new(DIGEST_SHA256);
+    CLEANUP_DIGEST struct digest_ctx *d_tar = digest_new(DIGEST_SHA256);
+    CLEANUP_DIGEST struct digest_ctx *d_gz = digest_new(DIGEST_SHA256);
     CLEANUP_CLOSE int fd = open(layer, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     CLEANUP_CLOSE int rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    struct sink s = {fd, d, 0};
+    struct sink s_tar = {-1, d_tar, 0}, s_gz = {fd, d_gz, 0};
     int r = -1;
-    if (!d)
+    if (!d_tar || !d_gz)
         return ab_oom(err);
     if (fd < 0 || rootfd < 0)
         return ab_build_error(err, errno, "cannot open '%s': %s", fd < 0 ? layer : root,
                               strerror(errno));
-    if (open_tar(&w.out[OUT_LAYER], false, &w) < 0 || open_tar(&w.out[OUT_CT], true, &w) < 0)
+    if (open_tar(&w.out[OUT_TAR], FILTER_NONE, &w) < 0 ||
+        open_tar(&w.out[OUT_LAYER], FILTER_GZIP, &w) < 0 ||
+        open_tar(&w.out[OUT_CT], FILTER_ZSTD, &w) < 0)
         goto out;
-    if (archive_write_open2(w.out[OUT_LAYER], &s, NULL, sink_write, NULL, NULL) != ARCHIVE_OK ||
+    if (archive_write_open2(w.out[OUT_TAR], &s_tar, NULL, sink_write, NULL, NULL) != ARCHIVE_OK ||
+        archive_write_open2(w.out[OUT_LAYER], &s_gz, NULL, sink_write, NULL, NULL) != ARCHIVE_OK ||
         archive_write_open_filename(w.out[OUT_CT], ct) != ARCHIVE_OK) {
         archive_fail(&w, archive_errno(w.out[OUT_LAYER]) ? OUT_LAYER : OUT_CT, "/");
         goto out;
@@ -494,8 +512,9 @@ write_trees_utf8(const char *root, int64_t epoch, const char *layer, const char 
         goto out;
     }
     fd = -1;
-    digest_hex(d, layer_hex);
-    *size = s.size;
+    digest_hex(d_tar, info->diff_hex);
+    digest_hex(d_gz, info->blob_hex);
+    info->size = s_gz.size;
     r = 0;
 out:
     for (int i = 0; i < N_OUT; i++)
@@ -508,14 +527,14 @@ out:
  * tree's names (UTF-8 already) are written as they are, whatever the
  * program's locale. */
 static int
-write_trees(const char *root, int64_t epoch, const char *layer, const char *ct, char *layer_hex,
-            uint64_t *size, struct ab_error *err)
+write_trees(const char *root, int64_t epoch, const char *layer, const char *ct,
+            struct layer_info *info, struct ab_error *err)
 {
     locale_t utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
     if (!utf8)
         return ab_build_error(err, errno, "cannot use the locale C.UTF-8: %s", strerror(errno));
     locale_t old = uselocale(utf8);
-    int r = write_trees_utf8(root, epoch, layer, ct, layer_hex, size, err);
+    int r = write_trees_utf8(root, epoch, layer, ct, info, err);
     uselocale(old);
     freelocale(utf8);
     return r;
@@ -598,19 +617,20 @@ text_digest(const char *text, char hex[HASH_HEX_MAX])
 
 /* The OCI image layout around the layer, as a ustar at path. */
 static int
-write_oci(const struct plan *plan, int64_t epoch, const char *layer, const char *layer_hex,
-          uint64_t layer_size, const char *path, struct ab_error *err)
+write_oci(const struct plan *plan, int64_t epoch, const char *layer, const struct layer_info *info,
+          const char *path, struct ab_error *err)
 {
     char diff_id[HASH_HEX_MAX + 8], cfg_hex[HASH_HEX_MAX], man_hex[HASH_HEX_MAX];
-    char cfg_id[HASH_HEX_MAX + 8], man_id[HASH_HEX_MAX + 8];
-    snprintf(diff_id, sizeof(diff_id), "sha256:%s", layer_hex);
+    char cfg_id[HASH_HEX_MAX + 8], man_id[HASH_HEX_MAX + 8], layer_id[HASH_HEX_MAX + 8];
+    snprintf(diff_id, sizeof(diff_id), "sha256:%s", info->diff_hex);
+    snprintf(layer_id, sizeof(layer_id), "sha256:%s", info->blob_hex);
     CLEANUP_FREE char *config = container_config_json(plan, epoch, diff_id);
     if (!config)
         return ab_oom(err);
     text_digest(config, cfg_hex);
     snprintf(cfg_id, sizeof(cfg_id), "sha256:%s", cfg_hex);
     CLEANUP_FREE char *manifest =
-        container_manifest_json(plan, epoch, cfg_id, strlen(config), diff_id, layer_size);
+        container_manifest_json(plan, epoch, cfg_id, strlen(config), layer_id, info->size);
     if (!manifest)
         return ab_oom(err);
     text_digest(manifest, man_hex);
@@ -621,7 +641,7 @@ write_oci(const struct plan *plan, int64_t epoch, const char *layer, const char 
     struct blob blobs[3] = {{"", config, NULL}, {"", manifest, NULL}, {"", NULL, layer}};
     snprintf(blobs[0].name, sizeof(blobs[0].name), "blobs/sha256/%s", cfg_hex);
     snprintf(blobs[1].name, sizeof(blobs[1].name), "blobs/sha256/%s", man_hex);
-    snprintf(blobs[2].name, sizeof(blobs[2].name), "blobs/sha256/%s", layer_hex);
+    snprintf(blobs[2].name, sizeof(blobs[2].name), "blobs/sha256/%s", info->blob_hex);
     qsort(blobs, 3, sizeof(blobs[0]), blob_cmp);
 
     struct archive *a = archive_write_new();
@@ -668,17 +688,16 @@ export_container(const struct plan *plan, const char *root, int64_t epoch, const
                  const char *work, struct ab_error *err)
 {
     CLEANUP_FREE char *layer = NULL, *oci = NULL, *oci_tmp = NULL, *ct = NULL, *ct_tmp = NULL;
-    char hex[HASH_HEX_MAX];
-    uint64_t size = 0;
-    if (asprintf(&layer, "%s/container-layer.tar", work) < 0 ||
+    struct layer_info info = {{0}, {0}, 0};
+    if (asprintf(&layer, "%s/container-layer.tar.gz", work) < 0 ||
         asprintf(&oci, "%s/%s-container.tar", dir, plan->name) < 0 ||
         asprintf(&oci_tmp, "%s.tmp", oci) < 0 ||
         asprintf(&ct, "%s/%s-ct.tar.zst", dir, plan->name) < 0 ||
         asprintf(&ct_tmp, "%s.tmp", ct) < 0)
         return ab_oom(err);
-    int r = write_trees(root, epoch, layer, ct_tmp, hex, &size, err);
+    int r = write_trees(root, epoch, layer, ct_tmp, &info, err);
     if (r == 0)
-        r = write_oci(plan, epoch, layer, hex, size, oci_tmp, err);
+        r = write_oci(plan, epoch, layer, &info, oci_tmp, err);
     unlink(layer);
     if (r == 0)
         r = rename_into_place(oci_tmp, oci, err);

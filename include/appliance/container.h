@@ -2,7 +2,7 @@
  * root tree (output `container`).
  *
  *   NAME-container.tar   an OCI image layout in a tar (`podman load -i`,
- *                        `skopeo copy oci-archive:`): one uncompressed
+ *                        `skopeo copy oci-archive:`): one gzip'd
  *                        layer, the application disk's mount points as
  *                        the config's Volumes, Cmd ["/sbin/init"]
  *   NAME-ct.tar.zst      the same tree as a plain tar, members "./...",

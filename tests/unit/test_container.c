@@ -122,7 +122,7 @@ test_documents(void **state)
     assert_string_equal(get_str(o, "config.mediaType"), "application/vnd.oci.image.config.v1+json");
     assert_string_equal(get_str(o, "config.digest"), "sha256:c0");
     v = json_object_array_get_idx(json_object_object_get(o, "layers"), 0);
-    assert_string_equal(get_str(v, "mediaType"), "application/vnd.oci.image.layer.v1.tar");
+    assert_string_equal(get_str(v, "mediaType"), "application/vnd.oci.image.layer.v1.tar+gzip");
     assert_int_equal(json_object_get_int64(json_object_object_get(v, "size")), 3072);
     json_object_put(o);
     free(text);
@@ -260,6 +260,7 @@ open_memory(const char *data, size_t len)
 {
     struct archive *a = archive_read_new();
     archive_read_support_format_tar(a);
+    archive_read_support_filter_gzip(a);
     assert_int_equal(archive_read_open_memory(a, data, len), ARCHIVE_OK);
     return a;
 }
@@ -297,7 +298,7 @@ test_archives(void **state)
     assert_string_equal(h1, h2);
     /* Nothing left beside them: no temporary file, no layer. */
     assert_int_equal(access("o1/ct-container.tar.tmp", F_OK), -1);
-    assert_int_equal(access("o1/container-layer.tar", F_OK), -1);
+    assert_int_equal(access("o1/container-layer.tar.gz", F_OK), -1);
 
     /* The template: "./" first, every name below it, byte order. */
     struct archive *a = open_read("o1/ct-ct.tar.zst");
@@ -335,7 +336,28 @@ test_archives(void **state)
     assert_string_equal(hex, layer_digest + 7);
     snprintf(name, sizeof(name), "blobs/sha256/%s", get_str(m, "config.digest") + 7);
     char *config = oci_member("o1/ct-container.tar", name, &len);
-    assert_non_null(strstr(config, layer_digest)); /* the diff_id: an uncompressed layer */
+    /* The layer is gzip'd, with no name or time in its header (RFC 1952:
+     * FLG 0, MTIME 0); the diff_id is the digest of the tar inside. */
+    assert_true(layer_len > 10 && (unsigned char)layer[0] == 0x1f &&
+                (unsigned char)layer[1] == 0x8b && layer[3] == 0);
+    assert_memory_equal(layer + 4, "\0\0\0\0", 4);
+    assert_null(strstr(config, layer_digest));
+    struct archive *raw = archive_read_new();
+    struct archive_entry *re;
+    archive_read_support_format_raw(raw);
+    archive_read_support_filter_gzip(raw);
+    assert_int_equal(archive_read_open_memory(raw, layer, layer_len), ARCHIVE_OK);
+    assert_int_equal(archive_read_next_header(raw, &re), ARCHIVE_OK);
+    d = digest_new(DIGEST_SHA256);
+    char buf[4096];
+    for (la_ssize_t n; (n = archive_read_data(raw, buf, sizeof(buf))) > 0;)
+        digest_update(d, buf, (size_t)n);
+    digest_hex(d, hex);
+    digest_free(d);
+    archive_read_free(raw);
+    char diff_id[HASH_HEX_MAX + 32];
+    snprintf(diff_id, sizeof(diff_id), "\"diff_ids\":[\"sha256:%s\"]", hex);
+    assert_non_null(strstr(config, diff_id));
 
     /* The layer: no root entry, names without "./". */
     a = open_memory(layer, layer_len);
