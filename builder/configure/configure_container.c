@@ -102,18 +102,22 @@ purge_argv(const char *packages, const char *const *prefix, size_t np, size_t *n
     return argv;
 }
 
-/* The kernel and the add-ons, by the tree's package manager. */
+/* The kernel and the add-ons, by the tree's own package manager, the one
+ * whose database the tree holds (as tree_packages() read it): a rootfs:
+ * tree's kernel goes too. */
 static int
-purge(const struct plan *plan, const char *root, const char *packages, struct ab_error *err)
+purge(int rootfd, const char *root, const char *packages, struct ab_error *err)
 {
     static const char *const dpkg[] = {"dpkg", "--purge", NULL};
     static const char *const rpm[] = {"rpm", "-e", "--nodeps", NULL};
-    const char *const *prefix = plan->os.family == FAMILY_DEBIAN ? dpkg
-                                : plan->os.family == FAMILY_RHEL ? rpm
-                                                                 : NULL;
-    size_t n = 0, skip = plan->os.family == FAMILY_DEBIAN ? 2 : 3;
+    const char *const *prefix = inroot_exists(rootfd, "/var/lib/dpkg/status", NULL) ? dpkg
+                                : inroot_exists(rootfd, "/usr/lib/sysimage/rpm", NULL) ||
+                                        inroot_exists(rootfd, "/var/lib/rpm", NULL)
+                                    ? rpm
+                                    : NULL;
+    size_t n = 0, skip = prefix == dpkg ? 2 : 3;
     if (!prefix)
-        return 0; /* a rootfs tree: its add-ons start only on their hypervisor */
+        return 0; /* no package database: nothing is installed as a package */
     char **argv = purge_argv(packages, prefix, skip, &n);
     if (!argv)
         return ab_oom(err);
@@ -187,7 +191,7 @@ configure_container(const struct plan *plan, const char *root, const char *packa
     if (rootfd < 0)
         return -1;
     /* /boot first: the kernel's removal then finds no GRUB to update. */
-    if (inroot_remove_glob(rootfd, "/boot/*", err) < 0 || purge(plan, root, packages, err) < 0 ||
+    if (inroot_remove_glob(rootfd, "/boot/*", err) < 0 || purge(rootfd, root, packages, err) < 0 ||
         remove_orphan_dropins(rootfd, err) < 0 || mount_points(plan, rootfd, err) < 0 ||
         inroot_remove_glob(rootfd, "/var/log/*.log", err) < 0 ||
         /* the libc trigger's ldconfig records the libraries' inode numbers
