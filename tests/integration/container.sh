@@ -14,7 +14,9 @@
 # - podman loads it under its own name and runs it: `cat /etc/os-release`
 #   with no network, in a podman store of the test's own (vfs, private
 #   --root/--runroot/--tmpdir, removed at the end).
-# And `appliance convert --to container` is refused (no tree there).
+# The same from a rootfs: archive with --no-cache (the tree extracted, the
+# overlay on a plain folder). And `appliance convert --to container` is
+# refused (no tree there).
 . "${TOP:-.}/tests/lib/itest.sh"
 need python3 tar zstd skopeo podman unshare
 
@@ -187,6 +189,37 @@ if pod run --rm --network none --cgroups=disabled "${limits[@]}" "localhost/$nam
 else
     bad "in the container: $(tail -3 "$ITEST_TMP/run2.out")"
 fi
+
+# ---- an extracted tree ---------------------------------------------------
+# --no-cache extracts the tree instead of overlaying the cache's: the
+# container's overlay then lies on a plain folder. A rootfs: archive (the
+# cache's Debian tree) keeps mmdebstrap out of it; its kernel is purged by
+# the tree's dpkg all the same.
+. "$TOP/tests/lib/rootfs.sh"
+R=$ITEST_TMP/rootfs
+mkdir -p "$R"
+if rootfs_base_tar "$R/base.tar"; then
+    sed -e 's/^  distro: debian-12$/  rootfs: base.tar/' -e '/^addons:/d' -e '/^files:/,$d' \
+        "$recipe" >"$R/r.yaml"
+    echo 'outputs: [container]' >>"$R/r.yaml"
+    start=$SECONDS
+    if "$APPLIANCE" build --no-cache "$R/r.yaml" -o "$R/out" >"$R/log" 2>&1; then
+        ok "rootfs: build --no-cache ($((SECONDS - start)) s)"
+        ! grep -q 'under an overlay' "$R/log" && ok "the tree was extracted, not overlaid" ||
+            bad "the tree was overlaid: $(grep -m1 'under an overlay' "$R/log")"
+        tar --zstd -tf "$R/out/$name-ct.tar.zst" >"$R/list" 2>/dev/null
+        grep -qx ./etc/os-release "$R/list" && grep -qx ./boot/ "$R/list" &&
+            ! grep -Eq '^\./boot/.|^\./(usr/)?lib/modules/.' "$R/list" &&
+            ok "rootfs: the template has os-release, an empty /boot, no modules" ||
+            bad "rootfs: the template: $(grep -Em3 '^\./boot/.|lib/modules/.' "$R/list")"
+        skopeo inspect --config "oci-archive:$R/out/$name-container.tar" >/dev/null 2>&1 &&
+            ok "rootfs: skopeo reads the OCI archive" || bad "rootfs: skopeo cannot read it"
+    else
+        bad "rootfs: build --no-cache failed"
+        tail -n 20 "$R/log" | sed 's/^/    | /'
+    fi
+fi
+rm -rf "$R"
 
 # ---- convert cannot write it --------------------------------------------
 out=$("$APPLIANCE" convert "$A" -o "$ITEST_TMP/conv" --to container 2>&1)
