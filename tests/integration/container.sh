@@ -111,7 +111,15 @@ grep -qx './etc/systemd/system/appliance-lvm.service.d/appliance-container.conf'
     bad "no container drop-in for appliance-lvm"
 
 # ---- the OCI archive, by skopeo -----------------------------------------
-if skopeo inspect --config "oci-archive:$OCI" >"$ITEST_TMP/config.json" 2>"$ITEST_TMP/sk.err"
+# As root, skopeo keeps a blob-info cache in /var/lib/containers/cache:
+# in a mount namespace of its own, with a folder of the test's over /var/lib
+# (it reads only /etc/containers), it leaves nothing on the host.
+mkdir -p "$ITEST_TMP/varlib"
+sk() {
+    unshare --mount --propagation private sh -c 'mount --bind "$0" /var/lib && exec skopeo "$@"' \
+        "$ITEST_TMP/varlib" "$@"
+}
+if sk inspect --config "oci-archive:$OCI" >"$ITEST_TMP/config.json" 2>"$ITEST_TMP/sk.err"
 then
     ok "skopeo inspect --config reads the OCI archive"
     judge_cfg=$(python3 - "$ITEST_TMP/config.json" <<'EOF'
@@ -130,9 +138,9 @@ EOF
 else
     bad "skopeo inspect: $(head -3 "$ITEST_TMP/sk.err")"
 fi
-skopeo inspect "oci-archive:$OCI" >"$ITEST_TMP/inspect.json" 2>"$ITEST_TMP/sk.err" &&
+sk inspect "oci-archive:$OCI" >"$ITEST_TMP/inspect.json" 2>"$ITEST_TMP/sk.err" &&
     ok "skopeo inspect reads the image" || bad "skopeo inspect: $(head -3 "$ITEST_TMP/sk.err")"
-if skopeo copy --quiet "oci-archive:$OCI" "dir:$ITEST_TMP/copy" 2>"$ITEST_TMP/sk.err"; then
+if sk copy --quiet "oci-archive:$OCI" "dir:$ITEST_TMP/copy" 2>"$ITEST_TMP/sk.err"; then
     ok "skopeo copy to a folder (every blob's digest checked)"
 else
     bad "skopeo copy: $(head -3 "$ITEST_TMP/sk.err")"
@@ -144,15 +152,17 @@ fi
 # unified/), podman runs in a mount namespace of its own with cgroup2 alone
 # on /sys/fs/cgroup and --cgroups=disabled. Limits above the hard ones (the
 # default nofile is 1048576) cannot be set without CAP_SYS_RESOURCE: the
-# container gets this shell's.
+# container gets this shell's. Like skopeo, podman keeps a blob-info cache
+# in /var/lib/containers: a folder of the test's is bound over /var/lib.
 P=$ITEST_TMP/podman
-mkdir -p "$P/tmp"
+mkdir -p "$P/tmp" "$P/varlib"
 cat >"$P/run.sh" <<EOF
 set -e
 if [ "\$(stat -fc %T /sys/fs/cgroup)" != cgroup2fs ] && [ -d /sys/fs/cgroup/unified ]; then
     umount -l /sys/fs/cgroup
     mount -t cgroup2 cgroup2 /sys/fs/cgroup
 fi
+mount --bind "$P/varlib" /var/lib
 exec podman --root "$P/root" --runroot "$P/run" --tmpdir "$P/tmp" --storage-driver vfs \\
     --cgroup-manager cgroupfs --events-backend none "\$@"
 EOF
@@ -212,7 +222,7 @@ if rootfs_base_tar "$R/base.tar"; then
             ! grep -Eq '^\./boot/.|^\./(usr/)?lib/modules/.' "$R/list" &&
             ok "rootfs: the template has os-release, an empty /boot, no modules" ||
             bad "rootfs: the template: $(grep -Em3 '^\./boot/.|lib/modules/.' "$R/list")"
-        skopeo inspect --config "oci-archive:$R/out/$name-container.tar" >/dev/null 2>&1 &&
+        sk inspect --config "oci-archive:$R/out/$name-container.tar" >/dev/null 2>&1 &&
             ok "rootfs: skopeo reads the OCI archive" || bad "rootfs: skopeo cannot read it"
     else
         bad "rootfs: build --no-cache failed"
