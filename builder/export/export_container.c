@@ -8,6 +8,9 @@
  * names, mtimes clamped to SOURCE_DATE_EPOCH and no other time, xattrs in
  * name order, a file's later hard links as links to its first name.
  * The OCI documents are json-c's plain text, members in a fixed order;
+ * beside index.json, Docker's manifest.json names the same config and
+ * layer, so `docker load` before Docker 25 (which reads only that) takes
+ * the archive too;
  * the archive around them is a ustar of fixed owners, modes and times. */
 #include "appliance/container.h"
 
@@ -187,6 +190,25 @@ container_index_json(const struct plan *plan, const char *manifest_digest, uint6
     put_str(o, "mediaType", MT_INDEX);
     json_object_object_add(o, "manifests", list);
     return json_text(o);
+}
+
+char *
+container_docker_manifest_json(const struct plan *plan, const char *config_hex,
+                               const char *layer_hex)
+{
+    CLEANUP_FREE char *ref = container_ref(plan), *cfg = NULL, *layer = NULL;
+    if (!ref || asprintf(&cfg, "blobs/sha256/%s", config_hex) < 0 ||
+        asprintf(&layer, "blobs/sha256/%s", layer_hex) < 0)
+        return NULL;
+    struct json_object *list = json_object_new_array(), *m = json_object_new_object(),
+                       *tags = json_object_new_array(), *layers = json_object_new_array();
+    put_str(m, "Config", cfg);
+    json_object_array_add(tags, json_object_new_string(ref));
+    json_object_object_add(m, "RepoTags", tags);
+    json_object_array_add(layers, json_object_new_string(layer));
+    json_object_object_add(m, "Layers", layers);
+    json_object_array_add(list, m);
+    return json_text(list);
 }
 
 /* ---- the tree's walk ---------------------------------------------------- */
@@ -636,7 +658,8 @@ write_oci(const struct plan *plan, int64_t epoch, const char *layer, const struc
     text_digest(manifest, man_hex);
     snprintf(man_id, sizeof(man_id), "sha256:%s", man_hex);
     CLEANUP_FREE char *index = container_index_json(plan, man_id, strlen(manifest));
-    if (!index)
+    CLEANUP_FREE char *docker = container_docker_manifest_json(plan, cfg_hex, info->blob_hex);
+    if (!index || !docker)
         return ab_oom(err);
     struct blob blobs[3] = {{"", config, NULL}, {"", manifest, NULL}, {"", NULL, layer}};
     snprintf(blobs[0].name, sizeof(blobs[0].name), "blobs/sha256/%s", cfg_hex);
@@ -662,6 +685,7 @@ write_oci(const struct plan *plan, int64_t epoch, const char *layer, const struc
         if (oci_member(a, blobs[i].name, epoch, blobs[i].text, blobs[i].path, err) < 0)
             goto out;
     if (oci_member(a, "index.json", epoch, index, NULL, err) < 0 ||
+        oci_member(a, "manifest.json", epoch, docker, NULL, err) < 0 ||
         oci_member(a, "oci-layout", epoch, "{\"imageLayoutVersion\":\"1.0.0\"}", NULL, err) < 0)
         goto out;
     if (archive_write_close(a) != ARCHIVE_OK) {

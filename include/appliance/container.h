@@ -69,4 +69,9 @@ char *container_manifest_json(const struct plan *plan, int64_t epoch, const char
 char *container_index_json(const struct plan *plan, const char *manifest_digest,
                            uint64_t manifest_size);
 
+/* Docker's manifest.json ("docker save" format) of the same blobs: the
+ * config and the layer as blobs/sha256/HEX, RepoTags [container_ref()]. */
+char *container_docker_manifest_json(const struct plan *plan, const char *config_hex,
+                                     const char *layer_hex);
+
 #endif

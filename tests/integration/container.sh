@@ -140,6 +140,21 @@ else
 fi
 sk inspect "oci-archive:$OCI" >"$ITEST_TMP/inspect.json" 2>"$ITEST_TMP/sk.err" &&
     ok "skopeo inspect reads the image" || bad "skopeo inspect: $(head -3 "$ITEST_TMP/sk.err")"
+# Docker's manifest.json beside index.json: the same image as a
+# docker-archive (what `docker load` before Docker 25 reads).
+# (the image chosen by its RepoTags entry)
+if sk inspect "docker-archive:$OCI:$name:$tag" >"$ITEST_TMP/docker.json" 2>"$ITEST_TMP/sk.err" &&
+    python3 - "$ITEST_TMP/docker.json" "$ITEST_TMP/config.json" <<'EOF'
+import json, sys
+d, c = (json.load(open(f)) for f in sys.argv[1:3])
+# a docker-archive's layers are named by their uncompressed digests
+sys.exit(0 if d["Layers"] == c["rootfs"]["diff_ids"] and d["Architecture"] == "amd64" else 1)
+EOF
+then
+    ok "skopeo reads it as a docker-archive too (manifest.json): $name:$tag, the same layer"
+else
+    bad "docker-archive: $(head -3 "$ITEST_TMP/sk.err") $(head -c 300 "$ITEST_TMP/docker.json")"
+fi
 if sk copy --quiet "oci-archive:$OCI" "dir:$ITEST_TMP/copy" 2>"$ITEST_TMP/sk.err"; then
     ok "skopeo copy to a folder (every blob's digest checked)"
 else

@@ -137,6 +137,11 @@ test_documents(void **state)
         "ct:1.0");
     json_object_put(o);
     free(text);
+
+    text = container_docker_manifest_json(p, "c0", "1a");
+    assert_string_equal(text, "[{\"Config\":\"blobs/sha256/c0\",\"RepoTags\":[\"ct:1.0\"],"
+                              "\"Layers\":[\"blobs/sha256/1a\"]}]");
+    free(text);
     plan_free(p);
 }
 
@@ -313,7 +318,7 @@ test_archives(void **state)
     char *members = list_archive(a, NULL, NULL, NULL);
     archive_read_free(a);
     assert_non_null(strstr(members, "blobs/\nblobs/sha256/\nblobs/sha256/"));
-    assert_non_null(strstr(members, "\nindex.json\noci-layout\n"));
+    assert_non_null(strstr(members, "\nindex.json\nmanifest.json\noci-layout\n"));
     size_t len;
     char *index = oci_member("o1/ct-container.tar", "index.json", &len);
     struct json_object *o = json_tokener_parse(index);
