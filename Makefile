@@ -30,10 +30,10 @@ DEPS_BUILD := gcc make pkg-config perl libyaml-dev libjson-c-dev libssl-dev liba
 DEPS_RUN := mmdebstrap debian-archive-keyring linux-image-amd64 qemu-system-x86 qemu-utils \
 	libguestfs-xfs fdisk mtools e2fsprogs dosfstools xfsprogs lvm2 tar pigz dnf rpm
 # libvirt-daemon, libvirt-daemon-driver-qemu: deploy.sh and tests/slow/live.sh start their
-# own session libvirtd.
+# own session libvirtd. podman, skopeo: container.sh loads and runs the OCI archive.
 DEPS_TEST := libcmocka-dev clang libclang-rt-14-dev python3 ovmf guestfs-tools guestfish libxml2-utils \
 	createrepo-c zstd libvirt-clients libarchive-tools virt-v2v nbdkit libnbd-bin libvirt-daemon \
-	libvirt-daemon-driver-qemu
+	libvirt-daemon-driver-qemu podman skopeo
 DEPS := $(DEPS_BUILD) $(DEPS_RUN) $(DEPS_TEST)
 
 # One folder per stage under builder/ (builder/README.md). The commands

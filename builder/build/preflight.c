@@ -46,9 +46,12 @@ preflight_estimate(const struct plan *plan, struct preflight_need *need)
             out += d;
     if (o & OUTPUT_GCE)
         out += pct(d, 40);
+    if (o & OUTPUT_CONTAINER)
+        out += d + pct(d, 40); /* the OCI archive's layer, the zstd'd template */
     need->output = out;
-    /* The root tree, and each xfs filesystem's scratch file (or tar) while it is made. */
-    need->scratch = 2 * d;
+    /* The root tree, and each xfs filesystem's scratch file (or tar) while it is made;
+     * the container's layer. */
+    need->scratch = (o & OUTPUT_CONTAINER) ? 3 * d : 2 * d;
 }
 
 /* The nearest folder of path that exists (path itself, or a parent). */

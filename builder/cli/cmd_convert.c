@@ -108,6 +108,11 @@ parse_outputs(const char *text, unsigned *outputs)
                             ab_enum_list(&output_table, list, sizeof(list)));
             return -1;
         }
+        if (v == OUTPUT_CONTAINER) {
+            cli_usage_error("convert", "output 'container' is made from the configured root "
+                                       "tree: only 'appliance build' writes it");
+            return -1;
+        }
         *outputs |= (unsigned)v;
     }
     if (!*outputs) {

@@ -20,8 +20,8 @@ TABLE(addon, {ADDON_VMWARE, "vmware"}, {ADDON_VIRTUALBOX, "virtualbox"}, {ADDON_
       {ADDON_KVM, "kvm"});
 TABLE(output, {OUTPUT_OVA, "ova"}, {OUTPUT_OVF, "ovf"}, {OUTPUT_VMDK, "vmdk"},
       {OUTPUT_QCOW2, "qcow2"}, {OUTPUT_LIBVIRT, "libvirt"}, {OUTPUT_VHDX, "vhdx"},
-      {OUTPUT_HYPERV, "hyperv"}, {OUTPUT_VDI, "vdi"}, {OUTPUT_RAW, "raw"},
-      {OUTPUT_AZURE, "azure"}, {OUTPUT_GCE, "gce"});
+      {OUTPUT_HYPERV, "hyperv"}, {OUTPUT_VDI, "vdi"}, {OUTPUT_RAW, "raw"}, {OUTPUT_AZURE, "azure"},
+      {OUTPUT_GCE, "gce"}, {OUTPUT_CONTAINER, "container"});
 TABLE(digest, {DIGEST_SHA256, "sha256"}, {DIGEST_SHA1, "sha1"}, {DIGEST_SHA512, "sha512"});
 
 const char *

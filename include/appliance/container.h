@@ -1,0 +1,77 @@
+/* container.h: the appliance as container templates, from the configured
+ * root tree (output `container`).
+ *
+ *   NAME-container.tar   an OCI image layout in a tar (`podman load -i`,
+ *                        `skopeo copy oci-archive:`): one gzip'd
+ *                        layer, the application disk's mount points as
+ *                        the config's Volumes, Cmd ["/sbin/init"]
+ *   NAME-ct.tar.zst      the same tree as a plain tar, members "./...",
+ *                        for Proxmox CT, LXC/Incus and OpenVZ
+ *
+ * The tree is the configured one (every file of the recipe, both disks'
+ * included) as seen through an overlay of its own on which
+ * configure_container() removed what only a virtual machine has: /boot's
+ * contents (kernel, initramfs, GRUB), the kernel and add-on packages
+ * (purged by the tree's own package manager) and /etc/fstab's filesystems.
+ * Both files are the same bytes from the same tree and SOURCE_DATE_EPOCH:
+ * members in byte order of their names, numeric owners only, every time
+ * the file's mtime clamped to the epoch, extended attributes kept (in
+ * name order), hard links as links. */
+#ifndef APPLIANCE_CONTAINER_H
+#define APPLIANCE_CONTAINER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "appliance/error.h"
+#include "appliance/plan.h"
+
+/* Makes root, an overlay of the configured tree, a container's tree (see
+ * above). The packages purged are those of the installed list `packages`
+ * (tree_packages' "name\tversion\tarch" lines) that container_purged()
+ * names. */
+int configure_container(const struct plan *plan, const char *root, const char *packages,
+                        struct ab_error *err);
+
+/* Whether a package of that name is left out of a container: a kernel
+ * image or the add-on of a hypervisor. */
+bool container_purged(const char *package);
+
+/* Writes NAME-container.tar and NAME-ct.tar.zst of root into dir, each
+ * under a temporary name renamed when complete; work is scratch space
+ * (the layer, as large as the tree). */
+int export_container(const struct plan *plan, const char *root, int64_t epoch, const char *dir,
+                     const char *work, struct ab_error *err);
+
+/* ---- the OCI documents (export_container.c), for the tests ------------- */
+
+/* The image's reference, "NAME:TAG": the recipe's name in lowercase with
+ * what a repository name cannot hold as '-', its version as a tag (what a
+ * tag cannot hold as '-', at most 128 characters). malloc'd. */
+char *container_ref(const struct plan *plan);
+
+/* "YYYY-MM-DDTHH:MM:SSZ" of epoch (UTC). */
+void container_time(int64_t epoch, char out[32]);
+
+/* The image config: amd64, linux, created at the epoch, Cmd
+ * ["/sbin/init"], the application disk's mount points as Volumes, the
+ * layer's uncompressed digest ("sha256:HEX") as its one diff_id.
+ * malloc'd JSON text without a newline. */
+char *container_config_json(const struct plan *plan, int64_t epoch, const char *diff_id);
+
+/* The manifest of a config and a layer given as digests and sizes. */
+char *container_manifest_json(const struct plan *plan, int64_t epoch, const char *config_digest,
+                              uint64_t config_size, const char *layer_digest, uint64_t layer_size);
+
+/* index.json: the one manifest, named container_ref() by its
+ * org.opencontainers.image.ref.name annotation. */
+char *container_index_json(const struct plan *plan, const char *manifest_digest,
+                           uint64_t manifest_size);
+
+/* Docker's manifest.json ("docker save" format) of the same blobs: the
+ * config and the layer as blobs/sha256/HEX, RepoTags [container_ref()]. */
+char *container_docker_manifest_json(const struct plan *plan, const char *config_hex,
+                                     const char *layer_hex);
+
+#endif
