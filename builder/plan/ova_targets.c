@@ -207,11 +207,12 @@ static const struct guest_id other[] = {
     {"other4xLinux64Guest", VSPHERE_6_7},
     {"other3xLinux64Guest", VSPHERE_6_5},
 };
-/* Known everywhere, judged by inspect but never written. */
+/* The whole "other Linux" line, for inspect (never written: other[]
+ * comes first for DISTRO_NONE). */
 static const struct guest_id more[] = {
+    {"other6xLinux64Guest", VSPHERE_8_0_U1}, {"other5xLinux64Guest", VSPHERE_7_0_U1},
+    {"other4xLinux64Guest", VSPHERE_6_7},    {"other3xLinux64Guest", VSPHERE_6_5},
     {"otherLinux64Guest", VSPHERE_6_5},
-    {"other6xLinux64Guest", VSPHERE_8_0_U1},
-    {"rhel9_64Guest", VSPHERE_7_0_U1},
 };
 
 #define ROWS(a) a, sizeof(a) / sizeof(a[0])
@@ -251,6 +252,20 @@ ova_guest_id_since(const char *id, unsigned *release)
                 return 0;
             }
     return -1;
+}
+
+const char *
+ova_guest_id_fallback(const char *id, unsigned release)
+{
+    for (size_t g = 0; g < sizeof(guests) / sizeof(guests[0]); g++)
+        for (size_t i = 0; i < guests[g].n; i++)
+            if (strcmp(guests[g].ids[i].id, id) == 0) {
+                for (size_t k = i; k < guests[g].n; k++)
+                    if (guests[g].ids[k].since <= release)
+                        return guests[g].ids[k].id;
+                return guests[g].ids[guests[g].n - 1].id;
+            }
+    return "otherLinux64Guest";
 }
 
 const char *

@@ -54,6 +54,10 @@ const char *ova_guest_id(enum distro d, unsigned release);
  * the table does not list id (it cannot judge it). */
 int ova_guest_id_since(const char *id, unsigned *release);
 
+/* What a release knows in id's place: the newest of the same kind (the
+ * same distribution's, or "other Linux") that release knows. */
+const char *ova_guest_id_fallback(const char *id, unsigned release);
+
 /* "6.7", "7.0 Update 1", "8.0 Update 1": a release for people. */
 const char *ova_release_name(unsigned release);
 
