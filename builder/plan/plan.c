@@ -201,29 +201,32 @@ plan_ova_from_profile(struct plan *plan, enum ova_target target)
 }
 
 /* ova.target's profile, then the recipe's own ova keys, which win unless
- * the target cannot take them: a conflict is an error at the key. */
+ * a named target cannot take them: a conflict is an error at the key.
+ * generic (the default) refuses nothing: a recipe that sets a key without
+ * naming a target chose for itself, as before targets existed. */
 static int
 resolve_ova(struct plan *plan, struct ab_error *err)
 {
     const struct recipe *r = plan->recipe;
     const struct ova_target_profile *t = ova_target_profile(r->ova_target);
     const char *name = ova_target_to_string(r->ova_target);
+    bool judge = r->ova_target != OVA_TARGET_GENERIC;
     int ret = 0;
 
     plan_ova_from_profile(plan, r->ova_target);
     if (r->ova_digest_set) {
         plan->ova_digest = r->ova_digest;
-        if (t->digests_refused & (1u << r->ova_digest))
+        if (judge && (t->digests_refused & (1u << r->ova_digest)))
             ret = ab_recipe_error(err, &r->ova_digest_pos,
                                   "digest '%s' is refused by target '%s' (%s): leave 'digest' "
-                                  "out for '%s', or choose another target",
+                                  "out (the target's is '%s'), or choose another target",
                                   digest_to_string(r->ova_digest), name, t->importer,
                                   digest_to_string(t->digest));
     }
     if (r->ova_hardware_family) {
         plan->hardware_family = r->ova_hardware_family;
         plan->ova.hardware_version = (unsigned)atoi(r->ova_hardware_family + 4);
-        if (t->max_family && plan->ova.hardware_version > t->max_family)
+        if (judge && t->max_family && plan->ova.hardware_version > t->max_family)
             ret = ab_recipe_error(err, &r->ova_hardware_family_pos,
                                   "hardware family '%s' is newer than target '%s' runs (%s: "
                                   "vmx-%u at most)",

@@ -230,6 +230,14 @@ test_explicit_keys(void **state)
     CLEANUP_PLAN const struct plan *p3 =
         unit_plan(recipe("debian-12", "scsi", "target: proxmox, hardware_family: vmx-21"));
     assert_string_equal(p3->hardware_family, "vmx-21");
+    /* generic, named or not, refuses nothing: the recipe chose. */
+    CLEANUP_PLAN const struct plan *p4 =
+        unit_plan(recipe("debian-12", "scsi", "hardware_family: vmx-15, digest: sha1"));
+    assert_string_equal(p4->hardware_family, "vmx-15");
+    assert_int_equal(p4->ova_digest, DIGEST_SHA1);
+    CLEANUP_PLAN const struct plan *p5 =
+        unit_plan(recipe("debian-12", "scsi", "target: generic, hardware_family: vmx-21"));
+    assert_string_equal(p5->hardware_family, "vmx-21");
 
     int status = 0;
     CLEANUP_FREE char *e1 =
