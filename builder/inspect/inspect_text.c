@@ -25,8 +25,8 @@ static void
 write_target(const struct target_report *t, FILE *out)
 {
     const struct ova_target_profile *p = ova_target_profile(t->target);
-    fprintf(out, "  target %s (%s): %s\n", ova_target_to_string(t->target), p->importer,
-            t->n_findings ? "" : "nothing rejected or ignored");
+    fprintf(out, "  target %s (%s):%s\n", ova_target_to_string(t->target), p->importer,
+            t->n_findings ? "" : " nothing rejected or ignored");
     for (size_t i = 0; i < t->n_findings; i++)
         fprintf(out, "    %s %s: %s\n", target_verdict_name(t->findings[i].verdict),
                 t->findings[i].rule, t->findings[i].message);
