@@ -248,12 +248,9 @@ int
 cmd_inspect(int argc, char **argv)
 {
     static const struct option options[] = {
-        {"json", no_argument, NULL, 'j'},
-        {"no-disks", no_argument, NULL, 'D'},
-        {"no-verify", no_argument, NULL, 'V'},
-        {"target", required_argument, NULL, 't'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"json", no_argument, NULL, 'j'},      {"no-disks", no_argument, NULL, 'D'},
+        {"no-verify", no_argument, NULL, 'V'}, {"target", required_argument, NULL, 't'},
+        {"help", no_argument, NULL, 'h'},      {NULL, 0, NULL, 0},
     };
     struct inspect_opts o = {false, true, true, -1};
     int c;

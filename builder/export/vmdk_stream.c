@@ -217,8 +217,8 @@ descriptor_format(char *buf, size_t size, uint64_t capacity, const char *extent_
                      "ddb.adapterType = \"%s\"\n"
                      "ddb.toolsVersion = \"2147483647\"\n",
                      (unsigned)cid, (unsigned long long)capacity, extent_name,
-                     hw_version ? hw_version : 4, (unsigned long long)(capacity / (63 * heads)), (unsigned long long)heads,
-                     vmdk_adapter_to_string(adapter));
+                     hw_version ? hw_version : 4, (unsigned long long)(capacity / (63 * heads)),
+                     (unsigned long long)heads, vmdk_adapter_to_string(adapter));
     return n > 0 && (size_t)n < size ? 0 : -1;
 }
 
@@ -477,10 +477,9 @@ write_head(struct stream *s, const char *extent_name, const struct vmdk_opts *o,
     if (!head)
         return ab_oom(err);
     header_encode(head, s->capacity, GD_AT_END);
-    if (descriptor_format((char *)head + DESC_OFFSET * SECTOR, DESC_SECTORS * SECTOR, s->capacity,
-                          extent_name, o->adapter,
-                          o->cid ? o->cid : default_cid(extent_name, s->capacity),
-                          o->hw_version) < 0)
+    if (descriptor_format(
+            (char *)head + DESC_OFFSET * SECTOR, DESC_SECTORS * SECTOR, s->capacity, extent_name,
+            o->adapter, o->cid ? o->cid : default_cid(extent_name, s->capacity), o->hw_version) < 0)
         return ab_build_error(err, 0, "the VMDK descriptor for '%s' is too long", extent_name);
     return out_write(s, head, (size_t)OVERHEAD_SECTORS * SECTOR, err);
 }

@@ -4,9 +4,9 @@
 #include <inttypes.h>
 #include <string.h>
 
-#include "manifest.h"
 #include "appliance/ova_target.h"
 #include "appliance/size.h"
+#include "manifest.h"
 
 #define SZ(v) size_format_round((v), (char[SIZE_BUF]){0}, SIZE_BUF)
 

@@ -105,8 +105,9 @@ judge_digests(struct judge *j, const struct bundle *b)
         for (size_t k = 0; k < i; k++)
             seen |= strcmp(b->checks[k].manifest, c->manifest) == 0 && b->checks[k].algo == c->algo;
         if (!seen)
-            add(j, TARGET_REJECTS, "manifest digest", "manifest '%s' holds %s digests: %s refuses them",
-                c->manifest, digest_to_string(c->algo), j->t->importer);
+            add(j, TARGET_REJECTS, "manifest digest",
+                "manifest '%s' holds %s digests: %s refuses them", c->manifest,
+                digest_to_string(c->algo), j->t->importer);
     }
 }
 

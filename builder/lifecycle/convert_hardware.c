@@ -135,10 +135,8 @@ ovf_distro(const struct ovf_summary *s)
         const char *os_type;
         int distro;
     } rows[] = {
-        {"debian12_64Guest", DISTRO_DEBIAN_12},
-        {"centos9_64Guest", DISTRO_CENTOS_STREAM_9},
-        {"ubuntu64Guest", DISTRO_UBUNTU_24_04},
-        {"rockylinux_64Guest", DISTRO_ROCKY_9},
+        {"debian12_64Guest", DISTRO_DEBIAN_12},    {"centos9_64Guest", DISTRO_CENTOS_STREAM_9},
+        {"ubuntu64Guest", DISTRO_UBUNTU_24_04},    {"rockylinux_64Guest", DISTRO_ROCKY_9},
         {"almalinux_64Guest", DISTRO_ALMALINUX_9},
     };
     static const struct {
@@ -153,8 +151,7 @@ ovf_distro(const struct ovf_summary *s)
     for (size_t i = 0; s->os_type && i < sizeof(rows) / sizeof(rows[0]); i++)
         if (strcmp(s->os_type, rows[i].os_type) == 0)
             return rows[i].distro;
-    for (size_t i = 0; s->os_description && i < sizeof(descriptions) / sizeof(descriptions[0]);
-         i++)
+    for (size_t i = 0; s->os_description && i < sizeof(descriptions) / sizeof(descriptions[0]); i++)
         if (strstr(s->os_description, descriptions[i].text))
             return descriptions[i].distro;
     return DISTRO_NONE;

@@ -222,9 +222,12 @@ static const struct {
     const struct guest_id *ids;
     size_t n;
 } guests[] = {
-    {DISTRO_DEBIAN_12, ROWS(debian)},  {DISTRO_UBUNTU_24_04, ROWS(ubuntu)},
-    {DISTRO_CENTOS_STREAM_9, ROWS(centos)}, {DISTRO_ROCKY_9, ROWS(rocky)},
-    {DISTRO_ALMALINUX_9, ROWS(alma)},  {DISTRO_NONE, ROWS(other)},
+    {DISTRO_DEBIAN_12, ROWS(debian)},
+    {DISTRO_UBUNTU_24_04, ROWS(ubuntu)},
+    {DISTRO_CENTOS_STREAM_9, ROWS(centos)},
+    {DISTRO_ROCKY_9, ROWS(rocky)},
+    {DISTRO_ALMALINUX_9, ROWS(alma)},
+    {DISTRO_NONE, ROWS(other)},
     {DISTRO_NONE, ROWS(more)},
 };
 

@@ -8,7 +8,6 @@
 #include "appliance/names.h"
 #include "plan_resolve.h"
 
-
 static int
 set_string(char **dst, const char *src, struct ab_error *err)
 {

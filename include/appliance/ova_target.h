@@ -26,12 +26,12 @@
 
 struct ova_target_profile {
     enum ova_target target;
-    const char *importer;   /* for people: "VMware ESXi and vCenter 6.7" */
-    unsigned family;        /* the vmx-NN written (and the VMDKs' virtualHWVersion) */
-    unsigned max_family;    /* the newest vmx-NN it runs; 0: it reads no family */
-    unsigned guest_release; /* whose guest IDs vmw:osType takes (VSPHERE_*) */
-    bool reads_os_type;     /* it judges vmw:osType (VMware's importers) */
-    enum digest digest;     /* the manifest's */
+    const char *importer;     /* for people: "VMware ESXi and vCenter 6.7" */
+    unsigned family;          /* the vmx-NN written (and the VMDKs' virtualHWVersion) */
+    unsigned max_family;      /* the newest vmx-NN it runs; 0: it reads no family */
+    unsigned guest_release;   /* whose guest IDs vmw:osType takes (VSPHERE_*) */
+    bool reads_os_type;       /* it judges vmw:osType (VMware's importers) */
+    enum digest digest;       /* the manifest's */
     unsigned digests_refused; /* 1 << enum digest: manifests it refuses */
     const char *nic;          /* rasd:ResourceSubType of the NICs */
     const char *scsi;         /* of a SCSI controller */

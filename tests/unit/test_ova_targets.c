@@ -48,8 +48,8 @@ static const struct {
      "E1000", "AHCI"},
     {"proxmox", "vmx-13", "debian10_64Guest", "centos7_64Guest", "rhel7_64Guest", "SHA256(",
      "E1000", "AHCI"},
-    {"xcp-ng", "vmx-13", "debian10_64Guest", "centos7_64Guest", "rhel7_64Guest", "SHA256(",
-     "E1000", "AHCI"},
+    {"xcp-ng", "vmx-13", "debian10_64Guest", "centos7_64Guest", "rhel7_64Guest", "SHA256(", "E1000",
+     "AHCI"},
     {"aws", "vmx-13", "debian10_64Guest", "centos7_64Guest", "rhel7_64Guest", "SHA256(", "E1000",
      "AHCI"},
 };
@@ -84,8 +84,8 @@ export_folder(const struct plan *p, const char *dir)
         assert_int_equal(close(fd), 0);
     }
     assert_int_equal(mkdir("work", 0755) == 0 || errno == EEXIST, 1);
-    struct export_job job = {.plan = p, .images = {"raw0.img", "raw1.img"}, .dir = ".",
-                             .work = "work"};
+    struct export_job job = {
+        .plan = p, .images = {"raw0.img", "raw1.img"}, .dir = ".", .work = "work"};
     struct ab_error err = AB_ERROR_INIT;
     int rc = export_ovf_folder(&job, dir, &err);
     if (rc < 0) {
@@ -116,8 +116,8 @@ assert_schema_valid(const char *path)
         return;
     }
     char cmd[PATH_MAX * 2 + 64];
-    FMT(cmd, "xmllint --noout --nonet --schema '%s' '%s' 2>&1 | grep -qx '%s validates'", xsd,
-        path, path);
+    FMT(cmd, "xmllint --noout --nonet --schema '%s' '%s' 2>&1 | grep -qx '%s validates'", xsd, path,
+        path);
     assert_int_equal(system(cmd), 0);
 }
 
@@ -369,8 +369,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_every_profile, unit_enter_tmpdir, unit_leave_tmpdir),
-        cmocka_unit_test_setup_teardown(test_default_generic, unit_enter_tmpdir,
-                                        unit_leave_tmpdir),
+        cmocka_unit_test_setup_teardown(test_default_generic, unit_enter_tmpdir, unit_leave_tmpdir),
         cmocka_unit_test_setup_teardown(test_explicit_keys, unit_enter_tmpdir, unit_leave_tmpdir),
         cmocka_unit_test(test_guest_ids),
         cmocka_unit_test_setup_teardown(test_inspect_target, unit_enter_tmpdir, unit_leave_tmpdir),
