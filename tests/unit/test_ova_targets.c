@@ -12,6 +12,7 @@
 #include "appliance/bundle.h"
 #include "appliance/cleanup.h"
 #include "appliance/export.h"
+#include "appliance/inspect.h"
 #include "appliance/ova_target.h"
 #include "appliance/ovf.h"
 #include "appliance/ovf_read.h"
@@ -364,6 +365,41 @@ test_inspect_target(void **state)
     target_report_free(r);
 }
 
+/* The findings as inspect prints them, for people and as JSON. */
+static void
+test_inspect_output(void **state)
+{
+    (void)state;
+    CLEANUP_PLAN const struct plan *p = unit_plan(recipe("debian-12", "scsi", "target: esxi-8.0"));
+    export_folder(p, "out");
+    struct ab_error err = AB_ERROR_INIT;
+    struct bundle *b = bundle_open("out/t.ovf", 0, "scratch", &err);
+    assert_non_null(b);
+    struct target_report *t[2] = {NULL, NULL};
+    assert_int_equal(target_check(b, OVA_TARGET_ESXI_6_7, &t[0], &err), 0);
+    struct inspect_report r = {.bundles = &b, .n_bundles = 1, .targets = t};
+    char *text = NULL, *json = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    assert_int_equal(inspect_write_text(&r, f), 0);
+    assert_int_equal(fclose(f), 0);
+    f = open_memstream(&json, &len);
+    assert_int_equal(inspect_write_json(&r, f), 0);
+    assert_int_equal(fclose(f), 0);
+    assert_false(inspect_report_ok(&r));
+    assert_non_null(strstr(text, "\n  target esxi-6.7 (VMware ESXi and vCenter 6.7):\n"
+                                 "    rejects hardware family: vmx-20 is newer than vmx-15"));
+    assert_non_null(strstr(text, "\n    rejects guest OS: vmw:osType 'debian12_64Guest'"));
+    assert_non_null(strstr(text, ", 2 rejected by the target\n"));
+    assert_non_null(strstr(json, "\"verdict\":\"rejects\""));
+    assert_non_null(strstr(json, "\"rule\":\"hardware family\""));
+    free(text);
+    free(json);
+    target_report_free(t[0]);
+    bundle_free(b);
+    ab_error_release(&err);
+}
+
 int
 main(void)
 {
@@ -373,6 +409,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_explicit_keys, unit_enter_tmpdir, unit_leave_tmpdir),
         cmocka_unit_test(test_guest_ids),
         cmocka_unit_test_setup_teardown(test_inspect_target, unit_enter_tmpdir, unit_leave_tmpdir),
+        cmocka_unit_test_setup_teardown(test_inspect_output, unit_enter_tmpdir, unit_leave_tmpdir),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
