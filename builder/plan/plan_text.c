@@ -252,7 +252,7 @@ write_outputs(const struct plan *p, FILE *out)
         fprintf(out, "  hw family    %s\n", p->hardware_family);
         fprintf(out, "  guest id     %s\n", p->ova.os_type);
         fprintf(out, "  nic model    %s\n", p->ova.nic);
-        fprintf(out, "  controller   %s\n", p->ova.controller ? p->ova.controller : "(none)");
+        fprintf(out, "  ctl model    %s\n", p->ova.controller ? p->ova.controller : "(none)");
     }
 }
 
