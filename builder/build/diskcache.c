@@ -162,6 +162,9 @@ plan_text_for(const struct plan *plan, enum plan_disk_id disk)
     if (json_object_object_get_ex(j, "files", &files))
         json_object_object_del(j, "files");
     json_object_object_del(j, "recipe");
+    /* ova.target changes the descriptor, never a disk (the export salt
+     * keeps it). */
+    json_object_object_del(j, "ova");
     char *text = strdup(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN));
     json_object_put(j);
     return text;

@@ -36,10 +36,14 @@ static const char inspect_usage[] =
     "      --no-disks   do not read the disks (no appliance: takes seconds); the\n"
     "                   disk files there are still checked\n"
     "      --no-verify  do not recompute the manifests' digests\n"
+    "  -t, --target T   judge each bundle by import target T's rules (generic,\n"
+    "                   esxi-6.7, esxi-7.0, esxi-8.0, workstation, virtualbox,\n"
+    "                   proxmox, xcp-ng, aws): what it would reject or ignore\n"
     "  -h, --help       show this help\n"
     "\n"
     "Exit status: 0 all is well, 1 a file could not be read, a disk image was\n"
-    "refused, a digest does not match or the bundle has a problem, 2 usage error.\n";
+    "refused, a digest does not match, the bundle has a problem or the --target\n"
+    "importer would reject it, 2 usage error.\n";
 
 static void progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -141,6 +145,7 @@ probe_kvm(void)
 
 struct inspect_opts {
     bool json, disks, verify;
+    int target; /* enum ova_target; -1: none */
 };
 
 static void
@@ -176,6 +181,19 @@ verify_bundles(struct inspect_report *r)
     }
 }
 
+/* --target: each bundle judged by the target's rules. */
+static void
+judge_bundles(struct inspect_report *r, const struct inspect_opts *o)
+{
+    if (o->target < 0 || !(r->targets = calloc(r->n_bundles + 1, sizeof(*r->targets))))
+        return;
+    for (size_t i = 0; i < r->n_bundles; i++) {
+        struct ab_error err = AB_ERROR_INIT;
+        target_check(r->bundles[i], (enum ova_target)o->target, &r->targets[i], &err);
+        take_errors(r, &err);
+    }
+}
+
 static int
 run(struct inspect_report *r, char **paths, size_t n, const struct inspect_opts *o,
     const char *scratch)
@@ -195,6 +213,7 @@ run(struct inspect_report *r, char **paths, size_t n, const struct inspect_opts 
     }
     if (o->verify)
         verify_bundles(r);
+    judge_bundles(r, o);
     r->verified = o->verify && !stop_requested();
     if (started)
         pthread_join(thread, NULL);
@@ -217,6 +236,9 @@ report_release(struct inspect_report *r)
 {
     for (size_t i = 0; i < r->n_bundles; i++)
         bundle_free(r->bundles[i]);
+    for (size_t i = 0; r->targets && i < r->n_bundles; i++)
+        target_report_free(r->targets[i]);
+    free(r->targets);
     free(r->bundles);
     ab_strv_free(r->errors);
     inspect_guest_free(r->guest);
@@ -226,16 +248,22 @@ int
 cmd_inspect(int argc, char **argv)
 {
     static const struct option options[] = {
-        {"json", no_argument, NULL, 'j'},
-        {"no-disks", no_argument, NULL, 'D'},
-        {"no-verify", no_argument, NULL, 'V'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"json", no_argument, NULL, 'j'},      {"no-disks", no_argument, NULL, 'D'},
+        {"no-verify", no_argument, NULL, 'V'}, {"target", required_argument, NULL, 't'},
+        {"help", no_argument, NULL, 'h'},      {NULL, 0, NULL, 0},
     };
-    struct inspect_opts o = {false, true, true};
+    struct inspect_opts o = {false, true, true, -1};
     int c;
-    while ((c = getopt_long(argc, argv, ":jh", options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":jht:", options, NULL)) != -1) {
         switch (c) {
+        case 't':
+            if (ab_enum_from_string(&ova_target_table, optarg, &o.target) < 0) {
+                char list[256];
+                fprintf(stderr, "appliance: error: unknown target '%s': use %s\n", optarg,
+                        ab_enum_list(&ova_target_table, list, sizeof(list)));
+                return 2;
+            }
+            break;
         case 'j':
             o.json = true;
             break;

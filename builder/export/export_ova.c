@@ -116,6 +116,7 @@ ovf_vmdk(const struct export_job *job, enum plan_disk_id disk, const char *raw, 
     o.adapter = adapter_of(job->plan->hardware.controller);
     o.cid = image_id_cid(&key);
     o.populated = c->populated;
+    o.hw_version = job->plan->ova.hardware_version; /* the OVF's vmx-NN */
     o.stop = stop_flag();
     if (job->progress) {
         o.progress = vmdk_progress;

@@ -4,7 +4,9 @@
  * every attribute with xmlNewNsProp(); nothing is pasted as a string. The
  * DMTF schema fixes the order of the envelope's sections and of each Item's
  * rasd:* children (alphabetical); put_item() writes those in that order by
- * construction. See IMPORTERS.md for what each importer demands. */
+ * construction. The importer's choices (family, guest ID, NIC and
+ * controller models, digest) are the plan's, resolved from ova.target
+ * (ova_target.h); docs/importers.md says what each importer demands. */
 #include "appliance/ovf.h"
 
 #include <errno.h>
@@ -16,10 +18,10 @@
 
 #include <libxml/tree.h>
 
+#include "appliance/ova_target.h"
 #include "appliance/xmlfile.h"
 
 #define NETWORK_NAME "VM Network"
-#define NIC_SUBTYPE "E1000" /* VirtualBox, VMware and virt-v2v all know it */
 
 /* InstanceIDs of the hardware Items. */
 enum {
@@ -34,20 +36,19 @@ enum {
 struct os_row {
     enum distro distro;
     unsigned id;
-    const char *os_type;
     const char *description;
 };
 
-/* The OVF ids are CIM_OperatingSystem's OsType values (64-bit ones). */
+/* The OVF ids are CIM_OperatingSystem's OsType values (64-bit ones); the
+ * vmw:osType is the target's (plan->ova.os_type). */
 static const struct os_row os_rows[] = {
-    {DISTRO_DEBIAN_12, 96, "debian12_64Guest", "Debian GNU/Linux 12 (64-bit)"},
-    {DISTRO_UBUNTU_24_04, 94, "ubuntu64Guest", "Ubuntu Linux (64-bit)"},
-    {DISTRO_CENTOS_STREAM_9, 107, "centos9_64Guest", "CentOS Stream 9 (64-bit)"},
-    {DISTRO_ROCKY_9, 80, "rhel9_64Guest", "Rocky Linux 9 (64-bit)"},
-    {DISTRO_ALMALINUX_9, 80, "rhel9_64Guest", "AlmaLinux 9 (64-bit)"},
+    {DISTRO_DEBIAN_12, 96, "Debian GNU/Linux 12 (64-bit)"},
+    {DISTRO_UBUNTU_24_04, 94, "Ubuntu Linux (64-bit)"},
+    {DISTRO_CENTOS_STREAM_9, 107, "CentOS Stream 9 (64-bit)"},
+    {DISTRO_ROCKY_9, 80, "Rocky Linux 9 (64-bit)"},
+    {DISTRO_ALMALINUX_9, 80, "AlmaLinux 9 (64-bit)"},
 };
-static const struct os_row os_other = {DISTRO_NONE, 101, "other5xLinux64Guest",
-                                       "Other Linux (64-bit)"};
+static const struct os_row os_other = {DISTRO_NONE, 101, "Other Linux (64-bit)"};
 
 static const struct os_row *
 os_row_of(const struct plan *plan)
@@ -67,7 +68,16 @@ ovf_os_id(const struct plan *plan)
 const char *
 ovf_vmw_os_type(const struct plan *plan)
 {
-    return os_row_of(plan)->os_type;
+    return plan->ova.os_type;
+}
+
+const char *
+ovf_capacity_units(uint64_t capacity, uint64_t *quantity, char *buf, size_t size)
+{
+    unsigned shift = ova_capacity_shift(capacity);
+    snprintf(buf, size, "byte * 2^%u", shift);
+    *quantity = capacity >> shift;
+    return buf;
 }
 
 struct ovf_doc {
@@ -186,8 +196,13 @@ put_disk_section(struct ovf_doc *d, xmlNodePtr env, const struct ovf_disk_file d
         xmlNodePtr disk = put(d, sec, d->def, "Disk", NULL);
         attr(d, disk, d->ovf, "diskId", id);
         attr(d, disk, d->ovf, "fileRef", file);
-        attr_u64(d, disk, d->ovf, "capacity", disks[i].capacity);
-        attr(d, disk, d->ovf, "capacityAllocationUnits", "byte");
+        /* byte * 2^N, the one form every importer reads (Proxmox shows no
+         * size for a bare "byte"). */
+        char units[32];
+        uint64_t quantity;
+        ovf_capacity_units(disks[i].capacity, &quantity, units, sizeof(units));
+        attr_u64(d, disk, d->ovf, "capacity", quantity);
+        attr(d, disk, d->ovf, "capacityAllocationUnits", units);
         attr(d, disk, d->ovf, "format", OVF_FORMAT_STREAM_OPTIMIZED);
         attr_u64(d, disk, d->ovf, "populatedSize", disks[i].populated_size);
     }
@@ -221,7 +236,7 @@ put_os_section(struct ovf_doc *d, xmlNodePtr vs, const struct plan *plan)
     const struct os_row *os = os_row_of(plan);
     xmlNodePtr sec = put(d, vs, d->def, "OperatingSystemSection", NULL);
     attr_u64(d, sec, d->ovf, "id", os->id);
-    attr(d, sec, d->vmw, "osType", os->os_type);
+    attr(d, sec, d->vmw, "osType", plan->ova.os_type);
     put(d, sec, d->def, "Info", "The kind of installed guest operating system");
     put(d, sec, d->def, "Description", os->description);
 }
@@ -270,13 +285,11 @@ put_storage(struct ovf_doc *d, xmlNodePtr vhs, const struct plan *plan)
                              .description = "SCSI Controller",
                              .element_name = "SCSI Controller 0",
                              .instance_id = ID_CONTROLLER,
-                             .resource_subtype = "lsilogic",
                              .resource_type = 6},
         [CONTROLLER_SATA] = {.address = "0",
                              .description = "SATA Controller",
                              .element_name = "SATA Controller 0",
                              .instance_id = ID_CONTROLLER,
-                             .resource_subtype = "AHCI",
                              .resource_type = 20},
         [CONTROLLER_IDE] = {.address = "0",
                             .description = "IDE Controller",
@@ -284,7 +297,9 @@ put_storage(struct ovf_doc *d, xmlNodePtr vhs, const struct plan *plan)
                             .instance_id = ID_CONTROLLER,
                             .resource_type = 5},
     };
-    put_item(d, vhs, &controllers[plan->hardware.controller]);
+    struct rasd_item controller = controllers[plan->hardware.controller];
+    controller.resource_subtype = plan->ova.controller; /* lsilogic, AHCI, ... */
+    put_item(d, vhs, &controller);
     for (int i = 0; i < PLAN_N_DISKS; i++) {
         char addr[16], name[32], host[32];
         snprintf(addr, sizeof(addr), "%d", i);
@@ -304,16 +319,17 @@ static void
 put_nics(struct ovf_doc *d, xmlNodePtr vhs, const struct plan *plan)
 {
     for (unsigned i = 0; i < plan->hardware.nics; i++) {
-        char name[32];
+        char name[32], description[64];
         snprintf(name, sizeof(name), "Network adapter %u", i + 1);
+        snprintf(description, sizeof(description), "%s ethernet adapter on \"" NETWORK_NAME "\"",
+                 plan->ova.nic);
         put_item(d, vhs,
                  &(struct rasd_item){.automatic_allocation = "true",
                                      .connection = NETWORK_NAME,
-                                     .description =
-                                         NIC_SUBTYPE " ethernet adapter on \"" NETWORK_NAME "\"",
+                                     .description = description,
                                      .element_name = name,
                                      .instance_id = ID_NIC1 + i,
-                                     .resource_subtype = NIC_SUBTYPE,
+                                     .resource_subtype = plan->ova.nic,
                                      .resource_type = 10});
     }
 }

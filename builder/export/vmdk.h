@@ -65,11 +65,14 @@ struct vmdk_opts {
      * OVF's populatedSize; it depends on the contents alone, not on how
      * the raw file is allocated). */
     uint64_t *populated;
+    /* ddb.virtualHWVersion, the OVF's vmx-NN; 0: 4, what qemu-img and
+     * open-vmdk write. */
+    unsigned hw_version;
 };
 
 #define VMDK_OPTS_INIT                                                                             \
     {                                                                                              \
-        VMDK_ADAPTER_LSILOGIC, 0, 0, NULL, NULL, 0, NULL, NULL                                     \
+        VMDK_ADAPTER_LSILOGIC, 0, 0, NULL, NULL, 0, NULL, NULL, 0                                  \
     }
 
 /* Writes the raw image raw_path as a streamOptimized VMDK at vmdk_path,

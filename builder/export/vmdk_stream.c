@@ -187,12 +187,13 @@ geometry_heads(enum vmdk_adapter adapter)
     return adapter == VMDK_ADAPTER_IDE ? 16 : 255;
 }
 
-/* What qemu-img writes, plus VMware's encoding line. virtualHWVersion 4 is
- * what qemu-img and VMware's open-vmdk write (only ESX 3 and older read it);
- * toolsVersion 2147483647 says "guest-managed tools", as both write too. */
+/* What qemu-img writes, plus VMware's encoding line. virtualHWVersion is
+ * the OVF's family (4 when none is given, what qemu-img and VMware's
+ * open-vmdk write); toolsVersion 2147483647 says "guest-managed tools", as
+ * both write too. */
 static int
 descriptor_format(char *buf, size_t size, uint64_t capacity, const char *extent_name,
-                  enum vmdk_adapter adapter, uint32_t cid)
+                  enum vmdk_adapter adapter, uint32_t cid, unsigned hw_version)
 {
     uint64_t heads = geometry_heads(adapter);
     int n = snprintf(buf, size,
@@ -209,15 +210,15 @@ descriptor_format(char *buf, size_t size, uint64_t capacity, const char *extent_
                      "# The Disk Data Base\n"
                      "#DDB\n"
                      "\n"
-                     "ddb.virtualHWVersion = \"4\"\n"
+                     "ddb.virtualHWVersion = \"%u\"\n"
                      "ddb.geometry.cylinders = \"%llu\"\n"
                      "ddb.geometry.heads = \"%llu\"\n"
                      "ddb.geometry.sectors = \"63\"\n"
                      "ddb.adapterType = \"%s\"\n"
                      "ddb.toolsVersion = \"2147483647\"\n",
                      (unsigned)cid, (unsigned long long)capacity, extent_name,
-                     (unsigned long long)(capacity / (63 * heads)), (unsigned long long)heads,
-                     vmdk_adapter_to_string(adapter));
+                     hw_version ? hw_version : 4, (unsigned long long)(capacity / (63 * heads)),
+                     (unsigned long long)heads, vmdk_adapter_to_string(adapter));
     return n > 0 && (size_t)n < size ? 0 : -1;
 }
 
@@ -476,9 +477,9 @@ write_head(struct stream *s, const char *extent_name, const struct vmdk_opts *o,
     if (!head)
         return ab_oom(err);
     header_encode(head, s->capacity, GD_AT_END);
-    if (descriptor_format((char *)head + DESC_OFFSET * SECTOR, DESC_SECTORS * SECTOR, s->capacity,
-                          extent_name, o->adapter,
-                          o->cid ? o->cid : default_cid(extent_name, s->capacity)) < 0)
+    if (descriptor_format(
+            (char *)head + DESC_OFFSET * SECTOR, DESC_SECTORS * SECTOR, s->capacity, extent_name,
+            o->adapter, o->cid ? o->cid : default_cid(extent_name, s->capacity), o->hw_version) < 0)
         return ab_build_error(err, 0, "the VMDK descriptor for '%s' is too long", extent_name);
     return out_write(s, head, (size_t)OVERHEAD_SECTORS * SECTOR, err);
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "appliance/jsonutil.h"
+#include "appliance/ova_target.h"
 #include "manifest.h"
 
 static json_object *
@@ -106,6 +107,24 @@ checks_array(const struct bundle *b)
         json_object_array_add(a, o);
     }
     return a;
+}
+
+static json_object *
+target_object(const struct target_report *t)
+{
+    json_object *o = json_object_new_object(), *a = json_object_new_array();
+    put_str(o, "name", ova_target_to_string(t->target));
+    put_str(o, "importer", ova_target_profile(t->target)->importer);
+    for (size_t i = 0; i < t->n_findings; i++) {
+        json_object *f = json_object_new_object();
+        put_str(f, "verdict", target_verdict_name(t->findings[i].verdict));
+        put_str(f, "rule", t->findings[i].rule);
+        put_str(f, "message", t->findings[i].message);
+        json_object_array_add(a, f);
+    }
+    json_object_object_add(o, "findings", a);
+    json_object_object_add(o, "ok", json_object_new_boolean(target_report_ok(t)));
+    return o;
 }
 
 static json_object *
@@ -260,8 +279,12 @@ int
 inspect_write_json(const struct inspect_report *r, FILE *out)
 {
     json_object *root = json_object_new_object(), *bundles = json_object_new_array();
-    for (size_t i = 0; i < r->n_bundles; i++)
-        json_object_array_add(bundles, bundle_object(r->bundles[i]));
+    for (size_t i = 0; i < r->n_bundles; i++) {
+        json_object *b = bundle_object(r->bundles[i]);
+        if (r->targets && r->targets[i])
+            json_object_object_add(b, "target", target_object(r->targets[i]));
+        json_object_array_add(bundles, b);
+    }
     json_object_object_add(root, "bundles", bundles);
     json_object_object_add(root, "errors", strv(r->errors, 1));
     json_object_object_add(root, "verified", json_object_new_boolean(r->verified));

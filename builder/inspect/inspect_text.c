@@ -4,8 +4,9 @@
 #include <inttypes.h>
 #include <string.h>
 
-#include "manifest.h"
+#include "appliance/ova_target.h"
 #include "appliance/size.h"
+#include "manifest.h"
 
 #define SZ(v) size_format_round((v), (char[SIZE_BUF]){0}, SIZE_BUF)
 
@@ -15,9 +16,20 @@ inspect_report_ok(const struct inspect_report *r)
     if (r->n_errors)
         return false;
     for (size_t i = 0; i < r->n_bundles; i++)
-        if (!bundle_ok(r->bundles[i]))
+        if (!bundle_ok(r->bundles[i]) || (r->targets && !target_report_ok(r->targets[i])))
             return false;
     return true;
+}
+
+static void
+write_target(const struct target_report *t, FILE *out)
+{
+    const struct ova_target_profile *p = ova_target_profile(t->target);
+    fprintf(out, "  target %s (%s):%s\n", ova_target_to_string(t->target), p->importer,
+            t->n_findings ? "" : " nothing rejected or ignored");
+    for (size_t i = 0; i < t->n_findings; i++)
+        fprintf(out, "    %s %s: %s\n", target_verdict_name(t->findings[i].verdict),
+                t->findings[i].rule, t->findings[i].message);
 }
 
 static void
@@ -251,8 +263,15 @@ write_result(const struct inspect_report *r, FILE *out)
         fprintf(out, "result: ok%s\n", unchecked ? " (digests not checked)" : "");
         return;
     }
-    fprintf(out, "result: %zu digest%s not matching, %zu problem%s, %zu unreadable\n", bad,
+    size_t rejected = 0;
+    for (size_t i = 0; r->targets && i < r->n_bundles; i++)
+        for (size_t f = 0; r->targets[i] && f < r->targets[i]->n_findings; f++)
+            rejected += r->targets[i]->findings[f].verdict == TARGET_REJECTS;
+    fprintf(out, "result: %zu digest%s not matching, %zu problem%s, %zu unreadable", bad,
             bad == 1 ? "" : "s", problems, problems == 1 ? "" : "s", r->n_errors);
+    if (r->targets)
+        fprintf(out, ", %zu rejected by the target", rejected);
+    fputc('\n', out);
 }
 
 int
@@ -260,6 +279,8 @@ inspect_write_text(const struct inspect_report *r, FILE *out)
 {
     for (size_t i = 0; i < r->n_bundles; i++) {
         write_bundle(r->bundles[i], out);
+        if (r->targets && r->targets[i])
+            write_target(r->targets[i], out);
         fputc('\n', out);
     }
     if (r->guest) {

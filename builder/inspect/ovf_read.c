@@ -254,7 +254,7 @@ read_disk(struct reader *r, xmlNodePtr node, struct ovf_disk *d)
 {
     CLEANUP_FREE char *file_ref = attr(r, node, OVF_NS, "fileRef");
     CLEANUP_FREE char *capacity = attr(r, node, OVF_NS, "capacity");
-    CLEANUP_FREE char *units = attr(r, node, OVF_NS, "capacityAllocationUnits");
+    char *units = attr(r, node, OVF_NS, "capacityAllocationUnits");
     CLEANUP_FREE char *populated = attr(r, node, OVF_NS, "populatedSize");
     d->id = attr(r, node, OVF_NS, "diskId");
     d->format = attr(r, node, OVF_NS, "format");
@@ -273,6 +273,7 @@ read_disk(struct reader *r, xmlNodePtr node, struct ovf_disk *d)
         problem(r, "disk '%s' has no ovf:capacity", d->id ? d->id : "?");
     else
         d->capacity = quantity(r, what, capacity, units, "byte");
+    d->capacity_units = units;
     if (populated && parse_u64(populated, &d->populated_size) == 0)
         d->has_populated = true;
 }
@@ -506,6 +507,7 @@ ovf_summary_free(struct ovf_summary *s)
     for (size_t i = 0; i < s->n_disks; i++) {
         free(s->disks[i].id);
         free(s->disks[i].format);
+        free(s->disks[i].capacity_units);
         free(s->disks[i].address);
     }
     free(s->disks);

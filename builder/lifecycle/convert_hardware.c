@@ -124,6 +124,10 @@ read_report(const char *path, const char *text, struct convert_hardware *hw, str
 
 /* ---- OVF ---- */
 
+/* The distribution of an OVF: by the guest IDs that name one release,
+ * else by our own OperatingSystemSection descriptions (ovf.c), which name
+ * it whatever guest ID the import target took (debian10_64Guest for a
+ * Debian 12 made for ESXi 6.7, rhel8_64Guest for a Rocky 9, ...). */
 static int
 ovf_distro(const struct ovf_summary *s)
 {
@@ -131,17 +135,25 @@ ovf_distro(const struct ovf_summary *s)
         const char *os_type;
         int distro;
     } rows[] = {
-        {"debian12_64Guest", DISTRO_DEBIAN_12},
-        {"centos9_64Guest", DISTRO_CENTOS_STREAM_9},
-        {"ubuntu64Guest", DISTRO_UBUNTU_24_04},
+        {"debian12_64Guest", DISTRO_DEBIAN_12},    {"centos9_64Guest", DISTRO_CENTOS_STREAM_9},
+        {"ubuntu64Guest", DISTRO_UBUNTU_24_04},    {"rockylinux_64Guest", DISTRO_ROCKY_9},
+        {"almalinux_64Guest", DISTRO_ALMALINUX_9},
+    };
+    static const struct {
+        const char *text;
+        int distro;
+    } descriptions[] = {
+        {"Debian GNU/Linux 12", DISTRO_DEBIAN_12},
+        {"CentOS Stream 9", DISTRO_CENTOS_STREAM_9},
+        {"Rocky Linux 9", DISTRO_ROCKY_9},
+        {"AlmaLinux 9", DISTRO_ALMALINUX_9},
     };
     for (size_t i = 0; s->os_type && i < sizeof(rows) / sizeof(rows[0]); i++)
         if (strcmp(s->os_type, rows[i].os_type) == 0)
             return rows[i].distro;
-    if (s->os_description && strstr(s->os_description, "Rocky Linux 9"))
-        return DISTRO_ROCKY_9;
-    if (s->os_description && strstr(s->os_description, "AlmaLinux 9"))
-        return DISTRO_ALMALINUX_9;
+    for (size_t i = 0; s->os_description && i < sizeof(descriptions) / sizeof(descriptions[0]); i++)
+        if (strstr(s->os_description, descriptions[i].text))
+            return descriptions[i].distro;
     return DISTRO_NONE;
 }
 

@@ -11,12 +11,12 @@
 
 #include "appliance/cleanup.h"
 #include "appliance/names.h"
+#include "appliance/ova_target.h"
 #include "plan_resolve.h"
 
 #define DEFAULT_CPUS 2
 #define DEFAULT_MEMORY (UINT64_C(2) << 30)
 #define DEFAULT_NICS 1
-#define DEFAULT_HARDWARE_FAMILY "vmx-13"
 #define BASE_CMDLINE "console=tty0 console=ttyS0,115200"
 
 const char *
@@ -200,10 +200,58 @@ resolve_addons_outputs(struct plan *plan, struct ab_error *err)
         return ab_recipe_error(err, &r->outputs_pos, "'outputs' must name at least one output");
     plan->outputs_implied = output_implied(plan->outputs);
     plan->outputs |= plan->outputs_implied;
-    plan->ova_digest = r->ova_digest;
-    plan->hardware_family = r->ova_hardware_family ? r->ova_hardware_family
-                                                   : DEFAULT_HARDWARE_FAMILY;
     return 0;
+}
+
+void
+plan_ova_from_profile(struct plan *plan, enum ova_target target)
+{
+    const struct ova_target_profile *t = ova_target_profile(target);
+    plan->ova.target = target;
+    plan->ova_digest = t->digest;
+    snprintf(plan->ova.family_buf, sizeof(plan->ova.family_buf), "vmx-%u", t->family);
+    plan->hardware_family = plan->ova.family_buf;
+    plan->ova.hardware_version = t->family;
+    plan->ova.os_type = ova_guest_id(plan->os.distro, t->guest_release);
+    plan->ova.nic = t->nic;
+    plan->ova.controller = plan->hardware.controller == CONTROLLER_SCSI   ? t->scsi
+                           : plan->hardware.controller == CONTROLLER_SATA ? t->sata
+                                                                          : NULL;
+}
+
+/* ova.target's profile, then the recipe's own ova keys, which win unless
+ * a named target cannot take them: a conflict is an error at the key.
+ * generic (the default) refuses nothing: a recipe that sets a key without
+ * naming a target chose for itself, as before targets existed. */
+static int
+resolve_ova(struct plan *plan, struct ab_error *err)
+{
+    const struct recipe *r = plan->recipe;
+    const struct ova_target_profile *t = ova_target_profile(r->ova_target);
+    const char *name = ova_target_to_string(r->ova_target);
+    bool judge = r->ova_target != OVA_TARGET_GENERIC;
+    int ret = 0;
+
+    plan_ova_from_profile(plan, r->ova_target);
+    if (r->ova_digest_set) {
+        plan->ova_digest = r->ova_digest;
+        if (judge && (t->digests_refused & (1u << r->ova_digest)))
+            ret = ab_recipe_error(err, &r->ova_digest_pos,
+                                  "digest '%s' is refused by target '%s' (%s): leave 'digest' "
+                                  "out (the target's is '%s'), or choose another target",
+                                  digest_to_string(r->ova_digest), name, t->importer,
+                                  digest_to_string(t->digest));
+    }
+    if (r->ova_hardware_family) {
+        plan->hardware_family = r->ova_hardware_family;
+        plan->ova.hardware_version = (unsigned)atoi(r->ova_hardware_family + 4);
+        if (judge && t->max_family && plan->ova.hardware_version > t->max_family)
+            ret = ab_recipe_error(err, &r->ova_hardware_family_pos,
+                                  "hardware family '%s' is newer than target '%s' runs (%s: "
+                                  "vmx-%u at most)",
+                                  r->ova_hardware_family, name, t->importer, t->max_family);
+    }
+    return ret;
 }
 
 static int
@@ -293,6 +341,8 @@ plan_new(struct recipe *recipe, struct ab_error *err)
     if (resolve_secure_boot(plan, err) < 0)
         ret = -1;
     if (resolve_addons_outputs(plan, err) < 0)
+        ret = -1;
+    if (resolve_ova(plan, err) < 0)
         ret = -1;
     if (resolve_users(plan, err) < 0)
         ret = -1;

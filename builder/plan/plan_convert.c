@@ -6,8 +6,7 @@
 #include <string.h>
 
 #include "appliance/names.h"
-
-#define CONVERT_HARDWARE_FAMILY "vmx-13" /* plan.c's default */
+#include "plan_resolve.h"
 
 static int
 set_string(char **dst, const char *src, struct ab_error *err)
@@ -81,7 +80,6 @@ plan_for_convert(const struct plan_convert *c, struct ab_error *err)
     plan->addons = ADDON_ALL;
     plan->outputs_implied = output_implied(c->outputs);
     plan->outputs = c->outputs | plan->outputs_implied;
-    plan->ova_digest = DIGEST_SHA256;
-    plan->hardware_family = CONVERT_HARDWARE_FAMILY;
+    plan_ova_from_profile(plan, OVA_TARGET_GENERIC);
     return plan;
 }

@@ -224,8 +224,13 @@ plan_json_object(const struct plan *p)
     json_object_object_add(o, "run", run_array(p->run));
     json_object_object_add(o, "outputs", flags_array(&output_table, p->outputs));
     json_object *ova = json_object_new_object();
+    put_str(ova, "target", ova_target_to_string(p->ova.target));
     put_str(ova, "digest", digest_to_string(p->ova_digest));
     put_str(ova, "hardware_family", p->hardware_family);
+    put_str(ova, "os_type", p->ova.os_type);
+    put_str(ova, "nic", p->ova.nic);
+    if (p->ova.controller)
+        put_str(ova, "controller", p->ova.controller);
     json_object_object_add(o, "ova", ova);
     return o;
 }

@@ -16,4 +16,9 @@ int plan_resolve_mounts(struct plan *plan, struct ab_error *err);
 /* The filesystem a volume gets when its recipe names none. */
 enum fs_type plan_default_fs(enum distro_family family);
 
+/* The OVA fields of plan from target's profile alone (plan.c): the
+ * digest, family, guest ID (for plan->os.distro), NIC and controller
+ * models (for plan->hardware.controller). */
+void plan_ova_from_profile(struct plan *plan, enum ova_target target);
+
 #endif

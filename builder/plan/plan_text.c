@@ -248,8 +248,12 @@ write_outputs(const struct plan *p, FILE *out)
     }
     fputc('\n', out);
     if (p->outputs & (OUTPUT_OVA | OUTPUT_OVF)) {
+        fprintf(out, "  ova target   %s\n", ova_target_to_string(p->ova.target));
         fprintf(out, "  ova digest   %s\n", digest_to_string(p->ova_digest));
         fprintf(out, "  hw family    %s\n", p->hardware_family);
+        fprintf(out, "  guest id     %s\n", p->ova.os_type);
+        fprintf(out, "  nic model    %s\n", p->ova.nic);
+        fprintf(out, "  ctl model    %s\n", p->ova.controller ? p->ova.controller : "(none)");
     }
 }
 

@@ -23,6 +23,10 @@ TABLE(output, {OUTPUT_OVA, "ova"}, {OUTPUT_OVF, "ovf"}, {OUTPUT_VMDK, "vmdk"},
       {OUTPUT_HYPERV, "hyperv"}, {OUTPUT_VDI, "vdi"}, {OUTPUT_RAW, "raw"}, {OUTPUT_AZURE, "azure"},
       {OUTPUT_GCE, "gce"}, {OUTPUT_CONTAINER, "container"});
 TABLE(digest, {DIGEST_SHA256, "sha256"}, {DIGEST_SHA1, "sha1"}, {DIGEST_SHA512, "sha512"});
+TABLE(ova_target, {OVA_TARGET_GENERIC, "generic"}, {OVA_TARGET_ESXI_6_7, "esxi-6.7"},
+      {OVA_TARGET_ESXI_7_0, "esxi-7.0"}, {OVA_TARGET_ESXI_8_0, "esxi-8.0"},
+      {OVA_TARGET_WORKSTATION, "workstation"}, {OVA_TARGET_VIRTUALBOX, "virtualbox"},
+      {OVA_TARGET_PROXMOX, "proxmox"}, {OVA_TARGET_XCP_NG, "xcp-ng"}, {OVA_TARGET_AWS, "aws"});
 
 const char *
 ab_enum_to_string(const struct ab_enum_table *t, int value)
@@ -98,6 +102,12 @@ const char *
 digest_to_string(enum digest d)
 {
     return ab_enum_to_string(&digest_table, d);
+}
+
+const char *
+ova_target_to_string(enum ova_target t)
+{
+    return ab_enum_to_string(&ova_target_table, t);
 }
 
 enum distro_family

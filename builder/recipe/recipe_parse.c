@@ -737,6 +737,20 @@ parse_ova_digest(struct yw *w, yaml_node_t *n, void *ctx)
     if (yw_enum(w, n, "digest", &digest_table, &v) < 0)
         return -1;
     r->ova_digest = (enum digest)v;
+    r->ova_digest_set = true;
+    r->ova_digest_pos = yw_pos(w, n);
+    return 0;
+}
+
+static int
+parse_ova_target(struct yw *w, yaml_node_t *n, void *ctx)
+{
+    struct recipe *r = ctx;
+    int v;
+    if (yw_enum(w, n, "target", &ova_target_table, &v) < 0)
+        return -1;
+    r->ova_target = (enum ova_target)v;
+    r->ova_target_pos = yw_pos(w, n);
     return 0;
 }
 
@@ -744,6 +758,7 @@ static int
 parse_ova_family(struct yw *w, yaml_node_t *n, void *ctx)
 {
     struct recipe *r = ctx;
+    r->ova_hardware_family_pos = yw_pos(w, n);
     return checked_string(w, n, "hardware_family", 16, name_check_hardware_family,
                           &r->ova_hardware_family);
 }
@@ -751,6 +766,7 @@ parse_ova_family(struct yw *w, yaml_node_t *n, void *ctx)
 static const struct yw_field ova_fields[] = {
     {"digest", parse_ova_digest, 0},
     {"hardware_family", parse_ova_family, 0},
+    {"target", parse_ova_target, 0},
 };
 
 static int

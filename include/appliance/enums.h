@@ -44,6 +44,20 @@ enum controller {
     CONTROLLER_IDE,
 };
 
+/* ova.target: the importer an OVA is made for (ova_target.h has the rules). */
+enum ova_target {
+    OVA_TARGET_GENERIC = 0,
+    OVA_TARGET_ESXI_6_7,
+    OVA_TARGET_ESXI_7_0,
+    OVA_TARGET_ESXI_8_0,
+    OVA_TARGET_WORKSTATION,
+    OVA_TARGET_VIRTUALBOX,
+    OVA_TARGET_PROXMOX,
+    OVA_TARGET_XCP_NG,
+    OVA_TARGET_AWS,
+    OVA_N_TARGETS,
+};
+
 enum addon_flags {
     ADDON_VMWARE = 1 << 0,
     ADDON_VIRTUALBOX = 1 << 1,
@@ -86,6 +100,7 @@ extern const struct ab_enum_table controller_table;
 extern const struct ab_enum_table addon_table;
 extern const struct ab_enum_table output_table;
 extern const struct ab_enum_table digest_table;
+extern const struct ab_enum_table ova_target_table;
 
 /* Returns the name of value, or "?" if the table has none. */
 const char *ab_enum_to_string(const struct ab_enum_table *t, int value);
@@ -105,6 +120,7 @@ const char *fs_to_string(enum fs_type fs);
 const char *firmware_to_string(enum firmware fw);
 const char *controller_to_string(enum controller c);
 const char *digest_to_string(enum digest d);
+const char *ova_target_to_string(enum ova_target t);
 
 /* The family a distribution belongs to. */
 enum distro_family distro_family(enum distro d);

@@ -10,6 +10,7 @@
 
 #include "appliance/bundle.h"
 #include "appliance/engine_inspect.h"
+#include "appliance/target_check.h"
 
 struct inspect_report {
     struct bundle **bundles; /* the arguments that could be read, in order */
@@ -18,10 +19,11 @@ struct inspect_report {
     size_t n_errors;
     bool verified;               /* the manifests' digests were recomputed */
     struct inspect_guest *guest; /* NULL: the disks were not read */
+    struct target_report **targets; /* --target: one per bundle; NULL: none asked */
 };
 
 /* True when nothing failed: every argument read, every digest matching,
- * no problem found. */
+ * no problem found, nothing the --target importer rejects. */
 bool inspect_report_ok(const struct inspect_report *r);
 
 /* Human-readable, sizes rounded (MiB, GiB). */

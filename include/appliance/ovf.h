@@ -35,11 +35,15 @@ struct ovf_disk_file {
     uint64_t populated_size; /* bytes allocated in the guest's view */
 };
 
-/* The numeric OperatingSystemSection ovf:id and the VMware guest id of
- * plan's OS: 96/debian12_64Guest, 94/ubuntu64Guest, 107/centos9_64Guest,
- * 80/rhel9_64Guest (Rocky, AlmaLinux), 101/other5xLinux64Guest. */
+/* The numeric OperatingSystemSection ovf:id of plan's OS (96 Debian, 94
+ * Ubuntu, 107 CentOS, 80 RHEL for Rocky and AlmaLinux, 101 other Linux)
+ * and its VMware guest id, the target's (plan->ova.os_type). */
 unsigned ovf_os_id(const struct plan *plan);
 const char *ovf_vmw_os_type(const struct plan *plan);
+
+/* A disk's capacity as written: *quantity in the returned units, "byte *
+ * 2^N" in buf, N the largest of 30, 20, 10 and 0 that divides capacity. */
+const char *ovf_capacity_units(uint64_t capacity, uint64_t *quantity, char *buf, size_t size);
 
 /* Writes the descriptor of plan, whose disks (OS, then application) are
  * described by disks, to path: under a temporary name in the same folder,

@@ -41,6 +41,7 @@ struct ovf_disk {
     char *id;
     int file;          /* index into files, -1: none */
     uint64_t capacity; /* bytes */
+    char *capacity_units; /* ovf:capacityAllocationUnits as written, may be NULL */
     bool has_populated;
     uint64_t populated_size;
     char *format;   /* the format URI */

@@ -162,8 +162,19 @@ struct plan {
 
     unsigned outputs;         /* enum output_flags, implied ones included */
     unsigned outputs_implied; /* those added because another needs them */
+    /* The OVA's choices: ova.target's profile (ova_target.h), where the
+     * recipe's ova.digest and ova.hardware_family win when the target
+     * takes them. */
     enum digest ova_digest;
-    const char *hardware_family;
+    const char *hardware_family; /* "vmx-13" */
+    struct {
+        enum ova_target target;
+        unsigned hardware_version; /* NN of vmx-NN: the VMDKs' ddb.virtualHWVersion */
+        const char *os_type;       /* vmw:osType */
+        const char *nic;           /* rasd:ResourceSubType of the NICs */
+        const char *controller;    /* of the disk controller; NULL: none (IDE) */
+        char family_buf[16];       /* hardware_family when the profile chose it */
+    } ova;
 };
 
 /* Checks and resolves recipe, taking ownership of it in every case.

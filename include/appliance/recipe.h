@@ -138,8 +138,13 @@ struct recipe {
     bool outputs_set;
     struct ab_pos outputs_pos;
 
+    enum ova_target ova_target; /* OVA_TARGET_GENERIC by default */
+    struct ab_pos ova_target_pos;
     enum digest ova_digest;
-    char *ova_hardware_family; /* NULL: default */
+    bool ova_digest_set; /* else the target's */
+    struct ab_pos ova_digest_pos;
+    char *ova_hardware_family; /* NULL: the target's */
+    struct ab_pos ova_hardware_family_pos;
 };
 
 /* Parses the recipe at path. On success returns a recipe to be freed with

@@ -38,8 +38,8 @@ size() { stat -c %s "$1"; }
 sed -e "s/t-os\.vmdk/$name-os.vmdk/; s/t-app\.vmdk/$name-app.vmdk/" \
     -e "s/ovf:size=\"123456789\"/ovf:size=\"$(size "$out/ovf/$name-os.vmdk")\"/" \
     -e "s/ovf:size=\"4242\"/ovf:size=\"$(size "$out/ovf/$name-app.vmdk")\"/" \
-    -e "s/ovf:capacity=\"10737418240\"/ovf:capacity=\"$(size "$IMG_OS")\"/" \
-    -e "s/ovf:capacity=\"2147483648\"/ovf:capacity=\"$(size "$IMG_APP")\"/" \
+    -e "s/ovf:capacity=\"10\"/ovf:capacity=\"$(($(size "$IMG_OS") >> 30))\"/" \
+    -e "s/ovf:capacity=\"2\"/ovf:capacity=\"$(($(size "$IMG_APP") >> 30))\"/" \
     -e "s/ovf:id=\"t\"/ovf:id=\"$name\"/; s/<Name>t</<Name>$name</" \
     "$TOP/tests/data/ovf/scsi-bios+uefi.ovf" >"$out/ovf/$name.ovf"
 (cd "$out/ovf" && for f in $name.ovf $name-os.vmdk $name-app.vmdk; do
@@ -71,7 +71,7 @@ check(len(states) == 3 + 3 + 8 and set(states.values()) == {"OK"},
       "every digest OK: ovf/NAME.mf, the OVA's .mf, SHA256SUMS (%s)" % sorted(set(states.values())))
 ovf = b["ovf"]
 check(ovf["source"] == "ovf/bios-only.ovf" and ovf["name"] == "bios-only", "OVF from ovf/NAME.ovf")
-check(ovf["os_id"] == 96 and ovf["os_type"] == "debian12_64Guest", "OVF OS id and vmw:osType")
+check(ovf["os_id"] == 96 and ovf["os_type"] == "debian10_64Guest", "OVF OS id and vmw:osType")
 hw = ovf["hardware"]
 check(hw["controllers"][0]["type"] == "SCSI" and hw["firmware"] == "bios", "OVF controller, firmware")
 check([d["file"] for d in ovf["disks"]] == ["bios-only-os.vmdk", "bios-only-app.vmdk"], "OVF disks")

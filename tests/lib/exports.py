@@ -10,6 +10,7 @@ import gzip
 import hashlib
 import json
 import os
+import re
 import sys
 import xml.etree.ElementTree as ET
 
@@ -88,9 +89,11 @@ def ova(out, name):
     for d in tree.getroot().iter(OVF + "Disk"):
         ref = d.get(OVF + "fileRef")
         disk = "os" if ref.endswith("os") or "os" in ref.split("-")[-1] else "app"
-        cap = int(d.get(OVF + "capacity"))
-        ok(d.get(OVF + "capacityAllocationUnits") == "byte" and d.get(OVF + "populatedSize"),
-           "OVF: Disk %s capacity in bytes, populatedSize" % d.get(OVF + "diskId"))
+        units = re.fullmatch(r"byte \* 2\^([0-9]+)", d.get(OVF + "capacityAllocationUnits") or "")
+        cap = int(d.get(OVF + "capacity")) << int(units.group(1)) if units else -1
+        ok(units and d.get(OVF + "populatedSize"),
+           "OVF: Disk %s capacity in byte * 2^N (what every importer reads), populatedSize"
+           % d.get(OVF + "diskId"))
         sizes = [os.path.getsize(os.path.join(out, "%s-%s.raw" % (name, x))) for x in ("os", "app")]
         ok(cap in sizes, "OVF: Disk %s capacity is a raw disk's size" % d.get(OVF + "diskId"))
         del disk
