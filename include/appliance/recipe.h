@@ -136,6 +136,10 @@ struct recipe {
     bool outputs_set;
     struct ab_pos outputs_pos;
 
+    bool cloud; /* `cloud:` as given; meaningful when cloud_set */
+    bool cloud_set;
+    struct ab_pos cloud_pos;
+
     enum digest ova_digest;
     char *ova_hardware_family; /* NULL: default */
 };
