@@ -232,20 +232,21 @@ add_sources(const struct plan *plan, struct spawn_argv *argv, char **mirror_line
     return 0;
 }
 
-/* The cloud drivers' essential hook, when the plan names a cloud. */
+/* The cloud drivers' essential hook, when the plan names a cloud: *arg,
+ * which argv borrows, is the caller's to free. */
 static int
-add_cloud_hook(const struct plan *plan, const char *scratch, struct spawn_argv *argv,
+add_cloud_hook(const struct plan *plan, const char *scratch, struct spawn_argv *argv, char **arg,
                struct ab_error *err)
 {
-    CLEANUP_FREE char *text = cloud_hook(plan), *path = NULL, *arg = NULL;
+    CLEANUP_FREE char *text = cloud_hook(plan), *path = NULL;
     if (!(plan->cloud & (PLAN_CLOUD_AZURE | PLAN_CLOUD_GCE)))
         return 0;
     if (!text || asprintf(&path, "%s/cloud-hook", scratch) < 0 ||
-        asprintf(&arg, "--essential-hook=%s", path) < 0)
+        asprintf(arg, "--essential-hook=%s", path) < 0)
         return ab_oom(err);
     if (write_text_file(path, text, 0755, err) < 0)
         return -1;
-    spawn_argv_add(argv, arg);
+    spawn_argv_add(argv, *arg);
     return 0;
 }
 
@@ -283,7 +284,8 @@ debian_fetch(const struct plan *plan, const char *tar_path, const char *scratch,
     if (asprintf(&hook_arg, "--essential-hook=%s", hook) < 0)
         return ab_oom(err);
     spawn_argv_add(&argv, hook_arg);
-    if (add_cloud_hook(plan, scratch, &argv, err) < 0)
+    CLEANUP_FREE char *cloud_arg = NULL;
+    if (add_cloud_hook(plan, scratch, &argv, &cloud_arg, err) < 0)
         return -1;
     if (needs_locale_gen(plan)) {
         const char *dot = strchr(plan->os.locale, '.');
