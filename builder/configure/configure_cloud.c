@@ -24,7 +24,7 @@ static const char cloud_cfg_fmt[] =
     "# written by appliance: cloud-init for %s.\n"
     "# NoCloud provisions the image anywhere from a disk labelled 'cidata';\n"
     "# without a datasource ds-identify leaves cloud-init off at boot.\n"
-    "%s"
+    "%s%s%s"
     "# appliance-grow grows each disk's partition, PV, volume and filesystem\n"
     "growpart:\n"
     "  mode: \"off\"\n"
@@ -74,16 +74,15 @@ char *
 configure_cloud_config(const struct plan *plan)
 {
     char ds[64], *text = NULL;
-    CLEANUP_FREE char *list_line = NULL;
     const char *list = plan_cloud_datasources(plan->cloud, ds, sizeof(ds));
     const char *what = !list                               ? "every datasource of the distribution"
                        : !(plan->cloud & PLAN_CLOUD_GCE)   ? "Azure (output azure)"
                        : !(plan->cloud & PLAN_CLOUD_AZURE) ? "GCE (output gce)"
                                                            : "Azure and GCE (outputs azure, gce)";
-    /* One line: ds-identify reads no other form. */
-    if (asprintf(&list_line, list ? "datasource_list: [ %s ]\n" : "", list) < 0)
-        return NULL;
-    if (asprintf(&text, cloud_cfg_fmt, what, list_line) < 0)
+    /* One line: ds-identify reads no other form. Without a list, the
+     * distribution's (90_dpkg.cfg) stays. */
+    if (asprintf(&text, cloud_cfg_fmt, what, list ? "datasource_list: [ " : "", list ? list : "",
+                 list ? " ]\n" : "") < 0)
         return NULL;
     return text;
 }
