@@ -35,10 +35,11 @@ static const char cloud_cfg_fmt[] =
     "  config: disabled\n"
     "# the instance's host name on the image's own 127.0.1.1 line of /etc/hosts\n"
     "manage_etc_hosts: localhost\n"
-    "# the apt sources, the locale and GRUB stay as the build made them\n"
+    "# the apt sources, the locale and GRUB stay as the build made them (the\n"
+    "# locale module regenerates nothing for the locale the system has)\n"
     "apt:\n"
     "  preserve_sources_list: true\n"
-    "locale: false\n"
+    "locale: \"%s\"\n"
     "grub_dpkg:\n"
     "  enabled: false\n";
 
@@ -82,7 +83,7 @@ configure_cloud_config(const struct plan *plan)
     /* One line: ds-identify reads no other form. Without a list, the
      * distribution's (90_dpkg.cfg) stays. */
     if (asprintf(&text, cloud_cfg_fmt, what, list ? "datasource_list: [ " : "", list ? list : "",
-                 list ? " ]\n" : "") < 0)
+                 list ? " ]\n" : "", plan->os.locale) < 0)
         return NULL;
     return text;
 }

@@ -111,6 +111,11 @@ expect_console() { # DESCRIPTION PATTERN
     if console "$2" >/dev/null; then ok "console: $1"; else bad "console: $1 (no line matching '$2')"; fi
 }
 expect_console "cloud-init ran from the NoCloud seed" 'DataSourceNoCloud'
+if console 'Invalid cloud-config provided' >/dev/null; then
+    bad "console: cloud-init found its configuration invalid (schema)"
+else
+    ok "console: cloud-init's configuration passes its schema"
+fi
 expect_console "the report of the appliance's own services" 'APPLIANCE-REPORT-END'
 expect_console "the login prompt has the seed's host name" '^cloudtest login:'
 expect_console "cloud-init lists the default user's authorized keys" \

@@ -276,7 +276,7 @@ test_cloud_config(void **state)
         static const char *const always[] = {
             "\ngrowpart:\n  mode: \"off\"\n",          "\nresize_rootfs: false\n",
             "\nnetwork:\n  config: disabled\n",        "\nmanage_etc_hosts: localhost\n",
-            "\napt:\n  preserve_sources_list: true\n", "\nlocale: false\n",
+            "\napt:\n  preserve_sources_list: true\n", "\nlocale: \"C.UTF-8\"\n",
             "\ngrub_dpkg:\n  enabled: false\n",
         };
         for (size_t k = 0; k < sizeof(always) / sizeof(always[0]); k++)
