@@ -69,8 +69,7 @@ check_plan "$(variant on -e 's/^outputs: .*/outputs: [qcow2]/' -e '$a cloud: tru
 # ---- 2. the builds -----------------------------------------------------------
 
 itest_build "$RECIPE" || finish
-CLOUD_OS=$IMG_OS CLOUD_APP=$IMG_APP CLOUD_PLAN=$ITEST_TMP/cloud-plan.json
-cp "$PLAN" "$CLOUD_PLAN"
+CLOUD_OS=$IMG_OS CLOUD_APP=$IMG_APP
 dir=$(dirname "$CLOUD_OS")
 for f in cloud-os.vhd cloud-app.vhd cloud-os.tar.gz cloud-app.tar.gz; do
     [ -s "$dir/$f" ] && ok "the build wrote $f" || bad "the build wrote $f"
@@ -139,10 +138,10 @@ echo "@@ grub"
 cat /boot/grub/grub.cfg
 echo "@@ vf"
 cat /etc/systemd/network/70-appliance-azure-vf.network
-echo "@@ initrd"
-glob-expand /boot/initrd.img-*
 echo "@@ end"
 EOF
+# The initramfs, for lsinitramfs, in the same launch.
+mkdir -p "$ITEST_TMP/initrd" && echo "glob copy-out /boot/initrd.img-* $ITEST_TMP/initrd" >>"$ITEST_TMP/script"
 gf() { # ANSWERS IMAGE FORMAT [COMMANDS on stdin]
     local out=$1
     shift
@@ -162,14 +161,18 @@ if gf "$A" "$ov_os" qcow2 <"$ITEST_TMP/script"; then
     expect "$A" cfg "cloud-init's resizefs is off" '^resize_rootfs: false$'
     expect "$A" cfg "cloud-init leaves the network to the image" '^  config: disabled$'
     expect "$A" hostname "the boot set /etc/hostname from the seed" '^cloudtest$'
-    expect "$A" keys "the boot installed the seed's key for the default user" "^${pub%% *} "
+    if answer "$A" keys | grep -qxF -- "$pub"; then
+        ok "the boot installed the seed's key for the default user"
+    else
+        bad "the boot installed the seed's key for the default user: got '$(answer "$A" keys | head -3)'"
+    fi
     expect "$A" default-grub "/etc/default/grub has Azure's earlyprintk" 'earlyprintk=ttyS0'
     expect "$A" grub "grub.cfg boots with console=ttyS0 and earlyprintk" 'console=ttyS0,115200 earlyprintk=ttyS0'
     expect "$A" vf "Azure's accelerated networking VF is left to hv_netvsc" '^Unmanaged=yes$'
-    initrd=$(answer "$A" initrd | head -n 1)
-    if [ -n "$initrd" ] && command -v lsinitramfs >/dev/null &&
-        guestfish --ro -i --format=qcow2 -a "$ov_os" copy-out "$initrd" "$ITEST_TMP" 2>>"$ITEST_TMP/gf.err"; then
-        lsinitramfs "$ITEST_TMP/$(basename "$initrd")" >"$ITEST_TMP/initrd.list"
+    initrd=$(ls "$ITEST_TMP"/initrd/initrd.img-* 2>/dev/null | head -n 1)
+    if ! command -v lsinitramfs >/dev/null; then
+        skip "the initramfs's drivers: lsinitramfs (initramfs-tools-core) is not installed"
+    elif [ -n "$initrd" ] && lsinitramfs "$initrd" >"$ITEST_TMP/initrd.list"; then
         for m in hv_vmbus hv_storvsc hv_netvsc mana virtio_scsi virtio_net gve nvme; do
             if grep -qE "/$m\.ko(\.[a-z]+)?$" "$ITEST_TMP/initrd.list"; then
                 ok "the initramfs has $m"
@@ -177,10 +180,8 @@ if gf "$A" "$ov_os" qcow2 <"$ITEST_TMP/script"; then
                 bad "the initramfs has $m"
             fi
         done
-    elif ! command -v lsinitramfs >/dev/null; then
-        skip "the initramfs's drivers: lsinitramfs (initramfs-tools-core) is not installed"
     else
-        bad "copy the initramfs out: $(tail -3 "$ITEST_TMP/gf.err")"
+        bad "guestfish copied the initramfs out and lsinitramfs read it"
     fi
 else
     bad "guestfish reads the cloud disk: $(tail -5 "$ITEST_TMP/gf.err")"
