@@ -33,6 +33,8 @@ static const char cloud_cfg_fmt[] =
     "# or NetworkManager)\n"
     "network:\n"
     "  config: disabled\n"
+    "# each instance's SSH host keys: the types ssh-keygen -A makes (no DSA)\n"
+    "ssh_genkeytypes: [rsa, ecdsa, ed25519]\n"
     "# the instance's host name on the image's own 127.0.1.1 line of /etc/hosts\n"
     "manage_etc_hosts: localhost\n"
     "# the apt sources, the locale and GRUB stay as the build made them (the\n"

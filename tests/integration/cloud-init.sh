@@ -138,6 +138,8 @@ echo "@@ grub"
 cat /boot/grub/grub.cfg
 echo "@@ vf"
 cat /etc/systemd/network/70-appliance-azure-vf.network
+echo "@@ host-keys"
+glob-expand /etc/ssh/ssh_host_*_key
 echo "@@ end"
 EOF
 # The initramfs, for lsinitramfs, in the same launch.
@@ -169,6 +171,12 @@ if gf "$A" "$ov_os" qcow2 <"$ITEST_TMP/script"; then
     expect "$A" default-grub "/etc/default/grub has Azure's earlyprintk" 'earlyprintk=ttyS0'
     expect "$A" grub "grub.cfg boots with console=ttyS0 and earlyprintk" 'console=ttyS0,115200 earlyprintk=ttyS0'
     expect "$A" vf "Azure's accelerated networking VF is left to hv_netvsc" '^Unmanaged=yes$'
+    expect "$A" host-keys "cloud-init made the instance's ed25519 host key" '^/etc/ssh/ssh_host_ed25519_key$'
+    if answer "$A" host-keys | grep -q dsa; then
+        bad "no DSA host key: got '$(answer "$A" host-keys | tr '\n' ' ')'"
+    else
+        ok "no DSA host key"
+    fi
     initrd=$(ls "$ITEST_TMP"/initrd/initrd.img-* 2>/dev/null | head -n 1)
     if ! command -v lsinitramfs >/dev/null; then
         skip "the initramfs's drivers: lsinitramfs (initramfs-tools-core) is not installed"

@@ -277,7 +277,7 @@ test_cloud_config(void **state)
             "\ngrowpart:\n  mode: \"off\"\n",          "\nresize_rootfs: false\n",
             "\nnetwork:\n  config: disabled\n",        "\nmanage_etc_hosts: localhost\n",
             "\napt:\n  preserve_sources_list: true\n", "\nlocale: \"C.UTF-8\"\n",
-            "\ngrub_dpkg:\n  enabled: false\n",
+            "\ngrub_dpkg:\n  enabled: false\n",        "\nssh_genkeytypes: [rsa, ecdsa, ed25519]\n",
         };
         for (size_t k = 0; k < sizeof(always) / sizeof(always[0]); k++)
             if (!strstr(cfg, always[k]))
