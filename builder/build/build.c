@@ -316,6 +316,7 @@ do_configure(struct build *b, struct ab_error *err)
     const char *scratch = b->work;
     if (tree_kernel_version(b->tree, b->kver, sizeof(b->kver), err) < 0 ||
         configure_system(b->plan, b->tree, err) < 0 || configure_grow(b->plan, b->tree, err) < 0 ||
+        configure_cloud(b->plan, b->tree, err) < 0 ||
         configure_customize(b->plan, b->tree, err) < 0 ||
         configure_boot(b->plan, b->tree, b->kver, err) < 0 ||
         bootloader_images(b->plan, b->tree, scratch, err) < 0 ||

@@ -53,6 +53,39 @@ static const char essential_hook[] =
     "EOF\n"
     "chmod 755 \"$R/etc/initramfs-tools/scripts/local-block/appliance-lvm\"\n";
 
+/* The drivers each cloud documents for its disks and NICs, named in the
+ * initramfs of a cloud build (MODULES=most carries them already; this
+ * keeps them there whatever initramfs-tools decides). */
+static const char cloud_hook_fmt[] =
+    "#!/bin/sh\n"
+    "# appliance: the drivers of the clouds this image is built for\n"
+    "set -e\n"
+    "mkdir -p \"$1/etc/initramfs-tools/hooks\"\n"
+    "cat > \"$1/etc/initramfs-tools/hooks/appliance-cloud-drivers\" <<'EOF'\n"
+    "#!/bin/sh\n"
+    "case \"$1\" in prereqs) exit 0;; esac\n"
+    ". /usr/share/initramfs-tools/hook-functions\n"
+    "for m in%s%s nvme; do\n"
+    "    manual_add_modules \"$m\"\n"
+    "done\n"
+    "EOF\n"
+    "chmod 755 \"$1/etc/initramfs-tools/hooks/appliance-cloud-drivers\"\n";
+#define AZURE_DRIVERS " hv_vmbus hv_storvsc hv_netvsc hv_utils mana mlx4_en mlx5_core"
+#define GCE_DRIVERS " virtio_scsi virtio_net virtio_pci gve"
+
+/* The cloud drivers' hook, or NULL when the plan names no cloud. */
+static char *
+cloud_hook(const struct plan *plan)
+{
+    char *hook = NULL;
+    if (!(plan->cloud & (PLAN_CLOUD_AZURE | PLAN_CLOUD_GCE)))
+        return NULL;
+    if (asprintf(&hook, cloud_hook_fmt, plan->cloud & PLAN_CLOUD_AZURE ? AZURE_DRIVERS : "",
+                 plan->cloud & PLAN_CLOUD_GCE ? GCE_DRIVERS : "") < 0)
+        return NULL;
+    return hook;
+}
+
 /* lvm2, fdisk (sfdisk), e2fsprogs and xfsprogs: also what appliance-grow
  * runs at boot (configure_grow.c). */
 static const char *const base_packages[] = {
@@ -110,6 +143,8 @@ include_list(const struct plan *plan)
             fprintf(f, ",%s", os_addon_packages[i].package);
     if (needs_locale_gen(plan))
         fputs(",locales", f);
+    if (plan->cloud) /* configured by configure_cloud() */
+        fputs(",cloud-init", f);
     for (char *const *p = plan->os.packages; p && *p; p++)
         fprintf(f, ",%s", *p);
     if (fclose(f) != 0) {
@@ -156,6 +191,12 @@ debian_key(const struct plan *plan, struct digest_ctx *key, struct ab_error *err
     digest_str(key, list);
     digest_str(key, plan->os.locale);
     digest_str(key, essential_hook);
+    if (plan->cloud & (PLAN_CLOUD_AZURE | PLAN_CLOUD_GCE)) {
+        CLEANUP_FREE char *cloud = cloud_hook(plan);
+        if (!cloud)
+            return ab_oom(err);
+        digest_str(key, cloud);
+    }
     if (plan->os.mirror)
         digest_str(key, plan->os.mirror);
     else
@@ -197,6 +238,24 @@ add_sources(const struct plan *plan, struct spawn_argv *argv, char **mirror_line
     return 0;
 }
 
+/* The cloud drivers' essential hook, when the plan names a cloud: *arg,
+ * which argv borrows, is the caller's to free. */
+static int
+add_cloud_hook(const struct plan *plan, const char *scratch, struct spawn_argv *argv, char **arg,
+               struct ab_error *err)
+{
+    CLEANUP_FREE char *text = cloud_hook(plan), *path = NULL;
+    if (!(plan->cloud & (PLAN_CLOUD_AZURE | PLAN_CLOUD_GCE)))
+        return 0;
+    if (!text || asprintf(&path, "%s/cloud-hook", scratch) < 0 ||
+        asprintf(arg, "--essential-hook=%s", path) < 0)
+        return ab_oom(err);
+    if (write_text_file(path, text, 0755, err) < 0)
+        return -1;
+    spawn_argv_add(argv, *arg);
+    return 0;
+}
+
 static int
 debian_fetch(const struct plan *plan, const char *tar_path, const char *scratch,
              struct ab_error *err)
@@ -231,6 +290,9 @@ debian_fetch(const struct plan *plan, const char *tar_path, const char *scratch,
     if (asprintf(&hook_arg, "--essential-hook=%s", hook) < 0)
         return ab_oom(err);
     spawn_argv_add(&argv, hook_arg);
+    CLEANUP_FREE char *cloud_arg = NULL;
+    if (add_cloud_hook(plan, scratch, &argv, &cloud_arg, err) < 0)
+        return -1;
     if (needs_locale_gen(plan)) {
         const char *dot = strchr(plan->os.locale, '.');
         if (asprintf(&locale_hook,

@@ -377,6 +377,10 @@ dnf_setup_packages(const struct dnf_setup *s)
             goto fail;
     if ((list[n] = langpack(p->os.locale)))
         n++;
+    /* AppStream's; configured by configure_cloud(). dracut's hostonly="no"
+     * already carries every cloud's disk and NIC drivers. */
+    if (p->cloud && !(list[n++] = strdup("cloud-init")))
+        goto fail;
     for (char *const *q = p->os.packages; q && *q; q++)
         if (!(list[n++] = strdup(*q)))
             goto fail;

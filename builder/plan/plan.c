@@ -18,6 +18,8 @@
 #define DEFAULT_MEMORY (UINT64_C(2) << 30)
 #define DEFAULT_NICS 1
 #define BASE_CMDLINE "console=tty0 console=ttyS0,115200"
+/* What Azure documents for its serial console, beside console=ttyS0. */
+#define AZURE_CMDLINE "earlyprintk=ttyS0"
 
 const char *
 part_role_to_string(enum part_role role)
@@ -145,11 +147,53 @@ resolve_os(struct plan *plan, struct ab_error *err)
         return ab_recipe_error(err, &r->os.pos, "'os' needs 'distro' or 'rootfs'");
     if (r->os.rootfs && resolve_rootfs(plan, err) < 0)
         ret = -1;
-    if (asprintf(&plan->os.kernel_cmdline, "%s%s%s", BASE_CMDLINE,
+    return ret;
+}
+
+/* The fixed console, the clouds' own settings, then the recipe's. */
+static int
+resolve_cmdline(struct plan *plan, struct ab_error *err)
+{
+    const struct recipe *r = plan->recipe;
+    const char *cloud = plan->cloud & PLAN_CLOUD_AZURE ? " " AZURE_CMDLINE : "";
+    if (asprintf(&plan->os.kernel_cmdline, "%s%s%s%s", BASE_CMDLINE, cloud,
                  r->os.kernel_cmdline ? " " : "",
                  r->os.kernel_cmdline ? r->os.kernel_cmdline : "") < 0)
         return ab_oom(err);
-    return ret;
+    return 0;
+}
+
+const char *
+plan_cloud_datasources(unsigned cloud, char *buf, size_t size)
+{
+    if (!(cloud & PLAN_CLOUD_INIT) || !(cloud & (PLAN_CLOUD_AZURE | PLAN_CLOUD_GCE)))
+        return NULL;
+    snprintf(buf, size, "%s%sNoCloud, None", cloud & PLAN_CLOUD_AZURE ? "Azure, " : "",
+             cloud & PLAN_CLOUD_GCE ? "GCE, " : "");
+    return buf;
+}
+
+/* cloud-init: with the azure or gce outputs unless `cloud: false`, or
+ * with `cloud: true`; never added to a rootfs, which is used as it is. */
+static int
+resolve_cloud(struct plan *plan, struct ab_error *err)
+{
+    const struct recipe *r = plan->recipe;
+    unsigned clouds = (plan->outputs & OUTPUT_AZURE ? PLAN_CLOUD_AZURE : 0) |
+                      (plan->outputs & OUTPUT_GCE ? PLAN_CLOUD_GCE : 0);
+    if (r->cloud_set && r->cloud && r->os.rootfs)
+        return ab_recipe_error(err, &r->cloud_pos,
+                               "'cloud' needs 'distro': cloud-init is installed from the "
+                               "distribution");
+    if (r->os.rootfs)
+        return 0;
+    if (r->cloud_set && !r->cloud) {
+        plan->cloud_off = clouds != 0;
+        return 0;
+    }
+    if (clouds || (r->cloud_set && r->cloud))
+        plan->cloud = PLAN_CLOUD_INIT | clouds;
+    return 0;
 }
 
 /* Secure Boot: on by default wherever UEFI boots a distribution this
@@ -343,6 +387,10 @@ plan_new(struct recipe *recipe, struct ab_error *err)
     if (resolve_addons_outputs(plan, err) < 0)
         ret = -1;
     if (resolve_ova(plan, err) < 0)
+        ret = -1;
+    if (resolve_cloud(plan, err) < 0)
+        ret = -1;
+    if (resolve_cmdline(plan, err) < 0)
         ret = -1;
     if (resolve_users(plan, err) < 0)
         ret = -1;

@@ -4,6 +4,7 @@
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "appliance/jsonutil.h"
 #include "appliance/names.h"
@@ -41,6 +42,26 @@ run_array(char *const *v)
     return a;
 }
 
+/* cloud-init, present only when it is in the image or `cloud: false`
+ * turned it off: its datasource_list (null: the distribution's). */
+static json_object *
+cloud_object(const struct plan *p)
+{
+    char ds[64];
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "enabled", json_object_new_boolean(p->cloud != 0));
+    const char *list = plan_cloud_datasources(p->cloud, ds, sizeof(ds));
+    if (!list) {
+        json_object_object_add(o, "datasource_list", NULL);
+        return o;
+    }
+    json_object *a = json_object_new_array();
+    for (char *save = NULL, *t = strtok_r(ds, ", ", &save); t; t = strtok_r(NULL, ", ", &save))
+        json_object_array_add(a, json_object_new_string(t));
+    json_object_object_add(o, "datasource_list", a);
+    return o;
+}
+
 static json_object *
 os_object(const struct plan *p)
 {
@@ -58,6 +79,8 @@ os_object(const struct plan *p)
     put_str(o, "timezone", p->os.timezone);
     put_str(o, "locale", p->os.locale);
     put_str(o, "kernel_cmdline", p->os.kernel_cmdline);
+    if (p->cloud || p->cloud_off)
+        json_object_object_add(o, "cloud_init", cloud_object(p));
     return o;
 }
 

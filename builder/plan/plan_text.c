@@ -44,6 +44,20 @@ mirror_text(const struct plan *p, char *buf, size_t size)
     return buf;
 }
 
+/* Shown only when cloud-init is in the image, or was turned off. */
+static void
+write_cloud(const struct plan *p, FILE *out)
+{
+    char ds[64];
+    if (p->cloud_off)
+        fputs("  cloud-init   none: 'cloud: false'\n", out);
+    if (!p->cloud)
+        return;
+    const char *list = plan_cloud_datasources(p->cloud, ds, sizeof(ds));
+    fprintf(out, "  cloud-init   datasources %s\n",
+            list ? list : "of the distribution's cloud-init ('cloud: true')");
+}
+
 static void
 write_os(const struct plan *p, FILE *out)
 {
@@ -68,6 +82,7 @@ write_os(const struct plan *p, FILE *out)
     fprintf(out, "  timezone     %s\n", p->os.timezone);
     fprintf(out, "  locale       %s\n", p->os.locale);
     fprintf(out, "  cmdline      %s\n", p->os.kernel_cmdline);
+    write_cloud(p, out);
 }
 
 static void

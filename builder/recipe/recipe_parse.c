@@ -775,6 +775,18 @@ parse_ova(struct yw *w, yaml_node_t *n, void *ctx)
     return yw_mapping(w, n, "'ova'", ova_fields, N(ova_fields), ctx);
 }
 
+/* cloud-init in the image: on by default with the azure or gce outputs. */
+static int
+parse_cloud(struct yw *w, yaml_node_t *n, void *ctx)
+{
+    struct recipe *r = ctx;
+    r->cloud_pos = yw_pos(w, n);
+    if (yw_bool(w, n, "'cloud'", &r->cloud) < 0)
+        return -1;
+    r->cloud_set = true;
+    return 0;
+}
+
 static const struct yw_field top_fields[] = {
     {"recipe", parse_format, YW_REQUIRED},
     {"name", parse_name, YW_REQUIRED},
@@ -790,6 +802,7 @@ static const struct yw_field top_fields[] = {
     {"files", parse_files, 0},
     {"run", parse_run, 0},
     {"outputs", parse_outputs, 0},
+    {"cloud", parse_cloud, 0},
     {"ova", parse_ova, 0},
 };
 

@@ -25,6 +25,15 @@ char *configure_grow_script(const struct plan *plan);
  * LVM partition's sectors of 512 bytes (malloc'd; NULL when out of memory). */
 char *configure_grow_record(const struct plan_disk *disk);
 
+/* cloud-init, when the plan has it (plan.cloud): its datasource_list (the
+ * clouds' and NoCloud), growpart, resizefs, network, apt, locale and GRUB
+ * left to the image; for Azure its VF left to hv_netvsc and SSH kept alive.
+ * Nothing without plan.cloud. */
+int configure_cloud(const struct plan *plan, const char *root, struct ab_error *err);
+/* The text of /etc/cloud/cloud.cfg.d/95_appliance.cfg for the plan
+ * (malloc'd; NULL when out of memory). */
+char *configure_cloud_config(const struct plan *plan);
+
 /* The recipe's users, files and run lines, in that order. */
 int configure_customize(const struct plan *plan, const char *root, struct ab_error *err);
 

@@ -107,6 +107,20 @@ struct plan_mount {
     unsigned passno;                        /* fstab fsck pass */
 };
 
+/* cloud-init in the image (configure_cloud.c), and the clouds whose
+ * datasources it is given. PLAN_CLOUD_INIT without a cloud: every
+ * datasource the distribution's cloud-init knows. */
+enum plan_cloud_flags {
+    PLAN_CLOUD_INIT = 1 << 0,  /* cloud-init installed; NoCloud always configured */
+    PLAN_CLOUD_AZURE = 1 << 1, /* output azure: the Azure datasource */
+    PLAN_CLOUD_GCE = 1 << 2,   /* output gce: the GCE datasource */
+};
+
+/* The datasource_list cloud-init is given for cloud ("Azure, GCE,
+ * NoCloud, None" style, into buf), or NULL when it keeps the
+ * distribution's own list (PLAN_CLOUD_INIT alone) or is not installed. */
+const char *plan_cloud_datasources(unsigned cloud, char *buf, size_t size);
+
 struct plan_file {
     const char *src;  /* as written in the recipe */
     char *src_abs;    /* resolved, inside the recipe's folder */
@@ -154,6 +168,8 @@ struct plan {
     size_t n_mounts;
 
     unsigned addons;           /* enum addon_flags */
+    unsigned cloud;            /* enum plan_cloud_flags; 0: no cloud-init */
+    bool cloud_off;            /* `cloud: false` turned the cloud outputs' cloud-init off */
     const struct recipe_user *users;
     size_t n_users;
     struct plan_file *files;

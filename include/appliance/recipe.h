@@ -140,6 +140,11 @@ struct recipe {
 
     enum ova_target ova_target; /* OVA_TARGET_GENERIC by default */
     struct ab_pos ova_target_pos;
+
+    bool cloud; /* `cloud:` as given; meaningful when cloud_set */
+    bool cloud_set;
+    struct ab_pos cloud_pos;
+
     enum digest ova_digest;
     bool ova_digest_set; /* else the target's */
     struct ab_pos ova_digest_pos;

@@ -12,7 +12,8 @@
 # guest's lvm2 must accept the metadata the program wrote without a repair
 # or an update (each PV's metadata area the same bytes after the boot as
 # before, its text still seqno 1), and the serial log must hold no LVM
-# warning.
+# warning, and no cloud-init run (the layout recipe's image has cloud-init
+# for its azure and gce outputs; without a datasource it stays off).
 # Under TCG each boot takes 1-1.5 minutes; the serial logs are kept in
 # $BUILD/test-logs/integration-boot-*.serial.
 . "${TOP:-.}/tests/lib/itest.sh"
@@ -94,6 +95,13 @@ boot_and_judge() {
         if [ -n "$said" ]; then
             grep -aq "$said" "$log" && ok "$name: the console says '$said'" ||
                 bad "$name: the console says '$said'"
+        fi
+        # layout.yaml's image carries cloud-init (outputs azure, gce): with
+        # no datasource here ds-identify must keep it off, as on a laptop.
+        if grep -aq 'Cloud-init v\. ' "$log"; then
+            bad "$name: cloud-init ran without a datasource: $(grep -a -m1 'Cloud-init v\. ' "$log")"
+        else
+            ok "$name: no cloud-init run on the console (no datasource here)"
         fi
     else
         bad "$name: boots to the report and a login prompt"

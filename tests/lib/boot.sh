@@ -22,7 +22,9 @@
 # twice and reads what the first boot changed; qemu is stopped with
 # SIGTERM, so what the guest has not synced is lost). The
 # guest gets 1 GiB of RAM ($BOOT_MEMORY), $BOOT_SMP vCPUs (default 1) and a
-# user-mode NIC without outside access ($BOOT_NIC=none for no NIC at all).
+# user-mode NIC without outside access ($BOOT_NIC=none for no NIC at all);
+# $BOOT_SEED names a raw image attached as one more virtio disk (a
+# cloud-init NoCloud seed, tests/integration/cloud-init.sh).
 # KVM is used when a probe shows it can run a guest, else TCG ($BOOT_ACCEL
 # forces one). Returns 0 once the log holds both "APPLIANCE-REPORT-END" and
 # "login:" ($BOOT_REPORT_END overrides the first marker), 1 on a timeout or
@@ -142,6 +144,11 @@ _boot_run() (
         -device ide-hd,drive=d1,bus=ide.1) ;;
     *) echo "boot: unknown disk bus '$bus' (virtio, scsi, ide or sata)" >&2; exit 2 ;;
     esac
+
+    if [ -n "${BOOT_SEED:-}" ]; then
+        [ -r "$BOOT_SEED" ] || { echo "boot: cannot read seed image '$BOOT_SEED'" >&2; exit 2; }
+        drives+=(-drive "file=$BOOT_SEED,format=raw,if=virtio")
+    fi
 
     nic=(-nic user,model=virtio-net-pci,restrict=on)
     [ "${BOOT_NIC:-user}" = none ] && nic=(-nic none)

@@ -1,4 +1,5 @@
-/* test_configure.c: device-mapper names and clone hygiene of a tree. */
+/* test_configure.c: device-mapper names, clone hygiene and cloud-init's
+ * configuration of a tree. */
 #include "unit.h"
 
 #include <sys/stat.h>
@@ -222,6 +223,126 @@ test_hygiene_machine_id_link(void **state)
     plan_free(plan);
 }
 
+/* The recipe above with outputs. */
+static const struct plan *
+plan_with(const char *extra)
+{
+    static char text[2048];
+    snprintf(text, sizeof(text), "%s%s", recipe_text, extra);
+    return unit_plan(text);
+}
+
+static char *
+slurp(const char *root, const char *path)
+{
+    char full[PATH_MAX];
+    snprintf(full, sizeof(full), "%s%s", root, path);
+    FILE *f = fopen(full, "r");
+    if (!f)
+        return NULL;
+    char *text = NULL;
+    size_t cap = 0;
+    ssize_t n = getdelim(&text, &cap, '\0', f);
+    fclose(f);
+    if (n < 0) {
+        free(text);
+        return NULL;
+    }
+    return text;
+}
+
+/* The datasource_list on one line (ds-identify reads no other form), and
+ * the modules that would redo appliance-grow's and the image's work off. */
+static void
+test_cloud_config(void **state)
+{
+    (void)state;
+    const struct {
+        const char *extra, *line;
+    } cases[] = {
+        {"outputs: [azure, gce]\n", "\ndatasource_list: [ Azure, GCE, NoCloud, None ]\n"},
+        {"outputs: [azure]\n", "\ndatasource_list: [ Azure, NoCloud, None ]\n"},
+        {"outputs: [gce, qcow2]\n", "\ndatasource_list: [ GCE, NoCloud, None ]\n"},
+        {"outputs: [qcow2]\ncloud: true\n", NULL},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const struct plan *plan = plan_with(cases[i].extra);
+        char *cfg = configure_cloud_config(plan);
+        assert_non_null(cfg);
+        if (cases[i].line)
+            assert_non_null(strstr(cfg, cases[i].line));
+        else
+            assert_null(strstr(cfg, "datasource_list"));
+        static const char *const always[] = {
+            "\ngrowpart:\n  mode: \"off\"\n",          "\nresize_rootfs: false\n",
+            "\nnetwork:\n  config: disabled\n",        "\nmanage_etc_hosts: localhost\n",
+            "\napt:\n  preserve_sources_list: true\n", "\nlocale: \"C.UTF-8\"\n",
+            "\ngrub_dpkg:\n  enabled: false\n",        "\nssh_genkeytypes: [rsa, ecdsa, ed25519]\n",
+        };
+        for (size_t k = 0; k < sizeof(always) / sizeof(always[0]); k++)
+            if (!strstr(cfg, always[k]))
+                fail_msg("case %zu: no '%s' in:\n%s", i, always[k], cfg);
+        free(cfg);
+        plan_free(plan);
+    }
+}
+
+/* The files in a tree: none without cloud-init in the plan, an error
+ * without cloud-init in the tree, Azure's only with azure. */
+static void
+test_cloud_files(void **state)
+{
+    (void)state;
+    struct ab_error err = AB_ERROR_INIT;
+    const char *root = "tree-cloud";
+    const struct plan *plain = plan_with("outputs: [qcow2]\n");
+    const struct plan *gce = plan_with("outputs: [gce]\n");
+    const struct plan *azure = plan_with("outputs: [azure]\n");
+
+    assert_int_equal(rm_rf(root, root), 0);
+    put(root, "/etc/hostname", "kept\n", 0644);
+    assert_int_equal(configure_cloud(plain, root, &err), 0);
+    assert_false(exists(root, "/etc/cloud"));
+    assert_false(exists(root, "/etc/systemd/network"));
+
+    assert_int_equal(configure_cloud(gce, root, &err), -1);
+    char *msg = unit_error_text(&err);
+    assert_non_null(strstr(msg, "cloud-init is not installed in the tree"));
+    free(msg);
+    ab_error_release(&err);
+
+    put(root, "/usr/bin/cloud-init", "#!/bin/sh\n", 0755);
+    assert_int_equal(configure_cloud(gce, root, &err), 0);
+    char *cfg = slurp(root, "/etc/cloud/cloud.cfg.d/95_appliance.cfg");
+    assert_non_null(cfg);
+    assert_non_null(strstr(cfg, "datasource_list: [ GCE, NoCloud, None ]"));
+    free(cfg);
+    char *mtu =
+        slurp(root, "/etc/systemd/network/80-appliance-dhcp.network.d/70-appliance-cloud.conf");
+    assert_non_null(mtu);
+    assert_non_null(strstr(mtu, "[DHCPv4]\nUseMTU=yes\n"));
+    free(mtu);
+    assert_false(exists(root, "/etc/systemd/network/70-appliance-azure-vf.network"));
+    assert_false(exists(root, "/etc/ssh/sshd_config.d/70-appliance-azure.conf"));
+
+    assert_int_equal(configure_cloud(azure, root, &err), 0);
+    char *vf = slurp(root, "/etc/systemd/network/70-appliance-azure-vf.network");
+    assert_non_null(vf);
+    assert_non_null(strstr(vf, "[Match]\nDriver=mlx4_core mlx4_en mlx5_core mana\n"));
+    assert_non_null(strstr(vf, "[Link]\nUnmanaged=yes\n"));
+    free(vf);
+    assert_true(exists(root, "/etc/NetworkManager/conf.d/70-appliance-azure-vf.conf"));
+    char *sshd = slurp(root, "/etc/ssh/sshd_config.d/70-appliance-azure.conf");
+    assert_non_null(sshd);
+    assert_non_null(strstr(sshd, "\nClientAliveInterval 180\n"));
+    free(sshd);
+
+    assert_int_equal(rm_rf(root, root), 0);
+    plan_free(plain);
+    plan_free(gce);
+    plan_free(azure);
+}
+
 int
 main(void)
 {
@@ -230,6 +351,8 @@ main(void)
         cmocka_unit_test(test_hygiene),
         cmocka_unit_test(test_hygiene_without_dbus),
         cmocka_unit_test(test_hygiene_machine_id_link),
+        cmocka_unit_test(test_cloud_config),
+        cmocka_unit_test(test_cloud_files),
     };
     return cmocka_run_group_tests(tests, unit_enter_tmpdir, unit_leave_tmpdir);
 }

@@ -75,6 +75,21 @@ setup(void **state)
     return 0;
 }
 
+/* cloud-init and its datasources shape the OS disk: a cloud build never
+ * reuses a disk made without them, the same outputs or not. */
+static void
+test_cloud_in_key(void **state)
+{
+    (void)state;
+    struct keys off = keys_of("2GiB", "4GiB", "outputs: [azure, gce]\ncloud: false\n");
+    struct keys on = keys_of("2GiB", "4GiB", "outputs: [azure, gce]\n");
+    struct keys on2 = keys_of("2GiB", "4GiB", "outputs: [azure, gce]\ncloud: true\n");
+    struct keys azure = keys_of("2GiB", "4GiB", "outputs: [azure]\n");
+    assert_string_not_equal(off.os, on.os);
+    assert_string_equal(on.os, on2.os);
+    assert_string_not_equal(on.os, azure.os);
+}
+
 static void
 test_same_inputs_same_keys(void **state)
 {
@@ -291,6 +306,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_same_inputs_same_keys, setup),
+        cmocka_unit_test_setup(test_cloud_in_key, setup),
         cmocka_unit_test_setup(test_app_only_changes, setup),
         cmocka_unit_test_setup(test_os_changes, setup),
         cmocka_unit_test_setup(test_run_lines_tie_the_disks, setup),

@@ -159,6 +159,29 @@ test_alma_default(void **state)
                 "@core almalinux-release " BASE_PACKAGES, true);
 }
 
+/* cloud-init (AppStream's) with a cloud output, never without one. */
+static void
+test_cloud_init_package(void **state)
+{
+    (void)state;
+    /* The add-ons' slot carries the outputs line. */
+    CLEANUP_PLAN const struct plan *cloud =
+        plan_for("centos-stream-9", NULL, "", "", "kvm]\noutputs: [qcow2, gce");
+    CLEANUP_PLAN const struct plan *plain =
+        plan_for("centos-stream-9", NULL, "", "", "kvm]\noutputs: [qcow2");
+    struct dnf_setup s;
+    struct ab_error err = AB_ERROR_INIT;
+    assert_int_equal(dnf_setup_init(&s, cloud, &err), 0);
+    CLEANUP_FREE char *with = packages_text(&s);
+    dnf_setup_release(&s);
+    assert_int_equal(dnf_setup_init(&s, plain, &err), 0);
+    CLEANUP_FREE char *without = packages_text(&s);
+    dnf_setup_release(&s);
+    assert_string_equal(with, "@core centos-stream-release " BASE_PACKAGES
+                              " qemu-guest-agent cloud-init");
+    assert_string_equal(without, "@core centos-stream-release " BASE_PACKAGES " qemu-guest-agent");
+}
+
 /* An http mirror is a release folder, taken as given; its user:password
  * go to username= and password=, decoded, never into the URL dnf shows. */
 static void
@@ -436,17 +459,12 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_centos_default),
-        cmocka_unit_test(test_rocky_default),
-        cmocka_unit_test(test_alma_default),
-        cmocka_unit_test(test_http_mirror),
-        cmocka_unit_test(test_local_official_layout),
-        cmocka_unit_test(test_local_flat_layout),
-        cmocka_unit_test(test_local_single_repo),
-        cmocka_unit_test(test_local_no_repo),
-        cmocka_unit_test(test_rpm_macros_and_dracut),
-        cmocka_unit_test(test_cache_key),
-        cmocka_unit_test(test_handles),
+        cmocka_unit_test(test_cloud_init_package), cmocka_unit_test(test_centos_default),
+        cmocka_unit_test(test_rocky_default),      cmocka_unit_test(test_alma_default),
+        cmocka_unit_test(test_http_mirror),        cmocka_unit_test(test_local_official_layout),
+        cmocka_unit_test(test_local_flat_layout),  cmocka_unit_test(test_local_single_repo),
+        cmocka_unit_test(test_local_no_repo),      cmocka_unit_test(test_rpm_macros_and_dracut),
+        cmocka_unit_test(test_cache_key),          cmocka_unit_test(test_handles),
     };
     return cmocka_run_group_tests(tests, unit_enter_tmpdir, unit_leave_tmpdir);
 }

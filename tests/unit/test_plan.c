@@ -590,6 +590,67 @@ test_implied_outputs(void **state)
     assert_refused_has(text, 9, "[]", "'outputs'");
 }
 
+/* cloud-init: with the azure and gce outputs, or `cloud: true`; never
+ * with `cloud: false`, never added to a rootfs. */
+static void
+test_cloud(void **state)
+{
+    (void)state;
+    const struct {
+        const char *extra;
+        unsigned want;
+        bool off;
+        const char *datasources, *cmdline;
+    } cases[] = {
+        {"", 0, false, NULL, "console=tty0 console=ttyS0,115200"},
+        {"outputs: [qcow2, raw, ova]\n", 0, false, NULL, "console=tty0 console=ttyS0,115200"},
+        {"outputs: [azure]\n", PLAN_CLOUD_INIT | PLAN_CLOUD_AZURE, false, "Azure, NoCloud, None",
+         "console=tty0 console=ttyS0,115200 earlyprintk=ttyS0"},
+        {"outputs: [gce, qcow2]\n", PLAN_CLOUD_INIT | PLAN_CLOUD_GCE, false, "GCE, NoCloud, None",
+         "console=tty0 console=ttyS0,115200"},
+        {"outputs: [azure, gce]\n", PLAN_CLOUD_INIT | PLAN_CLOUD_AZURE | PLAN_CLOUD_GCE, false,
+         "Azure, GCE, NoCloud, None", "console=tty0 console=ttyS0,115200 earlyprintk=ttyS0"},
+        {"outputs: [qcow2]\ncloud: true\n", PLAN_CLOUD_INIT, false, NULL,
+         "console=tty0 console=ttyS0,115200"},
+        {"outputs: [azure, gce]\ncloud: true\n",
+         PLAN_CLOUD_INIT | PLAN_CLOUD_AZURE | PLAN_CLOUD_GCE, false, "Azure, GCE, NoCloud, None",
+         NULL},
+        {"outputs: [azure, gce]\ncloud: false\n", 0, true, NULL,
+         "console=tty0 console=ttyS0,115200"},
+        {"outputs: [qcow2]\ncloud: false\n", 0, false, NULL, NULL},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const struct plan *p = unit_plan(recipe(DEBIAN, BIOS, OS_10G, APP_2G, cases[i].extra));
+        char ds[64];
+        const char *list = plan_cloud_datasources(p->cloud, ds, sizeof(ds));
+        assert_int_equal(p->cloud, cases[i].want);
+        assert_int_equal(p->cloud_off, cases[i].off);
+        if (cases[i].datasources)
+            assert_string_equal(list, cases[i].datasources);
+        else
+            assert_null(list);
+        if (cases[i].cmdline)
+            assert_string_equal(p->os.kernel_cmdline, cases[i].cmdline);
+        plan_free(p);
+    }
+    /* Azure's settings come before the recipe's own. */
+    const struct plan *p = unit_plan(recipe("{distro: debian-12, kernel_cmdline: quiet}", BIOS,
+                                            OS_10G, APP_2G, "outputs: [azure]\n"));
+    assert_string_equal(p->os.kernel_cmdline,
+                        "console=tty0 console=ttyS0,115200 earlyprintk=ttyS0 quiet");
+    plan_free(p);
+    /* A rootfs is used as it is: the cloud outputs add nothing to it. */
+    unit_write_file("rootfs.tar", "");
+    p = unit_plan(recipe("{rootfs: rootfs.tar}", BIOS, OS_10G, APP_2G, "outputs: [azure]\n"));
+    assert_int_equal(p->cloud, 0);
+    plan_free(p);
+    assert_refused(recipe("{rootfs: rootfs.tar}", BIOS, OS_10G, APP_2G, "cloud: true\n"),
+                   "recipe.yaml:9:8: error: 'cloud' needs 'distro': cloud-init is installed from "
+                   "the distribution\n");
+    assert_refused(recipe(DEBIAN, BIOS, OS_10G, APP_2G, "cloud: yes\n"),
+                   "recipe.yaml:9:8: error: 'cloud' must be true or false, not 'yes'\n");
+}
+
 static void
 test_family_defaults(void **state)
 {
@@ -764,6 +825,7 @@ main(void)
         cmocka_unit_test(test_mount_reserved),
         cmocka_unit_test(test_no_root),
         cmocka_unit_test(test_implied_outputs),
+        cmocka_unit_test(test_cloud),
         cmocka_unit_test(test_family_defaults),
         cmocka_unit_test(test_other_defaults),
         cmocka_unit_test(test_os_errors),
