@@ -209,13 +209,7 @@ export_tree(const struct plan *p, const char *root, const char *out)
     struct ab_error err = AB_ERROR_INIT;
     assert_int_equal(mkdir(out, 0755), 0);
     int rc = export_container(p, root, EPOCH, out, out, &err);
-    if (rc < 0) {
-        char *msg = unit_error_text(&err);
-        print_error("%s", msg);
-        free(msg);
-    }
-    ab_error_release(&err);
-    assert_int_equal(rc, 0);
+    unit_check_ok(rc, &err);
 }
 
 /* Every member's name, '\n'-separated, with "=TARGET" for hard links and

@@ -54,13 +54,7 @@ write_script(const struct plan *p, const char *path)
 {
     struct ab_error err = AB_ERROR_INIT;
     int rc = export_hyperv_script(p, test_vhdx, path, &err);
-    if (rc < 0) {
-        char *msg = unit_error_text(&err);
-        print_error("%s", msg);
-        free(msg);
-    }
-    ab_error_release(&err);
-    assert_int_equal(rc, 0);
+    unit_check_ok(rc, &err);
 }
 
 /* ---- a tokenizer for the parts of PowerShell that matter here ---- */

@@ -53,13 +53,7 @@ write_xml(const struct plan *p, const char *const qcow2[PLAN_N_DISKS], const cha
 {
     struct ab_error err = AB_ERROR_INIT;
     int rc = export_libvirt_xml(p, qcow2, path, &err);
-    if (rc < 0) {
-        char *msg = unit_error_text(&err);
-        print_error("%s", msg);
-        free(msg);
-    }
-    ab_error_release(&err);
-    assert_int_equal(rc, 0);
+    unit_check_ok(rc, &err);
 }
 
 /* Runs a shell command with its output in tool.log; shows that log when

@@ -89,13 +89,7 @@ export_folder(const struct plan *p, const char *dir)
         .plan = p, .images = {"raw0.img", "raw1.img"}, .dir = ".", .work = "work"};
     struct ab_error err = AB_ERROR_INIT;
     int rc = export_ovf_folder(&job, dir, &err);
-    if (rc < 0) {
-        char *msg = unit_error_text(&err);
-        print_error("%s", msg);
-        free(msg);
-    }
-    ab_error_release(&err);
-    assert_int_equal(rc, 0);
+    unit_check_ok(rc, &err);
 }
 
 static void

@@ -70,13 +70,7 @@ write_ovf(const struct plan *p, const char *path)
 {
     struct ab_error err = AB_ERROR_INIT;
     int rc = ovf_write(p, test_disks, path, &err);
-    if (rc < 0) {
-        char *msg = unit_error_text(&err);
-        print_error("%s", msg);
-        free(msg);
-    }
-    ab_error_release(&err);
-    assert_int_equal(rc, 0);
+    unit_check_ok(rc, &err);
 }
 
 /* xmllint with the DMTF schema xsd must say "validates". */

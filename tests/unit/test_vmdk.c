@@ -105,13 +105,7 @@ judge(const char *raw, const char *vmdk)
     struct ab_error err = AB_ERROR_INIT;
     struct image_info info;
     int r = image_check(vmdk, vmdk, &info, &err);
-    if (r < 0) {
-        char *msg = unit_error_text(&err);
-        print_error("%s", msg);
-        free(msg);
-    }
-    ab_error_release(&err);
-    assert_int_equal(r, 0);
+    unit_check_ok(r, &err);
     assert_string_equal(info.format, "vmdk");
 }
 
@@ -227,13 +221,7 @@ convert(const char *raw, const char *vmdk, const struct vmdk_opts *o)
 {
     struct ab_error err = AB_ERROR_INIT;
     int r = vmdk_stream_write(raw, vmdk, o, &err);
-    if (r < 0) {
-        char *msg = unit_error_text(&err);
-        print_error("%s", msg);
-        free(msg);
-    }
-    ab_error_release(&err);
-    assert_int_equal(r, 0);
+    unit_check_ok(r, &err);
 }
 
 /* The folder holds these names (space-separated, sorted) and nothing

@@ -100,6 +100,20 @@ unit_error_text(struct ab_error *err)
     return text;
 }
 
+/* Fails the test unless rc is 0, printing err's diagnostics first;
+ * releases err either way. */
+static inline void
+unit_check_ok(int rc, struct ab_error *err)
+{
+    if (rc < 0) {
+        char *msg = unit_error_text(err);
+        print_error("%s", msg);
+        free(msg);
+    }
+    ab_error_release(err);
+    assert_int_equal(rc, 0);
+}
+
 static inline struct recipe *
 unit_parse(const char *text, struct ab_error *err)
 {
