@@ -483,6 +483,9 @@ read_hardware(struct reader *r)
     r->s->firmware = fw ? attr(r, fw, OVF_NS_VMW, "value") : NULL;
     if (!r->s->firmware)
         r->s->firmware = xstrdup(r, "bios");
+    xmlNodePtr sb = first(r, vhs, "vmw:Config[@vmw:key='uefi.secureBoot.enabled']");
+    CLEANUP_FREE char *sb_value = sb ? attr(r, sb, OVF_NS_VMW, "value") : NULL;
+    r->s->secure_boot = sb_value && strcmp(sb_value, "true") == 0;
 }
 
 void

@@ -88,6 +88,10 @@ from_plan_json(json_object *plan, struct convert_hardware *hw, struct ab_error *
         hw->firmware = v;
         hw->firmware_from_ovf = false;
     }
+    json_object *sb = NULL;
+    if (json_object_object_get_ex(h, "secure_boot", &sb) &&
+        json_object_is_type(sb, json_type_boolean))
+        hw->secure_boot = json_object_get_boolean(sb) ? 1 : -1;
     if ((s = json_str(h, "controller")) && ab_enum_from_string(&controller_table, s, &v) == 0)
         hw->controller = v + 1;
     if ((s = json_str(os, "distro")) && ab_enum_from_string(&distro_table, s, &v) == 0)
@@ -190,6 +194,7 @@ convert_hardware_from_ovf(const struct ovf_summary *s, struct convert_hardware *
     if (s->firmware) {
         hw->firmware = strcmp(s->firmware, "efi") == 0 ? FIRMWARE_UEFI : FIRMWARE_BIOS;
         hw->firmware_from_ovf = true;
+        hw->secure_boot = s->secure_boot ? 1 : -1;
     }
     if (s->n_nics > 0 && s->n_nics <= 8)
         hw->nics = (unsigned)s->n_nics;
@@ -284,6 +289,18 @@ domain_firmware(xmlNodePtr dom, struct convert_hardware *hw)
                (path && (strcasestr(path, "ovmf") || strcasestr(path, "edk2")));
     hw->firmware = efi ? FIRMWARE_UEFI : FIRMWARE_BIOS;
     hw->firmware_from_ovf = false;
+    /* <firmware><feature enabled='yes' name='secure-boot'/>, or an older
+     * <loader secure='yes'>. */
+    CLEANUP_FREE char *secure = attr_of(loader, "secure");
+    bool sb = secure && strcmp(secure, "yes") == 0;
+    for (xmlNodePtr f = child(child(os, "firmware"), "feature"); f; f = f->next) {
+        if (f->type != XML_ELEMENT_NODE || !xmlStrEqual(f->name, BAD_CAST "feature"))
+            continue;
+        CLEANUP_FREE char *name = attr_of(f, "name"), *enabled = attr_of(f, "enabled");
+        if (name && enabled && strcmp(name, "secure-boot") == 0)
+            sb = strcmp(enabled, "yes") == 0;
+    }
+    hw->secure_boot = efi && sb ? 1 : -1;
 }
 
 static void

@@ -249,6 +249,7 @@ convert_source_plan(const struct convert_source *s, const struct convert_request
         .cpus = hw->cpus,
         .memory = hw->memory,
         .firmware = (enum firmware)hw->firmware,
+        .secure_boot = hw->secure_boot > 0,
         .controller = hw->controller ? (enum controller)(hw->controller - 1) : CONTROLLER_SCSI,
         .nics = hw->nics ? hw->nics : 1,
         .disk_sizes = {s->disks[0].virtual_size, s->disks[1].virtual_size},

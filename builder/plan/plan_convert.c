@@ -74,6 +74,7 @@ plan_for_convert(const struct plan_convert *c, struct ab_error *err)
     plan->hardware.cpus = c->cpus;
     plan->hardware.memory = c->memory;
     plan->hardware.firmware = c->firmware;
+    plan->hardware.secure_boot = c->secure_boot && (c->firmware & FIRMWARE_UEFI);
     plan->hardware.controller = c->controller;
     plan->hardware.nics = c->nics;
     set_disks(plan, c);

@@ -51,6 +51,7 @@ struct convert_hardware {
     uint64_t memory;        /* bytes */
     int firmware;           /* enum firmware, 0: unknown */
     bool firmware_from_ovf; /* an OVF's, where saying nothing means BIOS */
+    int secure_boot;        /* 1 on, -1 off, 0: unknown (taken as off) */
     int controller;         /* enum controller + 1, 0: unknown */
     unsigned nics;
     int distro; /* enum distro, 0 (DISTRO_NONE): unknown */

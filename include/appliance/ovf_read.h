@@ -60,6 +60,7 @@ struct ovf_summary {
     unsigned cpus;
     uint64_t memory; /* bytes */
     char *firmware;  /* "efi" or "bios" (the default) */
+    bool secure_boot; /* vmw:Config uefi.secureBoot.enabled is "true" */
     struct ovf_file *files;
     size_t n_files;
     struct ovf_disk *disks;

@@ -208,6 +208,7 @@ struct plan_convert {
     unsigned cpus;
     uint64_t memory;
     enum firmware firmware;
+    bool secure_boot; /* the source's; kept only with UEFI */
     enum controller controller;
     unsigned nics;
     uint64_t disk_sizes[PLAN_N_DISKS]; /* the images' virtual sizes */

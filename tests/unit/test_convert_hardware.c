@@ -54,6 +54,14 @@ test_libvirt(void **state)
     assert_int_equal(hw.memory, GiB);
     assert_int_equal(hw.firmware, FIRMWARE_UEFI);
     assert_int_equal(hw.nics, 4);
+    assert_int_equal(hw.secure_boot, 1); /* <feature enabled="yes" name="secure-boot"/> */
+    convert_hardware_release(&hw);
+
+    snprintf(path, sizeof(path), "%s/tests/data/libvirt/uefi-no-secure-boot.xml",
+             getenv("TOP") ? getenv("TOP") : ".");
+    read_ok(path, &hw);
+    assert_int_equal(hw.firmware, FIRMWARE_UEFI);
+    assert_int_equal(hw.secure_boot, -1);
     convert_hardware_release(&hw);
 
     char *p = put("<domain type='kvm'><name>vm1</name><vcpu placement='static'>3</vcpu>"
@@ -68,6 +76,17 @@ test_libvirt(void **state)
     assert_int_equal(hw.firmware, FIRMWARE_UEFI);
     assert_int_equal(hw.controller, CONTROLLER_SATA + 1);
     assert_int_equal(hw.nics, 2);
+    assert_int_equal(hw.secure_boot, -1); /* a pflash loader, nothing secure */
+    unlink(p);
+    free(p);
+    convert_hardware_release(&hw);
+
+    p = put("<domain type='kvm'><name>vm2</name><os><type>hvm</type>"
+            "<loader readonly='yes' secure='yes' type='pflash'>/usr/share/OVMF/OVMF_CODE_4M.ms.fd"
+            "</loader></os></domain>");
+    read_ok(p, &hw);
+    assert_int_equal(hw.firmware, FIRMWARE_UEFI);
+    assert_int_equal(hw.secure_boot, 1);
     unlink(p);
     free(p);
     convert_hardware_release(&hw);
@@ -87,6 +106,7 @@ test_ovf(void **state)
     assert_int_equal(hw.memory, GiB);
     assert_int_equal(hw.firmware, FIRMWARE_UEFI);
     assert_true(hw.firmware_from_ovf);
+    assert_int_equal(hw.secure_boot, 1); /* uefi.secureBoot.enabled */
     assert_int_equal(hw.controller, CONTROLLER_SATA + 1);
     assert_int_equal(hw.distro, DISTRO_DEBIAN_12);
     convert_hardware_release(&hw);
@@ -101,7 +121,7 @@ test_report(void **state)
     char *p = put("{\"name\":\"demo\",\"plan\":{\"name\":\"demo\",\"version\":\"1.0.0\","
                   "\"description\":\"d\",\"vendor\":\"v\",\"os\":{\"distro\":\"rocky-9\"},"
                   "\"hardware\":{\"cpus\":2,\"memory\":2147483648,\"firmware\":\"bios+uefi\","
-                  "\"controller\":\"ide\",\"nics\":2}}}");
+                  "\"controller\":\"ide\",\"nics\":2,\"secure_boot\":true}}}");
     read_ok(p, &hw);
     assert_string_equal(hw.name, "demo");
     assert_string_equal(hw.version, "1.0.0");
@@ -112,6 +132,7 @@ test_report(void **state)
     assert_int_equal(hw.controller, CONTROLLER_IDE + 1);
     assert_int_equal(hw.nics, 2);
     assert_int_equal(hw.distro, DISTRO_ROCKY_9);
+    assert_int_equal(hw.secure_boot, 1);
     unlink(p);
     free(p);
     convert_hardware_release(&hw);

@@ -24,6 +24,7 @@ test_fields(void **state)
         .cpus = 2,
         .memory = 2 * GiB,
         .firmware = FIRMWARE_BOTH,
+        .secure_boot = true,
         .controller = CONTROLLER_SATA,
         .nics = 2,
         .disk_sizes = {4 * GiB, 1536 * MiB},
@@ -46,6 +47,14 @@ test_fields(void **state)
     assert_string_equal(p->disks[PLAN_DISK_APP].vg.name, "vg_app");
     assert_int_equal(p->disks[PLAN_DISK_APP].size, 1536 * MiB);
     assert_string_equal(p->hardware_family, "vmx-13");
+    assert_true(p->hardware.secure_boot);
+    plan_free(p);
+
+    /* --firmware bios over a Secure Boot source: no Secure Boot without UEFI. */
+    c.firmware = FIRMWARE_BIOS;
+    p = plan_for_convert(&c, &err);
+    assert_non_null(p);
+    assert_false(p->hardware.secure_boot);
     plan_free(p);
     ab_error_release(&err);
 }
