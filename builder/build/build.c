@@ -271,8 +271,9 @@ do_os(struct build *b, struct ab_error *err)
 }
 
 static void
-export_step_begin(struct build *b, const char *what)
+export_step(void *ctx, const char *what)
 {
+    struct build *b = ctx;
     const struct build_events *ev = b->opts->events;
     if (ev && ev->progress)
         ev->progress(ev->ctx, what, 0, 0);
@@ -296,12 +297,12 @@ do_container(struct build *b, struct ab_error *err)
         return ab_oom(err);
     if (mkdir(dir, 0700) < 0)
         return ab_build_error(err, errno, "cannot create '%s': %s", dir, strerror(errno));
-    export_step_begin(b, "container tree");
+    export_step(b, "container tree");
     int r = tree_overlay(&mt, b->tree, dir, root, err);
     if (r == 0)
         r = configure_container(b->plan, root, b->report.packages, err);
     if (r == 0) {
-        export_step_begin(b, "container templates");
+        export_step(b, "container templates");
         r = export_container(b->plan, root, b->epoch, b->out.tmp, dir, err);
     }
     tree_unmount(&mt);
@@ -496,15 +497,6 @@ sweep(void *arg)
     if (asprintf(&upper, "%s/rw", b->work) >= 0)
         rm_rf(b->work, upper);
     return NULL;
-}
-
-static void
-export_step(void *ctx, const char *what)
-{
-    struct build *b = ctx;
-    const struct build_events *ev = b->opts->events;
-    if (ev && ev->progress)
-        ev->progress(ev->ctx, what, 0, 0);
 }
 
 static void
