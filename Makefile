@@ -1,8 +1,10 @@
 # appliance: build, test, install.
 #
 #   make demo     install what is missing, build, build the demo appliance
-#   make check    install what is missing, build, run every test
-#   make check-asan / check-fuzz / check-slow    the longer judges
+#   make check    install what is missing, build, run the gate (tier check)
+#   make check-vm / check-lifecycle / check-slow / check-all    the other tiers
+#   make check-asan / check-fuzz    sanitizers, the fuzzer
+#   make help     every target, with what it does
 #   make install PREFIX=/usr/local DESTDIR=...
 
 PREFIX ?= /usr/local
@@ -51,7 +53,8 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 MANS := $(BUILD)/man/appliance.1 $(BUILD)/man/appliance-recipe.5
 
-.PHONY: all deps demo check check-clang check-asan check-fuzz check-slow fuzz install clean bench
+.PHONY: all deps demo check check-vm check-lifecycle check-slow check-all check-clang check-asan \
+	check-fuzz fuzz install clean bench help
 
 all: $(BUILD)/appliance $(MANS) $(BUILD)/bench/vmdk-write
 
@@ -98,9 +101,53 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	$(BUILD)/appliance build recipes/demo.yaml
 
+# Every test names its tier in a "# tier:" line (tests/run-tests); the
+# compiled unit tests are of tier check. tests/run-tests starts them in the
+# order given, -j$(TEST_JOBS) at a time, so the long pole comes first: the
+# gate's boot.sh builds the layout recipe that the gate's other judges share
+# (they wait for it), and the tests that need no build keep the other slots
+# busy meanwhile. No tier depends on another.
+TEST_JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+QUICK_SCRIPTS := $(wildcard tests/recipes/*.sh tests/source/*.sh tests/cli/*.sh)
+TEST_SCRIPTS := $(QUICK_SCRIPTS) $(wildcard tests/integration/*.sh tests/slow/*.sh)
+RUN_TESTS = BUILD=$(BUILD) tests/run-tests -j$(TEST_JOBS)
+
 check: deps
 	@$(MAKE) -s --no-print-directory all $(UNIT_BINS) check-clang
-	@BUILD=$(BUILD) tests/run-tests $(UNIT_BINS) $(wildcard tests/cli/*.sh tests/source/*.sh tests/recipes/*.sh tests/integration/*.sh)
+	@$(RUN_TESTS) --tier check tests/integration/boot.sh $(QUICK_SCRIPTS) $(UNIT_BINS) $(TEST_SCRIPTS)
+
+check-vm check-lifecycle check-slow: check-%: deps
+	@$(MAKE) -s --no-print-directory all
+	@$(RUN_TESTS) --tier $* $(TEST_SCRIPTS)
+
+# Every tier, one after the other, each timed; all run even when one fails.
+check-all: deps
+	@failed=; times=; for t in check check-vm check-lifecycle check-slow; do \
+		start=$$(date +%s); \
+		$(MAKE) --no-print-directory $$t && r=passed || { r=FAILED; failed="$$failed $$t"; }; \
+		s=$$(( $$(date +%s) - start )); \
+		times="$$times$$(printf 'make %-16s %s in %d min %02d s' $$t $$r $$((s / 60)) $$((s % 60)))\n"; \
+	done; printf "\ncheck-all:\n$$times"; \
+	[ -z "$$failed" ] || { echo "check-all: failed:$$failed"; exit 1; }
+
+help:
+	@echo 'make demo             install what is missing, build, build the demo appliance into output/'
+	@echo 'make check            the gate (.ci/run, at most 15 minutes): gcc and clang with -Werror,'
+	@echo '                      unit, CLI, layers, recipe goldens, hostile inputs, one build of the'
+	@echo '                      layout recipe judged without a VM (exports, inspect digests,'
+	@echo '                      reproducibility) and booted once (SeaBIOS)'
+	@echo 'make check-vm         every other boot: OVMF, Secure Boot, cloud-init, grow, IDE,'
+	@echo '                      appliance test, the libguestfs readers of the layout'
+	@echo 'make check-lifecycle  convert, resize, inspect, import profiles, containers, incremental,'
+	@echo '                      cache, rootfs:, dnf, deploy, contents, the failure tests'
+	@echo 'make check-slow       virt-v2v -i ova, convert --live'
+	@echo 'make check-all        the four tiers above, one after the other, with their times'
+	@echo 'make check-asan       unit and recipe tests under address and undefined sanitizers'
+	@echo 'make check-fuzz       the recipe parser under libFuzzer (FUZZ_SECONDS, default 60)'
+	@echo 'make bench            benchmarks (bench/), as ratios against a reference run'
+	@echo 'make deps             install the missing Debian packages'
+	@echo 'make install          install the program and man pages (PREFIX, DESTDIR)'
+	@echo 'TEST_JOBS=N           tests run at once (default: the number of cores)'
 
 # A second compiler's opinion: clang refuses, for one, a goto that jumps past
 # a cleanup variable, which gcc accepts silently.
@@ -116,7 +163,7 @@ check-asan: deps
 		CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
 		LDFLAGS="-fsanitize=address,undefined" build/asan/appliance \
 		$(UNIT_SRCS:tests/unit/%.c=build/asan/tests/%)
-	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 BUILD=build/asan tests/run-tests \
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 TEST_TIMEOUT_FACTOR=3 BUILD=build/asan tests/run-tests \
 		$(UNIT_SRCS:tests/unit/%.c=build/asan/tests/%) tests/recipes/*.sh
 
 # The recipe parser under libFuzzer, seeded with every recipe we have.
@@ -139,9 +186,6 @@ check-fuzz: fuzz
 	$(if $(FUZZ_SEEDS),@cp $(FUZZ_SEEDS) $(BUILD)/fuzz/corpus/)
 	$(BUILD)/fuzz/recipe_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 \
 		-dict=tests/fuzz/recipe.dict -artifact_prefix=$(BUILD)/fuzz/ $(BUILD)/fuzz/corpus
-
-check-slow: check
-	@BUILD=$(BUILD) tests/run-tests $(wildcard tests/slow/*.sh)
 
 # Benchmarks: helper programs that are never installed, and the scripts
 # that time them (BENCH_DISK: a raw disk; default the demo's OS disk).

@@ -1,4 +1,5 @@
 #!/bin/bash
+# tier: check
 # The command line: help, version, usage errors (exit 2 with a hint line),
 # exit statuses, and every long option documented in appliance(1).
 set -u

@@ -1,4 +1,5 @@
 #!/bin/bash
+# tier: lifecycle
 # The root-tree cache, judged from the build report and the build log:
 #  - a second build of an unchanged recipe takes its root tree from the cache
 #    (build-report.json says so, the log shows no mmdebstrap);

@@ -1,4 +1,5 @@
 #!/bin/bash
+# tier: vm
 # Cloud-ready disks: a build with the azure and gce outputs carries
 # cloud-init with the Azure, GCE and NoCloud datasources, a build without
 # them does not, and the cloud build provisions itself from a NoCloud seed.

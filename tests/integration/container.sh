@@ -1,4 +1,5 @@
 #!/bin/bash
+# tier: lifecycle
 # The container templates of tests/integration/recipes/container.yaml
 # (output `container`), judged by the tools that consume them:
 # - two builds (other output folders, TMPDIR, current folder and host

@@ -1,4 +1,5 @@
 #!/bin/bash
+# tier: lifecycle
 # What a build put inside the image, read from outside with guestfish (one
 # read-only launch, filesystems mounted by the image's own fstab):
 # the recipe's customisation (hostname, timezone, kernel command line,

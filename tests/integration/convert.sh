@@ -1,4 +1,5 @@
 #!/bin/bash
+# tier: lifecycle
 # appliance convert: a build (tests/integration/recipes/layout.yaml) whose
 # copies get data (a marker on an app volume) and an identity (machine-id,
 # SSH host keys) written with guestfish, then converted from the folder

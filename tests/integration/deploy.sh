@@ -1,4 +1,5 @@
 #!/bin/bash
+# tier: lifecycle
 # appliance deploy, on an output folder that moved since it was built
 # (NAME.xml names its qcow2 disks by their old paths), judged by libvirt:
 #  - libvirt's in-process test driver (test:///default, no daemon): the

@@ -1,4 +1,5 @@
 #!/bin/bash
+# tier: lifecycle
 # The dnf source (CentOS family) against real local repositories: small
 # noarch RPMs named like the packages a real build installs, built here
 # with rpmbuild and indexed with createrepo_c (the CentOS mirrors are not

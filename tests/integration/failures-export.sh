@@ -1,4 +1,5 @@
 #!/bin/bash
+# tier: lifecycle
 # Failure safety, part 2 (part 1: failures.sh), with the same judges:
 #
 #   lock      a second build into an output being written refuses at once

@@ -1,4 +1,5 @@
 #!/bin/bash
+# tier: lifecycle
 # Failure safety, part 1: real builds of layout.yaml that fail, and what
 # they leave: the exit status, one clear message naming the stage and the
 # cause, and nothing else: no temporary output folder or lock beside the

@@ -1,4 +1,5 @@
 #!/bin/bash
+# tier: vm
 # Disks that grow by themselves (appliance-grow): builds
 # tests/integration/recipes/layout.yaml (ext4 'log' takes the rest of
 # vg_os, xfs 'data' the rest of vg_app), enlarges COPIES of its qcow2 disks

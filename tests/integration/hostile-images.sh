@@ -1,4 +1,5 @@
 #!/bin/bash
+# tier: check
 # Images that name other files, refused by inspect, test and deploy before
 # anything opens them (issue 10, Proxmox's "untrusted image" check). Made
 # here with qemu-img, printf and python's tarfile, all referring to decoy

@@ -1,4 +1,5 @@
 #!/bin/bash
+# tier: lifecycle
 # Incremental builds (issue 12): a disk whose key is unchanged is reused
 # from the cache, with its exports; a change reaches exactly the disks it
 # can change. From tests/integration/recipes/bios-only.yaml with qcow2 and

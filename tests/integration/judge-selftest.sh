@@ -1,4 +1,5 @@
 #!/bin/bash
+# tier: check
 # tests/lib/judge.py can fail: it accepts the synthetic good serial log,
 # virt-filesystems CSV, sfdisk JSON and virt-inspector XML in
 # tests/integration/data/ (made for the plan of recipes/layout.yaml, stored

@@ -1,4 +1,5 @@
 #!/bin/bash
+# tier: check
 # The LVM metadata the program writes (builder/disk/lvm_meta.c), judged by
 # the host's lvm2, which nobody here wrote. For each recipe the disks are
 # written with their GPT and LVM metadata only (tests/helpers/lvm-write.c,

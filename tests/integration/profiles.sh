@@ -1,4 +1,5 @@
 #!/bin/bash
+# tier: lifecycle
 # Import targets (ova.target): one small recipe built once, then exported
 # for every target, its disks reused from the disk cache (only the export
 # changes). Each target's OVA is judged by tools this project did not

@@ -1,4 +1,5 @@
 #!/bin/bash
+# tier: lifecycle
 # appliance resize: the application disk of tests/integration/recipes/
 # layout.yaml (vg_app: ext4 'app' 256MiB, xfs 'data' the rest, ext4
 # 'app-cache' 128MiB, made in that order) with a marker file written into

@@ -1,4 +1,5 @@
 #!/bin/bash
+# tier: lifecycle
 # Hostile `rootfs:` archives: folders of the tree are symbolic links out of
 # it (absolute, relative `../../..`, a chain of two, at etc/systemd, etc/ssh,
 # usr/libexec, opt/app where `files:` lands, etc/sudoers.d, var/lib/dbus),

@@ -1,4 +1,5 @@
 #!/bin/bash
+# tier: lifecycle
 # A `rootfs:` recipe: a prebuilt root tree as a tar.zst made here, built into
 # the two disks, and malicious archives refused with a clear error, leaving
 # no output and no scratch folder behind.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# tier: vm
 # Secure Boot, end to end: the build of tests/integration/recipes/layout.yaml
 # (firmware bios+uefi, hardware.secure_boot on by default; the build shared
 # with boot.sh, which boots the same image under SeaBIOS and plain OVMF)

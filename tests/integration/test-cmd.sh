@@ -1,4 +1,5 @@
 #!/bin/bash
+# tier: vm
 # `appliance test`, end to end, with as few boots as possible (each takes a
 # minute or more under TCG):
 #

@@ -1,4 +1,5 @@
 #!/bin/bash
+# tier: check
 # xfs made on the host (builder/disk/xfs_host.c), judged by xfsprogs and
 # the kernel, on a small synthetic tree (no build, a few seconds):
 #  - xfs_repair -n: the filesystem, cut out of the disk at the plan's

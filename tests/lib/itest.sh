@@ -12,9 +12,13 @@
 #                               if any failed or no check ran at all, 77 if
 #                               every check was skipped
 #
-# Builds are cached in $BUILD/itest/<recipe name>/, keyed by the appliance
-# binary (path, size, mtime) and the recipe's text, so the layout and boot
-# tests build a recipe once between them. A build runs in a temporary folder
+# Builds are shared fixtures, cached in $BUILD/itest/<recipe name>/, keyed
+# by the appliance program's bytes and the recipe's text, so the tests that
+# judge a recipe's build (the gate's exports, layout, inspect, boot and
+# reproducibility judges all read the layout recipe's) build it once per
+# run between them; a lock makes tests that run in parallel wait for the
+# one that builds. The fixture is read-only to its judges: a test that
+# changes a disk changes its own copy or a qcow2 overlay of it. A build runs in a temporary folder
 # (removed on exit) and is moved into the cache only when it succeeded.
 # Everything else goes to $ITEST_TMP, removed on exit.
 
@@ -74,9 +78,10 @@ finish() {
     exit
 }
 
-# itest_key RECIPE: what a cached build of RECIPE depends on.
+# itest_key RECIPE: what a cached build of RECIPE depends on: the program's
+# bytes and the recipe's.
 itest_key() {
-    { stat -L -c '%n %s %Y' "$APPLIANCE"; sha256sum <"$1"; } | sha256sum | cut -d' ' -f1
+    { sha256sum <"$APPLIANCE"; sha256sum <"$1"; } | sha256sum | cut -d' ' -f1
 }
 
 # itest_build RECIPE: sets PLAN (the plan JSON), IMG_OS, IMG_APP. Returns 1

@@ -1,4 +1,5 @@
 #!/bin/bash
+# tier: check
 # golden.sh: the golden-file tests of the recipe compiler.
 #
 #   tests/data/recipes/invalid/NAME.yaml  one defect each; NAME.err holds the

@@ -1,4 +1,5 @@
 #!/bin/bash
+# tier: slow
 # appliance convert --live, against a real session libvirtd started here
 # (as nobody: root's qemu:///session is the system daemon) running the
 # appliance under qemu (type 'qemu': software emulation), its serial

@@ -1,4 +1,5 @@
 #!/bin/bash
+# tier: slow
 # A real importer: virt-v2v reads the OVA (manifest, OVF, VMDKs), inspects
 # the guest, converts it for KVM and writes it out. Slow under emulation
 # (it rebuilds the guest's initramfs in the libguestfs appliance, ~12 min

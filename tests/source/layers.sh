@@ -1,4 +1,5 @@
 #!/bin/bash
+# tier: check
 # The folders of builder/ are layers (builder/README.md): a folder includes
 # headers of its own layer and of the layers below it, never above, and the
 # three commands after the build (inspect, vmtest, deploy) not each other;
