@@ -16,10 +16,10 @@
 #include "appliance/cleanup.h"
 #include "appliance/clock.h"
 #include "appliance/configure.h"
-#include "appliance/container.h"
 #include "appliance/engine_proc.h"
 #include "appliance/epoch.h"
 #include "appliance/export.h"
+#include "appliance/export_container.h"
 #include "appliance/fsutil.h"
 #include "appliance/hostfs.h"
 #include "appliance/kvm.h"
@@ -279,7 +279,7 @@ export_step(void *ctx, const char *what)
         ev->progress(ev->ctx, what, 0, 0);
 }
 
-/* The container templates (container.h), written into the output from
+/* The container templates (export_container.h), written into the output from
  * an overlay of the configured tree of their own, unmounted before the
  * split touches the tree below it. Timed as a stage of its own in the
  * report (inside configure's time). */

@@ -1,5 +1,5 @@
 /* configure_container.c: the configured tree made a container's, on an
- * overlay of its own (container.h): what only a virtual machine has is
+ * overlay of its own (configure.h): what only a virtual machine has is
  * taken out, the rest is the appliance as built.
  *
  * - /boot emptied: no kernel, initramfs or GRUB (the boot loader's
@@ -18,7 +18,7 @@
  *   container's root and volumes;
  * - appliance-lvm and appliance-grow, the volume groups' services, kept
  *   from starting in a container (ConditionVirtualization=!container). */
-#include "appliance/container.h"
+#include "appliance/configure.h"
 
 #include <dirent.h>
 #include <errno.h>

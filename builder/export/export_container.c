@@ -1,5 +1,5 @@
 /* export_container.c: the container tree as NAME-container.tar (an OCI
- * image layout in a tar) and NAME-ct.tar.zst (container.h).
+ * image layout in a tar) and NAME-ct.tar.zst (export_container.h).
  *
  * One walk of the tree writes, with libarchive, the layer three ways at
  * once: as a plain tar only hashed (its digest is the config's diff_id),
@@ -12,7 +12,7 @@
  * layer, so `docker load` before Docker 25 (which reads only that) takes
  * the archive too;
  * the archive around them is a ustar of fixed owners, modes and times. */
-#include "appliance/container.h"
+#include "appliance/export_container.h"
 
 #include <archive.h>
 #include <archive_entry.h>

@@ -3,6 +3,8 @@
 #ifndef APPLIANCE_CONFIGURE_H
 #define APPLIANCE_CONFIGURE_H
 
+#include <stdbool.h>
+
 #include "appliance/error.h"
 #include "appliance/plan.h"
 
@@ -40,6 +42,21 @@ int configure_customize(const struct plan *plan, const char *root, struct ab_err
 /* Clone hygiene: empty machine-id, no SSH host keys, random seed, logs,
  * DHCP leases and package caches cleared. Last, after everything. */
 int configure_hygiene(const struct plan *plan, const char *root, struct ab_error *err);
+
+/* The container output's tree (export_container.h writes it): root, an
+ * overlay of the configured tree (every file of the recipe, both disks'
+ * included), made a container's by removing what only a virtual machine
+ * has: /boot's contents (kernel, initramfs, GRUB), the kernel and add-on
+ * packages (purged by the tree's own package manager) and /etc/fstab's
+ * filesystems. The packages purged are those of the installed list
+ * `packages` (tree_packages' "name\tversion\tarch" lines) that
+ * container_purged() names. */
+int configure_container(const struct plan *plan, const char *root, const char *packages,
+                        struct ab_error *err);
+
+/* Whether a package of that name is left out of a container: a kernel
+ * image or the add-on of a hypervisor. */
+bool container_purged(const char *package);
 
 /* GRUB's names in a tree: Debian's "grub" and grub-mkimage, or the CentOS
  * family's "grub2" and grub2-mkimage (found by looking at the tree). */

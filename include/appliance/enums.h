@@ -78,7 +78,7 @@ enum output_flags {
     OUTPUT_RAW = 1 << 8,
     OUTPUT_AZURE = 1 << 9,
     OUTPUT_GCE = 1 << 10,
-    OUTPUT_CONTAINER = 1 << 11, /* from the configured tree, not the disks (container.h) */
+    OUTPUT_CONTAINER = 1 << 11, /* from the configured tree, not the disks (export_container.h) */
 };
 
 struct ab_enum_name {

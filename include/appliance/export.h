@@ -15,7 +15,7 @@
  *   gce      NAME-os.tar.gz       disk.raw in a gzip'd GNU tar, and NAME-app.tar.gz
  *
  * (The container output, NAME-container.tar and NAME-ct.tar.zst, is made
- * from the configured tree before the disks, not here: container.h.)
+ * from the configured tree before the disks, not here: export_container.h.)
  *
  * plus build-report.json and SHA256SUMS (over every other file but the
  * report, which holds the run's times: from the same disks and

@@ -4,46 +4,219 @@
 # headers of its own layer and of the layers below it, never above, and the
 # three commands after the build (inspect, vmtest, deploy) not each other;
 # lifecycle/ (resize, convert) may use all three.
-# A public header belongs to the folder of its .c file.
+#
+# Every header in include/appliance/ belongs to one folder: the folder of
+# the .c of its name, or, for a header with none, the folder the table
+# OWNER below gives; a header of no folder fails. Every function a header
+# declares is defined in that folder (a header with two folders' functions
+# is two headers). A header beside its sources (builder/FOLDER/NAME.h) is
+# included from its own folder only.
+#
+# Before the tree, the checker runs on a small fake tree made to break each
+# rule once, and must find each break and nothing else.
 set -u
 cd "${TOP:-.}" || exit 99
-python3 - <<'PY'
-import glob, os, re, sys
-order = ["common", "recipe", "plan", "os", "configure", "disk", "export", "build",
+exec python3 - <<'PY'
+import glob, os, re, sys, tempfile
+
+ORDER = ["common", "recipe", "plan", "os", "configure", "disk", "export", "build",
          "inspect", "vmtest", "deploy", "lifecycle", "cli"]
-rank = {d: i for i, d in enumerate(order)}
-peers = {"inspect", "vmtest", "deploy"}
+RANK = {d: i for i, d in enumerate(ORDER)}
+PEERS = {"inspect", "vmtest", "deploy"}
 # Headers with no .c of their name, by the folder whose API they are.
-owner = {"cleanup": "common", "jsonutil": "common", "version": "common", "enums": "recipe",
-         "recipe": "recipe", "plan": "plan", "os_source": "os", "configure": "configure",
-         "export": "export", "inspect": "inspect", "boot_vm": "vmtest", "cli": "cli",
-         "bundle": "inspect"}
-for h in glob.glob("include/appliance/*.h"):
-    name = os.path.basename(h)[:-2]
-    c = glob.glob(f"builder/*/{name}.c")
-    if c:
-        owner[name] = c[0].split("/")[1]
-    elif name not in owner:
-        print(f"not ok - include/appliance/{name}.h belongs to no folder (no {name}.c)")
-        owner[name] = None
-folders = sorted(d for d in os.listdir("builder") if os.path.isdir(f"builder/{d}"))
-unknown = [d for d in folders if d not in rank]
-for d in unknown:
-    print(f"not ok - builder/{d}/ is not a layer of tests/source/layers.sh")
-bad = 0
-files = glob.glob("builder/*/*.[ch]") + glob.glob("include/appliance/*.h")
-for f in sorted(files):
-    me = f.split("/")[1] if f.startswith("builder/") else owner.get(os.path.basename(f)[:-2])
-    for m in re.findall(r'#include "appliance/(\w+)\.h"', open(f).read()):
-        d = owner.get(m)
-        if d is None or me is None:
-            continue
-        if (d in peers and me in peers and d != me) or rank[d] > rank[me]:
-            print(f"not ok - {f} ({me}/) includes appliance/{m}.h ({d}/)")
-            bad += 1
-if bad == 0:
-    print(f"ok - {len(files)} files in {len(folders)} folders include nothing above their layer")
-n_bad = bad + len(unknown)
-print(f"{0 if n_bad else 1} passed, {n_bad} failed")
-sys.exit(1 if n_bad else 0)
+OWNER = {"bytes": "common", "cleanup": "common", "jsonutil": "common", "version": "common",
+         "recipe": "recipe", "ova_target": "plan", "configure": "configure",
+         "inspect": "inspect", "cli": "cli"}
+
+
+def read(path):
+    with open(path) as f:
+        return f.read()
+
+
+def defined_functions():
+    """Function name -> the folders whose .c files define it (not static)."""
+    defs = {}
+    for c in glob.glob("builder/*/*.c"):
+        lines = read(c).split("\n")
+        for i, line in enumerate(lines):
+            m = re.match(r"(\w+)\(", line)
+            if m and i > 0 and not lines[i - 1].startswith("static"):
+                defs.setdefault(m.group(1), set()).add(c.split("/")[1])
+    return defs
+
+
+def declared_functions(header):
+    """The functions a header declares (not those it defines inline)."""
+    text = re.sub(r"/\*.*?\*/", "", read(header), flags=re.S)
+    names = re.findall(r"^(?!static|#|typedef)[A-Za-z_][\w\s*]*?\b(\w+)\(", text, re.M)
+    return sorted({n for n in names if not n.startswith("_")})
+
+
+def owners(table, fail):
+    """include/appliance/NAME.h -> its folder, by NAME.c or the table."""
+    owner = {}
+    names = sorted(os.path.basename(h)[:-2] for h in glob.glob("include/appliance/*.h"))
+    for name in names:
+        impl = sorted({c.split("/")[1] for c in glob.glob(f"builder/*/{name}.c")})
+        if len(impl) > 1:
+            fail(f"include/appliance/{name}.h belongs to {len(impl)} folders "
+                 f"({', '.join(d + '/' + name + '.c' for d in impl)})")
+        elif impl:
+            owner[name] = impl[0]
+            if name in table:
+                fail(f"include/appliance/{name}.h is builder/{impl[0]}/{name}.c's, "
+                     f"yet the table of layers.sh gives it to {table[name]}/")
+        elif table.get(name) in RANK:
+            owner[name] = table[name]
+        else:
+            fail(f"include/appliance/{name}.h belongs to no folder "
+                 f"(no builder/*/{name}.c, and the table of layers.sh names no layer for it)")
+    for name in sorted(set(table) - set(names)):
+        fail(f"the table of layers.sh names include/appliance/{name}.h, which does not exist")
+    return owner
+
+
+def check_functions(owner, fail):
+    defs = defined_functions()
+    n = 0
+    for name, mine in sorted(owner.items()):
+        elsewhere = {}
+        for fn in declared_functions(f"include/appliance/{name}.h"):
+            n += 1
+            for d in sorted(defs.get(fn, set()) - {mine}):
+                elsewhere.setdefault(d, []).append(fn)
+        for d, fns in sorted(elsewhere.items()):
+            fail(f"include/appliance/{name}.h ({mine}/) declares {', '.join(fns)}, "
+                 f"defined in {d}/: a header has the functions of one folder")
+    return n
+
+
+def includes(path):
+    return re.findall(r'^\s*#\s*include\s+"([^"]+)"', read(path), re.M)
+
+
+def check_upward(files, folder_of, owner, fail):
+    for f in files:
+        me = folder_of(f)
+        for m in includes(f):
+            if not m.startswith("appliance/"):
+                continue
+            d = owner.get(m[len("appliance/"):-len(".h")])
+            if d is None or me is None:
+                continue  # a header of no folder has failed already
+            if (d in PEERS and me in PEERS and d != me) or RANK[d] > RANK[me]:
+                fail(f"{f} ({me}/) includes {m} ({d}/)")
+
+
+def check_private(files, folder_of, fail):
+    """builder/X/NAME.h: included from builder/X/ only, as the compiler
+    finds a quoted name (the file's folder, then -Iinclude, -Ibuilder)."""
+    n = 0
+    for f in files:
+        me = f.split("/")[1] if f.startswith("builder/") else None
+        for m in includes(f):
+            found = [p for p in (os.path.normpath(os.path.join(os.path.dirname(f), m)),
+                                 os.path.normpath(os.path.join("include", m)),
+                                 os.path.normpath(os.path.join("builder", m)))
+                     if os.path.isfile(p)]
+            if not found or not found[0].startswith("builder/"):
+                continue
+            n += 1
+            d = found[0].split("/")[1]
+            if d != me:
+                fail(f"{f} ({folder_of(f)}/) includes {m}, {found[0]}: a header of "
+                     f"{d}/ alone (one that crosses folders lives in include/appliance/)")
+    return n
+
+
+def check(top, table):
+    """Every rule on the tree at top: a list of (passed, message)."""
+    results = []
+    here = os.getcwd()
+    os.chdir(top)
+    try:
+        def section(ok_message, run):
+            failed = []
+            value = run(failed.append)
+            results.extend((False, m) for m in failed)
+            if not failed:
+                results.append((True, ok_message(value)))
+            return value
+
+        folders = sorted(d for d in os.listdir("builder") if os.path.isdir(f"builder/{d}"))
+        headers = sorted(glob.glob("include/appliance/*.h"))
+        section(lambda _: f"the {len(folders)} folders of builder/ are layers",
+                lambda fail: [fail(f"builder/{d}/ is not a layer of tests/source/layers.sh")
+                              for d in folders if d not in RANK])
+        owner = section(lambda _: f"each of the {len(headers)} headers of include/appliance/ "
+                        "belongs to one folder", lambda fail: owners(table, fail))
+        section(lambda n: f"the {n} functions the headers of include/appliance/ declare are "
+                "each defined in the header's folder", lambda fail: check_functions(owner, fail))
+
+        files = sorted(glob.glob("builder/*/*.[ch]")) + headers
+        def folder_of(f):
+            if f.startswith("builder/"):
+                return f.split("/")[1]
+            return owner.get(os.path.basename(f)[:-2])
+        section(lambda _: f"{len(files)} files in {len(folders)} folders include nothing "
+                "above their layer", lambda fail: check_upward(files, folder_of, owner, fail))
+        section(lambda n: f"the {n} includes of headers beside their sources are each from "
+                "the header's own folder", lambda fail: check_private(files, folder_of, fail))
+    finally:
+        os.chdir(here)
+    return results
+
+
+# The fake tree: each rule broken once, beside uses that are allowed.
+FAKE = {
+    "builder/common/low.c": '#include "appliance/high.h"\n',
+    "builder/plan/high.c": '#include "appliance/high.h"\n#include "secret.h"\n'
+                           "int\nhigh_make(void)\n{\n    return 0;\n}\n",
+    "builder/plan/secret.h": "",
+    "builder/plan/mixed.c": "int\nmixed_a(void)\n{\n    return 0;\n}\n",
+    "builder/os/tree.c": '#include "appliance/high.h"\n#include "plan/secret.h"\n'
+                         "int\nmixed_b(void)\n{\n    return 0;\n}\n",
+    "include/appliance/high.h": "int high_make(void);\n",
+    "include/appliance/mixed.h": "int mixed_a(void);\nint mixed_b(void);\n",
+    "include/appliance/orphan.h": "",
+    "include/appliance/header_only.h": "static inline int\nheader_only(void)\n{\n"
+                                       "    return 1;\n}\n",
+}
+FAKE_TABLE = {"header_only": "common", "gone": "common"}
+EXPECTED = [
+    ("an include that crosses upward",
+     "builder/common/low.c (common/) includes appliance/high.h (plan/)"),
+    ("a header of no folder", "include/appliance/orphan.h belongs to no folder"),
+    ("a table row for no header", "names include/appliance/gone.h, which does not exist"),
+    ("a header with two folders' functions",
+     "include/appliance/mixed.h (plan/) declares mixed_b, defined in os/"),
+    ("a header beside its sources included from another folder",
+     "builder/os/tree.c (os/) includes plan/secret.h, builder/plan/secret.h"),
+]
+
+
+def selftest():
+    with tempfile.TemporaryDirectory(prefix="layers.") as top:
+        for path, text in FAKE.items():
+            os.makedirs(os.path.join(top, os.path.dirname(path)), exist_ok=True)
+            with open(os.path.join(top, path), "w") as f:
+                f.write(text)
+        found = [m for ok, m in check(top, FAKE_TABLE) if not ok]
+    results = []
+    for what, needle in EXPECTED:
+        hit = [m for m in found if needle in m]
+        results.append((bool(hit), f"self-check: {what} fails in a fake tree"))
+        found = [m for m in found if needle not in m]
+    for m in found:
+        results.append((False, f"self-check: the fake tree fails where it should not: {m}"))
+    return results
+
+
+results = selftest() + check(".", OWNER)
+for ok, message in results:
+    print(f"{'ok' if ok else 'not ok'} - {message}")
+failed = sum(1 for ok, _ in results if not ok)
+print(f"{len(results) - failed} passed, {failed} failed")
+sys.exit(1 if failed else 0)
 PY

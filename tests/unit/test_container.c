@@ -1,9 +1,10 @@
-/* test_container.c: the container templates (container.h): the image's
- * name, the OCI documents read back with json-c, which packages a
- * container leaves out, and both archives of a small tree read back with
- * libarchive: member order and names, clamped times, hard and symbolic
- * links, the layer's digest as the config's diff_id, and the same bytes
- * from the same tree made in another order. */
+/* test_container.c: the container templates (export_container.h): the
+ * image's name, the OCI documents read back with json-c, which packages a
+ * container leaves out (configure.h's container_purged), and both archives
+ * of a small tree read back with libarchive: member order and names,
+ * clamped times, hard and symbolic links, the layer's digest as the
+ * config's diff_id, and the same bytes from the same tree made in another
+ * order. */
 #include "unit.h"
 
 #include <archive.h>
@@ -15,7 +16,8 @@
 #include <sys/time.h>
 
 #include "appliance/cleanup.h"
-#include "appliance/container.h"
+#include "appliance/configure.h"
+#include "appliance/export_container.h"
 #include "appliance/fsutil.h"
 #include "appliance/hash.h"
 

@@ -1,5 +1,5 @@
-/* container.h: the appliance as container templates, from the configured
- * root tree (output `container`).
+/* export_container.h: the appliance as container templates, from the
+ * configured root tree (output `container`).
  *
  *   NAME-container.tar   an OCI image layout in a tar (`podman load -i`,
  *                        `skopeo copy oci-archive:`): one gzip'd
@@ -8,35 +8,19 @@
  *   NAME-ct.tar.zst      the same tree as a plain tar, members "./...",
  *                        for Proxmox CT, LXC/Incus and OpenVZ
  *
- * The tree is the configured one (every file of the recipe, both disks'
- * included) as seen through an overlay of its own on which
- * configure_container() removed what only a virtual machine has: /boot's
- * contents (kernel, initramfs, GRUB), the kernel and add-on packages
- * (purged by the tree's own package manager) and /etc/fstab's filesystems.
- * Both files are the same bytes from the same tree and SOURCE_DATE_EPOCH:
- * members in byte order of their names, numeric owners only, every time
- * the file's mtime clamped to the epoch, extended attributes kept (in
- * name order), hard links as links. */
-#ifndef APPLIANCE_CONTAINER_H
-#define APPLIANCE_CONTAINER_H
+ * The tree is the one configure_container() (configure.h) made a
+ * container's. Both files are the same bytes from the same tree and
+ * SOURCE_DATE_EPOCH: members in byte order of their names, numeric owners
+ * only, every time the file's mtime clamped to the epoch, extended
+ * attributes kept (in name order), hard links as links. */
+#ifndef APPLIANCE_EXPORT_CONTAINER_H
+#define APPLIANCE_EXPORT_CONTAINER_H
 
-#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "appliance/error.h"
 #include "appliance/plan.h"
-
-/* Makes root, an overlay of the configured tree, a container's tree (see
- * above). The packages purged are those of the installed list `packages`
- * (tree_packages' "name\tversion\tarch" lines) that container_purged()
- * names. */
-int configure_container(const struct plan *plan, const char *root, const char *packages,
-                        struct ab_error *err);
-
-/* Whether a package of that name is left out of a container: a kernel
- * image or the add-on of a hypervisor. */
-bool container_purged(const char *package);
 
 /* Writes NAME-container.tar and NAME-ct.tar.zst of root into dir, each
  * under a temporary name renamed when complete; work is scratch space
