@@ -15,8 +15,8 @@ flags_array(const struct ab_enum_table *t, unsigned flags)
 {
     json_object *a = json_object_new_array();
     for (size_t i = 0; i < t->n; i++)
-        if (flags & (unsigned)t->names[i].value)
-            json_object_array_add(a, json_object_new_string(t->names[i].name));
+        if (flags & (unsigned)ab_enum_at(t, i)->value)
+            json_object_array_add(a, json_object_new_string(ab_enum_at(t, i)->name));
     return a;
 }
 

@@ -14,8 +14,8 @@ write_flags(FILE *out, const struct ab_enum_table *t, unsigned flags)
 {
     int first = 1;
     for (size_t i = 0; i < t->n; i++) {
-        if (flags & (unsigned)t->names[i].value) {
-            fprintf(out, "%s%s", first ? "" : " ", t->names[i].name);
+        if (flags & (unsigned)ab_enum_at(t, i)->value) {
+            fprintf(out, "%s%s", first ? "" : " ", ab_enum_at(t, i)->name);
             first = 0;
         }
     }

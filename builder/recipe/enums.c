@@ -7,11 +7,8 @@
 #define TABLE(name, ...)                                                                           \
     static const struct ab_enum_name name##_names[] = {__VA_ARGS__};                               \
     const struct ab_enum_table name##_table = {name##_names,                                       \
-                                               sizeof(name##_names) / sizeof(name##_names[0])}
+                                               sizeof(name##_names) / sizeof(name##_names[0]), 0}
 
-TABLE(distro, {DISTRO_CENTOS_STREAM_9, "centos-stream-9"}, {DISTRO_ROCKY_9, "rocky-9"},
-      {DISTRO_ALMALINUX_9, "almalinux-9"}, {DISTRO_DEBIAN_12, "debian-12"},
-      {DISTRO_UBUNTU_24_04, "ubuntu-24.04"});
 TABLE(family, {FAMILY_GENERIC, "generic"}, {FAMILY_RHEL, "rhel"}, {FAMILY_DEBIAN, "debian"});
 TABLE(fs, {FS_XFS, "xfs"}, {FS_EXT4, "ext4"}, {FS_SWAP, "swap"});
 TABLE(firmware, {FIRMWARE_BIOS, "bios"}, {FIRMWARE_UEFI, "uefi"}, {FIRMWARE_BOTH, "bios+uefi"});
@@ -32,8 +29,8 @@ const char *
 ab_enum_to_string(const struct ab_enum_table *t, int value)
 {
     for (size_t i = 0; i < t->n; i++)
-        if (t->names[i].value == value)
-            return t->names[i].name;
+        if (ab_enum_at(t, i)->value == value)
+            return ab_enum_at(t, i)->name;
     return "?";
 }
 
@@ -41,8 +38,8 @@ int
 ab_enum_from_string(const struct ab_enum_table *t, const char *name, int *value)
 {
     for (size_t i = 0; i < t->n; i++) {
-        if (strcmp(t->names[i].name, name) == 0) {
-            *value = t->names[i].value;
+        if (strcmp(ab_enum_at(t, i)->name, name) == 0) {
+            *value = ab_enum_at(t, i)->value;
             return 0;
         }
     }
@@ -56,18 +53,12 @@ ab_enum_list(const struct ab_enum_table *t, char *buf, size_t size)
     buf[0] = '\0';
     for (size_t i = 0; i < t->n && used < size; i++) {
         const char *sep = i == 0 ? "" : i + 1 == t->n ? " or " : ", ";
-        int r = snprintf(buf + used, size - used, "%s'%s'", sep, t->names[i].name);
+        int r = snprintf(buf + used, size - used, "%s'%s'", sep, ab_enum_at(t, i)->name);
         if (r < 0)
             break;
         used += (size_t)r;
     }
     return buf;
-}
-
-const char *
-distro_to_string(enum distro d)
-{
-    return d == DISTRO_NONE ? "none" : ab_enum_to_string(&distro_table, d);
 }
 
 const char *
@@ -108,23 +99,6 @@ const char *
 ova_target_to_string(enum ova_target t)
 {
     return ab_enum_to_string(&ova_target_table, t);
-}
-
-enum distro_family
-distro_family(enum distro d)
-{
-    switch (d) {
-    case DISTRO_CENTOS_STREAM_9:
-    case DISTRO_ROCKY_9:
-    case DISTRO_ALMALINUX_9:
-        return FAMILY_RHEL;
-    case DISTRO_DEBIAN_12:
-    case DISTRO_UBUNTU_24_04:
-        return FAMILY_DEBIAN;
-    case DISTRO_NONE:
-        break;
-    }
-    return FAMILY_GENERIC;
 }
 
 unsigned

@@ -86,13 +86,24 @@ struct ab_enum_name {
     const char *name;
 };
 
-/* A name table: entries in the order they are listed to users. */
+/* A name table: entries in the order they are listed to users. The
+ * entries are stride bytes apart (0: an array of struct ab_enum_name), so
+ * that a table of rows can be its own name table (distro.h's). */
 struct ab_enum_table {
     const struct ab_enum_name *names;
     size_t n;
+    size_t stride;
 };
 
-extern const struct ab_enum_table distro_table;
+/* Entry i of t. */
+static inline const struct ab_enum_name *
+ab_enum_at(const struct ab_enum_table *t, size_t i)
+{
+    return t->stride ? (const struct ab_enum_name *)((const char *)t->names + i * t->stride)
+                     : &t->names[i];
+}
+
+extern const struct ab_enum_table distro_table; /* distro.h's rows */
 extern const struct ab_enum_table family_table;
 extern const struct ab_enum_table fs_table;        /* the names a recipe may use */
 extern const struct ab_enum_table firmware_table;
@@ -113,7 +124,7 @@ char *ab_enum_list(const struct ab_enum_table *t, char *buf, size_t size);
  * for libvirt, vhdx for hyperv. */
 unsigned output_implied(unsigned outputs);
 
-/* Per-enum conveniences built on the tables. */
+/* Per-enum conveniences built on the tables (distro's in distro.c). */
 const char *distro_to_string(enum distro d);
 const char *family_to_string(enum distro_family f);
 const char *fs_to_string(enum fs_type fs);
@@ -122,7 +133,7 @@ const char *controller_to_string(enum controller c);
 const char *digest_to_string(enum digest d);
 const char *ova_target_to_string(enum ova_target t);
 
-/* The family a distribution belongs to. */
+/* The family a distribution belongs to (its row's, distro.h). */
 enum distro_family distro_family(enum distro d);
 
 #endif

@@ -11,12 +11,13 @@ check_table(const struct ab_enum_table *t, size_t want_n)
     assert_int_equal(t->n, want_n);
     for (size_t i = 0; i < t->n; i++) {
         int v = -12345;
-        assert_int_equal(ab_enum_from_string(t, t->names[i].name, &v), 0);
-        assert_int_equal(v, t->names[i].value);
-        assert_string_equal(ab_enum_to_string(t, v), t->names[i].name);
+        const struct ab_enum_name *e = ab_enum_at(t, i);
+        assert_int_equal(ab_enum_from_string(t, e->name, &v), 0);
+        assert_int_equal(v, e->value);
+        assert_string_equal(ab_enum_to_string(t, v), e->name);
         for (size_t j = 0; j < i; j++) {
-            assert_int_not_equal(t->names[i].value, t->names[j].value);
-            assert_string_not_equal(t->names[i].name, t->names[j].name);
+            assert_int_not_equal(e->value, ab_enum_at(t, j)->value);
+            assert_string_not_equal(e->name, ab_enum_at(t, j)->name);
         }
     }
     int v = -12345;
