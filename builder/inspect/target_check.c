@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "appliance/distro.h"
 #include "appliance/ova_target.h"
 
 struct judge {
@@ -73,14 +74,14 @@ static void
 judge_os_type(struct judge *j, const struct ovf_summary *s)
 {
     unsigned since;
-    if (!j->t->reads_os_type || !s->os_type || ova_guest_id_since(s->os_type, &since) < 0)
+    if (!j->t->reads_os_type || !s->os_type || distro_guest_id_since(s->os_type, &since) < 0)
         return;
     if (since > j->t->guest_release)
         add(j, TARGET_REJECTS, "guest OS",
             "vmw:osType '%s' exists from vSphere %s; %s does not know it (it refuses the "
             "OVF or falls back to another guest type): '%s' is the one it knows in its place",
             s->os_type, ova_release_name(since), j->t->importer,
-            ova_guest_id_fallback(s->os_type, j->t->guest_release));
+            distro_guest_id_fallback(s->os_type, j->t->guest_release));
 }
 
 static void

@@ -1,5 +1,6 @@
-/* ova_targets.c: the import targets' profiles, and the guest OS IDs of
- * each vSphere release. The one place that says what each importer wants.
+/* ova_targets.c: the import targets' profiles: the one place that says
+ * what each importer wants. The guest OS IDs of each distribution and
+ * vSphere release are the distribution table's (distro.h).
  *
  * Sources, cited per rule below:
  *   [IMP]  /work/shared/IMPORTERS.md, the importers' rules gathered from
@@ -17,7 +18,6 @@
 #include "appliance/ova_target.h"
 
 #include <stddef.h>
-#include <string.h>
 
 #define BIT(d) (1u << (d))
 
@@ -163,112 +163,6 @@ const struct ova_target_profile *
 ova_target_profile(enum ova_target t)
 {
     return (unsigned)t < OVA_N_TARGETS ? &profiles[t] : &profiles[OVA_TARGET_GENERIC];
-}
-
-struct guest_id {
-    const char *id;
-    unsigned since; /* the release that added it [API]; 6.5 for the older ones */
-};
-
-/* Per distribution, newest first; the last row is known everywhere. Debian
- * 12 runs kernel 6.1, but other6xLinux64Guest (8.0 Update 1) is not used:
- * debian12_64Guest is there from the same release. */
-static const struct guest_id debian[] = {
-    {"debian12_64Guest", VSPHERE_8_0_U1},
-    {"debian11_64Guest", VSPHERE_7_0},
-    {"debian10_64Guest", VSPHERE_6_5},
-};
-static const struct guest_id ubuntu[] = {
-    {"ubuntu64Guest", VSPHERE_6_5},
-};
-static const struct guest_id centos[] = {
-    {"centos9_64Guest", VSPHERE_7_0_U1},
-    {"centos8_64Guest", VSPHERE_6_7},
-    {"centos7_64Guest", VSPHERE_6_5},
-};
-/* Rocky and Alma are RHEL rebuilds: RHEL's IDs before their own. */
-static const struct guest_id rocky[] = {
-    {"rockylinux_64Guest", VSPHERE_8_0_U1},
-    {"rhel9_64Guest", VSPHERE_7_0_U1},
-    {"rhel8_64Guest", VSPHERE_6_7},
-    {"rhel7_64Guest", VSPHERE_6_5},
-};
-static const struct guest_id alma[] = {
-    {"almalinux_64Guest", VSPHERE_8_0_U1},
-    {"rhel9_64Guest", VSPHERE_7_0_U1},
-    {"rhel8_64Guest", VSPHERE_6_7},
-    {"rhel7_64Guest", VSPHERE_6_5},
-};
-/* A root tree of unknown kind: the "other Linux" of the newest kernel
- * series the release knows, up to 5.x (what the OVF said before profiles;
- * the tree's kernel is not known). */
-static const struct guest_id other[] = {
-    {"other5xLinux64Guest", VSPHERE_7_0_U1},
-    {"other4xLinux64Guest", VSPHERE_6_7},
-    {"other3xLinux64Guest", VSPHERE_6_5},
-};
-/* The whole "other Linux" line, for inspect (never written: other[]
- * comes first for DISTRO_NONE). */
-static const struct guest_id more[] = {
-    {"other6xLinux64Guest", VSPHERE_8_0_U1}, {"other5xLinux64Guest", VSPHERE_7_0_U1},
-    {"other4xLinux64Guest", VSPHERE_6_7},    {"other3xLinux64Guest", VSPHERE_6_5},
-    {"otherLinux64Guest", VSPHERE_6_5},
-};
-
-#define ROWS(a) a, sizeof(a) / sizeof(a[0])
-
-static const struct {
-    enum distro distro;
-    const struct guest_id *ids;
-    size_t n;
-} guests[] = {
-    {DISTRO_DEBIAN_12, ROWS(debian)},
-    {DISTRO_UBUNTU_24_04, ROWS(ubuntu)},
-    {DISTRO_CENTOS_STREAM_9, ROWS(centos)},
-    {DISTRO_ROCKY_9, ROWS(rocky)},
-    {DISTRO_ALMALINUX_9, ROWS(alma)},
-    {DISTRO_NONE, ROWS(other)},
-    {DISTRO_NONE, ROWS(more)},
-};
-
-const char *
-ova_guest_id(enum distro d, unsigned release)
-{
-    for (size_t g = 0; g < sizeof(guests) / sizeof(guests[0]); g++) {
-        if (guests[g].distro != d)
-            continue;
-        for (size_t i = 0; i < guests[g].n; i++)
-            if (guests[g].ids[i].since <= release)
-                return guests[g].ids[i].id;
-        return guests[g].ids[guests[g].n - 1].id;
-    }
-    return "otherLinux64Guest";
-}
-
-int
-ova_guest_id_since(const char *id, unsigned *release)
-{
-    for (size_t g = 0; g < sizeof(guests) / sizeof(guests[0]); g++)
-        for (size_t i = 0; i < guests[g].n; i++)
-            if (strcmp(guests[g].ids[i].id, id) == 0) {
-                *release = guests[g].ids[i].since;
-                return 0;
-            }
-    return -1;
-}
-
-const char *
-ova_guest_id_fallback(const char *id, unsigned release)
-{
-    for (size_t g = 0; g < sizeof(guests) / sizeof(guests[0]); g++)
-        for (size_t i = 0; i < guests[g].n; i++)
-            if (strcmp(guests[g].ids[i].id, id) == 0) {
-                for (size_t k = i; k < guests[g].n; k++)
-                    if (guests[g].ids[k].since <= release)
-                        return guests[g].ids[k].id;
-                return guests[g].ids[guests[g].n - 1].id;
-            }
-    return "otherLinux64Guest";
 }
 
 const char *

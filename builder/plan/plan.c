@@ -11,6 +11,7 @@
 
 #include "appliance/cleanup.h"
 #include "appliance/names.h"
+#include "appliance/distro.h"
 #include "appliance/ova_target.h"
 #include "plan_resolve.h"
 
@@ -256,7 +257,7 @@ plan_ova_from_profile(struct plan *plan, enum ova_target target)
     snprintf(plan->ova.family_buf, sizeof(plan->ova.family_buf), "vmx-%u", t->family);
     plan->hardware_family = plan->ova.family_buf;
     plan->ova.hardware_version = t->family;
-    plan->ova.os_type = ova_guest_id(plan->os.distro, t->guest_release);
+    plan->ova.os_type = distro_guest_id(plan->os.distro, t->guest_release);
     plan->ova.nic = t->nic;
     plan->ova.controller = plan->hardware.controller == CONTROLLER_SCSI   ? t->scsi
                            : plan->hardware.controller == CONTROLLER_SATA ? t->sata

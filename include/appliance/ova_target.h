@@ -14,22 +14,14 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "appliance/enums.h"
-
-/* vSphere releases, as major * 100 + minor * 10 + update: the guest OS IDs
- * a release knows are those of its API (vSphere's GuestOS enum). */
-#define VSPHERE_6_5 650
-#define VSPHERE_6_7 670
-#define VSPHERE_7_0 700
-#define VSPHERE_7_0_U1 701
-#define VSPHERE_8_0_U1 801
+#include "appliance/distro.h" /* VSPHERE_*, the guest ids of each release */
 
 struct ova_target_profile {
     enum ova_target target;
     const char *importer;     /* for people: "VMware ESXi and vCenter 6.7" */
     unsigned family;          /* the vmx-NN written (and the VMDKs' virtualHWVersion) */
     unsigned max_family;      /* the newest vmx-NN it runs; 0: it reads no family */
-    unsigned guest_release;   /* whose guest IDs vmw:osType takes (VSPHERE_*) */
+    unsigned guest_release;   /* whose guest IDs vmw:osType takes (VSPHERE_*, distro.h) */
     bool reads_os_type;       /* it judges vmw:osType (VMware's importers) */
     enum digest digest;       /* the manifest's */
     unsigned digests_refused; /* 1 << enum digest: manifests it refuses */
@@ -45,18 +37,6 @@ struct ova_target_profile {
 
 /* The profile of t (every enum value has one). */
 const struct ova_target_profile *ova_target_profile(enum ova_target t);
-
-/* The newest guest OS ID for d that release knows; DISTRO_NONE (a tree
- * of unknown kind) gets an "other Linux" ID. */
-const char *ova_guest_id(enum distro d, unsigned release);
-
-/* The release that introduced guest ID id: 0 and *release set, or -1 when
- * the table does not list id (it cannot judge it). */
-int ova_guest_id_since(const char *id, unsigned *release);
-
-/* What a release knows in id's place: the newest of the same kind (the
- * same distribution's, or "other Linux") that release knows. */
-const char *ova_guest_id_fallback(const char *id, unsigned release);
 
 /* "6.7", "7.0 Update 1", "8.0 Update 1": a release for people. */
 const char *ova_release_name(unsigned release);

@@ -253,21 +253,21 @@ static void
 test_guest_ids(void **state)
 {
     (void)state;
-    assert_string_equal(ova_guest_id(DISTRO_DEBIAN_12, VSPHERE_6_5), "debian10_64Guest");
-    assert_string_equal(ova_guest_id(DISTRO_DEBIAN_12, VSPHERE_7_0), "debian11_64Guest");
-    assert_string_equal(ova_guest_id(DISTRO_DEBIAN_12, VSPHERE_8_0_U1), "debian12_64Guest");
-    assert_string_equal(ova_guest_id(DISTRO_ALMALINUX_9, VSPHERE_8_0_U1), "almalinux_64Guest");
-    assert_string_equal(ova_guest_id(DISTRO_ALMALINUX_9, VSPHERE_7_0), "rhel8_64Guest");
-    assert_string_equal(ova_guest_id(DISTRO_NONE, VSPHERE_6_7), "other4xLinux64Guest");
-    assert_string_equal(ova_guest_id(DISTRO_NONE, VSPHERE_8_0_U1), "other5xLinux64Guest");
+    assert_string_equal(distro_guest_id(DISTRO_DEBIAN_12, VSPHERE_6_5), "debian10_64Guest");
+    assert_string_equal(distro_guest_id(DISTRO_DEBIAN_12, VSPHERE_7_0), "debian11_64Guest");
+    assert_string_equal(distro_guest_id(DISTRO_DEBIAN_12, VSPHERE_8_0_U1), "debian12_64Guest");
+    assert_string_equal(distro_guest_id(DISTRO_ALMALINUX_9, VSPHERE_8_0_U1), "almalinux_64Guest");
+    assert_string_equal(distro_guest_id(DISTRO_ALMALINUX_9, VSPHERE_7_0), "rhel8_64Guest");
+    assert_string_equal(distro_guest_id(DISTRO_NONE, VSPHERE_6_7), "other4xLinux64Guest");
+    assert_string_equal(distro_guest_id(DISTRO_NONE, VSPHERE_8_0_U1), "other5xLinux64Guest");
     unsigned since = 0;
-    assert_int_equal(ova_guest_id_since("debian12_64Guest", &since), 0);
+    assert_int_equal(distro_guest_id_since("debian12_64Guest", &since), 0);
     assert_int_equal(since, VSPHERE_8_0_U1);
-    assert_int_equal(ova_guest_id_since("other6xLinux64Guest", &since), 0);
+    assert_int_equal(distro_guest_id_since("other6xLinux64Guest", &since), 0);
     assert_int_equal(since, VSPHERE_8_0_U1);
-    assert_int_equal(ova_guest_id_since("windows9_64Guest", &since), -1);
-    assert_string_equal(ova_guest_id_fallback("debian12_64Guest", VSPHERE_6_7), "debian10_64Guest");
-    assert_string_equal(ova_guest_id_fallback("other6xLinux64Guest", VSPHERE_6_7),
+    assert_int_equal(distro_guest_id_since("windows9_64Guest", &since), -1);
+    assert_string_equal(distro_guest_id_fallback("debian12_64Guest", VSPHERE_6_7), "debian10_64Guest");
+    assert_string_equal(distro_guest_id_fallback("other6xLinux64Guest", VSPHERE_6_7),
                         "other4xLinux64Guest");
     assert_int_equal(ova_capacity_shift(UINT64_C(6) << 30), 30);
     assert_int_equal(ova_capacity_shift(UINT64_C(1536) << 20), 20);
