@@ -18,6 +18,7 @@
 
 #include <libxml/tree.h>
 
+#include "appliance/distro.h"
 #include "appliance/ova_target.h"
 #include "appliance/xmlfile.h"
 
@@ -33,36 +34,13 @@ enum {
     ID_NIC1,
 };
 
-struct os_row {
-    enum distro distro;
-    unsigned id;
-    const char *description;
-};
-
-/* The OVF ids are CIM_OperatingSystem's OsType values (64-bit ones); the
- * vmw:osType is the target's (plan->ova.os_type). */
-static const struct os_row os_rows[] = {
-    {DISTRO_DEBIAN_12, 96, "Debian GNU/Linux 12 (64-bit)"},
-    {DISTRO_UBUNTU_24_04, 94, "Ubuntu Linux (64-bit)"},
-    {DISTRO_CENTOS_STREAM_9, 107, "CentOS Stream 9 (64-bit)"},
-    {DISTRO_ROCKY_9, 80, "Rocky Linux 9 (64-bit)"},
-    {DISTRO_ALMALINUX_9, 80, "AlmaLinux 9 (64-bit)"},
-};
-static const struct os_row os_other = {DISTRO_NONE, 101, "Other Linux (64-bit)"};
-
-static const struct os_row *
-os_row_of(const struct plan *plan)
-{
-    for (size_t i = 0; i < sizeof(os_rows) / sizeof(os_rows[0]); i++)
-        if (os_rows[i].distro == plan->os.distro)
-            return &os_rows[i];
-    return &os_other;
-}
-
+/* The OperatingSystemSection's ovf:id and Description are the
+ * distribution's row's (distro.h); the vmw:osType is the target's
+ * (plan->ova.os_type). */
 unsigned
 ovf_os_id(const struct plan *plan)
 {
-    return os_row_of(plan)->id;
+    return distro_row(plan->os.distro)->cim_id;
 }
 
 const char *
@@ -233,12 +211,12 @@ put_product_section(struct ovf_doc *d, xmlNodePtr vs, const struct plan *plan)
 static void
 put_os_section(struct ovf_doc *d, xmlNodePtr vs, const struct plan *plan)
 {
-    const struct os_row *os = os_row_of(plan);
+    const struct distro_row *os = distro_row(plan->os.distro);
     xmlNodePtr sec = put(d, vs, d->def, "OperatingSystemSection", NULL);
-    attr_u64(d, sec, d->ovf, "id", os->id);
+    attr_u64(d, sec, d->ovf, "id", os->cim_id);
     attr(d, sec, d->vmw, "osType", plan->ova.os_type);
     put(d, sec, d->def, "Info", "The kind of installed guest operating system");
-    put(d, sec, d->def, "Description", os->description);
+    put(d, sec, d->def, "Description", os->cim_description);
 }
 
 static void

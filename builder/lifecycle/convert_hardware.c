@@ -14,6 +14,7 @@
 #include <strings.h>
 
 #include "appliance/cleanup.h"
+#include "appliance/distro.h"
 #include "appliance/enums.h"
 #include "appliance/ovf_read.h"
 #include "appliance/size.h"
@@ -128,37 +129,18 @@ read_report(const char *path, const char *text, struct convert_hardware *hw, str
 
 /* ---- OVF ---- */
 
-/* The distribution of an OVF: by the guest IDs that name one release,
- * else by our own OperatingSystemSection descriptions (ovf.c), which name
- * it whatever guest ID the import target took (debian10_64Guest for a
- * Debian 12 made for ESXi 6.7, rhel8_64Guest for a Rocky 9, ...). */
+/* The distribution of an OVF, by the distribution table's exact keys
+ * (distro.h): a guest ID that names one release (debian12_64Guest), else
+ * the CIM id with its description, which ours writes whatever guest ID the
+ * import target took (debian10_64Guest for a Debian 12 made for ESXi 6.7,
+ * rhel8_64Guest for a Rocky 9, ...). */
 static int
 ovf_distro(const struct ovf_summary *s)
 {
-    static const struct {
-        const char *os_type;
-        int distro;
-    } rows[] = {
-        {"debian12_64Guest", DISTRO_DEBIAN_12},    {"centos9_64Guest", DISTRO_CENTOS_STREAM_9},
-        {"ubuntu64Guest", DISTRO_UBUNTU_24_04},    {"rockylinux_64Guest", DISTRO_ROCKY_9},
-        {"almalinux_64Guest", DISTRO_ALMALINUX_9},
-    };
-    static const struct {
-        const char *text;
-        int distro;
-    } descriptions[] = {
-        {"Debian GNU/Linux 12", DISTRO_DEBIAN_12},
-        {"CentOS Stream 9", DISTRO_CENTOS_STREAM_9},
-        {"Rocky Linux 9", DISTRO_ROCKY_9},
-        {"AlmaLinux 9", DISTRO_ALMALINUX_9},
-    };
-    for (size_t i = 0; s->os_type && i < sizeof(rows) / sizeof(rows[0]); i++)
-        if (strcmp(s->os_type, rows[i].os_type) == 0)
-            return rows[i].distro;
-    for (size_t i = 0; s->os_description && i < sizeof(descriptions) / sizeof(descriptions[0]); i++)
-        if (strstr(s->os_description, descriptions[i].text))
-            return descriptions[i].distro;
-    return DISTRO_NONE;
+    const struct distro_row *r = s->os_type ? distro_by_guest_id(s->os_type) : NULL;
+    if (!r && s->has_os_id && s->os_description)
+        r = distro_by_cim(s->os_id, s->os_description);
+    return r ? r->key.value : DISTRO_NONE;
 }
 
 /* The controller the first disk hangs on: SCSI, SATA or IDE. */
