@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "appliance/cleanup.h"
+#include "appliance/distro.h"
 #include "appliance/size.h"
 #include "appliance/spawn.h"
 
@@ -120,13 +121,10 @@ check_tools(const struct plan *plan, struct ab_error *err)
     for (const char *const *t = always; *t; t++)
         if (!spawn_have(*t))
             ab_build_error(err, ENOENT, "'%s' is not installed (run 'make deps')", *t);
-    if (!plan->os.rootfs && plan->os.family == FAMILY_DEBIAN && !spawn_have("mmdebstrap"))
-        ab_build_error(err, ENOENT, "'mmdebstrap' is not installed: it installs %s "
-                                    "(run 'make deps')",
-                       distro_to_string(plan->os.distro));
-    if (!plan->os.rootfs && plan->os.family == FAMILY_RHEL && !spawn_have("dnf"))
-        ab_build_error(err, ENOENT, "'dnf' is not installed: it installs %s (run 'make deps')",
-                       distro_to_string(plan->os.distro));
+    const char *tool = distro_row(plan->os.distro)->package_tool;
+    if (!plan->os.rootfs && tool && !spawn_have(tool))
+        ab_build_error(err, ENOENT, "'%s' is not installed: it installs %s (run 'make deps')",
+                       tool, distro_to_string(plan->os.distro));
     for (size_t i = 0; i < plan->n_mounts; i++)
         if (plan->mounts[i].fs == FS_XFS) {
             static const char *const xfs[] = {"mkfs.xfs", "xfs_db", NULL};

@@ -33,7 +33,7 @@
 #include "appliance/fsutil.h"
 #include "appliance/inroot.h"
 #include "appliance/nsrun.h"
-#include "appliance/os_source.h"
+#include "appliance/distro.h"
 
 static const char fstab[] =
     "# /etc/fstab: written by appliance for a container.\n"
@@ -55,9 +55,8 @@ static const char *const kernel_patterns[] = {
 bool
 container_purged(const char *package)
 {
-    for (size_t i = 0; i < os_n_addon_packages; i++)
-        if (strcmp(package, os_addon_packages[i].package) == 0)
-            return true;
+    if (distro_is_addon_package(package))
+        return true;
     for (size_t i = 0; i < sizeof(kernel_patterns) / sizeof(kernel_patterns[0]); i++)
         if (fnmatch(kernel_patterns[i], package, 0) == 0)
             return true;

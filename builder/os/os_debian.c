@@ -1,4 +1,6 @@
-/* os_debian.c: Debian and Ubuntu root trees through mmdebstrap.
+/* os_debian.c: Debian and Ubuntu root trees through mmdebstrap (the rows
+ * of distro.h whose tool it is: suite, components, sources, keys and
+ * packages are the row's).
  *
  * The initramfs is configured before the kernel is installed (an
  * essential hook), so mmdebstrap generates it once, natively, with LVM and
@@ -14,11 +16,10 @@
 #include <unistd.h>
 
 #include "appliance/cleanup.h"
+#include "appliance/distro.h"
 #include "appliance/hash.h"
 #include "appliance/nsrun.h"
 #include "appliance/spawn.h"
-
-#define UBUNTU_KEYRING "/usr/share/keyrings/ubuntu-archive-keyring.gpg"
 
 /* Bump when the tree this source makes changes for the same inputs. */
 #define DEBIAN_SOURCE_VERSION "debian-3"
@@ -89,32 +90,25 @@ cloud_hook(const struct plan *plan)
 /* lvm2, fdisk (sfdisk), e2fsprogs and xfsprogs: also what appliance-grow
  * runs at boot (configure_grow.c). */
 static const char *const base_packages[] = {
-    "lvm2",          "grub-pc-bin", "grub-efi-amd64-bin", "grub2-common", "initramfs-tools",
+    "lvm2",          "grub-pc-bin", "grub-efi-amd64-bin", "grub2-common",
     "zstd",          "systemd-sysv", "udev",              "dbus",         "openssh-server",
     "e2fsprogs",     "xfsprogs",    "dosfstools",         "iproute2",     "sudo",
     "ca-certificates", "fdisk",     NULL,
 };
 
-/* Secure Boot: the signed shim (with MokManager and mokutil) and the
- * signed monolithic GRUB; the kernel and its modules are signed already. */
-static const char *const secure_boot_packages[] = {"shim-signed", "grub-efi-amd64-signed", NULL};
+/* The row of the plan's distribution (suite, components, sources, keys,
+ * packages: distro.h). */
+static const struct distro_row *
+row(const struct plan *plan)
+{
+    return distro_row(plan->os.distro);
+}
 
 static bool
 debian_handles(const struct plan *plan)
 {
-    return plan->os.family == FAMILY_DEBIAN;
-}
-
-static const char *
-suite(const struct plan *plan)
-{
-    return plan->os.distro == DISTRO_UBUNTU_24_04 ? "noble" : "bookworm";
-}
-
-static const char *
-kernel_package(const struct plan *plan)
-{
-    return plan->os.distro == DISTRO_UBUNTU_24_04 ? "linux-image-virtual" : "linux-image-amd64";
+    const char *tool = row(plan)->package_tool;
+    return tool && strcmp(tool, os_source_debian.name) == 0;
 }
 
 static bool
@@ -133,14 +127,19 @@ include_list(const struct plan *plan)
     FILE *f = open_memstream(&list, &len);
     if (!f)
         return NULL;
-    fputs(kernel_package(plan), f);
+    const struct distro_row *r = row(plan);
+    const char *addons[DISTRO_N_ADDONS];
+    size_t n_addons = distro_addon_packages(plan->os.distro, plan->addons, addons);
+    fprintf(f, "%s,%s", r->kernel_package, r->initramfs_package);
     for (const char *const *p = base_packages; *p; p++)
         fprintf(f, ",%s", *p);
-    for (const char *const *p = secure_boot_packages; plan->hardware.secure_boot && *p; p++)
-        fprintf(f, ",%s", *p);
-    for (size_t i = 0; i < os_n_addon_packages; i++)
-        if (plan->addons & os_addon_packages[i].flag)
-            fprintf(f, ",%s", os_addon_packages[i].package);
+    /* Secure Boot: the signed shim (with MokManager and mokutil) and the
+     * signed monolithic GRUB; the kernel and its modules are signed already. */
+    if (plan->hardware.secure_boot)
+        fprintf(f, ",%s,%s", r->signed_files[DISTRO_SIGNED_SHIM].package,
+                r->signed_files[DISTRO_SIGNED_GRUB].package);
+    for (size_t i = 0; i < n_addons; i++)
+        fprintf(f, ",%s", addons[i]);
     if (needs_locale_gen(plan))
         fputs(",locales", f);
     if (plan->cloud) /* configured by configure_cloud() */
@@ -218,16 +217,15 @@ static int
 add_sources(const struct plan *plan, struct spawn_argv *argv, char **mirror_line, glob_t *g,
             struct ab_error *err)
 {
+    const struct distro_row *r = row(plan);
     if (plan->os.mirror) {
-        const char *components =
-            plan->os.distro == DISTRO_UBUNTU_24_04 ? "main universe" : "main";
-        if (asprintf(mirror_line, "deb %s %s %s", plan->os.mirror, suite(plan), components) < 0)
+        if (asprintf(mirror_line, "deb %s %s %s", plan->os.mirror, r->suite, r->components) < 0)
             return ab_oom(err);
         spawn_argv_add(argv, *mirror_line);
         return 0;
     }
-    if (plan->os.distro == DISTRO_UBUNTU_24_04) {
-        spawn_argv_add(argv, "deb http://archive.ubuntu.com/ubuntu noble main universe");
+    if (r->default_source) {
+        spawn_argv_add(argv, r->default_source);
         return 0;
     }
     if (host_sources(g) == 0)
@@ -252,6 +250,23 @@ add_cloud_hook(const struct plan *plan, const char *scratch, struct spawn_argv *
         return ab_oom(err);
     if (write_text_file(path, text, 0755, err) < 0)
         return -1;
+    spawn_argv_add(argv, *arg);
+    return 0;
+}
+
+/* The archive keys the distribution needs beside mmdebstrap's default:
+ * *arg, which argv borrows, is the caller's to free. */
+static int
+add_keyring(const struct plan *plan, struct spawn_argv *argv, char **arg, struct ab_error *err)
+{
+    const struct distro_row *r = row(plan);
+    if (!r->keyring)
+        return 0;
+    if (access(r->keyring, R_OK) < 0)
+        return ab_build_error(err, ENOENT, "%s needs %s's archive keys in '%s' (package %s)",
+                              r->key.name, r->vendor, r->keyring, r->keyring_package);
+    if (asprintf(arg, "--keyring=%s", r->keyring) < 0)
+        return ab_oom(err);
     spawn_argv_add(argv, *arg);
     return 0;
 }
@@ -302,14 +317,10 @@ debian_fetch(const struct plan *plan, const char *tar_path, const char *scratch,
             return ab_oom(err);
         spawn_argv_add(&argv, locale_hook);
     }
-    if (plan->os.distro == DISTRO_UBUNTU_24_04) {
-        if (access(UBUNTU_KEYRING, R_OK) < 0)
-            return ab_build_error(err, ENOENT, "ubuntu-24.04 needs Ubuntu's archive keys in "
-                                               "'%s' (package ubuntu-keyring)",
-                                  UBUNTU_KEYRING);
-        spawn_argv_add(&argv, "--keyring=" UBUNTU_KEYRING);
-    }
-    spawn_argv_add(&argv, suite(plan));
+    CLEANUP_FREE char *keyring_arg = NULL;
+    if (add_keyring(plan, &argv, &keyring_arg, err) < 0)
+        return -1;
+    spawn_argv_add(&argv, row(plan)->suite);
     spawn_argv_add(&argv, tar_path);
     int r = add_sources(plan, &argv, &mirror_line, &g, err);
     if (r == 0 && argv.failed)

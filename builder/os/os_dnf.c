@@ -1,5 +1,6 @@
-/* os_dnf.c: CentOS Stream 9, Rocky Linux 9 and AlmaLinux 9 root trees
- * through `dnf --installroot`, natively on the host.
+/* os_dnf.c: root trees of the dnf family (CentOS Stream, Rocky Linux,
+ * AlmaLinux: the rows of distro.h whose tool is dnf) through
+ * `dnf --installroot`, natively on the host.
  *
  * dnf reads only what this source writes in its scratch folder: a private
  * dnf.conf, a reposdir with one .repo file, rpm macros (through HOME) that
@@ -25,6 +26,7 @@
 #include <unistd.h>
 
 #include "appliance/cleanup.h"
+#include "appliance/distro.h"
 #include "appliance/fsutil.h"
 #include "appliance/hash.h"
 #include "appliance/inroot.h"
@@ -35,27 +37,10 @@
 /* Bump when the tree this source makes changes for the same inputs. */
 #define DNF_SOURCE_VERSION "dnf-1"
 
-struct dnf_distro {
-    enum distro distro;
-    const char *title;
-    const char *base; /* the release folder holding BaseOS/ and AppStream/ */
-    const char *gpgkey;
-    const char *release_package;
-};
-
-static const struct dnf_distro dnf_distros[] = {
-    {DISTRO_CENTOS_STREAM_9, "CentOS Stream 9", "https://mirror.stream.centos.org/9-stream/",
-     "https://www.centos.org/keys/RPM-GPG-KEY-CentOS-Official", "centos-stream-release"},
-    {DISTRO_ROCKY_9, "Rocky Linux 9", "https://dl.rockylinux.org/pub/rocky/9/",
-     "https://dl.rockylinux.org/pub/rocky/RPM-GPG-KEY-Rocky-9", "rocky-release"},
-    {DISTRO_ALMALINUX_9, "AlmaLinux 9", "https://repo.almalinux.org/almalinux/9/",
-     "https://repo.almalinux.org/almalinux/RPM-GPG-KEY-AlmaLinux-9", "almalinux-release"},
-};
-
 /* lvm2, util-linux (sfdisk, partx), e2fsprogs and xfsprogs: also what
  * appliance-grow runs at boot (configure_grow.c). */
 static const char *const base_packages[] = {
-    "kernel", "dracut", "lvm2", "grub2-pc", "grub2-pc-modules", "grub2-efi-x64",
+    "lvm2", "grub2-pc", "grub2-pc-modules", "grub2-efi-x64",
     "grub2-efi-x64-modules", "shim-x64", "NetworkManager", "openssh-server", "xfsprogs",
     "e2fsprogs", "dosfstools", "util-linux", NULL,
 };
@@ -67,19 +52,18 @@ const char dnf_dracut_conf[] =
     "add_drivers+=\" vmw_pvscsi mptspi vmxnet3 hv_storvsc hv_vmbus hv_netvsc virtio_blk "
     "virtio_scsi virtio_net ahci ata_piix e1000 \"\n";
 
+/* The row of a distribution dnf installs, else NULL. */
+static const struct distro_row *
+distro_info(enum distro d)
+{
+    const struct distro_row *r = distro_row(d);
+    return r->package_tool && strcmp(r->package_tool, os_source_dnf.name) == 0 ? r : NULL;
+}
+
 static bool
 dnf_handles(const struct plan *plan)
 {
-    return plan->os.family == FAMILY_RHEL && !plan->os.rootfs_abs;
-}
-
-static const struct dnf_distro *
-distro_info(enum distro d)
-{
-    for (size_t i = 0; i < sizeof(dnf_distros) / sizeof(dnf_distros[0]); i++)
-        if (dnf_distros[i].distro == d)
-            return &dnf_distros[i];
-    return NULL;
+    return distro_info(plan->os.distro) && !plan->os.rootfs_abs;
 }
 
 /* ---- repositories ------------------------------------------------------- */
@@ -181,10 +165,10 @@ int
 dnf_setup_init(struct dnf_setup *s, const struct plan *plan, struct ab_error *err)
 {
     *s = (struct dnf_setup){.plan = plan};
-    const struct dnf_distro *d = distro_info(plan->os.distro);
+    const struct distro_row *d = distro_info(plan->os.distro);
     if (!d)
         return ab_build_error(err, 0, "dnf cannot install '%s'", distro_to_string(plan->os.distro));
-    const char *mirror = plan->os.mirror ? plan->os.mirror : d->base;
+    const char *mirror = plan->os.mirror ? plan->os.mirror : d->mirror;
     size_t len = strlen(mirror);
     CLEANUP_FREE char *base = NULL;
     if (asprintf(&base, "%s%s", mirror, len && mirror[len - 1] == '/' ? "" : "/") < 0)
@@ -270,7 +254,7 @@ repo_title(const char *id)
 char *
 dnf_setup_repo_file(const struct dnf_setup *s)
 {
-    const struct dnf_distro *d = distro_info(s->plan->os.distro);
+    const struct distro_row *d = distro_info(s->plan->os.distro);
     char *text = NULL;
     size_t len = 0;
     FILE *f = d ? open_memstream(&text, &len) : NULL;
@@ -301,8 +285,9 @@ dnf_setup_repo_file(const struct dnf_setup *s)
 char *
 dnf_setup_dnf_conf(const struct dnf_setup *s)
 {
+    const struct distro_row *d = distro_info(s->plan->os.distro);
     char *text = NULL;
-    if (asprintf(&text,
+    if (!d || asprintf(&text,
                  "# written by appliance: this build's dnf only; the repositories are\n"
                  "# in the reposdir given on dnf's command line\n"
                  "[main]\n"
@@ -313,8 +298,8 @@ dnf_setup_dnf_conf(const struct dnf_setup *s)
                  "install_weak_deps=False\n"
                  "tsflags=nodocs\n"
                  "keepcache=False\n"
-                 "module_platform_id=platform:el9\n",
-                 s->gpgcheck ? 1 : 0) < 0)
+                 "module_platform_id=platform:el%s\n",
+                 s->gpgcheck ? 1 : 0, d->release) < 0)
         return NULL;
     return text;
 }
@@ -357,8 +342,9 @@ char **
 dnf_setup_packages(const struct dnf_setup *s)
 {
     const struct plan *p = s->plan;
-    const struct dnf_distro *d = distro_info(p->os.distro);
-    size_t n = 0, cap = 24;
+    const struct distro_row *d = distro_info(p->os.distro);
+    const char *addons[DISTRO_N_ADDONS];
+    size_t n = 0, cap = 24, n_addons = distro_addon_packages(p->os.distro, p->addons, addons);
     for (char *const *q = p->os.packages; q && *q; q++)
         cap++;
     char **list = calloc(cap, sizeof(char *));
@@ -366,14 +352,14 @@ dnf_setup_packages(const struct dnf_setup *s)
         goto fail;
     if (s->groups && !(list[n++] = strdup("@core")))
         goto fail;
-    if (!(list[n++] = strdup(d->release_package)))
+    if (!(list[n++] = strdup(d->release_package)) || !(list[n++] = strdup(d->kernel_package)) ||
+        !(list[n++] = strdup(d->initramfs_package)))
         goto fail;
     for (const char *const *q = base_packages; *q; q++)
         if (!(list[n++] = strdup(*q)))
             goto fail;
-    for (size_t i = 0; i < os_n_addon_packages; i++)
-        if ((p->addons & os_addon_packages[i].flag) &&
-            !(list[n++] = strdup(os_addon_packages[i].package)))
+    for (size_t i = 0; i < n_addons; i++)
+        if (!(list[n++] = strdup(addons[i])))
             goto fail;
     if ((list[n] = langpack(p->os.locale)))
         n++;
@@ -464,12 +450,14 @@ run_dnf(const struct dnf_setup *s, const char *scratch, const char *root, struct
 {
     CLEANUP_STRV char **packages = dnf_setup_packages(s);
     CLEANUP_FREE char *installroot = NULL, *config = NULL, *reposdir = NULL;
-    CLEANUP_FREE char *home = NULL;
+    CLEANUP_FREE char *home = NULL, *releasever = NULL;
     CLEANUP_FREE const char **argv = NULL;
+    const struct distro_row *d = distro_info(s->plan->os.distro);
     size_t n = 0, n_packages = 0;
     for (char **q = packages; q && *q; q++)
         n_packages++;
-    if (!packages || asprintf(&installroot, "--installroot=%s", root) < 0 ||
+    if (!packages || !d || asprintf(&installroot, "--installroot=%s", root) < 0 ||
+        asprintf(&releasever, "--releasever=%s", d->release) < 0 ||
         asprintf(&config, "--config=%s/dnf.conf", scratch) < 0 ||
         asprintf(&reposdir, "--setopt=reposdir=%s/repos", scratch) < 0 ||
         asprintf(&home, "HOME=%s/home", scratch) < 0 ||
@@ -479,7 +467,7 @@ run_dnf(const struct dnf_setup *s, const char *scratch, const char *root, struct
         "dnf",
         "-y",
         installroot,
-        "--releasever=9",
+        releasever,
         "--forcearch=x86_64",
         config,
         reposdir,

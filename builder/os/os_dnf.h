@@ -1,19 +1,11 @@
-/* os_dnf.h: what the dnf source (CentOS Stream 9, Rocky Linux 9,
- * AlmaLinux 9) resolves from a plan before it runs dnf; exposed for its
- * tests. The source itself is os_source_dnf (os_source.h).
+/* os_dnf.h: what the dnf source (the rows of distro.h whose tool is dnf)
+ * resolves from a plan before it runs dnf; exposed for its tests. The source itself is os_source_dnf (os_source.h).
  *
  * Repositories. Without `mirror:` the distribution's official BaseOS and
  * AppStream repositories, GPG checking on with its official key (dnf
- * fetches it from its https address):
- *
- *   centos-stream-9  https://mirror.stream.centos.org/9-stream/
- *                    key https://www.centos.org/keys/RPM-GPG-KEY-CentOS-Official
- *   rocky-9          https://dl.rockylinux.org/pub/rocky/9/
- *                    key https://dl.rockylinux.org/pub/rocky/RPM-GPG-KEY-Rocky-9
- *   almalinux-9      https://repo.almalinux.org/almalinux/9/
- *                    key https://repo.almalinux.org/almalinux/RPM-GPG-KEY-AlmaLinux-9
- *
- * each holding BaseOS/x86_64/os/ and AppStream/x86_64/os/. `mirror: M`
+ * fetches it from its https address): the release folder and the key are
+ * the distribution's row's (distro.h, builder/recipe/distro.c), the
+ * folder holding BaseOS/x86_64/os/ and AppStream/x86_64/os/. `mirror: M`
  * replaces that base:
  *
  *   http:// or https://  taken as given: M/BaseOS/x86_64/os/ and
@@ -33,7 +25,7 @@
  *
  * Packages: @core when the repositories carry groups (always for http
  * mirrors and the defaults; for file:// ones when a repomd.xml lists
- * group data), the release package, kernel, dracut, lvm2, GRUB for BIOS
+ * group data), the row's release, kernel and initramfs packages, lvm2, GRUB for BIOS
  * and UEFI, shim, NetworkManager, openssh-server, the filesystem tools,
  * the add-ons' packages, the locale's glibc langpack and the recipe's
  * packages, in that order. */

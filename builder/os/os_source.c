@@ -16,13 +16,6 @@ static const struct os_source *const sources[] = {
     &os_source_rootfs,
 };
 
-const struct os_addon_package os_addon_packages[] = {
-    {ADDON_VMWARE, "open-vm-tools"},
-    {ADDON_HYPERV, "hyperv-daemons"},
-    {ADDON_KVM, "qemu-guest-agent"},
-};
-const size_t os_n_addon_packages = sizeof(os_addon_packages) / sizeof(os_addon_packages[0]);
-
 const struct os_source *
 os_source_for(const struct plan *plan)
 {

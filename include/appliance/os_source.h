@@ -28,15 +28,6 @@ extern const struct os_source os_source_debian;
 extern const struct os_source os_source_dnf;
 extern const struct os_source os_source_rootfs;
 
-/* The guest tools of each add-on: the same package names in both families.
- * VirtualBox has none: the kernel's own vboxguest and vboxsf drivers. */
-struct os_addon_package {
-    unsigned flag; /* enum addon_flags */
-    const char *package;
-};
-extern const struct os_addon_package os_addon_packages[];
-extern const size_t os_n_addon_packages;
-
 /* The source that builds plan's tree; never NULL for a valid plan. */
 const struct os_source *os_source_for(const struct plan *plan);
 
