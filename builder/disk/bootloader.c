@@ -12,6 +12,7 @@
 
 #include "appliance/cleanup.h"
 #include "appliance/configure.h"
+#include "appliance/distro.h"
 #include "appliance/fsids.h"
 #include "appliance/fsutil.h"
 #include "appliance/inroot.h"
@@ -37,41 +38,14 @@ static const char *const pc_modules[] = {
     "configfile", "serial", "terminal", NULL,
 };
 
-/* The signed chain, Debian's family's paths and then the CentOS family's
- * (shim-x64 and grub2-efi-x64 install into the vendor's folder of the
- * ESP): the first one the tree holds is used. */
-#define RHEL_ESP(file)                                                                             \
-    "/boot/efi/EFI/centos/" file, "/boot/efi/EFI/rocky/" file, "/boot/efi/EFI/almalinux/" file,    \
-        "/boot/efi/EFI/redhat/" file
-static const char *const shim_paths[] = {
-    "/usr/lib/shim/shimx64.efi.signed.latest", /* Ubuntu */
-    "/usr/lib/shim/shimx64.efi.signed",
-    RHEL_ESP("shimx64.efi"),
-    NULL,
-};
-static const char *const grub_paths[] = {
-    "/usr/lib/grub/x86_64-efi-signed/grubx64.efi.signed",
-    RHEL_ESP("grubx64.efi"),
-    NULL,
-};
-static const char *const mm_paths[] = {
-    "/usr/lib/shim/mmx64.efi.signed",
-    "/usr/lib/shim/mmx64.efi",
-    RHEL_ESP("mmx64.efi"),
-    NULL,
-};
-
 /* shim on the removable path loads grubx64.efi (and MokManager) from its
  * own folder; fbx64.efi stays out of it, or the firmware's first boot
- * would go to the fallback, which makes boot entries and resets. */
-static const struct signed_file {
-    const char *as; /* in EFI/BOOT */
-    const char *const *paths;
-    const char *package; /* for the error */
-} signed_files[] = {
-    {"BOOTX64.EFI", shim_paths, "shim-signed or shim-x64"},
-    {"grubx64.efi", grub_paths, "grub-efi-amd64-signed or grub2-efi-x64"},
-    {"mmx64.efi", mm_paths, "shim-helpers-amd64-signed or shim-x64"},
+ * would go to the fallback, which makes boot entries and resets. Where
+ * each distribution installs them is its row's (distro.h). */
+static const char *const signed_as[DISTRO_N_SIGNED] = {
+    [DISTRO_SIGNED_SHIM] = "BOOTX64.EFI",
+    [DISTRO_SIGNED_GRUB] = "grubx64.efi",
+    [DISTRO_SIGNED_MOK] = "mmx64.efi",
 };
 
 static const struct plan_mount *
@@ -121,13 +95,25 @@ copy_out(const char *root, const char *name, const char *scratch, const char *as
 }
 
 static const char *
-first_in_tree(int rootfd, const char *const *paths)
+first_of(int rootfd, const struct distro_signed_file *f)
 {
     struct stat st;
-    for (const char *const *p = paths; *p; p++)
-        if (inroot_exists(rootfd, *p, &st) && S_ISREG(st.st_mode))
-            return *p;
+    for (size_t i = 0; i < DISTRO_MAX_SIGNED_PATHS && f->paths[i]; i++)
+        if (inroot_exists(rootfd, f->paths[i], &st) && S_ISREG(st.st_mode))
+            return f->paths[i];
     return NULL;
+}
+
+/* Signed file k as the tree holds it: where the plan's distribution puts
+ * it, else where any row's does (a root tree of another layout), else
+ * where an unknown tree might (the unknown row's). */
+static const char *
+first_in_tree(int rootfd, enum distro d, enum distro_signed k)
+{
+    const char *found = first_of(rootfd, &distro_row(d)->signed_files[k]);
+    for (size_t i = 0; !found && i < distro_n_rows; i++)
+        found = first_of(rootfd, &distro_rows[i].signed_files[k]);
+    return found ? found : first_of(rootfd, &distro_row(DISTRO_NONE)->signed_files[k]);
 }
 
 /* The signed GRUB reads grub.cfg from the folder it was loaded from (its
@@ -148,27 +134,27 @@ write_signed_cfg(const char *dir, const char *at, const char *uuid, const char *
 /* Secure Boot: the tree's signed shim, GRUB and MokManager into
  * scratch/efi-boot, with the configuration beside them. */
 static int
-signed_images(const char *root, const char *scratch, const char *uuid, const char *grub_dir,
-              struct ab_error *err)
+signed_images(const struct plan *plan, const char *root, const char *scratch, const char *uuid,
+              const char *grub_dir, struct ab_error *err)
 {
     CLEANUP_CLOSE int rootfd = inroot_open_root(root, err);
     if (rootfd < 0)
         return -1;
-    for (size_t i = 0; i < sizeof(signed_files) / sizeof(signed_files[0]); i++) {
-        const struct signed_file *f = &signed_files[i];
-        const char *from = first_in_tree(rootfd, f->paths);
+    for (unsigned k = 0; k < DISTRO_N_SIGNED; k++) {
+        const struct distro_signed_file *f = &distro_row(plan->os.distro)->signed_files[k];
+        const char *from = first_in_tree(rootfd, plan->os.distro, k);
         CLEANUP_FREE char *as = NULL;
         if (!from)
             return ab_build_error(err, ENOENT,
                                   "Secure Boot needs '%s' (from %s), which the tree does not "
                                   "have: install it, or set 'hardware.secure_boot: false'",
                                   f->paths[0], f->package);
-        if (asprintf(&as, "efi-boot/%s", f->as) < 0)
+        if (asprintf(&as, "efi-boot/%s", signed_as[k]) < 0)
             return ab_oom(err);
         if (copy_out(root, from, scratch, as, false, err) < 0)
             return -1;
         /* The CentOS family's GRUB looks in its vendor's folder first. */
-        if (strncmp(from, "/boot/efi/EFI/", 14) == 0 && strcmp(f->as, "grubx64.efi") == 0) {
+        if (strncmp(from, "/boot/efi/EFI/", 14) == 0 && k == DISTRO_SIGNED_GRUB) {
             CLEANUP_FREE char *cfg = strdup(from);
             if (!cfg)
                 return ab_oom(err);
@@ -202,7 +188,7 @@ make_images(const struct plan *plan, const char *root, const char *scratch, stru
                     uuid, names.dir) < 0)
         return -1;
     if (plan->hardware.secure_boot) {
-        if (signed_images(root, scratch, uuid, names.dir, err) < 0)
+        if (signed_images(plan, root, scratch, uuid, names.dir, err) < 0)
             return -1;
     } else if ((plan->hardware.firmware & FIRMWARE_UEFI) &&
                (mkimage(root, "x86_64-efi", "/tmp/BOOTX64.EFI", efi_modules, err) < 0 ||
