@@ -35,9 +35,9 @@ struct ovf_disk_file {
     uint64_t populated_size; /* bytes allocated in the guest's view */
 };
 
-/* The numeric OperatingSystemSection ovf:id of plan's OS (96 Debian, 94
- * Ubuntu, 107 CentOS, 80 RHEL for Rocky and AlmaLinux, 101 other Linux)
- * and its VMware guest id, the target's (plan->ova.os_type). */
+/* The numeric OperatingSystemSection ovf:id of plan's OS (its CIM id in
+ * the distribution table, distro.h) and its VMware guest id, the
+ * target's (plan->ova.os_type). */
 unsigned ovf_os_id(const struct plan *plan);
 const char *ovf_vmw_os_type(const struct plan *plan);
 
