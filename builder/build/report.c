@@ -15,6 +15,7 @@
 #include <yaml.h>
 
 #include "appliance/cleanup.h"
+#include "appliance/distro.h"
 #include "appliance/version.h"
 #include "appliance/hash.h"
 #include "appliance/spawn.h"
@@ -145,10 +146,9 @@ tools_object(const struct plan *plan)
 {
     json_object *t = json_object_new_object();
     json_object_object_add(t, "qemu-img", tool_version("qemu-img"));
-    if (plan->os.family == FAMILY_DEBIAN && !plan->os.rootfs)
-        json_object_object_add(t, "mmdebstrap", tool_version("mmdebstrap"));
-    else if (!plan->os.rootfs)
-        json_object_object_add(t, "dnf", tool_version("dnf"));
+    const char *tool = distro_row(plan->os.distro)->package_tool;
+    if (tool && !plan->os.rootfs)
+        json_object_object_add(t, tool, tool_version(tool));
     json_object_object_add(t, "libarchive", json_object_new_string(archive_version_details()));
     json_object_object_add(t, "libxml2", json_object_new_string(LIBXML_DOTTED_VERSION));
     json_object_object_add(t, "libdeflate", json_object_new_string(LIBDEFLATE_VERSION_STRING));

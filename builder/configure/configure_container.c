@@ -23,7 +23,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,23 +43,12 @@ static const char fstab[] =
 static const char no_container[] = "# appliance: the volume groups are a virtual machine's\n"
                                    "[Unit]\nConditionVirtualization=!container\n";
 
-/* Kernels, by the names of both families' packages. */
-static const char *const kernel_patterns[] = {
-    "linux-image-*",
-    "kernel",
-    "kernel-core",
-    "kernel-modules*",
-};
-
 bool
 container_purged(const char *package)
 {
-    if (distro_is_addon_package(package))
-        return true;
-    for (size_t i = 0; i < sizeof(kernel_patterns) / sizeof(kernel_patterns[0]); i++)
-        if (fnmatch(kernel_patterns[i], package, 0) == 0)
-            return true;
-    return false;
+    /* The guest tools and kernels of every row: the tree's own packages
+     * decide, whatever the plan's distribution. */
+    return distro_is_addon_package(package) || distro_is_kernel_package(package);
 }
 
 static void

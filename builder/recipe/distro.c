@@ -12,6 +12,7 @@
  *   osinfo ids: libosinfo's osinfo-db. */
 #include "appliance/distro.h"
 
+#include <fnmatch.h>
 #include <string.h>
 
 /* The guest tools of each add-on, by add-on bit (vmware, virtualbox,
@@ -41,10 +42,11 @@
 
 #define DNF_ROW                                                                                    \
     .family = FAMILY_RHEL, .package_tool = "dnf", .kernel_package = "kernel",                      \
-    .initramfs_package = "dracut", .addon_packages = GUEST_TOOLS
-#define DEBIAN_ROW                                                                                 \
-    .family = FAMILY_DEBIAN, .package_tool = "mmdebstrap", .initramfs_package = "initramfs-tools", \
+    .kernel_globs = {"kernel", "kernel-core", "kernel-modules*"}, .initramfs_package = "dracut",    \
     .addon_packages = GUEST_TOOLS
+#define DEBIAN_ROW                                                                                 \
+    .family = FAMILY_DEBIAN, .package_tool = "mmdebstrap", .kernel_globs = {"linux-image-*"},      \
+    .initramfs_package = "initramfs-tools", .addon_packages = GUEST_TOOLS
 
 /* In the order the recipe's names are listed to users. Rocky and Alma are
  * RHEL rebuilds: RHEL's guest ids before their own. */
@@ -214,6 +216,16 @@ distro_is_addon_package(const char *package)
         for (unsigned a = 0; a < DISTRO_N_ADDONS; a++)
             if (distro_rows[i].addon_packages[a] &&
                 strcmp(distro_rows[i].addon_packages[a], package) == 0)
+                return true;
+    return false;
+}
+
+bool
+distro_is_kernel_package(const char *package)
+{
+    for (size_t i = 0; i < distro_n_rows; i++)
+        for (size_t k = 0; k < DISTRO_MAX_KERNEL_GLOBS && distro_rows[i].kernel_globs[k]; k++)
+            if (fnmatch(distro_rows[i].kernel_globs[k], package, 0) == 0)
                 return true;
     return false;
 }

@@ -31,6 +31,7 @@
 /* At most this many guest ids per row, and signed paths per file. */
 #define DISTRO_MAX_GUEST_IDS 5
 #define DISTRO_MAX_SIGNED_PATHS 6
+#define DISTRO_MAX_KERNEL_GLOBS 4
 
 struct distro_guest_id {
     const char *id; /* vmw:osType, "debian12_64Guest" */
@@ -59,6 +60,7 @@ struct distro_row {
     const char *vendor;       /* whose it is: "Rocky Linux" */
     const char *package_tool; /* the program that installs it: "mmdebstrap", "dnf" */
     const char *kernel_package;
+    const char *kernel_globs[DISTRO_MAX_KERNEL_GLOBS]; /* the installed kernels' packages */
     const char *initramfs_package;
     const char *addon_packages[DISTRO_N_ADDONS]; /* guest tools by add-on bit, NULL: none */
     /* Debian family: the suite, its components, the sources line used when
@@ -101,6 +103,10 @@ size_t distro_addon_packages(enum distro d, unsigned addons, const char **out);
 
 /* True when package is some row's guest tools package. */
 bool distro_is_addon_package(const char *package);
+
+/* True when package is a kernel's in some row (its kernel_globs, as
+ * fnmatch(3) patterns). */
+bool distro_is_kernel_package(const char *package);
 
 /* The newest guest OS ID for d that release knows (the row's oldest when
  * it knows none of them). */

@@ -16,6 +16,7 @@ enum distro {
     DISTRO_ALMALINUX_9,
     DISTRO_DEBIAN_12,
     DISTRO_UBUNTU_24_04,
+    DISTRO_N, /* not a distribution: each value below has its row (distro.h) */
 };
 
 enum distro_family {

@@ -45,6 +45,7 @@ check_family(const struct distro_row *r)
 {
     assert_non_null(r->package_tool);
     assert_non_null(r->kernel_package);
+    assert_non_null(r->kernel_globs[0]);
     assert_non_null(r->initramfs_package);
     assert_non_null(r->osinfo);
     for (unsigned k = 0; k < DISTRO_N_SIGNED; k++) {
@@ -69,6 +70,10 @@ test_rows(void **state)
 {
     (void)state;
     assert_int_equal(distro_table.n, distro_n_rows);
+    /* Every enum value has its own row. */
+    assert_int_equal(distro_n_rows, DISTRO_N - 1);
+    for (int v = 1; v < DISTRO_N; v++)
+        assert_int_equal(distro_row(v)->key.value, v);
     for (size_t i = 0; i <= distro_n_rows; i++) {
         const struct distro_row *r = row_at(i);
         print_message("%s\n", r->key.name);
@@ -125,6 +130,10 @@ test_packages(void **state)
     assert_int_equal(distro_addon_packages(DISTRO_NONE, ADDON_ALL, out), 0);
     assert_true(distro_is_addon_package("open-vm-tools"));
     assert_false(distro_is_addon_package("kernel"));
+    assert_true(distro_is_kernel_package("linux-image-6.1.0-18-amd64"));
+    assert_true(distro_is_kernel_package("kernel-modules-core"));
+    assert_false(distro_is_kernel_package("kernel-headers"));
+    assert_false(distro_is_kernel_package("linux-base"));
 }
 
 /* The OVF our writer makes for os and target, read back by convert. */
