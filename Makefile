@@ -36,10 +36,11 @@ DEPS_RUN := mmdebstrap debian-archive-keyring linux-image-amd64 qemu-system-x86 
 # golang-go, golang-github-vmware-govmomi-dev: tests/helpers/ovf-parse.go, govmomi's OVF
 # parser (profiles.sh), built offline from Debian's Go sources.
 # openssh-client (ssh-keygen), initramfs-tools-core (lsinitramfs): cloud-init.sh.
+# shellcheck: tests/source/shellcheck.sh, on the shell templates.
 DEPS_TEST := libcmocka-dev clang libclang-rt-14-dev python3 ovmf guestfs-tools guestfish libxml2-utils \
 	createrepo-c zstd libvirt-clients libarchive-tools virt-v2v nbdkit libnbd-bin libvirt-daemon \
 	libvirt-daemon-driver-qemu podman skopeo golang-go golang-github-vmware-govmomi-dev \
-	openssh-client initramfs-tools-core
+	openssh-client initramfs-tools-core shellcheck
 DEPS := $(DEPS_BUILD) $(DEPS_RUN) $(DEPS_TEST)
 
 # One folder per stage under builder/ (builder/README.md). The commands

@@ -17,7 +17,7 @@ for f in "$@"; do
         exit 1
         ;;
     esac
-    echo "static const char t$i[] = {"
+    echo "static const char t${i}[] = {"
     od -An -v -tx1 "$f" | sed 's/ *\([0-9a-f][0-9a-f]\)/0x\1, /g; s/^/   /; s/, $/,/'
     echo '    0x00};'
     i=$((i + 1))
