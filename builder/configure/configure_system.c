@@ -40,13 +40,17 @@ set_identity(const struct plan *plan, const char *root, struct ab_error *err)
     const char *h = plan->os.hostname;
     const char *dot = strchr(h, '.');
     int shortlen = dot ? (int)(dot - h) : (int)strlen(h);
+    /* The 127.0.1.1 line: the name as given, then its short form when it
+     * has a domain. */
+    CLEANUP_FREE char *names = NULL;
+    if (asprintf(&names, "%s%s%.*s", h, dot ? " " : "", dot ? shortlen : 0, h) < 0)
+        return ab_oom(err);
+    const struct template_value hosts[] = {{"HOST_NAMES", names}, {NULL, NULL}};
+    const struct template_value locale[] = {{"LOCALE", plan->os.locale}, {NULL, NULL}};
     if (write_filef(root, "/etc/hostname", 0644, err, "%.*s\n", shortlen, h) < 0 ||
-        write_filef(root, "/etc/hosts", 0644, err,
-                    "127.0.0.1\tlocalhost\n127.0.1.1\t%s%s%.*s\n"
-                    "::1\t\tlocalhost ip6-localhost ip6-loopback\n",
-                    h, dot ? " " : "", dot ? shortlen : 0, h) < 0 ||
-        write_filef(root, "/etc/default/locale", 0644, err, "LANG=%s\n", plan->os.locale) < 0 ||
-        write_filef(root, "/etc/locale.conf", 0644, err, "LANG=%s\n", plan->os.locale) < 0)
+        templates_write(root, "/etc/hosts", 0644, "hosts", hosts, err) < 0 ||
+        templates_write(root, "/etc/default/locale", 0644, "locale.conf", locale, err) < 0 ||
+        templates_write(root, "/etc/locale.conf", 0644, "locale.conf", locale, err) < 0)
         return -1;
     return set_timezone(plan, root, err);
 }
