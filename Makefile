@@ -36,10 +36,11 @@ DEPS_RUN := mmdebstrap debian-archive-keyring linux-image-amd64 qemu-system-x86 
 # golang-go, golang-github-vmware-govmomi-dev: tests/helpers/ovf-parse.go, govmomi's OVF
 # parser (profiles.sh), built offline from Debian's Go sources.
 # openssh-client (ssh-keygen), initramfs-tools-core (lsinitramfs): cloud-init.sh.
+# shellcheck: tests/source/shellcheck.sh, on the shell templates.
 DEPS_TEST := libcmocka-dev clang libclang-rt-14-dev python3 ovmf guestfs-tools guestfish libxml2-utils \
 	createrepo-c zstd libvirt-clients libarchive-tools virt-v2v nbdkit libnbd-bin libvirt-daemon \
 	libvirt-daemon-driver-qemu podman skopeo golang-go golang-github-vmware-govmomi-dev \
-	openssh-client initramfs-tools-core
+	openssh-client initramfs-tools-core shellcheck
 DEPS := $(DEPS_BUILD) $(DEPS_RUN) $(DEPS_TEST)
 
 # One folder per stage under builder/ (builder/README.md). The commands
@@ -51,6 +52,9 @@ LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/%.o)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+# The files under templates/ (templates.h), embedded as a generated table.
+TEMPLATES := $(sort $(wildcard templates/*))
+TEMPLATES_C := $(BUILD)/gen/templates.c
 MANS := $(BUILD)/man/appliance.1 $(BUILD)/man/appliance-recipe.5
 
 .PHONY: all deps demo check check-vm check-lifecycle check-slow check-all check-clang check-asan \
@@ -62,8 +66,16 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
+# The folder too: a template removed changes it.
+$(TEMPLATES_C): $(TEMPLATES) templates builder/common/embed-templates.sh
+	@mkdir -p $(dir $@)
+	sh builder/common/embed-templates.sh $(TEMPLATES) >$@.tmp && mv $@.tmp $@
+
+$(TEMPLATES_C:.c=.o): $(TEMPLATES_C)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
 # Made anew each time, so that an object whose source is gone leaves it.
-$(BUILD)/libappliance.a: $(LIB_OBJS)
+$(BUILD)/libappliance.a: $(LIB_OBJS) $(TEMPLATES_C:.c=.o)
 	rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/appliance: $(CLI_OBJS) $(BUILD)/libappliance.a
@@ -171,10 +183,11 @@ FUZZ_FLAGS := -std=gnu11 -D_GNU_SOURCE -Iinclude -Ibuilder -g -O1 \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 fuzz: deps $(BUILD)/fuzz/recipe_fuzz
 
-$(BUILD)/fuzz/recipe_fuzz: tests/fuzz/recipe_fuzz.c $(LIB_SRCS) $(wildcard include/appliance/*.h builder/*/*.h)
+$(BUILD)/fuzz/recipe_fuzz: tests/fuzz/recipe_fuzz.c $(LIB_SRCS) $(TEMPLATES_C) \
+		$(wildcard include/appliance/*.h builder/*/*.h)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_FLAGS) $(shell pkg-config --cflags $(PKGS)) -o $@ tests/fuzz/recipe_fuzz.c \
-		$(LIB_SRCS) $(LIBS)
+		$(LIB_SRCS) $(TEMPLATES_C) $(LIBS)
 
 # Seeds are whatever recipes exist (none of the fixture folders is needed);
 # a crash or a unit slower than 10s fails, its input kept in $(BUILD)/fuzz/.

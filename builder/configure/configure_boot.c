@@ -14,6 +14,7 @@
 #include "appliance/fsutil.h"
 #include "appliance/inroot.h"
 #include "appliance/spawn.h"
+#include "appliance/templates.h"
 
 char *
 configure_dm_name(const char *vg, const char *lv)
@@ -79,22 +80,8 @@ write_fstab(const struct plan *plan, const char *root, struct ab_error *err)
     return write_file(root, "/etc/fstab", text, 0644, err);
 }
 
-static const char grub_cfg_fmt[] =
-    "# GRUB configuration of %s %s, written by appliance.\n"
-    "# The same for BIOS and UEFI; update-grub may replace it after a kernel update.\n"
-    "set timeout=2\n"
-    "serial --unit=0 --speed=115200\n"
-    "terminal_input console serial\n"
-    "terminal_output console serial\n"
-    "insmod part_gpt\n"
-    "insmod %s\n"
-    "search --no-floppy --fs-uuid --set=root %s\n"
-    "menuentry '%s %s' {\n"
-    "\tinsmod gzio\n"
-    "\tlinux /vmlinuz-%s %s\n"
-    "\tinitrd /%s\n"
-    "}\n";
-
+/* templates/grub.cfg, the same for BIOS and UEFI, and templates/default-grub,
+ * what update-grub reads after a kernel update. */
 static int
 write_grub_cfg(const struct plan *plan, const char *root, const char *kver, struct ab_error *err)
 {
@@ -115,19 +102,25 @@ write_grub_cfg(const struct plan *plan, const char *root, const char *kver, stru
     configure_grub_names(root, &names);
     if (asprintf(&cfg, "/boot/%s/grub.cfg", names.dir) < 0)
         return ab_oom(err);
-    if (write_filef(root, cfg, 0644, err, grub_cfg_fmt, plan->name,
-                    plan->version, boot->fs == FS_XFS ? "xfs" : "ext2", uuid, plan->name,
-                    plan->version, kver, args, initrd) < 0)
+    const struct template_value cfg_values[] = {
+        {"NAME", plan->name},
+        {"VERSION", plan->version},
+        {"BOOT_FS", boot->fs == FS_XFS ? "xfs" : "ext2"},
+        {"BOOT_UUID", uuid},
+        {"KERNEL_VERSION", kver},
+        {"KERNEL_ARGS", args},
+        {"INITRD", initrd},
+        {NULL, NULL},
+    };
+    const struct template_value default_values[] = {
+        {"ROOT_VG", plan->disks[PLAN_DISK_OS].vg.name},
+        {"ROOT_LV", mount_at(plan, "/")->lv->name},
+        {"KERNEL_CMDLINE", plan->os.kernel_cmdline},
+        {NULL, NULL},
+    };
+    if (templates_write(root, cfg, 0644, "grub.cfg", cfg_values, err) < 0)
         return -1;
-    return write_filef(root, "/etc/default/grub", 0644, err,
-                       "# written by appliance: used by update-grub after kernel updates\n"
-                       "GRUB_DEFAULT=0\n"
-                       "GRUB_TIMEOUT=2\n"
-                       "GRUB_CMDLINE_LINUX=\"rd.lvm.lv=%s/%s %s\"\n"
-                       "GRUB_TERMINAL=\"console serial\"\n"
-                       "GRUB_SERIAL_COMMAND=\"serial --unit=0 --speed=115200\"\n",
-                       plan->disks[PLAN_DISK_OS].vg.name, mount_at(plan, "/")->lv->name,
-                       plan->os.kernel_cmdline);
+    return templates_write(root, "/etc/default/grub", 0644, "default-grub", default_values, err);
 }
 
 /* GRUB's modules where its core images look for them: /boot/grub/<platform>. */

@@ -15,9 +15,10 @@
  * - what the purge left that differs from build to build removed: dpkg's
  *   log, ldconfig's aux-cache (inode numbers and ctimes);
  * - /etc/fstab without the disks' filesystems: the platform mounts the
- *   container's root and volumes;
+ *   container's root and volumes (templates/container-fstab);
  * - appliance-lvm and appliance-grow, the volume groups' services, kept
- *   from starting in a container (ConditionVirtualization=!container). */
+ *   from starting in a container (ConditionVirtualization=!container,
+ *   templates/container.conf). */
 #include "appliance/configure.h"
 
 #include <dirent.h>
@@ -33,15 +34,7 @@
 #include "appliance/inroot.h"
 #include "appliance/nsrun.h"
 #include "appliance/distro.h"
-
-static const char fstab[] =
-    "# /etc/fstab: written by appliance for a container.\n"
-    "# A container mounts no filesystem of its own: the platform mounts its root\n"
-    "# and its volumes (the image's declared volumes, the application disk's\n"
-    "# mount points).\n";
-
-static const char no_container[] = "# appliance: the volume groups are a virtual machine's\n"
-                                   "[Unit]\nConditionVirtualization=!container\n";
+#include "appliance/templates.h"
 
 bool
 container_purged(const char *package)
@@ -184,11 +177,13 @@ configure_container(const struct plan *plan, const char *root, const char *packa
         /* the libc trigger's ldconfig records the libraries' inode numbers
          * and ctimes there: a cache, made again when missing */
         inroot_remove(rootfd, "/var/cache/ldconfig/aux-cache", err) < 0 ||
-        write_file(root, "/etc/fstab", fstab, 0644, err) < 0 ||
-        write_file(root, "/etc/systemd/system/appliance-lvm.service.d/appliance-container.conf",
-                   no_container, 0644, err) < 0 ||
-        write_file(root, "/etc/systemd/system/appliance-grow.service.d/appliance-container.conf",
-                   no_container, 0644, err) < 0) {
+        templates_write(root, "/etc/fstab", 0644, "container-fstab", NULL, err) < 0 ||
+        templates_write(root,
+                        "/etc/systemd/system/appliance-lvm.service.d/appliance-container.conf",
+                        0644, "container.conf", NULL, err) < 0 ||
+        templates_write(root,
+                        "/etc/systemd/system/appliance-grow.service.d/appliance-container.conf",
+                        0644, "container.conf", NULL, err) < 0) {
         ab_error_prefix(err, "while making the container's tree");
         return -1;
     }

@@ -16,6 +16,7 @@
 #include "appliance/nsrun.h"
 #include "appliance/redact.h"
 #include "appliance/spawn.h"
+#include "appliance/templates.h"
 
 static int
 add_user(const char *root, const struct recipe_user *u, struct ab_error *err)
@@ -127,7 +128,8 @@ run_lines(const struct plan *plan, const char *root, struct ab_error *err)
 {
     if (!plan->run || !plan->run[0])
         return 0;
-    if (write_file(root, "/usr/sbin/policy-rc.d", "#!/bin/sh\nexit 101\n", 0755, err) < 0)
+    /* No service starts while the lines install packages (invoke-rc.d). */
+    if (templates_write(root, "/usr/sbin/policy-rc.d", 0755, "policy-rc.d", NULL, err) < 0)
         return -1;
     /* Each line in a chroot of its own private mount namespace (nsrun.h):
      * /proc, /sys and /dev are the line's alone and end with it. */

@@ -13,88 +13,7 @@
 #include "appliance/inroot.h"
 #include "appliance/nsrun.h"
 #include "appliance/spawn.h"
-
-static const char network_unit[] =
-    "# appliance: DHCP on every Ethernet interface, whatever the hypervisor names it\n"
-    "[Match]\n"
-    "Type=ether\n"
-    "\n"
-    "[Network]\n"
-    "DHCP=yes\n";
-
-static const char report_script[] =
-    "#!/bin/sh\n"
-    "# appliance: a report on the console once the filesystems are up, for the\n"
-    "# people at the console and for `appliance test`. Gathered first, then\n"
-    "# written at once after a newline, so no other console line is glued to it.\n"
-    "report=$(\n"
-    "echo \"APPLIANCE-REPORT-BEGIN $1 $2\"\n"
-    "findmnt -rn -o TARGET,SOURCE,FSTYPE -t ext4,xfs,vfat | while read -r t s f; do\n"
-    "    echo \"mount $t $s $f\"\n"
-    "done\n"
-    "swapon --noheadings --show=NAME | while read -r s; do\n"
-    "    for m in /dev/mapper/*; do [ \"$(readlink -f \"$m\")\" = \"$s\" ] && s=$m; done\n"
-    "    echo \"swap $s\"\n"
-    "done\n"
-    "lvs --noheadings -o vg_name,lv_name -S lv_active=active 2>/dev/null |\n"
-    "    while read -r v l; do echo \"lv $v/$l\"; done\n"
-    "echo APPLIANCE-REPORT-END\n"
-    ")\n"
-    "printf '\\n%s\\n' \"$report\"\n";
-
-static const char report_unit_fmt[] =
-    "[Unit]\n"
-    "Description=Appliance boot report on the console\n"
-    "After=local-fs.target swap.target\n"
-    "# The whole report before any login prompt: a getty's prompt has no newline,\n"
-    "# and a report line written after it would be glued to it.\n"
-    "Before=getty.target serial-getty@ttyS0.service getty@tty1.service\n"
-    "\n"
-    "[Service]\n"
-    "Type=oneshot\n"
-    "TimeoutStartSec=120\n"
-    "ExecStart=/usr/libexec/appliance/console-report %s %s\n"
-    "StandardOutput=tty\n"
-    "TTYPath=/dev/console\n"
-    "TTYReset=no\n"
-    "TTYVHangup=no\n"
-    "\n"
-    "[Install]\n"
-    "WantedBy=multi-user.target\n";
-
-/* Both volume groups active before local filesystems are mounted, on any
- * hypervisor: event activation alone can leave the application disk's VG
- * inactive when the initramfs already scanned it. */
-static const char lvm_unit[] =
-    "[Unit]\n"
-    "Description=Activate the appliance's LVM volume groups\n"
-    "DefaultDependencies=no\n"
-    "Wants=systemd-udev-trigger.service\n"
-    "After=systemd-udev-trigger.service\n"
-    "Before=local-fs-pre.target shutdown.target\n"
-    "Conflicts=shutdown.target\n"
-    "\n"
-    "[Service]\n"
-    "Type=oneshot\n"
-    "RemainAfterExit=yes\n"
-    "ExecStartPre=-/bin/udevadm settle --timeout=60\n"
-    "ExecStart=/sbin/lvm vgchange -aay --sysinit\n"
-    "\n"
-    "[Install]\n"
-    "WantedBy=local-fs-pre.target\n";
-
-static const char ssh_keys_unit[] =
-    "[Unit]\n"
-    "Description=Generate this machine's own SSH host keys on first boot\n"
-    "Before=ssh.service sshd.service\n"
-    "ConditionPathExistsGlob=!/etc/ssh/ssh_host_*_key\n"
-    "\n"
-    "[Service]\n"
-    "Type=oneshot\n"
-    "ExecStart=/usr/bin/ssh-keygen -A\n"
-    "\n"
-    "[Install]\n"
-    "WantedBy=multi-user.target\n";
+#include "appliance/templates.h"
 
 static int
 set_timezone(const struct plan *plan, const char *root, struct ab_error *err)
@@ -121,13 +40,17 @@ set_identity(const struct plan *plan, const char *root, struct ab_error *err)
     const char *h = plan->os.hostname;
     const char *dot = strchr(h, '.');
     int shortlen = dot ? (int)(dot - h) : (int)strlen(h);
+    /* The 127.0.1.1 line: the name as given, then its short form when it
+     * has a domain. */
+    CLEANUP_FREE char *names = NULL;
+    if (asprintf(&names, "%s%s%.*s", h, dot ? " " : "", dot ? shortlen : 0, h) < 0)
+        return ab_oom(err);
+    const struct template_value hosts[] = {{"HOST_NAMES", names}, {NULL, NULL}};
+    const struct template_value locale[] = {{"LOCALE", plan->os.locale}, {NULL, NULL}};
     if (write_filef(root, "/etc/hostname", 0644, err, "%.*s\n", shortlen, h) < 0 ||
-        write_filef(root, "/etc/hosts", 0644, err,
-                    "127.0.0.1\tlocalhost\n127.0.1.1\t%s%s%.*s\n"
-                    "::1\t\tlocalhost ip6-localhost ip6-loopback\n",
-                    h, dot ? " " : "", dot ? shortlen : 0, h) < 0 ||
-        write_filef(root, "/etc/default/locale", 0644, err, "LANG=%s\n", plan->os.locale) < 0 ||
-        write_filef(root, "/etc/locale.conf", 0644, err, "LANG=%s\n", plan->os.locale) < 0)
+        templates_write(root, "/etc/hosts", 0644, "hosts", hosts, err) < 0 ||
+        templates_write(root, "/etc/default/locale", 0644, "locale.conf", locale, err) < 0 ||
+        templates_write(root, "/etc/locale.conf", 0644, "locale.conf", locale, err) < 0)
         return -1;
     return set_timezone(plan, root, err);
 }
@@ -150,14 +73,21 @@ unit_installed(const char *root, const char *unit)
 static int
 install_services(const struct plan *plan, const char *root, struct ab_error *err)
 {
-    if (write_file(root, "/etc/systemd/network/80-appliance-dhcp.network", network_unit, 0644,
-                   err) < 0 ||
-        write_file(root, "/usr/libexec/appliance/console-report", report_script, 0755, err) < 0 ||
-        write_filef(root, "/etc/systemd/system/appliance-console-report.service", 0644, err,
-                    report_unit_fmt, plan->name, plan->version) < 0 ||
-        write_file(root, "/etc/systemd/system/appliance-ssh-host-keys.service", ssh_keys_unit,
-                   0644, err) < 0 ||
-        write_file(root, "/etc/systemd/system/appliance-lvm.service", lvm_unit, 0644, err) < 0)
+    /* appliance-lvm activates both volume groups before local filesystems
+     * are mounted, on any hypervisor: event activation alone can leave the
+     * application disk's VG inactive when the initramfs already scanned it. */
+    const struct template_value report[] = {
+        {"NAME", plan->name}, {"VERSION", plan->version}, {NULL, NULL}};
+    if (templates_write(root, "/etc/systemd/network/80-appliance-dhcp.network", 0644,
+                        "80-appliance-dhcp.network", NULL, err) < 0 ||
+        templates_write(root, "/usr/libexec/appliance/console-report", 0755, "console-report", NULL,
+                        err) < 0 ||
+        templates_write(root, "/etc/systemd/system/appliance-console-report.service", 0644,
+                        "appliance-console-report.service", report, err) < 0 ||
+        templates_write(root, "/etc/systemd/system/appliance-ssh-host-keys.service", 0644,
+                        "appliance-ssh-host-keys.service", NULL, err) < 0 ||
+        templates_write(root, "/etc/systemd/system/appliance-lvm.service", 0644,
+                        "appliance-lvm.service", NULL, err) < 0)
         return -1;
     /* NetworkManager (the CentOS family) configures every Ethernet
      * interface by DHCP on its own; elsewhere systemd-networkd does. */
@@ -175,17 +105,16 @@ static const struct {
     const char *unit;
     const char *condition;
 } addon_units[] = {
-    {"open-vm-tools.service", "ConditionVirtualization=vmware\n"},
-    {"vgauth.service", "ConditionVirtualization=vmware\n"},
-    {"hv-kvp-daemon.service", "ConditionVirtualization=microsoft\n"},
-    {"hv-vss-daemon.service", "ConditionVirtualization=microsoft\n"},
-    {"hv-fcopy-daemon.service", "ConditionVirtualization=microsoft\n"},
-    {"hypervkvpd.service", "ConditionVirtualization=microsoft\n"},
-    {"hypervvssd.service", "ConditionVirtualization=microsoft\n"},
-    {"hypervfcopyd.service", "ConditionVirtualization=microsoft\n"},
-    {"qemu-guest-agent.service", "ConditionVirtualization=|kvm\nConditionVirtualization=|qemu\n"},
+    {"open-vm-tools.service", "ConditionVirtualization=vmware"},
+    {"vgauth.service", "ConditionVirtualization=vmware"},
+    {"hv-kvp-daemon.service", "ConditionVirtualization=microsoft"},
+    {"hv-vss-daemon.service", "ConditionVirtualization=microsoft"},
+    {"hv-fcopy-daemon.service", "ConditionVirtualization=microsoft"},
+    {"hypervkvpd.service", "ConditionVirtualization=microsoft"},
+    {"hypervvssd.service", "ConditionVirtualization=microsoft"},
+    {"hypervfcopyd.service", "ConditionVirtualization=microsoft"},
+    {"qemu-guest-agent.service", "ConditionVirtualization=|kvm\nConditionVirtualization=|qemu"},
 };
-
 
 static int
 condition_addons(const char *root, struct ab_error *err)
@@ -197,9 +126,9 @@ condition_addons(const char *root, struct ab_error *err)
         if (asprintf(&path, "/etc/systemd/system/%s.d/appliance-hypervisor.conf",
                      addon_units[i].unit) < 0)
             return ab_oom(err);
-        if (write_filef(root, path, 0644, err,
-                        "# appliance: start only on this add-on's own hypervisor\n[Unit]\n%s",
-                        addon_units[i].condition) < 0)
+        const struct template_value values[] = {{"CONDITIONS", addon_units[i].condition},
+                                                {NULL, NULL}};
+        if (templates_write(root, path, 0644, "hypervisor.conf", values, err) < 0)
             return -1;
     }
     return 0;

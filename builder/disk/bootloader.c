@@ -18,6 +18,7 @@
 #include "appliance/inroot.h"
 #include "appliance/nsrun.h"
 #include "appliance/spawn.h"
+#include "appliance/templates.h"
 
 #define SECTOR 512
 /* Offsets in GRUB's boot.img and diskboot.img (grub/include/grub/i386/pc/boot.h). */
@@ -123,12 +124,9 @@ static int
 write_signed_cfg(const char *dir, const char *at, const char *uuid, const char *grub_dir,
                  struct ab_error *err)
 {
-    return write_filef(dir, at, 0644, err,
-                       "# written by appliance: GRUB's configuration is on /boot\n"
-                       "search --no-floppy --fs-uuid --set=root %s\n"
-                       "set prefix=($root)/%s\n"
-                       "configfile $prefix/grub.cfg\n",
-                       uuid, grub_dir);
+    const struct template_value values[] = {
+        {"BOOT_UUID", uuid}, {"GRUB_DIR", grub_dir}, {NULL, NULL}};
+    return templates_write(dir, at, 0644, "grub-signed.cfg", values, err);
 }
 
 /* Secure Boot: the tree's signed shim, GRUB and MokManager into
@@ -183,9 +181,10 @@ make_images(const struct plan *plan, const char *root, const char *scratch, stru
         return ab_oom(err);
     if ((plan->hardware.firmware & FIRMWARE_UEFI) && mkdir(efi_dir, 0755) < 0 && errno != EEXIST)
         return ab_build_error(err, errno, "cannot create '%s': %s", efi_dir, strerror(errno));
-    if (write_filef(root, "/tmp/appliance-early.cfg", 0644, err,
-                    "search --no-floppy --fs-uuid --set=root %s\nset prefix=($root)/%s\n",
-                    uuid, names.dir) < 0)
+    /* The configuration built into the core images: where /boot is. */
+    const struct template_value early[] = {
+        {"BOOT_UUID", uuid}, {"GRUB_DIR", names.dir}, {NULL, NULL}};
+    if (templates_write(root, "/tmp/appliance-early.cfg", 0644, "grub-early.cfg", early, err) < 0)
         return -1;
     if (plan->hardware.secure_boot) {
         if (signed_images(plan, root, scratch, uuid, names.dir, err) < 0)

@@ -20,57 +20,16 @@
 #include "appliance/hash.h"
 #include "appliance/nsrun.h"
 #include "appliance/spawn.h"
+#include "appliance/templates.h"
 
 /* Bump when the tree this source makes changes for the same inputs. */
 #define DEBIAN_SOURCE_VERSION "debian-3"
 
-static const char essential_hook[] =
-    "#!/bin/sh\n"
-    "# appliance: configure the initramfs before the kernel is installed\n"
-    "set -e\n"
-    "R=\"$1\"\n"
-    "mkdir -p \"$R/etc/initramfs-tools/conf.d\" \"$R/etc/initramfs-tools/hooks\" \\\n"
-    "    \"$R/etc/initramfs-tools/scripts/local-block\"\n"
-    "echo 'MODULES=most' > \"$R/etc/initramfs-tools/conf.d/appliance.conf\"\n"
-    "echo 'RESUME=none' > \"$R/etc/initramfs-tools/conf.d/resume\"\n"
-    "cat > \"$R/etc/initramfs-tools/hooks/appliance-drivers\" <<'EOF'\n"
-    "#!/bin/sh\n"
-    "# appliance: the storage and network drivers of every hypervisor family\n"
-    "case \"$1\" in prereqs) exit 0;; esac\n"
-    ". /usr/share/initramfs-tools/hook-functions\n"
-    "for m in vmw_pvscsi mptspi mptsas vmxnet3 hv_storvsc hv_vmbus hv_netvsc hv_utils \\\n"
-    "    virtio_blk virtio_scsi virtio_net virtio_pci ahci ata_piix e1000 e1000e \\\n"
-    "    dm_mod sd_mod sr_mod ext4 xfs vfat; do\n"
-    "    manual_add_modules \"$m\"\n"
-    "done\n"
-    "EOF\n"
-    "chmod 755 \"$R/etc/initramfs-tools/hooks/appliance-drivers\"\n"
-    "cat > \"$R/etc/initramfs-tools/scripts/local-block/appliance-lvm\" <<'EOF'\n"
-    "#!/bin/sh\n"
-    "# appliance: activate the volume groups while waiting for the root device\n"
-    "case \"$1\" in prereqs) exit 0;; esac\n"
-    "lvm vgchange -aay --sysinit >/dev/null 2>&1 || true\n"
-    "exit 0\n"
-    "EOF\n"
-    "chmod 755 \"$R/etc/initramfs-tools/scripts/local-block/appliance-lvm\"\n";
-
-/* The drivers each cloud documents for its disks and NICs, named in the
- * initramfs of a cloud build (MODULES=most carries them already; this
- * keeps them there whatever initramfs-tools decides). */
-static const char cloud_hook_fmt[] =
-    "#!/bin/sh\n"
-    "# appliance: the drivers of the clouds this image is built for\n"
-    "set -e\n"
-    "mkdir -p \"$1/etc/initramfs-tools/hooks\"\n"
-    "cat > \"$1/etc/initramfs-tools/hooks/appliance-cloud-drivers\" <<'EOF'\n"
-    "#!/bin/sh\n"
-    "case \"$1\" in prereqs) exit 0;; esac\n"
-    ". /usr/share/initramfs-tools/hook-functions\n"
-    "for m in%s%s nvme; do\n"
-    "    manual_add_modules \"$m\"\n"
-    "done\n"
-    "EOF\n"
-    "chmod 755 \"$1/etc/initramfs-tools/hooks/appliance-cloud-drivers\"\n";
+/* The essential hook, templates/debian-essential-hook, configures the
+ * initramfs; templates/debian-cloud-hook names the drivers each cloud
+ * documents for its disks and NICs in the initramfs of a cloud build
+ * (MODULES=most carries them already; this keeps them there whatever
+ * initramfs-tools decides). */
 #define AZURE_DRIVERS " hv_vmbus hv_storvsc hv_netvsc hv_utils mana mlx4_en mlx5_core"
 #define GCE_DRIVERS " virtio_scsi virtio_net virtio_pci gve"
 
@@ -78,12 +37,16 @@ static const char cloud_hook_fmt[] =
 static char *
 cloud_hook(const struct plan *plan)
 {
-    char *hook = NULL;
+    CLEANUP_FREE char *drivers = NULL;
     if (!(plan->cloud & (PLAN_CLOUD_AZURE | PLAN_CLOUD_GCE)))
         return NULL;
-    if (asprintf(&hook, cloud_hook_fmt, plan->cloud & PLAN_CLOUD_AZURE ? AZURE_DRIVERS : "",
+    if (asprintf(&drivers, "%s%s", plan->cloud & PLAN_CLOUD_AZURE ? AZURE_DRIVERS : "",
                  plan->cloud & PLAN_CLOUD_GCE ? GCE_DRIVERS : "") < 0)
         return NULL;
+    const struct template_value values[] = {{"CLOUD_DRIVERS", drivers}, {NULL, NULL}};
+    struct ab_error ignored = AB_ERROR_INIT;
+    char *hook = templates_render("debian-cloud-hook", values, &ignored);
+    ab_error_release(&ignored);
     return hook;
 }
 
@@ -189,7 +152,7 @@ debian_key(const struct plan *plan, struct digest_ctx *key, struct ab_error *err
     digest_str(key, distro_to_string(plan->os.distro));
     digest_str(key, list);
     digest_str(key, plan->os.locale);
-    digest_str(key, essential_hook);
+    digest_str(key, templates_get("debian-essential-hook"));
     if (plan->cloud & (PLAN_CLOUD_AZURE | PLAN_CLOUD_GCE)) {
         CLEANUP_FREE char *cloud = cloud_hook(plan);
         if (!cloud)
@@ -283,7 +246,7 @@ debian_fetch(const struct plan *plan, const char *tar_path, const char *scratch,
     if (!list || asprintf(&hook, "%s/essential-hook", scratch) < 0 ||
         asprintf(&include, "--include=%s", list) < 0)
         return ab_oom(err);
-    if (write_text_file(hook, essential_hook, 0755, err) < 0)
+    if (write_text_file(hook, templates_get("debian-essential-hook"), 0755, err) < 0)
         return -1;
     const char *fixed[] = {
         "mmdebstrap",

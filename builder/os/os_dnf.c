@@ -33,6 +33,7 @@
 #include "appliance/nsrun.h"
 #include "appliance/os_source.h"
 #include "appliance/spawn.h"
+#include "appliance/templates.h"
 
 /* Bump when the tree this source makes changes for the same inputs. */
 #define DNF_SOURCE_VERSION "dnf-1"
@@ -45,12 +46,10 @@ static const char *const base_packages[] = {
     "e2fsprogs", "dosfstools", "util-linux", NULL,
 };
 
-const char dnf_dracut_conf[] =
-    "# written by appliance: one generic initramfs that boots on every hypervisor\n"
-    "hostonly=\"no\"\n"
-    "add_dracutmodules+=\" lvm \"\n"
-    "add_drivers+=\" vmw_pvscsi mptspi vmxnet3 hv_storvsc hv_vmbus hv_netvsc virtio_blk "
-    "virtio_scsi virtio_net ahci ata_piix e1000 \"\n";
+/* The dracut configuration written into the root before the kernel is
+ * installed (templates/dracut-appliance.conf): one generic initramfs with
+ * LVM and every hypervisor's storage and network drivers. */
+#define DRACUT_CONF "dracut-appliance.conf"
 
 /* The row of a distribution dnf installs, else NULL. */
 static const struct distro_row *
@@ -401,7 +400,7 @@ dnf_key(const struct plan *plan, struct digest_ctx *key, struct ab_error *err)
     digest_str(key, repos);
     digest_str(key, conf);
     digest_str(key, macros);
-    digest_str(key, dnf_dracut_conf);
+    digest_str(key, templates_get(DRACUT_CONF));
     digest_str(key, nsrun_script);
     for (char **q = packages; *q; q++)
         digest_str(key, *q);
@@ -440,7 +439,8 @@ write_config(const struct dnf_setup *s, const char *scratch, const char *root, s
     if (write_file(NULL, repo_path, repos, 0600, err) < 0 ||
         write_file(NULL, conf_path, conf, 0644, err) < 0 ||
         write_file(NULL, macros_path, macros, 0644, err) < 0 ||
-        write_file(root, "/etc/dracut.conf.d/appliance.conf", dnf_dracut_conf, 0644, err) < 0)
+        templates_write(root, "/etc/dracut.conf.d/appliance.conf", 0644, DRACUT_CONF, NULL, err) <
+            0)
         return -1;
     return 0;
 }

@@ -54,11 +54,6 @@ struct dnf_setup {
     bool groups;   /* the repositories carry groups: @core is installed */
 };
 
-/* The dracut configuration written into the root before the kernel is
- * installed: one generic initramfs with LVM and every hypervisor's
- * storage and network drivers. */
-extern const char dnf_dracut_conf[];
-
 /* Resolves plan's repositories (looking at file:// mirrors on this host).
  * Errors name the recipe's mirror. */
 int dnf_setup_init(struct dnf_setup *s, const struct plan *plan, struct ab_error *err);

@@ -8,8 +8,9 @@
 #include "appliance/cache.h"
 #include "appliance/cleanup.h"
 #include "appliance/fsutil.h"
-#include "os/os_dnf.h"
 #include "appliance/os_source.h"
+#include "appliance/templates.h"
+#include "os/os_dnf.h"
 
 /* A recipe for distro; mirror NULL for none; packages a YAML flow list
  * without brackets; locale and addons "" for the defaults. */
@@ -389,7 +390,7 @@ test_rpm_macros_and_dracut(void **state)
     dnf_setup_release(&s);
     dnf_setup_release(&sc);
 
-    assert_string_equal(dnf_dracut_conf,
+    assert_string_equal(templates_get("dracut-appliance.conf"),
                         "# written by appliance: one generic initramfs that boots on every "
                         "hypervisor\n"
                         "hostonly=\"no\"\n"
