@@ -21,7 +21,9 @@
 #include "yaml_walk.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
+/* clang-format off */
 #define KEYS(a) {(a), N(a)}
+/* clang-format on */
 
 /* The place of a member: R for the recipe, D a disk, V a volume, U a
  * user, F a file. */
@@ -132,9 +134,8 @@ check_volume_mount(struct recipe_volume *v, struct ab_error *err)
         return ab_recipe_error(err, &v->mount_pos, "swap volume '%s' cannot have a mount point",
                                name);
     if (v->fs != FS_SWAP && !v->mount)
-        return ab_recipe_error(err, &v->pos,
-                               "volume '%s' has no mount point (only swap volumes have none)",
-                               name);
+        return ab_recipe_error(
+            err, &v->pos, "volume '%s' has no mount point (only swap volumes have none)", name);
     if (v->fs == FS_SWAP && v->grow_set && v->grow)
         return ab_recipe_error(
             err, &v->grow_pos,
@@ -377,14 +378,14 @@ static const struct yw_field os_keys[] = {
 static const struct yw_field hardware_keys[] = {
     {"cpus", yw_key_uint, 0, YW_UINT, R(hardware.cpus), .min = 1, .max = 128, .what = "'cpus'",
      .dflt = "2", .doc = "virtual CPUs"},
-    {"memory", parse_memory, 0, YW_SIZE, .min = 256 * MiB, .max = 4 * TiB,
-     .what = "memory size", .dflt = "2GiB", .doc = "memory, a whole number of MiB"},
+    {"memory", parse_memory, 0, YW_SIZE, .min = 256 * MiB, .max = 4 * TiB, .what = "memory size",
+     .dflt = "2GiB", .doc = "memory, a whole number of MiB"},
     {"firmware", yw_key_enum, 0, YW_ENUM, R(hardware.firmware), .what = "firmware",
      .names = &firmware_table, .dflt = "bios+uefi",
-     .doc = "the firmware the image boots with"},
-    {"controller", yw_key_enum, 0, YW_ENUM, R(hardware.controller),
-     R_SET(hardware.controller_set), .what = "controller", .names = &controller_table,
-     .dflt = "scsi", .doc = "the disk controller (scsi: LSI Logic)"},
+     .doc = "the firmware the image boots with; bios+uefi: one image boots either"},
+    {"controller", yw_key_enum, 0, YW_ENUM, R(hardware.controller), R_SET(hardware.controller_set),
+     .what = "controller", .names = &controller_table, .dflt = "scsi",
+     .doc = "the disk controller (scsi: LSI Logic)"},
     {"nics", yw_key_uint, 0, YW_UINT, R(hardware.nics), .min = 0, .max = 4, .what = "'nics'",
      .dflt = "1", .doc = "network interfaces"},
     {"secure_boot", yw_key_bool, 0, YW_BOOL, R(hardware.secure_boot),
@@ -400,17 +401,17 @@ static const struct yw_field volume_keys[] = {
      .what = "'mount'", .pattern = "^/[^\\r\\n]*$",
      .doc = "the mount point: absolute, normalised; none for swap"},
     {"size", parse_vol_size, YW_REQUIRED, YW_SIZE_OR_REST, .what = "volume size",
-     .doc = "a size, or rest: the extents left (at most once per disk)"},
-    {"fs", yw_key_enum, 0, YW_ENUM, V(fs), V_POS(fs_pos), .what = "filesystem",
-     .names = &fs_table, .doc = "the filesystem; default the family's (xfs or ext4)"},
-    {"grow", yw_key_bool, 0, YW_BOOL, V(grow), V_POS(grow_pos), V_SET(grow_set),
-     .what = "'grow'",
+     .doc = "rest: the extents left (at most one volume per disk)"},
+    {"fs", yw_key_enum, 0, YW_ENUM, V(fs), V_POS(fs_pos), .what = "filesystem", .names = &fs_table,
+     .doc = "the filesystem; default the family's (xfs or ext4)"},
+    {"grow", yw_key_bool, 0, YW_BOOL, V(grow), V_POS(grow_pos), V_SET(grow_set), .what = "'grow'",
      .doc = "this volume takes a grown disk's space; default the volume of size rest"},
 };
 
 static const struct yw_fields volume_table = KEYS(volume_keys);
 
 /* The keys both disks have; disk 'os' has boot too. */
+/* clang-format off */
 #define DISK_SIZE_KEY                                                                              \
     {"size", yw_key_size, YW_REQUIRED, YW_SIZE, D(size), D_POS(size_pos), .what = "disk size",   \
      .doc = "the disk's size, a whole number of MiB, at most 2TiB"}
@@ -426,6 +427,7 @@ static const struct yw_fields volume_table = KEYS(volume_keys);
 #define DISK_VOLUMES_KEY                                                                           \
     {"volumes", parse_volumes, YW_REQUIRED, YW_LIST, .min = 1, .max = 256, .what = "'volumes'",  \
      .sub = &volume_table, .doc = "the logical volumes"}
+/* clang-format on */
 
 static const struct yw_field os_disk_keys[] = {
     DISK_SIZE_KEY,
@@ -449,13 +451,13 @@ static const struct yw_fields os_disk_table = KEYS(os_disk_keys);
 static const struct yw_fields app_disk_table = KEYS(app_disk_keys);
 
 static const struct yw_field disks_keys[] = {
-    {"os", yw_key_mapping, YW_REQUIRED, YW_MAPPING, R(os_disk), .pos_at = YW_AT(struct recipe, os_disk.pos),
-     .set_at = YW_AT(struct recipe, os_disk.present), .what = "disk 'os'", .sub = &os_disk_table,
+    {"os", yw_key_mapping, YW_REQUIRED, YW_MAPPING, R(os_disk),
+     .pos_at = YW_AT(struct recipe, os_disk.pos), .set_at = YW_AT(struct recipe, os_disk.present),
+     .what = "disk 'os'", .sub = &os_disk_table,
      .doc = "the OS disk: GPT, BIOS boot and EFI partitions, /boot, one LVM PV"},
     {"app", parse_app_disk, YW_REQUIRED, YW_MAPPING, R(app_disk),
      .pos_at = YW_AT(struct recipe, app_disk.pos), .set_at = YW_AT(struct recipe, app_disk.present),
-     .what = "disk 'app'", .sub = &app_disk_table,
-     .doc = "the application disk: one LVM PV"},
+     .what = "disk 'app'", .sub = &app_disk_table, .doc = "the application disk: one LVM PV"},
 };
 
 static const struct yw_field user_keys[] = {
@@ -492,8 +494,8 @@ static const struct yw_field file_keys[] = {
 static const struct yw_fields file_table = KEYS(file_keys);
 
 static const struct yw_field ova_keys[] = {
-    {"digest", yw_key_enum, 0, YW_ENUM, R(ova_digest), R_POS(ova_digest_pos),
-     R_SET(ova_digest_set), .what = "digest", .names = &digest_table,
+    {"digest", yw_key_enum, 0, YW_ENUM, R(ova_digest), R_POS(ova_digest_pos), R_SET(ova_digest_set),
+     .what = "digest", .names = &digest_table,
      .doc = "the manifest's digest; default the target's"},
     {"hardware_family", yw_key_string, 0, YW_STRING, R(ova_hardware_family),
      R_POS(ova_hardware_family_pos), .max = 16, .what = "hardware_family",
@@ -514,7 +516,8 @@ static const struct yw_field top_keys[] = {
      .doc = "the format version"},
     {"name", yw_key_string, YW_REQUIRED, YW_STRING, R(name), R_POS(name_pos), .max = 63,
      .what = "name", .check = name_check_appliance, .pattern = "^[a-z0-9][a-z0-9-]*$",
-     .doc = "names the output files and the virtual machine"},
+     .doc = "lowercase letters, digits and -, first a letter or digit; names the output files "
+            "and the virtual machine"},
     {"version", yw_key_string, YW_REQUIRED, YW_STRING, R(version), .max = 64, .what = "version",
      .check = name_check_version, .pattern = "^[^/\\s]+$",
      .doc = "the appliance's version: no / and no white space"},
@@ -540,8 +543,7 @@ static const struct yw_field top_keys[] = {
     {"run", parse_run, 0, YW_LINES, .max = 1024, .what = "'run'",
      .doc = "shell lines run inside the installed system, in order"},
     {"outputs", yw_key_flags, 0, YW_FLAGS, R(outputs), R_POS(outputs_pos), R_SET(outputs_set),
-     .what = "'outputs'", .names = &output_table,
-     .doc = "what the build writes; default ova"},
+     .what = "'outputs'", .names = &output_table, .doc = "what the build writes; default ova"},
     {"cloud", yw_key_bool, 0, YW_BOOL, R(cloud), R_POS(cloud_pos), R_SET(cloud_set),
      .what = "'cloud'", .doc = "cloud-init in the image; default true with azure or gce"},
     {"ova", yw_key_mapping, 0, YW_MAPPING, .what = "'ova'", .sub = &ova_table,
@@ -630,8 +632,8 @@ read_recipe_file(const char *path, char **text, size_t *len, struct ab_error *er
         return ab_error_set(err, AB_E_RECIPE, 0, &pos, "recipe is not a regular file");
     if (st.st_size > RECIPE_MAX_FILE_BYTES)
         return ab_error_set(err, AB_E_RECIPE, 0, &pos,
-                            "recipe is too large (%lld bytes, at most %d)",
-                            (long long)st.st_size, RECIPE_MAX_FILE_BYTES);
+                            "recipe is too large (%lld bytes, at most %d)", (long long)st.st_size,
+                            RECIPE_MAX_FILE_BYTES);
     char *buf = malloc((size_t)st.st_size + 1);
     if (!buf)
         return ab_oom(err);

@@ -77,20 +77,20 @@ enum yw_field_flags {
 };
 
 /* What a key holds: it chooses the key's generic parser (yw_key_*), its
- * JSON Schema and its line in the man page (recipe_keys.c). */
+ * JSON Schema and its line in the man page (recipe_doc.c). */
 enum yw_type {
-    YW_MAPPING,     /* the keys of sub; at: the mapping's own context, if other */
-    YW_LIST,        /* a list of min to max mappings, each with the keys of sub */
-    YW_STRING,      /* one line of at most max bytes, of the form check() takes */
-    YW_STRING_LIST, /* a list of such strings, each named item in messages */
-    YW_UINT,        /* an integer from min to max */
-    YW_BOOL,        /* true or false */
-    YW_ENUM,        /* a name of names */
-    YW_FLAGS,       /* a list of names of names, each at most once */
-    YW_SIZE,        /* a size (size.h); min and max, when set, in bytes */
+    YW_MAPPING,      /* the keys of sub; at: the mapping's own context, if other */
+    YW_LIST,         /* a list of min to max mappings, each with the keys of sub */
+    YW_STRING,       /* one line of at most max bytes, of the form check() takes */
+    YW_STRING_LIST,  /* a list of such strings, each named item in messages */
+    YW_UINT,         /* an integer from min to max */
+    YW_BOOL,         /* true or false */
+    YW_ENUM,         /* a name of names */
+    YW_FLAGS,        /* a list of names of names, each at most once */
+    YW_SIZE,         /* a size (size.h); min and max, when set, in bytes */
     YW_SIZE_OR_REST, /* a size, or the word rest */
-    YW_MODE,        /* file permissions in octal, such as "0644" */
-    YW_LINES,       /* a list of non-blank scalars */
+    YW_MODE,         /* file permissions in octal, such as "0644" */
+    YW_LINES,        /* a list of non-blank scalars */
 };
 
 /* Offsets into a key's context are stored plus one, so that 0 means none. */
@@ -110,19 +110,19 @@ struct yw_field {
     int (*parse)(struct yw *w, yaml_node_t *value, const struct yw_field *f, void *ctx);
     unsigned flags;
     enum yw_type type;
-    size_t at;     /* YW_AT() of the value in ctx; 0: none */
-    size_t size;   /* its size: an integer or bool is stored at its width */
-    size_t pos_at; /* YW_AT() of the value's struct ab_pos; 0: none */
-    size_t set_at; /* YW_AT() of a bool set once the value is read; 0: none */
-    uint64_t min, max;  /* YW_UINT, YW_SIZE, YW_LIST: bounds; strings: max bytes */
-    const char *what;   /* the value in messages: "'cpus'", "volume name" */
-    const char *item;   /* YW_STRING_LIST: one item in messages */
-    const struct ab_enum_table *names;     /* YW_ENUM, YW_FLAGS */
-    const char *(*check)(const char *);    /* strings: why the form is wrong, or NULL */
-    const char *pattern;                   /* strings: the form as an ECMA-262 regex */
-    const struct yw_fields *sub;           /* YW_MAPPING, YW_LIST */
-    const char *dflt;  /* the default as a recipe writes it, or NULL */
-    const char *doc;   /* one line for the man page and the schema */
+    size_t at;                          /* YW_AT() of the value in ctx; 0: none */
+    size_t size;                        /* its size: an integer or bool is stored at its width */
+    size_t pos_at;                      /* YW_AT() of the value's struct ab_pos; 0: none */
+    size_t set_at;                      /* YW_AT() of a bool set once the value is read; 0: none */
+    uint64_t min, max;                  /* YW_UINT, YW_SIZE, YW_LIST: bounds; strings: max bytes */
+    const char *what;                   /* the value in messages: "'cpus'", "volume name" */
+    const char *item;                   /* YW_STRING_LIST: one item in messages */
+    const struct ab_enum_table *names;  /* YW_ENUM, YW_FLAGS */
+    const char *(*check)(const char *); /* strings: why the form is wrong, or NULL */
+    const char *pattern;                /* strings: the form as an ECMA-262 regex */
+    const struct yw_fields *sub;        /* YW_MAPPING, YW_LIST */
+    const char *dflt;                   /* the default as a recipe writes it, or NULL */
+    const char *doc;                    /* one line for the man page and the schema */
 };
 
 struct yw_fields {
