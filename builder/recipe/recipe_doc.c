@@ -257,7 +257,7 @@ pod_type(FILE *out, const struct yw_field *f, const char *sect)
         break;
     case YW_UINT:
         if (f->min == f->max)
-            fprintf(out, "C<%" PRIu64 ">.", f->min);
+            fprintf(out, "The integer C<%" PRIu64 ">.", f->min);
         else
             fprintf(out, "An integer from %" PRIu64 " to %" PRIu64 ".", f->min, f->max);
         break;
