@@ -1,8 +1,14 @@
 /* recipe_parse.c: recipe text -> struct recipe, with positions.
  *
- * One table of known keys per mapping of the format; each key has a small
- * parser that checks the value's type and form. Every problem is reported
- * and the walk goes on, so one run shows all the errors of a file. */
+ * The recipe's keys are one table (below, "the key table"), a row per key
+ * in the manner of systemd's conf-parser tables: its type, the place of
+ * its value, its bounds, names and form, its default and one line of
+ * documentation. yw_mapping() walks a mapping against its rows; most rows
+ * name a generic parser (yaml_keys.c), and the keys that check more have
+ * a parser of their own, above the table, that reads the same row. The
+ * man page's key list and the JSON Schema are written from the table too
+ * (recipe_doc.c). Every problem is reported and the walk goes on, so one
+ * run shows all the errors of a file. */
 #include "appliance/recipe.h"
 
 #include <errno.h>
