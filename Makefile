@@ -10,6 +10,7 @@
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
+DATADIR ?= $(PREFIX)/share
 DESTDIR ?=
 
 CC ?= cc
@@ -37,7 +38,9 @@ DEPS_RUN := mmdebstrap debian-archive-keyring linux-image-amd64 qemu-system-x86 
 # parser (profiles.sh), built offline from Debian's Go sources.
 # openssh-client (ssh-keygen), initramfs-tools-core (lsinitramfs): cloud-init.sh.
 # shellcheck: tests/source/shellcheck.sh, on the shell templates.
-DEPS_TEST := libcmocka-dev clang libclang-rt-14-dev python3 ovmf guestfs-tools guestfish libxml2-utils \
+# python3-jsonschema, python3-yaml: schema.sh judges the recipe's JSON Schema.
+DEPS_TEST := libcmocka-dev clang libclang-rt-14-dev python3 python3-jsonschema python3-yaml ovmf \
+	guestfs-tools guestfish libxml2-utils \
 	createrepo-c zstd libvirt-clients libarchive-tools virt-v2v nbdkit libnbd-bin libvirt-daemon \
 	libvirt-daemon-driver-qemu podman skopeo golang-go golang-github-vmware-govmomi-dev \
 	openssh-client initramfs-tools-core shellcheck
@@ -60,7 +63,7 @@ MANS := $(BUILD)/man/appliance.1 $(BUILD)/man/appliance-recipe.5
 .PHONY: all deps demo check check-vm check-lifecycle check-slow check-all check-clang check-asan \
 	check-fuzz fuzz install clean bench help
 
-all: $(BUILD)/appliance $(MANS) $(BUILD)/bench/vmdk-write
+all: $(BUILD)/appliance $(MANS) $(BUILD)/recipe.schema.json $(BUILD)/bench/vmdk-write
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -92,9 +95,20 @@ $(BUILD)/man/appliance.1: man/appliance.pod
 	@mkdir -p $(dir $@)
 	pod2man --section=1 --center="appliance" --release="appliance" --name=APPLIANCE $< $@
 
-$(BUILD)/man/appliance-recipe.5: man/appliance-recipe.pod
+# The recipe's keys come from the parser's key table (builder/recipe/
+# recipe_parse.c): the man page's key reference takes the place of the
+# line "=for keys" in its source, and the JSON Schema is the program's.
+$(BUILD)/man/appliance-recipe.pod: man/appliance-recipe.pod $(BUILD)/appliance
 	@mkdir -p $(dir $@)
+	$(BUILD)/appliance schema --pod >$@.keys
+	sed -e '/^=for keys$$/{r $@.keys' -e 'd}' $< >$@.tmp
+	grep -q '^=head2 Top level$$' $@.tmp && rm $@.keys && mv $@.tmp $@
+
+$(BUILD)/man/appliance-recipe.5: $(BUILD)/man/appliance-recipe.pod
 	pod2man --section=5 --center="appliance" --release="appliance" --name=APPLIANCE-RECIPE $< $@
+
+$(BUILD)/recipe.schema.json: $(BUILD)/appliance
+	$(BUILD)/appliance schema >$@.tmp && mv $@.tmp $@
 
 # Installs the Debian packages that are missing; quiet when all are there.
 deps:
@@ -158,7 +172,7 @@ help:
 	@echo 'make check-fuzz       the recipe parser under libFuzzer (FUZZ_SECONDS, default 60)'
 	@echo 'make bench            benchmarks (bench/), as ratios against a reference run'
 	@echo 'make deps             install the missing Debian packages'
-	@echo 'make install          install the program and man pages (PREFIX, DESTDIR)'
+	@echo 'make install          install the program, man pages and the recipe schema (PREFIX, DESTDIR)'
 	@echo 'TEST_JOBS=N           tests run at once (default: the number of cores)'
 
 # A second compiler's opinion: clang refuses, for one, a goto that jumps past
@@ -223,10 +237,12 @@ $(BUILD)/bench/%: bench/%.c $(BUILD)/libappliance.a
 		$(BUILD)/libappliance.a $(LIBS) $(shell pkg-config --libs zlib 2>/dev/null)
 
 install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(DATADIR)/appliance
 	install -m 0755 $(BUILD)/appliance $(DESTDIR)$(BINDIR)/appliance
 	install -m 0644 $(BUILD)/man/appliance.1 $(DESTDIR)$(MANDIR)/man1/appliance.1
 	install -m 0644 $(BUILD)/man/appliance-recipe.5 $(DESTDIR)$(MANDIR)/man5/appliance-recipe.5
+	install -m 0644 $(BUILD)/recipe.schema.json $(DESTDIR)$(DATADIR)/appliance/recipe.schema.json
 
 clean:
 	rm -rf build

@@ -1,5 +1,6 @@
-/* cmd_recipe.c: the commands that read a recipe and stop at the plan:
- * `appliance validate` and `appliance plan`. */
+/* cmd_recipe.c: the commands that read a recipe and stop at the plan,
+ * `appliance validate` and `appliance plan`, and the one that describes
+ * every recipe, `appliance schema`. */
 #include <getopt.h>
 #include <stdio.h>
 
@@ -31,6 +32,19 @@ static const char plan_usage[] =
     "  -h, --help    show this help\n"
     "\n"
     "Exit status: 0 success, 2 usage error, 3 invalid recipe.\n";
+
+static const char schema_usage[] =
+    "Usage: appliance schema [--pod]\n"
+    "\n"
+    "Print the JSON Schema of the recipe format (appliance-recipe(5)), made\n"
+    "from the table of keys that the parser reads: editors use it to complete\n"
+    "and check recipes. It is installed as share/appliance/recipe.schema.json.\n"
+    "\n"
+    "Options:\n"
+    "  -p, --pod     print the same table as the man page's key reference (POD)\n"
+    "  -h, --help    show this help\n"
+    "\n"
+    "Exit status: 0 success, 1 failure, 2 usage error.\n";
 
 /* Parses and resolves path; on failure prints the diagnostics. */
 static const struct plan *
@@ -104,6 +118,37 @@ cmd_plan(int argc, char **argv)
     int r = json ? plan_write_json(plan, stdout) : plan_write_text(plan, stdout);
     if (r < 0 || fflush(stdout) != 0) {
         perror("appliance: error: writing the plan");
+        return 1;
+    }
+    return 0;
+}
+
+int
+cmd_schema(int argc, char **argv)
+{
+    static const struct option options[] = {
+        {"help", no_argument, NULL, 'h'},
+        {"pod", no_argument, NULL, 'p'},
+        {NULL, 0, NULL, 0},
+    };
+    int c, pod = 0;
+    while ((c = getopt_long(argc, argv, ":hp", options, NULL)) != -1) {
+        switch (c) {
+        case 'h':
+            fputs(schema_usage, stdout);
+            return 0;
+        case 'p':
+            pod = 1;
+            break;
+        default:
+            return cli_option_error("schema", c, argv);
+        }
+    }
+    if (optind < argc)
+        return cli_usage_error("schema", "unexpected argument '%s'", argv[optind]);
+    int r = pod ? recipe_keys_write_pod(stdout) : recipe_schema_write(stdout);
+    if (r < 0 || fflush(stdout) != 0) {
+        perror("appliance: error: writing the schema");
         return 1;
     }
     return 0;

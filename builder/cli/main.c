@@ -27,6 +27,7 @@ static const char usage_text[] =
     "  convert SRC -o DIR --to OUTPUTS\n"
     "                           move an appliance to other hypervisors\n"
     "  resize IMAGE --size SIZE grow or shrink one disk of the appliance offline\n"
+    "  schema                   print the recipe's JSON Schema, for editors\n"
     "\n"
     "Run 'appliance COMMAND --help' for a command's options.\n"
     "Exit status: 0 success, 1 failure, 2 usage error, 3 invalid recipe.\n";
@@ -43,6 +44,7 @@ static const struct {
     {"test", cmd_test},
     {"convert", cmd_convert},
     {"resize", cmd_resize},
+    {"schema", cmd_schema},
 };
 
 int

@@ -1,8 +1,14 @@
 /* recipe_parse.c: recipe text -> struct recipe, with positions.
  *
- * One table of known keys per mapping of the format; each key has a small
- * parser that checks the value's type and form. Every problem is reported
- * and the walk goes on, so one run shows all the errors of a file. */
+ * The recipe's keys are one table (below, "the key table"), a row per key
+ * in the manner of systemd's conf-parser tables: its type, the place of
+ * its value, its bounds, names and form, its default and one line of
+ * documentation. yw_mapping() walks a mapping against its rows; most rows
+ * name a generic parser (yaml_keys.c), and the keys that check more have
+ * a parser of their own, above the table, that reads the same row. The
+ * man page's key list and the JSON Schema are written from the table too
+ * (recipe_doc.c). Every problem is reported and the walk goes on, so one
+ * run shows all the errors of a file. */
 #include "appliance/recipe.h"
 
 #include <errno.h>
@@ -17,214 +23,67 @@
 #include "appliance/cleanup.h"
 #include "appliance/names.h"
 #include "appliance/size.h"
+#include "recipe_keys.h"
 #include "yaml_walk.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
+/* clang-format off */
+#define KEYS(a) {(a), N(a)}
+/* clang-format on */
 
-/* Reports "invalid WHAT 'text': why" at n when check() refuses text. */
-static int
-checked_string(struct yw *w, yaml_node_t *n, const char *what, size_t max,
-               const char *(*check)(const char *), char **out)
-{
-    if (yw_string(w, n, what, max, out) < 0)
-        return -1;
-    const char *why = check ? check(*out) : NULL;
-    if (!why)
-        return 0;
-    struct ab_pos pos = yw_pos(w, n);
-    return ab_recipe_error(w->err, &pos, "invalid %s '%s': %s", what, *out, why);
-}
+/* The place of a member: R for the recipe, D a disk, V a volume, U a
+ * user, F a file. */
+#define R(m) .at = YW_AT(struct recipe, m), .size = YW_SIZEOF(struct recipe, m)
+#define R_POS(m) .pos_at = YW_AT(struct recipe, m)
+#define R_SET(m) .set_at = YW_AT(struct recipe, m)
+#define D(m) .at = YW_AT(struct recipe_disk, m), .size = YW_SIZEOF(struct recipe_disk, m)
+#define D_POS(m) .pos_at = YW_AT(struct recipe_disk, m)
+#define D_SET(m) .set_at = YW_AT(struct recipe_disk, m)
+#define V(m) .at = YW_AT(struct recipe_volume, m), .size = YW_SIZEOF(struct recipe_volume, m)
+#define V_POS(m) .pos_at = YW_AT(struct recipe_volume, m)
+#define V_SET(m) .set_at = YW_AT(struct recipe_volume, m)
+#define U(m) .at = YW_AT(struct recipe_user, m), .size = YW_SIZEOF(struct recipe_user, m)
+#define U_POS(m) .pos_at = YW_AT(struct recipe_user, m)
+#define F(m) .at = YW_AT(struct recipe_file, m), .size = YW_SIZEOF(struct recipe_file, m)
+#define F_POS(m) .pos_at = YW_AT(struct recipe_file, m)
 
-/* A list (named list_what) of strings (each an item_what) each checked
- * by check(). */
-static int
-checked_list(struct yw *w, yaml_node_t *n, const char *list_what, const char *what, size_t max_len,
-             const char *(*check)(const char *), char ***out)
-{
-    int ret = yw_string_list(w, n, list_what, max_len, out);
-    if (ret < 0 || !check)
-        return ret;
-    yaml_node_item_t *item = n->data.sequence.items.start;
-    for (char **s = *out; *s; s++, item++) {
-        const char *why = check(*s);
-        if (why) {
-            struct ab_pos pos = yw_pos(w, yw_node(w, *item));
-            ret = ab_recipe_error(w->err, &pos, "invalid %s '%s': %s", what, *s, why);
-        }
-    }
-    return ret;
-}
+/* One line of text, for the schema of free-text keys. */
+#define ONE_LINE "^[^\\r\\n]*$"
 
-/* ---- top level ---------------------------------------------------------- */
+/* ---- the keys whose parsers check more than their row says --------------- */
 
 static int
-parse_format(struct yw *w, yaml_node_t *n, void *ctx)
+parse_format(struct yw *w, yaml_node_t *n, const struct yw_field *f, void *ctx)
 {
     (void)ctx;
     uint64_t v;
-    if (yw_uint(w, n, "'recipe'", 0, UINT64_MAX, &v) < 0)
+    if (yw_uint(w, n, f->what, 0, UINT64_MAX, &v) < 0)
         return -1;
-    if (v != 1) {
+    if (v < f->min || v > f->max) {
         struct ab_pos pos = yw_pos(w, n);
         return ab_recipe_error(w->err, &pos,
-                               "unsupported recipe format %llu: this appliance reads format 1",
-                               (unsigned long long)v);
+                               "unsupported recipe format %llu: this appliance reads format %llu",
+                               (unsigned long long)v, (unsigned long long)f->max);
     }
     return 0;
 }
 
 static int
-parse_name(struct yw *w, yaml_node_t *n, void *ctx)
+parse_memory(struct yw *w, yaml_node_t *n, const struct yw_field *f, void *ctx)
 {
     struct recipe *r = ctx;
-    r->name_pos = yw_pos(w, n);
-    return checked_string(w, n, "name", 63, name_check_appliance, &r->name);
-}
-
-static int
-parse_version(struct yw *w, yaml_node_t *n, void *ctx)
-{
-    struct recipe *r = ctx;
-    return checked_string(w, n, "version", 64, name_check_version, &r->version);
-}
-
-static int
-parse_description(struct yw *w, yaml_node_t *n, void *ctx)
-{
-    struct recipe *r = ctx;
-    return yw_string(w, n, "'description'", 1024, &r->description);
-}
-
-static int
-parse_vendor(struct yw *w, yaml_node_t *n, void *ctx)
-{
-    struct recipe *r = ctx;
-    return yw_string(w, n, "'vendor'", 256, &r->vendor);
-}
-
-/* Any single line: two builds of one recipe with different seeds get
- * different UUIDs (fsids.h, lvm_meta.h), the same seed the same ones. */
-static int
-parse_seed(struct yw *w, yaml_node_t *n, void *ctx)
-{
-    struct recipe *r = ctx;
-    r->seed_pos = yw_pos(w, n);
-    return yw_string(w, n, "'seed'", 256, &r->seed);
-}
-
-/* ---- os ----------------------------------------------------------------- */
-
-static int
-parse_distro(struct yw *w, yaml_node_t *n, void *ctx)
-{
-    struct recipe *r = ctx;
-    int v;
-    r->os.distro_pos = yw_pos(w, n);
-    if (yw_enum(w, n, "distro", &distro_table, &v) < 0)
-        return -1;
-    r->os.distro = (enum distro)v;
-    return 0;
-}
-
-static int
-parse_rootfs(struct yw *w, yaml_node_t *n, void *ctx)
-{
-    struct recipe *r = ctx;
-    r->os.rootfs_pos = yw_pos(w, n);
-    return checked_string(w, n, "rootfs path", PATH_MAX, path_check_relative_inside,
-                          &r->os.rootfs);
-}
-
-static int
-parse_mirror(struct yw *w, yaml_node_t *n, void *ctx)
-{
-    struct recipe *r = ctx;
-    r->os.mirror_pos = yw_pos(w, n);
-    return checked_string(w, n, "mirror", 2048, name_check_mirror, &r->os.mirror);
-}
-
-static int
-parse_packages(struct yw *w, yaml_node_t *n, void *ctx)
-{
-    struct recipe *r = ctx;
-    r->os.packages_pos = yw_pos(w, n);
-    return checked_list(w, n, "'packages'", "package name", 200, name_check_package,
-                        &r->os.packages);
-}
-
-static int
-parse_hostname(struct yw *w, yaml_node_t *n, void *ctx)
-{
-    struct recipe *r = ctx;
-    return checked_string(w, n, "hostname", 253, name_check_hostname, &r->os.hostname);
-}
-
-static int
-parse_timezone(struct yw *w, yaml_node_t *n, void *ctx)
-{
-    struct recipe *r = ctx;
-    return checked_string(w, n, "timezone", 64, name_check_timezone, &r->os.timezone);
-}
-
-static int
-parse_locale(struct yw *w, yaml_node_t *n, void *ctx)
-{
-    struct recipe *r = ctx;
-    return checked_string(w, n, "locale", 64, name_check_locale, &r->os.locale);
-}
-
-static int
-parse_cmdline(struct yw *w, yaml_node_t *n, void *ctx)
-{
-    struct recipe *r = ctx;
-    return yw_string(w, n, "'kernel_cmdline'", 2048, &r->os.kernel_cmdline);
-}
-
-static const struct yw_field os_fields[] = {
-    {"distro", parse_distro, 0},         {"rootfs", parse_rootfs, 0},
-    {"mirror", parse_mirror, 0},         {"packages", parse_packages, 0},
-    {"hostname", parse_hostname, 0},     {"timezone", parse_timezone, 0},
-    {"locale", parse_locale, 0},         {"kernel_cmdline", parse_cmdline, 0},
-};
-
-static int
-parse_os(struct yw *w, yaml_node_t *n, void *ctx)
-{
-    struct recipe *r = ctx;
-    r->os_present = true;
-    r->os.pos = yw_pos(w, n);
-    return yw_mapping(w, n, "'os'", os_fields, N(os_fields), r);
-}
-
-/* ---- hardware ----------------------------------------------------------- */
-
-static int
-parse_cpus(struct yw *w, yaml_node_t *n, void *ctx)
-{
-    struct recipe *r = ctx;
-    uint64_t v;
-    if (yw_uint(w, n, "'cpus'", 1, 128, &v) < 0)
-        return -1;
-    r->hardware.cpus = (unsigned)v;
-    return 0;
-}
-
-static int
-parse_memory(struct yw *w, yaml_node_t *n, void *ctx)
-{
-    struct recipe *r = ctx;
-    char buf[SIZE_BUF];
+    char buf[SIZE_BUF], bound[SIZE_BUF];
     r->hardware.memory_pos = yw_pos(w, n);
-    if (yw_size(w, n, "memory size", false, &r->hardware.memory, NULL) < 0)
+    if (yw_size(w, n, f->what, false, &r->hardware.memory, NULL) < 0)
         return -1;
-    if (r->hardware.memory < 256 * MiB)
-        return ab_recipe_error(w->err, &r->hardware.memory_pos,
-                               "memory (%s) must be at least 256MiB",
-                               size_format(r->hardware.memory, buf, sizeof(buf)));
-    if (r->hardware.memory > 4 * TiB)
-        return ab_recipe_error(w->err, &r->hardware.memory_pos,
-                               "memory (%s) must be at most 4TiB",
-                               size_format(r->hardware.memory, buf, sizeof(buf)));
+    if (r->hardware.memory < f->min)
+        return ab_recipe_error(w->err, &r->hardware.memory_pos, "memory (%s) must be at least %s",
+                               size_format(r->hardware.memory, buf, sizeof(buf)),
+                               size_format(f->min, bound, sizeof(bound)));
+    if (r->hardware.memory > f->max)
+        return ab_recipe_error(w->err, &r->hardware.memory_pos, "memory (%s) must be at most %s",
+                               size_format(r->hardware.memory, buf, sizeof(buf)),
+                               size_format(f->max, bound, sizeof(bound)));
     if (r->hardware.memory % MiB)
         return ab_recipe_error(w->err, &r->hardware.memory_pos,
                                "memory (%s) must be a whole number of MiB",
@@ -232,127 +91,45 @@ parse_memory(struct yw *w, yaml_node_t *n, void *ctx)
     return 0;
 }
 
+/* A string, then an absolute path: "WHAT 'text' why". */
 static int
-parse_firmware(struct yw *w, yaml_node_t *n, void *ctx)
+absolute_path(struct yw *w, yaml_node_t *n, const struct yw_field *f, void *ctx, const char *what,
+              int allow_trailing_slash)
 {
-    struct recipe *r = ctx;
-    int v;
-    if (yw_enum(w, n, "firmware", &firmware_table, &v) < 0)
+    char **out = (char **)((char *)ctx + f->at - 1);
+    struct ab_pos *pos = (struct ab_pos *)((char *)ctx + f->pos_at - 1);
+    *pos = yw_pos(w, n);
+    if (yw_string(w, n, f->what, (size_t)f->max, out) < 0)
         return -1;
-    r->hardware.firmware = (enum firmware)v;
-    return 0;
-}
-
-static int
-parse_controller(struct yw *w, yaml_node_t *n, void *ctx)
-{
-    struct recipe *r = ctx;
-    int v;
-    if (yw_enum(w, n, "controller", &controller_table, &v) < 0)
-        return -1;
-    r->hardware.controller = (enum controller)v;
-    r->hardware.controller_set = true;
-    return 0;
-}
-
-static int
-parse_nics(struct yw *w, yaml_node_t *n, void *ctx)
-{
-    struct recipe *r = ctx;
-    uint64_t v;
-    if (yw_uint(w, n, "'nics'", 0, 4, &v) < 0)
-        return -1;
-    r->hardware.nics = (int)v;
-    return 0;
-}
-
-static int
-parse_secure_boot(struct yw *w, yaml_node_t *n, void *ctx)
-{
-    struct recipe *r = ctx;
-    bool v;
-    r->hardware.secure_boot_pos = yw_pos(w, n);
-    if (yw_bool(w, n, "'secure_boot'", &v) < 0)
-        return -1;
-    r->hardware.secure_boot = v;
-    return 0;
-}
-
-static const struct yw_field hardware_fields[] = {
-    {"cpus", parse_cpus, 0},         {"memory", parse_memory, 0},
-    {"firmware", parse_firmware, 0}, {"controller", parse_controller, 0},
-    {"nics", parse_nics, 0},         {"secure_boot", parse_secure_boot, 0},
-};
-
-static int
-parse_hardware(struct yw *w, yaml_node_t *n, void *ctx)
-{
-    return yw_mapping(w, n, "'hardware'", hardware_fields, N(hardware_fields), ctx);
-}
-
-/* ---- disks and volumes -------------------------------------------------- */
-
-static int
-parse_vol_name(struct yw *w, yaml_node_t *n, void *ctx)
-{
-    struct recipe_volume *v = ctx;
-    v->name_pos = yw_pos(w, n);
-    return checked_string(w, n, "volume name", 127, name_check_lvm, &v->name);
-}
-
-static int
-parse_vol_mount(struct yw *w, yaml_node_t *n, void *ctx)
-{
-    struct recipe_volume *v = ctx;
-    v->mount_pos = yw_pos(w, n);
-    if (yw_string(w, n, "'mount'", 1024, &v->mount) < 0)
-        return -1;
-    const char *why = path_check_absolute(v->mount, 0);
+    const char *why = path_check_absolute(*out, allow_trailing_slash);
     if (why)
-        return ab_recipe_error(w->err, &v->mount_pos, "mount point '%s' %s", v->mount, why);
+        return ab_recipe_error(w->err, pos, "%s '%s' %s", what, *out, why);
     return 0;
 }
 
 static int
-parse_vol_size(struct yw *w, yaml_node_t *n, void *ctx)
+parse_vol_mount(struct yw *w, yaml_node_t *n, const struct yw_field *f, void *ctx)
+{
+    return absolute_path(w, n, f, ctx, "mount point", 0);
+}
+
+static int
+parse_file_dest(struct yw *w, yaml_node_t *n, const struct yw_field *f, void *ctx)
+{
+    return absolute_path(w, n, f, ctx, "destination", 1);
+}
+
+static int
+parse_vol_size(struct yw *w, yaml_node_t *n, const struct yw_field *f, void *ctx)
 {
     struct recipe_volume *v = ctx;
     v->size_pos = yw_pos(w, n);
-    if (yw_size(w, n, "volume size", true, &v->size, &v->rest) < 0)
+    if (yw_size(w, n, f->what, true, &v->size, &v->rest) < 0)
         return -1;
     if (!v->rest && v->size == 0)
         return ab_recipe_error(w->err, &v->size_pos, "volume size must be positive");
     return 0;
 }
-
-static int
-parse_vol_fs(struct yw *w, yaml_node_t *n, void *ctx)
-{
-    struct recipe_volume *v = ctx;
-    int fs;
-    v->fs_pos = yw_pos(w, n);
-    if (yw_enum(w, n, "filesystem", &fs_table, &fs) < 0)
-        return -1;
-    v->fs = (enum fs_type)fs;
-    return 0;
-}
-
-static int
-parse_vol_grow(struct yw *w, yaml_node_t *n, void *ctx)
-{
-    struct recipe_volume *v = ctx;
-    v->grow_pos = yw_pos(w, n);
-    if (yw_bool(w, n, "'grow'", &v->grow) < 0)
-        return -1;
-    v->grow_set = true;
-    return 0;
-}
-
-static const struct yw_field volume_fields[] = {
-    {"name", parse_vol_name, YW_REQUIRED}, {"mount", parse_vol_mount, 0},
-    {"size", parse_vol_size, YW_REQUIRED}, {"fs", parse_vol_fs, 0},
-    {"grow", parse_vol_grow, 0},
-};
 
 /* Swap has no mount point; every other volume has one. */
 static int
@@ -363,9 +140,8 @@ check_volume_mount(struct recipe_volume *v, struct ab_error *err)
         return ab_recipe_error(err, &v->mount_pos, "swap volume '%s' cannot have a mount point",
                                name);
     if (v->fs != FS_SWAP && !v->mount)
-        return ab_recipe_error(err, &v->pos,
-                               "volume '%s' has no mount point (only swap volumes have none)",
-                               name);
+        return ab_recipe_error(
+            err, &v->pos, "volume '%s' has no mount point (only swap volumes have none)", name);
     if (v->fs == FS_SWAP && v->grow_set && v->grow)
         return ab_recipe_error(
             err, &v->grow_pos,
@@ -373,8 +149,24 @@ check_volume_mount(struct recipe_volume *v, struct ab_error *err)
     return 0;
 }
 
+/* Checks n is a list of f->min to f->max mappings; *items gets them and
+ * *array room for their count (at least one). */
 static int
-parse_volumes(struct yw *w, yaml_node_t *n, void *ctx)
+mapping_list(struct yw *w, yaml_node_t *n, const struct yw_field *f, size_t item_size,
+             yaml_node_item_t **items, size_t *count, void **array)
+{
+    if (yw_seq(w, n, f->what, (size_t)f->max, items, count) < 0)
+        return -1;
+    if (*count < f->min) {
+        struct ab_pos pos = yw_pos(w, n);
+        return ab_recipe_error(w->err, &pos, "%s must list at least one volume", f->what);
+    }
+    *array = calloc(*count ? *count : 1, item_size);
+    return *array ? 0 : ab_oom(w->err);
+}
+
+static int
+parse_volumes(struct yw *w, yaml_node_t *n, const struct yw_field *f, void *ctx)
 {
     struct recipe_disk *d = ctx;
     yaml_node_item_t *items;
@@ -382,13 +174,8 @@ parse_volumes(struct yw *w, yaml_node_t *n, void *ctx)
     int ret = 0;
 
     d->volumes_pos = yw_pos(w, n);
-    if (yw_seq(w, n, "'volumes'", 256, &items, &count) < 0)
+    if (mapping_list(w, n, f, sizeof(*d->volumes), &items, &count, (void **)&d->volumes) < 0)
         return -1;
-    if (count == 0)
-        return ab_recipe_error(w->err, &d->volumes_pos, "'volumes' must list at least one volume");
-    d->volumes = calloc(count, sizeof(*d->volumes));
-    if (!d->volumes)
-        return ab_oom(w->err);
     d->n_volumes = count;
     for (size_t i = 0; i < count; i++) {
         struct recipe_volume *v = &d->volumes[i];
@@ -397,7 +184,7 @@ parse_volumes(struct yw *w, yaml_node_t *n, void *ctx)
         snprintf(where, sizeof(where), "volume %zu of disk '%s'", i + 1, d->id);
         v->pos = yw_pos(w, item);
         size_t unknown = w->unknown_keys;
-        if (yw_mapping(w, item, where, volume_fields, N(volume_fields), v) < 0) {
+        if (yw_mapping(w, item, where, f->sub->v, f->sub->n, v) < 0) {
             ret = -1;
             /* A misspelt key or a bad fs: "no mount point" would follow from it. */
             bool bad_fs = v->fs_pos.line && v->fs == FS_NONE;
@@ -410,55 +197,11 @@ parse_volumes(struct yw *w, yaml_node_t *n, void *ctx)
     return ret;
 }
 
-static int
-parse_disk_size(struct yw *w, yaml_node_t *n, void *ctx)
-{
-    struct recipe_disk *d = ctx;
-    d->size_pos = yw_pos(w, n);
-    return yw_size(w, n, "disk size", false, &d->size, NULL);
-}
-
-static int
-parse_disk_vg(struct yw *w, yaml_node_t *n, void *ctx)
-{
-    struct recipe_disk *d = ctx;
-    d->vg_pos = yw_pos(w, n);
-    return checked_string(w, n, "volume group name", 127, name_check_lvm, &d->vg);
-}
-
-static int
-parse_disk_boot(struct yw *w, yaml_node_t *n, void *ctx)
-{
-    struct recipe_disk *d = ctx;
-    d->boot_pos = yw_pos(w, n);
-    d->boot_set = true;
-    return yw_size(w, n, "boot partition size", false, &d->boot, NULL);
-}
-
-static int
-parse_disk_grow(struct yw *w, yaml_node_t *n, void *ctx)
-{
-    struct recipe_disk *d = ctx;
-    d->grow_pos = yw_pos(w, n);
-    if (yw_bool(w, n, "'grow'", &d->grow) < 0)
-        return -1;
-    d->grow_set = true;
-    return 0;
-}
-
-static const struct yw_field os_disk_fields[] = {
-    {"size", parse_disk_size, YW_REQUIRED},
-    {"vg", parse_disk_vg, 0},
-    {"boot", parse_disk_boot, 0},
-    {"grow", parse_disk_grow, 0},
-    {"volumes", parse_volumes, YW_REQUIRED},
-};
-
 /* `boot` in disk 'app': reported by report_app_boot() at the key. */
 static int
-parse_app_boot(struct yw *w, yaml_node_t *n, void *ctx)
+parse_app_boot(struct yw *w, yaml_node_t *n, const struct yw_field *f, void *ctx)
 {
-    (void)w, (void)n, (void)ctx;
+    (void)w, (void)n, (void)f, (void)ctx;
     return -1;
 }
 
@@ -478,94 +221,32 @@ report_app_boot(struct yw *w, yaml_node_t *n)
     }
 }
 
-static const struct yw_field app_disk_fields[] = {
-    {"size", parse_disk_size, YW_REQUIRED},
-    {"vg", parse_disk_vg, 0},
-    {"boot", parse_app_boot, 0},
-    {"grow", parse_disk_grow, 0},
-    {"volumes", parse_volumes, YW_REQUIRED},
-};
-
 static int
-parse_os_disk(struct yw *w, yaml_node_t *n, void *ctx)
+parse_app_disk(struct yw *w, yaml_node_t *n, const struct yw_field *f, void *ctx)
 {
-    struct recipe *r = ctx;
-    r->os_disk.id = "os";
-    r->os_disk.present = true;
-    r->os_disk.pos = yw_pos(w, n);
-    return yw_mapping(w, n, "disk 'os'", os_disk_fields, N(os_disk_fields), &r->os_disk);
-}
-
-static int
-parse_app_disk(struct yw *w, yaml_node_t *n, void *ctx)
-{
-    struct recipe *r = ctx;
-    r->app_disk.id = "app";
-    r->app_disk.present = true;
-    r->app_disk.pos = yw_pos(w, n);
     report_app_boot(w, n);
-    return yw_mapping(w, n, "disk 'app'", app_disk_fields, N(app_disk_fields), &r->app_disk);
-}
-
-static const struct yw_field disks_fields[] = {
-    {"os", parse_os_disk, YW_REQUIRED},
-    {"app", parse_app_disk, YW_REQUIRED},
-};
-
-static int
-parse_disks(struct yw *w, yaml_node_t *n, void *ctx)
-{
-    struct recipe *r = ctx;
-    r->disks_present = true;
-    r->disks_pos = yw_pos(w, n);
-    return yw_mapping(w, n, "'disks'", disks_fields, N(disks_fields), r);
-}
-
-/* ---- addons, users, files, run, outputs, ova ---------------------------- */
-
-static int
-parse_addons(struct yw *w, yaml_node_t *n, void *ctx)
-{
-    struct recipe *r = ctx;
-    r->addons_set = true;
-    r->addons_pos = yw_pos(w, n);
-    return yw_flag_list(w, n, "'addons'", &addon_table, &r->addons);
+    return yw_key_mapping(w, n, f, ctx);
 }
 
 static int
-parse_user_name(struct yw *w, yaml_node_t *n, void *ctx)
+parse_user_password(struct yw *w, yaml_node_t *n, const struct yw_field *f, void *ctx)
 {
     struct recipe_user *u = ctx;
-    u->name_pos = yw_pos(w, n);
-    return checked_string(w, n, "user name", 32, name_check_user, &u->name);
-}
-
-static int
-parse_user_groups(struct yw *w, yaml_node_t *n, void *ctx)
-{
-    struct recipe_user *u = ctx;
-    return checked_list(w, n, "'groups'", "group name", 32, name_check_user, &u->groups);
-}
-
-static int
-parse_user_password(struct yw *w, yaml_node_t *n, void *ctx)
-{
-    struct recipe_user *u = ctx;
-    if (yw_string(w, n, "'password_hash'", 512, &u->password_hash) < 0)
+    if (yw_string(w, n, f->what, (size_t)f->max, &u->password_hash) < 0)
         return -1;
     const char *why = name_check_password_hash(u->password_hash);
     if (!why)
         return 0;
     /* Never echo the value: it may be a plain password. */
     struct ab_pos pos = yw_pos(w, n);
-    return ab_recipe_error(w->err, &pos, "'password_hash' %s", why);
+    return ab_recipe_error(w->err, &pos, "%s %s", f->what, why);
 }
 
 static int
-parse_user_keys(struct yw *w, yaml_node_t *n, void *ctx)
+parse_user_keys(struct yw *w, yaml_node_t *n, const struct yw_field *f, void *ctx)
 {
     struct recipe_user *u = ctx;
-    int ret = yw_string_list(w, n, "'ssh_authorized_keys'", 16384, &u->ssh_authorized_keys);
+    int ret = yw_string_list(w, n, f->what, (size_t)f->max, &u->ssh_authorized_keys);
     if (ret < 0)
         return ret;
     yaml_node_item_t *item = n->data.sequence.items.start;
@@ -573,107 +254,59 @@ parse_user_keys(struct yw *w, yaml_node_t *n, void *ctx)
         const char *why = name_check_ssh_key(*k);
         if (why) {
             struct ab_pos pos = yw_pos(w, yw_node(w, *item));
-            ret = ab_recipe_error(w->err, &pos, "SSH key %s", why);
+            ret = ab_recipe_error(w->err, &pos, "%s %s", f->item, why);
         }
     }
     return ret;
 }
 
-static const struct yw_field user_fields[] = {
-    {"name", parse_user_name, YW_REQUIRED},
-    {"groups", parse_user_groups, 0},
-    {"password_hash", parse_user_password, 0},
-    {"ssh_authorized_keys", parse_user_keys, 0},
-};
-
 static int
-parse_users(struct yw *w, yaml_node_t *n, void *ctx)
+parse_users(struct yw *w, yaml_node_t *n, const struct yw_field *f, void *ctx)
 {
     struct recipe *r = ctx;
     yaml_node_item_t *items;
     size_t count;
     int ret = 0;
 
-    if (yw_seq(w, n, "'users'", 256, &items, &count) < 0)
+    if (mapping_list(w, n, f, sizeof(*r->users), &items, &count, (void **)&r->users) < 0)
         return -1;
-    r->users = calloc(count ? count : 1, sizeof(*r->users));
-    if (!r->users)
-        return ab_oom(w->err);
     r->n_users = count;
     for (size_t i = 0; i < count; i++) {
         yaml_node_t *item = yw_node(w, items[i]);
         char where[64];
         snprintf(where, sizeof(where), "user %zu", i + 1);
         r->users[i].pos = yw_pos(w, item);
-        if (yw_mapping(w, item, where, user_fields, N(user_fields), &r->users[i]) < 0)
+        if (yw_mapping(w, item, where, f->sub->v, f->sub->n, &r->users[i]) < 0)
             ret = -1;
     }
     return ret;
 }
 
 static int
-parse_file_src(struct yw *w, yaml_node_t *n, void *ctx)
+parse_file_mode(struct yw *w, yaml_node_t *n, const struct yw_field *f, void *ctx)
 {
-    struct recipe_file *f = ctx;
-    f->src_pos = yw_pos(w, n);
-    return checked_string(w, n, "source path", PATH_MAX, path_check_relative_inside, &f->src);
-}
-
-static int
-parse_file_dest(struct yw *w, yaml_node_t *n, void *ctx)
-{
-    struct recipe_file *f = ctx;
-    f->dest_pos = yw_pos(w, n);
-    if (yw_string(w, n, "'dest'", 1024, &f->dest) < 0)
-        return -1;
-    const char *why = path_check_absolute(f->dest, 1);
-    if (why)
-        return ab_recipe_error(w->err, &f->dest_pos, "destination '%s' %s", f->dest, why);
-    return 0;
-}
-
-static int
-parse_file_owner(struct yw *w, yaml_node_t *n, void *ctx)
-{
-    struct recipe_file *f = ctx;
-    return checked_string(w, n, "owner", 65, name_check_owner, &f->owner);
-}
-
-static int
-parse_file_mode(struct yw *w, yaml_node_t *n, void *ctx)
-{
-    struct recipe_file *f = ctx;
+    struct recipe_file *file = ctx;
     const char *text;
-    if (yw_scalar(w, n, "'mode'", &text) < 0)
+    if (yw_scalar(w, n, f->what, &text) < 0)
         return -1;
-    f->mode = mode_parse(text);
-    if (f->mode >= 0)
+    file->mode = mode_parse(text);
+    if (file->mode >= 0)
         return 0;
     struct ab_pos pos = yw_pos(w, n);
     return ab_recipe_error(w->err, &pos, "invalid mode '%s': expected octal such as \"0644\"",
                            text);
 }
 
-static const struct yw_field file_fields[] = {
-    {"src", parse_file_src, YW_REQUIRED},
-    {"dest", parse_file_dest, YW_REQUIRED},
-    {"owner", parse_file_owner, 0},
-    {"mode", parse_file_mode, 0},
-};
-
 static int
-parse_files(struct yw *w, yaml_node_t *n, void *ctx)
+parse_files(struct yw *w, yaml_node_t *n, const struct yw_field *f, void *ctx)
 {
     struct recipe *r = ctx;
     yaml_node_item_t *items;
     size_t count;
     int ret = 0;
 
-    if (yw_seq(w, n, "'files'", 1024, &items, &count) < 0)
+    if (mapping_list(w, n, f, sizeof(*r->files), &items, &count, (void **)&r->files) < 0)
         return -1;
-    r->files = calloc(count ? count : 1, sizeof(*r->files));
-    if (!r->files)
-        return ab_oom(w->err);
     r->n_files = count;
     for (size_t i = 0; i < count; i++) {
         yaml_node_t *item = yw_node(w, items[i]);
@@ -681,21 +314,21 @@ parse_files(struct yw *w, yaml_node_t *n, void *ctx)
         snprintf(where, sizeof(where), "file %zu", i + 1);
         r->files[i].pos = yw_pos(w, item);
         r->files[i].mode = -1;
-        if (yw_mapping(w, item, where, file_fields, N(file_fields), &r->files[i]) < 0)
+        if (yw_mapping(w, item, where, f->sub->v, f->sub->n, &r->files[i]) < 0)
             ret = -1;
     }
     return ret;
 }
 
 static int
-parse_run(struct yw *w, yaml_node_t *n, void *ctx)
+parse_run(struct yw *w, yaml_node_t *n, const struct yw_field *f, void *ctx)
 {
     struct recipe *r = ctx;
     yaml_node_item_t *items;
     size_t count;
     int ret = 0;
 
-    if (yw_seq(w, n, "'run'", 1024, &items, &count) < 0)
+    if (yw_seq(w, n, f->what, (size_t)f->max, &items, &count) < 0)
         return -1;
     char **v = calloc(count + 1, sizeof(*v));
     if (!v)
@@ -720,91 +353,211 @@ parse_run(struct yw *w, yaml_node_t *n, void *ctx)
     return ret;
 }
 
-static int
-parse_outputs(struct yw *w, yaml_node_t *n, void *ctx)
-{
-    struct recipe *r = ctx;
-    r->outputs_set = true;
-    r->outputs_pos = yw_pos(w, n);
-    return yw_flag_list(w, n, "'outputs'", &output_table, &r->outputs);
-}
+/* ---- the key table ------------------------------------------------------- */
 
-static int
-parse_ova_digest(struct yw *w, yaml_node_t *n, void *ctx)
-{
-    struct recipe *r = ctx;
-    int v;
-    if (yw_enum(w, n, "digest", &digest_table, &v) < 0)
-        return -1;
-    r->ova_digest = (enum digest)v;
-    r->ova_digest_set = true;
-    r->ova_digest_pos = yw_pos(w, n);
-    return 0;
-}
-
-static int
-parse_ova_target(struct yw *w, yaml_node_t *n, void *ctx)
-{
-    struct recipe *r = ctx;
-    int v;
-    if (yw_enum(w, n, "target", &ova_target_table, &v) < 0)
-        return -1;
-    r->ova_target = (enum ova_target)v;
-    r->ova_target_pos = yw_pos(w, n);
-    return 0;
-}
-
-static int
-parse_ova_family(struct yw *w, yaml_node_t *n, void *ctx)
-{
-    struct recipe *r = ctx;
-    r->ova_hardware_family_pos = yw_pos(w, n);
-    return checked_string(w, n, "hardware_family", 16, name_check_hardware_family,
-                          &r->ova_hardware_family);
-}
-
-static const struct yw_field ova_fields[] = {
-    {"digest", parse_ova_digest, 0},
-    {"hardware_family", parse_ova_family, 0},
-    {"target", parse_ova_target, 0},
+static const struct yw_field os_keys[] = {
+    {"distro", yw_key_enum, 0, YW_ENUM, R(os.distro), R_POS(os.distro_pos), .what = "distro",
+     .names = &distro_table, .doc = "the distribution to install (or rootfs)"},
+    {"rootfs", yw_key_string, 0, YW_STRING, R(os.rootfs), R_POS(os.rootfs_pos), .max = PATH_MAX,
+     .what = "rootfs path", .check = path_check_relative_inside, .pattern = ONE_LINE,
+     .doc = "instead of distro: a root tree as a tar archive inside the recipe's folder"},
+    {"mirror", yw_key_string, 0, YW_STRING, R(os.mirror), R_POS(os.mirror_pos), .max = 2048,
+     .what = "mirror", .check = name_check_mirror, .pattern = "^(https?://|file:///)[^\\s]*$",
+     .doc = "the package mirror: http://, https:// or file:///; default the distribution's"},
+    {"packages", yw_key_string_list, 0, YW_STRING_LIST, R(os.packages), R_POS(os.packages_pos),
+     .max = 200, .what = "'packages'", .item = "package name", .check = name_check_package,
+     .doc = "extra packages; a name starting with @ is a package group"},
+    {"hostname", yw_key_string, 0, YW_STRING, R(os.hostname), .max = 253, .what = "hostname",
+     .check = name_check_hostname, .pattern = "^[a-z0-9.-]+$",
+     .doc = "the host name; default the recipe's name"},
+    {"timezone", yw_key_string, 0, YW_STRING, R(os.timezone), .max = 64, .what = "timezone",
+     .check = name_check_timezone, .pattern = ONE_LINE, .dflt = "UTC",
+     .doc = "a zone name such as Europe/Paris"},
+    {"locale", yw_key_string, 0, YW_STRING, R(os.locale), .max = 64, .what = "locale",
+     .check = name_check_locale, .pattern = ONE_LINE, .dflt = "C.UTF-8",
+     .doc = "the system locale"},
+    {"kernel_cmdline", yw_key_string, 0, YW_STRING, R(os.kernel_cmdline), .max = 2048,
+     .what = "'kernel_cmdline'", .pattern = ONE_LINE,
+     .doc = "appended to console=tty0 console=ttyS0,115200"},
 };
 
-static int
-parse_ova(struct yw *w, yaml_node_t *n, void *ctx)
-{
-    return yw_mapping(w, n, "'ova'", ova_fields, N(ova_fields), ctx);
-}
-
-/* cloud-init in the image: on by default with the azure or gce outputs. */
-static int
-parse_cloud(struct yw *w, yaml_node_t *n, void *ctx)
-{
-    struct recipe *r = ctx;
-    r->cloud_pos = yw_pos(w, n);
-    if (yw_bool(w, n, "'cloud'", &r->cloud) < 0)
-        return -1;
-    r->cloud_set = true;
-    return 0;
-}
-
-static const struct yw_field top_fields[] = {
-    {"recipe", parse_format, YW_REQUIRED},
-    {"name", parse_name, YW_REQUIRED},
-    {"version", parse_version, YW_REQUIRED},
-    {"description", parse_description, 0},
-    {"vendor", parse_vendor, 0},
-    {"seed", parse_seed, 0},
-    {"os", parse_os, YW_REQUIRED},
-    {"hardware", parse_hardware, 0},
-    {"disks", parse_disks, YW_REQUIRED},
-    {"addons", parse_addons, 0},
-    {"users", parse_users, 0},
-    {"files", parse_files, 0},
-    {"run", parse_run, 0},
-    {"outputs", parse_outputs, 0},
-    {"cloud", parse_cloud, 0},
-    {"ova", parse_ova, 0},
+static const struct yw_field hardware_keys[] = {
+    {"cpus", yw_key_uint, 0, YW_UINT, R(hardware.cpus), .min = 1, .max = 128, .what = "'cpus'",
+     .dflt = "2", .doc = "virtual CPUs"},
+    {"memory", parse_memory, 0, YW_SIZE, .min = 256 * MiB, .max = 4 * TiB, .what = "memory size",
+     .dflt = "2GiB", .doc = "memory, a whole number of MiB"},
+    {"firmware", yw_key_enum, 0, YW_ENUM, R(hardware.firmware), .what = "firmware",
+     .names = &firmware_table, .dflt = "bios+uefi",
+     .doc = "the firmware the image boots with; bios+uefi: one image boots either"},
+    {"controller", yw_key_enum, 0, YW_ENUM, R(hardware.controller), R_SET(hardware.controller_set),
+     .what = "controller", .names = &controller_table, .dflt = "scsi",
+     .doc = "the disk controller (scsi: LSI Logic)"},
+    {"nics", yw_key_uint, 0, YW_UINT, R(hardware.nics), .min = 0, .max = 4, .what = "'nics'",
+     .dflt = "1", .doc = "network interfaces"},
+    {"secure_boot", yw_key_bool, 0, YW_BOOL, R(hardware.secure_boot),
+     R_POS(hardware.secure_boot_pos), .what = "'secure_boot'",
+     .doc = "boot the distribution's signed chain; default true with UEFI and a distro"},
 };
+
+static const struct yw_field volume_keys[] = {
+    {"name", yw_key_string, YW_REQUIRED, YW_STRING, V(name), V_POS(name_pos), .max = 127,
+     .what = "volume name", .check = name_check_lvm, .pattern = "^[A-Za-z0-9+_.][A-Za-z0-9+_.-]*$",
+     .doc = "the logical volume's name"},
+    {"mount", parse_vol_mount, 0, YW_STRING, V(mount), V_POS(mount_pos), .max = 1024,
+     .what = "'mount'", .pattern = "^/[^\\r\\n]*$",
+     .doc = "the mount point: absolute, normalised; none for swap"},
+    {"size", parse_vol_size, YW_REQUIRED, YW_SIZE_OR_REST, .what = "volume size",
+     .doc = "rest: the extents left (at most one volume per disk)"},
+    {"fs", yw_key_enum, 0, YW_ENUM, V(fs), V_POS(fs_pos), .what = "filesystem", .names = &fs_table,
+     .doc = "the filesystem; default the family's (xfs or ext4)"},
+    {"grow", yw_key_bool, 0, YW_BOOL, V(grow), V_POS(grow_pos), V_SET(grow_set), .what = "'grow'",
+     .doc = "this volume takes a grown disk's space; default the volume of size rest"},
+};
+
+static const struct yw_fields volume_table = KEYS(volume_keys);
+
+/* The keys both disks have; disk 'os' has boot too. */
+/* clang-format off */
+#define DISK_SIZE_KEY                                                                              \
+    {"size", yw_key_size, YW_REQUIRED, YW_SIZE, D(size), D_POS(size_pos), .what = "disk size",   \
+     .doc = "the disk's size, a whole number of MiB, at most 2TiB"}
+#define DISK_VG_KEY                                                                                \
+    {"vg", yw_key_string, 0, YW_STRING, D(vg), D_POS(vg_pos), .max = 127,                        \
+     .what = "volume group name", .check = name_check_lvm,                                        \
+     .pattern = "^[A-Za-z0-9+_.][A-Za-z0-9+_.-]*$",                                              \
+     .doc = "the volume group; default vg_os or vg_app, the two must differ"}
+#define DISK_GROW_KEY                                                                              \
+    {"grow", yw_key_bool, 0, YW_BOOL, D(grow), D_POS(grow_pos), D_SET(grow_set),                 \
+     .what = "'grow'",                                                                            \
+     .doc = "the volume group grows with the disk at boot; default: when a volume can"}
+#define DISK_VOLUMES_KEY                                                                           \
+    {"volumes", parse_volumes, YW_REQUIRED, YW_LIST, .min = 1, .max = 256, .what = "'volumes'",  \
+     .sub = &volume_table, .doc = "the logical volumes"}
+/* clang-format on */
+
+static const struct yw_field os_disk_keys[] = {
+    DISK_SIZE_KEY,
+    DISK_VG_KEY,
+    {"boot", yw_key_size, 0, YW_SIZE, D(boot), D_POS(boot_pos), D_SET(boot_set),
+     .what = "boot partition size", .dflt = "1GiB",
+     .doc = "the size of the /boot partition outside LVM"},
+    DISK_GROW_KEY,
+    DISK_VOLUMES_KEY,
+};
+
+static const struct yw_field app_disk_keys[] = {
+    DISK_SIZE_KEY,
+    DISK_VG_KEY,
+    {"boot", parse_app_boot, YW_REFUSED, YW_SIZE, .doc = "refused: disk 'os' only"},
+    DISK_GROW_KEY,
+    DISK_VOLUMES_KEY,
+};
+
+static const struct yw_fields os_disk_table = KEYS(os_disk_keys);
+static const struct yw_fields app_disk_table = KEYS(app_disk_keys);
+
+static const struct yw_field disks_keys[] = {
+    {"os", yw_key_mapping, YW_REQUIRED, YW_MAPPING, R(os_disk),
+     .pos_at = YW_AT(struct recipe, os_disk.pos), .set_at = YW_AT(struct recipe, os_disk.present),
+     .what = "disk 'os'", .sub = &os_disk_table,
+     .doc = "the OS disk: GPT, BIOS boot and EFI partitions, /boot, one LVM PV"},
+    {"app", parse_app_disk, YW_REQUIRED, YW_MAPPING, R(app_disk),
+     .pos_at = YW_AT(struct recipe, app_disk.pos), .set_at = YW_AT(struct recipe, app_disk.present),
+     .what = "disk 'app'", .sub = &app_disk_table, .doc = "the application disk: one LVM PV"},
+};
+
+static const struct yw_field user_keys[] = {
+    {"name", yw_key_string, YW_REQUIRED, YW_STRING, U(name), U_POS(name_pos), .max = 32,
+     .what = "user name", .check = name_check_user, .pattern = "^[a-z_][a-z0-9_-]*$",
+     .doc = "the login name"},
+    {"groups", yw_key_string_list, 0, YW_STRING_LIST, U(groups), .max = 32, .what = "'groups'",
+     .item = "group name", .check = name_check_user, .pattern = "^[a-z_][a-z0-9_-]*$",
+     .doc = "supplementary groups"},
+    {"password_hash", parse_user_password, 0, YW_STRING, .max = 512, .what = "'password_hash'",
+     .pattern = ONE_LINE,
+     .doc = "a crypt(3) hash such as $6$..., or ! for a locked password; never a plain password"},
+    {"ssh_authorized_keys", parse_user_keys, 0, YW_STRING_LIST, .max = 16384,
+     .what = "'ssh_authorized_keys'", .item = "SSH key", .pattern = ONE_LINE,
+     .doc = "public keys, one line each"},
+};
+
+static const struct yw_fields user_table = KEYS(user_keys);
+
+static const struct yw_field file_keys[] = {
+    {"src", yw_key_string, YW_REQUIRED, YW_STRING, F(src), F_POS(src_pos), .max = PATH_MAX,
+     .what = "source path", .check = path_check_relative_inside, .pattern = ONE_LINE,
+     .doc = "the file or folder to copy, inside the recipe's folder"},
+    {"dest", parse_file_dest, YW_REQUIRED, YW_STRING, F(dest), F_POS(dest_pos), .max = 1024,
+     .what = "'dest'", .pattern = "^/[^\\r\\n]*$",
+     .doc = "where in the image: absolute; a trailing / names a folder"},
+    {"owner", yw_key_string, 0, YW_STRING, F(owner), .max = 65, .what = "owner",
+     .check = name_check_owner, .pattern = ONE_LINE, .dflt = "root:root",
+     .doc = "user[:group], by name or number"},
+    {"mode", parse_file_mode, 0, YW_MODE, .what = "'mode'",
+     .doc = "permissions in octal, such as \"0644\"; default the source's"},
+};
+
+static const struct yw_fields file_table = KEYS(file_keys);
+
+static const struct yw_field ova_keys[] = {
+    {"digest", yw_key_enum, 0, YW_ENUM, R(ova_digest), R_POS(ova_digest_pos), R_SET(ova_digest_set),
+     .what = "digest", .names = &digest_table,
+     .doc = "the manifest's digest; default the target's"},
+    {"hardware_family", yw_key_string, 0, YW_STRING, R(ova_hardware_family),
+     R_POS(ova_hardware_family_pos), .max = 16, .what = "hardware_family",
+     .check = name_check_hardware_family, .pattern = "^vmx-[0-9]+$",
+     .doc = "the virtual hardware family vmx-NN; default the target's"},
+    {"target", yw_key_enum, 0, YW_ENUM, R(ova_target), R_POS(ova_target_pos), .what = "target",
+     .names = &ova_target_table, .dflt = "generic",
+     .doc = "the importer the OVA and OVF are made for"},
+};
+
+static const struct yw_fields os_table = KEYS(os_keys);
+static const struct yw_fields hardware_table = KEYS(hardware_keys);
+static const struct yw_fields disks_table = KEYS(disks_keys);
+static const struct yw_fields ova_table = KEYS(ova_keys);
+
+static const struct yw_field top_keys[] = {
+    {"recipe", parse_format, YW_REQUIRED, YW_UINT, .min = 1, .max = 1, .what = "'recipe'",
+     .doc = "the format version"},
+    {"name", yw_key_string, YW_REQUIRED, YW_STRING, R(name), R_POS(name_pos), .max = 63,
+     .what = "name", .check = name_check_appliance, .pattern = "^[a-z0-9][a-z0-9-]*$",
+     .doc = "lowercase letters, digits and -, first a letter or digit; names the output files "
+            "and the virtual machine"},
+    {"version", yw_key_string, YW_REQUIRED, YW_STRING, R(version), .max = 64, .what = "version",
+     .check = name_check_version, .pattern = "^[^/\\s]+$",
+     .doc = "the appliance's version: no / and no white space"},
+    {"description", yw_key_string, 0, YW_STRING, R(description), .max = 1024,
+     .what = "'description'", .pattern = ONE_LINE, .doc = "written into the OVF's product section"},
+    {"vendor", yw_key_string, 0, YW_STRING, R(vendor), .max = 256, .what = "'vendor'",
+     .pattern = ONE_LINE, .doc = "written into the OVF's product section"},
+    {"seed", yw_key_string, 0, YW_STRING, R(seed), R_POS(seed_pos), .max = 256, .what = "'seed'",
+     .pattern = ONE_LINE, .doc = "mixed into every identity the build derives (UUIDs, serials)"},
+    {"os", yw_key_mapping, YW_REQUIRED, YW_MAPPING, R_POS(os.pos), R_SET(os_present),
+     .what = "'os'", .sub = &os_table, .doc = "what the image runs"},
+    {"hardware", yw_key_mapping, 0, YW_MAPPING, .what = "'hardware'", .sub = &hardware_table,
+     .doc = "the virtual machine"},
+    {"disks", yw_key_mapping, YW_REQUIRED, YW_MAPPING, R_POS(disks_pos), R_SET(disks_present),
+     .what = "'disks'", .sub = &disks_table, .doc = "exactly two disks, os and app"},
+    {"addons", yw_key_flags, 0, YW_FLAGS, R(addons), R_POS(addons_pos), R_SET(addons_set),
+     .what = "'addons'", .names = &addon_table,
+     .doc = "guest tools, each started on its own hypervisor only; default all four"},
+    {"users", parse_users, 0, YW_LIST, .max = 256, .what = "'users'", .sub = &user_table,
+     .doc = "users to create"},
+    {"files", parse_files, 0, YW_LIST, .max = 1024, .what = "'files'", .sub = &file_table,
+     .doc = "copies into the image after the OS is installed"},
+    {"run", parse_run, 0, YW_LINES, .max = 1024, .what = "'run'",
+     .doc = "shell lines run inside the installed system, in order"},
+    {"outputs", yw_key_flags, 0, YW_FLAGS, R(outputs), R_POS(outputs_pos), R_SET(outputs_set),
+     .what = "'outputs'", .names = &output_table, .doc = "what the build writes; default ova"},
+    {"cloud", yw_key_bool, 0, YW_BOOL, R(cloud), R_POS(cloud_pos), R_SET(cloud_set),
+     .what = "'cloud'", .doc = "cloud-init in the image; default true with azure or gce"},
+    {"ova", yw_key_mapping, 0, YW_MAPPING, .what = "'ova'", .sub = &ova_table,
+     .doc = "how the OVA and OVF are written"},
+};
+
+/* The whole recipe: the root of the key table. */
+const struct yw_fields recipe_keys = KEYS(top_keys);
 
 /* ---- entry points ------------------------------------------------------- */
 
@@ -815,6 +568,8 @@ recipe_new(const char *path)
     if (!r)
         return NULL;
     r->path = strdup(path);
+    r->os_disk.id = "os";
+    r->app_disk.id = "app";
     r->hardware.nics = -1;
     r->hardware.secure_boot = -1;
     r->ova_digest = DIGEST_SHA256;
@@ -859,7 +614,7 @@ recipe_parse_buffer(const char *path, const char *text, size_t len, struct ab_er
     }
     w.max_visits = RECIPE_MAX_NODES;
     w.max_scalar = RECIPE_MAX_SCALAR;
-    int ret = yw_mapping(&w, yw_root(&w), NULL, top_fields, N(top_fields), r);
+    int ret = yw_mapping(&w, yw_root(&w), NULL, top_keys, N(top_keys), r);
     yw_release(&w);
     if (ret < 0 || ab_error_is_set(err)) {
         recipe_free(r);
@@ -883,8 +638,8 @@ read_recipe_file(const char *path, char **text, size_t *len, struct ab_error *er
         return ab_error_set(err, AB_E_RECIPE, 0, &pos, "recipe is not a regular file");
     if (st.st_size > RECIPE_MAX_FILE_BYTES)
         return ab_error_set(err, AB_E_RECIPE, 0, &pos,
-                            "recipe is too large (%lld bytes, at most %d)",
-                            (long long)st.st_size, RECIPE_MAX_FILE_BYTES);
+                            "recipe is too large (%lld bytes, at most %d)", (long long)st.st_size,
+                            RECIPE_MAX_FILE_BYTES);
     char *buf = malloc((size_t)st.st_size + 1);
     if (!buf)
         return ab_oom(err);

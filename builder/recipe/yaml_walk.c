@@ -617,7 +617,7 @@ yw_mapping(struct yw *w, yaml_node_t *n, const char *where, const struct yw_fiel
     for (yaml_node_pair_t *pair = n->data.mapping.pairs.start; pair < n->data.mapping.pairs.top;
          pair++) {
         int i = mapping_key(w, yw_node(w, pair->key), where, fields, n_fields, &seen);
-        if (i < 0 || fields[i].parse(w, yw_node(w, pair->value), ctx) < 0)
+        if (i < 0 || fields[i].parse(w, yw_node(w, pair->value), &fields[i], ctx) < 0)
             ret = -1;
         if (w->over_budget)
             return -1;

@@ -71,14 +71,75 @@ int yw_flag_list(struct yw *w, yaml_node_t *n, const char *what, const struct ab
 
 enum yw_field_flags {
     YW_REQUIRED = 1 << 0,
+    /* Known only to be refused with a better message than "unknown key"
+     * (disk 'app''s `boot`): left out of the schema and the man page. */
+    YW_REFUSED = 1 << 1,
 };
 
+/* What a key holds: it chooses the key's generic parser (yw_key_*), its
+ * JSON Schema and its line in the man page (recipe_doc.c). */
+enum yw_type {
+    YW_MAPPING,      /* the keys of sub; at: the mapping's own context, if other */
+    YW_LIST,         /* a list of min to max mappings, each with the keys of sub */
+    YW_STRING,       /* one line of at most max bytes, of the form check() takes */
+    YW_STRING_LIST,  /* a list of such strings, each named item in messages */
+    YW_UINT,         /* an integer from min to max */
+    YW_BOOL,         /* true or false */
+    YW_ENUM,         /* a name of names */
+    YW_FLAGS,        /* a list of names of names, each at most once */
+    YW_SIZE,         /* a size (size.h); min and max, when set, in bytes */
+    YW_SIZE_OR_REST, /* a size, or the word rest */
+    YW_MODE,         /* file permissions in octal, such as "0644" */
+    YW_LINES,        /* a list of non-blank scalars */
+};
+
+/* Offsets into a key's context are stored plus one, so that 0 means none. */
+#define YW_AT(type, member) (offsetof(type, member) + 1)
+#define YW_SIZEOF(type, member) sizeof(((type *)0)->member)
+
+struct yw_fields;
+
+/* One key of a mapping: systemd's conf-parser row. The generic parsers
+ * read the value's place (at, size), its position's (pos_at), the flag
+ * that says it was given (set_at), its bounds and names from the row;
+ * a key with more to check has a parser of its own that reads the same
+ * row. The row's documentation feeds the man page and the JSON Schema. */
 struct yw_field {
     const char *key;
     /* Parses the value of key into ctx; returns 0 or -1 (already reported). */
-    int (*parse)(struct yw *w, yaml_node_t *value, void *ctx);
+    int (*parse)(struct yw *w, yaml_node_t *value, const struct yw_field *f, void *ctx);
     unsigned flags;
+    enum yw_type type;
+    size_t at;                          /* YW_AT() of the value in ctx; 0: none */
+    size_t size;                        /* its size: an integer or bool is stored at its width */
+    size_t pos_at;                      /* YW_AT() of the value's struct ab_pos; 0: none */
+    size_t set_at;                      /* YW_AT() of a bool set once the value is read; 0: none */
+    uint64_t min, max;                  /* YW_UINT, YW_SIZE, YW_LIST: bounds; strings: max bytes */
+    const char *what;                   /* the value in messages: "'cpus'", "volume name" */
+    const char *item;                   /* YW_STRING_LIST: one item in messages */
+    const struct ab_enum_table *names;  /* YW_ENUM, YW_FLAGS */
+    const char *(*check)(const char *); /* strings: why the form is wrong, or NULL */
+    const char *pattern;                /* strings: the form as an ECMA-262 regex */
+    const struct yw_fields *sub;        /* YW_MAPPING, YW_LIST */
+    const char *dflt;                   /* the default as a recipe writes it, or NULL */
+    const char *doc;                    /* one line for the man page and the schema */
 };
+
+struct yw_fields {
+    const struct yw_field *v;
+    size_t n;
+};
+
+/* The generic parsers, one per type but YW_LIST (whose items need
+ * storage of their own) and YW_LINES. */
+int yw_key_mapping(struct yw *w, yaml_node_t *n, const struct yw_field *f, void *ctx);
+int yw_key_string(struct yw *w, yaml_node_t *n, const struct yw_field *f, void *ctx);
+int yw_key_string_list(struct yw *w, yaml_node_t *n, const struct yw_field *f, void *ctx);
+int yw_key_uint(struct yw *w, yaml_node_t *n, const struct yw_field *f, void *ctx);
+int yw_key_bool(struct yw *w, yaml_node_t *n, const struct yw_field *f, void *ctx);
+int yw_key_enum(struct yw *w, yaml_node_t *n, const struct yw_field *f, void *ctx);
+int yw_key_flags(struct yw *w, yaml_node_t *n, const struct yw_field *f, void *ctx);
+int yw_key_size(struct yw *w, yaml_node_t *n, const struct yw_field *f, void *ctx);
 
 /* Walks a mapping against a table of at most 64 known keys: unknown keys
  * (with a "did you mean" hint), duplicate keys and missing required keys

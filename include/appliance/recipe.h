@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "appliance/enums.h"
 #include "appliance/error.h"
@@ -162,6 +163,15 @@ struct recipe *recipe_parse_buffer(const char *path, const char *text, size_t le
                                    struct ab_error *err);
 
 void recipe_free(struct recipe *r);
+
+/* The recipe's JSON Schema (draft 2020-12), made from the parser's key
+ * table: every key, its type, bounds, names, default and one line of
+ * documentation. Returns 0, or -1 when out fails. */
+int recipe_schema_write(FILE *out);
+
+/* The same table as the key reference of appliance-recipe(5), in POD:
+ * one =head2 section per mapping. Returns 0, or -1 when out fails. */
+int recipe_keys_write_pod(FILE *out);
 
 static inline void
 recipe_cleanup(struct recipe **r)

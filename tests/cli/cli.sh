@@ -22,7 +22,7 @@ expect 0 "--version" -- "$app" --version
 grep -qE '^appliance [0-9]+\.[0-9]+\.[0-9]+$' "$tmp/out" && ok "version format" || bad "version format"
 expect 0 "--help" -- "$app" --help
 grep -q '^Usage: appliance' "$tmp/out" && ok "--help on stdout" || bad "--help on stdout"
-for c in validate plan build test inspect deploy convert resize; do
+for c in validate plan build test inspect deploy convert resize schema; do
     expect 0 "$c --help" -- "$app" "$c" --help
     grep -q "^Usage: appliance $c" "$tmp/out" && ok "$c --help text" || bad "$c --help text"
 done
@@ -59,6 +59,15 @@ usage deploy
 usage deploy a b
 usage deploy dir --connect
 usage deploy dir --name ''
+usage schema --bogus
+usage schema extra
+
+# schema: the recipe's JSON Schema on stdout, quietly (schema.sh judges it).
+expect 0 "schema exits 0" -- "$app" schema
+python3 -m json.tool "$tmp/out" >/dev/null 2>&1 && ok "schema prints JSON" || bad "schema prints JSON"
+[ -s "$tmp/err" ] && bad "schema wrote to stderr" || ok "schema is quiet on stderr"
+expect 0 "schema --pod exits 0" -- "$app" schema --pod
+grep -q '^=head2 Top level$' "$tmp/out" && ok "schema --pod prints POD" || bad "schema --pod prints POD"
 
 # Exit statuses of recipe problems and of a missing file.
 expect 3 "missing recipe file exits 3" -- "$app" validate "$tmp/nope.yaml"
@@ -77,7 +86,7 @@ grep -q "build-report.json': No such file or directory" "$tmp/err" \
     && ok "test names the missing report" || bad "test names the missing report: $(cat "$tmp/err")"
 
 # Every long option in any --help is documented in the man page source.
-opts=$( { "$app" --help; for c in validate plan build test inspect deploy convert resize; do "$app" "$c" --help; done; } |
+opts=$( { "$app" --help; for c in validate plan build test inspect deploy convert resize schema; do "$app" "$c" --help; done; } |
     grep -oE -- '--[a-z][a-z-]+' | sort -u)
 [ -n "$opts" ] && ok "found options in --help" || bad "no options found in --help"
 for o in $opts; do

@@ -393,18 +393,20 @@ struct seen {
 };
 
 static int
-parse_name(struct yw *w, yaml_node_t *n, void *ctx)
+parse_name(struct yw *w, yaml_node_t *n, const struct yw_field *f, void *ctx)
 {
     struct seen *s = ctx;
+    (void)f;
     s->count++;
     return yw_string(w, n, "'name'", 100, &s->name);
 }
 
 static int
-parse_size(struct yw *w, yaml_node_t *n, void *ctx)
+parse_size(struct yw *w, yaml_node_t *n, const struct yw_field *f, void *ctx)
 {
     struct seen *s = ctx;
     const char *text;
+    (void)f;
     s->count++;
     if (s->fail)
         return -1;
@@ -412,9 +414,9 @@ parse_size(struct yw *w, yaml_node_t *n, void *ctx)
 }
 
 static const struct yw_field fields[] = {
-    {"name", parse_name, YW_REQUIRED},
-    {"size", parse_size, YW_REQUIRED},
-    {"volumes", parse_size, 0},
+    {.key = "name", .parse = parse_name, .flags = YW_REQUIRED},
+    {.key = "size", .parse = parse_size, .flags = YW_REQUIRED},
+    {.key = "volumes", .parse = parse_size, .flags = 0},
 };
 
 static void
@@ -583,12 +585,13 @@ test_billion_laughs(void **state)
 
 /* yw_mapping stops at once when a field's parser goes over budget. */
 static int
-parse_laughs(struct yw *w, yaml_node_t *n, void *ctx)
+parse_laughs(struct yw *w, yaml_node_t *n, const struct yw_field *f, void *ctx)
 {
     struct seen *s = ctx;
     yaml_node_item_t *items;
     size_t count;
     const char *text;
+    (void)f;
     s->count++;
     if (yw_seq(w, n, "'volumes'", 100, &items, &count) < 0)
         return -1;
@@ -602,8 +605,8 @@ test_mapping_budget(void **state)
 {
     (void)state;
     static const struct yw_field laughs[] = {
-        {"volumes", parse_laughs, 0},
-        {"name", parse_laughs, 0},
+        {.key = "volumes", .parse = parse_laughs, .flags = 0},
+        {.key = "name", .parse = parse_laughs, .flags = 0},
     };
     struct doc d;
     struct seen s = {0};
