@@ -129,10 +129,11 @@ demo: deps
 
 # Every test names its tier in a "# tier:" line (tests/run-tests); the
 # compiled unit tests are of tier check. tests/run-tests starts them in the
-# order given, -j$(TEST_JOBS) at a time, so the long pole comes first: the
+# order given, -j$(TEST_JOBS) at a time, so the long poles come first: the
 # gate's boot.sh builds the layout recipe that the gate's other judges share
-# (they wait for it), and the tests that need no build keep the other slots
-# busy meanwhile. No tier depends on another.
+# (they wait for it), the tests that need no build keep the other slots
+# busy meanwhile, then reproducible.sh (two more builds) starts before the
+# other judges of the build. No tier depends on another.
 TEST_JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 QUICK_SCRIPTS := $(wildcard tests/recipes/*.sh tests/source/*.sh tests/cli/*.sh)
 TEST_SCRIPTS := $(QUICK_SCRIPTS) $(wildcard tests/integration/*.sh tests/slow/*.sh)
@@ -140,7 +141,8 @@ RUN_TESTS = BUILD=$(BUILD) tests/run-tests -j$(TEST_JOBS)
 
 check: deps
 	@$(MAKE) -s --no-print-directory all $(UNIT_BINS) check-clang
-	@$(RUN_TESTS) --tier check tests/integration/boot.sh $(QUICK_SCRIPTS) $(UNIT_BINS) $(TEST_SCRIPTS)
+	@$(RUN_TESTS) --tier check tests/integration/boot.sh $(QUICK_SCRIPTS) $(UNIT_BINS) \
+		tests/integration/reproducible.sh $(TEST_SCRIPTS)
 
 check-vm check-lifecycle check-slow: check-%: deps
 	@$(MAKE) -s --no-print-directory all
