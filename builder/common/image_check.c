@@ -15,11 +15,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "appliance/bytes.h"
 #include "appliance/cleanup.h"
 #include "appliance/spawn.h"
 
 #define HEAD_SIZE 4096
-#define SECTOR 512
 #define NAME_SHOWN 256                 /* a referenced name is shown up to this many bytes */
 #define DESC_MAX (1u << 20)            /* a VMDK descriptor read for its parent and extents */
 #define VMDK_PARENT_SPAN (20 * SECTOR) /* what qemu reads at 0x200 for the parent */
@@ -69,30 +69,6 @@ src_text(const struct src *s, uint64_t at, size_t max, size_t *len)
     if (len)
         *len = (size_t)n;
     return buf;
-}
-
-static uint32_t
-be32(const unsigned char *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static uint64_t
-be64(const unsigned char *p)
-{
-    return (uint64_t)be32(p) << 32 | be32(p + 4);
-}
-
-static uint32_t
-le32(const unsigned char *p)
-{
-    return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
-}
-
-static uint64_t
-le64(const unsigned char *p)
-{
-    return (uint64_t)le32(p + 4) << 32 | le32(p);
 }
 
 /* ---- the messages ------------------------------------------------------- */
@@ -249,15 +225,15 @@ static int
 sniff_qcow2(const struct src *s, const unsigned char *h, size_t n, const char *label,
             struct ab_error *err)
 {
-    uint32_t version = n >= 8 ? be32(h + 4) : 0;
+    uint32_t version = n >= 8 ? get_be32(h + 4) : 0;
     if (version != 2 && version != 3)
         return refuse_format(err, label,
                              version == 1 ? "a qcow (version 1) image"
                                           : "a qcow image of an unknown version");
     if (n < 104 && version == 3)
         return refuse_format(err, label, "a truncated qcow2 image");
-    uint64_t backing = be64(h + 8);
-    uint32_t backing_len = be32(h + 16);
+    uint64_t backing = get_be64(h + 8);
+    uint32_t backing_len = get_be32(h + 16);
     if (backing) {
         size_t len = 0;
         CLEANUP_FREE char *name =
@@ -267,10 +243,10 @@ sniff_qcow2(const struct src *s, const unsigned char *h, size_t n, const char *l
         return len ? refuse_ref(err, label, "backing file", name, len)
                    : refuse_unnamed(err, label, "has a backing file");
     }
-    bool data_file = version == 3 && (be64(h + 72) & (1u << 2));
-    uint32_t at = version == 3 ? be32(h + 100) : 72;
+    bool data_file = version == 3 && (get_be64(h + 72) & (1u << 2));
+    uint32_t at = version == 3 ? get_be32(h + 100) : 72;
     while ((uint64_t)at + 8 <= n) {
-        uint32_t type = be32(h + at), len = be32(h + at + 4);
+        uint32_t type = get_be32(h + at), len = get_be32(h + at + 4);
         if (type == 0)
             break;
         if (type == 0x44415441) {
@@ -297,7 +273,8 @@ sniff_vmdk4(const struct src *s, const unsigned char *h, size_t n, const char *l
 {
     if (n < 44)
         return refuse_format(err, label, "a truncated VMDK");
-    uint64_t capacity = le64(h + 12), desc_sector = le64(h + 28), desc_sectors = le64(h + 36);
+    uint64_t capacity = get_le64(h + 12), desc_sector = get_le64(h + 28),
+             desc_sectors = get_le64(h + 36);
     CLEANUP_FREE char *desc = NULL;
     if (desc_sector && desc_sector < UINT64_MAX / SECTOR) {
         uint64_t size = desc_sectors < DESC_MAX / SECTOR ? desc_sectors * SECTOR : DESC_MAX;
@@ -321,7 +298,7 @@ sniff_vmdk4(const struct src *s, const unsigned char *h, size_t n, const char *l
 static int
 check_vhd_type(const unsigned char *footer, const char *label, struct ab_error *err)
 {
-    uint32_t type = be32(footer + 60);
+    uint32_t type = get_be32(footer + 60);
     if (type == 4)
         return refuse_unnamed(err, label, "is a differencing VHD, whose parent is another file");
     if (type != 2 && type != 3)
@@ -333,7 +310,7 @@ check_vhd_type(const unsigned char *footer, const char *label, struct ab_error *
 static int
 check_vdi_type(const unsigned char *h, size_t n, const char *label, struct ab_error *err)
 {
-    uint32_t type = n >= 80 ? le32(h + 76) : 0;
+    uint32_t type = n >= 80 ? get_le32(h + 76) : 0;
     if (type == 4)
         return refuse_unnamed(err, label, "is a differencing VDI, whose parent is another file");
     if (type != 1 && type != 2)
@@ -374,7 +351,7 @@ sniff_head(const struct src *s, const unsigned char *h, size_t n, const char *la
     } else if (n >= SECTOR && memcmp(h, "conectix", 8) == 0) {
         f = "vpc";
         rc = check_vhd_type(h, label, err);
-    } else if (n >= 68 && le32(h + 64) == 0xbeda107f) {
+    } else if (n >= 68 && get_le32(h + 64) == 0xbeda107f) {
         f = "vdi";
         rc = check_vdi_type(h, n, label, err);
     } else if (is_descriptor((const char *)h)) {
@@ -406,7 +383,7 @@ image_sniff(int fd, uint64_t offset, uint64_t length, const char *label,
     unsigned char footer[SECTOR];
     if (strcmp(format, "raw") == 0 && length >= 2 * SECTOR &&
         src_read(&s, length - SECTOR, footer, SECTOR) == SECTOR &&
-        memcmp(footer, "conectix", 8) == 0 && be32(footer + 60) == 2)
+        memcmp(footer, "conectix", 8) == 0 && get_be32(footer + 60) == 2)
         snprintf(format, IMAGE_FORMAT_MAX, "vpc");
     return 0;
 }

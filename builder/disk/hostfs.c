@@ -13,11 +13,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "appliance/bytes.h"
 #include "appliance/cleanup.h"
 #include "appliance/fsids.h"
 #include "appliance/spawn.h"
-
-#define SECTOR 512
 
 static const char *
 gpt_name(enum part_role role)

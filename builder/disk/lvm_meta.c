@@ -113,7 +113,7 @@ put_pv(FILE *f, const struct plan *plan, enum plan_disk_id id)
     put_string(f, "device", hint);
     fputs("\nstatus = [\"ALLOCATABLE\"]\nflags = []\n", f);
     fprintf(f, "dev_size = %" PRIu64 "\npe_start = %" PRIu64 "\npe_count = %" PRIu64 "\n}\n}\n",
-            part->size / LVM_SECTOR, d->vg.pe_start / LVM_SECTOR, d->vg.extents);
+            part->size / SECTOR, d->vg.pe_start / SECTOR, d->vg.extents);
 }
 
 static void
@@ -150,7 +150,7 @@ lvm_meta_text(const struct plan *plan, enum plan_disk_id id, int64_t when, size_
     fputs("seqno = 1\nformat = \"lvm2\"\nstatus = [\"RESIZEABLE\", \"READ\", \"WRITE\"]\n"
           "flags = []\n",
           f);
-    fprintf(f, "extent_size = %" PRIu64 "\n", vg->pe_size / LVM_SECTOR);
+    fprintf(f, "extent_size = %" PRIu64 "\n", vg->pe_size / SECTOR);
     fputs("max_lv = 0\nmax_pv = 0\nmetadata_copies = 0\n", f);
     put_pv(f, plan, id);
     if (vg->n_lvs) {
@@ -196,7 +196,7 @@ put_label(unsigned char *s, const struct plan *plan, enum plan_disk_id id, uint6
     put_le32(pvh + 104, LVM_PV_EXT_VERSION);
     put_le32(pvh + 108, LVM_PV_EXT_USED);
     /* pvh + 112: the (empty) bootloader areas' terminator */
-    put_le32(s + 16, lvm_crc(LVM_CRC_INITIAL, s + 20, LVM_SECTOR - 20));
+    put_le32(s + 16, lvm_crc(LVM_CRC_INITIAL, s + 20, SECTOR - 20));
 }
 
 /* mda_header, one raw_locn for the text just after it and its terminator;
@@ -223,7 +223,7 @@ lvm_meta_pv(const struct plan *plan, enum plan_disk_id id, int64_t when, unsigne
     const struct plan_partition *part = pv_partition(d);
     uint64_t mda_size = d->vg.pe_start - LVM_MDA_START;
     size_t text_len = 0;
-    if (!part || d->vg.pe_start % LVM_SECTOR || d->vg.pe_size % LVM_SECTOR ||
+    if (!part || d->vg.pe_start % SECTOR || d->vg.pe_size % SECTOR ||
         d->vg.pe_start <= LVM_MDA_START + LVM_MDA_HEADER_SIZE ||
         d->vg.pe_start + d->vg.extents * d->vg.pe_size > part->size)
         return ab_build_error(err, 0, "the plan of volume group '%s' does not fit its PV",
@@ -236,12 +236,11 @@ lvm_meta_pv(const struct plan *plan, enum plan_disk_id id, int64_t when, unsigne
                               "the LVM metadata of '%s' (%zu bytes) does not fit its metadata "
                               "area (%" PRIu64 " bytes)",
                               d->vg.name, text_len, mda_size - LVM_MDA_HEADER_SIZE);
-    size_t total =
-        LVM_MDA_START + LVM_MDA_HEADER_SIZE + (text_len + LVM_SECTOR - 1) / LVM_SECTOR * LVM_SECTOR;
+    size_t total = LVM_MDA_START + LVM_MDA_HEADER_SIZE + (text_len + SECTOR - 1) / SECTOR * SECTOR;
     unsigned char *b = calloc(1, total);
     if (!b)
         return ab_oom(err);
-    put_label(b + LVM_LABEL_SECTOR * LVM_SECTOR, plan, id, part->size);
+    put_label(b + LVM_LABEL_SECTOR * SECTOR, plan, id, part->size);
     put_mda_header(b + LVM_MDA_START, mda_size, text, text_len);
     memcpy(b + LVM_MDA_START + LVM_MDA_HEADER_SIZE, text, text_len);
     *buf = b;

@@ -25,7 +25,6 @@
 #include "appliance/bytes.h"
 #include "appliance/cleanup.h"
 
-#define SECTOR 512u
 #define GRAIN_SECTORS 128u
 #define GRAIN_BYTES (GRAIN_SECTORS * SECTOR)
 #define GTES_PER_GT 512u

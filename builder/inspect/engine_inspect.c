@@ -13,6 +13,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "appliance/bytes.h"
 #include "appliance/cleanup.h"
 #include "appliance/clock.h"
 #include "appliance/engine_handle.h"
@@ -243,8 +244,8 @@ add_partition(struct engine_inspect *e, struct inspect_guest *g, struct inspect_
         return ab_oom(err);
     CLEANUP_STRV char **id = blkid(e, dev);
     p->number = (unsigned)hash_u64(id, "PART_ENTRY_NUMBER");
-    p->start = hash_u64(id, "PART_ENTRY_OFFSET") * 512;
-    p->size = hash_u64(id, "PART_ENTRY_SIZE") * 512;
+    p->start = hash_u64(id, "PART_ENTRY_OFFSET") * SECTOR;
+    p->size = hash_u64(id, "PART_ENTRY_SIZE") * SECTOR;
     p->name = dup_unescaped(hash_get(id, "PART_ENTRY_NAME"));
     p->type = dup_or_null(hash_get(id, "PART_ENTRY_TYPE"));
     p->type_name = inspect_part_type_name(p->type);

@@ -6,7 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#define SECTOR 512
+#include "appliance/bytes.h"
+
 #define GPT_ENTRY_MAX 1024
 #define MDA_MAGIC " LVM2 x[5A%r0N*>"
 #define MDA_HEADER_SIZE 512
@@ -14,21 +15,6 @@
 /* The GPT type GUID E6D6D379-F507-44C2-A23C-238F2A3DF928 as stored. */
 static const uint8_t lvm_type_guid[16] = {0x79, 0xd3, 0xd6, 0xe6, 0x07, 0xf5, 0xc2, 0x44,
                                           0xa2, 0x3c, 0x23, 0x8f, 0x2a, 0x3d, 0xf9, 0x28};
-
-static uint64_t
-le64(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; i--)
-        v = v << 8 | p[i];
-    return v;
-}
-
-static uint32_t
-le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
 
 static const uint8_t bios_boot_guid[16] = {0x48, 0x61, 0x68, 0x21, 0x49, 0x64, 0x6f, 0x6e,
                                            0x74, 0x4e, 0x65, 0x65, 0x64, 0x45, 0x46, 0x49};
@@ -58,8 +44,8 @@ gpt_each(int fd, uint64_t size, int (*fn)(void *ctx, const uint8_t e[128]), void
     int r = read_at(fd, size, SECTOR, hdr, sizeof(hdr), err);
     if (r <= 0 || memcmp(hdr, "EFI PART", 8) != 0)
         return r;
-    uint64_t lba = le64(hdr + 72);
-    uint32_t n = le32(hdr + 80), esize = le32(hdr + 84);
+    uint64_t lba = get_le64(hdr + 72);
+    uint32_t n = get_le32(hdr + 80), esize = get_le32(hdr + 84);
     if (esize < 128 || esize > 4096 || n > GPT_ENTRY_MAX || lba > size / SECTOR)
         return 0;
     for (uint32_t i = 0; i < n; i++) {
@@ -105,7 +91,7 @@ note_lvm(void *ctx, const uint8_t e[128])
     struct lvm_part *p = ctx;
     if (memcmp(e, lvm_type_guid, 16) != 0)
         return 0;
-    uint64_t first = le64(e + 32), last = le64(e + 40);
+    uint64_t first = get_le64(e + 32), last = get_le64(e + 40);
     if (first > last || last >= p->size / SECTOR) {
         p->bad = true;
         return 1;
@@ -138,9 +124,9 @@ find_label(int fd, uint64_t size, uint64_t pv, uint64_t *pvh, struct ab_error *e
         int r = read_at(fd, size, pv + (uint64_t)i * SECTOR, s, sizeof(s), err);
         if (r <= 0)
             return r;
-        if (memcmp(s, "LABELONE", 8) != 0 || le64(s + 8) != i || memcmp(s + 24, "LVM2 001", 8))
+        if (memcmp(s, "LABELONE", 8) != 0 || get_le64(s + 8) != i || memcmp(s + 24, "LVM2 001", 8))
             continue;
-        uint32_t off = le32(s + 20);
+        uint32_t off = get_le32(s + 20);
         if (off < 32 || off > SECTOR - 40)
             return 0;
         *pvh = pv + (uint64_t)i * SECTOR + off;
@@ -161,7 +147,7 @@ first_mda(int fd, uint64_t size, uint64_t pvh, uint64_t *mda, struct ab_error *e
     size_t at = 32 + 8; /* pv_uuid, device_size_xl */
     bool in_data = true;
     while (at + 16 <= avail) {
-        uint64_t off = le64(b + at), len = le64(b + at + 8);
+        uint64_t off = get_le64(b + at), len = get_le64(b + at + 8);
         at += 16;
         if (off == 0 && len == 0) {
             if (!in_data)
@@ -205,7 +191,7 @@ read_mda_text(int fd, uint64_t size, uint64_t mda_abs, char name[LVM_VG_NAME_MAX
         *why = "no LVM metadata area header";
         return r < 0 ? -1 : 0;
     }
-    uint64_t mda_size = le64(h + 32), off = le64(h + 40), len = le64(h + 48);
+    uint64_t mda_size = get_le64(h + 32), off = get_le64(h + 40), len = get_le64(h + 48);
     if (off == 0 || len == 0) {
         *why = "an LVM physical volume in no volume group";
         return 0;

@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "appliance/bytes.h"
 #include "appliance/cleanup.h"
 #include "appliance/fsutil.h"
 #include "appliance/size.h"
@@ -70,21 +71,6 @@ read_at(const char *path, void *buf, size_t len, off_t off, struct ab_error *err
     return 0;
 }
 
-static uint32_t
-be32(const unsigned char *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static uint64_t
-le64(const unsigned char *p)
-{
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; i--)
-        v = v << 8 | p[i];
-    return v;
-}
-
 /* A sparse VMDK's embedded descriptor: its subformat and adapter type. */
 static char *
 vmdk_options(const char *path, struct ab_error *err)
@@ -92,17 +78,17 @@ vmdk_options(const char *path, struct ab_error *err)
     unsigned char h[64];
     if (read_at(path, h, sizeof(h), 0, err) < 0)
         return NULL;
-    uint64_t off = le64(h + 28), len = le64(h + 36);
+    uint64_t off = get_le64(h + 28), len = get_le64(h + 36);
     if (len == 0 || len > 128) {
         ab_build_error(err, 0, "'%s' has no embedded VMDK descriptor to keep", path);
         return NULL;
     }
-    CLEANUP_FREE char *desc = calloc(1, len * 512 + 1);
+    CLEANUP_FREE char *desc = calloc(1, len * SECTOR + 1);
     if (!desc) {
         ab_oom(err);
         return NULL;
     }
-    if (read_at(path, desc, len * 512, (off_t)(off * 512), err) < 0)
+    if (read_at(path, desc, len * SECTOR, (off_t)(off * SECTOR), err) < 0)
         return NULL;
     char *opts = resize_vmdk_options(desc);
     if (!opts)
@@ -114,24 +100,24 @@ vmdk_options(const char *path, struct ab_error *err)
 static char *
 format_options(const char *path, const char *format, struct ab_error *err)
 {
-    unsigned char b[512];
+    unsigned char b[SECTOR];
     const char *opts = "";
     if (strcmp(format, "vmdk") == 0)
         return vmdk_options(path, err);
     if (strcmp(format, "qcow2") == 0) {
         if (read_at(path, b, 8, 0, err) < 0)
             return NULL;
-        opts = be32(b + 4) == 2 ? "compat=0.10" : "compat=1.1";
+        opts = get_be32(b + 4) == 2 ? "compat=0.10" : "compat=1.1";
     } else if (strcmp(format, "vpc") == 0) {
         struct stat st;
-        if (stat(path, &st) < 0 || st.st_size < 512) {
+        if (stat(path, &st) < 0 || st.st_size < SECTOR) {
             ab_build_error(err, errno, "cannot read '%s'", path);
             return NULL;
         }
-        if (read_at(path, b, 512, st.st_size - 512, err) < 0)
+        if (read_at(path, b, SECTOR, st.st_size - SECTOR, err) < 0)
             return NULL;
-        opts =
-            be32(b + 60) == 2 ? "subformat=fixed,force_size=on" : "subformat=dynamic,force_size=on";
+        opts = get_be32(b + 60) == 2 ? "subformat=fixed,force_size=on"
+                                     : "subformat=dynamic,force_size=on";
     } else if (strcmp(format, "vdi") == 0) {
         if (read_at(path, b, 0x50, 0, err) < 0)
             return NULL;
@@ -180,7 +166,7 @@ gpt_read(const struct job *j, struct gpt_part *p, struct ab_error *err)
     int r = 0;
     if (!root || !json_object_object_get_ex(root, "partitiontable", &t) ||
         !json_object_object_get_ex(t, "partitions", &parts) || !jstr(t, "label") ||
-        strcmp(jstr(t, "label"), "gpt") != 0 || jnum(t, "sectorsize") != 512)
+        strcmp(jstr(t, "label"), "gpt") != 0 || jnum(t, "sectorsize") != SECTOR)
         r = ab_build_error(err, 0, "'%s' has no GPT of 512-byte sectors", j->o->image);
     memset(p, 0, sizeof(*p));
     size_t n = r == 0 ? json_object_array_length(parts) : 0;
@@ -290,7 +276,7 @@ gpt_verify(const struct job *j, struct ab_error *err)
     const struct resize_layout *l = j->l;
     if (p.number != l->part_number || p.start != l->part_start || p.size != l->new_part_sectors ||
         strcmp(p.uuid, j->part_uuid) != 0 || strcmp(p.name, j->part_name) != 0 ||
-        p.last_lba != l->new_disk_size / 512 - 34 || p.start + p.size - 1 > p.last_lba)
+        p.last_lba != l->new_disk_size / SECTOR - 34 || p.start + p.size - 1 > p.last_lba)
         return ab_build_error(err, 0,
                               "the GPT of the result is not as it should be: partition %u at "
                               "%" PRIu64 ", %" PRIu64 " sectors, last usable %" PRIu64,

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "appliance/bytes.h"
 #include "appliance/size.h"
 
 int
@@ -80,7 +81,7 @@ resize_volume_parse(const char *arg, struct resize_volume *v, const char **why)
 uint64_t
 resize_part_last_sector(uint64_t disk_bytes)
 {
-    uint64_t sectors = disk_bytes / 512;
+    uint64_t sectors = disk_bytes / SECTOR;
     if (sectors < 33 + 2048 * 2)
         return 0;
     return (sectors - 33) / 2048 * 2048 - 1;

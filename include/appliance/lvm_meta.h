@@ -28,11 +28,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "appliance/bytes.h"
 #include "appliance/error.h"
 #include "appliance/plan.h"
 
 #define LVM_CRC_INITIAL UINT32_C(0xf597a6cf)
-#define LVM_SECTOR 512
 #define LVM_LABEL_SECTOR 1           /* lvm2 writes the label in sector 1 */
 #define LVM_MDA_START UINT64_C(4096) /* the metadata area's header */
 #define LVM_MDA_HEADER_SIZE 512      /* the text follows it */

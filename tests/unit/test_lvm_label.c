@@ -16,6 +16,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "appliance/bytes.h"
 #include "lifecycle/lvm_label.h"
 
 #define DISK_SIZE (8u << 20)
@@ -23,20 +24,6 @@
 #define MDA_AT 4096           /* the metadata area, from the PV's start */
 
 static uint8_t disk[DISK_SIZE];
-
-static void
-put64(uint8_t *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
 
 static const uint8_t lvm_guid[16] = {0x79, 0xd3, 0xd6, 0xe6, 0x07, 0xf5, 0xc2, 0x44,
                                      0xa2, 0x3c, 0x23, 0x8f, 0x2a, 0x3d, 0xf9, 0x28};
@@ -51,39 +38,39 @@ craft(const char *text)
     memset(disk, 0, sizeof(disk));
     uint8_t *h = disk + 512;
     memcpy(h, "EFI PART", 8);
-    put64(h + 72, 2);   /* entries at LBA 2 */
-    put32(h + 80, 128); /* 128 entries */
-    put32(h + 84, 128); /* of 128 bytes */
+    put_le64(h + 72, 2);   /* entries at LBA 2 */
+    put_le32(h + 80, 128); /* 128 entries */
+    put_le32(h + 84, 128); /* of 128 bytes */
     uint8_t *e = disk + 1024;
     memcpy(e, esp_guid, 16);
-    put64(e + 32, 34);
-    put64(e + 40, 2047);
+    put_le64(e + 32, 34);
+    put_le64(e + 40, 2047);
     e += 128;
     memcpy(e, lvm_guid, 16);
-    put64(e + 32, PART_START / 512);
-    put64(e + 40, DISK_SIZE / 512 - 34);
+    put_le64(e + 32, PART_START / 512);
+    put_le64(e + 40, DISK_SIZE / 512 - 34);
 
     uint8_t *pv = disk + PART_START, *l = pv + 512; /* the label in sector 1 */
     memcpy(l, "LABELONE", 8);
-    put64(l + 8, 1);
-    put32(l + 20, 32);
+    put_le64(l + 8, 1);
+    put_le32(l + 20, 32);
     memcpy(l + 24, "LVM2 001", 8);
     uint8_t *ph = l + 32;
     memcpy(ph, "0123456789abcdef0123456789abcdef", 32);
-    put64(ph + 32, DISK_SIZE - PART_START);
-    put64(ph + 40, 1 << 20); /* data area: offset, size 0 (to the end) */
-    put64(ph + 48, 0);
+    put_le64(ph + 32, DISK_SIZE - PART_START);
+    put_le64(ph + 40, 1 << 20); /* data area: offset, size 0 (to the end) */
+    put_le64(ph + 48, 0);
     /* the data list's end, then the metadata area */
-    put64(ph + 72, MDA_AT);
-    put64(ph + 80, 1 << 20);
+    put_le64(ph + 72, MDA_AT);
+    put_le64(ph + 80, 1 << 20);
 
     uint8_t *m = pv + MDA_AT;
     memcpy(m + 4, " LVM2 x[5A%r0N*>", 16);
-    put32(m + 20, 1);
-    put64(m + 24, PART_START + MDA_AT);
-    put64(m + 32, (1 << 20) - MDA_AT);
-    put64(m + 40, 512);
-    put64(m + 48, strlen(text));
+    put_le32(m + 20, 1);
+    put_le64(m + 24, PART_START + MDA_AT);
+    put_le64(m + 32, (1 << 20) - MDA_AT);
+    put_le64(m + 40, 512);
+    put_le64(m + 48, strlen(text));
     memcpy(m + 512, text, strlen(text));
 }
 
@@ -130,7 +117,7 @@ test_orphan_pv(void **state)
     char name[LVM_VG_NAME_MAX];
     const char *why = NULL;
     craft("vg_os {\n}\n");
-    put64(disk + PART_START + MDA_AT + 40, 0); /* no raw location */
+    put_le64(disk + PART_START + MDA_AT + 40, 0); /* no raw location */
     assert_int_equal(read_name(name, &why), 0);
     assert_string_equal(why, "an LVM physical volume in no volume group");
 }
@@ -143,11 +130,11 @@ test_hostile(void **state)
     const char *why = NULL;
     /* A metadata area far past the end of the image. */
     craft("vg_os {\n}\n");
-    put64(disk + PART_START + 512 + 32 + 72, UINT64_C(1) << 62);
+    put_le64(disk + PART_START + 512 + 32 + 72, UINT64_C(1) << 62);
     assert_int_equal(read_name(name, &why), 0);
     /* A text location past the area. */
     craft("vg_os {\n}\n");
-    put64(disk + PART_START + MDA_AT + 40, UINT64_C(1) << 40);
+    put_le64(disk + PART_START + MDA_AT + 40, UINT64_C(1) << 40);
     assert_int_equal(read_name(name, &why), 0);
     assert_string_equal(why, "damaged LVM metadata area");
     /* Text that is not "NAME {". */
@@ -156,11 +143,11 @@ test_hostile(void **state)
     assert_string_equal(why, "damaged LVM metadata text");
     /* A label in a sector other than the one it names. */
     craft("vg_os {\n}\n");
-    put64(disk + PART_START + 512 + 8, 0);
+    put_le64(disk + PART_START + 512 + 8, 0);
     assert_int_equal(read_name(name, &why), 0);
     /* A partition entry past the disk's end. */
     craft("vg_os {\n}\n");
-    put64(disk + 1024 + 128 + 40, UINT64_C(1) << 40);
+    put_le64(disk + 1024 + 128 + 40, UINT64_C(1) << 40);
     assert_int_equal(read_name(name, &why), 0);
 }
 
