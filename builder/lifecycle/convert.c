@@ -25,6 +25,7 @@
 #include "appliance/clock.h"
 #include "appliance/export.h"
 #include "appliance/fsutil.h"
+#include "appliance/gpt.h"
 #include "appliance/hash.h"
 #include "appliance/image_check.h"
 #include "appliance/kvm.h"
@@ -212,7 +213,7 @@ check_vg(struct convert *c, int i, struct ab_error *err)
                               "refusing to convert a guest that may lack the other "
                               "hypervisors' drivers",
                               label, plan_disk_ids[i], name, vg_names[i]);
-    if (i == PLAN_DISK_OS && (c->boot = disk_boot_kinds(fd, (uint64_t)st.st_size, err)) < 0)
+    if (i == PLAN_DISK_OS && (c->boot = gpt_boot_kinds(fd, (uint64_t)st.st_size, err)) < 0)
         return -1;
     return 0;
 }
@@ -225,7 +226,7 @@ settle_firmware(struct convert *c)
 {
     struct convert_hardware *hw = &c->src.hw;
     if (c->req->firmware || !hw->firmware_from_ovf || hw->firmware != FIRMWARE_BIOS ||
-        c->boot != (DISK_BOOT_BIOS | DISK_BOOT_UEFI))
+        c->boot != (GPT_BOOT_BIOS | GPT_BOOT_UEFI))
         return;
     hw->firmware = FIRMWARE_BOTH;
     notice(c, "firmware: the OVF names none (BIOS) and the OS disk boots both ways: bios+uefi");

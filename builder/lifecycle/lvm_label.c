@@ -7,19 +7,10 @@
 #include <unistd.h>
 
 #include "appliance/bytes.h"
+#include "appliance/gpt.h"
 
-#define GPT_ENTRY_MAX 1024
 #define MDA_MAGIC " LVM2 x[5A%r0N*>"
 #define MDA_HEADER_SIZE 512
-
-/* The GPT type GUID E6D6D379-F507-44C2-A23C-238F2A3DF928 as stored. */
-static const uint8_t lvm_type_guid[16] = {0x79, 0xd3, 0xd6, 0xe6, 0x07, 0xf5, 0xc2, 0x44,
-                                          0xa2, 0x3c, 0x23, 0x8f, 0x2a, 0x3d, 0xf9, 0x28};
-
-static const uint8_t bios_boot_guid[16] = {0x48, 0x61, 0x68, 0x21, 0x49, 0x64, 0x6f, 0x6e,
-                                           0x74, 0x4e, 0x65, 0x65, 0x64, 0x45, 0x46, 0x49};
-static const uint8_t esp_guid[16] = {0x28, 0x73, 0x2a, 0xc1, 0x1f, 0xf8, 0xd2, 0x11,
-                                     0xba, 0x4b, 0x00, 0xa0, 0xc9, 0x3e, 0xc9, 0x3b};
 
 /* Reads len bytes at off, which must lie inside the image: 1 read, 0
  * outside the image or short, -1 error. */
@@ -34,64 +25,18 @@ read_at(int fd, uint64_t size, uint64_t off, void *buf, size_t len, struct ab_er
     return (size_t)n == len;
 }
 
-/* Calls fn for each GPT entry until it returns non-zero: 1 when one
- * did, 0 when none did or there is no GPT, -1 on a read error. */
-static int
-gpt_each(int fd, uint64_t size, int (*fn)(void *ctx, const uint8_t e[128]), void *ctx,
-         struct ab_error *err)
-{
-    uint8_t hdr[92], e[128];
-    int r = read_at(fd, size, SECTOR, hdr, sizeof(hdr), err);
-    if (r <= 0 || memcmp(hdr, "EFI PART", 8) != 0)
-        return r;
-    uint64_t lba = get_le64(hdr + 72);
-    uint32_t n = get_le32(hdr + 80), esize = get_le32(hdr + 84);
-    if (esize < 128 || esize > 4096 || n > GPT_ENTRY_MAX || lba > size / SECTOR)
-        return 0;
-    for (uint32_t i = 0; i < n; i++) {
-        r = read_at(fd, size, lba * SECTOR + (uint64_t)i * esize, e, sizeof(e), err);
-        if (r <= 0)
-            return r;
-        if ((r = fn(ctx, e)) != 0)
-            return r;
-    }
-    return 0;
-}
-
-struct boot_kinds {
-    int flags;
-};
-
-static int
-note_boot(void *ctx, const uint8_t e[128])
-{
-    struct boot_kinds *k = ctx;
-    if (memcmp(e, bios_boot_guid, 16) == 0)
-        k->flags |= DISK_BOOT_BIOS;
-    if (memcmp(e, esp_guid, 16) == 0)
-        k->flags |= DISK_BOOT_UEFI;
-    return 0;
-}
-
-int
-disk_boot_kinds(int fd, uint64_t size, struct ab_error *err)
-{
-    struct boot_kinds k = {0};
-    return gpt_each(fd, size, note_boot, &k, err) < 0 ? -1 : k.flags;
-}
-
 struct lvm_part {
     uint64_t size, start, end;
     bool bad;
 };
 
 static int
-note_lvm(void *ctx, const uint8_t e[128])
+note_lvm(void *ctx, const struct gpt_entry *e)
 {
     struct lvm_part *p = ctx;
-    if (memcmp(e, lvm_type_guid, 16) != 0)
+    if (!gpt_entry_is(e, GPT_TYPE_LVM))
         return 0;
-    uint64_t first = get_le64(e + 32), last = get_le64(e + 40);
+    uint64_t first = e->first_lba, last = e->last_lba;
     if (first > last || last >= p->size / SECTOR) {
         p->bad = true;
         return 1;

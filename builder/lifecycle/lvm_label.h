@@ -24,13 +24,4 @@
 int lvm_label_vg_name(int fd, uint64_t size, char name[LVM_VG_NAME_MAX], const char **why,
                       struct ab_error *err);
 
-enum disk_boot_flags {
-    DISK_BOOT_BIOS = 1 << 0, /* a GPT "BIOS boot" partition (GRUB's core image) */
-    DISK_BOOT_UEFI = 1 << 1, /* an EFI system partition */
-};
-
-/* Which ways the raw image open at fd can boot, from its GPT's partition
- * types: enum disk_boot_flags, 0 when it has no GPT; -1 on a read error. */
-int disk_boot_kinds(int fd, uint64_t size, struct ab_error *err);
-
 #endif

@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -23,12 +22,11 @@
 #include "appliance/bytes.h"
 #include "appliance/cleanup.h"
 #include "appliance/fsutil.h"
+#include "appliance/gpt.h"
 #include "appliance/size.h"
 #include "appliance/spawn.h"
 #include "appliance/stop.h"
 #include "engine_resize.h"
-
-#define LVM_TYPE "E6D6D379-F507-44C2-A23C-238F2A3DF928"
 
 struct job {
     const struct resize_opts *o;
@@ -185,7 +183,7 @@ gpt_read(const struct job *j, struct gpt_part *p, struct ab_error *err)
     }
     if (r == 0)
         p->last_lba = jnum(t, "lastlba");
-    if (r == 0 && (p->number == 0 || strcasecmp(p->type, LVM_TYPE) != 0))
+    if (r == 0 && (p->number == 0 || gpt_type_from_guid(p->type) != GPT_TYPE_LVM))
         r = ab_build_error(err, 0, "the last partition of '%s' is not an LVM physical volume",
                            j->o->image);
     json_object_put(root);
@@ -276,7 +274,8 @@ gpt_verify(const struct job *j, struct ab_error *err)
     const struct resize_layout *l = j->l;
     if (p.number != l->part_number || p.start != l->part_start || p.size != l->new_part_sectors ||
         strcmp(p.uuid, j->part_uuid) != 0 || strcmp(p.name, j->part_name) != 0 ||
-        p.last_lba != l->new_disk_size / SECTOR - 34 || p.start + p.size - 1 > p.last_lba)
+        p.last_lba != l->new_disk_size / SECTOR - GPT_BACKUP_LBAS - 1 ||
+        p.start + p.size - 1 > p.last_lba)
         return ab_build_error(err, 0,
                               "the GPT of the result is not as it should be: partition %u at "
                               "%" PRIu64 ", %" PRIu64 " sectors, last usable %" PRIu64,

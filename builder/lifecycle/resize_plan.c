@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "appliance/bytes.h"
+#include "appliance/gpt.h"
 #include "appliance/size.h"
 
 int
@@ -82,9 +83,9 @@ uint64_t
 resize_part_last_sector(uint64_t disk_bytes)
 {
     uint64_t sectors = disk_bytes / SECTOR;
-    if (sectors < 33 + 2048 * 2)
+    if (sectors < GPT_BACKUP_LBAS + 2048 * 2)
         return 0;
-    return (sectors - 33) / 2048 * 2048 - 1;
+    return (sectors - GPT_BACKUP_LBAS) / 2048 * 2048 - 1;
 }
 
 uint64_t

@@ -151,34 +151,14 @@ test_hostile(void **state)
     assert_int_equal(read_name(name, &why), 0);
 }
 
-static void
-test_boot_kinds(void **state)
-{
-    (void)state;
-    static const uint8_t bios_guid[16] = {0x48, 0x61, 0x68, 0x21, 0x49, 0x64, 0x6f, 0x6e,
-                                          0x74, 0x4e, 0x65, 0x65, 0x64, 0x45, 0x46, 0x49};
-    struct ab_error err = AB_ERROR_INIT;
-    craft("vg_os {\n}\n");
-    int fd = memfd_create("disk", 0);
-    assert_true(fd >= 0);
-    assert_int_equal(write(fd, disk, sizeof(disk)), (ssize_t)sizeof(disk));
-    assert_int_equal(disk_boot_kinds(fd, sizeof(disk), &err), DISK_BOOT_UEFI);
-    memcpy(disk + 1024 + 256, bios_guid, 16);
-    assert_int_equal(pwrite(fd, disk + 1024 + 256, 16, 1024 + 256), 16);
-    assert_int_equal(disk_boot_kinds(fd, sizeof(disk), &err), DISK_BOOT_UEFI | DISK_BOOT_BIOS);
-    assert_int_equal(pwrite(fd, "NOT PART", 8, 512), 8);
-    assert_int_equal(disk_boot_kinds(fd, sizeof(disk), &err), 0);
-    close(fd);
-    ab_error_release(&err);
-}
-
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_vg_name),    cmocka_unit_test(test_no_pv),
-        cmocka_unit_test(test_orphan_pv),  cmocka_unit_test(test_hostile),
-        cmocka_unit_test(test_boot_kinds),
+        cmocka_unit_test(test_vg_name),
+        cmocka_unit_test(test_no_pv),
+        cmocka_unit_test(test_orphan_pv),
+        cmocka_unit_test(test_hostile),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
