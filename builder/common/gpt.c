@@ -2,14 +2,13 @@
  * reader (gpt.h). */
 #include "appliance/gpt.h"
 
-#include <errno.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
 
 #include "appliance/bytes.h"
+#include "appliance/fsutil.h"
 
 #define GPT_GUID_TEXT_LEN 36
 
@@ -112,25 +111,12 @@ gpt_entry_is(const struct gpt_entry *e, enum gpt_type type)
            memcmp(e->type, want, GPT_GUID_LEN) == 0;
 }
 
-/* Reads len bytes at off, which must lie inside the image: 1 read, 0
- * outside the image or short, -1 error. */
-static int
-read_at(int fd, uint64_t size, uint64_t off, void *buf, size_t len, struct ab_error *err)
-{
-    if (off > size || len > size - off)
-        return 0;
-    ssize_t n = pread(fd, buf, len, (off_t)off);
-    if (n < 0)
-        return ab_build_error(err, errno, "cannot read the disk image: %s", strerror(errno));
-    return (size_t)n == len;
-}
-
 int
 gpt_each(int fd, uint64_t size, int (*fn)(void *ctx, const struct gpt_entry *e), void *ctx,
          struct ab_error *err)
 {
     unsigned char hdr[92], raw[GPT_ENTRY_MIN];
-    int r = read_at(fd, size, GPT_HEADER_LBA * SECTOR, hdr, sizeof(hdr), err);
+    int r = read_inside(fd, size, GPT_HEADER_LBA * SECTOR, hdr, sizeof(hdr), err);
     if (r <= 0 || memcmp(hdr, "EFI PART", 8) != 0)
         return r;
     uint64_t lba = get_le64(hdr + 72);
@@ -138,7 +124,7 @@ gpt_each(int fd, uint64_t size, int (*fn)(void *ctx, const struct gpt_entry *e),
     if (esize < GPT_ENTRY_MIN || esize > 4096 || n > GPT_ENTRY_MAX || lba > size / SECTOR)
         return 0;
     for (uint32_t i = 0; i < n; i++) {
-        r = read_at(fd, size, lba * SECTOR + (uint64_t)i * esize, raw, sizeof(raw), err);
+        r = read_inside(fd, size, lba * SECTOR + (uint64_t)i * esize, raw, sizeof(raw), err);
         if (r <= 0)
             return r;
         struct gpt_entry e = {.first_lba = get_le64(raw + 32), .last_lba = get_le64(raw + 40)};

@@ -29,6 +29,7 @@
 #include "appliance/hash.h"
 #include "appliance/image_check.h"
 #include "appliance/kvm.h"
+#include "appliance/lvm.h"
 #include "appliance/outdir.h"
 #include "appliance/size.h"
 #include "appliance/spawn.h"
@@ -37,7 +38,6 @@
 #include "convert_report.h"
 #include "convert_source.h"
 #include "engine_identity.h"
-#include "lvm_label.h"
 
 static const char *const vg_names[PLAN_N_DISKS] = {"vg_os", "vg_app"};
 static const char *const plan_disk_ids[PLAN_N_DISKS] = {"os", "app"};
@@ -196,7 +196,7 @@ check_vg(struct convert *c, int i, struct ab_error *err)
         return ab_build_error(err, errno, "cannot read '%s': %s", c->images[i], strerror(errno));
     char name[LVM_VG_NAME_MAX];
     const char *why = NULL;
-    int r = lvm_label_vg_name(fd, (uint64_t)st.st_size, name, &why, err);
+    int r = lvm_vg_name(fd, (uint64_t)st.st_size, name, &why, err);
     if (r < 0)
         return -1;
     const char *label = c->src.disks[i].label;
