@@ -23,6 +23,7 @@
 #include "appliance/cleanup.h"
 #include "appliance/fsutil.h"
 #include "appliance/gpt.h"
+#include "appliance/image_format.h"
 #include "appliance/size.h"
 #include "appliance/spawn.h"
 #include "appliance/stop.h"
@@ -59,24 +60,11 @@ interrupted(struct ab_error *err)
 
 /* ---- the image's own format options --------------------------------- */
 
-static int
-read_at(const char *path, void *buf, size_t len, off_t off, struct ab_error *err)
-{
-    CLEANUP_CLOSE int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0 || pread(fd, buf, len, off) != (ssize_t)len)
-        return ab_build_error(err, errno, "cannot read '%s': %s", path,
-                              errno ? strerror(errno) : "short file");
-    return 0;
-}
-
 /* A sparse VMDK's embedded descriptor: its subformat and adapter type. */
 static char *
-vmdk_options(const char *path, struct ab_error *err)
+vmdk_options(const char *path, int fd, const struct image_header *hd, struct ab_error *err)
 {
-    unsigned char h[64];
-    if (read_at(path, h, sizeof(h), 0, err) < 0)
-        return NULL;
-    uint64_t off = get_le64(h + 28), len = get_le64(h + 36);
+    uint64_t len = hd->desc_sectors;
     if (len == 0 || len > 128) {
         ab_build_error(err, 0, "'%s' has no embedded VMDK descriptor to keep", path);
         return NULL;
@@ -86,44 +74,41 @@ vmdk_options(const char *path, struct ab_error *err)
         ab_oom(err);
         return NULL;
     }
-    if (read_at(path, desc, len * SECTOR, (off_t)(off * SECTOR), err) < 0)
+    errno = 0;
+    if (pread(fd, desc, len * SECTOR, (off_t)(hd->desc_sector * SECTOR)) !=
+        (ssize_t)(len * SECTOR)) {
+        ab_build_error(err, errno, "cannot read '%s': %s", path,
+                       errno ? strerror(errno) : "short file");
         return NULL;
+    }
     char *opts = resize_vmdk_options(desc);
     if (!opts)
         ab_build_error(err, 0, "'%s': a VMDK of this createType cannot be written back", path);
     return opts;
 }
 
-/* qemu-img create options that give the image back as it was made. */
+/* qemu-img create options that give the image back as it was made, from
+ * its header as the format's row reads it. */
 static char *
 format_options(const char *path, const char *format, struct ab_error *err)
 {
-    unsigned char b[SECTOR];
-    const char *opts = "";
-    if (strcmp(format, "vmdk") == 0)
-        return vmdk_options(path, err);
-    if (strcmp(format, "qcow2") == 0) {
-        if (read_at(path, b, 8, 0, err) < 0)
-            return NULL;
-        opts = get_be32(b + 4) == 2 ? "compat=0.10" : "compat=1.1";
-    } else if (strcmp(format, "vpc") == 0) {
-        struct stat st;
-        if (stat(path, &st) < 0 || st.st_size < SECTOR) {
-            ab_build_error(err, errno, "cannot read '%s'", path);
-            return NULL;
-        }
-        if (read_at(path, b, SECTOR, st.st_size - SECTOR, err) < 0)
-            return NULL;
-        opts = get_be32(b + 60) == 2 ? "subformat=fixed,force_size=on"
-                                     : "subformat=dynamic,force_size=on";
-    } else if (strcmp(format, "vdi") == 0) {
-        if (read_at(path, b, 0x50, 0, err) < 0)
-            return NULL;
-        opts = (b[0x4c] | b[0x4d] << 8) == 2 ? "static=on" : "";
-    } else if (strcmp(format, "vhdx") == 0) {
-        opts = "subformat=dynamic";
+    const struct image_format *f = image_format_find(format);
+    struct image_header hd;
+    struct stat st;
+    if (!f) {
+        ab_build_error(err, 0, "'%s': a %s image cannot be written back", path, format);
+        return NULL;
     }
-    char *copy = strdup(opts);
+    CLEANUP_CLOSE int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || fstat(fd, &st) < 0) {
+        ab_build_error(err, errno, "cannot read '%s': %s", path, strerror(errno));
+        return NULL;
+    }
+    if (image_format_read(f, fd, 0, (uint64_t)st.st_size, &hd, err) < 0)
+        return NULL;
+    if (!f->create_options)
+        return vmdk_options(path, fd, &hd, err);
+    char *copy = strdup(f->create_options(&hd));
     if (!copy)
         ab_oom(err);
     return copy;
