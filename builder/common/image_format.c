@@ -125,15 +125,27 @@ vhd_probe(const unsigned char *h, size_t n)
     return n >= SECTOR && has_magic(h, n, VHD_MAGIC, 8);
 }
 
+/* VHD's and VDI's types: one differencing (DIFFERENCING in both), the
+ * others known only when in mask (1 << type). */
+#define DIFFERENCING 4
+
+static void
+note_disk_type(struct image_header *hd, uint32_t type, unsigned mask, const char *differencing,
+               const char *unknown)
+{
+    hd->disk_type = type;
+    if (type == DIFFERENCING)
+        hd->differencing = differencing;
+    else if (type >= 32 || !(mask & (1u << type)))
+        hd->odd = unknown;
+}
+
 static void
 vhd_read(const unsigned char *h, size_t n, struct image_header *hd)
 {
     (void)n;
-    hd->disk_type = get_be32(h + 60);
-    if (hd->disk_type == 4)
-        hd->differencing = "a differencing VHD";
-    else if (hd->disk_type != 2 && hd->disk_type != 3)
-        hd->odd = "a VHD of an unknown disk type";
+    note_disk_type(hd, get_be32(h + 60), 1u << 2 | 1u << 3, "a differencing VHD",
+                   "a VHD of an unknown disk type");
 }
 
 static const char *
@@ -155,11 +167,8 @@ vdi_probe(const unsigned char *h, size_t n)
 static void
 vdi_read(const unsigned char *h, size_t n, struct image_header *hd)
 {
-    hd->disk_type = n >= 80 ? get_le32(h + 76) : 0;
-    if (hd->disk_type == 4)
-        hd->differencing = "a differencing VDI";
-    else if (hd->disk_type != 1 && hd->disk_type != 2)
-        hd->odd = "a VDI of an unknown image type";
+    note_disk_type(hd, n >= 80 ? get_le32(h + 76) : 0, 1u << 1 | 1u << 2, "a differencing VDI",
+                   "a VDI of an unknown image type");
 }
 
 static const char *

@@ -39,6 +39,18 @@ probe_file(const char *path, struct image_header *hd)
     return f;
 }
 
+/* "img", made by qemu-img create -f format [-o opts], 4 MiB. */
+static void
+make_image(const char *format, const char *opts)
+{
+    const char *argv[] = {"qemu-img", "create", "-q", "-f", format, "img", "4M", NULL, NULL, NULL};
+    if (*opts)
+        argv[7] = "-o", argv[8] = opts;
+    struct ab_error err = AB_ERROR_INIT;
+    unlink("img");
+    unit_check_ok(spawn_run(argv, NULL, &err), &err);
+}
+
 static void
 test_qemu_round_trip(void **state)
 {
@@ -56,13 +68,7 @@ test_qemu_round_trip(void **state)
         {"vhdx", "subformat=dynamic"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        const char *argv[] = {"qemu-img", "create",      "-q",  "-f", cases[i].format,
-                              "-o",       cases[i].opts, "img", "4M", NULL};
-        if (!*cases[i].opts)
-            argv[5] = "img", argv[6] = "4M", argv[7] = NULL;
-        struct ab_error err = AB_ERROR_INIT;
-        unlink("img");
-        unit_check_ok(spawn_run(argv, NULL, &err), &err);
+        make_image(cases[i].format, cases[i].opts);
         struct image_header hd;
         const struct image_format *f = probe_file("img", &hd);
         assert_non_null(f);
@@ -73,10 +79,7 @@ test_qemu_round_trip(void **state)
         assert_string_equal(f->create_options(&hd), cases[i].opts);
     }
     /* A sparse VMDK: its descriptor where the header says. */
-    const char *argv[] = {"qemu-img", "create", "-q", "-f", "vmdk", "img", "4M", NULL};
-    struct ab_error err = AB_ERROR_INIT;
-    unlink("img");
-    unit_check_ok(spawn_run(argv, NULL, &err), &err);
+    make_image("vmdk", "");
     struct image_header hd;
     const struct image_format *f = probe_file("img", &hd);
     assert_non_null(f);
