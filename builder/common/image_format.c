@@ -10,14 +10,9 @@
 
 #include "appliance/bytes.h"
 
-#define QCOW2_MAGIC "QFI\xfb"
 #define QCOW2_EXT_DATA_FILE 0x44415441 /* "DATA" */
 #define QCOW2_INCOMPAT_DATA_FILE (UINT64_C(1) << 2)
-#define VMDK4_MAGIC "KDMV"
-#define VHDX_MAGIC "vhdxfile"
-#define VHD_MAGIC "conectix"
 #define VHD_FIXED 2
-#define VDI_SIGNATURE 0xbeda107fu
 #define VDI_STATIC 2
 
 static bool
@@ -33,7 +28,7 @@ has_magic(const unsigned char *h, size_t n, const char *magic, size_t len)
 static bool
 qcow2_probe(const unsigned char *h, size_t n)
 {
-    return has_magic(h, n, QCOW2_MAGIC, 4);
+    return has_magic(h, n, IMAGE_QCOW2_MAGIC, 4);
 }
 
 static void
@@ -86,7 +81,7 @@ qcow2_options(const struct image_header *hd)
 static bool
 vmdk4_probe(const unsigned char *h, size_t n)
 {
-    return has_magic(h, n, VMDK4_MAGIC, 4);
+    return has_magic(h, n, IMAGE_VMDK_MAGIC, 4);
 }
 
 static void
@@ -106,7 +101,7 @@ vmdk4_read(const unsigned char *h, size_t n, struct image_header *hd)
 static bool
 vhdx_probe(const unsigned char *h, size_t n)
 {
-    return has_magic(h, n, VHDX_MAGIC, 8);
+    return has_magic(h, n, IMAGE_VHDX_MAGIC, 8);
 }
 
 static const char *
@@ -122,7 +117,7 @@ vhdx_options(const struct image_header *hd)
 static bool
 vhd_probe(const unsigned char *h, size_t n)
 {
-    return n >= SECTOR && has_magic(h, n, VHD_MAGIC, 8);
+    return n >= SECTOR && has_magic(h, n, IMAGE_VHD_MAGIC, 8);
 }
 
 /* VHD's and VDI's types: one differencing (DIFFERENCING in both), the
@@ -161,7 +156,7 @@ vhd_options(const struct image_header *hd)
 static bool
 vdi_probe(const unsigned char *h, size_t n)
 {
-    return n >= 68 && get_le32(h + 64) == VDI_SIGNATURE;
+    return n >= 68 && get_le32(h + 64) == IMAGE_VDI_SIGNATURE;
 }
 
 static void

@@ -26,6 +26,14 @@
 #include "appliance/error.h"
 
 #define IMAGE_FORMAT_MAX 8
+
+/* The magic numbers, for the writers and editors of images too (the VMDK
+ * writer, export's image_ids.c). */
+#define IMAGE_QCOW2_MAGIC "QFI\xfb"     /* at 0 */
+#define IMAGE_VMDK_MAGIC "KDMV"         /* at 0: a sparse extent */
+#define IMAGE_VHDX_MAGIC "vhdxfile"     /* at 0 */
+#define IMAGE_VHD_MAGIC "conectix"      /* at 0 of the footer */
+#define IMAGE_VDI_SIGNATURE 0xbeda107fu /* at 64, little-endian */
 #define IMAGE_HEAD_SIZE 4096 /* what the probes and the header readers see */
 
 /* The references to other files an image of a format may carry. */
