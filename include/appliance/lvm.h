@@ -68,8 +68,8 @@ void lvm_label_encode(unsigned char sector[SECTOR], const struct lvm_pv_header *
 
 /* Reads the label sector that is the PV's sector number; 1 with h filled,
  * 0 when it holds no label of its own number, -1 when it holds one whose
- * pv_header offset does not fit the sector. The CRC is not checked, as
- * the old readers did not. */
+ * pv_header offset does not fit the sector. The CRC is not checked: what
+ * is read is bounded by the image, whatever the bytes say. */
 int lvm_label_decode(const unsigned char sector[SECTOR], uint64_t number, struct lvm_pv_header *h);
 
 /* A metadata area's header with its first raw location. */
