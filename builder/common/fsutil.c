@@ -256,3 +256,14 @@ copy_sparse(int in, int out)
     }
     return 0;
 }
+
+int
+read_inside(int fd, uint64_t size, uint64_t off, void *buf, size_t len, struct ab_error *err)
+{
+    if (off > size || len > size - off)
+        return 0;
+    ssize_t n = pread(fd, buf, len, (off_t)off);
+    if (n < 0)
+        return ab_build_error(err, errno, "cannot read the disk image: %s", strerror(errno));
+    return (size_t)n == len;
+}

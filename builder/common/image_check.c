@@ -1,7 +1,6 @@
 /* image_check.c: disk images from outside, refused when they refer to
- * other files (image_check.h). The header layouts are those of qemu's
- * block drivers (block/qcow2.h, block/vmdk.c, block/vpc.c, block/vdi.c)
- * and of the formats' own specifications. */
+ * other files (image_check.h). What each format's header holds is
+ * image_format.h's; what to refuse, and how to say so, is this file's. */
 #include "appliance/image_check.h"
 
 #include <ctype.h>
@@ -15,11 +14,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "appliance/bytes.h"
 #include "appliance/cleanup.h"
+#include "appliance/image_format.h"
 #include "appliance/spawn.h"
 
-#define HEAD_SIZE 4096
-#define SECTOR 512
 #define NAME_SHOWN 256                 /* a referenced name is shown up to this many bytes */
 #define DESC_MAX (1u << 20)            /* a VMDK descriptor read for its parent and extents */
 #define VMDK_PARENT_SPAN (20 * SECTOR) /* what qemu reads at 0x200 for the parent */
@@ -36,22 +35,7 @@ struct src {
 static ssize_t
 src_read(const struct src *s, uint64_t at, void *buf, size_t n)
 {
-    if (at >= s->length)
-        return 0;
-    if (n > s->length - at)
-        n = (size_t)(s->length - at);
-    size_t done = 0;
-    while (done < n) {
-        ssize_t r = pread(s->fd, (char *)buf + done, n - done, (off_t)(s->offset + at + done));
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0)
-            return -1;
-        if (r == 0)
-            break;
-        done += (size_t)r;
-    }
-    return (ssize_t)done;
+    return image_pread(s->fd, s->offset, s->length, at, buf, n);
 }
 
 /* A NUL-terminated copy of up to max bytes at image offset at (NULL: no
@@ -69,30 +53,6 @@ src_text(const struct src *s, uint64_t at, size_t max, size_t *len)
     if (len)
         *len = (size_t)n;
     return buf;
-}
-
-static uint32_t
-be32(const unsigned char *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static uint64_t
-be64(const unsigned char *p)
-{
-    return (uint64_t)be32(p) << 32 | be32(p + 4);
-}
-
-static uint32_t
-le32(const unsigned char *p)
-{
-    return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
-}
-
-static uint64_t
-le64(const unsigned char *p)
-{
-    return (uint64_t)le32(p + 4) << 32 | le32(p);
 }
 
 /* ---- the messages ------------------------------------------------------- */
@@ -150,23 +110,6 @@ next_line(const char *p)
 {
     const char *nl = strchr(p, '\n');
     return nl ? nl + 1 : NULL;
-}
-
-/* qemu's vmdk_probe: comment and blank lines, then "version=N"; or the
- * header comment VMware writes. */
-static bool
-is_descriptor(const char *text)
-{
-    if (strncmp(text, "# Disk DescriptorFile", 21) == 0)
-        return true;
-    for (const char *p = text; p && *p; p = next_line(p)) {
-        const char *q = p + strspn(p, " \t\r");
-        if (*q == '#' || *q == '\n')
-            continue;
-        return strncmp(q, "version=", 8) == 0 && q[8] >= '1' && q[8] <= '3' &&
-               (q[9] == '\n' || q[9] == '\r');
-    }
-    return false;
 }
 
 /* The quoted value of KEY="VALUE" in a descriptor (value and its length),
@@ -240,71 +183,45 @@ check_parent(const char *text, const char *label, struct ab_error *err)
     return 0;
 }
 
-/* ---- the formats -------------------------------------------------------- */
+/* ---- the formats (image_format.h) ------------------------------------- */
 
-/* qcow2 (block/qcow2.h): a backing file at backing_file_offset; with
- * incompatible feature bit 2, an external data file named by header
- * extension 0x44415441. */
+/* qcow2: its backing file, its external data file. */
 static int
-sniff_qcow2(const struct src *s, const unsigned char *h, size_t n, const char *label,
-            struct ab_error *err)
+check_qcow2(const struct src *s, const unsigned char *h, const struct image_header *hd,
+            const char *label, struct ab_error *err)
 {
-    uint32_t version = n >= 8 ? be32(h + 4) : 0;
-    if (version != 2 && version != 3)
-        return refuse_format(err, label,
-                             version == 1 ? "a qcow (version 1) image"
-                                          : "a qcow image of an unknown version");
-    if (n < 104 && version == 3)
-        return refuse_format(err, label, "a truncated qcow2 image");
-    uint64_t backing = be64(h + 8);
-    uint32_t backing_len = be32(h + 16);
-    if (backing) {
+    if (hd->backing_offset) {
         size_t len = 0;
-        CLEANUP_FREE char *name =
-            src_text(s, backing, backing_len < 1023 ? backing_len : 1023, &len);
+        uint32_t want = hd->backing_size < 1023 ? hd->backing_size : 1023;
+        CLEANUP_FREE char *name = src_text(s, hd->backing_offset, want, &len);
         if (!name)
             return errno == ENOMEM ? ab_oom(err) : read_failed(err, label);
         return len ? refuse_ref(err, label, "backing file", name, len)
                    : refuse_unnamed(err, label, "has a backing file");
     }
-    bool data_file = version == 3 && (be64(h + 72) & (1u << 2));
-    uint32_t at = version == 3 ? be32(h + 100) : 72;
-    while ((uint64_t)at + 8 <= n) {
-        uint32_t type = be32(h + at), len = be32(h + at + 4);
-        if (type == 0)
-            break;
-        if (type == 0x44415441) {
-            size_t room = n - at - 8;
-            return refuse_ref(err, label, "data file", (const char *)h + at + 8,
-                              len < room ? len : room);
-        }
-        if (len > n)
-            break;
-        at += 8 + ((len + 7) & ~7u);
-    }
-    if (data_file)
+    if (hd->data_file_at)
+        return refuse_ref(err, label, "data file", (const char *)h + hd->data_file_at,
+                          hd->data_file_len);
+    if (hd->data_file)
         return refuse_unnamed(err, label, "keeps its data in an external data file");
     return 0;
 }
 
-/* A sparse VMDK (block/vmdk.c, VMDK4Header): qemu reads the file as its
- * own extent, unless its capacity is 0, when it reads the embedded
- * descriptor as a descriptor file, extents and all. Its parent, if any,
- * is named by the descriptor qemu reads at 0x200. */
+/* A sparse VMDK: qemu reads the file as its own extent, unless its
+ * capacity is 0, when it reads the embedded descriptor as a descriptor
+ * file, extents and all. Its parent, if any, is named by the descriptor
+ * qemu reads at 0x200. */
 static int
-sniff_vmdk4(const struct src *s, const unsigned char *h, size_t n, const char *label,
+check_vmdk4(const struct src *s, const struct image_header *hd, const char *label,
             struct ab_error *err)
 {
-    if (n < 44)
-        return refuse_format(err, label, "a truncated VMDK");
-    uint64_t capacity = le64(h + 12), desc_sector = le64(h + 28), desc_sectors = le64(h + 36);
     CLEANUP_FREE char *desc = NULL;
-    if (desc_sector && desc_sector < UINT64_MAX / SECTOR) {
-        uint64_t size = desc_sectors < DESC_MAX / SECTOR ? desc_sectors * SECTOR : DESC_MAX;
-        if (!(desc = src_text(s, desc_sector * SECTOR, (size_t)size, NULL)))
+    if (hd->desc_sector && hd->desc_sector < UINT64_MAX / SECTOR) {
+        uint64_t size = hd->desc_sectors < DESC_MAX / SECTOR ? hd->desc_sectors * SECTOR : DESC_MAX;
+        if (!(desc = src_text(s, hd->desc_sector * SECTOR, (size_t)size, NULL)))
             return errno == ENOMEM ? ab_oom(err) : read_failed(err, label);
     }
-    if (capacity == 0) {
+    if (hd->capacity == 0) {
         if (desc && *desc)
             return refuse_descriptor(desc, label, err);
         return refuse_format(err, label, "a sparse VMDK without capacity or descriptor");
@@ -317,77 +234,36 @@ sniff_vmdk4(const struct src *s, const unsigned char *h, size_t n, const char *l
     return 0;
 }
 
-/* A VHD footer (block/vpc.c): disk type 2 fixed, 3 dynamic, 4 differencing. */
+/* A differencing VHD or VDI: its parent is another file. */
 static int
-check_vhd_type(const unsigned char *footer, const char *label, struct ab_error *err)
+check_differencing(const struct image_header *hd, const char *label, struct ab_error *err)
 {
-    uint32_t type = be32(footer + 60);
-    if (type == 4)
-        return refuse_unnamed(err, label, "is a differencing VHD, whose parent is another file");
-    if (type != 2 && type != 3)
-        return refuse_format(err, label, "a VHD of an unknown disk type");
-    return 0;
+    char what[96];
+    if (!hd->differencing)
+        return 0;
+    snprintf(what, sizeof(what), "is %s, whose parent is another file", hd->differencing);
+    return refuse_unnamed(err, label, what);
 }
 
-/* VDI (block/vdi.c): image type 1 dynamic, 2 static, 4 differencing. */
+/* Every reference the header of format f shows, refused. */
 static int
-check_vdi_type(const unsigned char *h, size_t n, const char *label, struct ab_error *err)
+check_header(const struct src *s, const struct image_format *f, const unsigned char *h, size_t n,
+             const char *label, struct ab_error *err)
 {
-    uint32_t type = n >= 80 ? le32(h + 76) : 0;
-    if (type == 4)
-        return refuse_unnamed(err, label, "is a differencing VDI, whose parent is another file");
-    if (type != 1 && type != 2)
-        return refuse_format(err, label, "a VDI of an unknown image type");
-    return 0;
-}
-
-/* Magic numbers of formats that are not vouched for. */
-static const struct {
-    const char *magic;
-    size_t len;
-    const char *what;
-} odd_formats[] = {
-    {"QED\0", 4, "a QED image"},
-    {"COWD", 4, "a VMDK3 (COWD) image"},
-    {"WithoutFreeSpace", 16, "a Parallels image"},
-    {"WithouFreSpacExt", 16, "a Parallels image"},
-    {"Bochs Virtual HD Image", 22, "a Bochs image"},
-    {"#!/bin/sh\n#V2.0 Format\n", 23, "a cloop image"},
-    {"LUKS\xba\xbe", 6, "a LUKS volume"},
-};
-
-/* The format from the first bytes h (n of them), or -1. */
-static int
-sniff_head(const struct src *s, const unsigned char *h, size_t n, const char *label,
-           char format[IMAGE_FORMAT_MAX], struct ab_error *err)
-{
-    const char *f = "raw";
-    int rc = 0;
-    if (n >= 4 && memcmp(h, "QFI\xfb", 4) == 0) {
-        f = "qcow2";
-        rc = sniff_qcow2(s, h, n, label, err);
-    } else if (n >= 4 && memcmp(h, "KDMV", 4) == 0) {
-        f = "vmdk";
-        rc = sniff_vmdk4(s, h, n, label, err);
-    } else if (n >= 8 && memcmp(h, "vhdxfile", 8) == 0) {
-        f = "vhdx"; /* qemu refuses VHDX images with a parent */
-    } else if (n >= SECTOR && memcmp(h, "conectix", 8) == 0) {
-        f = "vpc";
-        rc = check_vhd_type(h, label, err);
-    } else if (n >= 68 && le32(h + 64) == 0xbeda107f) {
-        f = "vdi";
-        rc = check_vdi_type(h, n, label, err);
-    } else if (is_descriptor((const char *)h)) {
+    struct image_header hd = {0};
+    if (f->kind == IMAGE_KIND_DESCRIPTOR)
         return refuse_descriptor((const char *)h, label, err);
-    } else {
-        for (size_t i = 0; i < sizeof(odd_formats) / sizeof(odd_formats[0]); i++)
-            if (n >= odd_formats[i].len && memcmp(h, odd_formats[i].magic, odd_formats[i].len) == 0)
-                return refuse_format(err, label, odd_formats[i].what);
-    }
-    if (rc < 0)
-        return -1;
-    snprintf(format, IMAGE_FORMAT_MAX, "%s", f);
-    return 0;
+    if (f->kind == IMAGE_KIND_REFUSED)
+        return refuse_format(err, label, f->what);
+    if (f->read)
+        f->read(h, n, &hd);
+    if (hd.odd)
+        return refuse_format(err, label, hd.odd);
+    if (f->refs & IMAGE_REF_BACKING)
+        return check_qcow2(s, h, &hd, label, err);
+    if (f->refs & IMAGE_REF_EXTENTS)
+        return check_vmdk4(s, &hd, label, err);
+    return check_differencing(&hd, label, err);
 }
 
 int
@@ -395,19 +271,20 @@ image_sniff(int fd, uint64_t offset, uint64_t length, const char *label,
             char format[IMAGE_FORMAT_MAX], struct ab_error *err)
 {
     struct src s = {fd, offset, length};
-    unsigned char h[HEAD_SIZE + 1];
-    ssize_t n = src_read(&s, 0, h, HEAD_SIZE);
+    unsigned char h[IMAGE_HEAD_SIZE + 1];
+    ssize_t n = src_read(&s, 0, h, IMAGE_HEAD_SIZE);
     if (n < 0)
         return read_failed(err, label);
-    h[n] = '\0'; /* the descriptor test reads it as text */
-    if (sniff_head(&s, h, (size_t)n, label, format, err) < 0)
+    h[n] = '\0'; /* the descriptor's probe reads it as text */
+    const struct image_format *f = image_format_probe(h, (size_t)n);
+    if (f && check_header(&s, f, h, (size_t)n, label, err) < 0)
         return -1;
     /* A fixed VHD has its footer only at the end. */
     unsigned char footer[SECTOR];
-    if (strcmp(format, "raw") == 0 && length >= 2 * SECTOR &&
-        src_read(&s, length - SECTOR, footer, SECTOR) == SECTOR &&
-        memcmp(footer, "conectix", 8) == 0 && be32(footer + 60) == 2)
-        snprintf(format, IMAGE_FORMAT_MAX, "vpc");
+    struct image_header hd;
+    if (!f && length >= 2 * SECTOR && src_read(&s, length - SECTOR, footer, SECTOR) == SECTOR)
+        f = image_format_probe_footer(footer, &hd);
+    snprintf(format, IMAGE_FORMAT_MAX, "%s", f ? f->name : "raw");
     return 0;
 }
 

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "appliance/bytes.h"
 #include "appliance/cleanup.h"
 #include "appliance/configure.h"
 #include "appliance/distro.h"
@@ -20,7 +21,6 @@
 #include "appliance/spawn.h"
 #include "appliance/templates.h"
 
-#define SECTOR 512
 /* Offsets in GRUB's boot.img and diskboot.img (grub/include/grub/i386/pc/boot.h). */
 #define BOOT_KERNEL_SECTOR 0x5c
 #define BOOT_DRIVE_CHECK 0x66

@@ -13,11 +13,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "appliance/bytes.h"
 #include "appliance/cleanup.h"
 #include "appliance/fsids.h"
+#include "appliance/gpt.h"
 #include "appliance/spawn.h"
-
-#define SECTOR 512
 
 static const char *
 gpt_name(enum part_role role)
@@ -51,14 +51,11 @@ hostfs_disk(const struct plan *plan, enum plan_disk_id id, const char *img, stru
         return ab_oom(err);
     /* The GUIDs from the plan: sfdisk would draw them at random. */
     fsid_gpt_guid(plan, id, NULL, guid);
-    fprintf(f, "label: gpt\nlabel-id: %s\nunit: sectors\nfirst-lba: %" PRIu64 "\n", guid,
-            PLAN_ALIGN / SECTOR);
+    gpt_script_head(f, guid, PLAN_ALIGN / SECTOR);
     for (size_t i = 0; i < d->n_parts; i++) {
         const struct plan_partition *p = &d->parts[i];
         fsid_gpt_guid(plan, id, p, guid);
-        fprintf(f, "start=%" PRIu64 ", size=%" PRIu64 ", type=%s, uuid=%s, name=\"%s\"\n",
-                p->start / SECTOR, p->size / SECTOR, part_role_type_guid(p->role), guid,
-                gpt_name(p->role));
+        gpt_script_part(f, p->start, p->size, part_role_gpt_type(p->role), guid, gpt_name(p->role));
     }
     if (fclose(f) != 0)
         return ab_oom(err);

@@ -18,6 +18,7 @@
 #include "appliance/cleanup.h"
 #include "appliance/fsids.h"
 #include "appliance/hash.h"
+#include "appliance/image_format.h"
 
 /* ---- derived values ---- */
 
@@ -277,7 +278,7 @@ image_ids_vhdx(const char *path, const struct image_id_key *key, struct ab_error
     uint64_t page83 = 0;
     if (fd < 0 || read_at(fd, path, sig, sizeof(sig), 0, err) < 0)
         return -1;
-    if (memcmp(sig, "vhdxfile", 8) != 0)
+    if (memcmp(sig, IMAGE_VHDX_MAGIC, 8) != 0)
         return not_understood(path, "VHDX", "no vhdxfile signature", err);
     if (vhdx_read_headers(fd, path, h, &cur, err) < 0 ||
         vhdx_page83_offset(fd, path, size, &page83, err) < 0)
@@ -305,7 +306,6 @@ image_ids_vhdx(const char *path, const struct image_id_key *key, struct ab_error
 
 /* ---- VDI ---- */
 
-#define VDI_SIGNATURE 0xbeda107fu
 #define VDI_HEADER_BYTES 0x1c8u /* the pre-header and VDIHeader1 up to its UUIDs' end */
 #define VDI_TYPE_DIFF 4u
 #define VDI_UUID_CREATE 0x188u
@@ -320,7 +320,7 @@ image_ids_vdi(const char *path, const struct image_id_key *key, struct ab_error 
     unsigned char h[VDI_HEADER_BYTES];
     if (fd < 0 || read_at(fd, path, h, sizeof(h), 0, err) < 0)
         return -1;
-    if (get_le32(h + 0x40) != VDI_SIGNATURE || get_le32(h + 0x44) != 0x00010001u ||
+    if (get_le32(h + 0x40) != IMAGE_VDI_SIGNATURE || get_le32(h + 0x44) != 0x00010001u ||
         get_le32(h + 0x48) < VDI_HEADER_BYTES - 0x48)
         return not_understood(path, "VDI", "not a VDI 1.1 header", err);
     if (get_le32(h + 0x4c) == VDI_TYPE_DIFF || !all_zero(h + VDI_UUID_LINKAGE, 32))
@@ -357,7 +357,7 @@ vhd_fix_footer(int fd, const char *path, uint64_t at, const struct image_id_key 
     unsigned char f[VHD_FOOTER];
     if (read_at(fd, path, f, sizeof(f), at, err) < 0)
         return -1;
-    if (memcmp(f, "conectix", 8) != 0 || get_be32(f + 64) != vhd_checksum(f))
+    if (memcmp(f, IMAGE_VHD_MAGIC, 8) != 0 || get_be32(f + 64) != vhd_checksum(f))
         return not_understood(path, "VHD", "no valid footer", err);
     *type = get_be32(f + 60);
     if (*type != VHD_FIXED && *type != VHD_DYNAMIC)
@@ -393,7 +393,6 @@ image_ids_vhd(const char *path, const struct image_id_key *key, int64_t epoch, s
 
 /* ---- VMDK ---- */
 
-#define VMDK_MAGIC 0x564d444bu /* "KDMV" */
 #define VMDK_DESC_MAX (1024u * 1024u)
 
 /* The descriptor text with its CID line's value replaced. */
@@ -418,12 +417,12 @@ image_ids_vmdk(const char *path, const struct image_id_key *key, struct ab_error
 {
     uint64_t size;
     CLEANUP_CLOSE int fd = open_image(path, &size, err);
-    unsigned char h[512];
+    unsigned char h[SECTOR];
     if (fd < 0 || read_at(fd, path, h, sizeof(h), 0, err) < 0)
         return -1;
-    uint64_t off = get_le64(h + 28) * 512, len = get_le64(h + 36) * 512;
-    if (get_le32(h) != VMDK_MAGIC || off == 0 || len == 0 || len > VMDK_DESC_MAX || off > size ||
-        len > size - off)
+    uint64_t off = get_le64(h + 28) * SECTOR, len = get_le64(h + 36) * SECTOR;
+    if (memcmp(h, IMAGE_VMDK_MAGIC, 4) != 0 || off == 0 || len == 0 || len > VMDK_DESC_MAX ||
+        off > size || len > size - off)
         return not_understood(path, "VMDK", "no embedded descriptor", err);
     CLEANUP_FREE char *desc = calloc(1, len + 1), *text = NULL;
     if (!desc)

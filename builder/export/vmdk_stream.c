@@ -24,8 +24,8 @@
 
 #include "appliance/bytes.h"
 #include "appliance/cleanup.h"
+#include "appliance/image_format.h"
 
-#define SECTOR 512u
 #define GRAIN_SECTORS 128u
 #define GRAIN_BYTES (GRAIN_SECTORS * SECTOR)
 #define GTES_PER_GT 512u
@@ -37,7 +37,6 @@
 #define MARKER_BYTES 12u     /* grain marker: lba (u64) and compressed size (u32) */
 #define MAX_THREADS 64u
 
-#define SPARSE_MAGIC 0x564d444bu /* "KDMV" on disk */
 #define SPARSE_VERSION 3u        /* ESXi wants 3 for compressed grains */
 #define FLAG_NL_DETECT (1u << 0)
 #define FLAG_COMPRESSED (1u << 16)
@@ -151,7 +150,7 @@ static void
 header_encode(unsigned char *b, uint64_t capacity, uint64_t gd_offset)
 {
     memset(b, 0, SECTOR);
-    put_le32(b + 0, SPARSE_MAGIC);
+    memcpy(b, IMAGE_VMDK_MAGIC, 4);
     put_le32(b + 4, SPARSE_VERSION);
     put_le32(b + 8, FLAG_NL_DETECT | FLAG_COMPRESSED | FLAG_MARKERS);
     put_le64(b + 12, capacity);

@@ -13,9 +13,11 @@
 #include <strings.h>
 #include <time.h>
 
+#include "appliance/bytes.h"
 #include "appliance/cleanup.h"
 #include "appliance/clock.h"
 #include "appliance/engine_handle.h"
+#include "appliance/gpt.h"
 
 /* An LVM physical volume blkid saw: LVM's own device names can be the
  * appliance kernel's (which may order the disks differently), so PVs are
@@ -132,19 +134,11 @@ engine_inspect_close(struct engine_inspect *e, struct ab_error *err)
 
 /* ---- partitions ---- */
 
+/* MBR partition types by fdisk's names; GPT's are gpt.h's. */
 static const struct {
     const char *type;
     const char *name;
-} part_types[] = {
-    {"21686148-6449-6e6f-744e-656564454649", "BIOS boot"},
-    {"c12a7328-f81f-11d2-ba4b-00a0c93ec93b", "EFI System"},
-    {"e6d6d379-f507-44c2-a23c-238f2a3df928", "Linux LVM"},
-    {"0fc63daf-8483-4772-8e79-3d69d8477de4", "Linux filesystem"},
-    {"bc13c2ff-59e6-4262-a352-b275fd6f7172", "Linux extended boot"},
-    {"0657fd6d-a4ab-43c4-84e5-0933c84b4f4f", "Linux swap"},
-    {"4f68bce3-e8cd-4db1-96e7-fbcaf984b709", "Linux root (x86-64)"},
-    {"a19d880f-05fc-4d3b-a006-743f0f84911e", "Linux RAID"},
-    {"ebd0a0a2-b9e5-4433-87c0-68b6b72699c7", "Microsoft basic data"},
+} mbr_types[] = {
     {"0x83", "Linux"},
     {"0x8e", "Linux LVM"},
     {"0x82", "Linux swap"},
@@ -159,9 +153,12 @@ static const struct {
 const char *
 inspect_part_type_name(const char *type)
 {
-    for (size_t i = 0; type && i < sizeof(part_types) / sizeof(part_types[0]); i++)
-        if (strcasecmp(part_types[i].type, type) == 0)
-            return part_types[i].name;
+    int gpt = gpt_type_from_guid(type);
+    if (gpt >= 0)
+        return gpt_type_name((enum gpt_type)gpt);
+    for (size_t i = 0; type && i < sizeof(mbr_types) / sizeof(mbr_types[0]); i++)
+        if (strcasecmp(mbr_types[i].type, type) == 0)
+            return mbr_types[i].name;
     return NULL;
 }
 
@@ -243,8 +240,8 @@ add_partition(struct engine_inspect *e, struct inspect_guest *g, struct inspect_
         return ab_oom(err);
     CLEANUP_STRV char **id = blkid(e, dev);
     p->number = (unsigned)hash_u64(id, "PART_ENTRY_NUMBER");
-    p->start = hash_u64(id, "PART_ENTRY_OFFSET") * 512;
-    p->size = hash_u64(id, "PART_ENTRY_SIZE") * 512;
+    p->start = hash_u64(id, "PART_ENTRY_OFFSET") * SECTOR;
+    p->size = hash_u64(id, "PART_ENTRY_SIZE") * SECTOR;
     p->name = dup_unescaped(hash_get(id, "PART_ENTRY_NAME"));
     p->type = dup_or_null(hash_get(id, "PART_ENTRY_TYPE"));
     p->type_name = inspect_part_type_name(p->type);

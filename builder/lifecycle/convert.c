@@ -25,9 +25,11 @@
 #include "appliance/clock.h"
 #include "appliance/export.h"
 #include "appliance/fsutil.h"
+#include "appliance/gpt.h"
 #include "appliance/hash.h"
 #include "appliance/image_check.h"
 #include "appliance/kvm.h"
+#include "appliance/lvm.h"
 #include "appliance/outdir.h"
 #include "appliance/size.h"
 #include "appliance/spawn.h"
@@ -36,7 +38,6 @@
 #include "convert_report.h"
 #include "convert_source.h"
 #include "engine_identity.h"
-#include "lvm_label.h"
 
 static const char *const vg_names[PLAN_N_DISKS] = {"vg_os", "vg_app"};
 static const char *const plan_disk_ids[PLAN_N_DISKS] = {"os", "app"};
@@ -195,7 +196,7 @@ check_vg(struct convert *c, int i, struct ab_error *err)
         return ab_build_error(err, errno, "cannot read '%s': %s", c->images[i], strerror(errno));
     char name[LVM_VG_NAME_MAX];
     const char *why = NULL;
-    int r = lvm_label_vg_name(fd, (uint64_t)st.st_size, name, &why, err);
+    int r = lvm_vg_name(fd, (uint64_t)st.st_size, name, &why, err);
     if (r < 0)
         return -1;
     const char *label = c->src.disks[i].label;
@@ -212,7 +213,7 @@ check_vg(struct convert *c, int i, struct ab_error *err)
                               "refusing to convert a guest that may lack the other "
                               "hypervisors' drivers",
                               label, plan_disk_ids[i], name, vg_names[i]);
-    if (i == PLAN_DISK_OS && (c->boot = disk_boot_kinds(fd, (uint64_t)st.st_size, err)) < 0)
+    if (i == PLAN_DISK_OS && (c->boot = gpt_boot_kinds(fd, (uint64_t)st.st_size, err)) < 0)
         return -1;
     return 0;
 }
@@ -225,7 +226,7 @@ settle_firmware(struct convert *c)
 {
     struct convert_hardware *hw = &c->src.hw;
     if (c->req->firmware || !hw->firmware_from_ovf || hw->firmware != FIRMWARE_BIOS ||
-        c->boot != (DISK_BOOT_BIOS | DISK_BOOT_UEFI))
+        c->boot != (GPT_BOOT_BIOS | GPT_BOOT_UEFI))
         return;
     hw->firmware = FIRMWARE_BOTH;
     notice(c, "firmware: the OVF names none (BIOS) and the OS disk boots both ways: bios+uefi");

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "appliance/bytes.h"
 #include "appliance/cleanup.h"
 #include "appliance/engine_handle.h"
 #include "appliance/size.h"
@@ -475,7 +476,7 @@ resize_volumes(struct eng *e, struct ab_error *err)
     if (l->new_pe_count < l->pe_count) {
         if (move_down(e, err) < 0)
             return -1;
-        if (guestfs_pvresize_size(e->g, e->pv, (int64_t)(l->new_part_sectors * 512)) < 0)
+        if (guestfs_pvresize_size(e->g, e->pv, (int64_t)(l->new_part_sectors * SECTOR)) < 0)
             return failed(e, err, "pvresize --setphysicalvolumesize");
     }
     for (size_t i = 0; i < l->n_lvs; i++)
@@ -569,7 +570,7 @@ work(struct eng *e, const struct resize_volume *v, size_t n, struct ab_error *er
     if (r < 0 || take_order(e, err) < 0 || read_filesystems(e, err) < 0)
         return -1;
     struct resize_layout *l = e->l;
-    l->new_pe_count = resize_pe_count(l->new_part_sectors * 512, l->pe_start, l->extent_size);
+    l->new_pe_count = resize_pe_count(l->new_part_sectors * SECTOR, l->pe_start, l->extent_size);
     if (resize_plan_volumes(l, v, n, err) < 0 || measure_shrinking(e, err) < 0 ||
         resize_volumes(e, err) < 0 || verify(e, err) < 0)
         return -1;

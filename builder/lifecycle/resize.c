@@ -15,19 +15,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "appliance/bytes.h"
 #include "appliance/cleanup.h"
 #include "appliance/fsutil.h"
+#include "appliance/gpt.h"
+#include "appliance/image_format.h"
 #include "appliance/size.h"
 #include "appliance/spawn.h"
 #include "appliance/stop.h"
 #include "engine_resize.h"
-
-#define LVM_TYPE "E6D6D379-F507-44C2-A23C-238F2A3DF928"
 
 struct job {
     const struct resize_opts *o;
@@ -60,86 +60,55 @@ interrupted(struct ab_error *err)
 
 /* ---- the image's own format options --------------------------------- */
 
-static int
-read_at(const char *path, void *buf, size_t len, off_t off, struct ab_error *err)
-{
-    CLEANUP_CLOSE int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0 || pread(fd, buf, len, off) != (ssize_t)len)
-        return ab_build_error(err, errno, "cannot read '%s': %s", path,
-                              errno ? strerror(errno) : "short file");
-    return 0;
-}
-
-static uint32_t
-be32(const unsigned char *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static uint64_t
-le64(const unsigned char *p)
-{
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; i--)
-        v = v << 8 | p[i];
-    return v;
-}
-
 /* A sparse VMDK's embedded descriptor: its subformat and adapter type. */
 static char *
-vmdk_options(const char *path, struct ab_error *err)
+vmdk_options(const char *path, int fd, const struct image_header *hd, struct ab_error *err)
 {
-    unsigned char h[64];
-    if (read_at(path, h, sizeof(h), 0, err) < 0)
-        return NULL;
-    uint64_t off = le64(h + 28), len = le64(h + 36);
+    uint64_t len = hd->desc_sectors;
     if (len == 0 || len > 128) {
         ab_build_error(err, 0, "'%s' has no embedded VMDK descriptor to keep", path);
         return NULL;
     }
-    CLEANUP_FREE char *desc = calloc(1, len * 512 + 1);
+    CLEANUP_FREE char *desc = calloc(1, len * SECTOR + 1);
     if (!desc) {
         ab_oom(err);
         return NULL;
     }
-    if (read_at(path, desc, len * 512, (off_t)(off * 512), err) < 0)
+    errno = 0;
+    if (pread(fd, desc, len * SECTOR, (off_t)(hd->desc_sector * SECTOR)) !=
+        (ssize_t)(len * SECTOR)) {
+        ab_build_error(err, errno, "cannot read '%s': %s", path,
+                       errno ? strerror(errno) : "short file");
         return NULL;
+    }
     char *opts = resize_vmdk_options(desc);
     if (!opts)
         ab_build_error(err, 0, "'%s': a VMDK of this createType cannot be written back", path);
     return opts;
 }
 
-/* qemu-img create options that give the image back as it was made. */
+/* qemu-img create options that give the image back as it was made, from
+ * its header as the format's row reads it. */
 static char *
 format_options(const char *path, const char *format, struct ab_error *err)
 {
-    unsigned char b[512];
-    const char *opts = "";
-    if (strcmp(format, "vmdk") == 0)
-        return vmdk_options(path, err);
-    if (strcmp(format, "qcow2") == 0) {
-        if (read_at(path, b, 8, 0, err) < 0)
-            return NULL;
-        opts = be32(b + 4) == 2 ? "compat=0.10" : "compat=1.1";
-    } else if (strcmp(format, "vpc") == 0) {
-        struct stat st;
-        if (stat(path, &st) < 0 || st.st_size < 512) {
-            ab_build_error(err, errno, "cannot read '%s'", path);
-            return NULL;
-        }
-        if (read_at(path, b, 512, st.st_size - 512, err) < 0)
-            return NULL;
-        opts =
-            be32(b + 60) == 2 ? "subformat=fixed,force_size=on" : "subformat=dynamic,force_size=on";
-    } else if (strcmp(format, "vdi") == 0) {
-        if (read_at(path, b, 0x50, 0, err) < 0)
-            return NULL;
-        opts = (b[0x4c] | b[0x4d] << 8) == 2 ? "static=on" : "";
-    } else if (strcmp(format, "vhdx") == 0) {
-        opts = "subformat=dynamic";
+    const struct image_format *f = image_format_find(format);
+    struct image_header hd;
+    struct stat st;
+    if (!f) {
+        ab_build_error(err, 0, "'%s': a %s image cannot be written back", path, format);
+        return NULL;
     }
-    char *copy = strdup(opts);
+    CLEANUP_CLOSE int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || fstat(fd, &st) < 0) {
+        ab_build_error(err, errno, "cannot read '%s': %s", path, strerror(errno));
+        return NULL;
+    }
+    if (image_format_read(f, fd, 0, (uint64_t)st.st_size, &hd, err) < 0)
+        return NULL;
+    if (!f->create_options)
+        return vmdk_options(path, fd, &hd, err);
+    char *copy = strdup(f->create_options(&hd));
     if (!copy)
         ab_oom(err);
     return copy;
@@ -180,7 +149,7 @@ gpt_read(const struct job *j, struct gpt_part *p, struct ab_error *err)
     int r = 0;
     if (!root || !json_object_object_get_ex(root, "partitiontable", &t) ||
         !json_object_object_get_ex(t, "partitions", &parts) || !jstr(t, "label") ||
-        strcmp(jstr(t, "label"), "gpt") != 0 || jnum(t, "sectorsize") != 512)
+        strcmp(jstr(t, "label"), "gpt") != 0 || jnum(t, "sectorsize") != SECTOR)
         r = ab_build_error(err, 0, "'%s' has no GPT of 512-byte sectors", j->o->image);
     memset(p, 0, sizeof(*p));
     size_t n = r == 0 ? json_object_array_length(parts) : 0;
@@ -199,7 +168,7 @@ gpt_read(const struct job *j, struct gpt_part *p, struct ab_error *err)
     }
     if (r == 0)
         p->last_lba = jnum(t, "lastlba");
-    if (r == 0 && (p->number == 0 || strcasecmp(p->type, LVM_TYPE) != 0))
+    if (r == 0 && (p->number == 0 || gpt_type_from_guid(p->type) != GPT_TYPE_LVM))
         r = ab_build_error(err, 0, "the last partition of '%s' is not an LVM physical volume",
                            j->o->image);
     json_object_put(root);
@@ -290,7 +259,8 @@ gpt_verify(const struct job *j, struct ab_error *err)
     const struct resize_layout *l = j->l;
     if (p.number != l->part_number || p.start != l->part_start || p.size != l->new_part_sectors ||
         strcmp(p.uuid, j->part_uuid) != 0 || strcmp(p.name, j->part_name) != 0 ||
-        p.last_lba != l->new_disk_size / 512 - 34 || p.start + p.size - 1 > p.last_lba)
+        p.last_lba != l->new_disk_size / SECTOR - GPT_BACKUP_LBAS - 1 ||
+        p.start + p.size - 1 > p.last_lba)
         return ab_build_error(err, 0,
                               "the GPT of the result is not as it should be: partition %u at "
                               "%" PRIu64 ", %" PRIu64 " sectors, last usable %" PRIu64,

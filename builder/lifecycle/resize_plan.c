@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "appliance/bytes.h"
+#include "appliance/gpt.h"
 #include "appliance/size.h"
 
 int
@@ -80,10 +82,10 @@ resize_volume_parse(const char *arg, struct resize_volume *v, const char **why)
 uint64_t
 resize_part_last_sector(uint64_t disk_bytes)
 {
-    uint64_t sectors = disk_bytes / 512;
-    if (sectors < 33 + 2048 * 2)
+    uint64_t sectors = disk_bytes / SECTOR;
+    if (sectors < GPT_BACKUP_LBAS + 2048 * 2)
         return 0;
-    return (sectors - 33) / 2048 * 2048 - 1;
+    return (sectors - GPT_BACKUP_LBAS) / 2048 * 2048 - 1;
 }
 
 uint64_t

@@ -38,20 +38,26 @@ part_role_to_string(enum part_role role)
     return "?";
 }
 
-const char *
-part_role_type_guid(enum part_role role)
+enum gpt_type
+part_role_gpt_type(enum part_role role)
 {
     switch (role) {
     case PART_BIOS_BOOT:
-        return "21686148-6449-6E6F-744E-656564454649";
+        return GPT_TYPE_BIOS_BOOT;
     case PART_ESP:
-        return "C12A7328-F81F-11D2-BA4B-00A0C93EC93B";
+        return GPT_TYPE_ESP;
     case PART_BOOT:
-        return "BC13C2FF-59E6-4262-A352-B275FD6F7172"; /* XBOOTLDR */
+        return GPT_TYPE_XBOOTLDR;
     case PART_LVM:
-        return "E6D6D379-F507-44C2-A23C-238F2A3DF928";
+        return GPT_TYPE_LVM;
     }
-    return "?";
+    return GPT_N_TYPES;
+}
+
+const char *
+part_role_type_guid(enum part_role role)
+{
+    return gpt_type_guid(part_role_gpt_type(role));
 }
 
 uint64_t

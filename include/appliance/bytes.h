@@ -1,11 +1,15 @@
 /* bytes.h: little- and big-endian integers in on-disk structures (GPT,
- * LVM, VMDK, VHDX, VDI, VHD), read and written byte by byte whatever the
- * host's order. Header only: the VMDK writer, which links with nothing but
- * libdeflate and libc, uses it too. */
+ * LVM, VMDK, VHDX, VDI, VHD, qcow2), read and written byte by byte whatever
+ * the host's order, and the sector they count in. Header only: the VMDK
+ * writer, which links with nothing but libdeflate and libc, uses it too. */
 #ifndef APPLIANCE_BYTES_H
 #define APPLIANCE_BYTES_H
 
 #include <stdint.h>
+
+/* The sector of every disk and format the program writes or reads: GPT's
+ * logical block, LVM's sector, VMDK's, VHD's and qemu's. */
+#define SECTOR 512
 
 static inline uint64_t
 bytes_get_le(const unsigned char *p, int n)
@@ -63,6 +67,12 @@ static inline uint32_t
 get_be32(const unsigned char *p)
 {
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | (uint32_t)p[3];
+}
+
+static inline uint64_t
+get_be64(const unsigned char *p)
+{
+    return (uint64_t)get_be32(p) << 32 | get_be32(p + 4);
 }
 
 static inline void

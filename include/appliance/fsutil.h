@@ -3,6 +3,7 @@
 #define APPLIANCE_FSUTIL_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "appliance/error.h"
@@ -48,5 +49,11 @@ int write_atomic_data(const char *path, mode_t mode, const void *data, size_t le
  * (copy_file_range, a reflink where the filesystem can), and out is
  * truncated to in's size. Returns 0 or -1 with errno set. */
 int copy_sparse(int in, int out);
+
+/* Reads len bytes at off of an image of size bytes open at fd, for the
+ * readers of on-disk structures from outside (gpt.h, lvm.h): 1 read, 0
+ * when they are not all inside the image (or the file is shorter), -1
+ * on a read error. */
+int read_inside(int fd, uint64_t size, uint64_t off, void *buf, size_t len, struct ab_error *err);
 
 #endif

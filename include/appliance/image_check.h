@@ -10,16 +10,14 @@
  * just write itself (inspect, test, deploy, and later convert, resize).
  *
  * image_check reads the image's first bytes itself and tells its format
- * from them, without qemu's probe: qcow2 (versions 2 and 3), a sparse
- * VMDK ("KDMV": monolithicSparse, streamOptimized), VHDX, VHD (qemu's
- * "vpc", dynamic or fixed), VDI, and raw for anything else. Before any
- * tool opens the file it refuses every reference it can see there (a
- * qcow2 backing file or external data file; a VMDK descriptor file, which
- * has no data of its own, whatever its createType: monolithicFlat,
- * twoGbMaxExtent*, vmfs*; a sparse VMDK that qemu would read as a
- * descriptor, or that names a parent; a differencing VHD or VDI) and the
- * formats it cannot vouch for (qcow 1, QED, VMDK3 "COWD", Parallels,
- * Bochs, cloop, LUKS). Only then does it run `qemu-img info
+ * from them with the table of image_format.h, without qemu's probe: qcow2 (versions 2 and 3), a
+ * sparse VMDK ("KDMV": monolithicSparse, streamOptimized), VHDX, VHD (qemu's "vpc", dynamic or
+ * fixed), VDI, and raw for anything else. Before any tool opens the file it refuses every reference
+ * it can see there (a qcow2 backing file or external data file; a VMDK descriptor file, which has
+ * no data of its own, whatever its createType: monolithicFlat, twoGbMaxExtent*, vmfs*; a sparse
+ * VMDK that qemu would read as a descriptor, or that names a parent; a differencing VHD or VDI) and
+ * the formats it cannot vouch for (qcow 1, QED, VMDK3 "COWD", Parallels, Bochs, cloop, LUKS). Only
+ * then does it run `qemu-img info
  * --output=json -U -f FORMAT` on it (never following a chain) and judge
  * that answer with json-c as well: the format it found, no backing file,
  * no data file, no VMDK extent but the image itself, no child node but
@@ -39,8 +37,7 @@
 #include <stdint.h>
 
 #include "appliance/error.h"
-
-#define IMAGE_FORMAT_MAX 8
+#include "appliance/image_format.h"
 
 struct image_info {
     char format[IMAGE_FORMAT_MAX]; /* qemu's driver: raw, qcow2, vmdk, vhdx, vpc, vdi */

@@ -16,6 +16,7 @@
 
 #include "appliance/enums.h"
 #include "appliance/error.h"
+#include "appliance/gpt.h"
 #include "appliance/recipe.h"
 
 /* Layout constants, shared with the engine. */
@@ -36,7 +37,8 @@ enum part_role {
 };
 
 const char *part_role_to_string(enum part_role role);
-/* The GPT partition type GUID of a role. */
+/* The GPT partition type of a role, and its GUID (gpt.h owns both). */
+enum gpt_type part_role_gpt_type(enum part_role role);
 const char *part_role_type_guid(enum part_role role);
 
 struct plan_partition {

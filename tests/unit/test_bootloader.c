@@ -7,12 +7,11 @@
 #include <sys/stat.h>
 
 #include "appliance/bootloader.h"
+#include "appliance/bytes.h"
 #include "appliance/cleanup.h"
 #include "appliance/fsids.h"
 #include "appliance/fsutil.h"
 #include "appliance/hostfs.h"
-
-#define SECTOR 512
 
 static const struct plan *
 plan_for(const char *firmware)

@@ -11,13 +11,13 @@
 #include <sys/wait.h>
 #include <sys/xattr.h>
 
+#include "appliance/bytes.h"
 #include "appliance/cleanup.h"
 #include "appliance/fsids.h"
 #include "appliance/fsutil.h"
 #include "appliance/hostfs.h"
 
 #define UNIT_EPOCH 1700000000 /* 2023-11-14 22:13:20 UTC */
-#define SECTOR 512
 
 /* A recipe for the given firmware and OS disk, and small everything else. */
 static char *

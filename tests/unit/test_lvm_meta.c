@@ -9,6 +9,7 @@
 #include <inttypes.h>
 #include <sys/stat.h>
 
+#include "appliance/bytes.h"
 #include "appliance/cleanup.h"
 #include "appliance/lvm_meta.h"
 
@@ -148,33 +149,21 @@ small_plan(const char *app_size)
     return unit_plan(text);
 }
 
-static uint32_t
-le32(const unsigned char *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t
-le64(const unsigned char *p)
-{
-    return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
-}
-
 /* lvm's definition (lib/misc/crc.c): CRC-32 without the final inversion,
  * started at 0xf597a6cf; the values lvm2 wrote check with it. */
 static void
 test_crc(void **state)
 {
     (void)state;
-    unsigned char sector[LVM_SECTOR] = {0}, mda[LVM_MDA_HEADER_SIZE] = {0};
+    unsigned char sector[SECTOR] = {0}, mda[LVM_MDA_HEADER_SIZE] = {0};
     assert_int_equal(lvm_crc(LVM_CRC_INITIAL, "", 0), LVM_CRC_INITIAL);
     assert_int_equal(lvm_crc(LVM_CRC_INITIAL, "123456789", 9), 0x4991cf02);
     /* The standard CRC-32 is the same function, inverted at both ends. */
     assert_int_equal(lvm_crc(0xffffffff, "123456789", 9) ^ 0xffffffff, 0xcbf43926);
     memcpy(sector, lvm2_label, sizeof(lvm2_label));
-    assert_int_equal(lvm_crc(LVM_CRC_INITIAL, sector + 20, LVM_SECTOR - 20), le32(sector + 16));
+    assert_int_equal(lvm_crc(LVM_CRC_INITIAL, sector + 20, SECTOR - 20), get_le32(sector + 16));
     memcpy(mda, lvm2_mda, sizeof(lvm2_mda));
-    assert_int_equal(lvm_crc(LVM_CRC_INITIAL, mda + 4, sizeof(mda) - 4), le32(mda));
+    assert_int_equal(lvm_crc(LVM_CRC_INITIAL, mda + 4, sizeof(mda) - 4), get_le32(mda));
 }
 
 /* Ours, given lvm2's UUID for the same PV, is lvm2's sector byte for byte. */
@@ -187,18 +176,18 @@ test_label_is_lvm2s(void **state)
     struct ab_error err = AB_ERROR_INIT;
     size_t len = 0;
     assert_int_equal(lvm_meta_pv(plan, PLAN_DISK_APP, 0, &buf, &len, &err), 0);
-    unsigned char *ours = buf + LVM_SECTOR, theirs[LVM_SECTOR] = {0};
+    unsigned char *ours = buf + SECTOR, theirs[SECTOR] = {0};
     memcpy(theirs, lvm2_label, sizeof(lvm2_label));
     memcpy(ours + 32, theirs + 32, LVM_UUID_LEN);
-    uint32_t crc = lvm_crc(LVM_CRC_INITIAL, ours + 20, LVM_SECTOR - 20);
+    uint32_t crc = lvm_crc(LVM_CRC_INITIAL, ours + 20, SECTOR - 20);
     ours[16] = (unsigned char)crc, ours[17] = (unsigned char)(crc >> 8);
     ours[18] = (unsigned char)(crc >> 16), ours[19] = (unsigned char)(crc >> 24);
-    assert_memory_equal(ours, theirs, LVM_SECTOR);
+    assert_memory_equal(ours, theirs, SECTOR);
     /* The metadata area header: magic, version, start and size as lvm2's;
      * lvm2's text had moved on to its fourth place, ours is the first. */
     const unsigned char *mda = buf + LVM_MDA_START;
     assert_memory_equal(mda + 4, lvm2_mda + 4, 40 - 4);
-    assert_int_equal(le64(mda + 40), LVM_MDA_HEADER_SIZE);
+    assert_int_equal(get_le64(mda + 40), LVM_MDA_HEADER_SIZE);
 }
 
 /* Every offset and checksum of the first bytes of a PV. */
@@ -207,35 +196,35 @@ check_pv_bytes(const struct plan *plan, enum plan_disk_id id, const unsigned cha
 {
     const struct plan_vg *vg = &plan->disks[id].vg;
     const struct plan_partition *part = &plan->disks[id].parts[vg->pv_partition - 1];
-    const unsigned char *s = b + LVM_SECTOR, *pvh = s + 32, *mda = b + LVM_MDA_START;
-    assert_true(len >= LVM_MDA_START + LVM_MDA_HEADER_SIZE && len % LVM_SECTOR == 0);
-    for (size_t i = 0; i < LVM_SECTOR; i++)
+    const unsigned char *s = b + SECTOR, *pvh = s + 32, *mda = b + LVM_MDA_START;
+    assert_true(len >= LVM_MDA_START + LVM_MDA_HEADER_SIZE && len % SECTOR == 0);
+    for (size_t i = 0; i < SECTOR; i++)
         assert_int_equal(b[i], 0);
     assert_memory_equal(s, "LABELONE", 8);
-    assert_int_equal(le64(s + 8), 1);
-    assert_int_equal(le32(s + 16), lvm_crc(LVM_CRC_INITIAL, s + 20, LVM_SECTOR - 20));
-    assert_int_equal(le32(s + 20), 32);
+    assert_int_equal(get_le64(s + 8), 1);
+    assert_int_equal(get_le32(s + 16), lvm_crc(LVM_CRC_INITIAL, s + 20, SECTOR - 20));
+    assert_int_equal(get_le32(s + 20), 32);
     assert_memory_equal(s + 24, "LVM2 001", 8);
     for (int i = 0; i < LVM_UUID_LEN; i++)
         assert_non_null(
             strchr("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ", pvh[i]));
-    assert_int_equal(le64(pvh + 32), part->size);
-    assert_int_equal(le64(pvh + 40), vg->pe_start);
-    assert_int_equal(le64(pvh + 48), 0);
-    assert_int_equal(le64(pvh + 72), LVM_MDA_START);
-    assert_int_equal(le64(pvh + 80), vg->pe_start - LVM_MDA_START);
-    assert_int_equal(le32(pvh + 104), 2);
-    assert_int_equal(le32(pvh + 108), 1);
-    assert_int_equal(le32(mda), lvm_crc(LVM_CRC_INITIAL, mda + 4, LVM_MDA_HEADER_SIZE - 4));
+    assert_int_equal(get_le64(pvh + 32), part->size);
+    assert_int_equal(get_le64(pvh + 40), vg->pe_start);
+    assert_int_equal(get_le64(pvh + 48), 0);
+    assert_int_equal(get_le64(pvh + 72), LVM_MDA_START);
+    assert_int_equal(get_le64(pvh + 80), vg->pe_start - LVM_MDA_START);
+    assert_int_equal(get_le32(pvh + 104), 2);
+    assert_int_equal(get_le32(pvh + 108), 1);
+    assert_int_equal(get_le32(mda), lvm_crc(LVM_CRC_INITIAL, mda + 4, LVM_MDA_HEADER_SIZE - 4));
     assert_memory_equal(mda + 4, LVM_MDA_MAGIC, 16);
-    assert_int_equal(le32(mda + 20), 1);
-    assert_int_equal(le64(mda + 24), LVM_MDA_START);
-    assert_int_equal(le64(mda + 32), vg->pe_start - LVM_MDA_START);
-    uint64_t off = le64(mda + 40), size = le64(mda + 48);
+    assert_int_equal(get_le32(mda + 20), 1);
+    assert_int_equal(get_le64(mda + 24), LVM_MDA_START);
+    assert_int_equal(get_le64(mda + 32), vg->pe_start - LVM_MDA_START);
+    uint64_t off = get_le64(mda + 40), size = get_le64(mda + 48);
     assert_int_equal(off, LVM_MDA_HEADER_SIZE);
     assert_true(size > 0 && LVM_MDA_START + off + size <= len);
     const char *text = (const char *)mda + off;
-    assert_int_equal(le32(mda + 56), lvm_crc(LVM_CRC_INITIAL, text, size));
+    assert_int_equal(get_le32(mda + 56), lvm_crc(LVM_CRC_INITIAL, text, size));
     assert_int_equal(text[size - 1], '\0');
     assert_int_equal(strlen(text), size - 1);
     char head[80];

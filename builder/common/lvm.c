@@ -1,0 +1,255 @@
+/* lvm.c: LVM2's label, pv_header, metadata area header and metadata
+ * text, encoded and decoded, and a raw image's VG name (lvm.h). */
+#include "appliance/lvm.h"
+
+#include <string.h>
+
+#include "appliance/fsutil.h"
+#include "appliance/gpt.h"
+
+/* The label_header's fields, from the start of its sector. */
+#define LABEL_CRC 16
+#define LABEL_OFFSET 20
+#define LABEL_TYPE 24
+/* The mda_header's, from its start; its raw_locns begin at MDA_LOCN. */
+#define MDA_CRC 0
+#define MDA_MAGIC 4
+#define MDA_LOCN 40
+
+uint32_t
+lvm_crc(uint32_t crc, const void *buf, size_t len)
+{
+    const unsigned char *p = buf;
+    for (size_t i = 0; i < len; i++) {
+        crc ^= p[i];
+        for (int bit = 0; bit < 8; bit++)
+            crc = (crc >> 1) ^ (crc & 1 ? UINT32_C(0xedb88320) : 0);
+    }
+    return crc;
+}
+
+/* label_header, then pv_header with its two area lists, each ended by a
+ * pair of zeros, and the extension with its (empty) bootloader area list;
+ * the CRC covers the sector from the offset field on. */
+void
+lvm_label_encode(unsigned char sector[SECTOR], const struct lvm_pv_header *h)
+{
+    unsigned char *pvh = sector + LVM_PV_HEADER_OFFSET;
+    memset(sector, 0, SECTOR);
+    memcpy(sector, LVM_LABEL_ID, 8);
+    put_le64(sector + 8, LVM_LABEL_SECTOR);
+    put_le32(sector + LABEL_OFFSET, LVM_PV_HEADER_OFFSET);
+    memcpy(sector + LABEL_TYPE, LVM_LABEL_TYPE, 8);
+    memcpy(pvh, h->uuid, LVM_UUID_LEN);
+    put_le64(pvh + 32, h->dev_size);
+    unsigned char *at = pvh + 40;
+    put_le64(at, h->data_start);
+    put_le64(at + 8, h->data_size);
+    at += 32; /* the area and the list's end */
+    if (h->has_mda) {
+        put_le64(at, h->mda_start);
+        put_le64(at + 8, h->mda_size);
+        at += 16;
+    }
+    at += 16; /* the list's end */
+    put_le32(at, h->ext_version);
+    put_le32(at + 4, h->ext_flags);
+    put_le32(sector + LABEL_CRC,
+             lvm_crc(LVM_CRC_INITIAL, sector + LABEL_OFFSET, SECTOR - LABEL_OFFSET));
+}
+
+int
+lvm_label_decode(const unsigned char sector[SECTOR], uint64_t number, struct lvm_pv_header *h)
+{
+    if (memcmp(sector, LVM_LABEL_ID, 8) != 0 || get_le64(sector + 8) != number ||
+        memcmp(sector + LABEL_TYPE, LVM_LABEL_TYPE, 8) != 0)
+        return 0;
+    uint32_t off = get_le32(sector + LABEL_OFFSET);
+    if (off < LVM_PV_HEADER_OFFSET || off > SECTOR - 40)
+        return -1;
+    const unsigned char *pvh = sector + off;
+    size_t avail = SECTOR - off, at = 32 + 8; /* pv_uuid, device_size_xl */
+    memset(h, 0, sizeof(*h));
+    memcpy(h->uuid, pvh, LVM_UUID_LEN);
+    h->dev_size = get_le64(pvh + 32);
+    int list = 0; /* 0 the data areas, 1 the metadata areas, 2 past them */
+    while (list < 2 && at + 16 <= avail) {
+        uint64_t start = get_le64(pvh + at), size = get_le64(pvh + at + 8);
+        at += 16;
+        if (start == 0 && size == 0) {
+            list++;
+        } else if (list == 0 && !h->data_start && !h->data_size) {
+            h->data_start = start, h->data_size = size;
+        } else if (list == 1 && !h->has_mda) {
+            h->has_mda = true, h->mda_start = start, h->mda_size = size;
+        }
+    }
+    if (list == 2 && at + 8 <= avail) {
+        h->ext_version = get_le32(pvh + at);
+        h->ext_flags = get_le32(pvh + at + 4);
+    }
+    return 1;
+}
+
+/* mda_header, one raw_locn and its terminator; the checksum covers the
+ * header after the checksum field. */
+void
+lvm_mda_header_encode(unsigned char buf[LVM_MDA_HEADER_SIZE], const struct lvm_mda_header *m)
+{
+    memset(buf, 0, LVM_MDA_HEADER_SIZE);
+    memcpy(buf + MDA_MAGIC, LVM_MDA_MAGIC, 16);
+    put_le32(buf + 20, LVM_FMTT_VERSION);
+    put_le64(buf + 24, m->start);
+    put_le64(buf + 32, m->size);
+    put_le64(buf + MDA_LOCN, m->text_offset);
+    put_le64(buf + MDA_LOCN + 8, m->text_size);
+    put_le32(buf + MDA_LOCN + 16, m->text_crc);
+    put_le32(buf + MDA_LOCN + 20, 0); /* flags */
+    put_le32(buf + MDA_CRC,
+             lvm_crc(LVM_CRC_INITIAL, buf + MDA_MAGIC, LVM_MDA_HEADER_SIZE - MDA_MAGIC));
+}
+
+int
+lvm_mda_header_decode(const unsigned char buf[LVM_MDA_HEADER_SIZE], struct lvm_mda_header *m)
+{
+    if (memcmp(buf + MDA_MAGIC, LVM_MDA_MAGIC, 16) != 0)
+        return 0;
+    m->start = get_le64(buf + 24);
+    m->size = get_le64(buf + 32);
+    m->text_offset = get_le64(buf + MDA_LOCN);
+    m->text_size = get_le64(buf + MDA_LOCN + 8);
+    m->text_crc = get_le32(buf + MDA_LOCN + 16);
+    return 1;
+}
+
+void
+lvm_text_put_string(FILE *f, const char *key, const char *value)
+{
+    fprintf(f, "%s = \"", key);
+    for (const char *c = value; *c; c++) {
+        if (*c == '"' || *c == '\\')
+            fputc('\\', f);
+        fputc(*c, f);
+    }
+    fputs("\"\n", f);
+}
+
+/* The characters lvm allows in a VG name. */
+static bool
+name_char(char c)
+{
+    return c == '_' || c == '-' || c == '.' || c == '+' || (c >= '0' && c <= '9') ||
+           (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+int
+lvm_text_vg_name(const char *text, size_t len, char name[LVM_VG_NAME_MAX])
+{
+    size_t n = 0;
+    while (n < len && n < LVM_VG_NAME_MAX - 1 && name_char(text[n]))
+        n++;
+    if (n == 0 || n + 2 > len || text[n] != ' ' || text[n + 1] != '{')
+        return 0;
+    memcpy(name, text, n);
+    name[n] = '\0';
+    return 1;
+}
+
+/* ---- a raw image's VG name -------------------------------------------- */
+
+struct lvm_part {
+    uint64_t size, start, end;
+};
+
+static int
+note_lvm(void *ctx, const struct gpt_entry *e)
+{
+    struct lvm_part *p = ctx;
+    if (!gpt_entry_is(e, GPT_TYPE_LVM))
+        return 0;
+    if (e->first_lba > e->last_lba || e->last_lba >= p->size / SECTOR)
+        return 1; /* damaged: the whole disk is tried */
+    p->start = e->first_lba * SECTOR;
+    p->end = (e->last_lba + 1) * SECTOR;
+    return 1;
+}
+
+/* The bytes of the first LVM partition of the GPT; the whole disk when it
+ * has no GPT, no LVM partition or a damaged one. */
+static int
+pv_extent(int fd, uint64_t size, uint64_t *start, uint64_t *end, struct ab_error *err)
+{
+    struct lvm_part p = {size, 0, size};
+    int r = gpt_each(fd, size, note_lvm, &p, err);
+    *start = p.start;
+    *end = p.end;
+    return r < 0 ? -1 : 0;
+}
+
+/* The label in one of the PV's first sectors: 1 with h filled. */
+static int
+find_label(int fd, uint64_t size, uint64_t pv, struct lvm_pv_header *h, struct ab_error *err)
+{
+    unsigned char s[SECTOR];
+    for (unsigned i = 0; i < LVM_LABEL_SCAN_SECTORS; i++) {
+        int r = read_inside(fd, size, pv + (uint64_t)i * SECTOR, s, sizeof(s), err);
+        if (r <= 0)
+            return r;
+        r = lvm_label_decode(s, i, h);
+        if (r != 0)
+            return r > 0;
+    }
+    return 0;
+}
+
+static int
+read_mda_text(int fd, uint64_t size, uint64_t mda_abs, char name[LVM_VG_NAME_MAX], const char **why,
+              struct ab_error *err)
+{
+    unsigned char h[LVM_MDA_HEADER_SIZE];
+    char text[LVM_VG_NAME_MAX + 2];
+    struct lvm_mda_header m;
+    int r = read_inside(fd, size, mda_abs, h, sizeof(h), err);
+    if (r <= 0 || !lvm_mda_header_decode(h, &m)) {
+        *why = "no LVM metadata area header";
+        return r < 0 ? -1 : 0;
+    }
+    if (m.text_offset == 0 || m.text_size == 0) {
+        *why = "an LVM physical volume in no volume group";
+        return 0;
+    }
+    if (m.text_offset >= m.size || m.text_size > m.size) {
+        *why = "damaged LVM metadata area";
+        return 0;
+    }
+    size_t want = m.text_size < sizeof(text) ? (size_t)m.text_size : sizeof(text);
+    if (m.text_offset + want > m.size) /* the circular buffer wraps: the name cannot */
+        want = (size_t)(m.size - m.text_offset);
+    r = read_inside(fd, size, mda_abs + m.text_offset, text, want, err);
+    if (r <= 0 || !lvm_text_vg_name(text, want, name)) {
+        *why = "damaged LVM metadata text";
+        return r < 0 ? -1 : 0;
+    }
+    return 1;
+}
+
+int
+lvm_vg_name(int fd, uint64_t size, char name[LVM_VG_NAME_MAX], const char **why,
+            struct ab_error *err)
+{
+    uint64_t start, end;
+    struct lvm_pv_header h;
+    *why = "no LVM physical volume";
+    if (pv_extent(fd, size, &start, &end, err) < 0)
+        return -1;
+    int r;
+    if ((r = find_label(fd, end, start, &h, err)) <= 0)
+        return r;
+    if (!h.has_mda) {
+        *why = "an LVM physical volume without a metadata area";
+        return 0;
+    }
+    if (h.mda_start > end - start)
+        return 0;
+    return read_mda_text(fd, end, start + h.mda_start, name, why, err);
+}
