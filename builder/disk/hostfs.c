@@ -4,7 +4,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +14,7 @@
 
 #include "appliance/cleanup.h"
 #include "appliance/fsids.h"
+#include "appliance/fsutil.h"
 #include "appliance/spawn.h"
 
 #define SECTOR 512
@@ -220,18 +220,16 @@ make_ext4(const struct plan *plan, const struct plan_mount *m, const char *img, 
  * and block count do not match; the builder sets it too. */
 static const char *const mtools_env[] = {"MTOOLS_SKIP_CHECK=1", NULL};
 
-static char *esp_link; /* set by find_link: nftw has no context */
-
+/* The first symbolic link in the walk: its path below the ESP, kept in
+ * ctx (a char *). */
 static int
-find_link(const char *path, const struct stat *st, int type, struct FTW *ftw)
+find_link(void *ctx, const char *rel, const struct stat *st)
 {
-    (void)st;
-    (void)ftw;
-    if (type == FTW_SL || type == FTW_SLN) {
-        esp_link = strdup(path);
-        return 1;
-    }
-    return 0;
+    if (!S_ISLNK(st->st_mode))
+        return 0;
+    char **link = ctx;
+    *link = strdup(rel);
+    return 1;
 }
 
 /* FAT holds no symbolic links: mcopy would copy what one points at, read
@@ -239,17 +237,15 @@ find_link(const char *path, const struct stat *st, int type, struct FTW *ftw)
 static int
 refuse_links(const char *dir, struct ab_error *err)
 {
-    esp_link = NULL;
-    int r = nftw(dir, find_link, 16, FTW_PHYS);
-    CLEANUP_FREE char *link = esp_link;
-    esp_link = NULL;
+    CLEANUP_FREE char *link = NULL;
+    int r = walk_tree(dir, find_link, &link);
     if (r < 0 && errno != ENOENT)
         return ab_build_error(err, errno, "cannot read '%s': %s", dir, strerror(errno));
     if (r > 0)
         return ab_build_error(err, 0,
-                              "the EFI system partition holds no symbolic links: '%s' in the "
+                              "the EFI system partition holds no symbolic links: '%s%s' in the "
                               "tree's ESP is one: refused",
-                              link ? link + strlen(dir) : "?");
+                              link && *link ? "/" : "", link ? link : "?");
     return 0;
 }
 
