@@ -37,6 +37,7 @@
 struct build {
     const struct plan *plan;
     const struct build_opts *opts;
+    const struct spawn_ctx *run; /* opts->spawn: every tool's log and echo */
     struct outdir out;
     char *work;                /* scratch folder, removed at the end */
     char *tree;                /* work/tree */
@@ -187,7 +188,7 @@ do_disks(struct build *b, struct ab_error *err)
         if (asprintf(&b->images[i], "%s/%s-%s.img", b->raw_dir, b->plan->name,
                      b->plan->disks[i].id) < 0)
             return ab_oom(err);
-        if (hostfs_disk(b->plan, (enum plan_disk_id)i, b->images[i], err) < 0 ||
+        if (hostfs_disk(b->plan, (enum plan_disk_id)i, b->images[i], b->run, err) < 0 ||
             lvm_meta_write(b->plan, (enum plan_disk_id)i, b->images[i], b->epoch, err) < 0)
             return -1;
     }
@@ -205,7 +206,7 @@ start_appliance(struct build *b, struct ab_error *err)
     if (asprintf(&scratch, "%s/g", b->work) < 0 || mkdir(scratch, 0700) < 0)
         return ab_build_error(err, errno, "cannot create '%s/g'", b->work);
     return engine_proc_start(&b->appliance, b->plan, b->images[0], b->images[1],
-                             kvm_usable(&b->kvm), scratch, b->opts->log, err);
+                             kvm_usable(&b->kvm), scratch, b->run->log, err);
 }
 
 /* SOURCE_DATE_EPOCH as the environment gave it, else the newest time in
@@ -234,7 +235,8 @@ do_os(struct build *b, struct ab_error *err)
     int64_t newest = 0;
     if (asprintf(&scratch, "%s/os", b->work) < 0 || mkdir_p(scratch, 0755) < 0)
         return ab_build_error(err, errno, "cannot create '%s'", b->work);
-    if (cache_root_tree(b->plan, &b->opts->cache, b->private_ns, scratch, &tar, &hit, err) < 0)
+    if (cache_root_tree(b->plan, &b->opts->cache, b->private_ns, scratch, &tar, &hit, b->run, err) <
+        0)
         return -1;
     b->report.cache_hit = hit;
     if (hit)
@@ -300,7 +302,7 @@ do_container(struct build *b, struct ab_error *err)
     export_step(b, "container tree");
     int r = tree_overlay(&mt, b->tree, dir, root, err);
     if (r == 0)
-        r = configure_container(b->plan, root, b->report.packages, err);
+        r = configure_container(b->plan, root, b->report.packages, b->run, err);
     if (r == 0) {
         export_step(b, "container templates");
         r = export_container(b->plan, root, b->epoch, b->out.tmp, dir, err);
@@ -316,13 +318,15 @@ do_configure(struct build *b, struct ab_error *err)
 {
     const char *scratch = b->work;
     if (tree_kernel_version(b->tree, b->kver, sizeof(b->kver), err) < 0 ||
-        configure_system(b->plan, b->tree, err) < 0 || configure_grow(b->plan, b->tree, err) < 0 ||
+        configure_system(b->plan, b->tree, b->run, err) < 0 ||
+        configure_grow(b->plan, b->tree, b->run, err) < 0 ||
         configure_cloud(b->plan, b->tree, err) < 0 ||
-        configure_customize(b->plan, b->tree, err) < 0 ||
-        configure_boot(b->plan, b->tree, b->kver, err) < 0 ||
-        bootloader_images(b->plan, b->tree, scratch, err) < 0 ||
-        configure_hygiene(b->plan, b->tree, err) < 0 || configure_selinux(b->tree, err) < 0 ||
-        tree_packages(b->tree, &b->report.packages, err) < 0)
+        configure_customize(b->plan, b->tree, b->run, err) < 0 ||
+        configure_boot(b->plan, b->tree, b->kver, b->run, err) < 0 ||
+        bootloader_images(b->plan, b->tree, scratch, b->run, err) < 0 ||
+        configure_hygiene(b->plan, b->tree, err) < 0 ||
+        configure_selinux(b->tree, b->run, err) < 0 ||
+        tree_packages(b->tree, &b->report.packages, b->run, err) < 0)
         return -1;
     /* Before the split: the container takes the whole configured tree. */
     if ((b->plan->outputs & OUTPUT_CONTAINER) && do_container(b, err) < 0)
@@ -407,7 +411,7 @@ do_xfs(struct build *b, struct ab_error *err)
             notice(b, msg);
             b->in_appliance[i] = b->xfs = true;
         } else if (r == 0)
-            r = xfs_host_make(b->plan, m, b->images[m->disk], &p, b->work, err);
+            r = xfs_host_make(b->plan, m, b->images[m->disk], &p, b->work, b->run, err);
         xfs_host_proto_release(&p);
         if (r < 0)
             return -1;
@@ -416,7 +420,7 @@ do_xfs(struct build *b, struct ab_error *err)
         notice(b, "xfs made on the host (mkfs.xfs -p): no appliance started");
         return 0;
     }
-    kvm_probe(&b->kvm);
+    kvm_probe(&b->kvm, b->run);
     if (!kvm_usable(&b->kvm)) {
         char msg[512];
         snprintf(msg, sizeof(msg), "%s (%s): using software emulation, which is slower",
@@ -445,7 +449,8 @@ do_appliance(struct build *b, struct ab_error *err)
                               "--acls", "--selinux",   "--numeric-owner",
                               "-C",     b->fs_dirs[i], "-cf",
                               tar,      ".",           NULL};
-        if (spawn_run(argv, NULL, err) < 0 || engine_proc_xfs(&b->appliance, i, tar, err) < 0)
+        if (spawn_run(argv, &(const struct spawn_opts){.ctx = b->run}, err) < 0 ||
+            engine_proc_xfs(&b->appliance, i, tar, err) < 0)
             return -1;
         unlink(tar);
     }
@@ -465,14 +470,14 @@ do_filesystems(struct build *b, struct ab_error *err)
         if (m->fs == FS_XFS || b->disks.hit[m->disk])
             continue;
         if (hostfs_make(b->plan, m, b->images[m->disk], b->fs_dirs[i],
-                        m->fs == FS_VFAT ? efi : NULL, b->epoch, err) < 0)
+                        m->fs == FS_VFAT ? efi : NULL, b->epoch, b->run, err) < 0)
             return -1;
     }
     for (int d = 0; d < PLAN_N_DISKS; d++) {
         const struct plan_vg *vg = &b->plan->disks[d].vg;
         for (size_t i = 0; i < vg->n_lvs && !b->disks.hit[d]; i++)
             if (vg->lvs[i].fs == FS_SWAP && hostfs_swap(b->plan, (enum plan_disk_id)d, &vg->lvs[i],
-                                                        b->images[d], b->work, err) < 0)
+                                                        b->images[d], b->work, b->run, err) < 0)
                 return -1;
     }
     if ((b->plan->hardware.firmware & FIRMWARE_BIOS) && !b->disks.hit[PLAN_DISK_OS] &&
@@ -529,6 +534,7 @@ do_export(struct build *b, struct ab_error *err)
         .progress_ctx = b,
         .step = export_step,
         .reuse = b->disks.dir ? &b->reuse : NULL,
+        .spawn = b->run,
     };
     if (export_all(&job, err) < 0)
         return -1;
@@ -567,7 +573,7 @@ do_finish(struct build *b, struct ab_error *err)
         return -1;
     keep_digests(b);
     if (export_sums_write(b->out.tmp, &b->files, err) < 0 ||
-        report_write(&b->report, b->plan, b->out.tmp, &b->files, err) < 0)
+        report_write(&b->report, b->plan, b->out.tmp, &b->files, b->run, err) < 0)
         return -1;
     return outdir_commit(&b->out, err);
 }
@@ -601,15 +607,17 @@ build_release(struct build *b)
 int
 build_run(const struct plan *plan, const struct build_opts *opts, struct ab_error *err)
 {
-    struct build b = {
-        .plan = plan, .opts = opts, .out = OUTDIR_INIT, .appliance = ENGINE_PROC_INIT};
+    struct build b = {.plan = plan,
+                      .opts = opts,
+                      .run = &opts->spawn,
+                      .out = OUTDIR_INIT,
+                      .appliance = ENGINE_PROC_INIT};
     int r = -1;
 
     setenv("MTOOLS_SKIP_CHECK", "1", 1);
     /* Before any thread of the build: the ones it starts share the
      * namespace. */
     b.private_ns = tree_private_namespace() == 0;
-    spawn_set_log(opts->log);
     report_init(&b.report);
     if (stage(&b, "preflight", "checking tools and folders", do_preflight, err) < 0 ||
         stage(&b, "os", "preparing the root tree", do_os, err) < 0 ||
@@ -625,6 +633,5 @@ build_run(const struct plan *plan, const struct build_opts *opts, struct ab_erro
     r = 0;
 out:
     build_release(&b);
-    spawn_set_log(NULL);
     return r;
 }

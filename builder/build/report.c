@@ -122,11 +122,11 @@ packages_array(const char *list)
 
 /* The first line a tool prints for --version, or NULL. */
 static json_object *
-tool_version(const char *tool)
+tool_version(const char *tool, const struct spawn_ctx *ctx)
 {
     char *out = NULL;
     const char *argv[] = {tool, "--version", NULL};
-    struct spawn_opts o = {.output = &out, .quiet_argv = 1};
+    struct spawn_opts o = {.ctx = ctx, .output = &out, .quiet_argv = 1};
     struct ab_error ignored = AB_ERROR_INIT;
     int r = spawn_run(argv, &o, &ignored);
     ab_error_release(&ignored);
@@ -141,14 +141,14 @@ tool_version(const char *tool)
 }
 
 static json_object *
-tools_object(const struct plan *plan)
+tools_object(const struct plan *plan, const struct spawn_ctx *ctx)
 {
     json_object *t = json_object_new_object();
-    json_object_object_add(t, "qemu-img", tool_version("qemu-img"));
+    json_object_object_add(t, "qemu-img", tool_version("qemu-img", ctx));
     if (plan->os.family == FAMILY_DEBIAN && !plan->os.rootfs)
-        json_object_object_add(t, "mmdebstrap", tool_version("mmdebstrap"));
+        json_object_object_add(t, "mmdebstrap", tool_version("mmdebstrap", ctx));
     else if (!plan->os.rootfs)
-        json_object_object_add(t, "dnf", tool_version("dnf"));
+        json_object_object_add(t, "dnf", tool_version("dnf", ctx));
     json_object_object_add(t, "libarchive", json_object_new_string(archive_version_details()));
     json_object_object_add(t, "libxml2", json_object_new_string(LIBXML_DOTTED_VERSION));
     json_object_object_add(t, "libdeflate", json_object_new_string(LIBDEFLATE_VERSION_STRING));
@@ -160,7 +160,7 @@ tools_object(const struct plan *plan)
 
 int
 report_write(struct report *r, const struct plan *plan, const char *dir,
-             const struct export_files *files, struct ab_error *err)
+             const struct export_files *files, const struct spawn_ctx *ctx, struct ab_error *err)
 {
     char recipe_sha[HASH_HEX_MAX] = "";
     if (digest_file(DIGEST_SHA256, plan->recipe->path, recipe_sha, err) < 0)
@@ -173,7 +173,7 @@ report_write(struct report *r, const struct plan *plan, const char *dir,
     json_object_object_add(recipe, "path", json_object_new_string(plan->recipe->path));
     json_object_object_add(recipe, "sha256", json_object_new_string(recipe_sha));
     json_object_object_add(o, "recipe", recipe);
-    json_object_object_add(o, "tools", tools_object(plan));
+    json_object_object_add(o, "tools", tools_object(plan, ctx));
     json_object_object_add(o, "kernel", json_object_new_string(r->kernel));
     json_object_object_add(o, "kvm", json_object_new_boolean(r->kvm));
     json_object_object_add(o, "root_tree_from_cache", json_object_new_boolean(r->cache_hit));

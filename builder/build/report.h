@@ -13,6 +13,7 @@
 #include "appliance/error.h"
 #include "appliance/export.h"
 #include "appliance/plan.h"
+#include "appliance/spawn.h"
 
 #define REPORT_MAX_STAGES 32
 
@@ -38,8 +39,10 @@ void report_release(struct report *r);
 /* Records a stage's time; thread-safe. name must outlive r. */
 void report_stage(struct report *r, const char *name, double seconds);
 
-/* Writes dir/build-report.json; files are the output's files. */
+/* Writes dir/build-report.json; files are the output's files. The tools
+ * asked for their versions run with ctx (may be NULL). */
 int report_write(struct report *r, const struct plan *plan, const char *dir,
-                 const struct export_files *files, struct ab_error *err);
+                 const struct export_files *files, const struct spawn_ctx *ctx,
+                 struct ab_error *err);
 
 #endif

@@ -96,13 +96,14 @@ run_build(const struct plan *plan, const char *output, struct build_opts *opts,
     struct build_events ev = {&p, on_begin, on_end, on_notice, on_progress};
     opts->output = output ? output : dir;
     opts->events = &ev;
-    if (level >= PROGRESS_VERBOSE)
-        spawn_set_echo(on_command, &p);
+    if (level >= PROGRESS_VERBOSE) {
+        opts->spawn.echo = on_command;
+        opts->spawn.echo_arg = &p;
+    }
     cli_stop_on_signals(CLI_STOP_CHILDREN);
     progress_start_ticker(&p);
     int r = build_run(plan, opts, &err);
     progress_release(&p);
-    spawn_set_echo(NULL, NULL);
     if (r < 0) {
         int status = stop_signal() ? 128 + stop_signal() : cli_report(&err);
         if (stop_signal())
@@ -198,6 +199,6 @@ cmd_build(int argc, char **argv)
         fprintf(stderr, "appliance: error: cannot write log '%s': %s\n", log_path, strerror(errno));
         return 1;
     }
-    opts.log = log;
+    opts.spawn.log = log;
     return run_build(plan, output, &opts, level);
 }

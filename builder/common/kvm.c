@@ -150,7 +150,7 @@ read_output(const int fds[2], char *line, size_t size)
 }
 
 static void
-run_qemu_probe(struct kvm_probe *p)
+run_qemu_probe(struct kvm_probe *p, const struct spawn_ctx *ctx)
 {
     char kernel[512], firmware[4096] = "", device[] = "isa-debug-exit,iobase=0xf4,iosize=1";
     probe_kernel(kernel, sizeof(kernel));
@@ -169,8 +169,9 @@ run_qemu_probe(struct kvm_probe *p)
                                 "-bios", firmware, "-device", device, NULL};
     struct spawn_child c;
     struct ab_error err = AB_ERROR_INIT;
-    if (spawn_start(kernel[0] ? boot : bare, NULL, SPAWN_STDOUT_PIPE | SPAWN_STDERR_PIPE, &c,
-                    &err) < 0) {
+    const struct spawn_opts o = {.ctx = ctx};
+    if (spawn_start(kernel[0] ? boot : bare, &o, SPAWN_STDOUT_PIPE | SPAWN_STDERR_PIPE, &c, &err) <
+        0) {
         if (firmware[0])
             unlink(firmware);
         p->state = KVM_NO_QEMU;
@@ -201,7 +202,7 @@ run_qemu_probe(struct kvm_probe *p)
 }
 
 void
-kvm_probe(struct kvm_probe *p)
+kvm_probe(struct kvm_probe *p, const struct spawn_ctx *ctx)
 {
     memset(p, 0, sizeof(*p));
     if (access("/dev/kvm", F_OK) < 0) {
@@ -215,5 +216,5 @@ kvm_probe(struct kvm_probe *p)
         snprintf(p->detail, sizeof(p->detail), "%s", strerror(errno));
         return;
     }
-    run_qemu_probe(p);
+    run_qemu_probe(p, ctx);
 }

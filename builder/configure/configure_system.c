@@ -148,7 +148,8 @@ unit_installed(const char *root, const char *unit)
 }
 
 static int
-install_services(const struct plan *plan, const char *root, struct ab_error *err)
+install_services(const struct plan *plan, const char *root, const struct spawn_ctx *ctx,
+                 struct ab_error *err)
 {
     if (write_file(root, "/etc/systemd/network/80-appliance-dhcp.network", network_unit, 0644,
                    err) < 0 ||
@@ -164,7 +165,7 @@ install_services(const struct plan *plan, const char *root, struct ab_error *err
     const char *network = unit_installed(root, "NetworkManager.service")
                               ? "NetworkManager.service"
                               : "systemd-networkd.service";
-    return nsrun_chroot(root, err, "systemctl", "enable", "--quiet", network,
+    return nsrun_chroot(ctx, root, err, "systemctl", "enable", "--quiet", network,
                         "appliance-console-report.service", "appliance-ssh-host-keys.service",
                         "appliance-lvm.service", NULL);
 }
@@ -206,9 +207,10 @@ condition_addons(const char *root, struct ab_error *err)
 }
 
 int
-configure_system(const struct plan *plan, const char *root, struct ab_error *err)
+configure_system(const struct plan *plan, const char *root, const struct spawn_ctx *ctx,
+                 struct ab_error *err)
 {
-    if (set_identity(plan, root, err) < 0 || install_services(plan, root, err) < 0 ||
+    if (set_identity(plan, root, err) < 0 || install_services(plan, root, ctx, err) < 0 ||
         condition_addons(root, err) < 0) {
         ab_error_prefix(err, "while configuring the system");
         return -1;
@@ -285,7 +287,7 @@ selinux_type(const char *root)
 }
 
 int
-configure_selinux(const char *root, struct ab_error *err)
+configure_selinux(const char *root, const struct spawn_ctx *ctx, struct ab_error *err)
 {
     CLEANUP_FREE char *type = selinux_type(root), *contexts = NULL;
     if (!type)
@@ -297,8 +299,8 @@ configure_selinux(const char *root, struct ab_error *err)
     if (rootfd < 0)
         return -1;
     int r = inroot_exists(rootfd, contexts, NULL)
-                ? nsrun_chroot(root, &ignored, "setfiles", "-F", "-e", "/proc", "-e", "/sys", "-e",
-                               "/dev", contexts, "/", NULL)
+                ? nsrun_chroot(ctx, root, &ignored, "setfiles", "-F", "-e", "/proc", "-e", "/sys",
+                               "-e", "/dev", contexts, "/", NULL)
                 : -1;
     ab_error_release(&ignored);
     if (r == 0)

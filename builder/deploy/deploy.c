@@ -177,7 +177,7 @@ choose_type(struct job *j, struct ab_error *err)
     if (!type || strcmp(type, "kvm") != 0 || !deploy_uri_is_local(j->r->uri))
         return 0;
     struct kvm_probe kvm;
-    kvm_probe(&kvm);
+    kvm_probe(&kvm, NULL);
     if (kvm_usable(&kvm))
         return 0;
     notice(j->o, "%s (%s): the domain uses software emulation (type 'qemu')",
@@ -329,7 +329,7 @@ check_images(struct job *j, struct ab_error *err)
         return ab_oom(err);
     for (size_t i = 0; disks[i] && disks[i + 1]; i += 2) {
         struct image_info info;
-        if (image_check(disks[i + 1], disks[i + 1], &info, err) < 0 ||
+        if (image_check(disks[i + 1], disks[i + 1], &info, NULL, err) < 0 ||
             domxml_set_disk_format(j->d, disks[i + 1], info.format, err) < 0)
             return -1;
     }

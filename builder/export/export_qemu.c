@@ -41,7 +41,8 @@ convert_disk(const struct export_job *job, enum plan_disk_id disk, const char *r
         return ab_oom(err);
     const char *argv[] = {"qemu-img", "convert",  "-f", "raw", "-O", c->target->format,
                           "-o",       c->options, raw,  tmp,   NULL};
-    if (spawn_run(argv, NULL, err) < 0) {
+    const struct spawn_opts o = {.ctx = job->spawn};
+    if (spawn_run(argv, &o, err) < 0) {
         unlink(tmp);
         ab_error_prefix(err, "writing %s", name);
         return -1;

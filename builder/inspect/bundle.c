@@ -312,7 +312,7 @@ add_disk(struct bundle *b, const char *name, const char *path, const char *label
     if (!is_file(real, &size))
         return ab_build_error(err, 0, "disk image '%s' is not a regular file", path);
     struct image_info info;
-    if (image_check(real, label ? label : path, &info, err) < 0)
+    if (image_check(real, label ? label : path, &info, b->spawn, err) < 0)
         return -1;
     struct bundle_disk d = {.file_size = size, .virtual_size = info.virtual_size};
     struct bundle_disk *grown = realloc(b->disks, (b->n_disks + 1) * sizeof(*grown));
@@ -795,7 +795,8 @@ classify(struct bundle *b, struct ab_error *err)
 }
 
 struct bundle *
-bundle_open(const char *path, unsigned flags, const char *scratch, struct ab_error *err)
+bundle_open(const char *path, unsigned flags, const char *scratch, const struct spawn_ctx *ctx,
+            struct ab_error *err)
 {
     struct bundle *b = calloc(1, sizeof(*b));
     if (!b || !(b->path = strdup(path)) || !(b->scratch = strdup(scratch))) {
@@ -803,6 +804,7 @@ bundle_open(const char *path, unsigned flags, const char *scratch, struct ab_err
         ab_oom(err);
         return NULL;
     }
+    b->spawn = ctx;
     int rc = classify(b, err);
     if (rc == 0) {
         switch (b->kind) {

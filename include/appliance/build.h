@@ -21,6 +21,7 @@
 #include "appliance/cache.h"
 #include "appliance/error.h"
 #include "appliance/plan.h"
+#include "appliance/spawn.h"
 
 struct build_events {
     void *ctx;
@@ -37,7 +38,7 @@ struct build_opts {
     const char *output;   /* the output folder */
     const char *workroot; /* where scratch folders go; NULL: $TMPDIR or /var/tmp */
     struct cache_opts cache;
-    FILE *log;            /* commands and tool output; NULL: none */
+    struct spawn_ctx spawn; /* the log and echo of every tool run; zero: neither */
     bool no_space_check;  /* --no-space-check: skip the free space estimate */
     const struct build_events *events;
 };

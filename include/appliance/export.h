@@ -31,6 +31,7 @@
 #include "appliance/error.h"
 #include "appliance/hash.h"
 #include "appliance/plan.h"
+#include "appliance/spawn.h"
 
 /* Progress of one long step: done and total in bytes. */
 typedef void (*export_progress_fn)(void *ctx, const char *what, uint64_t done, uint64_t total);
@@ -56,6 +57,7 @@ struct export_job {
     void *progress_ctx;
     void (*step)(void *ctx, const char *what); /* a step begins; may be NULL */
     const struct export_reuse *reuse;          /* NULL: every file written */
+    const struct spawn_ctx *spawn;             /* the tools' log and echo; may be NULL */
 };
 
 /* Writes every output of job->plan into job->dir, one exporter per format
@@ -78,8 +80,10 @@ int export_ova_pack(const struct plan *plan, const char *ovf_dir, const char *ov
 int export_manifest_line(enum digest algo, const char *dir, const char *name, char **line,
                          struct ab_error *err);
 
-/* One disk to disk.raw inside a gzip'd GNU tar (export_gce.c). */
-int export_gce(const char *raw, const char *tar_gz, struct ab_error *err);
+/* One disk to disk.raw inside a gzip'd GNU tar (export_gce.c); tar runs
+ * with ctx (may be NULL). */
+int export_gce(const char *raw, const char *tar_gz, const struct spawn_ctx *ctx,
+               struct ab_error *err);
 
 /* The files of an output folder, with their sizes and SHA-256 digests
  * (export_sums.c): what SHA256SUMS and build-report.json list. */
