@@ -41,7 +41,6 @@ struct build {
     struct outdir out;
     char *work;                /* scratch folder, removed at the end */
     char *tree;                /* work/tree */
-    bool private_ns;           /* in a private mount namespace of its own */
     bool overlay;              /* tree: the cache's unpacked tree + an overlay */
     struct tree_mounts mounts; /* the overlay and the filesystems' views */
     struct diskcache disks;    /* images and exports reused between builds */
@@ -235,8 +234,8 @@ do_os(struct build *b, struct ab_error *err)
     int64_t newest = 0;
     if (asprintf(&scratch, "%s/os", b->work) < 0 || mkdir_p(scratch, 0755) < 0)
         return ab_build_error(err, errno, "cannot create '%s'", b->work);
-    if (cache_root_tree(b->plan, &b->opts->cache, b->private_ns, scratch, &tar, &hit, b->run, err) <
-        0)
+    if (cache_root_tree(b->plan, &b->opts->cache, b->opts->private_ns, scratch, &tar, &hit, b->run,
+                        err) < 0)
         return -1;
     b->report.cache_hit = hit;
     if (hit)
@@ -245,7 +244,7 @@ do_os(struct build *b, struct ab_error *err)
     /* A cached tree is unpacked once and overlaid; without the cache, or
      * where the build cannot mount (no CAP_SYS_ADMIN, no overlayfs), it
      * is extracted into the scratch folder. */
-    if (!b->opts->cache.disabled && b->private_ns) {
+    if (!b->opts->cache.disabled && b->opts->private_ns) {
         CLEANUP_FREE char *lower = NULL;
         if (cache_unpacked_tree(tar, what, &lower, err) < 0)
             return -1;
@@ -291,7 +290,7 @@ do_container(struct build *b, struct ab_error *err)
     CLEANUP_FREE char *dir = NULL, *root = NULL;
     struct tree_mounts mt = {0};
     double start = mono_now();
-    if (!b->private_ns)
+    if (!b->opts->private_ns)
         return ab_build_error(err, EPERM,
                               "the container output needs a private mount namespace "
                               "(an overlay of the tree): run the build as root");
@@ -614,10 +613,6 @@ build_run(const struct plan *plan, const struct build_opts *opts, struct ab_erro
                       .appliance = ENGINE_PROC_INIT};
     int r = -1;
 
-    setenv("MTOOLS_SKIP_CHECK", "1", 1);
-    /* Before any thread of the build: the ones it starts share the
-     * namespace. */
-    b.private_ns = tree_private_namespace() == 0;
     report_init(&b.report);
     if (stage(&b, "preflight", "checking tools and folders", do_preflight, err) < 0 ||
         stage(&b, "os", "preparing the root tree", do_os, err) < 0 ||

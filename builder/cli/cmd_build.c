@@ -16,6 +16,7 @@
 #include "appliance/size.h"
 #include "appliance/spawn.h"
 #include "appliance/stop.h"
+#include "appliance/tree.h"
 #include "progress.h"
 
 static const char build_usage[] =
@@ -100,6 +101,11 @@ run_build(const struct plan *plan, const char *output, struct build_opts *opts,
         opts->spawn.echo = on_command;
         opts->spawn.echo_arg = &p;
     }
+    /* The process's own changes, made here once, before any thread: mtools
+     * must not check the ESP's geometry against its size (mkfs.vfat's
+     * --offset), and the build's mounts go in a namespace of its own. */
+    setenv("MTOOLS_SKIP_CHECK", "1", 1);
+    opts->private_ns = tree_private_namespace() == 0;
     cli_stop_on_signals(CLI_STOP_CHILDREN);
     progress_start_ticker(&p);
     int r = build_run(plan, opts, &err);

@@ -9,8 +9,10 @@
  *      on the host -> boot code -> exports (reused per disk when the
  *      cache has them) -> SHA256SUMS, report -> output swapped into place
  *
- * Library code: progress and notices go through struct build_events;
- * nothing here prints. */
+ * Library code: progress and notices go through struct build_events, the
+ * log and echo through opts->spawn; nothing here prints, and the
+ * process's environment and namespaces are the caller's to set (the top
+ * of `appliance build`, cli/cmd_build.c). */
 #ifndef APPLIANCE_BUILD_H
 #define APPLIANCE_BUILD_H
 
@@ -40,6 +42,10 @@ struct build_opts {
     struct cache_opts cache;
     struct spawn_ctx spawn; /* the log and echo of every tool run; zero: neither */
     bool no_space_check;  /* --no-space-check: skip the free space estimate */
+    /* The caller runs in a mount namespace of its own (tree.h's
+     * tree_private_namespace, entered before any thread): the build
+     * mounts its overlay and views there; else it copies the tree. */
+    bool private_ns;
     const struct build_events *events;
 };
 
