@@ -26,13 +26,13 @@
 #include "appliance/lvm_meta.h"
 #include "appliance/os_source.h"
 #include "appliance/outdir.h"
+#include "appliance/report.h"
 #include "appliance/spawn.h"
 #include "appliance/stop.h"
 #include "appliance/tree.h"
 #include "appliance/xfs_host.h"
 #include "diskcache.h"
 #include "preflight.h"
-#include "report.h"
 
 struct build {
     const struct plan *plan;
@@ -50,7 +50,7 @@ struct build {
     char **fs_dirs; /* one per plan mount */
     char kver[128];
     struct kvm_probe kvm;
-    struct report report;
+    struct build_report report;
     bool xfs;                     /* an xfs folder the host cannot make: the appliance does */
     bool *in_appliance;           /* per plan mount: its xfs is the appliance's to make */
     struct engine_proc appliance; /* runs beside the host's work */

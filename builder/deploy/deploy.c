@@ -6,7 +6,6 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <json-c/json.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +19,7 @@
 #include "appliance/cleanup.h"
 #include "appliance/image_check.h"
 #include "appliance/kvm.h"
+#include "appliance/report.h"
 #include "domxml.h"
 
 bool
@@ -103,13 +103,10 @@ deploy_find_xml(const char *dir, struct ab_error *err)
         ab_oom(err);
         return NULL;
     }
-    json_object *j = is_file(report) ? json_object_from_file(report) : NULL, *name;
+    CLEANUP_FREE char *name = is_file(report) ? report_load_name(report) : NULL;
     char *xml = NULL;
-    if (j && json_object_object_get_ex(j, "name", &name) &&
-        json_object_is_type(name, json_type_string) && !strchr(json_object_get_string(name), '/') &&
-        asprintf(&xml, "%s/%s.xml", dir, json_object_get_string(name)) < 0)
+    if (name && !strchr(name, '/') && asprintf(&xml, "%s/%s.xml", dir, name) < 0)
         xml = NULL;
-    json_object_put(j);
     if (xml && is_file(xml))
         return xml;
     free(xml);

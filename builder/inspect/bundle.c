@@ -16,6 +16,7 @@
 
 #include "appliance/cleanup.h"
 #include "appliance/image_check.h"
+#include "appliance/report.h"
 #include "appliance/spawn.h"
 #include "appliance/stop.h"
 #include "appliance/tar_member.h"
@@ -623,10 +624,13 @@ folder_name(const char *dir)
 {
     CLEANUP_FREE char *report = path_join(dir, "build-report.json");
     CLEANUP_FREE char *converted = path_join(dir, "convert-report.json");
-    json_object *j = report ? json_object_from_file(report) : NULL, *name;
-    if (!j && converted)
-        j = json_object_from_file(converted);
-    char *out = NULL;
+    struct report_info r = {0};
+    struct ab_error ignored = AB_ERROR_INIT;
+    bool read = report && report_load(report, &r, &ignored) == 0;
+    char *out = read && r.name ? strdup(r.name) : NULL;
+    report_info_release(&r);
+    ab_error_release(&ignored);
+    json_object *j = !read && converted ? json_object_from_file(converted) : NULL, *name;
     if (j && json_object_object_get_ex(j, "name", &name) &&
         json_object_is_type(name, json_type_string))
         out = strdup(json_object_get_string(name));

@@ -6,7 +6,6 @@
 #include "appliance/convert.h"
 
 #include <errno.h>
-#include <json-c/json.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <stdlib.h>
@@ -16,6 +15,7 @@
 #include "appliance/cleanup.h"
 #include "appliance/enums.h"
 #include "appliance/ovf_read.h"
+#include "appliance/report.h"
 #include "appliance/size.h"
 #include "appliance/xmlfile.h"
 
@@ -49,57 +49,34 @@ set_str(char **dst, const char *src, struct ab_error *err)
 
 /* ---- build-report.json ---- */
 
-static const char *
-json_str(json_object *o, const char *key)
-{
-    json_object *v;
-    if (!o || !json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
-        return NULL;
-    return json_object_get_string(v);
-}
-
-static int64_t
-json_int(json_object *o, const char *key)
-{
-    json_object *v;
-    if (!o || !json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_int))
-        return 0;
-    return json_object_get_int64(v);
-}
-
+/* The machine of a build-report.json, or of a plan as `appliance plan
+ * --json` writes it, read by the report's one reader (report.h). */
 static int
-from_plan_json(json_object *plan, struct convert_hardware *hw, struct ab_error *err)
+from_report_plan(const struct report_plan *p, struct convert_hardware *hw, struct ab_error *err)
 {
-    json_object *h = NULL, *os = NULL;
-    json_object_object_get_ex(plan, "hardware", &h);
-    json_object_object_get_ex(plan, "os", &os);
-    if (!h)
+    const struct report_hardware *h = &p->hardware;
+    if (!p->has_hardware)
         return ab_build_error(err, 0, "'%s' holds no plan with a hardware section", hw->from);
     int v;
-    int64_t cpus = json_int(h, "cpus"), memory = json_int(h, "memory"), nics = json_int(h, "nics");
-    if (cpus > 0 && cpus <= 1024)
-        hw->cpus = (unsigned)cpus;
-    if (memory > 0)
-        hw->memory = (uint64_t)memory;
-    if (nics > 0 && nics <= 8)
-        hw->nics = (unsigned)nics;
-    const char *s = json_str(h, "firmware");
-    if (s && ab_enum_from_string(&firmware_table, s, &v) == 0) {
+    if (h->cpus > 0 && h->cpus <= 1024)
+        hw->cpus = (unsigned)h->cpus;
+    if (h->memory > 0)
+        hw->memory = (uint64_t)h->memory;
+    if (h->nics > 0 && h->nics <= 8)
+        hw->nics = (unsigned)h->nics;
+    if (h->firmware && ab_enum_from_string(&firmware_table, h->firmware, &v) == 0) {
         hw->firmware = v;
         hw->firmware_from_ovf = false;
     }
-    json_object *sb = NULL;
-    if (json_object_object_get_ex(h, "secure_boot", &sb) &&
-        json_object_is_type(sb, json_type_boolean))
-        hw->secure_boot = json_object_get_boolean(sb) ? 1 : -1;
-    if ((s = json_str(h, "controller")) && ab_enum_from_string(&controller_table, s, &v) == 0)
+    if (h->secure_boot)
+        hw->secure_boot = h->secure_boot;
+    if (h->controller && ab_enum_from_string(&controller_table, h->controller, &v) == 0)
         hw->controller = v + 1;
-    if ((s = json_str(os, "distro")) && ab_enum_from_string(&distro_table, s, &v) == 0)
+    if (p->distro && ab_enum_from_string(&distro_table, p->distro, &v) == 0)
         hw->distro = v;
-    if (set_str(&hw->name, json_str(plan, "name"), err) < 0 ||
-        set_str(&hw->version, json_str(plan, "version"), err) < 0 ||
-        set_str(&hw->description, json_str(plan, "description"), err) < 0 ||
-        set_str(&hw->vendor, json_str(plan, "vendor"), err) < 0)
+    if (set_str(&hw->name, p->name, err) < 0 || set_str(&hw->version, p->version, err) < 0 ||
+        set_str(&hw->description, p->description, err) < 0 ||
+        set_str(&hw->vendor, p->vendor, err) < 0)
         return -1;
     return 0;
 }
@@ -107,23 +84,12 @@ from_plan_json(json_object *plan, struct convert_hardware *hw, struct ab_error *
 static int
 read_report(const char *path, const char *text, struct convert_hardware *hw, struct ab_error *err)
 {
-    json_tokener *tok = json_tokener_new();
-    if (!tok)
-        return ab_oom(err);
-    json_object *j = json_tokener_parse_ex(tok, text, (int)strlen(text));
-    enum json_tokener_error e = json_tokener_get_error(tok);
-    json_tokener_free(tok);
-    if (!j || e != json_tokener_success) {
-        json_object_put(j);
-        return ab_build_error(err, 0, "'%s' is not JSON: %s", path, json_tokener_error_desc(e));
-    }
-    json_object *plan = NULL;
-    /* build-report.json embeds the plan; `appliance plan --json` is one. */
-    if (!json_object_object_get_ex(j, "plan", &plan))
-        plan = j;
-    int r = from_plan_json(plan, hw, err);
-    json_object_put(j);
-    return r;
+    struct report_info r;
+    int rc = report_parse(text, path, &r, err);
+    if (rc == 0)
+        rc = from_report_plan(&r.plan, hw, err);
+    report_info_release(&r);
+    return rc;
 }
 
 /* ---- OVF ---- */
