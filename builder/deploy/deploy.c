@@ -17,10 +17,10 @@
 #include <libvirt/virterror.h>
 
 #include "appliance/cleanup.h"
+#include "appliance/domxml.h"
 #include "appliance/image_check.h"
 #include "appliance/kvm.h"
 #include "appliance/report.h"
-#include "domxml.h"
 
 bool
 deploy_uri_is_local(const char *uri)
