@@ -257,6 +257,67 @@ domxml_machine(const struct domxml *d, struct domxml_machine *m)
     machine_devices(root(d), m);
 }
 
+static bool
+has_backing(xmlNodePtr disk)
+{
+    for (xmlNodePtr c = disk->children; c; c = c->next)
+        if (is_element(c, "backingStore") && child(c, "source"))
+            return true;
+    return false;
+}
+
+int
+domxml_disks(const struct domxml *d, struct domxml_disk **v, size_t *n, struct ab_error *err)
+{
+    *v = NULL;
+    *n = 0;
+    size_t cap = 0;
+    for (xmlNodePtr disk = child(child(root(d), "devices"), "disk"); disk; disk = disk->next) {
+        CLEANUP_FREE char *device = attr_of(disk, "device");
+        if (!is_element(disk, "disk") || !device || strcmp(device, "disk") != 0)
+            continue;
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 4;
+            struct domxml_disk *grown = realloc(*v, cap * sizeof(*grown));
+            if (!grown)
+                return ab_oom(err);
+            *v = grown;
+        }
+        struct domxml_disk *x = &(*v)[(*n)++];
+        *x = (struct domxml_disk){.type = attr_of(disk, "type"),
+                                  .target = attr_of(child(disk, "target"), "dev"),
+                                  .file = attr_of(child(disk, "source"), "file"),
+                                  .format = attr_of(child(disk, "driver"), "type"),
+                                  .backed = has_backing(disk)};
+    }
+    return 0;
+}
+
+char *
+domxml_disk_attr(const struct domxml *d, const char *target, const char *element, const char *attr)
+{
+    for (xmlNodePtr disk = child(child(root(d), "devices"), "disk"); disk; disk = disk->next) {
+        if (!is_element(disk, "disk"))
+            continue;
+        CLEANUP_FREE char *dev = attr_of(child(disk, "target"), "dev");
+        if (dev && strcmp(dev, target) == 0)
+            return attr_of(child(disk, element), attr);
+    }
+    return NULL;
+}
+
+void
+domxml_disks_free(struct domxml_disk *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(v[i].type);
+        free(v[i].target);
+        free(v[i].file);
+        free(v[i].format);
+    }
+    free(v);
+}
+
 int
 domxml_set_type(struct domxml *d, const char *type, struct ab_error *err)
 {

@@ -43,6 +43,27 @@ struct domxml_machine {
 };
 void domxml_machine(const struct domxml *d, struct domxml_machine *m);
 
+/* A <disk device='disk'> of <devices>; a string is NULL where the XML has
+ * none. */
+struct domxml_disk {
+    char *type;   /* the disk's type: "file", "block", "network", ... */
+    char *target; /* <target dev> */
+    char *file;   /* <source file> */
+    char *format; /* <driver type> */
+    bool backed;  /* a <backingStore> with a <source>: an overlay on another image */
+};
+
+/* The domain's disks (CD-ROMs and floppies left out), in order, into *v
+ * (freed with domxml_disks_free) and *n. -1 only when out of memory. */
+int domxml_disks(const struct domxml *d, struct domxml_disk **v, size_t *n, struct ab_error *err);
+void domxml_disks_free(struct domxml_disk *v, size_t n);
+
+/* An attribute of a child element of the disk (of any device) whose
+ * <target dev> is target: its <source file>, its block job's <mirror
+ * ready>. NULL when there is none (or no memory); to be freed. */
+char *domxml_disk_attr(const struct domxml *d, const char *target, const char *element,
+                       const char *attr);
+
 int domxml_set_type(struct domxml *d, const char *type, struct ab_error *err);
 /* Sets <uuid> (adding it after <name> when missing). */
 int domxml_set_uuid(struct domxml *d, const char *uuid, struct ab_error *err);
