@@ -37,7 +37,10 @@
 struct build {
     const struct plan *plan;
     const struct build_opts *opts;
-    const struct spawn_ctx *run; /* opts->spawn: every tool's log and echo */
+    const struct spawn_ctx *run; /* &run_ctx: every tool's log, echo and environment */
+    struct spawn_ctx run_ctx;    /* opts->spawn, with SOURCE_DATE_EPOCH once known */
+    const char **run_env;        /* run_ctx.env: opts->spawn's, then epoch_env */
+    char epoch_env[48];
     struct outdir out;
     char *work;                /* scratch folder, removed at the end */
     char *tree;                /* work/tree */
@@ -162,7 +165,7 @@ open_disk_cache(struct build *b, struct ab_error *err)
         return ab_oom(err);
     uint64_t max = b->opts->cache.max_bytes ? b->opts->cache.max_bytes : CACHE_DISKS_MAX_DEFAULT;
     if (cache_key(b->plan, src, key, err) < 0 ||
-        diskcache_open(&b->disks, dir, max, b->plan, key, err) < 0)
+        diskcache_open(&b->disks, dir, max, b->plan, key, b->epoch, err) < 0)
         return -1;
     b->reuse = (struct export_reuse){reuse_fetch, reuse_store, b};
     return 0;
@@ -205,16 +208,23 @@ start_appliance(struct build *b, struct ab_error *err)
     if (asprintf(&scratch, "%s/g", b->work) < 0 || mkdir(scratch, 0700) < 0)
         return ab_build_error(err, errno, "cannot create '%s/g'", b->work);
     return engine_proc_start(&b->appliance, b->plan, b->images[0], b->images[1],
-                             kvm_usable(&b->kvm), scratch, b->run->log, err);
+                             kvm_usable(&b->kvm), scratch, b->run, err);
 }
 
 /* SOURCE_DATE_EPOCH as the environment gave it, else the newest time in
  * the root tree's archive (the same for the same cache entry or rootfs
- * archive on any day), exported to every child from here on: mke2fs,
- * mtools, the tree's own tools in run: lines, update-initramfs. */
+ * archive on any day), given to every child from here on through the
+ * build's spawn context (the process's own environment is left alone):
+ * mke2fs, mtools, the tree's own tools in run: lines, update-initramfs. */
 static int
 set_epoch(struct build *b, int64_t newest, struct ab_error *err)
 {
+    size_t n = 0;
+    for (const char *const *e = b->opts->spawn.env; e && *e; e++)
+        n++;
+    free(b->run_env);
+    if (!(b->run_env = calloc(n + 2, sizeof(char *))))
+        return ab_oom(err);
     char msg[128];
     if (!b->epoch_given)
         b->epoch = newest > EPOCH_MAX ? EPOCH_MAX : newest;
@@ -223,7 +233,12 @@ set_epoch(struct build *b, int64_t newest, struct ab_error *err)
     snprintf(msg, sizeof(msg), "SOURCE_DATE_EPOCH=%" PRId64 " (%s)", b->epoch,
              b->epoch_given ? "from the environment" : "the root tree's newest time");
     notice(b, msg);
-    return epoch_export(b->epoch, err);
+    snprintf(b->epoch_env, sizeof(b->epoch_env), "%s=%" PRId64, EPOCH_ENV, b->epoch);
+    for (size_t i = 0; i < n; i++)
+        b->run_env[i] = b->opts->spawn.env[i];
+    b->run_env[n] = b->epoch_env;
+    b->run_ctx.env = b->run_env;
+    return 0;
 }
 
 static int
@@ -534,6 +549,7 @@ do_export(struct build *b, struct ab_error *err)
         .step = export_step,
         .reuse = b->disks.dir ? &b->reuse : NULL,
         .spawn = b->run,
+        .epoch = b->epoch,
     };
     if (export_all(&job, err) < 0)
         return -1;
@@ -601,6 +617,7 @@ build_release(struct build *b)
     free(b->tree);
     free(b->work);
     report_release(&b->report);
+    free(b->run_env);
 }
 
 int
@@ -608,7 +625,8 @@ build_run(const struct plan *plan, const struct build_opts *opts, struct ab_erro
 {
     struct build b = {.plan = plan,
                       .opts = opts,
-                      .run = &opts->spawn,
+                      .run = &b.run_ctx,
+                      .run_ctx = opts->spawn,
                       .out = OUTDIR_INIT,
                       .appliance = ENGINE_PROC_INIT};
     int r = -1;

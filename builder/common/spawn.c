@@ -236,29 +236,39 @@ env_overrides(const char *const *env, const char *entry)
     return false;
 }
 
+/* The child's environment: ours, then the context's entries, then the
+ * run's, each replacing the names of those before it. */
 static int
-make_envp(struct launch *l, const char *const *extra)
+make_envp(struct launch *l, const char *const *ctx_env, const char *const *extra)
 {
     size_t n = 0, m = 0;
     for (char **e = environ; e && *e; e++)
+        n++;
+    for (const char *const *e = ctx_env; e && *e; e++)
         n++;
     for (const char *const *e = extra; e && *e; e++)
         n++;
     if (!(l->envp = calloc(n + 1, sizeof(char *))))
         return -1;
     for (char **e = environ; e && *e; e++)
-        if (!env_overrides(extra, *e))
+        if (!env_overrides(ctx_env, *e) && !env_overrides(extra, *e))
             l->envp[m++] = *e;
+    for (const char *const *e = ctx_env; e && *e; e++)
+        if (!env_overrides(extra, *e))
+            l->envp[m++] = (char *)*e;
     for (const char *const *e = extra; e && *e; e++)
         l->envp[m++] = (char *)*e;
     return 0;
 }
 
-/* PATH of the child: opts->env's, else ours. */
+/* PATH of the child: the run's, else the context's, else ours. */
 static const char *
-child_path(const char *const *extra)
+child_path(const char *const *ctx_env, const char *const *extra)
 {
     for (const char *const *e = extra; e && *e; e++)
+        if (strncmp(*e, "PATH=", 5) == 0)
+            return *e + 5;
+    for (const char *const *e = ctx_env; e && *e; e++)
         if (strncmp(*e, "PATH=", 5) == 0)
             return *e + 5;
     const char *path = getenv("PATH");
@@ -268,9 +278,9 @@ child_path(const char *const *extra)
 /* Every file argv[0] may be, tried in turn by the child as execvp would
  * (inside the chroot, if any). */
 static int
-make_paths(struct launch *l, const char *prog, const char *const *extra)
+make_paths(struct launch *l, const char *prog, const char *const *ctx_env, const char *const *extra)
 {
-    CLEANUP_FREE char *copy = strdup(strchr(prog, '/') ? "" : child_path(extra));
+    CLEANUP_FREE char *copy = strdup(strchr(prog, '/') ? "" : child_path(ctx_env, extra));
     size_t n = 1;
     if (!copy)
         return -1;
@@ -542,7 +552,9 @@ spawn_start(const char *const *argv, const struct spawn_opts *o, unsigned flags,
         return ab_build_error(err, EINVAL, "cannot run a program without a name");
     if (!(o && o->quiet_argv))
         log_argv(argv, o);
-    if (make_envp(&l, o ? o->env : NULL) < 0 || make_paths(&l, argv[0], o ? o->env : NULL) < 0) {
+    const char *const *ctx_env = o && o->ctx ? o->ctx->env : NULL;
+    const char *const *env = o ? o->env : NULL;
+    if (make_envp(&l, ctx_env, env) < 0 || make_paths(&l, argv[0], ctx_env, env) < 0) {
         launch_release(&l);
         return ab_oom(err);
     }

@@ -13,7 +13,6 @@
 #include <unistd.h>
 
 #include "appliance/cleanup.h"
-#include "appliance/epoch.h"
 #include "appliance/spawn.h"
 #include "image_ids.h"
 
@@ -50,7 +49,7 @@ convert_disk(const struct export_job *job, enum plan_disk_id disk, const char *r
     /* qemu-img's random ids and times, replaced by derived ones. */
     struct image_id_key key;
     image_id_key_for(job->plan, disk, c->target->format, &key);
-    if (image_ids_rewrite(tmp, c->target->format, &key, source_date_epoch(), err) < 0) {
+    if (image_ids_rewrite(tmp, c->target->format, &key, job->epoch, err) < 0) {
         unlink(tmp);
         ab_error_prefix(err, "writing %s", name);
         return -1;

@@ -23,6 +23,7 @@
 
 #include "appliance/cleanup.h"
 #include "appliance/clock.h"
+#include "appliance/epoch.h"
 #include "appliance/export.h"
 #include "appliance/fsutil.h"
 #include "appliance/hash.h"
@@ -300,6 +301,8 @@ do_export(struct convert *c, struct ab_error *err)
         .progress_ctx = c,
         .step = step,
         .spawn = &c->req->spawn,
+        /* The caller's, as its environment gives it (0 without). */
+        .epoch = source_date_epoch(),
     };
     int r = export_all(&job, err);
     if (c->digesting) {

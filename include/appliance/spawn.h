@@ -24,6 +24,10 @@ struct spawn_ctx {
      * NULL: none. Lines of commands run with quiet_argv are not handed. */
     void (*echo)(void *arg, const char *line);
     void *echo_arg;
+    /* NAME=value entries every child gets on top of this process's
+     * environment (a build's SOURCE_DATE_EPOCH), NULL-terminated; a run's
+     * own spawn_opts.env wins over them. NULL: none. */
+    const char *const *env;
 };
 
 struct spawn_opts {

@@ -262,6 +262,24 @@ test_two_contexts(void **state)
     assert_int_equal(echoed, 20);
 }
 
+/* A context's environment entries reach its children, a run's own env
+ * wins over them, and this process's environment is left as it was. */
+static void
+test_context_env(void **state)
+{
+    (void)state;
+    static const char *const ctx_env[] = {"APPLIANCE_CTX_A=from-ctx", "APPLIANCE_CTX_B=ctx", NULL};
+    static const char *const run_env[] = {"APPLIANCE_CTX_B=from-run", NULL};
+    const struct spawn_ctx ctx = {.env = ctx_env};
+    CLEANUP_FREE char *out = NULL;
+    struct spawn_opts o = {.ctx = &ctx, .env = run_env, .output = &out};
+    const char *argv[] = {"sh", "-c", "echo \"$APPLIANCE_CTX_A $APPLIANCE_CTX_B\"", NULL};
+    struct ab_error err = AB_ERROR_INIT;
+    assert_int_equal(spawn_run(argv, &o, &err), 0);
+    assert_string_equal(out, "from-ctx from-run\n");
+    assert_null(getenv("APPLIANCE_CTX_A"));
+}
+
 /* Secret values stay out of the log's command lines and of errors; the
  * child's own output goes to the log as it is. */
 static void
@@ -590,6 +608,7 @@ main(void)
         cmocka_unit_test(test_env_and_cwd),
         cmocka_unit_test(test_log),
         cmocka_unit_test(test_two_contexts),
+        cmocka_unit_test(test_context_env),
         cmocka_unit_test(test_have),
         cmocka_unit_test(test_secrets_redacted),
         cmocka_unit_test(test_cause_lines),
