@@ -84,12 +84,16 @@ write_probe_firmware(char *path, size_t size)
     CLEANUP_CLOSE int fd = mkostemp(path, O_CLOEXEC);
     if (fd < 0)
         return -1;
-    static unsigned char fw[65536];
+    /* Made per probe (no buffer shared between threads probing at once). */
+    enum { FW_SIZE = 65536 };
+    CLEANUP_FREE unsigned char *fw = malloc(FW_SIZE);
     /* At F000:FFF0: mov al, 0x2a; out 0xf4, al; hlt; jmp $-3. */
     static const unsigned char reset[] = {0xb0, 0x2a, 0xe6, 0xf4, 0xf4, 0xeb, 0xfd};
-    memset(fw, 0xf4, sizeof(fw));
-    memcpy(fw + sizeof(fw) - 16, reset, sizeof(reset));
-    if (write(fd, fw, sizeof(fw)) != (ssize_t)sizeof(fw)) {
+    if (fw) {
+        memset(fw, 0xf4, FW_SIZE);
+        memcpy(fw + FW_SIZE - 16, reset, sizeof(reset));
+    }
+    if (!fw || write(fd, fw, FW_SIZE) != (ssize_t)FW_SIZE) {
         unlink(path);
         return -1;
     }
