@@ -26,21 +26,24 @@
 #include "appliance/lvm_meta.h"
 #include "appliance/os_source.h"
 #include "appliance/outdir.h"
+#include "appliance/report.h"
 #include "appliance/spawn.h"
 #include "appliance/stop.h"
 #include "appliance/tree.h"
 #include "appliance/xfs_host.h"
 #include "diskcache.h"
 #include "preflight.h"
-#include "report.h"
 
 struct build {
     const struct plan *plan;
     const struct build_opts *opts;
+    const struct spawn_ctx *run; /* &run_ctx: every tool's log, echo and environment */
+    struct spawn_ctx run_ctx;    /* opts->spawn, with SOURCE_DATE_EPOCH once known */
+    const char **run_env;        /* run_ctx.env: opts->spawn's, then epoch_env */
+    char epoch_env[48];
     struct outdir out;
     char *work;                /* scratch folder, removed at the end */
     char *tree;                /* work/tree */
-    bool private_ns;           /* in a private mount namespace of its own */
     bool overlay;              /* tree: the cache's unpacked tree + an overlay */
     struct tree_mounts mounts; /* the overlay and the filesystems' views */
     struct diskcache disks;    /* images and exports reused between builds */
@@ -50,7 +53,7 @@ struct build {
     char **fs_dirs; /* one per plan mount */
     char kver[128];
     struct kvm_probe kvm;
-    struct report report;
+    struct build_report report;
     bool xfs;                     /* an xfs folder the host cannot make: the appliance does */
     bool *in_appliance;           /* per plan mount: its xfs is the appliance's to make */
     struct engine_proc appliance; /* runs beside the host's work */
@@ -162,7 +165,7 @@ open_disk_cache(struct build *b, struct ab_error *err)
         return ab_oom(err);
     uint64_t max = b->opts->cache.max_bytes ? b->opts->cache.max_bytes : CACHE_DISKS_MAX_DEFAULT;
     if (cache_key(b->plan, src, key, err) < 0 ||
-        diskcache_open(&b->disks, dir, max, b->plan, key, err) < 0)
+        diskcache_open(&b->disks, dir, max, b->plan, key, b->epoch, err) < 0)
         return -1;
     b->reuse = (struct export_reuse){reuse_fetch, reuse_store, b};
     return 0;
@@ -187,7 +190,7 @@ do_disks(struct build *b, struct ab_error *err)
         if (asprintf(&b->images[i], "%s/%s-%s.img", b->raw_dir, b->plan->name,
                      b->plan->disks[i].id) < 0)
             return ab_oom(err);
-        if (hostfs_disk(b->plan, (enum plan_disk_id)i, b->images[i], err) < 0 ||
+        if (hostfs_disk(b->plan, (enum plan_disk_id)i, b->images[i], b->run, err) < 0 ||
             lvm_meta_write(b->plan, (enum plan_disk_id)i, b->images[i], b->epoch, err) < 0)
             return -1;
     }
@@ -205,16 +208,23 @@ start_appliance(struct build *b, struct ab_error *err)
     if (asprintf(&scratch, "%s/g", b->work) < 0 || mkdir(scratch, 0700) < 0)
         return ab_build_error(err, errno, "cannot create '%s/g'", b->work);
     return engine_proc_start(&b->appliance, b->plan, b->images[0], b->images[1],
-                             kvm_usable(&b->kvm), scratch, b->opts->log, err);
+                             kvm_usable(&b->kvm), scratch, b->run, err);
 }
 
 /* SOURCE_DATE_EPOCH as the environment gave it, else the newest time in
  * the root tree's archive (the same for the same cache entry or rootfs
- * archive on any day), exported to every child from here on: mke2fs,
- * mtools, the tree's own tools in run: lines, update-initramfs. */
+ * archive on any day), given to every child from here on through the
+ * build's spawn context (the process's own environment is left alone):
+ * mke2fs, mtools, the tree's own tools in run: lines, update-initramfs. */
 static int
 set_epoch(struct build *b, int64_t newest, struct ab_error *err)
 {
+    size_t n = 0;
+    for (const char *const *e = b->opts->spawn.env; e && *e; e++)
+        n++;
+    free(b->run_env);
+    if (!(b->run_env = calloc(n + 2, sizeof(char *))))
+        return ab_oom(err);
     char msg[128];
     if (!b->epoch_given)
         b->epoch = newest > EPOCH_MAX ? EPOCH_MAX : newest;
@@ -223,7 +233,12 @@ set_epoch(struct build *b, int64_t newest, struct ab_error *err)
     snprintf(msg, sizeof(msg), "SOURCE_DATE_EPOCH=%" PRId64 " (%s)", b->epoch,
              b->epoch_given ? "from the environment" : "the root tree's newest time");
     notice(b, msg);
-    return epoch_export(b->epoch, err);
+    snprintf(b->epoch_env, sizeof(b->epoch_env), "%s=%" PRId64, EPOCH_ENV, b->epoch);
+    for (size_t i = 0; i < n; i++)
+        b->run_env[i] = b->opts->spawn.env[i];
+    b->run_env[n] = b->epoch_env;
+    b->run_ctx.env = b->run_env;
+    return 0;
 }
 
 static int
@@ -234,7 +249,8 @@ do_os(struct build *b, struct ab_error *err)
     int64_t newest = 0;
     if (asprintf(&scratch, "%s/os", b->work) < 0 || mkdir_p(scratch, 0755) < 0)
         return ab_build_error(err, errno, "cannot create '%s'", b->work);
-    if (cache_root_tree(b->plan, &b->opts->cache, b->private_ns, scratch, &tar, &hit, err) < 0)
+    if (cache_root_tree(b->plan, &b->opts->cache, b->opts->private_ns, scratch, &tar, &hit, b->run,
+                        err) < 0)
         return -1;
     b->report.cache_hit = hit;
     if (hit)
@@ -243,7 +259,7 @@ do_os(struct build *b, struct ab_error *err)
     /* A cached tree is unpacked once and overlaid; without the cache, or
      * where the build cannot mount (no CAP_SYS_ADMIN, no overlayfs), it
      * is extracted into the scratch folder. */
-    if (!b->opts->cache.disabled && b->private_ns) {
+    if (!b->opts->cache.disabled && b->opts->private_ns) {
         CLEANUP_FREE char *lower = NULL;
         if (cache_unpacked_tree(tar, what, &lower, err) < 0)
             return -1;
@@ -289,7 +305,7 @@ do_container(struct build *b, struct ab_error *err)
     CLEANUP_FREE char *dir = NULL, *root = NULL;
     struct tree_mounts mt = {0};
     double start = mono_now();
-    if (!b->private_ns)
+    if (!b->opts->private_ns)
         return ab_build_error(err, EPERM,
                               "the container output needs a private mount namespace "
                               "(an overlay of the tree): run the build as root");
@@ -300,7 +316,7 @@ do_container(struct build *b, struct ab_error *err)
     export_step(b, "container tree");
     int r = tree_overlay(&mt, b->tree, dir, root, err);
     if (r == 0)
-        r = configure_container(b->plan, root, b->report.packages, err);
+        r = configure_container(b->plan, root, b->report.packages, b->run, err);
     if (r == 0) {
         export_step(b, "container templates");
         r = export_container(b->plan, root, b->epoch, b->out.tmp, dir, err);
@@ -316,13 +332,15 @@ do_configure(struct build *b, struct ab_error *err)
 {
     const char *scratch = b->work;
     if (tree_kernel_version(b->tree, b->kver, sizeof(b->kver), err) < 0 ||
-        configure_system(b->plan, b->tree, err) < 0 || configure_grow(b->plan, b->tree, err) < 0 ||
+        configure_system(b->plan, b->tree, b->run, err) < 0 ||
+        configure_grow(b->plan, b->tree, b->run, err) < 0 ||
         configure_cloud(b->plan, b->tree, err) < 0 ||
-        configure_customize(b->plan, b->tree, err) < 0 ||
-        configure_boot(b->plan, b->tree, b->kver, err) < 0 ||
-        bootloader_images(b->plan, b->tree, scratch, err) < 0 ||
-        configure_hygiene(b->plan, b->tree, err) < 0 || configure_selinux(b->tree, err) < 0 ||
-        tree_packages(b->tree, &b->report.packages, err) < 0)
+        configure_customize(b->plan, b->tree, b->run, err) < 0 ||
+        configure_boot(b->plan, b->tree, b->kver, b->run, err) < 0 ||
+        bootloader_images(b->plan, b->tree, scratch, b->run, err) < 0 ||
+        configure_hygiene(b->plan, b->tree, err) < 0 ||
+        configure_selinux(b->tree, b->run, err) < 0 ||
+        tree_packages(b->tree, &b->report.packages, b->run, err) < 0)
         return -1;
     /* Before the split: the container takes the whole configured tree. */
     if ((b->plan->outputs & OUTPUT_CONTAINER) && do_container(b, err) < 0)
@@ -407,7 +425,7 @@ do_xfs(struct build *b, struct ab_error *err)
             notice(b, msg);
             b->in_appliance[i] = b->xfs = true;
         } else if (r == 0)
-            r = xfs_host_make(b->plan, m, b->images[m->disk], &p, b->work, err);
+            r = xfs_host_make(b->plan, m, b->images[m->disk], &p, b->work, b->run, err);
         xfs_host_proto_release(&p);
         if (r < 0)
             return -1;
@@ -416,7 +434,7 @@ do_xfs(struct build *b, struct ab_error *err)
         notice(b, "xfs made on the host (mkfs.xfs -p): no appliance started");
         return 0;
     }
-    kvm_probe(&b->kvm);
+    kvm_probe(&b->kvm, b->run);
     if (!kvm_usable(&b->kvm)) {
         char msg[512];
         snprintf(msg, sizeof(msg), "%s (%s): using software emulation, which is slower",
@@ -445,7 +463,8 @@ do_appliance(struct build *b, struct ab_error *err)
                               "--acls", "--selinux",   "--numeric-owner",
                               "-C",     b->fs_dirs[i], "-cf",
                               tar,      ".",           NULL};
-        if (spawn_run(argv, NULL, err) < 0 || engine_proc_xfs(&b->appliance, i, tar, err) < 0)
+        if (spawn_run(argv, &(const struct spawn_opts){.ctx = b->run}, err) < 0 ||
+            engine_proc_xfs(&b->appliance, i, tar, err) < 0)
             return -1;
         unlink(tar);
     }
@@ -465,14 +484,14 @@ do_filesystems(struct build *b, struct ab_error *err)
         if (m->fs == FS_XFS || b->disks.hit[m->disk])
             continue;
         if (hostfs_make(b->plan, m, b->images[m->disk], b->fs_dirs[i],
-                        m->fs == FS_VFAT ? efi : NULL, b->epoch, err) < 0)
+                        m->fs == FS_VFAT ? efi : NULL, b->epoch, b->run, err) < 0)
             return -1;
     }
     for (int d = 0; d < PLAN_N_DISKS; d++) {
         const struct plan_vg *vg = &b->plan->disks[d].vg;
         for (size_t i = 0; i < vg->n_lvs && !b->disks.hit[d]; i++)
             if (vg->lvs[i].fs == FS_SWAP && hostfs_swap(b->plan, (enum plan_disk_id)d, &vg->lvs[i],
-                                                        b->images[d], b->work, err) < 0)
+                                                        b->images[d], b->work, b->run, err) < 0)
                 return -1;
     }
     if ((b->plan->hardware.firmware & FIRMWARE_BIOS) && !b->disks.hit[PLAN_DISK_OS] &&
@@ -529,6 +548,8 @@ do_export(struct build *b, struct ab_error *err)
         .progress_ctx = b,
         .step = export_step,
         .reuse = b->disks.dir ? &b->reuse : NULL,
+        .spawn = b->run,
+        .epoch = b->epoch,
     };
     if (export_all(&job, err) < 0)
         return -1;
@@ -567,7 +588,7 @@ do_finish(struct build *b, struct ab_error *err)
         return -1;
     keep_digests(b);
     if (export_sums_write(b->out.tmp, &b->files, err) < 0 ||
-        report_write(&b->report, b->plan, b->out.tmp, &b->files, err) < 0)
+        report_write(&b->report, b->plan, b->out.tmp, &b->files, b->run, err) < 0)
         return -1;
     return outdir_commit(&b->out, err);
 }
@@ -596,20 +617,20 @@ build_release(struct build *b)
     free(b->tree);
     free(b->work);
     report_release(&b->report);
+    free(b->run_env);
 }
 
 int
 build_run(const struct plan *plan, const struct build_opts *opts, struct ab_error *err)
 {
-    struct build b = {
-        .plan = plan, .opts = opts, .out = OUTDIR_INIT, .appliance = ENGINE_PROC_INIT};
+    struct build b = {.plan = plan,
+                      .opts = opts,
+                      .run = &b.run_ctx,
+                      .run_ctx = opts->spawn,
+                      .out = OUTDIR_INIT,
+                      .appliance = ENGINE_PROC_INIT};
     int r = -1;
 
-    setenv("MTOOLS_SKIP_CHECK", "1", 1);
-    /* Before any thread of the build: the ones it starts share the
-     * namespace. */
-    b.private_ns = tree_private_namespace() == 0;
-    spawn_set_log(opts->log);
     report_init(&b.report);
     if (stage(&b, "preflight", "checking tools and folders", do_preflight, err) < 0 ||
         stage(&b, "os", "preparing the root tree", do_os, err) < 0 ||
@@ -625,6 +646,5 @@ build_run(const struct plan *plan, const struct build_opts *opts, struct ab_erro
     r = 0;
 out:
     build_release(&b);
-    spawn_set_log(NULL);
     return r;
 }

@@ -14,7 +14,6 @@
 #include <unistd.h>
 
 #include "appliance/cleanup.h"
-#include "appliance/epoch.h"
 #include "appliance/fsutil.h"
 #include "appliance/hash.h"
 
@@ -205,7 +204,7 @@ digest_tools(struct digest_ctx *d, struct ab_error *err)
 
 static int
 disk_key(const struct plan *plan, enum plan_disk_id disk, const char *exe, const char *tree_key,
-         char key[DISKCACHE_KEY_HEX], struct ab_error *err)
+         int64_t epoch, char key[DISKCACHE_KEY_HEX], struct ab_error *err)
 {
     CLEANUP_DIGEST struct digest_ctx *d = digest_new(DIGEST_SHA256);
     bool run_lines = plan->run && plan->run[0];
@@ -216,8 +215,8 @@ disk_key(const struct plan *plan, enum plan_disk_id disk, const char *exe, const
     digest_str(d, plan->disks[disk].id);
     digest_str(d, exe);
     digest_str(d, tree_key);
-    /* The build's epoch, exported by the os stage before the cache opens. */
-    digest_u64(d, (uint64_t)source_date_epoch());
+    /* The build's epoch, known from the os stage, before the cache opens. */
+    digest_u64(d, (uint64_t)epoch);
     digest_str(d, text);
     if (digest_tools(d, err) < 0)
         return -1;
@@ -273,15 +272,15 @@ export_salt(const struct plan *plan, char out[DISKCACHE_KEY_HEX], struct ab_erro
 
 int
 diskcache_open(struct diskcache *dc, const char *dir, uint64_t max_bytes, const struct plan *plan,
-               const char *tree_key, struct ab_error *err)
+               const char *tree_key, int64_t epoch, struct ab_error *err)
 {
     char exe[HASH_HEX_MAX];
     memset(dc, 0, sizeof(*dc));
     if (!dir)
         return 0;
     if (digest_file(DIGEST_SHA256, "/proc/self/exe", exe, err) < 0 ||
-        disk_key(plan, PLAN_DISK_OS, exe, tree_key, dc->key[PLAN_DISK_OS], err) < 0 ||
-        disk_key(plan, PLAN_DISK_APP, exe, tree_key, dc->key[PLAN_DISK_APP], err) < 0 ||
+        disk_key(plan, PLAN_DISK_OS, exe, tree_key, epoch, dc->key[PLAN_DISK_OS], err) < 0 ||
+        disk_key(plan, PLAN_DISK_APP, exe, tree_key, epoch, dc->key[PLAN_DISK_APP], err) < 0 ||
         export_salt(plan, dc->export_salt, err) < 0)
         return -1;
     if (mkdir_p(dir, 0755) < 0)

@@ -45,10 +45,12 @@ struct diskcache {
     size_t n_copies;
 };
 
-/* Computes the keys; tree_key is the root tree's cache key. dir NULL
- * turns the cache off (every other call then does nothing). */
+/* Computes the keys; tree_key is the root tree's cache key, epoch the
+ * build's SOURCE_DATE_EPOCH. dir NULL turns the cache off (every other
+ * call then does nothing). */
 int diskcache_open(struct diskcache *dc, const char *dir, uint64_t max_bytes,
-                   const struct plan *plan, const char *tree_key, struct ab_error *err);
+                   const struct plan *plan, const char *tree_key, int64_t epoch,
+                   struct ab_error *err);
 
 /* 1 when disk's image was in the cache and is now copied to img, 0 when
  * not, -1 on error. */

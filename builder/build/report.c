@@ -1,5 +1,5 @@
 /* report.c: build-report.json. */
-#include "report.h"
+#include "appliance/report.h"
 
 #include <errno.h>
 #include <json-c/json.h>
@@ -21,21 +21,21 @@
 #include "appliance/spawn.h"
 
 void
-report_init(struct report *r)
+report_init(struct build_report *r)
 {
     memset(r, 0, sizeof(*r));
     pthread_mutex_init(&r->lock, NULL);
 }
 
 void
-report_release(struct report *r)
+report_release(struct build_report *r)
 {
     free(r->packages);
     pthread_mutex_destroy(&r->lock);
 }
 
 void
-report_stage(struct report *r, const char *name, double seconds)
+report_stage(struct build_report *r, const char *name, double seconds)
 {
     pthread_mutex_lock(&r->lock);
     if (r->n_stages < REPORT_MAX_STAGES) {
@@ -47,7 +47,7 @@ report_stage(struct report *r, const char *name, double seconds)
 }
 
 static json_object *
-disks_array(const struct report *r, const struct plan *plan)
+disks_array(const struct build_report *r, const struct plan *plan)
 {
     json_object *a = json_object_new_array();
     for (int i = 0; i < PLAN_N_DISKS; i++) {
@@ -123,11 +123,11 @@ packages_array(const char *list)
 
 /* The first line a tool prints for --version, or NULL. */
 static json_object *
-tool_version(const char *tool)
+tool_version(const char *tool, const struct spawn_ctx *ctx)
 {
     char *out = NULL;
     const char *argv[] = {tool, "--version", NULL};
-    struct spawn_opts o = {.output = &out, .quiet_argv = 1};
+    struct spawn_opts o = {.ctx = ctx, .output = &out, .quiet_argv = 1};
     struct ab_error ignored = AB_ERROR_INIT;
     int r = spawn_run(argv, &o, &ignored);
     ab_error_release(&ignored);
@@ -142,13 +142,13 @@ tool_version(const char *tool)
 }
 
 static json_object *
-tools_object(const struct plan *plan)
+tools_object(const struct plan *plan, const struct spawn_ctx *ctx)
 {
     json_object *t = json_object_new_object();
-    json_object_object_add(t, "qemu-img", tool_version("qemu-img"));
+    json_object_object_add(t, "qemu-img", tool_version("qemu-img", ctx));
     const char *tool = distro_row(plan->os.distro)->package_tool;
     if (tool && !plan->os.rootfs)
-        json_object_object_add(t, tool, tool_version(tool));
+        json_object_object_add(t, tool, tool_version(tool, ctx));
     json_object_object_add(t, "libarchive", json_object_new_string(archive_version_details()));
     json_object_object_add(t, "libxml2", json_object_new_string(LIBXML_DOTTED_VERSION));
     json_object_object_add(t, "libdeflate", json_object_new_string(LIBDEFLATE_VERSION_STRING));
@@ -159,8 +159,8 @@ tools_object(const struct plan *plan)
 }
 
 int
-report_write(struct report *r, const struct plan *plan, const char *dir,
-             const struct export_files *files, struct ab_error *err)
+report_write(struct build_report *r, const struct plan *plan, const char *dir,
+             const struct export_files *files, const struct spawn_ctx *ctx, struct ab_error *err)
 {
     char recipe_sha[HASH_HEX_MAX] = "";
     if (digest_file(DIGEST_SHA256, plan->recipe->path, recipe_sha, err) < 0)
@@ -173,7 +173,7 @@ report_write(struct report *r, const struct plan *plan, const char *dir,
     json_object_object_add(recipe, "path", json_object_new_string(plan->recipe->path));
     json_object_object_add(recipe, "sha256", json_object_new_string(recipe_sha));
     json_object_object_add(o, "recipe", recipe);
-    json_object_object_add(o, "tools", tools_object(plan));
+    json_object_object_add(o, "tools", tools_object(plan, ctx));
     json_object_object_add(o, "kernel", json_object_new_string(r->kernel));
     json_object_object_add(o, "kvm", json_object_new_boolean(r->kvm));
     json_object_object_add(o, "root_tree_from_cache", json_object_new_boolean(r->cache_hit));
@@ -202,4 +202,227 @@ report_write(struct report *r, const struct plan *plan, const char *dir,
     if (ret < 0)
         return ab_build_error(err, errno, "cannot write '%s': %s", path, strerror(errno));
     return 0;
+}
+
+/* ---- reading ------------------------------------------------------------ */
+
+/* o's member key if it has type, else NULL; o may be anything. */
+static json_object *
+member(json_object *o, const char *key, json_type type)
+{
+    json_object *v = NULL;
+    if (!json_object_is_type(o, json_type_object) || !json_object_object_get_ex(o, key, &v) ||
+        !json_object_is_type(v, type))
+        return NULL;
+    return v;
+}
+
+/* A copy of o's string member key into *out (NULL when absent). */
+static int
+take_str(json_object *o, const char *key, char **out, struct ab_error *err)
+{
+    json_object *v = member(o, key, json_type_string);
+    *out = NULL;
+    if (v && !(*out = strdup(json_object_get_string(v))))
+        return ab_oom(err);
+    return 0;
+}
+
+static int64_t
+take_int(json_object *o, const char *key)
+{
+    json_object *v = member(o, key, json_type_int);
+    return v ? json_object_get_int64(v) : -1;
+}
+
+static int
+read_hardware(json_object *h, struct report_hardware *hw, struct ab_error *err)
+{
+    json_object *sb = member(h, "secure_boot", json_type_boolean);
+    hw->secure_boot = sb ? (json_object_get_boolean(sb) ? 1 : -1) : 0;
+    hw->cpus = take_int(h, "cpus");
+    hw->memory = take_int(h, "memory");
+    hw->nics = take_int(h, "nics");
+    if (take_str(h, "firmware", &hw->firmware, err) < 0 ||
+        take_str(h, "controller", &hw->controller, err) < 0)
+        return -1;
+    return 0;
+}
+
+static int
+read_mounts(json_object *mounts, struct report_plan *p, struct ab_error *err)
+{
+    size_t n = json_object_array_length(mounts);
+    if (n && !(p->mounts = calloc(n, sizeof(*p->mounts))))
+        return ab_oom(err);
+    for (; p->n_mounts < n; p->n_mounts++) {
+        json_object *m = json_object_array_get_idx(mounts, p->n_mounts);
+        struct report_mount *rm = &p->mounts[p->n_mounts];
+        json_object *part = member(m, "partition", json_type_int);
+        rm->has_partition = part != NULL;
+        rm->partition = part ? json_object_get_int(part) : 0;
+        if (take_str(m, "path", &rm->path, err) < 0 || take_str(m, "fs", &rm->fs, err) < 0 ||
+            take_str(m, "disk", &rm->disk, err) < 0 || take_str(m, "lv", &rm->lv, err) < 0) {
+            p->n_mounts++; /* released with the others */
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int
+read_vg(json_object *vg, struct report_vg *v, struct ab_error *err)
+{
+    json_object *lvs = member(vg, "lvs", json_type_array);
+    if (take_str(vg, "name", &v->name, err) < 0)
+        return -1;
+    v->has_lvs = lvs != NULL;
+    size_t n = lvs ? json_object_array_length(lvs) : 0;
+    if (n && !(v->lvs = calloc(n, sizeof(*v->lvs))))
+        return ab_oom(err);
+    for (; v->n_lvs < n; v->n_lvs++) {
+        json_object *lv = json_object_array_get_idx(lvs, v->n_lvs);
+        struct report_lv *l = &v->lvs[v->n_lvs];
+        if (take_str(lv, "name", &l->name, err) < 0 || take_str(lv, "fs", &l->fs, err) < 0) {
+            v->n_lvs++;
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int
+read_vgs(json_object *disks, struct report_plan *p, struct ab_error *err)
+{
+    size_t n = json_object_array_length(disks);
+    if (n && !(p->vgs = calloc(n, sizeof(*p->vgs))))
+        return ab_oom(err);
+    for (size_t d = 0; d < n; d++) {
+        json_object *vg = member(json_object_array_get_idx(disks, d), "vg", json_type_object);
+        if (!vg)
+            continue;
+        if (read_vg(vg, &p->vgs[p->n_vgs++], err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int
+read_plan(json_object *plan, struct report_plan *p, struct ab_error *err)
+{
+    json_object *hw = member(plan, "hardware", json_type_object);
+    json_object *disks = member(plan, "disks", json_type_array);
+    json_object *mounts = member(plan, "mounts", json_type_array);
+    if (take_str(plan, "name", &p->name, err) < 0 ||
+        take_str(plan, "version", &p->version, err) < 0 ||
+        take_str(plan, "description", &p->description, err) < 0 ||
+        take_str(plan, "vendor", &p->vendor, err) < 0 ||
+        take_str(member(plan, "os", json_type_object), "distro", &p->distro, err) < 0)
+        return -1;
+    p->has_hardware = hw != NULL;
+    p->has_disks = disks != NULL;
+    p->has_mounts = mounts != NULL;
+    p->hardware = (struct report_hardware){.cpus = -1, .memory = -1, .nics = -1};
+    if ((hw && read_hardware(hw, &p->hardware, err) < 0) ||
+        (mounts && read_mounts(mounts, p, err) < 0) || (disks && read_vgs(disks, p, err) < 0))
+        return -1;
+    return 0;
+}
+
+int
+report_parse(const char *text, const char *what, struct report_info *r, struct ab_error *err)
+{
+    memset(r, 0, sizeof(*r));
+    r->plan.hardware = (struct report_hardware){.cpus = -1, .memory = -1, .nics = -1};
+    json_tokener *tok = json_tokener_new();
+    if (!tok)
+        return ab_oom(err);
+    json_object *root = json_tokener_parse_ex(tok, text, (int)strnlen(text, INT32_MAX));
+    enum json_tokener_error jerr = json_tokener_get_error(tok);
+    json_tokener_free(tok);
+    if (jerr != json_tokener_success) { /* a JSON null is no error: NULL, success */
+        json_object_put(root);
+        return ab_build_error(err, 0, "'%s' is not JSON: %s", what,
+                              jerr == json_tokener_continue ? "unexpected end of data"
+                                                            : json_tokener_error_desc(jerr));
+    }
+    json_object *plan = member(root, "plan", json_type_object);
+    r->has_plan = plan != NULL;
+    int rc = take_str(root, "name", &r->name, err) < 0 ||
+                     read_plan(plan ? plan : root, &r->plan, err) < 0
+                 ? -1
+                 : 0;
+    json_object_put(root);
+    return rc;
+}
+
+int
+report_load(const char *path, struct report_info *r, struct ab_error *err)
+{
+    memset(r, 0, sizeof(*r));
+    CLEANUP_FCLOSE FILE *f = fopen(path, "re");
+    if (!f)
+        return ab_build_error(err, errno, "cannot read '%s': %s", path, strerror(errno));
+    CLEANUP_FREE char *text = malloc(REPORT_MAX_BYTES + 1);
+    if (!text)
+        return ab_oom(err);
+    size_t len = fread(text, 1, REPORT_MAX_BYTES + 1, f);
+    if (ferror(f))
+        return ab_build_error(err, errno, "cannot read '%s': %s", path, strerror(errno));
+    if (len > REPORT_MAX_BYTES)
+        return ab_build_error(err, EFBIG, "'%s' is larger than %u MiB: not a report", path,
+                              REPORT_MAX_BYTES >> 20);
+    text[len] = '\0';
+    return report_parse(text, path, r, err);
+}
+
+static void
+plan_release(struct report_plan *p)
+{
+    free(p->name);
+    free(p->version);
+    free(p->description);
+    free(p->vendor);
+    free(p->distro);
+    free(p->hardware.firmware);
+    free(p->hardware.controller);
+    for (size_t i = 0; i < p->n_mounts; i++) {
+        free(p->mounts[i].path);
+        free(p->mounts[i].fs);
+        free(p->mounts[i].disk);
+        free(p->mounts[i].lv);
+    }
+    free(p->mounts);
+    for (size_t i = 0; i < p->n_vgs; i++) {
+        for (size_t j = 0; j < p->vgs[i].n_lvs; j++) {
+            free(p->vgs[i].lvs[j].name);
+            free(p->vgs[i].lvs[j].fs);
+        }
+        free(p->vgs[i].lvs);
+        free(p->vgs[i].name);
+    }
+    free(p->vgs);
+}
+
+void
+report_info_release(struct report_info *r)
+{
+    if (!r)
+        return;
+    free(r->name);
+    plan_release(&r->plan);
+    memset(r, 0, sizeof(*r));
+}
+
+char *
+report_load_name(const char *path)
+{
+    struct report_info r;
+    struct ab_error ignored = AB_ERROR_INIT;
+    char *name = NULL;
+    if (report_load(path, &r, &ignored) == 0 && r.name)
+        name = strdup(r.name);
+    report_info_release(&r);
+    ab_error_release(&ignored);
+    return name;
 }

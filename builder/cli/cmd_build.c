@@ -16,6 +16,7 @@
 #include "appliance/size.h"
 #include "appliance/spawn.h"
 #include "appliance/stop.h"
+#include "appliance/tree.h"
 #include "progress.h"
 
 static const char build_usage[] =
@@ -96,13 +97,19 @@ run_build(const struct plan *plan, const char *output, struct build_opts *opts,
     struct build_events ev = {&p, on_begin, on_end, on_notice, on_progress};
     opts->output = output ? output : dir;
     opts->events = &ev;
-    if (level >= PROGRESS_VERBOSE)
-        spawn_set_echo(on_command, &p);
+    if (level >= PROGRESS_VERBOSE) {
+        opts->spawn.echo = on_command;
+        opts->spawn.echo_arg = &p;
+    }
+    /* The process's own changes, made here once, before any thread: mtools
+     * must not check the ESP's geometry against its size (mkfs.vfat's
+     * --offset), and the build's mounts go in a namespace of its own. */
+    setenv("MTOOLS_SKIP_CHECK", "1", 1);
+    opts->private_ns = tree_private_namespace() == 0;
     cli_stop_on_signals(CLI_STOP_CHILDREN);
     progress_start_ticker(&p);
     int r = build_run(plan, opts, &err);
     progress_release(&p);
-    spawn_set_echo(NULL, NULL);
     if (r < 0) {
         int status = stop_signal() ? 128 + stop_signal() : cli_report(&err);
         if (stop_signal())
@@ -198,6 +205,6 @@ cmd_build(int argc, char **argv)
         fprintf(stderr, "appliance: error: cannot write log '%s': %s\n", log_path, strerror(errno));
         return 1;
     }
-    opts.log = log;
+    opts.spawn.log = log;
     return run_build(plan, output, &opts, level);
 }

@@ -145,13 +145,14 @@ run_convert(struct convert_request *req, const struct convert_live_args *live,
     progress_init(&p, stderr, cli_stderr_is_terminal(), level);
     struct build_events ev = {&p, on_begin, on_end, on_notice, on_progress};
     req->events = &ev;
-    if (level >= PROGRESS_VERBOSE)
-        spawn_set_echo(on_command, &p);
+    if (level >= PROGRESS_VERBOSE) {
+        req->spawn.echo = on_command;
+        req->spawn.echo_arg = &p;
+    }
     cli_stop_on_signals(CLI_STOP_CHILDREN);
     progress_start_ticker(&p);
     int r = live->domain ? convert_live_run(req, live, &p, &err) : convert_run(req, &err);
     progress_release(&p);
-    spawn_set_echo(NULL, NULL);
     if (r < 0) {
         int status = stop_signal() ? 128 + stop_signal() : cli_report(&err);
         if (stop_signal())
@@ -316,6 +317,6 @@ cmd_convert(int argc, char **argv)
         fprintf(stderr, "appliance: error: cannot write log '%s': %s\n", log_path, strerror(errno));
         return 1;
     }
-    req.log = log;
+    req.spawn.log = log;
     return run_convert(&req, &live, level);
 }

@@ -134,7 +134,7 @@ static bool
 probe_kvm(void)
 {
     struct kvm_probe kvm;
-    kvm_probe(&kvm);
+    kvm_probe(&kvm, NULL);
     if (!kvm_usable(&kvm))
         fprintf(stderr,
                 "appliance: notice: %s (%s): the appliance runs under software "
@@ -162,7 +162,7 @@ open_bundles(struct inspect_report *r, char **paths, size_t n, const struct insp
             break;
         }
         progress("reading '%s'", paths[i]);
-        struct bundle *b = bundle_open(paths[i], flags, sub, &err);
+        struct bundle *b = bundle_open(paths[i], flags, sub, NULL, &err);
         if (b)
             r->bundles[r->n_bundles++] = b;
         take_errors(r, &err);

@@ -48,7 +48,7 @@ probe_kvm(void *ctx)
 {
     (void)ctx;
     struct kvm_probe kvm;
-    kvm_probe(&kvm);
+    kvm_probe(&kvm, NULL);
     if (!kvm_usable(&kvm) && isatty(STDERR_FILENO))
         fprintf(stderr, "appliance: notice: %s (%s): the appliance runs under software emulation\n",
                 kvm_state_reason(kvm.state), kvm.detail);

@@ -260,7 +260,7 @@ run_tests(const struct test_opts *o, const struct boot_expect *e, const struct b
     CLEANUP_FCLOSE FILE *keep = NULL;
     if (o->keep_log && !(keep = fopen(o->keep_log, "w")))
         return ab_build_error(err, errno, "cannot write '%s': %s", o->keep_log, strerror(errno));
-    kvm_probe(&k);
+    kvm_probe(&k, NULL);
     c.kvm = kvm_usable(&k);
     say_accel(p, &k);
     progress_line(p, PROGRESS_NORMAL, "disks (%s): %s, %s", d->kind, d->file[0], d->file[1]);

@@ -51,16 +51,6 @@ source_date_epoch(void)
     return v;
 }
 
-int
-epoch_export(int64_t epoch, struct ab_error *err)
-{
-    char text[24];
-    snprintf(text, sizeof(text), "%" PRId64, epoch);
-    if (setenv(EPOCH_ENV, text, 1) < 0)
-        return ab_build_error(err, errno, "cannot set %s: %s", EPOCH_ENV, strerror(errno));
-    return 0;
-}
-
 /* Sets the times of name in dirfd (a link's own, never its target's). */
 static int
 clamp_one(int dirfd, const char *name, const struct stat *st, int64_t epoch)

@@ -1,6 +1,7 @@
 /* fsutil.c: small file system helpers shared by the build stages. */
 #include "appliance/fsutil.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -125,6 +126,98 @@ rm_rf(const char *scratch, const char *path)
         }
     }
     return nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+}
+
+/* The walk below one folder: rel grows and shrinks as it goes down. */
+struct walk {
+    walk_fn visit;
+    void *ctx;
+    char *rel;
+    size_t len, cap;
+};
+
+static int
+walk_push(struct walk *w, const char *name)
+{
+    size_t n = strlen(name), need = w->len + (w->len ? 1 : 0) + n + 1;
+    if (need > w->cap) {
+        char *grown = realloc(w->rel, need * 2);
+        if (!grown)
+            return -1;
+        w->rel = grown;
+        w->cap = need * 2;
+    }
+    if (w->len)
+        w->rel[w->len++] = '/';
+    memcpy(w->rel + w->len, name, n + 1);
+    w->len += n;
+    return 0;
+}
+
+static int walk_dir(struct walk *w, int fd);
+
+/* The entry name of the folder open as dirfd: visited, and entered when
+ * it is a folder. */
+static int
+walk_entry(struct walk *w, int dirfd, const char *name)
+{
+    struct stat st;
+    size_t len = w->len;
+    if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+        return errno == ENOENT ? 0 : -1; /* gone meanwhile, as nftw skips it */
+    if (walk_push(w, name) < 0)
+        return -1;
+    int r = w->visit(w->ctx, w->rel, &st);
+    if (r == 0 && S_ISDIR(st.st_mode)) {
+        int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        r = fd < 0 ? -1 : walk_dir(w, fd);
+    }
+    w->len = len;
+    w->rel[len] = '\0';
+    return r;
+}
+
+/* The entries of the folder open as fd, which this closes. */
+static int
+walk_dir(struct walk *w, int fd)
+{
+    DIR *d = fdopendir(fd);
+    if (!d) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    int r = 0;
+    struct dirent *de;
+    errno = 0;
+    while (r == 0 && (de = readdir(d))) {
+        if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+            r = walk_entry(w, dirfd(d), de->d_name);
+        errno = 0;
+    }
+    if (r == 0 && errno != 0)
+        r = -1;
+    int e = errno;
+    closedir(d);
+    errno = e;
+    return r;
+}
+
+int
+walk_tree(const char *dir, walk_fn visit, void *ctx)
+{
+    struct walk w = {.visit = visit, .ctx = ctx, .rel = calloc(1, 64), .cap = 64};
+    struct stat st;
+    int r = -1;
+    if (w.rel && lstat(dir, &st) == 0 && (r = visit(ctx, "", &st)) == 0 && S_ISDIR(st.st_mode)) {
+        int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        r = fd < 0 ? -1 : walk_dir(&w, fd);
+    }
+    int e = errno;
+    free(w.rel);
+    errno = e;
+    return r;
 }
 
 int

@@ -434,14 +434,14 @@ image_member_name(const char *format, const char *path, uint64_t offset, uint64_
  * never probed; shared locks, for an image a VM has open. */
 static int
 qemu_info(const char *qemu_name, const char *format, const char *label, struct image_info *info,
-          struct ab_error *err)
+          const struct spawn_ctx *ctx, struct ab_error *err)
 {
     bool json_name = strncmp(qemu_name, "json:", 5) == 0;
     const char *argv[] = {"qemu-img", "info", "--output=json", "-U", "-f", format, qemu_name, NULL};
     if (json_name) /* the driver is in the name */
         argv[4] = qemu_name, argv[5] = NULL;
     CLEANUP_FREE char *out = NULL;
-    struct spawn_opts o = {.output = &out};
+    struct spawn_opts o = {.ctx = ctx, .output = &out};
     if (spawn_run(argv, &o, err) < 0) {
         ab_error_prefix(err, "while reading disk image '%s'", label);
         return -1;
@@ -467,7 +467,8 @@ open_image(const char *path, const char *label, struct stat *st, struct ab_error
 }
 
 int
-image_check(const char *path, const char *label, struct image_info *info, struct ab_error *err)
+image_check(const char *path, const char *label, struct image_info *info,
+            const struct spawn_ctx *ctx, struct ab_error *err)
 {
     /* Absolute: qemu would take "x:y" for a protocol. */
     CLEANUP_FREE char *real = realpath(path, NULL);
@@ -479,12 +480,12 @@ image_check(const char *path, const char *label, struct image_info *info, struct
     char format[IMAGE_FORMAT_MAX];
     if (fd < 0 || image_sniff(fd, 0, (uint64_t)st.st_size, label, format, err) < 0)
         return -1;
-    return qemu_info(real, format, label, info, err);
+    return qemu_info(real, format, label, info, ctx, err);
 }
 
 int
 image_check_member(const char *path, uint64_t offset, uint64_t length, const char *label,
-                   struct image_info *info, struct ab_error *err)
+                   struct image_info *info, const struct spawn_ctx *ctx, struct ab_error *err)
 {
     CLEANUP_FREE char *real = realpath(path, NULL);
     if (!real)
@@ -501,5 +502,5 @@ image_check_member(const char *path, uint64_t offset, uint64_t length, const cha
     CLEANUP_FREE char *name = image_member_name(format, real, offset, length);
     if (!name)
         return ab_oom(err);
-    return qemu_info(name, format, label, info, err);
+    return qemu_info(name, format, label, info, ctx, err);
 }

@@ -84,12 +84,16 @@ write_probe_firmware(char *path, size_t size)
     CLEANUP_CLOSE int fd = mkostemp(path, O_CLOEXEC);
     if (fd < 0)
         return -1;
-    static unsigned char fw[65536];
+    /* Made per probe (no buffer shared between threads probing at once). */
+    enum { FW_SIZE = 65536 };
+    CLEANUP_FREE unsigned char *fw = malloc(FW_SIZE);
     /* At F000:FFF0: mov al, 0x2a; out 0xf4, al; hlt; jmp $-3. */
     static const unsigned char reset[] = {0xb0, 0x2a, 0xe6, 0xf4, 0xf4, 0xeb, 0xfd};
-    memset(fw, 0xf4, sizeof(fw));
-    memcpy(fw + sizeof(fw) - 16, reset, sizeof(reset));
-    if (write(fd, fw, sizeof(fw)) != (ssize_t)sizeof(fw)) {
+    if (fw) {
+        memset(fw, 0xf4, FW_SIZE);
+        memcpy(fw + FW_SIZE - 16, reset, sizeof(reset));
+    }
+    if (!fw || write(fd, fw, FW_SIZE) != (ssize_t)FW_SIZE) {
         unlink(path);
         return -1;
     }
@@ -150,7 +154,7 @@ read_output(const int fds[2], char *line, size_t size)
 }
 
 static void
-run_qemu_probe(struct kvm_probe *p)
+run_qemu_probe(struct kvm_probe *p, const struct spawn_ctx *ctx)
 {
     char kernel[512], firmware[4096] = "", device[] = "isa-debug-exit,iobase=0xf4,iosize=1";
     probe_kernel(kernel, sizeof(kernel));
@@ -169,8 +173,9 @@ run_qemu_probe(struct kvm_probe *p)
                                 "-bios", firmware, "-device", device, NULL};
     struct spawn_child c;
     struct ab_error err = AB_ERROR_INIT;
-    if (spawn_start(kernel[0] ? boot : bare, NULL, SPAWN_STDOUT_PIPE | SPAWN_STDERR_PIPE, &c,
-                    &err) < 0) {
+    const struct spawn_opts o = {.ctx = ctx};
+    if (spawn_start(kernel[0] ? boot : bare, &o, SPAWN_STDOUT_PIPE | SPAWN_STDERR_PIPE, &c, &err) <
+        0) {
         if (firmware[0])
             unlink(firmware);
         p->state = KVM_NO_QEMU;
@@ -201,7 +206,7 @@ run_qemu_probe(struct kvm_probe *p)
 }
 
 void
-kvm_probe(struct kvm_probe *p)
+kvm_probe(struct kvm_probe *p, const struct spawn_ctx *ctx)
 {
     memset(p, 0, sizeof(*p));
     if (access("/dev/kvm", F_OK) < 0) {
@@ -215,5 +220,5 @@ kvm_probe(struct kvm_probe *p)
         snprintf(p->detail, sizeof(p->detail), "%s", strerror(errno));
         return;
     }
-    run_qemu_probe(p);
+    run_qemu_probe(p, ctx);
 }

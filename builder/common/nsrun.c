@@ -146,7 +146,8 @@ nsrun_private(const char *const *argv, const struct spawn_opts *opts, struct ab_
 }
 
 int
-nsrun_chroot(const char *root, struct ab_error *err, const char *first, ...)
+nsrun_chroot(const struct spawn_ctx *ctx, const char *root, struct ab_error *err, const char *first,
+             ...)
 {
     CLEANUP_SPAWN_ARGV struct spawn_argv argv = SPAWN_ARGV_INIT;
     va_list ap;
@@ -156,5 +157,6 @@ nsrun_chroot(const char *root, struct ab_error *err, const char *first, ...)
     va_end(ap);
     if (argv.failed || !argv.v)
         return ab_oom(err);
-    return nsrun(root, NSRUN_CHROOT, argv.v, NULL, err);
+    struct spawn_opts o = {.ctx = ctx};
+    return nsrun(root, NSRUN_CHROOT, argv.v, &o, err);
 }

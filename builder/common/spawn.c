@@ -22,14 +22,11 @@
 
 extern char **environ;
 
-static FILE *log_file;
-static void (*echo_fn)(void *ctx, const char *line);
-static void *echo_ctx;
-
-void
-spawn_set_log(FILE *log)
+/* The log of o's context, if any. */
+static FILE *
+log_of(const struct spawn_opts *o)
 {
-    log_file = log;
+    return o && o->ctx ? o->ctx->log : NULL;
 }
 
 /* ---- the children spawn_kill_all reaches ------------------------------- */
@@ -174,18 +171,12 @@ spawn_have(const char *program)
     return 0;
 }
 
-void
-spawn_set_echo(void (*echo)(void *ctx, const char *line), void *ctx)
-{
-    echo_fn = echo;
-    echo_ctx = ctx;
-}
-
 /* The command line, with the values of secret-looking words hidden. */
 static void
 log_argv(const char *const *argv, const struct spawn_opts *o)
 {
-    if (!log_file && !echo_fn)
+    const struct spawn_ctx *ctx = o ? o->ctx : NULL;
+    if (!ctx || (!ctx->log && !ctx->echo))
         return;
     CLEANUP_FREE char *line = NULL, *shown = NULL;
     size_t len = 0;
@@ -197,14 +188,14 @@ log_argv(const char *const *argv, const struct spawn_opts *o)
     if (fclose(f) != 0 || !(shown = redact(line)))
         return;
     const char *prefix = o && o->chroot ? "+ [chroot] " : "+ ";
-    if (log_file) {
-        fprintf(log_file, "%s%s\n", prefix, shown);
-        fflush(log_file);
+    if (ctx->log) {
+        fprintf(ctx->log, "%s%s\n", prefix, shown);
+        fflush(ctx->log);
     }
-    if (echo_fn) {
+    if (ctx->echo) {
         CLEANUP_FREE char *echoed = NULL;
         if (asprintf(&echoed, "%s%s", prefix, shown) >= 0)
-            echo_fn(echo_ctx, echoed);
+            ctx->echo(ctx->echo_arg, echoed);
     }
 }
 
@@ -245,29 +236,39 @@ env_overrides(const char *const *env, const char *entry)
     return false;
 }
 
+/* The child's environment: ours, then the context's entries, then the
+ * run's, each replacing the names of those before it. */
 static int
-make_envp(struct launch *l, const char *const *extra)
+make_envp(struct launch *l, const char *const *ctx_env, const char *const *extra)
 {
     size_t n = 0, m = 0;
     for (char **e = environ; e && *e; e++)
+        n++;
+    for (const char *const *e = ctx_env; e && *e; e++)
         n++;
     for (const char *const *e = extra; e && *e; e++)
         n++;
     if (!(l->envp = calloc(n + 1, sizeof(char *))))
         return -1;
     for (char **e = environ; e && *e; e++)
-        if (!env_overrides(extra, *e))
+        if (!env_overrides(ctx_env, *e) && !env_overrides(extra, *e))
             l->envp[m++] = *e;
+    for (const char *const *e = ctx_env; e && *e; e++)
+        if (!env_overrides(extra, *e))
+            l->envp[m++] = (char *)*e;
     for (const char *const *e = extra; e && *e; e++)
         l->envp[m++] = (char *)*e;
     return 0;
 }
 
-/* PATH of the child: opts->env's, else ours. */
+/* PATH of the child: the run's, else the context's, else ours. */
 static const char *
-child_path(const char *const *extra)
+child_path(const char *const *ctx_env, const char *const *extra)
 {
     for (const char *const *e = extra; e && *e; e++)
+        if (strncmp(*e, "PATH=", 5) == 0)
+            return *e + 5;
+    for (const char *const *e = ctx_env; e && *e; e++)
         if (strncmp(*e, "PATH=", 5) == 0)
             return *e + 5;
     const char *path = getenv("PATH");
@@ -277,9 +278,9 @@ child_path(const char *const *extra)
 /* Every file argv[0] may be, tried in turn by the child as execvp would
  * (inside the chroot, if any). */
 static int
-make_paths(struct launch *l, const char *prog, const char *const *extra)
+make_paths(struct launch *l, const char *prog, const char *const *ctx_env, const char *const *extra)
 {
-    CLEANUP_FREE char *copy = strdup(strchr(prog, '/') ? "" : child_path(extra));
+    CLEANUP_FREE char *copy = strdup(strchr(prog, '/') ? "" : child_path(ctx_env, extra));
     size_t n = 1;
     if (!copy)
         return -1;
@@ -551,15 +552,17 @@ spawn_start(const char *const *argv, const struct spawn_opts *o, unsigned flags,
         return ab_build_error(err, EINVAL, "cannot run a program without a name");
     if (!(o && o->quiet_argv))
         log_argv(argv, o);
-    if (make_envp(&l, o ? o->env : NULL) < 0 || make_paths(&l, argv[0], o ? o->env : NULL) < 0) {
+    const char *const *ctx_env = o && o->ctx ? o->ctx->env : NULL;
+    const char *const *env = o ? o->env : NULL;
+    if (make_envp(&l, ctx_env, env) < 0 || make_paths(&l, argv[0], ctx_env, env) < 0) {
         launch_release(&l);
         return ab_oom(err);
     }
     int r = 0;
     if (open_pipes(&l, flags, c, null) < 0)
         r = ab_build_error(err, errno, "cannot run '%s': %s", argv[0], strerror(errno));
-    if (log_file)
-        fflush(log_file);
+    if (log_of(o))
+        fflush(log_of(o));
     if (r == 0)
         r = launch_start(&l, c, err);
     close_child_ends(&l, c, null);
@@ -611,6 +614,7 @@ struct pump {
     char tail[TAIL_SIZE];
     size_t tail_len;
     const char *cause;       /* spawn_opts.cause */
+    FILE *log;               /* spawn_opts.ctx's, or NULL */
     char line[2][LINE_SIZE]; /* the line being read, from stderr and stdout */
     size_t line_len[2];
     char causes[TAIL_SIZE]; /* the first CAUSE_LINES lines starting with cause */
@@ -666,8 +670,8 @@ pump_read(struct pump *p, int *fd, int is_stdout)
     keep_tail(p->tail, &p->tail_len, buf, (size_t)n);
     if (p->cause)
         keep_causes(p, is_stdout, buf, (size_t)n);
-    if (log_file)
-        fwrite(buf, 1, (size_t)n, log_file);
+    if (p->log)
+        fwrite(buf, 1, (size_t)n, p->log);
     return 0;
 }
 
@@ -761,6 +765,7 @@ pump_child(struct spawn_child *c, const struct spawn_opts *o, struct pump *p)
     p->input = o ? o->input : NULL;
     p->input_left = o && o->input ? o->input_len : 0;
     p->cause = o ? o->cause : NULL;
+    p->log = log_of(o);
     int r = pump_all_guarded(p);
     int e = errno;
     c->in_fd = p->in_fd;
@@ -786,8 +791,8 @@ spawn_run(const char *const *argv, const struct spawn_opts *o, struct ab_error *
     int pr = pump_child(&c, o, p);
     int e = errno;
     spawn_reap(&c, true);
-    if (log_file)
-        fflush(log_file);
+    if (log_of(o))
+        fflush(log_of(o));
     if (pr < 0) {
         free(p->out);
         return ab_build_error(err, e, "cannot run '%s': %s", argv[0], strerror(e));
@@ -842,19 +847,21 @@ run_words(const struct spawn_opts *o, struct ab_error *err, const char *first, v
 }
 
 int
-spawn_cmd(struct ab_error *err, const char *first, ...)
+spawn_cmd(const struct spawn_ctx *ctx, struct ab_error *err, const char *first, ...)
 {
+    struct spawn_opts o = {.ctx = ctx};
     va_list ap;
     va_start(ap, first);
-    int r = run_words(NULL, err, first, ap);
+    int r = run_words(&o, err, first, ap);
     va_end(ap);
     return r;
 }
 
 int
-spawn_chroot(const char *root, struct ab_error *err, const char *first, ...)
+spawn_chroot(const struct spawn_ctx *ctx, const char *root, struct ab_error *err, const char *first,
+             ...)
 {
-    struct spawn_opts o = {.chroot = root};
+    struct spawn_opts o = {.ctx = ctx, .chroot = root};
     va_list ap;
     va_start(ap, first);
     int r = run_words(&o, err, first, ap);

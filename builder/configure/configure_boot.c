@@ -151,18 +151,20 @@ copy_grub_modules(const char *root, struct ab_error *err)
  * not) would mount it a second time whenever something looks there, as
  * e2scrub_reap does at every boot. */
 static int
-mask_efi_automount(const struct plan *plan, const char *root, struct ab_error *err)
+mask_efi_automount(const struct plan *plan, const char *root, const struct spawn_ctx *ctx,
+                   struct ab_error *err)
 {
     if (!(plan->hardware.firmware & FIRMWARE_UEFI))
         return 0;
-    return spawn_chroot(root, err, "systemctl", "mask", "--quiet", "efi.automount", NULL);
+    return spawn_chroot(ctx, root, err, "systemctl", "mask", "--quiet", "efi.automount", NULL);
 }
 
 int
-configure_boot(const struct plan *plan, const char *root, const char *kver, struct ab_error *err)
+configure_boot(const struct plan *plan, const char *root, const char *kver,
+               const struct spawn_ctx *ctx, struct ab_error *err)
 {
     if (write_fstab(plan, root, err) < 0 || write_grub_cfg(plan, root, kver, err) < 0 ||
-        copy_grub_modules(root, err) < 0 || mask_efi_automount(plan, root, err) < 0) {
+        copy_grub_modules(root, err) < 0 || mask_efi_automount(plan, root, ctx, err) < 0) {
         ab_error_prefix(err, "while configuring the boot loader");
         return -1;
     }

@@ -86,7 +86,8 @@ purge_argv(const char *packages, const char *const *prefix, size_t np, size_t *n
  * whose database the tree holds (as tree_packages() read it): a rootfs:
  * tree's kernel goes too. */
 static int
-purge(int rootfd, const char *root, const char *packages, struct ab_error *err)
+purge(int rootfd, const char *root, const char *packages, const struct spawn_ctx *ctx,
+      struct ab_error *err)
 {
     static const char *const dpkg[] = {"dpkg", "--purge", NULL};
     static const char *const rpm[] = {"rpm", "-e", "--nodeps", NULL};
@@ -101,7 +102,9 @@ purge(int rootfd, const char *root, const char *packages, struct ab_error *err)
     char **argv = purge_argv(packages, prefix, skip, &n);
     if (!argv)
         return ab_oom(err);
-    int r = n ? nsrun(root, NSRUN_CHROOT, (const char *const *)argv, NULL, err) : 0;
+    int r = n ? nsrun(root, NSRUN_CHROOT, (const char *const *)argv,
+                      &(const struct spawn_opts){.ctx = ctx}, err)
+              : 0;
     argv_free(argv, skip);
     return r;
 }
@@ -165,14 +168,15 @@ mount_points(const struct plan *plan, int rootfd, struct ab_error *err)
 
 int
 configure_container(const struct plan *plan, const char *root, const char *packages,
-                    struct ab_error *err)
+                    const struct spawn_ctx *ctx, struct ab_error *err)
 {
     CLEANUP_CLOSE int rootfd = inroot_open_root(root, err);
     if (rootfd < 0)
         return -1;
     /* /boot first: the kernel's removal then finds no GRUB to update. */
-    if (inroot_remove_glob(rootfd, "/boot/*", err) < 0 || purge(rootfd, root, packages, err) < 0 ||
-        remove_orphan_dropins(rootfd, err) < 0 || mount_points(plan, rootfd, err) < 0 ||
+    if (inroot_remove_glob(rootfd, "/boot/*", err) < 0 ||
+        purge(rootfd, root, packages, ctx, err) < 0 || remove_orphan_dropins(rootfd, err) < 0 ||
+        mount_points(plan, rootfd, err) < 0 ||
         inroot_remove_glob(rootfd, "/var/log/*.log", err) < 0 ||
         /* the libc trigger's ldconfig records the libraries' inode numbers
          * and ctimes there: a cache, made again when missing */

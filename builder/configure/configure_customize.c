@@ -19,24 +19,27 @@
 #include "appliance/templates.h"
 
 static int
-add_user(const char *root, const struct recipe_user *u, struct ab_error *err)
+add_user(const char *root, const struct recipe_user *u, const struct spawn_ctx *ctx,
+         struct ab_error *err)
 {
     CLEANUP_FREE char *groups = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&groups, &len);
     for (char **g = u->groups; g && *g; g++) {
         fprintf(f, "%s%s", g == u->groups ? "" : ",", *g);
-        if (nsrun_chroot(root, err, "groupadd", "-f", *g, NULL) < 0)
+        if (nsrun_chroot(ctx, root, err, "groupadd", "-f", *g, NULL) < 0)
             return -1;
     }
     fclose(f);
     const char *getent[] = {"getent", "passwd", u->name, NULL};
     struct ab_error ignored = AB_ERROR_INIT;
-    bool known = nsrun(root, NSRUN_CHROOT, getent, NULL, &ignored) == 0;
+    bool known =
+        nsrun(root, NSRUN_CHROOT, getent, &(const struct spawn_opts){.ctx = ctx}, &ignored) == 0;
     ab_error_release(&ignored);
-    if (!known && nsrun_chroot(root, err, "useradd", "-m", "-s", "/bin/bash", u->name, NULL) < 0)
+    if (!known &&
+        nsrun_chroot(ctx, root, err, "useradd", "-m", "-s", "/bin/bash", u->name, NULL) < 0)
         return -1;
-    if (*groups && nsrun_chroot(root, err, "usermod", "-a", "-G", groups, u->name, NULL) < 0)
+    if (*groups && nsrun_chroot(ctx, root, err, "usermod", "-a", "-G", groups, u->name, NULL) < 0)
         return -1;
     if (!u->password_hash)
         return 0;
@@ -45,12 +48,13 @@ add_user(const char *root, const struct recipe_user *u, struct ab_error *err)
     if (asprintf(&line, "%s:%s\n", u->name, u->password_hash) < 0)
         return ab_oom(err);
     const char *chpasswd[] = {"chpasswd", "-e", NULL};
-    struct spawn_opts o = {.input = line, .input_len = strlen(line)};
+    struct spawn_opts o = {.ctx = ctx, .input = line, .input_len = strlen(line)};
     return nsrun(root, NSRUN_CHROOT, chpasswd, &o, err);
 }
 
 static int
-add_keys(const char *root, const struct recipe_user *u, struct ab_error *err)
+add_keys(const char *root, const struct recipe_user *u, const struct spawn_ctx *ctx,
+         struct ab_error *err)
 {
     if (!u->ssh_authorized_keys || !u->ssh_authorized_keys[0])
         return 0;
@@ -66,8 +70,8 @@ add_keys(const char *root, const struct recipe_user *u, struct ab_error *err)
         return ab_oom(err);
     if (write_file(root, file, keys, 0600, err) < 0)
         return -1;
-    return nsrun_chroot(root, err, "chown", "-R", owner, home, NULL) < 0 ||
-                   nsrun_chroot(root, err, "chmod", "0700", home, NULL) < 0
+    return nsrun_chroot(ctx, root, err, "chown", "-R", owner, home, NULL) < 0 ||
+                   nsrun_chroot(ctx, root, err, "chmod", "0700", home, NULL) < 0
                ? -1
                : 0;
 }
@@ -91,7 +95,8 @@ file_target(const struct plan_file *f, bool is_dir)
  * the tree, every destination folder resolved inside it (inroot.h); the
  * owner and mode are then set in a chroot, by the tree's own names. */
 static int
-copy_file(const char *root, const struct plan_file *f, struct ab_error *err)
+copy_file(const char *root, const struct plan_file *f, const struct spawn_ctx *ctx,
+          struct ab_error *err)
 {
     struct stat st;
     CLEANUP_CLOSE int src = open(f->src_abs, O_RDONLY | O_CLOEXEC | O_NOCTTY);
@@ -102,12 +107,12 @@ copy_file(const char *root, const struct plan_file *f, struct ab_error *err)
         return ab_oom(err);
     CLEANUP_CLOSE int rootfd = inroot_open_root(root, err);
     if (rootfd < 0 || inroot_copy(src, rootfd, inside, err) < 0 ||
-        nsrun_chroot(root, err, "chown", "-R", f->owner, inside, NULL) < 0)
+        nsrun_chroot(ctx, root, err, "chown", "-R", f->owner, inside, NULL) < 0)
         return -1;
     if (f->mode >= 0) {
         char mode[16];
         snprintf(mode, sizeof(mode), "%04o", (unsigned)f->mode & 07777);
-        return nsrun_chroot(root, err, "chmod", mode, inside, NULL);
+        return nsrun_chroot(ctx, root, err, "chmod", mode, inside, NULL);
     }
     return 0;
 }
@@ -124,7 +129,8 @@ run_line_context(struct ab_error *err, size_t i, const char *line)
 }
 
 static int
-run_lines(const struct plan *plan, const char *root, struct ab_error *err)
+run_lines(const struct plan *plan, const char *root, const struct spawn_ctx *ctx,
+          struct ab_error *err)
 {
     if (!plan->run || !plan->run[0])
         return 0;
@@ -136,7 +142,7 @@ run_lines(const struct plan *plan, const char *root, struct ab_error *err)
     int ret = 0;
     for (size_t i = 0; ret == 0 && plan->run[i]; i++) {
         const char *argv[] = {"/bin/sh", "-e", "-c", plan->run[i], NULL};
-        if (nsrun(root, NSRUN_CHROOT, argv, NULL, err) < 0) {
+        if (nsrun(root, NSRUN_CHROOT, argv, &(const struct spawn_opts){.ctx = ctx}, err) < 0) {
             run_line_context(err, i, plan->run[i]);
             ret = -1;
         }
@@ -148,20 +154,22 @@ run_lines(const struct plan *plan, const char *root, struct ab_error *err)
 }
 
 int
-configure_customize(const struct plan *plan, const char *root, struct ab_error *err)
+configure_customize(const struct plan *plan, const char *root, const struct spawn_ctx *ctx,
+                    struct ab_error *err)
 {
     for (size_t i = 0; i < plan->n_users; i++) {
-        if (add_user(root, &plan->users[i], err) < 0 || add_keys(root, &plan->users[i], err) < 0) {
+        if (add_user(root, &plan->users[i], ctx, err) < 0 ||
+            add_keys(root, &plan->users[i], ctx, err) < 0) {
             ab_error_prefix(err, "while adding user '%s'", plan->users[i].name);
             return -1;
         }
     }
     for (size_t i = 0; i < plan->n_files; i++) {
-        if (copy_file(root, &plan->files[i], err) < 0) {
+        if (copy_file(root, &plan->files[i], ctx, err) < 0) {
             ab_error_prefix(err, "while copying '%s' to '%s'", plan->files[i].src,
                             plan->files[i].dest);
             return -1;
         }
     }
-    return run_lines(plan, root, err);
+    return run_lines(plan, root, ctx, err);
 }

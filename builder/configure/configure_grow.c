@@ -103,7 +103,8 @@ configure_grow_record(const struct plan_disk *d)
  * built (so that a first boot on disks of that size reads sysfs only):
  * every write into the tree is here. */
 static int
-install_grow(const struct plan *plan, const char *root, const char *script, struct ab_error *err)
+install_grow(const struct plan *plan, const char *root, const char *script,
+             const struct spawn_ctx *ctx, struct ab_error *err)
 {
     if (write_file(root, GROW_SCRIPT, script, 0755, err) < 0 ||
         templates_write(root, GROW_UNIT, 0644, "appliance-grow.service", NULL, err) < 0)
@@ -118,17 +119,18 @@ install_grow(const struct plan *plan, const char *root, const char *script, stru
         if (write_file(root, path, record, 0644, err) < 0)
             return -1;
     }
-    return spawn_chroot(root, err, "systemctl", "enable", "--quiet", "appliance-grow.service",
+    return spawn_chroot(ctx, root, err, "systemctl", "enable", "--quiet", "appliance-grow.service",
                         NULL);
 }
 
 int
-configure_grow(const struct plan *plan, const char *root, struct ab_error *err)
+configure_grow(const struct plan *plan, const char *root, const struct spawn_ctx *ctx,
+               struct ab_error *err)
 {
     CLEANUP_FREE char *script = configure_grow_script(plan);
     if (!script)
         return ab_oom(err);
-    if (install_grow(plan, root, script, err) < 0) {
+    if (install_grow(plan, root, script, ctx, err) < 0) {
         ab_error_prefix(err, "while installing appliance-grow");
         return -1;
     }

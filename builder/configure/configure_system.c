@@ -71,7 +71,8 @@ unit_installed(const char *root, const char *unit)
 }
 
 static int
-install_services(const struct plan *plan, const char *root, struct ab_error *err)
+install_services(const struct plan *plan, const char *root, const struct spawn_ctx *ctx,
+                 struct ab_error *err)
 {
     /* appliance-lvm activates both volume groups before local filesystems
      * are mounted, on any hypervisor: event activation alone can leave the
@@ -94,7 +95,7 @@ install_services(const struct plan *plan, const char *root, struct ab_error *err
     const char *network = unit_installed(root, "NetworkManager.service")
                               ? "NetworkManager.service"
                               : "systemd-networkd.service";
-    return nsrun_chroot(root, err, "systemctl", "enable", "--quiet", network,
+    return nsrun_chroot(ctx, root, err, "systemctl", "enable", "--quiet", network,
                         "appliance-console-report.service", "appliance-ssh-host-keys.service",
                         "appliance-lvm.service", NULL);
 }
@@ -135,9 +136,10 @@ condition_addons(const char *root, struct ab_error *err)
 }
 
 int
-configure_system(const struct plan *plan, const char *root, struct ab_error *err)
+configure_system(const struct plan *plan, const char *root, const struct spawn_ctx *ctx,
+                 struct ab_error *err)
 {
-    if (set_identity(plan, root, err) < 0 || install_services(plan, root, err) < 0 ||
+    if (set_identity(plan, root, err) < 0 || install_services(plan, root, ctx, err) < 0 ||
         condition_addons(root, err) < 0) {
         ab_error_prefix(err, "while configuring the system");
         return -1;
@@ -214,7 +216,7 @@ selinux_type(const char *root)
 }
 
 int
-configure_selinux(const char *root, struct ab_error *err)
+configure_selinux(const char *root, const struct spawn_ctx *ctx, struct ab_error *err)
 {
     CLEANUP_FREE char *type = selinux_type(root), *contexts = NULL;
     if (!type)
@@ -226,8 +228,8 @@ configure_selinux(const char *root, struct ab_error *err)
     if (rootfd < 0)
         return -1;
     int r = inroot_exists(rootfd, contexts, NULL)
-                ? nsrun_chroot(root, &ignored, "setfiles", "-F", "-e", "/proc", "-e", "/sys", "-e",
-                               "/dev", contexts, "/", NULL)
+                ? nsrun_chroot(ctx, root, &ignored, "setfiles", "-F", "-e", "/proc", "-e", "/sys",
+                               "-e", "/dev", contexts, "/", NULL)
                 : -1;
     ab_error_release(&ignored);
     if (r == 0)

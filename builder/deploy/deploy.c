@@ -6,7 +6,6 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <json-c/json.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,9 +17,10 @@
 #include <libvirt/virterror.h>
 
 #include "appliance/cleanup.h"
+#include "appliance/domxml.h"
 #include "appliance/image_check.h"
 #include "appliance/kvm.h"
-#include "domxml.h"
+#include "appliance/report.h"
 
 bool
 deploy_uri_is_local(const char *uri)
@@ -103,13 +103,10 @@ deploy_find_xml(const char *dir, struct ab_error *err)
         ab_oom(err);
         return NULL;
     }
-    json_object *j = is_file(report) ? json_object_from_file(report) : NULL, *name;
+    CLEANUP_FREE char *name = is_file(report) ? report_load_name(report) : NULL;
     char *xml = NULL;
-    if (j && json_object_object_get_ex(j, "name", &name) &&
-        json_object_is_type(name, json_type_string) && !strchr(json_object_get_string(name), '/') &&
-        asprintf(&xml, "%s/%s.xml", dir, json_object_get_string(name)) < 0)
+    if (name && !strchr(name, '/') && asprintf(&xml, "%s/%s.xml", dir, name) < 0)
         xml = NULL;
-    json_object_put(j);
     if (xml && is_file(xml))
         return xml;
     free(xml);
@@ -177,7 +174,7 @@ choose_type(struct job *j, struct ab_error *err)
     if (!type || strcmp(type, "kvm") != 0 || !deploy_uri_is_local(j->r->uri))
         return 0;
     struct kvm_probe kvm;
-    kvm_probe(&kvm);
+    kvm_probe(&kvm, NULL);
     if (kvm_usable(&kvm))
         return 0;
     notice(j->o, "%s (%s): the domain uses software emulation (type 'qemu')",
@@ -329,7 +326,7 @@ check_images(struct job *j, struct ab_error *err)
         return ab_oom(err);
     for (size_t i = 0; disks[i] && disks[i + 1]; i += 2) {
         struct image_info info;
-        if (image_check(disks[i + 1], disks[i + 1], &info, err) < 0 ||
+        if (image_check(disks[i + 1], disks[i + 1], &info, NULL, err) < 0 ||
             domxml_set_disk_format(j->d, disks[i + 1], info.format, err) < 0)
             return -1;
     }

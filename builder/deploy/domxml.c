@@ -1,5 +1,5 @@
 /* domxml.c: a libvirt domain XML changed on libxml2's tree. */
-#include "domxml.h"
+#include "appliance/domxml.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -14,7 +14,7 @@
 #include <libxml/xmlsave.h>
 
 #include "appliance/cleanup.h"
-
+#include "appliance/size.h"
 
 struct domxml {
     xmlDocPtr doc;
@@ -163,6 +163,159 @@ struct domxml *
 domxml_read_buffer(const char *name, const char *text, size_t len, struct ab_error *err)
 {
     return parse(name, text, len, NULL, err);
+}
+
+/* ---- the machine ---- */
+
+/* libvirt's memory units (formatdomain.html#memory-allocation). */
+static uint64_t
+memory_unit(const char *unit)
+{
+    static const struct {
+        const char *name;
+        uint64_t bytes;
+    } units[] = {
+        {"b", 1},           {"bytes", 1},    {"KB", 1000}, {"k", KiB},
+        {"KiB", KiB},       {"MB", 1000000}, {"M", MiB},   {"MiB", MiB},
+        {"GB", 1000000000}, {"G", GiB},      {"GiB", GiB}, {"TB", UINT64_C(1000000000000)},
+        {"T", TiB},         {"TiB", TiB},
+    };
+    if (!unit)
+        return KiB;
+    for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+        if (strcmp(unit, units[i].name) == 0)
+            return units[i].bytes;
+    return 0;
+}
+
+static void
+machine_size(xmlNodePtr dom, struct domxml_machine *m)
+{
+    CLEANUP_FREE char *vcpu = text_of(child(dom, "vcpu"));
+    char *end;
+    unsigned long n = vcpu ? strtoul(vcpu, &end, 10) : 0;
+    if (n > 0 && n <= 1024 && *end == '\0')
+        m->vcpus = (unsigned)n;
+    xmlNodePtr mem = child(dom, "memory");
+    CLEANUP_FREE char *text = text_of(mem), *unit = attr_of(mem, "unit");
+    uint64_t per = memory_unit(unit);
+    unsigned long long v = text ? strtoull(text, &end, 10) : 0;
+    if (v && per && *end == '\0' && v <= UINT64_MAX / per)
+        m->memory = v * per;
+}
+
+static void
+machine_firmware(xmlNodePtr dom, struct domxml_machine *m)
+{
+    xmlNodePtr os = child(dom, "os");
+    if (!os)
+        return;
+    CLEANUP_FREE char *fw = attr_of(os, "firmware");
+    xmlNodePtr loader = child(os, "loader");
+    CLEANUP_FREE char *type = attr_of(loader, "type"), *path = text_of(loader);
+    bool efi = (fw && strcmp(fw, "efi") == 0) || (type && strcmp(type, "pflash") == 0) ||
+               (path && (strcasestr(path, "ovmf") || strcasestr(path, "edk2")));
+    m->efi = efi ? 1 : -1;
+    CLEANUP_FREE char *secure = attr_of(loader, "secure");
+    bool sb = secure && strcmp(secure, "yes") == 0;
+    for (xmlNodePtr f = child(child(os, "firmware"), "feature"); f; f = f->next) {
+        if (!is_element(f, "feature"))
+            continue;
+        CLEANUP_FREE char *name = attr_of(f, "name"), *enabled = attr_of(f, "enabled");
+        if (name && enabled && strcmp(name, "secure-boot") == 0)
+            sb = strcmp(enabled, "yes") == 0;
+    }
+    m->secure_boot = efi && sb;
+}
+
+static void
+machine_devices(xmlNodePtr dom, struct domxml_machine *m)
+{
+    bool bus_seen = false;
+    xmlNodePtr dev = child(dom, "devices");
+    for (xmlNodePtr c = dev ? dev->children : NULL; c; c = c->next) {
+        if (is_element(c, "interface"))
+            m->nics++;
+        if (!is_element(c, "disk") || bus_seen)
+            continue;
+        CLEANUP_FREE char *device = attr_of(c, "device");
+        if (device && strcmp(device, "disk") != 0)
+            continue;
+        CLEANUP_FREE char *bus = attr_of(child(c, "target"), "bus");
+        bus_seen = true;
+        if (bus && strlen(bus) < sizeof(m->bus))
+            snprintf(m->bus, sizeof(m->bus), "%s", bus);
+    }
+}
+
+void
+domxml_machine(const struct domxml *d, struct domxml_machine *m)
+{
+    memset(m, 0, sizeof(*m));
+    machine_size(root(d), m);
+    machine_firmware(root(d), m);
+    machine_devices(root(d), m);
+}
+
+static bool
+has_backing(xmlNodePtr disk)
+{
+    for (xmlNodePtr c = disk->children; c; c = c->next)
+        if (is_element(c, "backingStore") && child(c, "source"))
+            return true;
+    return false;
+}
+
+int
+domxml_disks(const struct domxml *d, struct domxml_disk **v, size_t *n, struct ab_error *err)
+{
+    *v = NULL;
+    *n = 0;
+    size_t cap = 0;
+    for (xmlNodePtr disk = child(child(root(d), "devices"), "disk"); disk; disk = disk->next) {
+        CLEANUP_FREE char *device = attr_of(disk, "device");
+        if (!is_element(disk, "disk") || !device || strcmp(device, "disk") != 0)
+            continue;
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 4;
+            struct domxml_disk *grown = realloc(*v, cap * sizeof(*grown));
+            if (!grown)
+                return ab_oom(err);
+            *v = grown;
+        }
+        struct domxml_disk *x = &(*v)[(*n)++];
+        *x = (struct domxml_disk){.type = attr_of(disk, "type"),
+                                  .target = attr_of(child(disk, "target"), "dev"),
+                                  .file = attr_of(child(disk, "source"), "file"),
+                                  .format = attr_of(child(disk, "driver"), "type"),
+                                  .backed = has_backing(disk)};
+    }
+    return 0;
+}
+
+char *
+domxml_disk_attr(const struct domxml *d, const char *target, const char *element, const char *attr)
+{
+    for (xmlNodePtr disk = child(child(root(d), "devices"), "disk"); disk; disk = disk->next) {
+        if (!is_element(disk, "disk"))
+            continue;
+        CLEANUP_FREE char *dev = attr_of(child(disk, "target"), "dev");
+        if (dev && strcmp(dev, target) == 0)
+            return attr_of(child(disk, element), attr);
+    }
+    return NULL;
+}
+
+void
+domxml_disks_free(struct domxml_disk *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(v[i].type);
+        free(v[i].target);
+        free(v[i].file);
+        free(v[i].format);
+    }
+    free(v);
 }
 
 int

@@ -61,7 +61,7 @@ boot_mount(const struct plan *plan)
 /* grub-mkimage inside the tree; the image lands in the tree's /tmp. */
 static int
 mkimage(const char *root, const char *format, const char *out, const char *const *modules,
-        struct ab_error *err)
+        const struct spawn_ctx *ctx, struct ab_error *err)
 {
     CLEANUP_SPAWN_ARGV struct spawn_argv argv = SPAWN_ARGV_INIT;
     struct grub_names names;
@@ -78,7 +78,7 @@ mkimage(const char *root, const char *format, const char *out, const char *const
         spawn_argv_add(&argv, *m);
     if (argv.failed)
         return ab_oom(err);
-    return nsrun(root, NSRUN_CHROOT, argv.v, NULL, err);
+    return nsrun(root, NSRUN_CHROOT, argv.v, &(const struct spawn_opts){.ctx = ctx}, err);
 }
 
 /* name in the tree (read through it, inroot.h) copied to scratch/as. */
@@ -170,7 +170,8 @@ signed_images(const struct plan *plan, const char *root, const char *scratch, co
 }
 
 static int
-make_images(const struct plan *plan, const char *root, const char *scratch, struct ab_error *err)
+make_images(const struct plan *plan, const char *root, const char *scratch,
+            const struct spawn_ctx *ctx, struct ab_error *err)
 {
     char uuid[FSID_UUID_BUF];
     struct grub_names names;
@@ -190,11 +191,11 @@ make_images(const struct plan *plan, const char *root, const char *scratch, stru
         if (signed_images(plan, root, scratch, uuid, names.dir, err) < 0)
             return -1;
     } else if ((plan->hardware.firmware & FIRMWARE_UEFI) &&
-               (mkimage(root, "x86_64-efi", "/tmp/BOOTX64.EFI", efi_modules, err) < 0 ||
+               (mkimage(root, "x86_64-efi", "/tmp/BOOTX64.EFI", efi_modules, ctx, err) < 0 ||
                 copy_out(root, "/tmp/BOOTX64.EFI", scratch, "efi-boot/BOOTX64.EFI", true, err) < 0))
         return -1;
     if ((plan->hardware.firmware & FIRMWARE_BIOS) &&
-        (mkimage(root, "i386-pc", "/tmp/core.img", pc_modules, err) < 0 ||
+        (mkimage(root, "i386-pc", "/tmp/core.img", pc_modules, ctx, err) < 0 ||
          copy_out(root, "/tmp/core.img", scratch, "core.img", true, err) < 0 ||
          copy_out(root, "/usr/lib/grub/i386-pc/boot.img", scratch, "boot.img", false, err) < 0))
         return -1;
@@ -203,9 +204,9 @@ make_images(const struct plan *plan, const char *root, const char *scratch, stru
 
 int
 bootloader_images(const struct plan *plan, const char *root, const char *scratch,
-                  struct ab_error *err)
+                  const struct spawn_ctx *ctx, struct ab_error *err)
 {
-    int r = make_images(plan, root, scratch, err);
+    int r = make_images(plan, root, scratch, ctx, err);
     struct ab_error ignored = AB_ERROR_INIT;
     CLEANUP_CLOSE int rootfd = inroot_open_root(root, &ignored);
     if (rootfd >= 0)

@@ -78,6 +78,7 @@ struct child_args {
     const char *os_img, *app_img, *scratch;
     bool use_kvm;
     FILE *log;
+    const char *const *env; /* the spawn context's, for what libguestfs starts */
 };
 
 /* In its own process group (spawn_fork_fn's), which qemu joins: the parent
@@ -95,6 +96,11 @@ child_main(void *arg)
     close(a->parent_fd);
     signal(SIGINT, SIG_IGN);
     private_tmpdir(a->scratch);
+    /* This child's own environment, at its top: what the build gives the
+     * tools it runs (SOURCE_DATE_EPOCH) reaches libguestfs's too. The
+     * entries live in this copy of the parent's memory. */
+    for (const char *const *env = a->env; env && *env; env++)
+        putenv((char *)*env);
     struct engine *e = engine_launch(a->os_img, a->app_img, a->use_kvm, a->log, &err);
     if (e)
         engine_check_lvm(e, plan, &err);
@@ -122,13 +128,21 @@ child_main(void *arg)
 
 int
 engine_proc_start(struct engine_proc *p, const struct plan *plan, const char *os_img,
-                  const char *app_img, bool use_kvm, const char *scratch, FILE *log,
-                  struct ab_error *err)
+                  const char *app_img, bool use_kvm, const char *scratch,
+                  const struct spawn_ctx *ctx, struct ab_error *err)
 {
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
         return ab_build_error(err, errno, "cannot start the appliance: %s", strerror(errno));
-    struct child_args a = {sv[1], sv[0], plan, os_img, app_img, scratch, use_kvm, log};
+    struct child_args a = {sv[1],
+                           sv[0],
+                           plan,
+                           os_img,
+                           app_img,
+                           scratch,
+                           use_kvm,
+                           ctx ? ctx->log : NULL,
+                           ctx ? ctx->env : NULL};
     /* Known to spawn_kill_all: an interrupt stops the appliance at once. */
     int r = spawn_fork_fn(child_main, &a, &p->child, err);
     close(sv[1]);

@@ -4,7 +4,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +15,7 @@
 #include "appliance/bytes.h"
 #include "appliance/cleanup.h"
 #include "appliance/fsids.h"
+#include "appliance/fsutil.h"
 #include "appliance/gpt.h"
 #include "appliance/spawn.h"
 
@@ -36,7 +36,8 @@ gpt_name(enum part_role role)
 }
 
 int
-hostfs_disk(const struct plan *plan, enum plan_disk_id id, const char *img, struct ab_error *err)
+hostfs_disk(const struct plan *plan, enum plan_disk_id id, const char *img,
+            const struct spawn_ctx *ctx, struct ab_error *err)
 {
     const struct plan_disk *d = &plan->disks[id];
     CLEANUP_CLOSE int fd = open(img, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -60,7 +61,7 @@ hostfs_disk(const struct plan *plan, enum plan_disk_id id, const char *img, stru
     if (fclose(f) != 0)
         return ab_oom(err);
     const char *argv[] = {"sfdisk", "--quiet", "--no-reread", "--no-tell-kernel", img, NULL};
-    struct spawn_opts o = {.input = script, .input_len = strlen(script)};
+    struct spawn_opts o = {.ctx = ctx, .input = script, .input_len = strlen(script)};
     if (spawn_run(argv, &o, err) < 0) {
         ab_error_prefix(err, "while writing the partition table of disk '%s'", d->id);
         return -1;
@@ -152,13 +153,13 @@ ctime_script(const char *dump, int64_t epoch, FILE *script)
  * gets the epoch instead, and the root its folder's mode, in one debugfs
  * run. */
 static int
-fix_inodes(const char *at, mode_t root_mode, int64_t epoch, const char *const *env,
+fix_inodes(const char *at, mode_t root_mode, int64_t epoch, const struct spawn_opts *run,
            struct ab_error *err)
 {
     CLEANUP_FREE char *dump = NULL, *script = NULL, *echo = NULL;
     size_t len = 0;
     const char *dumpe2fs[] = {"dumpe2fs", at, NULL};
-    struct spawn_opts d = {.output = &dump};
+    struct spawn_opts d = {.ctx = run->ctx, .output = &dump};
     if (spawn_run(dumpe2fs, &d, err) < 0)
         return -1;
     FILE *f = open_memstream(&script, &len);
@@ -174,13 +175,14 @@ fix_inodes(const char *at, mode_t root_mode, int64_t epoch, const char *const *e
     /* Its stdout echoes each of the thousands of commands: not logged.
      * Its superblock write stamps the fake time too, not the clock's. */
     const char *debugfs[] = {"debugfs", "-w", "-f", "-", at, NULL};
-    struct spawn_opts o = {.input = script, .input_len = len, .output = &echo, .env = env};
+    struct spawn_opts o = *run;
+    o.input = script, o.input_len = len, o.output = &echo;
     return spawn_run(debugfs, &o, err);
 }
 
 static int
 make_ext4(const struct plan *plan, const struct plan_mount *m, const char *img, const char *dir,
-          int64_t epoch, struct ab_error *err)
+          int64_t epoch, const struct spawn_ctx *ctx, struct ab_error *err)
 {
     uint64_t offset, size;
     char uuid[FSID_UUID_BUF], seed[FSID_UUID_BUF], opts[224], blocks[32], label[17];
@@ -203,32 +205,30 @@ make_ext4(const struct plan *plan, const struct plan_mount *m, const char *img, 
      * 0 there means "the clock's": an epoch of 0 is given as second 1. */
     snprintf(fake_time, sizeof(fake_time), "E2FSPROGS_FAKE_TIME=%" PRId64, epoch ? epoch : 1);
     const char *const env[] = {fake_time, NULL};
-    struct spawn_opts o = {.env = env};
+    struct spawn_opts o = {.ctx = ctx, .env = env};
     /* orphan_file is new in e2fsprogs 1.47: older guests' fsck refuse it. */
     const char *argv[] = {"mke2fs", "-q", "-F", "-t", "ext4", "-O", "^orphan_file", "-U", uuid,
                           "-L", label, "-E", opts, "-d", dir, img, blocks, NULL};
     if (spawn_run(argv, &o, err) < 0)
         return -1;
     snprintf(at, sizeof(at), "%s?offset=%" PRIu64, img, offset);
-    return fix_inodes(at, st.st_mode & 07777, epoch, env, err);
+    return fix_inodes(at, st.st_mode & 07777, epoch, &o, err);
 }
 
 /* mtools checks the geometry against the size, which mkfs.vfat's --offset
  * and block count do not match; the builder sets it too. */
 static const char *const mtools_env[] = {"MTOOLS_SKIP_CHECK=1", NULL};
 
-static char *esp_link; /* set by find_link: nftw has no context */
-
+/* The first symbolic link in the walk: its path below the ESP, kept in
+ * ctx (a char *). */
 static int
-find_link(const char *path, const struct stat *st, int type, struct FTW *ftw)
+find_link(void *ctx, const char *rel, const struct stat *st)
 {
-    (void)st;
-    (void)ftw;
-    if (type == FTW_SL || type == FTW_SLN) {
-        esp_link = strdup(path);
-        return 1;
-    }
-    return 0;
+    if (!S_ISLNK(st->st_mode))
+        return 0;
+    char **link = ctx;
+    *link = strdup(rel);
+    return 1;
 }
 
 /* FAT holds no symbolic links: mcopy would copy what one points at, read
@@ -236,17 +236,15 @@ find_link(const char *path, const struct stat *st, int type, struct FTW *ftw)
 static int
 refuse_links(const char *dir, struct ab_error *err)
 {
-    esp_link = NULL;
-    int r = nftw(dir, find_link, 16, FTW_PHYS);
-    CLEANUP_FREE char *link = esp_link;
-    esp_link = NULL;
+    CLEANUP_FREE char *link = NULL;
+    int r = walk_tree(dir, find_link, &link);
     if (r < 0 && errno != ENOENT)
         return ab_build_error(err, errno, "cannot read '%s': %s", dir, strerror(errno));
     if (r > 0)
         return ab_build_error(err, 0,
-                              "the EFI system partition holds no symbolic links: '%s' in the "
+                              "the EFI system partition holds no symbolic links: '%s%s' in the "
                               "tree's ESP is one: refused",
-                              link ? link + strlen(dir) : "?");
+                              link && *link ? "/" : "", link ? link : "?");
     return 0;
 }
 
@@ -265,23 +263,24 @@ free_entries(struct dirent **list, int n)
 }
 
 static int copy_dir(const char *img_at, const char *dir, const char *to, int depth,
-                    struct ab_error *err);
+                    const struct spawn_opts *mt, struct ab_error *err);
 
-/* One entry: a folder made (mmd) and filled, or a file copied (mcopy). */
+/* One entry: a folder made (mmd) and filled, or a file copied (mcopy);
+ * mtools run with mt. */
 static int
-copy_entry(const char *img_at, const char *path, const char *dest, int depth, struct ab_error *err)
+copy_entry(const char *img_at, const char *path, const char *dest, int depth,
+           const struct spawn_opts *mt, struct ab_error *err)
 {
     struct stat st;
-    struct spawn_opts o = {.env = mtools_env};
     if (lstat(path, &st) < 0)
         return ab_build_error(err, errno, "cannot read '%s': %s", path, strerror(errno));
     if (S_ISDIR(st.st_mode)) {
         const char *mmd[] = {"mmd", "-i", img_at, dest, NULL};
         if (depth > 64)
             return ab_build_error(err, ELOOP, "the tree's ESP nests folders too deep");
-        if (spawn_run(mmd, &o, err) < 0)
+        if (spawn_run(mmd, mt, err) < 0)
             return -1;
-        return copy_dir(img_at, path, dest, depth + 1, err);
+        return copy_dir(img_at, path, dest, depth + 1, mt, err);
     }
     if (!S_ISREG(st.st_mode))
         return ab_build_error(err, 0,
@@ -289,7 +288,7 @@ copy_entry(const char *img_at, const char *path, const char *dest, int depth, st
                               "the tree's ESP is neither",
                               path);
     const char *mcopy[] = {"mcopy", "-o", "-i", img_at, path, dest, NULL};
-    return spawn_run(mcopy, &o, err);
+    return spawn_run(mcopy, mt, err);
 }
 
 /* The entries of dir into the FAT folder to, in name order: the FAT
@@ -297,7 +296,8 @@ copy_entry(const char *img_at, const char *path, const char *dest, int depth, st
  * host's filesystem lists them in (mcopy -s would take that one). Their
  * times are mtools' own: SOURCE_DATE_EPOCH (epoch.h). */
 static int
-copy_dir(const char *img_at, const char *dir, const char *to, int depth, struct ab_error *err)
+copy_dir(const char *img_at, const char *dir, const char *to, int depth,
+         const struct spawn_opts *mt, struct ab_error *err)
 {
     struct dirent **list = NULL;
     int n = scandir(dir, &list, NULL, by_name), ret = 0;
@@ -311,7 +311,7 @@ copy_dir(const char *img_at, const char *dir, const char *to, int depth, struct 
         if (asprintf(&path, "%s/%s", dir, name) < 0 || asprintf(&dest, "%s/%s", to, name) < 0)
             ret = ab_oom(err);
         else
-            ret = copy_entry(img_at, path, dest, depth, err);
+            ret = copy_entry(img_at, path, dest, depth, mt, err);
     }
     free_entries(list, n);
     return ret;
@@ -319,14 +319,14 @@ copy_dir(const char *img_at, const char *dir, const char *to, int depth, struct 
 
 /* Copies the entries of dir into the FAT filesystem at img@@offset. */
 static int
-mcopy_tree(const char *img_at, const char *dir, struct ab_error *err)
+mcopy_tree(const char *img_at, const char *dir, const struct spawn_opts *mt, struct ab_error *err)
 {
     struct stat st;
     if (refuse_links(dir, err) < 0)
         return -1;
     if (stat(dir, &st) < 0 && errno == ENOENT)
         return 0;
-    return copy_dir(img_at, dir, "::", 0, err);
+    return copy_dir(img_at, dir, "::", 0, mt, err);
 }
 
 /* True if dir has a folder called name as FAT sees names (any case); its
@@ -355,7 +355,8 @@ has_folder(const char *dir, const char *name, char **found)
 /* Puts the files of efi_dir into EFI/BOOT, making only the folders that
  * the tree did not bring (mmd fails on one that exists). */
 static int
-put_efi_boot(const char *img_at, const char *dir, const char *efi_dir, struct ab_error *err)
+put_efi_boot(const char *img_at, const char *dir, const char *efi_dir, const struct spawn_opts *mt,
+             struct ab_error *err)
 {
     CLEANUP_FREE char *efi = NULL, *boot = NULL;
     const char *mmd[] = {"mmd", "-i", img_at, NULL, NULL, NULL};
@@ -364,16 +365,16 @@ put_efi_boot(const char *img_at, const char *dir, const char *efi_dir, struct ab
         mmd[n++] = "::/EFI";
     if (!efi || !has_folder(efi, "BOOT", &boot))
         mmd[n++] = "::/EFI/BOOT";
-    struct spawn_opts o = {.env = mtools_env};
-    if (n > 3 && spawn_run(mmd, &o, err) < 0)
+    if (n > 3 && spawn_run(mmd, mt, err) < 0)
         return -1;
-    return copy_dir(img_at, efi_dir, "::/EFI/BOOT", 0, err);
+    return copy_dir(img_at, efi_dir, "::/EFI/BOOT", 0, mt, err);
 }
 
 static int
 make_esp(const struct plan *plan, const struct plan_mount *m, const char *img, const char *dir,
-         const char *efi_dir, struct ab_error *err)
+         const char *efi_dir, const struct spawn_ctx *ctx, struct ab_error *err)
 {
+    const struct spawn_opts plain = {.ctx = ctx}, mt = {.ctx = ctx, .env = mtools_env};
     uint64_t offset, size;
     char serial[16], sectors[32], blocks[32], img_at[4200];
     hostfs_extent(plan, m, &offset, &size);
@@ -386,22 +387,22 @@ make_esp(const struct plan *plan, const struct plan_mount *m, const char *img, c
      * the plan's. */
     const char *mkfs[] = {"mkfs.vfat", "--invariant", "-F",    "32", "-s",   "1", "-n", "ESP", "-i",
                           serial,      "--offset",    sectors, img,  blocks, NULL};
-    if (spawn_run(mkfs, NULL, err) < 0 || mcopy_tree(img_at, dir, err) < 0)
+    if (spawn_run(mkfs, &plain, err) < 0 || mcopy_tree(img_at, dir, &mt, err) < 0)
         return -1;
-    return efi_dir ? put_efi_boot(img_at, dir, efi_dir, err) : 0;
+    return efi_dir ? put_efi_boot(img_at, dir, efi_dir, &mt, err) : 0;
 }
 
 int
 hostfs_make(const struct plan *plan, const struct plan_mount *m, const char *img, const char *dir,
-            const char *efi_dir, int64_t epoch, struct ab_error *err)
+            const char *efi_dir, int64_t epoch, const struct spawn_ctx *ctx, struct ab_error *err)
 {
     int r = 0;
     switch (m->fs) {
     case FS_EXT4:
-        r = make_ext4(plan, m, img, dir, epoch, err);
+        r = make_ext4(plan, m, img, dir, epoch, ctx, err);
         break;
     case FS_VFAT:
-        r = make_esp(plan, m, img, dir, efi_dir, err);
+        r = make_esp(plan, m, img, dir, efi_dir, ctx, err);
         break;
     case FS_XFS:
     case FS_SWAP:
@@ -417,7 +418,7 @@ hostfs_make(const struct plan *plan, const struct plan_mount *m, const char *img
 
 int
 hostfs_swap(const struct plan *plan, enum plan_disk_id id, const struct plan_lv *lv,
-            const char *img, const char *scratch, struct ab_error *err)
+            const char *img, const char *scratch, const struct spawn_ctx *ctx, struct ab_error *err)
 {
     char uuid[FSID_UUID_BUF], label[17];
     CLEANUP_FREE char *tmp = NULL;
@@ -430,7 +431,7 @@ hostfs_swap(const struct plan *plan, enum plan_disk_id id, const struct plan_lv 
     if (fd < 0 || ftruncate(fd, (off_t)lv->size) < 0)
         return ab_build_error(err, errno, "cannot create '%s': %s", tmp, strerror(errno));
     /* -p 4096: the page this copies, whatever the build host's page size. */
-    if (spawn_cmd(err, "mkswap", "-q", "-p", "4096", "-U", uuid, "-L", label, tmp, NULL) < 0) {
+    if (spawn_cmd(ctx, err, "mkswap", "-q", "-p", "4096", "-U", uuid, "-L", label, tmp, NULL) < 0) {
         unlink(tmp);
         return -1;
     }

@@ -304,12 +304,13 @@ make_scratch(const char *img, const char *proto_path, const struct xfs_proto *p,
 /* p's fix commands, and the times of the realtime bitmap and summary
  * inodes mkfs.xfs makes with its clock (the only ones left with it). */
 static int
-own_inodes(const char *img, const struct xfs_proto *p, char **fix, struct ab_error *err)
+own_inodes(const char *img, const struct xfs_proto *p, char **fix, const struct spawn_ctx *ctx,
+           struct ab_error *err)
 {
     CLEANUP_FREE char *out = NULL;
     unsigned long long rbm, rsum;
     const char *argv[] = {"xfs_db", "-r", "-c", "sb 0", "-c", "print rbmino rsumino", img, NULL};
-    struct spawn_opts o = {.output = &out};
+    struct spawn_opts o = {.ctx = ctx, .output = &out};
     if (spawn_run(argv, &o, err) < 0)
         return -1;
     if (!out || sscanf(out, "rbmino = %llu rsumino = %llu", &rbm, &rsum) != 2)
@@ -330,7 +331,8 @@ own_inodes(const char *img, const struct xfs_proto *p, char **fix, struct ab_err
 
 static int
 mkfs_scratch(const struct plan *plan, const struct plan_mount *m, const char *img,
-             const char *proto_path, const struct xfs_proto *p, uint64_t size, struct ab_error *err)
+             const char *proto_path, const struct xfs_proto *p, uint64_t size,
+             const struct spawn_ctx *ctx, struct ab_error *err)
 {
     char uuid[FSID_UUID_BUF], label[13];
     CLEANUP_FREE char *uuid_opt = NULL, *data_opt = NULL;
@@ -339,14 +341,14 @@ mkfs_scratch(const struct plan *plan, const struct plan_mount *m, const char *im
     if (asprintf(&uuid_opt, "uuid=%s", uuid) < 0 ||
         asprintf(&data_opt, "file,name=%s,size=%" PRIu64 "k", img, size / 1024) < 0)
         return ab_oom(err);
-    if (spawn_cmd(err, "mkfs.xfs", "-q", "-f", "-p", proto_path, "-m", uuid_opt, "-m", "bigtime=1",
-                  "-L", label, "-d", data_opt, NULL) < 0)
+    if (spawn_cmd(ctx, err, "mkfs.xfs", "-q", "-f", "-p", proto_path, "-m", uuid_opt, "-m",
+                  "bigtime=1", "-L", label, "-d", data_opt, NULL) < 0)
         return -1;
     CLEANUP_FREE char *fix = NULL;
-    if (own_inodes(img, p, &fix, err) < 0)
+    if (own_inodes(img, p, &fix, ctx, err) < 0)
         return -1;
     const char *argv[] = {"xfs_db", "-x", img, NULL};
-    struct spawn_opts o = {.input = fix, .input_len = strlen(fix)};
+    struct spawn_opts o = {.ctx = ctx, .input = fix, .input_len = strlen(fix)};
     if (spawn_run(argv, &o, err) < 0) {
         ab_error_prefix(err, "while setting times and sticky bits");
         return -1;
@@ -356,7 +358,8 @@ mkfs_scratch(const struct plan *plan, const struct plan_mount *m, const char *im
 
 int
 xfs_host_make(const struct plan *plan, const struct plan_mount *m, const char *img,
-              const struct xfs_proto *p, const char *scratch, struct ab_error *err)
+              const struct xfs_proto *p, const char *scratch, const struct spawn_ctx *ctx,
+              struct ab_error *err)
 {
     uint64_t offset, size;
     CLEANUP_FREE char *fs = NULL, *proto = NULL;
@@ -366,7 +369,7 @@ xfs_host_make(const struct plan *plan, const struct plan_mount *m, const char *i
         return ab_oom(err);
     int r = make_scratch(fs, proto, p, size, err);
     if (r == 0)
-        r = mkfs_scratch(plan, m, fs, proto, p, size, err);
+        r = mkfs_scratch(plan, m, fs, proto, p, size, ctx, err);
     if (r == 0)
         r = xfs_host_copy(fs, img, offset, err);
     unlink(fs);

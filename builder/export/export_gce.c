@@ -16,12 +16,12 @@
 #include <unistd.h>
 
 #include "appliance/cleanup.h"
-#include "appliance/epoch.h"
 #include "appliance/fsutil.h"
 #include "appliance/spawn.h"
 
 int
-export_gce(const char *raw, const char *tar_gz, struct ab_error *err)
+export_gce(const char *raw, const char *tar_gz, int64_t epoch, const struct spawn_ctx *ctx,
+           struct ab_error *err)
 {
     /* The member must be named disk.raw: a hard link of that name in a
      * folder of its own beside the output (same filesystem as raw). */
@@ -41,7 +41,7 @@ export_gce(const char *raw, const char *tar_gz, struct ab_error *err)
          * allocated), no name or time in the gzip header; pigz's output
          * is the same whatever its thread count. */
         char mtime[40];
-        snprintf(mtime, sizeof(mtime), "--mtime=@%lld", (long long)source_date_epoch());
+        snprintf(mtime, sizeof(mtime), "--mtime=@%lld", (long long)epoch);
         const char *argv[] = {"tar",
                               "--format=oldgnu",
                               "--sparse",
@@ -59,7 +59,8 @@ export_gce(const char *raw, const char *tar_gz, struct ab_error *err)
                               tmp,
                               "disk.raw",
                               NULL};
-        rc = spawn_run(argv, NULL, err);
+        const struct spawn_opts o = {.ctx = ctx};
+        rc = spawn_run(argv, &o, err);
         if (rc == 0 && rename(tmp, tar_gz) < 0)
             rc = ab_build_error(err, errno, "cannot rename '%s': %s", tmp, strerror(errno));
     }
@@ -73,10 +74,9 @@ static int
 gce_disk(const struct export_job *job, enum plan_disk_id disk, const char *raw, const char *path,
          const void *ctx, struct ab_error *err)
 {
-    (void)job;
     (void)disk;
     (void)ctx;
-    return export_gce(raw, path, err);
+    return export_gce(raw, path, job->epoch, job->spawn, err);
 }
 
 static int

@@ -13,7 +13,6 @@
 #include <unistd.h>
 
 #include "appliance/cleanup.h"
-#include "appliance/epoch.h"
 #include "appliance/fsutil.h"
 #include "appliance/hash.h"
 #include "appliance/ovf.h"
@@ -294,7 +293,7 @@ export_ova_tar_format(const uint64_t *sizes, size_t n)
 
 /* Writes members (files of ovf_dir, in that order) to the tar tmp. */
 static int
-write_tar(const char *ovf_dir, const char *const *members, size_t n, const char *tmp,
+write_tar(const char *ovf_dir, const char *const *members, size_t n, const char *tmp, int64_t epoch,
           struct ab_error *err)
 {
     uint64_t sizes[8];
@@ -317,7 +316,7 @@ write_tar(const char *ovf_dir, const char *const *members, size_t n, const char 
                               archive_error_string(a));
     /* Reproducible members: owner 0:0 without names, mode 0644 and the
      * mtime SOURCE_DATE_EPOCH, whatever the files' own. */
-    time_t mtime = (time_t)source_date_epoch();
+    time_t mtime = (time_t)epoch;
     for (size_t i = 0; i < n; i++)
         if (add_member(a, ovf_dir, members[i], mtime, err) < 0)
             return -1;
@@ -328,7 +327,7 @@ write_tar(const char *ovf_dir, const char *const *members, size_t n, const char 
 }
 
 int
-export_ova_pack(const struct plan *plan, const char *ovf_dir, const char *ova_path,
+export_ova_pack(const struct plan *plan, const char *ovf_dir, const char *ova_path, int64_t epoch,
                 struct ab_error *err)
 {
     CLEANUP_FREE char *ovf = NULL, *mf = NULL, *tmp = NULL;
@@ -340,7 +339,7 @@ export_ova_pack(const struct plan *plan, const char *ovf_dir, const char *ova_pa
     /* The descriptor first, the manifest second, then the disks in
      * References order: importers that stream the OVA read it in order. */
     const char *members[] = {ovf, mf, os, app};
-    if (write_tar(ovf_dir, members, 4, tmp, err) < 0 ||
+    if (write_tar(ovf_dir, members, 4, tmp, epoch, err) < 0 ||
         (rename(tmp, ova_path) < 0 &&
          ab_build_error(err, errno, "cannot rename '%s': %s", tmp, strerror(errno)) < 0)) {
         unlink(tmp);
@@ -366,7 +365,7 @@ ovf_bundle_write(const struct exporter *self, const struct export_job *job, stru
         return -1;
     if (plan->outputs & OUTPUT_OVA) {
         export_step(job, export_base_name(ova));
-        if (export_ova_pack(plan, ovf_dir, ova, err) < 0)
+        if (export_ova_pack(plan, ovf_dir, ova, job->epoch, err) < 0)
             return -1;
     }
     if (!keep)

@@ -13,7 +13,6 @@
 #include <unistd.h>
 
 #include "appliance/cleanup.h"
-#include "appliance/epoch.h"
 #include "appliance/spawn.h"
 #include "image_ids.h"
 
@@ -41,7 +40,8 @@ convert_disk(const struct export_job *job, enum plan_disk_id disk, const char *r
         return ab_oom(err);
     const char *argv[] = {"qemu-img", "convert",  "-f", "raw", "-O", c->target->format,
                           "-o",       c->options, raw,  tmp,   NULL};
-    if (spawn_run(argv, NULL, err) < 0) {
+    const struct spawn_opts o = {.ctx = job->spawn};
+    if (spawn_run(argv, &o, err) < 0) {
         unlink(tmp);
         ab_error_prefix(err, "writing %s", name);
         return -1;
@@ -49,7 +49,7 @@ convert_disk(const struct export_job *job, enum plan_disk_id disk, const char *r
     /* qemu-img's random ids and times, replaced by derived ones. */
     struct image_id_key key;
     image_id_key_for(job->plan, disk, c->target->format, &key);
-    if (image_ids_rewrite(tmp, c->target->format, &key, source_date_epoch(), err) < 0) {
+    if (image_ids_rewrite(tmp, c->target->format, &key, job->epoch, err) < 0) {
         unlink(tmp);
         ab_error_prefix(err, "writing %s", name);
         return -1;

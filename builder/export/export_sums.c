@@ -3,7 +3,6 @@
 #include "appliance/export.h"
 
 #include <errno.h>
-#include <ftw.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -41,25 +40,15 @@ push(struct export_files *files, const char *path, uint64_t size)
     return 0;
 }
 
-/* nftw has no user pointer: the walk in progress. */
-static struct {
-    struct export_files *files;
-    size_t skip; /* length of "dir/" */
-    int failed;
-} walk;
-
 static int
-visit(const char *path, const struct stat *st, int type, struct FTW *ftw)
+visit(void *ctx, const char *rel, const struct stat *st)
 {
-    (void)ftw;
-    if (type != FTW_F || !S_ISREG(st->st_mode))
+    struct export_files *files = ctx;
+    if (!S_ISREG(st->st_mode) || strcmp(rel, SUMS_NAME) == 0)
         return 0;
-    const char *rel = path + walk.skip;
-    if (strcmp(rel, SUMS_NAME) == 0)
-        return 0;
-    if (push(walk.files, rel, (uint64_t)st->st_size) < 0) {
-        walk.failed = ENOMEM;
-        return 1;
+    if (push(files, rel, (uint64_t)st->st_size) < 0) {
+        errno = ENOMEM;
+        return -1;
     }
     return 0;
 }
@@ -143,11 +132,8 @@ int
 export_files_collect_known(const char *dir, struct export_files *files, export_known_fn known,
                            void *ctx, struct ab_error *err)
 {
-    walk.files = files;
-    walk.skip = strlen(dir) + 1;
-    walk.failed = 0;
-    if (nftw(dir, visit, 16, FTW_PHYS) != 0) {
-        int e = walk.failed ? walk.failed : errno;
+    if (walk_tree(dir, visit, files) != 0) {
+        int e = errno;
         return e == ENOMEM ? ab_oom(err)
                            : ab_build_error(err, e, "cannot list '%s': %s", dir, strerror(e));
     }

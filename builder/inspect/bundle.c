@@ -16,6 +16,7 @@
 
 #include "appliance/cleanup.h"
 #include "appliance/image_check.h"
+#include "appliance/report.h"
 #include "appliance/spawn.h"
 #include "appliance/stop.h"
 #include "appliance/tar_member.h"
@@ -312,7 +313,7 @@ add_disk(struct bundle *b, const char *name, const char *path, const char *label
     if (!is_file(real, &size))
         return ab_build_error(err, 0, "disk image '%s' is not a regular file", path);
     struct image_info info;
-    if (image_check(real, label ? label : path, &info, err) < 0)
+    if (image_check(real, label ? label : path, &info, b->spawn, err) < 0)
         return -1;
     struct bundle_disk d = {.file_size = size, .virtual_size = info.virtual_size};
     struct bundle_disk *grown = realloc(b->disks, (b->n_disks + 1) * sizeof(*grown));
@@ -623,10 +624,13 @@ folder_name(const char *dir)
 {
     CLEANUP_FREE char *report = path_join(dir, "build-report.json");
     CLEANUP_FREE char *converted = path_join(dir, "convert-report.json");
-    json_object *j = report ? json_object_from_file(report) : NULL, *name;
-    if (!j && converted)
-        j = json_object_from_file(converted);
-    char *out = NULL;
+    struct report_info r = {0};
+    struct ab_error ignored = AB_ERROR_INIT;
+    bool read = report && report_load(report, &r, &ignored) == 0;
+    char *out = read && r.name ? strdup(r.name) : NULL;
+    report_info_release(&r);
+    ab_error_release(&ignored);
+    json_object *j = !read && converted ? json_object_from_file(converted) : NULL, *name;
     if (j && json_object_object_get_ex(j, "name", &name) &&
         json_object_is_type(name, json_type_string))
         out = strdup(json_object_get_string(name));
@@ -795,7 +799,8 @@ classify(struct bundle *b, struct ab_error *err)
 }
 
 struct bundle *
-bundle_open(const char *path, unsigned flags, const char *scratch, struct ab_error *err)
+bundle_open(const char *path, unsigned flags, const char *scratch, const struct spawn_ctx *ctx,
+            struct ab_error *err)
 {
     struct bundle *b = calloc(1, sizeof(*b));
     if (!b || !(b->path = strdup(path)) || !(b->scratch = strdup(scratch))) {
@@ -803,6 +808,7 @@ bundle_open(const char *path, unsigned flags, const char *scratch, struct ab_err
         ab_oom(err);
         return NULL;
     }
+    b->spawn = ctx;
     int rc = classify(b, err);
     if (rc == 0) {
         switch (b->kind) {

@@ -23,6 +23,7 @@
 
 #include "appliance/cleanup.h"
 #include "appliance/clock.h"
+#include "appliance/epoch.h"
 #include "appliance/export.h"
 #include "appliance/fsutil.h"
 #include "appliance/gpt.h"
@@ -44,6 +45,7 @@ static const char *const plan_disk_ids[PLAN_N_DISKS] = {"os", "app"};
 
 struct convert {
     const struct convert_request *req;
+    struct spawn_opts run; /* for the tools it runs: req's log and echo */
     struct outdir out;
     char *work;    /* scratch outside the output: an OVA's disks */
     char *raw_dir; /* out.tmp/.raw: the raw copies, removed before the sums */
@@ -178,7 +180,7 @@ copy_disk(struct convert *c, int i, struct ab_error *err)
     step(c, d->label);
     const char *argv[] = {"qemu-img", "convert", "-f",         d->format, "-O",
                           "raw",      d->path,   c->images[i], NULL};
-    if (spawn_run(argv, NULL, err) < 0) {
+    if (spawn_run(argv, &c->run, err) < 0) {
         ab_error_prefix(err, "while copying '%s'", d->label);
         return -1;
     }
@@ -258,13 +260,13 @@ static int
 do_identity(struct convert *c, struct ab_error *err)
 {
     struct kvm_probe kvm;
-    kvm_probe(&kvm);
+    kvm_probe(&kvm, &c->req->spawn);
     if (!kvm_usable(&kvm))
         notice(c, "%s (%s): the libguestfs appliance runs under software emulation",
                kvm_state_reason(kvm.state), kvm.detail);
     const char *app_format = c->copied[PLAN_DISK_APP] ? "raw" : c->src.disks[1].format;
     if (engine_identity_clear(c->images[PLAN_DISK_OS], c->images[PLAN_DISK_APP], app_format,
-                              kvm_usable(&kvm), c->req->log, &c->identity, err) < 0)
+                              kvm_usable(&kvm), c->req->spawn.log, &c->identity, err) < 0)
         return -1;
     notice(c,
            "new identity: /etc/machine-id emptied%s, %u SSH host key file(s) removed; both are "
@@ -299,6 +301,9 @@ do_export(struct convert *c, struct ab_error *err)
         .progress = progress,
         .progress_ctx = c,
         .step = step,
+        .spawn = &c->req->spawn,
+        /* The caller's, as its environment gives it (0 without). */
+        .epoch = source_date_epoch(),
     };
     int r = export_all(&job, err);
     if (c->digesting) {
@@ -347,7 +352,7 @@ compare(struct convert *c, int i, const char *rel, const char *qemu_name, const 
                           c->refs[i], qemu_name, NULL};
     if (strncmp(qemu_name, "json:", 5) == 0) /* the driver is in the name */
         argv[4] = c->refs[i], argv[5] = qemu_name, argv[6] = NULL;
-    if (spawn_run(argv, NULL, err) < 0) {
+    if (spawn_run(argv, &c->run, err) < 0) {
         ab_error_prefix(err,
                         "converted disk '%s' differs from '%s', or cannot be compared with it; "
                         "nothing was written",
@@ -416,7 +421,7 @@ compare_gce(struct convert *c, int i, const char *rel, struct ab_error *err)
     step(c, rel);
     const char *argv[] = {"sh", "-c", "tar -xOzf \"$1\" disk.raw | cmp -s - \"$2\"", "sh", path,
                           raw,  NULL};
-    if (spawn_run(argv, NULL, err) < 0) {
+    if (spawn_run(argv, &c->run, err) < 0) {
         ab_error_prefix(err, "converted disk '%s' differs from its source; nothing was written",
                         rel);
         return -1;
@@ -522,7 +527,7 @@ convert_run(const struct convert_request *req, struct ab_error *err)
     int r = -1;
     if (!req->out_dir || (!req->src && (!req->disks[0] || !req->disks[1])) || !req->outputs)
         return ab_error_set(err, AB_E_USAGE, 0, NULL, "convert needs a source, outputs and -o");
-    spawn_set_log(req->log);
+    c.run.ctx = &req->spawn;
     convert_report_init(&c.report, req, &c.src, &c.identity);
     if (stage(&c, "source", "reading the source", do_source, err) < 0)
         goto out;
@@ -536,6 +541,5 @@ convert_run(const struct convert_request *req, struct ab_error *err)
     r = 0;
 out:
     convert_release(&c);
-    spawn_set_log(NULL);
     return r;
 }

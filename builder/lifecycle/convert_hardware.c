@@ -6,7 +6,6 @@
 #include "appliance/convert.h"
 
 #include <errno.h>
-#include <json-c/json.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <stdlib.h>
@@ -15,9 +14,10 @@
 
 #include "appliance/cleanup.h"
 #include "appliance/distro.h"
+#include "appliance/domxml.h"
 #include "appliance/enums.h"
 #include "appliance/ovf_read.h"
-#include "appliance/size.h"
+#include "appliance/report.h"
 #include "appliance/xmlfile.h"
 
 #define HW_FILE_MAX (16u << 20)
@@ -50,57 +50,34 @@ set_str(char **dst, const char *src, struct ab_error *err)
 
 /* ---- build-report.json ---- */
 
-static const char *
-json_str(json_object *o, const char *key)
-{
-    json_object *v;
-    if (!o || !json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
-        return NULL;
-    return json_object_get_string(v);
-}
-
-static int64_t
-json_int(json_object *o, const char *key)
-{
-    json_object *v;
-    if (!o || !json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_int))
-        return 0;
-    return json_object_get_int64(v);
-}
-
+/* The machine of a build-report.json, or of a plan as `appliance plan
+ * --json` writes it, read by the report's one reader (report.h). */
 static int
-from_plan_json(json_object *plan, struct convert_hardware *hw, struct ab_error *err)
+from_report_plan(const struct report_plan *p, struct convert_hardware *hw, struct ab_error *err)
 {
-    json_object *h = NULL, *os = NULL;
-    json_object_object_get_ex(plan, "hardware", &h);
-    json_object_object_get_ex(plan, "os", &os);
-    if (!h)
+    const struct report_hardware *h = &p->hardware;
+    if (!p->has_hardware)
         return ab_build_error(err, 0, "'%s' holds no plan with a hardware section", hw->from);
     int v;
-    int64_t cpus = json_int(h, "cpus"), memory = json_int(h, "memory"), nics = json_int(h, "nics");
-    if (cpus > 0 && cpus <= 1024)
-        hw->cpus = (unsigned)cpus;
-    if (memory > 0)
-        hw->memory = (uint64_t)memory;
-    if (nics > 0 && nics <= 8)
-        hw->nics = (unsigned)nics;
-    const char *s = json_str(h, "firmware");
-    if (s && ab_enum_from_string(&firmware_table, s, &v) == 0) {
+    if (h->cpus > 0 && h->cpus <= 1024)
+        hw->cpus = (unsigned)h->cpus;
+    if (h->memory > 0)
+        hw->memory = (uint64_t)h->memory;
+    if (h->nics > 0 && h->nics <= 8)
+        hw->nics = (unsigned)h->nics;
+    if (h->firmware && ab_enum_from_string(&firmware_table, h->firmware, &v) == 0) {
         hw->firmware = v;
         hw->firmware_from_ovf = false;
     }
-    json_object *sb = NULL;
-    if (json_object_object_get_ex(h, "secure_boot", &sb) &&
-        json_object_is_type(sb, json_type_boolean))
-        hw->secure_boot = json_object_get_boolean(sb) ? 1 : -1;
-    if ((s = json_str(h, "controller")) && ab_enum_from_string(&controller_table, s, &v) == 0)
+    if (h->secure_boot)
+        hw->secure_boot = h->secure_boot;
+    if (h->controller && ab_enum_from_string(&controller_table, h->controller, &v) == 0)
         hw->controller = v + 1;
-    if ((s = json_str(os, "distro")) && ab_enum_from_string(&distro_table, s, &v) == 0)
+    if (p->distro && ab_enum_from_string(&distro_table, p->distro, &v) == 0)
         hw->distro = v;
-    if (set_str(&hw->name, json_str(plan, "name"), err) < 0 ||
-        set_str(&hw->version, json_str(plan, "version"), err) < 0 ||
-        set_str(&hw->description, json_str(plan, "description"), err) < 0 ||
-        set_str(&hw->vendor, json_str(plan, "vendor"), err) < 0)
+    if (set_str(&hw->name, p->name, err) < 0 || set_str(&hw->version, p->version, err) < 0 ||
+        set_str(&hw->description, p->description, err) < 0 ||
+        set_str(&hw->vendor, p->vendor, err) < 0)
         return -1;
     return 0;
 }
@@ -108,23 +85,12 @@ from_plan_json(json_object *plan, struct convert_hardware *hw, struct ab_error *
 static int
 read_report(const char *path, const char *text, struct convert_hardware *hw, struct ab_error *err)
 {
-    json_tokener *tok = json_tokener_new();
-    if (!tok)
-        return ab_oom(err);
-    json_object *j = json_tokener_parse_ex(tok, text, (int)strlen(text));
-    enum json_tokener_error e = json_tokener_get_error(tok);
-    json_tokener_free(tok);
-    if (!j || e != json_tokener_success) {
-        json_object_put(j);
-        return ab_build_error(err, 0, "'%s' is not JSON: %s", path, json_tokener_error_desc(e));
-    }
-    json_object *plan = NULL;
-    /* build-report.json embeds the plan; `appliance plan --json` is one. */
-    if (!json_object_object_get_ex(j, "plan", &plan))
-        plan = j;
-    int r = from_plan_json(plan, hw, err);
-    json_object_put(j);
-    return r;
+    struct report_info r;
+    int rc = report_parse(text, path, &r, err);
+    if (rc == 0)
+        rc = from_report_plan(&r.plan, hw, err);
+    report_info_release(&r);
+    return rc;
 }
 
 /* ---- OVF ---- */
@@ -204,126 +170,32 @@ read_ovf(const char *path, const char *text, size_t len, struct convert_hardware
 
 /* ---- libvirt domain XML ---- */
 
-static xmlNodePtr
-child(xmlNodePtr n, const char *name)
-{
-    for (xmlNodePtr c = n ? n->children : NULL; c; c = c->next)
-        if (c->type == XML_ELEMENT_NODE && strcmp((const char *)c->name, name) == 0)
-            return c;
-    return NULL;
-}
-
-static char *
-text_of(xmlNodePtr n)
-{
-    return n ? (char *)xmlNodeGetContent(n) : NULL;
-}
-
-static char *
-attr_of(xmlNodePtr n, const char *name)
-{
-    return n ? (char *)xmlGetProp(n, (const xmlChar *)name) : NULL;
-}
-
-/* libvirt's memory units (formatdomain.html#memory-allocation). */
-static uint64_t
-memory_unit(const char *unit)
-{
-    static const struct {
-        const char *name;
-        uint64_t bytes;
-    } units[] = {
-        {"b", 1},           {"bytes", 1},    {"KB", 1000}, {"k", KiB},
-        {"KiB", KiB},       {"MB", 1000000}, {"M", MiB},   {"MiB", MiB},
-        {"GB", 1000000000}, {"G", GiB},      {"GiB", GiB}, {"TB", UINT64_C(1000000000000)},
-        {"T", TiB},         {"TiB", TiB},
-    };
-    if (!unit)
-        return KiB;
-    for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
-        if (strcmp(unit, units[i].name) == 0)
-            return units[i].bytes;
-    return 0;
-}
-
-static void
-domain_memory(xmlNodePtr dom, struct convert_hardware *hw)
-{
-    xmlNodePtr m = child(dom, "memory");
-    CLEANUP_FREE char *text = text_of(m), *unit = attr_of(m, "unit");
-    uint64_t per = memory_unit(unit);
-    char *end;
-    unsigned long long v = text ? strtoull(text, &end, 10) : 0;
-    if (v && per && *end == '\0' && v <= UINT64_MAX / per)
-        hw->memory = v * per;
-}
-
-static void
-domain_firmware(xmlNodePtr dom, struct convert_hardware *hw)
-{
-    xmlNodePtr os = child(dom, "os");
-    if (!os)
-        return;
-    CLEANUP_FREE char *fw = attr_of(os, "firmware");
-    xmlNodePtr loader = child(os, "loader");
-    CLEANUP_FREE char *type = attr_of(loader, "type"), *path = text_of(loader);
-    bool efi = (fw && strcmp(fw, "efi") == 0) || (type && strcmp(type, "pflash") == 0) ||
-               (path && (strcasestr(path, "ovmf") || strcasestr(path, "edk2")));
-    hw->firmware = efi ? FIRMWARE_UEFI : FIRMWARE_BIOS;
-    hw->firmware_from_ovf = false;
-    /* <firmware><feature enabled='yes' name='secure-boot'/>, or an older
-     * <loader secure='yes'>. */
-    CLEANUP_FREE char *secure = attr_of(loader, "secure");
-    bool sb = secure && strcmp(secure, "yes") == 0;
-    for (xmlNodePtr f = child(child(os, "firmware"), "feature"); f; f = f->next) {
-        if (f->type != XML_ELEMENT_NODE || !xmlStrEqual(f->name, BAD_CAST "feature"))
-            continue;
-        CLEANUP_FREE char *name = attr_of(f, "name"), *enabled = attr_of(f, "enabled");
-        if (name && enabled && strcmp(name, "secure-boot") == 0)
-            sb = strcmp(enabled, "yes") == 0;
-    }
-    hw->secure_boot = efi && sb ? 1 : -1;
-}
-
-static void
-domain_devices(xmlNodePtr dom, struct convert_hardware *hw)
-{
-    xmlNodePtr dev = child(dom, "devices");
-    unsigned nics = 0;
-    bool bus_seen = false;
-    for (xmlNodePtr c = dev ? dev->children : NULL; c; c = c->next) {
-        if (c->type != XML_ELEMENT_NODE)
-            continue;
-        if (strcmp((const char *)c->name, "interface") == 0)
-            nics++;
-        if (strcmp((const char *)c->name, "disk") != 0 || bus_seen)
-            continue;
-        CLEANUP_FREE char *device = attr_of(c, "device");
-        if (device && strcmp(device, "disk") != 0)
-            continue;
-        CLEANUP_FREE char *bus = attr_of(child(c, "target"), "bus");
-        int v;
-        bus_seen = true;
-        if (bus && ab_enum_from_string(&controller_table, bus, &v) == 0)
-            hw->controller = v + 1;
-    }
-    if (nics > 0 && nics <= 8)
-        hw->nics = nics;
-}
-
+/* The machine of a domain XML, read by the format's one reader
+ * (domxml.h). */
 static int
-from_domain(xmlNodePtr dom, struct convert_hardware *hw, struct ab_error *err)
+from_domain(const char *path, const char *text, size_t len, struct convert_hardware *hw,
+            struct ab_error *err)
 {
-    CLEANUP_FREE char *name = text_of(child(dom, "name"));
-    CLEANUP_FREE char *vcpu = text_of(child(dom, "vcpu"));
-    char *end;
-    unsigned long n = vcpu ? strtoul(vcpu, &end, 10) : 0;
-    if (n > 0 && n <= 1024 && *end == '\0')
-        hw->cpus = (unsigned)n;
-    domain_memory(dom, hw);
-    domain_firmware(dom, hw);
-    domain_devices(dom, hw);
-    return set_str(&hw->name, name, err);
+    CLEANUP_DOMXML struct domxml *d = domxml_read_buffer(path, text, len, err);
+    if (!d)
+        return -1;
+    struct domxml_machine m;
+    domxml_machine(d, &m);
+    if (m.vcpus)
+        hw->cpus = m.vcpus;
+    if (m.memory)
+        hw->memory = m.memory;
+    if (m.efi) {
+        hw->firmware = m.efi > 0 ? FIRMWARE_UEFI : FIRMWARE_BIOS;
+        hw->firmware_from_ovf = false;
+        hw->secure_boot = m.secure_boot ? 1 : -1;
+    }
+    int v;
+    if (m.bus[0] && ab_enum_from_string(&controller_table, m.bus, &v) == 0)
+        hw->controller = v + 1;
+    if (m.nics > 0 && m.nics <= 8)
+        hw->nics = m.nics;
+    return set_str(&hw->name, domxml_name(d), err);
 }
 
 static int
@@ -341,7 +213,7 @@ read_xml(const char *path, const char *text, size_t len, struct convert_hardware
         const char *msg = xmlfile_error_text(buf, sizeof(buf));
         r = ab_build_error(err, 0, "'%s' is not XML: %s", path, msg ? msg : "unknown error");
     } else if (root && strcmp((const char *)root->name, "domain") == 0) {
-        r = from_domain(root, hw, err);
+        r = from_domain(path, text, len, hw, err);
     } else if (root && strcmp((const char *)root->name, "Envelope") == 0) {
         r = read_ovf(path, text, len, hw, err);
     } else {

@@ -44,7 +44,7 @@ open_disks(const struct convert_request *req, struct convert_source *s, struct a
         if (!real)
             return ab_build_error(err, errno, "cannot read disk image '%s': %s", req->disks[i],
                                   strerror(errno));
-        if (image_check(real, req->disks[i], &info, err) < 0 || stat(real, &st) < 0)
+        if (image_check(real, req->disks[i], &info, &req->spawn, err) < 0 || stat(real, &st) < 0)
             return -1;
         if (take_disk(&s->disks[i], real, req->disks[i], info.format, info.virtual_size,
                       (uint64_t)st.st_size, err) < 0)
@@ -161,7 +161,7 @@ open_bundle(const struct convert_request *req, const char *scratch, struct conve
 {
     if (!(s->path = strdup(req->src)))
         return ab_oom(err);
-    if (!(s->bundle = bundle_open(req->src, BUNDLE_DISKS, scratch, err)))
+    if (!(s->bundle = bundle_open(req->src, BUNDLE_DISKS, scratch, &req->spawn, err)))
         return -1;
     switch (s->bundle->kind) {
     case BUNDLE_FOLDER:

@@ -24,6 +24,7 @@
 
 #include "appliance/cleanup.h"
 #include "appliance/clock.h"
+#include "appliance/domxml.h"
 #include "appliance/stop.h"
 
 /* More disks than an appliance has; a domain with more is refused. */
@@ -67,41 +68,6 @@ live_notice(const struct live_opts *o, const char *fmt, ...)
     free(n >= 0 ? msg : NULL);
 }
 
-static char *
-xml_attr(xmlNodePtr n, const char *child, const char *attr)
-{
-    for (xmlNodePtr c = n ? n->children : NULL; c; c = c->next)
-        if (c->type == XML_ELEMENT_NODE && xmlStrcmp(c->name, BAD_CAST child) == 0) {
-            xmlChar *v = xmlGetProp(c, BAD_CAST attr);
-            char *s = v ? strdup((const char *)v) : NULL;
-            xmlFree(v);
-            return s;
-        }
-    return NULL;
-}
-
-/* True when the disk's <backingStore> names an image: the disk is an
- * overlay already (a snapshot, or a live conversion that did not end). */
-static bool
-has_backing(xmlNodePtr disk)
-{
-    for (xmlNodePtr c = disk->children; c; c = c->next)
-        if (c->type == XML_ELEMENT_NODE && xmlStrcmp(c->name, BAD_CAST "backingStore") == 0)
-            for (xmlNodePtr s = c->children; s; s = s->next)
-                if (s->type == XML_ELEMENT_NODE && xmlStrcmp(s->name, BAD_CAST "source") == 0)
-                    return true;
-    return false;
-}
-
-static bool
-prop_is(xmlNodePtr n, const char *attr, const char *value)
-{
-    xmlChar *v = xmlGetProp(n, BAD_CAST attr);
-    bool same = v && xmlStrcmp(v, BAD_CAST value) == 0;
-    xmlFree(v);
-    return same;
-}
-
 static void
 disk_release(struct live_disk *d)
 {
@@ -114,21 +80,20 @@ disk_release(struct live_disk *d)
 
 /* One <disk device='disk'> of the running domain, checked and kept. */
 static int
-add_disk(struct live_session *s, xmlNodePtr disk, struct ab_error *err)
+add_disk(struct live_session *s, const struct domxml_disk *x, struct ab_error *err)
 {
-    CLEANUP_FREE char *dev = xml_attr(disk, "target", "dev");
-    if (!prop_is(disk, "type", "file"))
+    if (!x->type || strcmp(x->type, "file") != 0)
         return ab_build_error(err, 0,
                               "disk '%s' of domain '%s' is not a file (a block device or a "
                               "network volume): --live copies file-backed disks only",
-                              dev ? dev : "?", s->name);
+                              x->target ? x->target : "?", s->name);
     if (s->n_disks == LIVE_MAX_DISKS)
         return ab_build_error(err, 0, "domain '%s' has more than %d disks", s->name,
                               LIVE_MAX_DISKS);
     struct live_disk *d = &s->disks[s->n_disks++];
-    d->target = dev ? strdup(dev) : NULL;
-    d->path = xml_attr(disk, "source", "file");
-    d->format = xml_attr(disk, "driver", "type");
+    d->target = x->target ? strdup(x->target) : NULL;
+    d->path = x->file ? strdup(x->file) : NULL;
+    d->format = x->format ? strdup(x->format) : NULL;
     if (!d->target || !d->path)
         return ab_build_error(err, 0, "a disk of domain '%s' has no target or no source file",
                               s->name);
@@ -137,7 +102,7 @@ add_disk(struct live_session *s, xmlNodePtr disk, struct ab_error *err)
                               "disk '%s' of domain '%s' is in format '%s': --live "
                               "copies qcow2 and raw disks",
                               d->target, s->name, d->format ? d->format : "(none given)");
-    if (has_backing(disk))
+    if (x->backed)
         return ab_build_error(err, 0,
                               "disk '%s' of domain '%s' ('%s') is an overlay on another image "
                               "(a snapshot, or a live conversion that did not end): commit it "
@@ -150,26 +115,25 @@ add_disk(struct live_session *s, xmlNodePtr disk, struct ab_error *err)
     return 0;
 }
 
-/* The domain's file-backed disks from its running definition. */
+/* The domain's file-backed disks from its running definition, read by
+ * the format's one reader (domxml.h). */
 static int
 read_disks(struct live_session *s, struct ab_error *err)
 {
     CLEANUP_FREE char *xml = virDomainGetXMLDesc(s->dom, 0);
     if (!xml)
         return deploy_virt_failed(err, "cannot read the definition of domain '%s'", s->name);
-    xmlDocPtr doc = xmlReadMemory(xml, (int)strlen(xml), "domain.xml", NULL,
-                                  XML_PARSE_NONET | XML_PARSE_NOWARNING);
-    xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL;
-    int rc = root ? 0 : ab_build_error(err, 0, "libvirt gave an unreadable domain XML");
-    for (xmlNodePtr devs = root ? root->children : NULL; devs && rc == 0; devs = devs->next) {
-        if (devs->type != XML_ELEMENT_NODE || xmlStrcmp(devs->name, BAD_CAST "devices") != 0)
-            continue;
-        for (xmlNodePtr n = devs->children; n && rc == 0; n = n->next)
-            if (n->type == XML_ELEMENT_NODE && xmlStrcmp(n->name, BAD_CAST "disk") == 0 &&
-                prop_is(n, "device", "disk"))
-                rc = add_disk(s, n, err);
-    }
-    xmlFreeDoc(doc);
+    struct ab_error why = AB_ERROR_INIT;
+    CLEANUP_DOMXML struct domxml *d = domxml_read_buffer("domain.xml", xml, strlen(xml), &why);
+    ab_error_release(&why);
+    if (!d)
+        return ab_build_error(err, 0, "libvirt gave an unreadable domain XML");
+    struct domxml_disk *v = NULL;
+    size_t n = 0;
+    int rc = domxml_disks(d, &v, &n, err);
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = add_disk(s, &v[i], err);
+    domxml_disks_free(v, n);
     if (rc == 0 && s->n_disks == 0)
         rc = ab_build_error(err, 0, "domain '%s' has no disk", s->name);
     return rc;
@@ -365,26 +329,14 @@ snapshot(struct live_session *s, struct ab_error *err)
 /* An attribute of a child element of the running domain's disk target
  * (to be freed): its <source file>, its block job's <mirror ready>. */
 static char *
-disk_attr(struct live_session *s, const char *target, const char *child, const char *attr)
+disk_attr(struct live_session *s, const char *target, const char *element, const char *attr)
 {
     CLEANUP_FREE char *xml = virDomainGetXMLDesc(s->dom, 0);
-    xmlDocPtr doc = xml ? xmlReadMemory(xml, (int)strlen(xml), "domain.xml", NULL,
-                                        XML_PARSE_NONET | XML_PARSE_NOWARNING)
-                        : NULL;
-    xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL;
-    char *value = NULL;
-    bool found = false;
-    for (xmlNodePtr devs = root ? root->children : NULL; devs && !found; devs = devs->next)
-        for (xmlNodePtr n = devs->type == XML_ELEMENT_NODE ? devs->children : NULL; n && !found;
-             n = n->next) {
-            if (n->type != XML_ELEMENT_NODE || xmlStrcmp(n->name, BAD_CAST "disk") != 0)
-                continue;
-            CLEANUP_FREE char *dev = xml_attr(n, "target", "dev");
-            if ((found = dev && strcmp(dev, target) == 0))
-                value = xml_attr(n, child, attr);
-        }
-    xmlFreeDoc(doc);
-    return value;
+    struct ab_error ignored = AB_ERROR_INIT;
+    CLEANUP_DOMXML struct domxml *d =
+        xml ? domxml_read_buffer("domain.xml", xml, strlen(xml), &ignored) : NULL;
+    ab_error_release(&ignored);
+    return d ? domxml_disk_attr(d, target, element, attr) : NULL;
 }
 
 /* libvirt's own view of the job: ready to pivot once it has processed

@@ -470,7 +470,7 @@ convert_out(struct job *j, struct ab_error *err)
             return ab_oom(err);
     }
     struct image_info info;
-    if (image_check(j->out, "the result", &info, err) < 0)
+    if (image_check(j->out, "the result", &info, NULL, err) < 0)
         return -1;
     if (strcmp(info.format, l->format) != 0 || info.virtual_size != l->new_disk_size)
         return ab_build_error(err, 0, "the result is %s of %" PRIu64 " bytes, not %s of %" PRIu64,
@@ -554,7 +554,7 @@ resize_run(const struct resize_opts *o, struct resize_layout *l, struct ab_error
     memset(l, 0, sizeof(*l));
     struct image_info info;
     step(&j, "checking the image");
-    if (check_dest(&j, err) < 0 || image_check(o->image, o->image, &info, err) < 0)
+    if (check_dest(&j, err) < 0 || image_check(o->image, o->image, &info, NULL, err) < 0)
         return -1;
     snprintf(l->format, sizeof(l->format), "%s", info.format);
     l->disk_size = info.virtual_size;

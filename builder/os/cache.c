@@ -97,14 +97,14 @@ write_sum(const char *tar, const char *sum, struct ab_error *err)
 
 /* Fetches into path.part, then moves it into place and records its sum. */
 static int
-fetch_entry(const struct plan *plan, const struct os_source *src, const char *tar,
-            const char *sum, const char *scratch, struct ab_error *err)
+fetch_entry(const struct plan *plan, const struct os_source *src, const char *tar, const char *sum,
+            const char *scratch, const struct spawn_ctx *ctx, struct ab_error *err)
 {
     CLEANUP_FREE char *part = NULL;
     if (asprintf(&part, "%s.part-%ld", tar, (long)getpid()) < 0)
         return ab_oom(err);
     unlink(sum);
-    if (src->fetch(plan, part, scratch, err) < 0) {
+    if (src->fetch(plan, part, scratch, ctx, err) < 0) {
         unlink(part);
         return -1;
     }
@@ -164,7 +164,8 @@ cache_unpacked_tree(const char *tar, const char *what, char **dir, struct ab_err
 
 int
 cache_root_tree(const struct plan *plan, const struct cache_opts *opts, bool for_overlay,
-                const char *scratch, char **tar_path, bool *hit, struct ab_error *err)
+                const char *scratch, char **tar_path, bool *hit, const struct spawn_ctx *ctx,
+                struct ab_error *err)
 {
     const struct os_source *src = os_source_for(plan);
     char key[CACHE_KEY_HEX];
@@ -176,7 +177,7 @@ cache_root_tree(const struct plan *plan, const struct cache_opts *opts, bool for
     if (opts->disabled) {
         if (asprintf(tar_path, "%s/root.tar", scratch) < 0)
             return ab_oom(err);
-        return src->fetch(plan, *tar_path, scratch, err);
+        return src->fetch(plan, *tar_path, scratch, ctx, err);
     }
     if (cache_key(plan, src, key, err) < 0)
         return -1;
@@ -211,5 +212,5 @@ cache_root_tree(const struct plan *plan, const struct cache_opts *opts, bool for
     if (rm_rf(roots, tree) < 0)
         return ab_build_error(err, errno, "cannot remove the stale '%s': %s", tree,
                               strerror(errno));
-    return fetch_entry(plan, src, *tar_path, sum, scratch, err);
+    return fetch_entry(plan, src, *tar_path, sum, scratch, ctx, err);
 }

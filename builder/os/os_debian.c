@@ -236,7 +236,7 @@ add_keyring(const struct plan *plan, struct spawn_argv *argv, char **arg, struct
 
 static int
 debian_fetch(const struct plan *plan, const char *tar_path, const char *scratch,
-             struct ab_error *err)
+             const struct spawn_ctx *ctx, struct ab_error *err)
 {
     CLEANUP_FREE char *hook = NULL, *list = include_list(plan), *include = NULL;
     CLEANUP_FREE char *mirror_line = NULL, *locale_hook = NULL;
@@ -291,7 +291,7 @@ debian_fetch(const struct plan *plan, const char *tar_path, const char *scratch,
     /* Not --quiet, which hides apt's own errors ("E: Failed to fetch ...
      * Connection refused"): they go to the log, and the first of them
      * into the error. */
-    struct spawn_opts o = {.cause = "E: "};
+    struct spawn_opts o = {.ctx = ctx, .cause = "E: "};
     /* mmdebstrap --mode=root mounts /proc, /sys and /dev in the tree it
      * makes: in a mount namespace of its own, never in the host's. */
     if (r == 0)

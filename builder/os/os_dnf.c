@@ -446,7 +446,8 @@ write_config(const struct dnf_setup *s, const char *scratch, const char *root, s
 }
 
 static int
-run_dnf(const struct dnf_setup *s, const char *scratch, const char *root, struct ab_error *err)
+run_dnf(const struct dnf_setup *s, const char *scratch, const char *root,
+        const struct spawn_ctx *ctx, struct ab_error *err)
 {
     CLEANUP_STRV char **packages = dnf_setup_packages(s);
     CLEANUP_FREE char *installroot = NULL, *config = NULL, *reposdir = NULL;
@@ -484,7 +485,7 @@ run_dnf(const struct dnf_setup *s, const char *scratch, const char *root, struct
         argv[n++] = *q;
     argv[n] = NULL;
     const char *env[] = {home, NULL};
-    struct spawn_opts o = {.env = env};
+    struct spawn_opts o = {.ctx = ctx, .env = env};
     return nsrun(root, NSRUN_HOST, argv, &o, err);
 }
 
@@ -504,11 +505,12 @@ tidy_root(const char *root, struct ab_error *err)
 }
 
 static int
-pack_root(const char *root, const char *tar_path, struct ab_error *err)
+pack_root(const char *root, const char *tar_path, const struct spawn_ctx *ctx, struct ab_error *err)
 {
     const char *argv[] = {"tar", "--xattrs", "--xattrs-include=*", "--acls", "--selinux",
                           "--numeric-owner", "-C", root, "-cf", tar_path, ".", NULL};
-    if (spawn_run(argv, NULL, err) < 0) {
+    const struct spawn_opts o = {.ctx = ctx};
+    if (spawn_run(argv, &o, err) < 0) {
         ab_error_prefix(err, "while packing the root tree");
         return -1;
     }
@@ -516,7 +518,8 @@ pack_root(const char *root, const char *tar_path, struct ab_error *err)
 }
 
 static int
-dnf_fetch(const struct plan *plan, const char *tar_path, const char *scratch, struct ab_error *err)
+dnf_fetch(const struct plan *plan, const char *tar_path, const char *scratch,
+          const struct spawn_ctx *ctx, struct ab_error *err)
 {
     CLEANUP_DNF_SETUP struct dnf_setup s = {0};
     char dir[PATH_MAX];
@@ -528,11 +531,11 @@ dnf_fetch(const struct plan *plan, const char *tar_path, const char *scratch, st
                               strerror(errno));
     if (asprintf(&root, "%s/root", dir) < 0)
         return ab_oom(err);
-    if (write_config(&s, dir, root, err) < 0 || run_dnf(&s, dir, root, err) < 0) {
+    if (write_config(&s, dir, root, err) < 0 || run_dnf(&s, dir, root, ctx, err) < 0) {
         ab_error_prefix(err, "while installing %s with dnf", distro_to_string(plan->os.distro));
         return -1;
     }
-    if (tidy_root(root, err) < 0 || pack_root(root, tar_path, err) < 0)
+    if (tidy_root(root, err) < 0 || pack_root(root, tar_path, ctx, err) < 0)
         return -1;
     rm_rf(dir, root); /* the archive is the tree now; free the space early */
     return 0;

@@ -46,9 +46,10 @@ rootfs_key(const struct plan *plan, struct digest_ctx *key, struct ab_error *err
  * not); the extractor checks every entry. */
 static int
 rootfs_fetch(const struct plan *plan, const char *tar_path, const char *scratch,
-             struct ab_error *err)
+             const struct spawn_ctx *ctx, struct ab_error *err)
 {
     (void)scratch;
+    (void)ctx;
     CLEANUP_CLOSE int in = open(plan->os.rootfs_abs, O_RDONLY | O_CLOEXEC);
     CLEANUP_CLOSE int out = open(tar_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     struct stat st;

@@ -356,7 +356,7 @@ open_db_dir(const char *root, const char *path, const char *opt, char **arg, str
 }
 
 int
-tree_packages(const char *root, char **list, struct ab_error *err)
+tree_packages(const char *root, char **list, const struct spawn_ctx *ctx, struct ab_error *err)
 {
     CLEANUP_FREE char *dbarg = NULL;
     *list = NULL;
@@ -366,7 +366,7 @@ tree_packages(const char *root, char **list, struct ab_error *err)
             return -1;
         const char *argv[] = {
             "dpkg-query", dbarg, "-W", "-f", "${Package}\\t${Version}\\t${Architecture}\\n", NULL};
-        struct spawn_opts o = {.output = list, .quiet_argv = 0};
+        struct spawn_opts o = {.ctx = ctx, .output = list, .quiet_argv = 0};
         return spawn_run(argv, &o, err);
     }
     const char *rpmdb = exists_in(root, "usr/lib/sysimage/rpm") ? "/usr/lib/sysimage/rpm"
@@ -382,7 +382,7 @@ tree_packages(const char *root, char **list, struct ab_error *err)
                               "--qf",
                               "%{NAME}\\t%|EPOCH?{%{EPOCH}:}|%{VERSION}-%{RELEASE}\\t%{ARCH}\\n",
                               NULL};
-        struct spawn_opts o = {.output = list};
+        struct spawn_opts o = {.ctx = ctx, .output = list};
         return spawn_run(argv, &o, err);
     }
     *list = strdup("");

@@ -27,7 +27,7 @@ enum_names(const struct ab_enum_table *t)
 {
     json_object *a = json_object_new_array();
     for (size_t i = 0; i < t->n; i++)
-        json_object_array_add(a, json_object_new_string(t->names[i].name));
+        json_object_array_add(a, json_object_new_string(ab_enum_at(t, i)->name));
     return a;
 }
 
@@ -205,7 +205,7 @@ static void
 pod_names(FILE *out, const struct ab_enum_table *t)
 {
     for (size_t i = 0; i < t->n; i++)
-        fprintf(out, "%sC<%s>", i == 0 ? "" : i + 1 == t->n ? " or " : ", ", t->names[i].name);
+        fprintf(out, "%sC<%s>", i == 0 ? "" : i + 1 == t->n ? " or " : ", ", ab_enum_at(t, i)->name);
 }
 
 /* The sections written so far, by the keys they document: a table of

@@ -140,9 +140,9 @@ check_one(const struct boot_disks *d, int i, struct ab_error *err)
         label = NULL;
         return ab_oom(err);
     }
-    int r = d->member[i]
-                ? image_check_member(d->file[i], d->offset[i], d->length[i], label, &info, err)
-                : image_check(d->file[i], d->file[i], &info, err);
+    int r = d->member[i] ? image_check_member(d->file[i], d->offset[i], d->length[i], label, &info,
+                                              NULL, err)
+                         : image_check(d->file[i], d->file[i], &info, NULL, err);
     if (r < 0)
         return -1;
     if (strcmp(info.format, d->format) != 0)

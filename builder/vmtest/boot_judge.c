@@ -4,31 +4,18 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <json-c/json.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "appliance/cleanup.h"
+#include "appliance/report.h"
 
 /* ---- the plan ---------------------------------------------------------- */
 
-static json_object *
-member(json_object *o, const char *key, json_type type)
-{
-    json_object *v = NULL;
-    if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, type))
-        return NULL;
-    return v;
-}
-
-static const char *
-str_member(json_object *o, const char *key)
-{
-    json_object *v = member(o, key, json_type_string);
-    return v ? json_object_get_string(v) : NULL;
-}
+/* The plan is read from build-report.json by its one reader (report.h);
+ * here it is judged: what a boot needs must be there. */
 
 static int
 bad_plan(const char *what, const char *detail, struct ab_error *err)
@@ -67,51 +54,44 @@ mapper_of_lv_path(const char *path)
 }
 
 static int
-parse_mount(json_object *m, struct boot_mount *bm, const char *what, struct ab_error *err)
+take_mount(const struct report_mount *m, struct boot_mount *bm, const char *what,
+           struct ab_error *err)
 {
-    const char *path = str_member(m, "path"), *fs = str_member(m, "fs");
-    const char *disk = str_member(m, "disk"), *lv = str_member(m, "lv");
-    json_object *part = member(m, "partition", json_type_int);
-    if (!path || !fs || !disk || (!lv && !part))
+    if (!m->path || !m->fs || !m->disk || (!m->lv && !m->has_partition))
         return bad_plan(what, "a mount lacks path, fs, disk, or lv and partition", err);
-    if (!(bm->path = strdup(path)) || !(bm->fs = strdup(fs)) || !(bm->disk = strdup(disk)))
+    if (!(bm->path = strdup(m->path)) || !(bm->fs = strdup(m->fs)) || !(bm->disk = strdup(m->disk)))
         return ab_oom(err);
-    if (lv && !(bm->device = mapper_of_lv_path(lv)))
+    if (m->lv && !(bm->device = mapper_of_lv_path(m->lv)))
         return bad_plan(what, "a mount's lv is not /dev/VG/LV", err);
-    bm->partition = part ? json_object_get_int(part) : 0;
+    bm->partition = m->has_partition ? m->partition : 0;
     return 0;
 }
 
 static int
-parse_lvs(json_object *disks, struct boot_expect *e, const char *what, struct ab_error *err)
+take_lvs(const struct report_plan *p, struct boot_expect *e, const char *what, struct ab_error *err)
 {
-    for (size_t d = 0; d < json_object_array_length(disks); d++) {
-        json_object *vg = member(json_object_array_get_idx(disks, d), "vg", json_type_object);
-        json_object *lvs = vg ? member(vg, "lvs", json_type_array) : NULL;
-        const char *vgname = vg ? str_member(vg, "name") : NULL;
-        if (!vg)
-            continue;
-        if (!lvs || !vgname)
+    for (size_t d = 0; d < p->n_vgs; d++) {
+        const struct report_vg *vg = &p->vgs[d];
+        if (!vg->has_lvs || !vg->name)
             return bad_plan(what, "a volume group lacks name or lvs", err);
-        size_t n = json_object_array_length(lvs);
+        size_t n = vg->n_lvs;
         struct boot_lv *grown = realloc(e->lvs, (e->n_lvs + n) * sizeof(*grown));
         if (!grown && e->n_lvs + n)
             return ab_oom(err);
         e->lvs = grown;
         for (size_t i = 0; i < n; i++) {
-            json_object *lv = json_object_array_get_idx(lvs, i);
-            const char *name = str_member(lv, "name"), *fs = str_member(lv, "fs");
+            const struct report_lv *lv = &vg->lvs[i];
             struct boot_lv *b = &e->lvs[e->n_lvs];
             memset(b, 0, sizeof(*b));
-            if (!name)
+            if (!lv->name)
                 return bad_plan(what, "a logical volume has no name", err);
             e->n_lvs++;
-            b->swap = fs && strcmp(fs, "swap") == 0;
-            if (asprintf(&b->name, "%s/%s", vgname, name) < 0) {
+            b->swap = lv->fs && strcmp(lv->fs, "swap") == 0;
+            if (asprintf(&b->name, "%s/%s", vg->name, lv->name) < 0) {
                 b->name = NULL;
                 return ab_oom(err);
             }
-            if (!(b->device = boot_mapper_name(vgname, name)))
+            if (!(b->device = boot_mapper_name(vg->name, lv->name)))
                 return ab_oom(err);
         }
     }
@@ -119,101 +99,77 @@ parse_lvs(json_object *disks, struct boot_expect *e, const char *what, struct ab
 }
 
 static int
-parse_hardware(json_object *hw, struct boot_expect *e, const char *what, struct ab_error *err)
+take_hardware(const struct report_hardware *hw, struct boot_expect *e, const char *what,
+              struct ab_error *err)
 {
-    const char *fw = str_member(hw, "firmware"), *ctl = str_member(hw, "controller");
-    json_object *cpus = member(hw, "cpus", json_type_int);
-    json_object *mem = member(hw, "memory", json_type_int);
-    json_object *nics = member(hw, "nics", json_type_int);
     int v;
-    if (!fw || ab_enum_from_string(&firmware_table, fw, &v) < 0)
+    if (!hw->firmware || ab_enum_from_string(&firmware_table, hw->firmware, &v) < 0)
         return bad_plan(what, "hardware.firmware is not bios, uefi or bios+uefi", err);
     e->firmware = (enum firmware)v;
-    json_object *sb = member(hw, "secure_boot", json_type_boolean);
-    e->secure_boot = sb && json_object_get_boolean(sb);
-    if (!ctl || ab_enum_from_string(&controller_table, ctl, &v) < 0)
+    e->secure_boot = hw->secure_boot > 0;
+    if (!hw->controller || ab_enum_from_string(&controller_table, hw->controller, &v) < 0)
         return bad_plan(what, "hardware.controller is not scsi, sata or ide", err);
     e->controller = (enum controller)v;
-    if (!cpus || !mem || !nics || json_object_get_int64(cpus) < 1 ||
-        json_object_get_int64(mem) < 1 || json_object_get_int64(nics) < 0)
+    if (hw->cpus < 1 || hw->memory < 1 || hw->nics < 0)
         return bad_plan(what, "hardware lacks cpus, memory or nics", err);
-    e->cpus = (unsigned)json_object_get_int64(cpus);
-    e->memory = (uint64_t)json_object_get_int64(mem);
-    e->nics = (unsigned)json_object_get_int64(nics);
+    e->cpus = (unsigned)hw->cpus;
+    e->memory = (uint64_t)hw->memory;
+    e->nics = (unsigned)hw->nics;
     return 0;
 }
 
 static int
-parse_plan(json_object *plan, struct boot_expect *e, const char *what, struct ab_error *err)
+take_plan(const struct report_plan *p, struct boot_expect *e, const char *what,
+          struct ab_error *err)
 {
-    const char *name = str_member(plan, "name"), *version = str_member(plan, "version");
-    json_object *hw = member(plan, "hardware", json_type_object);
-    json_object *disks = member(plan, "disks", json_type_array);
-    json_object *mounts = member(plan, "mounts", json_type_array);
-    if (!name || !version || !hw || !disks || !mounts)
+    if (!p->name || !p->version || !p->has_hardware || !p->has_disks || !p->has_mounts)
         return bad_plan(what, "no name, version, hardware, disks or mounts", err);
-    if (!(e->name = strdup(name)) || !(e->version = strdup(version)))
+    if (!(e->name = strdup(p->name)) || !(e->version = strdup(p->version)))
         return ab_oom(err);
-    if (parse_hardware(hw, e, what, err) < 0)
+    if (take_hardware(&p->hardware, e, what, err) < 0)
         return -1;
-    size_t n = json_object_array_length(mounts);
-    if (n && !(e->mounts = calloc(n, sizeof(*e->mounts))))
+    if (p->n_mounts && !(e->mounts = calloc(p->n_mounts, sizeof(*e->mounts))))
         return ab_oom(err);
-    for (; e->n_mounts < n; e->n_mounts++)
-        if (parse_mount(json_object_array_get_idx(mounts, e->n_mounts), &e->mounts[e->n_mounts],
-                        what, err) < 0) {
+    for (; e->n_mounts < p->n_mounts; e->n_mounts++)
+        if (take_mount(&p->mounts[e->n_mounts], &e->mounts[e->n_mounts], what, err) < 0) {
             e->n_mounts++; /* released with the others */
             return -1;
         }
-    return parse_lvs(disks, e, what, err);
+    return take_lvs(p, e, what, err);
+}
+
+static int
+take_report(struct boot_expect *e, struct report_info *r, int parsed, const char *what,
+            struct ab_error *err)
+{
+    int rc = parsed < 0    ? -1
+             : r->has_plan ? take_plan(&r->plan, e, what, err)
+                           : ab_build_error(err, 0,
+                                            "'%s' has no \"plan\" (written by an older "
+                                            "appliance?)",
+                                            what);
+    report_info_release(r);
+    if (rc < 0)
+        boot_expect_release(e);
+    return rc;
 }
 
 int
 boot_expect_parse(struct boot_expect *e, const char *text, const char *what, struct ab_error *err)
 {
+    struct report_info r;
     memset(e, 0, sizeof(*e));
-    json_tokener *tok = json_tokener_new();
-    if (!tok)
-        return ab_oom(err);
-    json_object *root = json_tokener_parse_ex(tok, text, (int)strlen(text));
-    enum json_tokener_error jerr = json_tokener_get_error(tok);
-    json_tokener_free(tok);
-    if (!root || jerr != json_tokener_success) {
-        json_object_put(root);
-        return ab_build_error(err, 0, "'%s' is not JSON: %s", what,
-                              jerr == json_tokener_continue ? "unexpected end of data"
-                                                            : json_tokener_error_desc(jerr));
-    }
-    json_object *plan = member(root, "plan", json_type_object);
-    int r = plan ? parse_plan(plan, e, what, err)
-                 : ab_build_error(err, 0, "'%s' has no \"plan\" (written by an older appliance?)",
-                                  what);
-    json_object_put(root);
-    if (r < 0)
-        boot_expect_release(e);
-    return r;
+    int parsed = report_parse(text, what, &r, err);
+    return take_report(e, &r, parsed, what, err);
 }
 
 int
 boot_expect_load(struct boot_expect *e, const char *path, struct ab_error *err)
 {
+    struct report_info r;
     memset(e, 0, sizeof(*e));
-    CLEANUP_FCLOSE FILE *f = fopen(path, "r");
-    if (!f)
-        return ab_build_error(err, errno, "cannot read '%s': %s", path, strerror(errno));
-    CLEANUP_FREE char *text = NULL;
-    size_t len = 0;
-    FILE *mem = open_memstream(&text, &len);
-    if (!mem)
-        return ab_oom(err);
-    char buf[65536];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-        fwrite(buf, 1, n, mem);
-    bool failed = ferror(f);
-    if (fclose(mem) != 0 || failed)
-        return ab_build_error(err, errno, "cannot read '%s': %s", path, strerror(errno));
-    return boot_expect_parse(e, text, path, err);
+    int parsed = report_load(path, &r, err);
+    return take_report(e, &r, parsed, path, err);
 }
 
 void

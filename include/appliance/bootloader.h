@@ -13,12 +13,13 @@
 
 #include "appliance/error.h"
 #include "appliance/plan.h"
+#include "appliance/spawn.h"
 
 /* Makes scratch/efi-boot/ (the files of the ESP's EFI/BOOT) and/or
  * scratch/core.img and scratch/boot.img, as the plan's firmware needs.
  * root is the configured tree. */
 int bootloader_images(const struct plan *plan, const char *root, const char *scratch,
-                      struct ab_error *err);
+                      const struct spawn_ctx *ctx, struct ab_error *err);
 
 /* Writes boot.img and core.img from scratch into the OS disk image. */
 int bootloader_install_bios(const struct plan *plan, const char *os_img, const char *scratch,

@@ -9,8 +9,10 @@
  *      on the host -> boot code -> exports (reused per disk when the
  *      cache has them) -> SHA256SUMS, report -> output swapped into place
  *
- * Library code: progress and notices go through struct build_events;
- * nothing here prints. */
+ * Library code: progress and notices go through struct build_events, the
+ * log and echo through opts->spawn; nothing here prints, and the
+ * process's environment and namespaces are the caller's to set (the top
+ * of `appliance build`, cli/cmd_build.c). */
 #ifndef APPLIANCE_BUILD_H
 #define APPLIANCE_BUILD_H
 
@@ -21,6 +23,7 @@
 #include "appliance/cache.h"
 #include "appliance/error.h"
 #include "appliance/plan.h"
+#include "appliance/spawn.h"
 
 struct build_events {
     void *ctx;
@@ -37,8 +40,12 @@ struct build_opts {
     const char *output;   /* the output folder */
     const char *workroot; /* where scratch folders go; NULL: $TMPDIR or /var/tmp */
     struct cache_opts cache;
-    FILE *log;            /* commands and tool output; NULL: none */
+    struct spawn_ctx spawn; /* the log and echo of every tool run; zero: neither */
     bool no_space_check;  /* --no-space-check: skip the free space estimate */
+    /* The caller runs in a mount namespace of its own (tree.h's
+     * tree_private_namespace, entered before any thread): the build
+     * mounts its overlay and views there; else it copies the tree. */
+    bool private_ns;
     const struct build_events *events;
 };
 

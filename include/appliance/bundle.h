@@ -22,6 +22,7 @@
 #include "appliance/error.h"
 #include "appliance/hash.h"
 #include "appliance/ovf_read.h"
+#include "appliance/spawn.h"
 
 enum bundle_kind {
     BUNDLE_FOLDER,
@@ -72,6 +73,7 @@ struct bundle {
     char *ova_label;   /* its name as shown */
     bool ova_verified; /* its members are digested */
     char *scratch;     /* where its disks were extracted; owned by the caller */
+    const struct spawn_ctx *spawn; /* the caller's, for the tools it runs; may be NULL */
 };
 
 enum bundle_flags {
@@ -80,9 +82,11 @@ enum bundle_flags {
 };
 
 /* Opens path. scratch is a folder that does not exist yet, made when an
- * OVA's disks must be extracted; the caller removes it. */
+ * OVA's disks must be extracted; the caller removes it. The tools run
+ * (qemu-img) are logged through ctx, which must outlive the bundle (may
+ * be NULL). */
 struct bundle *bundle_open(const char *path, unsigned flags, const char *scratch,
-                           struct ab_error *err);
+                           const struct spawn_ctx *ctx, struct ab_error *err);
 
 /* Computes every pending check's digest. -1 only when a file cannot be
  * read; mismatches are results, not errors. */

@@ -40,9 +40,11 @@ int cache_key(const struct plan *plan, const struct os_source *src, char key[CAC
  * (*hit true) or fetched now (stored unless disabled). scratch is a
  * private folder of the build. for_overlay: the caller uses the unpacked
  * tree (cache_unpacked_tree) when there is one, so an entry that has one
- * is checked by its archive's size, not its digest. */
+ * is checked by its archive's size, not its digest. A fetch runs its
+ * tools with ctx (may be NULL). */
 int cache_root_tree(const struct plan *plan, const struct cache_opts *opts, bool for_overlay,
-                    const char *scratch, char **tar_path, bool *hit, struct ab_error *err);
+                    const char *scratch, char **tar_path, bool *hit, const struct spawn_ctx *ctx,
+                    struct ab_error *err);
 
 /* The entry of tar_path (a cache entry's archive) unpacked beside it, as
  * roots/KEY.tree: extracted once, into a temporary name renamed when whole,

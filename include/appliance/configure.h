@@ -7,20 +7,23 @@
 
 #include "appliance/error.h"
 #include "appliance/plan.h"
+#include "appliance/spawn.h"
 
 /* System settings: hostname, time zone, locale, network by DHCP on any
  * Ethernet interface, the console boot report, first-boot SSH host keys. */
-int configure_system(const struct plan *plan, const char *root, struct ab_error *err);
+int configure_system(const struct plan *plan, const char *root, const struct spawn_ctx *ctx,
+                     struct ab_error *err);
 
 /* Boot: /etc/fstab by UUID, GRUB's configuration and modules in /boot/grub
  * for kernel kver, /etc/default/grub for later kernel updates. */
 int configure_boot(const struct plan *plan, const char *root, const char *kver,
-                   struct ab_error *err);
+                   const struct spawn_ctx *ctx, struct ab_error *err);
 
 /* appliance-grow: a script and an enabled unit that grow, at every boot,
  * each disk's LVM partition, PV, growing volume (plan_vg.grow_lv) and its
  * filesystem when the disk has grown; one line per disk on the console. */
-int configure_grow(const struct plan *plan, const char *root, struct ab_error *err);
+int configure_grow(const struct plan *plan, const char *root, const struct spawn_ctx *ctx,
+                   struct ab_error *err);
 /* The script itself, for the plan (malloc'd; NULL when out of memory). */
 char *configure_grow_script(const struct plan *plan);
 /* Its record of a disk as built, "DISK START SIZE\n": the disk's and its
@@ -37,7 +40,8 @@ int configure_cloud(const struct plan *plan, const char *root, struct ab_error *
 char *configure_cloud_config(const struct plan *plan);
 
 /* The recipe's users, files and run lines, in that order. */
-int configure_customize(const struct plan *plan, const char *root, struct ab_error *err);
+int configure_customize(const struct plan *plan, const char *root, const struct spawn_ctx *ctx,
+                        struct ab_error *err);
 
 /* Clone hygiene: empty machine-id, no SSH host keys, random seed, logs,
  * DHCP leases and package caches cleared. Last, after everything. */
@@ -52,7 +56,7 @@ int configure_hygiene(const struct plan *plan, const char *root, struct ab_error
  * `packages` (tree_packages' "name\tversion\tarch" lines) that
  * container_purged() names. */
 int configure_container(const struct plan *plan, const char *root, const char *packages,
-                        struct ab_error *err);
+                        const struct spawn_ctx *ctx, struct ab_error *err);
 
 /* Whether a package of that name is left out of a container: a kernel
  * image or the add-on of a hypervisor. */
@@ -69,7 +73,7 @@ void configure_grub_names(const char *root, struct grub_names *names);
 /* SELinux labels, when the tree has a policy (the CentOS family): setfiles
  * in a chroot of the tree; if that cannot run, /.autorelabel makes the
  * first boot label it. Last: it labels what the other steps wrote. */
-int configure_selinux(const char *root, struct ab_error *err);
+int configure_selinux(const char *root, const struct spawn_ctx *ctx, struct ab_error *err);
 
 /* "/dev/mapper/vg_os-root": '-' in either name doubled, as dm names it. */
 char *configure_dm_name(const char *vg, const char *lv);

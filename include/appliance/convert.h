@@ -24,6 +24,7 @@
 
 #include "appliance/build.h"
 #include "appliance/error.h"
+#include "appliance/spawn.h"
 
 struct convert_request {
     const char *src;           /* folder, .ova, .ovf, or NULL when disks[] are given */
@@ -37,7 +38,7 @@ struct convert_request {
     const char *out_dir;       /* the output folder */
     bool new_identity;         /* a clone: machine-id emptied, SSH host keys removed */
     const char *workroot;      /* where scratch goes; NULL: $TMPDIR or /var/tmp */
-    FILE *log;                 /* commands and tool output; NULL: none */
+    struct spawn_ctx spawn;    /* the log and echo of every tool run; zero: neither */
     const struct build_events *events; /* may be NULL */
 };
 

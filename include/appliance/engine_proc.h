@@ -25,10 +25,12 @@ struct engine_proc {
 
 /* Starts the child: it launches the appliance and checks that it sees the
  * volume groups the program wrote (engine_check_lvm()).
- * libguestfs's temporary files go into scratch (an existing folder). */
+ * libguestfs's temporary files go into scratch (an existing folder); its
+ * messages go to ctx's log, and ctx's environment entries are the
+ * child's (ctx may be NULL). */
 int engine_proc_start(struct engine_proc *p, const struct plan *plan, const char *os_img,
-                      const char *app_img, bool use_kvm, const char *scratch, FILE *log,
-                      struct ab_error *err);
+                      const char *app_img, bool use_kvm, const char *scratch,
+                      const struct spawn_ctx *ctx, struct ab_error *err);
 
 /* Waits until the appliance is up and has checked the volume groups (or
  * has failed). */

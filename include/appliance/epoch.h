@@ -5,9 +5,11 @@
  * stamp) is this one value: the environment's SOURCE_DATE_EPOCH when it
  * is set, else the newest modification time among the root tree
  * archive's members (tree_extract), which is the same for the same cache
- * entry or rootfs archive whatever the day. The build exports it as
- * SOURCE_DATE_EPOCH to every child it starts (epoch_export), so that this
- * file is the only place that parses it
+ * entry or rootfs archive whatever the day. The build hands it to every
+ * child it starts as SOURCE_DATE_EPOCH (through its spawn context,
+ * spawn.h: the process's environment is not changed) and to the
+ * exporters as a value (export_job.epoch); this file is the only place
+ * that parses it
  * (https://reproducible-builds.org/specs/source-date-epoch/). */
 #ifndef APPLIANCE_EPOCH_H
 #define APPLIANCE_EPOCH_H
@@ -30,15 +32,10 @@ int epoch_parse(const char *text, int64_t *out);
  * is set to something else (the specification's "exit with an error"). */
 int epoch_from_env(int64_t *out, struct ab_error *err);
 
-/* The environment's SOURCE_DATE_EPOCH for code that only reads it (the
- * exporters, after the build exported it): its value when it is set to
- * what epoch_parse accepts, else 0, never the wall clock. */
+/* The environment's SOURCE_DATE_EPOCH for code that only reads it
+ * (convert, for its exports): its value when it is set to what
+ * epoch_parse accepts, else 0, never the wall clock. */
 int64_t source_date_epoch(void);
-
-/* Sets SOURCE_DATE_EPOCH in this process's environment: every child
- * started from now on (spawn.h) inherits it. Call it before any thread
- * that starts children runs. */
-int epoch_export(int64_t epoch, struct ab_error *err);
 
 /* Gives every entry of the tree at dir (dir itself included; links not
  * followed, other filesystems not entered) the modification and access

@@ -31,6 +31,7 @@
 #include "appliance/error.h"
 #include "appliance/hash.h"
 #include "appliance/plan.h"
+#include "appliance/spawn.h"
 
 /* Progress of one long step: done and total in bytes. */
 typedef void (*export_progress_fn)(void *ctx, const char *what, uint64_t done, uint64_t total);
@@ -56,6 +57,8 @@ struct export_job {
     void *progress_ctx;
     void (*step)(void *ctx, const char *what); /* a step begins; may be NULL */
     const struct export_reuse *reuse;          /* NULL: every file written */
+    const struct spawn_ctx *spawn;             /* the tools' log and echo; may be NULL */
+    int64_t epoch; /* SOURCE_DATE_EPOCH: the time of every member and image header */
 };
 
 /* Writes every output of job->plan into job->dir, one exporter per format
@@ -69,17 +72,20 @@ char *export_disk_base(const struct plan *plan, enum plan_disk_id disk);
 /* NAME.ova's pieces, into dir: the two streamOptimized VMDKs, the .ovf and
  * the .mf (export_ova.c). */
 int export_ovf_folder(const struct export_job *job, const char *dir, struct ab_error *err);
-/* NAME.ova from a folder written by export_ovf_folder (export_ova.c). */
+/* NAME.ova from a folder written by export_ovf_folder (export_ova.c);
+ * every member's time is epoch. */
 int export_ova_pack(const struct plan *plan, const char *ovf_dir, const char *ova_path,
-                    struct ab_error *err);
+                    int64_t epoch, struct ab_error *err);
 
 /* The manifest line of a file, exactly "SHA256(name)= hex\n" (the digest's
  * name as VMware spells it: SHA1, SHA256, SHA512). */
 int export_manifest_line(enum digest algo, const char *dir, const char *name, char **line,
                          struct ab_error *err);
 
-/* One disk to disk.raw inside a gzip'd GNU tar (export_gce.c). */
-int export_gce(const char *raw, const char *tar_gz, struct ab_error *err);
+/* One disk to disk.raw inside a gzip'd GNU tar (export_gce.c), its time
+ * epoch; tar runs with ctx (may be NULL). */
+int export_gce(const char *raw, const char *tar_gz, int64_t epoch, const struct spawn_ctx *ctx,
+               struct ab_error *err);
 
 /* The files of an output folder, with their sizes and SHA-256 digests
  * (export_sums.c): what SHA256SUMS and build-report.json list. */

@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "appliance/error.h"
@@ -18,6 +19,19 @@ int mkdir_p(const char *path, mode_t mode);
  * path with a mount point at or below it is refused whole (EBUSY),
  * nothing removed. 0 or -1 with errno set; absent is fine. */
 int rm_rf(const char *scratch, const char *path);
+
+/* Called by walk_tree for each entry: rel is its path below the folder
+ * walked ("" for the folder itself, else "a/b" with no leading slash), st
+ * its lstat (a link's own). Returns 0 to go on, more than 0 to stop the
+ * walk, which returns that value, or -1 with errno set to fail it. */
+typedef int (*walk_fn)(void *ctx, const char *rel, const struct stat *st);
+
+/* Visits dir and everything below it, a folder before its entries, in the
+ * order the filesystem lists them; never follows a symbolic link (one is
+ * visited, not entered). All of its state is on the stack and in ctx, so
+ * walks may run at once in threads. Returns 0, what visit stopped it with,
+ * or -1 with errno set (ENOENT when dir is absent). */
+int walk_tree(const char *dir, walk_fn visit, void *ctx);
 
 /* Writes text to path, creating parent folders, replacing what is there
  * (a link is replaced, never followed), with the given mode. With root,

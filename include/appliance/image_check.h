@@ -38,6 +38,7 @@
 
 #include "appliance/error.h"
 #include "appliance/image_format.h"
+#include "appliance/spawn.h"
 
 struct image_info {
     char format[IMAGE_FORMAT_MAX]; /* qemu's driver: raw, qcow2, vmdk, vhdx, vpc, vdi */
@@ -45,14 +46,16 @@ struct image_info {
 };
 
 /* Checks the image file at path (label: how messages name it) and fills
- * info. -1 when it is refused, unreadable, or qemu-img cannot read it. */
-int image_check(const char *path, const char *label, struct image_info *info, struct ab_error *err);
+ * info. -1 when it is refused, unreadable, or qemu-img cannot read it.
+ * qemu-img is run with ctx (may be NULL): its log. */
+int image_check(const char *path, const char *label, struct image_info *info,
+                const struct spawn_ctx *ctx, struct ab_error *err);
 
 /* The same for an image that is the length bytes at offset in path (an
  * OVA member, read in place): qemu-img reads it through a raw node with
  * that offset and size, named as image_member_name() names it. */
 int image_check_member(const char *path, uint64_t offset, uint64_t length, const char *label,
-                       struct image_info *info, struct ab_error *err);
+                       struct image_info *info, const struct spawn_ctx *ctx, struct ab_error *err);
 
 /* The name qemu opens such a member by: json:{"driver":FORMAT,"file":
  * {"driver":"raw","offset":N,"size":M,"file":{"driver":"file",

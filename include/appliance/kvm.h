@@ -11,6 +11,8 @@
 
 #include <stdbool.h>
 
+#include "appliance/spawn.h"
+
 enum kvm_state {
     KVM_USABLE,
     KVM_MISSING,   /* no /dev/kvm */
@@ -27,8 +29,9 @@ struct kvm_probe {
 /* The qemu binary probed; $APPLIANCE_QEMU overrides it. */
 const char *kvm_qemu_binary(void);
 
-/* Fills *p. Never fails: a probe that cannot run says so in p. */
-void kvm_probe(struct kvm_probe *p);
+/* Fills *p. Never fails: a probe that cannot run says so in p. The qemu
+ * it starts is logged through ctx (may be NULL). */
+void kvm_probe(struct kvm_probe *p, const struct spawn_ctx *ctx);
 
 static inline bool
 kvm_usable(const struct kvm_probe *p)

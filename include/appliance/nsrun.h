@@ -37,9 +37,9 @@ int nsrun(const char *root, enum nsrun_where where, const char *const *argv,
  * those mounts stay in that namespace). Failures named after argv[0]. */
 int nsrun_private(const char *const *argv, const struct spawn_opts *opts, struct ab_error *err);
 
-/* nsrun(root, NSRUN_CHROOT, ...) of the arguments, no other options: what
- * spawn_chroot was for. */
-int nsrun_chroot(const char *root, struct ab_error *err, const char *first, ...)
-    __attribute__((sentinel));
+/* nsrun(root, NSRUN_CHROOT, ...) of the arguments, no other options but
+ * ctx (may be NULL): what spawn_chroot was for. */
+int nsrun_chroot(const struct spawn_ctx *ctx, const char *root, struct ab_error *err,
+                 const char *first, ...) __attribute__((sentinel));
 
 #endif

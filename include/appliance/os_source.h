@@ -10,6 +10,7 @@
 
 #include "appliance/error.h"
 #include "appliance/plan.h"
+#include "appliance/spawn.h"
 
 struct digest_ctx; /* hash.h */
 
@@ -19,9 +20,10 @@ struct os_source {
     /* Feeds everything that shapes the tree into the cache key. */
     int (*key)(const struct plan *plan, struct digest_ctx *key, struct ab_error *err);
     /* Writes the root tree as a tar archive at tar_path; scratch is a
-     * private folder for the source's own files. */
+     * private folder for the source's own files; the tools run with ctx
+     * (may be NULL): its log and echo. */
     int (*fetch)(const struct plan *plan, const char *tar_path, const char *scratch,
-                 struct ab_error *err);
+                 const struct spawn_ctx *ctx, struct ab_error *err);
 };
 
 extern const struct os_source os_source_debian;

@@ -1,9 +1,9 @@
 /* spawn.h: running the well-kept tools the build relies on.
  *
- * Every child's output goes to the build log (when one is open), never to
- * the terminal; when a child fails, the error carries the tool's own last
- * lines of output. Children get their own process group so that the
- * builder can stop them all (spawn_kill_all) on an interrupt. */
+ * Every child's output goes to the log of the caller's struct spawn_ctx
+ * (when it has one), never to the terminal; when a child fails, the error carries the tool's own
+ * last lines of output. Children get their own process group so that the builder can stop them all
+ * (spawn_kill_all) on an interrupt. */
 #ifndef APPLIANCE_SPAWN_H
 #define APPLIANCE_SPAWN_H
 
@@ -14,7 +14,24 @@
 
 #include "appliance/error.h"
 
+/* Where a run's command lines and its children's output go: made by the
+ * top of a command and handed down to every run, never kept by spawn. Two
+ * contexts may be used at once, from different threads. */
+struct spawn_ctx {
+    FILE *log; /* command lines and children's output; NULL: discarded */
+    /* Also hands each command line ("+ TOOL ARGS", as in the log) to echo
+     * before it runs, from the thread that runs it (for `build --verbose`);
+     * NULL: none. Lines of commands run with quiet_argv are not handed. */
+    void (*echo)(void *arg, const char *line);
+    void *echo_arg;
+    /* NAME=value entries every child gets on top of this process's
+     * environment (a build's SOURCE_DATE_EPOCH), NULL-terminated; a run's
+     * own spawn_opts.env wins over them. NULL: none. */
+    const char *const *env;
+};
+
 struct spawn_opts {
+    const struct spawn_ctx *ctx; /* the log and the echo; NULL: neither */
     const char *chroot;     /* run inside this root (NULL: the host) */
     const char *cwd;        /* working folder (inside the chroot, if any) */
     const char *input;      /* written to the child's stdin (NULL: /dev/null) */
@@ -26,14 +43,6 @@ struct spawn_opts {
                                it fails, the error quotes the first few of them
                                instead of its last lines, where the cause may not be */
 };
-
-/* Where children's output and the command lines go; NULL: discarded. */
-void spawn_set_log(FILE *log);
-
-/* Also hands each command line ("+ TOOL ARGS", as in the log) to echo
- * before it runs, from the thread that runs it (for `build --verbose`);
- * NULL: none. Lines of commands run with quiet_argv are not handed. */
-void spawn_set_echo(void (*echo)(void *ctx, const char *line), void *ctx);
 
 /* Runs argv[0] (searched in PATH) with argv. Returns 0 when it exits 0;
  * else -1 with "'TOOL' failed (exit N): <its last output lines>". The
@@ -57,12 +66,15 @@ struct spawn_argv {
 void spawn_argv_add(struct spawn_argv *a, const char *word);
 void spawn_argv_release(struct spawn_argv *a);
 
-/* Convenience: spawn_run with no options. Any number of words. */
-int spawn_cmd(struct ab_error *err, const char *first, ...) __attribute__((sentinel));
-
-/* Convenience: runs the command inside root (chroot), no other options. */
-int spawn_chroot(const char *root, struct ab_error *err, const char *first, ...)
+/* Convenience: spawn_run with no options but ctx (may be NULL). Any number
+ * of words. */
+int spawn_cmd(const struct spawn_ctx *ctx, struct ab_error *err, const char *first, ...)
     __attribute__((sentinel));
+
+/* Convenience: runs the command inside root (chroot), no other options
+ * but ctx (may be NULL). */
+int spawn_chroot(const struct spawn_ctx *ctx, const char *root, struct ab_error *err,
+                 const char *first, ...) __attribute__((sentinel));
 
 /* True if a program of that name is in PATH. */
 int spawn_have(const char *program);

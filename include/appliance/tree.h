@@ -9,6 +9,7 @@
 
 #include "appliance/error.h"
 #include "appliance/plan.h"
+#include "appliance/spawn.h"
 
 /* Extracts a tar archive (plain, gz, xz, zst) into dir with owners,
  * modes, times, ACLs and xattrs. An entry that would land outside dir
@@ -32,8 +33,9 @@ int tree_kernel_version(const char *root, char *out, size_t size, struct ab_erro
  * sorted, from its dpkg or rpm database read by the host's dpkg-query or
  * rpm; "" for a tree with neither. The database folder is resolved inside
  * the tree and handed to the tool by descriptor, so a link in the tree
- * never makes it read the host's. *list is malloc'd. */
-int tree_packages(const char *root, char **list, struct ab_error *err);
+ * never makes it read the host's. *list is malloc'd. The tool runs with
+ * ctx (may be NULL). */
+int tree_packages(const char *root, char **list, const struct spawn_ctx *ctx, struct ab_error *err);
 
 /* Moves each mounted subtree but "/" out of root into fsdir/m<i> (i its
  * index in plan->mounts), deepest first, leaving an empty mount point of

@@ -26,6 +26,7 @@
 
 #include "appliance/error.h"
 #include "appliance/plan.h"
+#include "appliance/spawn.h"
 
 struct xfs_proto {
     char *text;                   /* the protofile (malloc'd) */
@@ -52,9 +53,11 @@ void xfs_host_proto_release(struct xfs_proto *p);
 /* Makes mount m's xfs filesystem from p (written by xfs_host_proto for
  * the folder of m): mkfs.xfs -p in a scratch file under scratch, with the
  * plan's UUID and the volume's name as label, xfs_db for p->fix, then
- * copied into img at the mount's offset. */
+ * copied into img at the mount's offset. The tools run with ctx (may be
+ * NULL): its log and echo. */
 int xfs_host_make(const struct plan *plan, const struct plan_mount *m, const char *img,
-                  const struct xfs_proto *p, const char *scratch, struct ab_error *err);
+                  const struct xfs_proto *p, const char *scratch, const struct spawn_ctx *ctx,
+                  struct ab_error *err);
 
 /* Copies the data of file src into file dst at byte offset at, skipping
  * holes (SEEK_DATA, SEEK_HOLE) and blocks of zeros: dst must read as zeros

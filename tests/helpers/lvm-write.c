@@ -40,7 +40,7 @@ main(int argc, char **argv)
     if (!plan || epoch_from_env(&when, &err) < 0)
         return fail(&err);
     for (int i = 0; i < PLAN_N_DISKS; i++)
-        if (hostfs_disk(plan, (enum plan_disk_id)i, argv[2 + i], &err) < 0 ||
+        if (hostfs_disk(plan, (enum plan_disk_id)i, argv[2 + i], NULL, &err) < 0 ||
             lvm_meta_write(plan, (enum plan_disk_id)i, argv[2 + i], when, &err) < 0)
             return fail(&err);
     return 0;

@@ -60,8 +60,7 @@ main(int argc, char **argv)
         fprintf(stderr, "os-fetch: cannot write '%s': %s\n", argv[4], strerror(errno));
         return 1;
     }
-    spawn_set_log(log);
-    int r = src->fetch(plan, argv[3], argv[2], &err);
-    spawn_set_log(NULL);
+    const struct spawn_ctx ctx = {.log = log};
+    int r = src->fetch(plan, argv[3], argv[2], &ctx, &err);
     return r < 0 ? fail(&err) : 0;
 }

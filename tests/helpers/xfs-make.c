@@ -51,14 +51,15 @@ main(int argc, char **argv)
         return 2;
     }
     struct xfs_proto p = XFS_PROTO_INIT;
-    if (hostfs_disk(plan, m->disk, argv[4], &err) < 0 || xfs_host_proto(argv[3], &p, &err) < 0)
+    if (hostfs_disk(plan, m->disk, argv[4], NULL, &err) < 0 ||
+        xfs_host_proto(argv[3], &p, &err) < 0)
         return fail(&err);
     if (p.refuse) {
         printf("refused: %s\n", p.refuse);
         xfs_host_proto_release(&p);
         return 4;
     }
-    int r = xfs_host_make(plan, m, argv[4], &p, argv[5], &err);
+    int r = xfs_host_make(plan, m, argv[4], &p, argv[5], NULL, &err);
     xfs_host_proto_release(&p);
     if (r < 0)
         return fail(&err);

@@ -89,7 +89,7 @@ make_gpt(const struct plan *plan)
     unit_need("sfdisk");
     assert_int_equal(rm_rf("scratch", "scratch"), 0);
     assert_int_equal(mkdir("scratch", 0700), 0);
-    if (hostfs_disk(plan, PLAN_DISK_OS, "os.img", &err) < 0)
+    if (hostfs_disk(plan, PLAN_DISK_OS, "os.img", NULL, &err) < 0)
         fail_msg("%s", err.diags[0].msg);
 }
 
@@ -337,7 +337,7 @@ test_secure_boot_debian(void **state)
     CLEANUP_FREE char *tree = NULL, *scratch = NULL, *boot = NULL;
     fake_tree(files, &tree, &scratch);
     struct ab_error err = AB_ERROR_INIT;
-    if (bootloader_images(plan, tree, scratch, &err) < 0)
+    if (bootloader_images(plan, tree, scratch, NULL, &err) < 0)
         fail_msg("%s", err.diags[0].msg);
     assert_true(asprintf(&boot, "%s/efi-boot", scratch) > 0);
     assert_file(boot, "BOOTX64.EFI", "/usr/lib/shim/shimx64.efi.signed");
@@ -376,7 +376,7 @@ test_secure_boot_centos_layout(void **state)
     CLEANUP_FREE char *tree = NULL, *scratch = NULL, *boot = NULL, *vendor = NULL, *fb = NULL;
     fake_tree(files, &tree, &scratch);
     struct ab_error err = AB_ERROR_INIT;
-    if (bootloader_images(plan, tree, scratch, &err) < 0)
+    if (bootloader_images(plan, tree, scratch, NULL, &err) < 0)
         fail_msg("%s", err.diags[0].msg);
     assert_true(asprintf(&boot, "%s/efi-boot", scratch) > 0);
     assert_file(boot, "BOOTX64.EFI", "/boot/efi/EFI/centos/shimx64.efi");
@@ -401,7 +401,7 @@ test_secure_boot_missing_shim(void **state)
     CLEANUP_FREE char *tree = NULL, *scratch = NULL;
     fake_tree(files, &tree, &scratch);
     struct ab_error err = AB_ERROR_INIT;
-    assert_int_equal(bootloader_images(plan, tree, scratch, &err), -1);
+    assert_int_equal(bootloader_images(plan, tree, scratch, NULL, &err), -1);
     CLEANUP_FREE char *text = unit_error_text(&err);
     /* The plan's distribution's own file and package (debian-12's). */
     if (!strstr(text, "Secure Boot needs '/usr/lib/shim/shimx64.efi.signed' (from shim-signed)") ||

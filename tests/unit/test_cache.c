@@ -102,7 +102,7 @@ lookup(const struct plan *plan, const struct cache_opts *opts, char **path)
 {
     struct ab_error err = AB_ERROR_INIT;
     bool hit = true;
-    if (cache_root_tree(plan, opts, false, "scratch", path, &hit, &err) < 0)
+    if (cache_root_tree(plan, opts, false, "scratch", path, &hit, NULL, &err) < 0)
         fail_msg("%s", err.diags[0].msg);
     assert_false(ab_error_is_set(&err));
     /* Whatever the way, the archive given is the rootfs, whole. */
@@ -235,19 +235,19 @@ test_overlay_checks_size(void **state)
     flip_byte(tar, 600);
 
     /* No unpacked tree yet: even an overlay build checks the digest. */
-    assert_int_equal(cache_root_tree(plan, &opts, true, "scratch", &p2, &hit, &err), 0);
+    assert_int_equal(cache_root_tree(plan, &opts, true, "scratch", &p2, &hit, NULL, &err), 0);
     assert_false(hit);
     /* The tree unpacked: the same damage now goes by (size only). */
     assert_int_equal(cache_unpacked_tree(p2, "rootfs", &p3, &err), 0);
     snprintf(tree, sizeof(tree), "%.*s.tree", (int)(strlen(tar) - 4), tar);
     assert_string_equal(p3, tree);
     flip_byte(tar, 600);
-    assert_int_equal(cache_root_tree(plan, &opts, true, "scratch", &p4, &hit, &err), 0);
+    assert_int_equal(cache_root_tree(plan, &opts, true, "scratch", &p4, &hit, NULL, &err), 0);
     assert_true(hit);
     free(p4);
     p4 = NULL;
     /* An extracting build reads the archive whole: it checks it whole. */
-    assert_int_equal(cache_root_tree(plan, &opts, false, "scratch", &p4, &hit, &err), 0);
+    assert_int_equal(cache_root_tree(plan, &opts, false, "scratch", &p4, &hit, NULL, &err), 0);
     assert_false(hit);
     assert_false(ab_error_is_set(&err));
     plan_free(plan);

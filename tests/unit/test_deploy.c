@@ -8,7 +8,7 @@
 
 #include "appliance/cleanup.h"
 #include "appliance/deploy.h"
-#include "deploy/domxml.h"
+#include "appliance/domxml.h"
 
 #define FMT(buf, ...) assert_true(snprintf((buf), sizeof(buf), __VA_ARGS__) < (int)sizeof(buf))
 #define UUID "3e4f9a0c-1b7d-4c5e-9f21-6a8b0c2d4e6f"

@@ -41,7 +41,7 @@ keys_of(const char *root_size, const char *app_size, const char *run)
     const struct plan *plan = unit_plan(text);
     struct diskcache dc;
     struct ab_error err = AB_ERROR_INIT;
-    if (diskcache_open(&dc, "cache", UINT64_C(1) << 30, plan, "tree-key", &err) < 0)
+    if (diskcache_open(&dc, "cache", UINT64_C(1) << 30, plan, "tree-key", 0, &err) < 0)
         fail_msg("%s", err.diags[0].msg);
     struct keys k;
     memcpy(k.os, dc.key[PLAN_DISK_OS], sizeof(k.os));
@@ -164,7 +164,7 @@ test_store_and_fetch(void **state)
     const struct plan *plan = small_plan();
     struct diskcache dc;
     struct ab_error err = AB_ERROR_INIT;
-    assert_int_equal(diskcache_open(&dc, "sf-cache", UINT64_C(1) << 30, plan, "t", &err), 0);
+    assert_int_equal(diskcache_open(&dc, "sf-cache", UINT64_C(1) << 30, plan, "t", 0, &err), 0);
     int fd = open("img", O_RDWR | O_CREAT | O_TRUNC, 0644);
     assert_true(fd >= 0);
     assert_int_equal(ftruncate(fd, 64 << 20), 0);
@@ -215,7 +215,8 @@ test_eviction(void **state)
     struct diskcache dc;
     struct ab_error err = AB_ERROR_INIT;
     /* Room for two 1 MiB files, not three. */
-    assert_int_equal(diskcache_open(&dc, "ev-cache", (UINT64_C(5) << 20) / 2, plan, "t", &err), 0);
+    assert_int_equal(diskcache_open(&dc, "ev-cache", (UINT64_C(5) << 20) / 2, plan, "t", 0, &err),
+                     0);
     char *mib = malloc(1 << 20);
     assert_non_null(mib);
     memset(mib, 'x', 1 << 20);
@@ -258,7 +259,7 @@ test_off(void **state)
     const struct plan *plan = small_plan();
     struct diskcache dc;
     struct ab_error err = AB_ERROR_INIT;
-    assert_int_equal(diskcache_open(&dc, NULL, 0, plan, "t", &err), 0);
+    assert_int_equal(diskcache_open(&dc, NULL, 0, plan, "t", 0, &err), 0);
     unit_write_file("off.img", "x");
     assert_int_equal(diskcache_store_image(&dc, PLAN_DISK_OS, "off.img", &err), 0);
     assert_int_equal(diskcache_fetch_image(&dc, PLAN_DISK_OS, "off.back", &err), 0);
@@ -278,7 +279,7 @@ test_known_digest(void **state)
     struct ab_error err = AB_ERROR_INIT;
     char hex[HASH_HEX_MAX];
     const char *sum = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
-    assert_int_equal(diskcache_open(&dc, "kd-cache", UINT64_C(1) << 30, plan, "t", &err), 0);
+    assert_int_equal(diskcache_open(&dc, "kd-cache", UINT64_C(1) << 30, plan, "t", 0, &err), 0);
     unit_write_file("first.qcow2", "bytes");
     assert_int_equal(diskcache_store_file(&dc, PLAN_DISK_OS, "qcow2", "first.qcow2", &err), 0);
     assert_int_equal(diskcache_known_digest(&dc, "first.qcow2", hex), 0);
@@ -286,7 +287,7 @@ test_known_digest(void **state)
     diskcache_keep_digest(&dc, "unknown.qcow2", sum); /* not a copy: nothing kept */
     diskcache_release(&dc);
 
-    assert_int_equal(diskcache_open(&dc, "kd-cache", UINT64_C(1) << 30, plan, "t", &err), 0);
+    assert_int_equal(diskcache_open(&dc, "kd-cache", UINT64_C(1) << 30, plan, "t", 0, &err), 0);
     assert_int_equal(diskcache_fetch_file(&dc, PLAN_DISK_OS, "qcow2", "second.qcow2", &err), 1);
     assert_int_equal(diskcache_known_digest(&dc, "second.qcow2", hex), 1);
     assert_string_equal(hex, sum);

@@ -3,7 +3,7 @@
 #include "unit.h"
 
 #include "appliance/cleanup.h"
-#include "deploy/domxml.h"
+#include "appliance/domxml.h"
 
 /* Like the libvirt output of export.h: q35, two virtio qcow2 disks named
  * by the paths they had at build time, a NIC on 'default', a CD-ROM
@@ -246,6 +246,46 @@ test_refused(void **state)
     ab_error_release(&err);
 }
 
+/* The machine read from the domain: sizes with libvirt's units, the first
+ * disk's bus (a CD-ROM before it skipped), the NICs, and the firmware
+ * from whichever way the XML says it. */
+static void
+test_machine(void **state)
+{
+    (void)state;
+    CLEANUP_DOMXML struct domxml *d = read_domain(domain);
+    struct domxml_machine m;
+    domxml_machine(d, &m);
+    assert_int_equal(m.vcpus, 0);
+    assert_int_equal(m.memory, 512u << 20);
+    assert_int_equal(m.efi, -1);
+    assert_false(m.secure_boot);
+    assert_string_equal(m.bus, "virtio");
+    assert_int_equal(m.nics, 4);
+
+    CLEANUP_DOMXML struct domxml *e = read_domain(
+        "<domain type='kvm'><name>e</name><vcpu>3</vcpu><memory>1048576</memory>"
+        "<os firmware='efi'><firmware><feature enabled='yes' name='secure-boot'/></firmware>"
+        "</os><devices><disk device='cdrom'><target bus='ide'/></disk>"
+        "<disk><target bus='scsi'/></disk></devices></domain>");
+    domxml_machine(e, &m);
+    assert_int_equal(m.vcpus, 3);
+    assert_int_equal(m.memory, 1u << 30);
+    assert_int_equal(m.efi, 1);
+    assert_true(m.secure_boot);
+    assert_string_equal(m.bus, "scsi");
+    assert_int_equal(m.nics, 0);
+
+    CLEANUP_DOMXML struct domxml *f = read_domain(
+        "<domain><vcpu>99999</vcpu><memory unit='parsecs'>1</memory>"
+        "<devices><disk><target bus='aaaaaaaaaaaaaaaaaaaaaaaaaaaa'/></disk></devices></domain>");
+    domxml_machine(f, &m);
+    assert_int_equal(m.vcpus, 0);
+    assert_int_equal(m.memory, 0);
+    assert_int_equal(m.efi, 0);
+    assert_string_equal(m.bus, "");
+}
+
 int
 main(void)
 {
@@ -254,6 +294,7 @@ main(void)
         cmocka_unit_test(test_relocate_missing), cmocka_unit_test(test_type),
         cmocka_unit_test(test_rename),           cmocka_unit_test(test_user_networking),
         cmocka_unit_test(test_refused),          cmocka_unit_test(test_disk_format),
+        cmocka_unit_test(test_machine),
     };
     return cmocka_run_group_tests(tests, unit_enter_tmpdir, unit_leave_tmpdir);
 }

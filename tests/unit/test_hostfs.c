@@ -135,7 +135,7 @@ static void
 make_disk(const struct plan *plan, enum plan_disk_id id, const char *img)
 {
     struct ab_error err = AB_ERROR_INIT;
-    if (hostfs_disk(plan, id, img, &err) < 0)
+    if (hostfs_disk(plan, id, img, NULL, &err) < 0)
         fail_msg("%s", err.diags[0].msg);
 }
 
@@ -247,7 +247,7 @@ test_disk_error(void **state)
     (void)state;
     const struct plan *plan = plan_for("bios", "100MiB", "64MiB");
     struct ab_error err = AB_ERROR_INIT;
-    assert_int_equal(hostfs_disk(plan, PLAN_DISK_OS, "no-such-dir/os.img", &err), -1);
+    assert_int_equal(hostfs_disk(plan, PLAN_DISK_OS, "no-such-dir/os.img", NULL, &err), -1);
     assert_string_equal(err.diags[0].msg,
                         "cannot create disk 'no-such-dir/os.img': No such file or directory");
     ab_error_release(&err);
@@ -357,7 +357,7 @@ check_ext4(const struct plan *plan, const char *path, const char *img, const cha
     if (offset + size + 4096 <= disk)
         fill(img, offset + size, 4096, 0x5a);
 
-    if (hostfs_make(plan, m, img, "src", NULL, UNIT_EPOCH, &err) < 0)
+    if (hostfs_make(plan, m, img, "src", NULL, UNIT_EPOCH, NULL, &err) < 0)
         fail_msg("%s", err.diags[0].msg);
     assert_false(ab_error_is_set(&err));
 
@@ -468,7 +468,7 @@ test_ext4_error(void **state)
     struct ab_error err = AB_ERROR_INIT;
     unit_write_file("short.img", "");
     assert_int_equal(hostfs_make(plan, mount_of(plan, "/"), "short.img", "no-such-source", NULL,
-                                 UNIT_EPOCH, &err),
+                                 UNIT_EPOCH, NULL, &err),
                      -1);
     const char *msg = err.diags[0].msg;
     static const char want[] =
@@ -519,7 +519,7 @@ test_swap(void **state)
     fill("os.img", offset + lv->size, 4096, 0x5a);
     assert_int_equal(mkdir_p("scratch", 0700), 0);
 
-    if (hostfs_swap(plan, PLAN_DISK_OS, lv, "os.img", "scratch", &err) < 0)
+    if (hostfs_swap(plan, PLAN_DISK_OS, lv, "os.img", "scratch", NULL, &err) < 0)
         fail_msg("%s", err.diags[0].msg);
 
     unsigned char page[4096], want[16];
@@ -586,7 +586,7 @@ check_esp(const char *tree_kind)
     unit_write_file("efi-boot/BOOTX64.EFI", "MZ not really an EFI program\n");
     unit_write_file("efi-boot/grubx64.efi", "MZ nor this one\n");
 
-    if (hostfs_make(plan, m, "os.img", "esp", "efi-boot", UNIT_EPOCH, &err) < 0)
+    if (hostfs_make(plan, m, "os.img", "esp", "efi-boot", UNIT_EPOCH, NULL, &err) < 0)
         fail_msg("%s", err.diags[0].msg);
     assert_filled("os.img", offset - 4096, 4096, 0xa5);
     assert_filled("os.img", offset + size, 4096, 0x5a);
@@ -675,7 +675,7 @@ make_esp_of(const struct plan *plan, const char *img, bool reverse)
         unit_write_file(path, path);
     }
     make_disk(plan, PLAN_DISK_OS, img);
-    if (hostfs_make(plan, m, img, "esp", "efi-boot", UNIT_EPOCH, &err) < 0)
+    if (hostfs_make(plan, m, img, "esp", "efi-boot", UNIT_EPOCH, NULL, &err) < 0)
         fail_msg("%s", err.diags[0].msg);
 }
 

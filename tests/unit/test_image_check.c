@@ -432,7 +432,7 @@ static char *
 check(const char *path, struct image_info *info)
 {
     struct ab_error err = AB_ERROR_INIT;
-    int r = image_check(path, path, info, &err);
+    int r = image_check(path, path, info, NULL, &err);
     char *msg = r < 0 ? unit_error_text(&err) : NULL;
     ab_error_release(&err);
     return msg;

@@ -107,7 +107,7 @@ judge_format(const char *format, const char *options, bool checkable)
     /* What inspect, test and deploy accept of images from outside. */
     struct ab_error err = AB_ERROR_INIT;
     struct image_info info;
-    assert_int_equal(image_check("one/d.img", "one/d.img", &info, &err), 0);
+    assert_int_equal(image_check("one/d.img", "one/d.img", &info, NULL, &err), 0);
     ab_error_release(&err);
     /* Another key: other ids. */
     const struct image_id_key other = {{9}};

@@ -42,7 +42,7 @@ test_usable_when_the_kernel_boots(void **state)
      * stops it. */
     fake_qemu("echo 'Probing EDD (edd=off to disable)... ok'\n"
               "echo '[    0.000000] Linux version 6.1.0-57-amd64'\nexec sleep 60");
-    kvm_probe(&p);
+    kvm_probe(&p, NULL);
     assert_int_equal(p.state, KVM_USABLE);
     assert_string_equal(p.detail, "");
 }
@@ -57,7 +57,7 @@ test_broken_when_the_guest_hangs(void **state)
     if (!kvm_device_present())
         unit_skip("no read-write /dev/kvm here: the probe never starts qemu");
     fake_qemu("printf 'P'\nexec sleep 60");
-    kvm_probe(&p);
+    kvm_probe(&p, NULL);
     assert_int_equal(p.state, KVM_BROKEN);
     assert_non_null(strstr(p.detail, "did not boot within"));
 }
@@ -70,7 +70,7 @@ test_broken_when_qemu_aborts(void **state)
     if (!kvm_device_present())
         unit_skip("no read-write /dev/kvm here: the probe never starts qemu");
     fake_qemu("echo 'qemu-system-x86_64: error: failed to set MSR 0x10a to 0x69' >&2; kill -ABRT $$");
-    kvm_probe(&p);
+    kvm_probe(&p, NULL);
     assert_int_equal(p.state, KVM_BROKEN);
     assert_string_equal(p.detail, "qemu-system-x86_64: error: failed to set MSR 0x10a to 0x69");
 }
@@ -83,7 +83,7 @@ test_no_qemu(void **state)
     if (!kvm_device_present())
         unit_skip("no read-write /dev/kvm here: the probe never starts qemu");
     setenv("APPLIANCE_QEMU", "/nonexistent/qemu-system-x86_64", 1);
-    kvm_probe(&p);
+    kvm_probe(&p, NULL);
     assert_int_equal(p.state, KVM_NO_QEMU);
     assert_non_null(strstr(p.detail, "No such file or directory"));
 }

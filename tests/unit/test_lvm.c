@@ -271,7 +271,7 @@ test_engine_round_trip(void **state)
     for (int id = 0; id < PLAN_N_DISKS; id++) {
         struct ab_error err = AB_ERROR_INIT;
         const struct plan_disk *d = &plan->disks[id];
-        unit_check_ok(hostfs_disk(plan, (enum plan_disk_id)id, img[id], &err), &err);
+        unit_check_ok(hostfs_disk(plan, (enum plan_disk_id)id, img[id], NULL, &err), &err);
         unit_check_ok(lvm_meta_write(plan, (enum plan_disk_id)id, img[id], 7, &err), &err);
         int fd = open(img[id], O_RDONLY);
         assert_true(fd >= 0);

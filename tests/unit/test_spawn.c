@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/wait.h>
 
@@ -26,8 +27,8 @@ test_success(void **state)
 {
     (void)state;
     struct ab_error err = AB_ERROR_INIT;
-    assert_int_equal(spawn_cmd(&err, "true", NULL), 0);
-    assert_int_equal(spawn_cmd(&err, "sh", "-c", "exit 0", NULL), 0);
+    assert_int_equal(spawn_cmd(NULL, &err, "true", NULL), 0);
+    assert_int_equal(spawn_cmd(NULL, &err, "sh", "-c", "exit 0", NULL), 0);
     assert_false(ab_error_is_set(&err));
 }
 
@@ -38,19 +39,19 @@ test_exit_status_and_last_lines(void **state)
 {
     (void)state;
     struct ab_error err = AB_ERROR_INIT;
-    assert_int_equal(spawn_cmd(&err, "sh", "-c",
+    assert_int_equal(spawn_cmd(NULL, &err, "sh", "-c",
                                "for i in 1 2 3 4 5; do echo \"line $i\" >&2; done; exit 3", NULL),
                      -1);
     assert_string_equal(only_msg(&err), "'sh' failed (exit 3): line 3\nline 4\nline 5");
     ab_error_release(&err);
 
     /* Silent failure: no trailing ": ". */
-    assert_int_equal(spawn_cmd(&err, "false", NULL), -1);
+    assert_int_equal(spawn_cmd(NULL, &err, "false", NULL), -1);
     assert_string_equal(only_msg(&err), "'false' failed (exit 1)");
     ab_error_release(&err);
 
     /* Only the end of a long output is kept. */
-    assert_int_equal(spawn_cmd(&err, "sh", "-c",
+    assert_int_equal(spawn_cmd(NULL, &err, "sh", "-c",
                                "i=0; while [ $i -lt 5000 ]; do echo \"noise $i\"; i=$((i+1)); done;"
                                " echo 'the reason' >&2; exit 42",
                                NULL),
@@ -67,7 +68,7 @@ test_killed_by_signal(void **state)
 {
     (void)state;
     struct ab_error err = AB_ERROR_INIT;
-    assert_int_equal(spawn_cmd(&err, "sh", "-c", "kill -TERM $$", NULL), -1);
+    assert_int_equal(spawn_cmd(NULL, &err, "sh", "-c", "kill -TERM $$", NULL), -1);
     assert_string_equal(only_msg(&err), "'sh' failed (killed by signal 15)");
     ab_error_release(&err);
 }
@@ -156,7 +157,7 @@ test_missing_program(void **state)
 {
     (void)state;
     struct ab_error err = AB_ERROR_INIT;
-    assert_int_equal(spawn_cmd(&err, NO_SUCH_PROGRAM, "--help", NULL), -1);
+    assert_int_equal(spawn_cmd(NULL, &err, NO_SUCH_PROGRAM, "--help", NULL), -1);
     const char *msg = only_msg(&err);
     assert_string_equal(msg, "cannot run '" NO_SUCH_PROGRAM "': No such file or directory");
     ab_error_release(&err);
@@ -194,12 +195,89 @@ test_log(void **state)
     size_t len = 0;
     FILE *log = open_memstream(&text, &len);
     assert_non_null(log);
-    spawn_set_log(log);
-    assert_int_equal(spawn_cmd(&err, "sh", "-c", "echo logged-line", NULL), 0);
-    spawn_set_log(NULL);
+    const struct spawn_ctx ctx = {.log = log};
+    assert_int_equal(spawn_cmd(&ctx, &err, "sh", "-c", "echo logged-line", NULL), 0);
     assert_int_equal(fclose(log), 0);
     assert_non_null(strstr(text, "+ sh -c echo logged-line\n"));
     assert_non_null(strstr(text, "\nlogged-line\n"));
+}
+
+/* A run's log and echo travel with it: two contexts in one process, used
+ * at once from two threads, each get their own commands and output, and
+ * a run without a context writes to neither. */
+struct ctx_run {
+    const struct spawn_ctx *ctx;
+    const char *word;
+    int r;
+};
+
+static void *
+run_in_ctx(void *arg)
+{
+    struct ctx_run *c = arg;
+    struct ab_error err = AB_ERROR_INIT;
+    for (int i = 0; i < 20 && c->r == 0; i++)
+        c->r = spawn_cmd(c->ctx, &err, "sh", "-c", "echo \"$0\"", c->word, NULL);
+    ab_error_release(&err);
+    return NULL;
+}
+
+static void
+echo_count(void *arg, const char *line)
+{
+    if (strstr(line, "second-word"))
+        (*(int *)arg)++;
+}
+
+static void
+test_two_contexts(void **state)
+{
+    (void)state;
+    CLEANUP_FREE char *text1 = NULL, *text2 = NULL;
+    size_t len1 = 0, len2 = 0;
+    int echoed = 0;
+    FILE *log1 = open_memstream(&text1, &len1), *log2 = open_memstream(&text2, &len2);
+    assert_non_null(log1);
+    assert_non_null(log2);
+    const struct spawn_ctx one = {.log = log1};
+    const struct spawn_ctx two = {.log = log2, .echo = echo_count, .echo_arg = &echoed};
+    struct ctx_run a = {&one, "first-word", 0}, b = {&two, "second-word", 0};
+    pthread_t ta, tb;
+    assert_int_equal(pthread_create(&ta, NULL, run_in_ctx, &a), 0);
+    assert_int_equal(pthread_create(&tb, NULL, run_in_ctx, &b), 0);
+    struct ab_error err = AB_ERROR_INIT;
+    assert_int_equal(spawn_cmd(NULL, &err, "sh", "-c", "echo nowhere", NULL), 0);
+    pthread_join(ta, NULL);
+    pthread_join(tb, NULL);
+    assert_int_equal(a.r, 0);
+    assert_int_equal(b.r, 0);
+    assert_int_equal(fclose(log1), 0);
+    assert_int_equal(fclose(log2), 0);
+    assert_non_null(strstr(text1, "+ sh -c echo \"$0\" first-word\nfirst-word\n"));
+    assert_non_null(strstr(text2, "+ sh -c echo \"$0\" second-word\nsecond-word\n"));
+    assert_null(strstr(text1, "second-word"));
+    assert_null(strstr(text2, "first-word"));
+    assert_null(strstr(text1, "nowhere"));
+    assert_null(strstr(text2, "nowhere"));
+    assert_int_equal(echoed, 20);
+}
+
+/* A context's environment entries reach its children, a run's own env
+ * wins over them, and this process's environment is left as it was. */
+static void
+test_context_env(void **state)
+{
+    (void)state;
+    static const char *const ctx_env[] = {"APPLIANCE_CTX_A=from-ctx", "APPLIANCE_CTX_B=ctx", NULL};
+    static const char *const run_env[] = {"APPLIANCE_CTX_B=from-run", NULL};
+    const struct spawn_ctx ctx = {.env = ctx_env};
+    CLEANUP_FREE char *out = NULL;
+    struct spawn_opts o = {.ctx = &ctx, .env = run_env, .output = &out};
+    const char *argv[] = {"sh", "-c", "echo \"$APPLIANCE_CTX_A $APPLIANCE_CTX_B\"", NULL};
+    struct ab_error err = AB_ERROR_INIT;
+    assert_int_equal(spawn_run(argv, &o, &err), 0);
+    assert_string_equal(out, "from-ctx from-run\n");
+    assert_null(getenv("APPLIANCE_CTX_A"));
 }
 
 /* Secret values stay out of the log's command lines and of errors; the
@@ -213,10 +291,10 @@ test_secrets_redacted(void **state)
     size_t len = 0;
     FILE *log = open_memstream(&text, &len);
     assert_non_null(log);
-    spawn_set_log(log);
-    assert_int_equal(spawn_cmd(&err, "sh", "-c", "MY_SECRET=hunter2 true", NULL), 0);
-    assert_int_equal(spawn_cmd(&err, "sh", "-c", "echo --password hunter2 >&2; exit 1", NULL), -1);
-    spawn_set_log(NULL);
+    const struct spawn_ctx ctx = {.log = log};
+    assert_int_equal(spawn_cmd(&ctx, &err, "sh", "-c", "MY_SECRET=hunter2 true", NULL), 0);
+    assert_int_equal(spawn_cmd(&ctx, &err, "sh", "-c", "echo --password hunter2 >&2; exit 1", NULL),
+                     -1);
     assert_int_equal(fclose(log), 0);
     assert_non_null(strstr(text, "+ sh -c MY_SECRET=*** true\n"));
     assert_non_null(strstr(text, "+ sh -c echo --password *** >&2; exit 1\n"));
@@ -277,7 +355,7 @@ test_no_fd_leaks(void **state)
     struct ab_error err = AB_ERROR_INIT;
     int before = count_fds();
 
-    assert_int_equal(spawn_cmd(&err, NO_SUCH_PROGRAM, NULL), -1);
+    assert_int_equal(spawn_cmd(NULL, &err, NO_SUCH_PROGRAM, NULL), -1);
     ab_error_release(&err);
     const char *t[] = {"true", NULL};
     struct spawn_opts bad_cwd = {.cwd = "/nonexistent-appliance-dir"};
@@ -436,8 +514,8 @@ test_many_words(void **state)
 {
     (void)state;
     struct ab_error err = AB_ERROR_INIT;
-    assert_int_equal(spawn_cmd(&err, "sh", "-c", "test $# = 70", "sh", WORDS10, WORDS10, WORDS10,
-                               WORDS10, WORDS10, WORDS10, WORDS10, NULL),
+    assert_int_equal(spawn_cmd(NULL, &err, "sh", "-c", "test $# = 70", "sh", WORDS10, WORDS10,
+                               WORDS10, WORDS10, WORDS10, WORDS10, WORDS10, NULL),
                      0);
     CLEANUP_SPAWN_ARGV struct spawn_argv a = SPAWN_ARGV_INIT;
     spawn_argv_add(&a, "sh");
@@ -490,7 +568,7 @@ test_nothing_starts_after_kill_all(void **state)
     struct ab_error err = AB_ERROR_INIT;
     stop_request(SIGTERM);
     spawn_kill_all(SIGTERM);
-    assert_int_equal(spawn_cmd(&err, "true", NULL), -1);
+    assert_int_equal(spawn_cmd(NULL, &err, "true", NULL), -1);
     assert_string_equal(only_msg(&err), "interrupted");
     ab_error_release(&err);
 }
@@ -529,6 +607,8 @@ main(void)
         cmocka_unit_test(test_missing_program),
         cmocka_unit_test(test_env_and_cwd),
         cmocka_unit_test(test_log),
+        cmocka_unit_test(test_two_contexts),
+        cmocka_unit_test(test_context_env),
         cmocka_unit_test(test_have),
         cmocka_unit_test(test_secrets_redacted),
         cmocka_unit_test(test_cause_lines),

@@ -104,7 +104,7 @@ judge(const char *raw, const char *vmdk)
     /* What inspect, test and deploy check of images from outside passes. */
     struct ab_error err = AB_ERROR_INIT;
     struct image_info info;
-    int r = image_check(vmdk, vmdk, &info, &err);
+    int r = image_check(vmdk, vmdk, &info, NULL, &err);
     unit_check_ok(r, &err);
     assert_string_equal(info.format, "vmdk");
 }

@@ -1,4 +1,5 @@
-/* domxml.h: a libvirt domain XML, read and changed for `appliance deploy`.
+/* domxml.h: a libvirt domain XML, read and changed: the one reader of the
+ * format, for `appliance deploy` and `appliance convert --hardware-from`.
  *
  * The libvirt output (NAME.xml, export.h) names its qcow2 disks by the
  * absolute paths they had when they were built; the folder may have moved
@@ -9,7 +10,9 @@
 #ifndef APPLIANCE_DOMXML_H
 #define APPLIANCE_DOMXML_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "appliance/error.h"
 
@@ -25,6 +28,41 @@ void domxml_free(struct domxml *d);
 const char *domxml_name(const struct domxml *d);
 const char *domxml_uuid(const struct domxml *d);
 const char *domxml_type(const struct domxml *d);
+
+/* The machine the domain describes, as far as it says; 0 or "" where it
+ * does not, or says it in a way not understood. */
+struct domxml_machine {
+    unsigned vcpus;   /* <vcpu>, 1 to 1024 */
+    uint64_t memory;  /* <memory unit=...> in bytes (libvirt's units; KiB without one) */
+    int efi;          /* with <os>: 1 UEFI (firmware='efi', a pflash loader, or an OVMF or
+                         edk2 one), -1 BIOS; 0 without <os> */
+    bool secure_boot; /* UEFI with secure boot on: <firmware><feature name='secure-boot'
+                         enabled='yes'/>, or an older <loader secure='yes'> */
+    char bus[16];     /* the first disk's <target bus> ("" none, or too long) */
+    unsigned nics;    /* <interface> elements */
+};
+void domxml_machine(const struct domxml *d, struct domxml_machine *m);
+
+/* A <disk device='disk'> of <devices>; a string is NULL where the XML has
+ * none. */
+struct domxml_disk {
+    char *type;   /* the disk's type: "file", "block", "network", ... */
+    char *target; /* <target dev> */
+    char *file;   /* <source file> */
+    char *format; /* <driver type> */
+    bool backed;  /* a <backingStore> with a <source>: an overlay on another image */
+};
+
+/* The domain's disks (CD-ROMs and floppies left out), in order, into *v
+ * (freed with domxml_disks_free) and *n. -1 only when out of memory. */
+int domxml_disks(const struct domxml *d, struct domxml_disk **v, size_t *n, struct ab_error *err);
+void domxml_disks_free(struct domxml_disk *v, size_t n);
+
+/* An attribute of a child element of the disk (of any device) whose
+ * <target dev> is target: its <source file>, its block job's <mirror
+ * ready>. NULL when there is none (or no memory); to be freed. */
+char *domxml_disk_attr(const struct domxml *d, const char *target, const char *element,
+                       const char *attr);
 
 int domxml_set_type(struct domxml *d, const char *type, struct ab_error *err);
 /* Sets <uuid> (adding it after <name> when missing). */

@@ -1,0 +1,120 @@
+/* report.h: build-report.json, what a pipeline reads after a build: the
+ * recipe's digest, the tools' versions, stage timings, the resolved plan
+ * (disk layout), the disks' sizes, every file shipped with its size and
+ * SHA-256, and the installed packages (a simple SBOM). Password hashes
+ * and file contents never appear in it.
+ *
+ * This module writes it (report_write, for the build) and is its one
+ * reader (report_parse, report_load: for `appliance test`, `deploy`,
+ * `inspect` and `convert`). A report comes from outside once written:
+ * the reader takes any bytes, and says what it found, member by member,
+ * without judging; each caller judges what it needs. */
+#ifndef APPLIANCE_REPORT_H
+#define APPLIANCE_REPORT_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "appliance/error.h"
+#include "appliance/export.h"
+#include "appliance/plan.h"
+#include "appliance/spawn.h"
+
+#define REPORT_MAX_STAGES 32
+
+struct build_report {
+    pthread_mutex_t lock; /* stages are recorded from two threads */
+    struct {
+        const char *name;
+        double seconds;
+    } stages[REPORT_MAX_STAGES];
+    size_t n_stages;
+    bool cache_hit;
+    int64_t source_date_epoch; /* the build's one time (epoch.h) */
+    bool epoch_from_env;       /* given by SOURCE_DATE_EPOCH, not the tree's */
+    bool kvm;
+    char kernel[128];
+    uint64_t disk_size[PLAN_N_DISKS];      /* the raw disks' virtual sizes */
+    uint64_t disk_allocated[PLAN_N_DISKS]; /* and the bytes they hold */
+    char *packages;                        /* tree_packages()'s list, owned */
+};
+
+void report_init(struct build_report *r);
+void report_release(struct build_report *r);
+/* Records a stage's time; thread-safe. name must outlive r. */
+void report_stage(struct build_report *r, const char *name, double seconds);
+
+/* Writes dir/build-report.json; files are the output's files. The tools
+ * asked for their versions run with ctx (may be NULL). */
+int report_write(struct build_report *r, const struct plan *plan, const char *dir,
+                 const struct export_files *files, const struct spawn_ctx *ctx,
+                 struct ab_error *err);
+
+/* ---- reading ----------------------------------------------------------- */
+
+/* A mount of the embedded plan; a member that is absent or of another
+ * type is NULL (has_partition false). */
+struct report_mount {
+    char *path, *fs, *disk, *lv;
+    bool has_partition;
+    int partition;
+};
+
+/* A logical volume of a volume group; name and fs NULL when absent. */
+struct report_lv {
+    char *name, *fs;
+};
+
+/* The "vg" of one of the plan's disks (disks without one are skipped). */
+struct report_vg {
+    char *name;   /* NULL when absent */
+    bool has_lvs; /* "lvs" is an array */
+    struct report_lv *lvs;
+    size_t n_lvs;
+};
+
+/* The plan's "hardware": strings as written (the enum tables read them),
+ * numbers -1 when absent or not integers. */
+struct report_hardware {
+    char *firmware, *controller;
+    int secure_boot; /* 1 true, -1 false, 0 absent */
+    int64_t cpus, memory, nics;
+};
+
+struct report_plan {
+    char *name, *version, *description, *vendor;
+    char *distro;      /* os.distro */
+    bool has_hardware; /* "hardware" is an object */
+    struct report_hardware hardware;
+    bool has_disks, has_mounts; /* "disks", "mounts" are arrays */
+    struct report_mount *mounts;
+    size_t n_mounts;
+    struct report_vg *vgs;
+    size_t n_vgs;
+};
+
+struct report_info {
+    char *name;    /* the top-level "name": the appliance's */
+    bool has_plan; /* a "plan" object; else plan was read from the document
+                      itself, as `appliance plan --json` writes it */
+    struct report_plan plan;
+};
+
+/* Parses text, a build-report.json (or a plan as `appliance plan --json`
+ * writes it), into r. -1 only when it is not JSON: "'WHAT' is
+ * not JSON: REASON". r is released by report_info_release either way. */
+int report_parse(const char *text, const char *what, struct report_info *r, struct ab_error *err);
+
+/* report_parse of the file at path (at most REPORT_MAX_BYTES), named by
+ * its path. */
+#define REPORT_MAX_BYTES (64u << 20)
+int report_load(const char *path, struct report_info *r, struct ab_error *err);
+
+void report_info_release(struct report_info *r);
+
+/* The appliance's name in the report at path, or NULL when it is absent,
+ * unreadable or names none (malloc'd). */
+char *report_load_name(const char *path);
+
+#endif

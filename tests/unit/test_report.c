@@ -1,0 +1,218 @@
+/* test_report.c: build-report.json read back by its one reader, from a
+ * report its writer wrote (round trip), and from hostile or malformed
+ * bytes, which are reported or ignored, never trusted. */
+#include "unit.h"
+
+#include "appliance/cleanup.h"
+#include "appliance/export.h"
+#include "appliance/report.h"
+
+static const char recipe[] = "recipe: 1\n"
+                             "name: reported\n"
+                             "version: \"3.4\"\n"
+                             "description: a report read back\n"
+                             "vendor: Example\n"
+                             "os:\n"
+                             "  distro: debian-12\n"
+                             "hardware:\n"
+                             "  cpus: 3\n"
+                             "  memory: 1536MiB\n"
+                             "  firmware: uefi\n"
+                             "  controller: scsi\n"
+                             "  nics: 2\n"
+                             "disks:\n"
+                             "  os:\n"
+                             "    size: 6GiB\n"
+                             "    volumes:\n"
+                             "      - { name: root, mount: /, size: 3GiB }\n"
+                             "      - { name: swap, size: 512MiB, fs: swap }\n"
+                             "  app:\n"
+                             "    size: 2GiB\n"
+                             "    volumes:\n"
+                             "      - { name: data, mount: /srv, size: rest }\n";
+
+static const struct report_mount *
+mount_at(const struct report_plan *p, const char *path)
+{
+    for (size_t i = 0; i < p->n_mounts; i++)
+        if (p->mounts[i].path && strcmp(p->mounts[i].path, path) == 0)
+            return &p->mounts[i];
+    fail_msg("no mount at %s", path);
+    return NULL;
+}
+
+/* What report_write wrote, report_load reads: the name, and the plan's
+ * machine, mounts and volumes as the plan said them. */
+static void
+test_round_trip(void **state)
+{
+    (void)state;
+    unit_write_file(UNIT_RECIPE, recipe);
+    CLEANUP_PLAN const struct plan *plan = unit_plan(recipe);
+    struct build_report w;
+    struct export_files files = {NULL, 0};
+    struct ab_error err = AB_ERROR_INIT;
+    report_init(&w);
+    report_stage(&w, "os", 1.5);
+    w.source_date_epoch = 1700000000;
+    assert_int_equal(mkdir("out", 0755), 0);
+    unit_check_ok(report_write(&w, plan, "out", &files, NULL, &err), &err);
+    report_release(&w);
+
+    struct report_info r;
+    unit_check_ok(report_load("out/build-report.json", &r, &err), &err);
+    assert_string_equal(r.name, "reported");
+    assert_true(r.has_plan);
+    const struct report_plan *p = &r.plan;
+    assert_string_equal(p->name, "reported");
+    assert_string_equal(p->version, "3.4");
+    assert_string_equal(p->description, "a report read back");
+    assert_string_equal(p->vendor, "Example");
+    assert_string_equal(p->distro, "debian-12");
+    assert_true(p->has_hardware && p->has_disks && p->has_mounts);
+    assert_string_equal(p->hardware.firmware, "uefi");
+    assert_string_equal(p->hardware.controller, "scsi");
+    assert_int_equal(p->hardware.cpus, 3);
+    assert_int_equal(p->hardware.memory, 1536LL << 20);
+    assert_int_equal(p->hardware.nics, 2);
+    assert_int_equal(p->hardware.secure_boot, plan->hardware.secure_boot ? 1 : -1);
+    const struct report_mount *root = mount_at(p, "/"), *srv = mount_at(p, "/srv");
+    assert_string_equal(root->fs, fs_to_string(plan->mounts[0].fs));
+    assert_string_equal(root->disk, "os");
+    assert_string_equal(root->lv, "/dev/vg_os/root");
+    assert_string_equal(srv->disk, "app");
+    assert_int_equal(p->n_vgs, 2);
+    assert_string_equal(p->vgs[0].name, "vg_os");
+    assert_true(p->vgs[0].has_lvs);
+    assert_int_equal(p->vgs[0].n_lvs, 2);
+    assert_string_equal(p->vgs[0].lvs[1].name, "swap");
+    assert_string_equal(p->vgs[0].lvs[1].fs, "swap");
+    assert_string_equal(p->vgs[1].name, "vg_app");
+    report_info_release(&r);
+
+    char *name = report_load_name("out/build-report.json");
+    assert_string_equal(name, "reported");
+    free(name);
+}
+
+/* A plan as `appliance plan --json` writes it is read as the plan. */
+static void
+test_plan_document(void **state)
+{
+    (void)state;
+    struct report_info r;
+    struct ab_error err = AB_ERROR_INIT;
+    unit_check_ok(
+        report_parse("{\"name\": \"bare\", \"hardware\": {\"cpus\": 4}}", "p.json", &r, &err),
+        &err);
+    assert_false(r.has_plan);
+    assert_string_equal(r.plan.name, "bare");
+    assert_true(r.plan.has_hardware);
+    assert_int_equal(r.plan.hardware.cpus, 4);
+    assert_int_equal(r.plan.hardware.memory, -1);
+    report_info_release(&r);
+}
+
+/* Bytes that are not JSON are an error naming the file; JSON of the
+ * wrong shape is read as far as it goes, every odd member absent. */
+static void
+test_hostile(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text, *msg;
+    } bad[] = {
+        {"", "'r.json' is not JSON: unexpected end of data"},
+        {"{", "'r.json' is not JSON: unexpected end of data"},
+        {"{\"name\": x}", NULL},
+        {"\x01\x02", NULL},
+        {"{\"a\": "
+         "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]"
+         "]]]]"
+         "]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}",
+         NULL},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        struct report_info r;
+        struct ab_error err = AB_ERROR_INIT;
+        assert_int_equal(report_parse(bad[i].text, "r.json", &r, &err), -1);
+        assert_true(ab_error_is_set(&err));
+        if (bad[i].msg)
+            assert_string_equal(err.diags[0].msg, bad[i].msg);
+        else
+            assert_non_null(strstr(err.diags[0].msg, "'r.json' is not JSON: "));
+        report_info_release(&r);
+        ab_error_release(&err);
+    }
+    static const char *const odd[] = {
+        "[1, 2, 3]",
+        "\"just a string\"",
+        "null\n",
+        "{\"name\": 7, \"plan\": []}",
+        "{\"plan\": {\"name\": null, \"hardware\": [], \"disks\": {}, \"mounts\": 3}}",
+        "{\"plan\": {\"hardware\": {\"cpus\": \"many\", \"memory\": 1.5, \"nics\": true,"
+        " \"firmware\": 1, \"secure_boot\": \"yes\"}, \"os\": \"debian\","
+        " \"mounts\": [7, null, {\"path\": [], \"partition\": \"1\"}],"
+        " \"disks\": [1, {\"vg\": 2}, {\"vg\": {\"lvs\": {}}}, {\"vg\": {\"name\": \"v\","
+        " \"lvs\": [0, {\"name\": {}}]}}]}}",
+    };
+    for (size_t i = 0; i < sizeof(odd) / sizeof(odd[0]); i++) {
+        struct report_info r;
+        struct ab_error err = AB_ERROR_INIT;
+        unit_check_ok(report_parse(odd[i], "r.json", &r, &err), &err);
+        assert_null(r.name);
+        assert_null(r.plan.name);
+        assert_null(r.plan.hardware.firmware);
+        assert_int_equal(r.plan.hardware.cpus, -1);
+        assert_int_equal(r.plan.hardware.memory, -1);
+        assert_int_equal(r.plan.hardware.nics, -1);
+        assert_int_equal(r.plan.hardware.secure_boot, 0);
+        assert_null(r.plan.distro);
+        for (size_t m = 0; m < r.plan.n_mounts; m++) {
+            assert_null(r.plan.mounts[m].path);
+            assert_false(r.plan.mounts[m].has_partition);
+        }
+        for (size_t v = 0; v < r.plan.n_vgs; v++)
+            for (size_t l = 0; l < r.plan.vgs[v].n_lvs; l++)
+                assert_null(r.plan.vgs[v].lvs[l].name);
+        report_info_release(&r);
+    }
+}
+
+/* A file that is missing, not a file, or far too large is an error. */
+static void
+test_load_refuses(void **state)
+{
+    (void)state;
+    struct report_info r;
+    struct ab_error err = AB_ERROR_INIT;
+    assert_int_equal(report_load("no-such-report.json", &r, &err), -1);
+    assert_non_null(strstr(err.diags[0].msg, "cannot read 'no-such-report.json'"));
+    report_info_release(&r);
+    ab_error_release(&err);
+    assert_null(report_load_name("no-such-report.json"));
+    assert_int_equal(mkdir("a-folder", 0755), 0);
+    assert_int_equal(report_load("a-folder", &r, &err), -1);
+    report_info_release(&r);
+    ab_error_release(&err);
+    FILE *f = fopen("huge.json", "w");
+    assert_non_null(f);
+    assert_int_equal(ftruncate(fileno(f), (off_t)REPORT_MAX_BYTES + 1), 0);
+    assert_int_equal(fclose(f), 0);
+    assert_int_equal(report_load("huge.json", &r, &err), -1);
+    assert_non_null(strstr(err.diags[0].msg, "not a report"));
+    report_info_release(&r);
+    ab_error_release(&err);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_plan_document),
+        cmocka_unit_test(test_hostile),
+        cmocka_unit_test(test_load_refuses),
+    };
+    return cmocka_run_group_tests(tests, unit_enter_tmpdir, unit_leave_tmpdir);
+}
