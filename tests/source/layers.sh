@@ -19,7 +19,7 @@ cd "${TOP:-.}" || exit 99
 exec python3 - <<'PY'
 import glob, os, re, sys, tempfile
 
-ORDER = ["common", "recipe", "plan", "os", "configure", "disk", "export", "build",
+ORDER = ["common", "recipe", "plan", "os", "configure", "disk", "export", "pipeline",
          "inspect", "vmtest", "deploy", "lifecycle", "cli"]
 RANK = {d: i for i, d in enumerate(ORDER)}
 PEERS = {"inspect", "vmtest", "deploy"}

@@ -1,6 +1,6 @@
 /* test_diskcache.c: what a disk's key holds, and the entries' store,
- * fetch and eviction (builder/build/diskcache.c). */
-#include "build/diskcache.h"
+ * fetch and eviction (builder/pipeline/diskcache.c). */
+#include "pipeline/diskcache.h"
 #include "unit.h"
 
 #include <dirent.h>

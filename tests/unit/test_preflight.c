@@ -1,5 +1,5 @@
 /* test_preflight.c: the free space estimate and the folder checks. */
-#include "build/preflight.h"
+#include "pipeline/preflight.h"
 #include "unit.h"
 
 static char *
