@@ -1,4 +1,5 @@
-/* export.c: every output the recipe asks for, from the two raw disks.
+/* export.c: every output the recipe asks for, from the configured tree
+ * or from the two raw disks.
  *
  * The dispatcher only: each format is an exporter of its own file
  * (exporter.h), run in the order of this table. The OVF bundle uses the
@@ -8,17 +9,42 @@
 #include "exporter.h"
 
 static const struct exporter *const exporters[] = {
-    &exporter_ovf,    &exporter_qcow2, &exporter_vmdk, &exporter_vhdx,
-    &exporter_vdi,    &exporter_azure, &exporter_gce,  &exporter_libvirt,
-    &exporter_hyperv, &exporter_raw, /* last: it moves the images the others read */
+    /* From the configured tree, before the disks are made. */
+    &exporter_container,
+    /* From the disks. */
+    &exporter_ovf, &exporter_qcow2, &exporter_vmdk, &exporter_vhdx, &exporter_vdi, &exporter_azure,
+    &exporter_gce, &exporter_libvirt, &exporter_hyperv,
+    &exporter_raw, /* last: it moves the images the others read */
 };
+
+#define N_EXPORTERS (sizeof(exporters) / sizeof(exporters[0]))
+
+bool
+export_wants_tree(const struct plan *plan)
+{
+    for (size_t i = 0; i < N_EXPORTERS; i++)
+        if (exporters[i]->from_tree && (plan->outputs & exporters[i]->outputs))
+            return true;
+    return false;
+}
+
+int
+export_from_tree(const struct export_job *job, struct ab_error *err)
+{
+    for (size_t i = 0; i < N_EXPORTERS; i++) {
+        const struct exporter *e = exporters[i];
+        if (e->from_tree && (job->plan->outputs & e->outputs) && e->from_tree(e, job, err) < 0)
+            return -1;
+    }
+    return 0;
+}
 
 int
 export_all(const struct export_job *job, struct ab_error *err)
 {
-    for (size_t i = 0; i < sizeof(exporters) / sizeof(exporters[0]); i++) {
+    for (size_t i = 0; i < N_EXPORTERS; i++) {
         const struct exporter *e = exporters[i];
-        if ((job->plan->outputs & e->outputs) && e->write(e, job, err) < 0)
+        if (e->write && (job->plan->outputs & e->outputs) && e->write(e, job, err) < 0)
             return -1;
     }
     return 0;

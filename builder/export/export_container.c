@@ -34,6 +34,7 @@
 
 #include "appliance/cleanup.h"
 #include "appliance/hash.h"
+#include "exporter.h"
 
 #define MT_LAYER "application/vnd.oci.image.layer.v1.tar+gzip"
 #define MT_CONFIG "application/vnd.oci.image.config.v1+json"
@@ -734,3 +735,14 @@ export_container(const struct plan *plan, const char *root, int64_t epoch, const
     }
     return r;
 }
+
+static int
+container_from_tree(const struct exporter *self, const struct export_job *job, struct ab_error *err)
+{
+    (void)self;
+    export_step(job, "container templates");
+    return export_container(job->plan, job->root, job->epoch, job->dir, job->work, err);
+}
+
+const struct exporter exporter_container = {"container", OUTPUT_CONTAINER, NULL, NULL,
+                                            container_from_tree};

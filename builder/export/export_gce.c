@@ -86,4 +86,4 @@ gce_write(const struct exporter *self, const struct export_job *job, struct ab_e
     return export_each_disk(job, "tar.gz", "gce.tar.gz", true, gce_disk, NULL, err);
 }
 
-const struct exporter exporter_gce = {"gce", OUTPUT_GCE, NULL, gce_write};
+const struct exporter exporter_gce = {"gce", OUTPUT_GCE, NULL, gce_write, NULL};

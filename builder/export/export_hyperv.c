@@ -345,4 +345,4 @@ hyperv_write(const struct exporter *self, const struct export_job *job, struct a
     return export_hyperv_script(plan, vhdx, ps1, err);
 }
 
-const struct exporter exporter_hyperv = {"hyperv", OUTPUT_HYPERV, NULL, hyperv_write};
+const struct exporter exporter_hyperv = {"hyperv", OUTPUT_HYPERV, NULL, hyperv_write, NULL};

@@ -292,4 +292,4 @@ libvirt_write(const struct exporter *self, const struct export_job *job, struct 
     return export_libvirt_xml(plan, qcow2, xml, err);
 }
 
-const struct exporter exporter_libvirt = {"libvirt", OUTPUT_LIBVIRT, NULL, libvirt_write};
+const struct exporter exporter_libvirt = {"libvirt", OUTPUT_LIBVIRT, NULL, libvirt_write, NULL};

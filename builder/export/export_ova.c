@@ -373,4 +373,4 @@ ovf_bundle_write(const struct exporter *self, const struct export_job *job, stru
     return 0;
 }
 
-const struct exporter exporter_ovf = {"ovf", OUTPUT_OVA | OUTPUT_OVF, NULL, ovf_bundle_write};
+const struct exporter exporter_ovf = {"ovf", OUTPUT_OVA | OUTPUT_OVF, NULL, ovf_bundle_write, NULL};

@@ -82,8 +82,8 @@ static const struct qemu_target vdi = {"vdi", "vdi", "static=off", false};
  * number of MiB, which the plan guarantees), not CHS-rounded. */
 static const struct qemu_target azure = {"vhd", "vpc", "subformat=fixed,force_size=on", false};
 
-const struct exporter exporter_qcow2 = {"qcow2", OUTPUT_QCOW2, &qcow2, qemu_write};
-const struct exporter exporter_vmdk = {"vmdk", OUTPUT_VMDK, &vmdk, qemu_write};
-const struct exporter exporter_vhdx = {"vhdx", OUTPUT_VHDX, &vhdx, qemu_write};
-const struct exporter exporter_vdi = {"vdi", OUTPUT_VDI, &vdi, qemu_write};
-const struct exporter exporter_azure = {"azure", OUTPUT_AZURE, &azure, qemu_write};
+const struct exporter exporter_qcow2 = {"qcow2", OUTPUT_QCOW2, &qcow2, qemu_write, NULL};
+const struct exporter exporter_vmdk = {"vmdk", OUTPUT_VMDK, &vmdk, qemu_write, NULL};
+const struct exporter exporter_vhdx = {"vhdx", OUTPUT_VHDX, &vhdx, qemu_write, NULL};
+const struct exporter exporter_vdi = {"vdi", OUTPUT_VDI, &vdi, qemu_write, NULL};
+const struct exporter exporter_azure = {"azure", OUTPUT_AZURE, &azure, qemu_write, NULL};

@@ -27,4 +27,4 @@ raw_write(const struct exporter *self, const struct export_job *job, struct ab_e
     return export_each_disk(job, "raw", NULL, false, move_disk, NULL, err);
 }
 
-const struct exporter exporter_raw = {"raw", OUTPUT_RAW, NULL, raw_write};
+const struct exporter exporter_raw = {"raw", OUTPUT_RAW, NULL, raw_write, NULL};

@@ -2,7 +2,9 @@
  *
  * Each export_FORMAT.c defines its exporter(s); export.c lists them in the
  * order they run and calls those whose outputs the plan asks for, through
- * this table only. What several exporters share, the names of the disks'
+ * this table only. Most are made from the two raw disks (write); the
+ * container templates are made from the configured tree before the disks
+ * exist (from_tree). What several exporters share, the names of the disks'
  * files and the step shown while one is written, is in export_job.c. */
 #ifndef APPLIANCE_EXPORTER_H
 #define APPLIANCE_EXPORTER_H
@@ -16,7 +18,11 @@ struct exporter {
     const char *name;
     unsigned outputs; /* the OUTPUT_* it writes: it runs when the plan asks for any */
     const void *data; /* its own constants (qemu-img's target), or NULL */
+    /* Its outputs from the two raw disks, job->images (export_all), or NULL. */
     int (*write)(const struct exporter *self, const struct export_job *job, struct ab_error *err);
+    /* Its outputs from the configured tree, job->root (export_from_tree), or NULL. */
+    int (*from_tree)(const struct exporter *self, const struct export_job *job,
+                     struct ab_error *err);
 };
 
 /* export_ova.c: ovf/ (OUTPUT_OVF) and NAME.ova (OUTPUT_OVA). */
@@ -28,6 +34,8 @@ extern const struct exporter exporter_qcow2, exporter_vmdk, exporter_vhdx, expor
 extern const struct exporter exporter_gce, exporter_libvirt, exporter_hyperv;
 /* export_raw.c: the raw disks themselves, moved: it runs last. */
 extern const struct exporter exporter_raw;
+/* export_container.c: the container templates, from the tree (OUTPUT_CONTAINER). */
+extern const struct exporter exporter_container;
 
 /* Tells job->step that writing what (a file name) begins. */
 void export_step(const struct export_job *job, const char *what);

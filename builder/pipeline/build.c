@@ -19,7 +19,6 @@
 #include "appliance/engine_proc.h"
 #include "appliance/epoch.h"
 #include "appliance/export.h"
-#include "appliance/export_container.h"
 #include "appliance/fsutil.h"
 #include "appliance/hostfs.h"
 #include "appliance/kvm.h"
@@ -287,6 +286,15 @@ do_os(struct build *b, struct ab_error *err)
 }
 
 static void
+export_progress(void *ctx, const char *what, uint64_t done, uint64_t total)
+{
+    struct build *b = ctx;
+    const struct build_events *ev = b->opts->events;
+    if (ev && ev->progress)
+        ev->progress(ev->ctx, what, done, total);
+}
+
+static void
 export_step(void *ctx, const char *what)
 {
     struct build *b = ctx;
@@ -295,12 +303,13 @@ export_step(void *ctx, const char *what)
         ev->progress(ev->ctx, what, 0, 0);
 }
 
-/* The container templates (export_container.h), written into the output from
- * an overlay of the configured tree of their own, unmounted before the
- * split touches the tree below it. Timed as a stage of its own in the
- * report (inside configure's time). */
+/* The outputs made from the configured tree rather than the disks
+ * (export_from_tree: the container templates), written into the output
+ * from an overlay of the tree of their own, which configure_container()
+ * makes a container's, unmounted before the split touches the tree below
+ * it. Timed as a stage of its own in the report (inside configure's time). */
 static int
-do_container(struct build *b, struct ab_error *err)
+do_tree_outputs(struct build *b, struct ab_error *err)
 {
     CLEANUP_FREE char *dir = NULL, *root = NULL;
     struct tree_mounts mt = {0};
@@ -318,8 +327,18 @@ do_container(struct build *b, struct ab_error *err)
     if (r == 0)
         r = configure_container(b->plan, root, b->report.packages, b->run, err);
     if (r == 0) {
-        export_step(b, "container templates");
-        r = export_container(b->plan, root, b->epoch, b->out.tmp, dir, err);
+        struct export_job job = {
+            .plan = b->plan,
+            .root = root,
+            .dir = b->out.tmp,
+            .work = dir,
+            .progress = export_progress,
+            .progress_ctx = b,
+            .step = export_step,
+            .spawn = b->run,
+            .epoch = b->epoch,
+        };
+        r = export_from_tree(&job, err);
     }
     tree_unmount(&mt);
     rm_rf(b->work, dir);
@@ -343,7 +362,7 @@ do_configure(struct build *b, struct ab_error *err)
         tree_packages(b->tree, &b->report.packages, b->run, err) < 0)
         return -1;
     /* Before the split: the container takes the whole configured tree. */
-    if ((b->plan->outputs & OUTPUT_CONTAINER) && do_container(b, err) < 0)
+    if (export_wants_tree(b->plan) && do_tree_outputs(b, err) < 0)
         return -1;
     CLEANUP_FREE char *fs = NULL;
     if (asprintf(&fs, "%s/fs", b->work) < 0)
@@ -516,15 +535,6 @@ sweep(void *arg)
     if (asprintf(&upper, "%s/rw", b->work) >= 0)
         rm_rf(b->work, upper);
     return NULL;
-}
-
-static void
-export_progress(void *ctx, const char *what, uint64_t done, uint64_t total)
-{
-    struct build *b = ctx;
-    const struct build_events *ev = b->opts->events;
-    if (ev && ev->progress)
-        ev->progress(ev->ctx, what, done, total);
 }
 
 static int

@@ -14,8 +14,9 @@
  *   azure    NAME-os.vhd          fixed VHD, a whole number of MiB
  *   gce      NAME-os.tar.gz       disk.raw in a gzip'd GNU tar, and NAME-app.tar.gz
  *
- * (The container output, NAME-container.tar and NAME-ct.tar.zst, is made
- * from the configured tree before the disks, not here: export_container.h.)
+ * and, made from the configured tree before the disks (export_from_tree):
+ *
+ *   container  NAME-container.tar  OCI archive, and NAME-ct.tar.zst (export_container.h)
  *
  * plus build-report.json and SHA256SUMS (over every other file but the
  * report, which holds the run's times: from the same disks and
@@ -26,6 +27,7 @@
 #ifndef APPLIANCE_EXPORT_H
 #define APPLIANCE_EXPORT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "appliance/error.h"
@@ -50,7 +52,8 @@ struct export_reuse {
 
 struct export_job {
     const struct plan *plan;
-    const char *images[PLAN_N_DISKS]; /* the raw disks (scratch; may be moved) */
+    const char *images[PLAN_N_DISKS]; /* the raw disks (scratch; may be moved); export_all */
+    const char *root;                 /* the configured tree, read only; export_from_tree */
     const char *dir;                  /* the folder being filled */
     const char *work;                 /* scratch folder */
     export_progress_fn progress;      /* may be NULL */
@@ -65,6 +68,15 @@ struct export_job {
  * (builder/export/exporter.h). The raw images may be moved (for the raw
  * output) and must not be used afterwards. */
 int export_all(const struct export_job *job, struct ab_error *err);
+
+/* Whether an output of plan is made from the configured tree rather than
+ * the disks (then the caller makes the tree such an output takes, and
+ * calls export_from_tree). */
+bool export_wants_tree(const struct plan *plan);
+
+/* Writes into job->dir every output of job->plan made from the configured
+ * tree job->root (job->images unused), one exporter per format. */
+int export_from_tree(const struct export_job *job, struct ab_error *err);
 
 /* "NAME-os" / "NAME-app": the base name of a disk's files (export_job.c). */
 char *export_disk_base(const struct plan *plan, enum plan_disk_id disk);
