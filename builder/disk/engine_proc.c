@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "appliance/cleanup.h"
-#include "engine.h"
+#include "appliance/engine_disk.h"
 #include "appliance/spawn.h"
 
 #define LINE_MAX_LEN 8192

@@ -23,6 +23,7 @@
 
 #include "appliance/cleanup.h"
 #include "appliance/clock.h"
+#include "appliance/engine_identity.h"
 #include "appliance/epoch.h"
 #include "appliance/export.h"
 #include "appliance/fsutil.h"
@@ -38,7 +39,6 @@
 #include "appliance/tar_member.h"
 #include "convert_report.h"
 #include "convert_source.h"
-#include "engine_identity.h"
 
 static const char *const vg_names[PLAN_N_DISKS] = {"vg_os", "vg_app"};
 static const char *const plan_disk_ids[PLAN_N_DISKS] = {"os", "app"};

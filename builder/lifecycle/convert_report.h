@@ -9,10 +9,10 @@
 #include <stddef.h>
 
 #include "appliance/convert.h"
+#include "appliance/engine_identity.h"
 #include "appliance/export.h"
 #include "appliance/hash.h"
 #include "convert_source.h"
-#include "engine_identity.h"
 
 #define CONVERT_REPORT_STAGES 8
 

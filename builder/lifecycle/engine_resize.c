@@ -1,5 +1,6 @@
 /* engine_resize.c: PV, volumes and filesystems resized in one libguestfs
- * appliance over the raw working copy (engine_resize.h).
+ * appliance over the raw working copy (engine_resize.h), driven call by
+ * call through gfs.h (libguestfs itself is builder/guestfs/'s).
  *
  * libguestfs's API does each step it has a call for (pvresize,
  * resize2fs, lvresize, xfs_growfs, xfs_repair, vfs_minimum_size); LVM's
@@ -12,7 +13,6 @@
 #include "engine_resize.h"
 
 #include <errno.h>
-#include <guestfs.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,51 +20,22 @@
 
 #include "appliance/bytes.h"
 #include "appliance/cleanup.h"
-#include "appliance/engine_handle.h"
+#include "appliance/gfs.h"
 #include "appliance/size.h"
 
 struct eng {
-    guestfs_h *g;
+    struct gfs *g;
     struct resize_layout *l;
     char pv[32];        /* /dev/sdaN, as libguestfs's API names it */
     char pv_kernel[64]; /* the appliance kernel's name for it, as LVM's commands do: the
                            kernel may order the disks otherwise (/dev/sdb1) */
 };
 
-static int
-failed(struct eng *e, struct ab_error *err, const char *what)
-{
-    return engine_handle_failed(e->g, err, what);
-}
-
-/* Runs a shell command line in the appliance; *out (may be NULL) gets its
- * output. -1 with its output in the message when it exits non-zero. */
+/* Runs a shell command line in the appliance (gfs_sh). */
 static int
 appliance_sh(struct eng *e, const char *cmd, char **out, struct ab_error *err)
 {
-    CLEANUP_FREE char *line = NULL;
-    if (asprintf(&line, "%s 2>&1; echo \"rc=$?\"", cmd) < 0)
-        return ab_oom(err);
-    char *args[] = {line, NULL};
-    char *text = guestfs_debug(e->g, "sh", args);
-    if (!text)
-        return failed(e, err, cmd);
-    char *rc = strrchr(text, '\n');
-    rc = rc ? rc + 1 : text;
-    int status = strncmp(rc, "rc=", 3) == 0 ? atoi(rc + 3) : -1;
-    *rc = '\0';
-    if (rc > text && rc[-1] == '\n')
-        rc[-1] = '\0';
-    if (status != 0) {
-        ab_build_error(err, 0, "'%s' failed (exit %d): %s", cmd, status, text);
-        free(text);
-        return -1;
-    }
-    if (out)
-        *out = text;
-    else
-        free(text);
-    return 0;
+    return gfs_sh(e->g, cmd, out, err);
 }
 
 static bool
@@ -171,9 +142,9 @@ take_vg(struct eng *e, const struct seg *s, size_t n, struct ab_error *err)
                                   s[i].pv);
     /* The API translates device names (LVM's commands print the kernel's):
      * the one PV it sees must be the last partition. */
-    CLEANUP_STRV char **pvs = guestfs_pvs(e->g);
+    CLEANUP_STRV char **pvs = gfs_pvs(e->g, err);
     if (!pvs)
-        return failed(e, err, "pvs");
+        return -1;
     if (!pvs[0] || pvs[1] || strcmp(pvs[0], e->pv) != 0)
         return ab_build_error(err, 0, "the PV is %s, not the last partition %s",
                               pvs[0] ? pvs[0] : "missing", e->pv);
@@ -237,9 +208,9 @@ take_order(struct eng *e, struct ab_error *err)
 {
     struct resize_layout *l = e->l;
     size_t size = 0;
-    CLEANUP_FREE char *meta = guestfs_vgmeta(e->g, l->vg, &size);
+    CLEANUP_FREE char *meta = gfs_vgmeta(e->g, l->vg, &size, err);
     if (!meta)
-        return failed(e, err, "vgmeta");
+        return -1;
     CLEANUP_FREE char *text = strndup(meta, size);
     if (!text)
         return ab_oom(err);
@@ -277,30 +248,6 @@ is_ext(const char *fs)
     return strncmp(fs, "ext", 3) == 0;
 }
 
-/* An ext filesystem's size from its superblock; 0 when unknown. */
-static uint64_t
-ext_size(struct eng *e, const char *dev)
-{
-    CLEANUP_STRV char **kv = guestfs_tune2fs_l(e->g, dev);
-    uint64_t count = 0, block = 0;
-    for (size_t i = 0; kv && kv[i] && kv[i + 1]; i += 2) {
-        if (strcmp(kv[i], "Block count") == 0)
-            count = strtoull(kv[i + 1], NULL, 10);
-        else if (strcmp(kv[i], "Block size") == 0)
-            block = strtoull(kv[i + 1], NULL, 10);
-    }
-    return count * block;
-}
-
-static uint64_t
-xfs_size(struct eng *e, const char *path)
-{
-    struct guestfs_xfsinfo *x = guestfs_xfs_info(e->g, path);
-    uint64_t size = x ? (uint64_t)x->xfs_blocksize * x->xfs_datablocks : 0;
-    guestfs_free_xfsinfo(x);
-    return size;
-}
-
 /* Reads what the volumes hold; ext ones that change are checked
  * (e2fsck -f) and measured (resize2fs -P) for shrinking. */
 static int
@@ -312,10 +259,10 @@ read_filesystems(struct eng *e, struct ab_error *err)
         CLEANUP_FREE char *dev = lv_dev(l, lv);
         if (!dev)
             return ab_oom(err);
-        CLEANUP_FREE char *type = guestfs_vfs_type(e->g, dev);
+        CLEANUP_FREE char *type = gfs_vfs_type(e->g, dev);
         snprintf(lv->fs, sizeof(lv->fs), "%s", type ? type : "");
         if (is_ext(lv->fs))
-            lv->fs_size = ext_size(e, dev);
+            lv->fs_size = gfs_ext_size(e->g, dev);
     }
     return 0;
 }
@@ -331,16 +278,14 @@ measure_shrinking(struct eng *e, struct ab_error *err)
         CLEANUP_FREE char *dev = lv_dev(l, lv);
         if (!dev)
             return ab_oom(err);
-        if (guestfs_e2fsck(e->g, dev, GUESTFS_E2FSCK_CORRECT, 1, -1) < 0) {
-            failed(e, err, "e2fsck -f");
+        if (gfs_e2fsck_force(e->g, dev, err) < 0) {
             ab_error_prefix(err, "while checking '%s'", dev);
             return -1;
         }
         if (lv->new_extents > lv->extents)
             continue;
-        int64_t min = guestfs_vfs_minimum_size(e->g, dev);
+        int64_t min = gfs_ext_minimum_size(e->g, dev, err);
         if (min < 0) {
-            failed(e, err, "resize2fs -P");
             ab_error_prefix(err, "while measuring '%s'", dev);
             return -1;
         }
@@ -353,9 +298,7 @@ static int
 lv_set_size(struct eng *e, const char *dev, const struct resize_lv *lv, struct ab_error *err)
 {
     int mib = (int)(lv->new_extents * e->l->extent_size / MiB);
-    if (guestfs_lvresize(e->g, dev, mib) < 0)
-        return failed(e, err, "lvresize");
-    return 0;
+    return gfs_lvresize(e->g, dev, mib, err);
 }
 
 static int
@@ -365,8 +308,7 @@ shrink_lv(struct eng *e, struct resize_lv *lv, struct ab_error *err)
     if (!dev)
         return ab_oom(err);
     uint64_t bytes = lv->new_extents * e->l->extent_size;
-    if (guestfs_resize2fs_size(e->g, dev, (int64_t)bytes) < 0) {
-        failed(e, err, "resize2fs");
+    if (gfs_resize2fs_size(e->g, dev, bytes, err) < 0) {
         ab_error_prefix(err, "while shrinking the filesystem of '%s'", dev);
         return -1;
     }
@@ -380,14 +322,15 @@ shrink_lv(struct eng *e, struct resize_lv *lv, struct ab_error *err)
 static int
 grow_xfs(struct eng *e, const char *dev, struct resize_lv *lv, struct ab_error *err)
 {
-    if (guestfs_mount(e->g, dev, "/") < 0)
-        return failed(e, err, "mount");
-    lv->fs_size = xfs_size(e, "/");
-    int r = guestfs_xfs_growfs(e->g, "/", GUESTFS_XFS_GROWFS_DATASEC, 1, -1);
-    if (r < 0)
-        failed(e, err, "xfs_growfs");
-    if (guestfs_umount_all(e->g) < 0 && r == 0)
-        r = failed(e, err, "umount");
+    if (gfs_mount(e->g, dev, "/", false, err) < 0)
+        return -1;
+    lv->fs_size = gfs_xfs_size(e->g, "/");
+    int r = gfs_xfs_growfs(e->g, "/", err);
+    /* A failed unmount after a failed grow is not news. */
+    struct ab_error ignored = AB_ERROR_INIT;
+    if (gfs_umount_all(e->g, r == 0 ? err : &ignored) < 0)
+        r = -1;
+    ab_error_release(&ignored);
     return r;
 }
 
@@ -398,8 +341,8 @@ grow_lv(struct eng *e, struct resize_lv *lv, struct ab_error *err)
     if (!dev)
         return ab_oom(err);
     int r = lv_set_size(e, dev, lv, err);
-    if (r == 0 && is_ext(lv->fs) && guestfs_resize2fs(e->g, dev) < 0)
-        r = failed(e, err, "resize2fs");
+    if (r == 0 && is_ext(lv->fs))
+        r = gfs_resize2fs(e->g, dev, err);
     else if (r == 0 && strcmp(lv->fs, "xfs") == 0)
         r = grow_xfs(e, dev, lv, err);
     if (r < 0)
@@ -468,16 +411,16 @@ resize_volumes(struct eng *e, struct ab_error *err)
 {
     struct resize_layout *l = e->l;
     bool grow_pv = l->new_pe_count > l->pe_count;
-    if (grow_pv && guestfs_pvresize(e->g, e->pv) < 0)
-        return failed(e, err, "pvresize");
+    if (grow_pv && gfs_pvresize(e->g, e->pv, err) < 0)
+        return -1;
     for (size_t i = 0; i < l->n_lvs; i++)
         if (l->lvs[i].new_extents < l->lvs[i].extents && shrink_lv(e, &l->lvs[i], err) < 0)
             return -1;
     if (l->new_pe_count < l->pe_count) {
         if (move_down(e, err) < 0)
             return -1;
-        if (guestfs_pvresize_size(e->g, e->pv, (int64_t)(l->new_part_sectors * SECTOR)) < 0)
-            return failed(e, err, "pvresize --setphysicalvolumesize");
+        if (gfs_pvresize_size(e->g, e->pv, l->new_part_sectors * SECTOR, err) < 0)
+            return -1;
     }
     for (size_t i = 0; i < l->n_lvs; i++)
         if (l->lvs[i].new_extents > l->lvs[i].extents && grow_lv(e, &l->lvs[i], err) < 0)
@@ -498,19 +441,19 @@ check_fs(struct eng *e, struct resize_lv *lv, struct ab_error *err)
             return ab_oom(err);
         if (appliance_sh(e, cmd, NULL, err) < 0)
             return -1;
-        lv->new_fs_size = ext_size(e, dev);
+        lv->new_fs_size = gfs_ext_size(e->g, dev);
     } else if (strcmp(lv->fs, "xfs") == 0) {
-        int r = guestfs_xfs_repair(e->g, dev, GUESTFS_XFS_REPAIR_NOMODIFY, 1, -1);
+        int r = gfs_xfs_check(e->g, dev, err);
         if (r < 0)
-            return failed(e, err, "xfs_repair -n");
+            return -1;
         if (r != 0)
             return ab_build_error(err, 0, "xfs_repair -n found problems in '%s'", dev);
         if (lv->new_extents != lv->extents) {
-            if (guestfs_mount_ro(e->g, dev, "/") < 0)
-                return failed(e, err, "mount");
-            lv->new_fs_size = xfs_size(e, "/");
-            if (guestfs_umount_all(e->g) < 0)
-                return failed(e, err, "umount");
+            if (gfs_mount(e->g, dev, "/", true, err) < 0)
+                return -1;
+            lv->new_fs_size = gfs_xfs_size(e->g, "/");
+            if (gfs_umount_all(e->g, err) < 0)
+                return -1;
         }
     }
     return 0;
@@ -583,20 +526,11 @@ engine_resize(const char *raw, struct resize_layout *l, const struct resize_volu
 {
     struct eng e = {NULL, l, "", ""};
     snprintf(e.pv, sizeof(e.pv), "/dev/sda%u", l->part_number);
-    if (!(e.g = engine_handle_new(use_kvm, NULL, err)))
+    if (!(e.g = gfs_launch(raw, use_kvm, err)))
         return -1;
-    int r = -1;
-    if (guestfs_add_drive_opts(e.g, raw, GUESTFS_ADD_DRIVE_OPTS_FORMAT, "raw",
-                               GUESTFS_ADD_DRIVE_OPTS_CACHEMODE, "unsafe", -1) < 0) {
-        failed(&e, err, "cannot add the disk to the appliance");
-    } else if (engine_handle_report_write_errors(e.g, 0, err) == 0) {
-        if (guestfs_launch(e.g) < 0)
-            failed(&e, err, "cannot launch the libguestfs appliance");
-        else if (work(&e, v, n, err) == 0)
-            r = 0;
-    }
-    if (r == 0 && guestfs_shutdown(e.g) < 0)
-        r = failed(&e, err, "while shutting the appliance down");
-    engine_handle_close(e.g);
+    int r = work(&e, v, n, err);
+    if (r == 0)
+        r = gfs_shutdown(e.g, err);
+    gfs_close(e.g);
     return r;
 }

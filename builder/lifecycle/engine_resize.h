@@ -1,6 +1,6 @@
 /* engine_resize.h: the LVM and filesystem half of `appliance resize`, in
- * one libguestfs appliance over the raw working copy (resize.h); the only
- * file of lifecycle/ that includes <guestfs.h>. */
+ * one libguestfs appliance over the raw working copy (resize.h), driven
+ * through gfs.h. */
 #ifndef ENGINE_RESIZE_H
 #define ENGINE_RESIZE_H
 

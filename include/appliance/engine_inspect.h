@@ -1,6 +1,5 @@
 /* engine_inspect.h: what a set of disk images holds, read through one
- * read-only libguestfs appliance (the only other file that includes
- * <guestfs.h>, beside engine.c).
+ * read-only libguestfs appliance (builder/guestfs/engine_inspect.c).
  *
  * All the disks are added to one appliance, launched once (10-20 s under
  * software emulation): partition tables and partitions (with their GPT

@@ -10,7 +10,9 @@
 # OWNER below gives; a header of no folder fails. Every function a header
 # declares is defined in that folder (a header with two folders' functions
 # is two headers). A header beside its sources (builder/FOLDER/NAME.h) is
-# included from its own folder only.
+# included from its own folder only. Only builder/guestfs/ includes
+# <guestfs.h>: libguestfs is one folder's, and its API carries no
+# libguestfs type.
 #
 # Before the tree, the checker runs on a small fake tree made to break each
 # rule once, and must find each break and nothing else.
@@ -19,8 +21,8 @@ cd "${TOP:-.}" || exit 99
 exec python3 - <<'PY'
 import glob, os, re, sys, tempfile
 
-ORDER = ["common", "recipe", "plan", "os", "configure", "disk", "export", "pipeline",
-         "inspect", "vmtest", "deploy", "lifecycle", "cli"]
+ORDER = ["common", "recipe", "plan", "os", "configure", "guestfs", "disk", "export",
+         "pipeline", "inspect", "vmtest", "deploy", "lifecycle", "cli"]
 RANK = {d: i for i, d in enumerate(ORDER)}
 PEERS = {"inspect", "vmtest", "deploy"}
 # Headers with no .c of their name, by the folder whose API they are.
@@ -130,6 +132,22 @@ def check_private(files, folder_of, fail):
     return n
 
 
+def check_guestfs(files, fail):
+    """<guestfs.h> in builder/guestfs/ only, and no libguestfs type named
+    outside it (its API carries none)."""
+    n = 0
+    for f in files:
+        text = read(f)
+        mine = f.startswith("builder/guestfs/")
+        if re.search(r"^\s*#\s*include\s+<guestfs\.h>", text, re.M):
+            n += 1
+            if not mine:
+                fail(f"{f} includes <guestfs.h>: libguestfs is builder/guestfs/'s alone")
+        elif not mine and re.search(r"\bguestfs_h\b", text):
+            fail(f"{f} names a libguestfs type: builder/guestfs/'s API carries none")
+    return n
+
+
 def check(top, table):
     """Every rule on the tree at top: a list of (passed, message)."""
     results = []
@@ -163,6 +181,8 @@ def check(top, table):
                 "above their layer", lambda fail: check_upward(files, folder_of, owner, fail))
         section(lambda n: f"the {n} includes of headers beside their sources are each from "
                 "the header's own folder", lambda fail: check_private(files, folder_of, fail))
+        section(lambda n: f"the {n} files that include <guestfs.h> are all in builder/guestfs/",
+                lambda fail: check_guestfs(files, fail))
     finally:
         os.chdir(here)
     return results
@@ -177,6 +197,10 @@ FAKE = {
     "builder/plan/mixed.c": "int\nmixed_a(void)\n{\n    return 0;\n}\n",
     "builder/os/tree.c": '#include "appliance/high.h"\n#include "plan/secret.h"\n'
                          "int\nmixed_b(void)\n{\n    return 0;\n}\n",
+    "builder/os/image.c": "#include <guestfs.h>\n",
+    "builder/guestfs/gfs.c": "#include <guestfs.h>\n",
+    "include/appliance/leak.h": "struct guestfs_h;\nint leak_make(struct guestfs_h *g);\n",
+    "builder/guestfs/leak.c": "int\nleak_make(struct guestfs_h *g)\n{\n    return !g;\n}\n",
     "include/appliance/high.h": "int high_make(void);\n",
     "include/appliance/mixed.h": "int mixed_a(void);\nint mixed_b(void);\n",
     "include/appliance/orphan.h": "",
@@ -193,6 +217,10 @@ EXPECTED = [
      "include/appliance/mixed.h (plan/) declares mixed_b, defined in os/"),
     ("a header beside its sources included from another folder",
      "builder/os/tree.c (os/) includes plan/secret.h, builder/plan/secret.h"),
+    ("<guestfs.h> included outside builder/guestfs/",
+     "builder/os/image.c includes <guestfs.h>"),
+    ("a libguestfs type named outside builder/guestfs/",
+     "include/appliance/leak.h names a libguestfs type"),
 ]
 
 

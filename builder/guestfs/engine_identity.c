@@ -1,6 +1,6 @@
 /* engine_identity.c: machine-id and SSH host keys cleared in a converted
  * copy, through libguestfs (engine_identity.h). */
-#include "engine_identity.h"
+#include "appliance/engine_identity.h"
 
 #include <guestfs.h>
 #include <stdlib.h>
@@ -8,7 +8,7 @@
 
 #include "appliance/cleanup.h"
 #include "appliance/clock.h"
-#include "appliance/engine_handle.h"
+#include "engine_handle.h"
 
 static void
 free_strv(char **v)

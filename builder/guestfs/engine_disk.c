@@ -1,5 +1,6 @@
-/* engine.c: the libguestfs appliance: xfs, in the volume groups the program wrote. */
-#include "engine.h"
+/* engine_disk.c: the build's libguestfs appliance (engine_disk.h): xfs,
+ * in the volume groups the program wrote. */
+#include "appliance/engine_disk.h"
 
 #include <errno.h>
 #include <guestfs.h>
@@ -8,8 +9,8 @@
 #include <string.h>
 
 #include "appliance/cleanup.h"
-#include "appliance/engine_handle.h"
 #include "appliance/fsids.h"
+#include "engine_handle.h"
 
 struct engine {
     guestfs_h *g;
@@ -111,8 +112,7 @@ check_lv_placement(const char *meta, const struct plan_vg *vg, const struct plan
     if (segments != 1 || count != (int64_t)lv->extents || first != (int64_t)lv->first_extent)
         return ab_build_error(err, 0,
                               "LVM placed volume '%s' at extent %" PRId64 " (%" PRId64
-                              " extents, %" PRId64 " segments), not at %" PRIu64
-                              " as planned",
+                              " extents, %" PRId64 " segments), not at %" PRIu64 " as planned",
                               lv->name, first, count, segments, lv->first_extent);
     return 0;
 }
@@ -160,8 +160,8 @@ mount_device(struct engine *e, const struct plan *plan, const struct plan_mount 
 }
 
 int
-engine_xfs(struct engine *e, const struct plan *plan, const struct plan_mount *m,
-           const char *tar, struct ab_error *err)
+engine_xfs(struct engine *e, const struct plan *plan, const struct plan_mount *m, const char *tar,
+           struct ab_error *err)
 {
     CLEANUP_FREE char *dev = mount_device(e, plan, m);
     char uuid[FSID_UUID_BUF], label[13];
@@ -172,8 +172,7 @@ engine_xfs(struct engine *e, const struct plan *plan, const struct plan_mount *m
     if (guestfs_mkfs_opts(e->g, "xfs", dev, GUESTFS_MKFS_OPTS_LABEL, label, -1) < 0 ||
         guestfs_set_uuid(e->g, dev, uuid) < 0 || guestfs_mount(e->g, dev, "/") < 0 ||
         guestfs_tar_in_opts(e->g, tar, "/", GUESTFS_TAR_IN_OPTS_XATTRS, 1,
-                            GUESTFS_TAR_IN_OPTS_SELINUX, 1, GUESTFS_TAR_IN_OPTS_ACLS, 1,
-                            -1) < 0 ||
+                            GUESTFS_TAR_IN_OPTS_SELINUX, 1, GUESTFS_TAR_IN_OPTS_ACLS, 1, -1) < 0 ||
         guestfs_fstrim(e->g, "/", -1) < 0 || guestfs_umount_all(e->g) < 0) {
         guestfs_failed(e, err, "xfs");
         ab_error_prefix(err, "while making the xfs filesystem of '%s'", m->path);

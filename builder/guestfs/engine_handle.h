@@ -1,6 +1,6 @@
-/* engine_handle.h: a libguestfs handle made the one way every engine
- * makes it (disk/engine.c, inspect/engine_inspect.c,
- * lifecycle/engine_identity.c): no environment but libguestfs's own
+/* engine_handle.h: a libguestfs handle made the one way every engine of
+ * this folder makes it (engine_disk.c, engine_inspect.c,
+ * engine_identity.c, gfs.c): no environment but libguestfs's own
  * variables, errors kept for guestfs_last_error() instead of printed,
  * software emulation (force_tcg) unless KVM is usable, and, when a log is
  * given, the appliance's messages written to it. */

@@ -1,5 +1,5 @@
 /* engine_handle.c: libguestfs handles, made alike (engine_handle.h). */
-#include "appliance/engine_handle.h"
+#include "engine_handle.h"
 
 #include <errno.h>
 #include <guestfs.h>

@@ -16,8 +16,8 @@
 #include "appliance/bytes.h"
 #include "appliance/cleanup.h"
 #include "appliance/clock.h"
-#include "appliance/engine_handle.h"
 #include "appliance/gpt.h"
+#include "engine_handle.h"
 
 /* An LVM physical volume blkid saw: LVM's own device names can be the
  * appliance kernel's (which may order the disks differently), so PVs are

@@ -1,11 +1,12 @@
-/* engine.h: the libguestfs appliance, for what only it does well without
+/* engine_disk.h: the build's libguestfs appliance (driven by
+ * disk/engine_proc.c), for what only it does well without
  * root or loop devices: xfs (made and filled in the appliance, as xfsprogs
  * cannot fill a filesystem image from a tree), in the LVs of the volume
  * groups the program wrote itself (lvm_meta.h). A build starts it only
- * when the plan has an xfs volume; one launch per build; the only file
- * that includes <guestfs.h>. */
-#ifndef APPLIANCE_ENGINE_H
-#define APPLIANCE_ENGINE_H
+ * when the plan has an xfs volume; one launch per build. Like every
+ * libguestfs call, it lives in builder/guestfs/. */
+#ifndef APPLIANCE_ENGINE_DISK_H
+#define APPLIANCE_ENGINE_DISK_H
 
 #include <stdbool.h>
 #include <stdio.h>
