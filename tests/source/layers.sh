@@ -1,6 +1,7 @@
 #!/bin/bash
 # tier: check
-# The folders of builder/ are layers (builder/README.md): a folder includes
+# The folders of builder/ are layers (builder/README.md, whose layer table
+# must be the order below, row for row): a folder includes
 # headers of its own layer and of the layers below it, never above, and the
 # three commands after the build (inspect, vmtest, deploy) not each other;
 # lifecycle/ (resize, convert) may use all three.
@@ -148,6 +149,35 @@ def check_guestfs(files, fail):
     return n
 
 
+def layer_rows():
+    """The layer table ORDER and PEERS make: (layer, folder, may include);
+    the commands after the build share one layer."""
+    rows, layer = [], -1
+    for i, d in enumerate(ORDER):
+        if not (d in PEERS and i > 0 and ORDER[i - 1] in PEERS):
+            layer += 1
+        may = "nothing else" if layer == 0 else "`common/`" if layer == 1 else f"0-{layer - 1}"
+        rows.append((str(layer), d, may))
+    return rows
+
+
+def check_readme(fail):
+    """builder/README.md's table under "## Layers" is layer_rows()."""
+    path = "builder/README.md"
+    text = read(path) if os.path.isfile(path) else ""
+    section = re.search(r"^## Layers.*?$(.*?)(?=^## |\Z)", text, re.M | re.S)
+    rows = re.findall(r"^\|\s*(\d+)\s*\|\s*`(\w+)/`\s*\|\s*(.*?)\s*\|\s*$",
+                      section.group(1) if section else "", re.M)
+    want = layer_rows()
+    for i in range(max(len(rows), len(want))):
+        got = rows[i] if i < len(rows) else None
+        if got != (want[i] if i < len(want) else None):
+            fail(f"{path}'s layer table, row {i + 1}: {' | '.join(got) if got else 'missing'}; "
+                 f"layers.sh enforces {' | '.join(want[i]) if i < len(want) else 'no such row'}")
+            break
+    return len(rows)
+
+
 def check(top, table):
     """Every rule on the tree at top: a list of (passed, message)."""
     results = []
@@ -183,6 +213,8 @@ def check(top, table):
                 "the header's own folder", lambda fail: check_private(files, folder_of, fail))
         section(lambda n: f"the {n} files that include <guestfs.h> are all in builder/guestfs/",
                 lambda fail: check_guestfs(files, fail))
+        section(lambda n: f"the {n} rows of builder/README.md's layer table are the layers "
+                "enforced here", check_readme)
     finally:
         os.chdir(here)
     return results
@@ -200,6 +232,8 @@ FAKE = {
     "builder/os/image.c": "#include <guestfs.h>\n",
     "builder/guestfs/gfs.c": "#include <guestfs.h>\n",
     "include/appliance/leak.h": "struct guestfs_h;\nint leak_make(struct guestfs_h *g);\n",
+    "builder/README.md": "## Layers\n\n" + "".join(
+        f"| {n} | `{d}/` | {may} |\n" for n, d, may in layer_rows() if d != "export"),
     "builder/guestfs/leak.c": "int\nleak_make(struct guestfs_h *g)\n{\n    return !g;\n}\n",
     "include/appliance/high.h": "int high_make(void);\n",
     "include/appliance/mixed.h": "int mixed_a(void);\nint mixed_b(void);\n",
@@ -219,6 +253,8 @@ EXPECTED = [
      "builder/os/tree.c (os/) includes plan/secret.h, builder/plan/secret.h"),
     ("<guestfs.h> included outside builder/guestfs/",
      "builder/os/image.c includes <guestfs.h>"),
+    ("a README layer table that is not the enforced one",
+     "builder/README.md's layer table, row 8: 8 | pipeline | 0-7; layers.sh enforces 7 | export"),
     ("a libguestfs type named outside builder/guestfs/",
      "include/appliance/leak.h names a libguestfs type"),
 ]
