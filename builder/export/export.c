@@ -28,24 +28,28 @@ export_wants_tree(const struct plan *plan)
     return false;
 }
 
-int
-export_from_tree(const struct export_job *job, struct ab_error *err)
+/* Runs the from_tree or the write hook of every row the plan asks for. */
+static int
+run_rows(const struct export_job *job, bool from_tree, struct ab_error *err)
 {
     for (size_t i = 0; i < N_EXPORTERS; i++) {
         const struct exporter *e = exporters[i];
-        if (e->from_tree && (job->plan->outputs & e->outputs) && e->from_tree(e, job, err) < 0)
+        int (*hook)(const struct exporter *, const struct export_job *, struct ab_error *) =
+            from_tree ? e->from_tree : e->write;
+        if (hook && (job->plan->outputs & e->outputs) && hook(e, job, err) < 0)
             return -1;
     }
     return 0;
 }
 
 int
+export_from_tree(const struct export_job *job, struct ab_error *err)
+{
+    return run_rows(job, true, err);
+}
+
+int
 export_all(const struct export_job *job, struct ab_error *err)
 {
-    for (size_t i = 0; i < N_EXPORTERS; i++) {
-        const struct exporter *e = exporters[i];
-        if (e->write && (job->plan->outputs & e->outputs) && e->write(e, job, err) < 0)
-            return -1;
-    }
-    return 0;
+    return run_rows(job, false, err);
 }
