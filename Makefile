@@ -60,7 +60,7 @@ TEMPLATES := $(sort $(wildcard templates/*))
 TEMPLATES_C := $(BUILD)/gen/templates.c
 MANS := $(BUILD)/man/appliance.1 $(BUILD)/man/appliance-recipe.5
 
-.PHONY: all deps demo check check-vm check-lifecycle check-slow check-all check-clang check-asan \
+.PHONY: all deps deps-build demo check check-vm check-lifecycle check-slow check-all check-clang check-asan \
 	check-fuzz fuzz install clean bench help
 
 all: $(BUILD)/appliance $(MANS) $(BUILD)/recipe.schema.json $(BUILD)/bench/vmdk-write
@@ -110,20 +110,29 @@ $(BUILD)/man/appliance-recipe.5: $(BUILD)/man/appliance-recipe.pod
 $(BUILD)/recipe.schema.json: $(BUILD)/appliance
 	$(BUILD)/appliance schema >$@.tmp && mv $@.tmp $@
 
-# Installs the Debian packages that are missing; quiet when all are there.
-deps:
-	@missing=$$(for p in $(DEPS); do \
+# Installs the Debian packages of $(1) that are missing; quiet when all are there.
+define install_missing
+	@missing=$$(for p in $(1); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; \
 	done); \
 	if [ -n "$$missing" ]; then \
-		echo "make deps: installing" $$missing; \
+		echo "make $@: installing" $$missing; \
 		sudo=; [ "$$(id -u)" = 0 ] || sudo=sudo; \
 		$$sudo apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends \
 			$$missing >/dev/null || exit 1; \
 	fi
+endef
 
-demo: deps
+# What building the program and running a build need (make demo), and
+# everything, the test tools included (make check and the test tiers).
+deps-build:
+	$(call install_missing,$(DEPS_BUILD) $(DEPS_RUN))
+
+deps:
+	$(call install_missing,$(DEPS))
+
+demo: deps-build
 	@$(MAKE) --no-print-directory all
 	$(BUILD)/appliance build recipes/demo.yaml
 
@@ -173,7 +182,8 @@ help:
 	@echo 'make check-asan       unit and recipe tests under address and undefined sanitizers'
 	@echo 'make check-fuzz       the recipe parser under libFuzzer (FUZZ_SECONDS, default 60)'
 	@echo 'make bench            benchmarks (bench/), as ratios against a reference run'
-	@echo 'make deps             install the missing Debian packages'
+	@echo 'make deps-build       install the missing Debian packages a build needs (make demo)'
+	@echo 'make deps             install every missing Debian package, the test tools too (make check)'
 	@echo 'make install          install the program, man pages and the recipe schema (PREFIX, DESTDIR)'
 	@echo 'TEST_JOBS=N           tests run at once (default: the number of cores)'
 
