@@ -11,50 +11,15 @@
 
 #include "appliance/cleanup.h"
 #include "appliance/inroot.h"
+#include "appliance/templates.h"
 
-/* Run by `unshare --mount --propagation private -- sh -c`, handed over in
- * the environment so that the log shows the command, not the script.
+/* templates/nsrun.sh is run by `unshare --mount --propagation private --
+ * sh -c`, handed over in the environment so that the log shows the
+ * command, not the script.
  * mount(8) resolves "$R/proc" on the host: each of the three is checked
  * again here to be a folder and not a link (inroot_api_dirs did it first,
  * with a clear error); even a link swapped in between would only send a
  * mount of this namespace, which the host never sees. */
-const char nsrun_script[] =
-    "# appliance: \"$@\" with /proc, /sys and a private /dev in the tree ($1),\n"
-    "# in a private mount namespace: none of these mounts reaches the host\n"
-    "unset APPLIANCE_NSRUN\n"
-    "R=$1 W=$2\n"
-    "shift 2\n"
-    "for d in proc sys dev; do\n"
-    "    if [ -h \"$R/$d\" ] || [ ! -d \"$R/$d\" ]; then\n"
-    "        echo \"appliance: '/$d' in the tree is not a folder: refused\" >&2\n"
-    "        exit 125\n"
-    "    fi\n"
-    "done\n"
-    "mount -t proc -o nosuid,nodev,noexec proc \"$R/proc\" &&\n"
-    "    mount --bind \"$R/proc/sys\" \"$R/proc/sys\" &&\n"
-    "    mount -o remount,bind,ro \"$R/proc/sys\" &&\n"
-    "    mount -t sysfs -o ro,nosuid,nodev,noexec sysfs \"$R/sys\" &&\n"
-    "    mount -t tmpfs -o mode=0755,nosuid dev \"$R/dev\" &&\n"
-    "    mknod -m 666 \"$R/dev/null\" c 1 3 &&\n"
-    "    mknod -m 666 \"$R/dev/zero\" c 1 5 &&\n"
-    "    mknod -m 666 \"$R/dev/full\" c 1 7 &&\n"
-    "    mknod -m 666 \"$R/dev/random\" c 1 8 &&\n"
-    "    mknod -m 666 \"$R/dev/urandom\" c 1 9 &&\n"
-    "    mknod -m 666 \"$R/dev/tty\" c 5 0 &&\n"
-    "    mkdir -m 755 \"$R/dev/pts\" &&\n"
-    "    mkdir -m 1777 \"$R/dev/shm\" &&\n"
-    "    ln -s /proc/self/fd \"$R/dev/fd\" &&\n"
-    "    ln -s /proc/self/fd/0 \"$R/dev/stdin\" &&\n"
-    "    ln -s /proc/self/fd/1 \"$R/dev/stdout\" &&\n"
-    "    ln -s /proc/self/fd/2 \"$R/dev/stderr\" || {\n"
-    "    echo \"appliance: cannot mount /proc, /sys and /dev in the tree\" >&2\n"
-    "    exit 125\n"
-    "}\n"
-    "if [ \"$W\" = chroot ]; then\n"
-    "    unset TMPDIR # the host's scratch folder: not in the tree\n"
-    "    exec chroot \"$R\" \"$@\"\n"
-    "fi\n"
-    "exec \"$@\"\n";
 
 /* spawn_run names the program it started, unshare; the failure is the
  * command's (or, in the script's own words, the mounts'). */
@@ -100,7 +65,7 @@ nsrun(const char *root, enum nsrun_where where, const char *const *argv,
     CLEANUP_FREE char *script = NULL;
     CLEANUP_FREE const char **args = calloc(n_head + n_argv + 1, sizeof(char *));
     CLEANUP_FREE const char **env = calloc(n_env + 2, sizeof(char *));
-    if (!args || !env || asprintf(&script, "APPLIANCE_NSRUN=%s", nsrun_script) < 0)
+    if (!args || !env || asprintf(&script, "APPLIANCE_NSRUN=%s", templates_get("nsrun.sh")) < 0)
         return ab_oom(err);
     size_t n = 0;
     for (size_t i = 0; i < n_head; i++)

@@ -23,8 +23,8 @@ enum nsrun_where {
 };
 
 /* The shell script the namespace runs ($1 the tree, $2 "chroot" or "host",
- * then the command): for cache keys of what it makes. */
-extern const char nsrun_script[];
+ * then the command) is templates/nsrun.sh: templates_get("nsrun.sh"), also
+ * for cache keys of what it makes. */
 
 /* Runs argv as spawn_run would (opts as there; opts->chroot must be NULL,
  * opts->cwd is not supported), with the tree root's /proc, /sys and /dev
