@@ -81,6 +81,24 @@ needs_locale_gen(const struct plan *plan)
     return strcmp(l, "C") != 0 && strcmp(l, "POSIX") != 0 && strcmp(l, "C.UTF-8") != 0;
 }
 
+/* mmdebstrap's customize hook for the plan (templates/debian-customize-hook):
+ * the tree's SSH host keys removed, its locale generated when it needs one
+ * (the locale is checked by name_check_locale: letters, digits, "_.@-"). */
+static char *
+customize_hook(const struct plan *plan)
+{
+    CLEANUP_FREE char *line = NULL;
+    const char *dot = strchr(plan->os.locale, '.');
+    if (needs_locale_gen(plan) &&
+        asprintf(&line, "%s %s", plan->os.locale, dot ? dot + 1 : "ISO-8859-1") < 0)
+        return NULL;
+    const struct template_value values[] = {{"LOCALE_GEN", line ? line : ""}, {NULL, NULL}};
+    struct ab_error ignored = AB_ERROR_INIT;
+    char *hook = templates_render("debian-customize-hook", values, &ignored);
+    ab_error_release(&ignored);
+    return hook;
+}
+
 /* The --include list: base, kernel, add-ons, locales, the recipe's. */
 static char *
 include_list(const struct plan *plan)
@@ -153,6 +171,10 @@ debian_key(const struct plan *plan, struct digest_ctx *key, struct ab_error *err
     digest_str(key, list);
     digest_str(key, plan->os.locale);
     digest_str(key, templates_get("debian-essential-hook"));
+    CLEANUP_FREE char *customize = customize_hook(plan);
+    if (!customize)
+        return ab_oom(err);
+    digest_str(key, customize);
     if (plan->cloud & (PLAN_CLOUD_AZURE | PLAN_CLOUD_GCE)) {
         CLEANUP_FREE char *cloud = cloud_hook(plan);
         if (!cloud)
@@ -239,7 +261,7 @@ debian_fetch(const struct plan *plan, const char *tar_path, const char *scratch,
              const struct spawn_ctx *ctx, struct ab_error *err)
 {
     CLEANUP_FREE char *hook = NULL, *list = include_list(plan), *include = NULL;
-    CLEANUP_FREE char *mirror_line = NULL, *locale_hook = NULL;
+    CLEANUP_FREE char *mirror_line = NULL, *customize_arg = NULL;
     glob_t g = {0};
     CLEANUP_SPAWN_ARGV struct spawn_argv argv = SPAWN_ARGV_INIT;
 
@@ -260,7 +282,6 @@ debian_fetch(const struct plan *plan, const char *tar_path, const char *scratch,
         "--dpkgopt=path-exclude=/usr/share/doc/*",
         "--dpkgopt=path-include=/usr/share/doc/*/copyright",
         "--dpkgopt=path-exclude=/usr/share/info/*",
-        "--customize-hook=rm -f \"$1\"/etc/ssh/ssh_host_*",
     };
     for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
         spawn_argv_add(&argv, fixed[i]);
@@ -271,15 +292,13 @@ debian_fetch(const struct plan *plan, const char *tar_path, const char *scratch,
     CLEANUP_FREE char *cloud_arg = NULL;
     if (add_cloud_hook(plan, scratch, &argv, &cloud_arg, err) < 0)
         return -1;
-    if (needs_locale_gen(plan)) {
-        const char *dot = strchr(plan->os.locale, '.');
-        if (asprintf(&locale_hook,
-                     "--customize-hook=echo '%s %s' > \"$1\"/etc/locale.gen && "
-                     "chroot \"$1\" locale-gen",
-                     plan->os.locale, dot ? dot + 1 : "ISO-8859-1") < 0)
-            return ab_oom(err);
-        spawn_argv_add(&argv, locale_hook);
-    }
+    CLEANUP_FREE char *customize = customize_hook(plan), *customize_path = NULL;
+    if (!customize || asprintf(&customize_path, "%s/customize-hook", scratch) < 0 ||
+        asprintf(&customize_arg, "--customize-hook=%s", customize_path) < 0)
+        return ab_oom(err);
+    if (write_text_file(customize_path, customize, 0755, err) < 0)
+        return -1;
+    spawn_argv_add(&argv, customize_arg);
     CLEANUP_FREE char *keyring_arg = NULL;
     if (add_keyring(plan, &argv, &keyring_arg, err) < 0)
         return -1;
