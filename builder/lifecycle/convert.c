@@ -103,22 +103,11 @@ static int
 stage(struct convert *c, const char *name, const char *what,
       int (*fn)(struct convert *c, struct ab_error *err), struct ab_error *err)
 {
-    const struct build_events *ev = c->req->events;
-    if (stop_requested())
-        return ab_build_error(err, EINTR, "interrupted");
-    if (ev && ev->stage_begin)
-        ev->stage_begin(ev->ctx, name, what);
-    double start = mono_now();
-    size_t first = err->n_diags;
-    int r = fn(c, err);
-    double secs = mono_now() - start;
-    convert_report_stage(&c->report, name, secs);
-    if (ev && ev->stage_end && r == 0)
-        ev->stage_end(ev->ctx, name, secs);
-    if (r < 0 && stop_requested())
-        return ab_build_error(err, EINTR, "interrupted");
-    if (r < 0)
-        ab_error_prefix_since(err, first, name);
+    struct build_stage st;
+    if (build_stage_begin(c->req->events, &st, name, what, err) < 0)
+        return -1;
+    int r = build_stage_end(c->req->events, &st, fn(c, err), err);
+    convert_report_stage(&c->report, name, st.seconds);
     return r;
 }
 

@@ -73,27 +73,41 @@ notice(struct build *b, const char *msg)
         ev->notice(ev->ctx, msg);
 }
 
+int
+build_stage_begin(const struct build_events *ev, struct build_stage *st, const char *name,
+                  const char *what, struct ab_error *err)
+{
+    if (stop_requested())
+        return ab_build_error(err, EINTR, "interrupted");
+    if (ev && ev->stage_begin)
+        ev->stage_begin(ev->ctx, name, what);
+    *st = (struct build_stage){.name = name, .start = mono_now(), .first_diag = err->n_diags};
+    return 0;
+}
+
+int
+build_stage_end(const struct build_events *ev, struct build_stage *st, int r, struct ab_error *err)
+{
+    st->seconds = mono_now() - st->start;
+    if (ev && ev->stage_end && r == 0)
+        ev->stage_end(ev->ctx, st->name, st->seconds);
+    if (r < 0 && stop_requested())
+        return ab_build_error(err, EINTR, "interrupted");
+    if (r < 0)
+        ab_error_prefix_since(err, st->first_diag, st->name);
+    return r;
+}
+
 /* Runs one stage, timing it for the report and the progress display. */
 static int
 stage(struct build *b, const char *name, const char *what,
       int (*fn)(struct build *b, struct ab_error *err), struct ab_error *err)
 {
-    const struct build_events *ev = b->opts->events;
-    if (stop_requested())
-        return ab_build_error(err, EINTR, "interrupted");
-    if (ev && ev->stage_begin)
-        ev->stage_begin(ev->ctx, name, what);
-    double start = mono_now();
-    size_t first = err->n_diags;
-    int r = fn(b, err);
-    double secs = mono_now() - start;
-    report_stage(&b->report, name, secs);
-    if (ev && ev->stage_end && r == 0)
-        ev->stage_end(ev->ctx, name, secs);
-    if (r < 0 && stop_requested())
-        return ab_build_error(err, EINTR, "interrupted");
-    if (r < 0)
-        ab_error_prefix_since(err, first, name);
+    struct build_stage st;
+    if (build_stage_begin(b->opts->events, &st, name, what, err) < 0)
+        return -1;
+    int r = build_stage_end(b->opts->events, &st, fn(b, err), err);
+    report_stage(&b->report, name, st.seconds);
     return r;
 }
 

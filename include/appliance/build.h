@@ -36,6 +36,25 @@ struct build_events {
     void (*progress)(void *ctx, const char *what, uint64_t done, uint64_t total);
 };
 
+/* One stage of a command's pipeline (the build's, convert's), between
+ * build_stage_begin and build_stage_end: its name and how long it took. */
+struct build_stage {
+    const char *name;
+    double start, seconds;
+    size_t first_diag;
+};
+
+/* Starts stage NAME (WHAT for the display): -1 with "interrupted" when a
+ * stop was asked for, else 0 after telling ev (which may be NULL). */
+int build_stage_begin(const struct build_events *ev, struct build_stage *st, const char *name,
+                      const char *what, struct ab_error *err);
+
+/* Ends st with its function's result r, which it returns: its seconds
+ * set, ev told when it succeeded, "interrupted" when a stop ended it, else
+ * its errors prefixed with its name. */
+int build_stage_end(const struct build_events *ev, struct build_stage *st, int r,
+                    struct ab_error *err);
+
 struct build_opts {
     const char *output;   /* the output folder */
     const char *workroot; /* where scratch folders go; NULL: $TMPDIR or /var/tmp */
