@@ -169,15 +169,20 @@ check_tools(const struct plan *plan, struct ab_error *err)
 }
 
 /* The archive keys that the distribution's tool checks its packages
- * with, when they are not the tool's own (distro.h's keyring). */
+ * with, when they are not the tool's own (distro.h's keyring). Debian 12
+ * has the only such package, ubuntu-keyring, in bookworm-backports alone
+ * (the Makefile's DEPS_UBUNTU). */
 static void
 check_keyring(const struct plan *plan, struct ab_error *err)
 {
     const struct distro_row *r = distro_row(plan->os.distro);
     if (plan->os.rootfs || !r->keyring || access(r->keyring, R_OK) == 0)
         return;
-    ab_build_error(err, ENOENT, "%s needs %s's archive keys in '%s': %s (apt-get install %s)",
-                   r->key.name, r->vendor, r->keyring, strerror(errno), r->keyring_package);
+    ab_build_error(err, ENOENT,
+                   "%s needs %s's archive keys in '%s': %s (apt-get install %s; Debian 12 "
+                   "has it in bookworm-backports: apt-get install -t bookworm-backports %s)",
+                   r->key.name, r->vendor, r->keyring, strerror(errno), r->keyring_package,
+                   r->keyring_package);
 }
 
 int
