@@ -73,8 +73,9 @@ init_distro(const char *text, enum distro *d)
     return cli_usage_error("init", "unknown distribution '%s': expected %s", text, list);
 }
 
-/* The recipe's name from the folder's own: lowercase, any character a
- * name cannot hold made '-'; INIT_DEFAULT_NAME when that is not a name. */
+/* The recipe's name, and host name, from the folder's own: lowercase,
+ * any character a name cannot hold made '-'; INIT_DEFAULT_NAME when that
+ * is not a name or not a host name ("x-"). */
 static char *
 init_name(const char *dir)
 {
@@ -88,7 +89,7 @@ init_name(const char *dir)
         else if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-'))
             *p = '-';
     }
-    if (name_check_appliance(name)) {
+    if (name_check_appliance(name) || name_check_hostname(name)) {
         free(name);
         name = strdup(INIT_DEFAULT_NAME);
     }

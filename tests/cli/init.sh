@@ -77,9 +77,12 @@ mkdir -p "$tmp/My_Web.App"
 [ $? = 0 ] && ok "init with no argument" || bad "init with no argument: $(cat "$tmp/err")"
 has "$tmp/My_Web.App/appliance.yaml" "distro: debian-12" "the default distribution is debian-12"
 has "$tmp/My_Web.App/appliance.yaml" "name: my-web-app " "a folder's name made a recipe name"
-mkdir -p "$tmp/-x"
-expect 0 "init in a folder whose name is no recipe name" -- "$app" init -- "$tmp/-x"
-has "$tmp/-x/appliance.yaml" "name: appliance " "such a folder gives the name 'appliance'"
+for n in -x x-; do
+    mkdir -p "$tmp/$n"
+    expect 0 "init in a folder whose name is no recipe or host name ($n)" -- "$app" init -- "$tmp/$n"
+    has "$tmp/$n/appliance.yaml" "name: appliance " "$n gives the name 'appliance'"
+    expect 0 "$n: the starter validates" -- "$app" validate "$tmp/$n/appliance.yaml"
+done
 
 # An existing file: refused (exit 1, untouched) unless --force.
 r=$tmp/debian-12/appliance.yaml
