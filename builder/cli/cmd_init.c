@@ -200,11 +200,11 @@ cmd_init(int argc, char **argv)
     CLEANUP_FREE char *path = NULL, *name = NULL, *text = NULL;
     bool made = false;
     if (init_folder(dir, &made, &err) == 0) {
-        if (asprintf(&path, "%s/%s", dir, INIT_FILE) < 0 || !(name = init_name(dir))) {
+        if (asprintf(&path, "%s/%s", dir, INIT_FILE) < 0)
             path = NULL;
+        if (!path || !(name = init_name(dir)))
             ab_oom(&err);
-        } else if ((text = init_render(d, name, &err)) &&
-                   init_write(path, text, force, &err) == 0) {
+        else if ((text = init_render(d, name, &err)) && init_write(path, text, force, &err) == 0) {
             printf("wrote %s (%s, name '%s'); next: set a password (openssl passwd -6), then\n"
                    "  appliance validate %s\n"
                    "  sudo appliance build %s\n",
@@ -215,7 +215,9 @@ cmd_init(int argc, char **argv)
         rmdir(dir); /* a failed init leaves nothing */
     status = ab_error_is_set(&err) ? cli_report(&err) : 0;
     ab_error_release(&err);
-    if (status == 0 && fflush(stdout) != 0)
+    if (status == 0 && fflush(stdout) != 0) {
+        perror("appliance: error: writing to stdout");
         return 1;
+    }
     return status;
 }
