@@ -44,6 +44,12 @@ DEPS_TEST := libcmocka-dev clang libclang-rt-14-dev python3 python3-jsonschema p
 	createrepo-c zstd libvirt-clients libarchive-tools virt-v2v nbdkit libnbd-bin libvirt-daemon \
 	libvirt-daemon-driver-qemu podman skopeo golang-go golang-github-vmware-govmomi-dev \
 	openssh-client initramfs-tools-core shellcheck
+# Ubuntu guests: Ubuntu's archive keys, which mmdebstrap checks noble with.
+# Debian 12 has ubuntu-keyring in bookworm-backports only, so it cannot be
+# in DEPS_RUN (apt-get would refuse the whole list on a plain Debian 12):
+# installed when the host's apt sources offer it, else named with the way
+# to get it. A build of an Ubuntu recipe without it stops in preflight.
+DEPS_UBUNTU := ubuntu-keyring
 DEPS := $(DEPS_BUILD) $(DEPS_RUN) $(DEPS_TEST)
 
 # One folder per stage under builder/ (builder/README.md). The commands
@@ -124,13 +130,32 @@ define install_missing
 	fi
 endef
 
+# Installs each package of $(1) that is missing and that the host's apt
+# sources offer; names the others, which only some guests need.
+define install_available
+	@for p in $(1); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' && continue; \
+		if LC_ALL=C apt-cache policy $$p 2>/dev/null | grep -q '^  Candidate: [^(]'; then \
+			echo "make $@: installing $$p"; \
+			sudo=; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+			DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends \
+				$$p >/dev/null || exit 1; \
+		else \
+			echo "make $@: $$p is not in this host's apt sources; Ubuntu guests need it" \
+				"(Debian 12: add bookworm-backports, then apt-get install -t bookworm-backports $$p)"; \
+		fi; \
+	done
+endef
+
 # What building the program and running a build need (make demo), and
 # everything, the test tools included (make check and the test tiers).
 deps-build:
 	$(call install_missing,$(DEPS_BUILD) $(DEPS_RUN))
+	$(call install_available,$(DEPS_UBUNTU))
 
 deps:
 	$(call install_missing,$(DEPS))
+	$(call install_available,$(DEPS_UBUNTU))
 
 demo: deps-build
 	@$(MAKE) --no-print-directory all

@@ -45,6 +45,7 @@ static const struct {
     {"convert", cmd_convert},
     {"resize", cmd_resize},
     {"schema", cmd_schema},
+    {"init", cmd_init},
 };
 
 int

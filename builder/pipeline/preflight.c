@@ -1,7 +1,8 @@
 /* preflight.c: what a build needs, checked before any long work: root,
- * the tools of the recipe's sources and outputs, folders that can be
- * written, and free space for the disks and the outputs. Every problem is
- * one line of the error, all of them in one run. */
+ * the tools of the recipe's sources and outputs, the distribution's
+ * archive keys, folders that can be written, and free space for the disks
+ * and the outputs. Every problem is one line of the error, all of them in
+ * one run. */
 #include "preflight.h"
 
 #include <errno.h>
@@ -112,6 +113,37 @@ check_folder(const char *what, const char *path, uint64_t need, bool space,
     }
 }
 
+/* The Debian package of each program a build may run (the Makefile's
+ * DEPS_RUN), for the command that installs a missing one. */
+static const struct {
+    const char *tool, *package;
+} tool_packages[] = {
+    {"sfdisk", "fdisk"},          {"mke2fs", "e2fsprogs"}, {"mkswap", "util-linux"},
+    {"mkfs.vfat", "dosfstools"},  {"mcopy", "mtools"},     {"mmd", "mtools"},
+    {"debugfs", "e2fsprogs"},     {"tar", "tar"},          {"qemu-img", "qemu-utils"},
+    {"mkfs.xfs", "xfsprogs"},     {"xfs_db", "xfsprogs"},  {"pigz", "pigz"},
+    {"mmdebstrap", "mmdebstrap"}, {"dnf", "dnf"},
+};
+
+static const char *
+tool_package(const char *tool)
+{
+    for (size_t i = 0; i < sizeof(tool_packages) / sizeof(tool_packages[0]); i++)
+        if (strcmp(tool_packages[i].tool, tool) == 0)
+            return tool_packages[i].package;
+    return tool;
+}
+
+/* One line when tool is missing: why it is needed (NULL: every build). */
+static void
+need_tool(const char *tool, const char *why, struct ab_error *err)
+{
+    if (spawn_have(tool))
+        return;
+    ab_build_error(err, ENOENT, "'%s' is not installed%s%s (apt-get install %s)", tool,
+                   why ? ": " : "", why ? why : "", tool_package(tool));
+}
+
 /* The programs a build of plan runs, beyond those every build needs. */
 static void
 check_tools(const struct plan *plan, struct ab_error *err)
@@ -119,26 +151,38 @@ check_tools(const struct plan *plan, struct ab_error *err)
     static const char *const always[] = {"sfdisk", "mke2fs", "mkswap", "mkfs.vfat", "mcopy",
                                          "mmd",    "debugfs", "tar",  "qemu-img", NULL};
     for (const char *const *t = always; *t; t++)
-        if (!spawn_have(*t))
-            ab_build_error(err, ENOENT, "'%s' is not installed (run 'make deps')", *t);
-    const char *tool = distro_row(plan->os.distro)->package_tool;
-    if (!plan->os.rootfs && tool && !spawn_have(tool))
-        ab_build_error(err, ENOENT, "'%s' is not installed: it installs %s (run 'make deps')",
-                       tool, distro_to_string(plan->os.distro));
+        need_tool(*t, NULL, err);
+    const struct distro_row *r = distro_row(plan->os.distro);
+    if (!plan->os.rootfs && r->package_tool) {
+        char why[64];
+        snprintf(why, sizeof(why), "it installs %s", r->key.name);
+        need_tool(r->package_tool, why, err);
+    }
     for (size_t i = 0; i < plan->n_mounts; i++)
         if (plan->mounts[i].fs == FS_XFS) {
-            static const char *const xfs[] = {"mkfs.xfs", "xfs_db", NULL};
-            for (const char *const *t = xfs; *t; t++)
-                if (!spawn_have(*t))
-                    ab_build_error(err, ENOENT,
-                                   "'%s' is not installed: xfs volumes need it "
-                                   "(run 'make deps')",
-                                   *t);
+            need_tool("mkfs.xfs", "xfs volumes need it", err);
+            need_tool("xfs_db", "xfs volumes need it", err);
             break;
         }
-    if ((plan->outputs & OUTPUT_GCE) && !spawn_have("pigz"))
-        ab_build_error(err, ENOENT, "'pigz' is not installed: the gce output needs it "
-                                    "(run 'make deps')");
+    if (plan->outputs & OUTPUT_GCE)
+        need_tool("pigz", "the gce output needs it", err);
+}
+
+/* The archive keys that the distribution's tool checks its packages
+ * with, when they are not the tool's own (distro.h's keyring). Debian 12
+ * has the only such package, ubuntu-keyring, in bookworm-backports alone
+ * (the Makefile's DEPS_UBUNTU). */
+static void
+check_keyring(const struct plan *plan, struct ab_error *err)
+{
+    const struct distro_row *r = distro_row(plan->os.distro);
+    if (plan->os.rootfs || !r->keyring || access(r->keyring, R_OK) == 0)
+        return;
+    ab_build_error(err, ENOENT,
+                   "%s needs %s's archive keys in '%s': %s (apt-get install %s; Debian 12 "
+                   "has it in bookworm-backports: apt-get install -t bookworm-backports %s)",
+                   r->key.name, r->vendor, r->keyring, strerror(errno), r->keyring_package,
+                   r->keyring_package);
 }
 
 int
@@ -149,6 +193,7 @@ preflight_check(const struct plan *plan, const struct preflight_opts *o, struct 
         ab_build_error(err, EPERM, "building needs root: the tree is configured in a chroot "
                                    "and owned by many users");
     check_tools(plan, err);
+    check_keyring(plan, err);
     struct preflight_need need;
     preflight_estimate(plan, &need);
     /* Both on one filesystem: it must hold both. */

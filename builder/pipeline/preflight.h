@@ -2,7 +2,9 @@
  *
  * preflight_check() reports every problem at once, one line each: not
  * root, a tool missing (those of every build, of the recipe's OS source
- * and of its outputs), an output or scratch folder that cannot be written,
+ * and of its outputs; each with the Debian package that installs it), the
+ * distribution's archive keys missing (Ubuntu's, in ubuntu-keyring), an
+ * output or scratch folder that cannot be written,
  * too little free space for the disks and outputs (an estimate that
  * catches a clearly too small filesystem; it never predicts to the byte). */
 #ifndef APPLIANCE_PREFLIGHT_H

@@ -41,12 +41,13 @@
     }
 
 #define DNF_ROW                                                                                    \
-    .family = FAMILY_RHEL, .package_tool = "dnf", .kernel_package = "kernel",                      \
-    .kernel_globs = {"kernel", "kernel-core", "kernel-modules*"}, .initramfs_package = "dracut",    \
-    .addon_packages = GUEST_TOOLS
+    .family = FAMILY_RHEL, .package_tool = "dnf", .admin_group = "wheel",                          \
+    .kernel_package = "kernel", .kernel_globs = {"kernel", "kernel-core", "kernel-modules*"},      \
+    .initramfs_package = "dracut", .addon_packages = GUEST_TOOLS
 #define DEBIAN_ROW                                                                                 \
-    .family = FAMILY_DEBIAN, .package_tool = "mmdebstrap", .kernel_globs = {"linux-image-*"},      \
-    .initramfs_package = "initramfs-tools", .addon_packages = GUEST_TOOLS
+    .family = FAMILY_DEBIAN, .package_tool = "mmdebstrap", .admin_group = "sudo",                  \
+    .kernel_globs = {"linux-image-*"}, .initramfs_package = "initramfs-tools",                     \
+    .addon_packages = GUEST_TOOLS
 
 /* In the order the recipe's names are listed to users. Rocky and Alma are
  * RHEL rebuilds: RHEL's guest ids before their own. */

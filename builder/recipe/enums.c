@@ -1,8 +1,11 @@
 /* enums.c: the name tables of the recipe enums. */
 #include "appliance/enums.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+
+#include "appliance/suggest.h"
 
 #define TABLE(name, ...)                                                                           \
     static const struct ab_enum_name name##_names[] = {__VA_ARGS__};                               \
@@ -110,4 +113,20 @@ output_implied(unsigned outputs)
     if ((outputs & OUTPUT_HYPERV) && !(outputs & OUTPUT_VHDX))
         implied |= OUTPUT_VHDX;
     return implied;
+}
+
+const char *
+ab_enum_closest(const struct ab_enum_table *t, const char *text)
+{
+    const char *best = NULL;
+    size_t best_d = SIZE_MAX;
+    for (size_t i = 0; i < t->n; i++) {
+        const char *name = ab_enum_at(t, i)->name;
+        size_t d = suggest_distance(text, name);
+        if (suggest_is_close(text, name) && d < best_d) {
+            best = name;
+            best_d = d;
+        }
+    }
+    return best;
 }

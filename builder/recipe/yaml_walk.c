@@ -9,6 +9,7 @@
 
 #include "appliance/cleanup.h"
 #include "appliance/size.h"
+#include "appliance/suggest.h"
 
 static struct ab_pos
 mark_pos(const struct yw *w, yaml_mark_t m)
@@ -464,35 +465,6 @@ yw_flag_list(struct yw *w, yaml_node_t *n, const char *what, const struct ab_enu
     return ret;
 }
 
-/* Levenshtein distance, for "did you mean" hints on short keys. */
-static size_t
-edit_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    size_t row[64];
-
-    if (la >= 63 || lb >= 63)
-        return 64;
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        size_t diag = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t up = row[j];
-            size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
-            size_t best = diag + cost;
-            if (row[j] + 1 < best)
-                best = row[j] + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
-    return row[lb];
-}
-
 /* The known key that name most likely misspells, or -1: a close edit
  * (at most 2, and at most half the key) or a prefix of 3 letters or more. */
 static int
@@ -502,12 +474,9 @@ closest_field(const char *name, const struct yw_field *fields, size_t n_fields)
     size_t best_d = SIZE_MAX;
 
     for (size_t i = 0; i < n_fields; i++) {
-        const char *key = fields[i].key;
-        size_t d = edit_distance(name, key);
-        size_t shorter = strlen(name) < strlen(key) ? strlen(name) : strlen(key);
-        bool prefix = shorter >= 3 && strncmp(name, key, shorter) == 0;
-        if (!(d <= 2 && 2 * d <= strlen(key)) && !prefix)
+        if (!suggest_is_close(name, fields[i].key))
             continue;
+        size_t d = suggest_distance(name, fields[i].key);
         if (d < best_d) {
             best_d = d;
             best = (int)i;

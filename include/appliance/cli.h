@@ -18,6 +18,7 @@ int cmd_test(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
 int cmd_resize(int argc, char **argv);
 int cmd_schema(int argc, char **argv);
+int cmd_init(int argc, char **argv);
 
 /* Prints "appliance: <msg>" and the hint line for a usage error; returns 2. */
 int cli_usage_error(const char *command, const char *fmt, ...)

@@ -59,6 +59,7 @@ struct distro_row {
     const char *title;        /* for people: "Rocky Linux 9" */
     const char *vendor;       /* whose it is: "Rocky Linux" */
     const char *package_tool; /* the program that installs it: "mmdebstrap", "dnf" */
+    const char *admin_group;  /* whose members may use sudo: "sudo", "wheel" */
     const char *kernel_package;
     const char *kernel_globs[DISTRO_MAX_KERNEL_GLOBS]; /* the installed kernels' packages */
     const char *initramfs_package;

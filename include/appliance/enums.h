@@ -120,6 +120,9 @@ const char *ab_enum_to_string(const struct ab_enum_table *t, int value);
 int ab_enum_from_string(const struct ab_enum_table *t, const char *name, int *value);
 /* Writes "a, b or c" into buf (always NUL-terminated); returns buf. */
 char *ab_enum_list(const struct ab_enum_table *t, char *buf, size_t size);
+/* The name in t that text most likely misspells (suggest.h), NULL when
+ * none is close: for "did you mean" hints. */
+const char *ab_enum_closest(const struct ab_enum_table *t, const char *text);
 
 /* The outputs that outputs needs beside itself and does not name: qcow2
  * for libvirt, vhdx for hyperv. */

@@ -44,6 +44,7 @@ static void
 check_family(const struct distro_row *r)
 {
     assert_non_null(r->package_tool);
+    assert_non_null(r->admin_group);
     assert_non_null(r->kernel_package);
     assert_non_null(r->kernel_globs[0]);
     assert_non_null(r->initramfs_package);

@@ -2,6 +2,7 @@
 #include "unit.h"
 
 #include "appliance/enums.h"
+#include "appliance/suggest.h"
 
 /* Every entry maps name -> value -> the same name; names and values are
  * unique; the table holds exactly want_n entries. */
@@ -189,6 +190,24 @@ test_list(void **state)
     assert_string_equal(ab_enum_list(&output_table, one, sizeof(one)), "");
 }
 
+/* "did you mean": the closest name, none when nothing is close. */
+static void
+test_closest(void **state)
+{
+    (void)state;
+    assert_string_equal(ab_enum_closest(&distro_table, "debain-12"), "debian-12");
+    assert_string_equal(ab_enum_closest(&distro_table, "debian-11"), "debian-12");
+    assert_string_equal(ab_enum_closest(&distro_table, "ubuntu"), "ubuntu-24.04");
+    assert_string_equal(ab_enum_closest(&distro_table, "rocky-8"), "rocky-9");
+    assert_string_equal(ab_enum_closest(&firmware_table, "efi"), "uefi");
+    assert_null(ab_enum_closest(&distro_table, "windows"));
+    assert_null(ab_enum_closest(&distro_table, ""));
+    assert_int_equal(suggest_distance("kitten", "sitting"), 3);
+    assert_int_equal(suggest_distance("", "abc"), 3);
+    assert_true(suggest_distance("a-name-of-sixty-three-characters-or-more-is-not-worth-a-hint-xx",
+                                 "a") >= 64);
+}
+
 int
 main(void)
 {
@@ -197,7 +216,7 @@ main(void)
         cmocka_unit_test(test_fs),         cmocka_unit_test(test_firmware),
         cmocka_unit_test(test_controller), cmocka_unit_test(test_addon),
         cmocka_unit_test(test_output),     cmocka_unit_test(test_digest),
-        cmocka_unit_test(test_list),
+        cmocka_unit_test(test_list),       cmocka_unit_test(test_closest),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

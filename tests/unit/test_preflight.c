@@ -1,19 +1,29 @@
-/* test_preflight.c: the free space estimate and the folder checks. */
+/* test_preflight.c: the free space estimate, the folder checks, the
+ * missing tools and archive keys. */
 #include "pipeline/preflight.h"
 #include "unit.h"
+
+#include "appliance/distro.h"
+
+static char *
+recipe_for(const char *distro, const char *outputs, const char *os_size)
+{
+    char *text = NULL;
+    assert_true(
+        asprintf(&text,
+                 "recipe: 1\nname: t\nversion: '1'\nos: {distro: %s}\n"
+                 "disks:\n"
+                 "  os: {size: %s, boot: 256MiB, volumes: [{name: root, mount: /, size: rest}]}\n"
+                 "  app: {size: 1GiB, volumes: [{name: a, mount: /a, size: 512MiB}]}\n"
+                 "outputs: [%s]\n",
+                 distro, os_size, outputs) > 0);
+    return text;
+}
 
 static char *
 recipe_with(const char *outputs, const char *os_size)
 {
-    char *text = NULL;
-    assert_true(asprintf(&text,
-                         "recipe: 1\nname: t\nversion: '1'\nos: {distro: debian-12}\n"
-                         "disks:\n"
-                         "  os: {size: %s, boot: 256MiB, volumes: [{name: root, mount: /, size: rest}]}\n"
-                         "  app: {size: 1GiB, volumes: [{name: a, mount: /a, size: 512MiB}]}\n"
-                         "outputs: [%s]\n",
-                         os_size, outputs) > 0);
-    return text;
+    return recipe_for("debian-12", outputs, os_size);
 }
 
 static uint64_t
@@ -61,7 +71,8 @@ test_folders(void **state)
     if (geteuid() == 0)
         assert_int_equal(preflight_check(p, &ok, &err), 0);
     else
-        unit_skip_part("a good folder passing preflight: checked only as root (a build needs root)");
+        unit_skip_part(
+            "a good folder passing preflight: checked only as root (a build needs root)");
     ab_error_release(&err);
     /* Below a file: one line per folder. */
     struct preflight_opts bad = {"file/out", "file/scratch", false};
@@ -73,12 +84,81 @@ test_folders(void **state)
     ab_error_release(&err);
 }
 
+/* Ubuntu's archive keys (ubuntu-keyring) are missed in preflight, with
+ * the package that installs them, not in the os stage. */
+static void
+test_keyring(void **state)
+{
+    (void)state;
+    struct ab_error err = AB_ERROR_INIT;
+    struct preflight_opts o = {"out", ".", false};
+    const char *keyring = distro_row(DISTRO_UBUNTU_24_04)->keyring;
+    assert_non_null(keyring);
+    char *text = recipe_for("ubuntu-24.04", "raw", "8GiB");
+    CLEANUP_PLAN const struct plan *p = unit_plan(text);
+    free(text);
+    preflight_check(p, &o, &err);
+    char *msg = unit_error_text(&err);
+    bool said = strstr(msg, "ubuntu-24.04 needs Ubuntu's archive keys in "
+                            "'/usr/share/keyrings/ubuntu-archive-keyring.gpg'") &&
+                strstr(msg, "(apt-get install ubuntu-keyring; Debian 12 has it in "
+                            "bookworm-backports");
+    assert_true(said == (access(keyring, R_OK) < 0));
+    free(msg);
+    ab_error_release(&err);
+    /* Debian's are mmdebstrap's own: never asked for. */
+    text = recipe_with("raw", "8GiB");
+    CLEANUP_PLAN const struct plan *d = unit_plan(text);
+    free(text);
+    preflight_check(d, &o, &err);
+    msg = unit_error_text(&err);
+    assert_null(strstr(msg, "archive keys"));
+    assert_null(strstr(msg, "make deps"));
+    free(msg);
+    ab_error_release(&err);
+}
+
+/* A missing tool names the Debian package that installs it: an
+ * installed program has no Makefile to point at. */
+static void
+test_tools(void **state)
+{
+    (void)state;
+    char *old = strdup(getenv("PATH") ? getenv("PATH") : "");
+    assert_int_equal(setenv("PATH", "/nonexistent", 1), 0);
+    struct ab_error err = AB_ERROR_INIT;
+    struct preflight_opts o = {"out", ".", false};
+    CLEANUP_PLAN const struct plan *p =
+        unit_plan("recipe: 1\nname: t\nversion: '1'\nos: {distro: rocky-9}\n"
+                  "disks:\n"
+                  "  os: {size: 8GiB, volumes: [{name: root, mount: /, size: rest}]}\n"
+                  "  app: {size: 1GiB, volumes: [{name: a, mount: /a, size: 512MiB}]}\n"
+                  "outputs: [gce]\n");
+    assert_int_equal(preflight_check(p, &o, &err), -1);
+    assert_int_equal(setenv("PATH", old, 1), 0);
+    free(old);
+    char *msg = unit_error_text(&err);
+    assert_non_null(strstr(msg, "'sfdisk' is not installed (apt-get install fdisk)"));
+    assert_non_null(strstr(msg, "'qemu-img' is not installed (apt-get install qemu-utils)"));
+    assert_non_null(
+        strstr(msg, "'dnf' is not installed: it installs rocky-9 (apt-get install dnf)"));
+    assert_non_null(
+        strstr(msg, "'mkfs.xfs' is not installed: xfs volumes need it (apt-get install xfsprogs)"));
+    assert_non_null(
+        strstr(msg, "'pigz' is not installed: the gce output needs it (apt-get install pigz)"));
+    assert_null(strstr(msg, "make deps"));
+    free(msg);
+    ab_error_release(&err);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_estimate),
         cmocka_unit_test(test_folders),
+        cmocka_unit_test(test_keyring),
+        cmocka_unit_test(test_tools),
     };
     return cmocka_run_group_tests(tests, unit_enter_tmpdir, unit_leave_tmpdir);
 }
