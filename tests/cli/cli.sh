@@ -70,7 +70,7 @@ expect 0 "schema --pod exits 0" -- "$app" schema --pod
 grep -q '^=head2 Top level$' "$tmp/out" && ok "schema --pod prints POD" || bad "schema --pod prints POD"
 
 # Exit statuses of recipe problems and of a missing file.
-expect 3 "missing recipe file exits 3" -- "$app" validate "$tmp/nope.yaml"
+expect 4 "missing recipe file exits 4, not 3 (invalid)" -- "$app" validate "$tmp/nope.yaml"
 grep -q "nope.yaml: error: cannot read recipe: No such file or directory" "$tmp/err" \
     && ok "missing file message" || bad "missing file message: $(cat "$tmp/err")"
 expect 1 "inspect of a missing file exits 1" -- "$app" inspect --no-disks "$tmp/nope.ova"
