@@ -42,8 +42,6 @@ usage --bogus
 usage validate
 usage plan
 usage plan --bogus x.yaml
-usage validate --json x.yaml
-usage validate a.yaml b.yaml
 usage build
 usage build -o
 usage build -q -v x.yaml
