@@ -210,9 +210,9 @@ help:
 
 # A second compiler's opinion: clang refuses, for one, a goto that jumps past
 # a cleanup variable, which gcc accepts silently.
-check-clang:
+check-clang: $(BUILD_INFO)
 	@for f in $(LIB_SRCS) $(CLI_SRCS); do \
-		clang -std=gnu11 -D_GNU_SOURCE -Iinclude -Ibuilder $(WARNINGS) -Werror -fsyntax-only \
+		clang -std=gnu11 -D_GNU_SOURCE -Iinclude -Ibuilder -I$(BUILD)/gen $(WARNINGS) -Werror -fsyntax-only \
 			$(shell pkg-config --cflags $(PKGS)) $$f || exit 1; \
 	done
 

@@ -197,14 +197,14 @@ run_convert(struct cli *c, struct convert_request *req, const struct convert_liv
 
 /* --connect, --domain, --live, --allow-crash-consistent; -1: not one. */
 static int
-parse_live_option(int c, const char *optarg, struct convert_live_args *live)
+parse_live_option(int c, const char *arg, struct convert_live_args *live)
 {
     switch (c) {
     case 'c':
-        live->uri = optarg;
+        live->uri = arg;
         return 0;
     case OPT_DOMAIN:
-        live->domain = optarg;
+        live->domain = arg;
         return 0;
     case OPT_LIVE:
         live->live = true;
@@ -218,34 +218,34 @@ parse_live_option(int c, const char *optarg, struct convert_live_args *live)
 }
 
 static int
-parse_option(int c, const char *optarg, struct convert_request *req)
+parse_option(int c, const char *arg, struct convert_request *req)
 {
     int v;
     const char *why;
     switch (c) {
     case 'o':
-        req->out_dir = optarg;
+        req->out_dir = arg;
         return 0;
     case 't':
-        return parse_outputs(optarg, &req->outputs) < 0 ? 2 : 0;
+        return parse_outputs(arg, &req->outputs) < 0 ? 2 : 0;
     case OPT_HARDWARE_FROM:
-        req->hardware_from = optarg;
+        req->hardware_from = arg;
         return 0;
     case OPT_CPUS:
-        return parse_number("--cpus", optarg, &req->cpus);
+        return parse_number("--cpus", arg, &req->cpus);
     case OPT_MEMORY:
-        if (size_parse(optarg, &req->memory, &why) < 0 || req->memory < 64 * MiB)
+        if (size_parse(arg, &req->memory, &why) < 0 || req->memory < 64 * MiB)
             return cli_usage_error(
-                "convert", "option '--memory' needs a size of at least 64MiB, not '%s'", optarg);
+                "convert", "option '--memory' needs a size of at least 64MiB, not '%s'", arg);
         return 0;
     case OPT_FIRMWARE:
-        if (ab_enum_from_string(&firmware_table, optarg, &v) < 0)
+        if (ab_enum_from_string(&firmware_table, arg, &v) < 0)
             return cli_usage_error(
-                "convert", "unknown firmware '%s' (expected bios, uefi or bios+uefi)", optarg);
+                "convert", "unknown firmware '%s' (expected bios, uefi or bios+uefi)", arg);
         req->firmware = v;
         return 0;
     case OPT_NAME:
-        req->name = optarg;
+        req->name = arg;
         return 0;
     case OPT_NEW_IDENTITY:
         req->new_identity = true;
