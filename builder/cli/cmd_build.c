@@ -1,6 +1,5 @@
 /* cmd_build.c: `appliance build RECIPE [-o DIR]`. */
 #include <errno.h>
-#include <json-c/json.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -101,27 +100,10 @@ on_command(void *ctx, const char *line)
     progress_line(ctx, PROGRESS_VERBOSE, "%s", line);
 }
 
-static enum progress_level
-progress_level(const struct cli *c)
-{
-    return c->level == CLI_QUIET ? PROGRESS_QUIET
-           : c->level == CLI_VERBOSE ? PROGRESS_VERBOSE
-                                     : PROGRESS_NORMAL;
-}
-
-static int
-print_result(const char *output, double seconds)
-{
-    json_object *o = json_object_new_object();
-    json_object_object_add(o, "output", json_object_new_string(output));
-    json_object_object_add(o, "seconds", json_object_new_double(seconds));
-    return cli_print_json(o);
-}
-
 static int
 run_build(struct cli *c, const struct plan *plan, const char *output, struct build_opts *opts)
 {
-    enum progress_level level = progress_level(c);
+    enum progress_level level = cli_progress_level(c);
     struct ab_error err = AB_ERROR_INIT;
     struct progress p;
     CLEANUP_FREE char *dir = NULL;
@@ -154,7 +136,7 @@ run_build(struct cli *c, const struct plan *plan, const char *output, struct bui
     }
     if (level >= PROGRESS_NORMAL)
         fprintf(stderr, "[%6.1fs] done: %s\n", mono_now() - p.start, opts->output);
-    return c->json ? print_result(opts->output, mono_now() - p.start) : 0;
+    return c->json ? cli_print_output(opts->output, mono_now() - p.start) : 0;
 }
 
 struct build_args {

@@ -1,6 +1,5 @@
 /* cmd_convert.c: `appliance convert SRC -o DIR --to OUTPUTS`. */
 #include <errno.h>
-#include <json-c/json.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -155,20 +154,9 @@ parse_number(const char *opt, const char *text, unsigned *n)
 }
 
 static int
-print_result(const char *output, double seconds)
-{
-    json_object *o = json_object_new_object();
-    json_object_object_add(o, "output", json_object_new_string(output));
-    json_object_object_add(o, "seconds", json_object_new_double(seconds));
-    return cli_print_json(o);
-}
-
-static int
 run_convert(struct cli *c, struct convert_request *req, const struct convert_live_args *live)
 {
-    enum progress_level level = c->level == CLI_QUIET     ? PROGRESS_QUIET
-                                : c->level == CLI_VERBOSE ? PROGRESS_VERBOSE
-                                                          : PROGRESS_NORMAL;
+    enum progress_level level = cli_progress_level(c);
     struct ab_error err = AB_ERROR_INIT;
     struct progress p;
 
@@ -192,7 +180,7 @@ run_convert(struct cli *c, struct convert_request *req, const struct convert_liv
     }
     if (level >= PROGRESS_NORMAL)
         fprintf(stderr, "[%6.1fs] done: %s\n", mono_now() - p.start, req->out_dir);
-    return c->json ? print_result(req->out_dir, mono_now() - p.start) : 0;
+    return c->json ? cli_print_output(req->out_dir, mono_now() - p.start) : 0;
 }
 
 /* --connect, --domain, --live, --allow-crash-consistent; -1: not one. */

@@ -190,8 +190,10 @@ test_dir(struct cli *c, const struct test_opts *o)
     if (r == 0)
         r = boot_disks_check(&d, &err);
     struct test_run t = {.boots = c->json ? json_object_new_array() : NULL};
+    enum progress_level level = cli_progress_level(c);
+    /* Verbose adds nothing to a boot's display: the console is the log. */
     progress_init(&t.p, stderr, cli_stderr_is_terminal(),
-                  c->level == CLI_QUIET ? PROGRESS_QUIET : PROGRESS_NORMAL);
+                  level == PROGRESS_VERBOSE ? PROGRESS_NORMAL : level);
     cli_stop_on_signals(CLI_STOP_CHILDREN); /* qemu is one of spawn's children */
     progress_start_ticker(&t.p);
     if (r == 0)

@@ -487,3 +487,20 @@ cli_print_json(void *obj)
     }
     return 0;
 }
+
+enum progress_level
+cli_progress_level(const struct cli *c)
+{
+    return c->level == CLI_QUIET     ? PROGRESS_QUIET
+           : c->level == CLI_VERBOSE ? PROGRESS_VERBOSE
+                                     : PROGRESS_NORMAL;
+}
+
+int
+cli_print_output(const char *dir, double seconds)
+{
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "output", json_object_new_string(dir));
+    json_object_object_add(o, "seconds", json_object_new_double(seconds));
+    return cli_print_json(o);
+}

@@ -24,6 +24,7 @@
 #include <stdio.h>
 
 #include "appliance/error.h"
+#include "progress.h"
 
 struct json_object;
 
@@ -104,6 +105,13 @@ cli_shows(const struct cli *c, enum cli_level level)
 {
     return c->level >= level;
 }
+
+/* The progress display's level for c's -q and -v. */
+enum progress_level cli_progress_level(const struct cli *c);
+
+/* --json's result of a command that writes a folder:
+ * {"output": DIR, "seconds": N}. 0, or 1 after printing why not. */
+int cli_print_output(const char *dir, double seconds);
 
 /* Writes one JSON value on stdout (obj is a json_object *, released),
  * with a newline; returns 0, or 1 after printing why it could not. */
