@@ -75,7 +75,8 @@ static const struct cli_command convert_command = {
     convert_options,
     "With --json, prints {\"output\": DIR, \"seconds\": N} when it succeeds.\n"
     "Exit status: 0 success, 1 convert failed or the source was refused,\n"
-    "2 usage error, 129, 130 or 143 interrupted (SIGHUP, SIGINT, SIGTERM).\n",
+    "2 usage error, 4 SRC (or a disk) does not exist, 129, 130 or 143\n"
+    "interrupted (SIGHUP, SIGINT, SIGTERM).\n",
 };
 
 static void
@@ -290,7 +291,7 @@ cmd_convert(int argc, char **argv)
         return status;
     if ((status = check_usage(&c, &a)) != 0)
         return status;
-    if ((status = cli_open_log(&c)) != 0)
+    if ((status = cli_open_log(&c)) != 0 || (status = cli_check_inputs(&c, c.args, c.n_args)))
         return cli_release(&c, status);
     a.req.spawn.log = c.log;
     return cli_release(&c, run_convert(&c, &a.req, &a.live));

@@ -39,7 +39,8 @@ static const struct cli_command deploy_command = {
     deploy_options,
     "With --json, prints {\"name\", \"uri\", \"uuid\", \"type\", \"disks\": [{\"target\",\n"
     "\"file\"}], \"replaced\", \"started\"}.\n"
-    "Exit status: 0 defined (and started), 1 failed, 2 usage error.\n",
+    "Exit status: 0 defined (and started), 1 failed, 2 usage error, 4 OUTPUT_DIR\n"
+    "does not exist.\n",
 };
 
 static void
@@ -143,7 +144,7 @@ cmd_deploy(int argc, char **argv)
     if (o.name && !*o.name)
         return cli_usage_error("deploy", "the --name must not be empty");
     o.dir = c.args[0];
-    if ((status = cli_open_log(&c)) != 0)
+    if ((status = cli_open_log(&c)) != 0 || (status = cli_check_inputs(&c, c.args, 1)))
         return cli_release(&c, status);
     return cli_release(&c, deploy(&c, &o));
 }

@@ -54,7 +54,7 @@ static const struct cli_command inspect_command = {
     inspect_options,
     "Exit status: 0 all is well, 1 a file could not be read, a disk image was\n"
     "refused, a digest does not match, the bundle has a problem or the --target\n"
-    "importer would reject it, 2 usage error.\n",
+    "importer would reject it, 2 usage error, 4 a BUNDLE or DISK does not exist.\n",
 };
 
 struct inspect_opts {
@@ -324,7 +324,7 @@ cmd_inspect(int argc, char **argv)
         return status;
     if (c.n_args < 1)
         return cli_usage_error("inspect", "missing BUNDLE or DISK");
-    if ((status = cli_open_log(&c)) != 0)
+    if ((status = cli_open_log(&c)) != 0 || (status = cli_check_inputs(&c, c.args, c.n_args)))
         return cli_release(&c, status);
     return cli_release(&c, inspect(&c, &o));
 }

@@ -39,7 +39,7 @@ static const struct cli_command resize_command = {
     resize_options,
     "With --json, prints the sizes before and after (bytes) as JSON.\n"
     "Exit status: 0 resized, 1 failed or refused (IMAGE unchanged), 2 usage error,\n"
-    "129, 130 or 143 interrupted (SIGHUP, SIGINT, SIGTERM).\n",
+    "4 IMAGE does not exist, 129, 130 or 143 interrupted (SIGHUP, SIGINT, SIGTERM).\n",
 };
 
 /* Each step: on a terminal, else with --verbose; never with --quiet. */
@@ -219,7 +219,8 @@ cmd_resize(int argc, char **argv)
     struct cli c;
     struct resize_args a = {.o = {.step = on_step, .kvm = probe_kvm, .ctx = &c}};
     int status = cli_parse(&c, &resize_command, argc, argv, on_resize_option, &a);
-    if (status < 0 && (status = check_usage(&c, &a)) == 0 && (status = cli_open_log(&c)) == 0)
+    if (status < 0 && (status = check_usage(&c, &a)) == 0 && (status = cli_open_log(&c)) == 0 &&
+        (status = cli_check_inputs(&c, c.args, 1)) == 0)
         status = resize(&c, &a.o);
     free(a.volumes);
     return cli_release(&c, status);

@@ -57,7 +57,7 @@ static const struct cli_command test_command = {
     "{\"passed\": true|false, \"boots\": [{\"firmware\", \"passed\", \"seconds\",\n"
     "\"secure_boot\", \"mounts\", \"swaps\", \"lvs\", \"reasons\": [...]}]}.\n"
     "Exit status: 0 every boot passed, 1 one failed or could not run,\n"
-    "2 usage error, 130 or 143 interrupted.\n",
+    "2 usage error, 4 OUTPUT_DIR does not exist, 130 or 143 interrupted.\n",
 };
 
 struct test_opts {
@@ -257,5 +257,7 @@ cmd_test(int argc, char **argv)
         return cli_usage_error("test", "unexpected argument '%s'", c.args[1]);
     o.dir = c.args[0];
     o.keep_log = c.log_path; /* the console's transcript, written by vmtest */
+    if ((status = cli_check_inputs(&c, c.args, 1)) != 0)
+        return cli_release(&c, status);
     return cli_release(&c, test_dir(&c, &o));
 }

@@ -36,7 +36,7 @@ static const char usage_text[] =
     "Every command takes -j/--json, -q/--quiet, -v/--verbose, --log FILE and\n"
     "-h/--help. Run 'appliance help COMMAND' for a command's options.\n"
     "Exit status: 0 success, 1 failure, 2 usage error, 3 invalid recipe,\n"
-    "4 an input file cannot be read (a missing recipe).\n";
+    "4 a file named on the command line is missing or cannot be read.\n";
 
 static const struct {
     const char *name;

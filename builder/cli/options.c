@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "appliance/cli.h"
 #include "options.h"
@@ -471,6 +472,20 @@ cli_report_to(struct cli *c, struct ab_error *err)
     if (c->log)
         ab_error_write(err, c->log);
     return ab_error_exit_status(err);
+}
+
+int
+cli_check_inputs(struct cli *c, char *const *paths, int n)
+{
+    struct ab_error err = AB_ERROR_INIT;
+    struct stat st;
+    for (int i = 0; i < n; i++)
+        if (stat(paths[i], &st) < 0)
+            ab_error_set(&err, AB_E_NOFILE, errno, NULL, "cannot read '%s': %s", paths[i],
+                         strerror(errno));
+    int status = ab_error_is_set(&err) ? cli_report_to(c, &err) : 0;
+    ab_error_release(&err);
+    return status;
 }
 
 int

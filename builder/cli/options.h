@@ -99,6 +99,13 @@ int cli_release(struct cli *c, int status);
  * cli_release()) and to the log, and returns its exit status. */
 int cli_report_to(struct cli *c, struct ab_error *err);
 
+/* Checks that each of the n paths named on the command line exists (a
+ * file or a folder); reports every one that does not ("cannot read 'X':
+ * REASON", code no-file) and returns 4, else 0. So that a missing input
+ * exits 4 in every command, as a missing recipe does, not 1 as a failure
+ * of what was found. */
+int cli_check_inputs(struct cli *c, char *const *paths, int n);
+
 /* Whether a notice or a progress line at level should be shown. */
 static inline bool
 cli_shows(const struct cli *c, enum cli_level level)

@@ -164,10 +164,20 @@ expect 2 "a usage error under --json" -- "$app" plan --json
 json 'd["errors"][0]["code"] == "usage"' "$tmp/err" && ok "usage error as JSON" || bad "usage error as JSON: $(cat "$tmp/err")"
 expect 0 "plan --json" -- "$app" plan --json "$demo"
 json 'd["name"] == "demo"' "$tmp/out" && ok "plan --json prints the plan" || bad "plan --json prints the plan"
-expect 1 "inspect --json of a missing file" -- "$app" inspect --json --no-disks "$tmp/nope.ova"
+expect 4 "inspect --json of a missing file" -- "$app" inspect --json --no-disks "$tmp/nope.ova"
+json '"nope.ova" in d["errors"][0]["message"] and d["errors"][0]["code"] == "no-file"' "$tmp/err" &&
+    ok "inspect --json: errors as JSON" || bad "inspect --json: errors as JSON: $(cat "$tmp/err")"
+: >"$tmp/empty.ova"
+expect 1 "inspect --json of a broken OVA" -- "$app" inspect --json --no-disks "$tmp/empty.ova"
 json 'd["ok"] is False' "$tmp/out" && ok "inspect --json: findings on stdout" || bad "inspect --json: findings on stdout"
-json '"nope.ova" in d["errors"][0]["message"]' "$tmp/err" && ok "inspect --json: errors as JSON" ||
-    bad "inspect --json: errors as JSON: $(cat "$tmp/err")"
+json 'd["errors"] and d["errors"][0]["code"] == "failed"' "$tmp/err" &&
+    ok "inspect --json: a failure is code failed" || bad "inspect --json: failure: $(cat "$tmp/err")"
+# Every command that names an input exits 4 when it is missing.
+expect 4 "test of a missing folder exits 4" -- "$app" test "$tmp/nope"
+expect 4 "deploy of a missing folder exits 4" -- "$app" deploy "$tmp/nope" -c test:///default
+expect 4 "resize of a missing image exits 4" -- "$app" resize "$tmp/nope.qcow2" --size 8GiB
+expect 4 "convert of a missing source exits 4" -- "$app" convert "$tmp/nope" -o "$tmp/c" --to qcow2
+[ -e "$tmp/c" ] && bad "convert of a missing source wrote" || ok "convert of a missing source wrote nothing"
 expect 2 "schema --json --pod" -- "$app" schema --json --pod
 
 # --log: the errors reach the log too.
@@ -181,7 +191,7 @@ grep -q "'--keep-log' is deprecated: use '--log'" "$tmp/err" && ok "--keep-log s
 expect 4 "missing recipe file exits 4, not 3 (invalid)" -- "$app" validate "$tmp/nope.yaml"
 grep -q "nope.yaml: error: cannot read recipe: No such file or directory" "$tmp/err" \
     && ok "missing file message" || bad "missing file message: $(cat "$tmp/err")"
-expect 1 "inspect of a missing file exits 1" -- "$app" inspect --no-disks "$tmp/nope.ova"
+expect 4 "inspect of a missing file exits 4" -- "$app" inspect --no-disks "$tmp/nope.ova"
 grep -q "cannot read '$tmp/nope.ova': No such file or directory" "$tmp/err" \
     && ok "inspect: missing file message" || bad "inspect: missing file message: $(cat "$tmp/err")"
 expect 1 "deploy of a folder without NAME.xml exits 1" -- "$app" deploy "$tmp" -c test:///default
