@@ -66,7 +66,7 @@ TEMPLATES := $(sort $(wildcard templates/*))
 TEMPLATES_C := $(BUILD)/gen/templates.c
 MANS := $(BUILD)/man/appliance.1 $(BUILD)/man/appliance-recipe.5
 
-.PHONY: all deps deps-build demo check check-vm check-lifecycle check-slow check-all check-clang check-asan \
+.PHONY: FORCE all deps deps-build demo check check-vm check-lifecycle check-slow check-all check-clang check-asan \
 	check-fuzz fuzz install clean bench help
 
 all: $(BUILD)/appliance $(MANS) $(BUILD)/recipe.schema.json $(BUILD)/bench/vmdk-write
@@ -86,6 +86,27 @@ $(TEMPLATES_C:.c=.o): $(TEMPLATES_C)
 # Made anew each time, so that an object whose source is gone leaves it.
 $(BUILD)/libappliance.a: $(LIB_OBJS) $(TEMPLATES_C:.c=.o)
 	rm -f $@ && ar rcs $@ $^
+
+# What --version says of the build: the commit (from git; "unknown" out of
+# a tarball) and the libraries built in. Rewritten only when it changes,
+# so that main.c is compiled again then and only then.
+BUILD_INFO := $(BUILD)/gen/build_info.h
+$(BUILD_INFO): FORCE
+	@mkdir -p $(dir $@)
+	@commit=unknown; \
+	if [ "$$(git rev-parse --show-toplevel 2>/dev/null)" = "$(CURDIR)" ]; then \
+		commit=$$(git rev-parse --short=12 HEAD); \
+		git diff --quiet HEAD -- 2>/dev/null || commit=$$commit-dirty; \
+	fi; \
+	libs=$$(for p in $(PKGS); do printf ' %s-%s' $$p "$$(pkg-config --modversion $$p 2>/dev/null)"; done); \
+	printf '#define APPLIANCE_COMMIT "%s"\n#define APPLIANCE_LIBRARIES "%s"\n' \
+		"$$commit" "$${libs# }" >$@.tmp; \
+	if cmp -s $@.tmp $@; then rm $@.tmp; else mv $@.tmp $@; fi
+
+$(BUILD)/builder/cli/main.o: $(BUILD_INFO)
+$(BUILD)/builder/cli/main.o: ALL_CFLAGS += -I$(BUILD)/gen
+
+FORCE:
 
 $(BUILD)/appliance: $(CLI_OBJS) $(BUILD)/libappliance.a
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJS) $(BUILD)/libappliance.a $(LIBS)
@@ -214,9 +235,9 @@ help:
 
 # A second compiler's opinion: clang refuses, for one, a goto that jumps past
 # a cleanup variable, which gcc accepts silently.
-check-clang:
+check-clang: $(BUILD_INFO)
 	@for f in $(LIB_SRCS) $(CLI_SRCS); do \
-		clang -std=gnu11 -D_GNU_SOURCE -Iinclude -Ibuilder $(WARNINGS) -Werror -fsyntax-only \
+		clang -std=gnu11 -D_GNU_SOURCE -Iinclude -Ibuilder -I$(BUILD)/gen $(WARNINGS) -Werror -fsyntax-only \
 			$(shell pkg-config --cflags $(PKGS)) $$f || exit 1; \
 	done
 

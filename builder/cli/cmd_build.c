@@ -1,6 +1,5 @@
 /* cmd_build.c: `appliance build RECIPE [-o DIR]`. */
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -17,9 +16,40 @@
 #include "appliance/spawn.h"
 #include "appliance/stop.h"
 #include "appliance/tree.h"
+#include "options.h"
 #include "progress.h"
 
-static const char build_usage[] =
+enum {
+    OPT_CACHE_DIR = CLI_OPT_FIRST,
+    OPT_NO_CACHE,
+    OPT_NO_REUSE,
+    OPT_CACHE_MAX,
+    OPT_NO_SPACE_CHECK,
+};
+
+static const struct cli_option build_options[] = {
+    {'o', 'o', "output", "DIR", "write the results to DIR\n(default: output/NAME-VERSION)", NULL},
+    {OPT_CACHE_DIR, 0, "cache-dir", "DIR",
+     "keep root trees in DIR (default: /var/cache/appliance\nas root, or $APPLIANCE_CACHE_DIR)",
+     NULL},
+    {OPT_NO_CACHE, 0, "no-cache", NULL,
+     "build everything afresh and keep nothing: the root\ntree, the disks and their exports",
+     NULL},
+    {OPT_NO_REUSE, 0, "no-reuse", NULL,
+     "build every disk and export afresh and keep none\n(the root tree still comes from the "
+     "cache)",
+     NULL},
+    {OPT_CACHE_MAX, 0, "cache-max", "SIZE",
+     "the cache's disks and exports take at most SIZE,\nthe least recently used go first "
+     "(default 8GiB)",
+     NULL},
+    {OPT_NO_SPACE_CHECK, 0, "no-space-check", NULL, "build even when the free space looks too small",
+     NULL},
+    {0, 0, NULL, NULL, NULL, NULL},
+};
+
+static const struct cli_command build_command = {
+    "build",
     "Usage: appliance build RECIPE [-o DIR] [OPTIONS]\n"
     "\n"
     "Build the appliance that RECIPE describes (the OS disk and the\n"
@@ -30,27 +60,14 @@ static const char build_usage[] =
     "\n"
     "On a terminal each stage has one line, redrawn in place with the time\n"
     "spent and, for long writes, a bar with percent and bytes; elsewhere the\n"
-    "same as plain timestamped lines.\n"
-    "\n"
-    "Options:\n"
-    "  -o, --output DIR     write the results to DIR\n"
-    "                       (default: output/NAME-VERSION)\n"
-    "      --cache-dir DIR  keep root trees in DIR (default: /var/cache/appliance\n"
-    "                       as root, or $APPLIANCE_CACHE_DIR)\n"
-    "      --no-cache       build everything afresh and keep nothing: the root\n"
-    "                       tree, the disks and their exports\n"
-    "      --no-reuse       build every disk and export afresh and keep none\n"
-    "                       (the root tree still comes from the cache)\n"
-    "      --cache-max SIZE the cache's disks and exports take at most SIZE,\n"
-    "                       the least recently used go first (default 8GiB)\n"
-    "      --log FILE       write every command and its output to FILE\n"
-    "      --no-space-check build even when the free space looks too small\n"
-    "  -q, --quiet          print errors only\n"
-    "  -v, --verbose        also print each command the build runs\n"
-    "  -h, --help           show this help\n"
-    "\n"
+    "same as plain timestamped lines. The log (--log) has every command the\n"
+    "build runs and its output; --verbose prints the commands too.\n",
+    build_options,
+    "With --json, prints {\"output\": DIR, \"seconds\": N} when the build succeeds.\n"
     "Exit status: 0 success, 1 build failed, 2 usage error, 3 invalid recipe,\n"
-    "129, 130 or 143 interrupted (SIGHUP, SIGINT, SIGTERM).\n";
+    "4 RECIPE cannot be read (missing), 129, 130 or 143 interrupted (SIGHUP,\n"
+    "SIGINT, SIGTERM).\n",
+};
 
 static void
 on_begin(void *ctx, const char *stage, const char *what)
@@ -84,9 +101,9 @@ on_command(void *ctx, const char *line)
 }
 
 static int
-run_build(const struct plan *plan, const char *output, struct build_opts *opts,
-          enum progress_level level)
+run_build(struct cli *c, const struct plan *plan, const char *output, struct build_opts *opts)
 {
+    enum progress_level level = cli_progress_level(c);
     struct ab_error err = AB_ERROR_INIT;
     struct progress p;
     CLEANUP_FREE char *dir = NULL;
@@ -111,7 +128,7 @@ run_build(const struct plan *plan, const char *output, struct build_opts *opts,
     int r = build_run(plan, opts, &err);
     progress_release(&p);
     if (r < 0) {
-        int status = stop_signal() ? 128 + stop_signal() : cli_report(&err);
+        int status = stop_signal() ? 128 + stop_signal() : cli_report_to(c, &err);
         if (stop_signal())
             fprintf(stderr, "appliance: interrupted: nothing was written to '%s'\n", opts->output);
         ab_error_release(&err);
@@ -119,92 +136,74 @@ run_build(const struct plan *plan, const char *output, struct build_opts *opts,
     }
     if (level >= PROGRESS_NORMAL)
         fprintf(stderr, "[%6.1fs] done: %s\n", mono_now() - p.start, opts->output);
-    return 0;
+    return c->json ? cli_print_output(opts->output, mono_now() - p.start) : 0;
+}
+
+struct build_args {
+    struct build_opts opts;
+    const char *output;
+};
+
+static int
+on_build_option(void *ctx, int id, const char *arg)
+{
+    struct build_args *a = ctx;
+    const char *why = NULL;
+    switch (id) {
+    case 'o':
+        a->output = arg;
+        return 0;
+    case OPT_CACHE_DIR:
+        a->opts.cache.dir = arg;
+        return 0;
+    case OPT_NO_CACHE:
+        a->opts.cache.disabled = true;
+        return 0;
+    case OPT_NO_REUSE:
+        a->opts.cache.no_reuse = true;
+        return 0;
+    case OPT_CACHE_MAX:
+        if (size_parse(arg, &a->opts.cache.max_bytes, &why) < 0 || a->opts.cache.max_bytes == 0)
+            return cli_usage_error("build", "--cache-max '%s': %s", arg,
+                                   why ? why : "must be more than 0");
+        return 0;
+    case OPT_NO_SPACE_CHECK:
+        a->opts.no_space_check = true;
+        return 0;
+    default:
+        return -1;
+    }
+}
+
+static int
+build_recipe(struct cli *c, struct build_args *a)
+{
+    struct ab_error err = AB_ERROR_INIT;
+    struct recipe *recipe = recipe_parse(c->args[0], &err);
+    CLEANUP_PLAN const struct plan *plan = recipe ? plan_new(recipe, &err) : NULL;
+    if (!plan) {
+        int status = cli_report_to(c, &err);
+        ab_error_release(&err);
+        return status;
+    }
+    int status = cli_open_log(c);
+    if (status != 0)
+        return status;
+    a->opts.spawn.log = c->log;
+    return run_build(c, plan, a->output, &a->opts);
 }
 
 int
 cmd_build(int argc, char **argv)
 {
-    static const struct option options[] = {
-        {"output", required_argument, NULL, 'o'},
-        {"cache-dir", required_argument, NULL, 'C'},
-        {"no-cache", no_argument, NULL, 'N'},
-        {"no-reuse", no_argument, NULL, 'R'},
-        {"cache-max", required_argument, NULL, 'M'},
-        {"log", required_argument, NULL, 'L'},
-        {"no-space-check", no_argument, NULL, 'S'},
-        {"quiet", no_argument, NULL, 'q'},
-        {"verbose", no_argument, NULL, 'v'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    struct build_opts opts = {0};
-    const char *output = NULL, *log_path = NULL;
-    enum progress_level level = PROGRESS_NORMAL;
-    bool quiet = false;
-    int c;
-
-    while ((c = getopt_long(argc, argv, ":o:qvh", options, NULL)) != -1) {
-        switch (c) {
-        case 'o':
-            output = optarg;
-            break;
-        case 'C':
-            opts.cache.dir = optarg;
-            break;
-        case 'N':
-            opts.cache.disabled = true;
-            break;
-        case 'R':
-            opts.cache.no_reuse = true;
-            break;
-        case 'M': {
-            const char *why = NULL;
-            if (size_parse(optarg, &opts.cache.max_bytes, &why) < 0 || opts.cache.max_bytes == 0)
-                return cli_usage_error("build", "--cache-max '%s': %s", optarg,
-                                       why ? why : "must be more than 0");
-            break;
-        }
-        case 'L':
-            log_path = optarg;
-            break;
-        case 'S':
-            opts.no_space_check = true;
-            break;
-        case 'q':
-            level = PROGRESS_QUIET;
-            quiet = true;
-            break;
-        case 'v':
-            level = PROGRESS_VERBOSE;
-            break;
-        case 'h':
-            fputs(build_usage, stdout);
-            return 0;
-        default:
-            return cli_option_error("build", c, argv);
-        }
-    }
-    if (quiet && level == PROGRESS_VERBOSE)
-        return cli_usage_error("build", "options '--quiet' and '--verbose' exclude each other");
-    if (optind >= argc)
-        return cli_usage_error("build", "missing RECIPE");
-    if (optind + 1 < argc)
-        return cli_usage_error("build", "unexpected argument '%s'", argv[optind + 1]);
-
-    struct ab_error err = AB_ERROR_INIT;
-    struct recipe *recipe = recipe_parse(argv[optind], &err);
-    CLEANUP_PLAN const struct plan *plan = recipe ? plan_new(recipe, &err) : NULL;
-    if (!plan) {
-        int status = cli_report(&err);
-        ab_error_release(&err);
+    struct cli c;
+    struct build_args a = {0};
+    int status = cli_parse(&c, &build_command, argc, argv, on_build_option, &a);
+    if (status >= 0)
         return status;
-    }
-    CLEANUP_FCLOSE FILE *log = NULL;
-    if (log_path && !(log = fopen(log_path, "w"))) {
-        fprintf(stderr, "appliance: error: cannot write log '%s': %s\n", log_path, strerror(errno));
-        return 1;
-    }
-    opts.spawn.log = log;
-    return run_build(plan, output, &opts, level);
+    if (c.n_args < 1)
+        return cli_usage_error("build", "missing RECIPE");
+    if (c.n_args > 1)
+        return cli_usage_error("build", "unexpected argument '%s'", c.args[1]);
+    return cli_release(&c, build_recipe(&c, &a));
 }

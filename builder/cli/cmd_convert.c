@@ -1,6 +1,5 @@
 /* cmd_convert.c: `appliance convert SRC -o DIR --to OUTPUTS`. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,9 +14,50 @@
 #include "appliance/spawn.h"
 #include "appliance/stop.h"
 #include "convert_live.h"
+#include "options.h"
 #include "progress.h"
 
-static const char convert_usage[] =
+enum {
+    OPT_HARDWARE_FROM = CLI_OPT_FIRST,
+    OPT_CPUS,
+    OPT_MEMORY,
+    OPT_FIRMWARE,
+    OPT_NAME,
+    OPT_NEW_IDENTITY,
+    OPT_DOMAIN,
+    OPT_LIVE,
+    OPT_ALLOW_CRASH_CONSISTENT,
+};
+
+static const struct cli_option convert_options[] = {
+    {'o', 'o', "output", "DIR", "write the results to DIR (must be given)", NULL},
+    {'t', 't', "to", "OUTPUTS",
+     "comma-separated: ova, ovf, vmdk, qcow2, libvirt,\nvhdx, hyperv, vdi, raw, azure, gce", NULL},
+    {OPT_HARDWARE_FROM, 0, "hardware-from", "FILE",
+     "the hardware from a build-report.json, an .ovf\nor a libvirt domain XML (virsh dumpxml)",
+     NULL},
+    {OPT_CPUS, 0, "cpus", "N", "virtual CPUs (overrides the source)", NULL},
+    {OPT_MEMORY, 0, "memory", "SIZE", "memory, e.g. 2GiB (overrides the source)", NULL},
+    {OPT_FIRMWARE, 0, "firmware", "FW", "bios, uefi or bios+uefi (overrides the source)", NULL},
+    {OPT_NAME, 'n', "name", "NAME", "the name of the outputs (default: the source's)", NULL},
+    {OPT_NEW_IDENTITY, 0, "new-identity", NULL,
+     "a clone: machine-id emptied and SSH host keys\nremoved in the copies (regenerated at first "
+     "boot)",
+     NULL},
+    {'c', 'c', "connect", "URI", "libvirt connection URI of --domain (default: libvirt's)", NULL},
+    {OPT_DOMAIN, 0, "domain", "NAME", "convert this running libvirt domain (with --live)", NULL},
+    {OPT_LIVE, 0, "live", NULL,
+     "while it runs: its filesystems frozen through the\nqemu guest agent for a disk-only "
+     "snapshot, its\ndisks copied, the snapshot committed back",
+     NULL},
+    {OPT_ALLOW_CRASH_CONSISTENT, 0, "allow-crash-consistent", NULL,
+     "without a guest agent that can freeze,\nsnapshot anyway (as a power cut would leave it)",
+     NULL},
+    {0, 0, NULL, NULL, NULL, NULL},
+};
+
+static const struct cli_command convert_command = {
+    "convert",
     "Usage: appliance convert SRC -o DIR --to OUTPUTS [OPTIONS]\n"
     "       appliance convert OS_DISK APP_DISK -o DIR --to OUTPUTS [OPTIONS]\n"
     "       appliance convert --connect URI --domain NAME --live -o DIR --to OUTPUTS\n"
@@ -31,34 +71,13 @@ static const char convert_usage[] =
     "(qemu-img compare) before the folder is put in place. The guest is not\n"
     "changed: every image of this project carries every hypervisor's drivers\n"
     "and add-ons. A source without the volume groups vg_os and vg_app is\n"
-    "refused. A failed or interrupted convert leaves nothing behind.\n"
-    "\n"
-    "Options:\n"
-    "  -o, --output DIR        write the results to DIR (must be given)\n"
-    "  -t, --to OUTPUTS        comma-separated: ova, ovf, vmdk, qcow2, libvirt,\n"
-    "                          vhdx, hyperv, vdi, raw, azure, gce\n"
-    "      --hardware-from FILE  the hardware from a build-report.json, an .ovf\n"
-    "                          or a libvirt domain XML (virsh dumpxml)\n"
-    "      --cpus N            virtual CPUs (overrides the source)\n"
-    "      --memory SIZE       memory, e.g. 2GiB (overrides the source)\n"
-    "      --firmware FW       bios, uefi or bios+uefi (overrides the source)\n"
-    "      --name NAME         the name of the outputs (default: the source's)\n"
-    "      --new-identity      a clone: machine-id emptied and SSH host keys\n"
-    "                          removed in the copies (regenerated at first boot)\n"
-    "  -c, --connect URI       libvirt connection URI of --domain (default: libvirt's)\n"
-    "      --domain NAME       convert this running libvirt domain (with --live)\n"
-    "      --live              while it runs: its filesystems frozen through the\n"
-    "                          qemu guest agent for a disk-only snapshot, its\n"
-    "                          disks copied, the snapshot committed back\n"
-    "      --allow-crash-consistent  without a guest agent that can freeze,\n"
-    "                          snapshot anyway (as a power cut would leave it)\n"
-    "      --log FILE          write every command and its output to FILE\n"
-    "  -q, --quiet             print errors only\n"
-    "  -v, --verbose           also print each command convert runs\n"
-    "  -h, --help              show this help\n"
-    "\n"
+    "refused. A failed or interrupted convert leaves nothing behind.\n",
+    convert_options,
+    "With --json, prints {\"output\": DIR, \"seconds\": N} when it succeeds.\n"
     "Exit status: 0 success, 1 convert failed or the source was refused,\n"
-    "2 usage error, 129, 130 or 143 interrupted (SIGHUP, SIGINT, SIGTERM).\n";
+    "2 usage error, 4 SRC (or a disk) does not exist, 129, 130 or 143\n"
+    "interrupted (SIGHUP, SIGINT, SIGTERM).\n",
+};
 
 static void
 on_begin(void *ctx, const char *stage, const char *what)
@@ -136,9 +155,9 @@ parse_number(const char *opt, const char *text, unsigned *n)
 }
 
 static int
-run_convert(struct convert_request *req, const struct convert_live_args *live,
-            enum progress_level level)
+run_convert(struct cli *c, struct convert_request *req, const struct convert_live_args *live)
 {
+    enum progress_level level = cli_progress_level(c);
     struct ab_error err = AB_ERROR_INIT;
     struct progress p;
 
@@ -154,7 +173,7 @@ run_convert(struct convert_request *req, const struct convert_live_args *live,
     int r = live->domain ? convert_live_run(req, live, &p, &err) : convert_run(req, &err);
     progress_release(&p);
     if (r < 0) {
-        int status = stop_signal() ? 128 + stop_signal() : cli_report(&err);
+        int status = stop_signal() ? 128 + stop_signal() : cli_report_to(c, &err);
         if (stop_signal())
             fprintf(stderr, "appliance: interrupted: nothing was written to '%s'\n", req->out_dir);
         ab_error_release(&err);
@@ -162,32 +181,19 @@ run_convert(struct convert_request *req, const struct convert_live_args *live,
     }
     if (level >= PROGRESS_NORMAL)
         fprintf(stderr, "[%6.1fs] done: %s\n", mono_now() - p.start, req->out_dir);
-    return 0;
+    return c->json ? cli_print_output(req->out_dir, mono_now() - p.start) : 0;
 }
-
-enum {
-    OPT_HARDWARE_FROM = 256,
-    OPT_CPUS,
-    OPT_MEMORY,
-    OPT_FIRMWARE,
-    OPT_NAME,
-    OPT_NEW_IDENTITY,
-    OPT_LOG,
-    OPT_DOMAIN,
-    OPT_LIVE,
-    OPT_ALLOW_CRASH_CONSISTENT,
-};
 
 /* --connect, --domain, --live, --allow-crash-consistent; -1: not one. */
 static int
-parse_live_option(int c, struct convert_live_args *live)
+parse_live_option(int c, const char *arg, struct convert_live_args *live)
 {
     switch (c) {
     case 'c':
-        live->uri = optarg;
+        live->uri = arg;
         return 0;
     case OPT_DOMAIN:
-        live->domain = optarg;
+        live->domain = arg;
         return 0;
     case OPT_LIVE:
         live->live = true;
@@ -201,122 +207,92 @@ parse_live_option(int c, struct convert_live_args *live)
 }
 
 static int
-parse_option(int c, struct convert_request *req, const char **log_path)
+parse_option(int c, const char *arg, struct convert_request *req)
 {
     int v;
     const char *why;
     switch (c) {
     case 'o':
-        req->out_dir = optarg;
+        req->out_dir = arg;
         return 0;
     case 't':
-        return parse_outputs(optarg, &req->outputs) < 0 ? 2 : 0;
+        return parse_outputs(arg, &req->outputs) < 0 ? 2 : 0;
     case OPT_HARDWARE_FROM:
-        req->hardware_from = optarg;
+        req->hardware_from = arg;
         return 0;
     case OPT_CPUS:
-        return parse_number("--cpus", optarg, &req->cpus);
+        return parse_number("--cpus", arg, &req->cpus);
     case OPT_MEMORY:
-        if (size_parse(optarg, &req->memory, &why) < 0 || req->memory < 64 * MiB)
+        if (size_parse(arg, &req->memory, &why) < 0 || req->memory < 64 * MiB)
             return cli_usage_error(
-                "convert", "option '--memory' needs a size of at least 64MiB, not '%s'", optarg);
+                "convert", "option '--memory' needs a size of at least 64MiB, not '%s'", arg);
         return 0;
     case OPT_FIRMWARE:
-        if (ab_enum_from_string(&firmware_table, optarg, &v) < 0)
+        if (ab_enum_from_string(&firmware_table, arg, &v) < 0)
             return cli_usage_error(
-                "convert", "unknown firmware '%s' (expected bios, uefi or bios+uefi)", optarg);
+                "convert", "unknown firmware '%s' (expected bios, uefi or bios+uefi)", arg);
         req->firmware = v;
         return 0;
     case OPT_NAME:
-        req->name = optarg;
+        req->name = arg;
         return 0;
     case OPT_NEW_IDENTITY:
         req->new_identity = true;
-        return 0;
-    case OPT_LOG:
-        *log_path = optarg;
         return 0;
     default:
         return -1;
     }
 }
 
+struct convert_args {
+    struct convert_request req;
+    struct convert_live_args live;
+};
+
+static int
+on_convert_option(void *ctx, int id, const char *arg)
+{
+    struct convert_args *a = ctx;
+    int r = parse_live_option(id, arg, &a->live);
+    return r < 0 ? parse_option(id, arg, &a->req) : r;
+}
+
+/* The positional arguments and the options that must be given. */
+static int
+check_usage(struct cli *c, struct convert_args *a)
+{
+    int r;
+    if ((r = convert_live_check_usage(&a->live, c->n_args)) != 0)
+        return r;
+    if (c->n_args < 1 && !a->live.domain)
+        return cli_usage_error("convert", "missing SRC");
+    if (c->n_args > 2)
+        return cli_usage_error("convert", "unexpected argument '%s'", c->args[2]);
+    if (!a->req.out_dir)
+        return cli_usage_error("convert", "missing option '-o DIR'");
+    if (!a->req.outputs)
+        return cli_usage_error("convert", "missing option '--to OUTPUTS'");
+    if (c->n_args == 2) {
+        a->req.disks[0] = c->args[0];
+        a->req.disks[1] = c->args[1];
+    } else if (c->n_args == 1) {
+        a->req.src = c->args[0];
+    }
+    return 0;
+}
+
 int
 cmd_convert(int argc, char **argv)
 {
-    static const struct option options[] = {
-        {"output", required_argument, NULL, 'o'},
-        {"to", required_argument, NULL, 't'},
-        {"hardware-from", required_argument, NULL, OPT_HARDWARE_FROM},
-        {"cpus", required_argument, NULL, OPT_CPUS},
-        {"memory", required_argument, NULL, OPT_MEMORY},
-        {"firmware", required_argument, NULL, OPT_FIRMWARE},
-        {"name", required_argument, NULL, OPT_NAME},
-        {"new-identity", no_argument, NULL, OPT_NEW_IDENTITY},
-        {"log", required_argument, NULL, OPT_LOG},
-        {"connect", required_argument, NULL, 'c'},
-        {"domain", required_argument, NULL, OPT_DOMAIN},
-        {"live", no_argument, NULL, OPT_LIVE},
-        {"allow-crash-consistent", no_argument, NULL, OPT_ALLOW_CRASH_CONSISTENT},
-        {"quiet", no_argument, NULL, 'q'},
-        {"verbose", no_argument, NULL, 'v'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    struct convert_request req = {0};
-    struct convert_live_args live = {0};
-    const char *log_path = NULL;
-    enum progress_level level = PROGRESS_NORMAL;
-    bool quiet = false;
-    int c, r;
-
-    while ((c = getopt_long(argc, argv, ":o:t:c:qvh", options, NULL)) != -1) {
-        switch (c) {
-        case 'q':
-            level = PROGRESS_QUIET;
-            quiet = true;
-            break;
-        case 'v':
-            level = PROGRESS_VERBOSE;
-            break;
-        case 'h':
-            fputs(convert_usage, stdout);
-            return 0;
-        default:
-            r = parse_live_option(c, &live);
-            if (r < 0)
-                r = parse_option(c, &req, &log_path);
-            if (r < 0)
-                return cli_option_error("convert", c, argv);
-            if (r > 0)
-                return r;
-        }
-    }
-    if (quiet && level == PROGRESS_VERBOSE)
-        return cli_usage_error("convert", "options '--quiet' and '--verbose' exclude each other");
-    int n_args = argc - optind;
-    if ((r = convert_live_check_usage(&live, n_args)) != 0)
-        return r;
-    if (n_args < 1 && !live.domain)
-        return cli_usage_error("convert", "missing SRC");
-    if (n_args > 2)
-        return cli_usage_error("convert", "unexpected argument '%s'", argv[optind + 2]);
-    if (!req.out_dir)
-        return cli_usage_error("convert", "missing option '-o DIR'");
-    if (!req.outputs)
-        return cli_usage_error("convert", "missing option '--to OUTPUTS'");
-    if (n_args == 2) {
-        req.disks[0] = argv[optind];
-        req.disks[1] = argv[optind + 1];
-    } else {
-        req.src = argv[optind];
-    }
-
-    CLEANUP_FCLOSE FILE *log = NULL;
-    if (log_path && !(log = fopen(log_path, "w"))) {
-        fprintf(stderr, "appliance: error: cannot write log '%s': %s\n", log_path, strerror(errno));
-        return 1;
-    }
-    req.spawn.log = log;
-    return run_convert(&req, &live, level);
+    struct cli c;
+    struct convert_args a = {0};
+    int status = cli_parse(&c, &convert_command, argc, argv, on_convert_option, &a);
+    if (status >= 0)
+        return status;
+    if ((status = check_usage(&c, &a)) != 0)
+        return status;
+    if ((status = cli_open_log(&c)) != 0 || (status = cli_check_inputs(&c, c.args, c.n_args)))
+        return cli_release(&c, status);
+    a.req.spawn.log = c.log;
+    return cli_release(&c, run_convert(&c, &a.req, &a.live));
 }

@@ -1,6 +1,5 @@
 /* cmd_inspect.c: `appliance inspect BUNDLE|DISK...`. */
 #include <errno.h>
-#include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -17,8 +16,29 @@
 #include "appliance/inspect.h"
 #include "appliance/kvm.h"
 #include "appliance/stop.h"
+#include "options.h"
 
-static const char inspect_usage[] =
+enum {
+    OPT_NO_DISKS = CLI_OPT_FIRST,
+    OPT_NO_VERIFY,
+    OPT_TARGET,
+};
+
+static const struct cli_option inspect_options[] = {
+    {OPT_NO_DISKS, 0, "no-disks", NULL,
+     "do not read the disks (no appliance: takes seconds); the\ndisk files there are still "
+     "checked",
+     NULL},
+    {OPT_NO_VERIFY, 0, "no-verify", NULL, "do not recompute the manifests' digests", NULL},
+    {OPT_TARGET, 0, "target", "T",
+     "judge each bundle by import target T's rules (generic,\nesxi-6.7, esxi-7.0, esxi-8.0, "
+     "workstation, virtualbox,\nproxmox, xcp-ng, aws): what it would reject or ignore",
+     NULL},
+    {0, 0, NULL, NULL, NULL, NULL},
+};
+
+static const struct cli_command inspect_command = {
+    "inspect",
     "Usage: appliance inspect [OPTIONS] BUNDLE|DISK...\n"
     "\n"
     "Describe built appliances and check them. A BUNDLE is an output folder,\n"
@@ -29,29 +49,29 @@ static const char inspect_usage[] =
     "read-only libguestfs appliance: partitions, LVM, filesystems and the\n"
     "operating system. The disks of all arguments are read together. A disk\n"
     "image that names another file (a backing file, a data file, VMDK extents\n"
-    "or a parent) is refused before anything opens it.\n"
-    "\n"
-    "Options:\n"
-    "  -j, --json       print the findings as JSON (sizes in bytes)\n"
-    "      --no-disks   do not read the disks (no appliance: takes seconds); the\n"
-    "                   disk files there are still checked\n"
-    "      --no-verify  do not recompute the manifests' digests\n"
-    "  -t, --target T   judge each bundle by import target T's rules (generic,\n"
-    "                   esxi-6.7, esxi-7.0, esxi-8.0, workstation, virtualbox,\n"
-    "                   proxmox, xcp-ng, aws): what it would reject or ignore\n"
-    "  -h, --help       show this help\n"
-    "\n"
+    "or a parent) is refused before anything opens it. With --json, the\n"
+    "findings as JSON (sizes in bytes).\n",
+    inspect_options,
     "Exit status: 0 all is well, 1 a file could not be read, a disk image was\n"
     "refused, a digest does not match, the bundle has a problem or the --target\n"
-    "importer would reject it, 2 usage error.\n";
+    "importer would reject it, 2 usage error, 4 a BUNDLE or DISK does not exist.\n",
+};
 
-static void progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+struct inspect_opts {
+    const struct cli *cli;
+    bool disks, verify;
+    int target; /* enum ova_target; -1: none */
+};
 
-/* Progress for people watching; nothing when stderr is not a terminal. */
+static void progress(const struct inspect_opts *o, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Progress for people watching: on a terminal, else with --verbose; never
+ * with --quiet. */
 static void
-progress(const char *fmt, ...)
+progress(const struct inspect_opts *o, const char *fmt, ...)
 {
-    if (!isatty(STDERR_FILENO))
+    if (!cli_shows(o->cli, isatty(STDERR_FILENO) ? CLI_NORMAL : CLI_VERBOSE))
         return;
     va_list ap;
     va_start(ap, fmt);
@@ -131,22 +151,17 @@ collect_drives(const struct inspect_report *r, struct inspect_drive **out)
 }
 
 static bool
-probe_kvm(void)
+probe_kvm(const struct inspect_opts *o)
 {
     struct kvm_probe kvm;
     kvm_probe(&kvm, NULL);
-    if (!kvm_usable(&kvm))
+    if (!kvm_usable(&kvm) && cli_shows(o->cli, CLI_NORMAL))
         fprintf(stderr,
                 "appliance: notice: %s (%s): the appliance runs under software "
                 "emulation\n",
                 kvm_state_reason(kvm.state), kvm.detail);
     return kvm_usable(&kvm);
 }
-
-struct inspect_opts {
-    bool json, disks, verify;
-    int target; /* enum ova_target; -1: none */
-};
 
 static void
 open_bundles(struct inspect_report *r, char **paths, size_t n, const struct inspect_opts *o,
@@ -161,7 +176,7 @@ open_bundles(struct inspect_report *r, char **paths, size_t n, const struct insp
             sub = NULL;
             break;
         }
-        progress("reading '%s'", paths[i]);
+        progress(o, "reading '%s'", paths[i]);
         struct bundle *b = bundle_open(paths[i], flags, sub, NULL, &err);
         if (b)
             r->bundles[r->n_bundles++] = b;
@@ -170,12 +185,12 @@ open_bundles(struct inspect_report *r, char **paths, size_t n, const struct insp
 }
 
 static void
-verify_bundles(struct inspect_report *r)
+verify_bundles(struct inspect_report *r, const struct inspect_opts *o)
 {
     for (size_t i = 0; i < r->n_bundles && !stop_requested(); i++) {
         struct ab_error err = AB_ERROR_INIT;
         if (r->bundles[i]->n_checks)
-            progress("checking the digests of '%s'", r->bundles[i]->path);
+            progress(o, "checking the digests of '%s'", r->bundles[i]->path);
         bundle_verify(r->bundles[i], &err);
         take_errors(r, &err);
     }
@@ -194,6 +209,17 @@ judge_bundles(struct inspect_report *r, const struct inspect_opts *o)
     }
 }
 
+/* The report's errors, each "FILE: message", as text or JSON. */
+static void
+report_errors(const struct inspect_opts *o, const struct inspect_report *r)
+{
+    struct ab_error all = AB_ERROR_INIT;
+    for (size_t i = 0; i < r->n_errors; i++)
+        ab_error_set(&all, AB_E_BUILD, 0, NULL, "%s", r->errors[i]);
+    cli_report_to((struct cli *)o->cli, &all);
+    ab_error_release(&all);
+}
+
 static int
 run(struct inspect_report *r, char **paths, size_t n, const struct inspect_opts *o,
     const char *scratch)
@@ -205,14 +231,14 @@ run(struct inspect_report *r, char **paths, size_t n, const struct inspect_opts 
     bool started = false;
     if (o->disks && !stop_requested() && (job.n = collect_drives(r, &drives)) > 0) {
         job.drives = drives;
-        job.use_kvm = probe_kvm();
-        progress("starting a libguestfs appliance with %zu disk%s", job.n, job.n == 1 ? "" : "s");
+        job.use_kvm = probe_kvm(o);
+        progress(o, "starting a libguestfs appliance with %zu disk%s", job.n, job.n == 1 ? "" : "s");
         started = pthread_create(&thread, NULL, guest_thread, &job) == 0;
         if (!started)
             ab_build_error(&job.err, errno, "cannot start a thread: %s", strerror(errno));
     }
     if (o->verify)
-        verify_bundles(r);
+        verify_bundles(r, o);
     judge_bundles(r, o);
     r->verified = o->verify && !stop_requested();
     if (started)
@@ -221,9 +247,8 @@ run(struct inspect_report *r, char **paths, size_t n, const struct inspect_opts 
     take_errors(r, &job.err);
     if (stop_requested())
         return 128 + stop_signal();
-    int rc = o->json ? inspect_write_json(r, stdout) : inspect_write_text(r, stdout);
-    for (size_t i = 0; i < r->n_errors; i++)
-        fprintf(stderr, "appliance: error: %s\n", r->errors[i]);
+    int rc = o->cli->json ? inspect_write_json(r, stdout) : inspect_write_text(r, stdout);
+    report_errors(o, r);
     if (rc < 0 || fflush(stdout) != 0) {
         perror("appliance: error: writing the findings");
         return 1;
@@ -244,57 +269,62 @@ report_release(struct inspect_report *r)
     inspect_guest_free(r->guest);
 }
 
-int
-cmd_inspect(int argc, char **argv)
+static int
+on_inspect_option(void *ctx, int id, const char *arg)
 {
-    static const struct option options[] = {
-        {"json", no_argument, NULL, 'j'},      {"no-disks", no_argument, NULL, 'D'},
-        {"no-verify", no_argument, NULL, 'V'}, {"target", required_argument, NULL, 't'},
-        {"help", no_argument, NULL, 'h'},      {NULL, 0, NULL, 0},
-    };
-    struct inspect_opts o = {false, true, true, -1};
-    int c;
-    while ((c = getopt_long(argc, argv, ":jht:", options, NULL)) != -1) {
-        switch (c) {
-        case 't':
-            if (ab_enum_from_string(&ova_target_table, optarg, &o.target) < 0) {
-                char list[256];
-                fprintf(stderr, "appliance: error: unknown target '%s': use %s\n", optarg,
-                        ab_enum_list(&ova_target_table, list, sizeof(list)));
-                return 2;
-            }
-            break;
-        case 'j':
-            o.json = true;
-            break;
-        case 'D':
-            o.disks = false;
-            break;
-        case 'V':
-            o.verify = false;
-            break;
-        case 'h':
-            fputs(inspect_usage, stdout);
-            return 0;
-        default:
-            return cli_option_error("inspect", c, argv);
+    struct inspect_opts *o = ctx;
+    switch (id) {
+    case OPT_TARGET:
+        if (ab_enum_from_string(&ova_target_table, arg, &o->target) < 0) {
+            char list[256];
+            return cli_usage_error("inspect", "unknown target '%s': use %s", arg,
+                                   ab_enum_list(&ova_target_table, list, sizeof(list)));
         }
+        return 0;
+    case OPT_NO_DISKS:
+        o->disks = false;
+        return 0;
+    case OPT_NO_VERIFY:
+        o->verify = false;
+        return 0;
+    default:
+        return -1;
     }
-    if (optind >= argc)
-        return cli_usage_error("inspect", "missing BUNDLE or DISK");
+}
 
+static int
+inspect(struct cli *c, const struct inspect_opts *o)
+{
     const char *tmp = getenv("TMPDIR");
     char scratch[4096];
     snprintf(scratch, sizeof(scratch), "%s/appliance-inspect.XXXXXX", tmp && *tmp ? tmp : "/tmp");
     if (!mkdtemp(scratch)) {
-        fprintf(stderr, "appliance: error: cannot create a folder in '%s': %s\n",
-                tmp && *tmp ? tmp : "/tmp", strerror(errno));
-        return 1;
+        struct ab_error err = AB_ERROR_INIT;
+        ab_build_error(&err, errno, "cannot create a folder in '%s': %s",
+                       tmp && *tmp ? tmp : "/tmp", strerror(errno));
+        int status = cli_report_to(c, &err);
+        ab_error_release(&err);
+        return status;
     }
     cli_stop_on_signals(CLI_STOP_RESTART);
     struct inspect_report r = {0};
-    int status = run(&r, argv + optind, (size_t)(argc - optind), &o, scratch);
+    int status = run(&r, c->args, (size_t)c->n_args, o, scratch);
     rm_rf(scratch, scratch);
     report_release(&r);
     return status;
+}
+
+int
+cmd_inspect(int argc, char **argv)
+{
+    struct cli c;
+    struct inspect_opts o = {&c, true, true, -1};
+    int status = cli_parse(&c, &inspect_command, argc, argv, on_inspect_option, &o);
+    if (status >= 0)
+        return status;
+    if (c.n_args < 1)
+        return cli_usage_error("inspect", "missing BUNDLE or DISK");
+    if ((status = cli_open_log(&c)) != 0 || (status = cli_check_inputs(&c, c.args, c.n_args)))
+        return cli_release(&c, status);
+    return cli_release(&c, inspect(&c, &o));
 }

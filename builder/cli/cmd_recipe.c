@@ -1,121 +1,124 @@
 /* cmd_recipe.c: the commands that read a recipe and stop at the plan,
  * `appliance validate` and `appliance plan`, and the one that describes
  * every recipe, `appliance schema`. */
-#include <getopt.h>
+#include <json-c/json.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "appliance/cli.h"
 #include "appliance/plan.h"
+#include "options.h"
 
-static const char validate_usage[] =
-    "Usage: appliance validate RECIPE\n"
+static const struct cli_command validate_command = {
+    "validate",
+    "Usage: appliance validate [OPTIONS] RECIPE...\n"
     "\n"
-    "Check RECIPE against the recipe format (appliance-recipe(5)) and report\n"
-    "every problem as FILE:LINE:COL: error: MESSAGE. Prints nothing when the\n"
-    "recipe is valid.\n"
-    "\n"
-    "Options:\n"
-    "  -h, --help    show this help\n"
-    "\n"
-    "Exit status: 0 valid, 2 usage error, 3 invalid recipe.\n";
+    "Check each RECIPE against the recipe format (appliance-recipe(5)) and\n"
+    "report every problem as FILE:LINE:COL: error: MESSAGE. Prints nothing when\n"
+    "every recipe is valid (with --verbose, one line per valid recipe).\n",
+    NULL,
+    "With --json, prints {\"valid\": true|false, \"files\": [{\"file\", \"valid\"}]}.\n"
+    "Exit status: 0 all valid, 2 usage error, 3 a recipe is invalid,\n"
+    "4 a recipe cannot be read (missing); the highest of them all.\n",
+};
 
-static const char plan_usage[] =
-    "Usage: appliance plan RECIPE [--json]\n"
+static const struct cli_command plan_command = {
+    "plan",
+    "Usage: appliance plan [OPTIONS] RECIPE\n"
     "\n"
     "Print the resolved build plan of RECIPE: partition tables with byte\n"
     "offsets, volume groups and volumes in extents and bytes, mount order,\n"
     "OS source, add-ons and outputs. The same recipe always prints the same\n"
-    "plan.\n"
-    "\n"
-    "Options:\n"
-    "  -j, --json    print the plan as JSON (sizes in bytes)\n"
-    "  -h, --help    show this help\n"
-    "\n"
-    "Exit status: 0 success, 2 usage error, 3 invalid recipe.\n";
+    "plan; with --json, as JSON (sizes in bytes).\n",
+    NULL,
+    "Exit status: 0 success, 2 usage error, 3 invalid recipe, 4 RECIPE cannot\n"
+    "be read (missing).\n",
+};
 
-static const char schema_usage[] =
+enum { OPT_POD = 'p' };
+
+static const struct cli_option schema_options[] = {
+    {OPT_POD, 'p', "pod", NULL, "print the same table as the man page's key reference (POD)",
+     NULL},
+    {0, 0, NULL, NULL, NULL, NULL},
+};
+
+static const struct cli_command schema_command = {
+    "schema",
     "Usage: appliance schema [--pod]\n"
     "\n"
     "Print the JSON Schema of the recipe format (appliance-recipe(5)), made\n"
     "from the table of keys that the parser reads: editors use it to complete\n"
     "and check recipes. It is installed as share/appliance/recipe.schema.json.\n"
-    "\n"
-    "Options:\n"
-    "  -p, --pod     print the same table as the man page's key reference (POD)\n"
-    "  -h, --help    show this help\n"
-    "\n"
-    "Exit status: 0 success, 1 failure, 2 usage error.\n";
+    "It is JSON with or without --json.\n",
+    schema_options,
+    "Exit status: 0 success, 1 failure, 2 usage error.\n",
+};
 
-/* Parses and resolves path; on failure prints the diagnostics. */
+/* Parses and resolves path; on failure reports the diagnostics. */
 static const struct plan *
-load_plan(const char *path, int *status)
+load_plan(struct cli *c, const char *path, int *status)
 {
     struct ab_error err = AB_ERROR_INIT;
     struct recipe *recipe = recipe_parse(path, &err);
     const struct plan *plan = recipe ? plan_new(recipe, &err) : NULL;
     if (!plan)
-        *status = cli_report(&err);
+        *status = cli_report_to(c, &err);
     ab_error_release(&err);
     return plan;
 }
 
-/* Shared option loop: only --help (and --json for plan). */
 static int
-parse_args(const char *command, const char *usage, int argc, char **argv, int *json,
-           const char **recipe)
+validate_files(struct cli *c)
 {
-    static const struct option options[] = {
-        {"help", no_argument, NULL, 'h'},
-        {"json", no_argument, NULL, 'j'},
-        {NULL, 0, NULL, 0},
-    };
-    int c;
-    while ((c = getopt_long(argc, argv, json ? ":hj" : ":h", options, NULL)) != -1) {
-        switch (c) {
-        case 'h':
-            fputs(usage, stdout);
-            return 0;
-        case 'j':
-            if (json) {
-                *json = 1;
-                break;
-            }
-            return cli_usage_error(command, "unknown option '%s'", argv[optind - 1]);
-        default:
-            return cli_option_error(command, c, argv);
-        }
+    int worst = 0;
+    json_object *files = c->json ? json_object_new_array() : NULL;
+    for (int i = 0; i < c->n_args; i++) {
+        int status = 0;
+        CLEANUP_PLAN const struct plan *plan = load_plan(c, c->args[i], &status);
+        if (plan && cli_shows(c, CLI_VERBOSE) && !c->json)
+            fprintf(stderr, "%s: valid\n", c->args[i]);
+        if (status > worst)
+            worst = status;
+        if (!files)
+            continue;
+        json_object *f = json_object_new_object();
+        json_object_object_add(f, "file", json_object_new_string(c->args[i]));
+        json_object_object_add(f, "valid", json_object_new_boolean(plan != NULL));
+        json_object_array_add(files, f);
     }
-    if (optind >= argc)
-        return cli_usage_error(command, "missing RECIPE");
-    if (optind + 1 < argc)
-        return cli_usage_error(command, "unexpected argument '%s'", argv[optind + 1]);
-    *recipe = argv[optind];
-    return -1;
+    if (c->json) {
+        json_object *root = json_object_new_object();
+        json_object_object_add(root, "valid", json_object_new_boolean(worst == 0));
+        json_object_object_add(root, "files", files);
+        if (cli_print_json(root) != 0 && worst == 0)
+            worst = 1;
+    }
+    return worst;
 }
 
 int
 cmd_validate(int argc, char **argv)
 {
-    const char *path = NULL;
-    int status = parse_args("validate", validate_usage, argc, argv, NULL, &path);
+    struct cli c;
+    int status = cli_parse(&c, &validate_command, argc, argv, NULL, NULL);
     if (status >= 0)
         return status;
-    CLEANUP_PLAN const struct plan *plan = load_plan(path, &status);
-    return plan ? 0 : status;
+    if (c.n_args < 1)
+        return cli_usage_error("validate", "missing RECIPE");
+    if ((status = cli_open_log(&c)) != 0)
+        return cli_release(&c, status);
+    return cli_release(&c, validate_files(&c));
 }
 
-int
-cmd_plan(int argc, char **argv)
+static int
+print_plan(struct cli *c, const char *path)
 {
-    const char *path = NULL;
-    int json = 0;
-    int status = parse_args("plan", plan_usage, argc, argv, &json, &path);
-    if (status >= 0)
-        return status;
-    CLEANUP_PLAN const struct plan *plan = load_plan(path, &status);
+    int status = 0;
+    CLEANUP_PLAN const struct plan *plan = load_plan(c, path, &status);
     if (!plan)
         return status;
-    int r = json ? plan_write_json(plan, stdout) : plan_write_text(plan, stdout);
+    int r = c->json ? plan_write_json(plan, stdout) : plan_write_text(plan, stdout);
     if (r < 0 || fflush(stdout) != 0) {
         perror("appliance: error: writing the plan");
         return 1;
@@ -124,32 +127,49 @@ cmd_plan(int argc, char **argv)
 }
 
 int
+cmd_plan(int argc, char **argv)
+{
+    struct cli c;
+    int status = cli_parse(&c, &plan_command, argc, argv, NULL, NULL);
+    if (status >= 0)
+        return status;
+    if (c.n_args < 1)
+        return cli_usage_error("plan", "missing RECIPE");
+    if (c.n_args > 1)
+        return cli_usage_error("plan", "unexpected argument '%s'", c.args[1]);
+    if ((status = cli_open_log(&c)) != 0)
+        return cli_release(&c, status);
+    return cli_release(&c, print_plan(&c, c.args[0]));
+}
+
+static int
+on_schema_option(void *ctx, int id, const char *arg)
+{
+    (void)arg;
+    if (id != OPT_POD)
+        return -1;
+    *(bool *)ctx = true;
+    return 0;
+}
+
+int
 cmd_schema(int argc, char **argv)
 {
-    static const struct option options[] = {
-        {"help", no_argument, NULL, 'h'},
-        {"pod", no_argument, NULL, 'p'},
-        {NULL, 0, NULL, 0},
-    };
-    int c, pod = 0;
-    while ((c = getopt_long(argc, argv, ":hp", options, NULL)) != -1) {
-        switch (c) {
-        case 'h':
-            fputs(schema_usage, stdout);
-            return 0;
-        case 'p':
-            pod = 1;
-            break;
-        default:
-            return cli_option_error("schema", c, argv);
-        }
-    }
-    if (optind < argc)
-        return cli_usage_error("schema", "unexpected argument '%s'", argv[optind]);
+    struct cli c;
+    bool pod = false;
+    int status = cli_parse(&c, &schema_command, argc, argv, on_schema_option, &pod);
+    if (status >= 0)
+        return status;
+    if (c.n_args > 0)
+        return cli_usage_error("schema", "unexpected argument '%s'", c.args[0]);
+    if (pod && c.json)
+        return cli_usage_error("schema", "options '--pod' and '--json' exclude each other");
+    if ((status = cli_open_log(&c)) != 0)
+        return cli_release(&c, status);
     int r = pod ? recipe_keys_write_pod(stdout) : recipe_schema_write(stdout);
     if (r < 0 || fflush(stdout) != 0) {
         perror("appliance: error: writing the schema");
-        return 1;
+        return cli_release(&c, 1);
     }
-    return 0;
+    return cli_release(&c, 0);
 }

@@ -1,5 +1,5 @@
 /* cmd_resize.c: `appliance resize IMAGE --size SIZE [--volume NAME=SIZE]... [-o OUT]`. */
-#include <getopt.h>
+#include <json-c/json.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,8 +11,21 @@
 #include "appliance/resize.h"
 #include "appliance/size.h"
 #include "appliance/stop.h"
+#include "options.h"
 
-static const char resize_usage[] =
+enum { OPT_VOLUME = CLI_OPT_FIRST };
+
+static const struct cli_option resize_options[] = {
+    {'s', 's', "size", "SIZE",
+     "the disk's new size: 8GiB, or +2GiB, -512MiB\n(a whole number of MiB)", NULL},
+    {OPT_VOLUME, 0, "volume", "NAME=SIZE",
+     "resize volume NAME to SIZE (absolute, +N or -N);\nmay be given more than once", NULL},
+    {'o', 'o', "output", "OUT", "write the result to OUT (a new file), not over IMAGE", NULL},
+    {0, 0, NULL, NULL, NULL, NULL},
+};
+
+static const struct cli_command resize_command = {
+    "resize",
     "Usage: appliance resize IMAGE --size SIZE [--volume NAME=SIZE]... [-o OUT]\n"
     "\n"
     "Grow or shrink one disk of the appliance offline (the OS disk with vg_os or\n"
@@ -22,34 +35,31 @@ static const char resize_usage[] =
     "--volume names the volumes to resize. ext4 grows and shrinks, xfs only\n"
     "grows. The work is done on a copy beside the destination, which replaces\n"
     "IMAGE (or becomes OUT) only after e2fsck, xfs_repair and vgck passed;\n"
-    "IMAGE is never written to. A disk image that names another file is refused.\n"
-    "\n"
-    "Options:\n"
-    "  -s, --size SIZE           the disk's new size: 8GiB, or +2GiB, -512MiB\n"
-    "                            (a whole number of MiB)\n"
-    "      --volume NAME=SIZE    resize volume NAME to SIZE (absolute, +N or -N);\n"
-    "                            may be given more than once\n"
-    "  -o, --output OUT          write the result to OUT (a new file), not over IMAGE\n"
-    "  -h, --help                show this help\n"
-    "\n"
+    "IMAGE is never written to. A disk image that names another file is refused.\n",
+    resize_options,
+    "With --json, prints the sizes before and after (bytes) as JSON.\n"
     "Exit status: 0 resized, 1 failed or refused (IMAGE unchanged), 2 usage error,\n"
-    "129, 130 or 143 interrupted (SIGHUP, SIGINT, SIGTERM).\n";
+    "4 IMAGE does not exist, 129, 130 or 143 interrupted (SIGHUP, SIGINT, SIGTERM).\n",
+};
 
+/* Each step: on a terminal, else with --verbose; never with --quiet. */
 static void
 on_step(void *ctx, const char *what)
 {
-    (void)ctx;
-    if (isatty(STDERR_FILENO))
+    struct cli *c = ctx;
+    if (cli_shows(c, isatty(STDERR_FILENO) ? CLI_NORMAL : CLI_VERBOSE))
         fprintf(stderr, "appliance: %s\n", what);
+    if (c->log)
+        fprintf(c->log, "%s\n", what);
 }
 
 static bool
 probe_kvm(void *ctx)
 {
-    (void)ctx;
+    struct cli *c = ctx;
     struct kvm_probe kvm;
     kvm_probe(&kvm, NULL);
-    if (!kvm_usable(&kvm) && isatty(STDERR_FILENO))
+    if (!kvm_usable(&kvm) && cli_shows(c, isatty(STDERR_FILENO) ? CLI_NORMAL : CLI_VERBOSE))
         fprintf(stderr, "appliance: notice: %s (%s): the appliance runs under software emulation\n",
                 kvm_state_reason(kvm.state), kvm.detail);
     return kvm_usable(&kvm);
@@ -86,6 +96,40 @@ print_summary(const char *image, const char *dest, const struct resize_layout *l
         printf("  moved %" PRIu64 " extents below the new end of the PV\n", l->moved_extents);
 }
 
+static json_object *
+size_change(uint64_t a, uint64_t b)
+{
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "from", json_object_new_int64((int64_t)a));
+    json_object_object_add(o, "to", json_object_new_int64((int64_t)b));
+    return o;
+}
+
+static json_object *
+summary_json(const char *image, const char *dest, const struct resize_layout *l)
+{
+    json_object *o = json_object_new_object(), *lvs = json_object_new_array();
+    json_object_object_add(o, "image", json_object_new_string(image));
+    json_object_object_add(o, "output", json_object_new_string(dest));
+    json_object_object_add(o, "format", json_object_new_string(l->format));
+    json_object_object_add(o, "vg", json_object_new_string(l->vg));
+    json_object_object_add(o, "disk", size_change(l->disk_size, l->new_disk_size));
+    json_object_object_add(o, "partition", size_change(l->part_sectors * 512,
+                                                       l->new_part_sectors * 512));
+    json_object_object_add(o, "pv", size_change(l->pe_count * l->extent_size,
+                                                l->new_pe_count * l->extent_size));
+    for (size_t i = 0; i < l->n_lvs; i++) {
+        const struct resize_lv *lv = &l->lvs[i];
+        json_object *v = size_change(lv->extents * l->extent_size, lv->new_extents * l->extent_size);
+        json_object_object_add(v, "name", json_object_new_string(lv->name));
+        json_object_object_add(v, "fs", json_object_new_string(lv->fs));
+        json_object_array_add(lvs, v);
+    }
+    json_object_object_add(o, "lvs", lvs);
+    json_object_object_add(o, "moved_extents", json_object_new_int64((int64_t)l->moved_extents));
+    return o;
+}
+
 static int
 add_volume(struct resize_volume **v, size_t *n, const char *arg)
 {
@@ -103,69 +147,81 @@ add_volume(struct resize_volume **v, size_t *n, const char *arg)
     return 0;
 }
 
-int
-cmd_resize(int argc, char **argv)
-{
-    static const struct option options[] = {
-        {"size", required_argument, NULL, 's'},
-        {"volume", required_argument, NULL, 'V'},
-        {"output", required_argument, NULL, 'o'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    struct resize_opts o = {.step = on_step, .kvm = probe_kvm};
-    struct resize_volume *volumes = NULL;
-    const char *size = NULL, *why = NULL;
-    int c, status = 0;
-    while (status == 0 && (c = getopt_long(argc, argv, ":s:o:h", options, NULL)) != -1) {
-        switch (c) {
-        case 's':
-            size = optarg;
-            break;
-        case 'V':
-            status = add_volume(&volumes, &o.n_volumes, optarg);
-            break;
-        case 'o':
-            o.output = optarg;
-            break;
-        case 'h':
-            fputs(resize_usage, stdout);
-            free(volumes);
-            return 0;
-        default:
-            status = cli_option_error("resize", c, argv);
-        }
-    }
-    if (status == 0 && optind >= argc)
-        status = cli_usage_error("resize", "missing IMAGE");
-    else if (status == 0 && optind + 1 < argc)
-        status = cli_usage_error("resize", "unexpected argument '%s'", argv[optind + 1]);
-    else if (status == 0 && !size)
-        status = cli_usage_error("resize", "missing --size SIZE");
-    else if (status == 0 && resize_amount_parse(size, &o.size, &why) < 0)
-        status = cli_usage_error("resize", "--size '%s': %s", size, why);
-    if (status != 0) {
-        free(volumes);
-        return status;
-    }
-    o.image = argv[optind];
-    o.volumes = volumes;
+struct resize_args {
+    struct resize_opts o;
+    struct resize_volume *volumes;
+    const char *size;
+};
 
+static int
+on_resize_option(void *ctx, int id, const char *arg)
+{
+    struct resize_args *a = ctx;
+    switch (id) {
+    case 's':
+        a->size = arg;
+        return 0;
+    case OPT_VOLUME:
+        return add_volume(&a->volumes, &a->o.n_volumes, arg);
+    case 'o':
+        a->o.output = arg;
+        return 0;
+    default:
+        return -1;
+    }
+}
+
+static int
+check_usage(struct cli *c, struct resize_args *a)
+{
+    const char *why = NULL;
+    if (c->n_args < 1)
+        return cli_usage_error("resize", "missing IMAGE");
+    if (c->n_args > 1)
+        return cli_usage_error("resize", "unexpected argument '%s'", c->args[1]);
+    if (!a->size)
+        return cli_usage_error("resize", "missing --size SIZE");
+    if (resize_amount_parse(a->size, &a->o.size, &why) < 0)
+        return cli_usage_error("resize", "--size '%s': %s", a->size, why);
+    a->o.image = c->args[0];
+    a->o.volumes = a->volumes;
+    return 0;
+}
+
+static int
+resize(struct cli *c, const struct resize_opts *o)
+{
     cli_stop_on_signals(CLI_STOP_CHILDREN);
     struct ab_error err = AB_ERROR_INIT;
     struct resize_layout l;
-    if (resize_run(&o, &l, &err) < 0) {
-        status = stop_signal() ? 128 + stop_signal() : cli_report(&err);
+    int status = 0;
+    const char *dest = o->output ? o->output : o->image;
+    if (resize_run(o, &l, &err) < 0) {
+        status = stop_signal() ? 128 + stop_signal() : cli_report_to(c, &err);
         if (stop_signal())
-            fprintf(stderr, "appliance: interrupted: '%s' is unchanged\n", o.image);
+            fprintf(stderr, "appliance: interrupted: '%s' is unchanged\n", o->image);
+    } else if (c->json) {
+        status = cli_print_json(summary_json(o->image, dest, &l));
     } else {
-        print_summary(o.image, o.output ? o.output : o.image, &l);
+        print_summary(o->image, dest, &l);
         if (fflush(stdout) != 0) {
             perror("appliance: error: writing the summary");
             status = 1;
         }
     }
     ab_error_release(&err);
-    free(volumes);
     return status;
+}
+
+int
+cmd_resize(int argc, char **argv)
+{
+    struct cli c;
+    struct resize_args a = {.o = {.step = on_step, .kvm = probe_kvm, .ctx = &c}};
+    int status = cli_parse(&c, &resize_command, argc, argv, on_resize_option, &a);
+    if (status < 0 && (status = check_usage(&c, &a)) == 0 && (status = cli_open_log(&c)) == 0 &&
+        (status = cli_check_inputs(&c, c.args, 1)) == 0)
+        status = resize(&c, &a.o);
+    free(a.volumes);
+    return cli_release(&c, status);
 }

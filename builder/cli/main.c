@@ -1,25 +1,28 @@
 /* main.c: the appliance program's entry: global options and commands. */
 #include <getopt.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "appliance/cli.h"
+#include "appliance/enums.h"
 #include "appliance/spawn.h"
 #include "appliance/stop.h"
+#include "build_info.h"
+#include "options.h"
 
 static const char usage_text[] =
     "Usage: appliance [--version] [--help] COMMAND [ARGS]\n"
+    "       appliance help [COMMAND]\n"
     "\n"
     "Build the standard two-disk virtual machine from a recipe and package it\n"
     "for every hypervisor.\n"
     "\n"
     "Commands:\n"
-    "  validate RECIPE          check a recipe; silent when it is valid\n"
-    "  plan RECIPE [--json]     print the resolved build plan\n"
+    "  validate RECIPE...       check recipes; silent when they are valid\n"
+    "  plan RECIPE              print the resolved build plan\n"
     "  build RECIPE [-o DIR]    build the appliance into DIR\n"
     "  inspect BUNDLE|DISK...   describe and check built appliances or disk images\n"
     "  deploy OUTPUT_DIR        define (and start) the appliance as a libvirt domain\n"
@@ -28,9 +31,12 @@ static const char usage_text[] =
     "                           move an appliance to other hypervisors\n"
     "  resize IMAGE --size SIZE grow or shrink one disk of the appliance offline\n"
     "  schema                   print the recipe's JSON Schema, for editors\n"
+    "  help [COMMAND]           this help, or a command's\n"
     "\n"
-    "Run 'appliance COMMAND --help' for a command's options.\n"
-    "Exit status: 0 success, 1 failure, 2 usage error, 3 invalid recipe.\n";
+    "Every command takes -j/--json, -q/--quiet, -v/--verbose, --log FILE and\n"
+    "-h/--help. Run 'appliance help COMMAND' for a command's options.\n"
+    "Exit status: 0 success, 1 failure, 2 usage error, 3 invalid recipe,\n"
+    "4 a file named on the command line is missing or cannot be read.\n";
 
 static const struct {
     const char *name;
@@ -48,32 +54,7 @@ static const struct {
     {"init", cmd_init},
 };
 
-int
-cli_usage_error(const char *command, const char *fmt, ...)
-{
-    va_list ap;
-    fputs("appliance: ", stderr);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    if (command)
-        fprintf(stderr, "Try 'appliance %s --help' for more information.\n", command);
-    else
-        fputs("Try 'appliance --help' for more information.\n", stderr);
-    return 2;
-}
-
-int
-cli_option_error(const char *command, int c, char **argv)
-{
-    const char *arg = argv[optind - 1];
-    if (c == ':')
-        return cli_usage_error(command, "option '%s' needs an argument", arg);
-    if (optopt && strncmp(arg, "--", 2) != 0)
-        return cli_usage_error(command, "unknown option '-%c'", optopt);
-    return cli_usage_error(command, "unknown option '%s'", arg);
-}
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
 bool
 cli_stderr_is_terminal(void)
@@ -115,6 +96,64 @@ cli_report(struct ab_error *err)
     return ab_error_exit_status(err);
 }
 
+/* --version: the version, the commit it was built from and what is in. */
+static void
+print_version(void)
+{
+    printf("appliance %s\n", APPLIANCE_VERSION);
+    printf("commit: %s\n", APPLIANCE_COMMIT);
+    printf("libraries: %s\n", APPLIANCE_LIBRARIES);
+    printf("outputs:");
+    for (size_t i = 0; i < output_table.n; i++)
+        printf(" %s", ab_enum_at(&output_table, i)->name);
+    printf("\ndistributions:");
+    for (size_t i = 0; i < distro_table.n; i++)
+        printf(" %s", ab_enum_at(&distro_table, i)->name);
+    printf("\n");
+}
+
+/* An unknown command: the message, the nearest commands, the hint. */
+static int
+unknown_command(const char *name)
+{
+    const char *names[N_COMMANDS + 1];
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        names[i] = commands[i].name;
+    names[N_COMMANDS] = "help";
+    fprintf(stderr, "appliance: '%s' is not an appliance command\n", name);
+    cli_print_suggestions(name, names, N_COMMANDS + 1, "");
+    fputs("Try 'appliance --help' for more information.\n", stderr);
+    return 2;
+}
+
+static int
+run_command(const char *name, int argc, char **argv)
+{
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        if (strcmp(commands[i].name, name) == 0)
+            return commands[i].run(argc, argv);
+    return unknown_command(name);
+}
+
+/* appliance help [COMMAND]: the usage, or the command's --help. */
+static int
+help(int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(usage_text, stdout);
+        return 0;
+    }
+    if (argc > 2)
+        return cli_usage_error(NULL, "help takes one COMMAND, not '%s'", argv[2]);
+    if (strcmp(argv[1], "help") == 0) {
+        fputs(usage_text, stdout);
+        return 0;
+    }
+    char help_opt[] = "--help";
+    char *sub_argv[] = {argv[1], help_opt, NULL};
+    return run_command(argv[1], 2, sub_argv);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -133,23 +172,25 @@ main(int argc, char **argv)
             fputs(usage_text, stdout);
             return 0;
         case 'V':
-            printf("appliance %s\n", APPLIANCE_VERSION);
+            print_version();
             return 0;
         default:
             return cli_option_error(NULL, c, argv);
         }
     }
-    if (optind >= argc)
-        return cli_usage_error(NULL, "missing command");
-    const char *name = argv[optind];
-    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
-        if (strcmp(commands[i].name, name) == 0) {
-            int sub_argc = argc - optind;
-            char **sub_argv = argv + optind;
-            optind = 0; /* reset getopt for the command's own options */
-            opterr = 0;
-            return commands[i].run(sub_argc, sub_argv);
-        }
+    /* Bare: the usage, as git prints it, but on stderr with the exit
+     * status of a usage error (appliance(1), EXIT STATUS). */
+    if (optind >= argc) {
+        fputs(usage_text, stderr);
+        fputs("Try 'appliance --help' for more information.\n", stderr);
+        return 2;
     }
-    return cli_usage_error(NULL, "unknown command '%s'", name);
+    const char *name = argv[optind];
+    int sub_argc = argc - optind;
+    char **sub_argv = argv + optind;
+    optind = 0; /* reset getopt for the command's own options */
+    opterr = 0;
+    if (strcmp(name, "help") == 0)
+        return help(sub_argc, sub_argv);
+    return run_command(name, sub_argc, sub_argv);
 }

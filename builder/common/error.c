@@ -110,6 +110,8 @@ ab_error_exit_status(const struct ab_error *err)
         return 2;
     case AB_E_RECIPE:
         return 3;
+    case AB_E_NOFILE:
+        return 4;
     case AB_E_BUILD:
     case AB_E_NOMEM:
         break;

@@ -632,10 +632,10 @@ read_recipe_file(const char *path, char **text, size_t *len, struct ab_error *er
     struct stat st;
 
     if (fd < 0 || fstat(fd, &st) < 0)
-        return ab_error_set(err, AB_E_RECIPE, errno, &pos, "cannot read recipe: %s",
+        return ab_error_set(err, AB_E_NOFILE, errno, &pos, "cannot read recipe: %s",
                             strerror(errno));
     if (!S_ISREG(st.st_mode))
-        return ab_error_set(err, AB_E_RECIPE, 0, &pos, "recipe is not a regular file");
+        return ab_error_set(err, AB_E_NOFILE, 0, &pos, "recipe is not a regular file");
     if (st.st_size > RECIPE_MAX_FILE_BYTES)
         return ab_error_set(err, AB_E_RECIPE, 0, &pos,
                             "recipe is too large (%lld bytes, at most %d)", (long long)st.st_size,
@@ -650,7 +650,7 @@ read_recipe_file(const char *path, char **text, size_t *len, struct ab_error *er
             continue;
         if (r <= 0) {
             free(buf);
-            return ab_error_set(err, AB_E_RECIPE, errno, &pos, "cannot read recipe: %s",
+            return ab_error_set(err, AB_E_NOFILE, errno, &pos, "cannot read recipe: %s",
                                 r < 0 ? strerror(errno) : "file shrank while reading");
         }
         got += (size_t)r;

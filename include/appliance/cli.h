@@ -20,7 +20,8 @@ int cmd_resize(int argc, char **argv);
 int cmd_schema(int argc, char **argv);
 int cmd_init(int argc, char **argv);
 
-/* Prints "appliance: <msg>" and the hint line for a usage error; returns 2. */
+/* Prints "appliance: <msg>" and the hint line for a usage error (under
+ * --json, one JSON object with code "usage"); returns 2. */
 int cli_usage_error(const char *command, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
@@ -41,7 +42,9 @@ enum cli_stop_flags {
  * CLI_STOP_RESTART a blocking poll() returns at once. */
 void cli_stop_on_signals(unsigned flags);
 
-/* Prints err's diagnostics to stderr and returns its exit status. */
+/* Prints err's diagnostics to stderr and returns its exit status: the
+ * plain form, for code without a struct cli; a command reports through
+ * cli_report_to() (builder/cli/options.h), which honours --json and --log. */
 int cli_report(struct ab_error *err);
 
 #endif

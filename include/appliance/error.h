@@ -15,6 +15,7 @@ enum ab_error_code {
     AB_E_USAGE,  /* bad command line: exit 2 */
     AB_E_RECIPE, /* invalid recipe: exit 3 */
     AB_E_NOMEM,  /* out of memory: exit 1 */
+    AB_E_NOFILE, /* an input named on the command line cannot be read: exit 4 */
 };
 
 /* A place in a recipe file; line and col are 1-based, 0 when unknown. */
@@ -77,7 +78,7 @@ ab_error_is_set(const struct ab_error *err)
     return err->n_diags > 0 || err->code != AB_OK;
 }
 
-/* The process exit status for err: 0, 1, 2 or 3. */
+/* The process exit status for err: 0, 1, 2, 3 or 4. */
 int ab_error_exit_status(const struct ab_error *err);
 
 /* Orders the diagnostics by line and column (stable), so that one run's

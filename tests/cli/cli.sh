@@ -18,14 +18,78 @@ expect() {
     if [ "$got" = "$want" ]; then ok "$what"; else bad "$what (exit $got, want $want)"; cat "$tmp/err"; fi
 }
 
+commands="validate plan build test inspect deploy convert resize schema"
+
 expect 0 "--version" -- "$app" --version
 grep -qE '^appliance [0-9]+\.[0-9]+\.[0-9]+$' "$tmp/out" && ok "version format" || bad "version format"
+grep -qE '^commit: ([0-9a-f]{7,}(-dirty)?|unknown)$' "$tmp/out" && ok "--version names the commit" ||
+    bad "--version names the commit: $(cat "$tmp/out")"
+for f in libraries outputs distributions; do
+    grep -qE "^$f: [a-z]" "$tmp/out" && ok "--version names the $f" || bad "--version names the $f"
+done
+grep -q '^outputs: .*\bova\b' "$tmp/out" && ok "--version: ova built in" || bad "--version: ova built in"
 expect 0 "--help" -- "$app" --help
 grep -q '^Usage: appliance' "$tmp/out" && ok "--help on stdout" || bad "--help on stdout"
-for c in validate plan build test inspect deploy convert resize schema; do
+for c in $commands; do
     expect 0 "$c --help" -- "$app" "$c" --help
     grep -q "^Usage: appliance $c" "$tmp/out" && ok "$c --help text" || bad "$c --help text"
+    cp "$tmp/out" "$tmp/help-$c"
+    expect 0 "help $c" -- "$app" help "$c"
+    cmp -s "$tmp/out" "$tmp/help-$c" && ok "help $c is $c --help" || bad "help $c is $c --help"
 done
+
+# ---- one grammar across the commands ----------------------------------------
+# Every command has the common options, in its own --help.
+for c in $commands; do
+    for o in '-j, --json' '-q, --quiet' '-v, --verbose' '--log FILE' '-h, --help'; do
+        grep -qE -- "^ +$o( |$)" "$tmp/help-$c" && ok "$c has $o" || bad "$c lacks $o"
+    done
+done
+# No letter means two things: computed from every command's --help.
+cat "$tmp"/help-* | sed -nE 's/^ +-([A-Za-z]), --([a-z-]+).*/\1 \2/p' | sort -u >"$tmp/letters"
+dups=$(cut -d' ' -f1 "$tmp/letters" | uniq -d)
+[ -s "$tmp/letters" ] && ok "found option letters" || bad "no option letters found in --help"
+[ -z "$dups" ] && ok "no letter means two things" ||
+    bad "letters with two meanings: $(for l in $dups; do grep "^$l " "$tmp/letters" | tr '\n' ' '; done)"
+# Each letter is in the man page's table of letters.
+while read -r l name; do
+    grep -qE -- "^  -$l  --$name( |$)" "$top/man/appliance.pod" && ok "man: -$l is --$name" ||
+        bad "man page's letter table lacks -$l --$name"
+done <"$tmp/letters"
+# The same flags have the same meaning: -q and -v exclude each other everywhere.
+for c in $commands; do
+    expect 2 "$c -q -v is a usage error" -- "$app" "$c" -q -v x
+done
+
+# Bare appliance: the usage on stderr, exit 2; help: on stdout, exit 0.
+expect 2 "bare appliance exits 2" -- "$app"
+grep -q '^Usage: appliance' "$tmp/err" && ok "bare appliance prints the usage on stderr" ||
+    bad "bare appliance prints the usage on stderr"
+[ -s "$tmp/out" ] && bad "bare appliance wrote to stdout" || ok "bare appliance: nothing on stdout"
+expect 0 "help" -- "$app" help
+grep -q '^Usage: appliance' "$tmp/out" && ok "help prints the usage" || bad "help prints the usage"
+expect 2 "help of an unknown command" -- "$app" help buidl
+grep -q "^Did you mean 'build'?" "$tmp/err" && ok "help buidl: did you mean build" ||
+    bad "help buidl: did you mean build: $(cat "$tmp/err")"
+
+# Did-you-mean for commands and options (edit distance).
+didyoumean() {
+    local want=$1; shift
+    expect 2 "mistyped: $*" -- "$app" "$@"
+    grep -qF "Did you mean '$want'?" "$tmp/err" && ok "$*: did you mean $want" ||
+        bad "$*: did you mean $want: $(cat "$tmp/err")"
+}
+didyoumean build buidl x.yaml
+didyoumean inspect inpsect x.ova
+didyoumean validate valdiate x.yaml
+didyoumean --json validate --jsno x.yaml
+didyoumean --size resize --sise 8GiB x.qcow2
+didyoumean --firmware test --firmwre bios out
+didyoumean --start deploy out -s
+didyoumean --target inspect -t esxi-7.0 x.ova
+expect 2 "nothing near: no suggestion" -- "$app" frobnicate
+grep -q "Did you mean" "$tmp/err" && bad "frobnicate got a suggestion: $(cat "$tmp/err")" ||
+    ok "frobnicate: no suggestion"
 
 # Usage errors: exit 2, a message and a hint line naming --help.
 usage() {
@@ -42,8 +106,6 @@ usage --bogus
 usage validate
 usage plan
 usage plan --bogus x.yaml
-usage validate --json x.yaml
-usage validate a.yaml b.yaml
 usage build
 usage build -o
 usage build -q -v x.yaml
@@ -70,10 +132,66 @@ expect 0 "schema --pod exits 0" -- "$app" schema --pod
 grep -q '^=head2 Top level$' "$tmp/out" && ok "schema --pod prints POD" || bad "schema --pod prints POD"
 
 # Exit statuses of recipe problems and of a missing file.
-expect 3 "missing recipe file exits 3" -- "$app" validate "$tmp/nope.yaml"
+invalid=$(ls "$top"/tests/data/recipes/invalid/*.yaml | head -1)
+demo=$top/recipes/demo.yaml
+expect 3 "invalid recipe exits 3" -- "$app" validate "$invalid"
+expect 4 "plan of a missing recipe exits 4" -- "$app" plan "$tmp/nope.yaml"
+expect 3 "plan of an invalid recipe exits 3" -- "$app" plan "$invalid"
+expect 4 "build of a missing recipe exits 4" -- "$app" build "$tmp/nope.yaml" -o "$tmp/never"
+expect 3 "build of an invalid recipe exits 3" -- "$app" build "$invalid" -o "$tmp/never"
+[ -e "$tmp/never" ] && bad "build of an invalid recipe wrote" || ok "build of an invalid recipe wrote nothing"
+expect 0 "validate of two valid recipes" -- "$app" validate "$demo" "$demo"
+expect 3 "validate: one valid, one invalid: 3" -- "$app" validate "$demo" "$invalid"
+expect 4 "validate: valid, invalid, missing: the highest, 4" -- "$app" validate "$demo" "$invalid" "$tmp/nope.yaml"
+grep -q "^$invalid:[0-9]*:[0-9]*: error: " "$tmp/err" && grep -q "nope.yaml: error: cannot read" "$tmp/err" &&
+    ok "validate reports every recipe's errors" || bad "validate reports every recipe's errors: $(cat "$tmp/err")"
+expect 0 "validate -v" -- "$app" validate -v "$demo"
+grep -qx "$demo: valid" "$tmp/err" && ok "validate -v says valid" || bad "validate -v says valid"
+
+# --json: the result on stdout, the errors on stderr with their positions.
+json() { python3 -c "import json, sys; d = json.load(open(sys.argv[1])); sys.exit(0 if ($1) else 1)" "$2"; }
+expect 3 "validate --json of an invalid recipe exits 3" -- "$app" validate --json "$demo" "$invalid"
+json 'd["valid"] is False and [f["valid"] for f in d["files"]] == [True, False]' "$tmp/out" &&
+    ok "validate --json: the result on stdout" || bad "validate --json: the result on stdout: $(cat "$tmp/out")"
+json 'd["errors"] and all(e["code"] == "recipe" and e["file"] and isinstance(e["line"], int) and isinstance(e["column"], int) and e["message"] for e in d["errors"])' "$tmp/err" &&
+    ok "validate --json: errors as JSON with positions" || bad "validate --json: errors as JSON: $(cat "$tmp/err")"
+grep -q "$(basename "$invalid")" "$tmp/err" && ok "validate --json: errors name the file" || bad "validate --json: errors name the file"
+expect 4 "plan --json of a missing recipe exits 4" -- "$app" plan --json "$tmp/nope.yaml"
+json 'd["errors"][0]["code"] == "no-file" and d["errors"][0]["line"] is None' "$tmp/err" &&
+    ok "plan --json: a missing file is code no-file" || bad "plan --json: missing file: $(cat "$tmp/err")"
+[ -s "$tmp/out" ] && bad "plan --json of a missing recipe wrote to stdout" || ok "plan --json: nothing on stdout"
+expect 2 "a usage error under --json" -- "$app" plan --json
+json 'd["errors"][0]["code"] == "usage"' "$tmp/err" && ok "usage error as JSON" || bad "usage error as JSON: $(cat "$tmp/err")"
+expect 0 "plan --json" -- "$app" plan --json "$demo"
+json 'd["name"] == "demo"' "$tmp/out" && ok "plan --json prints the plan" || bad "plan --json prints the plan"
+expect 4 "inspect --json of a missing file" -- "$app" inspect --json --no-disks "$tmp/nope.ova"
+json '"nope.ova" in d["errors"][0]["message"] and d["errors"][0]["code"] == "no-file"' "$tmp/err" &&
+    ok "inspect --json: errors as JSON" || bad "inspect --json: errors as JSON: $(cat "$tmp/err")"
+: >"$tmp/empty.ova"
+expect 1 "inspect --json of a broken OVA" -- "$app" inspect --json --no-disks "$tmp/empty.ova"
+json 'd["ok"] is False' "$tmp/out" && ok "inspect --json: findings on stdout" || bad "inspect --json: findings on stdout"
+json 'd["errors"] and d["errors"][0]["code"] == "failed"' "$tmp/err" &&
+    ok "inspect --json: a failure is code failed" || bad "inspect --json: failure: $(cat "$tmp/err")"
+# Every command that names an input exits 4 when it is missing.
+expect 4 "test of a missing folder exits 4" -- "$app" test "$tmp/nope"
+expect 4 "deploy of a missing folder exits 4" -- "$app" deploy "$tmp/nope" -c test:///default
+expect 4 "resize of a missing image exits 4" -- "$app" resize "$tmp/nope.qcow2" --size 8GiB
+expect 4 "convert of a missing source exits 4" -- "$app" convert "$tmp/nope" -o "$tmp/c" --to qcow2
+[ -e "$tmp/c" ] && bad "convert of a missing source wrote" || ok "convert of a missing source wrote nothing"
+expect 2 "schema --json --pod" -- "$app" schema --json --pod
+
+# --log: the errors reach the log too.
+expect 4 "validate --log" -- "$app" validate --log "$tmp/v.log" "$tmp/nope.yaml"
+grep -q "cannot read recipe" "$tmp/v.log" && ok "--log has the error" || bad "--log has the error"
+# test's --keep-log: a deprecated alias of --log that still works.
+expect 1 "test --keep-log still works" -- "$app" test --keep-log "$tmp/t.log" "$tmp"
+grep -q "'--keep-log' is deprecated: use '--log'" "$tmp/err" && ok "--keep-log says it is deprecated" ||
+    bad "--keep-log says it is deprecated"
+
+expect 4 "missing recipe file exits 4, not 3 (invalid)" -- "$app" validate "$tmp/nope.yaml"
 grep -q "nope.yaml: error: cannot read recipe: No such file or directory" "$tmp/err" \
     && ok "missing file message" || bad "missing file message: $(cat "$tmp/err")"
-expect 1 "inspect of a missing file exits 1" -- "$app" inspect --no-disks "$tmp/nope.ova"
+expect 4 "inspect of a missing file exits 4" -- "$app" inspect --no-disks "$tmp/nope.ova"
 grep -q "cannot read '$tmp/nope.ova': No such file or directory" "$tmp/err" \
     && ok "inspect: missing file message" || bad "inspect: missing file message: $(cat "$tmp/err")"
 expect 1 "deploy of a folder without NAME.xml exits 1" -- "$app" deploy "$tmp" -c test:///default
@@ -86,7 +204,7 @@ grep -q "build-report.json': No such file or directory" "$tmp/err" \
     && ok "test names the missing report" || bad "test names the missing report: $(cat "$tmp/err")"
 
 # Every long option in any --help is documented in the man page source.
-opts=$( { "$app" --help; for c in validate plan build test inspect deploy convert resize schema; do "$app" "$c" --help; done; } |
+opts=$( { "$app" --help; for c in $commands; do "$app" "$c" --help; done; } |
     grep -oE -- '--[a-z][a-z-]+' | sort -u)
 [ -n "$opts" ] && ok "found options in --help" || bad "no options found in --help"
 for o in $opts; do

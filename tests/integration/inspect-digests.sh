@@ -78,8 +78,8 @@ grep -q '^result: 1 digest not matching' "$ITEST_TMP/tampered.txt" &&
 # ---- a file that is not there ----
 "$APPLIANCE" inspect --no-disks "$ITEST_TMP/nope.ova" >/dev/null 2>"$ITEST_TMP/nope.err"
 rc=$?
-[ "$rc" = 1 ] && grep -q "cannot read '.*nope.ova': No such file or directory" "$ITEST_TMP/nope.err" &&
-    ok "a missing file exits 1 with a message" || bad "a missing file: exit $rc, $(cat "$ITEST_TMP/nope.err")"
+[ "$rc" = 4 ] && grep -q "cannot read '.*nope.ova': No such file or directory" "$ITEST_TMP/nope.err" &&
+    ok "a missing file exits 4 with a message" || bad "a missing file: exit $rc, $(cat "$ITEST_TMP/nope.err")"
 ls -d "$TMPDIR"/appliance-inspect.* 2>/dev/null && bad "scratch folder left behind" ||
     ok "no scratch folder left behind"
 

@@ -77,7 +77,7 @@ fi
 # 2. The boot, Secure Boot enforced.
 serial=$ITEST_TMP/secureboot.serial
 start=$SECONDS
-"$APPLIANCE" test "$out" --firmware secureboot --keep-log "$serial" \
+"$APPLIANCE" test "$out" --firmware secureboot --log "$serial" \
     >"$ITEST_TMP/out" 2>"$ITEST_TMP/err"
 rc=$?
 echo "# appliance test --firmware secureboot: exit $rc after $((SECONDS - start)) s"

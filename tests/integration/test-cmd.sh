@@ -44,7 +44,7 @@ before=$(stamp)
 # 1. A good boot.
 serial=$ITEST_TMP/bios.serial
 start=$SECONDS
-TMPDIR=$scratch "$APPLIANCE" test "$out" --firmware bios --keep-log "$serial" \
+TMPDIR=$scratch "$APPLIANCE" test "$out" --firmware bios --log "$serial" \
     >"$ITEST_TMP/out" 2>"$ITEST_TMP/err"
 rc=$?
 echo "# appliance test: exit $rc after $((SECONDS - start)) s"
@@ -61,7 +61,7 @@ if [ -f "$out/layout-os.qcow2" ]; then kind=qcow2; else kind=raw; fi
 grep -q "^disks ($kind): $out/layout-os.$kind, $out/layout-app.$kind$" "$ITEST_TMP/err" &&
     ok "boots layout-os.$kind, layout-app.$kind" || bad "disks line: $(grep disks "$ITEST_TMP/err")"
 grep -q 'APPLIANCE-REPORT-END' "$serial" && grep -q 'login:' "$serial" &&
-    ok "--keep-log has the report and the prompt" || bad "--keep-log has the report and the prompt"
+    ok "--log has the report and the prompt" || bad "--log has the report and the prompt"
 cp "$serial" "$logs/integration-test-cmd-bios.serial"
 [ "$(stamp)" = "$before" ] && ok "the shipped disks were not written" ||
     bad "the shipped disks changed: $before -> $(stamp)"

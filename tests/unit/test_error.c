@@ -92,6 +92,7 @@ test_exit_status(void **state)
         {AB_E_USAGE, 2},
         {AB_E_RECIPE, 3},
         {AB_E_NOMEM, 1},
+        {AB_E_NOFILE, 4},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct ab_error err = AB_ERROR_INIT;

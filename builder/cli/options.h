@@ -1,0 +1,143 @@
+/* options.h: the program's one command-line grammar.
+ *
+ * Each command describes its options once, as a table of struct
+ * cli_option (long name, letter, argument, help line). From that table
+ * come its getopt_long() parsing, its --help text and the did-you-mean
+ * of a mistyped option. Every command also takes the common options,
+ * parsed here and never by the command:
+ *
+ *   -j, --json      the result as JSON on stdout, errors as JSON on stderr
+ *   -q, --quiet     errors only on stderr
+ *   -v, --verbose   more on stderr (each command run, each step)
+ *       --log FILE  what the command did, written to FILE
+ *   -h, --help      the command's help
+ *
+ * A letter means one thing in the whole program: the letters are listed
+ * in appliance(1), OPTIONS, and tests/cli/cli.sh checks every command's
+ * --help against each other. */
+#ifndef APPLIANCE_CLI_OPTIONS_H
+#define APPLIANCE_CLI_OPTIONS_H
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "appliance/error.h"
+#include "progress.h"
+
+struct json_object;
+
+/* Ids of the common options (letters are their own ids). Commands number
+ * their long-only options from CLI_OPT_FIRST. */
+enum {
+    CLI_OPT_LOG = 256,
+    CLI_OPT_FIRST = 300,
+};
+
+struct cli_option {
+    int id;           /* what reaches the command's handler: its letter, or an id */
+    char letter;      /* the short option; 0: none */
+    const char *name; /* the long option, without "--" */
+    const char *arg;  /* the argument's name ("DIR"); NULL: it takes none */
+    const char *help; /* one line, '\n' continues it; NULL: a hidden alias */
+    const char *deprecated; /* an alias kept for scripts: the option to use instead */
+};
+
+struct cli_command {
+    const char *name;
+    const char *usage;  /* "Usage: ..." and the description, before "Options:" */
+    const struct cli_option *options; /* its own, ended by a row with a NULL name */
+    const char *footer; /* after the options: what it prints, its exit status */
+};
+
+enum cli_level {
+    CLI_QUIET,   /* errors only */
+    CLI_NORMAL,  /* progress, notices */
+    CLI_VERBOSE, /* and each command run, each step */
+};
+
+/* One run of one command: the common options and the arguments left. */
+struct cli {
+    const struct cli_command *cmd;
+    bool json;
+    enum cli_level level;
+    const char *log_path; /* --log */
+    FILE *log;            /* opened by cli_open_log() */
+    struct json_object *json_errors; /* --json: the errors reported, printed at the end */
+    char **args;          /* the positional arguments */
+    int n_args;
+};
+
+/* The command's handler of one of its own options: id and its argument
+ * (NULL for none). Returns 0, or an exit status after a usage error. */
+typedef int (*cli_option_fn)(void *ctx, int id, const char *arg);
+
+/* Parses argv (argv[0] is the command's name) with cmd's table and the
+ * common options, calling on_option for the command's own. Returns -1 when
+ * the command is to run (c->args holds the rest), 0 after --help, or 2
+ * after a usage error (printed, with a did-you-mean for an unknown long
+ * option). */
+int cli_parse(struct cli *c, const struct cli_command *cmd, int argc, char **argv,
+              cli_option_fn on_option, void *ctx);
+
+/* Prints cmd's help: its usage, every option of its table and the common
+ * ones, one per line as "  -o, --output DIR   help", then its footer. */
+void cli_help(const struct cli_command *cmd, FILE *out);
+
+/* Opens c->log_path for writing, when given. Returns 0, or 1 after
+ * printing why it cannot. */
+int cli_open_log(struct cli *c);
+
+/* Ends the run: with --json prints the errors reported as one object on
+ * stderr, {"errors":[{"file","line","column","code","message"}]} (a
+ * position's parts null when it has none), and closes the log. Returns
+ * status, made 1 when writing the log failed. Idempotent. */
+int cli_release(struct cli *c, int status);
+
+/* Prints err's diagnostics to stderr (with --json: keeps them for
+ * cli_release()) and to the log, and returns its exit status. */
+int cli_report_to(struct cli *c, struct ab_error *err);
+
+/* Checks that each of the n paths named on the command line exists (a
+ * file or a folder); reports every one that does not ("cannot read 'X':
+ * REASON", code no-file) and returns 4, else 0. So that a missing input
+ * exits 4 in every command, as a missing recipe does, not 1 as a failure
+ * of what was found. */
+int cli_check_inputs(struct cli *c, char *const *paths, int n);
+
+/* Whether a notice or a progress line at level should be shown. */
+static inline bool
+cli_shows(const struct cli *c, enum cli_level level)
+{
+    return c->level >= level;
+}
+
+/* The progress display's level for c's -q and -v. */
+enum progress_level cli_progress_level(const struct cli *c);
+
+/* --json's result of a command that writes a folder:
+ * {"output": DIR, "seconds": N}. 0, or 1 after printing why not. */
+int cli_print_output(const char *dir, double seconds);
+
+/* Writes one JSON value on stdout (obj is a json_object *, released),
+ * with a newline; returns 0, or 1 after printing why it could not. */
+int cli_print_json(void *obj);
+
+/* The edit distance of a and b (optimal string alignment: insertions,
+ * deletions, substitutions and swaps of two neighbours cost 1). */
+size_t cli_edit_distance(const char *a, const char *b);
+
+/* The candidates nearest to word, as git's did-you-mean picks them: those
+ * at the smallest distance when it is small for word's length, or of
+ * which word is a prefix. Fills out (at most max, NULL-terminated when
+ * fewer) and returns how many. */
+size_t cli_suggest(const char *word, const char *const *candidates, size_t n,
+                   const char **out, size_t max);
+
+/* Prints "Did you mean 'x'?" (or the list) to stderr for word among
+ * candidates, with prefix before each ("--" for options). */
+void cli_print_suggestions(const char *word, const char *const *candidates, size_t n,
+                           const char *prefix);
+
+#endif

@@ -1,0 +1,177 @@
+/* test_options.c: the command-line grammar of builder/cli/options.c:
+ * edit distance, did-you-mean, parsing from a table, --help from it. */
+#include "unit.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/options.h"
+
+static void
+test_edit_distance(void **state)
+{
+    (void)state;
+    assert_int_equal(cli_edit_distance("build", "build"), 0);
+    assert_int_equal(cli_edit_distance("buidl", "build"), 1); /* a swap */
+    assert_int_equal(cli_edit_distance("biuld", "build"), 1);
+    assert_int_equal(cli_edit_distance("bild", "build"), 1);
+    assert_int_equal(cli_edit_distance("buildd", "build"), 1);
+    assert_int_equal(cli_edit_distance("bxild", "build"), 1);
+    assert_int_equal(cli_edit_distance("", "abc"), 3);
+    assert_int_equal(cli_edit_distance("kitten", "sitting"), 3);
+}
+
+static const char *const commands[] = {"validate", "plan",   "build",  "inspect", "deploy",
+                                       "test",     "convert", "resize", "schema",  "help"};
+#define N (sizeof(commands) / sizeof(commands[0]))
+
+/* The one suggestion for word, or NULL. */
+static const char *
+one(const char *word)
+{
+    const char *out[4];
+    size_t k = cli_suggest(word, commands, N, out, 4);
+    return k == 1 ? out[0] : NULL;
+}
+
+static void
+test_suggest(void **state)
+{
+    (void)state;
+    assert_string_equal(one("buidl"), "build");
+    assert_string_equal(one("tset"), "test");
+    assert_string_equal(one("inpsect"), "inspect");
+    assert_string_equal(one("valdiate"), "validate");
+    assert_string_equal(one("conv"), "convert"); /* a prefix */
+    assert_string_equal(one("plna"), "plan");
+    assert_null(one("frobnicate"));
+    assert_null(one("x"));
+    /* Two at the same distance: both. */
+    const char *const names[] = {"test", "task", "memory"};
+    const char *out[4];
+    assert_int_equal(cli_suggest("tast", names, 3, out, 4), 2);
+    assert_string_equal(out[0], "test");
+    assert_string_equal(out[1], "task");
+    assert_null(out[2]);
+}
+
+enum { OPT_SIZE = 's', OPT_START = CLI_OPT_FIRST };
+
+static const struct cli_option options[] = {
+    {OPT_SIZE, 's', "size", "SIZE", "the new size\nsecond line", NULL},
+    {OPT_START, 0, "start", NULL, "start it", NULL},
+    {CLI_OPT_LOG, 0, "old-log", "FILE", NULL, "log"},
+    {0, 0, NULL, NULL, NULL, NULL},
+};
+
+static const struct cli_command command = {"demo", "Usage: appliance demo X\n", options,
+                                           "Exit status: 0.\n"};
+
+struct seen {
+    const char *size;
+    int start;
+};
+
+static int
+on_option(void *ctx, int id, const char *arg)
+{
+    struct seen *s = ctx;
+    if (id == OPT_SIZE)
+        s->size = arg;
+    else if (id == OPT_START)
+        s->start++;
+    else
+        return -1;
+    return 0;
+}
+
+/* getopt permutes argv: a writable copy of words, kept until the next
+ * call (c->args points into it). */
+static char *copies[16];
+
+static int
+parse(struct cli *c, struct seen *s, const char *const *words)
+{
+    static char *argv[16];
+    int argc = 0;
+    for (; words[argc]; argc++) {
+        free(copies[argc]);
+        argv[argc] = copies[argc] = strdup(words[argc]);
+    }
+    argv[argc] = NULL;
+    memset(s, 0, sizeof(*s));
+    return cli_parse(c, &command, argc, argv, on_option, s);
+}
+
+static void
+test_parse(void **state)
+{
+    (void)state;
+    struct cli c;
+    struct seen s;
+    const char *const a1[] = {"demo", "-s", "8GiB", "--start", "-q", "--log", "f", "x", NULL};
+    assert_int_equal(parse(&c, &s, a1), -1);
+    assert_string_equal(s.size, "8GiB");
+    assert_int_equal(s.start, 1);
+    assert_int_equal(c.level, CLI_QUIET);
+    assert_false(c.json);
+    assert_string_equal(c.log_path, "f");
+    assert_int_equal(c.n_args, 1);
+    assert_string_equal(c.args[0], "x");
+
+    const char *const a2[] = {"demo", "x", "--json", "-v", "--old-log", "g", NULL};
+    assert_int_equal(parse(&c, &s, a2), -1);
+    assert_true(c.json);
+    assert_int_equal(c.level, CLI_VERBOSE);
+    assert_string_equal(c.log_path, "g"); /* an alias reaches the same option */
+    cli_release(&c, 0);
+
+    const char *const a3[] = {"demo", "-q", "-v", "x", NULL};
+    assert_int_equal(parse(&c, &s, a3), 2);
+    const char *const a4[] = {"demo", "--sise", "1", NULL};
+    assert_int_equal(parse(&c, &s, a4), 2);
+    const char *const a5[] = {"demo", "-x", NULL};
+    assert_int_equal(parse(&c, &s, a5), 2);
+    const char *const a6[] = {"demo", "--s", "1", NULL}; /* --size or --start */
+    assert_int_equal(parse(&c, &s, a6), 2);
+    const char *const a7[] = {"demo", "--siz", "1", NULL}; /* an unambiguous prefix */
+    assert_int_equal(parse(&c, &s, a7), -1);
+    assert_string_equal(s.size, "1");
+}
+
+static void
+test_help(void **state)
+{
+    (void)state;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    assert_non_null(f);
+    cli_help(&command, f);
+    fclose(f);
+    assert_non_null(strstr(text, "Usage: appliance demo X\n\nOptions:\n"));
+    assert_non_null(strstr(text, "\n  -s, --size SIZE         the new size\n"
+                                 "                          second line\n"));
+    assert_non_null(strstr(text, "\n      --start             start it\n"));
+    assert_null(strstr(text, "old-log")); /* hidden: no help line */
+    assert_non_null(strstr(text, "\n  -j, --json  "));
+    assert_non_null(strstr(text, "\n  -q, --quiet  "));
+    assert_non_null(strstr(text, "\n  -v, --verbose  "));
+    assert_non_null(strstr(text, "\n      --log FILE  "));
+    assert_non_null(strstr(text, "\n  -h, --help  "));
+    assert_non_null(strstr(text, "\nExit status: 0.\n"));
+    free(text);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_edit_distance),
+        cmocka_unit_test(test_suggest),
+        cmocka_unit_test(test_parse),
+        cmocka_unit_test(test_help),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
