@@ -2,7 +2,7 @@
  * distribution. The recipe is templates/starter-recipe.yaml; the
  * distribution's row (distro.h) fills its placeholders. */
 #include <errno.h>
-#include <getopt.h>
+#include <json-c/json.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
@@ -17,12 +17,25 @@
 #include "appliance/fsutil.h"
 #include "appliance/names.h"
 #include "appliance/templates.h"
+#include "options.h"
 
 #define INIT_FILE "appliance.yaml"
 #define INIT_DEFAULT_DISTRO DISTRO_DEBIAN_12
 #define INIT_DEFAULT_NAME "appliance"
 
-static const char init_usage_head[] =
+enum {
+    OPT_DISTRO = CLI_OPT_FIRST,
+    OPT_FORCE,
+};
+
+static const struct cli_option init_options[] = {
+    {OPT_DISTRO, 0, "distro", "DISTRO", "the distribution (default debian-12; the list below)",
+     NULL},
+    {OPT_FORCE, 0, "force", NULL, "overwrite an existing " INIT_FILE, NULL},
+    {0, 0, NULL, NULL, NULL, NULL},
+};
+
+static const char init_usage[] =
     "Usage: appliance init [--distro DISTRO] [--force] [DIR]\n"
     "\n"
     "Write a commented starter recipe, DIR/" INIT_FILE " (DIR: the current\n"
@@ -30,27 +43,12 @@ static const char init_usage_head[] =
     "stands: an OS disk and an application disk, a user 'admin' whose\n"
     "password hash is a placeholder (the password \"appliance\": make a real\n"
     "hash with 'openssl passwd -6'), and the outputs ova, qcow2 and libvirt.\n"
-    "The recipe's name is DIR's, when that makes a valid name.\n"
-    "\n"
-    "Options:\n";
+    "The recipe's name is DIR's, when that makes a valid name.\n";
 
-static const char init_usage_tail[] =
-    "  --force           overwrite an existing " INIT_FILE "\n"
-    "  -h, --help        show this help\n"
-    "\n"
-    "Exit status: 0 written, 1 not written (the file exists, or DIR cannot be\n"
-    "written), 2 usage error.\n";
-
-static void
-init_usage(void)
-{
-    char list[256];
-    fputs(init_usage_head, stdout);
-    printf("  --distro DISTRO   the distribution (default %s):\n"
-           "                    %s\n",
-           distro_to_string(INIT_DEFAULT_DISTRO), ab_enum_list(&distro_table, list, sizeof(list)));
-    fputs(init_usage_tail, stdout);
-}
+struct init_opts {
+    enum distro distro;
+    bool force;
+};
 
 /* The distribution named text, or a usage error (with a hint when text
  * looks like a misspelt name). */
@@ -149,53 +147,41 @@ init_write(const char *path, const char *text, bool force, struct ab_error *err)
     return write_atomic_data(path, 0644, text, strlen(text), err);
 }
 
-/* Parses the options; returns -1 to go on, else the exit status. */
 static int
-init_args(int argc, char **argv, enum distro *d, bool *force, const char **dir)
+on_init_option(void *ctx, int id, const char *arg)
 {
-    static const struct option options[] = {
-        {"distro", required_argument, NULL, 'd'},
-        {"force", no_argument, NULL, 'f'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    int c;
-    /* Long options only, but --help's -h: no letter taken from the others. */
-    while ((c = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
-        switch (c) {
-        case 'd':
-            if (init_distro(optarg, d) != 0)
-                return 2;
-            break;
-        case 'f':
-            *force = true;
-            break;
-        case 'h':
-            init_usage();
-            return 0;
-        default:
-            return cli_option_error("init", c, argv);
-        }
+    struct init_opts *o = ctx;
+    switch (id) {
+    case OPT_DISTRO:
+        return init_distro(arg, &o->distro) != 0 ? 2 : 0;
+    case OPT_FORCE:
+        o->force = true;
+        return 0;
+    default:
+        return -1;
     }
-    if (optind < argc)
-        *dir = argv[optind++];
-    if (optind < argc)
-        return cli_usage_error("init", "unexpected argument '%s'", argv[optind]);
-    if (!**dir)
-        return cli_usage_error("init", "DIR must not be empty");
-    return -1;
 }
 
-int
-cmd_init(int argc, char **argv)
+static void
+print_result(const struct cli *c, const char *path, enum distro d, const char *name)
 {
-    enum distro d = INIT_DEFAULT_DISTRO;
-    bool force = false;
-    const char *dir = ".";
-    int status = init_args(argc, argv, &d, &force, &dir);
-    if (status >= 0)
-        return status;
+    if (c->json) {
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "recipe", json_object_new_string(path));
+        json_object_object_add(o, "distro", json_object_new_string(distro_row(d)->key.name));
+        json_object_object_add(o, "name", json_object_new_string(name));
+        cli_print_json(o);
+    } else if (cli_shows(c, CLI_NORMAL)) {
+        printf("wrote %s (%s, name '%s'); next: set a password (openssl passwd -6), then\n"
+               "  appliance validate %s\n"
+               "  sudo appliance build %s\n",
+               path, distro_row(d)->title, name, path, path);
+    }
+}
 
+static int
+init(struct cli *c, const struct init_opts *o, const char *dir)
+{
     struct ab_error err = AB_ERROR_INIT;
     CLEANUP_FREE char *path = NULL, *name = NULL, *text = NULL;
     bool made = false;
@@ -204,20 +190,43 @@ cmd_init(int argc, char **argv)
             path = NULL;
         if (!path || !(name = init_name(dir)))
             ab_oom(&err);
-        else if ((text = init_render(d, name, &err)) && init_write(path, text, force, &err) == 0) {
-            printf("wrote %s (%s, name '%s'); next: set a password (openssl passwd -6), then\n"
-                   "  appliance validate %s\n"
-                   "  sudo appliance build %s\n",
-                   path, distro_row(d)->title, name, path, path);
-        }
+        else if ((text = init_render(o->distro, name, &err)) &&
+                 init_write(path, text, o->force, &err) == 0)
+            print_result(c, path, o->distro, name);
     }
     if (ab_error_is_set(&err) && made)
         rmdir(dir); /* a failed init leaves nothing */
-    status = ab_error_is_set(&err) ? cli_report(&err) : 0;
+    int status = ab_error_is_set(&err) ? cli_report_to(c, &err) : 0;
     ab_error_release(&err);
     if (status == 0 && fflush(stdout) != 0) {
         perror("appliance: error: writing to stdout");
         return 1;
     }
     return status;
+}
+
+int
+cmd_init(int argc, char **argv)
+{
+    char list[256], footer[512];
+    snprintf(footer, sizeof(footer),
+             "Distributions: %s.\n"
+             "With --json, prints {\"recipe\", \"distro\", \"name\"}.\n"
+             "Exit status: 0 written, 1 not written (the file exists, or DIR cannot be\n"
+             "written), 2 usage error.\n",
+             ab_enum_list(&distro_table, list, sizeof(list)));
+    const struct cli_command command = {"init", init_usage, init_options, footer};
+    struct cli c;
+    struct init_opts o = {.distro = INIT_DEFAULT_DISTRO};
+    int status = cli_parse(&c, &command, argc, argv, on_init_option, &o);
+    if (status >= 0)
+        return status;
+    if (c.n_args > 1)
+        return cli_usage_error("init", "unexpected argument '%s'", c.args[1]);
+    const char *dir = c.n_args ? c.args[0] : ".";
+    if (!*dir)
+        return cli_usage_error("init", "DIR must not be empty");
+    if ((status = cli_open_log(&c)) != 0)
+        return cli_release(&c, status);
+    return cli_release(&c, init(&c, &o, dir));
 }

@@ -21,6 +21,7 @@ static const char usage_text[] =
     "for every hypervisor.\n"
     "\n"
     "Commands:\n"
+    "  init [DIR]               write a commented starter recipe into DIR\n"
     "  validate RECIPE...       check recipes; silent when they are valid\n"
     "  plan RECIPE              print the resolved build plan\n"
     "  build RECIPE [-o DIR]    build the appliance into DIR\n"

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "appliance/cli.h"
+#include "appliance/suggest.h"
 #include "options.h"
 
 #define MAX_OPTIONS 48
@@ -36,33 +37,7 @@ static bool json_errors;
 size_t
 cli_edit_distance(const char *a, const char *b)
 {
-    size_t la = strlen(a), lb = strlen(b);
-    size_t *d = calloc((la + 1) * (lb + 1), sizeof(*d));
-    if (!d)
-        return (size_t)-1;
-#define D(i, j) d[(i) * (lb + 1) + (j)]
-    for (size_t i = 0; i <= la; i++)
-        D(i, 0) = i;
-    for (size_t j = 0; j <= lb; j++)
-        D(0, j) = j;
-    for (size_t i = 1; i <= la; i++) {
-        for (size_t j = 1; j <= lb; j++) {
-            size_t cost = a[i - 1] != b[j - 1];
-            size_t v = D(i - 1, j) + 1;
-            if (D(i, j - 1) + 1 < v)
-                v = D(i, j - 1) + 1;
-            if (D(i - 1, j - 1) + cost < v)
-                v = D(i - 1, j - 1) + cost;
-            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
-                D(i - 2, j - 2) + 1 < v)
-                v = D(i - 2, j - 2) + 1;
-            D(i, j) = v;
-        }
-    }
-    size_t r = D(la, lb);
-#undef D
-    free(d);
-    return r;
+    return suggest_distance(a, b);
 }
 
 size_t

@@ -6,8 +6,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* The Levenshtein distance of a and b; 64 or more when either is 63
- * characters or longer (too long to be a typo worth a hint). */
+/* The edit distance of a and b (optimal string alignment: an insertion,
+ * a deletion, a substitution or a swap of two neighbours costs 1, as git
+ * counts typos); 64 when either is 63 characters or longer (too long to
+ * be a typo worth a hint). */
 size_t suggest_distance(const char *a, const char *b);
 
 /* Whether name is close enough to known to suggest it: a close edit (at

@@ -18,7 +18,7 @@ expect() {
     if [ "$got" = "$want" ]; then ok "$what"; else bad "$what (exit $got, want $want)"; cat "$tmp/err"; fi
 }
 
-commands="validate plan build test inspect deploy convert resize schema"
+commands="init validate plan build test inspect deploy convert resize schema"
 
 expect 0 "--version" -- "$app" --version
 grep -qE '^appliance [0-9]+\.[0-9]+\.[0-9]+$' "$tmp/out" && ok "version format" || bad "version format"
