@@ -1,5 +1,6 @@
 #!/bin/bash
 # tier: check
+# timeout: 1500
 # The gate's one real boot: builds tests/integration/recipes/layout.yaml
 # (firmware bios+uefi; the build the gate's other judges share) and boots
 # its raw disks under qemu with SeaBIOS + virtio-scsi. The boot must reach

@@ -1,5 +1,6 @@
 #!/bin/bash
 # tier: check
+# timeout: 1500
 # Every output of tests/integration/recipes/layout.yaml, judged by tools
 # this project did not write: xmllint with the DMTF schema (OVF), sha256sum
 # (manifest, SHA256SUMS), GNU tar and bsdtar (OVA, GCE), qemu-img

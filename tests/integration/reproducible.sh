@@ -1,5 +1,6 @@
 #!/bin/bash
 # tier: check
+# timeout: 1500
 # Reproducible builds (issue 12): the layout recipe built twice from the same
 # cached root tree must give every shipped file identical bit for bit,
 # although the second build differs in everything else a build could leak:
