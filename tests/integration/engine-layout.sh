@@ -21,6 +21,12 @@ boot_probe_accel
 [ "$BOOT_ACCEL" = tcg ] && export LIBGUESTFS_BACKEND_SETTINGS=${LIBGUESTFS_BACKEND_SETTINGS:-force_tcg}
 
 # The OS disk first: the judge expects it as /dev/sda, the app disk /dev/sdb.
+# The appliance's kernel scans its virtio-scsi disks at once, and on a busy
+# host (tests run in parallel) may name them out of order: virt-filesystems
+# then lists its PV rows by the kernel's names (/dev/sdc4 for the OS disk's
+# PV), which it does not translate as it does the others. A synchronous scan
+# names them in the order they were added.
+export LIBGUESTFS_APPEND="${LIBGUESTFS_APPEND:+$LIBGUESTFS_APPEND }scsi_mod.scan=sync"
 start=$SECONDS
 if virt-filesystems --all --long --csv --uuid -a "$IMG_OS" -a "$IMG_APP" \
     >"$ITEST_TMP/vfs.csv" 2>"$ITEST_TMP/vfs.err"; then
