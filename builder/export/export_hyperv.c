@@ -33,6 +33,7 @@
 #include <string.h>
 
 #include "appliance/cleanup.h"
+#include "appliance/delivery.h"
 #include "appliance/fsutil.h"
 
 #define UTF8_BOM "\xef\xbb\xbf"
@@ -338,7 +339,7 @@ hyperv_write(const struct exporter *self, const struct export_job *job, struct a
     CLEANUP_FREE char *ps1 = NULL;
     CLEANUP_FREE char *os = export_disk_file(plan, PLAN_DISK_OS, "vhdx");
     CLEANUP_FREE char *app = export_disk_file(plan, PLAN_DISK_APP, "vhdx");
-    if (!os || !app || asprintf(&ps1, "%s/%s.ps1", job->dir, plan->name) < 0)
+    if (!os || !app || !(ps1 = delivery_path(plan, job->dir, ".ps1")))
         return ab_oom(err);
     const char *const vhdx[PLAN_N_DISKS] = {os, app};
     export_step(job, export_base_name(ps1));

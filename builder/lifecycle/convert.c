@@ -23,6 +23,7 @@
 
 #include "appliance/cleanup.h"
 #include "appliance/clock.h"
+#include "appliance/delivery.h"
 #include "appliance/engine_identity.h"
 #include "appliance/epoch.h"
 #include "appliance/export.h"
@@ -460,7 +461,7 @@ verify_disk(struct convert *c, int i, struct ab_error *err)
         (asprintf(&rel, "ovf/%s.vmdk", base) < 0 || compare_file(c, i, rel, "vmdk", err) < 0))
         return -1;
     if ((p->outputs & OUTPUT_OVA) &&
-        (asprintf(&ova, "%s.ova", p->name) < 0 || asprintf(&member, "%s.vmdk", base) < 0 ||
+        (!(ova = delivery_file(p, ".ova")) || asprintf(&member, "%s.vmdk", base) < 0 ||
          compare_ova_member(c, i, ova, member, err) < 0))
         return -1;
     free(rel);
