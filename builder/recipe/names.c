@@ -173,6 +173,24 @@ name_check_mirror(const char *text)
 }
 
 const char *
+name_check_web_url(const char *text)
+{
+    static const char *const schemes[] = {"http://", "https://"};
+    for (size_t i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++) {
+        size_t l = strlen(schemes[i]);
+        if (strncmp(text, schemes[i], l) == 0) {
+            if (text[l] == '\0')
+                return "the address has nothing after the scheme";
+            for (const char *c = text; *c; c++)
+                if (isspace((unsigned char)*c) || iscntrl((unsigned char)*c))
+                    return "must not contain white space";
+            return NULL;
+        }
+    }
+    return "must be an http:// or https:// address";
+}
+
+const char *
 name_check_hardware_family(const char *text)
 {
     if (strncmp(text, "vmx-", 4) != 0)
