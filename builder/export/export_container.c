@@ -1,5 +1,5 @@
-/* export_container.c: the container tree as NAME-container.tar (an OCI
- * image layout in a tar) and NAME-ct.tar.zst (export_container.h).
+/* export_container.c: the container tree as NAME-VERSION-container.tar (an OCI
+ * image layout in a tar) and NAME-VERSION-ct.tar.zst (export_container.h).
  *
  * One walk of the tree writes, with libarchive, the layer three ways at
  * once: as a plain tar only hashed (its digest is the config's diff_id),

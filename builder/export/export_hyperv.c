@@ -1,4 +1,4 @@
-/* export_hyperv.c: the PowerShell script (NAME.ps1) that creates the
+/* export_hyperv.c: the PowerShell script (NAME-VERSION.ps1) that creates the
  * appliance's Hyper-V virtual machine from its two VHDX disks.
  *
  * Hyper-V imports no OVF, so the bundle carries a script instead. It makes
@@ -135,7 +135,7 @@ memory_bytes(const struct plan *plan)
     return (plan->hardware.memory + step - 1) / step * step;
 }
 
-/* Comment-based help (Get-Help .\NAME.ps1 reads it) and the requirements. */
+/* Comment-based help (Get-Help .\NAME-VERSION.ps1 reads it) and the requirements. */
 static void
 put_help(struct ps *s, const struct plan *plan, const char *script)
 {
@@ -330,7 +330,7 @@ export_hyperv_script(const struct plan *plan, const char *const vhdx[PLAN_N_DISK
     return rc;
 }
 
-/* NAME.ps1, naming the VHDX disks beside it. */
+/* NAME-VERSION.ps1, naming the VHDX disks beside it. */
 static int
 hyperv_write(const struct exporter *self, const struct export_job *job, struct ab_error *err)
 {

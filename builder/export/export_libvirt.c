@@ -1,4 +1,4 @@
-/* export_libvirt.c: the libvirt domain XML (NAME.xml) of an appliance.
+/* export_libvirt.c: the libvirt domain XML (NAME-VERSION.xml) of an appliance.
  *
  * The domain is what `virsh define` and virt-manager take: type kvm, a q35
  * machine with the plan's memory and CPUs, the two qcow2 disks as virtio
@@ -273,7 +273,7 @@ export_libvirt_xml(const struct plan *plan, const char *const qcow2[PLAN_N_DISKS
     return rc;
 }
 
-/* NAME.xml, its disks the qcow2 files in libvirt's default storage pool:
+/* NAME-VERSION.xml, its disks the qcow2 files in libvirt's default storage pool:
  * never the output folder's path, so that the file is the same wherever
  * the build wrote it. `appliance deploy` points them at the folder. */
 static int

@@ -351,7 +351,7 @@ export_ova_pack(const struct plan *plan, const char *ovf_dir, const char *ova_pa
 
 /* ---- the exporter ------------------------------------------------------- */
 
-/* ovf/ when the plan keeps it, else a scratch folder; then NAME.ova. */
+/* ovf/ when the plan keeps it, else a scratch folder; then NAME-VERSION.ova. */
 static int
 ovf_bundle_write(const struct exporter *self, const struct export_job *job, struct ab_error *err)
 {
