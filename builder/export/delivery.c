@@ -205,7 +205,7 @@ find_file(const struct export_files *files, const char *path)
     return NULL;
 }
 
-#define MAX_VALUES 64
+#define MAX_VALUES 96
 
 /* The placeholders' values: NAME, VERSION, TITLE, and each file row's
  * KEY (OS_KEY, APP_KEY) with KEY_BYTES, for the files of files only. */
@@ -332,6 +332,54 @@ checksums(const struct plan *plan, unsigned mask, const struct export_files *fil
     return text;
 }
 
+/* The machine's CPUs and memory (MiB), and the firmware's words in the
+ * steps: UEFI where the appliance boots it
+ * (Hyper-V Generation 2, Azure V2, GCE's UEFI_COMPATIBLE, as the hyperv
+ * output chooses), and a UEFI-only machine where it boots nothing else
+ * (VirtualBox, virt-install, Proxmox: as the libvirt output chooses). */
+static int
+values_of_firmware(const struct plan *plan, struct values *vs)
+{
+    enum firmware fw = plan->hardware.firmware;
+    bool uefi = fw & FIRMWARE_UEFI, only = fw == FIRMWARE_UEFI, sb = plan->hardware.secure_boot;
+    char *hv = NULL, *pve = NULL;
+    if (uefi && asprintf(&hv, "    Set-VMFirmware -VMName %s %s\n", plan->name,
+                         sb ? "-SecureBootTemplate MicrosoftUEFICertificateAuthority"
+                            : "-EnableSecureBoot Off") < 0)
+        return -1;
+    if (only && asprintf(&pve,
+                         " \\\n        --bios ovmf --efidisk0 local-lvm:1,efitype=4m,"
+                         "pre-enrolled-keys=%d",
+                         sb ? 1 : 0) < 0) {
+        free(hv);
+        return -1;
+    }
+    char cpus[16], mib[32];
+    snprintf(cpus, sizeof(cpus), "%u", plan->hardware.cpus);
+    snprintf(mib, sizeof(mib), "%llu", (unsigned long long)(plan->hardware.memory >> 20));
+    if (values_add(vs, strdup("CPUS"), strdup(cpus)) < 0 ||
+        values_add(vs, strdup("MEMORY_MIB"), strdup(mib)) < 0) {
+        free(hv);
+        free(pve);
+        return -1;
+    }
+    return values_add(vs, strdup("FIRMWARE"),
+                      strdup(only   ? "UEFI"
+                             : uefi ? "BIOS and UEFI"
+                                    : "BIOS")) < 0 ||
+                   values_add(vs, strdup("HYPERV_GENERATION"), strdup(uefi ? "2" : "1")) < 0 ||
+                   values_add(vs, strdup("HYPERV_FIRMWARE"), hv ? hv : strdup("")) < 0 ||
+                   values_add(vs, strdup("AZURE_GENERATION"), strdup(uefi ? "V2" : "V1")) < 0 ||
+                   values_add(vs, strdup("GCE_FEATURES"),
+                              strdup(uefi ? " \\\n        --guest-os-features UEFI_COMPATIBLE"
+                                          : "")) < 0 ||
+                   values_add(vs, strdup("VBOX_FIRMWARE"), strdup(only ? "efi" : "bios")) < 0 ||
+                   values_add(vs, strdup("KVM_BOOT"), strdup(only ? " --boot uefi" : "")) < 0 ||
+                   values_add(vs, strdup("PROXMOX_FIRMWARE"), pve ? pve : strdup("")) < 0
+               ? -1
+               : 0;
+}
+
 int
 delivery_install_text(const struct plan *plan, const char *target, const struct export_files *files,
                       char **text, struct ab_error *err)
@@ -354,7 +402,8 @@ delivery_install_text(const struct plan *plan, const char *target, const struct 
     if (values_add(&vs, strdup("NAME"), strdup(plan->name)) < 0 ||
         values_add(&vs, strdup("VERSION"), strdup(plan->version)) < 0 ||
         values_add(&vs, strdup("TITLE"), strdup(title)) < 0 ||
-        values_add(&vs, strdup("CHECKSUMS"), sums) < 0 || values_of_files(plan, files, &vs) < 0)
+        values_add(&vs, strdup("CHECKSUMS"), sums) < 0 || values_of_files(plan, files, &vs) < 0 ||
+        values_of_firmware(plan, &vs) < 0)
         return ab_oom(err);
     size_t len = 0;
     FILE *out = open_memstream(text, &len);

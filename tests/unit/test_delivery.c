@@ -147,6 +147,73 @@ test_install_text(void **state)
     export_files_release(&files);
 }
 
+/* The firmware decides the steps' options, as the outputs chose it. */
+static void
+test_install_firmware(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *hardware, *target, *want, *not ;
+    } cases[] = {
+        {"{firmware: bios}", "hyperv", "New-VM -Name fw -Generation 1 ", "Set-VMFirmware"},
+        {"{firmware: uefi}", "hyperv",
+         "-Generation 2 -MemoryStartupBytes 2048MB -VHDPath .\\fw-1-os.vhdx -SwitchName 'Default "
+         "Switch'\n    Add-VMHardDiskDrive -VMName fw -Path .\\fw-1-app.vhdx\n    Set-VMProcessor "
+         "-VMName fw -Count 2\n"
+         "    Set-VMFirmware "
+         "-VMName fw -SecureBootTemplate MicrosoftUEFICertificateAuthority\n    Start-VM -Name "
+         "fw\n",
+         NULL},
+        {"{firmware: 'uefi', secure_boot: false}", "hyperv",
+         "Set-VMFirmware -VMName fw "
+         "-EnableSecureBoot Off\n",
+         NULL},
+        {"{firmware: uefi}", "kvm", "require=off --boot uefi\n", NULL},
+        {"{firmware: bios+uefi}", "kvm", "require=off\n", "--boot uefi"},
+        {"{firmware: uefi}", "proxmox",
+         "virtio-scsi-single \\\n        --bios ovmf --efidisk0 "
+         "local-lvm:1,efitype=4m,pre-enrolled-keys=1\n",
+         NULL},
+        {"{firmware: bios}", "proxmox", "virtio-scsi-single\n", "ovmf"},
+        {"{firmware: uefi}", "virtualbox", "--firmware efi\n", NULL},
+        {"{firmware: bios+uefi}", "virtualbox", "--firmware bios\n", NULL},
+        {"{firmware: bios}", "azure", "--hyper-v-generation V1\n", NULL},
+        {"{firmware: bios+uefi}", "gce",
+         "fw-1-os.tar.gz \\\n        --guest-os-features "
+         "UEFI_COMPATIBLE\n",
+         NULL},
+        {"{firmware: bios}", "gce", "gs://BUCKET/fw-1-os.tar.gz\n", "UEFI"},
+    };
+    struct export_files files = {NULL, 0};
+    static const char *const names[] = {
+        "fw-1-os.vhdx", "fw-1-app.vhdx", "fw-1-os.qcow2", "fw-1-app.qcow2", "fw-1-os.vdi",
+        "fw-1-app.vdi", "fw-1-os.vhd",   "fw-1-app.vhd",  "fw-1-os.tar.gz", "fw-1-app.tar.gz"};
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        add(&files, names[i], 1048576, 'a');
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char text[1024];
+        snprintf(text, sizeof(text),
+                 "recipe: 1\nname: fw\nversion: '1'\nos: {distro: debian-12}\nhardware: %s\n"
+                 "disks:\n"
+                 "  os: {size: 4GiB, volumes: [{name: root, mount: /, size: 1GiB}]}\n"
+                 "  app: {size: 1GiB, volumes: [{name: a, mount: /a, size: 512MiB}]}\n"
+                 "outputs: [vhdx, qcow2, vdi, azure, gce]\n",
+                 cases[i].hardware);
+        CLEANUP_PLAN const struct plan *p = unit_plan(text);
+        struct ab_error err = AB_ERROR_INIT;
+        CLEANUP_FREE char *note = NULL;
+        unit_check_ok(delivery_install_text(p, cases[i].target, &files, &note, &err), &err);
+        print_message("%s %s\n", cases[i].hardware, cases[i].target);
+        assert_non_null(note);
+        if (!strstr(note, cases[i].want))
+            print_error("%s", note);
+        assert_non_null(strstr(note, cases[i].want));
+        if (cases[i].not )
+            assert_null(strstr(note, cases[i].not ));
+    }
+    export_files_release(&files);
+}
+
 /* Written into the folder, each INSTALL file is added to the list with
  * its digest; the same inputs give the same bytes. */
 static void
@@ -188,9 +255,8 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_names),
-        cmocka_unit_test(test_classify),
-        cmocka_unit_test(test_install_text),
+        cmocka_unit_test(test_names),         cmocka_unit_test(test_classify),
+        cmocka_unit_test(test_install_text),  cmocka_unit_test(test_install_firmware),
         cmocka_unit_test(test_write_install),
     };
     return cmocka_run_group_tests(tests, unit_enter_tmpdir, unit_leave_tmpdir);
