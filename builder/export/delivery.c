@@ -380,6 +380,13 @@ values_of_firmware(const struct plan *plan, struct values *vs)
                : 0;
 }
 
+/* Said under the head when the OVF carries ova.eula's license. */
+static const char eula_note[] =
+    "\nThe OVA and OVF carry a license agreement (their EulaSection): the\n"
+    "import wizards show it and ask you to accept it; from a terminal,\n"
+    "`ovftool` asks, or takes `--acceptAllEulas`, and `VBoxManage import`\n"
+    "takes `--vsys 0 --eula accept`, once you have read it.\n";
+
 int
 delivery_install_text(const struct plan *plan, const char *target, const struct export_files *files,
                       char **text, struct ab_error *err)
@@ -402,8 +409,9 @@ delivery_install_text(const struct plan *plan, const char *target, const struct 
     if (values_add(&vs, strdup("NAME"), strdup(plan->name)) < 0 ||
         values_add(&vs, strdup("VERSION"), strdup(plan->version)) < 0 ||
         values_add(&vs, strdup("TITLE"), strdup(title)) < 0 ||
-        values_add(&vs, strdup("CHECKSUMS"), sums) < 0 || values_of_files(plan, files, &vs) < 0 ||
-        values_of_firmware(plan, &vs) < 0)
+        values_add(&vs, strdup("CHECKSUMS"), sums) < 0 ||
+        values_add(&vs, strdup("EULA_NOTE"), strdup(plan->ova.eula ? eula_note : "")) < 0 ||
+        values_of_files(plan, files, &vs) < 0 || values_of_firmware(plan, &vs) < 0)
         return ab_oom(err);
     size_t len = 0;
     FILE *out = open_memstream(text, &len);

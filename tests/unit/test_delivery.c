@@ -124,6 +124,7 @@ test_install_text(void **state)
                            "  demo-2.1.xml\n"));
     assert_null(strstr(kvm, "demo-2.1.ova"));
     assert_null(strstr(kvm, "@")); /* every placeholder filled */
+    assert_null(strstr(kvm, "license")); /* no ova.eula */
 
     CLEANUP_FREE char *azure = NULL;
     unit_check_ok(delivery_install_text(p, "azure", &files, &azure, &err), &err);
@@ -214,6 +215,28 @@ test_install_firmware(void **state)
     export_files_release(&files);
 }
 
+/* With ova.eula, the notes say the license comes and how to accept it. */
+static void
+test_install_eula(void **state)
+{
+    (void)state;
+    unit_write_file("EULA.txt", "terms\n");
+    CLEANUP_PLAN const struct plan *p =
+        unit_plan("recipe: 1\nname: e\nversion: '1'\nos: {distro: debian-12}\n"
+                  "disks:\n"
+                  "  os: {size: 4GiB, volumes: [{name: root, mount: /, size: 1GiB}]}\n"
+                  "  app: {size: 1GiB, volumes: [{name: a, mount: /a, size: 512MiB}]}\n"
+                  "ova: {eula: EULA.txt}\n");
+    struct export_files files = {NULL, 0};
+    add(&files, "e-1.ova", 1, 'a');
+    struct ab_error err = AB_ERROR_INIT;
+    CLEANUP_FREE char *note = NULL;
+    unit_check_ok(delivery_install_text(p, "virtualbox", &files, &note, &err), &err);
+    assert_non_null(strstr(note, "carry a license agreement"));
+    assert_non_null(strstr(note, "`--vsys 0 --eula accept`"));
+    export_files_release(&files);
+}
+
 /* Written into the folder, each INSTALL file is added to the list with
  * its digest; the same inputs give the same bytes. */
 static void
@@ -255,9 +278,9 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_names),         cmocka_unit_test(test_classify),
-        cmocka_unit_test(test_install_text),  cmocka_unit_test(test_install_firmware),
-        cmocka_unit_test(test_write_install),
+        cmocka_unit_test(test_names),        cmocka_unit_test(test_classify),
+        cmocka_unit_test(test_install_text), cmocka_unit_test(test_install_firmware),
+        cmocka_unit_test(test_install_eula), cmocka_unit_test(test_write_install),
     };
     return cmocka_run_group_tests(tests, unit_enter_tmpdir, unit_leave_tmpdir);
 }
