@@ -666,6 +666,33 @@ folder_name(const char *dir, char **name, char **stem)
     return 0;
 }
 
+/* The output whose disk files have disk_suffixes[s] (s one past the end:
+ * ovf/'s VMDKs), or NULL (.img: written before the exporters). */
+static const char *const suffix_outputs[] = {"qcow2", "raw",   NULL,   "vhdx",
+                                             "vdi",   "azure", "vmdk", "ovf"};
+
+/* The name, relative to the folder, of disk r's file of kind s: the one
+ * build-report.json lists (rep has files), else STEM-DISK.EXT as builds
+ * name them (and as folders without a report or of format 1 hold them);
+ * "" when the report lists none. */
+static int
+disk_name(const struct bundle *b, const struct report_info *rep, size_t r, size_t s, char *name,
+          size_t size)
+{
+    size_t n_suffixes = sizeof(disk_suffixes) / sizeof(disk_suffixes[0]);
+    bool in_ovf = s == n_suffixes;
+    const char *output = suffix_outputs[s];
+    if (rep->has_files && rep->format >= 2 && output) {
+        const char *rel = report_file_path(rep, output, roles[r]);
+        return snprintf(name, size, "%s", rel && safe_name(rel, false) ? rel : "") >= (int)size ? -1
+                                                                                                : 0;
+    }
+    return snprintf(name, size, "%s%s-%s%s", in_ovf ? "ovf/" : "", b->stem, roles[r],
+                    in_ovf ? ".vmdk" : disk_suffixes[s]) >= (int)size
+               ? -1
+               : 0;
+}
+
 /* Finds each disk's file in the folder, in disk_suffixes order, then in
  * ovf/; those found nowhere go to want (to come from the OVA), or are a
  * problem, unless want is NULL (the disks are not extracted: only the
@@ -673,34 +700,41 @@ folder_name(const char *dir, char **name, char **stem)
 static int
 folder_disks(struct bundle *b, struct extract_want *want, struct ab_error *err)
 {
-    for (size_t r = 0; r < 2; r++) {
+    struct report_info rep;
+    struct ab_error ignored = AB_ERROR_INIT;
+    CLEANUP_FREE char *report = path_join(b->path, "build-report.json");
+    if (!report || !is_file(report, NULL) || report_load(report, &rep, &ignored) < 0)
+        memset(&rep, 0, sizeof(rep));
+    ab_error_release(&ignored);
+    int rc = 0;
+    for (size_t r = 0; r < 2 && rc == 0; r++) {
         char base[NAME_MAX + 1];
         snprintf(base, sizeof(base), "%s-%s", b->stem, roles[r]);
         bool found = false;
         for (size_t s = 0; s <= sizeof(disk_suffixes) / sizeof(disk_suffixes[0]) && !found; s++) {
-            bool in_ovf = s == sizeof(disk_suffixes) / sizeof(disk_suffixes[0]);
             char name[NAME_MAX * 2];
-            snprintf(name, sizeof(name), "%s%s%s", in_ovf ? "ovf/" : "", base,
-                     in_ovf ? ".vmdk" : disk_suffixes[s]);
+            if (disk_name(b, &rep, r, s, name, sizeof(name)) < 0 || !*name)
+                continue;
             CLEANUP_FREE char *p = path_join(b->path, name);
-            if (!p)
-                return ab_oom(err);
+            if (!p) {
+                rc = ab_oom(err);
+                break;
+            }
             if (is_file(p, NULL)) {
                 found = true;
-                if (add_disk(b, name, p, NULL, err) < 0)
-                    return -1;
+                rc = add_disk(b, name, p, NULL, err);
             }
         }
-        if (!found && !want)
+        if (rc < 0 || (!found && !want))
             continue;
         if (!found && b->ova && want->n < 8 &&
             asprintf(&want->names[want->n++], "%s.vmdk", base) < 0)
-            return ab_oom(err);
-        if (!found && !b->ova &&
-            add_problem(b, err, "no disk image of the %s disk ('%s.*')", roles[r], base) < 0)
-            return -1;
+            rc = ab_oom(err);
+        else if (!found && !b->ova)
+            rc = add_problem(b, err, "no disk image of the %s disk ('%s.*')", roles[r], base);
     }
-    return 0;
+    report_info_release(&rep);
+    return rc < 0 ? -1 : 0;
 }
 
 static bool
