@@ -672,9 +672,9 @@ static const char *const suffix_outputs[] = {"qcow2", "raw",   NULL,   "vhdx",
                                              "vdi",   "azure", "vmdk", "ovf"};
 
 /* The name, relative to the folder, of disk r's file of kind s: the one
- * build-report.json lists (rep has files), else STEM-DISK.EXT as builds
- * name them (and as folders without a report or of format 1 hold them);
- * "" when the report lists none. */
+ * build-report.json lists, else STEM-DISK.EXT as builds name them (as a
+ * folder made by hand beside a copied report, or without a report, holds
+ * them). */
 static int
 disk_name(const struct bundle *b, const struct report_info *rep, size_t r, size_t s, char *name,
           size_t size)
@@ -682,11 +682,9 @@ disk_name(const struct bundle *b, const struct report_info *rep, size_t r, size_
     size_t n_suffixes = sizeof(disk_suffixes) / sizeof(disk_suffixes[0]);
     bool in_ovf = s == n_suffixes;
     const char *output = suffix_outputs[s];
-    if (rep->has_files && rep->format >= 2 && output) {
-        const char *rel = report_file_path(rep, output, roles[r]);
-        return snprintf(name, size, "%s", rel && safe_name(rel, false) ? rel : "") >= (int)size ? -1
-                                                                                                : 0;
-    }
+    const char *rel = rep->has_files && output ? report_file_path(rep, output, roles[r]) : NULL;
+    if (rel && safe_name(rel, false))
+        return snprintf(name, size, "%s", rel) >= (int)size ? -1 : 0;
     return snprintf(name, size, "%s%s-%s%s", in_ovf ? "ovf/" : "", b->stem, roles[r],
                     in_ovf ? ".vmdk" : disk_suffixes[s]) >= (int)size
                ? -1
@@ -713,7 +711,7 @@ folder_disks(struct bundle *b, struct extract_want *want, struct ab_error *err)
         bool found = false;
         for (size_t s = 0; s <= sizeof(disk_suffixes) / sizeof(disk_suffixes[0]) && !found; s++) {
             char name[NAME_MAX * 2];
-            if (disk_name(b, &rep, r, s, name, sizeof(name)) < 0 || !*name)
+            if (disk_name(b, &rep, r, s, name, sizeof(name)) < 0)
                 continue;
             CLEANUP_FREE char *p = path_join(b->path, name);
             if (!p) {

@@ -18,6 +18,7 @@
 #include "appliance/delivery.h"
 #include "appliance/distro.h"
 #include "appliance/hash.h"
+#include "appliance/names.h"
 #include "appliance/spawn.h"
 #include "appliance/version.h"
 
@@ -547,9 +548,11 @@ report_find_file(const char *dir, const char *output, const char *disk)
 char *
 report_stem(const struct report_info *r)
 {
-    if (!r->name)
+    /* From outside: only names a recipe could have given. */
+    if (!r->name || name_check_appliance(r->name))
         return NULL;
-    if (r->format >= 2 && r->version)
-        return delivery_stem(r->name, r->version);
+    if (r->format >= 2)
+        return r->version && !name_check_version(r->version) ? delivery_stem(r->name, r->version)
+                                                             : NULL;
     return strdup(r->name);
 }

@@ -40,42 +40,43 @@ boot_disks_release(struct boot_disks *d)
 }
 
 /* The path of layout l's file of disk i: the one the report lists, else
- * the name a folder without a report holds. */
+ * STEM-DISK.EXT as builds name them (the report's stem, NAME-VERSION; a
+ * folder without a report holds NAME-DISK.EXT, as builds wrote before);
+ * the legacy .img always NAME-DISK.img. */
 static char *
-layout_path(size_t l, int i, const char *dir, const char *name, const struct report_info *r)
+layout_path(size_t l, int i, const char *dir, const char *name, const char *stem,
+            const struct report_info *r)
 {
     const char *rel = layouts[l].output && r->has_files
                           ? report_file_path(r, layouts[l].output, disk_ids[i])
                           : NULL;
     char *s;
-    if (r->has_files && layouts[l].output)
-        return rel && asprintf(&s, "%s/%s", dir, rel) >= 0 ? s : strdup("");
-    return asprintf(&s, "%s/%s%s-%s%s", dir, layouts[l].folder, name, disk_ids[i], layouts[l].ext) <
-                   0
+    if (rel)
+        return asprintf(&s, "%s/%s", dir, rel) >= 0 ? s : NULL;
+    return asprintf(&s, "%s/%s%s-%s%s", dir, layouts[l].folder, layouts[l].output ? stem : name,
+                    disk_ids[i], layouts[l].ext) < 0
                ? NULL
                : s;
 }
 
 /* 1: both files of layout l exist; 0: neither; -1: only one (an error). */
 static int
-try_layout(size_t l, const char *dir, const char *name, const struct report_info *r,
-           struct boot_disks *d, struct ab_error *err)
+try_layout(size_t l, const char *dir, const char *name, const char *stem,
+           const struct report_info *r, struct boot_disks *d, struct ab_error *err)
 {
     char *path[2] = {NULL, NULL};
     int present = 0;
     for (int i = 0; i < 2; i++) {
-        if (!(path[i] = layout_path(l, i, dir, name, r))) {
+        if (!(path[i] = layout_path(l, i, dir, name, stem, r))) {
             free(i ? path[0] : NULL);
             return ab_oom(err);
         }
-        present += *path[i] && access(path[i], F_OK) == 0;
+        present += access(path[i], F_OK) == 0;
     }
     if (present == 1) {
-        int missing = *path[0] && access(path[0], F_OK) == 0;
-        const char *lacking = strrchr(path[missing], '/');
-        ab_build_error(err, ENOENT, "'%s' has '%s' but not %s%s%s", dir,
-                       strrchr(path[!missing], '/') + 1, lacking ? "'" : "its other disk",
-                       lacking ? lacking + 1 : "", lacking ? "'" : "");
+        int missing = access(path[0], F_OK) == 0;
+        ab_build_error(err, ENOENT, "'%s' has '%s' but not '%s'", dir,
+                       strrchr(path[!missing], '/') + 1, strrchr(path[missing], '/') + 1);
     }
     if (present != 2) {
         free(path[0]);
@@ -93,17 +94,14 @@ try_layout(size_t l, const char *dir, const char *name, const struct report_info
 }
 
 static int
-try_ova(const char *dir, const char *name, const struct report_info *rep, struct boot_disks *d,
+try_ova(const char *dir, const char *stem, const struct report_info *rep, struct boot_disks *d,
         struct ab_error *err)
 {
-    /* The OVA the report lists, whose members are named as the report's
-     * files are (report_stem); else NAME.ova holding NAME-DISK.vmdk. */
+    /* The OVA the report lists, else STEM.ova; its members are named with
+     * the same stem (STEM-DISK.vmdk). */
     const char *rel = rep->has_files ? report_file_path(rep, "ova", NULL) : NULL;
-    CLEANUP_FREE char *ova = NULL, *stem = rep->has_files ? report_stem(rep) : strdup(name);
-    if (rep->has_files && !rel)
-        return 0;
-    if (!stem ||
-        (rel ? asprintf(&ova, "%s/%s", dir, rel) : asprintf(&ova, "%s/%s.ova", dir, name)) < 0)
+    CLEANUP_FREE char *ova = NULL;
+    if ((rel ? asprintf(&ova, "%s/%s", dir, rel) : asprintf(&ova, "%s/%s.ova", dir, stem)) < 0)
         return ab_oom(err);
     if (access(ova, F_OK) < 0)
         return 0;
@@ -146,18 +144,19 @@ boot_disks_find(const char *dir, const char *name, struct boot_disks *d, struct 
     if (access(report, F_OK) < 0 || report_load(report, &rep, &ignored) < 0)
         memset(&rep, 0, sizeof(rep));
     ab_error_release(&ignored);
-    int r = 0;
+    CLEANUP_FREE char *stem = report_stem(&rep);
+    int r = stem || (stem = strdup(name)) ? 0 : ab_oom(err);
     for (size_t l = 0; r == 0 && l < sizeof(layouts) / sizeof(layouts[0]); l++)
-        r = try_layout(l, dir, name, &rep, d, err);
+        r = try_layout(l, dir, name, stem, &rep, d, err);
     if (r == 0)
-        r = try_ova(dir, name, &rep, d, err);
+        r = try_ova(dir, stem, &rep, d, err);
     report_info_release(&rep);
     if (r == 0)
         ab_build_error(err, ENOENT,
-                       "no disks of '%s' in '%s' (looked for the qcow2, raw, ovf, vmdk, "
-                       "vdi, vhdx and ova files its build-report.json lists, else "
-                       "%s-os.qcow2, .raw, .img, ovf/%s-os.vmdk, .vmdk, .vdi, .vhdx and %s.ova)",
-                       name, dir, name, name, name);
+                       "no disks of '%s' in '%s' (looked for the files build-report.json lists, "
+                       "%s-os.qcow2, .raw, %s-os.img, ovf/%s-os.vmdk, %s-os.vmdk, .vdi, .vhdx "
+                       "and %s.ova)",
+                       name, dir, stem, name, stem, stem, stem);
     if (r <= 0) {
         boot_disks_release(d);
         return -1;

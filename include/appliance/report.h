@@ -136,9 +136,9 @@ void report_info_release(struct report_info *r);
  * of no disk) in r's file list, or NULL when it lists none. */
 const char *report_file_path(const struct report_info *r, const char *output, const char *disk);
 
-/* The stem of the report's file names (malloc'd, NULL when out of
- * memory or r names no appliance): NAME-VERSION from format 2, NAME
- * before. */
+/* The stem of the report's file names (malloc'd): NAME-VERSION from
+ * format 2, NAME before; NULL when out of memory, or when r has no name
+ * and version a recipe could give (names.h). */
 char *report_stem(const struct report_info *r);
 
 /* report_file_path of the report in dir (dir/build-report.json), as
