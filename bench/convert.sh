@@ -29,6 +29,8 @@ build=${BUILD:-build}
 runs=${RUNS:-1}
 app=$build/appliance
 demo=$build/bench/demo-ova
+# The build's files are named NAME-VERSION (docs/outputs.md).
+stem=demo-$(sed -n 's/^version: *"\(.*\)"$/\1/p' recipes/demo.yaml)
 src=$build/bench/convert-src
 
 if ! command -v qemu-img >/dev/null; then
@@ -36,17 +38,17 @@ if ! command -v qemu-img >/dev/null; then
     exit 77
 fi
 make -s "$app"
-if [ ! -f "$demo/demo-os.raw" ]; then
+if [ ! -f "$demo/$stem-os.raw" ]; then
     echo "convert: building the demo's raw disks into $demo"
     mkdir -p "$build/bench"
     sed 's/^outputs: .*/outputs: [raw, ova]/' recipes/demo.yaml >"$build/bench/demo-ova.yaml"
     "$app" build -q "$build/bench/demo-ova.yaml" -o "$demo"
 fi
-if [ ! -f "$src/demo-app.qcow2" ]; then
+if [ ! -f "$src/$stem-app.qcow2" ]; then
     rm -rf "$src" && mkdir -p "$src"
     cp "$demo/build-report.json" "$src/"
     for d in os app; do
-        qemu-img convert -f raw -O qcow2 "$demo/demo-$d.raw" "$src/demo-$d.qcow2"
+        qemu-img convert -f raw -O qcow2 "$demo/$stem-$d.raw" "$src/$stem-$d.qcow2"
     done
 fi
 
@@ -69,9 +71,9 @@ by_hand() { # VHDX too unless $1 is "ova"
     local d
     for d in os app; do
         [ "$1" = ova ] || qemu-img convert -f qcow2 -O vhdx -o subformat=dynamic \
-            "$src/demo-$d.qcow2" "$work/hand/demo-$d.vhdx"
+            "$src/$stem-$d.qcow2" "$work/hand/demo-$d.vhdx"
         qemu-img convert -f qcow2 -O vmdk -o subformat=streamOptimized \
-            "$src/demo-$d.qcow2" "$work/hand/demo-$d.vmdk"
+            "$src/$stem-$d.qcow2" "$work/hand/demo-$d.vmdk"
     done
     echo '<Envelope/>' >"$work/hand/demo.ovf"
     tar -C "$work/hand" -cf "$work/hand/demo.ova" demo.ovf demo-os.vmdk demo-app.vmdk
@@ -79,8 +81,8 @@ by_hand() { # VHDX too unless $1 is "ova"
 compare_hand() {
     local d
     for d in os app; do
-        [ "$1" = ova ] || qemu-img compare -q -f qcow2 -F vhdx "$src/demo-$d.qcow2" "$work/hand/demo-$d.vhdx"
-        qemu-img compare -q -f qcow2 -F vmdk "$src/demo-$d.qcow2" "$work/hand/demo-$d.vmdk"
+        [ "$1" = ova ] || qemu-img compare -q -f qcow2 -F vhdx "$src/$stem-$d.qcow2" "$work/hand/demo-$d.vhdx"
+        qemu-img compare -q -f qcow2 -F vmdk "$src/$stem-$d.qcow2" "$work/hand/demo-$d.vmdk"
     done
 }
 hand_and_compare() { by_hand "$1" && compare_hand "$1"; }

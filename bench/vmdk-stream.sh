@@ -5,7 +5,7 @@
 #   bench/vmdk-stream.sh [RAW]
 #
 # RAW defaults to the demo's OS disk as a raw image, $BUILD/bench/demo/
-# demo-os.raw, built from recipes/demo.yaml (with `outputs: [raw]`) when it
+# demo-VERSION-os.raw, built from recipes/demo.yaml (with `outputs: [raw]`) when it
 # is missing. Each writer runs RUNS times (default
 # 2), alternating, and the best time counts; both outputs must pass
 # `qemu-img check` and be identical to RAW by `qemu-img compare`. Prints
@@ -18,7 +18,9 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 build=${BUILD:-build}
 runs=${RUNS:-2}
-raw=${1:-$build/bench/demo/demo-os.raw}
+# The build's files are named NAME-VERSION (docs/outputs.md).
+stem=demo-$(sed -n 's/^version: *"\(.*\)"$/\1/p' recipes/demo.yaml)
+raw=${1:-$build/bench/demo/$stem-os.raw}
 writer=$build/bench/vmdk-write
 
 if ! command -v qemu-img >/dev/null; then

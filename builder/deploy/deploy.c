@@ -97,16 +97,8 @@ only_xml(const char *dir, struct ab_error *err)
 char *
 deploy_find_xml(const char *dir, struct ab_error *err)
 {
-    CLEANUP_FREE char *report = NULL;
-    if (asprintf(&report, "%s/build-report.json", dir) < 0) {
-        report = NULL;
-        ab_oom(err);
-        return NULL;
-    }
-    CLEANUP_FREE char *name = is_file(report) ? report_load_name(report) : NULL;
-    char *xml = NULL;
-    if (name && !strchr(name, '/') && asprintf(&xml, "%s/%s.xml", dir, name) < 0)
-        xml = NULL;
+    /* The libvirt output's file that build-report.json lists. */
+    char *xml = report_find_file(dir, "libvirt", NULL);
     if (xml && is_file(xml))
         return xml;
     free(xml);

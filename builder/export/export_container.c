@@ -1,5 +1,5 @@
-/* export_container.c: the container tree as NAME-container.tar (an OCI
- * image layout in a tar) and NAME-ct.tar.zst (export_container.h).
+/* export_container.c: the container tree as NAME-VERSION-container.tar (an OCI
+ * image layout in a tar) and NAME-VERSION-ct.tar.zst (export_container.h).
  *
  * One walk of the tree writes, with libarchive, the layer three ways at
  * once: as a plain tar only hashed (its digest is the config's diff_id),
@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "appliance/cleanup.h"
+#include "appliance/delivery.h"
 #include "appliance/hash.h"
 #include "exporter.h"
 
@@ -715,9 +716,8 @@ export_container(const struct plan *plan, const char *root, int64_t epoch, const
     CLEANUP_FREE char *layer = NULL, *oci = NULL, *oci_tmp = NULL, *ct = NULL, *ct_tmp = NULL;
     struct layer_info info = {{0}, {0}, 0};
     if (asprintf(&layer, "%s/container-layer.tar.gz", work) < 0 ||
-        asprintf(&oci, "%s/%s-container.tar", dir, plan->name) < 0 ||
-        asprintf(&oci_tmp, "%s.tmp", oci) < 0 ||
-        asprintf(&ct, "%s/%s-ct.tar.zst", dir, plan->name) < 0 ||
+        !(oci = delivery_path(plan, dir, "-container.tar")) ||
+        asprintf(&oci_tmp, "%s.tmp", oci) < 0 || !(ct = delivery_path(plan, dir, "-ct.tar.zst")) ||
         asprintf(&ct_tmp, "%s.tmp", ct) < 0)
         return ab_oom(err);
     int r = write_trees(root, epoch, layer, ct_tmp, &info, err);

@@ -1,4 +1,4 @@
-/* export_hyperv.c: the PowerShell script (NAME.ps1) that creates the
+/* export_hyperv.c: the PowerShell script (NAME-VERSION.ps1) that creates the
  * appliance's Hyper-V virtual machine from its two VHDX disks.
  *
  * Hyper-V imports no OVF, so the bundle carries a script instead. It makes
@@ -33,6 +33,7 @@
 #include <string.h>
 
 #include "appliance/cleanup.h"
+#include "appliance/delivery.h"
 #include "appliance/fsutil.h"
 
 #define UTF8_BOM "\xef\xbb\xbf"
@@ -134,7 +135,7 @@ memory_bytes(const struct plan *plan)
     return (plan->hardware.memory + step - 1) / step * step;
 }
 
-/* Comment-based help (Get-Help .\NAME.ps1 reads it) and the requirements. */
+/* Comment-based help (Get-Help .\NAME-VERSION.ps1 reads it) and the requirements. */
 static void
 put_help(struct ps *s, const struct plan *plan, const char *script)
 {
@@ -329,7 +330,7 @@ export_hyperv_script(const struct plan *plan, const char *const vhdx[PLAN_N_DISK
     return rc;
 }
 
-/* NAME.ps1, naming the VHDX disks beside it. */
+/* NAME-VERSION.ps1, naming the VHDX disks beside it. */
 static int
 hyperv_write(const struct exporter *self, const struct export_job *job, struct ab_error *err)
 {
@@ -338,7 +339,7 @@ hyperv_write(const struct exporter *self, const struct export_job *job, struct a
     CLEANUP_FREE char *ps1 = NULL;
     CLEANUP_FREE char *os = export_disk_file(plan, PLAN_DISK_OS, "vhdx");
     CLEANUP_FREE char *app = export_disk_file(plan, PLAN_DISK_APP, "vhdx");
-    if (!os || !app || asprintf(&ps1, "%s/%s.ps1", job->dir, plan->name) < 0)
+    if (!os || !app || !(ps1 = delivery_path(plan, job->dir, ".ps1")))
         return ab_oom(err);
     const char *const vhdx[PLAN_N_DISKS] = {os, app};
     export_step(job, export_base_name(ps1));

@@ -7,29 +7,30 @@
 #include <string.h>
 
 #include "appliance/cleanup.h"
+#include "appliance/delivery.h"
 
 char *
 export_disk_base(const struct plan *plan, enum plan_disk_id disk)
 {
     char *s;
-    return asprintf(&s, "%s-%s", plan->name, plan->disks[disk].id) < 0 ? NULL : s;
+    return asprintf(&s, "%s-%s-%s", plan->name, plan->version, plan->disks[disk].id) < 0 ? NULL : s;
 }
 
 char *
 export_disk_file(const struct plan *plan, enum plan_disk_id disk, const char *ext)
 {
-    char *s;
-    return asprintf(&s, "%s-%s.%s", plan->name, plan->disks[disk].id, ext) < 0 ? NULL : s;
+    CLEANUP_FREE char *suffix = NULL;
+    if (asprintf(&suffix, ".%s", ext) < 0)
+        return NULL;
+    return delivery_disk_file(plan, disk, suffix);
 }
 
 char *
 export_disk_path(const struct export_job *job, enum plan_disk_id disk, const char *ext)
 {
-    const struct plan *plan = job->plan;
+    CLEANUP_FREE char *name = export_disk_file(job->plan, disk, ext);
     char *s;
-    if (asprintf(&s, "%s/%s-%s.%s", job->dir, plan->name, plan->disks[disk].id, ext) < 0)
-        return NULL;
-    return s;
+    return name && asprintf(&s, "%s/%s", job->dir, name) >= 0 ? s : NULL;
 }
 
 const char *

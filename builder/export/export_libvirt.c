@@ -1,4 +1,4 @@
-/* export_libvirt.c: the libvirt domain XML (NAME.xml) of an appliance.
+/* export_libvirt.c: the libvirt domain XML (NAME-VERSION.xml) of an appliance.
  *
  * The domain is what `virsh define` and virt-manager take: type kvm, a q35
  * machine with the plan's memory and CPUs, the two qcow2 disks as virtio
@@ -41,6 +41,7 @@
 #include <libxml/tree.h>
 
 #include "appliance/cleanup.h"
+#include "appliance/delivery.h"
 #include "appliance/xmlfile.h"
 
 #define NETWORK_NAME "default"
@@ -272,7 +273,7 @@ export_libvirt_xml(const struct plan *plan, const char *const qcow2[PLAN_N_DISKS
     return rc;
 }
 
-/* NAME.xml, its disks the qcow2 files in libvirt's default storage pool:
+/* NAME-VERSION.xml, its disks the qcow2 files in libvirt's default storage pool:
  * never the output folder's path, so that the file is the same wherever
  * the build wrote it. `appliance deploy` points them at the folder. */
 static int
@@ -283,7 +284,7 @@ libvirt_write(const struct exporter *self, const struct export_job *job, struct 
     CLEANUP_FREE char *xml = NULL, *os = NULL, *app = NULL;
     CLEANUP_FREE char *os_name = export_disk_file(plan, PLAN_DISK_OS, "qcow2");
     CLEANUP_FREE char *app_name = export_disk_file(plan, PLAN_DISK_APP, "qcow2");
-    if (!os_name || !app_name || asprintf(&xml, "%s/%s.xml", job->dir, plan->name) < 0 ||
+    if (!os_name || !app_name || !(xml = delivery_path(plan, job->dir, ".xml")) ||
         asprintf(&os, "%s/%s", EXPORT_LIBVIRT_IMAGES, os_name) < 0 ||
         asprintf(&app, "%s/%s", EXPORT_LIBVIRT_IMAGES, app_name) < 0)
         return ab_oom(err);

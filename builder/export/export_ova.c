@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "appliance/cleanup.h"
+#include "appliance/delivery.h"
 #include "appliance/fsutil.h"
 #include "appliance/hash.h"
 #include "appliance/ovf.h"
@@ -92,7 +93,7 @@ write_manifest(const struct plan *plan, const char *dir, const char *const names
         return ab_oom(err);
     }
     mem = NULL;
-    if (asprintf(&path, "%s/%s.mf", dir, plan->name) < 0)
+    if (!(path = delivery_path(plan, dir, ".mf")))
         return ab_oom(err);
     return write_file(NULL, path, text, 0644, err);
 }
@@ -208,7 +209,7 @@ export_ovf_folder(const struct export_job *job, const char *dir, struct ab_error
             .populated_size = populated,
         };
     }
-    if (asprintf(&ovf_name, "%s.ovf", plan->name) < 0 ||
+    if (!(ovf_name = delivery_file(plan, ".ovf")) ||
         asprintf(&ovf_path, "%s/%s", dir, ovf_name) < 0) {
         ab_oom(err);
         goto out;
@@ -333,8 +334,8 @@ export_ova_pack(const struct plan *plan, const char *ovf_dir, const char *ova_pa
     CLEANUP_FREE char *ovf = NULL, *mf = NULL, *tmp = NULL;
     CLEANUP_FREE char *os = export_disk_file(plan, PLAN_DISK_OS, "vmdk");
     CLEANUP_FREE char *app = export_disk_file(plan, PLAN_DISK_APP, "vmdk");
-    if (!os || !app || asprintf(&ovf, "%s.ovf", plan->name) < 0 ||
-        asprintf(&mf, "%s.mf", plan->name) < 0 || asprintf(&tmp, "%s.tmp", ova_path) < 0)
+    if (!os || !app || !(ovf = delivery_file(plan, ".ovf")) || !(mf = delivery_file(plan, ".mf")) ||
+        asprintf(&tmp, "%s.tmp", ova_path) < 0)
         return ab_oom(err);
     /* The descriptor first, the manifest second, then the disks in
      * References order: importers that stream the OVA read it in order. */
@@ -350,7 +351,7 @@ export_ova_pack(const struct plan *plan, const char *ovf_dir, const char *ova_pa
 
 /* ---- the exporter ------------------------------------------------------- */
 
-/* ovf/ when the plan keeps it, else a scratch folder; then NAME.ova. */
+/* ovf/ when the plan keeps it, else a scratch folder; then NAME-VERSION.ova. */
 static int
 ovf_bundle_write(const struct exporter *self, const struct export_job *job, struct ab_error *err)
 {
@@ -359,7 +360,7 @@ ovf_bundle_write(const struct exporter *self, const struct export_job *job, stru
     bool keep = plan->outputs & OUTPUT_OVF;
     CLEANUP_FREE char *ovf_dir = NULL, *ova = NULL;
     if (asprintf(&ovf_dir, "%s/%s", keep ? job->dir : job->work, keep ? "ovf" : "ova") < 0 ||
-        asprintf(&ova, "%s/%s.ova", job->dir, plan->name) < 0)
+        !(ova = delivery_path(plan, job->dir, ".ova")))
         return ab_oom(err);
     if (export_ovf_folder(job, ovf_dir, err) < 0)
         return -1;

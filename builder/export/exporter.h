@@ -25,7 +25,7 @@ struct exporter {
                      struct ab_error *err);
 };
 
-/* export_ova.c: ovf/ (OUTPUT_OVF) and NAME.ova (OUTPUT_OVA). */
+/* export_ova.c: ovf/ (OUTPUT_OVF) and NAME-VERSION.ova (OUTPUT_OVA). */
 extern const struct exporter exporter_ovf;
 /* export_qemu.c: converted by qemu-img. */
 extern const struct exporter exporter_qcow2, exporter_vmdk, exporter_vhdx, exporter_vdi,
@@ -40,9 +40,9 @@ extern const struct exporter exporter_container;
 /* Tells job->step that writing what (a file name) begins. */
 void export_step(const struct export_job *job, const char *what);
 
-/* "NAME-os.EXT" / "NAME-app.EXT"; NULL when out of memory. */
+/* "NAME-VERSION-os.EXT" / "NAME-VERSION-app.EXT"; NULL when out of memory. */
 char *export_disk_file(const struct plan *plan, enum plan_disk_id disk, const char *ext);
-/* The same in job->dir ("DIR/NAME-os.EXT"); NULL when out of memory. */
+/* The same in job->dir ("DIR/NAME-VERSION-os.EXT"); NULL when out of memory. */
 char *export_disk_path(const struct export_job *job, enum plan_disk_id disk, const char *ext);
 /* The file name part of such a path. */
 const char *export_base_name(const char *path);

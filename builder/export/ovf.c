@@ -206,6 +206,19 @@ put_product_section(struct ovf_doc *d, xmlNodePtr vs, const struct plan *plan)
         put(d, sec, d->def, "Vendor", plan->vendor);
     put(d, sec, d->def, "Version", plan->version);
     put(d, sec, d->def, "FullVersion", plan->version);
+    if (plan->product_url && plan->product_url[0])
+        put(d, sec, d->def, "ProductUrl", plan->product_url);
+    if (plan->vendor_url && plan->vendor_url[0])
+        put(d, sec, d->def, "VendorUrl", plan->vendor_url);
+}
+
+/* The license VMware and VirtualBox show, to be accepted, on import. */
+static void
+put_eula_section(struct ovf_doc *d, xmlNodePtr vs, const struct plan *plan)
+{
+    xmlNodePtr sec = put(d, vs, d->def, "EulaSection", NULL);
+    put(d, sec, d->def, "Info", "An end-user license agreement");
+    put(d, sec, d->def, "License", plan->ova.eula);
 }
 
 static void
@@ -366,6 +379,8 @@ put_envelope(struct ovf_doc *d, const struct plan *plan, const struct ovf_disk_f
     put(d, vs, d->def, "Info", "A virtual machine");
     put(d, vs, d->def, "Name", plan->name);
     put_product_section(d, vs, plan);
+    if (plan->ova.eula)
+        put_eula_section(d, vs, plan);
     put_os_section(d, vs, plan);
     put_hardware_section(d, vs, plan);
 }

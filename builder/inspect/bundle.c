@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "appliance/cleanup.h"
+#include "appliance/delivery.h"
 #include "appliance/image_check.h"
 #include "appliance/report.h"
 #include "appliance/spawn.h"
@@ -617,41 +618,77 @@ open_disk_file(struct bundle *b, struct ab_error *err)
     return add_disk(b, base ? base + 1 : b->path, b->path, NULL, err);
 }
 
-/* The appliance's name: build-report.json's "name" (or, in a folder that
- * `appliance convert` wrote, convert-report.json's), else the one .ova. */
-static char *
-folder_name(const char *dir)
+/* The appliance's name and the stem of its files' names: build-report.json's
+ * (report_stem: NAME-VERSION since format 2), or, in a folder that
+ * `appliance convert` wrote, convert-report.json's name and version; else
+ * the one .ova's name, as the stem and the name. */
+static int
+folder_name(const char *dir, char **name, char **stem)
 {
     CLEANUP_FREE char *report = path_join(dir, "build-report.json");
     CLEANUP_FREE char *converted = path_join(dir, "convert-report.json");
     struct report_info r = {0};
     struct ab_error ignored = AB_ERROR_INIT;
     bool read = report && report_load(report, &r, &ignored) == 0;
-    char *out = read && r.name ? strdup(r.name) : NULL;
+    *name = read && r.name ? strdup(r.name) : NULL;
+    *stem = read && r.name ? report_stem(&r) : NULL;
     report_info_release(&r);
     ab_error_release(&ignored);
-    json_object *j = !read && converted ? json_object_from_file(converted) : NULL, *name;
-    if (j && json_object_object_get_ex(j, "name", &name) &&
-        json_object_is_type(name, json_type_string))
-        out = strdup(json_object_get_string(name));
+    json_object *j = !read && converted ? json_object_from_file(converted) : NULL, *n, *v;
+    if (j && json_object_object_get_ex(j, "name", &n) && json_object_is_type(n, json_type_string)) {
+        *name = strdup(json_object_get_string(n));
+        *stem =
+            json_object_object_get_ex(j, "version", &v) && json_object_is_type(v, json_type_string)
+                ? delivery_stem(*name ? *name : "", json_object_get_string(v))
+                : strdup(json_object_get_string(n));
+    }
     json_object_put(j);
-    if (out)
-        return out;
+    if (*name && *stem)
+        return 0;
+    free(*name);
+    free(*stem);
+    *name = *stem = NULL;
     DIR *d = opendir(dir);
     struct dirent *e;
-    size_t n = 0;
+    size_t count = 0;
     while (d && (e = readdir(d))) {
         size_t len = strlen(e->d_name);
-        if (len > 4 && ends_with(e->d_name, ".ova") && n++ == 0)
-            out = strndup(e->d_name, len - 4);
+        if (len > 4 && ends_with(e->d_name, ".ova") && count++ == 0)
+            *name = strndup(e->d_name, len - 4);
     }
     if (d)
         closedir(d);
-    if (n != 1) {
-        free(out);
-        out = NULL;
+    if (count != 1 || !*name || !(*stem = strdup(*name))) {
+        free(*name);
+        *name = NULL;
+        return -1;
     }
-    return out;
+    return 0;
+}
+
+/* The output whose disk files have disk_suffixes[s] (s one past the end:
+ * ovf/'s VMDKs), or NULL (.img: written before the exporters). */
+static const char *const suffix_outputs[] = {"qcow2", "raw",   NULL,   "vhdx",
+                                             "vdi",   "azure", "vmdk", "ovf"};
+
+/* The name, relative to the folder, of disk r's file of kind s: the one
+ * build-report.json lists, else STEM-DISK.EXT as builds name them (as a
+ * folder made by hand beside a copied report, or without a report, holds
+ * them). */
+static int
+disk_name(const struct bundle *b, const struct report_info *rep, size_t r, size_t s, char *name,
+          size_t size)
+{
+    size_t n_suffixes = sizeof(disk_suffixes) / sizeof(disk_suffixes[0]);
+    bool in_ovf = s == n_suffixes;
+    const char *output = suffix_outputs[s];
+    const char *rel = rep->has_files && output ? report_file_path(rep, output, roles[r]) : NULL;
+    if (rel && safe_name(rel, false))
+        return snprintf(name, size, "%s", rel) >= (int)size ? -1 : 0;
+    return snprintf(name, size, "%s%s-%s%s", in_ovf ? "ovf/" : "", b->stem, roles[r],
+                    in_ovf ? ".vmdk" : disk_suffixes[s]) >= (int)size
+               ? -1
+               : 0;
 }
 
 /* Finds each disk's file in the folder, in disk_suffixes order, then in
@@ -661,34 +698,41 @@ folder_name(const char *dir)
 static int
 folder_disks(struct bundle *b, struct extract_want *want, struct ab_error *err)
 {
-    for (size_t r = 0; r < 2; r++) {
+    struct report_info rep;
+    struct ab_error ignored = AB_ERROR_INIT;
+    CLEANUP_FREE char *report = path_join(b->path, "build-report.json");
+    if (!report || !is_file(report, NULL) || report_load(report, &rep, &ignored) < 0)
+        memset(&rep, 0, sizeof(rep));
+    ab_error_release(&ignored);
+    int rc = 0;
+    for (size_t r = 0; r < 2 && rc == 0; r++) {
         char base[NAME_MAX + 1];
-        snprintf(base, sizeof(base), "%s-%s", b->name, roles[r]);
+        snprintf(base, sizeof(base), "%s-%s", b->stem, roles[r]);
         bool found = false;
         for (size_t s = 0; s <= sizeof(disk_suffixes) / sizeof(disk_suffixes[0]) && !found; s++) {
-            bool in_ovf = s == sizeof(disk_suffixes) / sizeof(disk_suffixes[0]);
             char name[NAME_MAX * 2];
-            snprintf(name, sizeof(name), "%s%s%s", in_ovf ? "ovf/" : "", base,
-                     in_ovf ? ".vmdk" : disk_suffixes[s]);
+            if (disk_name(b, &rep, r, s, name, sizeof(name)) < 0)
+                continue;
             CLEANUP_FREE char *p = path_join(b->path, name);
-            if (!p)
-                return ab_oom(err);
+            if (!p) {
+                rc = ab_oom(err);
+                break;
+            }
             if (is_file(p, NULL)) {
                 found = true;
-                if (add_disk(b, name, p, NULL, err) < 0)
-                    return -1;
+                rc = add_disk(b, name, p, NULL, err);
             }
         }
-        if (!found && !want)
+        if (rc < 0 || (!found && !want))
             continue;
         if (!found && b->ova && want->n < 8 &&
             asprintf(&want->names[want->n++], "%s.vmdk", base) < 0)
-            return ab_oom(err);
-        if (!found && !b->ova &&
-            add_problem(b, err, "no disk image of the %s disk ('%s.*')", roles[r], base) < 0)
-            return -1;
+            rc = ab_oom(err);
+        else if (!found && !b->ova)
+            rc = add_problem(b, err, "no disk image of the %s disk ('%s.*')", roles[r], base);
     }
-    return 0;
+    report_info_release(&rep);
+    return rc < 0 ? -1 : 0;
 }
 
 static bool
@@ -704,12 +748,12 @@ has_disk_from_ova(const struct bundle *b, const char *member)
     return false;
 }
 
-/* ovf/NAME.ovf and ovf/NAME.mf, when the folder has them. */
+/* ovf/STEM.ovf and ovf/STEM.mf, when the folder has them. */
 static int
 folder_ovf(struct bundle *b, struct ab_error *err)
 {
     char rel[NAME_MAX * 2];
-    snprintf(rel, sizeof(rel), "ovf/%s.ovf", b->name);
+    snprintf(rel, sizeof(rel), "ovf/%s.ovf", b->stem);
     CLEANUP_FREE char *ovf = path_join(b->path, rel);
     CLEANUP_FREE char *dir = path_join(b->path, "ovf");
     if (!ovf || !dir)
@@ -718,7 +762,7 @@ folder_ovf(struct bundle *b, struct ab_error *err)
         return 0;
     if (!(b->ovf = ovf_read_file(ovf, err)) || !(b->ovf_source = strdup(rel)))
         return b->ovf ? ab_oom(err) : -1;
-    snprintf(rel, sizeof(rel), "ovf/%s.mf", b->name);
+    snprintf(rel, sizeof(rel), "ovf/%s.mf", b->stem);
     CLEANUP_FREE char *mf_path = path_join(b->path, rel);
     if (!mf_path)
         return ab_oom(err);
@@ -728,7 +772,7 @@ folder_ovf(struct bundle *b, struct ab_error *err)
     if (rc == 0)
         rc = take_summary_problems(b, b->ovf, b->ovf_source, err);
     char ovf_name[NAME_MAX + 8];
-    snprintf(ovf_name, sizeof(ovf_name), "%s.ovf", b->name);
+    snprintf(ovf_name, sizeof(ovf_name), "%s.ovf", b->stem);
     if (rc == 0)
         rc =
             check_ovf_files(b, b->ovf, b->ovf_source, ovf_name, size_in_dir, dir, &m, have_mf, err);
@@ -739,17 +783,19 @@ folder_ovf(struct bundle *b, struct ab_error *err)
 static int
 open_folder(struct bundle *b, unsigned flags, struct ab_error *err)
 {
-    if (!(b->name = folder_name(b->path)))
+    if (folder_name(b->path, &b->name, &b->stem) < 0)
         return ab_build_error(err, 0,
                               "cannot tell the appliance's name in '%s': no build-report.json "
                               "with a name, and not one .ova",
                               b->path);
     if (!safe_name(b->name, true) || strlen(b->name) > NAME_MAX - 16)
         return ab_build_error(err, 0, "'%s' is not an appliance name", b->name);
+    if (!safe_name(b->stem, true) || strlen(b->stem) > NAME_MAX - 16)
+        return ab_build_error(err, 0, "'%s' is not an appliance's file name", b->stem);
     if (folder_ovf(b, err) < 0)
         return -1;
     char rel[NAME_MAX + 8];
-    snprintf(rel, sizeof(rel), "%s.ova", b->name);
+    snprintf(rel, sizeof(rel), "%s.ova", b->stem);
     CLEANUP_FREE char *ova = path_join(b->path, rel);
     if (!ova || (is_file(ova, NULL) && set_ova(b, ova, rel, err) < 0))
         return ova ? -1 : ab_oom(err);
@@ -912,6 +958,7 @@ bundle_free(struct bundle *b)
         return;
     free(b->path);
     free(b->name);
+    free(b->stem);
     free(b->ovf_source);
     ovf_summary_free(b->ovf);
     for (size_t i = 0; i < b->n_checks; i++) {

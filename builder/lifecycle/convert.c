@@ -23,6 +23,7 @@
 
 #include "appliance/cleanup.h"
 #include "appliance/clock.h"
+#include "appliance/delivery.h"
 #include "appliance/engine_identity.h"
 #include "appliance/epoch.h"
 #include "appliance/export.h"
@@ -449,7 +450,7 @@ verify_disk(struct convert *c, int i, struct ab_error *err)
         (asprintf(&rel, "ovf/%s.vmdk", base) < 0 || compare_file(c, i, rel, "vmdk", err) < 0))
         return -1;
     if ((p->outputs & OUTPUT_OVA) &&
-        (asprintf(&ova, "%s.ova", p->name) < 0 || asprintf(&member, "%s.vmdk", base) < 0 ||
+        (!(ova = delivery_file(p, ".ova")) || asprintf(&member, "%s.vmdk", base) < 0 ||
          compare_ova_member(c, i, ova, member, err) < 0))
         return -1;
     free(rel);
@@ -477,9 +478,10 @@ static int
 do_finish(struct convert *c, struct ab_error *err)
 {
     rm_rf(c->out.tmp, c->raw_dir);
-    /* SHA256SUMS lists the converted files, not the report (this run's
-     * times and source). */
+    /* SHA256SUMS lists the converted files and their INSTALL notes, not
+     * the report (this run's times and source). */
     if (export_files_collect(c->out.tmp, &c->files, err) < 0 ||
+        delivery_write_install(c->plan, c->out.tmp, &c->files, err) < 0 ||
         export_sums_write(c->out.tmp, &c->files, err) < 0 ||
         convert_report_write(&c->report, c->out.tmp, &c->files, err) < 0)
         return -1;

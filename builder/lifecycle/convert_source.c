@@ -12,7 +12,9 @@
 #include <sys/stat.h>
 
 #include "appliance/cleanup.h"
+#include "appliance/names.h"
 #include "appliance/ovf_read.h"
+#include "appliance/report.h"
 
 static const char *const roles[PLAN_N_DISKS] = {"os", "app"};
 
@@ -183,14 +185,54 @@ open_bundle(const struct convert_request *req, const char *scratch, struct conve
                           req->src);
 }
 
-/* "NAME-os.qcow2" -> "NAME", for disks given without a name. */
-static char *
-name_from_disk(const char *path)
+/* The name and version of disks given without a name: the build report
+ * beside the OS disk when it lists that file as its OS disk's; else from
+ * the file's name, "NAME-VERSION-os.EXT" (NAME the longest part before a
+ * '-' that is an appliance's name, as builds name their files) or, as
+ * builds named them before versions, "NAME-os.EXT". */
+static int
+name_from_disk(const char *path, struct convert_hardware *hw, struct ab_error *err)
 {
-    const char *base = strrchr(path, '/');
-    base = base ? base + 1 : path;
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
+    CLEANUP_FREE char *dir = slash ? strndup(path, (size_t)(slash - path)) : strdup(".");
+    CLEANUP_FREE char *report = NULL;
+    if (!dir || asprintf(&report, "%s/build-report.json", dir) < 0)
+        return ab_oom(err);
+    struct report_info r;
+    struct ab_error ignored = AB_ERROR_INIT;
+    bool listed = access(report, F_OK) == 0 && report_load(report, &r, &ignored) == 0;
+    ab_error_release(&ignored);
+    if (listed) {
+        bool ours = false;
+        for (size_t i = 0; i < r.n_files && !ours; i++)
+            ours = r.files[i].disk && strcmp(r.files[i].disk, "os") == 0 && r.files[i].path &&
+                   strcmp(r.files[i].path, base) == 0;
+        int rc = 0;
+        if (ours && r.name && !name_check_appliance(r.name)) {
+            rc = !(hw->name = strdup(r.name)) || (r.version && !name_check_version(r.version) &&
+                                                  !(hw->version = strdup(r.version)))
+                     ? ab_oom(err)
+                     : 1;
+        }
+        report_info_release(&r);
+        if (rc)
+            return rc;
+    }
     const char *dash = strstr(base, "-os.");
-    return dash && dash > base ? strndup(base, (size_t)(dash - base)) : NULL;
+    if (!dash || dash == base)
+        return 0;
+    CLEANUP_FREE char *stem = strndup(base, (size_t)(dash - base));
+    if (!stem)
+        return ab_oom(err);
+    if (!name_check_appliance(stem))
+        return (hw->name = strdup(stem)) ? 1 : ab_oom(err);
+    for (char *cut = strrchr(stem, '-'); cut; cut = strrchr(stem, '-')) {
+        *cut = '\0';
+        if (!name_check_appliance(stem) && !name_check_version(cut + 1))
+            return (hw->name = strdup(stem)) && (hw->version = strdup(cut + 1)) ? 1 : ab_oom(err);
+    }
+    return 0;
 }
 
 static void
@@ -217,8 +259,8 @@ convert_source_open(const struct convert_request *req, const char *scratch,
             return -1;
     }
     apply_request(req, &s->hw);
-    if (!s->hw.name && !req->name && !req->src)
-        s->hw.name = name_from_disk(req->disks[0]);
+    if (!s->hw.name && !req->name && !req->src && name_from_disk(req->disks[0], &s->hw, err) < 0)
+        return -1;
     return 0;
 }
 

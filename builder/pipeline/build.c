@@ -16,6 +16,7 @@
 #include "appliance/cleanup.h"
 #include "appliance/clock.h"
 #include "appliance/configure.h"
+#include "appliance/delivery.h"
 #include "appliance/engine_proc.h"
 #include "appliance/epoch.h"
 #include "appliance/export.h"
@@ -611,6 +612,10 @@ do_finish(struct build *b, struct ab_error *err)
     if (export_files_collect_known(b->out.tmp, &b->files, known_digest, b, err) < 0)
         return -1;
     keep_digests(b);
+    /* Each target's INSTALL file names the files above with their digests;
+     * it ships too, so SHA256SUMS lists it. */
+    if (delivery_write_install(b->plan, b->out.tmp, &b->files, err) < 0)
+        return -1;
     if (export_sums_write(b->out.tmp, &b->files, err) < 0 ||
         report_write(&b->report, b->plan, b->out.tmp, &b->files, b->run, err) < 0)
         return -1;

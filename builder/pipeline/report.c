@@ -15,10 +15,12 @@
 #include <yaml.h>
 
 #include "appliance/cleanup.h"
+#include "appliance/delivery.h"
 #include "appliance/distro.h"
-#include "appliance/version.h"
 #include "appliance/hash.h"
+#include "appliance/names.h"
 #include "appliance/spawn.h"
+#include "appliance/version.h"
 
 void
 report_init(struct build_report *r)
@@ -62,15 +64,29 @@ disks_array(const struct build_report *r, const struct plan *plan)
     return a;
 }
 
+/* Every file with what it is (delivery.h): its output, its disk for a
+ * disk's file, and the targets it serves. */
 static json_object *
-files_array(const struct export_files *files)
+files_array(const struct plan *plan, const struct export_files *files)
 {
     json_object *a = json_object_new_array();
+    CLEANUP_FREE char *stem = delivery_stem(plan->name, plan->version);
     for (size_t i = 0; files && i < files->n; i++) {
         json_object *f = json_object_new_object();
+        struct delivery_role role = {.output = NULL};
+        if (stem)
+            delivery_classify(stem, plan->outputs, files->v[i].path, &role);
         json_object_object_add(f, "path", json_object_new_string(files->v[i].path));
         json_object_object_add(f, "size", json_object_new_int64((int64_t)files->v[i].size));
         json_object_object_add(f, "sha256", json_object_new_string(files->v[i].sha256));
+        if (role.output)
+            json_object_object_add(f, "output", json_object_new_string(role.output));
+        if (role.disk)
+            json_object_object_add(f, "disk", json_object_new_string(role.disk));
+        json_object *targets = json_object_new_array();
+        for (size_t t = 0; role.targets[t]; t++)
+            json_object_array_add(targets, json_object_new_string(role.targets[t]));
+        json_object_object_add(f, "for", targets);
         json_object_array_add(a, f);
     }
     return a;
@@ -166,6 +182,7 @@ report_write(struct build_report *r, const struct plan *plan, const char *dir,
     if (digest_file(DIGEST_SHA256, plan->recipe->path, recipe_sha, err) < 0)
         return -1;
     json_object *o = json_object_new_object();
+    json_object_object_add(o, "format", json_object_new_int(REPORT_FORMAT));
     json_object_object_add(o, "appliance", json_object_new_string(APPLIANCE_VERSION));
     json_object_object_add(o, "name", json_object_new_string(plan->name));
     json_object_object_add(o, "version", json_object_new_string(plan->version));
@@ -191,7 +208,7 @@ report_write(struct build_report *r, const struct plan *plan, const char *dir,
     pthread_mutex_unlock(&r->lock);
     json_object_object_add(o, "stages", stages);
     json_object_object_add(o, "disks", disks_array(r, plan));
-    json_object_object_add(o, "files", files_array(files));
+    json_object_object_add(o, "files", files_array(plan, files));
     json_object_object_add(o, "packages", packages_array(r->packages));
     json_object_object_add(o, "plan", plan_json_object(plan));
 
@@ -329,6 +346,59 @@ read_plan(json_object *plan, struct report_plan *p, struct ab_error *err)
     return 0;
 }
 
+static int
+read_file_entry(json_object *f, struct report_file *rf, struct ab_error *err)
+{
+    json_object *targets = member(f, "for", json_type_array);
+    size_t n = targets ? json_object_array_length(targets) : 0;
+    rf->size = take_int(f, "size");
+    if (take_str(f, "path", &rf->path, err) < 0 || take_str(f, "sha256", &rf->sha256, err) < 0 ||
+        take_str(f, "output", &rf->output, err) < 0 || take_str(f, "disk", &rf->disk, err) < 0)
+        return -1;
+    if (!(rf->targets = calloc(n + 1, sizeof(*rf->targets))))
+        return ab_oom(err);
+    for (size_t i = 0, k = 0; i < n; i++) {
+        json_object *t = json_object_array_get_idx(targets, i);
+        if (json_object_is_type(t, json_type_string) &&
+            !(rf->targets[k++] = strdup(json_object_get_string(t))))
+            return ab_oom(err);
+    }
+    return 0;
+}
+
+/* A format 1 file's output and disk, from its name as format 1 wrote
+ * it: the stem was the appliance's name alone. */
+static int
+classify_v1(const char *name, struct report_file *rf, struct ab_error *err)
+{
+    struct delivery_role role;
+    if (!name || !rf->path)
+        return 0;
+    delivery_classify(name, ~0u, rf->path, &role);
+    if ((role.output && !(rf->output = strdup(role.output))) ||
+        (role.disk && !(rf->disk = strdup(role.disk))))
+        return ab_oom(err);
+    return 0;
+}
+
+static int
+read_files(json_object *files, struct report_info *r, struct ab_error *err)
+{
+    size_t n = json_object_array_length(files);
+    r->has_files = true;
+    if (n && !(r->files = calloc(n, sizeof(*r->files))))
+        return ab_oom(err);
+    for (; r->n_files < n; r->n_files++) {
+        struct report_file *rf = &r->files[r->n_files];
+        if (read_file_entry(json_object_array_get_idx(files, r->n_files), rf, err) < 0 ||
+            (r->format < 2 && classify_v1(r->name, rf, err) < 0)) {
+            r->n_files++; /* released with the others */
+            return -1;
+        }
+    }
+    return 0;
+}
+
 int
 report_parse(const char *text, const char *what, struct report_info *r, struct ab_error *err)
 {
@@ -347,9 +417,14 @@ report_parse(const char *text, const char *what, struct report_info *r, struct a
                                                             : json_tokener_error_desc(jerr));
     }
     json_object *plan = member(root, "plan", json_type_object);
+    json_object *files = member(root, "files", json_type_array);
+    int64_t format = take_int(root, "format");
     r->has_plan = plan != NULL;
+    r->format = format > 0 && format <= INT32_MAX ? (int)format : 1;
     int rc = take_str(root, "name", &r->name, err) < 0 ||
-                     read_plan(plan ? plan : root, &r->plan, err) < 0
+                     take_str(root, "version", &r->version, err) < 0 ||
+                     read_plan(plan ? plan : root, &r->plan, err) < 0 ||
+                     (files && read_files(files, r, err) < 0)
                  ? -1
                  : 0;
     json_object_put(root);
@@ -410,6 +485,18 @@ report_info_release(struct report_info *r)
     if (!r)
         return;
     free(r->name);
+    free(r->version);
+    for (size_t i = 0; i < r->n_files; i++) {
+        struct report_file *f = &r->files[i];
+        free(f->path);
+        free(f->sha256);
+        free(f->output);
+        free(f->disk);
+        for (size_t t = 0; f->targets && f->targets[t]; t++)
+            free(f->targets[t]);
+        free(f->targets);
+    }
+    free(r->files);
     plan_release(&r->plan);
     memset(r, 0, sizeof(*r));
 }
@@ -425,4 +512,47 @@ report_load_name(const char *path)
     report_info_release(&r);
     ab_error_release(&ignored);
     return name;
+}
+
+const char *
+report_file_path(const struct report_info *r, const char *output, const char *disk)
+{
+    for (size_t i = 0; i < r->n_files; i++) {
+        const struct report_file *f = &r->files[i];
+        if (f->path && f->output && strcmp(f->output, output) == 0 &&
+            (disk ? f->disk && strcmp(f->disk, disk) == 0 : !f->disk))
+            return f->path;
+    }
+    return NULL;
+}
+
+char *
+report_find_file(const char *dir, const char *output, const char *disk)
+{
+    CLEANUP_FREE char *report = NULL;
+    struct report_info r;
+    struct ab_error ignored = AB_ERROR_INIT;
+    char *path = NULL;
+    if (asprintf(&report, "%s/build-report.json", dir) < 0)
+        return NULL;
+    if (report_load(report, &r, &ignored) == 0) {
+        const char *rel = report_file_path(&r, output, disk);
+        if (rel && rel[0] != '/' && !strstr(rel, "..") && asprintf(&path, "%s/%s", dir, rel) < 0)
+            path = NULL;
+    }
+    report_info_release(&r);
+    ab_error_release(&ignored);
+    return path;
+}
+
+char *
+report_stem(const struct report_info *r)
+{
+    /* From outside: only names a recipe could have given. */
+    if (!r->name || name_check_appliance(r->name))
+        return NULL;
+    if (r->format >= 2)
+        return r->version && !name_check_version(r->version) ? delivery_stem(r->name, r->version)
+                                                             : NULL;
+    return strdup(r->name);
 }

@@ -106,6 +106,62 @@ resolve_inside(const struct recipe *r, const char *path, const struct ab_pos *po
     return 0;
 }
 
+/* The length of the UTF-8 sequence at s (1-4), or 0 when it is not one
+ * or is a control character XML 1.0 cannot hold. */
+static size_t
+utf8_char(const unsigned char *s)
+{
+    if (s[0] < 0x80)
+        return s[0] >= 0x20 || s[0] == '\t' || s[0] == '\n' || s[0] == '\r';
+    size_t n = s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 ? 2 : 0;
+    if (n == 4 && s[0] == 0xf4 && s[1] >= 0x90)
+        return 0; /* beyond U+10FFFF */
+    for (size_t i = 1; i < n; i++)
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+    if (n == 3 && ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] >= 0xa0)))
+        return 0; /* overlong, or a surrogate */
+    if (n == 4 && s[0] == 0xf0 && s[1] < 0x90)
+        return 0;
+    return n;
+}
+
+#define EULA_MAX (256u << 10)
+
+/* ova.eula: a text file inside the recipe's folder, read now, so that an
+ * OVF never carries a license that is not UTF-8 text XML can hold. */
+static int
+resolve_eula(struct plan *plan, struct ab_error *err)
+{
+    const struct recipe *r = plan->recipe;
+    CLEANUP_FREE char *path = NULL;
+    if (resolve_inside(r, r->ova_eula, &r->ova_eula_pos, "eula", &path, err) < 0)
+        return -1;
+    CLEANUP_FCLOSE FILE *f = fopen(path, "re");
+    struct stat st;
+    if (!f || fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode))
+        return ab_error_set(err, AB_E_RECIPE, f ? 0 : errno, &r->ova_eula_pos,
+                            "eula '%s' is not a readable file", r->ova_eula);
+    if ((uint64_t)st.st_size > EULA_MAX || st.st_size == 0)
+        return ab_recipe_error(err, &r->ova_eula_pos, "eula '%s' must hold 1 byte to %u KiB",
+                               r->ova_eula, EULA_MAX >> 10);
+    char *text = calloc(1, (size_t)st.st_size + 4);
+    if (!text)
+        return ab_oom(err);
+    size_t len = fread(text, 1, (size_t)st.st_size, f);
+    for (size_t i = 0, n; i < len; i += n) {
+        if (!(n = utf8_char((const unsigned char *)text + i)) || i + n > len) {
+            free(text);
+            return ab_recipe_error(err, &r->ova_eula_pos,
+                                   "eula '%s' is not UTF-8 text (byte %zu): the OVF holds it "
+                                   "as XML text",
+                                   r->ova_eula, i + 1);
+        }
+    }
+    plan->ova.eula = text;
+    return 0;
+}
+
 /* A rootfs is a tarball inside the recipe's folder, used as it is. */
 static int
 resolve_rootfs(struct plan *plan, struct ab_error *err)
@@ -384,6 +440,8 @@ plan_new(struct recipe *recipe, struct ab_error *err)
     plan->version = recipe->version;
     plan->description = recipe->description ? recipe->description : "";
     plan->vendor = recipe->vendor ? recipe->vendor : "";
+    plan->product_url = recipe->product_url ? recipe->product_url : "";
+    plan->vendor_url = recipe->vendor_url ? recipe->vendor_url : "";
     plan->seed = recipe->seed ? recipe->seed : "";
     plan->run = recipe->run;
 
@@ -394,6 +452,8 @@ plan_new(struct recipe *recipe, struct ab_error *err)
     if (resolve_addons_outputs(plan, err) < 0)
         ret = -1;
     if (resolve_ova(plan, err) < 0)
+        ret = -1;
+    if (plan->recipe->ova_eula && resolve_eula(plan, err) < 0)
         ret = -1;
     if (resolve_cloud(plan, err) < 0)
         ret = -1;
@@ -425,6 +485,7 @@ plan_free(const struct plan *cplan)
         free(plan->files[i].src_abs);
     free(plan->files);
     free(plan->os.rootfs_abs);
+    free(plan->ova.eula);
     free(plan->os.kernel_cmdline);
     recipe_free(plan->recipe);
     free(plan);

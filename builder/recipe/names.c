@@ -154,11 +154,12 @@ name_check_package(const char *text)
     return NULL;
 }
 
-const char *
-name_check_mirror(const char *text)
+/* NULL when text is one of schemes (n of them) with something after it
+ * and no white space; else why not, or wrong when no scheme matches. */
+static const char *
+check_url(const char *text, const char *const *schemes, size_t n, const char *wrong)
 {
-    static const char *const schemes[] = {"http://", "https://", "file:///"};
-    for (size_t i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++) {
+    for (size_t i = 0; i < n; i++) {
         size_t l = strlen(schemes[i]);
         if (strncmp(text, schemes[i], l) == 0) {
             if (text[l] == '\0')
@@ -169,7 +170,21 @@ name_check_mirror(const char *text)
             return NULL;
         }
     }
-    return "must be an http://, https:// or file:/// address";
+    return wrong;
+}
+
+const char *
+name_check_mirror(const char *text)
+{
+    static const char *const schemes[] = {"http://", "https://", "file:///"};
+    return check_url(text, schemes, 3, "must be an http://, https:// or file:/// address");
+}
+
+const char *
+name_check_web_url(const char *text)
+{
+    static const char *const schemes[] = {"http://", "https://"};
+    return check_url(text, schemes, 2, "must be an http:// or https:// address");
 }
 
 const char *

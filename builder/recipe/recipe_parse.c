@@ -510,6 +510,10 @@ static const struct yw_field ova_keys[] = {
     {"target", yw_key_enum, 0, YW_ENUM, R(ova_target), R_POS(ova_target_pos), .what = "target",
      .names = &ova_target_table, .dflt = "generic",
      .doc = "the importer the OVA and OVF are made for"},
+    {"eula", yw_key_string, 0, YW_STRING, R(ova_eula), R_POS(ova_eula_pos), .max = PATH_MAX,
+     .what = "eula path", .check = path_check_relative_inside, .pattern = ONE_LINE,
+     .doc = "a UTF-8 text file inside the recipe's folder: the license the OVF's EulaSection "
+            "holds, which VMware and VirtualBox show on import"},
 };
 
 static const struct yw_fields os_table = KEYS(os_keys);
@@ -531,6 +535,12 @@ static const struct yw_field top_keys[] = {
      .what = "'description'", .pattern = ONE_LINE, .doc = "written into the OVF's product section"},
     {"vendor", yw_key_string, 0, YW_STRING, R(vendor), .max = 256, .what = "'vendor'",
      .pattern = ONE_LINE, .doc = "written into the OVF's product section"},
+    {"product_url", yw_key_string, 0, YW_STRING, R(product_url), .max = 1024, .what = "product_url",
+     .check = name_check_web_url, .pattern = "^https?://[^\\s]+$",
+     .doc = "the product's web page: the OVF's ProductUrl"},
+    {"vendor_url", yw_key_string, 0, YW_STRING, R(vendor_url), .max = 1024, .what = "vendor_url",
+     .check = name_check_web_url, .pattern = "^https?://[^\\s]+$",
+     .doc = "the vendor's web page: the OVF's VendorUrl"},
     {"seed", yw_key_string, 0, YW_STRING, R(seed), R_POS(seed_pos), .max = 256, .what = "'seed'",
      .pattern = ONE_LINE, .doc = "mixed into every identity the build derives (UUIDs, serials)"},
     {"os", yw_key_mapping, YW_REQUIRED, YW_MAPPING, R_POS(os.pos), R_SET(os_present),
@@ -690,6 +700,9 @@ recipe_free(struct recipe *r)
     free(r->version);
     free(r->description);
     free(r->vendor);
+    free(r->product_url);
+    free(r->vendor_url);
+    free(r->ova_eula);
     free(r->seed);
     free(r->os.rootfs);
     free(r->os.mirror);

@@ -10,19 +10,18 @@
 
 #include "appliance/cleanup.h"
 #include "appliance/image_check.h"
+#include "appliance/report.h"
 #include "appliance/tar_member.h"
 
 static const struct {
     const char *kind, *format;
-    const char *folder, *ext; /* DIR/FOLDER NAME-DISK EXT */
+    const char *output;       /* the output whose files these are in the report, or NULL */
+    const char *folder, *ext; /* else DIR/FOLDER NAME-DISK EXT, as folders without a report hold */
 } layouts[] = {
-    {"qcow2", "qcow2", "", ".qcow2"},
-    {"raw", "raw", "", ".raw"},
-    {"img", "raw", "", ".img"}, /* raw, as builds named them before the exporters */
-    {"ovf", "vmdk", "ovf/", ".vmdk"},
-    {"vmdk", "vmdk", "", ".vmdk"},
-    {"vdi", "vdi", "", ".vdi"},
-    {"vhdx", "vhdx", "", ".vhdx"},
+    {"qcow2", "qcow2", "qcow2", "", ".qcow2"}, {"raw", "raw", "raw", "", ".raw"},
+    {"img", "raw", NULL, "", ".img"}, /* raw, as builds named them before the exporters */
+    {"ovf", "vmdk", "ovf", "ovf/", ".vmdk"},   {"vmdk", "vmdk", "vmdk", "", ".vmdk"},
+    {"vdi", "vdi", "vdi", "", ".vdi"},         {"vhdx", "vhdx", "vhdx", "", ".vhdx"},
 };
 
 static const char *const disk_ids[2] = {"os", "app"};
@@ -40,15 +39,35 @@ boot_disks_release(struct boot_disks *d)
     memset(d, 0, sizeof(*d));
 }
 
+/* The path of layout l's file of disk i: the one the report lists, else
+ * STEM-DISK.EXT as builds name them (the report's stem, NAME-VERSION; a
+ * folder without a report holds NAME-DISK.EXT, as builds wrote before);
+ * the legacy .img always NAME-DISK.img. */
+static char *
+layout_path(size_t l, int i, const char *dir, const char *name, const char *stem,
+            const struct report_info *r)
+{
+    const char *rel = layouts[l].output && r->has_files
+                          ? report_file_path(r, layouts[l].output, disk_ids[i])
+                          : NULL;
+    char *s;
+    if (rel)
+        return asprintf(&s, "%s/%s", dir, rel) >= 0 ? s : NULL;
+    return asprintf(&s, "%s/%s%s-%s%s", dir, layouts[l].folder, layouts[l].output ? stem : name,
+                    disk_ids[i], layouts[l].ext) < 0
+               ? NULL
+               : s;
+}
+
 /* 1: both files of layout l exist; 0: neither; -1: only one (an error). */
 static int
-try_layout(size_t l, const char *dir, const char *name, struct boot_disks *d, struct ab_error *err)
+try_layout(size_t l, const char *dir, const char *name, const char *stem,
+           const struct report_info *r, struct boot_disks *d, struct ab_error *err)
 {
     char *path[2] = {NULL, NULL};
     int present = 0;
     for (int i = 0; i < 2; i++) {
-        if (asprintf(&path[i], "%s/%s%s-%s%s", dir, layouts[l].folder, name, disk_ids[i],
-                     layouts[l].ext) < 0) {
+        if (!(path[i] = layout_path(l, i, dir, name, stem, r))) {
             free(i ? path[0] : NULL);
             return ab_oom(err);
         }
@@ -75,10 +94,14 @@ try_layout(size_t l, const char *dir, const char *name, struct boot_disks *d, st
 }
 
 static int
-try_ova(const char *dir, const char *name, struct boot_disks *d, struct ab_error *err)
+try_ova(const char *dir, const char *stem, const struct report_info *rep, struct boot_disks *d,
+        struct ab_error *err)
 {
+    /* The OVA the report lists, else STEM.ova; its members are named with
+     * the same stem (STEM-DISK.vmdk). */
+    const char *rel = rep->has_files ? report_file_path(rep, "ova", NULL) : NULL;
     CLEANUP_FREE char *ova = NULL;
-    if (asprintf(&ova, "%s/%s.ova", dir, name) < 0)
+    if ((rel ? asprintf(&ova, "%s/%s", dir, rel) : asprintf(&ova, "%s/%s.ova", dir, stem)) < 0)
         return ab_oom(err);
     if (access(ova, F_OK) < 0)
         return 0;
@@ -88,7 +111,7 @@ try_ova(const char *dir, const char *name, struct boot_disks *d, struct ab_error
     for (int i = 0; i < 2; i++) {
         CLEANUP_FREE char *member = NULL;
         uint64_t offset, size;
-        if (asprintf(&member, "%s-%s.vmdk", name, disk_ids[i]) < 0)
+        if (asprintf(&member, "%s-%s.vmdk", stem, disk_ids[i]) < 0)
             return ab_oom(err);
         int r = tar_member_find(abs, member, &offset, &size, err);
         if (r < 0)
@@ -111,16 +134,29 @@ int
 boot_disks_find(const char *dir, const char *name, struct boot_disks *d, struct ab_error *err)
 {
     memset(d, 0, sizeof(*d));
-    int r = 0;
+    /* The report's file list names the disks; a folder without one (or an
+     * unreadable one) is looked through by the names builds used to write. */
+    struct report_info rep;
+    CLEANUP_FREE char *report = NULL;
+    struct ab_error ignored = AB_ERROR_INIT;
+    if (asprintf(&report, "%s/build-report.json", dir) < 0)
+        return ab_oom(err);
+    if (access(report, F_OK) < 0 || report_load(report, &rep, &ignored) < 0)
+        memset(&rep, 0, sizeof(rep));
+    ab_error_release(&ignored);
+    CLEANUP_FREE char *stem = report_stem(&rep);
+    int r = stem || (stem = strdup(name)) ? 0 : ab_oom(err);
     for (size_t l = 0; r == 0 && l < sizeof(layouts) / sizeof(layouts[0]); l++)
-        r = try_layout(l, dir, name, d, err);
+        r = try_layout(l, dir, name, stem, &rep, d, err);
     if (r == 0)
-        r = try_ova(dir, name, d, err);
+        r = try_ova(dir, stem, &rep, d, err);
+    report_info_release(&rep);
     if (r == 0)
         ab_build_error(err, ENOENT,
-                       "no disks of '%s' in '%s' (looked for %s-os.qcow2, .raw, .img, "
-                       "ovf/%s-os.vmdk, .vmdk, .vdi, .vhdx and %s.ova)",
-                       name, dir, name, name, name);
+                       "no disks of '%s' in '%s' (looked for the files build-report.json lists, "
+                       "%s-os.qcow2, .raw, %s-os.img, ovf/%s-os.vmdk, %s-os.vmdk, .vdi, .vhdx "
+                       "and %s.ova)",
+                       name, dir, stem, name, stem, stem, stem);
     if (r <= 0) {
         boot_disks_release(d);
         return -1;

@@ -61,6 +61,7 @@ struct bundle {
     char *path;
     enum bundle_kind kind;
     char *name;       /* the appliance's name, when known */
+    char *stem;       /* a folder's: how its files' names begin (NAME-VERSION, NAME before) */
     char *ovf_source; /* where the summary comes from, as shown; NULL: no OVF */
     struct ovf_summary *ovf;
     struct bundle_check *checks;

@@ -1,24 +1,26 @@
 /* export.h: the two raw disks -> every output the recipe asks for.
  *
- * The output folder holds, by output:
+ * The output folder holds, by output (STEM is NAME-VERSION; the names are
+ * delivery.h's table):
  *
- *   ova      NAME.ova             .ovf, .mf, then NAME-os.vmdk, NAME-app.vmdk
- *   ovf      ovf/NAME.ovf         the same, unpacked: ovf/NAME.mf, ovf/NAME-*.vmdk
- *   vmdk     NAME-os.vmdk         monolithicSparse, and NAME-app.vmdk
- *   qcow2    NAME-os.qcow2        and NAME-app.qcow2
- *   libvirt  NAME.xml             domain XML using the qcow2 disks
- *   vhdx     NAME-os.vhdx         dynamic, and NAME-app.vhdx
- *   hyperv   NAME.ps1             creates the Hyper-V VM from the VHDX disks
- *   vdi      NAME-os.vdi          and NAME-app.vdi
- *   raw      NAME-os.raw          sparse, and NAME-app.raw
- *   azure    NAME-os.vhd          fixed VHD, a whole number of MiB
- *   gce      NAME-os.tar.gz       disk.raw in a gzip'd GNU tar, and NAME-app.tar.gz
+ *   ova      STEM.ova            .ovf, .mf, then STEM-os.vmdk, STEM-app.vmdk
+ *   ovf      ovf/STEM.ovf        the same, unpacked: ovf/STEM.mf, ovf/STEM-*.vmdk
+ *   vmdk     STEM-os.vmdk        monolithicSparse, and STEM-app.vmdk
+ *   qcow2    STEM-os.qcow2       and STEM-app.qcow2
+ *   libvirt  STEM.xml            domain XML using the qcow2 disks
+ *   vhdx     STEM-os.vhdx        dynamic, and STEM-app.vhdx
+ *   hyperv   STEM.ps1            creates the Hyper-V VM from the VHDX disks
+ *   vdi      STEM-os.vdi         and STEM-app.vdi
+ *   raw      STEM-os.raw         sparse, and STEM-app.raw
+ *   azure    STEM-os.vhd         fixed VHD, a whole number of MiB
+ *   gce      STEM-os.tar.gz      disk.raw in a gzip'd GNU tar, and STEM-app.tar.gz
  *
  * and, made from the configured tree before the disks (export_from_tree):
  *
- *   container  NAME-container.tar  OCI archive, and NAME-ct.tar.zst (export_container.h)
+ *   container  STEM-container.tar  OCI archive, and STEM-ct.tar.zst (export_container.h)
  *
- * plus build-report.json and SHA256SUMS (over every other file but the
+ * then INSTALL-TARGET.md for each target served (delivery_write_install),
+ * and build-report.json and SHA256SUMS (over every other file but the
  * report, which holds the run's times: from the same disks and
  * SOURCE_DATE_EPOCH, SHA256SUMS and every file it lists are the same
  * bytes). Each file is written under a temporary name and renamed when
@@ -78,13 +80,13 @@ bool export_wants_tree(const struct plan *plan);
  * tree job->root (job->images unused), one exporter per format. */
 int export_from_tree(const struct export_job *job, struct ab_error *err);
 
-/* "NAME-os" / "NAME-app": the base name of a disk's files (export_job.c). */
+/* "NAME-VERSION-os" / "NAME-VERSION-app": the base name of a disk's files (export_job.c). */
 char *export_disk_base(const struct plan *plan, enum plan_disk_id disk);
 
-/* NAME.ova's pieces, into dir: the two streamOptimized VMDKs, the .ovf and
+/* NAME-VERSION.ova's pieces, into dir: the two streamOptimized VMDKs, the .ovf and
  * the .mf (export_ova.c). */
 int export_ovf_folder(const struct export_job *job, const char *dir, struct ab_error *err);
-/* NAME.ova from a folder written by export_ovf_folder (export_ova.c);
+/* NAME-VERSION.ova from a folder written by export_ovf_folder (export_ova.c);
  * every member's time is epoch. */
 int export_ova_pack(const struct plan *plan, const char *ovf_dir, const char *ova_path,
                     int64_t epoch, struct ab_error *err);
@@ -134,7 +136,7 @@ int export_sums_write(const char *dir, const struct export_files *files, struct 
  * read). A libarchive ARCHIVE_FORMAT_TAR_* value. */
 int export_ova_tar_format(const uint64_t *sizes, size_t n);
 
-/* Where NAME.xml says the qcow2 disks are: libvirt's default storage pool
+/* Where NAME-VERSION.xml says the qcow2 disks are: libvirt's default storage pool
  * ("default", /var/lib/libvirt/images). */
 #define EXPORT_LIBVIRT_IMAGES "/var/lib/libvirt/images"
 

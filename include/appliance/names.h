@@ -20,6 +20,7 @@ const char *name_check_hardware_family(const char *text);
 const char *name_check_password_hash(const char *text);
 const char *name_check_ssh_key(const char *text);
 const char *name_check_owner(const char *text);
+const char *name_check_web_url(const char *text); /* http:// or https://, no white space */
 
 /* An absolute, normalised path: starts with '/', no empty, '.' or '..'
  * component, no trailing '/' (but "/" itself). With allow_trailing_slash,

@@ -138,6 +138,8 @@ struct plan {
     const char *version;
     const char *description; /* "" when not given */
     const char *vendor;      /* "" when not given */
+    const char *product_url; /* "" when not given: the OVF's ProductUrl */
+    const char *vendor_url;  /* "" when not given: the OVF's VendorUrl */
     const char *seed;        /* "" when not given: part of every derived identity */
 
     struct {
@@ -192,6 +194,7 @@ struct plan {
         const char *nic;           /* rasd:ResourceSubType of the NICs */
         const char *controller;    /* of the disk controller; NULL: none (IDE) */
         char family_buf[16];       /* hardware_family when the profile chose it */
+        char *eula;                /* ova.eula's text, read and checked; NULL: none */
     } ova;
 };
 

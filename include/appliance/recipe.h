@@ -88,6 +88,7 @@ struct recipe {
     char *version;
     char *description;
     char *vendor;
+    char *product_url, *vendor_url; /* NULL: none; the OVF's ProductUrl and VendorUrl */
     char *seed; /* NULL: none; mixed into every derived identity */
     struct ab_pos seed_pos;
 
@@ -151,6 +152,8 @@ struct recipe {
     struct ab_pos ova_digest_pos;
     char *ova_hardware_family; /* NULL: the target's */
     struct ab_pos ova_hardware_family_pos;
+    char *ova_eula; /* NULL: none; the license's text file, inside the recipe's folder */
+    struct ab_pos ova_eula_pos;
 };
 
 /* Parses the recipe at path. On success returns a recipe to be freed with

@@ -23,6 +23,10 @@
 
 #define REPORT_MAX_STAGES 32
 
+/* The report's "format": 2 since each file says its output, disk and
+ * targets (docs/outputs.md); a report without "format" is format 1. */
+#define REPORT_FORMAT 2
+
 struct build_report {
     pthread_mutex_t lock; /* stages are recorded from two threads */
     struct {
@@ -94,8 +98,22 @@ struct report_plan {
     size_t n_vgs;
 };
 
+/* One of "files": strings NULL and size -1 when absent. A format 1
+ * report's files get their output and disk from their names as format 1
+ * wrote them (NAME-os.qcow2), and no targets. */
+struct report_file {
+    char *path, *sha256, *output, *disk;
+    int64_t size;
+    char **targets; /* NULL-terminated, never NULL once read */
+};
+
 struct report_info {
+    int format;    /* "format", 1 when absent */
     char *name;    /* the top-level "name": the appliance's */
+    char *version; /* the top-level "version" */
+    bool has_files; /* "files" is an array */
+    struct report_file *files;
+    size_t n_files;
     bool has_plan; /* a "plan" object; else plan was read from the document
                       itself, as `appliance plan --json` writes it */
     struct report_plan plan;
@@ -112,6 +130,21 @@ int report_parse(const char *text, const char *what, struct report_info *r, stru
 int report_load(const char *path, struct report_info *r, struct ab_error *err);
 
 void report_info_release(struct report_info *r);
+
+/* The path (relative to the report's folder) of the file of output
+ * ("qcow2", "ova", "libvirt") and disk ("os", "app", or NULL for a file
+ * of no disk) in r's file list, or NULL when it lists none. */
+const char *report_file_path(const struct report_info *r, const char *output, const char *disk);
+
+/* The stem of the report's file names (malloc'd): NAME-VERSION from
+ * format 2, NAME before; NULL when out of memory, or when r has no name
+ * and version a recipe could give (names.h). */
+char *report_stem(const struct report_info *r);
+
+/* report_file_path of the report in dir (dir/build-report.json), as
+ * "dir/PATH" (malloc'd); NULL when there is no report, it lists no such
+ * file, or out of memory. */
+char *report_find_file(const char *dir, const char *output, const char *disk);
 
 /* The appliance's name in the report at path, or NULL when it is absent,
  * unreadable or names none (malloc'd). */

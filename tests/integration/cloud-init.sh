@@ -72,7 +72,7 @@ check_plan "$(variant on -e 's/^outputs: .*/outputs: [qcow2]/' -e '$a cloud: tru
 itest_build "$RECIPE" || finish
 CLOUD_OS=$IMG_OS CLOUD_APP=$IMG_APP
 dir=$(dirname "$CLOUD_OS")
-for f in cloud-os.vhd cloud-app.vhd cloud-os.tar.gz cloud-app.tar.gz; do
+for f in "$STEM-os.vhd" "$STEM-app.vhd" "$STEM-os.tar.gz" "$STEM-app.tar.gz"; do
     [ -s "$dir/$f" ] && ok "the build wrote $f" || bad "the build wrote $f"
 done
 

@@ -3,7 +3,7 @@
 # The container templates of tests/integration/recipes/container.yaml
 # (output `container`), judged by the tools that consume them:
 # - two builds (other output folders, TMPDIR, current folder and host
-#   name) give the same NAME-container.tar and NAME-ct.tar.zst, both in
+#   name) give the same NAME-VERSION-container.tar and NAME-VERSION-ct.tar.zst, both in
 #   SHA256SUMS;
 # - GNU tar lists the template's root tree: ./etc/os-release, the
 #   recipe's files of both disks, the application disk's mount points,
@@ -24,6 +24,7 @@ need python3 tar zstd skopeo podman unshare
 recipe=$TOP/tests/integration/recipes/container.yaml
 name=ctdemo
 tag=1.2
+stem=$name-$tag # the files are named NAME-VERSION
 
 # ---- two builds --------------------------------------------------------
 build() { # build OUT TMPDIR HOSTNAME
@@ -43,8 +44,8 @@ build() { # build OUT TMPDIR HOSTNAME
 A=$ITEST_TMP/a B=$ITEST_TMP/b
 build "$A" "$ITEST_TMP/tmp-a" ct-one || finish
 build "$B" "$ITEST_TMP/tmp-b" ct-two || finish
-OCI=$A/$name-container.tar CT=$A/$name-ct.tar.zst
-for f in "$name-container.tar" "$name-ct.tar.zst"; do
+OCI=$A/$stem-container.tar CT=$A/$stem-ct.tar.zst
+for f in "$stem-container.tar" "$stem-ct.tar.zst"; do
     if cmp -s "$A/$f" "$B/$f"; then ok "$f: the same bytes from both builds"
     else
         bad "$f differs between the two builds"
@@ -61,9 +62,9 @@ else ok "the folder holds the templates, SHA256SUMS and the report only"; fi
 
 # ---- the template, by GNU tar ------------------------------------------
 if tar --zstd -tf "$CT" >"$ITEST_TMP/ct.list" 2>"$ITEST_TMP/tar.err"; then
-    ok "tar lists $name-ct.tar.zst ($(wc -l <"$ITEST_TMP/ct.list") members)"
+    ok "tar lists $stem-ct.tar.zst ($(wc -l <"$ITEST_TMP/ct.list") members)"
 else
-    bad "tar cannot list $name-ct.tar.zst: $(head -3 "$ITEST_TMP/tar.err")"
+    bad "tar cannot list $stem-ct.tar.zst: $(head -3 "$ITEST_TMP/tar.err")"
 fi
 [ -s "$ITEST_TMP/tar.err" ] && bad "tar complained: $(head -3 "$ITEST_TMP/tar.err")"
 [ "$(head -1 "$ITEST_TMP/ct.list")" = ./ ] && ok "the template's first member is ./" ||
@@ -190,7 +191,7 @@ for l in nofile:n:1024 nproc:u:4096; do
     limits+=(--ulimit "${l%%:*}=$want:$want")
 done
 if pod load -i "$OCI" >"$ITEST_TMP/load.out" 2>&1; then
-    ok "podman load -i $name-container.tar"
+    ok "podman load -i $stem-container.tar"
 else
     bad "podman load: $(tail -3 "$ITEST_TMP/load.out")"
 fi
@@ -233,12 +234,12 @@ if rootfs_base_tar "$R/base.tar"; then
         ok "rootfs: build --no-cache ($((SECONDS - start)) s)"
         ! grep -q 'under an overlay' "$R/log" && ok "the tree was extracted, not overlaid" ||
             bad "the tree was overlaid: $(grep -m1 'under an overlay' "$R/log")"
-        tar --zstd -tf "$R/out/$name-ct.tar.zst" >"$R/list" 2>/dev/null
+        tar --zstd -tf "$R/out/$stem-ct.tar.zst" >"$R/list" 2>/dev/null
         grep -qx ./etc/os-release "$R/list" && grep -qx ./boot/ "$R/list" &&
             ! grep -Eq '^\./boot/.|^\./(usr/)?lib/modules/.' "$R/list" &&
             ok "rootfs: the template has os-release, an empty /boot, no modules" ||
             bad "rootfs: the template: $(grep -Em3 '^\./boot/.|lib/modules/.' "$R/list")"
-        sk inspect --config "oci-archive:$R/out/$name-container.tar" >/dev/null 2>&1 &&
+        sk inspect --config "oci-archive:$R/out/$stem-container.tar" >/dev/null 2>&1 &&
             ok "rootfs: skopeo reads the OCI archive" || bad "rootfs: skopeo cannot read it"
     else
         bad "rootfs: build --no-cache failed"

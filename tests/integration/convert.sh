@@ -22,7 +22,7 @@ SCHEMA_WHERE="DMTF DSP8023, https://www.dmtf.org/dsp/DSP8023, set OVF_SCHEMA_DIR
 SCHEMA=${OVF_SCHEMA_DIR:+$OVF_SCHEMA_DIR/dsp8023_1.1.1.xsd}
 itest_build "$TOP/tests/integration/recipes/layout.yaml" || finish
 built=$(dirname "$IMG_OS")
-name=layout
+name=$STEM # layout-0.1.0: the files of the build, and of a convert of it, begin with it
 T=$ITEST_TMP
 judge_py() { python3 "$TOP/tests/lib/exports.py" "$@"; }
 count() {
@@ -200,10 +200,11 @@ if convert "$out/$name-os.raw" "$out/$name-app.raw" -o "$out3" --to hyperv --nam
     --cpus 2 --memory 1536MiB --firmware uefi; then
     ok "convert of two raw disks with --cpus/--memory/--firmware to hyperv (vhdx implied)"
     compare_all "$out3" "$out/$name-os.raw" raw "$out/$name-app.raw" raw
-    ps1=$out3/moved.ps1
-    grep -q "moved-os.vhdx" "$ps1" && grep -q "moved-app.vhdx" "$ps1" &&
+    # --name without a version: version 0, as convert-report.json says.
+    ps1=$out3/moved-0.ps1
+    grep -q "moved-0-os.vhdx" "$ps1" && grep -q "moved-0-app.vhdx" "$ps1" &&
         ok "the Hyper-V script names the converted disks" ||
-        bad "the Hyper-V script does not name moved-os.vhdx and moved-app.vhdx"
+        bad "the Hyper-V script does not name moved-0-os.vhdx and moved-0-app.vhdx"
     grep -q -- "-Generation 2" "$ps1" && grep -q "1610612736" "$ps1" && grep -q "ProcessorCount 2\|-Count 2" "$ps1" &&
         ok "the Hyper-V script has the hardware given: Generation 2, 1536MiB, 2 CPUs" ||
         bad "the Hyper-V script's hardware: $(grep -E 'Generation|Memory|Processor' "$ps1" | tr -s ' ' | head -5)"

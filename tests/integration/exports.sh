@@ -7,7 +7,8 @@
 # check/info/compare (every disk of every format), virt-xml-validate and
 # virsh's test driver (libvirt XML). The file-format facts that no tool
 # states (tar header magic, VHD footer, manifest syntax) are read by
-# tests/lib/exports.py straight from the bytes.
+# tests/lib/exports.py straight from the bytes, as are the INSTALL-*.md
+# notes (only files of the folder named, each with its own digest).
 . "${TOP:-.}/tests/lib/itest.sh"
 need python3 qemu-img xmllint sha256sum bsdtar tar virt-xml-validate virsh
 
@@ -16,7 +17,8 @@ SCHEMA_WHERE="DMTF DSP8023, https://www.dmtf.org/dsp/DSP8023, set OVF_SCHEMA_DIR
 SCHEMA=${OVF_SCHEMA_DIR:+$OVF_SCHEMA_DIR/dsp8023_1.1.1.xsd}
 itest_build "$TOP/tests/integration/recipes/layout.yaml" || finish
 out=$(dirname "$IMG_OS")
-name=layout
+name=$STEM # layout-0.1.0: every file's name begins with it
+[ "$name" = layout-0.1.0 ] && ok "the files are named NAME-VERSION ($name)" || bad "STEM is '$name'"
 
 # ---- SHA256SUMS and the build report ---------------------------------------
 if (cd "$out" && sha256sum --quiet -c SHA256SUMS) >"$ITEST_TMP/sums" 2>&1; then
@@ -39,6 +41,27 @@ judge_py() { python3 "$TOP/tests/lib/exports.py" "$@"; }
 out_py=$(judge_py report "$out" "$TOP/tests/integration/recipes/layout.yaml" 2>&1)
 echo "$out_py"
 pass=$((pass + $(grep -c '^ok ' <<<"$out_py"))) fail=$((fail + $(grep -c '^not ok ' <<<"$out_py")))
+
+# ---- INSTALL-TARGET.md ------------------------------------------------------
+# Each note names only files that are in the folder, with their digests
+# (exports.py, from the report); and sha256sum agrees with each digest.
+out_py=$(judge_py install "$out" 2>&1)
+echo "$out_py"
+pass=$((pass + $(grep -c '^ok ' <<<"$out_py"))) fail=$((fail + $(grep -c '^not ok ' <<<"$out_py")))
+for note in "$out"/INSTALL-*.md; do
+    [ -f "$note" ] || { bad "no INSTALL-*.md in the folder"; break; }
+    if grep -E '^    [0-9a-f]{64}  ' "$note" | sed 's/^    //' |
+        (cd "$out" && sha256sum --quiet -c -) >"$ITEST_TMP/note-sums" 2>&1; then
+        ok "sha256sum -c: the digests of $(basename "$note")"
+    else
+        bad "$(basename "$note"): $(head -3 "$ITEST_TMP/note-sums")"
+    fi
+done
+for t in vsphere workstation virtualbox hyperv proxmox kvm azure gce; do
+    [ -f "$out/INSTALL-$t.md" ] && ok "INSTALL-$t.md written" || bad "no INSTALL-$t.md"
+done
+[ ! -e "$out/INSTALL-containers.md" ] && ok "no INSTALL-containers.md: no container output" ||
+    bad "INSTALL-containers.md without the container output"
 
 # ---- OVF, manifest, OVA ----------------------------------------------------
 if [ -z "${OVF_SCHEMA_DIR:-}" ]; then

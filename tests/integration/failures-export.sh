@@ -93,7 +93,7 @@ done
 grep -aqE '^\+ unshare .* chroot /bin/sh -e -c MY_SECRET=\*\*\* true$' "$F/secrets.log" &&
     ok "secrets: the run line is logged with its value hidden" ||
     bad "secrets: run line not logged as expected: $(grep -a 'sh -e -c' "$F/secrets.log")"
-[ ! -e "$out/marker" ] && [ -f "$out/layout-os.raw" ] &&
+[ ! -e "$out/marker" ] && [ -f "$out/layout-0.1.0-os.raw" ] &&
     ok "secrets: the previous output was replaced whole" || bad "secrets: output: $(ls -A "$out")"
 no_leftovers secrets "$out"
 finish

@@ -87,7 +87,7 @@ for lv in vg["lvs"]:
 EOF
     )
     set -- "$@" $off
-    dd if="$T/$1/incr-$2.raw" of="$T/fs.img" bs=1M skip=$(($5 / 1048576)) count=$(($6 / 1048576)) \
+    dd if="$T/$1/incr-0.1.0-$2.raw" of="$T/fs.img" bs=1M skip=$(($5 / 1048576)) count=$(($6 / 1048576)) \
         status=none && debugfs -R "cat $4" "$T/fs.img" 2>/dev/null
     rm -f "$T/fs.img"
 }
@@ -108,10 +108,10 @@ expect one built built
 cp "$T/r/one.yaml" "$T/r/again.yaml"
 build again
 expect again reused reused
-for f in incr-os.qcow2 incr-app.qcow2 incr-os.raw incr-app.raw; do
+for f in incr-0.1.0-os.qcow2 incr-0.1.0-app.qcow2 incr-0.1.0-os.raw incr-0.1.0-app.raw; do
     same one again "$f"
 done
-if grep -q 'incr-os.qcow2 (reused)' "$T/again.log"; then
+if grep -q 'incr-0.1.0-os.qcow2 (reused)' "$T/again.log"; then
     ok "again: the OS disk's qcow2 copied from the cache, not converted"
 else
     bad "again: the OS disk's qcow2 was not reused"
@@ -120,15 +120,15 @@ fi
 recipe app "note changed $stamp" "motd $stamp"
 build app
 expect app reused built
-same one app incr-os.qcow2
-same one app incr-os.raw
+same one app incr-0.1.0-os.qcow2
+same one app incr-0.1.0-os.raw
 got=$(fs_file app app app /note.txt)
 if [ "$got" = "note changed $stamp" ]; then
     ok "app: the rebuilt application disk holds the new note.txt"
 else
     bad "app: note.txt on the application disk is '$got'"
 fi
-if cmp -s "$T/one/incr-app.raw" "$T/app/incr-app.raw"; then
+if cmp -s "$T/one/incr-0.1.0-app.raw" "$T/app/incr-0.1.0-app.raw"; then
     bad "app: the application disk did not change"
 else
     ok "app: the application disk changed"
@@ -143,7 +143,7 @@ if [ "$got" = "motd changed $stamp" ]; then
 else
     bad "os: /etc/motd on the OS disk is '$got'"
 fi
-same app os incr-app.raw
+same app os incr-0.1.0-app.raw
 
 recipe run "note changed $stamp" "motd changed $stamp" "true"
 build run

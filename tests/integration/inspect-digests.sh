@@ -15,7 +15,7 @@
 need python3 sha256sum
 itest_build "$TOP/tests/integration/recipes/layout.yaml" || finish
 out=$(dirname "$IMG_OS")
-name=layout
+name=layout stem=$STEM # the appliance's name; its files' (layout-0.1.0)
 export TMPDIR=$ITEST_TMP/tmp
 mkdir -p "$TMPDIR"
 
@@ -26,10 +26,11 @@ rc=$?
     { bad "inspect --no-disks of the output folder exits $rc"; cat "$ITEST_TMP/folder.err"; }
 # What sha256sum says each manifest lists, to compare with inspect's count.
 n_sums=$(wc -l <"$out/SHA256SUMS")
-n_mf=$(wc -l <"$out/ovf/$name.mf")
-python3 - "$ITEST_TMP/folder.json" "$n_sums" "$n_mf" "$name" >"$ITEST_TMP/judge.out" 2>&1 <<'EOF'
+n_mf=$(wc -l <"$out/ovf/$stem.mf")
+python3 - "$ITEST_TMP/folder.json" "$n_sums" "$n_mf" "$name" "$stem" >"$ITEST_TMP/judge.out" 2>&1 <<'EOF'
 import json, sys
 got, n_sums, n_mf, name = json.load(open(sys.argv[1])), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+stem = sys.argv[5]
 def check(cond, what):
     print(("ok - " if cond else "not ok - ") + what)
 b = got["bundles"][0]
@@ -45,9 +46,10 @@ check(len(sums) == 1 and len(by[sums[0]]) == n_sums,
       (len(by[sums[0]]) if sums else 0, n_sums))
 mfs = [m for m in by if m.endswith(".mf")]
 check(len(mfs) == 2 and all(len(by[m]) == n_mf for m in mfs),
-      "ovf/%s.mf and the OVA's .mf: %d digests each (%s)" % (name, n_mf, sorted(mfs)))
+      "ovf/%s.mf and the OVA's .mf: %d digests each (%s)" % (stem, n_mf, sorted(mfs)))
 ovf = b.get("ovf") or {}
-check(ovf.get("source") == "ovf/%s.ovf" % name and ovf.get("name") == name, "OVF from ovf/NAME.ovf")
+check(ovf.get("source") == "ovf/%s.ovf" % stem and ovf.get("name") == name,
+      "OVF from ovf/NAME-VERSION.ovf")
 check("guest" not in got or not got["guest"], "--no-disks: no disk read")
 EOF
 rc=$?
@@ -57,8 +59,8 @@ pass=$((pass + $(grep -c '^ok ' "$ITEST_TMP/judge.out")))
 fail=$((fail + $(grep -c '^not ok ' "$ITEST_TMP/judge.out")))
 
 # ---- a tampered OVA: one byte of the OS disk ----
-cp "$out/$name.ova" "$ITEST_TMP/tampered.ova"
-python3 - "$ITEST_TMP/tampered.ova" "$name-os.vmdk" <<'EOF'
+cp "$out/$stem.ova" "$ITEST_TMP/tampered.ova"
+python3 - "$ITEST_TMP/tampered.ova" "$stem-os.vmdk" <<'EOF'
 import sys, tarfile
 m = tarfile.open(sys.argv[1]).getmember(sys.argv[2])
 with open(sys.argv[1], "r+b") as f:
@@ -68,8 +70,8 @@ EOF
 "$APPLIANCE" inspect --no-disks "$ITEST_TMP/tampered.ova" >"$ITEST_TMP/tampered.txt" 2>&1
 rc=$?
 [ "$rc" = 1 ] && ok "a tampered OVA exits 1" || bad "a tampered OVA exits $rc"
-grep -Eq "^    MISMATCH +SHA256 $name-os\.vmdk$" "$ITEST_TMP/tampered.txt" &&
-    ok "the tampered member is a MISMATCH" || { bad "no MISMATCH for $name-os.vmdk"; cat "$ITEST_TMP/tampered.txt"; }
+grep -Eq "^    MISMATCH +SHA256 $stem-os\.vmdk$" "$ITEST_TMP/tampered.txt" &&
+    ok "the tampered member is a MISMATCH" || { bad "no MISMATCH for $stem-os.vmdk"; cat "$ITEST_TMP/tampered.txt"; }
 [ "$(grep -Ec '^    OK +SHA256 ' "$ITEST_TMP/tampered.txt")" = 2 ] &&
     ok "the other members are OK" || bad "the other members are not OK"
 grep -q '^result: 1 digest not matching' "$ITEST_TMP/tampered.txt" &&

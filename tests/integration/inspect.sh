@@ -17,6 +17,7 @@ need python3 qemu-img tar sha256sum
 recipe=$TOP/tests/integration/recipes/bios-only.yaml
 itest_build "$recipe" || finish
 name=bios-only
+stem=$STEM # bios-only-0.1.0: the files are named as a build names them
 out=$ITEST_TMP/out
 # A TMPDIR of our own, to see the scratch folders go; libguestfs keeps its
 # appliance cache where it was.
@@ -30,22 +31,22 @@ mkdir -p "$out/ovf"
 for d in os app; do
     img=$IMG_OS
     [ "$d" = app ] && img=$IMG_APP
-    qemu-img convert -O qcow2 "$img" "$out/$name-$d.qcow2" &&
+    qemu-img convert -O qcow2 "$img" "$out/$stem-$d.qcow2" &&
         qemu-img convert -O vmdk -o subformat=streamOptimized,adapter_type=lsilogic "$img" \
-            "$out/ovf/$name-$d.vmdk" || { bad "qemu-img convert $d"; finish; }
+            "$out/ovf/$stem-$d.vmdk" || { bad "qemu-img convert $d"; finish; }
 done
 size() { stat -c %s "$1"; }
-sed -e "s/t-os\.vmdk/$name-os.vmdk/; s/t-app\.vmdk/$name-app.vmdk/" \
-    -e "s/ovf:size=\"123456789\"/ovf:size=\"$(size "$out/ovf/$name-os.vmdk")\"/" \
-    -e "s/ovf:size=\"4242\"/ovf:size=\"$(size "$out/ovf/$name-app.vmdk")\"/" \
+sed -e "s/t-os\.vmdk/$stem-os.vmdk/; s/t-app\.vmdk/$stem-app.vmdk/" \
+    -e "s/ovf:size=\"123456789\"/ovf:size=\"$(size "$out/ovf/$stem-os.vmdk")\"/" \
+    -e "s/ovf:size=\"4242\"/ovf:size=\"$(size "$out/ovf/$stem-app.vmdk")\"/" \
     -e "s/ovf:capacity=\"10\"/ovf:capacity=\"$(($(size "$IMG_OS") >> 30))\"/" \
     -e "s/ovf:capacity=\"2\"/ovf:capacity=\"$(($(size "$IMG_APP") >> 30))\"/" \
     -e "s/ovf:id=\"t\"/ovf:id=\"$name\"/; s/<Name>t</<Name>$name</" \
-    "$TOP/tests/data/ovf/scsi-bios+uefi.ovf" >"$out/ovf/$name.ovf"
-(cd "$out/ovf" && for f in $name.ovf $name-os.vmdk $name-app.vmdk; do
+    "$TOP/tests/data/ovf/scsi-bios+uefi.ovf" >"$out/ovf/$stem.ovf"
+(cd "$out/ovf" && for f in $stem.ovf $stem-os.vmdk $stem-app.vmdk; do
     printf 'SHA256(%s)= %s\n' "$f" "$(sha256sum <"$f" | cut -d' ' -f1)"
-done >$name.mf)
-tar --format=ustar -cf "$out/$name.ova" -C "$out/ovf" $name.ovf $name.mf $name-os.vmdk $name-app.vmdk
+done >$stem.mf)
+tar --format=ustar -cf "$out/$stem.ova" -C "$out/ovf" $stem.ovf $stem.mf $stem-os.vmdk $stem-app.vmdk
 cp "$(dirname "$IMG_OS")/build-report.json" "$out/"
 (cd "$out" && find . -type f | sed 's|^\./||' | sort | xargs sha256sum >"$ITEST_TMP/sums" &&
     mv "$ITEST_TMP/sums" SHA256SUMS)
@@ -70,12 +71,12 @@ states = {(c["manifest"], c["file"]): c["state"] for c in b["checks"]}
 check(len(states) == 3 + 3 + 8 and set(states.values()) == {"OK"},
       "every digest OK: ovf/NAME.mf, the OVA's .mf, SHA256SUMS (%s)" % sorted(set(states.values())))
 ovf = b["ovf"]
-check(ovf["source"] == "ovf/bios-only.ovf" and ovf["name"] == "bios-only", "OVF from ovf/NAME.ovf")
+check(ovf["source"] == "ovf/bios-only-0.1.0.ovf" and ovf["name"] == "bios-only", "OVF from ovf/NAME-VERSION.ovf")
 check(ovf["os_id"] == 96 and ovf["os_type"] == "debian10_64Guest", "OVF OS id and vmw:osType")
 hw = ovf["hardware"]
 check(hw["controllers"][0]["type"] == "SCSI" and hw["firmware"] == "bios", "OVF controller, firmware")
-check([d["file"] for d in ovf["disks"]] == ["bios-only-os.vmdk", "bios-only-app.vmdk"], "OVF disks")
-check([i["name"] for i in b["images"]] == ["bios-only-os.qcow2", "bios-only-app.qcow2"]
+check([d["file"] for d in ovf["disks"]] == ["bios-only-0.1.0-os.vmdk", "bios-only-0.1.0-app.vmdk"], "OVF disks")
+check([i["name"] for i in b["images"]] == ["bios-only-0.1.0-os.qcow2", "bios-only-0.1.0-app.qcow2"]
       and {i["format"] for i in b["images"]} == {"qcow2"}, "the qcow2 disks are the ones read")
 g = got["guest"]
 check([d["partition_table"] for d in g["disks"]] == ["gpt", "gpt"], "two GPT disks")
@@ -124,7 +125,7 @@ fail=$((fail + $(grep -c '^not ok ' "$ITEST_TMP/judge.out")))
 # ---- the OVA alone, beside a blank disk: the VMDKs are extracted ----
 qemu-img create -q -f raw "$ITEST_TMP/blank.img" 16M
 start=$SECONDS
-"$APPLIANCE" inspect "$out/$name.ova" "$ITEST_TMP/blank.img" >"$ITEST_TMP/ova.txt" 2>"$ITEST_TMP/ova.err"
+"$APPLIANCE" inspect "$out/$stem.ova" "$ITEST_TMP/blank.img" >"$ITEST_TMP/ova.txt" 2>"$ITEST_TMP/ova.err"
 rc=$?
 secs=$((SECONDS - start))
 echo "# inspect of the OVA: exit $rc after $secs s"
@@ -134,10 +135,10 @@ grep -m1 'libguestfs appliance' "$ITEST_TMP/ova.txt"
 expect_line() { # REGEX DESCRIPTION
     grep -Eq -- "$1" "$ITEST_TMP/ova.txt" && ok "$2" || bad "$2: no line matching '$1'"
 }
-expect_line "^    OK +SHA256 $name-os\.vmdk$" "OVA manifest: $name-os.vmdk OK"
-expect_line "^    OK +SHA256 $name\.ovf$" "OVA manifest: $name.ovf OK"
-expect_line "^  image $name\.ova:$name-os\.vmdk: vmdk, 4GiB" "the OS disk extracted as a VMDK"
-expect_line "^  /dev/sda  $name\.ova:$name-os\.vmdk  vmdk, 4GiB, gpt$" "the OS VMDK read as /dev/sda"
+expect_line "^    OK +SHA256 $stem-os\.vmdk$" "OVA manifest: $stem-os.vmdk OK"
+expect_line "^    OK +SHA256 $stem\.ovf$" "OVA manifest: $stem.ovf OK"
+expect_line "^  image $stem\.ova:$stem-os\.vmdk: vmdk, 4GiB" "the OS disk extracted as a VMDK"
+expect_line "^  /dev/sda  $stem\.ova:$stem-os\.vmdk  vmdk, 4GiB, gpt$" "the OS VMDK read as /dev/sda"
 expect_line "^  VG vg_os " "vg_os"
 expect_line "^  VG vg_app " "vg_app"
 for lv in root var swap log; do

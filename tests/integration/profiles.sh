@@ -65,17 +65,17 @@ build() {
 # judge NAME FAMILY OS_TYPE MF_PREFIX NIC SATA: the OVA of build NAME.
 judge_ova() {
     local name=$1 family=$2 os_type=$3 mf=$4 nic=$5 sata=$6 d=$T/$1/x
-    mkdir -p "$d" && tar -xf "$T/$name/prof.ova" -C "$d" || { bad "$name: prof.ova does not unpack"; return; }
+    mkdir -p "$d" && tar -xf "$T/$name/prof-0.1.0.ova" -C "$d" || { bad "$name: prof-0.1.0.ova does not unpack"; return; }
     if [ -z "${OVF_SCHEMA_DIR:-}" ]; then
-        skip "$name: prof.ovf against the DMTF OVF schema: OVF_SCHEMA_DIR is not set ($SCHEMA_WHERE)"
-    elif xmllint --noout --nonet --schema "$SCHEMA" "$d/prof.ovf" >"$T/$name.xmllint" 2>&1; then
-        ok "$name: prof.ovf validates against the DMTF schema"
+        skip "$name: prof-0.1.0.ovf against the DMTF OVF schema: OVF_SCHEMA_DIR is not set ($SCHEMA_WHERE)"
+    elif xmllint --noout --nonet --schema "$SCHEMA" "$d/prof-0.1.0.ovf" >"$T/$name.xmllint" 2>&1; then
+        ok "$name: prof-0.1.0.ovf validates against the DMTF schema"
     else
-        bad "$name: prof.ovf does not validate: $(grep -v 'Skipping import' "$T/$name.xmllint" | head -n 5)"
+        bad "$name: prof-0.1.0.ovf does not validate: $(grep -v 'Skipping import' "$T/$name.xmllint" | head -n 5)"
     fi
 
-    if ! "$PARSE" "$d/prof.ovf" >"$T/$name.parsed" 2>&1; then
-        bad "$name: govmomi does not read prof.ovf: $(cat "$T/$name.parsed")"
+    if ! "$PARSE" "$d/prof-0.1.0.ovf" >"$T/$name.parsed" 2>&1; then
+        bad "$name: govmomi does not read prof-0.1.0.ovf: $(cat "$T/$name.parsed")"
         return
     fi
     local want
@@ -91,14 +91,14 @@ judge_ova() {
 
     local algo sum
     case $mf in SHA1) sum=sha1sum ;; SHA256) sum=sha256sum ;; esac
-    if [ "$(grep -vc "^$mf(prof[-a-z]*\.\(ovf\|vmdk\))= [0-9a-f]*$" "$d/prof.mf")" = 0 ] &&
-        [ "$(wc -l <"$d/prof.mf")" = 3 ]; then
+    if [ "$(grep -vc "^$mf(prof[-a-z]*\.\(ovf\|vmdk\))= [0-9a-f]*$" "$d/prof-0.1.0.mf")" = 0 ] &&
+        [ "$(wc -l <"$d/prof-0.1.0.mf")" = 3 ]; then
         ok "$name: the manifest holds three $mf lines"
     else
-        bad "$name: the manifest is not three $mf lines: $(cat "$d/prof.mf")"
+        bad "$name: the manifest is not three $mf lines: $(cat "$d/prof-0.1.0.mf")"
     fi
-    for f in prof.ovf prof-os.vmdk prof-app.vmdk; do
-        algo=$(sed -n "s/^$mf($f)= //p" "$d/prof.mf")
+    for f in prof-0.1.0.ovf prof-0.1.0-os.vmdk prof-0.1.0-app.vmdk; do
+        algo=$(sed -n "s/^$mf($f)= //p" "$d/prof-0.1.0.mf")
         if [ "$algo" = "$(cd "$d" && $sum "$f" | cut -d' ' -f1)" ]; then
             ok "$name: $sum agrees with the manifest on $f"
         else
@@ -148,13 +148,13 @@ if build vbox-sha1 "target: virtualbox, digest: sha1"; then
 fi
 
 # ---- inspect --target ---------------------------------------------------------
-if "$APPLIANCE" inspect --no-disks --target esxi-6.7 "$T/generic/prof.ova" >"$T/i1" 2>&1 &&
+if "$APPLIANCE" inspect --no-disks --target esxi-6.7 "$T/generic/prof-0.1.0.ova" >"$T/i1" 2>&1 &&
     grep -q "target esxi-6.7 (.*): nothing rejected or ignored" "$T/i1"; then
     ok "inspect --target esxi-6.7: the generic OVA passes"
 else
     bad "inspect --target esxi-6.7 of the generic OVA: $(cat "$T/i1")"
 fi
-"$APPLIANCE" inspect --no-disks --target esxi-6.7 "$T/esxi-8.0/prof.ova" >"$T/i2" 2>&1
+"$APPLIANCE" inspect --no-disks --target esxi-6.7 "$T/esxi-8.0/prof-0.1.0.ova" >"$T/i2" 2>&1
 rc=$?
 if [ "$rc" = 1 ] &&
     grep -q "rejects hardware family: vmx-20 is newer than vmx-15" "$T/i2" &&
@@ -163,7 +163,7 @@ if [ "$rc" = 1 ] &&
 else
     bad "inspect --target esxi-6.7 of the esxi-8.0 OVA (exit $rc): $(cat "$T/i2")"
 fi
-"$APPLIANCE" inspect --no-disks --json --target esxi-8.0 "$T/vbox-sha1/prof.ova" >"$T/i3.json" 2>/dev/null
+"$APPLIANCE" inspect --no-disks --json --target esxi-8.0 "$T/vbox-sha1/prof-0.1.0.ova" >"$T/i3.json" 2>/dev/null
 if python3 - "$T/i3.json" <<'PY'
 import json, sys
 b = json.load(open(sys.argv[1]))["bundles"][0]["target"]

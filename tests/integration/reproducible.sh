@@ -180,8 +180,8 @@ plan_c=$T/seeded-plan.json
 "$APPLIANCE" plan "$T/seeded.yaml" --json >"$plan_c" || bad "plan of the seeded recipe"
 for d in os app; do
     ia=$T/ids-a-$d ic=$T/ids-c-$d
-    ids_and_layout "$A/layout-$d.raw" "$plan_a" "$d" ids >"$ia" &&
-        ids_and_layout "$C/layout-$d.raw" "$plan_c" "$d" ids >"$ic" ||
+    ids_and_layout "$A/layout-0.1.0-$d.raw" "$plan_a" "$d" ids >"$ia" &&
+        ids_and_layout "$C/layout-0.1.0-$d.raw" "$plan_c" "$d" ids >"$ic" ||
         { bad "$d disk: identities not read"; continue; }
     n=$(wc -l <"$ia")
     common=$(paste -d' ' <(awk '{print $NF}' "$ia") <(awk '{print $NF}' "$ic") |
@@ -191,8 +191,8 @@ for d in os app; do
     else
         bad "$d disk: another seed, $common of $n identities unchanged: $(paste -d'|' "$ia" "$ic" | head -n 20 | tr '\n' ';')"
     fi
-    ids_and_layout "$A/layout-$d.raw" "$plan_a" "$d" layout >"$T/la-$d" &&
-        ids_and_layout "$C/layout-$d.raw" "$plan_c" "$d" layout >"$T/lc-$d"
+    ids_and_layout "$A/layout-0.1.0-$d.raw" "$plan_a" "$d" layout >"$T/la-$d" &&
+        ids_and_layout "$C/layout-0.1.0-$d.raw" "$plan_c" "$d" layout >"$T/lc-$d"
     if cmp -s "$T/la-$d" "$T/lc-$d"; then
         ok "$d disk: another seed, the same layout ($(wc -l <"$T/la-$d") partitions, LVs and filesystems)"
     else

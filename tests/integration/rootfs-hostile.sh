@@ -172,7 +172,7 @@ if [ "$rc" = 0 ]; then
     export LIBGUESTFS_BACKEND_SETTINGS=${LIBGUESTFS_BACKEND_SETTINGS:-force_tcg}
     # One answer per line, in this order (guestfish prints true/false and
     # the files' text).
-    got=$(guestfish --ro -a "$work/out-hostile/hostile-os.raw" -a "$work/out-hostile/hostile-app.raw" \
+    got=$(guestfish --ro -a "$work/out-hostile/hostile-1-os.raw" -a "$work/out-hostile/hostile-1-app.raw" \
         -i <<'GF' 2>"$work/gf.err"
 is-file /decoy/systemd/system/appliance-lvm.service
 is-file /decoy/libexec/appliance/console-report

@@ -94,13 +94,13 @@ zstd -q -T0 --rm "$work/tree.tar" -o "$work/tree.tar.zst"
 write_recipe good tree.tar.zst
 if "$APPLIANCE" build "$work/good.yaml" -o "$work/out-good" >"$work/out" 2>"$work/err"; then
     ok "rootfs recipe builds"
-    if [ -s "$work/out-good/good-os.raw" ] && [ -s "$work/out-good/good-app.raw" ]; then
+    if [ -s "$work/out-good/good-1-os.raw" ] && [ -s "$work/out-good/good-1-app.raw" ]; then
         ok "both disks written"
     else
         bad "disks missing: $(ls "$work/out-good")"
     fi
     export LIBGUESTFS_BACKEND_SETTINGS=${LIBGUESTFS_BACKEND_SETTINGS:-force_tcg}
-    marker=$(virt-cat -a "$work/out-good/good-os.raw" -a "$work/out-good/good-app.raw" \
+    marker=$(virt-cat -a "$work/out-good/good-1-os.raw" -a "$work/out-good/good-1-app.raw" \
         /etc/rootfs-marker 2>"$work/err")
     [ "$marker" = "packed by rootfs.sh" ] && ok "the archive's files are in the image" ||
         bad "marker not found in the image: '$marker' $(tail -3 "$work/err")"

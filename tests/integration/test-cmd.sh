@@ -38,7 +38,7 @@ itest_build "$TOP/tests/integration/recipes/layout.yaml" || finish
 out=$(dirname "$IMG_OS")
 [ -f "$out/build-report.json" ] || { bad "the build wrote build-report.json"; finish; }
 # Every disk file of the output: size and modification time.
-stamp() { stat -c '%n %s %Y' "$out"/layout-* "$out"/layout.ova "$out"/ovf/* 2>/dev/null; }
+stamp() { stat -c '%n %s %Y' "$out/$STEM"-* "$out/$STEM".ova "$out"/ovf/* 2>/dev/null; }
 before=$(stamp)
 
 # 1. A good boot.
@@ -57,9 +57,10 @@ grep -q '^FAIL' "$ITEST_TMP/out" && bad "good build: no FAIL line" || ok "good b
 [ "$(grep -c '^accel: \(KVM\|TCG, software emulation (.*)\)$' "$ITEST_TMP/err")" = 1 ] &&
     ok "the accelerator said on one line" || bad "the accelerator said on one line"
 # The best pair of the output: qcow2 if the recipe asks for it, else raw.
-if [ -f "$out/layout-os.qcow2" ]; then kind=qcow2; else kind=raw; fi
-grep -q "^disks ($kind): $out/layout-os.$kind, $out/layout-app.$kind$" "$ITEST_TMP/err" &&
-    ok "boots layout-os.$kind, layout-app.$kind" || bad "disks line: $(grep disks "$ITEST_TMP/err")"
+# (the files build-report.json lists: NAME-VERSION-os.EXT)
+if [ -f "$out/$STEM-os.qcow2" ]; then kind=qcow2; else kind=raw; fi
+grep -qF "disks ($kind): $out/$STEM-os.$kind, $out/$STEM-app.$kind" "$ITEST_TMP/err" &&
+    ok "boots $STEM-os.$kind, $STEM-app.$kind" || bad "disks line: $(grep disks "$ITEST_TMP/err")"
 grep -q 'APPLIANCE-REPORT-END' "$serial" && grep -q 'login:' "$serial" &&
     ok "--log has the report and the prompt" || bad "--log has the report and the prompt"
 cp "$serial" "$logs/integration-test-cmd-bios.serial"

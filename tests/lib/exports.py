@@ -3,8 +3,11 @@
 tool states, read from the bytes. Prints "ok - ..." / "not ok - ..." lines.
 
   exports.py report DIR RECIPE    build-report.json: recipe digest, files, SBOM
-  exports.py ova DIR NAME         OVA headers (ustar/GNU magic), OVF sizes
-  exports.py azure-gce DIR NAME   fixed VHD footer, MiB rule; GCE tar format
+  exports.py ova DIR STEM         OVA headers (ustar/GNU magic), OVF sizes
+  exports.py azure-gce DIR STEM   fixed VHD footer, MiB rule; GCE tar format
+  exports.py install DIR          INSTALL-*.md: only files of DIR, their digests
+
+STEM is how the folder's files are named: NAME-VERSION.
 """
 import gzip
 import hashlib
@@ -50,8 +53,16 @@ def report(out, recipe):
     ok(all(p.get("version") for p in r["packages"]), "report: every package has a version")
     ok(r["tools"].get("qemu-img", "").startswith("qemu-img version"), "report: qemu-img version")
     ok(r["plan"]["name"] == r["name"], "report: embeds the plan")
+    ok(r.get("format") == 2, "report: format 2", repr(r.get("format")))
+    stem = "%s-%s" % (r["name"], r["version"])
+    untold = [p for p, f in files.items()
+              if not f.get("output") or not isinstance(f.get("for"), list)
+              or (f["output"] != "install" and not p.startswith("ovf/")
+                  and not p.startswith(stem))]
+    ok(not untold, "report: every file says its output and targets, and is named %s..." % stem,
+       " ".join(untold))
     for d in r["disks"]:
-        raw = os.path.join(out, "%s-%s.raw" % (r["name"], d["disk"]))
+        raw = os.path.join(out, "%s-%s.raw" % (stem, d["disk"]))
         ok(d["size"] == os.path.getsize(raw), "report: %s disk size" % d["disk"])
 
 
@@ -119,9 +130,51 @@ def azure_gce(out, name):
         ok(h[257:265] == b"ustar  \0", "gce %s: GNU tar header" % d, repr(h[257:265]))
 
 
+def install(out):
+    """Every INSTALL-*.md names only files of the folder, and each digest
+    it gives ("    HEX  PATH") is that file's; every file of the report
+    that serves the target is in its checksums."""
+    r = json.load(open(os.path.join(out, "build-report.json")))
+    files = {f["path"]: f for f in r["files"]}
+    shipped = set(files) | {"SHA256SUMS", "build-report.json"}
+    notes = sorted(p for p in files if p.startswith("INSTALL-"))
+    ok(notes, "INSTALL: the folder has install notes (%s)" % " ".join(notes))
+    stem = "%s-%s" % (r["name"], r["version"])
+    members = set()
+    for p, f in files.items():
+        if f.get("output") == "ova":
+            members.update(m[0] for m in tar_magic(os.path.join(out, p)))
+    named_re = re.compile(r"(?:ovf/)?" + re.escape(stem) + r"[A-Za-z0-9._-]*")
+    for note in notes:
+        target = files[note]["for"][0] if files[note].get("for") else "?"
+        text = open(os.path.join(out, note), encoding="utf-8").read()
+        named = set(m.rstrip(".") for m in named_re.findall(text))
+        # What the steps make on the target (NAME-os images, NAME.vmx) is
+        # not named with the stem; the OVA's members are files of the folder
+        # too (extracted by `tar xf` for `qm importovf`).
+        missing = sorted(n for n in named if n not in shipped | members)
+        ok(named and not missing, "%s: names only files of the folder" % note,
+           " ".join(missing))
+        sums = dict((p, h) for h, p in re.findall(r"^    ([0-9a-f]{64})  (\S+)$", text, re.M))
+        wrong = sorted(p for p, h in sums.items() if files.get(p, {}).get("sha256") != h)
+        ok(sums and not wrong, "%s: %d digests, each its file's" % (note, len(sums)),
+           " ".join(wrong))
+        serving = sorted(p for p, f in files.items()
+                         if target in f.get("for", []) and f.get("output") != "install")
+        ok(sorted(sums) == serving, "%s: checksums of every file for %s" % (note, target),
+           "%s != %s" % (sorted(sums), serving))
+        ok(re.search(r"@[A-Z0-9_]+@", text) is None, "%s: every placeholder filled" % note)
+    want = set()
+    for f in r["files"]:
+        want.update(t for t in f.get("for", []))
+    got = {files[n]["for"][0] for n in notes if files[n].get("for")}
+    ok(got == want, "INSTALL: one note per target served (%s)" % " ".join(sorted(want)),
+       "%s != %s" % (sorted(got), sorted(want)))
+
+
 def main():
     cmd = sys.argv[1]
-    {"report": report, "ova": ova, "azure-gce": azure_gce}[cmd](*sys.argv[2:])
+    {"report": report, "ova": ova, "azure-gce": azure_gce, "install": install}[cmd](*sys.argv[2:])
 
 
 if __name__ == "__main__":

@@ -84,7 +84,8 @@ itest_key() {
     { sha256sum <"$APPLIANCE"; sha256sum <"$1"; } | sha256sum | cut -d' ' -f1
 }
 
-# itest_build RECIPE: sets PLAN (the plan JSON), IMG_OS, IMG_APP. Returns 1
+# itest_build RECIPE: sets PLAN (the plan JSON), STEM (how the output's
+# files are named: NAME-VERSION), IMG_OS, IMG_APP. Returns 1
 # (after a "not ok" line and the build's output tail) when the build fails;
 # exits 77 when the disk engine is not built yet.
 itest_build() {
@@ -98,7 +99,8 @@ itest_build() {
         bad "plan of $recipe"; cat "$ITEST_TMP/plan.err"; return 1
     fi
     local app_name
-    app_name=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["name"])' "$PLAN")
+    app_name=$(python3 -c 'import json,sys; p = json.load(open(sys.argv[1])); print(p["name"] + "-" + p["version"])' "$PLAN")
+    STEM=$app_name
 
     # One build of a recipe at a time, also between tests run in parallel.
     exec {lockfd}>"$ITEST_BUILD/itest/.$name.lock"

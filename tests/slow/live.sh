@@ -32,7 +32,7 @@ phase() { # NAME: ends the previous phase, prints its time
 phase build
 itest_build "$TOP/tests/integration/recipes/live.yaml" || finish
 src=$(dirname "$IMG_OS")
-for f in live-os.qcow2 live-app.qcow2 live.xml; do
+for f in live-0.1.0-os.qcow2 live-0.1.0-app.qcow2 live-0.1.0.xml; do
     [ -f "$src/$f" ] || { bad "the build wrote $f"; finish; }
 done
 
@@ -42,7 +42,7 @@ home=$ITEST_TMP/session
 vm=$home/vm
 mkdir -p "$home/run" "$vm"
 chmod 711 "$ITEST_TMP"
-cp --sparse=always "$src/live-os.qcow2" "$src/live-app.qcow2" "$vm/"
+cp --sparse=always "$src/live-0.1.0-os.qcow2" "$src/live-0.1.0-app.qcow2" "$vm/"
 chown -R 65534:65534 "$home"
 chmod 700 "$home/run"
 env -i PATH="$PATH" HOME="$home" XDG_RUNTIME_DIR="$home/run" XDG_CONFIG_HOME="$home/config" \
@@ -71,7 +71,7 @@ for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.1; done
 
 # The build's domain, adapted: type qemu, the copied disks, user-mode
 # networking, the serial console in a file, no display.
-python3 - "$src/live.xml" "$vm" >"$ITEST_TMP/domain.xml" <<'PY' || { bad "domain XML"; finish; }
+python3 - "$src/live-0.1.0.xml" "$vm" >"$ITEST_TMP/domain.xml" <<'PY' || { bad "domain XML"; finish; }
 import sys, xml.etree.ElementTree as ET
 doc = ET.parse(sys.argv[1]); d = doc.getroot(); vm = sys.argv[2]
 d.set("type", "qemu")
@@ -146,14 +146,14 @@ monitor=$!
 
 check_domain() { # WHAT: the domain runs on its original disks, no overlay left
     vsh domblklist "$DOM" | awk '{print $2}' | sort >"$ITEST_TMP/blk"
-    printf '%s\n' "$vm/live-app.qcow2" "$vm/live-os.qcow2" >"$ITEST_TMP/blk.want"
+    printf '%s\n' "$vm/live-0.1.0-app.qcow2" "$vm/live-0.1.0-os.qcow2" >"$ITEST_TMP/blk.want"
     if cmp -s "$ITEST_TMP/blk" "$ITEST_TMP/blk.want"; then ok "$1: the domain's disks are the original files"
     else bad "$1: the domain's disks are $(tr '\n' ' ' <"$ITEST_TMP/blk")"; fi
     local left
-    left=$(ls "$vm" | grep -v -x -e live-os.qcow2 -e live-app.qcow2 -e serial.log)
+    left=$(ls "$vm" | grep -v -x -e live-0.1.0-os.qcow2 -e live-0.1.0-app.qcow2 -e serial.log)
     [ -z "$left" ] && ok "$1: no overlay left beside the disks" || bad "$1: left beside the disks: $left"
     vsh dumpxml --inactive "$DOM" | grep -o "<source file='[^']*'" | sort >"$ITEST_TMP/inactive"
-    printf "<source file='%s'\n" "$vm/live-app.qcow2" "$vm/live-os.qcow2" >"$ITEST_TMP/inactive.want"
+    printf "<source file='%s'\n" "$vm/live-0.1.0-app.qcow2" "$vm/live-0.1.0-os.qcow2" >"$ITEST_TMP/inactive.want"
     cmp -s "$ITEST_TMP/inactive" "$ITEST_TMP/inactive.want" &&
         ok "$1: the persistent definition names the original files" ||
         bad "$1: the persistent definition names $(tr '\n' ' ' <"$ITEST_TMP/inactive")"

@@ -9,8 +9,8 @@ need virt-v2v qemu-img nbdkit nbdcopy
 
 itest_build "$TOP/tests/integration/recipes/layout.yaml" || finish
 out=$(dirname "$IMG_OS")
-ova=$out/layout.ova
-[ -f "$ova" ] || { bad "layout.ova is missing"; finish; }
+ova=$out/layout-0.1.0.ova
+[ -f "$ova" ] || { bad "layout-0.1.0.ova is missing"; finish; }
 
 # KVM that cannot run a guest makes libguestfs abort: use TCG then, as the
 # builder does (tests/lib/boot.sh probes the same way).
@@ -21,7 +21,7 @@ dest=$ITEST_TMP/v2v
 mkdir -p "$dest"
 start=$SECONDS
 if virt-v2v -i ova "$ova" -o local -os "$dest" -of qcow2 >"$ITEST_TMP/v2v.log" 2>&1; then
-    ok "virt-v2v -i ova accepts layout.ova and converts it ($((SECONDS - start)) s)"
+    ok "virt-v2v -i ova accepts layout-0.1.0.ova and converts it ($((SECONDS - start)) s)"
 else
     bad "virt-v2v failed: $(tail -15 "$ITEST_TMP/v2v.log")"
     finish

@@ -183,9 +183,9 @@ test_disks_preference(void **state)
     char *msg;
     assert_int_equal(mkdir("out", 0755), 0);
     assert_int_equal(find("out", &d, &msg), -1);
-    assert_string_equal(msg, "appliance: error: no disks of 'n' in 'out' (looked for "
-                             "n-os.qcow2, .raw, .img, ovf/n-os.vmdk, .vmdk, .vdi, .vhdx and "
-                             "n.ova)\n");
+    assert_string_equal(msg, "appliance: error: no disks of 'n' in 'out' (looked for the files "
+                             "build-report.json lists, n-os.qcow2, .raw, n-os.img, "
+                             "ovf/n-os.vmdk, n-os.vmdk, .vdi, .vhdx and n.ova)\n");
     free(msg);
 
     static const struct {
@@ -214,6 +214,46 @@ test_disks_preference(void **state)
         assert_string_equal(d.backing[1], want); /* absolute, for the overlay */
         boot_disks_release(&d);
     }
+}
+
+/* A folder with a report: the files it lists, whatever their names. */
+static void
+test_disks_from_report(void **state)
+{
+    (void)state;
+    struct boot_disks d;
+    char *msg;
+    assert_int_equal(mkdir("rep", 0755), 0);
+    touch("rep/n-os.qcow2"); /* not listed: not taken */
+    touch("rep/n-app.qcow2");
+    touch("rep/n-1.0-os.vdi");
+    touch("rep/n-1.0-app.vdi");
+    unit_write_file("rep/build-report.json",
+                    "{\"format\": 2, \"name\": \"n\", \"version\": \"1.0\", \"plan\": {}, "
+                    "\"files\": [{\"path\": \"n-1.0-app.vdi\", \"output\": \"vdi\", "
+                    "\"disk\": \"app\"}, {\"path\": \"n-1.0-os.vdi\", \"output\": \"vdi\", "
+                    "\"disk\": \"os\"}]}");
+    assert_int_equal(find("rep", &d, &msg), 0);
+    assert_string_equal(d.kind, "vdi");
+    assert_string_equal(d.file[0], "rep/n-1.0-os.vdi");
+    assert_string_equal(d.file[1], "rep/n-1.0-app.vdi");
+    boot_disks_release(&d);
+    /* Files the report does not list are still looked for under the
+     * report's stem (a folder made by hand beside a copied report). */
+    touch("rep/n-1.0-os.qcow2");
+    touch("rep/n-1.0-app.qcow2");
+    assert_int_equal(find("rep", &d, &msg), 0);
+    assert_string_equal(d.kind, "qcow2");
+    assert_string_equal(d.file[0], "rep/n-1.0-os.qcow2");
+    boot_disks_release(&d);
+    /* Format 1: the names it lists, by the names format 1 wrote. */
+    unit_write_file("rep/build-report.json",
+                    "{\"name\": \"n\", \"version\": \"1.0\", \"plan\": {}, \"files\": "
+                    "[{\"path\": \"n-app.qcow2\"}, {\"path\": \"n-os.qcow2\"}]}");
+    assert_int_equal(find("rep", &d, &msg), 0);
+    assert_string_equal(d.kind, "qcow2");
+    assert_string_equal(d.file[0], "rep/n-os.qcow2");
+    boot_disks_release(&d);
 }
 
 static void
@@ -554,13 +594,21 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_argv_bios_scsi_tcg),   cmocka_unit_test(test_argv_uefi_sata_kvm),
-        cmocka_unit_test(test_argv_ide_no_nic),      cmocka_unit_test(test_disks_preference),
-        cmocka_unit_test(test_disks_half_pair),      cmocka_unit_test(test_tar_members),
-        cmocka_unit_test(test_disks_from_ova),       cmocka_unit_test(test_disks_checked),
-        cmocka_unit_test(test_vm_console_and_stop),  cmocka_unit_test(test_vm_qemu_fails),
-        cmocka_unit_test(test_vm_stubborn_qemu),     cmocka_unit_test(test_vm_start_fails_cleanly),
-        cmocka_unit_test(test_ovmf_override),        cmocka_unit_test(test_argv_secure_boot),
+        cmocka_unit_test(test_argv_bios_scsi_tcg),
+        cmocka_unit_test(test_argv_uefi_sata_kvm),
+        cmocka_unit_test(test_argv_ide_no_nic),
+        cmocka_unit_test(test_disks_preference),
+        cmocka_unit_test(test_disks_half_pair),
+        cmocka_unit_test(test_disks_from_report),
+        cmocka_unit_test(test_tar_members),
+        cmocka_unit_test(test_disks_from_ova),
+        cmocka_unit_test(test_disks_checked),
+        cmocka_unit_test(test_vm_console_and_stop),
+        cmocka_unit_test(test_vm_qemu_fails),
+        cmocka_unit_test(test_vm_stubborn_qemu),
+        cmocka_unit_test(test_vm_start_fails_cleanly),
+        cmocka_unit_test(test_ovmf_override),
+        cmocka_unit_test(test_argv_secure_boot),
         cmocka_unit_test(test_ovmf_secure_override),
     };
     return cmocka_run_group_tests(tests, unit_enter_tmpdir, unit_leave_tmpdir);

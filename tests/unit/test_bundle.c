@@ -225,6 +225,30 @@ test_folder(void **state)
     bundle_free(b);
 }
 
+/* A folder whose report is of format 2: its disks are the files the
+ * report lists for them (not NAME-os.*, which format 1 wrote), the stem
+ * NAME-VERSION. */
+static void
+test_folder_report_files(void **state)
+{
+    (void)state;
+    sh("mkdir -p rep && truncate -s 1M rep/t-1-os.raw rep/t-1-app.raw rep/t-os.raw rep/t-app.raw");
+    sh("cd rep && printf '%%s' '{\"format\": 2, \"name\": \"t\", \"version\": \"1\", "
+       "\"plan\": {}, \"files\": [{\"path\": \"t-1-app.raw\", \"output\": \"raw\", "
+       "\"disk\": \"app\"}, {\"path\": \"t-1-os.raw\", \"output\": \"raw\", "
+       "\"disk\": \"os\"}]}' >build-report.json");
+    struct ab_error err = AB_ERROR_INIT;
+    struct bundle *b = bundle_open("rep", 0, "scratch", NULL, &err);
+    assert_non_null(b);
+    assert_string_equal(b->name, "t");
+    assert_string_equal(b->stem, "t-1");
+    assert_int_equal(b->n_disks, 2);
+    assert_string_equal(b->disks[0].name, "t-1-os.raw");
+    assert_string_equal(b->disks[1].name, "t-1-app.raw");
+    bundle_free(b);
+    ab_error_release(&err);
+}
+
 /* With BUNDLE_DISKS, the descriptor's disks are extracted (qemu-img
  * calls these fakes raw) in its order; other members are not disks. */
 static void
@@ -289,6 +313,7 @@ main(void)
         cmocka_unit_test(test_ova_order_and_sizes),
         cmocka_unit_test(test_ovf_file),
         cmocka_unit_test(test_folder),
+        cmocka_unit_test(test_folder_report_files),
         cmocka_unit_test(test_extract),
         cmocka_unit_test(test_errors),
     };

@@ -291,18 +291,18 @@ test_archives(void **state)
     /* The same bytes from the same tree, whatever order made it. */
     char h1[HASH_HEX_MAX], h2[HASH_HEX_MAX];
     struct ab_error err = AB_ERROR_INIT;
-    assert_int_equal(digest_file(DIGEST_SHA256, "o1/ct-container.tar", h1, &err), 0);
-    assert_int_equal(digest_file(DIGEST_SHA256, "o2/ct-container.tar", h2, &err), 0);
+    assert_int_equal(digest_file(DIGEST_SHA256, "o1/ct-1.0-container.tar", h1, &err), 0);
+    assert_int_equal(digest_file(DIGEST_SHA256, "o2/ct-1.0-container.tar", h2, &err), 0);
     assert_string_equal(h1, h2);
-    assert_int_equal(digest_file(DIGEST_SHA256, "o1/ct-ct.tar.zst", h1, &err), 0);
-    assert_int_equal(digest_file(DIGEST_SHA256, "o2/ct-ct.tar.zst", h2, &err), 0);
+    assert_int_equal(digest_file(DIGEST_SHA256, "o1/ct-1.0-ct.tar.zst", h1, &err), 0);
+    assert_int_equal(digest_file(DIGEST_SHA256, "o2/ct-1.0-ct.tar.zst", h2, &err), 0);
     assert_string_equal(h1, h2);
     /* Nothing left beside them: no temporary file, no layer. */
-    assert_int_equal(access("o1/ct-container.tar.tmp", F_OK), -1);
+    assert_int_equal(access("o1/ct-1.0-container.tar.tmp", F_OK), -1);
     assert_int_equal(access("o1/container-layer.tar.gz", F_OK), -1);
 
     /* The template: "./" first, every name below it, byte order. */
-    struct archive *a = open_read("o1/ct-ct.tar.zst");
+    struct archive *a = open_read("o1/ct-1.0-ct.tar.zst");
     char *ct = list_archive(a, NULL, NULL, NULL);
     archive_read_free(a);
     assert_string_equal(ct, "./@5\n./etc/@5\n./etc/Főtanúsítvány@10\n./etc/link\n"
@@ -310,25 +310,25 @@ test_archives(void **state)
                             "./opt/app/run2=./opt/app/run@10\n./zz/@5\n./zz/a\n./zz/b@10\n");
 
     /* The OCI layout: index -> manifest -> config and layer, by digest. */
-    a = open_read("o1/ct-container.tar");
+    a = open_read("o1/ct-1.0-container.tar");
     char *members = list_archive(a, NULL, NULL, NULL);
     archive_read_free(a);
     assert_non_null(strstr(members, "blobs/\nblobs/sha256/\nblobs/sha256/"));
     assert_non_null(strstr(members, "\nindex.json\nmanifest.json\noci-layout\n"));
     size_t len;
-    char *index = oci_member("o1/ct-container.tar", "index.json", &len);
+    char *index = oci_member("o1/ct-1.0-container.tar", "index.json", &len);
     struct json_object *o = json_tokener_parse(index);
     const char *man_digest =
         get_str(json_object_array_get_idx(json_object_object_get(o, "manifests"), 0), "digest");
     char name[256];
     snprintf(name, sizeof(name), "blobs/sha256/%s", man_digest + 7);
-    char *manifest = oci_member("o1/ct-container.tar", name, &len);
+    char *manifest = oci_member("o1/ct-1.0-container.tar", name, &len);
     struct json_object *m = json_tokener_parse(manifest);
     const char *layer_digest =
         get_str(json_object_array_get_idx(json_object_object_get(m, "layers"), 0), "digest");
     snprintf(name, sizeof(name), "blobs/sha256/%s", layer_digest + 7);
     size_t layer_len;
-    char *layer = oci_member("o1/ct-container.tar", name, &layer_len);
+    char *layer = oci_member("o1/ct-1.0-container.tar", name, &layer_len);
     char hex[HASH_HEX_MAX];
     struct digest_ctx *d = digest_new(DIGEST_SHA256);
     digest_update(d, layer, layer_len);
@@ -336,7 +336,7 @@ test_archives(void **state)
     digest_free(d);
     assert_string_equal(hex, layer_digest + 7);
     snprintf(name, sizeof(name), "blobs/sha256/%s", get_str(m, "config.digest") + 7);
-    char *config = oci_member("o1/ct-container.tar", name, &len);
+    char *config = oci_member("o1/ct-1.0-container.tar", name, &len);
     /* The layer is gzip'd, with no name or time in its header (RFC 1952:
      * FLG 0, MTIME 0); the diff_id is the digest of the tar inside. */
     assert_true(layer_len > 10 && (unsigned char)layer[0] == 0x1f &&

@@ -331,9 +331,16 @@ test_find_xml(void **state)
                              "naming one\n");
     free(msg);
     ab_error_release(&err);
-    unit_write_file("f/build-report.json", "{\"name\": \"b\"}");
+    /* A report of format 1 lists NAME.xml, one of format 2 says which
+     * file is the libvirt output's. */
+    unit_write_file("f/build-report.json", "{\"name\": \"b\", \"files\": [{\"path\": \"b.xml\"}]}");
     CLEANUP_FREE char *named = deploy_find_xml("f", &err);
     assert_string_equal(named, "f/b.xml");
+    unit_write_file("f/build-report.json",
+                    "{\"format\": 2, \"name\": \"b\", \"version\": \"1\", \"files\": "
+                    "[{\"path\": \"b.xml\"}, {\"path\": \"a.xml\", \"output\": \"libvirt\"}]}");
+    CLEANUP_FREE char *listed = deploy_find_xml("f", &err);
+    assert_string_equal(listed, "f/a.xml");
 }
 
 static void

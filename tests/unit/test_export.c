@@ -101,10 +101,10 @@ test_ova_pack(void **state)
     (void)state;
     CLEANUP_PLAN const struct plan *plan = unit_plan(recipe);
     assert_int_equal(mkdir("ova", 0755), 0);
-    unit_write_file("ova/t-os.vmdk", "os disk");
-    unit_write_file("ova/t-app.vmdk", "app disk");
-    unit_write_file("ova/t.ovf", "<Envelope/>");
-    unit_write_file("ova/t.mf", "SHA256(t.ovf)= x\n");
+    unit_write_file("ova/t-1-os.vmdk", "os disk");
+    unit_write_file("ova/t-1-app.vmdk", "app disk");
+    unit_write_file("ova/t-1.ovf", "<Envelope/>");
+    unit_write_file("ova/t-1.mf", "SHA256(t-1.ovf)= x\n");
     unit_write_file("ova/stray", "not shipped");
     struct ab_error err = AB_ERROR_INIT;
     assert_int_equal(export_ova_pack(plan, "ova", "t.ova", 1700000000, &err), 0);
@@ -112,8 +112,8 @@ test_ova_pack(void **state)
     struct archive *a = archive_read_new();
     archive_read_support_format_tar(a);
     assert_int_equal(archive_read_open_filename(a, "t.ova", 10240), ARCHIVE_OK);
-    const char *order[] = {"t.ovf", "t.mf", "t-os.vmdk", "t-app.vmdk"};
-    const char *data[] = {"<Envelope/>", "SHA256(t.ovf)= x\n", "os disk", "app disk"};
+    const char *order[] = {"t-1.ovf", "t-1.mf", "t-1-os.vmdk", "t-1-app.vmdk"};
+    const char *data[] = {"<Envelope/>", "SHA256(t-1.ovf)= x\n", "os disk", "app disk"};
     struct archive_entry *e;
     size_t n = 0;
     while (archive_read_next_header(a, &e) == ARCHIVE_OK) {
@@ -139,13 +139,13 @@ test_ova_pack(void **state)
 
     /* Packed again, the members' own times and modes changed: the same bytes. */
     struct timespec old[2] = {{.tv_sec = 1}, {.tv_sec = 1}};
-    assert_int_equal(utimensat(AT_FDCWD, "ova/t.ovf", old, 0), 0);
-    assert_int_equal(chmod("ova/t.mf", 0600), 0);
+    assert_int_equal(utimensat(AT_FDCWD, "ova/t-1.ovf", old, 0), 0);
+    assert_int_equal(chmod("ova/t-1.mf", 0600), 0);
     assert_int_equal(export_ova_pack(plan, "ova", "again.ova", 1700000000, &err), 0);
     assert_int_equal(system("cmp -s t.ova again.ova"), 0);
 
     /* A member missing: an error, and no OVA left behind. */
-    assert_int_equal(unlink("ova/t-app.vmdk"), 0);
+    assert_int_equal(unlink("ova/t-1-app.vmdk"), 0);
     assert_int_equal(export_ova_pack(plan, "ova", "u.ova", 1700000000, &err), -1);
     assert_int_equal(access("u.ova", F_OK), -1);
     assert_int_equal(access("u.ova.tmp", F_OK), -1);
@@ -159,8 +159,8 @@ test_disk_base(void **state)
     CLEANUP_PLAN const struct plan *plan = unit_plan(recipe);
     CLEANUP_FREE char *os = export_disk_base(plan, PLAN_DISK_OS);
     CLEANUP_FREE char *app = export_disk_base(plan, PLAN_DISK_APP);
-    assert_string_equal(os, "t-os");
-    assert_string_equal(app, "t-app");
+    assert_string_equal(os, "t-1-os");
+    assert_string_equal(app, "t-1-app");
 }
 
 int

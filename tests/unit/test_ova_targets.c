@@ -153,7 +153,7 @@ check_profile(size_t w, const char *distro, const char *os_type, const char *con
     assert_string_equal(ova_target_to_string(p->ova.target), want[w].target);
     export_folder(p, dir);
 
-    FMT(path, "%s/t.ovf", dir);
+    FMT(path, "%s/t-1.ovf", dir);
     assert_schema_valid(path);
     struct xq q;
     ovf_xq_open(&q, path);
@@ -171,16 +171,16 @@ check_profile(size_t w, const char *distro, const char *os_type, const char *con
     assert_capacity(&q, 2, APP_SIZE, "byte * 2^20");
     xq_close(&q);
 
-    FMT(path, "%s/t.mf", dir);
+    FMT(path, "%s/t-1.mf", dir);
     CLEANUP_FREE char *mf = unit_slurp(path, NULL);
     assert_non_null(mf);
     for (const char *l = mf; *l; l = strchr(l, '\n') + 1) {
         assert_true(strncmp(l, want[w].digest, strlen(want[w].digest)) == 0);
         assert_non_null(strchr(l, '\n'));
     }
-    FMT(path, "%s/t-os.vmdk", dir);
+    FMT(path, "%s/t-1-os.vmdk", dir);
     assert_vmdk_hw_version(path, want[w].family);
-    FMT(path, "%s/t-app.vmdk", dir);
+    FMT(path, "%s/t-1-app.vmdk", dir);
     assert_vmdk_hw_version(path, want[w].family);
 }
 
@@ -287,10 +287,10 @@ judge(const char *made_for, const char *distro, enum ova_target by, const char *
     if (units) { /* a peer builder's: a bare unit */
         assert_int_equal(system("sed -i 's/ovf:capacity=\"[0-9]*\" ovf:capacityAllocationUnits"
                                 "=\"[^\"]*\"/ovf:capacity=\"1\" ovf:capacityAllocationUnits="
-                                "\"byte\"/' judged/t.ovf"),
+                                "\"byte\"/' judged/t-1.ovf"),
                          0);
     }
-    struct bundle *b = bundle_open("judged/t.ovf", 0, "scratch", NULL, &err);
+    struct bundle *b = bundle_open("judged/t-1.ovf", 0, "scratch", NULL, &err);
     assert_non_null(b);
     struct target_report *r = NULL;
     assert_int_equal(target_check(b, by, &r, &err), 0);
@@ -345,7 +345,7 @@ test_inspect_target(void **state)
         unit_plan(recipe("debian-12", "scsi", "target: virtualbox, digest: sha1"));
     export_folder(p, "sha1");
     struct ab_error err = AB_ERROR_INIT;
-    struct bundle *b = bundle_open("sha1/t.ovf", 0, "scratch", NULL, &err);
+    struct bundle *b = bundle_open("sha1/t-1.ovf", 0, "scratch", NULL, &err);
     assert_non_null(b);
     assert_int_equal(target_check(b, OVA_TARGET_ESXI_8_0, &r, &err), 0);
     assert_true(has(r, TARGET_REJECTS, "manifest digest", "holds sha1 digests"));
@@ -367,7 +367,7 @@ test_inspect_output(void **state)
     CLEANUP_PLAN const struct plan *p = unit_plan(recipe("debian-12", "scsi", "target: esxi-8.0"));
     export_folder(p, "out");
     struct ab_error err = AB_ERROR_INIT;
-    struct bundle *b = bundle_open("out/t.ovf", 0, "scratch", NULL, &err);
+    struct bundle *b = bundle_open("out/t-1.ovf", 0, "scratch", NULL, &err);
     assert_non_null(b);
     struct target_report *t[2] = {NULL, NULL};
     assert_int_equal(target_check(b, OVA_TARGET_ESXI_6_7, &t[0], &err), 0);

@@ -311,14 +311,85 @@ test_product_escaped(void **state)
     xq_close(&q);
 }
 
-/* Byte-for-byte against tests/data/ovf/NAME.ovf; OVF_UPDATE_GOLDEN=1
- * rewrites the golden instead. */
+/* The product's and vendor's web pages in ProductSection, the license in
+ * an EulaSection (which VMware and VirtualBox show on import): escaped,
+ * in the schema's order, valid against it. */
 static void
-assert_golden(const char *name, const char *firmware, const char *controller, unsigned nics)
+test_urls_eula(void **state)
 {
+    (void)state;
+    unit_write_file("LICENSE.txt",
+                    "You may <use> it & \"share\" it.\n\tUnicode: \xc3\xa9\xe2\x82\xac\n");
     CLEANUP_PLAN const struct plan *p =
-        unit_plan(recipe_text("{distro: debian-12}", firmware, controller, nics,
-                              "description: 'a test appliance'\nvendor: 'appliance project'\n"));
+        unit_plan(recipe_text("{distro: debian-12}", "uefi", "scsi", 1,
+                              "vendor: V\nproduct_url: 'https://example.com/p?a=1&b=2'\n"
+                              "vendor_url: 'http://example.com/'\nova: {eula: LICENSE.txt}\n"));
+    write_ovf(p, "t.ovf");
+    struct xq q;
+    ovf_xq_open(&q, "t.ovf");
+    assert_xpath_str(&q, "//ovf:ProductSection/ovf:ProductUrl", "https://example.com/p?a=1&b=2");
+    assert_xpath_str(&q, "//ovf:ProductSection/ovf:VendorUrl", "http://example.com/");
+    assert_count(&q, "//ovf:ProductSection/ovf:FullVersion/following-sibling::ovf:ProductUrl", 1);
+    assert_xpath_str(&q, "//ovf:EulaSection/ovf:License",
+                     "You may <use> it & \"share\" it.\n\tUnicode: \xc3\xa9\xe2\x82\xac\n");
+    assert_count(&q, "//ovf:EulaSection/ovf:Info", 1);
+    assert_count(&q, "//ovf:ProductSection/following-sibling::*[1][self::ovf:EulaSection]", 1);
+    xq_close(&q);
+    const char *why = NULL, *xsd = unit_ovf_schema(&why);
+    if (xsd)
+        assert_schema_valid(xsd, "t.ovf");
+    else
+        print_message("not checked against the schema: %s\n", why);
+
+    /* Without them, neither the elements nor the section. */
+    CLEANUP_PLAN const struct plan *p2 =
+        unit_plan(recipe_text("{distro: debian-12}", "uefi", "scsi", 1, NULL));
+    write_ovf(p2, "t.ovf");
+    ovf_xq_open(&q, "t.ovf");
+    assert_count(&q, "//ovf:ProductUrl", 0);
+    assert_count(&q, "//ovf:VendorUrl", 0);
+    assert_count(&q, "//ovf:EulaSection", 0);
+    xq_close(&q);
+}
+
+/* A license that is not there, not UTF-8 text or outside the recipe's
+ * folder, and a URL that is not a web page's: recipe errors at the key. */
+static void
+test_urls_eula_refused(void **state)
+{
+    (void)state;
+    unit_write_file("binary.txt", "ok\x01no");
+    unit_write_file("latin1.txt", "caf\xe9");
+    static const struct {
+        const char *extra, *want;
+    } cases[] = {
+        {"ova: {eula: missing.txt}\n", "eula 'missing.txt' not found in the recipe's folder"},
+        {"ova: {eula: binary.txt}\n", "eula 'binary.txt' is not UTF-8 text (byte 3)"},
+        {"ova: {eula: latin1.txt}\n", "eula 'latin1.txt' is not UTF-8 text (byte 4)"},
+        {"ova: {eula: ../x.txt}\n", "eula path"},
+        {"product_url: 'ftp://x'\n", "must be an http:// or https:// address"},
+        {"vendor_url: 'https://a b'\n", "must not contain white space"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        int status = 0;
+        CLEANUP_FREE char *msg = unit_plan_errors(
+            recipe_text("{distro: debian-12}", "uefi", "scsi", 1, cases[i].extra), &status);
+        print_message("%s", msg);
+        assert_non_null(strstr(msg, cases[i].want));
+        assert_int_equal(status, 3);
+    }
+}
+
+/* Byte-for-byte against tests/data/ovf/NAME.ovf; OVF_UPDATE_GOLDEN=1
+ * rewrites the golden instead. extra is more of the recipe. */
+static void
+assert_golden(const char *name, const char *firmware, const char *controller, unsigned nics,
+              const char *extra)
+{
+    char text[512];
+    FMT(text, "description: 'a test appliance'\nvendor: 'appliance project'\n%s", extra);
+    CLEANUP_PLAN const struct plan *p =
+        unit_plan(recipe_text("{distro: debian-12}", firmware, controller, nics, text));
     write_ovf(p, "t.ovf");
     char golden[PATH_MAX];
     FMT(golden, "%s/tests/data/ovf/%s.ovf", top_dir(), name);
@@ -342,8 +413,12 @@ static void
 test_golden(void **state)
 {
     (void)state;
-    assert_golden("scsi-bios+uefi", "bios+uefi", "scsi", 1);
-    assert_golden("sata-uefi", "uefi", "sata", 2);
+    assert_golden("scsi-bios+uefi", "bios+uefi", "scsi", 1, "");
+    /* With the web pages and a license: the new elements and section. */
+    unit_write_file("EULA.txt", "Licensed to you under the terms at https://example.com/eula.\n");
+    assert_golden("sata-uefi", "uefi", "sata", 2,
+                  "product_url: 'https://example.com/appliance'\n"
+                  "vendor_url: 'https://example.com/'\nova: {eula: EULA.txt}\n");
 }
 
 /* A failed write reports the system's error with context and leaves
@@ -451,6 +526,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_schema_judges), cmocka_unit_test(test_matrix),
         cmocka_unit_test(test_os_ids),        cmocka_unit_test(test_product_escaped),
+        cmocka_unit_test(test_urls_eula),     cmocka_unit_test(test_urls_eula_refused),
         cmocka_unit_test(test_golden),        cmocka_unit_test(test_write_errors),
         cmocka_unit_test(test_schema_valid),
     };

@@ -180,6 +180,122 @@ test_hostile(void **state)
 }
 
 /* A file that is missing, not a file, or far too large is an error. */
+/* Format 2: "format", and each file's output, disk and targets, as the
+ * delivery table says them; written, then read back. */
+static void
+test_files_format2(void **state)
+{
+    (void)state;
+    static const char text[] =
+        "recipe: 1\nname: rep\nversion: '2.0'\nos: {distro: debian-12}\n"
+        "disks:\n"
+        "  os: {size: 4GiB, volumes: [{name: root, mount: /, size: 1GiB}]}\n"
+        "  app: {size: 1GiB, volumes: [{name: a, mount: /a, size: 512MiB}]}\n"
+        "outputs: [ova, qcow2, libvirt]\n";
+    unit_write_file(UNIT_RECIPE, text);
+    CLEANUP_PLAN const struct plan *plan = unit_plan(text);
+    assert_int_equal(mkdir("out2", 0755), 0);
+    unit_write_file("out2/rep-2.0.ova", "o");
+    unit_write_file("out2/rep-2.0-os.qcow2", "q");
+    unit_write_file("out2/rep-2.0-app.qcow2", "r");
+    unit_write_file("out2/rep-2.0.xml", "x");
+    unit_write_file("out2/INSTALL-kvm.md", "k");
+    unit_write_file("out2/stray.txt", "s");
+    struct build_report w;
+    struct export_files files = {NULL, 0};
+    struct ab_error err = AB_ERROR_INIT;
+    unit_check_ok(export_files_collect("out2", &files, &err), &err);
+    report_init(&w);
+    unit_check_ok(report_write(&w, plan, "out2", &files, NULL, &err), &err);
+    report_release(&w);
+    export_files_release(&files);
+
+    struct report_info r;
+    unit_check_ok(report_load("out2/build-report.json", &r, &err), &err);
+    assert_int_equal(r.format, REPORT_FORMAT);
+    assert_int_equal(r.format, 2);
+    assert_string_equal(r.version, "2.0");
+    assert_true(r.has_files);
+    assert_int_equal(r.n_files, 6);
+    static const struct {
+        const char *path, *output, *disk, *targets;
+    } want[] = {
+        {"INSTALL-kvm.md", "install", NULL, "kvm"},
+        {"rep-2.0-app.qcow2", "qcow2", "app", "proxmox kvm"},
+        {"rep-2.0-os.qcow2", "qcow2", "os", "proxmox kvm"},
+        {"rep-2.0.ova", "ova", NULL, "vsphere workstation virtualbox proxmox"},
+        {"rep-2.0.xml", "libvirt", NULL, "kvm"},
+        {"stray.txt", NULL, NULL, ""},
+    };
+    for (size_t i = 0; i < 6; i++) {
+        const struct report_file *f = &r.files[i];
+        assert_string_equal(f->path, want[i].path);
+        assert_int_equal(f->size, 1);
+        assert_int_equal(strlen(f->sha256), 64);
+        if (want[i].output)
+            assert_string_equal(f->output, want[i].output);
+        else
+            assert_null(f->output);
+        if (want[i].disk)
+            assert_string_equal(f->disk, want[i].disk);
+        else
+            assert_null(f->disk);
+        char targets[128] = "";
+        for (size_t t = 0; f->targets[t]; t++)
+            snprintf(targets + strlen(targets), sizeof(targets) - strlen(targets), "%s%s",
+                     t ? " " : "", f->targets[t]);
+        assert_string_equal(targets, want[i].targets);
+    }
+    assert_string_equal(report_file_path(&r, "qcow2", "app"), "rep-2.0-app.qcow2");
+    assert_string_equal(report_file_path(&r, "libvirt", NULL), "rep-2.0.xml");
+    assert_null(report_file_path(&r, "qcow2", NULL));
+    assert_null(report_file_path(&r, "vdi", "os"));
+    CLEANUP_FREE char *stem = report_stem(&r);
+    assert_string_equal(stem, "rep-2.0");
+    report_info_release(&r);
+    CLEANUP_FREE char *xml = report_find_file("out2", "libvirt", NULL);
+    assert_string_equal(xml, "out2/rep-2.0.xml");
+    assert_null(report_find_file("no-such-folder", "libvirt", NULL));
+}
+
+/* Format 1 (no "format"): the files' outputs and disks from the names it
+ * wrote (NAME-os.qcow2), no targets; the stem is the name. A path that
+ * leaves the folder is never returned as a file of it. */
+static void
+test_files_format1(void **state)
+{
+    (void)state;
+    static const char v1[] =
+        "{\"name\": \"old\", \"version\": \"1\", \"plan\": {\"name\": \"old\"}, \"files\": ["
+        "{\"path\": \"SHA256SUMS\"}, {\"path\": \"old-app.qcow2\", \"size\": 3}, "
+        "{\"path\": \"old-os.qcow2\"}, {\"path\": \"old.ova\"}, "
+        "{\"path\": \"ovf/old-os.vmdk\"}, {\"path\": \"old.xml\"}, 7]}";
+    struct report_info r;
+    struct ab_error err = AB_ERROR_INIT;
+    unit_check_ok(report_parse(v1, "v1.json", &r, &err), &err);
+    assert_int_equal(r.format, 1);
+    assert_int_equal(r.n_files, 7);
+    assert_string_equal(report_file_path(&r, "qcow2", "os"), "old-os.qcow2");
+    assert_string_equal(report_file_path(&r, "ova", NULL), "old.ova");
+    assert_string_equal(report_file_path(&r, "ovf", "os"), "ovf/old-os.vmdk");
+    assert_string_equal(report_file_path(&r, "libvirt", NULL), "old.xml");
+    assert_int_equal(r.files[1].size, 3);
+    assert_null(r.files[0].output);
+    assert_null(r.files[0].targets[0]);
+    assert_null(r.files[6].path); /* not an object: nothing */
+    CLEANUP_FREE char *stem = report_stem(&r);
+    assert_string_equal(stem, "old");
+    report_info_release(&r);
+
+    assert_int_equal(mkdir("evil", 0755), 0);
+    unit_write_file("evil/build-report.json",
+                    "{\"format\": 2, \"name\": \"e\", \"files\": [{\"path\": \"../x.xml\", "
+                    "\"output\": \"libvirt\"}, {\"path\": \"/etc/passwd\", \"output\": "
+                    "\"qcow2\", \"disk\": \"os\"}]}");
+    assert_null(report_find_file("evil", "libvirt", NULL));
+    assert_null(report_find_file("evil", "qcow2", "os"));
+}
+
 static void
 test_load_refuses(void **state)
 {
@@ -209,10 +325,9 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_round_trip),
-        cmocka_unit_test(test_plan_document),
-        cmocka_unit_test(test_hostile),
-        cmocka_unit_test(test_load_refuses),
+        cmocka_unit_test(test_round_trip),    cmocka_unit_test(test_plan_document),
+        cmocka_unit_test(test_hostile),       cmocka_unit_test(test_files_format2),
+        cmocka_unit_test(test_files_format1), cmocka_unit_test(test_load_refuses),
     };
     return cmocka_run_group_tests(tests, unit_enter_tmpdir, unit_leave_tmpdir);
 }

@@ -1,0 +1,68 @@
+/* delivery.h: what an output folder holds, file by file, and for whom
+ * (builder/export/delivery.c).
+ *
+ * The one table of the folder's names: every file of every output as
+ * STEM + suffix (STEM-DISK + suffix for a disk's file), STEM being
+ * NAME-VERSION; and the import targets (vsphere, workstation, virtualbox,
+ * hyperv, proxmox, kvm, azure, gce, containers), each served by some
+ * outputs, each given an INSTALL-TARGET.md rendered from templates/.
+ * The exporters name their files through it, the report records each
+ * file's output, disk and targets from it, and the commands that open a
+ * folder find their files in the report. */
+#ifndef APPLIANCE_DELIVERY_H
+#define APPLIANCE_DELIVERY_H
+
+#include <stdbool.h>
+
+#include "appliance/error.h"
+#include "appliance/export.h"
+#include "appliance/plan.h"
+
+/* The most targets one file serves. */
+#define DELIVERY_MAX_TARGETS 8
+
+/* What one file of a folder is. */
+struct delivery_role {
+    const char *output; /* "ova", "qcow2", ... ; "install" for INSTALL-*.md; NULL: unknown */
+    const char *disk;   /* "os" or "app" for a disk's file, else NULL */
+    const char *targets[DELIVERY_MAX_TARGETS]; /* NULL-terminated */
+};
+
+/* "NAME-VERSION": the stem of every file's name (malloc'd, NULL when out
+ * of memory). */
+char *delivery_stem(const char *name, const char *version);
+
+/* What path (relative to the folder) is in a folder of the appliance
+ * whose files begin with stem, made with outputs: role->output NULL when
+ * no output of outputs writes such a file. */
+void delivery_classify(const char *stem, unsigned outputs, const char *path,
+                       struct delivery_role *role);
+
+/* The file name (relative to the folder) of output's file suffix
+ * (".ova", ".xml", "-container.tar"), or of disk's (".qcow2"): "STEM.ova",
+ * "STEM-os.qcow2"; NULL when out of memory. */
+char *delivery_file(const struct plan *plan, const char *suffix);
+char *delivery_disk_file(const struct plan *plan, enum plan_disk_id disk, const char *suffix);
+
+/* "DIR/STEM" + suffix (dir/ delivery_file), NULL when out of memory. */
+char *delivery_path(const struct plan *plan, const char *dir, const char *suffix);
+
+/* The output flag of an output's name ("qcow2"), 0 when none. */
+unsigned delivery_output_flag(const char *output);
+
+/* Writes DIR/INSTALL-TARGET.md for every target the plan's outputs serve,
+ * naming the files of files (which must hold every other file of the
+ * folder, hashed) with their digests and sizes, and adds each to files. */
+int delivery_write_install(const struct plan *plan, const char *dir, struct export_files *files,
+                           struct ab_error *err);
+
+/* INSTALL-TARGET.md's text for plan (malloc'd into *text), naming only
+ * files of files; 0 with *text NULL when no output of the plan serves
+ * target. */
+int delivery_install_text(const struct plan *plan, const char *target,
+                          const struct export_files *files, char **text, struct ab_error *err);
+
+/* The targets, in order, NULL-terminated. */
+extern const char *const delivery_targets[];
+
+#endif
