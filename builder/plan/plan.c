@@ -150,7 +150,7 @@ resolve_os(struct plan *plan, struct ab_error *err)
     if (r->os.distro != DISTRO_NONE && r->os.rootfs)
         return ab_recipe_error(err, &r->os.rootfs_pos,
                                "'distro' and 'rootfs' exclude each other: give one");
-    if (r->os.distro == DISTRO_NONE && !r->os.rootfs)
+    if (r->os.distro == DISTRO_NONE && !r->os.rootfs && !r->partial)
         return ab_recipe_error(err, &r->os.pos, "'os' needs 'distro' or 'rootfs'");
     if (r->os.rootfs && resolve_rootfs(plan, err) < 0)
         ret = -1;

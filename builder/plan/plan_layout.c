@@ -317,7 +317,7 @@ resolve_volumes(struct plan *plan, struct plan_disk *d, const struct recipe_disk
         next += d->vg.lvs[i].extents;
     }
     for (size_t i = 0; i < d->vg.n_lvs; i++)
-        if (check_min_size(d, &rd->volumes[i], &d->vg.lvs[i], err) < 0)
+        if (!rd->volumes[i].incomplete && check_min_size(d, &rd->volumes[i], &d->vg.lvs[i], err) < 0)
             ret = -1;
     return ret;
 }

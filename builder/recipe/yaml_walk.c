@@ -174,10 +174,30 @@ out:
 void
 yw_release(struct yw *w)
 {
-    if (w && w->loaded) {
+    if (!w)
+        return;
+    if (w->loaded) {
         yaml_document_delete(&w->doc);
         w->loaded = false;
     }
+    for (size_t i = 0; i < w->n_origins; i++)
+        free(w->origins[i].origin);
+    free(w->origins);
+    w->origins = NULL;
+    w->n_origins = 0;
+}
+
+int
+yw_set_origin(struct yw *w, int node, const char *origin)
+{
+    struct yw_origin *grown = realloc(w->origins, (w->n_origins + 1) * sizeof(*grown));
+    if (!grown)
+        return -1;
+    w->origins = grown;
+    if (!(grown[w->n_origins].origin = strdup(origin)))
+        return -1;
+    grown[w->n_origins++].node = node;
+    return 0;
 }
 
 yaml_node_t *
@@ -195,6 +215,10 @@ yw_node(struct yw *w, int index)
 struct ab_pos
 yw_pos(const struct yw *w, const yaml_node_t *n)
 {
+    int index = (int)(n - w->doc.nodes.start) + 1;
+    for (size_t i = w->n_origins; i-- > 0;)
+        if (w->origins[i].node == index)
+            return (struct ab_pos){w->origins[i].origin, 0, 0};
     return mark_pos(w, n->start_mark);
 }
 
@@ -590,8 +614,12 @@ check_required(struct yw *w, const struct ab_pos *pos, const char *where,
 
     for (size_t i = 0; i < n_fields; i++) {
         uint64_t bit = UINT64_C(1) << i;
-        if (!(fields[i].flags & YW_REQUIRED) || ((seen->given | seen->hinted) & bit))
+        if (!(fields[i].flags & YW_REQUIRED) || (seen->given & bit))
             continue;
+        if (seen->hinted & bit) {
+            w->hinted_missing++;
+            continue;
+        }
         if (where)
             ab_recipe_error(w->err, pos, "missing required key '%s' in %s", fields[i].key, where);
         else
