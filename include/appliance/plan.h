@@ -200,6 +200,25 @@ struct plan {
 const struct plan *plan_new(struct recipe *recipe, struct ab_error *err);
 void plan_free(const struct plan *plan);
 
+/* Where plan_warnings() looks names up. A folder of zone files and a
+ * list of locales in glibc's SUPPORTED form ("en_US.UTF-8 UTF-8"): a
+ * cached root tree's, or NULL for the host's (/usr/share/zoneinfo,
+ * /usr/share/i18n/SUPPORTED from the locales package). */
+struct plan_warn_opts {
+    const char *zoneinfo;
+    const char *locales;
+};
+
+/* Appends to warnings (ab_warn()) what builds but a reviewer would flag:
+ * nobody can log in, the application disk holding the OS's files, a time
+ * zone or locale that does not exist, a /boot or / too small to live in,
+ * swap past twice the memory, a password hash or SSH key that cannot
+ * work, the other family's admin group or package tool, a console= that
+ * hides the serial console (appliance-recipe(5), "Warnings"). Sorted by
+ * position. Returns the number added; never fails. */
+size_t plan_warnings(const struct plan *plan, const struct plan_warn_opts *opts,
+                     struct ab_error *warnings);
+
 /* What `appliance convert` knows of an appliance it did not build: the
  * source's hardware and its disks' sizes (plan_convert.c). */
 struct plan_convert {
