@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "appliance/cleanup.h"
+#include "appliance/names.h"
 
 /* The value of a --set or of an environment variable is data: a word that
  * YAML reads as null in the file ("~", "null") is a string here. */
@@ -34,6 +35,11 @@ add_param(struct recipe *r, const char *key, const char *value, const char *from
     /* A password hash is never printed, wherever it came from. */
     const char *dot = strrchr(key, '.');
     bool secret = strcmp(dot ? dot + 1 : key, "password_hash") == 0;
+    char redacted[2100];
+    if (strcmp(key, "os.mirror") == 0) {
+        url_redact(value, redacted, sizeof(redacted));
+        value = redacted; /* a user and password in the address are never printed */
+    }
     p->key = strdup(key);
     p->value = strdup(secret ? "(hidden)" : value);
     p->from = strdup(secret && strcmp(from, "--set") != 0 ? "(hidden)" : from);

@@ -635,12 +635,13 @@ recipe_parse_buffer_with(const char *path, const char *text, size_t len,
     }
     r->dir = recipe_folder(path);
     size_t before = err->n_diags + err->n_dropped;
-    if (yw_load(&w, r->path, text, len, err) < 0 || recipe_expand_env(&w, o, r) < 0 ||
-        recipe_apply_set(&w, o, r) < 0) {
+    if (yw_load(&w, r->path, text, len, err) < 0 || recipe_expand_env(&w, o, r) < 0) {
         yw_release(&w);
         recipe_free(r);
         return NULL;
     }
+    /* A --set that cannot be placed is reported, and the rest judged. */
+    recipe_apply_set(&w, o, r);
     w.max_visits = RECIPE_MAX_NODES;
     w.max_scalar = RECIPE_MAX_SCALAR;
     int ret = yw_mapping(&w, yw_root(&w), NULL, top_keys, N(top_keys), r);
