@@ -45,6 +45,9 @@ static const char build_usage[] =
     "                       the least recently used go first (default 8GiB)\n"
     "      --log FILE       write every command and its output to FILE\n"
     "      --no-space-check build even when the free space looks too small\n"
+    "      --set KEY=VALUE  set a value of the recipe, as if written in it\n"
+    "                       (os.hostname, disks.app.size; repeatable)\n"
+    "      --werror         treat the recipe's warnings as errors (exit 3)\n"
     "  -q, --quiet          print errors only\n"
     "  -v, --verbose        also print each command the build runs\n"
     "  -h, --help           show this help\n"
@@ -135,10 +138,13 @@ cmd_build(int argc, char **argv)
         {"no-space-check", no_argument, NULL, 'S'},
         {"quiet", no_argument, NULL, 'q'},
         {"verbose", no_argument, NULL, 'v'},
+        {"set", required_argument, NULL, 's'},
+        {"werror", no_argument, NULL, 'W'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     struct build_opts opts = {0};
+    struct cli_recipe_opts ro = {0};
     const char *output = NULL, *log_path = NULL;
     enum progress_level level = PROGRESS_NORMAL;
     bool quiet = false;
@@ -171,6 +177,13 @@ cmd_build(int argc, char **argv)
         case 'S':
             opts.no_space_check = true;
             break;
+        case 's':
+            if (cli_recipe_opts_add_set(&ro, optarg))
+                return 1;
+            break;
+        case 'W':
+            ro.werror = true;
+            break;
         case 'q':
             level = PROGRESS_QUIET;
             quiet = true;
@@ -192,14 +205,11 @@ cmd_build(int argc, char **argv)
     if (optind + 1 < argc)
         return cli_usage_error("build", "unexpected argument '%s'", argv[optind + 1]);
 
-    struct ab_error err = AB_ERROR_INIT;
-    struct recipe *recipe = recipe_parse(argv[optind], &err);
-    CLEANUP_PLAN const struct plan *plan = recipe ? plan_new(recipe, &err) : NULL;
-    if (!plan) {
-        int status = cli_report(&err);
-        ab_error_release(&err);
+    int status = 0;
+    CLEANUP_PLAN const struct plan *plan = cli_load_plan(argv[optind], &ro, &status);
+    cli_recipe_opts_release(&ro);
+    if (!plan)
         return status;
-    }
     CLEANUP_FCLOSE FILE *log = NULL;
     if (log_path && !(log = fopen(log_path, "w"))) {
         fprintf(stderr, "appliance: error: cannot write log '%s': %s\n", log_path, strerror(errno));

@@ -3,6 +3,7 @@
 #define APPLIANCE_CLI_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "appliance/error.h"
 #include "appliance/version.h"
@@ -42,5 +43,23 @@ void cli_stop_on_signals(unsigned flags);
 
 /* Prints err's diagnostics to stderr and returns its exit status. */
 int cli_report(struct ab_error *err);
+
+/* How validate, plan and build read a recipe (cmd_recipe.c): --set
+ * KEY=VALUE in order, and --werror. */
+struct cli_recipe_opts {
+    const char **set;
+    size_t n_set;
+    bool werror;
+};
+
+/* Adds one --set argument to o; returns 0, or 1 when out of memory. */
+int cli_recipe_opts_add_set(struct cli_recipe_opts *o, const char *arg);
+void cli_recipe_opts_release(struct cli_recipe_opts *o);
+
+/* Parses and resolves path with o (${VAR} from the environment), prints
+ * the warnings (as errors with --werror) and the errors. Returns the
+ * plan, or NULL with *status set. */
+struct plan;
+const struct plan *cli_load_plan(const char *path, const struct cli_recipe_opts *o, int *status);
 
 #endif
