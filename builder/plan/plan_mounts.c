@@ -40,8 +40,9 @@ check_reserved(const struct plan_lv *lv, const struct recipe_volume *rv, struct 
     for (size_t i = 0; i < sizeof(system_mounts) / sizeof(system_mounts[0]); i++)
         if (is_under(lv->mount, system_mounts[i]))
             return ab_recipe_error(err, &rv->mount_pos,
-                                   "mount point '%s' hides '%s', which the system needs before "
-                                   "any volume is mounted: keep it on the root filesystem",
+                                   "mount point '%s' is at or under '%s', which the system "
+                                   "needs before any volume is mounted: keep it on the root "
+                                   "filesystem",
                                    lv->mount, system_mounts[i]);
     if (is_under(lv->mount, "/boot"))
         return ab_recipe_error(err, &rv->mount_pos,

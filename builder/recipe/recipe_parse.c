@@ -435,7 +435,7 @@ static const struct yw_fields volume_table = KEYS(volume_keys);
 /* clang-format off */
 #define DISK_SIZE_KEY                                                                              \
     {"size", yw_key_size, YW_REQUIRED, YW_SIZE, D(size), D_POS(size_pos), .what = "disk size",   \
-     .doc = "the disk's size, a whole number of MiB, at most 2TiB"}
+     .doc = "the disk's size, a whole number of MiB; at most 2TiB with ova, ovf or vmdk"}
 #define DISK_VG_KEY                                                                                \
     {"vg", yw_key_string, 0, YW_STRING, D(vg), D_POS(vg_pos), .max = 127,                        \
      .what = "volume group name", .check = name_check_lvm,                                        \
@@ -644,6 +644,7 @@ recipe_parse_buffer_with(const char *path, const char *text, size_t len,
     recipe_apply_set(&w, o, r);
     w.max_visits = RECIPE_MAX_NODES;
     w.max_scalar = RECIPE_MAX_SCALAR;
+    w.root = &recipe_keys;
     int ret = yw_mapping(&w, yw_root(&w), NULL, top_keys, N(top_keys), r);
     bool partial = ret < 0 && only_unknown_keys(&w, err, before);
     r->partial = partial;

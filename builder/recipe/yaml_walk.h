@@ -33,6 +33,9 @@ struct yw {
         char *origin;
     } *origins;
     size_t n_origins;
+    /* The whole key table, for "did you mean 'os.hostname'?" across
+     * mappings; NULL: hints from the mapping's own keys only. */
+    const struct yw_fields *root;
 };
 
 /* Gives node (an index) the place origin in diagnostics; 0 or -1 (no memory). */

@@ -27,7 +27,8 @@
 #define PLAN_PE_SIZE (UINT64_C(4) << 20)        /* LVM physical extent */
 #define PLAN_PE_START (UINT64_C(1) << 20)       /* LVM metadata before data */
 #define PLAN_DEFAULT_BOOT (UINT64_C(1) << 30)
-#define PLAN_MAX_DISK (UINT64_C(2) << 40) /* a sparse VMDK holds 2TiB */
+#define PLAN_MAX_VMDK (UINT64_C(2) << 40) /* a sparse VMDK holds 2TiB: ova, ovf, vmdk */
+#define PLAN_MAX_DISK (UINT64_C(64) << 40) /* a VHDX holds 64TiB, the largest of the rest */
 
 enum part_role {
     PART_BIOS_BOOT,

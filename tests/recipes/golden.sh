@@ -143,7 +143,10 @@ check_invalid() {
 
     # validate, plan and build from another folder: the same messages with
     # the path as given, exit 3, and nothing written anywhere.
-    awk -v p="$INVALID/" '{ print p $0 }' "$work/err" >"$work/want"
+    # A message that names the recipe's folder names it as given: '.'
+    # here, the path from another folder.
+    awk -v p="$INVALID/" '{ print p $0 }' "$work/err" |
+        sed "s|the recipe's folder '\\.'|the recipe's folder '$INVALID'|g" >"$work/want"
     local cmd
     for cmd in validate plan build; do
         local args=("$cmd" "$INVALID/$name")
