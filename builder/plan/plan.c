@@ -93,7 +93,6 @@ report_missing(const struct recipe *r, const char *path, const struct ab_pos *po
                const char *what, struct ab_error *err)
 {
     CLEANUP_FREE char *folder = folder_as_given(r->path);
-    CLEANUP_FREE char *prefix = NULL;
     size_t at = 0;
 
     if (!folder)
