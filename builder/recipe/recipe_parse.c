@@ -656,15 +656,21 @@ recipe_parse_buffer_with(const char *path, const char *text, size_t len,
     return r;
 }
 
-struct recipe *
-recipe_parse_buffer(const char *path, const char *text, size_t len, struct ab_error *err)
+/* The entry points without options: a recipe with errors is no recipe. */
+static struct recipe *
+whole_or_null(struct recipe *r, const struct ab_error *err)
 {
-    struct recipe *r = recipe_parse_buffer_with(path, text, len, NULL, err);
     if (r && ab_error_is_set(err)) {
         recipe_free(r);
         return NULL;
     }
     return r;
+}
+
+struct recipe *
+recipe_parse_buffer(const char *path, const char *text, size_t len, struct ab_error *err)
+{
+    return whole_or_null(recipe_parse_buffer_with(path, text, len, NULL, err), err);
 }
 
 /* Reads at most RECIPE_MAX_FILE_BYTES of path into *text. */
@@ -719,12 +725,7 @@ recipe_parse_with(const char *path, const struct recipe_opts *o, struct ab_error
 struct recipe *
 recipe_parse(const char *path, struct ab_error *err)
 {
-    struct recipe *r = recipe_parse_with(path, NULL, err);
-    if (r && ab_error_is_set(err)) {
-        recipe_free(r);
-        return NULL;
-    }
-    return r;
+    return whole_or_null(recipe_parse_with(path, NULL, err), err);
 }
 
 bool
