@@ -30,8 +30,11 @@ DEPS_BUILD := gcc make pkg-config perl libyaml-dev libjson-c-dev libssl-dev liba
 	libguestfs-dev libdeflate-dev zlib1g-dev libxml2-dev libvirt-dev
 # linux-image-amd64: libguestfs builds its appliance from the host's kernel.
 # dnf, rpm: the CentOS family (rpm also brings rpmbuild, for the tests).
+# tzdata, locales: the zone and locale names a recipe's are checked against
+# (/usr/share/zoneinfo, /usr/share/i18n/SUPPORTED).
 DEPS_RUN := mmdebstrap debian-archive-keyring linux-image-amd64 qemu-system-x86 qemu-utils \
-	libguestfs-xfs fdisk mtools e2fsprogs dosfstools xfsprogs lvm2 tar pigz dnf rpm
+	libguestfs-xfs fdisk mtools e2fsprogs dosfstools xfsprogs lvm2 tar pigz dnf rpm \
+	tzdata locales
 # libvirt-daemon, libvirt-daemon-driver-qemu: deploy.sh and tests/slow/live.sh start their
 # own session libvirtd. podman, skopeo: container.sh loads and runs the OCI archive.
 # golang-go, golang-github-vmware-govmomi-dev: tests/helpers/ovf-parse.go, govmomi's OVF

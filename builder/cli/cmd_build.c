@@ -45,6 +45,7 @@ static const struct cli_option build_options[] = {
      NULL},
     {OPT_NO_SPACE_CHECK, 0, "no-space-check", NULL, "build even when the free space looks too small",
      NULL},
+    CLI_RECIPE_OPTIONS,
     {0, 0, NULL, NULL, NULL, NULL},
 };
 
@@ -61,12 +62,14 @@ static const struct cli_command build_command = {
     "On a terminal each stage has one line, redrawn in place with the time\n"
     "spent and, for long writes, a bar with percent and bytes; elsewhere the\n"
     "same as plain timestamped lines. The log (--log) has every command the\n"
-    "build runs and its output; --verbose prints the commands too.\n",
+    "build runs and its output; --verbose prints the commands too. The\n"
+    "recipe's warnings go to stderr as FILE:LINE:COL: warning: MESSAGE before\n"
+    "the build starts, even with --quiet.\n",
     build_options,
     "With --json, prints {\"output\": DIR, \"seconds\": N} when the build succeeds.\n"
-    "Exit status: 0 success, 1 build failed, 2 usage error, 3 invalid recipe,\n"
-    "4 RECIPE cannot be read (missing), 129, 130 or 143 interrupted (SIGHUP,\n"
-    "SIGINT, SIGTERM).\n",
+    "Exit status: 0 success, 1 build failed, 2 usage error, 3 invalid recipe\n"
+    "(or warnings with --werror), 4 RECIPE cannot be read (missing), 129, 130\n"
+    "or 143 interrupted (SIGHUP, SIGINT, SIGTERM).\n",
 };
 
 static void
@@ -142,6 +145,7 @@ run_build(struct cli *c, const struct plan *plan, const char *output, struct bui
 struct build_args {
     struct build_opts opts;
     const char *output;
+    struct cli_recipe_opts recipe; /* --set, --werror */
 };
 
 static int
@@ -171,22 +175,18 @@ on_build_option(void *ctx, int id, const char *arg)
         a->opts.no_space_check = true;
         return 0;
     default:
-        return -1;
+        return cli_recipe_option(&a->recipe, "build", id, arg);
     }
 }
 
 static int
 build_recipe(struct cli *c, struct build_args *a)
 {
-    struct ab_error err = AB_ERROR_INIT;
-    struct recipe *recipe = recipe_parse(c->args[0], &err);
-    CLEANUP_PLAN const struct plan *plan = recipe ? plan_new(recipe, &err) : NULL;
-    if (!plan) {
-        int status = cli_report_to(c, &err);
-        ab_error_release(&err);
+    int status = 0;
+    CLEANUP_PLAN const struct plan *plan = cli_load_plan(c, c->args[0], &a->recipe, &status);
+    if (!plan)
         return status;
-    }
-    int status = cli_open_log(c);
+    status = cli_open_log(c);
     if (status != 0)
         return status;
     a->opts.spawn.log = c->log;
@@ -199,11 +199,12 @@ cmd_build(int argc, char **argv)
     struct cli c;
     struct build_args a = {0};
     int status = cli_parse(&c, &build_command, argc, argv, on_build_option, &a);
-    if (status >= 0)
-        return status;
-    if (c.n_args < 1)
-        return cli_usage_error("build", "missing RECIPE");
-    if (c.n_args > 1)
-        return cli_usage_error("build", "unexpected argument '%s'", c.args[1]);
-    return cli_release(&c, build_recipe(&c, &a));
+    if (status < 0 && c.n_args < 1)
+        status = cli_usage_error("build", "missing RECIPE");
+    else if (status < 0 && c.n_args > 1)
+        status = cli_usage_error("build", "unexpected argument '%s'", c.args[1]);
+    if (status < 0)
+        status = build_recipe(&c, &a);
+    cli_recipe_opts_release(&a.recipe);
+    return cli_release(&c, status);
 }

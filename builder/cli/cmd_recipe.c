@@ -3,23 +3,36 @@
  * every recipe, `appliance schema`. */
 #include <json-c/json.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "appliance/cli.h"
 #include "appliance/plan.h"
 #include "options.h"
 
+/* validate, plan and build: --set and --werror (options.h). */
+static const struct cli_option recipe_options[] = {
+    CLI_RECIPE_OPTIONS,
+    {0, 0, NULL, NULL, NULL, NULL},
+};
+
 static const struct cli_command validate_command = {
     "validate",
     "Usage: appliance validate [OPTIONS] RECIPE...\n"
     "\n"
     "Check each RECIPE against the recipe format (appliance-recipe(5)) and\n"
-    "report every problem as FILE:LINE:COL: error: MESSAGE. Prints nothing when\n"
-    "every recipe is valid (with --verbose, one line per valid recipe).\n",
-    NULL,
-    "With --json, prints {\"valid\": true|false, \"files\": [{\"file\", \"valid\"}]}.\n"
-    "Exit status: 0 all valid, 2 usage error, 3 a recipe is invalid,\n"
-    "4 a recipe cannot be read (missing); the highest of them all.\n",
+    "report every problem as FILE:LINE:COL: error: MESSAGE, and what builds\n"
+    "but looks wrong as FILE:LINE:COL: warning: MESSAGE (even with --quiet).\n"
+    "Prints nothing when every recipe is valid and nothing is to be warned\n"
+    "about (with --verbose, one line per valid recipe). Each --set applies to\n"
+    "every RECIPE.\n",
+    recipe_options,
+    "With --json, prints {\"valid\": true|false, \"files\": [{\"file\", \"valid\"}]},\n"
+    "and the errors and warnings as {\"errors\": [...], \"warnings\": [...]} on\n"
+    "stderr.\n"
+    "Exit status: 0 all valid, 2 usage error, 3 a recipe is invalid (or has\n"
+    "warnings, with --werror), 4 a recipe cannot be read (missing); the\n"
+    "highest of them all.\n",
 };
 
 static const struct cli_command plan_command = {
@@ -29,10 +42,11 @@ static const struct cli_command plan_command = {
     "Print the resolved build plan of RECIPE: partition tables with byte\n"
     "offsets, volume groups and volumes in extents and bytes, mount order,\n"
     "OS source, add-ons and outputs. The same recipe always prints the same\n"
-    "plan; with --json, as JSON (sizes in bytes).\n",
-    NULL,
-    "Exit status: 0 success, 2 usage error, 3 invalid recipe, 4 RECIPE cannot\n"
-    "be read (missing).\n",
+    "plan; with --json, as JSON (sizes in bytes). The recipe's warnings go to\n"
+    "stderr as FILE:LINE:COL: warning: MESSAGE (with --json, as JSON).\n",
+    recipe_options,
+    "Exit status: 0 success, 2 usage error, 3 invalid recipe (or warnings with\n"
+    "--werror), 4 RECIPE cannot be read (missing).\n",
 };
 
 enum { OPT_POD = 'p' };
@@ -55,27 +69,56 @@ static const struct cli_command schema_command = {
     "Exit status: 0 success, 1 failure, 2 usage error.\n",
 };
 
-/* Parses and resolves path; on failure reports the diagnostics. */
-static const struct plan *
-load_plan(struct cli *c, const char *path, int *status)
+static const char *
+env_lookup(const char *name, void *ctx)
 {
-    struct ab_error err = AB_ERROR_INIT;
-    struct recipe *recipe = recipe_parse(path, &err);
+    (void)ctx;
+    return getenv(name);
+}
+
+const struct plan *
+cli_load_plan(struct cli *c, const char *path, const struct cli_recipe_opts *o, int *status)
+{
+    struct ab_error err = AB_ERROR_INIT, warnings = AB_ERROR_INIT;
+    struct recipe_opts ro = {o->set, o->n_set, env_lookup, NULL};
+    struct recipe *recipe = recipe_parse_with(path, &ro, &err);
     const struct plan *plan = recipe ? plan_new(recipe, &err) : NULL;
-    if (!plan)
+
+    if (!plan) {
         *status = cli_report_to(c, &err);
-    ab_error_release(&err);
+        ab_error_release(&err);
+        return NULL;
+    }
+    plan_warnings(plan, NULL, &warnings);
+    if (cli_report_warnings_to(c, &warnings, o->werror) != 0) {
+        *status = 3;
+        plan_free(plan);
+        plan = NULL;
+    }
+    ab_error_release(&warnings);
     return plan;
 }
 
 static int
-validate_files(struct cli *c)
+on_validate_option(void *ctx, int id, const char *arg)
+{
+    return cli_recipe_option(ctx, "validate", id, arg);
+}
+
+static int
+on_plan_option(void *ctx, int id, const char *arg)
+{
+    return cli_recipe_option(ctx, "plan", id, arg);
+}
+
+static int
+validate_files(struct cli *c, const struct cli_recipe_opts *ro)
 {
     int worst = 0;
     json_object *files = c->json ? json_object_new_array() : NULL;
     for (int i = 0; i < c->n_args; i++) {
         int status = 0;
-        CLEANUP_PLAN const struct plan *plan = load_plan(c, c->args[i], &status);
+        CLEANUP_PLAN const struct plan *plan = cli_load_plan(c, c->args[i], ro, &status);
         if (plan && cli_shows(c, CLI_VERBOSE) && !c->json)
             fprintf(stderr, "%s: valid\n", c->args[i]);
         if (status > worst)
@@ -101,21 +144,21 @@ int
 cmd_validate(int argc, char **argv)
 {
     struct cli c;
-    int status = cli_parse(&c, &validate_command, argc, argv, NULL, NULL);
-    if (status >= 0)
-        return status;
-    if (c.n_args < 1)
-        return cli_usage_error("validate", "missing RECIPE");
-    if ((status = cli_open_log(&c)) != 0)
-        return cli_release(&c, status);
-    return cli_release(&c, validate_files(&c));
+    struct cli_recipe_opts ro = {0};
+    int status = cli_parse(&c, &validate_command, argc, argv, on_validate_option, &ro);
+    if (status < 0 && c.n_args < 1)
+        status = cli_usage_error("validate", "missing RECIPE");
+    if (status < 0 && (status = cli_open_log(&c)) == 0)
+        status = validate_files(&c, &ro);
+    cli_recipe_opts_release(&ro);
+    return cli_release(&c, status);
 }
 
 static int
-print_plan(struct cli *c, const char *path)
+print_plan(struct cli *c, const char *path, const struct cli_recipe_opts *ro)
 {
     int status = 0;
-    CLEANUP_PLAN const struct plan *plan = load_plan(c, path, &status);
+    CLEANUP_PLAN const struct plan *plan = cli_load_plan(c, path, ro, &status);
     if (!plan)
         return status;
     int r = c->json ? plan_write_json(plan, stdout) : plan_write_text(plan, stdout);
@@ -130,16 +173,16 @@ int
 cmd_plan(int argc, char **argv)
 {
     struct cli c;
-    int status = cli_parse(&c, &plan_command, argc, argv, NULL, NULL);
-    if (status >= 0)
-        return status;
-    if (c.n_args < 1)
-        return cli_usage_error("plan", "missing RECIPE");
-    if (c.n_args > 1)
-        return cli_usage_error("plan", "unexpected argument '%s'", c.args[1]);
-    if ((status = cli_open_log(&c)) != 0)
-        return cli_release(&c, status);
-    return cli_release(&c, print_plan(&c, c.args[0]));
+    struct cli_recipe_opts ro = {0};
+    int status = cli_parse(&c, &plan_command, argc, argv, on_plan_option, &ro);
+    if (status < 0 && c.n_args < 1)
+        status = cli_usage_error("plan", "missing RECIPE");
+    else if (status < 0 && c.n_args > 1)
+        status = cli_usage_error("plan", "unexpected argument '%s'", c.args[1]);
+    if (status < 0 && (status = cli_open_log(&c)) == 0)
+        status = print_plan(&c, c.args[0], &ro);
+    cli_recipe_opts_release(&ro);
+    return cli_release(&c, status);
 }
 
 static int

@@ -21,7 +21,7 @@
 static const struct cli_option common_options[] = {
     {'j', 'j', "json", NULL, "print the result as JSON on stdout, and errors\n"
                              "as JSON on stderr", NULL},
-    {'q', 'q', "quiet", NULL, "print errors only", NULL},
+    {'q', 'q', "quiet", NULL, "print errors and warnings only", NULL},
     {'v', 'v', "verbose", NULL, "say more on stderr: each command run, each step", NULL},
     {CLI_OPT_LOG, 0, "log", "FILE", "write what the command did to FILE", NULL},
     {'h', 'h', "help", NULL, "show this help", NULL},
@@ -371,12 +371,16 @@ cli_open_log(struct cli *c)
 int
 cli_release(struct cli *c, int status)
 {
-    if (c->json_errors) {
+    if (c->json_errors || c->json_warnings) {
         json_object *root = json_object_new_object();
-        json_object_object_add(root, "errors", c->json_errors);
+        json_object_object_add(root, "errors",
+                               c->json_errors ? c->json_errors : json_object_new_array());
+        if (c->json_warnings)
+            json_object_object_add(root, "warnings", c->json_warnings);
         fprintf(stderr, "%s\n", json_object_to_json_string_ext(root, JSON_ERRORS_FLAGS));
         json_object_put(root);
         c->json_errors = NULL;
+        c->json_warnings = NULL;
     }
     if (c->log) {
         if (fclose(c->log) != 0 && status == 0) {
@@ -409,30 +413,37 @@ code_name(enum ab_error_code code)
     return "failed";
 }
 
-/* Adds err's diagnostics to the JSON list of c's errors. */
+/* Adds err's diagnostics to the JSON list *list (made when NULL), each
+ * of code code and its message followed by suffix; kind names them in
+ * the line that counts those not kept ("errors", "warnings"). */
 static void
-add_json_errors(struct cli *c, const struct ab_error *err)
+add_json_diags(json_object **list, const struct ab_error *err, const char *code, const char *suffix,
+               const char *kind)
 {
-    if (!c->json_errors && !(c->json_errors = json_object_new_array()))
+    if (!*list && !(*list = json_object_new_array()))
         return;
     for (size_t i = 0; i < err->n_diags; i++) {
         const struct ab_diag *d = &err->diags[i];
         json_object *e = json_object_new_object();
+        char *msg = NULL;
+        if (asprintf(&msg, "%s%s", d->msg, suffix) < 0)
+            msg = NULL;
         json_object_object_add(e, "file", d->file ? json_object_new_string(d->file) : NULL);
         json_object_object_add(e, "line", d->line ? json_object_new_int((int)d->line) : NULL);
         json_object_object_add(e, "column", d->col ? json_object_new_int((int)d->col) : NULL);
-        json_object_object_add(e, "code", json_object_new_string(code_name(err->code)));
-        json_object_object_add(e, "message", json_object_new_string(d->msg));
-        json_object_array_add(c->json_errors, e);
+        json_object_object_add(e, "code", json_object_new_string(code));
+        json_object_object_add(e, "message", json_object_new_string(msg ? msg : d->msg));
+        json_object_array_add(*list, e);
+        free(msg);
     }
     if (err->n_dropped || (err->code == AB_E_NOMEM && err->n_diags == 0)) {
         char msg[64];
         json_object *e = json_object_new_object();
-        snprintf(msg, sizeof(msg), "%zu more errors not shown", err->n_dropped);
-        json_object_object_add(e, "code", json_object_new_string(code_name(err->code)));
+        snprintf(msg, sizeof(msg), "%zu more %s not shown", err->n_dropped, kind);
+        json_object_object_add(e, "code", json_object_new_string(code));
         json_object_object_add(e, "message",
                                json_object_new_string(err->n_dropped ? msg : strerror(ENOMEM)));
-        json_object_array_add(c->json_errors, e);
+        json_object_array_add(*list, e);
     }
 }
 
@@ -441,12 +452,62 @@ cli_report_to(struct cli *c, struct ab_error *err)
 {
     ab_error_sort(err);
     if (c->json)
-        add_json_errors(c, err);
+        add_json_diags(&c->json_errors, err, code_name(err->code), "", "errors");
     else
         ab_error_write(err, stderr);
     if (c->log)
         ab_error_write(err, c->log);
     return ab_error_exit_status(err);
+}
+
+int
+cli_report_warnings_to(struct cli *c, const struct ab_error *warnings, bool as_errors)
+{
+    if (warnings->n_diags == 0 && warnings->n_dropped == 0)
+        return 0;
+    if (!c->json)
+        ab_error_write_warnings(warnings, stderr, as_errors);
+    else if (as_errors)
+        add_json_diags(&c->json_errors, warnings, code_name(AB_E_RECIPE), " (--werror)", "errors");
+    else
+        add_json_diags(&c->json_warnings, warnings, "warning", "", "warnings");
+    if (c->log)
+        ab_error_write_warnings(warnings, c->log, as_errors);
+    return as_errors ? 3 : 0;
+}
+
+int
+cli_recipe_option(struct cli_recipe_opts *o, const char *command, int id, const char *arg)
+{
+    switch (id) {
+    case CLI_OPT_SET: {
+        /* Its form, once for every recipe (the recipe's reader checks the rest). */
+        if (!strchr(arg, '=') || arg[0] == '=')
+            return cli_usage_error(command,
+                                   "--set '%s': expected KEY=VALUE, such as os.hostname=web1", arg);
+        const char **grown = realloc(o->set, (o->n_set + 1) * sizeof(*grown));
+        if (!grown) {
+            fputs("appliance: error: out of memory\n", stderr);
+            return 1;
+        }
+        o->set = grown;
+        o->set[o->n_set++] = arg;
+        return 0;
+    }
+    case CLI_OPT_WERROR:
+        o->werror = true;
+        return 0;
+    default:
+        return -1;
+    }
+}
+
+void
+cli_recipe_opts_release(struct cli_recipe_opts *o)
+{
+    free(o->set);
+    o->set = NULL;
+    o->n_set = 0;
 }
 
 int

@@ -7,7 +7,7 @@
  * parsed here and never by the command:
  *
  *   -j, --json      the result as JSON on stdout, errors as JSON on stderr
- *   -q, --quiet     errors only on stderr
+ *   -q, --quiet     errors and warnings only on stderr
  *   -v, --verbose   more on stderr (each command run, each step)
  *       --log FILE  what the command did, written to FILE
  *   -h, --help      the command's help
@@ -28,10 +28,13 @@
 
 struct json_object;
 
-/* Ids of the common options (letters are their own ids). Commands number
- * their long-only options from CLI_OPT_FIRST. */
+/* Ids of the common options (letters are their own ids), and of the
+ * options of the commands that read a recipe (CLI_RECIPE_OPTIONS).
+ * Commands number their long-only options from CLI_OPT_FIRST. */
 enum {
     CLI_OPT_LOG = 256,
+    CLI_OPT_SET,
+    CLI_OPT_WERROR,
     CLI_OPT_FIRST = 300,
 };
 
@@ -52,7 +55,7 @@ struct cli_command {
 };
 
 enum cli_level {
-    CLI_QUIET,   /* errors only */
+    CLI_QUIET,   /* errors and warnings only: they are diagnostics, not chatter */
     CLI_NORMAL,  /* progress, notices */
     CLI_VERBOSE, /* and each command run, each step */
 };
@@ -64,7 +67,8 @@ struct cli {
     enum cli_level level;
     const char *log_path; /* --log */
     FILE *log;            /* opened by cli_open_log() */
-    struct json_object *json_errors; /* --json: the errors reported, printed at the end */
+    struct json_object *json_errors;   /* --json: the errors reported, printed at the end */
+    struct json_object *json_warnings; /* --json: the warnings reported, likewise */
     char **args;          /* the positional arguments */
     int n_args;
 };
@@ -89,15 +93,63 @@ void cli_help(const struct cli_command *cmd, FILE *out);
  * printing why it cannot. */
 int cli_open_log(struct cli *c);
 
-/* Ends the run: with --json prints the errors reported as one object on
- * stderr, {"errors":[{"file","line","column","code","message"}]} (a
- * position's parts null when it has none), and closes the log. Returns
- * status, made 1 when writing the log failed. Idempotent. */
+/* Ends the run: with --json prints the errors and warnings reported as
+ * one object on stderr, one line,
+ *
+ *   {"errors":[{"file","line","column","code","message"}],
+ *    "warnings":[{"file","line","column","code","message"}]}
+ *
+ * (a position's parts null when it has none; "errors" always there, an
+ * empty list when only warnings were reported; "warnings" only when
+ * there were some, each of code "warning"), and closes the log. Nothing
+ * is printed when nothing was reported. Returns status, made 1 when
+ * writing the log failed. Idempotent. */
 int cli_release(struct cli *c, int status);
 
 /* Prints err's diagnostics to stderr (with --json: keeps them for
  * cli_release()) and to the log, and returns its exit status. */
 int cli_report_to(struct cli *c, struct ab_error *err);
+
+/* Reports a list of warnings (ab_warn()) the same way, even with -q:
+ * "FILE:LINE:COL: warning: MSG" on stderr, or under --json in the
+ * "warnings" list. With as_errors (--werror) they are errors instead:
+ * "FILE:LINE:COL: error: MSG (--werror)", under --json in "errors" with
+ * code "recipe". Returns 3 when as_errors and there was one, else 0. */
+int cli_report_warnings_to(struct cli *c, const struct ab_error *warnings, bool as_errors);
+
+/* ---- the commands that read a recipe: validate, plan, build ---------- */
+
+/* Their two rows, in each of their option tables (long only: -s is
+ * resize's --size, and no other letter says "set" or "werror"). */
+#define CLI_RECIPE_OPTIONS                                                                         \
+    {CLI_OPT_SET, 0, "set", "KEY=VALUE",                                                           \
+     "set a value of the recipe, as if written in it:\n"                                           \
+     "a dotted key such as os.hostname or\n"                                                       \
+     "disks.app.size (repeatable); ${VAR} in the\n"                                                \
+     "recipe's values reads the environment,\n"                                                    \
+     "${VAR:-DEFAULT} when unset or empty",                                                        \
+     NULL},                                                                                        \
+    {CLI_OPT_WERROR, 0, "werror", NULL, "treat the recipe's warnings as errors (exit 3)", NULL}
+
+/* How they read a recipe: --set KEY=VALUE in order, and --werror. */
+struct cli_recipe_opts {
+    const char **set;
+    size_t n_set;
+    bool werror;
+};
+
+/* The part of command's option handler for CLI_RECIPE_OPTIONS: takes id
+ * and arg into o. Returns 0, 2 after a usage error (a --set without
+ * KEY=), 1 when out of memory, or -1 when id is not one of them. */
+int cli_recipe_option(struct cli_recipe_opts *o, const char *command, int id, const char *arg);
+void cli_recipe_opts_release(struct cli_recipe_opts *o);
+
+/* Parses and resolves path with o (${VAR} from the environment) and
+ * reports through c the errors, or the plan's warnings (as errors with
+ * --werror). Returns the plan, or NULL with *status set (cmd_recipe.c). */
+struct plan;
+const struct plan *cli_load_plan(struct cli *c, const char *path, const struct cli_recipe_opts *o,
+                                 int *status);
 
 /* Checks that each of the n paths named on the command line exists (a
  * file or a folder); reports every one that does not ("cannot read 'X':

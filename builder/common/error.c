@@ -119,20 +119,33 @@ ab_error_exit_status(const struct ab_error *err)
     return 1;
 }
 
-void
-ab_error_write(const struct ab_error *err, FILE *out)
+/* Every diagnostic of err as "file:line:col: KIND: msg" plus suffix. */
+static void
+write_diags(const struct ab_error *err, FILE *out, const char *kind, const char *suffix)
 {
     for (size_t i = 0; i < err->n_diags; i++) {
         const struct ab_diag *d = &err->diags[i];
         if (d->file && d->line)
-            fprintf(out, "%s:%u:%u: error: %s\n", d->file, d->line, d->col, d->msg);
+            fprintf(out, "%s:%u:%u: %s: %s%s\n", d->file, d->line, d->col, kind, d->msg, suffix);
         else if (d->file)
-            fprintf(out, "%s: error: %s\n", d->file, d->msg);
+            fprintf(out, "%s: %s: %s%s\n", d->file, kind, d->msg, suffix);
         else
-            fprintf(out, "appliance: error: %s\n", d->msg);
+            fprintf(out, "appliance: %s: %s%s\n", kind, d->msg, suffix);
     }
     if (err->n_dropped)
-        fprintf(out, "appliance: %zu more errors not shown\n", err->n_dropped);
+        fprintf(out, "appliance: %zu more %ss not shown\n", err->n_dropped, kind);
+}
+
+void
+ab_error_write_warnings(const struct ab_error *warnings, FILE *out, int as_errors)
+{
+    write_diags(warnings, out, as_errors ? "error" : "warning", as_errors ? " (--werror)" : "");
+}
+
+void
+ab_error_write(const struct ab_error *err, FILE *out)
+{
+    write_diags(err, out, "error", "");
     if (err->code == AB_E_NOMEM)
         fprintf(out, "appliance: error: %s\n", strerror(ENOMEM));
 }

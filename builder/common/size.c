@@ -39,6 +39,10 @@ size_parse(const char *text, uint64_t *bytes, const char **why)
         *why = "size has no unit (B, KiB, MiB, GiB, TiB)";
         return -1;
     }
+    if (*p == ' ' || *p == '\t') {
+        *why = "no space between the number and its unit: write them together, as in 8GiB";
+        return -1;
+    }
     if (*p == '.' || *p == ',') {
         *why = "sizes are whole numbers: use a smaller unit (1536MiB, not 1.5GiB)";
         return -1;

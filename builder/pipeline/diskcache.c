@@ -161,6 +161,9 @@ plan_text_for(const struct plan *plan, enum plan_disk_id disk)
     if (json_object_object_get_ex(j, "files", &files))
         json_object_object_del(j, "files");
     json_object_object_del(j, "recipe");
+    /* Where a value came from (--set, ${VAR}) changes no byte either:
+     * the values themselves are in the rest. */
+    json_object_object_del(j, "parameters");
     /* ova.target changes the descriptor, never a disk (the export salt
      * keeps it). */
     json_object_object_del(j, "ova");

@@ -74,6 +74,53 @@ plan_lv_device(const struct plan_vg *vg, const struct plan_lv *lv, char *buf, si
     return buf;
 }
 
+/* The recipe's folder as its path was given ("." for "r.yaml"). */
+static char *
+folder_as_given(const char *recipe_path)
+{
+    const char *slash = strrchr(recipe_path, '/');
+    if (!slash)
+        return strdup(".");
+    if (slash == recipe_path)
+        return strdup("/");
+    return strndup(recipe_path, (size_t)(slash - recipe_path));
+}
+
+/* "source 'app/dist/' not found: the recipe's folder 'x' has no 'app'",
+ * naming the first part of path that is missing and the folder searched. */
+static int
+report_missing(const struct recipe *r, const char *path, const struct ab_pos *pos,
+               const char *what, struct ab_error *err)
+{
+    CLEANUP_FREE char *folder = folder_as_given(r->path);
+    size_t at = 0;
+
+    if (!folder)
+        return ab_oom(err);
+    for (;;) {
+        size_t len = strcspn(path + at, "/");
+        CLEANUP_FREE char *probe = NULL;
+        struct stat st;
+        if (asprintf(&probe, "%s/%.*s", r->dir, (int)(at + len), path) < 0)
+            return ab_oom(err);
+        if (len && stat(probe, &st) < 0) {
+            if (at == 0)
+                return ab_error_set(err, AB_E_RECIPE, ENOENT, pos,
+                                    "%s '%s' not found: the recipe's folder '%s' has no '%.*s'",
+                                    what, path, folder, (int)len, path);
+            return ab_error_set(err, AB_E_RECIPE, ENOENT, pos,
+                                "%s '%s' not found: '%.*s' in the recipe's folder '%s' has no "
+                                "'%.*s'",
+                                what, path, (int)at - 1, path, folder, (int)len, path + at);
+        }
+        if (!path[at + len])
+            break;
+        at += len + 1;
+    }
+    return ab_error_set(err, AB_E_RECIPE, ENOENT, pos,
+                        "%s '%s' not found in the recipe's folder '%s'", what, path, folder);
+}
+
 /* Resolves path (relative to the recipe's folder) and checks that it
  * exists and stays inside that folder, symbolic links followed. */
 static int
@@ -88,8 +135,7 @@ resolve_inside(const struct recipe *r, const char *path, const struct ab_pos *po
         return ab_oom(err);
     char *real = realpath(joined, NULL);
     if (!real && errno == ENOENT)
-        return ab_error_set(err, AB_E_RECIPE, errno, pos,
-                            "%s '%s' not found in the recipe's folder", what, path);
+        return report_missing(r, path, pos, what, err);
     if (!real)
         return ab_error_set(err, AB_E_RECIPE, errno, pos, "%s '%s': %s", what, path,
                             strerror(errno));
@@ -206,7 +252,7 @@ resolve_os(struct plan *plan, struct ab_error *err)
     if (r->os.distro != DISTRO_NONE && r->os.rootfs)
         return ab_recipe_error(err, &r->os.rootfs_pos,
                                "'distro' and 'rootfs' exclude each other: give one");
-    if (r->os.distro == DISTRO_NONE && !r->os.rootfs)
+    if (r->os.distro == DISTRO_NONE && !r->os.rootfs && !r->partial)
         return ab_recipe_error(err, &r->os.pos, "'os' needs 'distro' or 'rootfs'");
     if (r->os.rootfs && resolve_rootfs(plan, err) < 0)
         ret = -1;

@@ -235,6 +235,17 @@ plan_json_object(const struct plan *p)
     put_str(o, "vendor", p->vendor);
     if (*p->seed)
         put_str(o, "seed", p->seed);
+    if (p->recipe->n_params) {
+        json_object *params = json_object_new_array();
+        for (size_t i = 0; i < p->recipe->n_params; i++) {
+            json_object *one = json_object_new_object();
+            put_str(one, "key", p->recipe->params[i].key);
+            put_str(one, "value", p->recipe->params[i].value);
+            put_str(one, "from", p->recipe->params[i].from);
+            json_object_array_add(params, one);
+        }
+        json_object_object_add(o, "parameters", params);
+    }
     json_object_object_add(o, "os", os_object(p));
     json_object_object_add(o, "hardware", hardware_object(p));
     json_object *disks = json_object_new_array();

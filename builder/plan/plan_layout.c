@@ -48,10 +48,13 @@ add_partition(struct plan_disk *d, enum part_role role, uint64_t *cursor, uint64
     *cursor += size;
 }
 
+/* The VMDK's limit holds only when a VMDK is written. */
 static int
-check_disk_size(const struct recipe_disk *rd, const char *id, struct ab_error *err)
+check_disk_size(const struct plan *plan, const struct recipe_disk *rd, const char *id,
+                struct ab_error *err)
 {
     char a[SIZE_BUF], b[SIZE_BUF];
+    unsigned vmdk = plan->outputs & (OUTPUT_OVA | OUTPUT_OVF | OUTPUT_VMDK);
 
     if (rd->size % PLAN_ALIGN)
         return ab_recipe_error(err, &rd->size_pos,
@@ -59,9 +62,18 @@ check_disk_size(const struct recipe_disk *rd, const char *id, struct ab_error *e
                                size_format_exact(rd->size, a, sizeof(a)));
     if (rd->size > PLAN_MAX_DISK)
         return ab_recipe_error(err, &rd->size_pos,
-                               "disk '%s' (%s) is larger than %s, the most a sparse VMDK can hold",
+                               "disk '%s' (%s) is larger than %s, the most a VHDX (the largest "
+                               "format written) holds",
                                id, size_format(rd->size, a, sizeof(a)),
                                size_format(PLAN_MAX_DISK, b, sizeof(b)));
+    if (vmdk && rd->size > PLAN_MAX_VMDK) {
+        return ab_recipe_error(err, &rd->size_pos,
+                               "disk '%s' (%s) is larger than %s, the most a sparse VMDK can "
+                               "hold, which output %s writes",
+                               id, size_format(rd->size, a, sizeof(a)),
+                               size_format(PLAN_MAX_VMDK, b, sizeof(b)),
+                               vmdk & OUTPUT_OVA ? "'ova'" : vmdk & OUTPUT_OVF ? "'ovf'" : "'vmdk'");
+    }
     return 0;
 }
 
@@ -317,7 +329,7 @@ resolve_volumes(struct plan *plan, struct plan_disk *d, const struct recipe_disk
         next += d->vg.lvs[i].extents;
     }
     for (size_t i = 0; i < d->vg.n_lvs; i++)
-        if (check_min_size(d, &rd->volumes[i], &d->vg.lvs[i], err) < 0)
+        if (!rd->volumes[i].incomplete && check_min_size(d, &rd->volumes[i], &d->vg.lvs[i], err) < 0)
             ret = -1;
     return ret;
 }
@@ -331,7 +343,7 @@ plan_resolve_disk(struct plan *plan, enum plan_disk_id id, struct ab_error *err)
     d->id = id == PLAN_DISK_OS ? "os" : "app";
     d->size = rd->size;
     d->vg.name = rd->vg ? rd->vg : id == PLAN_DISK_OS ? "vg_os" : "vg_app";
-    if (check_disk_size(rd, d->id, err) < 0)
+    if (check_disk_size(plan, rd, d->id, err) < 0)
         return -1;
     if (layout_partitions(plan, id, rd, err) < 0)
         return -1;

@@ -7,6 +7,13 @@
 /* Kernel API filesystems: nothing from a disk may be mounted there. */
 static const char *const api_mounts[] = {"/proc", "/sys", "/dev", "/run"};
 
+/* /etc holds the fstab that mounts every volume, so it is read before
+ * any is mounted; the others are symbolic links into /usr on every
+ * distribution this builder installs (merged /usr): a volume mounted at
+ * or under one of them hides what the system boots with. */
+static const char *const system_mounts[] = {"/etc",   "/bin",   "/sbin",  "/lib",
+                                             "/lib32", "/lib64", "/libx32"};
+
 static bool
 is_under(const char *path, const char *dir)
 {
@@ -30,6 +37,13 @@ check_reserved(const struct plan_lv *lv, const struct recipe_volume *rv, struct 
             return ab_recipe_error(err, &rv->mount_pos,
                                    "mount point '%s' is reserved for the kernel's %s", lv->mount,
                                    api_mounts[i]);
+    for (size_t i = 0; i < sizeof(system_mounts) / sizeof(system_mounts[0]); i++)
+        if (is_under(lv->mount, system_mounts[i]))
+            return ab_recipe_error(err, &rv->mount_pos,
+                                   "mount point '%s' is at or under '%s', which the system "
+                                   "needs before any volume is mounted: keep it on the root "
+                                   "filesystem",
+                                   lv->mount, system_mounts[i]);
     if (is_under(lv->mount, "/boot"))
         return ab_recipe_error(err, &rv->mount_pos,
                                "mount point '%s' is taken by the boot partition: volumes cannot "
@@ -49,6 +63,10 @@ check_lv_mount(const struct plan *plan, enum plan_disk_id id, size_t i, struct a
         return -1;
     if (id == PLAN_DISK_APP && strcmp(lv->mount, "/") == 0)
         return ab_recipe_error(err, &rv->mount_pos, "the root filesystem '/' must be on disk 'os'");
+    if (id == PLAN_DISK_APP && strcmp(lv->mount, "/usr") == 0)
+        return ab_recipe_error(err, &rv->mount_pos,
+                               "'/usr' must be on disk 'os': it holds the system's programs, "
+                               "and disk 'app' is replaced on its own");
     for (int pd = PLAN_DISK_OS; pd <= (int)id; pd++) {
         const struct plan_disk *d = &plan->disks[pd];
         size_t n = pd == (int)id ? i : d->vg.n_lvs;
@@ -69,8 +87,9 @@ check_root(const struct plan *plan, struct ab_error *err)
 {
     const struct plan_disk *d = &plan->disks[PLAN_DISK_OS];
     for (size_t i = 0; i < d->vg.n_lvs; i++)
-        if (d->vg.lvs[i].mount && strcmp(d->vg.lvs[i].mount, "/") == 0)
-            return 0;
+        if ((d->vg.lvs[i].mount && strcmp(d->vg.lvs[i].mount, "/") == 0) ||
+            plan->recipe->os_disk.volumes[i].incomplete)
+            return 0; /* an unknown key of an incomplete volume may have meant it */
     return ab_recipe_error(err, &plan->recipe->os_disk.volumes_pos,
                            "disk 'os' has no volume mounted at '/'");
 }

@@ -35,6 +35,19 @@ write_header(const struct plan *p, FILE *out)
         fprintf(out, "  seed         %s\n", p->seed);
 }
 
+/* Values from --set and ${VAR}: where each came from. */
+static void
+write_params(const struct plan *p, FILE *out)
+{
+    const struct recipe *r = p->recipe;
+    if (!r->n_params)
+        return;
+    fputs("\nparameters\n", out);
+    for (size_t i = 0; i < r->n_params; i++)
+        fprintf(out, "  %s = %s  (from %s)\n", r->params[i].key, r->params[i].value,
+                r->params[i].from);
+}
+
 static const char *
 mirror_text(const struct plan *p, char *buf, size_t size)
 {
@@ -276,6 +289,7 @@ int
 plan_write_text(const struct plan *p, FILE *out)
 {
     write_header(p, out);
+    write_params(p, out);
     write_os(p, out);
     write_hardware(p, out);
     write_disks(p, out);

@@ -45,8 +45,15 @@ string_schema(uint64_t max, const char *pattern)
     put(o, "type", json_object_new_string("string"));
     if (max)
         put(o, "maxLength", json_object_new_int64((int64_t)max));
-    if (pattern)
-        put(o, "pattern", json_object_new_string(pattern));
+    if (pattern) {
+        /* Or any text with a ${VAR} in it: the program judges the value
+         * the environment gives, which an editor cannot know. */
+        char *either = NULL;
+        if (asprintf(&either, "(?:%s)|\\$\\{[A-Za-z_][A-Za-z0-9_]*(:-[^}]*)?\\}", pattern) < 0)
+            return o;
+        put(o, "pattern", json_object_new_string(either));
+        free(either);
+    }
     return o;
 }
 

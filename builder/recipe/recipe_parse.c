@@ -24,6 +24,7 @@
 #include "appliance/names.h"
 #include "appliance/size.h"
 #include "recipe_keys.h"
+#include "recipe_params.h"
 #include "yaml_walk.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -188,7 +189,8 @@ parse_volumes(struct yw *w, yaml_node_t *n, const struct yw_field *f, void *ctx)
             ret = -1;
             /* A misspelt key or a bad fs: "no mount point" would follow from it. */
             bool bad_fs = v->fs_pos.line && v->fs == FS_NONE;
-            if (!v->name || w->over_budget || w->unknown_keys != unknown || bad_fs)
+            v->incomplete = w->unknown_keys != unknown;
+            if (!v->name || w->over_budget || v->incomplete || bad_fs)
                 continue;
         }
         if (check_volume_mount(v, w->err) < 0)
@@ -232,6 +234,7 @@ static int
 parse_user_password(struct yw *w, yaml_node_t *n, const struct yw_field *f, void *ctx)
 {
     struct recipe_user *u = ctx;
+    u->password_hash_pos = yw_pos(w, n);
     if (yw_string(w, n, f->what, (size_t)f->max, &u->password_hash) < 0)
         return -1;
     const char *why = name_check_password_hash(u->password_hash);
@@ -250,12 +253,16 @@ parse_user_keys(struct yw *w, yaml_node_t *n, const struct yw_field *f, void *ct
     if (ret < 0)
         return ret;
     yaml_node_item_t *item = n->data.sequence.items.start;
+    size_t count = (size_t)(n->data.sequence.items.top - item);
+    free(u->ssh_key_pos);
+    if (!(u->ssh_key_pos = calloc(count ? count : 1, sizeof(*u->ssh_key_pos))))
+        return ab_oom(w->err);
     for (char **k = u->ssh_authorized_keys; *k; k++, item++) {
         const char *why = name_check_ssh_key(*k);
-        if (why) {
-            struct ab_pos pos = yw_pos(w, yw_node(w, *item));
+        struct ab_pos pos = yw_pos(w, yw_node(w, *item));
+        u->ssh_key_pos[k - u->ssh_authorized_keys] = pos;
+        if (why)
             ret = ab_recipe_error(w->err, &pos, "%s %s", f->item, why);
-        }
     }
     return ret;
 }
@@ -331,13 +338,20 @@ parse_run(struct yw *w, yaml_node_t *n, const struct yw_field *f, void *ctx)
     if (yw_seq(w, n, f->what, (size_t)f->max, &items, &count) < 0)
         return -1;
     char **v = calloc(count + 1, sizeof(*v));
-    if (!v)
+    struct ab_pos *pos_of = calloc(count + 1, sizeof(*pos_of));
+    if (!v || !pos_of) {
+        free(v);
+        free(pos_of);
         return ab_oom(w->err);
+    }
+    free(r->run_pos);
+    r->run_pos = pos_of;
     for (size_t i = 0; i < count; i++) {
         const char *text;
         char what[64];
         snprintf(what, sizeof(what), "run line %zu", i + 1);
         yaml_node_t *item = yw_node(w, items[i]);
+        pos_of[i] = yw_pos(w, item);
         if (yw_scalar(w, item, what, &text) < 0)
             ret = -1;
         else if (text[strspn(text, " \t\n")] == '\0') {
@@ -370,13 +384,14 @@ static const struct yw_field os_keys[] = {
     {"hostname", yw_key_string, 0, YW_STRING, R(os.hostname), .max = 253, .what = "hostname",
      .check = name_check_hostname, .pattern = "^[a-z0-9.-]+$",
      .doc = "the host name; default the recipe's name"},
-    {"timezone", yw_key_string, 0, YW_STRING, R(os.timezone), .max = 64, .what = "timezone",
+    {"timezone", yw_key_string, 0, YW_STRING, R(os.timezone), R_POS(os.timezone_pos), .max = 64, .what = "timezone",
      .check = name_check_timezone, .pattern = ONE_LINE, .dflt = "UTC",
      .doc = "a zone name such as Europe/Paris"},
-    {"locale", yw_key_string, 0, YW_STRING, R(os.locale), .max = 64, .what = "locale",
+    {"locale", yw_key_string, 0, YW_STRING, R(os.locale), R_POS(os.locale_pos), .max = 64, .what = "locale",
      .check = name_check_locale, .pattern = ONE_LINE, .dflt = "C.UTF-8",
      .doc = "the system locale"},
-    {"kernel_cmdline", yw_key_string, 0, YW_STRING, R(os.kernel_cmdline), .max = 2048,
+    {"kernel_cmdline", yw_key_string, 0, YW_STRING, R(os.kernel_cmdline),
+     R_POS(os.kernel_cmdline_pos), .max = 2048,
      .what = "'kernel_cmdline'", .pattern = ONE_LINE,
      .doc = "appended to console=tty0 console=ttyS0,115200"},
 };
@@ -420,7 +435,7 @@ static const struct yw_fields volume_table = KEYS(volume_keys);
 /* clang-format off */
 #define DISK_SIZE_KEY                                                                              \
     {"size", yw_key_size, YW_REQUIRED, YW_SIZE, D(size), D_POS(size_pos), .what = "disk size",   \
-     .doc = "the disk's size, a whole number of MiB, at most 2TiB"}
+     .doc = "the disk's size, a whole number of MiB; at most 2TiB with ova, ovf or vmdk"}
 #define DISK_VG_KEY                                                                                \
     {"vg", yw_key_string, 0, YW_STRING, D(vg), D_POS(vg_pos), .max = 127,                        \
      .what = "volume group name", .check = name_check_lvm,                                        \
@@ -470,7 +485,7 @@ static const struct yw_field user_keys[] = {
     {"name", yw_key_string, YW_REQUIRED, YW_STRING, U(name), U_POS(name_pos), .max = 32,
      .what = "user name", .check = name_check_user, .pattern = "^[a-z_][a-z0-9_-]*$",
      .doc = "the login name"},
-    {"groups", yw_key_string_list, 0, YW_STRING_LIST, U(groups), .max = 32, .what = "'groups'",
+    {"groups", yw_key_string_list, 0, YW_STRING_LIST, U(groups), U_POS(groups_pos), .max = 32, .what = "'groups'",
      .item = "group name", .check = name_check_user, .pattern = "^[a-z_][a-z0-9_-]*$",
      .doc = "supplementary groups"},
     {"password_hash", parse_user_password, 0, YW_STRING, .max = 512, .what = "'password_hash'",
@@ -605,8 +620,20 @@ recipe_folder(const char *path)
     return realpath(dir, NULL);
 }
 
+/* Whether the walk's only problems were keys the format does not have
+ * (none misspelling a required key): every value is then as written, and
+ * plan_new() can judge the recipe in the same run. */
+static bool
+only_unknown_keys(const struct yw *w, const struct ab_error *err, size_t before)
+{
+    size_t added = err->n_diags + err->n_dropped - before;
+    return err->code == AB_E_RECIPE && !w->over_budget && w->hinted_missing == 0 &&
+           added == w->unknown_keys;
+}
+
 struct recipe *
-recipe_parse_buffer(const char *path, const char *text, size_t len, struct ab_error *err)
+recipe_parse_buffer_with(const char *path, const char *text, size_t len,
+                         const struct recipe_opts *o, struct ab_error *err)
 {
     struct recipe *r = recipe_new(path);
     struct yw w;
@@ -617,20 +644,43 @@ recipe_parse_buffer(const char *path, const char *text, size_t len, struct ab_er
         return NULL;
     }
     r->dir = recipe_folder(path);
-    if (yw_load(&w, r->path, text, len, err) < 0) {
+    size_t before = err->n_diags + err->n_dropped;
+    if (yw_load(&w, r->path, text, len, err) < 0 || recipe_expand_env(&w, o, r) < 0) {
         yw_release(&w);
         recipe_free(r);
         return NULL;
     }
+    /* A --set that cannot be placed is reported, and the rest judged. */
+    recipe_apply_set(&w, o, r);
     w.max_visits = RECIPE_MAX_NODES;
     w.max_scalar = RECIPE_MAX_SCALAR;
+    w.root = &recipe_keys;
     int ret = yw_mapping(&w, yw_root(&w), NULL, top_keys, N(top_keys), r);
+    bool partial = ret < 0 && only_unknown_keys(&w, err, before);
+    r->partial = partial;
     yw_release(&w);
-    if (ret < 0 || ab_error_is_set(err)) {
+    if ((ret < 0 || ab_error_is_set(err)) && !partial) {
         recipe_free(r);
         return NULL;
     }
     return r;
+}
+
+/* The entry points without options: a recipe with errors is no recipe. */
+static struct recipe *
+whole_or_null(struct recipe *r, const struct ab_error *err)
+{
+    if (r && ab_error_is_set(err)) {
+        recipe_free(r);
+        return NULL;
+    }
+    return r;
+}
+
+struct recipe *
+recipe_parse_buffer(const char *path, const char *text, size_t len, struct ab_error *err)
+{
+    return whole_or_null(recipe_parse_buffer_with(path, text, len, NULL, err), err);
 }
 
 /* Reads at most RECIPE_MAX_FILE_BYTES of path into *text. */
@@ -672,14 +722,20 @@ read_recipe_file(const char *path, char **text, size_t *len, struct ab_error *er
 }
 
 struct recipe *
-recipe_parse(const char *path, struct ab_error *err)
+recipe_parse_with(const char *path, const struct recipe_opts *o, struct ab_error *err)
 {
     CLEANUP_FREE char *text = NULL;
     size_t len = 0;
 
     if (read_recipe_file(path, &text, &len, err) < 0)
         return NULL;
-    return recipe_parse_buffer(path, text, len, err);
+    return recipe_parse_buffer_with(path, text, len, o, err);
+}
+
+struct recipe *
+recipe_parse(const char *path, struct ab_error *err)
+{
+    return whole_or_null(recipe_parse_with(path, NULL, err), err);
 }
 
 bool
@@ -725,6 +781,7 @@ recipe_free(struct recipe *r)
         ab_strv_free(r->users[i].groups);
         free(r->users[i].password_hash);
         ab_strv_free(r->users[i].ssh_authorized_keys);
+        free(r->users[i].ssh_key_pos);
     }
     free(r->users);
     for (size_t i = 0; i < r->n_files; i++) {
@@ -734,6 +791,13 @@ recipe_free(struct recipe *r)
     }
     free(r->files);
     ab_strv_free(r->run);
+    free(r->run_pos);
+    for (size_t i = 0; i < r->n_params; i++) {
+        free(r->params[i].key);
+        free(r->params[i].value);
+        free(r->params[i].from);
+    }
+    free(r->params);
     free(r->ova_hardware_family);
     free(r);
 }

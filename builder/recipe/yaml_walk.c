@@ -111,10 +111,19 @@ check_expansion(struct yw *w)
 /* libyaml's own words, at the place it stopped; where the construct it
  * was reading began on another line (an unclosed '['), that place too. */
 static void
-report_syntax_error(struct yw *w, const yaml_parser_t *parser)
+report_syntax_error(struct yw *w, const yaml_parser_t *parser, const char *text, size_t len)
 {
     struct ab_pos pos = mark_pos(w, parser->problem_mark);
     const char *problem = parser->problem ? parser->problem : "syntax error";
+    size_t at = parser->problem_mark.index;
+
+    /* libyaml's words for a tab where a token starts do not name it. */
+    if (at < len && text[at] == '\t' && strstr(problem, "cannot start any token")) {
+        ab_recipe_error(w->err, &pos,
+                        "invalid YAML: a tab character: YAML indents with spaces only, and a "
+                        "tab cannot start a key or a value");
+        return;
+    }
 
     if (!parser->context)
         ab_recipe_error(w->err, &pos, "invalid YAML: %s", problem);
@@ -144,7 +153,7 @@ yw_load(struct yw *w, const char *file, const char *text, size_t len, struct ab_
     yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
 
     if (!yaml_parser_load(&parser, &w->doc)) {
-        report_syntax_error(w, &parser);
+        report_syntax_error(w, &parser, text, len);
         goto out;
     }
     w->loaded = true;
@@ -156,7 +165,7 @@ yw_load(struct yw *w, const char *file, const char *text, size_t len, struct ab_
 
     yaml_document_t extra;
     if (!yaml_parser_load(&parser, &extra)) {
-        report_syntax_error(w, &parser);
+        report_syntax_error(w, &parser, text, len);
         goto out;
     }
     bool more = yaml_document_get_root_node(&extra) != NULL;
@@ -175,10 +184,30 @@ out:
 void
 yw_release(struct yw *w)
 {
-    if (w && w->loaded) {
+    if (!w)
+        return;
+    if (w->loaded) {
         yaml_document_delete(&w->doc);
         w->loaded = false;
     }
+    for (size_t i = 0; i < w->n_origins; i++)
+        free(w->origins[i].origin);
+    free(w->origins);
+    w->origins = NULL;
+    w->n_origins = 0;
+}
+
+int
+yw_set_origin(struct yw *w, int node, const char *origin)
+{
+    struct yw_origin *grown = realloc(w->origins, (w->n_origins + 1) * sizeof(*grown));
+    if (!grown)
+        return -1;
+    w->origins = grown;
+    if (!(grown[w->n_origins].origin = strdup(origin)))
+        return -1;
+    grown[w->n_origins++].node = node;
+    return 0;
 }
 
 yaml_node_t *
@@ -196,6 +225,10 @@ yw_node(struct yw *w, int index)
 struct ab_pos
 yw_pos(const struct yw *w, const yaml_node_t *n)
 {
+    int index = (int)(n - w->doc.nodes.start) + 1;
+    for (size_t i = w->n_origins; i-- > 0;)
+        if (w->origins[i].node == index)
+            return (struct ab_pos){w->origins[i].origin, 0, 0};
     return mark_pos(w, n->start_mark);
 }
 
@@ -485,6 +518,86 @@ closest_field(const char *name, const struct yw_field *fields, size_t n_fields)
     return best;
 }
 
+/* Names people give a key of the format, where no edit makes one of
+ * the other: (their word, the key). Used when that key is in the
+ * mapping. */
+static const char *const synonyms[][2] = {
+    {"fstype", "fs"},     {"filesystem", "fs"}, {"type", "fs"},          {"mountpoint", "mount"},
+    {"mount_point", "mount"}, {"path", "mount"}, {"ram", "memory"},      {"mem", "memory"},
+    {"cpu", "cpus"},      {"vcpus", "cpus"},    {"source", "src"},       {"destination", "dest"},
+    {"target", "dest"},   {"password", "password_hash"}, {"ssh_keys", "ssh_authorized_keys"},
+    {"keys", "ssh_authorized_keys"}, {"distribution", "distro"}, {"os_disk", "os"},
+    {"app_disk", "app"},  {"data", "app"},      {"system", "os"},
+};
+
+static int
+synonym_field(const char *name, const struct yw_field *fields, size_t n_fields)
+{
+    for (size_t i = 0; i < sizeof(synonyms) / sizeof(synonyms[0]); i++)
+        if (strcmp(name, synonyms[i][0]) == 0)
+            for (size_t j = 0; j < n_fields; j++)
+                if (strcmp(fields[j].key, synonyms[i][1]) == 0)
+                    return (int)j;
+    return -1;
+}
+
+/* The dotted paths of the keys named name in table t, outside the mapping
+ * whose keys are here (at most 2 kept, *count all of them); a list's
+ * items are "[]". */
+static void
+find_elsewhere(const struct yw_fields *t, const struct yw_field *here, const char *prefix,
+               const char *name, char found[2][160], size_t *count)
+{
+    for (size_t i = 0; i < t->n; i++) {
+        const struct yw_field *f = &t->v[i];
+        char path[160];
+        if (f->flags & YW_REFUSED)
+            continue;
+        snprintf(path, sizeof(path), "%s%s%s", prefix, *prefix ? "." : "", f->key);
+        if (t->v != here && strcmp(f->key, name) == 0 && (*count)++ < 2)
+            snprintf(found[*count - 1], sizeof(found[0]), "%s", path);
+        if (f->sub && (f->type == YW_MAPPING || f->type == YW_LIST)) {
+            char sub[170];
+            snprintf(sub, sizeof(sub), "%s%s", path, f->type == YW_LIST ? "[]" : "");
+            find_elsewhere(f->sub, here, sub, name, found, count);
+        }
+    }
+}
+
+/* " (did you mean 'os.hostname'?)" for a key of another mapping, or "". */
+static void
+hint_elsewhere(const struct yw *w, const char *name, const struct yw_field *fields, char *buf,
+               size_t size)
+{
+    char found[2][160];
+    size_t count = 0;
+    buf[0] = '\0';
+    if (!w->root)
+        return;
+    find_elsewhere(w->root, fields, "", name, found, &count);
+    if (count == 1)
+        snprintf(buf, size, " (did you mean '%s'? it belongs there)", found[0]);
+    else if (count == 2)
+        snprintf(buf, size, " (did you mean '%s' or '%s'? it belongs there)", found[0], found[1]);
+}
+
+/* ": expected 'a', 'b' or 'c'", the keys a mapping takes. */
+static void
+list_keys(const struct yw_field *fields, size_t n_fields, char *buf, size_t size)
+{
+    size_t used = 0, shown = 0, n = 0;
+    for (size_t i = 0; i < n_fields; i++)
+        n += !(fields[i].flags & YW_REFUSED);
+    used = (size_t)snprintf(buf, size, ": expected ");
+    for (size_t i = 0; i < n_fields && used < size; i++) {
+        if (fields[i].flags & YW_REFUSED)
+            continue;
+        shown++;
+        const char *sep = shown == 1 ? "" : shown == n ? " or " : ", ";
+        used += (size_t)snprintf(buf + used, size - used, "%s'%s'", sep, fields[i].key);
+    }
+}
+
 /* Reports an unknown key; returns the field it hints at, or -1. */
 static int
 report_unknown_key(struct yw *w, yaml_node_t *key, const char *name, const char *where,
@@ -492,17 +605,23 @@ report_unknown_key(struct yw *w, yaml_node_t *key, const char *name, const char 
 {
     struct ab_pos pos = yw_pos(w, key);
     int best = closest_field(name, fields, n_fields);
-    char in[160] = "";
+    char in[160] = "", more[512];
 
+    if (best < 0)
+        best = synonym_field(name, fields, n_fields);
     w->unknown_keys++;
     if (where)
         snprintf(in, sizeof(in), " in %s", where);
-    if (best >= 0)
+    if (best >= 0) {
         ab_recipe_error(w->err, &pos, "unknown key '%s'%s (did you mean '%s'?)", name, in,
                         fields[best].key);
-    else
-        ab_recipe_error(w->err, &pos, "unknown key '%s'%s", name, in);
-    return best;
+        return best;
+    }
+    hint_elsewhere(w, name, fields, more, sizeof(more));
+    if (!more[0])
+        list_keys(fields, n_fields, more, sizeof(more));
+    ab_recipe_error(w->err, &pos, "unknown key '%s'%s%s", name, in, more);
+    return -1;
 }
 
 static int
@@ -559,8 +678,12 @@ check_required(struct yw *w, const struct ab_pos *pos, const char *where,
 
     for (size_t i = 0; i < n_fields; i++) {
         uint64_t bit = UINT64_C(1) << i;
-        if (!(fields[i].flags & YW_REQUIRED) || ((seen->given | seen->hinted) & bit))
+        if (!(fields[i].flags & YW_REQUIRED) || (seen->given & bit))
             continue;
+        if (seen->hinted & bit) {
+            w->hinted_missing++;
+            continue;
+        }
         if (where)
             ab_recipe_error(w->err, pos, "missing required key '%s' in %s", fields[i].key, where);
         else

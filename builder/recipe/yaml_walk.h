@@ -25,7 +25,21 @@ struct yw {
     size_t max_scalar;
     bool over_budget;
     size_t unknown_keys; /* keys reported as unknown so far */
+    size_t hinted_missing; /* required keys not reported missing: an unknown key misspells them */
+    /* Nodes that did not come from the file (--set): their place in
+     * diagnostics is origin, not a line and column. */
+    struct yw_origin {
+        int node;
+        char *origin;
+    } *origins;
+    size_t n_origins;
+    /* The whole key table, for "did you mean 'os.hostname'?" across
+     * mappings; NULL: hints from the mapping's own keys only. */
+    const struct yw_fields *root;
 };
+
+/* Gives node (an index) the place origin in diagnostics; 0 or -1 (no memory). */
+int yw_set_origin(struct yw *w, int node, const char *origin);
 
 /* Loads the single YAML document in text. Returns 0, or -1 with a
  * positioned diagnostic (syntax error, several documents, empty input,

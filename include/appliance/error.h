@@ -59,6 +59,10 @@ int ab_error_set(struct ab_error *err, enum ab_error_code code, int errnum,
 #define ab_recipe_error(err, pos, ...) ab_error_set((err), AB_E_RECIPE, 0, (pos), __VA_ARGS__)
 #define ab_build_error(err, errnum, ...) ab_error_set((err), AB_E_BUILD, (errnum), NULL, __VA_ARGS__)
 
+/* A warning: a diagnostic in a list of warnings (a struct ab_error of its
+ * own, whose code stays AB_OK), never in the errors of the same call. */
+#define ab_warn(warnings, pos, ...) ab_error_set((warnings), AB_OK, 0, (pos), __VA_ARGS__)
+
 /* Sets the one "out of memory" diagnostic (AB_E_NOMEM, ENOMEM); returns -1. */
 int ab_oom(struct ab_error *err);
 
@@ -88,5 +92,9 @@ void ab_error_sort(struct ab_error *err);
 /* Writes every diagnostic as "file:line:col: error: msg" (or
  * "appliance: error: msg" without a position), one per line. */
 void ab_error_write(const struct ab_error *err, FILE *out);
+
+/* Writes a list of warnings (ab_warn()) the same way, as "warning: msg";
+ * with as_errors (--werror), as "error: msg (--werror)". */
+void ab_error_write_warnings(const struct ab_error *warnings, FILE *out, int as_errors);
 
 #endif

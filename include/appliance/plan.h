@@ -27,7 +27,8 @@
 #define PLAN_PE_SIZE (UINT64_C(4) << 20)        /* LVM physical extent */
 #define PLAN_PE_START (UINT64_C(1) << 20)       /* LVM metadata before data */
 #define PLAN_DEFAULT_BOOT (UINT64_C(1) << 30)
-#define PLAN_MAX_DISK (UINT64_C(2) << 40) /* a sparse VMDK holds 2TiB */
+#define PLAN_MAX_VMDK (UINT64_C(2) << 40) /* a sparse VMDK holds 2TiB: ova, ovf, vmdk */
+#define PLAN_MAX_DISK (UINT64_C(64) << 40) /* a VHDX holds 64TiB, the largest of the rest */
 
 enum part_role {
     PART_BIOS_BOOT,
@@ -202,6 +203,25 @@ struct plan {
  * Returns the plan, or NULL with every problem found in err. */
 const struct plan *plan_new(struct recipe *recipe, struct ab_error *err);
 void plan_free(const struct plan *plan);
+
+/* Where plan_warnings() looks names up. A folder of zone files and a
+ * list of locales in glibc's SUPPORTED form ("en_US.UTF-8 UTF-8"): a
+ * cached root tree's, or NULL for the host's (/usr/share/zoneinfo,
+ * /usr/share/i18n/SUPPORTED from the locales package). */
+struct plan_warn_opts {
+    const char *zoneinfo;
+    const char *locales;
+};
+
+/* Appends to warnings (ab_warn()) what builds but a reviewer would flag:
+ * nobody can log in, the application disk holding the OS's files, a time
+ * zone or locale that does not exist, a /boot or / too small to live in,
+ * swap past twice the memory, a password hash or SSH key that cannot
+ * work, the other family's admin group or package tool, a console= that
+ * hides the serial console (appliance-recipe(5), "Warnings"). Sorted by
+ * position. Returns the number added; never fails. */
+size_t plan_warnings(const struct plan *plan, const struct plan_warn_opts *opts,
+                     struct ab_error *warnings);
 
 /* What `appliance convert` knows of an appliance it did not build: the
  * source's hardware and its disks' sizes (plan_convert.c). */

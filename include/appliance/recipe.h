@@ -35,6 +35,9 @@ struct recipe_volume {
     bool grow; /* `grow:` as given; meaningful when grow_set */
     bool grow_set;
     struct ab_pos grow_pos;
+    /* A key of it was unknown (reported): it may have meant mount or fs,
+     * so the plan's checks that need them pass this volume by. */
+    bool incomplete;
 };
 
 struct recipe_disk {
@@ -61,8 +64,11 @@ struct recipe_user {
     char *name;
     struct ab_pos name_pos;
     char **groups; /* NULL-terminated */
+    struct ab_pos groups_pos;
     char *password_hash; /* NULL: no password (locked) */
+    struct ab_pos password_hash_pos;
     char **ssh_authorized_keys; /* NULL-terminated */
+    struct ab_pos *ssh_key_pos; /* one per key */
 };
 
 /* True when the user can log in with a password ("!" and "*" lock it). */
@@ -76,6 +82,14 @@ struct recipe_file {
     struct ab_pos dest_pos;
     char *owner; /* NULL: root:root */
     int mode;    /* -1: keep the source's mode */
+};
+
+/* A value that did not come from the recipe's text as written: a --set,
+ * or a value with ${VAR} in it. The plan and the build report list them. */
+struct recipe_param {
+    char *key;   /* dotted, as --set takes it: "os.hostname" */
+    char *value; /* as used; "(hidden)" for a password hash */
+    char *from;  /* "--set", or the value as written: "${HOST:-web}" */
 };
 
 struct recipe {
@@ -104,8 +118,11 @@ struct recipe {
         struct ab_pos packages_pos;
         char *hostname;
         char *timezone;
+        struct ab_pos timezone_pos;
         char *locale;
+        struct ab_pos locale_pos;
         char *kernel_cmdline;
+        struct ab_pos kernel_cmdline_pos;
     } os;
     bool os_present;
 
@@ -135,6 +152,7 @@ struct recipe {
     struct recipe_file *files;
     size_t n_files;
     char **run; /* NULL-terminated */
+    struct ab_pos *run_pos; /* one per line */
 
     unsigned outputs; /* enum output_flags */
     bool outputs_set;
@@ -146,6 +164,14 @@ struct recipe {
     bool cloud; /* `cloud:` as given; meaningful when cloud_set */
     bool cloud_set;
     struct ab_pos cloud_pos;
+
+    /* Returned with errors: keys the format does not have were reported,
+     * and plan_new() judges the rest, passing by what they may have
+     * meant (recipe_parse_with()). */
+    bool partial;
+
+    struct recipe_param *params; /* in the order applied */
+    size_t n_params;
 
     enum digest ova_digest;
     bool ova_digest_set; /* else the target's */
@@ -164,6 +190,30 @@ struct recipe *recipe_parse(const char *path, struct ab_error *err);
  * the folder that relative paths start from. */
 struct recipe *recipe_parse_buffer(const char *path, const char *text, size_t len,
                                    struct ab_error *err);
+
+/* How a recipe's values may be given from outside its text. */
+struct recipe_opts {
+    /* "KEY=VALUE": KEY a dotted path of mapping keys (a list item by its
+     * name or 1-based number: disks.app.volumes.data.size), VALUE one
+     * scalar taken as it is (never YAML), checked as if written in the
+     * file; diagnostics name "--set KEY" as their place. */
+    const char *const *set;
+    size_t n_set;
+    /* ${VAR} in a value of the file: VAR's value, or NULL when unset.
+     * NULL getenv: every variable is unset. Lines of `run` are left as
+     * they are (the guest's shell reads them). */
+    const char *(*getenv)(const char *name, void *ctx);
+    void *getenv_ctx;
+};
+
+/* recipe_parse() with values from outside the text (o may be NULL). When
+ * the only problems are keys the format does not have, the recipe is
+ * returned with err set, so that plan_new() can report its own problems
+ * in the same run; else NULL. */
+struct recipe *recipe_parse_with(const char *path, const struct recipe_opts *o,
+                                 struct ab_error *err);
+struct recipe *recipe_parse_buffer_with(const char *path, const char *text, size_t len,
+                                        const struct recipe_opts *o, struct ab_error *err);
 
 void recipe_free(struct recipe *r);
 

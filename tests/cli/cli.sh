@@ -180,6 +180,80 @@ expect 4 "convert of a missing source exits 4" -- "$app" convert "$tmp/nope" -o 
 [ -e "$tmp/c" ] && bad "convert of a missing source wrote" || ok "convert of a missing source wrote nothing"
 expect 2 "schema --json --pod" -- "$app" schema --json --pod
 
+# --set KEY=VALUE and --werror: rows of validate's, plan's and build's tables.
+for c in validate plan build; do
+    grep -qE -- '^ +--set KEY=VALUE ' "$tmp/help-$c" && ok "$c has --set" || bad "$c lacks --set"
+    grep -qE -- '^ +--werror ' "$tmp/help-$c" && ok "$c has --werror" || bad "$c lacks --werror"
+done
+# A recipe whose one error is its name, and one that warns (debian-12's
+# admin group is sudo, not wheel: line 20, column 13) with the same error.
+sed 's/^name: demo$/name: Demo/' "$demo" >"$tmp/badname.yaml"
+cat >"$tmp/warn.yaml" <<'EOF_RECIPE'
+# cli.sh: one warning, and an invalid name that --set fixes.
+recipe: 1
+name: Warn
+version: "1.0"
+os:
+  distro: debian-12
+disks:
+  os:
+    size: 8GiB
+    volumes:
+      - { name: root, mount: /, size: rest }
+  app:
+    size: 2GiB
+    volumes:
+      - { name: data, mount: /srv/data, size: rest }
+users:
+  - name: admin
+    ssh_authorized_keys:
+      - ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA ops@example
+    groups: [wheel]
+EOF_RECIPE
+expect 3 "validate of an invalid name exits 3" -- "$app" validate "$tmp/badname.yaml"
+expect 0 "validate --set fixes the name" -- "$app" validate --set name=demo "$tmp/badname.yaml"
+[ -s "$tmp/err" ] && bad "validate --set printed: $(cat "$tmp/err")" || ok "validate --set: quiet"
+expect 0 "validate --set applies to every recipe" -- \
+    "$app" validate --set name=demo "$tmp/badname.yaml" "$tmp/badname.yaml" "$demo"
+expect 0 "plan --set fixes the name" -- "$app" plan --json --set name=other "$tmp/badname.yaml"
+json 'd["name"] == "other"' "$tmp/out" && ok "plan --set: the plan has the value" ||
+    bad "plan --set: the plan has the value: $(head -c 300 "$tmp/out")"
+expect 3 "build --set of an invalid value exits 3" -- "$app" build --set name=Demo "$demo" -o "$tmp/never"
+grep -q "^--set name: error: invalid name 'Demo'" "$tmp/err" && ok "build --set: the error names --set" ||
+    bad "build --set: the error names --set: $(cat "$tmp/err")"
+expect 2 "--set without KEY= is a usage error" -- "$app" validate --set bogus "$demo"
+grep -q "^Try 'appliance validate --help'" "$tmp/err" && ok "--set bogus: hint line" || bad "--set bogus: hint line"
+# Warnings: FILE:LINE:COL: warning:, even with -q; exit 0, or 3 with --werror.
+expect 0 "a warning alone exits 0" -- "$app" validate -q --set name=warn "$tmp/warn.yaml"
+grep -qx "$tmp/warn.yaml:20:13: warning: group 'wheel' .*" "$tmp/err" &&
+    ok "validate -q prints the warning with its position" || bad "validate -q: warning: $(cat "$tmp/err")"
+for c in validate plan; do
+    expect 3 "$c --werror of a warning exits 3" -- "$app" "$c" --werror --set name=warn "$tmp/warn.yaml"
+    grep -qx "$tmp/warn.yaml:20:13: error: group 'wheel' .* (--werror)" "$tmp/err" &&
+        ok "$c --werror: the warning as an error" || bad "$c --werror: $(cat "$tmp/err")"
+    [ -s "$tmp/out" ] && bad "$c --werror wrote to stdout" || ok "$c --werror: nothing on stdout"
+done
+# build: --set fixes the name (else its error would show), --werror stops it.
+expect 3 "build --werror of a warning exits 3" -- \
+    "$app" build --set name=warn --werror "$tmp/warn.yaml" -o "$tmp/never"
+grep -q "invalid name" "$tmp/err" && bad "build --set did not fix the name: $(cat "$tmp/err")" ||
+    ok "build --set fixed the name"
+grep -qx "$tmp/warn.yaml:20:13: error: group 'wheel' .* (--werror)" "$tmp/err" &&
+    ok "build --werror: the warning as an error" || bad "build --werror: $(cat "$tmp/err")"
+[ -e "$tmp/never" ] && bad "build --werror wrote" || ok "build --werror wrote nothing"
+# --json: the warnings beside the errors on stderr, with their positions.
+expect 0 "plan --json of a warning exits 0" -- "$app" plan --json --set name=warn "$tmp/warn.yaml"
+json 'd["name"] == "warn"' "$tmp/out" && ok "plan --json: the plan on stdout" || bad "plan --json: the plan"
+json 'd["errors"] == [] and [(w["file"], w["line"], w["column"], w["code"]) for w in d["warnings"]] == [("'"$tmp/warn.yaml"'", 20, 13, "warning")] and "wheel" in d["warnings"][0]["message"]' "$tmp/err" &&
+    ok "plan --json: the warning with its position" || bad "plan --json: the warning: $(cat "$tmp/err")"
+expect 0 "validate --json of a warning exits 0" -- "$app" validate --json --set name=warn "$tmp/warn.yaml"
+json 'd["warnings"][0]["line"] == 20 and d["warnings"][0]["column"] == 13' "$tmp/err" &&
+    ok "validate --json: the warning with its position" || bad "validate --json: the warning: $(cat "$tmp/err")"
+expect 3 "validate --json --werror exits 3" -- "$app" validate --json --werror --set name=warn "$tmp/warn.yaml"
+json '"warnings" not in d and d["errors"][0]["code"] == "recipe" and d["errors"][0]["line"] == 20 and d["errors"][0]["message"].endswith("(--werror)")' "$tmp/err" &&
+    ok "validate --json --werror: the warning among the errors" || bad "validate --json --werror: $(cat "$tmp/err")"
+json 'd["valid"] is False' "$tmp/out" && ok "validate --json --werror: not valid" || bad "validate --json --werror: not valid"
+
 # --log: the errors reach the log too.
 expect 4 "validate --log" -- "$app" validate --log "$tmp/v.log" "$tmp/nope.yaml"
 grep -q "cannot read recipe" "$tmp/v.log" && ok "--log has the error" || bad "--log has the error"

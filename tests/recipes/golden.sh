@@ -6,7 +6,11 @@
 #       exact stderr of `appliance validate NAME.yaml` run in that folder.
 #       validate, plan and build must all exit 3, print that and write nothing.
 #   tests/data/recipes/valid/NAME.yaml    NAME.plan and NAME.json hold the
-#       stdout of `appliance plan NAME.yaml [--json]` run in that folder.
+#       stdout of `appliance plan NAME.yaml [--json]` run in that folder;
+#       NAME.warn, when it has warnings, the stderr of validate and plan
+#       ("NAME.yaml:LINE:COL: warning: ..."; with --json, the "warnings" of
+#       stderr's JSON object), which --werror turns into errors (exit 3).
+#       No NAME.warn: validate and plan print nothing on stderr.
 #   recipes/*.yaml                        must validate.
 #
 # A recipe line "# must-not-echo: TEXT" makes TEXT forbidden in any output.
@@ -140,7 +144,10 @@ check_invalid() {
 
     # validate, plan and build from another folder: the same messages with
     # the path as given, exit 3, and nothing written anywhere.
-    awk -v p="$INVALID/" '{ print p $0 }' "$work/err" >"$work/want"
+    # A message that names the recipe's folder names it as given: '.'
+    # here, the path from another folder.
+    awk -v p="$INVALID/" '{ print p $0 }' "$work/err" |
+        sed "s|the recipe's folder '\\.'|the recipe's folder '$INVALID'|g" >"$work/want"
     local cmd
     for cmd in validate plan build; do
         local args=("$cmd" "$INVALID/$name")
@@ -170,6 +177,46 @@ golden_compare() {
     same "$1" "$2" "$3"
 }
 
+# check_warnings NAME GOLDEN ERR: the warnings of a valid recipe (ERR,
+# validate's stderr) are GOLDEN's, or none without it; --werror makes the
+# same lines errors and exits 3. Leaves the expected text in $work/warn.
+check_warnings() {
+    local name=$1 golden=$2 err=$3
+    if [ "$UPDATE" = 1 ]; then
+        if [ -s "$err" ]; then cp "$err" "$golden"; else rm -f "$golden"; fi
+    fi
+    if [ -f "$golden" ]; then cp "$golden" "$work/warn"; else : >"$work/warn"; fi
+    same "$work/warn" "$err" "stderr of validate (warnings)"
+    local stray
+    stray=$(grep -vcE "^${name//./\\.}:[0-9]+:[0-9]+: warning: " "$work/warn")
+    [ "$stray" -eq 0 ] || bad "$stray line(s) of $(basename "$golden") not '$name:LINE:COL: warning: '"
+    run "$VALID" "$work/out" "$work/werr" validate "$name" --werror
+    if [ -s "$work/warn" ]; then
+        [ "$rc" -eq 3 ] || bad "validate --werror exited $rc, not 3"
+        sed 's/: warning: \(.*\)$/: error: \1 (--werror)/' "$work/warn" >"$work/want"
+        same "$work/want" "$work/werr" "stderr of validate --werror"
+    else
+        [ "$rc" -eq 0 ] || bad "validate --werror exited $rc, not 0"
+    fi
+}
+
+# json_warnings ERR: the warnings of a --json run's stderr (one JSON
+# object, {"errors": [], "warnings": [...]}, or nothing) as the lines
+# validate prints ("FILE:LINE:COL: warning: MESSAGE"). Fails when ERR is
+# not that.
+json_warnings() {
+    [ -s "$1" ] || return 0
+    python3 - "$1" <<'PY'
+import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+d = json.loads(lines[0])
+assert len(lines) == 1 and d["errors"] == [] and d["warnings"], "not one object of warnings"
+for w in d["warnings"]:
+    assert w["code"] == "warning", w
+    print(f'{w["file"]}:{w["line"]}:{w["column"]}: warning: {w["message"]}')
+PY
+}
+
 check_valid() {
     local yaml=$1 name base
     name=$(basename "$yaml")
@@ -178,11 +225,11 @@ check_valid() {
     run "$VALID" "$work/out" "$work/err" validate "$name"
     [ "$rc" -eq 0 ] || bad "validate exited $rc, not 0: $(head -n 3 "$work/err")"
     [ -s "$work/out" ] && bad "validate wrote to stdout"
-    [ -s "$work/err" ] && bad "validate wrote to stderr: $(head -n 3 "$work/err")"
+    check_warnings "$name" "$base.warn" "$work/err"
 
     run "$VALID" "$work/plan" "$work/err" plan "$name"
     [ "$rc" -eq 0 ] || bad "plan exited $rc, not 0"
-    [ -s "$work/err" ] && bad "plan wrote to stderr: $(head -n 3 "$work/err")"
+    same "$work/warn" "$work/err" "stderr of plan"
     [ -s "$work/plan" ] || bad "plan printed nothing"
     golden_compare "$base.plan" "$work/plan" "plan"
 
@@ -193,7 +240,10 @@ check_valid() {
 
     run "$VALID" "$work/json" "$work/err" plan "$name" --json
     [ "$rc" -eq 0 ] || bad "plan --json exited $rc, not 0"
-    [ -s "$work/err" ] && bad "plan --json wrote to stderr: $(head -n 3 "$work/err")"
+    # Under --json the warnings are the "warnings" of stderr's one JSON
+    # object, with their positions: as lines, the same as validate's.
+    json_warnings "$work/err" >"$work/jwarn" || bad "stderr of plan --json: $(head -c 300 "$work/err")"
+    same "$work/warn" "$work/jwarn" "warnings of plan --json"
     python3 -m json.tool "$work/json" >/dev/null 2>"$work/jerr" ||
         bad "plan --json is not JSON: $(head -n 3 "$work/jerr")"
     golden_compare "$base.json" "$work/json" "plan --json"
@@ -204,7 +254,7 @@ check_valid() {
 # Goldens whose recipe is gone are stale: they would hide a lost case.
 check_orphans() {
     local g
-    for g in "$INVALID"/*.err "$VALID"/*.plan "$VALID"/*.json; do
+    for g in "$INVALID"/*.err "$VALID"/*.plan "$VALID"/*.json "$VALID"/*.warn; do
         [ -e "$g" ] || continue
         [ -f "${g%.*}.yaml" ] || bad "golden $(basename "$g") has no recipe"
     done

@@ -1,10 +1,12 @@
 /* test_options.c: the command-line grammar of builder/cli/options.c:
- * edit distance, did-you-mean, parsing from a table, --help from it. */
+ * edit distance, did-you-mean, parsing from a table, --help from it,
+ * --set and --werror, warnings reported as text and as JSON. */
 #include "unit.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/options.h"
 
@@ -164,6 +166,83 @@ test_help(void **state)
     free(text);
 }
 
+static void
+test_recipe_option(void **state)
+{
+    (void)state;
+    struct cli_recipe_opts o = {0};
+    assert_int_equal(cli_recipe_option(&o, "plan", CLI_OPT_SET, "os.hostname=web1"), 0);
+    assert_int_equal(cli_recipe_option(&o, "plan", CLI_OPT_SET, "name=a=b"), 0);
+    assert_int_equal(cli_recipe_option(&o, "plan", CLI_OPT_WERROR, NULL), 0);
+    assert_int_equal(o.n_set, 2);
+    assert_string_equal(o.set[0], "os.hostname=web1");
+    assert_string_equal(o.set[1], "name=a=b");
+    assert_true(o.werror);
+    assert_int_equal(cli_recipe_option(&o, "plan", CLI_OPT_SET, "bogus"), 2);
+    assert_int_equal(cli_recipe_option(&o, "plan", CLI_OPT_SET, "=x"), 2);
+    assert_int_equal(o.n_set, 2);
+    assert_int_equal(cli_recipe_option(&o, "plan", 'o', "x"), -1); /* not one of them */
+    cli_recipe_opts_release(&o);
+    assert_null(o.set);
+}
+
+/* What cli_report_warnings_to() and cli_release() print on stderr for one
+ * warning, as a string. */
+static char *
+stderr_of_warnings(struct cli *c, bool as_errors, int *status)
+{
+    struct ab_error w = AB_ERROR_INIT;
+    struct ab_pos pos = {"r.yaml", 7, 13};
+    ab_warn(&w, &pos, "locale '%s' is not UTF-8", "en_US");
+    char path[] = "/tmp/test_options.XXXXXX";
+    int fd = mkstemp(path), saved = dup(2);
+    assert_true(fd >= 0 && saved >= 0);
+    fflush(stderr);
+    dup2(fd, 2);
+    *status = cli_report_warnings_to(c, &w, as_errors);
+    *status = cli_release(c, *status);
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    ab_error_release(&w);
+    char *text = calloc(1, 4096);
+    assert_non_null(text);
+    assert_true(pread(fd, text, 4095, 0) >= 0);
+    close(fd);
+    unlink(path);
+    return text;
+}
+
+static void
+test_warnings(void **state)
+{
+    (void)state;
+    struct cli c = {.level = CLI_QUIET}; /* -q does not hide a warning */
+    int status;
+    char *text = stderr_of_warnings(&c, false, &status);
+    assert_int_equal(status, 0);
+    assert_string_equal(text, "r.yaml:7:13: warning: locale 'en_US' is not UTF-8\n");
+    free(text);
+    text = stderr_of_warnings(&c, true, &status);
+    assert_int_equal(status, 3);
+    assert_string_equal(text, "r.yaml:7:13: error: locale 'en_US' is not UTF-8 (--werror)\n");
+    free(text);
+
+    c.json = true;
+    text = stderr_of_warnings(&c, false, &status);
+    assert_int_equal(status, 0);
+    assert_string_equal(text, "{\"errors\":[],\"warnings\":[{\"file\":\"r.yaml\",\"line\":7,"
+                              "\"column\":13,\"code\":\"warning\",\"message\":\"locale 'en_US' is "
+                              "not UTF-8\"}]}\n");
+    free(text);
+    text = stderr_of_warnings(&c, true, &status);
+    assert_int_equal(status, 3);
+    assert_string_equal(text, "{\"errors\":[{\"file\":\"r.yaml\",\"line\":7,\"column\":13,"
+                              "\"code\":\"recipe\",\"message\":\"locale 'en_US' is not UTF-8 "
+                              "(--werror)\"}]}\n");
+    free(text);
+}
+
 int
 main(void)
 {
@@ -172,6 +251,8 @@ main(void)
         cmocka_unit_test(test_suggest),
         cmocka_unit_test(test_parse),
         cmocka_unit_test(test_help),
+        cmocka_unit_test(test_recipe_option),
+        cmocka_unit_test(test_warnings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -419,7 +419,7 @@ test_size_errors(void **state)
                   NULL);
     assert_refused(text, diag(text, 8, "3TiB",
                               "disk 'app' (3TiB) is larger than 2TiB, the most a sparse VMDK can "
-                              "hold"));
+                              "hold, which output 'ova' writes"));
 
     text = recipe(DEBIAN, BIOS, OS_10G, "{size: 6MiB, volumes: [{name: b, mount: /b, size: rest}]}",
                   NULL);
