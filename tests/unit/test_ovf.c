@@ -363,7 +363,7 @@ test_urls_eula_refused(void **state)
     static const struct {
         const char *extra, *want;
     } cases[] = {
-        {"ova: {eula: missing.txt}\n", "eula 'missing.txt' not found in the recipe's folder"},
+        {"ova: {eula: missing.txt}\n", "eula 'missing.txt' not found: the recipe's folder '.' has no 'missing.txt'"},
         {"ova: {eula: binary.txt}\n", "eula 'binary.txt' is not UTF-8 text (byte 3)"},
         {"ova: {eula: latin1.txt}\n", "eula 'latin1.txt' is not UTF-8 text (byte 4)"},
         {"ova: {eula: ../x.txt}\n", "eula path"},
