@@ -9,10 +9,33 @@ out=$2
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$out"
 
+# A 128 KiB sparse disk with a GPT sfdisk writes: BIOS boot, EFI system
+# and LVM partitions (the layout the disk engine makes, shrunk), fixed
+# GUIDs so that the seed is the same each time.
+gpt_disk() {
+    truncate -s 128K "$1"
+    sfdisk --quiet --no-reread --no-tell-kernel "$1" >/dev/null <<SCRIPT
+label: gpt
+label-id: 6A3B2C1D-0E0F-4A4B-8C8D-9E9F0A0B0C0D
+unit: sectors
+first-lba: 34
+start=40, size=8, type=21686148-6449-6E6F-744E-656564454649, uuid=11111111-2222-4333-8444-555555555501, name="bios"
+start=48, size=16, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, uuid=11111111-2222-4333-8444-555555555502, name="esp"
+start=64, size=150, type=E6D6D379-F507-44C2-A23C-238F2A3DF928, uuid=11111111-2222-4333-8444-555555555503, name="pv"
+SCRIPT
+}
+
 case $name in
 recipe)
     cp "$top"/recipes/*.yaml "$top"/tests/data/recipes/valid/*.yaml \
         "$top"/tests/data/recipes/invalid/*.yaml .
+    ;;
+gpt)
+    gpt_disk gpt-engine.img
+    truncate -s 64K gpt-empty.img
+    echo 'label: gpt' | sfdisk --quiet --no-reread --no-tell-kernel gpt-empty.img >/dev/null
+    truncate -s 64K mbr.img
+    echo 'start=1, size=64, type=83' | sfdisk --quiet --no-reread --no-tell-kernel mbr.img >/dev/null
     ;;
 *)
     echo "seeds.sh: no seeds for '$name'" >&2
