@@ -25,6 +25,26 @@ start=64, size=150, type=E6D6D379-F507-44C2-A23C-238F2A3DF928, uuid=11111111-222
 SCRIPT
 }
 
+# The bytes of the C array NAME in FILE ("0x4c, 0x41, ...") to stdout.
+c_array() {
+    sed -n "/ $2\[[0-9]*\] = {/,/};/p" "$1" | grep -o '0x[0-9a-f][0-9a-f]' |
+        while read -r b; do printf "\\$(printf %03o "$b")"; done
+}
+
+# A PV at byte OFFSET of FILE: the label sector and metadata area header
+# lvm2 2.03.16 wrote (tests/unit/test_lvm_meta.c), its text at 4608 bytes
+# into the area, as that header says.
+pv_at() {
+    fixture=$top/tests/unit/test_lvm_meta.c
+    c_array "$fixture" lvm2_label >label.bin
+    c_array "$fixture" lvm2_mda >mda.bin
+    printf 'vg_app {\nid = "3cU9ea-1ISh-QkEQ-PLzR-f3lG-lXYu-Cax5hO"\nseqno = 1\nformat = "lvm2"\n' >text.bin
+    dd if=label.bin of="$1" bs=1 seek=$(($2 + 512)) conv=notrunc status=none
+    dd if=mda.bin of="$1" bs=1 seek=$(($2 + 4096)) conv=notrunc status=none
+    dd if=text.bin of="$1" bs=1 seek=$(($2 + 4096 + 4608)) conv=notrunc status=none
+    rm -f label.bin mda.bin text.bin
+}
+
 case $name in
 recipe)
     cp "$top"/recipes/*.yaml "$top"/tests/data/recipes/valid/*.yaml \
@@ -36,6 +56,13 @@ gpt)
     echo 'label: gpt' | sfdisk --quiet --no-reread --no-tell-kernel gpt-empty.img >/dev/null
     truncate -s 64K mbr.img
     echo 'start=1, size=64, type=83' | sfdisk --quiet --no-reread --no-tell-kernel mbr.img >/dev/null
+    ;;
+lvm)
+    gpt_disk gpt-pv.img
+    pv_at gpt-pv.img $((64 * 512))
+    truncate -s 64K whole-disk-pv.img
+    pv_at whole-disk-pv.img 0
+    gpt_disk gpt-no-pv.img
     ;;
 *)
     echo "seeds.sh: no seeds for '$name'" >&2

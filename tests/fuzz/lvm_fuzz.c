@@ -1,0 +1,55 @@
+/* lvm_fuzz.c: libFuzzer harness for the LVM readers (lvm.h).
+ *
+ * Each input is a raw disk image: lvm_vg_name reads it through a memfd
+ * (its GPT, the LVM partition's label, metadata area header and text);
+ * the decoders also get the input's first bytes directly, as a label
+ * sector at each of the numbers lvm scans, as a metadata area header,
+ * and as metadata text. Seeds: a GPT that sfdisk writes with a PV made
+ * of the bytes lvm2 wrote (tests/unit/test_lvm_meta.c), and the PV alone
+ * (tests/fuzz/seeds.sh). */
+#include <string.h>
+
+#include "appliance/error.h"
+#include "appliance/lvm.h"
+
+#include "fuzz.h"
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc, (void)argv;
+    return 0;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    struct ab_error err = AB_ERROR_INIT;
+    char name[LVM_VG_NAME_MAX];
+    const char *why = NULL;
+
+    int fd = fuzz_memfd(data, size);
+    int r = lvm_vg_name(fd, size, name, &why, &err);
+    if (r < 0 || (r == 1 && strnlen(name, LVM_VG_NAME_MAX) == LVM_VG_NAME_MAX) || (r == 0 && !why))
+        abort();
+    ab_error_release(&err);
+
+    /* The decoders on buffers of exactly their size, copied so that a
+     * read past them is caught. */
+    if (size >= SECTOR) {
+        unsigned char *sector = malloc(SECTOR);
+        memcpy(sector, data, SECTOR);
+        struct lvm_pv_header h;
+        for (uint64_t i = 0; i < LVM_LABEL_SCAN_SECTORS; i++)
+            lvm_label_decode(sector, i, &h);
+        struct lvm_mda_header m;
+        lvm_mda_header_decode(sector, &m);
+        free(sector);
+    }
+    char *text = malloc(size ? size : 1);
+    memcpy(text, data, size);
+    lvm_text_vg_name(text, size, name);
+    free(text);
+    lvm_crc(LVM_CRC_INITIAL, data, size);
+    return 0;
+}
