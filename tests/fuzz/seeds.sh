@@ -64,6 +64,28 @@ lvm)
     pv_at whole-disk-pv.img 0
     gpt_disk gpt-no-pv.img
     ;;
+image)
+    q() { qemu-img create -q "$@" >/dev/null; }
+    q -f raw base.raw 64K
+    q -f qcow2 -o compat=0.10 qcow2-v2.qcow2 1M
+    q -f qcow2 -o compat=1.1 qcow2-v3.qcow2 1M
+    q -f qcow2 -b base.raw -F raw backing.qcow2 1M
+    q -f qcow2 -o data_file=data.raw data-file.qcow2 1M
+    q -f qed qed.qed 1M
+    q -f vmdk -o subformat=monolithicSparse sparse.vmdk 1M
+    q -f vmdk -o subformat=streamOptimized stream.vmdk 1M
+    q -f vmdk -o subformat=monolithicFlat flat.vmdk 1M
+    q -f vmdk -o subformat=twoGbMaxExtentSparse two-gb-sparse.vmdk 1M
+    q -f vmdk -b sparse.vmdk -F vmdk child.vmdk 1M
+    q -f vpc -o subformat=dynamic dynamic.vhd 1M
+    q -f vpc -o subformat=fixed fixed.vhd 16K
+    q -f vdi dynamic.vdi 1M
+    q -f vdi -o static=on static.vdi 16K
+    q -f parallels parallels.img 1M
+    q -f vhdx vhdx.vhdx 1M
+    # The files the images name hold zeros only: not seeds.
+    rm -f base.raw data.raw flat-flat.vmdk
+    ;;
 *)
     echo "seeds.sh: no seeds for '$name'" >&2
     exit 1
