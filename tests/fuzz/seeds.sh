@@ -86,6 +86,14 @@ image)
     # The files the images name hold zeros only: not seeds.
     rm -f base.raw data.raw flat-flat.vmdk
     ;;
+report)
+    for f in "$top"/tests/data/recipes/valid/*.json; do
+        base=$(basename "$f" .json)
+        cp "$f" "plan-$base.json"
+        { printf '{"appliance":"1","name":"%s","kvm":false,"plan":' "$base"; cat "$f"; printf '}\n'; } \
+            >"report-$base.json"
+    done
+    ;;
 *)
     echo "seeds.sh: no seeds for '$name'" >&2
     exit 1
