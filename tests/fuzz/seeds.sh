@@ -94,6 +94,9 @@ report)
             >"report-$base.json"
     done
     ;;
+ovf)
+    cp "$top"/tests/data/ovf/*.ovf .
+    ;;
 *)
     echo "seeds.sh: no seeds for '$name'" >&2
     exit 1
