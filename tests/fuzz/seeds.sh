@@ -97,6 +97,9 @@ report)
 ovf)
     cp "$top"/tests/data/ovf/*.ovf .
     ;;
+domxml)
+    cp "$top"/tests/data/libvirt/*.xml .
+    ;;
 *)
     echo "seeds.sh: no seeds for '$name'" >&2
     exit 1
