@@ -25,7 +25,9 @@ start=64, size=150, type=E6D6D379-F507-44C2-A23C-238F2A3DF928, uuid=11111111-222
 SCRIPT
 }
 
-# The bytes of the C array NAME in FILE ("0x4c, 0x41, ...") to stdout.
+# The bytes of the C array NAME in FILE ("0x4c, 0x41, ...") to stdout,
+# each through printf as an octal escape made of it.
+# shellcheck disable=SC2059
 c_array() {
     sed -n "/ $2\[[0-9]*\] = {/,/};/p" "$1" | grep -o '0x[0-9a-f][0-9a-f]' |
         while read -r b; do printf "\\$(printf %03o "$b")"; done
