@@ -3,7 +3,7 @@
 #   make demo     install what is missing, build, build the demo appliance
 #   make check    install what is missing, build, run the gate (tier check)
 #   make check-vm / check-lifecycle / check-slow / check-all    the other tiers
-#   make check-asan / check-fuzz    sanitizers, the fuzzer
+#   make check-asan / check-fuzz    sanitizers, the fuzzers
 #   make help     every target, with what it does
 #   make install PREFIX=/usr/local DESTDIR=...
 
@@ -229,7 +229,8 @@ help:
 	@echo 'make check-slow       virt-v2v -i ova, convert --live'
 	@echo 'make check-all        the four tiers above, one after the other, with their times'
 	@echo 'make check-asan       unit and recipe tests under address and undefined sanitizers'
-	@echo 'make check-fuzz       the recipe parser under libFuzzer (FUZZ_SECONDS, default 60)'
+	@echo 'make check-fuzz       every reader of outside bytes under libFuzzer, FUZZ_SECONDS each'
+	@echo '                      (default 60; FUZZ=NAME: one of tests/fuzz/NAME_fuzz.c)'
 	@echo 'make bench            benchmarks (bench/), as ratios against a reference run'
 	@echo 'make deps-build       install the missing Debian packages a build needs (make demo)'
 	@echo 'make deps             install every missing Debian package, the test tools too (make check)'
@@ -253,27 +254,53 @@ check-asan: deps
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 TEST_TIMEOUT_FACTOR=3 BUILD=build/asan tests/run-tests \
 		$(UNIT_SRCS:tests/unit/%.c=build/asan/tests/%) tests/recipes/*.sh
 
-# The recipe parser under libFuzzer, seeded with every recipe we have.
+# Every parser of outside bytes under libFuzzer: one harness per reader,
+# tests/fuzz/NAME_fuzz.c. The library is compiled once more for them, with
+# the fuzzer's coverage and the sanitizers; each harness links it.
+FUZZ_SRCS := $(wildcard tests/fuzz/*_fuzz.c)
+FUZZ_NAMES := $(FUZZ_SRCS:tests/fuzz/%_fuzz.c=%)
+FUZZ_BINS := $(FUZZ_NAMES:%=$(BUILD)/fuzz/%_fuzz)
 FUZZ_FLAGS := -std=gnu11 -D_GNU_SOURCE -Iinclude -Ibuilder -g -O1 \
-	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-fuzz: deps $(BUILD)/fuzz/recipe_fuzz
+	-fsanitize=address,undefined -fno-sanitize-recover=all $(shell pkg-config --cflags $(PKGS))
+FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/fuzz/obj/%.o) $(BUILD)/fuzz/obj/gen/templates.o
+fuzz: deps $(FUZZ_BINS)
 
-$(BUILD)/fuzz/recipe_fuzz: tests/fuzz/recipe_fuzz.c $(LIB_SRCS) $(TEMPLATES_C) \
-		$(wildcard include/appliance/*.h builder/*/*.h)
+$(BUILD)/fuzz/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_FLAGS) $(shell pkg-config --cflags $(PKGS)) -o $@ tests/fuzz/recipe_fuzz.c \
-		$(LIB_SRCS) $(TEMPLATES_C) $(LIBS)
+	clang $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
 
-# Seeds are whatever recipes exist (none of the fixture folders is needed);
-# a crash or a unit slower than 10s fails, its input kept in $(BUILD)/fuzz/.
+$(BUILD)/fuzz/obj/gen/templates.o: $(TEMPLATES_C)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+
+$(BUILD)/fuzz/libappliance.a: $(FUZZ_LIB_OBJS)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/fuzz/%_fuzz: tests/fuzz/%_fuzz.c $(BUILD)/fuzz/libappliance.a
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_FLAGS) $(WARNINGS) -fsanitize=fuzzer -MMD -MP -MF $(dir $@).$(notdir $@).d \
+		-o $@ $< $(BUILD)/fuzz/libappliance.a $(LIBS)
+
+# Each harness runs FUZZ_SECONDS (default 60), one after the other, on
+# its seeds: what tests/fuzz/seeds.sh NAME puts in $(BUILD)/fuzz/corpus/NAME
+# (samples of the repository, and images the real tools make there and
+# then), with tests/fuzz/NAME.dict if there is one and the libFuzzer flags
+# of tests/fuzz/NAME.options. A crash, a leak or a unit slower than 10 s
+# fails, its input kept as $(BUILD)/fuzz/NAME-crash-... (or leak-, timeout-,
+# slow-unit-); every harness runs even when one fails. FUZZ=NAME runs one.
 FUZZ_SECONDS ?= 60
-FUZZ_SEEDS = $(wildcard recipes/*.yaml tests/data/recipes/valid/*.yaml \
-	tests/data/recipes/invalid/*.yaml)
+FUZZ ?= $(FUZZ_NAMES)
 check-fuzz: fuzz
-	@rm -rf $(BUILD)/fuzz/corpus && mkdir -p $(BUILD)/fuzz/corpus
-	$(if $(FUZZ_SEEDS),@cp $(FUZZ_SEEDS) $(BUILD)/fuzz/corpus/)
-	$(BUILD)/fuzz/recipe_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 \
-		-dict=tests/fuzz/recipe.dict -artifact_prefix=$(BUILD)/fuzz/ $(BUILD)/fuzz/corpus
+	@failed=; for f in $(FUZZ); do \
+		corpus=$(BUILD)/fuzz/corpus/$$f; \
+		rm -rf $$corpus && mkdir -p $$corpus && tests/fuzz/seeds.sh $$f $$corpus || exit 1; \
+		dict=; [ ! -f tests/fuzz/$$f.dict ] || dict=-dict=tests/fuzz/$$f.dict; \
+		opts=$$(cat tests/fuzz/$$f.options 2>/dev/null); \
+		echo "check-fuzz: $$f, $(FUZZ_SECONDS) s, $$(ls $$corpus | wc -l) seeds"; \
+		$(BUILD)/fuzz/$${f}_fuzz -max_total_time=$(FUZZ_SECONDS) -timeout=10 $$opts $$dict \
+			-artifact_prefix=$(BUILD)/fuzz/$$f- $$corpus || failed="$$failed $$f"; \
+	done; \
+	[ -z "$$failed" ] || { echo "check-fuzz: failed:$$failed (inputs kept in $(BUILD)/fuzz/)"; exit 1; }
 
 # Benchmarks: helper programs that are never installed, and the scripts
 # that time them (BENCH_DISK: a raw disk; default the demo's OS disk).

@@ -59,7 +59,8 @@ qcow2_read(const unsigned char *h, size_t n, struct image_header *hd)
             hd->version == 1 ? "a qcow (version 1) image" : "a qcow image of an unknown version";
         return;
     }
-    if (n < 104 && hd->version == 3) {
+    /* The fixed header: 72 bytes in version 2, 104 in version 3. */
+    if (n < (hd->version == 3 ? 104u : 72u)) {
         hd->odd = "a truncated qcow2 image";
         return;
     }

@@ -154,16 +154,16 @@ ovf_units_bytes(const char *units, uint64_t *bytes)
         }
     unsigned base = 0, exp = 0;
     int at = 0;
-    if (sscanf(units, " byte * %u ^ %u %n", &base, &exp, &at) != 2 || units[at] != '\0')
+    if (sscanf(units, " byte * %u ^ %u %n", &base, &exp, &at) != 2 || units[at] != '\0' ||
+        (base != 2 && base != 10))
         return -1;
+    /* Base 2 or 10 overflows within 64 steps, whatever exp says. */
     uint64_t v = 1;
     for (unsigned i = 0; i < exp; i++) {
-        if (v > UINT64_MAX / (base ? base : 1))
+        if (v > UINT64_MAX / base)
             return -1;
         v *= base;
     }
-    if ((base != 2 && base != 10) || v == 0)
-        return -1;
     *bytes = v;
     return 0;
 }

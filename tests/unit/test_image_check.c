@@ -269,6 +269,15 @@ test_sniff_qcow2(void **state)
     write_at("v1.qcow", h, sizeof(h), 0);
     sniff_refused("v1.qcow", "appliance: error: 'v1.qcow' is a qcow (version 1) image, a format "
                              "appliance cannot vouch for; refusing it\n");
+
+    /* A version 2 file shorter than its 72-byte header: its backing file
+     * fields were read from past the bytes read (found by
+     * tests/fuzz/image_fuzz.c), here the stack's leftovers. */
+    memset(h, 0, sizeof(h));
+    memcpy(h, "QFI\xfb\0\0\0\2\0\0\0\0", 12);
+    write_at("short.qcow2", h, 12, 0);
+    sniff_refused("short.qcow2", "appliance: error: 'short.qcow2' is a truncated qcow2 image, a "
+                                 "format appliance cannot vouch for; refusing it\n");
 }
 
 /* A sparse VMDK header (VMDK4Header) with a descriptor at sector 1. */

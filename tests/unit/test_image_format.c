@@ -125,6 +125,22 @@ test_qcow2_bytes(void **state)
     memset(&hd, 0, sizeof(hd));
     f->read(h, 100, &hd);
     assert_string_equal(hd.odd, "a truncated qcow2 image");
+    /* A version 2 header shorter than its 72 bytes, on a buffer of just
+     * its bytes and the NUL: nothing past them is read (found by
+     * tests/fuzz/image_fuzz.c, which read the backing file's size past
+     * an 18-byte head). */
+    for (size_t n = 8; n < 72; n++) {
+        unsigned char *cut = malloc(n + 1);
+        assert_non_null(cut);
+        memcpy(cut, h, n);
+        put_be32(cut + 4, 2);
+        cut[n] = '\0';
+        memset(&hd, 0, sizeof(hd));
+        f->read(cut, n, &hd);
+        assert_string_equal(hd.odd, "a truncated qcow2 image");
+        assert_int_equal(hd.backing_offset, 0);
+        free(cut);
+    }
 }
 
 static void

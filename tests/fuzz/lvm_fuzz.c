@@ -1,0 +1,60 @@
+/* lvm_fuzz.c: libFuzzer harness for the LVM readers (lvm.h).
+ *
+ * Each input is a raw disk image: lvm_vg_name reads it through a memfd
+ * (its GPT, the LVM partition's label, metadata area header and text);
+ * the decoders also get the input directly: its first four sectors as
+ * label sectors of their own numbers, its 512 bytes at 4 KiB as a
+ * metadata area header, and the whole as metadata text. Seeds: a GPT that sfdisk writes with a PV made
+ * of the bytes lvm2 wrote (tests/unit/test_lvm_meta.c), and the PV alone
+ * (tests/fuzz/seeds.sh). */
+#include <string.h>
+
+#include "appliance/error.h"
+#include "appliance/lvm.h"
+
+#include "fuzz.h"
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc, (void)argv;
+    return 0;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    struct ab_error err = AB_ERROR_INIT;
+    char name[LVM_VG_NAME_MAX];
+    const char *why = NULL;
+
+    int fd = fuzz_memfd(data, size);
+    int r = lvm_vg_name(fd, size, name, &why, &err);
+    if (r < 0 || (r == 1 && strnlen(name, LVM_VG_NAME_MAX) == LVM_VG_NAME_MAX) || (r == 0 && !why))
+        abort();
+    ab_error_release(&err);
+
+    /* The decoders on buffers of exactly their size, copied so that a
+     * read past them is caught: each sector lvm scans for the label, as
+     * the number it is, and the metadata area header where lvm puts it
+     * (else at the start). */
+    unsigned char *sector = malloc(LVM_MDA_HEADER_SIZE);
+    struct lvm_pv_header h;
+    for (uint64_t i = 0; i < LVM_LABEL_SCAN_SECTORS && (i + 1) * SECTOR <= size; i++) {
+        memcpy(sector, data + i * SECTOR, SECTOR);
+        lvm_label_decode(sector, i, &h);
+    }
+    size_t at = size >= LVM_MDA_START + LVM_MDA_HEADER_SIZE ? LVM_MDA_START : 0;
+    if (size >= at + LVM_MDA_HEADER_SIZE) {
+        struct lvm_mda_header m;
+        memcpy(sector, data + at, LVM_MDA_HEADER_SIZE);
+        lvm_mda_header_decode(sector, &m);
+    }
+    free(sector);
+    char *text = malloc(size ? size : 1);
+    memcpy(text, data, size);
+    lvm_text_vg_name(text, size, name);
+    free(text);
+    lvm_crc(LVM_CRC_INITIAL, data, size);
+    return 0;
+}

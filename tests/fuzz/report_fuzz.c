@@ -1,0 +1,58 @@
+/* report_fuzz.c: libFuzzer harness for the build-report.json reader
+ * (report.h: report_parse).
+ *
+ * Each input is the text of a report (or of a plan, as `appliance plan
+ * --json` writes one), NUL-terminated as report_load gives it; every
+ * member read is then walked, as test, deploy, inspect and convert walk
+ * them, and released. Seeds: the plans of tests/data/recipes/valid/, and
+ * reports wrapping them (tests/fuzz/seeds.sh). */
+#include <string.h>
+
+#include "appliance/error.h"
+#include "appliance/report.h"
+
+#include "fuzz.h"
+
+static size_t
+len(const char *s)
+{
+    return s ? strlen(s) : 0;
+}
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc, (void)argv;
+    return 0;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    char *text = malloc(size + 1);
+    memcpy(text, data, size);
+    text[size] = '\0';
+    struct ab_error err = AB_ERROR_INIT;
+    struct report_info r;
+    report_parse(text, "build-report.json", &r, &err);
+    const struct report_plan *p = &r.plan;
+    size_t sum = len(r.name) + len(p->name) + len(p->version) + len(p->description) +
+                 len(p->vendor) + len(p->distro) + len(p->hardware.firmware) +
+                 len(p->hardware.controller);
+    for (size_t i = 0; i < p->n_mounts; i++)
+        sum += len(p->mounts[i].path) + len(p->mounts[i].fs) + len(p->mounts[i].disk) +
+               len(p->mounts[i].lv);
+    for (size_t i = 0; i < p->n_vgs; i++) {
+        sum += len(p->vgs[i].name);
+        for (size_t j = 0; j < p->vgs[i].n_lvs; j++)
+            sum += len(p->vgs[i].lvs[j].name) + len(p->vgs[i].lvs[j].fs);
+    }
+    /* Each string is read whole (the top-level "name" is the plan's too
+     * when the text is a plan): twice the text at most. */
+    if (sum > 2 * size)
+        abort();
+    report_info_release(&r);
+    ab_error_release(&err);
+    free(text);
+    return 0;
+}

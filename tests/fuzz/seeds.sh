@@ -1,0 +1,109 @@
+#!/bin/sh
+# seeds.sh NAME DIR: the seed corpus of harness NAME (tests/fuzz/NAME_fuzz.c)
+# written into DIR, for make check-fuzz. Seeds are samples the repository
+# holds (tests/data/, unit-test fixtures) or files the real tools make here
+# and now (sfdisk, qemu-img), small: nothing binary is committed.
+set -eu
+name=$1
+out=$2
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$out"
+
+# A 128 KiB sparse disk with a GPT sfdisk writes: BIOS boot, EFI system
+# and LVM partitions (the layout the disk engine makes, shrunk), fixed
+# GUIDs so that the seed is the same each time.
+gpt_disk() {
+    truncate -s 128K "$1"
+    sfdisk --quiet --no-reread --no-tell-kernel "$1" >/dev/null <<SCRIPT
+label: gpt
+label-id: 6A3B2C1D-0E0F-4A4B-8C8D-9E9F0A0B0C0D
+unit: sectors
+first-lba: 34
+start=40, size=8, type=21686148-6449-6E6F-744E-656564454649, uuid=11111111-2222-4333-8444-555555555501, name="bios"
+start=48, size=16, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, uuid=11111111-2222-4333-8444-555555555502, name="esp"
+start=64, size=150, type=E6D6D379-F507-44C2-A23C-238F2A3DF928, uuid=11111111-2222-4333-8444-555555555503, name="pv"
+SCRIPT
+}
+
+# The bytes of the C array NAME in FILE ("0x4c, 0x41, ...") to stdout,
+# each through printf as an octal escape made of it.
+# shellcheck disable=SC2059
+c_array() {
+    sed -n "/ $2\[[0-9]*\] = {/,/};/p" "$1" | grep -o '0x[0-9a-f][0-9a-f]' |
+        while read -r b; do printf "\\$(printf %03o "$b")"; done
+}
+
+# A PV at byte OFFSET of FILE: the label sector and metadata area header
+# lvm2 2.03.16 wrote (tests/unit/test_lvm_meta.c), its text at 4608 bytes
+# into the area, as that header says.
+pv_at() {
+    fixture=$top/tests/unit/test_lvm_meta.c
+    c_array "$fixture" lvm2_label >label.bin
+    c_array "$fixture" lvm2_mda >mda.bin
+    printf 'vg_app {\nid = "3cU9ea-1ISh-QkEQ-PLzR-f3lG-lXYu-Cax5hO"\nseqno = 1\nformat = "lvm2"\n' >text.bin
+    dd if=label.bin of="$1" bs=1 seek=$(($2 + 512)) conv=notrunc status=none
+    dd if=mda.bin of="$1" bs=1 seek=$(($2 + 4096)) conv=notrunc status=none
+    dd if=text.bin of="$1" bs=1 seek=$(($2 + 4096 + 4608)) conv=notrunc status=none
+    rm -f label.bin mda.bin text.bin
+}
+
+case $name in
+recipe)
+    cp "$top"/recipes/*.yaml "$top"/tests/data/recipes/valid/*.yaml \
+        "$top"/tests/data/recipes/invalid/*.yaml .
+    ;;
+gpt)
+    gpt_disk gpt-engine.img
+    truncate -s 64K gpt-empty.img
+    echo 'label: gpt' | sfdisk --quiet --no-reread --no-tell-kernel gpt-empty.img >/dev/null
+    truncate -s 64K mbr.img
+    echo 'start=1, size=64, type=83' | sfdisk --quiet --no-reread --no-tell-kernel mbr.img >/dev/null
+    ;;
+lvm)
+    gpt_disk gpt-pv.img
+    pv_at gpt-pv.img $((64 * 512))
+    truncate -s 64K whole-disk-pv.img
+    pv_at whole-disk-pv.img 0
+    gpt_disk gpt-no-pv.img
+    ;;
+image)
+    q() { qemu-img create -q "$@" >/dev/null; }
+    q -f raw base.raw 64K
+    q -f qcow2 -o compat=0.10 qcow2-v2.qcow2 1M
+    q -f qcow2 -o compat=1.1 qcow2-v3.qcow2 1M
+    q -f qcow2 -b base.raw -F raw backing.qcow2 1M
+    q -f qcow2 -o data_file=data.raw data-file.qcow2 1M
+    q -f qed qed.qed 1M
+    q -f vmdk -o subformat=monolithicSparse sparse.vmdk 1M
+    q -f vmdk -o subformat=streamOptimized stream.vmdk 1M
+    q -f vmdk -o subformat=monolithicFlat flat.vmdk 1M
+    q -f vmdk -o subformat=twoGbMaxExtentSparse two-gb-sparse.vmdk 1M
+    q -f vmdk -b sparse.vmdk -F vmdk child.vmdk 1M
+    q -f vpc -o subformat=dynamic dynamic.vhd 1M
+    q -f vpc -o subformat=fixed fixed.vhd 16K
+    q -f vdi dynamic.vdi 1M
+    q -f vdi -o static=on static.vdi 16K
+    q -f parallels parallels.img 1M
+    q -f vhdx vhdx.vhdx 1M
+    # The files the images name hold zeros only: not seeds.
+    rm -f base.raw data.raw flat-flat.vmdk
+    ;;
+report)
+    for f in "$top"/tests/data/recipes/valid/*.json; do
+        base=$(basename "$f" .json)
+        cp "$f" "plan-$base.json"
+        { printf '{"appliance":"1","name":"%s","kvm":false,"plan":' "$base"; cat "$f"; printf '}\n'; } \
+            >"report-$base.json"
+    done
+    ;;
+ovf)
+    cp "$top"/tests/data/ovf/*.ovf .
+    ;;
+domxml)
+    cp "$top"/tests/data/libvirt/*.xml .
+    ;;
+*)
+    echo "seeds.sh: no seeds for '$name'" >&2
+    exit 1
+    ;;
+esac
