@@ -109,14 +109,16 @@ disks_from_ovf(struct convert_source *s, struct ab_error *err)
     return 0;
 }
 
-/* An output folder: NAME-os.* and NAME-app.* as bundle.c found them. */
+/* An output folder: STEM-os.* and STEM-app.* as bundle.c found them (the
+ * stem NAME-VERSION from the folder's build report, or NAME from an older
+ * folder). */
 static int
 disks_from_folder(struct convert_source *s, struct ab_error *err)
 {
     const struct bundle *b = s->bundle;
     for (int i = 0; i < PLAN_N_DISKS; i++) {
         char want[NAME_MAX + 1];
-        snprintf(want, sizeof(want), "%s-%s.", b->name, roles[i]);
+        snprintf(want, sizeof(want), "%s-%s.", b->stem ? b->stem : b->name, roles[i]);
         const struct bundle_disk *d = NULL;
         for (size_t k = 0; k < b->n_disks && !d; k++) {
             const char *name = strrchr(b->disks[k].name, '/');
