@@ -8,11 +8,19 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* strlen of s, 0 for NULL: a harness reads every string a reader made. */
+static inline size_t
+fuzz_len(const char *s)
+{
+    return s ? strlen(s) : 0;
+}
 
 /* A memfd holding data (size bytes) and nothing else: one per process,
  * emptied and written again for each input (cheaper than a new one each

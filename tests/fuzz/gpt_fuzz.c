@@ -31,13 +31,6 @@ visit(void *ctx, const struct gpt_entry *e)
 }
 
 int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    (void)argc, (void)argv;
-    return 0;
-}
-
-int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct ab_error err = AB_ERROR_INIT;

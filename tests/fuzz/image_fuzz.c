@@ -30,13 +30,6 @@ sniff(int fd, uint64_t offset, uint64_t length)
 }
 
 int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    (void)argc, (void)argv;
-    return 0;
-}
-
-int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     int fd = fuzz_memfd(data, size);

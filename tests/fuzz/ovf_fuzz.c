@@ -12,40 +12,27 @@
 
 #include "fuzz.h"
 
-static size_t
-len(const char *s)
-{
-    return s ? strlen(s) : 0;
-}
-
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    (void)argc, (void)argv;
-    return 0;
-}
-
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct ab_error err = AB_ERROR_INIT;
     struct ovf_summary *s = ovf_read_buffer("fuzz.ovf", (const char *)data, size, &err);
     if (s) {
-        size_t sum = len(s->name) + len(s->product) + len(s->firmware) + len(s->os_type);
+        size_t sum = fuzz_len(s->name) + fuzz_len(s->product) + fuzz_len(s->firmware) + fuzz_len(s->os_type);
         for (size_t i = 0; i < s->n_disks; i++) {
             const struct ovf_disk *d = &s->disks[i];
             if (d->file >= (int)s->n_files || d->controller >= (int)s->n_controllers)
                 abort(); /* an index outside its array */
             if (d->file >= 0)
-                sum += len(s->files[d->file].href);
+                sum += fuzz_len(s->files[d->file].href);
             if (d->controller >= 0)
-                sum += len(ovf_controller_kind(s->controllers[d->controller].resource_type));
-            sum += len(ovf_format_name(d->format)) + len(d->address) + len(d->capacity_units);
+                sum += fuzz_len(ovf_controller_kind(s->controllers[d->controller].resource_type));
+            sum += fuzz_len(ovf_format_name(d->format)) + fuzz_len(d->address) + fuzz_len(d->capacity_units);
         }
         for (size_t i = 0; i < s->n_nics; i++)
-            sum += len(s->nics[i].subtype) + len(s->nics[i].network);
+            sum += fuzz_len(s->nics[i].subtype) + fuzz_len(s->nics[i].network);
         for (size_t i = 0; i < s->n_problems; i++)
-            sum += len(s->problems[i]);
+            sum += fuzz_len(s->problems[i]);
         if (s->problems && s->problems[s->n_problems])
             abort(); /* the list is NULL-terminated */
         (void)sum;

@@ -13,19 +13,6 @@
 
 #include "fuzz.h"
 
-static size_t
-len(const char *s)
-{
-    return s ? strlen(s) : 0;
-}
-
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    (void)argc, (void)argv;
-    return 0;
-}
-
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -36,16 +23,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct report_info r;
     report_parse(text, "build-report.json", &r, &err);
     const struct report_plan *p = &r.plan;
-    size_t sum = len(r.name) + len(p->name) + len(p->version) + len(p->description) +
-                 len(p->vendor) + len(p->distro) + len(p->hardware.firmware) +
-                 len(p->hardware.controller);
+    size_t sum = fuzz_len(r.name) + fuzz_len(p->name) + fuzz_len(p->version) + fuzz_len(p->description) +
+                 fuzz_len(p->vendor) + fuzz_len(p->distro) + fuzz_len(p->hardware.firmware) +
+                 fuzz_len(p->hardware.controller);
     for (size_t i = 0; i < p->n_mounts; i++)
-        sum += len(p->mounts[i].path) + len(p->mounts[i].fs) + len(p->mounts[i].disk) +
-               len(p->mounts[i].lv);
+        sum += fuzz_len(p->mounts[i].path) + fuzz_len(p->mounts[i].fs) + fuzz_len(p->mounts[i].disk) +
+               fuzz_len(p->mounts[i].lv);
     for (size_t i = 0; i < p->n_vgs; i++) {
-        sum += len(p->vgs[i].name);
+        sum += fuzz_len(p->vgs[i].name);
         for (size_t j = 0; j < p->vgs[i].n_lvs; j++)
-            sum += len(p->vgs[i].lvs[j].name) + len(p->vgs[i].lvs[j].fs);
+            sum += fuzz_len(p->vgs[i].lvs[j].name) + fuzz_len(p->vgs[i].lvs[j].fs);
     }
     /* Each string is read whole (the top-level "name" is the plan's too
      * when the text is a plan): twice the text at most. */
