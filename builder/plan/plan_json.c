@@ -265,6 +265,16 @@ plan_json_object(const struct plan *p)
     put_str(ova, "nic", p->ova.nic);
     if (p->ova.controller)
         put_str(ova, "controller", p->ova.controller);
+    /* The OVF's ProductSection and EulaSection ("" and null: none). */
+    put_str(ova, "product_url", p->product_url);
+    put_str(ova, "vendor_url", p->vendor_url);
+    json_object *eula = NULL;
+    if (p->ova.eula) {
+        eula = json_object_new_object();
+        put_str(eula, "file", p->recipe->ova_eula);
+        put_u64(eula, "bytes", strlen(p->ova.eula));
+    }
+    json_object_object_add(ova, "eula", eula);
     json_object_object_add(o, "ova", ova);
     return o;
 }

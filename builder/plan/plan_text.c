@@ -282,6 +282,14 @@ write_outputs(const struct plan *p, FILE *out)
         fprintf(out, "  guest id     %s\n", p->ova.os_type);
         fprintf(out, "  nic model    %s\n", p->ova.nic);
         fprintf(out, "  ctl model    %s\n", p->ova.controller ? p->ova.controller : "(none)");
+        /* The OVF's ProductSection and EulaSection. */
+        if (*p->product_url)
+            fprintf(out, "  product url  %s\n", p->product_url);
+        if (*p->vendor_url)
+            fprintf(out, "  vendor url   %s\n", p->vendor_url);
+        if (p->ova.eula)
+            fprintf(out, "  eula         %s (%zu bytes, shown at import)\n", p->recipe->ova_eula,
+                    strlen(p->ova.eula));
     }
 }
 
