@@ -159,6 +159,7 @@ on_build_option(void *ctx, int id, const char *arg)
         return 0;
     case OPT_CACHE_DIR:
         a->opts.cache.dir = arg;
+        a->recipe.cache_dir = arg;
         return 0;
     case OPT_NO_CACHE:
         a->opts.cache.disabled = true;

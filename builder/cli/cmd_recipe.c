@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "appliance/cache.h"
+#include "appliance/cleanup.h"
 #include "appliance/cli.h"
 #include "appliance/plan.h"
 #include "options.h"
@@ -89,7 +91,10 @@ cli_load_plan(struct cli *c, const char *path, const struct cli_recipe_opts *o, 
         ab_error_release(&err);
         return NULL;
     }
-    plan_warnings(plan, NULL, &warnings);
+    /* The release's own time zones and locales when its tree is cached. */
+    CLEANUP_STRV char **trees = cache_distro_trees(plan, o->cache_dir);
+    const struct plan_warn_opts wo = {.trees = (const char *const *)trees};
+    plan_warnings(plan, &wo, &warnings);
     if (cli_report_warnings_to(c, &warnings, o->werror) != 0) {
         *status = 3;
         plan_free(plan);

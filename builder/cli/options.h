@@ -136,6 +136,7 @@ struct cli_recipe_opts {
     const char **set;
     size_t n_set;
     bool werror;
+    const char *cache_dir; /* where the warnings find cached root trees; NULL: the default */
 };
 
 /* The part of command's option handler for CLI_RECIPE_OPTIONS: takes id

@@ -1,6 +1,7 @@
 /* cache.c: root trees cached by a content hash of what shapes them. */
 #include "appliance/cache.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 
 #include "appliance/cleanup.h"
+#include "appliance/enums.h"
 #include "appliance/epoch.h"
 #include "appliance/fsutil.h"
 #include "appliance/hash.h"
@@ -93,6 +95,27 @@ write_sum(const char *tar, const char *sum, struct ab_error *err)
     if (fflush(f) != 0 || fsync(fileno(f)) < 0 || fclose(f) != 0 || rename(tmp, sum) < 0)
         return ab_build_error(err, errno, "cannot write '%s': %s", sum, strerror(errno));
     return 0;
+}
+
+/* roots/KEY.tar -> roots/KEY.distro: the release the entry's tree is of
+ * ("debian-12"), for the warnings that judge a recipe by its release's
+ * own lists (cache_distro_trees). */
+static void
+write_distro_mark(const struct plan *plan, const char *tar)
+{
+    CLEANUP_FREE char *mark = NULL;
+    struct stat st;
+    const char *name = distro_to_string(plan->os.distro);
+    size_t n = strlen(tar);
+    if (asprintf(&mark, "%.*s.distro", (int)(n - 4), tar) < 0 || stat(mark, &st) == 0)
+        return;
+    /* A hint, not a build input: a cache the build cannot write to (it
+     * only reads it) is no reason to fail. */
+    struct ab_error ignored = AB_ERROR_INIT;
+    CLEANUP_FREE char *line = NULL;
+    if (asprintf(&line, "%s\n", name) >= 0)
+        write_atomic_data(mark, 0644, line, strlen(line), &ignored);
+    ab_error_release(&ignored);
 }
 
 /* Fetches into path.part, then moves it into place and records its sum. */
@@ -203,6 +226,7 @@ cache_root_tree(const struct plan *plan, const struct cache_opts *opts, bool for
         return -1;
     if (valid) {
         *hit = true;
+        write_distro_mark(plan, *tar_path); /* entries made before marks were */
         return 0;
     }
     unlink(*tar_path);
@@ -212,5 +236,99 @@ cache_root_tree(const struct plan *plan, const struct cache_opts *opts, bool for
     if (rm_rf(roots, tree) < 0)
         return ab_build_error(err, errno, "cannot remove the stale '%s': %s", tree,
                               strerror(errno));
-    return fetch_entry(plan, src, *tar_path, sum, scratch, ctx, err);
+    if (fetch_entry(plan, src, *tar_path, sum, scratch, ctx, err) < 0)
+        return -1;
+    write_distro_mark(plan, *tar_path);
+    return 0;
+}
+
+/* Appends path to the NULL-terminated *list (of *n); -1 when out of memory. */
+static int
+list_add(char ***list, size_t *n, char *path)
+{
+    char **grown = path ? realloc(*list, (*n + 2) * sizeof(**list)) : NULL;
+    if (!grown) {
+        free(path);
+        return -1;
+    }
+    grown[(*n)++] = path;
+    grown[*n] = NULL;
+    *list = grown;
+    return 0;
+}
+
+static bool
+is_dir(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* Whether the mark at path names exactly the release name. */
+static bool
+mark_names(const char *path, const char *name)
+{
+    CLEANUP_FCLOSE FILE *f = fopen(path, "re");
+    char line[64];
+    if (!f || !fgets(line, sizeof(line), f))
+        return false;
+    line[strcspn(line, "\n")] = '\0';
+    return strcmp(line, name) == 0;
+}
+
+/* The trees of roots whose mark names the release name, but own, in
+ * name order, appended to *list. */
+static int
+add_release_trees(const char *roots, const char *name, const char *own, char ***list, size_t *n)
+{
+    struct dirent **entries = NULL;
+    int count = scandir(roots, &entries, NULL, alphasort);
+    int rc = 0;
+    for (int i = 0; i < count; i++) {
+        const char *e = entries[i]->d_name;
+        size_t len = strlen(e);
+        CLEANUP_FREE char *mark = NULL, *tree = NULL;
+        if (rc == 0 && len > 7 && strcmp(e + len - 7, ".distro") == 0 &&
+            asprintf(&mark, "%s/%s", roots, e) >= 0 &&
+            asprintf(&tree, "%s/%.*s.tree", roots, (int)(len - 7), e) >= 0 &&
+            (!own || strcmp(tree, own) != 0) && is_dir(tree) && mark_names(mark, name)) {
+            rc = list_add(list, n, tree);
+            tree = NULL;
+        }
+        free(entries[i]);
+    }
+    free(entries);
+    return rc;
+}
+
+char **
+cache_distro_trees(const struct plan *plan, const char *dir)
+{
+    char **list = calloc(1, sizeof(*list));
+    size_t n = 0;
+    const struct os_source *src = os_source_for(plan);
+    if (!list || plan->os.distro == DISTRO_NONE || !src)
+        return list;
+    CLEANUP_FREE char *base = dir ? strdup(dir) : cache_default_dir();
+    CLEANUP_FREE char *roots = NULL, *own = NULL;
+    char key[CACHE_KEY_HEX];
+    struct ab_error ignored = AB_ERROR_INIT;
+    if (!base || asprintf(&roots, "%s/roots", base) < 0)
+        goto oom;
+    /* The key of a tree fetched from local repositories reads their
+     * index: one that is not there means no tree of the recipe's own. */
+    if (cache_key(plan, src, key, &ignored) == 0) {
+        if (asprintf(&own, "%s/%s.tree", roots, key) < 0)
+            goto oom;
+        if (is_dir(own) && list_add(&list, &n, strdup(own)) < 0)
+            goto oom;
+    }
+    ab_error_release(&ignored);
+    if (add_release_trees(roots, distro_to_string(plan->os.distro), own, &list, &n) < 0)
+        goto oom;
+    return list;
+oom:
+    ab_error_release(&ignored);
+    ab_strv_free(list);
+    return NULL;
 }

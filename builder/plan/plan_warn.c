@@ -10,12 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "appliance/cleanup.h"
+#include "appliance/inroot.h"
 #include "appliance/size.h"
 
-#define DEFAULT_ZONEINFO "/usr/share/zoneinfo"
-#define DEFAULT_LOCALES "/usr/share/i18n/SUPPORTED"
 /* A kernel and its initramfs take 60 to 120MiB; an update keeps two. */
 #define BOOT_ROOMY (UINT64_C(256) << 20)
 /* Less than this for `/` (with /usr on it) rarely holds a distribution. */
@@ -191,24 +191,83 @@ warn_users(const struct plan *plan, struct ab_error *w)
 
 /* ---- time zone and locale --------------------------------------------- */
 
+#define ZONEINFO "/usr/share/zoneinfo"
+#define SUPPORTED "/usr/share/i18n/SUPPORTED"
+
+/* Where a list is read: a root tree (its descriptor, the paths resolved
+ * inside it), and how a message names it. */
+struct names_source {
+    int rootfd;
+    char where[96]; /* "this host", "debian-12's cached root tree" */
+};
+
 static void
-warn_timezone(const struct plan *plan, const char *zoneinfo, struct ab_error *w)
+names_source_close(struct names_source *s)
+{
+    if (s->rootfd >= 0)
+        close(s->rootfd);
+    s->rootfd = -1;
+}
+
+static bool
+has_dir(int rootfd, const char *path)
+{
+    struct stat st;
+    return inroot_exists(rootfd, path, &st) && S_ISDIR(st.st_mode);
+}
+
+static bool
+has_file(int rootfd, const char *path)
+{
+    struct stat st;
+    return inroot_exists(rootfd, path, &st) && S_ISREG(st.st_mode);
+}
+
+/* The first of the plan's cached trees that has path (a folder when dir),
+ * else the host's root when it has it; rootfd -1: none has it. */
+static void
+names_source_find(const struct plan *plan, const struct plan_warn_opts *opts, const char *path,
+                  bool dir, struct names_source *s)
+{
+    struct ab_error ignored = AB_ERROR_INIT;
+    s->rootfd = -1;
+    for (size_t i = 0; opts && opts->trees && opts->trees[i]; i++) {
+        s->rootfd = inroot_open_root(opts->trees[i], &ignored);
+        if (s->rootfd >= 0 && (dir ? has_dir(s->rootfd, path) : has_file(s->rootfd, path))) {
+            snprintf(s->where, sizeof(s->where), "%s's cached root tree",
+                     distro_to_string(plan->os.distro));
+            ab_error_release(&ignored);
+            return;
+        }
+        names_source_close(s);
+    }
+    snprintf(s->where, sizeof(s->where), "this host");
+    s->rootfd = inroot_open_root(opts && opts->host ? opts->host : "/", &ignored);
+    if (s->rootfd >= 0 && !(dir ? has_dir(s->rootfd, path) : has_file(s->rootfd, path)))
+        names_source_close(s); /* nothing to judge by */
+    ab_error_release(&ignored);
+}
+
+static void
+warn_timezone(const struct plan *plan, const struct plan_warn_opts *opts, struct ab_error *w)
 {
     const struct recipe *r = plan->recipe;
     CLEANUP_FREE char *path = NULL;
-    struct stat st;
+    struct names_source s;
 
     if (!r->os.timezone || strcmp(r->os.timezone, "UTC") == 0)
         return;
-    if (stat(zoneinfo, &st) < 0 || !S_ISDIR(st.st_mode))
-        return; /* nothing to judge by */
-    if (asprintf(&path, "%s/%s", zoneinfo, r->os.timezone) < 0)
+    names_source_find(plan, opts, ZONEINFO, true, &s);
+    if (s.rootfd < 0 || asprintf(&path, ZONEINFO "/%s", r->os.timezone) < 0) {
+        names_source_close(&s);
         return;
-    if (stat(path, &st) < 0 || !S_ISREG(st.st_mode))
+    }
+    if (!has_file(s.rootfd, path))
         ab_warn(w, &r->os.timezone_pos,
-                "time zone '%s' is not in the tz database (%s): the build will fail (names "
-                "such as 'Europe/Rome', 'America/New_York', 'UTC')",
-                r->os.timezone, zoneinfo);
+                "time zone '%s' is not in the tz database (" ZONEINFO " of %s): the build will "
+                "fail (names such as 'Europe/Rome', 'America/New_York', 'UTC')",
+                r->os.timezone, s.where);
+    names_source_close(&s);
 }
 
 /* "utf8", "UTF-8" and "utf-8" are one charset to glibc. */
@@ -218,17 +277,15 @@ charset_is_utf8(const char *charset)
     return strcasecmp(charset, "UTF-8") == 0 || strcasecmp(charset, "utf8") == 0;
 }
 
-/* Whether the list (glibc's SUPPORTED: "NAME CHARSET" lines) names locale. */
-static int
-locale_listed(const char *list, const char *locale)
+/* Whether the list f (glibc's SUPPORTED: "NAME CHARSET" lines) names
+ * locale. */
+static bool
+locale_listed(FILE *f, const char *locale)
 {
-    CLEANUP_FCLOSE FILE *f = fopen(list, "re");
     char line[256];
     const char *dot = strchr(locale, '.');
     size_t base = dot ? (size_t)(dot - locale) : strlen(locale);
 
-    if (!f)
-        return -1;
     while (fgets(line, sizeof(line), f)) {
         line[strcspn(line, " \t\n")] = '\0';
         const char *ldot = strchr(line, '.');
@@ -237,28 +294,31 @@ locale_listed(const char *list, const char *locale)
             continue;
         /* The part after '@' (a modifier) follows the charset. */
         if (!dot && !ldot)
-            return 1;
+            return true;
         if (dot && ldot && (strcmp(ldot + 1, dot + 1) == 0 ||
                             (charset_is_utf8(ldot + 1) && charset_is_utf8(dot + 1))))
-            return 1;
+            return true;
     }
-    return 0;
+    return false;
 }
 
 static void
-warn_locale(const struct plan *plan, const char *list, struct ab_error *w)
+warn_locale(const struct plan *plan, const struct plan_warn_opts *opts, struct ab_error *w)
 {
     const struct recipe *r = plan->recipe;
     const char *l = r->os.locale;
+    struct names_source s;
 
     if (!l || strcmp(l, "C") == 0 || strcmp(l, "POSIX") == 0 || strncmp(l, "C.", 2) == 0)
         return;
-    int listed = locale_listed(list, l);
-    if (listed == 0)
+    names_source_find(plan, opts, SUPPORTED, false, &s);
+    CLEANUP_FCLOSE FILE *f = s.rootfd >= 0 ? inroot_fopen_read(s.rootfd, SUPPORTED) : NULL;
+    names_source_close(&s);
+    if (f && !locale_listed(f, l))
         ab_warn(w, &r->os.locale_pos,
-                "locale '%s' is not one glibc knows (%s): the build will fail (names such as "
-                "'en_US.UTF-8', 'de_DE.UTF-8', 'C.UTF-8')",
-                l, list);
+                "locale '%s' is not one glibc knows (" SUPPORTED " of %s): the build will fail "
+                "(names such as 'en_US.UTF-8', 'de_DE.UTF-8', 'C.UTF-8')",
+                l, s.where);
     else if (!strchr(l, '.') && !strchr(l, '@'))
         ab_warn(w, &r->os.locale_pos,
                 "locale '%s' is not UTF-8 (it uses a legacy 8-bit charset): did you mean "
@@ -399,12 +459,10 @@ size_t
 plan_warnings(const struct plan *plan, const struct plan_warn_opts *opts, struct ab_error *w)
 {
     size_t before = w->n_diags;
-    const char *zoneinfo = opts && opts->zoneinfo ? opts->zoneinfo : DEFAULT_ZONEINFO;
-    const char *locales = opts && opts->locales ? opts->locales : DEFAULT_LOCALES;
 
     warn_users(plan, w);
-    warn_timezone(plan, zoneinfo, w);
-    warn_locale(plan, locales, w);
+    warn_timezone(plan, opts, w);
+    warn_locale(plan, opts, w);
     warn_app_mounts(plan, w);
     warn_boot_size(plan, w);
     warn_volume_sizes(plan, w);

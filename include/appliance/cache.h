@@ -5,7 +5,8 @@
  * is missing, of the wrong size or digest is removed and built again:
  * a partial or corrupt entry is never used. Beside it, `roots/KEY.tree`
  * is the same tree unpacked, made by the first build that lays an overlay
- * on it, removed with the entry. */
+ * on it, removed with the entry, and `roots/KEY.distro`, the release
+ * its tree is of ("debian-12\n"). */
 #ifndef APPLIANCE_CACHE_H
 #define APPLIANCE_CACHE_H
 
@@ -51,5 +52,14 @@ int cache_root_tree(const struct plan *plan, const struct cache_opts *opts, bool
  * and read-only from then on (the builds lay an overlay on it). *dir is
  * malloc'd. */
 int cache_unpacked_tree(const char *tar_path, const char *what, char **dir, struct ab_error *err);
+
+/* The unpacked trees (KEY.tree) in the cache at dir (NULL: the default)
+ * of plan's release, best first: plan's own tree, then those that builds
+ * of other recipes of the same release left (their KEY.distro names it),
+ * in name order. None for a `rootfs:` recipe (its archive is not hashed
+ * for this). A NULL-terminated malloc'd list, empty when there is none;
+ * NULL only when out of memory. For the warnings that judge a recipe by
+ * its release's own lists (plan_warnings). */
+char **cache_distro_trees(const struct plan *plan, const char *dir);
 
 #endif

@@ -204,13 +204,14 @@ struct plan {
 const struct plan *plan_new(struct recipe *recipe, struct ab_error *err);
 void plan_free(const struct plan *plan);
 
-/* Where plan_warnings() looks names up. A folder of zone files and a
- * list of locales in glibc's SUPPORTED form ("en_US.UTF-8 UTF-8"): a
- * cached root tree's, or NULL for the host's (/usr/share/zoneinfo,
- * /usr/share/i18n/SUPPORTED from the locales package). */
+/* Where plan_warnings() looks the time zone and the locale up: in
+ * /usr/share/zoneinfo and /usr/share/i18n/SUPPORTED of the first of trees
+ * that has each (the plan's release's root trees, unpacked in the cache:
+ * cache_distro_trees()), else of the host's; paths are resolved inside
+ * each tree (inroot.h). */
 struct plan_warn_opts {
-    const char *zoneinfo;
-    const char *locales;
+    const char *const *trees; /* NULL-terminated; NULL: none */
+    const char *host;         /* the host's root; NULL: "/" (tests give another) */
 };
 
 /* Appends to warnings (ab_warn()) what builds but a reviewer would flag:

@@ -14,6 +14,10 @@
 #   recipes/*.yaml                        must validate.
 #
 # A recipe line "# must-not-echo: TEXT" makes TEXT forbidden in any output.
+# The warnings read cached root trees (the time zones and locales of the
+# recipe's release): every run gets an empty cache (APPLIANCE_CACHE_DIR),
+# or the folder that a recipe line "# cache-dir: DIR" names, relative to
+# the recipe's folder.
 # Run by tests/run-tests from the top of the repository (APPLIANCE and TOP
 # in the environment). UPDATE=1 rewrites the goldens: read every one of
 # them before committing, a golden is only right if its message is right.
@@ -72,11 +76,23 @@ listing() {
     (cd "$1" && find . -printf '%p %y %s %m %T@ %l\n' | LC_ALL=C sort)
 }
 
+# The cache that the runs of the current case see (see above).
+cache_dir=$work/empty-cache
+
+# Sets cache_dir for recipe: its "# cache-dir:" folder, else an empty one.
+use_cache_of() {
+    local dir
+    dir=$(sed -n 's/^# cache-dir: //p' "$1")
+    if [ -n "$dir" ]; then cache_dir=$(dirname "$1")/$dir; else cache_dir=$work/empty-cache; fi
+    [ -z "$dir" ] || [ -d "$cache_dir/roots" ] || bad "cache-dir '$dir' has no roots/ folder"
+}
+
 # run DIR OUT ERR ARGS...: runs the program in DIR; sets rc.
 run() {
     local dir=$1 out=$2 err=$3
     shift 3
-    (cd "$dir" && exec timeout "$TIMEOUT" "$APPLIANCE" "$@") >"$out" 2>"$err" </dev/null
+    (cd "$dir" && APPLIANCE_CACHE_DIR=$cache_dir exec timeout "$TIMEOUT" "$APPLIANCE" "$@") \
+        >"$out" 2>"$err" </dev/null
     rc=$?
     [ "$rc" -ne 124 ] || bad "'appliance $*' took more than ${TIMEOUT}s"
 }
@@ -122,6 +138,7 @@ check_invalid() {
     local yaml=$1 name golden
     name=$(basename "$yaml")
     golden=${yaml%.yaml}.err
+    use_cache_of "$yaml"
     local before_dir before_cwd
     before_dir=$(listing "$INVALID")
     before_cwd=$(listing "$scratch")
@@ -221,6 +238,7 @@ check_valid() {
     local yaml=$1 name base
     name=$(basename "$yaml")
     base=${yaml%.yaml}
+    use_cache_of "$yaml"
 
     run "$VALID" "$work/out" "$work/err" validate "$name"
     [ "$rc" -eq 0 ] || bad "validate exited $rc, not 0: $(head -n 3 "$work/err")"
@@ -263,6 +281,7 @@ check_orphans() {
 
 check_example() {
     local yaml=$1
+    use_cache_of "$yaml"
     run "$TOP" "$work/out" "$work/err" validate "${yaml#"$TOP"/}"
     [ "$rc" -eq 0 ] || bad "validate exited $rc: $(head -n 5 "$work/err")"
     [ -s "$work/out" ] || [ -s "$work/err" ] && bad "validate printed something"

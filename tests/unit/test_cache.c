@@ -157,7 +157,13 @@ test_miss_then_hit(void **state)
     for (struct dirent *e; (e = readdir(d));)
         n += e->d_name[0] != '.';
     closedir(d);
-    assert_int_equal(n, 2);
+    assert_int_equal(n, 3);
+    /* The third: the release the tree is of, none for a rootfs. */
+    char mark[256];
+    snprintf(mark, sizeof(mark), "%.*s.distro", (int)(strlen(tar) - 4), tar);
+    got = slurp(mark, &len);
+    assert_string_equal(got, "none\n");
+    free(got);
     plan_free(plan);
 }
 
@@ -351,6 +357,78 @@ test_key_follows_content(void **state)
     plan_free(plan);
 }
 
+/* A folder at path with a file in it, as an unpacked tree. */
+static void
+make_tree(const char *path)
+{
+    char file[256];
+    assert_int_equal(mkdir_p(path, 0755), 0);
+    snprintf(file, sizeof(file), "%s/marker", path);
+    FILE *f = fopen(file, "w");
+    assert_non_null(f);
+    fclose(f);
+}
+
+static void
+put_mark(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* The trees of a release: the recipe's own first, then the others of the
+ * same release (by their marks) in name order; none for a rootfs. */
+static void
+test_distro_trees(void **state)
+{
+    (void)state;
+    const struct plan *plan = unit_plan("recipe: 1\nname: t\nversion: '1'\n"
+                                        "os: {distro: debian-12, mirror: 'http://m.example/d'}\n"
+                                        "disks:\n"
+                                        "  os: {size: 4GiB, volumes: [{name: root, mount: /, "
+                                        "size: rest}]}\n"
+                                        "  app: {size: 1GiB, volumes: [{name: d, mount: /srv, "
+                                        "size: rest}]}\n");
+    struct ab_error err = AB_ERROR_INIT;
+    char key[CACHE_KEY_HEX], own[256];
+    assert_int_equal(rm_rf("c", "c"), 0);
+    CLEANUP_STRV char **none = cache_distro_trees(plan, "c");
+    assert_non_null(none);
+    assert_null(none[0]);
+
+    assert_int_equal(cache_key(plan, os_source_for(plan), key, &err), 0);
+    snprintf(own, sizeof(own), "c/roots/%s.tree", key);
+    make_tree(own);
+    make_tree("c/roots/b.tree");
+    put_mark("c/roots/b.distro", "debian-12\n");
+    make_tree("c/roots/a.tree");
+    put_mark("c/roots/a.distro", "debian-12\n");
+    make_tree("c/roots/r.tree");
+    put_mark("c/roots/r.distro", "rocky-9\n");
+    put_mark("c/roots/gone.distro", "debian-12\n"); /* its tree removed */
+    make_tree("c/roots/x.tree");
+    put_mark("c/roots/x.distro", "debian-12-extra\n");
+    snprintf(own + strlen(own) - 5, sizeof(own) - strlen(own) + 5, ".distro");
+    put_mark(own, "debian-12\n"); /* listed once, first */
+
+    CLEANUP_STRV char **trees = cache_distro_trees(plan, "c");
+    assert_non_null(trees);
+    snprintf(own, sizeof(own), "c/roots/%s.tree", key);
+    assert_string_equal(trees[0], own);
+    assert_string_equal(trees[1], "c/roots/a.tree");
+    assert_string_equal(trees[2], "c/roots/b.tree");
+    assert_null(trees[3]);
+    plan_free(plan);
+
+    const struct plan *rootfs = setup_plan();
+    CLEANUP_STRV char **empty = cache_distro_trees(rootfs, "c");
+    assert_non_null(empty);
+    assert_null(empty[0]);
+    plan_free(rootfs);
+}
+
 int
 main(void)
 {
@@ -360,6 +438,7 @@ main(void)
         cmocka_unit_test(test_missing_sum),   cmocka_unit_test(test_missing_tar),
         cmocka_unit_test(test_bad_sum),       cmocka_unit_test(test_grown_tar),
         cmocka_unit_test(test_disabled),      cmocka_unit_test(test_key_follows_content),
+        cmocka_unit_test(test_distro_trees),
     };
     return cmocka_run_group_tests(tests, unit_enter_tmpdir, unit_leave_tmpdir);
 }

@@ -2,6 +2,8 @@
  * recipe_parse_buffer_with(), and plan_warnings() (plan_warn.c). */
 #include "unit.h"
 
+#include "appliance/fsutil.h"
+
 static const char base[] =
     "recipe: 1\n"
     "name: m\n"
@@ -220,50 +222,86 @@ test_warn_login(void **state)
     ab_error_release(&w);
 }
 
-/* A zone and locale list of our own, as a cached tree would give. */
+/* A file at path (under the current folder) with text. */
+static void
+put_file(const char *path, const char *text)
+{
+    char dir[256];
+    snprintf(dir, sizeof(dir), "%s", path);
+    *strrchr(dir, '/') = '\0';
+    assert_int_equal(mkdir_p(dir, 0755), 0);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* The warnings of a debian-12 recipe with this time zone and locale,
+ * looked up with o: the first message (NULL: none) in msg. */
+static void
+warn_names(const char *tz, const char *locale, const struct plan_warn_opts *o, char *msg,
+           size_t size)
+{
+    char text[1024], full[1200];
+    struct ab_error w = AB_ERROR_INIT;
+    snprintf(text, sizeof(text), "%s%s", base,
+             "users: [{name: a, password_hash: '!', ssh_authorized_keys: ['ssh-ed25519 "
+             "AAAAC3NzaC1lZDI1NTE5AAAAIA== x']}]\n");
+    char *os = strstr(text, "os: {distro: debian-12}");
+    snprintf(full, sizeof(full), "%.*sos: {distro: debian-12, timezone: %s, locale: %s}%s",
+             (int)(os - text), text, tz, locale, os + strlen("os: {distro: debian-12}"));
+    const struct plan *p = plan_of(full);
+    assert_non_null(p);
+    plan_warnings(p, o, &w);
+    assert_true(w.n_diags <= 1);
+    snprintf(msg, size, "%s", w.n_diags ? first_msg(&w) : "");
+    plan_free(p);
+    ab_error_release(&w);
+}
+
+/* Zones and locales of a cached tree first, each list from the first tree
+ * that has it, else the host's; links resolved inside each tree. */
 static void
 test_warn_names(void **state)
 {
     (void)state;
-    struct ab_error w = AB_ERROR_INIT;
-    assert_int_equal(mkdir("zi", 0755), 0);
-    assert_int_equal(mkdir("zi/Europe", 0755), 0);
-    FILE *f = fopen("zi/Europe/Rome", "w");
-    assert_non_null(f);
-    fclose(f);
-    f = fopen("SUPPORTED", "w");
-    assert_non_null(f);
-    fputs("it_IT.UTF-8 UTF-8\nit_IT ISO-8859-1\n", f);
-    fclose(f);
-    struct plan_warn_opts o = {"zi", "SUPPORTED"};
-    char text[1024];
-
-    snprintf(text, sizeof(text), "%s%s", base,
-             "users: [{name: a, password_hash: '!', ssh_authorized_keys: ['ssh-ed25519 "
-             "AAAAC3NzaC1lZDI1NTE5AAAAIA== x']}]\n");
-    const char *cases[][3] = {
-        {"Europe/Rome", "it_IT.utf8", NULL},
-        {"Europe/Rom", "it_IT.UTF-8", "time zone 'Europe/Rom' is not in the tz database"},
-        {"Europe/Rome", "xx_XX.UTF-8", "locale 'xx_XX.UTF-8' is not one glibc knows"},
-        {"Europe/Rome", "it_IT", "locale 'it_IT' is not UTF-8"},
+    /* tree a: zones only, one of them a link out of the tree; tree b: a
+     * locale list; the "host": both, other names. */
+    put_file("a/usr/share/zoneinfo/Europe/Rome", "");
+    assert_int_equal(symlink("/etc/hostname", "a/usr/share/zoneinfo/Escape"), 0);
+    put_file("b/usr/share/zoneinfo/Asia/Tokyo", "");
+    put_file("b/usr/share/i18n/SUPPORTED", "it_IT.UTF-8 UTF-8\nit_IT ISO-8859-1\n");
+    put_file("host/usr/share/zoneinfo/Asia/Tokyo", "");
+    put_file("host/usr/share/i18n/SUPPORTED", "ja_JP.UTF-8 UTF-8\n");
+    const char *ab[] = {"a", "b", NULL}, *b[] = {"b", NULL};
+    const struct plan_warn_opts trees = {ab, "host"}, second = {b, "host"}, host = {NULL, "host"};
+    const struct {
+        const struct plan_warn_opts *o;
+        const char *tz, *locale, *want;
+    } cases[] = {
+        {&trees, "Europe/Rome", "it_IT.utf8", ""},
+        {&trees, "Asia/Tokyo", "it_IT.UTF-8",
+         "time zone 'Asia/Tokyo' is not in the tz database (/usr/share/zoneinfo of debian-12's "
+         "cached root tree)"},
+        {&trees, "Escape", "it_IT.UTF-8", "time zone 'Escape' is not in the tz database"},
+        {&trees, "Europe/Rome", "ja_JP.UTF-8",
+         "locale 'ja_JP.UTF-8' is not one glibc knows (/usr/share/i18n/SUPPORTED of debian-12's "
+         "cached root tree)"},
+        {&trees, "Europe/Rome", "it_IT", "locale 'it_IT' is not UTF-8"},
+        {&second, "Asia/Tokyo", "it_IT.UTF-8", ""},
+        {&host, "Asia/Tokyo", "ja_JP.UTF-8", ""},
+        {&host, "Europe/Rome", "ja_JP.UTF-8",
+         "time zone 'Europe/Rome' is not in the tz database (/usr/share/zoneinfo of this host)"},
+        {&host, "Asia/Tokyo", "it_IT.UTF-8",
+         "locale 'it_IT.UTF-8' is not one glibc knows (/usr/share/i18n/SUPPORTED of this host)"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        char full[1200];
-        char *os = strstr(text, "os: {distro: debian-12}");
-        snprintf(full, sizeof(full), "%.*sos: {distro: debian-12, timezone: %s, locale: %s}%s",
-                 (int)(os - text), text, cases[i][0], cases[i][1],
-                 os + strlen("os: {distro: debian-12}"));
-        const struct plan *p = plan_of(full);
-        assert_non_null(p);
-        plan_warnings(p, &o, &w);
-        if (cases[i][2]) {
-            assert_int_equal(w.n_diags, 1);
-            assert_non_null(strstr(first_msg(&w), cases[i][2]));
-        } else {
-            assert_int_equal(w.n_diags, 0);
-        }
-        plan_free(p);
-        ab_error_release(&w);
+        char msg[512];
+        warn_names(cases[i].tz, cases[i].locale, cases[i].o, msg, sizeof(msg));
+        if (!*cases[i].want)
+            assert_string_equal(msg, "");
+        else if (!strstr(msg, cases[i].want))
+            fail_msg("case %zu: '%s' does not hold '%s'", i, msg, cases[i].want);
     }
 }
 
