@@ -11,6 +11,7 @@
 #include "appliance/enums.h"
 #include "appliance/fsutil.h"
 #include "appliance/jsonutil.h"
+#include "appliance/report.h"
 #include "appliance/version.h"
 
 void
@@ -91,20 +92,6 @@ identity_object(const struct convert_report *r)
 }
 
 static json_object *
-files_array(const struct export_files *files)
-{
-    json_object *a = json_object_new_array();
-    for (size_t i = 0; i < files->n; i++) {
-        json_object *f = json_object_new_object();
-        put_str(f, "path", files->v[i].path);
-        put_u64(f, "size", files->v[i].size);
-        put_str(f, "sha256", files->v[i].sha256);
-        json_object_array_add(a, f);
-    }
-    return a;
-}
-
-static json_object *
 report_object(const struct convert_report *r, const struct export_files *files)
 {
     json_object *o = json_object_new_object();
@@ -128,7 +115,7 @@ report_object(const struct convert_report *r, const struct export_files *files)
         json_object_array_add(stages, s);
     }
     json_object_object_add(o, "stages", stages);
-    json_object_object_add(o, "files", files_array(files));
+    json_object_object_add(o, "files", report_files_json(r->plan, files));
     json_object_object_add(o, "plan", plan_json_object(r->plan));
     return o;
 }

@@ -2,7 +2,9 @@
  * (what it was, where its hardware came from), each disk's source format,
  * sizes and SHA-256, the identity (same machine or new), every converted
  * disk compared with its source, the stages' times, the files written
- * (as SHA256SUMS lists them) and the plan the exporters had. */
+ * (as SHA256SUMS lists them), each with its output and the targets it
+ * serves in build-report.json's shape (report_files_json), and the plan
+ * the exporters had. */
 #ifndef APPLIANCE_CONVERT_REPORT_H
 #define APPLIANCE_CONVERT_REPORT_H
 
@@ -17,7 +19,7 @@
 #define CONVERT_REPORT_STAGES 8
 
 struct convert_compared {
-    char *file; /* relative to the output folder ("NAME.ova:NAME-os.vmdk") */
+    char *file; /* relative to the output folder ("NAME-VERSION.ova:NAME-VERSION-os.vmdk") */
     int disk;
 };
 

@@ -64,10 +64,8 @@ disks_array(const struct build_report *r, const struct plan *plan)
     return a;
 }
 
-/* Every file with what it is (delivery.h): its output, its disk for a
- * disk's file, and the targets it serves. */
-static json_object *
-files_array(const struct plan *plan, const struct export_files *files)
+json_object *
+report_files_json(const struct plan *plan, const struct export_files *files)
 {
     json_object *a = json_object_new_array();
     CLEANUP_FREE char *stem = delivery_stem(plan->name, plan->version);
@@ -208,7 +206,7 @@ report_write(struct build_report *r, const struct plan *plan, const char *dir,
     pthread_mutex_unlock(&r->lock);
     json_object_object_add(o, "stages", stages);
     json_object_object_add(o, "disks", disks_array(r, plan));
-    json_object_object_add(o, "files", files_array(plan, files));
+    json_object_object_add(o, "files", report_files_json(plan, files));
     json_object_object_add(o, "packages", packages_array(r->packages));
     json_object_object_add(o, "plan", plan_json_object(plan));
 

@@ -55,6 +55,12 @@ int report_write(struct build_report *r, const struct plan *plan, const char *di
                  const struct export_files *files, const struct spawn_ctx *ctx,
                  struct ab_error *err);
 
+/* The report's "files": every file of files with its size, SHA-256 and
+ * what it is (delivery.h): its output, its disk for a disk's file, and
+ * the targets it serves ("for"). The shape convert-report.json shares. */
+struct json_object;
+struct json_object *report_files_json(const struct plan *plan, const struct export_files *files);
+
 /* ---- reading ----------------------------------------------------------- */
 
 /* A mount of the embedded plan; a member that is absent or of another

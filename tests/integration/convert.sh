@@ -140,6 +140,12 @@ ok(r["identity"]["machine"] == "same", "by default the converted VM is the same 
 ok([d["format"] for d in r["disks"]] == ["qcow2", "qcow2"], "the report names the disks' formats")
 ok(all(len(d["identical"]) >= 8 for d in r["disks"]),
    "convert compared every converted disk itself: " + ", ".join(r["disks"][1]["identical"]))
+# Each file says what it is, as build-report.json's do (report.c's shape).
+nowhat = [f["path"] for f in r["files"] if not f.get("output")]
+ok(not nowhat, "convert-report.json gives every file its output: " + (", ".join(nowhat) or "all"))
+qcow2 = [f for f in r["files"] if f.get("output") == "qcow2" and f.get("disk") == "os"]
+ok(len(qcow2) == 1 and "kvm" in qcow2[0]["for"] and "proxmox" in qcow2[0]["for"],
+   "convert-report.json: the OS disk's qcow2 is for kvm and proxmox")
 PY
 )"
 

@@ -3,6 +3,8 @@
  * bytes, which are reported or ignored, never trusted. */
 #include "unit.h"
 
+#include <json-c/json.h>
+
 #include "appliance/cleanup.h"
 #include "appliance/export.h"
 #include "appliance/report.h"
@@ -93,6 +95,36 @@ test_round_trip(void **state)
     char *name = report_load_name("out/build-report.json");
     assert_string_equal(name, "reported");
     free(name);
+}
+
+/* The files' shape that build-report.json and convert-report.json share:
+ * each with its output, its disk and the targets it serves; a file no
+ * output writes has none. */
+static void
+test_files_json(void **state)
+{
+    (void)state;
+    CLEANUP_PLAN const struct plan *plan = unit_plan(recipe);
+    char ova[] = "reported-3.4.ova", qcow2[] = "reported-3.4-os.qcow2", notes[] = "notes.txt";
+    struct export_file v[] = {
+        {ova, 10, "aa"},
+        {qcow2, 20, "bb"}, /* not an output of the plan */
+        {notes, 30, "cc"},
+    };
+    struct export_files files = {v, 3};
+    json_object *a = report_files_json(plan, &files);
+    assert_int_equal(json_object_array_length(a), 3);
+    const char *want[] = {
+        "{ \"path\": \"reported-3.4.ova\", \"size\": 10, \"sha256\": \"aa\", \"output\": "
+        "\"ova\", \"for\": [ \"vsphere\", \"workstation\", \"virtualbox\", \"proxmox\" ] }",
+        "{ \"path\": \"reported-3.4-os.qcow2\", \"size\": 20, \"sha256\": \"bb\", \"for\": [ ] }",
+        "{ \"path\": \"notes.txt\", \"size\": 30, \"sha256\": \"cc\", \"for\": [ ] }",
+    };
+    for (size_t i = 0; i < 3; i++)
+        assert_string_equal(json_object_to_json_string_ext(json_object_array_get_idx(a, i),
+                                                           JSON_C_TO_STRING_SPACED),
+                            want[i]);
+    json_object_put(a);
 }
 
 /* A plan as `appliance plan --json` writes it is read as the plan. */
@@ -325,9 +357,10 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_round_trip),    cmocka_unit_test(test_plan_document),
-        cmocka_unit_test(test_hostile),       cmocka_unit_test(test_files_format2),
-        cmocka_unit_test(test_files_format1), cmocka_unit_test(test_load_refuses),
+        cmocka_unit_test(test_round_trip),    cmocka_unit_test(test_files_json),
+        cmocka_unit_test(test_plan_document), cmocka_unit_test(test_hostile),
+        cmocka_unit_test(test_files_format2), cmocka_unit_test(test_files_format1),
+        cmocka_unit_test(test_load_refuses),
     };
     return cmocka_run_group_tests(tests, unit_enter_tmpdir, unit_leave_tmpdir);
 }
