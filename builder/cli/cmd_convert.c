@@ -66,12 +66,13 @@ static const struct cli_command convert_command = {
     "as build wrote it (its two disks in any one format beside\n"
     "build-report.json or the OVF), an .ova or an .ovf; or give the two disk\n"
     "images (os, then app) with --hardware-from or --cpus/--memory/--firmware.\n"
-    "Writes the same outputs a build writes, with SHA256SUMS and\n"
-    "convert-report.json, and compares every converted disk with its source\n"
-    "(qemu-img compare) before the folder is put in place. The guest is not\n"
-    "changed: every image of this project carries every hypervisor's drivers\n"
-    "and add-ons. A source without the volume groups vg_os and vg_app is\n"
-    "refused. A failed or interrupted convert leaves nothing behind.\n",
+    "Writes the same outputs a build writes, named NAME-VERSION.* as a build\n"
+    "names them, with INSTALL-TARGET.md, SHA256SUMS and convert-report.json,\n"
+    "and compares every converted disk with its source (qemu-img compare)\n"
+    "before the folder is put in place. The guest is not changed: every\n"
+    "image of this project carries every hypervisor's drivers and add-ons. A\n"
+    "source without the volume groups vg_os and vg_app is refused. A failed\n"
+    "or interrupted convert leaves nothing behind.\n",
     convert_options,
     "With --json, prints {\"output\": DIR, \"seconds\": N} when it succeeds.\n"
     "Exit status: 0 success, 1 convert failed or the source was refused,\n"

@@ -45,12 +45,14 @@ static const struct cli_command test_command = {
     "qemu (KVM when it works, else software emulation), once per firmware,\n"
     "and judge its serial console against the plan in build-report.json:\n"
     "login prompt reached, every planned filesystem mounted from its volume,\n"
-    "every logical volume active, swap on. The disks booted are NAME-*.qcow2,\n"
-    "else NAME-*.raw or .img, else the VMDKs of ovf/, else .vmdk, .vdi, .vhdx,\n"
-    "else those inside NAME.ova; they are never written to. A disk that names\n"
-    "another file (a backing file, a data file, VMDK extents or a parent) is\n"
-    "refused before anything opens it. The log (--log FILE) is what the\n"
-    "console printed.\n",
+    "every logical volume active, swap on. The disks booted are those that\n"
+    "build-report.json lists: NAME-VERSION-os.qcow2 and NAME-VERSION-app.qcow2,\n"
+    "else the .raw ones, else the VMDKs of ovf/, else .vmdk, .vdi, .vhdx, else\n"
+    "those inside NAME-VERSION.ova (a folder without a report: NAME-os.qcow2,\n"
+    "..., NAME.ova, as builds named them before the version was in the names).\n"
+    "They are never written to. A disk that names another file (a backing\n"
+    "file, a data file, VMDK extents or a parent) is refused before anything\n"
+    "opens it. The log (--log FILE) is what the console printed.\n",
     test_options,
     "Prints PASS or FAIL per firmware on stdout, each failure with its reasons,\n"
     "and what the guest's kernel said of Secure Boot under UEFI; with --json,\n"

@@ -85,7 +85,7 @@ only_xml(const char *dir, struct ab_error *err)
     free(found);
     if (n == 0)
         ab_build_error(err, 0,
-                       "'%s' has no libvirt domain XML (NAME.xml): was it built with "
+                       "'%s' has no libvirt domain XML (NAME-VERSION.xml): was it built with "
                        "the libvirt output?",
                        dir);
     else
@@ -325,7 +325,7 @@ check_images(struct job *j, struct ab_error *err)
     return 0;
 }
 
-/* NAME.xml, its disks where they are now and checked, and the new name. */
+/* NAME-VERSION.xml, its disks where they are now and checked, and the new name. */
 static int
 prepare(struct job *j, struct ab_error *err)
 {

@@ -317,8 +317,9 @@ test_find_xml(void **state)
     char *msg;
     assert_null(deploy_find_xml("f", &err));
     msg = unit_error_text(&err);
-    assert_string_equal(msg, "appliance: error: 'f' has no libvirt domain XML (NAME.xml): was it "
-                             "built with the libvirt output?\n");
+    assert_string_equal(
+        msg, "appliance: error: 'f' has no libvirt domain XML (NAME-VERSION.xml): was it "
+             "built with the libvirt output?\n");
     free(msg);
     ab_error_release(&err);
     unit_write_file("f/a.xml", "<domain/>");
