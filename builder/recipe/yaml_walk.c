@@ -613,8 +613,11 @@ report_unknown_key(struct yw *w, yaml_node_t *key, const char *name, const char 
     if (where)
         snprintf(in, sizeof(in), " in %s", where);
     if (best >= 0) {
-        ab_recipe_error(w->err, &pos, "unknown key '%s'%s (did you mean '%s'?)", name, in,
-                        fields[best].key);
+        /* The hint, and what the mapping takes, as for an unknown enum
+         * value: 'data' in 'disks' is not 'app' for sure. */
+        list_keys(fields, n_fields, more, sizeof(more));
+        ab_recipe_error(w->err, &pos, "unknown key '%s'%s (did you mean '%s'?)%s", name, in,
+                        fields[best].key, more);
         return best;
     }
     hint_elsewhere(w, name, fields, more, sizeof(more));

@@ -80,7 +80,9 @@ test_set_errors_name_origin(void **state)
         assert_int_equal(err.diags[i].line, 0);
     }
     assert_string_equal(err.diags[0].msg,
-                        "unknown key 'hostnme' in 'os' (did you mean 'hostname'?)");
+                        "unknown key 'hostnme' in 'os' (did you mean 'hostname'?): expected "
+                        "'distro', 'rootfs', 'mirror', 'packages', 'hostname', 'timezone', "
+                        "'locale' or 'kernel_cmdline'");
     assert_string_equal(err.diags[1].msg, "hostname must be a single line");
     /* "null" from outside is a string, never YAML's null. */
     assert_non_null(strstr(err.diags[2].msg, "must be an integer"));

@@ -442,7 +442,9 @@ test_mapping_errors(void **state)
     struct seen s = {0};
     load(&d, "name: a\nnmae: b\nzzz: 1\nname: c\nvolumse: []\n~: 1\n");
     assert_int_equal(yw_mapping(&d.w, yw_root(&d.w), "volume 1", fields, 3, &s), -1);
-    assert_diag(&d, 0, 2, 1, "unknown key 'nmae'|volume 1|did you mean 'name'?");
+    assert_diag(
+        &d, 0, 2, 1,
+        "unknown key 'nmae'|volume 1|did you mean 'name'?): expected 'name', 'size' or 'volumes'");
     assert_diag(&d, 1, 3, 1, "unknown key 'zzz'|volume 1");
     assert_null(strstr(d.err.diags[1].msg, "did you mean"));
     assert_diag(&d, 2, 4, 1, "duplicate key 'name'|line 1");
