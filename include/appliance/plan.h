@@ -28,7 +28,8 @@
 #define PLAN_PE_START (UINT64_C(1) << 20)       /* LVM metadata before data */
 #define PLAN_DEFAULT_BOOT (UINT64_C(1) << 30)
 #define PLAN_MAX_VMDK (UINT64_C(2) << 40) /* a sparse VMDK holds 2TiB: ova, ovf, vmdk */
-#define PLAN_MAX_DISK (UINT64_C(64) << 40) /* a VHDX holds 64TiB, the largest of the rest */
+/* A VHDX holds 64TiB; the tool builds no larger disk for any output. */
+#define PLAN_MAX_DISK (UINT64_C(64) << 40)
 
 enum part_role {
     PART_BIOS_BOOT,
