@@ -181,9 +181,13 @@ deps:
 	$(call install_missing,$(DEPS))
 	$(call install_available,$(DEPS_UBUNTU))
 
+# Building needs root: only the build of the demo runs through sudo, so
+# that build/ stays the user's.
 demo: deps-build
 	@$(MAKE) --no-print-directory all
-	$(BUILD)/appliance build recipes/demo.yaml
+	@sudo=; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+		echo "$$sudo $(BUILD)/appliance build recipes/demo.yaml"; \
+		$$sudo $(BUILD)/appliance build recipes/demo.yaml
 
 # Every test names its tier in a "# tier:" line (tests/run-tests); the
 # compiled unit tests are of tier check. tests/run-tests starts them in the
