@@ -445,7 +445,7 @@ resolve_files(struct plan *plan, struct ab_error *err)
         f->dest = rf->dest;
         f->owner = rf->owner ? rf->owner : "root:root";
         f->mode = rf->mode;
-        if (resolve_inside(r, rf->src, &rf->src_pos, "source", &f->src_abs, err) < 0)
+        if (rf->src && resolve_inside(r, rf->src, &rf->src_pos, "source", &f->src_abs, err) < 0)
             ret = -1;
     }
     return ret;

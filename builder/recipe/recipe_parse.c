@@ -77,18 +77,21 @@ parse_memory(struct yw *w, yaml_node_t *n, const struct yw_field *f, void *ctx)
     r->hardware.memory_pos = yw_pos(w, n);
     if (yw_size(w, n, f->what, false, &r->hardware.memory, NULL) < 0)
         return -1;
-    if (r->hardware.memory < f->min)
+    uint64_t m = r->hardware.memory;
+    r->hardware.memory = 0; /* until it is judged: a refused one is not given */
+    if (m < f->min)
         return ab_recipe_error(w->err, &r->hardware.memory_pos, "memory (%s) must be at least %s",
-                               size_format(r->hardware.memory, buf, sizeof(buf)),
+                               size_format(m, buf, sizeof(buf)),
                                size_format(f->min, bound, sizeof(bound)));
-    if (r->hardware.memory > f->max)
+    if (m > f->max)
         return ab_recipe_error(w->err, &r->hardware.memory_pos, "memory (%s) must be at most %s",
-                               size_format(r->hardware.memory, buf, sizeof(buf)),
+                               size_format(m, buf, sizeof(buf)),
                                size_format(f->max, bound, sizeof(bound)));
-    if (r->hardware.memory % MiB)
+    if (m % MiB)
         return ab_recipe_error(w->err, &r->hardware.memory_pos,
                                "memory (%s) must be a whole number of MiB",
-                               size_format_exact(r->hardware.memory, buf, sizeof(buf)));
+                               size_format_exact(m, buf, sizeof(buf)));
+    r->hardware.memory = m;
     return 0;
 }
 
@@ -103,9 +106,12 @@ absolute_path(struct yw *w, yaml_node_t *n, const struct yw_field *f, void *ctx,
     if (yw_string(w, n, f->what, (size_t)f->max, out) < 0)
         return -1;
     const char *why = path_check_absolute(*out, allow_trailing_slash);
-    if (why)
-        return ab_recipe_error(w->err, pos, "%s '%s' %s", what, *out, why);
-    return 0;
+    if (!why)
+        return 0;
+    ab_recipe_error(w->err, pos, "%s '%s' %s", what, *out, why);
+    free(*out); /* not given: nothing is judged by a refused path */
+    *out = NULL;
+    return -1;
 }
 
 static int
@@ -187,10 +193,12 @@ parse_volumes(struct yw *w, yaml_node_t *n, const struct yw_field *f, void *ctx)
         size_t unknown = w->unknown_keys;
         if (yw_mapping(w, item, where, f->sub->v, f->sub->n, v) < 0) {
             ret = -1;
-            /* A misspelt key or a bad fs: "no mount point" would follow from it. */
+            /* A misspelt key, a bad fs or mount: "no mount point" would
+             * follow from it. */
             bool bad_fs = v->fs_pos.line && v->fs == FS_NONE;
+            bool bad_mount = v->mount_pos.line && !v->mount;
             v->incomplete = w->unknown_keys != unknown;
-            if (!v->name || w->over_budget || v->incomplete || bad_fs)
+            if (!v->name || w->over_budget || v->incomplete || bad_fs || bad_mount)
                 continue;
         }
         if (check_volume_mount(v, w->err) < 0)
@@ -240,9 +248,12 @@ parse_user_password(struct yw *w, yaml_node_t *n, const struct yw_field *f, void
     const char *why = name_check_password_hash(u->password_hash);
     if (!why)
         return 0;
-    /* Never echo the value: it may be a plain password. */
+    /* Never echo the value: it may be a plain password; nor keep it. */
     struct ab_pos pos = yw_pos(w, n);
-    return ab_recipe_error(w->err, &pos, "%s %s", f->what, why);
+    ab_recipe_error(w->err, &pos, "%s %s", f->what, why);
+    free(u->password_hash);
+    u->password_hash = NULL;
+    return -1;
 }
 
 static int
@@ -482,12 +493,12 @@ static const struct yw_field disks_keys[] = {
 };
 
 static const struct yw_field user_keys[] = {
-    {"name", yw_key_string, YW_REQUIRED, YW_STRING, U(name), U_POS(name_pos), .max = 32,
-     .what = "user name", .check = name_check_user, .pattern = "^[a-z_][a-z0-9_-]*$",
+    {"name", yw_key_string, YW_REQUIRED | YW_JUDGE_WITHOUT, YW_STRING, U(name), U_POS(name_pos),
+     .max = 32, .what = "user name", .check = name_check_user, .pattern = "^[a-z_][a-z0-9_-]*$",
      .doc = "the login name"},
-    {"groups", yw_key_string_list, 0, YW_STRING_LIST, U(groups), U_POS(groups_pos), .max = 32, .what = "'groups'",
-     .item = "group name", .check = name_check_user, .pattern = "^[a-z_][a-z0-9_-]*$",
-     .doc = "supplementary groups"},
+    {"groups", yw_key_string_list, 0, YW_STRING_LIST, U(groups), U_POS(groups_pos), .max = 32,
+     .what = "'groups'", .item = "group name", .check = name_check_user,
+     .pattern = "^[a-z_][a-z0-9_-]*$", .doc = "supplementary groups"},
     {"password_hash", parse_user_password, 0, YW_STRING, .max = 512, .what = "'password_hash'",
      .pattern = ONE_LINE,
      .doc = "a crypt(3) hash such as $6$..., or ! for a locked password; never a plain password"},
@@ -499,11 +510,11 @@ static const struct yw_field user_keys[] = {
 static const struct yw_fields user_table = KEYS(user_keys);
 
 static const struct yw_field file_keys[] = {
-    {"src", yw_key_string, YW_REQUIRED, YW_STRING, F(src), F_POS(src_pos), .max = PATH_MAX,
-     .what = "source path", .check = path_check_relative_inside, .pattern = ONE_LINE,
-     .doc = "the file or folder to copy, inside the recipe's folder"},
-    {"dest", parse_file_dest, YW_REQUIRED, YW_STRING, F(dest), F_POS(dest_pos), .max = 1024,
-     .what = "'dest'", .pattern = "^/[^\\r\\n]*$",
+    {"src", yw_key_string, YW_REQUIRED | YW_JUDGE_WITHOUT, YW_STRING, F(src), F_POS(src_pos),
+     .max = PATH_MAX, .what = "source path", .check = path_check_relative_inside,
+     .pattern = ONE_LINE, .doc = "the file or folder to copy, inside the recipe's folder"},
+    {"dest", parse_file_dest, YW_REQUIRED | YW_JUDGE_WITHOUT, YW_STRING, F(dest), F_POS(dest_pos),
+     .max = 1024, .what = "'dest'", .pattern = "^/[^\\r\\n]*$",
      .doc = "where in the image: absolute; a trailing / names a folder"},
     {"owner", yw_key_string, 0, YW_STRING, F(owner), .max = 65, .what = "owner",
      .check = name_check_owner, .pattern = ONE_LINE, .dflt = "root:root",
@@ -539,12 +550,12 @@ static const struct yw_fields ova_table = KEYS(ova_keys);
 static const struct yw_field top_keys[] = {
     {"recipe", parse_format, YW_REQUIRED, YW_UINT, .min = 1, .max = 1, .what = "'recipe'",
      .doc = "the format version"},
-    {"name", yw_key_string, YW_REQUIRED, YW_STRING, R(name), R_POS(name_pos), .max = 63,
-     .what = "name", .check = name_check_appliance, .pattern = "^[a-z0-9][a-z0-9-]*$",
+    {"name", yw_key_string, YW_REQUIRED | YW_JUDGE_WITHOUT, YW_STRING, R(name), R_POS(name_pos),
+     .max = 63, .what = "name", .check = name_check_appliance, .pattern = "^[a-z0-9][a-z0-9-]*$",
      .doc = "lowercase letters, digits and -, first a letter or digit; names the output files "
             "and the virtual machine"},
-    {"version", yw_key_string, YW_REQUIRED, YW_STRING, R(version), .max = 64, .what = "version",
-     .check = name_check_version, .pattern = "^[^/\\s]+$",
+    {"version", yw_key_string, YW_REQUIRED | YW_JUDGE_WITHOUT, YW_STRING, R(version), .max = 64,
+     .what = "version", .check = name_check_version, .pattern = "^[^/\\s]+$",
      .doc = "the appliance's version: no / and no white space"},
     {"description", yw_key_string, 0, YW_STRING, R(description), .max = 1024,
      .what = "'description'", .pattern = ONE_LINE, .doc = "written into the OVF's product section"},
@@ -628,7 +639,7 @@ only_unknown_keys(const struct yw *w, const struct ab_error *err, size_t before)
 {
     size_t added = err->n_diags + err->n_dropped - before;
     return err->code == AB_E_RECIPE && !w->over_budget && w->hinted_missing == 0 &&
-           added == w->unknown_keys;
+           added == w->unknown_keys + w->bad_values;
 }
 
 struct recipe *

@@ -67,7 +67,10 @@ yw_key_string(struct yw *w, yaml_node_t *n, const struct yw_field *f, void *ctx)
     if (!why)
         return note_set(f, ctx);
     struct ab_pos pos = yw_pos(w, n);
-    return ab_recipe_error(w->err, &pos, "invalid %s '%s': %s", f->what, *out, why);
+    ab_recipe_error(w->err, &pos, "invalid %s '%s': %s", f->what, *out, why);
+    free(*out); /* not given: nothing is judged by a refused value */
+    *out = NULL;
+    return -1;
 }
 
 /* A list of strings (each an f->item) each checked by f->check. */
@@ -131,14 +134,18 @@ int
 yw_key_flags(struct yw *w, yaml_node_t *n, const struct yw_field *f, void *ctx)
 {
     note_pos(w, n, f, ctx);
-    note_set(f, ctx);
-    return yw_flag_list(w, n, f->what, f->names, at(ctx, f->at));
+    int ret = yw_flag_list(w, n, f->what, f->names, at(ctx, f->at));
+    /* A list of nothing but refused names is as if not given. */
+    if (ret == 0 || *(unsigned *)at(ctx, f->at))
+        note_set(f, ctx);
+    return ret;
 }
 
 int
 yw_key_size(struct yw *w, yaml_node_t *n, const struct yw_field *f, void *ctx)
 {
     note_pos(w, n, f, ctx);
-    note_set(f, ctx);
-    return yw_size(w, n, f->what, false, at(ctx, f->at), NULL);
+    if (yw_size(w, n, f->what, false, at(ctx, f->at), NULL) < 0)
+        return -1;
+    return note_set(f, ctx);
 }

@@ -712,8 +712,17 @@ yw_mapping(struct yw *w, yaml_node_t *n, const char *where, const struct yw_fiel
     for (yaml_node_pair_t *pair = n->data.mapping.pairs.start; pair < n->data.mapping.pairs.top;
          pair++) {
         int i = mapping_key(w, yw_node(w, pair->key), where, fields, n_fields, &seen);
-        if (i < 0 || fields[i].parse(w, yw_node(w, pair->value), &fields[i], ctx) < 0)
+        size_t before = w->err->n_diags + w->err->n_dropped;
+        if (i < 0)
             ret = -1;
+        else if (fields[i].parse(w, yw_node(w, pair->value), &fields[i], ctx) < 0) {
+            ret = -1;
+            /* A refused value of an optional key is as if not given (its
+             * parser keeps none): the rest can still be judged. */
+            if (fields[i].type != YW_MAPPING && fields[i].type != YW_LIST &&
+                (!(fields[i].flags & YW_REQUIRED) || fields[i].flags & YW_JUDGE_WITHOUT))
+                w->bad_values += w->err->n_diags + w->err->n_dropped - before;
+        }
         if (w->over_budget)
             return -1;
     }

@@ -26,6 +26,10 @@ struct yw {
     bool over_budget;
     size_t unknown_keys; /* keys reported as unknown so far */
     size_t hinted_missing; /* required keys not reported missing: an unknown key misspells them */
+    /* Diagnostics of the refused values of optional keys, whose parsers
+     * keep no value then (a string is freed, a number not stored): the
+     * recipe is judged as if they were not given. */
+    size_t bad_values;
     /* Nodes that did not come from the file (--set): their place in
      * diagnostics is origin, not a line and column. */
     struct yw_origin {
@@ -85,6 +89,10 @@ int yw_flag_list(struct yw *w, yaml_node_t *n, const char *what, const struct ab
 
 enum yw_field_flags {
     YW_REQUIRED = 1 << 0,
+    /* A refused value of this required key is as if not given, and the
+     * rest is still judged (plan_new() copes without it), as for every
+     * optional key: a bad name does not hide a volume that does not fit. */
+    YW_JUDGE_WITHOUT = 1 << 2,
     /* Known only to be refused with a better message than "unknown key"
      * (disk 'app''s `boot`): left out of the schema and the man page. */
     YW_REFUSED = 1 << 1,
