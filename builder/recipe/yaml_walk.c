@@ -373,6 +373,17 @@ yw_bool(struct yw *w, yaml_node_t *n, const char *what, bool *out)
     return ab_recipe_error(w->err, &pos, "%s must be true or false, not '%s'", what, text);
 }
 
+/* " (did you mean 'debian-12'?)" for a value close to one of t's, or "". */
+static const char *
+enum_hint(const struct ab_enum_table *t, const char *text, char *buf, size_t size)
+{
+    const char *close = ab_enum_closest(t, text);
+    if (!close)
+        return "";
+    snprintf(buf, size, " (did you mean '%s'?)", close);
+    return buf;
+}
+
 int
 yw_enum(struct yw *w, yaml_node_t *n, const char *what, const struct ab_enum_table *t, int *out)
 {
@@ -385,7 +396,9 @@ yw_enum(struct yw *w, yaml_node_t *n, const char *what, const struct ab_enum_tab
     if (ab_enum_from_string(t, text, out) == 0)
         return 0;
     struct ab_pos pos = yw_pos(w, n);
-    return ab_recipe_error(w->err, &pos, "unknown %s '%s': expected %s", what, text,
+    char hint[96];
+    return ab_recipe_error(w->err, &pos, "unknown %s '%s'%s: expected %s", what, text,
+                           enum_hint(t, text, hint, sizeof(hint)),
                            ab_enum_list(t, list, sizeof(list)));
 }
 
@@ -468,7 +481,9 @@ flag_item(struct yw *w, yaml_node_t *item, size_t i, const char *what,
     if (ab_enum_from_string(t, text, &v) == 0)
         return v;
     struct ab_pos pos = yw_pos(w, item);
-    return ab_recipe_error(w->err, &pos, "unknown value '%s' in %s: expected %s", text, what,
+    char hint[96];
+    return ab_recipe_error(w->err, &pos, "unknown value '%s' in %s%s: expected %s", text, what,
+                           enum_hint(t, text, hint, sizeof(hint)),
                            ab_enum_list(t, list, sizeof(list)));
 }
 
