@@ -32,9 +32,10 @@ DEPS_BUILD := gcc make pkg-config perl libyaml-dev libjson-c-dev libssl-dev liba
 # dnf, rpm: the CentOS family (rpm also brings rpmbuild, for the tests).
 # tzdata, locales: the zone and locale names a recipe's are checked against
 # (/usr/share/zoneinfo, /usr/share/i18n/SUPPORTED).
+# ovmf: 'appliance test' boots UEFI with it, right after the README's first build.
 DEPS_RUN := mmdebstrap debian-archive-keyring linux-image-amd64 qemu-system-x86 qemu-utils \
 	libguestfs-xfs fdisk mtools e2fsprogs dosfstools xfsprogs lvm2 tar pigz dnf rpm \
-	tzdata locales
+	tzdata locales ovmf
 # libvirt-daemon, libvirt-daemon-driver-qemu: deploy.sh and tests/slow/live.sh start their
 # own session libvirtd. podman, skopeo: container.sh loads and runs the OCI archive.
 # golang-go, golang-github-vmware-govmomi-dev: tests/helpers/ovf-parse.go, govmomi's OVF
@@ -42,7 +43,7 @@ DEPS_RUN := mmdebstrap debian-archive-keyring linux-image-amd64 qemu-system-x86 
 # openssh-client (ssh-keygen), initramfs-tools-core (lsinitramfs): cloud-init.sh.
 # shellcheck: tests/source/shellcheck.sh, on the shell templates.
 # python3-jsonschema, python3-yaml: schema.sh judges the recipe's JSON Schema.
-DEPS_TEST := libcmocka-dev clang libclang-rt-14-dev python3 python3-jsonschema python3-yaml ovmf \
+DEPS_TEST := libcmocka-dev clang libclang-rt-14-dev python3 python3-jsonschema python3-yaml \
 	guestfs-tools guestfish libxml2-utils \
 	createrepo-c zstd libvirt-clients libarchive-tools virt-v2v nbdkit libnbd-bin libvirt-daemon \
 	libvirt-daemon-driver-qemu podman skopeo golang-go golang-github-vmware-govmomi-dev \
