@@ -18,7 +18,11 @@
 #define DEFAULT_CPUS 2
 #define DEFAULT_MEMORY (UINT64_C(2) << 30)
 #define DEFAULT_NICS 1
-#define BASE_CMDLINE "console=tty0 console=ttyS0,115200"
+/* no_timer_check: the kernel's IO-APIC timer check fails when the host is
+ * slow to run the guest (emulated, or an overcommitted host) and panics
+ * with "IO-APIC + timer doesn't work"; a VM's timer needs no such check
+ * (libguestfs and the Fedora and RHEL cloud images pass it too). */
+#define BASE_CMDLINE "console=tty0 console=ttyS0,115200 no_timer_check"
 /* What Azure documents for its serial console, beside console=ttyS0. */
 #define AZURE_CMDLINE "earlyprintk=ttyS0"
 

@@ -99,6 +99,6 @@ if answer fstab | grep -v '^#' | grep -v '^$' | grep -qv '^UUID='; then
 else
     ok "fstab: every entry by UUID"
 fi
-expect grub "kernel command line: consoles and the recipe's" 'console=tty0 console=ttyS0,115200 quiet'
+expect grub "kernel command line: consoles and the recipe's" 'console=tty0 console=ttyS0,115200 no_timer_check quiet'
 expect grub "root on the LVM volume" 'root=/dev/mapper/vg_os-root'
 finish

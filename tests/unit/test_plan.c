@@ -602,21 +602,21 @@ test_cloud(void **state)
         bool off;
         const char *datasources, *cmdline;
     } cases[] = {
-        {"", 0, false, NULL, "console=tty0 console=ttyS0,115200"},
-        {"outputs: [qcow2, raw, ova]\n", 0, false, NULL, "console=tty0 console=ttyS0,115200"},
+        {"", 0, false, NULL, "console=tty0 console=ttyS0,115200 no_timer_check"},
+        {"outputs: [qcow2, raw, ova]\n", 0, false, NULL, "console=tty0 console=ttyS0,115200 no_timer_check"},
         {"outputs: [azure]\n", PLAN_CLOUD_INIT | PLAN_CLOUD_AZURE, false, "Azure, NoCloud, None",
-         "console=tty0 console=ttyS0,115200 earlyprintk=ttyS0"},
+         "console=tty0 console=ttyS0,115200 no_timer_check earlyprintk=ttyS0"},
         {"outputs: [gce, qcow2]\n", PLAN_CLOUD_INIT | PLAN_CLOUD_GCE, false, "GCE, NoCloud, None",
-         "console=tty0 console=ttyS0,115200"},
+         "console=tty0 console=ttyS0,115200 no_timer_check"},
         {"outputs: [azure, gce]\n", PLAN_CLOUD_INIT | PLAN_CLOUD_AZURE | PLAN_CLOUD_GCE, false,
-         "Azure, GCE, NoCloud, None", "console=tty0 console=ttyS0,115200 earlyprintk=ttyS0"},
+         "Azure, GCE, NoCloud, None", "console=tty0 console=ttyS0,115200 no_timer_check earlyprintk=ttyS0"},
         {"outputs: [qcow2]\ncloud: true\n", PLAN_CLOUD_INIT, false, NULL,
-         "console=tty0 console=ttyS0,115200"},
+         "console=tty0 console=ttyS0,115200 no_timer_check"},
         {"outputs: [azure, gce]\ncloud: true\n",
          PLAN_CLOUD_INIT | PLAN_CLOUD_AZURE | PLAN_CLOUD_GCE, false, "Azure, GCE, NoCloud, None",
          NULL},
         {"outputs: [azure, gce]\ncloud: false\n", 0, true, NULL,
-         "console=tty0 console=ttyS0,115200"},
+         "console=tty0 console=ttyS0,115200 no_timer_check"},
         {"outputs: [qcow2]\ncloud: false\n", 0, false, NULL, NULL},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -637,7 +637,7 @@ test_cloud(void **state)
     const struct plan *p = unit_plan(recipe("{distro: debian-12, kernel_cmdline: quiet}", BIOS,
                                             OS_10G, APP_2G, "outputs: [azure]\n"));
     assert_string_equal(p->os.kernel_cmdline,
-                        "console=tty0 console=ttyS0,115200 earlyprintk=ttyS0 quiet");
+                        "console=tty0 console=ttyS0,115200 no_timer_check earlyprintk=ttyS0 quiet");
     plan_free(p);
     /* A rootfs is used as it is: the cloud outputs add nothing to it. */
     unit_write_file("rootfs.tar", "");
@@ -702,7 +702,7 @@ test_other_defaults(void **state)
     assert_string_equal(p->os.timezone, "UTC");
     assert_string_equal(p->os.locale, "C.UTF-8");
     assert_null(p->os.mirror);
-    assert_string_equal(p->os.kernel_cmdline, "console=tty0 console=ttyS0,115200");
+    assert_string_equal(p->os.kernel_cmdline, "console=tty0 console=ttyS0,115200 no_timer_check");
     assert_int_equal(p->hardware.cpus, 2);
     assert_int_equal(p->hardware.memory, 2 * GiB);
     assert_int_equal(p->hardware.controller, CONTROLLER_SCSI);
@@ -718,7 +718,7 @@ test_other_defaults(void **state)
     p = unit_plan(recipe("{distro: debian-12, kernel_cmdline: quiet, hostname: box}",
                          "{cpus: 8, memory: 512MiB, controller: ide, nics: 0}", OS_10G, APP_2G,
                          "addons: []\n"));
-    assert_string_equal(p->os.kernel_cmdline, "console=tty0 console=ttyS0,115200 quiet");
+    assert_string_equal(p->os.kernel_cmdline, "console=tty0 console=ttyS0,115200 no_timer_check quiet");
     assert_string_equal(p->os.hostname, "box");
     assert_int_equal(p->hardware.cpus, 8);
     assert_int_equal(p->hardware.memory, 512 * MiB);

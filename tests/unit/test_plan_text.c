@@ -104,7 +104,7 @@ test_text_values(void **state)
     assert_int_equal(strncmp(text, "appliance shop 2.1\n", 19), 0);
     assert_contains(text, "  description  Shop appliance\n");
     assert_contains(text, "  packages     nginx curl\n");
-    assert_contains(text, "  cmdline      console=tty0 console=ttyS0,115200 quiet\n");
+    assert_contains(text, "  cmdline      console=tty0 console=ttyS0,115200 no_timer_check quiet\n");
     assert_contains(text, "  memory       3GiB\n");
     assert_contains(text, "  firmware     bios+uefi\n");
     assert_contains(text, "  controller   sata\n");
