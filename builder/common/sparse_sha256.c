@@ -37,7 +37,7 @@ struct sha256_zeros {
     struct zero_run *v;
     size_t n, cap;
     uint64_t clock; /* the last value given to a run's used */
-    size_t learnt;
+    struct sha256_zeros_stats stats;
 };
 
 static int
@@ -152,11 +152,11 @@ sha256_zeros_free(struct sha256_zeros *z)
 }
 
 void
-sha256_zeros_count(struct sha256_zeros *z, size_t *entries, size_t *learnt)
+sha256_zeros_stats(struct sha256_zeros *z, struct sha256_zeros_stats *out)
 {
     pthread_mutex_lock(&z->lock);
-    *entries = z->n;
-    *learnt = z->learnt;
+    *out = z->stats;
+    out->entries = z->n;
     pthread_mutex_unlock(&z->lock);
 }
 
@@ -176,7 +176,7 @@ sha256_zeros_save(struct sha256_zeros *z, struct ab_error *err)
     CLEANUP_FREE char *text = NULL;
     size_t len = 0;
     pthread_mutex_lock(&z->lock);
-    if (!z->path || !z->learnt) {
+    if (!z->path || !z->stats.learnt) {
         pthread_mutex_unlock(&z->lock);
         return 0;
     }
@@ -208,6 +208,8 @@ lookup(struct sha256_zeros *z, const uint32_t in[8], uint64_t blocks, uint32_t o
         if (r->blocks == blocks && memcmp(r->in, in, sizeof(r->in)) == 0) {
             memcpy(out, r->out, sizeof(r->out));
             r->used = ++z->clock;
+            z->stats.looked_up++;
+            z->stats.looked_up_bytes += blocks * BLOCK;
             found = 1;
         }
     }
@@ -224,7 +226,8 @@ learn(struct sha256_zeros *z, const uint32_t in[8], uint64_t blocks, const uint3
     pthread_mutex_lock(&z->lock);
     r.used = ++z->clock;
     if (push_run(z, &r) == 0) /* out of memory: only the time is lost */
-        z->learnt++;
+        z->stats.learnt++;
+    z->stats.learnt_bytes += blocks * BLOCK;
     pthread_mutex_unlock(&z->lock);
 }
 
@@ -371,21 +374,29 @@ feed_file(struct sparse_hash *h, int fd, uint64_t size, const char *path, struct
 }
 
 int
-sparse_sha256_file(const char *path, struct sha256_zeros *zeros,
-                   const volatile sig_atomic_t *stop, char hex[HASH_HEX_MAX],
-                   struct ab_error *err)
+sparse_sha256_fd(int fd, const char *name, struct sha256_zeros *zeros,
+                 const volatile sig_atomic_t *stop, char hex[HASH_HEX_MAX], struct ab_error *err)
 {
-    CLEANUP_CLOSE int fd = open(path, O_RDONLY | O_CLOEXEC);
     struct stat st;
     struct sparse_hash h = {.zeros = zeros, .stop = stop};
     uint8_t md[SHA256_DIGEST_SIZE];
-    if (fd < 0 || fstat(fd, &st) < 0)
-        return ab_build_error(err, errno, "cannot read '%s': %s", path, strerror(errno));
+    if (fstat(fd, &st) < 0)
+        return ab_build_error(err, errno, "cannot read '%s': %s", name, strerror(errno));
     sha256_init(&h.ctx);
-    if (feed_file(&h, fd, (uint64_t)st.st_size, path, err) < 0)
+    if (feed_file(&h, fd, (uint64_t)st.st_size, name, err) < 0)
         return -1;
     sha256_digest(&h.ctx, sizeof(md), md);
     for (size_t i = 0; i < sizeof(md); i++)
         snprintf(hex + 2 * i, 3, "%02x", md[i]);
     return 0;
+}
+
+int
+sparse_sha256_file(const char *path, struct sha256_zeros *zeros, const volatile sig_atomic_t *stop,
+                   char hex[HASH_HEX_MAX], struct ab_error *err)
+{
+    CLEANUP_CLOSE int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return ab_build_error(err, errno, "cannot read '%s': %s", path, strerror(errno));
+    return sparse_sha256_fd(fd, path, zeros, stop, hex, err);
 }

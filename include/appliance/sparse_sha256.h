@@ -42,8 +42,16 @@ int sha256_zeros_open(const char *path, struct sha256_zeros **out, struct ab_err
  * SPARSE_SHA256_MAX_ENTRIES, those used or learnt by this process first. */
 int sha256_zeros_save(struct sha256_zeros *z, struct ab_error *err);
 
-/* Entries: all, and those learnt since open (for the tests and notices). */
-void sha256_zeros_count(struct sha256_zeros *z, size_t *entries, size_t *learnt);
+/* What a table holds and what it saved since it was opened. */
+struct sha256_zeros_stats {
+    size_t entries;           /* runs it holds */
+    size_t looked_up;         /* runs found there: not hashed */
+    uint64_t looked_up_bytes; /* and their zeros */
+    size_t learnt;            /* runs hashed and added */
+    uint64_t learnt_bytes;
+};
+
+void sha256_zeros_stats(struct sha256_zeros *z, struct sha256_zeros_stats *out);
 
 void sha256_zeros_free(struct sha256_zeros *z);
 
@@ -62,5 +70,11 @@ sha256_zeros_cleanup(struct sha256_zeros **z)
 int sparse_sha256_file(const char *path, struct sha256_zeros *zeros,
                        const volatile sig_atomic_t *stop, char hex[HASH_HEX_MAX],
                        struct ab_error *err);
+
+/* The same for the open file fd, all of it whatever its offset (which
+ * is moved), named name in messages. */
+int sparse_sha256_fd(int fd, const char *name, struct sha256_zeros *zeros,
+                     const volatile sig_atomic_t *stop, char hex[HASH_HEX_MAX],
+                     struct ab_error *err);
 
 #endif

@@ -62,20 +62,25 @@ test_sparse_digest(void **state)
     assert_string_equal(hex, want);
 
     CLEANUP_SHA256_ZEROS struct sha256_zeros *z = NULL;
-    size_t n, learnt;
+    struct sha256_zeros_stats st;
     assert_int_equal(sha256_zeros_open(NULL, &z, &err), 0);
     assert_int_equal(sparse_sha256_file("sparse.img", z, NULL, hex, &err), 0);
     assert_string_equal(hex, want);
-    sha256_zeros_count(z, &n, &learnt);
+    sha256_zeros_stats(z, &st);
     /* The runs of at least 1 MiB: the first hole, the MiB of zeros written
      * out, the hole before the tail. */
-    assert_int_equal(n, 3);
-    assert_int_equal(learnt, 3);
+    assert_int_equal(st.entries, 3);
+    assert_int_equal(st.learnt, 3);
+    assert_int_equal(st.looked_up, 0);
+    assert_true(st.learnt_bytes > 9 * MIB && st.learnt_bytes <= 10 * MIB);
     /* Again: every run looked up, nothing learnt, the same digest. */
     assert_int_equal(sparse_sha256_file("sparse.img", z, NULL, hex, &err), 0);
     assert_string_equal(hex, want);
-    sha256_zeros_count(z, &n, &learnt);
-    assert_int_equal(n, 3);
+    sha256_zeros_stats(z, &st);
+    assert_int_equal(st.entries, 3);
+    assert_int_equal(st.learnt, 3);
+    assert_int_equal(st.looked_up, 3);
+    assert_int_equal(st.looked_up_bytes, st.learnt_bytes);
 
     /* The small files and the empty one too. */
     unit_write_file("abc.txt", "abc");
@@ -102,7 +107,8 @@ test_zeros_file(void **state)
     (void)state;
     struct ab_error err = AB_ERROR_INIT;
     char want[HASH_HEX_MAX], hex[HASH_HEX_MAX];
-    size_t len, n, learnt;
+    size_t len;
+    struct sha256_zeros_stats st;
     CLEANUP_FREE unsigned char *buf = make_sparse("kept.img", &len);
     sha256_of(buf, len, want);
 
@@ -115,13 +121,14 @@ test_zeros_file(void **state)
     sha256_zeros_free(z);
 
     assert_int_equal(sha256_zeros_open("zeros", &z, &err), 0);
-    sha256_zeros_count(z, &n, &learnt);
-    assert_int_equal(n, 3);
-    assert_int_equal(learnt, 0);
+    sha256_zeros_stats(z, &st);
+    assert_int_equal(st.entries, 3);
+    assert_int_equal(st.learnt, 0);
     assert_int_equal(sparse_sha256_file("kept.img", z, NULL, hex, &err), 0);
     assert_string_equal(hex, want);
-    sha256_zeros_count(z, &n, &learnt);
-    assert_int_equal(learnt, 0);
+    sha256_zeros_stats(z, &st);
+    assert_int_equal(st.learnt, 0);
+    assert_int_equal(st.looked_up, 3);
     sha256_zeros_free(z);
 
     /* Each line's last digit changed: every run's state after it is wrong. */
@@ -140,8 +147,8 @@ test_zeros_file(void **state)
     unit_write_file("zeros", bad);
     free(bad);
     assert_int_equal(sha256_zeros_open("zeros", &z, &err), 0);
-    sha256_zeros_count(z, &n, &learnt);
-    assert_int_equal(n, 3); /* the garbage, a run too short, a cut line: dropped */
+    sha256_zeros_stats(z, &st);
+    assert_int_equal(st.entries, 3); /* the garbage, a run too short, a cut line: dropped */
     assert_int_equal(sparse_sha256_file("kept.img", z, NULL, hex, &err), 0);
     assert_string_not_equal(hex, want);
     sha256_zeros_free(z);
@@ -149,8 +156,8 @@ test_zeros_file(void **state)
     /* Another format: started anew. */
     unit_write_file("zeros", "appliance-sha256-zeros 999\n");
     assert_int_equal(sha256_zeros_open("zeros", &z, &err), 0);
-    sha256_zeros_count(z, &n, &learnt);
-    assert_int_equal(n, 0);
+    sha256_zeros_stats(z, &st);
+    assert_int_equal(st.entries, 0);
     assert_int_equal(sparse_sha256_file("kept.img", z, NULL, hex, &err), 0);
     assert_string_equal(hex, want);
     sha256_zeros_free(z);
