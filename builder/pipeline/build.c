@@ -67,6 +67,8 @@ struct build {
     bool report_written;       /* the report holds the stages timed so far */
     pthread_t sweeper;         /* removes the tree while exports run */
     bool sweeping;
+    pthread_t prober; /* asks the tools their versions for the report, meanwhile */
+    bool probing;
     int64_t epoch;    /* SOURCE_DATE_EPOCH, once known (epoch.h) */
     bool epoch_given; /* by the environment */
 };
@@ -620,10 +622,27 @@ sweep(void *arg)
     return NULL;
 }
 
+static void *
+probe_tools(void *arg)
+{
+    struct build *b = arg;
+    report_probe_tools(&b->report, b->plan, b->run);
+    return NULL;
+}
+
+static void
+probe_tools_join(struct build *b)
+{
+    if (b->probing)
+        pthread_join(b->prober, NULL);
+    b->probing = false;
+}
+
 static int
 do_export(struct build *b, struct ab_error *err)
 {
     b->sweeping = pthread_create(&b->sweeper, NULL, sweep, b) == 0;
+    b->probing = pthread_create(&b->prober, NULL, probe_tools, b) == 0;
     for (int i = 0; i < PLAN_N_DISKS; i++) {
         struct stat st;
         if (stat(b->images[i], &st) < 0)
@@ -717,6 +736,7 @@ do_finish(struct build *b, struct ab_error *err)
     if (delivery_write_install(b->plan, b->out.tmp, &b->files, err) < 0 ||
         export_sums_write(b->out.tmp, &b->files, err) < 0)
         return -1;
+    probe_tools_join(b);
     report_stage(&b->report, "finish", mono_now() - b->finish_start);
     b->report_written = true;
     if (report_write(&b->report, b->plan, b->out.tmp, &b->files, b->run, err) < 0)
@@ -734,6 +754,7 @@ build_release(struct build *b)
     engine_proc_kill(&b->appliance);
     if (b->sweeping)
         pthread_join(b->sweeper, NULL);
+    probe_tools_join(b);
     tree_unmount(&b->mounts);
     if (b->work)
         rm_rf(b->work, b->work);
