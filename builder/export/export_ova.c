@@ -165,7 +165,8 @@ ovf_vmdk(const struct export_job *job, enum plan_disk_id disk, const char *raw, 
 
 /* A VMDK's digest in the manifest's algorithm: the writer's for one just
  * written (kept beside its cache entry for the next build), else the one
- * kept there, else read from the file. */
+ * kept there, else the one being made for SHA256SUMS, else read from the
+ * file. */
 static int
 vmdk_manifest_digest(const struct export_job *job, const char *path, const struct ovf_vmdk_ctx *c,
                      bool written, struct ab_error *err)
@@ -182,7 +183,12 @@ vmdk_manifest_digest(const struct export_job *job, const char *path, const struc
     }
     if (r && r->digest && r->digest(r->ctx, path, algo, c->manifest) > 0)
         return 0;
-    if (digest_file(algo, path, c->manifest, err) < 0)
+    /* A SHA-256 not kept is being made for SHA256SUMS (export_disk_file_reused). */
+    struct ab_error ignored = AB_ERROR_INIT;
+    int known =
+        algo == DIGEST_SHA256 ? export_digests_get(job->digests, path, c->manifest, &ignored) : 0;
+    ab_error_release(&ignored);
+    if (known <= 0 && digest_file(algo, path, c->manifest, err) < 0)
         return -1;
     if (r && r->keep_digest)
         r->keep_digest(r->ctx, path, algo, c->manifest);
