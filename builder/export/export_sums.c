@@ -187,10 +187,11 @@ export_digests_set(struct export_digests *d, const char *path, const char *hex,
     return e ? 0 : ab_oom(err);
 }
 
-/* Takes the next queued entry and opens its file, both under the lock:
- * a rename (export_digests_rename) never comes between. */
+/* Takes the next queued entry and opens its file (*fd, or -1 and
+ * *open_errno), both under the lock: a rename (export_digests_rename)
+ * never comes between. */
 static struct digest_entry *
-take_queued(struct export_digests *d, int *fd, size_t *index)
+take_queued(struct export_digests *d, int *fd, int *open_errno, size_t *index)
 {
     for (size_t i = 0; i < d->n && !d->cancel; i++) {
         struct digest_entry *e = &d->v[i];
@@ -198,6 +199,7 @@ take_queued(struct export_digests *d, int *fd, size_t *index)
             continue;
         e->state = DIGEST_RUNNING;
         *fd = open(e->path, O_RDONLY | O_CLOEXEC);
+        *open_errno = errno;
         *index = i;
         return e;
     }
@@ -210,13 +212,12 @@ digest_worker(void *arg)
     struct export_digests *d = arg;
     pthread_mutex_lock(&d->lock);
     for (;;) {
-        int fd = -1;
+        int fd = -1, open_errno = 0;
         size_t i;
-        struct digest_entry *e = take_queued(d, &fd, &i);
+        struct digest_entry *e = take_queued(d, &fd, &open_errno, &i);
         if (!e)
             break;
         CLEANUP_FREE char *name = strdup(e->path);
-        int open_errno = errno;
         pthread_mutex_unlock(&d->lock);
         struct ab_error err = AB_ERROR_INIT;
         char hex[HASH_HEX_MAX];
