@@ -5,10 +5,12 @@
 # script, in the same run on the same machine.
 #
 #   bench/build.sh                 (make bench runs it)
-#   REF=<commit> RUNS=3 COLD=0 RAW=0 CACHE_DIR=DIR bench/build.sh
+#   REF=<commit> RUNS=3 COLD=0 RAW=0 CACHE_DIR=DIR CACHE_MAX=3GiB bench/build.sh
 #
 # CACHE_DIR: the cache both engines use (--cache-dir; default theirs), so
-# that the benchmark's disks do not push other builds' out of the default.
+# that the benchmark's disks do not push other builds' out of the default;
+# CACHE_MAX: this engine's --cache-max, where the disk is short (3GiB
+# holds one recipe's disks and exports).
 #
 # Two recipes: recipes/demo.yaml as it is (outputs ova, qcow2, libvirt),
 # and demo-raw, the same with `outputs: [ova, qcow2, raw]` (RAW=0 leaves
@@ -91,6 +93,10 @@ seconds() {
     shift 3
     rm -rf "$out"
     start=$(date +%s%N)
+    # --cache-max for this engine only: the reference's has no disk cache.
+    if [ "$engine" = "$app" ]; then
+        set -- ${CACHE_MAX:+--cache-max "$CACHE_MAX"} "$@"
+    fi
     if ! "$engine" build -q ${CACHE_DIR:+--cache-dir "$CACHE_DIR"} "$recipe" -o "$out" "$@" \
         >"$out.log" 2>&1; then
         echo "build: $engine failed: $(tail -n 5 "$out.log")" >&2
