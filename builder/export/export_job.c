@@ -40,6 +40,24 @@ export_base_name(const char *path)
     return slash ? slash + 1 : path;
 }
 
+/* The SHA-256 of a file of the output that is whole: the one kept beside
+ * its cache entry, else hashed from now on (export_digests), unless its
+ * writer gave it. */
+static int
+note_digest(const struct export_job *job, const char *path, struct ab_error *err)
+{
+    const struct export_reuse *r = job->reuse;
+    char hex[HASH_HEX_MAX];
+    struct ab_error ignored = AB_ERROR_INIT;
+    int known = export_digests_get(job->digests, path, hex, &ignored);
+    ab_error_release(&ignored);
+    if (!job->digests || known > 0)
+        return 0;
+    if (r && r->digest && r->digest(r->ctx, path, DIGEST_SHA256, hex) > 0)
+        return export_digests_set(job->digests, path, hex, err);
+    return export_digests_hash(job->digests, path, err);
+}
+
 int
 export_disk_file_reused(const struct export_job *job, enum plan_disk_id disk, const char *tag,
                         const char *path, export_disk_fn fn, const void *ctx, struct ab_error *err)
@@ -54,7 +72,7 @@ export_disk_file_reused(const struct export_job *job, enum plan_disk_id disk, co
             if (asprintf(&what, "%s (reused)", export_base_name(path)) < 0)
                 return ab_oom(err);
             export_step(job, what);
-            return 0;
+            return note_digest(job, path, err);
         }
     }
     export_step(job, export_base_name(path));
@@ -65,7 +83,7 @@ export_disk_file_reused(const struct export_job *job, enum plan_disk_id disk, co
         r->store(r->ctx, disk, tag, path, &ignored);
         ab_error_release(&ignored);
     }
-    return 0;
+    return note_digest(job, path, err);
 }
 
 int

@@ -1,23 +1,15 @@
 /* export_raw.c: the raw output is the build's own sparse disks, renamed,
- * never copied; the images are gone from the job afterwards, so it runs
- * last. */
+ * never copied (their digests, known or being made, follow them); the
+ * images are gone from the job afterwards, so it runs last. */
 #include "exporter.h"
-
-#include <errno.h>
-#include <stdio.h>
-#include <string.h>
 
 static int
 move_disk(const struct export_job *job, enum plan_disk_id disk, const char *raw, const char *path,
           const void *ctx, struct ab_error *err)
 {
-    (void)job;
     (void)disk;
     (void)ctx;
-    if (rename(raw, path) < 0)
-        return ab_build_error(err, errno, "cannot move '%s' to '%s': %s", raw, path,
-                              strerror(errno));
-    return 0;
+    return export_digests_rename(job->digests, raw, path, err);
 }
 
 static int

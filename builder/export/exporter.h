@@ -53,7 +53,10 @@ typedef int (*export_disk_fn)(const struct export_job *job, enum plan_disk_id di
 
 /* Writes one disk's file at path with fn, announced as a step, unless
  * job->reuse has it for that disk and tag (then it is copied from there
- * and announced as reused); a file written is offered to job->reuse. */
+ * and announced as reused); a file written is offered to job->reuse.
+ * Either way its SHA-256 goes to job->digests: the one fn set there
+ * while writing, else the one kept beside the cache entry, else it is
+ * hashed from then on. */
 int export_disk_file_reused(const struct export_job *job, enum plan_disk_id disk, const char *tag,
                             const char *path, export_disk_fn fn, const void *ctx,
                             struct ab_error *err);

@@ -21,6 +21,7 @@
 #define APPLIANCE_VMDK_H
 
 #include <signal.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "appliance/error.h"
@@ -68,11 +69,16 @@ struct vmdk_opts {
     /* ddb.virtualHWVersion, the OVF's vmx-NN; 0: 4, what qemu-img and
      * open-vmdk write. */
     unsigned hw_version;
+    /* When not NULL, called by the calling thread with every byte of the
+     * output, in the file's order, as it is written (its digest is made
+     * without reading it again). */
+    void (*written)(const void *buf, size_t len, void *opaque);
+    void *written_opaque; /* passed to written */
 };
 
 #define VMDK_OPTS_INIT                                                                             \
     {                                                                                              \
-        VMDK_ADAPTER_LSILOGIC, 0, 0, NULL, NULL, 0, NULL, NULL, 0                                  \
+        VMDK_ADAPTER_LSILOGIC, 0, 0, NULL, NULL, 0, NULL, NULL, 0, NULL, NULL                      \
     }
 
 /* Writes the raw image raw_path as a streamOptimized VMDK at vmdk_path,

@@ -110,6 +110,8 @@ struct stream {
     uint64_t gt_index;
     bool gt_used;
     uint64_t populated; /* bytes of the grains stored */
+    void (*on_write)(const void *buf, size_t len, void *opaque); /* vmdk_opts' written */
+    void *on_write_opaque;
 };
 
 static const char *const adapter_names[] = {
@@ -441,6 +443,8 @@ next_job(struct stream *s, struct job *j, struct ab_error *err)
 static int
 out_write(struct stream *s, const void *buf, size_t len, struct ab_error *err)
 {
+    if (s->on_write)
+        s->on_write(buf, len, s->on_write_opaque);
     const unsigned char *p = buf;
     size_t left = len;
     while (left > 0) {
@@ -795,6 +799,8 @@ vmdk_stream_write(const char *raw_path, const char *vmdk_path, const struct vmdk
     CLEANUP_STREAM struct stream s = STREAM_INIT;
     const char *name = extent_name(vmdk_path, err);
 
+    s.on_write = o->written;
+    s.on_write_opaque = o->written_opaque;
     if (!name || stream_open_input(&s, raw_path, err) < 0 || stream_start(&s, o, err) < 0 ||
         stream_open_output(&s, vmdk_path, err) < 0 || write_head(&s, name, o, err) < 0 ||
         pipeline_run(&s, o, err) < 0 || write_tail(&s, err) < 0 ||

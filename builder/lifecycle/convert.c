@@ -480,7 +480,7 @@ do_finish(struct convert *c, struct ab_error *err)
     rm_rf(c->out.tmp, c->raw_dir);
     /* SHA256SUMS lists the converted files and their INSTALL notes, not
      * the report (this run's times and source). */
-    if (export_files_collect(c->out.tmp, &c->files, err) < 0 ||
+    if (export_files_collect(c->out.tmp, &c->files, NULL, err) < 0 ||
         delivery_write_install(c->plan, c->out.tmp, &c->files, err) < 0 ||
         export_sums_write(c->out.tmp, &c->files, err) < 0 ||
         convert_report_write(&c->report, c->out.tmp, &c->files, err) < 0)

@@ -27,6 +27,7 @@
 #include "appliance/os_source.h"
 #include "appliance/outdir.h"
 #include "appliance/report.h"
+#include "appliance/sparse_sha256.h"
 #include "appliance/spawn.h"
 #include "appliance/stop.h"
 #include "appliance/tree.h"
@@ -59,9 +60,15 @@ struct build {
     struct engine_proc appliance; /* runs beside the host's work */
     double appliance_start;
     char *raw_dir;             /* out.tmp/.raw: the disks before export */
-    struct export_files files; /* what the output holds */
+    struct sha256_zeros *zeros;     /* runs of zeros hashed before (sparse_sha256.h) */
+    struct export_digests *digests; /* the output's SHA-256s, made as it is written */
+    struct export_files files;      /* what the output holds */
+    double finish_start;
+    bool report_written;       /* the report holds the stages timed so far */
     pthread_t sweeper;         /* removes the tree while exports run */
     bool sweeping;
+    pthread_t prober; /* asks the tools their versions for the report, meanwhile */
+    bool probing;
     int64_t epoch;    /* SOURCE_DATE_EPOCH, once known (epoch.h) */
     bool epoch_given; /* by the environment */
 };
@@ -108,7 +115,8 @@ stage(struct build *b, const char *name, const char *what,
     if (build_stage_begin(b->opts->events, &st, name, what, err) < 0)
         return -1;
     int r = build_stage_end(b->opts->events, &st, fn(b, err), err);
-    report_stage(&b->report, name, st.seconds);
+    if (!b->report_written) /* finish writes it, its own time recorded first */
+        report_stage(&b->report, name, st.seconds);
     return r;
 }
 
@@ -164,8 +172,29 @@ reuse_store(void *ctx, enum plan_disk_id disk, const char *tag, const char *path
     return diskcache_store_file(&b->disks, disk, tag, path, err);
 }
 
+static int
+reuse_digest(void *ctx, const char *path, enum digest algo, char hex[HASH_HEX_MAX])
+{
+    struct build *b = ctx;
+    return diskcache_known_digest(&b->disks, path, algo, hex);
+}
+
+static void
+reuse_keep_digest(void *ctx, const char *path, enum digest algo, const char *hex)
+{
+    struct build *b = ctx;
+    diskcache_keep_digest(&b->disks, path, algo, hex);
+}
+
+/* The cache's folder (--cache-dir, else the default). */
+static char *
+cache_base(const struct build *b)
+{
+    return b->opts->cache.dir ? strdup(b->opts->cache.dir) : cache_default_dir();
+}
+
 /* The disks and exports of earlier builds (diskcache.h), in CACHE/disks;
- * off with --no-cache. */
+ * off with --no-cache and --no-reuse. */
 static int
 open_disk_cache(struct build *b, struct ab_error *err)
 {
@@ -174,15 +203,35 @@ open_disk_cache(struct build *b, struct ab_error *err)
     CLEANUP_FREE char *base = NULL, *dir = NULL;
     if (b->opts->cache.disabled || b->opts->cache.no_reuse || !src)
         return 0;
-    base = b->opts->cache.dir ? strdup(b->opts->cache.dir) : cache_default_dir();
+    base = cache_base(b);
     if (!base || asprintf(&dir, "%s/disks", base) < 0)
         return ab_oom(err);
     uint64_t max = b->opts->cache.max_bytes ? b->opts->cache.max_bytes : CACHE_DISKS_MAX_DEFAULT;
     if (cache_key(b->plan, src, key, err) < 0 ||
         diskcache_open(&b->disks, dir, max, b->plan, key, b->epoch, err) < 0)
         return -1;
-    b->reuse = (struct export_reuse){reuse_fetch, reuse_store, b};
+    b->reuse = (struct export_reuse){reuse_fetch, reuse_store, reuse_digest, reuse_keep_digest, b};
     return 0;
+}
+
+/* The table of the output's digests, and the runs of zeros hashed by
+ * earlier builds in CACHE/disks/.sha256-zeros: kept unless --no-cache
+ * (--no-reuse too: it holds a function's results, not a file's bytes). */
+static int
+open_digests(struct build *b, struct ab_error *err)
+{
+    CLEANUP_FREE char *base = NULL, *dir = NULL, *path = NULL;
+    if (!b->opts->cache.disabled) {
+        if (!(base = cache_base(b)) || asprintf(&dir, "%s/disks", base) < 0 ||
+            asprintf(&path, "%s/.sha256-zeros", dir) < 0)
+            return ab_oom(err);
+        if (mkdir_p(dir, 0755) < 0)
+            return ab_build_error(err, errno, "cannot create '%s': %s", dir, strerror(errno));
+    }
+    return sha256_zeros_open(path, &b->zeros, err) < 0 ||
+                   export_digests_new(b->zeros, &b->digests, err) < 0
+               ? -1
+               : 0;
 }
 
 /* The raw disks live in the output's temporary folder (the raw output is
@@ -194,7 +243,7 @@ static int
 do_disks(struct build *b, struct ab_error *err)
 {
     /* After the os stage: the keys hold the build's SOURCE_DATE_EPOCH. */
-    if (open_disk_cache(b, err) < 0)
+    if (open_disk_cache(b, err) < 0 || open_digests(b, err) < 0)
         return -1;
     if (asprintf(&b->raw_dir, "%s/.raw", b->out.tmp) < 0)
         return ab_oom(err);
@@ -505,6 +554,25 @@ do_appliance(struct build *b, struct ab_error *err)
     return engine_proc_finish(&b->appliance, err);
 }
 
+/* The disks are whole: a raw output's digest is the one kept beside a
+ * reused image, else made from now on, beside the exports (they read the
+ * same bytes, which the page cache holds). */
+static int
+raw_digests(struct build *b, struct ab_error *err)
+{
+    if (!(b->plan->outputs & OUTPUT_RAW))
+        return 0;
+    for (int d = 0; d < PLAN_N_DISKS; d++) {
+        char hex[HASH_HEX_MAX];
+        int r = diskcache_known_digest(&b->disks, b->images[d], DIGEST_SHA256, hex) > 0
+                    ? export_digests_set(b->digests, b->images[d], hex, err)
+                    : export_digests_hash(b->digests, b->images[d], err);
+        if (r < 0)
+            return -1;
+    }
+    return 0;
+}
+
 static int
 do_filesystems(struct build *b, struct ab_error *err)
 {
@@ -531,6 +599,8 @@ do_filesystems(struct build *b, struct ab_error *err)
     if ((b->plan->hardware.firmware & FIRMWARE_BIOS) && !b->disks.hit[PLAN_DISK_OS] &&
         bootloader_install_bios(b->plan, b->images[PLAN_DISK_OS], b->work, err) < 0)
         return -1;
+    if (raw_digests(b, err) < 0)
+        return -1;
     keep_disks(b);
     return 0;
 }
@@ -552,10 +622,27 @@ sweep(void *arg)
     return NULL;
 }
 
+static void *
+probe_tools(void *arg)
+{
+    struct build *b = arg;
+    report_probe_tools(&b->report, b->plan, b->run);
+    return NULL;
+}
+
+static void
+probe_tools_join(struct build *b)
+{
+    if (b->probing)
+        pthread_join(b->prober, NULL);
+    b->probing = false;
+}
+
 static int
 do_export(struct build *b, struct ab_error *err)
 {
     b->sweeping = pthread_create(&b->sweeper, NULL, sweep, b) == 0;
+    b->probing = pthread_create(&b->prober, NULL, probe_tools, b) == 0;
     for (int i = 0; i < PLAN_N_DISKS; i++) {
         struct stat st;
         if (stat(b->images[i], &st) < 0)
@@ -573,6 +660,7 @@ do_export(struct build *b, struct ab_error *err)
         .progress_ctx = b,
         .step = export_step,
         .reuse = b->disks.dir ? &b->reuse : NULL,
+        .digests = b->digests,
         .spawn = b->run,
         .epoch = b->epoch,
     };
@@ -582,42 +670,76 @@ do_export(struct build *b, struct ab_error *err)
     return 0;
 }
 
-/* A digest of an export copied from the cache, kept there by the build
- * that hashed it: not read again. */
-static int
-known_digest(void *ctx, const char *path, char hex[HASH_HEX_MAX])
-{
-    struct build *b = ctx;
-    return diskcache_known_digest(&b->disks, path, hex);
-}
-
-/* Keeps beside each cache entry this build copied the digest it computed. */
+/* Keeps beside each cache entry this build copied the digest of its
+ * copy: the exports by their paths, a raw output by its image's path
+ * before the raw exporter moved it. */
 static void
 keep_digests(struct build *b)
 {
     for (size_t i = 0; i < b->files.n; i++) {
         CLEANUP_FREE char *path = NULL;
         if (asprintf(&path, "%s/%s", b->out.tmp, b->files.v[i].path) >= 0)
-            diskcache_keep_digest(&b->disks, path, b->files.v[i].sha256);
+            diskcache_keep_digest(&b->disks, path, DIGEST_SHA256, b->files.v[i].sha256);
+    }
+    for (int d = 0; d < PLAN_N_DISKS && (b->plan->outputs & OUTPUT_RAW); d++) {
+        CLEANUP_FREE char *name = delivery_disk_file(b->plan, (enum plan_disk_id)d, ".raw");
+        for (size_t i = 0; name && i < b->files.n; i++)
+            if (strcmp(b->files.v[i].path, name) == 0)
+                diskcache_keep_digest(&b->disks, b->images[d], DIGEST_SHA256, b->files.v[i].sha256);
     }
 }
 
+/* Keeps the runs of zeros this build hashed for the next; a failure
+ * costs only the time. */
+static void
+keep_zeros(struct build *b)
+{
+    struct sha256_zeros_stats st;
+    sha256_zeros_stats(b->zeros, &st);
+    if (st.looked_up || st.learnt) {
+        char msg[256];
+        snprintf(msg, sizeof(msg),
+                 "digests: %zu run(s) of zeros looked up (%.1f GiB not hashed), %zu hashed "
+                 "(%.1f GiB)",
+                 st.looked_up, (double)st.looked_up_bytes / (1 << 30), st.learnt,
+                 (double)st.learnt_bytes / (1 << 30));
+        notice(b, msg);
+    }
+    struct ab_error e = AB_ERROR_INIT;
+    if (sha256_zeros_save(b->zeros, &e) < 0 && e.n_diags) {
+        char msg[512];
+        snprintf(msg, sizeof(msg), "cache: %s", e.diags[0].msg);
+        notice(b, msg);
+    }
+    ab_error_release(&e);
+}
+
+/* SHA256SUMS and the report. The digests were made as the files were
+ * written, or kept by the cache beside reused copies, or are being made
+ * on the workers since each file was whole: what is left is hashed now,
+ * on every core. The report records this stage's time too, up to its own
+ * writing. */
 static int
 do_finish(struct build *b, struct ab_error *err)
 {
+    b->finish_start = mono_now();
     b->report.kvm = b->xfs && kvm_usable(&b->kvm);
     snprintf(b->report.kernel, sizeof(b->report.kernel), "%s", b->kver);
     /* SHA256SUMS lists what ships, the same bytes from the same disks;
      * not the report, which holds this run's times. */
-    if (export_files_collect_known(b->out.tmp, &b->files, known_digest, b, err) < 0)
+    if (export_files_collect(b->out.tmp, &b->files, b->digests, err) < 0)
         return -1;
     keep_digests(b);
+    keep_zeros(b);
     /* Each target's INSTALL file names the files above with their digests;
      * it ships too, so SHA256SUMS lists it. */
-    if (delivery_write_install(b->plan, b->out.tmp, &b->files, err) < 0)
+    if (delivery_write_install(b->plan, b->out.tmp, &b->files, err) < 0 ||
+        export_sums_write(b->out.tmp, &b->files, err) < 0)
         return -1;
-    if (export_sums_write(b->out.tmp, &b->files, err) < 0 ||
-        report_write(&b->report, b->plan, b->out.tmp, &b->files, b->run, err) < 0)
+    probe_tools_join(b);
+    report_stage(&b->report, "finish", mono_now() - b->finish_start);
+    b->report_written = true;
+    if (report_write(&b->report, b->plan, b->out.tmp, &b->files, b->run, err) < 0)
         return -1;
     return outdir_commit(&b->out, err);
 }
@@ -627,9 +749,12 @@ do_finish(struct build *b, struct ab_error *err)
 static void
 build_release(struct build *b)
 {
+    /* First: its workers stop reading the images and the output. */
+    export_digests_free(b->digests);
     engine_proc_kill(&b->appliance);
     if (b->sweeping)
         pthread_join(b->sweeper, NULL);
+    probe_tools_join(b);
     tree_unmount(&b->mounts);
     if (b->work)
         rm_rf(b->work, b->work);
@@ -642,6 +767,7 @@ build_release(struct build *b)
         free(b->images[i]);
     free(b->raw_dir);
     export_files_release(&b->files);
+    sha256_zeros_free(b->zeros);
     diskcache_release(&b->disks);
     free(b->tree);
     free(b->work);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "appliance/cleanup.h"
+#include "appliance/enums.h"
 #include "appliance/fsutil.h"
 #include "appliance/hash.h"
 
@@ -350,8 +351,9 @@ copy_to(const char *from, const char *to, struct ab_error *err)
     return 0;
 }
 
-/* An export file of this build that is a copy of entry (fetched or
- * stored): its digest can be kept beside the entry, or read from there. */
+/* A file of this build that is a copy of entry, an image or an export
+ * (fetched or stored): its digests can be kept beside the entry, or read
+ * from there. */
 static int
 remember_copy(struct diskcache *dc, const char *entry, const char *file)
 {
@@ -370,61 +372,94 @@ remember_copy(struct diskcache *dc, const char *entry, const char *file)
     return 0;
 }
 
-/* ENTRY.sha256: the SHA-256 of ENTRY, written by the build that hashed a
- * copy of it; removed whenever ENTRY is replaced or evicted. */
+/* The digest algorithms a sum beside an entry may hold. */
+static const enum digest sum_algos[] = {DIGEST_SHA256, DIGEST_SHA1, DIGEST_SHA512};
+#define N_SUM_ALGOS (sizeof(sum_algos) / sizeof(sum_algos[0]))
+
+/* ENTRY.ALGO ("KEY.qcow2.sha256"): the digest of ENTRY in ALGO, written
+ * by the build that hashed a copy of it; removed whenever ENTRY is
+ * replaced or evicted. */
 static char *
-sum_path(const char *entry)
+sum_path(const char *entry, enum digest algo)
 {
     char *p = NULL;
-    return asprintf(&p, "%s.sha256", entry) < 0 ? NULL : p;
+    return asprintf(&p, "%s.%s", entry, digest_to_string(algo)) < 0 ? NULL : p;
 }
 
 static bool
 is_sum(const char *name)
 {
     size_t n = strlen(name);
-    return n > 7 && strcmp(name + n - 7, ".sha256") == 0;
+    for (size_t i = 0; i < N_SUM_ALGOS; i++) {
+        const char *ext = digest_to_string(sum_algos[i]);
+        size_t e = strlen(ext);
+        if (n > e + 1 && name[n - e - 1] == '.' && strcmp(name + n - e, ext) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* Removes every sum of entry (a path, or a name in the folder dirfd). */
+static void
+remove_sums(int dirfd, const char *entry)
+{
+    for (size_t i = 0; i < N_SUM_ALGOS; i++) {
+        CLEANUP_FREE char *sum = sum_path(entry, sum_algos[i]);
+        if (sum)
+            unlinkat(dirfd, sum, 0);
+    }
+}
+
+/* The length of a digest in hex. */
+static size_t
+hex_len(enum digest algo)
+{
+    return algo == DIGEST_SHA1 ? 40 : algo == DIGEST_SHA512 ? 128 : 64;
+}
+
+/* The entry of which file is this build's copy, or NULL. */
+static const char *
+entry_of(const struct diskcache *dc, const char *file)
+{
+    for (size_t i = 0; i < dc->n_copies; i++)
+        if (strcmp(dc->copies[i].file, file) == 0)
+            return dc->copies[i].entry;
+    return NULL;
 }
 
 int
-diskcache_known_digest(struct diskcache *dc, const char *file, char hex[HASH_HEX_MAX])
+diskcache_known_digest(struct diskcache *dc, const char *file, enum digest algo,
+                       char hex[HASH_HEX_MAX])
 {
-    for (size_t i = 0; i < dc->n_copies; i++) {
-        if (strcmp(dc->copies[i].file, file) != 0)
-            continue;
-        CLEANUP_FREE char *sum = sum_path(dc->copies[i].entry);
-        CLEANUP_FCLOSE FILE *f = sum ? fopen(sum, "re") : NULL;
-        char line[HASH_HEX_MAX + 2] = "";
-        if (!f || !fgets(line, sizeof(line), f))
-            return 0;
-        line[strcspn(line, "\n")] = '\0';
-        if (strlen(line) != 64 || strspn(line, "0123456789abcdef") != 64)
-            return 0;
-        memcpy(hex, line, 65);
-        return 1;
-    }
-    return 0;
+    const char *entry = entry_of(dc, file);
+    CLEANUP_FREE char *sum = entry ? sum_path(entry, algo) : NULL;
+    CLEANUP_FCLOSE FILE *f = sum ? fopen(sum, "re") : NULL;
+    char line[HASH_HEX_MAX + 2] = "";
+    if (!f || !fgets(line, sizeof(line), f))
+        return 0;
+    line[strcspn(line, "\n")] = '\0';
+    size_t n = hex_len(algo);
+    if (strlen(line) != n || strspn(line, "0123456789abcdef") != n)
+        return 0;
+    memcpy(hex, line, n + 1);
+    return 1;
 }
 
 void
-diskcache_keep_digest(struct diskcache *dc, const char *file, const char *hex)
+diskcache_keep_digest(struct diskcache *dc, const char *file, enum digest algo, const char *hex)
 {
-    for (size_t i = 0; i < dc->n_copies; i++) {
-        if (strcmp(dc->copies[i].file, file) != 0)
-            continue;
-        CLEANUP_FREE char *sum = sum_path(dc->copies[i].entry), *tmp = NULL;
-        struct stat st;
-        if (!sum || stat(sum, &st) == 0 || stat(dc->copies[i].entry, &st) < 0 ||
-            asprintf(&tmp, "%s.tmp-%ld", sum, (long)getpid()) < 0)
-            return;
-        FILE *f = fopen(tmp, "we");
-        if (!f)
-            return;
-        int bad = fprintf(f, "%s\n", hex) < 0;
-        if (fclose(f) != 0 || bad || rename(tmp, sum) < 0)
-            unlink(tmp);
+    const char *entry = entry_of(dc, file);
+    CLEANUP_FREE char *sum = entry ? sum_path(entry, algo) : NULL, *tmp = NULL;
+    struct stat st;
+    if (!sum || strlen(hex) != hex_len(algo) || stat(sum, &st) == 0 || stat(entry, &st) < 0 ||
+        asprintf(&tmp, "%s.tmp-%ld", sum, (long)getpid()) < 0)
         return;
-    }
+    FILE *f = fopen(tmp, "we");
+    if (!f)
+        return;
+    int bad = fprintf(f, "%s\n", hex) < 0;
+    if (fclose(f) != 0 || bad || rename(tmp, sum) < 0)
+        unlink(tmp);
 }
 
 static int
@@ -441,7 +476,7 @@ fetch(struct diskcache *dc, enum plan_disk_id disk, const char *tag, const char 
     if (copy_to(entry, dest, err) < 0)
         return -1;
     utimensat(AT_FDCWD, entry, NULL, 0); /* recently used */
-    if (tag && remember_copy(dc, entry, dest) < 0)
+    if (remember_copy(dc, entry, dest) < 0)
         return ab_oom(err);
     return 1;
 }
@@ -499,9 +534,7 @@ evict(const struct diskcache *dc, const char *keep)
         if (strcmp(v[i].name, keep_name) == 0)
             continue;
         if (unlinkat(dirfd(d), v[i].name, 0) == 0) {
-            char sum[NAME_MAX + 16];
-            snprintf(sum, sizeof(sum), "%s.sha256", v[i].name);
-            unlinkat(dirfd(d), sum, 0);
+            remove_sums(dirfd(d), v[i].name);
             total -= v[i].bytes;
         }
     }
@@ -533,15 +566,13 @@ store(struct diskcache *dc, enum plan_disk_id disk, const char *tag, const char 
         unlink(tmp);
         return ab_build_error(err, e, "cannot lock '%s': %s", lock, strerror(e));
     }
-    CLEANUP_FREE char *sum = sum_path(entry);
-    if (sum)
-        unlink(sum); /* the digest of what entry was */
+    remove_sums(AT_FDCWD, entry); /* the digests of what entry was */
     if (rename(tmp, entry) < 0) {
         int e = errno;
         unlink(tmp);
         return ab_build_error(err, e, "cannot store '%s': %s", entry, strerror(e));
     }
-    if (tag && remember_copy(dc, entry, src) < 0)
+    if (remember_copy(dc, entry, src) < 0)
         return ab_oom(err);
     evict(dc, entry);
     return 0;

@@ -17,7 +17,12 @@
  * KEY.TAG (an exported file), written under a temporary name and renamed
  * when whole, each store holding CACHE/disks/.lock; a reused entry's time
  * is touched, and after each store the least recently used entries go
- * until the folder is under its size limit. */
+ * until the folder is under its size limit. Beside an entry, ENTRY.sha256
+ * (and .sha1, .sha512) hold its digests once a build computed them, so
+ * that a reused copy is never read to be hashed; they go with it. The
+ * folder also holds .sha256-zeros, the runs of zeros whose SHA-256 states
+ * are remembered (sparse_sha256.h), which --no-reuse still uses: it is a
+ * table of a function's results, not of any file. */
 #ifndef APPLIANCE_DISKCACHE_H
 #define APPLIANCE_DISKCACHE_H
 
@@ -31,7 +36,7 @@
 #define DISKCACHE_KEY_HEX 65
 
 struct diskcache_copy {
-    char *entry; /* CACHE/disks/KEY.TAG */
+    char *entry; /* CACHE/disks/KEY.img or KEY.TAG */
     char *file;  /* this build's copy of it */
 };
 
@@ -41,7 +46,7 @@ struct diskcache {
     char key[PLAN_N_DISKS][DISKCACHE_KEY_HEX];
     char export_salt[DISKCACHE_KEY_HEX]; /* the plan's hardware and OVA */
     bool hit[PLAN_N_DISKS];              /* the image was reused */
-    struct diskcache_copy *copies;       /* export files fetched or stored */
+    struct diskcache_copy *copies;       /* images and exports fetched or stored */
     size_t n_copies;
 };
 
@@ -69,13 +74,17 @@ int diskcache_fetch_file(struct diskcache *dc, enum plan_disk_id disk, const cha
 int diskcache_store_file(struct diskcache *dc, enum plan_disk_id disk, const char *tag,
                          const char *path, struct ab_error *err);
 
-/* The SHA-256 of file, this build's copy of an export entry, when an
- * earlier build kept it beside the entry: 1 and hex, else 0. */
-int diskcache_known_digest(struct diskcache *dc, const char *file, char hex[HASH_HEX_MAX]);
+/* The digest in algo of file, this build's copy of an entry (an image or
+ * an export, fetched or stored), when a build kept it beside the entry:
+ * 1 and hex, else 0. */
+int diskcache_known_digest(struct diskcache *dc, const char *file, enum digest algo,
+                           char hex[HASH_HEX_MAX]);
 
-/* Keeps hex, the digest of file (this build's copy of an export entry),
- * beside the entry, unless one is there; failures only cost the reuse. */
-void diskcache_keep_digest(struct diskcache *dc, const char *file, const char *hex);
+/* Keeps hex, the digest in algo of file (this build's copy of an entry),
+ * beside the entry as ENTRY.ALGO, unless one is there; failures only cost
+ * the reuse. */
+void diskcache_keep_digest(struct diskcache *dc, const char *file, enum digest algo,
+                           const char *hex);
 
 void diskcache_release(struct diskcache *dc);
 

@@ -33,6 +33,8 @@ void
 report_release(struct build_report *r)
 {
     free(r->packages);
+    free(r->qemu_img_version);
+    free(r->package_tool_version);
     pthread_mutex_destroy(&r->lock);
 }
 
@@ -136,7 +138,7 @@ packages_array(const char *list)
 }
 
 /* The first line a tool prints for --version, or NULL. */
-static json_object *
+static char *
 tool_version(const char *tool, const struct spawn_ctx *ctx)
 {
     char *out = NULL;
@@ -150,19 +152,42 @@ tool_version(const char *tool, const struct spawn_ctx *ctx)
         return NULL;
     }
     out[strcspn(out, "\n")] = '\0';
-    json_object *s = json_object_new_string(out);
-    free(out);
-    return s;
+    return out;
+}
+
+/* The package tool whose version the report gives, or NULL. */
+static const char *
+package_tool(const struct plan *plan)
+{
+    const char *tool = distro_row(plan->os.distro)->package_tool;
+    return tool && !plan->os.rootfs ? tool : NULL;
+}
+
+void
+report_probe_tools(struct build_report *r, const struct plan *plan, const struct spawn_ctx *ctx)
+{
+    const char *tool = package_tool(plan);
+    r->qemu_img_version = tool_version("qemu-img", ctx);
+    r->package_tool_version = tool ? tool_version(tool, ctx) : NULL;
+    r->tools_probed = true;
 }
 
 static json_object *
-tools_object(const struct plan *plan, const struct spawn_ctx *ctx)
+version_string(const char *v)
+{
+    return v ? json_object_new_string(v) : NULL;
+}
+
+static json_object *
+tools_object(struct build_report *r, const struct plan *plan, const struct spawn_ctx *ctx)
 {
     json_object *t = json_object_new_object();
-    json_object_object_add(t, "qemu-img", tool_version("qemu-img", ctx));
-    const char *tool = distro_row(plan->os.distro)->package_tool;
-    if (tool && !plan->os.rootfs)
-        json_object_object_add(t, tool, tool_version(tool, ctx));
+    if (!r->tools_probed)
+        report_probe_tools(r, plan, ctx);
+    json_object_object_add(t, "qemu-img", version_string(r->qemu_img_version));
+    const char *tool = package_tool(plan);
+    if (tool)
+        json_object_object_add(t, tool, version_string(r->package_tool_version));
     json_object_object_add(t, "libarchive", json_object_new_string(archive_version_details()));
     json_object_object_add(t, "libxml2", json_object_new_string(LIBXML_DOTTED_VERSION));
     json_object_object_add(t, "libdeflate", json_object_new_string(LIBDEFLATE_VERSION_STRING));
@@ -188,7 +213,7 @@ report_write(struct build_report *r, const struct plan *plan, const char *dir,
     json_object_object_add(recipe, "path", json_object_new_string(plan->recipe->path));
     json_object_object_add(recipe, "sha256", json_object_new_string(recipe_sha));
     json_object_object_add(o, "recipe", recipe);
-    json_object_object_add(o, "tools", tools_object(plan, ctx));
+    json_object_object_add(o, "tools", tools_object(r, plan, ctx));
     json_object_object_add(o, "kernel", json_object_new_string(r->kernel));
     json_object_object_add(o, "kvm", json_object_new_boolean(r->kvm));
     json_object_object_add(o, "root_tree_from_cache", json_object_new_boolean(r->cache_hit));

@@ -35,6 +35,7 @@
 #include "appliance/error.h"
 #include "appliance/hash.h"
 #include "appliance/plan.h"
+#include "appliance/sparse_sha256.h"
 #include "appliance/spawn.h"
 
 /* Progress of one long step: done and total in bytes. */
@@ -43,14 +44,20 @@ typedef void (*export_progress_fn)(void *ctx, const char *what, uint64_t done, u
 /* Per-disk files kept between builds (the build's disk cache): fetch gives
  * 1 when the file of disk and tag ("qcow2", "ovf.vmdk") is now at path, 0
  * when it is not kept, -1 on error; store keeps a file just written (its
- * failure is not the export's). */
+ * failure is not the export's). digest gives 1 and the digest in algo of
+ * a file fetched or stored at path when one is kept beside it, else 0;
+ * keep_digest keeps one (its failure costs only the reuse). */
 struct export_reuse {
     int (*fetch)(void *ctx, enum plan_disk_id disk, const char *tag, const char *path,
                  struct ab_error *err);
     int (*store)(void *ctx, enum plan_disk_id disk, const char *tag, const char *path,
                  struct ab_error *err);
+    int (*digest)(void *ctx, const char *path, enum digest algo, char hex[HASH_HEX_MAX]);
+    void (*keep_digest)(void *ctx, const char *path, enum digest algo, const char *hex);
     void *ctx;
 };
+
+struct export_digests; /* below */
 
 struct export_job {
     const struct plan *plan;
@@ -62,6 +69,7 @@ struct export_job {
     void *progress_ctx;
     void (*step)(void *ctx, const char *what); /* a step begins; may be NULL */
     const struct export_reuse *reuse;          /* NULL: every file written */
+    struct export_digests *digests;            /* the output's SHA-256s; may be NULL */
     const struct spawn_ctx *spawn;             /* the tools' log and echo; may be NULL */
     int64_t epoch; /* SOURCE_DATE_EPOCH: the time of every member and image header */
 };
@@ -87,9 +95,10 @@ char *export_disk_base(const struct plan *plan, enum plan_disk_id disk);
  * the .mf (export_ova.c). */
 int export_ovf_folder(const struct export_job *job, const char *dir, struct ab_error *err);
 /* NAME-VERSION.ova from a folder written by export_ovf_folder (export_ova.c);
- * every member's time is epoch. */
+ * every member's time is epoch. Its SHA-256, made as it is written, goes
+ * to sha256 (HASH_HEX_MAX bytes; may be NULL). */
 int export_ova_pack(const struct plan *plan, const char *ovf_dir, const char *ova_path,
-                    int64_t epoch, struct ab_error *err);
+                    int64_t epoch, char *sha256, struct ab_error *err);
 
 /* The manifest line of a file, exactly "SHA256(name)= hex\n" (the digest's
  * name as VMware spells it: SHA1, SHA256, SHA512). */
@@ -114,15 +123,46 @@ struct export_files {
     size_t n;
 };
 
-/* Every regular file below dir except SHA256SUMS, sorted by path, hashed
- * on every core. */
-int export_files_collect(const char *dir, struct export_files *files, struct ab_error *err);
-/* The digest of a file of the folder (its path as dir/NAME) when it is
- * known without reading it: 1 and hex, else 0. */
-typedef int (*export_known_fn)(void *ctx, const char *path, char hex[HASH_HEX_MAX]);
-/* export_files_collect, taking from known the digests it has. */
-int export_files_collect_known(const char *dir, struct export_files *files, export_known_fn known,
-                               void *ctx, struct ab_error *err);
+/* The SHA-256 of the files of an output folder as they are written
+ * (export_sums.c): computed by their writer while the bytes went out, or
+ * kept by the cache beside a reused copy (set), else hashed on worker
+ * threads from the moment the file is whole (hash), at most one a CPU at
+ * a time, holes and runs of zeros looked up in zeros (sparse_sha256.h).
+ * Every function is thread-safe and, but for the rename, does nothing
+ * when d is NULL. */
+struct export_digests;
+
+/* zeros may be NULL; it must outlive the table. */
+int export_digests_new(struct sha256_zeros *zeros, struct export_digests **out,
+                       struct ab_error *err);
+/* Stops the workers (a file half hashed is given up) and frees d. */
+void export_digests_free(struct export_digests *d);
+/* The SHA-256 of path is hex. */
+int export_digests_set(struct export_digests *d, const char *path, const char *hex,
+                       struct ab_error *err);
+/* Hashes path on a worker from now on; its bytes must not change again. */
+int export_digests_hash(struct export_digests *d, const char *path, struct ab_error *err);
+/* Moves the file at from to to (rename(2)), its digest, known or to come,
+ * with it; the one call here that acts when d is NULL too. */
+int export_digests_rename(struct export_digests *d, const char *from, const char *to,
+                          struct ab_error *err);
+/* 1 and hex when path's digest is known, waiting for its worker; 0 when
+ * nothing is known of it; -1 when its hashing failed (err says why). */
+int export_digests_get(struct export_digests *d, const char *path, char hex[HASH_HEX_MAX],
+                       struct ab_error *err);
+
+static inline void
+export_digests_cleanup(struct export_digests **d)
+{
+    export_digests_free(*d);
+}
+#define CLEANUP_EXPORT_DIGESTS __attribute__((cleanup(export_digests_cleanup)))
+
+/* Every regular file below dir except SHA256SUMS, sorted by path, with
+ * its SHA-256: from digests (may be NULL) when known there, the others
+ * hashed on every core. */
+int export_files_collect(const char *dir, struct export_files *files,
+                         struct export_digests *digests, struct ab_error *err);
 /* Adds (and hashes) one more file, keeping the order. */
 int export_files_add(const char *dir, const char *path, struct export_files *files,
                      struct ab_error *err);

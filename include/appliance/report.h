@@ -42,6 +42,10 @@ struct build_report {
     uint64_t disk_size[PLAN_N_DISKS];      /* the raw disks' virtual sizes */
     uint64_t disk_allocated[PLAN_N_DISKS]; /* and the bytes they hold */
     char *packages;                        /* tree_packages()'s list, owned */
+    /* The first line of `qemu-img --version` and of the package tool's
+     * (NULL when it did not answer), once asked. */
+    bool tools_probed;
+    char *qemu_img_version, *package_tool_version;
 };
 
 void report_init(struct build_report *r);
@@ -49,8 +53,16 @@ void report_release(struct build_report *r);
 /* Records a stage's time; thread-safe. name must outlive r. */
 void report_stage(struct build_report *r, const char *name, double seconds);
 
+/* Asks the tools the report names for their versions, with ctx (may be
+ * NULL): early, on a thread of its own if the caller likes, so that
+ * report_write need not wait for them. Not thread-safe against
+ * report_write. */
+void report_probe_tools(struct build_report *r, const struct plan *plan,
+                        const struct spawn_ctx *ctx);
+
 /* Writes dir/build-report.json; files are the output's files. The tools
- * asked for their versions run with ctx (may be NULL). */
+ * asked for their versions, unless report_probe_tools did, run with ctx
+ * (may be NULL). */
 int report_write(struct build_report *r, const struct plan *plan, const char *dir,
                  const struct export_files *files, const struct spawn_ctx *ctx,
                  struct ab_error *err);

@@ -16,10 +16,12 @@
 #   6. --no-reuse: both built, nothing said about the cache
 #   7. --cache-max: after a build into a cache of its own (the root tree
 #      linked in), the disks/ folder is within the limit and still holds
-#      the entries that fit (the OS disk's image does not)
+#      the entries that fit (the OS disk's image does not), each with its
+#      digest beside it (sha256sum's); the same again hashes no run of
+#      zeros again, and its SHA256SUMS verifies
 #
 # Judged by cmp, debugfs (e2fsprogs) on the filesystems in the raw disks,
-# and the build's own notices. 7 builds, about 1-3 minutes.
+# and the build's own notices. 8 builds, about 1-3 minutes.
 . "${TOP:-.}/tests/lib/itest.sh"
 
 need python3 debugfs cmp qemu-img
@@ -176,6 +178,35 @@ if [ -d "$src" ] && cp -al "$src/." "$C/roots/" 2>/dev/null; then
         ok "--cache-max: entries within the limit were kept ($(ls "$C/disks" | wc -l))"
     else
         bad "--cache-max: nothing kept at all: $(ls -la "$C/disks")"
+    fi
+    # Each digest kept beside an entry is the entry's own (sha256sum), and
+    # the next build takes them instead of hashing its copies.
+    kept=0
+    for sum in "$C/disks"/*.sha256; do
+        [ -e "$sum" ] || continue
+        entry=${sum%.sha256}
+        if [ "$(sha256sum <"$entry" | cut -d' ' -f1)" = "$(cat "$sum")" ]; then
+            kept=$((kept + 1))
+        else
+            bad "digest kept beside $(basename "$entry") is not its own"
+        fi
+    done
+    if [ "$kept" -gt 0 ]; then
+        ok "$kept digest(s) kept beside the cache's entries, each the entry's own"
+    else
+        bad "no digest kept beside the cache's entries: $(ls "$C/disks")"
+    fi
+    cp "$T/r/small.yaml" "$T/r/small-again.yaml"
+    build small-again --cache-dir "$C" --cache-max 300MiB
+    if (cd "$T/small-again" && sha256sum --quiet -c SHA256SUMS) >"$T/sums" 2>&1; then
+        ok "small-again: SHA256SUMS, from the digests kept or made while writing, verifies"
+    else
+        bad "small-again: SHA256SUMS does not verify: $(head -n 5 "$T/sums" | tr '\n' ' ')"
+    fi
+    if grep -q 'notice: digests: .*, [1-9][0-9]* hashed' "$T/small-again.log"; then
+        bad "small-again: runs of zeros hashed again: $(grep 'digests:' "$T/small-again.log")"
+    else
+        ok "small-again: no run of zeros hashed again"
     fi
 else
     skip "no root tree cache to link a cache of its own from ($src)"

@@ -253,7 +253,7 @@ test_write_install(void **state)
     unit_write_file("out/demo-2.1.ova", "an ova");
     struct export_files files = {NULL, 0};
     struct ab_error err = AB_ERROR_INIT;
-    unit_check_ok(export_files_collect("out", &files, &err), &err);
+    unit_check_ok(export_files_collect("out", &files, NULL, &err), &err);
     unit_check_ok(delivery_write_install(p, "out", &files, &err), &err);
     static const char *const want[] = {"INSTALL-proxmox.md", "INSTALL-virtualbox.md",
                                        "INSTALL-vsphere.md", "INSTALL-workstation.md",

@@ -279,27 +279,75 @@ test_known_digest(void **state)
     struct ab_error err = AB_ERROR_INIT;
     char hex[HASH_HEX_MAX];
     const char *sum = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    const char *sha1 = "0123456789abcdef0123456789abcdef01234567";
     assert_int_equal(diskcache_open(&dc, "kd-cache", UINT64_C(1) << 30, plan, "t", 0, &err), 0);
     unit_write_file("first.qcow2", "bytes");
     assert_int_equal(diskcache_store_file(&dc, PLAN_DISK_OS, "qcow2", "first.qcow2", &err), 0);
-    assert_int_equal(diskcache_known_digest(&dc, "first.qcow2", hex), 0);
-    diskcache_keep_digest(&dc, "first.qcow2", sum);
-    diskcache_keep_digest(&dc, "unknown.qcow2", sum); /* not a copy: nothing kept */
+    assert_int_equal(diskcache_known_digest(&dc, "first.qcow2", DIGEST_SHA256, hex), 0);
+    diskcache_keep_digest(&dc, "first.qcow2", DIGEST_SHA256, sum);
+    diskcache_keep_digest(&dc, "first.qcow2", DIGEST_SHA1, sum);     /* not a SHA-1: refused */
+    diskcache_keep_digest(&dc, "unknown.qcow2", DIGEST_SHA256, sum); /* not a copy */
     diskcache_release(&dc);
 
     assert_int_equal(diskcache_open(&dc, "kd-cache", UINT64_C(1) << 30, plan, "t", 0, &err), 0);
     assert_int_equal(diskcache_fetch_file(&dc, PLAN_DISK_OS, "qcow2", "second.qcow2", &err), 1);
-    assert_int_equal(diskcache_known_digest(&dc, "second.qcow2", hex), 1);
+    assert_int_equal(diskcache_known_digest(&dc, "second.qcow2", DIGEST_SHA256, hex), 1);
     assert_string_equal(hex, sum);
-    assert_int_equal(diskcache_known_digest(&dc, "first.qcow2", hex), 0);
-    /* Stored anew: the old digest is gone with the old bytes. */
+    assert_int_equal(diskcache_known_digest(&dc, "second.qcow2", DIGEST_SHA1, hex), 0);
+    diskcache_keep_digest(&dc, "second.qcow2", DIGEST_SHA1, sha1);
+    assert_int_equal(diskcache_known_digest(&dc, "second.qcow2", DIGEST_SHA1, hex), 1);
+    assert_string_equal(hex, sha1);
+    assert_int_equal(diskcache_known_digest(&dc, "first.qcow2", DIGEST_SHA256, hex), 0);
+    /* Stored anew: the old digests are gone with the old bytes. */
     unit_write_file("third.qcow2", "other bytes");
     assert_int_equal(diskcache_store_file(&dc, PLAN_DISK_OS, "qcow2", "third.qcow2", &err), 0);
-    assert_int_equal(diskcache_known_digest(&dc, "third.qcow2", hex), 0);
-    assert_int_equal(diskcache_known_digest(&dc, "second.qcow2", hex), 0);
+    assert_int_equal(diskcache_known_digest(&dc, "third.qcow2", DIGEST_SHA256, hex), 0);
+    assert_int_equal(diskcache_known_digest(&dc, "second.qcow2", DIGEST_SHA256, hex), 0);
+    assert_int_equal(diskcache_known_digest(&dc, "second.qcow2", DIGEST_SHA1, hex), 0);
+
+    /* An image's too, stored or fetched. */
+    unit_write_file("os.img", "disk bytes");
+    assert_int_equal(diskcache_store_image(&dc, PLAN_DISK_OS, "os.img", &err), 0);
+    diskcache_keep_digest(&dc, "os.img", DIGEST_SHA256, sum);
+    diskcache_release(&dc);
+    assert_int_equal(diskcache_open(&dc, "kd-cache", UINT64_C(1) << 30, plan, "t", 0, &err), 0);
+    assert_int_equal(diskcache_fetch_image(&dc, PLAN_DISK_OS, "os.back", &err), 1);
+    assert_int_equal(diskcache_known_digest(&dc, "os.back", DIGEST_SHA256, hex), 1);
+    assert_string_equal(hex, sum);
     diskcache_release(&dc);
     plan_free(plan);
     assert_int_equal(rm_rf("kd-cache", "kd-cache"), 0);
+}
+
+/* Eviction takes an entry's digests with it. */
+static void
+test_eviction_takes_digests(void **state)
+{
+    (void)state;
+    const struct plan *plan = small_plan();
+    struct diskcache dc;
+    struct ab_error err = AB_ERROR_INIT;
+    const char *sum = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    /* Room for one 1 MiB file, not two. */
+    assert_int_equal(diskcache_open(&dc, "ed-cache", (UINT64_C(3) << 20) / 2, plan, "t", 0, &err),
+                     0);
+    char *mib = malloc(1 << 20);
+    assert_non_null(mib);
+    memset(mib, 'x', 1 << 20);
+    int fd = open("a.qcow2", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    assert_int_equal(write(fd, mib, 1 << 20), 1 << 20);
+    close(fd);
+    assert_int_equal(diskcache_store_file(&dc, PLAN_DISK_OS, "qcow2", "a.qcow2", &err), 0);
+    diskcache_keep_digest(&dc, "a.qcow2", DIGEST_SHA256, sum);
+    assert_int_equal(system("ls ed-cache | grep -q 'qcow2[.]sha256$'"), 0);
+    assert_int_equal(rename("a.qcow2", "b.vdi"), 0);
+    assert_int_equal(diskcache_store_file(&dc, PLAN_DISK_OS, "vdi", "b.vdi", &err), 0);
+    assert_int_equal(system("ls ed-cache | grep -q 'vdi$'"), 0);
+    assert_int_equal(system("! ls ed-cache | grep -q qcow2"), 0);
+    free(mib);
+    diskcache_release(&dc);
+    plan_free(plan);
+    assert_int_equal(rm_rf("ed-cache", "ed-cache"), 0);
 }
 
 int
@@ -315,6 +363,7 @@ main(void)
         cmocka_unit_test_setup(test_eviction, setup),
         cmocka_unit_test_setup(test_off, setup),
         cmocka_unit_test_setup(test_known_digest, setup),
+        cmocka_unit_test_setup(test_eviction_takes_digests, setup),
     };
     return cmocka_run_group_tests(tests, unit_enter_tmpdir, unit_leave_tmpdir);
 }

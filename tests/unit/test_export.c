@@ -66,7 +66,7 @@ test_sums(void **state)
     unit_write_file("sums/SHA256SUMS", "stale");
     struct ab_error err = AB_ERROR_INIT;
     struct export_files files = {NULL, 0};
-    assert_int_equal(export_files_collect("sums", &files, &err), 0);
+    assert_int_equal(export_files_collect("sums", &files, NULL, &err), 0);
     assert_int_equal(files.n, 3);
     assert_string_equal(files.v[0].path, "a.txt");
     assert_string_equal(files.v[1].path, "b.txt");
@@ -82,9 +82,68 @@ test_sums(void **state)
     free(text);
     export_files_release(&files);
     assert_int_equal(files.n, 0);
-    assert_int_equal(export_files_collect("no-such-folder", &files, &err), -1);
+    assert_int_equal(export_files_collect("no-such-folder", &files, NULL, &err), -1);
     ab_error_release(&err);
     export_files_release(&files);
+}
+
+#define FAKE_SHA256 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+/* Digests known while the files are written: given (and then taken as
+ * they are, never read again), hashed by workers, following a rename;
+ * a failed hashing is tried again by the collection, which says why. */
+static void
+test_digests(void **state)
+{
+    (void)state;
+    struct ab_error err = AB_ERROR_INIT;
+    char hex[HASH_HEX_MAX];
+    assert_int_equal(mkdir("dg", 0755), 0);
+    unit_write_file("dg/given.txt", "abc");
+    unit_write_file("dg/hashed.txt", "abc");
+    unit_write_file("dg/moving.txt", "abc");
+    unit_write_file("dg/unknown.txt", "abc");
+    CLEANUP_SHA256_ZEROS struct sha256_zeros *zeros = NULL;
+    CLEANUP_EXPORT_DIGESTS struct export_digests *d = NULL;
+    assert_int_equal(sha256_zeros_open(NULL, &zeros, &err), 0);
+    assert_int_equal(export_digests_new(zeros, &d, &err), 0);
+    assert_int_equal(export_digests_set(d, "dg/given.txt", FAKE_SHA256, &err), 0);
+    assert_int_equal(export_digests_hash(d, "dg/hashed.txt", &err), 0);
+    assert_int_equal(export_digests_hash(d, "dg/moving.txt", &err), 0);
+    assert_int_equal(export_digests_rename(d, "dg/moving.txt", "dg/moved.txt", &err), 0);
+    assert_int_equal(access("dg/moving.txt", F_OK), -1);
+    assert_int_equal(export_digests_hash(d, "dg/gone.txt", &err), 0);
+    assert_int_equal(export_digests_get(d, "dg/hashed.txt", hex, &err), 1);
+    assert_string_equal(hex, ABC_SHA256);
+    assert_int_equal(export_digests_get(d, "dg/unknown.txt", hex, &err), 0);
+    assert_int_equal(export_digests_get(d, "dg/gone.txt", hex, &err), -1);
+    assert_non_null(strstr(err.diags[0].msg, "cannot read 'dg/gone.txt'"));
+    ab_error_release(&err);
+    /* Appears once its worker failed: the collection hashes it itself. */
+    unit_write_file("dg/gone.txt", "");
+
+    struct export_files files = {NULL, 0};
+    assert_int_equal(export_files_collect("dg", &files, d, &err), 0);
+    assert_int_equal(files.n, 5);
+    assert_string_equal(files.v[0].path, "given.txt");
+    assert_string_equal(files.v[0].sha256, FAKE_SHA256);
+    assert_string_equal(files.v[1].path, "gone.txt");
+    assert_string_equal(files.v[1].sha256,
+                        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    for (size_t i = 2; i < files.n; i++)
+        assert_string_equal(files.v[i].sha256, ABC_SHA256);
+    assert_string_equal(files.v[3].path, "moved.txt");
+    export_files_release(&files);
+    /* No table: every call does nothing. */
+    assert_int_equal(export_digests_set(NULL, "x", FAKE_SHA256, &err), 0);
+    assert_int_equal(export_digests_hash(NULL, "x", &err), 0);
+    assert_int_equal(export_digests_get(NULL, "x", hex, &err), 0);
+    assert_int_equal(export_digests_rename(NULL, "dg/given.txt", "dg/given2.txt", &err), 0);
+    assert_int_equal(access("dg/given2.txt", F_OK), 0);
+    assert_false(ab_error_is_set(&err));
+    assert_int_equal(export_digests_rename(NULL, "dg/no-such", "dg/x", &err), -1);
+    assert_non_null(strstr(err.diags[0].msg, "cannot move 'dg/no-such' to 'dg/x'"));
+    ab_error_release(&err);
 }
 
 static const char recipe[] = "recipe: 1\n"
@@ -107,7 +166,16 @@ test_ova_pack(void **state)
     unit_write_file("ova/t-1.mf", "SHA256(t-1.ovf)= x\n");
     unit_write_file("ova/stray", "not shipped");
     struct ab_error err = AB_ERROR_INIT;
-    assert_int_equal(export_ova_pack(plan, "ova", "t.ova", 1700000000, &err), 0);
+    char streamed[HASH_HEX_MAX], read_back[HASH_HEX_MAX];
+    assert_int_equal(export_ova_pack(plan, "ova", "t.ova", 1700000000, streamed, &err), 0);
+    /* Its digest, made as it was written, is the file's. */
+    assert_int_equal(digest_file(DIGEST_SHA256, "t.ova", read_back, &err), 0);
+    assert_string_equal(streamed, read_back);
+    /* Four members of a block and their headers, the two end blocks, and
+     * no padding of the last block to 10 KiB. */
+    struct stat st;
+    assert_int_equal(stat("t.ova", &st), 0);
+    assert_int_equal(st.st_size, 4 * 1024 + 1024);
 
     struct archive *a = archive_read_new();
     archive_read_support_format_tar(a);
@@ -141,12 +209,12 @@ test_ova_pack(void **state)
     struct timespec old[2] = {{.tv_sec = 1}, {.tv_sec = 1}};
     assert_int_equal(utimensat(AT_FDCWD, "ova/t-1.ovf", old, 0), 0);
     assert_int_equal(chmod("ova/t-1.mf", 0600), 0);
-    assert_int_equal(export_ova_pack(plan, "ova", "again.ova", 1700000000, &err), 0);
+    assert_int_equal(export_ova_pack(plan, "ova", "again.ova", 1700000000, NULL, &err), 0);
     assert_int_equal(system("cmp -s t.ova again.ova"), 0);
 
     /* A member missing: an error, and no OVA left behind. */
     assert_int_equal(unlink("ova/t-1-app.vmdk"), 0);
-    assert_int_equal(export_ova_pack(plan, "ova", "u.ova", 1700000000, &err), -1);
+    assert_int_equal(export_ova_pack(plan, "ova", "u.ova", 1700000000, NULL, &err), -1);
     assert_int_equal(access("u.ova", F_OK), -1);
     assert_int_equal(access("u.ova.tmp", F_OK), -1);
     ab_error_release(&err);
@@ -168,8 +236,8 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_manifest_line), cmocka_unit_test(test_tar_format),
-        cmocka_unit_test(test_sums),          cmocka_unit_test(test_ova_pack),
-        cmocka_unit_test(test_disk_base),
+        cmocka_unit_test(test_sums),          cmocka_unit_test(test_digests),
+        cmocka_unit_test(test_ova_pack),      cmocka_unit_test(test_disk_base),
     };
     return cmocka_run_group_tests(tests, unit_enter_tmpdir, unit_leave_tmpdir);
 }

@@ -236,7 +236,7 @@ test_files_format2(void **state)
     struct build_report w;
     struct export_files files = {NULL, 0};
     struct ab_error err = AB_ERROR_INIT;
-    unit_check_ok(export_files_collect("out2", &files, &err), &err);
+    unit_check_ok(export_files_collect("out2", &files, NULL, &err), &err);
     report_init(&w);
     unit_check_ok(report_write(&w, plan, "out2", &files, NULL, &err), &err);
     report_release(&w);

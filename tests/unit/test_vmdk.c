@@ -8,6 +8,8 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 
+#include "appliance/cleanup.h"
+#include "appliance/hash.h"
 #include "appliance/image_check.h"
 #include "export/vmdk.h"
 
@@ -313,6 +315,35 @@ test_zero_grains_are_skipped(void **state)
 }
 
 static void
+hash_written(const void *buf, size_t len, void *opaque)
+{
+    digest_update(opaque, buf, len);
+}
+
+/* The bytes given to written are the file's, in order: their digest is
+ * the file's. */
+static void
+test_written_bytes(void **state)
+{
+    (void)state;
+    struct ab_error err = AB_ERROR_INIT;
+    char streamed[HASH_HEX_MAX], read_back[HASH_HEX_MAX];
+    make_sparse("seen.img", 80 * MiB);
+    put_data("seen.img", 0, 5 * MiB);
+    put_data("seen.img", 40 * MiB + 777, 3 * GRAIN);
+    CLEANUP_DIGEST struct digest_ctx *d = digest_new(DIGEST_SHA256);
+    assert_non_null(d);
+    struct vmdk_opts o = VMDK_OPTS_INIT;
+    o.written = hash_written;
+    o.written_opaque = d;
+    convert("seen.img", "seen.vmdk", &o);
+    digest_hex(d, streamed);
+    assert_int_equal(digest_file(DIGEST_SHA256, "seen.vmdk", read_back, &err), 0);
+    assert_string_equal(streamed, read_back);
+    clean_folder();
+}
+
+static void
 test_random_data_any_thread_count(void **state)
 {
     (void)state;
@@ -510,6 +541,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_holes_and_data),
         cmocka_unit_test(test_zero_grains_are_skipped),
+        cmocka_unit_test(test_written_bytes),
         cmocka_unit_test(test_random_data_any_thread_count),
         cmocka_unit_test(test_size_not_a_multiple_of_a_grain),
         cmocka_unit_test(test_size_not_a_multiple_of_a_sector),
