@@ -204,7 +204,9 @@ parse_sums_line(const struct line *l, struct manifest *m, struct ab_error *err)
     return r;
 }
 
-/* Calls parse on every line that is not blank; reports them all. */
+/* Calls parse on every line that is not blank; reports them all. A line
+ * holding a NUL byte is refused: no file name holds one, and the rest of
+ * the line would be cut off. */
 static int
 parse_lines(const char *file, const char *text, size_t len, struct manifest *m,
             struct ab_error *err,
@@ -219,7 +221,10 @@ parse_lines(const char *file, const char *text, size_t len, struct manifest *m,
         l.number++;
         if (l.len && l.s[l.len - 1] == '\r')
             l.len--;
-        if (skip_blanks(l.s, l.s + l.len) < l.s + l.len && parse(&l, m, err) < 0)
+        const char *nul = memchr(l.s, '\0', l.len);
+        if (nul)
+            rc = line_error(&l, nul, err, "a NUL byte in the manifest line");
+        else if (skip_blanks(l.s, l.s + l.len) < l.s + l.len && parse(&l, m, err) < 0)
             rc = -1;
         if (err->code == AB_E_NOMEM)
             return -1;

@@ -8,9 +8,11 @@
 
 #include "appliance/error.h"
 
-/* Where the regular member named member ("./" prefixes ignored) lies in
- * the tar (ustar, pax or GNU) file at path. Returns 1 found, 0 not there,
- * -1 on a read error or a damaged tar. */
+/* Where the member named member ("./" prefixes ignored) lies in the tar
+ * (ustar, pax or GNU) file at path, as libarchive reads its headers.
+ * Returns 1 found, 0 not there, -1 on a read error, a damaged tar, or a
+ * first member of that name that is not a regular file stored whole in
+ * the file (a link, a sparse file, one cut short). */
 int tar_member_find(const char *path, const char *member, uint64_t *offset, uint64_t *size,
                     struct ab_error *err);
 

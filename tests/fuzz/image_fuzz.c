@@ -7,6 +7,8 @@
  * header reader and the footer probe get the head on a buffer of exactly
  * its bytes plus the NUL the probes may rely on, so that a read past them
  * is caught; image_format_read reads the header back from the memfd.
+ * The head is also read as a VMDK descriptor, as resize reads one back
+ * to write the image again in its own subformat (resize_vmdk_options).
  * Seeds: images qemu-img create makes in every format the table knows,
  * with backing files, data files and extents (tests/fuzz/seeds.sh). */
 #include <string.h>
@@ -15,6 +17,7 @@
 #include "appliance/error.h"
 #include "appliance/image_check.h"
 #include "appliance/image_format.h"
+#include "appliance/resize.h"
 
 #include "fuzz.h"
 
@@ -49,6 +52,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort(); /* the data file's name lies outside the head */
     if (f && f->create_options)
         f->create_options(&hd);
+    free(resize_vmdk_options((const char *)h));
     free(h);
 
     if (size >= SECTOR) {

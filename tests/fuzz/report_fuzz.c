@@ -4,10 +4,13 @@
  * Each input is the text of a report (or of a plan, as `appliance plan
  * --json` writes one), NUL-terminated as report_load gives it; every
  * member read is then walked, as test, deploy, inspect and convert walk
- * them, and released. Seeds: the plans of tests/data/recipes/valid/, and
- * reports wrapping them (tests/fuzz/seeds.sh). */
+ * them, and released; then it is read again as `appliance test` reads
+ * it, for what a boot must show (boot_judge.h: boot_expect_parse).
+ * Seeds: the plans of tests/data/recipes/valid/, and reports wrapping
+ * them (tests/fuzz/seeds.sh). */
 #include <string.h>
 
+#include "appliance/boot_judge.h"
 #include "appliance/error.h"
 #include "appliance/report.h"
 
@@ -39,6 +42,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (sum > 2 * size)
         abort();
     report_info_release(&r);
+    ab_error_release(&err);
+
+    struct boot_expect e = {0};
+    if (boot_expect_parse(&e, text, "build-report.json", &err) == 0 && (!e.name || !e.firmware))
+        abort(); /* an expectation without a name or a firmware */
+    boot_expect_release(&e);
     ab_error_release(&err);
     free(text);
     return 0;

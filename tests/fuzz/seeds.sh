@@ -2,7 +2,9 @@
 # seeds.sh NAME DIR: the seed corpus of harness NAME (tests/fuzz/NAME_fuzz.c)
 # written into DIR, for make check-fuzz. Seeds are samples the repository
 # holds (tests/data/, unit-test fixtures) or files the real tools make here
-# and now (sfdisk, qemu-img), small: nothing binary is committed.
+# and now (sfdisk, qemu-img), small: nothing binary is committed. The
+# inputs that once made a harness fail are kept in base64 as
+# tests/fuzz/regress/NAME/WHAT.b64 and join its seeds as regress-WHAT.
 set -eu
 name=$1
 out=$2
@@ -47,6 +49,82 @@ pv_at() {
     rm -f label.bin mda.bin text.bin
 }
 
+# The plans of tests/data/recipes/valid/, and build reports wrapping them.
+reports() {
+    for f in "$top"/tests/data/recipes/valid/*.json; do
+        base=$(basename "$f" .json)
+        cp "$f" "plan-$base.json"
+        { printf '{"appliance":"1","name":"%s","kvm":false,"plan":' "$base"; cat "$f"; printf '}\n'; } \
+            >"report-$base.json"
+    done
+}
+
+# An OVA named $1 as export_ova.c lays one out, in tar format $2 (ustar,
+# pax, gnu), its manifest's digests by $3 (sha1, sha256, sha512), its
+# application disk named $4: the descriptor (tests/data/ovf/sata-uefi.ovf,
+# its File sizes and names made true), the manifest, then the disks in
+# References order. A disk is the head of a streamOptimized VMDK that
+# qemu-img makes, its header and embedded descriptor (what image_sniff
+# reads), so that a seed stays small.
+ova_seed() {
+    mkdir ova.d
+    (
+        cd ova.d
+        qemu-img create -q -f vmdk -o subformat=streamOptimized full.vmdk 1M
+        head -c 2048 full.vmdk >t-os.vmdk
+        cp t-os.vmdk "$4"
+        rm full.vmdk
+        sed -e 's/ovf:size="123456789"/ovf:size="2048"/' -e 's/ovf:size="4242"/ovf:size="2048"/' \
+            -e "s/t-app\.vmdk/$4/" "$top/tests/data/ovf/sata-uefi.ovf" >t.ovf
+        algo=$(echo "$3" | tr '[:lower:]' '[:upper:]')
+        for f in t.ovf t-os.vmdk "$4"; do
+            printf '%s(%s)= %s\n' "$algo" "$f" "$("${3}sum" <"$f" | cut -d' ' -f1)"
+        done >t.mf
+        tar --format="$2" --owner=0 --group=0 --numeric-owner --mtime=@0 --mode=0644 \
+            -cf "../$1" t.ovf t.mf t-os.vmdk "$4"
+    )
+    rm -rf ova.d
+}
+
+ovas() {
+    long=app-disk-with-a-name-longer-than-the-hundred-bytes-a-ustar-header-holds-so-that-tar-writes-it-elsewhere.vmdk
+    ova_seed ustar.ova ustar sha256 t-app.vmdk
+    ova_seed pax.ova pax sha1 t-app.vmdk
+    ova_seed pax-long.ova pax sha512 "$long"
+    ova_seed gnu-long.ova gnu sha256 "$long"
+}
+
+# A small root tree as a rootfs archive holds one, in tar format $2 (and
+# compressed with gzip when $1 ends in .gz): folders, an executable, a
+# setuid one, a hard link, relative and absolute symbolic links, a FIFO,
+# and a long name.
+tree_seed() {
+    mkdir -p tree.d/etc tree.d/usr/bin tree.d/var/log tree.d/deep/a-folder-whose-name-is-long-enough/that-a-path-goes-past-a-hundred-bytes
+    (
+        cd tree.d
+        printf 'PRETTY_NAME="Fuzz"\nID=debian\n' >etc/os-release
+        printf '#!/bin/sh\n' >usr/bin/tool
+        chmod 0755 usr/bin/tool
+        cp usr/bin/tool usr/bin/su
+        chmod 4755 usr/bin/su
+        ln usr/bin/tool usr/bin/tool-again
+        ln -s ../usr/bin/tool etc/relative
+        ln -s /usr/bin/tool etc/absolute
+        mkfifo var/log/fifo
+        : >deep/a-folder-whose-name-is-long-enough/that-a-path-goes-past-a-hundred-bytes/and-a-file-in-it
+        tar --format="$2" --owner=0 --group=0 --numeric-owner --mtime=@1700000000 --sort=name -cf - . |
+            case $1 in *.gz) gzip -n ;; *) cat ;; esac >"../$1"
+    )
+    rm -rf tree.d
+}
+
+# The bytes of the C string NAME in FILE (the lines of its literal, with
+# their escapes) to stdout.
+c_string() {
+    sed -n "/ $2\[\] =\$/,/;\$/p" "$1" | sed -n 's/^ *"\(.*\)";*$/\1/p' |
+        while IFS= read -r line; do printf '%b' "$line"; done
+}
+
 case $name in
 recipe)
     cp "$top"/recipes/*.yaml "$top"/tests/data/recipes/valid/*.yaml \
@@ -89,12 +167,7 @@ image)
     rm -f base.raw data.raw flat-flat.vmdk
     ;;
 report)
-    for f in "$top"/tests/data/recipes/valid/*.json; do
-        base=$(basename "$f" .json)
-        cp "$f" "plan-$base.json"
-        { printf '{"appliance":"1","name":"%s","kvm":false,"plan":' "$base"; cat "$f"; printf '}\n'; } \
-            >"report-$base.json"
-    done
+    reports
     ;;
 ovf)
     cp "$top"/tests/data/ovf/*.ovf .
@@ -102,8 +175,50 @@ ovf)
 domxml)
     cp "$top"/tests/data/libvirt/*.xml .
     ;;
+ova | bundle)
+    ovas
+    ;;
+manifest)
+    mkdir m.d
+    (
+        cd m.d
+        printf 'disk\n' >'odd (name).vmdk'
+        printf 'back\n' >'back\slash'
+        printf 'new\n' >"$(printf 'new\nline')"
+        printf 'plain\n' >plain.ovf
+        for algo in sha1 sha256 sha512; do
+            "${algo}sum" plain.ovf 'odd (name).vmdk' |
+                sed "s/^\([0-9a-f]*\)  \(.*\)/$(echo $algo | tr '[:lower:]' '[:upper:]')(\2)= \1/" >"../$algo.mf"
+        done
+        sha256sum -- * >../SHA256SUMS
+        sha256sum -b plain.ovf >../binary-SHA256SUMS
+    )
+    rm -rf m.d
+    ;;
+convert)
+    cp "$top"/tests/data/ovf/*.ovf "$top"/tests/data/libvirt/*.xml .
+    reports
+    ;;
+console)
+    c_string "$top/tests/unit/test_boot_judge.c" good_console >good.log
+    { cat good.log; printf '\r\n[    0.000000] secureboot: Secure boot enabled\r\n'; } >secure-boot.log
+    printf 'Kernel panic - not syncing: VFS: Unable to mount root fs\r\n' >panic.log
+    ;;
+imageinfo)
+    cp "$top"/tests/data/images/*.json .
+    ;;
+tree)
+    tree_seed ustar.tar ustar
+    tree_seed pax.tar pax
+    tree_seed gnu.tar gnu
+    tree_seed pax.tar.gz pax
+    ;;
 *)
     echo "seeds.sh: no seeds for '$name'" >&2
     exit 1
     ;;
 esac
+
+for f in "$top/tests/fuzz/regress/$name"/*.b64; do
+    [ ! -e "$f" ] || base64 -d "$f" >"regress-$(basename "$f" .b64)"
+done

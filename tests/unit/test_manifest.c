@@ -105,6 +105,28 @@ test_sums_errors(void **state)
     free(msg);
 }
 
+/* A NUL byte in a line: the line is refused, not cut there (an escaped
+ * name was unescaped past the copy that ended at the NUL: fuzzed). */
+static void
+test_nul_byte(void **state)
+{
+    (void)state;
+    static const char sums[] = "\\" H64 "  a\\b\0\\\\\\\n" H64 "  ok\n";
+    static const char mf[] = "SHA1(a\0b)= " H40 "\n";
+    struct ab_error err = AB_ERROR_INIT;
+    struct manifest m = MANIFEST_INIT;
+    assert_int_equal(manifest_parse_sums("x.sums", sums, sizeof(sums) - 1, &m, &err), -1);
+    assert_int_equal(manifest_parse_mf("x.mf", mf, sizeof(mf) - 1, &m, &err), -1);
+    char *msg = unit_error_text(&err);
+    assert_string_equal(msg, "x.mf:1:7: error: a NUL byte in the manifest line\n"
+                             "x.sums:1:71: error: a NUL byte in the manifest line\n");
+    free(msg);
+    assert_int_equal(m.n, 1);
+    assert_string_equal(m.entries[0].name, "ok");
+    manifest_release(&m);
+    ab_error_release(&err);
+}
+
 static void
 test_names(void **state)
 {
@@ -121,7 +143,8 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_mf_lines),    cmocka_unit_test(test_mf_upper_hex_lowered),
         cmocka_unit_test(test_mf_errors),   cmocka_unit_test(test_sums),
-        cmocka_unit_test(test_sums_errors), cmocka_unit_test(test_names),
+        cmocka_unit_test(test_sums_errors), cmocka_unit_test(test_nul_byte),
+        cmocka_unit_test(test_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
