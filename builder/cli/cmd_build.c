@@ -25,6 +25,8 @@ enum {
     OPT_NO_REUSE,
     OPT_CACHE_MAX,
     OPT_NO_SPACE_CHECK,
+    OPT_SIGN_KEY,
+    OPT_BUILDER_ID,
 };
 
 static const struct cli_option build_options[] = {
@@ -45,6 +47,13 @@ static const struct cli_option build_options[] = {
      NULL},
     {OPT_NO_SPACE_CHECK, 0, "no-space-check", NULL, "build even when the free space looks too small",
      NULL},
+    {OPT_SIGN_KEY, 0, "sign-key", "FILE",
+     "sign SHA256SUMS (SHA256SUMS.sig) and the provenance\n(NAME-VERSION.intoto.jsonl) with "
+     "FILE, an Ed25519\nor ECDSA P-256 private key in PEM that only its\nowner may read",
+     NULL},
+    {OPT_BUILDER_ID, 0, "builder-id", "URI",
+     "the builder the provenance names (default: the\nrecipe's vendor_url)",
+     NULL},
     CLI_RECIPE_OPTIONS,
     {0, 0, NULL, NULL, NULL, NULL},
 };
@@ -55,8 +64,10 @@ static const struct cli_command build_command = {
     "\n"
     "Build the appliance that RECIPE describes (the OS disk and the\n"
     "application disk) and write every output it asks for (OVA, qcow2 +\n"
-    "libvirt XML, VHDX + Hyper-V script, ...), SHA256SUMS and\n"
-    "build-report.json. A failed or interrupted build leaves nothing\n"
+    "libvirt XML, VHDX + Hyper-V script, ...), the SBOMs (SPDX 2.3 and\n"
+    "CycloneDX 1.6), the provenance (in-toto, SLSA v1), SHA256SUMS and\n"
+    "build-report.json; with --sign-key, the signatures of SHA256SUMS and\n"
+    "of the provenance. A failed or interrupted build leaves nothing\n"
     "behind and never touches a previous output.\n"
     "\n"
     "On a terminal each stage has one line, redrawn in place with the time\n"
@@ -173,6 +184,12 @@ on_build_option(void *ctx, int id, const char *arg)
         return 0;
     case OPT_NO_SPACE_CHECK:
         a->opts.no_space_check = true;
+        return 0;
+    case OPT_SIGN_KEY:
+        a->opts.sign_key = arg;
+        return 0;
+    case OPT_BUILDER_ID:
+        a->opts.builder_id = arg;
         return 0;
     default:
         return cli_recipe_option(&a->recipe, "build", id, arg);
