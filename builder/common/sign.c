@@ -3,9 +3,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <openssl/bio.h>
 #include <openssl/core_names.h>
 #include <openssl/err.h>
+#include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -259,6 +261,21 @@ sign_verify(const struct sign_key *key, const void *data, size_t len, const unsi
     EVP_MD_CTX_free(md);
     ERR_clear_error();
     return ok;
+}
+
+const char *
+sign_malformed(const struct sign_key *key, const unsigned char *sig, size_t sig_len)
+{
+    if (key->ed25519)
+        return sig_len == 64 ? NULL
+               : sig_len < 64 ? "shorter than the 64 bytes of an Ed25519 signature: truncated"
+                              : "longer than the 64 bytes of an Ed25519 signature";
+    const unsigned char *p = sig;
+    ECDSA_SIG *s = sig_len <= LONG_MAX ? d2i_ECDSA_SIG(NULL, &p, (long)sig_len) : NULL;
+    bool whole = s && p == sig + sig_len;
+    ECDSA_SIG_free(s);
+    ERR_clear_error();
+    return whole ? NULL : "not a DER-encoded ECDSA signature: truncated or damaged";
 }
 
 char *

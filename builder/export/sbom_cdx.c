@@ -145,11 +145,13 @@ add_filesystems(const struct plan *plan, int d, json_object *c)
         if ((int)m->disk != d)
             continue;
         if (m->lv)
-            snprintf(text, sizeof(text), "%s %s logical volume %s/%s: the configured root tree's",
-                     m->path, fs_to_string(m->fs), plan->disks[d].vg.name, m->lv->name);
+            snprintf(text, sizeof(text),
+                     "%s: %s on logical volume %s/%s, holding the configured root tree's %s",
+                     m->path, fs_to_string(m->fs), plan->disks[d].vg.name, m->lv->name, m->path);
         else
-            snprintf(text, sizeof(text), "%s %s partition %u: the configured root tree's",
-                     m->path, fs_to_string(m->fs), m->partition->number);
+            snprintf(text, sizeof(text),
+                     "%s: %s on partition %u, holding the configured root tree's %s", m->path,
+                     fs_to_string(m->fs), m->partition->number, m->path);
         add_property(c, "appliance:filesystem", text);
     }
 }

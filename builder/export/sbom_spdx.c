@@ -719,8 +719,9 @@ read_files(json_object *files, const struct contains *c, struct sbom_doc *doc)
             return -1;
         doc->files.v = g;
         struct sbom_file *sf = &g[doc->files.n++];
-        const char *q = comment ? strchr(comment, '\'') : NULL;
-        const char *q2 = q ? strrchr(comment, '\'') : NULL;
+        const char *q = comment ? strstr(comment, "files: '") : NULL;
+        q = q ? q + strlen("files: ") : NULL;
+        const char *q2 = q ? strrchr(q, '\'') : NULL;
         *sf = (struct sbom_file){
             .path = strdup(name[0] == '.' ? name + 1 : name),
             .source = q && q2 > q ? strndup(q + 1, (size_t)(q2 - q - 1)) : strdup(""),

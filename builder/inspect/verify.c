@@ -333,8 +333,27 @@ check_digests(struct verify *v)
 
 /* ---- signatures --------------------------------------------------------- */
 
+/* The key id the provenance's envelope names, into id ("" when none). */
 static void
-check_sums_signature(struct verify *v, const struct sign_key *key, const char *keyname)
+envelope_keyid(const struct verify *v, char id[SIGN_KEY_ID_HEX])
+{
+    CLEANUP_FREE char *dsse = delivery_stem_file(v->r->stem, DELIVERY_DSSE), *text = NULL;
+    size_t len = 0;
+    const char *why = NULL;
+    struct dsse_envelope env;
+    struct ab_error err = AB_ERROR_INIT;
+    id[0] = '\0';
+    if (dsse && read_text(v, dsse, DSSE_MAX_BYTES, &text, &len, &why) > 0 &&
+        dsse_parse(text, len, dsse, &env, &err) == 0) {
+        snprintf(id, SIGN_KEY_ID_HEX, "%.64s", env.sigs[0].keyid);
+        dsse_envelope_release(&env);
+    }
+    ab_error_release(&err);
+}
+
+static void
+check_sums_signature(struct verify *v, const struct sign_key *key, const char *keyname,
+                     const char *keyid)
 {
     CLEANUP_FREE char *sums = NULL, *sig = NULL;
     size_t len = 0, sig_len = 0;
@@ -349,17 +368,26 @@ check_sums_signature(struct verify *v, const struct sign_key *key, const char *k
         add(v, VERIFY_FAIL, check, "SHA256SUMS cannot be read");
         return;
     }
-    if (sign_verify(key, sums, len, (unsigned char *)sig, sig_len))
+    char signer[SIGN_KEY_ID_HEX];
+    envelope_keyid(v, signer);
+    const char *malformed = sign_malformed(key, (unsigned char *)sig, sig_len);
+    if (!malformed && sign_verify(key, sums, len, (unsigned char *)sig, sig_len))
         add(v, VERIFY_OK, check, "made by the %s key %s", sign_key_kind(key), keyname);
+    else if (signer[0] && strcmp(signer, keyid) != 0)
+        add(v, VERIFY_FAIL, check,
+            "does not verify with the %s key %s: another key signed this delivery (the "
+            "provenance's envelope names key %.16s)",
+            sign_key_kind(key), keyname, signer);
+    else if (malformed)
+        add(v, VERIFY_FAIL, check, "%zu bytes, %s", sig_len, malformed);
     else
         add(v, VERIFY_FAIL, check,
-            "does not verify with the %s key %s: SHA256SUMS or its signature was changed "
-            "(or truncated), or another key signed it",
+            "does not verify with the %s key %s: SHA256SUMS or its signature was changed",
             sign_key_kind(key), keyname);
 }
 
 static void
-check_dsse(struct verify *v, const struct sign_key *key, const char *keyname)
+check_dsse(struct verify *v, const struct sign_key *key, const char *keyname, const char *keyid)
 {
     CLEANUP_FREE char *dsse = delivery_stem_file(v->r->stem, DELIVERY_DSSE);
     CLEANUP_FREE char *prov = delivery_stem_file(v->r->stem, DELIVERY_PROVENANCE);
@@ -386,10 +414,12 @@ check_dsse(struct verify *v, const struct sign_key *key, const char *keyname)
     if (strcmp(env.payload_type, DSSE_INTOTO_TYPE) != 0)
         add(v, VERIFY_FAIL, check, "its payload type is '%s', not an in-toto statement's",
             env.payload_type);
+    else if (!dsse_verify(&env, key) && strcmp(env.sigs[0].keyid, keyid) != 0)
+        add(v, VERIFY_FAIL, check, "signed by another key (%.16s), not the %s key %s",
+            env.sigs[0].keyid, sign_key_kind(key), keyname);
     else if (!dsse_verify(&env, key))
         add(v, VERIFY_FAIL, check,
-            "does not verify with the %s key %s: the envelope was changed, or another key "
-            "signed it",
+            "does not verify with the %s key %s: the envelope or its signature was changed",
             sign_key_kind(key), keyname);
     else if (read_text(v, prov, PROVENANCE_MAX_BYTES, &ptext, &plen, &why) <= 0 ||
              plen != env.payload_len || memcmp(ptext, env.payload, plen) != 0)
@@ -419,8 +449,8 @@ check_signatures(struct verify *v)
         return;
     }
     snprintf(shown, sizeof(shown), "%.16s", id);
-    check_sums_signature(v, key, shown);
-    check_dsse(v, key, shown);
+    check_sums_signature(v, key, shown, id);
+    check_dsse(v, key, shown, id);
 }
 
 /* ---- SBOMs and provenance against SHA256SUMS ---------------------------- */

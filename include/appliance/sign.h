@@ -66,6 +66,11 @@ int sign_data(const struct sign_key *key, const void *data, size_t len, unsigned
 bool sign_verify(const struct sign_key *key, const void *data, size_t len,
                  const unsigned char *sig, size_t sig_len);
 
+/* Why sig cannot be a signature of key's kind at all, or NULL when its
+ * form is right: an Ed25519 signature is 64 bytes, an ECDSA one a DER
+ * sequence of two integers. */
+const char *sign_malformed(const struct sign_key *key, const unsigned char *sig, size_t sig_len);
+
 /* Standard base64 (with padding) of len bytes, malloc'd; NULL when out
  * of memory. */
 char *sign_base64(const void *data, size_t len);
