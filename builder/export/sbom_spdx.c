@@ -392,7 +392,7 @@ top_package(const struct sbom_input *in, const char *id)
     put_supplier(p, plan->vendor, true);
     if (plan->description[0])
         put_str(p, "description", plan->description);
-    if (plan->product_url[0])
+    if (plan->product_url && plan->product_url[0])
         put_str(p, "homepage", plan->product_url);
     no_license(p);
     return p;
