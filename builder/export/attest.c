@@ -65,39 +65,46 @@ write_sboms(const struct sbom_input *in, const char *dir, const char *spdx_suffi
                : 0;
 }
 
+/* The container's SBOMs (with its output), then the appliance's. */
 static int
-write_all_sboms(struct attest_job *job, struct export_files *files, struct ab_error *err)
+sboms_of(struct attest_job *job, const struct export_files *shipped, struct export_files *files,
+         struct ab_error *err)
 {
     const struct plan *plan = job->prov.plan;
-    /* Both describe the files written so far: copy the list first, as
-     * each SBOM written joins it. */
-    struct export_files shipped = {calloc(files->n + 1, sizeof(*files->v)), files->n};
-    if (!shipped.v)
-        return ab_oom(err);
-    memcpy(shipped.v, files->v, files->n * sizeof(*files->v));
-    CLEANUP_FREE struct export_file *keep = shipped.v;
     struct sbom_input in = {.plan = plan,
                             .packages = job->packages,
                             .files = job->files,
-                            .shipped = &shipped,
+                            .shipped = shipped,
                             .epoch = job->prov.epoch};
     if (job->ct_packages) {
         struct export_files ct = {NULL, 0};
-        if (container_files(plan, &shipped, &ct, err) < 0) {
-            free(ct.v);
-            return -1;
-        }
+        int r = container_files(plan, shipped, &ct, err);
         struct sbom_input cin = in;
         cin.container = true;
         cin.packages = job->ct_packages;
         cin.shipped = &ct;
-        int r = write_sboms(&cin, job->dir, DELIVERY_CONTAINER_SPDX, DELIVERY_CONTAINER_CDX,
-                            files, err);
+        if (r == 0)
+            r = write_sboms(&cin, job->dir, DELIVERY_CONTAINER_SPDX, DELIVERY_CONTAINER_CDX, files,
+                            err);
         free(ct.v);
         if (r < 0)
             return -1;
     }
     return write_sboms(&in, job->dir, DELIVERY_SPDX, DELIVERY_CDX, files, err);
+}
+
+/* Both describe the files written so far: the list is copied first, as
+ * each SBOM written joins it (the entries borrowed). */
+static int
+write_all_sboms(struct attest_job *job, struct export_files *files, struct ab_error *err)
+{
+    struct export_files shipped = {calloc(files->n + 1, sizeof(*files->v)), files->n};
+    if (!shipped.v)
+        return ab_oom(err);
+    memcpy(shipped.v, files->v, files->n * sizeof(*files->v));
+    int r = sboms_of(job, &shipped, files, err);
+    free(shipped.v);
+    return r;
 }
 
 static int

@@ -11,6 +11,7 @@
 #include "appliance/distro.h"
 #include "appliance/jsonutil.h"
 #include "appliance/names.h"
+#include "appliance/redact.h"
 #include "appliance/version.h"
 #include "sbom_json.h"
 
@@ -54,9 +55,13 @@ external_parameters(const struct provenance_input *in)
     for (size_t i = 0; plan->recipe && i < plan->recipe->n_params; i++) {
         const struct recipe_param *rp = &plan->recipe->params[i];
         json_object *one = json_object_new_object();
+        /* As the plan shows them, and a secret-looking word or a URL's
+         * credentials hidden (redact.h). */
+        CLEANUP_FREE char *value = rp->value ? redact(rp->value) : NULL;
+        CLEANUP_FREE char *from = rp->from ? redact(rp->from) : NULL;
         put_str(one, "key", rp->key);
-        put_str(one, "value", rp->value);
-        put_str(one, "from", rp->from);
+        put_str(one, "value", value);
+        put_str(one, "from", from);
         json_object_array_add(params, one);
     }
     json_object_object_add(p, "parameters", params);

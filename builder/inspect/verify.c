@@ -2,6 +2,7 @@
  * and provenance, and its disks against the SBOMs (verify.h). */
 #include "appliance/verify.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <json-c/json.h>
 #include <stdarg.h>
@@ -814,6 +815,29 @@ locate(struct verify *v, const char *path, struct ab_error *err)
     return 0;
 }
 
+/* The stem of the one NAME-VERSION.provenance.json of the folder, for a
+ * delivery shipped without its build report: NULL when not one. */
+static char *
+stem_of_provenance(const char *folder)
+{
+    DIR *d = opendir(folder);
+    struct dirent *e;
+    char *stem = NULL;
+    size_t n = 0, suffix = strlen(DELIVERY_PROVENANCE);
+    while (d && (e = readdir(d))) {
+        size_t len = strlen(e->d_name);
+        if (len > suffix && strcmp(e->d_name + len - suffix, DELIVERY_PROVENANCE) == 0 && n++ == 0)
+            stem = strndup(e->d_name, len - suffix);
+    }
+    if (d)
+        closedir(d);
+    if (n != 1) {
+        free(stem);
+        return NULL;
+    }
+    return stem;
+}
+
 static void
 open_bundle(struct verify *v, const char *path)
 {
@@ -830,6 +854,8 @@ open_bundle(struct verify *v, const char *path)
             err.n_diags ? err.diags[0].msg : "cannot be read");
     if (v->bundle && !v->r->stem && v->bundle->stem)
         v->r->stem = strdup(v->bundle->stem);
+    if (!v->r->stem)
+        v->r->stem = stem_of_provenance(v->folder);
     ab_error_release(&err);
 }
 
@@ -847,7 +873,7 @@ verify_run(const char *path, const struct verify_opts *o, struct verify_report *
         read_sums(&v);
         if (!r->stem)
             add(&v, VERIFY_FAIL, "the appliance's name",
-                "no build-report.json or .ova tells it: the files cannot be named");
+                "no build-report.json, .ova or provenance tells it: the files cannot be named");
     }
     if (rc == 0 && r->stem) {
         check_signatures(&v);

@@ -8,7 +8,8 @@
  *     buildType          PROVENANCE_BUILD_TYPE or PROVENANCE_CONVERT_TYPE
  *     externalParameters the recipe (its file name and SHA-256), its
  *                        --set and ${VAR} values (as the plan shows them:
- *                        a password hash hidden), the outputs
+ *                        a password hash hidden; and through redact.h),
+ *                        the outputs
  *     internalParameters SOURCE_DATE_EPOCH, the seed
  *     resolvedDependencies  the recipe; the root tree (its cache key and
  *                        SHA-256, the distribution, the tool that made it,
