@@ -138,9 +138,14 @@ dependencies(const struct provenance_input *in)
     }
     if (in->tree_key || in->tree_sha256)
         json_object_array_add(a, root_tree(in));
+    char tool[HASH_HEX_MAX] = "";
+    struct ab_error ignored = AB_ERROR_INIT;
+    if (!in->tool_sha256 && digest_file(DIGEST_SHA256, "/proc/self/exe", tool, &ignored) < 0)
+        tool[0] = '\0';
+    ab_error_release(&ignored);
+    const char *self = in->tool_sha256 ? in->tool_sha256 : tool[0] ? tool : NULL;
     json_object_array_add(a, descriptor("appliance", "pkg:generic/appliance@" APPLIANCE_VERSION,
-                                        in->tool_sha256 ? digest_set(in->tool_sha256, NULL)
-                                                        : NULL));
+                                        self ? digest_set(self, NULL) : NULL));
     for (size_t i = 0; in->sources && i < in->n_sources; i++)
         json_object_array_add(a, descriptor(in->sources[i].name, NULL,
                                             digest_set(in->sources[i].sha256, NULL)));

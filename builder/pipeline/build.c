@@ -639,13 +639,7 @@ keep_digests(struct build *b)
 static int
 attest(struct build *b, struct ab_error *err)
 {
-    char tool[HASH_HEX_MAX] = "";
     struct sbom_files files = {NULL, 0};
-    struct ab_error ignored = AB_ERROR_INIT;
-    /* The program's own bytes, as the kernel ran them. */
-    if (digest_file(DIGEST_SHA256, "/proc/self/exe", tool, &ignored) < 0)
-        tool[0] = '\0';
-    ab_error_release(&ignored);
     if (digest_file(DIGEST_SHA256, b->plan->recipe->path, b->report.recipe_sha256, err) < 0 ||
         sbom_recipe_files(b->plan, &files, err) < 0) {
         sbom_files_release(&files);
@@ -664,8 +658,7 @@ attest(struct build *b, struct ab_error *err)
                  .packages = &b->packages,
                  .files = &files,
                  .tree_key = b->tree_key[0] ? b->tree_key : NULL,
-                 .tree_sha256 = b->tree_sha256[0] ? b->tree_sha256 : NULL,
-                 .tool_sha256 = tool[0] ? tool : NULL},
+                 .tree_sha256 = b->tree_sha256[0] ? b->tree_sha256 : NULL},
         .key = b->key,
     };
     int r = attest_write(&job, &b->files, err);

@@ -55,7 +55,8 @@ struct provenance_input {
     const struct pkg_list *packages;     /* may be NULL */
     const struct sbom_files *files;      /* may be NULL */
     const char *tree_key, *tree_sha256;  /* the root tree's; NULL: unknown */
-    const char *tool_sha256;             /* the appliance program's; NULL: unknown */
+    const char *tool_sha256;             /* the appliance program's; NULL: read from
+                                            /proc/self/exe, the bytes the kernel runs */
     const struct provenance_source *sources;
     size_t n_sources;
 };
