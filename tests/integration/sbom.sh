@@ -13,7 +13,7 @@
 #   them in ../shared/sbom-schema beside the clone);
 # - the SBOMs' packages are dpkg-query's of the root tree the build used
 #   (the provenance names its cache entry), of the OS disk's own database
-#   as guestfish downloads it from the qcow2 disk, and (the container's
+#   as guestfish downloads it from the OVA's OS disk, and (the container's
 #   SBOMs) of the container template's database;
 # - every subject of the provenance, and every shipped file of the SBOMs,
 #   has the SHA-256 sha256sum gives;
@@ -22,12 +22,13 @@
 #   verifies with openssl too, and its payload is the provenance;
 # - `appliance verify` passes on the intact build (reading its disks), on
 #   the OVA, on the ECDSA build; and fails, naming the cause, on a copy
-#   with one byte of a disk flipped, with a package removed from the SBOM,
+#   with one byte of the OS disk flipped in the OVA, with a package
+#   removed from the SBOM,
 #   with the wrong key, with a truncated signature; nothing in the folder
 #   changes while it verifies.
-# Two builds of a small recipe from the layout recipe's cached root tree,
-# two libguestfs appliances for verify and one for guestfish: 10-25
-# minutes with software emulation.
+# Two builds of a small recipe from the layout recipe's cached root tree
+# (under 1.5 GB of outputs between them), two libguestfs appliances for
+# verify and one for guestfish: 10-25 minutes with software emulation.
 . "${TOP:-.}/tests/lib/itest.sh"
 
 need python3 openssl sha256sum dpkg-query guestfish tar zstd cmp
@@ -137,14 +138,16 @@ else
     bad "no dpkg database in $STEM-ct.tar.zst: $(cat "$T/ct.err")"
 fi
 start=$SECONDS
-if guestfish --ro --format=qcow2 -a "$A/$STEM-os.qcow2" run : mount /dev/vg_os/root / : \
-    download /var/lib/dpkg/status "$T/disk/var/lib/dpkg/status" >"$T/gf.log" 2>&1; then
+if tar -xf "$A/$STEM.ova" -C "$T" "$STEM-os.vmdk" &&
+    guestfish --ro --format=vmdk -a "$T/$STEM-os.vmdk" run : mount /dev/vg_os/root / : \
+        download /var/lib/dpkg/status "$T/disk/var/lib/dpkg/status" >"$T/gf.log" 2>&1; then
     installed "$T/disk/var/lib/dpkg" >"$T/disk.list"
     echo "# guestfish read the OS disk's database ($((SECONDS - start)) s)"
     sbom packages "$A/$STEM.spdx.json" "$T/disk.list" "dpkg-query of the OS disk's database (guestfish)"
 else
     bad "guestfish cannot read the OS disk: $(tail -n 3 "$T/gf.log")"
 fi
+rm -f "$T/$STEM-os.vmdk"
 
 # ---- digests -----------------------------------------------------------------
 sbom subjects "$A" "$A/$STEM.provenance.json"
@@ -236,17 +239,28 @@ fi
 copy() { # copy NAME FILE: $T/NAME, A with FILE its own
     rm -rf "${T:?}/$1" && cp -al "$A" "$T/$1" && rm "$T/$1/$2" && cp "$A/$2" "$T/$1/$2"
 }
-copy flipped "$STEM-os.qcow2"
-python3 - "$T/flipped/$STEM-os.qcow2" <<'EOF'
-import os, sys
+# One byte flipped in the middle of the OS disk's VMDK, inside the OVA:
+# both SHA256SUMS's digest of the OVA and the OVA's own manifest's of the
+# disk no longer match.
+copy flipped "$STEM.ova"
+python3 - "$T/flipped/$STEM.ova" "$STEM-os.vmdk" <<'EOF'
+import sys, tarfile
+with tarfile.open(sys.argv[1]) as t:
+    m = t.getmember(sys.argv[2])
+at = m.offset_data + m.size // 2
 with open(sys.argv[1], "r+b") as f:
-    size = os.fstat(f.fileno()).st_size
-    f.seek(size // 2)
+    f.seek(at)
     b = f.read(1)
-    f.seek(size // 2)
+    f.seek(at)
     f.write(bytes([b[0] ^ 0xFF]))
 EOF
-verify "digest of '$STEM-os.qcow2'" "with one byte of the OS disk flipped" "$T/flipped" --key "$T/ed.pub" --no-disks
+verify "digest of '$STEM-os.vmdk' in '$STEM.ova:" "with one byte of the OS disk flipped" "$T/flipped" --key "$T/ed.pub" --no-disks
+if grep '^  FAIL' "$T/verify.out" | grep -q "digest of '$STEM.ova'"; then
+    ok "verify names the OVA's changed digest in SHA256SUMS too"
+else
+    bad "verify missed the OVA's digest"
+fi
+rm -rf "${T:?}/flipped"
 
 copy truncated SHA256SUMS.sig
 head -c 40 "$A/SHA256SUMS.sig" >"$T/truncated/SHA256SUMS.sig"
