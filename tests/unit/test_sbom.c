@@ -311,7 +311,7 @@ test_attest(void **state)
         unit_write_file(path, "x");
     }
     struct export_files files = {NULL, 0};
-    unit_check_ok(export_files_collect("out", &files, &err), &err);
+    unit_check_ok(export_files_collect("out", &files, NULL, &err), &err);
     struct attest_job job = {
         .dir = "out",
         .packages = &fx.packages,

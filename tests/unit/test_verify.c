@@ -70,7 +70,7 @@ make_delivery(void)
     CLEANUP_SIGN_KEY struct sign_key *key = NULL;
     unit_check_ok(sign_key_load("ed.pem", &key, &err), &err);
     struct export_files files = {NULL, 0};
-    unit_check_ok(export_files_collect("d", &files, &err), &err);
+    unit_check_ok(export_files_collect("d", &files, NULL, &err), &err);
     /* The report is not shipped: SHA256SUMS leaves it out. */
     for (size_t i = 0; i < files.n; i++)
         if (strcmp(files.v[i].path, "build-report.json") == 0) {
