@@ -200,6 +200,20 @@ reuse_keep_digest(void *ctx, const char *path, enum digest algo, const char *hex
     diskcache_keep_digest(&b->disks, path, algo, hex);
 }
 
+static int
+reuse_count(void *ctx, const char *path, const char *name, uint64_t *value)
+{
+    struct build *b = ctx;
+    return diskcache_known_count(&b->disks, path, name, value);
+}
+
+static void
+reuse_keep_count(void *ctx, const char *path, const char *name, uint64_t value)
+{
+    struct build *b = ctx;
+    diskcache_keep_count(&b->disks, path, name, value);
+}
+
 /* The cache's folder (--cache-dir, else the default). */
 static char *
 cache_base(const struct build *b)
@@ -224,7 +238,13 @@ open_disk_cache(struct build *b, struct ab_error *err)
     if (cache_key(b->plan, src, key, err) < 0 ||
         diskcache_open(&b->disks, dir, max, b->plan, key, b->epoch, err) < 0)
         return -1;
-    b->reuse = (struct export_reuse){reuse_fetch, reuse_store, reuse_digest, reuse_keep_digest, b};
+    b->reuse = (struct export_reuse){reuse_fetch,
+                                     reuse_store,
+                                     reuse_digest,
+                                     reuse_keep_digest,
+                                     reuse_count,
+                                     reuse_keep_count,
+                                     b};
     return 0;
 }
 
