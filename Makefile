@@ -44,12 +44,14 @@ DEPS_RUN := mmdebstrap debian-archive-keyring linux-image-amd64 qemu-system-x86 
 # parser (profiles.sh), built offline from Debian's Go sources.
 # openssh-client (ssh-keygen), initramfs-tools-core (lsinitramfs): cloud-init.sh.
 # shellcheck: tests/source/shellcheck.sh, on the shell templates.
-# python3-jsonschema, python3-yaml: schema.sh judges the recipe's JSON Schema.
+# python3-jsonschema, python3-yaml: schema.sh judges the recipe's JSON Schema; sbom.sh
+# the SBOMs against SPDX's and CycloneDX's. openssl: sbom.sh and test_sign check the
+# signatures with `openssl pkeyutl -verify`, as a customer would.
 DEPS_TEST := libcmocka-dev clang libclang-rt-14-dev python3 python3-jsonschema python3-yaml \
 	guestfs-tools guestfish libxml2-utils \
 	createrepo-c zstd libvirt-clients libarchive-tools virt-v2v nbdkit libnbd-bin libvirt-daemon \
 	libvirt-daemon-driver-qemu podman skopeo golang-go golang-github-vmware-govmomi-dev \
-	openssh-client initramfs-tools-core shellcheck
+	openssh-client initramfs-tools-core shellcheck openssl
 # Ubuntu guests: Ubuntu's archive keys, which mmdebstrap checks noble with.
 # Debian 12 has ubuntu-keyring in bookworm-backports only, so it cannot be
 # in DEPS_RUN (apt-get would refuse the whole list on a plain Debian 12):

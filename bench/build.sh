@@ -29,6 +29,9 @@
 #   app-only       a rebuild after a change that touches only the
 #                  application disk (a `files:` entry under /opt/app): new
 #                  engine, against the reference's warm build
+#   unchanged      the same recipe built once more, nothing changed: both
+#                  disks and every export reused (the "warm build" of
+#                  issue 20's measurements, 3.3-5 s of work then)
 #   cold           the demo with --no-cache (mmdebstrap included), new
 #                  engine, once (COLD=0 leaves it out)
 #
@@ -127,6 +130,7 @@ measure() {
     seconds "$app" "$recipe" "$work/$name-warm-new" --no-reuse >/dev/null
     seconds "$refdir/build/appliance" "$recipe" "$work/$name-warm-ref" >/dev/null
     : >"$work/$name-ref.t"; : >"$work/$name-new.t"; : >"$work/$name-app.t"
+    : >"$work/$name-same.t"
     for i in $(seq "$runs"); do
         seconds "$refdir/build/appliance" "$recipe" "$work/$name-ref-$i" >>"$work/$name-ref.t"
         seconds "$app" "$recipe" "$work/$name-new-$i" --no-reuse >>"$work/$name-new.t"
@@ -135,9 +139,11 @@ measure() {
         seconds "$app" "$work/$name-app.yaml" "$work/$name-app-$i" >/dev/null
         app_recipe "$name" "changed $i"
         seconds "$app" "$work/$name-app.yaml" "$work/$name-app-$i" >>"$work/$name-app.t"
+        # And the same again: both disks and every export reused.
+        seconds "$app" "$work/$name-app.yaml" "$work/$name-same-$i" >>"$work/$name-same.t"
     done
     t_ref=$(best <"$work/$name-ref.t") t_new=$(best <"$work/$name-new.t")
-    t_app=$(best <"$work/$name-app.t")
+    t_app=$(best <"$work/$name-app.t") t_same=$(best <"$work/$name-same.t")
     echo "$t_ref" >"$work/$name-ref.best"
     {
         echo
@@ -148,10 +154,14 @@ measure() {
             "$(ratio "$t_new" "$t_ref")" "$warm_target"
         printf '  %-34s %10s  %s (target <= %s)\n' "app-only change, this engine" \
             "$(secs "$t_app")" "$(ratio "$t_app" "$t_ref")" "$app_target"
+        printf '  %-34s %10s  %s\n' "unchanged, all reused, this engine" \
+            "$(secs "$t_same")" "$(ratio "$t_same" "$t_ref")"
         echo "  stages of this engine's last warm build:"
         stages "$work/$name-new-$runs/build-report.json"
         echo "  stages of this engine's last app-only rebuild:"
         stages "$work/$name-app-$runs/build-report.json"
+        echo "  stages of this engine's last unchanged rebuild:"
+        stages "$work/$name-same-$runs/build-report.json"
     } >>"$work/summary"
 }
 

@@ -25,6 +25,8 @@ enum {
     OPT_NO_REUSE,
     OPT_CACHE_MAX,
     OPT_NO_SPACE_CHECK,
+    OPT_SIGN_KEY,
+    OPT_BUILDER_ID,
 };
 
 static const struct cli_option build_options[] = {
@@ -45,6 +47,13 @@ static const struct cli_option build_options[] = {
      NULL},
     {OPT_NO_SPACE_CHECK, 0, "no-space-check", NULL, "build even when the free space looks too small",
      NULL},
+    {OPT_SIGN_KEY, 0, "sign-key", "FILE",
+     "sign SHA256SUMS (SHA256SUMS.sig) and the provenance\n(NAME-VERSION.intoto.jsonl) with "
+     "FILE, an Ed25519\nor ECDSA P-256 private key in PEM that only its\nowner may read",
+     NULL},
+    {OPT_BUILDER_ID, 0, "builder-id", "URI",
+     "the builder the provenance names (default: the\nrecipe's vendor_url)",
+     NULL},
     CLI_RECIPE_OPTIONS,
     {0, 0, NULL, NULL, NULL, NULL},
 };
@@ -57,7 +66,9 @@ static const struct cli_command build_command = {
     "application disk) and write every output it asks for, each file named\n"
     "NAME-VERSION.* (NAME-VERSION.ova, NAME-VERSION-os.qcow2 + NAME-VERSION.xml,\n"
     "NAME-VERSION-os.vhdx + NAME-VERSION.ps1, ...), an INSTALL-TARGET.md for\n"
-    "each import target they serve, SHA256SUMS and build-report.json. A\n"
+    "each import target they serve, the SBOMs (SPDX 2.3 and CycloneDX 1.6),\n"
+    "the provenance (in-toto, SLSA v1), SHA256SUMS and build-report.json;\n"
+    "with --sign-key, the signatures of SHA256SUMS and of the provenance. A\n"
     "failed or interrupted build leaves nothing behind and never touches a\n"
     "previous output.\n"
     "\n"
@@ -176,6 +187,12 @@ on_build_option(void *ctx, int id, const char *arg)
         return 0;
     case OPT_NO_SPACE_CHECK:
         a->opts.no_space_check = true;
+        return 0;
+    case OPT_SIGN_KEY:
+        a->opts.sign_key = arg;
+        return 0;
+    case OPT_BUILDER_ID:
+        a->opts.builder_id = arg;
         return 0;
     default:
         return cli_recipe_option(&a->recipe, "build", id, arg);

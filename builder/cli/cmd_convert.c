@@ -27,6 +27,8 @@ enum {
     OPT_DOMAIN,
     OPT_LIVE,
     OPT_ALLOW_CRASH_CONSISTENT,
+    OPT_SIGN_KEY,
+    OPT_BUILDER_ID,
 };
 
 static const struct cli_option convert_options[] = {
@@ -44,6 +46,11 @@ static const struct cli_option convert_options[] = {
      "a clone: machine-id emptied and SSH host keys\nremoved in the copies (regenerated at first "
      "boot)",
      NULL},
+    {OPT_SIGN_KEY, 0, "sign-key", "FILE",
+     "sign SHA256SUMS and the provenance with FILE, an\nEd25519 or ECDSA P-256 private key in PEM "
+     "that\nonly its owner may read (as build --sign-key)",
+     NULL},
+    {OPT_BUILDER_ID, 0, "builder-id", "URI", "the builder the provenance names", NULL},
     {'c', 'c', "connect", "URI", "libvirt connection URI of --domain (default: libvirt's)", NULL},
     {OPT_DOMAIN, 0, "domain", "NAME", "convert this running libvirt domain (with --live)", NULL},
     {OPT_LIVE, 0, "live", NULL,
@@ -67,12 +74,14 @@ static const struct cli_command convert_command = {
     "build-report.json or the OVF), an .ova or an .ovf; or give the two disk\n"
     "images (os, then app) with --hardware-from or --cpus/--memory/--firmware.\n"
     "Writes the same outputs a build writes, named NAME-VERSION.* as a build\n"
-    "names them, with INSTALL-TARGET.md, SHA256SUMS and convert-report.json,\n"
-    "and compares every converted disk with its source (qemu-img compare)\n"
-    "before the folder is put in place. The guest is not changed: every\n"
-    "image of this project carries every hypervisor's drivers and add-ons. A\n"
-    "source without the volume groups vg_os and vg_app is refused. A failed\n"
-    "or interrupted convert leaves nothing behind.\n",
+    "names them, with INSTALL-TARGET.md, the SBOMs (their packages from the\n"
+    "source's SBOM, else read from its OS disk), the provenance, SHA256SUMS\n"
+    "and convert-report.json, and compares every converted disk\n"
+    "with its source (qemu-img compare) before the folder is put in place.\n"
+    "The guest is not changed: every image of this project carries every\n"
+    "hypervisor's drivers and add-ons. A source without the volume groups\n"
+    "vg_os and vg_app is refused. A failed or interrupted convert leaves\n"
+    "nothing behind.\n",
     convert_options,
     "With --json, prints {\"output\": DIR, \"seconds\": N} when it succeeds.\n"
     "Exit status: 0 success, 1 convert failed or the source was refused,\n"
@@ -239,6 +248,12 @@ parse_option(int c, const char *arg, struct convert_request *req)
         return 0;
     case OPT_NEW_IDENTITY:
         req->new_identity = true;
+        return 0;
+    case OPT_SIGN_KEY:
+        req->sign_key = arg;
+        return 0;
+    case OPT_BUILDER_ID:
+        req->builder_id = arg;
         return 0;
     default:
         return -1;

@@ -26,6 +26,8 @@ static const char usage_text[] =
     "  plan RECIPE              print the resolved build plan\n"
     "  build RECIPE [-o DIR]    build the appliance into DIR\n"
     "  inspect BUNDLE|DISK...   describe and check built appliances or disk images\n"
+    "  verify DIR|OVA [--key PUB]\n"
+    "                           check a delivery's signatures, digests, SBOMs and disks\n"
     "  deploy OUTPUT_DIR        define (and start) the appliance as a libvirt domain\n"
     "  test OUTPUT_DIR          boot what build wrote and check it\n"
     "  convert SRC -o DIR --to OUTPUTS\n"
@@ -47,6 +49,7 @@ static const struct {
     {"plan", cmd_plan},
     {"build", cmd_build},
     {"inspect", cmd_inspect},
+    {"verify", cmd_verify},
     {"deploy", cmd_deploy},
     {"test", cmd_test},
     {"convert", cmd_convert},

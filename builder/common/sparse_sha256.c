@@ -298,75 +298,75 @@ all_zero(const uint8_t *p, size_t len)
     return len == 0 || (p[0] == 0 && memcmp(p, p + 1, len - 1) == 0);
 }
 
-/* Reads [from, to) of fd: whole chunks of zeros join the pending run. */
+/* The first offset at or after pos that may hold data: SEEK_DATA's
+ * answer, size when only a hole is left, pos itself when the filesystem
+ * tells no holes. */
 static int
-feed_data(struct sparse_hash *h, int fd, uint64_t from, uint64_t to, uint8_t *buf,
-          const char *path, struct ab_error *err)
+next_data(int fd, uint64_t pos, uint64_t size, uint64_t *data)
 {
-    while (from < to) {
-        size_t want = to - from < CHUNK ? (size_t)(to - from) : CHUNK;
-        if (stopped(h))
-            return ab_build_error(err, EINTR, "reading '%s': interrupted", path);
-        ssize_t n = pread(fd, buf, want, (off_t)from);
+    off_t d = lseek(fd, (off_t)pos, SEEK_DATA);
+    if (d < 0 && errno == ENXIO)
+        d = (off_t)size;
+    else if (d < 0 && errno == EINVAL)
+        d = (off_t)pos;
+    else if (d < 0)
+        return -1;
+    *data = (uint64_t)d < size ? (uint64_t)d : size;
+    return 0;
+}
+
+/* Reads the window [pos, end) into buf. */
+static int
+read_window(int fd, uint64_t pos, uint64_t end, uint8_t *buf, const char *path,
+            struct ab_error *err)
+{
+    size_t want = (size_t)(end - pos), got = 0;
+    while (got < want) {
+        ssize_t n = pread(fd, buf + got, want - got, (off_t)(pos + got));
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
             return ab_build_error(err, n < 0 ? errno : EIO, "cannot read '%s': %s", path,
                                   n < 0 ? strerror(errno) : "the file shrank");
-        if ((size_t)n == CHUNK && all_zero(buf, CHUNK)) {
-            h->pending += CHUNK;
-        } else {
-            if (h->pending && !flush_zeros(h))
-                return ab_build_error(err, EINTR, "reading '%s': interrupted", path);
-            sha256_update(&h->ctx, (size_t)n, buf);
-        }
-        from += (uint64_t)n;
+        got += (size_t)n;
     }
     return 0;
 }
 
-/* The data extent at or after pos: [*data, *hole), both size when only a
- * hole is left; the rest of the file when the filesystem tells no holes. */
-static int
-next_extent(int fd, uint64_t pos, uint64_t size, uint64_t *data, uint64_t *hole)
-{
-    off_t d = lseek(fd, (off_t)pos, SEEK_DATA);
-    if (d < 0 && errno == ENXIO) {
-        *data = *hole = size;
-        return 0;
-    }
-    if (d < 0 && errno == EINVAL) {
-        *data = pos;
-        *hole = size;
-        return 0;
-    }
-    off_t h = d < 0 ? -1 : lseek(fd, d, SEEK_HOLE);
-    if (h < 0)
-        return -1;
-    *data = (uint64_t)d < size ? (uint64_t)d : size;
-    *hole = (uint64_t)h < size ? (uint64_t)h : size;
-    return 0;
-}
-
-/* Every data extent of fd read, every hole a run of zeros. */
+/* The file in windows of CHUNK bytes at multiples of CHUNK: a window of
+ * zeros, a hole or zeros written out, joins the pending run; the others
+ * are hashed. Which windows are zeros depends on the bytes alone, not on
+ * how the file is allocated, so the same bytes make the same runs (and
+ * the table finds them); holes are skipped, never read. */
 static int
 feed_file(struct sparse_hash *h, int fd, uint64_t size, const char *path, struct ab_error *err)
 {
     CLEANUP_FREE uint8_t *buf = malloc(CHUNK);
-    uint64_t pos = 0;
+    uint64_t pos = 0, data = 0; /* data: where data may be next, once pos passed it */
     if (!buf)
         return ab_oom(err);
     while (pos < size) {
-        uint64_t data, hole;
-        if (next_extent(fd, pos, size, &data, &hole) < 0)
+        if (stopped(h))
+            return ab_build_error(err, EINTR, "reading '%s': interrupted", path);
+        if (data < pos && next_data(fd, pos, size, &data) < 0)
             return ab_build_error(err, errno, "cannot read '%s': %s", path, strerror(errno));
-        if (hole <= pos)
-            return ab_build_error(err, EIO, "cannot read '%s': its extents make no progress",
-                                  path);
-        h->pending += data - pos;
-        if (feed_data(h, fd, data, hole, buf, path, err) < 0)
+        uint64_t end = size - pos < CHUNK ? size : pos + CHUNK;
+        if (data >= end) { /* a hole up to the window holding data */
+            uint64_t to = data >= size ? size : data / CHUNK * CHUNK;
+            h->pending += to - pos;
+            pos = to;
+            continue;
+        }
+        if (read_window(fd, pos, end, buf, path, err) < 0)
             return -1;
-        pos = hole;
+        if (all_zero(buf, (size_t)(end - pos))) {
+            h->pending += end - pos;
+        } else {
+            if (h->pending && !flush_zeros(h))
+                return ab_build_error(err, EINTR, "reading '%s': interrupted", path);
+            sha256_update(&h->ctx, (size_t)(end - pos), buf);
+        }
+        pos = end;
     }
     if (h->pending && !flush_zeros(h))
         return ab_build_error(err, EINTR, "reading '%s': interrupted", path);

@@ -44,50 +44,31 @@ container_purged(const char *package)
     return distro_is_addon_package(package) || distro_is_kernel_package(package);
 }
 
-static void
-argv_free(char **argv, size_t skip)
-{
-    for (size_t i = skip; argv && argv[i]; i++)
-        free(argv[i]);
-    free(argv);
-}
-
 /* argv: prefix, then the installed packages container_purged() names, in
- * the list's (sorted) order; *n the number of those. */
-static char **
-purge_argv(const char *packages, const char *const *prefix, size_t np, size_t *n)
+ * the list's (sorted) order; *n the number of those. The names are
+ * borrowed from the list. */
+static const char **
+purge_argv(const struct pkg_list *packages, const char *const *prefix, size_t np, size_t *n)
 {
-    size_t lines = 1, k = np;
-    for (const char *c = packages; c && *c; c++)
-        lines += *c == '\n';
-    char **argv = calloc(np + lines + 1, sizeof(char *));
+    const char **argv = calloc(np + packages->n + 1, sizeof(char *));
+    size_t k = np;
     if (!argv)
         return NULL;
     for (size_t i = 0; i < np; i++)
-        argv[i] = (char *)prefix[i];
-    for (const char *line = packages; line && *line;) {
-        char *name = strndup(line, strcspn(line, "\t\n"));
-        if (!name) {
-            argv_free(argv, np);
-            return NULL;
-        }
-        if (container_purged(name))
-            argv[k++] = name;
-        else
-            free(name);
-        const char *end = strchr(line, '\n');
-        line = end ? end + 1 : NULL;
-    }
+        argv[i] = prefix[i];
+    for (size_t i = 0; i < packages->n; i++)
+        if (container_purged(packages->v[i].name))
+            argv[k++] = packages->v[i].name;
     *n = k - np;
     return argv;
 }
 
 /* The kernel and the add-ons, by the tree's own package manager, the one
- * whose database the tree holds (as tree_packages() read it): a rootfs:
+ * whose database the tree holds (as packages_read() read it): a rootfs:
  * tree's kernel goes too. */
 static int
-purge(int rootfd, const char *root, const char *packages, const struct spawn_ctx *ctx,
-      struct ab_error *err)
+purge(int rootfd, const char *root, const struct pkg_list *packages,
+      const struct spawn_ctx *ctx, struct ab_error *err)
 {
     static const char *const dpkg[] = {"dpkg", "--purge", NULL};
     static const char *const rpm[] = {"rpm", "-e", "--nodeps", NULL};
@@ -99,14 +80,10 @@ purge(int rootfd, const char *root, const char *packages, const struct spawn_ctx
     size_t n = 0, skip = prefix == dpkg ? 2 : 3;
     if (!prefix)
         return 0; /* no package database: nothing is installed as a package */
-    char **argv = purge_argv(packages, prefix, skip, &n);
+    CLEANUP_FREE const char **argv = purge_argv(packages, prefix, skip, &n);
     if (!argv)
         return ab_oom(err);
-    int r = n ? nsrun(root, NSRUN_CHROOT, (const char *const *)argv,
-                      &(const struct spawn_opts){.ctx = ctx}, err)
-              : 0;
-    argv_free(argv, skip);
-    return r;
+    return n ? nsrun(root, NSRUN_CHROOT, argv, &(const struct spawn_opts){.ctx = ctx}, err) : 0;
 }
 
 static bool
@@ -167,7 +144,7 @@ mount_points(const struct plan *plan, int rootfd, struct ab_error *err)
 }
 
 int
-configure_container(const struct plan *plan, const char *root, const char *packages,
+configure_container(const struct plan *plan, const char *root, const struct pkg_list *packages,
                     const struct spawn_ctx *ctx, struct ab_error *err)
 {
     CLEANUP_CLOSE int rootfd = inroot_open_root(root, err);

@@ -76,10 +76,8 @@ add_keys(const char *root, const struct recipe_user *u, const struct spawn_ctx *
                : 0;
 }
 
-/* The path in the tree that a `files:` entry makes: dest itself, or
- * dest/NAME of the source when dest ends in '/' and the source is a file. */
-static char *
-file_target(const struct plan_file *f, bool is_dir)
+char *
+configure_file_target(const struct plan_file *f, bool is_dir)
 {
     size_t dl = strlen(f->dest);
     bool into = f->dest[dl - 1] == '/';
@@ -102,7 +100,7 @@ copy_file(const char *root, const struct plan_file *f, const struct spawn_ctx *c
     CLEANUP_CLOSE int src = open(f->src_abs, O_RDONLY | O_CLOEXEC | O_NOCTTY);
     if (src < 0 || fstat(src, &st) < 0)
         return ab_build_error(err, errno, "source '%s': %s", f->src, strerror(errno));
-    CLEANUP_FREE char *inside = file_target(f, S_ISDIR(st.st_mode));
+    CLEANUP_FREE char *inside = configure_file_target(f, S_ISDIR(st.st_mode));
     if (!inside)
         return ab_oom(err);
     CLEANUP_CLOSE int rootfd = inroot_open_root(root, err);

@@ -43,6 +43,38 @@ static const struct file_row file_rows[] = {
 
 #define N_FILE_ROWS (sizeof(file_rows) / sizeof(file_rows[0]))
 
+/* The files of every folder (DELIVERY_*): STEM + suffix, or name; the
+ * container's SBOMs only with its output. */
+static const struct {
+    const char *role;
+    unsigned output; /* 0: always */
+    const char *suffix, *name;
+} doc_rows[] = {
+    {"sbom", 0, DELIVERY_SPDX, NULL},
+    {"sbom", 0, DELIVERY_CDX, NULL},
+    {"sbom", OUTPUT_CONTAINER, DELIVERY_CONTAINER_SPDX, NULL},
+    {"sbom", OUTPUT_CONTAINER, DELIVERY_CONTAINER_CDX, NULL},
+    {"provenance", 0, DELIVERY_PROVENANCE, NULL},
+    {"provenance", 0, DELIVERY_DSSE, NULL},
+    {"signature", 0, NULL, DELIVERY_SUMS_SIG},
+};
+
+/* Whether path is one of doc_rows: its role, else NULL. */
+static const char *
+doc_role(const char *stem, unsigned outputs, const char *path)
+{
+    size_t n = strlen(stem);
+    for (size_t i = 0; i < sizeof(doc_rows) / sizeof(doc_rows[0]); i++) {
+        if (doc_rows[i].output && !(outputs & doc_rows[i].output))
+            continue;
+        if (doc_rows[i].name ? strcmp(path, doc_rows[i].name) == 0
+                             : strncmp(path, stem, n) == 0 &&
+                                   strcmp(path + n, doc_rows[i].suffix) == 0)
+            return doc_rows[i].role;
+    }
+    return NULL;
+}
+
 /* One way a target is served: when the plan has output (and none of
  * unless), its INSTALL file gets templates/TEMPLATE and names the files
  * of the outputs in files. */
@@ -95,6 +127,13 @@ delivery_file(const struct plan *plan, const char *suffix)
 {
     char *s;
     return asprintf(&s, "%s-%s%s", plan->name, plan->version, suffix) < 0 ? NULL : s;
+}
+
+char *
+delivery_stem_file(const char *stem, const char *suffix)
+{
+    char *s;
+    return asprintf(&s, "%s%s", stem, suffix) < 0 ? NULL : s;
 }
 
 char *
@@ -164,6 +203,8 @@ delivery_classify(const char *stem, unsigned outputs, const char *path, struct d
 {
     memset(role, 0, sizeof(*role));
     static const char install[] = "INSTALL-";
+    if ((role->output = doc_role(stem, outputs, path)))
+        return;
     if (strncmp(path, install, sizeof(install) - 1) == 0) {
         for (size_t i = 0; delivery_targets[i]; i++) {
             const char *t = delivery_targets[i];

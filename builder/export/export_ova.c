@@ -237,6 +237,25 @@ populated_bytes(const char *raw, uint64_t *out, struct ab_error *err)
     return 0;
 }
 
+/* The OVF's populatedSize of a VMDK: the writer's count for one just
+ * written (*populated set), kept beside its cache entry; for one reused,
+ * the count kept there, else counted from the raw disk and kept. */
+static int
+vmdk_populated(const struct export_job *job, const char *path, const char *raw, uint64_t *populated,
+               struct ab_error *err)
+{
+    const struct export_reuse *r = job->reuse;
+    if (*populated == UINT64_MAX) {
+        if (r && r->count && r->count(r->ctx, path, EXPORT_COUNT_POPULATED, populated) > 0)
+            return 0;
+        if (populated_bytes(raw, populated, err) < 0)
+            return -1;
+    }
+    if (r && r->keep_count)
+        r->keep_count(r->ctx, path, EXPORT_COUNT_POPULATED, *populated);
+    return 0;
+}
+
 int
 export_ovf_folder(const struct export_job *job, const char *dir, struct ab_error *err)
 {
@@ -267,8 +286,7 @@ export_ovf_folder(const struct export_job *job, const char *dir, struct ab_error
                                     err) < 0 ||
             vmdk_manifest_digest(job, path, &ctx, populated != UINT64_MAX, err) < 0)
             goto out;
-        /* A VMDK reused from an earlier build: its count from the disk. */
-        if (populated == UINT64_MAX && populated_bytes(job->images[i], &populated, err) < 0)
+        if (vmdk_populated(job, path, job->images[i], &populated, err) < 0)
             goto out;
         if (stat(job->images[i], &raw) < 0 || stat(path, &out) < 0) {
             ab_build_error(err, errno, "cannot stat '%s': %s", path, strerror(errno));

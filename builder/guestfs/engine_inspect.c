@@ -477,6 +477,37 @@ read_grow(struct engine_inspect *e, struct inspect_os *os)
     os->grow_vgs = glob_names(e, "/var/lib/appliance/grow/", "*");
 }
 
+/* The applications as "name\tversion\tarch" lines: the version put back
+ * together from libguestfs's epoch, version and release as the package
+ * database writes it (EPOCH:VERSION-RELEASE). A field holding a tab or a
+ * line break (a hostile database) is cut there. */
+static char *
+package_lines(const struct guestfs_application2_list *apps)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    if (!out)
+        return NULL;
+    for (uint32_t i = 0; i < apps->len; i++) {
+        const struct guestfs_application2 *a = &apps->val[i];
+        const char *rel = a->app2_release ? a->app2_release : "";
+        int n = (int)strcspn(a->app2_name, "\t\n");
+        fprintf(out, "%.*s\t", n, a->app2_name);
+        if (a->app2_epoch > 0)
+            fprintf(out, "%d:", a->app2_epoch);
+        fprintf(out, "%.*s%s%.*s\t%.*s\n", (int)strcspn(a->app2_version, "\t\n"),
+                a->app2_version, rel[0] ? "-" : "", (int)strcspn(rel, "\t\n"), rel,
+                (int)strcspn(a->app2_arch ? a->app2_arch : "", "\t\n"),
+                a->app2_arch ? a->app2_arch : "");
+    }
+    if (fclose(out) != 0) {
+        free(text);
+        return NULL;
+    }
+    return text;
+}
+
 /* Mounts the OS read-only to list its kernels and count its packages;
  * what cannot be mounted or read is left out, not an error. */
 static void
@@ -488,6 +519,7 @@ read_os_files(struct engine_inspect *e, struct inspect_os *os)
     read_grow(e, os);
     struct guestfs_application2_list *apps = guestfs_inspect_list_applications2(e->g, os->root);
     os->packages = apps ? (long)apps->len : -1;
+    os->package_list = apps ? package_lines(apps) : NULL;
     if (apps)
         guestfs_free_application2_list(apps);
     guestfs_umount_all(e->g);
@@ -593,6 +625,7 @@ inspect_guest_free(struct inspect_guest *g)
         ab_strv_free(os->mounts);
         ab_strv_free(os->kernels);
         ab_strv_free(os->grow_vgs);
+        free(os->package_list);
     }
     free(g->oses);
     free(g);

@@ -7,7 +7,9 @@
  *   -> export (export_all(), the build's exporters; the sources' digests
  *      meanwhile)
  *   -> verify (every converted disk against its source: qemu-img compare)
- *   -> finish (SHA256SUMS, convert-report.json, the folder swapped in) */
+ *   -> packages (the source's SBOM, else the OS disk read by libguestfs)
+ *   -> finish (the SBOMs, the provenance, SHA256SUMS and with a key their
+ *      signatures, convert-report.json, the folder swapped in) */
 #include "appliance/convert.h"
 
 #include <errno.h>
@@ -21,6 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "appliance/attest.h"
 #include "appliance/cleanup.h"
 #include "appliance/clock.h"
 #include "appliance/delivery.h"
@@ -34,10 +37,14 @@
 #include "appliance/kvm.h"
 #include "appliance/lvm.h"
 #include "appliance/outdir.h"
+#include "appliance/packages.h"
+#include "appliance/sbom.h"
+#include "appliance/sign.h"
 #include "appliance/size.h"
 #include "appliance/spawn.h"
 #include "appliance/stop.h"
 #include "appliance/tar_member.h"
+#include "appliance/verify.h"
 #include "convert_report.h"
 #include "convert_source.h"
 
@@ -60,10 +67,15 @@ struct convert {
     int boot; /* enum disk_boot_flags of the OS disk */
     struct identity_result identity;
     struct convert_report report;
-    struct export_files files;
+    struct export_files files_out; /* what the output holds */
     pthread_t digester;
     bool digesting;
     struct ab_error digest_err;
+    struct sign_key *key;         /* --sign-key, read before anything else */
+    struct pkg_list packages;     /* the OS disk's */
+    struct sbom_files files;      /* the recipe's files, as the source's SBOM gives them */
+    char *sbom;                   /* the source's SBOM that gave them; NULL: the disk did */
+    char sbom_sha256[HASH_HEX_MAX];
 };
 
 static void notice(struct convert *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -126,6 +138,8 @@ do_source(struct convert *c, struct ab_error *err)
 {
     const char *root = workroot(c->req);
     CLEANUP_FREE char *ova_scratch = NULL;
+    if (c->req->sign_key && sign_key_load(c->req->sign_key, &c->key, err) < 0)
+        return -1;
     if (outdir_begin(&c->out, c->req->out_dir, err) < 0)
         return -1;
     if (asprintf(&c->work, "%s/appliance-convert-XXXXXX", root) < 0 || !mkdtemp(c->work))
@@ -472,18 +486,136 @@ do_verify(struct convert *c, struct ab_error *err)
     return 0;
 }
 
+/* ---- packages ---- */
+
+/* Where the source's SBOM would be: STEM.spdx.json in the source folder,
+ * beside an OVA, or above an OVF's folder (malloc'd; NULL: none, or the
+ * source is two disks). */
+static char *
+source_sbom(const struct convert *c)
+{
+    const struct convert_source *s = &c->src;
+    const char *path = s->path, *slash = path ? strrchr(path, '/') : NULL;
+    char *out = NULL;
+    size_t n = path ? strlen(path) : 0;
+    if (strcmp(s->kind, "folder") == 0 && s->bundle && s->bundle->stem)
+        return asprintf(&out, "%s/%s%s", path, s->bundle->stem, DELIVERY_SPDX) < 0 ? NULL : out;
+    if (strcmp(s->kind, "ova") == 0 && n > 4)
+        return asprintf(&out, "%.*s%s", (int)(n - 4), path, DELIVERY_SPDX) < 0 ? NULL : out;
+    if (strcmp(s->kind, "ovf") == 0 && n > 4) {
+        /* DIR/ovf/STEM.ovf -> DIR/STEM.spdx.json */
+        const char *base = slash ? slash + 1 : path;
+        const char *up = slash && slash > path ? memrchr(path, '/', (size_t)(slash - path)) : NULL;
+        int dir = up ? (int)(up - path + 1) : 0;
+        return asprintf(&out, "%.*s%.*s%s", dir, path, (int)(strlen(base) - 4), base,
+                        DELIVERY_SPDX) < 0
+                   ? NULL
+                   : out;
+    }
+    return NULL;
+}
+
+/* The packages and the recipe's files from the source's SBOM: 1 when it
+ * has one, 0 when not. */
+static int
+packages_from_sbom(struct convert *c, struct ab_error *err)
+{
+    CLEANUP_FREE char *path = source_sbom(c), *text = NULL;
+    CLEANUP_FCLOSE FILE *f = path ? fopen(path, "re") : NULL;
+    size_t len = 0;
+    if (!f)
+        return 0;
+    FILE *mem = open_memstream(&text, &len);
+    char buf[65536];
+    size_t n;
+    while (mem && len <= SBOM_MAX_BYTES && (n = fread(buf, 1, sizeof(buf), f)) > 0)
+        fwrite(buf, 1, n, mem);
+    if (!mem || fclose(mem) != 0)
+        return ab_oom(err);
+    struct sbom_doc d;
+    if (sbom_parse_spdx(text, len, path, &d, err) < 0 ||
+        digest_file(DIGEST_SHA256, path, c->sbom_sha256, err) < 0) {
+        ab_error_prefix(err, "the source's SBOM");
+        return -1;
+    }
+    c->packages = d.packages;
+    c->files = d.files;
+    d.packages = (struct pkg_list)PKG_LIST_INIT;
+    d.files = (struct sbom_files){NULL, 0};
+    sbom_doc_release(&d);
+    const char *slash = strrchr(path, '/');
+    if (!(c->sbom = strdup(slash ? slash + 1 : path)))
+        return ab_oom(err);
+    notice(c, "packages: from the source's SBOM '%s'", c->sbom);
+    return 1;
+}
+
+/* What the SBOMs say of the OS disk's packages: the source's SBOM, else
+ * the source's disks read through libguestfs (verify.h's reader). */
+static int
+do_packages(struct convert *c, struct ab_error *err)
+{
+    int r = packages_from_sbom(c, err);
+    if (r != 0)
+        return r < 0 ? -1 : 0;
+    struct inspect_drive drives[PLAN_N_DISKS];
+    for (int i = 0; i < PLAN_N_DISKS; i++)
+        drives[i] = (struct inspect_drive){c->src.disks[i].path, c->src.disks[i].format,
+                                           c->src.disks[i].label, c->src.disks[i].virtual_size};
+    struct kvm_probe kvm;
+    kvm_probe(&kvm, c->run.ctx);
+    bool use_kvm = kvm_usable(&kvm);
+    if (verify_packages_libguestfs(&use_kvm, drives, PLAN_N_DISKS, &c->packages, err) < 0) {
+        ab_error_prefix(err, "while listing the source's packages");
+        return -1;
+    }
+    notice(c, "packages: %zu, read from the source's OS disk", c->packages.n);
+    return 0;
+}
+
 /* ---- finish ---- */
+
+/* The SBOMs, the provenance (the source's disks and SBOM as its inputs),
+ * SHA256SUMS and, with a key, their signatures (attest.h). */
+static int
+attest(struct convert *c, struct ab_error *err)
+{
+    struct provenance_source sources[PLAN_N_DISKS + 1];
+    size_t n = 0;
+    for (int i = 0; i < PLAN_N_DISKS; i++)
+        if (c->report.src_sha256[i][0])
+            sources[n++] = (struct provenance_source){c->src.disks[i].label,
+                                                      c->report.src_sha256[i]};
+    if (c->sbom)
+        sources[n++] = (struct provenance_source){c->sbom, c->sbom_sha256};
+    struct attest_job job = {
+        .dir = c->out.tmp,
+        .packages = &c->packages,
+        .files = &c->files,
+        .prov = {.plan = c->plan,
+                 .build_type = PROVENANCE_CONVERT_TYPE,
+                 .builder_id = c->req->builder_id,
+                 .epoch = source_date_epoch(),
+                 .packages = &c->packages,
+                 .files = &c->files,
+                 .sources = sources,
+                 .n_sources = n},
+        .key = c->key,
+    };
+    return attest_write(&job, &c->files_out, err);
+}
 
 static int
 do_finish(struct convert *c, struct ab_error *err)
 {
     rm_rf(c->out.tmp, c->raw_dir);
-    /* SHA256SUMS lists the converted files and their INSTALL notes, not
-     * the report (this run's times and source). */
-    if (export_files_collect(c->out.tmp, &c->files, NULL, err) < 0 ||
-        delivery_write_install(c->plan, c->out.tmp, &c->files, err) < 0 ||
-        export_sums_write(c->out.tmp, &c->files, err) < 0 ||
-        convert_report_write(&c->report, c->out.tmp, &c->files, err) < 0)
+    /* SHA256SUMS lists the converted files, their INSTALL notes, the
+     * SBOMs and the provenance, not the report (this run's times and
+     * source). */
+    if (export_files_collect(c->out.tmp, &c->files_out, NULL, err) < 0 ||
+        delivery_write_install(c->plan, c->out.tmp, &c->files_out, err) < 0 ||
+        attest(c, err) < 0 ||
+        convert_report_write(&c->report, c->out.tmp, &c->files_out, err) < 0)
         return -1;
     return outdir_commit(&c->out, err);
 }
@@ -504,7 +636,11 @@ convert_release(struct convert *c)
     }
     free(c->work);
     free(c->raw_dir);
-    export_files_release(&c->files);
+    export_files_release(&c->files_out);
+    sign_key_free(c->key);
+    packages_release(&c->packages);
+    sbom_files_release(&c->files);
+    free(c->sbom);
     convert_report_release(&c->report);
     plan_free(c->plan);
     convert_source_release(&c->src);
@@ -527,6 +663,7 @@ convert_run(const struct convert_request *req, struct ab_error *err)
                                     do_identity, err) < 0) ||
         stage(&c, "export", "writing the outputs", do_export, err) < 0 ||
         stage(&c, "verify", "comparing every converted disk with its source", do_verify, err) < 0 ||
+        stage(&c, "packages", "listing the packages for the SBOMs", do_packages, err) < 0 ||
         stage(&c, "finish", "writing checksums and the report", do_finish, err) < 0)
         goto out;
     r = 0;

@@ -332,3 +332,22 @@ oom:
     ab_strv_free(list);
     return NULL;
 }
+
+int
+cache_entry_sha256(const char *tar_path, char hex[HASH_HEX_MAX])
+{
+    size_t n = strlen(tar_path);
+    CLEANUP_FREE char *sum = NULL;
+    if (n < 4 || strcmp(tar_path + n - 4, ".tar") != 0 ||
+        asprintf(&sum, "%.*s.sum", (int)(n - 4), tar_path) < 0)
+        return 0;
+    CLEANUP_FCLOSE FILE *f = fopen(sum, "re");
+    uint64_t size = 0;
+    struct stat st;
+    if (!f || fscanf(f, "%128s %" SCNu64, hex, &size) != 2 || strlen(hex) != 64 ||
+        stat(tar_path, &st) < 0 || (uint64_t)st.st_size != size) {
+        hex[0] = '\0';
+        return 0;
+    }
+    return 1;
+}

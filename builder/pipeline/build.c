@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "appliance/attest.h"
 #include "appliance/bootloader.h"
 #include "appliance/cache.h"
 #include "appliance/cleanup.h"
@@ -26,7 +27,10 @@
 #include "appliance/lvm_meta.h"
 #include "appliance/os_source.h"
 #include "appliance/outdir.h"
+#include "appliance/packages.h"
 #include "appliance/report.h"
+#include "appliance/sbom.h"
+#include "appliance/sign.h"
 #include "appliance/sparse_sha256.h"
 #include "appliance/spawn.h"
 #include "appliance/stop.h"
@@ -71,6 +75,12 @@ struct build {
     bool probing;
     int64_t epoch;    /* SOURCE_DATE_EPOCH, once known (epoch.h) */
     bool epoch_given; /* by the environment */
+    struct sign_key *key;           /* --sign-key, read before anything else */
+    struct pkg_list packages;       /* installed in the tree */
+    struct pkg_list ct_packages;    /* installed in the container's tree */
+    bool container;                 /* ct_packages was read */
+    char tree_key[CACHE_KEY_HEX];   /* the root tree's cache key; "" unknown */
+    char tree_sha256[HASH_HEX_MAX]; /* and its archive's SHA-256 */
 };
 
 static void
@@ -138,6 +148,10 @@ do_preflight(struct build *b, struct ab_error *err)
     if (!root || !*root)
         root = "/var/tmp";
     struct preflight_opts po = {b->opts->output, root, !b->opts->no_space_check};
+    /* The signing key first: an unreadable one, or one others may read,
+     * stops the build before anything is made. */
+    if (b->opts->sign_key && sign_key_load(b->opts->sign_key, &b->key, err) < 0)
+        return -1;
     int given = epoch_from_env(&b->epoch, err);
     if (given < 0)
         return -1;
@@ -186,6 +200,20 @@ reuse_keep_digest(void *ctx, const char *path, enum digest algo, const char *hex
     diskcache_keep_digest(&b->disks, path, algo, hex);
 }
 
+static int
+reuse_count(void *ctx, const char *path, const char *name, uint64_t *value)
+{
+    struct build *b = ctx;
+    return diskcache_known_count(&b->disks, path, name, value);
+}
+
+static void
+reuse_keep_count(void *ctx, const char *path, const char *name, uint64_t value)
+{
+    struct build *b = ctx;
+    diskcache_keep_count(&b->disks, path, name, value);
+}
+
 /* The cache's folder (--cache-dir, else the default). */
 static char *
 cache_base(const struct build *b)
@@ -210,7 +238,13 @@ open_disk_cache(struct build *b, struct ab_error *err)
     if (cache_key(b->plan, src, key, err) < 0 ||
         diskcache_open(&b->disks, dir, max, b->plan, key, b->epoch, err) < 0)
         return -1;
-    b->reuse = (struct export_reuse){reuse_fetch, reuse_store, reuse_digest, reuse_keep_digest, b};
+    b->reuse = (struct export_reuse){reuse_fetch,
+                                     reuse_store,
+                                     reuse_digest,
+                                     reuse_keep_digest,
+                                     reuse_count,
+                                     reuse_keep_count,
+                                     b};
     return 0;
 }
 
@@ -304,6 +338,19 @@ set_epoch(struct build *b, int64_t newest, struct ab_error *err)
     return 0;
 }
 
+/* The root tree's cache key and its archive's SHA-256, for the
+ * provenance: the cache's record of it, else read once now. */
+static int
+tree_identity(struct build *b, const char *tar, struct ab_error *err)
+{
+    const struct os_source *src = os_source_for(b->plan);
+    if (src && cache_key(b->plan, src, b->tree_key, err) < 0)
+        return -1;
+    if (cache_entry_sha256(tar, b->tree_sha256))
+        return 0;
+    return digest_file(DIGEST_SHA256, tar, b->tree_sha256, err);
+}
+
 static int
 do_os(struct build *b, struct ab_error *err)
 {
@@ -318,6 +365,8 @@ do_os(struct build *b, struct ab_error *err)
     b->report.cache_hit = hit;
     if (hit)
         notice(b, "root tree: from the cache");
+    if (tree_identity(b, tar, err) < 0)
+        return -1;
     const char *what = b->plan->os.rootfs ? "rootfs" : "root tree";
     /* A cached tree is unpacked once and overlaid; without the cache, or
      * where the build cannot mount (no CAP_SYS_ADMIN, no overlayfs), it
@@ -389,7 +438,9 @@ do_tree_outputs(struct build *b, struct ab_error *err)
     export_step(b, "container tree");
     int r = tree_overlay(&mt, b->tree, dir, root, err);
     if (r == 0)
-        r = configure_container(b->plan, root, b->report.packages, b->run, err);
+        r = configure_container(b->plan, root, &b->packages, b->run, err);
+    if (r == 0 && (r = packages_read(root, &b->ct_packages, b->run, err)) == 0)
+        b->container = true;
     if (r == 0) {
         struct export_job job = {
             .plan = b->plan,
@@ -423,8 +474,9 @@ do_configure(struct build *b, struct ab_error *err)
         bootloader_images(b->plan, b->tree, scratch, b->run, err) < 0 ||
         configure_hygiene(b->plan, b->tree, err) < 0 ||
         configure_selinux(b->tree, b->run, err) < 0 ||
-        tree_packages(b->tree, &b->report.packages, b->run, err) < 0)
+        packages_read(b->tree, &b->packages, b->run, err) < 0)
         return -1;
+    b->report.packages = &b->packages;
     /* Before the split: the container takes the whole configured tree. */
     if (export_wants_tree(b->plan) && do_tree_outputs(b, err) < 0)
         return -1;
@@ -714,7 +766,39 @@ keep_zeros(struct build *b)
     ab_error_release(&e);
 }
 
-/* SHA256SUMS and the report. The digests were made as the files were
+/* The SBOMs, the provenance, SHA256SUMS and, with a key, their
+ * signatures (attest.h). */
+static int
+attest(struct build *b, struct ab_error *err)
+{
+    struct sbom_files files = {NULL, 0};
+    if (digest_file(DIGEST_SHA256, b->plan->recipe->path, b->report.recipe_sha256, err) < 0 ||
+        sbom_recipe_files(b->plan, &files, err) < 0) {
+        sbom_files_release(&files);
+        return -1;
+    }
+    struct attest_job job = {
+        .dir = b->out.tmp,
+        .packages = &b->packages,
+        .ct_packages = b->container ? &b->ct_packages : NULL,
+        .files = &files,
+        .prov = {.plan = b->plan,
+                 .build_type = PROVENANCE_BUILD_TYPE,
+                 .builder_id = b->opts->builder_id,
+                 .epoch = b->epoch,
+                 .recipe_sha256 = b->report.recipe_sha256,
+                 .packages = &b->packages,
+                 .files = &files,
+                 .tree_key = b->tree_key[0] ? b->tree_key : NULL,
+                 .tree_sha256 = b->tree_sha256[0] ? b->tree_sha256 : NULL},
+        .key = b->key,
+    };
+    int r = attest_write(&job, &b->files, err);
+    sbom_files_release(&files);
+    return r;
+}
+
+/* The SBOMs, the provenance, SHA256SUMS and the report. The digests were made as the files were
  * written, or kept by the cache beside reused copies, or are being made
  * on the workers since each file was whole: what is left is hashed now,
  * on every core. The report records this stage's time too, up to its own
@@ -734,7 +818,7 @@ do_finish(struct build *b, struct ab_error *err)
     /* Each target's INSTALL file names the files above with their digests;
      * it ships too, so SHA256SUMS lists it. */
     if (delivery_write_install(b->plan, b->out.tmp, &b->files, err) < 0 ||
-        export_sums_write(b->out.tmp, &b->files, err) < 0)
+        attest(b, err) < 0)
         return -1;
     probe_tools_join(b);
     report_stage(&b->report, "finish", mono_now() - b->finish_start);
@@ -772,6 +856,9 @@ build_release(struct build *b)
     free(b->tree);
     free(b->work);
     report_release(&b->report);
+    packages_release(&b->packages);
+    packages_release(&b->ct_packages);
+    sign_key_free(b->key);
     free(b->run_env);
 }
 

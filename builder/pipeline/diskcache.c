@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <json-c/json.h>
 #include <limits.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 
 #include "appliance/cleanup.h"
 #include "appliance/enums.h"
+#include "appliance/export.h"
 #include "appliance/fsutil.h"
 #include "appliance/hash.h"
 
@@ -372,49 +374,46 @@ remember_copy(struct diskcache *dc, const char *entry, const char *file)
     return 0;
 }
 
-/* The digest algorithms a sum beside an entry may hold. */
-static const enum digest sum_algos[] = {DIGEST_SHA256, DIGEST_SHA1, DIGEST_SHA512};
-#define N_SUM_ALGOS (sizeof(sum_algos) / sizeof(sum_algos[0]))
-
-/* ENTRY.ALGO ("KEY.qcow2.sha256"): the digest of ENTRY in ALGO, written
- * by the build that hashed a copy of it; removed whenever ENTRY is
+/* The notes an entry may have beside it, ENTRY.NAME ("KEY.qcow2.sha256"):
+ * its digests, by the names of their algorithms, and the facts its
+ * exporter counted while writing it. Each is written by the build that
+ * made or hashed a copy of the entry, and removed whenever the entry is
  * replaced or evicted. */
-static char *
-sum_path(const char *entry, enum digest algo)
-{
-    char *p = NULL;
-    return asprintf(&p, "%s.%s", entry, digest_to_string(algo)) < 0 ? NULL : p;
-}
+static const char *const note_names[] = {"sha256", "sha1", "sha512", EXPORT_COUNT_POPULATED};
+#define N_NOTES (sizeof(note_names) / sizeof(note_names[0]))
 
 static bool
-is_sum(const char *name)
+known_note(const char *name)
 {
-    size_t n = strlen(name);
-    for (size_t i = 0; i < N_SUM_ALGOS; i++) {
-        const char *ext = digest_to_string(sum_algos[i]);
-        size_t e = strlen(ext);
-        if (n > e + 1 && name[n - e - 1] == '.' && strcmp(name + n - e, ext) == 0)
+    for (size_t i = 0; i < N_NOTES; i++)
+        if (strcmp(name, note_names[i]) == 0)
             return true;
-    }
     return false;
 }
 
-/* Removes every sum of entry (a path, or a name in the folder dirfd). */
-static void
-remove_sums(int dirfd, const char *entry)
+static char *
+note_path(const char *entry, const char *name)
 {
-    for (size_t i = 0; i < N_SUM_ALGOS; i++) {
-        CLEANUP_FREE char *sum = sum_path(entry, sum_algos[i]);
-        if (sum)
-            unlinkat(dirfd, sum, 0);
-    }
+    char *p = NULL;
+    return asprintf(&p, "%s.%s", entry, name) < 0 ? NULL : p;
 }
 
-/* The length of a digest in hex. */
-static size_t
-hex_len(enum digest algo)
+static bool
+is_note(const char *file)
 {
-    return algo == DIGEST_SHA1 ? 40 : algo == DIGEST_SHA512 ? 128 : 64;
+    const char *dot = strrchr(file, '.');
+    return dot && dot != file && known_note(dot + 1) && strchr(file, '.') != dot;
+}
+
+/* Removes every note of entry (a path, or a name in the folder dirfd). */
+static void
+remove_notes(int dirfd, const char *entry)
+{
+    for (size_t i = 0; i < N_NOTES; i++) {
+        CLEANUP_FREE char *note = note_path(entry, note_names[i]);
+        if (note)
+            unlinkat(dirfd, note, 0);
+    }
 }
 
 /* The entry of which file is this build's copy, or NULL. */
@@ -427,19 +426,54 @@ entry_of(const struct diskcache *dc, const char *file)
     return NULL;
 }
 
+/* The one line of file's entry's note name, without its newline: 1, or 0
+ * when there is none. */
+static int
+read_note(const struct diskcache *dc, const char *file, const char *name, char *line, size_t size)
+{
+    const char *entry = entry_of(dc, file);
+    CLEANUP_FREE char *path = entry && known_note(name) ? note_path(entry, name) : NULL;
+    CLEANUP_FCLOSE FILE *f = path ? fopen(path, "re") : NULL;
+    if (!f || !fgets(line, (int)size, f))
+        return 0;
+    line[strcspn(line, "\n")] = '\0';
+    return 1;
+}
+
+/* Writes text as file's entry's note name, unless one is there. */
+static void
+write_note(const struct diskcache *dc, const char *file, const char *name, const char *text)
+{
+    const char *entry = entry_of(dc, file);
+    CLEANUP_FREE char *path = entry && known_note(name) ? note_path(entry, name) : NULL,
+                      *tmp = NULL;
+    struct stat st;
+    if (!path || stat(path, &st) == 0 || stat(entry, &st) < 0 ||
+        asprintf(&tmp, "%s.tmp-%ld", path, (long)getpid()) < 0)
+        return;
+    FILE *f = fopen(tmp, "we");
+    if (!f)
+        return;
+    int bad = fprintf(f, "%s\n", text) < 0;
+    if (fclose(f) != 0 || bad || rename(tmp, path) < 0)
+        unlink(tmp);
+}
+
+/* The length of a digest in hex. */
+static size_t
+hex_len(enum digest algo)
+{
+    return algo == DIGEST_SHA1 ? 40 : algo == DIGEST_SHA512 ? 128 : 64;
+}
+
 int
 diskcache_known_digest(struct diskcache *dc, const char *file, enum digest algo,
                        char hex[HASH_HEX_MAX])
 {
-    const char *entry = entry_of(dc, file);
-    CLEANUP_FREE char *sum = entry ? sum_path(entry, algo) : NULL;
-    CLEANUP_FCLOSE FILE *f = sum ? fopen(sum, "re") : NULL;
     char line[HASH_HEX_MAX + 2] = "";
-    if (!f || !fgets(line, sizeof(line), f))
-        return 0;
-    line[strcspn(line, "\n")] = '\0';
     size_t n = hex_len(algo);
-    if (strlen(line) != n || strspn(line, "0123456789abcdef") != n)
+    if (!read_note(dc, file, digest_to_string(algo), line, sizeof(line)) || strlen(line) != n ||
+        strspn(line, "0123456789abcdef") != n)
         return 0;
     memcpy(hex, line, n + 1);
     return 1;
@@ -448,18 +482,30 @@ diskcache_known_digest(struct diskcache *dc, const char *file, enum digest algo,
 void
 diskcache_keep_digest(struct diskcache *dc, const char *file, enum digest algo, const char *hex)
 {
-    const char *entry = entry_of(dc, file);
-    CLEANUP_FREE char *sum = entry ? sum_path(entry, algo) : NULL, *tmp = NULL;
-    struct stat st;
-    if (!sum || strlen(hex) != hex_len(algo) || stat(sum, &st) == 0 || stat(entry, &st) < 0 ||
-        asprintf(&tmp, "%s.tmp-%ld", sum, (long)getpid()) < 0)
-        return;
-    FILE *f = fopen(tmp, "we");
-    if (!f)
-        return;
-    int bad = fprintf(f, "%s\n", hex) < 0;
-    if (fclose(f) != 0 || bad || rename(tmp, sum) < 0)
-        unlink(tmp);
+    if (strlen(hex) == hex_len(algo) && strspn(hex, "0123456789abcdef") == hex_len(algo))
+        write_note(dc, file, digest_to_string(algo), hex);
+}
+
+int
+diskcache_known_count(struct diskcache *dc, const char *file, const char *name, uint64_t *value)
+{
+    char line[32] = "", *end = NULL;
+    if (!read_note(dc, file, name, line, sizeof(line)) || line[0] < '0' || line[0] > '9')
+        return 0;
+    errno = 0;
+    unsigned long long v = strtoull(line, &end, 10);
+    if (errno || *end)
+        return 0;
+    *value = v;
+    return 1;
+}
+
+void
+diskcache_keep_count(struct diskcache *dc, const char *file, const char *name, uint64_t value)
+{
+    char text[32];
+    snprintf(text, sizeof(text), "%" PRIu64, value);
+    write_note(dc, file, name, text);
 }
 
 static int
@@ -512,7 +558,7 @@ evict(const struct diskcache *dc, const char *keep)
         return;
     while ((e = readdir(d))) {
         struct stat st;
-        if (e->d_name[0] == '.' || is_sum(e->d_name) ||
+        if (e->d_name[0] == '.' || is_note(e->d_name) ||
             fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
             continue;
         if (n == cap) {
@@ -534,7 +580,7 @@ evict(const struct diskcache *dc, const char *keep)
         if (strcmp(v[i].name, keep_name) == 0)
             continue;
         if (unlinkat(dirfd(d), v[i].name, 0) == 0) {
-            remove_sums(dirfd(d), v[i].name);
+            remove_notes(dirfd(d), v[i].name);
             total -= v[i].bytes;
         }
     }
@@ -566,7 +612,7 @@ store(struct diskcache *dc, enum plan_disk_id disk, const char *tag, const char 
         unlink(tmp);
         return ab_build_error(err, e, "cannot lock '%s': %s", lock, strerror(e));
     }
-    remove_sums(AT_FDCWD, entry); /* the digests of what entry was */
+    remove_notes(AT_FDCWD, entry); /* the notes of what entry was */
     if (rename(tmp, entry) < 0) {
         int e = errno;
         unlink(tmp);

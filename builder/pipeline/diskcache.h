@@ -19,7 +19,8 @@
  * is touched, and after each store the least recently used entries go
  * until the folder is under its size limit. Beside an entry, ENTRY.sha256
  * (and .sha1, .sha512) hold its digests once a build computed them, so
- * that a reused copy is never read to be hashed; they go with it. The
+ * that a reused copy is never read to be hashed, and ENTRY.populated a
+ * VMDK's count of data; they go with it. The
  * folder also holds .sha256-zeros, the runs of zeros whose SHA-256 states
  * are remembered (sparse_sha256.h), which --no-reuse still uses: it is a
  * table of a function's results, not of any file. */
@@ -85,6 +86,13 @@ int diskcache_known_digest(struct diskcache *dc, const char *file, enum digest a
  * the reuse. */
 void diskcache_keep_digest(struct diskcache *dc, const char *file, enum digest algo,
                            const char *hex);
+
+/* The same for a count an exporter made while writing file, kept as
+ * ENTRY.NAME; name is one the cache knows ("populated": a VMDK's bytes of
+ * data, the OVF's populatedSize). */
+int diskcache_known_count(struct diskcache *dc, const char *file, const char *name,
+                          uint64_t *value);
+void diskcache_keep_count(struct diskcache *dc, const char *file, const char *name, uint64_t value);
 
 void diskcache_release(struct diskcache *dc);
 

@@ -32,7 +32,6 @@ report_init(struct build_report *r)
 void
 report_release(struct build_report *r)
 {
-    free(r->packages);
     free(r->qemu_img_version);
     free(r->package_tool_version);
     pthread_mutex_destroy(&r->lock);
@@ -92,46 +91,17 @@ report_files_json(const struct plan *plan, const struct export_files *files)
     return a;
 }
 
-static int
-by_string(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* The package list, "name\tversion\tarch" lines, as sorted objects. */
+/* The packages, sorted by name (packages.h), as objects. */
 static json_object *
-packages_array(const char *list)
+packages_array(const struct pkg_list *list)
 {
     json_object *a = json_object_new_array();
-    CLEANUP_FREE char *copy = strdup(list ? list : "");
-    size_t n = 0, cap = 0;
-    CLEANUP_FREE char **lines = NULL;
-    char *save = NULL;
-    for (char *l = copy ? strtok_r(copy, "\n", &save) : NULL; l; l = strtok_r(NULL, "\n", &save)) {
-        if (n == cap) {
-            cap = cap ? cap * 2 : 256;
-            char **grown = realloc(lines, cap * sizeof(*lines));
-            if (!grown)
-                break;
-            lines = grown;
-        }
-        lines[n++] = l;
-    }
-    if (n)
-        qsort(lines, n, sizeof(*lines), by_string);
-    for (size_t i = 0; i < n; i++) {
-        char *version = strchr(lines[i], '\t');
-        if (!version)
-            continue;
-        *version++ = '\0';
-        char *arch = strchr(version, '\t');
-        if (arch)
-            *arch++ = '\0';
+    for (size_t i = 0; list && i < list->n; i++) {
+        const struct pkg *pk = &list->v[i];
         json_object *p = json_object_new_object();
-        json_object_object_add(p, "name", json_object_new_string(lines[i]));
-        json_object_object_add(p, "version", json_object_new_string(version));
-        if (arch)
-            json_object_object_add(p, "arch", json_object_new_string(arch));
+        json_object_object_add(p, "name", json_object_new_string(pk->name));
+        json_object_object_add(p, "version", json_object_new_string(pk->version));
+        json_object_object_add(p, "arch", json_object_new_string(pk->arch));
         json_object_array_add(a, p);
     }
     return a;
@@ -202,7 +172,9 @@ report_write(struct build_report *r, const struct plan *plan, const char *dir,
              const struct export_files *files, const struct spawn_ctx *ctx, struct ab_error *err)
 {
     char recipe_sha[HASH_HEX_MAX] = "";
-    if (digest_file(DIGEST_SHA256, plan->recipe->path, recipe_sha, err) < 0)
+    if (r->recipe_sha256[0])
+        memcpy(recipe_sha, r->recipe_sha256, sizeof(recipe_sha));
+    else if (digest_file(DIGEST_SHA256, plan->recipe->path, recipe_sha, err) < 0)
         return -1;
     json_object *o = json_object_new_object();
     json_object_object_add(o, "format", json_object_new_int(REPORT_FORMAT));

@@ -66,6 +66,9 @@ struct build_opts {
      * mounts its overlay and views there; else it copies the tree. */
     bool private_ns;
     const struct build_events *events;
+    const char *sign_key;   /* --sign-key: the private key that signs SHA256SUMS and the
+                               provenance (sign.h); NULL: nothing is signed */
+    const char *builder_id; /* --builder-id: the provenance's builder; NULL: the recipe's */
 };
 
 /* Builds the appliance; on failure nothing is left behind and a previous

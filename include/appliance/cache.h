@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "appliance/error.h"
+#include "appliance/hash.h"
 #include "appliance/os_source.h"
 #include "appliance/plan.h"
 
@@ -46,6 +47,11 @@ int cache_key(const struct plan *plan, const struct os_source *src, char key[CAC
 int cache_root_tree(const struct plan *plan, const struct cache_opts *opts, bool for_overlay,
                     const char *scratch, char **tar_path, bool *hit, const struct spawn_ctx *ctx,
                     struct ab_error *err);
+
+/* The SHA-256 of a cache entry's archive as its sum file records it
+ * (roots/KEY.sum beside roots/KEY.tar, whose size it still has): 1 and
+ * hex, else 0 (not an entry of the cache, or no sum: the caller hashes). */
+int cache_entry_sha256(const char *tar_path, char hex[HASH_HEX_MAX]);
 
 /* The entry of tar_path (a cache entry's archive) unpacked beside it, as
  * roots/KEY.tree: extracted once, into a temporary name renamed when whole,

@@ -13,6 +13,7 @@ int cmd_validate(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
 int cmd_build(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
 int cmd_deploy(int argc, char **argv);
 int cmd_test(int argc, char **argv);
 int cmd_convert(int argc, char **argv);

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 
 #include "appliance/error.h"
+#include "appliance/packages.h"
 #include "appliance/plan.h"
 #include "appliance/spawn.h"
 
@@ -47,16 +48,22 @@ int configure_customize(const struct plan *plan, const char *root, const struct 
  * DHCP leases and package caches cleared. Last, after everything. */
 int configure_hygiene(const struct plan *plan, const char *root, struct ab_error *err);
 
+/* The path in the tree that a `files:` entry makes (malloc'd; NULL when
+ * out of memory): dest itself, or dest/NAME of the source when dest ends
+ * in '/' and the source is a file. A folder's files land below it, each
+ * at its path relative to the source folder. */
+char *configure_file_target(const struct plan_file *f, bool is_dir);
+
 /* The container output's tree (export_container.h writes it): root, an
  * overlay of the configured tree (every file of the recipe, both disks'
  * included), made a container's by removing what only a virtual machine
  * has: /boot's contents (kernel, initramfs, GRUB), the kernel and add-on
  * packages (purged by the tree's own package manager) and /etc/fstab's
  * filesystems. The packages purged are those of the installed list
- * `packages` (tree_packages' "name\tversion\tarch" lines) that
- * container_purged() names. */
-int configure_container(const struct plan *plan, const char *root, const char *packages,
-                        const struct spawn_ctx *ctx, struct ab_error *err);
+ * `packages` (packages_read()'s) that container_purged() names. */
+int configure_container(const struct plan *plan, const char *root,
+                        const struct pkg_list *packages, const struct spawn_ctx *ctx,
+                        struct ab_error *err);
 
 /* Whether a package of that name is left out of a container: a kernel
  * image or the add-on of a hypervisor. */

@@ -39,6 +39,8 @@ struct convert_request {
     bool new_identity;         /* a clone: machine-id emptied, SSH host keys removed */
     const char *workroot;      /* where scratch goes; NULL: $TMPDIR or /var/tmp */
     struct spawn_ctx spawn;    /* the log and echo of every tool run; zero: neither */
+    const char *sign_key;      /* --sign-key: signs SHA256SUMS and the provenance; NULL: none */
+    const char *builder_id;    /* --builder-id: the provenance's builder; NULL: the default */
     const struct build_events *events; /* may be NULL */
 };
 

@@ -18,12 +18,25 @@
 #include "appliance/export.h"
 #include "appliance/plan.h"
 
+/* The files every folder has beside its outputs, STEM + suffix or a name
+ * of their own (attest.h writes them; delivery_classify gives them the
+ * output "sbom", "provenance" or "signature"). */
+#define DELIVERY_SPDX ".spdx.json"
+#define DELIVERY_CDX ".cdx.json"
+#define DELIVERY_CONTAINER_SPDX "-container.spdx.json"
+#define DELIVERY_CONTAINER_CDX "-container.cdx.json"
+#define DELIVERY_PROVENANCE ".provenance.json"
+#define DELIVERY_DSSE ".intoto.jsonl"
+#define DELIVERY_SUMS "SHA256SUMS"
+#define DELIVERY_SUMS_SIG "SHA256SUMS.sig"
+
 /* The most targets one file serves. */
 #define DELIVERY_MAX_TARGETS 8
 
 /* What one file of a folder is. */
 struct delivery_role {
-    const char *output; /* "ova", "qcow2", ... ; "install" for INSTALL-*.md; NULL: unknown */
+    const char *output; /* "ova", "qcow2", ... ; "install" for INSTALL-*.md; "sbom",
+                           "provenance", "signature" (DELIVERY_*); NULL: unknown */
     const char *disk;   /* "os" or "app" for a disk's file, else NULL */
     const char *targets[DELIVERY_MAX_TARGETS]; /* NULL-terminated */
 };
@@ -43,6 +56,10 @@ void delivery_classify(const char *stem, unsigned outputs, const char *path,
  * "STEM-os.qcow2"; NULL when out of memory. */
 char *delivery_file(const struct plan *plan, const char *suffix);
 char *delivery_disk_file(const struct plan *plan, enum plan_disk_id disk, const char *suffix);
+
+/* stem + suffix, for a folder known by its stem alone (NULL when out of
+ * memory). */
+char *delivery_stem_file(const char *stem, const char *suffix);
 
 /* "DIR/STEM" + suffix (dir/ delivery_file), NULL when out of memory. */
 char *delivery_path(const struct plan *plan, const char *dir, const char *suffix);

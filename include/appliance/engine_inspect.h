@@ -74,6 +74,10 @@ struct inspect_os {
     char **mounts;  /* NULL-terminated pairs: mount point, device; shortest first */
     char **kernels; /* NULL-terminated: "6.1.0-56-amd64" (from /boot/vmlinuz-*) */
     long packages;  /* -1: unknown */
+    /* The installed packages as libguestfs lists them, one
+     * "name\tversion\tarch\n" line each, the version whole as the package
+     * database has it ("1:2.38.1-5+deb12u3", "5.1.8-6.el9"); NULL: unknown. */
+    char *package_list;
     /* appliance-grow (configure_grow.c): its unit, whether a target wants
      * it, and the VGs it has a size record of (NULL-terminated). */
     bool grow_unit, grow_enabled;

@@ -47,6 +47,9 @@ typedef void (*export_progress_fn)(void *ctx, const char *what, uint64_t done, u
  * failure is not the export's). digest gives 1 and the digest in algo of
  * a file fetched or stored at path when one is kept beside it, else 0;
  * keep_digest keeps one (its failure costs only the reuse). */
+/* A VMDK's bytes of data, the OVF's populatedSize (export_ova.c). */
+#define EXPORT_COUNT_POPULATED "populated"
+
 struct export_reuse {
     int (*fetch)(void *ctx, enum plan_disk_id disk, const char *tag, const char *path,
                  struct ab_error *err);
@@ -54,6 +57,10 @@ struct export_reuse {
                  struct ab_error *err);
     int (*digest)(void *ctx, const char *path, enum digest algo, char hex[HASH_HEX_MAX]);
     void (*keep_digest)(void *ctx, const char *path, enum digest algo, const char *hex);
+    /* The same for a count its exporter made while writing it (named
+     * EXPORT_COUNT_POPULATED: the only one). */
+    int (*count)(void *ctx, const char *path, const char *name, uint64_t *value);
+    void (*keep_count)(void *ctx, const char *path, const char *name, uint64_t value);
     void *ctx;
 };
 

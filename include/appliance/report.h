@@ -18,6 +18,7 @@
 
 #include "appliance/error.h"
 #include "appliance/export.h"
+#include "appliance/packages.h"
 #include "appliance/plan.h"
 #include "appliance/spawn.h"
 
@@ -41,7 +42,8 @@ struct build_report {
     char kernel[128];
     uint64_t disk_size[PLAN_N_DISKS];      /* the raw disks' virtual sizes */
     uint64_t disk_allocated[PLAN_N_DISKS]; /* and the bytes they hold */
-    char *packages;                        /* tree_packages()'s list, owned */
+    const struct pkg_list *packages;       /* packages_read()'s list, the build's */
+    char recipe_sha256[HASH_HEX_MAX];      /* the recipe's; "": report_write reads it */
     /* The first line of `qemu-img --version` and of the package tool's
      * (NULL when it did not answer), once asked. */
     bool tools_probed;

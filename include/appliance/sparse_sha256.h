@@ -23,8 +23,8 @@
 #include "appliance/error.h"
 #include "appliance/hash.h"
 
-/* Runs shorter than this (in 64-byte blocks: 1 MiB) are hashed, not
- * looked up: a lookup saves less than it costs to keep. */
+/* Runs shorter than this (in 64-byte blocks: 1 MiB, one window) are
+ * hashed, not looked up: a lookup saves less than it costs to keep. */
 #define SPARSE_SHA256_MIN_RUN 16384u
 /* The most entries a table keeps in its file, the most recently used
  * first (a build of the demo adds about 60). */
@@ -62,11 +62,13 @@ sha256_zeros_cleanup(struct sha256_zeros **z)
 }
 #define CLEANUP_SHA256_ZEROS __attribute__((cleanup(sha256_zeros_cleanup)))
 
-/* The SHA-256 of the file at path, in lowercase hex: its data extents
- * read, its holes (SEEK_HOLE) and all-zero stretches of 1 MiB taken as
- * runs of zeros, each run of at least SPARSE_SHA256_MIN_RUN blocks looked
- * up in zeros (may be NULL) and learnt there when missing. Gives up with
- * EINTR between reads once *stop is set (stop may be NULL). */
+/* The SHA-256 of the file at path, in lowercase hex. The file is taken
+ * in windows of 1 MiB at multiples of 1 MiB: a window of zeros, a hole
+ * (SEEK_DATA: never read) or zeros written out, joins a run of zeros, so
+ * that the runs depend on the bytes alone, not on how the file happens
+ * to be allocated; each run of at least SPARSE_SHA256_MIN_RUN blocks is
+ * looked up in zeros (may be NULL) and learnt there when missing. Gives
+ * up with EINTR between windows once *stop is set (stop may be NULL). */
 int sparse_sha256_file(const char *path, struct sha256_zeros *zeros,
                        const volatile sig_atomic_t *stop, char hex[HASH_HEX_MAX],
                        struct ab_error *err);

@@ -29,14 +29,6 @@ int tree_archive_newest(const char *archive, const char *what, int64_t *newest,
 /* The newest kernel in root/boot (the part after "vmlinuz-"). */
 int tree_kernel_version(const char *root, char *out, size_t size, struct ab_error *err);
 
-/* The packages installed in root, one "name\tversion\tarch" line each,
- * sorted, from its dpkg or rpm database read by the host's dpkg-query or
- * rpm; "" for a tree with neither. The database folder is resolved inside
- * the tree and handed to the tool by descriptor, so a link in the tree
- * never makes it read the host's. *list is malloc'd. The tool runs with
- * ctx (may be NULL). */
-int tree_packages(const char *root, char **list, const struct spawn_ctx *ctx, struct ab_error *err);
-
 /* Moves each mounted subtree but "/" out of root into fsdir/m<i> (i its
  * index in plan->mounts), deepest first, leaving an empty mount point of
  * the same owner and mode. Folders that did not exist are created empty.

@@ -18,7 +18,7 @@ expect() {
     if [ "$got" = "$want" ]; then ok "$what"; else bad "$what (exit $got, want $want)"; cat "$tmp/err"; fi
 }
 
-commands="init validate plan build test inspect deploy convert resize schema"
+commands="init validate plan build test inspect verify deploy convert resize schema"
 
 expect 0 "--version" -- "$app" --version
 grep -qE '^appliance [0-9]+\.[0-9]+\.[0-9]+$' "$tmp/out" && ok "version format" || bad "version format"
@@ -117,6 +117,9 @@ usage test --timeout 10s out
 usage test out1 out2
 usage inspect
 usage inspect --bogus x.ova
+usage verify
+usage verify a b
+usage verify --key
 usage deploy
 usage deploy a b
 usage deploy dir --connect
@@ -268,6 +271,11 @@ grep -q "nope.yaml: error: cannot read recipe: No such file or directory" "$tmp/
 expect 4 "inspect of a missing file exits 4" -- "$app" inspect --no-disks "$tmp/nope.ova"
 grep -q "cannot read '$tmp/nope.ova': No such file or directory" "$tmp/err" \
     && ok "inspect: missing file message" || bad "inspect: missing file message: $(cat "$tmp/err")"
+expect 4 "verify of a missing folder exits 4" -- "$app" verify "$tmp/nope"
+expect 4 "verify with a missing key exits 4" -- "$app" verify --no-disks --key "$tmp/nope.pub" "$tmp"
+expect 1 "verify of a folder that holds no delivery exits 1" -- "$app" verify --no-disks "$tmp"
+grep -q "FAIL  SHA256SUMS: missing" "$tmp/out" && ok "verify names the missing SHA256SUMS" ||
+    bad "verify names the missing SHA256SUMS: $(cat "$tmp/out" "$tmp/err")"
 expect 1 "deploy of a folder without NAME.xml exits 1" -- "$app" deploy "$tmp" -c test:///default
 expect 0 "demo recipe validates quietly" -- "$app" validate "$top/recipes/demo.yaml"
 [ -s "$tmp/out" ] || [ -s "$tmp/err" ] && bad "validate printed something" || ok "validate is quiet"

@@ -212,6 +212,31 @@ tree)
     tree_seed pax.tar pax
     tree_seed gnu.tar gnu
     tree_seed pax.tar.gz pax
+dep5)
+    # The host's machine-readable copyright files (a Debian host has a
+    # few hundred: the first 40), and the unit test's shapes.
+    n=0
+    for f in /usr/share/doc/*/copyright; do
+        grep -q '^Format:.*copyright-format' "$f" 2>/dev/null || continue
+        cp "$f" "host-$(basename "$(dirname "$f")")"
+        n=$((n + 1))
+        [ "$n" -lt 40 ] || break
+    done
+    printf 'Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n\nFiles: *\nLicense: GPL-2+ or Artistic, and BSD-2-clause\n' >sample-comma
+    printf 'GPLv2+ and (LGPLv2+ or MIT) and ASL 2.0\n' >sample-rpm
+    ;;
+verify)
+    # The selector byte (verify_fuzz.c), then a document of the unit
+    # test's goldens, and the shapes of the rest.
+    sel() { { printf "\\$(printf %03o "$1")"; cat; } >"$2"; }
+    printf '%064d  small-2.0.ova\n%064d  ovf/small-2.0.ovf\n' 1 2 | sel 0 sums
+    for f in "$top"/tests/data/sbom/*.spdx.json; do sel 1 "spdx-$(basename "$f")" <"$f"; done
+    for f in "$top"/tests/data/sbom/*.cdx.json; do sel 2 "cdx-$(basename "$f")" <"$f"; done
+    for f in "$top"/tests/data/sbom/*.provenance.json; do sel 3 "prov-$(basename "$f")" <"$f"; done
+    printf '{"payloadType":"application/vnd.in-toto+json","payload":"e30=","signatures":[{"keyid":"ab","sig":"AAAA"}]}\n' |
+        sel 4 envelope
+    printf -- '-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEAGb9ECWmEzf6FQbrBZ9w7lshQhqowtrbLDFw4rXAxZuE=\n-----END PUBLIC KEY-----\n' |
+        sel 5 ed25519.pub
     ;;
 *)
     echo "seeds.sh: no seeds for '$name'" >&2

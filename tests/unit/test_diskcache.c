@@ -298,12 +298,22 @@ test_known_digest(void **state)
     assert_int_equal(diskcache_known_digest(&dc, "second.qcow2", DIGEST_SHA1, hex), 1);
     assert_string_equal(hex, sha1);
     assert_int_equal(diskcache_known_digest(&dc, "first.qcow2", DIGEST_SHA256, hex), 0);
-    /* Stored anew: the old digests are gone with the old bytes. */
+    /* A count, and a name the cache does not know: not kept. */
+    uint64_t count = 0;
+    assert_int_equal(diskcache_known_count(&dc, "second.qcow2", "populated", &count), 0);
+    diskcache_keep_count(&dc, "second.qcow2", "populated", UINT64_C(867483648));
+    diskcache_keep_count(&dc, "second.qcow2", "other", 5);
+    assert_int_equal(diskcache_known_count(&dc, "second.qcow2", "populated", &count), 1);
+    assert_int_equal(count, UINT64_C(867483648));
+    assert_int_equal(diskcache_known_count(&dc, "second.qcow2", "other", &count), 0);
+    assert_int_equal(system("! ls kd-cache | grep -q other"), 0);
+    /* Stored anew: the old digests and counts are gone with the old bytes. */
     unit_write_file("third.qcow2", "other bytes");
     assert_int_equal(diskcache_store_file(&dc, PLAN_DISK_OS, "qcow2", "third.qcow2", &err), 0);
     assert_int_equal(diskcache_known_digest(&dc, "third.qcow2", DIGEST_SHA256, hex), 0);
     assert_int_equal(diskcache_known_digest(&dc, "second.qcow2", DIGEST_SHA256, hex), 0);
     assert_int_equal(diskcache_known_digest(&dc, "second.qcow2", DIGEST_SHA1, hex), 0);
+    assert_int_equal(diskcache_known_count(&dc, "second.qcow2", "populated", &count), 0);
 
     /* An image's too, stored or fetched. */
     unit_write_file("os.img", "disk bytes");
@@ -319,7 +329,7 @@ test_known_digest(void **state)
     assert_int_equal(rm_rf("kd-cache", "kd-cache"), 0);
 }
 
-/* Eviction takes an entry's digests with it. */
+/* Eviction takes an entry's notes with it. */
 static void
 test_eviction_takes_digests(void **state)
 {
@@ -339,7 +349,9 @@ test_eviction_takes_digests(void **state)
     close(fd);
     assert_int_equal(diskcache_store_file(&dc, PLAN_DISK_OS, "qcow2", "a.qcow2", &err), 0);
     diskcache_keep_digest(&dc, "a.qcow2", DIGEST_SHA256, sum);
+    diskcache_keep_count(&dc, "a.qcow2", "populated", 1 << 20);
     assert_int_equal(system("ls ed-cache | grep -q 'qcow2[.]sha256$'"), 0);
+    assert_int_equal(system("ls ed-cache | grep -q 'qcow2[.]populated$'"), 0);
     assert_int_equal(rename("a.qcow2", "b.vdi"), 0);
     assert_int_equal(diskcache_store_file(&dc, PLAN_DISK_OS, "vdi", "b.vdi", &err), 0);
     assert_int_equal(system("ls ed-cache | grep -q 'vdi$'"), 0);

@@ -468,39 +468,6 @@ test_kernel_version(void **state)
     assert_int_equal(rm_rf("k", "k"), 0);
 }
 
-/* ---- package list ---------------------------------------------------------- */
-
-/* The package database is read as the tree resolves it: a link
- * `var/lib/dpkg -> /db` reads the tree's /db, never the host's. */
-static void
-test_packages_inside_the_tree(void **state)
-{
-    (void)state;
-    struct ab_error err = AB_ERROR_INIT;
-    unit_need("dpkg-query");
-    fresh_dir("pk/db");
-    fresh_dir("pk/var/lib");
-    unit_write_file("pk/db/status", "Package: inside\nStatus: install ok installed\n"
-                                    "Version: 1.0\nArchitecture: amd64\n"
-                                    "Description: a package of the tree\n\n");
-    unit_write_file("pk/var/lib/dpkg", ""); /* made a link below */
-    assert_int_equal(unlink("pk/var/lib/dpkg"), 0);
-    assert_int_equal(symlink("/db", "pk/var/lib/dpkg"), 0);
-    CLEANUP_FREE char *list = NULL;
-    assert_int_equal(tree_packages("pk", &list, NULL, &err), 0);
-    assert_string_equal(list, "inside\t1.0\tamd64\n");
-
-    /* A link to the host's own database path loops inside the tree: no
-     * database there, an empty list, never the host's packages. */
-    assert_int_equal(unlink("pk/var/lib/dpkg"), 0);
-    assert_int_equal(symlink("/var/lib/dpkg", "pk/var/lib/dpkg"), 0);
-    free(list);
-    list = NULL;
-    assert_int_equal(tree_packages("pk", &list, NULL, &err), 0);
-    assert_string_equal(list, "");
-    assert_int_equal(rm_rf("pk", "pk"), 0);
-}
-
 /* ---- split --------------------------------------------------------------- */
 
 static const char split_recipe[] = "recipe: 1\n"
@@ -879,7 +846,6 @@ main(void)
         cmocka_unit_test(test_no_write_through_replaced_symlink),
         cmocka_unit_test(test_not_an_archive),
         cmocka_unit_test(test_kernel_version),
-        cmocka_unit_test(test_packages_inside_the_tree),
         cmocka_unit_test(test_split),
         cmocka_unit_test(test_split_missing),
         cmocka_unit_test(test_views),
