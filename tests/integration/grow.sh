@@ -63,7 +63,7 @@ echo "xfs_data"
 xfs-info /
 EOF
     local rc=$?
-    python3 - "$out.raw" >"$out" <<'PY' || return 1
+    python3 - "$out.raw" "$os_pv" >"$out" <<'PY' || return 1
 import re, sys
 out, section, name = {}, None, None
 for line in open(sys.argv[1]):
@@ -92,14 +92,14 @@ for line in open(sys.argv[1]):
     elif section == "xfs_data" and k in ("xfs_datablocks", "xfs_blocksize"):
         out[k] = int(v)
 # LVM in the appliance names PVs by the kernel's disk names, which under
-# load may put the appliance's own disk first (libguestfs issue #69):
-# /dev/sdb4 and /dev/sdc1 are then the first and second drives' PVs.
-pv = {k: re.fullmatch(r"pv_/dev/sd([a-z])(\d+)", k) for k in out if k.startswith("pv_")}
-letters = sorted({m.group(1) for m in pv.values() if m})
-if len(letters) == 2 and letters != ["a", "b"]:
-    ab = dict(zip(letters, "ab"))
-    moved = {"pv_/dev/sd%s%s" % (ab[m.group(1)], m.group(2)): out.pop(k) for k, m in pv.items() if m}
-    out.update(moved)
+# load may put the appliance's own disk first or the two drives in either
+# order (libguestfs issue #69): each PV is known by its partition's number
+# instead, the OS disk's $os_pv and the application disk's 1.
+roles = {sys.argv[2]: "pv_os", "1": "pv_app"}
+for k in [k for k in out if k.startswith("pv_")]:
+    m = re.fullmatch(r"pv_/dev/[sv]d[a-z](\d+)", k)
+    if m and m.group(1) in roles:
+        out[roles[m.group(1)]] = out.pop(k)
 if "Block count" in out and "Block size" in out:
     out["fs_log"] = out.pop("Block count") * out.pop("Block size")
 if "xfs_datablocks" in out and "xfs_blocksize" in out:
@@ -196,12 +196,12 @@ console_line "$log" vg_app '\+2\.0GiB, /dev/sd[a-z]1 -> [0-9.]+GiB, vg_app/data 
 B=$ITEST_TMP/before A=$ITEST_TMP/after1
 if measure "$OS" "$APP" "$A"; then
     grew_by "$B" "$A" part_os $GiB "OS disk: LVM partition /dev/sda$os_pv"
-    grew_by "$B" "$A" "pv_/dev/sda$os_pv" $GiB "OS disk: PV /dev/sda$os_pv"
+    grew_by "$B" "$A" pv_os $GiB "OS disk: PV (partition $os_pv)"
     grew_by "$B" "$A" vg_vg_os $GiB "OS disk: VG vg_os"
     grew_by "$B" "$A" lv_log $GiB "OS disk: LV vg_os/log"
     grew_by "$B" "$A" fs_log $GiB "OS disk: ext4 on vg_os/log"
     grew_by "$B" "$A" part_app $((2 * GiB)) "application disk: LVM partition /dev/sdb1"
-    grew_by "$B" "$A" pv_/dev/sdb1 $((2 * GiB)) "application disk: PV /dev/sdb1"
+    grew_by "$B" "$A" pv_app $((2 * GiB)) "application disk: PV (partition 1)"
     grew_by "$B" "$A" vg_vg_app $((2 * GiB)) "application disk: VG vg_app"
     grew_by "$B" "$A" lv_data $((2 * GiB)) "application disk: LV vg_app/data"
     grew_by "$B" "$A" fs_data $((2 * GiB)) "application disk: xfs on vg_app/data"
