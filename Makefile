@@ -20,7 +20,8 @@ WERROR ?= -Werror
 WARNINGS := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wvla -Wwrite-strings -Wundef -fno-common
 CFLAGS ?= -O2 -g
-ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE -Iinclude -Ibuilder $(WARNINGS) $(WERROR) $(CFLAGS) \
+# CPPFLAGS: a packager's (dpkg-buildflags' _FORTIFY_SOURCE), empty here.
+ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE -Iinclude -Ibuilder $(WARNINGS) $(WERROR) $(CPPFLAGS) $(CFLAGS) \
 	$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
@@ -47,11 +48,13 @@ DEPS_RUN := mmdebstrap debian-archive-keyring linux-image-amd64 qemu-system-x86 
 # python3-jsonschema, python3-yaml: schema.sh judges the recipe's JSON Schema; sbom.sh
 # the SBOMs against SPDX's and CycloneDX's. openssl: sbom.sh and test_sign check the
 # signatures with `openssl pkeyutl -verify`, as a customer would.
+# debhelper, dpkg-dev, lintian: tests/source/debian.sh builds the .deb with
+# dpkg-buildpackage (debian/) and judges it with lintian.
 DEPS_TEST := libcmocka-dev clang libclang-rt-14-dev python3 python3-jsonschema python3-yaml \
 	guestfs-tools guestfish libxml2-utils \
 	createrepo-c zstd libvirt-clients libarchive-tools virt-v2v nbdkit libnbd-bin libvirt-daemon \
 	libvirt-daemon-driver-qemu podman skopeo golang-go golang-github-vmware-govmomi-dev \
-	openssh-client initramfs-tools-core shellcheck openssl
+	openssh-client initramfs-tools-core shellcheck openssl debhelper dpkg-dev lintian
 # Ubuntu guests: Ubuntu's archive keys, which mmdebstrap checks noble with.
 # Debian 12 has ubuntu-keyring in bookworm-backports only, so it cannot be
 # in DEPS_RUN (apt-get would refuse the whole list on a plain Debian 12):
@@ -59,6 +62,11 @@ DEPS_TEST := libcmocka-dev clang libclang-rt-14-dev python3 python3-jsonschema p
 # to get it. A build of an Ubuntu recipe without it stops in preflight.
 DEPS_UBUNTU := ubuntu-keyring
 DEPS := $(DEPS_BUILD) $(DEPS_RUN) $(DEPS_TEST)
+
+# One list, printed for those who read it: debian/rules (the package's
+# Depends) and tests/source/debian.sh. make -s print-DEPS_RUN
+print-DEPS_%:
+	@echo $(DEPS_$*)
 
 # One folder per stage under builder/ (builder/README.md). The commands
 # (builder/cli/main.c, cmd_*.c) make the program; everything else,
