@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "appliance/cli.h"
 #include "appliance/suggest.h"
@@ -236,15 +237,40 @@ wants_json(int argc, char **argv)
     return false;
 }
 
+/* So does --progress=json (or --progress json), for stderr alone. */
+static bool
+wants_json_progress(int argc, char **argv)
+{
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+        if (strcmp(argv[i], "--progress=json") == 0 ||
+            (strcmp(argv[i], "--progress") == 0 && i + 1 < argc &&
+             strcmp(argv[i + 1], "json") == 0))
+            return true;
+    return false;
+}
+
+static int
+progress_option(struct cli *c, const char *arg)
+{
+    int v;
+    char list[64];
+    if (ab_enum_from_string(&progress_form_table, arg, &v) < 0)
+        return cli_usage_error(c->cmd->name, "invalid --progress '%s': %s", arg,
+                               ab_enum_list(&progress_form_table, list, sizeof(list)));
+    c->progress = (enum progress_form)v;
+    c->json_diags = c->json_diags || c->progress == PROGRESS_JSON;
+    return 0;
+}
+
 static int
 common_option(struct cli *c, const struct cli_option *o, const char *arg, bool *quiet)
 {
-    if (o->deprecated && c->level > CLI_QUIET && !c->json)
+    if (o->deprecated && c->level > CLI_QUIET && !c->json_diags)
         fprintf(stderr, "appliance: notice: option '--%s' is deprecated: use '--%s'\n", o->name,
                 o->deprecated);
     switch (o->id) {
     case 'j':
-        c->json = true;
+        c->json = c->json_diags = true;
         return 0;
     case 'q':
         *quiet = true;
@@ -255,6 +281,8 @@ common_option(struct cli *c, const struct cli_option *o, const char *arg, bool *
     case CLI_OPT_LOG:
         c->log_path = arg;
         return 0;
+    case CLI_OPT_PROGRESS:
+        return progress_option(c, arg);
     case 'h':
         cli_help(c->cmd, stdout);
         return 0;
@@ -272,7 +300,8 @@ cli_parse(struct cli *c, const struct cli_command *cmd, int argc, char **argv,
     bool quiet = false;
     memset(&t, 0, sizeof(t));
     *c = (struct cli){.cmd = cmd, .level = CLI_NORMAL};
-    json_errors = c->json = wants_json(argc, argv);
+    c->json = wants_json(argc, argv);
+    json_errors = c->json_diags = c->json || wants_json_progress(argc, argv);
     strcpy(t.optstring, ":");
     for (const struct cli_option *o = cmd->options; o && o->name; o++)
         add_option(&t, &n, o);
@@ -451,7 +480,7 @@ int
 cli_report_to(struct cli *c, struct ab_error *err)
 {
     ab_error_sort(err);
-    if (c->json)
+    if (c->json_diags)
         add_json_diags(&c->json_errors, err, code_name(err->code), "", "errors");
     else
         ab_error_write(err, stderr);
@@ -465,7 +494,7 @@ cli_report_warnings_to(struct cli *c, const struct ab_error *warnings, bool as_e
 {
     if (warnings->n_diags == 0 && warnings->n_dropped == 0)
         return 0;
-    if (!c->json)
+    if (!c->json_diags)
         ab_error_write_warnings(warnings, stderr, as_errors);
     else if (as_errors)
         add_json_diags(&c->json_errors, warnings, code_name(AB_E_RECIPE), " (--werror)", "errors");
@@ -537,6 +566,21 @@ cli_print_json(void *obj)
         return 1;
     }
     return 0;
+}
+
+bool
+cli_stderr_is_terminal(void)
+{
+    const char *term = getenv("TERM");
+    return isatty(STDERR_FILENO) && !(term && strcmp(term, "dumb") == 0);
+}
+
+enum progress_form
+cli_progress_form(const struct cli *c)
+{
+    if (c->progress != PROGRESS_AUTO)
+        return c->progress;
+    return cli_stderr_is_terminal() ? PROGRESS_TERMINAL : PROGRESS_PLAIN;
 }
 
 enum progress_level
