@@ -138,9 +138,11 @@ parse_outputs(const char *text, unsigned *outputs)
                             ab_enum_list(&output_table, list, sizeof(list)));
             return -1;
         }
-        if (v == OUTPUT_CONTAINER) {
-            cli_usage_error("convert", "output 'container' is made from the configured root "
-                                       "tree: only 'appliance build' writes it");
+        if ((unsigned)v & OUTPUTS_FROM_TREE) {
+            cli_usage_error("convert",
+                            "output '%s' is made from the configured root tree: only "
+                            "'appliance build' writes it",
+                            tok);
             return -1;
         }
         *outputs |= (unsigned)v;

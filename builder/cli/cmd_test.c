@@ -232,13 +232,15 @@ on_test_option(void *ctx, int id, const char *arg)
 {
     struct test_opts *o = ctx;
     switch (id) {
-    case OPT_FIRMWARE:
-        if (strcmp(arg, "bios") != 0 && strcmp(arg, "uefi") != 0 &&
-            strcmp(arg, "secureboot") != 0 && strcmp(arg, "all") != 0)
-            return cli_usage_error("test", "invalid --firmware '%s': bios, uefi, secureboot or all",
-                                   arg);
+    case OPT_FIRMWARE: {
+        int mode;
+        char list[64];
+        if (ab_enum_from_string(&vmtest_firmware_table, arg, &mode) < 0)
+            return cli_usage_error("test", "invalid --firmware '%s': %s", arg,
+                                   ab_enum_list(&vmtest_firmware_table, list, sizeof(list)));
         o->firmware = arg;
         return 0;
+    }
     case OPT_TIMEOUT:
         return parse_timeout(arg, &o->timeout);
     default:
