@@ -11,7 +11,9 @@
 #include <unistd.h>
 
 #include "appliance/cli.h"
+#include "appliance/enums.h"
 #include "appliance/suggest.h"
+#include "appliance/vmtest.h"
 #include "options.h"
 
 #define MAX_OPTIONS 48
@@ -300,6 +302,10 @@ cli_parse(struct cli *c, const struct cli_command *cmd, int argc, char **argv,
     bool quiet = false;
     memset(&t, 0, sizeof(t));
     *c = (struct cli){.cmd = cmd, .level = CLI_NORMAL};
+    if (argc == 2 && strcmp(argv[1], CLI_COMPLETE_OPTIONS) == 0) {
+        cli_complete_options(cmd, stdout);
+        return 0;
+    }
     c->json = wants_json(argc, argv);
     json_errors = c->json_diags = c->json || wants_json_progress(argc, argv);
     strcpy(t.optstring, ":");
@@ -376,6 +382,66 @@ cli_help(const struct cli_command *cmd, FILE *out)
         fputc('\n', out);
         fputs(cmd->footer, out);
     }
+}
+
+/* ---- bash completion ----------------------------------------------------- */
+
+/* The options whose values are a name table's: the command (NULL: every
+ * one that has the option), the option's long name, and the values the
+ * command refuses. The option tables own the options; this links a few
+ * to the tables that own their values. */
+static const struct option_values {
+    const char *command, *option;
+    const struct ab_enum_table *values;
+    unsigned refused;
+} option_values[] = {
+    {NULL, "progress", &progress_form_table, 0},
+    {"convert", "to", &output_table, OUTPUTS_FROM_TREE},
+    {"convert", "firmware", &firmware_table, 0},
+    {"init", "distro", &distro_table, 0},
+    {"inspect", "target", &ova_target_table, 0},
+    {"test", "firmware", &vmtest_firmware_table, 0},
+};
+
+static const struct option_values *
+values_of(const char *command, const char *option)
+{
+    for (size_t i = 0; i < sizeof(option_values) / sizeof(option_values[0]); i++)
+        if ((!option_values[i].command || strcmp(option_values[i].command, command) == 0) &&
+            strcmp(option_values[i].option, option) == 0)
+            return &option_values[i];
+    return NULL;
+}
+
+/* "WORD[ ARG[ VALUE...]]" for each name of o; none for a hidden alias or
+ * one kept for old scripts (deprecated). */
+static void
+complete_option(const struct cli_command *cmd, const struct cli_option *o, FILE *out)
+{
+    const struct option_values *v = o->arg ? values_of(cmd->name, o->name) : NULL;
+    for (int letter = 0; letter < 2 && o->help && !o->deprecated; letter++) {
+        if (letter && !o->letter)
+            break;
+        if (letter)
+            fprintf(out, "-%c", o->letter);
+        else
+            fprintf(out, "--%s", o->name);
+        if (o->arg)
+            fprintf(out, " %s", o->arg);
+        for (size_t i = 0; v && i < v->values->n; i++)
+            if (!((unsigned)ab_enum_at(v->values, i)->value & v->refused))
+                fprintf(out, " %s", ab_enum_at(v->values, i)->name);
+        fputc('\n', out);
+    }
+}
+
+void
+cli_complete_options(const struct cli_command *cmd, FILE *out)
+{
+    for (const struct cli_option *o = cmd->options; o && o->name; o++)
+        complete_option(cmd, o, out);
+    for (const struct cli_option *o = common_options; o->name; o++)
+        complete_option(cmd, o, out);
 }
 
 /* ---- the log and the errors ---------------------------------------------- */

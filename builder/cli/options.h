@@ -92,6 +92,24 @@ int cli_parse(struct cli *c, const struct cli_command *cmd, int argc, char **arg
  * ones, one per line as "  -o, --output DIR   help", then its footer. */
 void cli_help(const struct cli_command *cmd, FILE *out);
 
+/* The one argument that makes cli_parse() print the command's words for
+ * bash completion instead of running it: `appliance --complete options
+ * COMMAND` (main.c) runs `COMMAND --complete-options`. */
+#define CLI_COMPLETE_OPTIONS "--complete-options"
+
+/* What cli_parse() prints then: every option of cmd's table and the
+ * common ones that --help shows, a line for its long name and one for its
+ * letter, each followed by its argument's name and the values the program
+ * knows for it (the tables of outputs, distributions, firmwares, import
+ * targets, progress forms):
+ *
+ *   --output DIR
+ *   -o DIR
+ *   --progress FORM auto terminal plain json
+ *   --json
+ */
+void cli_complete_options(const struct cli_command *cmd, FILE *out);
+
 /* Opens c->log_path for writing, when given. Returns 0, or 1 after
  * printing why it cannot. */
 int cli_open_log(struct cli *c);

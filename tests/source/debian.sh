@@ -93,7 +93,7 @@ fi
 dpkg-deb -c "$deb" | awk '{ print $6 }' | sed 's|^\./|/|' >"$T/files"
 for f in /usr/bin/appliance /usr/share/man/man1/appliance.1.gz \
     /usr/share/man/man5/appliance-recipe.5.gz /usr/share/appliance/recipe.schema.json \
-    /usr/share/doc/appliance/copyright \
+    /usr/share/bash-completion/completions/appliance /usr/share/doc/appliance/copyright \
     /usr/share/doc/appliance/examples/demo.yaml; do
     grep -qx -- "$f" "$T/files" && ok "the package has $f" || bad "the package lacks $f"
 done
