@@ -11,6 +11,9 @@ PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
 DATADIR ?= $(PREFIX)/share
+# Where bash-completion looks for a command's completion (its
+# completionsdir under PREFIX: /usr/local/share/... is in its path too).
+BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
 DESTDIR ?=
 
 CC ?= cc
@@ -20,7 +23,8 @@ WERROR ?= -Werror
 WARNINGS := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wvla -Wwrite-strings -Wundef -fno-common
 CFLAGS ?= -O2 -g
-ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE -Iinclude -Ibuilder $(WARNINGS) $(WERROR) $(CFLAGS) \
+# CPPFLAGS: a packager's (dpkg-buildflags' _FORTIFY_SOURCE), empty here.
+ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE -Iinclude -Ibuilder $(WARNINGS) $(WERROR) $(CPPFLAGS) $(CFLAGS) \
 	$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
@@ -47,11 +51,15 @@ DEPS_RUN := mmdebstrap debian-archive-keyring linux-image-amd64 qemu-system-x86 
 # python3-jsonschema, python3-yaml: schema.sh judges the recipe's JSON Schema; sbom.sh
 # the SBOMs against SPDX's and CycloneDX's. openssl: sbom.sh and test_sign check the
 # signatures with `openssl pkeyutl -verify`, as a customer would.
+# debhelper, dpkg-dev, lintian: tests/source/debian.sh builds the .deb with
+# dpkg-buildpackage (debian/) and judges it with lintian. bash-completion:
+# tests/cli/completion.sh runs bash-completion/appliance as it would.
 DEPS_TEST := libcmocka-dev clang libclang-rt-14-dev python3 python3-jsonschema python3-yaml \
 	guestfs-tools guestfish libxml2-utils \
 	createrepo-c zstd libvirt-clients libarchive-tools virt-v2v nbdkit libnbd-bin libvirt-daemon \
 	libvirt-daemon-driver-qemu podman skopeo golang-go golang-github-vmware-govmomi-dev \
-	openssh-client initramfs-tools-core shellcheck openssl
+	openssh-client initramfs-tools-core shellcheck openssl debhelper dpkg-dev lintian \
+	bash-completion
 # Ubuntu guests: Ubuntu's archive keys, which mmdebstrap checks noble with.
 # Debian 12 has ubuntu-keyring in bookworm-backports only, so it cannot be
 # in DEPS_RUN (apt-get would refuse the whole list on a plain Debian 12):
@@ -59,6 +67,11 @@ DEPS_TEST := libcmocka-dev clang libclang-rt-14-dev python3 python3-jsonschema p
 # to get it. A build of an Ubuntu recipe without it stops in preflight.
 DEPS_UBUNTU := ubuntu-keyring
 DEPS := $(DEPS_BUILD) $(DEPS_RUN) $(DEPS_TEST)
+
+# One list, printed for those who read it: debian/rules (the package's
+# Depends) and tests/source/debian.sh. make -s print-DEPS_RUN
+print-DEPS_%:
+	@echo $(DEPS_$*)
 
 # One folder per stage under builder/ (builder/README.md). The commands
 # (builder/cli/main.c, cmd_*.c) make the program; everything else,
@@ -243,7 +256,8 @@ help:
 	@echo 'make bench            benchmarks (bench/), as ratios against a reference run'
 	@echo 'make deps-build       install the missing Debian packages a build needs (make demo)'
 	@echo 'make deps             install every missing Debian package, the test tools too (make check)'
-	@echo 'make install          install the program, man pages and the recipe schema (PREFIX, DESTDIR)'
+	@echo 'make install          install the program, man pages, the recipe schema and the bash'
+	@echo '                      completion (PREFIX, DESTDIR)'
 	@echo 'TEST_JOBS=N           tests run at once (default: the number of cores)'
 
 # A second compiler's opinion: clang refuses, for one, a goto that jumps past
@@ -335,11 +349,12 @@ $(BUILD)/bench/%: bench/%.c $(BUILD)/libappliance.a
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
-		$(DESTDIR)$(DATADIR)/appliance
+		$(DESTDIR)$(DATADIR)/appliance $(DESTDIR)$(BASHCOMPDIR)
 	install -m 0755 $(BUILD)/appliance $(DESTDIR)$(BINDIR)/appliance
 	install -m 0644 $(BUILD)/man/appliance.1 $(DESTDIR)$(MANDIR)/man1/appliance.1
 	install -m 0644 $(BUILD)/man/appliance-recipe.5 $(DESTDIR)$(MANDIR)/man5/appliance-recipe.5
 	install -m 0644 $(BUILD)/recipe.schema.json $(DESTDIR)$(DATADIR)/appliance/recipe.schema.json
+	install -m 0644 bash-completion/appliance $(DESTDIR)$(BASHCOMPDIR)/appliance
 
 clean:
 	rm -rf build

@@ -54,6 +54,7 @@ static const struct cli_option build_options[] = {
     {OPT_BUILDER_ID, 0, "builder-id", "URI",
      "the builder the provenance names (default: the\nrecipe's vendor_url)",
      NULL},
+    CLI_PROGRESS_OPTION,
     CLI_RECIPE_OPTIONS,
     {0, 0, NULL, NULL, NULL, NULL},
 };
@@ -74,10 +75,11 @@ static const struct cli_command build_command = {
     "\n"
     "On a terminal each stage has one line, redrawn in place with the time\n"
     "spent and, for long writes, a bar with percent and bytes; elsewhere the\n"
-    "same as plain timestamped lines. The log (--log) has every command the\n"
-    "build runs and its output; --verbose prints the commands too. The\n"
-    "recipe's warnings go to stderr as FILE:LINE:COL: warning: MESSAGE before\n"
-    "the build starts, even with --quiet.\n",
+    "same as plain timestamped lines; with --progress=json, one JSON object a\n"
+    "line (stage, bytes done and total, percent). The log (--log) has every\n"
+    "command the build runs and its output; --verbose prints the commands\n"
+    "too. The recipe's warnings go to stderr as FILE:LINE:COL: warning:\n"
+    "MESSAGE before the build starts, even with --quiet.\n",
     build_options,
     "With --json, prints {\"output\": DIR, \"seconds\": N} when the build succeeds.\n"
     "Exit status: 0 success, 1 build failed, 2 usage error, 3 invalid recipe\n"
@@ -126,7 +128,7 @@ run_build(struct cli *c, const struct plan *plan, const char *output, struct bui
 
     if (!output && asprintf(&dir, "output/%s-%s", plan->name, plan->version) < 0)
         return 1;
-    progress_init(&p, stderr, cli_stderr_is_terminal(), level);
+    progress_init(&p, stderr, cli_progress_form(c), level);
     struct build_events ev = {&p, on_begin, on_end, on_notice, on_progress};
     opts->output = output ? output : dir;
     opts->events = &ev;
@@ -145,13 +147,15 @@ run_build(struct cli *c, const struct plan *plan, const char *output, struct bui
     progress_release(&p);
     if (r < 0) {
         int status = stop_signal() ? 128 + stop_signal() : cli_report_to(c, &err);
-        if (stop_signal())
-            fprintf(stderr, "appliance: interrupted: nothing was written to '%s'\n", opts->output);
+        if (stop_signal()) {
+            CLEANUP_FREE char *why = NULL;
+            if (asprintf(&why, "nothing was written to '%s'", opts->output) >= 0)
+                progress_interrupted(&p, why);
+        }
         ab_error_release(&err);
         return status;
     }
-    if (level >= PROGRESS_NORMAL)
-        fprintf(stderr, "[%6.1fs] done: %s\n", mono_now() - p.start, opts->output);
+    progress_done(&p, opts->output);
     return c->json ? cli_print_output(opts->output, mono_now() - p.start) : 0;
 }
 

@@ -60,6 +60,7 @@ static const struct cli_option convert_options[] = {
     {OPT_ALLOW_CRASH_CONSISTENT, 0, "allow-crash-consistent", NULL,
      "without a guest agent that can freeze,\nsnapshot anyway (as a power cut would leave it)",
      NULL},
+    CLI_PROGRESS_OPTION,
     {0, 0, NULL, NULL, NULL, NULL},
 };
 
@@ -137,9 +138,11 @@ parse_outputs(const char *text, unsigned *outputs)
                             ab_enum_list(&output_table, list, sizeof(list)));
             return -1;
         }
-        if (v == OUTPUT_CONTAINER) {
-            cli_usage_error("convert", "output 'container' is made from the configured root "
-                                       "tree: only 'appliance build' writes it");
+        if ((unsigned)v & OUTPUTS_FROM_TREE) {
+            cli_usage_error("convert",
+                            "output '%s' is made from the configured root tree: only "
+                            "'appliance build' writes it",
+                            tok);
             return -1;
         }
         *outputs |= (unsigned)v;
@@ -171,7 +174,7 @@ run_convert(struct cli *c, struct convert_request *req, const struct convert_liv
     struct ab_error err = AB_ERROR_INIT;
     struct progress p;
 
-    progress_init(&p, stderr, cli_stderr_is_terminal(), level);
+    progress_init(&p, stderr, cli_progress_form(c), level);
     struct build_events ev = {&p, on_begin, on_end, on_notice, on_progress};
     req->events = &ev;
     if (level >= PROGRESS_VERBOSE) {
@@ -184,13 +187,15 @@ run_convert(struct cli *c, struct convert_request *req, const struct convert_liv
     progress_release(&p);
     if (r < 0) {
         int status = stop_signal() ? 128 + stop_signal() : cli_report_to(c, &err);
-        if (stop_signal())
-            fprintf(stderr, "appliance: interrupted: nothing was written to '%s'\n", req->out_dir);
+        if (stop_signal()) {
+            CLEANUP_FREE char *why = NULL;
+            if (asprintf(&why, "nothing was written to '%s'", req->out_dir) >= 0)
+                progress_interrupted(&p, why);
+        }
         ab_error_release(&err);
         return status;
     }
-    if (level >= PROGRESS_NORMAL)
-        fprintf(stderr, "[%6.1fs] done: %s\n", mono_now() - p.start, req->out_dir);
+    progress_done(&p, req->out_dir);
     return c->json ? cli_print_output(req->out_dir, mono_now() - p.start) : 0;
 }
 

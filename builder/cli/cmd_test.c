@@ -34,6 +34,7 @@ static const struct cli_option test_options[] = {
     /* The console's transcript is this command's log (--log); the old
      * name stays for the pipelines that keep it as a CI artifact. */
     {CLI_OPT_LOG, 0, "keep-log", "FILE", "deprecated: the same as --log", "log"},
+    CLI_PROGRESS_OPTION,
     {0, 0, NULL, NULL, NULL, NULL},
 };
 
@@ -194,7 +195,7 @@ test_dir(struct cli *c, const struct test_opts *o)
     struct test_run t = {.boots = c->json ? json_object_new_array() : NULL};
     enum progress_level level = cli_progress_level(c);
     /* Verbose adds nothing to a boot's display: the console is the log. */
-    progress_init(&t.p, stderr, cli_stderr_is_terminal(),
+    progress_init(&t.p, stderr, cli_progress_form(c),
                   level == PROGRESS_VERBOSE ? PROGRESS_NORMAL : level);
     cli_stop_on_signals(CLI_STOP_CHILDREN); /* qemu is one of spawn's children */
     progress_start_ticker(&t.p);
@@ -206,7 +207,7 @@ test_dir(struct cli *c, const struct test_opts *o)
     if (r < 0) {
         int status = stop_signal() ? 128 + stop_signal() : (cli_report_to(c, &err), 1);
         if (stop_signal())
-            fputs("appliance: interrupted: qemu stopped, nothing left behind\n", stderr);
+            progress_interrupted(&t.p, "qemu stopped, nothing left behind");
         ab_error_release(&err);
         json_object_put(t.boots);
         return status;
@@ -231,13 +232,15 @@ on_test_option(void *ctx, int id, const char *arg)
 {
     struct test_opts *o = ctx;
     switch (id) {
-    case OPT_FIRMWARE:
-        if (strcmp(arg, "bios") != 0 && strcmp(arg, "uefi") != 0 &&
-            strcmp(arg, "secureboot") != 0 && strcmp(arg, "all") != 0)
-            return cli_usage_error("test", "invalid --firmware '%s': bios, uefi, secureboot or all",
-                                   arg);
+    case OPT_FIRMWARE: {
+        int mode;
+        char list[64];
+        if (ab_enum_from_string(&vmtest_firmware_table, arg, &mode) < 0)
+            return cli_usage_error("test", "invalid --firmware '%s': %s", arg,
+                                   ab_enum_list(&vmtest_firmware_table, list, sizeof(list)));
         o->firmware = arg;
         return 0;
+    }
     case OPT_TIMEOUT:
         return parse_timeout(arg, &o->timeout);
     default:

@@ -60,13 +60,6 @@ static const struct {
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
-bool
-cli_stderr_is_terminal(void)
-{
-    const char *term = getenv("TERM");
-    return isatty(STDERR_FILENO) && !(term && strcmp(term, "dumb") == 0);
-}
-
 static void
 on_stop_signal(int sig)
 {
@@ -139,6 +132,28 @@ run_command(const char *name, int argc, char **argv)
     return unknown_command(name);
 }
 
+/* appliance --complete commands | options COMMAND: the words that bash
+ * completion (completion/appliance) offers, from the program's own tables,
+ * one a line: the commands, or a command's options with their arguments
+ * and values (options.h, cli_complete_options). Hidden: for the
+ * completion, not for people. */
+static int
+complete(int argc, char **argv)
+{
+    if (argc == 3 && strcmp(argv[2], "commands") == 0) {
+        for (size_t i = 0; i < N_COMMANDS; i++)
+            puts(commands[i].name);
+        puts("help");
+        return 0;
+    }
+    if (argc == 4 && strcmp(argv[2], "options") == 0) {
+        char opt[] = CLI_COMPLETE_OPTIONS;
+        char *sub_argv[] = {argv[3], opt, NULL};
+        return run_command(argv[3], 2, sub_argv);
+    }
+    return cli_usage_error(NULL, "--complete takes 'commands' or 'options COMMAND'");
+}
+
 /* appliance help [COMMAND]: the usage, or the command's --help. */
 static int
 help(int argc, char **argv)
@@ -168,6 +183,8 @@ main(int argc, char **argv)
     };
     int c;
 
+    if (argc >= 2 && strcmp(argv[1], "--complete") == 0)
+        return complete(argc, argv);
     opterr = 0; /* every option error is reported by cli_option_error() */
     /* '+': stop at the command name; its options are its own. */
     while ((c = getopt_long(argc, argv, "+:hV", options, NULL)) != -1) {

@@ -8,9 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "appliance/cli.h"
+#include "appliance/enums.h"
 #include "appliance/suggest.h"
+#include "appliance/vmtest.h"
 #include "options.h"
 
 #define MAX_OPTIONS 48
@@ -236,15 +239,40 @@ wants_json(int argc, char **argv)
     return false;
 }
 
+/* So does --progress=json (or --progress json), for stderr alone. */
+static bool
+wants_json_progress(int argc, char **argv)
+{
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+        if (strcmp(argv[i], "--progress=json") == 0 ||
+            (strcmp(argv[i], "--progress") == 0 && i + 1 < argc &&
+             strcmp(argv[i + 1], "json") == 0))
+            return true;
+    return false;
+}
+
+static int
+progress_option(struct cli *c, const char *arg)
+{
+    int v;
+    char list[64];
+    if (ab_enum_from_string(&progress_form_table, arg, &v) < 0)
+        return cli_usage_error(c->cmd->name, "invalid --progress '%s': %s", arg,
+                               ab_enum_list(&progress_form_table, list, sizeof(list)));
+    c->progress = (enum progress_form)v;
+    c->json_diags = c->json_diags || c->progress == PROGRESS_JSON;
+    return 0;
+}
+
 static int
 common_option(struct cli *c, const struct cli_option *o, const char *arg, bool *quiet)
 {
-    if (o->deprecated && c->level > CLI_QUIET && !c->json)
+    if (o->deprecated && c->level > CLI_QUIET && !c->json_diags)
         fprintf(stderr, "appliance: notice: option '--%s' is deprecated: use '--%s'\n", o->name,
                 o->deprecated);
     switch (o->id) {
     case 'j':
-        c->json = true;
+        c->json = c->json_diags = true;
         return 0;
     case 'q':
         *quiet = true;
@@ -255,6 +283,8 @@ common_option(struct cli *c, const struct cli_option *o, const char *arg, bool *
     case CLI_OPT_LOG:
         c->log_path = arg;
         return 0;
+    case CLI_OPT_PROGRESS:
+        return progress_option(c, arg);
     case 'h':
         cli_help(c->cmd, stdout);
         return 0;
@@ -272,7 +302,12 @@ cli_parse(struct cli *c, const struct cli_command *cmd, int argc, char **argv,
     bool quiet = false;
     memset(&t, 0, sizeof(t));
     *c = (struct cli){.cmd = cmd, .level = CLI_NORMAL};
-    json_errors = c->json = wants_json(argc, argv);
+    if (argc == 2 && strcmp(argv[1], CLI_COMPLETE_OPTIONS) == 0) {
+        cli_complete_options(cmd, stdout);
+        return 0;
+    }
+    c->json = wants_json(argc, argv);
+    json_errors = c->json_diags = c->json || wants_json_progress(argc, argv);
     strcpy(t.optstring, ":");
     for (const struct cli_option *o = cmd->options; o && o->name; o++)
         add_option(&t, &n, o);
@@ -347,6 +382,66 @@ cli_help(const struct cli_command *cmd, FILE *out)
         fputc('\n', out);
         fputs(cmd->footer, out);
     }
+}
+
+/* ---- bash completion ----------------------------------------------------- */
+
+/* The options whose values are a name table's: the command (NULL: every
+ * one that has the option), the option's long name, and the values the
+ * command refuses. The option tables own the options; this links a few
+ * to the tables that own their values. */
+static const struct option_values {
+    const char *command, *option;
+    const struct ab_enum_table *values;
+    unsigned refused;
+} option_values[] = {
+    {NULL, "progress", &progress_form_table, 0},
+    {"convert", "to", &output_table, OUTPUTS_FROM_TREE},
+    {"convert", "firmware", &firmware_table, 0},
+    {"init", "distro", &distro_table, 0},
+    {"inspect", "target", &ova_target_table, 0},
+    {"test", "firmware", &vmtest_firmware_table, 0},
+};
+
+static const struct option_values *
+values_of(const char *command, const char *option)
+{
+    for (size_t i = 0; i < sizeof(option_values) / sizeof(option_values[0]); i++)
+        if ((!option_values[i].command || strcmp(option_values[i].command, command) == 0) &&
+            strcmp(option_values[i].option, option) == 0)
+            return &option_values[i];
+    return NULL;
+}
+
+/* "WORD[ ARG[ VALUE...]]" for each name of o; none for a hidden alias or
+ * one kept for old scripts (deprecated). */
+static void
+complete_option(const struct cli_command *cmd, const struct cli_option *o, FILE *out)
+{
+    const struct option_values *v = o->arg ? values_of(cmd->name, o->name) : NULL;
+    for (int letter = 0; letter < 2 && o->help && !o->deprecated; letter++) {
+        if (letter && !o->letter)
+            break;
+        if (letter)
+            fprintf(out, "-%c", o->letter);
+        else
+            fprintf(out, "--%s", o->name);
+        if (o->arg)
+            fprintf(out, " %s", o->arg);
+        for (size_t i = 0; v && i < v->values->n; i++)
+            if (!((unsigned)ab_enum_at(v->values, i)->value & v->refused))
+                fprintf(out, " %s", ab_enum_at(v->values, i)->name);
+        fputc('\n', out);
+    }
+}
+
+void
+cli_complete_options(const struct cli_command *cmd, FILE *out)
+{
+    for (const struct cli_option *o = cmd->options; o && o->name; o++)
+        complete_option(cmd, o, out);
+    for (const struct cli_option *o = common_options; o->name; o++)
+        complete_option(cmd, o, out);
 }
 
 /* ---- the log and the errors ---------------------------------------------- */
@@ -451,7 +546,7 @@ int
 cli_report_to(struct cli *c, struct ab_error *err)
 {
     ab_error_sort(err);
-    if (c->json)
+    if (c->json_diags)
         add_json_diags(&c->json_errors, err, code_name(err->code), "", "errors");
     else
         ab_error_write(err, stderr);
@@ -465,7 +560,7 @@ cli_report_warnings_to(struct cli *c, const struct ab_error *warnings, bool as_e
 {
     if (warnings->n_diags == 0 && warnings->n_dropped == 0)
         return 0;
-    if (!c->json)
+    if (!c->json_diags)
         ab_error_write_warnings(warnings, stderr, as_errors);
     else if (as_errors)
         add_json_diags(&c->json_errors, warnings, code_name(AB_E_RECIPE), " (--werror)", "errors");
@@ -537,6 +632,21 @@ cli_print_json(void *obj)
         return 1;
     }
     return 0;
+}
+
+bool
+cli_stderr_is_terminal(void)
+{
+    const char *term = getenv("TERM");
+    return isatty(STDERR_FILENO) && !(term && strcmp(term, "dumb") == 0);
+}
+
+enum progress_form
+cli_progress_form(const struct cli *c)
+{
+    if (c->progress != PROGRESS_AUTO)
+        return c->progress;
+    return cli_stderr_is_terminal() ? PROGRESS_TERMINAL : PROGRESS_PLAIN;
 }
 
 enum progress_level

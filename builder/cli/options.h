@@ -35,6 +35,7 @@ enum {
     CLI_OPT_LOG = 256,
     CLI_OPT_SET,
     CLI_OPT_WERROR,
+    CLI_OPT_PROGRESS,
     CLI_OPT_FIRST = 300,
 };
 
@@ -64,6 +65,8 @@ enum cli_level {
 struct cli {
     const struct cli_command *cmd;
     bool json;
+    bool json_diags;      /* errors and warnings as JSON on stderr: --json, --progress=json */
+    enum progress_form progress; /* --progress; PROGRESS_AUTO when not given */
     enum cli_level level;
     const char *log_path; /* --log */
     FILE *log;            /* opened by cli_open_log() */
@@ -88,6 +91,24 @@ int cli_parse(struct cli *c, const struct cli_command *cmd, int argc, char **arg
 /* Prints cmd's help: its usage, every option of its table and the common
  * ones, one per line as "  -o, --output DIR   help", then its footer. */
 void cli_help(const struct cli_command *cmd, FILE *out);
+
+/* The one argument that makes cli_parse() print the command's words for
+ * bash completion instead of running it: `appliance --complete options
+ * COMMAND` (main.c) runs `COMMAND --complete-options`. */
+#define CLI_COMPLETE_OPTIONS "--complete-options"
+
+/* What cli_parse() prints then: every option of cmd's table and the
+ * common ones that --help shows, a line for its long name and one for its
+ * letter, each followed by its argument's name and the values the program
+ * knows for it (the tables of outputs, distributions, firmwares, import
+ * targets, progress forms):
+ *
+ *   --output DIR
+ *   -o DIR
+ *   --progress FORM auto terminal plain json
+ *   --json
+ */
+void cli_complete_options(const struct cli_command *cmd, FILE *out);
 
 /* Opens c->log_path for writing, when given. Returns 0, or 1 after
  * printing why it cannot. */
@@ -116,6 +137,24 @@ int cli_report_to(struct cli *c, struct ab_error *err);
  * "FILE:LINE:COL: error: MSG (--werror)", under --json in "errors" with
  * code "recipe". Returns 3 when as_errors and there was one, else 0. */
 int cli_report_warnings_to(struct cli *c, const struct ab_error *warnings, bool as_errors);
+
+/* ---- the commands that show progress: build, convert, test ----------- */
+
+/* Their row, in each of their option tables; cli_parse() takes it into
+ * c->progress (its values are progress_form_table's). With json, every
+ * line on stderr is a JSON object: the events, then the errors and
+ * warnings as --json prints them. */
+#define CLI_PROGRESS_OPTION                                                                        \
+    {CLI_OPT_PROGRESS, 0, "progress", "FORM",                                                      \
+     "how progress is shown on stderr: auto (a live\n"                                             \
+     "line on a terminal, else plain lines), terminal,\n"                                          \
+     "plain, or json (one JSON object a line, errors\n"                                            \
+     "too)",                                                                                       \
+     NULL}
+
+/* The form of c's progress: --progress, or for auto a terminal's live
+ * line when stderr is one, else plain lines. */
+enum progress_form cli_progress_form(const struct cli *c);
 
 /* ---- the commands that read a recipe: validate, plan, build ---------- */
 

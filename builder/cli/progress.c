@@ -1,9 +1,12 @@
-/* progress.c: the live line on a terminal, plain lines elsewhere. */
+/* progress.c: the live line on a terminal, plain lines elsewhere, JSON
+ * events for programs. */
 #include "progress.h"
 
 #include <errno.h>
+#include <json-c/json.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <time.h>
@@ -14,6 +17,16 @@
 #define LINE_MAX_BYTES 512
 #define BAR_CELLS 16
 #define CLEAR_EOL "\033[K"
+
+static const struct ab_enum_name form_names[] = {
+    {PROGRESS_AUTO, "auto"},
+    {PROGRESS_TERMINAL, "terminal"},
+    {PROGRESS_PLAIN, "plain"},
+    {PROGRESS_JSON, "json"},
+};
+
+const struct ab_enum_table progress_form_table = {
+    form_names, sizeof(form_names) / sizeof(form_names[0]), 0};
 
 /* ---- formatting ------------------------------------------------------- */
 
@@ -94,25 +107,47 @@ progress_bytes_text(const char *what, uint64_t done, uint64_t total, unsigned ba
     }
 }
 
-bool
-progress_rate_due(struct progress_rate *r, uint64_t done, uint64_t total, double now)
+/* How often a byte count is printed: at each new step of steps (of the
+ * total), no sooner than min seconds after the last, and every seconds
+ * after it whatever the count. */
+struct pace {
+    int steps;
+    double min, every;
+};
+
+static bool
+rate_due(struct progress_rate *r, const struct pace *pace, uint64_t done, uint64_t total,
+         double now)
 {
-    int tenth = total ? progress_percent(done, total) / 10 : -1;
+    int step = total ? progress_percent(done, total) * pace->steps / 100 : -1;
     bool due;
     if (total && done >= total)
         due = !r->finished;
     else if (r->printed == 0)
         due = true;
     else
-        due = (tenth > r->tenth && now - r->last >= PROGRESS_PLAIN_MIN) ||
-              now - r->last >= PROGRESS_PLAIN_EVERY;
+        due = (step > r->step && now - r->last >= pace->min) || now - r->last >= pace->every;
     if (due) {
-        r->tenth = tenth;
+        r->step = step;
         r->last = now;
         r->finished = total && done >= total;
         r->printed++;
     }
     return due;
+}
+
+bool
+progress_rate_due(struct progress_rate *r, uint64_t done, uint64_t total, double now)
+{
+    static const struct pace plain = {10, PROGRESS_PLAIN_MIN, PROGRESS_PLAIN_EVERY};
+    return rate_due(r, &plain, done, total, now);
+}
+
+bool
+progress_json_due(struct progress_rate *r, uint64_t done, uint64_t total, double now)
+{
+    static const struct pace json = {100, PROGRESS_JSON_MIN, PROGRESS_JSON_EVERY};
+    return rate_due(r, &json, done, total, now);
 }
 
 void
@@ -135,11 +170,12 @@ progress_fit(char *line, unsigned columns)
 /* ---- the display ------------------------------------------------------ */
 
 void
-progress_init(struct progress *p, FILE *out, bool tty, enum progress_level level)
+progress_init(struct progress *p, FILE *out, enum progress_form form, enum progress_level level)
 {
     memset(p, 0, sizeof(*p));
     p->out = out;
-    p->tty = tty;
+    p->tty = form == PROGRESS_TERMINAL;
+    p->json = form == PROGRESS_JSON;
     p->level = level;
     p->clock = mono_now;
     p->start = p->clock();
@@ -149,7 +185,7 @@ progress_init(struct progress *p, FILE *out, bool tty, enum progress_level level
     pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
     pthread_cond_init(&p->wake, &attr);
     pthread_condattr_destroy(&attr);
-    p->status_rate.tenth = -1;
+    p->status_rate.step = -1;
 }
 
 static bool
@@ -168,6 +204,75 @@ width(const struct progress *p)
         return ws.ws_col;
     return 80;
 }
+
+/* ---- JSON events ------------------------------------------------------- */
+
+/* Seconds with one decimal, as the plain lines say them: 41.2, not
+ * 41.200000000000003. */
+static json_object *
+seconds_json(double seconds)
+{
+    char text[32];
+    snprintf(text, sizeof(text), "%.1f", seconds > 0 ? seconds : 0.0);
+    return json_object_new_double_s(seconds > 0 ? seconds : 0.0, text);
+}
+
+/* A new event called name: "event", "elapsed" and "stage" (null outside
+ * one); the caller adds its own keys, then emit() writes it. */
+static json_object *
+event_new(const struct progress *p, const char *name, double now)
+{
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "event", json_object_new_string(name));
+    json_object_object_add(o, "elapsed", seconds_json(now - p->start));
+    json_object_object_add(o, "stage", p->in_stage ? json_object_new_string(p->stage) : NULL);
+    return o;
+}
+
+static void
+add_string(json_object *o, const char *key, const char *value)
+{
+    json_object_object_add(o, key, json_object_new_string(value));
+}
+
+/* Writes the event as one line, and frees it. */
+static void
+emit(struct progress *p, json_object *o, double now)
+{
+    fprintf(p->out, "%s\n",
+            json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+                                                  JSON_C_TO_STRING_NOSLASHESCAPE));
+    fflush(p->out);
+    json_object_put(o);
+    p->last_plain = now;
+}
+
+/* A byte count: "item", "done", "total" and "percent" (null when the
+ * total is unknown). */
+static void
+emit_bytes(struct progress *p, const char *what, uint64_t done, uint64_t total, double now)
+{
+    json_object *o = event_new(p, "bytes", now);
+    add_string(o, "item", what);
+    json_object_object_add(o, "done", json_object_new_uint64(done));
+    json_object_object_add(o, "total", total ? json_object_new_uint64(total) : NULL);
+    json_object_object_add(o, "percent",
+                           total ? json_object_new_int(progress_percent(done, total)) : NULL);
+    emit(p, o, now);
+}
+
+/* The stage at work: "what", "seconds" in it and "status" (may be ""). */
+static void
+emit_status(struct progress *p, double now)
+{
+    json_object *o = event_new(p, "status", now);
+    add_string(o, "what", p->what);
+    json_object_object_add(o, "seconds", json_object_new_int64((int64_t)(now - p->stage_start)));
+    add_string(o, "status", p->status);
+    emit(p, o, now);
+}
+
+/* ---- the display, continued ------------------------------------------- */
 
 /* "[  41.2s] export       " */
 static int
@@ -253,6 +358,10 @@ tick_locked(struct progress *p)
     double now = p->clock();
     if (!shown(p) || !p->in_stage || now - p->last_plain < PROGRESS_PLAIN_QUIET)
         return;
+    if (p->json) {
+        emit_status(p, now);
+        return;
+    }
     fprintf(p->out, "[%6.1fs] %-12s %s  %lds%s%s\n", now - p->start, p->stage, p->what,
             (long)(now - p->stage_start), p->status[0] ? "  " : "", p->status);
     fflush(p->out);
@@ -322,9 +431,13 @@ progress_stage(struct progress *p, const char *stage, const char *what)
     snprintf(p->what, sizeof(p->what), "%s", what);
     p->stage_start = p->clock();
     p->in_stage = true;
-    p->status_rate = (struct progress_rate){.tenth = -1, .last = p->stage_start};
+    p->status_rate = (struct progress_rate){.step = -1, .last = p->stage_start};
     if (p->tty) {
         draw(p, false, -1);
+    } else if (shown(p) && p->json) {
+        json_object *o = event_new(p, "stage", p->stage_start);
+        add_string(o, "what", what);
+        emit(p, o, p->stage_start);
     } else if (shown(p)) {
         fprintf(p->out, "[%6.1fs] %-12s %s\n", p->stage_start - p->start, stage, what);
         fflush(p->out);
@@ -337,8 +450,14 @@ void
 progress_stage_end(struct progress *p, double seconds)
 {
     pthread_mutex_lock(&p->lock);
-    if (p->in_stage)
+    if (p->in_stage && p->json && shown(p)) {
+        double now = p->clock();
+        json_object *o = event_new(p, "stage-end", now);
+        json_object_object_add(o, "seconds", seconds >= 0 ? seconds_json(seconds) : NULL);
+        emit(p, o, now);
+    } else if (p->in_stage) {
         draw(p, true, seconds);
+    }
     end_stage(p);
     pthread_mutex_unlock(&p->lock);
 }
@@ -356,7 +475,7 @@ item_rate(struct progress *p, const char *what)
     }
     if (!free_slot) /* more at once than followed: reuse the first slot */
         free_slot = &p->items[0];
-    *free_slot = (struct progress_rate){.tenth = -1, .used = true};
+    *free_slot = (struct progress_rate){.step = -1, .used = true};
     snprintf(free_slot->what, sizeof(free_slot->what), "%s", what);
     return free_slot;
 }
@@ -375,6 +494,9 @@ progress_bytes(struct progress *p, const char *what, uint64_t done, uint64_t tot
         p->has_bytes = true;
         if (now - p->last_draw >= PROGRESS_REDRAW_MIN || (total && done >= total))
             draw(p, false, -1);
+    } else if (p->json) {
+        if (shown(p) && progress_json_due(item_rate(p, what), done, total, now))
+            emit_bytes(p, what, done, total, now);
     } else if (shown(p) && progress_rate_due(item_rate(p, what), done, total, now)) {
         char line[LINE_MAX_BYTES];
         int n = prefix(p, line, sizeof(line));
@@ -401,6 +523,11 @@ progress_status(struct progress *p, const char *text)
                (changed || now - p->status_rate.last >= PROGRESS_PLAIN_EVERY)) {
         p->status_rate.last = now;
         p->status_rate.printed++;
+        if (p->json) {
+            emit_status(p, now);
+            pthread_mutex_unlock(&p->lock);
+            return;
+        }
         fprintf(p->out, "[%6.1fs] %-12s %s  %lds%s%s\n", now - p->start, p->stage, p->what,
                 (long)(now - p->stage_start), p->status[0] ? "  " : "", p->status);
         fflush(p->out);
@@ -413,7 +540,16 @@ static void __attribute__((format(printf, 3, 0)))
 vline(struct progress *p, enum progress_level level, const char *fmt, va_list ap)
 {
     pthread_mutex_lock(&p->lock);
-    if (p->level >= level) {
+    if (p->level >= level && p->json) {
+        char *text = NULL;
+        if (vasprintf(&text, fmt, ap) >= 0) {
+            double now = p->clock();
+            json_object *o = event_new(p, "line", now);
+            add_string(o, "text", text);
+            emit(p, o, now);
+        }
+        free(text);
+    } else if (p->level >= level) {
         erase(p);
         vfprintf(p->out, fmt, ap);
         fputc('\n', p->out);
@@ -433,10 +569,28 @@ progress_line(struct progress *p, enum progress_level level, const char *fmt, ..
     va_end(ap);
 }
 
+/* An event of name with one string, key: value, at level or above. */
+static void
+event_one(struct progress *p, enum progress_level level, const char *name, const char *key,
+          const char *value)
+{
+    pthread_mutex_lock(&p->lock);
+    if (p->level >= level) {
+        double now = p->clock();
+        json_object *o = event_new(p, name, now);
+        add_string(o, key, value);
+        emit(p, o, now);
+    }
+    pthread_mutex_unlock(&p->lock);
+}
+
 void
 progress_notice(struct progress *p, const char *message)
 {
-    progress_line(p, PROGRESS_NORMAL, "[%6.1fs] notice: %s", p->clock() - p->start, message);
+    if (p->json)
+        event_one(p, PROGRESS_NORMAL, "notice", "message", message);
+    else
+        progress_line(p, PROGRESS_NORMAL, "[%6.1fs] notice: %s", p->clock() - p->start, message);
 }
 
 void
@@ -445,4 +599,22 @@ progress_break(struct progress *p)
     pthread_mutex_lock(&p->lock);
     end_stage(p);
     pthread_mutex_unlock(&p->lock);
+}
+
+void
+progress_done(struct progress *p, const char *output)
+{
+    if (p->json)
+        event_one(p, PROGRESS_NORMAL, "done", "output", output);
+    else
+        progress_line(p, PROGRESS_NORMAL, "[%6.1fs] done: %s", p->clock() - p->start, output);
+}
+
+void
+progress_interrupted(struct progress *p, const char *message)
+{
+    if (p->json)
+        event_one(p, PROGRESS_QUIET, "interrupted", "message", message);
+    else
+        progress_line(p, PROGRESS_QUIET, "appliance: interrupted: %s", message);
 }

@@ -21,6 +21,25 @@
  * PROGRESS_PLAIN_EVERY seconds, and status lines when their text changes
  * or every PROGRESS_PLAIN_EVERY seconds.
  *
+ * For a program reading it (--progress=json), the same events as JSON,
+ * one object a line, each with "event", "elapsed" (seconds since the
+ * command began) and "stage" (null outside a stage):
+ *
+ *   {"event":"stage","elapsed":30.1,"stage":"export","what":"writing the outputs"}
+ *   {"event":"bytes","elapsed":41.2,"stage":"export","item":"demo-os.vmdk",
+ *    "done":851443712,"total":1503238553,"percent":56}
+ *   {"event":"status","elapsed":50.0,"stage":"test","what":"bios","seconds":8,"status":"kernel started"}
+ *   {"event":"stage-end","elapsed":62.0,"stage":"export","seconds":31.9}
+ *   {"event":"notice","elapsed":1.0,"stage":"cache","message":"..."}
+ *   {"event":"line","elapsed":1.0,"stage":"build","text":"..."}
+ *   {"event":"done","elapsed":98.2,"stage":null,"output":"output/demo-1.0.0"}
+ *   {"event":"interrupted","elapsed":12.0,"stage":null,"message":"..."}
+ *
+ * "total" and "percent" are null when the total is unknown; "done" and
+ * "total" both 0 mark an item that begins. Byte counts come at each new
+ * percent (at most every PROGRESS_JSON_MIN seconds) and every
+ * PROGRESS_JSON_EVERY seconds; status lines as on plain output.
+ *
  * Every call is thread-safe: build events come from several threads. */
 #ifndef APPLIANCE_PROGRESS_H
 #define APPLIANCE_PROGRESS_H
@@ -30,6 +49,19 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+
+#include "appliance/enums.h"
+
+/* Where the display goes: a terminal's live line, plain lines, or JSON. */
+enum progress_form {
+    PROGRESS_AUTO,     /* the command's choice: a terminal's, else plain */
+    PROGRESS_TERMINAL, /* the live line */
+    PROGRESS_PLAIN,    /* timestamped lines */
+    PROGRESS_JSON,     /* one JSON object a line */
+};
+
+/* The forms' names, for --progress (its parser, help and completion). */
+extern const struct ab_enum_table progress_form_table;
 
 enum progress_level {
     PROGRESS_QUIET,   /* nothing: errors are the caller's to print */
@@ -44,6 +76,11 @@ enum progress_level {
 #define PROGRESS_PLAIN_MIN 1.0
 /* Plain lines: a stage silent this long prints a line saying it goes on. */
 #define PROGRESS_PLAIN_QUIET 30.0
+/* JSON: byte counts at each new percent, no sooner than this after the
+ * last event of the item ... */
+#define PROGRESS_JSON_MIN 0.1
+/* ... and this long after it even without a new percent. */
+#define PROGRESS_JSON_EVERY 1.0
 /* Seconds between two redraws of the live line by the ticker. */
 #define PROGRESS_TICK 0.5
 /* Seconds between two redraws caused by progress events. */
@@ -51,11 +88,12 @@ enum progress_level {
 /* Byte counts followed at once (parallel writers), each rate-limited. */
 #define PROGRESS_MAX_ITEMS 8
 
-/* Rate limiting of one byte count or status on plain output. */
+/* Rate limiting of one byte count or status on plain or JSON output. */
 struct progress_rate {
     char what[96];
     unsigned printed; /* lines printed so far */
-    int tenth;        /* tenth of the total at the last line; -1: unknown */
+    int step;         /* tenth (plain) or percent (JSON) of the total at the
+                       * last line; -1: unknown */
     double last;      /* when the last line was printed */
     bool finished;    /* done == total was printed */
     bool used;        /* the slot follows an item */
@@ -63,7 +101,8 @@ struct progress_rate {
 
 struct progress {
     FILE *out;
-    bool tty; /* live line (else plain lines) */
+    bool tty;  /* live line */
+    bool json; /* JSON events (neither: plain lines) */
     enum progress_level level;
     unsigned columns;      /* width to cut lines to; 0: ask the terminal */
     double (*clock)(void); /* seconds, monotonic (tests replace it) */
@@ -87,8 +126,10 @@ struct progress {
     struct progress_rate status_rate;
 };
 
-/* Sets p up to write to out; tty chooses the live line. Starts no thread. */
-void progress_init(struct progress *p, FILE *out, bool tty, enum progress_level level);
+/* Sets p up to write to out in form (PROGRESS_AUTO is taken as plain:
+ * the caller decides). Starts no thread. */
+void progress_init(struct progress *p, FILE *out, enum progress_form form,
+                   enum progress_level level);
 /* Starts the ticker thread (all signals blocked in
  * it). Returns 0, or -1 with errno when the thread cannot start (the
  * display then works without it). */
@@ -115,6 +156,11 @@ void progress_line(struct progress *p, enum progress_level level, const char *fm
     __attribute__((format(printf, 3, 4)));
 /* Ends the live line so that the caller can print (errors, results). */
 void progress_break(struct progress *p);
+/* After progress_release(), the command's last line: "[  98.2s] done:
+ * OUTPUT" (not when quiet), or "appliance: interrupted: MESSAGE"
+ * (always); in JSON, the "done" or "interrupted" event. */
+void progress_done(struct progress *p, const char *output);
+void progress_interrupted(struct progress *p, const char *message);
 
 /* ---- formatting, exposed for tests --------------------------------------- */
 
@@ -134,6 +180,10 @@ void progress_bytes_text(const char *what, uint64_t done, uint64_t total, unsign
  * first at or past each tenth, the final done == total once, or
  * PROGRESS_PLAIN_EVERY seconds after the last. Updates r when true. */
 bool progress_rate_due(struct progress_rate *r, uint64_t done, uint64_t total, double now);
+/* The same for a JSON byte count: the first, each new percent at least
+ * PROGRESS_JSON_MIN seconds after the last, the final one once, or
+ * PROGRESS_JSON_EVERY seconds after the last. */
+bool progress_json_due(struct progress_rate *r, uint64_t done, uint64_t total, double now);
 /* Cuts line (UTF-8) to at most columns characters; 0: no limit. */
 void progress_fit(char *line, unsigned columns);
 

@@ -18,21 +18,28 @@
  * other one before judging what came. */
 #define GRACE_SECONDS 60
 
+static const struct ab_enum_name firmware_names[] = {
+    {VMTEST_BIOS, "bios"},
+    {VMTEST_UEFI, "uefi"},
+    {VMTEST_SECURE_BOOT, "secureboot"},
+    {0, "all"},
+};
+
+const struct ab_enum_table vmtest_firmware_table = {
+    firmware_names, sizeof(firmware_names) / sizeof(firmware_names[0]), 0};
+
 static const char *
 mode_name(unsigned mode)
 {
-    return mode == VMTEST_BIOS ? "bios" : mode == VMTEST_UEFI ? "uefi" : "secureboot";
+    return ab_enum_to_string(&vmtest_firmware_table, (int)mode);
 }
 
 unsigned
 vmtest_modes(const char *firmware, const struct boot_expect *e)
 {
-    if (strcmp(firmware, "bios") == 0)
-        return VMTEST_BIOS;
-    if (strcmp(firmware, "uefi") == 0)
-        return VMTEST_UEFI;
-    if (strcmp(firmware, "secureboot") == 0)
-        return VMTEST_SECURE_BOOT;
+    int mode;
+    if (ab_enum_from_string(&vmtest_firmware_table, firmware, &mode) == 0 && mode != 0)
+        return (unsigned)mode;
     return ((e->firmware & FIRMWARE_BIOS) ? VMTEST_BIOS : 0) |
            ((e->firmware & FIRMWARE_UEFI) ? VMTEST_UEFI : 0) |
            (e->secure_boot ? VMTEST_SECURE_BOOT : 0);

@@ -82,6 +82,10 @@ enum output_flags {
     OUTPUT_CONTAINER = 1 << 11, /* from the configured tree, not the disks (export_container.h) */
 };
 
+/* The outputs made from the configured tree, which only a build has:
+ * `appliance convert`, which starts from disks, cannot write them. */
+#define OUTPUTS_FROM_TREE ((unsigned)OUTPUT_CONTAINER)
+
 struct ab_enum_name {
     int value;
     const char *name;

@@ -11,6 +11,7 @@
 
 #include "appliance/boot_judge.h"
 #include "appliance/boot_vm.h"
+#include "appliance/enums.h"
 #include "appliance/error.h"
 
 /* The boots `--firmware` asks for. */
@@ -20,7 +21,12 @@ enum vmtest_mode {
     VMTEST_SECURE_BOOT = 1 << 2,
 };
 
-/* The modes of firmware ("bios", "uefi", "secureboot", or "all": every
+/* The names `--firmware` takes: "bios", "uefi" and "secureboot" (one
+ * mode each), and "all" (value 0: every one the appliance supports). Its
+ * parser, its help and the completion read them here. */
+extern const struct ab_enum_table vmtest_firmware_table;
+
+/* The modes of firmware (a name of vmtest_firmware_table; all: every
  * one that the appliance e supports). */
 unsigned vmtest_modes(const char *firmware, const struct boot_expect *e);
 

@@ -64,6 +64,7 @@ static const struct cli_option options[] = {
     {OPT_SIZE, 's', "size", "SIZE", "the new size\nsecond line", NULL},
     {OPT_START, 0, "start", NULL, "start it", NULL},
     {CLI_OPT_LOG, 0, "old-log", "FILE", NULL, "log"},
+    CLI_PROGRESS_OPTION,
     {0, 0, NULL, NULL, NULL, NULL},
 };
 
@@ -118,6 +119,8 @@ test_parse(void **state)
     assert_int_equal(s.start, 1);
     assert_int_equal(c.level, CLI_QUIET);
     assert_false(c.json);
+    assert_false(c.json_diags);
+    assert_int_equal(c.progress, PROGRESS_AUTO);
     assert_string_equal(c.log_path, "f");
     assert_int_equal(c.n_args, 1);
     assert_string_equal(c.args[0], "x");
@@ -140,6 +143,22 @@ test_parse(void **state)
     const char *const a7[] = {"demo", "--siz", "1", NULL}; /* an unambiguous prefix */
     assert_int_equal(parse(&c, &s, a7), -1);
     assert_string_equal(s.size, "1");
+
+    /* --progress: its form; json makes the errors on stderr JSON too,
+     * and leaves stdout's result alone. */
+    const char *const a8[] = {"demo", "--progress=json", "x", NULL};
+    assert_int_equal(parse(&c, &s, a8), -1);
+    assert_int_equal(c.progress, PROGRESS_JSON);
+    assert_true(c.json_diags);
+    assert_false(c.json);
+    assert_int_equal(cli_progress_form(&c), PROGRESS_JSON);
+    const char *const a9[] = {"demo", "--progress", "plain", "-j", NULL};
+    assert_int_equal(parse(&c, &s, a9), -1);
+    assert_int_equal(c.progress, PROGRESS_PLAIN);
+    assert_true(c.json && c.json_diags);
+    cli_release(&c, 0);
+    const char *const a10[] = {"demo", "--progress=xml", NULL};
+    assert_int_equal(parse(&c, &s, a10), 2);
 }
 
 static void
@@ -228,7 +247,7 @@ test_warnings(void **state)
     assert_string_equal(text, "r.yaml:7:13: error: locale 'en_US' is not UTF-8 (--werror)\n");
     free(text);
 
-    c.json = true;
+    c.json_diags = true; /* -j, or --progress=json: stderr is the same */
     text = stderr_of_warnings(&c, false, &status);
     assert_int_equal(status, 0);
     assert_string_equal(text, "{\"errors\":[],\"warnings\":[{\"file\":\"r.yaml\",\"line\":7,"

@@ -5,6 +5,8 @@
 #include <math.h>
 #include <time.h>
 
+#include <json-c/json.h>
+
 #include "appliance/clock.h"
 #include "cli/progress.h"
 
@@ -28,13 +30,13 @@ struct capture {
 };
 
 static void
-capture_open(struct capture *c, bool tty, enum progress_level level)
+capture_open(struct capture *c, enum progress_form form, enum progress_level level)
 {
     c->text = NULL;
     c->len = 0;
     c->f = open_memstream(&c->text, &c->len);
     assert_non_null(c->f);
-    progress_init(&c->p, c->f, tty, level);
+    progress_init(&c->p, c->f, form, level);
     fake_now = 0;
     c->p.clock = fake_clock;
     c->p.start = 0;
@@ -149,7 +151,7 @@ static void
 test_rate_due(void **state)
 {
     (void)state;
-    struct progress_rate r = {.tenth = -1};
+    struct progress_rate r = {.step = -1};
     assert_true(progress_rate_due(&r, 0, 1000, 100.0));   /* the first */
     assert_false(progress_rate_due(&r, 50, 1000, 101.0)); /* same tenth */
     assert_false(progress_rate_due(&r, 99, 1000, 109.9));
@@ -162,7 +164,7 @@ test_rate_due(void **state)
     assert_true(progress_rate_due(&r, 1000, 1000, 121.0));  /* the end */
     assert_false(progress_rate_due(&r, 1000, 1000, 140.0)); /* only once */
 
-    struct progress_rate u = {.tenth = -1};
+    struct progress_rate u = {.step = -1};
     assert_true(progress_rate_due(&u, 1, 0, 0.0)); /* unknown total: first, then time */
     assert_false(progress_rate_due(&u, 5 * GiB, 0, 9.9));
     assert_true(progress_rate_due(&u, 6 * GiB, 0, 10.0));
@@ -193,7 +195,7 @@ test_plain_lines(void **state)
 {
     (void)state;
     struct capture c;
-    capture_open(&c, false, PROGRESS_NORMAL);
+    capture_open(&c, PROGRESS_PLAIN, PROGRESS_NORMAL);
     fake_now = 1.0;
     progress_stage(&c.p, "export", "writing the outputs");
     for (uint64_t pct = 0; pct <= 100; pct++) {
@@ -225,7 +227,7 @@ test_plain_parallel_items(void **state)
 {
     (void)state;
     struct capture c;
-    capture_open(&c, false, PROGRESS_NORMAL);
+    capture_open(&c, PROGRESS_PLAIN, PROGRESS_NORMAL);
     progress_stage(&c.p, "export", "writing the outputs");
     for (uint64_t pct = 0; pct <= 100; pct++) {
         fake_now = (double)pct;
@@ -244,7 +246,7 @@ test_plain_status(void **state)
 {
     (void)state;
     struct capture c;
-    capture_open(&c, false, PROGRESS_NORMAL);
+    capture_open(&c, PROGRESS_PLAIN, PROGRESS_NORMAL);
     progress_stage(&c.p, "test", "booting (bios)");
     for (int s = 0; s <= 25; s++) {
         fake_now = s;
@@ -266,7 +268,7 @@ test_plain_never_silent(void **state)
 {
     (void)state;
     struct capture c;
-    capture_open(&c, false, PROGRESS_NORMAL);
+    capture_open(&c, PROGRESS_PLAIN, PROGRESS_NORMAL);
     fake_now = 0;
     progress_stage(&c.p, "os", "preparing the root tree");
     for (int s = 1; s <= 95; s++) {
@@ -281,7 +283,7 @@ test_plain_never_silent(void **state)
     capture_close(&c);
 
     /* Quiet: nothing at all. */
-    capture_open(&c, false, PROGRESS_QUIET);
+    capture_open(&c, PROGRESS_PLAIN, PROGRESS_QUIET);
     fake_now = 0;
     progress_stage(&c.p, "os", "preparing the root tree");
     fake_now = 100;
@@ -296,7 +298,7 @@ test_tty_live_line(void **state)
 {
     (void)state;
     struct capture c;
-    capture_open(&c, true, PROGRESS_NORMAL);
+    capture_open(&c, PROGRESS_TERMINAL, PROGRESS_NORMAL);
     fake_now = 30.1;
     progress_stage(&c.p, "export", "writing the outputs");
     fake_now = 41.2;
@@ -323,7 +325,7 @@ test_tty_step(void **state)
 {
     (void)state;
     struct capture c;
-    capture_open(&c, true, PROGRESS_NORMAL);
+    capture_open(&c, PROGRESS_TERMINAL, PROGRESS_NORMAL);
     progress_stage(&c.p, "export", "writing the outputs");
     fake_now = 2;
     progress_bytes(&c.p, "demo-os.qcow2", 0, 0);
@@ -334,7 +336,7 @@ test_tty_step(void **state)
     assert_non_null(strstr(t, "\r[   9.5s] export       demo-os.qcow2  7s\033[K"));
     capture_close(&c);
 
-    capture_open(&c, false, PROGRESS_NORMAL);
+    capture_open(&c, PROGRESS_PLAIN, PROGRESS_NORMAL);
     progress_stage(&c.p, "export", "writing the outputs");
     progress_bytes(&c.p, "demo-os.qcow2", 0, 0);
     progress_bytes(&c.p, "demo-os.qcow2", 0, 0);
@@ -349,7 +351,7 @@ test_tty_notice_above(void **state)
 {
     (void)state;
     struct capture c;
-    capture_open(&c, true, PROGRESS_NORMAL);
+    capture_open(&c, PROGRESS_TERMINAL, PROGRESS_NORMAL);
     progress_stage(&c.p, "appliance", "waiting for LVM");
     fake_now = 8.4;
     progress_status(&c.p, NULL); /* redraws nothing: unchanged */
@@ -366,7 +368,7 @@ test_tty_width(void **state)
 {
     (void)state;
     struct capture c;
-    capture_open(&c, true, PROGRESS_NORMAL);
+    capture_open(&c, PROGRESS_TERMINAL, PROGRESS_NORMAL);
     c.p.columns = 30;
     progress_stage(&c.p, "configure", "configuring the tree natively");
     const char *t = capture_text(&c);
@@ -379,7 +381,7 @@ test_quiet_and_verbose(void **state)
 {
     (void)state;
     struct capture c;
-    capture_open(&c, true, PROGRESS_QUIET);
+    capture_open(&c, PROGRESS_TERMINAL, PROGRESS_QUIET);
     progress_stage(&c.p, "os", "preparing the root tree");
     progress_bytes(&c.p, "x", 1, 2);
     progress_notice(&c.p, "n");
@@ -388,14 +390,157 @@ test_quiet_and_verbose(void **state)
     assert_string_equal(capture_text(&c), "");
     capture_close(&c);
 
-    capture_open(&c, false, PROGRESS_NORMAL);
+    capture_open(&c, PROGRESS_PLAIN, PROGRESS_NORMAL);
     progress_line(&c.p, PROGRESS_VERBOSE, "+ sfdisk");
     assert_string_equal(capture_text(&c), "");
     capture_close(&c);
 
-    capture_open(&c, false, PROGRESS_VERBOSE);
+    capture_open(&c, PROGRESS_PLAIN, PROGRESS_VERBOSE);
     progress_line(&c.p, PROGRESS_VERBOSE, "+ sfdisk %s", "os.img");
     assert_string_equal(capture_text(&c), "+ sfdisk os.img\n");
+    capture_close(&c);
+}
+
+/* JSON byte counts: each new percent, at most every PROGRESS_JSON_MIN
+ * seconds, and every PROGRESS_JSON_EVERY seconds whatever the count. */
+static void
+test_json_due(void **state)
+{
+    (void)state;
+    struct progress_rate r = {.step = -1};
+    assert_true(progress_json_due(&r, 0, 1000, 100.0));    /* the first */
+    assert_false(progress_json_due(&r, 9, 1000, 100.5));   /* same percent */
+    assert_true(progress_json_due(&r, 10, 1000, 100.6));   /* a new percent */
+    assert_false(progress_json_due(&r, 30, 1000, 100.65)); /* new, < 0.1 s after */
+    assert_true(progress_json_due(&r, 31, 1000, 100.7));
+    assert_true(progress_json_due(&r, 31, 1000, 101.7)); /* 1 s since the last */
+    assert_true(progress_json_due(&r, 1000, 1000, 101.71)); /* the end, at once */
+    assert_false(progress_json_due(&r, 1000, 1000, 105.0)); /* only once */
+
+    struct progress_rate u = {.step = -1};
+    assert_true(progress_json_due(&u, 1, 0, 0.0)); /* unknown total: first, then time */
+    assert_false(progress_json_due(&u, 5 * GiB, 0, 0.9));
+    assert_true(progress_json_due(&u, 6 * GiB, 0, 1.0));
+}
+
+/* Every line of text is one JSON object with "event", "elapsed" and
+ * "stage"; returns how many lines, and checks that there were lines. */
+static size_t
+json_lines(const char *text)
+{
+    size_t n = 0;
+    for (const char *line = text; *line;) {
+        const char *end = strchr(line, '\n');
+        assert_non_null(end); /* each line ended */
+        char *copy = strndup(line, (size_t)(end - line));
+        assert_non_null(copy);
+        json_object *o = json_tokener_parse(copy);
+        if (!o || !json_object_is_type(o, json_type_object))
+            fail_msg("not a JSON object: %s", copy);
+        json_object *v;
+        assert_true(json_object_object_get_ex(o, "event", &v));
+        assert_true(json_object_is_type(v, json_type_string));
+        assert_true(json_object_object_get_ex(o, "elapsed", &v));
+        assert_true(json_object_is_type(v, json_type_double));
+        assert_true(json_object_object_get_ex(o, "stage", &v)); /* a string or null */
+        json_object_put(o);
+        free(copy);
+        line = end + 1;
+        n++;
+    }
+    assert_true(n > 0);
+    return n;
+}
+
+/* --progress=json: the same events as plain lines, as JSON objects. */
+static void
+test_json_events(void **state)
+{
+    (void)state;
+    struct capture c;
+    capture_open(&c, PROGRESS_JSON, PROGRESS_VERBOSE);
+    fake_now = 1.0;
+    progress_stage(&c.p, "export", "writing the \"outputs\"");
+    progress_bytes(&c.p, "demo-os.vmdk", 0, 0); /* an item begins */
+    for (uint64_t pct = 0; pct <= 100; pct++) {
+        fake_now = 1.0 + (double)pct * 0.5;
+        progress_bytes(&c.p, "demo-os.vmdk", pct * 14 * MiB, 1400 * MiB);
+    }
+    progress_bytes(&c.p, "tree.tar", 3 * MiB, 0); /* a total unknown */
+    fake_now = 60.04;
+    progress_status(&c.p, "kernel started");
+    progress_notice(&c.p, "a notice");
+    progress_line(&c.p, PROGRESS_VERBOSE, "+ sfdisk %s", "os.img");
+    progress_stage_end(&c.p, 59.04);
+    progress_release(&c.p);
+    progress_done(&c.p, "output/demo-1.0.0");
+    progress_interrupted(&c.p, "nothing was written to 'x'");
+    const char *t = capture_text(&c);
+    /* The stage; the item begun; 1% to 100% (0% came with the beginning's
+     * 0 bytes at the same moment); tree.tar; status, notice, line,
+     * stage-end; done, interrupted. */
+    assert_int_equal(json_lines(t), 1 + 1 + 100 + 1 + 4 + 2);
+    assert_non_null(strstr(t, "{\"event\":\"stage\",\"elapsed\":1.0,\"stage\":\"export\","
+                              "\"what\":\"writing the \\\"outputs\\\"\"}\n"));
+    assert_non_null(strstr(t, "{\"event\":\"bytes\",\"elapsed\":1.0,\"stage\":\"export\","
+                              "\"item\":\"demo-os.vmdk\",\"done\":0,\"total\":null,"
+                              "\"percent\":null}\n"));
+    assert_non_null(strstr(t, "{\"event\":\"bytes\",\"elapsed\":26.0,\"stage\":\"export\","
+                              "\"item\":\"demo-os.vmdk\",\"done\":734003200,"
+                              "\"total\":1468006400,\"percent\":50}\n"));
+    assert_non_null(strstr(t, "\"item\":\"demo-os.vmdk\",\"done\":1468006400,"
+                              "\"total\":1468006400,\"percent\":100}\n"));
+    assert_non_null(strstr(t, "\"item\":\"tree.tar\",\"done\":3145728,\"total\":null,"
+                              "\"percent\":null}\n"));
+    assert_non_null(strstr(t, "{\"event\":\"status\",\"elapsed\":60.0,\"stage\":\"export\","
+                              "\"what\":\"writing the \\\"outputs\\\"\",\"seconds\":59,"
+                              "\"status\":\"kernel started\"}\n"));
+    assert_non_null(strstr(t, "{\"event\":\"notice\",\"elapsed\":60.0,\"stage\":\"export\","
+                              "\"message\":\"a notice\"}\n"));
+    assert_non_null(strstr(t, "{\"event\":\"line\",\"elapsed\":60.0,\"stage\":\"export\","
+                              "\"text\":\"+ sfdisk os.img\"}\n"));
+    assert_non_null(strstr(t, "{\"event\":\"stage-end\",\"elapsed\":60.0,\"stage\":\"export\","
+                              "\"seconds\":59.0}\n"));
+    assert_non_null(strstr(t, "{\"event\":\"done\",\"elapsed\":60.0,\"stage\":null,"
+                              "\"output\":\"output/demo-1.0.0\"}\n"));
+    assert_non_null(strstr(t, "{\"event\":\"interrupted\",\"elapsed\":60.0,\"stage\":null,"
+                              "\"message\":\"nothing was written to 'x'\"}\n"));
+    assert_null(strstr(t, "[ "));
+    capture_close(&c);
+}
+
+/* JSON never falls silent either; quiet shows nothing but an interruption. */
+static void
+test_json_quiet_and_ticks(void **state)
+{
+    (void)state;
+    struct capture c;
+    capture_open(&c, PROGRESS_JSON, PROGRESS_NORMAL);
+    progress_stage(&c.p, "os", "preparing the root tree");
+    for (int s = 1; s <= 65; s++) {
+        fake_now = s;
+        progress_tick(&c.p);
+    }
+    progress_line(&c.p, PROGRESS_VERBOSE, "+ mmdebstrap"); /* not at this level */
+    const char *t = capture_text(&c);
+    assert_int_equal(json_lines(t), 3);
+    assert_non_null(strstr(t, "{\"event\":\"status\",\"elapsed\":30.0,\"stage\":\"os\","
+                              "\"what\":\"preparing the root tree\",\"seconds\":30,"
+                              "\"status\":\"\"}\n"));
+    assert_non_null(strstr(t, "\"seconds\":60,"));
+    capture_close(&c);
+
+    capture_open(&c, PROGRESS_JSON, PROGRESS_QUIET);
+    progress_stage(&c.p, "os", "preparing the root tree");
+    progress_bytes(&c.p, "x", 1, 2);
+    progress_notice(&c.p, "n");
+    fake_now = 100;
+    progress_tick(&c.p);
+    progress_stage_end(&c.p, 1);
+    progress_done(&c.p, "out");
+    assert_string_equal(capture_text(&c), "");
+    progress_interrupted(&c.p, "stopped");
+    assert_int_equal(json_lines(capture_text(&c)), 1);
     capture_close(&c);
 }
 
@@ -405,7 +550,7 @@ test_ticker(void **state)
 {
     (void)state;
     struct capture c;
-    capture_open(&c, true, PROGRESS_NORMAL);
+    capture_open(&c, PROGRESS_TERMINAL, PROGRESS_NORMAL);
     c.p.clock = mono_now;
     c.p.start = c.p.clock();
     progress_stage(&c.p, "appliance", "waiting");
@@ -440,6 +585,9 @@ main(void)
         cmocka_unit_test(test_tty_width),
         cmocka_unit_test(test_quiet_and_verbose),
         cmocka_unit_test(test_ticker),
+        cmocka_unit_test(test_json_due),
+        cmocka_unit_test(test_json_events),
+        cmocka_unit_test(test_json_quiet_and_ticks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
