@@ -266,12 +266,8 @@ disk_image_close(struct disk_image *im, struct ab_error *err)
         unlink(im->sock);
     if (im->dir[0])
         rmdir(im->dir);
-    if (im->fd >= 0) {
-        if (im->writable && fsync(im->fd) < 0 && err)
-            r = ab_build_error(err, errno, "cannot write the disk image: %s", strerror(errno));
-        if (close(im->fd) < 0 && r == 0 && err)
-            r = ab_build_error(err, errno, "cannot write the disk image: %s", strerror(errno));
-    }
+    if (im->fd >= 0 && close(im->fd) < 0 && im->writable && err)
+        r = ab_build_error(err, errno, "cannot write the disk image: %s", strerror(errno));
     free(im);
     return r;
 }

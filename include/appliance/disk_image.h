@@ -43,8 +43,9 @@ int disk_image_pwrite(struct disk_image *im, const void *buf, size_t len, uint64
 /* How the bytes are read, for people: "read in place", "served by qemu-nbd". */
 const char *disk_image_how(const struct disk_image *im);
 
-/* Flushes what was written (fsync), stops qemu-nbd, removes the socket,
- * frees im; NULL-safe. With err NULL, an error on the way is dropped. */
+/* Closes the file (what was written is in it; not synced: the images
+ * written are scratch copies), stops qemu-nbd, removes the socket, frees
+ * im; NULL-safe. With err NULL, an error on the way is dropped. */
 int disk_image_close(struct disk_image *im, struct ab_error *err);
 
 #endif
