@@ -90,41 +90,40 @@ text_first_line(const char *text, size_t len)
     return strndup(line, nul ? (size_t)(nul - line) : n);
 }
 
-/* A run of digits at s as an int: its length, 0 when none or too long. */
+/* The run of digits at s as an int (at most 9 of them): its length,
+ * 0 when there is none or it is longer. */
 static size_t
 digits(const char *s, int *out)
 {
-    size_t n = 0;
-    long v = 0;
-    while (s[n] >= '0' && s[n] <= '9') {
-        if (n == 9)
-            return 0;
-        v = v * 10 + (s[n] - '0');
-        n++;
-    }
-    *out = (int)v;
+    size_t n = strspn(s, "0123456789");
+    if (n == 0 || n > 9)
+        return 0;
+    *out = atoi(s);
     return n;
 }
 
 bool
 text_version(const char *s, int *major, int *minor)
 {
-    /* libguestfs's re_major_minor "(\d+)\.(\d+)" first, then "(\d+)". */
-    for (const char *p = s; *p; p++) {
-        int a, b;
-        size_t n = digits(p, &a);
-        if (n && p[n] == '.' && digits(p + n + 1, &b)) {
-            *major = a, *minor = b;
-            return true;
-        }
-        if (n)
-            p += n - 1;
-    }
-    for (const char *p = s; *p; p++) {
-        int a;
-        if (digits(p, &a)) {
-            *major = a, *minor = 0;
-            return true;
+    /* libguestfs's re_major_minor "(\d+)\.(\d+)" first, then "(\d+)";
+     * a run too long for an int is no number. */
+    for (int pass = 0; pass < 2; pass++) {
+        for (const char *p = s; *p;) {
+            size_t run = strspn(p, "0123456789");
+            int a, b;
+            if (run == 0) {
+                p++;
+                continue;
+            }
+            if (digits(p, &a) && pass == 1) {
+                *major = a, *minor = 0;
+                return true;
+            }
+            if (digits(p, &a) && p[run] == '.' && digits(p + run + 1, &b)) {
+                *major = a, *minor = b;
+                return true;
+            }
+            p += run;
         }
     }
     return false;
