@@ -384,9 +384,12 @@ read_lvm(struct reader *r, struct ab_error *err)
     }
     if (rr <= 0)
         return rr;
-    qsort(g->pvs, g->n_pvs, sizeof(*g->pvs), by_pv);
-    qsort(g->vgs, g->n_vgs, sizeof(*g->vgs), by_vg_name);
-    qsort(g->lvs, g->n_lvs, sizeof(*g->lvs), by_lv);
+    if (g->n_pvs)
+        qsort(g->pvs, g->n_pvs, sizeof(*g->pvs), by_pv);
+    if (g->n_vgs)
+        qsort(g->vgs, g->n_vgs, sizeof(*g->vgs), by_vg_name);
+    if (g->n_lvs)
+        qsort(g->lvs, g->n_lvs, sizeof(*g->lvs), by_lv);
     for (size_t l = 0; l < g->n_lvs; l++)
         if (probe(r, reader_vol(r, g->lvs[l].device), false, err) < 0)
             return -1;
@@ -603,7 +606,8 @@ reader_tree(struct reader *r, struct dvol *root, struct guest_tree *t, char ***m
         }
     }
     text_fstab_free(e, n_entries);
-    qsort(*mounts, n_mounts, 2 * sizeof(char *), by_length);
+    if (n_mounts)
+        qsort(*mounts, n_mounts, 2 * sizeof(char *), by_length);
     return 0;
 }
 
