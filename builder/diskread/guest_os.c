@@ -130,29 +130,27 @@ set_str(char **field, char *value)
     }
 }
 
+/* os-release's ID as libguestfs 1.48 names the distribution; NULL for
+ * one it does not know (AlmaLinux: its redhat-release is read instead). */
 static const char *
 distro_of_os_release(const char *id)
 {
-    static const char *const known[] = {
-        "alpine", "altlinux", "arch", "centos", "coreos", "debian", "fedora", "frugalware", "kali",
-        "mageia", "neokylin", "pld",  "rhel",   "ubuntu", "void",   "rocky",  "kylin",      NULL};
-    if (strcmp(id, "opensuse") == 0 || strcmp(id, "opensuse-leap") == 0)
-        return "opensuse";
-    if (strcmp(id, "sles") == 0 || strcmp(id, "sled") == 0)
-        return "sles";
-    if (strcmp(id, "alpine") == 0)
-        return "alpinelinux";
-    if (strcmp(id, "arch") == 0)
-        return "archlinux";
-    if (strcmp(id, "kali") == 0)
-        return "kalilinux";
-    if (strcmp(id, "pld") == 0)
-        return "pldlinux";
-    if (strcmp(id, "void") == 0)
-        return "voidlinux";
-    for (size_t i = 0; known[i]; i++)
-        if (strcmp(known[i], id) == 0)
-            return known[i];
+    static const char *const ids[][2] = {
+        {"alpine", "alpinelinux"}, {"altlinux", "altlinux"},
+        {"arch", "archlinux"},     {"centos", "centos"},
+        {"coreos", "coreos"},      {"debian", "debian"},
+        {"fedora", "fedora"},      {"frugalware", "frugalware"},
+        {"kali", "kalilinux"},     {"kylin", "kylin"},
+        {"mageia", "mageia"},      {"neokylin", "neokylin"},
+        {"opensuse", "opensuse"},  {"opensuse-leap", "opensuse"},
+        {"pld", "pldlinux"},       {"rhel", "rhel"},
+        {"rocky", "rocky"},        {"sled", "sles"},
+        {"sles", "sles"},          {"ubuntu", "ubuntu"},
+        {"void", "voidlinux"},
+    };
+    for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
+        if (strcmp(ids[i][0], id) == 0)
+            return ids[i][1];
     return NULL;
 }
 

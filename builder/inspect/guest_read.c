@@ -11,6 +11,7 @@
 #include "appliance/diskread.h"
 #include "appliance/engine_inspect.h"
 #include "appliance/kvm.h"
+#include "appliance/stop.h"
 
 static void notice(const struct guest_read_opts *o, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -139,6 +140,10 @@ guest_read(const struct inspect_drive *drives, size_t n, const struct guest_read
     struct ab_error host_err = AB_ERROR_INIT;
     char *why = NULL;
     int rc = diskread_guest(drives, n, o->spawn, out, &why, &host_err);
+    if (rc < 0 && stop_requested()) {
+        *err = host_err;
+        return -1;
+    }
     if (rc < 0) {
         if (asprintf(&why, "reading the disks on the host failed (%s)",
                      host_err.n_diags ? host_err.diags[0].msg : "out of memory") < 0)
