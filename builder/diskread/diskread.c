@@ -8,6 +8,26 @@
 #include "guest_os.h"
 #include "reader.h"
 
+/* A filesystem of the OS whose journal holds what its files do not show
+ * yet (the guest was not shut down cleanly): the host reads them as of
+ * the last checkpoint, so the appliance, which replays it, is asked. */
+static int
+note_dirty(const struct guest_tree *t, struct inspect_os *os, struct ab_error *err)
+{
+    for (size_t i = 0; i < t->n_mounts; i++) {
+        const struct tree_fs *fs = t->mounts[i].fs;
+        if (!fs->fs || !(fs->fs->super->s_feature_incompat & EXT3_FEATURE_INCOMPAT_RECOVER))
+            continue;
+        os->incomplete = true;
+        if (inspect_note(&os->notes,
+                         "%s (%s) has a journal to replay, which the host does not: "
+                         "its files are as of its last checkpoint",
+                         fs->device, t->mounts[i].path) < 0)
+            return ab_oom(err);
+    }
+    return 0;
+}
+
 /* Every root among the filesystems, in the order they were listed. */
 static int
 read_oses(struct reader *r, struct ab_error *err)
@@ -29,6 +49,8 @@ read_oses(struct reader *r, struct ab_error *err)
             rc = reader_tree(r, v, &t, &os->mounts, err);
         if (rc == 0)
             rc = guest_os_read(&t, os, r->spawn, err);
+        if (rc == 0)
+            rc = note_dirty(&t, os, err);
         tree_release(&t);
         if (rc < 0)
             return -1;

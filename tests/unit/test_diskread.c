@@ -611,6 +611,10 @@ test_refusals(void **state)
                         root),
                      0);
     refused("dirty.img", "journal needs replaying");
+    struct inspect_guest *g = read_guest("dirty.img", "app.img", "raw");
+    assert_true(g->oses[0].incomplete); /* for the appliance, which replays it */
+    assert_non_null(strstr(g->oses[0].notes[0], "/dev/vg_os/root (/) has a journal to replay"));
+    inspect_guest_free(g);
     assert_int_equal(unlink("dirty.img"), 0);
 
     /* an xfs root: inspect finds no OS, says one may hide there */
@@ -624,7 +628,7 @@ test_refusals(void **state)
     assert_int_equal(pwrite(fd, sb, sizeof(sb), (off_t)root), (ssize_t)sizeof(sb));
     close(fd);
     refused("xfs.img", "(xfs)");
-    struct inspect_guest *g = read_guest("xfs.img", "app.img", "raw");
+    g = read_guest("xfs.img", "app.img", "raw");
     assert_string_equal(fs_of(g, "/dev/vg_os/root")->type, "xfs");
     assert_int_equal(g->n_oses, 0);
     assert_true(diskread_may_hide_os(g));
