@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "appliance/cleanup.h"
 #include "appliance/diskread.h"
@@ -42,7 +43,13 @@ launch(const struct inspect_drive *drives, size_t n, const struct guest_read_opt
                "%s: the libguestfs appliance (a VM) reads them, under software emulation "
                "since %s (%s): minutes",
                why, kvm_state_reason(kvm.state), kvm.detail);
-    return engine_inspect_launch(drives, n, kvm_usable(&kvm), err);
+    struct engine_inspect *e = engine_inspect_launch(drives, n, kvm_usable(&kvm), err);
+    if (!e && geteuid() != 0)
+        ab_build_error(err, 0,
+                       "the libguestfs appliance, run as a user, needs the host's "
+                       "kernel readable (/boot/vmlinuz-*); as root it needs nothing more, "
+                       "and inspect --no-appliance reads what the host can without it");
+    return e;
 }
 
 /* The whole guest through the appliance. */

@@ -278,8 +278,13 @@ identity_in_appliance(struct convert *c, const char *app_format, const char *why
                "emulation since %s (%s): minutes",
                why, kvm_state_reason(kvm.state), kvm.detail);
     c->report.identity_by = "appliance";
-    return engine_identity_clear(c->images[PLAN_DISK_OS], c->images[PLAN_DISK_APP], app_format,
-                                 kvm_usable(&kvm), c->req->spawn.log, &c->identity, err);
+    int r = engine_identity_clear(c->images[PLAN_DISK_OS], c->images[PLAN_DISK_APP], app_format,
+                                  kvm_usable(&kvm), c->req->spawn.log, &c->identity, err);
+    if (r < 0 && geteuid() != 0)
+        ab_build_error(err, 0,
+                       "the libguestfs appliance, run as a user, needs the host's kernel "
+                       "readable (/boot/vmlinuz-*); as root it needs nothing more");
+    return r;
 }
 
 static int
