@@ -1,6 +1,7 @@
 /* reader.h: the disks of one guest opened on the host, their partitions,
- * LVM and filesystems found (builder/diskread/diskread.c), shared by
- * inspection (diskread.c) and the clone's edit (new_identity.c). */
+ * LVM and filesystems found (builder/diskread/reader.c, reader_lvm.c,
+ * reader_tree.c), shared by inspection (diskread.c) and the clone's edit
+ * (new_identity.c). */
 #ifndef DISKREAD_READER_H
 #define DISKREAD_READER_H
 
@@ -56,6 +57,21 @@ struct reader {
  * filesystems into r->g: 1, 0 when something is not read on the host at
  * all (r->why), -1 on an error. */
 int reader_open(struct reader *r, struct ab_error *err);
+
+/* A new volume, kept by r: NULL out of memory. */
+struct dvol *reader_new_vol(struct reader *r, struct ab_error *err);
+
+/* What v holds (a PV when pv_ok, else or then a filesystem or swap),
+ * added to the guest's facts: 0 or -1. */
+int reader_probe(struct reader *r, struct dvol *v, bool pv_ok, struct ab_error *err);
+
+/* The host does not read this (printf-style): r->why, the first kept;
+ * returns 0. */
+int reader_unreadable(struct reader *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The VGs of the PVs found, their LVs mapped and probed: 1, 0 (r->why)
+ * or -1. */
+int reader_lvm(struct reader *r, struct ab_error *err);
 
 /* The volume named device ("/dev/sda3", "/dev/vg_os/root"), or NULL. */
 struct dvol *reader_vol(struct reader *r, const char *device);
