@@ -32,17 +32,17 @@ notice(const struct guest_read_opts *o, const char *fmt, ...)
 /* The appliance launched on the drives, KVM if it works. */
 static struct engine_inspect *
 launch(const struct inspect_drive *drives, size_t n, const struct guest_read_opts *o,
-       const char *why, struct ab_error *err)
+       const char *why, const char *what, struct ab_error *err)
 {
     struct kvm_probe kvm;
     kvm_probe(&kvm, o->spawn);
     if (kvm_usable(&kvm))
-        notice(o, "%s: the libguestfs appliance (a VM, with KVM) reads them", why);
+        notice(o, "%s: the libguestfs appliance (a VM, with KVM) reads %s", why, what);
     else
         notice(o,
-               "%s: the libguestfs appliance (a VM) reads them, under software emulation "
+               "%s: the libguestfs appliance (a VM) reads %s, under software emulation "
                "since %s (%s): minutes",
-               why, kvm_state_reason(kvm.state), kvm.detail);
+               why, what, kvm_state_reason(kvm.state), kvm.detail);
     struct engine_inspect *e = engine_inspect_launch(drives, n, kvm_usable(&kvm), err);
     if (!e && geteuid() != 0)
         ab_build_error(err, 0,
@@ -57,7 +57,7 @@ static int
 read_all(const struct inspect_drive *drives, size_t n, const struct guest_read_opts *o, char *why,
          struct inspect_guest **out, struct ab_error *err)
 {
-    struct engine_inspect *e = launch(drives, n, o, why, err);
+    struct engine_inspect *e = launch(drives, n, o, why, "the disks", err);
     int rc = e ? engine_inspect_read(e, out, err) : -1;
     if (engine_inspect_close(e, err) < 0)
         rc = -1;
@@ -125,7 +125,7 @@ read_oses(const struct inspect_drive *drives, size_t n, const struct guest_read_
           struct inspect_guest *g, char *why, struct ab_error *err)
 {
     struct inspect_guest *a = calloc(1, sizeof(*a));
-    struct engine_inspect *e = a ? launch(drives, n, o, why, err) : NULL;
+    struct engine_inspect *e = a ? launch(drives, n, o, why, "the operating systems", err) : NULL;
     int rc = !a ? ab_oom(err) : e ? engine_inspect_read_oses(e, a, err) : -1;
     if (engine_inspect_close(e, err) < 0)
         rc = -1;
