@@ -90,8 +90,8 @@ make_socket_dir(struct disk_image *im, struct ab_error *err)
     const char *tmp = getenv("TMPDIR");
     const char *roots[] = {tmp && *tmp ? tmp : "/tmp", "/tmp"};
     for (size_t i = 0; i < 2; i++) {
-        snprintf(im->dir, sizeof(im->dir), "%s/appliance-nbd.XXXXXX", roots[i]);
-        if (strlen(im->dir) + sizeof("/sock") > sizeof(im->sock))
+        int n = snprintf(im->dir, sizeof(im->dir), "%s/appliance-nbd.XXXXXX", roots[i]);
+        if (n < 0 || (size_t)n + sizeof("/sock") > sizeof(im->sock))
             continue;
         if (!mkdtemp(im->dir)) {
             int e = errno;
@@ -99,7 +99,9 @@ make_socket_dir(struct disk_image *im, struct ab_error *err)
             return ab_build_error(err, e, "cannot create a folder in '%s': %s", roots[i],
                                   strerror(e));
         }
-        snprintf(im->sock, sizeof(im->sock), "%s/sock", im->dir);
+        /* fits: checked above */
+        memcpy(im->sock, im->dir, (size_t)n);
+        memcpy(im->sock + n, "/sock", sizeof("/sock"));
         return 0;
     }
     im->dir[0] = '\0';
