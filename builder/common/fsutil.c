@@ -360,3 +360,19 @@ read_inside(int fd, uint64_t size, uint64_t off, void *buf, size_t len, struct a
         return ab_build_error(err, errno, "cannot read the disk image: %s", strerror(errno));
     return (size_t)n == len;
 }
+
+int
+reader_inside(const struct byte_reader *r, uint64_t off, void *buf, size_t len,
+              struct ab_error *err)
+{
+    if (off > r->size || len > r->size - off)
+        return 0;
+    if (len == 0)
+        return 1;
+    if (r->pread)
+        return r->pread(r->ctx, buf, len, r->offset + off, err) == 0 ? 1 : -1;
+    ssize_t n = pread(r->fd, buf, len, (off_t)(r->offset + off));
+    if (n < 0)
+        return ab_build_error(err, errno, "cannot read the disk image: %s", strerror(errno));
+    return (size_t)n == len;
+}

@@ -24,6 +24,7 @@
 #include "appliance/cleanup.h"
 #include "appliance/clock.h"
 #include "appliance/delivery.h"
+#include "appliance/diskread.h"
 #include "appliance/engine_identity.h"
 #include "appliance/epoch.h"
 #include "appliance/export.h"
@@ -246,21 +247,61 @@ do_disks(struct convert *c, struct ab_error *err)
 
 /* ---- identity ---- */
 
+/* In place on the host (diskread.h): ext2/3/4, no VM. */
 static int
-do_identity(struct convert *c, struct ab_error *err)
+identity_on_host(struct convert *c, const char *app_format, char **why, struct ab_error *err)
+{
+    struct diskread_identity id;
+    double start = mono_now();
+    int r = diskread_new_identity(c->images[PLAN_DISK_OS], c->images[PLAN_DISK_APP], app_format,
+                                  source_date_epoch(), &c->req->spawn, &id, why, err);
+    if (r <= 0)
+        return r;
+    c->identity = (struct identity_result){id.machine_id_was_set, id.dbus_linked,
+                                           id.host_keys_removed, mono_now() - start};
+    c->report.identity_by = "host";
+    return 1;
+}
+
+/* Through one libguestfs appliance, for what the host does not edit. */
+static int
+identity_in_appliance(struct convert *c, const char *app_format, const char *why,
+                      struct ab_error *err)
 {
     struct kvm_probe kvm;
     kvm_probe(&kvm, &c->req->spawn);
-    if (!kvm_usable(&kvm))
-        notice(c, "%s (%s): the libguestfs appliance runs under software emulation",
-               kvm_state_reason(kvm.state), kvm.detail);
+    if (kvm_usable(&kvm))
+        notice(c, "%s: the libguestfs appliance (a VM, with KVM) makes the new identity", why);
+    else
+        notice(c,
+               "%s: the libguestfs appliance (a VM) makes the new identity, under software "
+               "emulation since %s (%s): minutes",
+               why, kvm_state_reason(kvm.state), kvm.detail);
+    c->report.identity_by = "appliance";
+    int r = engine_identity_clear(c->images[PLAN_DISK_OS], c->images[PLAN_DISK_APP], app_format,
+                                  kvm_usable(&kvm), c->req->spawn.log, &c->identity, err);
+    if (r < 0 && geteuid() != 0)
+        ab_build_error(err, 0,
+                       "the libguestfs appliance, run as a user, needs the host's kernel "
+                       "readable (/boot/vmlinuz-*); as root it needs nothing more");
+    return r;
+}
+
+static int
+do_identity(struct convert *c, struct ab_error *err)
+{
     const char *app_format = c->copied[PLAN_DISK_APP] ? "raw" : c->src.disks[1].format;
-    if (engine_identity_clear(c->images[PLAN_DISK_OS], c->images[PLAN_DISK_APP], app_format,
-                              kvm_usable(&kvm), c->req->spawn.log, &c->identity, err) < 0)
+    CLEANUP_FREE char *why = NULL;
+    int r = identity_on_host(c, app_format, &why, err);
+    if (r == 0)
+        r = identity_in_appliance(c, app_format, why, err) < 0 ? -1 : 1;
+    if (r < 0)
         return -1;
     notice(c,
-           "new identity: /etc/machine-id emptied%s, %u SSH host key file(s) removed; both are "
-           "made anew at first boot",
+           "new identity (%s): /etc/machine-id emptied%s, %u SSH host key file(s) removed; both "
+           "are made anew at first boot",
+           strcmp(c->report.identity_by, "host") == 0 ? "edited on the host, no VM"
+                                                       : "through the libguestfs appliance",
            c->identity.machine_id_was_set ? "" : " (it was empty already)",
            c->identity.host_keys_removed);
     return 0;

@@ -70,4 +70,40 @@ int copy_sparse(int in, int out);
  * on a read error. */
 int read_inside(int fd, uint64_t size, uint64_t off, void *buf, size_t len, struct ab_error *err);
 
+/* Bytes read at random: a file, an NBD export, a partition or a volume
+ * inside one. The reader's byte 0 is byte offset of the file or of what
+ * pread reads; pread reads all len bytes at off (already offset, and
+ * inside size): 0, or -1 with err set. Without pread, the bytes are fd's. */
+struct byte_reader {
+    uint64_t size;
+    uint64_t offset;
+    int fd;
+    int (*pread)(void *ctx, void *buf, size_t len, uint64_t off, struct ab_error *err);
+    void *ctx;
+};
+
+/* A reader of the size bytes of the file open at fd. */
+static inline struct byte_reader
+byte_reader_fd(int fd, uint64_t size)
+{
+    return (struct byte_reader){size, 0, fd, NULL, NULL};
+}
+
+/* The size bytes of r from off on, as a reader of their own; size is cut
+ * to what r has there. */
+static inline struct byte_reader
+byte_reader_window(const struct byte_reader *r, uint64_t off, uint64_t size)
+{
+    struct byte_reader w = *r;
+    uint64_t left = off < r->size ? r->size - off : 0;
+    w.offset = r->offset + off;
+    w.size = size < left ? size : left;
+    return w;
+}
+
+/* read_inside for any reader: 1 read, 0 when the bytes are not all inside
+ * r, -1 on a read error. */
+int reader_inside(const struct byte_reader *r, uint64_t off, void *buf, size_t len,
+                  struct ab_error *err);
+
 #endif

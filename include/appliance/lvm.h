@@ -30,6 +30,7 @@
 
 #include "appliance/bytes.h"
 #include "appliance/error.h"
+#include "appliance/fsutil.h"
 
 #define LVM_LABEL_ID "LABELONE"
 #define LVM_LABEL_TYPE "LVM2 001"
@@ -93,6 +94,74 @@ void lvm_text_put_string(FILE *f, const char *key, const char *value);
 /* The VG name at the start of a text of len bytes ("NAME {"): 1 with name
  * set, 0 when the text does not start so. */
 int lvm_text_vg_name(const char *text, size_t len, char name[LVM_VG_NAME_MAX]);
+
+/* ---- the metadata text read (lvm_text.c) ------------------------------ */
+
+#define LVM_TEXT_MAX (16u << 20) /* the longest text read */
+#define LVM_NAME_BUF 128         /* a VG's, LV's or PV's name in the text */
+
+/* One segment of an LV: only linear ones ("striped" with one stripe) map
+ * to a PV; for any other, type says what it is. */
+struct lvm_vg_seg {
+    uint64_t start_extent, extent_count;
+    char type[32];
+    bool linear;
+    size_t pv;   /* linear: the index of its PV in the VG's pvs */
+    uint64_t pe; /* linear: its first physical extent there */
+};
+
+struct lvm_vg_lv {
+    char name[LVM_NAME_BUF];
+    bool visible; /* status holds "VISIBLE": lvs lists it */
+    struct lvm_vg_seg *segs;
+    size_t n_segs;
+};
+
+struct lvm_vg_pv {
+    char key[LVM_NAME_BUF];  /* the text's own name for it: "pv0" */
+    char uuid[LVM_UUID_LEN]; /* without dashes, not NUL-terminated */
+    uint64_t dev_size;       /* sectors */
+    uint64_t pe_start;       /* sectors from the PV's start */
+    uint64_t pe_count;
+};
+
+/* A volume group as its metadata text describes it. */
+struct lvm_vg {
+    char name[LVM_NAME_BUF];
+    char uuid[LVM_UUID_LEN]; /* without dashes, not NUL-terminated */
+    uint64_t seqno;
+    uint64_t extent_size; /* sectors, not 0 */
+    struct lvm_vg_pv *pvs;
+    size_t n_pvs;
+    struct lvm_vg_lv *lvs;
+    size_t n_lvs;
+};
+
+/* Parses a metadata text of len bytes (LVM2's config syntax: sections,
+ * "key = value", strings, numbers, lists, '#' comments): 1 with *vg
+ * filled, 0 when the text is malformed or describes no usable VG (*why
+ * a static reason), -1 out of memory. Every number is checked against
+ * the others (an extent past its PV, a segment past its LV), never
+ * trusted. */
+int lvm_text_parse(const char *text, size_t len, struct lvm_vg *vg, const char **why,
+                   struct ab_error *err);
+
+/* Frees what vg holds; NULL-safe, vg itself is the caller's. */
+void lvm_vg_release(struct lvm_vg *vg);
+
+/* A PV found on a disk, and its metadata. */
+struct lvm_pv_found {
+    struct lvm_pv_header h;
+    char *text; /* its first metadata area's current text (NUL-terminated); NULL: none */
+    size_t text_len;
+};
+
+/* Reads the PV whose bytes r holds (a partition, a whole disk): 1 with
+ * *pv filled (pv->text NULL when it has no metadata text: *why says
+ * why), 0 when r holds no PV label, -1 on a read error. A text whose
+ * checksum does not match is none. Free pv->text. */
+int lvm_pv_read(const struct byte_reader *r, struct lvm_pv_found *pv, const char **why,
+                struct ab_error *err);
 
 /* ---- reading a raw image ---------------------------------------------- */
 

@@ -213,6 +213,45 @@ tree)
     tree_seed gnu.tar gnu
     tree_seed pax.tar.gz pax
     ;;
+lvm_text)
+    cp "$top"/tests/data/lvm/*.txt .
+    python3 "$top"/tests/fuzz/lvm_seed.py pv whole-disk-pv.img
+    ;;
+fsprobe)
+    for t in ext2 ext3 ext4; do
+        truncate -s 2M "$t.img"
+        mke2fs -q -F -t "$t" -L "$t" -U 0b7c1f2e-5d3a-4c6b-9e8f-1a2b3c4d5e6f "$t.img" >/dev/null 2>&1
+        truncate -s 65536 "$t.img"
+    done
+    truncate -s 40M vfat.img
+    mkfs.vfat -F 32 -n ESP -i 2532A961 vfat.img >/dev/null 2>&1
+    truncate -s 65536 vfat.img
+    truncate -s 1M swap.img
+    mkswap -L swap -U 6208c360-e923-4597-bfee-826a5673a1c6 swap.img >/dev/null 2>&1
+    truncate -s 65536 swap.img
+    if command -v mkfs.xfs >/dev/null; then
+        truncate -s 320M xfs.img
+        mkfs.xfs -q -L data -m uuid=f520a096-675e-49a1-aaa9-290a9428a33e xfs.img >/dev/null 2>&1
+        truncate -s 65536 xfs.img
+    fi
+    truncate -s 64K mbr.img
+    echo 'start=1, size=64, type=83' | sfdisk --quiet --no-reread --no-tell-kernel mbr.img >/dev/null
+    truncate -s 512 mbr.img
+    ;;
+guest_text)
+    for f in /etc/os-release /usr/lib/os-release /etc/fstab /etc/debian_version; do
+        [ ! -f "$f" ] || cp "$f" "$(echo "$f" | tr / _)"
+    done
+    [ ! -f /var/lib/dpkg/status ] || head -c 8000 /var/lib/dpkg/status >dpkg-status
+    head -c 64 /bin/sh >elf-sh
+    ;;
+diskread)
+    python3 "$top"/tests/fuzz/lvm_seed.py disk gpt-lvm-ext4.img
+    python3 "$top"/tests/fuzz/lvm_seed.py tree tree
+    truncate -s 1M whole-disk-ext4.img
+    mke2fs -q -F -t ext4 -O ^has_journal -b 1024 -N 64 -d tree whole-disk-ext4.img >/dev/null 2>&1
+    rm -rf tree
+    ;;
 *)
     echo "seeds.sh: no seeds for '$name'" >&2
     exit 1
