@@ -17,9 +17,11 @@
  *   the text        "VGNAME {\nid = \"...\"\n..." with lvm's quoting
  *
  * Every checksum is lvm's CRC-32 (lvm_crc). The disk engine writes PVs
- * through the encoders (disk/lvm_meta.c, from the plan); convert reads a
- * disk's VG name through lvm_vg_name, which checks every offset and length
- * against the image: the image comes from outside. */
+ * through the encoders (disk/lvm_meta.c, from the plan, and again for
+ * resize); the lifecycle commands read a disk's PV and VG through
+ * lvm_pv_read, which checks every offset, length and checksum against the
+ * image, and parses its text with lvm_cfg_parse (lvm_text.c), bounded: the
+ * image comes from outside. */
 #ifndef APPLIANCE_LVM_H
 #define APPLIANCE_LVM_H
 
@@ -60,6 +62,7 @@ struct lvm_pv_header {
     bool has_mda;                    /* a metadata area listed: */
     uint64_t mda_start, mda_size;    /* from the PV's start */
     uint32_t ext_version, ext_flags; /* the extension */
+    unsigned n_data, n_mda;          /* how many of each the lists hold (decoded) */
 };
 
 /* The label sector (sector number LVM_LABEL_SECTOR) for h, CRC included;
@@ -71,6 +74,10 @@ void lvm_label_encode(unsigned char sector[SECTOR], const struct lvm_pv_header *
  * pv_header offset does not fit the sector. The CRC is not checked: what
  * is read is bounded by the image, whatever the bytes say. */
 int lvm_label_decode(const unsigned char sector[SECTOR], uint64_t number, struct lvm_pv_header *h);
+
+/* Sets the device size in a label sector that lvm_label_decode accepted
+ * (its pv_header where the label says) and its CRC anew. */
+void lvm_label_set_dev_size(unsigned char sector[SECTOR], uint64_t dev_size);
 
 /* A metadata area's header with its first raw location. */
 struct lvm_mda_header {
@@ -85,6 +92,9 @@ void lvm_mda_header_encode(unsigned char buf[LVM_MDA_HEADER_SIZE], const struct 
 /* 1 with m filled when buf starts with a header (its magic); 0 when not. */
 int lvm_mda_header_decode(const unsigned char buf[LVM_MDA_HEADER_SIZE], struct lvm_mda_header *m);
 
+/* Whether the header's own checksum is right. */
+bool lvm_mda_header_crc_ok(const unsigned char buf[LVM_MDA_HEADER_SIZE]);
+
 /* ---- the metadata text ------------------------------------------------ */
 
 /* key = "value"\n, with lvm's escapes for '"' and '\'. */
@@ -94,7 +104,148 @@ void lvm_text_put_string(FILE *f, const char *key, const char *value);
  * set, 0 when the text does not start so. */
 int lvm_text_vg_name(const char *text, size_t len, char name[LVM_VG_NAME_MAX]);
 
+/* lvm's quoting of value, with the quotes. */
+void lvm_text_put_quoted(FILE *f, const char *value);
+
+/* ---- the metadata text as a tree (lvm_text.c) ------------------------- */
+
+/* lvm2's configuration syntax, which its metadata text is written in:
+ * `key = value`, `name { ... }` sections, values that are numbers,
+ * "strings" (with \-escapes) or [lists, of, them], # comments. */
+enum lvm_cfg_type { LVM_CFG_SECTION, LVM_CFG_NUMBER, LVM_CFG_STRING, LVM_CFG_ARRAY };
+
+struct lvm_cfg {
+    char *key; /* NULL: an array's element, or the root */
+    enum lvm_cfg_type type;
+    char *str;             /* STRING: the value unescaped; NUMBER: its text as written */
+    int64_t num;           /* NUMBER: its value ... */
+    bool is_int;           /* ... when it is an integer that fits */
+    struct lvm_cfg *child; /* a section's entries, an array's elements */
+    struct lvm_cfg *next;
+};
+
+/* The most a text may nest, and the most entries it may have. */
+#define LVM_CFG_DEPTH 16
+#define LVM_CFG_NODES 200000
+/* The longest metadata text read from an image. */
+#define LVM_TEXT_MAX (16u << 20)
+
+/* Parses len bytes of text (a NUL ends it early): the root, a section
+ * without a key holding the top-level entries; NULL with *why set (a
+ * static reason, "at byte N" not included) when the text breaks the syntax
+ * or the bounds above, or memory runs out. */
+struct lvm_cfg *lvm_cfg_parse(const char *text, size_t len, const char **why);
+
+/* Frees a tree; NULL-safe. */
+void lvm_cfg_free(struct lvm_cfg *c);
+
+/* The first entry of section named key; NULL when none. */
+struct lvm_cfg *lvm_cfg_get(const struct lvm_cfg *section, const char *key);
+
+/* Sets section's entry key to the integer v (added at the end when it has
+ * none, made a number when it was something else). -1: out of memory. */
+int lvm_cfg_set_int(struct lvm_cfg *section, const char *key, int64_t v);
+
+/* Adds an empty section, or a string or number entry, at the end of
+ * section; array elements are added to an array with key NULL. NULL: out
+ * of memory. */
+struct lvm_cfg *lvm_cfg_add(struct lvm_cfg *section, const char *key, enum lvm_cfg_type type);
+struct lvm_cfg *lvm_cfg_add_string(struct lvm_cfg *section, const char *key, const char *v);
+struct lvm_cfg *lvm_cfg_add_int(struct lvm_cfg *section, const char *key, int64_t v);
+
+/* Removes and frees every entry of section named prefix and a number
+ * ("segment1", "segment2", ...). */
+void lvm_cfg_remove_numbered(struct lvm_cfg *section, const char *prefix);
+
+/* Writes the root's entries as text lvm2 reads (comments are not kept). */
+void lvm_cfg_print(FILE *f, const struct lvm_cfg *root);
+
+/* ---- a volume group, as its text says ---------------------------------- */
+
+/* What a VG's text says of it, read by lvm_vg_parse: sizes in bytes (the
+ * text has sectors), strings borrowed from the tree. Each LV's segments
+ * in order; a linear one maps extent_count extents from the LV's
+ * start_extent to the PV's pe (lvm's "striped" type with one stripe). */
+struct lvm_seg {
+    uint64_t start, count; /* extents of the LV */
+    size_t pv;             /* index into the VG's pvs */
+    uint64_t pe;           /* its first extent on that PV */
+};
+
+struct lvm_lv {
+    const char *name, *uuid;
+    struct lvm_cfg *node;
+    bool linear;      /* every segment one stripe: segs is filled */
+    uint64_t extents; /* its size */
+    struct lvm_seg *segs;
+    size_t n_segs;
+};
+
+struct lvm_vg_pv {
+    const char *key, *uuid; /* "pv0", lvm's form with dashes */
+    struct lvm_cfg *node;
+    uint64_t dev_size, pe_start, pe_count; /* bytes, bytes, extents */
+};
+
+/* The tag the build puts on each VG: "appliance.disk=" and the disk's
+ * role ("os", "app"), so that the lifecycle commands know a disk whatever
+ * the recipe named its VG. */
+#define LVM_ROLE_TAG "appliance.disk="
+#define LVM_ROLE_MAX 16
+
+struct lvm_vg {
+    struct lvm_cfg *root, *node; /* the whole text, and the VG's section */
+    const char *name, *uuid;
+    uint64_t seqno, extent_size; /* extent_size in bytes */
+    char role[LVM_ROLE_MAX];     /* from LVM_ROLE_TAG; "" without one */
+    struct lvm_vg_pv *pvs;
+    size_t n_pvs;
+    struct lvm_lv *lvs; /* in the text's order: the order they were made in */
+    size_t n_lvs;
+};
+
+/* Parses a VG's metadata text into vg (which then owns the tree): 0, or -1
+ * with *why set when the text is not one lvm2 would accept as far as this
+ * reads it: the syntax, every number in range, every linear segment in
+ * its PV and in no other's place, each LV's segments in order. An LV of
+ * another kind (thin, RAID, ...) is read, marked not linear. -2: out of
+ * memory. */
+int lvm_vg_parse(const char *text, size_t len, struct lvm_vg *vg, const char **why);
+
+void lvm_vg_release(struct lvm_vg *vg);
+
+/* The VG's LV of that name; NULL when none. */
+struct lvm_lv *lvm_vg_lv(const struct lvm_vg *vg, const char *name);
+
 /* ---- reading a raw image ---------------------------------------------- */
+
+/* One PV of a raw image, read whole: its label, its metadata area's
+ * header and text, and the VG the text describes. */
+struct lvm_pv {
+    uint64_t start, size;           /* the PV's bytes in the image */
+    unsigned label_sector;          /* 0-3, from the PV's start */
+    unsigned char label[SECTOR];    /* the sector as read */
+    struct lvm_pv_header header;
+    struct lvm_mda_header mda;
+    char *text;                     /* the metadata text as read (NUL-terminated) */
+    size_t text_len;
+    struct lvm_vg vg;
+    size_t index;                   /* this PV in vg.pvs */
+};
+
+/* The bytes of the first LVM partition of the image's GPT, or the whole
+ * image when it has none. */
+int lvm_pv_find(int fd, uint64_t size, uint64_t *start, uint64_t *end, struct ab_error *err);
+
+/* Reads the PV of size bytes at start of the image open at fd (image_size
+ * bytes): 1 with pv filled, 0 with *why (static) when it is no PV this
+ * reads (no label, two metadata areas, no VG, a checksum wrong, a text
+ * lvm_vg_parse refuses, the VG's PV not this one), -1 on a read error. */
+int lvm_pv_read(int fd, uint64_t image_size, uint64_t start, uint64_t size, struct lvm_pv *pv,
+                const char **why, struct ab_error *err);
+
+void lvm_pv_release(struct lvm_pv *pv);
+
 
 /* Reads the VG name of the raw image open at fd (size bytes): its GPT's
  * first "Linux LVM" partition, or without one the whole disk, read as a
