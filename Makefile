@@ -15,7 +15,7 @@ DESTDIR ?=
 
 CC ?= cc
 BUILD ?= build
-PKGS := yaml-0.1 json-c libcrypto libarchive libguestfs libdeflate libxml-2.0 libvirt
+PKGS := yaml-0.1 json-c libcrypto libarchive libguestfs libdeflate libxml-2.0 libvirt blkid ext2fs com_err
 WERROR ?= -Werror
 WARNINGS := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wvla -Wwrite-strings -Wundef -fno-common
@@ -26,8 +26,11 @@ LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 
 # Debian packages: to build, to run a build, and to test.
+# libblkid-dev, libext2fs-dev: resize reads what each volume holds (libblkid) and an ext
+# superblock's size (libext2fs, its messages through com_err) on the host, at the volume's
+# offset in the raw copy.
 DEPS_BUILD := gcc make pkg-config perl libyaml-dev libjson-c-dev libssl-dev libarchive-dev \
-	libguestfs-dev libdeflate-dev zlib1g-dev libxml2-dev libvirt-dev
+	libguestfs-dev libdeflate-dev zlib1g-dev libxml2-dev libvirt-dev libblkid-dev libext2fs-dev
 # linux-image-amd64: libguestfs builds its appliance from the host's kernel.
 # dnf, rpm: the CentOS family (rpm also brings rpmbuild, for the tests).
 # tzdata, locales: the zone and locale names a recipe's are checked against

@@ -77,7 +77,8 @@ static void
 print_summary(const char *image, const char *dest, const struct resize_layout *l)
 {
     char what[RESIZE_NAME_MAX * 2 + 16];
-    printf("resized %s (%s, %s)%s%s\n", image, l->format, l->vg, strcmp(image, dest) ? " to " : "",
+    printf("resized %s (%s, %s%s%s%s)%s%s\n", image, l->format, l->vg, *l->role ? ", the " : "",
+           l->role, *l->role ? " disk" : "", strcmp(image, dest) ? " to " : "",
            strcmp(image, dest) ? dest : "");
     print_size_change("disk", l->disk_size, l->new_disk_size);
     snprintf(what, sizeof(what), "partition %u", l->part_number);
@@ -94,6 +95,9 @@ print_summary(const char *image, const char *dest, const struct resize_layout *l
     }
     if (l->moved_extents)
         printf("  moved %" PRIu64 " extents below the new end of the PV\n", l->moved_extents);
+    if (l->xfs_in_appliance)
+        printf("  xfs grown in the libguestfs appliance (%u volume%s)\n", l->xfs_in_appliance,
+               l->xfs_in_appliance == 1 ? "" : "s");
 }
 
 static json_object *
@@ -113,6 +117,7 @@ summary_json(const char *image, const char *dest, const struct resize_layout *l)
     json_object_object_add(o, "output", json_object_new_string(dest));
     json_object_object_add(o, "format", json_object_new_string(l->format));
     json_object_object_add(o, "vg", json_object_new_string(l->vg));
+    json_object_object_add(o, "role", *l->role ? json_object_new_string(l->role) : NULL);
     json_object_object_add(o, "disk", size_change(l->disk_size, l->new_disk_size));
     json_object_object_add(o, "partition", size_change(l->part_sectors * 512,
                                                        l->new_part_sectors * 512));
@@ -127,6 +132,7 @@ summary_json(const char *image, const char *dest, const struct resize_layout *l)
     }
     json_object_object_add(o, "lvs", lvs);
     json_object_object_add(o, "moved_extents", json_object_new_int64((int64_t)l->moved_extents));
+    json_object_object_add(o, "xfs_in_appliance", json_object_new_int((int)l->xfs_in_appliance));
     return o;
 }
 
@@ -220,8 +226,10 @@ cmd_resize(int argc, char **argv)
     struct resize_args a = {.o = {.step = on_step, .kvm = probe_kvm, .ctx = &c}};
     int status = cli_parse(&c, &resize_command, argc, argv, on_resize_option, &a);
     if (status < 0 && (status = check_usage(&c, &a)) == 0 && (status = cli_open_log(&c)) == 0 &&
-        (status = cli_check_inputs(&c, c.args, 1)) == 0)
+        (status = cli_check_inputs(&c, c.args, 1)) == 0) {
+        a.o.spawn.log = c.log;
         status = resize(&c, &a.o);
+    }
     free(a.volumes);
     return cli_release(&c, status);
 }
