@@ -700,7 +700,7 @@ read_vg(struct lvm_vg *vg, const char **why)
     vg->name = vg->node->key;
     vg->uuid = get_str(vg->node, "id");
     uint64_t extent = 0;
-    if (!vg->uuid || !get_u64(vg->node, "seqno", UINT32_MAX, &vg->seqno) ||
+    if (!vg->uuid || !get_u64(vg->node, "seqno", UINT32_MAX - 1, &vg->seqno) ||
         !get_u64(vg->node, "extent_size", UINT32_MAX, &extent) || extent == 0) {
         *why = "a volume group without its id, seqno or extent_size";
         return -1;
