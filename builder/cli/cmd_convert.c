@@ -70,8 +70,9 @@ static const struct cli_command convert_command = {
     "convert-report.json, and compares every converted disk with its source\n"
     "(qemu-img compare) before the folder is put in place. The guest is not\n"
     "changed: every image of this project carries every hypervisor's drivers\n"
-    "and add-ons. A source without the volume groups vg_os and vg_app is\n"
-    "refused. A failed or interrupted convert leaves nothing behind.\n",
+    "and add-ons. A source whose disks this project did not build (each\n"
+    "one's volume group tagged os or app by the build, or named vg_os and\n"
+    "vg_app) is refused. A failed or interrupted convert leaves nothing behind.\n",
     convert_options,
     "With --json, prints {\"output\": DIR, \"seconds\": N} when it succeeds.\n"
     "Exit status: 0 success, 1 convert failed or the source was refused,\n"

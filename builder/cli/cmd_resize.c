@@ -28,14 +28,18 @@ static const struct cli_command resize_command = {
     "resize",
     "Usage: appliance resize IMAGE --size SIZE [--volume NAME=SIZE]... [-o OUT]\n"
     "\n"
-    "Grow or shrink one disk of the appliance offline (the OS disk with vg_os or\n"
-    "the application disk with vg_app), in its own format: qcow2, vmdk, vhdx,\n"
-    "vhd, vdi or raw. The LVM partition follows the disk, then the PV; the\n"
-    "volume group's last volume takes what the PV gains or loses, unless\n"
-    "--volume names the volumes to resize. ext4 grows and shrinks, xfs only\n"
-    "grows. The work is done on a copy beside the destination, which replaces\n"
-    "IMAGE (or becomes OUT) only after e2fsck, xfs_repair and vgck passed;\n"
-    "IMAGE is never written to. A disk image that names another file is refused.\n",
+    "Grow or shrink one disk of the appliance offline (the OS disk or the\n"
+    "application disk, whatever its volume group is named), in its own format:\n"
+    "qcow2, vmdk, vhdx, vhd, vdi or raw. The LVM partition follows the disk,\n"
+    "then the PV; the volume group's last volume takes what the PV gains or\n"
+    "loses, unless --volume names the volumes to resize. ext4 grows and\n"
+    "shrinks, xfs only grows. All of it is done on the host, without a VM and\n"
+    "for ext4 without root; growing xfs needs it mounted: as root through a\n"
+    "loop device, else in the libguestfs appliance (the summary says so). The\n"
+    "work is done on a copy beside the destination, which replaces IMAGE (or\n"
+    "becomes OUT) only after e2fsck, xfs_repair and pvck (as root vgck too)\n"
+    "passed; IMAGE is never written to. A disk image that names another file\n"
+    "is refused.\n",
     resize_options,
     "With --json, prints the sizes before and after (bytes) as JSON.\n"
     "Exit status: 0 resized, 1 failed or refused (IMAGE unchanged), 2 usage error,\n"
