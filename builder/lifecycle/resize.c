@@ -520,12 +520,28 @@ xfs_in_appliance(struct job *j, struct ab_error *err)
     return interrupted(err) < 0 || run_appliance(j, err) < 0 ? -1 : 0;
 }
 
+/* Whether this process may mount a filesystem through a loop device: root
+ * that can make a mount namespace (a container may forbid it) and has
+ * loop devices. */
+static bool
+may_mount(const struct job *j)
+{
+    if (geteuid() != 0 || access("/dev/loop-control", W_OK) != 0)
+        return false;
+    struct ab_error ignored = AB_ERROR_INIT;
+    const char *argv[] = {"unshare", "--mount", "--propagation", "private", "true", NULL};
+    struct spawn_opts so = {.ctx = &j->o->spawn};
+    bool ok = spawn_run(argv, &so, &ignored) == 0;
+    ab_error_release(&ignored);
+    return ok;
+}
+
 static int
 resize_volumes(struct job *j, struct ab_error *err)
 {
     struct resize_layout *l = j->l;
     bool grow = l->new_disk_size > l->disk_size;
-    struct resize_native_opts no = {j->work, j->scratch, &j->o->spawn, geteuid() == 0,
+    struct resize_native_opts no = {j->work, j->scratch, &j->o->spawn, may_mount(j),
                                     j->o->step, j->o->ctx};
     struct resize_native *rn = NULL;
     int r = resize_native_apply(&no, l, j->o->volumes, j->o->n_volumes, &rn, err);
