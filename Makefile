@@ -338,4 +338,4 @@ install: all
 clean:
 	rm -rf build
 
--include $(shell find $(BUILD) -name '*.d' -type f -not -path '*/itest/*' 2>/dev/null)
+-include $(shell find $(BUILD) -name '*.d' -type f -not -path '*/itest/*' -not -path '*/bench/engine-*' 2>/dev/null)
