@@ -213,10 +213,17 @@ check_vg(struct convert *c, int i, struct ab_error *err)
     if (lvm_pv_find(fd, (uint64_t)st.st_size, &start, &end, err) < 0)
         return -1;
     int r = lvm_pv_read(fd, (uint64_t)st.st_size, start, end - start, &pv, &why, err);
-    if (r <= 0)
-        return r < 0 ? -1 : refuse(c, i, why, err);
-    int role = vg_role(&pv.vg);
     CLEANUP_FREE char *msg = NULL;
+    if (r < 0)
+        return -1;
+    if (r == 0) {
+        const char *id = plan_disk_name((enum plan_disk_id)i);
+        if (asprintf(&msg, "%s, where a volume group tagged %s%s (or named %s) should be", why,
+                     LVM_ROLE_TAG, id, plan_default_vg((enum plan_disk_id)i)) < 0)
+            return ab_oom(err);
+        return refuse(c, i, msg, err);
+    }
+    int role = vg_role(&pv.vg);
     if (role < 0 && asprintf(&msg, "its volume group '%s' has no role tag (%sos or %sapp) and is "
                                    "neither %s nor %s",
                              pv.vg.name, LVM_ROLE_TAG, LVM_ROLE_TAG, plan_default_vg(PLAN_DISK_OS),
