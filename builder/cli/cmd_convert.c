@@ -71,8 +71,9 @@ static const struct cli_command convert_command = {
     "and compares every converted disk with its source (qemu-img compare)\n"
     "before the folder is put in place. The guest is not changed: every\n"
     "image of this project carries every hypervisor's drivers and add-ons. A\n"
-    "source without the volume groups vg_os and vg_app is refused. A failed\n"
-    "or interrupted convert leaves nothing behind.\n",
+    "source whose disks this project did not build (each one's volume group\n"
+    "tagged os or app by the build, or named vg_os and vg_app) is refused. A\n"
+    "failed or interrupted convert leaves nothing behind.\n",
     convert_options,
     "With --json, prints {\"output\": DIR, \"seconds\": N} when it succeeds.\n"
     "Exit status: 0 success, 1 convert failed or the source was refused,\n"

@@ -1,580 +1,781 @@
-/* lvm_text.c: LVM2's metadata text read into a struct lvm_vg, and a PV's
- * current text found on a disk (lvm.h).
- *
- * The text is LVM2's config syntax (lib/config/config.c): sections
- * "name {...}", assignments "key = value" where a value is a number, a
- * quoted string (with '\' escapes) or a list "[v, v, ...]", and comments
- * from '#' to the end of the line. It is parsed into a tree of nodes held
- * in two arrays (nodes and values, linked by index), then the VG is read
- * out of the tree with every number checked. */
+/* lvm_text.c: LVM2's metadata text: its configuration syntax parsed into
+ * a tree and printed back, and the volume group it describes (lvm.h).
+ * The text comes from a disk image: every length, count and depth is
+ * bounded, every number checked before it is used. */
 #include "appliance/lvm.h"
 
+#include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "appliance/cleanup.h"
 
-#define DEPTH_MAX 8
-#define PVS_MAX 1024
-#define LVS_MAX 4096
-#define SEGS_MAX 4096
-#define EXTENT_SIZE_MAX (UINT64_C(1) << 40) /* sectors */
-#define NONE ((size_t)0)                    /* node 0 is the root: no node links to it */
+/* ---- the syntax --------------------------------------------------------- */
 
-enum tok { T_END, T_WORD, T_STR, T_LBRACE, T_RBRACE, T_EQ, T_LBRACK, T_RBRACK, T_COMMA, T_BAD };
-
-struct value {
-    bool str;
-    const char *s; /* into the text: a word, or a string without its quotes */
-    size_t len;
-};
-
-struct node {
-    const char *key;
-    size_t key_len;
-    bool section;
-    size_t child, last, next; /* indices into nodes; NONE: none */
-    size_t val, n_val;        /* indices into values */
-};
-
-struct parser {
+struct lex {
     const char *p, *end;
-    struct node *nodes;
-    size_t n_nodes, cap_nodes;
-    struct value *vals;
-    size_t n_vals, cap_vals;
-    const char *tok_s;
-    size_t tok_len;
+    size_t nodes;
+    const char *why;
     bool oom;
 };
 
-/* ---- tokens ---- */
-
 static bool
-word_char(char c)
+special(char c)
 {
-    return c > ' ' && c != '{' && c != '}' && c != '[' && c != ']' && c != '=' && c != ',' &&
-           c != '"' && c != '#' && c != 0x7f;
+    return strchr("#={}[],\"'", c) != NULL;
 }
 
-static enum tok
-next_tok(struct parser *ps)
+static bool
+blank(char c)
 {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+static void
+skip_blank(struct lex *l)
+{
+    while (l->p < l->end) {
+        if (blank(*l->p)) {
+            l->p++;
+        } else if (*l->p == '#') {
+            while (l->p < l->end && *l->p != '\n')
+                l->p++;
+        } else {
+            break;
+        }
+    }
+}
+
+static int
+fail(struct lex *l, const char *why)
+{
+    if (!l->why)
+        l->why = why;
+    return -1;
+}
+
+static struct lvm_cfg *
+new_node(struct lex *l, enum lvm_cfg_type type)
+{
+    if (l->nodes >= LVM_CFG_NODES) {
+        fail(l, "too many entries");
+        return NULL;
+    }
+    struct lvm_cfg *c = calloc(1, sizeof(*c));
+    if (!c) {
+        l->oom = true;
+        fail(l, "out of memory");
+        return NULL;
+    }
+    l->nodes++;
+    c->type = type;
+    return c;
+}
+
+/* An identifier or an unquoted value: a run of characters that are
+ * neither blank nor special (a NUL ends the text). */
+static char *
+word(struct lex *l)
+{
+    const char *s = l->p;
+    while (l->p < l->end && *l->p && !blank(*l->p) && !special(*l->p))
+        l->p++;
+    if (l->p == s) {
+        fail(l, "a name or value expected");
+        return NULL;
+    }
+    char *w = strndup(s, (size_t)(l->p - s));
+    if (!w) {
+        l->oom = true;
+        fail(l, "out of memory");
+    }
+    return w;
+}
+
+/* A quoted string, its escapes undone: a backslash takes the next
+ * character as it is (lvm's dm_unescape_double_quotes). */
+static char *
+quoted(struct lex *l)
+{
+    char q = *l->p++;
+    const char *s = l->p;
+    size_t n = 0;
+    for (; l->p < l->end && *l->p != q; l->p++, n++) {
+        if (!*l->p)
+            break;
+        if (*l->p == '\\' && l->p + 1 < l->end)
+            l->p++;
+    }
+    if (l->p >= l->end || *l->p != q) {
+        fail(l, "a string without its closing quote");
+        return NULL;
+    }
+    char *out = malloc(n + 1), *o = out;
+    if (!out) {
+        l->oom = true;
+        fail(l, "out of memory");
+        return NULL;
+    }
+    for (const char *c = s; c < l->p; c++) {
+        if (*c == '\\' && c + 1 < l->p)
+            c++;
+        *o++ = *c;
+    }
+    *o = '\0';
+    l->p++;
+    return out;
+}
+
+/* A number as lvm writes them: -?[0-9]+(.[0-9]+)? */
+static bool
+number_text(const char *s, bool *is_int)
+{
+    const char *c = s + (*s == '-');
+    size_t digits = strspn(c, "0123456789");
+    if (digits == 0)
+        return false;
+    c += digits;
+    *is_int = *c == '\0';
+    if (*c == '.' && strspn(c + 1, "0123456789") > 0)
+        c += 1 + strspn(c + 1, "0123456789");
+    return *c == '\0';
+}
+
+static struct lvm_cfg *
+scalar(struct lex *l)
+{
+    if (l->p >= l->end || !*l->p) {
+        fail(l, "a value expected");
+        return NULL;
+    }
+    bool string = *l->p == '"' || *l->p == '\'';
+    char *text = string ? quoted(l) : word(l);
+    if (!text)
+        return NULL;
+    struct lvm_cfg *v = new_node(l, string ? LVM_CFG_STRING : LVM_CFG_NUMBER);
+    if (!v) {
+        free(text);
+        return NULL;
+    }
+    v->str = text;
+    if (!string) {
+        if (!number_text(text, &v->is_int)) {
+            lvm_cfg_free(v);
+            fail(l, "a value that is neither a number nor a string");
+            return NULL;
+        }
+        if (v->is_int) {
+            errno = 0;
+            v->num = strtoll(text, NULL, 10);
+            v->is_int = errno == 0;
+        }
+    }
+    return v;
+}
+
+static void
+append(struct lvm_cfg ***tail, struct lvm_cfg *c)
+{
+    **tail = c;
+    *tail = &c->next;
+}
+
+static struct lvm_cfg *
+array(struct lex *l)
+{
+    struct lvm_cfg *a = new_node(l, LVM_CFG_ARRAY);
+    if (!a)
+        return NULL;
+    struct lvm_cfg **tail = &a->child;
+    l->p++; /* [ */
+    skip_blank(l);
+    if (l->p < l->end && *l->p == ']') {
+        l->p++;
+        return a;
+    }
     for (;;) {
-        while (ps->p < ps->end &&
-               (*ps->p == ' ' || *ps->p == '\t' || *ps->p == '\r' || *ps->p == '\n'))
-            ps->p++;
-        if (ps->p < ps->end && *ps->p == '#') {
-            while (ps->p < ps->end && *ps->p != '\n')
-                ps->p++;
+        skip_blank(l);
+        struct lvm_cfg *v = scalar(l);
+        if (!v) {
+            lvm_cfg_free(a);
+            return NULL;
+        }
+        append(&tail, v);
+        skip_blank(l);
+        if (l->p < l->end && *l->p == ',') {
+            l->p++;
             continue;
         }
-        break;
-    }
-    if (ps->p >= ps->end || *ps->p == '\0')
-        return T_END;
-    char c = *ps->p++;
-    switch (c) {
-    case '{':
-        return T_LBRACE;
-    case '}':
-        return T_RBRACE;
-    case '[':
-        return T_LBRACK;
-    case ']':
-        return T_RBRACK;
-    case '=':
-        return T_EQ;
-    case ',':
-        return T_COMMA;
-    case '"':
-        ps->tok_s = ps->p;
-        while (ps->p < ps->end && *ps->p != '"') {
-            if (*ps->p == '\\' && ps->p + 1 < ps->end)
-                ps->p++;
-            ps->p++;
+        if (l->p < l->end && *l->p == ']') {
+            l->p++;
+            return a;
         }
-        if (ps->p >= ps->end)
-            return T_BAD;
-        ps->tok_len = (size_t)(ps->p - ps->tok_s);
-        ps->p++;
-        return T_STR;
-    default:
-        if (!word_char(c))
-            return T_BAD;
-        ps->tok_s = ps->p - 1;
-        while (ps->p < ps->end && word_char(*ps->p))
-            ps->p++;
-        ps->tok_len = (size_t)(ps->p - ps->tok_s);
-        return T_WORD;
+        lvm_cfg_free(a);
+        fail(l, "a list without its closing ']'");
+        return NULL;
     }
 }
 
-/* ---- the tree ---- */
+static int items(struct lex *l, struct lvm_cfg *section, unsigned depth, bool braced);
 
-static size_t
-new_node(struct parser *ps, size_t parent, const char *key, size_t key_len, bool section)
+/* One entry: `key = value`, `key = [...]` or `key { ... }`. */
+static struct lvm_cfg *
+entry(struct lex *l, unsigned depth)
 {
-    if (ps->n_nodes == ps->cap_nodes) {
-        size_t cap = ps->cap_nodes ? 2 * ps->cap_nodes : 64;
-        struct node *grown = realloc(ps->nodes, cap * sizeof(*grown));
-        if (!grown) {
-            ps->oom = true;
-            return NONE;
+    CLEANUP_FREE char *key = word(l);
+    if (!key)
+        return NULL;
+    skip_blank(l);
+    struct lvm_cfg *c = NULL;
+    if (l->p < l->end && *l->p == '{') {
+        l->p++;
+        if (depth + 1 >= LVM_CFG_DEPTH) {
+            fail(l, "sections nested too deep");
+            return NULL;
         }
-        ps->nodes = grown;
-        ps->cap_nodes = cap;
+        if (!(c = new_node(l, LVM_CFG_SECTION)))
+            return NULL;
+        if (items(l, c, depth + 1, true) < 0) {
+            lvm_cfg_free(c);
+            return NULL;
+        }
+    } else if (l->p < l->end && *l->p == '=') {
+        l->p++;
+        skip_blank(l);
+        c = l->p < l->end && *l->p == '[' ? array(l) : scalar(l);
+        if (!c)
+            return NULL;
+    } else {
+        fail(l, "'=' or '{' expected after a name");
+        return NULL;
     }
-    size_t i = ps->n_nodes++;
-    ps->nodes[i] = (struct node){key, key_len, section, NONE, NONE, NONE, ps->n_vals, 0};
-    if (i != 0) {
-        struct node *up = &ps->nodes[parent];
-        if (up->last != NONE)
-            ps->nodes[up->last].next = i;
-        else
-            up->child = i;
-        up->last = i;
-    }
-    return i;
+    c->key = key;
+    key = NULL;
+    return c;
 }
 
-static bool
-add_value(struct parser *ps, size_t node, bool str)
+/* The entries of a section, up to its '}' (braced) or the end. */
+static int
+items(struct lex *l, struct lvm_cfg *section, unsigned depth, bool braced)
 {
-    if (ps->n_vals == ps->cap_vals) {
-        size_t cap = ps->cap_vals ? 2 * ps->cap_vals : 64;
-        struct value *grown = realloc(ps->vals, cap * sizeof(*grown));
-        if (!grown) {
-            ps->oom = true;
-            return false;
-        }
-        ps->vals = grown;
-        ps->cap_vals = cap;
-    }
-    ps->vals[ps->n_vals++] = (struct value){str, ps->tok_s, ps->tok_len};
-    ps->nodes[node].n_val++;
-    return true;
-}
-
-/* "[v, v, ...]" after its '[': values of node, all in a row. */
-static bool
-parse_list(struct parser *ps, size_t node)
-{
-    enum tok t = next_tok(ps);
-    if (t == T_RBRACK)
-        return true;
+    struct lvm_cfg **tail = &section->child;
     for (;;) {
-        if ((t != T_WORD && t != T_STR) || !add_value(ps, node, t == T_STR))
-            return false;
-        t = next_tok(ps);
-        if (t == T_RBRACK)
-            return true;
-        if (t != T_COMMA)
-            return false;
-        t = next_tok(ps);
+        skip_blank(l);
+        if (l->p >= l->end || !*l->p)
+            return braced ? fail(l, "a section without its closing '}'") : 0;
+        if (*l->p == '}') {
+            if (!braced)
+                return fail(l, "a '}' that closes nothing");
+            l->p++;
+            return 0;
+        }
+        struct lvm_cfg *c = entry(l, depth);
+        if (!c)
+            return -1;
+        append(&tail, c);
     }
 }
 
-/* Items up to the '}' of a section, or the end at the top. */
-static bool
-parse_items(struct parser *ps, size_t parent, int depth)
+struct lvm_cfg *
+lvm_cfg_parse(const char *text, size_t len, const char **why)
 {
-    for (;;) {
-        enum tok t = next_tok(ps);
-        if (t == T_END)
-            return depth == 0;
-        if (t == T_RBRACE)
-            return depth > 0;
-        if (t != T_WORD)
-            return false;
-        const char *key = ps->tok_s;
-        size_t key_len = ps->tok_len;
-        t = next_tok(ps);
-        if (t == T_LBRACE) {
-            size_t n = new_node(ps, parent, key, key_len, true);
-            if (n == NONE || depth + 1 > DEPTH_MAX || !parse_items(ps, n, depth + 1))
-                return false;
-            continue;
-        }
-        if (t != T_EQ)
-            return false;
-        size_t n = new_node(ps, parent, key, key_len, false);
-        if (n == NONE)
-            return false;
-        t = next_tok(ps);
-        if (t == T_LBRACK) {
-            if (!parse_list(ps, n))
-                return false;
-        } else if ((t != T_WORD && t != T_STR) || !add_value(ps, n, t == T_STR)) {
-            return false;
-        }
+    struct lex l = {text, text + len, 0, NULL, false};
+    struct lvm_cfg *root = new_node(&l, LVM_CFG_SECTION);
+    if (root && items(&l, root, 0, false) < 0) {
+        lvm_cfg_free(root);
+        root = NULL;
+    }
+    if (!root)
+        *why = l.why ? l.why : "out of memory";
+    return root;
+}
+
+void
+lvm_cfg_free(struct lvm_cfg *c)
+{
+    while (c) {
+        struct lvm_cfg *next = c->next;
+        lvm_cfg_free(c->child);
+        free(c->key);
+        free(c->str);
+        free(c);
+        c = next;
     }
 }
 
-/* ---- reading the tree ---- */
-
-static bool
-key_is(const struct node *n, const char *key)
+struct lvm_cfg *
+lvm_cfg_get(const struct lvm_cfg *section, const char *key)
 {
-    return n->key_len == strlen(key) && memcmp(n->key, key, n->key_len) == 0;
-}
-
-static const struct node *
-child(const struct parser *ps, const struct node *n, const char *key)
-{
-    for (size_t i = n->child; i != NONE; i = ps->nodes[i].next)
-        if (key_is(&ps->nodes[i], key))
-            return &ps->nodes[i];
+    if (!section || section->type != LVM_CFG_SECTION)
+        return NULL;
+    for (struct lvm_cfg *c = section->child; c; c = c->next)
+        if (c->key && strcmp(c->key, key) == 0)
+            return c;
     return NULL;
 }
 
-static bool
-to_u64(const struct value *v, uint64_t *out)
+struct lvm_cfg *
+lvm_cfg_add(struct lvm_cfg *section, const char *key, enum lvm_cfg_type type)
 {
-    uint64_t n = 0;
-    if (v->str || v->len == 0 || v->len > 20)
-        return false;
-    for (size_t i = 0; i < v->len; i++) {
-        unsigned d = (unsigned)(v->s[i] - '0');
-        if (d > 9 || n > (UINT64_MAX - d) / 10)
-            return false;
-        n = n * 10 + d;
+    struct lvm_cfg *c = calloc(1, sizeof(*c));
+    if (!c || (key && !(c->key = strdup(key)))) {
+        free(c);
+        return NULL;
     }
-    *out = n;
-    return true;
+    c->type = type;
+    struct lvm_cfg **tail = &section->child;
+    while (*tail)
+        tail = &(*tail)->next;
+    *tail = c;
+    return c;
 }
 
-static bool
-get_u64(const struct parser *ps, const struct node *n, const char *key, uint64_t *out)
+struct lvm_cfg *
+lvm_cfg_add_string(struct lvm_cfg *section, const char *key, const char *v)
 {
-    const struct node *c = child(ps, n, key);
-    return c && !c->section && c->n_val == 1 && to_u64(&ps->vals[c->val], out);
-}
-
-/* A value as text, unescaped, into out (size bytes): false when it does
- * not fit. */
-static bool
-to_text(const struct value *v, char *out, size_t size)
-{
-    size_t o = 0;
-    for (size_t i = 0; i < v->len; i++) {
-        char c = v->s[i];
-        if (v->str && c == '\\' && i + 1 < v->len)
-            c = v->s[++i];
-        if (o + 1 >= size || c == '\0')
-            return false;
-        out[o++] = c;
+    char *copy = strdup(v);
+    struct lvm_cfg *c = copy ? lvm_cfg_add(section, key, LVM_CFG_STRING) : NULL;
+    if (!c) {
+        free(copy);
+        return NULL;
     }
-    out[o] = '\0';
-    return true;
+    c->str = copy;
+    return c;
 }
 
-static bool
-get_text(const struct parser *ps, const struct node *n, const char *key, char *out, size_t size)
+static int
+set_number(struct lvm_cfg *c, int64_t v)
 {
-    const struct node *c = child(ps, n, key);
-    return c && !c->section && c->n_val == 1 && ps->vals[c->val].str &&
-           to_text(&ps->vals[c->val], out, size);
+    char buf[32];
+    snprintf(buf, sizeof(buf), "%" PRId64, v);
+    char *s = strdup(buf);
+    if (!s)
+        return -1;
+    lvm_cfg_free(c->child);
+    c->child = NULL;
+    free(c->str);
+    c->str = s;
+    c->type = LVM_CFG_NUMBER;
+    c->num = v;
+    c->is_int = true;
+    return 0;
 }
 
-/* An id "xxxxxx-xxxx-...": its 32 characters without the dashes. */
-static bool
-get_uuid(const struct parser *ps, const struct node *n, char out[LVM_UUID_LEN])
+struct lvm_cfg *
+lvm_cfg_add_int(struct lvm_cfg *section, const char *key, int64_t v)
 {
-    char text[LVM_UUID_BUF + 8];
-    size_t o = 0;
-    if (!get_text(ps, n, "id", text, sizeof(text)))
-        return false;
-    for (const char *c = text; *c; c++) {
-        if (*c == '-')
+    struct lvm_cfg *c = lvm_cfg_add(section, key, LVM_CFG_NUMBER);
+    if (c && set_number(c, v) < 0)
+        return NULL; /* left in the tree as "0", freed with it */
+    return c;
+}
+
+int
+lvm_cfg_set_int(struct lvm_cfg *section, const char *key, int64_t v)
+{
+    struct lvm_cfg *c = lvm_cfg_get(section, key);
+    if (!c)
+        return lvm_cfg_add_int(section, key, v) ? 0 : -1;
+    return set_number(c, v);
+}
+
+void
+lvm_cfg_remove_numbered(struct lvm_cfg *section, const char *prefix)
+{
+    size_t n = strlen(prefix);
+    for (struct lvm_cfg **p = &section->child; *p;) {
+        struct lvm_cfg *c = *p;
+        if (c->key && strncmp(c->key, prefix, n) == 0 && c->key[n] &&
+            strspn(c->key + n, "0123456789") == strlen(c->key + n)) {
+            *p = c->next;
+            c->next = NULL;
+            lvm_cfg_free(c);
+        } else {
+            p = &c->next;
+        }
+    }
+}
+
+static void
+print_value(FILE *f, const struct lvm_cfg *v)
+{
+    if (v->type == LVM_CFG_STRING)
+        lvm_text_put_quoted(f, v->str);
+    else
+        fputs(v->str ? v->str : "0", f);
+}
+
+/* A blank line before each section but the text's first entry: lvm2
+ * reads a VG's name from the very start of its text. */
+static void
+print_items(FILE *f, const struct lvm_cfg *c, bool top)
+{
+    for (bool first = top; c; c = c->next, first = false) {
+        if (!c->key)
             continue;
-        if (o == LVM_UUID_LEN)
-            return false;
-        out[o++] = *c;
+        switch (c->type) {
+        case LVM_CFG_SECTION:
+            fprintf(f, "%s%s {\n", first ? "" : "\n", c->key);
+            print_items(f, c->child, false);
+            fputs("}\n", f);
+            break;
+        case LVM_CFG_ARRAY:
+            fprintf(f, "%s = [", c->key);
+            for (const struct lvm_cfg *v = c->child; v; v = v->next) {
+                print_value(f, v);
+                if (v->next)
+                    fputs(", ", f);
+            }
+            fputs("]\n", f);
+            break;
+        default:
+            fprintf(f, "%s = ", c->key);
+            print_value(f, c);
+            fputc('\n', f);
+        }
     }
-    return o == LVM_UUID_LEN;
 }
 
-static bool
-list_has(const struct parser *ps, const struct node *n, const char *key, const char *word)
+void
+lvm_cfg_print(FILE *f, const struct lvm_cfg *root)
 {
-    const struct node *c = child(ps, n, key);
-    char text[64];
-    for (size_t i = 0; c && !c->section && i < c->n_val; i++)
-        if (to_text(&ps->vals[c->val + i], text, sizeof(text)) && strcmp(text, word) == 0)
+    print_items(f, root->child, true);
+}
+
+/* ---- the volume group --------------------------------------------------- */
+
+#define MAX_SEGS 65536
+
+static const struct lvm_cfg *
+get_type(const struct lvm_cfg *s, const char *key, enum lvm_cfg_type type)
+{
+    const struct lvm_cfg *c = lvm_cfg_get(s, key);
+    return c && c->type == type ? c : NULL;
+}
+
+/* A non-negative integer entry no larger than max. */
+static bool
+get_u64(const struct lvm_cfg *s, const char *key, uint64_t max, uint64_t *out)
+{
+    const struct lvm_cfg *c = get_type(s, key, LVM_CFG_NUMBER);
+    if (!c || !c->is_int || c->num < 0 || (uint64_t)c->num > max)
+        return false;
+    *out = (uint64_t)c->num;
+    return true;
+}
+
+static const char *
+get_str(const struct lvm_cfg *s, const char *key)
+{
+    const struct lvm_cfg *c = get_type(s, key, LVM_CFG_STRING);
+    return c ? c->str : NULL;
+}
+
+/* Whether the list key of s holds the string word. */
+static bool
+has_word(const struct lvm_cfg *s, const char *key, const char *word)
+{
+    const struct lvm_cfg *a = get_type(s, key, LVM_CFG_ARRAY);
+    for (const struct lvm_cfg *v = a ? a->child : NULL; v; v = v->next)
+        if (v->type == LVM_CFG_STRING && strcmp(v->str, word) == 0)
             return true;
     return false;
 }
 
-static bool
-name_of(const struct node *n, char out[LVM_NAME_BUF])
+/* Sizes in sectors the text gives, in bytes: at most 2^62. */
+#define MAX_SECTORS (UINT64_C(1) << 53)
+
+static int
+read_pvs(struct lvm_vg *vg, const char **why)
 {
-    struct value v = {false, n->key, n->key_len};
-    return to_text(&v, out, LVM_NAME_BUF);
+    const struct lvm_cfg *pvs = get_type(vg->node, "physical_volumes", LVM_CFG_SECTION);
+    if (!pvs) {
+        *why = "a volume group without physical_volumes";
+        return -1;
+    }
+    size_t n = 0;
+    for (const struct lvm_cfg *c = pvs->child; c; c = c->next)
+        n += c->type == LVM_CFG_SECTION;
+    if (n == 0 || n > 1024) {
+        *why = n ? "a volume group of too many PVs" : "a volume group without a PV";
+        return -1;
+    }
+    if (!(vg->pvs = calloc(n, sizeof(*vg->pvs))))
+        return -2;
+    for (struct lvm_cfg *c = pvs->child; c; c = c->next) {
+        if (c->type != LVM_CFG_SECTION)
+            continue;
+        struct lvm_vg_pv *pv = &vg->pvs[vg->n_pvs++];
+        uint64_t dev, start;
+        pv->key = c->key;
+        pv->node = c;
+        pv->uuid = get_str(c, "id");
+        if (!pv->uuid || !get_u64(c, "dev_size", MAX_SECTORS, &dev) ||
+            !get_u64(c, "pe_start", MAX_SECTORS, &start) ||
+            !get_u64(c, "pe_count", UINT32_MAX, &pv->pe_count)) {
+            *why = "a PV without its id, dev_size, pe_start or pe_count";
+            return -1;
+        }
+        pv->dev_size = dev * SECTOR;
+        pv->pe_start = start * SECTOR;
+        if (pv->pe_start > pv->dev_size ||
+            pv->pe_count > (pv->dev_size - pv->pe_start) / vg->extent_size) {
+            *why = "a PV whose extents do not fit its size";
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static size_t
+pv_index(const struct lvm_vg *vg, const char *key)
+{
+    for (size_t i = 0; i < vg->n_pvs; i++)
+        if (strcmp(vg->pvs[i].key, key) == 0)
+            return i;
+    return SIZE_MAX;
+}
+
+/* One segment: linear (one stripe on a PV of the VG, in its extents):
+ * 0; of another kind: 1; -1 when the text is wrong. */
+static int
+read_seg(const struct lvm_vg *vg, const struct lvm_cfg *s, struct lvm_seg *seg, bool *linear,
+         const char **why)
+{
+    const char *type = get_str(s, "type");
+    uint64_t stripes = 0;
+    if (!get_u64(s, "start_extent", UINT32_MAX, &seg->start) ||
+        !get_u64(s, "extent_count", UINT32_MAX, &seg->count) || seg->count == 0 || !type) {
+        *why = "a segment without its start_extent, extent_count or type";
+        return -1;
+    }
+    if (strcmp(type, "striped") != 0 || !get_u64(s, "stripe_count", 1, &stripes) || stripes != 1) {
+        *linear = false;
+        return 1;
+    }
+    const struct lvm_cfg *a = get_type(s, "stripes", LVM_CFG_ARRAY);
+    const struct lvm_cfg *name = a ? a->child : NULL, *pe = name ? name->next : NULL;
+    if (!pe || pe->next || name->type != LVM_CFG_STRING || pe->type != LVM_CFG_NUMBER ||
+        !pe->is_int || pe->num < 0) {
+        *why = "a linear segment whose stripes are not [\"PV\", EXTENT]";
+        return -1;
+    }
+    seg->pv = pv_index(vg, name->str);
+    seg->pe = (uint64_t)pe->num;
+    if (seg->pv == SIZE_MAX) {
+        *why = "a segment on a PV the volume group does not have";
+        return -1;
+    }
+    if (seg->pe > vg->pvs[seg->pv].pe_count || seg->count > vg->pvs[seg->pv].pe_count - seg->pe) {
+        *why = "a segment past the end of its PV";
+        return -1;
+    }
+    return 0;
 }
 
 static int
-read_pvs(const struct parser *ps, const struct node *vgn, struct lvm_vg *vg, const char **why,
-         struct ab_error *err)
+read_lv(struct lvm_vg *vg, struct lvm_cfg *c, struct lvm_lv *lv, const char **why)
 {
-    const struct node *pvs = child(ps, vgn, "physical_volumes");
-    if (!pvs || !pvs->section) {
-        *why = "LVM metadata without physical volumes";
+    uint64_t n = 0;
+    lv->name = c->key;
+    lv->node = c;
+    lv->uuid = get_str(c, "id");
+    lv->linear = true;
+    lv->visible = has_word(c, "status", "VISIBLE");
+    if (!lv->uuid || !get_u64(c, "segment_count", MAX_SEGS, &n) || n == 0) {
+        *why = "a logical volume without its id or segment_count";
+        return -1;
+    }
+    if (!(lv->segs = calloc(n, sizeof(*lv->segs))))
+        return -2;
+    for (uint64_t i = 0; i < n; i++) {
+        char key[32];
+        snprintf(key, sizeof(key), "segment%" PRIu64, i + 1);
+        const struct lvm_cfg *s = get_type(c, key, LVM_CFG_SECTION);
+        struct lvm_seg *seg = &lv->segs[i];
+        if (!s) {
+            *why = "a logical volume without one of its segments";
+            return -1;
+        }
+        int kind = read_seg(vg, s, seg, &lv->linear, why);
+        if (kind < 0)
+            return -1;
+        if (kind > 0 && !lv->type)
+            lv->type = get_str(s, "type");
+        if (seg->start != lv->extents) {
+            *why = "a logical volume whose segments are not in order";
+            return -1;
+        }
+        lv->extents += seg->count;
+    }
+    lv->n_segs = lv->linear ? (size_t)n : 0;
+    return 0;
+}
+
+static int
+read_lvs(struct lvm_vg *vg, const char **why)
+{
+    struct lvm_cfg *lvs = lvm_cfg_get(vg->node, "logical_volumes");
+    if (!lvs)
         return 0;
+    if (lvs->type != LVM_CFG_SECTION) {
+        *why = "logical_volumes is not a section";
+        return -1;
     }
-    for (size_t i = pvs->child; i != NONE; i = ps->nodes[i].next) {
-        const struct node *n = &ps->nodes[i];
-        if (!n->section)
+    size_t n = 0;
+    for (const struct lvm_cfg *c = lvs->child; c; c = c->next)
+        n += c->type == LVM_CFG_SECTION;
+    if (n > 4096) {
+        *why = "a volume group of too many logical volumes";
+        return -1;
+    }
+    if (n && !(vg->lvs = calloc(n, sizeof(*vg->lvs))))
+        return -2;
+    for (struct lvm_cfg *c = lvs->child; c; c = c->next) {
+        if (c->type != LVM_CFG_SECTION)
             continue;
-        if (vg->n_pvs == PVS_MAX) {
-            *why = "LVM metadata with too many physical volumes";
-            return 0;
-        }
-        struct lvm_vg_pv pv = {0};
-        uint64_t end;
-        if (!name_of(n, pv.key) || !get_uuid(ps, n, pv.uuid) ||
-            !get_u64(ps, n, "pe_start", &pv.pe_start) ||
-            !get_u64(ps, n, "pe_count", &pv.pe_count) ||
-            __builtin_mul_overflow(pv.pe_count, vg->extent_size, &end) ||
-            __builtin_add_overflow(end, pv.pe_start, &end) || end > UINT64_MAX / SECTOR) {
-            *why = "damaged LVM metadata: a physical volume";
-            return 0;
-        }
-        if (!get_u64(ps, n, "dev_size", &pv.dev_size))
-            pv.dev_size = end;
-        struct lvm_vg_pv *grown = realloc(vg->pvs, (vg->n_pvs + 1) * sizeof(*grown));
-        if (!grown)
-            return ab_oom(err);
-        vg->pvs = grown;
-        vg->pvs[vg->n_pvs++] = pv;
-    }
-    return 1;
-}
-
-/* A segment's "stripes = ["pv0", 0]" when it is linear. */
-static bool
-read_linear(const struct parser *ps, const struct node *n, const struct lvm_vg *vg,
-            struct lvm_vg_seg *s)
-{
-    uint64_t count, end;
-    const struct node *st = child(ps, n, "stripes");
-    char key[LVM_NAME_BUF];
-    if (strcmp(s->type, "striped") != 0 || !get_u64(ps, n, "stripe_count", &count) || count != 1 ||
-        !st || st->section || st->n_val != 2 || !to_text(&ps->vals[st->val], key, sizeof(key)) ||
-        !to_u64(&ps->vals[st->val + 1], &s->pe))
-        return false;
-    for (size_t i = 0; i < vg->n_pvs; i++) {
-        if (strcmp(vg->pvs[i].key, key) != 0)
-            continue;
-        s->pv = i;
-        return !__builtin_add_overflow(s->pe, s->extent_count, &end) && end <= vg->pvs[i].pe_count;
-    }
-    return false;
-}
-
-static int
-by_start(const void *a, const void *b)
-{
-    const struct lvm_vg_seg *x = a, *y = b;
-    return x->start_extent < y->start_extent ? -1 : x->start_extent > y->start_extent;
-}
-
-/* The segments of an LV, in order, each starting where the last ended. */
-static int
-read_segments(const struct parser *ps, const struct node *lvn, const struct lvm_vg *vg,
-              struct lvm_vg_lv *lv, const char **why, struct ab_error *err)
-{
-    *why = "damaged LVM metadata: a segment of a logical volume";
-    for (size_t i = lvn->child; i != NONE; i = ps->nodes[i].next) {
-        const struct node *n = &ps->nodes[i];
-        struct lvm_vg_seg s = {0};
-        if (!n->section)
-            continue;
-        if (lv->n_segs == SEGS_MAX || !get_u64(ps, n, "start_extent", &s.start_extent) ||
-            !get_u64(ps, n, "extent_count", &s.extent_count) || s.extent_count == 0 ||
-            !get_text(ps, n, "type", s.type, sizeof(s.type)))
-            return 0;
-        s.linear = read_linear(ps, n, vg, &s);
-        struct lvm_vg_seg *grown = realloc(lv->segs, (lv->n_segs + 1) * sizeof(*grown));
-        if (!grown)
-            return ab_oom(err);
-        lv->segs = grown;
-        lv->segs[lv->n_segs++] = s;
-    }
-    if (lv->n_segs)
-        qsort(lv->segs, lv->n_segs, sizeof(*lv->segs), by_start);
-    uint64_t at = 0;
-    for (size_t i = 0; i < lv->n_segs; i++) {
-        if (lv->segs[i].start_extent != at)
-            return 0;
-        if (__builtin_add_overflow(at, lv->segs[i].extent_count, &at))
-            return 0;
-    }
-    return 1;
-}
-
-static int
-read_lvs(const struct parser *ps, const struct node *vgn, struct lvm_vg *vg, const char **why,
-         struct ab_error *err)
-{
-    const struct node *lvs = child(ps, vgn, "logical_volumes");
-    for (size_t i = lvs && lvs->section ? lvs->child : NONE; i != NONE; i = ps->nodes[i].next) {
-        const struct node *n = &ps->nodes[i];
-        if (!n->section)
-            continue;
-        if (vg->n_lvs == LVS_MAX) {
-            *why = "LVM metadata with too many logical volumes";
-            return 0;
-        }
-        struct lvm_vg_lv *grown = realloc(vg->lvs, (vg->n_lvs + 1) * sizeof(*grown));
-        if (!grown)
-            return ab_oom(err);
-        vg->lvs = grown;
-        struct lvm_vg_lv *lv = &vg->lvs[vg->n_lvs++];
-        *lv = (struct lvm_vg_lv){0};
-        if (!name_of(n, lv->name)) {
-            *why = "damaged LVM metadata: the name of a logical volume";
-            return 0;
-        }
-        lv->visible = list_has(ps, n, "status", "VISIBLE");
-        int r = read_segments(ps, n, vg, lv, why, err);
-        if (r <= 0)
+        int r = read_lv(vg, c, &vg->lvs[vg->n_lvs++], why);
+        if (r < 0)
             return r;
     }
-    return 1;
+    return 0;
+}
+
+struct span {
+    size_t pv;
+    uint64_t pe, count;
+};
+
+static int
+by_place(const void *a, const void *b)
+{
+    const struct span *x = a, *y = b;
+    if (x->pv != y->pv)
+        return x->pv < y->pv ? -1 : 1;
+    return x->pe < y->pe ? -1 : x->pe > y->pe;
+}
+
+/* No two linear segments share an extent. */
+static int
+check_overlap(const struct lvm_vg *vg, const char **why)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < vg->n_lvs; i++)
+        n += vg->lvs[i].n_segs;
+    if (n == 0)
+        return 0;
+    CLEANUP_FREE struct span *s = calloc(n, sizeof(*s));
+    if (!s)
+        return -2;
+    n = 0;
+    for (size_t i = 0; i < vg->n_lvs; i++)
+        for (size_t k = 0; k < vg->lvs[i].n_segs; k++) {
+            const struct lvm_seg *g = &vg->lvs[i].segs[k];
+            s[n++] = (struct span){g->pv, g->pe, g->count};
+        }
+    qsort(s, n, sizeof(*s), by_place);
+    for (size_t i = 1; i < n; i++)
+        if (s[i].pv == s[i - 1].pv && s[i - 1].pe + s[i - 1].count > s[i].pe) {
+            *why = "two logical volumes share extents";
+            return -1;
+        }
+    return 0;
+}
+
+/* The role from the VG's tags: LVM_ROLE_TAG and a word of lowercase
+ * letters; "" without such a tag. */
+static void
+read_role(struct lvm_vg *vg)
+{
+    const struct lvm_cfg *tags = get_type(vg->node, "tags", LVM_CFG_ARRAY);
+    size_t n = strlen(LVM_ROLE_TAG);
+    for (const struct lvm_cfg *t = tags ? tags->child : NULL; t; t = t->next) {
+        if (t->type != LVM_CFG_STRING || strncmp(t->str, LVM_ROLE_TAG, n) != 0)
+            continue;
+        const char *r = t->str + n;
+        size_t len = strspn(r, "abcdefghijklmnopqrstuvwxyz");
+        if (len && !r[len] && len < sizeof(vg->role)) {
+            memcpy(vg->role, r, len + 1);
+            return;
+        }
+    }
 }
 
 static int
-read_vg(const struct parser *ps, struct lvm_vg *vg, const char **why, struct ab_error *err)
+read_vg(struct lvm_vg *vg, const char **why)
 {
-    const struct node *root = &ps->nodes[0], *vgn = NULL;
-    for (size_t i = root->child; i != NONE && !vgn; i = ps->nodes[i].next)
-        if (ps->nodes[i].section)
-            vgn = &ps->nodes[i];
-    if (!vgn) {
-        *why = "LVM metadata without a volume group";
-        return 0;
+    for (struct lvm_cfg *c = vg->root->child; c && !vg->node; c = c->next)
+        if (c->type == LVM_CFG_SECTION)
+            vg->node = c;
+    if (!vg->node) {
+        *why = "no volume group in the text";
+        return -1;
     }
-    if (!name_of(vgn, vg->name) || !get_uuid(ps, vgn, vg->uuid) ||
-        !get_u64(ps, vgn, "seqno", &vg->seqno) ||
-        !get_u64(ps, vgn, "extent_size", &vg->extent_size) || vg->extent_size == 0 ||
-        vg->extent_size > EXTENT_SIZE_MAX) {
-        *why = "damaged LVM metadata: the volume group's name, id, seqno or extent size";
-        return 0;
+    vg->name = vg->node->key;
+    vg->uuid = get_str(vg->node, "id");
+    uint64_t extent = 0;
+    if (!vg->uuid || !get_u64(vg->node, "seqno", UINT32_MAX - 1, &vg->seqno) ||
+        !get_u64(vg->node, "extent_size", UINT32_MAX, &extent) || extent == 0) {
+        *why = "a volume group without its id, seqno or extent_size";
+        return -1;
     }
-    int r = read_pvs(ps, vgn, vg, why, err);
-    return r <= 0 ? r : read_lvs(ps, vgn, vg, why, err);
+    vg->extent_size = extent * SECTOR;
+    read_role(vg);
+    int r = read_pvs(vg, why);
+    if (r == 0)
+        r = read_lvs(vg, why);
+    if (r == 0)
+        r = check_overlap(vg, why);
+    return r;
 }
 
 int
-lvm_text_parse(const char *text, size_t len, struct lvm_vg *vg, const char **why,
-               struct ab_error *err)
+lvm_vg_parse(const char *text, size_t len, struct lvm_vg *vg, const char **why)
 {
-    struct parser ps = {.p = text, .end = text + len};
-    *vg = (struct lvm_vg){0};
-    int r = 0;
-    *why = "damaged LVM metadata text";
-    if (len > LVM_TEXT_MAX) {
-        *why = "LVM metadata text too long";
-    } else if ((new_node(&ps, NONE, "", 0, true), ps.oom) || !parse_items(&ps, 0, 0)) {
-        r = ps.oom ? ab_oom(err) : 0;
-    } else {
-        r = read_vg(&ps, vg, why, err);
-    }
-    free(ps.nodes);
-    free(ps.vals);
-    if (r <= 0)
+    memset(vg, 0, sizeof(*vg));
+    if (!(vg->root = lvm_cfg_parse(text, len, why)))
+        return strcmp(*why, "out of memory") == 0 ? -2 : -1;
+    int r = read_vg(vg, why);
+    if (r < 0) {
+        if (r == -2)
+            *why = "out of memory";
         lvm_vg_release(vg);
+    }
     return r;
 }
 
 void
 lvm_vg_release(struct lvm_vg *vg)
 {
-    if (!vg)
-        return;
     for (size_t i = 0; i < vg->n_lvs; i++)
         free(vg->lvs[i].segs);
     free(vg->lvs);
     free(vg->pvs);
-    vg->lvs = NULL;
-    vg->pvs = NULL;
-    vg->n_lvs = vg->n_pvs = 0;
+    lvm_cfg_free(vg->root);
+    memset(vg, 0, sizeof(*vg));
 }
 
-/* ---- a PV's text on a disk ---- */
-
-#define MDA_CRC_FROM 4 /* the mda_header's checksum covers it from its magic on */
-
-/* The text of the area at mda (h's metadata area), which may wrap round
- * to just after the header: 1 with pv->text set, 0 when there is none. */
-static int
-read_text(const struct byte_reader *r, struct lvm_pv_found *pv, const struct lvm_mda_header *m,
-          const char **why, struct ab_error *err)
+struct lvm_lv *
+lvm_vg_lv(const struct lvm_vg *vg, const char *name)
 {
-    uint64_t area = pv->h.mda_size, first, rest;
-    if (m->text_offset < LVM_MDA_HEADER_SIZE || m->text_offset >= area ||
-        m->text_size > area - LVM_MDA_HEADER_SIZE || m->text_size > LVM_TEXT_MAX) {
-        *why = "damaged LVM metadata area";
-        return 0;
-    }
-    first = m->text_size < area - m->text_offset ? m->text_size : area - m->text_offset;
-    rest = m->text_size - first;
-    if (rest > m->text_offset - LVM_MDA_HEADER_SIZE) {
-        *why = "damaged LVM metadata area";
-        return 0;
-    }
-    char *text = malloc((size_t)m->text_size + 1);
-    if (!text)
-        return ab_oom(err);
-    int rr = reader_inside(r, pv->h.mda_start + m->text_offset, text, (size_t)first, err);
-    if (rr > 0 && rest)
-        rr = reader_inside(r, pv->h.mda_start + LVM_MDA_HEADER_SIZE, text + first, (size_t)rest,
-                           err);
-    if (rr <= 0 || lvm_crc(LVM_CRC_INITIAL, text, (size_t)m->text_size) != m->text_crc) {
-        free(text);
-        *why = "damaged LVM metadata text (its checksum does not match)";
-        return rr < 0 ? -1 : 0;
-    }
-    text[m->text_size] = '\0';
-    pv->text = text;
-    pv->text_len = (size_t)m->text_size;
-    return 1;
+    for (size_t i = 0; i < vg->n_lvs; i++)
+        if (strcmp(vg->lvs[i].name, name) == 0)
+            return &vg->lvs[i];
+    return NULL;
 }
 
-int
-lvm_pv_read(const struct byte_reader *r, struct lvm_pv_found *pv, const char **why,
-            struct ab_error *err)
+size_t
+lvm_vg_pv_index(const struct lvm_vg *vg, const char uuid[LVM_UUID_LEN])
 {
-    unsigned char s[SECTOR], h[LVM_MDA_HEADER_SIZE];
-    *pv = (struct lvm_pv_found){0};
-    int found = 0;
-    for (unsigned i = 0; i < LVM_LABEL_SCAN_SECTORS && !found; i++) {
-        int rr = reader_inside(r, (uint64_t)i * SECTOR, s, sizeof(s), err);
-        if (rr <= 0)
-            return rr;
-        found = lvm_label_decode(s, i, &pv->h);
-        if (found < 0)
-            return 0;
+    for (size_t i = 0; i < vg->n_pvs; i++) {
+        const char *u = vg->pvs[i].uuid;
+        size_t n = 0;
+        for (; *u && n < LVM_UUID_LEN; u++)
+            if (*u != '-' && *u != uuid[n++])
+                break;
+        if (n == LVM_UUID_LEN && !*u)
+            return i;
     }
-    if (!found)
-        return 0;
-    struct lvm_mda_header m;
-    *why = "an LVM physical volume without a metadata area";
-    if (!pv->h.has_mda)
-        return 1;
-    *why = "damaged LVM metadata area header";
-    int rr = pv->h.mda_size >= LVM_MDA_HEADER_SIZE
-                 ? reader_inside(r, pv->h.mda_start, h, sizeof(h), err)
-                 : 0;
-    if (rr < 0)
-        return -1;
-    if (rr == 0 || !lvm_mda_header_decode(h, &m) ||
-        get_le32(h) != lvm_crc(LVM_CRC_INITIAL, h + MDA_CRC_FROM, sizeof(h) - MDA_CRC_FROM))
-        return 1;
-    if (m.text_offset == 0 && m.text_size == 0) {
-        *why = "an LVM physical volume in no volume group";
-        return 1;
-    }
-    return read_text(r, pv, &m, why, err) < 0 ? -1 : 1;
+    return SIZE_MAX;
 }

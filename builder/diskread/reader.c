@@ -69,24 +69,20 @@ add_fs(struct reader *r, struct dvol *v, struct ab_error *err)
     return f->device && f->type ? 0 : ab_oom(err);
 }
 
-/* A PV on v (its label found): kept for the LVM step. */
+/* A PV on v (its label found; its VG, when read, in pv->vg): kept for
+ * the LVM step. */
 static int
-add_pv(struct reader *r, struct dvol *v, struct lvm_pv_found *pv, struct ab_error *err)
+add_pv(struct reader *r, struct dvol *v, struct lvm_pv *pv, struct ab_error *err)
 {
     struct pv_seen *grown = realloc(r->pvs, (r->n_pvs + 1) * sizeof(*grown));
     if (!grown) {
-        free(pv->text);
+        lvm_pv_release(pv);
         return ab_oom(err);
     }
     r->pvs = grown;
     struct pv_seen *s = &grown[r->n_pvs++];
     *s = (struct pv_seen){.pv = *pv, .device = strdup(v->v.device)};
-    if (!s->device)
-        return ab_oom(err);
-    const char *why = NULL;
-    if (s->pv.text && lvm_text_parse(s->pv.text, s->pv.text_len, &s->vg, &why, err) < 0)
-        return -1;
-    return 0;
+    return s->device ? 0 : ab_oom(err);
 }
 
 /* What v holds: a PV, a filesystem (or swap), or nothing known. */
@@ -96,11 +92,11 @@ reader_probe(struct reader *r, struct dvol *v, bool pv_ok, struct ab_error *err)
     struct byte_reader br = volume_reader(&v->v);
     const char *why = NULL;
     if (pv_ok) {
-        struct lvm_pv_found pv;
+        struct lvm_pv pv;
         int found = lvm_pv_read(&br, &pv, &why, err);
         if (found < 0)
             return -1;
-        if (found)
+        if (found || pv.labelled)
             return add_pv(r, v, &pv, err);
     }
     size_t n = v->v.size < FSPROBE_BYTES ? (size_t)v->v.size : FSPROBE_BYTES;
@@ -261,9 +257,8 @@ reader_close(struct reader *r, struct ab_error *err)
     }
     free(r->vols);
     for (size_t i = 0; i < r->n_pvs; i++) {
-        free(r->pvs[i].pv.text);
+        lvm_pv_release(&r->pvs[i].pv);
         free(r->pvs[i].device);
-        lvm_vg_release(&r->pvs[i].vg);
     }
     free(r->pvs);
     for (size_t i = 0; r->images && i < r->n_drives; i++)

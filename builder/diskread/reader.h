@@ -33,9 +33,8 @@ struct dvol {
 };
 
 struct pv_seen {
-    struct lvm_pv_found pv;
+    struct lvm_pv pv; /* pv.vg.root NULL: no VG read from it */
     char *device;
-    struct lvm_vg vg; /* its text parsed; vg.extent_size 0: none */
 };
 
 struct reader {

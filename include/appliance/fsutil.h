@@ -64,6 +64,18 @@ int write_atomic_data(const char *path, mode_t mode, const void *data, size_t le
  * truncated to in's size. Returns 0 or -1 with errno set. */
 int copy_sparse(int in, int out);
 
+/* Makes len bytes of out at to what len bytes of in at from are, holes
+ * kept: in's data extents copied in the kernel (copy_file_range), its
+ * holes punched in out (FALLOC_FL_PUNCH_HOLE, or zeros written where the
+ * filesystem cannot punch), so that what was zero reads zero. in and out
+ * may be one file when the two ranges do not overlap. out is not
+ * extended past its size by a hole at its end. 0, or -1 with errno set. */
+int copy_range_sparse(int in, uint64_t from, int out, uint64_t to, uint64_t len);
+
+/* Makes len bytes of fd at off read zero: a hole punched, or zeros
+ * written. 0, or -1 with errno set. */
+int zero_range(int fd, uint64_t off, uint64_t len);
+
 /* Reads len bytes at off of an image of size bytes open at fd, for the
  * readers of on-disk structures from outside (gpt.h, lvm.h): 1 read, 0
  * when they are not all inside the image (or the file is shorter), -1

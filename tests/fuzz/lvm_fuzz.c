@@ -1,7 +1,11 @@
 /* lvm_fuzz.c: libFuzzer harness for the LVM readers (lvm.h).
  *
  * Each input is a raw disk image: lvm_vg_name reads it through a memfd
- * (its GPT, the LVM partition's label, metadata area header and text);
+ * (its GPT, the LVM partition's label, metadata area header and text),
+ * and so does lvm_pv_read, the input taken as one PV (label, area header,
+ * text with its checksums, the VG parsed); the whole input is also parsed
+ * as a VG's metadata text (lvm_vg_parse), and a VG that parses is written
+ * back (lvm_meta_vg_text, as resize does) and must parse again;
  * the decoders also get the input directly: its first four sectors as
  * label sectors of their own numbers, its 512 bytes at 4 KiB as a
  * metadata area header, and the whole as metadata text. Seeds: a GPT that sfdisk writes with a PV made
@@ -11,6 +15,7 @@
 
 #include "appliance/error.h"
 #include "appliance/lvm.h"
+#include "appliance/lvm_meta.h"
 
 #include "fuzz.h"
 
@@ -49,5 +54,26 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     lvm_text_vg_name(text, size, name);
     free(text);
     lvm_crc(LVM_CRC_INITIAL, data, size);
+
+    struct lvm_pv pv;
+    struct byte_reader br = byte_reader_fd(fd, size);
+    if (lvm_pv_read(&br, &pv, &why, &err) > 0) {
+        if (pv.index >= pv.vg.n_pvs || fuzz_len(pv.vg.name) == 0)
+            abort();
+        lvm_pv_release(&pv);
+    }
+    ab_error_release(&err);
+    struct lvm_vg vg;
+    if (lvm_vg_parse((const char *)data, size, &vg, &why) == 0) {
+        size_t len = 0;
+        char *again = lvm_meta_vg_text(&vg, &len);
+        struct lvm_vg back;
+        if (again && lvm_vg_parse(again, len, &back, &why) != 0)
+            abort(); /* what resize writes must read back */
+        if (again)
+            lvm_vg_release(&back);
+        free(again);
+        lvm_vg_release(&vg);
+    }
     return 0;
 }

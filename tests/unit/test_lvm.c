@@ -231,7 +231,16 @@ test_mda_round_trip(void **state)
     assert_int_equal(get_le32(b + 56), 0xdeadbeef);
     assert_int_equal(get_le32(b), lvm_crc(LVM_CRC_INITIAL, b + 4, LVM_MDA_HEADER_SIZE - 4));
     assert_int_equal(lvm_mda_header_decode(b, &back), 1);
-    assert_memory_equal(&back, &m, sizeof(m));
+    /* Field by field: the struct's padding is nobody's. */
+    assert_int_equal(back.start, m.start);
+    assert_int_equal(back.size, m.size);
+    assert_int_equal(back.text_offset, m.text_offset);
+    assert_int_equal(back.text_size, m.text_size);
+    assert_int_equal(back.text_crc, m.text_crc);
+    assert_true(lvm_mda_header_crc_ok(b));
+    b[30] ^= 1;
+    assert_false(lvm_mda_header_crc_ok(b));
+    b[30] ^= 1;
     b[4] = 'X';
     assert_int_equal(lvm_mda_header_decode(b, &back), 0);
 }
