@@ -337,25 +337,19 @@ test_bounds(void **state)
 
 /* ---- texts from files ------------------------------------------------------ */
 
-static char *
-slurp(const char *rel, size_t *len)
+/* The text of the file TOP/rel parsed into vg. */
+static void
+parse_file(const char *rel, struct lvm_vg *vg)
 {
     char path[PATH_MAX];
-    snprintf(path, sizeof(path), "%s/%s", getenv("TOP") ? getenv("TOP") : ".", rel);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        fail_msg("cannot open '%s'", path);
-    char *text = NULL;
-    size_t size = 0;
-    FILE *m = open_memstream(&text, &size);
-    char buf[4096];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-        fwrite(buf, 1, n, m);
-    fclose(f);
-    assert_int_equal(fclose(m), 0);
-    *len = size;
-    return text;
+    assert_true(snprintf(path, sizeof(path), "%s/%s", unit_top_dir(), rel) < (int)sizeof(path));
+    size_t len = 0;
+    CLEANUP_FREE char *text = unit_slurp(path, &len);
+    const char *why = NULL;
+    if (!text)
+        fail_msg("cannot read '%s'", path);
+    if (lvm_vg_parse(text, len, vg, &why) != 0)
+        fail_msg("'%s' not read: %s", rel, why);
 }
 
 static const struct lvm_lv *
@@ -373,12 +367,8 @@ static void
 test_lvm2s_text(void **state)
 {
     (void)state;
-    size_t len;
-    CLEANUP_FREE char *text = slurp("tests/data/lvm/lvm2-vg_test.txt", &len);
     struct lvm_vg vg;
-    const char *why = NULL;
-    if (lvm_vg_parse(text, len, &vg, &why) != 0)
-        fail_msg("not read: %s", why);
+    parse_file("tests/data/lvm/lvm2-vg_test.txt", &vg);
     assert_string_equal(vg.name, "vg_test");
     assert_string_equal(vg.uuid, "tO02si-S7fQ-UXnc-kTWu-x4M3-wwBl-MtgIsj");
     assert_int_equal(lvm_vg_pv_index(&vg, "MMg9HBgDdRh1Ypx1jHKmc6jBQ9Dw0ucj"), 0);
@@ -414,12 +404,8 @@ static void
 test_our_text(void **state)
 {
     (void)state;
-    size_t len;
-    CLEANUP_FREE char *text = slurp("tests/data/lvm/appliance-vg_os.txt", &len);
     struct lvm_vg vg;
-    const char *why = NULL;
-    if (lvm_vg_parse(text, len, &vg, &why) != 0)
-        fail_msg("not read: %s", why);
+    parse_file("tests/data/lvm/appliance-vg_os.txt", &vg);
     assert_string_equal(vg.name, "vg_os");
     assert_int_equal(vg.n_lvs, 3);
     assert_int_equal(lv_named(&vg, "root")->extents, 512); /* 2 GiB of 4 MiB extents */
