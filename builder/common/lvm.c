@@ -1,5 +1,6 @@
-/* lvm.c: LVM2's label, pv_header, metadata area header and metadata
- * text, encoded and decoded, and a raw image's VG name (lvm.h). */
+/* lvm.c: LVM2's label, pv_header and metadata area header, encoded and
+ * decoded, and a PV read whole through them (its text is lvm_text.c's)
+ * (lvm.h). */
 #include "appliance/lvm.h"
 
 #include <stdlib.h>
@@ -162,28 +163,7 @@ lvm_text_put_string(FILE *f, const char *key, const char *value)
     fputc('\n', f);
 }
 
-/* The characters lvm allows in a VG name. */
-static bool
-name_char(char c)
-{
-    return c == '_' || c == '-' || c == '.' || c == '+' || (c >= '0' && c <= '9') ||
-           (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-int
-lvm_text_vg_name(const char *text, size_t len, char name[LVM_VG_NAME_MAX])
-{
-    size_t n = 0;
-    while (n < len && n < LVM_VG_NAME_MAX - 1 && name_char(text[n]))
-        n++;
-    if (n == 0 || n + 2 > len || text[n] != ' ' || text[n + 1] != '{')
-        return 0;
-    memcpy(name, text, n);
-    name[n] = '\0';
-    return 1;
-}
-
-/* ---- a raw image's VG name -------------------------------------------- */
+/* ---- a raw image's PV ------------------------------------------------- */
 
 struct lvm_part {
     uint64_t size, start, end;
@@ -204,82 +184,14 @@ note_lvm(void *ctx, const struct gpt_entry *e)
 
 /* The bytes of the first LVM partition of the GPT; the whole disk when it
  * has no GPT, no LVM partition or a damaged one. */
-int
-lvm_pv_find(int fd, uint64_t size, uint64_t *start, uint64_t *end, struct ab_error *err)
+static int
+pv_find(int fd, uint64_t size, uint64_t *start, uint64_t *end, struct ab_error *err)
 {
     struct lvm_part p = {size, 0, size};
     int r = gpt_each(fd, size, note_lvm, &p, err);
     *start = p.start;
     *end = p.end;
     return r < 0 ? -1 : 0;
-}
-
-/* The label in one of the PV's first sectors: 1 with h filled. */
-static int
-find_label(int fd, uint64_t size, uint64_t pv, struct lvm_pv_header *h, struct ab_error *err)
-{
-    unsigned char s[SECTOR];
-    for (unsigned i = 0; i < LVM_LABEL_SCAN_SECTORS; i++) {
-        int r = read_inside(fd, size, pv + (uint64_t)i * SECTOR, s, sizeof(s), err);
-        if (r <= 0)
-            return r;
-        r = lvm_label_decode(s, i, h);
-        if (r != 0)
-            return r > 0;
-    }
-    return 0;
-}
-
-static int
-read_mda_text(int fd, uint64_t size, uint64_t mda_abs, char name[LVM_VG_NAME_MAX], const char **why,
-              struct ab_error *err)
-{
-    unsigned char h[LVM_MDA_HEADER_SIZE];
-    char text[LVM_VG_NAME_MAX + 2];
-    struct lvm_mda_header m;
-    int r = read_inside(fd, size, mda_abs, h, sizeof(h), err);
-    if (r <= 0 || !lvm_mda_header_decode(h, &m)) {
-        *why = "no LVM metadata area header";
-        return r < 0 ? -1 : 0;
-    }
-    if (m.text_offset == 0 || m.text_size == 0) {
-        *why = "an LVM physical volume in no volume group";
-        return 0;
-    }
-    if (m.text_offset >= m.size || m.text_size > m.size) {
-        *why = "damaged LVM metadata area";
-        return 0;
-    }
-    size_t want = m.text_size < sizeof(text) ? (size_t)m.text_size : sizeof(text);
-    if (m.text_offset + want > m.size) /* the circular buffer wraps: the name cannot */
-        want = (size_t)(m.size - m.text_offset);
-    r = read_inside(fd, size, mda_abs + m.text_offset, text, want, err);
-    if (r <= 0 || !lvm_text_vg_name(text, want, name)) {
-        *why = "damaged LVM metadata text";
-        return r < 0 ? -1 : 0;
-    }
-    return 1;
-}
-
-int
-lvm_vg_name(int fd, uint64_t size, char name[LVM_VG_NAME_MAX], const char **why,
-            struct ab_error *err)
-{
-    uint64_t start, end;
-    struct lvm_pv_header h;
-    *why = "no LVM physical volume";
-    if (lvm_pv_find(fd, size, &start, &end, err) < 0)
-        return -1;
-    int r;
-    if ((r = find_label(fd, end, start, &h, err)) <= 0)
-        return r;
-    if (!h.has_mda) {
-        *why = "an LVM physical volume without a metadata area";
-        return 0;
-    }
-    if (h.mda_start > end - start)
-        return 0;
-    return read_mda_text(fd, end, start + h.mda_start, name, why, err);
 }
 
 /* ---- a PV read whole ---------------------------------------------------- */
@@ -390,6 +302,18 @@ lvm_pv_read(const struct byte_reader *r, struct lvm_pv *pv, const char **why, st
     if (rr <= 0)
         lvm_pv_release(pv);
     return rr;
+}
+
+int
+lvm_image_pv_read(int fd, uint64_t size, struct lvm_pv *pv, const char **why, struct ab_error *err)
+{
+    uint64_t start = 0, end = 0;
+    memset(pv, 0, sizeof(*pv));
+    if (pv_find(fd, size, &start, &end, err) < 0)
+        return -1;
+    struct byte_reader r = byte_reader_fd(fd, size);
+    r = byte_reader_window(&r, start, end - start);
+    return lvm_pv_read(&r, pv, why, err);
 }
 
 void

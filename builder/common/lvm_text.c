@@ -472,6 +472,17 @@ get_str(const struct lvm_cfg *s, const char *key)
     return c ? c->str : NULL;
 }
 
+/* A VG's or LV's name as lvm2 allows one (lib/misc/lvm-string.c): its
+ * characters, no leading '-', not "." or "..", shorter than
+ * LVM_VG_NAME_MAX. The lifecycle commands put names in device paths. */
+static bool
+name_ok(const char *name)
+{
+    size_t n = strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+_.-");
+    return n && !name[n] && n < LVM_VG_NAME_MAX && name[0] != '-' && strcmp(name, ".") != 0 &&
+           strcmp(name, "..") != 0;
+}
+
 /* Whether the list key of s holds the string word. */
 static bool
 has_word(const struct lvm_cfg *s, const char *key, const char *word)
@@ -583,6 +594,10 @@ read_lv(struct lvm_vg *vg, struct lvm_cfg *c, struct lvm_lv *lv, const char **wh
     lv->uuid = get_str(c, "id");
     lv->linear = true;
     lv->visible = has_word(c, "status", "VISIBLE");
+    if (!name_ok(lv->name)) {
+        *why = "a logical volume whose name lvm2 does not allow";
+        return -1;
+    }
     if (!lv->uuid || !get_u64(c, "segment_count", MAX_SEGS, &n) || n == 0) {
         *why = "a logical volume without its id or segment_count";
         return -1;
@@ -713,6 +728,10 @@ read_vg(struct lvm_vg *vg, const char **why)
         return -1;
     }
     vg->name = vg->node->key;
+    if (!name_ok(vg->name)) {
+        *why = "a volume group whose name lvm2 does not allow";
+        return -1;
+    }
     vg->uuid = get_str(vg->node, "id");
     uint64_t extent = 0;
     if (!vg->uuid || !get_u64(vg->node, "seqno", UINT32_MAX - 1, &vg->seqno) ||

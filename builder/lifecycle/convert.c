@@ -208,14 +208,9 @@ check_vg(struct convert *c, int i, struct ab_error *err)
     struct stat st;
     if (fd < 0 || fstat(fd, &st) < 0)
         return ab_build_error(err, errno, "cannot read '%s': %s", c->images[i], strerror(errno));
-    uint64_t start = 0, end = 0;
     struct lvm_pv pv;
     const char *why = NULL;
-    if (lvm_pv_find(fd, (uint64_t)st.st_size, &start, &end, err) < 0)
-        return -1;
-    struct byte_reader br = byte_reader_fd(fd, (uint64_t)st.st_size);
-    br = byte_reader_window(&br, start, end - start);
-    int r = lvm_pv_read(&br, &pv, &why, err);
+    int r = lvm_image_pv_read(fd, (uint64_t)st.st_size, &pv, &why, err);
     CLEANUP_FREE char *msg = NULL;
     if (r < 0)
         return -1;

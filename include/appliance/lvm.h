@@ -46,7 +46,7 @@
 #define LVM_MDA_HEADER_SIZE 512      /* the text follows it */
 #define LVM_UUID_LEN 32              /* as stored in the pv_header */
 #define LVM_UUID_BUF 39              /* 6-4-4-4-4-4-6 with dashes, and NUL */
-#define LVM_VG_NAME_MAX 128
+#define LVM_VG_NAME_MAX 128          /* lvm2's NAME_LEN: a VG's or LV's name and NUL */
 #define LVM_PV_EXT_VERSION 2
 #define LVM_PV_EXT_USED 0x1
 #define LVM_FMTT_VERSION 1
@@ -101,10 +101,6 @@ bool lvm_mda_header_crc_ok(const unsigned char buf[LVM_MDA_HEADER_SIZE]);
 
 /* key = "value"\n, with lvm's escapes for '"' and '\'. */
 void lvm_text_put_string(FILE *f, const char *key, const char *value);
-
-/* The VG name at the start of a text of len bytes ("NAME {"): 1 with name
- * set, 0 when the text does not start so. */
-int lvm_text_vg_name(const char *text, size_t len, char name[LVM_VG_NAME_MAX]);
 
 /* lvm's quoting of value, with the quotes. */
 void lvm_text_put_quoted(FILE *f, const char *value);
@@ -242,10 +238,6 @@ struct lvm_pv {
     size_t index; /* this PV in vg.pvs */
 };
 
-/* The bytes of the first LVM partition of the image's GPT, or the whole
- * image when it has none. */
-int lvm_pv_find(int fd, uint64_t size, uint64_t *start, uint64_t *end, struct ab_error *err);
-
 /* Reads the PV whose bytes r holds (a partition, a whole disk, a logical
  * window of an image): 1 with pv filled; 0 with *why (static) when it is
  * no PV read whole (no label, no metadata area, no VG, a checksum wrong,
@@ -257,14 +249,12 @@ int lvm_pv_find(int fd, uint64_t size, uint64_t *start, uint64_t *end, struct ab
 int lvm_pv_read(const struct byte_reader *r, struct lvm_pv *pv, const char **why,
                 struct ab_error *err);
 
-void lvm_pv_release(struct lvm_pv *pv);
+/* lvm_pv_read of the raw image open at fd (size bytes): its GPT's first
+ * "Linux LVM" partition, or without one (or with a damaged one) the whole
+ * image, read as a PV. */
+int lvm_image_pv_read(int fd, uint64_t size, struct lvm_pv *pv, const char **why,
+                      struct ab_error *err);
 
-/* Reads the VG name of the raw image open at fd (size bytes): its GPT's
- * first "Linux LVM" partition, or without one the whole disk, read as a
- * PV. Returns 1 with name set; 0 when there is no PV or no VG in it, with
- * *why a static reason ("no LVM physical volume", ...); -1 on a read
- * error. */
-int lvm_vg_name(int fd, uint64_t size, char name[LVM_VG_NAME_MAX], const char **why,
-                struct ab_error *err);
+void lvm_pv_release(struct lvm_pv *pv);
 
 #endif

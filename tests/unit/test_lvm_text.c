@@ -462,6 +462,10 @@ test_lies(void **state)
               "segment_count = 1\nsegment1 {\nstart_extent = 0\nextent_count = 0\n"
               "type = \"striped\"\n}\n}\n}\n}",
          "a segment without its start_extent, extent_count or type"},
+        {HEAD "extent_size = 8192\n" PVS "logical_volumes {\n-lv {\nid = \"l\"\n"
+              "segment_count = 1\nsegment1 {\nstart_extent = 0\nextent_count = 2\n"
+              "type = \"raid1\"\n}\n}\n}\n}",
+         "a logical volume whose name lvm2 does not allow"},
         {HEAD "extent_size = 8192\n" PVS "logical_volumes {\nlv {\nid = \"l\"\n"
               "status = [\"READ\", \"VISIBLE\"]\nsegment_count = 1\nsegment1 {\n"
               "start_extent = 0\nextent_count = 2\ntype = \"raid1\"\n}\n}\n}\n}",
