@@ -18,7 +18,7 @@ DESTDIR ?=
 
 CC ?= cc
 BUILD ?= build
-PKGS := yaml-0.1 json-c libcrypto nettle libarchive libguestfs libdeflate libxml-2.0 libvirt
+PKGS := yaml-0.1 json-c libcrypto nettle libarchive libguestfs libdeflate libxml-2.0 libvirt blkid ext2fs com_err libnbd
 WERROR ?= -Werror
 WARNINGS := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wvla -Wwrite-strings -Wundef -fno-common
@@ -32,8 +32,14 @@ CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 # Debian packages: to build, to run a build, and to test.
 # nettle-dev: the SHA-256 whose state is a public structure, so that runs of
 # zeros in a disk image are looked up, not hashed again (sparse_sha256.c).
+# libext2fs-dev (comerr-dev: its error texts), libnbd-dev: inspect reads and
+# convert --new-identity edits ext2/3/4 in place through libext2fs, any image
+# format through qemu-nbd (qemu-utils) with libnbd as its client: no VM.
+# libblkid-dev, libext2fs-dev: resize reads what each volume holds (libblkid) and an ext
+# superblock's size (libext2fs) on the host, at the volume's offset in the raw copy.
 DEPS_BUILD := gcc make pkg-config perl libyaml-dev libjson-c-dev libssl-dev nettle-dev \
-	libarchive-dev libguestfs-dev libdeflate-dev zlib1g-dev libxml2-dev libvirt-dev
+	libarchive-dev libguestfs-dev libdeflate-dev zlib1g-dev libxml2-dev libvirt-dev \
+	libext2fs-dev comerr-dev libnbd-dev libblkid-dev
 # linux-image-amd64: libguestfs builds its appliance from the host's kernel.
 # dnf, rpm: the CentOS family (rpm also brings rpmbuild, for the tests).
 # tzdata, locales: the zone and locale names a recipe's are checked against
@@ -359,4 +365,4 @@ install: all
 clean:
 	rm -rf build
 
--include $(shell find $(BUILD) -name '*.d' -type f -not -path '*/itest/*' 2>/dev/null)
+-include $(shell find $(BUILD) -name '*.d' -type f -not -path '*/itest/*' -not -path '*/bench/engine-*' 2>/dev/null)

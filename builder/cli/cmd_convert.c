@@ -80,9 +80,10 @@ static const struct cli_command convert_command = {
     "and convert-report.json, and compares every converted disk\n"
     "with its source (qemu-img compare) before the folder is put in place.\n"
     "The guest is not changed: every image of this project carries every\n"
-    "hypervisor's drivers and add-ons. A source without the volume groups\n"
-    "vg_os and vg_app is refused. A failed or interrupted convert leaves\n"
-    "nothing behind.\n",
+    "hypervisor's drivers and add-ons. A source whose disks this project did\n"
+    "not build (each one's volume group tagged os or app by the build, or\n"
+    "named vg_os and vg_app) is refused. A failed or interrupted convert\n"
+    "leaves nothing behind.\n",
     convert_options,
     "With --json, prints {\"output\": DIR, \"seconds\": N} when it succeeds.\n"
     "Exit status: 0 success, 1 convert failed or the source was refused,\n"

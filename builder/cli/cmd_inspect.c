@@ -11,23 +11,25 @@
 #include "appliance/bundle.h"
 #include "appliance/cleanup.h"
 #include "appliance/cli.h"
-#include "appliance/engine_inspect.h"
 #include "appliance/fsutil.h"
+#include "appliance/guest_read.h"
 #include "appliance/inspect.h"
-#include "appliance/kvm.h"
 #include "appliance/stop.h"
 #include "options.h"
 
 enum {
     OPT_NO_DISKS = CLI_OPT_FIRST,
+    OPT_NO_APPLIANCE,
     OPT_NO_VERIFY,
     OPT_TARGET,
 };
 
 static const struct cli_option inspect_options[] = {
     {OPT_NO_DISKS, 0, "no-disks", NULL,
-     "do not read the disks (no appliance: takes seconds); the\ndisk files there are still "
-     "checked",
+     "do not read the disks; the disk files there are still\nchecked", NULL},
+    {OPT_NO_APPLIANCE, 0, "no-appliance", NULL,
+     "read the disks on the host only: what only the libguestfs\nappliance reads (files on "
+     "xfs) is noted, not read",
      NULL},
     {OPT_NO_VERIFY, 0, "no-verify", NULL, "do not recompute the manifests' digests", NULL},
     {OPT_TARGET, 0, "target", "T",
@@ -45,9 +47,12 @@ static const struct cli_command inspect_command = {
     "an .ova, or an .ovf with its files beside it; a DISK is any disk image\n"
     "(raw, qcow2, vmdk, vhdx, vdi, vhd). Prints the OVF summary (product, OS,\n"
     "CPUs, memory, controller, NICs, firmware, disks), recomputes every digest\n"
-    "of the manifests (.mf, SHA256SUMS), and reads the disks through one\n"
-    "read-only libguestfs appliance: partitions, LVM, filesystems and the\n"
-    "operating system. The disks of all arguments are read together. A disk\n"
+    "of the manifests (.mf, SHA256SUMS), and reads the disks on the host,\n"
+    "read-only, with no VM and no root: partitions, LVM, filesystems and the\n"
+    "operating system (files on ext2/3/4 through libext2fs, any image format\n"
+    "through qemu-nbd). Only what the host cannot read (files on xfs) is read\n"
+    "through one read-only libguestfs appliance, which the output names. The\n"
+    "disks of all arguments are read together. A disk\n"
     "image that names another file (a backing file, a data file, VMDK extents\n"
     "or a parent) is refused before anything opens it. With --json, the\n"
     "findings as JSON (sizes in bytes).\n",
@@ -59,7 +64,7 @@ static const struct cli_command inspect_command = {
 
 struct inspect_opts {
     const struct cli *cli;
-    bool disks, verify;
+    bool disks, verify, appliance;
     int target; /* enum ova_target; -1: none */
 };
 
@@ -109,26 +114,29 @@ take_errors(struct inspect_report *r, struct ab_error *err)
     ab_error_release(err);
 }
 
-/* The libguestfs side, run beside the digests in its own thread. */
+/* The disks' side, run beside the digests in its own thread. */
 struct guest_job {
     struct inspect_drive *drives;
     size_t n;
-    bool use_kvm;
-    const char *scratch;
+    const struct inspect_opts *o;
     struct inspect_guest *guest;
     struct ab_error err;
 };
+
+static void
+guest_notice(void *ctx, const char *msg)
+{
+    const struct inspect_opts *o = ctx;
+    if (cli_shows(o->cli, CLI_NORMAL))
+        fprintf(stderr, "appliance: notice: %s\n", msg);
+}
 
 static void *
 guest_thread(void *arg)
 {
     struct guest_job *j = arg;
-    struct engine_inspect *e = engine_inspect_launch(j->drives, j->n, j->use_kvm, &j->err);
-    /* qemu holds the disks open: the extracted copies can go now. */
-    rm_rf(j->scratch, j->scratch);
-    if (e)
-        engine_inspect_read(e, &j->guest, &j->err);
-    engine_inspect_close(e, &j->err);
+    struct guest_read_opts ro = {NULL, j->o->appliance, guest_notice, (void *)j->o};
+    guest_read(j->drives, j->n, &ro, &j->guest, &j->err);
     return NULL;
 }
 
@@ -148,19 +156,6 @@ collect_drives(const struct inspect_report *r, struct inspect_drive **out)
             (*out)[n++] = (struct inspect_drive){bd->path, bd->format, bd->name, bd->virtual_size};
         }
     return n;
-}
-
-static bool
-probe_kvm(const struct inspect_opts *o)
-{
-    struct kvm_probe kvm;
-    kvm_probe(&kvm, NULL);
-    if (!kvm_usable(&kvm) && cli_shows(o->cli, CLI_NORMAL))
-        fprintf(stderr,
-                "appliance: notice: %s (%s): the appliance runs under software "
-                "emulation\n",
-                kvm_state_reason(kvm.state), kvm.detail);
-    return kvm_usable(&kvm);
 }
 
 static void
@@ -226,13 +221,12 @@ run(struct inspect_report *r, char **paths, size_t n, const struct inspect_opts 
 {
     open_bundles(r, paths, n, o, scratch);
     CLEANUP_FREE struct inspect_drive *drives = NULL;
-    struct guest_job job = {.scratch = scratch, .err = AB_ERROR_INIT};
+    struct guest_job job = {.o = o, .err = AB_ERROR_INIT};
     pthread_t thread;
     bool started = false;
     if (o->disks && !stop_requested() && (job.n = collect_drives(r, &drives)) > 0) {
         job.drives = drives;
-        job.use_kvm = probe_kvm(o);
-        progress(o, "starting a libguestfs appliance with %zu disk%s", job.n, job.n == 1 ? "" : "s");
+        progress(o, "reading %zu disk%s", job.n, job.n == 1 ? "" : "s");
         started = pthread_create(&thread, NULL, guest_thread, &job) == 0;
         if (!started)
             ab_build_error(&job.err, errno, "cannot start a thread: %s", strerror(errno));
@@ -284,6 +278,9 @@ on_inspect_option(void *ctx, int id, const char *arg)
     case OPT_NO_DISKS:
         o->disks = false;
         return 0;
+    case OPT_NO_APPLIANCE:
+        o->appliance = false;
+        return 0;
     case OPT_NO_VERIFY:
         o->verify = false;
         return 0;
@@ -306,7 +303,7 @@ inspect(struct cli *c, const struct inspect_opts *o)
         ab_error_release(&err);
         return status;
     }
-    cli_stop_on_signals(CLI_STOP_RESTART);
+    cli_stop_on_signals(CLI_STOP_RESTART | CLI_STOP_CHILDREN);
     struct inspect_report r = {0};
     int status = run(&r, c->args, (size_t)c->n_args, o, scratch);
     rm_rf(scratch, scratch);
@@ -318,7 +315,7 @@ int
 cmd_inspect(int argc, char **argv)
 {
     struct cli c;
-    struct inspect_opts o = {&c, true, true, -1};
+    struct inspect_opts o = {&c, true, true, true, -1};
     int status = cli_parse(&c, &inspect_command, argc, argv, on_inspect_option, &o);
     if (status >= 0)
         return status;

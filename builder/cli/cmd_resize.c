@@ -28,14 +28,18 @@ static const struct cli_command resize_command = {
     "resize",
     "Usage: appliance resize IMAGE --size SIZE [--volume NAME=SIZE]... [-o OUT]\n"
     "\n"
-    "Grow or shrink one disk of the appliance offline (the OS disk with vg_os or\n"
-    "the application disk with vg_app), in its own format: qcow2, vmdk, vhdx,\n"
-    "vhd, vdi or raw. The LVM partition follows the disk, then the PV; the\n"
-    "volume group's last volume takes what the PV gains or loses, unless\n"
-    "--volume names the volumes to resize. ext4 grows and shrinks, xfs only\n"
-    "grows. The work is done on a copy beside the destination, which replaces\n"
-    "IMAGE (or becomes OUT) only after e2fsck, xfs_repair and vgck passed;\n"
-    "IMAGE is never written to. A disk image that names another file is refused.\n",
+    "Grow or shrink one disk of the appliance offline (the OS disk or the\n"
+    "application disk, whatever its volume group is named), in its own format:\n"
+    "qcow2, vmdk, vhdx, vhd, vdi or raw. The LVM partition follows the disk,\n"
+    "then the PV; the volume group's last volume takes what the PV gains or\n"
+    "loses, unless --volume names the volumes to resize. ext4 grows and\n"
+    "shrinks, xfs only grows. All of it is done on the host, without a VM and\n"
+    "for ext4 without root; growing xfs needs it mounted: as root through a\n"
+    "loop device, else in the libguestfs appliance (the summary says so). The\n"
+    "work is done on a copy beside the destination, which replaces IMAGE (or\n"
+    "becomes OUT) only after e2fsck, xfs_repair and pvck (as root vgck too)\n"
+    "passed; IMAGE is never written to. A disk image that names another file\n"
+    "is refused.\n",
     resize_options,
     "With --json, prints the sizes before and after (bytes) as JSON.\n"
     "Exit status: 0 resized, 1 failed or refused (IMAGE unchanged), 2 usage error,\n"
@@ -77,7 +81,8 @@ static void
 print_summary(const char *image, const char *dest, const struct resize_layout *l)
 {
     char what[RESIZE_NAME_MAX * 2 + 16];
-    printf("resized %s (%s, %s)%s%s\n", image, l->format, l->vg, strcmp(image, dest) ? " to " : "",
+    printf("resized %s (%s, %s%s%s%s)%s%s\n", image, l->format, l->vg, *l->role ? ", the " : "",
+           l->role, *l->role ? " disk" : "", strcmp(image, dest) ? " to " : "",
            strcmp(image, dest) ? dest : "");
     print_size_change("disk", l->disk_size, l->new_disk_size);
     snprintf(what, sizeof(what), "partition %u", l->part_number);
@@ -94,6 +99,9 @@ print_summary(const char *image, const char *dest, const struct resize_layout *l
     }
     if (l->moved_extents)
         printf("  moved %" PRIu64 " extents below the new end of the PV\n", l->moved_extents);
+    if (l->xfs_in_appliance)
+        printf("  xfs grown in the libguestfs appliance (%u volume%s)\n", l->xfs_in_appliance,
+               l->xfs_in_appliance == 1 ? "" : "s");
 }
 
 static json_object *
@@ -113,6 +121,7 @@ summary_json(const char *image, const char *dest, const struct resize_layout *l)
     json_object_object_add(o, "output", json_object_new_string(dest));
     json_object_object_add(o, "format", json_object_new_string(l->format));
     json_object_object_add(o, "vg", json_object_new_string(l->vg));
+    json_object_object_add(o, "role", *l->role ? json_object_new_string(l->role) : NULL);
     json_object_object_add(o, "disk", size_change(l->disk_size, l->new_disk_size));
     json_object_object_add(o, "partition", size_change(l->part_sectors * 512,
                                                        l->new_part_sectors * 512));
@@ -127,6 +136,7 @@ summary_json(const char *image, const char *dest, const struct resize_layout *l)
     }
     json_object_object_add(o, "lvs", lvs);
     json_object_object_add(o, "moved_extents", json_object_new_int64((int64_t)l->moved_extents));
+    json_object_object_add(o, "xfs_in_appliance", json_object_new_int((int)l->xfs_in_appliance));
     return o;
 }
 
@@ -220,8 +230,10 @@ cmd_resize(int argc, char **argv)
     struct resize_args a = {.o = {.step = on_step, .kvm = probe_kvm, .ctx = &c}};
     int status = cli_parse(&c, &resize_command, argc, argv, on_resize_option, &a);
     if (status < 0 && (status = check_usage(&c, &a)) == 0 && (status = cli_open_log(&c)) == 0 &&
-        (status = cli_check_inputs(&c, c.args, 1)) == 0)
+        (status = cli_check_inputs(&c, c.args, 1)) == 0) {
+        a.o.spawn.log = c.log;
         status = resize(&c, &a.o);
+    }
     free(a.volumes);
     return cli_release(&c, status);
 }

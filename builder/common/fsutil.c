@@ -351,11 +351,96 @@ copy_sparse(int in, int out)
 }
 
 int
+zero_range(int fd, uint64_t off, uint64_t len)
+{
+    if (len == 0 || fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)off,
+                              (off_t)len) == 0)
+        return 0;
+    if (errno != EOPNOTSUPP && errno != ENOSYS)
+        return -1;
+    static const char zeros[65536];
+    while (len) {
+        size_t n = len < sizeof(zeros) ? (size_t)len : sizeof(zeros);
+        ssize_t w = pwrite(fd, zeros, n, (off_t)off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            if (w == 0)
+                errno = EIO;
+            return -1;
+        }
+        off += (uint64_t)w;
+        len -= (uint64_t)w;
+    }
+    return 0;
+}
+
+/* Copies [from, from + len) of in to out at to, in the kernel. */
+static int
+copy_data(int in, uint64_t from, int out, uint64_t to, uint64_t len)
+{
+    loff_t a = (loff_t)from, b = (loff_t)to;
+    while (len) {
+        size_t want = len < (UINT64_C(1) << 30) ? (size_t)len : (size_t)1 << 30;
+        ssize_t n = copy_file_range(in, &a, out, &b, want, 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            if (n == 0)
+                errno = EIO;
+            return -1;
+        }
+        len -= (uint64_t)n;
+    }
+    return 0;
+}
+
+int
+copy_range_sparse(int in, uint64_t from, int out, uint64_t to, uint64_t len)
+{
+    uint64_t pos = from, end = from + len;
+    while (pos < end) {
+        off_t data = lseek(in, (off_t)pos, SEEK_DATA);
+        if (data < 0 && errno != ENXIO)
+            return -1;
+        uint64_t d = data < 0 || (uint64_t)data > end ? end : (uint64_t)data;
+        if (d > pos && zero_range(out, to + (pos - from), d - pos) < 0)
+            return -1;
+        if (d >= end)
+            break;
+        off_t hole = lseek(in, (off_t)d, SEEK_HOLE);
+        if (hole < 0)
+            return -1;
+        uint64_t h = (uint64_t)hole > end ? end : (uint64_t)hole;
+        if (copy_data(in, d, out, to + (d - from), h - d) < 0)
+            return -1;
+        pos = h;
+    }
+    return 0;
+}
+
+int
 read_inside(int fd, uint64_t size, uint64_t off, void *buf, size_t len, struct ab_error *err)
 {
     if (off > size || len > size - off)
         return 0;
     ssize_t n = pread(fd, buf, len, (off_t)off);
+    if (n < 0)
+        return ab_build_error(err, errno, "cannot read the disk image: %s", strerror(errno));
+    return (size_t)n == len;
+}
+
+int
+reader_inside(const struct byte_reader *r, uint64_t off, void *buf, size_t len,
+              struct ab_error *err)
+{
+    if (off > r->size || len > r->size - off)
+        return 0;
+    if (len == 0)
+        return 1;
+    if (r->pread)
+        return r->pread(r->ctx, buf, len, r->offset + off, err) == 0 ? 1 : -1;
+    ssize_t n = pread(r->fd, buf, len, (off_t)(r->offset + off));
     if (n < 0)
         return ab_build_error(err, errno, "cannot read the disk image: %s", strerror(errno));
     return (size_t)n == len;

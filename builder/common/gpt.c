@@ -111,12 +111,78 @@ gpt_entry_is(const struct gpt_entry *e, enum gpt_type type)
            memcmp(e->type, want, GPT_GUID_LEN) == 0;
 }
 
+void
+gpt_guid_format(const unsigned char g[GPT_GUID_LEN], char out[GPT_GUID_TEXT_BUF])
+{
+    snprintf(out, GPT_GUID_TEXT_BUF, "%08" PRIx32 "-%04x-%04x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+             get_le32(g), get_le16(g + 4), get_le16(g + 6), g[8], g[9], g[10], g[11], g[12], g[13],
+             g[14], g[15]);
+}
+
 int
-gpt_each(int fd, uint64_t size, int (*fn)(void *ctx, const struct gpt_entry *e), void *ctx,
-         struct ab_error *err)
+gpt_entry_used(const struct gpt_entry *e)
+{
+    static const unsigned char zero[GPT_GUID_LEN];
+    return memcmp(e->type, zero, GPT_GUID_LEN) != 0;
+}
+
+/* One code point as UTF-8 into out (room for 4 bytes): its length. */
+static size_t
+utf8_put(uint32_t c, char *out)
+{
+    if (c < 0x80) {
+        out[0] = (char)c;
+        return 1;
+    }
+    if (c < 0x800) {
+        out[0] = (char)(0xc0 | c >> 6);
+        out[1] = (char)(0x80 | (c & 0x3f));
+        return 2;
+    }
+    if (c < 0x10000) {
+        out[0] = (char)(0xe0 | c >> 12);
+        out[1] = (char)(0x80 | (c >> 6 & 0x3f));
+        out[2] = (char)(0x80 | (c & 0x3f));
+        return 3;
+    }
+    out[0] = (char)(0xf0 | c >> 18);
+    out[1] = (char)(0x80 | (c >> 12 & 0x3f));
+    out[2] = (char)(0x80 | (c >> 6 & 0x3f));
+    out[3] = (char)(0x80 | (c & 0x3f));
+    return 4;
+}
+
+/* The entry's name, UTF-16LE up to the first NUL, as UTF-8: 36 units
+ * give at most 108 bytes. An unpaired surrogate is '?'. */
+static void
+name_decode(const unsigned char *p, char out[GPT_NAME_BUF])
+{
+    size_t o = 0;
+    for (size_t i = 0; i < GPT_NAME_UNITS; i++) {
+        uint32_t c = get_le16(p + 2 * i);
+        if (c == 0)
+            break;
+        if (c >= 0xd800 && c < 0xdc00 && i + 1 < GPT_NAME_UNITS) {
+            uint32_t lo = get_le16(p + 2 * (i + 1));
+            if (lo >= 0xdc00 && lo < 0xe000) {
+                c = 0x10000 + ((c - 0xd800) << 10) + (lo - 0xdc00);
+                i++;
+            }
+        }
+        if (c >= 0xd800 && c < 0xe000)
+            c = '?';
+        o += utf8_put(c, out + o);
+    }
+    out[o] = '\0';
+}
+
+int
+gpt_read_each(const struct byte_reader *rd, int (*fn)(void *ctx, const struct gpt_entry *e),
+              void *ctx, struct ab_error *err)
 {
     unsigned char hdr[92], raw[GPT_ENTRY_MIN];
-    int r = read_inside(fd, size, GPT_HEADER_LBA * SECTOR, hdr, sizeof(hdr), err);
+    uint64_t size = rd->size;
+    int r = reader_inside(rd, GPT_HEADER_LBA * SECTOR, hdr, sizeof(hdr), err);
     if (r <= 0 || memcmp(hdr, "EFI PART", 8) != 0)
         return r;
     uint64_t lba = get_le64(hdr + 72);
@@ -124,15 +190,26 @@ gpt_each(int fd, uint64_t size, int (*fn)(void *ctx, const struct gpt_entry *e),
     if (esize < GPT_ENTRY_MIN || esize > 4096 || n > GPT_ENTRY_MAX || lba > size / SECTOR)
         return 0;
     for (uint32_t i = 0; i < n; i++) {
-        r = read_inside(fd, size, lba * SECTOR + (uint64_t)i * esize, raw, sizeof(raw), err);
+        r = reader_inside(rd, lba * SECTOR + (uint64_t)i * esize, raw, sizeof(raw), err);
         if (r <= 0)
             return r;
-        struct gpt_entry e = {.first_lba = get_le64(raw + 32), .last_lba = get_le64(raw + 40)};
+        struct gpt_entry e = {
+            .number = i + 1, .first_lba = get_le64(raw + 32), .last_lba = get_le64(raw + 40)};
         memcpy(e.type, raw, GPT_GUID_LEN);
+        memcpy(e.guid, raw + 16, GPT_GUID_LEN);
+        name_decode(raw + 56, e.name);
         if ((r = fn(ctx, &e)) != 0)
             return r;
     }
     return 0;
+}
+
+int
+gpt_each(int fd, uint64_t size, int (*fn)(void *ctx, const struct gpt_entry *e), void *ctx,
+         struct ab_error *err)
+{
+    struct byte_reader rd = byte_reader_fd(fd, size);
+    return gpt_read_each(&rd, fn, ctx, err);
 }
 
 static int

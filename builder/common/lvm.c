@@ -1,7 +1,9 @@
-/* lvm.c: LVM2's label, pv_header, metadata area header and metadata
- * text, encoded and decoded, and a raw image's VG name (lvm.h). */
+/* lvm.c: LVM2's label, pv_header and metadata area header, encoded and
+ * decoded, and a PV read whole through them (its text is lvm_text.c's)
+ * (lvm.h). */
 #include "appliance/lvm.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "appliance/fsutil.h"
@@ -78,17 +80,29 @@ lvm_label_decode(const unsigned char sector[SECTOR], uint64_t number, struct lvm
         at += 16;
         if (start == 0 && size == 0) {
             list++;
-        } else if (list == 0 && !h->data_start && !h->data_size) {
-            h->data_start = start, h->data_size = size;
-        } else if (list == 1 && !h->has_mda) {
-            h->has_mda = true, h->mda_start = start, h->mda_size = size;
+            continue;
         }
+        if (list == 0 && !h->n_data++)
+            h->data_start = start, h->data_size = size;
+        else if (list == 1 && !h->n_mda++)
+            h->has_mda = true, h->mda_start = start, h->mda_size = size;
     }
     if (list == 2 && at + 8 <= avail) {
         h->ext_version = get_le32(pvh + at);
         h->ext_flags = get_le32(pvh + at + 4);
     }
     return 1;
+}
+
+void
+lvm_label_set_dev_size(unsigned char sector[SECTOR], uint64_t dev_size)
+{
+    uint32_t off = get_le32(sector + LABEL_OFFSET);
+    if (off < LVM_PV_HEADER_OFFSET || off > SECTOR - 40)
+        return;
+    put_le64(sector + off + 32, dev_size);
+    put_le32(sector + LABEL_CRC,
+             lvm_crc(LVM_CRC_INITIAL, sector + LABEL_OFFSET, SECTOR - LABEL_OFFSET));
 }
 
 /* mda_header, one raw_locn and its terminator; the checksum covers the
@@ -122,40 +136,34 @@ lvm_mda_header_decode(const unsigned char buf[LVM_MDA_HEADER_SIZE], struct lvm_m
     return 1;
 }
 
-void
-lvm_text_put_string(FILE *f, const char *key, const char *value)
+bool
+lvm_mda_header_crc_ok(const unsigned char buf[LVM_MDA_HEADER_SIZE])
 {
-    fprintf(f, "%s = \"", key);
+    return get_le32(buf + MDA_CRC) ==
+           lvm_crc(LVM_CRC_INITIAL, buf + MDA_MAGIC, LVM_MDA_HEADER_SIZE - MDA_MAGIC);
+}
+
+void
+lvm_text_put_quoted(FILE *f, const char *value)
+{
+    fputc('"', f);
     for (const char *c = value; *c; c++) {
         if (*c == '"' || *c == '\\')
             fputc('\\', f);
         fputc(*c, f);
     }
-    fputs("\"\n", f);
+    fputc('"', f);
 }
 
-/* The characters lvm allows in a VG name. */
-static bool
-name_char(char c)
+void
+lvm_text_put_string(FILE *f, const char *key, const char *value)
 {
-    return c == '_' || c == '-' || c == '.' || c == '+' || (c >= '0' && c <= '9') ||
-           (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    fprintf(f, "%s = ", key);
+    lvm_text_put_quoted(f, value);
+    fputc('\n', f);
 }
 
-int
-lvm_text_vg_name(const char *text, size_t len, char name[LVM_VG_NAME_MAX])
-{
-    size_t n = 0;
-    while (n < len && n < LVM_VG_NAME_MAX - 1 && name_char(text[n]))
-        n++;
-    if (n == 0 || n + 2 > len || text[n] != ' ' || text[n + 1] != '{')
-        return 0;
-    memcpy(name, text, n);
-    name[n] = '\0';
-    return 1;
-}
-
-/* ---- a raw image's VG name -------------------------------------------- */
+/* ---- a raw image's PV ------------------------------------------------- */
 
 struct lvm_part {
     uint64_t size, start, end;
@@ -177,7 +185,7 @@ note_lvm(void *ctx, const struct gpt_entry *e)
 /* The bytes of the first LVM partition of the GPT; the whole disk when it
  * has no GPT, no LVM partition or a damaged one. */
 static int
-pv_extent(int fd, uint64_t size, uint64_t *start, uint64_t *end, struct ab_error *err)
+pv_find(int fd, uint64_t size, uint64_t *start, uint64_t *end, struct ab_error *err)
 {
     struct lvm_part p = {size, 0, size};
     int r = gpt_each(fd, size, note_lvm, &p, err);
@@ -186,70 +194,132 @@ pv_extent(int fd, uint64_t size, uint64_t *start, uint64_t *end, struct ab_error
     return r < 0 ? -1 : 0;
 }
 
-/* The label in one of the PV's first sectors: 1 with h filled. */
+/* ---- a PV read whole ---------------------------------------------------- */
+
 static int
-find_label(int fd, uint64_t size, uint64_t pv, struct lvm_pv_header *h, struct ab_error *err)
+pv_label(const struct byte_reader *r, struct lvm_pv *pv, const char **why, struct ab_error *err)
 {
-    unsigned char s[SECTOR];
+    *why = "no LVM physical volume";
     for (unsigned i = 0; i < LVM_LABEL_SCAN_SECTORS; i++) {
-        int r = read_inside(fd, size, pv + (uint64_t)i * SECTOR, s, sizeof(s), err);
-        if (r <= 0)
-            return r;
-        r = lvm_label_decode(s, i, h);
-        if (r != 0)
-            return r > 0;
+        int rr = reader_inside(r, (uint64_t)i * SECTOR, pv->label, SECTOR, err);
+        if (rr <= 0)
+            return rr;
+        rr = lvm_label_decode(pv->label, i, &pv->header);
+        if (rr < 0) {
+            *why = "a damaged LVM label";
+            return 0;
+        }
+        if (rr > 0) {
+            pv->labelled = true;
+            pv->label_sector = i;
+            return 1;
+        }
     }
     return 0;
 }
 
 static int
-read_mda_text(int fd, uint64_t size, uint64_t mda_abs, char name[LVM_VG_NAME_MAX], const char **why,
-              struct ab_error *err)
+pv_mda(const struct byte_reader *r, struct lvm_pv *pv, const char **why, struct ab_error *err)
 {
-    unsigned char h[LVM_MDA_HEADER_SIZE];
-    char text[LVM_VG_NAME_MAX + 2];
-    struct lvm_mda_header m;
-    int r = read_inside(fd, size, mda_abs, h, sizeof(h), err);
-    if (r <= 0 || !lvm_mda_header_decode(h, &m)) {
-        *why = "no LVM metadata area header";
-        return r < 0 ? -1 : 0;
+    const struct lvm_pv_header *h = &pv->header;
+    unsigned char buf[LVM_MDA_HEADER_SIZE];
+    struct lvm_mda_header *m = &pv->mda;
+    if (!h->has_mda) {
+        *why = "an LVM physical volume without a metadata area";
+        return 0;
     }
-    if (m.text_offset == 0 || m.text_size == 0) {
+    if (h->mda_start > pv->size || h->mda_size > pv->size - h->mda_start ||
+        h->mda_size < 2 * LVM_MDA_HEADER_SIZE) {
+        *why = "an LVM metadata area past the end of its PV";
+        return 0;
+    }
+    int rr = reader_inside(r, h->mda_start, buf, sizeof(buf), err);
+    if (rr <= 0 || !lvm_mda_header_decode(buf, m) || !lvm_mda_header_crc_ok(buf) ||
+        m->start != h->mda_start || m->size != h->mda_size) {
+        *why = "a damaged LVM metadata area header";
+        return rr < 0 ? -1 : 0;
+    }
+    if (m->text_offset == 0 || m->text_size == 0) {
         *why = "an LVM physical volume in no volume group";
         return 0;
     }
-    if (m.text_offset >= m.size || m.text_size > m.size) {
+    if (m->text_offset < LVM_MDA_HEADER_SIZE || m->text_offset >= m->size ||
+        m->text_size > m->size - LVM_MDA_HEADER_SIZE || m->text_size > LVM_TEXT_MAX) {
         *why = "damaged LVM metadata area";
         return 0;
     }
-    size_t want = m.text_size < sizeof(text) ? (size_t)m.text_size : sizeof(text);
-    if (m.text_offset + want > m.size) /* the circular buffer wraps: the name cannot */
-        want = (size_t)(m.size - m.text_offset);
-    r = read_inside(fd, size, mda_abs + m.text_offset, text, want, err);
-    if (r <= 0 || !lvm_text_vg_name(text, want, name)) {
-        *why = "damaged LVM metadata text";
-        return r < 0 ? -1 : 0;
+    return 1;
+}
+
+/* The text, which may wrap around to just after the header (lvm's
+ * circular buffer), its checksum checked. */
+static int
+pv_text(const struct byte_reader *r, struct lvm_pv *pv, const char **why, struct ab_error *err)
+{
+    const struct lvm_mda_header *m = &pv->mda;
+    size_t len = (size_t)m->text_size;
+    size_t first = m->size - m->text_offset < len ? (size_t)(m->size - m->text_offset) : len;
+    if (!(pv->text = malloc(len + 1)))
+        return ab_oom(err);
+    int rr = reader_inside(r, m->start + m->text_offset, pv->text, first, err);
+    if (rr > 0 && first < len)
+        rr = reader_inside(r, m->start + LVM_MDA_HEADER_SIZE, pv->text + first, len - first, err);
+    if (rr <= 0) {
+        *why = "damaged LVM metadata area";
+        return rr;
+    }
+    pv->text[len] = '\0';
+    pv->text_len = len;
+    if (lvm_crc(LVM_CRC_INITIAL, pv->text, len) != m->text_crc) {
+        *why = "LVM metadata text whose checksum is wrong";
+        return 0;
     }
     return 1;
 }
 
 int
-lvm_vg_name(int fd, uint64_t size, char name[LVM_VG_NAME_MAX], const char **why,
-            struct ab_error *err)
+lvm_pv_read(const struct byte_reader *r, struct lvm_pv *pv, const char **why, struct ab_error *err)
 {
-    uint64_t start, end;
-    struct lvm_pv_header h;
-    *why = "no LVM physical volume";
-    if (pv_extent(fd, size, &start, &end, err) < 0)
-        return -1;
-    int r;
-    if ((r = find_label(fd, end, start, &h, err)) <= 0)
-        return r;
-    if (!h.has_mda) {
-        *why = "an LVM physical volume without a metadata area";
-        return 0;
+    memset(pv, 0, sizeof(*pv));
+    pv->start = r->offset;
+    pv->size = r->size;
+    int rr = pv_label(r, pv, why, err);
+    if (rr > 0)
+        rr = pv_mda(r, pv, why, err);
+    if (rr > 0)
+        rr = pv_text(r, pv, why, err);
+    if (rr > 0) {
+        int p = lvm_vg_parse(pv->text, pv->text_len, &pv->vg, why);
+        if (p == -2)
+            rr = ab_oom(err);
+        else
+            rr = p == 0;
     }
-    if (h.mda_start > end - start)
-        return 0;
-    return read_mda_text(fd, end, start + h.mda_start, name, why, err);
+    if (rr > 0 && (pv->index = lvm_vg_pv_index(&pv->vg, pv->header.uuid)) == SIZE_MAX) {
+        *why = "LVM metadata that does not name its own physical volume";
+        rr = 0;
+    }
+    if (rr <= 0)
+        lvm_pv_release(pv);
+    return rr;
+}
+
+int
+lvm_image_pv_read(int fd, uint64_t size, struct lvm_pv *pv, const char **why, struct ab_error *err)
+{
+    uint64_t start = 0, end = 0;
+    memset(pv, 0, sizeof(*pv));
+    if (pv_find(fd, size, &start, &end, err) < 0)
+        return -1;
+    struct byte_reader r = byte_reader_fd(fd, size);
+    r = byte_reader_window(&r, start, end - start);
+    return lvm_pv_read(&r, pv, why, err);
+}
+
+void
+lvm_pv_release(struct lvm_pv *pv)
+{
+    free(pv->text);
+    pv->text = NULL;
+    lvm_vg_release(&pv->vg);
 }

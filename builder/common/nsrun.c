@@ -24,9 +24,10 @@
 /* spawn_run names the program it started, unshare; the failure is the
  * command's (or, in the script's own words, the mounts'). */
 static void
-name_command(struct ab_error *err, size_t first, const char *tool)
+name_started(struct ab_error *err, size_t first, const char *program, const char *tool)
 {
-    static const char started[] = "'unshare' ";
+    char started[32];
+    snprintf(started, sizeof(started), "'%s' ", program);
     for (size_t i = first; i < err->n_diags; i++) {
         struct ab_diag *d = &err->diags[i];
         char *renamed = NULL;
@@ -36,6 +37,12 @@ name_command(struct ab_error *err, size_t first, const char *tool)
             d->msg = renamed;
         }
     }
+}
+
+static void
+name_command(struct ab_error *err, size_t first, const char *tool)
+{
+    name_started(err, first, "unshare", tool);
 }
 
 int
@@ -105,6 +112,43 @@ nsrun_private(const char *const *argv, const struct spawn_opts *opts, struct ab_
     size_t first = err->n_diags;
     if (spawn_run(args, opts, err) < 0) {
         name_command(err, first, argv[0]);
+        return -1;
+    }
+    return 0;
+}
+
+int
+nsrun_script(const char *name, const char *const *args, bool private_mounts,
+             const struct spawn_opts *opts, struct ab_error *err)
+{
+    size_t n_args = 0, n_env = 0;
+    while (args[n_args])
+        n_args++;
+    for (const char *const *e = opts && opts->env ? opts->env : NULL; e && *e; e++)
+        n_env++;
+    const char *text = templates_get(name);
+    if (!text)
+        return ab_build_error(err, 0, "no template '%s'", name);
+    const char *head[] = {"unshare", "--mount", "--propagation", "private", "--",
+                          "sh",      "-c",      "eval \"$APPLIANCE_SCRIPT\"", name};
+    size_t n_head = sizeof(head) / sizeof(head[0]), n = 0, skip = private_mounts ? 0 : 5;
+    CLEANUP_FREE char *script = NULL;
+    CLEANUP_FREE const char **argv = calloc(n_head + n_args + 1, sizeof(char *));
+    CLEANUP_FREE const char **env = calloc(n_env + 2, sizeof(char *));
+    if (!argv || !env || asprintf(&script, "APPLIANCE_SCRIPT=%s", text) < 0)
+        return ab_oom(err);
+    for (size_t i = skip; i < n_head; i++)
+        argv[n++] = head[i];
+    for (size_t i = 0; i < n_args; i++)
+        argv[n++] = args[i];
+    for (size_t i = 0; i < n_env; i++)
+        env[i] = opts->env[i];
+    env[n_env] = script;
+    struct spawn_opts o = opts ? *opts : (struct spawn_opts){0};
+    o.env = env;
+    size_t first = err->n_diags;
+    if (spawn_run(argv, &o, err) < 0) {
+        name_started(err, first, argv[0], name);
         return -1;
     }
     return 0;

@@ -797,10 +797,13 @@ spawn_run(const char *const *argv, const struct spawn_opts *o, struct ab_error *
         free(p->out);
         return ab_build_error(err, e, "cannot run '%s': %s", argv[0], strerror(e));
     }
-    if (!WIFEXITED(c.status) || WEXITSTATUS(c.status) != 0) {
+    int code = WIFEXITED(c.status) ? WEXITSTATUS(c.status) : -1;
+    if (code != 0 && (code < 0 || code >= 32 || !o || !(o->ok_exits & (1u << code)))) {
         free(p->out);
         return report_failure(argv[0], c.status, p, err);
     }
+    if (o && o->exit_status)
+        *o->exit_status = code;
     if (o && o->output)
         *o->output = p->out;
     else

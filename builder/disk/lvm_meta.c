@@ -118,6 +118,7 @@ lvm_meta_text(const struct plan *plan, enum plan_disk_id id, int64_t when, size_
     fputs("seqno = 1\nformat = \"lvm2\"\nstatus = [\"RESIZEABLE\", \"READ\", \"WRITE\"]\n"
           "flags = []\n",
           f);
+    fprintf(f, "tags = [\"%s%s\"]\n", LVM_ROLE_TAG, plan->disks[id].id);
     fprintf(f, "extent_size = %" PRIu64 "\n", vg->pe_size / SECTOR);
     fputs("max_lv = 0\nmax_pv = 0\nmetadata_copies = 0\n", f);
     put_pv(f, plan, id);
@@ -231,5 +232,108 @@ lvm_meta_write(const struct plan *plan, enum plan_disk_id id, const char *img, i
         return ab_build_error(err, errno, "cannot write '%s': %s", img, strerror(errno));
     }
     fd = -1;
+    return 0;
+}
+
+/* ---- a VG read back, edited and written again (resize) ------------------- */
+
+/* Each linear LV's segments written anew from vg->lvs[].segs. */
+static int
+put_segments(struct lvm_vg *vg, struct lvm_lv *lv)
+{
+    lvm_cfg_remove_numbered(lv->node, "segment");
+    if (lvm_cfg_set_int(lv->node, "segment_count", (int64_t)lv->n_segs) < 0)
+        return -1;
+    for (size_t i = 0; i < lv->n_segs; i++) {
+        const struct lvm_seg *g = &lv->segs[i];
+        char key[32];
+        snprintf(key, sizeof(key), "segment%zu", i + 1);
+        struct lvm_cfg *s = lvm_cfg_add(lv->node, key, LVM_CFG_SECTION), *a = NULL;
+        if (!s || !lvm_cfg_add_int(s, "start_extent", (int64_t)g->start) ||
+            !lvm_cfg_add_int(s, "extent_count", (int64_t)g->count) ||
+            !lvm_cfg_add_string(s, "type", "striped") || !lvm_cfg_add_int(s, "stripe_count", 1) ||
+            !(a = lvm_cfg_add(s, "stripes", LVM_CFG_ARRAY)) ||
+            !lvm_cfg_add_string(a, NULL, vg->pvs[g->pv].key) ||
+            !lvm_cfg_add_int(a, NULL, (int64_t)g->pe))
+            return -1;
+    }
+    return 0;
+}
+
+/* The typed values put back into the tree, the seqno one more. */
+static int
+put_vg(struct lvm_vg *vg)
+{
+    if (lvm_cfg_set_int(vg->node, "seqno", (int64_t)vg->seqno + 1) < 0)
+        return -1;
+    for (size_t i = 0; i < vg->n_pvs; i++) {
+        const struct lvm_vg_pv *pv = &vg->pvs[i];
+        if (lvm_cfg_set_int(pv->node, "dev_size", (int64_t)(pv->dev_size / SECTOR)) < 0 ||
+            lvm_cfg_set_int(pv->node, "pe_count", (int64_t)pv->pe_count) < 0)
+            return -1;
+    }
+    for (size_t i = 0; i < vg->n_lvs; i++)
+        if (vg->lvs[i].linear && put_segments(vg, &vg->lvs[i]) < 0)
+            return -1;
+    return 0;
+}
+
+char *
+lvm_meta_vg_text(struct lvm_vg *vg, size_t *len)
+{
+    char *text = NULL;
+    size_t size = 0;
+    if (put_vg(vg) < 0)
+        return NULL;
+    vg->seqno++;
+    FILE *f = open_memstream(&text, &size);
+    if (!f)
+        return NULL;
+    lvm_cfg_print(f, vg->root);
+    fputc('\0', f);
+    if (fclose(f) != 0) {
+        free(text);
+        return NULL;
+    }
+    *len = size;
+    return text;
+}
+
+static int
+pwrite_all(int fd, const void *buf, size_t len, uint64_t at, struct ab_error *err)
+{
+    ssize_t w = pwrite(fd, buf, len, (off_t)at);
+    if (w != (ssize_t)len)
+        return ab_build_error(err, w < 0 ? errno : EIO, "cannot write the LVM metadata: %s",
+                              w < 0 ? strerror(errno) : "short write");
+    return 0;
+}
+
+int
+lvm_meta_pv_rewrite(int fd, struct lvm_pv *pv, struct ab_error *err)
+{
+    size_t len = 0;
+    CLEANUP_FREE char *text = lvm_meta_vg_text(&pv->vg, &len);
+    if (!text)
+        return ab_oom(err);
+    const struct lvm_mda_header *old = &pv->mda;
+    if (len > old->size - LVM_MDA_HEADER_SIZE)
+        return ab_build_error(err, 0,
+                              "the LVM metadata of '%s' (%zu bytes) does not fit its metadata "
+                              "area (%" PRIu64 " bytes)",
+                              pv->vg.name, len, old->size - LVM_MDA_HEADER_SIZE);
+    unsigned char h[LVM_MDA_HEADER_SIZE];
+    /* One text just after the header, in the area where it is. */
+    struct lvm_mda_header m = {old->start, old->size, LVM_MDA_HEADER_SIZE, len,
+                               lvm_crc(LVM_CRC_INITIAL, text, len)};
+    lvm_mda_header_encode(h, &m);
+    lvm_label_set_dev_size(pv->label, pv->vg.pvs[pv->index].dev_size);
+    uint64_t area = pv->start + old->start;
+    if (pwrite_all(fd, text, len, area + LVM_MDA_HEADER_SIZE, err) < 0 ||
+        pwrite_all(fd, h, sizeof(h), area, err) < 0 ||
+        pwrite_all(fd, pv->label, SECTOR, pv->start + (uint64_t)pv->label_sector * SECTOR, err) < 0)
+        return -1;
+    pv->mda = m;
+    pv->header.dev_size = pv->vg.pvs[pv->index].dev_size;
     return 0;
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "appliance/cleanup.h"
+#include "appliance/configure.h"
 #include "appliance/clock.h"
 #include "engine_handle.h"
 
@@ -23,10 +24,22 @@ by_length(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* Whether dev is on the OS disk: its first partitions (libguestfs names
+ * the first disk added sda) or a volume of its VG, os_vg. */
+static bool
+on_os_disk(const char *dev, const char *os_vg)
+{
+    CLEANUP_FREE char *lv = NULL, *mapper = configure_dm_name(os_vg, "");
+    if (asprintf(&lv, "/dev/%s/", os_vg) < 0)
+        lv = NULL;
+    return strncmp(dev, "/dev/sda", 8) == 0 || (lv && strncmp(dev, lv, strlen(lv)) == 0) ||
+           (mapper && strncmp(dev, mapper, strlen(mapper)) == 0);
+}
+
 /* Mounts the guest's filesystems, parents first; those on the read-only
  * application disk read-only. */
 static int
-mount_guest(guestfs_h *g, struct ab_error *err)
+mount_guest(guestfs_h *g, const char *os_vg, struct ab_error *err)
 {
     char **roots = guestfs_inspect_os(g);
     if (!roots)
@@ -53,12 +66,9 @@ mount_guest(guestfs_h *g, struct ab_error *err)
         for (size_t k = 0; k < n; k++)
             if (mp[2 * k] == paths[i])
                 dev = mp[2 * k + 1];
-        bool os_disk =
-            dev && (strncmp(dev, "/dev/sda", 8) == 0 || strncmp(dev, "/dev/vg_os/", 11) == 0 ||
-                    strncmp(dev, "/dev/mapper/vg_os-", 18) == 0);
         if (!dev)
             continue;
-        if ((os_disk ? guestfs_mount(g, dev, paths[i]) : guestfs_mount_ro(g, dev, paths[i])) < 0)
+        if ((on_os_disk(dev, os_vg) ? guestfs_mount(g, dev, paths[i]) : guestfs_mount_ro(g, dev, paths[i])) < 0)
             r = engine_handle_failed(g, err, "while mounting the guest's filesystems");
     }
     free(paths);
@@ -112,8 +122,9 @@ remove_host_keys(guestfs_h *g, struct identity_result *res, struct ab_error *err
 }
 
 int
-engine_identity_clear(const char *os_raw, const char *app, const char *app_format, bool use_kvm,
-                      FILE *log, struct identity_result *res, struct ab_error *err)
+engine_identity_clear(const char *os_raw, const char *os_vg, const char *app,
+                      const char *app_format, bool use_kvm, FILE *log,
+                      struct identity_result *res, struct ab_error *err)
 {
     double start = mono_now();
     *res = (struct identity_result){0};
@@ -133,7 +144,7 @@ engine_identity_clear(const char *os_raw, const char *app, const char *app_forma
         engine_handle_failed(g, err, "cannot launch the libguestfs appliance");
         goto out;
     }
-    if (mount_guest(g, err) < 0 || clear_machine_id(g, res, err) < 0 ||
+    if (mount_guest(g, os_vg, err) < 0 || clear_machine_id(g, res, err) < 0 ||
         remove_host_keys(g, res, err) < 0)
         goto out;
     if (guestfs_umount_all(g) < 0 || guestfs_shutdown(g) < 0) {

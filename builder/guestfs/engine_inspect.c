@@ -134,34 +134,6 @@ engine_inspect_close(struct engine_inspect *e, struct ab_error *err)
 
 /* ---- partitions ---- */
 
-/* MBR partition types by fdisk's names; GPT's are gpt.h's. */
-static const struct {
-    const char *type;
-    const char *name;
-} mbr_types[] = {
-    {"0x83", "Linux"},
-    {"0x8e", "Linux LVM"},
-    {"0x82", "Linux swap"},
-    {"0xef", "EFI (FAT-12/16/32)"},
-    {"0x5", "Extended"},
-    {"0xf", "W95 Ext'd (LBA)"},
-    {"0xc", "W95 FAT32 (LBA)"},
-    {"0x7", "HPFS/NTFS/exFAT"},
-    {"0xee", "GPT"},
-};
-
-const char *
-inspect_part_type_name(const char *type)
-{
-    int gpt = gpt_type_from_guid(type);
-    if (gpt >= 0)
-        return gpt_type_name((enum gpt_type)gpt);
-    for (size_t i = 0; type && i < sizeof(mbr_types) / sizeof(mbr_types[0]); i++)
-        if (strcasecmp(mbr_types[i].type, type) == 0)
-            return mbr_types[i].name;
-    return NULL;
-}
-
 /* blkid's view of dev; NULL (no error) when it finds no signature. */
 static char **
 blkid(struct engine_inspect *e, const char *dev)
@@ -211,8 +183,12 @@ add_fs(struct engine_inspect *e, struct inspect_guest *g, const char *dev, char 
         return ab_oom(err);
     g->fss = grown;
     struct inspect_fs *f = &grown[g->n_fss++];
-    *f = (struct inspect_fs){strdup(dev), strdup(type), dup_unescaped(hash_get(id, "LABEL")),
-                             dup_or_null(hash_get(id, "UUID")), size};
+    *f = (struct inspect_fs){strdup(dev),
+                             strdup(type),
+                             dup_unescaped(hash_get(id, "LABEL")),
+                             dup_or_null(hash_get(id, "UUID")),
+                             size,
+                             -1};
     return f->device && f->type ? 0 : ab_oom(err);
 }
 
@@ -508,6 +484,19 @@ package_lines(const struct guestfs_application2_list *apps)
     return text;
 }
 
+/* The identity a clone must not share: machine-id and SSH host keys. */
+static void
+read_identity(struct engine_inspect *e, struct inspect_os *os)
+{
+    const char *p = "/etc/machine-id";
+    int64_t size = guestfs_is_file(e->g, p) > 0 ? guestfs_filesize(e->g, p) : -1;
+    os->machine_id = size > 0                      ? MACHINE_ID_SET
+                     : size == 0                   ? MACHINE_ID_EMPTY
+                     : guestfs_exists(e->g, p) > 0 ? MACHINE_ID_UNKNOWN
+                                                   : MACHINE_ID_ABSENT;
+    os->host_keys = glob_names(e, "/etc/ssh/", "ssh_host_*");
+}
+
 /* Mounts the OS read-only to list its kernels and count its packages;
  * what cannot be mounted or read is left out, not an error. */
 static void
@@ -517,6 +506,7 @@ read_os_files(struct engine_inspect *e, struct inspect_os *os)
         guestfs_mount_ro(e->g, os->mounts[i + 1], os->mounts[i]);
     os->kernels = glob_names(e, "/boot/vmlinuz-", "*");
     read_grow(e, os);
+    read_identity(e, os);
     struct guestfs_application2_list *apps = guestfs_inspect_list_applications2(e->g, os->root);
     os->packages = apps ? (long)apps->len : -1;
     os->package_list = apps ? package_lines(apps) : NULL;
@@ -534,9 +524,11 @@ read_oses(struct engine_inspect *e, struct inspect_guest *g, struct ab_error *er
     size_t n = 0;
     while (roots[n])
         n++;
-    g->oses = calloc(n + 1, sizeof(*g->oses));
-    if (!g->oses)
+    struct inspect_os *grown = realloc(g->oses, (g->n_oses + n + 1) * sizeof(*grown));
+    if (!grown)
         return ab_oom(err);
+    g->oses = grown;
+    memset(grown + g->n_oses, 0, (n + 1) * sizeof(*grown));
     for (size_t i = 0; i < n; i++) {
         struct inspect_os *os = &g->oses[g->n_oses++];
         const char *r = roots[i];
@@ -551,6 +543,7 @@ read_oses(struct engine_inspect *e, struct inspect_guest *g, struct ab_error *er
         os->major = guestfs_inspect_get_major_version(e->g, r);
         os->minor = guestfs_inspect_get_minor_version(e->g, r);
         os->mounts = mountpoints(e, r);
+        os->source = SOURCE_APPLIANCE;
         read_os_files(e, os);
     }
     return 0;
@@ -563,6 +556,7 @@ engine_inspect_read(struct engine_inspect *e, struct inspect_guest **out, struct
     struct inspect_guest *g = calloc(1, sizeof(*g));
     if (!g)
         return ab_oom(err);
+    g->source = SOURCE_APPLIANCE;
     g->launch_seconds = e->launch_seconds;
     if (read_disks(e, g, err) < 0 || read_vgs(e, g, err) < 0 || read_pvs(e, g, err) < 0 ||
         read_lvs(e, g, err) < 0 || read_oses(e, g, err) < 0) {
@@ -575,58 +569,15 @@ engine_inspect_read(struct engine_inspect *e, struct inspect_guest **out, struct
     return 0;
 }
 
-void
-inspect_guest_free(struct inspect_guest *g)
+int
+engine_inspect_read_oses(struct engine_inspect *e, struct inspect_guest *g, struct ab_error *err)
 {
-    if (!g)
-        return;
-    for (size_t i = 0; i < g->n_disks; i++) {
-        struct inspect_disk *d = &g->disks[i];
-        for (size_t p = 0; p < d->n_parts; p++) {
-            free(d->parts[p].device);
-            free(d->parts[p].name);
-            free(d->parts[p].type);
-        }
-        free(d->parts);
-        free(d->device);
-        free(d->table);
+    double start = mono_now();
+    g->launch_seconds = e->launch_seconds;
+    if (read_oses(e, g, err) < 0) {
+        ab_error_prefix(err, "while inspecting the operating systems");
+        return -1;
     }
-    free(g->disks);
-    for (size_t i = 0; i < g->n_pvs; i++) {
-        free(g->pvs[i].device);
-        free(g->pvs[i].vg);
-    }
-    free(g->pvs);
-    for (size_t i = 0; i < g->n_vgs; i++)
-        free(g->vgs[i].name);
-    free(g->vgs);
-    for (size_t i = 0; i < g->n_lvs; i++) {
-        free(g->lvs[i].device);
-        free(g->lvs[i].vg);
-        free(g->lvs[i].name);
-    }
-    free(g->lvs);
-    for (size_t i = 0; i < g->n_fss; i++) {
-        free(g->fss[i].device);
-        free(g->fss[i].type);
-        free(g->fss[i].label);
-        free(g->fss[i].uuid);
-    }
-    free(g->fss);
-    for (size_t i = 0; i < g->n_oses; i++) {
-        struct inspect_os *os = &g->oses[i];
-        free(os->root);
-        free(os->type);
-        free(os->distro);
-        free(os->product);
-        free(os->hostname);
-        free(os->arch);
-        free(os->package_format);
-        ab_strv_free(os->mounts);
-        ab_strv_free(os->kernels);
-        ab_strv_free(os->grow_vgs);
-        free(os->package_list);
-    }
-    free(g->oses);
-    free(g);
+    g->read_seconds = mono_now() - start;
+    return 0;
 }

@@ -65,96 +65,6 @@ gfs_close(struct gfs *g)
     free(g);
 }
 
-int
-gfs_sh(struct gfs *g, const char *cmd, char **out, struct ab_error *err)
-{
-    CLEANUP_FREE char *line = NULL;
-    if (asprintf(&line, "%s 2>&1; echo \"rc=$?\"", cmd) < 0)
-        return ab_oom(err);
-    char *args[] = {line, NULL};
-    char *text = guestfs_debug(g->g, "sh", args);
-    if (!text)
-        return failed(g, err, cmd);
-    char *rc = strrchr(text, '\n');
-    rc = rc ? rc + 1 : text;
-    int status = strncmp(rc, "rc=", 3) == 0 ? atoi(rc + 3) : -1;
-    *rc = '\0';
-    if (rc > text && rc[-1] == '\n')
-        rc[-1] = '\0';
-    if (status != 0) {
-        ab_build_error(err, 0, "'%s' failed (exit %d): %s", cmd, status, text);
-        free(text);
-        return -1;
-    }
-    if (out)
-        *out = text;
-    else
-        free(text);
-    return 0;
-}
-
-/* ---- LVM ------------------------------------------------------------------ */
-
-char **
-gfs_pvs(struct gfs *g, struct ab_error *err)
-{
-    char **pvs = guestfs_pvs(g->g);
-    if (!pvs)
-        failed(g, err, "pvs");
-    return pvs;
-}
-
-char *
-gfs_vgmeta(struct gfs *g, const char *vg, size_t *size, struct ab_error *err)
-{
-    char *meta = guestfs_vgmeta(g->g, vg, size);
-    if (!meta)
-        failed(g, err, "vgmeta");
-    return meta;
-}
-
-int
-gfs_pvresize(struct gfs *g, const char *pv, struct ab_error *err)
-{
-    return guestfs_pvresize(g->g, pv) < 0 ? failed(g, err, "pvresize") : 0;
-}
-
-int
-gfs_pvresize_size(struct gfs *g, const char *pv, uint64_t bytes, struct ab_error *err)
-{
-    if (guestfs_pvresize_size(g->g, pv, (int64_t)bytes) < 0)
-        return failed(g, err, "pvresize --setphysicalvolumesize");
-    return 0;
-}
-
-int
-gfs_lvresize(struct gfs *g, const char *lv, int mib, struct ab_error *err)
-{
-    return guestfs_lvresize(g->g, lv, mib) < 0 ? failed(g, err, "lvresize") : 0;
-}
-
-/* ---- filesystems ---------------------------------------------------------- */
-
-char *
-gfs_vfs_type(struct gfs *g, const char *dev)
-{
-    return guestfs_vfs_type(g->g, dev);
-}
-
-uint64_t
-gfs_ext_size(struct gfs *g, const char *dev)
-{
-    CLEANUP_STRV char **kv = guestfs_tune2fs_l(g->g, dev);
-    uint64_t count = 0, block = 0;
-    for (size_t i = 0; kv && kv[i] && kv[i + 1]; i += 2) {
-        if (strcmp(kv[i], "Block count") == 0)
-            count = strtoull(kv[i + 1], NULL, 10);
-        else if (strcmp(kv[i], "Block size") == 0)
-            block = strtoull(kv[i + 1], NULL, 10);
-    }
-    return count * block;
-}
-
 uint64_t
 gfs_xfs_size(struct gfs *g, const char *path)
 {
@@ -165,51 +75,11 @@ gfs_xfs_size(struct gfs *g, const char *path)
 }
 
 int
-gfs_e2fsck_force(struct gfs *g, const char *dev, struct ab_error *err)
-{
-    if (guestfs_e2fsck(g->g, dev, GUESTFS_E2FSCK_CORRECT, 1, -1) < 0)
-        return failed(g, err, "e2fsck -f");
-    return 0;
-}
-
-int64_t
-gfs_ext_minimum_size(struct gfs *g, const char *dev, struct ab_error *err)
-{
-    int64_t min = guestfs_vfs_minimum_size(g->g, dev);
-    if (min < 0)
-        return failed(g, err, "resize2fs -P");
-    return min;
-}
-
-int
-gfs_resize2fs(struct gfs *g, const char *dev, struct ab_error *err)
-{
-    return guestfs_resize2fs(g->g, dev) < 0 ? failed(g, err, "resize2fs") : 0;
-}
-
-int
-gfs_resize2fs_size(struct gfs *g, const char *dev, uint64_t bytes, struct ab_error *err)
-{
-    if (guestfs_resize2fs_size(g->g, dev, (int64_t)bytes) < 0)
-        return failed(g, err, "resize2fs");
-    return 0;
-}
-
-int
 gfs_xfs_growfs(struct gfs *g, const char *path, struct ab_error *err)
 {
     if (guestfs_xfs_growfs(g->g, path, GUESTFS_XFS_GROWFS_DATASEC, 1, -1) < 0)
         return failed(g, err, "xfs_growfs");
     return 0;
-}
-
-int
-gfs_xfs_check(struct gfs *g, const char *dev, struct ab_error *err)
-{
-    int r = guestfs_xfs_repair(g->g, dev, GUESTFS_XFS_REPAIR_NOMODIFY, 1, -1);
-    if (r < 0)
-        return failed(g, err, "xfs_repair -n");
-    return r != 0;
 }
 
 int

@@ -217,6 +217,12 @@ known(const char *s)
     return s && *s && strcmp(s, "unknown") != 0 ? s : NULL;
 }
 
+static const char *
+source_name(enum inspect_source s)
+{
+    return s == SOURCE_HOST ? "host" : "appliance";
+}
+
 static json_object *
 os_object(const struct inspect_os *os)
 {
@@ -238,6 +244,19 @@ os_object(const struct inspect_os *os)
     json_object_object_add(grow, "enabled", json_object_new_boolean(os->grow_enabled));
     json_object_object_add(grow, "volume_groups", strv(os->grow_vgs, 1));
     json_object_object_add(o, "grow_service", grow);
+    static const char *const ids[] = {
+        [MACHINE_ID_UNKNOWN] = NULL,
+        [MACHINE_ID_ABSENT] = "absent",
+        [MACHINE_ID_EMPTY] = "empty",
+        [MACHINE_ID_SET] = "set",
+    };
+    json_object *identity = json_object_new_object();
+    put_str(identity, "machine_id", ids[os->machine_id]);
+    json_object_object_add(identity, "ssh_host_keys", strv(os->host_keys, 1));
+    json_object_object_add(o, "identity", identity);
+    put_str(o, "read_by", source_name(os->source));
+    json_object_object_add(o, "complete", json_object_new_boolean(!os->incomplete));
+    json_object_object_add(o, "notes", strv(os->notes, 1));
     for (size_t i = 0; os->mounts && os->mounts[i] && os->mounts[i + 1]; i += 2) {
         json_object *m = json_object_new_object();
         put_str(m, "path", os->mounts[i]);
@@ -253,8 +272,12 @@ guest_object(const struct inspect_guest *g)
 {
     json_object *o = json_object_new_object(), *disks = json_object_new_array(),
                 *fss = json_object_new_array(), *oses = json_object_new_array();
+    put_str(o, "read_by", source_name(g->source));
+    json_object_object_add(o, "host_seconds", json_object_new_double(g->host_seconds));
+    put_str(o, "appliance_reason", g->appliance_why);
     json_object_object_add(o, "launch_seconds", json_object_new_double(g->launch_seconds));
     json_object_object_add(o, "read_seconds", json_object_new_double(g->read_seconds));
+    json_object_object_add(o, "notes", strv(g->notes, 1));
     for (size_t i = 0; i < g->n_disks; i++)
         json_object_array_add(disks, disk_object(&g->disks[i]));
     json_object_object_add(o, "disks", disks);
@@ -266,6 +289,8 @@ guest_object(const struct inspect_guest *g)
         put_str(f, "label", g->fss[i].label);
         put_str(f, "uuid", g->fss[i].uuid);
         put_u64(f, "size", g->fss[i].size);
+        json_object_object_add(f, "used",
+                               g->fss[i].used >= 0 ? json_object_new_int64(g->fss[i].used) : NULL);
         json_object_array_add(fss, f);
     }
     json_object_object_add(o, "filesystems", fss);

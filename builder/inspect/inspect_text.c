@@ -202,6 +202,22 @@ write_grow(const struct inspect_os *os, FILE *out)
 }
 
 static void
+write_identity(const struct inspect_os *os, FILE *out)
+{
+    static const char *const ids[] = {
+        [MACHINE_ID_UNKNOWN] = "not read",
+        [MACHINE_ID_ABSENT] = "absent",
+        [MACHINE_ID_EMPTY] = "empty",
+        [MACHINE_ID_SET] = "set",
+    };
+    size_t keys = 0;
+    while (os->host_keys && os->host_keys[keys])
+        keys++;
+    fprintf(out, "    identity: machine-id %s, %zu SSH host key file%s\n", ids[os->machine_id],
+            keys, keys == 1 ? "" : "s");
+}
+
+static void
 write_os(const struct inspect_os *os, FILE *out)
 {
     fprintf(out, "  %s  %s\n", os->root, known(os->product) ? os->product : "(no product name)");
@@ -215,18 +231,42 @@ write_os(const struct inspect_os *os, FILE *out)
         fprintf(out, ", %ld packages (%s)", os->packages,
                 known(os->package_format) ? os->package_format : "?");
     fputc('\n', out);
+    fprintf(out, "    read %s\n",
+            os->source == SOURCE_HOST ? "on the host (libext2fs)" : "by the libguestfs appliance");
     for (size_t i = 0; os->kernels && os->kernels[i]; i++)
         fprintf(out, "    kernel %s\n", os->kernels[i]);
     write_grow(os, out);
+    write_identity(os, out);
     for (size_t i = 0; os->mounts && os->mounts[i] && os->mounts[i + 1]; i += 2)
         fprintf(out, "    mount %-14s %s\n", os->mounts[i], os->mounts[i + 1]);
+    for (size_t i = 0; os->notes && os->notes[i]; i++)
+        fprintf(out, "    note: %s\n", os->notes[i]);
+}
+
+/* Who read the disks, and how long it took. */
+static void
+write_readers(const struct inspect_guest *g, FILE *out)
+{
+    fputs("disks (", out);
+    if (g->source == SOURCE_HOST)
+        fprintf(out, "read on the host, no VM: %.1f s", g->host_seconds);
+    if (g->source == SOURCE_HOST && g->appliance_why)
+        fputs("; the operating systems ", out);
+    if (g->appliance_why)
+        fprintf(out, "%s one read-only libguestfs appliance: started in %.1f s, read in %.1f s",
+                g->source == SOURCE_HOST ? "through" : "read through", g->launch_seconds,
+                g->read_seconds);
+    fputs(")\n", out);
+    if (g->appliance_why)
+        fprintf(out, "  the appliance, since %s\n", g->appliance_why);
+    for (size_t i = 0; g->notes && g->notes[i]; i++)
+        fprintf(out, "  note: %s\n", g->notes[i]);
 }
 
 static void
 write_guest(const struct inspect_guest *g, FILE *out)
 {
-    fprintf(out, "disks (one read-only libguestfs appliance: started in %.1f s, read in %.1f s)\n",
-            g->launch_seconds, g->read_seconds);
+    write_readers(g, out);
     for (size_t i = 0; i < g->n_disks; i++)
         write_disk(&g->disks[i], out);
     write_lvm(g, out);
@@ -239,6 +279,8 @@ write_guest(const struct inspect_guest *g, FILE *out)
             fprintf(out, "  label '%s'", f->label);
         if (f->uuid)
             fprintf(out, "  UUID %s", f->uuid);
+        if (f->used >= 0)
+            fprintf(out, "  %s used", SZ((uint64_t)f->used));
         fputc('\n', out);
     }
     fputs(g->n_oses ? "operating systems\n" : "operating systems: none found\n", out);

@@ -1,8 +1,8 @@
 /* convert.c: `appliance convert`, the driver (include/appliance/convert.h).
  *
  *   source (lock the output; open and check SRC; the plan)
- *   -> disks (each to a raw sparse scratch copy; the VGs vg_os and vg_app
- *      read from the bytes, lvm_label.c)
+ *   -> disks (each to a raw sparse scratch copy; each one's VG read from
+ *      its bytes, lvm.h, and its role from the tag the build put on it)
  *   -> identity (--new-identity only: machine-id, SSH host keys)
  *   -> export (export_all(), the build's exporters; the sources' digests
  *      meanwhile)
@@ -27,6 +27,7 @@
 #include "appliance/cleanup.h"
 #include "appliance/clock.h"
 #include "appliance/delivery.h"
+#include "appliance/diskread.h"
 #include "appliance/engine_identity.h"
 #include "appliance/epoch.h"
 #include "appliance/export.h"
@@ -48,8 +49,6 @@
 #include "convert_report.h"
 #include "convert_source.h"
 
-static const char *const vg_names[PLAN_N_DISKS] = {"vg_os", "vg_app"};
-static const char *const plan_disk_ids[PLAN_N_DISKS] = {"os", "app"};
 
 struct convert {
     const struct convert_request *req;
@@ -155,7 +154,7 @@ do_source(struct convert *c, struct ab_error *err)
             return ab_build_error(err, 0,
                                   "the %s disk's size (%" PRIu64 " bytes) is not a whole number "
                                   "of MiB, which Azure needs: resize it first",
-                                  plan_disk_ids[i], c->src.disks[i].virtual_size);
+                                  plan_disk_name((enum plan_disk_id)i), c->src.disks[i].virtual_size);
     return 0;
 }
 
@@ -176,7 +175,7 @@ copy_disk(struct convert *c, int i, struct ab_error *err)
     const struct convert_disk *d = &c->src.disks[i];
     if (use_in_place(c, i))
         return (c->images[i] = strdup(d->path)) ? 0 : ab_oom(err);
-    if (asprintf(&c->images[i], "%s/%s.img", c->raw_dir, plan_disk_ids[i]) < 0) {
+    if (asprintf(&c->images[i], "%s/%s.img", c->raw_dir, plan_disk_name((enum plan_disk_id)i)) < 0) {
         c->images[i] = NULL;
         return ab_oom(err);
     }
@@ -191,8 +190,31 @@ copy_disk(struct convert *c, int i, struct ab_error *err)
     return 0;
 }
 
-/* The guest carries what every hypervisor needs when its disks hold the
- * volume groups an appliance's do. */
+/* The disk's role: the one the build tagged its VG with (lvm.h's
+ * LVM_ROLE_TAG), or for a disk built before the tag, the one whose
+ * default VG name it has; -1 when neither says. */
+static int
+vg_role(const struct lvm_vg *vg)
+{
+    for (int i = 0; i < PLAN_N_DISKS; i++)
+        if (*vg->role ? strcmp(vg->role, plan_disk_name((enum plan_disk_id)i)) == 0
+                      : strcmp(vg->name, plan_default_vg((enum plan_disk_id)i)) == 0)
+            return i;
+    return -1;
+}
+
+static int
+refuse(const struct convert *c, int i, const char *why, struct ab_error *err)
+{
+    return ab_build_error(err, 0,
+                          "'%s' (the %s disk) is not a disk of this project's appliances: %s; "
+                          "refusing to convert a guest that may lack the other hypervisors' "
+                          "drivers",
+                          c->src.disks[i].label, plan_disk_name((enum plan_disk_id)i), why);
+}
+
+/* The guest carries what every hypervisor needs when its disks are this
+ * project's: each one's VG says it is the disk it stands for. */
 static int
 check_vg(struct convert *c, int i, struct ab_error *err)
 {
@@ -200,25 +222,33 @@ check_vg(struct convert *c, int i, struct ab_error *err)
     struct stat st;
     if (fd < 0 || fstat(fd, &st) < 0)
         return ab_build_error(err, errno, "cannot read '%s': %s", c->images[i], strerror(errno));
-    char name[LVM_VG_NAME_MAX];
+    struct lvm_pv pv;
     const char *why = NULL;
-    int r = lvm_vg_name(fd, (uint64_t)st.st_size, name, &why, err);
+    int r = lvm_image_pv_read(fd, (uint64_t)st.st_size, &pv, &why, err);
+    CLEANUP_FREE char *msg = NULL;
     if (r < 0)
         return -1;
-    const char *label = c->src.disks[i].label;
-    if (r == 0)
-        return ab_build_error(err, 0,
-                              "'%s' (the %s disk) is not a disk of this project's appliances: "
-                              "%s, where the volume group '%s' should be; refusing to convert a "
-                              "guest that may lack the other hypervisors' drivers",
-                              label, plan_disk_ids[i], why, vg_names[i]);
-    if (strcmp(name, vg_names[i]) != 0)
-        return ab_build_error(err, 0,
-                              "'%s' (the %s disk) holds the volume group '%s', not '%s': not a "
-                              "disk of this project's appliances (or the disks are swapped); "
-                              "refusing to convert a guest that may lack the other "
-                              "hypervisors' drivers",
-                              label, plan_disk_ids[i], name, vg_names[i]);
+    if (r == 0) {
+        const char *id = plan_disk_name((enum plan_disk_id)i);
+        if (asprintf(&msg, "%s, where a volume group tagged %s%s (or named %s) should be", why,
+                     LVM_ROLE_TAG, id, plan_default_vg((enum plan_disk_id)i)) < 0)
+            return ab_oom(err);
+        return refuse(c, i, msg, err);
+    }
+    int role = vg_role(&pv.vg);
+    if (role < 0 && asprintf(&msg, "its volume group '%s' has no role tag (%sos or %sapp) and is "
+                                   "neither %s nor %s",
+                             pv.vg.name, LVM_ROLE_TAG, LVM_ROLE_TAG, plan_default_vg(PLAN_DISK_OS),
+                             plan_default_vg(PLAN_DISK_APP)) < 0)
+        msg = NULL;
+    if (role >= 0 && role != i &&
+        asprintf(&msg, "it holds the volume group '%s' of the %s disk (are the disks swapped?)",
+                 pv.vg.name, plan_disk_name((enum plan_disk_id)role)) < 0)
+        msg = NULL;
+    snprintf(c->src.vg[i], sizeof(c->src.vg[i]), "%s", pv.vg.name);
+    lvm_pv_release(&pv);
+    if (role != i)
+        return msg ? refuse(c, i, msg, err) : ab_oom(err);
     if (i == PLAN_DISK_OS && (c->boot = gpt_boot_kinds(fd, (uint64_t)st.st_size, err)) < 0)
         return -1;
     return 0;
@@ -252,29 +282,71 @@ do_disks(struct convert *c, struct ab_error *err)
     if (!(c->plan = convert_source_plan(&c->src, c->req, err)))
         return -1;
     c->report.plan = c->plan;
-    notice(c, "no change to the guest is needed: it is an appliance of this project (volume "
-              "groups vg_os and vg_app), and every one carries every hypervisor's drivers and "
-              "add-ons");
+    notice(c,
+           "no change to the guest is needed: it is an appliance of this project (volume "
+           "groups %s and %s), and every one carries every hypervisor's drivers and add-ons",
+           c->src.vg[PLAN_DISK_OS], c->src.vg[PLAN_DISK_APP]);
     return 0;
 }
 
 /* ---- identity ---- */
 
+/* In place on the host (diskread.h): ext2/3/4, no VM. */
 static int
-do_identity(struct convert *c, struct ab_error *err)
+identity_on_host(struct convert *c, const char *app_format, char **why, struct ab_error *err)
+{
+    struct diskread_identity id;
+    double start = mono_now();
+    int r = diskread_new_identity(c->images[PLAN_DISK_OS], c->images[PLAN_DISK_APP], app_format,
+                                  source_date_epoch(), &c->req->spawn, &id, why, err);
+    if (r <= 0)
+        return r;
+    c->identity = (struct identity_result){id.machine_id_was_set, id.dbus_linked,
+                                           id.host_keys_removed, mono_now() - start};
+    c->report.identity_by = "host";
+    return 1;
+}
+
+/* Through one libguestfs appliance, for what the host does not edit. */
+static int
+identity_in_appliance(struct convert *c, const char *app_format, const char *why,
+                      struct ab_error *err)
 {
     struct kvm_probe kvm;
     kvm_probe(&kvm, &c->req->spawn);
-    if (!kvm_usable(&kvm))
-        notice(c, "%s (%s): the libguestfs appliance runs under software emulation",
-               kvm_state_reason(kvm.state), kvm.detail);
+    if (kvm_usable(&kvm))
+        notice(c, "%s: the libguestfs appliance (a VM, with KVM) makes the new identity", why);
+    else
+        notice(c,
+               "%s: the libguestfs appliance (a VM) makes the new identity, under software "
+               "emulation since %s (%s): minutes",
+               why, kvm_state_reason(kvm.state), kvm.detail);
+    c->report.identity_by = "appliance";
+    int r = engine_identity_clear(c->images[PLAN_DISK_OS], c->src.vg[PLAN_DISK_OS],
+                                  c->images[PLAN_DISK_APP], app_format, kvm_usable(&kvm),
+                                  c->req->spawn.log, &c->identity, err);
+    if (r < 0 && geteuid() != 0)
+        ab_build_error(err, 0,
+                       "the libguestfs appliance, run as a user, needs the host's kernel "
+                       "readable (/boot/vmlinuz-*); as root it needs nothing more");
+    return r;
+}
+
+static int
+do_identity(struct convert *c, struct ab_error *err)
+{
     const char *app_format = c->copied[PLAN_DISK_APP] ? "raw" : c->src.disks[1].format;
-    if (engine_identity_clear(c->images[PLAN_DISK_OS], c->images[PLAN_DISK_APP], app_format,
-                              kvm_usable(&kvm), c->req->spawn.log, &c->identity, err) < 0)
+    CLEANUP_FREE char *why = NULL;
+    int r = identity_on_host(c, app_format, &why, err);
+    if (r == 0)
+        r = identity_in_appliance(c, app_format, why, err) < 0 ? -1 : 1;
+    if (r < 0)
         return -1;
     notice(c,
-           "new identity: /etc/machine-id emptied%s, %u SSH host key file(s) removed; both are "
-           "made anew at first boot",
+           "new identity (%s): /etc/machine-id emptied%s, %u SSH host key file(s) removed; both "
+           "are made anew at first boot",
+           strcmp(c->report.identity_by, "host") == 0 ? "edited on the host, no VM"
+                                                       : "through the libguestfs appliance",
            c->identity.machine_id_was_set ? "" : " (it was empty already)",
            c->identity.host_keys_removed);
     return 0;

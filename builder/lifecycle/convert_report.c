@@ -83,6 +83,7 @@ identity_object(const struct convert_report *r)
     put_str(o, "machine", clone ? "new" : "same");
     json_object_object_add(o, "machine_id_emptied", json_object_new_boolean(clone));
     put_u64(o, "ssh_host_keys_removed", clone ? r->identity->host_keys_removed : 0);
+    put_str(o, "edited_by", clone ? r->identity_by : NULL);
     /* The descriptors pin no UUID or MAC (ovf.c, export_libvirt.c,
      * export_hyperv.c): each hypervisor makes its own at import. */
     put_str(o, "descriptors",

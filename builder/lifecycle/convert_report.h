@@ -27,6 +27,7 @@ struct convert_report {
     const struct convert_request *req;
     const struct convert_source *src;
     const struct identity_result *identity;
+    const char *identity_by; /* --new-identity: "host" (diskread.h) or "appliance" */
     const struct plan *plan;
     char src_sha256[PLAN_N_DISKS][HASH_HEX_MAX];
     struct {

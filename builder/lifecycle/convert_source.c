@@ -297,6 +297,7 @@ convert_source_plan(const struct convert_source *s, const struct convert_request
         .controller = hw->controller ? (enum controller)(hw->controller - 1) : CONTROLLER_SCSI,
         .nics = hw->nics ? hw->nics : 1,
         .disk_sizes = {s->disks[0].virtual_size, s->disks[1].virtual_size},
+        .vgs = {*s->vg[0] ? s->vg[0] : NULL, *s->vg[1] ? s->vg[1] : NULL},
         .outputs = req->outputs,
     };
     return plan_for_convert(&c, err);

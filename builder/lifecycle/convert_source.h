@@ -9,6 +9,7 @@
 #include "appliance/bundle.h"
 #include "appliance/convert.h"
 #include "appliance/image_check.h"
+#include "appliance/lvm.h"
 #include "appliance/plan.h"
 
 struct convert_disk {
@@ -26,6 +27,7 @@ struct convert_source {
     struct convert_disk disks[PLAN_N_DISKS];
     struct convert_hardware hw; /* the source's, --hardware-from's, the options' */
     const char *hw_from;        /* which of them gave the hardware, for people */
+    char vg[PLAN_N_DISKS][LVM_VG_NAME_MAX]; /* each disk's volume group, once read */
 };
 
 /* Opens req's source; an OVA's disks are extracted into scratch (a folder

@@ -1,6 +1,8 @@
-/* engine_resize.h: the LVM and filesystem half of `appliance resize`, in
- * one libguestfs appliance over the raw working copy (resize.h), driven
- * through gfs.h. */
+/* engine_resize.h: what `appliance resize` leaves to one libguestfs
+ * appliance over the raw working copy (resize.h): growing xfs
+ * filesystems, which only the kernel can do (xfs_growfs of a mounted
+ * filesystem), when this process cannot mount them on the host
+ * (resize_native.h). Driven through gfs.h. */
 #ifndef ENGINE_RESIZE_H
 #define ENGINE_RESIZE_H
 
@@ -10,13 +12,11 @@
 #include "appliance/error.h"
 #include "appliance/resize.h"
 
-/* On entry l has the disk and partition as they are (and, when growing,
- * already are on the copy), and new_part_sectors. Reads the volume group,
- * plans the volumes (resize_plan_volumes), resizes PV, volumes and
- * filesystems, moves extents that lie past the new end, checks everything
- * (e2fsck -fn, xfs_repair -n, vgck, names and UUIDs) and shuts the
- * appliance down. Fills the rest of l. */
-int engine_resize(const char *raw, struct resize_layout *l, const struct resize_volume *v, size_t n,
-                  bool use_kvm, struct ab_error *err);
+/* Grows the xfs filesystem of each volume names[] (NULL-terminated) of
+ * l->vg to its volume, whose LVM metadata is already written: mounted,
+ * xfs_growfs, unmounted. Sets those volumes' fs_size and new_fs_size in
+ * l, and shuts the appliance down. */
+int engine_resize_xfs(const char *raw, struct resize_layout *l, const char *const *names,
+                      bool use_kvm, struct ab_error *err);
 
 #endif

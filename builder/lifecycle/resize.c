@@ -1,9 +1,10 @@
-/* resize.c: `appliance resize`: the host's half (resize.h). The image is
+/* resize.c: `appliance resize`, the driver (resize.h). The image is
  * checked, copied to a sparse raw file in a scratch folder beside the
  * destination, its GPT edited there with sfdisk, its LVM and filesystems
- * resized by engine_resize.c in a child process (which an interrupt stops
- * at once, its appliance with it), converted back to the image's format
- * and renamed into place only when everything has been checked. */
+ * resized on the host (resize_native.c), an xfs that cannot be mounted
+ * here grown by engine_resize.c in a child process (which an interrupt
+ * stops at once, its appliance with it), converted back to the image's
+ * format and renamed into place only when everything has been checked. */
 #include "appliance/resize.h"
 
 #include <errno.h>
@@ -28,6 +29,7 @@
 #include "appliance/spawn.h"
 #include "appliance/stop.h"
 #include "engine_resize.h"
+#include "resize_native.h"
 
 struct job {
     const struct resize_opts *o;
@@ -43,6 +45,7 @@ struct job {
     gid_t gid;
     char *real_image; /* the file a link IMAGE names: replaced in its folder */
     bool use_kvm;
+    const char *const *xfs_left; /* volumes whose xfs grows in the appliance */
 };
 
 static void
@@ -298,8 +301,7 @@ child_main(void *arg)
     setenv("LIBGUESTFS_CACHEDIR", tmp && *tmp ? tmp : "/var/tmp", 0);
     setenv("TMPDIR", a->j->scratch, 1);
     setenv("XDG_RUNTIME_DIR", a->j->scratch, 1);
-    const struct resize_opts *o = a->j->o;
-    int r = engine_resize(a->j->work, &a->sh->l, o->volumes, o->n_volumes, a->j->use_kvm, &err);
+    int r = engine_resize_xfs(a->j->work, &a->sh->l, a->j->xfs_left, a->j->use_kvm, &err);
     if (r < 0) {
         size_t len = 0;
         a->sh->code = err.code ? (int)err.code : AB_E_BUILD;
@@ -481,7 +483,10 @@ convert_out(struct job *j, struct ab_error *err)
 static int
 swap_in(struct job *j, struct ab_error *err)
 {
-    if (chown(j->out, j->uid, j->gid) < 0)
+    struct stat st;
+    /* Only root may give a file away: the same owner needs no chown. */
+    if (stat(j->out, &st) < 0 ||
+        ((st.st_uid != j->uid || st.st_gid != j->gid) && chown(j->out, j->uid, j->gid) < 0))
         return ab_build_error(err, errno, "cannot set the owner of '%s': %s", j->out,
                               strerror(errno));
     if (chmod(j->out, j->mode & 07777) < 0)
@@ -498,27 +503,76 @@ swap_in(struct job *j, struct ab_error *err)
     return 0;
 }
 
+/* The xfs volumes the host could not mount, grown in the appliance. */
+static int
+xfs_in_appliance(struct job *j, struct ab_error *err)
+{
+    unsigned n = 0;
+    for (const char *const *name = j->xfs_left; *name; name++)
+        n++;
+    if (n == 0)
+        return 0;
+    j->l->xfs_in_appliance = n;
+    j->use_kvm = j->o->kvm && j->o->kvm(j->o->ctx);
+    step(j, geteuid() == 0 ? "growing xfs in the libguestfs appliance (it cannot be mounted here)"
+                           : "growing xfs in the libguestfs appliance (mounting it on the host "
+                             "needs root)");
+    return interrupted(err) < 0 || run_appliance(j, err) < 0 ? -1 : 0;
+}
+
+/* Whether this process may mount a filesystem through a loop device: root
+ * that can make a mount namespace (a container may forbid it) and has
+ * loop devices. */
+static bool
+may_mount(const struct job *j)
+{
+    if (geteuid() != 0 || access("/dev/loop-control", W_OK) != 0)
+        return false;
+    struct ab_error ignored = AB_ERROR_INIT;
+    const char *argv[] = {"unshare", "--mount", "--propagation", "private", "true", NULL};
+    struct spawn_opts so = {.ctx = &j->o->spawn};
+    bool ok = spawn_run(argv, &so, &ignored) == 0;
+    ab_error_release(&ignored);
+    return ok;
+}
+
+static int
+resize_volumes(struct job *j, struct ab_error *err)
+{
+    struct resize_layout *l = j->l;
+    bool grow = l->new_disk_size > l->disk_size;
+    struct resize_native_opts no = {j->work, j->scratch, &j->o->spawn, may_mount(j),
+                                    j->o->step, j->o->ctx};
+    struct resize_native *rn = NULL;
+    int r = resize_native_apply(&no, l, j->o->volumes, j->o->n_volumes, &rn, err);
+    if (r == 0) {
+        j->xfs_left = resize_native_xfs_left(rn);
+        r = xfs_in_appliance(j, err);
+    }
+    if (r == 0 && !grow) {
+        step(j, "shrinking the partition");
+        r = gpt_resize_part(j, err) < 0 || gpt_rewrite(j, l->new_disk_size, err) < 0 ? -1 : 0;
+    }
+    if (r == 0)
+        r = resize_native_verify(rn, err);
+    j->xfs_left = NULL;
+    resize_native_free(rn);
+    return r;
+}
+
 static int
 resize_steps(struct job *j, struct ab_error *err)
 {
     struct resize_layout *l = j->l;
-    bool grow = l->new_disk_size > l->disk_size;
     if (copy_in(j, err) < 0 || interrupted(err) < 0)
         return -1;
-    if (grow) {
+    if (l->new_disk_size > l->disk_size) {
         step(j, "growing the partition");
         if (gpt_rewrite(j, l->new_disk_size, err) < 0 || gpt_resize_part(j, err) < 0)
             return -1;
     }
-    j->use_kvm = j->o->kvm && j->o->kvm(j->o->ctx);
-    step(j, "resizing LVM and the filesystems in the libguestfs appliance");
-    if (interrupted(err) < 0 || run_appliance(j, err) < 0)
+    if (resize_volumes(j, err) < 0)
         return -1;
-    if (!grow) {
-        step(j, "shrinking the partition");
-        if (gpt_resize_part(j, err) < 0 || gpt_rewrite(j, l->new_disk_size, err) < 0)
-            return -1;
-    }
     if (gpt_verify(j, err) < 0 || interrupted(err) < 0 || convert_out(j, err) < 0)
         return -1;
     return swap_in(j, err);

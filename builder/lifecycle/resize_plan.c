@@ -3,6 +3,7 @@
  * each volume gets, and what cannot be done (resize.h). */
 #include "appliance/resize.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -272,4 +273,221 @@ resize_vmdk_options(const char *desc)
     if (asprintf(&opts, "subformat=%s%s%s", sub, ad ? ",adapter_type=" : "", ad ? ad : "") < 0)
         return NULL;
     return opts;
+}
+
+/* ---- the extents: where each volume's are after the resize ------------- */
+
+/* Free runs of PV extents, in order, and the moves made so far. */
+struct layout {
+    struct lvm_seg *free; /* pv unused, pe and count only */
+    size_t n_free;
+    struct resize_move *moves;
+    size_t n_moves;
+};
+
+static int
+by_pe(const void *a, const void *b)
+{
+    const struct lvm_seg *x = a, *y = b;
+    return x->pe < y->pe ? -1 : x->pe > y->pe;
+}
+
+/* The runs below end that no segment of vg holds. */
+static int
+free_runs(const struct lvm_vg *vg, uint64_t end, struct layout *o)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < vg->n_lvs; i++)
+        n += vg->lvs[i].n_segs;
+    struct lvm_seg *used = calloc(n + 1, sizeof(*used));
+    if (!used || !(o->free = calloc(n + 1, sizeof(*o->free)))) {
+        free(used);
+        return -1;
+    }
+    n = 0;
+    for (size_t i = 0; i < vg->n_lvs; i++)
+        for (size_t k = 0; k < vg->lvs[i].n_segs; k++)
+            used[n++] = vg->lvs[i].segs[k];
+    qsort(used, n, sizeof(*used), by_pe);
+    uint64_t at = 0;
+    for (size_t i = 0; i <= n && at < end; i++) {
+        uint64_t next = i < n && used[i].pe < end ? used[i].pe : end;
+        if (next > at)
+            o->free[o->n_free++] = (struct lvm_seg){.pe = at, .count = next - at};
+        if (i < n && used[i].pe + used[i].count > at)
+            at = used[i].pe + used[i].count;
+    }
+    free(used);
+    return 0;
+}
+
+/* Takes up to want extents from the free run at index r. */
+static struct lvm_seg
+take_run(struct layout *o, size_t r, uint64_t want)
+{
+    struct lvm_seg *f = &o->free[r], got = {.pe = f->pe};
+    got.count = want < f->count ? want : f->count;
+    f->pe += got.count;
+    f->count -= got.count;
+    if (f->count == 0) {
+        memmove(f, f + 1, (o->n_free - r - 1) * sizeof(*f));
+        o->n_free--;
+    }
+    return got;
+}
+
+/* The free run that starts at pe, or the lowest one (SIZE_MAX: none). */
+static size_t
+pick_run(const struct layout *o, uint64_t pe)
+{
+    for (size_t r = 0; r < o->n_free; r++)
+        if (o->free[r].pe == pe)
+            return r;
+    return o->n_free ? 0 : SIZE_MAX;
+}
+
+/* Appends extents to lv's new segments, merging with its last one. */
+static int
+push_seg(struct lvm_seg **segs, size_t *n, size_t *cap, struct lvm_seg s)
+{
+    if (*n && (*segs)[*n - 1].pe + (*segs)[*n - 1].count == s.pe &&
+        (*segs)[*n - 1].start + (*segs)[*n - 1].count == s.start) {
+        (*segs)[*n - 1].count += s.count;
+        return 0;
+    }
+    if (*n == *cap) {
+        size_t c = *cap ? *cap * 2 : 8;
+        struct lvm_seg *g = realloc(*segs, c * sizeof(*g));
+        if (!g)
+            return -1;
+        *segs = g;
+        *cap = c;
+    }
+    (*segs)[(*n)++] = s;
+    return 0;
+}
+
+static int
+push_move(struct layout *o, size_t lv, uint64_t from, uint64_t to, uint64_t count)
+{
+    struct resize_move *m = realloc(o->moves, (o->n_moves + 1) * sizeof(*m));
+    if (!m)
+        return -1;
+    o->moves = m;
+    o->moves[o->n_moves++] = (struct resize_move){lv, from, to, count};
+    return 0;
+}
+
+#define NO_SOURCE UINT64_MAX
+
+/* Places count extents of volume lv from its extent start, taking free
+ * runs (the one at prefer first); when they come from PV extent src, the
+ * copies that carry them are added. 1 when the free runs ran out. */
+static int
+place(struct layout *o, size_t lv, struct lvm_seg **segs, size_t *n, size_t *cap, uint64_t start,
+      uint64_t count, uint64_t prefer, uint64_t src)
+{
+    while (count) {
+        size_t r = pick_run(o, prefer);
+        if (r == SIZE_MAX)
+            return 1;
+        struct lvm_seg got = take_run(o, r, count);
+        got.start = start;
+        if (push_seg(segs, n, cap, got) < 0 ||
+            (src != NO_SOURCE && push_move(o, lv, src, got.pe, got.count) < 0))
+            return -1;
+        if (src != NO_SOURCE)
+            src += got.count;
+        start += got.count;
+        count -= got.count;
+        prefer = got.pe + got.count;
+    }
+    return 0;
+}
+
+/* lv cut to extents: segments past it dropped, the last one shortened. */
+static void
+cut(struct lvm_lv *lv, uint64_t extents)
+{
+    size_t k = 0;
+    while (k < lv->n_segs && lv->segs[k].start < extents) {
+        if (lv->segs[k].start + lv->segs[k].count > extents)
+            lv->segs[k].count = extents - lv->segs[k].start;
+        k++;
+    }
+    lv->n_segs = k;
+    lv->extents = extents;
+}
+
+/* Volume index's segments at or past end moved into free runs below it,
+ * and then grown to extents. */
+static int
+relayout(struct layout *o, struct lvm_lv *lv, size_t index, uint64_t end, uint64_t extents)
+{
+    struct lvm_seg *segs = NULL;
+    size_t n = 0, cap = 0;
+    int r = 0;
+    for (size_t k = 0; r == 0 && k < lv->n_segs; k++) {
+        struct lvm_seg s = lv->segs[k];
+        uint64_t stay = s.pe >= end ? 0 : s.pe + s.count <= end ? s.count : end - s.pe;
+        if (stay)
+            r = push_seg(&segs, &n, &cap, (struct lvm_seg){s.start, stay, s.pv, s.pe});
+        if (r == 0 && stay < s.count)
+            r = place(o, index, &segs, &n, &cap, s.start + stay, s.count - stay, NO_SOURCE,
+                      s.pe + stay);
+    }
+    if (r == 0 && extents > lv->extents) {
+        uint64_t after = n ? segs[n - 1].pe + segs[n - 1].count : NO_SOURCE;
+        r = place(o, index, &segs, &n, &cap, lv->extents, extents - lv->extents, after,
+                  NO_SOURCE);
+    }
+    if (r != 0) {
+        free(segs);
+        return r;
+    }
+    free(lv->segs);
+    lv->segs = segs;
+    lv->n_segs = n;
+    lv->extents = extents;
+    return 0;
+}
+
+int
+resize_plan_extents(struct lvm_vg *vg, const struct resize_layout *l,
+                    struct resize_move **moves, size_t *n_moves, struct ab_error *err)
+{
+    struct layout o = {0};
+    int r = 0;
+    if (vg->n_pvs != 1)
+        return ab_build_error(err, 0, "volume group '%s' spans %zu PVs; resize one of 1", vg->name,
+                              vg->n_pvs);
+    for (size_t i = 0; i < l->n_lvs; i++) {
+        struct lvm_lv *lv = lvm_vg_lv(vg, l->lvs[i].name);
+        if (!lv || !lv->linear)
+            return ab_build_error(err, 0, "volume '%s' of '%s' is not a linear volume",
+                                  l->lvs[i].name, vg->name);
+        if (l->lvs[i].new_extents < lv->extents)
+            cut(lv, l->lvs[i].new_extents);
+    }
+    if (free_runs(vg, l->new_pe_count, &o) < 0)
+        return ab_oom(err);
+    for (size_t i = 0; r == 0 && i < vg->n_lvs; i++) {
+        const struct resize_lv *want = NULL;
+        for (size_t k = 0; k < l->n_lvs; k++)
+            if (strcmp(l->lvs[k].name, vg->lvs[i].name) == 0)
+                want = &l->lvs[k];
+        r = relayout(&o, &vg->lvs[i], i, l->new_pe_count,
+                     want ? want->new_extents : vg->lvs[i].extents);
+    }
+    free(o.free);
+    if (r != 0) {
+        free(o.moves);
+        return r < 0 ? ab_oom(err)
+                     : ab_build_error(err, 0, "the volumes of '%s' do not fit a PV of %" PRIu64
+                                              " extents", vg->name, l->new_pe_count);
+    }
+    vg->pvs[0].pe_count = l->new_pe_count;
+    *moves = o.moves;
+    *n_moves = o.n_moves;
+    return 0;
 }

@@ -29,18 +29,22 @@ check_names(const struct plan_convert *c, struct ab_error *err)
     return 0;
 }
 
-static void
-set_disks(struct plan *plan, const struct plan_convert *c)
+/* The VGs' names are kept by the synthesized recipe, which frees them. */
+static int
+set_disks(struct plan *plan, const struct plan_convert *c, struct ab_error *err)
 {
-    static const char *const ids[PLAN_N_DISKS] = {"os", "app"};
-    static const char *const vgs[PLAN_N_DISKS] = {"vg_os", "vg_app"};
+    struct recipe_disk *rd[PLAN_N_DISKS] = {&plan->recipe->os_disk, &plan->recipe->app_disk};
     for (int i = 0; i < PLAN_N_DISKS; i++) {
-        plan->disks[i].id = ids[i];
+        enum plan_disk_id id = (enum plan_disk_id)i;
+        if (c->vgs[i] && set_string(&rd[i]->vg, c->vgs[i], err) < 0)
+            return -1;
+        plan->disks[i].id = plan_disk_name(id);
         plan->disks[i].size = c->disk_sizes[i];
-        plan->disks[i].vg.name = vgs[i];
+        plan->disks[i].vg.name = c->vgs[i] ? rd[i]->vg : plan_default_vg(id);
         plan->disks[i].vg.pe_size = PLAN_PE_SIZE;
         plan->disks[i].vg.grow = PLAN_GROW_NONE;
     }
+    return 0;
 }
 
 const struct plan *
@@ -77,7 +81,10 @@ plan_for_convert(const struct plan_convert *c, struct ab_error *err)
     plan->hardware.secure_boot = c->secure_boot && (c->firmware & FIRMWARE_UEFI);
     plan->hardware.controller = c->controller;
     plan->hardware.nics = c->nics;
-    set_disks(plan, c);
+    if (set_disks(plan, c, err) < 0) {
+        plan_free(plan);
+        return NULL;
+    }
     plan->addons = ADDON_ALL;
     plan->outputs_implied = output_implied(c->outputs);
     plan->outputs = c->outputs | plan->outputs_implied;

@@ -341,15 +341,27 @@ resolve_volumes(struct plan *plan, struct plan_disk *d, const struct recipe_disk
     return ret;
 }
 
+const char *
+plan_disk_name(enum plan_disk_id id)
+{
+    return id == PLAN_DISK_OS ? "os" : "app";
+}
+
+const char *
+plan_default_vg(enum plan_disk_id id)
+{
+    return id == PLAN_DISK_OS ? "vg_os" : "vg_app";
+}
+
 int
 plan_resolve_disk(struct plan *plan, enum plan_disk_id id, struct ab_error *err)
 {
     const struct recipe_disk *rd = recipe_disk_of(plan, id);
     struct plan_disk *d = &plan->disks[id];
 
-    d->id = id == PLAN_DISK_OS ? "os" : "app";
+    d->id = plan_disk_name(id);
     d->size = rd->size;
-    d->vg.name = rd->vg ? rd->vg : id == PLAN_DISK_OS ? "vg_os" : "vg_app";
+    d->vg.name = rd->vg ? rd->vg : plan_default_vg(id);
     if (check_disk_size(plan, rd, d->id, err) < 0)
         return -1;
     if (layout_partitions(plan, id, rd, err) < 0)

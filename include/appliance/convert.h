@@ -10,7 +10,10 @@
  * (with new_identity, only the OS disk's machine-id and SSH host keys).
  * No guest change is needed for another hypervisor: every image of this
  * project carries every hypervisor's drivers and add-ons; a source whose
- * disks lack the volume groups vg_os and vg_app is refused.
+ * disks are not this project's is refused: each disk's volume group must
+ * say which disk it is, by the role tag the build puts on it (lvm.h's
+ * LVM_ROLE_TAG, whatever the recipe named the VG) or, for a build made
+ * before the tag, by its default name (vg_os, vg_app).
  *
  * Library code: progress goes through struct build_events; nothing here
  * prints. A failure or an interrupt leaves no output folder and never

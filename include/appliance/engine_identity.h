@@ -27,9 +27,10 @@ struct identity_result {
     double seconds; /* the appliance's launch included */
 };
 
-/* os_raw (read-write) and app (read-only, of app_format) are the copies
- * to change. */
-int engine_identity_clear(const char *os_raw, const char *app, const char *app_format, bool use_kvm,
-                          FILE *log, struct identity_result *res, struct ab_error *err);
+/* os_raw (read-write; its volume group os_vg) and app (read-only, of
+ * app_format) are the copies to change. */
+int engine_identity_clear(const char *os_raw, const char *os_vg, const char *app,
+                          const char *app_format, bool use_kvm, FILE *log,
+                          struct identity_result *res, struct ab_error *err);
 
 #endif

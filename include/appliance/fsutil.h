@@ -64,10 +64,58 @@ int write_atomic_data(const char *path, mode_t mode, const void *data, size_t le
  * truncated to in's size. Returns 0 or -1 with errno set. */
 int copy_sparse(int in, int out);
 
+/* Makes len bytes of out at to what len bytes of in at from are, holes
+ * kept: in's data extents copied in the kernel (copy_file_range), its
+ * holes punched in out (FALLOC_FL_PUNCH_HOLE, or zeros written where the
+ * filesystem cannot punch), so that what was zero reads zero. in and out
+ * may be one file when the two ranges do not overlap. out is not
+ * extended past its size by a hole at its end. 0, or -1 with errno set. */
+int copy_range_sparse(int in, uint64_t from, int out, uint64_t to, uint64_t len);
+
+/* Makes len bytes of fd at off read zero: a hole punched, or zeros
+ * written. 0, or -1 with errno set. */
+int zero_range(int fd, uint64_t off, uint64_t len);
+
 /* Reads len bytes at off of an image of size bytes open at fd, for the
  * readers of on-disk structures from outside (gpt.h, lvm.h): 1 read, 0
  * when they are not all inside the image (or the file is shorter), -1
  * on a read error. */
 int read_inside(int fd, uint64_t size, uint64_t off, void *buf, size_t len, struct ab_error *err);
+
+/* Bytes read at random: a file, an NBD export, a partition or a volume
+ * inside one. The reader's byte 0 is byte offset of the file or of what
+ * pread reads; pread reads all len bytes at off (already offset, and
+ * inside size): 0, or -1 with err set. Without pread, the bytes are fd's. */
+struct byte_reader {
+    uint64_t size;
+    uint64_t offset;
+    int fd;
+    int (*pread)(void *ctx, void *buf, size_t len, uint64_t off, struct ab_error *err);
+    void *ctx;
+};
+
+/* A reader of the size bytes of the file open at fd. */
+static inline struct byte_reader
+byte_reader_fd(int fd, uint64_t size)
+{
+    return (struct byte_reader){size, 0, fd, NULL, NULL};
+}
+
+/* The size bytes of r from off on, as a reader of their own; size is cut
+ * to what r has there. */
+static inline struct byte_reader
+byte_reader_window(const struct byte_reader *r, uint64_t off, uint64_t size)
+{
+    struct byte_reader w = *r;
+    uint64_t left = off < r->size ? r->size - off : 0;
+    w.offset = r->offset + off;
+    w.size = size < left ? size : left;
+    return w;
+}
+
+/* read_inside for any reader: 1 read, 0 when the bytes are not all inside
+ * r, -1 on a read error. */
+int reader_inside(const struct byte_reader *r, uint64_t off, void *buf, size_t len,
+                  struct ab_error *err);
 
 #endif

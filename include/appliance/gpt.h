@@ -21,6 +21,7 @@
 #include <stdio.h>
 
 #include "appliance/error.h"
+#include "appliance/fsutil.h"
 
 #define GPT_GUID_LEN 16    /* a GUID as stored */
 #define GPT_HEADER_LBA 1   /* the primary header */
@@ -67,10 +68,23 @@ void gpt_script_part(FILE *f, uint64_t start, uint64_t size, enum gpt_type type,
 
 /* ---- reading a raw image ---------------------------------------------- */
 
+#define GPT_NAME_UNITS 36 /* UTF-16 code units of a partition's name */
+#define GPT_NAME_BUF 112  /* the name in UTF-8, NUL-terminated */
+#define GPT_GUID_TEXT_BUF 37
+
 struct gpt_entry {
-    unsigned char type[GPT_GUID_LEN]; /* as stored */
+    unsigned number;                  /* 1-based: the entry's place in the array */
+    unsigned char type[GPT_GUID_LEN]; /* as stored; all zero: an unused entry */
+    unsigned char guid[GPT_GUID_LEN]; /* the partition's own, as stored */
     uint64_t first_lba, last_lba;     /* as stored: not checked */
+    char name[GPT_NAME_BUF];          /* UTF-8; a unit that is no character is '?' */
 };
+
+/* A stored GUID as text, lower case as blkid prints it. */
+void gpt_guid_format(const unsigned char guid[GPT_GUID_LEN], char out[GPT_GUID_TEXT_BUF]);
+
+/* True when the entry is in use (its type is not all zero). */
+int gpt_entry_used(const struct gpt_entry *e);
 
 /* True when the entry's type is type. */
 int gpt_entry_is(const struct gpt_entry *e, enum gpt_type type);
@@ -81,6 +95,10 @@ int gpt_entry_is(const struct gpt_entry *e, enum gpt_type type);
  * -1 on a read error. */
 int gpt_each(int fd, uint64_t size, int (*fn)(void *ctx, const struct gpt_entry *e), void *ctx,
              struct ab_error *err);
+
+/* gpt_each on any reader of a disk's bytes (an NBD export, fsutil.h). */
+int gpt_read_each(const struct byte_reader *r, int (*fn)(void *ctx, const struct gpt_entry *e),
+                  void *ctx, struct ab_error *err);
 
 enum gpt_boot_flags {
     GPT_BOOT_BIOS = 1 << 0, /* a "BIOS boot" partition (GRUB's core image) */

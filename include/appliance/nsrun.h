@@ -14,6 +14,8 @@
 #ifndef APPLIANCE_NSRUN_H
 #define APPLIANCE_NSRUN_H
 
+#include <stdbool.h>
+
 #include "appliance/error.h"
 #include "appliance/spawn.h"
 
@@ -36,6 +38,13 @@ int nsrun(const char *root, enum nsrun_where where, const char *const *argv,
  * (mmdebstrap, which mounts /proc, /sys and /dev in the tree it makes:
  * those mounts stay in that namespace). Failures named after argv[0]. */
 int nsrun_private(const char *const *argv, const struct spawn_opts *opts, struct ab_error *err);
+
+/* Runs templates/NAME (a host-side shell script) with args ($1, $2, ...)
+ * as spawn_run would (opts as there), with private_mounts in a private
+ * mount namespace of its own: what it mounts is unmounted when it ends,
+ * however it ends. Failures named after the template. */
+int nsrun_script(const char *name, const char *const *args, bool private_mounts,
+                 const struct spawn_opts *opts, struct ab_error *err);
 
 /* nsrun(root, NSRUN_CHROOT, ...) of the arguments, no other options but
  * ctx (may be NULL): what spawn_chroot was for. */

@@ -239,8 +239,14 @@ struct plan_convert {
     enum controller controller;
     unsigned nics;
     uint64_t disk_sizes[PLAN_N_DISKS]; /* the images' virtual sizes */
+    const char *vgs[PLAN_N_DISKS];     /* the disks' volume groups; NULL: the default */
     unsigned outputs;                  /* as asked; implied ones are added */
 };
+
+/* A disk's id as recipes, plans and reports name it ("os", "app"), and the
+ * volume group it gets when its recipe names none (vg_os, vg_app). */
+const char *plan_disk_name(enum plan_disk_id id);
+const char *plan_default_vg(enum plan_disk_id id);
 
 /* The plan the exporters need for an existing appliance: name, version,
  * hardware, every add-on (each image of this project carries them all),

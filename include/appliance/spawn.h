@@ -42,6 +42,9 @@ struct spawn_opts {
     const char *cause;      /* how the tool's error lines start (apt's "E: "): when
                                it fails, the error quotes the first few of them
                                instead of its last lines, where the cause may not be */
+    unsigned ok_exits;      /* bit N (N < 32) set: exit status N is success too
+                               (e2fsck's 1, "errors corrected") */
+    int *exit_status;       /* if set, receives the exit status of a success */
 };
 
 /* Runs argv[0] (searched in PATH) with argv. Returns 0 when it exits 0;

@@ -5,15 +5,22 @@
 # streamOptimized VMDK), tar (the OVA), sha256sum (manifest, SHA256SUMS); the
 # descriptor is the OVF writer's golden with this build's sizes.
 #  - the output folder, --json: every digest OK, the OVF summary, and what
-#    the appliance reads (VGs, LVs, filesystems, mounts, OS, hostname)
-#    against the plan
+#    the disks hold (VGs, LVs, filesystems, mounts, OS, hostname) against
+#    the plan, read on the host (no appliance); and against virt-inspector
+#    on the same qcow2 disks: the OS's distribution, version, product name,
+#    arch, hostname, package count, mount points, and every filesystem's
+#    type, label and UUID
 #  - the OVA alone, with a blank raw disk: the VMDKs extracted and read,
 #    vg_os, its LVs, Debian, the manifest OK, in the text output
 # (A tampered OVA and a missing file: inspect-digests.sh, in the gate.)
-# Two libguestfs launches under TCG: about 2 minutes after the build.
+# One libguestfs launch (virt-inspector's) under TCG: a few minutes.
 . "${TOP:-.}/tests/lib/itest.sh"
+. "$TOP/tests/lib/boot.sh"
 
-need python3 qemu-img tar sha256sum
+need python3 qemu-img tar sha256sum virt-inspector
+# virt-inspector cannot use a KVM that qemu cannot run (docs/design.md).
+boot_probe_accel
+[ "$BOOT_ACCEL" = tcg ] && export LIBGUESTFS_BACKEND_SETTINGS=${LIBGUESTFS_BACKEND_SETTINGS:-force_tcg}
 recipe=$TOP/tests/integration/recipes/bios-only.yaml
 itest_build "$recipe" || finish
 name=bios-only
@@ -79,6 +86,8 @@ check([d["file"] for d in ovf["disks"]] == ["bios-only-0.1.0-os.vmdk", "bios-onl
 check([i["name"] for i in b["images"]] == ["bios-only-0.1.0-os.qcow2", "bios-only-0.1.0-app.qcow2"]
       and {i["format"] for i in b["images"]} == {"qcow2"}, "the qcow2 disks are the ones read")
 g = got["guest"]
+check(g["read_by"] == "host" and g["appliance_reason"] is None,
+      "the disks read on the host, no appliance (%s, %s)" % (g["read_by"], g["appliance_reason"]))
 check([d["partition_table"] for d in g["disks"]] == ["gpt", "gpt"], "two GPT disks")
 for disk in plan["disks"]:
     vg = disk["vg"]
@@ -122,6 +131,56 @@ cat "$ITEST_TMP/judge.out"
 pass=$((pass + $(grep -c '^ok ' "$ITEST_TMP/judge.out")))
 fail=$((fail + $(grep -c '^not ok ' "$ITEST_TMP/judge.out")))
 
+# ---- the same disks through virt-inspector ----
+start=$SECONDS
+virt-inspector --format=qcow2 -a "$out/$stem-os.qcow2" -a "$out/$stem-app.qcow2" \
+    >"$ITEST_TMP/vi.xml" 2>"$ITEST_TMP/vi.err"
+rc=$?
+echo "# virt-inspector: exit $rc after $((SECONDS - start)) s"
+if [ "$rc" = 0 ]; then
+    python3 - "$ITEST_TMP/folder.json" "$ITEST_TMP/vi.xml" >"$ITEST_TMP/vi.out" 2>&1 <<'EOF'
+import json, sys
+import xml.etree.ElementTree as ET
+got = json.load(open(sys.argv[1]))["guest"]
+vi = ET.parse(sys.argv[2]).getroot()
+def check(cond, what):
+    print(("ok - " if cond else "not ok - ") + what)
+oses = vi.findall("operatingsystem")
+check(len(oses) == len(got["operating_systems"]) == 1, "virt-inspector and inspect: one OS")
+if oses and got["operating_systems"]:
+    v, o = oses[0], got["operating_systems"][0]
+    def text(tag):
+        e = v.find(tag)
+        return e.text if e is not None else None
+    for tag, key in [("root", "root"), ("distro", "distro"), ("product_name", "product_name"),
+                     ("arch", "arch"), ("hostname", "hostname"),
+                     ("package_format", "package_format")]:
+        check(text(tag) == o[key], "%s: virt-inspector %s, inspect %s" % (tag, text(tag), o[key]))
+    check((int(text("major_version")), int(text("minor_version"))) ==
+          (o["major_version"], o["minor_version"]), "the version")
+    apps = len(v.findall("applications/application"))
+    check(apps == o["packages"], "packages: virt-inspector %d, inspect %s" % (apps, o["packages"]))
+    vm = {m.text: m.get("dev") for m in v.findall("mountpoints/mountpoint")}
+    om = {m["path"]: m["device"] for m in o["mounts"]}
+    check(vm == om, "mount points (%d)" % len(vm))
+    fss = {f["device"]: f for f in got["filesystems"]}
+    for f in v.findall("filesystems/filesystem"):
+        mine = fss.get(f.get("dev"), {})
+        theirs = tuple(f.find(t).text if f.find(t) is not None else None
+                       for t in ("type", "label", "uuid"))
+        check(theirs == (mine.get("type"), mine.get("label"), mine.get("uuid")),
+              "%s: %s, inspect %s" % (f.get("dev"), theirs,
+                                      (mine.get("type"), mine.get("label"), mine.get("uuid"))))
+EOF
+    rc=$?
+    cat "$ITEST_TMP/vi.out"
+    [ "$rc" = 0 ] || bad "the virt-inspector judge failed (exit $rc)"
+    pass=$((pass + $(grep -c '^ok ' "$ITEST_TMP/vi.out")))
+    fail=$((fail + $(grep -c '^not ok ' "$ITEST_TMP/vi.out")))
+else
+    bad "virt-inspector failed (exit $rc): $(tail -3 "$ITEST_TMP/vi.err")"
+fi
+
 # ---- the OVA alone, beside a blank disk: the VMDKs are extracted ----
 qemu-img create -q -f raw "$ITEST_TMP/blank.img" 16M
 start=$SECONDS
@@ -129,7 +188,7 @@ start=$SECONDS
 rc=$?
 secs=$((SECONDS - start))
 echo "# inspect of the OVA: exit $rc after $secs s"
-grep -m1 'libguestfs appliance' "$ITEST_TMP/ova.txt"
+grep -m1 '^disks (' "$ITEST_TMP/ova.txt"
 [ "$rc" = 0 ] && ok "inspect of the OVA exits 0 ($secs s)" ||
     { bad "inspect of the OVA exits $rc"; cat "$ITEST_TMP/ova.err"; }
 expect_line() { # REGEX DESCRIPTION
@@ -150,6 +209,8 @@ expect_line "^    kernel [0-9]" "a kernel"
 expect_line "^  VG vg_app +[0-9.]+[KMGT]iB, [0-9.]+([KMGT]i)?B free, 1 PV, " "vg_app's size and free space"
 expect_line "^    grow service: enabled \(grows vg_" "the grow service and the VGs it grows"
 expect_line "^  /dev/sdc  blank\.img  raw, 16MiB, no partition table$" "the blank raw disk"
+expect_line "^disks \(read on the host, no VM: [0-9.]+ s\)$" "the disks read on the host, no VM"
+expect_line "^    identity: machine-id (empty|set), 0 SSH host key files$" "the identity files"
 expect_line "^result: ok$" "result: ok"
 ls -d "$TMPDIR"/appliance-inspect.* 2>/dev/null && bad "scratch folder left behind" ||
     ok "no scratch folder left behind"

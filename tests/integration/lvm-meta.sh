@@ -9,6 +9,7 @@
 #    text, their three checksums, no "CHECK:" line
 #  - pvs, vgs, lvs -o +seg_pe_ranges,lv_uuid: the VG, its PV and every LV
 #    with the plan's names, sizes and extent ranges, in plan order
+#  - vgs -o vg_tags: the VG tagged with its disk's role (appliance.disk=)
 #  - vgck: the VG is consistent
 # with a filter admitting only that loop device, no devices file, no
 # locking and no backups: nothing on the host is read or written but the
@@ -75,7 +76,7 @@ check_pv() {
     local common=(--config "$cfg" --readonly --reportformat json --units b --nosuffix)
     if pvs "${common[@]}" -o pv_name,vg_name,pv_uuid,dev_size,pe_start,pv_pe_count,pv_pe_alloc_count \
         >"$T/pvs.json" 2>"$T/pvs.err" &&
-        vgs "${common[@]}" -o vg_name,vg_uuid,vg_extent_size,vg_extent_count,vg_free_count,pv_count,lv_count,vg_seqno,vg_attr \
+        vgs "${common[@]}" -o vg_name,vg_uuid,vg_extent_size,vg_extent_count,vg_free_count,pv_count,lv_count,vg_seqno,vg_attr,vg_tags \
             >"$T/vgs.json" 2>"$T/vgs.err" &&
         lvs "${common[@]}" -o +seg_pe_ranges,lv_uuid,seg_start_pe,seg_count,lv_time,lv_host,segtype,stripes \
             >"$T/lvs.json" 2>"$T/lvs.err"; then
@@ -115,6 +116,7 @@ check(int(g["vg_extent_count"]) == vg["extents"] and int(g["vg_free_count"]) == 
 check(int(g["pv_count"]) == 1 and int(g["lv_count"]) == len(vg["lvs"]),
       f"{g['pv_count']} PV, {g['lv_count']} LVs")
 check(g["vg_seqno"] == "1" and g["vg_attr"].startswith("wz--n"), f"seqno {g['vg_seqno']}, attr {g['vg_attr']}")
+check(g["vg_tags"] == "appliance.disk=" + disk_id, f"tags {g['vg_tags']!r}")
 # In extent order, which must be the plan's order. Sorted here by the first
 # extent: lvs -O seg_pe_ranges sorts the text and is not stable between runs.
 def first_extent(l):

@@ -10,15 +10,21 @@
 #          (ext4), takes the space;
 #   VMDK (streamOptimized, lsilogic): grown to 2GiB with 'data' (xfs)
 #          +256MiB, then shrunk to 1600MiB with 'app' -> 64MiB, in place;
+#   qcow2 as the user nobody (no root, no /dev/kvm): grown to 2GiB with
+#          'app-cache' (ext4) +192MiB on the host and 'data' (xfs) +256MiB
+#          in the libguestfs appliance, since only root mounts on the host;
 # each result judged by tools nobody here wrote, in one read-only
 # guestfish launch per image: markers intact, e2fsck -fn and xfs_repair -n
 # clean, vgck clean, VG and PV UUIDs as before, the volumes' sizes; the
 # GPT by sfdisk --verify (and sgdisk -v) on a raw copy; qemu-img the
-# virtual size, format and VMDK subformat. Refused, with the input
-# unchanged byte for byte (sha256) and no scratch file left: an xfs
-# shrink, a volume shrunk below its data, an image with a backing file,
-# usage errors; and a resize interrupted with SIGINT mid-way (exit 130).
-# About 8-9 libguestfs launches (35-60 s each under emulation).
+# virtual size, format and VMDK subformat. As root, no resize but the
+# nobody one starts the appliance (the summary says when it does).
+# Refused, with the input unchanged byte for byte (sha256) and no scratch
+# file left: an xfs shrink, a volume shrunk below its data, an image with
+# a backing file, usage errors; and a resize interrupted with SIGINT while
+# resize2fs runs (a resize2fs that waits first, put first in PATH; exit
+# 130). About 5 guestfish launches (35-90 s each under emulation) and one
+# appliance of the program's.
 . "${TOP:-.}/tests/lib/itest.sh"
 . "$TOP/tests/lib/boot.sh"
 
@@ -162,7 +168,7 @@ resize evil "$T/evil.qcow2" --size +1GiB
 resize exists "$T/orig.qcow2" --size +1GiB -o "$T/app.vmdk"
 [ "$RC" = 1 ] && grep -q 'exists' "$T/exists.out" && ok "-o an existing file: refused" || bad "-o existing: exit $RC"
 
-# ---- refusals found in the appliance ----
+# ---- refusals found on the host, before any change ----
 resize xfs "$T/orig.qcow2" --size -256MiB --volume data=-256MiB
 [ "$RC" = 1 ] && grep -q "'vg_app/data' holds xfs, which cannot shrink" "$T/xfs.out" &&
     ok "xfs shrink: refused with a clear message" || bad "xfs shrink: exit $RC"
@@ -173,14 +179,21 @@ resize small "$T/orig.qcow2" --size -128MiB --volume app=8MiB
     bad "a refusal changed the input"
 [ "$(scratch_left)" = 0 ] && ok "refusals left no scratch file" || bad "scratch left: $(ls -A "$T")"
 
-# ---- interrupted mid-way: SIGINT once the appliance runs ----
-"$APPLIANCE" resize "$T/orig.qcow2" --size +1GiB >"$T/int.out" 2>&1 &
+# ---- interrupted mid-way: SIGINT while resize2fs runs ----
+# A resize2fs that says it started and waits before it does the work: the
+# interrupt comes while the volume's copy is being resized.
+real_resize2fs=$(command -v resize2fs)
+mkdir -p "$T/slow-bin"
+printf '#!/bin/sh\n[ "$1" = -P ] || { touch "%s"; sleep 60; }\nexec "%s" "$@"\n' \
+    "$T/resize2fs-started" "$real_resize2fs" >"$T/slow-bin/resize2fs"
+chmod +x "$T/slow-bin/resize2fs"
+PATH="$T/slow-bin:$PATH" "$APPLIANCE" resize "$T/orig.qcow2" --size +1GiB >"$T/int.out" 2>&1 &
 pid=$!
 for _ in $(seq 1 600); do
-    ls "$T"/.appliance-resize.*/libguestfs* >/dev/null 2>&1 && break
+    [ -e "$T/resize2fs-started" ] && break
     sleep 0.1
 done
-sleep 5
+[ -e "$T/resize2fs-started" ] && ok "interrupt: resize2fs started" || bad "interrupt: resize2fs never ran"
 kill -INT "$pid"
 wait "$pid"
 RC=$?
@@ -214,6 +227,10 @@ judge_image "$T/grown.qcow2" qcow2 qcow2 2048 64 1148 832
 # ---- VMDK: grow with an xfs volume named, then shrink, in place ----
 resize v1 "$T/app.vmdk" --size 2GiB --volume data=+256MiB
 [ "$RC" = 0 ] && ok "vmdk grown to 2GiB, data +256MiB" || bad "vmdk grow: exit $RC"
+if [ "$(id -u)" = 0 ]; then
+    ! grep -q 'libguestfs appliance' "$T/v1.out" && ok "as root, xfs grown on the host (no appliance)" ||
+        bad "as root, xfs was grown in the appliance"
+fi
 resize v2 "$T/app.vmdk" --size 1600MiB --volume app=64MiB
 [ "$RC" = 0 ] && ok "vmdk shrunk to 1600MiB" || bad "vmdk shrink: exit $RC"
 qemu-img info "$T/app.vmdk" | grep -q 'create type: streamOptimized' && ok "vmdk still streamOptimized" ||
@@ -221,5 +238,29 @@ qemu-img info "$T/app.vmdk" | grep -q 'create type: streamOptimized' && ok "vmdk
 head -c 65536 "$T/app.vmdk" | grep -aq 'ddb.adapterType = "lsilogic"' && ok "vmdk adapter type kept" ||
     bad "vmdk adapter type lost"
 judge_image "$T/app.vmdk" vmdk vmdk 1600 64 1404 128
+
+# ---- as nobody: no root (no loop device, no mount), no /dev/kvm ----
+if [ "$(id -u)" = 0 ] && command -v runuser >/dev/null && id nobody >/dev/null 2>&1; then
+    U=$T/nobody
+    # nobody may pass through the test's folder to its own.
+    chmod o+x "$T" && mkdir -p "$U" && cp "$T/orig.qcow2" "$U/app.qcow2" && chown -R nobody: "$U"
+    t=$SECONDS
+    runuser -u nobody -- env HOME="$U" TMPDIR="$U" PATH="$PATH" \
+        ${LIBGUESTFS_BACKEND_SETTINGS:+LIBGUESTFS_BACKEND_SETTINGS=$LIBGUESTFS_BACKEND_SETTINGS} \
+        "$APPLIANCE" resize "$U/app.qcow2" --size 2GiB --volume app-cache=+192MiB \
+        --volume data=+256MiB >"$T/nobody.out" 2>&1
+    RC=$?
+    echo "# resize as nobody: exit $RC after $((SECONDS - t)) s"
+    sed 's/^/    | /' "$T/nobody.out"
+    [ "$RC" = 0 ] && ok "as nobody: grown to 2GiB (ext4 and xfs)" || bad "as nobody: exit $RC"
+    grep -q 'xfs grown in the libguestfs appliance (1 volume)' "$T/nobody.out" &&
+        ok "as nobody: the summary says xfs grew in the appliance" ||
+        bad "as nobody: no word of where xfs grew"
+    judge_image "$U/app.qcow2" qcow2 nobody 2048 256 1404 320
+    [ "$(ls -A "$U" | grep -c '^\.appliance-resize')" = 0 ] && ok "as nobody: no scratch file left" ||
+        bad "as nobody: scratch left: $(ls -A "$U")"
+else
+    skip "as nobody: the test runs as root (with runuser) to try the command as another user"
+fi
 [ "$(scratch_left)" = 0 ] && ok "no scratch file left" || bad "scratch left: $(ls -A "$T")"
 finish

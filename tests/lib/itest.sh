@@ -84,12 +84,13 @@ itest_key() {
     { sha256sum <"$APPLIANCE"; sha256sum <"$1"; } | sha256sum | cut -d' ' -f1
 }
 
-# itest_build RECIPE: sets PLAN (the plan JSON), STEM (how the output's
-# files are named: NAME-VERSION), IMG_OS, IMG_APP. Returns 1
+# itest_build RECIPE [EXT]: sets PLAN (the plan JSON), STEM (how the
+# output's files are named: NAME-VERSION), IMG_OS, IMG_APP (the disks of
+# that extension, default raw: the recipe's outputs must write them). Returns 1
 # (after a "not ok" line and the build's output tail) when the build fails;
 # exits 77 when the disk engine is not built yet.
 itest_build() {
-    local recipe=$1 name key cache log start rc
+    local recipe=$1 ext=${2:-raw} name key cache log start rc
     name=$(basename "$recipe" .yaml)
     cache=$ITEST_BUILD/itest/$name
     key=$(itest_key "$recipe")
@@ -106,7 +107,7 @@ itest_build() {
     exec {lockfd}>"$ITEST_BUILD/itest/.$name.lock"
     flock "$lockfd"
     if [ -f "$cache/key" ] && [ "$(cat "$cache/key")" = "$key" ] &&
-        [ -f "$cache/$app_name-os.raw" ] && [ -f "$cache/$app_name-app.raw" ]; then
+        [ -f "$cache/$app_name-os.$ext" ] && [ -f "$cache/$app_name-app.$ext" ]; then
         echo "# reusing the build of $recipe in $cache"
     else
         local out
@@ -133,8 +134,8 @@ itest_build() {
             rm -rf "$cache" && mv "$out/out" "$cache" || { bad "cannot store the build in $cache"; return 1; }
     fi
     exec {lockfd}>&-
-    IMG_OS=$cache/$app_name-os.raw
-    IMG_APP=$cache/$app_name-app.raw
+    IMG_OS=$cache/$app_name-os.$ext
+    IMG_APP=$cache/$app_name-app.$ext
     local f
     for f in "$IMG_OS" "$IMG_APP"; do
         [ -f "$f" ] || { bad "build wrote $(basename "$f")"; ls -la "$cache"; return 1; }

@@ -2,9 +2,10 @@
 # tier: check
 # The folders of builder/ are layers (builder/README.md, whose layer table
 # must be the order below, row for row): a folder includes
-# headers of its own layer and of the layers below it, never above, and the
-# three commands after the build (inspect, vmtest, deploy) not each other;
-# lifecycle/ (resize, convert) may use all three.
+# headers of its own layer and of the layers below it, never above; the
+# two readers of disk images (guestfs, the appliance's; diskread, the
+# host's) not each other, nor the three commands after the build (inspect,
+# vmtest, deploy); lifecycle/ (resize, convert) may use all three.
 #
 # Every header in include/appliance/ belongs to one folder: the folder of
 # the .c of its name, or, for a header with none, the folder the table
@@ -22,10 +23,17 @@ cd "${TOP:-.}" || exit 99
 exec python3 - <<'PY'
 import glob, os, re, sys, tempfile
 
-ORDER = ["common", "recipe", "plan", "os", "configure", "guestfs", "disk", "export",
+ORDER = ["common", "recipe", "plan", "os", "configure", "guestfs", "diskread", "disk", "export",
          "pipeline", "inspect", "vmtest", "deploy", "lifecycle", "cli"]
 RANK = {d: i for i, d in enumerate(ORDER)}
-PEERS = {"inspect", "vmtest", "deploy"}
+# Folders that share a layer and include none of each other: the two
+# readers of disk images (the appliance's, the host's), and the three
+# commands after the build.
+PEER_GROUPS = [{"guestfs", "diskread"}, {"inspect", "vmtest", "deploy"}]
+
+
+def peers(a, b):
+    return any(a in g and b in g for g in PEER_GROUPS)
 # Headers with no .c of their name, by the folder whose API they are.
 OWNER = {"bytes": "common", "cleanup": "common", "jsonutil": "common", "version": "common",
          "recipe": "recipe", "ova_target": "plan", "configure": "configure",
@@ -108,7 +116,7 @@ def check_upward(files, folder_of, owner, fail):
             d = owner.get(m[len("appliance/"):-len(".h")])
             if d is None or me is None:
                 continue  # a header of no folder has failed already
-            if (d in PEERS and me in PEERS and d != me) or RANK[d] > RANK[me]:
+            if (peers(d, me) and d != me) or RANK[d] > RANK[me]:
                 fail(f"{f} ({me}/) includes {m} ({d}/)")
 
 
@@ -150,11 +158,11 @@ def check_guestfs(files, fail):
 
 
 def layer_rows():
-    """The layer table ORDER and PEERS make: (layer, folder, may include);
+    """The layer table ORDER and PEER_GROUPS make: (layer, folder, may include);
     the commands after the build share one layer."""
     rows, layer = [], -1
     for i, d in enumerate(ORDER):
-        if not (d in PEERS and i > 0 and ORDER[i - 1] in PEERS):
+        if not (i > 0 and peers(d, ORDER[i - 1])):
             layer += 1
         may = "nothing else" if layer == 0 else "`common/`" if layer == 1 else f"0-{layer - 1}"
         rows.append((str(layer), d, may))
@@ -236,6 +244,9 @@ FAKE = {
         f"| {n} | `{d}/` | {may} |\n" for n, d, may in layer_rows() if d != "export"),
     "builder/guestfs/leak.c": "int\nleak_make(struct guestfs_h *g)\n{\n    return !g;\n}\n",
     "include/appliance/high.h": "int high_make(void);\n",
+    "include/appliance/peer.h": "int peer_make(void);\n",
+    "builder/guestfs/peer.c": "int\npeer_make(void)\n{\n    return 0;\n}\n",
+    "builder/diskread/reader.c": '#include "appliance/peer.h"\n',
     "include/appliance/mixed.h": "int mixed_a(void);\nint mixed_b(void);\n",
     "include/appliance/orphan.h": "",
     "include/appliance/header_only.h": "static inline int\nheader_only(void)\n{\n"
@@ -254,7 +265,9 @@ EXPECTED = [
     ("<guestfs.h> included outside builder/guestfs/",
      "builder/os/image.c includes <guestfs.h>"),
     ("a README layer table that is not the enforced one",
-     "builder/README.md's layer table, row 8: 8 | pipeline | 0-7; layers.sh enforces 7 | export"),
+     "builder/README.md's layer table, row 9: 8 | pipeline | 0-7; layers.sh enforces 7 | export"),
+    ("an include between the two readers of disk images, which share a layer",
+     "builder/diskread/reader.c (diskread/) includes appliance/peer.h (guestfs/)"),
     ("a libguestfs type named outside builder/guestfs/",
      "include/appliance/leak.h names a libguestfs type"),
 ]

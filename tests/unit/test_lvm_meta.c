@@ -12,6 +12,7 @@
 #include "appliance/bytes.h"
 #include "appliance/cleanup.h"
 #include "appliance/lvm_meta.h"
+#include "appliance/size.h"
 
 /* The PV of tests/integration/recipes/layout.yaml's application disk as
  * lvm2 2.03.16 wrote it: the label sector up to the end of the pv_header
@@ -65,6 +66,7 @@ static const char golden_app_text[] = "vg_app {\n"
                                       "format = \"lvm2\"\n"
                                       "status = [\"RESIZEABLE\", \"READ\", \"WRITE\"]\n"
                                       "flags = []\n"
+                                      "tags = [\"appliance.disk=app\"]\n"
                                       "extent_size = 8192\n"
                                       "max_lv = 0\n"
                                       "max_pv = 0\n"
@@ -424,6 +426,65 @@ test_seed(void **state)
     }
 }
 
+/* Read back whole (lvm_pv_read), its VG tagged with its role; edited and
+ * written again (lvm_meta_pv_rewrite): the PV's new size in the label and
+ * the text, each volume's new segments, seqno 2, every other entry kept,
+ * the checksums right; then read back once more. */
+static void
+test_rewrite(void **state)
+{
+    (void)state;
+    CLEANUP_PLAN const struct plan *plan = small_plan("64MiB");
+    const struct plan_disk *d = &plan->disks[PLAN_DISK_APP];
+    const struct plan_partition *part = &d->parts[d->vg.pv_partition - 1];
+    struct ab_error err = AB_ERROR_INIT;
+    uint64_t grown = part->size + 8 * MiB;
+    int fd = open("rw.img", O_RDWR | O_CREAT | O_TRUNC, 0644);
+    assert_true(fd >= 0);
+    assert_int_equal(ftruncate(fd, (off_t)(d->size + 8 * MiB)), 0);
+    assert_int_equal(lvm_meta_write(plan, PLAN_DISK_APP, "rw.img", 42, &err), 0);
+    struct lvm_pv pv;
+    const char *why = NULL;
+    struct byte_reader br = byte_reader_fd(fd, d->size + 8 * MiB);
+    br = byte_reader_window(&br, part->start, grown);
+    assert_int_equal(lvm_pv_read(&br, &pv, &why, &err), 1);
+    assert_string_equal(pv.vg.name, d->vg.name);
+    assert_string_equal(pv.vg.role, "app");
+    assert_int_equal(pv.vg.n_lvs, d->vg.n_lvs);
+    struct lvm_lv *lv = &pv.vg.lvs[pv.vg.n_lvs - 1];
+    uint64_t old_pe = pv.vg.pvs[0].pe_count, old_extents = lv->extents;
+    /* The PV two extents longer, the last volume one more segment there. */
+    pv.vg.pvs[0].dev_size = grown;
+    pv.vg.pvs[0].pe_count = old_pe + 2;
+    lv->segs = realloc(lv->segs, (lv->n_segs + 1) * sizeof(*lv->segs));
+    lv->segs[lv->n_segs++] = (struct lvm_seg){old_extents, 2, 0, old_pe};
+    assert_int_equal(lvm_meta_pv_rewrite(fd, &pv, &err), 0);
+    assert_int_equal(pv.vg.seqno, 2);
+    lvm_pv_release(&pv);
+
+    assert_int_equal(lvm_pv_read(&br, &pv, &why, &err), 1);
+    assert_int_equal(pv.vg.seqno, 2);
+    assert_int_equal(pv.header.dev_size, grown);
+    assert_int_equal(pv.vg.pvs[0].dev_size, grown);
+    assert_int_equal(pv.vg.pvs[0].pe_count, old_pe + 2);
+    lv = &pv.vg.lvs[pv.vg.n_lvs - 1];
+    assert_int_equal(lv->extents, old_extents + 2);
+    assert_int_equal(lv->n_segs, 2);
+    assert_int_equal(lv->segs[1].pe, old_pe);
+    assert_string_equal(pv.vg.role, "app");
+    /* The entries this never touches, as the build wrote them. */
+    assert_non_null(strstr(pv.text, "\ncreation_time = 42\n"));
+    assert_non_null(strstr(pv.text, "\ncontents = \"Text Format Volume Group\"\n"));
+    assert_non_null(strstr(pv.text, "\ndescription = \"Written by appliance for "));
+    assert_int_equal(strncmp(pv.text, d->vg.name, strlen(d->vg.name)), 0);
+    /* The label's checksum, as lvm computes it. */
+    assert_int_equal(get_le32(pv.label + 16),
+                     lvm_crc(LVM_CRC_INITIAL, pv.label + 20, SECTOR - 20));
+    lvm_pv_release(&pv);
+    close(fd);
+    ab_error_release(&err);
+}
+
 int
 main(void)
 {
@@ -432,7 +493,7 @@ main(void)
         cmocka_unit_test(test_pv_bytes),     cmocka_unit_test(test_golden_text),
         cmocka_unit_test(test_extent_order), cmocka_unit_test(test_sizes),
         cmocka_unit_test(test_write),        cmocka_unit_test(test_uuids),
-        cmocka_unit_test(test_seed),
+        cmocka_unit_test(test_seed),         cmocka_unit_test(test_rewrite),
     };
     return cmocka_run_group_tests(tests, unit_enter_tmpdir, unit_leave_tmpdir);
 }

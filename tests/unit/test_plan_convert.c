@@ -56,6 +56,20 @@ test_fields(void **state)
     assert_non_null(p);
     assert_false(p->hardware.secure_boot);
     plan_free(p);
+
+    /* The VGs the source's disks hold, as a recipe may name them; kept by
+     * the plan after the caller's strings are gone (ASan). */
+    char os_vg[] = "vg_system", app_vg[] = "vg_data";
+    c.vgs[PLAN_DISK_OS] = os_vg;
+    c.vgs[PLAN_DISK_APP] = app_vg;
+    p = plan_for_convert(&c, &err);
+    assert_non_null(p);
+    memset(os_vg, 0, sizeof(os_vg));
+    assert_string_equal(p->disks[PLAN_DISK_OS].vg.name, "vg_system");
+    assert_string_equal(p->disks[PLAN_DISK_APP].vg.name, "vg_data");
+    assert_string_equal(plan_disk_name(PLAN_DISK_APP), "app");
+    assert_string_equal(plan_default_vg(PLAN_DISK_OS), "vg_os");
+    plan_free(p);
     ab_error_release(&err);
 }
 

@@ -8,6 +8,9 @@
  * (xfs), app-cache 32 (ext4), made in that order. */
 #include "unit.h"
 
+#include <inttypes.h>
+
+#include "appliance/cleanup.h"
 #include "appliance/resize.h"
 #include "appliance/size.h"
 
@@ -300,6 +303,203 @@ test_vmdk_options(void **state)
     assert_null(resize_vmdk_options("nothing here\n"));
 }
 
+/* ---- the extents ---------------------------------------------------------- */
+
+/* The layout disk's VG as the build wrote it (segments given as
+ * "NAME:START:COUNT,..." of PV extents, each LV's in its order), read by
+ * lvm_vg_parse as resize reads it. */
+static void
+vg_of(struct lvm_vg *vg, uint64_t pe_count, const char *spec)
+{
+    CLEANUP_FREE char *text = NULL, *copy = strdup(spec);
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    fprintf(f, "vg_app {\nid = \"v\"\nseqno = 1\nextent_size = 8192\nphysical_volumes {\n"
+               "pv0 {\nid = \"p\"\ndev_size = %" PRIu64 "\npe_start = 2048\npe_count = %" PRIu64
+               "\n}\n}\nlogical_volumes {\n",
+            (pe_count * 4 + 2) * 2048, pe_count);
+    char last[64] = "";
+    uint64_t start = 0, n = 0;
+    for (char *tok = strtok(copy, ","); tok; tok = strtok(NULL, ",")) {
+        char name[64];
+        unsigned long long pe, count;
+        assert_int_equal(sscanf(tok, "%63[^:]:%llu:%llu", name, &pe, &count), 3);
+        if (strcmp(name, last) != 0) {
+            if (*last)
+                fprintf(f, "segment_count = %" PRIu64 "\n}\n", n);
+            fprintf(f, "%s {\nid = \"%s\"\n", name, name);
+            snprintf(last, sizeof(last), "%s", name);
+            start = n = 0;
+        }
+        fprintf(f, "segment%" PRIu64 " {\nstart_extent = %" PRIu64 "\nextent_count = %llu\n"
+                   "type = \"striped\"\nstripe_count = 1\nstripes = [\"pv0\", %llu]\n}\n",
+                ++n, start, count, pe);
+        start += count;
+    }
+    fprintf(f, "segment_count = %" PRIu64 "\n}\n}\n}\n", n);
+    assert_int_equal(fclose(f), 0);
+    const char *why = NULL;
+    if (lvm_vg_parse(text, len + 1, vg, &why) != 0)
+        fail_msg("%s: %s", why, text);
+}
+
+/* The PV extent that logical extent x of lv is on, before or after. */
+static uint64_t
+where(const struct lvm_seg *segs, size_t n, uint64_t x)
+{
+    for (size_t k = 0; k < n; k++)
+        if (x >= segs[k].start && x < segs[k].start + segs[k].count)
+            return segs[k].pe + (x - segs[k].start);
+    return UINT64_MAX;
+}
+
+/* Lays l out on vg and checks what must hold whatever the choices: each
+ * volume its new size, every extent below the new end, none shared; each
+ * kept extent that changed place carried by exactly one move, from where
+ * it was to where it is. Returns the moved extents' count. */
+static uint64_t
+relayout(struct lvm_vg *vg, const struct resize_layout *l)
+{
+    struct lvm_seg *before[8];
+    size_t n_before[8];
+    for (size_t i = 0; i < vg->n_lvs; i++) {
+        before[i] = malloc(vg->lvs[i].n_segs * sizeof(struct lvm_seg));
+        memcpy(before[i], vg->lvs[i].segs, vg->lvs[i].n_segs * sizeof(struct lvm_seg));
+        n_before[i] = vg->lvs[i].n_segs;
+    }
+    struct resize_move *moves = NULL;
+    size_t n_moves = 0;
+    struct ab_error err = AB_ERROR_INIT;
+    unit_check_ok(resize_plan_extents(vg, l, &moves, &n_moves, &err), &err);
+    assert_int_equal(vg->pvs[0].pe_count, l->new_pe_count);
+    CLEANUP_FREE unsigned char *owner = calloc(l->new_pe_count, 1);
+    uint64_t moved = 0;
+    for (size_t i = 0; i < vg->n_lvs; i++) {
+        const struct lvm_lv *lv = &vg->lvs[i];
+        assert_int_equal(lv->extents, l->lvs[i].new_extents);
+        uint64_t at = 0;
+        for (size_t k = 0; k < lv->n_segs; k++) {
+            const struct lvm_seg *s = &lv->segs[k];
+            assert_int_equal(s->start, at);
+            at += s->count;
+            assert_true(s->pe + s->count <= l->new_pe_count);
+            if (k)
+                assert_true(lv->segs[k - 1].pe + lv->segs[k - 1].count != s->pe);
+            for (uint64_t e = s->pe; e < s->pe + s->count; e++) {
+                assert_int_equal(owner[e], 0);
+                owner[e] = (unsigned char)(i + 1);
+            }
+        }
+        assert_int_equal(at, lv->extents);
+        uint64_t kept = l->lvs[i].extents < lv->extents ? l->lvs[i].extents : lv->extents;
+        for (uint64_t x = 0; x < kept; x++) {
+            uint64_t from = where(before[i], n_before[i], x), to = where(lv->segs, lv->n_segs, x);
+            size_t carried = 0;
+            for (size_t m = 0; m < n_moves; m++)
+                if (moves[m].lv == i && from >= moves[m].from &&
+                    from < moves[m].from + moves[m].count &&
+                    to == moves[m].to + (from - moves[m].from))
+                    carried++;
+            assert_int_equal(carried, from == to ? 0 : 1);
+        }
+        free(before[i]);
+    }
+    for (size_t m = 0; m < n_moves; m++) {
+        assert_true(moves[m].from >= l->new_pe_count);
+        assert_true(moves[m].to + moves[m].count <= l->new_pe_count);
+        moved += moves[m].count;
+    }
+    free(moves);
+    ab_error_release(&err);
+    return moved;
+}
+
+/* Shrunk to 1344MiB with app at 64MiB: the 48 extents past the new end
+ * (data's last 16, all of app-cache) go into app's freed ones, in order. */
+static void
+test_extents_shrink(void **state)
+{
+    (void)state;
+    struct resize_layout l;
+    struct lvm_vg vg;
+    struct resize_volume v = vol("app=64MiB");
+    layout(&l, 1344);
+    assert_null(plan_error(&l, &v, 1));
+    vg_of(&vg, 383, "app:0:64,data:64:287,app-cache:351:32");
+    assert_int_equal(relayout(&vg, &l), 48);
+    const struct lvm_lv *data = lvm_vg_lv(&vg, "data"), *cache = lvm_vg_lv(&vg, "app-cache");
+    assert_int_equal(data->n_segs, 2);
+    assert_int_equal(data->segs[0].pe, 64);
+    assert_int_equal(data->segs[0].count, 271);
+    assert_int_equal(data->segs[1].pe, 16);
+    assert_int_equal(data->segs[1].count, 16);
+    assert_int_equal(cache->n_segs, 1);
+    assert_int_equal(cache->segs[0].pe, 32);
+    lvm_vg_release(&vg);
+}
+
+/* Grown: the last volume extends where it ends; a middle one, with no
+ * room after it, takes the PV's new extents. */
+static void
+test_extents_grow(void **state)
+{
+    (void)state;
+    struct resize_layout l;
+    struct lvm_vg vg;
+    layout(&l, 3584);
+    assert_null(plan_error(&l, NULL, 0));
+    vg_of(&vg, 383, "app:0:64,data:64:287,app-cache:351:32");
+    assert_int_equal(relayout(&vg, &l), 0);
+    const struct lvm_lv *cache = lvm_vg_lv(&vg, "app-cache");
+    assert_int_equal(cache->n_segs, 1);
+    assert_int_equal(cache->segs[0].count, 32 + 512);
+    lvm_vg_release(&vg);
+
+    struct resize_volume v = vol("data=+256MiB");
+    layout(&l, 2048);
+    assert_null(plan_error(&l, &v, 1));
+    vg_of(&vg, 383, "app:0:64,data:64:287,app-cache:351:32");
+    assert_int_equal(relayout(&vg, &l), 0);
+    const struct lvm_lv *data = lvm_vg_lv(&vg, "data");
+    assert_int_equal(data->n_segs, 2);
+    assert_int_equal(data->segs[1].pe, 383);
+    assert_int_equal(data->segs[1].count, 64);
+    lvm_vg_release(&vg);
+}
+
+/* A layout lvm2 left in pieces: shrinking and growing at once, free runs
+ * between the volumes, a volume that grows into the runs its own
+ * relocation left. */
+static void
+test_extents_pieces(void **state)
+{
+    (void)state;
+    struct resize_layout l;
+    struct lvm_vg vg;
+    layout(&l, 1536);
+    l.pe_count = 383;
+    l.new_pe_count = 320;
+    l.lvs[0].extents = 40, l.lvs[1].extents = 200, l.lvs[2].extents = 60;
+    struct resize_volume v[] = {vol("app=+80MiB"), vol("app-cache=-40MiB")};
+    assert_null(plan_error(&l, v, 2));
+    vg_of(&vg, 383, "app:0:20,app:250:20,data:20:100,data:340:43,data:150:57,"
+                    "app-cache:300:40,app-cache:207:20");
+    assert_int_equal(relayout(&vg, &l), 43 + 20 + 0);
+    lvm_vg_release(&vg);
+    /* Too little room: refused, nothing half done to the caller's view. */
+    layout(&l, 1536);
+    l.new_pe_count = 100;
+    l.lvs[0].new_extents = 64, l.lvs[1].new_extents = 287, l.lvs[2].new_extents = 32;
+    vg_of(&vg, 383, "app:0:64,data:64:287,app-cache:351:32");
+    struct resize_move *moves = NULL;
+    size_t n = 0;
+    struct ab_error err = AB_ERROR_INIT;
+    assert_int_equal(resize_plan_extents(&vg, &l, &moves, &n, &err), -1);
+    assert_non_null(strstr(err.diags[0].msg, "do not fit a PV of 100 extents"));
+    ab_error_release(&err);
+    lvm_vg_release(&vg);
+}
+
 int
 main(void)
 {
@@ -309,6 +509,8 @@ main(void)
         cmocka_unit_test(test_grow_last_volume), cmocka_unit_test(test_grow_named),
         cmocka_unit_test(test_shrink),           cmocka_unit_test(test_shrink_refused),
         cmocka_unit_test(test_minimum),          cmocka_unit_test(test_vmdk_options),
+        cmocka_unit_test(test_extents_shrink),   cmocka_unit_test(test_extents_grow),
+        cmocka_unit_test(test_extents_pieces),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
