@@ -36,11 +36,14 @@ sed -i 's/^outputs: \[ova, qcow2, libvirt\]$/outputs: [ova, qcow2, libvirt, raw]
 
 itest_build "$recipe" || finish
 out=$(dirname "$IMG_OS")
-for f in initbuild.ova initbuild-os.qcow2 initbuild-app.qcow2 initbuild.xml SHA256SUMS \
-    build-report.json; do
+# The outputs are named NAME-VERSION.*, as the starter's version says.
+v=$(sed -n 's/^version: *"\{0,1\}\([0-9A-Za-z.+~-]*\).*/\1/p' "$recipe")
+[ -n "$v" ] && ok "the starter has a version: $v" || bad "the starter has no version line"
+nv=initbuild-$v
+for f in "$nv.ova" "$nv-os.qcow2" "$nv-app.qcow2" "$nv.xml" SHA256SUMS build-report.json; do
     [ -f "$out/$f" ] && ok "the build wrote $f" || bad "the build wrote $f"
 done
-stamp() { stat -c '%n %s %Y' "$out"/initbuild-* "$out"/initbuild.ova; }
+stamp() { stat -c '%n %s %Y' "$out/$nv"*; }
 before=$(stamp)
 
 # appliance test, as the README runs it.
@@ -59,7 +62,7 @@ grep -qE '^PASS bios: login prompt after [0-9]+ s; 6 mounts, 1 swap, 5 LVs as pl
 grep -qE '^PASS (uefi|secureboot): ' "$ITEST_TMP/out" && ok "PASS under UEFI" ||
     bad "PASS under UEFI"
 grep -q '^FAIL' "$ITEST_TMP/out" && bad "no FAIL line" || ok "no FAIL line"
-grep -q "^disks (qcow2): $out/initbuild-os.qcow2, $out/initbuild-app.qcow2$" "$ITEST_TMP/err" &&
+grep -q "^disks (qcow2): $out/$nv-os.qcow2, $out/$nv-app.qcow2$" "$ITEST_TMP/err" &&
     ok "the starter's qcow2 pair booted" || bad "disks line: $(grep disks "$ITEST_TMP/err")"
 [ "$(stamp)" = "$before" ] && ok "the shipped disks were not written" ||
     bad "the shipped disks changed: $before -> $(stamp)"

@@ -91,7 +91,7 @@ judge_ova() {
 
     local algo sum
     case $mf in SHA1) sum=sha1sum ;; SHA256) sum=sha256sum ;; esac
-    if [ "$(grep -vc "^$mf(prof[-a-z]*\.\(ovf\|vmdk\))= [0-9a-f]*$" "$d/prof-0.1.0.mf")" = 0 ] &&
+    if [ "$(grep -vc "^$mf(prof-0\.1\.0\(-os\|-app\)\?\.\(ovf\|vmdk\))= [0-9a-f]*$" "$d/prof-0.1.0.mf")" = 0 ] &&
         [ "$(wc -l <"$d/prof-0.1.0.mf")" = 3 ]; then
         ok "$name: the manifest holds three $mf lines"
     else
