@@ -293,6 +293,7 @@ tree)
     tree_seed pax.tar pax
     tree_seed gnu.tar gnu
     tree_seed pax.tar.gz pax
+    ;;
 dep5)
     # The host's machine-readable copyright files (a Debian host has a
     # few hundred: the first 40), and the unit test's shapes.
