@@ -9,8 +9,8 @@
 # - both builds give the same SBOM and provenance bytes;
 # - every SBOM validates against the official JSON Schemas (SPDX 2.3;
 #   CycloneDX 1.6 with the schemas it refers to) with python3-jsonschema,
-#   found through SBOM_SCHEMA_DIR (unset: those checks are skipped; CI has
-#   them in ../shared/sbom-schema beside the clone);
+#   found through SBOM_SCHEMA_DIR (unset: those checks are skipped; see
+#   docs/testing.md, "The SBOM schemas");
 # - the SBOMs' packages are dpkg-query's of the root tree the build used
 #   (the provenance names its cache entry), of the OS disk's own database
 #   as guestfish downloads it from the OVA's OS disk, and (the container's
