@@ -333,11 +333,13 @@ check-fuzz: fuzz
 
 # Benchmarks: helper programs that are never installed, and the scripts
 # that time them (BENCH_DISK: a raw disk; default the demo's OS disk).
-# bench/build.sh builds the demo with this engine and with commit REF's.
+# bench/build.sh builds the demo with this engine and with commit REF's;
+# bench/lifecycle.sh races inspect, convert --new-identity and resize.
 BENCH_BINS := $(BUILD)/bench/vmdk-write $(BUILD)/bench/deflate-compare
 bench: $(BENCH_BINS) $(BUILD)/appliance
 	BUILD=$(BUILD) bench/vmdk-stream.sh $(BENCH_DISK)
 	BUILD=$(BUILD) bench/build.sh
+	BUILD=$(BUILD) bench/lifecycle.sh
 
 # The VMDK writer stands alone (builder/export/vmdk.h): vmdk-write links its
 # object and the error type's with libdeflate, pthread and libc only, so a

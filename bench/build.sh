@@ -49,20 +49,10 @@ ref=${REF:-6d1413c}
 runs=${RUNS:-2}
 cold=${COLD:-1}
 app=$top/$build/appliance
-refdir=$top/$build/bench/engine-$ref
+. "$top/bench/lib.sh"
 
 make -s "$app"
-if ! git -C "$top" rev-parse -q --verify "$ref^{commit}" >/dev/null; then
-    echo "build: skipped: commit $ref is not in this clone's history (git fetch it)"
-    exit 77
-fi
-if [ ! -x "$refdir/build/appliance" ]; then
-    echo "build: building the reference engine ($ref) into $refdir"
-    rm -rf "$refdir" && mkdir -p "$refdir"
-    git -C "$top" archive "$ref" | tar -x -C "$refdir"
-    nice make -s -C "$refdir" build/appliance >"$refdir.log" 2>&1 ||
-        { echo "build: the reference engine does not build: see $refdir.log"; exit 1; }
-fi
+ref_app=$(bench_engine build "$ref")
 
 work=$(mktemp -d "${TMPDIR:-/var/tmp}/build-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
@@ -110,10 +100,6 @@ seconds() {
     find "$out" -mindepth 1 -maxdepth 1 ! -name build-report.json -exec rm -rf {} +
     echo $(((end - start) / 1000000))
 }
-best() { sort -n | head -n 1; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", a / b }'; }
-secs() { awk -v a="$1" 'BEGIN { printf "%.1f s", a / 1000 }'; }
-load() { cut -d' ' -f1-3 /proc/loadavg; }
 stages() {
     python3 - "$1" <<'EOF'
 import json, sys
@@ -128,11 +114,11 @@ measure() {
     local name=$1 warm_target=$2 app_target=$3 recipe=$work/$1.yaml i t_ref t_new t_app
     echo "build: $name: warming the caches (load average $(load))"
     seconds "$app" "$recipe" "$work/$name-warm-new" --no-reuse >/dev/null
-    seconds "$refdir/build/appliance" "$recipe" "$work/$name-warm-ref" >/dev/null
+    seconds "$ref_app" "$recipe" "$work/$name-warm-ref" >/dev/null
     : >"$work/$name-ref.t"; : >"$work/$name-new.t"; : >"$work/$name-app.t"
     : >"$work/$name-same.t"
     for i in $(seq "$runs"); do
-        seconds "$refdir/build/appliance" "$recipe" "$work/$name-ref-$i" >>"$work/$name-ref.t"
+        seconds "$ref_app" "$recipe" "$work/$name-ref-$i" >>"$work/$name-ref.t"
         seconds "$app" "$recipe" "$work/$name-new-$i" --no-reuse >>"$work/$name-new.t"
         # The previous build of the same recipe, then the change.
         app_recipe "$name" "base $i"

@@ -30,20 +30,10 @@ build=${BUILD:-build}
 ref=${REF:-5e6121a}
 runs=${RUNS:-2}
 app=$top/$build/appliance
-refdir=$top/$build/bench/engine-$ref
+. "$top/bench/lib.sh"
 
 make -s "$app"
-if ! git -C "$top" rev-parse -q --verify "$ref^{commit}" >/dev/null; then
-    echo "resize: skipped: commit $ref is not in this clone's history (git fetch it)"
-    exit 77
-fi
-if [ ! -x "$refdir/build/appliance" ]; then
-    echo "resize: building the reference engine ($ref) into $refdir"
-    rm -rf "$refdir" && mkdir -p "$refdir"
-    git -C "$top" archive "$ref" | tar -x -C "$refdir"
-    nice make -s -C "$refdir" build/appliance >"$refdir.log" 2>&1 ||
-        { echo "resize: the reference engine does not build: see $refdir.log"; exit 1; }
-fi
+ref_app=$(bench_engine resize "$ref")
 
 src=${SRC:-$top/$build/bench/layout}
 if ! ls "$src"/*-app.qcow2 >/dev/null 2>&1; then
@@ -71,15 +61,14 @@ ms() {
     rm -f "$img"
     echo $(((end - start) / 1000000))
 }
-best() { sort -n | head -n 1; }
 
 grow=(--size +2GiB)
 shrink=(--size 1344MiB --volume app=64MiB)
 for t in ref-grow new-grow ref-shrink new-shrink; do : >"$work/$t.t"; done
 for i in $(seq "$runs"); do
-    ms "$refdir/build/appliance" "ref-grow-$i" "${grow[@]}" >>"$work/ref-grow.t"
+    ms "$ref_app" "ref-grow-$i" "${grow[@]}" >>"$work/ref-grow.t"
     ms "$app" "new-grow-$i" "${grow[@]}" >>"$work/new-grow.t"
-    ms "$refdir/build/appliance" "ref-shrink-$i" "${shrink[@]}" >>"$work/ref-shrink.t"
+    ms "$ref_app" "ref-shrink-$i" "${shrink[@]}" >>"$work/ref-shrink.t"
     ms "$app" "new-shrink-$i" "${shrink[@]}" >>"$work/new-shrink.t"
 done
 grep -h 'moved .* extents' "$work"/new-shrink-*.log | head -n 1 | sed 's/^ */resize: this engine /'
@@ -106,8 +95,6 @@ if [ "$(id -u)" = 0 ] && command -v runuser >/dev/null; then
     unpriv_shrink=$(nobody_ms nobody-shrink "${shrink[@]}")
 fi
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3fx", a / b }'; }
-secs() { awk -v a="$1" 'BEGIN { printf "%.2f s", a / 1000 }'; }
 echo
 echo "resize of $(basename "$disk"), best of $runs, reference engine $ref against this one" \
     "($(git -C "$top" rev-parse --short HEAD)), load $(cut -d' ' -f1-3 /proc/loadavg)"

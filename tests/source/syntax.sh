@@ -1,7 +1,8 @@
 #!/bin/bash
 # tier: check
 # Every shell script of the tests and benchmarks parses under the shell its
-# first line names (sh -n, bash -n). Scripts that run only in slower tiers,
+# first line names (sh -n, bash -n), and the libraries they source
+# (tests/lib/*.sh, bench/lib.sh) under bash. Scripts that run only in slower tiers,
 # or only under make check-fuzz (tests/fuzz/seeds.sh), would otherwise break
 # unseen: a merge once dropped a ';;' in seeds.sh and every check-fuzz
 # failed before running a target.
@@ -23,7 +24,11 @@ while IFS= read -r f; do
     case $(head -n1 "$f") in
     '#!/bin/sh'*) shell='sh' ;;
     '#!/bin/bash'* | '#!/usr/bin/env bash'*) shell='bash' ;;
-    *) continue ;;
+    *)
+        # The libraries the scripts source have no first line to name a
+        # shell: they are bash's.
+        case $f in tests/lib/*.sh | bench/lib.sh) shell='bash' ;; *) continue ;; esac
+        ;;
     esac
     n=$((n + 1))
     if ! err=$("$shell" -n "$f" 2>&1); then
