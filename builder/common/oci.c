@@ -380,9 +380,11 @@ oci_manifest_parse(const char *text, size_t len, const char *what, struct oci_ma
     json_tokener_free(tok);
     if (!o || jerr != json_tokener_success || trailing) {
         json_object_put(o);
-        return ab_build_error(err, 0, "%s is not JSON%s%s", what, o || jerr ? ": " : "",
-                              o ? "bytes after the object" : jerr ? json_tokener_error_desc(jerr)
-                                                                  : "");
+        const char *why = trailing                         ? "bytes after the value"
+                          : jerr == json_tokener_continue ? "it ends too early"
+                          : jerr != json_tokener_success  ? json_tokener_error_desc(jerr)
+                                                          : "empty";
+        return ab_build_error(err, 0, "%s is not JSON: %s", what, why);
     }
     int r = -1;
     const char *type = NULL, *artifact = NULL;
