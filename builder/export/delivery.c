@@ -39,6 +39,8 @@ static const struct file_row file_rows[] = {
     {OUTPUT_GCE, "", true, ".tar.gz", "GCE"},
     {OUTPUT_CONTAINER, "", false, "-container.tar", "OCI"},
     {OUTPUT_CONTAINER, "", false, "-ct.tar.zst", "CT"},
+    {OUTPUT_KUBEVIRT, "", true, ".containerdisk.tar", "CONTAINERDISK"},
+    {OUTPUT_KUBEVIRT, "", false, ".kubevirt.yaml", "KUBEVIRT"},
 };
 
 #define N_FILE_ROWS (sizeof(file_rows) / sizeof(file_rows[0]))
