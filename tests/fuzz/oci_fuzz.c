@@ -1,7 +1,7 @@
 /* oci_fuzz.c: libFuzzer harness for what a registry sends that this
  * program reads itself (oci.h, publish.h): an OCI manifest, judged as
  * `appliance pull` and --cache-registry judge it, and SHA256SUMS checked
- * against its layers; and, the same bytes as a reference, the reference
+ * against its layers, and as --cache-registry judges an entry; and, the same bytes as a reference, the reference
  * grammar.
  *
  * A manifest that parses has at most OCI_MAX_LAYERS layers, each with a
@@ -16,6 +16,7 @@
 #include "appliance/error.h"
 #include "appliance/oci.h"
 #include "appliance/publish.h"
+#include "pipeline/cache_registry.h"
 
 #include "fuzz.h"
 
@@ -90,6 +91,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             /* The same bytes as SHA256SUMS, checked against the layers. */
             (void)publish_check_sums(&m, (const char *)data, size, &err);
         }
+        ab_error_release(&err);
+        /* As --cache-registry judges it, before pulling. */
+        const char *key = oci_annotation_get(m.annotations, m.n_annotations, CACHE_ANN_KEY);
+        if (cache_registry_check(&m, "disk", key ? key : "", "fuzz", &err) == 0 &&
+            (!oci_manifest_layer(&m, "image.qcow2") || !key))
+            abort();
         ab_error_release(&err);
     }
     oci_manifest_release(&m);

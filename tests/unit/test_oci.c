@@ -7,6 +7,7 @@
 
 #include "appliance/oci.h"
 #include "appliance/publish.h"
+#include "pipeline/cache_registry.h"
 
 #define H64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 #define H64B "1111111111111111111111111111111111111111111111111111111111111111"
@@ -344,6 +345,44 @@ test_layout(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* A cache entry is used only when it is of the cache's type, of the kind
+ * and key asked for, and has its file. */
+static void
+test_cache_entry(void **state)
+{
+    (void)state;
+    struct oci_manifest m;
+    struct ab_error err = AB_ERROR_INIT;
+    memset(&m, 0, sizeof(m));
+    assert_int_equal(oci_manifest_set_artifact(&m, CACHE_REGISTRY_TYPE, &err), 0);
+    assert_int_equal(oci_manifest_annotate(&m, CACHE_ANN_KIND, "disk", &err), 0);
+    assert_int_equal(oci_manifest_annotate(&m, CACHE_ANN_KEY, H64, &err), 0);
+    struct oci_descriptor *d = oci_manifest_add_layer(&m, &err);
+    assert_int_equal(oci_descriptor_set(d, "application/octet-stream", H64, 7, &err), 0);
+    assert_int_equal(oci_descriptor_annotate(d, OCI_TITLE, "image.qcow2", &err), 0);
+    assert_int_equal(cache_registry_check(&m, "disk", H64, "e", &err), 0);
+    /* Another key, another kind: another entry's bytes under this tag. */
+    assert_int_equal(cache_registry_check(&m, "disk", H64B, "e", &err), -1);
+    assert_string_equal(err.diags[0].msg, "e is the entry of another disk or key");
+    ab_error_release(&err);
+    assert_int_equal(cache_registry_check(&m, "root", H64, "e", &err), -1);
+    ab_error_release(&err);
+    /* A published build under a cache tag. */
+    assert_int_equal(oci_manifest_set_artifact(&m, PUBLISH_ARTIFACT_TYPE, &err), 0);
+    assert_int_equal(cache_registry_check(&m, "disk", H64, "e", &err), -1);
+    assert_non_null(strstr(err.diags[0].msg, "is not a cache entry"));
+    ab_error_release(&err);
+    /* The kind's file missing. */
+    assert_int_equal(oci_manifest_set_artifact(&m, CACHE_REGISTRY_TYPE, &err), 0);
+    assert_int_equal(oci_descriptor_annotate(d, OCI_TITLE, "other", &err), 0);
+    assert_int_equal(cache_registry_check(&m, "disk", H64, "e", &err), -1);
+    assert_string_equal(err.diags[0].msg, "e has no image.qcow2 layer");
+    ab_error_release(&err);
+    assert_string_equal(cache_reg_state_name(CACHE_REG_PULLED), "pulled");
+    assert_string_equal(cache_reg_state_name(CACHE_REG_OFFLINE), "unreachable");
+    oci_manifest_release(&m);
+}
+
 int
 main(void)
 {
@@ -352,7 +391,7 @@ main(void)
         cmocka_unit_test(test_hostile),     cmocka_unit_test(test_too_many),
         cmocka_unit_test(test_titles),      cmocka_unit_test(test_refs),
         cmocka_unit_test(test_check_sums),  cmocka_unit_test(test_media_types),
-        cmocka_unit_test(test_layout),
+        cmocka_unit_test(test_layout),      cmocka_unit_test(test_cache_entry),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
