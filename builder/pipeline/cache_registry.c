@@ -66,7 +66,9 @@ cache_registry_open(struct cache_registry *cr, const char *ref, const char *scra
 {
     memset(cr, 0, sizeof(*cr));
     cr->reg.spawn = spawn;
-    cr->reg.tmpdir = scratch;
+    if (!(cr->scratch = strdup(scratch)))
+        return ab_oom(err);
+    cr->reg.tmpdir = cr->scratch;
     if (oci_ref_parse(ref, true, &cr->ref, err) < 0)
         return -1;
     if (cr->ref.digest)
@@ -84,6 +86,7 @@ cache_registry_release(struct cache_registry *cr)
         return;
     oci_ref_release(&cr->ref);
     free(cr->ref_text);
+    free(cr->scratch);
     memset(cr, 0, sizeof(*cr));
 }
 
@@ -145,7 +148,7 @@ lookup(struct cache_registry *cr, const char *kind, const char *key, struct oci_
         got = 0;
     }
     ab_error_release(&err);
-    return got;
+    return got > 0;
 }
 
 /* Copies the entry pinned at digest into layout, checks every layer's
@@ -420,9 +423,13 @@ push_disk(struct cache_registry *cr, struct diskcache *dc, enum plan_disk_id dis
     struct ab_error err = AB_ERROR_INIT;
     CLEANUP_FREE char *entry = diskcache_entry(dc, disk, NULL), *qcow2 = NULL;
     const char *name = disk == PLAN_DISK_OS ? "OS" : "application";
-    if (!entry || access(entry, R_OK) < 0 ||
-        asprintf(&qcow2, "%s/disk-%.12s.qcow2", cr->reg.tmpdir, dc->key[disk]) < 0)
+    if (!entry || asprintf(&qcow2, "%s/disk-%.12s.qcow2", cr->reg.tmpdir, dc->key[disk]) < 0)
         return;
+    if (access(entry, R_OK) < 0) {
+        say(cr, "cache registry: the %s disk was not pushed: the local cache no longer holds it",
+            name);
+        return;
+    }
     if (spawn_cmd(cr->reg.spawn, &err, "qemu-img", "convert", "-f", "raw", "-O", "qcow2", entry,
                   qcow2, (char *)NULL) < 0)
         goto out;

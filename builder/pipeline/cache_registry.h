@@ -15,7 +15,9 @@
  * type, kind and key, plain titles, sizes) and every file hashed again
  * against its layer; the disk image is checked (image_check.h) before
  * qemu-img reads it. A corrupt, partial or foreign entry is refused with
- * a notice and built, and the build's push then replaces it. A registry
+ * a notice and built, and the build's push then writes its own entry
+ * (a blob corrupted in the registry's storage stays: the registry says
+ * it has that digest, so a pull refuses it until it is removed). A registry
  * that cannot be reached makes a local build with one notice, and is not
  * asked again in that build. Nothing here reads credentials: skopeo
  * finds them (registry.h). */
@@ -51,7 +53,8 @@ enum cache_reg_state {
 const char *cache_reg_state_name(enum cache_reg_state s);
 
 struct cache_registry {
-    struct registry reg;
+    struct registry reg; /* its tmpdir: scratch */
+    char *scratch;       /* a copy of the scratch folder, for the layouts pushed */
     struct oci_ref ref;
     char *ref_text;
     bool offline;
@@ -62,7 +65,8 @@ struct cache_registry {
     void *notice_ctx;
 };
 
-/* Parses ref (a usage error when invalid); reg's tmpdir is scratch. */
+/* Parses ref (a usage error when invalid); scratch (copied) holds the
+ * layouts and qcow2 images made to push, and skopeo's own files. */
 int cache_registry_open(struct cache_registry *cr, const char *ref, const char *scratch,
                         const struct spawn_ctx *spawn, struct ab_error *err);
 void cache_registry_release(struct cache_registry *cr);
