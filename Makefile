@@ -238,7 +238,7 @@ help:
 	@echo 'make check-vm         every other boot: OVMF, Secure Boot, cloud-init, grow, IDE,'
 	@echo '                      appliance test, the libguestfs readers of the layout'
 	@echo 'make check-lifecycle  convert, resize, inspect, import profiles, containers, incremental,'
-	@echo '                      cache, rootfs:, dnf, deploy, contents, the failure tests'
+	@echo '                      cache, registries, rootfs:, dnf, deploy, contents, the failure tests'
 	@echo 'make check-slow       virt-v2v -i ova, convert --live'
 	@echo 'make check-all        the four tiers above, one after the other, with their times'
 	@echo 'make check-asan       unit and recipe tests under address and undefined sanitizers'
