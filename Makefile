@@ -45,11 +45,15 @@ DEPS_BUILD := gcc make pkg-config perl libyaml-dev libjson-c-dev libssl-dev nett
 # tzdata, locales: the zone and locale names a recipe's are checked against
 # (/usr/share/zoneinfo, /usr/share/i18n/SUPPORTED).
 # ovmf: 'appliance test' boots UEFI with it, right after the README's first build.
+# skopeo: push, pull and --cache-registry talk to OCI registries through it
+# (its auth files, TLS and digest checks); prlimit (util-linux) bounds a pull.
 DEPS_RUN := mmdebstrap debian-archive-keyring linux-image-amd64 qemu-system-x86 qemu-utils \
 	libguestfs-xfs fdisk mtools e2fsprogs dosfstools xfsprogs lvm2 tar pigz dnf rpm \
-	tzdata locales ovmf
+	tzdata locales ovmf skopeo
 # libvirt-daemon, libvirt-daemon-driver-qemu: deploy.sh and tests/slow/live.sh start their
-# own session libvirtd. podman, skopeo: container.sh loads and runs the OCI archive.
+# own session libvirtd. podman (and skopeo, in DEPS_RUN): container.sh loads and runs the OCI archive.
+# docker-registry (the CNCF distribution registry), apache2-utils (htpasswd), curl:
+# registry.sh starts a real registry with TLS and htpasswd auth on 127.0.0.1.
 # golang-go, golang-github-vmware-govmomi-dev: tests/helpers/ovf-parse.go, govmomi's OVF
 # parser (profiles.sh), built offline from Debian's Go sources.
 # openssh-client (ssh-keygen), initramfs-tools-core (lsinitramfs): cloud-init.sh.
@@ -63,9 +67,9 @@ DEPS_RUN := mmdebstrap debian-archive-keyring linux-image-amd64 qemu-system-x86 
 DEPS_TEST := libcmocka-dev clang libclang-rt-14-dev python3 python3-jsonschema python3-yaml \
 	guestfs-tools guestfish libxml2-utils \
 	createrepo-c zstd libvirt-clients libarchive-tools virt-v2v nbdkit libnbd-bin libvirt-daemon \
-	libvirt-daemon-driver-qemu podman skopeo golang-go golang-github-vmware-govmomi-dev \
+	libvirt-daemon-driver-qemu podman golang-go golang-github-vmware-govmomi-dev \
 	openssh-client initramfs-tools-core shellcheck openssl debhelper dpkg-dev lintian \
-	bash-completion
+	bash-completion docker-registry apache2-utils curl
 # Ubuntu guests: Ubuntu's archive keys, which mmdebstrap checks noble with.
 # Debian 12 has ubuntu-keyring in bookworm-backports only, so it cannot be
 # in DEPS_RUN (apt-get would refuse the whole list on a plain Debian 12):
@@ -253,7 +257,7 @@ help:
 	@echo 'make check-vm         every other boot: OVMF, Secure Boot, cloud-init, grow, IDE,'
 	@echo '                      appliance test, the libguestfs readers of the layout'
 	@echo 'make check-lifecycle  convert, resize, inspect, import profiles, containers, incremental,'
-	@echo '                      cache, rootfs:, dnf, deploy, contents, the failure tests'
+	@echo '                      cache, registries, rootfs:, dnf, deploy, contents, the failure tests'
 	@echo 'make check-slow       virt-v2v -i ova, convert --live'
 	@echo 'make check-all        the four tiers above, one after the other, with their times'
 	@echo 'make check-asan       unit and recipe tests under address and undefined sanitizers'

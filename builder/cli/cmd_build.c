@@ -11,6 +11,7 @@
 #include "appliance/cleanup.h"
 #include "appliance/cli.h"
 #include "appliance/clock.h"
+#include "appliance/oci.h"
 #include "appliance/plan.h"
 #include "appliance/size.h"
 #include "appliance/spawn.h"
@@ -27,6 +28,7 @@ enum {
     OPT_NO_SPACE_CHECK,
     OPT_SIGN_KEY,
     OPT_BUILDER_ID,
+    OPT_CACHE_REGISTRY,
 };
 
 static const struct cli_option build_options[] = {
@@ -55,6 +57,11 @@ static const struct cli_option build_options[] = {
      "the builder the provenance names (default: the\nrecipe's vendor_url)",
      NULL},
     CLI_PROGRESS_OPTION,
+    {OPT_CACHE_REGISTRY, 0, "cache-registry", "REF",
+     "share the root tree and disk caches through the OCI\nregistry repository REF "
+     "(HOST[:PORT]/PATH; default:\n$APPLIANCE_CACHE_REGISTRY): pull what is there, push\n"
+     "what was built; credentials from the containers'\nauth files only",
+     NULL},
     CLI_RECIPE_OPTIONS,
     {0, 0, NULL, NULL, NULL, NULL},
 };
@@ -198,6 +205,9 @@ on_build_option(void *ctx, int id, const char *arg)
     case OPT_BUILDER_ID:
         a->opts.builder_id = arg;
         return 0;
+    case OPT_CACHE_REGISTRY:
+        a->opts.cache_registry = arg;
+        return 0;
     default:
         return cli_recipe_option(&a->recipe, "build", id, arg);
     }
@@ -214,6 +224,21 @@ build_recipe(struct cli *c, struct build_args *a)
     if (status != 0)
         return status;
     a->opts.spawn.log = c->log;
+    if (!a->opts.cache_registry) {
+        const char *env = getenv("APPLIANCE_CACHE_REGISTRY");
+        a->opts.cache_registry = env && *env ? env : NULL;
+    }
+    if (a->opts.cache_registry) {
+        struct oci_ref ref;
+        struct ab_error err = AB_ERROR_INIT;
+        int bad = oci_ref_parse(a->opts.cache_registry, true, &ref, &err);
+        oci_ref_release(&ref);
+        if (bad < 0) {
+            status = cli_report_to(c, &err);
+            ab_error_release(&err);
+            return status;
+        }
+    }
     return run_build(c, plan, a->output, &a->opts);
 }
 

@@ -45,8 +45,8 @@ static const struct cli_command verify_command = {
     "disk are exactly those the SBOMs list. DIR is an output folder; OVA an\n"
     ".ova with the folder's other files beside it (files SHA256SUMS lists\n"
     "that are not there are skipped). Prints each check as OK, FAIL or SKIP\n"
-    "with what it found; writes nothing. A registry reference (REF) comes\n"
-    "with the registry output (issue 21); until then DIR or OVA only.\n",
+    "with what it found; writes nothing. A published build is checked\n"
+    "once 'appliance pull' brought it back.\n",
     verify_options,
     "With --json, the checks as one JSON object.\n"
     "Exit status: 0 every check passed (some may be skipped), 1 a check\n"

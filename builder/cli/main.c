@@ -28,6 +28,8 @@ static const char usage_text[] =
     "  inspect BUNDLE|DISK...   describe and check built appliances or disk images\n"
     "  verify DIR|OVA [--key PUB]\n"
     "                           check a delivery's signatures, digests, SBOMs and disks\n"
+    "  push OUTPUT_DIR REF      publish a build to an OCI registry as one artifact\n"
+    "  pull REF -o DIR          bring a published build back, checked\n"
     "  deploy OUTPUT_DIR        define (and start) the appliance as a libvirt domain\n"
     "  test OUTPUT_DIR          boot what build wrote and check it\n"
     "  convert SRC -o DIR --to OUTPUTS\n"
@@ -50,6 +52,8 @@ static const struct {
     {"build", cmd_build},
     {"inspect", cmd_inspect},
     {"verify", cmd_verify},
+    {"push", cmd_push},
+    {"pull", cmd_pull},
     {"deploy", cmd_deploy},
     {"test", cmd_test},
     {"convert", cmd_convert},

@@ -39,6 +39,8 @@ static const struct file_row file_rows[] = {
     {OUTPUT_GCE, "", true, ".tar.gz", "GCE"},
     {OUTPUT_CONTAINER, "", false, "-container.tar", "OCI"},
     {OUTPUT_CONTAINER, "", false, "-ct.tar.zst", "CT"},
+    {OUTPUT_KUBEVIRT, "", true, ".containerdisk.tar", "CONTAINERDISK"},
+    {OUTPUT_KUBEVIRT, "", false, ".kubevirt.yaml", "KUBEVIRT"},
 };
 
 #define N_FILE_ROWS (sizeof(file_rows) / sizeof(file_rows[0]))
@@ -105,13 +107,14 @@ static const struct target_row target_rows[] = {
     {"gce", "Google Compute Engine", OUTPUT_GCE, 0, OUTPUT_GCE, "install-gce.md"},
     {"containers", "Containers (Podman, Docker, LXC, Incus)", OUTPUT_CONTAINER, 0, OUTPUT_CONTAINER,
      "install-containers.md"},
+    {"kubevirt", "KubeVirt", OUTPUT_KUBEVIRT, 0, OUTPUT_KUBEVIRT, "install-kubevirt.md"},
 };
 
 #define N_TARGET_ROWS (sizeof(target_rows) / sizeof(target_rows[0]))
 
 const char *const delivery_targets[] = {"vsphere",    "workstation", "virtualbox", "hyperv",
                                         "proxmox",    "kvm",         "azure",      "gce",
-                                        "containers", NULL};
+                                        "containers", "kubevirt",  NULL};
 
 static const char *const disk_ids[PLAN_N_DISKS] = {"os", "app"};
 

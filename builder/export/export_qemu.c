@@ -83,6 +83,14 @@ static const struct qemu_target vdi = {"vdi", "vdi", "static=off", false};
 static const struct qemu_target azure = {"vhd", "vpc", "subformat=fixed,force_size=on", false};
 
 const struct exporter exporter_qcow2 = {"qcow2", OUTPUT_QCOW2, &qcow2, qemu_write, NULL};
+
+int
+export_qcow2_file(const struct export_job *job, enum plan_disk_id disk, const char *path,
+                  struct ab_error *err)
+{
+    struct convert c = {&qcow2, qcow2.options};
+    return convert_disk(job, disk, job->images[disk], path, &c, err);
+}
 const struct exporter exporter_vmdk = {"vmdk", OUTPUT_VMDK, &vmdk, qemu_write, NULL};
 const struct exporter exporter_vhdx = {"vhdx", OUTPUT_VHDX, &vhdx, qemu_write, NULL};
 const struct exporter exporter_vdi = {"vdi", OUTPUT_VDI, &vdi, qemu_write, NULL};

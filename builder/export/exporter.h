@@ -10,6 +10,7 @@
 #define APPLIANCE_EXPORTER_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "appliance/error.h"
 #include "appliance/export.h"
@@ -32,6 +33,16 @@ extern const struct exporter exporter_qcow2, exporter_vmdk, exporter_vhdx, expor
     exporter_azure;
 /* export_gce.c, export_libvirt.c, export_hyperv.c. */
 extern const struct exporter exporter_gce, exporter_libvirt, exporter_hyperv;
+/* export_kubevirt.c: each disk's containerDisk and the VirtualMachine (OUTPUT_KUBEVIRT). */
+extern const struct exporter exporter_kubevirt;
+/* The VirtualMachine of plan whose disks are the containerDisk images
+ * os_image and app_image, as YAML to f; -1 on a write error. */
+int kubevirt_vm_write(const struct plan *plan, const char *os_image, const char *app_image,
+                      FILE *f);
+/* The qcow2 of disk written at path (in job->dir's file system), as the
+ * qcow2 output writes it (export_qemu.c). */
+int export_qcow2_file(const struct export_job *job, enum plan_disk_id disk, const char *path,
+                      struct ab_error *err);
 /* export_raw.c: the raw disks themselves, moved: it runs last. */
 extern const struct exporter exporter_raw;
 /* export_container.c: the container templates, from the tree (OUTPUT_CONTAINER). */

@@ -21,7 +21,7 @@
 #include "appliance/spawn.h"
 #include "appliance/stop.h"
 #include "appliance/tar_member.h"
-#include "manifest.h"
+#include "appliance/manifest.h"
 #include "ova_read.h"
 
 /* The disk files a folder may hold for one disk, in the order they are

@@ -7,7 +7,7 @@
 
 #include "appliance/jsonutil.h"
 #include "appliance/ova_target.h"
-#include "manifest.h"
+#include "appliance/manifest.h"
 
 static json_object *
 strv(char *const *v, size_t step)

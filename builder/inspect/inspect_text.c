@@ -6,7 +6,7 @@
 
 #include "appliance/ova_target.h"
 #include "appliance/size.h"
-#include "manifest.h"
+#include "appliance/manifest.h"
 
 #define SZ(v) size_format_round((v), (char[SIZE_BUF]){0}, SIZE_BUF)
 

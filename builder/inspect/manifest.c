@@ -1,5 +1,5 @@
 /* manifest.c: OVF manifests (.mf) and SHA256SUMS, read. */
-#include "manifest.h"
+#include "appliance/manifest.h"
 
 #include <ctype.h>
 #include <errno.h>

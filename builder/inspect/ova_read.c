@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "appliance/cleanup.h"
-#include "manifest.h"
+#include "appliance/manifest.h"
 
 #define BUF_SIZE (1 << 20)
 #define MAX_TEXT (16 << 20)

@@ -19,7 +19,7 @@
 #include "appliance/provenance.h"
 #include "appliance/sbom.h"
 #include "appliance/sign.h"
-#include "manifest.h"
+#include "appliance/manifest.h"
 
 /* The most bytes of SHA256SUMS read. */
 #define SUMS_MAX_BYTES (16u << 20)

@@ -36,6 +36,7 @@
 #include "appliance/stop.h"
 #include "appliance/tree.h"
 #include "appliance/xfs_host.h"
+#include "cache_registry.h"
 #include "diskcache.h"
 #include "preflight.h"
 
@@ -81,6 +82,9 @@ struct build {
     bool container;                 /* ct_packages was read */
     char tree_key[CACHE_KEY_HEX];   /* the root tree's cache key; "" unknown */
     char tree_sha256[HASH_HEX_MAX]; /* and its archive's SHA-256 */
+    struct cache_registry creg;     /* --cache-registry */
+    bool creg_on;
+    char *root_tar;                 /* the local cache's roots/KEY.tar, for the registry */
 };
 
 static void
@@ -279,6 +283,8 @@ do_disks(struct build *b, struct ab_error *err)
     /* After the os stage: the keys hold the build's SOURCE_DATE_EPOCH. */
     if (open_disk_cache(b, err) < 0 || open_digests(b, err) < 0)
         return -1;
+    if (b->creg_on)
+        cache_registry_pull_disks(&b->creg, &b->disks);
     if (asprintf(&b->raw_dir, "%s/.raw", b->out.tmp) < 0)
         return ab_oom(err);
     if (mkdir(b->raw_dir, 0700) < 0)
@@ -351,6 +357,50 @@ tree_identity(struct build *b, const char *tar, struct ab_error *err)
     return digest_file(DIGEST_SHA256, tar, b->tree_sha256, err);
 }
 
+static void
+registry_notice(void *ctx, const char *msg)
+{
+    notice(ctx, msg);
+}
+
+/* --cache-registry: the root tree's entry pulled into the local cache
+ * when it lacks it. Off with --no-cache, and for a recipe whose tree has
+ * no source to key it. */
+static int
+registry_root(struct build *b, struct ab_error *err)
+{
+    const struct os_source *src = os_source_for(b->plan);
+    char key[CACHE_KEY_HEX];
+    CLEANUP_FREE char *base = NULL, *scratch = NULL;
+    if (!b->opts->cache_registry || b->opts->cache.disabled || !src)
+        return 0;
+    if (asprintf(&scratch, "%s/registry", b->work) < 0 || mkdir_p(scratch, 0700) < 0)
+        return ab_build_error(err, errno, "cannot create '%s/registry'", b->work);
+    if (cache_registry_open(&b->creg, b->opts->cache_registry, scratch, b->run, err) < 0)
+        return -1;
+    b->creg_on = true;
+    b->creg.notice = registry_notice;
+    b->creg.notice_ctx = b;
+    if (!(base = cache_base(b)) || cache_key(b->plan, src, key, err) < 0 ||
+        asprintf(&b->root_tar, "%s/roots/%s.tar", base, key) < 0)
+        return ab_error_is_set(err) ? -1 : ab_oom(err);
+    CLEANUP_FREE char *roots = NULL;
+    if (asprintf(&roots, "%s/roots", base) < 0 || mkdir_p(roots, 0755) < 0)
+        return ab_build_error(err, errno, "cannot create '%s/roots'", base);
+    cache_registry_pull_root(&b->creg, b->plan, key, b->root_tar);
+    return 0;
+}
+
+/* After a build that succeeded: what the registry lacked, pushed. */
+static void
+registry_push_made(struct build *b)
+{
+    if (!b->creg_on)
+        return;
+    cache_registry_push_root(&b->creg, b->plan, b->tree_key, b->root_tar);
+    cache_registry_push_disks(&b->creg, &b->disks);
+}
+
 static int
 do_os(struct build *b, struct ab_error *err)
 {
@@ -359,6 +409,8 @@ do_os(struct build *b, struct ab_error *err)
     int64_t newest = 0;
     if (asprintf(&scratch, "%s/os", b->work) < 0 || mkdir_p(scratch, 0755) < 0)
         return ab_build_error(err, errno, "cannot create '%s'", b->work);
+    if (registry_root(b, err) < 0)
+        return -1;
     if (cache_root_tree(b->plan, &b->opts->cache, b->opts->private_ns, scratch, &tar, &hit, b->run,
                         err) < 0)
         return -1;
@@ -823,6 +875,12 @@ do_finish(struct build *b, struct ab_error *err)
     probe_tools_join(b);
     report_stage(&b->report, "finish", mono_now() - b->finish_start);
     b->report_written = true;
+    if (b->creg_on) {
+        b->report.registry = b->creg.ref_text;
+        b->report.registry_root = cache_reg_state_name(b->creg.root);
+        for (int d = 0; d < PLAN_N_DISKS; d++)
+            b->report.registry_disk[d] = cache_reg_state_name(b->creg.disk[d]);
+    }
     if (report_write(&b->report, b->plan, b->out.tmp, &b->files, b->run, err) < 0)
         return -1;
     return outdir_commit(&b->out, err);
@@ -860,6 +918,8 @@ build_release(struct build *b)
     packages_release(&b->ct_packages);
     sign_key_free(b->key);
     free(b->run_env);
+    cache_registry_release(&b->creg);
+    free(b->root_tar);
 }
 
 int
@@ -885,6 +945,7 @@ build_run(const struct plan *plan, const struct build_opts *opts, struct ab_erro
         stage(&b, "export", "writing the outputs", do_export, err) < 0 ||
         stage(&b, "finish", "writing checksums and the report", do_finish, err) < 0)
         goto out;
+    registry_push_made(&b);
     r = 0;
 out:
     build_release(&b);

@@ -303,6 +303,7 @@ diskcache_release(struct diskcache *dc)
     for (size_t i = 0; i < dc->n_copies; i++) {
         free(dc->copies[i].entry);
         free(dc->copies[i].file);
+        free(dc->copies[i].tag);
     }
     free(dc->copies);
     dc->copies = NULL;
@@ -336,6 +337,12 @@ entry_path(const struct diskcache *dc, enum plan_disk_id disk, const char *tag)
     return p;
 }
 
+char *
+diskcache_entry(const struct diskcache *dc, enum plan_disk_id disk, const char *tag)
+{
+    return dc->dir ? entry_path(dc, disk, tag) : NULL;
+}
+
 /* Copies from to a new file to (mode 0644), holes kept. */
 static int
 copy_to(const char *from, const char *to, struct ab_error *err)
@@ -357,7 +364,8 @@ copy_to(const char *from, const char *to, struct ab_error *err)
  * (fetched or stored): its digests can be kept beside the entry, or read
  * from there. */
 static int
-remember_copy(struct diskcache *dc, const char *entry, const char *file)
+remember_copy(struct diskcache *dc, const char *entry, const char *file, enum plan_disk_id disk,
+              const char *tag)
 {
     struct diskcache_copy *v = realloc(dc->copies, (dc->n_copies + 1) * sizeof(*v));
     if (!v)
@@ -365,9 +373,12 @@ remember_copy(struct diskcache *dc, const char *entry, const char *file)
     dc->copies = v;
     v[dc->n_copies].entry = strdup(entry);
     v[dc->n_copies].file = strdup(file);
-    if (!v[dc->n_copies].entry || !v[dc->n_copies].file) {
+    v[dc->n_copies].disk = disk;
+    v[dc->n_copies].tag = tag ? strdup(tag) : NULL;
+    if (!v[dc->n_copies].entry || !v[dc->n_copies].file || (tag && !v[dc->n_copies].tag)) {
         free(v[dc->n_copies].entry);
         free(v[dc->n_copies].file);
+        free(v[dc->n_copies].tag);
         return -1;
     }
     dc->n_copies++;
@@ -522,7 +533,7 @@ fetch(struct diskcache *dc, enum plan_disk_id disk, const char *tag, const char 
     if (copy_to(entry, dest, err) < 0)
         return -1;
     utimensat(AT_FDCWD, entry, NULL, 0); /* recently used */
-    if (remember_copy(dc, entry, dest) < 0)
+    if (remember_copy(dc, entry, dest, disk, tag) < 0)
         return ab_oom(err);
     return 1;
 }
@@ -618,7 +629,7 @@ store(struct diskcache *dc, enum plan_disk_id disk, const char *tag, const char 
         unlink(tmp);
         return ab_build_error(err, e, "cannot store '%s': %s", entry, strerror(e));
     }
-    if (remember_copy(dc, entry, src) < 0)
+    if (remember_copy(dc, entry, src, disk, tag) < 0)
         return ab_oom(err);
     evict(dc, entry);
     return 0;

@@ -39,6 +39,8 @@
 struct diskcache_copy {
     char *entry; /* CACHE/disks/KEY.img or KEY.TAG */
     char *file;  /* this build's copy of it */
+    enum plan_disk_id disk;
+    char *tag;   /* NULL: the image */
 };
 
 struct diskcache {
@@ -93,6 +95,11 @@ void diskcache_keep_digest(struct diskcache *dc, const char *file, enum digest a
 int diskcache_known_count(struct diskcache *dc, const char *file, const char *name,
                           uint64_t *value);
 void diskcache_keep_count(struct diskcache *dc, const char *file, const char *name, uint64_t value);
+
+/* The path of disk's entry in the cache: its image (tag NULL) or an
+ * export's; NULL when the cache is off or out of memory (malloc'd). For
+ * the registry cache (cache_registry.h), which fills and reads them. */
+char *diskcache_entry(const struct diskcache *dc, enum plan_disk_id disk, const char *tag);
 
 void diskcache_release(struct diskcache *dc);
 

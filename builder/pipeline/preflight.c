@@ -50,6 +50,8 @@ preflight_estimate(const struct plan *plan, struct preflight_need *need)
         out += pct(d, 40);
     if (o & OUTPUT_CONTAINER)
         out += d + pct(d, 40); /* the OCI archive's layer, the zstd'd template */
+    if (o & OUTPUT_KUBEVIRT)
+        out += 2 * d; /* each containerDisk's layer while its archive is written, the archive */
     need->output = out;
     /* The root tree, and each xfs filesystem's scratch file (or tar) while it is made;
      * the container's layer. */

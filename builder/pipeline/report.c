@@ -189,6 +189,16 @@ report_write(struct build_report *r, const struct plan *plan, const char *dir,
     json_object_object_add(o, "kernel", json_object_new_string(r->kernel));
     json_object_object_add(o, "kvm", json_object_new_boolean(r->kvm));
     json_object_object_add(o, "root_tree_from_cache", json_object_new_boolean(r->cache_hit));
+    if (r->registry) {
+        json_object *reg = json_object_new_object(), *disks = json_object_new_object();
+        json_object_object_add(reg, "ref", json_object_new_string(r->registry));
+        json_object_object_add(reg, "root_tree", json_object_new_string(r->registry_root));
+        for (int d = 0; d < PLAN_N_DISKS; d++)
+            json_object_object_add(disks, plan->disks[d].id,
+                                   json_object_new_string(r->registry_disk[d]));
+        json_object_object_add(reg, "disks", disks);
+        json_object_object_add(o, "cache_registry", reg);
+    }
     json_object_object_add(o, "source_date_epoch", json_object_new_int64(r->source_date_epoch));
     json_object_object_add(o, "source_date_epoch_from",
                            json_object_new_string(r->epoch_from_env ? "environment" : "root tree"));

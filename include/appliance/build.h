@@ -69,6 +69,9 @@ struct build_opts {
     const char *sign_key;   /* --sign-key: the private key that signs SHA256SUMS and the
                                provenance (sign.h); NULL: nothing is signed */
     const char *builder_id; /* --builder-id: the provenance's builder; NULL: the recipe's */
+    /* --cache-registry: the repository that shares the root tree and disk
+     * caches (pipeline/cache_registry.h); NULL: none. */
+    const char *cache_registry;
 };
 
 /* Builds the appliance; on failure nothing is left behind and a previous

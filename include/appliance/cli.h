@@ -15,6 +15,8 @@ int cmd_build(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_deploy(int argc, char **argv);
+int cmd_push(int argc, char **argv);
+int cmd_pull(int argc, char **argv);
 int cmd_test(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
 int cmd_resize(int argc, char **argv);

@@ -80,6 +80,7 @@ enum output_flags {
     OUTPUT_AZURE = 1 << 9,
     OUTPUT_GCE = 1 << 10,
     OUTPUT_CONTAINER = 1 << 11, /* from the configured tree, not the disks (export_container.h) */
+    OUTPUT_KUBEVIRT = 1 << 12,  /* containerDisks and a VirtualMachine (export_kubevirt.c) */
 };
 
 /* The outputs made from the configured tree, which only a build has:

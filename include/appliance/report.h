@@ -48,6 +48,11 @@ struct build_report {
      * (NULL when it did not answer), once asked. */
     bool tools_probed;
     char *qemu_img_version, *package_tool_version;
+    /* --cache-registry: the repository, and what became of the root tree's
+     * and each disk's entry there ("pulled", "missing", "refused",
+     * "present", "unreachable", "none"); registry NULL: not used. */
+    const char *registry;
+    const char *registry_root, *registry_disk[PLAN_N_DISKS];
 };
 
 void report_init(struct build_report *r);

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "appliance/error.h"
-#include "inspect/manifest.h"
+#include "appliance/manifest.h"
 
 #include "fuzz.h"
 

@@ -359,6 +359,20 @@ diskread)
     mke2fs -q -F -t ext4 -O ^has_journal -b 1024 -N 64 -d tree whole-disk-ext4.img >/dev/null 2>&1
     rm -rf tree
     ;;
+oci)
+    # A build's manifest as push writes it, one as the cache writes it,
+    # an index, and references.
+    h=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+    l() { printf '{"mediaType":"%s","digest":"sha256:%s","size":%s,"annotations":{"org.opencontainers.image.title":"%s"}}' "$1" "$h" "$2" "$3"; }
+    printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","artifactType":"application/vnd.appliance.build.v1+json","config":{"mediaType":"application/vnd.oci.empty.v1+json","digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a","size":2},"layers":[%s,%s,%s],"annotations":{"vnd.appliance.recipe.name":"a","vnd.appliance.sha256sums.digest":"sha256:%s"}}' \
+        "$(l application/x-qemu-disk 5 a-1-os.qcow2)" "$(l text/plain 80 SHA256SUMS)" \
+        "$(l application/json 9 build-report.json)" "$h" >build
+    printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","artifactType":"application/vnd.appliance.cache.v1+json","config":{"mediaType":"application/vnd.oci.empty.v1+json","digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a","size":2},"layers":[%s,%s],"annotations":{"vnd.appliance.cache.key":"%s"}}' \
+        "$(l application/x-qemu-disk 7 image.qcow2)" "$(l application/x-vmdk-disk 9 ovf.vmdk)" "$h" >cache
+    printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[]}' >index
+    printf '127.0.0.1:5000/team/app:1.0' >ref-tag
+    printf 'localhost/a@sha256:%s' "$h" >ref-digest
+    ;;
 *)
     echo "seeds.sh: no seeds for '$name'" >&2
     exit 1

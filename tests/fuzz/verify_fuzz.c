@@ -18,7 +18,7 @@
 #include "appliance/provenance.h"
 #include "appliance/sbom.h"
 #include "appliance/sign.h"
-#include "inspect/manifest.h"
+#include "appliance/manifest.h"
 
 #include "fuzz.h"
 

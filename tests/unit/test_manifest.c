@@ -1,7 +1,7 @@
 /* test_manifest.c: OVF manifests and SHA256SUMS, read back. */
 #include "unit.h"
 
-#include "inspect/manifest.h"
+#include "appliance/manifest.h"
 
 #define H64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 #define H40 "da39a3ee5e6b4b0d3255bfef95601890afd80709"
