@@ -380,7 +380,9 @@ do_os(struct build *b, struct ab_error *err)
         if (tree_overlay(&b->mounts, lower, b->work, b->tree, &why) == 0) {
             b->overlay = true;
             notice(b, "root tree: the cache's unpacked tree under an overlay, nothing extracted");
-            if (tree_archive_newest(tar, what, &newest, err) < 0)
+            CLEANUP_STRV char **devices = NULL;
+            if (tree_archive_newest(tar, what, &newest, &devices, err) < 0 ||
+                tree_drop_devices(b->tree, devices, err) < 0)
                 return -1;
             return set_epoch(b, newest, err);
         }
