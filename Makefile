@@ -35,9 +35,11 @@ DEPS_BUILD := gcc make pkg-config perl libyaml-dev libjson-c-dev libssl-dev nett
 # tzdata, locales: the zone and locale names a recipe's are checked against
 # (/usr/share/zoneinfo, /usr/share/i18n/SUPPORTED).
 # ovmf: 'appliance test' boots UEFI with it, right after the README's first build.
+# uidmap: newuidmap and newgidmap, which map a user's build's namespace to the
+# user's subordinate ids (userns.c): a build without root.
 DEPS_RUN := mmdebstrap debian-archive-keyring linux-image-amd64 qemu-system-x86 qemu-utils \
 	libguestfs-xfs fdisk mtools e2fsprogs dosfstools xfsprogs lvm2 tar pigz dnf rpm \
-	tzdata locales ovmf
+	tzdata locales ovmf uidmap
 # libvirt-daemon, libvirt-daemon-driver-qemu: deploy.sh and tests/slow/live.sh start their
 # own session libvirtd. podman, skopeo: container.sh loads and runs the OCI archive.
 # golang-go, golang-github-vmware-govmomi-dev: tests/helpers/ovf-parse.go, govmomi's OVF

@@ -197,20 +197,45 @@ enter(struct helper *h, struct ab_error *err)
     return 0;
 }
 
-/* name's subordinate range in path, or one line saying it has none. */
-static int
-subid_range(const char *path, const char *what, const char *name, unsigned long id,
-            struct userns_range *r, struct ab_error *err)
+/* The first id after every range of text (at least 100000, where
+ * useradd starts): a range given from there is no other user's. */
+static unsigned long
+free_start(const char *text, unsigned long from)
 {
-    CLEANUP_FREE char *text = read_text(path);
-    if (text && userns_subid_range(text, name, id, r))
+    for (const char *line = text; line && *line;) {
+        const char *nl = strchr(line, '\n'), *c1 = strchr(line, ':');
+        const char *c2 = c1 && (!nl || c1 < nl) ? strchr(c1 + 1, ':') : NULL;
+        if (c2 && (!nl || c2 < nl)) {
+            unsigned long end = strtoul(c1 + 1, NULL, 10) + strtoul(c2 + 1, NULL, 10);
+            if (end > from && end <= UINT_MAX)
+                from = end;
+        }
+        line = nl ? nl + 1 : NULL;
+    }
+    return from;
+}
+
+/* The user's subordinate ranges, or one line that says which file gives
+ * none and the usermod(8) command that gives both. */
+static int
+subid_ranges(const char *name, unsigned long id, struct userns_range *ur,
+             struct userns_range *gr, struct ab_error *err)
+{
+    CLEANUP_FREE char *uids = read_text("/etc/subuid"), *gids = read_text("/etc/subgid");
+    bool u = uids && userns_subid_range(uids, name, id, ur);
+    bool g = gids && userns_subid_range(gids, name, id, gr);
+    if (u && g)
         return 0;
+    unsigned long first = free_start(gids, free_start(uids, 100000));
     return ab_build_error(err, ENOENT,
-                          "building without root needs %lu subordinate %ss for '%s' in %s, "
-                          "which %s: as root, usermod --add-sub%ss FIRST-LAST %s (a range "
-                          "no other user has, such as 100000-165535), or build as root",
-                          USERNS_IDS, what, name, path,
-                          text ? "gives it none" : "cannot be read", what, name);
+                          "building without root needs %lu subordinate ids for '%s', and %s "
+                          "it none: as root, usermod --add-subuids %lu-%lu --add-subgids "
+                          "%lu-%lu %s, or build as root",
+                          USERNS_IDS, name,
+                          !u && !g ? "/etc/subuid and /etc/subgid give"
+                          : !u     ? "/etc/subuid gives"
+                                   : "/etc/subgid gives",
+                          first, first + USERNS_IDS - 1, first, first + USERNS_IDS - 1, name);
 }
 
 int
@@ -231,8 +256,7 @@ userns_enter(const struct spawn_ctx *ctx, struct ab_error *err)
         ab_build_error(err, ENOENT,
                        "building without root needs newuidmap and newgidmap: apt-get install "
                        "uidmap, or build as root");
-    subid_range("/etc/subuid", "uid", name, uid, &ur, err);
-    subid_range("/etc/subgid", "gid", name, uid, &gr, err);
+    subid_ranges(name, uid, &ur, &gr, err);
     if (err->n_diags > before)
         return -1;
     struct helper h = {.go = {-1, -1}, .msg = {-1, -1}, .ctx = ctx};
