@@ -35,7 +35,7 @@ enum {
 static const struct cli_option build_options[] = {
     {'o', 'o', "output", "DIR", "write the results to DIR\n(default: output/NAME-VERSION)", NULL},
     {OPT_CACHE_DIR, 0, "cache-dir", "DIR",
-     "keep root trees in DIR (default: /var/cache/appliance\nas root, or $APPLIANCE_CACHE_DIR)",
+     "keep root trees and disks in DIR (default:\n$APPLIANCE_CACHE_DIR, else /var/cache/appliance\nfor root, ~/.cache/appliance for a user)",
      NULL},
     {OPT_NO_CACHE, 0, "no-cache", NULL,
      "build everything afresh and keep nothing: the root\ntree, the disks and their exports",
@@ -80,7 +80,10 @@ static const struct cli_command build_command = {
     "same as plain timestamped lines. The log (--log) has every command the\n"
     "build runs and its output; --verbose prints the commands too. The\n"
     "recipe's warnings go to stderr as FILE:LINE:COL: warning: MESSAGE before\n"
-    "the build starts, even with --quiet.\n",
+    "the build starts, even with --quiet.\n"
+    "\n"
+    "Run by a user, it builds as root of a user namespace mapped to the\n"
+    "user's subordinate ids (/etc/subuid, /etc/subgid; newuidmap from uidmap).\n",
     build_options,
     "With --json, prints {\"output\": DIR, \"seconds\": N} when the build succeeds.\n"
     "Exit status: 0 success, 1 build failed, 2 usage error, 3 invalid recipe\n"
