@@ -151,7 +151,7 @@ close_pair(int p[2])
 
 /* The helper's error after it ended. */
 static void
-helper_error(struct helper *h, int status, struct ab_error *err)
+helper_error(struct helper *h, struct ab_error *err)
 {
     char text[1024];
     size_t got = 0;
@@ -160,7 +160,7 @@ helper_error(struct helper *h, int status, struct ab_error *err)
         got += (size_t)n;
     text[got] = '\0';
     ab_build_error(err, EPERM, "cannot map the user namespace's ids: %s",
-                   got ? text : status ? "the helper failed" : "the helper stopped");
+                   got ? text : "newuidmap's helper ended without saying why");
 }
 
 /* Enters the namespace and has the helper write its maps. */
@@ -189,7 +189,7 @@ enter(struct helper *h, struct ab_error *err)
                                           : "a container's seccomp profile or a security module "
                                             "forbids unshare(CLONE_NEWUSER): allow it");
     if (!WIFEXITED(child.status) || WEXITSTATUS(child.status) != 0) {
-        helper_error(h, child.status, err);
+        helper_error(h, err);
         return -1;
     }
     if (getuid() != 0 || getgid() != 0)
