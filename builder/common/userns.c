@@ -272,3 +272,13 @@ userns_enter(const struct spawn_ctx *ctx, struct ab_error *err)
     close_pair(h.msg);
     return r;
 }
+
+bool
+userns_inside(void)
+{
+    CLEANUP_FCLOSE FILE *f = fopen("/proc/self/uid_map", "re");
+    unsigned long inner, outer, count;
+    /* No map at all (a namespace not mapped yet) is inside too. */
+    return f && !(fscanf(f, "%lu %lu %lu", &inner, &outer, &count) == 3 && inner == 0 &&
+                  outer == 0 && count == 4294967295UL);
+}

@@ -41,4 +41,9 @@ int userns_subid_range(const char *text, const char *name, unsigned long id,
  * for nothing but reporting the error and exiting. */
 int userns_enter(const struct spawn_ctx *ctx, struct ab_error *err);
 
+/* True when this process is in a user namespace other than the host's
+ * (its uid_map is not the whole identity map): root there, if at all,
+ * but not of the host. */
+bool userns_inside(void);
+
 #endif

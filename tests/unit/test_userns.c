@@ -1,6 +1,9 @@
 /* test_userns.c: the subordinate range a build without root maps. */
 #include "unit.h"
 
+#include <sched.h>
+#include <sys/wait.h>
+
 #include "appliance/userns.h"
 
 static void
@@ -59,6 +62,33 @@ test_range_first_big_enough(void **state)
     assert_int_equal(r.count, 70000);
 }
 
+/* A child moved into a new user namespace is inside one, mapped or not;
+ * this process is as its uid_map says. */
+static void
+test_inside(void **state)
+{
+    (void)state;
+    char line[128] = "";
+    FILE *f = fopen("/proc/self/uid_map", "re");
+    assert_non_null(f);
+    assert_non_null(fgets(line, sizeof(line), f));
+    fclose(f);
+    unsigned long a, b, c;
+    bool host = sscanf(line, "%lu %lu %lu", &a, &b, &c) == 3 && a == 0 && b == 0 &&
+                c == 4294967295UL;
+    assert_int_equal(userns_inside(), !host);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0)
+        _exit(unshare(CLONE_NEWUSER) < 0 ? 77 : userns_inside() ? 0 : 1);
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    if (WEXITSTATUS(status) == 77)
+        skip(); /* no user namespaces here */
+    assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 int
 main(void)
 {
@@ -66,6 +96,7 @@ main(void)
         cmocka_unit_test(test_range_by_name_and_id),
         cmocka_unit_test(test_range_none),
         cmocka_unit_test(test_range_first_big_enough),
+        cmocka_unit_test(test_inside),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
