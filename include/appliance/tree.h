@@ -78,8 +78,10 @@ int tree_overlay(struct tree_mounts *mt, const char *lower, const char *work, co
 /* What tree_split gives, without moving anything: paths[i] = fsdir/m<i>,
  * a bind mount of mount i's folder in root, where each mount of the plan
  * nearest below it is hidden by an empty folder of the same owner, mode
- * and times. A mount point must be a folder reached through folders only
- * (no symbolic link); one that does not exist is made. */
+ * and times (on a tmpfs mounted on fsdir, so that its binds are noatime
+ * in a user namespace too). A mount point must be a folder reached
+ * through folders only (no symbolic link); one that does not exist is
+ * made. */
 int tree_views(struct tree_mounts *mt, const struct plan *plan, const char *root, const char *fsdir,
                char **paths, struct ab_error *err);
 
