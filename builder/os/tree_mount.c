@@ -17,6 +17,7 @@
 
 #include "appliance/cleanup.h"
 #include "appliance/fsutil.h"
+#include "appliance/userns.h"
 
 int
 tree_private_namespace(void)
@@ -111,7 +112,11 @@ tree_overlay(struct tree_mounts *mt, const char *lower, const char *work, const 
         return ab_oom(err);
     if (strpbrk(ro, ",:") || strpbrk(upper, ",:"))
         return ab_build_error(err, 0, "overlay: a folder name holds ',' or ':'");
-    if (asprintf(&opts, "lowerdir=%s,upperdir=%s,workdir=%s", ro, upper, ovl) < 0)
+    /* Root of a user namespace may not set the trusted.overlay.* xattrs
+     * the overlay keeps its whiteouts' folders and copies up with (it
+     * then fails removals with EIO): user.overlay.* instead (Linux 5.11). */
+    if (asprintf(&opts, "lowerdir=%s,upperdir=%s,workdir=%s%s", ro, upper, ovl,
+                 userns_inside() ? ",userxattr" : "") < 0)
         return ab_oom(err);
     if ((mkdir(rw, 0755) < 0 && errno != EEXIST) || (mkdir(ro, 0755) < 0 && errno != EEXIST) ||
         (mkdir(merged, 0755) < 0 && errno != EEXIST))
