@@ -47,9 +47,11 @@ DEPS_BUILD := gcc make pkg-config perl libyaml-dev libjson-c-dev libssl-dev nett
 # ovmf: 'appliance test' boots UEFI with it, right after the README's first build.
 # skopeo: push, pull and --cache-registry talk to OCI registries through it
 # (its auth files, TLS and digest checks); prlimit (util-linux) bounds a pull.
+# uidmap: newuidmap and newgidmap, which map a user's build's namespace to the
+# user's subordinate ids (userns.c): a build without root.
 DEPS_RUN := mmdebstrap debian-archive-keyring linux-image-amd64 qemu-system-x86 qemu-utils \
 	libguestfs-xfs fdisk mtools e2fsprogs dosfstools xfsprogs lvm2 tar pigz dnf rpm \
-	tzdata locales ovmf skopeo
+	tzdata locales ovmf skopeo uidmap
 # libvirt-daemon, libvirt-daemon-driver-qemu: deploy.sh and tests/slow/live.sh start their
 # own session libvirtd. podman (and skopeo, in DEPS_RUN): container.sh loads and runs the OCI archive.
 # docker-registry (the CNCF distribution registry), apache2-utils (htpasswd), curl:

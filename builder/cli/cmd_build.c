@@ -6,8 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "appliance/build.h"
+#include "appliance/cache.h"
 #include "appliance/cleanup.h"
 #include "appliance/cli.h"
 #include "appliance/clock.h"
@@ -17,6 +19,7 @@
 #include "appliance/spawn.h"
 #include "appliance/stop.h"
 #include "appliance/tree.h"
+#include "appliance/userns.h"
 #include "options.h"
 #include "progress.h"
 
@@ -34,7 +37,7 @@ enum {
 static const struct cli_option build_options[] = {
     {'o', 'o', "output", "DIR", "write the results to DIR\n(default: output/NAME-VERSION)", NULL},
     {OPT_CACHE_DIR, 0, "cache-dir", "DIR",
-     "keep root trees in DIR (default: /var/cache/appliance\nas root, or $APPLIANCE_CACHE_DIR)",
+     "keep root trees and disks in DIR (default:\n$APPLIANCE_CACHE_DIR, else /var/cache/appliance\nfor root, ~/.cache/appliance for a user)",
      NULL},
     {OPT_NO_CACHE, 0, "no-cache", NULL,
      "build everything afresh and keep nothing: the root\ntree, the disks and their exports",
@@ -86,7 +89,10 @@ static const struct cli_command build_command = {
     "line (stage, bytes done and total, percent). The log (--log) has every\n"
     "command the build runs and its output; --verbose prints the commands\n"
     "too. The recipe's warnings go to stderr as FILE:LINE:COL: warning:\n"
-    "MESSAGE before the build starts, even with --quiet.\n",
+    "MESSAGE before the build starts, even with --quiet.\n"
+    "\n"
+    "Run by a user, it builds as root of a user namespace mapped to the\n"
+    "user's subordinate ids (/etc/subuid, /etc/subgid; newuidmap from uidmap).\n",
     build_options,
     "With --json, prints {\"output\": DIR, \"seconds\": N} when the build succeeds.\n"
     "Exit status: 0 success, 1 build failed, 2 usage error, 3 invalid recipe\n"
@@ -125,16 +131,37 @@ on_command(void *ctx, const char *line)
     progress_line(ctx, PROGRESS_VERBOSE, "%s", line);
 }
 
+/* A user builds as root of a user namespace (userns.h), before any
+ * thread starts, with the cache of the user's own (cache.h), named before
+ * the build is root there: *cache_dir is the caller's to free. */
+static int
+enter_userns(struct cli *c, struct build_opts *opts, char **cache_dir)
+{
+    struct ab_error err = AB_ERROR_INIT;
+    if (geteuid() == 0)
+        return 0;
+    if (!opts->cache.dir && !(opts->cache.dir = *cache_dir = cache_default_dir()))
+        return 1;
+    if (userns_enter(&opts->spawn, &err) == 0)
+        return 0;
+    int status = cli_report_to(c, &err);
+    ab_error_release(&err);
+    return status;
+}
+
 static int
 run_build(struct cli *c, const struct plan *plan, const char *output, struct build_opts *opts)
 {
     enum progress_level level = cli_progress_level(c);
     struct ab_error err = AB_ERROR_INIT;
     struct progress p;
-    CLEANUP_FREE char *dir = NULL;
+    CLEANUP_FREE char *dir = NULL, *cache_dir = NULL;
 
     if (!output && asprintf(&dir, "output/%s-%s", plan->name, plan->version) < 0)
         return 1;
+    int refused = enter_userns(c, opts, &cache_dir);
+    if (refused != 0)
+        return refused;
     progress_init(&p, stderr, cli_progress_form(c), level);
     struct build_events ev = {&p, on_begin, on_end, on_notice, on_progress};
     opts->output = output ? output : dir;

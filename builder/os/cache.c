@@ -157,6 +157,16 @@ cache_unpacked_tree(const char *tar, const char *what, char **dir, struct ab_err
     struct stat st;
     if (unpacked_path(tar, dir, err) < 0)
         return -1;
+    /* Its owners land in the image as they are: a tree unpacked by
+     * another user (root's, seen from a user's namespace as nobody; a
+     * user's, seen by root as the user's subordinate ids) is not this
+     * build's to use. */
+    if (stat(*dir, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid != geteuid())
+        return ab_build_error(err, EPERM,
+                              "root-tree cache: '%s' was unpacked by another user (its owner is "
+                              "uid %u here, not %u): give the build a cache of its own "
+                              "(--cache-dir)",
+                              *dir, (unsigned)st.st_uid, (unsigned)geteuid());
     if (stat(*dir, &st) == 0 && S_ISDIR(st.st_mode))
         return 0;
     const char *slash = strrchr(tar, '/');

@@ -91,6 +91,14 @@ archive_why(struct archive *a, char *buf, size_t size)
     return buf;
 }
 
+/* Device nodes are left out of every tree (tree.h). */
+static bool
+is_device(struct archive_entry *e)
+{
+    mode_t type = archive_entry_filetype(e);
+    return type == AE_IFCHR || type == AE_IFBLK;
+}
+
 static int
 extract_all(struct archive *in, struct archive *out, const char *dir, const char *what,
             int64_t *newest, struct ab_error *err)
@@ -107,6 +115,8 @@ extract_all(struct archive *in, struct archive *out, const char *dir, const char
             return ab_build_error(err, 0, "%s: %s", what, archive_error_string(in));
         if (archive_entry_mtime_is_set(e) && (int64_t)archive_entry_mtime(e) > *newest)
             *newest = (int64_t)archive_entry_mtime(e);
+        if (is_device(e))
+            continue;
         if (place_entry(e, dir, what, err) < 0)
             return -1;
         r = archive_write_header(out, e);
@@ -169,13 +179,32 @@ done:
     return ret;
 }
 
+/* Appends the entry's name to *devices (of *n). */
+static int
+add_device(char ***devices, size_t *n, struct archive_entry *e, struct ab_error *err)
+{
+    const char *name = archive_entry_pathname(e);
+    char **grown = realloc(*devices, (*n + 2) * sizeof(char *));
+    if (!grown)
+        return ab_oom(err);
+    *devices = grown;
+    if (!name || !(grown[*n] = strdup(name)))
+        return ab_oom(err);
+    grown[++*n] = NULL;
+    return 0;
+}
+
 int
-tree_archive_newest(const char *archive, const char *what, int64_t *newest, struct ab_error *err)
+tree_archive_newest(const char *archive, const char *what, int64_t *newest, char ***devices,
+                    struct ab_error *err)
 {
     struct archive *in = archive_read_new();
     struct archive_entry *e;
+    size_t n_devices = 0;
     int ret = -1;
     *newest = 0;
+    if (devices)
+        *devices = NULL;
     if (!in)
         return ab_oom(err);
     archive_read_support_filter_all(in);
@@ -201,11 +230,47 @@ tree_archive_newest(const char *archive, const char *what, int64_t *newest, stru
         }
         if (archive_entry_mtime_is_set(e) && (int64_t)archive_entry_mtime(e) > *newest)
             *newest = (int64_t)archive_entry_mtime(e);
+        if (devices && is_device(e) && add_device(devices, &n_devices, e, err) < 0)
+            goto done;
     }
     ret = 0;
 done:
     archive_read_free(in);
+    if (ret < 0 && devices) {
+        ab_strv_free(*devices);
+        *devices = NULL;
+    }
     return ret;
+}
+
+int
+tree_drop_devices(const char *root, char *const *devices, struct ab_error *err)
+{
+    CLEANUP_CLOSE int rootfd = -1;
+    for (char *const *d = devices; d && *d; d++) {
+        CLEANUP_FREE char *parent = strdup(*d);
+        if (!parent)
+            return ab_oom(err);
+        char *slash = strrchr(parent, '/');
+        const char *leaf = slash ? slash + 1 : parent;
+        if (!*leaf || strcmp(leaf, ".") == 0 || strcmp(leaf, "..") == 0)
+            continue;
+        if (slash)
+            *slash = '\0';
+        if (rootfd < 0 && (rootfd = inroot_open_root(root, err)) < 0)
+            return -1;
+        /* Resolved in the tree; a folder that is gone took its node along. */
+        CLEANUP_CLOSE int dir =
+            inroot_open_quiet(rootfd, slash && *parent ? parent : ".", O_PATH | O_DIRECTORY);
+        struct stat st;
+        if (dir < 0 || fstatat(dir, leaf, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+            !(S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)))
+            continue;
+        if (unlinkat(dir, leaf, 0) < 0)
+            return ab_build_error(err, errno, "cannot leave out the device node '%s': %s", *d,
+                                  strerror(errno));
+    }
+    return 0;
 }
 
 /* Compares kernel versions the way sort -V would, near enough. */

@@ -12,10 +12,12 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "appliance/cleanup.h"
 #include "appliance/fsutil.h"
+#include "appliance/userns.h"
 
 int
 tree_private_namespace(void)
@@ -57,8 +59,34 @@ tree_unmount(struct tree_mounts *mt)
     mt->cap = 0;
 }
 
+/* The flags path's mount has (statvfs), as mount(2) takes them. */
+static unsigned long
+mount_flags(const char *path)
+{
+    static const struct {
+        unsigned long st, ms;
+    } map[] = {
+        {ST_RDONLY, MS_RDONLY},   {ST_NOSUID, MS_NOSUID},         {ST_NODEV, MS_NODEV},
+        {ST_NOEXEC, MS_NOEXEC},   {ST_NOATIME, MS_NOATIME},       {ST_NODIRATIME, MS_NODIRATIME},
+        {ST_RELATIME, MS_RELATIME},
+    };
+    struct statvfs v;
+    unsigned long f = 0;
+    if (statvfs(path, &v) < 0)
+        return 0;
+    for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+        if (v.f_flag & map[i].st)
+            f |= map[i].ms;
+    return f & (MS_NOATIME | MS_RELATIME) ? f : f | MS_STRICTATIME;
+}
+
 /* Binds path on itself, without access times: a read there changes no
- * time that a filesystem made from it would copy. */
+ * time that a filesystem made from it would copy. In a user namespace
+ * (userns.h) a mount of the host's keeps its atime, nosuid, nodev, noexec
+ * and read-only settings, which the namespace may not change: such a
+ * bind keeps them, and only adds extra. That is a layer of the overlay
+ * alone (the cache's tree, the scratch upper layer), which the overlay
+ * reads with O_NOATIME all the same. */
 static int
 bind_noatime(struct tree_mounts *mt, const char *from, const char *path, unsigned long extra,
              struct ab_error *err)
@@ -67,7 +95,9 @@ bind_noatime(struct tree_mounts *mt, const char *from, const char *path, unsigne
         return ab_build_error(err, errno, "cannot bind '%s': %s", path, strerror(errno));
     if (remember(mt, path, err) < 0)
         return -1;
-    if (mount(NULL, path, NULL, MS_REMOUNT | MS_BIND | MS_NOATIME | extra, NULL) < 0)
+    if (mount(NULL, path, NULL, MS_REMOUNT | MS_BIND | MS_NOATIME | extra, NULL) < 0 &&
+        (errno != EPERM ||
+         mount(NULL, path, NULL, MS_REMOUNT | MS_BIND | mount_flags(path) | extra, NULL) < 0))
         return ab_build_error(err, errno, "cannot make '%s' noatime: %s", path, strerror(errno));
     return 0;
 }
@@ -82,7 +112,11 @@ tree_overlay(struct tree_mounts *mt, const char *lower, const char *work, const 
         return ab_oom(err);
     if (strpbrk(ro, ",:") || strpbrk(upper, ",:"))
         return ab_build_error(err, 0, "overlay: a folder name holds ',' or ':'");
-    if (asprintf(&opts, "lowerdir=%s,upperdir=%s,workdir=%s", ro, upper, ovl) < 0)
+    /* Root of a user namespace may not set the trusted.overlay.* xattrs
+     * the overlay keeps its whiteouts' folders and copies up with (it
+     * then fails removals with EIO): user.overlay.* instead (Linux 5.11). */
+    if (asprintf(&opts, "lowerdir=%s,upperdir=%s,workdir=%s%s", ro, upper, ovl,
+                 userns_inside() ? ",userxattr" : "") < 0)
         return ab_oom(err);
     if ((mkdir(rw, 0755) < 0 && errno != EEXIST) || (mkdir(ro, 0755) < 0 && errno != EEXIST) ||
         (mkdir(merged, 0755) < 0 && errno != EEXIST))
@@ -216,6 +250,14 @@ tree_views(struct tree_mounts *mt, const struct plan *plan, const char *root, co
 {
     if (mkdir(fsdir, 0755) < 0 && errno != EEXIST)
         return ab_build_error(err, errno, "cannot create '%s': %s", fsdir, strerror(errno));
+    /* A tmpfs of the build's own, whose binds (the empty folders that hide
+     * mounts) may be noatime in a user namespace too: mke2fs -d reads
+     * them after their times were set. */
+    if (mount("tmpfs", fsdir, "tmpfs", MS_NOATIME | MS_NOSUID | MS_NODEV, "mode=0755") < 0)
+        return ab_build_error(err, errno, "cannot mount a tmpfs on '%s': %s", fsdir,
+                              strerror(errno));
+    if (remember(mt, fsdir, err) < 0)
+        return -1;
     for (size_t i = 0; i < plan->n_mounts; i++) {
         CLEANUP_CLOSE int src = mount_point_fd(root, plan->mounts[i].path, err);
         if (src < 0)

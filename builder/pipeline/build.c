@@ -35,6 +35,7 @@
 #include "appliance/spawn.h"
 #include "appliance/stop.h"
 #include "appliance/tree.h"
+#include "appliance/userns.h"
 #include "appliance/xfs_host.h"
 #include "cache_registry.h"
 #include "diskcache.h"
@@ -432,7 +433,9 @@ do_os(struct build *b, struct ab_error *err)
         if (tree_overlay(&b->mounts, lower, b->work, b->tree, &why) == 0) {
             b->overlay = true;
             notice(b, "root tree: the cache's unpacked tree under an overlay, nothing extracted");
-            if (tree_archive_newest(tar, what, &newest, err) < 0)
+            CLEANUP_STRV char **devices = NULL;
+            if (tree_archive_newest(tar, what, &newest, &devices, err) < 0 ||
+                tree_drop_devices(b->tree, devices, err) < 0)
                 return -1;
             return set_epoch(b, newest, err);
         }
@@ -603,7 +606,13 @@ do_xfs(struct build *b, struct ab_error *err)
         if (m->fs != FS_XFS || b->disks.hit[m->disk])
             continue;
         int r = xfs_host_proto(b->fs_dirs[i], &p, err);
-        if (r == 0 && p.refuse) {
+        if (r == 0 && p.refuse && userns_inside())
+            r = ab_build_error(err, ENOTSUP,
+                               "xfs of '%s': mkfs.xfs -p cannot carry its %s, and the libguestfs "
+                               "appliance that could does not start in a user namespace (supermin "
+                               "sees the host's files as nobody's there): build as root",
+                               m->path, p.refuse);
+        else if (r == 0 && p.refuse) {
             char msg[1024];
             snprintf(msg, sizeof(msg),
                      "xfs of '%s': made in the libguestfs appliance: mkfs.xfs -p cannot "

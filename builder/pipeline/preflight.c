@@ -1,4 +1,5 @@
-/* preflight.c: what a build needs, checked before any long work: root,
+/* preflight.c: what a build needs, checked before any long work: root
+ * (of the host or of the build's user namespace),
  * the tools of the recipe's sources and outputs, the distribution's
  * archive keys, folders that can be written, and free space for the disks
  * and the outputs. Every problem is one line of the error, all of them in
@@ -191,9 +192,11 @@ int
 preflight_check(const struct plan *plan, const struct preflight_opts *o, struct ab_error *err)
 {
     size_t before = err->n_diags;
+    /* A user's build is root of a user namespace by now (userns.h). */
     if (geteuid() != 0)
-        ab_build_error(err, EPERM, "building needs root: the tree is configured in a chroot "
-                                   "and owned by many users");
+        ab_build_error(err, EPERM, "building needs root, or a user namespace where the build "
+                                   "is root: the tree is configured in a chroot and owned by "
+                                   "many users");
     check_tools(plan, err);
     check_keyring(plan, err);
     struct preflight_need need;

@@ -1,7 +1,7 @@
 /* preflight.h: a build's needs, checked before any long work.
  *
  * preflight_check() reports every problem at once, one line each: not
- * root, a tool missing (those of every build, of the recipe's OS source
+ * root (of the host or of a user namespace: userns.h), a tool missing (those of every build, of the recipe's OS source
  * and of its outputs; each with the Debian package that installs it), the
  * distribution's archive keys missing (Ubuntu's, in ubuntu-keyring), an
  * output or scratch folder that cannot be written,

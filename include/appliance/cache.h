@@ -31,7 +31,8 @@ struct cache_opts {
 #define CACHE_DISKS_MAX_DEFAULT (UINT64_C(8) << 30)
 
 /* $APPLIANCE_CACHE_DIR, else /var/cache/appliance for root, else
- * $XDG_CACHE_HOME/appliance or ~/.cache/appliance. Returns malloc'd. */
+ * $XDG_CACHE_HOME/appliance or ~/.cache/appliance (a user's build asks
+ * before it is root of its user namespace: userns.h). Returns malloc'd. */
 char *cache_default_dir(void);
 
 /* The cache key of plan's root tree. */
@@ -55,8 +56,9 @@ int cache_entry_sha256(const char *tar_path, char hex[HASH_HEX_MAX]);
 
 /* The entry of tar_path (a cache entry's archive) unpacked beside it, as
  * roots/KEY.tree: extracted once, into a temporary name renamed when whole,
- * and read-only from then on (the builds lay an overlay on it). *dir is
- * malloc'd. */
+ * and read-only from then on (the builds lay an overlay on it). One that
+ * another user unpacked is refused: its owners are not those this build
+ * would give the image. *dir is malloc'd. */
 int cache_unpacked_tree(const char *tar_path, const char *what, char **dir, struct ab_error *err);
 
 /* The unpacked trees (KEY.tree) in the cache at dir (NULL: the default)

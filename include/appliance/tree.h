@@ -11,20 +11,34 @@
 #include "appliance/plan.h"
 #include "appliance/spawn.h"
 
+/* A tree holds no device node: the archive's character and block
+ * devices (mmdebstrap's /dev/null, /dev/console, ...) are left out of the
+ * tree and so of every image, whose /dev is the kernel's devtmpfs from
+ * the initramfs on. A build without root (userns.h) cannot make them, and
+ * the bytes of its images are a root build's. */
+
 /* Extracts a tar archive (plain, gz, xz, zst) into dir with owners,
- * modes, times, ACLs and xattrs. An entry that would land outside dir
- * ('..', an absolute name, a write through a symbolic link) is refused:
- * `what` names the archive in the message. *newest (when not NULL) gets
- * the newest modification time among the members (0 for none): the
- * build's SOURCE_DATE_EPOCH when the environment gives none (epoch.h). */
+ * modes, times, ACLs and xattrs, but no device node. An entry that would
+ * land outside dir ('..', an absolute name, a write through a symbolic
+ * link) is refused: `what` names the archive in the message. *newest
+ * (when not NULL) gets the newest modification time among the members (0
+ * for none): the build's SOURCE_DATE_EPOCH when the environment gives
+ * none (epoch.h). */
 int tree_extract(const char *archive, const char *dir, const char *what, int64_t *newest,
                  struct ab_error *err);
 
 /* *newest: the newest modification time among the members of archive (0
  * for none), read from their headers only: what tree_extract gives, for a
- * tree that is not extracted (the overlay's). */
-int tree_archive_newest(const char *archive, const char *what, int64_t *newest,
+ * tree that is not extracted (the overlay's). *devices (when not NULL):
+ * the names of its device nodes, NULL-terminated, or NULL for none; the
+ * caller frees it (ab_strv_free). */
+int tree_archive_newest(const char *archive, const char *what, int64_t *newest, char ***devices,
                         struct ab_error *err);
+
+/* Removes from the tree at root each of devices (archive member names)
+ * that is a device node there: those of a cached tree unpacked before
+ * trees held none, hidden by the overlay's whiteouts. */
+int tree_drop_devices(const char *root, char *const *devices, struct ab_error *err);
 
 /* The newest kernel in root/boot (the part after "vmlinuz-"). */
 int tree_kernel_version(const char *root, char *out, size_t size, struct ab_error *err);
@@ -64,8 +78,10 @@ int tree_overlay(struct tree_mounts *mt, const char *lower, const char *work, co
 /* What tree_split gives, without moving anything: paths[i] = fsdir/m<i>,
  * a bind mount of mount i's folder in root, where each mount of the plan
  * nearest below it is hidden by an empty folder of the same owner, mode
- * and times. A mount point must be a folder reached through folders only
- * (no symbolic link); one that does not exist is made. */
+ * and times (on a tmpfs mounted on fsdir, so that its binds are noatime
+ * in a user namespace too). A mount point must be a folder reached
+ * through folders only (no symbolic link); one that does not exist is
+ * made. */
 int tree_views(struct tree_mounts *mt, const struct plan *plan, const char *root, const char *fsdir,
                char **paths, struct ab_error *err);
 

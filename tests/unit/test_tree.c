@@ -5,7 +5,9 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <dirent.h>
+#include <errno.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/xattr.h>
 
 #include "appliance/cleanup.h"
@@ -17,7 +19,7 @@
 /* One tar member, as libarchive's writer is given it. */
 struct member {
     const char *name;
-    char type;        /* 'd', 'f', 'l' (symlink), 'h' (hard link) */
+    char type;        /* 'd', 'f', 'l' (symlink), 'h' (hard link), 'c' (/dev/null's numbers) */
     int mode;         /* permission bits */
     const char *data; /* file contents; for 'l' and 'h' the target */
     int uid, gid;
@@ -53,6 +55,11 @@ write_tar(const char *path, const struct member *m, size_t n)
         case 'h':
             archive_entry_set_filetype(e, AE_IFREG);
             archive_entry_set_hardlink(e, m[i].data);
+            break;
+        case 'c':
+            archive_entry_set_filetype(e, AE_IFCHR);
+            archive_entry_set_rdevmajor(e, 1);
+            archive_entry_set_rdevminor(e, 3);
             break;
         default:
             fail();
@@ -237,6 +244,61 @@ test_extract_through_host_link(void **state)
     check_good_tree("real-work/tree");
     assert_int_equal(rm_rf("real-work", "real-work"), 0);
     assert_int_equal(unlink("alias-work"), 0);
+}
+
+/* Device nodes stay out of the tree (a build without root cannot make
+ * them), and the archive's headers name them, for a tree unpacked before
+ * (tree_drop_devices). */
+static const struct member with_devices[] = {
+    {"./", 'd', 0755, NULL, 0, 0, NULL},
+    {"./dev/", 'd', 0755, NULL, 0, 0, NULL},
+    {"./dev/null", 'c', 0666, NULL, 0, 0, NULL},
+    {"./dev/fd", 'l', 0777, "/proc/self/fd", 0, 0, NULL},
+    {"./etc/", 'd', 0755, NULL, 0, 0, NULL},
+    {"./etc/console", 'c', 0600, NULL, 0, 5, NULL},
+    {"./etc/hostname", 'f', 0644, "tree\n", 0, 0, NULL},
+};
+
+static void
+test_extract_leaves_out_devices(void **state)
+{
+    (void)state;
+    struct ab_error err = AB_ERROR_INIT;
+    struct stat st;
+    write_tar("dev.tar", with_devices, sizeof(with_devices) / sizeof(with_devices[0]));
+    fresh_dir("dev");
+    int64_t newest = 0;
+    if (tree_extract("dev.tar", "dev", "rootfs", &newest, &err) < 0)
+        fail_msg("%s", err.diags[0].msg);
+    assert_int_equal(newest, MTIME);
+    assert_int_equal(lstat("dev/dev/null", &st), -1);
+    assert_int_equal(lstat("dev/etc/console", &st), -1);
+    assert_int_equal(lstat("dev/dev/fd", &st), 0);
+    assert_true(S_ISLNK(st.st_mode));
+    assert_int_equal(lstat("dev/etc/hostname", &st), 0);
+
+    CLEANUP_STRV char **devices = NULL;
+    assert_int_equal(tree_archive_newest("dev.tar", "rootfs", &newest, &devices, &err), 0);
+    assert_int_equal(newest, MTIME);
+    assert_non_null(devices);
+    assert_string_equal(devices[0], "./dev/null");
+    assert_string_equal(devices[1], "./etc/console");
+    assert_null(devices[2]);
+
+    /* A tree that holds them (one unpacked by an older build): only the
+     * device nodes go; a name that is something else now stays. */
+    assert_int_equal(unlink("dev/etc/hostname"), 0);
+    assert_int_equal(symlink("hostname", "dev/etc/console"), 0);
+    /* Only root can make it: elsewhere the check below holds trivially. */
+    if (mknod("dev/dev/null", S_IFCHR | 0666, makedev(1, 3)) < 0)
+        assert_int_equal(errno, EPERM);
+    if (tree_drop_devices("dev", devices, &err) < 0)
+        fail_msg("%s", err.diags[0].msg);
+    assert_int_equal(lstat("dev/dev/null", &st), -1);
+    assert_int_equal(lstat("dev/etc/console", &st), 0);
+    assert_true(S_ISLNK(st.st_mode));
+    assert_false(ab_error_is_set(&err));
+    assert_int_equal(rm_rf("dev", "dev"), 0);
 }
 
 /* ---- hostile archives ---------------------------------------------------- */
@@ -839,6 +901,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_extract_intact),
         cmocka_unit_test(test_extract_through_host_link),
+        cmocka_unit_test(test_extract_leaves_out_devices),
         cmocka_unit_test(test_refuse_dotdot),
         cmocka_unit_test(test_refuse_absolute),
         cmocka_unit_test(test_refuse_hardlink_out),

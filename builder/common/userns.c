@@ -1,0 +1,284 @@
+/* userns.c: a build without root, as root of a user namespace mapped to
+ * the user and the user's subordinate ids (userns.h). */
+#include "appliance/userns.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pwd.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "appliance/cleanup.h"
+
+/* Whether line (len bytes) is NAME_OR_ID:START:COUNT with NAME_OR_ID
+ * one of name and id, and a range that fits in 32 bits. */
+static bool
+line_range(const char *line, size_t len, const char *name, const char *id, unsigned long *start,
+           unsigned long *count)
+{
+    char buf[512];
+    if (len >= sizeof(buf))
+        return false;
+    memcpy(buf, line, len);
+    buf[len] = '\0';
+    char *c1 = strchr(buf, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL, *end;
+    if (!c1 || !c2)
+        return false;
+    *c1 = *c2 = '\0';
+    if ((!name || strcmp(buf, name) != 0) && strcmp(buf, id) != 0)
+        return false;
+    errno = 0;
+    *start = strtoul(c1 + 1, &end, 10);
+    if (errno || end == c1 + 1 || *end || c1[1] == '-')
+        return false;
+    *count = strtoul(c2 + 1, &end, 10);
+    if (errno || end == c2 + 1 || (*end && *end != '\r') || c2[1] == '-')
+        return false;
+    return *start <= UINT_MAX && *count <= UINT_MAX - *start;
+}
+
+int
+userns_subid_range(const char *text, const char *name, unsigned long id, struct userns_range *r)
+{
+    char id_text[32];
+    snprintf(id_text, sizeof(id_text), "%lu", id);
+    for (const char *line = text; line && *line;) {
+        const char *nl = strchr(line, '\n');
+        size_t len = nl ? (size_t)(nl - line) : strlen(line);
+        unsigned long start, count;
+        if (line_range(line, len, name, id_text, &start, &count) && count >= USERNS_IDS - 1) {
+            *r = (struct userns_range){start, count};
+            return 1;
+        }
+        line = nl ? nl + 1 : NULL;
+    }
+    return 0;
+}
+
+/* The whole of a small text file, or NULL (missing, unreadable). */
+static char *
+read_text(const char *path)
+{
+    CLEANUP_FCLOSE FILE *f = fopen(path, "re");
+    char *text = NULL;
+    size_t size = 0;
+    if (!f || getdelim(&text, &size, '\0', f) < 0) {
+        free(text);
+        return NULL;
+    }
+    return text;
+}
+
+/* A sysctl's value as a number; -1 when the kernel has no such knob. */
+static long
+sysctl_value(const char *path)
+{
+    CLEANUP_FREE char *v = read_text(path);
+    return v ? strtol(v, NULL, 10) : -1;
+}
+
+/* The kernel's knobs that forbid what the build needs: one line each. */
+static void
+check_kernel(struct ab_error *err)
+{
+    if (sysctl_value("/proc/sys/kernel/unprivileged_userns_clone") == 0)
+        ab_build_error(err, EPERM,
+                       "building without root needs user namespaces, which this kernel keeps "
+                       "from users (sysctl kernel.unprivileged_userns_clone=0): as root, "
+                       "sysctl -w kernel.unprivileged_userns_clone=1, or build as root");
+    if (sysctl_value("/proc/sys/user/max_user_namespaces") == 0)
+        ab_build_error(err, EPERM,
+                       "building without root needs user namespaces, which this kernel allows "
+                       "none of (sysctl user.max_user_namespaces=0): as root, sysctl -w "
+                       "user.max_user_namespaces=10000, or build as root");
+    if (sysctl_value("/proc/sys/kernel/apparmor_restrict_unprivileged_userns") == 1)
+        ab_build_error(err, EPERM,
+                       "building without root needs user namespaces, which AppArmor restricts "
+                       "(sysctl kernel.apparmor_restrict_unprivileged_userns=1): as root, "
+                       "sysctl -w kernel.apparmor_restrict_unprivileged_userns=0, or build as root");
+}
+
+/* What the map helpers need, made before the fork. */
+struct helper {
+    int go[2];  /* the parent writes a byte once it is in its namespace */
+    int msg[2]; /* the helper's error, if any */
+    char pid[32];
+    char uid[32], gid[32];
+    char uid_start[32], uid_count[32], gid_start[32], gid_count[32];
+    const struct spawn_ctx *ctx;
+};
+
+/* In the helper, outside the namespace: the maps of the parent's, once it
+ * says it is in it. Its error goes back through h->msg. */
+static int
+map_helper(void *arg)
+{
+    struct helper *h = arg;
+    close(h->go[1]);
+    close(h->msg[0]);
+    char c;
+    ssize_t n;
+    while ((n = read(h->go[0], &c, 1)) < 0 && errno == EINTR)
+        ;
+    if (n != 1)
+        return 2; /* the parent did not get there */
+    struct ab_error err = AB_ERROR_INIT;
+    const char *uids[] = {"newuidmap", h->pid, "0", h->uid, "1", "1", h->uid_start, h->uid_count,
+                          NULL};
+    const char *gids[] = {"newgidmap", h->pid, "0", h->gid, "1", "1", h->gid_start, h->gid_count,
+                          NULL};
+    struct spawn_opts o = {.ctx = h->ctx};
+    int r = spawn_run(uids, &o, &err) < 0 || spawn_run(gids, &o, &err) < 0 ? 1 : 0;
+    if (r && err.n_diags)
+        (void)!write(h->msg[1], err.diags[0].msg, strlen(err.diags[0].msg));
+    ab_error_release(&err);
+    return r;
+}
+
+static void
+close_pair(int p[2])
+{
+    for (int i = 0; i < 2; i++)
+        if (p[i] >= 0)
+            close(p[i]);
+    p[0] = p[1] = -1;
+}
+
+/* The helper's error after it ended. */
+static void
+helper_error(struct helper *h, struct ab_error *err)
+{
+    char text[1024];
+    size_t got = 0;
+    ssize_t n;
+    while (got < sizeof(text) - 1 && (n = read(h->msg[0], text + got, sizeof(text) - 1 - got)) > 0)
+        got += (size_t)n;
+    text[got] = '\0';
+    ab_build_error(err, EPERM, "cannot map the user namespace's ids: %s",
+                   got ? text : "newuidmap's helper ended without saying why");
+}
+
+/* Enters the namespace and has the helper write its maps. */
+static int
+enter(struct helper *h, struct ab_error *err)
+{
+    struct spawn_child child = SPAWN_CHILD_INIT;
+    if (pipe2(h->go, O_CLOEXEC) < 0 || pipe2(h->msg, O_CLOEXEC) < 0)
+        return ab_build_error(err, errno, "cannot make a pipe: %s", strerror(errno));
+    if (spawn_fork_fn(map_helper, h, &child, err) < 0)
+        return -1;
+    close(h->go[0]), h->go[0] = -1;
+    close(h->msg[1]), h->msg[1] = -1;
+    int r = unshare(CLONE_NEWUSER);
+    int e = errno;
+    if (r == 0 && write(h->go[1], "", 1) != 1)
+        r = -1, e = errno;
+    close(h->go[1]), h->go[1] = -1; /* the helper reads EOF when r < 0 */
+    spawn_reap(&child, true);
+    if (r < 0)
+        return ab_build_error(err, e,
+                              "building without root needs a user namespace, which the kernel "
+                              "refused: %s (%s), or build as root",
+                              strerror(e),
+                              e == ENOSPC ? "user.max_user_namespaces is reached: raise it"
+                                          : "a container's seccomp profile or a security module "
+                                            "forbids unshare(CLONE_NEWUSER): allow it");
+    if (!WIFEXITED(child.status) || WEXITSTATUS(child.status) != 0) {
+        helper_error(h, err);
+        return -1;
+    }
+    if (getuid() != 0 || getgid() != 0)
+        return ab_build_error(err, EPERM, "the user namespace's maps did not make the build root");
+    return 0;
+}
+
+/* The first id after every range of text (at least 100000, where
+ * useradd starts): a range given from there is no other user's. */
+static unsigned long
+free_start(const char *text, unsigned long from)
+{
+    for (const char *line = text; line && *line;) {
+        const char *nl = strchr(line, '\n'), *c1 = strchr(line, ':');
+        const char *c2 = c1 && (!nl || c1 < nl) ? strchr(c1 + 1, ':') : NULL;
+        if (c2 && (!nl || c2 < nl)) {
+            unsigned long end = strtoul(c1 + 1, NULL, 10) + strtoul(c2 + 1, NULL, 10);
+            if (end > from && end <= UINT_MAX)
+                from = end;
+        }
+        line = nl ? nl + 1 : NULL;
+    }
+    return from;
+}
+
+/* The user's subordinate ranges, or one line that says which file gives
+ * none and the usermod(8) command that gives both. */
+static int
+subid_ranges(const char *name, unsigned long id, struct userns_range *ur,
+             struct userns_range *gr, struct ab_error *err)
+{
+    CLEANUP_FREE char *uids = read_text("/etc/subuid"), *gids = read_text("/etc/subgid");
+    bool u = uids && userns_subid_range(uids, name, id, ur);
+    bool g = gids && userns_subid_range(gids, name, id, gr);
+    if (u && g)
+        return 0;
+    unsigned long first = free_start(gids, free_start(uids, 100000));
+    return ab_build_error(err, ENOENT,
+                          "building without root needs %lu subordinate ids for '%s', and %s "
+                          "it none: as root, usermod --add-subuids %lu-%lu --add-subgids "
+                          "%lu-%lu %s, or build as root",
+                          USERNS_IDS, name,
+                          !u && !g ? "/etc/subuid and /etc/subgid give"
+                          : !u     ? "/etc/subuid gives"
+                                   : "/etc/subgid gives",
+                          first, first + USERNS_IDS - 1, first, first + USERNS_IDS - 1, name);
+}
+
+int
+userns_enter(const struct spawn_ctx *ctx, struct ab_error *err)
+{
+    size_t before = err->n_diags;
+    uid_t uid = getuid();
+    gid_t gid = getgid();
+    struct passwd pw, *found = NULL;
+    char buf[4096], id_name[32];
+    snprintf(id_name, sizeof(id_name), "%lu", (unsigned long)uid);
+    const char *name = getpwuid_r(uid, &pw, buf, sizeof(buf), &found) == 0 && found
+                           ? found->pw_name
+                           : id_name;
+    struct userns_range ur = {0}, gr = {0};
+    check_kernel(err);
+    if (!spawn_have("newuidmap") || !spawn_have("newgidmap"))
+        ab_build_error(err, ENOENT,
+                       "building without root needs newuidmap and newgidmap: apt-get install "
+                       "uidmap, or build as root");
+    subid_ranges(name, uid, &ur, &gr, err);
+    if (err->n_diags > before)
+        return -1;
+    struct helper h = {.go = {-1, -1}, .msg = {-1, -1}, .ctx = ctx};
+    snprintf(h.pid, sizeof(h.pid), "%ld", (long)getpid());
+    snprintf(h.uid, sizeof(h.uid), "%lu", (unsigned long)uid);
+    snprintf(h.gid, sizeof(h.gid), "%lu", (unsigned long)gid);
+    snprintf(h.uid_start, sizeof(h.uid_start), "%lu", ur.start);
+    snprintf(h.uid_count, sizeof(h.uid_count), "%lu", ur.count);
+    snprintf(h.gid_start, sizeof(h.gid_start), "%lu", gr.start);
+    snprintf(h.gid_count, sizeof(h.gid_count), "%lu", gr.count);
+    int r = enter(&h, err);
+    close_pair(h.go);
+    close_pair(h.msg);
+    return r;
+}
+
+bool
+userns_inside(void)
+{
+    CLEANUP_FCLOSE FILE *f = fopen("/proc/self/uid_map", "re");
+    unsigned long inner, outer, count;
+    /* No map at all (a namespace not mapped yet) is inside too. */
+    return f && !(fscanf(f, "%lu %lu %lu", &inner, &outer, &count) == 3 && inner == 0 &&
+                  outer == 0 && count == 4294967295UL);
+}

@@ -1,0 +1,49 @@
+/* userns.h: a build without root, in a user namespace of its own.
+ *
+ * A user who is not root builds as root of a new user namespace: the
+ * user's own uid and gid are 0 there, and ids 1 up to the size of the
+ * user's subordinate range (/etc/subuid, /etc/subgid) are that range, so
+ * that a tree's files keep the owners they have in the image (root's
+ * system files, the recipe's users, nobody). The maps are written by
+ * newuidmap and newgidmap (the uidmap package), the one setuid helper:
+ * the program has none of its own. Files the build writes outside its
+ * tree (the output, the cache, the scratch folder) belong to the user. */
+#ifndef APPLIANCE_USERNS_H
+#define APPLIANCE_USERNS_H
+
+#include <stdbool.h>
+
+#include "appliance/error.h"
+#include "appliance/spawn.h"
+
+/* The ids a tree's owners take, 0 to 65535 (65534 is nobody): the
+ * subordinate range must hold 1 to 65535 of them. */
+#define USERNS_IDS 65536UL
+
+struct userns_range {
+    unsigned long start, count;
+};
+
+/* The first range of text (the lines of /etc/subuid or /etc/subgid,
+ * NAME_OR_ID:START:COUNT) given to name or to id that holds at least
+ * USERNS_IDS - 1 ids: 1 with *r set, 0 when there is none. */
+int userns_subid_range(const char *text, const char *name, unsigned long id,
+                       struct userns_range *r);
+
+/* Moves this process, which must have one thread and must not be root,
+ * into a new user namespace where it is uid 0 and gid 0 with every
+ * capability. -1 when it cannot, with one line per cause, each naming
+ * the fix: user namespaces off (kernel.unprivileged_userns_clone,
+ * user.max_user_namespaces, AppArmor's restriction), newuidmap or
+ * newgidmap missing, no subordinate range for the user, or what
+ * unshare(2) or the map helpers said. Only a failure of the helpers
+ * leaves the process in a namespace (without its maps): it is then fit
+ * for nothing but reporting the error and exiting. */
+int userns_enter(const struct spawn_ctx *ctx, struct ab_error *err);
+
+/* True when this process is in a user namespace other than the host's
+ * (its uid_map is not the whole identity map): root there, if at all,
+ * but not of the host. */
+bool userns_inside(void);
+
+#endif

@@ -1,0 +1,102 @@
+/* test_userns.c: the subordinate range a build without root maps. */
+#include "unit.h"
+
+#include <sched.h>
+#include <sys/wait.h>
+
+#include "appliance/userns.h"
+
+static void
+test_range_by_name_and_id(void **state)
+{
+    (void)state;
+    struct userns_range r = {0};
+    const char *text = "alice:100000:65536\n"
+                       "1002:165536:65536\n"
+                       "bob:231072:65536\n";
+    assert_int_equal(userns_subid_range(text, "alice", 1001, &r), 1);
+    assert_int_equal(r.start, 100000);
+    assert_int_equal(r.count, 65536);
+    /* By uid when the name is not there (or the user has none). */
+    assert_int_equal(userns_subid_range(text, "carol", 1002, &r), 1);
+    assert_int_equal(r.start, 165536);
+    assert_int_equal(userns_subid_range(text, NULL, 1002, &r), 1);
+    assert_int_equal(userns_subid_range(text, "bob", 7, &r), 1);
+    assert_int_equal(r.start, 231072);
+}
+
+static void
+test_range_none(void **state)
+{
+    (void)state;
+    struct userns_range r = {1, 1};
+    assert_int_equal(userns_subid_range("", "alice", 1001, &r), 0);
+    assert_int_equal(userns_subid_range("alice:100000:65536\n", "al", 1, &r), 0);
+    assert_int_equal(userns_subid_range("alice:100000:65536\n", "alice2", 1, &r), 0);
+    /* Too small to hold nobody (65534), and not a range. */
+    assert_int_equal(userns_subid_range("alice:100000:1000\n", "alice", 1, &r), 0);
+    assert_int_equal(userns_subid_range("alice:100000\n", "alice", 1, &r), 0);
+    assert_int_equal(userns_subid_range("alice:x:65536\n", "alice", 1, &r), 0);
+    assert_int_equal(userns_subid_range("alice:100000:65536x\n", "alice", 1, &r), 0);
+    assert_int_equal(userns_subid_range("alice:-1:65536\n", "alice", 1, &r), 0);
+    /* Past 32 bits. */
+    assert_int_equal(userns_subid_range("alice:4294967200:65536\n", "alice", 1, &r), 0);
+    assert_int_equal(r.start, 1);
+}
+
+static void
+test_range_first_big_enough(void **state)
+{
+    (void)state;
+    struct userns_range r = {0};
+    const char *text = "# a comment\n"
+                       "alice:100000:100\n"
+                       "\n"
+                       "alice:300000:65535\r\n"
+                       "alice:400000:65536\n";
+    assert_int_equal(userns_subid_range(text, "alice", 1001, &r), 1);
+    assert_int_equal(r.start, 300000);
+    assert_int_equal(r.count, 65535);
+    /* No newline at the end. */
+    assert_int_equal(userns_subid_range("alice:5:70000", "alice", 1001, &r), 1);
+    assert_int_equal(r.count, 70000);
+}
+
+/* A child moved into a new user namespace is inside one, mapped or not;
+ * this process is as its uid_map says. */
+static void
+test_inside(void **state)
+{
+    (void)state;
+    char line[128] = "";
+    FILE *f = fopen("/proc/self/uid_map", "re");
+    assert_non_null(f);
+    assert_non_null(fgets(line, sizeof(line), f));
+    fclose(f);
+    unsigned long a, b, c;
+    bool host = sscanf(line, "%lu %lu %lu", &a, &b, &c) == 3 && a == 0 && b == 0 &&
+                c == 4294967295UL;
+    assert_int_equal(userns_inside(), !host);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0)
+        _exit(unshare(CLONE_NEWUSER) < 0 ? 77 : userns_inside() ? 0 : 1);
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    if (WEXITSTATUS(status) == 77)
+        skip(); /* no user namespaces here */
+    assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_range_by_name_and_id),
+        cmocka_unit_test(test_range_none),
+        cmocka_unit_test(test_range_first_big_enough),
+        cmocka_unit_test(test_inside),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
