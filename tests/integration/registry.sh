@@ -7,11 +7,11 @@
 # and htpasswd authentication, its own configuration and storage, and
 # stopped at the end. Credentials are in an auth file named by
 # REGISTRY_AUTH_FILE, never on a command line.
-#  - two builds of tests/integration/recipes/registry.yaml against one
+#  - three builds of tests/integration/recipes/registry.yaml against one
 #    registry: the first (this machine's root trees in its local cache, no
-#    disks) pushes the root tree and both disks, the second, from an empty
-#    local cache, pulls them (its report says so, no mmdebstrap) and writes
-#    the same SHA256SUMS;
+#    disks; REGISTRY_COLD=1: nothing) pushes the root tree and both disks;
+#    then two at once, each from an empty local cache, pull them (their
+#    reports say so, no mmdebstrap) and write the same SHA256SUMS;
 #  - push, then pull: identical files; skopeo inspect reads the artifact
 #    and the containerDisk images; a containerDisk holds /disk/NAME.qcow2
 #    owned by 107:107; the VirtualMachine manifest, checked by structure;
@@ -106,17 +106,20 @@ stage_seconds() { # REPORT: the build's stages, added up (the push after them ex
 print(round(sum(s["seconds"] for s in json.load(open(sys.argv[1]))["stages"])))' "$1"
 }
 
-# ---- two runners, empty local caches, one registry ----------------------
+# ---- three runners, one registry ---------------------------------------
 # Runner a has made this OS's root tree before: its local cache holds the
 # trees of this machine's (hard links, when there are any), so that it
 # pushes without spending minutes in mmdebstrap; its disks it builds.
-# Runner b starts empty and must take everything from the registry.
+# REGISTRY_COLD=1 leaves its cache empty too, to time a cold runner.
+# Runners b1 and b2 then start at once from empty local caches and must
+# take everything from the registry, pulling the same entries together.
 mkdir -p "$work/cache-a/roots"
-find "$machine_cache/roots" -maxdepth 1 -type f \( -name '*.tar' -o -name '*.sum' -o -name '*.distro' \) \
-    -exec cp -l -t "$work/cache-a/roots" {} + 2>/dev/null || true
+[ "${REGISTRY_COLD:-0}" = 1 ] ||
+    find "$machine_cache/roots" -maxdepth 1 -type f \( -name '*.tar' -o -name '*.sum' -o -name '*.distro' \) \
+        -exec cp -l -t "$work/cache-a/roots" {} + 2>/dev/null || true
 start=$SECONDS
 if build a --cache-dir "$work/cache-a" --cache-registry "$cache_ref"; then
-    ok "first build (empty local cache) succeeds"
+    ok "first build (no disks in its local cache) succeeds"
 else
     bad "first build failed: $(tail -5 "$work/a.err")"
     finish
@@ -133,28 +136,43 @@ rm -rf "$work/cache-a"
 time_a=$((SECONDS - start))
 start=$SECONDS
 
-if APPLIANCE_CACHE_REGISTRY=$cache_ref build b --cache-dir "$work/cache-b"; then
-    ok "second build (empty local cache, APPLIANCE_CACHE_REGISTRY) succeeds"
-else
-    bad "second build failed: $(tail -5 "$work/b.err")"
-    finish
-fi
-reg=$(report_get "$work/b/build-report.json" cache_registry)
-[ "$(report_get "$work/b/build-report.json" cache_registry root_tree)" = '"pulled"' ] &&
-    [ "$(report_get "$work/b/build-report.json" cache_registry disks os)" = '"pulled"' ] &&
-    [ "$(report_get "$work/b/build-report.json" cache_registry disks app)" = '"pulled"' ] &&
-    ok "second build pulled the root tree and both disks (report: $reg)" ||
-    bad "second build's report: $reg"
-grep -Eq '^\+ (unshare .* -- )?mmdebstrap ' "$work/b.log" && bad "second build ran mmdebstrap" ||
-    ok "second build: no mmdebstrap"
-grep -q 'disk: reused from the cache' "$work/b.err" && ok "second build reused its disks" ||
-    bad "second build built its disks: $(grep 'disk:' "$work/b.err")"
-cmp -s "$work/a/SHA256SUMS" "$work/b/SHA256SUMS" && ok "both builds: the same SHA256SUMS" ||
-    bad "SHA256SUMS differ: $(diff "$work/a/SHA256SUMS" "$work/b/SHA256SUMS" | head -5)"
-echo "# runner a: $(stage_seconds "$work/a/build-report.json") s building ($time_a s with" \
-    "its push); a cold runner with the registry: $(stage_seconds "$work/b/build-report.json") s" \
-    "($((SECONDS - start)) s)"
-rm -rf "$work/b" "$work/cache-b"
+# b1 names the registry on its command line, b2 in the environment.
+build b1 --cache-dir "$work/cache-b1" --cache-registry "$cache_ref" &
+pid1=$!
+APPLIANCE_CACHE_REGISTRY=$cache_ref build b2 --cache-dir "$work/cache-b2" &
+pid2=$!
+rc1=0 rc2=0
+wait "$pid1" || rc1=$?
+wait "$pid2" || rc2=$?
+time_b=$((SECONDS - start))
+for b in b1 b2; do
+    rc=$rc1
+    [ "$b" = b2 ] && rc=$rc2
+    if [ "$rc" = 0 ]; then
+        ok "$b: a concurrent build from an empty local cache succeeds"
+    else
+        bad "$b failed: $(tail -5 "$work/$b.err")"
+        continue
+    fi
+    reg=$(report_get "$work/$b/build-report.json" cache_registry)
+    [ "$(report_get "$work/$b/build-report.json" cache_registry root_tree)" = '"pulled"' ] &&
+        [ "$(report_get "$work/$b/build-report.json" cache_registry disks os)" = '"pulled"' ] &&
+        [ "$(report_get "$work/$b/build-report.json" cache_registry disks app)" = '"pulled"' ] &&
+        ok "$b pulled the root tree and both disks (report: $reg)" ||
+        bad "$b's report: $reg"
+    grep -Eq '^\+ (unshare .* -- )?mmdebstrap ' "$work/$b.log" && bad "$b ran mmdebstrap" ||
+        ok "$b: no mmdebstrap"
+    grep -q 'disk: reused from the cache' "$work/$b.err" && ok "$b reused its disks" ||
+        bad "$b built its disks: $(grep 'disk:' "$work/$b.err")"
+    cmp -s "$work/a/SHA256SUMS" "$work/$b/SHA256SUMS" && ok "a and $b: the same SHA256SUMS" ||
+        bad "SHA256SUMS differ: $(diff "$work/a/SHA256SUMS" "$work/$b/SHA256SUMS" | head -5)"
+done
+echo "# runner a$([ "${REGISTRY_COLD:-0}" = 1 ] && echo ', cold,'):" \
+    "$(stage_seconds "$work/a/build-report.json") s building ($time_a s with its push);" \
+    "runners b1 and b2 at once, cold, with the registry:" \
+    "$(stage_seconds "$work/b1/build-report.json" 2>/dev/null) s and" \
+    "$(stage_seconds "$work/b2/build-report.json" 2>/dev/null) s building ($time_b s for both)"
+rm -rf "$work/b1" "$work/b2" "$work/cache-b1" "$work/cache-b2"
 
 # ---- push and pull --------------------------------------------------------
 ref=$host/appliance/layout:0.1.0
