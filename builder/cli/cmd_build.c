@@ -131,18 +131,23 @@ on_command(void *ctx, const char *line)
     progress_line(ctx, PROGRESS_VERBOSE, "%s", line);
 }
 
-/* A user builds as root of a user namespace (userns.h), before any
- * thread starts, with the cache of the user's own (cache.h), named before
- * the build is root there: *cache_dir is the caller's to free. */
+/* A user, or a container's root that may not mount, builds as root of a
+ * user namespace (userns.h), before any thread starts, with the cache of
+ * its own (cache.h), named before the build is root there: *cache_dir is
+ * the caller's to free. */
 static int
 enter_userns(struct cli *c, struct build_opts *opts, char **cache_dir)
 {
     struct ab_error err = AB_ERROR_INIT;
-    if (geteuid() == 0)
+    enum userns_need need = userns_needed();
+    if (need == USERNS_NONE)
         return 0;
+    /* The cache as the user or the container's root sees it, chosen
+     * before the namespace makes either root. */
     if (!opts->cache.dir && !(opts->cache.dir = *cache_dir = cache_default_dir()))
         return 1;
-    if (userns_enter(&opts->spawn, &err) == 0)
+    if ((need == USERNS_USER ? userns_enter(&opts->spawn, &err)
+                             : userns_enter_nested(&opts->spawn, &err)) == 0)
         return 0;
     int status = cli_report_to(c, &err);
     ab_error_release(&err);

@@ -110,8 +110,32 @@ struct helper {
     char pid[32];
     char uid[32], gid[32];
     char uid_start[32], uid_count[32], gid_start[32], gid_count[32];
+    /* A container's root maps its own ids 0 to ids - 1 itself, without
+     * newuidmap: it has CAP_SETUID and CAP_SETGID over them. */
+    bool direct;
+    unsigned long ids;
     const struct spawn_ctx *ctx;
 };
+
+/* Writes "0 0 h->ids" to /proc/PID/NAME, or says why it could not. */
+static int
+write_map(const struct helper *h, const char *name, struct ab_error *err)
+{
+    char path[64], line[64];
+    snprintf(path, sizeof(path), "/proc/%s/%s", h->pid, name);
+    int n = snprintf(line, sizeof(line), "0 0 %lu\n", h->ids);
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0 || write(fd, line, (size_t)n) != n) {
+        int e = errno;
+        if (fd >= 0)
+            close(fd);
+        return ab_build_error(err, e, "writing %s: %s (the container must give its root "
+                              "CAP_SETUID and CAP_SETGID, as podman and docker do by default)",
+                              path, strerror(e));
+    }
+    close(fd);
+    return 0;
+}
 
 /* In the helper, outside the namespace: the maps of the parent's, once it
  * says it is in it. Its error goes back through h->msg. */
@@ -133,7 +157,8 @@ map_helper(void *arg)
     const char *gids[] = {"newgidmap", h->pid, "0", h->gid, "1", "1", h->gid_start, h->gid_count,
                           NULL};
     struct spawn_opts o = {.ctx = h->ctx};
-    int r = spawn_run(uids, &o, &err) < 0 || spawn_run(gids, &o, &err) < 0 ? 1 : 0;
+    int r = h->direct ? write_map(h, "uid_map", &err) < 0 || write_map(h, "gid_map", &err) < 0
+                      : spawn_run(uids, &o, &err) < 0 || spawn_run(gids, &o, &err) < 0;
     if (r && err.n_diags)
         (void)!write(h->msg[1], err.diags[0].msg, strlen(err.diags[0].msg));
     ab_error_release(&err);
@@ -180,6 +205,16 @@ enter(struct helper *h, struct ab_error *err)
         r = -1, e = errno;
     close(h->go[1]), h->go[1] = -1; /* the helper reads EOF when r < 0 */
     spawn_reap(&child, true);
+    if (r < 0 && h->direct)
+        return ab_build_error(err, e,
+                              "building in a container without CAP_SYS_ADMIN needs a user "
+                              "namespace of the build's own, which was refused: %s (%s)",
+                              strerror(e),
+                              e == ENOSPC ? "user.max_user_namespaces is reached: raise it"
+                                          : "the container's seccomp profile forbids "
+                                            "unshare(CLONE_NEWUSER): podman's default allows "
+                                            "it; with docker, --security-opt "
+                                            "seccomp=unconfined or a profile that allows it");
     if (r < 0)
         return ab_build_error(err, e,
                               "building without root needs a user namespace, which the kernel "
@@ -267,6 +302,70 @@ userns_enter(const struct spawn_ctx *ctx, struct ab_error *err)
     snprintf(h.uid_count, sizeof(h.uid_count), "%lu", ur.count);
     snprintf(h.gid_start, sizeof(h.gid_start), "%lu", gr.start);
     snprintf(h.gid_count, sizeof(h.gid_count), "%lu", gr.count);
+    int r = enter(&h, err);
+    close_pair(h.go);
+    close_pair(h.msg);
+    return r;
+}
+
+unsigned long
+userns_ids_from_zero(const char *map_text)
+{
+    unsigned long n = 0;
+    for (bool grew = true; grew;) {
+        grew = false;
+        for (const char *line = map_text; line && *line;) {
+            unsigned long inner, outer, count;
+            if (sscanf(line, "%lu %lu %lu", &inner, &outer, &count) == 3 && inner <= n &&
+                count > n - inner && inner + count > n) {
+                n = inner + count;
+                grew = true;
+            }
+            line = strchr(line, '\n');
+            line = line ? line + 1 : NULL;
+        }
+    }
+    return n;
+}
+
+/* Whether this process may mount: CAP_SYS_ADMIN (bit 21) in CapEff. */
+static bool
+may_mount(void)
+{
+    CLEANUP_FREE char *status = read_text("/proc/self/status");
+    const char *cap = status ? strstr(status, "\nCapEff:") : NULL;
+    unsigned long long bits = 0;
+    return cap && sscanf(cap + 8, "%llx", &bits) == 1 && (bits >> 21 & 1);
+}
+
+enum userns_need
+userns_needed(void)
+{
+    if (geteuid() != 0)
+        return USERNS_USER;
+    return may_mount() ? USERNS_NONE : USERNS_CONTAINER_ROOT;
+}
+
+int
+userns_enter_nested(const struct spawn_ctx *ctx, struct ab_error *err)
+{
+    size_t before = err->n_diags;
+    check_kernel(err);
+    CLEANUP_FREE char *uids = read_text("/proc/self/uid_map"), *gids = read_text("/proc/self/gid_map");
+    unsigned long nu = uids ? userns_ids_from_zero(uids) : 0;
+    unsigned long ng = gids ? userns_ids_from_zero(gids) : 0;
+    if (nu < USERNS_IDS || ng < USERNS_IDS)
+        ab_build_error(err, ERANGE,
+                       "building in a container needs its ids 0 to %lu mapped, and it has "
+                       "%lu user and %lu group ids from 0: give the container a range of "
+                       "%lu ids (podman: the user's /etc/subuid and /etc/subgid; Kubernetes: "
+                       "a pod with hostUsers: false)",
+                       USERNS_IDS - 1, nu, ng, USERNS_IDS);
+    if (err->n_diags > before)
+        return -1;
+    struct helper h = {.go = {-1, -1}, .msg = {-1, -1}, .ctx = ctx, .direct = true,
+                       .ids = USERNS_IDS};
+    snprintf(h.pid, sizeof(h.pid), "%ld", (long)getpid());
     int r = enter(&h, err);
     close_pair(h.go);
     close_pair(h.msg);

@@ -41,6 +41,30 @@ int userns_subid_range(const char *text, const char *name, unsigned long id,
  * for nothing but reporting the error and exiting. */
 int userns_enter(const struct spawn_ctx *ctx, struct ab_error *err);
 
+/* How the ids of a user namespace's uid_map or gid_map text (its lines
+ * INNER OUTER COUNT) run from 0: the number of ids 0, 1, 2... mapped
+ * without a gap (0 when 0 is not mapped). */
+unsigned long userns_ids_from_zero(const char *map_text);
+
+/* What a build needs before it can mount and chroot. */
+enum userns_need {
+    USERNS_NONE,           /* root with CAP_SYS_ADMIN: the host's root */
+    USERNS_USER,           /* a user: the subordinate ids, newuidmap */
+    USERNS_CONTAINER_ROOT, /* root of a container's user namespace without
+                            * CAP_SYS_ADMIN (rootless podman, docker,
+                            * a pod): a nested namespace whose ids are the
+                            * container's own 0 to 65535, mapped by the
+                            * build itself with CAP_SETUID and CAP_SETGID */
+};
+enum userns_need userns_needed(void);
+
+/* Moves this process, root of a container's user namespace without
+ * CAP_SYS_ADMIN, into a nested one with every capability, where ids 0 to
+ * 65535 are the container's 0 to 65535. -1 with one line naming what the
+ * container lacks: user namespaces (a seccomp profile that forbids
+ * unshare), CAP_SETUID and CAP_SETGID, or 65536 ids. */
+int userns_enter_nested(const struct spawn_ctx *ctx, struct ab_error *err);
+
 /* True when this process is in a user namespace other than the host's
  * (its uid_map is not the whole identity map): root there, if at all,
  * but not of the host. */

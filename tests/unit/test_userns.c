@@ -65,6 +65,41 @@ test_range_first_big_enough(void **state)
 /* A child moved into a new user namespace is inside one, mapped or not;
  * this process is as its uid_map says. */
 static void
+test_ids_from_zero(void **state)
+{
+    (void)state;
+    /* The host's identity map; rootless podman's container (its user,
+     * then the user's subordinate range); a gap; 0 not mapped. */
+    assert_int_equal(userns_ids_from_zero("         0          0 4294967295\n"), 4294967295UL);
+    assert_int_equal(userns_ids_from_zero("0 1001 1\n1 100000 65536\n"), 65537);
+    assert_int_equal(userns_ids_from_zero("1 100000 65536\n0 1001 1\n"), 65537);
+    assert_int_equal(userns_ids_from_zero("0 1001 1\n2 100000 65536\n"), 1);
+    assert_int_equal(userns_ids_from_zero("1 100000 65536\n"), 0);
+    assert_int_equal(userns_ids_from_zero(""), 0);
+    assert_int_equal(userns_ids_from_zero("garbage\n0 0 10\n"), 10);
+}
+
+static void
+test_needed(void **state)
+{
+    (void)state;
+    if (geteuid() != 0) {
+        assert_int_equal(userns_needed(), USERNS_USER);
+        return;
+    }
+    /* Root: NONE exactly when it may make a mount namespace (CAP_SYS_ADMIN),
+     * as the host's root may and a container's root without it may not. */
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0)
+        _exit(unshare(CLONE_NEWNS) == 0 ? 0 : 1);
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(userns_needed(), WEXITSTATUS(status) == 0 ? USERNS_NONE : USERNS_CONTAINER_ROOT);
+}
+
+static void
 test_inside(void **state)
 {
     (void)state;
@@ -96,6 +131,8 @@ main(void)
         cmocka_unit_test(test_range_by_name_and_id),
         cmocka_unit_test(test_range_none),
         cmocka_unit_test(test_range_first_big_enough),
+        cmocka_unit_test(test_ids_from_zero),
+        cmocka_unit_test(test_needed),
         cmocka_unit_test(test_inside),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
