@@ -47,21 +47,12 @@ else
 fi
 
 # ---- the package -------------------------------------------------------------
-# A copy of the tree as git sees it (uncommitted changes too; no build/),
-# so that the package is built from the sources alone and lands in $T.
-mkdir "$T/src"
-if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
-    git ls-files -co --exclude-standard -z | tar --null -T - -cf - | tar -xf - -C "$T/src"
-else
-    tar --exclude=./build --exclude=./output -cf - . | tar -xf - -C "$T/src"
-fi
-echo "building the package (dpkg-buildpackage -us -uc -b)"
-if (cd "$T/src" && DEB_BUILD_OPTIONS="parallel=${TEST_JOBS:-2}" \
-    dpkg-buildpackage -us -uc -b >"$T/build.log" 2>&1); then
+echo "building the package (debian/build-deb.sh: dpkg-buildpackage -us -uc -b)"
+if debian/build-deb.sh "$T" 2>"$T/build.err"; then
     ok "dpkg-buildpackage -us -uc -b"
 else
     bad "dpkg-buildpackage -us -uc -b failed:"
-    tail -n 40 "$T/build.log"
+    cat "$T/build.err"
     echo "$pass passed, $fail failed"
     exit 1
 fi
