@@ -100,7 +100,7 @@ TEMPLATES_C := $(BUILD)/gen/templates.c
 MANS := $(BUILD)/man/appliance.1 $(BUILD)/man/appliance-recipe.5
 
 .PHONY: FORCE all deps deps-build demo check check-vm check-lifecycle check-slow check-all check-clang check-asan \
-	check-fuzz fuzz install clean bench help
+	check-fuzz fuzz install clean bench help image
 
 all: $(BUILD)/appliance $(MANS) $(BUILD)/recipe.schema.json $(BUILD)/bench/vmdk-write
 
@@ -266,6 +266,7 @@ help:
 	@echo 'make check-fuzz       every reader of outside bytes under libFuzzer, FUZZ_SECONDS each'
 	@echo '                      (default 60; FUZZ=NAME: one of tests/fuzz/NAME_fuzz.c)'
 	@echo 'make bench            benchmarks (bench/), as ratios against a reference run'
+	@echo 'make image            the tool as an OCI image: build/appliance-image.tar (podman load -i)'
 	@echo 'make deps-build       install the missing Debian packages a build needs (make demo)'
 	@echo 'make deps             install every missing Debian package, the test tools too (make check)'
 	@echo 'make install          install the program, man pages, the recipe schema and the bash'
@@ -336,6 +337,11 @@ check-fuzz: fuzz
 			-artifact_prefix=$(BUILD)/fuzz/$$f- $$corpus || failed="$$failed $$f"; \
 	done; \
 	[ -z "$$failed" ] || { echo "check-fuzz: failed:$$failed (inputs kept in $(BUILD)/fuzz/)"; exit 1; }
+
+# The tool as an OCI image archive (image/build.sh): its Debian package and
+# Depends in a Debian 12 tree made here by mmdebstrap; `podman load -i` it.
+image: deps
+	BUILD=$(BUILD) image/build.sh $(BUILD)/appliance-image.tar
 
 # Benchmarks: helper programs that are never installed, and the scripts
 # that time them (BENCH_DISK: a raw disk; default the demo's OS disk).
