@@ -113,25 +113,24 @@ struct helper {
     /* A container's root maps its own ids 0 to ids - 1 itself, without
      * newuidmap: it has CAP_SETUID and CAP_SETGID over them. */
     bool direct;
-    unsigned long ids;
+    char uid_map[1024], gid_map[1024]; /* the maps it writes */
     const struct spawn_ctx *ctx;
 };
 
-/* Writes "0 0 h->ids" to /proc/PID/NAME, or says why it could not. */
+/* Writes map (userns_identity_map's) to /proc/PID/NAME, or says why it
+ * could not. */
 static int
-write_map(const struct helper *h, const char *name, struct ab_error *err)
+write_map(const struct helper *h, const char *name, const char *map, struct ab_error *err)
 {
-    char path[64], line[64];
+    char path[64];
     snprintf(path, sizeof(path), "/proc/%s/%s", h->pid, name);
-    int n = snprintf(line, sizeof(line), "0 0 %lu\n", h->ids);
+    size_t n = strlen(map);
     int fd = open(path, O_WRONLY | O_CLOEXEC);
-    if (fd < 0 || write(fd, line, (size_t)n) != n) {
+    if (fd < 0 || write(fd, map, n) != (ssize_t)n) {
         int e = errno;
         if (fd >= 0)
             close(fd);
-        return ab_build_error(err, e, "writing %s: %s (the container must give its root "
-                              "CAP_SETUID and CAP_SETGID, as podman and docker do by default)",
-                              path, strerror(e));
+        return ab_build_error(err, e, "writing %s: %s", path, strerror(e));
     }
     close(fd);
     return 0;
@@ -157,7 +156,8 @@ map_helper(void *arg)
     const char *gids[] = {"newgidmap", h->pid, "0", h->gid, "1", "1", h->gid_start, h->gid_count,
                           NULL};
     struct spawn_opts o = {.ctx = h->ctx};
-    int r = h->direct ? write_map(h, "uid_map", &err) < 0 || write_map(h, "gid_map", &err) < 0
+    int r = h->direct ? write_map(h, "uid_map", h->uid_map, &err) < 0 ||
+                            write_map(h, "gid_map", h->gid_map, &err) < 0
                       : spawn_run(uids, &o, &err) < 0 || spawn_run(gids, &o, &err) < 0;
     if (r && err.n_diags)
         (void)!write(h->msg[1], err.diags[0].msg, strlen(err.diags[0].msg));
@@ -328,14 +328,42 @@ userns_ids_from_zero(const char *map_text)
     return n;
 }
 
-/* Whether this process may mount: CAP_SYS_ADMIN (bit 21) in CapEff. */
-static bool
-may_mount(void)
+int
+userns_identity_map(const char *map_text, unsigned long ids, char *out, size_t size)
+{
+    size_t len = 0;
+    if (size)
+        out[0] = '\0';
+    for (const char *line = map_text; line && *line;) {
+        unsigned long inner, outer, count;
+        if (sscanf(line, "%lu %lu %lu", &inner, &outer, &count) == 3 && inner < ids && count) {
+            unsigned long n = count < ids - inner ? count : ids - inner;
+            int w = snprintf(out + len, size - len, "%lu %lu %lu\n", inner, inner, n);
+            if (w < 0 || (size_t)w >= size - len)
+                return -1;
+            len += (size_t)w;
+        }
+        line = strchr(line, '\n');
+        line = line ? line + 1 : NULL;
+    }
+    return (int)len;
+}
+
+/* This process's effective capabilities (CapEff), 0 when unreadable. */
+static unsigned long long
+cap_eff(void)
 {
     CLEANUP_FREE char *status = read_text("/proc/self/status");
     const char *cap = status ? strstr(status, "\nCapEff:") : NULL;
     unsigned long long bits = 0;
-    return cap && sscanf(cap + 8, "%llx", &bits) == 1 && (bits >> 21 & 1);
+    return cap && sscanf(cap + 8, "%llx", &bits) == 1 ? bits : 0;
+}
+
+/* Whether this process may mount: CAP_SYS_ADMIN (bit 21). */
+static bool
+may_mount(void)
+{
+    return cap_eff() >> 21 & 1;
 }
 
 enum userns_need
@@ -361,10 +389,32 @@ userns_enter_nested(const struct spawn_ctx *ctx, struct ab_error *err)
                        "%lu ids (podman: the user's /etc/subuid and /etc/subgid; Kubernetes: "
                        "a pod with hostUsers: false)",
                        USERNS_IDS - 1, nu, ng, USERNS_IDS);
+    /* Writing a map needs CAP_SETUID and CAP_SETGID, and one that maps the
+     * container's root CAP_SETFCAP too (the kernel's verify_root_map). */
+    static const struct {
+        int bit;
+        const char *name;
+    } caps[] = {{7, "SETUID"}, {6, "SETGID"}, {31, "SETFCAP"}};
+    unsigned long long eff = cap_eff();
+    char missing[64] = "";
+    for (size_t i = 0; i < sizeof(caps) / sizeof(caps[0]); i++)
+        if (!(eff >> caps[i].bit & 1))
+            snprintf(missing + strlen(missing), sizeof(missing) - strlen(missing), "%s%s",
+                     *missing ? ", " : "", caps[i].name);
+    if (*missing)
+        ab_build_error(err, EPERM,
+                       "building in a container without CAP_SYS_ADMIN maps a user namespace "
+                       "of its own, which needs CAP_SETUID, CAP_SETGID and CAP_SETFCAP, and "
+                       "this one lacks %s: podman and docker give all three by default; a "
+                       "pod that drops ALL adds them back (capabilities: add: [SETUID, "
+                       "SETGID, SETFCAP])",
+                       missing);
     if (err->n_diags > before)
         return -1;
-    struct helper h = {.go = {-1, -1}, .msg = {-1, -1}, .ctx = ctx, .direct = true,
-                       .ids = USERNS_IDS};
+    struct helper h = {.go = {-1, -1}, .msg = {-1, -1}, .ctx = ctx, .direct = true};
+    if (userns_identity_map(uids, USERNS_IDS, h.uid_map, sizeof(h.uid_map)) < 0 ||
+        userns_identity_map(gids, USERNS_IDS, h.gid_map, sizeof(h.gid_map)) < 0)
+        return ab_build_error(err, E2BIG, "the container's id maps have too many lines");
     snprintf(h.pid, sizeof(h.pid), "%ld", (long)getpid());
     int r = enter(&h, err);
     close_pair(h.go);

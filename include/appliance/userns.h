@@ -46,6 +46,14 @@ int userns_enter(const struct spawn_ctx *ctx, struct ab_error *err);
  * without a gap (0 when 0 is not mapped). */
 unsigned long userns_ids_from_zero(const char *map_text);
 
+/* The map that gives a nested namespace ids 0 to ids - 1 as the same ids
+ * of this one, written into out (size bytes): one line per line of
+ * map_text (this namespace's own map) that holds some of them, since
+ * the kernel maps each line of a new map inside one line of its parent's
+ * (rootless podman's container has two: its user, then the subordinate
+ * range). The length written, or -1 when out is too small. */
+int userns_identity_map(const char *map_text, unsigned long ids, char *out, size_t size);
+
 /* What a build needs before it can mount and chroot. */
 enum userns_need {
     USERNS_NONE,           /* root with CAP_SYS_ADMIN: the host's root */

@@ -80,6 +80,25 @@ test_ids_from_zero(void **state)
 }
 
 static void
+test_identity_map(void **state)
+{
+    (void)state;
+    char out[256];
+    /* Rootless podman's two lines give two (one mapped line across both
+     * is what the kernel refuses: EPERM); the host's one gives one. */
+    assert_int_equal(userns_identity_map("0 1001 1\n1 100000 65536\n", 65536, out, sizeof(out)),
+                     (int)strlen("0 0 1\n1 1 65535\n"));
+    assert_string_equal(out, "0 0 1\n1 1 65535\n");
+    assert_true(userns_identity_map("         0          0 4294967295\n", 65536, out,
+                                    sizeof(out)) > 0);
+    assert_string_equal(out, "0 0 65536\n");
+    /* Lines past the ids, and garbage, give nothing; too small an out, -1. */
+    userns_identity_map("0 0 10\n70000 5 10\nx\n", 65536, out, sizeof(out));
+    assert_string_equal(out, "0 0 10\n");
+    assert_int_equal(userns_identity_map("0 1001 1\n1 100000 65536\n", 65536, out, 8), -1);
+}
+
+static void
 test_needed(void **state)
 {
     (void)state;
@@ -132,6 +151,7 @@ main(void)
         cmocka_unit_test(test_range_none),
         cmocka_unit_test(test_range_first_big_enough),
         cmocka_unit_test(test_ids_from_zero),
+        cmocka_unit_test(test_identity_map),
         cmocka_unit_test(test_needed),
         cmocka_unit_test(test_inside),
     };
