@@ -1,0 +1,171 @@
+#!/bin/bash
+# tier: lifecycle
+# timeout: 3600
+# The tool's own OCI image (make image, issue 21) run as a pipeline runs
+# it: by a user the test creates, under rootless podman, without
+# privilege. Judged:
+#  - image/build.sh writes an OCI archive that skopeo reads (its config:
+#    the entrypoint /usr/bin/appliance, the working folder /work) and that
+#    rootless podman loads;
+#  - in a container with the capabilities a Kubernetes pod keeps when it
+#    drops ALL and adds SETUID, SETGID and SETFCAP (no CAP_SYS_ADMIN, so
+#    the build maps a namespace of its own inside the container's two-line
+#    map), the layout recipe builds, with the output on the host the
+#    user's; its SHA256SUMS are those of root's build on the host from the
+#    same root-tree archive and SOURCE_DATE_EPOCH;
+#  - without SETFCAP the build stops at once with one line naming it.
+# Needs root (it makes the user) and podman. The image is built here from
+# the checkout: a few minutes (dpkg-buildpackage, mmdebstrap).
+. "${TOP:-.}/tests/lib/itest.sh"
+need podman skopeo mmdebstrap dpkg-buildpackage useradd userdel usermod setpriv newuidmap python3
+
+[ "$(id -u)" = 0 ] || { echo "SKIP: the test creates a user: run it as root"; exit 77; }
+for knob in kernel/unprivileged_userns_clone user/max_user_namespaces; do
+    if [ "$(cat "/proc/sys/$knob" 2>/dev/null)" = 0 ]; then
+        echo "SKIP: user namespaces are off here (sysctl ${knob//\//.}=0)"; exit 77
+    fi
+done
+
+T=$ITEST_TMP
+EPOCH=1700000000
+user=apimg$$
+user_made=
+version=$("$APPLIANCE" --version | awk 'NR == 1 { print $2 }')
+
+free_start() { # the first id after every range of both files (at least 100000)
+    cat /etc/subuid /etc/subgid 2>/dev/null |
+        awk -F: 'BEGIN { m = 100000 } NF == 3 && $2 + $3 > m { m = $2 + $3 } END { print m }'
+}
+drop_user() {
+    [ -n "$user_made" ] || return 0
+    # Its containers' files are owned by its subordinate ids: podman
+    # removes them as the user, then userdel the rest.
+    as_user podman system reset -f >/dev/null 2>&1
+    if grep -q "^$user:" /etc/subuid /etc/subgid 2>/dev/null; then
+        usermod --del-subuids 0-4294967294 --del-subgids 0-4294967294 "$user" 2>/dev/null
+    fi
+    userdel -r "$user" 2>/dev/null
+    rm -rf "$T/run"
+    user_made=
+}
+trap 'drop_user; itest_cleanup' EXIT
+
+# ---- the image ----------------------------------------------------------
+start=$SECONDS
+if BUILD=$T/ib "$TOP/image/build.sh" "$T/appliance-image.tar" >"$T/image.log" 2>&1; then
+    ok "image/build.sh wrote the OCI archive ($((SECONDS - start)) s, $(du -h "$T/appliance-image.tar" | cut -f1))"
+else
+    bad "image/build.sh failed: $(tail -n 20 "$T/image.log")"; finish
+fi
+rm -rf "$T/ib"
+cfg=$(skopeo inspect --config "oci-archive:$T/appliance-image.tar" 2>"$T/skopeo.err")
+if python3 -c '
+import json, sys
+c = json.loads(sys.argv[1])["config"]
+sys.exit(0 if c["Entrypoint"] == ["/usr/bin/appliance"] and c["WorkingDir"] == "/work" else 1)' \
+    "$cfg" 2>/dev/null; then
+    ok "skopeo reads the archive: entrypoint /usr/bin/appliance, working folder /work"
+else
+    bad "skopeo inspect --config: $(head -c 300 "$T/skopeo.err") $(head -c 300 <<<"$cfg")"
+fi
+
+# ---- root's build on the host -------------------------------------------
+# Root's cache starts from this machine's root trees (hard links) and is
+# the test's own; the tree it used goes to the user's cache, as a copy.
+recipe=$TOP/tests/integration/recipes/layout.yaml
+mkdir -p "$T/rcache/roots"
+find "${APPLIANCE_CACHE_DIR:-/var/cache/appliance}/roots" -maxdepth 1 -type f \
+    \( -name '*.tar' -o -name '*.sum' -o -name '*.distro' \) -exec cp -l -t "$T/rcache/roots" {} + \
+    2>/dev/null || true
+start=$SECONDS
+if SOURCE_DATE_EPOCH=$EPOCH "$APPLIANCE" build "$recipe" -o "$T/r" --cache-dir "$T/rcache" \
+    --log "$T/r.log" >"$T/r.out" 2>&1; then
+    ok "root's build on the host ($((SECONDS - start)) s)"
+else
+    bad "root's build failed: $(tail -n 20 "$T/r.out")"; finish
+fi
+key=$(cat "$T"/r/*.provenance.json | grep -o '"cache_key": *"[0-9a-f]\{64\}"' |
+    grep -o '[0-9a-f]\{64\}' | head -n 1)
+if [ -z "$key" ] || [ ! -f "$T/rcache/roots/$key.tar" ]; then
+    bad "the root tree of root's build ('$key', from its provenance) is not in its cache"; finish
+fi
+
+# ---- the user, rootless podman ------------------------------------------
+if ! useradd -m -s /bin/sh "$user" 2>"$T/useradd.err"; then
+    bad "useradd $user: $(cat "$T/useradd.err")"; finish
+fi
+user_made=1
+if ! grep -q "^$user:" /etc/subuid || ! grep -q "^$user:" /etc/subgid; then
+    first=$(free_start)
+    usermod --add-subuids "$first-$((first + 65535))" --add-subgids "$first-$((first + 65535))" "$user" ||
+        { bad "usermod --add-subuids for $user"; finish; }
+fi
+home=$(getent passwd "$user" | cut -d: -f6)
+mkdir -m 0700 "$T/run" && chown "$user:" "$T/run"
+as_user() {
+    (cd / && setpriv --reuid="$user" --regid="$user" --init-groups -- \
+        env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$home" USER="$user" LANG=C.UTF-8 \
+        XDG_RUNTIME_DIR="$T/run" "$@")
+}
+pod() { as_user podman --cgroup-manager cgroupfs --events-backend none "$@"; }
+
+chmod 0711 "$T"
+mkdir -p "$T/u/cache/roots"
+cp "$recipe" "$T/u/layout.yaml"
+cp "$T/rcache/roots/$key".* "$T/u/cache/roots/"
+chown -R "$user:" "$T/u"
+chmod 0644 "$T/appliance-image.tar"
+if pod load -i "$T/appliance-image.tar" >"$T/load.log" 2>&1 &&
+    pod image exists "localhost/appliance:$version"; then
+    ok "rootless podman loads it as localhost/appliance:$version"
+else
+    bad "podman load: $(tail -n 5 "$T/load.log")"; finish
+fi
+rm -f "$T/appliance-image.tar"
+
+run() { # CAPS...: a build of the layout recipe in the container
+    pod run --rm --network none --security-opt label=disable "$@" \
+        -v "$T/u:/work" -e SOURCE_DATE_EPOCH=$EPOCH "localhost/appliance:$version" \
+        build layout.yaml -o out --cache-dir /work/cache --log /work/build.log
+}
+
+# Without SETFCAP: one line naming it, and nothing written.
+run --cap-drop=all --cap-add=setuid,setgid >"$T/nofcap.out" 2>&1
+rc=$?
+if [ "$rc" != 0 ] && grep -q 'lacks SETFCAP' "$T/nofcap.out" && [ ! -e "$T/u/out" ]; then
+    ok "without CAP_SETFCAP the build says so (exit $rc) and writes nothing"
+else
+    bad "without CAP_SETFCAP: exit $rc: $(head -c 400 "$T/nofcap.out")"
+fi
+
+start=$SECONDS
+if run --cap-drop=all --cap-add=setuid,setgid,setfcap >"$T/u.out" 2>&1; then
+    ok "the build in the container, with SETUID, SETGID and SETFCAP only ($((SECONDS - start)) s)"
+else
+    bad "the build in the container failed: $(tail -n 20 "$T/u.out")"; finish
+fi
+if grep -q 'root tree: from the cache' "$T/u.out" && ! grep -q 'mmdebstrap' "$T/u/build.log"; then
+    ok "it took the root tree from the cache the host gave it, with no mmdebstrap"
+else
+    bad "the container's build did not take the tree from its cache: $(grep -m 2 'root tree\|mmdebstrap' "$T/u.out" "$T/u/build.log")"
+fi
+owners=$(find "$T/u/out" ! -user "$user" -printf '%u %p\n' | head -n 3)
+[ -z "$owners" ] && ok "the output is the user's on the host" || bad "not the user's: $owners"
+if cmp -s "$T/u/out/SHA256SUMS" "$T/r/SHA256SUMS"; then
+    ok "SHA256SUMS identical to root's on the host ($(wc -l <"$T/r/SHA256SUMS") files)"
+else
+    bad "SHA256SUMS differ: $(diff "$T/u/out/SHA256SUMS" "$T/r/SHA256SUMS" | grep '^[<>]' | head -n 4 | tr '\n' ' ')"
+fi
+if (cd "$T/u/out" && sha256sum --quiet -c "$T/r/SHA256SUMS") >"$T/sums" 2>&1; then
+    ok "the container's files verify against root's SHA256SUMS (sha256sum -c)"
+else
+    bad "the container's files against root's SHA256SUMS: $(head -n 4 "$T/sums" | tr '\n' ' ')"
+fi
+
+drop_user
+if id "$user" >/dev/null 2>&1 || [ -e "$home" ]; then
+    bad "user $user or its home is still there"
+else
+    ok "user $user, its images and its home removed"
+fi
+finish
