@@ -17,7 +17,11 @@ if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
 else
     tar --exclude=./build --exclude=./output -cf - . | tar -xf - -C "$out/src"
 fi
-if ! (cd "$out/src" && DEB_BUILD_OPTIONS="parallel=${TEST_JOBS:-2}" \
+# The package builds in its own tree's build/: a caller's BUILD (make's
+# variable, in the environment of tests and image/build.sh) and make's
+# own variables must not reach debian/rules.
+if ! (cd "$out/src" && env -u BUILD -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
+    DEB_BUILD_OPTIONS="parallel=${TEST_JOBS:-2}" \
     dpkg-buildpackage -us -uc -b >"$out/build.log" 2>&1); then
     echo "dpkg-buildpackage -us -uc -b failed:" >&2
     tail -n 40 "$out/build.log" >&2

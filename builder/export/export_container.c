@@ -564,11 +564,9 @@ write_trees(const char *root, int64_t epoch, const char *layer, const char *ct,
     return r;
 }
 
-/* One member of the OCI archive: a folder (data NULL, path NULL), text,
- * or the file at path. */
-static int
-oci_member(struct archive *a, const char *name, int64_t epoch, const char *text, const char *path,
-           struct ab_error *err)
+int
+oci_archive_member(struct archive *a, const char *name, int64_t epoch, int id, mode_t perm,
+                   const char *text, const char *path, struct ab_error *err)
 {
     struct archive_entry *e = archive_entry_new();
     CLEANUP_CLOSE int fd = path ? open(path, O_RDONLY | O_CLOEXEC) : -1;
@@ -582,10 +580,10 @@ oci_member(struct archive *a, const char *name, int64_t epoch, const char *text,
     }
     archive_entry_set_pathname(e, name);
     archive_entry_set_mtime(e, epoch, 0);
-    archive_entry_set_uid(e, 0);
-    archive_entry_set_gid(e, 0);
+    archive_entry_set_uid(e, id);
+    archive_entry_set_gid(e, id);
     archive_entry_set_filetype(e, text || path ? AE_IFREG : AE_IFDIR);
-    archive_entry_set_perm(e, text || path ? 0644 : 0755);
+    archive_entry_set_perm(e, perm);
     archive_entry_set_size(e, text ? (la_int64_t)strlen(text) : path ? st.st_size : 0);
     if (archive_write_header(a, e) != ARCHIVE_OK)
         goto fail;
@@ -607,7 +605,7 @@ oci_member(struct archive *a, const char *name, int64_t epoch, const char *text,
     r = 0;
     goto out;
 fail:
-    ab_build_error(err, archive_errno(a), "while writing '%s' of the OCI archive: %s", name,
+    ab_build_error(err, archive_errno(a), "while writing '%s' of an OCI archive: %s", name,
                    archive_error_string(a));
 out:
     archive_entry_free(e);
@@ -680,15 +678,15 @@ write_oci(const struct plan *plan, int64_t epoch, const char *layer, const struc
                        archive_error_string(a));
         goto out;
     }
-    if (oci_member(a, "blobs/", epoch, NULL, NULL, err) < 0 ||
-        oci_member(a, "blobs/sha256/", epoch, NULL, NULL, err) < 0)
+    if (oci_archive_member(a, "blobs/", epoch, 0, 0755, NULL, NULL, err) < 0 ||
+        oci_archive_member(a, "blobs/sha256/", epoch, 0, 0755, NULL, NULL, err) < 0)
         goto out;
     for (int i = 0; i < 3; i++)
-        if (oci_member(a, blobs[i].name, epoch, blobs[i].text, blobs[i].path, err) < 0)
+        if (oci_archive_member(a, blobs[i].name, epoch, 0, 0644, blobs[i].text, blobs[i].path, err) < 0)
             goto out;
-    if (oci_member(a, "index.json", epoch, index, NULL, err) < 0 ||
-        oci_member(a, "manifest.json", epoch, docker, NULL, err) < 0 ||
-        oci_member(a, "oci-layout", epoch, "{\"imageLayoutVersion\":\"1.0.0\"}", NULL, err) < 0)
+    if (oci_archive_member(a, "index.json", epoch, 0, 0644, index, NULL, err) < 0 ||
+        oci_archive_member(a, "manifest.json", epoch, 0, 0644, docker, NULL, err) < 0 ||
+        oci_archive_member(a, "oci-layout", epoch, 0, 0644, "{\"imageLayoutVersion\":\"1.0.0\"}", NULL, err) < 0)
         goto out;
     if (archive_write_close(a) != ARCHIVE_OK) {
         ab_build_error(err, archive_errno(a), "cannot write '%s': %s", path,

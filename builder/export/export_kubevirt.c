@@ -43,55 +43,6 @@
 /* The uid and gid of qemu in KubeVirt's virt-launcher. */
 #define KUBEVIRT_QEMU_ID 107
 
-/* One member: a folder (path NULL, text NULL), text, or the file at path. */
-static int
-member(struct archive *a, const char *name, int64_t epoch, int id, mode_t perm, const char *text,
-       const char *path, struct ab_error *err)
-{
-    struct archive_entry *e = archive_entry_new();
-    CLEANUP_CLOSE int fd = path ? open(path, O_RDONLY | O_CLOEXEC) : -1;
-    struct stat st = {0};
-    int r = -1;
-    if (!e)
-        return ab_oom(err);
-    if (path && (fd < 0 || fstat(fd, &st) < 0)) {
-        ab_build_error(err, errno, "cannot open '%s': %s", path, strerror(errno));
-        goto out;
-    }
-    archive_entry_set_pathname(e, name);
-    archive_entry_set_mtime(e, epoch, 0);
-    archive_entry_set_uid(e, id);
-    archive_entry_set_gid(e, id);
-    archive_entry_set_filetype(e, text || path ? AE_IFREG : AE_IFDIR);
-    archive_entry_set_perm(e, perm);
-    archive_entry_set_size(e, text ? (la_int64_t)strlen(text) : path ? st.st_size : 0);
-    if (archive_write_header(a, e) != ARCHIVE_OK)
-        goto fail;
-    if (text && archive_write_data(a, text, strlen(text)) != (la_ssize_t)strlen(text))
-        goto fail;
-    for (char buf[1 << 16]; path;) {
-        ssize_t n = read(fd, buf, sizeof(buf));
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            ab_build_error(err, errno, "cannot read '%s': %s", path, strerror(errno));
-            goto out;
-        }
-        if (n == 0)
-            break;
-        if (archive_write_data(a, buf, (size_t)n) != n)
-            goto fail;
-    }
-    r = 0;
-    goto out;
-fail:
-    ab_build_error(err, archive_errno(a), "while writing '%s': %s", name,
-                   archive_error_string(a));
-out:
-    archive_entry_free(e);
-    return r;
-}
-
 static struct archive *
 open_tar(const char *path, struct ab_error *err)
 {
@@ -132,8 +83,8 @@ write_layer(const char *qcow2, const char *name, int64_t epoch, const char *path
     struct archive *a = open_tar(path, err);
     if (!a)
         return -1;
-    if (member(a, "disk/", epoch, KUBEVIRT_QEMU_ID, 0555, NULL, NULL, err) < 0 ||
-        member(a, inner, epoch, KUBEVIRT_QEMU_ID, 0440, NULL, qcow2, err) < 0) {
+    if (oci_archive_member(a, "disk/", epoch, KUBEVIRT_QEMU_ID, 0555, NULL, NULL, err) < 0 ||
+        oci_archive_member(a, inner, epoch, KUBEVIRT_QEMU_ID, 0440, NULL, qcow2, err) < 0) {
         archive_write_free(a);
         return -1;
     }
@@ -253,15 +204,15 @@ write_archive(const char *layer, const char *tag, int64_t epoch, const char *pat
     struct archive *a = open_tar(path, err);
     if (!a)
         return -1;
-    int r = member(a, "blobs/", epoch, 0, 0755, NULL, NULL, err) < 0 ||
-                    member(a, "blobs/sha256/", epoch, 0, 0755, NULL, NULL, err) < 0
+    int r = oci_archive_member(a, "blobs/", epoch, 0, 0755, NULL, NULL, err) < 0 ||
+                    oci_archive_member(a, "blobs/sha256/", epoch, 0, 0755, NULL, NULL, err) < 0
                 ? -1
                 : 0;
     for (int i = 0; r == 0 && i < 3; i++)
-        r = member(a, blobs[i].name, epoch, 0, 0644, blobs[i].text, blobs[i].path, err);
+        r = oci_archive_member(a, blobs[i].name, epoch, 0, 0644, blobs[i].text, blobs[i].path, err);
     if (r == 0)
-        r = member(a, "index.json", epoch, 0, 0644, index, NULL, err) < 0 ||
-                    member(a, "oci-layout", epoch, 0, 0644, "{\"imageLayoutVersion\":\"1.0.0\"}",
+        r = oci_archive_member(a, "index.json", epoch, 0, 0644, index, NULL, err) < 0 ||
+                    oci_archive_member(a, "oci-layout", epoch, 0, 0644, "{\"imageLayoutVersion\":\"1.0.0\"}",
                            NULL, err) < 0
                 ? -1
                 : 0;

@@ -18,6 +18,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "appliance/error.h"
 #include "appliance/plan.h"
@@ -34,6 +35,14 @@ int export_container(const struct plan *plan, const char *root, int64_t epoch, c
  * what a repository name cannot hold as '-', its version as a tag (what a
  * tag cannot hold as '-', at most 128 characters). malloc'd. */
 char *container_ref(const struct plan *plan);
+
+struct archive;
+
+/* One member of an OCI archive (the container template's, a KubeVirt
+ * containerDisk's): a folder (text and path NULL), text, or the file at
+ * path, owned by id:id with perm, dated epoch. */
+int oci_archive_member(struct archive *a, const char *name, int64_t epoch, int id, mode_t perm,
+                       const char *text, const char *path, struct ab_error *err);
 
 /* "YYYY-MM-DDTHH:MM:SSZ" of epoch (UTC). */
 void container_time(int64_t epoch, char out[32]);

@@ -21,55 +21,12 @@
 . "${TOP:-.}/tests/lib/itest.sh"
 need useradd userdel usermod setpriv newuidmap newgidmap debugfs sfdisk sha256sum python3
 
-[ "$(id -u)" = 0 ] || { echo "SKIP: the test creates a user: run it as root"; exit 77; }
-for knob in kernel/unprivileged_userns_clone user/max_user_namespaces; do
-    if [ "$(cat "/proc/sys/$knob" 2>/dev/null)" = 0 ]; then
-        echo "SKIP: user namespaces are off here (sysctl ${knob//\//.}=0)"; exit 77
-    fi
-done
+. "$TOP/tests/lib/testuser.sh"
+testuser_need
 
 T=$ITEST_TMP
 EPOCH=1700000000
-user=apbuild$$
-user_made=
-
-# The first id after every range of both files (at least 100000).
-free_start() {
-    cat /etc/subuid /etc/subgid 2>/dev/null |
-        awk -F: 'BEGIN { m = 100000 } NF == 3 && $2 + $3 > m { m = $2 + $3 } END { print m }'
-}
-drop_user() {
-    [ -n "$user_made" ] || return 0
-    # userdel removes the user's subordinate ranges too; --del-sub* first
-    # in case this shadow does not.
-    if grep -q "^$user:" /etc/subuid /etc/subgid 2>/dev/null; then
-        usermod --del-subuids 0-4294967294 --del-subgids 0-4294967294 "$user" 2>/dev/null
-    fi
-    userdel -r "$user" 2>/dev/null
-    user_made=
-}
-trap 'drop_user; itest_cleanup' EXIT
-
-if ! useradd -m -s /bin/sh "$user" 2>"$T/useradd.err"; then
-    bad "useradd $user: $(cat "$T/useradd.err")"; finish
-fi
-user_made=1
-if ! grep -q "^$user:" /etc/subuid || ! grep -q "^$user:" /etc/subgid; then
-    first=$(free_start)
-    usermod --add-subuids "$first-$((first + 65535))" --add-subgids "$first-$((first + 65535))" "$user" ||
-        { bad "usermod --add-subuids for $user"; finish; }
-fi
-uid=$(id -u "$user")
-home=$(getent passwd "$user" | cut -d: -f6)
-ustart=$(awk -F: -v u="$user" '$1 == u { print $2; exit }' /etc/subuid)
-gstart=$(awk -F: -v u="$user" '$1 == u { print $2; exit }' /etc/subgid)
-ok "user $user (uid $uid), subordinate uids from $ustart, gids from $gstart"
-
-as_user() {
-    setpriv --reuid="$user" --regid="$user" --init-groups -- \
-        env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$home" USER="$user" LANG=C.UTF-8 \
-        SOURCE_DATE_EPOCH=$EPOCH "$@"
-}
+testuser_make apbuild || finish
 as_user test -x "$APPLIANCE" ||
     { echo "SKIP: '$user' cannot run '$APPLIANCE' (a private checkout)"; exit 77; }
 
@@ -81,7 +38,7 @@ sed 's/^outputs:.*/outputs: [ova, raw, container]/' "$TOP/tests/integration/reci
 chmod 0644 "$T/u/layout.yaml"
 
 start=$SECONDS
-if as_user "$APPLIANCE" build "$T/u/layout.yaml" -o "$T/u/out" --log "$T/u/build.log" \
+if as_user SOURCE_DATE_EPOCH=$EPOCH "$APPLIANCE" build "$T/u/layout.yaml" -o "$T/u/out" --log "$T/u/build.log" \
     >"$T/u.log" 2>&1; then
     ok "the user's build ($((SECONDS - start)) s)"
 else
@@ -185,7 +142,7 @@ nodes=$(debugfs -R 'ls -l /dev' "$fs" 2>/dev/null | awk '$2 ~ /^[26][0-7][0-7][0
 [ -z "$nodes" ] && ok "/dev holds no device node" || bad "device nodes in /dev: $nodes"
 
 rm -rf "$U"
-drop_user
+testuser_drop
 if id "$user" >/dev/null 2>&1 || [ -e "$home" ] || grep -q "^$user:" /etc/subuid /etc/subgid; then
     bad "user $user, its home or its ranges are still there"
 else
