@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "appliance/cleanup.h"
 #include "appliance/error.h"
 #include "appliance/tree.h"
 
@@ -90,9 +91,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!only_root(fuzz_dir()))
         abort(); /* an entry landed outside the root */
     fuzz_remove_tree(root);
-    if (tree_archive_newest(path, "fuzz.tar", &headers, &err) == 0 && extracted == 0 &&
+    char **devices = NULL;
+    if (tree_archive_newest(path, "fuzz.tar", &headers, &devices, &err) == 0 && extracted == 0 &&
         headers != newest)
         abort(); /* the two readings of the headers disagree */
+    ab_strv_free(devices);
     ab_error_release(&err);
     return 0;
 }
