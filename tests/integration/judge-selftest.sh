@@ -72,12 +72,18 @@ reject "an extra partition" "disk 'app' has 1 partitions" filesystems "$plan" "$
 reject "a filesystem smaller than its LV" "/dev/vg_os/log fills its" \
     filesystems "$plan" "$data/vfs-small-fs.csv"
 reject "VGs on each other's disk" "VG /dev/vg_app is" filesystems "$plan" "$data/vfs-vg-on-wrong-disk.csv"
-# PVs named by a kernel that put the appliance's disk first: judged as the
-# planned ones; PVs whose disks are in the wrong order are not.
+# PVs named by a kernel that put the appliance's disk first, or the second
+# drive before the first (both seen here): judged as the planned ones by
+# their partitions and sizes; a PV on another partition, or PVs whose
+# sizes belong to each other's VG, are not.
 accept "PVs named in the kernel's order (libguestfs issue #69)" filesystems "$plan" \
     "$data/vfs-pv-kernel-order.csv"
-reject "the PVs' disks in the wrong order" "2 physical volumes" filesystems "$plan" \
-    "$data/vfs-pv-swapped.csv"
+accept "PVs named with the second drive first" filesystems "$plan" \
+    "$data/vfs-pv-second-first.csv"
+reject "a PV on another partition" "2 physical volumes" filesystems "$plan" \
+    "$data/vfs-pv-wrong-partition.csv"
+reject "PVs with each other's sizes" "2 physical volumes" filesystems "$plan" \
+    "$data/vfs-pv-wrong-size.csv"
 
 # sfdisk --json.
 accept "the good GPTs" gpt "$plan" "$data/sfdisk-os-good.json" "$data/sfdisk-app-good.json"

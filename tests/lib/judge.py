@@ -19,6 +19,7 @@ application disk the second (/dev/sdb).
 
 import csv
 import json
+import itertools
 import re
 import sys
 import xml.etree.ElementTree as ET
@@ -219,11 +220,14 @@ def parse_vfs_csv(path):
 def relettered_pvs(pvs, want_pvs):
     """virt-filesystems names PVs as LVM inside the appliance does, by the
     kernel's names, which libguestfs translates for partitions but not for
-    PVs. Under load the kernel's SCSI scan may name the appliance's own disk
-    /dev/sda, so that the PVs of the first two drives come out as /dev/sdb4
-    and /dev/sdc1 (libguestfs issue #69). Such names are mapped back, disk
-    letters in order, when that makes them exactly the planned ones; the
-    partition numbers and sizes are still judged."""
+    PVs. The kernel scans the appliance's disks at once and names them in
+    any order: the appliance's own disk may come first (/dev/sdb4 and
+    /dev/sdc1 for the PVs of the first two drives, libguestfs issue #69),
+    and under load the second drive may come before the first (/dev/sda1,
+    /dev/sdb4). The PV names carry nothing of which drive is which, so
+    the disk letters are mapped back by the only relabelling that makes
+    every PV the planned one: its partition number and its size (the VG's
+    extents) on a disk of its own. Anything else is judged as it came."""
     if set(pvs) == set(want_pvs):
         return pvs
     split = lambda n: re.fullmatch(r"(/dev/sd)([a-z])(\d+)", n)
@@ -235,14 +239,19 @@ def relettered_pvs(pvs, want_pvs):
     want_letters = sorted({m.group(2) for m in want.values()})
     if len(got_letters) != len(want_letters):
         return pvs
-    letter = dict(zip(got_letters, want_letters))
-    mapped = {f"{m.group(1)}{letter[m.group(2)]}{m.group(3)}": pvs[n] for n, m in got.items()}
-    if set(mapped) != set(want_pvs):
+    fits = []
+    for perm in itertools.permutations(want_letters):
+        letter = dict(zip(got_letters, perm))
+        mapped = {f"{m.group(1)}{letter[m.group(2)]}{m.group(3)}": pvs[n] for n, m in got.items()}
+        if set(mapped) == set(want_pvs) and all(
+                mapped[n].get("Size") == vg_bytes(vg) for n, (d, vg) in want_pvs.items()):
+            fits.append(mapped)
+    if len(fits) != 1:
         return pvs
     print("# PVs named " + ", ".join(sorted(pvs)) + " by LVM in the appliance (the kernel "
-          "named its disks out of order: libguestfs issue #69), judged as "
-          + ", ".join(sorted(mapped)))
-    return mapped
+          "named its disks in another order: libguestfs issue #69), judged as "
+          + ", ".join(sorted(fits[0])) + " by their partitions and sizes")
+    return fits[0]
 
 
 def judge_filesystems(j, plan, csv_path):
