@@ -59,6 +59,9 @@ as_user() {
 
 testuser_drop() {
     [ -n "$testuser_made" ] || return 0
+    # What the user left running (rootless podman's pause process) goes
+    # first: userdel refuses a user with processes.
+    pkill -KILL -u "$user" 2>/dev/null && sleep 1
     # userdel removes the user's subordinate ranges too; --del-sub* first
     # in case this shadow does not.
     if grep -q "^$user:" /etc/subuid /etc/subgid 2>/dev/null; then
