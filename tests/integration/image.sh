@@ -18,7 +18,7 @@
 # Needs root (it makes the user) and podman. The image is built here from
 # the checkout: a few minutes (dpkg-buildpackage, mmdebstrap).
 . "${TOP:-.}/tests/lib/itest.sh"
-need podman skopeo mmdebstrap dpkg-buildpackage useradd userdel usermod setpriv newuidmap python3
+need podman skopeo unshare mmdebstrap dpkg-buildpackage useradd userdel usermod setpriv newuidmap python3
 
 . "$TOP/tests/lib/testuser.sh"
 testuser_need
@@ -77,12 +77,31 @@ fi
 # ---- the user, rootless podman ------------------------------------------
 testuser_make apimg || finish
 mkdir -m 0700 "$T/run" && chown "$user:" "$T/run"
-pod() { as_user XDG_RUNTIME_DIR="$T/run" podman --cgroup-manager cgroupfs --events-backend none "$@"; }
+# crun refuses a hybrid cgroup hierarchy (v1 controllers, v2 at unified/):
+# there podman runs in a mount namespace of root's making with cgroup2
+# alone on /sys/fs/cgroup, as container.sh runs it, and the container
+# without cgroups of its own.
+cat >"$T/pod.sh" <<'EOF'
+set -e
+if [ "$(stat -fc %T /sys/fs/cgroup)" != cgroup2fs ] && [ -d /sys/fs/cgroup/unified ]; then
+    umount -l /sys/fs/cgroup
+    mount -t cgroup2 cgroup2 /sys/fs/cgroup
+fi
+exec "$@"
+EOF
+pod() {
+    local env=(env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$home" USER="$user" LANG=C.UTF-8
+        XDG_RUNTIME_DIR="$T/run")
+    (cd / && unshare --mount --propagation private sh "$T/pod.sh" \
+        setpriv --reuid="$user" --regid="$user" --init-groups -- "${env[@]}" \
+        podman --cgroup-manager cgroupfs --events-backend none "$@")
+}
 
 chmod 0711 "$T"
 mkdir -p "$T/u/cache/roots"
 cp "$recipe" "$T/u/layout.yaml"
-cp "$T/rcache/roots/$key".* "$T/u/cache/roots/"
+cp "$T/rcache/roots/$key".tar "$T/rcache/roots/$key".sum "$T/u/cache/roots/"
+[ ! -f "$T/rcache/roots/$key.distro" ] || cp "$T/rcache/roots/$key.distro" "$T/u/cache/roots/"
 chown -R "$user:" "$T/u"
 chmod 0644 "$T/appliance-image.tar"
 if pod load -i "$T/appliance-image.tar" >"$T/load.log" 2>&1 &&
@@ -94,7 +113,7 @@ fi
 rm -f "$T/appliance-image.tar"
 
 run() { # CAPS...: a build of the layout recipe in the container
-    pod run --rm --network none --security-opt label=disable "$@" \
+    pod run --rm --network none --cgroups=disabled --security-opt label=disable "$@" \
         -v "$T/u:/work" -e SOURCE_DATE_EPOCH=$EPOCH "localhost/appliance:$version" \
         build layout.yaml -o out --cache-dir /work/cache --log /work/build.log
 }
