@@ -56,7 +56,14 @@ vsh() { virsh -q -c "$URI" "$@"; }
 monitor=
 live_cleanup() {
     [ -n "$monitor" ] && kill "$monitor" 2>/dev/null
-    vsh destroy "$DOM" >/dev/null 2>&1
+    # A run stopped from outside (the runner's time limit, a Ctrl-C) signals
+    # libvirtd with the test, and qemu, in a session of its own, outlives
+    # them both: it is killed by the pid file libvirtd keeps for it.
+    if ! vsh destroy "$DOM" >/dev/null 2>&1; then
+        local pidfile
+        pidfile=$(find "$home/run" -name "$DOM.pid" 2>/dev/null | head -n 1)
+        [ -n "$pidfile" ] && kill -9 "$(cat "$pidfile")" 2>/dev/null
+    fi
     kill "$daemon" 2>/dev/null
     wait "$daemon" 2>/dev/null
     if [ -f "$vm/serial.log" ]; then
