@@ -32,6 +32,24 @@ deb=$(ls "$work"/deb/appliance_*_amd64.deb)
 # makes it visible there and removes it after.
 chmod 0755 "$work" "$work/deb" && chmod 0644 "$deb"
 
+# The tree's apt sources, in Debian 12's own deb822 form: bookworm, its
+# updates and its security suite, so that the tool in the container
+# installs (and builds appliances from) what a Debian 12 host would.
+# MIRROR and SECURITY_MIRROR replace the URIs.
+cat >"$work/debian.sources" <<EOF
+Types: deb
+URIs: ${MIRROR:-http://deb.debian.org/debian}
+Suites: bookworm bookworm-updates
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+Types: deb
+URIs: ${SECURITY_MIRROR:-http://deb.debian.org/debian-security}
+Suites: bookworm-security
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+EOF
+
 echo "image: the tree (mmdebstrap, Debian 12 with the package and its Depends)"
 mmdebstrap --variant=apt --format=tar \
     --include="$deb" --include=ca-certificates \
@@ -42,8 +60,10 @@ mmdebstrap --variant=apt --format=tar \
     --dpkgopt='path-exclude=/usr/share/doc/*' \
     --dpkgopt='path-include=/usr/share/doc/*/copyright' \
     --customize-hook='mkdir -p "$1/work"' \
+    --customize-hook='rm -f "$1"/etc/apt/sources.list "$1"/etc/apt/sources.list.d/*' \
+    --customize-hook="upload $work/debian.sources /etc/apt/sources.list.d/debian.sources" \
     --customize-hook='rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/*.bin "$1"/var/log/*' \
-    bookworm "$work/rootfs.tar" "${MIRROR:-http://deb.debian.org/debian}" >"$work/mmdebstrap.log" 2>&1 ||
+    bookworm "$work/rootfs.tar" "$work/debian.sources" >"$work/mmdebstrap.log" 2>&1 ||
     { echo "image: mmdebstrap failed:" >&2; tail -n 30 "$work/mmdebstrap.log" >&2; exit 1; }
 
 echo "image: the OCI archive"

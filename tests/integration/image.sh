@@ -112,9 +112,15 @@ else
 fi
 rm -f "$T/appliance-image.tar"
 
+# The root tree's cache key covers the apt sources mmdebstrap would read
+# (the host's; in the container, the image's): the container, which has
+# no network here, gets the host's read-only, so that the tree root's
+# build made is the one its key names.
+apt_sources=(-v /etc/apt/sources.list.d:/etc/apt/sources.list.d:ro)
+[ ! -f /etc/apt/sources.list ] || apt_sources+=(-v /etc/apt/sources.list:/etc/apt/sources.list:ro)
 run() { # CAPS...: a build of the layout recipe in the container
     pod run --rm --network none --cgroups=disabled --security-opt label=disable "$@" \
-        -v "$T/u:/work" -e SOURCE_DATE_EPOCH=$EPOCH "localhost/appliance:$version" \
+        "${apt_sources[@]}" -v "$T/u:/work" -e SOURCE_DATE_EPOCH=$EPOCH "localhost/appliance:$version" \
         build layout.yaml -o out --cache-dir /work/cache --log /work/build.log
 }
 
