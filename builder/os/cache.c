@@ -46,6 +46,7 @@ cache_key(const struct plan *plan, const struct os_source *src, char key[CACHE_K
         return ab_oom(err);
     digest_str(d, "appliance-root-tree-1");
     digest_str(d, src->name);
+    digest_str(d, arch_to_string(plan->hardware.arch));
     if (src->key(plan, d, err) < 0)
         return -1;
     digest_hex(d, key);

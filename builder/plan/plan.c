@@ -328,15 +328,56 @@ resolve_secure_boot(struct plan *plan, struct ab_error *err)
     return 0;
 }
 
-static void
-resolve_hardware(struct plan *plan)
+size_t
+plan_arches(unsigned arches, enum arch out[2])
+{
+    size_t n = 0;
+    if (!arches || (arches & ARCH_X86_64))
+        out[n++] = ARCH_X86_64;
+    if (arches & ARCH_AARCH64)
+        out[n++] = ARCH_AARCH64;
+    return n;
+}
+
+/* The architecture, and what it decides of the hardware: aarch64 has no
+ * BIOS (UEFI by default, a firmware with BIOS refused) and no LSI Logic
+ * or IDE controller on the hypervisors that run it (SATA by default:
+ * VMware Fusion on Apple Silicon takes SATA or NVMe only). A recipe that
+ * lists both is judged for both, whichever this plan builds. */
+static int
+resolve_hardware(struct plan *plan, enum arch arch, struct ab_error *err)
 {
     const struct recipe *r = plan->recipe;
+    int ret = 0;
+    plan->hardware.arches = r->hardware.arches ? r->hardware.arches : ARCH_X86_64;
+    enum arch list[2];
+    plan_arches(plan->hardware.arches, list);
+    plan->hardware.arch = arch ? arch : list[0];
+    bool arm = plan->hardware.arch == ARCH_AARCH64;
+    if (!(plan->hardware.arches & plan->hardware.arch))
+        ret = ab_recipe_error(err, &r->hardware.arch_pos, "the recipe does not list arch '%s'",
+                              arch_to_string(plan->hardware.arch));
+    if ((plan->hardware.arches & ARCH_AARCH64) && (r->hardware.firmware & FIRMWARE_BIOS))
+        ret = ab_recipe_error(err, &r->hardware.firmware_pos,
+                              "firmware '%s' needs a BIOS, which aarch64 has none of: use uefi",
+                              firmware_to_string(r->hardware.firmware));
+    if ((plan->hardware.arches & ARCH_AARCH64) && r->hardware.controller_set &&
+        r->hardware.controller != CONTROLLER_SATA)
+        ret = ab_recipe_error(err, &r->hardware.controller_pos,
+                              "controller '%s' does not exist for aarch64 guests (VMware Fusion "
+                              "on Apple Silicon takes SATA or NVMe disks): use sata",
+                              controller_to_string(r->hardware.controller));
+    if ((plan->hardware.arches & ARCH_ALL) == ARCH_ALL && r->os.rootfs)
+        ret = ab_recipe_error(err, &r->hardware.arch_pos,
+                              "a 'rootfs' is one architecture's tree: list one arch with it");
     plan->hardware.cpus = r->hardware.cpus ? r->hardware.cpus : DEFAULT_CPUS;
     plan->hardware.memory = r->hardware.memory ? r->hardware.memory : DEFAULT_MEMORY;
-    plan->hardware.firmware = r->hardware.firmware ? r->hardware.firmware : FIRMWARE_BOTH;
-    plan->hardware.controller = r->hardware.controller;
+    plan->hardware.firmware = r->hardware.firmware ? r->hardware.firmware
+                              : arm                ? FIRMWARE_UEFI
+                                                   : FIRMWARE_BOTH;
+    plan->hardware.controller = arm ? CONTROLLER_SATA : r->hardware.controller;
     plan->hardware.nics = r->hardware.nics >= 0 ? (unsigned)r->hardware.nics : DEFAULT_NICS;
+    return ret;
 }
 
 static int
@@ -479,6 +520,12 @@ resolve_disks(struct plan *plan, struct ab_error *err)
 const struct plan *
 plan_new(struct recipe *recipe, struct ab_error *err)
 {
+    return plan_new_arch(recipe, 0, err);
+}
+
+const struct plan *
+plan_new_arch(struct recipe *recipe, enum arch arch, struct ab_error *err)
+{
     struct plan *plan = calloc(1, sizeof(*plan));
     if (!plan) {
         recipe_free(recipe);
@@ -495,8 +542,9 @@ plan_new(struct recipe *recipe, struct ab_error *err)
     plan->seed = recipe->seed ? recipe->seed : "";
     plan->run = recipe->run;
 
-    int ret = resolve_os(plan, err);
-    resolve_hardware(plan);
+    int ret = resolve_hardware(plan, arch, err);
+    if (resolve_os(plan, err) < 0)
+        ret = -1;
     if (resolve_secure_boot(plan, err) < 0)
         ret = -1;
     if (resolve_addons_outputs(plan, err) < 0)

@@ -75,6 +75,8 @@ plan_for_convert(const struct plan_convert *c, struct ab_error *err)
     plan->seed = ""; /* identities are the source's own, never derived anew */
     plan->os.distro = c->distro;
     plan->os.family = distro_family(c->distro);
+    plan->hardware.arch = c->arch ? c->arch : ARCH_X86_64;
+    plan->hardware.arches = plan->hardware.arch;
     plan->hardware.cpus = c->cpus;
     plan->hardware.memory = c->memory;
     plan->hardware.firmware = c->firmware;

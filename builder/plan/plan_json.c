@@ -88,6 +88,12 @@ static json_object *
 hardware_object(const struct plan *p)
 {
     json_object *o = json_object_new_object();
+    put_str(o, "arch", arch_to_string(p->hardware.arch));
+    json_object *arches = json_object_new_array();
+    enum arch all[2];
+    for (size_t i = 0, n = plan_arches(p->hardware.arches, all); i < n; i++)
+        json_object_array_add(arches, json_object_new_string(arch_to_string(all[i])));
+    json_object_object_add(o, "arches", arches);
     put_u64(o, "cpus", p->hardware.cpus);
     put_u64(o, "memory", p->hardware.memory);
     put_str(o, "firmware", firmware_to_string(p->hardware.firmware));

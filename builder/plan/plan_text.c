@@ -103,6 +103,13 @@ write_hardware(const struct plan *p, FILE *out)
 {
     char mem[SIZE_BUF];
     fputs("\nhardware\n", out);
+    fprintf(out, "  arch         %s", arch_to_string(p->hardware.arch));
+    enum arch all[2];
+    size_t n = plan_arches(p->hardware.arches, all);
+    for (size_t i = 0, others = 0; n > 1 && i < n; i++)
+        if (all[i] != p->hardware.arch)
+            fprintf(out, "%s%s", others++ ? ", " : " (the recipe also builds ", arch_to_string(all[i]));
+    fputs(n > 1 ? ")\n" : "\n", out);
     fprintf(out, "  cpus         %u\n", p->hardware.cpus);
     fprintf(out, "  memory       %s\n", size_format(p->hardware.memory, mem, sizeof(mem)));
     fprintf(out, "  firmware     %s\n", firmware_to_string(p->hardware.firmware));

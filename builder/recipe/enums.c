@@ -15,6 +15,7 @@
 TABLE(family, {FAMILY_GENERIC, "generic"}, {FAMILY_RHEL, "rhel"}, {FAMILY_DEBIAN, "debian"});
 TABLE(fs, {FS_XFS, "xfs"}, {FS_EXT4, "ext4"}, {FS_SWAP, "swap"});
 TABLE(firmware, {FIRMWARE_BIOS, "bios"}, {FIRMWARE_UEFI, "uefi"}, {FIRMWARE_BOTH, "bios+uefi"});
+TABLE(arch, {ARCH_X86_64, "x86_64"}, {ARCH_AARCH64, "aarch64"});
 TABLE(controller, {CONTROLLER_SCSI, "scsi"}, {CONTROLLER_SATA, "sata"}, {CONTROLLER_IDE, "ide"});
 TABLE(addon, {ADDON_VMWARE, "vmware"}, {ADDON_VIRTUALBOX, "virtualbox"}, {ADDON_HYPERV, "hyperv"},
       {ADDON_KVM, "kvm"});
@@ -84,6 +85,12 @@ const char *
 firmware_to_string(enum firmware fw)
 {
     return ab_enum_to_string(&firmware_table, fw);
+}
+
+const char *
+arch_to_string(enum arch a)
+{
+    return ab_enum_to_string(&arch_table, a);
 }
 
 const char *

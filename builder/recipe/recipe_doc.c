@@ -105,6 +105,20 @@ value_schema(const struct yw_field *f)
         o = array_schema(o, 0, 64);
         put(o, "uniqueItems", json_object_new_boolean(1));
         return o;
+    case YW_NAMES: {
+        struct json_object *one = json_object_new_object();
+        put(one, "enum", enum_names(f->names));
+        struct json_object *list = json_object_new_object();
+        put(list, "enum", enum_names(f->names));
+        list = array_schema(list, 1, 64);
+        put(list, "uniqueItems", json_object_new_boolean(1));
+        struct json_object *any = json_object_new_array();
+        json_object_array_add(any, one);
+        json_object_array_add(any, list);
+        o = json_object_new_object();
+        put(o, "oneOf", any);
+        return o;
+    }
     case YW_SIZE:
         return string_schema(0, "^" SIZE_FORM "$");
     case YW_SIZE_OR_REST:
@@ -279,6 +293,10 @@ pod_type(FILE *out, const struct yw_field *f, const char *sect)
         fputs("A list of ", out);
         pod_names(out, f->names);
         fputs(", each at most once.", out);
+        break;
+    case YW_NAMES:
+        pod_names(out, f->names);
+        fputs(", or a list of them, each at most once.", out);
         break;
     case YW_SIZE:
         if (f->max)

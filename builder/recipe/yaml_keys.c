@@ -141,6 +141,20 @@ yw_key_flags(struct yw *w, yaml_node_t *n, const struct yw_field *f, void *ctx)
     return ret;
 }
 
+/* One name (stored as its flag), or a list of names (yw_key_flags). */
+int
+yw_key_names(struct yw *w, yaml_node_t *n, const struct yw_field *f, void *ctx)
+{
+    if (n->type == YAML_SEQUENCE_NODE)
+        return yw_key_flags(w, n, f, ctx);
+    int v;
+    note_pos(w, n, f, ctx);
+    if (yw_enum(w, n, f->what, f->names, &v) < 0)
+        return -1;
+    *(unsigned *)at(ctx, f->at) = (unsigned)v;
+    return note_set(f, ctx);
+}
+
 int
 yw_key_size(struct yw *w, yaml_node_t *n, const struct yw_field *f, void *ctx)
 {

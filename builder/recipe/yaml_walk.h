@@ -109,6 +109,7 @@ enum yw_type {
     YW_BOOL,         /* true or false */
     YW_ENUM,         /* a name of names */
     YW_FLAGS,        /* a list of names of names, each at most once */
+    YW_NAMES,        /* one name of names, or a list of them (YW_FLAGS): flags either way */
     YW_SIZE,         /* a size (size.h); min and max, when set, in bytes */
     YW_SIZE_OR_REST, /* a size, or the word rest */
     YW_MODE,         /* file permissions in octal, such as "0644" */
@@ -161,6 +162,7 @@ int yw_key_uint(struct yw *w, yaml_node_t *n, const struct yw_field *f, void *ct
 int yw_key_bool(struct yw *w, yaml_node_t *n, const struct yw_field *f, void *ctx);
 int yw_key_enum(struct yw *w, yaml_node_t *n, const struct yw_field *f, void *ctx);
 int yw_key_flags(struct yw *w, yaml_node_t *n, const struct yw_field *f, void *ctx);
+int yw_key_names(struct yw *w, yaml_node_t *n, const struct yw_field *f, void *ctx);
 int yw_key_size(struct yw *w, yaml_node_t *n, const struct yw_field *f, void *ctx);
 
 /* Walks a mapping against a table of at most 64 known keys: unknown keys

@@ -39,6 +39,14 @@ enum firmware {
     FIRMWARE_BOTH = FIRMWARE_BIOS | FIRMWARE_UEFI,
 };
 
+/* hardware.arch: the machine the appliance is built for (arch.h has each
+ * one's row). Flags: a recipe may list both. */
+enum arch {
+    ARCH_X86_64 = 1 << 0,
+    ARCH_AARCH64 = 1 << 1,
+    ARCH_ALL = (1 << 2) - 1,
+};
+
 enum controller {
     CONTROLLER_SCSI = 0,
     CONTROLLER_SATA,
@@ -114,6 +122,7 @@ extern const struct ab_enum_table family_table;
 extern const struct ab_enum_table fs_table;        /* the names a recipe may use */
 extern const struct ab_enum_table firmware_table;
 extern const struct ab_enum_table controller_table;
+extern const struct ab_enum_table arch_table;
 extern const struct ab_enum_table addon_table;
 extern const struct ab_enum_table output_table;
 extern const struct ab_enum_table digest_table;
@@ -139,6 +148,7 @@ const char *family_to_string(enum distro_family f);
 const char *fs_to_string(enum fs_type fs);
 const char *firmware_to_string(enum firmware fw);
 const char *controller_to_string(enum controller c);
+const char *arch_to_string(enum arch a);
 const char *digest_to_string(enum digest d);
 const char *ova_target_to_string(enum ova_target t);
 

@@ -158,6 +158,8 @@ struct plan {
     } os;
 
     struct {
+        enum arch arch;   /* the one this plan builds (arch.h has its row) */
+        unsigned arches;  /* enum arch flags: all the recipe builds, arch among them */
         unsigned cpus;
         uint64_t memory;
         enum firmware firmware;
@@ -201,8 +203,15 @@ struct plan {
 };
 
 /* Checks and resolves recipe, taking ownership of it in every case.
- * Returns the plan, or NULL with every problem found in err. */
+ * Returns the plan, or NULL with every problem found in err. A recipe
+ * that lists architectures is planned for the first (x86_64 first). */
 const struct plan *plan_new(struct recipe *recipe, struct ab_error *err);
+/* The same for one architecture arch of those the recipe lists (each of
+ * a multi-architecture build has its plan, from its own recipe). */
+const struct plan *plan_new_arch(struct recipe *recipe, enum arch arch, struct ab_error *err);
+/* The architectures recipe lists, in build order (x86_64 first), into
+ * out; returns how many (1 when it names none: x86_64). */
+size_t plan_arches(unsigned arches, enum arch out[2]);
 void plan_free(const struct plan *plan);
 
 /* Where plan_warnings() looks the time zone and the locale up: in
@@ -232,6 +241,7 @@ struct plan_convert {
     const char *version;              /* NULL: "0" */
     const char *description, *vendor; /* NULL: "" */
     enum distro distro;               /* DISTRO_NONE: unknown (the OVF says "other Linux") */
+    enum arch arch;                   /* the source's; 0: x86_64 */
     unsigned cpus;
     uint64_t memory;
     enum firmware firmware;

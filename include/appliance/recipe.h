@@ -130,9 +130,13 @@ struct recipe {
         unsigned cpus;    /* 0: default */
         uint64_t memory;  /* 0: default */
         struct ab_pos memory_pos;
+        unsigned arches;   /* enum arch flags; 0: default (x86_64) */
+        struct ab_pos arch_pos;
         enum firmware firmware; /* 0: default */
+        struct ab_pos firmware_pos;
         enum controller controller;
         bool controller_set;
+        struct ab_pos controller_pos;
         int nics; /* -1: default */
         int secure_boot; /* -1: default, 0 off, 1 on */
         struct ab_pos secure_boot_pos;

@@ -745,6 +745,57 @@ test_os_errors(void **state)
     assert_refused_has(text, 4, "missing.tar", "'missing.tar'|not found");
 }
 
+/* hardware.arch: x86_64 by default; aarch64 with UEFI and SATA by
+ * default, and a BIOS or another controller refused at its key, also
+ * when aarch64 is one of a list; a list planned for each. */
+static void
+test_arch(void **state)
+{
+    (void)state;
+    const struct plan *p = unit_plan(recipe(DEBIAN, "{}", OS_10G, APP_2G, NULL));
+    assert_int_equal(p->hardware.arch, ARCH_X86_64);
+    assert_int_equal(p->hardware.arches, ARCH_X86_64);
+    plan_free(p);
+
+    p = unit_plan(recipe(DEBIAN, "{arch: aarch64}", OS_10G, APP_2G, NULL));
+    assert_int_equal(p->hardware.arch, ARCH_AARCH64);
+    assert_int_equal(p->hardware.firmware, FIRMWARE_UEFI);
+    assert_int_equal(p->hardware.controller, CONTROLLER_SATA);
+    assert_true(p->hardware.secure_boot);
+    /* No BIOS boot partition: the ESP is the first. */
+    assert_int_equal(p->disks[PLAN_DISK_OS].parts[0].role, PART_ESP);
+    plan_free(p);
+
+    const char *both = recipe(DEBIAN, "{arch: [aarch64, x86_64]}", OS_10G, APP_2G, NULL);
+    p = unit_plan(both);
+    assert_int_equal(p->hardware.arch, ARCH_X86_64);
+    assert_int_equal(p->hardware.arches, ARCH_ALL);
+    assert_int_equal(p->hardware.firmware, FIRMWARE_BOTH);
+    plan_free(p);
+    struct ab_error err = {0};
+    p = plan_new_arch(unit_parse(both, &err), ARCH_AARCH64, &err);
+    assert_non_null(p);
+    assert_int_equal(p->hardware.arch, ARCH_AARCH64);
+    assert_int_equal(p->hardware.firmware, FIRMWARE_UEFI);
+    plan_free(p);
+
+    enum arch order[2];
+    assert_int_equal(plan_arches(0, order), 1);
+    assert_int_equal(order[0], ARCH_X86_64);
+    assert_int_equal(plan_arches(ARCH_AARCH64 | ARCH_X86_64, order), 2);
+    assert_int_equal(order[1], ARCH_AARCH64);
+
+    const char *text = recipe(DEBIAN, "{arch: aarch64, firmware: bios+uefi}", OS_10G, APP_2G, NULL);
+    assert_refused_has(text, 5, "bios+uefi", "'bios+uefi'|aarch64|uefi");
+    text = recipe(DEBIAN, "{arch: [x86_64, aarch64], firmware: bios}", OS_10G, APP_2G, NULL);
+    assert_refused_has(text, 5, "bios}", "BIOS|aarch64");
+    text = recipe(DEBIAN, "{arch: aarch64, controller: scsi}", OS_10G, APP_2G, NULL);
+    assert_refused_has(text, 5, "scsi", "'scsi'|aarch64|sata");
+    unit_write_file("root.tar", "");
+    text = recipe("{rootfs: root.tar}", "{arch: [x86_64, aarch64]}", OS_10G, APP_2G, NULL);
+    assert_refused_has(text, 5, "[x86_64", "'rootfs'|one arch");
+}
+
 static void
 test_files(void **state)
 {
@@ -829,6 +880,7 @@ main(void)
         cmocka_unit_test(test_family_defaults),
         cmocka_unit_test(test_other_defaults),
         cmocka_unit_test(test_os_errors),
+        cmocka_unit_test(test_arch),
         cmocka_unit_test(test_files),
         cmocka_unit_test(test_names_across_disks),
     };
