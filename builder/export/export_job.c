@@ -60,11 +60,12 @@ note_digest(const struct export_job *job, const char *path, struct ab_error *err
 
 int
 export_disk_file_reused(const struct export_job *job, enum plan_disk_id disk, const char *tag,
-                        const char *path, export_disk_fn fn, const void *ctx, struct ab_error *err)
+                        const char *path, bool read_only, export_disk_fn fn, const void *ctx,
+                        struct ab_error *err)
 {
     const struct export_reuse *r = job->reuse;
     if (r && r->fetch) {
-        int got = r->fetch(r->ctx, disk, tag, path, err);
+        int got = r->fetch(r->ctx, disk, tag, path, read_only, err);
         if (got < 0)
             return -1;
         if (got > 0) {
@@ -95,7 +96,8 @@ export_each_disk(const struct export_job *job, const char *ext, const char *tag,
         if (!path)
             return ab_oom(err);
         if (tag) {
-            if (export_disk_file_reused(job, (enum plan_disk_id)i, tag, path, fn, ctx, err) < 0)
+            if (export_disk_file_reused(job, (enum plan_disk_id)i, tag, path, false, fn, ctx,
+                                        err) < 0)
                 return -1;
             continue;
         }

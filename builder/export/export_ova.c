@@ -257,7 +257,8 @@ vmdk_populated(const struct export_job *job, const char *path, const char *raw, 
 }
 
 int
-export_ovf_folder(const struct export_job *job, const char *dir, struct ab_error *err)
+export_ovf_folder(const struct export_job *job, const char *dir, bool scratch,
+                  struct ab_error *err)
 {
     const struct plan *plan = job->plan;
     struct ovf_disk_file disks[PLAN_N_DISKS];
@@ -282,8 +283,8 @@ export_ovf_folder(const struct export_job *job, const char *dir, struct ab_error
         }
         uint64_t populated = UINT64_MAX;
         struct ovf_vmdk_ctx ctx = {hrefs[i], &populated, sha256[i], manifest[i]};
-        if (export_disk_file_reused(job, (enum plan_disk_id)i, "ovf.vmdk", path, ovf_vmdk, &ctx,
-                                    err) < 0 ||
+        if (export_disk_file_reused(job, (enum plan_disk_id)i, "ovf.vmdk", path, scratch,
+                                    ovf_vmdk, &ctx, err) < 0 ||
             vmdk_manifest_digest(job, path, &ctx, populated != UINT64_MAX, err) < 0)
             goto out;
         if (vmdk_populated(job, path, job->images[i], &populated, err) < 0)
@@ -497,7 +498,7 @@ ovf_bundle_write(const struct exporter *self, const struct export_job *job, stru
     if (asprintf(&ovf_dir, "%s/%s", keep ? job->dir : job->work, keep ? "ovf" : "ova") < 0 ||
         !(ova = delivery_path(plan, job->dir, ".ova")))
         return ab_oom(err);
-    if (export_ovf_folder(job, ovf_dir, err) < 0)
+    if (export_ovf_folder(job, ovf_dir, !keep, err) < 0)
         return -1;
     if (plan->outputs & OUTPUT_OVA) {
         char sha256[HASH_HEX_MAX];

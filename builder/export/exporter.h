@@ -67,9 +67,10 @@ typedef int (*export_disk_fn)(const struct export_job *job, enum plan_disk_id di
  * and announced as reused); a file written is offered to job->reuse.
  * Either way its SHA-256 goes to job->digests: the one fn set there
  * while writing, else the one kept beside the cache entry, else it is
- * hashed from then on. */
+ * hashed from then on. read_only: the file is only read, then removed, by
+ * this build (export_reuse.fetch may link it to the entry). */
 int export_disk_file_reused(const struct export_job *job, enum plan_disk_id disk, const char *tag,
-                            const char *path, export_disk_fn fn, const void *ctx,
+                            const char *path, bool read_only, export_disk_fn fn, const void *ctx,
                             struct ab_error *err);
 
 /* Calls fn for each disk with export_disk_path(job, disk, ext), first

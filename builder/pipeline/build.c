@@ -176,11 +176,11 @@ do_preflight(struct build *b, struct ab_error *err)
 }
 
 static int
-reuse_fetch(void *ctx, enum plan_disk_id disk, const char *tag, const char *path,
+reuse_fetch(void *ctx, enum plan_disk_id disk, const char *tag, const char *path, bool read_only,
             struct ab_error *err)
 {
     struct build *b = ctx;
-    return diskcache_fetch_file(&b->disks, disk, tag, path, err);
+    return diskcache_fetch_file(&b->disks, disk, tag, path, read_only, err);
 }
 
 static int

@@ -521,7 +521,7 @@ diskcache_keep_count(struct diskcache *dc, const char *file, const char *name, u
 
 static int
 fetch(struct diskcache *dc, enum plan_disk_id disk, const char *tag, const char *dest,
-      struct ab_error *err)
+      bool read_only, struct ab_error *err)
 {
     if (!dc->dir)
         return 0;
@@ -530,7 +530,7 @@ fetch(struct diskcache *dc, enum plan_disk_id disk, const char *tag, const char 
         return ab_oom(err);
     if (access(entry, R_OK) < 0)
         return 0;
-    if (copy_to(entry, dest, err) < 0)
+    if (!(read_only && link(entry, dest) == 0) && copy_to(entry, dest, err) < 0)
         return -1;
     utimensat(AT_FDCWD, entry, NULL, 0); /* recently used */
     if (remember_copy(dc, entry, dest, disk, tag) < 0)
@@ -639,7 +639,7 @@ int
 diskcache_fetch_image(struct diskcache *dc, enum plan_disk_id disk, const char *img,
                       struct ab_error *err)
 {
-    int r = fetch(dc, disk, NULL, img, err);
+    int r = fetch(dc, disk, NULL, img, false, err);
     if (r > 0)
         dc->hit[disk] = true;
     return r;
@@ -654,9 +654,9 @@ diskcache_store_image(struct diskcache *dc, enum plan_disk_id disk, const char *
 
 int
 diskcache_fetch_file(struct diskcache *dc, enum plan_disk_id disk, const char *tag,
-                     const char *path, struct ab_error *err)
+                     const char *path, bool read_only, struct ab_error *err)
 {
-    return fetch(dc, disk, tag, path, err);
+    return fetch(dc, disk, tag, path, read_only, err);
 }
 
 int

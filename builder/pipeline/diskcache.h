@@ -71,9 +71,11 @@ int diskcache_store_image(struct diskcache *dc, enum plan_disk_id disk, const ch
                           struct ab_error *err);
 
 /* The same for a file an exporter writes from one disk, tag naming the
- * exporter and format ("qcow2", "ovf.vmdk"). */
+ * exporter and format ("qcow2", "ovf.vmdk"); read_only: path is only read
+ * and then removed by this build, so a hard link to the entry does where
+ * both are on one file system (no bytes copied), else a copy. */
 int diskcache_fetch_file(struct diskcache *dc, enum plan_disk_id disk, const char *tag,
-                         const char *path, struct ab_error *err);
+                         const char *path, bool read_only, struct ab_error *err);
 int diskcache_store_file(struct diskcache *dc, enum plan_disk_id disk, const char *tag,
                          const char *path, struct ab_error *err);
 

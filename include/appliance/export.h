@@ -51,8 +51,10 @@ typedef void (*export_progress_fn)(void *ctx, const char *what, uint64_t done, u
 #define EXPORT_COUNT_POPULATED "populated"
 
 struct export_reuse {
+    /* read_only: the file is only read, then removed, by this build (the
+     * OVA's VMDKs in a scratch folder): a hard link to the entry will do. */
     int (*fetch)(void *ctx, enum plan_disk_id disk, const char *tag, const char *path,
-                 struct ab_error *err);
+                 bool read_only, struct ab_error *err);
     int (*store)(void *ctx, enum plan_disk_id disk, const char *tag, const char *path,
                  struct ab_error *err);
     int (*digest)(void *ctx, const char *path, enum digest algo, char hex[HASH_HEX_MAX]);
@@ -99,8 +101,10 @@ int export_from_tree(const struct export_job *job, struct ab_error *err);
 char *export_disk_base(const struct plan *plan, enum plan_disk_id disk);
 
 /* NAME-VERSION.ova's pieces, into dir: the two streamOptimized VMDKs, the .ovf and
- * the .mf (export_ova.c). */
-int export_ovf_folder(const struct export_job *job, const char *dir, struct ab_error *err);
+ * the .mf (export_ova.c). scratch: dir is only read (packed into the OVA)
+ * and removed, so a VMDK reused from the cache may be a link to it. */
+int export_ovf_folder(const struct export_job *job, const char *dir, bool scratch,
+                      struct ab_error *err);
 /* NAME-VERSION.ova from a folder written by export_ovf_folder (export_ova.c);
  * every member's time is epoch. Its SHA-256, made as it is written, goes
  * to sha256 (HASH_HEX_MAX bytes; may be NULL). */

@@ -193,13 +193,21 @@ test_store_and_fetch(void **state)
     /* An export's entry is keyed by its tag as well. */
     unit_write_file("disk.qcow2", "qcow2 bytes");
     assert_int_equal(diskcache_store_file(&dc, PLAN_DISK_OS, "qcow2", "disk.qcow2", &err), 0);
-    assert_int_equal(diskcache_fetch_file(&dc, PLAN_DISK_OS, "vhdx", "x.vhdx", &err), 0);
-    assert_int_equal(diskcache_fetch_file(&dc, PLAN_DISK_OS, "qcow2", "x.qcow2", &err), 1);
+    assert_int_equal(diskcache_fetch_file(&dc, PLAN_DISK_OS, "vhdx", "x.vhdx", false, &err), 0);
+    assert_int_equal(diskcache_fetch_file(&dc, PLAN_DISK_OS, "qcow2", "x.qcow2", false, &err), 1);
     char got[32] = "";
     fd = open("x.qcow2", O_RDONLY);
     assert_int_equal(read(fd, got, sizeof(got) - 1), 11);
     close(fd);
     assert_string_equal(got, "qcow2 bytes");
+    /* A copy, which the user may change; a file only read is a link. */
+    struct stat copy, linked;
+    assert_int_equal(stat("x.qcow2", &copy), 0);
+    assert_int_equal(copy.st_nlink, 1);
+    assert_int_equal(diskcache_fetch_file(&dc, PLAN_DISK_OS, "qcow2", "ro.qcow2", true, &err), 1);
+    assert_int_equal(stat("ro.qcow2", &linked), 0);
+    assert_int_equal(linked.st_nlink, 2);
+    assert_int_not_equal(linked.st_ino, copy.st_ino);
 
     diskcache_release(&dc);
     plan_free(plan);
@@ -230,7 +238,7 @@ test_eviction(void **state)
             /* "one" used again: "two" is now the oldest. */
             struct timespec t[2] = {{0, UTIME_OMIT}, {1, 0}};
             char path[PATH_MAX];
-            assert_int_equal(diskcache_fetch_file(&dc, PLAN_DISK_APP, "one", "g", &err), 1);
+            assert_int_equal(diskcache_fetch_file(&dc, PLAN_DISK_APP, "one", "g", false, &err), 1);
             /* Make "two" unmistakably the oldest, whatever the clock's grain. */
             DIR *d = opendir("ev-cache");
             struct dirent *e;
@@ -243,9 +251,9 @@ test_eviction(void **state)
         }
     }
     free(mib);
-    assert_int_equal(diskcache_fetch_file(&dc, PLAN_DISK_APP, "two", "g", &err), 0);
-    assert_int_equal(diskcache_fetch_file(&dc, PLAN_DISK_APP, "one", "g", &err), 1);
-    assert_int_equal(diskcache_fetch_file(&dc, PLAN_DISK_APP, "three", "g", &err), 1);
+    assert_int_equal(diskcache_fetch_file(&dc, PLAN_DISK_APP, "two", "g", false, &err), 0);
+    assert_int_equal(diskcache_fetch_file(&dc, PLAN_DISK_APP, "one", "g", false, &err), 1);
+    assert_int_equal(diskcache_fetch_file(&dc, PLAN_DISK_APP, "three", "g", false, &err), 1);
     diskcache_release(&dc);
     plan_free(plan);
     assert_int_equal(rm_rf("ev-cache", "ev-cache"), 0);
@@ -290,7 +298,7 @@ test_known_digest(void **state)
     diskcache_release(&dc);
 
     assert_int_equal(diskcache_open(&dc, "kd-cache", UINT64_C(1) << 30, plan, "t", 0, &err), 0);
-    assert_int_equal(diskcache_fetch_file(&dc, PLAN_DISK_OS, "qcow2", "second.qcow2", &err), 1);
+    assert_int_equal(diskcache_fetch_file(&dc, PLAN_DISK_OS, "qcow2", "second.qcow2", false, &err), 1);
     assert_int_equal(diskcache_known_digest(&dc, "second.qcow2", DIGEST_SHA256, hex), 1);
     assert_string_equal(hex, sum);
     assert_int_equal(diskcache_known_digest(&dc, "second.qcow2", DIGEST_SHA1, hex), 0);
