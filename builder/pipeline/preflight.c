@@ -197,6 +197,13 @@ preflight_check(const struct plan *plan, const struct preflight_opts *o, struct 
         ab_build_error(err, EPERM, "building needs root, or a user namespace where the build "
                                    "is root: the tree is configured in a chroot and owned by "
                                    "many users");
+    /* The plan of an aarch64 appliance is whole (appliance plan shows it);
+     * its tree, boot chain and exports are not made yet, and an amd64 tree
+     * must never ship as aarch64. */
+    if (plan->hardware.arches & ~(unsigned)ARCH_X86_64)
+        ab_build_error(err, ENOTSUP,
+                       "building for aarch64 is not supported yet: only x86_64 appliances are "
+                       "built (appliance plan shows the aarch64 plan)");
     check_tools(plan, err);
     check_keyring(plan, err);
     struct preflight_need need;

@@ -118,6 +118,29 @@ test_keyring(void **state)
     ab_error_release(&err);
 }
 
+/* An aarch64 appliance is planned but not built yet: refused before
+ * anything is made, also as one of a list, never built as x86_64. */
+static void
+test_arch_refused(void **state)
+{
+    (void)state;
+    struct ab_error err = AB_ERROR_INIT;
+    struct preflight_opts o = {"not/yet/there", ".", false};
+    const char *arches[] = {"aarch64", "[x86_64, aarch64]"};
+    for (size_t i = 0; i < 2; i++) {
+        char *base = recipe_with("raw", "8GiB"), *text = NULL;
+        assert_true(asprintf(&text, "%shardware: {arch: %s}\n", base, arches[i]) > 0);
+        free(base);
+        CLEANUP_PLAN const struct plan *p = unit_plan(text);
+        free(text);
+        assert_int_equal(preflight_check(p, &o, &err), -1);
+        char *msg = unit_error_text(&err);
+        assert_non_null(strstr(msg, "building for aarch64 is not supported yet"));
+        free(msg);
+        ab_error_release(&err);
+    }
+}
+
 /* A missing tool names the Debian package that installs it: an
  * installed program has no Makefile to point at. */
 static void
@@ -158,6 +181,7 @@ main(void)
         cmocka_unit_test(test_estimate),
         cmocka_unit_test(test_folders),
         cmocka_unit_test(test_keyring),
+        cmocka_unit_test(test_arch_refused),
         cmocka_unit_test(test_tools),
     };
     return cmocka_run_group_tests(tests, unit_enter_tmpdir, unit_leave_tmpdir);
