@@ -37,8 +37,9 @@
 #
 # Prints the times, the load average, the new engine's stage times (its
 # build-report.json) and the ratios against the reference's warm build,
-# with the issues' targets (demo: warm <= 0.35x, app-only <= 0.15x;
-# demo-raw: warm <= 0.15x, app-only <= 0.1x); never asserts a time.
+# with the issues' targets (demo: warm with every file written <= 0.35x,
+# app-only <= 0.15x; demo-raw: warm unchanged <= 0.15x, issue 20's warm
+# build, app-only <= 0.1x); never asserts a time.
 # Exit 0, or 77 when a build cannot run here.
 set -euo pipefail
 
@@ -108,10 +109,14 @@ for s in json.load(open(sys.argv[1]))["stages"]:
 EOF
 }
 
-# measure NAME WARM_TARGET APP_TARGET: both engines on $work/NAME.yaml,
-# the figures appended to $work/summary.
+# measure NAME WARM_TARGET APP_TARGET WARM_ROW: both engines on
+# $work/NAME.yaml, the figures appended to $work/summary. WARM_ROW is the
+# row WARM_TARGET is judged on: "written" (--no-reuse, the demo's target
+# from issue 12) or "reused" (the unchanged rebuild: issue 20's "warm
+# build" of the raw recipe, measured with its exports reused).
 measure() {
-    local name=$1 warm_target=$2 app_target=$3 recipe=$work/$1.yaml i t_ref t_new t_app
+    local name=$1 warm_target=$2 app_target=$3 warm_row=$4 recipe=$work/$1.yaml i t_ref t_new t_app
+    local written_note="" reused_note=""
     echo "build: $name: warming the caches (load average $(load))"
     seconds "$app" "$recipe" "$work/$name-warm-new" --no-reuse >/dev/null
     seconds "$ref_app" "$recipe" "$work/$name-warm-ref" >/dev/null
@@ -131,17 +136,22 @@ measure() {
     t_ref=$(best <"$work/$name-ref.t") t_new=$(best <"$work/$name-new.t")
     t_app=$(best <"$work/$name-app.t") t_same=$(best <"$work/$name-same.t")
     echo "$t_ref" >"$work/$name-ref.best"
+    if [ "$warm_row" = reused ]; then
+        reused_note=" (target <= $warm_target)"
+    else
+        written_note=" (target <= $warm_target)"
+    fi
     {
         echo
         echo "$name, best of $runs, reference engine $ref against this one" \
             "($(git -C "$top" rev-parse --short HEAD)); load average after: $(load)"
         printf '  %-34s %10s\n' "warm, reference ($ref)" "$(secs "$t_ref")"
-        printf '  %-34s %10s  %s (target <= %s)\n' "warm, this engine" "$(secs "$t_new")" \
-            "$(ratio "$t_new" "$t_ref")" "$warm_target"
+        printf '  %-34s %10s  %s%s\n' "warm, every file written" "$(secs "$t_new")" \
+            "$(ratio "$t_new" "$t_ref")" "$written_note"
         printf '  %-34s %10s  %s (target <= %s)\n' "app-only change, this engine" \
             "$(secs "$t_app")" "$(ratio "$t_app" "$t_ref")" "$app_target"
-        printf '  %-34s %10s  %s\n' "unchanged, all reused, this engine" \
-            "$(secs "$t_same")" "$(ratio "$t_same" "$t_ref")"
+        printf '  %-34s %10s  %s%s\n' "warm, unchanged, all reused" \
+            "$(secs "$t_same")" "$(ratio "$t_same" "$t_ref")" "$reused_note"
         echo "  stages of this engine's last warm build:"
         stages "$work/$name-new-$runs/build-report.json"
         echo "  stages of this engine's last app-only rebuild:"
@@ -154,8 +164,8 @@ measure() {
 : >"$work/summary"
 for name in ${RECIPES:-demo demo-raw}; do
     case $name in
-    demo) measure demo 0.35x 0.15x ;;
-    demo-raw) measure demo-raw 0.15x 0.1x ;;
+    demo) measure demo 0.35x 0.15x written ;;
+    demo-raw) measure demo-raw 0.15x 0.1x reused ;;
     *) echo "build: RECIPES: no recipe '$name' (demo, demo-raw)"; exit 2 ;;
     esac
 done
