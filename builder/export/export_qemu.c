@@ -61,14 +61,24 @@ convert_disk(const struct export_job *job, enum plan_disk_id disk, const char *r
     return 0;
 }
 
+/* t's -o options for plan's disks; NULL when out of memory. */
+static char *
+target_options(const struct qemu_target *t, const struct plan *plan)
+{
+    const char *adapter = plan->hardware.controller == CONTROLLER_IDE ? "ide" : "lsilogic";
+    char *options;
+    if (asprintf(&options, "%s%s%s", t->options, t->adapter ? ",adapter_type=" : "",
+                 t->adapter ? adapter : "") < 0)
+        return NULL;
+    return options;
+}
+
 static int
 qemu_write(const struct exporter *self, const struct export_job *job, struct ab_error *err)
 {
     const struct qemu_target *t = self->data;
-    const char *adapter = job->plan->hardware.controller == CONTROLLER_IDE ? "ide" : "lsilogic";
-    CLEANUP_FREE char *options = NULL;
-    if (asprintf(&options, "%s%s%s", t->options, t->adapter ? ",adapter_type=" : "",
-                 t->adapter ? adapter : "") < 0)
+    CLEANUP_FREE char *options = target_options(t, job->plan);
+    if (!options)
         return ab_oom(err);
     struct convert c = {t, options};
     return export_each_disk(job, t->ext, t->ext, true, convert_disk, &c, err);
@@ -90,6 +100,17 @@ export_qcow2_file(const struct export_job *job, enum plan_disk_id disk, const ch
 {
     struct convert c = {&qcow2, qcow2.options};
     return convert_disk(job, disk, job->images[disk], path, &c, err);
+}
+int
+export_vmdk_file(const struct export_job *job, enum plan_disk_id disk, const char *raw,
+                 const char *path, const void *ctx, struct ab_error *err)
+{
+    (void)ctx;
+    CLEANUP_FREE char *options = target_options(&vmdk, job->plan);
+    if (!options)
+        return ab_oom(err);
+    struct convert c = {&vmdk, options};
+    return convert_disk(job, disk, raw, path, &c, err);
 }
 const struct exporter exporter_vmdk = {"vmdk", OUTPUT_VMDK, &vmdk, qemu_write, NULL};
 const struct exporter exporter_vhdx = {"vhdx", OUTPUT_VHDX, &vhdx, qemu_write, NULL};
