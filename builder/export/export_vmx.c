@@ -163,8 +163,6 @@ put_disks(struct vmx *v, const struct plan *plan, const char *const vmdk[PLAN_N_
     for (int i = 0; i < PLAN_N_DISKS; i++) {
         snprintf(key, sizeof(key), "%s:%d.present", bus, i);
         put(v, key, "TRUE");
-        snprintf(key, sizeof(key), "%s:%d.deviceType", bus, i);
-        put(v, key, "disk");
         snprintf(key, sizeof(key), "%s:%d.fileName", bus, i);
         put(v, key, "%s", vmdk[i]);
     }
