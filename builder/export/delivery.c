@@ -96,6 +96,7 @@ static const struct target_row target_rows[] = {
     {"vsphere", NULL, OUTPUT_OVF, 0, OUTPUT_OVF, "install-vsphere-ovf.md"},
     {"workstation", "VMware Workstation and Player", OUTPUT_OVA, 0, OUTPUT_OVA,
      "install-workstation-ova.md"},
+    {"workstation", NULL, OUTPUT_VMX, 0, OUTPUT_VMX, "install-workstation-vmx.md"},
     {"virtualbox", "Oracle VirtualBox", OUTPUT_OVA, 0, OUTPUT_OVA, "install-virtualbox-ova.md"},
     {"virtualbox", NULL, OUTPUT_VDI, 0, OUTPUT_VDI, "install-virtualbox-vdi.md"},
     {"hyperv", "Microsoft Hyper-V", OUTPUT_HYPERV, 0, OUTPUT_HYPERV | OUTPUT_VHDX,
