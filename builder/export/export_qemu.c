@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "appliance/cleanup.h"
@@ -29,36 +30,44 @@ struct convert {
     const char *options;
 };
 
+/* qemu-img writes raw's image as tmp, its ids and times then derived. */
+static int
+convert_to(const struct export_job *job, enum plan_disk_id disk, const char *raw, const char *tmp,
+           const struct convert *c, struct ab_error *err)
+{
+    const char *argv[] = {"qemu-img", "convert",  "-f", "raw", "-O", c->target->format,
+                          "-o",       c->options, raw,  tmp,   NULL};
+    const struct spawn_opts o = {.ctx = job->spawn};
+    if (spawn_run(argv, &o, err) < 0)
+        return -1;
+    struct image_id_key key;
+    image_id_key_for(job->plan, disk, c->target->format, &key);
+    return image_ids_rewrite(tmp, c->target->format, &key, job->epoch, err);
+}
+
+/* Written in a folder of its own under job->dir with the final name (a
+ * VMDK's descriptor names its extent, the file itself, by the name it was
+ * written as), then moved into place whole. */
 static int
 convert_disk(const struct export_job *job, enum plan_disk_id disk, const char *raw,
              const char *path, const void *ctx, struct ab_error *err)
 {
-    const struct convert *c = ctx;
     const char *name = export_base_name(path);
-    CLEANUP_FREE char *tmp = NULL;
-    if (asprintf(&tmp, "%s/.%s.tmp", job->dir, name) < 0)
+    CLEANUP_FREE char *tmp_dir = NULL, *tmp = NULL;
+    if (asprintf(&tmp_dir, "%s/.%s.tmp", job->dir, name) < 0 ||
+        asprintf(&tmp, "%s/%s", tmp_dir, name) < 0)
         return ab_oom(err);
-    const char *argv[] = {"qemu-img", "convert",  "-f", "raw", "-O", c->target->format,
-                          "-o",       c->options, raw,  tmp,   NULL};
-    const struct spawn_opts o = {.ctx = job->spawn};
-    if (spawn_run(argv, &o, err) < 0) {
-        unlink(tmp);
+    if (mkdir(tmp_dir, 0700) < 0 && errno != EEXIST)
+        return ab_build_error(err, errno, "cannot create '%s': %s", tmp_dir, strerror(errno));
+    int rc = convert_to(job, disk, raw, tmp, ctx, err);
+    if (rc < 0)
         ab_error_prefix(err, "writing %s", name);
-        return -1;
-    }
-    /* qemu-img's random ids and times, replaced by derived ones. */
-    struct image_id_key key;
-    image_id_key_for(job->plan, disk, c->target->format, &key);
-    if (image_ids_rewrite(tmp, c->target->format, &key, job->epoch, err) < 0) {
+    else if ((rc = rename(tmp, path)) < 0)
+        ab_build_error(err, errno, "cannot rename '%s': %s", tmp, strerror(errno));
+    if (rc < 0)
         unlink(tmp);
-        ab_error_prefix(err, "writing %s", name);
-        return -1;
-    }
-    if (rename(tmp, path) < 0) {
-        unlink(tmp);
-        return ab_build_error(err, errno, "cannot rename '%s': %s", tmp, strerror(errno));
-    }
-    return 0;
+    rmdir(tmp_dir);
+    return rc;
 }
 
 /* t's -o options for plan's disks; NULL when out of memory. */
