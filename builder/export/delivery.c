@@ -316,8 +316,8 @@ values_of_files(const struct plan *plan, const struct export_files *files, struc
             CLEANUP_FREE char *name =
                 f->per_disk ? delivery_disk_file(plan, (enum plan_disk_id)d, f->suffix)
                             : delivery_file(plan, f->suffix);
-            CLEANUP_FREE char *stem = f->stem_dir ? delivery_stem(plan->name, plan->version)
-                                                  : strdup("");
+            CLEANUP_FREE char *stem =
+                f->stem_dir ? delivery_stem(plan->name, plan->version) : strdup("");
             CLEANUP_FREE char *dir = stem ? concat(stem, f->dir) : NULL;
             CLEANUP_FREE char *path = name && dir ? concat(dir, name) : NULL;
             if (!path)

@@ -53,9 +53,9 @@
 #include "appliance/distro.h"
 #include "appliance/fsutil.h"
 
-#define VMX_CONFIG_VERSION "8"  /* config.version of every .vmx since Workstation 4 */
+#define VMX_CONFIG_VERSION "8" /* config.version of every .vmx since Workstation 4 */
 #define VMX_SERIAL_LOG "serial0.log"
-#define VMX_PCIE_PORTS 4        /* pciBridge4..7, as VMware's new VMs have */
+#define VMX_PCIE_PORTS 4 /* pciBridge4..7, as VMware's new VMs have */
 #define VMX_PCIE_FIRST 4
 
 struct vmx {

@@ -42,8 +42,8 @@ preflight_estimate(const struct plan *plan, struct preflight_need *need)
         out += pct(d, 40); /* compressed VMDKs */
     if (o & OUTPUT_OVA)
         out += pct(d, (o & OUTPUT_OVF) ? 40 : 80); /* the VMDKs, then the tar */
-    static const unsigned whole[] = {OUTPUT_VMDK, OUTPUT_QCOW2, OUTPUT_VHDX, OUTPUT_VDI,
-                                     OUTPUT_AZURE, OUTPUT_VMX};
+    static const unsigned whole[] = {OUTPUT_VMDK, OUTPUT_QCOW2, OUTPUT_VHDX,
+                                     OUTPUT_VDI,  OUTPUT_AZURE, OUTPUT_VMX};
     for (size_t i = 0; i < sizeof(whole) / sizeof(whole[0]); i++)
         if (o & whole[i])
             out += d;
@@ -194,9 +194,10 @@ preflight_check(const struct plan *plan, const struct preflight_opts *o, struct 
     size_t before = err->n_diags;
     /* A user's build is root of a user namespace by now (userns.h). */
     if (geteuid() != 0)
-        ab_build_error(err, EPERM, "building needs root, or a user namespace where the build "
-                                   "is root: the tree is configured in a chroot and owned by "
-                                   "many users");
+        ab_build_error(err, EPERM,
+                       "building needs root, or a user namespace where the build "
+                       "is root: the tree is configured in a chroot and owned by "
+                       "many users");
     check_tools(plan, err);
     check_keyring(plan, err);
     struct preflight_need need;

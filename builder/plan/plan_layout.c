@@ -79,8 +79,8 @@ check_disk_size(const struct plan *plan, const struct recipe_disk *rd, const cha
                                "hold, which output %s writes",
                                id, size_format(rd->size, a, sizeof(a)),
                                size_format(PLAN_MAX_VMDK, b, sizeof(b)),
-                               vmdk & OUTPUT_OVA   ? "'ova'"
-                               : vmdk & OUTPUT_OVF ? "'ovf'"
+                               vmdk & OUTPUT_OVA    ? "'ova'"
+                               : vmdk & OUTPUT_OVF  ? "'ovf'"
                                : vmdk & OUTPUT_VMDK ? "'vmdk'"
                                                     : "'vmx'");
     }

@@ -34,7 +34,7 @@ struct arch_row {
      * 20 for aarch64, Fusion 13's, the first Fusion for Apple Silicon;
      * 0: every one. */
     unsigned vmware_hw_min;
-    const char *vmware_nic;  /* a .vmx's ethernetN.virtualDev: "e1000e" */
+    const char *vmware_nic; /* a .vmx's ethernetN.virtualDev: "e1000e" */
 };
 
 /* The row of arch (one architecture, not a set of them). */

@@ -6,14 +6,15 @@
 #include "appliance/delivery.h"
 #include "appliance/hash.h"
 
-static const char recipe[] = "recipe: 1\n"
-                             "name: demo\n"
-                             "version: '2.1'\n"
-                             "os: {distro: debian-12}\n"
-                             "disks:\n"
-                             "  os: {size: 4GiB, volumes: [{name: root, mount: /, size: 1GiB}]}\n"
-                             "  app: {size: 1GiB, volumes: [{name: a, mount: /a, size: 512MiB}]}\n"
-                             "outputs: [ova, ovf, qcow2, libvirt, hyperv, vdi, azure, gce, raw, vmx]\n";
+static const char recipe[] =
+    "recipe: 1\n"
+    "name: demo\n"
+    "version: '2.1'\n"
+    "os: {distro: debian-12}\n"
+    "disks:\n"
+    "  os: {size: 4GiB, volumes: [{name: root, mount: /, size: 1GiB}]}\n"
+    "  app: {size: 1GiB, volumes: [{name: a, mount: /a, size: 512MiB}]}\n"
+    "outputs: [ova, ovf, qcow2, libvirt, hyperv, vdi, azure, gce, raw, vmx]\n";
 
 static void
 test_names(void **state)

@@ -239,8 +239,7 @@ static void
 test_bios_controllers(void **state)
 {
     (void)state;
-    const struct plan *p =
-        unit_plan(recipe_text("firmware: bios, controller: ide, nics: 0", NULL));
+    const struct plan *p = unit_plan(recipe_text("firmware: bios, controller: ide, nics: 0", NULL));
     CLEANUP_FREE char *text = vmx_of(p);
     struct vmx v;
     vmx_read(&v, text);
