@@ -194,10 +194,9 @@ preflight_check(const struct plan *plan, const struct preflight_opts *o, struct 
     size_t before = err->n_diags;
     /* A user's build is root of a user namespace by now (userns.h). */
     if (geteuid() != 0)
-        ab_build_error(err, EPERM,
-                       "building needs root, or a user namespace where the build "
-                       "is root: the tree is configured in a chroot and owned by "
-                       "many users");
+        ab_build_error(err, EPERM, "building needs root, or a user namespace where the build "
+                                   "is root: the tree is configured in a chroot and owned by "
+                                   "many users");
     check_tools(plan, err);
     check_keyring(plan, err);
     struct preflight_need need;
