@@ -88,7 +88,7 @@ export_folder(const struct plan *p, const char *dir)
     struct export_job job = {
         .plan = p, .images = {"raw0.img", "raw1.img"}, .dir = ".", .work = "work"};
     struct ab_error err = AB_ERROR_INIT;
-    int rc = export_ovf_folder(&job, dir, &err);
+    int rc = export_ovf_folder(&job, dir, false, &err);
     unit_check_ok(rc, &err);
 }
 
