@@ -9,10 +9,10 @@
  * the adapter type of the controller), through the same disk cache tag.
  *
  * The .vmx is VMware's configuration syntax: one `key = "value"` a line,
- * every value quoted, `#` beginning a comment. In a value, `"`, `|`, `#`
- * and control characters are written as `|` and two hex digits, as
- * VMware's own dictionary writer does (a line break is `|0A`). It holds
- * the plan's hardware:
+ * every value quoted, `#` beginning a comment. In a value, `"`, `|` and
+ * control characters are written as `|` and two hex digits, as VMware's
+ * own writer does (a line break in an annotation is `|0A`), and `#` too,
+ * so that no reader takes it for a comment. It holds the plan's hardware:
  *
  *   - virtualHW.version: the plan's hardware version (ova.hardware_family,
  *     the OVA's), raised to the oldest that runs the architecture (arch.h:
@@ -21,7 +21,8 @@
  *     (distro.h), "other Linux" of that architecture without one;
  *   - firmware "efi", with uefi.secureBoot.enabled when the image boots
  *     the signed shim; "bios" only for an x86_64 bios-only plan (a
- *     bios+uefi image boots either way, and VMware's new VMs are UEFI);
+ *     bios+uefi image boots either way; UEFI as the Hyper-V script's
+ *     Generation 2, with Secure Boot);
  *   - numvcpus, memsize (MiB);
  *   - the disk controller: LSI Logic SCSI, SATA (AHCI) or IDE as the plan
  *     says; aarch64 plans are SATA (plan.c: Fusion on Apple Silicon has
@@ -53,7 +54,7 @@
 #include "appliance/distro.h"
 #include "appliance/fsutil.h"
 
-#define VMX_CONFIG_VERSION "8" /* config.version of every .vmx since Workstation 4 */
+#define VMX_CONFIG_VERSION "8" /* config.version, what current VMware products write */
 #define VMX_SERIAL_LOG "serial0.log"
 #define VMX_PCIE_PORTS 4 /* pciBridge4..7, as VMware's new VMs have */
 #define VMX_PCIE_FIRST 4
