@@ -13,7 +13,8 @@
 #include "appliance/templates.h"
 
 /* One file of an output: STEM + suffix, or STEM-DISK + suffix for each
- * disk, under dir ("" or "ovf/"); key names it in the INSTALL templates
+ * disk, under dir ("" or "ovf/"), or under STEM + dir with stem_dir (the
+ * vmx output's STEM.vmwarevm/); key names it in the INSTALL templates
  * (OS_KEY and APP_KEY for a disk's). */
 struct file_row {
     unsigned output;
@@ -21,26 +22,29 @@ struct file_row {
     bool per_disk;
     const char *suffix;
     const char *key;
+    bool stem_dir;
 };
 
 static const struct file_row file_rows[] = {
-    {OUTPUT_OVA, "", false, ".ova", "OVA"},
-    {OUTPUT_OVF, "ovf/", false, ".ovf", "OVF"},
-    {OUTPUT_OVF, "ovf/", false, ".mf", "OVF_MF"},
-    {OUTPUT_OVF, "ovf/", true, ".vmdk", "OVF_VMDK"},
-    {OUTPUT_VMDK, "", true, ".vmdk", "VMDK"},
-    {OUTPUT_QCOW2, "", true, ".qcow2", "QCOW2"},
-    {OUTPUT_LIBVIRT, "", false, ".xml", "XML"},
-    {OUTPUT_VHDX, "", true, ".vhdx", "VHDX"},
-    {OUTPUT_HYPERV, "", false, ".ps1", "PS1"},
-    {OUTPUT_VDI, "", true, ".vdi", "VDI"},
-    {OUTPUT_RAW, "", true, ".raw", "RAW"},
-    {OUTPUT_AZURE, "", true, ".vhd", "VHD"},
-    {OUTPUT_GCE, "", true, ".tar.gz", "GCE"},
-    {OUTPUT_CONTAINER, "", false, "-container.tar", "OCI"},
-    {OUTPUT_CONTAINER, "", false, "-ct.tar.zst", "CT"},
-    {OUTPUT_KUBEVIRT, "", true, ".containerdisk.tar", "CONTAINERDISK"},
-    {OUTPUT_KUBEVIRT, "", false, ".kubevirt.yaml", "KUBEVIRT"},
+    {OUTPUT_OVA, "", false, ".ova", "OVA", false},
+    {OUTPUT_OVF, "ovf/", false, ".ovf", "OVF", false},
+    {OUTPUT_OVF, "ovf/", false, ".mf", "OVF_MF", false},
+    {OUTPUT_OVF, "ovf/", true, ".vmdk", "OVF_VMDK", false},
+    {OUTPUT_VMDK, "", true, ".vmdk", "VMDK", false},
+    {OUTPUT_QCOW2, "", true, ".qcow2", "QCOW2", false},
+    {OUTPUT_LIBVIRT, "", false, ".xml", "XML", false},
+    {OUTPUT_VHDX, "", true, ".vhdx", "VHDX", false},
+    {OUTPUT_HYPERV, "", false, ".ps1", "PS1", false},
+    {OUTPUT_VDI, "", true, ".vdi", "VDI", false},
+    {OUTPUT_RAW, "", true, ".raw", "RAW", false},
+    {OUTPUT_AZURE, "", true, ".vhd", "VHD", false},
+    {OUTPUT_GCE, "", true, ".tar.gz", "GCE", false},
+    {OUTPUT_CONTAINER, "", false, "-container.tar", "OCI", false},
+    {OUTPUT_CONTAINER, "", false, "-ct.tar.zst", "CT", false},
+    {OUTPUT_KUBEVIRT, "", true, ".containerdisk.tar", "CONTAINERDISK", false},
+    {OUTPUT_KUBEVIRT, "", false, ".kubevirt.yaml", "KUBEVIRT", false},
+    {OUTPUT_VMX, EXPORT_VMX_FOLDER "/", false, ".vmx", "VMX", true},
+    {OUTPUT_VMX, EXPORT_VMX_FOLDER "/", true, ".vmdk", "VMX_VMDK", true},
 };
 
 #define N_FILE_ROWS (sizeof(file_rows) / sizeof(file_rows[0]))
@@ -92,6 +96,7 @@ static const struct target_row target_rows[] = {
     {"vsphere", NULL, OUTPUT_OVF, 0, OUTPUT_OVF, "install-vsphere-ovf.md"},
     {"workstation", "VMware Workstation and Player", OUTPUT_OVA, 0, OUTPUT_OVA,
      "install-workstation-ova.md"},
+    {"workstation", NULL, OUTPUT_VMX, 0, OUTPUT_VMX, "install-workstation-vmx.md"},
     {"virtualbox", "Oracle VirtualBox", OUTPUT_OVA, 0, OUTPUT_OVA, "install-virtualbox-ova.md"},
     {"virtualbox", NULL, OUTPUT_VDI, 0, OUTPUT_VDI, "install-virtualbox-vdi.md"},
     {"hyperv", "Microsoft Hyper-V", OUTPUT_HYPERV, 0, OUTPUT_HYPERV | OUTPUT_VHDX,
@@ -162,11 +167,17 @@ delivery_output_flag(const char *output)
     return output && ab_enum_from_string(&output_table, output, &v) == 0 ? (unsigned)v : 0;
 }
 
-/* Whether path is dir + stem + [-disk] + suffix. */
+/* Whether path is [stem +] dir + stem + [-disk] + suffix. */
 static bool
 row_names(const struct file_row *f, const char *stem, const char *disk, const char *path)
 {
-    size_t n = strlen(f->dir);
+    size_t n = strlen(stem);
+    if (f->stem_dir) {
+        if (strncmp(path, stem, n) != 0)
+            return false;
+        path += n;
+    }
+    n = strlen(f->dir);
     if (strncmp(path, f->dir, n) != 0)
         return false;
     path += n;
@@ -305,7 +316,10 @@ values_of_files(const struct plan *plan, const struct export_files *files, struc
             CLEANUP_FREE char *name =
                 f->per_disk ? delivery_disk_file(plan, (enum plan_disk_id)d, f->suffix)
                             : delivery_file(plan, f->suffix);
-            CLEANUP_FREE char *path = name ? concat(f->dir, name) : NULL;
+            CLEANUP_FREE char *stem =
+                f->stem_dir ? delivery_stem(plan->name, plan->version) : strdup("");
+            CLEANUP_FREE char *dir = stem ? concat(stem, f->dir) : NULL;
+            CLEANUP_FREE char *path = name && dir ? concat(dir, name) : NULL;
             if (!path)
                 return -1;
             const struct export_file *ef = find_file(files, path);

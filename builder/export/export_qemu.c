@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "appliance/cleanup.h"
@@ -29,46 +30,64 @@ struct convert {
     const char *options;
 };
 
+/* qemu-img writes raw's image as tmp, its ids and times then derived. */
+static int
+convert_to(const struct export_job *job, enum plan_disk_id disk, const char *raw, const char *tmp,
+           const struct convert *c, struct ab_error *err)
+{
+    const char *argv[] = {"qemu-img", "convert",  "-f", "raw", "-O", c->target->format,
+                          "-o",       c->options, raw,  tmp,   NULL};
+    const struct spawn_opts o = {.ctx = job->spawn};
+    if (spawn_run(argv, &o, err) < 0)
+        return -1;
+    struct image_id_key key;
+    image_id_key_for(job->plan, disk, c->target->format, &key);
+    return image_ids_rewrite(tmp, c->target->format, &key, job->epoch, err);
+}
+
+/* Written in a folder of its own under job->dir with the final name (a
+ * VMDK's descriptor names its extent, the file itself, by the name it was
+ * written as), then moved into place whole. */
 static int
 convert_disk(const struct export_job *job, enum plan_disk_id disk, const char *raw,
              const char *path, const void *ctx, struct ab_error *err)
 {
-    const struct convert *c = ctx;
     const char *name = export_base_name(path);
-    CLEANUP_FREE char *tmp = NULL;
-    if (asprintf(&tmp, "%s/.%s.tmp", job->dir, name) < 0)
+    CLEANUP_FREE char *tmp_dir = NULL, *tmp = NULL;
+    if (asprintf(&tmp_dir, "%s/.%s.tmp", job->dir, name) < 0 ||
+        asprintf(&tmp, "%s/%s", tmp_dir, name) < 0)
         return ab_oom(err);
-    const char *argv[] = {"qemu-img", "convert",  "-f", "raw", "-O", c->target->format,
-                          "-o",       c->options, raw,  tmp,   NULL};
-    const struct spawn_opts o = {.ctx = job->spawn};
-    if (spawn_run(argv, &o, err) < 0) {
-        unlink(tmp);
+    if (mkdir(tmp_dir, 0700) < 0 && errno != EEXIST)
+        return ab_build_error(err, errno, "cannot create '%s': %s", tmp_dir, strerror(errno));
+    int rc = convert_to(job, disk, raw, tmp, ctx, err);
+    if (rc < 0)
         ab_error_prefix(err, "writing %s", name);
-        return -1;
-    }
-    /* qemu-img's random ids and times, replaced by derived ones. */
-    struct image_id_key key;
-    image_id_key_for(job->plan, disk, c->target->format, &key);
-    if (image_ids_rewrite(tmp, c->target->format, &key, job->epoch, err) < 0) {
+    else if ((rc = rename(tmp, path)) < 0)
+        ab_build_error(err, errno, "cannot rename '%s': %s", tmp, strerror(errno));
+    if (rc < 0)
         unlink(tmp);
-        ab_error_prefix(err, "writing %s", name);
-        return -1;
-    }
-    if (rename(tmp, path) < 0) {
-        unlink(tmp);
-        return ab_build_error(err, errno, "cannot rename '%s': %s", tmp, strerror(errno));
-    }
-    return 0;
+    rmdir(tmp_dir);
+    return rc;
+}
+
+/* t's -o options for plan's disks; NULL when out of memory. */
+static char *
+target_options(const struct qemu_target *t, const struct plan *plan)
+{
+    const char *adapter = plan->hardware.controller == CONTROLLER_IDE ? "ide" : "lsilogic";
+    char *options;
+    if (asprintf(&options, "%s%s%s", t->options, t->adapter ? ",adapter_type=" : "",
+                 t->adapter ? adapter : "") < 0)
+        return NULL;
+    return options;
 }
 
 static int
 qemu_write(const struct exporter *self, const struct export_job *job, struct ab_error *err)
 {
     const struct qemu_target *t = self->data;
-    const char *adapter = job->plan->hardware.controller == CONTROLLER_IDE ? "ide" : "lsilogic";
-    CLEANUP_FREE char *options = NULL;
-    if (asprintf(&options, "%s%s%s", t->options, t->adapter ? ",adapter_type=" : "",
-                 t->adapter ? adapter : "") < 0)
+    CLEANUP_FREE char *options = target_options(t, job->plan);
+    if (!options)
         return ab_oom(err);
     struct convert c = {t, options};
     return export_each_disk(job, t->ext, t->ext, true, convert_disk, &c, err);
@@ -90,6 +109,17 @@ export_qcow2_file(const struct export_job *job, enum plan_disk_id disk, const ch
 {
     struct convert c = {&qcow2, qcow2.options};
     return convert_disk(job, disk, job->images[disk], path, &c, err);
+}
+int
+export_vmdk_file(const struct export_job *job, enum plan_disk_id disk, const char *raw,
+                 const char *path, const void *ctx, struct ab_error *err)
+{
+    (void)ctx;
+    CLEANUP_FREE char *options = target_options(&vmdk, job->plan);
+    if (!options)
+        return ab_oom(err);
+    struct convert c = {&vmdk, options};
+    return convert_disk(job, disk, raw, path, &c, err);
 }
 const struct exporter exporter_vmdk = {"vmdk", OUTPUT_VMDK, &vmdk, qemu_write, NULL};
 const struct exporter exporter_vhdx = {"vhdx", OUTPUT_VHDX, &vhdx, qemu_write, NULL};

@@ -43,6 +43,13 @@ int kubevirt_vm_write(const struct plan *plan, const char *os_image, const char 
  * qcow2 output writes it (export_qemu.c). */
 int export_qcow2_file(const struct export_job *job, enum plan_disk_id disk, const char *path,
                       struct ab_error *err);
+/* The monolithicSparse VMDK of disk (its raw image raw) written at path
+ * (in job->dir's file system), as the vmdk output writes it
+ * (export_qemu.c): an export_disk_fn, ctx unused. */
+int export_vmdk_file(const struct export_job *job, enum plan_disk_id disk, const char *raw,
+                     const char *path, const void *ctx, struct ab_error *err);
+/* export_vmx.c: the VMware VM folder, STEM.vmwarevm/ (OUTPUT_VMX). */
+extern const struct exporter exporter_vmx;
 /* export_raw.c: the raw disks themselves, moved: it runs last. */
 extern const struct exporter exporter_raw;
 /* export_container.c: the container templates, from the tree (OUTPUT_CONTAINER). */

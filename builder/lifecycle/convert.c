@@ -535,6 +535,12 @@ verify_disk(struct convert *c, int i, struct ab_error *err)
     if ((p->outputs & OUTPUT_OVF) &&
         (asprintf(&rel, "ovf/%s.vmdk", base) < 0 || compare_file(c, i, rel, "vmdk", err) < 0))
         return -1;
+    free(rel);
+    rel = NULL;
+    if ((p->outputs & OUTPUT_VMX) &&
+        (asprintf(&rel, "%s-%s%s/%s.vmdk", p->name, p->version, EXPORT_VMX_FOLDER, base) < 0 ||
+         compare_file(c, i, rel, "vmdk", err) < 0))
+        return -1;
     if ((p->outputs & OUTPUT_OVA) &&
         (!(ova = delivery_file(p, ".ova")) || asprintf(&member, "%s.vmdk", base) < 0 ||
          compare_ova_member(c, i, ova, member, err) < 0))

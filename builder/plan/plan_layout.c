@@ -54,7 +54,7 @@ check_disk_size(const struct plan *plan, const struct recipe_disk *rd, const cha
                 struct ab_error *err)
 {
     char a[SIZE_BUF], b[SIZE_BUF];
-    unsigned vmdk = plan->outputs & (OUTPUT_OVA | OUTPUT_OVF | OUTPUT_VMDK);
+    unsigned vmdk = plan->outputs & (OUTPUT_OVA | OUTPUT_OVF | OUTPUT_VMDK | OUTPUT_VMX);
 
     if (rd->size % PLAN_ALIGN)
         return ab_recipe_error(err, &rd->size_pos,
@@ -79,7 +79,10 @@ check_disk_size(const struct plan *plan, const struct recipe_disk *rd, const cha
                                "hold, which output %s writes",
                                id, size_format(rd->size, a, sizeof(a)),
                                size_format(PLAN_MAX_VMDK, b, sizeof(b)),
-                               vmdk & OUTPUT_OVA ? "'ova'" : vmdk & OUTPUT_OVF ? "'ovf'" : "'vmdk'");
+                               vmdk & OUTPUT_OVA    ? "'ova'"
+                               : vmdk & OUTPUT_OVF  ? "'ovf'"
+                               : vmdk & OUTPUT_VMDK ? "'vmdk'"
+                                                    : "'vmx'");
     }
     return 0;
 }

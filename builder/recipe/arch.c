@@ -18,6 +18,7 @@ static const struct arch_row rows[ARCH_N] = {
         .qemu_user = "qemu-x86_64",
         .elf_machine = "x86-64",
         .bios = true,
+        .vmware_nic = "vmxnet3", /* VMware's paravirtual NIC; Linux has its driver */
     },
     {
         .arch = ARCH_AARCH64,
@@ -32,6 +33,9 @@ static const struct arch_row rows[ARCH_N] = {
         .qemu_user = "qemu-aarch64",
         .elf_machine = "ARM aarch64",
         .bios = false,
+        .vmware_hw_min = 20,
+        /* Fusion on Apple Silicon offers e1000e, not vmxnet3. */
+        .vmware_nic = "e1000e",
     },
 };
 

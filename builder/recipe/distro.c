@@ -9,7 +9,19 @@
  *   debian11_64Guest, rhel9_64Guest, centos9_64Guest and
  *   other5xLinux64Guest, and none of the 8.0 Update 1 ids); see
  *   builder/plan/ova_targets.c for the releases of each import target.
- *   osinfo ids: libosinfo's osinfo-db. */
+ *   osinfo ids: libosinfo's osinfo-db.
+ *   .vmx guestOS ids (vmx_guest_os): VMware's hosted products keep their
+ *   own list, documented nowhere as a table; each id below is one that
+ *   VMware's own tools write or accept (vmcli's "VM Create -g" list of
+ *   Workstation 17.5 / Fusion 13.5, .vmx files that Workstation and Fusion
+ *   made), with the releases it was seen in: not necessarily the first that
+ *   had it, which VMware publishes no table of. The arm-* family exists
+ *   from Fusion 13.0 (the first Fusion for Apple Silicon; vmx-20) and its
+ *   22H2 tech preview; Workstation runs no arm64 guest. [VMCLI] is the
+ *   list that vmcli of Workstation 17.5 and Fusion 13.5 accepts. Fusion has no
+ *   arm-* id of CentOS, Rocky or AlmaLinux: their rows name RHEL 9's, the
+ *   one their rebuilds' arm64 builds use with Fusion (Rocky's and Alma's
+ *   own Packer templates). */
 #include "appliance/distro.h"
 
 #include <fnmatch.h>
@@ -67,6 +79,8 @@ const struct distro_row distro_rows[] = {
         .guest_ids = {{"centos9_64Guest", VSPHERE_7_0_U1},
                       {"centos8_64Guest", VSPHERE_6_7},
                       {"centos7_64Guest", VSPHERE_6_5}},
+        /* [VMCLI]; arm-rhel9-64: Fusion 13 (CentOS Stream's Packer templates). */
+        .vmx_guest_os = {"centos9-64", "arm-rhel9-64"},
         .osinfo = "http://centos.org/centos-stream/9",
     },
     {
@@ -85,6 +99,9 @@ const struct distro_row distro_rows[] = {
                       {"rhel9_64Guest", VSPHERE_7_0_U1},
                       {"rhel8_64Guest", VSPHERE_6_7},
                       {"rhel7_64Guest", VSPHERE_6_5}},
+        /* rockylinux-64: .vmx files of vmx-21 (Workstation 17.5); arm-rhel9-64:
+         * Fusion 13 (Rocky's Packer templates). */
+        .vmx_guest_os = {"rockylinux-64", "arm-rhel9-64"},
         .osinfo = "http://rockylinux.org/rocky/9",
     },
     {
@@ -103,6 +120,9 @@ const struct distro_row distro_rows[] = {
                       {"rhel9_64Guest", VSPHERE_7_0_U1},
                       {"rhel8_64Guest", VSPHERE_6_7},
                       {"rhel7_64Guest", VSPHERE_6_5}},
+        /* almalinux-64: .vmx files Workstation 17.5 made; arm-rhel9-64: Fusion 13
+         * (AlmaLinux's Packer templates, vmx-21). */
+        .vmx_guest_os = {"almalinux-64", "arm-rhel9-64"},
         .osinfo = "http://almalinux.org/almalinux/9",
     },
     /* Debian 12 runs kernel 6.1, but other6xLinux64Guest (8.0 Update 1) is
@@ -124,6 +144,9 @@ const struct distro_row distro_rows[] = {
         .guest_ids = {{"debian12_64Guest", VSPHERE_8_0_U1},
                       {"debian11_64Guest", VSPHERE_7_0},
                       {"debian10_64Guest", VSPHERE_6_5}},
+        /* [VMCLI]; arm-debian12-64: Fusion 13.5's vmcli takes it, and Packer
+         * templates of vmx-20 (Fusion 13.0) write it. */
+        .vmx_guest_os = {"debian12-64", "arm-debian12-64"},
         .osinfo = "http://debian.org/debian/12",
     },
     {
@@ -145,6 +168,8 @@ const struct distro_row distro_rows[] = {
         .cim_id = 94,
         .cim_description = "Ubuntu Linux (64-bit)",
         .guest_ids = {{"ubuntu64Guest", VSPHERE_6_5}},
+        /* [VMCLI], and every Workstation since 5; arm-ubuntu-64: Fusion 13.0. */
+        .vmx_guest_os = {"ubuntu-64", "arm-ubuntu-64"},
         .osinfo = "http://ubuntu.com/ubuntu/24.04",
     },
 };
@@ -164,6 +189,9 @@ static const struct distro_row other = {
     .guest_ids = {{"other5xLinux64Guest", VSPHERE_7_0_U1},
                   {"other4xLinux64Guest", VSPHERE_6_7},
                   {"other3xLinux64Guest", VSPHERE_6_5}},
+    /* Linux 5.x, as above: Workstation 16 and later; Fusion 22H2 tech
+     * preview and 13 (Packer templates of vmx-19 and vmx-20). */
+    .vmx_guest_os = {"other5xlinux-64", "arm-other5xlinux-64"},
 };
 
 /* The whole "other Linux" line, for judging a descriptor (never written:
@@ -257,6 +285,13 @@ distro_guest_id(enum distro d, unsigned release)
 {
     const struct distro_row *r = distro_row(d);
     return newest_known(r->guest_ids, n_ids(r->guest_ids), release);
+}
+
+const char *
+distro_vmx_guest_os(enum distro d, enum arch arch)
+{
+    const char *id = distro_row(d)->vmx_guest_os[arch_index(arch)];
+    return id ? id : other.vmx_guest_os[arch_index(arch)];
 }
 
 /* The id lists, the rows' then other's then the whole "other Linux" line;

@@ -30,6 +30,11 @@ struct arch_row {
     const char *qemu_user;   /* the user emulator binfmt_misc registers: "qemu-aarch64" */
     const char *elf_machine; /* ELF e_machine as file(1) and the kernel name it: "ARM aarch64" */
     bool bios;               /* has a BIOS (legacy boot): only x86_64 */
+    /* The oldest VMware virtual hardware version (vmx-NN) that runs it:
+     * 20 for aarch64, Fusion 13's, the first Fusion for Apple Silicon;
+     * 0: every one. */
+    unsigned vmware_hw_min;
+    const char *vmware_nic; /* a .vmx's ethernetN.virtualDev: "e1000e" */
 };
 
 /* The row of arch (one architecture, not a set of them). */

@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "appliance/arch.h"
 #include "appliance/enums.h"
 
 /* vSphere releases, as major * 100 + minor * 10 + update: the guest OS IDs
@@ -86,6 +87,11 @@ struct distro_row {
     /* vmw:osType: newest first, each with the release that added it; the
      * last one is known everywhere. */
     struct distro_guest_id guest_ids[DISTRO_MAX_GUEST_IDS];
+    /* A .vmx file's guestOS, by arch_index(): VMware's hosted products
+     * (Workstation, Player, Fusion) name guests with ids of their own, not
+     * vSphere's guestId ("debian12-64", "arm-debian12-64"); NULL: the
+     * "other Linux" id of that architecture. */
+    const char *vmx_guest_os[ARCH_N];
     const char *osinfo; /* libosinfo's id, NULL: none */
 };
 
@@ -112,6 +118,9 @@ bool distro_is_kernel_package(const char *package);
 /* The newest guest OS ID for d that release knows (the row's oldest when
  * it knows none of them). */
 const char *distro_guest_id(enum distro d, unsigned release);
+
+/* The .vmx guestOS of d on arch (the row's, else "other Linux"'s). */
+const char *distro_vmx_guest_os(enum distro d, enum arch arch);
 
 /* The release that introduced guest ID id: 0 and *release set, or -1 when
  * no row and no "other Linux" id is id (it cannot be judged). */

@@ -14,6 +14,8 @@
  *   raw      STEM-os.raw         sparse, and STEM-app.raw
  *   azure    STEM-os.vhd         fixed VHD, a whole number of MiB
  *   gce      STEM-os.tar.gz      disk.raw in a gzip'd GNU tar, and STEM-app.tar.gz
+ *   vmx      STEM.vmwarevm/      STEM.vmx and the disks as monolithicSparse
+ *                                VMDKs, STEM-os.vmdk and STEM-app.vmdk
  *
  * and, made from the configured tree before the disks (export_from_tree):
  *
@@ -206,5 +208,18 @@ int export_libvirt_xml(const struct plan *plan, const char *const qcow2[PLAN_N_D
  * UEFI CA template. UTF-8 with a BOM, CRLF lines. */
 int export_hyperv_script(const struct plan *plan, const char *const vhdx[PLAN_N_DISKS],
                          const char *path, struct ab_error *err);
+
+/* The folder of the vmx output, "STEM" + this, and its .vmx: STEM + ".vmx"
+ * inside it. */
+#define EXPORT_VMX_FOLDER ".vmwarevm"
+
+/* The VMware VM's configuration (export_vmx.c), the .vmx text of plan
+ * whose disks are the VMDKs vmdk (names relative to the .vmx's folder):
+ * VMware's `key = "value"` lines, the plan's hardware as Workstation,
+ * Player and Fusion read it (for aarch64, Fusion on Apple Silicon's: SATA,
+ * e1000e, UEFI, an arm-* guestOS). Into *text (malloc'd, NUL-terminated);
+ * -1 when out of memory. */
+int export_vmx_text(const struct plan *plan, const char *const vmdk[PLAN_N_DISKS], char **text,
+                    struct ab_error *err);
 
 #endif
