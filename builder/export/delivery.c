@@ -14,33 +14,38 @@
 
 /* One file of an output: STEM + suffix, or STEM-DISK + suffix for each
  * disk, under dir ("" or "ovf/"); key names it in the INSTALL templates
- * (OS_KEY and APP_KEY for a disk's). */
+ * (OS_KEY and APP_KEY for a disk's). In a bundle (the folder STEM +
+ * bundle), dir is below that folder, and a file that is not a disk's is
+ * suffix alone (its fixed name). */
 struct file_row {
     unsigned output;
     const char *dir;
     bool per_disk;
     const char *suffix;
     const char *key;
+    const char *bundle; /* NULL: in the output folder itself */
 };
 
 static const struct file_row file_rows[] = {
-    {OUTPUT_OVA, "", false, ".ova", "OVA"},
-    {OUTPUT_OVF, "ovf/", false, ".ovf", "OVF"},
-    {OUTPUT_OVF, "ovf/", false, ".mf", "OVF_MF"},
-    {OUTPUT_OVF, "ovf/", true, ".vmdk", "OVF_VMDK"},
-    {OUTPUT_VMDK, "", true, ".vmdk", "VMDK"},
-    {OUTPUT_QCOW2, "", true, ".qcow2", "QCOW2"},
-    {OUTPUT_LIBVIRT, "", false, ".xml", "XML"},
-    {OUTPUT_VHDX, "", true, ".vhdx", "VHDX"},
-    {OUTPUT_HYPERV, "", false, ".ps1", "PS1"},
-    {OUTPUT_VDI, "", true, ".vdi", "VDI"},
-    {OUTPUT_RAW, "", true, ".raw", "RAW"},
-    {OUTPUT_AZURE, "", true, ".vhd", "VHD"},
-    {OUTPUT_GCE, "", true, ".tar.gz", "GCE"},
-    {OUTPUT_CONTAINER, "", false, "-container.tar", "OCI"},
-    {OUTPUT_CONTAINER, "", false, "-ct.tar.zst", "CT"},
-    {OUTPUT_KUBEVIRT, "", true, ".containerdisk.tar", "CONTAINERDISK"},
-    {OUTPUT_KUBEVIRT, "", false, ".kubevirt.yaml", "KUBEVIRT"},
+    {OUTPUT_OVA, "", false, ".ova", "OVA", NULL},
+    {OUTPUT_OVF, "ovf/", false, ".ovf", "OVF", NULL},
+    {OUTPUT_OVF, "ovf/", false, ".mf", "OVF_MF", NULL},
+    {OUTPUT_OVF, "ovf/", true, ".vmdk", "OVF_VMDK", NULL},
+    {OUTPUT_VMDK, "", true, ".vmdk", "VMDK", NULL},
+    {OUTPUT_QCOW2, "", true, ".qcow2", "QCOW2", NULL},
+    {OUTPUT_LIBVIRT, "", false, ".xml", "XML", NULL},
+    {OUTPUT_VHDX, "", true, ".vhdx", "VHDX", NULL},
+    {OUTPUT_HYPERV, "", false, ".ps1", "PS1", NULL},
+    {OUTPUT_VDI, "", true, ".vdi", "VDI", NULL},
+    {OUTPUT_RAW, "", true, ".raw", "RAW", NULL},
+    {OUTPUT_AZURE, "", true, ".vhd", "VHD", NULL},
+    {OUTPUT_GCE, "", true, ".tar.gz", "GCE", NULL},
+    {OUTPUT_CONTAINER, "", false, "-container.tar", "OCI", NULL},
+    {OUTPUT_CONTAINER, "", false, "-ct.tar.zst", "CT", NULL},
+    {OUTPUT_KUBEVIRT, "", true, ".containerdisk.tar", "CONTAINERDISK", NULL},
+    {OUTPUT_KUBEVIRT, "", false, ".kubevirt.yaml", "KUBEVIRT", NULL},
+    {OUTPUT_UTM, "", false, DELIVERY_UTM_CONFIG, "UTM_CONFIG", DELIVERY_UTM},
+    {OUTPUT_UTM, DELIVERY_UTM_DATA "/", true, ".qcow2", "UTM_QCOW2", DELIVERY_UTM},
 };
 
 #define N_FILE_ROWS (sizeof(file_rows) / sizeof(file_rows[0]))
@@ -162,25 +167,28 @@ delivery_output_flag(const char *output)
     return output && ab_enum_from_string(&output_table, output, &v) == 0 ? (unsigned)v : 0;
 }
 
-/* Whether path is dir + stem + [-disk] + suffix. */
+/* The path (relative to the folder) of row f's file, of disk (its id)
+ * when the row is per disk; NULL when out of memory. */
+static char *
+row_path(const struct file_row *f, const char *stem, const char *disk)
+{
+    const char *b = f->bundle;
+    char *s;
+    int n;
+    if (b && !disk) /* a fixed name in the bundle */
+        n = asprintf(&s, "%s%s/%s%s", stem, b, f->dir, f->suffix);
+    else
+        n = asprintf(&s, "%s%s%s%s%s%s%s%s", b ? stem : "", b ? b : "", b ? "/" : "", f->dir, stem,
+                     disk ? "-" : "", disk ? disk : "", f->suffix);
+    return n < 0 ? NULL : s;
+}
+
+/* Whether path is row f's file (of disk, when per disk). */
 static bool
 row_names(const struct file_row *f, const char *stem, const char *disk, const char *path)
 {
-    size_t n = strlen(f->dir);
-    if (strncmp(path, f->dir, n) != 0)
-        return false;
-    path += n;
-    n = strlen(stem);
-    if (strncmp(path, stem, n) != 0)
-        return false;
-    path += n;
-    if (disk) {
-        n = strlen(disk);
-        if (path[0] != '-' || strncmp(path + 1, disk, n) != 0)
-            return false;
-        path += n + 1;
-    }
-    return strcmp(path, f->suffix) == 0;
+    CLEANUP_FREE char *want = row_path(f, stem, disk);
+    return want && strcmp(want, path) == 0;
 }
 
 /* The targets served by a file of output: every target row naming it. */
@@ -299,13 +307,13 @@ placeholder(const char *key)
 static int
 values_of_files(const struct plan *plan, const struct export_files *files, struct values *vs)
 {
+    CLEANUP_FREE char *stem = delivery_stem(plan->name, plan->version);
+    if (!stem)
+        return -1;
     for (size_t i = 0; i < N_FILE_ROWS; i++) {
         const struct file_row *f = &file_rows[i];
         for (int d = 0; d < (f->per_disk ? PLAN_N_DISKS : 1); d++) {
-            CLEANUP_FREE char *name =
-                f->per_disk ? delivery_disk_file(plan, (enum plan_disk_id)d, f->suffix)
-                            : delivery_file(plan, f->suffix);
-            CLEANUP_FREE char *path = name ? concat(f->dir, name) : NULL;
+            CLEANUP_FREE char *path = row_path(f, stem, f->per_disk ? plan->disks[d].id : NULL);
             if (!path)
                 return -1;
             const struct export_file *ef = find_file(files, path);

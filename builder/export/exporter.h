@@ -43,6 +43,8 @@ int kubevirt_vm_write(const struct plan *plan, const char *os_image, const char 
  * qcow2 output writes it (export_qemu.c). */
 int export_qcow2_file(const struct export_job *job, enum plan_disk_id disk, const char *path,
                       struct ab_error *err);
+/* export_utm.c: NAME-VERSION.utm/, config.plist and Data/ with the qcow2 disks (OUTPUT_UTM). */
+extern const struct exporter exporter_utm;
 /* export_raw.c: the raw disks themselves, moved: it runs last. */
 extern const struct exporter exporter_raw;
 /* export_container.c: the container templates, from the tree (OUTPUT_CONTAINER). */

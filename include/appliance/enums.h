@@ -89,6 +89,7 @@ enum output_flags {
     OUTPUT_GCE = 1 << 10,
     OUTPUT_CONTAINER = 1 << 11, /* from the configured tree, not the disks (export_container.h) */
     OUTPUT_KUBEVIRT = 1 << 12,  /* containerDisks and a VirtualMachine (export_kubevirt.c) */
+    OUTPUT_UTM = 1 << 14,       /* a .utm bundle for UTM on macOS (export_utm.c) */
 };
 
 /* The outputs made from the configured tree, which only a build has:
