@@ -6,14 +6,15 @@
 #include "appliance/delivery.h"
 #include "appliance/hash.h"
 
-static const char recipe[] = "recipe: 1\n"
-                             "name: demo\n"
-                             "version: '2.1'\n"
-                             "os: {distro: debian-12}\n"
-                             "disks:\n"
-                             "  os: {size: 4GiB, volumes: [{name: root, mount: /, size: 1GiB}]}\n"
-                             "  app: {size: 1GiB, volumes: [{name: a, mount: /a, size: 512MiB}]}\n"
-                             "outputs: [ova, ovf, qcow2, libvirt, hyperv, vdi, azure, gce, raw]\n";
+static const char recipe[] =
+    "recipe: 1\n"
+    "name: demo\n"
+    "version: '2.1'\n"
+    "os: {distro: debian-12}\n"
+    "disks:\n"
+    "  os: {size: 4GiB, volumes: [{name: root, mount: /, size: 1GiB}]}\n"
+    "  app: {size: 1GiB, volumes: [{name: a, mount: /a, size: 512MiB}]}\n"
+    "outputs: [ova, ovf, qcow2, libvirt, hyperv, vdi, azure, gce, raw, utm]\n";
 
 static void
 test_names(void **state)
@@ -52,6 +53,12 @@ test_classify(void **state)
         {"demo-2.1-os.vhd", "azure", "os", "azure"},
         {"demo-2.1-app.tar.gz", "gce", "app", "gce"},
         {"demo-2.1-os.raw", "raw", "os", ""},
+        {"demo-2.1.utm/config.plist", "utm", NULL, ""},
+        {"demo-2.1.utm/Data/demo-2.1-os.qcow2", "utm", "os", ""},
+        {"demo-2.1.utm/Data/demo-2.1-app.qcow2", "utm", "app", ""},
+        {"demo-2.1.utm/demo-2.1-os.qcow2", NULL, NULL, ""}, /* not in Data/ */
+        {"demo-2.1.utm/Data/config.plist", NULL, NULL, ""},
+        {"Data/demo-2.1-os.qcow2", NULL, NULL, ""},
         {"INSTALL-kvm.md", "install", NULL, "kvm"},
         {"demo-os.qcow2", NULL, NULL, ""},          /* the old name */
         {"demo-2.1-os.vmdk", NULL, NULL, ""},       /* vmdk not asked */
