@@ -42,8 +42,8 @@ preflight_estimate(const struct plan *plan, struct preflight_need *need)
         out += pct(d, 40); /* compressed VMDKs */
     if (o & OUTPUT_OVA)
         out += pct(d, (o & OUTPUT_OVF) ? 40 : 80); /* the VMDKs, then the tar */
-    static const unsigned whole[] = {OUTPUT_VMDK, OUTPUT_QCOW2, OUTPUT_VHDX, OUTPUT_VDI,
-                                     OUTPUT_AZURE};
+    static const unsigned whole[] = {OUTPUT_VMDK, OUTPUT_QCOW2, OUTPUT_VHDX,
+                                     OUTPUT_VDI,  OUTPUT_AZURE, OUTPUT_UTM /* its qcow2 */};
     for (size_t i = 0; i < sizeof(whole) / sizeof(whole[0]); i++)
         if (o & whole[i])
             out += d;
