@@ -113,13 +113,14 @@ static const struct target_row target_rows[] = {
     {"containers", "Containers (Podman, Docker, LXC, Incus)", OUTPUT_CONTAINER, 0, OUTPUT_CONTAINER,
      "install-containers.md"},
     {"kubevirt", "KubeVirt", OUTPUT_KUBEVIRT, 0, OUTPUT_KUBEVIRT, "install-kubevirt.md"},
+    {"utm", "UTM on macOS", OUTPUT_UTM, 0, OUTPUT_UTM, "install-utm.md"},
 };
 
 #define N_TARGET_ROWS (sizeof(target_rows) / sizeof(target_rows[0]))
 
 const char *const delivery_targets[] = {"vsphere",    "workstation", "virtualbox", "hyperv",
                                         "proxmox",    "kvm",         "azure",      "gce",
-                                        "containers", "kubevirt",  NULL};
+                                        "containers", "kubevirt",    "utm",        NULL};
 
 static const char *const disk_ids[PLAN_N_DISKS] = {"os", "app"};
 

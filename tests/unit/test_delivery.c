@@ -53,9 +53,10 @@ test_classify(void **state)
         {"demo-2.1-os.vhd", "azure", "os", "azure"},
         {"demo-2.1-app.tar.gz", "gce", "app", "gce"},
         {"demo-2.1-os.raw", "raw", "os", ""},
-        {"demo-2.1.utm/config.plist", "utm", NULL, ""},
-        {"demo-2.1.utm/Data/demo-2.1-os.qcow2", "utm", "os", ""},
-        {"demo-2.1.utm/Data/demo-2.1-app.qcow2", "utm", "app", ""},
+        {"demo-2.1.utm/config.plist", "utm", NULL, "utm"},
+        {"demo-2.1.utm/Data/demo-2.1-os.qcow2", "utm", "os", "utm"},
+        {"demo-2.1.utm/Data/demo-2.1-app.qcow2", "utm", "app", "utm"},
+        {"INSTALL-utm.md", "install", NULL, "utm"},
         {"demo-2.1.utm/demo-2.1-os.qcow2", NULL, NULL, ""}, /* not in Data/ */
         {"demo-2.1.utm/Data/config.plist", NULL, NULL, ""},
         {"Data/demo-2.1-os.qcow2", NULL, NULL, ""},
