@@ -17,7 +17,10 @@
  *              SeaBIOS then); TPMDevice when the plan asks for Secure Boot:
  *              with it UTM boots its "-secure" EDK2 build with the keys
  *              preloaded (UTMQemuConfiguration+Arguments.swift,
- *              isSecureBootUsed), the only Secure Boot switch it has
+ *              isSecureBootUsed), the only Secure Boot switch it has;
+ *              those keys are "2023 Microsoft UEFI certificates" (UTM's
+ *              patches/qemu-10.0.2-utm.patch): whether the 2011 UEFI CA
+ *              that signed older shims is among them is not said there
  *   Sharing    none and no clipboard: the appliance has no SPICE agent
  *   Sound      none
  *   Serial     one, UTM's built-in terminal, beside the display
