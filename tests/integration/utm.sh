@@ -12,7 +12,9 @@
 #  - qemu-img check finds the qcow2 disks clean, and qemu-img compare finds
 #    each identical to the build's raw disk;
 #  - SHA256SUMS and INSTALL-utm.md list the bundle's files and sha256sum
-#    verifies them; the build report says they are the utm output's.
+#    verifies them; the build report says they are the utm output's;
+#  - `appliance convert --to utm` of the folder gives the same config.plist
+#    and disks that qemu-img compare finds identical to the raw ones.
 . "${TOP:-.}/tests/lib/itest.sh"
 need python3 qemu-img sha256sum
 
@@ -225,4 +227,20 @@ EOF
 want="$STEM.utm/Data/$STEM-app.qcow2=utm:app $STEM.utm/Data/$STEM-os.qcow2=utm:os $STEM.utm/config.plist=utm:None"
 [ "$roles" = "$want" ] && ok "build-report.json: the bundle's files are the utm output's" ||
     bad "build-report.json says: $roles"
+
+# ---- convert --to utm --------------------------------------------------------
+# The same bundle from the folder's raw disks: the same configuration (its
+# identities derived from the same name and version), the same disks.
+if "$APPLIANCE" convert "$out" -o "$ITEST_TMP/conv" --to utm >"$ITEST_TMP/conv.log" 2>&1; then
+    ok "appliance convert --to utm"
+    cmp -s "$bundle/config.plist" "$ITEST_TMP/conv/$STEM.utm/config.plist" &&
+        ok "convert's config.plist is the build's" || bad "convert's config.plist differs from the build's"
+    for d in os app; do
+        qemu-img compare -q -f raw -F qcow2 "$out/$STEM-$d.raw" "$ITEST_TMP/conv/$STEM.utm/Data/$STEM-$d.qcow2" &&
+            ok "qemu-img compare: convert's Data/$STEM-$d.qcow2 holds the raw disk" ||
+            bad "qemu-img compare: convert's Data/$STEM-$d.qcow2 differs"
+    done
+else
+    bad "appliance convert --to utm: $(tail -5 "$ITEST_TMP/conv.log")"
+fi
 finish
