@@ -6,8 +6,10 @@
  * reads it (github.com/utmapp/UTM, Configuration/UTMConfiguration.swift and
  * UTMQemuConfiguration*.swift at e4a4c34b671284263fc69f81b607de494d7e9b65,
  * ConfigurationVersion 4, both the oldest and the current version it
- * takes). Its decoders require every key written here but Notes; values
- * are those UTM gives a new VM of that architecture and machine, except:
+ * takes). It holds every key UTM's decoders require and the optional
+ * ones UTM itself writes for such a VM (Notes only with a description);
+ * values are those UTM gives a new VM of that architecture and machine,
+ * except:
  *
  *   Drive      both disks VirtIO (UTM's default on "virt"; on "q35" it
  *              is IDE), as the libvirt output's disks, the OS disk first
