@@ -34,7 +34,7 @@ enum {
 static const struct cli_option convert_options[] = {
     {'o', 'o', "output", "DIR", "write the results to DIR (must be given)", NULL},
     {'t', 't', "to", "OUTPUTS",
-     "comma-separated: ova, ovf, vmdk, qcow2, libvirt,\nvhdx, hyperv, vdi, raw, azure, gce, vmx",
+     "comma-separated: ova, ovf, vmdk, qcow2, libvirt,\nvhdx, hyperv, vdi, raw, azure, gce, vmx, utm",
      NULL},
     {OPT_HARDWARE_FROM, 0, "hardware-from", "FILE",
      "the hardware from a build-report.json, an .ovf\nor a libvirt domain XML (virsh dumpxml)",

@@ -13,38 +13,43 @@
 #include "appliance/templates.h"
 
 /* One file of an output: STEM + suffix, or STEM-DISK + suffix for each
- * disk, under dir ("" or "ovf/"), or under STEM + dir with stem_dir (the
- * vmx output's STEM.vmwarevm/); key names it in the INSTALL templates
- * (OS_KEY and APP_KEY for a disk's). */
+ * disk, under dir ("" or "ovf/"); key names it in the INSTALL templates
+ * (OS_KEY and APP_KEY for a disk's). In a bundle (the folder STEM +
+ * bundle: the vmx output's STEM.vmwarevm/, the utm output's STEM.utm/),
+ * dir is below that folder, and a file that is not a disk's is STEM +
+ * suffix when suffix starts with a dot (STEM.vmx), else suffix alone
+ * (a fixed name: config.plist). */
 struct file_row {
     unsigned output;
     const char *dir;
     bool per_disk;
     const char *suffix;
     const char *key;
-    bool stem_dir;
+    const char *bundle; /* NULL: in the output folder itself */
 };
 
 static const struct file_row file_rows[] = {
-    {OUTPUT_OVA, "", false, ".ova", "OVA", false},
-    {OUTPUT_OVF, "ovf/", false, ".ovf", "OVF", false},
-    {OUTPUT_OVF, "ovf/", false, ".mf", "OVF_MF", false},
-    {OUTPUT_OVF, "ovf/", true, ".vmdk", "OVF_VMDK", false},
-    {OUTPUT_VMDK, "", true, ".vmdk", "VMDK", false},
-    {OUTPUT_QCOW2, "", true, ".qcow2", "QCOW2", false},
-    {OUTPUT_LIBVIRT, "", false, ".xml", "XML", false},
-    {OUTPUT_VHDX, "", true, ".vhdx", "VHDX", false},
-    {OUTPUT_HYPERV, "", false, ".ps1", "PS1", false},
-    {OUTPUT_VDI, "", true, ".vdi", "VDI", false},
-    {OUTPUT_RAW, "", true, ".raw", "RAW", false},
-    {OUTPUT_AZURE, "", true, ".vhd", "VHD", false},
-    {OUTPUT_GCE, "", true, ".tar.gz", "GCE", false},
-    {OUTPUT_CONTAINER, "", false, "-container.tar", "OCI", false},
-    {OUTPUT_CONTAINER, "", false, "-ct.tar.zst", "CT", false},
-    {OUTPUT_KUBEVIRT, "", true, ".containerdisk.tar", "CONTAINERDISK", false},
-    {OUTPUT_KUBEVIRT, "", false, ".kubevirt.yaml", "KUBEVIRT", false},
-    {OUTPUT_VMX, EXPORT_VMX_FOLDER "/", false, ".vmx", "VMX", true},
-    {OUTPUT_VMX, EXPORT_VMX_FOLDER "/", true, ".vmdk", "VMX_VMDK", true},
+    {OUTPUT_OVA, "", false, ".ova", "OVA", NULL},
+    {OUTPUT_OVF, "ovf/", false, ".ovf", "OVF", NULL},
+    {OUTPUT_OVF, "ovf/", false, ".mf", "OVF_MF", NULL},
+    {OUTPUT_OVF, "ovf/", true, ".vmdk", "OVF_VMDK", NULL},
+    {OUTPUT_VMDK, "", true, ".vmdk", "VMDK", NULL},
+    {OUTPUT_QCOW2, "", true, ".qcow2", "QCOW2", NULL},
+    {OUTPUT_LIBVIRT, "", false, ".xml", "XML", NULL},
+    {OUTPUT_VHDX, "", true, ".vhdx", "VHDX", NULL},
+    {OUTPUT_HYPERV, "", false, ".ps1", "PS1", NULL},
+    {OUTPUT_VDI, "", true, ".vdi", "VDI", NULL},
+    {OUTPUT_RAW, "", true, ".raw", "RAW", NULL},
+    {OUTPUT_AZURE, "", true, ".vhd", "VHD", NULL},
+    {OUTPUT_GCE, "", true, ".tar.gz", "GCE", NULL},
+    {OUTPUT_CONTAINER, "", false, "-container.tar", "OCI", NULL},
+    {OUTPUT_CONTAINER, "", false, "-ct.tar.zst", "CT", NULL},
+    {OUTPUT_KUBEVIRT, "", true, ".containerdisk.tar", "CONTAINERDISK", NULL},
+    {OUTPUT_KUBEVIRT, "", false, ".kubevirt.yaml", "KUBEVIRT", NULL},
+    {OUTPUT_VMX, "", false, ".vmx", "VMX", EXPORT_VMX_FOLDER},
+    {OUTPUT_VMX, "", true, ".vmdk", "VMX_VMDK", EXPORT_VMX_FOLDER},
+    {OUTPUT_UTM, "", false, DELIVERY_UTM_CONFIG, "UTM_CONFIG", DELIVERY_UTM},
+    {OUTPUT_UTM, DELIVERY_UTM_DATA "/", true, ".qcow2", "UTM_QCOW2", DELIVERY_UTM},
 };
 
 #define N_FILE_ROWS (sizeof(file_rows) / sizeof(file_rows[0]))
@@ -113,13 +118,14 @@ static const struct target_row target_rows[] = {
     {"containers", "Containers (Podman, Docker, LXC, Incus)", OUTPUT_CONTAINER, 0, OUTPUT_CONTAINER,
      "install-containers.md"},
     {"kubevirt", "KubeVirt", OUTPUT_KUBEVIRT, 0, OUTPUT_KUBEVIRT, "install-kubevirt.md"},
+    {"utm", "UTM on macOS", OUTPUT_UTM, 0, OUTPUT_UTM, "install-utm.md"},
 };
 
 #define N_TARGET_ROWS (sizeof(target_rows) / sizeof(target_rows[0]))
 
 const char *const delivery_targets[] = {"vsphere",    "workstation", "virtualbox", "hyperv",
                                         "proxmox",    "kvm",         "azure",      "gce",
-                                        "containers", "kubevirt",  NULL};
+                                        "containers", "kubevirt",    "utm",        NULL};
 
 static const char *const disk_ids[PLAN_N_DISKS] = {"os", "app"};
 
@@ -167,31 +173,28 @@ delivery_output_flag(const char *output)
     return output && ab_enum_from_string(&output_table, output, &v) == 0 ? (unsigned)v : 0;
 }
 
-/* Whether path is [stem +] dir + stem + [-disk] + suffix. */
+/* The path (relative to the folder) of row f's file, of disk (its id)
+ * when the row is per disk; NULL when out of memory. */
+static char *
+row_path(const struct file_row *f, const char *stem, const char *disk)
+{
+    const char *b = f->bundle;
+    char *s;
+    int n;
+    if (b && !disk && f->suffix[0] != '.') /* a fixed name in the bundle */
+        n = asprintf(&s, "%s%s/%s%s", stem, b, f->dir, f->suffix);
+    else
+        n = asprintf(&s, "%s%s%s%s%s%s%s%s", b ? stem : "", b ? b : "", b ? "/" : "", f->dir, stem,
+                     disk ? "-" : "", disk ? disk : "", f->suffix);
+    return n < 0 ? NULL : s;
+}
+
+/* Whether path is row f's file (of disk, when per disk). */
 static bool
 row_names(const struct file_row *f, const char *stem, const char *disk, const char *path)
 {
-    size_t n = strlen(stem);
-    if (f->stem_dir) {
-        if (strncmp(path, stem, n) != 0)
-            return false;
-        path += n;
-    }
-    n = strlen(f->dir);
-    if (strncmp(path, f->dir, n) != 0)
-        return false;
-    path += n;
-    n = strlen(stem);
-    if (strncmp(path, stem, n) != 0)
-        return false;
-    path += n;
-    if (disk) {
-        n = strlen(disk);
-        if (path[0] != '-' || strncmp(path + 1, disk, n) != 0)
-            return false;
-        path += n + 1;
-    }
-    return strcmp(path, f->suffix) == 0;
+    CLEANUP_FREE char *want = row_path(f, stem, disk);
+    return want && strcmp(want, path) == 0;
 }
 
 /* The targets served by a file of output: every target row naming it. */
@@ -310,16 +313,13 @@ placeholder(const char *key)
 static int
 values_of_files(const struct plan *plan, const struct export_files *files, struct values *vs)
 {
+    CLEANUP_FREE char *stem = delivery_stem(plan->name, plan->version);
+    if (!stem)
+        return -1;
     for (size_t i = 0; i < N_FILE_ROWS; i++) {
         const struct file_row *f = &file_rows[i];
         for (int d = 0; d < (f->per_disk ? PLAN_N_DISKS : 1); d++) {
-            CLEANUP_FREE char *name =
-                f->per_disk ? delivery_disk_file(plan, (enum plan_disk_id)d, f->suffix)
-                            : delivery_file(plan, f->suffix);
-            CLEANUP_FREE char *stem =
-                f->stem_dir ? delivery_stem(plan->name, plan->version) : strdup("");
-            CLEANUP_FREE char *dir = stem ? concat(stem, f->dir) : NULL;
-            CLEANUP_FREE char *path = name && dir ? concat(dir, name) : NULL;
+            CLEANUP_FREE char *path = row_path(f, stem, f->per_disk ? plan->disks[d].id : NULL);
             if (!path)
                 return -1;
             const struct export_file *ef = find_file(files, path);

@@ -14,6 +14,7 @@ static const struct exporter *const exporters[] = {
     /* From the disks. */
     &exporter_ovf, &exporter_qcow2, &exporter_vmdk, &exporter_vhdx, &exporter_vdi, &exporter_azure,
     &exporter_gce, &exporter_libvirt, &exporter_hyperv, &exporter_kubevirt, &exporter_vmx,
+    &exporter_utm,
     &exporter_raw, /* last: it moves the images the others read */
 };
 

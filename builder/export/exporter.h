@@ -50,6 +50,8 @@ int export_vmdk_file(const struct export_job *job, enum plan_disk_id disk, const
                      const char *path, const void *ctx, struct ab_error *err);
 /* export_vmx.c: the VMware VM folder, STEM.vmwarevm/ (OUTPUT_VMX). */
 extern const struct exporter exporter_vmx;
+/* export_utm.c: NAME-VERSION.utm/, config.plist and Data/ with the qcow2 disks (OUTPUT_UTM). */
+extern const struct exporter exporter_utm;
 /* export_raw.c: the raw disks themselves, moved: it runs last. */
 extern const struct exporter exporter_raw;
 /* export_container.c: the container templates, from the tree (OUTPUT_CONTAINER). */

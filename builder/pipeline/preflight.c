@@ -43,7 +43,8 @@ preflight_estimate(const struct plan *plan, struct preflight_need *need)
     if (o & OUTPUT_OVA)
         out += pct(d, (o & OUTPUT_OVF) ? 40 : 80); /* the VMDKs, then the tar */
     static const unsigned whole[] = {OUTPUT_VMDK, OUTPUT_QCOW2, OUTPUT_VHDX,
-                                     OUTPUT_VDI,  OUTPUT_AZURE, OUTPUT_VMX};
+                                     OUTPUT_VDI,  OUTPUT_AZURE, OUTPUT_VMX,
+                                     OUTPUT_UTM /* its qcow2 */};
     for (size_t i = 0; i < sizeof(whole) / sizeof(whole[0]); i++)
         if (o & whole[i])
             out += d;

@@ -23,7 +23,7 @@ TABLE(output, {OUTPUT_OVA, "ova"}, {OUTPUT_OVF, "ovf"}, {OUTPUT_VMDK, "vmdk"},
       {OUTPUT_QCOW2, "qcow2"}, {OUTPUT_LIBVIRT, "libvirt"}, {OUTPUT_VHDX, "vhdx"},
       {OUTPUT_HYPERV, "hyperv"}, {OUTPUT_VDI, "vdi"}, {OUTPUT_RAW, "raw"}, {OUTPUT_AZURE, "azure"},
       {OUTPUT_GCE, "gce"}, {OUTPUT_CONTAINER, "container"}, {OUTPUT_KUBEVIRT, "kubevirt"},
-      {OUTPUT_VMX, "vmx"});
+      {OUTPUT_VMX, "vmx"}, {OUTPUT_UTM, "utm"});
 TABLE(digest, {DIGEST_SHA256, "sha256"}, {DIGEST_SHA1, "sha1"}, {DIGEST_SHA512, "sha512"});
 TABLE(ova_target, {OVA_TARGET_GENERIC, "generic"}, {OVA_TARGET_ESXI_6_7, "esxi-6.7"},
       {OVA_TARGET_ESXI_7_0, "esxi-7.0"}, {OVA_TARGET_ESXI_8_0, "esxi-8.0"},

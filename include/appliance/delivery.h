@@ -30,6 +30,14 @@
 #define DELIVERY_SUMS "SHA256SUMS"
 #define DELIVERY_SUMS_SIG "SHA256SUMS.sig"
 
+/* The utm output's bundle, a folder STEM.utm as UTM on macOS opens it:
+ * its configuration, and its Data/ folder holding the disks' qcow2
+ * files (STEM-DISK.qcow2), the names UTM's source gives them
+ * (UTMConfiguration.swift: kUTMBundleConfigFilename, dataDirectoryName). */
+#define DELIVERY_UTM ".utm"
+#define DELIVERY_UTM_CONFIG "config.plist"
+#define DELIVERY_UTM_DATA "Data"
+
 /* The most targets one file serves. */
 #define DELIVERY_MAX_TARGETS 8
 

@@ -90,6 +90,7 @@ enum output_flags {
     OUTPUT_CONTAINER = 1 << 11, /* from the configured tree, not the disks (export_container.h) */
     OUTPUT_KUBEVIRT = 1 << 12,  /* containerDisks and a VirtualMachine (export_kubevirt.c) */
     OUTPUT_VMX = 1 << 13,       /* a VMware VM folder, STEM.vmwarevm/ (export_vmx.c) */
+    OUTPUT_UTM = 1 << 14,       /* a .utm bundle for UTM on macOS (export_utm.c) */
 };
 
 /* The outputs made from the configured tree, which only a build has:

@@ -14,8 +14,10 @@
  *   raw      STEM-os.raw         sparse, and STEM-app.raw
  *   azure    STEM-os.vhd         fixed VHD, a whole number of MiB
  *   gce      STEM-os.tar.gz      disk.raw in a gzip'd GNU tar, and STEM-app.tar.gz
+ *   kubevirt STEM-os.containerdisk.tar and -app's, STEM.kubevirt.yaml
  *   vmx      STEM.vmwarevm/      STEM.vmx and the disks as monolithicSparse
  *                                VMDKs, STEM-os.vmdk and STEM-app.vmdk
+ *   utm      STEM.utm/           config.plist, Data/STEM-os.qcow2, Data/STEM-app.qcow2
  *
  * and, made from the configured tree before the disks (export_from_tree):
  *
@@ -200,6 +202,14 @@ int export_ova_tar_format(const uint64_t *sizes, size_t n);
  * Written with libxml2, renamed into place. */
 int export_libvirt_xml(const struct plan *plan, const char *const qcow2[PLAN_N_DISKS],
                        const char *path, struct ab_error *err);
+
+/* The UTM configuration (export_utm.c): config.plist of a .utm bundle in
+ * UTM's format (ConfigurationVersion 4, QEMU backend) for plan's
+ * architecture, CPUs, memory, firmware and NICs, its drives the files
+ * images (names in the bundle's Data/ folder), the OS disk first; its
+ * UUID, drive ids and MACs derived from the plan. Renamed into place. */
+int export_utm_plist(const struct plan *plan, const char *const images[PLAN_N_DISKS],
+                     const char *path, struct ab_error *err);
 
 /* The Hyper-V PowerShell script (export_hyperv.c): creates a Generation 2
  * VM (Generation 1 when bios-only) with the plan's memory and CPUs, both

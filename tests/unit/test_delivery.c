@@ -14,7 +14,7 @@ static const char recipe[] =
     "disks:\n"
     "  os: {size: 4GiB, volumes: [{name: root, mount: /, size: 1GiB}]}\n"
     "  app: {size: 1GiB, volumes: [{name: a, mount: /a, size: 512MiB}]}\n"
-    "outputs: [ova, ovf, qcow2, libvirt, hyperv, vdi, azure, gce, raw, vmx]\n";
+    "outputs: [ova, ovf, qcow2, libvirt, hyperv, vdi, azure, gce, raw, vmx, utm]\n";
 
 static void
 test_names(void **state)
@@ -58,6 +58,13 @@ test_classify(void **state)
         {"demo-2.1.vmx", NULL, NULL, ""},                      /* not in its folder */
         {"demo-2.1.vmwarevm/demo-2.1-os.raw", NULL, NULL, ""}, /* no such file */
         {"other.vmwarevm/demo-2.1.vmx", NULL, NULL, ""},
+        {"demo-2.1.utm/config.plist", "utm", NULL, "utm"},
+        {"demo-2.1.utm/Data/demo-2.1-os.qcow2", "utm", "os", "utm"},
+        {"demo-2.1.utm/Data/demo-2.1-app.qcow2", "utm", "app", "utm"},
+        {"INSTALL-utm.md", "install", NULL, "utm"},
+        {"demo-2.1.utm/demo-2.1-os.qcow2", NULL, NULL, ""}, /* not in Data/ */
+        {"demo-2.1.utm/Data/config.plist", NULL, NULL, ""},
+        {"Data/demo-2.1-os.qcow2", NULL, NULL, ""},
         {"INSTALL-kvm.md", "install", NULL, "kvm"},
         {"demo-os.qcow2", NULL, NULL, ""},          /* the old name */
         {"demo-2.1-os.vmdk", NULL, NULL, ""},       /* vmdk not asked */

@@ -142,7 +142,7 @@ static void
 test_output(void **state)
 {
     (void)state;
-    check_table(&output_table, 14);
+    check_table(&output_table, 15);
     check_pair(&output_table, "ova", OUTPUT_OVA);
     check_pair(&output_table, "ovf", OUTPUT_OVF);
     check_pair(&output_table, "vmdk", OUTPUT_VMDK);
@@ -157,7 +157,8 @@ test_output(void **state)
     check_pair(&output_table, "container", OUTPUT_CONTAINER);
     check_pair(&output_table, "kubevirt", OUTPUT_KUBEVIRT);
     check_pair(&output_table, "vmx", OUTPUT_VMX);
-    check_flags(&output_table, (1u << 14) - 1);
+    check_pair(&output_table, "utm", OUTPUT_UTM);
+    check_flags(&output_table, (1u << 15) - 1);
 }
 
 static void
@@ -182,7 +183,7 @@ test_list(void **state)
                         "'bios', 'uefi' or 'bios+uefi'");
     assert_string_equal(ab_enum_list(&output_table, buf, sizeof(buf)),
                         "'ova', 'ovf', 'vmdk', 'qcow2', 'libvirt', 'vhdx', 'hyperv', 'vdi', "
-                        "'raw', 'azure', 'gce', 'container', 'kubevirt' or 'vmx'");
+                        "'raw', 'azure', 'gce', 'container', 'kubevirt', 'vmx' or 'utm'");
     /* A short buffer is cut, never overrun, and always terminated. */
     char small[12];
     memset(small, 'x', sizeof(small));

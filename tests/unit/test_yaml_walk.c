@@ -376,7 +376,7 @@ test_flag_list(void **state)
     assert_int_equal(d.err.n_diags, 2);
     assert_diag(&d, 1, 3, 10,
                 "'dmg'|'ova', 'ovf', 'vmdk', 'qcow2', 'libvirt', 'vhdx', 'hyperv', 'vdi', 'raw', "
-                "'azure', 'gce', 'container', 'kubevirt' or 'vmx'");
+                "'azure', 'gce', 'container', 'kubevirt', 'vmx' or 'utm'");
     assert_int_equal(d.err.diags[1].col, 10);
     assert_int_equal(flags, OUTPUT_OVA | OUTPUT_RAW); /* the walk goes on after an error */
     assert_int_equal(yw_flag_list(&d.w, get(&d, "d"), "output", &output_table, &flags), 0);
