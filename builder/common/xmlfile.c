@@ -76,3 +76,21 @@ xmlfile_save(xmlDocPtr doc, const char *path, struct ab_error *err)
 {
     return write_atomic(path, 0644, save_fd, doc, err);
 }
+
+int
+xmlfile_save_built(xmlDocPtr doc, bool failed, const char *path, const char *what,
+                   struct ab_error *err)
+{
+    int rc;
+    if (!doc || failed) {
+        char buf[512];
+        const char *msg = xmlfile_error_text(buf, sizeof(buf));
+        rc = ab_error_set(err, AB_E_NOMEM, ENOMEM, NULL, "cannot build the %s: %s", what,
+                          msg ? msg : "out of memory");
+    } else {
+        rc = xmlfile_save(doc, path, err);
+    }
+    if (rc < 0)
+        ab_error_prefix(err, "while writing %s '%s'", what, path);
+    return rc;
+}

@@ -254,20 +254,10 @@ export_libvirt_xml(const struct plan *plan, const char *const qcow2[PLAN_N_DISKS
     struct xmlfile_quiet quiet;
     xmlfile_quiet_begin(&quiet);
 
-    int rc = 0;
     struct lv_doc d = {.doc = xmlNewDoc(BAD_CAST "1.0")};
     if (d.doc)
         put_domain(&d, plan, qcow2);
-    if (!d.doc || d.failed) {
-        char buf[512];
-        const char *msg = xmlfile_error_text(buf, sizeof(buf));
-        rc = ab_error_set(err, AB_E_NOMEM, ENOMEM, NULL, "cannot build the domain XML: %s",
-                          msg ? msg : "out of memory");
-    } else {
-        rc = xmlfile_save(d.doc, path, err);
-    }
-    if (rc < 0)
-        ab_error_prefix(err, "while writing libvirt domain '%s'", path);
+    int rc = xmlfile_save_built(d.doc, d.failed, path, "libvirt domain", err);
     xmlFreeDoc(d.doc);
     xmlfile_quiet_end(&quiet);
     return rc;

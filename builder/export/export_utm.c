@@ -314,20 +314,10 @@ export_utm_plist(const struct plan *plan, const char *const images[PLAN_N_DISKS]
 {
     struct xmlfile_quiet quiet;
     xmlfile_quiet_begin(&quiet);
-    int rc;
     struct plist p = {.doc = xmlNewDoc(BAD_CAST "1.0")};
     if (p.doc)
         put_config(&p, plan, images);
-    if (!p.doc || p.failed) {
-        char buf[512];
-        const char *msg = xmlfile_error_text(buf, sizeof(buf));
-        rc = ab_error_set(err, AB_E_NOMEM, ENOMEM, NULL, "cannot build the UTM configuration: %s",
-                          msg ? msg : "out of memory");
-    } else {
-        rc = xmlfile_save(p.doc, path, err);
-    }
-    if (rc < 0)
-        ab_error_prefix(err, "while writing UTM configuration '%s'", path);
+    int rc = xmlfile_save_built(p.doc, p.failed, path, "UTM configuration", err);
     xmlFreeDoc(p.doc);
     xmlfile_quiet_end(&quiet);
     return rc;

@@ -392,20 +392,10 @@ ovf_write(const struct plan *plan, const struct ovf_disk_file disks[2], const ch
     struct xmlfile_quiet quiet;
     xmlfile_quiet_begin(&quiet);
 
-    int rc = 0;
     struct ovf_doc d = {.doc = xmlNewDoc(BAD_CAST "1.0")};
     if (d.doc)
         put_envelope(&d, plan, disks);
-    if (!d.doc || d.failed) {
-        char buf[512];
-        const char *msg = xmlfile_error_text(buf, sizeof(buf));
-        rc = ab_error_set(err, AB_E_NOMEM, ENOMEM, NULL, "cannot build the OVF descriptor: %s",
-                          msg ? msg : "out of memory");
-    } else {
-        rc = xmlfile_save(d.doc, path, err);
-    }
-    if (rc < 0)
-        ab_error_prefix(err, "while writing OVF descriptor '%s'", path);
+    int rc = xmlfile_save_built(d.doc, d.failed, path, "OVF descriptor", err);
     xmlFreeDoc(d.doc);
     xmlfile_quiet_end(&quiet);
     return rc;

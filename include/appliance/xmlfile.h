@@ -9,6 +9,7 @@
 #ifndef APPLIANCE_XMLFILE_H
 #define APPLIANCE_XMLFILE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <libxml/tree.h>
@@ -33,5 +34,13 @@ const char *xmlfile_error_text(char *buf, size_t size);
 /* Writes doc to path (mode 0644), replacing it atomically (write_atomic).
  * Returns 0, or -1 with libxml2's or the system's error in err. */
 int xmlfile_save(xmlDocPtr doc, const char *path, struct ab_error *err);
+
+/* A document built node by node, then saved: failed (or a NULL doc) means
+ * a libxml2 call returned NULL while building it, and the error is
+ * "cannot build the WHAT: libxml2's newest error"; else xmlfile_save().
+ * Either failure is prefixed "while writing WHAT 'path'". Call it between
+ * xmlfile_quiet_begin() and _end(); doc stays the caller's. */
+int xmlfile_save_built(xmlDocPtr doc, bool failed, const char *path, const char *what,
+                       struct ab_error *err);
 
 #endif
