@@ -94,3 +94,12 @@ xmlfile_save_built(xmlDocPtr doc, bool failed, const char *path, const char *wha
         ab_error_prefix(err, "while writing %s '%s'", what, path);
     return rc;
 }
+
+xmlNodePtr
+xmlfile_child(bool *failed, xmlNodePtr parent, xmlNsPtr ns, const char *name, const char *text)
+{
+    xmlNodePtr n = parent ? xmlNewTextChild(parent, ns, BAD_CAST name, BAD_CAST text) : NULL;
+    if (!n)
+        *failed = true;
+    return n;
+}

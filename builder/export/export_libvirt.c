@@ -57,14 +57,7 @@ struct lv_doc {
 static xmlNodePtr
 put(struct lv_doc *d, xmlNodePtr parent, const char *name, const char *text)
 {
-    if (!parent) {
-        d->failed = true;
-        return NULL;
-    }
-    xmlNodePtr n = xmlNewTextChild(parent, NULL, BAD_CAST name, BAD_CAST text);
-    if (!n)
-        d->failed = true;
-    return n;
+    return xmlfile_child(&d->failed, parent, NULL, name, text);
 }
 
 static xmlNodePtr

@@ -64,14 +64,7 @@ struct plist {
 static xmlNodePtr
 node(struct plist *p, xmlNodePtr parent, const char *name, const char *text)
 {
-    if (!parent) {
-        p->failed = true;
-        return NULL;
-    }
-    xmlNodePtr n = xmlNewTextChild(parent, NULL, BAD_CAST name, BAD_CAST text);
-    if (!n)
-        p->failed = true;
-    return n;
+    return xmlfile_child(&p->failed, parent, NULL, name, text);
 }
 
 /* <key>key</key> in dict, then the value's element. */

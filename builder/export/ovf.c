@@ -73,14 +73,7 @@ struct ovf_doc {
 static xmlNodePtr
 put(struct ovf_doc *d, xmlNodePtr parent, xmlNsPtr ns, const char *name, const char *text)
 {
-    if (!parent) {
-        d->failed = true;
-        return NULL;
-    }
-    xmlNodePtr n = xmlNewTextChild(parent, ns, BAD_CAST name, BAD_CAST text);
-    if (!n)
-        d->failed = true;
-    return n;
+    return xmlfile_child(&d->failed, parent, ns, name, text);
 }
 
 static void

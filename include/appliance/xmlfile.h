@@ -35,6 +35,13 @@ const char *xmlfile_error_text(char *buf, size_t size);
  * Returns 0, or -1 with libxml2's or the system's error in err. */
 int xmlfile_save(xmlDocPtr doc, const char *path, struct ab_error *err);
 
+/* A child element of parent in namespace ns (NULL: none) with escaped
+ * text (NULL: empty), as xmlNewTextChild; NULL-safe in parent, so that a
+ * document is built call after call and checked once: any NULL sets
+ * *failed. */
+xmlNodePtr xmlfile_child(bool *failed, xmlNodePtr parent, xmlNsPtr ns, const char *name,
+                         const char *text);
+
 /* A document built node by node, then saved: failed (or a NULL doc) means
  * a libxml2 call returned NULL while building it, and the error is
  * "cannot build the WHAT: libxml2's newest error"; else xmlfile_save().
