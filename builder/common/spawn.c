@@ -187,7 +187,10 @@ log_argv(const char *const *argv, const struct spawn_opts *o)
         fprintf(f, "%s%s", *a, a[1] ? " " : "");
     if (fclose(f) != 0 || !(shown = redact(line)))
         return;
-    const char *prefix = o && o->chroot ? "+ [chroot] " : "+ ";
+    const char *prefix = o && o->prepare ? (o->chroot ? "+ [chroot, private mounts] "
+                                                      : "+ [private mounts] ")
+                         : o && o->chroot ? "+ [chroot] "
+                                          : "+ ";
     if (ctx->log) {
         fprintf(ctx->log, "%s%s\n", prefix, shown);
         fflush(ctx->log);
@@ -214,9 +217,12 @@ struct launch {
     pid_t parent;
     int (*fn)(void *arg); /* spawn_fork_fn: run this instead of exec */
     void *arg;
+    int (*prepare)(const void *arg); /* spawn_opts.prepare */
+    const void *prepare_arg;
+    const char *prepare_what;
 };
 
-enum launch_stage { STAGE_SETUP, STAGE_CHROOT, STAGE_CWD, STAGE_EXEC };
+enum launch_stage { STAGE_SETUP, STAGE_PREPARE, STAGE_CHROOT, STAGE_CWD, STAGE_EXEC };
 
 static void
 launch_release(struct launch *l)
@@ -225,19 +231,21 @@ launch_release(struct launch *l)
     free(l->envp);
 }
 
-/* Whether env has an entry for the name of entry (NAME=value). */
+/* Whether env has an entry for the name of entry (NAME=value): a value,
+ * or NAME alone, which removes it. */
 static bool
 env_overrides(const char *const *env, const char *entry)
 {
     size_t len = strcspn(entry, "=");
     for (const char *const *e = env; e && *e; e++)
-        if (strncmp(*e, entry, len) == 0 && (*e)[len] == '=')
+        if (strncmp(*e, entry, len) == 0 && ((*e)[len] == '=' || (*e)[len] == '\0'))
             return true;
     return false;
 }
 
 /* The child's environment: ours, then the context's entries, then the
- * run's, each replacing the names of those before it. */
+ * run's, each replacing the names of those before it (an entry of a name
+ * alone, "TMPDIR", removes it). */
 static int
 make_envp(struct launch *l, const char *const *ctx_env, const char *const *extra)
 {
@@ -257,7 +265,8 @@ make_envp(struct launch *l, const char *const *ctx_env, const char *const *extra
         if (!env_overrides(extra, *e))
             l->envp[m++] = (char *)*e;
     for (const char *const *e = extra; e && *e; e++)
-        l->envp[m++] = (char *)*e;
+        if (strchr(*e, '='))
+            l->envp[m++] = (char *)*e;
     return 0;
 }
 
@@ -355,6 +364,10 @@ child_run(const struct launch *l)
     }
     if (l->fn)
         _exit(l->fn(l->arg));
+    if (l->prepare && l->prepare(l->prepare_arg) < 0) {
+        child_report(l, STAGE_PREPARE, errno);
+        _exit(126);
+    }
     if (l->chroot && (chroot(l->chroot) < 0 || chdir("/") < 0)) {
         child_report(l, STAGE_CHROOT, errno);
         _exit(126);
@@ -415,6 +428,10 @@ await_exec(const struct launch *l, int report, struct ab_error *err)
     const char *what = msg[0] == STAGE_CHROOT ? l->chroot : msg[0] == STAGE_CWD ? l->cwd : NULL;
     if (what)
         return ab_build_error(err, msg[1], "cannot enter '%s': %s", what, strerror(msg[1]));
+    if (msg[0] == STAGE_PREPARE)
+        return ab_build_error(err, msg[1], "cannot %s for '%s': %s",
+                              l->prepare_what ? l->prepare_what : "prepare", l->argv[0],
+                              strerror(msg[1]));
     return ab_build_error(err, msg[1], "cannot run '%s': %s", l->argv[0], strerror(msg[1]));
 }
 
@@ -543,7 +560,10 @@ spawn_start(const char *const *argv, const struct spawn_opts *o, unsigned flags,
                        .cwd = o ? o->cwd : NULL,
                        .fd = {-1, -1, -1},
                        .report = -1,
-                       .die_with_parent = flags & SPAWN_DIE_WITH_PARENT};
+                       .die_with_parent = flags & SPAWN_DIE_WITH_PARENT,
+                       .prepare = o ? o->prepare : NULL,
+                       .prepare_arg = o ? o->prepare_arg : NULL,
+                       .prepare_what = o ? o->prepare_what : NULL};
     int null[2] = {-1, -1};
     *c = (struct spawn_child)SPAWN_CHILD_INIT;
     if (stop_requested())

@@ -401,7 +401,7 @@ dnf_key(const struct plan *plan, struct digest_ctx *key, struct ab_error *err)
     digest_str(key, conf);
     digest_str(key, macros);
     digest_str(key, templates_get(DRACUT_CONF));
-    digest_str(key, templates_get("nsrun.sh"));
+    digest_str(key, NSRUN_MOUNTS);
     for (char **q = packages; *q; q++)
         digest_str(key, *q);
     digest_u64(key, 0);

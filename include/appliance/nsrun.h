@@ -2,7 +2,9 @@
  * chroot of the tree, or dnf filling a new root), run in a private mount
  * namespace.
  *
- * The command starts through `unshare --mount --propagation private`: the
+ * The command's process enters a mount namespace of its own between fork
+ * and exec (unshare(2), propagation private) and mounts there, with
+ * system calls and no helper process (spawn_opts.prepare): the
  * tree's /proc (procfs, /proc/sys read-only), /sys (sysfs, read-only) and
  * /dev (a tmpfs with null, zero, full, random, urandom, tty, pts/, shm/ and
  * the fd links) are mounted in that namespace only, so nothing is ever
@@ -24,9 +26,12 @@ enum nsrun_where {
     NSRUN_HOST,   /* argv is a host program working on the tree (dnf --installroot) */
 };
 
-/* The shell script the namespace runs ($1 the tree, $2 "chroot" or "host",
- * then the command) is templates/nsrun.sh: templates_get("nsrun.sh"), also
- * for cache keys of what it makes. */
+/* What the namespace holds, for the cache keys of trees made in it (dnf's):
+ * a change to the mounts below changes this text. */
+#define NSRUN_MOUNTS                                                                               \
+    "nsrun 2: proc (nosuid,nodev,noexec) or the host's bound; sysfs ro or the host's bound ro; "  \
+    "/proc/sys bound ro; dev tmpfs mode=0755 with null zero full random urandom tty (made or "    \
+    "bound), pts, shm (1777) and the fd links"
 
 /* Runs argv as spawn_run would (opts as there; opts->chroot must be NULL,
  * opts->cwd is not supported), with the tree root's /proc, /sys and /dev

@@ -45,6 +45,14 @@ struct spawn_opts {
     unsigned ok_exits;      /* bit N (N < 32) set: exit status N is success too
                                (e2fsck's 1, "errors corrected") */
     int *exit_status;       /* if set, receives the exit status of a success */
+    /* Run in the child after its descriptors are in place and before it
+     * enters chroot and cwd and execs: async-signal-safe calls only (the
+     * system calls that set up a mount namespace: nsrun.c). Returns 0, or
+     * -1 with errno set: the run then fails with "cannot PREPARE_WHAT for
+     * 'TOOL': ERROR". */
+    int (*prepare)(const void *arg);
+    const void *prepare_arg;
+    const char *prepare_what;
 };
 
 /* Runs argv[0] (searched in PATH) with argv. Returns 0 when it exits 0;

@@ -251,14 +251,14 @@ stray=$(grep -E '^var/cache/dnf/.|^var/log/(dnf.*|hawkey)\.log$' "$T/main/list" 
 
 # The command line, from the log.
 S=$(cd "$T/main/scratch" && pwd -P)
-dnfline=$(grep -m1 '^+ unshare .* dnf ' "$T/main/log")
+dnfline=$(grep -m1 '^+ \[private mounts\] dnf ' "$T/main/log")
 for want in "--installroot=$S/root" "--setopt=reposdir=$S/repos" "--config=$S/dnf.conf" \
     --releasever=9 --forcearch=x86_64 --noplugins --setopt=install_weak_deps=False \
     --setopt=tsflags=nodocs --nogpgcheck " install @core centos-stream-release kernel "; do
     grep -qF -- "$want" <<<"$dnfline" && ok "dnf ran with '${want# }'" ||
         bad "dnf's command line lacks '$want': $dnfline"
 done
-grep -qF -- '--mount --propagation private' <<<"$dnfline" &&
+grep -qF -- '[private mounts]' <<<"$dnfline" &&
     ok "dnf ran in a private mount namespace" || bad "dnf ran without its own mount namespace"
 cat >"$T/repo.want" <<EOF
 # written by appliance for centos-stream-9: read by this build's dnf only

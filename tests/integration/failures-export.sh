@@ -89,8 +89,8 @@ for f in "$F/secrets.log" "$F/secrets.err" "$F/secrets.stdout" "$out/build-repor
         ok "secrets: neither the password hash nor the secret in $(basename "$f")"
     fi
 done
-# (run lines start in a private mount namespace: `+ unshare ... TREE chroot /bin/sh ...`)
-grep -aqE '^\+ unshare .* chroot /bin/sh -e -c MY_SECRET=\*\*\* true$' "$F/secrets.log" &&
+# (run lines run chrooted with mounts of their own: `+ [chroot, private mounts] /bin/sh ...`)
+grep -aqE '^\+ \[chroot, private mounts\] /bin/sh -e -c MY_SECRET=\*\*\* true$' "$F/secrets.log" &&
     ok "secrets: the run line is logged with its value hidden" ||
     bad "secrets: run line not logged as expected: $(grep -a 'sh -e -c' "$F/secrets.log")"
 [ ! -e "$out/marker" ] && [ -f "$out/layout-0.1.0-os.raw" ] &&

@@ -2,7 +2,7 @@
 # tier: check
 # Every shell program the image carries, checked by shellcheck: each file under
 # templates/ that starts with "#!/bin/sh" or "#!/bin/bash" (or is named
-# NAME.sh: nsrun.sh, which 'sh -c' runs, has no such line), each script a
+# NAME.sh: a script 'sh -c' runs has no such line), each script a
 # template writes through a quoted here-document (<<'EOF', as mmdebstrap's
 # essential hooks write the initramfs hooks), and the generator that embeds
 # them (builder/common/embed-templates.sh).
@@ -51,7 +51,7 @@ fi
 
 n=0
 for f in templates/*; do
-    # A script run by 'sh -c' (nsrun.sh) has no '#!' line: its name says sh.
+    # A script run by 'sh -c' has no '#!' line: its name says sh.
     case $(head -n 1 "$f") in
     '#!/bin/sh'* | '#!/bin/bash'*) ;;
     *) case $f in *.sh) ;; *) continue ;; esac ;;
