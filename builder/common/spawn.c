@@ -9,7 +9,9 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -355,6 +357,21 @@ child_setup(const struct launch *l)
     return 0;
 }
 
+/* The child enters root. In a mount namespace of its own (prepare made
+ * one) it pivots into a bind of root and detaches the old root, as
+ * unshare --root and bubblewrap do: podman's, docker's and Kubernetes'
+ * default seccomp profiles refuse chroot(2) to a container without
+ * CAP_SYS_CHROOT, and allow pivot_root(2). chroot(2) where the pivot
+ * cannot be made (the current root is no mount point: a chroot already). */
+static int
+child_enter(const char *root, bool own_mounts)
+{
+    if (own_mounts && mount(root, root, NULL, MS_BIND | MS_REC, NULL) == 0 && chdir(root) == 0 &&
+        syscall(SYS_pivot_root, ".", ".") == 0)
+        return umount2(".", MNT_DETACH) < 0 || chdir("/") < 0 ? -1 : 0;
+    return chroot(root) < 0 || chdir("/") < 0 ? -1 : 0;
+}
+
 static void __attribute__((noreturn))
 child_run(const struct launch *l)
 {
@@ -368,7 +385,7 @@ child_run(const struct launch *l)
         child_report(l, STAGE_PREPARE, errno);
         _exit(126);
     }
-    if (l->chroot && (chroot(l->chroot) < 0 || chdir("/") < 0)) {
+    if (l->chroot && child_enter(l->chroot, l->prepare != NULL) < 0) {
         child_report(l, STAGE_CHROOT, errno);
         _exit(126);
     }
@@ -880,14 +897,3 @@ spawn_cmd(const struct spawn_ctx *ctx, struct ab_error *err, const char *first, 
     return r;
 }
 
-int
-spawn_chroot(const struct spawn_ctx *ctx, const char *root, struct ab_error *err, const char *first,
-             ...)
-{
-    struct spawn_opts o = {.ctx = ctx, .chroot = root};
-    va_list ap;
-    va_start(ap, first);
-    int r = run_words(&o, err, first, ap);
-    va_end(ap);
-    return r;
-}

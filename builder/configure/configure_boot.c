@@ -13,6 +13,7 @@
 #include "appliance/fsids.h"
 #include "appliance/fsutil.h"
 #include "appliance/inroot.h"
+#include "appliance/nsrun.h"
 #include "appliance/spawn.h"
 #include "appliance/templates.h"
 
@@ -156,7 +157,7 @@ mask_efi_automount(const struct plan *plan, const char *root, const struct spawn
 {
     if (!(plan->hardware.firmware & FIRMWARE_UEFI))
         return 0;
-    return spawn_chroot(ctx, root, err, "systemctl", "mask", "--quiet", "efi.automount", NULL);
+    return nsrun_chroot(ctx, root, err, "systemctl", "mask", "--quiet", "efi.automount", NULL);
 }
 
 int

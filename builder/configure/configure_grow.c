@@ -16,6 +16,7 @@
 
 #include "appliance/cleanup.h"
 #include "appliance/fsutil.h"
+#include "appliance/nsrun.h"
 #include "appliance/spawn.h"
 #include "appliance/templates.h"
 
@@ -119,7 +120,7 @@ install_grow(const struct plan *plan, const char *root, const char *script,
         if (write_file(root, path, record, 0644, err) < 0)
             return -1;
     }
-    return spawn_chroot(ctx, root, err, "systemctl", "enable", "--quiet", "appliance-grow.service",
+    return nsrun_chroot(ctx, root, err, "systemctl", "enable", "--quiet", "appliance-grow.service",
                         NULL);
 }
 

@@ -32,7 +32,9 @@ struct spawn_ctx {
 
 struct spawn_opts {
     const struct spawn_ctx *ctx; /* the log and the echo; NULL: neither */
-    const char *chroot;     /* run inside this root (NULL: the host) */
+    const char *chroot;     /* run inside this root (NULL: the host); with prepare,
+                               which must then give the child a mount namespace of
+                               its own, entered by pivot_root(2) (spawn.c) */
     const char *cwd;        /* working folder (inside the chroot, if any) */
     const char *input;      /* written to the child's stdin (NULL: /dev/null) */
     size_t input_len;
@@ -81,11 +83,6 @@ void spawn_argv_release(struct spawn_argv *a);
  * of words. */
 int spawn_cmd(const struct spawn_ctx *ctx, struct ab_error *err, const char *first, ...)
     __attribute__((sentinel));
-
-/* Convenience: runs the command inside root (chroot), no other options
- * but ctx (may be NULL). */
-int spawn_chroot(const struct spawn_ctx *ctx, const char *root, struct ab_error *err,
-                 const char *first, ...) __attribute__((sentinel));
 
 /* True if a program of that name is in PATH. */
 int spawn_have(const char *program);

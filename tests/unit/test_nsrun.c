@@ -6,8 +6,10 @@
  * /proc/sys, working device nodes and the /dev links; nothing stays
  * mounted on the host and the tree's /dev is left empty; a link where
  * /dev should be is refused. The probe is a host shell run on the tree
- * (NSRUN_HOST, as dnf is run): the build's chroot work is judged by the
- * builds of the integration tests. */
+ * (NSRUN_HOST, as dnf is run). A command run in the tree (NSRUN_CHROOT, a
+ * shell copied in) finds its root a mount of the tree and the host's root
+ * gone: pivot_root(2), which container seccomp profiles allow without
+ * CAP_SYS_CHROOT, not chroot(2), which they refuse. */
 #include "unit.h"
 
 #include <errno.h>
@@ -164,6 +166,88 @@ test_user_namespace(void **state)
     assert_true(dev_empty());
 }
 
+/* What a shell in the tree checks about its root, with dash's builtins
+ * only: one mount at "/", a bind of the tree (pivot_root), not the
+ * host's root mount hidden by chroot(2) (no mount at "/" then). */
+static const char in_tree[] =
+    "[ -e /marker ] || echo 'not in the tree'\n"
+    "n=0 at=\n"
+    "while read -r id parent dev root mnt rest; do\n"
+    "    [ \"$mnt\" = / ] && n=$((n + 1)) at=$root\n"
+    "done </proc/self/mountinfo\n"
+    "[ \"$n\" = 1 ] || echo \"$n mounts at /\"\n"
+    "case $at in */tree) ;; *) echo \"the root is no mount of the tree: '$at'\" ;; esac\n"
+    "echo done\n";
+
+/* nsrun(NSRUN_CHROOT) of in_tree, in a forked child (in a user namespace
+ * of its own if userns): its output, or "SKIP reason". */
+static char *
+run_in_tree(bool userns)
+{
+    make_tree();
+    assert_int_equal(system("mkdir -p tree/bin && cp -L /bin/sh tree/bin/sh && "
+                            "for l in $(ldd /bin/sh | grep -o '/[^ ]*'); do "
+                            "cp -L --parents \"$l\" tree || exit 1; done && : >tree/marker"),
+                     0);
+    int pipefd[2];
+    assert_int_equal(pipe(pipefd), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        close(pipefd[0]);
+        if (userns && enter_user_namespace() < 0) {
+            dprintf(pipefd[1], "SKIP no user namespace here: %s", strerror(errno));
+            _exit(0);
+        }
+        const char *argv[] = {"/bin/sh", "-c", in_tree, NULL};
+        char *out = NULL;
+        struct ab_error err = {0};
+        struct spawn_opts o = {.output = &out};
+        int r = nsrun(tree, NSRUN_CHROOT, argv, &o, &err);
+        dprintf(pipefd[1], "%s%s", r == 0 && out ? out : "", unit_error_text(&err));
+        _exit(0);
+    }
+    close(pipefd[1]);
+    char *got = calloc(1, 4096);
+    size_t len = 0;
+    ssize_t n;
+    while (len < 4095 && (n = read(pipefd[0], got + len, 4095 - len)) > 0)
+        len += (size_t)n;
+    close(pipefd[0]);
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    return got;
+}
+
+static void
+test_pivot(bool userns)
+{
+    if (!userns && (geteuid() != 0 || unshare(0) < 0))
+        unit_skip("not root of the host: the host's own mounts are not tried");
+    char *got = run_in_tree(userns);
+    if (strncmp(got, "SKIP ", 5) == 0)
+        unit_skip("%s", got + 5);
+    if (strcmp(got, "done\n") != 0)
+        fail_msg("in the tree%s: %s", userns ? ", in a user namespace" : "", got);
+    free(got);
+    assert_true(nothing_mounted());
+    assert_true(dev_empty());
+}
+
+static void
+test_pivot_host_root(void **state)
+{
+    (void)state;
+    test_pivot(false);
+}
+
+static void
+test_pivot_user_namespace(void **state)
+{
+    (void)state;
+    test_pivot(true);
+}
+
 /* A link where /dev should be: refused before anything runs. */
 static void
 test_link_refused(void **state)
@@ -189,6 +273,8 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_host_root),
         cmocka_unit_test(test_user_namespace),
+        cmocka_unit_test(test_pivot_host_root),
+        cmocka_unit_test(test_pivot_user_namespace),
         cmocka_unit_test(test_link_refused),
     };
     return cmocka_run_group_tests(tests, unit_enter_tmpdir, unit_leave_tmpdir);
