@@ -12,7 +12,8 @@
 #    two-line map), and again with only those a Kubernetes pod keeps when
 #    it drops ALL and adds SETUID, SETGID and SETFCAP, the layout recipe
 #    builds, with the output on the host the user's; its SHA256SUMS are
-#    those of root's build on the host from the same root-tree archive and
+#    those of root's build on the host, by the image's own program (the
+#    provenance names its digest), from the same root-tree archive and
 #    SOURCE_DATE_EPOCH;
 #  - without SETFCAP the build stops at once with one line naming it.
 # Needs root (it makes the user) and podman. The image is built here from
@@ -41,6 +42,14 @@ if BUILD=$T/ib "$TOP/image/build.sh" "$T/appliance-image.tar" >"$T/image.log" 2>
 else
     bad "image/build.sh failed: $(tail -n 20 "$T/image.log")"; finish
 fi
+# Root's build on the host runs the image's own program, the .deb's: the
+# provenance names the builder's digest, and both builds must ship the
+# same bytes.
+if dpkg -x "$(ls "$T"/ib/image/deb/appliance_*_amd64.deb)" "$T/pkg" && [ -x "$T/pkg/usr/bin/appliance" ]; then
+    ok "the image's package unpacks ($("$T/pkg/usr/bin/appliance" --version | head -n 1))"
+else
+    bad "no appliance in the image's package under $T/ib/image/deb"; finish
+fi
 rm -rf "$T/ib"
 cfg=$(skopeo inspect --config "oci-archive:$T/appliance-image.tar" 2>"$T/skopeo.err")
 if python3 -c '
@@ -62,7 +71,7 @@ find "${APPLIANCE_CACHE_DIR:-/var/cache/appliance}/roots" -maxdepth 1 -type f \
     \( -name '*.tar' -o -name '*.sum' -o -name '*.distro' \) -exec cp -l -t "$T/rcache/roots" {} + \
     2>/dev/null || true
 start=$SECONDS
-if SOURCE_DATE_EPOCH=$EPOCH "$APPLIANCE" build "$recipe" -o "$T/r" --cache-dir "$T/rcache" \
+if SOURCE_DATE_EPOCH=$EPOCH "$T/pkg/usr/bin/appliance" build "$recipe" -o "$T/r" --cache-dir "$T/rcache" \
     --log "$T/r.log" >"$T/r.out" 2>&1; then
     ok "root's build on the host ($((SECONDS - start)) s)"
 else
