@@ -78,7 +78,12 @@ DEPS_TEST := libcmocka-dev clang libclang-rt-14-dev python3 python3-jsonschema p
 # installed when the host's apt sources offer it, else named with the way
 # to get it. A build of an Ubuntu recipe without it stops in preflight.
 DEPS_UBUNTU := ubuntu-keyring
-DEPS := $(DEPS_BUILD) $(DEPS_RUN) $(DEPS_TEST)
+# Building for another architecture (hardware.arch: aarch64 on an x86_64
+# host): qemu-user-static runs the tree's programs through a binfmt_misc
+# entry of the build's own (binfmt.c); mmdebstrap checks with arch-test
+# that they run. 380 MB, so the package only suggests them.
+DEPS_CROSS := qemu-user-static arch-test
+DEPS := $(DEPS_BUILD) $(DEPS_RUN) $(DEPS_TEST) $(DEPS_CROSS)
 
 # One list, printed for those who read it: debian/rules (the package's
 # Depends) and tests/source/debian.sh. make -s print-DEPS_RUN

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "appliance/build.h"
+#include "appliance/arch.h"
 #include "appliance/cache.h"
 #include "appliance/cleanup.h"
 #include "appliance/cli.h"
@@ -134,12 +135,21 @@ on_command(void *ctx, const char *line)
 /* A user, or a container's root that may not mount, builds as root of a
  * user namespace (userns.h), before any thread starts, with the cache of
  * its own (cache.h), named before the build is root there: *cache_dir is
- * the caller's to free. */
+ * the caller's to free. Root of the host building for another
+ * architecture enters one where every id is itself, to register qemu-user
+ * in a binfmt_misc the host never sees (binfmt.h). */
 static int
-enter_userns(struct cli *c, struct build_opts *opts, char **cache_dir)
+enter_userns(struct cli *c, const struct plan *plan, struct build_opts *opts, char **cache_dir)
 {
     struct ab_error err = AB_ERROR_INIT;
     enum userns_need need = userns_needed();
+    if (need == USERNS_NONE && plan->hardware.arch != arch_host()) {
+        if (userns_enter_identity(&opts->spawn, &err) == 0)
+            return 0;
+        int status = cli_report_to(c, &err);
+        ab_error_release(&err);
+        return status;
+    }
     if (need == USERNS_NONE)
         return 0;
     /* The cache as the user or the container's root sees it, chosen
@@ -164,7 +174,7 @@ run_build(struct cli *c, const struct plan *plan, const char *output, struct bui
 
     if (!output && asprintf(&dir, "output/%s-%s", plan->name, plan->version) < 0)
         return 1;
-    int refused = enter_userns(c, opts, &cache_dir);
+    int refused = enter_userns(c, plan, opts, &cache_dir);
     if (refused != 0)
         return refused;
     progress_init(&p, stderr, cli_progress_form(c), level);

@@ -18,6 +18,7 @@
 #include "appliance/cleanup.h"
 #include "appliance/inroot.h"
 #include "appliance/templates.h"
+#include "appliance/userns.h"
 
 /* The mounts are made by the child itself between fork and exec
  * (spawn_opts.prepare), with system calls only: no shell and no mount(8),
@@ -31,7 +32,10 @@
 #define NS_NODES 6
 
 struct ns_plan {
-    bool host_root; /* root of the host: proc, sysfs and nodes of its own */
+    /* Root of the host mounts a proc, a sysfs and nodes of its own; root of
+     * a user namespace (a build without root, a cross build) may not, and
+     * binds the host's instead, as mmdebstrap and podman do. */
+    bool host_root;
     char *proc, *sys, *proc_sys, *dev;
     char *nodes[NS_NODES];
     char *host_nodes[NS_NODES]; /* the host's, bound where nodes cannot be made */
@@ -69,23 +73,10 @@ ns_plan_free(struct ns_plan *p)
         free(p->links[i]);
 }
 
-/* Root of the host maps every id to itself: "0 0 4294967295". Root of a
- * user namespace (a build without root: userns.h) may not mount a proc or
- * sysfs of its own nor make device nodes, and binds the host's instead, as
- * mmdebstrap and podman do. */
-static bool
-ns_host_root(void)
-{
-    CLEANUP_FCLOSE FILE *f = fopen("/proc/self/uid_map", "r");
-    unsigned long inner, outer, count;
-    return f && fscanf(f, "%lu %lu %lu", &inner, &outer, &count) == 3 && inner == 0 &&
-           outer == 0 && count == 4294967295UL;
-}
-
 static int
 ns_plan_make(struct ns_plan *p, const char *root)
 {
-    *p = (struct ns_plan){.host_root = ns_host_root()};
+    *p = (struct ns_plan){.host_root = !userns_inside()};
     if (asprintf(&p->proc, "%s/proc", root) < 0 || asprintf(&p->sys, "%s/sys", root) < 0 ||
         asprintf(&p->proc_sys, "%s/proc/sys", root) < 0 || asprintf(&p->dev, "%s/dev", root) < 0 ||
         asprintf(&p->pts, "%s/dev/pts", root) < 0 || asprintf(&p->shm, "%s/dev/shm", root) < 0)

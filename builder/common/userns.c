@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -374,6 +375,24 @@ userns_needed(void)
     return may_mount() ? USERNS_NONE : USERNS_CONTAINER_ROOT;
 }
 
+/* Enters a namespace whose ids 0 to ids - 1 are the same ids of this
+ * one's (uids and gids, this namespace's maps), written by the helper
+ * itself, which has CAP_SETUID and CAP_SETGID over them. */
+static int
+enter_direct(const struct spawn_ctx *ctx, const char *uids, const char *gids, unsigned long ids,
+             struct ab_error *err)
+{
+    struct helper h = {.go = {-1, -1}, .msg = {-1, -1}, .ctx = ctx, .direct = true};
+    if (userns_identity_map(uids, ids, h.uid_map, sizeof(h.uid_map)) < 0 ||
+        userns_identity_map(gids, ids, h.gid_map, sizeof(h.gid_map)) < 0)
+        return ab_build_error(err, E2BIG, "this namespace's id maps have too many lines");
+    snprintf(h.pid, sizeof(h.pid), "%ld", (long)getpid());
+    int r = enter(&h, err);
+    close_pair(h.go);
+    close_pair(h.msg);
+    return r;
+}
+
 int
 userns_enter_nested(const struct spawn_ctx *ctx, struct ab_error *err)
 {
@@ -411,23 +430,27 @@ userns_enter_nested(const struct spawn_ctx *ctx, struct ab_error *err)
                        missing);
     if (err->n_diags > before)
         return -1;
-    struct helper h = {.go = {-1, -1}, .msg = {-1, -1}, .ctx = ctx, .direct = true};
-    if (userns_identity_map(uids, USERNS_IDS, h.uid_map, sizeof(h.uid_map)) < 0 ||
-        userns_identity_map(gids, USERNS_IDS, h.gid_map, sizeof(h.gid_map)) < 0)
-        return ab_build_error(err, E2BIG, "the container's id maps have too many lines");
-    snprintf(h.pid, sizeof(h.pid), "%ld", (long)getpid());
-    int r = enter(&h, err);
-    close_pair(h.go);
-    close_pair(h.msg);
-    return r;
+    return enter_direct(ctx, uids, gids, USERNS_IDS, err);
 }
+
+int
+userns_enter_identity(const struct spawn_ctx *ctx, struct ab_error *err)
+{
+    CLEANUP_FREE char *uids = read_text("/proc/self/uid_map"), *gids = read_text("/proc/self/gid_map");
+    if (!uids || !gids)
+        return ab_build_error(err, errno, "cannot read this process's id maps: %s",
+                              strerror(errno));
+    return enter_direct(ctx, uids, gids, 4294967295UL, err);
+}
+
+/* The initial user namespace's inode in nsfs, a constant of the kernel
+ * (PROC_USER_INIT_INO in linux/proc_ns.h). */
+#define USERNS_INIT_INO 0xEFFFFFFDUL
 
 bool
 userns_inside(void)
 {
-    CLEANUP_FCLOSE FILE *f = fopen("/proc/self/uid_map", "re");
-    unsigned long inner, outer, count;
-    /* No map at all (a namespace not mapped yet) is inside too. */
-    return f && !(fscanf(f, "%lu %lu %lu", &inner, &outer, &count) == 3 && inner == 0 &&
-                  outer == 0 && count == 4294967295UL);
+    struct stat st;
+    /* A kernel without user namespaces has no such file: the host's. */
+    return stat("/proc/self/ns/user", &st) == 0 && (unsigned long)st.st_ino != USERNS_INIT_INO;
 }

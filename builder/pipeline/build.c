@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "appliance/attest.h"
+#include "appliance/binfmt.h"
 #include "appliance/bootloader.h"
 #include "appliance/cache.h"
 #include "appliance/cleanup.h"
@@ -410,6 +411,16 @@ do_os(struct build *b, struct ab_error *err)
     int64_t newest = 0;
     if (asprintf(&scratch, "%s/os", b->work) < 0 || mkdir_p(scratch, 0755) < 0)
         return ab_build_error(err, errno, "cannot create '%s'", b->work);
+    /* Another architecture's tree: its programs (mmdebstrap's maintainer
+     * scripts, then every command of the configure stage) run under
+     * qemu-user, and the log says so. */
+    int how = binfmt_enable(b->plan->hardware.arch, err);
+    if (how < 0)
+        return -1;
+    char cross[256];
+    binfmt_describe(b->plan->hardware.arch, how, cross, sizeof(cross));
+    if (cross[0])
+        notice(b, cross);
     if (registry_root(b, err) < 0)
         return -1;
     if (cache_root_tree(b->plan, &b->opts->cache, b->opts->private_ns, scratch, &tar, &hit, b->run,

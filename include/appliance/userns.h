@@ -73,9 +73,15 @@ enum userns_need userns_needed(void);
  * unshare), CAP_SETUID and CAP_SETGID, or 65536 ids. */
 int userns_enter_nested(const struct spawn_ctx *ctx, struct ab_error *err);
 
+/* Moves this process, root of the host, into a new user namespace where
+ * every id is itself, with every capability there: a cross build's,
+ * which mounts a binfmt_misc of its own there (binfmt.h) that the host
+ * never sees. -1 with the kernel's reason. */
+int userns_enter_identity(const struct spawn_ctx *ctx, struct ab_error *err);
+
 /* True when this process is in a user namespace other than the host's
- * (its uid_map is not the whole identity map): root there, if at all,
- * but not of the host. */
+ * initial one: root there, if at all, but not of the host, even where
+ * every id is mapped to itself (a cross build's: binfmt.h). */
 bool userns_inside(void);
 
 #endif

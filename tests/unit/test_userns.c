@@ -143,6 +143,49 @@ test_inside(void **state)
     assert_int_equal(WEXITSTATUS(status), 0);
 }
 
+/* A namespace where every id is itself (a cross build's, as root) is
+ * inside too, though its uid_map reads as the host's. */
+static void
+test_inside_identity(void **state)
+{
+    (void)state;
+    if (geteuid() != 0 || userns_inside())
+        skip(); /* only root of the host writes that map */
+    int go[2], ready[2];
+    assert_int_equal(pipe(go), 0);
+    assert_int_equal(pipe(ready), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        char c = unshare(CLONE_NEWUSER) < 0 ? 'n' : 'y';
+        if (write(ready[1], &c, 1) != 1 || c == 'n' || read(go[0], &c, 1) != 1)
+            _exit(77);
+        FILE *m = fopen("/proc/self/uid_map", "re");
+        char line[128] = "";
+        bool full = m && fgets(line, sizeof(line), m) && strstr(line, "4294967295");
+        if (m)
+            fclose(m);
+        _exit(full && userns_inside() ? 0 : 1);
+    }
+    char c = 0, path[64];
+    assert_int_equal(read(ready[0], &c, 1), 1);
+    if (c == 'y')
+        for (int i = 0; i < 2; i++) {
+            snprintf(path, sizeof(path), "/proc/%ld/%s", (long)pid, i ? "gid_map" : "uid_map");
+            FILE *m = fopen(path, "we");
+            assert_non_null(m);
+            fputs("0 0 4294967295\n", m);
+            assert_int_equal(fclose(m), 0);
+        }
+    assert_int_equal(write(go[1], "g", 1), 1);
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    if (WEXITSTATUS(status) == 77)
+        skip(); /* no user namespaces here */
+    assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 int
 main(void)
 {
@@ -154,6 +197,7 @@ main(void)
         cmocka_unit_test(test_identity_map),
         cmocka_unit_test(test_needed),
         cmocka_unit_test(test_inside),
+        cmocka_unit_test(test_inside_identity),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
