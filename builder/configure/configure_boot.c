@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "appliance/arch.h"
 #include "appliance/cleanup.h"
 #include "appliance/fsids.h"
 #include "appliance/fsutil.h"
@@ -124,17 +125,20 @@ write_grub_cfg(const struct plan *plan, const char *root, const char *kver, stru
     return templates_write(root, "/etc/default/grub", 0644, "default-grub", default_values, err);
 }
 
-/* GRUB's modules where its core images look for them: /boot/grub/<platform>. */
+/* GRUB's modules where its core images look for them:
+ * /boot/grub/<platform>, for the architecture's BIOS (if it has one) and
+ * UEFI platforms. */
 static int
-copy_grub_modules(const char *root, struct ab_error *err)
+copy_grub_modules(const char *root, enum arch arch, struct ab_error *err)
 {
-    static const char *const platforms[] = {"i386-pc", "x86_64-efi"};
+    const struct arch_row *a = arch_row(arch);
+    const char *const platforms[] = {a->grub_efi, a->bios ? "i386-pc" : NULL};
     struct grub_names names;
     configure_grub_names(root, &names);
     CLEANUP_CLOSE int rootfd = inroot_open_root(root, err);
     if (rootfd < 0)
         return -1;
-    for (size_t i = 0; i < 2; i++) {
+    for (size_t i = 0; i < 2 && platforms[i]; i++) {
         CLEANUP_FREE char *src_path = NULL, *dst = NULL;
         if (asprintf(&src_path, "/usr/lib/grub/%s", platforms[i]) < 0 ||
             asprintf(&dst, "/boot/%s/%s", names.dir, platforms[i]) < 0)
@@ -165,7 +169,7 @@ configure_boot(const struct plan *plan, const char *root, const char *kver,
                const struct spawn_ctx *ctx, struct ab_error *err)
 {
     if (write_fstab(plan, root, err) < 0 || write_grub_cfg(plan, root, kver, err) < 0 ||
-        copy_grub_modules(root, err) < 0 || mask_efi_automount(plan, root, ctx, err) < 0) {
+        copy_grub_modules(root, plan->hardware.arch, err) < 0 || mask_efi_automount(plan, root, ctx, err) < 0) {
         ab_error_prefix(err, "while configuring the boot loader");
         return -1;
     }

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "appliance/arch.h"
 #include "appliance/cleanup.h"
 #include "appliance/fsutil.h"
 #include "appliance/inroot.h"
@@ -77,8 +78,10 @@ install_services(const struct plan *plan, const char *root, const struct spawn_c
     /* appliance-lvm activates both volume groups before local filesystems
      * are mounted, on any hypervisor: event activation alone can leave the
      * application disk's VG inactive when the initramfs already scanned it. */
-    const struct template_value report[] = {
-        {"NAME", plan->name}, {"VERSION", plan->version}, {NULL, NULL}};
+    const struct template_value report[] = {{"NAME", plan->name},
+                                            {"VERSION", plan->version},
+                                            {"SERIAL", arch_row(plan->hardware.arch)->serial},
+                                            {NULL, NULL}};
     if (templates_write(root, "/etc/systemd/network/80-appliance-dhcp.network", 0644,
                         "80-appliance-dhcp.network", NULL, err) < 0 ||
         templates_write(root, "/usr/libexec/appliance/console-report", 0755, "console-report", NULL,

@@ -1,6 +1,7 @@
 /* bootloader.c: GRUB for BIOS and UEFI, installed without the appliance. */
 #include "appliance/bootloader.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -10,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "appliance/arch.h"
 #include "appliance/bytes.h"
 #include "appliance/cleanup.h"
 #include "appliance/configure.h"
@@ -39,15 +41,31 @@ static const char *const pc_modules[] = {
     "configfile", "serial", "terminal", NULL,
 };
 
-/* shim on the removable path loads grubx64.efi (and MokManager) from its
- * own folder; fbx64.efi stays out of it, or the firmware's first boot
- * would go to the fallback, which makes boot entries and resets. Where
- * each distribution installs them is its row's (distro.h). */
+/* shim on the removable path (BOOTX64.EFI, BOOTAA64.EFI) loads grubx64.efi
+ * (grubaa64.efi) and MokManager from its own folder; fbx64.efi stays out
+ * of it, or the firmware's first boot would go to the fallback, which
+ * makes boot entries and resets. Where each distribution installs them is
+ * its row's (distro.h); the suffix is the architecture's (arch.h). */
 static const char *const signed_as[DISTRO_N_SIGNED] = {
-    [DISTRO_SIGNED_SHIM] = "BOOTX64.EFI",
-    [DISTRO_SIGNED_GRUB] = "grubx64.efi",
-    [DISTRO_SIGNED_MOK] = "mmx64.efi",
+    [DISTRO_SIGNED_SHIM] = "BOOT",
+    [DISTRO_SIGNED_GRUB] = "grub",
+    [DISTRO_SIGNED_MOK] = "mm",
 };
+
+/* name (signed_as's, or "fb") with arch's UEFI suffix and ".efi", in
+ * capitals for BOOT*.EFI as the removable path has it, into out. */
+static void
+efi_name(const char *name, enum arch arch, char *out, size_t size)
+{
+    char suffix[8];
+    const char *efi = arch_row(arch)->efi;
+    bool upper = strcmp(name, "BOOT") == 0;
+    size_t i = 0;
+    for (; efi[i] && i < sizeof(suffix) - 1; i++)
+        suffix[i] = upper ? efi[i] : (char)tolower((unsigned char)efi[i]);
+    suffix[i] = '\0';
+    snprintf(out, size, "%s%s%s", name, suffix, upper ? ".EFI" : ".efi");
+}
 
 static const struct plan_mount *
 boot_mount(const struct plan *plan)
@@ -109,12 +127,12 @@ first_of(int rootfd, const struct distro_signed_file *f)
  * it, else where any row's does (a root tree of another layout), else
  * where an unknown tree might (the unknown row's). */
 static const char *
-first_in_tree(int rootfd, enum distro d, enum distro_signed k)
+first_in_tree(int rootfd, enum distro d, enum arch arch, enum distro_signed k)
 {
-    const char *found = first_of(rootfd, &distro_row(d)->signed_files[k]);
+    const char *found = first_of(rootfd, distro_signed_file(d, arch, k));
     for (size_t i = 0; !found && i < distro_n_rows; i++)
-        found = first_of(rootfd, &distro_rows[i].signed_files[k]);
-    return found ? found : first_of(rootfd, &distro_row(DISTRO_NONE)->signed_files[k]);
+        found = first_of(rootfd, distro_signed_file((enum distro)distro_rows[i].key.value, arch, k));
+    return found ? found : first_of(rootfd, distro_signed_file(DISTRO_NONE, arch, k));
 }
 
 /* The signed GRUB reads grub.cfg from the folder it was loaded from (its
@@ -139,15 +157,18 @@ signed_images(const struct plan *plan, const char *root, const char *scratch, co
     if (rootfd < 0)
         return -1;
     for (unsigned k = 0; k < DISTRO_N_SIGNED; k++) {
-        const struct distro_signed_file *f = &distro_row(plan->os.distro)->signed_files[k];
-        const char *from = first_in_tree(rootfd, plan->os.distro, k);
+        const struct distro_signed_file *f =
+            distro_signed_file(plan->os.distro, plan->hardware.arch, k);
+        const char *from = first_in_tree(rootfd, plan->os.distro, plan->hardware.arch, k);
         CLEANUP_FREE char *as = NULL;
         if (!from)
             return ab_build_error(err, ENOENT,
                                   "Secure Boot needs '%s' (from %s), which the tree does not "
                                   "have: install it, or set 'hardware.secure_boot: false'",
                                   f->paths[0], f->package);
-        if (asprintf(&as, "efi-boot/%s", signed_as[k]) < 0)
+        char name[32];
+        efi_name(signed_as[k], plan->hardware.arch, name, sizeof(name));
+        if (asprintf(&as, "efi-boot/%s", name) < 0)
             return ab_oom(err);
         if (copy_out(root, from, scratch, as, false, err) < 0)
             return -1;
@@ -162,9 +183,11 @@ signed_images(const struct plan *plan, const char *root, const char *scratch, co
         }
     }
     /* shim-x64 puts the fallback there too: out. */
+    char fallback[64], fb[16];
+    efi_name("fb", plan->hardware.arch, fb, sizeof(fb));
+    snprintf(fallback, sizeof(fallback), "/boot/efi/EFI/BOOT/%s", fb);
     struct stat st;
-    if (inroot_exists(rootfd, "/boot/efi/EFI/BOOT/fbx64.efi", &st) &&
-        inroot_remove(rootfd, "/boot/efi/EFI/BOOT/fbx64.efi", err) < 0)
+    if (inroot_exists(rootfd, fallback, &st) && inroot_remove(rootfd, fallback, err) < 0)
         return -1;
     return write_signed_cfg(scratch, "/efi-boot/grub.cfg", uuid, grub_dir, err);
 }
@@ -190,10 +213,16 @@ make_images(const struct plan *plan, const char *root, const char *scratch,
     if (plan->hardware.secure_boot) {
         if (signed_images(plan, root, scratch, uuid, names.dir, err) < 0)
             return -1;
-    } else if ((plan->hardware.firmware & FIRMWARE_UEFI) &&
-               (mkimage(root, "x86_64-efi", "/tmp/BOOTX64.EFI", efi_modules, ctx, err) < 0 ||
-                copy_out(root, "/tmp/BOOTX64.EFI", scratch, "efi-boot/BOOTX64.EFI", true, err) < 0))
-        return -1;
+    } else if (plan->hardware.firmware & FIRMWARE_UEFI) {
+        char name[32], in_tree[48], as[48];
+        efi_name(signed_as[DISTRO_SIGNED_SHIM], plan->hardware.arch, name, sizeof(name));
+        snprintf(in_tree, sizeof(in_tree), "/tmp/%s", name);
+        snprintf(as, sizeof(as), "efi-boot/%s", name);
+        if (mkimage(root, arch_row(plan->hardware.arch)->grub_efi, in_tree, efi_modules, ctx,
+                    err) < 0 ||
+            copy_out(root, in_tree, scratch, as, true, err) < 0)
+            return -1;
+    }
     if ((plan->hardware.firmware & FIRMWARE_BIOS) &&
         (mkimage(root, "i386-pc", "/tmp/core.img", pc_modules, ctx, err) < 0 ||
          copy_out(root, "/tmp/core.img", scratch, "core.img", true, err) < 0 ||

@@ -112,10 +112,11 @@ root_tree(const struct provenance_input *in)
         char mirror[1024];
         put_str(a, "distro", distro_to_string(plan->os.distro));
         put_str(a, "tool", row->package_tool);
-        url_redact(plan->os.mirror   ? plan->os.mirror
-                   : row->mirror     ? row->mirror
-                   : row->default_source ? row->default_source
-                                         : "the build host's apt sources",
+        const char *source = distro_default_source(plan->os.distro, plan->hardware.arch);
+        url_redact(plan->os.mirror ? plan->os.mirror
+                   : row->mirror   ? row->mirror
+                   : source        ? source
+                                   : "the build host's apt sources",
                    mirror, sizeof(mirror));
         put_str(a, "mirror", mirror);
         if (row->suite)

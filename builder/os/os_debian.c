@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "appliance/arch.h"
 #include "appliance/cleanup.h"
 #include "appliance/distro.h"
 #include "appliance/hash.h"
@@ -51,13 +52,23 @@ cloud_hook(const struct plan *plan)
 }
 
 /* lvm2, fdisk (sfdisk), e2fsprogs and xfsprogs: also what appliance-grow
- * runs at boot (configure_grow.c). */
+ * runs at boot (configure_grow.c). GRUB's platforms come between lvm2 and
+ * the rest (grub_packages). */
 static const char *const base_packages[] = {
-    "lvm2",          "grub-pc-bin", "grub-efi-amd64-bin", "grub2-common",
-    "zstd",          "systemd-sysv", "udev",              "dbus",         "openssh-server",
-    "e2fsprogs",     "xfsprogs",    "dosfstools",         "iproute2",     "sudo",
-    "ca-certificates", "fdisk",     NULL,
+    "grub2-common", "zstd",      "systemd-sysv", "udev",     "dbus",
+    "openssh-server", "e2fsprogs", "xfsprogs",   "dosfstools", "iproute2",
+    "sudo",         "ca-certificates", "fdisk",  NULL,
 };
+
+/* GRUB's images for each firmware the architecture has (bootloader.c
+ * makes them): grub-pc-bin for a BIOS, grub-efi-ARCH-bin for UEFI, ARCH
+ * dpkg's name of it. */
+static void
+grub_packages(FILE *f, enum arch arch)
+{
+    const struct arch_row *a = arch_row(arch);
+    fprintf(f, ",lvm2%s,grub-efi-%s-bin", a->bios ? ",grub-pc-bin" : "", a->debian);
+}
 
 /* The row of the plan's distribution (suite, components, sources, keys,
  * packages: distro.h). */
@@ -111,14 +122,17 @@ include_list(const struct plan *plan)
     const struct distro_row *r = row(plan);
     const char *addons[DISTRO_N_ADDONS];
     size_t n_addons = distro_addon_packages(plan->os.distro, plan->addons, addons);
-    fprintf(f, "%s,%s", r->kernel_package, r->initramfs_package);
+    fprintf(f, "%s,%s", distro_kernel_package(plan->os.distro, plan->hardware.arch),
+            r->initramfs_package);
+    grub_packages(f, plan->hardware.arch);
     for (const char *const *p = base_packages; *p; p++)
         fprintf(f, ",%s", *p);
     /* Secure Boot: the signed shim (with MokManager and mokutil) and the
      * signed monolithic GRUB; the kernel and its modules are signed already. */
     if (plan->hardware.secure_boot)
-        fprintf(f, ",%s,%s", r->signed_files[DISTRO_SIGNED_SHIM].package,
-                r->signed_files[DISTRO_SIGNED_GRUB].package);
+        fprintf(f, ",%s,%s",
+                distro_signed_file(plan->os.distro, plan->hardware.arch, DISTRO_SIGNED_SHIM)->package,
+                distro_signed_file(plan->os.distro, plan->hardware.arch, DISTRO_SIGNED_GRUB)->package);
     for (size_t i = 0; i < n_addons; i++)
         fprintf(f, ",%s", addons[i]);
     if (needs_locale_gen(plan))
@@ -209,8 +223,9 @@ add_sources(const struct plan *plan, struct spawn_argv *argv, char **mirror_line
         spawn_argv_add(argv, *mirror_line);
         return 0;
     }
-    if (r->default_source) {
-        spawn_argv_add(argv, r->default_source);
+    const char *source = distro_default_source(plan->os.distro, plan->hardware.arch);
+    if (source) {
+        spawn_argv_add(argv, source);
         return 0;
     }
     if (host_sources(g) == 0)
@@ -270,9 +285,13 @@ debian_fetch(const struct plan *plan, const char *tar_path, const char *scratch,
         return ab_oom(err);
     if (write_text_file(hook, templates_get("debian-essential-hook"), 0755, err) < 0)
         return -1;
+    CLEANUP_FREE char *arch = NULL;
+    if (asprintf(&arch, "--architectures=%s", arch_row(plan->hardware.arch)->debian) < 0)
+        return ab_oom(err);
     const char *fixed[] = {
         "mmdebstrap",
         "--mode=root",
+        arch,
         "--variant=minbase",
         "--format=tar",
         include,

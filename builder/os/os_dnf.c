@@ -351,7 +351,7 @@ dnf_setup_packages(const struct dnf_setup *s)
         goto fail;
     if (s->groups && !(list[n++] = strdup("@core")))
         goto fail;
-    if (!(list[n++] = strdup(d->release_package)) || !(list[n++] = strdup(d->kernel_package)) ||
+    if (!(list[n++] = strdup(d->release_package)) || !(list[n++] = strdup(distro_kernel_package(p->os.distro, p->hardware.arch))) ||
         !(list[n++] = strdup(d->initramfs_package)))
         goto fail;
     for (const char *const *q = base_packages; *q; q++)

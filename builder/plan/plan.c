@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "appliance/arch.h"
 #include "appliance/cleanup.h"
 #include "appliance/names.h"
 #include "appliance/distro.h"
@@ -22,9 +23,11 @@
  * slow to run the guest (emulated, or an overcommitted host) and panics
  * with "IO-APIC + timer doesn't work"; a VM's timer needs no such check
  * (libguestfs and the Fedora and RHEL cloud images pass it too). */
-#define BASE_CMDLINE "console=tty0 console=ttyS0,115200 no_timer_check"
+/* The consoles, then no_timer_check; the serial port is the
+ * architecture's (arch.h: ttyS0, ttyAMA0). */
+#define BASE_CMDLINE_FMT "console=tty0 console=%s,115200 no_timer_check"
 /* What Azure documents for its serial console, beside console=ttyS0. */
-#define AZURE_CMDLINE "earlyprintk=ttyS0"
+#define AZURE_CMDLINE_FMT " earlyprintk=%s"
 
 const char *
 part_role_to_string(enum part_role role)
@@ -268,8 +271,12 @@ static int
 resolve_cmdline(struct plan *plan, struct ab_error *err)
 {
     const struct recipe *r = plan->recipe;
-    const char *cloud = plan->cloud & PLAN_CLOUD_AZURE ? " " AZURE_CMDLINE : "";
-    if (asprintf(&plan->os.kernel_cmdline, "%s%s%s%s", BASE_CMDLINE, cloud,
+    const char *serial = arch_row(plan->hardware.arch)->serial;
+    char base[96], cloud[48] = "";
+    snprintf(base, sizeof(base), BASE_CMDLINE_FMT, serial);
+    if (plan->cloud & PLAN_CLOUD_AZURE)
+        snprintf(cloud, sizeof(cloud), AZURE_CMDLINE_FMT, serial);
+    if (asprintf(&plan->os.kernel_cmdline, "%s%s%s%s", base, cloud,
                  r->os.kernel_cmdline ? " " : "",
                  r->os.kernel_cmdline ? r->os.kernel_cmdline : "") < 0)
         return ab_oom(err);

@@ -17,6 +17,7 @@ static const struct arch_row rows[ARCH_N] = {
         .qemu_system = "qemu-system-x86_64",
         .qemu_user = "qemu-x86_64",
         .elf_machine = "x86-64",
+        .serial = "ttyS0",
         .bios = true,
         .vmware_nic = "vmxnet3", /* VMware's paravirtual NIC; Linux has its driver */
     },
@@ -32,6 +33,9 @@ static const struct arch_row rows[ARCH_N] = {
         .qemu_system = "qemu-system-aarch64",
         .qemu_user = "qemu-aarch64",
         .elf_machine = "ARM aarch64",
+        /* QEMU's virt machine, and Fusion, Parallels and UTM on Apple
+         * Silicon, give a PL011 UART. */
+        .serial = "ttyAMA0",
         .bios = false,
         .vmware_hw_min = 20,
         /* Fusion on Apple Silicon offers e1000e, not vmxnet3. */

@@ -35,26 +35,33 @@
         "open-vm-tools", NULL, "hyperv-daemons", "qemu-guest-agent"                                \
     }
 
-/* The CentOS family's signed chain: shim-x64 and grub2-efi-x64 install
- * into the vendor's folder of the ESP. */
+/* The CentOS family's signed chain, by architecture: shim-x64 and
+ * grub2-efi-x64 (shim-aa64, grub2-efi-aa64) install into the vendor's
+ * folder of the ESP. */
+#define ESP_CHAIN_OF(vendor, efi, pkg)                                                             \
+    {                                                                                              \
+        {{"/boot/efi/EFI/" vendor "/shim" efi ".efi"}, "shim-" pkg},                               \
+            {{"/boot/efi/EFI/" vendor "/grub" efi ".efi"}, "grub2-efi-" pkg},                      \
+            {{"/boot/efi/EFI/" vendor "/mm" efi ".efi"}, "shim-" pkg},                             \
+    }
 #define ESP_CHAIN(vendor)                                                                          \
     {                                                                                              \
-        {{"/boot/efi/EFI/" vendor "/shimx64.efi"}, "shim-x64"},                                    \
-            {{"/boot/efi/EFI/" vendor "/grubx64.efi"}, "grub2-efi-x64"},                           \
-            {{"/boot/efi/EFI/" vendor "/mmx64.efi"}, "shim-x64"},                                  \
+        ESP_CHAIN_OF(vendor, "x64", "x64"), ESP_CHAIN_OF(vendor, "aa64", "aa64")                   \
     }
-#define DEBIAN_GRUB_SIGNED                                                                         \
+/* Debian's and Ubuntu's signed GRUB and MokManager, by architecture (paths
+ * from Debian 12's Contents-amd64 and Contents-arm64). */
+#define DEBIAN_GRUB_SIGNED(grub_dir, efi, deb)                                                     \
     {                                                                                              \
-        {"/usr/lib/grub/x86_64-efi-signed/grubx64.efi.signed"}, "grub-efi-amd64-signed"            \
+        {"/usr/lib/grub/" grub_dir "-signed/grub" efi ".efi.signed"}, "grub-efi-" deb "-signed"    \
     }
-#define DEBIAN_MOK_PATHS                                                                           \
+#define DEBIAN_MOK_PATHS(efi)                                                                      \
     {                                                                                              \
-        "/usr/lib/shim/mmx64.efi.signed", "/usr/lib/shim/mmx64.efi"                                \
+        "/usr/lib/shim/mm" efi ".efi.signed", "/usr/lib/shim/mm" efi ".efi"                        \
     }
 
 #define DNF_ROW                                                                                    \
     .family = FAMILY_RHEL, .package_tool = "dnf", .admin_group = "wheel",                          \
-    .kernel_package = "kernel", .kernel_globs = {"kernel", "kernel-core", "kernel-modules*"},      \
+    .kernel_package = {"kernel", "kernel"}, .kernel_globs = {"kernel", "kernel-core", "kernel-modules*"},      \
     .initramfs_package = "dracut", .addon_packages = GUEST_TOOLS
 #define DEBIAN_ROW                                                                                 \
     .family = FAMILY_DEBIAN, .package_tool = "mmdebstrap", .admin_group = "sudo",                  \
@@ -133,12 +140,15 @@ const struct distro_row distro_rows[] = {
         .title = "Debian GNU/Linux 12",
         .vendor = "Debian",
         DEBIAN_ROW,
-        .kernel_package = "linux-image-amd64",
+        .kernel_package = {"linux-image-amd64", "linux-image-arm64"},
         .suite = "bookworm",
         .components = "main",
-        .signed_files = {{{"/usr/lib/shim/shimx64.efi.signed"}, "shim-signed"},
-                         DEBIAN_GRUB_SIGNED,
-                         {DEBIAN_MOK_PATHS, "shim-helpers-amd64-signed"}},
+        .signed_files = {{{{"/usr/lib/shim/shimx64.efi.signed"}, "shim-signed"},
+                          DEBIAN_GRUB_SIGNED("x86_64-efi", "x64", "amd64"),
+                          {DEBIAN_MOK_PATHS("x64"), "shim-helpers-amd64-signed"}},
+                         {{{"/usr/lib/shim/shimaa64.efi.signed"}, "shim-signed"},
+                          DEBIAN_GRUB_SIGNED("arm64-efi", "aa64", "arm64"),
+                          {DEBIAN_MOK_PATHS("aa64"), "shim-helpers-arm64-signed"}}},
         .cim_id = 96,
         .cim_description = "Debian GNU/Linux 12 (64-bit)",
         .guest_ids = {{"debian12_64Guest", VSPHERE_8_0_U1},
@@ -154,17 +164,24 @@ const struct distro_row distro_rows[] = {
         .title = "Ubuntu 24.04",
         .vendor = "Ubuntu",
         DEBIAN_ROW,
-        .kernel_package = "linux-image-virtual",
+        .kernel_package = {"linux-image-virtual", "linux-image-virtual"},
         .suite = "noble",
         .components = "main universe",
-        .default_source = "deb http://archive.ubuntu.com/ubuntu noble main universe",
+        /* Ubuntu's arm64 packages are on its ports archive. */
+        .default_source = {"deb http://archive.ubuntu.com/ubuntu noble main universe",
+                           "deb http://ports.ubuntu.com/ubuntu-ports noble main universe"},
         .keyring = "/usr/share/keyrings/ubuntu-archive-keyring.gpg",
         .keyring_package = "ubuntu-keyring",
-        .signed_files = {{{"/usr/lib/shim/shimx64.efi.signed.latest",
-                           "/usr/lib/shim/shimx64.efi.signed"},
-                          "shim-signed"},
-                         DEBIAN_GRUB_SIGNED,
-                         {DEBIAN_MOK_PATHS, "shim-signed"}},
+        .signed_files = {{{{"/usr/lib/shim/shimx64.efi.signed.latest",
+                            "/usr/lib/shim/shimx64.efi.signed"},
+                           "shim-signed"},
+                          DEBIAN_GRUB_SIGNED("x86_64-efi", "x64", "amd64"),
+                          {DEBIAN_MOK_PATHS("x64"), "shim-signed"}},
+                         {{{"/usr/lib/shim/shimaa64.efi.signed.latest",
+                            "/usr/lib/shim/shimaa64.efi.signed"},
+                           "shim-signed"},
+                          DEBIAN_GRUB_SIGNED("arm64-efi", "aa64", "arm64"),
+                          {DEBIAN_MOK_PATHS("aa64"), "shim-signed"}}},
         .cim_id = 94,
         .cim_description = "Ubuntu Linux (64-bit)",
         .guest_ids = {{"ubuntu64Guest", VSPHERE_6_5}},
@@ -236,6 +253,24 @@ distro_addon_packages(enum distro d, unsigned addons, const char **out)
         if ((addons & (1u << i)) && r->addon_packages[i])
             out[n++] = r->addon_packages[i];
     return n;
+}
+
+const char *
+distro_kernel_package(enum distro d, enum arch arch)
+{
+    return distro_row(d)->kernel_package[arch_index(arch)];
+}
+
+const struct distro_signed_file *
+distro_signed_file(enum distro d, enum arch arch, enum distro_signed k)
+{
+    return &distro_row(d)->signed_files[arch_index(arch)][k];
+}
+
+const char *
+distro_default_source(enum distro d, enum arch arch)
+{
+    return distro_row(d)->default_source[arch_index(arch)];
 }
 
 bool

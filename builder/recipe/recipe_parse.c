@@ -404,7 +404,7 @@ static const struct yw_field os_keys[] = {
     {"kernel_cmdline", yw_key_string, 0, YW_STRING, R(os.kernel_cmdline),
      R_POS(os.kernel_cmdline_pos), .max = 2048,
      .what = "'kernel_cmdline'", .pattern = ONE_LINE,
-     .doc = "appended to console=tty0 console=ttyS0,115200 no_timer_check"},
+     .doc = "appended to console=tty0 console=ttyS0,115200 no_timer_check (ttyAMA0 on aarch64)"},
 };
 
 static const struct yw_field hardware_keys[] = {

@@ -29,6 +29,7 @@ struct arch_row {
     const char *qemu_system; /* the system emulator: "qemu-system-aarch64" */
     const char *qemu_user;   /* the user emulator binfmt_misc registers: "qemu-aarch64" */
     const char *elf_machine; /* ELF e_machine as file(1) and the kernel name it: "ARM aarch64" */
+    const char *serial;      /* the kernel's first serial port on its VMs: "ttyAMA0" (PL011) */
     bool bios;               /* has a BIOS (legacy boot): only x86_64 */
     /* The oldest VMware virtual hardware version (vmx-NN) that runs it:
      * 20 for aarch64, Fusion 13's, the first Fusion for Apple Silicon;

@@ -61,7 +61,7 @@ struct distro_row {
     const char *vendor;       /* whose it is: "Rocky Linux" */
     const char *package_tool; /* the program that installs it: "mmdebstrap", "dnf" */
     const char *admin_group;  /* whose members may use sudo: "sudo", "wheel" */
-    const char *kernel_package;
+    const char *kernel_package[ARCH_N]; /* by arch_index() */
     const char *kernel_globs[DISTRO_MAX_KERNEL_GLOBS]; /* the installed kernels' packages */
     const char *initramfs_package;
     const char *addon_packages[DISTRO_N_ADDONS]; /* guest tools by add-on bit, NULL: none */
@@ -70,7 +70,7 @@ struct distro_row {
      * archive keys mmdebstrap needs (NULL: its default) with their package. */
     const char *suite;
     const char *components;
-    const char *default_source;
+    const char *default_source[ARCH_N];
     const char *keyring;
     const char *keyring_package;
     /* dnf: the release folder holding BaseOS/ and AppStream/, its GPG
@@ -79,7 +79,7 @@ struct distro_row {
     const char *gpgkey;
     const char *release_package;
     const char *release;
-    struct distro_signed_file signed_files[DISTRO_N_SIGNED];
+    struct distro_signed_file signed_files[ARCH_N][DISTRO_N_SIGNED]; /* by arch_index() */
     /* The OVF's OperatingSystemSection: CIM_OperatingSystem's OsType
      * (a 64-bit one) and its description. */
     unsigned cim_id;
@@ -107,6 +107,17 @@ const struct distro_row *distro_row(enum distro d);
  * add-on order: fills out (room for DISTRO_N_ADDONS) and returns their
  * number. */
 size_t distro_addon_packages(enum distro d, unsigned addons, const char **out);
+
+/* d's kernel package for arch: "linux-image-arm64". */
+const char *distro_kernel_package(enum distro d, enum arch arch);
+
+/* d's signed boot file k for arch (shimaa64.efi.signed, shim-signed). */
+const struct distro_signed_file *distro_signed_file(enum distro d, enum arch arch,
+                                                    enum distro_signed k);
+
+/* The sources line d's tree is made from when the recipe names no mirror,
+ * for arch; NULL: the host's apt sources. */
+const char *distro_default_source(enum distro d, enum arch arch);
 
 /* True when package is some row's guest tools package. */
 bool distro_is_addon_package(const char *package);

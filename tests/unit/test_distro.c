@@ -4,6 +4,8 @@
  * ovf_read and convert's reader, is the same distribution and release. */
 #include "unit.h"
 
+#include <ctype.h>
+
 #include "appliance/cleanup.h"
 #include "appliance/convert.h"
 #include "appliance/distro.h"
@@ -45,13 +47,28 @@ check_family(const struct distro_row *r)
 {
     assert_non_null(r->package_tool);
     assert_non_null(r->admin_group);
-    assert_non_null(r->kernel_package);
+    for (unsigned a = 0; a < ARCH_N; a++)
+        assert_non_null(r->kernel_package[a]);
     assert_non_null(r->kernel_globs[0]);
     assert_non_null(r->initramfs_package);
     assert_non_null(r->osinfo);
-    for (unsigned k = 0; k < DISTRO_N_SIGNED; k++) {
-        assert_non_null(r->signed_files[k].paths[0]);
-        assert_non_null(r->signed_files[k].package);
+    /* Each architecture's signed files are that architecture's: their
+     * names carry its UEFI suffix (shimaa64.efi, grubx64.efi...). */
+    for (unsigned a = 0; a < ARCH_N; a++) {
+        char efi[8];
+        const char *upper = arch_row(a == 0 ? ARCH_X86_64 : ARCH_AARCH64)->efi;
+        size_t i = 0;
+        for (; upper[i] && i < sizeof(efi) - 1; i++)
+            efi[i] = (char)tolower((unsigned char)upper[i]);
+        efi[i] = '\0';
+        for (unsigned k = 0; k < DISTRO_N_SIGNED; k++) {
+            const char *path = r->signed_files[a][k].paths[0];
+            assert_non_null(path);
+            assert_non_null(r->signed_files[a][k].package);
+            const char *base = strrchr(path, '/');
+            if (!base || !strstr(base, efi))
+                fail_msg("%s: '%s' is not %s's", r->key.name, path, upper);
+        }
     }
     if (r->family == FAMILY_RHEL) {
         assert_non_null(r->mirror);
