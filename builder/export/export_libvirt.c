@@ -1,7 +1,8 @@
 /* export_libvirt.c: the libvirt domain XML (NAME-VERSION.xml) of an appliance.
  *
- * The domain is what `virsh define` and virt-manager take: type kvm, a q35
- * machine with the plan's memory and CPUs, the two qcow2 disks as virtio
+ * The domain is what `virsh define` and virt-manager take: type kvm, the
+ * architecture's machine (q35 for x86_64, virt for aarch64: arch.h) with
+ * the plan's memory and CPUs, the two qcow2 disks as virtio
  * disks (vda the OS disk, booted first; vdb the application disk), virtio
  * NICs on libvirt's "default" network, a serial console (the kernel command
  * line sends the console to ttyS0), the qemu guest agent's channel when the
@@ -22,10 +23,13 @@
  * /usr/share/qemu/firmware: 40-edk2-x86_64-secure-enrolled.json, else
  * 60-edk2-x86_64.json), so the file names no host path.
  *
- * CPU: host-model. The default qemu64 model lacks x86-64-v2, which the
- * RHEL 9 family requires; host-model gives the guest the host's features
- * as a named model and, unlike host-passthrough, keeps the domain
- * migratable. Where KVM is unusable, `appliance deploy` switches the domain
+ * CPU: host-model on x86_64. The default qemu64 model lacks x86-64-v2,
+ * which the RHEL 9 family requires; host-model gives the guest the host's
+ * features as a named model and, unlike host-passthrough, keeps the
+ * domain migratable. aarch64 has no such model: host-passthrough. The
+ * PC's devices (APIC, PIT, HPET, SMM, VGA) only where there is a PC; an
+ * aarch64 domain boots AAVMF, whose Secure Boot needs no SMM (Debian's
+ * 40-edk2-aarch64-secure-enrolled.json). Where KVM is unusable, `appliance deploy` switches the domain
  * to type qemu and adapts the CPU; the shipped file is for KVM hosts.
  *
  * Built with libxml2's tree API (xmlNewTextChild and xmlNewProp escape
@@ -40,6 +44,7 @@
 
 #include <libxml/tree.h>
 
+#include "appliance/arch.h"
 #include "appliance/cleanup.h"
 #include "appliance/delivery.h"
 #include "appliance/xmlfile.h"
@@ -129,8 +134,9 @@ put_os(struct lv_doc *d, xmlNodePtr dom, const struct plan *plan)
 {
     xmlNodePtr os = put(d, dom, "os", NULL);
     xmlNodePtr type = put(d, os, "type", "hvm");
-    attr(d, type, "arch", "x86_64");
-    attr(d, type, "machine", "q35");
+    const struct arch_row *a = arch_row(plan->hardware.arch);
+    attr(d, type, "arch", a->libvirt);
+    attr(d, type, "machine", a->machine);
     if (plan->hardware.firmware != FIRMWARE_UEFI)
         return; /* SeaBIOS, which bios+uefi images boot with too */
     attr(d, os, "firmware", "efi");
@@ -143,17 +149,21 @@ put_os(struct lv_doc *d, xmlNodePtr dom, const struct plan *plan)
 static void
 put_platform(struct lv_doc *d, xmlNodePtr dom, const struct plan *plan)
 {
+    const struct arch_row *a = arch_row(plan->hardware.arch);
     xmlNodePtr features = put(d, dom, "features", NULL);
     put(d, features, "acpi", NULL);
-    put(d, features, "apic", NULL);
-    if (plan->hardware.firmware == FIRMWARE_UEFI && plan->hardware.secure_boot)
+    if (a->pc)
+        put(d, features, "apic", NULL);
+    if (a->pc && plan->hardware.firmware == FIRMWARE_UEFI && plan->hardware.secure_boot)
         put_empty(d, features, "smm", "state", "on", NULL, NULL);
-    put_empty(d, dom, "cpu", "mode", "host-model", NULL, NULL);
+    put_empty(d, dom, "cpu", "mode", a->libvirt_cpu, NULL, NULL);
 
     xmlNodePtr clock = put_empty(d, dom, "clock", "offset", "utc", NULL, NULL);
-    put_empty(d, clock, "timer", "name", "rtc", "tickpolicy", "catchup");
-    put_empty(d, clock, "timer", "name", "pit", "tickpolicy", "delay");
-    put_empty(d, clock, "timer", "name", "hpet", "present", "no");
+    if (a->pc) {
+        put_empty(d, clock, "timer", "name", "rtc", "tickpolicy", "catchup");
+        put_empty(d, clock, "timer", "name", "pit", "tickpolicy", "delay");
+        put_empty(d, clock, "timer", "name", "hpet", "present", "no");
+    }
 
     put(d, dom, "on_poweroff", "destroy");
     put(d, dom, "on_reboot", "restart");
@@ -199,8 +209,14 @@ put_consoles(struct lv_doc *d, xmlNodePtr devs, const struct plan *plan)
         put_empty(d, chan, "target", "type", "virtio", "name", GUEST_AGENT_CHANNEL);
     }
     put_empty(d, devs, "graphics", "type", "vnc", "autoport", "yes");
+    /* A PC's display has PS/2 input, which libvirt adds by itself; other
+     * machines get a USB keyboard and tablet, as virt-install gives them. */
+    if (!arch_row(plan->hardware.arch)->pc) {
+        put_empty(d, devs, "input", "type", "keyboard", "bus", "usb");
+        put_empty(d, devs, "input", "type", "tablet", "bus", "usb");
+    }
     xmlNodePtr video = put(d, devs, "video", NULL);
-    put_empty(d, video, "model", "type", "vga", NULL, NULL);
+    put_empty(d, video, "model", "type", arch_row(plan->hardware.arch)->libvirt_video, NULL, NULL);
     xmlNodePtr rng = put_empty(d, devs, "rng", "model", "virtio", NULL, NULL);
     attr(d, put(d, rng, "backend", "/dev/urandom"), "model", "random");
 }

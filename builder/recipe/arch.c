@@ -19,6 +19,9 @@ static const struct arch_row rows[ARCH_N] = {
         .elf_machine = "x86-64",
         .serial = "ttyS0",
         .bios = true,
+        .pc = true,
+        .libvirt_cpu = "host-model",
+        .libvirt_video = "vga",
         .vmware_nic = "vmxnet3", /* VMware's paravirtual NIC; Linux has its driver */
     },
     {
@@ -37,6 +40,9 @@ static const struct arch_row rows[ARCH_N] = {
          * Silicon, give a PL011 UART. */
         .serial = "ttyAMA0",
         .bios = false,
+        .pc = false,
+        .libvirt_cpu = "host-passthrough",
+        .libvirt_video = "virtio",
         .vmware_hw_min = 20,
         /* Fusion on Apple Silicon offers e1000e, not vmxnet3. */
         .vmware_nic = "e1000e",

@@ -31,6 +31,12 @@ struct arch_row {
     const char *elf_machine; /* ELF e_machine as file(1) and the kernel name it: "ARM aarch64" */
     const char *serial;      /* the kernel's first serial port on its VMs: "ttyAMA0" (PL011) */
     bool bios;               /* has a BIOS (legacy boot): only x86_64 */
+    bool pc;                 /* a PC's platform devices: APIC, PIT, HPET, SMM */
+    /* A libvirt domain's CPU mode and video model: host-model where
+     * libvirt names the host's CPU as a model (x86_64); host-passthrough
+     * on aarch64, where it cannot. VGA is a PC's; virtio-gpu elsewhere. */
+    const char *libvirt_cpu;
+    const char *libvirt_video;
     /* The oldest VMware virtual hardware version (vmx-NN) that runs it:
      * 20 for aarch64, Fusion 13's, the first Fusion for Apple Silicon;
      * 0: every one. */

@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 
 
+#include "appliance/arch.h"
 #include "appliance/cleanup.h"
 #include "appliance/export.h"
 
@@ -114,7 +115,10 @@ assert_facts(const char *path, const struct plan *p, const char *const qcow2[PLA
     assert_xpath_u64(&q, "/domain/memory[@unit='KiB']", p->hardware.memory >> 10);
     assert_xpath_u64(&q, "/domain/currentMemory[@unit='KiB']", p->hardware.memory >> 10);
     assert_xpath_u64(&q, "/domain/vcpu", p->hardware.cpus);
-    assert_xpath_str(&q, "/domain/os/type[@arch='x86_64'][@machine='q35']", "hvm");
+    const struct arch_row *a = arch_row(p->hardware.arch);
+    char xp[256];
+    FMT(xp, "/domain/os/type[@arch='%s'][@machine='%s']", a->libvirt, a->machine);
+    assert_xpath_str(&q, xp, "hvm");
 
     /* UEFI-only: OVMF chosen by libvirt, with Secure Boot and Microsoft's
      * keys enrolled (and SMM) when the image boots the signed shim, without
@@ -122,21 +126,27 @@ assert_facts(const char *path, const struct plan *p, const char *const qcow2[PLA
     bool efi = p->hardware.firmware == FIRMWARE_UEFI, sb = efi && p->hardware.secure_boot;
     assert_count(&q, "/domain/os[@firmware='efi']", efi);
     const char *on = sb ? "yes" : "no", *off = sb ? "no" : "yes";
-    char xp[256];
     FMT(xp, "/domain/os/firmware/feature[@name='secure-boot'][@enabled='%s']", on);
     assert_count(&q, xp, efi);
     FMT(xp, "/domain/os/firmware/feature[@name='enrolled-keys'][@enabled='%s']", on);
     assert_count(&q, xp, efi);
     FMT(xp, "/domain/os/firmware/feature[@enabled='%s']", off);
     assert_count(&q, xp, 0);
-    assert_count(&q, "/domain/features/smm[@state='on']", sb);
-    assert_count(&q, "/domain/features/smm", sb);
+    /* SMM is a PC's, which OVMF's Secure Boot needs; AAVMF's does not. */
+    assert_count(&q, "/domain/features/smm[@state='on']", sb && a->pc);
+    assert_count(&q, "/domain/features/smm", sb && a->pc);
     assert_count(&q, "/domain/os/loader | /domain/os/nvram", 0);
 
     assert_count(&q, "/domain/features/acpi", 1);
-    assert_count(&q, "/domain/features/apic", 1);
-    assert_count(&q, "/domain/cpu[@mode='host-model']", 1);
+    assert_count(&q, "/domain/features/apic", a->pc);
+    FMT(xp, "/domain/cpu[@mode='%s']", a->pc ? "host-model" : "host-passthrough");
+    assert_count(&q, xp, 1);
     assert_count(&q, "/domain/clock[@offset='utc']", 1);
+    assert_count(&q, "/domain/clock/timer", a->pc ? 3 : 0);
+    FMT(xp, "/domain/devices/video/model[@type='%s']", a->pc ? "vga" : "virtio");
+    assert_count(&q, xp, 1);
+    assert_count(&q, "/domain/devices/input[@bus='usb'][@type='keyboard' or @type='tablet']",
+                 a->pc ? 0 : 2);
     assert_xpath_str(&q, "/domain/on_poweroff", "destroy");
     assert_xpath_str(&q, "/domain/on_reboot", "restart");
 
@@ -271,6 +281,11 @@ test_golden(void **state)
     assert_golden("uefi-no-secure-boot", "uefi, secure_boot: false", 1, "[kvm]", demo);
     assert_golden("bios-no-agent", "bios", 1, "[vmware]", NULL);
     assert_golden("uefi-4-nics", "uefi", 4, "[kvm]", demo);
+    /* aarch64: the virt machine, AAVMF (with and without Secure Boot), no
+     * PC devices. */
+    assert_golden("aarch64", "uefi, arch: aarch64", 1, "[kvm]", demo);
+    assert_golden("aarch64-no-secure-boot", "uefi, arch: aarch64, secure_boot: false", 1,
+                  "[kvm]", demo);
     assert_golden("no-nic", "bios+uefi", 0, "[kvm]", demo);
     assert_golden("quotes", "bios+uefi", 2, "[kvm]",
                   "description: 'it''s \"x\"; rm & <b>'\nvendor: 'O''Brien & Sons'\n");
