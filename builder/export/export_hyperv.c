@@ -10,7 +10,9 @@
  * Boot (Generation 2) is on with the "Microsoft UEFI Certificate
  * Authority" template when the image boots the distribution's signed shim
  * (hardware.secure_boot), off when it boots a GRUB made with grub-mkimage,
- * which nobody has signed.
+ * which nobody has signed. An aarch64 appliance's script refuses, before
+ * anything is made, a host that is not ARM64 Windows (Windows 11 on Arm,
+ * Azure's Cobalt hosts): x64 Hyper-V has no arm64 guest.
  *
  * Every string that comes from the plan is written as a PowerShell
  * single-quoted literal (ps_quote), in which nothing expands: only the
@@ -201,6 +203,15 @@ put_params(struct ps *s, const struct plan *plan, const char *const vhdx[PLAN_N_
 static void
 put_checks(struct ps *s, const struct plan *plan)
 {
+    if (plan->hardware.arch == ARCH_AARCH64) {
+        line(s, "# An aarch64 appliance: only Hyper-V on ARM64 Windows runs it.");
+        line(s, "$hostArch = $env:PROCESSOR_ARCHITECTURE");
+        line(s, "if ($env:PROCESSOR_ARCHITEW6432) { $hostArch = $env:PROCESSOR_ARCHITEW6432 }");
+        line(s, "if ($hostArch -ne 'ARM64') {");
+        line(s, "    throw \"this appliance is aarch64, which Hyper-V runs only on ARM64 Windows; "
+                "this host is $hostArch\"");
+        line(s, "}");
+    }
     line(s, "foreach ($disk in @($osDisk, $appDisk)) {");
     line(s, "    if (-not (Test-Path -LiteralPath $disk -PathType Leaf)) {");
     line(s, "        throw \"disk '$disk' not found: pass -Path, the folder of the disks\"");

@@ -421,6 +421,8 @@ test_golden(void **state)
     assert_golden("bios", "bios", 1, NULL);
     assert_golden("uefi-4-nics", "uefi", 4, demo);
     assert_golden("bios-no-nic", "bios", 0, demo);
+    /* aarch64: refused on a host that is not ARM64 Windows. */
+    assert_golden("aarch64", "uefi, arch: aarch64", 1, demo);
     assert_golden("quotes", "bios+uefi", 2,
                   "description: \"it's \\\"x\\\"; rm\"\nvendor: \"O'Brien & S\xc3\xb6hne\"\n");
 }
