@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "appliance/arch.h"
 #include "appliance/cleanup.h"
 #include "appliance/enums.h"
 #include "appliance/fsutil.h"
@@ -390,8 +391,10 @@ checksums(const struct plan *plan, unsigned mask, const struct export_files *fil
     return text;
 }
 
-/* The machine's CPUs and memory (MiB), and the firmware's words in the
- * steps: UEFI where the appliance boots it
+/* The machine's CPUs and memory (MiB), and the firmware's and the
+ * architecture's words in the steps: an aarch64 appliance's disk and image
+ * say Arm64 (Azure's --architecture, GCE's ARM64) and its machine is of an
+ * arm64 size (Azure's Dpsv5, GCE's T2A); UEFI where the appliance boots it
  * (Hyper-V Generation 2, Azure V2, GCE's UEFI_COMPATIBLE, as the hyperv
  * output chooses), and a UEFI-only machine where it boots nothing else
  * (VirtualBox, virt-install, Proxmox: as the libvirt output chooses). */
@@ -412,6 +415,7 @@ values_of_firmware(const struct plan *plan, struct values *vs)
         free(hv);
         return -1;
     }
+    bool arm = plan->hardware.arch == ARCH_AARCH64;
     char cpus[16], mib[32];
     snprintf(cpus, sizeof(cpus), "%u", plan->hardware.cpus);
     snprintf(mib, sizeof(mib), "%llu", (unsigned long long)(plan->hardware.memory >> 20));
@@ -428,9 +432,17 @@ values_of_firmware(const struct plan *plan, struct values *vs)
                    values_add(vs, strdup("HYPERV_GENERATION"), strdup(uefi ? "2" : "1")) < 0 ||
                    values_add(vs, strdup("HYPERV_FIRMWARE"), hv ? hv : strdup("")) < 0 ||
                    values_add(vs, strdup("AZURE_GENERATION"), strdup(uefi ? "V2" : "V1")) < 0 ||
+                   values_add(vs, strdup("AZURE_ARCH"),
+                              strdup(arm ? " \\\n        --architecture Arm64" : "")) < 0 ||
+                   values_add(vs, strdup("AZURE_SIZE"),
+                              strdup(arm ? " --size Standard_D2ps_v5" : "")) < 0 ||
                    values_add(vs, strdup("GCE_FEATURES"),
-                              strdup(uefi ? " \\\n        --guest-os-features UEFI_COMPATIBLE"
-                                          : "")) < 0 ||
+                              strdup(arm    ? " \\\n        --guest-os-features UEFI_COMPATIBLE"
+                                              " --architecture ARM64"
+                                     : uefi ? " \\\n        --guest-os-features UEFI_COMPATIBLE"
+                                            : "")) < 0 ||
+                   values_add(vs, strdup("GCE_MACHINE"),
+                              strdup(arm ? " \\\n        --machine-type t2a-standard-2" : "")) < 0 ||
                    values_add(vs, strdup("VBOX_FIRMWARE"), strdup(only ? "efi" : "bios")) < 0 ||
                    values_add(vs, strdup("KVM_BOOT"), strdup(only ? " --boot uefi" : "")) < 0 ||
                    values_add(vs, strdup("PROXMOX_FIRMWARE"), pve ? pve : strdup("")) < 0

@@ -32,6 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "appliance/arch.h"
 #include "appliance/cleanup.h"
 #include "appliance/delivery.h"
 #include "appliance/hash.h"
@@ -132,7 +133,7 @@ container_config_json(const struct plan *plan, int64_t epoch, const char *diff_i
                        *ids = json_object_new_array(), *history = json_object_new_array(),
                        *h = json_object_new_object();
     put_str(o, "created", created);
-    put_str(o, "architecture", "amd64");
+    put_str(o, "architecture", arch_row(plan->hardware.arch)->oci);
     put_str(o, "os", "linux");
     json_object_object_add(o, "config", image_config(plan));
     put_str(rootfs, "type", "layers");

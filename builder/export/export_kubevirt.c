@@ -32,6 +32,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "appliance/arch.h"
 #include "appliance/cleanup.h"
 #include "appliance/delivery.h"
 #include "appliance/export_container.h"
@@ -91,9 +92,10 @@ write_layer(const char *qcow2, const char *name, int64_t epoch, const char *path
     return close_tar(a, path, err);
 }
 
-/* The image config: amd64, linux, the layer's diff_id, no command. */
+/* The image config: the appliance's architecture (a containerDisk is
+ * pulled by nodes of its VM's), linux, the layer's diff_id, no command. */
 static char *
-config_json(int64_t epoch, const char *diff_id)
+config_json(enum arch arch, int64_t epoch, const char *diff_id)
 {
     char created[32];
     container_time(epoch, created);
@@ -106,7 +108,7 @@ config_json(int64_t epoch, const char *diff_id)
         return NULL;
     }
     put_str(o, "created", created);
-    put_str(o, "architecture", "amd64");
+    put_str(o, "architecture", arch_row(arch)->oci);
     put_str(o, "os", "linux");
     json_object_object_add(o, "config", json_object_new_object());
     put_str(rootfs, "type", "layers");
@@ -178,7 +180,7 @@ documents(const char *config, const char *layer_digest, uint64_t layer_size, con
 
 /* The OCI archive around the layer at layer. */
 static int
-write_archive(const char *layer, const char *tag, int64_t epoch, const char *path,
+write_archive(const char *layer, const char *tag, enum arch arch, int64_t epoch, const char *path,
               struct ab_error *err)
 {
     char hex[HASH_HEX_MAX], digest[OCI_DIGEST_LEN];
@@ -188,7 +190,7 @@ write_archive(const char *layer, const char *tag, int64_t epoch, const char *pat
     if (stat(layer, &st) < 0)
         return ab_build_error(err, errno, "cannot read '%s': %s", layer, strerror(errno));
     snprintf(digest, sizeof(digest), "sha256:%.64s", hex);
-    CLEANUP_FREE char *config = config_json(epoch, digest), *manifest = NULL, *index = NULL;
+    CLEANUP_FREE char *config = config_json(arch, epoch, digest), *manifest = NULL, *index = NULL;
     if (!config)
         return ab_oom(err);
     if (documents(config, digest, (uint64_t)st.st_size, tag, &manifest, &index, err) < 0)
@@ -248,7 +250,7 @@ containerdisk(const struct export_job *job, enum plan_disk_id disk, const char *
     if (!have)
         unlink(made);
     if (r == 0)
-        r = write_archive(layer, tag, job->epoch, tmp, err);
+        r = write_archive(layer, tag, job->plan->hardware.arch, job->epoch, tmp, err);
     unlink(layer);
     if (r == 0 && rename(tmp, path) < 0)
         r = ab_build_error(err, errno, "cannot rename '%s': %s", tmp, strerror(errno));
@@ -270,6 +272,14 @@ kubevirt_vm_write(const struct plan *plan, const char *os_image, const char *app
 {
     json_object *q[5] = {NULL};
     const char *bios = plan->hardware.firmware == FIRMWARE_UEFI ? NULL : "bios: {}";
+    /* aarch64: scheduled on arm64 nodes; KubeVirt refuses Secure Boot
+     * there ("UEFI secure boot is currently not supported on aarch64",
+     * its arm64 admission webhook), so the signed chain boots with it off. */
+    bool arm = plan->hardware.arch == ARCH_AARCH64;
+    char arch_line[64] = "";
+    if (arm)
+        snprintf(arch_line, sizeof(arch_line), "      architecture: %s\n",
+                 arch_row(plan->hardware.arch)->oci);
     fprintf(f,
             "# KubeVirt VirtualMachine of %s %s, written by appliance (the kubevirt output).\n"
             "# Each containerDisk image is the tag 'appliance push' gives it:\n"
@@ -288,6 +298,7 @@ kubevirt_vm_write(const struct plan *plan, const char *os_image, const char *app
             "      labels:\n"
             "        kubevirt.io/vm: %s\n"
             "    spec:\n"
+            "%s"
             "      domain:\n"
             "        cpu:\n"
             "          cores: %u\n"
@@ -319,10 +330,10 @@ kubevirt_vm_write(const struct plan *plan, const char *os_image, const char *app
             "          containerDisk:\n"
             "            image: %s\n",
             plan->name, plan->version, quoted(&q[0], plan->name), quoted(&q[0], plan->name),
-            quoted(&q[1], plan->version), quoted(&q[0], plan->name), plan->hardware.cpus,
+            quoted(&q[1], plan->version), quoted(&q[0], plan->name), arch_line, plan->hardware.cpus,
             (unsigned long long)(plan->hardware.memory >> 20),
-            bios ? bios : (plan->hardware.secure_boot ? "efi: {secureBoot: true}"
-                                                      : "efi: {secureBoot: false}"),
+            bios ? bios : (plan->hardware.secure_boot && !arm ? "efi: {secureBoot: true}"
+                                                              : "efi: {secureBoot: false}"),
             quoted(&q[2], os_image), quoted(&q[3], app_image));
     for (size_t i = 0; i < 5; i++)
         json_object_put(q[i]);

@@ -20,6 +20,7 @@
 #include "appliance/export_container.h"
 #include "appliance/fsutil.h"
 #include "appliance/hash.h"
+#include "export/exporter.h"
 
 #define EPOCH INT64_C(1700000000)
 
@@ -81,6 +82,43 @@ get_str(struct json_object *o, const char *path)
     for (char *save = NULL, *k = strtok_r(buf, ".", &save); k; k = strtok_r(NULL, ".", &save))
         assert_true(json_object_object_get_ex(cur, k, &cur));
     return json_object_get_string(cur);
+}
+
+/* An aarch64 appliance's images say arm64 (nodes of that architecture
+ * pull them), and its KubeVirt VM asks for arm64 nodes with Secure Boot
+ * off, which KubeVirt refuses on arm64; x86_64's VM names no
+ * architecture and keeps Secure Boot. */
+static void
+test_arch(void **state)
+{
+    (void)state;
+    for (int arm = 0; arm < 2; arm++) {
+        char text[2048];
+        const char *base = recipe_text("1.0");
+        const char *cut = strstr(base, "disks:\n");
+        assert_non_null(cut);
+        snprintf(text, sizeof(text), "%.*shardware: {arch: %s, firmware: uefi}\n%s", (int)(cut - base), base,
+                 arm ? "aarch64" : "x86_64", cut);
+        const struct plan *p = unit_plan(text);
+        char *config = container_config_json(p, EPOCH, "sha256:abc");
+        struct json_object *o = json_tokener_parse(config);
+        assert_non_null(o);
+        assert_string_equal(get_str(o, "architecture"), arm ? "arm64" : "amd64");
+        json_object_put(o);
+        free(config);
+
+        char *vm = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&vm, &len);
+        assert_non_null(f);
+        assert_int_equal(kubevirt_vm_write(p, "ct:1.0-os", "ct:1.0-app", f), 0);
+        assert_int_equal(fclose(f), 0);
+        assert_int_equal(strstr(vm, "\n    spec:\n      architecture: arm64\n") != NULL, arm);
+        assert_int_equal(strstr(vm, "architecture:") != NULL, arm);
+        assert_non_null(strstr(vm, arm ? "efi: {secureBoot: false}" : "efi: {secureBoot: true}"));
+        free(vm);
+        plan_free((struct plan *)p);
+    }
 }
 
 static void
@@ -386,7 +424,8 @@ main(void)
     setlocale(LC_CTYPE, "C.UTF-8"); /* to read the UTF-8 names back */
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ref),       cmocka_unit_test(test_time),
-        cmocka_unit_test(test_documents), cmocka_unit_test(test_purged),
+        cmocka_unit_test(test_documents),
+        cmocka_unit_test(test_arch), cmocka_unit_test(test_purged),
         cmocka_unit_test(test_archives),
     };
     return cmocka_run_group_tests(tests, unit_enter_tmpdir, unit_leave_tmpdir);

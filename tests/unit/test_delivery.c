@@ -197,6 +197,17 @@ test_install_firmware(void **state)
          "UEFI_COMPATIBLE\n",
          NULL},
         {"{firmware: bios}", "gce", "gs://BUCKET/fw-1-os.tar.gz\n", "UEFI"},
+        /* aarch64: Arm64 disks and images, arm64 machine sizes. */
+        {"{arch: aarch64}", "azure",
+         "--hyper-v-generation V2 \\\n        --architecture Arm64\n", NULL},
+        {"{arch: aarch64}", "azure", "--os-type linux --size Standard_D2ps_v5\n", NULL},
+        {"{firmware: uefi}", "azure", "--os-type linux\n", "Arm64"},
+        {"{arch: aarch64}", "gce",
+         "fw-1-os.tar.gz \\\n        --guest-os-features UEFI_COMPATIBLE --architecture ARM64\n",
+         NULL},
+        {"{arch: aarch64}", "gce",
+         "--disk name=fw-app \\\n        --machine-type t2a-standard-2\n", NULL},
+        {"{firmware: uefi}", "gce", "--disk name=fw-app\n", "ARM64"},
     };
     struct export_files files = {NULL, 0};
     static const char *const names[] = {
