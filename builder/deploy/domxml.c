@@ -214,7 +214,11 @@ machine_firmware(xmlNodePtr dom, struct domxml_machine *m)
     xmlNodePtr loader = child(os, "loader");
     CLEANUP_FREE char *type = attr_of(loader, "type"), *path = text_of(loader);
     bool efi = (fw && strcmp(fw, "efi") == 0) || (type && strcmp(type, "pflash") == 0) ||
-               (path && (strcasestr(path, "ovmf") || strcasestr(path, "edk2")));
+               (path && (strcasestr(path, "ovmf") || strcasestr(path, "aavmf") ||
+                         strcasestr(path, "edk2")));
+    CLEANUP_FREE char *arch = attr_of(child(os, "type"), "arch");
+    if (arch && strlen(arch) < sizeof(m->arch))
+        snprintf(m->arch, sizeof(m->arch), "%s", arch);
     m->efi = efi ? 1 : -1;
     CLEANUP_FREE char *secure = attr_of(loader, "secure");
     bool sb = secure && strcmp(secure, "yes") == 0;

@@ -48,6 +48,32 @@ set_str(char **dst, const char *src, struct ab_error *err)
     return 0;
 }
 
+/* The architecture a file describes (named as the recipe names it, or as
+ * libvirt does: the same words): the disks hold that architecture's
+ * kernel and boot loader, so a second file that says another is refused,
+ * and so is one convert makes no appliance of. */
+static int
+set_arch(struct convert_hardware *hw, const char *name, struct ab_error *err)
+{
+    int v;
+    if (!name || !*name)
+        return 0;
+    if (ab_enum_from_string(&arch_table, name, &v) < 0)
+        return ab_build_error(err, EINVAL,
+                              "'%s' describes a %s machine, and convert makes x86_64 and "
+                              "aarch64 appliances only",
+                              hw->from ? hw->from : "the source", name);
+    if (hw->arch && hw->arch != v)
+        return ab_build_error(err, EINVAL,
+                              "'%s' describes an %s machine and the source is %s: the disks "
+                              "hold one architecture's kernel and boot loader, and convert "
+                              "does not change it",
+                              hw->from ? hw->from : "the source", arch_to_string((enum arch)v),
+                              arch_to_string((enum arch)hw->arch));
+    hw->arch = v;
+    return 0;
+}
+
 /* ---- build-report.json ---- */
 
 /* The machine of a build-report.json, or of a plan as `appliance plan
@@ -75,7 +101,7 @@ from_report_plan(const struct report_plan *p, struct convert_hardware *hw, struc
         hw->controller = v + 1;
     if (p->distro && ab_enum_from_string(&distro_table, p->distro, &v) == 0)
         hw->distro = v;
-    if (set_str(&hw->name, p->name, err) < 0 || set_str(&hw->version, p->version, err) < 0 ||
+    if (set_arch(hw, h->arch, err) < 0 || set_str(&hw->name, p->name, err) < 0 || set_str(&hw->version, p->version, err) < 0 ||
         set_str(&hw->description, p->description, err) < 0 ||
         set_str(&hw->vendor, p->vendor, err) < 0)
         return -1;
@@ -195,6 +221,8 @@ from_domain(const char *path, const char *text, size_t len, struct convert_hardw
         hw->controller = v + 1;
     if (m.nics > 0 && m.nics <= 8)
         hw->nics = m.nics;
+    if (set_arch(hw, m.arch, err) < 0)
+        return -1;
     return set_str(&hw->name, domxml_name(d), err);
 }
 

@@ -290,6 +290,7 @@ convert_source_plan(const struct convert_source *s, const struct convert_request
         .description = hw->description,
         .vendor = hw->vendor,
         .distro = (enum distro)hw->distro,
+        .arch = (enum arch)hw->arch,
         .cpus = hw->cpus,
         .memory = hw->memory,
         .firmware = (enum firmware)hw->firmware,

@@ -265,7 +265,7 @@ read_hardware(json_object *h, struct report_hardware *hw, struct ab_error *err)
     hw->cpus = take_int(h, "cpus");
     hw->memory = take_int(h, "memory");
     hw->nics = take_int(h, "nics");
-    if (take_str(h, "firmware", &hw->firmware, err) < 0 ||
+    if (take_str(h, "arch", &hw->arch, err) < 0 || take_str(h, "firmware", &hw->firmware, err) < 0 ||
         take_str(h, "controller", &hw->controller, err) < 0)
         return -1;
     return 0;
@@ -464,6 +464,7 @@ plan_release(struct report_plan *p)
     free(p->description);
     free(p->vendor);
     free(p->distro);
+    free(p->hardware.arch);
     free(p->hardware.firmware);
     free(p->hardware.controller);
     for (size_t i = 0; i < p->n_mounts; i++) {

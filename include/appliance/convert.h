@@ -61,6 +61,7 @@ struct convert_hardware {
     int controller;         /* enum controller + 1, 0: unknown */
     unsigned nics;
     int distro; /* enum distro, 0 (DISTRO_NONE): unknown */
+    int arch;   /* enum arch, 0: unknown (x86_64) */
     char *from; /* the file it was read from, for the report */
 };
 

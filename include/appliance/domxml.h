@@ -40,6 +40,7 @@ struct domxml_machine {
                          enabled='yes'/>, or an older <loader secure='yes'> */
     char bus[16];     /* the first disk's <target bus> ("" none, or too long) */
     unsigned nics;    /* <interface> elements */
+    char arch[16];    /* <os><type arch>: "aarch64" ("" none, or too long) */
 };
 void domxml_machine(const struct domxml *d, struct domxml_machine *m);
 

@@ -106,7 +106,7 @@ struct report_vg {
 /* The plan's "hardware": strings as written (the enum tables read them),
  * numbers -1 when absent or not integers. */
 struct report_hardware {
-    char *firmware, *controller;
+    char *arch, *firmware, *controller;
     int secure_boot; /* 1 true, -1 false, 0 absent */
     int64_t cpus, memory, nics;
 };

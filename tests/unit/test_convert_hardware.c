@@ -138,6 +138,54 @@ test_report(void **state)
     convert_hardware_release(&hw);
 }
 
+/* The architecture comes from the domain (our own aarch64 golden, and an
+ * AAVMF loader named by path) or the report; a second file that says
+ * another, or a machine convert makes no appliance of, is refused. */
+static void
+test_arch(void **state)
+{
+    (void)state;
+    struct convert_hardware hw = {0};
+    char path[512];
+    snprintf(path, sizeof(path), "%s/tests/data/libvirt/aarch64.xml",
+             getenv("TOP") ? getenv("TOP") : ".");
+    read_ok(path, &hw);
+    assert_int_equal(hw.arch, ARCH_AARCH64);
+    convert_hardware_release(&hw);
+
+    char *p = put("<domain type='kvm'><name>a</name><os><type arch='aarch64' machine='virt'>hvm"
+                  "</type><loader readonly='yes'>/usr/share/AAVMF/AAVMF_CODE.fd</loader></os>"
+                  "</domain>");
+    read_ok(p, &hw);
+    assert_int_equal(hw.arch, ARCH_AARCH64);
+    assert_int_equal(hw.firmware, FIRMWARE_UEFI);
+    unlink(p);
+    free(p);
+
+    /* Then a report of an x86_64 plan over it: refused. */
+    struct ab_error err = AB_ERROR_INIT;
+    p = put("{\"name\":\"demo\",\"plan\":{\"name\":\"demo\",\"hardware\":{\"arch\":\"x86_64\","
+            "\"cpus\":2}}}");
+    assert_int_equal(convert_hardware_read(p, &hw, &err), -1);
+    const char *msg = err.diags[0].msg;
+    if (!strstr(msg, "describes an x86_64 machine and the source is aarch64"))
+        fail_msg("%s", msg);
+    ab_error_release(&err);
+    unlink(p);
+    free(p);
+    convert_hardware_release(&hw);
+
+    p = put("<domain type='kvm'><name>p</name><os><type arch='ppc64le'>hvm</type></os></domain>");
+    assert_int_equal(convert_hardware_read(p, &hw, &err), -1);
+    msg = err.diags[0].msg;
+    if (!strstr(msg, "a ppc64le machine, and convert makes x86_64 and aarch64 appliances only"))
+        fail_msg("%s", msg);
+    ab_error_release(&err);
+    unlink(p);
+    free(p);
+    convert_hardware_release(&hw);
+}
+
 static void
 test_not_hardware(void **state)
 {
@@ -166,6 +214,7 @@ main(void)
         cmocka_unit_test(test_libvirt),
         cmocka_unit_test(test_ovf),
         cmocka_unit_test(test_report),
+        cmocka_unit_test(test_arch),
         cmocka_unit_test(test_not_hardware),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
