@@ -103,6 +103,11 @@ take_hardware(const struct report_hardware *hw, struct boot_expect *e, const cha
               struct ab_error *err)
 {
     int v;
+    e->arch = ARCH_X86_64;
+    if (hw->arch && ab_enum_from_string(&arch_table, hw->arch, &v) < 0)
+        return bad_plan(what, "hardware.arch is not x86_64 or aarch64", err);
+    if (hw->arch)
+        e->arch = (enum arch)v;
     if (!hw->firmware || ab_enum_from_string(&firmware_table, hw->firmware, &v) < 0)
         return bad_plan(what, "hardware.firmware is not bios, uefi or bios+uefi", err);
     e->firmware = (enum firmware)v;

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "appliance/arch.h"
 #include "appliance/cleanup.h"
 #include "appliance/kvm.h"
 #include "appliance/spawn.h"
@@ -21,16 +22,28 @@
 #define LOG_LIMIT (32u << 20) /* console kept in memory; older halves dropped */
 #define STOP_GRACE_MS 3000
 
+/* Debian's UEFI builds, by arch_index(): the ovmf package's for x86_64
+ * (the 4 MiB build first), qemu-efi-aarch64's AAVMF; the pair with
+ * Microsoft's keys enrolled and Secure Boot on last. */
 static const struct {
-    const char *code, *vars;
-} ovmf_pairs[] = {
-    {"/usr/share/OVMF/OVMF_CODE_4M.fd", "/usr/share/OVMF/OVMF_VARS_4M.fd"},
-    {"/usr/share/OVMF/OVMF_CODE.fd", "/usr/share/OVMF/OVMF_VARS.fd"},
+    const char *package;
+    struct {
+        const char *code, *vars;
+    } plain[2], secure;
+} firmware_files[ARCH_N] = {
+    {"ovmf",
+     {{"/usr/share/OVMF/OVMF_CODE_4M.fd", "/usr/share/OVMF/OVMF_VARS_4M.fd"},
+      {"/usr/share/OVMF/OVMF_CODE.fd", "/usr/share/OVMF/OVMF_VARS.fd"}},
+     {"/usr/share/OVMF/OVMF_CODE_4M.ms.fd", "/usr/share/OVMF/OVMF_VARS_4M.ms.fd"}},
+    {"qemu-efi-aarch64",
+     {{"/usr/share/AAVMF/AAVMF_CODE.fd", "/usr/share/AAVMF/AAVMF_VARS.fd"}, {NULL, NULL}},
+     {"/usr/share/AAVMF/AAVMF_CODE.ms.fd", "/usr/share/AAVMF/AAVMF_VARS.ms.fd"}},
 };
 
 int
-boot_ovmf_find(const char **code, const char **vars, struct ab_error *err)
+boot_ovmf_find(enum arch arch, const char **code, const char **vars, struct ab_error *err)
 {
+    const unsigned a = arch_index(arch ? arch : ARCH_X86_64);
     const char *c = getenv("APPLIANCE_OVMF_CODE"), *v = getenv("APPLIANCE_OVMF_VARS");
     if (c && *c && v && *v) {
         if (access(c, R_OK) < 0 || access(v, R_OK) < 0)
@@ -40,32 +53,36 @@ boot_ovmf_find(const char **code, const char **vars, struct ab_error *err)
         *vars = v;
         return 0;
     }
-    for (size_t i = 0; i < sizeof(ovmf_pairs) / sizeof(ovmf_pairs[0]); i++) {
-        if (access(ovmf_pairs[i].code, R_OK) == 0 && access(ovmf_pairs[i].vars, R_OK) == 0) {
-            *code = ovmf_pairs[i].code;
-            *vars = ovmf_pairs[i].vars;
+    for (size_t i = 0; i < 2 && firmware_files[a].plain[i].code; i++) {
+        const char *fc = firmware_files[a].plain[i].code, *fv = firmware_files[a].plain[i].vars;
+        if (access(fc, R_OK) == 0 && access(fv, R_OK) == 0) {
+            *code = fc;
+            *vars = fv;
             return 0;
         }
     }
     return ab_build_error(err, ENOENT,
-                          "UEFI firmware not found: install the 'ovmf' package, or set "
-                          "APPLIANCE_OVMF_CODE and APPLIANCE_OVMF_VARS");
+                          "%s UEFI firmware not found: install the '%s' package, or set "
+                          "APPLIANCE_OVMF_CODE and APPLIANCE_OVMF_VARS",
+                          arch_row(arch ? arch : ARCH_X86_64)->name, firmware_files[a].package);
 }
 
 int
-boot_ovmf_find_secure(const char **code, const char **vars, struct ab_error *err)
+boot_ovmf_find_secure(enum arch arch, const char **code, const char **vars,
+                      struct ab_error *err)
 {
+    const unsigned a = arch_index(arch ? arch : ARCH_X86_64);
     const char *c = getenv("APPLIANCE_OVMF_SB_CODE"), *v = getenv("APPLIANCE_OVMF_SB_VARS");
     if (!c || !*c || !v || !*v) {
-        c = "/usr/share/OVMF/OVMF_CODE_4M.ms.fd";
-        v = "/usr/share/OVMF/OVMF_VARS_4M.ms.fd";
+        c = firmware_files[a].secure.code;
+        v = firmware_files[a].secure.vars;
     }
     if (access(c, R_OK) < 0 || access(v, R_OK) < 0)
         return ab_build_error(err, errno,
                               "Secure Boot firmware '%s' or '%s' not readable: %s (install the "
-                              "'ovmf' package, or set APPLIANCE_OVMF_SB_CODE and "
+                              "'%s' package, or set APPLIANCE_OVMF_SB_CODE and "
                               "APPLIANCE_OVMF_SB_VARS)",
-                              c, v, strerror(errno));
+                              c, v, strerror(errno), firmware_files[a].package);
     *code = c;
     *vars = v;
     return 0;
@@ -116,12 +133,18 @@ opt(struct args *a, const char *option, const char *fmt, ...)
 }
 
 static void
-add_disks(struct args *a, enum controller ctl, const char *const disks[2])
+add_disks(struct args *a, enum controller ctl, bool pc, const char *const disks[2])
 {
     for (int i = 0; i < 2; i++)
         opt(a, "-drive", "file=%s,format=qcow2,if=none,id=disk%d,cache=unsafe,discard=unmap",
             disks[i], i);
     const char *boot[2] = {",bootindex=1", ""};
+    if (!pc && ctl == CONTROLLER_SATA) { /* virt has no AHCI of its own */
+        opt(a, "-device", "ahci,id=ahci");
+        for (int i = 0; i < 2; i++)
+            opt(a, "-device", "ide-hd,drive=disk%d,bus=ahci.%d%s", i, i, boot[i]);
+        return;
+    }
     switch (ctl) {
     case CONTROLLER_SCSI:
         opt(a, "-device", "virtio-scsi-pci,id=scsi0");
@@ -143,30 +166,37 @@ char **
 boot_vm_argv(const struct boot_vm_config *c, const char *const disks[2], const char *vars)
 {
     struct args a = {NULL, 0, false};
-    word(&a, "%s", kvm_qemu_binary());
+    const struct arch_row *ar = arch_row(c->arch ? c->arch : ARCH_X86_64);
+    word(&a, "%s", ar->pc ? kvm_qemu_binary() : ar->qemu_system);
     enum controller ctl = c->controller;
     if (c->secure_boot && ctl == CONTROLLER_IDE)
         ctl = CONTROLLER_SATA; /* q35 has no PIIX */
-    opt(&a, "-machine", "%s,accel=%s%s", ctl == CONTROLLER_IDE ? "pc" : "q35",
-        c->kvm ? "kvm" : "tcg", c->secure_boot ? ",smm=on" : "");
+    if (ar->pc)
+        opt(&a, "-machine", "%s,accel=%s%s", ctl == CONTROLLER_IDE ? "pc" : "q35",
+            c->kvm ? "kvm" : "tcg", c->secure_boot ? ",smm=on" : "");
+    else /* AAVMF's Secure Boot needs no SMM */
+        opt(&a, "-machine", "%s,accel=%s", ar->machine, c->kvm ? "kvm" : "tcg");
     if (c->kvm)
         opt(&a, "-cpu", "host");
+    else if (!ar->pc) /* TCG's virt machine has no default CPU of 64 bits */
+        opt(&a, "-cpu", "cortex-a72");
     opt(&a, "-m", "%lluM", (unsigned long long)(c->memory >> 20));
     opt(&a, "-smp", "%u", c->cpus ? c->cpus : 1);
     word(&a, "-nodefaults");
     word(&a, "-no-user-config");
     word(&a, "-no-reboot");
     opt(&a, "-display", "none");
-    opt(&a, "-vga", "std");
+    if (ar->pc)
+        opt(&a, "-vga", "std");
     opt(&a, "-monitor", "none");
     opt(&a, "-serial", "stdio");
     if (c->firmware == FIRMWARE_UEFI) {
-        if (c->secure_boot)
+        if (c->secure_boot && ar->pc)
             opt(&a, "-global", "driver=cfi.pflash01,property=secure,value=on");
         opt(&a, "-drive", "if=pflash,format=raw,unit=0,readonly=on,file=%s", c->ovmf_code);
         opt(&a, "-drive", "if=pflash,format=raw,unit=1,file=%s", vars);
     }
-    add_disks(&a, ctl, disks);
+    add_disks(&a, ctl, ar->pc, disks);
     if (c->nics == 0)
         opt(&a, "-nic", "none");
     for (unsigned i = 0; i < c->nics; i++)

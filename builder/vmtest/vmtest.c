@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "appliance/arch.h"
 #include "appliance/cleanup.h"
 #include "appliance/clock.h"
 #include "appliance/kvm.h"
@@ -240,19 +241,24 @@ vmtest_run(const struct vmtest_opts *o, const struct boot_expect *e, const struc
            struct ab_error *err)
 {
     struct kvm_probe k;
-    struct boot_vm_config c = {0,     e->controller, e->cpus, e->nics, e->memory,
-                               false, NULL,          NULL,    false};
+    struct boot_vm_config c = {.controller = e->controller,
+                               .cpus = e->cpus,
+                               .nics = e->nics,
+                               .memory = e->memory,
+                               .arch = e->arch};
     /* code and variables, then the same with Secure Boot enforced */
     const char *ovmf[4] = {NULL, NULL, NULL, NULL};
-    if ((o->modes & VMTEST_UEFI) && boot_ovmf_find(&ovmf[0], &ovmf[1], err) < 0)
+    if ((o->modes & VMTEST_UEFI) && boot_ovmf_find(e->arch, &ovmf[0], &ovmf[1], err) < 0)
         return -1;
-    if ((o->modes & VMTEST_SECURE_BOOT) && boot_ovmf_find_secure(&ovmf[2], &ovmf[3], err) < 0)
+    if ((o->modes & VMTEST_SECURE_BOOT) &&
+        boot_ovmf_find_secure(e->arch, &ovmf[2], &ovmf[3], err) < 0)
         return -1;
     CLEANUP_FCLOSE FILE *keep = NULL;
     if (o->keep_log && !(keep = fopen(o->keep_log, "w")))
         return ab_build_error(err, errno, "cannot write '%s': %s", o->keep_log, strerror(errno));
     kvm_probe(&k, NULL);
-    c.kvm = kvm_usable(&k);
+    /* KVM runs the host's own architecture only: another is emulated. */
+    c.kvm = kvm_usable(&k) && (e->arch ? e->arch : ARCH_X86_64) == arch_host();
     say_accel(o->events, &k);
     say(o->events, "disks (%s): %s, %s", d->kind, d->file[0], d->file[1]);
     int failed = boot_each(o, e, d, &c, ovmf, keep, err);

@@ -46,6 +46,7 @@ struct boot_expect {
     size_t n_mounts;
     struct boot_lv *lvs;
     size_t n_lvs;
+    enum arch arch; /* hardware.arch (x86_64 when absent: reports before it) */
 };
 
 /* Reads the "plan" object of the build report at path. Errors name the

@@ -59,15 +59,21 @@ struct boot_vm_config {
      * enrolled (boot_ovmf_find_secure); q35 with SMM and the code flash
      * secure, as OVMF's SMM build needs. */
     bool secure_boot;
+    /* The machine: x86_64's q35 (or pc), or aarch64's virt with AAVMF and
+     * a PL011 console (0: x86_64). */
+    enum arch arch;
 };
 
-/* The OVMF pair to use: $APPLIANCE_OVMF_CODE and $APPLIANCE_OVMF_VARS, or
- * Debian's ovmf package (4 MiB build first). */
-int boot_ovmf_find(const char **code, const char **vars, struct ab_error *err);
+/* The UEFI firmware pair to use for arch: $APPLIANCE_OVMF_CODE and
+ * $APPLIANCE_OVMF_VARS, or Debian's ovmf package (4 MiB build first) for
+ * x86_64, qemu-efi-aarch64's AAVMF for aarch64. */
+int boot_ovmf_find(enum arch arch, const char **code, const char **vars, struct ab_error *err);
 /* The same with Secure Boot enforced and Microsoft's UEFI CA enrolled:
  * $APPLIANCE_OVMF_SB_CODE and $APPLIANCE_OVMF_SB_VARS, or Debian's
- * OVMF_CODE_4M.ms.fd and OVMF_VARS_4M.ms.fd. */
-int boot_ovmf_find_secure(const char **code, const char **vars, struct ab_error *err);
+ * OVMF_CODE_4M.ms.fd and OVMF_VARS_4M.ms.fd (AAVMF_CODE.ms.fd and
+ * AAVMF_VARS.ms.fd). */
+int boot_ovmf_find_secure(enum arch arch, const char **code, const char **vars,
+                          struct ab_error *err);
 
 /* qemu's command line for c, the two overlays and the variable store copy
  * (NULL for BIOS); argv[0] is kvm_qemu_binary(). NULL-terminated, to be

@@ -53,8 +53,8 @@ test_argv_bios_scsi_tcg(void **state)
 {
     (void)state;
     setenv("APPLIANCE_QEMU", "qemu-system-x86_64", 1);
-    struct boot_vm_config c = {FIRMWARE_BIOS, CONTROLLER_SCSI, 2, 1, 1ull << 30, false, NULL, NULL,
-                               false};
+    struct boot_vm_config c = {FIRMWARE_BIOS, CONTROLLER_SCSI, 2,    1,           1ull << 30,
+                               false,         NULL,            NULL, false, ARCH_X86_64};
     const char *const disks[2] = {"/s/os.qcow2", "/s/app.qcow2"};
     CLEANUP_STRV char **argv = boot_vm_argv(&c, disks, NULL);
     CLEANUP_FREE char *s = joined(argv);
@@ -77,7 +77,7 @@ test_argv_uefi_sata_kvm(void **state)
     (void)state;
     setenv("APPLIANCE_QEMU", "qemu-system-x86_64", 1);
     struct boot_vm_config c = {FIRMWARE_UEFI,   CONTROLLER_SATA, 1,    2, 1536ull << 20, true,
-                               "/ovmf/CODE.fd", "/ovmf/VARS.fd", false};
+                               "/ovmf/CODE.fd", "/ovmf/VARS.fd", false, ARCH_X86_64};
     const char *const disks[2] = {"/s/os.qcow2", "/s/app.qcow2"};
     CLEANUP_STRV char **argv = boot_vm_argv(&c, disks, "/s/OVMF_VARS.fd");
     CLEANUP_FREE char *s = joined(argv);
@@ -125,6 +125,37 @@ test_argv_secure_boot(void **state)
     assert_null(strstr(p, "secure"));
 }
 
+/* aarch64: the virt machine under its own emulator, a 64-bit CPU for
+ * TCG, AAVMF's flashes (no SMM, no secure flash), AHCI added for SATA
+ * (virt has none), no VGA. */
+static void
+test_argv_aarch64(void **state)
+{
+    (void)state;
+    struct boot_vm_config c = {.firmware = FIRMWARE_UEFI,
+                               .controller = CONTROLLER_SATA,
+                               .cpus = 2,
+                               .nics = 1,
+                               .memory = 1024ull << 20,
+                               .ovmf_code = "/aavmf/CODE.ms.fd",
+                               .ovmf_vars = "/aavmf/VARS.ms.fd",
+                               .secure_boot = true,
+                               .arch = ARCH_AARCH64};
+    const char *const disks[2] = {"/s/os.qcow2", "/s/app.qcow2"};
+    CLEANUP_STRV char **argv = boot_vm_argv(&c, disks, "/s/VARS.fd");
+    CLEANUP_FREE char *s = joined(argv);
+    assert_non_null(strstr(s, "qemu-system-aarch64 -machine virt,accel=tcg -cpu cortex-a72 "));
+    assert_non_null(strstr(s, " -drive if=pflash,format=raw,unit=0,readonly=on,"
+                              "file=/aavmf/CODE.ms.fd "
+                              "-drive if=pflash,format=raw,unit=1,file=/s/VARS.fd "));
+    assert_non_null(strstr(s, " -device ahci,id=ahci "
+                              "-device ide-hd,drive=disk0,bus=ahci.0,bootindex=1 "
+                              "-device ide-hd,drive=disk1,bus=ahci.1 "));
+    assert_null(strstr(s, "smm"));
+    assert_null(strstr(s, "secure"));
+    assert_null(strstr(s, "-vga"));
+}
+
 static void
 test_ovmf_secure_override(void **state)
 {
@@ -135,11 +166,11 @@ test_ovmf_secure_override(void **state)
     touch("SB_VARS.fd");
     setenv("APPLIANCE_OVMF_SB_CODE", "SB_CODE.fd", 1);
     setenv("APPLIANCE_OVMF_SB_VARS", "SB_VARS.fd", 1);
-    assert_int_equal(boot_ovmf_find_secure(&code, &vars, &err), 0);
+    assert_int_equal(boot_ovmf_find_secure(ARCH_X86_64, &code, &vars, &err), 0);
     assert_string_equal(code, "SB_CODE.fd");
     assert_string_equal(vars, "SB_VARS.fd");
     setenv("APPLIANCE_OVMF_SB_VARS", "missing.fd", 1);
-    assert_int_equal(boot_ovmf_find_secure(&code, &vars, &err), -1);
+    assert_int_equal(boot_ovmf_find_secure(ARCH_X86_64, &code, &vars, &err), -1);
     CLEANUP_FREE char *text = unit_error_text(&err);
     if (!strstr(text, "Secure Boot firmware 'SB_CODE.fd' or 'missing.fd' not readable"))
         fail_msg("%s", text);
@@ -153,7 +184,7 @@ test_argv_ide_no_nic(void **state)
 {
     (void)state;
     struct boot_vm_config c = {FIRMWARE_BIOS, CONTROLLER_IDE, 1,    0,    512ull << 20,
-                               false,         NULL,           NULL, false};
+                               false,         NULL,           NULL, false, ARCH_X86_64};
     const char *const disks[2] = {"/s/os.qcow2", "/s/app.qcow2"};
     CLEANUP_STRV char **argv = boot_vm_argv(&c, disks, NULL);
     CLEANUP_FREE char *s = joined(argv);
@@ -441,7 +472,7 @@ vm_disks(struct boot_disks *d)
 }
 
 static const struct boot_vm_config bios = {
-    FIRMWARE_BIOS, CONTROLLER_SCSI, 1, 1, 256ull << 20, false, NULL, NULL, false};
+    FIRMWARE_BIOS, CONTROLLER_SCSI, 1, 1, 256ull << 20, false, NULL, NULL, false, ARCH_X86_64};
 
 /* Waits for qemu to end or at most seconds; returns boot_vm_wait's last. */
 static int
@@ -504,6 +535,42 @@ test_vm_console_and_stop(void **state)
     assert_true(getdelim(&kept, &len, '\0', f) > 0);
     fclose(f);
     assert_string_equal(kept, "Linux version 6.1\ntest login: \n");
+    free(vm.log);
+    boot_disks_release(&d);
+}
+
+/* The aarch64 command line, judged by qemu-system-aarch64 and AAVMF
+ * themselves: over blank disks the firmware starts and says so on the
+ * console (the PL011 that -serial stdio gives), then finds nothing to
+ * boot. */
+static void
+test_vm_aarch64_firmware(void **state)
+{
+    (void)state;
+    struct ab_error err = AB_ERROR_INIT;
+    const char *code, *vars;
+    if (system("command -v qemu-system-aarch64 >/dev/null") != 0 ||
+        boot_ovmf_find(ARCH_AARCH64, &code, &vars, &err) < 0) {
+        ab_error_release(&err);
+        unit_skip("qemu-system-aarch64 or AAVMF is not installed (make deps)");
+    }
+    struct boot_disks d;
+    struct boot_vm vm;
+    vm_disks(&d);
+    struct boot_vm_config c = {.firmware = FIRMWARE_UEFI,
+                               .controller = CONTROLLER_SATA,
+                               .cpus = 1,
+                               .nics = 1,
+                               .memory = 512ull << 20,
+                               .ovmf_code = code,
+                               .ovmf_vars = vars,
+                               .arch = ARCH_AARCH64};
+    assert_int_equal(boot_vm_start(&vm, &c, &d, unit_tmpdir, NULL, &err), 0);
+    int r = wait_for(&vm, 120, "UEFI firmware");
+    if (r != 1)
+        fail_msg("no UEFI firmware on the console (%d): %s %s", r,
+                 vm.log ? vm.log : "", boot_vm_qemu_said(&vm));
+    boot_vm_stop(&vm);
     free(vm.log);
     boot_disks_release(&d);
 }
@@ -580,11 +647,11 @@ test_ovmf_override(void **state)
     touch("VARS.fd");
     setenv("APPLIANCE_OVMF_CODE", "CODE.fd", 1);
     setenv("APPLIANCE_OVMF_VARS", "VARS.fd", 1);
-    assert_int_equal(boot_ovmf_find(&code, &vars, &err), 0);
+    assert_int_equal(boot_ovmf_find(ARCH_X86_64, &code, &vars, &err), 0);
     assert_string_equal(code, "CODE.fd");
     assert_string_equal(vars, "VARS.fd");
     setenv("APPLIANCE_OVMF_VARS", "missing.fd", 1);
-    assert_int_equal(boot_ovmf_find(&code, &vars, &err), -1);
+    assert_int_equal(boot_ovmf_find(ARCH_X86_64, &code, &vars, &err), -1);
     ab_error_release(&err);
     unsetenv("APPLIANCE_OVMF_CODE");
     unsetenv("APPLIANCE_OVMF_VARS");
@@ -604,11 +671,13 @@ main(void)
         cmocka_unit_test(test_disks_from_ova),
         cmocka_unit_test(test_disks_checked),
         cmocka_unit_test(test_vm_console_and_stop),
+        cmocka_unit_test(test_vm_aarch64_firmware),
         cmocka_unit_test(test_vm_qemu_fails),
         cmocka_unit_test(test_vm_stubborn_qemu),
         cmocka_unit_test(test_vm_start_fails_cleanly),
         cmocka_unit_test(test_ovmf_override),
         cmocka_unit_test(test_argv_secure_boot),
+        cmocka_unit_test(test_argv_aarch64),
         cmocka_unit_test(test_ovmf_secure_override),
     };
     return cmocka_run_group_tests(tests, unit_enter_tmpdir, unit_leave_tmpdir);
