@@ -76,29 +76,27 @@ run(const char *path)
     return WIFEXITED(status) ? WEXITSTATUS(status) : -EINTR;
 }
 
-/* Root of a new user namespace (this process's ids mapped to 0) in a
- * private mount namespace: 0, or -1. */
-static int
-enter_namespaces(void)
+/* In a child, root of a user namespace and a private mount namespace of
+ * its own: the registration, asked for twice, and the program's exit
+ * status after it ("SKIP reason" where it cannot be tried). */
+static void
+register_and_run(FILE *out, void *arg)
 {
-    char map[64];
-    uid_t uid = geteuid();
-    gid_t gid = getegid();
-    if (unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0)
-        return -1;
-    int fd = open("/proc/self/setgroups", O_WRONLY);
-    if (fd < 0 || write(fd, "deny", 4) != 4)
-        return -1;
-    close(fd);
-    int n = snprintf(map, sizeof(map), "0 %u 1", (unsigned)uid);
-    if ((fd = open("/proc/self/uid_map", O_WRONLY)) < 0 || write(fd, map, (size_t)n) != n)
-        return -1;
-    close(fd);
-    n = snprintf(map, sizeof(map), "0 %u 1", (unsigned)gid);
-    if ((fd = open("/proc/self/gid_map", O_WRONLY)) < 0 || write(fd, map, (size_t)n) != n)
-        return -1;
-    close(fd);
-    return mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
+    const char *path = arg;
+    if (unit_enter_user_namespace(CLONE_NEWNS) < 0 ||
+        mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+        fprintf(out, "SKIP no user and mount namespace here: %s", strerror(errno));
+        return;
+    }
+    struct ab_error err = AB_ERROR_INIT;
+    int how = binfmt_enable(ARCH_AARCH64, &err);
+    if (how < 0) {
+        const char *text = unit_error_text(&err);
+        fprintf(out, "%s%s", strstr(text, "this kernel") ? "SKIP " : "", text);
+        return;
+    }
+    int again = binfmt_enable(ARCH_AARCH64, &err);
+    fprintf(out, "how %d again %d exit %d", how, again, run(path));
 }
 
 static void
@@ -136,43 +134,13 @@ test_own_registration(void **state)
     close(fd);
     assert_int_equal(run(path), -ENOEXEC);
 
-    int p[2];
-    assert_int_equal(pipe(p), 0);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        close(p[0]);
-        if (enter_namespaces() < 0) {
-            dprintf(p[1], "SKIP no user and mount namespace here: %s", strerror(errno));
-            _exit(0);
-        }
-        struct ab_error err = AB_ERROR_INIT;
-        int how = binfmt_enable(ARCH_AARCH64, &err);
-        if (how < 0) {
-            dprintf(p[1], "%s%s", strstr(unit_error_text(&err), "this kernel") ? "SKIP " : "",
-                    unit_error_text(&err));
-            _exit(0);
-        }
-        /* Once registered, asking again finds it. */
-        int again = binfmt_enable(ARCH_AARCH64, &err);
-        dprintf(p[1], "how %d again %d exit %d", how, again, run(path));
-        _exit(0);
-    }
-    close(p[1]);
-    char got[1024] = "";
-    size_t len = 0;
-    ssize_t n;
-    while (len < sizeof(got) - 1 && (n = read(p[0], got + len, sizeof(got) - 1 - len)) > 0)
-        len += (size_t)n;
-    got[len] = '\0';
-    close(p[0]);
-    int status;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
+    char *got = unit_in_child(register_and_run, path);
     if (strncmp(got, "SKIP ", 5) == 0)
         unit_skip("%s", got + 5);
     char want[64];
     snprintf(want, sizeof(want), "how %d again %d exit 42", BINFMT_OWN, BINFMT_FOUND);
     assert_string_equal(got, want);
+    free(got);
     /* The host's binfmt_misc is as it was, and still refuses the program. */
     host_entries(after, sizeof(after));
     assert_string_equal(before, after);

@@ -104,28 +104,18 @@ test_host_root(void **state)
     assert_true(dev_empty());
 }
 
-/* Maps this process's ids to 0 in a new user namespace: 0 on success. */
-static int
-enter_user_namespace(void)
+/* In a child: the probe as root of a user namespace of its own. */
+static void
+probe_in_user_namespace(FILE *out, void *arg)
 {
-    char map[64];
-    uid_t uid = geteuid();
-    gid_t gid = getegid();
-    if (unshare(CLONE_NEWUSER) < 0)
-        return -1;
-    int fd = open("/proc/self/setgroups", O_WRONLY);
-    if (fd < 0 || write(fd, "deny", 4) != 4)
-        return -1;
-    close(fd);
-    int n = snprintf(map, sizeof(map), "0 %u 1", (unsigned)uid);
-    if ((fd = open("/proc/self/uid_map", O_WRONLY)) < 0 || write(fd, map, (size_t)n) != n)
-        return -1;
-    close(fd);
-    n = snprintf(map, sizeof(map), "0 %u 1", (unsigned)gid);
-    if ((fd = open("/proc/self/gid_map", O_WRONLY)) < 0 || write(fd, map, (size_t)n) != n)
-        return -1;
-    close(fd);
-    return 0;
+    (void)arg;
+    if (unit_enter_user_namespace(0) < 0) {
+        fprintf(out, "SKIP no user namespace here: %s", strerror(errno));
+        return;
+    }
+    struct ab_error err = {0};
+    char *got = run_probe(&err);
+    fprintf(out, "%s%s", got, unit_error_text(&err));
 }
 
 static void
@@ -133,35 +123,12 @@ test_user_namespace(void **state)
 {
     (void)state;
     make_tree();
-    int pipefd[2];
-    assert_int_equal(pipe(pipefd), 0);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        close(pipefd[0]);
-        if (enter_user_namespace() < 0) {
-            dprintf(pipefd[1], "SKIP no user namespace here: %s", strerror(errno));
-            _exit(0);
-        }
-        struct ab_error err = {0};
-        char *out = run_probe(&err);
-        dprintf(pipefd[1], "%s%s", out, unit_error_text(&err));
-        _exit(0);
-    }
-    close(pipefd[1]);
-    char got[4096] = "";
-    size_t len = 0;
-    ssize_t n;
-    while (len < sizeof(got) - 1 && (n = read(pipefd[0], got + len, sizeof(got) - 1 - len)) > 0)
-        len += (size_t)n;
-    got[len] = '\0';
-    close(pipefd[0]);
-    int status;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
+    char *got = unit_in_child(probe_in_user_namespace, NULL);
     if (strncmp(got, "SKIP ", 5) == 0)
         unit_skip("%s", got + 5);
     if (strcmp(got, "done\n") != 0)
         fail_msg("probe in a user namespace: %s", got);
+    free(got);
     assert_true(nothing_mounted());
     assert_true(dev_empty());
 }
@@ -179,6 +146,23 @@ static const char in_tree[] =
     "case $at in */tree) ;; *) echo \"the root is no mount of the tree: '$at'\" ;; esac\n"
     "echo done\n";
 
+/* In a child: in_tree through nsrun, in a user namespace of its own
+ * when *arg. */
+static void
+in_tree_child(FILE *out, void *arg)
+{
+    if (*(const bool *)arg && unit_enter_user_namespace(0) < 0) {
+        fprintf(out, "SKIP no user namespace here: %s", strerror(errno));
+        return;
+    }
+    const char *argv[] = {"/bin/sh", "-c", in_tree, NULL};
+    char *got = NULL;
+    struct ab_error err = {0};
+    struct spawn_opts o = {.output = &got};
+    int r = nsrun(tree, NSRUN_CHROOT, argv, &o, &err);
+    fprintf(out, "%s%s", r == 0 && got ? got : "", unit_error_text(&err));
+}
+
 /* nsrun(NSRUN_CHROOT) of in_tree, in a forked child (in a user namespace
  * of its own if userns): its output, or "SKIP reason". */
 static char *
@@ -189,34 +173,7 @@ run_in_tree(bool userns)
                             "for l in $(ldd /bin/sh | grep -o '/[^ ]*'); do "
                             "cp -L --parents \"$l\" tree || exit 1; done && : >tree/marker"),
                      0);
-    int pipefd[2];
-    assert_int_equal(pipe(pipefd), 0);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        close(pipefd[0]);
-        if (userns && enter_user_namespace() < 0) {
-            dprintf(pipefd[1], "SKIP no user namespace here: %s", strerror(errno));
-            _exit(0);
-        }
-        const char *argv[] = {"/bin/sh", "-c", in_tree, NULL};
-        char *out = NULL;
-        struct ab_error err = {0};
-        struct spawn_opts o = {.output = &out};
-        int r = nsrun(tree, NSRUN_CHROOT, argv, &o, &err);
-        dprintf(pipefd[1], "%s%s", r == 0 && out ? out : "", unit_error_text(&err));
-        _exit(0);
-    }
-    close(pipefd[1]);
-    char *got = calloc(1, 4096);
-    size_t len = 0;
-    ssize_t n;
-    while (len < 4095 && (n = read(pipefd[0], got + len, 4095 - len)) > 0)
-        len += (size_t)n;
-    close(pipefd[0]);
-    int status;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    return got;
+    return unit_in_child(in_tree_child, &userns);
 }
 
 static void

@@ -13,11 +13,14 @@
 
 #include <cmocka.h>
 
+#include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "appliance/error.h"
@@ -167,6 +170,63 @@ unit_capture(int (*write)(const struct plan *, FILE *), const struct plan *p)
     assert_int_equal(fclose(f), 0);
     assert_int_equal(strlen(text), len);
     return text;
+}
+
+/* ---- namespaces ----------------------------------------------------------- */
+
+/* Makes this process root of a new user namespace, its own uid and gid
+ * mapped to 0 (more: other CLONE_* flags to unshare with it, CLONE_NEWNS
+ * for a mount namespace of its own): 0, or -1 with errno set. */
+static __attribute__((unused)) int
+unit_enter_user_namespace(int more)
+{
+    char map[64];
+    unsigned ids[2] = {(unsigned)geteuid(), (unsigned)getegid()};
+    if (unshare(CLONE_NEWUSER | more) < 0)
+        return -1;
+    int fd = open("/proc/self/setgroups", O_WRONLY | O_CLOEXEC);
+    if (fd < 0 || write(fd, "deny", 4) != 4)
+        return -1;
+    close(fd);
+    static const char *const files[2] = {"/proc/self/uid_map", "/proc/self/gid_map"};
+    for (int i = 0; i < 2; i++) {
+        int n = snprintf(map, sizeof(map), "0 %u 1", ids[i]);
+        if ((fd = open(files[i], O_WRONLY | O_CLOEXEC)) < 0 || write(fd, map, (size_t)n) != n)
+            return -1;
+        close(fd);
+    }
+    return 0;
+}
+
+/* Runs fn(out, arg) in a forked child, which may change its namespaces
+ * freely, and returns what it wrote to out (malloc'd). */
+static __attribute__((unused)) char *
+unit_in_child(void (*fn)(FILE *out, void *arg), void *arg)
+{
+    int p[2];
+    assert_int_equal(pipe(p), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        close(p[0]);
+        FILE *out = fdopen(p[1], "w");
+        if (out) {
+            fn(out, arg);
+            fclose(out);
+        }
+        _exit(0);
+    }
+    close(p[1]);
+    char *got = calloc(1, 8192);
+    assert_non_null(got);
+    size_t len = 0;
+    ssize_t n;
+    while (len < 8191 && (n = read(p[0], got + len, 8191 - len)) > 0)
+        len += (size_t)n;
+    close(p[0]);
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    return got;
 }
 
 /* The repository's top: $TOP (tests/run-tests), else where we started. */
