@@ -16,15 +16,16 @@ test_get(void **state)
     assert_null(templates_get(""));
 }
 
-/* The report unit holds '@' that are no placeholder (serial-getty@ttyS0)
- * and two that are; a value that looks like one stays as it is. */
+/* The report unit holds '@' that are no placeholder (serial-getty@, right
+ * before the @SERIAL@ one) and three that are; a value that looks like one
+ * stays as it is. */
 static void
 test_render(void **state)
 {
     (void)state;
     struct ab_error err = AB_ERROR_INIT;
     const struct template_value values[] = {
-        {"NAME", "n@VERSION@"}, {"VERSION", "1.0@"}, {NULL, NULL}};
+        {"NAME", "n@VERSION@"}, {"VERSION", "1.0@"}, {"SERIAL", "ttyS0"}, {NULL, NULL}};
     CLEANUP_FREE char *text = templates_render("appliance-console-report.service", values, &err);
     assert_non_null(text);
     assert_non_null(strstr(text, "\nExecStart=/usr/libexec/appliance/console-report "
@@ -54,8 +55,11 @@ test_errors(void **state)
 {
     (void)state;
     check_error("appliance-console-report.service",
-                (const struct template_value[]){{"NAME", "n"}, {NULL, NULL}},
+                (const struct template_value[]){{"NAME", "n"}, {"SERIAL", "ttyS0"}, {NULL, NULL}},
                 "template 'appliance-console-report.service': no value for '@VERSION@'");
+    check_error("appliance-console-report.service",
+                (const struct template_value[]){{"NAME", "n"}, {"VERSION", "1"}, {NULL, NULL}},
+                "template 'appliance-console-report.service': no value for '@SERIAL@'");
     check_error("policy-rc.d", (const struct template_value[]){{"NAME", "n"}, {NULL, NULL}},
                 "template 'policy-rc.d' has no '@NAME@'");
     check_error("nope", NULL, "no template 'nope'");
