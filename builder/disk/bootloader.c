@@ -1,7 +1,6 @@
 /* bootloader.c: GRUB for BIOS and UEFI, installed without the appliance. */
 #include "appliance/bootloader.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -57,14 +56,9 @@ static const char *const signed_as[DISTRO_N_SIGNED] = {
 static void
 efi_name(const char *name, enum arch arch, char *out, size_t size)
 {
-    char suffix[8];
-    const char *efi = arch_row(arch)->efi;
     bool upper = strcmp(name, "BOOT") == 0;
-    size_t i = 0;
-    for (; efi[i] && i < sizeof(suffix) - 1; i++)
-        suffix[i] = upper ? efi[i] : (char)tolower((unsigned char)efi[i]);
-    suffix[i] = '\0';
-    snprintf(out, size, "%s%s%s", name, suffix, upper ? ".EFI" : ".efi");
+    const struct arch_row *row = arch_row(arch);
+    snprintf(out, size, "%s%s%s", name, upper ? row->efi : row->efi_lower, upper ? ".EFI" : ".efi");
 }
 
 static const struct plan_mount *

@@ -22,7 +22,8 @@ struct arch_row {
     const char *name;        /* the recipe's, the plan's, file names': "aarch64" */
     const char *debian;      /* dpkg's and mmdebstrap's: "arm64" */
     const char *oci;         /* an OCI image config's "architecture": "arm64" */
-    const char *efi;         /* the UEFI suffix: BOOT<EFI>.EFI, shim<efi>.efi: "AA64" */
+    const char *efi;         /* the UEFI removable path's suffix: BOOT<EFI>.EFI: "AA64" */
+    const char *efi_lower;   /* the same in small letters, as file names have it: "aa64" */
     const char *grub_efi;    /* GRUB's platform: "arm64-efi" */
     const char *libvirt;     /* a domain's <type arch=>: "aarch64" */
     const char *machine;     /* QEMU's and libvirt's machine type: "virt" */
