@@ -445,3 +445,16 @@ reader_inside(const struct byte_reader *r, uint64_t off, void *buf, size_t len,
         return ab_build_error(err, errno, "cannot read the disk image: %s", strerror(errno));
     return (size_t)n == len;
 }
+
+char *
+read_text_file(const char *path)
+{
+    CLEANUP_FCLOSE FILE *f = fopen(path, "re");
+    char *text = NULL;
+    size_t size = 0;
+    if (!f || getdelim(&text, &size, '\0', f) < 0) {
+        free(text);
+        return NULL;
+    }
+    return text;
+}

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "appliance/cleanup.h"
+#include "appliance/fsutil.h"
 
 /* Whether line (len bytes) is NAME_OR_ID:START:COUNT with NAME_OR_ID
  * one of name and id, and a range that fits in 32 bits. */
@@ -61,25 +62,11 @@ userns_subid_range(const char *text, const char *name, unsigned long id, struct 
     return 0;
 }
 
-/* The whole of a small text file, or NULL (missing, unreadable). */
-static char *
-read_text(const char *path)
-{
-    CLEANUP_FCLOSE FILE *f = fopen(path, "re");
-    char *text = NULL;
-    size_t size = 0;
-    if (!f || getdelim(&text, &size, '\0', f) < 0) {
-        free(text);
-        return NULL;
-    }
-    return text;
-}
-
 /* A sysctl's value as a number; -1 when the kernel has no such knob. */
 static long
 sysctl_value(const char *path)
 {
-    CLEANUP_FREE char *v = read_text(path);
+    CLEANUP_FREE char *v = read_text_file(path);
     return v ? strtol(v, NULL, 10) : -1;
 }
 
@@ -114,6 +101,9 @@ struct helper {
     /* A container's root maps its own ids 0 to ids - 1 itself, without
      * newuidmap: it has CAP_SETUID and CAP_SETGID over them. */
     bool direct;
+    /* Who enters a direct namespace, and why one may be refused there,
+     * for the error when the kernel refuses it. */
+    const char *who, *refused_why;
     char uid_map[1024], gid_map[1024]; /* the maps it writes */
     const struct spawn_ctx *ctx;
 };
@@ -208,14 +198,11 @@ enter(struct helper *h, struct ab_error *err)
     spawn_reap(&child, true);
     if (r < 0 && h->direct)
         return ab_build_error(err, e,
-                              "building in a container without CAP_SYS_ADMIN needs a user "
-                              "namespace of the build's own, which was refused: %s (%s)",
-                              strerror(e),
+                              "%s needs a user namespace of the build's own, which was "
+                              "refused: %s (%s)",
+                              h->who, strerror(e),
                               e == ENOSPC ? "user.max_user_namespaces is reached: raise it"
-                                          : "the container's seccomp profile forbids "
-                                            "unshare(CLONE_NEWUSER): podman's default allows "
-                                            "it; with docker, --security-opt "
-                                            "seccomp=unconfined or a profile that allows it");
+                                          : h->refused_why);
     if (r < 0)
         return ab_build_error(err, e,
                               "building without root needs a user namespace, which the kernel "
@@ -257,7 +244,7 @@ static int
 subid_ranges(const char *name, unsigned long id, struct userns_range *ur,
              struct userns_range *gr, struct ab_error *err)
 {
-    CLEANUP_FREE char *uids = read_text("/etc/subuid"), *gids = read_text("/etc/subgid");
+    CLEANUP_FREE char *uids = read_text_file("/etc/subuid"), *gids = read_text_file("/etc/subgid");
     bool u = uids && userns_subid_range(uids, name, id, ur);
     bool g = gids && userns_subid_range(gids, name, id, gr);
     if (u && g)
@@ -354,7 +341,7 @@ userns_identity_map(const char *map_text, unsigned long ids, char *out, size_t s
 static unsigned long long
 cap_eff(void)
 {
-    CLEANUP_FREE char *status = read_text("/proc/self/status");
+    CLEANUP_FREE char *status = read_text_file("/proc/self/status");
     const char *cap = status ? strstr(status, "\nCapEff:") : NULL;
     unsigned long long bits = 0;
     return cap && sscanf(cap + 8, "%llx", &bits) == 1 ? bits : 0;
@@ -380,9 +367,14 @@ userns_needed(void)
  * itself, which has CAP_SETUID and CAP_SETGID over them. */
 static int
 enter_direct(const struct spawn_ctx *ctx, const char *uids, const char *gids, unsigned long ids,
-             struct ab_error *err)
+             const char *who, const char *refused_why, struct ab_error *err)
 {
-    struct helper h = {.go = {-1, -1}, .msg = {-1, -1}, .ctx = ctx, .direct = true};
+    struct helper h = {.go = {-1, -1},
+                       .msg = {-1, -1},
+                       .ctx = ctx,
+                       .direct = true,
+                       .who = who,
+                       .refused_why = refused_why};
     if (userns_identity_map(uids, ids, h.uid_map, sizeof(h.uid_map)) < 0 ||
         userns_identity_map(gids, ids, h.gid_map, sizeof(h.gid_map)) < 0)
         return ab_build_error(err, E2BIG, "this namespace's id maps have too many lines");
@@ -398,7 +390,8 @@ userns_enter_nested(const struct spawn_ctx *ctx, struct ab_error *err)
 {
     size_t before = err->n_diags;
     check_kernel(err);
-    CLEANUP_FREE char *uids = read_text("/proc/self/uid_map"), *gids = read_text("/proc/self/gid_map");
+    CLEANUP_FREE char *uids = read_text_file("/proc/self/uid_map"),
+                      *gids = read_text_file("/proc/self/gid_map");
     unsigned long nu = uids ? userns_ids_from_zero(uids) : 0;
     unsigned long ng = gids ? userns_ids_from_zero(gids) : 0;
     if (nu < USERNS_IDS || ng < USERNS_IDS)
@@ -430,17 +423,28 @@ userns_enter_nested(const struct spawn_ctx *ctx, struct ab_error *err)
                        missing);
     if (err->n_diags > before)
         return -1;
-    return enter_direct(ctx, uids, gids, USERNS_IDS, err);
+    return enter_direct(ctx, uids, gids, USERNS_IDS,
+                        "building in a container without CAP_SYS_ADMIN",
+                        "the container's seccomp profile forbids unshare(CLONE_NEWUSER): "
+                        "podman's default allows it; with docker, --security-opt "
+                        "seccomp=unconfined or a profile that allows it",
+                        err);
 }
 
 int
 userns_enter_identity(const struct spawn_ctx *ctx, struct ab_error *err)
 {
-    CLEANUP_FREE char *uids = read_text("/proc/self/uid_map"), *gids = read_text("/proc/self/gid_map");
+    CLEANUP_FREE char *uids = read_text_file("/proc/self/uid_map"),
+                      *gids = read_text_file("/proc/self/gid_map");
     if (!uids || !gids)
         return ab_build_error(err, errno, "cannot read this process's id maps: %s",
                               strerror(errno));
-    return enter_direct(ctx, uids, gids, 4294967295UL, err);
+    return enter_direct(ctx, uids, gids, 4294967295UL,
+                        "building for another architecture (its binfmt_misc registration)",
+                        "a security module forbids unshare(CLONE_NEWUSER), or this is a "
+                        "container: allow it, or register qemu-user-static's entry on the "
+                        "host (systemctl restart systemd-binfmt)",
+                        err);
 }
 
 /* The initial user namespace's inode in nsfs, a constant of the kernel

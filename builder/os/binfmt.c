@@ -12,22 +12,8 @@
 
 #include "appliance/arch.h"
 #include "appliance/cleanup.h"
+#include "appliance/fsutil.h"
 #include "appliance/userns.h"
-
-/* The first line of a small text file (without its newline), or NULL. */
-static char *
-first_line(const char *path)
-{
-    CLEANUP_FCLOSE FILE *f = fopen(path, "re");
-    char *line = NULL;
-    size_t size = 0;
-    if (!f || getline(&line, &size, f) < 0) {
-        free(line);
-        return NULL;
-    }
-    line[strcspn(line, "\n")] = '\0';
-    return line;
-}
 
 /* The flags of a registration's "flags: POF" line. */
 static bool
@@ -58,7 +44,9 @@ registered(const char *name)
 static int
 register_own(const struct arch_row *row, const char *conf, struct ab_error *err)
 {
-    CLEANUP_FREE char *entry = first_line(conf);
+    CLEANUP_FREE char *entry = read_text_file(conf);
+    if (entry)
+        entry[strcspn(entry, "\n")] = '\0';
     if (!entry || entry[0] != ':')
         return ab_build_error(err, ENOENT,
                               "building for %s on this machine runs the tree's programs under "

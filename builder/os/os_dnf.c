@@ -80,11 +80,10 @@ static bool
 has_groups(const char *dir)
 {
     CLEANUP_FREE char *path = NULL, *text = NULL;
-    size_t cap = 0;
     if (asprintf(&path, "%s/repodata/repomd.xml", dir) < 0)
         return false;
-    CLEANUP_FCLOSE FILE *f = fopen(path, "r");
-    return f && getdelim(&text, &cap, '\0', f) > 0 && strstr(text, "type=\"group");
+    text = read_text_file(path);
+    return text && strstr(text, "type=\"group");
 }
 
 static int

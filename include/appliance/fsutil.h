@@ -82,6 +82,11 @@ int zero_range(int fd, uint64_t off, uint64_t len);
  * on a read error. */
 int read_inside(int fd, uint64_t size, uint64_t off, void *buf, size_t len, struct ab_error *err);
 
+/* The whole of a small local text file (a /proc or /etc file, a
+ * configuration), NUL-terminated and malloc'd; NULL when it is missing or
+ * unreadable, or on no memory (errno says which). */
+char *read_text_file(const char *path);
+
 /* Bytes read at random: a file, an NBD export, a partition or a volume
  * inside one. The reader's byte 0 is byte offset of the file or of what
  * pread reads; pread reads all len bytes at off (already offset, and
