@@ -4,7 +4,9 @@
 # Debian or Ubuntu tree ($1), run on a fake tree with a logging chroot on
 # PATH: it removes every SSH host key and nothing else; with a locale.gen
 # line it writes /etc/locale.gen and runs locale-gen chrooted into the
-# tree; with an empty one it writes nothing and runs nothing.
+# tree; with an empty one it writes no locale.gen and runs no locale-gen.
+# Either way it makes the initramfs, once, for every kernel of the tree
+# (the install ran with INITRD=No), after the locale.
 set -u
 cd "${TOP:-.}" || exit 99
 T=$(mktemp -d "${TMPDIR:-/tmp}/customize-hook.XXXXXX") || exit 99
@@ -39,14 +41,18 @@ rc=$?
 [ -f "$T/tree/etc/ssh/sshd_config" ] && ok "sshd_config kept" || bad "sshd_config removed"
 [ "$(cat "$T/tree/etc/locale.gen" 2>/dev/null)" = 'de_DE.UTF-8 UTF-8' ] &&
     ok "/etc/locale.gen holds the locale's line" || bad "/etc/locale.gen: $(cat "$T/tree/etc/locale.gen" 2>&1)"
-[ "$(cat "$T/chroot.log" 2>/dev/null)" = "chroot $T/tree locale-gen" ] &&
-    ok "locale-gen run chrooted into the tree" || bad "chroot calls: $(cat "$T/chroot.log" 2>&1)"
+[ "$(cat "$T/chroot.log" 2>/dev/null)" = "chroot $T/tree locale-gen
+chroot $T/tree update-initramfs -c -k all" ] &&
+    ok "locale-gen, then update-initramfs -c -k all, run chrooted into the tree" ||
+    bad "chroot calls: $(cat "$T/chroot.log" 2>&1)"
 
 run ''
 rc=$?
 [ "$rc" = 0 ] && ok "without a locale: exits 0" || bad "without a locale: exit $rc: $(cat "$T/out")"
-[ ! -e "$T/tree/etc/locale.gen" ] && [ ! -e "$T/chroot.log" ] &&
-    ok "without a locale: no locale.gen, no chroot" || bad "without a locale: something was written or run"
+[ ! -e "$T/tree/etc/locale.gen" ] &&
+    [ "$(cat "$T/chroot.log" 2>/dev/null)" = "chroot $T/tree update-initramfs -c -k all" ] &&
+    ok "without a locale: no locale.gen; only update-initramfs run" ||
+    bad "without a locale: locale.gen or chroot calls: $(cat "$T/chroot.log" 2>&1)"
 [ -z "$(ls "$T/tree/etc/ssh" | grep ssh_host_)" ] && ok "without a locale: host keys removed" ||
     bad "without a locale: host keys left"
 
