@@ -392,13 +392,16 @@ test_guest_ids(void **state)
     assert_int_equal(ova_capacity_shift(512), 0);
 }
 
-/* The descriptor and manifest of target made, judged by judge's rules. */
+/* The descriptor and manifest of target made, judged by judge's rules;
+ * arm: made for an aarch64 guest. */
 static struct target_report *
-judge(const char *made_for, const char *distro, enum ova_target by, const char *units)
+judge_arch(const char *made_for, bool arm, const char *distro, enum ova_target by,
+           const char *units)
 {
     char ova[64];
     FMT(ova, "target: %s", made_for);
-    CLEANUP_PLAN const struct plan *p = unit_plan(recipe(distro, "scsi", ova));
+    CLEANUP_PLAN const struct plan *p =
+        unit_plan(arm ? recipe_arm(distro, ova) : recipe(distro, "scsi", ova));
     export_folder(p, "judged");
     struct ab_error err = AB_ERROR_INIT;
     if (units) { /* a peer builder's: a bare unit */
@@ -416,6 +419,12 @@ judge(const char *made_for, const char *distro, enum ova_target by, const char *
     return r;
 }
 
+static struct target_report *
+judge(const char *made_for, const char *distro, enum ova_target by, const char *units)
+{
+    return judge_arch(made_for, false, distro, by, units);
+}
+
 static bool
 has(const struct target_report *r, enum target_verdict v, const char *rule, const char *text)
 {
@@ -430,20 +439,31 @@ static void
 test_inspect_target(void **state)
 {
     (void)state;
-    /* Each target's own OVA: nothing to say. */
+    /* Each target's own OVA, for each architecture it takes: nothing to say. */
     for (int t = 0; t < OVA_N_TARGETS; t++) {
-        struct target_report *r =
-            judge(ova_target_to_string((enum ova_target)t), "debian-12", (enum ova_target)t, NULL);
-        for (size_t i = 0; i < r->n_findings; i++)
-            print_error("%s: %s\n", r->findings[i].rule, r->findings[i].message);
-        assert_int_equal(r->n_findings, 0);
-        target_report_free(r);
+        unsigned arches = ova_target_profile((enum ova_target)t)->arches;
+        for (int arm = 0; arm < 2; arm++) {
+            if (!(arches & (arm ? ARCH_AARCH64 : ARCH_X86_64)))
+                continue;
+            struct target_report *r = judge_arch(ova_target_to_string((enum ova_target)t), arm,
+                                                 "debian-12", (enum ova_target)t, NULL);
+            for (size_t i = 0; i < r->n_findings; i++)
+                print_error("%s: %s\n", r->findings[i].rule, r->findings[i].message);
+            assert_int_equal(r->n_findings, 0);
+            target_report_free(r);
+        }
     }
-    /* The generic one, for every target. */
+    /* The generic one, for every target of its architecture. */
     for (int t = 0; t < OVA_N_TARGETS; t++) {
-        struct target_report *r = judge("generic", "rocky-9", (enum ova_target)t, NULL);
-        assert_int_equal(r->n_findings, 0);
-        target_report_free(r);
+        unsigned arches = ova_target_profile((enum ova_target)t)->arches;
+        for (int arm = 0; arm < 2; arm++) {
+            if (!(arches & (arm ? ARCH_AARCH64 : ARCH_X86_64)))
+                continue;
+            struct target_report *r =
+                judge_arch("generic", arm, "rocky-9", (enum ova_target)t, NULL);
+            assert_int_equal(r->n_findings, 0);
+            target_report_free(r);
+        }
     }
     /* Made for 8.0, taken to 6.7: too new a family, an unknown guest. */
     struct target_report *r = judge("esxi-8.0", "debian-12", OVA_TARGET_ESXI_6_7, NULL);
@@ -468,6 +488,25 @@ test_inspect_target(void **state)
     assert_true(has(r, TARGET_REJECTS, "manifest digest", "holds sha1 digests"));
     target_report_free(r);
     bundle_free(b);
+    /* The aarch64 generic OVA (vmx-20) for an x86-only host. */
+    r = judge_arch("generic", true, "debian-12", OVA_TARGET_ESXI_6_7, NULL);
+    assert_int_equal(r->n_findings, 1);
+    assert_true(has(r, TARGET_REJECTS, "hardware family", "vmx-20 is newer than vmx-15"));
+    target_report_free(r);
+    /* An OVF does not name its architecture: generic takes vmx-20 as an
+     * aarch64 guest's, and judges the x86 esxi-8.0 OVA by its guest ID. */
+    r = judge("esxi-8.0", "debian-12", OVA_TARGET_GENERIC, NULL);
+    assert_int_equal(r->n_findings, 1);
+    assert_true(has(r, TARGET_REJECTS, "guest OS", "'debian12_64Guest' exists from vSphere 8.0"));
+    target_report_free(r);
+    /* A family between x86_64's newest and aarch64's oldest for generic. */
+    r = judge("esxi-7.0", "rocky-9", OVA_TARGET_GENERIC, NULL);
+    assert_true(has(r, TARGET_REJECTS, "hardware family",
+                    "vmx-18 is newer than vmx-13, the newest that any importer"));
+    assert_true(has(r, TARGET_REJECTS, "hardware family",
+                    "runs for an x86_64 guest, and older than vmx-20, the oldest for an aarch64 "
+                    "guest"));
+    target_report_free(r);
     /* A bare "byte": Proxmox shows no size. */
     r = judge("generic", "debian-12", OVA_TARGET_PROXMOX, "byte");
     assert_int_equal(r->n_findings, 2);
