@@ -175,6 +175,25 @@ judge_disks(struct judge *j, const struct ovf_summary *s)
     }
 }
 
+/* A target of one architecture whose row names the NIC model (aarch64's
+ * e1000e: Fusion on Apple Silicon and ESXi-Arm offer no other) has no
+ * NIC of another model to give. */
+static void
+judge_nic_arch(struct judge *j, const struct ovf_summary *s)
+{
+    unsigned arches = j->t->arches;
+    if (!arches || (arches & (arches - 1)))
+        return;
+    const char *want = arch_row((enum arch)arches)->ovf_nic;
+    for (size_t i = 0; want && i < s->n_nics; i++) {
+        const char *m = s->nics[i].subtype;
+        if (!m || strcasecmp(m, want) != 0)
+            add(j, TARGET_REJECTS, "NIC model", "NIC %zu is '%s': %s offers an %s guest %s only",
+                i + 1, m ? m : "(no subtype)", j->t->importer, arch_to_string((enum arch)arches),
+                want);
+    }
+}
+
 static void
 judge_hardware(struct judge *j, const struct ovf_summary *s)
 {
@@ -216,6 +235,7 @@ target_check(const struct bundle *b, enum ova_target target, struct target_repor
         judge_os_id(&j, b->ovf);
         judge_disks(&j, b->ovf);
         judge_hardware(&j, b->ovf);
+        judge_nic_arch(&j, b->ovf);
     }
     judge_digests(&j, b);
     if (j.failed) {

@@ -430,6 +430,31 @@ plan_ova_from_profile(struct plan *plan, enum ova_target target)
                                                                           : NULL;
 }
 
+/* ova.target against every architecture the recipe lists (whichever this
+ * plan builds): an importer that runs no guest of one is an error at the
+ * key, naming the targets that take them all. */
+static int
+judge_target_arches(const struct plan *plan, struct ab_error *err)
+{
+    const struct recipe *r = plan->recipe;
+    const struct ova_target_profile *t = ova_target_profile(r->ova_target);
+    unsigned listed = plan->hardware.arches;
+    enum arch list[2];
+    char takes[256];
+    if (!(listed & ~t->arches))
+        return 0;
+    plan_arches(listed & ~t->arches, list);
+    ova_target_list_for(listed, takes, sizeof(takes));
+    return ab_recipe_error(err, &r->ova_target_pos,
+                           "target '%s' imports no %s guest (%s runs %s guests only): the "
+                           "targets for %s are %s",
+                           ova_target_to_string(r->ova_target), arch_to_string(list[0]),
+                           t->importer, arch_to_string((enum arch)(t->arches & ARCH_ALL)),
+                           (listed & ARCH_ALL) == ARCH_ALL ? "both x86_64 and aarch64"
+                                                           : arch_to_string(list[0]),
+                           takes);
+}
+
 /* An explicit family older than one of the listed architectures runs. */
 static int
 judge_family_arches(const struct plan *plan, unsigned family, struct ab_error *err)
@@ -461,7 +486,7 @@ resolve_ova(struct plan *plan, struct ab_error *err)
     const struct ova_target_profile *t = ova_target_profile(r->ova_target);
     const char *name = ova_target_to_string(r->ova_target);
     bool judge = r->ova_target != OVA_TARGET_GENERIC;
-    int ret = 0;
+    int ret = judge_target_arches(plan, err);
 
     plan_ova_from_profile(plan, r->ova_target);
     if (r->ova_digest_set) {

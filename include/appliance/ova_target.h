@@ -34,7 +34,7 @@ struct ova_target_profile {
     enum digest digest;       /* the manifest's */
     unsigned digests_refused; /* 1 << enum digest: manifests it refuses */
     const char *nic;          /* rasd:ResourceSubType of the NICs, unless the arch row's */
-    const char *scsi;         /* of a SCSI controller */
+    const char *scsi;         /* of a SCSI controller; NULL: it takes none */
     const char *sata;         /* of a SATA controller */
     bool strict_units;        /* reads disk capacities only in the byte * 2^N form */
     bool nic_fallback;        /* NICs other than e1000, e1000e, vmxnet3 become e1000 */
@@ -56,6 +56,10 @@ unsigned ova_target_max_family(const struct ova_target_profile *t, enum arch arc
 
 /* The NIC model t's OVA has for a guest of arch: the arch row's, else t's. */
 const char *ova_target_nic(const struct ova_target_profile *t, enum arch arch);
+
+/* Writes the targets that import guests of every architecture in arches
+ * into buf as "'generic' or 'aws'" (always NUL-terminated); returns buf. */
+char *ova_target_list_for(unsigned arches, char *buf, size_t size);
 
 /* "6.7", "7.0 Update 1", "8.0 Update 1": a release for people. */
 const char *ova_release_name(unsigned release);

@@ -68,8 +68,18 @@ static const struct want want_arm[] = {
      "E1000e", "AHCI"},
     {"aws", "vmx-20", "debian10_64Guest", "centos7_64Guest", "rhel7_64Guest", "SHA256(", "E1000e",
      "AHCI"},
+    {"fusion-arm64", "vmx-20", "debian11_64Guest", "centos9_64Guest", "rhel9_64Guest", "SHA256(",
+     "E1000e", "vmware.sata.ahci"},
+    {"esxi-arm", "vmx-20", "debian11_64Guest", "centos9_64Guest", "rhel9_64Guest", "SHA256(",
+     "E1000e", "vmware.sata.ahci"},
 };
 #define N_WANT_ARM (sizeof(want_arm) / sizeof(want_arm[0]))
+
+/* The targets of the x86_64 list and of the aarch64 list. */
+#define X86_ONLY                                                                                   \
+    "'esxi-6.7', 'esxi-7.0', 'esxi-8.0', 'workstation', 'virtualbox', 'proxmox', 'xcp-ng'"
+#define FOR_ARM "the targets for aarch64 are 'generic', 'aws', 'fusion-arm64' or 'esxi-arm'"
+#define FOR_X86 "the targets for x86_64 are 'generic', " X86_ONLY " or 'aws'"
 
 /* A recipe for arch ("x86_64", "aarch64" or "[x86_64, aarch64]"), UEFI
  * when it lists aarch64 (the default firmware else); its ova: mapping is
@@ -276,7 +286,12 @@ test_aarch64_plans(void **state)
         {"", "vmx-20", "debian10_64Guest", "AHCI", OVA_TARGET_GENERIC},
         {"target: generic", "vmx-20", "debian10_64Guest", "AHCI", OVA_TARGET_GENERIC},
         {"target: aws", "vmx-20", "debian10_64Guest", "AHCI", OVA_TARGET_AWS},
-        /* A family the architecture takes wins. */
+        {"target: fusion-arm64", "vmx-20", "debian11_64Guest", "vmware.sata.ahci",
+         OVA_TARGET_FUSION_ARM64},
+        {"target: esxi-arm", "vmx-20", "debian11_64Guest", "vmware.sata.ahci", OVA_TARGET_ESXI_ARM},
+        /* A family the target and the architecture take wins. */
+        {"target: fusion-arm64, hardware_family: vmx-21", "vmx-21", "debian11_64Guest",
+         "vmware.sata.ahci", OVA_TARGET_FUSION_ARM64},
         {"hardware_family: vmx-21", "vmx-21", "debian10_64Guest", "AHCI", OVA_TARGET_GENERIC},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -307,14 +322,56 @@ test_aarch64_plans(void **state)
     assert_string_equal(x86->ova.nic, "E1000");
 }
 
-/* A family older than aarch64's oldest is an error at its key, whatever
- * the target, for a recipe that lists aarch64 beside x86_64 too. */
+/* A target that imports no guest of an architecture the recipe lists, and
+ * a family older than aarch64's oldest, are errors at their keys. */
 static void
 test_arch_refused(void **state)
 {
     (void)state;
     int status = 0;
+    char want_msg[512];
+    /* Every x86-only target, for aarch64. */
+    for (int t = 0; t < OVA_N_TARGETS; t++) {
+        const struct ova_target_profile *prof = ova_target_profile((enum ova_target)t);
+        char ova[64];
+        FMT(ova, "target: %s", ova_target_to_string((enum ova_target)t));
+        if (prof->arches & ARCH_AARCH64)
+            continue;
+        CLEANUP_FREE char *e = unit_plan_errors(recipe_arm("debian-12", ova), &status);
+        assert_int_equal(status, 3);
+        FMT(want_msg,
+            ":9:15: error: target '%s' imports no aarch64 guest (%s runs x86_64 guests "
+            "only): " FOR_ARM "\n",
+            ova_target_to_string((enum ova_target)t), prof->importer);
+        assert_non_null(strstr(e, want_msg));
+    }
+    /* The aarch64-only ones, for x86_64. */
+    CLEANUP_FREE char *e1 =
+        unit_plan_errors(recipe("debian-12", "sata", "target: fusion-arm64"), &status);
+    assert_int_equal(status, 3);
+    assert_non_null(strstr(e1, ":9:15: error: target 'fusion-arm64' imports no x86_64 guest "
+                               "(VMware Fusion 13 and later on Apple Silicon runs aarch64 "
+                               "guests only): " FOR_X86 "\n"));
+    CLEANUP_FREE char *e2 =
+        unit_plan_errors(recipe("debian-12", "scsi", "target: esxi-arm"), &status);
+    assert_non_null(strstr(e2, ":9:15: error: target 'esxi-arm' imports no x86_64 guest"));
+    /* Both listed: only generic and aws take them, whichever plan is made. */
     const char *both = "[x86_64, aarch64]";
+    CLEANUP_FREE char *e3 =
+        unit_plan_errors(recipe_arch("debian-12", both, "sata", "target: fusion-arm64"), &status);
+    assert_non_null(strstr(e3, "target 'fusion-arm64' imports no x86_64 guest"));
+    assert_non_null(strstr(e3, "the targets for both x86_64 and aarch64 are 'generic' or 'aws'\n"));
+    CLEANUP_FREE char *e4 =
+        unit_plan_errors(recipe_arch("debian-12", both, "sata", "target: esxi-8.0"), &status);
+    assert_non_null(strstr(e4, ":9:15: error: target 'esxi-8.0' imports no aarch64 guest"));
+    struct ab_error err = AB_ERROR_INIT;
+    struct recipe *r = unit_parse(recipe_arch("debian-12", both, "sata", "target: esxi-8.0"), &err);
+    assert_non_null(r);
+    assert_null(plan_new_arch(r, ARCH_X86_64, &err));
+    assert_true(ab_error_is_set(&err));
+    ab_error_release(&err);
+
+    /* A family below vmx-20 for aarch64, whatever the target. */
     CLEANUP_FREE char *e5 =
         unit_plan_errors(recipe_arm("debian-12", "hardware_family: vmx-19"), &status);
     assert_int_equal(status, 3);
@@ -324,6 +381,18 @@ test_arch_refused(void **state)
     CLEANUP_FREE char *e6 = unit_plan_errors(
         recipe_arch("debian-12", both, "sata", "target: aws, hardware_family: vmx-13"), &status);
     assert_non_null(strstr(e6, "hardware family 'vmx-13' is older than aarch64 guests run"));
+    /* Newer than the target runs. */
+    CLEANUP_FREE char *e7 = unit_plan_errors(
+        recipe_arm("debian-12", "target: esxi-arm, hardware_family: vmx-21"), &status);
+    assert_non_null(strstr(e7, "hardware family 'vmx-21' is newer than target 'esxi-arm' runs"));
+    CLEANUP_FREE char *e8 = unit_plan_errors(
+        recipe_arm("debian-12", "target: fusion-arm64, hardware_family: vmx-22"), &status);
+    assert_non_null(strstr(e8, "hardware family 'vmx-22' is newer than target 'fusion-arm64' runs ("
+                               "VMware Fusion 13 and later on Apple Silicon: vmx-21 at most)"));
+    /* ESXi-Arm's vCenter refuses SHA1 as vCenter 8 does. */
+    CLEANUP_FREE char *e9 =
+        unit_plan_errors(recipe_arm("debian-12", "target: esxi-arm, digest: sha1"), &status);
+    assert_non_null(strstr(e9, "digest 'sha1' is refused by target 'esxi-arm'"));
 }
 
 /* An explicit key wins when the target takes it, and is refused where
@@ -488,6 +557,25 @@ test_inspect_target(void **state)
     assert_true(has(r, TARGET_REJECTS, "manifest digest", "holds sha1 digests"));
     target_report_free(r);
     bundle_free(b);
+    /* The x86 generic OVA on Apple Silicon: too old a family, and a NIC
+     * Fusion does not offer there. */
+    r = judge("generic", "debian-12", OVA_TARGET_FUSION_ARM64, NULL);
+    assert_int_equal(r->n_findings, 2);
+    assert_true(has(r, TARGET_REJECTS, "hardware family",
+                    "vmx-13 is older than vmx-20, the oldest that VMware Fusion 13 and later on "
+                    "Apple Silicon runs for an aarch64 guest"));
+    assert_true(has(r, TARGET_REJECTS, "NIC model",
+                    "NIC 1 is 'E1000': VMware Fusion 13 and later on Apple Silicon offers an "
+                    "aarch64 guest E1000e only"));
+    assert_false(target_report_ok(r));
+    target_report_free(r);
+    /* The x86 esxi-8.0 OVA on ESXi-Arm: the family fits, the guest ID and
+     * the NIC do not. */
+    r = judge("esxi-8.0", "debian-12", OVA_TARGET_ESXI_ARM, NULL);
+    assert_int_equal(r->n_findings, 2);
+    assert_true(has(r, TARGET_REJECTS, "guest OS", "'debian12_64Guest' exists from vSphere 8.0"));
+    assert_true(has(r, TARGET_REJECTS, "NIC model", "NIC 1 is 'VmxNet3'"));
+    target_report_free(r);
     /* The aarch64 generic OVA (vmx-20) for an x86-only host. */
     r = judge_arch("generic", true, "debian-12", OVA_TARGET_ESXI_6_7, NULL);
     assert_int_equal(r->n_findings, 1);
