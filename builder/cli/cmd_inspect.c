@@ -34,7 +34,8 @@ static const struct cli_option inspect_options[] = {
     {OPT_NO_VERIFY, 0, "no-verify", NULL, "do not recompute the manifests' digests", NULL},
     {OPT_TARGET, 0, "target", "T",
      "judge each bundle by import target T's rules (generic,\nesxi-6.7, esxi-7.0, esxi-8.0, "
-     "workstation, virtualbox,\nproxmox, xcp-ng, aws): what it would reject or ignore",
+     "workstation, virtualbox,\nproxmox, xcp-ng, aws, fusion-arm64, esxi-arm): what it\nwould "
+     "reject or ignore",
      NULL},
     {0, 0, NULL, NULL, NULL, NULL},
 };

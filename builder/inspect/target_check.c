@@ -3,6 +3,7 @@
 #include "appliance/target_check.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "appliance/arch.h"
 #include "appliance/distro.h"
 #include "appliance/ova_target.h"
 
@@ -45,7 +47,44 @@ add(struct judge *j, enum target_verdict v, const char *rule, const char *fmt, .
         grown[j->r->n_findings++] = (struct target_finding){v, rule, msg};
 }
 
-/* vssd:VirtualSystemType: vSphere runs vmx-NN up to its release's newest. */
+/* A family none of the target's architectures runs there: too new for
+ * all, too old for all (an aarch64 guest's begins at its arch row's
+ * oldest), or between x86_64's newest and aarch64's oldest. */
+static void
+judge_family_range(struct judge *j, const char *family, unsigned nn)
+{
+    unsigned lo = UINT_MAX, hi = 0, lo_arch = 0, hi_arch = 0;
+    for (unsigned a = ARCH_X86_64; a & ARCH_ALL; a <<= 1) {
+        if (!(j->t->arches & a))
+            continue;
+        unsigned min = arch_row((enum arch)a)->vmware_hw_min;
+        unsigned max = ova_target_max_family(j->t, (enum arch)a);
+        if (nn >= min && nn <= max)
+            return;
+        if (nn > max && (!hi_arch || max > hi))
+            hi = max, hi_arch = a;
+        if (nn < min && (!lo_arch || min < lo))
+            lo = min, lo_arch = a;
+    }
+    if (!lo_arch)
+        add(j, TARGET_REJECTS, "hardware family",
+            "%s is newer than vmx-%u, the newest that %s runs", family, hi, j->t->importer);
+    else if (!hi_arch)
+        add(j, TARGET_REJECTS, "hardware family",
+            "%s is older than vmx-%u, the oldest that %s runs for an %s guest", family, lo,
+            j->t->importer, arch_to_string((enum arch)lo_arch));
+    else
+        add(j, TARGET_REJECTS, "hardware family",
+            "%s is newer than vmx-%u, the newest that %s runs for an %s guest, and older than "
+            "vmx-%u, the oldest for an %s guest",
+            family, hi, j->t->importer, arch_to_string((enum arch)hi_arch), lo,
+            arch_to_string((enum arch)lo_arch));
+}
+
+/* vssd:VirtualSystemType: vSphere runs vmx-NN up to its release's newest,
+ * an aarch64 guest from its arch row's oldest. An OVF does not name its
+ * architecture: a target of both takes a family either runs (generic's
+ * vmx-20 is its aarch64 OVA's). */
 static void
 judge_family(struct judge *j, const struct ovf_summary *s)
 {
@@ -63,10 +102,7 @@ judge_family(struct judge *j, const struct ovf_summary *s)
             "'%s' is not a vmx-NN family: vSphere rejects any other", s->system_type);
         return;
     }
-    if (nn > j->t->max_family)
-        add(j, TARGET_REJECTS, "hardware family",
-            "%s is newer than vmx-%u, the newest that %s runs", s->system_type, j->t->max_family,
-            j->t->importer);
+    judge_family_range(j, s->system_type, nn);
 }
 
 /* vmw:osType: a guest ID the release does not know. */
@@ -139,6 +175,25 @@ judge_disks(struct judge *j, const struct ovf_summary *s)
     }
 }
 
+/* A target of one architecture whose row names the NIC model (aarch64's
+ * e1000e: Fusion on Apple Silicon and ESXi-Arm offer no other) has no
+ * NIC of another model to give. */
+static void
+judge_nic_arch(struct judge *j, const struct ovf_summary *s)
+{
+    unsigned arches = j->t->arches;
+    if (!arches || (arches & (arches - 1)))
+        return;
+    const char *want = arch_row((enum arch)arches)->ovf_nic;
+    for (size_t i = 0; want && i < s->n_nics; i++) {
+        const char *m = s->nics[i].subtype;
+        if (!m || strcasecmp(m, want) != 0)
+            add(j, TARGET_REJECTS, "NIC model", "NIC %zu is '%s': %s offers an %s guest %s only",
+                i + 1, m ? m : "(no subtype)", j->t->importer, arch_to_string((enum arch)arches),
+                want);
+    }
+}
+
 static void
 judge_hardware(struct judge *j, const struct ovf_summary *s)
 {
@@ -180,6 +235,7 @@ target_check(const struct bundle *b, enum ova_target target, struct target_repor
         judge_os_id(&j, b->ovf);
         judge_disks(&j, b->ovf);
         judge_hardware(&j, b->ovf);
+        judge_nic_arch(&j, b->ovf);
     }
     judge_digests(&j, b);
     if (j.failed) {

@@ -408,26 +408,77 @@ resolve_addons_outputs(struct plan *plan, struct ab_error *err)
     return 0;
 }
 
+/* The profile for the plan's architecture: on aarch64 the family is
+ * raised to the arch row's oldest and the NIC is the arch row's; the guest
+ * ID is the same for both, vSphere's IDs naming no architecture
+ * (ova_targets.c). */
 void
 plan_ova_from_profile(struct plan *plan, enum ova_target target)
 {
     const struct ova_target_profile *t = ova_target_profile(target);
+    enum arch arch = plan->hardware.arch;
     plan->ova.target = target;
     plan->ova_digest = t->digest;
-    snprintf(plan->ova.family_buf, sizeof(plan->ova.family_buf), "vmx-%u", t->family);
+    plan->ova.hardware_version = ova_target_family(t, arch);
+    snprintf(plan->ova.family_buf, sizeof(plan->ova.family_buf), "vmx-%u",
+             plan->ova.hardware_version);
     plan->hardware_family = plan->ova.family_buf;
-    plan->ova.hardware_version = t->family;
     plan->ova.os_type = distro_guest_id(plan->os.distro, t->guest_release);
-    plan->ova.nic = t->nic;
+    plan->ova.nic = ova_target_nic(t, arch);
     plan->ova.controller = plan->hardware.controller == CONTROLLER_SCSI   ? t->scsi
                            : plan->hardware.controller == CONTROLLER_SATA ? t->sata
                                                                           : NULL;
 }
 
+/* ova.target against every architecture the recipe lists (whichever this
+ * plan builds): an importer that runs no guest of one is an error at the
+ * key, naming the targets that take them all. */
+static int
+judge_target_arches(const struct plan *plan, struct ab_error *err)
+{
+    const struct recipe *r = plan->recipe;
+    const struct ova_target_profile *t = ova_target_profile(r->ova_target);
+    unsigned listed = plan->hardware.arches;
+    enum arch list[2];
+    char takes[256];
+    if (!(listed & ~t->arches))
+        return 0;
+    plan_arches(listed & ~t->arches, list);
+    ova_target_list_for(listed, takes, sizeof(takes));
+    return ab_recipe_error(err, &r->ova_target_pos,
+                           "target '%s' imports no %s guest (%s runs %s guests only): the "
+                           "targets for %s are %s",
+                           ova_target_to_string(r->ova_target), arch_to_string(list[0]),
+                           t->importer, arch_to_string((enum arch)(t->arches & ARCH_ALL)),
+                           (listed & ARCH_ALL) == ARCH_ALL ? "both x86_64 and aarch64"
+                                                           : arch_to_string(list[0]),
+                           takes);
+}
+
+/* An explicit family older than one of the listed architectures runs. */
+static int
+judge_family_arches(const struct plan *plan, unsigned family, struct ab_error *err)
+{
+    const struct recipe *r = plan->recipe;
+    enum arch list[2];
+    size_t n = plan_arches(plan->hardware.arches, list);
+    for (size_t i = 0; i < n; i++) {
+        unsigned min = arch_row(list[i])->vmware_hw_min;
+        if (family < min)
+            return ab_recipe_error(err, &r->ova_hardware_family_pos,
+                                   "hardware family '%s' is older than %s guests run (vmx-%u "
+                                   "at least): leave 'hardware_family' out, or write vmx-%u "
+                                   "or newer",
+                                   r->ova_hardware_family, arch_to_string(list[i]), min, min);
+    }
+    return 0;
+}
+
 /* ova.target's profile, then the recipe's own ova keys, which win unless
  * a named target cannot take them: a conflict is an error at the key.
  * generic (the default) refuses nothing: a recipe that sets a key without
- * naming a target chose for itself, as before targets existed. */
+ * naming a target chose for itself, as before targets existed. What an
+ * architecture cannot run is refused whatever the target. */
 static int
 resolve_ova(struct plan *plan, struct ab_error *err)
 {
@@ -435,7 +486,7 @@ resolve_ova(struct plan *plan, struct ab_error *err)
     const struct ova_target_profile *t = ova_target_profile(r->ova_target);
     const char *name = ova_target_to_string(r->ova_target);
     bool judge = r->ova_target != OVA_TARGET_GENERIC;
-    int ret = 0;
+    int ret = judge_target_arches(plan, err);
 
     plan_ova_from_profile(plan, r->ova_target);
     if (r->ova_digest_set) {
@@ -450,6 +501,8 @@ resolve_ova(struct plan *plan, struct ab_error *err)
     if (r->ova_hardware_family) {
         plan->hardware_family = r->ova_hardware_family;
         plan->ova.hardware_version = (unsigned)atoi(r->ova_hardware_family + 4);
+        if (judge_family_arches(plan, plan->ova.hardware_version, err) < 0)
+            ret = -1;
         if (judge && t->max_family && plan->ova.hardware_version > t->max_family)
             ret = ab_recipe_error(err, &r->ova_hardware_family_pos,
                                   "hardware family '%s' is newer than target '%s' runs (%s: "

@@ -28,7 +28,8 @@ TABLE(digest, {DIGEST_SHA256, "sha256"}, {DIGEST_SHA1, "sha1"}, {DIGEST_SHA512, 
 TABLE(ova_target, {OVA_TARGET_GENERIC, "generic"}, {OVA_TARGET_ESXI_6_7, "esxi-6.7"},
       {OVA_TARGET_ESXI_7_0, "esxi-7.0"}, {OVA_TARGET_ESXI_8_0, "esxi-8.0"},
       {OVA_TARGET_WORKSTATION, "workstation"}, {OVA_TARGET_VIRTUALBOX, "virtualbox"},
-      {OVA_TARGET_PROXMOX, "proxmox"}, {OVA_TARGET_XCP_NG, "xcp-ng"}, {OVA_TARGET_AWS, "aws"});
+      {OVA_TARGET_PROXMOX, "proxmox"}, {OVA_TARGET_XCP_NG, "xcp-ng"}, {OVA_TARGET_AWS, "aws"},
+      {OVA_TARGET_FUSION_ARM64, "fusion-arm64"}, {OVA_TARGET_ESXI_ARM, "esxi-arm"});
 
 const char *
 ab_enum_to_string(const struct ab_enum_table *t, int value)

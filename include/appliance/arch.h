@@ -43,6 +43,10 @@ struct arch_row {
      * 0: every one. */
     unsigned vmware_hw_min;
     const char *vmware_nic; /* a .vmx's ethernetN.virtualDev: "e1000e" */
+    /* An OVF's NIC model (rasd:ResourceSubType) for every import target
+     * of this architecture: "E1000e" for aarch64; NULL: the target's own
+     * (ova_target.h), as on x86_64. */
+    const char *ovf_nic;
 };
 
 /* The row of arch (one architecture, not a set of them). */

@@ -1,8 +1,8 @@
 #!/bin/bash
 # tier: lifecycle
-# Import targets (ova.target): one small recipe built once, then exported
-# for every target, its disks reused from the disk cache (only the export
-# changes). Each target's OVA is judged by tools this project did not
+# Import targets (ova.target): one small x86_64 recipe built once, then
+# exported for every target of x86_64 guests, its disks reused from the
+# disk cache (only the export changes). Each target's OVA is judged by tools this project did not
 # write:
 #
 #   - xmllint with the DMTF OVF schema;
@@ -13,6 +13,9 @@
 #   - sha256sum/sha1sum against the manifest, whose digest kind is the
 #     target's (and sha1 where the recipe asks it of a target that takes it);
 #   - the VMDKs' ddb.virtualHWVersion, the OVF's vmx-NN.
+#
+# The aarch64-only targets (fusion-arm64, esxi-arm) are not built: the
+# recipe naming one is refused, which is checked.
 #
 # Then `appliance inspect --target`: the generic OVA passes esxi-6.7's rules,
 # the esxi-8.0 one does not (a family and a guest ID 6.7 does not know).
@@ -140,6 +143,20 @@ for row in "${targets[@]}"; do
         bad "$1: the disks were built again: $(grep 'disk:' "$T/$1.log" | tr '\n' ' ')"
     fi
     judge_ova "$@"
+done
+
+# The aarch64-only targets import no x86_64 guest: this build has nothing
+# to make for them, and its recipe naming one is refused at ova.target
+# (their aarch64 OVAs are judged by tests/unit/test_ova_targets.c).
+for t in fusion-arm64 esxi-arm; do
+    { cat "$T/r/base.yaml"; echo "ova: {target: $t}"; } >"$T/r/$t.yaml"
+    "$APPLIANCE" plan "$T/r/$t.yaml" >/dev/null 2>"$T/$t.err"
+    rc=$?
+    if [ "$rc" = 3 ] && grep -q "error: target '$t' imports no x86_64 guest" "$T/$t.err"; then
+        ok "$t: the x86_64 recipe naming it is refused (exit 3), nothing built"
+    else
+        bad "$t: plan of the x86_64 recipe (exit $rc): $(cat "$T/$t.err")"
+    fi
 done
 
 # A digest the recipe asks of a target that takes it.
