@@ -12,6 +12,12 @@
 #           secure code flash, whatever BUS is; ide becomes sata)
 # BUS       virtio (virtio-blk) | scsi (virtio-scsi) | ide (PIIX, pc machine)
 #           | sata (ICH9 AHCI, q35 machine)
+# BOOT_ARCH=aarch64 boots an aarch64 appliance instead: qemu-system-aarch64's
+#           virt machine (a Cortex-A72 under TCG), AAVMF for uefi
+#           ($AAVMF_CODE, $AAVMF_VARS) and secureboot (the same code with
+#           $AAVMF_SB_VARS, Debian's AAVMF_VARS.ms.fd: Microsoft's keys
+#           enrolled, Secure Boot enforced; no SMM on Arm), BUS virtio or
+#           sata (a PCI AHCI controller); the console is the PL011 (ttyAMA0).
 # OS_IMG    raw, or qcow2 when its name ends in .qcow2 (APP_IMG alike)
 # LOG       file that receives the guest's ttyS0 output (overwritten)
 # TIMEOUT   seconds to wait for the report and the prompt (default
@@ -72,13 +78,14 @@ boot_images() {
 # The body runs in a subshell so its traps never replace the caller's.
 _boot_run() (
     fw=$1 bus=$2 os=$3 app=$4 log=$5 limit=${6:-${BOOT_TIMEOUT:-420}}
-    qemu=${QEMU:-qemu-system-x86_64}
+    arch=${BOOT_ARCH:-x86_64}
+    qemu=${QEMU:-qemu-system-$arch}
     code=${OVMF_CODE:-/usr/share/OVMF/OVMF_CODE.fd}
     vars=${OVMF_VARS:-/usr/share/OVMF/OVMF_VARS.fd}
     sb_code=${OVMF_SB_CODE:-/usr/share/OVMF/OVMF_CODE_4M.ms.fd}
     sb_vars=${OVMF_SB_VARS:-/usr/share/OVMF/OVMF_VARS_4M.ms.fd}
     end_marker=${BOOT_REPORT_END:-APPLIANCE-REPORT-END}
-    caller=$$ qpid='' work=''
+    caller=$$ qpid='' work='' accel=''
 
     command -v "$qemu" >/dev/null || { echo "boot: $qemu not found" >&2; exit 2; }
     for f in "$os" "$app"; do
@@ -108,7 +115,23 @@ _boot_run() (
     [ "$bus" = ide ] && machine=pc
     [ "$fw" = secureboot ] && [ "$bus" = ide ] && bus=sata
     fwopts=()
+    if [ "$arch" = aarch64 ]; then
+        machine=virt
+        code=${AAVMF_CODE:-/usr/share/AAVMF/AAVMF_CODE.fd}
+        vars=${AAVMF_VARS:-/usr/share/AAVMF/AAVMF_VARS.fd}
+        [ "$fw" = secureboot ] && vars=${AAVMF_SB_VARS:-/usr/share/AAVMF/AAVMF_VARS.ms.fd}
+        case $fw in uefi | secureboot) ;; *)
+            echo "boot: aarch64 boots with uefi or secureboot, not '$fw'" >&2; exit 2 ;; esac
+        case $bus in virtio | sata) ;; *)
+            echo "boot: aarch64 disks are on virtio or sata, not '$bus'" >&2; exit 2 ;; esac
+        [ -r "$code" ] && [ -r "$vars" ] || { echo "boot: AAVMF not found ($code, $vars)" >&2; exit 2; }
+        cp "$vars" "$work/AAVMF_VARS.fd" || exit 2
+        fwopts=(-drive "if=pflash,format=raw,unit=0,readonly=on,file=$code"
+            -drive "if=pflash,format=raw,unit=1,file=$work/AAVMF_VARS.fd")
+        fw=$fw-aarch64
+    fi
     case $fw in
+    *-aarch64) ;;
     bios) ;;
     uefi)
         [ -r "$code" ] && [ -r "$vars" ] || { echo "boot: OVMF not found ($code, $vars)" >&2; exit 2; }
@@ -140,7 +163,8 @@ _boot_run() (
         -device scsi-hd,drive=d1,bus=scsi0.0) ;;
     ide) drives+=(-device ide-hd,drive=d0,bus=ide.0,unit=0,bootindex=1
         -device ide-hd,drive=d1,bus=ide.0,unit=1) ;;
-    sata) drives+=(-device ide-hd,drive=d0,bus=ide.0,bootindex=1
+    sata) [ "$arch" = aarch64 ] && drives+=(-device ahci,id=ide)
+        drives+=(-device ide-hd,drive=d0,bus=ide.0,bootindex=1
         -device ide-hd,drive=d1,bus=ide.1) ;;
     *) echo "boot: unknown disk bus '$bus' (virtio, scsi, ide or sata)" >&2; exit 2 ;;
     esac
@@ -152,8 +176,11 @@ _boot_run() (
 
     nic=(-nic user,model=virtio-net-pci,restrict=on)
     [ "${BOOT_NIC:-user}" = none ] && nic=(-nic none)
-    cpu=()
+    cpu=() video=(-vga std)
     [ "$BOOT_ACCEL" = kvm ] && cpu=(-cpu host)
+    # This host's KVM runs no Arm guest: TCG, on a CPU AAVMF and Debian's
+    # arm64 kernel both know.
+    [ "$arch" = aarch64 ] && cpu=(-cpu cortex-a72) video=() accel=tcg
 
     snapshot=(-snapshot)
     [ "${BOOT_SNAPSHOT:-yes}" = no ] && snapshot=()
@@ -163,9 +190,9 @@ _boot_run() (
     # -snapshot: writes go to a temporary overlay, the images stay as built
     # (unless BOOT_SNAPSHOT=no).
     # -no-reboot: a guest that panics or reboots ends the run at once.
-    "$qemu" -machine "$machine,accel=$BOOT_ACCEL" "${cpu[@]}" \
+    "$qemu" -machine "$machine,accel=${accel:-$BOOT_ACCEL}" "${cpu[@]}" \
         -m "${BOOT_MEMORY:-1024}" -smp "${BOOT_SMP:-1}" \
-        -nodefaults -display none -vga std -monitor none -no-reboot \
+        -nodefaults -display none "${video[@]}" -monitor none -no-reboot \
         -serial "file:$log" "${nic[@]}" "${fwopts[@]}" "${drives[@]}" "${snapshot[@]}" \
         </dev/null >"$work/qemu.out" 2>&1 &
     qpid=$!
@@ -175,7 +202,7 @@ _boot_run() (
         grep -q "$end_marker" "$log" 2>/dev/null && report=yes
         grep -q 'login:' "$log" 2>/dev/null && login=yes
         if [ $report = yes ] && [ $login = yes ]; then
-            echo "boot: $fw + $bus ($BOOT_ACCEL): report and login prompt after $((SECONDS - start)) s"
+            echo "boot: $fw + $bus (${accel:-$BOOT_ACCEL}): report and login prompt after $((SECONDS - start)) s"
             exit 0
         fi
         if ! kill -0 "$qpid" 2>/dev/null; then
