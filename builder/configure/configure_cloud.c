@@ -5,7 +5,9 @@
  * ds-identify (cloud-init's systemd generator) enables cloud-init only
  * when one of the listed datasources is there: the Azure or GCE platform
  * (DMI), or a filesystem labelled 'cidata' (NoCloud). Elsewhere the image
- * boots as any other output does, without waiting for a metadata service. */
+ * boots as any other output does, without waiting for a metadata service:
+ * its policy (templates/ds-identify.cfg) says so on every architecture,
+ * as its default does only where it finds DMI (not on aarch64). */
 #include "appliance/configure.h"
 
 #include <stdio.h>
@@ -85,6 +87,8 @@ configure_cloud(const struct plan *plan, const char *root, struct ab_error *err)
     if (!cfg)
         return ab_oom(err);
     if (write_file(root, CLOUD_CFG, cfg, 0644, err) < 0 ||
+        templates_write(root, "/etc/cloud/ds-identify.cfg", 0644, "ds-identify.cfg", NULL, err) <
+            0 ||
         templates_write(root,
                         "/etc/systemd/network/80-appliance-dhcp.network.d/70-appliance-cloud.conf",
                         0644, "cloud-dhcp-mtu.conf", NULL, err) < 0 ||
