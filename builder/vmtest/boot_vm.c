@@ -139,10 +139,13 @@ add_disks(struct args *a, enum controller ctl, bool pc, const char *const disks[
         opt(a, "-drive", "file=%s,format=qcow2,if=none,id=disk%d,cache=unsafe,discard=unmap",
             disks[i], i);
     const char *boot[2] = {",bootindex=1", ""};
-    if (!pc && ctl == CONTROLLER_SATA) { /* virt has no AHCI of its own */
-        opt(a, "-device", "ahci,id=ahci");
+    /* Off a PC (aarch64's virt machine), the plan's SATA is what VMware
+     * and Parallels give; AAVMF, as Debian builds it, has no AHCI driver
+     * and finds no SATA disk to boot. Its disks are virtio-blk there, as
+     * in the libvirt output's domain. */
+    if (!pc) {
         for (int i = 0; i < 2; i++)
-            opt(a, "-device", "ide-hd,drive=disk%d,bus=ahci.%d%s", i, i, boot[i]);
+            opt(a, "-device", "virtio-blk-pci,drive=disk%d%s", i, boot[i]);
         return;
     }
     switch (ctl) {

@@ -126,8 +126,8 @@ test_argv_secure_boot(void **state)
 }
 
 /* aarch64: the virt machine under its own emulator, a 64-bit CPU for
- * TCG, AAVMF's flashes (no SMM, no secure flash), AHCI added for SATA
- * (virt has none), no VGA. */
+ * TCG, AAVMF's flashes (no SMM, no secure flash), virtio-blk disks for
+ * the plan's SATA (AAVMF boots no AHCI disk), no VGA. */
 static void
 test_argv_aarch64(void **state)
 {
@@ -148,9 +148,9 @@ test_argv_aarch64(void **state)
     assert_non_null(strstr(s, " -drive if=pflash,format=raw,unit=0,readonly=on,"
                               "file=/aavmf/CODE.ms.fd "
                               "-drive if=pflash,format=raw,unit=1,file=/s/VARS.fd "));
-    assert_non_null(strstr(s, " -device ahci,id=ahci "
-                              "-device ide-hd,drive=disk0,bus=ahci.0,bootindex=1 "
-                              "-device ide-hd,drive=disk1,bus=ahci.1 "));
+    assert_non_null(strstr(s, " -device virtio-blk-pci,drive=disk0,bootindex=1 "
+                              "-device virtio-blk-pci,drive=disk1 "));
+    assert_null(strstr(s, "ahci"));
     assert_null(strstr(s, "smm"));
     assert_null(strstr(s, "secure"));
     assert_null(strstr(s, "-vga"));
