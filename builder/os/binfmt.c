@@ -41,17 +41,30 @@ registered(const char *name)
     return entry_fixed(path);
 }
 
+/* qemu-user-static's registration line for row (its first line, into
+ * conf's path and *entry), or -1 with the line that says to install it. */
 static int
-register_own(const struct arch_row *row, const char *conf, struct ab_error *err)
+read_entry(const struct arch_row *row, char conf[static 128], char **entry, struct ab_error *err)
 {
-    CLEANUP_FREE char *entry = read_text_file(conf);
-    if (entry)
-        entry[strcspn(entry, "\n")] = '\0';
-    if (!entry || entry[0] != ':')
+    snprintf(conf, 128, "/usr/lib/binfmt.d/%s.conf", row->qemu_user);
+    *entry = read_text_file(conf);
+    if (*entry)
+        (*entry)[strcspn(*entry, "\n")] = '\0';
+    if (!*entry || (*entry)[0] != ':')
         return ab_build_error(err, ENOENT,
                               "building for %s on this machine runs the tree's programs under "
                               "qemu-user, and '%s' is missing: apt-get install qemu-user-static",
                               row->name, conf);
+    return 0;
+}
+
+static int
+register_own(const struct arch_row *row, struct ab_error *err)
+{
+    char conf[128];
+    CLEANUP_FREE char *entry = NULL;
+    if (read_entry(row, conf, &entry, err) < 0)
+        return -1;
     if (!userns_inside())
         return ab_build_error(err, EPERM,
                               "building for %s: the host has no binfmt_misc entry %s, and one "
@@ -94,9 +107,17 @@ binfmt_enable(enum arch arch, struct ab_error *err)
      * registered already; an entry without F would not run in the tree. */
     if (registered(row->qemu_user))
         return BINFMT_FOUND;
+    return register_own(row, err);
+}
+
+int
+binfmt_check(enum arch arch, struct ab_error *err)
+{
+    if (arch == arch_host() || registered(arch_row(arch)->qemu_user))
+        return 0;
     char conf[128];
-    snprintf(conf, sizeof(conf), "/usr/lib/binfmt.d/%s.conf", row->qemu_user);
-    return register_own(row, conf, err);
+    CLEANUP_FREE char *entry = NULL;
+    return read_entry(arch_row(arch), conf, &entry, err);
 }
 
 void

@@ -14,6 +14,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "appliance/binfmt.h"
 #include "appliance/cleanup.h"
 #include "appliance/distro.h"
 #include "appliance/size.h"
@@ -198,13 +199,11 @@ preflight_check(const struct plan *plan, const struct preflight_opts *o, struct 
         ab_build_error(err, EPERM, "building needs root, or a user namespace where the build "
                                    "is root: the tree is configured in a chroot and owned by "
                                    "many users");
-    /* The plan of an aarch64 appliance is whole (appliance plan shows it);
-     * its tree, boot chain and exports are not made yet, and an amd64 tree
-     * must never ship as aarch64. */
-    if (plan->hardware.arches & ~(unsigned)ARCH_X86_64)
-        ab_build_error(err, ENOTSUP,
-                       "building for aarch64 is not supported yet: only x86_64 appliances are "
-                       "built (appliance plan shows the aarch64 plan)");
+    /* Another architecture's tree runs its programs under qemu-user: each
+     * of a list's, checked before the first is built. */
+    enum arch arches[2];
+    for (size_t i = 0, n = plan_arches(plan->hardware.arches, arches); i < n; i++)
+        binfmt_check(arches[i], err);
     check_tools(plan, err);
     check_keyring(plan, err);
     struct preflight_need need;

@@ -37,6 +37,11 @@ enum binfmt_how {
  * registration: systemd-binfmt, or update-binfmts --enable). */
 int binfmt_enable(enum arch arch, struct ab_error *err);
 
+/* Whether binfmt_enable(arch) has what it needs on this host: arch is
+ * the host's, or registered already, or qemu-user-static's entry is
+ * installed. 0, or -1 with the line naming the package (preflight's). */
+int binfmt_check(enum arch arch, struct ab_error *err);
+
 /* The sentence the build log gives for how: "the tree's aarch64 programs
  * run under qemu-user (qemu-aarch64, registered in this build's own
  * binfmt_misc)". Empty for BINFMT_NATIVE. */
