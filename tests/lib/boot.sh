@@ -11,13 +11,14 @@
 #           OVMF_CODE_4M.ms.fd and OVMF_VARS_4M.ms.fd; q35 with SMM and a
 #           secure code flash, whatever BUS is; ide becomes sata)
 # BUS       virtio (virtio-blk) | scsi (virtio-scsi) | ide (PIIX, pc machine)
-#           | sata (ICH9 AHCI, q35 machine)
+#           | sata (ICH9 AHCI, q35 machine) | nvme (an NVMe controller a disk)
 # BOOT_ARCH=aarch64 boots an aarch64 appliance instead: qemu-system-aarch64's
 #           virt machine (a Cortex-A72 under TCG), AAVMF for uefi
 #           ($AAVMF_CODE, $AAVMF_VARS) and secureboot (the same code with
 #           $AAVMF_SB_VARS, Debian's AAVMF_VARS.ms.fd: Microsoft's keys
 #           enrolled, Secure Boot enforced; no SMM on Arm), BUS virtio or
-#           sata (a PCI AHCI controller); the console is the PL011 (ttyAMA0).
+#           nvme (Debian's AAVMF has no AHCI driver: it finds no SATA disk
+#           to boot); the console is the PL011 (ttyAMA0).
 # OS_IMG    raw, or qcow2 when its name ends in .qcow2 (APP_IMG alike)
 # LOG       file that receives the guest's ttyS0 output (overwritten)
 # TIMEOUT   seconds to wait for the report and the prompt (default
@@ -122,8 +123,8 @@ _boot_run() (
         [ "$fw" = secureboot ] && vars=${AAVMF_SB_VARS:-/usr/share/AAVMF/AAVMF_VARS.ms.fd}
         case $fw in uefi | secureboot) ;; *)
             echo "boot: aarch64 boots with uefi or secureboot, not '$fw'" >&2; exit 2 ;; esac
-        case $bus in virtio | sata) ;; *)
-            echo "boot: aarch64 disks are on virtio or sata, not '$bus'" >&2; exit 2 ;; esac
+        case $bus in virtio | nvme) ;; *)
+            echo "boot: AAVMF boots from virtio or nvme disks, not '$bus'" >&2; exit 2 ;; esac
         [ -r "$code" ] && [ -r "$vars" ] || { echo "boot: AAVMF not found ($code, $vars)" >&2; exit 2; }
         cp "$vars" "$work/AAVMF_VARS.fd" || exit 2
         fwopts=(-drive "if=pflash,format=raw,unit=0,readonly=on,file=$code"
@@ -163,9 +164,10 @@ _boot_run() (
         -device scsi-hd,drive=d1,bus=scsi0.0) ;;
     ide) drives+=(-device ide-hd,drive=d0,bus=ide.0,unit=0,bootindex=1
         -device ide-hd,drive=d1,bus=ide.0,unit=1) ;;
-    sata) [ "$arch" = aarch64 ] && drives+=(-device ahci,id=ide)
-        drives+=(-device ide-hd,drive=d0,bus=ide.0,bootindex=1
+    sata) drives+=(-device ide-hd,drive=d0,bus=ide.0,bootindex=1
         -device ide-hd,drive=d1,bus=ide.1) ;;
+    nvme) drives+=(-device nvme,drive=d0,serial=os,bootindex=1
+        -device nvme,drive=d1,serial=app) ;;
     *) echo "boot: unknown disk bus '$bus' (virtio, scsi, ide or sata)" >&2; exit 2 ;;
     esac
 
