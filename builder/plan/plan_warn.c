@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "appliance/arch.h"
 #include "appliance/cleanup.h"
 #include "appliance/inroot.h"
 #include "appliance/size.h"
@@ -455,6 +456,27 @@ warn_cmdline(const struct plan *plan, struct ab_error *w)
     }
 }
 
+/* An add-on with nothing for one of the architectures built: said once
+ * per add-on and architecture, at 'addons' (or 'arch', when the add-ons
+ * are the default). */
+static void
+warn_addons(const struct plan *plan, struct ab_error *w)
+{
+    const struct recipe *r = plan->recipe;
+    enum arch arches[2];
+    for (size_t i = 0, n = plan_arches(plan->hardware.arches, arches); i < n; i++) {
+        const struct arch_row *row = arch_row(arches[i]);
+        for (size_t a = 0; a < addon_table.n; a++) {
+            unsigned bit = (unsigned)ab_enum_at(&addon_table, a)->value;
+            if (!(plan->addons & row->addons_none & bit))
+                continue;
+            ab_warn(w, r->addons_set ? &r->addons_pos : &r->hardware.arch_pos,
+                    "add-on '%s' installs nothing for %s: %s", ab_enum_at(&addon_table, a)->name,
+                    row->name, row->addons_none_why);
+        }
+    }
+}
+
 size_t
 plan_warnings(const struct plan *plan, const struct plan_warn_opts *opts, struct ab_error *w)
 {
@@ -468,6 +490,7 @@ plan_warnings(const struct plan *plan, const struct plan_warn_opts *opts, struct
     warn_volume_sizes(plan, w);
     warn_run_lines(plan, w);
     warn_cmdline(plan, w);
+    warn_addons(plan, w);
     ab_error_sort(w);
     return w->n_diags - before;
 }

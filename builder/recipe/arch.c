@@ -49,6 +49,9 @@ static const struct arch_row rows[ARCH_N] = {
         /* Fusion on Apple Silicon offers e1000e, not vmxnet3; nor e1000,
          * the x86 OVA's widest (builder/plan/ova_targets.c). */
         .vmware_nic = "e1000e",
+        .addons_none = ADDON_VIRTUALBOX,
+        .addons_none_why = "Linux builds VirtualBox's guest drivers (vboxguest, vboxsf) for "
+                           "x86 only, and VirtualBox has no package of guest tools for it",
         .ovf_nic = "E1000e",
     },
 };

@@ -43,6 +43,11 @@ struct arch_row {
      * 0: every one. */
     unsigned vmware_hw_min;
     const char *vmware_nic; /* a .vmx's ethernetN.virtualDev: "e1000e" */
+    /* The add-ons (enum addon flags) that have nothing for it, and why:
+     * Linux builds VirtualBox's guest drivers (vboxguest, vboxsf) for x86
+     * only (their Kconfig depends on X86). */
+    unsigned addons_none;
+    const char *addons_none_why;
     /* An OVF's NIC model (rasd:ResourceSubType) for every import target
      * of this architecture: "E1000e" for aarch64; NULL: the target's own
      * (ova_target.h), as on x86_64. */
