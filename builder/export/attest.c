@@ -36,10 +36,7 @@ container_files(const struct plan *plan, const struct export_files *files,
         return ab_oom(err);
     for (size_t i = 0; i < files->n; i++) {
         struct delivery_role role;
-        CLEANUP_FREE char *stem = delivery_stem(plan->name, plan->version);
-        if (!stem)
-            return ab_oom(err);
-        delivery_classify(stem, plan->outputs, files->v[i].path, &role);
+        delivery_classify(plan->stem, plan->outputs, files->v[i].path, &role);
         if (role.output && strcmp(role.output, "container") == 0)
             out->v[out->n++] = files->v[i];
     }

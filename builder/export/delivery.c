@@ -131,17 +131,9 @@ const char *const delivery_targets[] = {"vsphere",    "workstation", "virtualbox
 static const char *const disk_ids[PLAN_N_DISKS] = {"os", "app"};
 
 char *
-delivery_stem(const char *name, const char *version)
-{
-    char *s;
-    return asprintf(&s, "%s-%s", name, version) < 0 ? NULL : s;
-}
-
-char *
 delivery_file(const struct plan *plan, const char *suffix)
 {
-    char *s;
-    return asprintf(&s, "%s-%s%s", plan->name, plan->version, suffix) < 0 ? NULL : s;
+    return delivery_stem_file(plan->stem, suffix);
 }
 
 char *
@@ -155,16 +147,14 @@ char *
 delivery_disk_file(const struct plan *plan, enum plan_disk_id disk, const char *suffix)
 {
     char *s;
-    return asprintf(&s, "%s-%s-%s%s", plan->name, plan->version, plan->disks[disk].id, suffix) < 0
-               ? NULL
-               : s;
+    return asprintf(&s, "%s-%s%s", plan->stem, plan->disks[disk].id, suffix) < 0 ? NULL : s;
 }
 
 char *
 delivery_path(const struct plan *plan, const char *dir, const char *suffix)
 {
     char *s;
-    return asprintf(&s, "%s/%s-%s%s", dir, plan->name, plan->version, suffix) < 0 ? NULL : s;
+    return asprintf(&s, "%s/%s%s", dir, plan->stem, suffix) < 0 ? NULL : s;
 }
 
 unsigned
@@ -314,9 +304,7 @@ placeholder(const char *key)
 static int
 values_of_files(const struct plan *plan, const struct export_files *files, struct values *vs)
 {
-    CLEANUP_FREE char *stem = delivery_stem(plan->name, plan->version);
-    if (!stem)
-        return -1;
+    const char *stem = plan->stem;
     for (size_t i = 0; i < N_FILE_ROWS; i++) {
         const struct file_row *f = &file_rows[i];
         for (int d = 0; d < (f->per_disk ? PLAN_N_DISKS : 1); d++) {
@@ -366,11 +354,10 @@ render(FILE *out, const char *template, const struct values *vs, struct ab_error
 static char *
 checksums(const struct plan *plan, unsigned mask, const struct export_files *files)
 {
-    CLEANUP_FREE char *stem = delivery_stem(plan->name, plan->version);
     char *text = NULL;
     size_t len = 0;
     FILE *mem = open_memstream(&text, &len);
-    if (!mem || !stem) {
+    if (!mem) {
         if (mem)
             fclose(mem);
         free(text);
@@ -378,7 +365,7 @@ checksums(const struct plan *plan, unsigned mask, const struct export_files *fil
     }
     for (size_t i = 0; i < files->n; i++) {
         struct delivery_role role;
-        delivery_classify(stem, plan->outputs, files->v[i].path, &role);
+        delivery_classify(plan->stem, plan->outputs, files->v[i].path, &role);
         if (role.output && (delivery_output_flag(role.output) & mask))
             fprintf(mem, "    %s  %s\n", files->v[i].sha256, files->v[i].path);
     }

@@ -639,7 +639,7 @@ folder_name(const char *dir, char **name, char **stem)
         *name = strdup(json_object_get_string(n));
         *stem =
             json_object_object_get_ex(j, "version", &v) && json_object_is_type(v, json_type_string)
-                ? delivery_stem(*name ? *name : "", json_object_get_string(v))
+                ? plan_stem(*name ? *name : "", json_object_get_string(v), NULL)
                 : strdup(json_object_get_string(n));
     }
     json_object_put(j);

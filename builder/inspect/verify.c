@@ -525,7 +525,7 @@ check_identity(struct verify *v, const char *doc, const struct sbom_doc *d, bool
         base = strndup(d->name, n - 10);
     else
         base = d->name ? strdup(d->name) : NULL;
-    stem = base && d->version ? delivery_stem(base, d->version) : NULL;
+    stem = base && d->version ? plan_stem(base, d->version, NULL) : NULL;
     if (!check) {
         v->oom = true;
         return;

@@ -14,6 +14,7 @@
 #include <openssl/crypto.h>
 #include <yaml.h>
 
+#include "appliance/arch.h"
 #include "appliance/cleanup.h"
 #include "appliance/delivery.h"
 #include "appliance/distro.h"
@@ -69,12 +70,10 @@ json_object *
 report_files_json(const struct plan *plan, const struct export_files *files)
 {
     json_object *a = json_object_new_array();
-    CLEANUP_FREE char *stem = delivery_stem(plan->name, plan->version);
     for (size_t i = 0; files && i < files->n; i++) {
         json_object *f = json_object_new_object();
-        struct delivery_role role = {.output = NULL};
-        if (stem)
-            delivery_classify(stem, plan->outputs, files->v[i].path, &role);
+        struct delivery_role role;
+        delivery_classify(plan->stem, plan->outputs, files->v[i].path, &role);
         json_object_object_add(f, "path", json_object_new_string(files->v[i].path));
         json_object_object_add(f, "size", json_object_new_int64((int64_t)files->v[i].size));
         json_object_object_add(f, "sha256", json_object_new_string(files->v[i].sha256));
@@ -265,6 +264,14 @@ read_hardware(json_object *h, struct report_hardware *hw, struct ab_error *err)
     hw->cpus = take_int(h, "cpus");
     hw->memory = take_int(h, "memory");
     hw->nics = take_int(h, "nics");
+    json_object *arches = member(h, "arches", json_type_array);
+    for (size_t i = 0; arches && i < json_object_array_length(arches); i++) {
+        json_object *a = json_object_array_get_idx(arches, i);
+        int v;
+        if (json_object_is_type(a, json_type_string) &&
+            ab_enum_from_string(&arch_table, json_object_get_string(a), &v) == 0)
+            hw->arches |= (unsigned)v;
+    }
     if (take_str(h, "arch", &hw->arch, err) < 0 || take_str(h, "firmware", &hw->firmware, err) < 0 ||
         take_str(h, "controller", &hw->controller, err) < 0)
         return -1;
@@ -551,14 +558,31 @@ report_find_file(const char *dir, const char *output, const char *disk)
     return path;
 }
 
+int
+report_folder_arch(const struct report_info *r, const char **arch)
+{
+    enum arch all[2];
+    int v;
+    *arch = NULL;
+    if (plan_arches(r->plan.hardware.arches, all) < 2)
+        return 0;
+    if (!r->plan.hardware.arch || ab_enum_from_string(&arch_table, r->plan.hardware.arch, &v) < 0 ||
+        !(r->plan.hardware.arches & (unsigned)v))
+        return -1;
+    *arch = arch_row((enum arch)v)->name;
+    return 0;
+}
+
 char *
 report_stem(const struct report_info *r)
 {
+    const char *arch;
     /* From outside: only names a recipe could have given. */
     if (!r->name || name_check_appliance(r->name))
         return NULL;
-    if (r->format >= 2)
-        return r->version && !name_check_version(r->version) ? delivery_stem(r->name, r->version)
-                                                             : NULL;
-    return strdup(r->name);
+    if (r->format < 2)
+        return strdup(r->name);
+    if (!r->version || name_check_version(r->version) || report_folder_arch(r, &arch) < 0)
+        return NULL;
+    return plan_stem(r->name, r->version, arch);
 }

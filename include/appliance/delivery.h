@@ -2,8 +2,9 @@
  * (builder/export/delivery.c).
  *
  * The one table of the folder's names: every file of every output as
- * STEM + suffix (STEM-DISK + suffix for a disk's file), STEM being
- * NAME-VERSION; and the import targets (vsphere, workstation, virtualbox,
+ * STEM + suffix (STEM-DISK + suffix for a disk's file), STEM being the
+ * plan's (plan_stem: NAME-VERSION, NAME-VERSION-ARCH in a folder of
+ * several architectures); and the import targets (vsphere, workstation, virtualbox,
  * hyperv, proxmox, kvm, azure, gce, containers), each served by some
  * outputs, each given an INSTALL-TARGET.md rendered from templates/.
  * The exporters name their files through it, the report records each
@@ -48,10 +49,6 @@ struct delivery_role {
     const char *disk;   /* "os" or "app" for a disk's file, else NULL */
     const char *targets[DELIVERY_MAX_TARGETS]; /* NULL-terminated */
 };
-
-/* "NAME-VERSION": the stem of every file's name (malloc'd, NULL when out
- * of memory). */
-char *delivery_stem(const char *name, const char *version);
 
 /* What path (relative to the folder) is in a folder of the appliance
  * whose files begin with stem, made with outputs: role->output NULL when

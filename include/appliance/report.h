@@ -107,6 +107,7 @@ struct report_vg {
  * numbers -1 when absent or not integers. */
 struct report_hardware {
     char *arch, *firmware, *controller;
+    unsigned arches; /* "arches": enum arch flags of the names this program knows; 0: none */
     int secure_boot; /* 1 true, -1 false, 0 absent */
     int64_t cpus, memory, nics;
 };
@@ -162,9 +163,16 @@ void report_info_release(struct report_info *r);
 const char *report_file_path(const struct report_info *r, const char *output, const char *disk);
 
 /* The stem of the report's file names (malloc'd): NAME-VERSION from
- * format 2, NAME before; NULL when out of memory, or when r has no name
- * and version a recipe could give (names.h). */
+ * format 2 (NAME-VERSION-ARCH when its plan lists several architectures:
+ * plan_stem), NAME before; NULL when out of memory, or when r has no name
+ * and version a recipe could give (names.h), or names its architecture
+ * among none it lists. */
 char *report_stem(const struct report_info *r);
+
+/* The architecture that names r's files (the arch row's name) when its
+ * plan lists several, else NULL; -1 when it lists several and its own
+ * arch is none of them. */
+int report_folder_arch(const struct report_info *r, const char **arch);
 
 /* report_file_path of the report in dir (dir/build-report.json), as
  * "dir/PATH" (malloc'd); NULL when there is no report, it lists no such

@@ -328,6 +328,42 @@ test_files_format1(void **state)
     assert_null(report_find_file("evil", "qcow2", "os"));
 }
 
+/* A report of a folder of several architectures names its files with its
+ * own: NAME-VERSION-ARCH; an arch it does not list names nothing. */
+static void
+test_stem_arches(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *hardware, *stem;
+    } cases[] = {
+        {"{\"arch\": \"aarch64\", \"arches\": [\"x86_64\", \"aarch64\"]}", "s-1-aarch64"},
+        {"{\"arch\": \"x86_64\", \"arches\": [\"x86_64\", \"aarch64\"]}", "s-1-x86_64"},
+        {"{\"arch\": \"aarch64\", \"arches\": [\"aarch64\"]}", "s-1"},
+        {"{\"arch\": \"x86_64\"}", "s-1"}, /* before "arches" */
+        {"{\"arch\": \"s390x\", \"arches\": [\"x86_64\", \"aarch64\"]}", NULL},
+        {"{\"arches\": [\"x86_64\", \"aarch64\"]}", NULL},
+        {"{\"arch\": \"x86_64\", \"arches\": [\"x86_64\", \"mips\"]}", "s-1"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char text[512];
+        snprintf(text, sizeof(text),
+                 "{\"format\": 2, \"name\": \"s\", \"version\": \"1\", \"plan\": "
+                 "{\"hardware\": %s}}",
+                 cases[i].hardware);
+        struct report_info r;
+        struct ab_error err = AB_ERROR_INIT;
+        unit_check_ok(report_parse(text, "r.json", &r, &err), &err);
+        CLEANUP_FREE char *stem = report_stem(&r);
+        print_message("%s\n", cases[i].hardware);
+        if (cases[i].stem)
+            assert_string_equal(stem, cases[i].stem);
+        else
+            assert_null(stem);
+        report_info_release(&r);
+    }
+}
+
 static void
 test_load_refuses(void **state)
 {
@@ -360,7 +396,7 @@ main(void)
         cmocka_unit_test(test_round_trip),    cmocka_unit_test(test_files_json),
         cmocka_unit_test(test_plan_document), cmocka_unit_test(test_hostile),
         cmocka_unit_test(test_files_format2), cmocka_unit_test(test_files_format1),
-        cmocka_unit_test(test_load_refuses),
+        cmocka_unit_test(test_stem_arches),   cmocka_unit_test(test_load_refuses),
     };
     return cmocka_run_group_tests(tests, unit_enter_tmpdir, unit_leave_tmpdir);
 }
