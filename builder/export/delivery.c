@@ -157,11 +157,45 @@ delivery_path(const struct plan *plan, const char *dir, const char *suffix)
     return asprintf(&s, "%s/%s%s", dir, plan->stem, suffix) < 0 ? NULL : s;
 }
 
+char *
+delivery_arch_doc(const char *base, const char *arch, const char *ext)
+{
+    char *s;
+    if (asprintf(&s, "%s%s%s%s", base, arch ? "-" : "", arch ? arch : "", ext) < 0)
+        return NULL;
+    return s;
+}
+
+const char *
+delivery_arch_doc_of(const char *path, const char *base, const char *ext)
+{
+    size_t n = strlen(base);
+    if (strncmp(path, base, n) != 0)
+        return NULL;
+    if (strcmp(path + n, ext) == 0)
+        return "";
+    for (size_t i = 0; path[n] == '-' && i < arch_table.n; i++) {
+        const char *arch = ab_enum_at(&arch_table, i)->name;
+        size_t a = strlen(arch);
+        if (strncmp(path + n + 1, arch, a) == 0 && strcmp(path + n + 1 + a, ext) == 0)
+            return arch;
+    }
+    return NULL;
+}
+
 unsigned
 delivery_output_flag(const char *output)
 {
     int v;
     return output && ab_enum_from_string(&output_table, output, &v) == 0 ? (unsigned)v : 0;
+}
+
+/* a and b joined, in a new string. */
+static char *
+concat(const char *a, const char *b)
+{
+    char *s;
+    return asprintf(&s, "%s%s", a, b) < 0 ? NULL : s;
 }
 
 /* The path (relative to the folder) of row f's file, of disk (its id)
@@ -210,17 +244,18 @@ void
 delivery_classify(const char *stem, unsigned outputs, const char *path, struct delivery_role *role)
 {
     memset(role, 0, sizeof(*role));
-    static const char install[] = "INSTALL-";
     if ((role->output = doc_role(stem, outputs, path)))
         return;
-    if (strncmp(path, install, sizeof(install) - 1) == 0) {
+    if (delivery_arch_doc_of(path, DELIVERY_REPORT, ".json")) {
+        role->output = "report";
+        return;
+    }
+    if (strncmp(path, DELIVERY_INSTALL, strlen(DELIVERY_INSTALL)) == 0) {
         for (size_t i = 0; delivery_targets[i]; i++) {
-            const char *t = delivery_targets[i];
-            size_t n = strlen(t);
-            const char *rest = path + sizeof(install) - 1;
-            if (strncmp(rest, t, n) == 0 && strcmp(rest + n, ".md") == 0) {
+            CLEANUP_FREE char *base = concat(DELIVERY_INSTALL, delivery_targets[i]);
+            if (base && delivery_arch_doc_of(path, base, ".md")) {
                 role->output = "install";
-                role->targets[0] = t;
+                role->targets[0] = delivery_targets[i];
                 return;
             }
         }
@@ -283,14 +318,6 @@ values_add(struct values *vs, char *key, char *value)
     vs->owned[vs->n_owned++] = value;
     vs->v[vs->n++] = (struct template_value){key, value};
     return 0;
-}
-
-/* a and b joined, in a new string. */
-static char *
-concat(const char *a, const char *b)
-{
-    char *s;
-    return asprintf(&s, "%s%s", a, b) < 0 ? NULL : s;
 }
 
 /* "@KEY@", in a new string. */
@@ -492,6 +519,16 @@ delivery_install_text(const struct plan *plan, const char *target, const struct 
     return r;
 }
 
+/* INSTALL-TARGET.md of plan's folder, and its path in dir. */
+static int
+install_name(const struct plan *plan, const char *target, const char *dir, char **name, char **path)
+{
+    CLEANUP_FREE char *base = concat(DELIVERY_INSTALL, target);
+    if (!base || !(*name = delivery_arch_doc(base, plan->folder_arch, ".md")))
+        return -1;
+    return asprintf(path, "%s/%s", dir, *name) < 0 ? -1 : 0;
+}
+
 int
 delivery_write_install(const struct plan *plan, const char *dir, struct export_files *files,
                        struct ab_error *err)
@@ -502,8 +539,7 @@ delivery_write_install(const struct plan *plan, const char *dir, struct export_f
             return -1;
         if (!text)
             continue;
-        if (asprintf(&name, "INSTALL-%s.md", delivery_targets[i]) < 0 ||
-            asprintf(&path, "%s/%s", dir, name) < 0)
+        if (install_name(plan, delivery_targets[i], dir, &name, &path) < 0)
             return ab_oom(err);
         if (write_file(NULL, path, text, 0644, err) < 0)
             return -1;
@@ -511,8 +547,7 @@ delivery_write_install(const struct plan *plan, const char *dir, struct export_f
     /* Added after all are written: none names another's digest. */
     for (size_t i = 0; delivery_targets[i]; i++) {
         CLEANUP_FREE char *name = NULL, *path = NULL;
-        if (asprintf(&name, "INSTALL-%s.md", delivery_targets[i]) < 0 ||
-            asprintf(&path, "%s/%s", dir, name) < 0)
+        if (install_name(plan, delivery_targets[i], dir, &name, &path) < 0)
             return ab_oom(err);
         if (access(path, F_OK) == 0 && export_files_add(dir, name, files, err) < 0)
             return -1;

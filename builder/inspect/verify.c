@@ -293,9 +293,10 @@ visit_extra(void *ctx, const char *rel, const struct stat *st)
     struct extra *x = ctx;
     struct verify *v = x->v;
     if (!S_ISREG(st->st_mode) || strcmp(rel, DELIVERY_SUMS) == 0 ||
-        strcmp(rel, "build-report.json") == 0 || strcmp(rel, "convert-report.json") == 0 ||
-        (doc_role(v, rel) && (strcmp(doc_role(v, rel), "signature") == 0 ||
-                              strstr(rel, DELIVERY_DSSE))) ||
+        delivery_arch_doc_of(rel, DELIVERY_REPORT, ".json") ||
+        strcmp(rel, "convert-report.json") == 0 ||
+        (doc_role(v, rel) &&
+         (strcmp(doc_role(v, rel), "signature") == 0 || strstr(rel, DELIVERY_DSSE))) ||
         sum_of(v, rel))
         return 0;
     CLEANUP_FREE char *check = name("file '%s'", rel);

@@ -216,8 +216,12 @@ report_write(struct build_report *r, const struct plan *plan, const char *dir,
     json_object_object_add(o, "packages", packages_array(r->packages));
     json_object_object_add(o, "plan", plan_json_object(plan));
 
-    char path[4096];
-    snprintf(path, sizeof(path), "%s/build-report.json", dir);
+    CLEANUP_FREE char *name = delivery_arch_doc(DELIVERY_REPORT, plan->folder_arch, ".json");
+    CLEANUP_FREE char *path = NULL;
+    if (!name || asprintf(&path, "%s/%s", dir, name) < 0) {
+        json_object_put(o);
+        return ab_oom(err);
+    }
     int ret = json_object_to_file_ext(path, o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
     json_object_put(o);
     if (ret < 0)

@@ -67,7 +67,8 @@ void report_stage(struct build_report *r, const char *name, double seconds);
 void report_probe_tools(struct build_report *r, const struct plan *plan,
                         const struct spawn_ctx *ctx);
 
-/* Writes dir/build-report.json; files are the output's files. The tools
+/* Writes dir/build-report.json (build-report-ARCH.json in a folder of
+ * several architectures: delivery_arch_doc); files are the output's files. The tools
  * asked for their versions, unless report_probe_tools did, run with ctx
  * (may be NULL). */
 int report_write(struct build_report *r, const struct plan *plan, const char *dir,

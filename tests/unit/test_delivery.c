@@ -161,6 +161,16 @@ test_classify(void **state)
         {"demo-2.1-container.tar", NULL, NULL, ""}, /* container not asked */
         {"INSTALL-nowhere.md", NULL, NULL, ""},
         {"SHA256SUMS", NULL, NULL, ""},
+        /* One per architecture in a folder of several. */
+        {"INSTALL-kvm-aarch64.md", "install", NULL, "kvm"},
+        {"INSTALL-vsphere-x86_64.md", "install", NULL, "vsphere"},
+        {"INSTALL-kvm-mips.md", NULL, NULL, ""},
+        {"INSTALL-kvm-.md", NULL, NULL, ""},
+        {"build-report.json", "report", NULL, ""},
+        {"build-report-x86_64.json", "report", NULL, ""},
+        {"build-report-aarch64.json", "report", NULL, ""},
+        {"build-report-mips.json", NULL, NULL, ""},
+        {"build-report-aarch64.json.bak", NULL, NULL, ""},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct delivery_role role;
@@ -388,6 +398,45 @@ test_write_install(void **state)
     export_files_release(&files);
 }
 
+/* In a folder of several architectures, each one's notes name it. */
+static void
+test_write_install_arches(void **state)
+{
+    (void)state;
+    CLEANUP_PLAN const struct plan *p =
+        plan_of("recipe: 1\nname: demo\nversion: '2.1'\nos: {distro: debian-12}\n"
+                "hardware: {arch: [x86_64, aarch64]}\n"
+                "disks:\n"
+                "  os: {size: 4GiB, volumes: [{name: root, mount: /, size: 1GiB}]}\n"
+                "  app: {size: 1GiB, volumes: [{name: a, mount: /a, size: 512MiB}]}\n"
+                "outputs: [ova]\n",
+                ARCH_AARCH64);
+    assert_int_equal(mkdir("multi", 0755), 0);
+    unit_write_file("multi/demo-2.1-aarch64.ova", "an ova");
+    struct export_files files = {NULL, 0};
+    struct ab_error err = AB_ERROR_INIT;
+    unit_check_ok(export_files_collect("multi", &files, NULL, &err), &err);
+    unit_check_ok(delivery_write_install(p, "multi", &files, &err), &err);
+    static const char *const want[] = {
+        "INSTALL-proxmox-aarch64.md", "INSTALL-virtualbox-aarch64.md", "INSTALL-vsphere-aarch64.md",
+        "INSTALL-workstation-aarch64.md", "demo-2.1-aarch64.ova"};
+    assert_int_equal(files.n, 5);
+    for (size_t i = 0; i < 5; i++)
+        assert_string_equal(files.v[i].path, want[i]);
+    assert_int_equal(access("multi/INSTALL-vsphere.md", F_OK), -1);
+    CLEANUP_FREE char *note = unit_slurp("multi/INSTALL-vsphere-aarch64.md", NULL);
+    assert_non_null(strstr(note, "demo-2.1-aarch64.ova"));
+    export_files_release(&files);
+
+    CLEANUP_FREE char *one = delivery_arch_doc("build-report", NULL, ".json");
+    CLEANUP_FREE char *arm = delivery_arch_doc("build-report", p->folder_arch, ".json");
+    assert_string_equal(one, "build-report.json");
+    assert_string_equal(arm, "build-report-aarch64.json");
+    assert_string_equal(delivery_arch_doc_of("build-report.json", "build-report", ".json"), "");
+    assert_string_equal(delivery_arch_doc_of(arm, "build-report", ".json"), "aarch64");
+    assert_null(delivery_arch_doc_of("build-reports.json", "build-report", ".json"));
+}
+
 int
 main(void)
 {
@@ -399,6 +448,7 @@ main(void)
         cmocka_unit_test(test_install_firmware),
         cmocka_unit_test(test_install_eula),
         cmocka_unit_test(test_write_install),
+        cmocka_unit_test(test_write_install_arches),
     };
     return cmocka_run_group_tests(tests, unit_enter_tmpdir, unit_leave_tmpdir);
 }

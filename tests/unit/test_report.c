@@ -328,6 +328,42 @@ test_files_format1(void **state)
     assert_null(report_find_file("evil", "qcow2", "os"));
 }
 
+/* In a folder of several architectures, each writes its own report. */
+static void
+test_write_arches(void **state)
+{
+    (void)state;
+    static const char text[] =
+        "recipe: 1\nname: rep\nversion: '2.0'\nos: {distro: debian-12}\n"
+        "hardware: {arch: [aarch64, x86_64]}\n"
+        "disks:\n"
+        "  os: {size: 4GiB, volumes: [{name: root, mount: /, size: 1GiB}]}\n"
+        "  app: {size: 1GiB, volumes: [{name: a, mount: /a, size: 512MiB}]}\n"
+        "outputs: [qcow2]\n";
+    unit_write_file(UNIT_RECIPE, text);
+    struct ab_error err = AB_ERROR_INIT;
+    CLEANUP_PLAN const struct plan *plan =
+        plan_new_arch(unit_parse(text, &err), ARCH_AARCH64, &err);
+    unit_check_ok(plan ? 0 : -1, &err);
+    assert_int_equal(mkdir("outa", 0755), 0);
+    unit_write_file("outa/rep-2.0-aarch64-os.qcow2", "q");
+    struct build_report w;
+    struct export_files files = {NULL, 0};
+    unit_check_ok(export_files_collect("outa", &files, NULL, &err), &err);
+    report_init(&w);
+    unit_check_ok(report_write(&w, plan, "outa", &files, NULL, &err), &err);
+    report_release(&w);
+    export_files_release(&files);
+    assert_int_equal(access("outa/build-report.json", F_OK), -1);
+    struct report_info r;
+    unit_check_ok(report_load("outa/build-report-aarch64.json", &r, &err), &err);
+    assert_int_equal(r.plan.hardware.arches, ARCH_X86_64 | ARCH_AARCH64);
+    CLEANUP_FREE char *stem = report_stem(&r);
+    assert_string_equal(stem, "rep-2.0-aarch64");
+    assert_string_equal(report_file_path(&r, "qcow2", "os"), "rep-2.0-aarch64-os.qcow2");
+    report_info_release(&r);
+}
+
 /* A report of a folder of several architectures names its files with its
  * own: NAME-VERSION-ARCH; an arch it does not list names nothing. */
 static void
@@ -396,7 +432,8 @@ main(void)
         cmocka_unit_test(test_round_trip),    cmocka_unit_test(test_files_json),
         cmocka_unit_test(test_plan_document), cmocka_unit_test(test_hostile),
         cmocka_unit_test(test_files_format2), cmocka_unit_test(test_files_format1),
-        cmocka_unit_test(test_stem_arches),   cmocka_unit_test(test_load_refuses),
+        cmocka_unit_test(test_write_arches),  cmocka_unit_test(test_stem_arches),
+        cmocka_unit_test(test_load_refuses),
     };
     return cmocka_run_group_tests(tests, unit_enter_tmpdir, unit_leave_tmpdir);
 }
