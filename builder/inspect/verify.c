@@ -845,7 +845,7 @@ open_bundle(struct verify *v, const char *path)
     struct ab_error err = AB_ERROR_INIT;
     step(v, "reading the delivery");
     unsigned flags = BUNDLE_VERIFY | (v->o->disks ? BUNDLE_DISKS : 0);
-    v->bundle = bundle_open(path, flags, v->o->scratch, NULL, &err);
+    v->bundle = bundle_open(path, NULL, flags, v->o->scratch, NULL, &err);
     if (v->bundle && bundle_verify(v->bundle, &err) < 0) {
         bundle_free(v->bundle);
         v->bundle = NULL;

@@ -1,11 +1,12 @@
 /* report.c: build-report.json. */
 #include "appliance/report.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <json-c/json.h>
 #include <stdio.h>
-#include <string.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 
 #include <archive.h>
@@ -544,13 +545,14 @@ report_file_path(const struct report_info *r, const char *output, const char *di
 }
 
 char *
-report_find_file(const char *dir, const char *output, const char *disk)
+report_find_file(const char *report, const char *output, const char *disk)
 {
-    CLEANUP_FREE char *report = NULL;
+    const char *slash = strrchr(report, '/');
+    CLEANUP_FREE char *dir = slash ? strndup(report, (size_t)(slash - report)) : strdup(".");
     struct report_info r;
     struct ab_error ignored = AB_ERROR_INIT;
     char *path = NULL;
-    if (asprintf(&report, "%s/build-report.json", dir) < 0)
+    if (!dir)
         return NULL;
     if (report_load(report, &r, &ignored) == 0) {
         const char *rel = report_file_path(&r, output, disk);
@@ -589,4 +591,104 @@ report_stem(const struct report_info *r)
     if (!r->version || name_check_version(r->version) || report_folder_arch(r, &arch) < 0)
         return NULL;
     return plan_stem(r->name, r->version, arch);
+}
+
+/* ---- the report of a folder ------------------------------------------------ */
+
+/* The architecture of the arch table named name, or 0. */
+static enum arch
+arch_named(const char *name)
+{
+    int v;
+    return name && ab_enum_from_string(&arch_table, name, &v) == 0 ? (enum arch)v : 0;
+}
+
+unsigned
+report_arches(const char *dir, bool *single)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    unsigned arches = 0;
+    *single = false;
+    while (d && (e = readdir(d))) {
+        const char *arch = delivery_arch_doc_of(e->d_name, DELIVERY_REPORT, ".json");
+        if (arch && !*arch)
+            *single = true;
+        else if (arch)
+            arches |= (unsigned)arch_named(arch);
+    }
+    if (d)
+        closedir(d);
+    return arches;
+}
+
+/* "x86_64, aarch64": the architectures of arches, in build order. */
+static void
+arch_list(unsigned arches, char *buf, size_t size)
+{
+    enum arch all[2];
+    size_t n = plan_arches(arches, all), used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < n && used < size; i++)
+        used += (size_t)snprintf(buf + used, size - used, "%s%s", i ? ", " : "",
+                                 arch_row(all[i])->name);
+}
+
+/* dir/build-report.json, which must be of arch when one is asked: a
+ * report that cannot be read is its reader's to report. */
+static int
+resolve_single(const char *dir, enum arch arch, char **path, struct ab_error *err)
+{
+    CLEANUP_FREE char *name = delivery_arch_doc(DELIVERY_REPORT, NULL, ".json");
+    if (!name || asprintf(path, "%s/%s", dir, name) < 0)
+        return ab_oom(err);
+    struct report_info r;
+    struct ab_error ignored = AB_ERROR_INIT;
+    enum arch has = 0;
+    if (!arch)
+        return 0;
+    if (report_load(*path, &r, &ignored) == 0)
+        has = r.plan.hardware.arch ? arch_named(r.plan.hardware.arch) : ARCH_X86_64;
+    report_info_release(&r);
+    ab_error_release(&ignored);
+    if (has && has != arch) {
+        free(*path);
+        *path = NULL;
+        return ab_error_set(err, AB_E_USAGE, 0, NULL, "'%s' holds an %s appliance, not %s", dir,
+                            arch_row(has)->name, arch_row(arch)->name);
+    }
+    return 0;
+}
+
+int
+report_resolve(const char *dir, const char *arch_name, char **path, struct ab_error *err)
+{
+    bool single;
+    enum arch arch = arch_named(arch_name), host = arch_host();
+    *path = NULL;
+    if (arch_name && !arch)
+        return ab_error_set(err, AB_E_USAGE, 0, NULL, "unknown architecture '%s'", arch_name);
+    unsigned arches = report_arches(dir, &single);
+    if (single || !arches)
+        return resolve_single(dir, arch, path, err);
+    char list[64];
+    arch_list(arches, list, sizeof(list));
+    enum arch all[2];
+    enum arch pick = arch                            ? arch
+                     : plan_arches(arches, all) == 1 ? all[0]
+                     : (arches & host)               ? host
+                                                     : 0;
+    if (!pick)
+        return ab_error_set(err, AB_E_USAGE, 0, NULL,
+                            "'%s' holds the appliance for several architectures (%s): choose one "
+                            "with --arch",
+                            dir, list);
+    if (!(arches & pick))
+        return ab_error_set(err, AB_E_USAGE, 0, NULL,
+                            "'%s' holds no %s appliance: its architectures are %s", dir,
+                            arch_row(pick)->name, list);
+    CLEANUP_FREE char *name = delivery_arch_doc(DELIVERY_REPORT, arch_row(pick)->name, ".json");
+    if (!name || asprintf(path, "%s/%s", dir, name) < 0)
+        return ab_oom(err);
+    return 0;
 }

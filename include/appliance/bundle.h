@@ -62,6 +62,7 @@ struct bundle {
     enum bundle_kind kind;
     char *name;       /* the appliance's name, when known */
     char *stem;       /* a folder's: how its files' names begin (NAME-VERSION, NAME before) */
+    char *report;     /* a folder's build report (report_resolve's; it may not exist) */
     char *ovf_source; /* where the summary comes from, as shown; NULL: no OVF */
     struct ovf_summary *ovf;
     struct bundle_check *checks;
@@ -82,11 +83,12 @@ enum bundle_flags {
     BUNDLE_VERIFY = 1 << 1, /* bundle_verify() will follow: read an OVA once for both */
 };
 
-/* Opens path. scratch is a folder that does not exist yet, made when an
- * OVA's disks must be extracted; the caller removes it. The tools run
- * (qemu-img) are logged through ctx, which must outlive the bundle (may
- * be NULL). */
-struct bundle *bundle_open(const char *path, unsigned flags, const char *scratch,
+/* Opens path; of a folder built for several architectures, arch's
+ * appliance (an architecture's name; NULL: report_resolve's choice).
+ * scratch is a folder that does not exist yet, made when an OVA's disks
+ * must be extracted; the caller removes it. The tools run (qemu-img) are
+ * logged through ctx, which must outlive the bundle (may be NULL). */
+struct bundle *bundle_open(const char *path, const char *arch, unsigned flags, const char *scratch,
                            const struct spawn_ctx *ctx, struct ab_error *err);
 
 /* Computes every pending check's digest. -1 only when a file cannot be

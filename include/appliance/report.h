@@ -175,10 +175,32 @@ char *report_stem(const struct report_info *r);
  * arch is none of them. */
 int report_folder_arch(const struct report_info *r, const char **arch);
 
-/* report_file_path of the report in dir (dir/build-report.json), as
- * "dir/PATH" (malloc'd); NULL when there is no report, it lists no such
- * file, or out of memory. */
-char *report_find_file(const char *dir, const char *output, const char *disk);
+/* report_file_path of the report at report (report_resolve's), as
+ * "DIR/PATH", DIR the report's folder (malloc'd); NULL when there is no
+ * report, it lists no such file, or out of memory. */
+char *report_find_file(const char *report, const char *output, const char *disk);
+
+/* ---- the report of a folder ---------------------------------------------- */
+
+/* The one function that finds the build report of an output folder dir
+ * (into *path, malloc'd), for the commands that open one. arch is
+ * --arch, an architecture's name, or NULL when none was asked:
+ *
+ *   - dir/build-report.json when there is one (a folder of one
+ *     architecture); when arch is asked, the report must be of arch;
+ *   - else build-report-ARCH.json (a folder of several, delivery.h):
+ *     arch's when asked; the only one; else the host's architecture's
+ *     when the folder has it; else an error listing the folder's
+ *     architectures and asking for --arch;
+ *   - a folder without any report: dir/build-report.json, which does not
+ *     exist (the caller's reader says so, or looks without it).
+ *
+ * 0, or -1 with a usage error (AB_E_USAGE). */
+int report_resolve(const char *dir, const char *arch, char **path, struct ab_error *err);
+
+/* The architectures (enum arch flags) of the build-report-ARCH.json files
+ * in dir; *single when dir holds a build-report.json. */
+unsigned report_arches(const char *dir, bool *single);
 
 /* The appliance's name in the report at path, or NULL when it is absent,
  * unreadable or names none (malloc'd). */
