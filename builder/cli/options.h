@@ -210,6 +210,13 @@ struct plan;
 const struct plan *cli_load_plan(struct cli *c, const char *path, const struct cli_recipe_opts *o,
                                  int *status);
 
+/* The same for each architecture the recipe lists, in build order
+ * (plan_arches), into plans; their warnings reported once (one that
+ * every plan gives, once). Returns how many (1 or 2), or 0 with *status
+ * set. */
+size_t cli_load_plans(struct cli *c, const char *path, const struct cli_recipe_opts *o,
+                      const struct plan *plans[2], int *status);
+
 /* Checks that each of the n paths named on the command line exists (a
  * file or a folder); reports every one that does not ("cannot read 'X':
  * REASON", code no-file) and returns 4, else 0. So that a missing input
