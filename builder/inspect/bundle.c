@@ -811,7 +811,7 @@ open_folder(struct bundle *b, const char *arch, unsigned flags, struct ab_error 
     }
     CLEANUP_FREE char *sums = path_join(b->path, "SHA256SUMS");
     struct manifest m = MANIFEST_INIT;
-    if (rc == 0 && sums && is_file(sums, NULL))
+    if (rc == 0 && sums && is_file(sums, NULL) && !(flags & BUNDLE_NO_SUMS))
         rc = add_manifest_file(b, sums, "SHA256SUMS", true, &m, err);
     manifest_release(&m);
     return rc;

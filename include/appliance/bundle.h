@@ -79,8 +79,10 @@ struct bundle {
 };
 
 enum bundle_flags {
-    BUNDLE_DISKS = 1 << 0,  /* find the disk images (extracting an OVA's) */
-    BUNDLE_VERIFY = 1 << 1, /* bundle_verify() will follow: read an OVA once for both */
+    BUNDLE_DISKS = 1 << 0,   /* find the disk images (extracting an OVA's) */
+    BUNDLE_VERIFY = 1 << 1,  /* bundle_verify() will follow: read an OVA once for both */
+    BUNDLE_NO_SUMS = 1 << 2, /* a folder's SHA256SUMS is not checked (its caller checks it
+                                once for the folder's several appliances) */
 };
 
 /* Opens path; of a folder built for several architectures, arch's
