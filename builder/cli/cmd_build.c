@@ -81,6 +81,9 @@ static const struct cli_command build_command = {
     "each import target they serve, the SBOMs (SPDX 2.3 and CycloneDX 1.6),\n"
     "the provenance (in-toto, SLSA v1), SHA256SUMS and build-report.json;\n"
     "with --sign-key, the signatures of SHA256SUMS and of the provenance. A\n"
+    "recipe that lists both architectures (hardware.arch: [x86_64, aarch64])\n"
+    "builds each into the one folder, its files named NAME-VERSION-ARCH.*,\n"
+    "INSTALL-TARGET-ARCH.md and build-report-ARCH.json, under one SHA256SUMS. A\n"
     "failed or interrupted build leaves nothing behind and never touches a\n"
     "previous output.\n"
     "\n"
@@ -136,14 +139,15 @@ on_command(void *ctx, const char *line)
  * user namespace (userns.h), before any thread starts, with the cache of
  * its own (cache.h), named before the build is root there: *cache_dir is
  * the caller's to free. Root of the host building for another
- * architecture enters one where every id is itself, to register qemu-user
- * in a binfmt_misc the host never sees (binfmt.h). */
+ * architecture (any of those the recipe lists) enters one where every id
+ * is itself, to register qemu-user in a binfmt_misc the host never sees
+ * (binfmt.h). */
 static int
 enter_userns(struct cli *c, const struct plan *plan, struct build_opts *opts, char **cache_dir)
 {
     struct ab_error err = AB_ERROR_INIT;
     enum userns_need need = userns_needed();
-    if (need == USERNS_NONE && plan->hardware.arch != arch_host()) {
+    if (need == USERNS_NONE && (plan->hardware.arches & ~(unsigned)arch_host())) {
         if (userns_enter_identity(&opts->spawn, &err) == 0)
             return 0;
         int status = cli_report_to(c, &err);
@@ -164,13 +168,17 @@ enter_userns(struct cli *c, const struct plan *plan, struct build_opts *opts, ch
     return status;
 }
 
+/* Builds the plans of the recipe's architectures (n of them) into one
+ * folder. */
 static int
-run_build(struct cli *c, const struct plan *plan, const char *output, struct build_opts *opts)
+run_build(struct cli *c, const struct plan *const *plans, size_t n, const char *output,
+          struct build_opts *opts)
 {
     enum progress_level level = cli_progress_level(c);
     struct ab_error err = AB_ERROR_INIT;
     struct progress p;
     CLEANUP_FREE char *dir = NULL, *cache_dir = NULL;
+    const struct plan *plan = plans[0];
 
     if (!output && asprintf(&dir, "output/%s-%s", plan->name, plan->version) < 0)
         return 1;
@@ -192,7 +200,7 @@ run_build(struct cli *c, const struct plan *plan, const char *output, struct bui
     opts->private_ns = tree_private_namespace() == 0;
     cli_stop_on_signals(CLI_STOP_CHILDREN);
     progress_start_ticker(&p);
-    int r = build_run(plan, opts, &err);
+    int r = n > 1 ? build_run_arches(plans, n, opts, &err) : build_run(plan, opts, &err);
     progress_release(&p);
     if (r < 0) {
         int status = stop_signal() ? 128 + stop_signal() : cli_report_to(c, &err);
@@ -255,14 +263,12 @@ on_build_option(void *ctx, int id, const char *arg)
     }
 }
 
+/* The plans' build, with the log and the cache registry the options and
+ * the environment give. */
 static int
-build_recipe(struct cli *c, struct build_args *a)
+build_plans(struct cli *c, struct build_args *a, const struct plan *const *plans, size_t n)
 {
-    int status = 0;
-    CLEANUP_PLAN const struct plan *plan = cli_load_plan(c, c->args[0], &a->recipe, &status);
-    if (!plan)
-        return status;
-    status = cli_open_log(c);
+    int status = cli_open_log(c);
     if (status != 0)
         return status;
     a->opts.spawn.log = c->log;
@@ -281,7 +287,21 @@ build_recipe(struct cli *c, struct build_args *a)
             return status;
         }
     }
-    return run_build(c, plan, a->output, &a->opts);
+    return run_build(c, plans, n, a->output, &a->opts);
+}
+
+static int
+build_recipe(struct cli *c, struct build_args *a)
+{
+    int status = 0;
+    const struct plan *plans[2];
+    size_t n = cli_load_plans(c, c->args[0], &a->recipe, plans, &status);
+    if (!n)
+        return status;
+    status = build_plans(c, a, plans, n);
+    for (size_t i = 0; i < n; i++)
+        plan_free(plans[i]);
+    return status;
 }
 
 int

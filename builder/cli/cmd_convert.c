@@ -34,7 +34,8 @@ enum {
 static const struct cli_option convert_options[] = {
     {'o', 'o', "output", "DIR", "write the results to DIR (must be given)", NULL},
     {'t', 't', "to", "OUTPUTS",
-     "comma-separated: ova, ovf, vmdk, qcow2, libvirt,\nvhdx, hyperv, vdi, raw, azure, gce, vmx, utm",
+     "comma-separated: ova, ovf, vmdk, qcow2, libvirt,\nvhdx, hyperv, vdi, raw, azure, gce, vmx, "
+     "utm",
      NULL},
     {OPT_HARDWARE_FROM, 0, "hardware-from", "FILE",
      "the hardware from a build-report.json, an .ovf\nor a libvirt domain XML (virsh dumpxml)",
@@ -62,6 +63,7 @@ static const struct cli_option convert_options[] = {
      "without a guest agent that can freeze,\nsnapshot anyway (as a power cut would leave it)",
      NULL},
     CLI_PROGRESS_OPTION,
+    CLI_ARCH_OPTION,
     {0, 0, NULL, NULL, NULL, NULL},
 };
 
@@ -84,7 +86,8 @@ static const struct cli_command convert_command = {
     "hypervisor's drivers and add-ons. A source whose disks this project did\n"
     "not build (each one's volume group tagged os or app by the build, or\n"
     "named vg_os and vg_app) is refused. A failed or interrupted convert\n"
-    "leaves nothing behind.\n",
+    "leaves nothing behind. Of a folder built for both architectures, --arch\n"
+    "chooses which to convert (default: this machine's).\n",
     convert_options,
     "With --json, prints {\"output\": DIR, \"seconds\": N} when it succeeds.\n"
     "Exit status: 0 success, 1 convert failed or the source was refused,\n"
@@ -262,6 +265,8 @@ parse_option(int c, const char *arg, struct convert_request *req)
     case OPT_BUILDER_ID:
         req->builder_id = arg;
         return 0;
+    case CLI_OPT_ARCH:
+        return cli_arch_option("convert", arg, &req->arch);
     default:
         return -1;
     }

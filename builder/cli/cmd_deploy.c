@@ -22,17 +22,21 @@ static const struct cli_option deploy_options[] = {
     {OPT_START, 0, "start", NULL, "start the domain once it is defined", NULL},
     {OPT_REPLACE, 0, "replace", NULL, "redefine a domain of the same name that is not running",
      NULL},
+    CLI_ARCH_OPTION,
     {0, 0, NULL, NULL, NULL, NULL},
 };
 
 static const struct cli_command deploy_command = {
     "deploy",
     "Usage: appliance deploy OUTPUT_DIR [--connect URI] [--name NAME] [--start] [--replace]\n"
+    "                                   [--arch ARCH]\n"
     "\n"
     "Define the appliance built in OUTPUT_DIR as a libvirt domain: its\n"
     "NAME-VERSION.xml (the libvirt output's file that build-report.json lists,\n"
     "else the folder's only .xml), with the disks pointing at the qcow2 files\n"
     "(NAME-VERSION-os.qcow2, NAME-VERSION-app.qcow2) where the folder is now.\n"
+    "In a folder built for both architectures, --arch chooses which\n"
+    "(build-report-ARCH.json, NAME-VERSION-ARCH.xml).\n"
     "KVM is used when the host can run it (for this machine, it is probed), else\n"
     "software emulation; NICs on a network the host lacks get user-mode\n"
     "networking. The disks are used in place: deploy a copy of the folder to\n"
@@ -104,6 +108,8 @@ on_deploy_option(void *ctx, int id, const char *arg)
     case OPT_REPLACE:
         o->replace = true;
         return 0;
+    case CLI_OPT_ARCH:
+        return cli_arch_option("deploy", arg, &o->arch);
     default:
         return -1;
     }

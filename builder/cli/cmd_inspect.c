@@ -37,6 +37,7 @@ static const struct cli_option inspect_options[] = {
      "workstation, virtualbox,\nproxmox, xcp-ng, aws, fusion-arm64, esxi-arm): what it\nwould "
      "reject or ignore",
      NULL},
+    CLI_ARCH_OPTION,
     {0, 0, NULL, NULL, NULL, NULL},
 };
 
@@ -55,8 +56,10 @@ static const struct cli_command inspect_command = {
     "through one read-only libguestfs appliance, which the output names. The\n"
     "disks of all arguments are read together. A disk\n"
     "image that names another file (a backing file, a data file, VMDK extents\n"
-    "or a parent) is refused before anything opens it. With --json, the\n"
-    "findings as JSON (sizes in bytes).\n",
+    "or a parent) is refused before anything opens it. Of a folder built for\n"
+    "both architectures, one is described (--arch; default: this machine's),\n"
+    "and every digest of its SHA256SUMS checked. With --json, the findings as\n"
+    "JSON (sizes in bytes).\n",
     inspect_options,
     "Exit status: 0 all is well, 1 a file could not be read, a disk image was\n"
     "refused, a digest does not match, the bundle has a problem or the --target\n"
@@ -66,7 +69,8 @@ static const struct cli_command inspect_command = {
 struct inspect_opts {
     const struct cli *cli;
     bool disks, verify, appliance;
-    int target; /* enum ova_target; -1: none */
+    int target;       /* enum ova_target; -1: none */
+    const char *arch; /* --arch */
 };
 
 static void progress(const struct inspect_opts *o, const char *fmt, ...)
@@ -173,7 +177,7 @@ open_bundles(struct inspect_report *r, char **paths, size_t n, const struct insp
             break;
         }
         progress(o, "reading '%s'", paths[i]);
-        struct bundle *b = bundle_open(paths[i], flags, sub, NULL, &err);
+        struct bundle *b = bundle_open(paths[i], o->arch, flags, sub, NULL, &err);
         if (b)
             r->bundles[r->n_bundles++] = b;
         take_errors(r, &err);
@@ -285,6 +289,8 @@ on_inspect_option(void *ctx, int id, const char *arg)
     case OPT_NO_VERIFY:
         o->verify = false;
         return 0;
+    case CLI_OPT_ARCH:
+        return cli_arch_option("inspect", arg, &o->arch);
     default:
         return -1;
     }
@@ -316,7 +322,7 @@ int
 cmd_inspect(int argc, char **argv)
 {
     struct cli c;
-    struct inspect_opts o = {&c, true, true, true, -1};
+    struct inspect_opts o = {&c, true, true, true, -1, NULL};
     int status = cli_parse(&c, &inspect_command, argc, argv, on_inspect_option, &o);
     if (status >= 0)
         return status;

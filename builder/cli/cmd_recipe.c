@@ -78,13 +78,29 @@ env_lookup(const char *name, void *ctx)
     return getenv(name);
 }
 
-const struct plan *
-cli_load_plan(struct cli *c, const char *path, const struct cli_recipe_opts *o, int *status)
+/* Whether warnings holds d already (the same place and words). */
+static bool
+has_warning(const struct ab_error *warnings, const struct ab_diag *d)
 {
-    struct ab_error err = AB_ERROR_INIT, warnings = AB_ERROR_INIT;
+    for (size_t i = 0; i < warnings->n_diags; i++) {
+        const struct ab_diag *w = &warnings->diags[i];
+        if (w->line == d->line && w->col == d->col && strcmp(w->msg, d->msg) == 0 &&
+            (w->file && d->file ? strcmp(w->file, d->file) == 0 : w->file == d->file))
+            return true;
+    }
+    return false;
+}
+
+/* The plan of path for arch (0: the first it lists), its errors reported
+ * through c; its warnings added to warnings, but those already there. */
+static const struct plan *
+load_plan(struct cli *c, const char *path, const struct cli_recipe_opts *o, enum arch arch,
+          struct ab_error *warnings, int *status)
+{
+    struct ab_error err = AB_ERROR_INIT, mine = AB_ERROR_INIT;
     struct recipe_opts ro = {o->set, o->n_set, env_lookup, NULL};
     struct recipe *recipe = recipe_parse_with(path, &ro, &err);
-    const struct plan *plan = recipe ? plan_new(recipe, &err) : NULL;
+    const struct plan *plan = recipe ? plan_new_arch(recipe, arch, &err) : NULL;
 
     if (!plan) {
         *status = cli_report_to(c, &err);
@@ -94,14 +110,56 @@ cli_load_plan(struct cli *c, const char *path, const struct cli_recipe_opts *o, 
     /* The release's own time zones and locales when its tree is cached. */
     CLEANUP_STRV char **trees = cache_distro_trees(plan, o->cache_dir);
     const struct plan_warn_opts wo = {.trees = (const char *const *)trees};
-    plan_warnings(plan, &wo, &warnings);
-    if (cli_report_warnings_to(c, &warnings, o->werror) != 0) {
+    plan_warnings(plan, &wo, &mine);
+    for (size_t i = 0; i < mine.n_diags; i++) {
+        const struct ab_diag *d = &mine.diags[i];
+        struct ab_pos pos = {d->file, d->line, d->col};
+        if (!has_warning(warnings, d))
+            ab_warn(warnings, d->file ? &pos : NULL, "%s", d->msg);
+    }
+    ab_error_release(&mine);
+    return plan;
+}
+
+const struct plan *
+cli_load_plan(struct cli *c, const char *path, const struct cli_recipe_opts *o, int *status)
+{
+    struct ab_error warnings = AB_ERROR_INIT;
+    const struct plan *plan = load_plan(c, path, o, 0, &warnings, status);
+    if (plan && cli_report_warnings_to(c, &warnings, o->werror) != 0) {
         *status = 3;
         plan_free(plan);
         plan = NULL;
     }
     ab_error_release(&warnings);
     return plan;
+}
+
+size_t
+cli_load_plans(struct cli *c, const char *path, const struct cli_recipe_opts *o,
+               const struct plan *plans[2], int *status)
+{
+    struct ab_error warnings = AB_ERROR_INIT;
+    enum arch all[2];
+    size_t n = 0, want = 1;
+    plans[0] = plans[1] = NULL;
+    for (; n < want; n++) {
+        if (!(plans[n] = load_plan(c, path, o, n ? all[n] : 0, &warnings, status)))
+            break;
+        if (n == 0)
+            want = plan_arches(plans[0]->hardware.arches, all);
+    }
+    ab_error_sort(&warnings);
+    bool refused = n == want && cli_report_warnings_to(c, &warnings, o->werror) != 0;
+    ab_error_release(&warnings);
+    if (refused)
+        *status = 3;
+    if (n == want && !refused)
+        return n;
+    for (size_t i = 0; i < n; i++)
+        plan_free(plans[i]);
+    plans[0] = plans[1] = NULL;
+    return 0;
 }
 
 static int

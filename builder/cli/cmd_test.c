@@ -12,6 +12,7 @@
 #include "appliance/boot_vm.h"
 #include "appliance/cleanup.h"
 #include "appliance/cli.h"
+#include "appliance/report.h"
 #include "appliance/stop.h"
 #include "appliance/vmtest.h"
 #include "options.h"
@@ -35,6 +36,7 @@ static const struct cli_option test_options[] = {
      * name stays for the pipelines that keep it as a CI artifact. */
     {CLI_OPT_LOG, 0, "keep-log", "FILE", "deprecated: the same as --log", "log"},
     CLI_PROGRESS_OPTION,
+    CLI_ARCH_OPTION,
     {0, 0, NULL, NULL, NULL, NULL},
 };
 
@@ -53,7 +55,9 @@ static const struct cli_command test_command = {
     "..., NAME.ova, as builds named them before the version was in the names).\n"
     "They are never written to. A disk that names another file (a backing\n"
     "file, a data file, VMDK extents or a parent) is refused before anything\n"
-    "opens it. The log (--log FILE) is what the console printed.\n",
+    "opens it. The log (--log FILE) is what the console printed. In a folder\n"
+    "built for both architectures, --arch chooses which (build-report-ARCH.json\n"
+    "and its files; default: this machine's).\n",
     test_options,
     "Prints PASS or FAIL per firmware on stdout, each failure with its reasons,\n"
     "and what the guest's kernel said of Secure Boot under UEFI; with --json,\n"
@@ -68,6 +72,7 @@ struct test_opts {
     const char *firmware; /* "bios", "uefi", "secureboot", "all" */
     long timeout;
     const char *keep_log;
+    const char *arch; /* --arch */
 };
 
 /* One run: the display, and with --json the verdicts gathered. */
@@ -168,8 +173,11 @@ test_dir(struct cli *c, const struct test_opts *o)
     struct boot_expect e;
     struct boot_disks d = {0};
     CLEANUP_FREE char *report = NULL;
-    if (asprintf(&report, "%s/build-report.json", o->dir) < 0)
-        return 1;
+    if (report_resolve(o->dir, o->arch, &report, &err) < 0) {
+        int status = cli_report_to(c, &err);
+        ab_error_release(&err);
+        return status;
+    }
     unsigned want = strcmp(o->firmware, "bios") == 0  ? FIRMWARE_BIOS
                     : strcmp(o->firmware, "all") == 0 ? 0
                                                       : FIRMWARE_UEFI;
@@ -189,7 +197,7 @@ test_dir(struct cli *c, const struct test_opts *o)
         return status;
     }
     if (r == 0)
-        r = boot_disks_find(o->dir, e.name, &d, &err);
+        r = boot_disks_find(o->dir, report, e.name, &d, &err);
     if (r == 0)
         r = boot_disks_check(&d, &err);
     struct test_run t = {.boots = c->json ? json_object_new_array() : NULL};
@@ -243,6 +251,8 @@ on_test_option(void *ctx, int id, const char *arg)
     }
     case OPT_TIMEOUT:
         return parse_timeout(arg, &o->timeout);
+    case CLI_OPT_ARCH:
+        return cli_arch_option("test", arg, &o->arch);
     default:
         return -1;
     }
@@ -252,7 +262,7 @@ int
 cmd_test(int argc, char **argv)
 {
     struct cli c;
-    struct test_opts o = {NULL, "all", DEFAULT_TIMEOUT, NULL};
+    struct test_opts o = {NULL, "all", DEFAULT_TIMEOUT, NULL, NULL};
     int status = cli_parse(&c, &test_command, argc, argv, on_test_option, &o);
     if (status >= 0)
         return status;

@@ -44,7 +44,9 @@ static const struct cli_command verify_command = {
     "read-only libguestfs appliance, that the packages installed on the OS\n"
     "disk are exactly those the SBOMs list. DIR is an output folder; OVA an\n"
     ".ova with the folder's other files beside it (files SHA256SUMS lists\n"
-    "that are not there are skipped). Prints each check as OK, FAIL or SKIP\n"
+    "that are not there are skipped). A folder built for both architectures\n"
+    "is checked whole: its one SHA256SUMS, and each architecture's\n"
+    "provenance, SBOMs and disks. Prints each check as OK, FAIL or SKIP\n"
     "with what it found; writes nothing. A published build is checked\n"
     "once 'appliance pull' brought it back.\n",
     verify_options,

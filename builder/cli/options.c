@@ -396,6 +396,7 @@ static const struct option_values {
     unsigned refused;
 } option_values[] = {
     {NULL, "progress", &progress_form_table, 0},
+    {NULL, "arch", &arch_table, 0},
     {"convert", "to", &output_table, OUTPUTS_FROM_TREE},
     {"convert", "firmware", &firmware_table, 0},
     {"init", "distro", &distro_table, 0},
@@ -569,6 +570,17 @@ cli_report_warnings_to(struct cli *c, const struct ab_error *warnings, bool as_e
     if (c->log)
         ab_error_write_warnings(warnings, c->log, as_errors);
     return as_errors ? 3 : 0;
+}
+
+int
+cli_arch_option(const char *command, const char *arg, const char **arch)
+{
+    int v;
+    if (ab_enum_from_string(&arch_table, arg, &v) < 0)
+        return cli_usage_error(command, "unknown architecture '%s' (expected x86_64 or aarch64)",
+                               arg);
+    *arch = arg;
+    return 0;
 }
 
 int

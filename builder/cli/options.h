@@ -36,6 +36,7 @@ enum {
     CLI_OPT_SET,
     CLI_OPT_WERROR,
     CLI_OPT_PROGRESS,
+    CLI_OPT_ARCH,
     CLI_OPT_FIRST = 300,
 };
 
@@ -101,7 +102,7 @@ void cli_help(const struct cli_command *cmd, FILE *out);
  * common ones that --help shows, a line for its long name and one for its
  * letter, each followed by its argument's name and the values the program
  * knows for it (the tables of outputs, distributions, firmwares, import
- * targets, progress forms):
+ * targets, architectures, progress forms):
  *
  *   --output DIR
  *   -o DIR
@@ -152,6 +153,24 @@ int cli_report_warnings_to(struct cli *c, const struct ab_error *warnings, bool 
      "too)",                                                                                       \
      NULL}
 
+/* ---- the commands that open an output folder: test, deploy, convert,
+ * inspect ---------------------------------------------------------------- */
+
+/* Their row: which architecture of a folder that holds several
+ * (report_resolve, report.h). */
+#define CLI_ARCH_OPTION                                                                            \
+    {                                                                                              \
+        CLI_OPT_ARCH, 0, "arch", "ARCH",                                                           \
+            "of a folder built for several architectures, the\n"                                   \
+            "one to take: x86_64 or aarch64 (default: the only\n"                                  \
+            "one, else this machine's)",                                                           \
+            NULL                                                                                   \
+    }
+
+/* Checks --arch's value against the architecture table into *arch.
+ * Returns 0, or 2 after a usage error. */
+int cli_arch_option(const char *command, const char *arg, const char **arch);
+
 /* The form of c's progress: --progress, or for auto a terminal's live
  * line when stderr is one, else plain lines. */
 enum progress_form cli_progress_form(const struct cli *c);
@@ -190,6 +209,13 @@ void cli_recipe_opts_release(struct cli_recipe_opts *o);
 struct plan;
 const struct plan *cli_load_plan(struct cli *c, const char *path, const struct cli_recipe_opts *o,
                                  int *status);
+
+/* The same for each architecture the recipe lists, in build order
+ * (plan_arches), into plans; their warnings reported once (one that
+ * every plan gives, once). Returns how many (1 or 2), or 0 with *status
+ * set. */
+size_t cli_load_plans(struct cli *c, const char *path, const struct cli_recipe_opts *o,
+                      const struct plan *plans[2], int *status);
 
 /* Checks that each of the n paths named on the command line exists (a
  * file or a folder); reports every one that does not ("cannot read 'X':

@@ -95,10 +95,13 @@ only_xml(const char *dir, struct ab_error *err)
 }
 
 char *
-deploy_find_xml(const char *dir, struct ab_error *err)
+deploy_find_xml(const char *dir, const char *arch, struct ab_error *err)
 {
-    /* The libvirt output's file that build-report.json lists. */
-    char *xml = report_find_file(dir, "libvirt", NULL);
+    /* The libvirt output's file that the build report lists. */
+    CLEANUP_FREE char *report = NULL;
+    if (report_resolve(dir, arch, &report, err) < 0)
+        return NULL;
+    char *xml = report_find_file(report, "libvirt", NULL);
     if (xml && is_file(xml))
         return xml;
     free(xml);
@@ -329,7 +332,7 @@ check_images(struct job *j, struct ab_error *err)
 static int
 prepare(struct job *j, struct ab_error *err)
 {
-    if (!(j->r->xml = deploy_find_xml(j->o->dir, err)))
+    if (!(j->r->xml = deploy_find_xml(j->o->dir, j->o->arch, err)))
         return -1;
     if (!(j->d = domxml_read_file(j->r->xml, err)))
         return -1;

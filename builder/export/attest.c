@@ -36,10 +36,7 @@ container_files(const struct plan *plan, const struct export_files *files,
         return ab_oom(err);
     for (size_t i = 0; i < files->n; i++) {
         struct delivery_role role;
-        CLEANUP_FREE char *stem = delivery_stem(plan->name, plan->version);
-        if (!stem)
-            return ab_oom(err);
-        delivery_classify(stem, plan->outputs, files->v[i].path, &role);
+        delivery_classify(plan->stem, plan->outputs, files->v[i].path, &role);
         if (role.output && strcmp(role.output, "container") == 0)
             out->v[out->n++] = files->v[i];
     }
@@ -125,25 +122,39 @@ read_all(const char *path, char **text, size_t *len, struct ab_error *err)
     return 0;
 }
 
-/* SHA256SUMS.sig, and the provenance's envelope. */
+int
+attest_sign_sums(const char *dir, const struct sign_key *key, struct export_files *files,
+                 struct ab_error *err)
+{
+    CLEANUP_FREE char *sums_path = NULL, *sums = NULL, *sig_path = NULL;
+    CLEANUP_FREE unsigned char *sig = NULL;
+    size_t len = 0, sig_len = 0;
+    if (asprintf(&sums_path, "%s/%s", dir, DELIVERY_SUMS) < 0)
+        return ab_oom(err);
+    if (read_all(sums_path, &sums, &len, err) < 0 ||
+        sign_data(key, sums, len, &sig, &sig_len, err) < 0)
+        return -1;
+    if (files)
+        return put_file(dir, DELIVERY_SUMS_SIG, sig, sig_len, files, err);
+    if (asprintf(&sig_path, "%s/%s", dir, DELIVERY_SUMS_SIG) < 0)
+        return ab_oom(err);
+    return write_atomic_data(sig_path, 0644, sig, sig_len, err);
+}
+
+/* SHA256SUMS.sig (unless the caller signs it), and the provenance's
+ * envelope. */
 static int
 sign_all(struct attest_job *job, const char *prov, struct export_files *files,
          struct ab_error *err)
 {
-    CLEANUP_FREE char *sums_path = NULL, *sums = NULL, *line = NULL;
+    CLEANUP_FREE char *line = NULL;
     CLEANUP_FREE char *dsse_name = delivery_file(job->prov.plan, DELIVERY_DSSE);
-    CLEANUP_FREE unsigned char *sig = NULL;
-    size_t len = 0, sig_len = 0;
-    if (!dsse_name || asprintf(&sums_path, "%s/%s", job->dir, DELIVERY_SUMS) < 0)
+    if (!dsse_name)
         return ab_oom(err);
-    if (read_all(sums_path, &sums, &len, err) < 0 ||
-        sign_data(job->key, sums, len, &sig, &sig_len, err) < 0 ||
+    if ((!job->sums_unsigned && attest_sign_sums(job->dir, job->key, files, err) < 0) ||
         dsse_sign(DSSE_INTOTO_TYPE, prov, strlen(prov), job->key, &line, err) < 0)
         return -1;
-    return put_file(job->dir, DELIVERY_SUMS_SIG, sig, sig_len, files, err) < 0 ||
-                   put_file(job->dir, dsse_name, line, strlen(line), files, err) < 0
-               ? -1
-               : 0;
+    return put_file(job->dir, dsse_name, line, strlen(line), files, err);
 }
 
 int

@@ -131,17 +131,9 @@ const char *const delivery_targets[] = {"vsphere",    "workstation", "virtualbox
 static const char *const disk_ids[PLAN_N_DISKS] = {"os", "app"};
 
 char *
-delivery_stem(const char *name, const char *version)
-{
-    char *s;
-    return asprintf(&s, "%s-%s", name, version) < 0 ? NULL : s;
-}
-
-char *
 delivery_file(const struct plan *plan, const char *suffix)
 {
-    char *s;
-    return asprintf(&s, "%s-%s%s", plan->name, plan->version, suffix) < 0 ? NULL : s;
+    return delivery_stem_file(plan->stem, suffix);
 }
 
 char *
@@ -155,16 +147,40 @@ char *
 delivery_disk_file(const struct plan *plan, enum plan_disk_id disk, const char *suffix)
 {
     char *s;
-    return asprintf(&s, "%s-%s-%s%s", plan->name, plan->version, plan->disks[disk].id, suffix) < 0
-               ? NULL
-               : s;
+    return asprintf(&s, "%s-%s%s", plan->stem, plan->disks[disk].id, suffix) < 0 ? NULL : s;
 }
 
 char *
 delivery_path(const struct plan *plan, const char *dir, const char *suffix)
 {
     char *s;
-    return asprintf(&s, "%s/%s-%s%s", dir, plan->name, plan->version, suffix) < 0 ? NULL : s;
+    return asprintf(&s, "%s/%s%s", dir, plan->stem, suffix) < 0 ? NULL : s;
+}
+
+char *
+delivery_arch_doc(const char *base, const char *arch, const char *ext)
+{
+    char *s;
+    if (asprintf(&s, "%s%s%s%s", base, arch ? "-" : "", arch ? arch : "", ext) < 0)
+        return NULL;
+    return s;
+}
+
+const char *
+delivery_arch_doc_of(const char *path, const char *base, const char *ext)
+{
+    size_t n = strlen(base);
+    if (strncmp(path, base, n) != 0)
+        return NULL;
+    if (strcmp(path + n, ext) == 0)
+        return "";
+    for (size_t i = 0; path[n] == '-' && i < arch_table.n; i++) {
+        const char *arch = ab_enum_at(&arch_table, i)->name;
+        size_t a = strlen(arch);
+        if (strncmp(path + n + 1, arch, a) == 0 && strcmp(path + n + 1 + a, ext) == 0)
+            return arch;
+    }
+    return NULL;
 }
 
 unsigned
@@ -172,6 +188,14 @@ delivery_output_flag(const char *output)
 {
     int v;
     return output && ab_enum_from_string(&output_table, output, &v) == 0 ? (unsigned)v : 0;
+}
+
+/* a and b joined, in a new string. */
+static char *
+concat(const char *a, const char *b)
+{
+    char *s;
+    return asprintf(&s, "%s%s", a, b) < 0 ? NULL : s;
 }
 
 /* The path (relative to the folder) of row f's file, of disk (its id)
@@ -220,17 +244,18 @@ void
 delivery_classify(const char *stem, unsigned outputs, const char *path, struct delivery_role *role)
 {
     memset(role, 0, sizeof(*role));
-    static const char install[] = "INSTALL-";
     if ((role->output = doc_role(stem, outputs, path)))
         return;
-    if (strncmp(path, install, sizeof(install) - 1) == 0) {
+    if (delivery_arch_doc_of(path, DELIVERY_REPORT, ".json")) {
+        role->output = "report";
+        return;
+    }
+    if (strncmp(path, DELIVERY_INSTALL, strlen(DELIVERY_INSTALL)) == 0) {
         for (size_t i = 0; delivery_targets[i]; i++) {
-            const char *t = delivery_targets[i];
-            size_t n = strlen(t);
-            const char *rest = path + sizeof(install) - 1;
-            if (strncmp(rest, t, n) == 0 && strcmp(rest + n, ".md") == 0) {
+            CLEANUP_FREE char *base = concat(DELIVERY_INSTALL, delivery_targets[i]);
+            if (base && delivery_arch_doc_of(path, base, ".md")) {
                 role->output = "install";
-                role->targets[0] = t;
+                role->targets[0] = delivery_targets[i];
                 return;
             }
         }
@@ -295,14 +320,6 @@ values_add(struct values *vs, char *key, char *value)
     return 0;
 }
 
-/* a and b joined, in a new string. */
-static char *
-concat(const char *a, const char *b)
-{
-    char *s;
-    return asprintf(&s, "%s%s", a, b) < 0 ? NULL : s;
-}
-
 /* "@KEY@", in a new string. */
 static char *
 placeholder(const char *key)
@@ -314,9 +331,7 @@ placeholder(const char *key)
 static int
 values_of_files(const struct plan *plan, const struct export_files *files, struct values *vs)
 {
-    CLEANUP_FREE char *stem = delivery_stem(plan->name, plan->version);
-    if (!stem)
-        return -1;
+    const char *stem = plan->stem;
     for (size_t i = 0; i < N_FILE_ROWS; i++) {
         const struct file_row *f = &file_rows[i];
         for (int d = 0; d < (f->per_disk ? PLAN_N_DISKS : 1); d++) {
@@ -366,11 +381,10 @@ render(FILE *out, const char *template, const struct values *vs, struct ab_error
 static char *
 checksums(const struct plan *plan, unsigned mask, const struct export_files *files)
 {
-    CLEANUP_FREE char *stem = delivery_stem(plan->name, plan->version);
     char *text = NULL;
     size_t len = 0;
     FILE *mem = open_memstream(&text, &len);
-    if (!mem || !stem) {
+    if (!mem) {
         if (mem)
             fclose(mem);
         free(text);
@@ -378,7 +392,7 @@ checksums(const struct plan *plan, unsigned mask, const struct export_files *fil
     }
     for (size_t i = 0; i < files->n; i++) {
         struct delivery_role role;
-        delivery_classify(stem, plan->outputs, files->v[i].path, &role);
+        delivery_classify(plan->stem, plan->outputs, files->v[i].path, &role);
         if (role.output && (delivery_output_flag(role.output) & mask))
             fprintf(mem, "    %s  %s\n", files->v[i].sha256, files->v[i].path);
     }
@@ -505,6 +519,16 @@ delivery_install_text(const struct plan *plan, const char *target, const struct 
     return r;
 }
 
+/* INSTALL-TARGET.md of plan's folder, and its path in dir. */
+static int
+install_name(const struct plan *plan, const char *target, const char *dir, char **name, char **path)
+{
+    CLEANUP_FREE char *base = concat(DELIVERY_INSTALL, target);
+    if (!base || !(*name = delivery_arch_doc(base, plan->folder_arch, ".md")))
+        return -1;
+    return asprintf(path, "%s/%s", dir, *name) < 0 ? -1 : 0;
+}
+
 int
 delivery_write_install(const struct plan *plan, const char *dir, struct export_files *files,
                        struct ab_error *err)
@@ -515,8 +539,7 @@ delivery_write_install(const struct plan *plan, const char *dir, struct export_f
             return -1;
         if (!text)
             continue;
-        if (asprintf(&name, "INSTALL-%s.md", delivery_targets[i]) < 0 ||
-            asprintf(&path, "%s/%s", dir, name) < 0)
+        if (install_name(plan, delivery_targets[i], dir, &name, &path) < 0)
             return ab_oom(err);
         if (write_file(NULL, path, text, 0644, err) < 0)
             return -1;
@@ -524,8 +547,7 @@ delivery_write_install(const struct plan *plan, const char *dir, struct export_f
     /* Added after all are written: none names another's digest. */
     for (size_t i = 0; delivery_targets[i]; i++) {
         CLEANUP_FREE char *name = NULL, *path = NULL;
-        if (asprintf(&name, "INSTALL-%s.md", delivery_targets[i]) < 0 ||
-            asprintf(&path, "%s/%s", dir, name) < 0)
+        if (install_name(plan, delivery_targets[i], dir, &name, &path) < 0)
             return ab_oom(err);
         if (access(path, F_OK) == 0 && export_files_add(dir, name, files, err) < 0)
             return -1;

@@ -12,8 +12,7 @@
 char *
 export_disk_base(const struct plan *plan, enum plan_disk_id disk)
 {
-    char *s;
-    return asprintf(&s, "%s-%s-%s", plan->name, plan->version, plan->disks[disk].id) < 0 ? NULL : s;
+    return delivery_disk_file(plan, disk, "");
 }
 
 char *

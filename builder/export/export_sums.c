@@ -452,3 +452,61 @@ export_sums_write(const char *dir, const struct export_files *files, struct ab_e
         return ab_oom(err);
     return write_file(NULL, path, text, 0644, err);
 }
+
+/* One line of SHA256SUMS: 64 lowercase hex digits, two spaces, the path. */
+static int
+sums_line(const char *line, struct export_files *files)
+{
+    size_t hex = strspn(line, "0123456789abcdef");
+    if (hex != 64 || strncmp(line + hex, "  ", 2) != 0 || !line[hex + 2])
+        return 1;
+    if (push(files, line + hex + 2, 0) < 0)
+        return -1;
+    memcpy(files->v[files->n - 1].sha256, line, hex);
+    files->v[files->n - 1].sha256[hex] = '\0';
+    return 0;
+}
+
+int
+export_sums_read(const char *dir, struct export_files *files, struct ab_error *err)
+{
+    CLEANUP_FREE char *path = NULL, *line = NULL;
+    size_t cap = 0;
+    ssize_t len;
+    if (asprintf(&path, "%s/%s", dir, SUMS_NAME) < 0)
+        return ab_oom(err);
+    CLEANUP_FCLOSE FILE *f = fopen(path, "re");
+    if (!f)
+        return ab_build_error(err, errno, "cannot read '%s': %s", path, strerror(errno));
+    for (unsigned n = 1; (len = getline(&line, &cap, f)) > 0; n++) {
+        if (line[len - 1] == '\n')
+            line[len - 1] = '\0';
+        int r = sums_line(line, files);
+        if (r < 0)
+            return ab_oom(err);
+        if (r > 0)
+            return ab_build_error(err, 0, "'%s', line %u: not a line of sha256sum", path, n);
+    }
+    if (ferror(f))
+        return ab_build_error(err, errno, "cannot read '%s': %s", path, strerror(errno));
+    return 0;
+}
+
+int
+export_sums_merge(const char *dir, const char *const *parts, size_t n, struct ab_error *err)
+{
+    struct export_files all = {NULL, 0};
+    int r = 0;
+    for (size_t i = 0; r == 0 && i < n; i++)
+        r = export_sums_read(parts[i], &all, err);
+    if (r == 0 && all.n)
+        qsort(all.v, all.n, sizeof(*all.v), by_path);
+    for (size_t i = 1; r == 0 && i < all.n; i++)
+        if (strcmp(all.v[i - 1].path, all.v[i].path) == 0)
+            r = ab_build_error(err, EEXIST, "'%s' is listed by two %s files", all.v[i].path,
+                               SUMS_NAME);
+    if (r == 0)
+        r = export_sums_write(dir, &all, err);
+    export_files_release(&all);
+    return r;
+}

@@ -57,10 +57,7 @@ void
 sbom_shipped_role(const struct plan *plan, const char *path, struct delivery_role *role,
                   bool disks[PLAN_N_DISKS])
 {
-    CLEANUP_FREE char *stem = delivery_stem(plan->name, plan->version);
-    memset(role, 0, sizeof(*role));
-    if (stem)
-        delivery_classify(stem, plan->outputs, path, role);
+    delivery_classify(plan->stem, plan->outputs, path, role);
     for (int d = 0; d < PLAN_N_DISKS; d++)
         disks[d] = (role->disk && strcmp(role->disk, plan->disks[d].id) == 0) ||
                    (role->output && strcmp(role->output, "ova") == 0);

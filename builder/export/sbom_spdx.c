@@ -431,7 +431,7 @@ sbom_spdx_text(const struct sbom_input *in, char **text, struct ab_error *err)
                      .packages = json_object_new_array(),
                      .files = json_object_new_array(),
                      .rels = json_object_new_array()};
-    CLEANUP_FREE char *name = delivery_stem(in->plan->name, in->plan->version);
+    const char *name = in->plan->stem;
     json_object *doc = json_object_new_object();
     put_str(doc, "spdxVersion", SPDX_VERSION);
     put_str(doc, "dataLicense", "CC0-1.0");

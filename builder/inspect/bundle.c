@@ -623,13 +623,12 @@ open_disk_file(struct bundle *b, struct ab_error *err)
  * `appliance convert` wrote, convert-report.json's name and version; else
  * the one .ova's name, as the stem and the name. */
 static int
-folder_name(const char *dir, char **name, char **stem)
+folder_name(const char *dir, const char *report, char **name, char **stem)
 {
-    CLEANUP_FREE char *report = path_join(dir, "build-report.json");
     CLEANUP_FREE char *converted = path_join(dir, "convert-report.json");
     struct report_info r = {0};
     struct ab_error ignored = AB_ERROR_INIT;
-    bool read = report && report_load(report, &r, &ignored) == 0;
+    bool read = report_load(report, &r, &ignored) == 0;
     *name = read && r.name ? strdup(r.name) : NULL;
     *stem = read && r.name ? report_stem(&r) : NULL;
     report_info_release(&r);
@@ -639,7 +638,7 @@ folder_name(const char *dir, char **name, char **stem)
         *name = strdup(json_object_get_string(n));
         *stem =
             json_object_object_get_ex(j, "version", &v) && json_object_is_type(v, json_type_string)
-                ? delivery_stem(*name ? *name : "", json_object_get_string(v))
+                ? plan_stem(*name ? *name : "", json_object_get_string(v), NULL)
                 : strdup(json_object_get_string(n));
     }
     json_object_put(j);
@@ -700,8 +699,7 @@ folder_disks(struct bundle *b, struct extract_want *want, struct ab_error *err)
 {
     struct report_info rep;
     struct ab_error ignored = AB_ERROR_INIT;
-    CLEANUP_FREE char *report = path_join(b->path, "build-report.json");
-    if (!report || !is_file(report, NULL) || report_load(report, &rep, &ignored) < 0)
+    if (!is_file(b->report, NULL) || report_load(b->report, &rep, &ignored) < 0)
         memset(&rep, 0, sizeof(rep));
     ab_error_release(&ignored);
     int rc = 0;
@@ -781,9 +779,11 @@ folder_ovf(struct bundle *b, struct ab_error *err)
 }
 
 static int
-open_folder(struct bundle *b, unsigned flags, struct ab_error *err)
+open_folder(struct bundle *b, const char *arch, unsigned flags, struct ab_error *err)
 {
-    if (folder_name(b->path, &b->name, &b->stem) < 0)
+    if (report_resolve(b->path, arch, &b->report, err) < 0)
+        return -1;
+    if (folder_name(b->path, b->report, &b->name, &b->stem) < 0)
         return ab_build_error(err, 0,
                               "cannot tell the appliance's name in '%s': no build-report.json "
                               "with a name, and not one .ova",
@@ -811,7 +811,7 @@ open_folder(struct bundle *b, unsigned flags, struct ab_error *err)
     }
     CLEANUP_FREE char *sums = path_join(b->path, "SHA256SUMS");
     struct manifest m = MANIFEST_INIT;
-    if (rc == 0 && sums && is_file(sums, NULL))
+    if (rc == 0 && sums && is_file(sums, NULL) && !(flags & BUNDLE_NO_SUMS))
         rc = add_manifest_file(b, sums, "SHA256SUMS", true, &m, err);
     manifest_release(&m);
     return rc;
@@ -845,8 +845,8 @@ classify(struct bundle *b, struct ab_error *err)
 }
 
 struct bundle *
-bundle_open(const char *path, unsigned flags, const char *scratch, const struct spawn_ctx *ctx,
-            struct ab_error *err)
+bundle_open(const char *path, const char *arch, unsigned flags, const char *scratch,
+            const struct spawn_ctx *ctx, struct ab_error *err)
 {
     struct bundle *b = calloc(1, sizeof(*b));
     if (!b || !(b->path = strdup(path)) || !(b->scratch = strdup(scratch))) {
@@ -859,7 +859,7 @@ bundle_open(const char *path, unsigned flags, const char *scratch, const struct 
     if (rc == 0) {
         switch (b->kind) {
         case BUNDLE_FOLDER:
-            rc = open_folder(b, flags, err);
+            rc = open_folder(b, arch, flags, err);
             break;
         case BUNDLE_OVA:
             rc = open_ova_file(b, flags, err);
@@ -959,6 +959,7 @@ bundle_free(struct bundle *b)
     free(b->path);
     free(b->name);
     free(b->stem);
+    free(b->report);
     free(b->ovf_source);
     ovf_summary_free(b->ovf);
     for (size_t i = 0; i < b->n_checks; i++) {

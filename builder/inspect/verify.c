@@ -10,16 +10,18 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "appliance/arch.h"
 #include "appliance/bundle.h"
 #include "appliance/cleanup.h"
 #include "appliance/delivery.h"
 #include "appliance/dsse.h"
 #include "appliance/fsutil.h"
 #include "appliance/jsonutil.h"
+#include "appliance/manifest.h"
 #include "appliance/provenance.h"
+#include "appliance/report.h"
 #include "appliance/sbom.h"
 #include "appliance/sign.h"
-#include "appliance/manifest.h"
 
 /* The most bytes of SHA256SUMS read. */
 #define SUMS_MAX_BYTES (16u << 20)
@@ -33,17 +35,37 @@ struct sum {
     bool present;
 };
 
+/* One appliance of the folder: its only one, or one architecture's of a
+ * folder built for several (its build-report-ARCH.json), checked in turn
+ * against the folder's one SHA256SUMS. */
+struct verify_arch {
+    const char *arch; /* the arch row's name; NULL: the folder's only appliance */
+    char *stem;       /* NAME-VERSION(-ARCH), once known */
+    struct bundle *bundle;
+    struct pkg_list disk_packages;
+    bool disks_read;
+};
+
 struct verify {
     const struct verify_opts *o;
     struct verify_report *r;
     char *folder;     /* where the delivery's files are */
     const char *ova;  /* the .ova given, its name in folder; NULL: a folder */
-    struct bundle *bundle;
+    struct verify_arch arches[ARCH_N];
+    size_t n_arches;
+    /* Every appliance of a folder built for several architectures, its
+     * stem by its build-report-ARCH.json (one .ova checked: the others
+     * too); n_all 0 in a folder of one. */
+    struct {
+        const char *arch;
+        char *stem;
+    } all[ARCH_N];
+    size_t n_all;
+    struct verify_arch *cur; /* the one being checked */
+    struct bundle *bundle;   /* the first's, which checks SHA256SUMS's digests */
     struct manifest sums;
     bool have_sums;
-    struct sum *sum;  /* one per sums entry */
-    struct pkg_list disk_packages;
-    bool disks_read;
+    struct sum *sum; /* one per sums entry */
     bool oom;
 };
 
@@ -124,6 +146,7 @@ verify_report_release(struct verify_report *r)
     free(r->checks);
     free(r->path);
     free(r->stem);
+    free(r->arches);
     memset(r, 0, sizeof(*r));
 }
 
@@ -185,18 +208,66 @@ safe(const char *rel)
     return rel[0] && rel[0] != '/' && !strstr(rel, "..") && !strchr(rel, '\\');
 }
 
-/* The delivery's own documents: what SHA256SUMS may list that the SBOMs
- * and the provenance, written before it, cannot. */
+/* The delivery's own documents, of the appliance whose files begin with
+ * stem: what SHA256SUMS may list that the SBOMs and the provenance,
+ * written before it, cannot. */
 static const char *
-doc_role(const struct verify *v, const char *rel)
+doc_role_of(const char *stem, const char *rel)
 {
     struct delivery_role role;
-    delivery_classify(v->r->stem ? v->r->stem : "", ~0u, rel, &role);
+    delivery_classify(stem ? stem : "", ~0u, rel, &role);
     return role.output && (strcmp(role.output, "sbom") == 0 ||
                            strcmp(role.output, "provenance") == 0 ||
                            strcmp(role.output, "signature") == 0)
                ? role.output
                : NULL;
+}
+
+/* The same of the appliance being checked. */
+static const char *
+doc_role(const struct verify *v, const char *rel)
+{
+    return doc_role_of(v->cur->stem, rel);
+}
+
+/* The same of any appliance of the folder. */
+static const char *
+doc_role_any(const struct verify *v, const char *rel)
+{
+    const char *role = doc_role(v, rel);
+    for (size_t i = 0; i < v->n_all && !role; i++)
+        role = doc_role_of(v->all[i].stem, rel);
+    return role;
+}
+
+/* Whether rel, a file of the appliance whose files begin with stem, is
+ * that of arch: its INSTALL notes name their architecture. */
+static bool
+of_arch(const char *stem, const char *arch, const char *rel)
+{
+    struct delivery_role role;
+    delivery_classify(stem ? stem : "", ~0u, rel, &role);
+    if (!role.output || strcmp(role.output, "install") != 0)
+        return role.output != NULL;
+    CLEANUP_FREE char *base = NULL;
+    if (asprintf(&base, "%s%s", DELIVERY_INSTALL, role.targets[0]) < 0)
+        return false;
+    const char *of = delivery_arch_doc_of(rel, base, ".md");
+    return of && strcmp(of, arch) == 0;
+}
+
+/* Whether rel is a file of the appliance being checked: in a folder of
+ * one, every file; in a folder of several, its own and those of none of
+ * them. */
+static bool
+is_mine(const struct verify *v, const char *rel)
+{
+    if (!v->cur->arch || of_arch(v->cur->stem, v->cur->arch, rel))
+        return true;
+    for (size_t i = 0; i < v->n_all; i++)
+        if (of_arch(v->all[i].stem, v->all[i].arch, rel))
+            return false;
+    return true;
 }
 
 /* ---- SHA256SUMS and every digest ---------------------------------------- */
@@ -292,11 +363,11 @@ visit_extra(void *ctx, const char *rel, const struct stat *st)
 {
     struct extra *x = ctx;
     struct verify *v = x->v;
+    const char *doc = doc_role_any(v, rel);
     if (!S_ISREG(st->st_mode) || strcmp(rel, DELIVERY_SUMS) == 0 ||
-        strcmp(rel, "build-report.json") == 0 || strcmp(rel, "convert-report.json") == 0 ||
-        (doc_role(v, rel) && (strcmp(doc_role(v, rel), "signature") == 0 ||
-                              strstr(rel, DELIVERY_DSSE))) ||
-        sum_of(v, rel))
+        delivery_arch_doc_of(rel, DELIVERY_REPORT, ".json") ||
+        strcmp(rel, "convert-report.json") == 0 ||
+        (doc && (strcmp(doc, "signature") == 0 || strstr(rel, DELIVERY_DSSE))) || sum_of(v, rel))
         return 0;
     CLEANUP_FREE char *check = name("file '%s'", rel);
     if (!check)
@@ -317,19 +388,22 @@ check_digests(struct verify *v)
         walk_tree(v->folder, visit_extra, &x);
     }
     /* What `appliance inspect` finds wrong: the OVF's and OVA's own
-     * manifests, the members' order, the disks' files. */
-    for (size_t i = 0; v->bundle && i < v->bundle->n_checks; i++) {
-        const struct bundle_check *k = &v->bundle->checks[i];
-        if (strcmp(k->manifest, DELIVERY_SUMS) == 0 ||
-            (k->state != CHECK_MISMATCH && k->state != CHECK_MISSING))
-            continue;
-        CLEANUP_FREE char *check = name("digest of '%s' in '%s'", k->file, k->manifest);
-        if (check)
-            add(v, VERIFY_FAIL, check, "%s", check_state_name(k->state));
+     * manifests, the members' order, the disks' files; of each appliance
+     * of the folder. */
+    for (size_t a = 0; a < v->n_arches; a++) {
+        const struct bundle *b = v->arches[a].bundle;
+        for (size_t i = 0; b && i < b->n_checks; i++) {
+            const struct bundle_check *k = &b->checks[i];
+            if (strcmp(k->manifest, DELIVERY_SUMS) == 0 ||
+                (k->state != CHECK_MISMATCH && k->state != CHECK_MISSING))
+                continue;
+            CLEANUP_FREE char *check = name("digest of '%s' in '%s'", k->file, k->manifest);
+            if (check)
+                add(v, VERIFY_FAIL, check, "%s", check_state_name(k->state));
+        }
+        for (size_t i = 0; b && i < b->n_problems; i++)
+            add(v, VERIFY_FAIL, "the bundle as `appliance inspect` reads it", "%s", b->problems[i]);
     }
-    for (size_t i = 0; v->bundle && i < v->bundle->n_problems; i++)
-        add(v, VERIFY_FAIL, "the bundle as `appliance inspect` reads it", "%s",
-            v->bundle->problems[i]);
 }
 
 /* ---- signatures --------------------------------------------------------- */
@@ -338,7 +412,7 @@ check_digests(struct verify *v)
 static void
 envelope_keyid(const struct verify *v, char id[SIGN_KEY_ID_HEX])
 {
-    CLEANUP_FREE char *dsse = delivery_stem_file(v->r->stem, DELIVERY_DSSE), *text = NULL;
+    CLEANUP_FREE char *dsse = delivery_stem_file(v->arches[0].stem, DELIVERY_DSSE), *text = NULL;
     size_t len = 0;
     const char *why = NULL;
     struct dsse_envelope env;
@@ -390,8 +464,8 @@ check_sums_signature(struct verify *v, const struct sign_key *key, const char *k
 static void
 check_dsse(struct verify *v, const struct sign_key *key, const char *keyname, const char *keyid)
 {
-    CLEANUP_FREE char *dsse = delivery_stem_file(v->r->stem, DELIVERY_DSSE);
-    CLEANUP_FREE char *prov = delivery_stem_file(v->r->stem, DELIVERY_PROVENANCE);
+    CLEANUP_FREE char *dsse = delivery_stem_file(v->cur->stem, DELIVERY_DSSE);
+    CLEANUP_FREE char *prov = delivery_stem_file(v->cur->stem, DELIVERY_PROVENANCE);
     CLEANUP_FREE char *text = NULL, *ptext = NULL;
     CLEANUP_FREE char *check = name("signature of the provenance (%s)", dsse ? dsse : "");
     size_t len = 0, plen = 0;
@@ -451,7 +525,11 @@ check_signatures(struct verify *v)
     }
     snprintf(shown, sizeof(shown), "%.16s", id);
     check_sums_signature(v, key, shown, id);
-    check_dsse(v, key, shown, id);
+    for (size_t i = 0; i < v->n_arches; i++) {
+        v->cur = &v->arches[i];
+        check_dsse(v, key, shown, id);
+    }
+    v->cur = &v->arches[0];
 }
 
 /* ---- SBOMs and provenance against SHA256SUMS ---------------------------- */
@@ -499,7 +577,7 @@ check_listed(struct verify *v, const char *doc, const struct export_file *files,
         bool listed = false;
         for (size_t k = 0; k < n && !listed; k++)
             listed = strcmp(files[k].path, f) == 0;
-        if (!listed && !doc_role(v, f))
+        if (!listed && !doc_role(v, f) && is_mine(v, f))
             note(out, &bad, "'%s' of SHA256SUMS is not listed", f);
     }
     if (bad > MAX_LISTED)
@@ -525,16 +603,16 @@ check_identity(struct verify *v, const char *doc, const struct sbom_doc *d, bool
         base = strndup(d->name, n - 10);
     else
         base = d->name ? strdup(d->name) : NULL;
-    stem = base && d->version ? delivery_stem(base, d->version) : NULL;
+    stem = base && d->version ? plan_stem(base, d->version, v->cur->arch) : NULL;
     if (!check) {
         v->oom = true;
         return;
     }
-    if (stem && strcmp(stem, v->r->stem) == 0)
+    if (stem && strcmp(stem, v->cur->stem) == 0)
         add(v, VERIFY_OK, check, "%s %s", d->name, d->version);
     else
         add(v, VERIFY_FAIL, check, "it describes '%s %s', the folder holds '%s'",
-            d->name ? d->name : "?", d->version ? d->version : "?", v->r->stem);
+            d->name ? d->name : "?", d->version ? d->version : "?", v->cur->stem);
 }
 
 /* Each disk the SBOM describes is in a shipped file that is here. */
@@ -586,7 +664,7 @@ check_packages(struct verify *v, const char *doc, const struct pkg_list *listed)
     CLEANUP_FREE char *check = name("'%s': the packages installed on the OS disk", doc);
     CLEANUP_FREE char *text = NULL;
     size_t len = 0, bad = 0;
-    const struct pkg_list *disk = &v->disk_packages;
+    const struct pkg_list *disk = &v->cur->disk_packages;
     FILE *out = open_memstream(&text, &len);
     if (!check || !out) {
         if (out)
@@ -627,7 +705,7 @@ check_packages(struct verify *v, const char *doc, const struct pkg_list *listed)
 static void
 check_sbom(struct verify *v, const char *suffix, bool cdx, bool container)
 {
-    CLEANUP_FREE char *doc = delivery_stem_file(v->r->stem, suffix), *text = NULL;
+    CLEANUP_FREE char *doc = delivery_stem_file(v->cur->stem, suffix), *text = NULL;
     size_t len = 0;
     const char *why = NULL;
     if (!doc) {
@@ -662,7 +740,7 @@ check_sbom(struct verify *v, const char *suffix, bool cdx, bool container)
     free(files);
     if (!container)
         check_disks(v, doc, &d);
-    if (!container && v->disks_read)
+    if (!container && v->cur->disks_read)
         check_packages(v, doc, &d.packages);
     sbom_doc_release(&d);
 }
@@ -670,7 +748,7 @@ check_sbom(struct verify *v, const char *suffix, bool cdx, bool container)
 static void
 check_provenance(struct verify *v)
 {
-    CLEANUP_FREE char *doc = delivery_stem_file(v->r->stem, DELIVERY_PROVENANCE);
+    CLEANUP_FREE char *doc = delivery_stem_file(v->cur->stem, DELIVERY_PROVENANCE);
     CLEANUP_FREE char *text = NULL;
     size_t len = 0;
     const char *why = NULL;
@@ -757,34 +835,42 @@ verify_packages_libguestfs(void *ctx, const struct inspect_drive *drives, size_t
 static void
 read_disks(struct verify *v)
 {
-    if (!v->o->disks) {
-        add(v, VERIFY_SKIP, "the packages on the disks", "--no-disks: the disks are not read");
+    struct verify_arch *a = v->cur;
+    const struct bundle *b = a->bundle;
+    CLEANUP_FREE char *check = a->arch ? name("the packages on the %s disks", a->arch)
+                                       : strdup("the packages on the disks");
+    if (!check) {
+        v->oom = true;
         return;
     }
-    if (!v->bundle || v->bundle->n_disks == 0) {
-        add(v, VERIFY_FAIL, "the packages on the disks", "no disk image found to read");
+    if (!v->o->disks) {
+        add(v, VERIFY_SKIP, check, "--no-disks: the disks are not read");
+        return;
+    }
+    if (!b || b->n_disks == 0) {
+        add(v, VERIFY_FAIL, check, "no disk image found to read");
         return;
     }
     step(v, "reading the packages installed on the disks");
-    struct inspect_drive *drives = calloc(v->bundle->n_disks, sizeof(*drives));
+    struct inspect_drive *drives = calloc(b->n_disks, sizeof(*drives));
     if (!drives) {
         v->oom = true;
         return;
     }
-    for (size_t i = 0; i < v->bundle->n_disks; i++) {
-        const struct bundle_disk *d = &v->bundle->disks[i];
+    for (size_t i = 0; i < b->n_disks; i++) {
+        const struct bundle_disk *d = &b->disks[i];
         drives[i] = (struct inspect_drive){d->path, d->format, d->name, d->virtual_size};
     }
     struct ab_error err = AB_ERROR_INIT;
     verify_packages_fn fn = v->o->packages ? v->o->packages : verify_packages_libguestfs;
-    if (fn(v->o->packages_ctx, drives, v->bundle->n_disks, &v->disk_packages, &err) < 0) {
-        add(v, VERIFY_FAIL, "the packages on the disks", "cannot be read: %s",
+    if (fn(v->o->packages_ctx, drives, b->n_disks, &a->disk_packages, &err) < 0) {
+        add(v, VERIFY_FAIL, check, "cannot be read: %s",
             err.n_diags ? err.diags[err.n_diags - 1].msg : "no reason given");
         ab_error_release(&err);
     } else {
-        v->disks_read = true;
-        if (v->disk_packages.n)
-            qsort(v->disk_packages.v, v->disk_packages.n, sizeof(*v->disk_packages.v),
+        a->disks_read = true;
+        if (a->disk_packages.n)
+            qsort(a->disk_packages.v, a->disk_packages.n, sizeof(*a->disk_packages.v),
                   by_name_arch);
     }
     free(drives);
@@ -838,25 +924,141 @@ stem_of_provenance(const char *folder)
     return stem;
 }
 
-static void
-open_bundle(struct verify *v, const char *path)
+/* The stem of the folder's build report of arch, or NULL. */
+static char *
+report_stem_of(const char *folder, const char *arch, struct verify *v)
 {
-    struct ab_error err = AB_ERROR_INIT;
-    step(v, "reading the delivery");
-    unsigned flags = BUNDLE_VERIFY | (v->o->disks ? BUNDLE_DISKS : 0);
-    v->bundle = bundle_open(path, flags, v->o->scratch, NULL, &err);
-    if (v->bundle && bundle_verify(v->bundle, &err) < 0) {
-        bundle_free(v->bundle);
-        v->bundle = NULL;
+    CLEANUP_FREE char *name = delivery_arch_doc(DELIVERY_REPORT, arch, ".json"), *path = NULL;
+    struct report_info r;
+    struct ab_error ignored = AB_ERROR_INIT;
+    char *stem = NULL;
+    if (!name || asprintf(&path, "%s/%s", folder, name) < 0) {
+        v->oom = true;
+        return NULL;
     }
-    if (!v->bundle)
+    if (report_load(path, &r, &ignored) == 0)
+        stem = report_stem(&r);
+    report_info_release(&r);
+    ab_error_release(&ignored);
+    return stem;
+}
+
+/* The appliances to check: of a folder built for several architectures,
+ * one per build-report-ARCH.json, in build order; else the one. An .ova
+ * of such a folder is its architecture's (the report whose stem is the
+ * .ova's). */
+static void
+find_arches(struct verify *v)
+{
+    bool single;
+    unsigned arches = report_arches(v->folder, &single);
+    enum arch all[ARCH_N];
+    size_t n = arches && !single ? plan_arches(arches, all) : 0;
+    v->n_arches = 1;
+    v->arches[0] = (struct verify_arch){NULL, NULL, NULL, PKG_LIST_INIT, false};
+    for (size_t i = 0; i < n; i++) {
+        const char *arch = arch_row(all[i])->name;
+        v->all[i].arch = arch;
+        v->all[i].stem = report_stem_of(v->folder, arch, v);
+        v->n_all = i + 1;
+        if (v->ova && v->all[i].stem && strcmp(v->all[i].stem, v->r->stem) == 0)
+            v->arches[0].arch = arch;
+        if (v->ova)
+            continue;
+        v->arches[i] = (struct verify_arch){arch, NULL, NULL, PKG_LIST_INIT, false};
+        v->n_arches = i + 1;
+    }
+    v->cur = &v->arches[0];
+}
+
+/* "x86_64, aarch64", and NAME-VERSION: the stem of the first without its
+ * architecture. */
+static void
+name_arches(struct verify *v)
+{
+    size_t len = 0;
+    FILE *out = open_memstream(&v->r->arches, &len);
+    for (size_t i = 0; out && i < v->n_arches; i++)
+        fprintf(out, "%s%s", i ? ", " : "", v->arches[i].arch);
+    if (!out || fclose(out) != 0)
+        v->oom = true;
+    const char *stem = v->arches[0].stem, *arch = v->arches[0].arch;
+    size_t n = stem ? strlen(stem) : 0, a = strlen(arch);
+    if (n > a + 1 && strcmp(stem + n - a, arch) == 0 && stem[n - a - 1] == '-')
+        v->oom |= !(v->r->stem = strndup(stem, n - a - 1));
+}
+
+/* Each appliance's bundle: the first checks every digest of SHA256SUMS,
+ * the others their own manifests and OVA only, their disks extracted
+ * into a folder of their own below scratch. */
+static void
+open_bundle(struct verify *v, const char *path, size_t i)
+{
+    struct verify_arch *a = &v->arches[i];
+    struct ab_error err = AB_ERROR_INIT;
+    CLEANUP_FREE char *scratch = NULL;
+    step(v, "reading the delivery");
+    unsigned flags = BUNDLE_VERIFY | (v->o->disks ? BUNDLE_DISKS : 0) | (i ? BUNDLE_NO_SUMS : 0);
+    if (v->n_arches > 1 && (mkdir(v->o->scratch, 0700) < 0 && errno != EEXIST))
+        add(v, VERIFY_FAIL, "reading the delivery", "cannot create '%s': %s", v->o->scratch,
+            strerror(errno));
+    if (asprintf(&scratch, "%s%s%s", v->o->scratch, v->n_arches > 1 ? "/" : "",
+                 v->n_arches > 1 ? a->arch : "") < 0) {
+        v->oom = true;
+        return;
+    }
+    a->bundle = bundle_open(path, v->ova ? NULL : a->arch, flags, scratch, NULL, &err);
+    if (a->bundle && bundle_verify(a->bundle, &err) < 0) {
+        bundle_free(a->bundle);
+        a->bundle = NULL;
+    }
+    if (!a->bundle)
         add(v, VERIFY_FAIL, "reading the delivery", "%s",
             err.n_diags ? err.diags[0].msg : "cannot be read");
-    if (v->bundle && !v->r->stem && v->bundle->stem)
-        v->r->stem = strdup(v->bundle->stem);
-    if (!v->r->stem)
-        v->r->stem = stem_of_provenance(v->folder);
+    if (v->ova)
+        a->stem = v->r->stem ? strdup(v->r->stem) : NULL;
+    else if (a->bundle && a->bundle->stem)
+        a->stem = strdup(a->bundle->stem);
+    else if (!a->arch)
+        a->stem = stem_of_provenance(v->folder);
+    if (v->n_arches == 1 && !v->r->stem && a->stem)
+        v->oom |= !(v->r->stem = strdup(a->stem));
     ab_error_release(&err);
+}
+
+static void
+open_bundles(struct verify *v, const char *path)
+{
+    find_arches(v);
+    for (size_t i = 0; i < v->n_arches; i++)
+        open_bundle(v, path, i);
+    v->bundle = v->arches[0].bundle;
+    if (v->n_arches > 1)
+        name_arches(v);
+}
+
+/* Whether every appliance of the folder is named. */
+static bool
+all_named(const struct verify *v)
+{
+    for (size_t i = 0; i < v->n_arches; i++)
+        if (!v->arches[i].stem)
+            return false;
+    return v->r->stem != NULL;
+}
+
+/* One appliance's disks, SBOMs and provenance. */
+static void
+check_arch(struct verify *v, size_t i)
+{
+    v->cur = &v->arches[i];
+    read_disks(v);
+    step(v, "checking the SBOMs and the provenance");
+    check_sbom(v, DELIVERY_SPDX, false, false);
+    check_sbom(v, DELIVERY_CDX, true, false);
+    check_sbom(v, DELIVERY_CONTAINER_SPDX, false, true);
+    check_sbom(v, DELIVERY_CONTAINER_CDX, true, true);
+    check_provenance(v);
 }
 
 int
@@ -868,31 +1070,32 @@ verify_run(const char *path, const struct verify_opts *o, struct verify_report *
     if (!(r->path = strdup(path)))
         return ab_oom(err);
     int rc = locate(&v, path, err);
+    bool named = false;
     if (rc == 0) {
-        open_bundle(&v, path);
+        open_bundles(&v, path);
         read_sums(&v);
-        if (!r->stem)
+        if (!(named = all_named(&v)))
             add(&v, VERIFY_FAIL, "the appliance's name",
                 "no build-report.json, .ova or provenance tells it: the files cannot be named");
     }
-    if (rc == 0 && r->stem) {
+    if (rc == 0 && named) {
         check_signatures(&v);
         check_digests(&v);
-        read_disks(&v);
-        step(&v, "checking the SBOMs and the provenance");
-        check_sbom(&v, DELIVERY_SPDX, false, false);
-        check_sbom(&v, DELIVERY_CDX, true, false);
-        check_sbom(&v, DELIVERY_CONTAINER_SPDX, false, true);
-        check_sbom(&v, DELIVERY_CONTAINER_CDX, true, true);
-        check_provenance(&v);
+        for (size_t i = 0; i < v.n_arches; i++)
+            check_arch(&v, i);
     }
     if (rc == 0 && v.oom)
         rc = ab_oom(err);
-    bundle_free(v.bundle);
+    for (size_t i = 0; i < v.n_arches; i++) {
+        bundle_free(v.arches[i].bundle);
+        free(v.arches[i].stem);
+        packages_release(&v.arches[i].disk_packages);
+    }
+    for (size_t i = 0; i < v.n_all; i++)
+        free(v.all[i].stem);
     manifest_release(&v.sums);
     free(v.sum);
     free(v.folder);
-    packages_release(&v.disk_packages);
     return rc;
 }
 
@@ -904,8 +1107,8 @@ int
 verify_write_text(const struct verify_report *r, FILE *out)
 {
     static const char *const shown[] = {"OK  ", "FAIL", "SKIP"};
-    fprintf(out, "%s%s%s%s\n", r->path, r->stem ? " (" : "", r->stem ? r->stem : "",
-            r->stem ? ")" : "");
+    fprintf(out, "%s%s%s%s%s%s\n", r->path, r->stem ? " (" : "", r->stem ? r->stem : "",
+            r->arches ? ": " : "", r->arches ? r->arches : "", r->stem ? ")" : "");
     for (size_t i = 0; i < r->n_checks; i++) {
         const struct verify_check *c = &r->checks[i];
         fprintf(out, "  %s  %s%s%s\n", shown[c->result], c->check, c->detail ? ": " : "",
@@ -927,6 +1130,8 @@ verify_write_json(const struct verify_report *r, FILE *out)
     json_object *o = json_object_new_object(), *checks = json_object_new_array();
     put_str(o, "path", r->path);
     put_str(o, "name", r->stem);
+    if (r->arches)
+        put_str(o, "arches", r->arches);
     json_object_object_add(o, "ok", json_object_new_boolean(r->failed == 0));
     put_u64(o, "passed", r->passed);
     put_u64(o, "failed", r->failed);

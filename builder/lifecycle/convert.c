@@ -538,7 +538,7 @@ verify_disk(struct convert *c, int i, struct ab_error *err)
     free(rel);
     rel = NULL;
     if ((p->outputs & OUTPUT_VMX) &&
-        (asprintf(&rel, "%s-%s%s/%s.vmdk", p->name, p->version, EXPORT_VMX_FOLDER, base) < 0 ||
+        (asprintf(&rel, "%s%s/%s.vmdk", p->stem, EXPORT_VMX_FOLDER, base) < 0 ||
          compare_file(c, i, rel, "vmdk", err) < 0))
         return -1;
     if ((p->outputs & OUTPUT_OVA) &&

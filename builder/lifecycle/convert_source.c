@@ -11,7 +11,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "appliance/arch.h"
 #include "appliance/cleanup.h"
+#include "appliance/delivery.h"
 #include "appliance/names.h"
 #include "appliance/ovf_read.h"
 #include "appliance/report.h"
@@ -138,19 +140,24 @@ disks_from_folder(struct convert_source *s, struct ab_error *err)
     return 0;
 }
 
+/* The hardware of the folder's build report (bundle_open found it), else
+ * of its convert-report.json, else of its OVF. */
 static int
 folder_hardware(struct convert_source *s, struct ab_error *err)
 {
-    static const char *const reports[] = {"build-report.json", "convert-report.json"};
-    for (size_t i = 0; i < 2; i++) {
-        CLEANUP_FREE char *report = NULL;
-        struct stat st;
-        if (asprintf(&report, "%s/%s", s->path, reports[i]) < 0)
-            return ab_oom(err);
-        if (stat(report, &st) == 0) {
-            s->hw_from = reports[i];
-            return convert_hardware_read(report, &s->hw, err);
-        }
+    static const char converted[] = "convert-report.json";
+    CLEANUP_FREE char *path = NULL;
+    const char *report = s->bundle->report, *slash = report ? strrchr(report, '/') : NULL;
+    struct stat st;
+    if (report && stat(report, &st) == 0) {
+        s->hw_from = slash ? slash + 1 : report; /* the bundle's, which outlives it */
+        return convert_hardware_read(report, &s->hw, err);
+    }
+    if (asprintf(&path, "%s/%s", s->path, converted) < 0)
+        return ab_oom(err);
+    if (stat(path, &st) == 0) {
+        s->hw_from = converted;
+        return convert_hardware_read(path, &s->hw, err);
     }
     if (s->bundle->ovf) {
         s->hw_from = s->bundle->ovf_source;
@@ -165,7 +172,7 @@ open_bundle(const struct convert_request *req, const char *scratch, struct conve
 {
     if (!(s->path = strdup(req->src)))
         return ab_oom(err);
-    if (!(s->bundle = bundle_open(req->src, BUNDLE_DISKS, scratch, &req->spawn, err)))
+    if (!(s->bundle = bundle_open(req->src, req->arch, BUNDLE_DISKS, scratch, &req->spawn, err)))
         return -1;
     switch (s->bundle->kind) {
     case BUNDLE_FOLDER:
@@ -187,8 +194,58 @@ open_bundle(const struct convert_request *req, const char *scratch, struct conve
                           req->src);
 }
 
-/* The name and version of disks given without a name: the build report
- * beside the OS disk when it lists that file as its OS disk's; else from
+/* The name and version of the build report dir/name when it lists base
+ * as its OS disk's file: 1, else 0 (or -1). */
+static int
+name_from_report(const char *dir, const char *name, const char *base, struct convert_hardware *hw,
+                 struct ab_error *err)
+{
+    CLEANUP_FREE char *report = NULL;
+    if (asprintf(&report, "%s/%s", dir, name) < 0)
+        return ab_oom(err);
+    struct report_info r;
+    struct ab_error ignored = AB_ERROR_INIT;
+    bool listed = access(report, F_OK) == 0 && report_load(report, &r, &ignored) == 0;
+    ab_error_release(&ignored);
+    if (!listed)
+        return 0;
+    bool ours = false;
+    for (size_t i = 0; i < r.n_files && !ours; i++)
+        ours = r.files[i].disk && strcmp(r.files[i].disk, "os") == 0 && r.files[i].path &&
+               strcmp(r.files[i].path, base) == 0;
+    int rc = 0;
+    if (ours && r.name && !name_check_appliance(r.name)) {
+        rc = !(hw->name = strdup(r.name)) || (r.version && !name_check_version(r.version) &&
+                                              !(hw->version = strdup(r.version)))
+                 ? ab_oom(err)
+                 : 1;
+    }
+    report_info_release(&r);
+    return rc;
+}
+
+/* The same of each build report in dir: build-report.json, and in a
+ * folder of several architectures each one's. */
+static int
+name_from_reports(const char *dir, const char *base, struct convert_hardware *hw,
+                  struct ab_error *err)
+{
+    bool single;
+    unsigned arches = report_arches(dir, &single);
+    enum arch all[2];
+    size_t n = arches ? plan_arches(arches, all) : 0;
+    for (size_t i = 0; i <= n; i++) {
+        CLEANUP_FREE char *name =
+            delivery_arch_doc(DELIVERY_REPORT, i < n ? arch_row(all[i])->name : NULL, ".json");
+        int rc = name ? name_from_report(dir, name, base, hw, err) : ab_oom(err);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* The name and version of disks given without a name: a build report
+ * beside the OS disk that lists that file as its OS disk's; else from
  * the file's name, "NAME-VERSION-os.EXT" (NAME the longest part before a
  * '-' that is an appliance's name, as builds name their files) or, as
  * builds named them before versions, "NAME-os.EXT". */
@@ -198,29 +255,11 @@ name_from_disk(const char *path, struct convert_hardware *hw, struct ab_error *e
     const char *slash = strrchr(path, '/');
     const char *base = slash ? slash + 1 : path;
     CLEANUP_FREE char *dir = slash ? strndup(path, (size_t)(slash - path)) : strdup(".");
-    CLEANUP_FREE char *report = NULL;
-    if (!dir || asprintf(&report, "%s/build-report.json", dir) < 0)
+    if (!dir)
         return ab_oom(err);
-    struct report_info r;
-    struct ab_error ignored = AB_ERROR_INIT;
-    bool listed = access(report, F_OK) == 0 && report_load(report, &r, &ignored) == 0;
-    ab_error_release(&ignored);
-    if (listed) {
-        bool ours = false;
-        for (size_t i = 0; i < r.n_files && !ours; i++)
-            ours = r.files[i].disk && strcmp(r.files[i].disk, "os") == 0 && r.files[i].path &&
-                   strcmp(r.files[i].path, base) == 0;
-        int rc = 0;
-        if (ours && r.name && !name_check_appliance(r.name)) {
-            rc = !(hw->name = strdup(r.name)) || (r.version && !name_check_version(r.version) &&
-                                                  !(hw->version = strdup(r.version)))
-                     ? ab_oom(err)
-                     : 1;
-        }
-        report_info_release(&r);
-        if (rc)
-            return rc;
-    }
+    int rc = name_from_reports(dir, base, hw, err);
+    if (rc)
+        return rc;
     const char *dash = strstr(base, "-os.");
     if (!dash || dash == base)
         return 0;

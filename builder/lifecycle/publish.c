@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "appliance/arch.h"
 #include "appliance/cleanup.h"
 #include "appliance/delivery.h"
 #include "appliance/fsutil.h"
@@ -37,7 +39,7 @@ static const struct {
     {".cdx.json", "application/vnd.cyclonedx+json"},
     {".intoto.jsonl", "application/vnd.dsse.envelope.v1+json"},
     {".provenance.json", "application/vnd.in-toto+json"},
-    {PUBLISH_REPORT, "application/vnd.appliance.build-report.v1+json"},
+    {PUBLISH_REPORT, PUBLISH_REPORT_TYPE},
     {DELIVERY_SUMS_SIG, "application/octet-stream"},
     {DELIVERY_SUMS, "text/plain"},
     {".ova", "application/x-virtualbox-ova"},
@@ -63,6 +65,8 @@ const char *
 publish_media_type(const char *name)
 {
     size_t n = strlen(name);
+    if (delivery_arch_doc_of(name, DELIVERY_REPORT, ".json")) /* build-report-ARCH.json too */
+        return PUBLISH_REPORT_TYPE;
     for (size_t i = 0; i < sizeof(media_types) / sizeof(media_types[0]); i++) {
         size_t s = strlen(media_types[i].suffix);
         if (n >= s && strcmp(name + n - s, media_types[i].suffix) == 0)
@@ -166,7 +170,24 @@ push_containerdisk(const struct registry *reg, const struct oci_ref *r, const ch
     return 0;
 }
 
-/* Every entry of SHA256SUMS, then SHA256SUMS, its signature, the report. */
+/* The build reports of dir: build-report.json, or in a folder built for
+ * several architectures each one's (build-report-ARCH.json), in build
+ * order; at most ARCH_N, into names (to be freed). Returns how many. */
+static size_t
+folder_reports(const char *dir, char *names[ARCH_N])
+{
+    bool single;
+    unsigned arches = report_arches(dir, &single);
+    enum arch all[ARCH_N];
+    size_t n = 0, k = !single && arches ? plan_arches(arches, all) : 0;
+    if (!k)
+        names[n++] = strdup(PUBLISH_REPORT);
+    for (size_t i = 0; i < k; i++)
+        names[n++] = delivery_arch_doc(DELIVERY_REPORT, arch_row(all[i])->name, ".json");
+    return n;
+}
+
+/* Every entry of SHA256SUMS, then SHA256SUMS, its signature, the reports. */
 static int
 add_files(struct oci_manifest *m, const char *layout, const char *dir,
           const struct manifest *sums, struct publish_result *res, struct ab_error *err)
@@ -180,15 +201,27 @@ add_files(struct oci_manifest *m, const char *layout, const char *dir,
     snprintf(sig, sizeof(sig), "%s/%s", dir, DELIVERY_SUMS_SIG);
     if (access(sig, F_OK) == 0 && add_file(m, layout, dir, DELIVERY_SUMS_SIG, "", res, err) < 0)
         return -1;
-    return add_file(m, layout, dir, PUBLISH_REPORT, "", res, err);
+    char *reports[ARCH_N] = {NULL};
+    size_t n = folder_reports(dir, reports);
+    int r = 0;
+    for (size_t i = 0; i < n; i++)
+        if (r == 0)
+            r = reports[i] ? add_file(m, layout, dir, reports[i], "", res, err) : ab_oom(err);
+    for (size_t i = 0; i < n; i++)
+        free(reports[i]);
+    return r;
 }
 
-/* The recipe's name and version, from the report. */
+/* The recipe's name and version, from the (first) report. */
 static int
 annotate(struct oci_manifest *m, const char *dir, struct ab_error *err)
 {
     char path[PATH_MAX];
-    snprintf(path, sizeof(path), "%s/%s", dir, PUBLISH_REPORT);
+    char *reports[ARCH_N] = {NULL};
+    size_t n = folder_reports(dir, reports);
+    snprintf(path, sizeof(path), "%s/%s", dir, reports[0] ? reports[0] : PUBLISH_REPORT);
+    for (size_t i = 0; i < n; i++)
+        free(reports[i]);
     struct report_info info;
     memset(&info, 0, sizeof(info));
     int r = report_load(path, &info, err);
@@ -220,8 +253,16 @@ push_containerdisks(const struct registry *reg, const struct oci_ref *r, const c
             char suffix[64];
             snprintf(suffix, sizeof(suffix), "-%s.containerdisk.tar", disks[d]);
             size_t n = strlen(name), s = strlen(suffix);
-            if (n <= s || strcmp(name + n - s, suffix) != 0 || res->containerdisk[d])
+            if (n <= s || strcmp(name + n - s, suffix) != 0)
                 continue;
+            /* One image a disk: a folder built for several architectures
+             * has one each, which one tag cannot name. */
+            if (res->containerdisk[d])
+                return ab_build_error(err, 0,
+                                      "'%s' holds more than one containerDisk of the %s disk (a "
+                                      "folder built for several architectures): push takes one "
+                                      "a disk",
+                                      dir, disks[d]);
             char path[PATH_MAX], key[128];
             snprintf(path, sizeof(path), "%s/%s", dir, name);
             snprintf(key, sizeof(key), "%s%s", PUBLISH_ANN_CONTAINERDISK, disks[d]);
@@ -293,7 +334,20 @@ static bool
 is_own_document(const char *title)
 {
     return strcmp(title, DELIVERY_SUMS) == 0 || strcmp(title, DELIVERY_SUMS_SIG) == 0 ||
-           strcmp(title, PUBLISH_REPORT) == 0;
+           delivery_arch_doc_of(title, DELIVERY_REPORT, ".json");
+}
+
+/* Whether m carries a build report: build-report.json, or one of a folder
+ * of several architectures. */
+static bool
+has_report(const struct oci_manifest *m)
+{
+    for (size_t i = 0; i < m->n_layers; i++) {
+        const char *t = oci_descriptor_title(&m->layers[i]);
+        if (t && delivery_arch_doc_of(t, DELIVERY_REPORT, ".json"))
+            return true;
+    }
+    return false;
 }
 
 int
@@ -305,7 +359,7 @@ publish_check_manifest(const struct oci_manifest *m, const char *what, struct ab
                               what, m->artifact_type ? m->artifact_type : "none",
                               PUBLISH_ARTIFACT_TYPE);
     const struct oci_descriptor *s = oci_manifest_layer(m, DELIVERY_SUMS);
-    if (!s || !oci_manifest_layer(m, PUBLISH_REPORT))
+    if (!s || !has_report(m))
         return ab_build_error(err, 0, "%s has no %s or no %s", what, DELIVERY_SUMS,
                               PUBLISH_REPORT);
     const char *sums = oci_annotation_get(m->annotations, m->n_annotations, PUBLISH_ANN_SUMS);

@@ -50,6 +50,7 @@ struct build {
     const char **run_env;        /* run_ctx.env: opts->spawn's, then epoch_env */
     char epoch_env[48];
     struct outdir out;
+    const char *dir;           /* where the output is written: out.tmp, or opts->staging */
     char *work;                /* scratch folder, removed at the end */
     char *tree;                /* work/tree */
     bool overlay;              /* tree: the cache's unpacked tree + an overlay */
@@ -66,7 +67,7 @@ struct build {
     bool *in_appliance;           /* per plan mount: its xfs is the appliance's to make */
     struct engine_proc appliance; /* runs beside the host's work */
     double appliance_start;
-    char *raw_dir;             /* out.tmp/.raw: the disks before export */
+    char *raw_dir;                  /* dir/.raw: the disks before export */
     struct sha256_zeros *zeros;     /* runs of zeros hashed before (sparse_sha256.h) */
     struct export_digests *digests; /* the output's SHA-256s, made as it is written */
     struct export_files files;      /* what the output holds */
@@ -164,8 +165,14 @@ do_preflight(struct build *b, struct ab_error *err)
     b->epoch_given = given > 0;
     /* The output's lock first: a second build into the same folder is
      * refused at once, before the KVM probe (up to 5 s where KVM hangs). */
-    if (preflight_check(b->plan, &po, err) < 0 || outdir_begin(&b->out, b->opts->output, err) < 0)
+    if (preflight_check(b->plan, &po, err) < 0)
         return -1;
+    if (b->opts->staging)
+        b->dir = b->opts->staging;
+    else if (outdir_begin(&b->out, b->opts->output, err) < 0)
+        return -1;
+    else
+        b->dir = b->out.tmp;
     if (asprintf(&b->work, "%s/appliance-XXXXXX", root) < 0 || !mkdtemp(b->work))
         return ab_build_error(err, errno, "cannot create a scratch folder in '%s': %s", root,
                               strerror(errno));
@@ -287,7 +294,7 @@ do_disks(struct build *b, struct ab_error *err)
         return -1;
     if (b->creg_on)
         cache_registry_pull_disks(&b->creg, &b->disks);
-    if (asprintf(&b->raw_dir, "%s/.raw", b->out.tmp) < 0)
+    if (asprintf(&b->raw_dir, "%s/.raw", b->dir) < 0)
         return ab_oom(err);
     if (mkdir(b->raw_dir, 0700) < 0)
         return ab_build_error(err, errno, "cannot create '%s': %s", b->raw_dir, strerror(errno));
@@ -511,7 +518,7 @@ do_tree_outputs(struct build *b, struct ab_error *err)
         struct export_job job = {
             .plan = b->plan,
             .root = root,
-            .dir = b->out.tmp,
+            .dir = b->dir,
             .work = dir,
             .progress = export_progress,
             .progress_ctx = b,
@@ -778,7 +785,7 @@ do_export(struct build *b, struct ab_error *err)
     struct export_job job = {
         .plan = b->plan,
         .images = {b->images[0], b->images[1]},
-        .dir = b->out.tmp,
+        .dir = b->dir,
         .work = b->work,
         .progress = export_progress,
         .progress_ctx = b,
@@ -790,7 +797,7 @@ do_export(struct build *b, struct ab_error *err)
     };
     if (export_all(&job, err) < 0)
         return -1;
-    rm_rf(b->out.tmp, b->raw_dir);
+    rm_rf(b->dir, b->raw_dir);
     return 0;
 }
 
@@ -802,7 +809,7 @@ keep_digests(struct build *b)
 {
     for (size_t i = 0; i < b->files.n; i++) {
         CLEANUP_FREE char *path = NULL;
-        if (asprintf(&path, "%s/%s", b->out.tmp, b->files.v[i].path) >= 0)
+        if (asprintf(&path, "%s/%s", b->dir, b->files.v[i].path) >= 0)
             diskcache_keep_digest(&b->disks, path, DIGEST_SHA256, b->files.v[i].sha256);
     }
     for (int d = 0; d < PLAN_N_DISKS && (b->plan->outputs & OUTPUT_RAW); d++) {
@@ -850,7 +857,7 @@ attest(struct build *b, struct ab_error *err)
         return -1;
     }
     struct attest_job job = {
-        .dir = b->out.tmp,
+        .dir = b->dir,
         .packages = &b->packages,
         .ct_packages = b->container ? &b->ct_packages : NULL,
         .files = &files,
@@ -864,6 +871,7 @@ attest(struct build *b, struct ab_error *err)
                  .tree_key = b->tree_key[0] ? b->tree_key : NULL,
                  .tree_sha256 = b->tree_sha256[0] ? b->tree_sha256 : NULL},
         .key = b->key,
+        .sums_unsigned = b->opts->staging != NULL,
     };
     int r = attest_write(&job, &b->files, err);
     sbom_files_release(&files);
@@ -883,14 +891,13 @@ do_finish(struct build *b, struct ab_error *err)
     snprintf(b->report.kernel, sizeof(b->report.kernel), "%s", b->kver);
     /* SHA256SUMS lists what ships, the same bytes from the same disks;
      * not the report, which holds this run's times. */
-    if (export_files_collect(b->out.tmp, &b->files, b->digests, err) < 0)
+    if (export_files_collect(b->dir, &b->files, b->digests, err) < 0)
         return -1;
     keep_digests(b);
     keep_zeros(b);
     /* Each target's INSTALL file names the files above with their digests;
      * it ships too, so SHA256SUMS lists it. */
-    if (delivery_write_install(b->plan, b->out.tmp, &b->files, err) < 0 ||
-        attest(b, err) < 0)
+    if (delivery_write_install(b->plan, b->dir, &b->files, err) < 0 || attest(b, err) < 0)
         return -1;
     probe_tools_join(b);
     report_stage(&b->report, "finish", mono_now() - b->finish_start);
@@ -901,9 +908,9 @@ do_finish(struct build *b, struct ab_error *err)
         for (int d = 0; d < PLAN_N_DISKS; d++)
             b->report.registry_disk[d] = cache_reg_state_name(b->creg.disk[d]);
     }
-    if (report_write(&b->report, b->plan, b->out.tmp, &b->files, b->run, err) < 0)
+    if (report_write(&b->report, b->plan, b->dir, &b->files, b->run, err) < 0)
         return -1;
-    return outdir_commit(&b->out, err);
+    return b->opts->staging ? 0 : outdir_commit(&b->out, err);
 }
 
 /* ---- the pipeline ------------------------------------------------------- */

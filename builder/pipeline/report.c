@@ -1,11 +1,12 @@
 /* report.c: build-report.json. */
 #include "appliance/report.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <json-c/json.h>
 #include <stdio.h>
-#include <string.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 
 #include <archive.h>
@@ -14,6 +15,7 @@
 #include <openssl/crypto.h>
 #include <yaml.h>
 
+#include "appliance/arch.h"
 #include "appliance/cleanup.h"
 #include "appliance/delivery.h"
 #include "appliance/distro.h"
@@ -69,12 +71,10 @@ json_object *
 report_files_json(const struct plan *plan, const struct export_files *files)
 {
     json_object *a = json_object_new_array();
-    CLEANUP_FREE char *stem = delivery_stem(plan->name, plan->version);
     for (size_t i = 0; files && i < files->n; i++) {
         json_object *f = json_object_new_object();
-        struct delivery_role role = {.output = NULL};
-        if (stem)
-            delivery_classify(stem, plan->outputs, files->v[i].path, &role);
+        struct delivery_role role;
+        delivery_classify(plan->stem, plan->outputs, files->v[i].path, &role);
         json_object_object_add(f, "path", json_object_new_string(files->v[i].path));
         json_object_object_add(f, "size", json_object_new_int64((int64_t)files->v[i].size));
         json_object_object_add(f, "sha256", json_object_new_string(files->v[i].sha256));
@@ -217,8 +217,12 @@ report_write(struct build_report *r, const struct plan *plan, const char *dir,
     json_object_object_add(o, "packages", packages_array(r->packages));
     json_object_object_add(o, "plan", plan_json_object(plan));
 
-    char path[4096];
-    snprintf(path, sizeof(path), "%s/build-report.json", dir);
+    CLEANUP_FREE char *name = delivery_arch_doc(DELIVERY_REPORT, plan->folder_arch, ".json");
+    CLEANUP_FREE char *path = NULL;
+    if (!name || asprintf(&path, "%s/%s", dir, name) < 0) {
+        json_object_put(o);
+        return ab_oom(err);
+    }
     int ret = json_object_to_file_ext(path, o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
     json_object_put(o);
     if (ret < 0)
@@ -265,6 +269,14 @@ read_hardware(json_object *h, struct report_hardware *hw, struct ab_error *err)
     hw->cpus = take_int(h, "cpus");
     hw->memory = take_int(h, "memory");
     hw->nics = take_int(h, "nics");
+    json_object *arches = member(h, "arches", json_type_array);
+    for (size_t i = 0; arches && i < json_object_array_length(arches); i++) {
+        json_object *a = json_object_array_get_idx(arches, i);
+        int v;
+        if (json_object_is_type(a, json_type_string) &&
+            ab_enum_from_string(&arch_table, json_object_get_string(a), &v) == 0)
+            hw->arches |= (unsigned)v;
+    }
     if (take_str(h, "arch", &hw->arch, err) < 0 || take_str(h, "firmware", &hw->firmware, err) < 0 ||
         take_str(h, "controller", &hw->controller, err) < 0)
         return -1;
@@ -533,13 +545,14 @@ report_file_path(const struct report_info *r, const char *output, const char *di
 }
 
 char *
-report_find_file(const char *dir, const char *output, const char *disk)
+report_find_file(const char *report, const char *output, const char *disk)
 {
-    CLEANUP_FREE char *report = NULL;
+    const char *slash = strrchr(report, '/');
+    CLEANUP_FREE char *dir = slash ? strndup(report, (size_t)(slash - report)) : strdup(".");
     struct report_info r;
     struct ab_error ignored = AB_ERROR_INIT;
     char *path = NULL;
-    if (asprintf(&report, "%s/build-report.json", dir) < 0)
+    if (!dir)
         return NULL;
     if (report_load(report, &r, &ignored) == 0) {
         const char *rel = report_file_path(&r, output, disk);
@@ -551,14 +564,131 @@ report_find_file(const char *dir, const char *output, const char *disk)
     return path;
 }
 
+int
+report_folder_arch(const struct report_info *r, const char **arch)
+{
+    enum arch all[2];
+    int v;
+    *arch = NULL;
+    if (plan_arches(r->plan.hardware.arches, all) < 2)
+        return 0;
+    if (!r->plan.hardware.arch || ab_enum_from_string(&arch_table, r->plan.hardware.arch, &v) < 0 ||
+        !(r->plan.hardware.arches & (unsigned)v))
+        return -1;
+    *arch = arch_row((enum arch)v)->name;
+    return 0;
+}
+
 char *
 report_stem(const struct report_info *r)
 {
+    const char *arch;
     /* From outside: only names a recipe could have given. */
     if (!r->name || name_check_appliance(r->name))
         return NULL;
-    if (r->format >= 2)
-        return r->version && !name_check_version(r->version) ? delivery_stem(r->name, r->version)
-                                                             : NULL;
-    return strdup(r->name);
+    if (r->format < 2)
+        return strdup(r->name);
+    if (!r->version || name_check_version(r->version) || report_folder_arch(r, &arch) < 0)
+        return NULL;
+    return plan_stem(r->name, r->version, arch);
+}
+
+/* ---- the report of a folder ------------------------------------------------ */
+
+/* The architecture of the arch table named name, or 0. */
+static enum arch
+arch_named(const char *name)
+{
+    int v;
+    return name && ab_enum_from_string(&arch_table, name, &v) == 0 ? (enum arch)v : 0;
+}
+
+unsigned
+report_arches(const char *dir, bool *single)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    unsigned arches = 0;
+    *single = false;
+    while (d && (e = readdir(d))) {
+        const char *arch = delivery_arch_doc_of(e->d_name, DELIVERY_REPORT, ".json");
+        if (arch && !*arch)
+            *single = true;
+        else if (arch)
+            arches |= (unsigned)arch_named(arch);
+    }
+    if (d)
+        closedir(d);
+    return arches;
+}
+
+/* "x86_64, aarch64": the architectures of arches, in build order. */
+static void
+arch_list(unsigned arches, char *buf, size_t size)
+{
+    enum arch all[2];
+    size_t n = plan_arches(arches, all), used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < n && used < size; i++)
+        used += (size_t)snprintf(buf + used, size - used, "%s%s", i ? ", " : "",
+                                 arch_row(all[i])->name);
+}
+
+/* dir/build-report.json, which must be of arch when one is asked: a
+ * report that cannot be read is its reader's to report. */
+static int
+resolve_single(const char *dir, enum arch arch, char **path, struct ab_error *err)
+{
+    CLEANUP_FREE char *name = delivery_arch_doc(DELIVERY_REPORT, NULL, ".json");
+    if (!name || asprintf(path, "%s/%s", dir, name) < 0)
+        return ab_oom(err);
+    struct report_info r;
+    struct ab_error ignored = AB_ERROR_INIT;
+    enum arch has = 0;
+    if (!arch)
+        return 0;
+    if (report_load(*path, &r, &ignored) == 0)
+        has = r.plan.hardware.arch ? arch_named(r.plan.hardware.arch) : ARCH_X86_64;
+    report_info_release(&r);
+    ab_error_release(&ignored);
+    if (has && has != arch) {
+        free(*path);
+        *path = NULL;
+        return ab_error_set(err, AB_E_USAGE, 0, NULL, "'%s' holds an %s appliance, not %s", dir,
+                            arch_row(has)->name, arch_row(arch)->name);
+    }
+    return 0;
+}
+
+int
+report_resolve(const char *dir, const char *arch_name, char **path, struct ab_error *err)
+{
+    bool single;
+    enum arch arch = arch_named(arch_name), host = arch_host();
+    *path = NULL;
+    if (arch_name && !arch)
+        return ab_error_set(err, AB_E_USAGE, 0, NULL, "unknown architecture '%s'", arch_name);
+    unsigned arches = report_arches(dir, &single);
+    if (single || !arches)
+        return resolve_single(dir, arch, path, err);
+    char list[64];
+    arch_list(arches, list, sizeof(list));
+    enum arch all[2];
+    enum arch pick = arch                            ? arch
+                     : plan_arches(arches, all) == 1 ? all[0]
+                     : (arches & host)               ? host
+                                                     : 0;
+    if (!pick)
+        return ab_error_set(err, AB_E_USAGE, 0, NULL,
+                            "'%s' holds the appliance for several architectures (%s): choose one "
+                            "with --arch",
+                            dir, list);
+    if (!(arches & pick))
+        return ab_error_set(err, AB_E_USAGE, 0, NULL,
+                            "'%s' holds no %s appliance: its architectures are %s", dir,
+                            arch_row(pick)->name, list);
+    CLEANUP_FREE char *name = delivery_arch_doc(DELIVERY_REPORT, arch_row(pick)->name, ".json");
+    if (!name || asprintf(path, "%s/%s", dir, name) < 0)
+        return ab_oom(err);
+    return 0;
 }

@@ -346,6 +346,28 @@ plan_arches(unsigned arches, enum arch out[2])
     return n;
 }
 
+char *
+plan_stem(const char *name, const char *version, const char *arch)
+{
+    char *s;
+    if (asprintf(&s, "%s-%s%s%s", name, version, arch ? "-" : "", arch ? arch : "") < 0)
+        return NULL;
+    return s;
+}
+
+/* The stem of the plan's files: its architecture named when the recipe
+ * lists more than one. */
+static int
+resolve_stem(struct plan *plan, struct ab_error *err)
+{
+    enum arch all[2];
+    if (plan_arches(plan->hardware.arches, all) > 1)
+        plan->folder_arch = arch_row(plan->hardware.arch)->name;
+    if (!(plan->stem = plan_stem(plan->name, plan->version, plan->folder_arch)))
+        return ab_oom(err);
+    return 0;
+}
+
 /* The architecture, and what it decides of the hardware: aarch64 has no
  * BIOS (UEFI by default, a firmware with BIOS refused) and no LSI Logic
  * or IDE controller on the hypervisors that run it (SATA by default:
@@ -623,6 +645,8 @@ plan_new_arch(struct recipe *recipe, enum arch arch, struct ab_error *err)
         ret = -1;
     if (resolve_disks(plan, err) < 0)
         ret = -1;
+    if (ret == 0 && resolve_stem(plan, err) < 0)
+        ret = -1;
     if (ret < 0 || ab_error_is_set(err)) {
         plan_free(plan);
         return NULL;
@@ -645,6 +669,7 @@ plan_free(const struct plan *cplan)
     free(plan->os.rootfs_abs);
     free(plan->ova.eula);
     free(plan->os.kernel_cmdline);
+    free(plan->stem);
     recipe_free(plan->recipe);
     free(plan);
 }

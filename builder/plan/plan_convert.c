@@ -87,6 +87,11 @@ plan_for_convert(const struct plan_convert *c, struct ab_error *err)
         plan_free(plan);
         return NULL;
     }
+    if (!(plan->stem = plan_stem(plan->name, plan->version, NULL))) {
+        plan_free(plan);
+        ab_oom(err);
+        return NULL;
+    }
     plan->addons = ADDON_ALL;
     plan->outputs_implied = output_implied(c->outputs);
     plan->outputs = c->outputs | plan->outputs_implied;

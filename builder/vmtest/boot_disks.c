@@ -131,16 +131,14 @@ try_ova(const char *dir, const char *stem, const struct report_info *rep, struct
 }
 
 int
-boot_disks_find(const char *dir, const char *name, struct boot_disks *d, struct ab_error *err)
+boot_disks_find(const char *dir, const char *report, const char *name, struct boot_disks *d,
+                struct ab_error *err)
 {
     memset(d, 0, sizeof(*d));
     /* The report's file list names the disks; a folder without one (or an
      * unreadable one) is looked through by the names builds used to write. */
     struct report_info rep;
-    CLEANUP_FREE char *report = NULL;
     struct ab_error ignored = AB_ERROR_INIT;
-    if (asprintf(&report, "%s/build-report.json", dir) < 0)
-        return ab_oom(err);
     if (access(report, F_OK) < 0 || report_load(report, &rep, &ignored) < 0)
         memset(&rep, 0, sizeof(rep));
     ab_error_release(&ignored);

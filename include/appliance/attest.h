@@ -33,10 +33,19 @@ struct attest_job {
     const struct sbom_files *files;     /* the recipe's files; may be NULL */
     struct provenance_input prov;       /* plan, epoch and the rest; its subjects are set here */
     const struct sign_key *key;         /* NULL: nothing is signed */
+    /* The caller signs SHA256SUMS (attest_sign_sums): one architecture's
+     * build of a folder of several, whose SHA256SUMS holds theirs
+     * together. The provenance is signed all the same. */
+    bool sums_unsigned;
 };
 
 /* Writes the files above into job->dir, adding each to files (which holds
  * every file written before, hashed). */
 int attest_write(struct attest_job *job, struct export_files *files, struct ab_error *err);
+
+/* Writes dir/SHA256SUMS.sig, the signature of dir/SHA256SUMS with key,
+ * and adds it to files (may be NULL). */
+int attest_sign_sums(const char *dir, const struct sign_key *key, struct export_files *files,
+                     struct ab_error *err);
 
 #endif

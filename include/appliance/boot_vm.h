@@ -35,8 +35,11 @@ struct boot_disks {
 /* Finds the appliance NAME's disks in dir, in this order of preference:
  * NAME-os.qcow2, NAME-os.raw, NAME-os.img (older builds), ovf/NAME-os.vmdk,
  * NAME-os.vmdk, NAME-os.vdi, NAME-os.vhdx, NAME.ova; each with its -app
- * twin. Fails when none is there, or when only one disk of a pair is. */
-int boot_disks_find(const char *dir, const char *name, struct boot_disks *d, struct ab_error *err);
+ * twin; those the build report at report (report_resolve's: it may not
+ * exist) lists, named by its stem. Fails when none is there, or when only
+ * one disk of a pair is. */
+int boot_disks_find(const char *dir, const char *report, const char *name, struct boot_disks *d,
+                    struct ab_error *err);
 void boot_disks_release(struct boot_disks *d);
 
 /* Checks both disks with image_check (an OVA's members in place) before

@@ -72,10 +72,29 @@ struct build_opts {
     /* --cache-registry: the repository that shares the root tree and disk
      * caches (pipeline/cache_registry.h); NULL: none. */
     const char *cache_registry;
+    /* One architecture of a folder of several (build_run_arches): an
+     * existing folder, the caller's, that the build fills in place of
+     * taking opts->output's lock and swapping it into place itself; its
+     * SHA256SUMS is left unsigned (the caller signs the folder's one).
+     * NULL: the build owns opts->output. */
+    const char *staging;
 };
 
 /* Builds the appliance; on failure nothing is left behind and a previous
  * output in opts->output is untouched. */
 int build_run(const struct plan *plan, const struct build_opts *opts, struct ab_error *err);
+
+/* Builds the n plans of one recipe (plan_new_arch: one per architecture
+ * it lists, in build order, n at most 2) into the one folder
+ * opts->output: each into a folder of its own inside the output's
+ * temporary folder (outdir.h) with build_run, its progress and notices
+ * naming its architecture, then every file moved into the one folder
+ * (two with one name is an error), one SHA256SUMS of them all
+ * (export_sums_merge) and, with opts->sign_key, its signature. The
+ * folder is swapped into place once all of it succeeded: a failed or
+ * interrupted build of any architecture leaves nothing, and a previous
+ * output untouched. */
+int build_run_arches(const struct plan *const *plans, size_t n, const struct build_opts *opts,
+                     struct ab_error *err);
 
 #endif

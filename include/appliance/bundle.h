@@ -62,6 +62,7 @@ struct bundle {
     enum bundle_kind kind;
     char *name;       /* the appliance's name, when known */
     char *stem;       /* a folder's: how its files' names begin (NAME-VERSION, NAME before) */
+    char *report;     /* a folder's build report (report_resolve's; it may not exist) */
     char *ovf_source; /* where the summary comes from, as shown; NULL: no OVF */
     struct ovf_summary *ovf;
     struct bundle_check *checks;
@@ -78,15 +79,18 @@ struct bundle {
 };
 
 enum bundle_flags {
-    BUNDLE_DISKS = 1 << 0,  /* find the disk images (extracting an OVA's) */
-    BUNDLE_VERIFY = 1 << 1, /* bundle_verify() will follow: read an OVA once for both */
+    BUNDLE_DISKS = 1 << 0,   /* find the disk images (extracting an OVA's) */
+    BUNDLE_VERIFY = 1 << 1,  /* bundle_verify() will follow: read an OVA once for both */
+    BUNDLE_NO_SUMS = 1 << 2, /* a folder's SHA256SUMS is not checked (its caller checks it
+                                once for the folder's several appliances) */
 };
 
-/* Opens path. scratch is a folder that does not exist yet, made when an
- * OVA's disks must be extracted; the caller removes it. The tools run
- * (qemu-img) are logged through ctx, which must outlive the bundle (may
- * be NULL). */
-struct bundle *bundle_open(const char *path, unsigned flags, const char *scratch,
+/* Opens path; of a folder built for several architectures, arch's
+ * appliance (an architecture's name; NULL: report_resolve's choice).
+ * scratch is a folder that does not exist yet, made when an OVA's disks
+ * must be extracted; the caller removes it. The tools run (qemu-img) are
+ * logged through ctx, which must outlive the bundle (may be NULL). */
+struct bundle *bundle_open(const char *path, const char *arch, unsigned flags, const char *scratch,
                            const struct spawn_ctx *ctx, struct ab_error *err);
 
 /* Computes every pending check's digest. -1 only when a file cannot be

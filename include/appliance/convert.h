@@ -45,6 +45,7 @@ struct convert_request {
     const char *sign_key;      /* --sign-key: signs SHA256SUMS and the provenance; NULL: none */
     const char *builder_id;    /* --builder-id: the provenance's builder; NULL: the default */
     const struct build_events *events; /* may be NULL */
+    const char *arch; /* --arch: which of a folder of several architectures; NULL: not asked */
 };
 
 /* What a source says about the machine (convert_source.c): every field is

@@ -2,8 +2,9 @@
  * (builder/export/delivery.c).
  *
  * The one table of the folder's names: every file of every output as
- * STEM + suffix (STEM-DISK + suffix for a disk's file), STEM being
- * NAME-VERSION; and the import targets (vsphere, workstation, virtualbox,
+ * STEM + suffix (STEM-DISK + suffix for a disk's file), STEM being the
+ * plan's (plan_stem: NAME-VERSION, NAME-VERSION-ARCH in a folder of
+ * several architectures); and the import targets (vsphere, workstation, virtualbox,
  * hyperv, proxmox, kvm, azure, gce, containers), each served by some
  * outputs, each given an INSTALL-TARGET.md rendered from templates/.
  * The exporters name their files through it, the report records each
@@ -30,6 +31,13 @@
 #define DELIVERY_SUMS "SHA256SUMS"
 #define DELIVERY_SUMS_SIG "SHA256SUMS.sig"
 
+/* The documents a folder holds one of per architecture, named by
+ * delivery_arch_doc: each target's INSTALL note (DELIVERY_INSTALL +
+ * TARGET, ".md") and the build report (DELIVERY_REPORT, ".json";
+ * delivery_classify gives it the output "report"). */
+#define DELIVERY_INSTALL "INSTALL-"
+#define DELIVERY_REPORT "build-report"
+
 /* The utm output's bundle, a folder STEM.utm as UTM on macOS opens it:
  * its configuration, and its Data/ folder holding the disks' qcow2
  * files (STEM-DISK.qcow2), the names UTM's source gives them
@@ -44,14 +52,11 @@
 /* What one file of a folder is. */
 struct delivery_role {
     const char *output; /* "ova", "qcow2", ... ; "install" for INSTALL-*.md; "sbom",
-                           "provenance", "signature" (DELIVERY_*); NULL: unknown */
+                           "provenance", "signature" (DELIVERY_*); "report" for the build
+                           report, which lists the others; NULL: unknown */
     const char *disk;   /* "os" or "app" for a disk's file, else NULL */
     const char *targets[DELIVERY_MAX_TARGETS]; /* NULL-terminated */
 };
-
-/* "NAME-VERSION": the stem of every file's name (malloc'd, NULL when out
- * of memory). */
-char *delivery_stem(const char *name, const char *version);
 
 /* What path (relative to the folder) is in a folder of the appliance
  * whose files begin with stem, made with outputs: role->output NULL when
@@ -65,6 +70,17 @@ void delivery_classify(const char *stem, unsigned outputs, const char *path,
 char *delivery_file(const struct plan *plan, const char *suffix);
 char *delivery_disk_file(const struct plan *plan, enum plan_disk_id disk, const char *suffix);
 
+/* base + ext ("INSTALL-kvm" ".md"), or base-ARCH + ext in a folder of
+ * several architectures (arch: the plan's folder_arch, the arch row's
+ * name; NULL in a folder of one): "INSTALL-kvm-aarch64.md",
+ * "build-report-x86_64.json". NULL when out of memory. */
+char *delivery_arch_doc(const char *base, const char *arch, const char *ext);
+
+/* The architecture (its row's name, static) whose document path is:
+ * "" for base + ext itself, the arch of base-ARCH + ext, NULL when path is
+ * neither. */
+const char *delivery_arch_doc_of(const char *path, const char *base, const char *ext);
+
 /* stem + suffix, for a folder known by its stem alone (NULL when out of
  * memory). */
 char *delivery_stem_file(const char *stem, const char *suffix);
@@ -75,7 +91,7 @@ char *delivery_path(const struct plan *plan, const char *dir, const char *suffix
 /* The output flag of an output's name ("qcow2"), 0 when none. */
 unsigned delivery_output_flag(const char *output);
 
-/* Writes DIR/INSTALL-TARGET.md for every target the plan's outputs serve,
+/* Writes DIR/INSTALL-TARGET.md (delivery_arch_doc) for every target the plan's outputs serve,
  * naming the files of files (which must hold every other file of the
  * folder, hashed) with their digests and sizes, and adds each to files. */
 int delivery_write_install(const struct plan *plan, const char *dir, struct export_files *files,

@@ -23,6 +23,8 @@ struct deploy_opts {
     /* One line each about what was changed on the way; may be NULL. */
     void (*notice)(void *ctx, const char *message);
     void *ctx;
+    const char *arch; /* which of a folder of several architectures (report_resolve); NULL: not
+                         asked */
 };
 
 struct deploy_result {
@@ -41,9 +43,10 @@ int deploy_run(const struct deploy_opts *o, struct deploy_result *r, struct ab_e
 
 void deploy_result_release(struct deploy_result *r);
 
-/* The domain XML of an output folder: NAME.xml for build-report.json's
- * name, else the folder's only *.xml. To be freed. */
-char *deploy_find_xml(const char *dir, struct ab_error *err);
+/* The domain XML of an output folder: the libvirt output's file that its
+ * build report (report_resolve's, for arch) lists, else the folder's
+ * only *.xml. To be freed. */
+char *deploy_find_xml(const char *dir, const char *arch, struct ab_error *err);
 
 /* True when uri names this machine: no host part ("qemu:///system",
  * "test:///default"), or localhost. NULL (libvirt's default) is local. */

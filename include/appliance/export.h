@@ -186,6 +186,16 @@ void export_files_release(struct export_files *files);
 /* dir/SHA256SUMS in sha256sum's format: "hex  path" per line. */
 int export_sums_write(const char *dir, const struct export_files *files, struct ab_error *err);
 
+/* The entries of dir/SHA256SUMS as export_sums_write wrote it, appended to
+ * files (path and digest; size 0). A line of another shape is an error. */
+int export_sums_read(const char *dir, struct export_files *files, struct ab_error *err);
+
+/* dir/SHA256SUMS of a folder of several architectures: every entry of
+ * the SHA256SUMS of each of the n folders parts (each architecture's
+ * build, whose files were moved into dir), in the order export_sums_write
+ * gives one build's. A path two of them list is an error. */
+int export_sums_merge(const char *dir, const char *const *parts, size_t n, struct ab_error *err);
+
 /* The tar format of an OVA whose members have these sizes: ustar, or GNU
  * when a member is too big for ustar (never pax, which vSphere cannot
  * read). A libarchive ARCHIVE_FORMAT_TAR_* value. */

@@ -143,6 +143,13 @@ struct plan {
     const char *product_url; /* "" when not given: the OVF's ProductUrl */
     const char *vendor_url;  /* "" when not given: the OVF's VendorUrl */
     const char *seed;        /* "" when not given: part of every derived identity */
+    /* How every file of the output folder begins (plan_stem): NAME-VERSION,
+     * or NAME-VERSION-ARCH when the recipe lists several architectures,
+     * whose files share one folder; folder_arch is then ARCH (the arch
+     * row's name, which also names the folder's documents of each
+     * architecture: delivery.h), else NULL. */
+    char *stem;
+    const char *folder_arch;
 
     struct {
         enum distro distro; /* DISTRO_NONE with rootfs */
@@ -212,6 +219,12 @@ const struct plan *plan_new_arch(struct recipe *recipe, enum arch arch, struct a
 /* The architectures recipe lists, in build order (x86_64 first), into
  * out; returns how many (1 when it names none: x86_64). */
 size_t plan_arches(unsigned arches, enum arch out[2]);
+/* The stem of an output folder's file names: "NAME-VERSION", or
+ * "NAME-VERSION-ARCH" for arch, the name of one architecture of a folder
+ * that holds several (NULL: the folder holds one). malloc'd; NULL when
+ * out of memory. The plan's is its stem; the commands that open a folder
+ * make theirs with it from the build report. */
+char *plan_stem(const char *name, const char *version, const char *arch);
 void plan_free(const struct plan *plan);
 
 /* Where plan_warnings() looks the time zone and the locale up: in

@@ -5,7 +5,8 @@
  * PUBLISH_ARTIFACT_TYPE with the empty config and one layer per file:
  * every file SHA256SUMS lists (its layer's digest is the one SHA256SUMS
  * gives), then SHA256SUMS, SHA256SUMS.sig when there is one, and
- * build-report.json; each layer's media type is that of its file
+ * build-report.json (each build-report-ARCH.json of a folder built for
+ * several architectures); each layer's media type is that of its file
  * (publish_media_type), its title the file's path in the folder. The
  * manifest's annotations name the recipe (PUBLISH_ANN_NAME,
  * PUBLISH_ANN_VERSION, and OCI's title and version) and give
@@ -37,6 +38,9 @@
 #define PUBLISH_ANN_SUMS "vnd.appliance.sha256sums.digest"
 #define PUBLISH_ANN_CONTAINERDISK "vnd.appliance.containerdisk."
 #define PUBLISH_REPORT "build-report.json"
+/* Its media type, and that of each build-report-ARCH.json of a folder
+ * built for several architectures (delivery.h), all of which it carries. */
+#define PUBLISH_REPORT_TYPE "application/vnd.appliance.build-report.v1+json"
 
 /* The media type of a file of an output folder, by its name. */
 const char *publish_media_type(const char *name);

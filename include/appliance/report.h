@@ -67,7 +67,8 @@ void report_stage(struct build_report *r, const char *name, double seconds);
 void report_probe_tools(struct build_report *r, const struct plan *plan,
                         const struct spawn_ctx *ctx);
 
-/* Writes dir/build-report.json; files are the output's files. The tools
+/* Writes dir/build-report.json (build-report-ARCH.json in a folder of
+ * several architectures: delivery_arch_doc); files are the output's files. The tools
  * asked for their versions, unless report_probe_tools did, run with ctx
  * (may be NULL). */
 int report_write(struct build_report *r, const struct plan *plan, const char *dir,
@@ -107,6 +108,7 @@ struct report_vg {
  * numbers -1 when absent or not integers. */
 struct report_hardware {
     char *arch, *firmware, *controller;
+    unsigned arches; /* "arches": enum arch flags of the names this program knows; 0: none */
     int secure_boot; /* 1 true, -1 false, 0 absent */
     int64_t cpus, memory, nics;
 };
@@ -162,14 +164,43 @@ void report_info_release(struct report_info *r);
 const char *report_file_path(const struct report_info *r, const char *output, const char *disk);
 
 /* The stem of the report's file names (malloc'd): NAME-VERSION from
- * format 2, NAME before; NULL when out of memory, or when r has no name
- * and version a recipe could give (names.h). */
+ * format 2 (NAME-VERSION-ARCH when its plan lists several architectures:
+ * plan_stem), NAME before; NULL when out of memory, or when r has no name
+ * and version a recipe could give (names.h), or names its architecture
+ * among none it lists. */
 char *report_stem(const struct report_info *r);
 
-/* report_file_path of the report in dir (dir/build-report.json), as
- * "dir/PATH" (malloc'd); NULL when there is no report, it lists no such
- * file, or out of memory. */
-char *report_find_file(const char *dir, const char *output, const char *disk);
+/* The architecture that names r's files (the arch row's name) when its
+ * plan lists several, else NULL; -1 when it lists several and its own
+ * arch is none of them. */
+int report_folder_arch(const struct report_info *r, const char **arch);
+
+/* report_file_path of the report at report (report_resolve's), as
+ * "DIR/PATH", DIR the report's folder (malloc'd); NULL when there is no
+ * report, it lists no such file, or out of memory. */
+char *report_find_file(const char *report, const char *output, const char *disk);
+
+/* ---- the report of a folder ---------------------------------------------- */
+
+/* The one function that finds the build report of an output folder dir
+ * (into *path, malloc'd), for the commands that open one. arch is
+ * --arch, an architecture's name, or NULL when none was asked:
+ *
+ *   - dir/build-report.json when there is one (a folder of one
+ *     architecture); when arch is asked, the report must be of arch;
+ *   - else build-report-ARCH.json (a folder of several, delivery.h):
+ *     arch's when asked; the only one; else the host's architecture's
+ *     when the folder has it; else an error listing the folder's
+ *     architectures and asking for --arch;
+ *   - a folder without any report: dir/build-report.json, which does not
+ *     exist (the caller's reader says so, or looks without it).
+ *
+ * 0, or -1 with a usage error (AB_E_USAGE). */
+int report_resolve(const char *dir, const char *arch, char **path, struct ab_error *err);
+
+/* The architectures (enum arch flags) of the build-report-ARCH.json files
+ * in dir; *single when dir holds a build-report.json. */
+unsigned report_arches(const char *dir, bool *single);
 
 /* The appliance's name in the report at path, or NULL when it is absent,
  * unreadable or names none (malloc'd). */

@@ -18,6 +18,11 @@
  *     the packages installed on the OS disk are exactly those each SBOM
  *     lists, name, version and architecture.
  *
+ * A folder built for several architectures (build-report-ARCH.json each)
+ * is checked whole: its one SHA256SUMS and signature, then each
+ * architecture's envelope, SBOMs, provenance and disks in turn, each of
+ * them against the SHA256SUMS lines of its own files.
+ *
  * Each check is a result (OK, FAIL, or SKIP with the reason it could not
  * run), never an error: verify_run fails only when path cannot be read at
  * all. Nothing in the folder is written. */
@@ -45,8 +50,10 @@ struct verify_check {
 };
 
 struct verify_report {
-    char *path;  /* as given */
-    char *stem;  /* NAME-VERSION, once known */
+    char *path;   /* as given */
+    char *stem;   /* NAME-VERSION, once known */
+    char *arches; /* a folder built for several architectures: "x86_64, aarch64", each
+                     checked in turn; NULL otherwise */
     struct verify_check *checks;
     size_t n_checks;
     size_t passed, failed, skipped;
@@ -86,7 +93,8 @@ bool verify_ok(const struct verify_report *r);
 int verify_write_text(const struct verify_report *r, FILE *out);
 
 /* {"path", "name", "ok", "passed", "failed", "skipped",
- *  "checks": [{"check", "result": "ok"|"fail"|"skip", "detail"}]} */
+ *  "checks": [{"check", "result": "ok"|"fail"|"skip", "detail"}]};
+ * "arches" ("x86_64, aarch64") after "name" for a folder of several. */
 int verify_write_json(const struct verify_report *r, FILE *out);
 
 void verify_report_release(struct verify_report *r);

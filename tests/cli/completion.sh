@@ -4,7 +4,7 @@
 # runs it on <Tab>: its words judged against the man page
 # (man/appliance.pod) and the program's own tables as its --help and
 # --version print them: the commands, every command's options (long and
-# letter), the values of --to, --distro, --firmware, --target and
+# letter), the values of --to, --distro, --firmware, --target, --arch and
 # --progress, and the files each operand and option argument takes
 # (recipes for validate, plan and build; folders for -o DIR). The script
 # must hold none of those words itself: they come from the program.
@@ -121,6 +121,10 @@ targets=$(comp "appliance inspect --target ")
 man_targets=$(sed -n '/^=item B<--target>/,/^=item/p' "$pod" | tr '\n' ' ' |
     sed -E 's/^[^(]*\(([^)]*)\).*/\1/' | grep -oE 'B<[^>]+>' | sed 's/B<\(.*\)>/\1/')
 same "inspect --target, against the man page" "$targets" "$man_targets"
+# The architectures, each command's that opens a folder of several.
+for c in test deploy convert inspect; do
+    same "$c --arch" "$(comp "appliance $c out --arch ")" "x86_64 aarch64"
+done
 # Words nobody wrote into the script: they are the program's.
 for w in qcow2 debian-12 esxi-7.0 secureboot terminal --sign-key --distro; do
     grep -qF -- "$w" "$script" && bad "the script holds '$w', a word of the program's" ||

@@ -62,7 +62,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     snprintf(scratch, sizeof(scratch), "%s/scratch", fuzz_dir());
     write_file(path, data, size);
     struct ab_error err = AB_ERROR_INIT;
-    struct bundle *b = bundle_open(path, BUNDLE_VERIFY, scratch, NULL, &err);
+    struct bundle *b = bundle_open(path, NULL, BUNDLE_VERIFY, scratch, NULL, &err);
     if (b) {
         if (b->kind != BUNDLE_OVA)
             abort();

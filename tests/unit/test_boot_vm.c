@@ -200,7 +200,9 @@ static int
 find(const char *dir, struct boot_disks *d, char **msg)
 {
     struct ab_error err = AB_ERROR_INIT;
-    int r = boot_disks_find(dir, "n", d, &err);
+    CLEANUP_FREE char *report = NULL;
+    assert_true(asprintf(&report, "%s/build-report.json", dir) > 0);
+    int r = boot_disks_find(dir, report, "n", d, &err);
     *msg = r < 0 ? unit_error_text(&err) : NULL;
     ab_error_release(&err);
     return r;

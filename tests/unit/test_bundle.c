@@ -55,7 +55,7 @@ static struct bundle *
 open_ok(const char *path, unsigned flags)
 {
     struct ab_error err = AB_ERROR_INIT;
-    struct bundle *b = bundle_open(path, flags, "scratch", NULL, &err);
+    struct bundle *b = bundle_open(path, NULL, flags, "scratch", NULL, &err);
     if (!b) {
         char *msg = unit_error_text(&err);
         print_error("%s", msg);
@@ -102,7 +102,7 @@ test_good_ova(void **state)
     bundle_free(b);
     /* Without verifying, nothing is checked and nothing is wrong. */
     struct ab_error err = AB_ERROR_INIT;
-    b = bundle_open("good.ova", 0, "scratch", NULL, &err);
+    b = bundle_open("good.ova", NULL, 0, "scratch", NULL, &err);
     assert_non_null(b);
     assert_int_equal(b->checks[1].state, CHECK_PENDING);
     assert_true(bundle_ok(b));
@@ -238,7 +238,7 @@ test_folder_report_files(void **state)
        "\"disk\": \"app\"}, {\"path\": \"t-1-os.raw\", \"output\": \"raw\", "
        "\"disk\": \"os\"}]}' >build-report.json");
     struct ab_error err = AB_ERROR_INIT;
-    struct bundle *b = bundle_open("rep", 0, "scratch", NULL, &err);
+    struct bundle *b = bundle_open("rep", NULL, 0, "scratch", NULL, &err);
     assert_non_null(b);
     assert_string_equal(b->name, "t");
     assert_string_equal(b->stem, "t-1");
@@ -259,7 +259,8 @@ test_extract(void **state)
     sh("echo nvram >ex/t.nvram && "
        "tar --format=ustar -cf ex.ova -C ex t.ovf t.mf t-os.vmdk t-app.vmdk t.nvram");
     struct ab_error err = AB_ERROR_INIT;
-    struct bundle *b = bundle_open("ex.ova", BUNDLE_DISKS | BUNDLE_VERIFY, "exscratch", NULL, &err);
+    struct bundle *b =
+        bundle_open("ex.ova", NULL, BUNDLE_DISKS | BUNDLE_VERIFY, "exscratch", NULL, &err);
     assert_non_null(b);
     assert_true(b->ova_verified); /* digested in the same pass */
     assert_int_equal(b->n_disks, 2);
@@ -282,21 +283,21 @@ test_errors(void **state)
     (void)state;
     struct ab_error err = AB_ERROR_INIT;
     unit_write_file("junk.ova", "not a tar archive at all");
-    assert_null(bundle_open("junk.ova", 0, "scratch", NULL, &err));
+    assert_null(bundle_open("junk.ova", NULL, 0, "scratch", NULL, &err));
     char *msg = unit_error_text(&err);
     assert_string_equal(msg, "appliance: error: cannot read OVA 'junk.ova': Unrecognized archive "
                              "format\n");
     free(msg);
     ab_error_release(&err);
     sh("mkdir -p empty");
-    assert_null(bundle_open("empty", 0, "scratch", NULL, &err));
+    assert_null(bundle_open("empty", NULL, 0, "scratch", NULL, &err));
     msg = unit_error_text(&err);
     assert_string_equal(msg, "appliance: error: cannot tell the appliance's name in 'empty': no "
                              "build-report.json with a name, and not one .ova\n");
     free(msg);
     ab_error_release(&err);
     sh("mkdir -p notova && echo x >notova/a && tar --format=ustar -cf notova.ova -C notova a");
-    assert_null(bundle_open("notova.ova", 0, "scratch", NULL, &err));
+    assert_null(bundle_open("notova.ova", NULL, 0, "scratch", NULL, &err));
     msg = unit_error_text(&err);
     assert_string_equal(msg, "appliance: error: 'notova.ova' has no .ovf descriptor: not an "
                              "OVA\n");

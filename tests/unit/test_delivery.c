@@ -21,7 +21,7 @@ test_names(void **state)
 {
     (void)state;
     CLEANUP_PLAN const struct plan *p = unit_plan(recipe);
-    CLEANUP_FREE char *stem = delivery_stem(p->name, p->version);
+    const char *stem = p->stem;
     CLEANUP_FREE char *ova = delivery_file(p, ".ova");
     CLEANUP_FREE char *os = delivery_disk_file(p, PLAN_DISK_OS, ".qcow2");
     CLEANUP_FREE char *app = delivery_disk_file(p, PLAN_DISK_APP, ".tar.gz");
@@ -31,6 +31,96 @@ test_names(void **state)
     assert_string_equal(os, "demo-2.1-os.qcow2");
     assert_string_equal(app, "demo-2.1-app.tar.gz");
     assert_string_equal(xml, "out/demo-2.1.xml");
+}
+
+/* A recipe that lists both architectures builds each into one folder:
+ * every file of each names it; one architecture keeps NAME-VERSION. */
+static const char both[] = "recipe: 1\n"
+                           "name: demo\n"
+                           "version: '2.1'\n"
+                           "os: {distro: debian-12}\n"
+                           "hardware: {arch: [x86_64, aarch64], firmware: uefi}\n"
+                           "disks:\n"
+                           "  os: {size: 4GiB, volumes: [{name: root, mount: /, size: 1GiB}]}\n"
+                           "  app: {size: 1GiB, volumes: [{name: a, mount: /a, size: 512MiB}]}\n"
+                           "outputs: [ova, qcow2, vmx, utm, container]\n";
+
+static const struct plan *
+plan_of(const char *text, enum arch arch)
+{
+    struct ab_error err = AB_ERROR_INIT;
+    const struct plan *p = plan_new_arch(unit_parse(text, &err), arch, &err);
+    unit_check_ok(p ? 0 : -1, &err);
+    return p;
+}
+
+static void
+test_names_arches(void **state)
+{
+    (void)state;
+    CLEANUP_PLAN const struct plan *x86 = plan_of(both, ARCH_X86_64);
+    CLEANUP_PLAN const struct plan *arm = plan_of(both, ARCH_AARCH64);
+    CLEANUP_PLAN const struct plan *first = unit_plan(both);
+    CLEANUP_PLAN const struct plan *one =
+        unit_plan("recipe: 1\nname: demo\nversion: '2.1'\nos: {distro: debian-12}\n"
+                  "hardware: {arch: [aarch64]}\n"
+                  "disks:\n"
+                  "  os: {size: 4GiB, volumes: [{name: root, mount: /, size: 1GiB}]}\n"
+                  "  app: {size: 1GiB, volumes: [{name: a, mount: /a, size: 512MiB}]}\n");
+    assert_string_equal(x86->stem, "demo-2.1-x86_64");
+    assert_string_equal(x86->folder_arch, "x86_64");
+    assert_string_equal(first->stem, "demo-2.1-x86_64");
+    assert_string_equal(arm->stem, "demo-2.1-aarch64");
+    assert_string_equal(arm->folder_arch, "aarch64");
+    assert_string_equal(one->stem, "demo-2.1"); /* one architecture, however written */
+    assert_null(one->folder_arch);
+
+    CLEANUP_FREE char *ova = delivery_file(arm, ".ova");
+    CLEANUP_FREE char *os = delivery_disk_file(arm, PLAN_DISK_OS, ".qcow2");
+    CLEANUP_FREE char *utm = delivery_path(arm, "out", DELIVERY_UTM);
+    CLEANUP_FREE char *ct = delivery_file(x86, "-container.tar");
+    assert_string_equal(ova, "demo-2.1-aarch64.ova");
+    assert_string_equal(os, "demo-2.1-aarch64-os.qcow2");
+    assert_string_equal(utm, "out/demo-2.1-aarch64.utm");
+    assert_string_equal(ct, "demo-2.1-x86_64-container.tar");
+
+    /* Each architecture's files are its own; the other's are not. */
+    static const struct {
+        const char *path, *output, *disk;
+    } cases[] = {
+        {"demo-2.1-aarch64.ova", "ova", NULL},
+        {"demo-2.1-aarch64-app.qcow2", "qcow2", "app"},
+        {"demo-2.1-aarch64.vmwarevm/demo-2.1-aarch64.vmx", "vmx", NULL},
+        {"demo-2.1-aarch64.vmwarevm/demo-2.1-aarch64-os.vmdk", "vmx", "os"},
+        {"demo-2.1-aarch64.utm/Data/demo-2.1-aarch64-os.qcow2", "utm", "os"},
+        {"demo-2.1-aarch64.utm/config.plist", "utm", NULL},
+        {"demo-2.1-aarch64-container.tar", "container", NULL},
+        {"demo-2.1-aarch64.spdx.json", "sbom", NULL},
+        {"demo-2.1-aarch64-container.cdx.json", "sbom", NULL},
+        {"demo-2.1-aarch64.provenance.json", "provenance", NULL},
+        {"demo-2.1-aarch64.intoto.jsonl", "provenance", NULL},
+        {"demo-2.1-x86_64.ova", NULL, NULL},
+        {"demo-2.1-x86_64-os.qcow2", NULL, NULL},
+        {"demo-2.1.ova", NULL, NULL},
+        {"demo-2.1-os.qcow2", NULL, NULL},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct delivery_role role;
+        delivery_classify(arm->stem, arm->outputs, cases[i].path, &role);
+        print_message("%s\n", cases[i].path);
+        if (cases[i].output)
+            assert_string_equal(role.output ? role.output : "(null)", cases[i].output);
+        else
+            assert_null(role.output);
+        if (cases[i].disk)
+            assert_string_equal(role.disk ? role.disk : "(null)", cases[i].disk);
+        else
+            assert_null(role.disk);
+    }
+    CLEANUP_FREE char *single = plan_stem("demo", "2.1", NULL);
+    CLEANUP_FREE char *multi = plan_stem("demo", "2.1", "aarch64");
+    assert_string_equal(single, "demo-2.1");
+    assert_string_equal(multi, "demo-2.1-aarch64");
 }
 
 /* Each name says its output, its disk and the targets it serves. */
@@ -71,6 +161,16 @@ test_classify(void **state)
         {"demo-2.1-container.tar", NULL, NULL, ""}, /* container not asked */
         {"INSTALL-nowhere.md", NULL, NULL, ""},
         {"SHA256SUMS", NULL, NULL, ""},
+        /* One per architecture in a folder of several. */
+        {"INSTALL-kvm-aarch64.md", "install", NULL, "kvm"},
+        {"INSTALL-vsphere-x86_64.md", "install", NULL, "vsphere"},
+        {"INSTALL-kvm-mips.md", NULL, NULL, ""},
+        {"INSTALL-kvm-.md", NULL, NULL, ""},
+        {"build-report.json", "report", NULL, ""},
+        {"build-report-x86_64.json", "report", NULL, ""},
+        {"build-report-aarch64.json", "report", NULL, ""},
+        {"build-report-mips.json", NULL, NULL, ""},
+        {"build-report-aarch64.json.bak", NULL, NULL, ""},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct delivery_role role;
@@ -298,13 +398,57 @@ test_write_install(void **state)
     export_files_release(&files);
 }
 
+/* In a folder of several architectures, each one's notes name it. */
+static void
+test_write_install_arches(void **state)
+{
+    (void)state;
+    CLEANUP_PLAN const struct plan *p =
+        plan_of("recipe: 1\nname: demo\nversion: '2.1'\nos: {distro: debian-12}\n"
+                "hardware: {arch: [x86_64, aarch64]}\n"
+                "disks:\n"
+                "  os: {size: 4GiB, volumes: [{name: root, mount: /, size: 1GiB}]}\n"
+                "  app: {size: 1GiB, volumes: [{name: a, mount: /a, size: 512MiB}]}\n"
+                "outputs: [ova]\n",
+                ARCH_AARCH64);
+    assert_int_equal(mkdir("multi", 0755), 0);
+    unit_write_file("multi/demo-2.1-aarch64.ova", "an ova");
+    struct export_files files = {NULL, 0};
+    struct ab_error err = AB_ERROR_INIT;
+    unit_check_ok(export_files_collect("multi", &files, NULL, &err), &err);
+    unit_check_ok(delivery_write_install(p, "multi", &files, &err), &err);
+    static const char *const want[] = {
+        "INSTALL-proxmox-aarch64.md", "INSTALL-virtualbox-aarch64.md", "INSTALL-vsphere-aarch64.md",
+        "INSTALL-workstation-aarch64.md", "demo-2.1-aarch64.ova"};
+    assert_int_equal(files.n, 5);
+    for (size_t i = 0; i < 5; i++)
+        assert_string_equal(files.v[i].path, want[i]);
+    assert_int_equal(access("multi/INSTALL-vsphere.md", F_OK), -1);
+    CLEANUP_FREE char *note = unit_slurp("multi/INSTALL-vsphere-aarch64.md", NULL);
+    assert_non_null(strstr(note, "demo-2.1-aarch64.ova"));
+    export_files_release(&files);
+
+    CLEANUP_FREE char *one = delivery_arch_doc("build-report", NULL, ".json");
+    CLEANUP_FREE char *arm = delivery_arch_doc("build-report", p->folder_arch, ".json");
+    assert_string_equal(one, "build-report.json");
+    assert_string_equal(arm, "build-report-aarch64.json");
+    assert_string_equal(delivery_arch_doc_of("build-report.json", "build-report", ".json"), "");
+    assert_string_equal(delivery_arch_doc_of(arm, "build-report", ".json"), "aarch64");
+    assert_null(delivery_arch_doc_of("build-reports.json", "build-report", ".json"));
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_names),        cmocka_unit_test(test_classify),
-        cmocka_unit_test(test_install_text), cmocka_unit_test(test_install_firmware),
-        cmocka_unit_test(test_install_eula), cmocka_unit_test(test_write_install),
+        cmocka_unit_test(test_names),
+        cmocka_unit_test(test_names_arches),
+        cmocka_unit_test(test_classify),
+        cmocka_unit_test(test_install_text),
+        cmocka_unit_test(test_install_firmware),
+        cmocka_unit_test(test_install_eula),
+        cmocka_unit_test(test_write_install),
+        cmocka_unit_test(test_write_install_arches),
     };
     return cmocka_run_group_tests(tests, unit_enter_tmpdir, unit_leave_tmpdir);
 }

@@ -88,7 +88,7 @@ static int
 deploy(const char *uri, const char *name, bool start, bool replace, struct deploy_result *r,
        struct notes *n, char **errors)
 {
-    struct deploy_opts o = {"out", uri, name, start, replace, on_notice, n};
+    struct deploy_opts o = {"out", uri, name, start, replace, on_notice, n, NULL};
     struct ab_error err = AB_ERROR_INIT;
     memset(r, 0, sizeof(*r));
     int rc = deploy_run(&o, r, &err);
@@ -315,7 +315,7 @@ test_find_xml(void **state)
     struct ab_error err = AB_ERROR_INIT;
     mkdir("f", 0755);
     char *msg;
-    assert_null(deploy_find_xml("f", &err));
+    assert_null(deploy_find_xml("f", NULL, &err));
     msg = unit_error_text(&err);
     assert_string_equal(
         msg, "appliance: error: 'f' has no libvirt domain XML (NAME-VERSION.xml): was it "
@@ -323,10 +323,10 @@ test_find_xml(void **state)
     free(msg);
     ab_error_release(&err);
     unit_write_file("f/a.xml", "<domain/>");
-    CLEANUP_FREE char *only = deploy_find_xml("f", &err);
+    CLEANUP_FREE char *only = deploy_find_xml("f", NULL, &err);
     assert_string_equal(only, "f/a.xml");
     unit_write_file("f/b.xml", "<domain/>");
-    assert_null(deploy_find_xml("f", &err));
+    assert_null(deploy_find_xml("f", NULL, &err));
     msg = unit_error_text(&err);
     assert_string_equal(msg, "appliance: error: 'f' has 2 .xml files and no build-report.json "
                              "naming one\n");
@@ -335,12 +335,12 @@ test_find_xml(void **state)
     /* A report of format 1 lists NAME.xml, one of format 2 says which
      * file is the libvirt output's. */
     unit_write_file("f/build-report.json", "{\"name\": \"b\", \"files\": [{\"path\": \"b.xml\"}]}");
-    CLEANUP_FREE char *named = deploy_find_xml("f", &err);
+    CLEANUP_FREE char *named = deploy_find_xml("f", NULL, &err);
     assert_string_equal(named, "f/b.xml");
     unit_write_file("f/build-report.json",
                     "{\"format\": 2, \"name\": \"b\", \"version\": \"1\", \"files\": "
                     "[{\"path\": \"b.xml\"}, {\"path\": \"a.xml\", \"output\": \"libvirt\"}]}");
-    CLEANUP_FREE char *listed = deploy_find_xml("f", &err);
+    CLEANUP_FREE char *listed = deploy_find_xml("f", NULL, &err);
     assert_string_equal(listed, "f/a.xml");
 }
 

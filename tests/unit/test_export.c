@@ -7,6 +7,7 @@
 
 #include "appliance/cleanup.h"
 #include "appliance/export.h"
+#include "appliance/fsutil.h"
 #include "unit.h"
 
 /* sha1/sha256/sha512 of "abc" (FIPS 180 examples). */
@@ -54,6 +55,15 @@ test_tar_format(void **state)
     assert_int_equal(export_ova_tar_format(NULL, 0), ARCHIVE_FORMAT_TAR_USTAR);
 }
 
+static size_t
+count_lines(const char *text)
+{
+    size_t n = 0;
+    for (; *text; text++)
+        n += *text == '\n';
+    return n;
+}
+
 static void
 test_sums(void **state)
 {
@@ -85,6 +95,85 @@ test_sums(void **state)
     assert_int_equal(export_files_collect("no-such-folder", &files, NULL, &err), -1);
     ab_error_release(&err);
     export_files_release(&files);
+}
+
+/* Files with these names and contents in dir, and its SHA256SUMS as a
+ * build writes it. */
+static void
+sums_folder(const char *dir, const char *const *names)
+{
+    struct ab_error err = AB_ERROR_INIT;
+    struct export_files files = {NULL, 0};
+    assert_int_equal(mkdir_p(dir, 0755), 0);
+    for (size_t i = 0; names[i]; i++) {
+        char path[256];
+        snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+        char *slash = strrchr(path, '/');
+        *slash = '\0';
+        assert_int_equal(mkdir_p(path, 0755), 0);
+        *slash = '/';
+        unit_write_file(path, names[i]); /* each its own bytes */
+    }
+    unit_check_ok(export_files_collect(dir, &files, NULL, &err), &err);
+    unit_check_ok(export_sums_write(dir, &files, &err), &err);
+    export_files_release(&files);
+}
+
+/* A folder of both architectures: one SHA256SUMS holding every line of
+ * each build's, byte for byte what one build's writer gives for all those
+ * files (the same order: by path, as strcmp sorts). */
+static void
+test_sums_merge(void **state)
+{
+    (void)state;
+    static const char *const x86[] = {"d-1-x86_64.ova", "INSTALL-kvm-x86_64.md",
+                                      "d-1-x86_64-os.qcow2", "ovf/d-1-x86_64.ovf",
+                                      "d-1-x86_64.utm/Data/d-1-x86_64-os.qcow2", NULL};
+    static const char *const arm[] = {"d-1-aarch64.ova", "INSTALL-kvm-aarch64.md",
+                                      "d-1-aarch64-os.qcow2", "ovf/d-1-aarch64.ovf",
+                                      "d-1-aarch64-app.qcow2", NULL};
+    sums_folder("m/.x86_64", x86);
+    sums_folder("m/.aarch64", arm);
+    const char *parts[] = {"m/.x86_64", "m/.aarch64"};
+    struct ab_error err = AB_ERROR_INIT;
+    unit_check_ok(export_sums_merge("m", parts, 2, &err), &err);
+
+    /* The same files in one folder, summed by one build's writer. */
+    const char *all[12];
+    size_t n = 0;
+    for (size_t i = 0; x86[i]; i++)
+        all[n++] = x86[i];
+    for (size_t i = 0; arm[i]; i++)
+        all[n++] = arm[i];
+    all[n] = NULL;
+    sums_folder("one", all);
+    CLEANUP_FREE char *merged = unit_slurp("m/SHA256SUMS", NULL);
+    CLEANUP_FREE char *want = unit_slurp("one/SHA256SUMS", NULL);
+    assert_string_equal(merged, want);
+    assert_int_equal(count_lines(merged), 10);
+
+    /* Read back: each line's path and digest. */
+    struct export_files files = {NULL, 0};
+    unit_check_ok(export_sums_read("m", &files, &err), &err);
+    assert_int_equal(files.n, 10);
+    assert_string_equal(files.v[0].path, "INSTALL-kvm-aarch64.md");
+    assert_int_equal(strlen(files.v[0].sha256), 64);
+    export_files_release(&files);
+
+    /* A path both list, or a line of another shape, is an error. */
+    sums_folder("twice/a", x86);
+    sums_folder("twice/b", x86);
+    const char *twice[] = {"twice/a", "twice/b"};
+    assert_int_equal(export_sums_merge("twice", twice, 2, &err), -1);
+    CLEANUP_FREE char *msg = unit_error_text(&err);
+    assert_non_null(strstr(msg, "'INSTALL-kvm-x86_64.md' is listed by two SHA256SUMS files"));
+    ab_error_release(&err);
+    assert_int_equal(access("twice/SHA256SUMS", F_OK), -1);
+    unit_write_file("m/.aarch64/SHA256SUMS", "not a digest  x\n");
+    assert_int_equal(export_sums_merge("m", parts, 2, &err), -1);
+    CLEANUP_FREE char *bad = unit_error_text(&err);
+    assert_non_null(strstr(bad, "'m/.aarch64/SHA256SUMS', line 1: not a line of sha256sum"));
+    ab_error_release(&err);
 }
 
 #define FAKE_SHA256 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
@@ -236,7 +325,8 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_manifest_line), cmocka_unit_test(test_tar_format),
-        cmocka_unit_test(test_sums),          cmocka_unit_test(test_digests),
+        cmocka_unit_test(test_sums),          cmocka_unit_test(test_sums_merge),
+        cmocka_unit_test(test_digests),
         cmocka_unit_test(test_ova_pack),      cmocka_unit_test(test_disk_base),
     };
     return cmocka_run_group_tests(tests, unit_enter_tmpdir, unit_leave_tmpdir);

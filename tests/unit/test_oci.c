@@ -295,6 +295,33 @@ test_check_sums(void **state)
     oci_manifest_release(&m);
 }
 
+/* A folder built for both architectures: a report for each, no
+ * build-report.json; both are the artifact's own, as SHA256SUMS is. */
+static void
+test_check_arches(void **state)
+{
+    (void)state;
+    struct oci_manifest m;
+    struct ab_error err = AB_ERROR_INIT;
+    make_build(&m, "sha256:" H64B);
+    oci_descriptor_annotate(&m.layers[2], OCI_TITLE, "build-report-x86_64.json", &err);
+    struct oci_descriptor *d = oci_manifest_add_layer(&m, &err);
+    assert_int_equal(oci_descriptor_set(d, "application/json", H64B, 9, &err), 0);
+    assert_int_equal(oci_descriptor_annotate(d, OCI_TITLE, "build-report-aarch64.json", &err), 0);
+    assert_false(ab_error_is_set(&err));
+    assert_string_equal(oci_descriptor_title(&m.layers[2]), "build-report-x86_64.json");
+    assert_int_equal(publish_check_manifest(&m, "m", &err), 0);
+    static const char good[] = H64 "  a-1-os.qcow2\n";
+    assert_int_equal(publish_check_sums(&m, good, strlen(good), &err), 0);
+    /* Without any report: refused. */
+    oci_descriptor_annotate(&m.layers[2], OCI_TITLE, "notes-x86_64.json", &err);
+    oci_descriptor_annotate(&m.layers[3], OCI_TITLE, "build-report-mips.json", &err);
+    assert_int_equal(publish_check_manifest(&m, "m", &err), -1);
+    assert_non_null(strstr(err.diags[0].msg, "has no SHA256SUMS or no build-report.json"));
+    ab_error_release(&err);
+    oci_manifest_release(&m);
+}
+
 static void
 test_media_types(void **state)
 {
@@ -303,6 +330,9 @@ test_media_types(void **state)
     assert_string_equal(publish_media_type("a-1.spdx.json"), "application/spdx+json");
     assert_string_equal(publish_media_type("build-report.json"),
                         "application/vnd.appliance.build-report.v1+json");
+    assert_string_equal(publish_media_type("build-report-aarch64.json"),
+                        "application/vnd.appliance.build-report.v1+json");
+    assert_string_equal(publish_media_type("other-report-aarch64.json"), "application/json");
     assert_string_equal(publish_media_type("SHA256SUMS.sig"), "application/octet-stream");
     assert_string_equal(publish_media_type("a-1-os.tar.gz"), "application/gzip");
     assert_string_equal(publish_media_type("unknown.bin"), "application/octet-stream");
@@ -390,8 +420,9 @@ main(void)
         cmocka_unit_test(test_write_exact), cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_hostile),     cmocka_unit_test(test_too_many),
         cmocka_unit_test(test_titles),      cmocka_unit_test(test_refs),
-        cmocka_unit_test(test_check_sums),  cmocka_unit_test(test_media_types),
-        cmocka_unit_test(test_layout),      cmocka_unit_test(test_cache_entry),
+        cmocka_unit_test(test_check_sums),  cmocka_unit_test(test_check_arches),
+        cmocka_unit_test(test_media_types), cmocka_unit_test(test_layout),
+        cmocka_unit_test(test_cache_entry),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

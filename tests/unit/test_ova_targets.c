@@ -479,7 +479,7 @@ judge_arch(const char *made_for, bool arm, const char *distro, enum ova_target b
                                 "\"byte\"/' judged/t-1.ovf"),
                          0);
     }
-    struct bundle *b = bundle_open("judged/t-1.ovf", 0, "scratch", NULL, &err);
+    struct bundle *b = bundle_open("judged/t-1.ovf", NULL, 0, "scratch", NULL, &err);
     assert_non_null(b);
     struct target_report *r = NULL;
     assert_int_equal(target_check(b, by, &r, &err), 0);
@@ -551,7 +551,7 @@ test_inspect_target(void **state)
         unit_plan(recipe("debian-12", "scsi", "target: virtualbox, digest: sha1"));
     export_folder(p, "sha1");
     struct ab_error err = AB_ERROR_INIT;
-    struct bundle *b = bundle_open("sha1/t-1.ovf", 0, "scratch", NULL, &err);
+    struct bundle *b = bundle_open("sha1/t-1.ovf", NULL, 0, "scratch", NULL, &err);
     assert_non_null(b);
     assert_int_equal(target_check(b, OVA_TARGET_ESXI_8_0, &r, &err), 0);
     assert_true(has(r, TARGET_REJECTS, "manifest digest", "holds sha1 digests"));
@@ -611,7 +611,7 @@ test_inspect_output(void **state)
     CLEANUP_PLAN const struct plan *p = unit_plan(recipe("debian-12", "scsi", "target: esxi-8.0"));
     export_folder(p, "out");
     struct ab_error err = AB_ERROR_INIT;
-    struct bundle *b = bundle_open("out/t-1.ovf", 0, "scratch", NULL, &err);
+    struct bundle *b = bundle_open("out/t-1.ovf", NULL, 0, "scratch", NULL, &err);
     assert_non_null(b);
     struct target_report *t[2] = {NULL, NULL};
     assert_int_equal(target_check(b, OVA_TARGET_ESXI_6_7, &t[0], &err), 0);

@@ -5,6 +5,7 @@
 
 #include <json-c/json.h>
 
+#include "appliance/arch.h"
 #include "appliance/cleanup.h"
 #include "appliance/export.h"
 #include "appliance/report.h"
@@ -285,9 +286,9 @@ test_files_format2(void **state)
     CLEANUP_FREE char *stem = report_stem(&r);
     assert_string_equal(stem, "rep-2.0");
     report_info_release(&r);
-    CLEANUP_FREE char *xml = report_find_file("out2", "libvirt", NULL);
+    CLEANUP_FREE char *xml = report_find_file("out2/build-report.json", "libvirt", NULL);
     assert_string_equal(xml, "out2/rep-2.0.xml");
-    assert_null(report_find_file("no-such-folder", "libvirt", NULL));
+    assert_null(report_find_file("no-such-folder/build-report.json", "libvirt", NULL));
 }
 
 /* Format 1 (no "format"): the files' outputs and disks from the names it
@@ -324,8 +325,176 @@ test_files_format1(void **state)
                     "{\"format\": 2, \"name\": \"e\", \"files\": [{\"path\": \"../x.xml\", "
                     "\"output\": \"libvirt\"}, {\"path\": \"/etc/passwd\", \"output\": "
                     "\"qcow2\", \"disk\": \"os\"}]}");
-    assert_null(report_find_file("evil", "libvirt", NULL));
-    assert_null(report_find_file("evil", "qcow2", "os"));
+    assert_null(report_find_file("evil/build-report.json", "libvirt", NULL));
+    assert_null(report_find_file("evil/build-report.json", "qcow2", "os"));
+}
+
+/* In a folder of several architectures, each writes its own report. */
+static void
+test_write_arches(void **state)
+{
+    (void)state;
+    static const char text[] =
+        "recipe: 1\nname: rep\nversion: '2.0'\nos: {distro: debian-12}\n"
+        "hardware: {arch: [aarch64, x86_64]}\n"
+        "disks:\n"
+        "  os: {size: 4GiB, volumes: [{name: root, mount: /, size: 1GiB}]}\n"
+        "  app: {size: 1GiB, volumes: [{name: a, mount: /a, size: 512MiB}]}\n"
+        "outputs: [qcow2]\n";
+    unit_write_file(UNIT_RECIPE, text);
+    struct ab_error err = AB_ERROR_INIT;
+    CLEANUP_PLAN const struct plan *plan =
+        plan_new_arch(unit_parse(text, &err), ARCH_AARCH64, &err);
+    unit_check_ok(plan ? 0 : -1, &err);
+    assert_int_equal(mkdir("outa", 0755), 0);
+    unit_write_file("outa/rep-2.0-aarch64-os.qcow2", "q");
+    struct build_report w;
+    struct export_files files = {NULL, 0};
+    unit_check_ok(export_files_collect("outa", &files, NULL, &err), &err);
+    report_init(&w);
+    unit_check_ok(report_write(&w, plan, "outa", &files, NULL, &err), &err);
+    report_release(&w);
+    export_files_release(&files);
+    assert_int_equal(access("outa/build-report.json", F_OK), -1);
+    struct report_info r;
+    unit_check_ok(report_load("outa/build-report-aarch64.json", &r, &err), &err);
+    assert_int_equal(r.plan.hardware.arches, ARCH_X86_64 | ARCH_AARCH64);
+    CLEANUP_FREE char *stem = report_stem(&r);
+    assert_string_equal(stem, "rep-2.0-aarch64");
+    assert_string_equal(report_file_path(&r, "qcow2", "os"), "rep-2.0-aarch64-os.qcow2");
+    report_info_release(&r);
+}
+
+/* A report of a folder of several architectures names its files with its
+ * own: NAME-VERSION-ARCH; an arch it does not list names nothing. */
+static void
+test_stem_arches(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *hardware, *stem;
+    } cases[] = {
+        {"{\"arch\": \"aarch64\", \"arches\": [\"x86_64\", \"aarch64\"]}", "s-1-aarch64"},
+        {"{\"arch\": \"x86_64\", \"arches\": [\"x86_64\", \"aarch64\"]}", "s-1-x86_64"},
+        {"{\"arch\": \"aarch64\", \"arches\": [\"aarch64\"]}", "s-1"},
+        {"{\"arch\": \"x86_64\"}", "s-1"}, /* before "arches" */
+        {"{\"arch\": \"s390x\", \"arches\": [\"x86_64\", \"aarch64\"]}", NULL},
+        {"{\"arches\": [\"x86_64\", \"aarch64\"]}", NULL},
+        {"{\"arch\": \"x86_64\", \"arches\": [\"x86_64\", \"mips\"]}", "s-1"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char text[512];
+        snprintf(text, sizeof(text),
+                 "{\"format\": 2, \"name\": \"s\", \"version\": \"1\", \"plan\": "
+                 "{\"hardware\": %s}}",
+                 cases[i].hardware);
+        struct report_info r;
+        struct ab_error err = AB_ERROR_INIT;
+        unit_check_ok(report_parse(text, "r.json", &r, &err), &err);
+        CLEANUP_FREE char *stem = report_stem(&r);
+        print_message("%s\n", cases[i].hardware);
+        if (cases[i].stem)
+            assert_string_equal(stem, cases[i].stem);
+        else
+            assert_null(stem);
+        report_info_release(&r);
+    }
+}
+
+/* A report for arch, as report_write gives its plan. */
+static void
+write_report(const char *path, const char *arch, const char *arches)
+{
+    char text[512];
+    snprintf(text, sizeof(text),
+             "{\"format\": 2, \"name\": \"m\", \"version\": \"1\", \"plan\": {\"hardware\": "
+             "{\"arch\": \"%s\", \"arches\": [%s]}}}",
+             arch, arches);
+    unit_write_file(path, text);
+}
+
+/* The report's path, or the error's text, for --arch arch in dir. */
+static char *
+resolved(const char *dir, const char *arch)
+{
+    struct ab_error err = AB_ERROR_INIT;
+    char *path = NULL;
+    if (report_resolve(dir, arch, &path, &err) == 0) {
+        assert_non_null(path);
+        return path;
+    }
+    assert_null(path);
+    assert_int_equal(err.code, AB_E_USAGE);
+    char *msg = unit_error_text(&err);
+    ab_error_release(&err);
+    return msg;
+}
+
+/* The one resolver of a folder's report: build-report.json when there
+ * is one; else the asked architecture's, the only one, or the host's;
+ * else an error that lists them and asks for --arch. */
+static void
+test_resolve(void **state)
+{
+    (void)state;
+    const char *host = arch_row(arch_host())->name;
+    const char *other = arch_host() == ARCH_X86_64 ? "aarch64" : "x86_64";
+    char want[256];
+    assert_int_equal(mkdir("none", 0755), 0);
+    assert_int_equal(mkdir("one", 0755), 0);
+    assert_int_equal(mkdir("both", 0755), 0);
+    assert_int_equal(mkdir("other", 0755), 0);
+    static const char both[] = "\"x86_64\", \"aarch64\"";
+
+    /* No report: where one would be, for the caller's reader to say so. */
+    CLEANUP_FREE char *none = resolved("none", NULL);
+    assert_string_equal(none, "none/build-report.json");
+    CLEANUP_FREE char *none_arm = resolved("none", "aarch64");
+    assert_string_equal(none_arm, "none/build-report.json");
+
+    /* One architecture: its report, whose arch must be the one asked. */
+    write_report("one/build-report.json", "aarch64", "\"aarch64\"");
+    CLEANUP_FREE char *one = resolved("one", NULL);
+    CLEANUP_FREE char *one_arm = resolved("one", "aarch64");
+    CLEANUP_FREE char *one_x86 = resolved("one", "x86_64");
+    assert_string_equal(one, "one/build-report.json");
+    assert_string_equal(one_arm, "one/build-report.json");
+    assert_string_equal(one_x86,
+                        "appliance: error: 'one' holds an aarch64 appliance, not x86_64\n");
+
+    /* Both: the one asked, else the host's. */
+    write_report("both/build-report-x86_64.json", "x86_64", both);
+    write_report("both/build-report-aarch64.json", "aarch64", both);
+    CLEANUP_FREE char *both_arm = resolved("both", "aarch64");
+    CLEANUP_FREE char *both_x86 = resolved("both", "x86_64");
+    CLEANUP_FREE char *both_host = resolved("both", NULL);
+    CLEANUP_FREE char *unknown = resolved("both", "mips");
+    assert_string_equal(both_arm, "both/build-report-aarch64.json");
+    assert_string_equal(both_x86, "both/build-report-x86_64.json");
+    snprintf(want, sizeof(want), "both/build-report-%s.json", host);
+    assert_string_equal(both_host, want);
+    assert_string_equal(unknown, "appliance: error: unknown architecture 'mips'\n");
+    bool single = true;
+    assert_int_equal(report_arches("both", &single), ARCH_X86_64 | ARCH_AARCH64);
+    assert_false(single);
+
+    /* Several, the host's not among them: the error lists them. */
+    write_report("other/build-report-aarch64.json", "aarch64", both);
+    write_report("other/build-report-x86_64.json", "x86_64", both);
+    snprintf(want, sizeof(want), "other/build-report-%s.json", host);
+    assert_int_equal(unlink(want), 0);
+    CLEANUP_FREE char *only = resolved("other", NULL);
+    snprintf(want, sizeof(want), "other/build-report-%s.json", other);
+    assert_string_equal(only, want); /* the only one */
+    CLEANUP_FREE char *missing = resolved("other", host);
+    snprintf(want, sizeof(want),
+             "appliance: error: 'other' holds no %s appliance: its architectures are %s\n", host,
+             other);
+    assert_string_equal(missing, want);
+    unit_write_file("other/build-report-mips.json", "{}"); /* no architecture of ours */
+    CLEANUP_FREE char *still = resolved("other", NULL);
+    snprintf(want, sizeof(want), "other/build-report-%s.json", other);
+    assert_string_equal(still, want);
 }
 
 static void
@@ -360,7 +529,8 @@ main(void)
         cmocka_unit_test(test_round_trip),    cmocka_unit_test(test_files_json),
         cmocka_unit_test(test_plan_document), cmocka_unit_test(test_hostile),
         cmocka_unit_test(test_files_format2), cmocka_unit_test(test_files_format1),
-        cmocka_unit_test(test_load_refuses),
+        cmocka_unit_test(test_write_arches),  cmocka_unit_test(test_stem_arches),
+        cmocka_unit_test(test_resolve),       cmocka_unit_test(test_load_refuses),
     };
     return cmocka_run_group_tests(tests, unit_enter_tmpdir, unit_leave_tmpdir);
 }

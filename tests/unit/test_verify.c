@@ -14,6 +14,7 @@
 #include "appliance/fsutil.h"
 #include "appliance/sign.h"
 #include "appliance/verify.h"
+#include "pipeline/build_arches.h"
 
 static const char recipe[] = "recipe: 1\n"
                              "name: small\n"
@@ -228,12 +229,175 @@ test_tampered(void **state)
     verify_report_release(&r);
 }
 
+/* ---- a folder of both architectures ------------------------------------ */
+
+static const char both[] = "recipe: 1\n"
+                           "name: small\n"
+                           "version: \"2.0\"\n"
+                           "os:\n"
+                           "  distro: debian-12\n"
+                           "hardware: {arch: [x86_64, aarch64], firmware: uefi}\n"
+                           "disks:\n"
+                           "  os:\n"
+                           "    size: 4GiB\n"
+                           "    volumes:\n"
+                           "      - { name: root, mount: /, size: 2GiB }\n"
+                           "  app:\n"
+                           "    size: 1GiB\n"
+                           "    volumes:\n"
+                           "      - { name: app, mount: /opt/app, size: rest }\n"
+                           "outputs: [raw]\n";
+
+static const char arm_packages[] =
+    "ii \tbash\t5.2.15-2+b2\tarm64\t\t\tMatthias <doko@debian.org>\n"
+    "ii \tzlib1g\t1:1.2.13.dfsg-1\tarm64\tzlib\t1:1.2.13.dfsg-1\tMark <broonie@debian.org>\n";
+
+/* Each architecture's disks hold its own packages. */
+static int
+fake_both(void *ctx, const struct inspect_drive *drives, size_t n, struct pkg_list *list,
+          struct ab_error *err)
+{
+    (void)ctx;
+    assert_int_equal(n, 2);
+    bool arm = strstr(drives[0].path, "aarch64") != NULL;
+    return packages_parse(arm ? arm_packages : packages, PKG_DEB, list, err);
+}
+
+/* One architecture's build into m/.ARCH, as build_run leaves it for
+ * build_run_arches: its disks, report, SBOMs, provenance and SHA256SUMS,
+ * the provenance signed, SHA256SUMS not. */
+static void
+make_arch(enum arch arch, const char *name, const struct sign_key *key, const char *pkgs)
+{
+    struct ab_error err = AB_ERROR_INIT;
+    char cmd[512], dir[64], report[128], text[512];
+    snprintf(dir, sizeof(dir), "m/.%s", name);
+    snprintf(cmd, sizeof(cmd),
+             "mkdir -p %s && truncate -s 1M %s/small-2.0-%s-os.raw %s/small-2.0-%s-app.raw && "
+             "printf '%s data' | dd of=%s/small-2.0-%s-os.raw conv=notrunc 2>/dev/null",
+             dir, dir, name, dir, name, name, dir, name);
+    assert_int_equal(system(cmd), 0);
+    const struct plan *plan = plan_new_arch(unit_parse(both, &err), arch, &err);
+    unit_check_ok(plan ? 0 : -1, &err);
+    struct pkg_list list;
+    unit_check_ok(packages_parse(pkgs, PKG_DEB, &list, &err), &err);
+    struct export_files files = {NULL, 0};
+    unit_check_ok(export_files_collect(dir, &files, NULL, &err), &err);
+    struct attest_job job = {
+        .dir = dir,
+        .packages = &list,
+        .prov = {.plan = plan, .build_type = PROVENANCE_BUILD_TYPE, .epoch = 1700000000},
+        .key = key,
+        .sums_unsigned = true,
+    };
+    unit_check_ok(attest_write(&job, &files, &err), &err);
+    snprintf(report, sizeof(report), "%s/build-report-%s.json", dir, name);
+    snprintf(text, sizeof(text),
+             "{\"format\": 2, \"name\": \"small\", \"version\": \"2.0\", \"plan\": "
+             "{\"hardware\": {\"arch\": \"%s\", \"arches\": [\"x86_64\", \"aarch64\"]}}}\n",
+             name);
+    unit_write_file(report, text);
+    export_files_release(&files);
+    packages_release(&list);
+    plan_free(plan);
+}
+
+/* The folder build_run_arches makes of both. */
+static void
+make_both(void)
+{
+    struct ab_error err = AB_ERROR_INIT;
+    unit_need("openssl");
+    unit_need("qemu-img");
+    assert_int_equal(system("rm -rf m && mkdir m && "
+                            "openssl genpkey -algorithm ed25519 -out ed.pem 2>/dev/null && "
+                            "openssl pkey -in ed.pem -pubout -out ed.pub && chmod 600 ed.pem"),
+                     0);
+    unit_write_file(UNIT_RECIPE, both);
+    CLEANUP_SIGN_KEY struct sign_key *key = NULL;
+    unit_check_ok(sign_key_load("ed.pem", &key, &err), &err);
+    make_arch(ARCH_X86_64, "x86_64", key, packages);
+    make_arch(ARCH_AARCH64, "aarch64", key, arm_packages);
+    const char *parts[] = {"m/.x86_64", "m/.aarch64"};
+    unit_check_ok(arches_merge(parts[0], "m", &err), &err);
+    unit_check_ok(arches_merge(parts[1], "m", &err), &err);
+    unit_check_ok(export_sums_merge("m", parts, 2, &err), &err);
+    unit_check_ok(attest_sign_sums("m", key, NULL, &err), &err);
+    assert_int_equal(system("rm -rf m/.x86_64 m/.aarch64"), 0);
+}
+
+static void
+run_both(struct verify_report *r, bool disks)
+{
+    struct ab_error err = AB_ERROR_INIT;
+    assert_int_equal(system("rm -rf scratch"), 0);
+    struct verify_opts o = {
+        .key = "ed.pub", .disks = disks, .scratch = "scratch", .packages = fake_both};
+    unit_check_ok(verify_run("m", &o, r, &err), &err);
+}
+
+/* Both architectures, checked against the one SHA256SUMS: each one's
+ * provenance signature, SBOMs and disks; every line of SHA256SUMS. */
+static void
+test_both(void **state)
+{
+    (void)state;
+    make_both();
+    struct verify_report r;
+    run_both(&r, true);
+    if (!verify_ok(&r) || getenv("SHOW"))
+        verify_write_text(&r, stderr);
+    assert_true(verify_ok(&r));
+    assert_int_equal(r.skipped, 0);
+    assert_string_equal(r.stem, "small-2.0");
+    assert_string_equal(r.arches, "x86_64, aarch64");
+    assert_non_null(find(&r, VERIFY_OK, "signature of SHA256SUMS"));
+    assert_non_null(find(&r, VERIFY_OK, "signature of the provenance (small-2.0-x86_64"));
+    assert_non_null(find(&r, VERIFY_OK, "signature of the provenance (small-2.0-aarch64"));
+    assert_non_null(find(&r, VERIFY_OK, "digest of 'small-2.0-x86_64-os.raw'"));
+    assert_non_null(find(&r, VERIFY_OK, "digest of 'small-2.0-aarch64-app.raw'"));
+    assert_non_null(find(&r, VERIFY_OK, "'small-2.0-aarch64.spdx.json': the packages installed"));
+    assert_non_null(find(&r, VERIFY_OK, "'small-2.0-x86_64.cdx.json': the packages installed"));
+    assert_non_null(find(&r, VERIFY_OK, "'small-2.0-aarch64.provenance.json' against SHA256SUMS"));
+    assert_non_null(find(&r, VERIFY_OK, "'small-2.0-x86_64.spdx.json' names the appliance"));
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    assert_int_equal(verify_write_text(&r, f), 0);
+    fclose(f);
+    assert_non_null(strstr(text, "m (small-2.0: x86_64, aarch64)\n"));
+    free(text);
+    verify_report_release(&r);
+
+    /* One byte of the second architecture's disk; a file nobody lists. */
+    assert_int_equal(system("printf 'X' | dd of=m/small-2.0-aarch64-app.raw conv=notrunc "
+                            "2>/dev/null"),
+                     0);
+    unit_write_file("m/extra.sh", "#!/bin/sh\n");
+    run_both(&r, false);
+    expect_fail(&r, "digest of 'small-2.0-aarch64-app.raw'", "it changed");
+    expect_fail(&r, "file 'extra.sh'", "not in SHA256SUMS");
+    verify_report_release(&r);
+
+    /* A line of SHA256SUMS no appliance's SBOM lists. */
+    make_both();
+    assert_int_equal(system("echo 'stray' > m/stray.txt && "
+                            "(cd m && sha256sum stray.txt >> SHA256SUMS)"),
+                     0);
+    run_both(&r, false);
+    expect_fail(&r, "'small-2.0-x86_64.spdx.json' against SHA256SUMS",
+                "'stray.txt' of SHA256SUMS is not listed");
+    expect_fail(&r, "signature of SHA256SUMS", "was changed");
+    verify_report_release(&r);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_intact),
         cmocka_unit_test(test_tampered),
+        cmocka_unit_test(test_both),
     };
     return cmocka_run_group_tests(tests, unit_enter_tmpdir, unit_leave_tmpdir);
 }
