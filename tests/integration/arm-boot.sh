@@ -86,7 +86,7 @@ if LIBGUESTFS_BACKEND_SETTINGS=force_tcg guestfish --ro -a "$IMG_OS" -a "$IMG_AP
     file -b "$kernel" | grep -q 'ARM64' && ok "file(1): $(basename "$kernel") is an ARM64 kernel" ||
         bad "file(1) on $(basename "$kernel"): $(file -b "$kernel")"
     lsinitramfs "$initrd" >"$ITEST_TMP/initrd.list" 2>/dev/null
-    for m in virtio_blk virtio_scsi virtio_net virtio_pci nvme ahci e1000e hv_storvsc hv_netvsc dm-mod; do
+    for m in virtio_blk virtio_scsi virtio_net virtio_pci nvme ahci e1000e vmxnet3 hv_storvsc hv_netvsc dm-mod; do
         grep -q "/$m\.ko" "$ITEST_TMP/initrd.list" && ok "the initramfs has $m" ||
             bad "the initramfs has $m"
     done
@@ -103,7 +103,7 @@ unset BOOT_ARCH
 # 5. The exports say aarch64.
 xml=$out/$STEM.xml
 if [ -f "$xml" ]; then
-    grep -q "<type arch='aarch64' machine='virt'" "$xml" && ok "the libvirt XML is aarch64's virt machine" ||
+    grep -q '<type arch="aarch64" machine="virt"' "$xml" && ok "the libvirt XML is aarch64's virt machine" ||
         bad "the libvirt XML is aarch64's virt machine: $(grep '<type' "$xml")"
     if command -v virt-xml-validate >/dev/null; then
         virt-xml-validate "$xml" domain >/dev/null 2>&1 && ok "virt-xml-validate accepts the XML" ||
