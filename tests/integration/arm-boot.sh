@@ -44,22 +44,9 @@ grep -q "cross-building: the tree's aarch64 programs run under qemu-user" "$out/
     skip "the build log says it cross-built (this build's root tree came from the cache)"
 
 # 2. The ESP's removable path.
-esp=$(sfdisk --json "$IMG_OS" | python3 -c 'import json,sys
-t = json.load(sys.stdin)["partitiontable"]
-p = next(p for p in t["partitions"] if p["type"] == "C12A7328-F81F-11D2-BA4B-00A0C93EC93B")
-print(p["start"] * t.get("sectorsize", 512))')
-if [ -z "$esp" ]; then
-    bad "the OS disk has an EFI system partition"
-else
-    at=$IMG_OS@@$esp
-    if mdir -i "$at" -b ::/EFI/BOOT >"$ITEST_TMP/esp-boot" 2>&1; then
-        names=$(sed 's|.*/||' "$ITEST_TMP/esp-boot" | sort | tr '\n' ' ')
-        [ "$names" = "BOOTAA64.EFI grub.cfg grubaa64.efi mmaa64.efi " ] &&
-            ok "EFI/BOOT holds arm64 shim, GRUB, MokManager and grub.cfg, no fallback" ||
-            bad "EFI/BOOT holds: $names"
-    else
-        bad "mdir reads the ESP's EFI/BOOT: $(cat "$ITEST_TMP/esp-boot")"
-    fi
+if esp_boot "$IMG_OS" "BOOTAA64.EFI grub.cfg grubaa64.efi mmaa64.efi " \
+    "arm64 shim, GRUB, MokManager and grub.cfg, no fallback"; then
+    at=$ESP_AT
     for f in BOOTAA64.EFI grubaa64.efi; do
         MTOOLS_SKIP_CHECK=1 mcopy -n -i "$at" "::/EFI/BOOT/$f" "$ITEST_TMP/$f" 2>/dev/null ||
             bad "mcopy reads EFI/BOOT/$f"

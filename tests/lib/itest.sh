@@ -142,3 +142,25 @@ itest_build() {
     done
     return 0
 }
+
+# esp_boot IMG WANT WHAT: finds the EFI system partition of the OS disk
+# IMG (sfdisk) and checks, as one check, that its EFI/BOOT holds exactly
+# the files WANT ("A B C ": sorted, each followed by a space; WHAT says
+# them for people). Sets ESP_AT to IMG@@OFFSET, as mtools read it; returns
+# 1 (ESP_AT empty) when the disk has no ESP.
+esp_boot() {
+    local img=$1 want=$2 what=$3 esp names
+    ESP_AT=
+    esp=$(sfdisk --json "$img" | python3 -c 'import json,sys
+t = json.load(sys.stdin)["partitiontable"]
+p = next(p for p in t["partitions"] if p["type"] == "C12A7328-F81F-11D2-BA4B-00A0C93EC93B")
+print(p["start"] * t.get("sectorsize", 512))')
+    [ -n "$esp" ] || { bad "the OS disk has an EFI system partition"; return 1; }
+    ESP_AT=$img@@$esp
+    if mdir -i "$ESP_AT" -b ::/EFI/BOOT >"$ITEST_TMP/esp-boot" 2>&1; then
+        names=$(sed 's|.*/||' "$ITEST_TMP/esp-boot" | sort | tr '\n' ' ')
+        [ "$names" = "$want" ] && ok "EFI/BOOT holds $what" || bad "EFI/BOOT holds: $names"
+    else
+        bad "mdir reads the ESP's EFI/BOOT: $(cat "$ITEST_TMP/esp-boot")"
+    fi
+}
