@@ -25,6 +25,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "appliance/arch.h"
 #include "appliance/cleanup.h"
 #include "appliance/distro.h"
 #include "appliance/fsutil.h"
@@ -39,12 +40,31 @@
 #define DNF_SOURCE_VERSION "dnf-1"
 
 /* lvm2, util-linux (sfdisk, partx), e2fsprogs and xfsprogs: also what
- * appliance-grow runs at boot (configure_grow.c). */
+ * appliance-grow runs at boot (configure_grow.c). The boot packages come
+ * between lvm2 and the rest (boot_packages). */
 static const char *const base_packages[] = {
-    "lvm2", "grub2-pc", "grub2-pc-modules", "grub2-efi-x64",
-    "grub2-efi-x64-modules", "shim-x64", "NetworkManager", "openssh-server", "xfsprogs",
-    "e2fsprogs", "dosfstools", "util-linux", NULL,
+    "lvm2",      "NetworkManager", "openssh-server", "xfsprogs",
+    "e2fsprogs", "dosfstools",     "util-linux",     NULL,
 };
+
+/* The boot packages of arch, into out (malloc'd names, NULL-terminated;
+ * room for 6): GRUB for the BIOS where the architecture has one, then
+ * GRUB for UEFI and shim, named with the arch row's UEFI suffix as EL9
+ * names them (grub2-efi-x64, shim-aa64). 0, or -1 when out of memory. */
+static int
+boot_packages(enum arch arch, char *out[6])
+{
+    const struct arch_row *row = arch_row(arch);
+    size_t n = 0;
+    if (row->bios && (!(out[n++] = strdup("grub2-pc")) || !(out[n++] = strdup("grub2-pc-modules"))))
+        return -1;
+    if (asprintf(&out[n++], "grub2-efi-%s", row->efi_lower) < 0 ||
+        asprintf(&out[n++], "grub2-efi-%s-modules", row->efi_lower) < 0 ||
+        asprintf(&out[n++], "shim-%s", row->efi_lower) < 0)
+        return -1;
+    out[n] = NULL;
+    return 0;
+}
 
 /* The dracut configuration written into the root before the kernel is
  * installed (templates/dracut-appliance.conf): one generic initramfs with
@@ -117,8 +137,13 @@ has_repo(const char *dir, const char *sub)
 static int
 resolve_local(struct dnf_setup *s, const char *base, struct ab_error *err)
 {
-    static const char *const layouts[][2] = {
-        {"BaseOS/x86_64/os/", "AppStream/x86_64/os/"},
+    const char *arch = arch_row(s->plan->hardware.arch)->name; /* rpm's basearch */
+    CLEANUP_FREE char *baseos = NULL, *appstream = NULL;
+    if (asprintf(&baseos, "BaseOS/%s/os/", arch) < 0 ||
+        asprintf(&appstream, "AppStream/%s/os/", arch) < 0)
+        return ab_oom(err);
+    const char *const layouts[][2] = {
+        {baseos, appstream},
         {"BaseOS/", "AppStream/"},
         {"", NULL},
     };
@@ -137,9 +162,9 @@ resolve_local(struct dnf_setup *s, const char *base, struct ab_error *err)
     }
     return ab_error_set(err, AB_E_BUILD, 0, &s->plan->recipe->os.mirror_pos,
                         "mirror '%s' holds no package repository: none of "
-                        "BaseOS/x86_64/os/repodata/repomd.xml, BaseOS/repodata/repomd.xml or "
+                        "%srepodata/repomd.xml, BaseOS/repodata/repomd.xml or "
                         "repodata/repomd.xml is in '%s'",
-                        s->plan->os.mirror, *path ? path : "/");
+                        s->plan->os.mirror, baseos, *path ? path : "/");
 }
 
 /* GPG checks stay on unless a local repository's metadata is unsigned. */
@@ -171,11 +196,16 @@ dnf_setup_init(struct dnf_setup *s, const struct plan *plan, struct ab_error *er
     CLEANUP_FREE char *base = NULL;
     if (asprintf(&base, "%s%s", mirror, len && mirror[len - 1] == '/' ? "" : "/") < 0)
         return ab_oom(err);
+    const char *arch = arch_row(plan->hardware.arch)->name; /* rpm's basearch */
+    CLEANUP_FREE char *baseos = NULL, *appstream = NULL;
+    if (asprintf(&baseos, "BaseOS/%s/os/", arch) < 0 ||
+        asprintf(&appstream, "AppStream/%s/os/", arch) < 0)
+        return ab_oom(err);
     int r = 0;
     if (strncmp(base, "file://", 7) == 0)
         r = resolve_local(s, base, err);
-    else if (repo_add(s, "baseos", base, "BaseOS/x86_64/os/", NULL) < 0 ||
-             repo_add(s, "appstream", base, "AppStream/x86_64/os/", NULL) < 0)
+    else if (repo_add(s, "baseos", base, baseos, NULL) < 0 ||
+             repo_add(s, "appstream", base, appstream, NULL) < 0)
         r = ab_oom(err);
     if (r < 0) {
         dnf_setup_release(s);
@@ -353,7 +383,11 @@ dnf_setup_packages(const struct dnf_setup *s)
     if (!(list[n++] = strdup(d->release_package)) || !(list[n++] = strdup(distro_kernel_package(p->os.distro, p->hardware.arch))) ||
         !(list[n++] = strdup(d->initramfs_package)))
         goto fail;
-    for (const char *const *q = base_packages; *q; q++)
+    if (!(list[n++] = strdup(base_packages[0])) || boot_packages(p->hardware.arch, list + n) < 0)
+        goto fail;
+    while (list[n])
+        n++;
+    for (const char *const *q = base_packages + 1; *q; q++)
         if (!(list[n++] = strdup(*q)))
             goto fail;
     for (size_t i = 0; i < n_addons; i++)
@@ -450,7 +484,7 @@ run_dnf(const struct dnf_setup *s, const char *scratch, const char *root,
 {
     CLEANUP_STRV char **packages = dnf_setup_packages(s);
     CLEANUP_FREE char *installroot = NULL, *config = NULL, *reposdir = NULL;
-    CLEANUP_FREE char *home = NULL, *releasever = NULL;
+    CLEANUP_FREE char *home = NULL, *releasever = NULL, *forcearch = NULL;
     CLEANUP_FREE const char **argv = NULL;
     const struct distro_row *d = distro_info(s->plan->os.distro);
     size_t n = 0, n_packages = 0;
@@ -458,6 +492,7 @@ run_dnf(const struct dnf_setup *s, const char *scratch, const char *root,
         n_packages++;
     if (!packages || !d || asprintf(&installroot, "--installroot=%s", root) < 0 ||
         asprintf(&releasever, "--releasever=%s", d->release) < 0 ||
+        asprintf(&forcearch, "--forcearch=%s", arch_row(s->plan->hardware.arch)->name) < 0 ||
         asprintf(&config, "--config=%s/dnf.conf", scratch) < 0 ||
         asprintf(&reposdir, "--setopt=reposdir=%s/repos", scratch) < 0 ||
         asprintf(&home, "HOME=%s/home", scratch) < 0 ||
@@ -468,7 +503,7 @@ run_dnf(const struct dnf_setup *s, const char *scratch, const char *root,
         "-y",
         installroot,
         releasever,
-        "--forcearch=x86_64",
+        forcearch,
         config,
         reposdir,
         "--noplugins",

@@ -106,6 +106,33 @@ test_centos_default(void **state)
                 "@core centos-stream-release " BASE_PACKAGES " " ADDONS " nginx", true);
 }
 
+/* aarch64: the repositories of its basearch, and its boot packages named
+ * with its UEFI suffix, without the BIOS's GRUB (EL9's aarch64 has none). */
+static void
+test_rocky_aarch64(void **state)
+{
+    (void)state;
+    CLEANUP_PLAN const struct plan *p =
+        unit_plan("recipe: 1\nname: t\nversion: '1'\nos: {distro: rocky-9}\n"
+                  "hardware: {arch: aarch64}\naddons: []\n"
+                  "disks:\n  os: {size: 4GiB, volumes: [{name: root, mount: /, size: rest}]}\n"
+                  "  app: {size: 1GiB, volumes: [{name: app, mount: /opt/app, size: rest}]}\n");
+    struct dnf_setup s;
+    struct ab_error err = AB_ERROR_INIT;
+    assert_int_equal(dnf_setup_init(&s, p, &err), 0);
+    CLEANUP_FREE char *repos = dnf_setup_repo_file(&s);
+    CLEANUP_FREE char *list = packages_text(&s);
+    assert_non_null(
+        strstr(repos, "baseurl=https://dl.rockylinux.org/pub/rocky/9/BaseOS/aarch64/os/\n"));
+    assert_non_null(strstr(repos, "/AppStream/aarch64/os/\n"));
+    assert_null(strstr(repos, "x86_64"));
+    assert_non_null(strstr(list, " lvm2 grub2-efi-aa64 grub2-efi-aa64-modules shim-aa64 "
+                                 "NetworkManager "));
+    assert_null(strstr(list, "grub2-pc"));
+    assert_null(strstr(list, "x64"));
+    dnf_setup_release(&s);
+}
+
 static void
 test_rocky_default(void **state)
 {
@@ -460,12 +487,19 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_cloud_init_package), cmocka_unit_test(test_centos_default),
-        cmocka_unit_test(test_rocky_default),      cmocka_unit_test(test_alma_default),
-        cmocka_unit_test(test_http_mirror),        cmocka_unit_test(test_local_official_layout),
-        cmocka_unit_test(test_local_flat_layout),  cmocka_unit_test(test_local_single_repo),
-        cmocka_unit_test(test_local_no_repo),      cmocka_unit_test(test_rpm_macros_and_dracut),
-        cmocka_unit_test(test_cache_key),          cmocka_unit_test(test_handles),
+        cmocka_unit_test(test_cloud_init_package),
+        cmocka_unit_test(test_centos_default),
+        cmocka_unit_test(test_rocky_default),
+        cmocka_unit_test(test_rocky_aarch64),
+        cmocka_unit_test(test_alma_default),
+        cmocka_unit_test(test_http_mirror),
+        cmocka_unit_test(test_local_official_layout),
+        cmocka_unit_test(test_local_flat_layout),
+        cmocka_unit_test(test_local_single_repo),
+        cmocka_unit_test(test_local_no_repo),
+        cmocka_unit_test(test_rpm_macros_and_dracut),
+        cmocka_unit_test(test_cache_key),
+        cmocka_unit_test(test_handles),
     };
     return cmocka_run_group_tests(tests, unit_enter_tmpdir, unit_leave_tmpdir);
 }
