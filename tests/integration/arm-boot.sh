@@ -102,6 +102,36 @@ fi
 vmx=$out/$STEM.vmwarevm/$STEM.vmx
 grep -q '^guestOS = "arm-' "$vmx" 2>/dev/null && ok "the .vmx's guestOS is an arm-* id" ||
     bad "the .vmx's guestOS is an arm-* id: $(grep '^guestOS' "$vmx" 2>&1)"
+# The OVA (ova.target generic): the DMTF schema, then govmomi's parser
+# (tests/helpers/ovf-parse.go, as profiles.sh builds it): vmx-20, the
+# E1000e NIC, AHCI, the guest id of x86_64's generic OVA (vSphere's name
+# no architecture).
+mkdir -p "$ITEST_TMP/ova"
+if tar -xf "$out/$STEM.ova" -C "$ITEST_TMP/ova" "$STEM.ovf" 2>/dev/null; then
+    ovf=$ITEST_TMP/ova/$STEM.ovf
+    if [ -n "${OVF_SCHEMA_DIR:-}" ]; then
+        xmllint --noout --nonet --schema "$OVF_SCHEMA_DIR/dsp8023_1.1.1.xsd" "$ovf" \
+            >"$ITEST_TMP/xmllint" 2>&1 && ok "the OVF validates against the DMTF schema" ||
+            bad "the OVF validates: $(grep -v 'Skipping import' "$ITEST_TMP/xmllint" | head -n 3)"
+    else
+        skip "the OVF against the DMTF schema: OVF_SCHEMA_DIR is not set"
+    fi
+    parse=$ITEST_BUILD/ovf-parse
+    mkdir -p "$ITEST_BUILD/go-cache"
+    if command -v go >/dev/null && (cd "$TOP/tests/helpers" && GOCACHE=$ITEST_BUILD/go-cache \
+        GOPATH=/usr/share/gocode GO111MODULE=off GOFLAGS= go build -o "$parse" ovf-parse.go) \
+        >"$ITEST_TMP/go.log" 2>&1 && "$parse" "$ovf" >"$ITEST_TMP/parsed" 2>&1; then
+        grep -qx 'family vmx-20' "$ITEST_TMP/parsed" && grep -qx 'nic E1000e' "$ITEST_TMP/parsed" &&
+            grep -qx 'controller 20 AHCI' "$ITEST_TMP/parsed" &&
+            grep -qx 'os_type debian10_64Guest' "$ITEST_TMP/parsed" &&
+            ok "govmomi reads vmx-20, E1000e, SATA AHCI and debian10_64Guest" ||
+            bad "govmomi reads: $(tr '\n' ';' <"$ITEST_TMP/parsed")"
+    else
+        bad "govmomi's parser reads the OVF: $(tail -n 3 "$ITEST_TMP/go.log" "$ITEST_TMP/parsed" 2>/dev/null)"
+    fi
+else
+    bad "$STEM.ova holds $STEM.ovf"
+fi
 plist=$out/$STEM.utm/config.plist
 python3 -c 'import plistlib,sys
 c = plistlib.load(open(sys.argv[1], "rb"))
