@@ -70,23 +70,10 @@ root_fd(void)
     return fd;
 }
 
-static char *
-slurp(const char *path)
-{
-    CLEANUP_FCLOSE FILE *f = fopen(path, "r");
-    char *text = NULL;
-    size_t cap = 0;
-    if (!f || getdelim(&text, &cap, '\0', f) < 0) {
-        free(text);
-        return NULL;
-    }
-    return text;
-}
-
 static void
 assert_file(const char *path, const char *want)
 {
-    CLEANUP_FREE char *got = slurp(path);
+    CLEANUP_FREE char *got = read_text_file(path);
     assert_non_null(got);
     assert_string_equal(got, want);
 }
