@@ -22,7 +22,7 @@
 #    program's digest and the builder's run, as reproducible.sh allows).
 # The aarch64 tree is built under qemu-user (binfmt.c): without
 # qemu-user-static's entry this test skips. A cold aarch64 tree takes
-# 30-45 minutes; APPLIANCE_CACHE_DIR (or the default cache) holding it
+# up to an hour; APPLIANCE_CACHE_DIR (or the default cache) holding it
 # makes the two builds take minutes.
 . "${TOP:-.}/tests/lib/itest.sh"
 need python3 qemu-img sha256sum openssl
