@@ -158,11 +158,7 @@ preflight_all(const struct plan *const *plans, size_t n, const struct build_opts
 {
     const char *root = opts->workroot ? opts->workroot : getenv("TMPDIR");
     struct preflight_opts po = {opts->output, root && *root ? root : "/var/tmp", false};
-    int r = 0;
-    for (size_t i = 0; i < n; i++)
-        if (preflight_check(plans[i], &po, err) < 0)
-            r = -1;
-    return r;
+    return preflight_check_all(plans, n, &po, err);
 }
 
 static int

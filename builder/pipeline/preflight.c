@@ -190,20 +190,16 @@ check_keyring(const struct plan *plan, struct ab_error *err)
                    r->keyring_package);
 }
 
-int
-preflight_check(const struct plan *plan, const struct preflight_opts *o, struct ab_error *err)
+/* What a build of the recipe needs whichever architecture it builds. */
+static void
+check_recipe(const struct plan *plan, const struct preflight_opts *o, struct ab_error *err)
 {
-    size_t before = err->n_diags;
     /* A user's build is root of a user namespace by now (userns.h). */
     if (geteuid() != 0)
-        ab_build_error(err, EPERM, "building needs root, or a user namespace where the build "
-                                   "is root: the tree is configured in a chroot and owned by "
-                                   "many users");
-    /* Another architecture's tree runs its programs under qemu-user: each
-     * of a list's, checked before the first is built. */
-    enum arch arches[2];
-    for (size_t i = 0, n = plan_arches(plan->hardware.arches, arches); i < n; i++)
-        binfmt_check(arches[i], err);
+        ab_build_error(err, EPERM,
+                       "building needs root, or a user namespace where the build "
+                       "is root: the tree is configured in a chroot and owned by "
+                       "many users");
     check_tools(plan, err);
     check_keyring(plan, err);
     struct preflight_need need;
@@ -215,5 +211,26 @@ preflight_check(const struct plan *plan, const struct preflight_opts *o, struct 
     check_folder("output folder", o->output, need.output + (shared ? need.scratch : 0),
                  o->check_space, err);
     check_folder("scratch folder", o->scratch, need.scratch, o->check_space && !shared, err);
+}
+
+int
+preflight_check(const struct plan *plan, const struct preflight_opts *o, struct ab_error *err)
+{
+    return preflight_check_all(&plan, 1, o, err);
+}
+
+/* The plans of one recipe differ in their architecture alone: the
+ * recipe's needs are checked once, and each architecture's qemu-user
+ * (another architecture's tree runs its programs under it) once for its
+ * plan, so that a missing one is said once. */
+int
+preflight_check_all(const struct plan *const *plans, size_t n, const struct preflight_opts *o,
+                    struct ab_error *err)
+{
+    size_t before = err->n_diags;
+    for (size_t i = 0; i < n; i++)
+        binfmt_check(plans[i]->hardware.arch, err);
+    if (n > 0)
+        check_recipe(plans[0], o, err);
     return err->n_diags > before ? -1 : 0;
 }

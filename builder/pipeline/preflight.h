@@ -32,4 +32,9 @@ void preflight_estimate(const struct plan *plan, struct preflight_need *need);
 int preflight_check(const struct plan *plan, const struct preflight_opts *opts,
                     struct ab_error *err);
 
+/* preflight_check for the plans of one recipe, one per architecture: what
+ * they share said once, each one's qemu-user (binfmt.h) for its own. */
+int preflight_check_all(const struct plan *const *plans, size_t n,
+                        const struct preflight_opts *opts, struct ab_error *err);
+
 #endif

@@ -123,13 +123,14 @@ unit_parse(const char *text, struct ab_error *err)
     return recipe_parse_buffer(UNIT_RECIPE, text, strlen(text), err);
 }
 
-/* Parses and plans text, which must be valid; fails the test otherwise. */
+/* Parses and plans text for arch (0: the first it lists), which must be
+ * valid; fails the test otherwise. */
 static inline const struct plan *
-unit_plan(const char *text)
+unit_plan_arch(const char *text, enum arch arch)
 {
     struct ab_error err = AB_ERROR_INIT;
     struct recipe *r = unit_parse(text, &err);
-    const struct plan *p = r ? plan_new(r, &err) : NULL;
+    const struct plan *p = r ? plan_new_arch(r, arch, &err) : NULL;
     if (!p) {
         char *msg = unit_error_text(&err);
         print_error("%s", msg);
@@ -138,6 +139,13 @@ unit_plan(const char *text)
     ab_error_release(&err);
     assert_non_null(p);
     return p;
+}
+
+/* Parses and plans text, which must be valid; fails the test otherwise. */
+static inline const struct plan *
+unit_plan(const char *text)
+{
+    return unit_plan_arch(text, 0);
 }
 
 /* Parses and plans text, which must be refused; returns the diagnostics
