@@ -15,8 +15,8 @@
  * so that no reader takes it for a comment. It holds the plan's hardware:
  *
  *   - virtualHW.version: the plan's hardware version (ova.hardware_family,
- *     the OVA's), raised to the oldest that runs the architecture (arch.h:
- *     20 for aarch64, Fusion 13's);
+ *     the OVA's), which the plan raised to the oldest that runs the
+ *     architecture (arch.h: 20 for aarch64, Fusion 13's);
  *   - guestOS: the distribution's .vmx id for the architecture
  *     (distro.h), "other Linux" of that architecture without one;
  *   - firmware "efi", with uefi.secureBoot.enabled when the image boots
@@ -101,13 +101,6 @@ put(struct vmx *v, const char *key, const char *fmt, ...)
         v->failed = true;
 }
 
-static unsigned
-hardware_version(const struct plan *plan)
-{
-    unsigned min = arch_row(plan->hardware.arch)->vmware_hw_min;
-    return plan->ova.hardware_version < min ? min : plan->ova.hardware_version;
-}
-
 /* The head, the name and the notes: the description, the vendor and the
  * version, one a line. */
 static void
@@ -115,7 +108,8 @@ put_identity(struct vmx *v, const struct plan *plan)
 {
     put(v, ".encoding", "UTF-8");
     put(v, "config.version", VMX_CONFIG_VERSION);
-    put(v, "virtualHW.version", "%u", hardware_version(plan));
+    /* The plan's family, raised to what the architecture runs (plan.c). */
+    put(v, "virtualHW.version", "%u", plan->ova.hardware_version);
     put(v, "virtualHW.productCompatibility", "hosted");
     put(v, "displayName", "%s", plan->name);
     put(v, "annotation", "%s%s%s%s%sVersion: %s", plan->description,
