@@ -53,6 +53,7 @@ static const struct arch_row rows[ARCH_N] = {
         .addons_none_why = "Linux builds VirtualBox's guest drivers (vboxguest, vboxsf) for "
                            "x86 only, and VirtualBox has no package of guest tools for it",
         .ovf_nic = "E1000e",
+        .qemu_boot_disk = "virtio-blk-pci",
     },
 };
 

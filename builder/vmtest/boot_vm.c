@@ -133,19 +133,19 @@ opt(struct args *a, const char *option, const char *fmt, ...)
 }
 
 static void
-add_disks(struct args *a, enum controller ctl, bool pc, const char *const disks[2])
+add_disks(struct args *a, enum controller ctl, const struct arch_row *ar,
+          const char *const disks[2])
 {
     for (int i = 0; i < 2; i++)
         opt(a, "-drive", "file=%s,format=qcow2,if=none,id=disk%d,cache=unsafe,discard=unmap",
             disks[i], i);
     const char *boot[2] = {",bootindex=1", ""};
-    /* Off a PC (aarch64's virt machine), the plan's SATA is what VMware
-     * and Parallels give; AAVMF, as Debian builds it, has no AHCI driver
-     * and finds no SATA disk to boot. Its disks are virtio-blk there, as
-     * in the libvirt output's domain. */
-    if (!pc) {
+    /* The plan's controller is what the hypervisors give (SATA for
+     * aarch64: VMware and Parallels); QEMU's firmware may boot another
+     * alone (arch.h). */
+    if (ar->qemu_boot_disk) {
         for (int i = 0; i < 2; i++)
-            opt(a, "-device", "virtio-blk-pci,drive=disk%d%s", i, boot[i]);
+            opt(a, "-device", "%s,drive=disk%d%s", ar->qemu_boot_disk, i, boot[i]);
         return;
     }
     switch (ctl) {
@@ -199,7 +199,7 @@ boot_vm_argv(const struct boot_vm_config *c, const char *const disks[2], const c
         opt(&a, "-drive", "if=pflash,format=raw,unit=0,readonly=on,file=%s", c->ovmf_code);
         opt(&a, "-drive", "if=pflash,format=raw,unit=1,file=%s", vars);
     }
-    add_disks(&a, ctl, ar->pc, disks);
+    add_disks(&a, ctl, ar, disks);
     if (c->nics == 0)
         opt(&a, "-nic", "none");
     for (unsigned i = 0; i < c->nics; i++)

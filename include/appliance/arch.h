@@ -52,6 +52,12 @@ struct arch_row {
      * of this architecture: "E1000e" for aarch64; NULL: the target's own
      * (ova_target.h), as on x86_64. */
     const char *ovf_nic;
+    /* The disk device QEMU boots it from whatever controller the plan
+     * names (appliance test and deploy: vmtest.h): "virtio-blk-pci" for
+     * aarch64, Debian's AAVMF having no AHCI driver (it finds no SATA
+     * disk to boot), as the libvirt and UTM outputs have it; NULL: the
+     * plan's controller's. */
+    const char *qemu_boot_disk;
 };
 
 /* The row of arch (one architecture, not a set of them). */

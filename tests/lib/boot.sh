@@ -18,7 +18,9 @@
 #           $AAVMF_SB_VARS, Debian's AAVMF_VARS.ms.fd: Microsoft's keys
 #           enrolled, Secure Boot enforced; no SMM on Arm), BUS virtio or
 #           nvme (Debian's AAVMF has no AHCI driver: it finds no SATA disk
-#           to boot); the console is the PL011 (ttyAMA0).
+#           to boot; this harness judges the builder's boots, so it knows
+#           that itself rather than asking arch.h's qemu_boot_disk); the
+#           console is the PL011 (ttyAMA0).
 # OS_IMG    raw, or qcow2 when its name ends in .qcow2 (APP_IMG alike)
 # LOG       file that receives the guest's ttyS0 output (overwritten)
 # TIMEOUT   seconds to wait for the report and the prompt (default
