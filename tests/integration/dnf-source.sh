@@ -17,6 +17,9 @@
 #    scriptlets, yet neither mounts nor dnf's cache/logs are left
 #  - the host's /etc/yum.repos.d and /etc/dnf untouched
 #  - a single repository without groups: no @core
+#  - aarch64: BaseOS/aarch64/os/ and AppStream/aarch64/os/ of a mirror
+#    laid out by architecture, --forcearch=aarch64, grub2-efi-aa64 and
+#    shim-aa64 (no grub2-pc)
 #  - the cache key: stable, and changed by one package or a new index
 #  - errors: a missing package (dnf's own words), a mirror without a
 #    repository (recipe position), signed metadata keeps GPG checks on
@@ -84,10 +87,12 @@ EOF
 BASEOS=(centos-stream-release kernel dracut lvm2 device-mapper grub2-pc grub2-pc-modules
     grub2-efi-x64 grub2-efi-x64-modules shim-x64 NetworkManager openssh-server xfsprogs
     e2fsprogs dosfstools util-linux glibc-langpack-it unrequested-extra)
+# aarch64's boot packages, in the aarch64 mirror beside x86_64's.
+ARM_BOOT=(grub2-efi-aa64 grub2-efi-aa64-modules shim-aa64)
 APPSTREAM=(open-vm-tools hyperv-daemons qemu-guest-agent nginx)
 mkdir -p "$T/spec" "$T/rpmbuild"
 built=0
-for p in "${BASEOS[@]}" "${APPSTREAM[@]}"; do
+for p in "${BASEOS[@]}" "${APPSTREAM[@]}" "${ARM_BOOT[@]}"; do
     case $p in
     lvm2) mkrpm "$p" device-mapper ;;
     *) mkrpm "$p" ;;
@@ -98,7 +103,7 @@ done
 mkrpm filesystem "" $'%dir %attr(0555,root,root) /proc\n%dir %attr(0755,root,root) /dev' \
     'mkdir -p %{buildroot}/proc %{buildroot}/dev' && built=$((built + 1))
 mkrpm setup "" "" "" "$SCRIPTLET" && built=$((built + 1))
-want_built=$((${#BASEOS[@]} + ${#APPSTREAM[@]} + 2))
+want_built=$((${#BASEOS[@]} + ${#APPSTREAM[@]} + ${#ARM_BOOT[@]} + 2))
 if [ "$built" -eq "$want_built" ]; then
     ok "rpmbuild made $built stand-in packages"
 else
@@ -138,12 +143,13 @@ else
 fi
 
 # ---- the recipe ------------------------------------------------------------
-# recipe FILE MIRROR PACKAGES
+# recipe FILE MIRROR PACKAGES [ARCH]
 recipe() {
     cat >"$1" <<EOF
 recipe: 1
 name: dnf-source
 version: "1"
+hardware: {arch: ${4:-x86_64}}
 os:
   distro: centos-stream-9
   mirror: $2
@@ -306,6 +312,41 @@ else
     bad "the OS stage failed on a single repository: $(cat "$T/one/err")"
 fi
 
+# ---- aarch64: BaseOS/aarch64/os/ -------------------------------------------
+# A mirror laid out as CentOS's is, by architecture, holding x86_64's boot
+# packages too: an aarch64 recipe takes the aarch64 repositories, dnf is
+# forced to aarch64 (noarch stand-ins: rpm runs the Lua scriptlet itself,
+# no qemu-user needed), and GRUB and shim are aarch64's, no grub2-pc.
+ARM=$T/mirror-arm
+mkdir -p "$ARM/BaseOS/aarch64/os" "$ARM/AppStream/aarch64/os"
+for p in "${BASEOS[@]}" "${ARM_BOOT[@]}" filesystem setup; do
+    cp "$RPMS/$p"-1.0-1.el9.noarch.rpm "$ARM/BaseOS/aarch64/os/"
+done
+for p in "${APPSTREAM[@]}"; do cp "$RPMS/$p"-1.0-1.el9.noarch.rpm "$ARM/AppStream/aarch64/os/"; done
+createrepo_c -q -g "$T/comps.xml" "$ARM/BaseOS/aarch64/os" >"$T/createrepo.log" 2>&1 &&
+    createrepo_c -q "$ARM/AppStream/aarch64/os" >>"$T/createrepo.log" 2>&1 ||
+    bad "createrepo_c indexes the aarch64 mirror: $(cat "$T/createrepo.log")"
+recipe "$T/arm.yaml" "file://$ARM/" nginx aarch64
+if fetch arm "$T/arm.yaml"; then
+    mkdir -p "$T/arm/x" && tar --numeric-owner -xpf "$T/arm/root.tar" -C "$T/arm/x"
+    rpm --root="$T/arm/x" --dbpath=/var/lib/rpm -qa --qf '%{NAME}\n' | sort >"$T/arm/got"
+    { grep -vx -e grub2-pc -e grub2-pc-modules -e grub2-efi-x64 -e grub2-efi-x64-modules \
+        -e shim-x64 "$T/main/want"; printf '%s\n' "${ARM_BOOT[@]}"; } | sort >"$T/arm/want"
+    diff -u "$T/arm/want" "$T/arm/got" >"$T/arm/diff" &&
+        ok "aarch64: exactly the expected packages, grub2-efi-aa64 and shim-aa64, no grub2-pc" ||
+        bad "aarch64: rpm --root -qa differs: $(cat "$T/arm/diff")"
+    S=$(cd "$T/arm/scratch" && pwd -P)
+    grep -m1 '^+ \[private mounts\] dnf ' "$T/arm/log" | grep -qF -- --forcearch=aarch64 &&
+        ok "aarch64: dnf ran with --forcearch=aarch64" ||
+        bad "aarch64: dnf's command line: $(grep -m1 '^+ \[private mounts\] dnf ' "$T/arm/log")"
+    grep -qx "baseurl=file://$ARM/BaseOS/aarch64/os/" "$S/repos/appliance.repo" &&
+        grep -qx "baseurl=file://$ARM/AppStream/aarch64/os/" "$S/repos/appliance.repo" &&
+        ok "aarch64: the .repo file names BaseOS/aarch64/os/ and AppStream/aarch64/os/" ||
+        bad "aarch64: the .repo file: $(grep baseurl "$S/repos/appliance.repo")"
+else
+    bad "the OS stage failed for aarch64: $(cat "$T/arm/err")"; tail -n 20 "$T/arm/log"
+fi
+
 # ---- the cache key ---------------------------------------------------------
 key() { "$FETCH" "$1" | sed -n 's/^key //p'; }
 k1=$(key "$T/main.yaml") k2=$(key "$T/main.yaml")
@@ -339,7 +380,7 @@ recipe "$T/empty.yaml" "file://$T/empty/" nginx
 if "$FETCH" "$T/empty.yaml" >/dev/null 2>"$T/empty.err"; then
     bad "a mirror without a repository was accepted"
 else
-    grep -q "^$T/empty.yaml:6:11: error: mirror 'file://$T/empty/' holds no package repository" \
+    grep -q "^$T/empty.yaml:7:11: error: mirror 'file://$T/empty/' holds no package repository" \
         "$T/empty.err" && ok "a mirror without a repository is refused at its recipe position" ||
         bad "mirror without repository: $(cat "$T/empty.err")"
 fi
