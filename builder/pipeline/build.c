@@ -157,7 +157,7 @@ do_preflight(struct build *b, struct ab_error *err)
     struct preflight_opts po = {b->opts->output, root, !b->opts->no_space_check};
     /* The signing key first: an unreadable one, or one others may read,
      * stops the build before anything is made. */
-    if (b->opts->sign_key && sign_key_load(b->opts->sign_key, &b->key, err) < 0)
+    if (b->opts->sign_key && !b->opts->key && sign_key_load(b->opts->sign_key, &b->key, err) < 0)
         return -1;
     int given = epoch_from_env(&b->epoch, err);
     if (given < 0)
@@ -870,7 +870,7 @@ attest(struct build *b, struct ab_error *err)
                  .files = &files,
                  .tree_key = b->tree_key[0] ? b->tree_key : NULL,
                  .tree_sha256 = b->tree_sha256[0] ? b->tree_sha256 : NULL},
-        .key = b->key,
+        .key = b->opts->key ? b->opts->key : b->key,
         .sums_unsigned = b->opts->staging != NULL,
     };
     int r = attest_write(&job, &b->files, err);

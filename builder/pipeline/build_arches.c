@@ -163,7 +163,7 @@ preflight_all(const struct plan *const *plans, size_t n, const struct build_opts
 
 static int
 build_each(const struct plan *const *plans, size_t n, const struct build_opts *opts,
-           struct outdir *out, char **parts, struct ab_error *err)
+           const struct sign_key *key, struct outdir *out, char **parts, struct ab_error *err)
 {
     for (size_t i = 0; i < n; i++) {
         if (!(parts[i] = arch_folder(out->tmp, plans[i])))
@@ -174,6 +174,7 @@ build_each(const struct plan *const *plans, size_t n, const struct build_opts *o
         struct build_events ev = {&a, arch_stage_begin, arch_stage_end, arch_notice, arch_progress};
         struct build_opts one = *opts;
         one.staging = parts[i];
+        one.key = key;
         one.events = opts->events ? &ev : NULL;
         if (build_run(plans[i], &one, err) < 0)
             return -1;
@@ -198,7 +199,7 @@ build_run_arches(const struct plan *const *plans, size_t n, const struct build_o
     if ((opts->sign_key && sign_key_load(opts->sign_key, &key, err) < 0) ||
         preflight_all(plans, n, opts, err) < 0 || outdir_begin(&out, opts->output, err) < 0)
         goto out;
-    if (build_each(plans, n, opts, &out, parts, err) < 0 ||
+    if (build_each(plans, n, opts, key, &out, parts, err) < 0 ||
         do_merge(opts->events, out.tmp, parts, n, key, err) < 0 || outdir_commit(&out, err) < 0)
         goto out;
     r = 0;

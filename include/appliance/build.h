@@ -78,6 +78,10 @@ struct build_opts {
      * SHA256SUMS is left unsigned (the caller signs the folder's one).
      * NULL: the build owns opts->output. */
     const char *staging;
+    /* sign_key read already (build_run_arches reads it once for every
+     * architecture, so that one key signs them all); NULL: the build
+     * reads sign_key itself. */
+    const struct sign_key *key;
 };
 
 /* Builds the appliance; on failure nothing is left behind and a previous
