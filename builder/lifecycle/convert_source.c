@@ -230,18 +230,14 @@ static int
 name_from_reports(const char *dir, const char *base, struct convert_hardware *hw,
                   struct ab_error *err)
 {
-    bool single;
-    unsigned arches = report_arches(dir, &single);
-    enum arch all[2];
-    size_t n = arches ? plan_arches(arches, all) : 0;
-    for (size_t i = 0; i <= n; i++) {
-        CLEANUP_FREE char *name =
-            delivery_arch_doc(DELIVERY_REPORT, i < n ? arch_row(all[i])->name : NULL, ".json");
-        int rc = name ? name_from_report(dir, name, base, hw, err) : ab_oom(err);
-        if (rc)
-            return rc;
-    }
-    return 0;
+    char *names[ARCH_N] = {NULL};
+    size_t n = report_names(dir, names);
+    int rc = 0;
+    for (size_t i = 0; i < n && !rc; i++)
+        rc = names[i] ? name_from_report(dir, names[i], base, hw, err) : ab_oom(err);
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    return rc;
 }
 
 /* The name and version of disks given without a name: a build report

@@ -170,23 +170,6 @@ push_containerdisk(const struct registry *reg, const struct oci_ref *r, const ch
     return 0;
 }
 
-/* The build reports of dir: build-report.json, or in a folder built for
- * several architectures each one's (build-report-ARCH.json), in build
- * order; at most ARCH_N, into names (to be freed). Returns how many. */
-static size_t
-folder_reports(const char *dir, char *names[ARCH_N])
-{
-    bool single;
-    unsigned arches = report_arches(dir, &single);
-    enum arch all[ARCH_N];
-    size_t n = 0, k = !single && arches ? plan_arches(arches, all) : 0;
-    if (!k)
-        names[n++] = strdup(PUBLISH_REPORT);
-    for (size_t i = 0; i < k; i++)
-        names[n++] = delivery_arch_doc(DELIVERY_REPORT, arch_row(all[i])->name, ".json");
-    return n;
-}
-
 /* Every entry of SHA256SUMS, then SHA256SUMS, its signature, the reports. */
 static int
 add_files(struct oci_manifest *m, const char *layout, const char *dir,
@@ -202,7 +185,7 @@ add_files(struct oci_manifest *m, const char *layout, const char *dir,
     if (access(sig, F_OK) == 0 && add_file(m, layout, dir, DELIVERY_SUMS_SIG, "", res, err) < 0)
         return -1;
     char *reports[ARCH_N] = {NULL};
-    size_t n = folder_reports(dir, reports);
+    size_t n = report_names(dir, reports);
     int r = 0;
     for (size_t i = 0; i < n; i++)
         if (r == 0)
@@ -218,7 +201,7 @@ annotate(struct oci_manifest *m, const char *dir, struct ab_error *err)
 {
     char path[PATH_MAX];
     char *reports[ARCH_N] = {NULL};
-    size_t n = folder_reports(dir, reports);
+    size_t n = report_names(dir, reports);
     snprintf(path, sizeof(path), "%s/%s", dir, reports[0] ? reports[0] : PUBLISH_REPORT);
     for (size_t i = 0; i < n; i++)
         free(reports[i]);

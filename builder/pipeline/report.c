@@ -622,6 +622,20 @@ report_arches(const char *dir, bool *single)
     return arches;
 }
 
+size_t
+report_names(const char *dir, char *names[ARCH_N])
+{
+    bool single;
+    unsigned arches = report_arches(dir, &single);
+    enum arch all[ARCH_N];
+    size_t n = 0, k = !single && arches ? plan_arches(arches, all) : 0;
+    if (!k)
+        names[n++] = delivery_arch_doc(DELIVERY_REPORT, NULL, ".json");
+    for (size_t i = 0; i < k; i++)
+        names[n++] = delivery_arch_doc(DELIVERY_REPORT, arch_row(all[i])->name, ".json");
+    return n;
+}
+
 /* "x86_64, aarch64": the architectures of arches, in build order. */
 static void
 arch_list(unsigned arches, char *buf, size_t size)

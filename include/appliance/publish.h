@@ -28,6 +28,7 @@
 
 #include <stdint.h>
 
+#include "appliance/delivery.h"
 #include "appliance/error.h"
 #include "appliance/oci.h"
 #include "appliance/registry.h"
@@ -37,7 +38,7 @@
 #define PUBLISH_ANN_VERSION "vnd.appliance.recipe.version"
 #define PUBLISH_ANN_SUMS "vnd.appliance.sha256sums.digest"
 #define PUBLISH_ANN_CONTAINERDISK "vnd.appliance.containerdisk."
-#define PUBLISH_REPORT "build-report.json"
+#define PUBLISH_REPORT DELIVERY_REPORT ".json"
 /* Its media type, and that of each build-report-ARCH.json of a folder
  * built for several architectures (delivery.h), all of which it carries. */
 #define PUBLISH_REPORT_TYPE "application/vnd.appliance.build-report.v1+json"

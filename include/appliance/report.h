@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "appliance/arch.h"
 #include "appliance/error.h"
 #include "appliance/export.h"
 #include "appliance/packages.h"
@@ -201,6 +202,13 @@ int report_resolve(const char *dir, const char *arch, char **path, struct ab_err
 /* The architectures (enum arch flags) of the build-report-ARCH.json files
  * in dir; *single when dir holds a build-report.json. */
 unsigned report_arches(const char *dir, bool *single);
+
+/* The build reports of dir, by name: build-report.json, or in a folder
+ * built for several architectures each one's (build-report-ARCH.json),
+ * in build order; build-report.json when dir holds none. Into names (to
+ * be freed; an entry NULL when out of memory); returns how many, at
+ * most ARCH_N. */
+size_t report_names(const char *dir, char *names[ARCH_N]);
 
 /* The appliance's name in the report at path, or NULL when it is absent,
  * unreadable or names none (malloc'd). */

@@ -522,6 +522,40 @@ test_load_refuses(void **state)
     ab_error_release(&err);
 }
 
+/* The reports of a folder by name: its one, or each architecture's in
+ * build order (aarch64's written first, read second); build-report.json
+ * where there is none. */
+static void
+test_names(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *dir, *files[2], *want[2];
+    } cases[] = {
+        {"n1", {"build-report.json", NULL}, {"build-report.json", NULL}},
+        {"n2",
+         {"build-report-aarch64.json", "build-report-x86_64.json"},
+         {"build-report-x86_64.json", "build-report-aarch64.json"}},
+        {"n3", {"build-report-aarch64.json", NULL}, {"build-report-aarch64.json", NULL}},
+        {"n4", {NULL, NULL}, {"build-report.json", NULL}},
+    };
+    for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+        assert_int_equal(mkdir(cases[c].dir, 0755), 0);
+        for (size_t i = 0; i < 2 && cases[c].files[i]; i++) {
+            CLEANUP_FREE char *path = NULL;
+            assert_true(asprintf(&path, "%s/%s", cases[c].dir, cases[c].files[i]) > 0);
+            unit_write_file(path, "{}");
+        }
+        char *names[ARCH_N] = {NULL};
+        size_t n = report_names(cases[c].dir, names);
+        assert_int_equal(n, cases[c].want[1] ? 2 : 1);
+        for (size_t i = 0; i < n; i++) {
+            assert_string_equal(names[i], cases[c].want[i]);
+            free(names[i]);
+        }
+    }
+}
+
 int
 main(void)
 {
@@ -530,7 +564,8 @@ main(void)
         cmocka_unit_test(test_plan_document), cmocka_unit_test(test_hostile),
         cmocka_unit_test(test_files_format2), cmocka_unit_test(test_files_format1),
         cmocka_unit_test(test_write_arches),  cmocka_unit_test(test_stem_arches),
-        cmocka_unit_test(test_resolve),       cmocka_unit_test(test_load_refuses),
+        cmocka_unit_test(test_resolve),       cmocka_unit_test(test_names),
+        cmocka_unit_test(test_load_refuses),
     };
     return cmocka_run_group_tests(tests, unit_enter_tmpdir, unit_leave_tmpdir);
 }
